@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { LogLevel } from './log';
+
+/** Repository root, resolved like the server: `./data` means the checkout's data folder, whatever the cwd. */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const TOKEN_FILE = 'token';
+
+const EnvSchema = z.object({
+  WEFT_SERVER_URL: z
+    .string()
+    .default('http://127.0.0.1:8787')
+    .refine((value) => /^(https?|wss?):\/\/[^/]/i.test(value) && URL.canParse(value), 'must be an http(s):// or ws(s):// URL'),
+  WEFT_RUNNER_TOKEN: z.string().optional(),
+  WEFT_TOKEN: z.string().optional(),
+  WEFT_DATA_DIR: z.string().min(1).optional(),
+  WEFT_RUNNER_CAPACITY: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
+  WEFT_RUNNER_NAME: z.string().max(200, 'must be at most 200 characters').optional(),
+  // The server's levels, so one setting serves both processes.
+  WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RunnerConfig = {
+  /** `ws(s)://host[:port]/ws/runner`, derived from WEFT_SERVER_URL. */
+  socketUrl: string;
+  token: string;
+  dataDir: string;
+  capacity: number;
+  name: string;
+  logLevel: LogLevel | 'silent';
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`Invalid runner configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads the environment once at start; no other runner module reads `process.env` for settings. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
+  const present = Object.fromEntries(Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const base = env.INIT_CWD ?? process.cwd();
+  const dataDir = e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data');
+  return {
+    socketUrl: toSocketUrl(e.WEFT_SERVER_URL),
+    token: resolveToken({ runnerToken: e.WEFT_RUNNER_TOKEN, token: e.WEFT_TOKEN, dataDir }),
+    dataDir,
+    capacity: e.WEFT_RUNNER_CAPACITY,
+    name: e.WEFT_RUNNER_NAME ?? os.hostname(),
+    logLevel: e.WEFT_LOG_LEVEL === 'fatal' ? 'error' : e.WEFT_LOG_LEVEL === 'trace' ? 'debug' : e.WEFT_LOG_LEVEL,
+  };
+}
+
+/** `http://h:1/prefix` -> `ws://h:1/prefix/ws/runner`. */
+export function toSocketUrl(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/ws/runner`;
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+function resolveToken({ runnerToken, token, dataDir }: { runnerToken: string | undefined; token: string | undefined; dataDir: string }): string {
+  const fromEnv = runnerToken?.trim() || token?.trim();
+  if (fromEnv) return fromEnv;
+  const file = path.join(dataDir, TOKEN_FILE);
+  let stored = '';
+  try {
+    stored = fs.readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new ConfigError([`WEFT_DATA_DIR: cannot read the token file ${file} (${code ?? 'error'})`]);
+  }
+  if (!stored) {
+    throw new ConfigError([
+      `WEFT_RUNNER_TOKEN: not set, WEFT_TOKEN not set either, and no token in ${file}; set one of them or start the server once so it writes the file`,
+    ]);
+  }
+  return stored;
+}

@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { RUNNER_PROTOCOL_VERSION, type LeaseGrant, type RunnerServerMessage } from '@weft/shared';
+import type WebSocket from 'ws';
+import type { HandlerMap } from '../engine/outcomes';
+import type { LeaseRef } from '../engine/types';
+import type { Logger } from '../log';
+import { decodeServerMessage } from './codec';
+import { Heartbeat } from './heartbeat';
+import { Outbox } from './outbox';
+import { Backoff } from './reconnect';
+import { RunnerSocket } from './socket';
+
+/** What the session drives; `Engine` implements it. */
+export interface ExecutionHost {
+  start(grant: LeaseGrant): void;
+  cancel(request: { executionId: string; attempt: number; reason: string }): void;
+  abort(request: LeaseRef & { reason: string }): void;
+  leases(): LeaseRef[];
+}
+
+export type SessionOptions = {
+  url: string;
+  token: string;
+  name: string;
+  capacity: number;
+  log: Logger;
+  runnerId?: string;
+  backoff?: Backoff;
+  /** Missed heartbeat acks in a row before the connection is dropped and re-established. */
+  maxMissedHeartbeats?: number;
+  /** Injectable for tests: how the outbox defers a flush to the end of the tick. */
+  schedule?: (flush: () => void) => void;
+};
+
+export type SessionState = 'idle' | 'connecting' | 'handshaking' | 'ready' | 'waiting' | 'stopped';
+
+type Handlers = HandlerMap<RunnerServerMessage, void>;
+
+/**
+ * The runner's side of `/ws/runner`: connect, `hello` (with the leases still held after a
+ * reconnect), `welcome`, then leases in, events out, heartbeats. A dropped socket is re-opened with
+ * backoff; unacknowledged events are resent after every handshake. Nothing here runs steps.
+ */
+export class RunnerSession {
+  readonly runnerId: string;
+  readonly outbox: Outbox;
+  private readonly backoff: Backoff;
+  private engine: ExecutionHost | undefined;
+  private socket: RunnerSocket | undefined;
+  private heartbeat: Heartbeat | undefined;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private currentState: SessionState = 'idle';
+  private readonly handlers: Handlers;
+  private readonly stateListeners = new Set<(state: SessionState) => void>();
+
+  constructor(private readonly options: SessionOptions) {
+    this.runnerId = options.runnerId ?? `rnr_${randomUUID()}`;
+    this.backoff = options.backoff ?? new Backoff();
+    this.outbox = new Outbox({
+      send: (frame) => this.socket?.send(frame) ?? false,
+      onLeaseLost: (lease, reason) => this.engine?.abort({ ...lease, reason }),
+      log: options.log,
+      ...(options.schedule ? { schedule: options.schedule } : {}),
+    });
+    this.handlers = {
+      welcome: (message) => this.onWelcome(message),
+      lease: ({ grant }) => {
+        this.options.log.info('lease received', { executionId: grant.executionId, attempt: grant.attempt });
+        this.requireEngine().start(grant);
+      },
+      cancel: ({ executionId, attempt, reason }) => this.requireEngine().cancel({ executionId, attempt, reason }),
+      heartbeat_ack: ({ lost }) => {
+        this.heartbeat?.ack();
+        for (const lease of lost) {
+          this.outbox.drop(lease);
+          this.requireEngine().abort(lease);
+        }
+      },
+      ack: (message) => this.outbox.ack(message),
+      reject: (message) => this.outbox.reject(message),
+      error: ({ id, code, message }) => {
+        this.options.log.warn('server reported an error', { id, code, message });
+        if (code === 'unsupported_protocol') this.options.log.error('the server does not speak this runner protocol version; upgrade the runner', { protocolVersion: RUNNER_PROTOCOL_VERSION });
+      },
+    };
+  }
+
+  get state(): SessionState {
+    return this.currentState;
+  }
+
+  /** Connects and keeps reconnecting until `stop()`. */
+  start(engine: ExecutionHost): void {
+    if (this.currentState !== 'idle') throw new Error('session already started');
+    this.engine = engine;
+    this.connect();
+  }
+
+  /** Every lease this runner holds: running executions and those whose last events are not yet acknowledged. */
+  heldLeases(): LeaseRef[] {
+    const byKey = new Map<string, LeaseRef>();
+    for (const lease of [...(this.engine?.leases() ?? []), ...this.outbox.leases()]) byKey.set(`${lease.attempt}#${lease.executionId}`, lease);
+    return [...byKey.values()];
+  }
+
+  /** Waits (bounded) for outstanding events to be acknowledged, then closes for good. */
+  async stop({ drainMs = 5_000 }: { drainMs?: number } = {}): Promise<void> {
+    if (this.currentState === 'stopped') return;
+    this.outbox.flush();
+    if (this.currentState === 'ready' && this.outbox.unacknowledged > 0) {
+      const drained = await this.outbox.whenDrained(drainMs);
+      if (!drained) this.options.log.warn('stopping with unacknowledged events', { count: this.outbox.unacknowledged });
+    }
+    await this.socket?.flushed(1_000);
+    this.setState('stopped');
+    clearTimeout(this.reconnectTimer);
+    this.heartbeat?.stop();
+    this.socket?.close(1000, 'runner stopping');
+  }
+
+  /** Resolves when the session reaches `state` (tests, shutdown). */
+  whenState(state: SessionState): Promise<void> {
+    if (this.currentState === state) return Promise.resolve();
+    return new Promise((resolve) => {
+      const listener = (next: SessionState) => {
+        if (next !== state) return;
+        this.stateListeners.delete(listener);
+        resolve();
+      };
+      this.stateListeners.add(listener);
+    });
+  }
+
+  private connect(): void {
+    if (this.currentState === 'stopped') return;
+    this.setState('connecting');
+    const socket = new RunnerSocket({
+      url: this.options.url,
+      token: this.options.token,
+      log: this.options.log,
+      handlers: {
+        onOpen: () => this.onOpen(socket),
+        onFrame: (data) => this.onFrame(socket, data),
+        onClose: (info) => this.onClose(socket, info),
+      },
+    });
+    this.socket = socket;
+  }
+
+  private onOpen(socket: RunnerSocket): void {
+    if (socket !== this.socket) return;
+    this.setState('handshaking');
+    socket.send({
+      type: 'hello',
+      id: 'hello',
+      protocolVersion: RUNNER_PROTOCOL_VERSION,
+      runnerId: this.runnerId,
+      name: this.options.name.slice(0, 200),
+      capacity: this.options.capacity,
+      holding: this.heldLeases(),
+    });
+  }
+
+  private onFrame(socket: RunnerSocket, data: WebSocket.RawData): void {
+    if (socket !== this.socket) return;
+    const decoded = decodeServerMessage(data);
+    if (!decoded.ok) {
+      // There is no runner-to-server error frame: log and carry on.
+      this.options.log.warn('ignored an invalid frame from the server', { reason: decoded.reason });
+      return;
+    }
+    const { message } = decoded;
+    if (this.currentState !== 'ready' && message.type !== 'welcome' && message.type !== 'error') {
+      this.options.log.warn('ignored a frame before the handshake finished', { type: message.type });
+      return;
+    }
+    try {
+      const handler = this.handlers[message.type] as (message: RunnerServerMessage) => void;
+      handler(message);
+    } catch (error) {
+      this.options.log.error('handling a server frame failed', { type: message.type, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private onWelcome(message: Extract<RunnerServerMessage, { type: 'welcome' }>): void {
+    if (message.runnerId !== this.runnerId) this.options.log.warn('welcome names another runner id', { expected: this.runnerId, got: message.runnerId });
+    this.backoff.reset();
+    this.setState('ready');
+    this.options.log.info('connected to the server', { runnerId: this.runnerId, heartbeatMs: message.heartbeatMs, leaseMs: message.leaseMs });
+    this.heartbeat?.stop();
+    const socket = this.socket;
+    this.heartbeat = new Heartbeat({
+      intervalMs: message.heartbeatMs,
+      maxMissed: this.options.maxMissedHeartbeats ?? 2,
+      beat: () => socket?.send({ type: 'heartbeat', leases: this.heldLeases() }) ?? false,
+      onDead: (missed) => {
+        this.options.log.warn('server stopped answering heartbeats; reconnecting', { missed });
+        socket?.terminate();
+      },
+    });
+    this.heartbeat.start();
+    this.outbox.setOnline();
+  }
+
+  private onClose(socket: RunnerSocket, info: { code: number; reason: string; httpStatus?: number }): void {
+    if (socket !== this.socket) return;
+    this.heartbeat?.stop();
+    this.outbox.setOffline();
+    if (this.currentState === 'stopped') return;
+    const delay = this.backoff.next();
+    if (info.httpStatus === 401 || info.httpStatus === 403) {
+      this.options.log.error('the server refused the runner token (check WEFT_RUNNER_TOKEN / WEFT_TOKEN)', { status: info.httpStatus, retryInMs: delay });
+    } else {
+      this.options.log.warn('disconnected from the server', { code: info.code, reason: info.reason, httpStatus: info.httpStatus, retryInMs: delay });
+    }
+    this.setState('waiting');
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private requireEngine(): ExecutionHost {
+    if (!this.engine) throw new Error('session has no engine');
+    return this.engine;
+  }
+
+  private setState(state: SessionState): void {
+    this.currentState = state;
+    for (const listener of [...this.stateListeners]) listener(state);
+  }
+}

@@ -1,0 +1,91 @@
+import type { RunnerClientMessage } from '@weft/shared';
+import WebSocket from 'ws';
+import type { Logger } from '../log';
+import { encodeClientMessage } from './codec';
+
+export type SocketHandlers = {
+  onOpen(): void;
+  /** Raw frame data; decoding is the session's job. */
+  onFrame(data: WebSocket.RawData): void;
+  /** Called exactly once per socket, whether it opened or not. */
+  onClose(info: { code: number; reason: string; httpStatus?: number }): void;
+};
+
+/** Room for one maximal events frame; the protocol caps frames, the library default (100 MiB) is fine as a ceiling. */
+const MAX_PAYLOAD = 16 * 1024 * 1024;
+
+/**
+ * One WebSocket connection to `/ws/runner`, authenticated with `Authorization: Bearer`. It does not
+ * reconnect by itself: the session owns that decision. Every outgoing frame is validated first.
+ */
+export class RunnerSocket {
+  private readonly ws: WebSocket;
+  private closed = false;
+  private httpStatus: number | undefined;
+  private readonly log: Logger;
+  private readonly handlers: SocketHandlers;
+
+  constructor({ url, token, handlers, log }: { url: string; token: string; handlers: SocketHandlers; log: Logger }) {
+    this.log = log;
+    this.handlers = handlers;
+    this.ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: MAX_PAYLOAD, handshakeTimeout: 10_000 });
+    // Listeners go on before anything can fire.
+    this.ws.on('open', () => this.handlers.onOpen());
+    this.ws.on('message', (data) => this.handlers.onFrame(data));
+    this.ws.on('unexpected-response', (_req, res) => {
+      this.httpStatus = res.statusCode;
+      res.resume();
+      this.ws.terminate();
+    });
+    this.ws.on('error', (error) => {
+      // `close` always follows; the error only adds the cause to the log.
+      if (this.httpStatus === undefined) this.log.warn('runner socket error', { error: error.message });
+    });
+    this.ws.on('close', (code, reason) => this.finish(code, reason.toString('utf8')));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends a validated frame. Returns false when it was not sent (socket not open, or the frame is invalid). */
+  send(message: RunnerClientMessage): boolean {
+    if (!this.isOpen) return false;
+    let text: string;
+    try {
+      text = encodeClientMessage(message);
+    } catch (error) {
+      this.log.error('dropped an invalid outgoing frame', { error: (error as Error).message });
+      return false;
+    }
+    this.ws.send(text, (error) => {
+      if (error) this.log.warn('runner socket send failed', { error: error.message });
+    });
+    return true;
+  }
+
+  /** Closes (or abandons a connecting socket); `onClose` still fires once. */
+  close(code = 1000, reason = 'runner closing'): void {
+    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+    else if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code, reason);
+  }
+
+  /** Drops the connection without a closing handshake (a dead peer will not answer one). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** Resolves once everything queued on the socket has been handed to the kernel. */
+  async flushed(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.isOpen && this.ws.bufferedAmount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  private finish(code: number, reason: string) {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.onClose(this.httpStatus === undefined ? { code, reason } : { code, reason, httpStatus: this.httpStatus });
+  }
+}

@@ -1,0 +1,135 @@
+import { effectiveRetry, stepKey, type SerializedError, type Step, type WaitRequest } from '@weft/shared';
+import type { Frame, RunContext } from './context';
+import { classifyError, NonRetriableStepError, serializeStepError, StepTimeoutError, type ErrorClass } from './errors';
+import type { StepOutcome } from './outcomes';
+import { ExecutionStop } from './types';
+
+/** The protocol caps attempt numbers per step instance. */
+export const MAX_STEP_ATTEMPT = 100;
+
+/** What one attempt's body reports back; the attempt runner turns it into exactly one terminal event. */
+export type AttemptResult =
+  | { type: 'succeeded'; output: unknown }
+  /** `origin`: a container failed because this nested step did; reported as the execution's cause. */
+  | { type: 'failed'; error: unknown; origin?: Extract<StepOutcome, { type: 'failed' }> }
+  /** `wait` set: this step hands the execution back. Unset: a nested step did (a container just stops). */
+  | { type: 'waiting'; wait?: WaitRequest }
+  /** The body stopped because its signal aborted; the signal's reason says why. */
+  | { type: 'interrupted' };
+
+export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal }) => Promise<AttemptResult>;
+
+/**
+ * Runs a step's attempts: `step.started`, the body under a timeout, then exactly one of
+ * `step.succeeded`, `step.failed` (with `retryInMs` when another attempt follows), `step.canceled`
+ * or `step.waiting`. Attempt numbers continue from earlier leases. Retries follow
+ * `retry.maxAttempts` and `backoffSeconds * 2^(attempt-1)`, or a `RetryAfterError`'s delay.
+ *
+ * Attempts used in earlier leases count against `maxAttempts`, but a new lease always gets at least
+ * one: an attempt interrupted by a lost lease is not the step's fault.
+ */
+export async function runAttempts({
+  ctx,
+  step,
+  frame,
+  timeoutSeconds,
+  body,
+}: {
+  ctx: RunContext;
+  step: Step;
+  frame: Frame;
+  timeoutSeconds: number | null;
+  body: AttemptBody;
+}): Promise<StepOutcome> {
+  const key = stepKey(step.id, frame.iterationPath);
+  const ref = { stepId: step.id, iterationPath: frame.iterationPath };
+  const retry = effectiveRetry(step);
+  const prior = ctx.attempts.get(key) ?? 0;
+  const budget = Math.max(1, retry.maxAttempts - prior);
+
+  for (let n = 1; ; n++) {
+    if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
+    const attempt = prior + n;
+    if (attempt > MAX_STEP_ATTEMPT) {
+      // Cannot even be reported as an attempt; the execution fails with the reason.
+      return { type: 'failed', ...ref, error: serializeStepError(new NonRetriableStepError(`step ${step.id} used all ${MAX_STEP_ATTEMPT} attempts`)) };
+    }
+    ctx.attempts.set(key, attempt);
+    ctx.emit({ type: 'step.started', ...ref, attempt });
+
+    const deadline = new AbortController();
+    const timer =
+      timeoutSeconds === null
+        ? undefined
+        : setTimeout(() => deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })), timeoutSeconds * 1000);
+    const signal = AbortSignal.any([frame.signal, deadline.signal]);
+    let result: AttemptResult;
+    try {
+      result = await body({ attempt, signal });
+    } catch (error) {
+      result = signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+
+    // Decide what ended the attempt.
+    let failure: { error: SerializedError; class: ErrorClass; origin?: Extract<StepOutcome, { type: 'failed' }> };
+    switch (result.type) {
+      case 'succeeded':
+        ctx.emit({ type: 'step.succeeded', ...ref, attempt, output: result.output });
+        return { type: 'succeeded', output: result.output };
+      case 'waiting':
+        if (result.wait) ctx.emit({ type: 'step.waiting', ...ref, attempt, wait: result.wait });
+        return { type: 'waiting' };
+      case 'interrupted': {
+        const reason: unknown = signal.reason;
+        if (reason instanceof ExecutionStop) {
+          ctx.emit({ type: 'step.canceled', ...ref, attempt, reason: reason.reason.slice(0, 2000) });
+          return { type: 'stopped' };
+        }
+        // Our own deadline may be retried; an enclosing container's deadline has passed for good.
+        const own = reason instanceof StepTimeoutError && reason.stepKey === key;
+        failure = { error: serializeStepError(reason), class: own ? classifyError(reason) : { retriable: false } };
+        break;
+      }
+      case 'failed':
+        failure = { error: serializeStepError(result.error), class: classifyError(result.error), ...(result.origin ? { origin: result.origin } : {}) };
+        break;
+      default: {
+        const unexpected: never = result;
+        throw new Error(`unknown attempt result ${JSON.stringify(unexpected)}`);
+      }
+    }
+
+    if (failure.class.retriable && n < budget && attempt < MAX_STEP_ATTEMPT) {
+      const retryInMs = failure.class.retryAfterMs ?? Math.round(retry.backoffSeconds * 1000 * 2 ** (attempt - 1));
+      ctx.emit({ type: 'step.failed', ...ref, attempt, error: failure.error, retryInMs });
+      if (!(await sleep(retryInMs, frame.signal))) return interruptedBeforeStart(frame.signal.reason, ref);
+      continue;
+    }
+    ctx.emit({ type: 'step.failed', ...ref, attempt, error: failure.error });
+    return failure.origin ?? { type: 'failed', ...ref, error: failure.error };
+  }
+}
+
+/** The signal fired while no attempt of this step was running: nothing to report for the step itself. */
+export function interruptedBeforeStart(reason: unknown, ref: { stepId: string; iterationPath: string }): StepOutcome {
+  if (reason instanceof ExecutionStop) return { type: 'stopped' };
+  return { type: 'failed', ...ref, error: serializeStepError(reason) };
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,86 @@
+import { effectiveTimeoutSeconds, type AgentMessageEvent, type StepOfType } from '@weft/shared';
+import type { LeafStepType, StepContext } from '../steps/types';
+import { runAttempts, type AttemptResult } from './attempts';
+import type { Frame, RunContext } from './context';
+import { NonRetriableStepError } from './errors';
+import { LogStream } from './log-stream';
+import type { StepOutcome } from './outcomes';
+
+/** Runs a step implemented by the registry (bash, notify, http, later agent_prompt). */
+export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepOfType<LeafStepType>; frame: Frame }): Promise<StepOutcome> {
+  return runAttempts({
+    ctx,
+    step,
+    frame,
+    timeoutSeconds: effectiveTimeoutSeconds(step),
+    body: async ({ attempt, signal }): Promise<AttemptResult> => {
+      if (!ctx.registry.has(step.type)) {
+        return { type: 'failed', error: new NonRetriableStepError(`step type ${step.type} is not available in this runner`, { code: 'step_type_unavailable' }) };
+      }
+      const ref = { stepId: step.id, iterationPath: frame.iterationPath, attempt };
+      let active = true;
+      const logs = new LogStream({ emit: (stream, text) => ctx.emit({ type: 'step.log', ...ref, stream, text }) });
+      const stepCtx: StepContext = {
+        executionId: ctx.grant.executionId,
+        workflowId: ctx.grant.workflowId,
+        stepId: step.id,
+        iterationPath: frame.iterationPath,
+        attempt,
+        signal,
+        scope: frame.scope,
+        workDir: ctx.workDir,
+        allowBash: ctx.grant.policy.allowBash,
+        sessionId: ctx.grant.sessionId,
+        log: (stream, text) => {
+          if (active) logs.write(stream, text);
+        },
+        emitMessage: (message: AgentMessageEvent) => {
+          if (!active) return;
+          // Logs written so far go first, so the run log and the chat stay in order.
+          logs.flush();
+          ctx.emit({ type: 'message', ...ref, message });
+        },
+        logger: ctx.logger,
+      };
+      try {
+        const output = await settleWithin(ctx.registry.run(step.type, stepCtx, step), signal, ctx.graceMs);
+        return signal.aborted ? { type: 'interrupted' } : { type: 'succeeded', output };
+      } catch (error) {
+        return signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
+      } finally {
+        active = false;
+        logs.close();
+      }
+    },
+  });
+}
+
+/** A step that ignores its aborted signal is abandoned after `graceMs`, so a cancel always completes. */
+export class StepAbandonedError extends Error {
+  override readonly name = 'StepAbandonedError';
+}
+
+function settleWithin<T>(promise: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      graceTimer = setTimeout(() => reject(new StepAbandonedError('the step did not stop after its signal aborted')), graceMs);
+    };
+    const cleanup = () => {
+      signal.removeEventListener('abort', onAbort);
+      if (graceTimer !== undefined) clearTimeout(graceTimer);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        cleanup();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cleanup();
+        reject(error);
+      },
+    );
+  });
+}

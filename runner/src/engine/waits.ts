@@ -1,0 +1,51 @@
+import { STEP_CATALOGUE, effectiveApprovalPolicy, renderTemplate, type ApprovalStep, type WaitStep } from '@weft/shared';
+import { runAttempts } from './attempts';
+import type { Frame, RunContext } from './context';
+import { truncate } from './errors';
+import type { StepOutcome } from './outcomes';
+
+const MAX_APPROVAL_MESSAGE = 20_000;
+const MAX_APPROVERS = 100;
+
+/**
+ * Hands the execution back to the server until someone decides: `step.waiting { approval }`. The
+ * server journals the decision as the step's result and grants the execution again.
+ */
+export function runApproval({ ctx, step, frame }: { ctx: RunContext; step: ApprovalStep; frame: Frame }): Promise<StepOutcome> {
+  return runAttempts({
+    ctx,
+    step,
+    frame,
+    // `timeoutSeconds` of an approval is how long people have to decide; the server enforces it.
+    timeoutSeconds: null,
+    body: async () => {
+      const { onDeny, onTimeout } = effectiveApprovalPolicy(step);
+      const message = truncate(renderTemplate(step.message, frame.scope), MAX_APPROVAL_MESSAGE);
+      const timeoutSeconds = step.timeoutSeconds ?? STEP_CATALOGUE.approval.defaultTimeoutSeconds ?? 7 * 24 * 60 * 60;
+      return {
+        type: 'waiting',
+        wait: { kind: 'approval', message, approvers: (step.approvers ?? []).slice(0, MAX_APPROVERS), timeoutSeconds, onDeny, onTimeout },
+      };
+    },
+  });
+}
+
+/**
+ * A timer: `step.waiting { timer, wakeAt }` (now + `seconds`, or `until`). A moment already past
+ * succeeds at once instead of a round trip through the server.
+ */
+export function runWait({ ctx, step, frame }: { ctx: RunContext; step: WaitStep; frame: Frame }): Promise<StepOutcome> {
+  return runAttempts({
+    ctx,
+    step,
+    frame,
+    timeoutSeconds: null,
+    body: async () => {
+      const now = ctx.now();
+      const wakeAtMs = step.until !== undefined ? Date.parse(step.until) : now + (step.seconds ?? 0) * 1000;
+      if (!Number.isFinite(wakeAtMs)) return { type: 'failed', error: new Error(`wait ${step.id}: no valid "seconds" or "until"`) };
+      if (wakeAtMs <= now) return { type: 'succeeded', output: { resumedAt: new Date(now).toISOString() } };
+      return { type: 'waiting', wait: { kind: 'timer', wakeAt: new Date(wakeAtMs).toISOString() } };
+    },
+  });
+}

@@ -1,0 +1,161 @@
+import { evaluateCondition, stepKey, type CompletedStep, type Step } from '@weft/shared';
+import { interruptedBeforeStart } from './attempts';
+import type { BlockOutcome } from './block';
+import { runConditional } from './conditional';
+import type { Frame, RunContext } from './context';
+import { NonRetriableStepError, serializeStepError } from './errors';
+import { runLeafStep } from './leaf';
+import { runLoop } from './loop';
+import type { StepOutcome } from './outcomes';
+import { recordStep } from './scope';
+import { runApproval, runWait } from './waits';
+
+/** Runs steps in order in one frame; stops at the first step that fails for good, waits or is stopped. */
+export async function runBlock(ctx: RunContext, steps: readonly Step[], frame: Frame): Promise<BlockOutcome> {
+  for (const step of steps) {
+    const outcome = await runStep(ctx, step, frame);
+    switch (outcome.type) {
+      case 'succeeded':
+      case 'skipped':
+        continue;
+      case 'failed':
+      case 'waiting':
+      case 'stopped':
+        return outcome;
+      default: {
+        const unexpected: never = outcome;
+        throw new Error(`unknown step outcome ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+  return { type: 'completed' };
+}
+
+/**
+ * One step instance: reuse what an earlier lease finished, evaluate `if`, then run it by type.
+ * Records the result in the frame's scope so later steps can read it.
+ */
+export async function runStep(ctx: RunContext, step: Step, frame: Frame): Promise<StepOutcome> {
+  const ref = { stepId: step.id, iterationPath: frame.iterationPath };
+  const done = ctx.completed.get(stepKey(step.id, frame.iterationPath));
+  if (done) return restoreCompleted(ctx, step, frame, done);
+  if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
+
+  if (step.if !== undefined) {
+    let run: boolean;
+    try {
+      run = evaluateCondition(step.if, frame.scope);
+    } catch (error) {
+      return failWithoutRunning(ctx, step, frame, error);
+    }
+    if (!run) {
+      skipStep(ctx, step, frame, `condition is false: ${step.if}`.slice(0, 2000), `step ${step.id} was skipped`);
+      return { type: 'skipped' };
+    }
+  }
+
+  const outcome = await runByType(ctx, step, frame);
+  if (outcome.type === 'succeeded') recordStep(frame.scope, step.id, { output: outcome.output, status: 'succeeded' });
+  else if (outcome.type === 'failed') recordStep(frame.scope, step.id, { output: null, status: 'failed' });
+  return outcome;
+}
+
+function runByType(ctx: RunContext, step: Step, frame: Frame): Promise<StepOutcome> {
+  const runNested = (steps: readonly Step[], nested: Frame) => runBlock(ctx, steps, nested);
+  switch (step.type) {
+    case 'conditional':
+      return runConditional({ ctx, step, frame, runBlock: runNested, skipSteps: (steps, at, reason) => skipSteps(ctx, steps, at, reason) });
+    case 'loop':
+      return runLoop({ ctx, step, frame, runBlock: runNested });
+    case 'approval':
+      return runApproval({ ctx, step, frame });
+    case 'wait':
+      return runWait({ ctx, step, frame });
+    case 'bash':
+    case 'notify':
+    case 'http':
+    case 'agent_prompt':
+      return runLeafStep({ ctx, step, frame });
+    default: {
+      const unexpected: never = step;
+      return Promise.resolve(failWithoutRunning(ctx, unexpected, frame, new NonRetriableStepError(`unknown step type ${JSON.stringify((unexpected as Step).type)}`)));
+    }
+  }
+}
+
+/** Marks steps skipped, with everything nested in them; steps an earlier lease recorded are left alone. */
+export function skipSteps(ctx: RunContext, steps: readonly Step[], frame: Frame, reason: string): void {
+  for (const step of steps) skipStep(ctx, step, frame, reason, reason);
+}
+
+function skipStep(ctx: RunContext, step: Step, frame: Frame, reason: string, nestedReason: string): void {
+  if (!ctx.completed.has(stepKey(step.id, frame.iterationPath))) {
+    ctx.emit({ type: 'step.skipped', stepId: step.id, iterationPath: frame.iterationPath, reason });
+  }
+  recordStep(frame.scope, step.id, { output: null, status: 'skipped' });
+  switch (step.type) {
+    case 'conditional':
+      skipSteps(ctx, [...step.then, ...(step.else ?? [])], frame, nestedReason);
+      return;
+    case 'loop':
+      // No iteration ever ran: the body is marked at the loop's own level, outside any iteration scope.
+      for (const child of step.steps) skipStep(ctx, child, { ...frame, scope: { ...frame.scope, steps: { ...frame.scope.steps } } }, nestedReason, nestedReason);
+      return;
+    case 'bash':
+    case 'notify':
+    case 'http':
+    case 'agent_prompt':
+    case 'approval':
+    case 'wait':
+      return;
+    default: {
+      const unexpected: never = step;
+      void unexpected;
+    }
+  }
+}
+
+/**
+ * A step finished in an earlier lease: its record becomes the scope entry, without any event. A
+ * finished conditional also restores its branches' entries, which later steps may read.
+ */
+function restoreCompleted(ctx: RunContext, step: Step, frame: Frame, done: CompletedStep): StepOutcome {
+  recordStep(frame.scope, step.id, { output: done.status === 'succeeded' ? done.output : null, status: done.status });
+  if (step.type === 'conditional') {
+    for (const child of [...step.then, ...(step.else ?? [])]) {
+      const record = ctx.completed.get(stepKey(child.id, frame.iterationPath));
+      if (record) restoreCompleted(ctx, child, frame, record);
+      else recordStep(frame.scope, child.id, { output: null, status: 'skipped' });
+    }
+  }
+  switch (done.status) {
+    case 'succeeded':
+      return { type: 'succeeded', output: done.output };
+    case 'skipped':
+      return { type: 'skipped' };
+    case 'failed':
+      return {
+        type: 'failed',
+        stepId: step.id,
+        iterationPath: frame.iterationPath,
+        error: done.error ?? { name: 'StepFailed', message: `step ${step.id} failed in an earlier attempt` },
+      };
+    default: {
+      const unexpected: never = done.status;
+      throw new Error(`unknown completed status ${String(unexpected)}`);
+    }
+  }
+}
+
+/** A step that cannot even start (its `if` could not be evaluated): one attempt, started and failed. */
+function failWithoutRunning(ctx: RunContext, step: Step, frame: Frame, error: unknown): StepOutcome {
+  const key = stepKey(step.id, frame.iterationPath);
+  const attempt = (ctx.attempts.get(key) ?? 0) + 1;
+  ctx.attempts.set(key, attempt);
+  const ref = { stepId: step.id, iterationPath: frame.iterationPath };
+  const serialized = serializeStepError(error);
+  ctx.emit({ type: 'step.started', ...ref, attempt });
+  ctx.emit({ type: 'step.failed', ...ref, attempt, error: serialized });
+  recordStep(frame.scope, step.id, { output: null, status: 'failed' });
+  return { type: 'failed', ...ref, error: serialized };
+}

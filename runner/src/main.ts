@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig, type RunnerConfig } from './config';
+import { RunnerSession } from './connection/session';
+import { Engine } from './engine/engine';
+import { createLogger, type Logger } from './log';
+import { createStepRegistry } from './steps/registry';
+
+/**
+ * The runner process: connects to the server, runs leased executions, and on SIGINT/SIGTERM stops
+ * taking work, cancels running steps, delivers what it can and exits 0.
+ */
+async function main(): Promise<void> {
+  let config: RunnerConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`weft runner: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLogger({ level: config.logLevel });
+  const session = new RunnerSession({ url: config.socketUrl, token: config.token, name: config.name, capacity: config.capacity, log });
+  const engine = new Engine({ sink: session.outbox, registry: createStepRegistry(), dataDir: config.dataDir, logger: log });
+  log.info('runner starting', { server: config.socketUrl, name: config.name, capacity: config.capacity, runnerId: session.runnerId });
+  session.start(engine);
+  installShutdown({ engine, session, log });
+}
+
+function installShutdown({ engine, session, log }: { engine: Engine; session: RunnerSession; log: Logger }): void {
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(0);
+    }
+    stopping = true;
+    log.info('stopping: no new work, canceling running steps', { signal, running: engine.size });
+    void (async () => {
+      try {
+        await engine.shutdown('runner shutting down');
+        await session.stop({ drainMs: 5_000 });
+      } catch (error) {
+        log.error('error while stopping', { error: error instanceof Error ? error.message : String(error) });
+      }
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`weft runner: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

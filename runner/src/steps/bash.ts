@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { renderTemplate, type BashStep } from '@weft/shared';
+import { NonRetriableStepError, StepFailedError } from '../engine/errors';
+import type { StepContext, StepHandler, StepLogStream } from './types';
+
+export const BASH_OUTPUT_CAP_BYTES = 1024 * 1024;
+const STDERR_TAIL_CHARS = 2000;
+/** After the shell exits, how long to wait for its pipes to close (a background child may hold them). */
+const PIPE_DRAIN_MS = 1000;
+
+export const BASH_DISABLED_MESSAGE =
+  'bash steps are disabled: the server is not listening on loopback; set WEFT_ALLOW_BASH=1 on the server to allow them';
+
+export type BashOutput = {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  truncated: { stdout: boolean; stderr: boolean };
+};
+
+/**
+ * Runs `command` (a template) with `bash -c` (or `/bin/sh -c` where there is no bash) in the
+ * execution's working directory. The shell leads its own process group, so a timeout or cancel
+ * kills everything it started. A non-zero exit fails the step.
+ */
+export const bashStep: StepHandler<'bash'> = {
+  type: 'bash',
+  run: runBash,
+};
+
+async function runBash(ctx: StepContext, step: BashStep): Promise<BashOutput> {
+  if (!ctx.allowBash) throw new NonRetriableStepError(BASH_DISABLED_MESSAGE, { code: 'bash_disabled' });
+  const command = renderTemplate(step.command, ctx.scope);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, template] of Object.entries(step.env ?? {})) env[name] = renderTemplate(template, ctx.scope);
+  env.WEFT_EXECUTION_ID = ctx.executionId;
+  env.WEFT_STEP_ID = ctx.stepId;
+  env.WEFT_ATTEMPT = String(ctx.attempt);
+  env.WEFT_ITERATION_PATH = ctx.iterationPath;
+
+  await fs.promises.mkdir(ctx.workDir, { recursive: true });
+  const cwd = step.cwd === undefined ? ctx.workDir : path.resolve(ctx.workDir, renderTemplate(step.cwd, ctx.scope));
+  const stat = await fs.promises.stat(cwd).catch(() => null);
+  if (!stat?.isDirectory()) throw new NonRetriableStepError(`cwd ${cwd} is not a directory`, { code: 'bash_bad_cwd' });
+  ctx.signal.throwIfAborted();
+  return spawnShell({ ctx, command, cwd, env });
+}
+
+function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: string; cwd: string; env: NodeJS.ProcessEnv }): Promise<BashOutput> {
+  return new Promise<BashOutput>((resolve, reject) => {
+    const child = spawn(shellPath(), ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout = new CapturedStream('stdout', ctx);
+    const stderr = new CapturedStream('stderr', ctx);
+    child.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => stderr.write(chunk));
+
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    const onAbort = () => {
+      killGroup();
+      settle(() => reject(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('bash step aborted')));
+    };
+    let settled = false;
+    const settle = (finish: () => void) => {
+      if (settled) return;
+      settled = true;
+      ctx.signal.removeEventListener('abort', onAbort);
+      finish();
+    };
+    if (ctx.signal.aborted) onAbort();
+    else ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+    child.on('error', (error) => {
+      killGroup();
+      settle(() => reject(new StepFailedError(`could not start the shell: ${error.message}`, { code: 'bash_spawn_failed' })));
+    });
+    child.on('exit', (code, signal) => {
+      const exitCode = code ?? 128 + signalNumber(signal);
+      const finish = () =>
+        settle(() => {
+          const output: BashOutput = {
+            stdout: stdout.text(),
+            stderr: stderr.text(),
+            exitCode,
+            truncated: { stdout: stdout.truncated, stderr: stderr.truncated },
+          };
+          if (exitCode === 0) resolve(output);
+          else reject(exitError(output, signal));
+        });
+      // Wait for the pipes so no output is lost, unless a background process keeps them open.
+      let open = 2;
+      const timer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish();
+      }, PIPE_DRAIN_MS);
+      const onPipeClosed = () => {
+        if (--open > 0) return;
+        clearTimeout(timer);
+        finish();
+      };
+      if (child.stdout.closed) onPipeClosed();
+      else child.stdout.once('close', onPipeClosed);
+      if (child.stderr.closed) onPipeClosed();
+      else child.stderr.once('close', onPipeClosed);
+    });
+  });
+}
+
+function exitError(output: BashOutput, signal: NodeJS.Signals | null): StepFailedError {
+  const tail = output.stderr.trimEnd().slice(-STDERR_TAIL_CHARS);
+  const how = signal ? `was killed by ${signal} (exit code ${output.exitCode})` : `exited with code ${output.exitCode}`;
+  return new StepFailedError(tail ? `command ${how}: ${tail}` : `command ${how}`, { code: 'bash_exit_code' });
+}
+
+/**
+ * Keeps the first `BASH_OUTPUT_CAP_BYTES` of a stream for the step's output and streams all of it
+ * (decoded across chunk boundaries) to the live log.
+ */
+class CapturedStream {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  truncated = false;
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(
+    private readonly stream: StepLogStream,
+    private readonly ctx: StepContext,
+  ) {}
+
+  write(chunk: Buffer): void {
+    const room = BASH_OUTPUT_CAP_BYTES - this.bytes;
+    if (chunk.length <= room) {
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
+    } else {
+      if (room > 0) this.chunks.push(chunk.subarray(0, room));
+      this.bytes = BASH_OUTPUT_CAP_BYTES;
+      this.truncated = true;
+    }
+    const text = this.decoder.write(chunk);
+    if (text) this.ctx.log(this.stream, text);
+  }
+
+  text(): string {
+    const rest = this.decoder.end();
+    if (rest) this.ctx.log(this.stream, rest);
+    // A cut in the middle of a multi-byte character becomes U+FFFD; cutting there is what the cap means.
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+let shell: string | undefined;
+
+function shellPath(): string {
+  shell ??= ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find((candidate) => fs.existsSync(candidate)) ?? '/bin/sh';
+  return shell;
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  if (signal === null) return 0;
+  const number = (os.constants.signals as Record<string, number | undefined>)[signal];
+  return number ?? 0;
+}

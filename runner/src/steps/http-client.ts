@@ -1,0 +1,106 @@
+import { RetryAfterError, StepFailedError } from '../engine/errors';
+
+export const RESPONSE_BODY_CAP_BYTES = 1024 * 1024;
+
+export type FetchedResponse = {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  /** Decoded text of the body, at most the cap. */
+  text: string;
+  truncated: boolean;
+  contentType: string;
+};
+
+/** One request with the step's signal; the body is read up to `capBytes`, the rest discarded. */
+export async function sendRequest({
+  url,
+  init,
+  signal,
+  capBytes = RESPONSE_BODY_CAP_BYTES,
+}: {
+  url: string;
+  init: RequestInit;
+  signal: AbortSignal;
+  capBytes?: number;
+}): Promise<FetchedResponse> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : error;
+    throw new StepFailedError(`request to ${redact(url)} failed: ${networkReason(error)}`, { code: 'http_network_error' });
+  }
+  const { text, truncated } = await readCapped(response, capBytes);
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: response.status, statusText: response.statusText, headers, text, truncated, contentType: response.headers.get('content-type') ?? '' };
+}
+
+async function readCapped(response: Response, capBytes: number): Promise<{ text: string; truncated: boolean }> {
+  if (!response.body) return { text: '', truncated: false };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = capBytes - bytes;
+    if (value.length > room) {
+      chunks.push(value.subarray(0, room));
+      bytes = capBytes;
+      truncated = true;
+      await reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    bytes += value.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
+}
+
+/** The error a 4xx/5xx answer becomes; 429 and 503 honour Retry-After. */
+export function statusError(response: FetchedResponse, what: string): Error {
+  const excerpt = response.text.trim().slice(0, 500);
+  const message = `${what} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${excerpt ? `: ${excerpt}` : ''}`;
+  const retryAfterMs = (response.status === 429 || response.status === 503) ? parseRetryAfter(response.headers['retry-after']) : undefined;
+  if (retryAfterMs !== undefined) return new RetryAfterError(message, { retryAfterMs, code: 'http_status' });
+  return new StepFailedError(message, { code: 'http_status' });
+}
+
+/** Seconds or an HTTP date; capped at an hour so a hostile server cannot park a step forever. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(0, ms), 60 * 60 * 1000);
+}
+
+export function isJsonContentType(contentType: string): boolean {
+  const type = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+function networkReason(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause ? `${error.message} (${cause})` : error.message;
+}
+
+/** URLs may carry credentials in the userinfo part; errors never repeat them. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || parsed.password) {
+      parsed.username = '***';
+      parsed.password = '';
+    }
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,32 @@
+import type { StepOfType } from '@weft/shared';
+import { bashStep } from './bash';
+import { httpStep } from './http';
+import { notifyStep } from './notify';
+import type { AnyStepHandler, LeafStepType, StepContext } from './types';
+
+export interface StepRegistry {
+  has(type: LeafStepType): boolean;
+  run<T extends LeafStepType>(type: T, ctx: StepContext, step: StepOfType<T>): Promise<unknown>;
+  types(): LeafStepType[];
+}
+
+/** The step types this runner ships. `agent_prompt` plugs in by adding its handler to this list. */
+export const BUILTIN_STEP_HANDLERS: readonly AnyStepHandler[] = [bashStep, notifyStep, httpStep];
+
+export function createStepRegistry(handlers: readonly AnyStepHandler[] = BUILTIN_STEP_HANDLERS): StepRegistry {
+  const byType = new Map<LeafStepType, AnyStepHandler>();
+  for (const handler of handlers) {
+    if (byType.has(handler.type)) throw new Error(`step type ${handler.type} is registered twice`);
+    byType.set(handler.type, handler);
+  }
+  return {
+    has: (type) => byType.has(type),
+    run<T extends LeafStepType>(type: T, ctx: StepContext, step: StepOfType<T>): Promise<unknown> {
+      const handler = byType.get(type);
+      if (!handler) return Promise.reject(new Error(`step type ${type} is not registered`));
+      // The map is keyed by `handler.type`, so the handler matches `step`; TypeScript cannot correlate the two.
+      return (handler as unknown as { run(ctx: StepContext, step: StepOfType<T>): Promise<unknown> }).run(ctx, step);
+    },
+    types: () => [...byType.keys()],
+  };
+}

@@ -1,0 +1,50 @@
+import type { AgentMessageEvent, ExpressionScope, StepOfType, StepType } from '@weft/shared';
+import type { Logger } from '../log';
+
+export type StepLogStream = 'stdout' | 'stderr';
+
+/**
+ * Everything a step implementation may use. The engine builds one per attempt; a step never sees
+ * the socket, seqs or other steps' events, and reports only through `log`, `emitMessage`, its
+ * return value (the output) and what it throws (classified by `engine/errors.ts`).
+ */
+export interface StepContext {
+  readonly executionId: string;
+  readonly workflowId: string;
+  readonly stepId: string;
+  /** `''` at top level, `loop[2]` or `outer[1]/inner[0]` inside loops. */
+  readonly iterationPath: string;
+  /** Attempt number of this step instance, 1-based, continuing across leases. */
+  readonly attempt: number;
+  /** Aborted on timeout, cancel, lost lease or shutdown; the step must stop promptly (kill processes, abort requests). */
+  readonly signal: AbortSignal;
+  /** What templates and expressions read: inputs, earlier steps, trigger, loop item. Do not mutate. */
+  readonly scope: Readonly<ExpressionScope>;
+  /** The execution's working directory (`<dataDir>/runs/<executionId>` unless the server says otherwise); created on demand. */
+  readonly workDir: string;
+  readonly allowBash: boolean;
+  /** The chat session the execution belongs to, if any. */
+  readonly sessionId: string | null;
+  /** Live output, shown in the run log; throttled and chunked by the engine. */
+  log(stream: StepLogStream, text: string): void;
+  /** A keyed chat message change (create / delta / complete) attributed to this step attempt. */
+  emitMessage(message: AgentMessageEvent): void;
+  /** The runner's own diagnostics (not shown to users). */
+  readonly logger: Logger;
+}
+
+/** Steps the engine runs itself (control flow and hand-backs to the server). */
+export type EngineStepType = 'conditional' | 'loop' | 'approval' | 'wait';
+/** Steps implemented by a registry entry. */
+export type LeafStepType = Exclude<StepType, EngineStepType>;
+
+/**
+ * One step type's implementation. `run` resolves with the step's output or throws; the engine owns
+ * timeouts, retries, cancellation and event emission around it.
+ */
+export interface StepHandler<T extends LeafStepType = LeafStepType> {
+  readonly type: T;
+  run(ctx: StepContext, step: StepOfType<T>): Promise<unknown>;
+}
+
+export type AnyStepHandler = { [T in LeafStepType]: StepHandler<T> }[LeafStepType];

@@ -1,0 +1,44 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from './config';
+import { installErrorHandlers } from './http/errors';
+import spa from './http/spa';
+import authPlugin from './plugins/auth';
+import configPlugin from './plugins/config';
+import dbPlugin from './plugins/db';
+import servicesPlugin from './plugins/services';
+import healthRoutes from './health/routes';
+import eventsRoutes from './journal/routes';
+import liveSocket from './live/live-socket';
+import sessionsRoutes from './sessions/routes';
+import executionsRoutes from './executions/routes';
+import approvalsRoutes from './approvals/routes';
+import runnerGateway from './runner-gateway/gateway';
+import workflowsRoutes from './workflows/routes';
+import type { Clock } from './workflows/workflows-service';
+
+export type AppOptions = { config: Config; clock?: Clock };
+
+/** Infrastructure first, then one plugin per capability, in an order that stays visible. */
+const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
+  installErrorHandlers(fastify);
+  await fastify.register(configPlugin, { config: opts.config });
+  await fastify.register(fastifyCookie);
+  await fastify.register(dbPlugin);
+  await fastify.register(authPlugin);
+  await fastify.register(servicesPlugin, opts.clock ? { clock: opts.clock } : {});
+  await fastify.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+
+  await fastify.register(healthRoutes);
+  await fastify.register(workflowsRoutes);
+  await fastify.register(eventsRoutes);
+  await fastify.register(sessionsRoutes);
+  await fastify.register(executionsRoutes);
+  await fastify.register(approvalsRoutes);
+  await fastify.register(liveSocket);
+  await fastify.register(runnerGateway);
+  await fastify.register(spa);
+};
+
+export default app;

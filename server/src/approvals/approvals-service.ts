@@ -1,0 +1,186 @@
+import type { Approval, WaitRequest } from '@weft/shared';
+import type { Db } from '../db/open';
+import { newId } from '../db/ids';
+import { AppError, notFound } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { ExecutionsService } from '../executions/executions-service';
+import { executionTopic } from '../executions/execution-events';
+import type { Clock } from '../workflows/workflows-service';
+
+type ApprovalRow = {
+  id: string;
+  execution_id: string;
+  workflow_id: string;
+  step_id: string;
+  iteration_path: string;
+  step_attempt: number;
+  message: string;
+  approvers: string;
+  on_deny: 'fail' | 'continue';
+  on_timeout: 'fail' | 'approve' | 'deny';
+  status: Approval['status'];
+  requested_at: string;
+  expires_at: number;
+  decision: 'approve' | 'deny' | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  comment: string | null;
+};
+
+function toApproval(r: ApprovalRow): Approval {
+  const a: Approval = {
+    id: r.id,
+    executionId: r.execution_id,
+    workflowId: r.workflow_id,
+    stepId: r.step_id,
+    iterationPath: r.iteration_path,
+    message: r.message,
+    approvers: JSON.parse(r.approvers) as string[],
+    requestedAt: r.requested_at,
+    expiresAt: new Date(r.expires_at).toISOString(),
+    status: r.status,
+  };
+  if (r.decision && r.decided_by && r.decided_at) a.decision = { decision: r.decision, decidedBy: r.decided_by, decidedAt: r.decided_at, comment: r.comment };
+  return a;
+}
+
+/**
+ * Approvals: created when a step waits for a human, decided only by POST (a GET never decides),
+ * idempotent for the same decision, 409 for a different one. The decision resumes only its path.
+ */
+export function createApprovalsService({ db, journal, clock, executions }: { db: Db; journal: Journal; clock: Clock; executions: ExecutionsService }) {
+  const s = {
+    insert: db.prepare(
+      `INSERT INTO approvals (id, execution_id, workflow_id, step_id, iteration_path, step_attempt, message, approvers, on_deny, on_timeout, status, requested_at, expires_at)
+       VALUES (@id, @executionId, @workflowId, @stepId, @iterationPath, @stepAttempt, @message, @approvers, @onDeny, @onTimeout, 'pending', @requestedAt, @expiresAt)
+       ON CONFLICT (execution_id, step_id, iteration_path, step_attempt) DO NOTHING`,
+    ),
+    byStep: db.prepare<[string, string, string, number], ApprovalRow>(
+      'SELECT * FROM approvals WHERE execution_id = ? AND step_id = ? AND iteration_path = ? AND step_attempt = ?',
+    ),
+    get: db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?'),
+    decide: db.prepare("UPDATE approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'"),
+    expired: db.prepare<[number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ?"),
+    nextExpiry: db.prepare<[], { at: number | null }>("SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'"),
+  };
+
+  const publish = (row: ApprovalRow, type: 'approval.requested' | 'approval.decided') => {
+    const data = toApproval(row);
+    journal.append('approvals', type, data);
+    journal.append(executionTopic(row.execution_id), type, data);
+    const exec = executions.repo.get(row.execution_id);
+    if (exec?.session_id) journal.append(`session:${exec.session_id}`, type, data);
+  };
+
+  /** Inside the ingest transaction: the step waits, the approval is pending. */
+  function requestWithin(input: { executionId: string; stepId: string; iterationPath: string; attempt: number; wait: Extract<WaitRequest, { kind: 'approval' }> }) {
+    const exec = executions.repo.get(input.executionId)!;
+    const now = clock.now();
+    s.insert.run({
+      id: newId('apr'),
+      executionId: input.executionId,
+      workflowId: exec.workflow_id,
+      stepId: input.stepId,
+      iterationPath: input.iterationPath,
+      stepAttempt: input.attempt,
+      message: input.wait.message,
+      approvers: JSON.stringify(input.wait.approvers),
+      onDeny: input.wait.onDeny,
+      onTimeout: input.wait.onTimeout,
+      requestedAt: now.toISOString(),
+      expiresAt: now.getTime() + input.wait.timeoutSeconds * 1000,
+    });
+    publish(s.byStep.get(input.executionId, input.stepId, input.iterationPath, input.attempt)!, 'approval.requested');
+  }
+
+  /** Applies a decision to the waiting step and moves the execution on. */
+  function resolveWithin(row: ApprovalRow, outcome: { approved: boolean; decidedBy: string; comment: string | null; decidedAt: string; timedOut?: boolean }) {
+    const exec = executions.repo.get(row.execution_id)!;
+    const step = executions.repo.stepRun(row.execution_id, row.step_id, row.iteration_path, row.step_attempt);
+    const output = { approved: outcome.approved, decidedBy: outcome.decidedBy, comment: outcome.comment, decidedAt: outcome.decidedAt };
+    const deniedFails = !outcome.approved && (outcome.timedOut && row.on_timeout === 'fail' ? true : row.on_deny === 'fail');
+    if (['succeeded', 'failed', 'canceled', 'denied'].includes(exec.status) || !step || step.status !== 'waiting') return;
+    executions.repo.upsertStep({
+      executionId: row.execution_id,
+      stepId: row.step_id,
+      iterationPath: row.iteration_path,
+      attempt: row.step_attempt,
+      status: deniedFails ? 'failed' : 'succeeded',
+      startedAt: step.started_at,
+      finishedAt: outcome.decidedAt,
+      output,
+      error: deniedFails ? { name: outcome.timedOut ? 'ApprovalTimedOut' : 'ApprovalDenied', message: outcome.timedOut ? 'approval timed out' : `denied by ${outcome.decidedBy}` } : undefined,
+      leaseAttempt: step.lease_attempt,
+    });
+    executions.events.stepUpdated(row.execution_id, executions.repo.stepRun(row.execution_id, row.step_id, row.iteration_path, row.step_attempt));
+    if (deniedFails) {
+      const timedOutFail = outcome.timedOut && row.on_timeout === 'fail';
+      executions.finishWithin(row.execution_id, {
+        status: timedOutFail ? 'failed' : 'denied',
+        error: { name: timedOutFail ? 'ApprovalTimedOut' : 'ApprovalDenied', message: timedOutFail ? `approval for ${row.step_id} timed out` : `${row.step_id} was denied by ${outcome.decidedBy}` },
+      });
+      return;
+    }
+    executions.repo.release(row.execution_id, { status: 'queued', wakeAt: null, now: outcome.decidedAt });
+    executions.events.executionUpdated(row.execution_id);
+  }
+
+  return {
+    requestWithin,
+
+    list(q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; limit: number }): Approval[] {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.status === 'pending') where.push("status = 'pending'");
+      if (q.status === 'decided') where.push("status IN ('approved', 'denied', 'expired')");
+      if (q.executionId) (where.push('execution_id = ?'), params.push(q.executionId));
+      const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`;
+      return db.prepare<unknown[], ApprovalRow>(sql).all(...params, q.limit).map(toApproval);
+    },
+
+    get(id: string): Approval {
+      const row = s.get.get(id);
+      if (!row) throw notFound(`approval ${id}`);
+      return toApproval(row);
+    },
+
+    decide({ id, decision, comment, decidedBy }: { id: string; decision: 'approve' | 'deny'; comment?: string | undefined; decidedBy: string }): Approval {
+      return journal.transaction(() => {
+        const row = s.get.get(id);
+        if (!row) throw notFound(`approval ${id}`);
+        if (row.status !== 'pending') {
+          if (row.decision === decision) return toApproval(row); // deciding twice is harmless
+          if (row.status === 'canceled' || row.status === 'expired') throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`);
+          throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row) });
+        }
+        const decidedAt = clock.now().toISOString();
+        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, decidedBy, decidedAt, comment ?? null, id);
+        const updated = s.get.get(id)!;
+        publish(updated, 'approval.decided');
+        resolveWithin(updated, { approved: decision === 'approve', decidedBy, comment: comment ?? null, decidedAt });
+        return toApproval(updated);
+      });
+    },
+
+    /** Applies `onTimeout` to every approval past its expiry. */
+    expireDue(nowMs: number = clock.now().getTime()): number {
+      const due = s.expired.all(nowMs);
+      for (const row of due) {
+        journal.transaction(() => {
+          const decidedAt = new Date(nowMs).toISOString();
+          const approve = row.on_timeout === 'approve';
+          const decision = approve ? 'approve' : 'deny';
+          s.decide.run('expired', decision, 'timeout', decidedAt, null, row.id);
+          const updated = s.get.get(row.id)!;
+          publish(updated, 'approval.decided');
+          resolveWithin(updated, { approved: approve, decidedBy: 'timeout', comment: null, decidedAt, timedOut: true });
+        });
+      }
+      return due.length;
+    },
+
+    nextExpiry: () => s.nextExpiry.get()?.at ?? null,
+  };
+}
+
+export type ApprovalsService = ReturnType<typeof createApprovalsService>;

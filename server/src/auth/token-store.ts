@@ -1,0 +1,54 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const TOKEN_FILE = 'token';
+
+/** The access token: WEFT_TOKEN if set, else the one stored in the data dir (created 0600 on first start). */
+export function loadOrCreateToken({ dataDir, fixedToken }: { dataDir: string; fixedToken?: string | undefined }): string {
+  if (fixedToken) return fixedToken;
+  const file = path.join(dataDir, TOKEN_FILE);
+  try {
+    const existing = fs.readFileSync(file, 'utf8').trim();
+    if (existing.length >= 16) return existing;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** Compares through fixed-length digests so neither content nor length leaks through timing. */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** One-time login codes: the printed URL signs one browser in once, like Jupyter's token URL. */
+export class LoginCodes {
+  private readonly codes = new Map<string, number>();
+  constructor(private readonly ttlMs = 24 * 60 * 60 * 1000) {}
+
+  issue(now = Date.now()): string {
+    const code = randomBytes(18).toString('base64url');
+    this.codes.set(code, now + this.ttlMs);
+    return code;
+  }
+
+  consume(code: string, now = Date.now()): boolean {
+    for (const [candidate, expires] of this.codes) {
+      if (expires < now) {
+        this.codes.delete(candidate);
+        continue;
+      }
+      if (safeEqual(candidate, code)) {
+        this.codes.delete(candidate);
+        return true;
+      }
+    }
+    return false;
+  }
+}

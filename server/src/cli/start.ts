@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../server';
+
+/**
+ * `pnpm start`: the server in this process plus one runner child, restarted with backoff when it dies.
+ * The runner is a separate process on purpose: it talks to the server only over the runner protocol.
+ */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const RUNNER_MAIN = path.join(REPO_ROOT, 'runner', 'src', 'main.ts');
+
+let child: ChildProcess | undefined;
+let stopping = false;
+let backoffMs = 1000;
+
+const server = await main({
+  beforeListen: (fastify) =>
+    fastify.addHook('onClose', async () => {
+      stopping = true;
+      const running = child;
+      if (running && running.exitCode === null) {
+        const exited = new Promise((resolve) => running.once('exit', resolve));
+        running.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (running.exitCode === null) running.kill('SIGKILL');
+      }
+    }),
+});
+const address = server.server.address();
+const port = typeof address === 'object' && address ? address.port : server.config.port;
+const host = server.config.host === '0.0.0.0' || server.config.host === '::' ? '127.0.0.1' : server.config.host;
+const serverUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+function startRunner() {
+  const startedAt = Date.now();
+  child = spawn(process.execPath, ['--import', 'tsx', RUNNER_MAIN], {
+    cwd: path.dirname(path.dirname(RUNNER_MAIN)),
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, WEFT_SERVER_URL: serverUrl, WEFT_RUNNER_TOKEN: server.auth.token, WEFT_DATA_DIR: server.config.dataDir },
+  });
+  child.on('exit', (code, signal) => {
+    child = undefined;
+    if (stopping) return;
+    // A runner that stayed up a minute earned a fresh backoff.
+    if (Date.now() - startedAt > 60_000) backoffMs = 1000;
+    server.log.warn({ code, signal, restartInMs: backoffMs }, 'runner exited; restarting');
+    setTimeout(startRunner, backoffMs).unref();
+    backoffMs = Math.min(backoffMs * 2, 30_000);
+  });
+}
+
+startRunner();

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Repository root: `./data` in the README means the checkout's data folder, whatever the cwd. */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const Bool = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  WEFT_DATA_DIR: z.string().min(1).optional(),
+  WEFT_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  WEFT_ALLOWED_HOSTS: z.string().optional(),
+  WEFT_BODY_LIMIT: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+  WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEFT_ALLOW_BASH: Bool.optional(),
+  WEFT_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  WEFT_CLIENT_DIR: z.string().optional(),
+  WEFT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Fixed token from WEFT_TOKEN; otherwise the auth plugin generates and stores one. */
+  fixedToken: string | undefined;
+  extraAllowedHosts: string[];
+  bodyLimit: number;
+  logLevel: z.infer<typeof EnvSchema>['WEFT_LOG_LEVEL'];
+  allowBash: boolean | undefined;
+  synchronous: 'FULL' | 'NORMAL';
+  clientDir: string;
+  /** Browser sockets: ping interval; a socket that misses one beat is terminated. */
+  liveHeartbeatMs: number;
+  /** Past this many unsent bytes a browser socket is closed as a slow consumer. */
+  liveMaxBufferedBytes: number;
+  /** Runner leases: how long a grant lasts without a heartbeat, and how often runners beat. */
+  leaseMs: number;
+  runnerHeartbeatMs: number;
+  /** How often lease expiry, timers and approval timeouts are checked. */
+  engineTickMs: number;
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once at boot; no other module reads process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const blankToUndefined = Object.fromEntries(
+    Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = EnvSchema.safeParse(blankToUndefined);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const base = env.INIT_CWD ?? process.cwd();
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data'),
+    fixedToken: e.WEFT_TOKEN,
+    extraAllowedHosts: (e.WEFT_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+    bodyLimit: e.WEFT_BODY_LIMIT,
+    logLevel: e.WEFT_LOG_LEVEL,
+    allowBash: e.WEFT_ALLOW_BASH,
+    synchronous: e.WEFT_SYNCHRONOUS,
+    clientDir: e.WEFT_CLIENT_DIR ? path.resolve(base, e.WEFT_CLIENT_DIR) : path.join(REPO_ROOT, 'client', 'dist'),
+    liveHeartbeatMs: 15_000,
+    liveMaxBufferedBytes: 4 * 1024 * 1024,
+    leaseMs: e.WEFT_LEASE_MS,
+    runnerHeartbeatMs: Math.max(100, Math.floor(e.WEFT_LEASE_MS / 3)),
+    engineTickMs: 250,
+    ...overrides,
+  };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

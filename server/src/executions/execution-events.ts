@@ -1,0 +1,33 @@
+import type { Journal } from '../journal/journal';
+import { sessionTopic } from '../sessions/sessions-service';
+import { toStepRun, toSummary, type ExecutionsRepository, type StepRunRow } from './executions-repository';
+
+export const executionTopic = (id: string) => `execution:${id}`;
+
+/**
+ * Journals what browsers follow: the execution topic gets every change, the session topic (when the
+ * execution runs in a chat) the same, so the chat can render step cards without a second subscription.
+ * Must be called inside journal.transaction, after the row was written.
+ */
+export function createExecutionEvents({ journal, repo }: { journal: Journal; repo: ExecutionsRepository }) {
+  const topicsOf = (sessionId: string | null, id: string) => (sessionId ? [executionTopic(id), sessionTopic(sessionId)] : [executionTopic(id)]);
+  return {
+    executionUpdated(executionId: string) {
+      const row = repo.get(executionId)!;
+      const summary = toSummary(row);
+      for (const t of topicsOf(row.session_id, executionId)) journal.append(t, 'execution.updated', summary);
+      journal.append('executions', 'execution.updated', summary);
+    },
+    stepUpdated(executionId: string, step: StepRunRow | null) {
+      if (!step) return;
+      const row = repo.get(executionId)!;
+      const data = { executionId, ...toStepRun(step) };
+      for (const t of topicsOf(row.session_id, executionId)) journal.append(t, 'step.updated', data);
+    },
+    log(executionId: string, data: Record<string, unknown>) {
+      journal.append(executionTopic(executionId), 'step.log', { executionId, ...data });
+    },
+  };
+}
+
+export type ExecutionEvents = ReturnType<typeof createExecutionEvents>;

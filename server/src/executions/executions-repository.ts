@@ -1,0 +1,196 @@
+import type { Execution, ExecutionStatus, ExecutionSummary, StepRun } from '@weft/shared';
+import type { Db } from '../db/open';
+
+export type ExecutionRow = {
+  id: string;
+  workflow_id: string;
+  workflow_version: number;
+  session_id: string | null;
+  status: ExecutionStatus;
+  inputs: string;
+  trigger: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  lease_runner_id: string | null;
+  lease_attempt: number;
+  lease_expires_at: number | null;
+  wake_at: number | null;
+  output: string | null;
+  rerun_of: string | null;
+  updated_at: string | null;
+};
+
+export type StepRunRow = {
+  execution_id: string;
+  step_id: string;
+  iteration_path: string;
+  attempt: number;
+  status: StepRun['status'];
+  started_at: string | null;
+  finished_at: string | null;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  retry_in_ms: number | null;
+  lease_attempt: number | null;
+  reused: number;
+};
+
+const parse = (s: string | null) => (s === null ? undefined : (JSON.parse(s) as unknown));
+
+export function toStepRun(r: StepRunRow): StepRun {
+  const out: StepRun = {
+    stepId: r.step_id,
+    iterationPath: r.iteration_path,
+    attempt: r.attempt,
+    status: r.status,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+  if (r.input !== null) out.input = parse(r.input);
+  if (r.output !== null) out.output = parse(r.output);
+  if (r.error !== null) out.error = parse(r.error) as StepRun['error'];
+  if (r.reused) out.reused = true;
+  return out;
+}
+
+export function toSummary(r: ExecutionRow, workflowName?: string): ExecutionSummary {
+  const out: ExecutionSummary = {
+    id: r.id,
+    workflowId: r.workflow_id,
+    workflowVersion: r.workflow_version,
+    status: r.status,
+    inputs: JSON.parse(r.inputs) as Record<string, unknown>,
+    trigger: JSON.parse(r.trigger) as unknown,
+    sessionId: r.session_id,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    rerunOf: r.rerun_of,
+  };
+  if (workflowName !== undefined) out.workflowName = workflowName;
+  if (r.output !== null) out.output = parse(r.output);
+  if (r.error !== null) out.error = parse(r.error) as Execution['error'];
+  return out;
+}
+
+export function createExecutionsRepository(db: Db) {
+  const s = {
+    get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
+    insert: db.prepare(
+      `INSERT INTO executions (id, workflow_id, workflow_version, session_id, status, inputs, trigger, created_at, updated_at, rerun_of)
+       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf)`,
+    ),
+    steps: db.prepare<[string], StepRunRow>('SELECT * FROM step_runs WHERE execution_id = ? ORDER BY rowid'),
+    stepRun: db.prepare<[string, string, string, number], StepRunRow>(
+      'SELECT * FROM step_runs WHERE execution_id = ? AND step_id = ? AND iteration_path = ? AND attempt = ?',
+    ),
+    upsertStep: db.prepare(
+      `INSERT INTO step_runs (execution_id, step_id, iteration_path, attempt, status, started_at, finished_at, input, output, error, retry_in_ms, lease_attempt, reused)
+       VALUES (@executionId, @stepId, @iterationPath, @attempt, @status, @startedAt, @finishedAt, @input, @output, @error, @retryInMs, @leaseAttempt, @reused)
+       ON CONFLICT (execution_id, step_id, iteration_path, attempt) DO UPDATE SET
+         status = excluded.status,
+         started_at = COALESCE(step_runs.started_at, excluded.started_at),
+         finished_at = excluded.finished_at,
+         input = COALESCE(excluded.input, step_runs.input),
+         output = excluded.output,
+         error = excluded.error,
+         retry_in_ms = excluded.retry_in_ms,
+         lease_attempt = excluded.lease_attempt`,
+    ),
+    activeSteps: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status IN ('running', 'waiting')"),
+    waitingStep: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status = 'waiting' ORDER BY rowid DESC LIMIT 1"),
+    setStatus: db.prepare('UPDATE executions SET status = ?, updated_at = ? WHERE id = ?'),
+    start: db.prepare("UPDATE executions SET started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?"),
+    finish: db.prepare(
+      'UPDATE executions SET status = ?, finished_at = ?, output = ?, error = ?, lease_runner_id = NULL, lease_expires_at = NULL, wake_at = NULL, updated_at = ? WHERE id = ?',
+    ),
+    grant: db.prepare(
+      "UPDATE executions SET lease_runner_id = ?, lease_attempt = lease_attempt + 1, lease_expires_at = ?, status = 'running', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status = 'queued' AND lease_runner_id IS NULL",
+    ),
+    renew: db.prepare('UPDATE executions SET lease_expires_at = ? WHERE id = ? AND lease_runner_id = ? AND lease_attempt = ? AND lease_expires_at >= ?'),
+    release: db.prepare('UPDATE executions SET lease_runner_id = NULL, lease_expires_at = NULL, status = ?, wake_at = ?, updated_at = ? WHERE id = ?'),
+    queuedIds: db.prepare<[number], { id: string }>("SELECT id FROM executions WHERE status = 'queued' AND lease_runner_id IS NULL ORDER BY created_at, id LIMIT ?"),
+    expiredLeases: db.prepare<[number], ExecutionRow>('SELECT * FROM executions WHERE lease_runner_id IS NOT NULL AND lease_expires_at < ?'),
+    dueTimers: db.prepare<[number], ExecutionRow>("SELECT * FROM executions WHERE status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= ?"),
+    nextTimer: db.prepare<[], { at: number | null }>("SELECT MIN(wake_at) AS at FROM executions WHERE status = 'waiting' AND wake_at IS NOT NULL"),
+    setSession: db.prepare('UPDATE executions SET session_id = ? WHERE id = ?'),
+    workflowName: db.prepare<[string, number], { definition: string }>('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?'),
+    lastRunnerSeq: db.prepare<[string, number], { seq: number | null }>('SELECT MAX(seq) AS seq FROM runner_events WHERE execution_id = ? AND lease_attempt = ?'),
+    insertRunnerEvent: db.prepare('INSERT INTO runner_events (execution_id, lease_attempt, seq, type, at) VALUES (?, ?, ?, ?, ?)'),
+  };
+
+  return {
+    get: (id: string): ExecutionRow | null => s.get.get(id) ?? null,
+    insert: (row: { id: string; workflowId: string; workflowVersion: number; sessionId: string | null; inputs: unknown; trigger: unknown; now: string; rerunOf: string | null }) =>
+      s.insert.run({ ...row, inputs: JSON.stringify(row.inputs), trigger: JSON.stringify(row.trigger) }),
+    steps: (id: string): StepRunRow[] => s.steps.all(id),
+    stepRun: (id: string, stepId: string, iterationPath: string, attempt: number): StepRunRow | null =>
+      s.stepRun.get(id, stepId, iterationPath, attempt) ?? null,
+    upsertStep: (r: {
+      executionId: string;
+      stepId: string;
+      iterationPath: string;
+      attempt: number;
+      status: StepRun['status'];
+      startedAt?: string | null;
+      finishedAt?: string | null;
+      input?: unknown;
+      output?: unknown;
+      error?: unknown;
+      retryInMs?: number | null;
+      leaseAttempt?: number | null;
+      reused?: boolean;
+    }) =>
+      s.upsertStep.run({
+        executionId: r.executionId,
+        stepId: r.stepId,
+        iterationPath: r.iterationPath,
+        attempt: r.attempt,
+        status: r.status,
+        startedAt: r.startedAt ?? null,
+        finishedAt: r.finishedAt ?? null,
+        input: r.input === undefined ? null : JSON.stringify(r.input),
+        output: r.output === undefined ? null : JSON.stringify(r.output),
+        error: r.error === undefined ? null : JSON.stringify(r.error),
+        retryInMs: r.retryInMs ?? null,
+        leaseAttempt: r.leaseAttempt ?? null,
+        reused: r.reused ? 1 : 0,
+      }),
+    activeSteps: (id: string) => s.activeSteps.all(id),
+    waitingStep: (id: string): StepRunRow | null => s.waitingStep.get(id) ?? null,
+    setStatus: (id: string, status: ExecutionStatus, now: string) => s.setStatus.run(status, now, id),
+    markStarted: (id: string, now: string) => s.start.run(now, now, id),
+    finish: (id: string, r: { status: ExecutionStatus; now: string; output?: unknown; error?: unknown }) =>
+      s.finish.run(r.status, r.now, r.output === undefined ? null : JSON.stringify(r.output), r.error === undefined ? null : JSON.stringify(r.error), r.now, id),
+    grant: (id: string, r: { runnerId: string; expiresAt: number; now: string }) => s.grant.run(r.runnerId, r.expiresAt, r.now, r.now, id).changes === 1,
+    renew: (id: string, r: { runnerId: string; attempt: number; expiresAt: number; nowMs: number }) =>
+      s.renew.run(r.expiresAt, id, r.runnerId, r.attempt, r.nowMs).changes === 1,
+    release: (id: string, r: { status: ExecutionStatus; wakeAt: number | null; now: string }) => s.release.run(r.status, r.wakeAt, r.now, id),
+    queuedIds: (limit: number) => s.queuedIds.all(limit).map((r) => r.id),
+    expiredLeases: (nowMs: number) => s.expiredLeases.all(nowMs),
+    dueTimers: (nowMs: number) => s.dueTimers.all(nowMs),
+    nextTimer: () => s.nextTimer.get()?.at ?? null,
+    setSession: (id: string, sessionId: string) => s.setSession.run(sessionId, id),
+    definitionOf: (workflowId: string, version: number): unknown => {
+      const row = s.workflowName.get(workflowId, version);
+      return row ? (JSON.parse(row.definition) as unknown) : null;
+    },
+    lastRunnerSeq: (id: string, leaseAttempt: number) => s.lastRunnerSeq.get(id, leaseAttempt)?.seq ?? 0,
+    insertRunnerEvent: (id: string, leaseAttempt: number, seq: number, type: string, at: string) => s.insertRunnerEvent.run(id, leaseAttempt, seq, type, at),
+    list(q: { workflowId?: string | undefined; status?: string | undefined; sessionId?: string | undefined; before?: string | undefined; limit: number }): ExecutionRow[] {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.workflowId) (where.push('workflow_id = ?'), params.push(q.workflowId));
+      if (q.status) (where.push('status = ?'), params.push(q.status));
+      if (q.sessionId) (where.push('session_id = ?'), params.push(q.sessionId));
+      if (q.before) (where.push('id < ?'), params.push(q.before));
+      const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+      return db.prepare<unknown[], ExecutionRow>(sql).all(...params, q.limit);
+    },
+  };
+}
+
+export type ExecutionsRepository = ReturnType<typeof createExecutionsRepository>;

@@ -1,0 +1,218 @@
+import {
+  isFinishedExecution,
+  resolveInputs,
+  walkSteps,
+  type Execution,
+  type ExecutionStatus,
+  type ExecutionSummary,
+  type InputSpec,
+  type WorkflowDefinition,
+} from '@weft/shared';
+import type { Db } from '../db/open';
+import { newId } from '../db/ids';
+import { AppError, notFound } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { SessionsService } from '../sessions/sessions-service';
+import type { Clock, WorkflowsService } from '../workflows/workflows-service';
+import { createExecutionEvents } from './execution-events';
+import { createExecutionsRepository, toStepRun, toSummary } from './executions-repository';
+
+export type TriggerInfo = { type: 'manual' | 'schedule' | 'webhook' | 'rerun' | 'tool'; [k: string]: unknown };
+
+/** Executions: start (inputs checked, version pinned), read, cancel, re-run. The runner gateway drives them. */
+export function createExecutionsService({
+  db,
+  journal,
+  clock,
+  workflows,
+  sessions,
+}: {
+  db: Db;
+  journal: Journal;
+  clock: Clock;
+  workflows: WorkflowsService;
+  sessions: SessionsService;
+}) {
+  const repo = createExecutionsRepository(db);
+  const events = createExecutionEvents({ journal, repo });
+  const cancelListeners = new Set<(e: { executionId: string; runnerId: string; attempt: number }) => void>();
+
+  const requireExecution = (id: string) => {
+    const row = repo.get(id);
+    if (!row) throw notFound(`execution ${id}`);
+    return row;
+  };
+
+  const nameOf = (workflowId: string, version: number) => {
+    const def = repo.definitionOf(workflowId, version) as WorkflowDefinition | null;
+    return def?.name;
+  };
+
+  function start(input: {
+    workflowId: string;
+    inputs?: Record<string, unknown> | undefined;
+    sessionId?: string | undefined;
+    version?: number | undefined;
+    trigger?: TriggerInfo;
+    rerunOf?: string;
+    /** Step records copied from an earlier execution (re-run). */
+    reuse?: { stepId: string; iterationPath: string; attempt: number; status: 'succeeded' | 'skipped'; output?: unknown; startedAt: string | null; finishedAt: string | null }[];
+    inTransaction?: (executionId: string) => void;
+  }): { executionId: string } {
+    const wf = input.version ? workflows.getVersion(input.workflowId, input.version) : workflows.get(input.workflowId);
+    const definition = wf.definition as unknown as WorkflowDefinition;
+    const resolved = resolveInputs(definition.inputs as Record<string, InputSpec> | undefined, input.inputs);
+    if (!resolved.ok) {
+      const first = resolved.errors[0]!;
+      throw new AppError(422, 'invalid_inputs', `${first.path}: ${first.message}`, { errors: resolved.errors });
+    }
+    if (input.sessionId !== undefined) sessions.getSession(input.sessionId);
+    const id = newId('ex');
+    const now = clock.now().toISOString();
+    journal.transaction(() => {
+      repo.insert({
+        id,
+        workflowId: wf.id,
+        workflowVersion: wf.version,
+        sessionId: input.sessionId ?? null,
+        inputs: resolved.values,
+        trigger: input.trigger ?? { type: 'manual' },
+        now,
+        rerunOf: input.rerunOf ?? null,
+      });
+      for (const r of input.reuse ?? []) {
+        repo.upsertStep({ executionId: id, ...r, reused: true });
+      }
+      input.inTransaction?.(id);
+      events.executionUpdated(id);
+    });
+    return { executionId: id };
+  }
+
+  function get(id: string): Execution {
+    const row = requireExecution(id);
+    return { ...toSummary(row, nameOf(row.workflow_id, row.workflow_version)), steps: repo.steps(id).map(toStepRun) };
+  }
+
+  function list(q: { workflowId?: string | undefined; status?: ExecutionStatus | undefined; sessionId?: string | undefined; before?: string | undefined; limit: number }) {
+    const rows = repo.list({ ...q, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const names = new Map<string, string | undefined>();
+    const executions: ExecutionSummary[] = page.map((r) => {
+      const key = `${r.workflow_id}@${r.workflow_version}`;
+      if (!names.has(key)) names.set(key, nameOf(r.workflow_id, r.workflow_version));
+      return toSummary(r, names.get(key));
+    });
+    return { executions, nextBefore: rows.length > q.limit ? page.at(-1)!.id : null };
+  }
+
+  /** Ends an execution; its runner (if any) is told to stop, and its late events are refused. */
+  function cancel(id: string, reason = 'canceled by user'): Execution {
+    let leaseHolder: { runnerId: string; attempt: number } | null = null;
+    journal.transaction(() => {
+      const row = requireExecution(id);
+      if (isFinishedExecution(row.status)) throw new AppError(409, 'execution_finished', `execution ${id} is already ${row.status}`);
+      if (row.lease_runner_id) leaseHolder = { runnerId: row.lease_runner_id, attempt: row.lease_attempt };
+      finishWithin(id, { status: 'canceled', error: { name: 'Canceled', message: reason } });
+    });
+    const holder = leaseHolder as { runnerId: string; attempt: number } | null;
+    if (holder) for (const l of cancelListeners) l({ executionId: id, ...holder });
+    return get(id);
+  }
+
+  /**
+   * Inside a transaction: a final status, open steps closed as canceled, pending approvals closed,
+   * streaming chat turns finalized. A finished status is never overwritten.
+   */
+  function finishWithin(id: string, r: { status: ExecutionStatus; output?: unknown; error?: unknown }) {
+    const row = requireExecution(id);
+    if (isFinishedExecution(row.status)) return false;
+    const now = clock.now().toISOString();
+    for (const step of repo.activeSteps(id)) {
+      repo.upsertStep({
+        executionId: id,
+        stepId: step.step_id,
+        iterationPath: step.iteration_path,
+        attempt: step.attempt,
+        status: 'canceled',
+        startedAt: step.started_at,
+        finishedAt: now,
+        error: { name: 'Canceled', message: r.status === 'canceled' ? 'execution canceled' : `execution ${r.status}` },
+        leaseAttempt: step.lease_attempt,
+      });
+      events.stepUpdated(id, repo.stepRun(id, step.step_id, step.iteration_path, step.attempt));
+    }
+    db.prepare("UPDATE approvals SET status = 'canceled' WHERE execution_id = ? AND status = 'pending'").run(id);
+    repo.finish(id, { status: r.status, now, output: r.output, error: r.error });
+    sessions.abandonStreaming({ executionId: id, status: 'canceled' });
+    events.executionUpdated(id);
+    return true;
+  }
+
+  /** A new execution that reuses the results of the steps before `fromStepId` (top-level order). */
+  function rerun(id: string, opts: { fromStepId?: string | undefined; version?: number | 'latest' | undefined }): { executionId: string } {
+    const original = requireExecution(id);
+    const version = opts.version === 'latest' ? workflows.get(original.workflow_id).version : (opts.version ?? original.workflow_version);
+    const definition = workflows.getVersion(original.workflow_id, version).definition as unknown as WorkflowDefinition;
+    const reuse: NonNullable<Parameters<typeof start>[0]['reuse']> = [];
+    if (opts.fromStepId !== undefined) {
+      // The top-level step that contains fromStepId: everything before it is reused.
+      let topIndex = -1;
+      walkSteps(definition.steps, (visit) => {
+        if (visit.step.id === opts.fromStepId) {
+          const top = visit.ancestors[0]?.step ?? visit.step;
+          topIndex = definition.steps.findIndex((s) => s.id === top.id);
+        }
+      });
+      if (topIndex < 0) throw new AppError(404, 'not_found', `fromStepId: step ${opts.fromStepId} is not in version ${version}`);
+      const before = new Set<string>();
+      walkSteps(definition.steps.slice(0, topIndex), (visit) => {
+        before.add(visit.step.id);
+      });
+      const latestByInstance = new Map<string, (typeof reuse)[number]>();
+      for (const s of repo.steps(id)) {
+        if (!before.has(s.step_id) || (s.status !== 'succeeded' && s.status !== 'skipped')) continue;
+        latestByInstance.set(`${s.step_id}|${s.iteration_path}`, {
+          stepId: s.step_id,
+          iterationPath: s.iteration_path,
+          attempt: s.attempt,
+          status: s.status,
+          output: s.output === null ? undefined : (JSON.parse(s.output) as unknown),
+          startedAt: s.started_at,
+          finishedAt: s.finished_at,
+        });
+      }
+      const missing = [...before].filter((sid) => ![...latestByInstance.values()].some((r) => r.stepId === sid));
+      if (missing.length > 0 && definition.steps.slice(0, topIndex).some((s) => missing.includes(s.id))) {
+        throw new AppError(409, 'nothing_to_reuse', `steps before ${opts.fromStepId} did not all finish in ${id}: ${missing.join(', ')}`);
+      }
+      reuse.push(...latestByInstance.values());
+    }
+    return start({
+      workflowId: original.workflow_id,
+      version,
+      inputs: JSON.parse(original.inputs) as Record<string, unknown>,
+      sessionId: original.session_id ?? undefined,
+      trigger: { type: 'rerun', of: id, ...(opts.fromStepId ? { fromStepId: opts.fromStepId } : {}) },
+      rerunOf: id,
+      reuse,
+    });
+  }
+
+  return {
+    repo,
+    events,
+    start,
+    get,
+    list,
+    cancel,
+    rerun,
+    finishWithin,
+    onCancel(listener: (e: { executionId: string; runnerId: string; attempt: number }) => void) {
+      cancelListeners.add(listener);
+      return () => cancelListeners.delete(listener);
+    },
+  };
+}
+
+export type ExecutionsService = ReturnType<typeof createExecutionsService>;

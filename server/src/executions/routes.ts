@@ -1,0 +1,37 @@
+import { ExecutionsQuery, IdParams, RerunRequest, RunWorkflowRequest } from '@weft/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import { parseRequest } from '../http/parse';
+
+const executionsRoutes: FastifyPluginAsync = async (app) => {
+  const executions = app.services.executions;
+
+  app.post('/api/workflows/:id/run', async (request, reply) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    const body = parseRequest(RunWorkflowRequest, request.body ?? {}, 'body');
+    const result = executions.start({ workflowId: id, inputs: body.inputs, sessionId: body.sessionId, version: body.version, trigger: { type: 'manual' } });
+    return reply.code(202).send(result);
+  });
+
+  app.get('/api/executions', async (request) => {
+    const q = parseRequest(ExecutionsQuery, request.query, 'query');
+    return executions.list(q);
+  });
+
+  app.get('/api/executions/:id', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    return executions.get(id);
+  });
+
+  app.post('/api/executions/:id/cancel', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    return executions.cancel(id);
+  });
+
+  app.post('/api/executions/:id/rerun', async (request, reply) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    const body = parseRequest(RerunRequest, request.body ?? {}, 'body');
+    return reply.code(202).send(executions.rerun(id, { fromStepId: body.fromStepId, version: body.version }));
+  });
+};
+
+export default executionsRoutes;

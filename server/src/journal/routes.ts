@@ -1,0 +1,16 @@
+import { EventsQuery } from '@weft/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import { parseRequest } from '../http/parse';
+
+/** The journal over HTTP, for clients that cannot hold a socket: same events, same order. */
+const eventsRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/api/events', async (request) => {
+    const q = parseRequest(EventsQuery, request.query, 'query');
+    app.services.topics.assertReadable(q.topic);
+    const events = app.services.journal.read(q.topic, q.after, q.limit + 1);
+    const hasMore = events.length > q.limit;
+    return { events: events.slice(0, q.limit), lastSeq: app.services.journal.lastSeq(q.topic), hasMore };
+  });
+};
+
+export default eventsRoutes;

@@ -1,0 +1,164 @@
+import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, type JournalEvent, type LiveServerMessage } from '@weft/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import type { WebSocket } from 'ws';
+import { AppError } from '../http/errors';
+
+const REPLAY_PAGE = 500;
+
+type Subscription = { lastSeq: number; replaying: boolean; stop: () => void };
+
+/**
+ * Browser socket: subscribe to a topic from `after`, get the stored events, then live ones, with no
+ * gap and no duplicate. The hand-off works because the last replay read and the switch to live run
+ * in one synchronous step, and every live event is checked against the subscription's last seq.
+ */
+const liveSocket: FastifyPluginAsync = async (app) => {
+  const { journal, topics } = app.services;
+  const { liveHeartbeatMs, liveMaxBufferedBytes } = app.config;
+
+  const sockets = new Set<WebSocket>();
+  app.addHook('preClose', async () => {
+    for (const socket of sockets) socket.close(LIVE_CLOSE.shuttingDown, 'server shutting down');
+    await new Promise((r) => setTimeout(r, sockets.size > 0 ? 100 : 0));
+    for (const socket of sockets) socket.terminate();
+  });
+
+  app.get('/ws', { websocket: true }, (socket: WebSocket) => {
+    sockets.add(socket);
+    const subs = new Map<string, Subscription>();
+    let alive = true;
+    let closed = false;
+
+    const close = (code: number, reason: string) => {
+      if (closed) return;
+      closed = true;
+      socket.close(code, reason);
+      // A peer that never answers the close handshake must not hold memory.
+      setTimeout(() => socket.terminate(), 2000).unref();
+    };
+
+    const send = (msg: LiveServerMessage): boolean => {
+      if (closed || socket.readyState !== socket.OPEN) return false;
+      if (socket.bufferedAmount > liveMaxBufferedBytes) {
+        close(LIVE_CLOSE.slowConsumer, 'slow consumer: send buffer full; reconnect and resubscribe with after');
+        return false;
+      }
+      socket.send(JSON.stringify(msg));
+      return true;
+    };
+
+    const deliver = (sub: Subscription, event: JournalEvent) => {
+      if (event.seq <= sub.lastSeq) return; // duplicate of what replay already sent
+      if (event.seq > sub.lastSeq + 1) {
+        // A gap can only mean events we have not seen yet are committed: read them in order.
+        for (const missed of journal.read(event.topic, sub.lastSeq, event.seq - sub.lastSeq - 1)) {
+          if (!send({ type: 'event', event: missed })) return;
+          sub.lastSeq = missed.seq;
+        }
+      }
+      if (send({ type: 'event', event })) sub.lastSeq = event.seq;
+    };
+
+    const waitForBuffer = async () => {
+      const deadline = Date.now() + 10_000;
+      while (!closed && socket.bufferedAmount > liveMaxBufferedBytes / 2) {
+        if (Date.now() > deadline) {
+          close(LIVE_CLOSE.slowConsumer, 'slow consumer: replay not read; reconnect and resubscribe with after');
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+
+    const subscribe = async (topic: string, after: number, id: string | number | undefined) => {
+      subs.get(topic)?.stop();
+      const sub: Subscription = { lastSeq: after, replaying: true, stop: () => {} };
+      const unsubscribe = journal.subscribe(topic, (event) => {
+        if (!sub.replaying) deliver(sub, event);
+      });
+      sub.stop = unsubscribe;
+      subs.set(topic, sub);
+      send({ type: 'subscribed', id, topic, lastSeq: journal.lastSeq(topic) });
+      for (;;) {
+        if (closed || subs.get(topic) !== sub) return;
+        const page = journal.read(topic, sub.lastSeq, REPLAY_PAGE);
+        for (const event of page) {
+          if (!send({ type: 'event', event })) return;
+          sub.lastSeq = event.seq;
+        }
+        if (page.length < REPLAY_PAGE) {
+          sub.replaying = false; // same tick as the last read: nothing can slip between
+          return;
+        }
+        await waitForBuffer();
+      }
+    };
+
+    const onMessage = (raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      alive = true;
+      let json: unknown;
+      try {
+        json = JSON.parse(isBinary ? '' : String(raw));
+      } catch {
+        send({ type: 'error', id: null, code: 'bad_frame', message: 'frame is not valid JSON' });
+        return;
+      }
+      const parsed = LiveClientMessage.safeParse(json);
+      if (!parsed.success) {
+        const id = typeof json === 'object' && json && 'id' in json && (typeof json.id === 'string' || typeof json.id === 'number') ? json.id : null;
+        const issue = parsed.error.issues[0];
+        send({ type: 'error', id, code: 'bad_frame', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
+        return;
+      }
+      const msg = parsed.data;
+      switch (msg.type) {
+        case 'subscribe': {
+          try {
+            topics.assertReadable(msg.topic);
+          } catch (err) {
+            const e = err instanceof AppError ? err : new AppError(400, 'bad_request', 'cannot subscribe');
+            send({ type: 'error', id: msg.id ?? null, topic: msg.topic, code: e.code, message: e.message });
+            return;
+          }
+          subscribe(msg.topic, msg.after ?? 0, msg.id).catch((err) => app.log.error({ err }, 'live replay failed'));
+          return;
+        }
+        case 'unsubscribe':
+          subs.get(msg.topic)?.stop();
+          subs.delete(msg.topic);
+          send({ type: 'unsubscribed', id: msg.id, topic: msg.topic });
+          return;
+        case 'ping':
+          send({ type: 'pong', id: msg.id });
+          return;
+        default: {
+          const never: never = msg;
+          void never;
+        }
+      }
+    };
+
+    socket.on('message', onMessage);
+    socket.on('pong', () => (alive = true));
+    socket.on('error', (err) => app.log.debug({ err }, 'live socket error'));
+    const heartbeat = setInterval(() => {
+      if (!alive) {
+        closed = true;
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, liveHeartbeatMs);
+    socket.on('close', () => {
+      sockets.delete(socket);
+      closed = true;
+      clearInterval(heartbeat);
+      for (const sub of subs.values()) sub.stop();
+      subs.clear();
+    });
+    send({ type: 'hello', version: LIVE_PROTOCOL_VERSION });
+  });
+};
+
+export default liveSocket;

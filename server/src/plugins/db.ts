@@ -1,0 +1,24 @@
+import fp from 'fastify-plugin';
+import { openDatabase, type Db } from '../db/open';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db;
+  }
+}
+
+export default fp(
+  async (app) => {
+    const db = openDatabase({ dataDir: app.config.dataDir, synchronous: app.config.synchronous });
+    app.decorate('db', db);
+    app.addHook('onClose', async () => {
+      // Checkpoint so the main file is complete and the -wal file can be dropped on a clean stop.
+      try {
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        db.close();
+      }
+    });
+  },
+  { name: 'weft-db', dependencies: ['weft-config'] },
+);

@@ -1,0 +1,83 @@
+import { DeltaOp, MessagePart, type AgentMessageEvent } from '@weft/shared';
+import { z } from 'zod';
+import type { Db } from '../db/open';
+import type { ExecutionsService } from '../executions/executions-service';
+import { AppError } from '../http/errors';
+import type { SessionsService } from '../sessions/sessions-service';
+
+/**
+ * Turns a runner's keyed `message` events into chat messages with back-pointers. The key makes a
+ * resend find the same message; deltas carry their own sequence, so nothing is applied twice.
+ */
+export function createAgentMessages({ db, executions, sessions }: { db: Db; executions: ExecutionsService; sessions: SessionsService }) {
+  const s = {
+    find: db.prepare<[string, string], { message_id: string }>('SELECT message_id FROM message_keys WHERE execution_id = ? AND key = ?'),
+    insert: db.prepare('INSERT INTO message_keys (execution_id, key, message_id) VALUES (?, ?, ?)'),
+  };
+
+  /** An execution started outside a chat gets a session of its own the first time it speaks. */
+  function sessionFor(executionId: string): string {
+    const row = executions.repo.get(executionId)!;
+    if (row.session_id) return row.session_id;
+    const def = executions.repo.definitionOf(row.workflow_id, row.workflow_version) as { name?: string } | null;
+    const session = sessions.createSession({ title: `${def?.name ?? 'Workflow'} · ${executionId}` });
+    executions.repo.setSession(executionId, session.id);
+    executions.events.executionUpdated(executionId);
+    return session.id;
+  }
+
+  return {
+    apply({ executionId, stepId, iterationPath, attempt, event }: { executionId: string; stepId: string; iterationPath: string; attempt: number; event: AgentMessageEvent }) {
+      const existing = s.find.get(executionId, event.key)?.message_id;
+      switch (event.op) {
+        case 'create': {
+          if (existing) return;
+          const isNotify = event.key.startsWith('notify:');
+          const row = executions.repo.get(executionId)!;
+          if (isNotify && !row.session_id) {
+            const text = event.parts.map((p) => (typeof p === 'object' && p && 'text' in p ? String((p as { text: unknown }).text) : '')).join('');
+            executions.events.log(executionId, { stepId, iterationPath, attempt, stream: 'notify', text });
+            s.insert.run(executionId, event.key, '');
+            return;
+          }
+          const parts = z.array(MessagePart).safeParse(event.parts);
+          if (!parts.success) throw new AppError(422, 'invalid_message', 'message parts are invalid');
+          const message = sessions.createMessage({
+            sessionId: sessionFor(executionId),
+            role: event.role,
+            parts: parts.data,
+            backPointers: { executionId, stepId, ...(iterationPath ? { iterationPath } : {}), attempt },
+            ...(event.meta ? { meta: event.meta } : {}),
+          });
+          s.insert.run(executionId, event.key, message.id);
+          return;
+        }
+        case 'delta': {
+          if (!existing) throw new AppError(422, 'invalid_message', `no message with key ${event.key}`);
+          const op = DeltaOp.safeParse(event.delta);
+          if (!op.success) throw new AppError(422, 'invalid_message', 'delta is invalid');
+          const msg = sessions.getMessage(existing);
+          if (msg.status !== 'streaming') return; // a resend after completion
+          sessions.appendDelta({ messageId: existing, deltaSeq: event.deltaSeq, partIndex: event.partIndex, op: op.data });
+          return;
+        }
+        case 'complete': {
+          if (!existing) return; // notify without a session already went to the log
+          sessions.completeMessage({
+            messageId: existing,
+            status: event.status,
+            ...(event.finishReason ? { finishReason: event.finishReason } : {}),
+            ...(event.meta ? { meta: event.meta } : {}),
+          });
+          return;
+        }
+        default: {
+          const never: never = event;
+          throw new Error(`unknown message op ${JSON.stringify(never)}`);
+        }
+      }
+    },
+  };
+}
+
+export type AgentMessages = ReturnType<typeof createAgentMessages>;

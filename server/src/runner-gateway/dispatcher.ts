@@ -1,0 +1,202 @@
+import { stepKey, type CompletedStep, type LeaseGrant, type RunnerServerMessage } from '@weft/shared';
+import type { Db } from '../db/open';
+import type { ExecutionsService } from '../executions/executions-service';
+import type { Journal } from '../journal/journal';
+import type { SessionsService } from '../sessions/sessions-service';
+import type { Clock } from '../workflows/workflows-service';
+
+export type ConnectedRunner = {
+  runnerId: string;
+  name: string;
+  capacity: number;
+  send(msg: RunnerServerMessage): void;
+  /** Last hello or heartbeat (ms): a runner silent for a lease period gets no new work. */
+  lastSeenAt: number;
+};
+
+/**
+ * Grants queued executions to connected runners with free capacity, renews and expires leases.
+ * Grants are conditional updates, so two servers on one database cannot grant the same lease.
+ */
+export function createDispatcher({
+  db,
+  journal,
+  clock,
+  executions,
+  sessions,
+  leaseMs,
+  allowBash,
+  log,
+}: {
+  db: Db;
+  journal: Journal;
+  clock: Clock;
+  executions: ExecutionsService;
+  sessions: SessionsService;
+  leaseMs: number;
+  allowBash: boolean;
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}) {
+  const { repo, events } = executions;
+  const runners = new Map<string, ConnectedRunner>();
+  const heldCount = db.prepare<[], { runner: string; n: number }>(
+    'SELECT lease_runner_id AS runner, COUNT(*) AS n FROM executions WHERE lease_runner_id IS NOT NULL GROUP BY lease_runner_id',
+  );
+  let scheduled = false;
+
+  function buildGrant(executionId: string): LeaseGrant {
+    const row = repo.get(executionId)!;
+    const completed = new Map<string, CompletedStep>();
+    const stepAttempts: Record<string, number> = {};
+    for (const s of repo.steps(executionId)) {
+      const key = stepKey(s.step_id, s.iteration_path);
+      stepAttempts[key] = Math.max(stepAttempts[key] ?? 0, s.attempt);
+      const final = s.status === 'succeeded' || s.status === 'skipped' || (s.status === 'failed' && s.retry_in_ms === null && s.error !== null && !JSON.parse(s.error).name?.startsWith('Interrupted'));
+      if (!final) {
+        completed.delete(key);
+        continue;
+      }
+      const rec: CompletedStep = { stepId: s.step_id, iterationPath: s.iteration_path, status: s.status as CompletedStep['status'], attempt: s.attempt };
+      if (s.output !== null) rec.output = JSON.parse(s.output);
+      if (s.error !== null) rec.error = JSON.parse(s.error);
+      completed.set(key, rec);
+    }
+    return {
+      executionId,
+      attempt: row.lease_attempt,
+      leaseMs,
+      workflowId: row.workflow_id,
+      workflowVersion: row.workflow_version,
+      definition: repo.definitionOf(row.workflow_id, row.workflow_version),
+      inputs: JSON.parse(row.inputs) as Record<string, unknown>,
+      trigger: JSON.parse(row.trigger) as unknown,
+      sessionId: row.session_id,
+      completed: [...completed.values()],
+      stepAttempts,
+      policy: { allowBash },
+    };
+  }
+
+  function dispatch() {
+    scheduled = false;
+    if (runners.size === 0) return;
+    const held = new Map(heldCount.all().map((r) => [r.runner, r.n]));
+    const healthySince = clock.now().getTime() - leaseMs;
+    const free = [...runners.values()]
+      .filter((r) => r.lastSeenAt >= healthySince)
+      .map((r) => ({ runner: r, free: r.capacity - (held.get(r.runnerId) ?? 0) }))
+      .filter((r) => r.free > 0);
+    const total = free.reduce((n, r) => n + r.free, 0);
+    if (total === 0) return;
+    const queued = repo.queuedIds(total);
+    let i = 0;
+    for (const executionId of queued) {
+      // Spread work: the runner with the most free slots first.
+      free.sort((a, b) => b.free - a.free);
+      const slot = free[0];
+      if (!slot || slot.free <= 0) break;
+      const nowMs = clock.now().getTime();
+      let grant: LeaseGrant | null = null;
+      journal.transaction(() => {
+        if (!repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now: new Date(nowMs).toISOString() })) return;
+        events.executionUpdated(executionId);
+        grant = buildGrant(executionId);
+      });
+      if (!grant) continue;
+      slot.free--;
+      i++;
+      try {
+        slot.runner.send({ type: 'lease', grant });
+      } catch (err) {
+        // The lease expires and the execution is granted again.
+        log.warn({ err, executionId }, 'could not send lease');
+      }
+    }
+    void i;
+  }
+
+  return {
+    runners,
+    register(runner: ConnectedRunner) {
+      runners.set(runner.runnerId, runner);
+      this.kick();
+    },
+    unregister(runnerId: string, runner: ConnectedRunner) {
+      if (runners.get(runnerId) === runner) runners.delete(runnerId);
+    },
+    /** Dispatch on the next tick; many kicks in one tick make one pass. */
+    kick() {
+      if (scheduled) return;
+      scheduled = true;
+      setImmediate(() => {
+        try {
+          dispatch();
+        } catch (err) {
+          log.error({ err }, 'dispatch failed');
+        }
+      });
+    },
+    dispatchNow: dispatch,
+    renew(runnerId: string, leases: { executionId: string; attempt: number }[]) {
+      const nowMs = clock.now().getTime();
+      const runner = runners.get(runnerId);
+      if (runner) {
+        const wasStale = runner.lastSeenAt < nowMs - leaseMs;
+        runner.lastSeenAt = nowMs;
+        if (wasStale) this.kick();
+      }
+      const lost: { executionId: string; attempt: number; reason: string }[] = [];
+      db.transaction(() => {
+        for (const l of leases) {
+          if (!repo.renew(l.executionId, { runnerId, attempt: l.attempt, expiresAt: nowMs + leaseMs, nowMs })) {
+            const row = repo.get(l.executionId);
+            const reason = !row
+              ? 'unknown execution'
+              : row.lease_runner_id === null
+                ? `execution is ${row.status}`
+                : row.lease_attempt !== l.attempt || row.lease_runner_id !== runnerId
+                  ? 'lease was granted again'
+                  : 'lease expired';
+            lost.push({ ...l, reason });
+          }
+        }
+      })();
+      return lost;
+    },
+    /** Leases not renewed in time: interrupted steps are closed and the execution is queued again. */
+    expireLeases(): number {
+      const nowMs = clock.now().getTime();
+      const expired = repo.expiredLeases(nowMs);
+      for (const row of expired) {
+        journal.transaction(() => {
+          const fresh = repo.get(row.id);
+          if (!fresh || fresh.lease_runner_id === null || (fresh.lease_expires_at ?? 0) >= nowMs) return;
+          const now = new Date(nowMs).toISOString();
+          for (const step of repo.activeSteps(row.id)) {
+            if (step.status !== 'running') continue;
+            repo.upsertStep({
+              executionId: row.id,
+              stepId: step.step_id,
+              iterationPath: step.iteration_path,
+              attempt: step.attempt,
+              status: 'failed',
+              startedAt: step.started_at,
+              finishedAt: now,
+              error: { name: 'Interrupted', message: 'the runner lost its lease while this step ran; it runs again as a new attempt' },
+              leaseAttempt: step.lease_attempt,
+            });
+            events.stepUpdated(row.id, repo.stepRun(row.id, step.step_id, step.iteration_path, step.attempt));
+          }
+          // A partial agent turn is discarded; the step's new attempt streams a new one.
+          sessions.abandonStreaming({ executionId: row.id, status: 'canceled' });
+          repo.release(row.id, { status: 'queued', wakeAt: null, now });
+          events.executionUpdated(row.id);
+        });
+      }
+      if (expired.length > 0) log.warn({ count: expired.length }, 'leases expired; executions queued again');
+      return expired.length;
+    },
+  };
+}
+
+export type Dispatcher = ReturnType<typeof createDispatcher>;

@@ -1,0 +1,121 @@
+import { RUNNER_PROTOCOL_VERSION, RunnerClientMessage, RunnerServerMessage, type RunnerServerMessage as ServerMsg } from '@weft/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { ConnectedRunner } from './dispatcher';
+
+/**
+ * `/ws/runner`: parse -> dispatch by type -> reply with the same id. Auth and Origin are checked
+ * in onRequest (auth plugin). Listeners are attached before anything async; state lives in the
+ * connection closure; an invalid frame gets an error frame, never a crash.
+ */
+const runnerGateway: FastifyPluginAsync = async (app) => {
+  const { dispatcher, ingest } = app.services.engine;
+  const { runnerHeartbeatMs, leaseMs } = app.config;
+
+  const sockets = new Set<WebSocket>();
+  app.addHook('preClose', async () => {
+    // Runners reconnect and keep their leases if the server is back before they expire.
+    for (const socket of sockets) socket.close(1001, 'server shutting down');
+    await new Promise((r) => setTimeout(r, sockets.size > 0 ? 100 : 0));
+    for (const socket of sockets) socket.terminate();
+  });
+
+  app.get('/ws/runner', { websocket: true }, (socket: WebSocket) => {
+    sockets.add(socket);
+    let runner: ConnectedRunner | null = null;
+    let alive = true;
+
+    const send = (msg: ServerMsg) => {
+      if (socket.readyState !== socket.OPEN) throw new Error('runner socket is not open');
+      const checked = RunnerServerMessage.safeParse(msg);
+      if (!checked.success) {
+        app.log.error({ issues: checked.error.issues, type: msg.type }, 'refusing to send an invalid runner frame');
+        return;
+      }
+      socket.send(JSON.stringify(msg));
+    };
+    const sendSafe = (msg: ServerMsg) => {
+      try {
+        send(msg);
+      } catch {
+        /* socket closing: leases expire on their own */
+      }
+    };
+
+    socket.on('message', (raw, isBinary) => {
+      alive = true;
+      let json: unknown;
+      try {
+        json = JSON.parse(isBinary ? '' : String(raw));
+      } catch {
+        sendSafe({ type: 'error', id: null, code: 'bad_frame', message: 'frame is not valid JSON' });
+        return;
+      }
+      const parsed = RunnerClientMessage.safeParse(json);
+      if (!parsed.success) {
+        const id = typeof json === 'object' && json && 'id' in json && (typeof json.id === 'string' || typeof json.id === 'number') ? json.id : null;
+        const issue = parsed.error.issues[0];
+        sendSafe({ type: 'error', id, code: 'bad_frame', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
+        return;
+      }
+      const msg = parsed.data;
+      try {
+        switch (msg.type) {
+          case 'hello': {
+            if (msg.protocolVersion !== RUNNER_PROTOCOL_VERSION) {
+              sendSafe({ type: 'error', id: msg.id ?? null, code: 'unsupported_protocol', message: `server speaks protocol ${RUNNER_PROTOCOL_VERSION}` });
+              socket.close(4400, 'unsupported protocol');
+              return;
+            }
+            if (runner) dispatcher.unregister(runner.runnerId, runner);
+            runner = { runnerId: msg.runnerId, name: msg.name, capacity: msg.capacity, send, lastSeenAt: app.services.clock.now().getTime() };
+            sendSafe({ type: 'welcome', id: msg.id, runnerId: msg.runnerId, heartbeatMs: runnerHeartbeatMs, leaseMs });
+            dispatcher.register(runner);
+            return;
+          }
+          case 'heartbeat': {
+            if (!runner) return sendSafe({ type: 'error', id: msg.id ?? null, code: 'not_welcomed', message: 'send hello first' });
+            const lost = dispatcher.renew(runner.runnerId, msg.leases);
+            sendSafe({ type: 'heartbeat_ack', id: msg.id, lost });
+            return;
+          }
+          case 'events': {
+            if (!runner) return sendSafe({ type: 'error', id: msg.id ?? null, code: 'not_welcomed', message: 'send hello first' });
+            const result = ingest({ runnerId: runner.runnerId, executionId: msg.executionId, attempt: msg.attempt, events: msg.events });
+            if (result.type === 'ack') {
+              sendSafe({ type: 'ack', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, seq: result.seq });
+              if (result.gapAt !== undefined) {
+                sendSafe({ type: 'reject', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, code: 'seq_gap', message: `expected seq ${result.seq + 1}, got ${result.gapAt}` });
+              }
+            } else {
+              sendSafe({ type: 'reject', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, code: result.code, message: result.message });
+            }
+            return;
+          }
+          default: {
+            const never: never = msg;
+            void never;
+          }
+        }
+      } catch (err) {
+        app.log.error({ err, type: msg.type }, 'runner frame failed');
+        sendSafe({ type: 'error', id: msg.id ?? null, code: 'internal', message: 'the server could not process this frame' });
+      }
+    });
+    socket.on('pong', () => (alive = true));
+    socket.on('error', (err) => app.log.warn({ err }, 'runner socket error'));
+    const keepalive = setInterval(() => {
+      if (!alive) return socket.terminate();
+      alive = false;
+      socket.ping();
+    }, Math.max(runnerHeartbeatMs * 3, 1000));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      clearInterval(keepalive);
+      // Leases stay until they expire: a runner that reconnects in time keeps its work.
+      if (runner) dispatcher.unregister(runner.runnerId, runner);
+    });
+  });
+};
+
+export default runnerGateway;

@@ -1,0 +1,132 @@
+import { isFinishedExecution, type RunnerEvent } from '@weft/shared';
+import type { ApprovalsService } from '../approvals/approvals-service';
+import type { ExecutionsService } from '../executions/executions-service';
+import { AppError } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { AgentMessages } from './agent-messages';
+import type { Clock } from '../workflows/workflows-service';
+
+export type IngestResult =
+  | { type: 'ack'; seq: number; gapAt?: number }
+  | { type: 'reject'; code: 'stale_lease' | 'execution_finished' | 'unknown_execution'; message: string; seq: number };
+
+/**
+ * Stores a runner's event batch in one transaction: fenced by (runner, lease attempt), idempotent
+ * by seq, and turned into step/execution state plus journal events.
+ */
+export function createIngest({
+  journal,
+  clock,
+  executions,
+  approvals,
+  messages,
+}: {
+  journal: Journal;
+  clock: Clock;
+  executions: ExecutionsService;
+  approvals: ApprovalsService;
+  messages: AgentMessages;
+}) {
+  const { repo, events: publish } = executions;
+
+  function apply(executionId: string, leaseAttempt: number, e: RunnerEvent) {
+    const now = clock.now().toISOString();
+    switch (e.type) {
+      case 'step.started': {
+        repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'running', startedAt: now, input: e.input, leaseAttempt });
+        publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt));
+        return;
+      }
+      case 'step.log':
+        publish.log(executionId, { stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, stream: e.stream, text: e.text });
+        return;
+      case 'step.succeeded':
+      case 'step.failed':
+      case 'step.canceled': {
+        const prev = repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt);
+        const status = e.type === 'step.succeeded' ? 'succeeded' : e.type === 'step.failed' ? 'failed' : 'canceled';
+        repo.upsertStep({
+          executionId,
+          stepId: e.stepId,
+          iterationPath: e.iterationPath,
+          attempt: e.attempt,
+          status,
+          startedAt: prev?.started_at ?? now,
+          finishedAt: now,
+          output: e.type === 'step.succeeded' ? e.output : undefined,
+          error: e.type === 'step.failed' ? e.error : e.type === 'step.canceled' ? { name: 'Canceled', message: e.reason } : undefined,
+          retryInMs: e.type === 'step.failed' ? (e.retryInMs ?? null) : null,
+          leaseAttempt,
+        });
+        publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt));
+        return;
+      }
+      case 'step.skipped': {
+        repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: 0, status: 'skipped', finishedAt: now, output: { reason: e.reason }, leaseAttempt });
+        publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, 0));
+        return;
+      }
+      case 'step.waiting': {
+        const prev = repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt);
+        repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'waiting', startedAt: prev?.started_at ?? now, leaseAttempt });
+        publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt));
+        // The execution holds no runner while it waits.
+        if (e.wait.kind === 'approval') {
+          repo.release(executionId, { status: 'waiting', wakeAt: null, now });
+          approvals.requestWithin({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, wait: e.wait });
+        } else {
+          repo.release(executionId, { status: 'waiting', wakeAt: Date.parse(e.wait.wakeAt), now });
+        }
+        publish.executionUpdated(executionId);
+        return;
+      }
+      case 'message':
+        try {
+          messages.apply({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, event: e.message });
+        } catch (err) {
+          // A bad chat event must not stall the execution: record it where the execution view shows it.
+          if (!(err instanceof AppError)) throw err;
+          publish.log(executionId, { stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, stream: 'stderr', text: `chat message dropped: ${err.message}` });
+        }
+        return;
+      case 'execution.finished':
+        executions.finishWithin(executionId, { status: e.status, output: e.output, error: e.error });
+        return;
+      default: {
+        const never: never = e;
+        throw new Error(`unhandled runner event ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  return function ingest({ runnerId, executionId, attempt, events }: { runnerId: string; executionId: string; attempt: number; events: RunnerEvent[] }): IngestResult {
+    return journal.transaction(() => {
+      const row = repo.get(executionId);
+      const lastSeq = row ? repo.lastRunnerSeq(executionId, attempt) : 0;
+      if (!row) return { type: 'reject', code: 'unknown_execution', message: `execution ${executionId} does not exist`, seq: 0 } as const;
+      if (isFinishedExecution(row.status)) {
+        return { type: 'reject', code: 'execution_finished', message: `execution ${executionId} is ${row.status}`, seq: lastSeq } as const;
+      }
+      const nowMs = clock.now().getTime();
+      const holds = row.lease_runner_id === runnerId && row.lease_attempt === attempt && (row.lease_expires_at ?? 0) >= nowMs;
+      if (!holds) {
+        return { type: 'reject', code: 'stale_lease', message: `lease attempt ${attempt} of ${executionId} is not held by this runner`, seq: lastSeq } as const;
+      }
+      let seq = lastSeq;
+      const now = clock.now().toISOString();
+      for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+        if (e.seq <= seq) continue; // already stored: a resend
+        if (e.seq !== seq + 1) return { type: 'ack', seq, gapAt: e.seq } as const;
+        repo.insertRunnerEvent(executionId, attempt, e.seq, e.type, now);
+        apply(executionId, attempt, e);
+        seq = e.seq;
+        // A step that handed the execution back (waiting) or finished it ends this lease's writes.
+        const after = repo.get(executionId)!;
+        if (after.lease_runner_id !== runnerId) break;
+      }
+      return { type: 'ack', seq } as const;
+    });
+  };
+}
+
+export type Ingest = ReturnType<typeof createIngest>;

@@ -1,0 +1,87 @@
+import type { Writable } from 'node:stream';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import app from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import type { Clock } from './workflows/workflows-service';
+
+/** Never log credentials: the token travels in headers, cookies and the login URL's query. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+const SECRET_QUERY = /([?&](?:token|code|secret|key)=)[^&#]*/gi;
+
+export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]');
+
+export async function buildServer({ config, clock, logStream }: { config: Config; clock?: Clock; logStream?: Writable }): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
+      },
+      ...(logStream ? { stream: logStream } : {}),
+    },
+    bodyLimit: config.bodyLimit,
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    // On close, drop idle keep-alive sockets at once; in-flight requests still finish.
+    forceCloseConnections: 'idle',
+  });
+  // fp: the app's decorators (config, db, auth, services) live on the root instance tests and main use.
+  await fastify.register(fp(app), clock ? { config, clock } : { config });
+  return fastify;
+}
+
+export async function listen(fastify: FastifyInstance): Promise<string> {
+  await fastify.listen({ port: fastify.config.port, host: fastify.config.host });
+  return fastify.auth.loginUrl();
+}
+
+/** Stops accepting, lets in-flight requests finish (bounded), then closes plugins (database last). */
+export function installSignalHandlers(fastify: FastifyInstance, { graceMs = 10_000, onExit }: { graceMs?: number; onExit?: () => void } = {}) {
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    fastify.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      fastify.log.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    fastify
+      .close()
+      .then(() => {
+        onExit?.();
+        process.exit(0);
+      })
+      .catch((err) => {
+        fastify.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+export async function main({ beforeListen }: { beforeListen?: (fastify: FastifyInstance) => void } = {}): Promise<FastifyInstance> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`weft: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const fastify = await buildServer({ config });
+  beforeListen?.(fastify);
+  const url = await listen(fastify);
+  installSignalHandlers(fastify);
+  process.stdout.write(`\nWeft is running. Open this URL to sign in:\n\n    ${url}\n\n`);
+  return fastify;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await main();
+}

@@ -1,0 +1,94 @@
+import type { Message, MessagePart, MessageStatus } from '@weft/shared';
+import type { Db } from '../db/open';
+
+export type SessionRow = { id: string; title: string; created_at: string; last_activity_at: string };
+export type MessageRow = {
+  ord: number;
+  id: string;
+  session_id: string;
+  role: Message['role'];
+  parts: string;
+  status: MessageStatus;
+  delta_seq: number;
+  meta: string | null;
+  created_at: string;
+  updated_at: string;
+  execution_id: string | null;
+  step_id: string | null;
+  iteration_path: string | null;
+  attempt: number | null;
+};
+
+export function rowToMessage(r: MessageRow): Message {
+  const m: Message = {
+    id: r.id,
+    sessionId: r.session_id,
+    role: r.role,
+    parts: JSON.parse(r.parts) as MessagePart[],
+    status: r.status,
+    deltaSeq: r.delta_seq,
+    createdAt: r.created_at,
+  };
+  if (r.execution_id !== null) m.executionId = r.execution_id;
+  if (r.step_id !== null) m.stepId = r.step_id;
+  if (r.iteration_path !== null) m.iterationPath = r.iteration_path;
+  if (r.attempt !== null) m.attempt = r.attempt;
+  if (r.meta !== null) m.meta = JSON.parse(r.meta) as Record<string, unknown>;
+  return m;
+}
+
+export function createSessionsRepository(db: Db) {
+  const s = {
+    insertSession: db.prepare('INSERT INTO sessions (id, title, created_at, last_activity_at) VALUES (?, ?, ?, ?)'),
+    getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
+    listSessions: db.prepare<[], SessionRow & { running: number }>(
+      `SELECT s.*, (SELECT COUNT(*) FROM executions e WHERE e.session_id = s.id AND e.status IN ('queued','running','waiting')) AS running
+       FROM sessions s ORDER BY s.last_activity_at DESC, s.id DESC LIMIT 500`,
+    ),
+    running: db.prepare<[string], { n: number }>(
+      "SELECT COUNT(*) AS n FROM executions WHERE session_id = ? AND status IN ('queued','running','waiting')",
+    ),
+    touch: db.prepare('UPDATE sessions SET last_activity_at = ? WHERE id = ?'),
+    insertMessage: db.prepare(
+      `INSERT INTO messages (id, session_id, role, parts, status, delta_seq, meta, created_at, updated_at, execution_id, step_id, iteration_path, attempt)
+       VALUES (@id, @sessionId, @role, @parts, @status, @deltaSeq, @meta, @createdAt, @createdAt, @executionId, @stepId, @iterationPath, @attempt)`,
+    ),
+    getMessage: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
+    updateMessage: db.prepare('UPDATE messages SET parts = ?, delta_seq = ?, status = ?, meta = ?, updated_at = ? WHERE id = ?'),
+    pageLatest: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? ORDER BY ord DESC LIMIT ?'),
+    pageBefore: db.prepare<[string, number, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND ord < ? ORDER BY ord DESC LIMIT ?'),
+    streamingOfExecution: db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE execution_id = ? AND status = 'streaming'"),
+  };
+  return {
+    insertSession: (row: SessionRow) => s.insertSession.run(row.id, row.title, row.created_at, row.last_activity_at),
+    getSession: (id: string): SessionRow | null => s.getSession.get(id) ?? null,
+    listSessions: () => s.listSessions.all(),
+    runningExecutions: (id: string) => s.running.get(id)?.n ?? 0,
+    touchSession: (id: string, at: string) => s.touch.run(at, id),
+    insertMessage: (m: Message) =>
+      s.insertMessage.run({
+        id: m.id,
+        sessionId: m.sessionId,
+        role: m.role,
+        parts: JSON.stringify(m.parts),
+        status: m.status,
+        deltaSeq: m.deltaSeq,
+        meta: m.meta ? JSON.stringify(m.meta) : null,
+        createdAt: m.createdAt,
+        executionId: m.executionId ?? null,
+        stepId: m.stepId ?? null,
+        iterationPath: m.iterationPath ?? null,
+        attempt: m.attempt ?? null,
+      }),
+    getMessageRow: (id: string): MessageRow | null => s.getMessage.get(id) ?? null,
+    updateMessage: (m: Message, at: string) =>
+      s.updateMessage.run(JSON.stringify(m.parts), m.deltaSeq, m.status, m.meta ? JSON.stringify(m.meta) : null, at, m.id),
+    /** Newest `limit` messages before the cursor (by insertion order). */
+    page(sessionId: string, beforeOrd: number | null, limit: number): MessageRow[] {
+      return beforeOrd === null ? s.pageLatest.all(sessionId, limit) : s.pageBefore.all(sessionId, beforeOrd, limit);
+    },
+    streamingOfExecution: (executionId: string) => s.streamingOfExecution.all(executionId),
+  };
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;

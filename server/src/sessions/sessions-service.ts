@@ -1,0 +1,293 @@
+import {
+  applyMessageDelta,
+  BackPointers,
+  DeltaError,
+  type Message,
+  type MessageDelta,
+  type MessagePart,
+  type MessageStatus,
+  type Session,
+} from '@weft/shared';
+import type { Db } from '../db/open';
+import { newId } from '../db/ids';
+import { AppError, notFound } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { Clock } from '../workflows/workflows-service';
+import { createBackPointerValidator } from './back-pointers';
+import { createSessionsRepository, rowToMessage, type SessionRow } from './sessions-repository';
+
+export const sessionTopic = (id: string) => `session:${id}`;
+
+type Live = {
+  message: Message;
+  buffer: MessageDelta[];
+  bufferedBytes: number;
+  timer: NodeJS.Timeout | null;
+  flushed: { promise: Promise<void>; resolve: () => void } | null;
+};
+
+const deferred = () => {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+/** Merges a delta into the previous one when both extend the same part, so a burst of tokens is one write. */
+function coalesce(buffer: MessageDelta[], delta: MessageDelta): void {
+  const last = buffer[buffer.length - 1];
+  if (last && last.partIndex === delta.partIndex) {
+    if (last.op.kind === 'append_text' && delta.op.kind === 'append_text') {
+      buffer[buffer.length - 1] = { ...last, deltaSeq: delta.deltaSeq, op: { kind: 'append_text', text: last.op.text + delta.op.text } };
+      return;
+    }
+    if (last.op.kind === 'append_tool_input' && delta.op.kind === 'append_tool_input') {
+      buffer[buffer.length - 1] = { ...last, deltaSeq: delta.deltaSeq, op: { kind: 'append_tool_input', json: last.op.json + delta.op.json } };
+      return;
+    }
+  }
+  buffer.push(delta);
+}
+
+/**
+ * Sessions and their messages, including streamed ones: deltas are applied in memory at once,
+ * persisted and fanned out together every `coalesceMs` (or sooner past `coalesceBytes`), so clients
+ * only ever see committed text and a completed message holds exactly what they saw.
+ */
+export function createSessionsService({
+  db,
+  journal,
+  clock,
+  coalesceMs = 40,
+  coalesceBytes = 16 * 1024,
+}: {
+  db: Db;
+  journal: Journal;
+  clock: Clock;
+  coalesceMs?: number;
+  coalesceBytes?: number;
+}) {
+  const repo = createSessionsRepository(db);
+  const validateBackPointers = createBackPointerValidator(db);
+  const live = new Map<string, Live>();
+
+  const toSession = (row: SessionRow, running: number): Session => ({
+    id: row.id,
+    title: row.title,
+    createdAt: row.created_at,
+    lastActivityAt: row.last_activity_at,
+    runningExecutions: running,
+  });
+
+  const requireSession = (id: string) => {
+    const row = repo.getSession(id);
+    if (!row) throw notFound(`session ${id}`);
+    return row;
+  };
+
+  function loadLive(messageId: string): Live {
+    let state = live.get(messageId);
+    if (state) return state;
+    const row = repo.getMessageRow(messageId);
+    if (!row) throw notFound(`message ${messageId}`);
+    const message = rowToMessage(row);
+    if (message.status !== 'streaming') throw new AppError(409, 'message_finalized', `message ${messageId} is already ${message.status}`);
+    state = { message, buffer: [], bufferedBytes: 0, timer: null, flushed: null };
+    live.set(messageId, state);
+    return state;
+  }
+
+  function flush(state: Live): void {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = null;
+    const waiting = state.flushed;
+    state.flushed = null;
+    if (state.buffer.length > 0) {
+      const deltas = state.buffer;
+      state.buffer = [];
+      state.bufferedBytes = 0;
+      journal.transaction(() => {
+        repo.updateMessage(state.message, clock.now().toISOString());
+        for (const d of deltas) journal.append(sessionTopic(state.message.sessionId), 'message.delta', d);
+      });
+    }
+    waiting?.resolve();
+  }
+
+  function createMessage(input: {
+    sessionId: string;
+    role: Message['role'];
+    parts?: MessagePart[];
+    status?: 'streaming' | 'complete';
+    backPointers?: BackPointers;
+    meta?: Record<string, unknown>;
+  }): Message {
+    const now = clock.now().toISOString();
+    return journal.transaction(() => {
+      requireSession(input.sessionId);
+      let bp: BackPointers | undefined;
+      if (input.backPointers) {
+        const parsed = BackPointers.safeParse(input.backPointers);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          throw new AppError(422, 'invalid_back_pointer', `${issue.path.join('.')}: ${issue.message}`, { field: issue.path.join('.') });
+        }
+        bp = parsed.data;
+        validateBackPointers(input.sessionId, bp);
+      }
+      const message: Message = {
+        id: newId('msg'),
+        sessionId: input.sessionId,
+        role: input.role,
+        parts: input.parts ?? [],
+        status: input.status ?? 'streaming',
+        deltaSeq: 0,
+        createdAt: now,
+        ...(bp ?? {}),
+        ...(input.meta ? { meta: input.meta } : {}),
+      };
+      repo.insertMessage(message);
+      repo.touchSession(input.sessionId, now);
+      journal.append(sessionTopic(input.sessionId), 'message.created', message);
+      return message;
+    });
+  }
+
+  return {
+    createSession({ title }: { title?: string | undefined }): Session {
+      const now = clock.now().toISOString();
+      const row: SessionRow = { id: newId('ses'), title: title ?? 'New chat', created_at: now, last_activity_at: now };
+      journal.transaction(() => {
+        repo.insertSession(row);
+        journal.append('sessions', 'session.updated', toSession(row, 0));
+      });
+      return toSession(row, 0);
+    },
+
+    getSession(id: string): Session {
+      const row = requireSession(id);
+      return toSession(row, repo.runningExecutions(id));
+    },
+
+    listSessions(): Session[] {
+      return repo.listSessions().map((r) => toSession(r, r.running));
+    },
+
+    listMessages({ sessionId, before, limit }: { sessionId: string; before?: string | undefined; limit: number }) {
+      requireSession(sessionId);
+      let beforeOrd: number | null = null;
+      if (before !== undefined) {
+        const cursor = repo.getMessageRow(before);
+        if (!cursor || cursor.session_id !== sessionId) throw new AppError(400, 'bad_request', `before: message ${before} is not in this session`);
+        beforeOrd = cursor.ord;
+      }
+      const rows = repo.page(sessionId, beforeOrd, limit + 1);
+      const hasMore = rows.length > limit;
+      const pageRows = rows.slice(0, limit).reverse();
+      // Unflushed text of a streaming message is not served: clients get it through the journal.
+      return {
+        messages: pageRows.map(rowToMessage),
+        nextBefore: hasMore ? pageRows[0]!.id : null,
+        lastSeq: journal.lastSeq(sessionTopic(sessionId)),
+      };
+    },
+
+    getMessage(id: string): Message {
+      const row = repo.getMessageRow(id);
+      if (!row) throw notFound(`message ${id}`);
+      return rowToMessage(row);
+    },
+
+    createMessage,
+
+    /** Applies one delta; `applied: false` for a duplicate (same or lower deltaSeq). */
+    appendDelta(delta: MessageDelta): { applied: boolean } {
+      const state = loadLive(delta.messageId);
+      if (delta.deltaSeq > state.message.deltaSeq + 1) {
+        throw new AppError(409, 'delta_gap', `deltaSeq ${delta.deltaSeq} skips ${state.message.deltaSeq + 1}`);
+      }
+      let result: { message: Message; applied: boolean };
+      try {
+        result = applyMessageDelta(state.message, delta);
+      } catch (err) {
+        if (err instanceof DeltaError) throw new AppError(422, 'invalid_delta', err.message);
+        throw err;
+      }
+      if (!result.applied) return { applied: false };
+      state.message = result.message;
+      coalesce(state.buffer, delta);
+      state.bufferedBytes += JSON.stringify(delta.op).length;
+      if (state.bufferedBytes >= coalesceBytes) flush(state);
+      else if (!state.timer) state.timer = setTimeout(() => flush(state), coalesceMs);
+      return { applied: true };
+    },
+
+    /** Resolves once everything appended so far is committed. */
+    whenFlushed(messageId: string): Promise<void> {
+      const state = live.get(messageId);
+      if (!state || state.buffer.length === 0) return Promise.resolve();
+      state.flushed ??= deferred();
+      return state.flushed.promise;
+    },
+
+    completeMessage({
+      messageId,
+      status,
+      finishReason,
+      meta,
+    }: {
+      messageId: string;
+      status: Exclude<MessageStatus, 'streaming'>;
+      finishReason?: string;
+      meta?: Record<string, unknown>;
+    }): Message {
+      const row = repo.getMessageRow(messageId);
+      if (!row) throw notFound(`message ${messageId}`);
+      if (row.status !== 'streaming') {
+        // Finalizing twice with the same status is harmless; changing a final status is not.
+        if (row.status === status) return rowToMessage(row);
+        throw new AppError(409, 'message_finalized', `message ${messageId} is already ${row.status}`);
+      }
+      const state = loadLive(messageId);
+      flush(state);
+      live.delete(messageId);
+      const closedStatus = status === 'complete' ? 'succeeded' : 'canceled';
+      const parts: MessagePart[] = state.message.parts.map((p) =>
+        p.type === 'tool_call' && (p.status === 'running' || p.status === 'waiting') ? { ...p, status: closedStatus === 'succeeded' ? 'canceled' : closedStatus } : p,
+      );
+      const reason = finishReason ?? (status === 'complete' ? undefined : status);
+      if (reason !== undefined) parts.push({ type: 'finish', reason });
+      const final: Message = { ...state.message, parts, status, ...(meta ? { meta: { ...(state.message.meta ?? {}), ...meta } } : {}) };
+      const now = clock.now().toISOString();
+      journal.transaction(() => {
+        repo.updateMessage(final, now);
+        repo.touchSession(final.sessionId, now);
+        journal.append(sessionTopic(final.sessionId), 'message.completed', { messageId, status, message: final });
+      });
+      return final;
+    },
+
+    /** A finished message in one step: notify steps and system notes. */
+    postMessage(input: { sessionId: string; role?: Message['role']; text: string; backPointers?: BackPointers; meta?: Record<string, unknown> }): Message {
+      return createMessage({
+        sessionId: input.sessionId,
+        role: input.role ?? 'system',
+        parts: [{ type: 'text', text: input.text }],
+        status: 'complete',
+        ...(input.backPointers ? { backPointers: input.backPointers } : {}),
+        ...(input.meta ? { meta: input.meta } : {}),
+      });
+    },
+
+    /** Finalizes messages left streaming (after a crash, or for an attempt that was superseded). */
+    abandonStreaming({ executionId, status }: { executionId: string; status: 'canceled' | 'error' }): Message[] {
+      return repo.streamingOfExecution(executionId).map((row) => this.completeMessage({ messageId: row.id, status }));
+    },
+
+    /** Persists all buffered deltas (shutdown). */
+    flushAll(): void {
+      for (const state of live.values()) flush(state);
+    },
+  };
+}
+
+export type SessionsService = ReturnType<typeof createSessionsService>;

@@ -1,0 +1,61 @@
+import {
+  CreateWorkflowRequest,
+  IdParams,
+  RollbackWorkflowRequest,
+  UpdateWorkflowRequest,
+  ValidateWorkflowRequest,
+  VersionParams,
+} from '@weft/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import { parseRequest } from '../http/parse';
+
+const workflowsRoutes: FastifyPluginAsync = async (app) => {
+  const service = app.services.workflows;
+
+  app.post('/api/workflows/validate', async (request) => {
+    const body = parseRequest(ValidateWorkflowRequest, request.body, 'body');
+    return service.validate(body.definition);
+  });
+
+  app.post('/api/workflows', async (request, reply) => {
+    const body = parseRequest(CreateWorkflowRequest, request.body, 'body');
+    return reply.code(201).send(service.create({ definition: body.definition }));
+  });
+
+  app.get('/api/workflows', async () => ({ workflows: service.list() }));
+
+  app.get('/api/workflows/:id', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    return service.get(id);
+  });
+
+  app.put('/api/workflows/:id', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    const body = parseRequest(UpdateWorkflowRequest, request.body, 'body');
+    return service.update({ id, definition: body.definition, baseVersion: body.baseVersion });
+  });
+
+  app.get('/api/workflows/:id/versions', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    return { versions: service.listVersions(id) };
+  });
+
+  app.get('/api/workflows/:id/versions/:n', async (request) => {
+    const { id, n } = parseRequest(VersionParams, request.params, 'params');
+    return service.getVersion(id, n);
+  });
+
+  app.post('/api/workflows/:id/rollback', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    const body = parseRequest(RollbackWorkflowRequest, request.body, 'body');
+    return service.rollback({ id, version: body.version });
+  });
+
+  app.delete('/api/workflows/:id', async (request, reply) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    service.remove(id);
+    return reply.code(204).send();
+  });
+};
+
+export default workflowsRoutes;

@@ -1,0 +1,137 @@
+import { validateWorkflowDefinition, type WorkflowDefinition, type WorkflowResponse, type WorkflowVersionSummary } from '@weft/shared';
+import type { Db } from '../db/open';
+import { newId } from '../db/ids';
+import { AppError, notFound } from '../http/errors';
+import { createWorkflowsRepository, type VersionRow, type WorkflowRow } from './workflows-repository';
+
+export type Clock = { now(): Date };
+export const systemClock: Clock = { now: () => new Date() };
+
+function toResponse(row: WorkflowRow, version: VersionRow): WorkflowResponse {
+  return {
+    id: row.id,
+    version: version.version,
+    definition: JSON.parse(version.definition) as Record<string, unknown>,
+    createdAt: row.created_at,
+    updatedAt: version.created_at,
+  };
+}
+
+export function assertValidDefinition(definition: unknown): WorkflowDefinition {
+  const result = validateWorkflowDefinition(definition);
+  if (!result.ok) {
+    const first = result.errors[0];
+    throw new AppError(422, 'invalid_definition', `workflow definition is invalid: ${first ? `${first.path}: ${first.message}` : 'unknown error'}`, {
+      errors: result.errors,
+    });
+  }
+  return result.definition;
+}
+
+/**
+ * The workflow operations behind both the REST routes and the workflow tools, so there is one
+ * implementation of each rule (versioning, optimistic concurrency, soft delete).
+ */
+export function createWorkflowsService({ db, clock = systemClock }: { db: Db; clock?: Clock }) {
+  const repo = createWorkflowsRepository(db);
+
+  const requireWorkflow = (id: string) => {
+    const row = repo.get(id);
+    if (!row) throw notFound(`workflow ${id}`);
+    return row;
+  };
+  const latest = (row: WorkflowRow) => toResponse(row, repo.getVersion(row.id, row.latest_version)!);
+
+  return {
+    repo,
+    validate(definition: unknown) {
+      const result = validateWorkflowDefinition(definition);
+      return result.ok ? { ok: true, errors: [] } : { ok: false, errors: result.errors };
+    },
+
+    /** `inTransaction` lets callers (triggers) write alongside the version atomically. */
+    create({ definition, inTransaction }: { definition: unknown; inTransaction?: (workflowId: string) => void }): WorkflowResponse {
+      const valid = assertValidDefinition(definition);
+      const id = newId('wf');
+      const now = clock.now().toISOString();
+      db.transaction(() => {
+        repo.insertWorkflow({ id, name: valid.name, definition: valid, now });
+        inTransaction?.(id);
+      })();
+      return latest(repo.get(id)!);
+    },
+
+    get(id: string): WorkflowResponse {
+      return latest(requireWorkflow(id));
+    },
+
+    list(): WorkflowResponse[] {
+      return repo.list().map(latest);
+    },
+
+    update({
+      id,
+      definition,
+      baseVersion,
+      inTransaction,
+    }: {
+      id: string;
+      definition: unknown;
+      baseVersion: number;
+      inTransaction?: (workflowId: string) => void;
+    }): WorkflowResponse {
+      const valid = assertValidDefinition(definition);
+      const now = clock.now().toISOString();
+      db.transaction(() => {
+        const row = requireWorkflow(id);
+        if (row.latest_version !== baseVersion) {
+          throw new AppError(409, 'version_conflict', `baseVersion ${baseVersion} is stale: the latest version is ${row.latest_version}`, {
+            currentVersion: row.latest_version,
+          });
+        }
+        const ok = repo.appendVersion({ id, version: baseVersion + 1, name: valid.name, definition: valid, source: 'update', rolledBackFrom: null, now });
+        if (!ok) throw new AppError(409, 'version_conflict', 'the workflow changed concurrently; reload and retry');
+        inTransaction?.(id);
+      }).immediate();
+      return latest(repo.get(id)!);
+    },
+
+    /** Rollback never rewrites history: it appends a new version equal to the chosen one. */
+    rollback({ id, version }: { id: string; version: number }): WorkflowResponse {
+      const now = clock.now().toISOString();
+      db.transaction(() => {
+        const row = requireWorkflow(id);
+        const target = repo.getVersion(id, version);
+        if (!target) throw notFound(`version ${version} of workflow ${id}`);
+        const definition = JSON.parse(target.definition) as WorkflowDefinition;
+        repo.appendVersion({ id, version: row.latest_version + 1, name: definition.name, definition, source: 'rollback', rolledBackFrom: version, now });
+      }).immediate();
+      return latest(repo.get(id)!);
+    },
+
+    listVersions(id: string): WorkflowVersionSummary[] {
+      requireWorkflow(id);
+      return repo.listVersions(id).map((v) => ({
+        version: v.version,
+        createdAt: v.created_at,
+        name: (JSON.parse(v.definition) as WorkflowDefinition).name,
+        source: v.source,
+        rolledBackFrom: v.rolled_back_from,
+      }));
+    },
+
+    getVersion(id: string, version: number): WorkflowResponse {
+      const row = requireWorkflow(id);
+      const v = repo.getVersion(id, version);
+      if (!v) throw notFound(`version ${version} of workflow ${id}`);
+      return toResponse(row, v);
+    },
+
+    /** Soft delete: the history stays for executions that point at it. */
+    remove(id: string): void {
+      if (!repo.softDelete(id, clock.now().toISOString())) throw notFound(`workflow ${id}`);
+    },
+  };
+}
+
+export type WorkflowsService = ReturnType<typeof createWorkflowsService>;

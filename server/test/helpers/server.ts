@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config';
+import { buildServer } from '../../src/server';
+import type { Clock } from '../../src/workflows/workflows-service';
+
+export type TestServer = {
+  app: FastifyInstance;
+  url: string;
+  port: number;
+  token: string;
+  dataDir: string;
+  /** fetch against the server with the token unless `token: null`. */
+  request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; token?: string | null; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+};
+
+export function makeDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'weft-test-'));
+}
+
+/** A real server on a free loopback port over a real SQLite file in a temp data dir. */
+export async function startServer({
+  env = {},
+  dataDir = makeDataDir(),
+  clock,
+  config: overrides = {},
+}: { env?: Record<string, string>; dataDir?: string; clock?: Clock; config?: Partial<Config> } = {}): Promise<TestServer> {
+  const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'silent', WEFT_DATA_DIR: dataDir, WEFT_SYNCHRONOUS: 'NORMAL', ...env }, overrides);
+  const app = await buildServer(clock ? { config, clock } : { config });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  const token = app.auth.token;
+  let closed = false;
+  return {
+    app,
+    url,
+    port,
+    token,
+    dataDir,
+    async request(method, p, opts = {}) {
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (opts.token !== null) headers.authorization ??= `Bearer ${opts.token ?? token}`;
+      let body: string | undefined = opts.raw;
+      if (opts.body !== undefined) {
+        body = JSON.stringify(opts.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(url + p, { method, headers, body, redirect: 'manual' });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* keep text */
+      }
+      return { status: res.status, body: parsed as any, headers: res.headers };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+    },
+  };
+}
+
+export const minimalDefinition = (name = 'Hello') => ({
+  name,
+  steps: [{ id: 'say', type: 'bash', command: 'echo hello' }],
+});

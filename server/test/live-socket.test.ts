@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLive, waitUntil } from './helpers/live-client';
+import { startServer, type TestServer } from './helpers/server';
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startServer({ config: { liveHeartbeatMs: 200, liveMaxBufferedBytes: 256 * 1024 } });
+});
+afterAll(() => s.close());
+
+const seqsOf = (frames: any[], topic: string) => frames.filter((f) => f.type === 'event' && f.event.topic === topic).map((f) => f.event.seq as number);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('/ws authentication', () => {
+  it('refuses an upgrade without the token (401) and from a foreign Origin (403)', async () => {
+    await expect(connectLive(s.url)).rejects.toMatchObject({ statusCode: 401 });
+    await expect(connectLive(s.url, { token: s.token, headers: { origin: 'https://evil.example' } })).rejects.toMatchObject({ statusCode: 403 });
+    const ok = await connectLive(s.url, { token: s.token, headers: { origin: s.url } });
+    await ok.waitFor((f) => f.type === 'hello');
+    ok.close();
+  });
+});
+
+describe('/ws frames', () => {
+  it('answers bad frames with an error and stays usable', async () => {
+    const c = await connectLive(s.url, { token: s.token });
+    c.send('not json');
+    await c.waitFor((f) => f.type === 'error' && f.id === null && f.code === 'bad_frame');
+    c.send({ type: 'launch', id: 'x1' });
+    await c.waitFor((f) => f.type === 'error' && f.id === 'x1' && f.code === 'bad_frame');
+    c.send({ type: 'subscribe', id: 'x2', topic: 'secrets:all' });
+    await c.waitFor((f) => f.type === 'error' && f.id === 'x2' && f.code === 'unknown_topic');
+    c.send({ type: 'subscribe', id: 'x3', topic: 'session:ses_missing' });
+    await c.waitFor((f) => f.type === 'error' && f.id === 'x3' && f.code === 'topic_not_found');
+    c.send({ type: 'ping', id: 'p' });
+    await c.waitFor((f) => f.type === 'pong' && f.id === 'p');
+    c.close();
+  });
+});
+
+describe('replay and live hand-off', () => {
+  it('delivers every event exactly once and in order to many subscribers joining during production', async () => {
+    const topic = 'approvals';
+    const { journal } = s.app.services;
+    const base = journal.lastSeq(topic);
+    const total = 1500;
+    const clients = await Promise.all(Array.from({ length: 12 }, () => connectLive(s.url, { token: s.token })));
+    let produced = 0;
+    const producer = (async () => {
+      while (produced < total) {
+        // Bursts of committed transactions, yielding so subscriptions interleave with production.
+        journal.transaction(() => {
+          for (let i = 0; i < 5; i++) journal.append(topic, 'approval.requested', { n: produced++ });
+        });
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const afters: number[] = [];
+    for (const [i, c] of clients.entries()) {
+      await new Promise((r) => setTimeout(r, 3 * i));
+      const after = i % 3 === 0 ? base : journal.lastSeq(topic) - (i % 4) * 7;
+      afters.push(Math.max(base, after));
+      c.send({ type: 'subscribe', id: i, topic, after: afters[i] });
+    }
+    await producer;
+    const last = journal.lastSeq(topic);
+    expect(last).toBe(base + total);
+    for (const [i, c] of clients.entries()) {
+      await waitUntil(() => seqsOf(c.frames, topic).at(-1) === last, 10_000, `client ${i} to catch up`);
+      expect(seqsOf(c.frames, topic)).toEqual(range(afters[i]! + 1, last));
+      c.close();
+    }
+  });
+
+  it('resumes after a reconnect from `after` with no gap or duplicate', async () => {
+    const { sessions, journal } = s.app.services;
+    const session = sessions.createSession({ title: 'resume' });
+    const topic = `session:${session.id}`;
+    const first = await connectLive(s.url, { token: s.token });
+    first.send({ type: 'subscribe', topic, after: 0 });
+    for (let i = 0; i < 10; i++) sessions.postMessage({ sessionId: session.id, text: `m${i}` });
+    await waitUntil(() => seqsOf(first.frames, topic).length === 10);
+    const seen = seqsOf(first.frames, topic).slice(0, 6);
+    first.ws.terminate();
+    for (let i = 10; i < 20; i++) sessions.postMessage({ sessionId: session.id, text: `m${i}` });
+    const second = await connectLive(s.url, { token: s.token });
+    second.send({ type: 'subscribe', topic, after: seen.at(-1) });
+    await waitUntil(() => seqsOf(second.frames, topic).at(-1) === journal.lastSeq(topic));
+    expect([...seen, ...seqsOf(second.frames, topic)]).toEqual(range(1, journal.lastSeq(topic)));
+    second.close();
+  });
+
+  it('stops delivering after unsubscribe', async () => {
+    const c = await connectLive(s.url, { token: s.token });
+    c.send({ type: 'subscribe', topic: 'integrations' });
+    await c.waitFor((f) => f.type === 'subscribed');
+    s.app.services.journal.append('integrations', 'integration.updated', { a: 1 });
+    await c.waitFor((f) => f.type === 'event');
+    c.send({ type: 'unsubscribe', id: 'u', topic: 'integrations' });
+    await c.waitFor((f) => f.type === 'unsubscribed' && f.id === 'u');
+    s.app.services.journal.append('integrations', 'integration.updated', { a: 2 });
+    c.send({ type: 'ping', id: 'after' });
+    await c.waitFor((f) => f.type === 'pong' && f.id === 'after');
+    expect(c.frames.filter((f) => f.type === 'event')).toHaveLength(1);
+    c.close();
+  });
+});
+
+describe('resource bounds', () => {
+  it('disconnects a slow consumer instead of buffering without bound', async () => {
+    const slow = await connectLive(s.url, { token: s.token });
+    const fast = await connectLive(s.url, { token: s.token });
+    const topic = 'executions';
+    for (const c of [slow, fast]) {
+      c.send({ type: 'subscribe', topic });
+      await c.waitFor((f) => f.type === 'subscribed');
+    }
+    (slow.ws as any)._socket.pause(); // stop reading: the server's send buffer fills
+    const blob = 'x'.repeat(8 * 1024);
+    const { journal } = s.app.services;
+    let maxBuffered = 0;
+    for (let i = 0; i < 600; i++) {
+      journal.append(topic, 'execution.updated', { i, blob });
+      for (const client of s.app.websocketServer.clients) maxBuffered = Math.max(maxBuffered, client.bufferedAmount);
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    // Never more than the bound plus one frame queued for any socket.
+    expect(maxBuffered).toBeLessThanOrEqual(256 * 1024 + 9 * 1024);
+    (slow.ws as any)._socket.resume();
+    const closed = await slow.closed;
+    expect(closed.code).toBe(4008);
+    expect(closed.reason).toMatch(/slow consumer/);
+    await waitUntil(() => seqsOf(fast.frames, topic).length === 600);
+    fast.close();
+  });
+
+  it('reaps a socket that stops answering heartbeats', async () => {
+    const dead = await connectLive(s.url, { token: s.token, options: { autoPong: false } });
+    const closed = await dead.closed;
+    expect(closed.code).toBe(1006); // terminated, no close handshake
+  });
+});

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { migrate, readMigrations } from '../src/db/migrate';
+import { openDatabase } from '../src/db/open';
+import { makeDataDir } from './helpers/server';
+
+describe('migrations', () => {
+  it('apply every migration on a fresh database and record them', () => {
+    const dataDir = makeDataDir();
+    const db = openDatabase({ dataDir });
+    const rows = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all() as { version: number; name: string }[];
+    expect(rows.map((r) => r.name)).toEqual(readMigrations().map((m) => m.name));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    db.close();
+  });
+
+  it('apply nothing again on re-open and keep data', () => {
+    const dataDir = makeDataDir();
+    const db = openDatabase({ dataDir });
+    db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
+    db.close();
+    const again = new BetterSqlite3(path.join(dataDir, 'weft.db'));
+    expect(migrate(again).applied).toEqual([]);
+    expect(again.prepare('SELECT COUNT(*) AS n FROM workflows').get()).toEqual({ n: 1 });
+    again.close();
+  });
+
+  it('apply only the new ones when a later migration lands', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-mig-'));
+    fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (x INTEGER);');
+    const db = new BetterSqlite3(':memory:');
+    expect(migrate(db, readMigrations(dir)).applied).toEqual(['001_a']);
+    fs.writeFileSync(path.join(dir, '002_b.sql'), 'CREATE TABLE b (y INTEGER);');
+    expect(migrate(db, readMigrations(dir)).applied).toEqual(['002_b']);
+  });
+
+  it('refuse to start when a landed migration was edited', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-mig-'));
+    fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (x INTEGER);');
+    const db = new BetterSqlite3(':memory:');
+    migrate(db, readMigrations(dir));
+    fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (x INTEGER, z TEXT);');
+    expect(() => migrate(db, readMigrations(dir))).toThrow(/001_a was edited/);
+  });
+
+  it('roll back a failing migration as a whole', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-mig-'));
+    fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (x INTEGER); CREATE TABLE a (y INTEGER);');
+    const db = new BetterSqlite3(':memory:');
+    expect(() => migrate(db, readMigrations(dir))).toThrow();
+    expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'a'").get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 0 });
+  });
+});

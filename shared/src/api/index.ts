@@ -1,0 +1,2 @@
+export * from './workflows';
+export * from './sessions';

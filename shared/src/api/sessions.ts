@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { Message } from '../chat/message';
+
+export const CreateSessionRequest = z.object({ title: z.string().trim().min(1).max(200).optional() }).default({});
+export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
+
+export const Session = z.object({
+  id: z.string(),
+  title: z.string(),
+  createdAt: z.string(),
+  lastActivityAt: z.string(),
+  runningExecutions: z.number().int(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const SessionListResponse = z.object({ sessions: z.array(Session) });
+
+export const MessagesQuery = z.object({
+  before: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const MessagesPage = z.object({
+  /** Oldest first within the page. */
+  messages: z.array(Message),
+  /** Pass as `before` to read the next older page; null at the start of the session. */
+  nextBefore: z.string().nullable(),
+  /** The session topic's journal seq this page is consistent with: subscribe with `after` = this. */
+  lastSeq: z.number().int(),
+});
+export type MessagesPage = z.infer<typeof MessagesPage>;

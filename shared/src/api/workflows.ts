@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** Request and response shapes of /api/workflows; `definition` is checked by validateWorkflowDefinition. */
+export const CreateWorkflowRequest = z.object({ definition: z.unknown() }).loose();
+export type CreateWorkflowRequest = z.infer<typeof CreateWorkflowRequest>;
+
+export const UpdateWorkflowRequest = z
+  .object({ definition: z.unknown(), baseVersion: z.number().int().min(1) })
+  .loose();
+export type UpdateWorkflowRequest = z.infer<typeof UpdateWorkflowRequest>;
+
+export const RollbackWorkflowRequest = z.object({ version: z.number().int().min(1) });
+export type RollbackWorkflowRequest = z.infer<typeof RollbackWorkflowRequest>;
+
+export const ValidateWorkflowRequest = z.object({ definition: z.unknown() });
+export type ValidateWorkflowRequest = z.infer<typeof ValidateWorkflowRequest>;
+
+/** Every endpoint that returns a workflow returns this shape. */
+export const WorkflowResponse = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  definition: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type WorkflowResponse = z.infer<typeof WorkflowResponse>;
+
+export const WorkflowListResponse = z.object({ workflows: z.array(WorkflowResponse) });
+export type WorkflowListResponse = z.infer<typeof WorkflowListResponse>;
+
+export const WorkflowVersionSummary = z.object({
+  version: z.number().int(),
+  createdAt: z.string(),
+  name: z.string(),
+  source: z.enum(['create', 'update', 'rollback']),
+  rolledBackFrom: z.number().int().nullable(),
+});
+export type WorkflowVersionSummary = z.infer<typeof WorkflowVersionSummary>;
+
+export const WorkflowVersionsResponse = z.object({ versions: z.array(WorkflowVersionSummary) });
+export type WorkflowVersionsResponse = z.infer<typeof WorkflowVersionsResponse>;
+
+export const IdParams = z.object({ id: z.string().min(1).max(100) });
+export const VersionParams = z.object({ id: z.string().min(1).max(100), n: z.coerce.number().int().min(1) });

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { SerializedError } from '../errors';
+import { ExecutionStatus, StepStatus } from './status';
+
+export const RunWorkflowRequest = z
+  .object({
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    sessionId: z.string().min(1).max(100).optional(),
+    version: z.number().int().min(1).optional(),
+  })
+  .default({});
+export type RunWorkflowRequest = z.infer<typeof RunWorkflowRequest>;
+
+export const RerunRequest = z
+  .object({ fromStepId: z.string().min(1).max(64).optional(), version: z.union([z.number().int().min(1), z.literal('latest')]).optional() })
+  .default({});
+export type RerunRequest = z.infer<typeof RerunRequest>;
+
+export const ExecutionsQuery = z.object({
+  workflowId: z.string().max(100).optional(),
+  status: ExecutionStatus.optional(),
+  sessionId: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.string().max(100).optional(),
+});
+
+export const StepRun = z.object({
+  stepId: z.string(),
+  iterationPath: z.string(),
+  attempt: z.number().int(),
+  status: StepStatus,
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+  error: SerializedError.optional(),
+  reused: z.boolean().optional(),
+});
+export type StepRun = z.infer<typeof StepRun>;
+
+export const Execution = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  workflowVersion: z.number().int(),
+  workflowName: z.string().optional(),
+  status: ExecutionStatus,
+  inputs: z.record(z.string(), z.unknown()),
+  trigger: z.unknown(),
+  sessionId: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  output: z.unknown().optional(),
+  error: SerializedError.optional(),
+  rerunOf: z.string().nullable().optional(),
+  steps: z.array(StepRun),
+});
+export type Execution = z.infer<typeof Execution>;
+
+export const ExecutionSummary = Execution.omit({ steps: true });
+export type ExecutionSummary = z.infer<typeof ExecutionSummary>;
+
+export const Approval = z.object({
+  id: z.string(),
+  executionId: z.string(),
+  workflowId: z.string(),
+  stepId: z.string(),
+  iterationPath: z.string(),
+  message: z.string(),
+  approvers: z.array(z.string()),
+  requestedAt: z.string(),
+  expiresAt: z.string(),
+  status: z.enum(['pending', 'approved', 'denied', 'expired', 'canceled']),
+  decision: z
+    .object({ decision: z.enum(['approve', 'deny']), decidedBy: z.string(), decidedAt: z.string(), comment: z.string().nullable() })
+    .optional(),
+});
+export type Approval = z.infer<typeof Approval>;
+
+export const ApprovalsQuery = z.object({
+  status: z.enum(['pending', 'decided']).optional(),
+  executionId: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const DecisionRequest = z.object({
+  decision: z.enum(['approve', 'deny']),
+  comment: z.string().max(5000).optional(),
+  /** Display name of who decided; defaults to the token owner. */
+  decidedBy: z.string().min(1).max(200).optional(),
+});
+export type DecisionRequest = z.infer<typeof DecisionRequest>;

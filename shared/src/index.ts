@@ -1,0 +1,56 @@
+export * from './errors';
+
+export * from './expressions/expression-error';
+export * from './expressions/parse';
+export * from './expressions/evaluate';
+export * from './expressions/format-value';
+export * from './expressions/scope';
+export * from './expressions/templates';
+export * from './expressions/references';
+
+export { STEP_TYPES, type ContainerStep, type ExpressionSite, type StepCatalogueEntry, type StepOfType, type StepType } from './steps/types';
+export * from './steps/common';
+export * from './steps/agent-prompt';
+export * from './steps/bash';
+export * from './steps/notify';
+export * from './steps/http';
+export { ConditionalOutput, conditionalEntry, conditionalStepSchema } from './steps/conditional';
+export {
+  LOOP_DEFAULT_MAX_ITERATIONS,
+  LOOP_MAX_ITERATIONS_LIMIT,
+  LoopOutput,
+  effectiveLoopItemName,
+  effectiveMaxIterations,
+  loopEntry,
+  loopStepSchema,
+} from './steps/loop';
+export * from './steps/approval';
+export * from './steps/wait';
+export * from './steps/step-schema';
+export { STEP_CATALOGUE, isStepType, type StepCatalogue } from './steps/catalogue';
+export * from './steps/helpers';
+export { excerpt, formatDuration } from './steps/text';
+
+export {
+  INPUT_TYPES,
+  InputName,
+  WorkflowDefinition,
+  WorkflowInput,
+  WorkflowInputType,
+  WorkflowInputs,
+  valueMatchesInputType,
+} from './workflow/schema';
+export * from './workflow/path';
+export * from './workflow/plain-json';
+export * from './workflow/walk';
+export * from './workflow/references';
+export * from './workflow/validate';
+export { describeIssue } from './workflow/issues';
+
+// Contracts owned by the server/runner/client work (API shapes, protocols, chat messages).
+export * from './api';
+export * from './chat/message';
+export * from './executions';
+export * from './protocol/events';
+export * from './protocol/live';
+export * from './protocol/runner';

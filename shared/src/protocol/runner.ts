@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { SerializedError } from '../errors';
+
+/**
+ * Runner socket `/ws/runner`. See PROTOCOL.md beside this file for the rules (handshake, leases,
+ * fencing, acknowledgements, redelivery). Every frame is validated on both ends.
+ */
+export const RUNNER_PROTOCOL_VERSION = 1;
+
+const Id = z.string().min(1).max(100);
+const StepId = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/);
+const IterationPath = z.string().max(2000);
+const RequestId = z.union([z.string().max(100), z.number()]);
+
+
+/** Where a step instance lives: the same step id runs once per loop iteration. */
+export const StepRef = z.object({ stepId: StepId, iterationPath: IterationPath.default('') });
+export type StepRef = z.infer<typeof StepRef>;
+
+const StepAttempt = StepRef.extend({ attempt: z.number().int().min(1).max(100) });
+
+/** What a step asks the server to wait for; the execution then holds no runner. */
+export const WaitRequest = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('approval'),
+    message: z.string().max(20_000),
+    approvers: z.array(z.string().max(200)).max(100).default([]),
+    timeoutSeconds: z.number().positive(),
+    onDeny: z.enum(['fail', 'continue']),
+    onTimeout: z.enum(['fail', 'approve', 'deny']),
+  }),
+  z.object({ kind: z.literal('timer'), wakeAt: z.string().datetime({ offset: true }) }),
+]);
+export type WaitRequest = z.infer<typeof WaitRequest>;
+
+/** A streamed chat change produced by an agent step, keyed so a resend is recognised. */
+export const AgentMessageEvent = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('create'),
+    key: z.string().max(300),
+    role: z.enum(['assistant', 'user', 'system']),
+    parts: z.array(z.unknown()).max(1000).default([]),
+    meta: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.object({ op: z.literal('delta'), key: z.string().max(300), deltaSeq: z.number().int().min(1), partIndex: z.number().int().min(0), delta: z.unknown() }),
+  z.object({
+    op: z.literal('complete'),
+    key: z.string().max(300),
+    status: z.enum(['complete', 'canceled', 'error']),
+    finishReason: z.string().max(200).optional(),
+    meta: z.record(z.string(), z.unknown()).optional(),
+  }),
+]);
+export type AgentMessageEvent = z.infer<typeof AgentMessageEvent>;
+
+export const RunnerEventBody = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('step.started'), ...StepAttempt.shape, input: z.unknown().optional() }),
+  z.object({ type: z.literal('step.log'), ...StepAttempt.shape, stream: z.enum(['stdout', 'stderr']), text: z.string().max(64 * 1024) }),
+  z.object({ type: z.literal('step.succeeded'), ...StepAttempt.shape, output: z.unknown() }),
+  z.object({
+    type: z.literal('step.failed'),
+    ...StepAttempt.shape,
+    error: SerializedError,
+    /** When set the engine will start attempt+1 after this many ms. */
+    retryInMs: z.number().int().min(0).optional(),
+  }),
+  z.object({ type: z.literal('step.skipped'), ...StepRef.shape, reason: z.string().max(2000) }),
+  z.object({ type: z.literal('step.canceled'), ...StepAttempt.shape, reason: z.string().max(2000) }),
+  z.object({ type: z.literal('step.waiting'), ...StepAttempt.shape, wait: WaitRequest }),
+  z.object({ type: z.literal('message'), ...StepAttempt.shape, message: AgentMessageEvent }),
+  z.object({
+    type: z.literal('execution.finished'),
+    status: z.enum(['succeeded', 'failed', 'canceled']),
+    output: z.unknown().optional(),
+    error: SerializedError.optional(),
+  }),
+]);
+export type RunnerEventBody = z.infer<typeof RunnerEventBody>;
+
+export const RunnerEvent = z.intersection(z.object({ seq: z.number().int().min(1) }), RunnerEventBody);
+export type RunnerEvent = z.infer<typeof RunnerEvent>;
+
+/** What the journal says already happened, so a resumed execution never re-runs a finished step. */
+export const CompletedStep = z.object({
+  stepId: StepId,
+  iterationPath: z.string(),
+  status: z.enum(['succeeded', 'skipped', 'failed']),
+  attempt: z.number().int(),
+  output: z.unknown().optional(),
+  error: SerializedError.optional(),
+});
+export type CompletedStep = z.infer<typeof CompletedStep>;
+
+export const LeaseGrant = z.object({
+  executionId: Id,
+  /** Fencing token: grows on every grant; events carrying an older one are rejected. */
+  attempt: z.number().int().min(1),
+  leaseMs: z.number().int().positive(),
+  workflowId: Id,
+  workflowVersion: z.number().int().min(1),
+  definition: z.unknown(),
+  inputs: z.record(z.string(), z.unknown()),
+  trigger: z.unknown(),
+  sessionId: z.string().nullable(),
+  /** Steps finished in earlier leases (latest record per step instance). */
+  completed: z.array(CompletedStep),
+  /** Highest attempt number used so far per step instance (`stepId|iterationPath`), so retries keep counting. */
+  stepAttempts: z.record(z.string(), z.number().int()),
+  /** Runner-side settings the server decides (e.g. whether bash is allowed). */
+  policy: z.object({ allowBash: z.boolean(), workDir: z.string().optional() }),
+});
+export type LeaseGrant = z.infer<typeof LeaseGrant>;
+
+export const RunnerClientMessage = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'),
+    id: RequestId.optional(),
+    protocolVersion: z.number().int(),
+    runnerId: Id,
+    name: z.string().max(200),
+    capacity: z.number().int().min(1).max(1000),
+    /** Leases this runner still holds after a reconnect, with the last seq it sent for each. */
+    holding: z.array(z.object({ executionId: Id, attempt: z.number().int().min(1) })).max(1000).default([]),
+  }),
+  z.object({
+    type: z.literal('heartbeat'),
+    id: RequestId.optional(),
+    leases: z.array(z.object({ executionId: Id, attempt: z.number().int().min(1) })).max(1000),
+  }),
+  z.object({
+    type: z.literal('events'),
+    id: RequestId.optional(),
+    executionId: Id,
+    attempt: z.number().int().min(1),
+    events: z.array(RunnerEvent).min(1).max(5000),
+  }),
+]);
+export type RunnerClientMessage = z.infer<typeof RunnerClientMessage>;
+
+export const RunnerServerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), id: RequestId.optional(), runnerId: Id, heartbeatMs: z.number().int().positive(), leaseMs: z.number().int().positive() }),
+  z.object({ type: z.literal('lease'), grant: LeaseGrant }),
+  z.object({
+    type: z.literal('heartbeat_ack'),
+    id: RequestId.optional(),
+    /** Leases the runner listed that it no longer holds: it must stop them at once. */
+    lost: z.array(z.object({ executionId: Id, attempt: z.number().int(), reason: z.string() })),
+  }),
+  z.object({ type: z.literal('ack'), id: RequestId.optional(), executionId: Id, attempt: z.number().int(), seq: z.number().int().min(0) }),
+  z.object({ type: z.literal('reject'), id: RequestId.optional(), executionId: Id, attempt: z.number().int(), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('cancel'), executionId: Id, attempt: z.number().int(), reason: z.string() }),
+  z.object({ type: z.literal('error'), id: z.union([RequestId, z.null()]), code: z.string(), message: z.string() }),
+]);
+export type RunnerServerMessage = z.infer<typeof RunnerServerMessage>;
+
+/** `stepId|iterationPath`: the key of one step instance. */
+export const stepKey = (stepId: string, iterationPath = '') => `${stepId}|${iterationPath}`;

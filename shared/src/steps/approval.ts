@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { NonEmptyTemplate, stepCommonShape } from './common';
+import { excerpt } from './text';
+import type { StepCatalogueEntry } from './types';
+
+export const APPROVAL_DEFAULT_TIMEOUT_SECONDS = 7 * 24 * 60 * 60;
+
+export const ApprovalStep = z.strictObject({
+  ...stepCommonShape,
+  type: z.literal('approval'),
+  message: NonEmptyTemplate,
+  /** Who may decide; when absent, anyone who can see the run. */
+  approvers: z.array(z.string().min(1).max(200)).min(1).optional(),
+  /** What a denial does: fail the run (default) or carry on, with `output.decision` saying `denied`. */
+  onDeny: z.enum(['fail', 'continue']).optional(),
+  /** What happens when nobody decides in time: fail (default), or act as approved/denied. */
+  onTimeout: z.enum(['fail', 'approve', 'deny']).optional(),
+});
+export type ApprovalStep = z.infer<typeof ApprovalStep>;
+
+export const ApprovalOutput = z.object({
+  decision: z.enum(['approved', 'denied', 'timed_out']),
+  /** Who decided; null when the decision came from `onTimeout`. */
+  decidedBy: z.string().nullable(),
+  comment: z.string().optional(),
+});
+export type ApprovalOutput = z.infer<typeof ApprovalOutput>;
+
+export const approvalEntry: StepCatalogueEntry<'approval'> = {
+  type: 'approval',
+  title: 'Approval',
+  description:
+    'Pauses the run until someone approves or denies it (`message` is a template shown to approvers). Defaults: deny fails the run, and after 7 days without a decision the step fails.',
+  configSchema: ApprovalStep,
+  outputSchema: ApprovalOutput,
+  example: { id: 'confirm_deploy', type: 'approval', message: 'Deploy {{ inputs.version }} to production?' },
+  defaultTimeoutSeconds: APPROVAL_DEFAULT_TIMEOUT_SECONDS,
+  keyParam: (step) => excerpt(step.message),
+  expressionSites: (step) => [{ path: ['message'], kind: 'template', source: step.message }],
+};
+
+export function effectiveApprovalPolicy(step: ApprovalStep): { onDeny: 'fail' | 'continue'; onTimeout: 'fail' | 'approve' | 'deny' } {
+  return { onDeny: step.onDeny ?? 'fail', onTimeout: step.onTimeout ?? 'fail' };
+}

@@ -1,0 +1,42 @@
+import { defineConfig } from 'vitest/config';
+import type { Reporter, TestModule } from 'vitest/node';
+
+/** Prints the one line CI reads: totals over every project. */
+const totals: Reporter = {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors) {
+    let passed = 0;
+    let failed = 0;
+    for (const mod of testModules) {
+      let failedHere = 0;
+      for (const test of mod.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') passed++;
+        else if (state === 'failed') failedHere++;
+      }
+      // A file that failed to load, or whose hooks failed, counts as a failure even with green tests.
+      if (mod.state() === 'failed' && failedHere === 0) failedHere = 1;
+      failed += failedHere;
+    }
+    if (unhandledErrors.length > 0) failed += unhandledErrors.length;
+    process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  },
+};
+
+/** One run over every package, so `pnpm test` prints a single total. */
+export default defineConfig({
+  test: {
+    reporters: ['default', totals],
+    projects: [
+      { extends: false, test: { name: 'shared', root: './shared', include: ['src/**/*.test.ts'], environment: 'node' } },
+      {
+        extends: false,
+        test: { name: 'server', root: './server', include: ['test/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 },
+      },
+      {
+        extends: false,
+        test: { name: 'runner', root: './runner', include: ['test/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+      },
+      './client/vitest.config.ts',
+    ],
+  },
+});
