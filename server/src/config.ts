@@ -25,6 +25,14 @@ const EnvSchema = z.object({
   WEFT_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   WEFT_CLIENT_DIR: z.string().optional(),
   WEFT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_AUTH_TOKEN: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  WEFT_MODEL: z.string().min(1).max(200).default('claude-sonnet-4-5'),
+  WEFT_FALLBACK_MODELS: z.string().optional(),
+  WEFT_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(600_000),
+  WEFT_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  WEFT_TIMEZONE: z.string().min(1).optional(),
 });
 
 export type Config = {
@@ -48,6 +56,19 @@ export type Config = {
   runnerHeartbeatMs: number;
   /** How often lease expiry, timers and approval timeouts are checked. */
   engineTickMs: number;
+  /** Model access; `provider: 'offline'` when neither a key nor a base URL is set. */
+  llm: {
+    provider: 'anthropic' | 'offline';
+    apiKey: string | undefined;
+    authToken: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    fallbackModels: string[];
+    timeoutMs: number;
+    maxRetries: number;
+  };
+  /** Default IANA timezone for schedules suggested by drafting. */
+  timezone: string;
 };
 
 export class ConfigError extends Error {
@@ -89,6 +110,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     leaseMs: e.WEFT_LEASE_MS,
     runnerHeartbeatMs: Math.max(100, Math.floor(e.WEFT_LEASE_MS / 3)),
     engineTickMs: 250,
+    llm: {
+      provider: e.ANTHROPIC_API_KEY || e.ANTHROPIC_AUTH_TOKEN || e.ANTHROPIC_BASE_URL ? 'anthropic' : 'offline',
+      apiKey: e.ANTHROPIC_API_KEY,
+      authToken: e.ANTHROPIC_AUTH_TOKEN,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+      model: e.WEFT_MODEL,
+      fallbackModels: (e.WEFT_FALLBACK_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean),
+      timeoutMs: e.WEFT_LLM_TIMEOUT_MS,
+      maxRetries: e.WEFT_LLM_MAX_RETRIES,
+    },
+    timezone: e.WEFT_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
     ...overrides,
   };
 }

@@ -54,3 +54,5 @@ export * from './executions';
 export * from './protocol/events';
 export * from './protocol/live';
 export * from './protocol/runner';
+export * from './model';
+export * from './diff/definition-diff';

@@ -107,9 +107,9 @@ function asScopeValue(value: unknown): unknown {
 function applyBinary(operator: BinaryOperator, left: unknown, right: unknown): unknown {
   switch (operator) {
     case '==':
-      return jsonEqual(left, right, 0);
+      return jsonEqual(left, right);
     case '!=':
-      return !jsonEqual(left, right, 0);
+      return !jsonEqual(left, right);
     case '<':
     case '<=':
     case '>':
@@ -183,7 +183,11 @@ function finiteOrNull(value: number): number | null {
 }
 
 /** Deep equality of JSON values; key order does not matter, undefined-valued keys count as absent. */
-export function jsonEqual(a: unknown, b: unknown, depth = 0): boolean {
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return jsonEqualAt(a, b, 0);
+}
+
+function jsonEqualAt(a: unknown, b: unknown, depth: number): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
     return (a === undefined && b === null) || (a === null && b === undefined);
@@ -191,13 +195,13 @@ export function jsonEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (depth > MAX_COMPARE_DEPTH) throw new ExpressionError('values are nested too deeply (or cyclic) to compare', { kind: 'evaluation' });
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((element, i) => jsonEqual(element, b[i], depth + 1));
+    return a.every((element, i) => jsonEqualAt(element, b[i], depth + 1));
   }
   const aKeys = definedKeys(a);
   const bKeys = definedKeys(b);
   if (aKeys.length !== bKeys.length) return false;
   return aKeys.every(
-    (key) => Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth + 1),
+    (key) => Object.hasOwn(b, key) && jsonEqualAt((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth + 1),
   );
 }
 

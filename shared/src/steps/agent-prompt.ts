@@ -24,7 +24,13 @@ export const AgentPromptOutput = z.object({
   /** The model's final answer as text. */
   text: z.string(),
   /** The parsed answer, present when the step declared `output.schema`. */
-  json: z.unknown().optional(),
+  structured: z.unknown().optional(),
+  model: z.string(),
+  /** `anthropic`, or `offline` when no model is configured. */
+  provider: z.string(),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  /** Model attempts (failover, structured-output fix-ups). */
+  attempts: z.number().int(),
 });
 export type AgentPromptOutput = z.infer<typeof AgentPromptOutput>;
 
@@ -32,7 +38,7 @@ export const agentPromptEntry: StepCatalogueEntry<'agent_prompt'> = {
   type: 'agent_prompt',
   title: 'Agent prompt',
   description:
-    'Sends a prompt (a template) to the configured LLM agent and records its answer. With `output.schema` the answer must be JSON matching that JSON Schema and is available as `output.json`.',
+    'Sends a prompt (a template) to the configured LLM agent and records its answer. With `output.schema` the answer must be JSON matching that JSON Schema and is available as `output.structured`.',
   configSchema: AgentPromptStep,
   outputSchema: AgentPromptOutput,
   example: {

@@ -19,10 +19,11 @@ export const ApprovalStep = z.strictObject({
 export type ApprovalStep = z.infer<typeof ApprovalStep>;
 
 export const ApprovalOutput = z.object({
-  decision: z.enum(['approved', 'denied', 'timed_out']),
-  /** Who decided; null when the decision came from `onTimeout`. */
-  decidedBy: z.string().nullable(),
-  comment: z.string().optional(),
+  approved: z.boolean(),
+  /** Who decided; `timeout` when the decision came from `onTimeout`. */
+  decidedBy: z.string(),
+  comment: z.string().nullable(),
+  decidedAt: z.iso.datetime({ offset: true }),
 });
 export type ApprovalOutput = z.infer<typeof ApprovalOutput>;
 

@@ -16,7 +16,13 @@ export const BashStep = z.strictObject({
 });
 export type BashStep = z.infer<typeof BashStep>;
 
-export const BashOutput = z.object({ stdout: z.string(), stderr: z.string(), exitCode: z.number().int() });
+export const BashOutput = z.object({
+  stdout: z.string(),
+  stderr: z.string(),
+  exitCode: z.number().int(),
+  /** Each stream is capped at 1 MiB. */
+  truncated: z.object({ stdout: z.boolean(), stderr: z.boolean() }),
+});
 export type BashOutput = z.infer<typeof BashOutput>;
 
 export const bashEntry: StepCatalogueEntry<'bash'> = {

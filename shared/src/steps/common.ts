@@ -60,7 +60,12 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
-export const JsonObject = z.custom<Record<string, unknown>>(isPlainObject, { error: 'must be a JSON object' });
+/** A schema-level message for a field that is absent or has the wrong form. */
+export function requiredOr(message: string): (issue: { input?: unknown }) => string {
+  return (issue) => (issue.input === undefined ? 'required' : message);
+}
+
+export const JsonObject = z.custom<Record<string, unknown>>(isPlainObject, { error: requiredOr('must be a JSON object') });
 
 const MAX_TEMPLATED_JSON_DEPTH = 64;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LOOP_ITEM_NAME, RESERVED_SCOPE_NAMES } from '../expressions/scope';
-import { ExpressionSource, IDENTIFIER_PATTERN, stepCommonShape, type StepCommon } from './common';
+import { ExpressionSource, IDENTIFIER_PATTERN, requiredOr, stepCommonShape, type StepCommon } from './common';
 import { excerpt } from './text';
 import type { Step, StepCatalogueEntry } from './types';
 
@@ -31,7 +31,7 @@ export function loopStepSchema(step: z.ZodType<Step>) {
       ...stepCommonShape,
       type: z.literal('loop'),
       /** An expression yielding an array, or an inline JSON array (its strings are literal, not templates). */
-      over: z.union([ExpressionSource, z.array(z.unknown())], { error: 'must be an expression string or a JSON array' }),
+      over: z.union([ExpressionSource, z.array(z.unknown())], { error: requiredOr('must be an expression string or a JSON array') }),
       as: LoopItemName.optional(),
       steps: z.array(step).min(1),
       maxIterations: z.number().int().min(1).max(LOOP_MAX_ITERATIONS_LIMIT).optional(),
@@ -49,6 +49,7 @@ export function loopStepSchema(step: z.ZodType<Step>) {
 }
 
 export const LoopOutput = z.object({
+  count: z.number().int(),
   /** One entry per iteration, in order: each maps a body step id to that step's output in that iteration. */
   results: z.array(z.record(z.string(), z.unknown())),
 });

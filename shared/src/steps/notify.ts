@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HTTP_URL_PATTERN, NonEmptyTemplate, stepCommonShape } from './common';
+import { HTTP_URL_PATTERN, NonEmptyTemplate, requiredOr, stepCommonShape } from './common';
 import { excerpt } from './text';
 import type { StepCatalogueEntry } from './types';
 
@@ -8,7 +8,7 @@ export const NotifyChannel = z.union(
     z.literal('session'),
     z.strictObject({ webhookUrl: z.string().regex(HTTP_URL_PATTERN, { error: 'must be an http(s) URL' }) }),
   ],
-  { error: 'must be "session" or { "webhookUrl": "https://..." }' },
+  { error: requiredOr('must be "session" or { "webhookUrl": "https://..." }') },
 );
 export type NotifyChannel = z.infer<typeof NotifyChannel>;
 
@@ -21,7 +21,7 @@ export const NotifyStep = z.strictObject({
 });
 export type NotifyStep = z.infer<typeof NotifyStep>;
 
-export const NotifyOutput = z.object({ delivered: z.boolean() });
+export const NotifyOutput = z.object({ delivered: z.boolean(), channel: z.string() });
 export type NotifyOutput = z.infer<typeof NotifyOutput>;
 
 export const notifyEntry: StepCatalogueEntry<'notify'> = {

@@ -25,7 +25,7 @@ export const WaitStep = z
   });
 export type WaitStep = z.infer<typeof WaitStep>;
 
-export const WaitOutput = z.object({ resumedAt: z.iso.datetime({ offset: true }) });
+export const WaitOutput = z.object({ waitedUntil: z.iso.datetime({ offset: true }), resumedAt: z.iso.datetime({ offset: true }) });
 export type WaitOutput = z.infer<typeof WaitOutput>;
 
 export const waitEntry: StepCatalogueEntry<'wait'> = {

@@ -28,6 +28,7 @@ export function describeIssue(issue: RawIssue): string {
     case 'invalid_element':
       return 'invalid element';
     case 'invalid_value':
+      if (issue.input === undefined) return 'required';
       return issue.values.length === 1
         ? `must be ${JSON.stringify(issue.values[0])}`
         : `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
@@ -45,6 +46,7 @@ function describeExpected(expected: string): string {
     case 'int':
       return 'an integer';
     case 'object':
+    case 'record':
       return 'an object';
     case 'array':
       return 'an array';

@@ -1,0 +1,149 @@
+import type { AddressInfo } from 'node:net';
+import { RunnerClientMessage, type RunnerEvent, type RunnerServerMessage } from '@weft/shared';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export type FakeConnection = {
+  ws: WebSocket;
+  authorization: string | undefined;
+  frames: RunnerClientMessage[];
+  send(message: RunnerServerMessage | string): void;
+};
+
+export type FakeServerOptions = {
+  token?: string;
+  heartbeatMs?: number;
+  /** Answer `hello` with `welcome` (default true). */
+  welcome?: boolean;
+  /** Store and acknowledge `events` like the real server (default true). */
+  ingest?: boolean;
+  /** Answer heartbeats with `heartbeat_ack { lost: [] }` (default true). */
+  heartbeatAcks?: boolean;
+  /** Close every socket right after it opens. */
+  refuse?: boolean;
+};
+
+/**
+ * A tiny stand-in for the server side of `/ws/runner` on 127.0.0.1:0: it validates the runner's
+ * frames with the shared schemas, answers the handshake, and stores events idempotently by
+ * (executionId, attempt, seq) with the real server's gap rule.
+ */
+export class FakeRunnerServer {
+  readonly connections: FakeConnection[] = [];
+  readonly invalidFrames: string[] = [];
+  /** Events applied once each, per `attempt#executionId`. */
+  readonly stored = new Map<string, RunnerEvent[]>();
+  /** Frames with these seqs are dropped unacknowledged, as if lost, the first time they arrive. */
+  readonly loseOnce = new Set<number>();
+  options: Required<FakeServerOptions>;
+  private readonly wss: WebSocketServer;
+
+  private constructor(wss: WebSocketServer, options: FakeServerOptions) {
+    this.wss = wss;
+    this.options = { token: 'test-token-0123456789', heartbeatMs: 60_000, welcome: true, ingest: true, heartbeatAcks: true, refuse: false, ...options };
+    wss.on('connection', (ws, req) => this.onConnection(ws, req.headers.authorization));
+  }
+
+  static async start(options: FakeServerOptions = {}): Promise<FakeRunnerServer> {
+    const token = options.token ?? 'test-token-0123456789';
+    const wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      path: '/ws/runner',
+      verifyClient: (info, done) => (info.req.headers.authorization === `Bearer ${token}` ? done(true) : done(false, 401, 'Unauthorized')),
+    });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    return new FakeRunnerServer(wss, { ...options, token });
+  }
+
+  get url(): string {
+    const { port } = this.wss.address() as AddressInfo;
+    return `ws://127.0.0.1:${port}/ws/runner`;
+  }
+
+  get latest(): FakeConnection | undefined {
+    return this.connections[this.connections.length - 1];
+  }
+
+  /** Every frame of a type, across connections, in arrival order. */
+  framesOf<T extends RunnerClientMessage['type']>(type: T): Extract<RunnerClientMessage, { type: T }>[] {
+    return this.connections.flatMap((c) => c.frames).filter((f): f is Extract<RunnerClientMessage, { type: T }> => f.type === type);
+  }
+
+  storedFor(executionId: string, attempt = 1): RunnerEvent[] {
+    return this.stored.get(`${attempt}#${executionId}`) ?? [];
+  }
+
+  /** Drops every connection without a closing handshake. */
+  dropAll(): void {
+    for (const connection of this.connections) connection.ws.terminate();
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.wss.clients) client.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private onConnection(ws: WebSocket, authorization: string | undefined): void {
+    const connection: FakeConnection = {
+      ws,
+      authorization,
+      frames: [],
+      send: (message) => ws.send(typeof message === 'string' ? message : JSON.stringify(message)),
+    };
+    this.connections.push(connection);
+    if (this.options.refuse) {
+      ws.close(1013, 'try again later');
+      return;
+    }
+    ws.on('message', (data) => {
+      const text = (data as Buffer).toString('utf8');
+      const parsed = RunnerClientMessage.safeParse(JSON.parse(text));
+      if (!parsed.success) {
+        this.invalidFrames.push(text);
+        return;
+      }
+      connection.frames.push(parsed.data);
+      this.answer(connection, parsed.data);
+    });
+  }
+
+  private answer(connection: FakeConnection, frame: RunnerClientMessage): void {
+    switch (frame.type) {
+      case 'hello':
+        if (this.options.welcome) {
+          connection.send({ type: 'welcome', id: frame.id ?? 'hello', runnerId: frame.runnerId, heartbeatMs: this.options.heartbeatMs, leaseMs: 15_000 });
+        }
+        return;
+      case 'heartbeat':
+        if (this.options.heartbeatAcks) connection.send({ type: 'heartbeat_ack', id: frame.id ?? 'hb', lost: [] });
+        return;
+      case 'events':
+        if (this.options.ingest) this.ingest(connection, frame);
+        return;
+      default: {
+        const unexpected: never = frame;
+        throw new Error(`unexpected frame ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  private ingest(connection: FakeConnection, frame: Extract<RunnerClientMessage, { type: 'events' }>): void {
+    const first = frame.events[0]?.seq ?? 0;
+    if (this.loseOnce.delete(first)) return;
+    const key = `${frame.attempt}#${frame.executionId}`;
+    const stored = this.stored.get(key) ?? [];
+    this.stored.set(key, stored);
+    let last = stored.length === 0 ? 0 : stored[stored.length - 1]!.seq;
+    for (const event of frame.events) {
+      if (event.seq <= last) continue;
+      if (event.seq !== last + 1) {
+        connection.send({ type: 'ack', executionId: frame.executionId, attempt: frame.attempt, seq: last });
+        connection.send({ type: 'reject', executionId: frame.executionId, attempt: frame.attempt, code: 'seq_gap', message: `expected seq ${last + 1}, got ${event.seq}` });
+        return;
+      }
+      stored.push(event);
+      last = event.seq;
+    }
+    connection.send({ type: 'ack', id: frame.id ?? 'ev', executionId: frame.executionId, attempt: frame.attempt, seq: last });
+  }
+}

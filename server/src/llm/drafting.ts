@@ -1,0 +1,162 @@
+import {
+  buildDraftingSystemPrompt,
+  buildStepRefinePrompt,
+  checkStepScopedEdit,
+  DraftAnswer,
+  DRAFT_ANSWER_JSON_SCHEMA,
+  draftOffline,
+  draftOfflineStep,
+  extractJsonObject,
+  findStep,
+  validateWorkflowDefinition,
+  type ChatMessage,
+  type ModelProvider,
+  type WorkflowDefinition,
+} from '@weft/shared';
+import { Cron } from 'croner';
+import { AppError, notFound } from '../http/errors';
+
+export const MAX_DRAFT_ATTEMPTS = 3;
+
+export type DraftResult = {
+  definition: WorkflowDefinition;
+  trigger?: SuggestedTrigger;
+  attempts: number;
+  provider: 'anthropic' | 'offline';
+  model: string;
+};
+export type SuggestedTrigger = { type: 'schedule'; schedule: { cron: string; timezone: string } } | { type: 'webhook' } | { type: 'manual' };
+type Issue = { path: string; message: string };
+
+function checkTrigger(trigger: unknown, timezone: string): { trigger?: SuggestedTrigger; errors: Issue[] } {
+  if (trigger === undefined || trigger === null) return { errors: [] };
+  const t = trigger as { type?: string; schedule?: { cron?: unknown; timezone?: unknown } };
+  if (t.type === 'manual') return { trigger: { type: 'manual' }, errors: [] };
+  if (t.type === 'webhook') return { trigger: { type: 'webhook' }, errors: [] };
+  if (t.type !== 'schedule' || typeof t.schedule?.cron !== 'string') {
+    return { errors: [{ path: 'trigger', message: 'trigger must be { type: "schedule", schedule: { cron, timezone } }, { type: "webhook" } or { type: "manual" }' }] };
+  }
+  const tz = typeof t.schedule.timezone === 'string' ? t.schedule.timezone : timezone;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    return { errors: [{ path: 'trigger.schedule.timezone', message: `unknown timezone ${JSON.stringify(tz)}` }] };
+  }
+  try {
+    new Cron(t.schedule.cron, { timezone: tz, paused: true }).stop();
+  } catch (err) {
+    return { errors: [{ path: 'trigger.schedule.cron', message: `invalid cron: ${(err as Error).message}` }] };
+  }
+  return { trigger: { type: 'schedule', schedule: { cron: t.schedule.cron, timezone: tz } }, errors: [] };
+}
+
+/**
+ * Drafts and refines workflows: the model's answer is checked by the shared validator (and, for a
+ * step refine, by the step-scope check); on failure the errors go back to the model, at most
+ * MAX_DRAFT_ATTEMPTS attempts in all. The offline provider is deterministic and labelled as such.
+ */
+export function createDrafting({ model, timezone }: { model: ModelProvider | null; timezone: string }) {
+  async function loop({
+    system,
+    firstMessage,
+    check,
+    signal,
+  }: {
+    system: string;
+    firstMessage: string;
+    check: (answer: unknown) => { ok: true; result: { definition: WorkflowDefinition; trigger?: SuggestedTrigger } } | { ok: false; errors: Issue[] };
+    signal?: AbortSignal;
+  }): Promise<DraftResult> {
+    const m = model!;
+    const messages: ChatMessage[] = [{ role: 'user', content: firstMessage }];
+    let lastErrors: Issue[] = [];
+    let lastDraft: unknown = null;
+    let usedModel = m.settings.model;
+    for (let attempt = 1; attempt <= MAX_DRAFT_ATTEMPTS; attempt++) {
+      const turn = await m.turn({ system, messages, outputSchema: DRAFT_ANSWER_JSON_SCHEMA as Record<string, unknown>, ...(signal ? { signal } : {}) });
+      usedModel = turn.model;
+      const parsed = extractJsonObject(turn.text);
+      let errors: Issue[];
+      if (!parsed.ok) {
+        errors = [{ path: '(answer)', message: `the answer is not a JSON object: ${parsed.error}` }];
+        lastDraft = turn.text;
+      } else {
+        lastDraft = parsed.value;
+        const outcome = check(parsed.value);
+        if (outcome.ok) return { ...outcome.result, attempts: attempt, provider: 'anthropic', model: usedModel };
+        errors = outcome.errors;
+      }
+      lastErrors = errors;
+      messages.push({ role: 'assistant', content: turn.text || '(empty answer)' });
+      messages.push({
+        role: 'user',
+        content: `That answer is not valid. Fix these errors and answer again with the complete JSON object only:\n${errors.map((e) => `- ${e.path}: ${e.message}`).join('\n')}`,
+      });
+    }
+    throw new AppError(422, 'draft_invalid', `the model did not produce a valid workflow in ${MAX_DRAFT_ATTEMPTS} attempts`, {
+      errors: lastErrors,
+      attempts: MAX_DRAFT_ATTEMPTS,
+      lastDraft,
+    });
+  }
+
+  const checkAnswer = (answer: unknown, extra?: (definition: WorkflowDefinition) => Issue[]) => {
+    const shape = DraftAnswer.safeParse(answer);
+    const candidate = shape.success ? shape.data : (answer as { definition?: unknown; trigger?: unknown });
+    const definitionInput = candidate && typeof candidate === 'object' && 'definition' in candidate ? candidate.definition : answer;
+    const validation = validateWorkflowDefinition(definitionInput);
+    if (!validation.ok) return { ok: false as const, errors: validation.errors.map((e) => ({ path: `definition.${e.path}`, message: e.message })) };
+    const scoped = extra?.(validation.definition) ?? [];
+    if (scoped.length > 0) return { ok: false as const, errors: scoped };
+    const trig = checkTrigger((candidate as { trigger?: unknown })?.trigger, timezone);
+    if (trig.errors.length > 0) return { ok: false as const, errors: trig.errors };
+    return { ok: true as const, result: { definition: validation.definition, ...(trig.trigger ? { trigger: trig.trigger } : {}) } };
+  };
+
+  return {
+    provider: (model ? 'anthropic' : 'offline') as 'anthropic' | 'offline',
+    async draft({ prompt, baseDraft, timezone: tz, signal }: { prompt: string; baseDraft?: unknown; timezone?: string | undefined; signal?: AbortSignal }): Promise<DraftResult> {
+      if (baseDraft !== undefined) {
+        const base = validateWorkflowDefinition(baseDraft);
+        if (!base.ok) throw new AppError(422, 'invalid_definition', `baseDraft: ${base.errors[0]!.path}: ${base.errors[0]!.message}`, { errors: base.errors });
+      }
+      if (!model) {
+        const d = draftOffline({ prompt, ...(baseDraft !== undefined ? { baseDraft: baseDraft as WorkflowDefinition } : {}), timezone: tz ?? timezone });
+        const checked = checkAnswer({ definition: d.definition, trigger: d.trigger });
+        if (!checked.ok) throw new AppError(422, 'draft_invalid', 'the offline drafter produced an invalid workflow', { errors: checked.errors, attempts: 1, lastDraft: d });
+        return { ...checked.result, attempts: 1, provider: 'offline', model: 'offline' };
+      }
+      const base = baseDraft === undefined ? '' : `\n\nThe current draft, to change as asked (keep everything else):\n${JSON.stringify(baseDraft, null, 2)}`;
+      return loop({
+        system: buildDraftingSystemPrompt(),
+        firstMessage: `${prompt}${base}\n\nTimezone for schedules: ${tz ?? timezone}.`,
+        check: (a) => checkAnswer(a),
+        ...(signal ? { signal } : {}),
+      });
+    },
+
+    async draftStep({ definition, stepId, prompt, signal }: { definition: unknown; stepId: string; prompt: string; signal?: AbortSignal }): Promise<DraftResult> {
+      const base = validateWorkflowDefinition(definition);
+      if (!base.ok) throw new AppError(422, 'invalid_definition', `definition: ${base.errors[0]!.path}: ${base.errors[0]!.message}`, { errors: base.errors });
+      if (!findStep(base.definition, stepId)) throw notFound(`step ${stepId}`);
+      const scope = (after: WorkflowDefinition) => {
+        const r = checkStepScopedEdit(base.definition, after, stepId);
+        return r.ok ? [] : r.errors;
+      };
+      if (!model) {
+        const d = draftOfflineStep({ definition: base.definition, stepId, prompt });
+        const checked = checkAnswer({ definition: d.definition }, scope);
+        if (!checked.ok) throw new AppError(422, 'draft_invalid', 'the offline drafter produced an invalid step', { errors: checked.errors, attempts: 1, lastDraft: d });
+        return { ...checked.result, attempts: 1, provider: 'offline', model: 'offline' };
+      }
+      return loop({
+        system: `${buildDraftingSystemPrompt()}\n\n${buildStepRefinePrompt({ definition: base.definition, stepId })}`,
+        firstMessage: `${prompt}\n\nThe workflow (change only step \`${stepId}\`):\n${JSON.stringify(base.definition, null, 2)}`,
+        check: (a) => checkAnswer(a, scope),
+        ...(signal ? { signal } : {}),
+      });
+    },
+  };
+}
+
+export type Drafting = ReturnType<typeof createDrafting>;
