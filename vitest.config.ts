@@ -37,6 +37,18 @@ export default defineConfig({
         test: { name: 'runner', root: './runner', include: ['test/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
       },
       './client/vitest.config.ts',
+      {
+        extends: false,
+        test: {
+          name: 'e2e',
+          root: './client',
+          include: ['test/e2e/**/*.e2e.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -18,15 +18,36 @@ const EnvSchema = z.object({
   WEFT_RUNNER_TOKEN: z.string().optional(),
   WEFT_TOKEN: z.string().optional(),
   WEFT_DATA_DIR: z.string().min(1).optional(),
-  WEFT_RUNNER_CAPACITY: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
+  WEFT_RUNNER_CAPACITY: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
   WEFT_RUNNER_NAME: z.string().max(200, 'must be at most 200 characters').optional(),
   // The server's levels, so one setting serves both processes.
   WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Model access for agent_prompt steps; the same variables as the server.
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_AUTH_TOKEN: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: z.string().url('must be a URL').optional(),
+  WEFT_MODEL: z.string().min(1).max(200).default('claude-sonnet-4-5'),
+  WEFT_FALLBACK_MODELS: z.string().optional(),
+  WEFT_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(900_000),
+  WEFT_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
 });
 
 export type RunnerConfig = {
   /** `ws(s)://host[:port]/ws/runner`, derived from WEFT_SERVER_URL. */
   socketUrl: string;
+  /** `http(s)://host[:port]`: where agent steps call the workflow tools. */
+  serverUrl: string;
+  /** `offline` when neither a key nor a base URL is set: agent steps answer, plainly marked offline. */
+  llm: {
+    provider: 'anthropic' | 'offline';
+    apiKey: string | undefined;
+    authToken: string | undefined;
+    baseUrl: string | undefined;
+    model: string;
+    fallbackModels: string[];
+    timeoutMs: number;
+    maxRetries: number;
+  };
   token: string;
   dataDir: string;
   capacity: number;
@@ -53,12 +74,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
   const dataDir = e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data');
   return {
     socketUrl: toSocketUrl(e.WEFT_SERVER_URL),
+    serverUrl: toHttpUrl(e.WEFT_SERVER_URL),
+    llm: {
+      provider: e.ANTHROPIC_API_KEY || e.ANTHROPIC_AUTH_TOKEN || e.ANTHROPIC_BASE_URL ? 'anthropic' : 'offline',
+      apiKey: e.ANTHROPIC_API_KEY,
+      authToken: e.ANTHROPIC_AUTH_TOKEN,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+      model: e.WEFT_MODEL,
+      fallbackModels: (e.WEFT_FALLBACK_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean),
+      timeoutMs: e.WEFT_LLM_TIMEOUT_MS,
+      maxRetries: e.WEFT_LLM_MAX_RETRIES,
+    },
     token: resolveToken({ runnerToken: e.WEFT_RUNNER_TOKEN, token: e.WEFT_TOKEN, dataDir }),
     dataDir,
     capacity: e.WEFT_RUNNER_CAPACITY,
     name: e.WEFT_RUNNER_NAME ?? os.hostname(),
     logLevel: e.WEFT_LOG_LEVEL === 'fatal' ? 'error' : e.WEFT_LOG_LEVEL === 'trace' ? 'debug' : e.WEFT_LOG_LEVEL,
   };
+}
+
+/** `ws://h:1/prefix` -> `http://h:1/prefix` (no trailing slash). */
+export function toHttpUrl(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.search = '';
+  url.hash = '';
+  return url.toString().replace(/\/+$/, '');
 }
 
 /** `http://h:1/prefix` -> `ws://h:1/prefix/ws/runner`. */

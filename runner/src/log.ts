@@ -9,6 +9,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
 }
 
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** One JSON line per entry on stderr, like the server's pino output. */
@@ -28,5 +30,3 @@ export function createLogger({ level = 'info', write = (line: string) => process
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -2,7 +2,10 @@ import { ConfigError, loadConfig, type RunnerConfig } from './config';
 import { RunnerSession } from './connection/session';
 import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './log';
-import { createStepRegistry } from './steps/registry';
+import { createModelFromConfig } from './llm/model-client';
+import { createToolClient } from './llm/tool-client';
+import { createAgentPromptStep } from './steps/agent-prompt';
+import { BUILTIN_STEP_HANDLERS, createStepRegistry } from './steps/registry';
 
 /**
  * The runner process: connects to the server, runs leased executions, and on SIGINT/SIGTERM stops
@@ -21,8 +24,13 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   const session = new RunnerSession({ url: config.socketUrl, token: config.token, name: config.name, capacity: config.capacity, log });
-  const engine = new Engine({ sink: session.outbox, registry: createStepRegistry(), dataDir: config.dataDir, logger: log });
-  log.info('runner starting', { server: config.socketUrl, name: config.name, capacity: config.capacity, runnerId: session.runnerId });
+  const agentPrompt = createAgentPromptStep({
+    model: createModelFromConfig(config.llm),
+    tools: createToolClient({ serverUrl: config.serverUrl, token: config.token }),
+  });
+  const registry = createStepRegistry([...BUILTIN_STEP_HANDLERS, agentPrompt]);
+  const engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log });
+  log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: config.llm.provider === 'offline' ? 'offline' : config.llm.model });
   session.start(engine);
   installShutdown({ engine, session, log });
 }

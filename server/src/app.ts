@@ -15,6 +15,11 @@ import sessionsRoutes from './sessions/routes';
 import executionsRoutes from './executions/routes';
 import approvalsRoutes from './approvals/routes';
 import runnerGateway from './runner-gateway/gateway';
+import chatRoutes from './chat/routes';
+import draftingRoutes from './llm/routes';
+import toolsRoutes from './tools/routes';
+import triggersRoutes from './triggers/routes';
+import webhooks from './triggers/webhooks';
 import workflowsRoutes from './workflows/routes';
 import type { Clock } from './workflows/workflows-service';
 
@@ -28,7 +33,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(dbPlugin);
   await fastify.register(authPlugin);
   await fastify.register(servicesPlugin, opts.clock ? { clock: opts.clock } : {});
-  await fastify.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // Runner frames carry step outputs (up to 8 MiB); the browser socket enforces its own smaller limit.
+  await fastify.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 * 1024 } });
 
   await fastify.register(healthRoutes);
   await fastify.register(workflowsRoutes);
@@ -36,6 +42,11 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(sessionsRoutes);
   await fastify.register(executionsRoutes);
   await fastify.register(approvalsRoutes);
+  await fastify.register(draftingRoutes);
+  await fastify.register(toolsRoutes);
+  await fastify.register(triggersRoutes);
+  await fastify.register(webhooks);
+  await fastify.register(chatRoutes);
   await fastify.register(liveSocket);
   await fastify.register(runnerGateway);
   await fastify.register(spa);

@@ -56,3 +56,4 @@ export * from './protocol/live';
 export * from './protocol/runner';
 export * from './model';
 export * from './diff/definition-diff';
+export * from './llm';

@@ -5,7 +5,7 @@ import { Outbox } from './outbox';
 
 type EventsFrame = Extract<RunnerClientMessage, { type: 'events' }>;
 
-function setup({ maxEventsPerFrame }: { maxEventsPerFrame?: number } = {}) {
+function setup({ maxFrameBytes }: { maxFrameBytes?: number } = {}) {
   const sent: EventsFrame[] = [];
   let connected = true;
   const queued: (() => void)[] = [];
@@ -19,7 +19,7 @@ function setup({ maxEventsPerFrame }: { maxEventsPerFrame?: number } = {}) {
     onLeaseLost,
     log: silentLogger,
     schedule: (flush) => queued.push(flush),
-    ...(maxEventsPerFrame === undefined ? {} : { maxEventsPerFrame }),
+    ...(maxFrameBytes === undefined ? {} : { maxFrameBytes }),
   });
   const tick = () => {
     for (const flush of queued.splice(0)) flush();
@@ -54,6 +54,18 @@ describe('Outbox', () => {
     tick();
     expect(seqs().map((frame) => frame.length)).toEqual([500, 500, 203]);
     expect(seqs()[2]?.[0]).toBe(1001);
+  });
+
+  it('keeps frames under the byte budget unless one event alone is larger', () => {
+    const { outbox, tick, seqs } = setup({ maxFrameBytes: 450 });
+    outbox.setOnline();
+    const log = (text: string) => ({ type: 'step.log' as const, stepId: 'a', iterationPath: '', attempt: 1, stream: 'stdout' as const, text });
+    outbox.emit(lease, log('x'.repeat(100)));
+    outbox.emit(lease, log('x'.repeat(100)));
+    outbox.emit(lease, log('x'.repeat(500)));
+    outbox.emit(lease, log('y'));
+    tick();
+    expect(seqs()).toEqual([[1, 2], [3], [4]]);
   });
 
   it('keeps events until acknowledged and resends the rest in order after a reconnect', () => {

@@ -4,6 +4,8 @@ import type { Logger } from '../log';
 
 type EventsFrame = Extract<RunnerClientMessage, { type: 'events' }>;
 
+type Pending = { event: RunnerEvent; bytes: number };
+
 type Stream = {
   lease: LeaseRef;
   nextSeq: number;
@@ -11,8 +13,8 @@ type Stream = {
   acked: number;
   /** Highest seq sent on the current connection. */
   sent: number;
-  /** Unacknowledged events, in seq order. */
-  pending: RunnerEvent[];
+  /** Unacknowledged events, in seq order, with their size as JSON. */
+  pending: Pending[];
   /** The execution will push nothing more under this lease; the stream ends once all is acked. */
   closed: boolean;
   /** seq_gap rejects since the last ack that moved forward (guards against a resend loop). */
@@ -27,9 +29,12 @@ export type OutboxOptions = {
   /** Runs the flush after the current tick; injectable for tests. */
   schedule?: (flush: () => void) => void;
   maxEventsPerFrame?: number;
+  maxFrameBytes?: number;
 };
 
 export const MAX_EVENTS_PER_FRAME = 500;
+/** A frame grows past this only when a single event is larger (see PROTOCOL.md, frame sizes). */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const MAX_GAP_RESENDS = 3;
 const MAX_REMEMBERED_DEAD = 10_000;
 const FATAL_REJECTS: ReadonlySet<string> = new Set(['stale_lease', 'execution_finished', 'unknown_execution']);
@@ -52,10 +57,12 @@ export class Outbox implements EventSink {
   private readonly drainWaiters = new Set<() => void>();
   private readonly schedule: (flush: () => void) => void;
   private readonly maxPerFrame: number;
+  private readonly maxFrameBytes: number;
 
   constructor(private readonly options: OutboxOptions) {
     this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
     this.maxPerFrame = options.maxEventsPerFrame ?? MAX_EVENTS_PER_FRAME;
+    this.maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
   }
 
   emit(lease: LeaseRef, body: RunnerEventBody): void {
@@ -80,7 +87,8 @@ export class Outbox implements EventSink {
       this.options.log.warn('event after the execution ended was dropped', { executionId: lease.executionId, type: body.type });
       return;
     }
-    stream.pending.push({ ...body, seq: stream.nextSeq++ } as RunnerEvent);
+    const event = { ...body, seq: stream.nextSeq++ } as RunnerEvent;
+    stream.pending.push({ event, bytes: Buffer.byteLength(JSON.stringify(event)) });
     this.requestFlush();
   }
 
@@ -98,7 +106,7 @@ export class Outbox implements EventSink {
     if (seq > stream.acked) {
       stream.acked = seq;
       stream.gapResends = 0;
-      const firstKept = stream.pending.findIndex((event) => event.seq > seq);
+      const firstKept = stream.pending.findIndex(({ event }) => event.seq > seq);
       stream.pending = firstKept === -1 ? [] : stream.pending.slice(firstKept);
       // The server may acknowledge beyond what this connection sent (a resend it already had).
       stream.sent = Math.max(stream.sent, seq);
@@ -115,7 +123,7 @@ export class Outbox implements EventSink {
         this.options.log.error('server keeps reporting a seq gap; waiting for a reconnect before resending', { executionId, attempt, acked: stream.acked });
         return;
       }
-      this.options.log.warn('server reported a seq gap; resending unacknowledged events', { executionId, attempt, from: stream.pending[0]?.seq });
+      this.options.log.warn('server reported a seq gap; resending unacknowledged events', { executionId, attempt, from: stream.pending[0]?.event.seq });
       stream.sent = stream.acked;
       this.requestFlush();
       return;
@@ -188,9 +196,9 @@ export class Outbox implements EventSink {
     this.flushScheduled = false;
     if (!this.online) return;
     for (const stream of this.streams.values()) {
-      let unsent = stream.pending.filter((event) => event.seq > stream.sent);
+      let unsent = stream.pending.filter(({ event }) => event.seq > stream.sent);
       while (unsent.length > 0) {
-        const batch = unsent.slice(0, this.maxPerFrame);
+        const batch = this.takeBatch(unsent);
         const frame: EventsFrame = { type: 'events', id: `f${++this.frameCounter}`, executionId: stream.lease.executionId, attempt: stream.lease.attempt, events: batch };
         if (!this.options.send(frame)) {
           // The socket went away; `setOnline` resends after the next handshake.
@@ -201,6 +209,18 @@ export class Outbox implements EventSink {
         unsent = unsent.slice(batch.length);
       }
     }
+  }
+
+  /** The longest prefix within the count and byte limits; always at least one event. */
+  private takeBatch(unsent: readonly Pending[]): RunnerEvent[] {
+    const batch: RunnerEvent[] = [];
+    let bytes = 0;
+    for (const { event, bytes: size } of unsent) {
+      if (batch.length >= this.maxPerFrame || (batch.length > 0 && bytes + size > this.maxFrameBytes)) break;
+      batch.push(event);
+      bytes += size;
+    }
+    return batch;
   }
 
   private requestFlush(): void {

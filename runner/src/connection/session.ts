@@ -8,7 +8,7 @@ import { decodeServerMessage } from './codec';
 import { Heartbeat } from './heartbeat';
 import { Outbox } from './outbox';
 import { Backoff } from './reconnect';
-import { RunnerSocket } from './socket';
+import { RunnerSocket, type SocketCloseInfo } from './socket';
 
 /** What the session drives; `Engine` implements it. */
 export interface ExecutionHost {
@@ -107,7 +107,8 @@ export class RunnerSession {
   async stop({ drainMs = 5_000 }: { drainMs?: number } = {}): Promise<void> {
     if (this.currentState === 'stopped') return;
     this.outbox.flush();
-    if (this.currentState === 'ready' && this.outbox.unacknowledged > 0) {
+    // Also while disconnected: a reconnect within the budget still delivers them.
+    if (this.outbox.unacknowledged > 0) {
       const drained = await this.outbox.whenDrained(drainMs);
       if (!drained) this.options.log.warn('stopping with unacknowledged events', { count: this.outbox.unacknowledged });
     }
@@ -202,7 +203,7 @@ export class RunnerSession {
     this.outbox.setOnline();
   }
 
-  private onClose(socket: RunnerSocket, info: { code: number; reason: string; httpStatus?: number }): void {
+  private onClose(socket: RunnerSocket, info: SocketCloseInfo): void {
     if (socket !== this.socket) return;
     this.heartbeat?.stop();
     this.outbox.setOffline();
@@ -211,7 +212,7 @@ export class RunnerSession {
     if (info.httpStatus === 401 || info.httpStatus === 403) {
       this.options.log.error('the server refused the runner token (check WEFT_RUNNER_TOKEN / WEFT_TOKEN)', { status: info.httpStatus, retryInMs: delay });
     } else {
-      this.options.log.warn('disconnected from the server', { code: info.code, reason: info.reason, httpStatus: info.httpStatus, retryInMs: delay });
+      this.options.log.warn('disconnected from the server', { ...info, retryInMs: delay });
     }
     this.setState('waiting');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

@@ -3,16 +3,15 @@ import WebSocket from 'ws';
 import type { Logger } from '../log';
 import { encodeClientMessage } from './codec';
 
+export type SocketCloseInfo = { code: number; reason: string; httpStatus?: number; error?: string };
+
 export type SocketHandlers = {
   onOpen(): void;
   /** Raw frame data; decoding is the session's job. */
   onFrame(data: WebSocket.RawData): void;
   /** Called exactly once per socket, whether it opened or not. */
-  onClose(info: { code: number; reason: string; httpStatus?: number }): void;
+  onClose(info: SocketCloseInfo): void;
 };
-
-/** Room for one maximal events frame; the protocol caps frames, the library default (100 MiB) is fine as a ceiling. */
-const MAX_PAYLOAD = 16 * 1024 * 1024;
 
 /**
  * One WebSocket connection to `/ws/runner`, authenticated with `Authorization: Bearer`. It does not
@@ -22,13 +21,15 @@ export class RunnerSocket {
   private readonly ws: WebSocket;
   private closed = false;
   private httpStatus: number | undefined;
+  private lastError: string | undefined;
   private readonly log: Logger;
   private readonly handlers: SocketHandlers;
 
   constructor({ url, token, handlers, log }: { url: string; token: string; handlers: SocketHandlers; log: Logger }) {
     this.log = log;
     this.handlers = handlers;
-    this.ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, maxPayload: MAX_PAYLOAD, handshakeTimeout: 10_000 });
+    // Incoming frames keep the library's 100 MiB ceiling: a grant carries the outputs of finished steps.
+    this.ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, handshakeTimeout: 10_000 });
     // Listeners go on before anything can fire.
     this.ws.on('open', () => this.handlers.onOpen());
     this.ws.on('message', (data) => this.handlers.onFrame(data));
@@ -38,8 +39,8 @@ export class RunnerSocket {
       this.ws.terminate();
     });
     this.ws.on('error', (error) => {
-      // `close` always follows; the error only adds the cause to the log.
-      if (this.httpStatus === undefined) this.log.warn('runner socket error', { error: error.message });
+      // `close` always follows and reports the cause.
+      this.lastError = error.message;
     });
     this.ws.on('close', (code, reason) => this.finish(code, reason.toString('utf8')));
   }
@@ -86,6 +87,9 @@ export class RunnerSocket {
   private finish(code: number, reason: string) {
     if (this.closed) return;
     this.closed = true;
-    this.handlers.onClose(this.httpStatus === undefined ? { code, reason } : { code, reason, httpStatus: this.httpStatus });
+    const info: SocketCloseInfo = { code, reason };
+    if (this.httpStatus !== undefined) info.httpStatus = this.httpStatus;
+    else if (this.lastError !== undefined) info.error = this.lastError;
+    this.handlers.onClose(info);
   }
 }

@@ -1,5 +1,6 @@
 import { effectiveRetry, stepKey, type SerializedError, type Step, type WaitRequest } from '@weft/shared';
 import type { Frame, RunContext } from './context';
+import { toJsonValue } from './json';
 import { classifyError, NonRetriableStepError, serializeStepError, StepTimeoutError, type ErrorClass } from './errors';
 import type { StepOutcome } from './outcomes';
 import { ExecutionStop } from './types';
@@ -70,6 +71,13 @@ export async function runAttempts({
       result = signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+    }
+    if (result.type === 'succeeded') {
+      try {
+        result = { type: 'succeeded', output: toJsonValue(result.output, `the output of step ${step.id}`) };
+      } catch (error) {
+        result = { type: 'failed', error };
+      }
     }
 
     // Decide what ended the attempt.

@@ -21,7 +21,7 @@ export function runConditional({
   step: ConditionalStep;
   frame: Frame;
   runBlock: RunBlock;
-  skipSteps: (steps: readonly Step[], frame: Frame, reason: string) => void;
+  skipSteps: (skip: { steps: readonly Step[]; frame: Frame; reason: string }) => void;
 }): Promise<StepOutcome> {
   return runAttempts({
     ctx,
@@ -36,7 +36,7 @@ export function runConditional({
         return { type: 'failed', error };
       }
       const branch = taken ? 'then' : 'else';
-      skipSteps(taken ? (step.else ?? []) : step.then, frame, BRANCH_NOT_TAKEN);
+      skipSteps({ steps: taken ? (step.else ?? []) : step.then, frame, reason: BRANCH_NOT_TAKEN });
       const outcome = await runBlock(taken ? step.then : (step.else ?? []), { ...frame, signal });
       return containerResult(outcome, { branch });
     },

@@ -51,7 +51,7 @@ export async function executeGrant(options: ExecuteOptions): Promise<ExecutionOu
     now: options.now ?? Date.now,
   };
   const scope = createRootScope(grant);
-  const outcome = await runBlock(ctx, definition.steps, { scope, iterationPath: '', signal: ctx.stop });
+  const outcome = await runBlock({ ctx, steps: definition.steps, frame: { scope, iterationPath: '', signal: ctx.stop } });
   switch (outcome.type) {
     case 'completed': {
       const last = definition.steps[definition.steps.length - 1];

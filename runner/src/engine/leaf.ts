@@ -3,6 +3,7 @@ import type { LeafStepType, StepContext } from '../steps/types';
 import { runAttempts, type AttemptResult } from './attempts';
 import type { Frame, RunContext } from './context';
 import { NonRetriableStepError } from './errors';
+import { toJsonValue } from './json';
 import { LogStream } from './log-stream';
 import type { StepOutcome } from './outcomes';
 
@@ -36,14 +37,15 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
         },
         emitMessage: (message: AgentMessageEvent) => {
           if (!active) return;
+          const plain = toJsonValue(message, 'a message') as AgentMessageEvent;
           // Logs written so far go first, so the run log and the chat stay in order.
           logs.flush();
-          ctx.emit({ type: 'message', ...ref, message });
+          ctx.emit({ type: 'message', ...ref, message: plain });
         },
         logger: ctx.logger,
       };
       try {
-        const output = await settleWithin(ctx.registry.run(step.type, stepCtx, step), signal, ctx.graceMs);
+        const output = await settleWithin({ promise: ctx.registry.run(stepCtx, step), signal, graceMs: ctx.graceMs });
         return signal.aborted ? { type: 'interrupted' } : { type: 'succeeded', output };
       } catch (error) {
         return signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
@@ -60,7 +62,7 @@ export class StepAbandonedError extends Error {
   override readonly name = 'StepAbandonedError';
 }
 
-function settleWithin<T>(promise: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T> {
+function settleWithin<T>({ promise, signal, graceMs }: { promise: Promise<T>; signal: AbortSignal; graceMs: number }): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let graceTimer: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => {

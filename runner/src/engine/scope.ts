@@ -17,7 +17,7 @@ export function iterationScope({ scope, as, item, index }: { scope: ExpressionSc
 }
 
 /** `outer[1]` + `inner`, 0 -> `outer[1]/inner[0]`. */
-export function childIterationPath(parent: string, loopId: string, index: number): string {
+export function childIterationPath({ parent, loopId, index }: { parent: string; loopId: string; index: number }): string {
   const own = `${loopId}[${index}]`;
   return parent === '' ? own : `${parent}/${own}`;
 }

@@ -44,7 +44,7 @@ export function runWait({ ctx, step, frame }: { ctx: RunContext; step: WaitStep;
       const now = ctx.now();
       const wakeAtMs = step.until !== undefined ? Date.parse(step.until) : now + (step.seconds ?? 0) * 1000;
       if (!Number.isFinite(wakeAtMs)) return { type: 'failed', error: new Error(`wait ${step.id}: no valid "seconds" or "until"`) };
-      if (wakeAtMs <= now) return { type: 'succeeded', output: { resumedAt: new Date(now).toISOString() } };
+      if (wakeAtMs <= now) return { type: 'succeeded', output: { waitedUntil: new Date(wakeAtMs).toISOString(), resumedAt: new Date(now).toISOString() } };
       return { type: 'waiting', wait: { kind: 'timer', wakeAt: new Date(wakeAtMs).toISOString() } };
     },
   });

@@ -10,10 +10,13 @@ import type { StepOutcome } from './outcomes';
 import { recordStep } from './scope';
 import { runApproval, runWait } from './waits';
 
+/** One step instance being visited: the run, the step, and where it is. */
+type StepVisit = { ctx: RunContext; step: Step; frame: Frame };
+
 /** Runs steps in order in one frame; stops at the first step that fails for good, waits or is stopped. */
-export async function runBlock(ctx: RunContext, steps: readonly Step[], frame: Frame): Promise<BlockOutcome> {
+export async function runBlock({ ctx, steps, frame }: { ctx: RunContext; steps: readonly Step[]; frame: Frame }): Promise<BlockOutcome> {
   for (const step of steps) {
-    const outcome = await runStep(ctx, step, frame);
+    const outcome = await runStep({ ctx, step, frame });
     switch (outcome.type) {
       case 'succeeded':
       case 'skipped':
@@ -35,10 +38,10 @@ export async function runBlock(ctx: RunContext, steps: readonly Step[], frame: F
  * One step instance: reuse what an earlier lease finished, evaluate `if`, then run it by type.
  * Records the result in the frame's scope so later steps can read it.
  */
-export async function runStep(ctx: RunContext, step: Step, frame: Frame): Promise<StepOutcome> {
+export async function runStep({ ctx, step, frame }: StepVisit): Promise<StepOutcome> {
   const ref = { stepId: step.id, iterationPath: frame.iterationPath };
   const done = ctx.completed.get(stepKey(step.id, frame.iterationPath));
-  if (done) return restoreCompleted(ctx, step, frame, done);
+  if (done) return restoreCompleted({ ctx, step, frame }, done);
   if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
 
   if (step.if !== undefined) {
@@ -46,25 +49,25 @@ export async function runStep(ctx: RunContext, step: Step, frame: Frame): Promis
     try {
       run = evaluateCondition(step.if, frame.scope);
     } catch (error) {
-      return failWithoutRunning(ctx, step, frame, error);
+      return failWithoutRunning({ ctx, step, frame }, error);
     }
     if (!run) {
-      skipStep(ctx, step, frame, `condition is false: ${step.if}`.slice(0, 2000), `step ${step.id} was skipped`);
+      skipStep({ ctx, step, frame }, { reason: `condition is false: ${step.if}`.slice(0, 2000), nestedReason: `step ${step.id} was skipped` });
       return { type: 'skipped' };
     }
   }
 
-  const outcome = await runByType(ctx, step, frame);
+  const outcome = await runByType({ ctx, step, frame });
   if (outcome.type === 'succeeded') recordStep(frame.scope, step.id, { output: outcome.output, status: 'succeeded' });
   else if (outcome.type === 'failed') recordStep(frame.scope, step.id, { output: null, status: 'failed' });
   return outcome;
 }
 
-function runByType(ctx: RunContext, step: Step, frame: Frame): Promise<StepOutcome> {
-  const runNested = (steps: readonly Step[], nested: Frame) => runBlock(ctx, steps, nested);
+function runByType({ ctx, step, frame }: StepVisit): Promise<StepOutcome> {
+  const runNested = (steps: readonly Step[], nested: Frame) => runBlock({ ctx, steps, frame: nested });
   switch (step.type) {
     case 'conditional':
-      return runConditional({ ctx, step, frame, runBlock: runNested, skipSteps: (steps, at, reason) => skipSteps(ctx, steps, at, reason) });
+      return runConditional({ ctx, step, frame, runBlock: runNested, skipSteps: (skip) => skipSteps({ ctx, ...skip }) });
     case 'loop':
       return runLoop({ ctx, step, frame, runBlock: runNested });
     case 'approval':
@@ -78,28 +81,29 @@ function runByType(ctx: RunContext, step: Step, frame: Frame): Promise<StepOutco
       return runLeafStep({ ctx, step, frame });
     default: {
       const unexpected: never = step;
-      return Promise.resolve(failWithoutRunning(ctx, unexpected, frame, new NonRetriableStepError(`unknown step type ${JSON.stringify((unexpected as Step).type)}`)));
+      return Promise.resolve(failWithoutRunning({ ctx, step: unexpected, frame }, new NonRetriableStepError(`unknown step type ${JSON.stringify((unexpected as Step).type)}`)));
     }
   }
 }
 
 /** Marks steps skipped, with everything nested in them; steps an earlier lease recorded are left alone. */
-export function skipSteps(ctx: RunContext, steps: readonly Step[], frame: Frame, reason: string): void {
-  for (const step of steps) skipStep(ctx, step, frame, reason, reason);
+export function skipSteps({ ctx, steps, frame, reason }: { ctx: RunContext; steps: readonly Step[]; frame: Frame; reason: string }): void {
+  for (const step of steps) skipStep({ ctx, step, frame }, { reason, nestedReason: reason });
 }
 
-function skipStep(ctx: RunContext, step: Step, frame: Frame, reason: string, nestedReason: string): void {
+function skipStep({ ctx, step, frame }: StepVisit, { reason, nestedReason }: { reason: string; nestedReason: string }): void {
   if (!ctx.completed.has(stepKey(step.id, frame.iterationPath))) {
     ctx.emit({ type: 'step.skipped', stepId: step.id, iterationPath: frame.iterationPath, reason });
   }
   recordStep(frame.scope, step.id, { output: null, status: 'skipped' });
   switch (step.type) {
     case 'conditional':
-      skipSteps(ctx, [...step.then, ...(step.else ?? [])], frame, nestedReason);
+      skipSteps({ ctx, steps: [...step.then, ...(step.else ?? [])], frame, reason: nestedReason });
       return;
     case 'loop':
       // No iteration ever ran: the body is marked at the loop's own level, outside any iteration scope.
-      for (const child of step.steps) skipStep(ctx, child, { ...frame, scope: { ...frame.scope, steps: { ...frame.scope.steps } } }, nestedReason, nestedReason);
+      const outside = { ...frame, scope: { ...frame.scope, steps: { ...frame.scope.steps } } };
+      for (const child of step.steps) skipStep({ ctx, step: child, frame: outside }, { reason: nestedReason, nestedReason });
       return;
     case 'bash':
     case 'notify':
@@ -119,12 +123,12 @@ function skipStep(ctx: RunContext, step: Step, frame: Frame, reason: string, nes
  * A step finished in an earlier lease: its record becomes the scope entry, without any event. A
  * finished conditional also restores its branches' entries, which later steps may read.
  */
-function restoreCompleted(ctx: RunContext, step: Step, frame: Frame, done: CompletedStep): StepOutcome {
+function restoreCompleted({ ctx, step, frame }: StepVisit, done: CompletedStep): StepOutcome {
   recordStep(frame.scope, step.id, { output: done.status === 'succeeded' ? done.output : null, status: done.status });
   if (step.type === 'conditional') {
     for (const child of [...step.then, ...(step.else ?? [])]) {
       const record = ctx.completed.get(stepKey(child.id, frame.iterationPath));
-      if (record) restoreCompleted(ctx, child, frame, record);
+      if (record) restoreCompleted({ ctx, step: child, frame }, record);
       else recordStep(frame.scope, child.id, { output: null, status: 'skipped' });
     }
   }
@@ -148,7 +152,7 @@ function restoreCompleted(ctx: RunContext, step: Step, frame: Frame, done: Compl
 }
 
 /** A step that cannot even start (its `if` could not be evaluated): one attempt, started and failed. */
-function failWithoutRunning(ctx: RunContext, step: Step, frame: Frame, error: unknown): StepOutcome {
+function failWithoutRunning({ ctx, step, frame }: StepVisit, error: unknown): StepOutcome {
   const key = stepKey(step.id, frame.iterationPath);
   const attempt = (ctx.attempts.get(key) ?? 0) + 1;
   ctx.attempts.set(key, attempt);

@@ -46,10 +46,10 @@ async function runHttp(ctx: StepContext, step: HttpStep): Promise<HttpStepOutput
 
   const response = await sendRequest({ url, init: { method: step.method, headers, ...(body === undefined ? {} : { body }) }, signal: ctx.signal });
   if (response.status >= 400) throw statusError(response, `${step.method} ${redact(url)}`);
-  return { status: response.status, headers: response.headers, body: parseBody(response.text, response.contentType, response.truncated), truncated: response.truncated };
+  return { status: response.status, headers: response.headers, body: parseBody(response), truncated: response.truncated };
 }
 
-function parseBody(text: string, contentType: string, truncated: boolean): unknown {
+function parseBody({ text, contentType, truncated }: { text: string; contentType: string; truncated: boolean }): unknown {
   if (truncated || !isJsonContentType(contentType) || text.trim() === '') return text;
   try {
     return JSON.parse(text) as unknown;

@@ -6,7 +6,8 @@ import type { AnyStepHandler, LeafStepType, StepContext } from './types';
 
 export interface StepRegistry {
   has(type: LeafStepType): boolean;
-  run<T extends LeafStepType>(type: T, ctx: StepContext, step: StepOfType<T>): Promise<unknown>;
+  /** Runs `step` with the handler registered for its type. */
+  run(ctx: StepContext, step: StepOfType<LeafStepType>): Promise<unknown>;
   types(): LeafStepType[];
 }
 
@@ -21,11 +22,11 @@ export function createStepRegistry(handlers: readonly AnyStepHandler[] = BUILTIN
   }
   return {
     has: (type) => byType.has(type),
-    run<T extends LeafStepType>(type: T, ctx: StepContext, step: StepOfType<T>): Promise<unknown> {
-      const handler = byType.get(type);
-      if (!handler) return Promise.reject(new Error(`step type ${type} is not registered`));
+    run(ctx: StepContext, step: StepOfType<LeafStepType>): Promise<unknown> {
+      const handler = byType.get(step.type);
+      if (!handler) return Promise.reject(new Error(`step type ${step.type} is not registered`));
       // The map is keyed by `handler.type`, so the handler matches `step`; TypeScript cannot correlate the two.
-      return (handler as unknown as { run(ctx: StepContext, step: StepOfType<T>): Promise<unknown> }).run(ctx, step);
+      return (handler as unknown as { run(ctx: StepContext, step: StepOfType<LeafStepType>): Promise<unknown> }).run(ctx, step);
     },
     types: () => [...byType.keys()],
   };

@@ -118,7 +118,7 @@ describe('runner session: leases and events', () => {
     await waitFor(() => server.framesOf('events').length === 1);
     server.options.ingest = true;
     server.dropAll();
-    await waitFor(() => server.connections.length === 2 && session.state === 'ready', { message: 'reconnect' });
+    await waitFor(() => server.framesOf('hello').length === 2 && session.state === 'ready', { message: 'reconnect' });
     expect(server.framesOf('hello')[1]?.holding).toEqual([lease]);
     await waitFor(() => server.storedFor(lease.executionId).length === 2);
     expect(server.framesOf('events').map((f) => f.events.map((e) => e.seq))).toEqual([
@@ -177,7 +177,7 @@ describe('runner session: leases and events', () => {
     expect(session.outbox.unacknowledged).toBe(0);
     session.outbox.emit(lease, started('b'));
     server.dropAll();
-    await waitFor(() => server.connections.length === 2 && session.state === 'ready');
+    await waitFor(() => server.framesOf('hello').length === 2 && session.state === 'ready');
     expect(server.framesOf('hello')[1]?.holding).toEqual([]);
     expect(server.framesOf('events')).toHaveLength(1);
   });
@@ -212,7 +212,7 @@ describe('runner session: heartbeats', () => {
     const host = new StubHost();
     host.held = [lease];
     session.start(host);
-    await waitFor(() => server.connections.length >= 2, { message: 'a second connection' });
+    await waitFor(() => server.framesOf('hello').length >= 2, { message: 'a second hello' });
     expect(server.framesOf('hello')[1]?.holding).toEqual([lease]);
   });
 });

@@ -49,6 +49,13 @@ describe('engine: linear runs', () => {
     assertOneTerminalPerAttempt(sink.events);
   });
 
+  it('fails a step whose output is not JSON, without retrying', async () => {
+    const { registry } = fakeRegistry({ odd: async () => ({ big: 10n }) });
+    const { sink } = await runGrant(workflow([{ id: 'odd', type: 'bash', command: 'x', retry: { maxAttempts: 3 } }]), { registry });
+    expect(sink.trace()).toEqual(['step.started odd#1', 'step.failed odd#1', 'execution.finished failed']);
+    expect(sink.ofType('step.failed')[0]?.error).toMatchObject({ name: 'NonRetriableStepError', code: 'output_not_json' });
+  });
+
   it('fails an invalid definition without running anything', async () => {
     const { sink } = await runGrant({ name: 'bad', steps: [{ id: 'Bad Id', type: 'bash' }] });
     expect(sink.trace()).toEqual(['execution.finished failed']);

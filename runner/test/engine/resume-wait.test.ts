@@ -137,7 +137,7 @@ describe('engine: approval and wait hand the execution back', () => {
     expect(future.sink.ofType('step.waiting')[0]?.wait).toEqual({ kind: 'timer', wakeAt: '2030-01-02T08:00:00.000Z' });
     const past = await runGrant(workflow([{ id: 'pause', type: 'wait', until: '2029-01-01T00:00:00Z' }]));
     expect(past.sink.trace()).toEqual(['step.started pause#1', 'step.succeeded pause#1', 'execution.finished succeeded']);
-    expect(past.sink.finished()?.output).toEqual({ resumedAt: '2030-01-01T00:00:00.000Z' });
+    expect(past.sink.finished()?.output).toEqual({ waitedUntil: '2029-01-01T00:00:00.000Z', resumedAt: '2030-01-01T00:00:00.000Z' });
   });
 
   it('a wait inside a loop stops everything; the loop is left open for the next lease', async () => {

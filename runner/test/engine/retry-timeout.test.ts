@@ -82,6 +82,21 @@ describe('engine: retries and timeouts (fake timers)', () => {
     expect(sink.trace()).toEqual(['step.started again#3', 'step.failed again#3', 'execution.finished failed']);
   });
 
+  it('a cancel during the backoff ends the execution without another attempt', async () => {
+    const { registry, calls } = fakeRegistry({
+      flaky: async () => {
+        throw new Error('flake');
+      },
+    });
+    const { sink, engine, grant, done } = startGrant(workflow([{ id: 'flaky', type: 'bash', command: 'x', retry: { maxAttempts: 3, backoffSeconds: 10 } }]), { registry });
+    await flushPromises();
+    expect(sink.ofType('step.failed')[0]?.retryInMs).toBe(10_000);
+    engine.cancel({ executionId: grant.executionId, attempt: 1, reason: 'stop it' });
+    await done;
+    expect(calls).toEqual(['flaky']);
+    expect(sink.trace()).toEqual(['step.started flaky#1', 'step.failed flaky#1', 'execution.finished canceled']);
+  });
+
   it('RetryAfterError sets the delay', async () => {
     let calls = 0;
     const { registry } = fakeRegistry({

@@ -51,6 +51,16 @@ describe('engine: cancel, abort, shutdown', () => {
     assertOneTerminalPerAttempt(sink.events);
   });
 
+  it('cancel inside a loop cancels the running step, then the loop', async () => {
+    const { registry } = fakeRegistry({ inner: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stopped')))) });
+    const { sink, engine, grant, done } = startGrant(workflow([{ id: 'each', type: 'loop', over: [1, 2], steps: [{ id: 'inner', type: 'bash', command: 'x' }] }]), { registry });
+    await waitFor(() => sink.ofType('step.started').length === 2);
+    engine.cancel({ executionId: grant.executionId, attempt: 1, reason: 'enough' });
+    await done;
+    expect(sink.trace()).toEqual(['step.started each#1', 'step.started inner@each[0]#1', 'step.canceled inner@each[0]#1', 'step.canceled each#1', 'execution.finished canceled']);
+    assertOneTerminalPerAttempt(sink.events);
+  });
+
   it('abort (lost lease) stops the step and reports nothing more', async () => {
     const dataDir = tempDataDir();
     const { sink, engine, grant, done } = startGrant(workflow([sleeper]), { registry: createStepRegistry(), dataDir });

@@ -7,19 +7,26 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/approvals', async (request) => {
     const q = parseRequest(ApprovalsQuery, request.query, 'query');
-    return { approvals: approvals.list(q) };
+    // Step approvals and tool-call approvals share one inbox, newest first.
+    const tool = q.executionId ? [] : app.services.toolApprovals.list({ status: q.status });
+    const all = [...approvals.list(q).map((a) => ({ kind: 'step' as const, ...a })), ...tool];
+    all.sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0));
+    return { approvals: all.slice(0, q.limit) };
   });
 
   app.get('/api/approvals/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    return approvals.get(id);
+    if (app.services.toolApprovals.isToolApproval(id)) return app.services.toolApprovals.get(id);
+    return { kind: 'step' as const, ...approvals.get(id) };
   });
 
   // Decisions only by POST: link-preview bots that GET a URL must never approve anything.
   app.post('/api/approvals/:id/decision', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(DecisionRequest, request.body, 'body');
-    return approvals.decide({ id, decision: body.decision, comment: body.comment, decidedBy: body.decidedBy ?? 'owner' });
+    const decidedBy = body.decidedBy ?? 'owner';
+    if (app.services.toolApprovals.isToolApproval(id)) return app.services.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy });
+    return { kind: 'step' as const, ...approvals.decide({ id, decision: body.decision, comment: body.comment, decidedBy }) };
   });
 };
 

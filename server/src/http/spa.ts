@@ -14,7 +14,7 @@ const spa: FastifyPluginAsync = async (app) => {
   const index = path.join(dir, 'index.html');
   const built = fs.existsSync(index);
   if (built) {
-    await app.register(fastifyStatic, { root: dir, wildcard: false, index: false, maxAge: 0 });
+    await app.register(fastifyStatic, { root: dir, wildcard: true, index: false, maxAge: 0 });
   }
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0]!;

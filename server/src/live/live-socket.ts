@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws';
 import { AppError } from '../http/errors';
 
 const REPLAY_PAGE = 500;
+const MAX_CLIENT_FRAME = 64 * 1024;
 
 type Subscription = { lastSeq: number; replaying: boolean; stop: () => void };
 
@@ -96,6 +97,11 @@ const liveSocket: FastifyPluginAsync = async (app) => {
 
     const onMessage = (raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       alive = true;
+      const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw.byteLength;
+      if (size > MAX_CLIENT_FRAME) {
+        send({ type: 'error', id: null, code: 'frame_too_large', message: `frames are limited to ${MAX_CLIENT_FRAME} bytes` });
+        return;
+      }
       let json: unknown;
       try {
         json = JSON.parse(isBinary ? '' : String(raw));

@@ -50,6 +50,14 @@ function checkTrigger(trigger: unknown, timezone: string): { trigger?: Suggested
   return { trigger: { type: 'schedule', schedule: { cron: t.schedule.cron, timezone: tz } }, errors: [] };
 }
 
+/** Upstream failures are the model's, not the caller's: 502 with what the provider said. */
+export function modelError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const status = (err as { status?: number }).status;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError(502, 'model_unavailable', `the model request failed${status ? ` (${status})` : ''}: ${message.slice(0, 500)}`);
+}
+
 /**
  * Drafts and refines workflows: the model's answer is checked by the shared validator (and, for a
  * step refine, by the step-scope check); on failure the errors go back to the model, at most
@@ -73,7 +81,12 @@ export function createDrafting({ model, timezone }: { model: ModelProvider | nul
     let lastDraft: unknown = null;
     let usedModel = m.settings.model;
     for (let attempt = 1; attempt <= MAX_DRAFT_ATTEMPTS; attempt++) {
-      const turn = await m.turn({ system, messages, outputSchema: DRAFT_ANSWER_JSON_SCHEMA as Record<string, unknown>, ...(signal ? { signal } : {}) });
+      let turn;
+      try {
+        turn = await m.turn({ system, messages, outputSchema: DRAFT_ANSWER_JSON_SCHEMA as Record<string, unknown>, ...(signal ? { signal } : {}) });
+      } catch (err) {
+        throw modelError(err);
+      }
       usedModel = turn.model;
       const parsed = extractJsonObject(turn.text);
       let errors: Issue[];

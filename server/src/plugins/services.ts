@@ -11,6 +11,14 @@ import { createEngineTicker } from '../runner-gateway/engine-ticker';
 import { createIngest, type Ingest } from '../runner-gateway/ingest';
 import { createSessionsService, type SessionsService } from '../sessions/sessions-service';
 import { createWorkflowsService, systemClock, type Clock, type WorkflowsService } from '../workflows/workflows-service';
+import { createAssistant, type Assistant } from '../chat/assistant';
+import { createDrafting, type Drafting } from '../llm/drafting';
+import { createModelFromConfig } from '../llm/model-client';
+import { createProposalsService, type ProposalsService } from '../tools/proposals-service';
+import { createToolRegistry, type ToolRegistry } from '../tools/registry';
+import { createToolApprovals, type ToolApprovals } from '../tools/tool-approvals';
+import { createWorkflowTools, type TriggerTools } from '../tools/workflow-tools';
+import { createTriggersService, type TriggersService } from '../triggers/triggers-service';
 
 export type Services = {
   clock: Clock;
@@ -21,6 +29,14 @@ export type Services = {
   executions: ExecutionsService;
   approvals: ApprovalsService;
   engine: { dispatcher: Dispatcher; ingest: Ingest; tick(): void };
+  drafting: Drafting;
+  proposals: ProposalsService;
+  toolApprovals: ToolApprovals;
+  tools: ToolRegistry;
+  assistant: Assistant;
+  triggers: TriggersService;
+  /** Set by the triggers capability; the trigger tools use it when present. */
+  triggerTools?: TriggerTools;
 };
 
 declare module 'fastify' {
@@ -55,6 +71,14 @@ export default fp<{ clock?: Clock }>(
       }
     });
 
+    const model = createModelFromConfig(app.config.llm);
+    const drafting = createDrafting({ model, timezone: app.config.timezone });
+    const proposals = createProposalsService({ db, journal, clock, workflows });
+    const toolApprovals = createToolApprovals({ db, journal, clock });
+    const tools = createToolRegistry({ toolApprovals });
+    const assistant = createAssistant({ sessions, tools, model, log });
+    const triggers = createTriggersService({ db, journal, clock, workflows, executions, log });
+
     const services: Services = {
       clock,
       journal,
@@ -64,12 +88,25 @@ export default fp<{ clock?: Clock }>(
       executions,
       approvals,
       engine: { dispatcher, ingest, tick: ticker.tick },
+      drafting,
+      proposals,
+      toolApprovals,
+      tools,
+      assistant,
+      triggers,
+      triggerTools: { list: () => triggers.list(), upsert: (key, body) => triggers.upsert(key, body), remove: (key) => triggers.remove(key) },
     };
+    tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => services.triggerTools }));
     app.decorate('services', services);
-    app.addHook('onReady', async () => ticker.start());
+    app.addHook('onReady', async () => {
+      ticker.start();
+      triggers.scheduler.start();
+    });
     // Runs before the db plugin's onClose (hooks run in reverse registration order).
     app.addHook('onClose', async () => {
       ticker.stop();
+      triggers.scheduler.stop();
+      assistant.cancelAll();
       services.sessions.flushAll();
     });
   },

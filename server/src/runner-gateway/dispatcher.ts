@@ -44,6 +44,27 @@ export function createDispatcher({
   );
   let scheduled = false;
 
+  /**
+   * Containers (loop, conditional) still open from the previous lease: the new lease starts them
+   * again as a new attempt, so the old attempt is closed here rather than left running forever.
+   */
+  function closeSupersededContainers(executionId: string, now: string) {
+    for (const open of repo.activeSteps(executionId)) {
+      repo.upsertStep({
+        executionId,
+        stepId: open.step_id,
+        iterationPath: open.iteration_path,
+        attempt: open.attempt,
+        status: 'canceled',
+        startedAt: open.started_at,
+        finishedAt: now,
+        error: { name: 'Resumed', message: 'the execution resumed; this step continues as a new attempt' },
+        leaseAttempt: open.lease_attempt,
+      });
+      events.stepUpdated(executionId, repo.stepRun(executionId, open.step_id, open.iteration_path, open.attempt));
+    }
+  }
+
   function buildGrant(executionId: string): LeaseGrant {
     const row = repo.get(executionId)!;
     const completed = new Map<string, CompletedStep>();
@@ -98,7 +119,9 @@ export function createDispatcher({
       const nowMs = clock.now().getTime();
       let grant: LeaseGrant | null = null;
       journal.transaction(() => {
-        if (!repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now: new Date(nowMs).toISOString() })) return;
+        const now = new Date(nowMs).toISOString();
+        if (!repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now })) return;
+        closeSupersededContainers(executionId, now);
         events.executionUpdated(executionId);
         grant = buildGrant(executionId);
       });

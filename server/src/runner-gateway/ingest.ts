@@ -67,6 +67,12 @@ export function createIngest({
         return;
       }
       case 'step.waiting': {
+        // The containers around the waiting step wait with it.
+        for (const open of repo.activeSteps(executionId)) {
+          if (open.status !== 'running' || (open.step_id === e.stepId && open.iteration_path === e.iterationPath)) continue;
+          repo.upsertStep({ executionId, stepId: open.step_id, iterationPath: open.iteration_path, attempt: open.attempt, status: 'waiting', startedAt: open.started_at, leaseAttempt: open.lease_attempt });
+          publish.stepUpdated(executionId, repo.stepRun(executionId, open.step_id, open.iteration_path, open.attempt));
+        }
         const prev = repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt);
         repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'waiting', startedAt: prev?.started_at ?? now, leaseAttempt });
         publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt));

@@ -5,6 +5,7 @@ import {
   UpdateWorkflowRequest,
   ValidateWorkflowRequest,
   VersionParams,
+  WorkflowTriggerField,
 } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
@@ -19,7 +20,9 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/api/workflows', async (request, reply) => {
     const body = parseRequest(CreateWorkflowRequest, request.body, 'body');
-    return reply.code(201).send(service.create({ definition: body.definition }));
+    // An optional `trigger` is written in the same transaction: both are saved or neither.
+    const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
+    return reply.code(201).send(app.services.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, inTransaction })));
   });
 
   app.get('/api/workflows', async () => ({ workflows: service.list() }));
@@ -32,7 +35,8 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   app.put('/api/workflows/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(UpdateWorkflowRequest, request.body, 'body');
-    return service.update({ id, definition: body.definition, baseVersion: body.baseVersion });
+    const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
+    return app.services.triggers.withWorkflow(trigger, (inTransaction) => service.update({ id, definition: body.definition, baseVersion: body.baseVersion, inTransaction }));
   });
 
   app.get('/api/workflows/:id/versions', async (request) => {

@@ -1,2 +1,3 @@
 export * from './workflows';
 export * from './sessions';
+export * from './triggers';

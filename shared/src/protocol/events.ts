@@ -19,15 +19,18 @@ export const EVENT_TYPES = [
   'message.delta',
   'message.completed',
   'session.updated',
+  'trigger.updated',
+  'trigger.deleted',
+  'delivery.recorded',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Topic names: `execution:<id>`, `session:<id>`, and the singletons. */
-export const TOPIC_PATTERN = /^(?:(execution|session|workflow|trigger|integration):([A-Za-z0-9_-]{1,100})|(approvals|integrations|executions|sessions|workflows))$/;
+export const TOPIC_PATTERN = /^(?:(execution|session|workflow|trigger|integration):([A-Za-z0-9_-]{1,100})|(approvals|integrations|executions|sessions|workflows|triggers))$/;
 
 export type ParsedTopic =
   | { kind: 'execution' | 'session' | 'workflow' | 'trigger' | 'integration'; id: string }
-  | { kind: 'approvals' | 'integrations' | 'executions' | 'sessions' | 'workflows'; id?: undefined };
+  | { kind: 'approvals' | 'integrations' | 'executions' | 'sessions' | 'workflows' | 'triggers'; id?: undefined };
 
 export function parseTopic(topic: string): ParsedTopic | null {
   const m = TOPIC_PATTERN.exec(topic);

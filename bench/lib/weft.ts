@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../server/src/config';
+import { buildServer } from '../../server/src/server';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type BenchServer = {
+  app: FastifyInstance;
+  url: string;
+  token: string;
+  dataDir: string;
+  request(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+};
+
+export const makeDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
+
+/** A real server on a free loopback port, default durability (synchronous=FULL), logs quiet. */
+export async function startBenchServer({ dataDir = makeDataDir(), env = {} }: { dataDir?: string; env?: Record<string, string> } = {}): Promise<BenchServer> {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WEFT_LOG_LEVEL: 'warn', WEFT_DATA_DIR: dataDir, ...env });
+  const app = await buildServer({ config });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const token = app.auth.token;
+  return {
+    app,
+    url,
+    token,
+    dataDir,
+    async request(method, p, body) {
+      const res = await fetch(url + p, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    },
+    close: () => app.close(),
+  };
+}
+
+export type RunnerProcess = { child: ChildProcess; output(): string; stop(): Promise<void> };
+
+/** The real runner process (runner/src/main.ts), as `pnpm --filter @weft/runner start` starts it. */
+export function startRunnerProcess({ url, token, dataDir, capacity }: { url: string; token: string; dataDir: string; capacity: number }): RunnerProcess {
+  const main = path.join(ROOT, 'runner/src/main.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+    cwd: path.join(ROOT, 'runner'),
+    env: { ...process.env, WEFT_SERVER_URL: url, WEFT_RUNNER_TOKEN: token, WEFT_DATA_DIR: dataDir, WEFT_RUNNER_CAPACITY: String(capacity), WEFT_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export type AutocannonResult = {
+  requests: { average: number; total: number };
+  latency: { average: number; p50: number; p90: number; p99: number; max: number };
+  '2xx': number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duration: number;
+  statusCodeStats?: Record<string, { count: number }>;
+};
+
+/** autocannon's CLI in its own process, so the load generator does not share the server's event loop. */
+export function autocannon(args: string[]): Promise<AutocannonResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(path.join(ROOT, 'node_modules/.bin/autocannon'), [...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('exit', (code) => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as AutocannonResult);
+      } catch {
+        reject(new Error(`autocannon exited ${code}: ${err || out}`));
+      }
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

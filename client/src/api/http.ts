@@ -1,0 +1,116 @@
+import { ApiErrorBody } from '@weft/shared';
+import type { z } from 'zod';
+import { authStore } from '../store/auth-store';
+
+/** Any failed request: an HTTP error with the server's `{ error }` body, a network failure, or an unexpected response. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly details: unknown;
+
+  constructor({ status, code, message, details }: { status: number; code: string; message: string; details?: unknown }) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError;
+}
+
+/** `details.errors` of `invalid_definition` / `validation_failed` errors, when present. */
+export function issuesOf(error: unknown): { path: string; message: string }[] {
+  if (!isApiError(error)) return [];
+  const details = error.details as { errors?: unknown } | undefined;
+  if (!Array.isArray(details?.errors)) return [];
+  return details.errors.filter(
+    (issue): issue is { path: string; message: string } =>
+      typeof issue === 'object' && issue !== null && typeof (issue as { path?: unknown }).path === 'string' && typeof (issue as { message?: unknown }).message === 'string',
+  );
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export type RequestOptions<S extends z.ZodType | undefined> = {
+  method?: Method;
+  body?: unknown;
+  /** Parses the response; omit for empty (204) responses. */
+  schema?: S;
+  signal?: AbortSignal;
+  /** A 401 here means "wrong token", not "session expired": do not flip the auth store. */
+  ignoreUnauthorized?: boolean;
+};
+
+type Result<S> = S extends z.ZodType ? z.infer<S> : void;
+
+/**
+ * Same-origin JSON request. Resolves with the parsed body; rejects with an
+ * `ApiError` for any failure. A 401 marks the session signed out.
+ */
+export async function request<S extends z.ZodType | undefined = undefined>(path: string, options: RequestOptions<S> = {}): Promise<Result<S>> {
+  const { method = 'GET', body, schema, signal, ignoreUnauthorized = false } = options;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: signal ?? null,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') throw error;
+    throw new ApiError({ status: 0, code: 'network', message: 'Could not reach the Weft server. Check that it is running.' });
+  }
+
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (response.status === 401 && !ignoreUnauthorized) authStore.setStatus('signed-out');
+    throw error;
+  }
+  if (!ignoreUnauthorized && path.startsWith('/api/')) authStore.setStatus('signed-in');
+
+  if (schema === undefined) return undefined as Result<S>;
+  const json = await readJson(response);
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new ApiError({
+      status: response.status,
+      code: 'invalid_response',
+      message: `The server sent an unexpected response for ${method} ${path}.`,
+      details: parsed.error.issues,
+    });
+  }
+  return parsed.data as Result<S>;
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  const json = await readJson(response).catch(() => undefined);
+  const parsed = ApiErrorBody.safeParse(json);
+  if (parsed.success) {
+    const { code, message, details } = parsed.data.error;
+    return new ApiError({ status: response.status, code, message, details });
+  }
+  const fallback = response.statusText || `HTTP ${response.status}`;
+  return new ApiError({ status: response.status, code: `http_${response.status}`, message: `Request failed: ${fallback}` });
+}

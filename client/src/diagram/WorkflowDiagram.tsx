@@ -1,0 +1,119 @@
+import '@xyflow/react/dist/style.css';
+import { Background, BackgroundVariant, Controls, MarkerType, ReactFlow, type DefaultEdgeOptions, type NodeMouseHandler } from '@xyflow/react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import type { WorkflowDefinition } from '@weft/shared';
+import { createStepStatusStore, type StepState, type StepStatusStore } from '../store/step-status-store';
+import { AutoFit } from './AutoFit';
+import { DiagramContext, type DiagramContextValue } from './diagram-context';
+import type { DiagramMode, DiagramNode } from './diagram-types';
+import { FollowRunningStep } from './FollowRunningStep';
+import { layoutWorkflow, refreshNodeData, structureKey } from './layout';
+import { edgeTypes, nodeTypes } from './node-types';
+
+export type WorkflowDiagramProps = {
+  definition: Pick<WorkflowDefinition, 'steps'>;
+  mode: DiagramMode;
+  /** Runtime mode: a snapshot of step states; the diagram syncs its store to it. */
+  stepStates?: readonly StepState[];
+  /** Runtime mode: a store the caller feeds live events into; updates re-render only the affected nodes. */
+  statusStore?: StepStatusStore;
+  selectedStepId?: string | null;
+  /** Clicking a step, or Enter on a focused one; `null` on Escape or a click on the background. */
+  onSelectStep?: (stepId: string | null) => void;
+  className?: string;
+  'aria-label'?: string;
+};
+
+const defaultEdgeOptions: DefaultEdgeOptions = {
+  markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: 'var(--wf-edge)' },
+  focusable: false,
+  selectable: false,
+};
+const proOptions = { hideAttribution: false };
+
+/** The one diagram for editing, viewing and watching a run. */
+export function WorkflowDiagram({
+  definition,
+  mode,
+  stepStates,
+  statusStore,
+  selectedStepId = null,
+  onSelectStep,
+  className,
+  'aria-label': ariaLabel = 'Workflow diagram',
+}: WorkflowDiagramProps) {
+  const [ownStore] = useState(createStepStatusStore);
+  const store = statusStore ?? ownStore;
+
+  useLayoutEffect(() => {
+    if (stepStates !== undefined) store.replaceAll(stepStates);
+  }, [store, stepStates]);
+  useLayoutEffect(() => {
+    store.select(selectedStepId);
+  }, [store, selectedStepId]);
+
+  // Layout depends on the structure only; labels are refreshed separately, so
+  // renaming a step or editing a command never moves anything.
+  const layoutKey = useMemo(() => structureKey(definition.steps), [definition]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const layout = useMemo(() => layoutWorkflow(definition), [layoutKey]);
+  const nodes = useMemo(() => refreshNodeData(layout.nodes, definition), [layout, definition]);
+
+  const context = useMemo<DiagramContextValue>(() => ({ store, mode }), [store, mode]);
+
+  const onSelectRef = useRef(onSelectStep);
+  onSelectRef.current = onSelectStep;
+  const onNodeClick = useCallback<NodeMouseHandler<DiagramNode>>((_, node) => {
+    if (node.type !== 'end') onSelectRef.current?.(node.data.stepId);
+  }, []);
+  const onPaneClick = useCallback(() => onSelectRef.current?.(null), []);
+  // Programmatic moves (fitting, following) come without an event; only the user's stop auto-fitting.
+  const userMoved = useRef(false);
+  const onMoveStart = useCallback((event: MouseEvent | TouchEvent | null) => {
+    if (event !== null) userMoved.current = true;
+  }, []);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    const target = event.target as HTMLElement;
+    if (onSelectStep === undefined || !target.classList.contains('react-flow__node')) return;
+    if (event.key === 'Escape') {
+      onSelectStep(null);
+      return;
+    }
+    if (event.key !== 'Enter' && event.key !== ' ') return;
+    const node = nodes.find((n) => n.id === target.dataset.id);
+    if (node === undefined || node.type === 'end') return;
+    event.preventDefault();
+    onSelectStep(node.data.stepId);
+  };
+
+  return (
+    <DiagramContext value={context}>
+      <div className={`wf-diagram wf-diagram--${mode}${className ? ` ${className}` : ''}`} role="region" aria-label={ariaLabel} onKeyDown={onKeyDown}>
+        <ReactFlow<DiagramNode>
+          nodes={nodes}
+          edges={layout.edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          defaultEdgeOptions={defaultEdgeOptions}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          edgesFocusable={false}
+          nodesFocusable
+          onNodeClick={onNodeClick}
+          onPaneClick={onPaneClick}
+          onMoveStart={onMoveStart}
+          minZoom={0.1}
+          maxZoom={1.75}
+          proOptions={proOptions}
+        >
+          <Background variant={BackgroundVariant.Dots} gap={18} size={1} color="var(--wf-grid)" />
+          <Controls showInteractive={false} position="bottom-left" />
+          <AutoFit layoutKey={layoutKey} width={layout.width} height={layout.height} userMoved={userMoved} />
+          {mode === 'runtime' && <FollowRunningStep />}
+        </ReactFlow>
+      </div>
+    </DiagramContext>
+  );
+}

@@ -1,0 +1,59 @@
+import { Handle, Position } from '@xyflow/react';
+import type { ReactNode } from 'react';
+import { STEP_CATALOGUE } from '@weft/shared';
+import type { StepNodeData } from '../diagram-types';
+import { useDiagram } from '../diagram-context';
+import { useIsSelected, useStepDisplay } from '../use-step-display';
+import { StepIcon } from './icons';
+import { StatusBadge } from './StatusBadge';
+
+export type StepCardVariant = 'card' | 'gate' | 'decision';
+
+/**
+ * The chrome every step node shares: handles, icon, title, key parameter,
+ * selection ring and, in runtime mode, the status overlay. Reads its own
+ * status from the store, so only this node re-renders when it changes.
+ */
+export function StepCard({ data, variant, tag, children }: { data: StepNodeData; variant: StepCardVariant; tag?: string; children?: ReactNode }) {
+  const { mode } = useDiagram();
+  const display = useStepDisplay(data.stepId, data.loopIds);
+  const selected = useIsSelected(data.stepId);
+  const runtime = mode === 'runtime';
+  const statusClass = runtime ? ` is-${display?.status ?? 'idle'}` : '';
+  const kind = STEP_CATALOGUE[data.stepType]?.title ?? data.stepType;
+
+  return (
+    <div
+      className={`wf-node wf-node--${variant} wf-type--${data.stepType}${statusClass}${selected ? ' is-selected' : ''}`}
+      data-step-id={data.stepId}
+      data-status={runtime ? (display?.status ?? 'none') : undefined}
+    >
+      <Handle type="target" position={Position.Top} isConnectable={false} className="wf-handle" />
+      {variant === 'decision' && (
+        <svg className="wf-node__shape" viewBox="0 0 260 76" preserveAspectRatio="none" aria-hidden="true">
+          <polygon points="18,1 242,1 259,38 242,75 18,75 1,38" vectorEffect="non-scaling-stroke" />
+        </svg>
+      )}
+      <span className="wf-node__icon" title={kind}>
+        <StepIcon type={data.stepType} />
+      </span>
+      <span className="wf-node__text">
+        <span className="wf-node__title">
+          <span className="wf-node__name">{data.title}</span>
+          {data.conditional && (
+            <span className="wf-chip wf-chip--if" title="Runs only when its if condition holds">
+              if
+            </span>
+          )}
+          {tag !== undefined && <span className="wf-chip wf-chip--tag">{tag}</span>}
+        </span>
+        <span className="wf-node__param" title={data.keyParam}>
+          {data.keyParam || '\u00a0'}
+        </span>
+      </span>
+      {children}
+      {runtime && <StatusBadge display={display} showAttempt={variant !== 'decision'} />}
+      <Handle type="source" position={Position.Bottom} isConnectable={false} className="wf-handle" />
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+import { describeError } from '../../components/Panels';
+
+/** A rejected save: the server's message and, for invalid definitions, each problem with its path. */
+export function ServerErrorAlert({ error, issues }: { error: unknown; issues: { path: string; message: string }[] }) {
+  return (
+    <div className="alert alert--error" role="alert">
+      <div className="alert__body">
+        {describeError(error)}
+        {issues.length > 0 && (
+          <ul className="issues">
+            {issues.map((issue, i) => (
+              <li key={i}>
+                {issue.path !== '' && <code>{issue.path}</code>} {issue.message}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    </div>
+  );
+}

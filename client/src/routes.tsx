@@ -1,0 +1,68 @@
+import { lazy } from 'react';
+import { Navigate, useNavigate, useRouteError, useSearchParams, type RouteObject } from 'react-router';
+import { describeError } from './components/Panels';
+import { ApprovalsPage } from './pages/ApprovalsPage';
+import { ExecutionsPage } from './pages/ExecutionsPage';
+import { ChatPage, NotFoundPage, SchedulesPage } from './pages/PlaceholderPages';
+import { SignInPage } from './pages/SignInPage';
+import { WorkflowsPage } from './pages/WorkflowsPage';
+import { AuthGate } from './shell/AuthGate';
+import { Shell } from './shell/Shell';
+
+// Pages that draw diagrams load React Flow and dagre on demand.
+const WorkflowPage = lazy(() => import('./pages/WorkflowPage').then((m) => ({ default: m.WorkflowPage })));
+const NewWorkflowPage = lazy(() => import('./pages/NewWorkflowPage').then((m) => ({ default: m.NewWorkflowPage })));
+const EditWorkflowPage = lazy(() => import('./pages/EditWorkflowPage').then((m) => ({ default: m.EditWorkflowPage })));
+const ExecutionPage = lazy(() => import('./pages/ExecutionPage').then((m) => ({ default: m.ExecutionPage })));
+
+function SignInRoute() {
+  const [search] = useSearchParams();
+  const navigate = useNavigate();
+  const reason = search.get('reason') === 'link' ? 'link' : undefined;
+  return <SignInPage reason={reason} onSignedIn={() => void navigate('/automation/workflows', { replace: true })} />;
+}
+
+function RouteError() {
+  const error = useRouteError();
+  return (
+    <main className="signin">
+      <div className="panel panel--error" role="alert" style={{ maxWidth: 520 }}>
+        <p className="panel__title">This page failed to load</p>
+        <p className="panel__text">{describeError(error)}</p>
+        <div className="panel__actions">
+          <button type="button" className="btn" onClick={() => window.location.reload()}>
+            Reload
+          </button>
+        </div>
+      </div>
+    </main>
+  );
+}
+
+export const routes: RouteObject[] = [
+  { path: '/signin', element: <SignInRoute /> },
+  {
+    path: '/',
+    element: (
+      <AuthGate>
+        <Shell />
+      </AuthGate>
+    ),
+    errorElement: <RouteError />,
+    children: [
+      { index: true, element: <Navigate to="/automation/workflows" replace /> },
+      { path: 'chat', element: <ChatPage /> },
+      { path: 'chat/:sessionId', element: <ChatPage /> },
+      { path: 'automation', element: <Navigate to="/automation/workflows" replace /> },
+      { path: 'automation/workflows', element: <WorkflowsPage /> },
+      { path: 'automation/workflows/new', element: <NewWorkflowPage /> },
+      { path: 'automation/workflows/:id', element: <WorkflowPage /> },
+      { path: 'automation/workflows/:id/edit', element: <EditWorkflowPage /> },
+      { path: 'automation/executions', element: <ExecutionsPage /> },
+      { path: 'automation/executions/:id', element: <ExecutionPage /> },
+      { path: 'automation/schedules-and-hooks', element: <SchedulesPage /> },
+      { path: 'approvals', element: <ApprovalsPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+];

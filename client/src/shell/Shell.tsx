@@ -1,0 +1,78 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { Suspense, type ReactNode } from 'react';
+import { NavLink, Outlet } from 'react-router';
+import { fetchHealth, signOut } from '../api/auth';
+import { ApprovalsIcon, ChatIcon, ExecutionsIcon, LogoMark, SchedulesIcon, SignOutIcon, WorkflowsIcon } from '../components/icons';
+import { SkeletonLine } from '../components/Skeleton';
+import { ApprovalsBadge } from './ApprovalsBadge';
+import { healthKey } from './AuthGate';
+
+function NavItem({ to, icon, label, badge }: { to: string; icon: ReactNode; label: string; badge?: ReactNode }) {
+  return (
+    <NavLink to={to} className="nav__link">
+      {icon}
+      <span className="nav__label">{label}</span>
+      {badge}
+    </NavLink>
+  );
+}
+
+/** Left navigation and the routed page. */
+export function Shell() {
+  const queryClient = useQueryClient();
+  const health = useQuery({ queryKey: healthKey, queryFn: ({ signal }) => fetchHealth(signal), staleTime: Number.POSITIVE_INFINITY });
+
+  const onSignOut = async () => {
+    try {
+      await signOut();
+    } finally {
+      queryClient.clear();
+    }
+  };
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <NavLink to="/automation/workflows" className="brand" aria-label="Weft home">
+          <span className="brand__mark">
+            <LogoMark />
+          </span>
+          Weft
+        </NavLink>
+        <nav className="nav" aria-label="Main">
+          <NavItem to="/chat" icon={<ChatIcon />} label="Chat" />
+          <span className="nav__section">Automation</span>
+          <NavItem to="/automation/workflows" icon={<WorkflowsIcon />} label="Workflows" />
+          <NavItem to="/automation/executions" icon={<ExecutionsIcon />} label="Executions" />
+          <NavItem to="/automation/schedules-and-hooks" icon={<SchedulesIcon />} label="Schedules & hooks" />
+          <span className="nav__section">Review</span>
+          <NavItem to="/approvals" icon={<ApprovalsIcon />} label="Approvals" badge={<ApprovalsBadge />} />
+        </nav>
+        <div className="sidebar__footer">
+          <span title="Server version">{health.data ? `v${health.data.version}` : ''}</span>
+          <button type="button" className="btn btn--ghost btn--small" onClick={() => void onSignOut()}>
+            <SignOutIcon />
+            Sign out
+          </button>
+        </div>
+      </aside>
+      <main id="main" className="main" tabIndex={-1}>
+        <Suspense fallback={<PageFallback />}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </div>
+  );
+}
+
+function PageFallback() {
+  return (
+    <div className="page" aria-busy="true">
+      <SkeletonLine width={220} height={24} />
+      <SkeletonLine width="60%" />
+    </div>
+  );
+}

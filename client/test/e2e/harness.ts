@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/**
+ * End-to-end stack: the real server and runner as separate processes (as `pnpm start` runs them),
+ * serving the built client, driven by Debian's headless Chromium. Nothing here imports server code.
+ */
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const SCREENSHOT_DIR = path.join(REPO, 'client', 'test-results', 'screenshots');
+const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+export type Stack = {
+  url: string;
+  token: string;
+  dataDir: string;
+  api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
+  newPage(): Promise<Page>;
+  screenshot(page: Page, name: string): Promise<string>;
+  output(): string;
+  stop(): Promise<void>;
+};
+
+function spawnTs(entry: string, env: Record<string, string>): { child: ChildProcess; out: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: path.dirname(path.dirname(entry)),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  return { child, out: () => out };
+}
+
+async function until<T>(fn: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startStack({ env = {}, runner = true }: { env?: Record<string, string>; runner?: boolean } = {}): Promise<Stack> {
+  if (!fs.existsSync(path.join(REPO, 'client', 'dist', 'index.html'))) throw new Error('client/dist is missing: run `pnpm --filter @weft/client build` (pnpm test does)');
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set WEFT_CHROMIUM)`);
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-'));
+  const token = `e2e-token-${Math.random().toString(36).slice(2)}-0123456789`;
+  const common = { WEFT_DATA_DIR: dataDir, WEFT_TOKEN: token, WEFT_LOG_LEVEL: 'warn', ...env };
+  const server = spawnTs(path.join(REPO, 'server', 'src', 'server.ts'), { ...common, PORT: '0', HOST: '127.0.0.1' });
+  const loginUrl = await until(() => /http:\/\/127\.0\.0\.1:\d+\/login\?code=\S+/.exec(server.out())?.[0], 'the server to start');
+  const url = new URL(loginUrl).origin;
+  const runnerProc = runner ? spawnTs(path.join(REPO, 'runner', 'src', 'main.ts'), { ...common, WEFT_SERVER_URL: url, WEFT_RUNNER_TOKEN: token }) : null;
+  const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  const pages: Page[] = [];
+
+  const stack: Stack = {
+    url,
+    token,
+    dataDir,
+    async api(method, p, body) {
+      const res = await fetch(url + p, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async newPage() {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const page = await context.newPage();
+      page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.message}\n`));
+      // The token URL signs this browser context in (HttpOnly cookie), like the printed login link.
+      await page.goto(`${url}/login?token=${encodeURIComponent(token)}`);
+      pages.push(page);
+      return page;
+    },
+    async screenshot(page, name) {
+      const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+      await page.screenshot({ path: file, fullPage: false });
+      return file;
+    },
+    output: () => `--- server ---\n${server.out()}\n--- runner ---\n${runnerProc?.out() ?? ''}`,
+    async stop() {
+      await browser.close().catch(() => {});
+      for (const p of [runnerProc?.child, server.child]) {
+        if (!p || p.exitCode !== null) continue;
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (p.exitCode === null) p.kill('SIGKILL');
+      }
+    },
+  };
+  return stack;
+}
+
+export { until };

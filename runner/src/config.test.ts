@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, toSocketUrl } from './config';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDirWithToken(token: string | null): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-runner-config-'));
+  dirs.push(dir);
+  if (token !== null) fs.writeFileSync(path.join(dir, 'token'), `${token}\n`);
+  return dir;
+}
+
+describe('loadConfig', () => {
+  it('applies defaults and reads the token file from the data dir', () => {
+    const dir = dataDirWithToken('file-token-0123456789');
+    const config = loadConfig({ WEFT_DATA_DIR: dir });
+    expect(config).toEqual({
+      socketUrl: 'ws://127.0.0.1:8787/ws/runner',
+      token: 'file-token-0123456789',
+      dataDir: dir,
+      capacity: 4,
+      name: os.hostname(),
+      logLevel: 'info',
+    });
+  });
+
+  it('prefers WEFT_RUNNER_TOKEN, then WEFT_TOKEN, then the file', () => {
+    const dir = dataDirWithToken('from-file');
+    expect(loadConfig({ WEFT_DATA_DIR: dir, WEFT_RUNNER_TOKEN: 'runner', WEFT_TOKEN: 'shared' }).token).toBe('runner');
+    expect(loadConfig({ WEFT_DATA_DIR: dir, WEFT_TOKEN: 'shared' }).token).toBe('shared');
+    expect(loadConfig({ WEFT_DATA_DIR: dir, WEFT_TOKEN: '' }).token).toBe('from-file');
+  });
+
+  it('resolves a relative data dir against INIT_CWD and defaults to <repo>/data', () => {
+    expect(loadConfig({ WEFT_TOKEN: 't', WEFT_DATA_DIR: 'rel', INIT_CWD: '/srv/weft' }).dataDir).toBe('/srv/weft/rel');
+    const repoRoot = path.resolve(import.meta.dirname, '../..');
+    expect(loadConfig({ WEFT_TOKEN: 't' }).dataDir).toBe(path.join(repoRoot, 'data'));
+  });
+
+  it('reads name, capacity and server URL', () => {
+    const config = loadConfig({ WEFT_TOKEN: 't', WEFT_RUNNER_NAME: 'builder-1', WEFT_RUNNER_CAPACITY: '12', WEFT_SERVER_URL: 'https://weft.example.com/base/' });
+    expect(config).toMatchObject({ name: 'builder-1', capacity: 12, socketUrl: 'wss://weft.example.com/base/ws/runner' });
+  });
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['a non-numeric capacity', { WEFT_RUNNER_CAPACITY: 'lots' }, /WEFT_RUNNER_CAPACITY="lots"/],
+    ['a zero capacity', { WEFT_RUNNER_CAPACITY: '0' }, /WEFT_RUNNER_CAPACITY="0": must be at least 1/],
+    ['a server URL that is not a URL', { WEFT_SERVER_URL: 'localhost:8787' }, /WEFT_SERVER_URL="localhost:8787": must be an http/],
+    ['an unknown log level', { WEFT_LOG_LEVEL: 'loud' }, /WEFT_LOG_LEVEL/],
+  ];
+  it.each(bad)('names the variable for %s', (_name, env, message) => {
+    expect(() => loadConfig({ WEFT_TOKEN: 't', ...env })).toThrow(message);
+  });
+
+  it('explains a missing token', () => {
+    const dir = dataDirWithToken(null);
+    expect(() => loadConfig({ WEFT_DATA_DIR: dir })).toThrow(ConfigError);
+    expect(() => loadConfig({ WEFT_DATA_DIR: dir })).toThrow(/WEFT_RUNNER_TOKEN: not set, WEFT_TOKEN not set either, and no token in/);
+  });
+});
+
+describe('toSocketUrl', () => {
+  it.each([
+    ['http://127.0.0.1:8787', 'ws://127.0.0.1:8787/ws/runner'],
+    ['https://host', 'wss://host/ws/runner'],
+    ['ws://host:1/x?y=1', 'ws://host:1/x/ws/runner'],
+  ])('%s -> %s', (input, expected) => {
+    expect(toSocketUrl(input)).toBe(expected);
+  });
+});

@@ -1,0 +1,122 @@
+import { diffDefinitions, validateWorkflowDefinition } from '@weft/shared';
+import type { Db } from '../db/open';
+import { newId } from '../db/ids';
+import { AppError, notFound } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { Clock, WorkflowsService } from '../workflows/workflows-service';
+
+type ProposalRow = {
+  id: string;
+  workflow_id: string;
+  base_version: number;
+  definition: string;
+  diff: string;
+  summary: string | null;
+  status: 'open' | 'accepted' | 'rejected' | 'applied';
+  proposed_by: string;
+  session_id: string | null;
+  created_at: string;
+  reviewed_by: string | null;
+  reviewed_at: string | null;
+  review_comment: string | null;
+  applied_version: number | null;
+};
+
+const toProposal = (r: ProposalRow) => ({
+  id: r.id,
+  workflowId: r.workflow_id,
+  baseVersion: r.base_version,
+  definition: JSON.parse(r.definition) as unknown,
+  diff: JSON.parse(r.diff) as unknown[],
+  summary: r.summary,
+  status: r.status,
+  proposedBy: r.proposed_by,
+  sessionId: r.session_id,
+  createdAt: r.created_at,
+  reviewedBy: r.reviewed_by,
+  reviewedAt: r.reviewed_at,
+  reviewComment: r.review_comment,
+  appliedVersion: r.applied_version,
+});
+export type Proposal = ReturnType<typeof toProposal>;
+
+/** An agent proposes, a person reviews (accept or reject), applying an accepted one makes a new version. */
+export function createProposalsService({ db, journal, clock, workflows }: { db: Db; journal: Journal; clock: Clock; workflows: WorkflowsService }) {
+  const s = {
+    insert: db.prepare(
+      `INSERT INTO workflow_proposals (id, workflow_id, base_version, definition, diff, summary, status, proposed_by, session_id, created_at)
+       VALUES (@id, @workflowId, @baseVersion, @definition, @diff, @summary, 'open', @proposedBy, @sessionId, @now)`,
+    ),
+    get: db.prepare<[string], ProposalRow>('SELECT * FROM workflow_proposals WHERE id = ?'),
+    review: db.prepare("UPDATE workflow_proposals SET status = ?, reviewed_by = ?, reviewed_at = ?, review_comment = ? WHERE id = ? AND status = 'open'"),
+    applied: db.prepare("UPDATE workflow_proposals SET status = 'applied', applied_version = ? WHERE id = ? AND status = 'accepted'"),
+  };
+  const publish = (row: ProposalRow) => journal.append('workflows', 'proposal.updated', toProposal(row));
+  const require = (id: string) => {
+    const row = s.get.get(id);
+    if (!row) throw notFound(`proposal ${id}`);
+    return row;
+  };
+
+  return {
+    propose({ workflowId, definition, summary, proposedBy, sessionId }: { workflowId: string; definition: unknown; summary?: string | undefined; proposedBy: string; sessionId?: string | undefined }) {
+      const current = workflows.get(workflowId);
+      const v = validateWorkflowDefinition(definition);
+      if (!v.ok) throw new AppError(422, 'invalid_definition', `definition: ${v.errors[0]!.path}: ${v.errors[0]!.message}`, { errors: v.errors });
+      const id = newId('prop');
+      journal.transaction(() => {
+        s.insert.run({
+          id,
+          workflowId,
+          baseVersion: current.version,
+          definition: JSON.stringify(v.definition),
+          diff: JSON.stringify(diffDefinitions(current.definition, v.definition)),
+          summary: summary ?? null,
+          proposedBy,
+          sessionId: sessionId ?? null,
+          now: clock.now().toISOString(),
+        });
+        publish(s.get.get(id)!);
+      });
+      return toProposal(s.get.get(id)!);
+    },
+    list({ workflowId, status }: { workflowId?: string | undefined; status?: ProposalRow['status'] | undefined }) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (workflowId) (where.push('workflow_id = ?'), params.push(workflowId));
+      if (status) (where.push('status = ?'), params.push(status));
+      return db
+        .prepare<unknown[], ProposalRow>(`SELECT * FROM workflow_proposals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 200`)
+        .all(...params)
+        .map(toProposal);
+    },
+    get: (id: string) => toProposal(require(id)),
+    review({ id, decision, reviewer, comment }: { id: string; decision: 'accept' | 'reject'; reviewer: string; comment?: string | undefined }) {
+      return journal.transaction(() => {
+        const row = require(id);
+        const target = decision === 'accept' ? 'accepted' : 'rejected';
+        if (row.status !== 'open') {
+          if (row.status === target) return toProposal(row);
+          throw new AppError(409, 'proposal_reviewed', `proposal ${id} is already ${row.status}`);
+        }
+        s.review.run(target, reviewer, clock.now().toISOString(), comment ?? null, id);
+        publish(s.get.get(id)!);
+        return toProposal(s.get.get(id)!);
+      });
+    },
+    /** Applying makes a new version on top of the one the proposal was made against (409 if it moved on). */
+    apply({ id }: { id: string }) {
+      return journal.transaction(() => {
+        const row = require(id);
+        if (row.status === 'applied') return { proposal: toProposal(row), workflow: workflows.getVersion(row.workflow_id, row.applied_version!) };
+        if (row.status !== 'accepted') throw new AppError(409, 'proposal_not_accepted', `proposal ${id} is ${row.status}; accept it first`);
+        const updated = workflows.update({ id: row.workflow_id, definition: JSON.parse(row.definition), baseVersion: row.base_version });
+        s.applied.run(updated.version, id);
+        publish(s.get.get(id)!);
+        return { proposal: toProposal(s.get.get(id)!), workflow: updated };
+      });
+    },
+  };
+}
+
+export type ProposalsService = ReturnType<typeof createProposalsService>;

@@ -1,0 +1,82 @@
+import type { DeliveryKind, DeliveryStatus, TriggerDelivery } from '@weft/shared';
+import { newId } from '../db/ids';
+import type { Clock } from '../workflows/workflows-service';
+import type { TriggerEvents } from './trigger-events';
+import type { DeliveryRow, TriggerRow, TriggersRepository } from './triggers-repository';
+
+export function toDelivery(r: DeliveryRow): TriggerDelivery {
+  const out: TriggerDelivery = {
+    id: r.id,
+    triggerKey: r.trigger_key,
+    kind: r.kind,
+    receivedAt: r.received_at,
+    status: r.status,
+    latencyMs: r.latency_ms,
+  };
+  if (r.scheduled_for !== null) out.scheduledFor = new Date(r.scheduled_for).toISOString();
+  if (r.execution_id !== null) out.executionId = r.execution_id;
+  if (r.reason !== null) out.reason = r.reason;
+  return out;
+}
+
+export type DeliveryStart = {
+  trigger: TriggerRow;
+  kind: DeliveryKind;
+  /** Ticks only: the instant the cron named (the exactly-once key). */
+  scheduledFor?: number | undefined;
+  receivedAt: Date;
+  deliveryKey?: string | undefined;
+};
+
+/**
+ * Delivery rows and their journal events. A row is opened (`open`, which may find the tick or the
+ * delivery key taken) and then settled, inside the caller's transaction; `record` does both at once.
+ */
+export function createDeliveries({ repo, clock, events }: { repo: TriggersRepository; clock: Clock; events: TriggerEvents }) {
+  const latencyOf = (d: DeliveryStart) => Math.max(0, Math.round(clock.now().getTime() - (d.scheduledFor ?? d.receivedAt.getTime())));
+
+  /** Inserts a provisional row; null when the tick (or delivery key) already has one. */
+  function open(d: DeliveryStart): string | null {
+    const id = newId('dl');
+    const inserted = repo.insertDelivery({
+      id,
+      triggerId: d.trigger.id,
+      triggerKey: d.trigger.key,
+      kind: d.kind,
+      scheduledFor: d.scheduledFor ?? null,
+      receivedAt: d.receivedAt.toISOString(),
+      executionId: null,
+      status: 'started',
+      reason: null,
+      latencyMs: 0,
+      deliveryKey: d.deliveryKey ?? null,
+    });
+    return inserted ? id : null;
+  }
+
+  function settle(id: string, d: DeliveryStart, r: { status: DeliveryStatus; executionId?: string | null; reason?: string | null; keepKey?: boolean }): TriggerDelivery {
+    repo.settleDelivery({
+      id,
+      status: r.status,
+      executionId: r.executionId ?? null,
+      reason: r.reason ?? null,
+      latencyMs: latencyOf(d),
+      // Only a started delivery keeps its X-Weft-Delivery: a failed or rejected one may be retried.
+      deliveryKey: r.keepKey ? (d.deliveryKey ?? null) : null,
+    });
+    const delivery = toDelivery(repo.delivery(id)!);
+    events.deliveryRecorded(delivery);
+    return delivery;
+  }
+
+  /** A delivery that starts nothing (skipped, rejected); null when the tick was already recorded. */
+  function record(d: DeliveryStart & { status: Exclude<DeliveryStatus, 'started'>; reason: string; executionId?: string | null }): TriggerDelivery | null {
+    const id = open({ ...d, deliveryKey: undefined });
+    if (!id) return null;
+    return settle(id, d, { status: d.status, reason: d.reason, executionId: d.executionId ?? null });
+  }
+
+  return { open, settle, record };
+}
+
+export type Deliveries = ReturnType<typeof createDeliveries>;

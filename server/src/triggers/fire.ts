@@ -1,0 +1,108 @@
+import { isFinishedExecution, type OverlapPolicy, type TriggerDelivery } from '@weft/shared';
+import type { ExecutionsService, TriggerInfo } from '../executions/executions-service';
+import { AppError } from '../http/errors';
+import type { Clock } from '../workflows/workflows-service';
+import type { DeliveryStart, Deliveries } from './deliveries';
+import type { TriggersRepository } from './triggers-repository';
+
+export type FireResult =
+  | { outcome: 'started'; executionId: string; delivery: TriggerDelivery }
+  | { outcome: 'skipped'; delivery: TriggerDelivery }
+  | { outcome: 'failed'; delivery: TriggerDelivery; error: AppError }
+  /** The same X-Weft-Delivery was started before: nothing new ran. */
+  | { outcome: 'duplicate'; executionId: string | null; delivery: TriggerDelivery | null }
+  /** The tick already has a row (another scheduler, or a run before a restart): nothing to do. */
+  | { outcome: 'already_recorded' };
+
+/**
+ * Starting a workflow from a trigger: the delivery row and the execution are written in the
+ * caller's transaction, so a tick or a delivery id is either fully fired once or not at all.
+ * With overlap "queue" the new execution is created `waiting` (the dispatcher only grants
+ * `queued` ones) and `releaseHeld` queues it when the trigger's previous run has finished.
+ */
+export function createFiring({ repo, deliveries, executions, clock }: { repo: TriggersRepository; deliveries: Deliveries; executions: ExecutionsService; clock: Clock }) {
+  const isActive = (executionId: string | null): executionId is string => {
+    if (!executionId) return false;
+    const status = repo.executionStatus(executionId);
+    return status !== null && !isFinishedExecution(status);
+  };
+
+  /** Must run inside journal.transaction. */
+  function fire(d: DeliveryStart & { payload: TriggerInfo; overlap?: OverlapPolicy | undefined }): FireResult {
+    const id = deliveries.open(d);
+    if (!id) {
+      if (d.deliveryKey === undefined) return { outcome: 'already_recorded' };
+      const prior = repo.deliveryByKey(d.trigger.id, d.deliveryKey);
+      const executionId = prior?.execution_id ?? null;
+      const delivery = deliveries.record({ ...d, status: 'skipped', reason: 'duplicate', executionId });
+      return { outcome: 'duplicate', executionId, delivery };
+    }
+
+    const t = repo.byId(d.trigger.id)!;
+    let hold = false;
+    let reason: string | null = null;
+    if (d.overlap !== undefined) {
+      const running = isActive(t.running_execution_id) ? t.running_execution_id : null;
+      const held = isActive(t.held_execution_id) ? t.held_execution_id : null;
+      if (running !== null || held !== null) {
+        switch (d.overlap) {
+          case 'skip':
+            return { outcome: 'skipped', delivery: deliveries.settle(id, d, { status: 'skipped', reason: 'overlap' }) };
+          case 'queue':
+            if (held !== null) return { outcome: 'skipped', delivery: deliveries.settle(id, d, { status: 'skipped', reason: 'queue_full' }) };
+            hold = true;
+            reason = `queued_behind:${running}`;
+            break;
+          case 'allow':
+            break;
+          default: {
+            const never: never = d.overlap;
+            throw new Error(`unknown overlap policy ${String(never)}`);
+          }
+        }
+      }
+    }
+
+    let executionId: string;
+    try {
+      const now = clock.now().toISOString();
+      executionId = executions.start({
+        workflowId: t.workflow_id,
+        inputs: t.inputs === null ? undefined : (JSON.parse(t.inputs) as Record<string, unknown>),
+        trigger: d.payload,
+        ...(hold ? { inTransaction: (exId: string) => executions.repo.setStatus(exId, 'waiting', now) } : {}),
+      }).executionId;
+    } catch (err) {
+      // start() checks the workflow and inputs before it writes anything, so nothing is half done.
+      if (!(err instanceof AppError)) throw err;
+      const delivery = deliveries.settle(id, d, { status: 'failed', reason: `${err.code}: ${err.message}` });
+      return { outcome: 'failed', delivery, error: err };
+    }
+    if (hold) repo.setRunning(t.id, t.running_execution_id, executionId);
+    else repo.setRunning(t.id, executionId, t.held_execution_id);
+    const delivery = deliveries.settle(id, d, { status: 'started', executionId, reason, keepKey: true });
+    return { outcome: 'started', executionId, delivery };
+  }
+
+  /** Must run inside journal.transaction. Queues the held execution once the one before it finished. */
+  function releaseHeld(triggerId: string): string | null {
+    const t = repo.byId(triggerId);
+    if (!t?.held_execution_id) return null;
+    const held = t.held_execution_id;
+    if (t.running_execution_id !== held && isActive(t.running_execution_id)) return null;
+    const status = repo.executionStatus(held);
+    if (status === 'waiting') {
+      executions.repo.setStatus(held, 'queued', clock.now().toISOString());
+      executions.events.executionUpdated(held);
+      repo.setRunning(t.id, held, null);
+      return held;
+    }
+    // Canceled while it waited (or already moving): stop holding it.
+    repo.setRunning(t.id, status !== null && !isFinishedExecution(status) ? held : t.running_execution_id, null);
+    return null;
+  }
+
+  return { fire, releaseHeld, isActive };
+}
+
+export type Firing = ReturnType<typeof createFiring>;

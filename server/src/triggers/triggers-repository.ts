@@ -1,0 +1,139 @@
+import type { DeliveryKind, DeliveryStatus, ScheduleConfig } from '@weft/shared';
+import type { Db } from '../db/open';
+
+export type TriggerRow = {
+  id: string;
+  key: string;
+  workflow_id: string;
+  type: 'schedule' | 'webhook';
+  enabled: number;
+  inputs: string | null;
+  schedule: string | null;
+  webhook_path: string | null;
+  webhook_secret: string | null;
+  webhook_rate_limit: number | null;
+  cursor_at: number | null;
+  next_run_at: number | null;
+  running_execution_id: string | null;
+  held_execution_id: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type DeliveryRow = {
+  ord: number;
+  id: string;
+  trigger_id: string;
+  trigger_key: string;
+  kind: DeliveryKind;
+  scheduled_for: number | null;
+  received_at: string;
+  execution_id: string | null;
+  status: DeliveryStatus;
+  reason: string | null;
+  latency_ms: number;
+  delivery_key: string | null;
+};
+
+export type NewDelivery = {
+  id: string;
+  triggerId: string;
+  triggerKey: string;
+  kind: DeliveryKind;
+  scheduledFor: number | null;
+  receivedAt: string;
+  executionId: string | null;
+  status: DeliveryStatus;
+  reason: string | null;
+  latencyMs: number;
+  deliveryKey: string | null;
+};
+
+export type TriggerWrite = {
+  id: string;
+  key: string;
+  workflowId: string;
+  type: 'schedule' | 'webhook';
+  enabled: boolean;
+  inputs: Record<string, unknown> | undefined;
+  schedule: ScheduleConfig | undefined;
+  webhookPath: string | null;
+  webhookSecret: string | null;
+  webhookRateLimit: number | null;
+  cursorAt: number | null;
+  nextRunAt: number | null;
+  now: string;
+};
+
+export const parseSchedule = (row: TriggerRow): ScheduleConfig | null => (row.schedule === null ? null : (JSON.parse(row.schedule) as ScheduleConfig));
+
+/** Trigger and delivery rows; a missing row is null. Callers own the transaction. */
+export function createTriggersRepository(db: Db) {
+  const s = {
+    byKey: db.prepare<[string], TriggerRow>('SELECT * FROM triggers WHERE key = ?'),
+    byId: db.prepare<[string], TriggerRow>('SELECT * FROM triggers WHERE id = ?'),
+    byPath: db.prepare<[string], TriggerRow>('SELECT * FROM triggers WHERE webhook_path = ?'),
+    list: db.prepare<[], TriggerRow>('SELECT * FROM triggers ORDER BY key'),
+    due: db.prepare<[number], { id: string }>('SELECT id FROM triggers WHERE next_run_at IS NOT NULL AND next_run_at <= ? ORDER BY next_run_at, id'),
+    earliest: db.prepare<[], { at: number | null }>('SELECT MIN(next_run_at) AS at FROM triggers WHERE next_run_at IS NOT NULL'),
+    holding: db.prepare<[], { id: string }>('SELECT id FROM triggers WHERE held_execution_id IS NOT NULL'),
+    insert: db.prepare(
+      `INSERT INTO triggers (id, key, workflow_id, type, enabled, inputs, schedule, webhook_path, webhook_secret, webhook_rate_limit, cursor_at, next_run_at, created_at, updated_at)
+       VALUES (@id, @key, @workflowId, @type, @enabled, @inputs, @schedule, @webhookPath, @webhookSecret, @webhookRateLimit, @cursorAt, @nextRunAt, @now, @now)`,
+    ),
+    update: db.prepare(
+      `UPDATE triggers SET workflow_id = @workflowId, type = @type, enabled = @enabled, inputs = @inputs, schedule = @schedule, webhook_path = @webhookPath,
+         webhook_secret = @webhookSecret, webhook_rate_limit = @webhookRateLimit, cursor_at = @cursorAt, next_run_at = @nextRunAt, updated_at = @now
+       WHERE id = @id`,
+    ),
+    remove: db.prepare('DELETE FROM triggers WHERE id = ?'),
+    setCursor: db.prepare('UPDATE triggers SET cursor_at = ?, next_run_at = ? WHERE id = ?'),
+    setRunning: db.prepare('UPDATE triggers SET running_execution_id = ?, held_execution_id = ? WHERE id = ?'),
+    insertDelivery: db.prepare(
+      `INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, execution_id, status, reason, latency_ms, delivery_key)
+       VALUES (@id, @triggerId, @triggerKey, @kind, @scheduledFor, @receivedAt, @executionId, @status, @reason, @latencyMs, @deliveryKey)
+       ON CONFLICT DO NOTHING`,
+    ),
+    settleDelivery: db.prepare(
+      'UPDATE trigger_deliveries SET status = @status, execution_id = @executionId, reason = @reason, latency_ms = @latencyMs, delivery_key = @deliveryKey WHERE id = @id',
+    ),
+    delivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE id = ?'),
+    deliveryByKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND delivery_key = ?'),
+    lastDelivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? ORDER BY ord DESC LIMIT 1'),
+    page: db.prepare<[string, number, number], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND ord < ? ORDER BY ord DESC LIMIT ?'),
+    executionStatus: db.prepare<[string], { status: string }>('SELECT status FROM executions WHERE id = ?'),
+  };
+
+  const encode = (t: TriggerWrite) => ({
+    ...t,
+    enabled: t.enabled ? 1 : 0,
+    inputs: t.inputs === undefined ? null : JSON.stringify(t.inputs),
+    schedule: t.schedule === undefined ? null : JSON.stringify(t.schedule),
+  });
+
+  return {
+    byKey: (key: string): TriggerRow | null => s.byKey.get(key) ?? null,
+    byId: (id: string): TriggerRow | null => s.byId.get(id) ?? null,
+    byPath: (path: string): TriggerRow | null => s.byPath.get(path) ?? null,
+    list: (): TriggerRow[] => s.list.all(),
+    dueIds: (nowMs: number): string[] => s.due.all(nowMs).map((r) => r.id),
+    earliestRun: (): number | null => s.earliest.get()?.at ?? null,
+    holdingIds: (): string[] => s.holding.all().map((r) => r.id),
+    insert: (t: TriggerWrite) => s.insert.run(encode(t)),
+    update: (t: TriggerWrite) => s.update.run(encode(t)),
+    remove: (id: string) => s.remove.run(id).changes === 1,
+    setCursor: (id: string, cursorAt: number, nextRunAt: number | null) => s.setCursor.run(cursorAt, nextRunAt, id),
+    setRunning: (id: string, running: string | null, held: string | null) => s.setRunning.run(running, held, id),
+    /** False when the row already exists (same tick or same delivery key): the caller starts nothing. */
+    insertDelivery: (d: NewDelivery): boolean => s.insertDelivery.run(d).changes === 1,
+    settleDelivery: (d: { id: string; status: DeliveryStatus; executionId: string | null; reason: string | null; latencyMs: number; deliveryKey: string | null }) =>
+      s.settleDelivery.run(d),
+    delivery: (id: string): DeliveryRow | null => s.delivery.get(id) ?? null,
+    deliveryByKey: (triggerId: string, key: string): DeliveryRow | null => s.deliveryByKey.get(triggerId, key) ?? null,
+    lastDelivery: (triggerId: string): DeliveryRow | null => s.lastDelivery.get(triggerId) ?? null,
+    deliveries: (triggerId: string, beforeOrd: number, limit: number): DeliveryRow[] => s.page.all(triggerId, beforeOrd, limit),
+    executionStatus: (id: string): string | null => s.executionStatus.get(id)?.status ?? null,
+  };
+}
+
+export type TriggersRepository = ReturnType<typeof createTriggersRepository>;

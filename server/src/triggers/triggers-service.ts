@@ -1,0 +1,233 @@
+import {
+  resolveInputs,
+  TriggerUpsertRequest,
+  WEBHOOK_RATE_LIMIT_DEFAULT,
+  type DeliveriesPage,
+  type DeliveriesQuery,
+  type InputSpec,
+  type RunTriggerResponse,
+  type Trigger,
+  type WorkflowDefinition,
+  type WorkflowTriggerRequest,
+} from '@weft/shared';
+import type { Db } from '../db/open';
+import { newId } from '../db/ids';
+import type { ExecutionsService } from '../executions/executions-service';
+import { AppError, notFound } from '../http/errors';
+import { parseRequest } from '../http/parse';
+import type { Journal } from '../journal/journal';
+import type { Clock, WorkflowsService } from '../workflows/workflows-service';
+import type { FastifyBaseLogger } from 'fastify';
+import { compileCron, cronProblem, describeCron, nextTick } from './cron';
+import { createDeliveries, toDelivery } from './deliveries';
+import { createFiring } from './fire';
+import { createScheduler } from './scheduler';
+import { createTriggerEvents } from './trigger-events';
+import { createTriggersRepository, parseSchedule, type TriggerRow, type TriggerWrite } from './triggers-repository';
+
+type TriggerBody = Omit<TriggerUpsertRequest, 'workflowId'>;
+
+const invalid = (path: string, message: string) => new AppError(422, 'invalid_trigger', `${path}: ${message}`, { errors: [{ path, message }] });
+
+/**
+ * Trigger configuration (upsert, read, delete), delivery history and manual fires. The scheduler
+ * and the webhook route fire through `firing`, which this service owns.
+ */
+export function createTriggersService({
+  db,
+  journal,
+  clock,
+  workflows,
+  executions,
+  log,
+  schedulerIntervalMs,
+}: {
+  db: Db;
+  journal: Journal;
+  clock: Clock;
+  workflows: WorkflowsService;
+  executions: ExecutionsService;
+  log?: FastifyBaseLogger;
+  schedulerIntervalMs?: number;
+}) {
+  const repo = createTriggersRepository(db);
+  const events = createTriggerEvents({ journal });
+  const deliveries = createDeliveries({ repo, clock, events });
+  const firing = createFiring({ repo, deliveries, executions, clock });
+  const scheduler = createScheduler({ repo, journal, clock, firing, deliveries, ...(log ? { log } : {}), ...(schedulerIntervalMs ? { intervalMs: schedulerIntervalMs } : {}) });
+
+  const requireTrigger = (key: string): TriggerRow => {
+    const row = repo.byKey(key);
+    if (!row) throw notFound(`trigger ${key}`);
+    return row;
+  };
+
+  function toTrigger(r: TriggerRow): Trigger {
+    const schedule = parseSchedule(r);
+    const last = repo.lastDelivery(r.id);
+    return {
+      id: r.id,
+      key: r.key,
+      workflowId: r.workflow_id,
+      type: r.type,
+      enabled: r.enabled === 1,
+      ...(r.inputs !== null ? { inputs: JSON.parse(r.inputs) as Record<string, unknown> } : {}),
+      ...(schedule ? { schedule } : {}),
+      ...(r.webhook_path !== null
+        ? { webhook: { path: r.webhook_path, url: `/hooks/${r.webhook_path}`, hasSecret: r.webhook_secret !== null, rateLimitPerMinute: r.webhook_rate_limit ?? WEBHOOK_RATE_LIMIT_DEFAULT } }
+        : {}),
+      description: schedule ? describeCron(schedule.cron, schedule.timezone) : `POST /hooks/${r.webhook_path ?? ''}`,
+      nextRunAt: r.next_run_at === null ? null : new Date(r.next_run_at).toISOString(),
+      lastDelivery: last ? toDelivery(last) : null,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    };
+  }
+
+  /**
+   * Inside a transaction: checks what the schema cannot (workflow, inputs, cron, path taken) and
+   * writes. `prefix` names fields as the caller's body does (`trigger.` inside a workflow save).
+   */
+  function upsertWithin({ key, workflowId, body, prefix = '' }: { key: string; workflowId: string; body: TriggerBody; prefix?: string }): Trigger {
+    let definition: WorkflowDefinition;
+    try {
+      definition = workflows.get(workflowId).definition as unknown as WorkflowDefinition;
+    } catch (err) {
+      if (err instanceof AppError && err.statusCode === 404) throw invalid(`${prefix}workflowId`, `workflow ${workflowId} not found`);
+      throw err;
+    }
+    const resolved = resolveInputs(definition.inputs as Record<string, InputSpec> | undefined, body.inputs);
+    if (!resolved.ok) {
+      const first = resolved.errors[0]!;
+      throw invalid(`${prefix}${first.path}`, first.message);
+    }
+    const nowMs = clock.now().getTime();
+    if (body.schedule) {
+      const problem = cronProblem(body.schedule.cron, body.schedule.timezone, nowMs);
+      if (problem) throw invalid(`${prefix}schedule.cron`, problem);
+    }
+    const existing = repo.byKey(key);
+    if (body.webhook) {
+      const taken = repo.byPath(body.webhook.path);
+      if (taken && taken.key !== key) throw invalid(`${prefix}webhook.path`, `/hooks/${body.webhook.path} is already used by trigger "${taken.key}"`);
+    }
+
+    const write: TriggerWrite = {
+      id: existing?.id ?? newId('tr'),
+      key,
+      workflowId,
+      type: body.type,
+      enabled: body.enabled,
+      inputs: body.inputs,
+      schedule: body.schedule,
+      webhookPath: body.webhook?.path ?? null,
+      webhookSecret: body.webhook?.secret ?? null,
+      webhookRateLimit: body.webhook?.rateLimitPerMinute ?? null,
+      cursorAt: null,
+      nextRunAt: null,
+      now: new Date(nowMs).toISOString(),
+    };
+    if (body.schedule && body.enabled) {
+      const before = existing ? parseSchedule(existing) : null;
+      const sameClock = existing?.enabled === 1 && existing.cursor_at !== null && before?.cron === body.schedule.cron && before.timezone === body.schedule.timezone;
+      // A new, re-enabled or re-timed schedule starts from now: nothing before it is "missed".
+      write.cursorAt = sameClock ? existing.cursor_at : nowMs;
+      write.nextRunAt = sameClock ? existing.next_run_at : nextTick(compileCron(body.schedule.cron, body.schedule.timezone), nowMs);
+    }
+
+    if (existing && unchanged(existing, write)) return toTrigger(existing);
+    if (existing) repo.update(write);
+    else repo.insert(write);
+    const trigger = toTrigger(repo.byKey(key)!);
+    events.updated(trigger);
+    return trigger;
+  }
+
+  function unchanged(r: TriggerRow, w: TriggerWrite): boolean {
+    return (
+      r.workflow_id === w.workflowId &&
+      r.type === w.type &&
+      r.enabled === (w.enabled ? 1 : 0) &&
+      r.inputs === (w.inputs === undefined ? null : JSON.stringify(w.inputs)) &&
+      r.schedule === (w.schedule === undefined ? null : JSON.stringify(w.schedule)) &&
+      r.webhook_path === w.webhookPath &&
+      r.webhook_secret === w.webhookSecret &&
+      r.webhook_rate_limit === w.webhookRateLimit &&
+      r.cursor_at === w.cursorAt &&
+      r.next_run_at === w.nextRunAt
+    );
+  }
+
+  function upsert(key: string, body: unknown): Trigger {
+    const parsed = parseRequest(TriggerUpsertRequest, body, 'body');
+    const { workflowId, ...rest } = parsed;
+    return journal.transaction(() => upsertWithin({ key, workflowId, body: rest }));
+  }
+
+  /**
+   * Saves a workflow and its trigger in one transaction: `save` gets the `inTransaction` hook of
+   * workflows.create/update. A trigger that does not validate rolls the workflow back with it.
+   */
+  function withWorkflow<W extends { id: string }>(trigger: WorkflowTriggerRequest | undefined, save: (inTransaction?: (workflowId: string) => void) => W): W & { trigger?: Trigger } {
+    if (!trigger) return save();
+    const { key, ...body } = trigger;
+    let saved: Trigger | undefined;
+    const workflow = journal.transaction(() => save((workflowId) => (saved = upsertWithin({ key, workflowId, body, prefix: 'trigger.' }))));
+    return { ...workflow, trigger: saved! };
+  }
+
+  function remove(key: string): void {
+    journal.transaction(() => {
+      const row = requireTrigger(key);
+      // An execution held behind a running one was accepted: let it run rather than strand it.
+      if (row.held_execution_id) {
+        repo.setRunning(row.id, null, row.held_execution_id);
+        firing.releaseHeld(row.id);
+      }
+      repo.remove(row.id);
+      events.deleted(key);
+    });
+  }
+
+  function listDeliveries(key: string, q: DeliveriesQuery): DeliveriesPage {
+    const row = requireTrigger(key);
+    let beforeOrd = Number.MAX_SAFE_INTEGER;
+    if (q.before !== undefined) {
+      const cursor = repo.delivery(q.before);
+      if (!cursor || cursor.trigger_id !== row.id) throw new AppError(400, 'bad_request', `query before: delivery ${q.before} is not a delivery of trigger ${key}`);
+      beforeOrd = cursor.ord;
+    }
+    const rows = repo.deliveries(row.id, beforeOrd, q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return { deliveries: page.map(toDelivery), nextBefore: rows.length > q.limit ? page.at(-1)!.id : null };
+  }
+
+  /** Fires now, whatever `enabled` and `overlap` say; recorded as kind `manual`. */
+  function runNow(key: string): RunTriggerResponse {
+    const result = journal.transaction(() => {
+      const trigger = requireTrigger(key);
+      const receivedAt = clock.now();
+      return firing.fire({ trigger, kind: 'manual', receivedAt, payload: { type: 'manual', triggerKey: key } });
+    });
+    if (result.outcome === 'failed') throw result.error;
+    if (result.outcome !== 'started') throw new Error(`manual fire ended as ${result.outcome}`);
+    return { executionId: result.executionId, deliveryId: result.delivery.id };
+  }
+
+  return {
+    repo,
+    deliveries,
+    firing,
+    scheduler,
+    get: (key: string) => toTrigger(requireTrigger(key)),
+    list: () => repo.list().map(toTrigger),
+    upsert,
+    upsertWithin,
+    withWorkflow,
+    remove,
+    listDeliveries,
+    runNow,
+  };
+}
+
+export type TriggersService = ReturnType<typeof createTriggersService>;

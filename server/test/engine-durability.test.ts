@@ -1,0 +1,131 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitUntil } from './helpers/live-client';
+import { startRunner, type RunnerProcess } from './helpers/runner-process';
+import { makeDataDir, startServer, type TestServer } from './helpers/server';
+
+const ENGINE = { leaseMs: 1200, runnerHeartbeatMs: 300, engineTickMs: 50 };
+const TOKEN = 'durability-test-token-0123456789';
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const fn of cleanup.reverse()) await fn().catch(() => {});
+  cleanup = [];
+});
+
+async function server(opts: { dataDir?: string; port?: number } = {}) {
+  const s = await startServer({ env: { WEFT_TOKEN: TOKEN }, config: ENGINE, ...opts });
+  cleanup.push(() => s.close());
+  return s;
+}
+function runner(s: TestServer, dataDir: string, url = s.url) {
+  const r = startRunner({ url, token: TOKEN, dataDir });
+  cleanup.push(() => r.kill('SIGKILL'));
+  return r;
+}
+async function run(s: TestServer, definition: unknown, body: unknown = {}) {
+  const wf = await s.request('POST', '/api/workflows', { body: { definition } });
+  expect(wf.status).toBe(201);
+  const r = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body });
+  expect(r.status).toBe(202);
+  return r.body.executionId as string;
+}
+async function finished(s: TestServer, id: string, timeoutMs = 30_000) {
+  let ex: any;
+  await waitUntil(async () => {
+    ex = (await s.request('GET', `/api/executions/${id}`)).body;
+    return ['succeeded', 'failed', 'canceled', 'denied'].includes(ex.status);
+  }, timeoutMs, `execution ${id} to finish`);
+  return ex;
+}
+const succeededAttempts = (ex: any, stepId: string) => ex.steps.filter((st: any) => st.stepId === stepId && st.status === 'succeeded');
+
+describe('durable execution with real runner processes', () => {
+  it('finishes a 20-step execution after its runner is killed with SIGKILL; no completed step runs twice', async () => {
+    const dataDir = makeDataDir();
+    const s = await server({ dataDir });
+    const steps = Array.from({ length: 20 }, (_, i) => ({ id: `s${i}`, type: 'bash', command: `sleep 0.15; echo ${i} >> "$WEFT_DATA_MARK"; echo ${i}` }));
+    const mark = `${dataDir}/side-effects.log`;
+    const first = runner(s, dataDir);
+    const id = await run(s, { name: 'Twenty', steps: steps.map((st) => ({ ...st, env: { WEFT_DATA_MARK: mark } })) });
+    let before: any;
+    await waitUntil(async () => {
+      before = (await s.request('GET', `/api/executions/${id}`)).body;
+      return before.steps.filter((st: any) => st.status === 'succeeded').length >= 7;
+    }, 20_000, 'seven steps');
+    await first.kill('SIGKILL');
+    const doneBefore = (await s.request('GET', `/api/executions/${id}`)).body.steps.filter((st: any) => st.status === 'succeeded');
+    runner(s, dataDir);
+    const ex = await finished(s, id);
+    expect(ex.status).toBe('succeeded');
+    for (const st of steps) expect(succeededAttempts(ex, st.id), st.id).toHaveLength(1);
+    // What was completed before the kill is kept, not redone.
+    for (const d of doneBefore) expect(succeededAttempts(ex, d.stepId)[0]).toMatchObject({ attempt: d.attempt, finishedAt: d.finishedAt });
+    expect(ex.output).toMatchObject({ stdout: '19\n', exitCode: 0 });
+  });
+
+  it('resumes an approval decided after a server restart', async () => {
+    const dataDir = makeDataDir();
+    let s = await server({ dataDir });
+    const port = s.port;
+    runner(s, dataDir);
+    const id = await run(s, {
+      name: 'Gate',
+      steps: [
+        { id: 'before', type: 'bash', command: 'echo before' },
+        { id: 'gate', type: 'approval', message: 'Go on?' },
+        { id: 'after', type: 'bash', command: 'echo after' },
+      ],
+    });
+    let approval: any;
+    await waitUntil(async () => {
+      approval = (await s.request('GET', `/api/approvals?status=pending&executionId=${id}`)).body.approvals[0];
+      return approval !== undefined;
+    }, 20_000, 'approval');
+    await s.close();
+    s = await server({ dataDir, port });
+    expect((await s.request('GET', `/api/executions/${id}`)).body.status).toBe('waiting');
+    const decided = await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'approve' } });
+    expect(decided.status).toBe(200);
+    const ex = await finished(s, id);
+    expect(ex.status).toBe('succeeded');
+    expect(succeededAttempts(ex, 'gate')[0].output).toMatchObject({ approved: true, decidedBy: 'owner' });
+    expect(succeededAttempts(ex, 'after')).toHaveLength(1);
+    expect(succeededAttempts(ex, 'before')).toHaveLength(1);
+  });
+
+  it('fires a wait timer that came due while the server was down', async () => {
+    const dataDir = makeDataDir();
+    let s = await server({ dataDir });
+    const port = s.port;
+    runner(s, dataDir);
+    const id = await run(s, { name: 'Nap', steps: [{ id: 'nap', type: 'wait', seconds: 1 }, { id: 'wake', type: 'bash', command: 'echo awake' }] });
+    await waitUntil(async () => (await s.request('GET', `/api/executions/${id}`)).body.status === 'waiting', 20_000, 'waiting');
+    await s.close();
+    await new Promise((r) => setTimeout(r, 1500)); // the server is down while the timer comes due
+    s = await server({ dataDir, port });
+    const ex = await finished(s, id);
+    expect(ex.status).toBe('succeeded');
+    expect(succeededAttempts(ex, 'nap')[0].output).toMatchObject({ waitedUntil: expect.any(String) });
+    expect(succeededAttempts(ex, 'wake')[0].output.stdout).toBe('awake\n');
+  });
+
+  it('survives a dropped runner socket: resent events are stored once', async () => {
+    const dataDir = makeDataDir();
+    let s = await server({ dataDir });
+    const port = s.port;
+    runner(s, dataDir);
+    const steps = Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, type: 'bash', command: `sleep 0.1; echo ${i}` }));
+    const id = await run(s, { name: 'Drop', steps });
+    await waitUntil(async () => (await s.request('GET', `/api/executions/${id}`)).body.steps.some((st: any) => st.stepId === 'd3' && st.status === 'succeeded'), 20_000, 'd3');
+    // Restarting the server drops the socket; the runner reconnects, keeps its lease and resends.
+    await s.close();
+    s = await server({ dataDir, port });
+    const ex = await finished(s, id);
+    expect(ex.status).toBe('succeeded');
+    for (const st of steps) expect(succeededAttempts(ex, st.id), st.id).toHaveLength(1);
+    const events = (await s.request('GET', `/api/events?topic=execution:${id}&limit=1000`)).body.events;
+    const succeededEvents = events.filter((e: any) => e.type === 'step.updated' && e.data.status === 'succeeded');
+    const keys = succeededEvents.map((e: any) => `${e.data.stepId}#${e.data.attempt}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+});

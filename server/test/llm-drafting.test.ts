@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { overloaded, serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
+import { startServer, type TestServer } from './helpers/server';
+
+let fake: FakeAnthropic;
+let s: TestServer;
+beforeAll(async () => {
+  fake = await startFakeAnthropic();
+  s = await startServer({ env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, WEFT_MODEL: 'claude-a', WEFT_FALLBACK_MODELS: 'claude-b', WEFT_TIMEZONE: 'Europe/Berlin' } });
+});
+afterAll(async () => {
+  await s.close();
+  await fake.close();
+});
+beforeEach(() => {
+  fake.requests.length = 0;
+});
+
+const valid = {
+  name: 'Weekday issues',
+  steps: [
+    { id: 'list_issues', type: 'bash', command: 'gh issue list' },
+    { id: 'summarize', type: 'agent_prompt', prompt: 'Summarise {{ steps.list_issues.output.stdout }}' },
+    { id: 'ask', type: 'approval', message: 'Post it?' },
+    { id: 'post', type: 'notify', message: '{{ steps.summarize.output.text }}' },
+  ],
+};
+const answer = (body: unknown) => textTurn(JSON.stringify(body), { chunks: 3 });
+
+describe('POST /api/workflows/draft', () => {
+  it('returns a valid draft with the suggested trigger, provider and model', async () => {
+    fake.setScript([{ kind: 'stream', events: answer({ definition: valid, trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } } }) }]);
+    const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'every weekday at 9 summarise open issues, ask me before posting' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      definition: valid,
+      trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } },
+      attempts: 1,
+      provider: 'anthropic',
+      model: 'claude-test',
+    });
+    const req = fake.requests[0]!;
+    expect(req.body.model).toBe('claude-a');
+    expect(req.body.stream).toBe(true);
+    expect(req.body.output_config).toMatchObject({ format: { type: 'json_schema', schema: expect.any(Object) } });
+    // The system prompt comes from the shared catalogue: every step type is described.
+    for (const type of ['agent_prompt', 'bash', 'notify', 'http', 'conditional', 'loop', 'approval', 'wait']) expect(req.body.system).toContain(type);
+    // SDK 1.x sends the key as a bearer credential.
+    expect(`${req.headers['x-api-key'] ?? ''} ${req.headers.authorization ?? ''}`).toContain('test-key');
+  });
+
+  it('feeds validation errors back and retries until valid', async () => {
+    const broken = { name: 'x', steps: [{ id: 'a', type: 'bash' }] };
+    fake.setScript([{ kind: 'stream', events: answer({ definition: broken }) }, { kind: 'stream', events: answer({ definition: valid }) }]);
+    const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'list issues' } });
+    expect(res.status).toBe(200);
+    expect(res.body.attempts).toBe(2);
+    expect(fake.requests).toHaveLength(2);
+    const feedback = fake.requests[1]!.body.messages.at(-1);
+    expect(feedback.role).toBe('user');
+    expect(feedback.content).toContain('definition.steps[0].command');
+    expect(fake.requests[1]!.body.messages.at(-2).role).toBe('assistant');
+  });
+
+  it('counts unparseable output as a failed attempt and stops after 3 with draft_invalid', async () => {
+    const bad = { name: 'x', steps: [{ id: 'a', type: 'teleport' }] };
+    fake.setScript([
+      { kind: 'stream', events: textTurn('Sure! Here is your workflow, in prose only.') },
+      { kind: 'stream', events: answer({ definition: bad }) },
+      { kind: 'stream', events: answer({ definition: bad }) },
+      { kind: 'stream', events: answer({ definition: valid }) },
+    ]);
+    const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'anything' } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('draft_invalid');
+    expect(res.body.error.details).toMatchObject({ attempts: 3, lastDraft: { definition: bad }, errors: [expect.objectContaining({ path: 'definition.steps[0].type' })] });
+    expect(fake.requests).toHaveLength(3);
+    expect(fake.requests[1]!.body.messages.at(-1).content).toContain('not a JSON object');
+  });
+
+  it('falls over to the next model on overload and on a server error', async () => {
+    fake.setScript([overloaded(), { kind: 'stream', events: answer({ definition: valid }) }]);
+    const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'p' } });
+    expect(res.status).toBe(200);
+    expect(fake.requests.map((r) => r.body.model)).toEqual(['claude-a', 'claude-b']);
+    fake.setScript([serverError(), serverError()]);
+    fake.requests.length = 0;
+    const failed = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'p' } });
+    expect(fake.requests.map((r) => r.body.model)).toEqual(['claude-a', 'claude-b']);
+    expect(failed.status).toBe(502);
+    expect(failed.body.error.code).toBe('model_unavailable');
+  });
+
+  it('falls back to prompt-and-parse when the server rejects native structured outputs', async () => {
+    fake.setScript([
+      { kind: 'error', status: 400, type: 'invalid_request_error', message: 'output_config: Extra inputs are not permitted' },
+      { kind: 'stream', events: textTurn('```json\n' + JSON.stringify({ definition: valid }) + '\n```') },
+    ]);
+    const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'p' } });
+    expect(res.status).toBe(200);
+    expect(res.body.attempts).toBe(1);
+    expect(fake.requests[1]!.body.output_config).toBeUndefined();
+    expect(fake.requests[1]!.body.system).toContain('JSON Schema');
+  });
+
+  it('refuses bad requests with the field named', async () => {
+    expect((await s.request('POST', '/api/workflows/draft', { body: {} })).body.error.message).toContain('prompt');
+    const badBase = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'x', baseDraft: { name: 1 } } });
+    expect(badBase.status).toBe(422);
+    expect(badBase.body.error.message).toContain('baseDraft');
+  });
+});
+
+describe('POST /api/workflows/draft/step', () => {
+  it('rejects a draft that touches other steps, retries with that error, accepts a scoped edit', async () => {
+    const touchedOther = { ...valid, steps: valid.steps.map((st) => (st.id === 'post' ? { ...st, message: 'changed' } : st.id === 'list_issues' ? { ...st, command: 'gh issue list --state open' } : st)) };
+    const scoped = { ...valid, steps: valid.steps.map((st) => (st.id === 'list_issues' ? { ...st, command: 'gh issue list --state open' } : st)) };
+    fake.setScript([{ kind: 'stream', events: answer({ definition: touchedOther }) }, { kind: 'stream', events: answer({ definition: scoped }) }]);
+    const res = await s.request('POST', '/api/workflows/draft/step', { body: { definition: valid, stepId: 'list_issues', prompt: 'only open issues' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ definition: scoped, attempts: 2 });
+    expect(fake.requests[1]!.body.messages.at(-1).content).toMatch(/post/);
+  });
+
+  it('404s an unknown step id', async () => {
+    const res = await s.request('POST', '/api/workflows/draft/step', { body: { definition: valid, stepId: 'nope', prompt: 'x' } });
+    expect(res.status).toBe(404);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('offline provider', () => {
+  it('drafts without a model and says so', async () => {
+    const offline = await startServer();
+    const res = await offline.request('POST', '/api/workflows/draft', { body: { prompt: 'every weekday at 9 run `df -h` and notify me', timezone: 'UTC' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ provider: 'offline', model: 'offline', attempts: 1, trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } } });
+    const check = await offline.request('POST', '/api/workflows/validate', { body: { definition: res.body.definition } });
+    expect(check.body.ok).toBe(true);
+    const step = await offline.request('POST', '/api/workflows/draft/step', { body: { definition: res.body.definition, stepId: res.body.definition.steps[0].id, prompt: 'use `df -h /` instead' } });
+    expect(step.status).toBe(200);
+    expect(step.body.definition.steps.slice(1)).toEqual(res.body.definition.steps.slice(1));
+    await offline.close();
+  });
+});

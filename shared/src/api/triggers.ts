@@ -1,0 +1,180 @@
+import { z } from 'zod';
+
+/**
+ * Request and response shapes of /api/triggers and /hooks/<path>. Cron syntax is checked by the
+ * server (croner); everything else is checked here so a client form can reuse the same rules.
+ */
+
+/** Trigger keys double as journal topic ids (`trigger:<key>`), hence the topic alphabet. */
+export const TriggerKey = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be 1-100 characters: letters, digits, "_" or "-"');
+export type TriggerKey = z.infer<typeof TriggerKey>;
+
+/** `/hooks/<path>`: segments of letters, digits, `_`, `-` and `.` (not leading), joined by `/`. */
+export const WEBHOOK_PATH_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$/;
+export const WebhookPath = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(WEBHOOK_PATH_PATTERN, 'must be segments of letters, digits, "_", "-" or "." separated by "/" (no leading "/" or "..")');
+
+/** True when the runtime knows the IANA zone (Intl is available in Node and browsers alike). */
+export function isKnownTimezone(timezone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const CatchUpPolicy = z.enum(['skip', 'latest', 'all']);
+export type CatchUpPolicy = z.infer<typeof CatchUpPolicy>;
+export const OverlapPolicy = z.enum(['skip', 'queue', 'allow']);
+export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
+
+export const CATCH_UP_WINDOW_MAX_SECONDS = 30 * 24 * 3600;
+/** Missed ticks considered after downtime, per trigger; older ones are recorded as one `catch_up_cap` row. */
+export const CATCH_UP_MAX_TICKS = 1000;
+export const WEBHOOK_RATE_LIMIT_DEFAULT = 60;
+
+export const ScheduleConfig = z
+  .object({
+    cron: z.string().trim().min(1).max(200),
+    timezone: z.string().min(1).max(100).refine(isKnownTimezone, { message: 'unknown timezone (use an IANA name such as "Europe/Berlin")' }),
+    catchUp: CatchUpPolicy.default('latest'),
+    catchUpWindowSeconds: z.number().int().min(0).max(CATCH_UP_WINDOW_MAX_SECONDS).default(86_400),
+    overlap: OverlapPolicy.default('skip'),
+  })
+  .strict();
+export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
+
+export const WebhookConfigRequest = z
+  .object({
+    path: WebhookPath,
+    /** HMAC-SHA256 key for `X-Weft-Signature`; omit for an unsigned hook. Never returned. */
+    secret: z.string().min(8).max(500).optional(),
+    /** Token bucket per trigger, per server process. */
+    rateLimitPerMinute: z.number().int().min(1).max(1_000_000).default(WEBHOOK_RATE_LIMIT_DEFAULT),
+  })
+  .strict();
+export type WebhookConfigRequest = z.infer<typeof WebhookConfigRequest>;
+
+const triggerFields = {
+  type: z.enum(['schedule', 'webhook']),
+  enabled: z.boolean().default(true),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  schedule: ScheduleConfig.optional(),
+  webhook: WebhookConfigRequest.optional(),
+};
+
+type TriggerShape = { type: 'schedule' | 'webhook'; schedule?: unknown; webhook?: unknown };
+/** Exactly the configuration block that matches `type`. */
+function requireMatchingBlock(t: TriggerShape, ctx: z.RefinementCtx) {
+  const wanted = t.type === 'schedule' ? 'schedule' : 'webhook';
+  const other = t.type === 'schedule' ? 'webhook' : 'schedule';
+  if (t[wanted] === undefined) ctx.addIssue({ code: 'custom', path: [wanted], message: `is required when type is "${t.type}"` });
+  if (t[other] !== undefined) ctx.addIssue({ code: 'custom', path: [other], message: `is not allowed when type is "${t.type}"` });
+}
+
+/** `PUT /api/triggers/:key`: the whole desired state (an omitted secret is removed). */
+export const TriggerUpsertRequest = z
+  .object({ workflowId: z.string().min(1).max(100), ...triggerFields })
+  .strict()
+  .superRefine(requireMatchingBlock);
+export type TriggerUpsertRequest = z.infer<typeof TriggerUpsertRequest>;
+
+/** The `trigger` of `POST /api/workflows` and `PUT /api/workflows/:id`: its workflow is the one being saved. */
+export const WorkflowTriggerRequest = z
+  .object({ key: TriggerKey, ...triggerFields })
+  .strict()
+  .superRefine(requireMatchingBlock);
+export type WorkflowTriggerRequest = z.infer<typeof WorkflowTriggerRequest>;
+
+/** Read alongside CreateWorkflowRequest / UpdateWorkflowRequest so errors are named `trigger.<field>`. */
+export const WorkflowTriggerField = z.object({ trigger: WorkflowTriggerRequest.optional() }).loose();
+
+export const TriggerKeyParams = z.object({ key: TriggerKey });
+
+export const DeliveryKind = z.enum(['schedule', 'catch_up', 'webhook', 'manual']);
+export type DeliveryKind = z.infer<typeof DeliveryKind>;
+export const DeliveryStatus = z.enum(['started', 'skipped', 'rejected', 'failed']);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+
+/**
+ * One fire of a trigger. `reason` codes: skipped — `catch_up_skip`, `catch_up_superseded`,
+ * `outside_window`, `catch_up_cap`, `overlap`, `queue_full`, `test`, `duplicate`; started —
+ * `queued_behind:<executionId>` (overlap "queue"); rejected — `missing_signature`,
+ * `bad_signature`, `disabled`, `rate_limited`; failed — `<error code>: <message>`.
+ */
+export const TriggerDelivery = z.object({
+  id: z.string(),
+  triggerKey: z.string(),
+  kind: DeliveryKind,
+  /** Schedule and catch-up ticks: the instant the cron named. */
+  scheduledFor: z.string().optional(),
+  receivedAt: z.string(),
+  executionId: z.string().optional(),
+  status: DeliveryStatus,
+  reason: z.string().optional(),
+  /** From `scheduledFor` (ticks) or `receivedAt` (webhook, manual) to the decision being committed. */
+  latencyMs: z.number().int(),
+});
+export type TriggerDelivery = z.infer<typeof TriggerDelivery>;
+
+export const Trigger = z.object({
+  id: z.string(),
+  key: z.string(),
+  workflowId: z.string(),
+  type: z.enum(['schedule', 'webhook']),
+  enabled: z.boolean(),
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  schedule: z
+    .object({ cron: z.string(), timezone: z.string(), catchUp: CatchUpPolicy, catchUpWindowSeconds: z.number().int(), overlap: OverlapPolicy })
+    .optional(),
+  webhook: z.object({ path: z.string(), url: z.string(), hasSecret: z.boolean(), rateLimitPerMinute: z.number().int() }).optional(),
+  /** Humanized schedule ("At 02:30 AM (Europe/Berlin)") or "POST /hooks/<path>". */
+  description: z.string(),
+  /** Next tick for an enabled schedule; null otherwise. */
+  nextRunAt: z.string().nullable(),
+  lastDelivery: TriggerDelivery.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Trigger = z.infer<typeof Trigger>;
+
+export const TriggerListResponse = z.object({ triggers: z.array(Trigger) });
+export type TriggerListResponse = z.infer<typeof TriggerListResponse>;
+
+export const DeliveriesQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** A delivery id: the page holds deliveries recorded before it. */
+  before: z.string().min(1).max(100).optional(),
+});
+export type DeliveriesQuery = z.infer<typeof DeliveriesQuery>;
+
+export const DeliveriesPage = z.object({
+  /** Newest first. */
+  deliveries: z.array(TriggerDelivery),
+  nextBefore: z.string().nullable(),
+});
+export type DeliveriesPage = z.infer<typeof DeliveriesPage>;
+
+/** `POST /api/triggers/:key/run`: fire now (kind `manual`), ignoring `enabled` and `overlap`. */
+export const RunTriggerResponse = z.object({ executionId: z.string(), deliveryId: z.string() });
+export type RunTriggerResponse = z.infer<typeof RunTriggerResponse>;
+
+export const WEBHOOK_MAX_WAIT_SECONDS = 300;
+/** `?wait=<seconds>` and `?test=1`; every other query parameter reaches the workflow as `trigger.query`. */
+export const WebhookQuery = z
+  .object({
+    wait: z.coerce.number().min(0).max(WEBHOOK_MAX_WAIT_SECONDS).optional(),
+    test: z.enum(['1', 'true', '0', 'false']).optional(),
+  })
+  .loose();
+
+/** 202: started (or still running when `wait` ran out). `duplicate`: an earlier delivery with the same X-Weft-Delivery. */
+export const WebhookAccepted = z.object({ executionId: z.string(), duplicate: z.literal(true).optional() });
+/** 200 with `?wait=`: the execution finished in time; `output` is the execution's output. */
+export const WebhookFinished = z.object({ executionId: z.string(), status: z.string(), output: z.unknown() });
+/** 200 with `?test=1`: validated and recorded, nothing run. `payload` is what `trigger` would have been. */
+export const WebhookTestResult = z.object({ test: z.literal(true), deliveryId: z.string(), payload: z.record(z.string(), z.unknown()) });

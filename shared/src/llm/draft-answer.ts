@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** The trigger a draft suggests; the server checks the cron and timezone before using it. */
+export const DraftTrigger = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('schedule'),
+    schedule: z.strictObject({ cron: z.string().min(1), timezone: z.string().min(1).optional() }),
+  }),
+  z.strictObject({ type: z.literal('webhook') }),
+  z.strictObject({ type: z.literal('manual') }),
+]);
+export type DraftTrigger = z.infer<typeof DraftTrigger>;
+
+/**
+ * What a model answers when drafting: the definition (checked separately by
+ * `validateWorkflowDefinition`, which gives far better messages than a schema
+ * here could) and an optional trigger.
+ */
+export const DraftAnswer = z.strictObject({
+  definition: z.unknown().refine((value) => value !== undefined, { error: 'required' }),
+  trigger: DraftTrigger.optional(),
+});
+export type DraftAnswer = z.infer<typeof DraftAnswer>;
+
+/**
+ * `DraftAnswer` as JSON Schema, for native structured outputs. The definition
+ * is left open: it is recursive (loops and conditionals nest steps), which
+ * structured-output grammars do not support, and the validator is what
+ * decides whether it is right. A server that refuses this schema makes the
+ * provider fall back to asking for JSON in the prompt.
+ */
+export const DRAFT_ANSWER_JSON_SCHEMA = {
+  type: 'object',
+  properties: {
+    definition: { type: 'object', description: 'The complete workflow definition: { name, description?, inputs?, requires?, steps }.' },
+    trigger: {
+      description: 'The suggested trigger; leave it out for a workflow started by hand.',
+      anyOf: [
+        {
+          type: 'object',
+          properties: {
+            type: { type: 'string', const: 'schedule' },
+            schedule: {
+              type: 'object',
+              properties: {
+                cron: { type: 'string', description: 'Five-field cron: minute hour day-of-month month day-of-week.' },
+                timezone: { type: 'string', description: 'IANA timezone, e.g. Europe/Paris.' },
+              },
+              required: ['cron'],
+              additionalProperties: false,
+            },
+          },
+          required: ['type', 'schedule'],
+          additionalProperties: false,
+        },
+        { type: 'object', properties: { type: { type: 'string', const: 'webhook' } }, required: ['type'], additionalProperties: false },
+        { type: 'object', properties: { type: { type: 'string', const: 'manual' } }, required: ['type'], additionalProperties: false },
+      ],
+    },
+  },
+  required: ['definition'],
+  additionalProperties: false,
+} as const;
