@@ -3,14 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../server/src/config';
 import { buildServer } from '../../server/src/server';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export type BenchServer = {
-  app: FastifyInstance;
+  app: Awaited<ReturnType<typeof buildServer>>;
   url: string;
   token: string;
   dataDir: string;

@@ -22,12 +22,22 @@ describe('loadConfig', () => {
     const config = loadConfig({ WEFT_DATA_DIR: dir });
     expect(config).toEqual({
       socketUrl: 'ws://127.0.0.1:8787/ws/runner',
+      serverUrl: 'http://127.0.0.1:8787',
       token: 'file-token-0123456789',
       dataDir: dir,
       capacity: 4,
       name: os.hostname(),
       logLevel: 'info',
+      llm: { provider: 'offline', apiKey: undefined, authToken: undefined, baseUrl: undefined, model: 'claude-sonnet-4-5', fallbackModels: [], timeoutMs: 900_000, maxRetries: 2 },
     });
+  });
+
+  it('selects the model provider from ANTHROPIC_* and derives the HTTP URL', () => {
+    const dir = dataDirWithToken('file-token-0123456789');
+    const config = loadConfig({ WEFT_DATA_DIR: dir, WEFT_SERVER_URL: 'wss://weft.example.com/base/', ANTHROPIC_BASE_URL: 'http://127.0.0.1:11434', WEFT_FALLBACK_MODELS: 'a, b,' });
+    expect(config.serverUrl).toBe('https://weft.example.com/base');
+    expect(config.llm).toMatchObject({ provider: 'anthropic', baseUrl: 'http://127.0.0.1:11434', fallbackModels: ['a', 'b'] });
+    expect(() => loadConfig({ WEFT_DATA_DIR: dir, ANTHROPIC_BASE_URL: 'not a url' })).toThrow(/ANTHROPIC_BASE_URL/);
   });
 
   it('prefers WEFT_RUNNER_TOKEN, then WEFT_TOKEN, then the file', () => {

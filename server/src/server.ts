@@ -23,6 +23,10 @@ export async function buildServer({ config, clock, logStream }: { config: Config
     },
     bodyLimit: config.bodyLimit,
     disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    // Malformed URLs and similar router errors answer in the app's error format too.
+    frameworkErrors: (err, _request, reply) => {
+      void (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(400).send({ error: { code: 'bad_request', message: err.message } });
+    },
     // On close, drop idle keep-alive sockets at once; in-flight requests still finish.
     forceCloseConnections: 'idle',
   });

@@ -266,19 +266,20 @@ describe('robustness', () => {
 
   it('a broken trigger does not stop the others in its chunk; it is retried, not skipped', async () => {
     clock.set('2026-05-01T10:00:30Z');
-    const keys = [];
+    const keys: string[] = [];
     for (let i = 0; i < 5; i++) keys.push(await schedule({ cron: '* * * * *', overlap: 'allow' }));
+    const broken = keys[2]!;
     // A row no code path can write: its schedule is not JSON.
-    s.app.db.prepare('UPDATE triggers SET schedule = ? WHERE key = ?').run('{broken', keys[2]);
+    s.app.db.prepare('UPDATE triggers SET schedule = ? WHERE key = ?').run('{broken', broken);
     clock.set('2026-05-01T10:01:05Z');
     const report = tick();
     expect(report).toMatchObject({ triggers: 4, started: 4 });
     for (const key of keys.filter((_, i) => i !== 2)) expect(await deliveries(key)).toHaveLength(1);
-    expect(await deliveries(keys[2])).toHaveLength(0);
+    expect(await deliveries(broken)).toHaveLength(0);
     // Repaired, it catches up: its cursor never moved, so 10:01 is now a missed tick (catchUp "latest").
-    s.app.db.prepare('UPDATE triggers SET schedule = ? WHERE key = ?').run(JSON.stringify({ cron: '* * * * *', timezone: 'UTC', catchUp: 'latest', catchUpWindowSeconds: 86400, overlap: 'allow' }), keys[2]);
+    s.app.db.prepare('UPDATE triggers SET schedule = ? WHERE key = ?').run(JSON.stringify({ cron: '* * * * *', timezone: 'UTC', catchUp: 'latest', catchUpWindowSeconds: 86400, overlap: 'allow' }), broken);
     clock.set('2026-05-01T10:02:30Z');
     tick();
-    expect(brief(await deliveries(keys[2]))).toEqual(['catch_up 2026-05-01T10:01:00.000Z started', 'schedule 2026-05-01T10:02:00.000Z started']);
+    expect(brief(await deliveries(broken))).toEqual(['catch_up 2026-05-01T10:01:00.000Z started', 'schedule 2026-05-01T10:02:00.000Z started']);
   });
 });

@@ -83,6 +83,16 @@ describe('workflow lifecycle', () => {
     expect(rows.n).toBe(3);
   });
 
+  it('deletes a workflow together with its triggers', async () => {
+    const created = await s.request('POST', '/api/workflows', {
+      body: { definition: minimalDefinition('With schedule'), trigger: { key: 'doomed-schedule', type: 'schedule', enabled: true, schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } } },
+    });
+    expect(created.status).toBe(201);
+    expect((await s.request('GET', '/api/triggers/doomed-schedule')).status).toBe(200);
+    expect((await s.request('DELETE', `/api/workflows/${created.body.id}`)).status).toBe(204);
+    expect((await s.request('GET', '/api/triggers/doomed-schedule')).status).toBe(404);
+  });
+
   it('refuses concurrent updates from the same base version: exactly one wins', async () => {
     const created = await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Race') } });
     const id = created.body.id;

@@ -94,7 +94,7 @@ export default fp<{ clock?: Clock }>(
       tools,
       assistant,
       triggers,
-      triggerTools: { list: () => triggers.list(), upsert: (key, body) => triggers.upsert(key, body), remove: (key) => triggers.remove(key) },
+      triggerTools: { list: () => triggers.list(), upsert: (key, body) => triggers.upsert(key, body), remove: (key) => triggers.remove(key), removeForWorkflow: (id) => triggers.removeForWorkflow(id) },
     };
     tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => services.triggerTools }));
     app.decorate('services', services);

@@ -13,6 +13,7 @@ export type TriggerTools = {
   list(): unknown[];
   upsert(key: string, body: unknown): unknown;
   remove(key: string): void;
+  removeForWorkflow(workflowId: string): string[];
 };
 
 const Id = z.string().min(1).max(100);
@@ -95,7 +96,8 @@ export function createWorkflowTools(deps: {
       selfMutating: true,
       run: (a) => {
         workflows.remove(a.id);
-        return { deleted: a.id };
+        const removedTriggers = deps.triggers()?.removeForWorkflow(a.id) ?? [];
+        return { deleted: a.id, removedTriggers };
       },
     }),
     defineTool({

@@ -225,6 +225,12 @@ export function createTriggersService({
     upsertWithin,
     withWorkflow,
     remove,
+    /** A deleted workflow's triggers go with it; otherwise they would fire into a 404 on every tick. */
+    removeForWorkflow(workflowId: string): string[] {
+      const keys = repo.list().filter((r) => r.workflow_id === workflowId).map((r) => r.key);
+      for (const key of keys) remove(key);
+      return keys;
+    },
     listDeliveries,
     runNow,
   };

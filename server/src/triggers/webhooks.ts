@@ -1,4 +1,4 @@
-import { WEBHOOK_PATH_PATTERN, WebhookQuery } from '@weft/shared';
+import { WEBHOOK_PATH_PATTERN, WEBHOOK_RATE_LIMIT_DEFAULT, WebhookQuery } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
@@ -105,6 +105,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
     const t = path.length <= 200 && WEBHOOK_PATH_PATTERN.test(path) ? triggers.repo.byPath(path) : null;
     if (!t || t.type !== 'webhook') throw new AppError(404, 'not_found', `no webhook at /hooks/${path.slice(0, 200)}`);
     const { wait, test, ...query } = parseRequest(WebhookQuery, request.query, 'query');
+    const isTest = test === '1' || test === 'true';
     const raw = (request.body as RawBody | undefined)?.raw ?? Buffer.alloc(0);
 
     if (t.webhook_secret !== null) {
@@ -129,7 +130,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
     const payload = { type: 'webhook' as const, key: t.key, body, headers: pickHeaders(request.headers), query, receivedAt: receivedAt.toISOString() };
 
     // A replay of a delivery that already started answers with the same execution and starts nothing.
-    if (deliveryKey !== undefined && !(test === '1' || test === 'true')) {
+    if (deliveryKey !== undefined && !isTest) {
       const prior = triggers.repo.deliveryByKey(t.id, deliveryKey);
       if (prior?.execution_id) {
         journal.transaction(() => triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt, status: 'skipped', reason: 'duplicate', executionId: prior.execution_id }));
@@ -138,14 +139,14 @@ const webhooks: FastifyPluginAsync = async (app) => {
     }
 
     const limit = () => {
-      const taken = limiter.take(t.id, t.webhook_rate_limit ?? 60);
+      const taken = limiter.take(t.id, t.webhook_rate_limit ?? WEBHOOK_RATE_LIMIT_DEFAULT);
       if (!taken.ok) {
         reply.header('retry-after', String(taken.retryAfterSeconds));
         reject(t, receivedAt, 'rate_limited', new AppError(429, 'rate_limited', `too many deliveries to /hooks/${path}; retry after ${taken.retryAfterSeconds} s`));
       }
     };
 
-    if (test === '1' || test === 'true') {
+    if (isTest) {
       limit();
       const delivery = journal.transaction(() => triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt, status: 'skipped', reason: 'test' }))!;
       return reply.code(200).send({ test: true, deliveryId: delivery.id, payload });

@@ -58,6 +58,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   app.delete('/api/workflows/:id', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     service.remove(id);
+    app.services.triggers.removeForWorkflow(id);
     return reply.code(204).send();
   });
 };

@@ -51,7 +51,12 @@ export async function startServer({
         body = JSON.stringify(opts.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await fetch(url + p, { method, headers, body, redirect: 'manual' });
+      // A pooled keep-alive socket to a server that restarted on this port fails once: retry then.
+      const send = () => fetch(url + p, { method, headers, body, redirect: 'manual' });
+      const res = await send().catch((err: { cause?: { code?: string } }) => {
+        if (err.cause?.code === 'UND_ERR_SOCKET' || err.cause?.code === 'ECONNRESET') return send();
+        throw err;
+      });
       const text = await res.text();
       let parsed: unknown = text;
       try {
