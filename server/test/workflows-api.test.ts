@@ -139,6 +139,11 @@ describe('error paths', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('not_found');
   });
+  it('400 in the app format for a malformed URL', async () => {
+    const res = await s.request('GET', '/api/workflows/%E0%A4%A');
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('bad_request');
+  });
   it('400 for a bad version parameter', async () => {
     const created = await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition() } });
     const res = await s.request('GET', `/api/workflows/${created.body.id}/versions/abc`);
