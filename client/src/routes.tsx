@@ -3,7 +3,7 @@ import { Navigate, useNavigate, useRouteError, useSearchParams, type RouteObject
 import { describeError } from './components/Panels';
 import { ApprovalsPage } from './pages/ApprovalsPage';
 import { ExecutionsPage } from './pages/ExecutionsPage';
-import { ChatPage, NotFoundPage, SchedulesPage } from './pages/PlaceholderPages';
+import { NotFoundPage, SchedulesPage } from './pages/PlaceholderPages';
 import { SignInPage } from './pages/SignInPage';
 import { WorkflowsPage } from './pages/WorkflowsPage';
 import { AuthGate } from './shell/AuthGate';
@@ -14,6 +14,8 @@ const WorkflowPage = lazy(() => import('./pages/WorkflowPage').then((m) => ({ de
 const NewWorkflowPage = lazy(() => import('./pages/NewWorkflowPage').then((m) => ({ default: m.NewWorkflowPage })));
 const EditWorkflowPage = lazy(() => import('./pages/EditWorkflowPage').then((m) => ({ default: m.EditWorkflowPage })));
 const ExecutionPage = lazy(() => import('./pages/ExecutionPage').then((m) => ({ default: m.ExecutionPage })));
+const ChatSessionsPage = lazy(() => import('./chat/ChatSessionsPage').then((m) => ({ default: m.ChatSessionsPage })));
+const ChatSessionPage = lazy(() => import('./chat/ChatSessionPage').then((m) => ({ default: m.ChatSessionPage })));
 
 function SignInRoute() {
   const [search] = useSearchParams();
@@ -51,8 +53,8 @@ export const routes: RouteObject[] = [
     errorElement: <RouteError />,
     children: [
       { index: true, element: <Navigate to="/automation/workflows" replace /> },
-      { path: 'chat', element: <ChatPage /> },
-      { path: 'chat/:sessionId', element: <ChatPage /> },
+      { path: 'chat', element: <ChatSessionsPage /> },
+      { path: 'chat/:sessionId', element: <ChatSessionPage /> },
       { path: 'automation', element: <Navigate to="/automation/workflows" replace /> },
       { path: 'automation/workflows', element: <WorkflowsPage /> },
       { path: 'automation/workflows/new', element: <NewWorkflowPage /> },
@@ -62,6 +64,7 @@ export const routes: RouteObject[] = [
       { path: 'automation/executions/:id', element: <ExecutionPage /> },
       { path: 'automation/schedules-and-hooks', element: <SchedulesPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
+      { path: 'integrations/*', lazy: () => import('./integrations/IntegrationsSection').then((m) => ({ Component: m.IntegrationsSection })) },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       capacity: 4,
       name: os.hostname(),
       logLevel: 'info',
-      llm: { provider: 'offline', apiKey: undefined, authToken: undefined, baseUrl: undefined, model: 'claude-sonnet-4-5', fallbackModels: [], timeoutMs: 900_000, maxRetries: 2 },
+      llm: { provider: 'offline', apiKey: undefined, authToken: undefined, baseUrl: undefined, model: 'claude-sonnet-5-5', fallbackModels: [], timeoutMs: 900_000, maxRetries: 2 },
     });
   });
 

@@ -26,7 +26,7 @@ const EnvSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_AUTH_TOKEN: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url('must be a URL').optional(),
-  WEFT_MODEL: z.string().min(1).max(200).default('claude-sonnet-4-5'),
+  WEFT_MODEL: z.string().min(1).max(200).default('claude-sonnet-5-5'),
   WEFT_FALLBACK_MODELS: z.string().optional(),
   WEFT_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(900_000),
   WEFT_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),

@@ -6,6 +6,7 @@ import { createModelFromConfig } from './llm/model-client';
 import { createToolClient } from './llm/tool-client';
 import { createAgentPromptStep } from './steps/agent-prompt';
 import { BUILTIN_STEP_HANDLERS, createStepRegistry } from './steps/registry';
+import { createToolStep } from './steps/tool';
 
 /**
  * The runner process: connects to the server, runs leased executions, and on SIGINT/SIGTERM stops
@@ -24,11 +25,9 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   const session = new RunnerSession({ url: config.socketUrl, token: config.token, name: config.name, capacity: config.capacity, log });
-  const agentPrompt = createAgentPromptStep({
-    model: createModelFromConfig(config.llm),
-    tools: createToolClient({ serverUrl: config.serverUrl, token: config.token }),
-  });
-  const registry = createStepRegistry([...BUILTIN_STEP_HANDLERS, agentPrompt]);
+  const tools = createToolClient({ serverUrl: config.serverUrl, token: config.token });
+  const agentPrompt = createAgentPromptStep({ model: createModelFromConfig(config.llm), tools });
+  const registry = createStepRegistry([...BUILTIN_STEP_HANDLERS, agentPrompt, createToolStep({ tools })]);
   const engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log });
   log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: config.llm.provider === 'offline' ? 'offline' : config.llm.model });
   session.start(engine);

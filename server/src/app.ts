@@ -20,6 +20,7 @@ import draftingRoutes from './llm/routes';
 import toolsRoutes from './tools/routes';
 import triggersRoutes from './triggers/routes';
 import webhooks from './triggers/webhooks';
+import integrationsRoutes from './integrations/routes';
 import workflowsRoutes from './workflows/routes';
 import type { Clock } from './workflows/workflows-service';
 
@@ -46,6 +47,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(toolsRoutes);
   await fastify.register(triggersRoutes);
   await fastify.register(webhooks);
+  await fastify.register(integrationsRoutes);
   await fastify.register(chatRoutes);
   await fastify.register(liveSocket);
   await fastify.register(runnerGateway);

@@ -28,12 +28,16 @@ const EnvSchema = z.object({
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_AUTH_TOKEN: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
-  WEFT_MODEL: z.string().min(1).max(200).default('claude-sonnet-4-5'),
+  WEFT_MODEL: z.string().min(1).max(200).default('claude-sonnet-5-5'),
   WEFT_FALLBACK_MODELS: z.string().optional(),
   WEFT_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(600_000),
   WEFT_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   WEFT_TIMEZONE: z.string().min(1).optional(),
+  WEFT_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (64 hex digits, base64 of 32 bytes, or a long passphrase)').optional(),
 });
+
+/** Never echoed in configuration errors. */
+const SECRET_ENV = new Set(['WEFT_TOKEN', 'WEFT_SECRET_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']);
 
 export type Config = {
   port: number;
@@ -69,6 +73,10 @@ export type Config = {
   };
   /** Default IANA timezone for schedules suggested by drafting. */
   timezone: string;
+  /** Encrypts integration credentials at rest; without it a key is generated into `<dataDir>/secret.key` (0600). */
+  secretKey: string | undefined;
+  /** How often integrations are health-checked. */
+  integrationCheckMs: number;
 };
 
 export class ConfigError extends Error {
@@ -86,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const parsed = EnvSchema.safeParse(blankToUndefined);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`),
+      parsed.error.issues.map((i) => `${String(i.path[0])}=${SECRET_ENV.has(String(i.path[0])) ? '[redacted]' : JSON.stringify(env[String(i.path[0])])}: ${i.message}`),
     );
   }
   const e = parsed.data;
@@ -121,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       maxRetries: e.WEFT_LLM_MAX_RETRIES,
     },
     timezone: e.WEFT_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+    secretKey: e.WEFT_SECRET_KEY,
+    integrationCheckMs: 5 * 60_000,
     ...overrides,
   };
 }

@@ -26,6 +26,7 @@ export {
 } from './steps/loop';
 export * from './steps/approval';
 export * from './steps/wait';
+export * from './steps/tool';
 export * from './steps/step-schema';
 export { STEP_CATALOGUE, isStepType, type StepCatalogue } from './steps/catalogue';
 export * from './steps/helpers';
@@ -57,3 +58,4 @@ export * from './protocol/runner';
 export * from './model';
 export * from './diff/definition-diff';
 export * from './llm';
+export * from './chat/render-plan';

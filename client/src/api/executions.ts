@@ -1,18 +1,33 @@
-import { Execution, ExecutionSummary } from '@weft/shared';
+import { Execution, ExecutionSummary, type ExecutionStatus, type RerunRequest } from '@weft/shared';
 import { z } from 'zod';
 import { request } from './http';
 
 export const ExecutionListResponse = z.object({ executions: z.array(ExecutionSummary), nextBefore: z.string().nullable() });
 export type ExecutionListResponse = z.infer<typeof ExecutionListResponse>;
 
+export type ExecutionFilter = { workflowId?: string; status?: ExecutionStatus; sessionId?: string };
+
 export const executionKeys = {
   all: ['executions'] as const,
-  list: () => [...executionKeys.all, 'list'] as const,
+  list: (filter: ExecutionFilter = {}) => [...executionKeys.all, 'list', filter] as const,
   detail: (id: string) => [...executionKeys.all, 'detail', id] as const,
 };
 
+export const RerunResponse = z.object({ executionId: z.string() });
+
+const enc = encodeURIComponent;
+
 export const executionsApi = {
-  list: (signal?: AbortSignal) => request('/api/executions?limit=100', { schema: ExecutionListResponse, ...(signal ? { signal } : {}) }),
-  get: (id: string, signal?: AbortSignal) => request(`/api/executions/${encodeURIComponent(id)}`, { schema: Execution, ...(signal ? { signal } : {}) }),
-  cancel: (id: string) => request(`/api/executions/${encodeURIComponent(id)}/cancel`, { method: 'POST', schema: Execution }),
+  list: ({ workflowId, status, sessionId, before, limit = 50 }: ExecutionFilter & { before?: string; limit?: number } = {}, signal?: AbortSignal) => {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (workflowId) query.set('workflowId', workflowId);
+    if (status) query.set('status', status);
+    if (sessionId) query.set('sessionId', sessionId);
+    if (before) query.set('before', before);
+    return request(`/api/executions?${query}`, { schema: ExecutionListResponse, ...(signal ? { signal } : {}) });
+  },
+  get: (id: string, signal?: AbortSignal) => request(`/api/executions/${enc(id)}`, { schema: Execution, ...(signal ? { signal } : {}) }),
+  cancel: (id: string) => request(`/api/executions/${enc(id)}/cancel`, { method: 'POST', schema: Execution }),
+  rerun: ({ id, ...body }: { id: string } & RerunRequest) =>
+    request(`/api/executions/${enc(id)}/rerun`, { method: 'POST', body, schema: RerunResponse }).then((r) => r.executionId),
 };

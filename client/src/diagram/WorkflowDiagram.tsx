@@ -1,6 +1,6 @@
 import '@xyflow/react/dist/style.css';
 import { Background, BackgroundVariant, Controls, MarkerType, ReactFlow, type DefaultEdgeOptions, type NodeMouseHandler } from '@xyflow/react';
-import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { WorkflowDefinition } from '@weft/shared';
 import { createStepStatusStore, type StepState, type StepStatusStore } from '../store/step-status-store';
 import { AutoFit } from './AutoFit';
@@ -22,6 +22,8 @@ export type WorkflowDiagramProps = {
   onSelectStep?: (stepId: string | null) => void;
   className?: string;
   'aria-label'?: string;
+  /** Rendered inside the flow (React Flow context): overlays such as a `NodeToolbar` beside a node. */
+  children?: ReactNode;
 };
 
 const defaultEdgeOptions: DefaultEdgeOptions = {
@@ -41,6 +43,7 @@ export function WorkflowDiagram({
   onSelectStep,
   className,
   'aria-label': ariaLabel = 'Workflow diagram',
+  children,
 }: WorkflowDiagramProps) {
   const [ownStore] = useState(createStepStatusStore);
   const store = statusStore ?? ownStore;
@@ -112,6 +115,7 @@ export function WorkflowDiagram({
           <Controls showInteractive={false} position="bottom-left" />
           <AutoFit layoutKey={layoutKey} width={layout.width} height={layout.height} userMoved={userMoved} />
           {mode === 'runtime' && <FollowRunningStep />}
+          {children}
         </ReactFlow>
       </div>
     </DiagramContext>

@@ -11,6 +11,7 @@ export const NODE_SIZES: { readonly [T in Exclude<StepType, 'loop'>]: Size } & {
   bash: { width: 260, height: 72 },
   notify: { width: 260, height: 72 },
   http: { width: 260, height: 72 },
+  tool: { width: 260, height: 72 },
   wait: { width: 260, height: 72 },
   approval: { width: 260, height: 80 },
   conditional: { width: 260, height: 76 },
@@ -189,6 +190,7 @@ function addStep({ level, step, incoming }: { level: Level; step: Step; incoming
     case 'bash':
     case 'notify':
     case 'http':
+    case 'tool':
     case 'approval':
     case 'wait': {
       const node = stepNode({ level, id, step, type: step.type }) as DiagramNode;

@@ -17,6 +17,7 @@ const STEP_NODE_COMPONENTS: { readonly [T in StepType]: NodeComponentFor<T> } = 
   bash: LeafNode,
   notify: LeafNode,
   http: LeafNode,
+  tool: LeafNode,
   wait: LeafNode,
   conditional: DecisionNode,
   loop: LoopGroupNode,

@@ -1,10 +1,15 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { NodeToolbar, Position } from '@xyflow/react';
 import { isFinishedExecution, type StepRun } from '@weft/shared';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { executionKeys, executionsApi } from '../api/executions';
+import { type InboxApproval } from '../api/approvals';
+import { executionsApi } from '../api/executions';
 import { isApiError } from '../api/http';
+import { useLiveStatus } from '../api/live-socket';
 import { workflowKeys, workflowsApi } from '../api/workflows';
+import { ApprovalCard } from '../approvals/ApprovalCard';
+import { useLiveApproval } from '../approvals/approvals-store';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ExecutionsIcon } from '../components/icons';
 import { PageHeader } from '../components/PageHeader';
@@ -13,57 +18,41 @@ import { RelativeTime } from '../components/RelativeTime';
 import { SkeletonLine } from '../components/Skeleton';
 import { StatusPill } from '../components/StatusPill';
 import { StepInspector } from '../components/StepInspector';
-import { STATUS_LABELS, formatElapsed } from '../diagram/step-display';
+import { formatElapsed } from '../diagram/step-display';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
+import { LiveIndicator } from '../executions/LiveIndicator';
+import { RerunDialog } from '../executions/RerunDialog';
+import { StepAttempts } from '../executions/StepAttempts';
+import { StepTrace } from '../executions/StepTrace';
+import { useLiveExecution } from '../executions/use-live-execution';
+import { VariablesPanel } from '../executions/VariablesPanel';
 import { parseDefinition } from '../lib/definition';
-import type { StepState } from '../store/step-status-store';
-
-/** Until the live socket lands in the client, an unfinished run is polled. */
-const POLL_MS = 2_000;
 
 export function ExecutionPage() {
   const { id = '' } = useParams();
-  const queryClient = useQueryClient();
+  const { query: execution, state, statusStore } = useLiveExecution(id);
+  const liveStatus = useLiveStatus();
   const [selectedStepId, setSelectedStepId] = useState<string | null>(null);
   const [confirmCancel, setConfirmCancel] = useState(false);
+  const [rerunOpen, setRerunOpen] = useState(false);
 
-  const execution = useQuery({
-    queryKey: executionKeys.detail(id),
-    queryFn: ({ signal }) => executionsApi.get(id, signal),
-    refetchInterval: (query) => (query.state.data && !isFinishedExecution(query.state.data.status) ? POLL_MS : false),
-  });
-  const run = execution.data;
+  const summary = state?.summary;
   const version = useQuery({
-    queryKey: workflowKeys.version(run?.workflowId ?? '', run?.workflowVersion ?? 0),
-    queryFn: ({ signal }) => workflowsApi.version(run?.workflowId ?? '', run?.workflowVersion ?? 0, signal),
-    enabled: run !== undefined,
+    queryKey: workflowKeys.version(summary?.workflowId ?? '', summary?.workflowVersion ?? 0),
+    queryFn: ({ signal }) => workflowsApi.version(summary?.workflowId ?? '', summary?.workflowVersion ?? 0, signal),
+    enabled: summary !== undefined,
     staleTime: Number.POSITIVE_INFINITY,
   });
   const parsed = useMemo(() => (version.data ? parseDefinition(version.data.definition) : null), [version.data]);
-  // Query results share structure, so `steps` keeps its identity while nothing changes.
-  const stepStates = useMemo<StepState[]>(
-    () =>
-      (run?.steps ?? []).map((step) => ({
-        stepId: step.stepId,
-        iterationPath: step.iterationPath,
-        status: step.status,
-        attempt: step.attempt,
-        startedAt: step.startedAt,
-        finishedAt: step.finishedAt,
-      })),
-    [run?.steps],
-  );
+  const definition = parsed?.ok ? parsed.definition : null;
+  const runs = useMemo<StepRun[]>(() => (state ? [...state.runs.values()] : []), [state?.runs]);
 
   const cancel = useMutation({
     mutationFn: () => executionsApi.cancel(id),
-    onSuccess: (canceled) => {
-      queryClient.setQueryData(executionKeys.detail(id), canceled);
-      void queryClient.invalidateQueries({ queryKey: executionKeys.list() });
-      setConfirmCancel(false);
-    },
+    onSuccess: () => setConfirmCancel(false),
   });
 
-  if (run === undefined) {
+  if (state === null || summary === undefined) {
     if (execution.isPending) {
       return (
         <div className="page" aria-busy="true">
@@ -84,7 +73,7 @@ export function ExecutionPage() {
               </Link>
             }
           >
-            There is no such execution, or this server does not have the executions API yet.
+            There is no such execution. It may have been started on another server.
           </EmptyPanel>
         ) : (
           <ErrorPanel error={execution.error} title="Could not load this execution" onRetry={() => void execution.refetch()} retrying={execution.isFetching} />
@@ -93,13 +82,15 @@ export function ExecutionPage() {
     );
   }
 
-  const name = run.workflowName ?? run.workflowId;
-  const finished = isFinishedExecution(run.status);
-  const started = run.startedAt ?? run.createdAt;
-  const selectedRuns = selectedStepId === null ? [] : run.steps.filter((step) => step.stepId === selectedStepId);
+  const name = summary.workflowName ?? (version.data && typeof version.data.definition.name === 'string' ? version.data.definition.name : summary.workflowId);
+  const finished = isFinishedExecution(summary.status);
+  const started = summary.startedAt ?? summary.createdAt;
+  const selectedRuns = selectedStepId === null ? [] : runs.filter((run) => run.stepId === selectedStepId);
+  const approvals = [...state.approvals.values()];
+  const waiting = approvals.filter((a) => a.status === 'pending');
 
   return (
-    <div className="page page--wide">
+    <div className="page page--wide execution-page">
       <title>{`${name} run · Weft`}</title>
       <PageHeader
         breadcrumbs={
@@ -109,32 +100,51 @@ export function ExecutionPage() {
           </>
         }
         title={
-          <span style={{ display: 'inline-flex', alignItems: 'center', gap: 12 }}>
-            {name} <StatusPill status={run.status} />
+          <span className="execution-page__title">
+            {name} <StatusPill status={summary.status} />
           </span>
         }
         subtitle={
           <span className="meta-row">
-            <Link to={`/automation/workflows/${encodeURIComponent(run.workflowId)}?version=${run.workflowVersion}`}>v{run.workflowVersion}</Link>
+            <Link to={`/automation/workflows/${encodeURIComponent(summary.workflowId)}?version=${summary.workflowVersion}`}>v{summary.workflowVersion}</Link>
             <span>
               Started <RelativeTime iso={started} />
             </span>
-            {run.finishedAt !== null && <span>Took {formatElapsed(Date.parse(run.finishedAt) - Date.parse(started))}</span>}
-            <span className="mono">{run.id}</span>
+            {summary.finishedAt !== null && <span>Took {formatElapsed(Date.parse(summary.finishedAt) - Date.parse(started))}</span>}
+            {summary.sessionId !== null && <Link to={`/chat/${encodeURIComponent(summary.sessionId)}`}>Open its chat</Link>}
+            {summary.rerunOf !== null && summary.rerunOf !== undefined && (
+              <span>
+                Re-run of <Link to={`/automation/executions/${encodeURIComponent(summary.rerunOf)}`}>{summary.rerunOf}</Link>
+              </span>
+            )}
+            <span className="mono">{summary.id}</span>
+            {!finished && <LiveIndicator status={liveStatus} />}
           </span>
         }
         actions={
-          !finished && (
-            <button type="button" className="btn btn--danger-ghost" onClick={() => setConfirmCancel(true)}>
-              Cancel run
+          <>
+            <button type="button" className="btn" onClick={() => setRerunOpen(true)}>
+              Re-run…
             </button>
-          )
+            {!finished && (
+              <button type="button" className="btn btn--danger-ghost" onClick={() => setConfirmCancel(true)}>
+                Cancel run
+              </button>
+            )}
+          </>
         }
       />
-      {run.error !== undefined && (
+      {summary.error !== undefined && (
         <div className="alert alert--error" role="alert">
           <div className="alert__body">
-            <strong>{run.error.name}:</strong> {run.error.message}
+            <strong>{summary.error.name}:</strong> {summary.error.message}
+          </div>
+        </div>
+      )}
+      {waiting.length > 0 && (
+        <div className="alert alert--warn" role="status">
+          <div className="alert__body">
+            This run is waiting for {waiting.length === 1 ? 'an approval' : `${waiting.length} approvals`}: decide on the card beside the waiting step, or select the step to add a comment.
           </div>
         </div>
       )}
@@ -143,7 +153,7 @@ export function ExecutionPage() {
         <section className="card diagram-card" aria-label="Diagram">
           <div className="card__header">
             <h2>Steps</h2>
-            {!finished && <span className="muted">Refreshing every {POLL_MS / 1000} s</span>}
+            <span className="muted">Click a step for its input, output and every attempt.</span>
           </div>
           {version.isPending ? (
             <div className="wf-diagram" aria-busy="true" />
@@ -151,15 +161,19 @@ export function ExecutionPage() {
             <div className="card__body">
               <ErrorPanel error={version.error} title="Could not load the workflow version" onRetry={() => void version.refetch()} retrying={version.isFetching} />
             </div>
-          ) : parsed?.ok ? (
+          ) : definition !== null ? (
             <WorkflowDiagram
-              definition={parsed.definition}
+              definition={definition}
               mode="runtime"
-              stepStates={stepStates}
+              statusStore={statusStore}
               selectedStepId={selectedStepId}
               onSelectStep={setSelectedStepId}
               aria-label={`Run of ${name}`}
-            />
+            >
+              {approvals.map((approval) => (
+                <ApprovalBesideNode key={approval.id} approval={approval} />
+              ))}
+            </WorkflowDiagram>
           ) : (
             <div className="card__body">
               <div className="alert alert--error">
@@ -169,7 +183,9 @@ export function ExecutionPage() {
           )}
         </section>
         <div className="workflow-side">
-          {selectedStepId !== null && parsed?.ok ? (
+          {definition === null &&
+            waiting.map((approval) => <ApprovalCard key={approval.id} approval={approval} context="execution" />)}
+          {selectedStepId !== null && definition !== null ? (
             <section className="card" aria-label="Selected step">
               <div className="card__header">
                 <h2>Step</h2>
@@ -177,19 +193,49 @@ export function ExecutionPage() {
                   Close
                 </button>
               </div>
-              <div className="card__body">
-                <StepInspector definition={parsed.definition} stepId={selectedStepId}>
-                  <StepRuns runs={selectedRuns} />
+              <div className="card__body execution-page__step">
+                {approvals
+                  .filter((approval) => approval.kind === 'step' && approval.stepId === selectedStepId)
+                  .map((approval) => (
+                    <ApprovalCard key={approval.id} approval={approval} context="execution" />
+                  ))}
+                <StepInspector definition={definition} stepId={selectedStepId}>
+                  <StepAttempts runs={selectedRuns} logs={state.logs} definition={definition} />
                 </StepInspector>
               </div>
             </section>
           ) : (
-            <section className="card">
-              <div className="card__body muted">Select a step to see its input, output and errors.</div>
+            <section className="card" aria-label="Trace">
+              <div className="card__header">
+                <h2>Trace</h2>
+                <span className="muted">{runs.length === 0 ? '' : 'Select a step'}</span>
+              </div>
+              <div className="card__body card__body--flush">
+                <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} />
+              </div>
             </section>
           )}
+          <section className="card" aria-label="Variables">
+            <div className="card__header">
+              <h2>Variables</h2>
+            </div>
+            <div className="card__body">
+              <VariablesPanel definition={definition} inputs={summary.inputs} trigger={summary.trigger} runs={runs} />
+            </div>
+          </section>
         </div>
       </div>
+
+      {selectedStepId !== null && (
+        <section className="card" aria-label="Trace of every step">
+          <div className="card__header">
+            <h2>Trace</h2>
+          </div>
+          <div className="card__body card__body--flush">
+            <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} />
+          </div>
+        </section>
+      )}
 
       <ConfirmDialog
         open={confirmCancel}
@@ -206,56 +252,25 @@ export function ExecutionPage() {
       >
         Running steps are stopped and nothing after them runs. This cannot be undone, but you can run the workflow again.
       </ConfirmDialog>
+      <RerunDialog
+        open={rerunOpen}
+        executionId={summary.id}
+        version={summary.workflowVersion}
+        definition={definition}
+        initialStepId={selectedStepId}
+        onClose={() => setRerunOpen(false)}
+      />
     </div>
   );
 }
 
-function StepRuns({ runs }: { runs: StepRun[] }) {
-  if (runs.length === 0) return <p className="muted">This step has not run.</p>;
+/** The approval card beside its step's node while it waits. */
+function ApprovalBesideNode({ approval: initial }: { approval: InboxApproval }) {
+  const approval = useLiveApproval(initial);
+  if (approval.kind !== 'step' || approval.status !== 'pending') return null;
   return (
-    <div style={{ display: 'flex', flexDirection: 'column', gap: 10 }}>
-      {runs.map((run) => (
-        <div key={`${run.iterationPath}#${run.attempt}`} className="inspector">
-          <dl>
-            {run.iterationPath !== '' && (
-              <>
-                <dt>Iteration</dt>
-                <dd className="mono">{run.iterationPath}</dd>
-              </>
-            )}
-            <dt>Status</dt>
-            <dd>
-              {STATUS_LABELS[run.status]}
-              {run.attempt > 1 ? ` (attempt ${run.attempt})` : ''}
-              {run.reused ? ' · reused from an earlier run' : ''}
-            </dd>
-            {run.startedAt !== null && run.finishedAt !== null && (
-              <>
-                <dt>Duration</dt>
-                <dd>{formatElapsed(Date.parse(run.finishedAt) - Date.parse(run.startedAt))}</dd>
-              </>
-            )}
-            {run.error !== undefined && (
-              <>
-                <dt>Error</dt>
-                <dd style={{ color: 'var(--danger)' }}>{run.error.message}</dd>
-              </>
-            )}
-          </dl>
-          {run.input !== undefined && (
-            <details>
-              <summary>Input</summary>
-              <pre className="code-block">{JSON.stringify(run.input, null, 2)}</pre>
-            </details>
-          )}
-          {run.output !== undefined && (
-            <details open>
-              <summary>Output</summary>
-              <pre className="code-block">{JSON.stringify(run.output, null, 2)}</pre>
-            </details>
-          )}
-        </div>
-      ))}
-    </div>
+    <NodeToolbar nodeId={approval.stepId} isVisible position={Position.Right} align="center" offset={14} className="approval-toolbar">
+      <ApprovalCard approval={approval} context="execution" compact />
+    </NodeToolbar>
   );
 }

@@ -78,6 +78,7 @@ function runByType({ ctx, step, frame }: StepVisit): Promise<StepOutcome> {
     case 'notify':
     case 'http':
     case 'agent_prompt':
+    case 'tool':
       return runLeafStep({ ctx, step, frame });
     default: {
       const unexpected: never = step;
@@ -111,6 +112,7 @@ function skipStep({ ctx, step, frame }: StepVisit, { reason, nestedReason }: { r
     case 'agent_prompt':
     case 'approval':
     case 'wait':
+    case 'tool':
       return;
     default: {
       const unexpected: never = step;

@@ -3,7 +3,7 @@ export type ToolInfo = { name: string; description: string; inputSchema: Record<
 
 export type ToolClient = {
   list(): Promise<ToolInfo[]>;
-  call(input: { name: string; arguments: unknown; executionId: string; stepId: string; sessionId: string | null; signal: AbortSignal }): Promise<{ ok: true; result: unknown } | { ok: false; error: string }>;
+  call(input: { name: string; arguments: unknown; executionId: string; stepId: string; sessionId: string | null; signal: AbortSignal }): Promise<{ ok: true; result: unknown } | { ok: false; error: string; status?: number; code?: string }>;
 };
 
 export function createToolClient({ serverUrl, token }: { serverUrl: string; token: string }): ToolClient {
@@ -22,8 +22,8 @@ export function createToolClient({ serverUrl, token }: { serverUrl: string; toke
         signal,
         body: JSON.stringify({ name, arguments: args ?? {}, ...(sessionId ? { sessionId } : {}), context: { executionId, stepId } }),
       });
-      const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { message?: string } } | null;
-      if (!res.ok) return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}` };
+      const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { message?: string; code?: string } } | null;
+      if (!res.ok) return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };
       return { ok: true, result: body?.result ?? null };
     },
   };

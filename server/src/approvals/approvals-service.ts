@@ -27,8 +27,9 @@ type ApprovalRow = {
   comment: string | null;
 };
 
-function toApproval(r: ApprovalRow): Approval {
-  const a: Approval = {
+function toApproval(r: ApprovalRow): Approval & { kind: 'step'; executionId: string; workflowId: string; stepId: string } {
+  const a: Approval & { kind: 'step'; executionId: string; workflowId: string; stepId: string } = {
+    kind: 'step',
     id: r.id,
     executionId: r.execution_id,
     workflowId: r.workflow_id,

@@ -26,12 +26,15 @@ export function createExecutionsService({
   clock,
   workflows,
   sessions,
+  preflight,
 }: {
   db: Db;
   journal: Journal;
   clock: Clock;
   workflows: WorkflowsService;
   sessions: SessionsService;
+  /** Refuses a start (422 integration_unavailable) when a required integration is missing or in error. */
+  preflight?: { assert(definition: WorkflowDefinition, action: 'run'): void };
 }) {
   const repo = createExecutionsRepository(db);
   const events = createExecutionEvents({ journal, repo });
@@ -66,6 +69,7 @@ export function createExecutionsService({
       const first = resolved.errors[0]!;
       throw new AppError(422, 'invalid_inputs', `${first.path}: ${first.message}`, { errors: resolved.errors });
     }
+    preflight?.assert(definition, 'run');
     if (input.sessionId !== undefined) sessions.getSession(input.sessionId);
     const id = newId('ex');
     const now = clock.now().toISOString();

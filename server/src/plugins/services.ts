@@ -19,6 +19,10 @@ import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createToolApprovals, type ToolApprovals } from '../tools/tool-approvals';
 import { createWorkflowTools, type TriggerTools } from '../tools/workflow-tools';
 import { createTriggersService, type TriggersService } from '../triggers/triggers-service';
+import type { WorkflowDefinition } from '@weft/shared';
+import { createIntegrations, type IntegrationsCapability } from '../integrations/capability';
+import { createIntegrationsRepository } from '../integrations/integrations-repository';
+import { createPreflight } from '../integrations/preflight';
 
 export type Services = {
   clock: Clock;
@@ -37,6 +41,8 @@ export type Services = {
   triggers: TriggersService;
   /** Set by the triggers capability; the trigger tools use it when present. */
   triggerTools?: TriggerTools;
+  /** Integrations (MCP, Slack, GitHub), their health checks, provisioning and the conversations store. */
+  integrations: IntegrationsCapability;
 };
 
 declare module 'fastify' {
@@ -52,9 +58,13 @@ export default fp<{ clock?: Clock }>(
     const db = app.db;
     const log = app.log;
     const journal = createJournal({ db, clock, onListenerError: (err) => log.error({ err }, 'event listener failed') });
-    const workflows = createWorkflowsService({ db, clock });
+    // Integrations: runs and enabled triggers check required integrations; saves check tool arguments once connected.
+    const integrationsRepo = createIntegrationsRepository(db);
+    const preflight = createPreflight({ repo: integrationsRepo });
+    let saveCheck: ((definition: WorkflowDefinition) => { path: string; message: string }[]) | undefined;
+    const workflows = createWorkflowsService({ db, clock, checkDefinition: (definition) => saveCheck?.(definition) ?? [] });
     const sessions = createSessionsService({ db, journal, clock });
-    const executions = createExecutionsService({ db, journal, clock, workflows, sessions });
+    const executions = createExecutionsService({ db, journal, clock, workflows, sessions, preflight });
     const approvals = createApprovalsService({ db, journal, clock, executions });
     const messages = createAgentMessages({ db, executions, sessions });
     const ingest = createIngest({ journal, clock, executions, approvals, messages });
@@ -77,7 +87,9 @@ export default fp<{ clock?: Clock }>(
     const toolApprovals = createToolApprovals({ db, journal, clock });
     const tools = createToolRegistry({ toolApprovals });
     const assistant = createAssistant({ sessions, tools, model, log });
-    const triggers = createTriggersService({ db, journal, clock, workflows, executions, log });
+    const triggers = createTriggersService({ db, journal, clock, workflows, executions, log, preflight });
+    const integrations = createIntegrations({ db, repo: integrationsRepo, journal, clock, workflows, triggers, executions, tools, config: app.config, allowStdio: allowBash, log });
+    saveCheck = integrations.saveCheck;
 
     const services: Services = {
       clock,
@@ -95,12 +107,14 @@ export default fp<{ clock?: Clock }>(
       assistant,
       triggers,
       triggerTools: { list: () => triggers.list(), upsert: (key, body) => triggers.upsert(key, body), remove: (key) => triggers.remove(key), removeForWorkflow: (id) => triggers.removeForWorkflow(id) },
+      integrations,
     };
     tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => services.triggerTools }));
     app.decorate('services', services);
     app.addHook('onReady', async () => {
       ticker.start();
       triggers.scheduler.start();
+      services.integrations.start();
     });
     // Runs before the db plugin's onClose (hooks run in reverse registration order).
     app.addHook('onClose', async () => {
@@ -108,6 +122,7 @@ export default fp<{ clock?: Clock }>(
       triggers.scheduler.stop();
       assistant.cancelAll();
       services.sessions.flushAll();
+      await services.integrations.stop();
     });
   },
   { name: 'weft-services', dependencies: ['weft-db'] },

@@ -30,7 +30,7 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
   const tools = new Map<string, ToolDefinition>();
 
   const info = (t: ToolDefinition): ToolInfo => {
-    const schema = z.toJSONSchema(t.args, { unrepresentable: 'any' }) as Record<string, unknown>;
+    const schema = t.inputSchema ? { ...t.inputSchema } : (z.toJSONSchema(t.args, { unrepresentable: 'any' }) as Record<string, unknown>);
     delete schema.$schema;
     return { name: t.name, description: t.description, inputSchema: schema, destructive: t.destructive, allowedInWorkflows: !t.selfMutating };
   };

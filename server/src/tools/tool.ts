@@ -14,6 +14,8 @@ export type ToolDefinition<S extends z.ZodType = z.ZodType> = {
   name: string;
   description: string;
   args: S;
+  /** The JSON Schema to publish when `args` cannot express it (MCP tools bring their own); `args` still validates. */
+  inputSchema?: Record<string, unknown>;
   /** Deletes or rewrites history: an agent's call waits for a human approval. */
   destructive: boolean;
   /** Changes workflows or triggers: refused inside a workflow execution. */

@@ -41,6 +41,7 @@ export function createTriggersService({
   executions,
   log,
   schedulerIntervalMs,
+  preflight,
 }: {
   db: Db;
   journal: Journal;
@@ -49,6 +50,8 @@ export function createTriggersService({
   executions: ExecutionsService;
   log?: FastifyBaseLogger;
   schedulerIntervalMs?: number;
+  /** Enabling a trigger checks the workflow's required integrations (422 integration_unavailable). */
+  preflight?: { assert(definition: WorkflowDefinition, action: 'enable'): void };
 }) {
   const repo = createTriggersRepository(db);
   const events = createTriggerEvents({ journal });
@@ -88,7 +91,7 @@ export function createTriggersService({
    * Inside a transaction: checks what the schema cannot (workflow, inputs, cron, path taken) and
    * writes. `prefix` names fields as the caller's body does (`trigger.` inside a workflow save).
    */
-  function upsertWithin({ key, workflowId, body, prefix = '' }: { key: string; workflowId: string; body: TriggerBody; prefix?: string }): Trigger {
+  function upsertWithin({ key, workflowId, body, prefix = '', skipPreflight = false }: { key: string; workflowId: string; body: TriggerBody; prefix?: string; skipPreflight?: boolean }): Trigger {
     let definition: WorkflowDefinition;
     try {
       definition = workflows.get(workflowId).definition as unknown as WorkflowDefinition;
@@ -101,6 +104,7 @@ export function createTriggersService({
       const first = resolved.errors[0]!;
       throw invalid(`${prefix}${first.path}`, first.message);
     }
+    if (body.enabled && !skipPreflight) preflight?.assert(definition, 'enable');
     const nowMs = clock.now().getTime();
     if (body.schedule) {
       const problem = cronProblem(body.schedule.cron, body.schedule.timezone, nowMs);

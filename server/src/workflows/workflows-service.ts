@@ -32,8 +32,26 @@ export function assertValidDefinition(definition: unknown): WorkflowDefinition {
  * The workflow operations behind both the REST routes and the workflow tools, so there is one
  * implementation of each rule (versioning, optimistic concurrency, soft delete).
  */
-export function createWorkflowsService({ db, clock = systemClock }: { db: Db; clock?: Clock }) {
+export function createWorkflowsService({
+  db,
+  clock = systemClock,
+  checkDefinition,
+}: {
+  db: Db;
+  clock?: Clock;
+  /** Extra save-time checks of a valid definition (tool arguments against connected integrations); issues make a 422. */
+  checkDefinition?: (definition: WorkflowDefinition) => { path: string; message: string }[];
+}) {
   const repo = createWorkflowsRepository(db);
+  const assertSavable = (definition: unknown): WorkflowDefinition => {
+    const valid = assertValidDefinition(definition);
+    const issues = checkDefinition?.(valid) ?? [];
+    if (issues.length > 0) {
+      const first = issues[0]!;
+      throw new AppError(422, 'invalid_definition', `workflow definition is invalid: ${first.path}: ${first.message}`, { errors: issues });
+    }
+    return valid;
+  };
 
   const requireWorkflow = (id: string) => {
     const row = repo.get(id);
@@ -46,12 +64,14 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
     repo,
     validate(definition: unknown) {
       const result = validateWorkflowDefinition(definition);
-      return result.ok ? { ok: true, errors: [] } : { ok: false, errors: result.errors };
+      if (!result.ok) return { ok: false, errors: result.errors };
+      const issues = checkDefinition?.(result.definition) ?? [];
+      return issues.length === 0 ? { ok: true, errors: [] } : { ok: false, errors: issues };
     },
 
     /** `inTransaction` lets callers (triggers) write alongside the version atomically. */
     create({ definition, inTransaction }: { definition: unknown; inTransaction?: (workflowId: string) => void }): WorkflowResponse {
-      const valid = assertValidDefinition(definition);
+      const valid = assertSavable(definition);
       const id = newId('wf');
       const now = clock.now().toISOString();
       db.transaction(() => {
@@ -80,7 +100,7 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
       baseVersion: number;
       inTransaction?: (workflowId: string) => void;
     }): WorkflowResponse {
-      const valid = assertValidDefinition(definition);
+      const valid = assertSavable(definition);
       const now = clock.now().toISOString();
       db.transaction(() => {
         const row = requireWorkflow(id);

@@ -1,3 +1,4 @@
 export * from './workflows';
 export * from './sessions';
 export * from './triggers';
+export * from './integrations';

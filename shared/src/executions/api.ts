@@ -60,11 +60,15 @@ export type Execution = z.infer<typeof Execution>;
 export const ExecutionSummary = Execution.omit({ steps: true });
 export type ExecutionSummary = z.infer<typeof ExecutionSummary>;
 
+/** A step's approval (`kind: "step"`), or a destructive tool call waiting for a person (`kind: "tool"`: no execution). */
 export const Approval = z.object({
+  kind: z.enum(['step', 'tool']).optional(),
   id: z.string(),
-  executionId: z.string(),
-  workflowId: z.string(),
-  stepId: z.string(),
+  executionId: z.string().nullable(),
+  workflowId: z.string().nullable(),
+  stepId: z.string().nullable(),
+  sessionId: z.string().nullable().optional(),
+  tool: z.object({ name: z.string(), arguments: z.unknown() }).optional(),
   iterationPath: z.string(),
   message: z.string(),
   approvers: z.array(z.string()),

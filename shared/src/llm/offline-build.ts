@@ -66,6 +66,7 @@ function dataRefOf(step: Step, summary = false): DataRef | null {
     case 'approval':
     case 'wait':
     case 'conditional':
+    case 'tool':
       return null;
     default: {
       const unexpected: never = step;
@@ -350,6 +351,7 @@ function approvalMessage(next: Step | undefined, workflowName: string): string {
     case 'conditional':
     case 'approval':
     case 'wait':
+    case 'tool':
       return `Go ahead with "${literalTemplate(next.name ?? next.id)}"?`;
     default: {
       const unexpected: never = next;

@@ -188,6 +188,8 @@ function editByType(step: Step, { masked, text: said }: { masked: MaskedText; te
     case 'conditional':
       if (code !== undefined && tryParseExpression(code.inner).ok) return done({ ...step, condition: code.inner }, `step "${step.id}" now checks ${code.inner}`);
       break;
+    case 'tool':
+      break;
     default: {
       const unexpected: never = step;
       return unexpected;

@@ -22,6 +22,9 @@ export const EVENT_TYPES = [
   'trigger.updated',
   'trigger.deleted',
   'delivery.recorded',
+  'integration.updated',
+  'integration.deleted',
+  'conversation.updated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JsonObject, NonEmptyTemplate, TemplateSource, TimeoutSeconds, stepCommonShape } from './common';
+import { TOOL_PATTERN_PATTERN } from './tool';
 import { excerpt } from './text';
 import type { ExpressionSite, StepCatalogueEntry } from './types';
 
@@ -17,6 +18,14 @@ export const AgentPromptStep = z.strictObject({
   model: z.string().min(1).max(200).optional(),
   /** When set, the agent must answer with JSON matching this JSON Schema. */
   output: z.strictObject({ schema: JsonObject }).optional(),
+  /**
+   * Tools the agent may call: names or globs like `github:*`. Without it the agent gets the workflow
+   * tools allowed in workflow context (`workflows:*`).
+   */
+  tools: z
+    .array(z.string().regex(TOOL_PATTERN_PATTERN, { error: 'must be a tool name or a pattern like "github:*"' }))
+    .max(100)
+    .optional(),
 });
 export type AgentPromptStep = z.infer<typeof AgentPromptStep>;
 
@@ -38,7 +47,7 @@ export const agentPromptEntry: StepCatalogueEntry<'agent_prompt'> = {
   type: 'agent_prompt',
   title: 'Agent prompt',
   description:
-    'Sends a prompt (a template) to the configured LLM agent and records its answer. With `output.schema` the answer must be JSON matching that JSON Schema and is available as `output.structured`.',
+    'Sends a prompt (a template) to the configured LLM agent and records its answer. With `output.schema` the answer must be JSON matching that JSON Schema and is available as `output.structured`. `tools` limits which tools the agent may call (names or globs like `"github:*"`); by default it gets the workflow tools.',
   configSchema: AgentPromptStep,
   outputSchema: AgentPromptOutput,
   example: {

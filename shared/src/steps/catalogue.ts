@@ -6,6 +6,7 @@ import { httpEntry } from './http';
 import { loopEntry } from './loop';
 import { notifyEntry } from './notify';
 import { ConditionalStep, LoopStep } from './step-schema';
+import { toolEntry } from './tool';
 import { STEP_TYPES, type StepCatalogueEntry, type StepType } from './types';
 import { waitEntry } from './wait';
 
@@ -27,6 +28,7 @@ export const STEP_CATALOGUE: StepCatalogue = {
   loop: { ...loopEntry, configSchema: LoopStep },
   approval: approvalEntry,
   wait: waitEntry,
+  tool: toolEntry,
 };
 
 export function isStepType(value: unknown): value is StepType {

@@ -6,6 +6,7 @@ import { conditionalStepSchema, type ConditionalStep as ConditionalStepType } fr
 import { HttpStep } from './http';
 import { loopStepSchema, type LoopStep as LoopStepType } from './loop';
 import { NotifyStep } from './notify';
+import { ToolStep } from './tool';
 import { STEP_TYPES, type Step as AnyStep } from './types';
 import { WaitStep } from './wait';
 
@@ -21,7 +22,7 @@ export type LoopStep = LoopStepType;
 
 const StepUnion = z.discriminatedUnion(
   'type',
-  [AgentPromptStep, BashStep, NotifyStep, HttpStep, ConditionalStep, LoopStep, ApprovalStep, WaitStep],
+  [AgentPromptStep, BashStep, NotifyStep, HttpStep, ConditionalStep, LoopStep, ApprovalStep, WaitStep, ToolStep],
   { error: (issue) => (issue.code === 'invalid_union' ? unknownTypeMessage(issue.input) : undefined) },
 );
 

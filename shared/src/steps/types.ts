@@ -6,13 +6,14 @@ import type { ConditionalStep } from './conditional';
 import type { HttpStep } from './http';
 import type { LoopStep } from './loop';
 import type { NotifyStep } from './notify';
+import type { ToolStep } from './tool';
 import type { WaitStep } from './wait';
 
 /** Every step type, in the order the catalogue, docs and drafting prompt list them. */
-export const STEP_TYPES = ['agent_prompt', 'bash', 'notify', 'http', 'conditional', 'loop', 'approval', 'wait'] as const;
+export const STEP_TYPES = ['agent_prompt', 'bash', 'notify', 'http', 'conditional', 'loop', 'approval', 'wait', 'tool'] as const;
 export type StepType = (typeof STEP_TYPES)[number];
 
-export type Step = AgentPromptStep | BashStep | NotifyStep | HttpStep | ConditionalStep | LoopStep | ApprovalStep | WaitStep;
+export type Step = AgentPromptStep | BashStep | NotifyStep | HttpStep | ConditionalStep | LoopStep | ApprovalStep | WaitStep | ToolStep;
 export type StepOfType<T extends StepType> = Extract<Step, { type: T }>;
 export type ContainerStep = ConditionalStep | LoopStep;
 

@@ -12,6 +12,7 @@ export type { HttpStep } from '../steps/http';
 export type { LoopStep } from '../steps/loop';
 export type { NotifyStep } from '../steps/notify';
 export type { WaitStep } from '../steps/wait';
+export type { ToolStep } from '../steps/tool';
 
 export const INPUT_TYPES = ['string', 'number', 'boolean', 'object', 'array'] as const;
 export const WorkflowInputType = z.enum(INPUT_TYPES);

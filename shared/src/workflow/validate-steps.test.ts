@@ -10,7 +10,7 @@ describe('step types', () => {
   it('lists the allowed types for an unknown type, and nothing else about that step', () => {
     const errors = errorsOf(workflow({ id: 'x', type: 'foo', command: 1, bogus: true }));
     expect(errors).toEqual([
-      { path: 'steps[0].type', message: 'unknown step type "foo"; allowed: agent_prompt, bash, notify, http, conditional, loop, approval, wait' },
+      { path: 'steps[0].type', message: 'unknown step type "foo"; allowed: agent_prompt, bash, notify, http, conditional, loop, approval, wait, tool' },
     ]);
   });
 

@@ -30,5 +30,6 @@ export const minimal = {
   loop: { id: 's', type: 'loop', over: [1, 2], steps: [{ id: 't', type: 'bash', command: 'echo {{ item }}' }] },
   approval: { id: 's', type: 'approval', message: 'OK?' },
   wait: { id: 's', type: 'wait', seconds: 5 },
+  tool: { id: 's', type: 'tool', tool: 'github:list_issues', arguments: { state: 'open' } },
 } as const;
 

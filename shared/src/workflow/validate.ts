@@ -74,7 +74,7 @@ const VOCABULARY = [
   'id', 'if', 'timeoutSeconds', 'retry', 'maxAttempts', 'backoffSeconds',
   'prompt', 'system', 'model', 'output', 'schema', 'command', 'cwd', 'env', 'message', 'channel', 'webhookUrl',
   'method', 'url', 'headers', 'body', 'condition', 'then', 'else', 'over', 'as', 'maxIterations',
-  'approvers', 'onDeny', 'onTimeout', 'seconds', 'until',
+  'approvers', 'onDeny', 'onTimeout', 'seconds', 'until', 'tool', 'arguments', 'tools',
 ];
 
 function suggestion(key: string, present: readonly string[]): string {

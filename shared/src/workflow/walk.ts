@@ -42,6 +42,7 @@ export function childBranches(step: Step): { branch: StepBranch; steps: readonly
     case 'http':
     case 'approval':
     case 'wait':
+    case 'tool':
       return [];
     default: {
       const unexpected: never = step;

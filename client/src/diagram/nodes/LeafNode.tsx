@@ -4,7 +4,7 @@ import type { StepNode } from '../diagram-types';
 import { StepCard } from './StepCard';
 
 /** A step without children: prompt, command, notification, request, wait. */
-function LeafNodeComponent({ data }: NodeProps<StepNode<'agent_prompt' | 'bash' | 'notify' | 'http' | 'wait'>>) {
+function LeafNodeComponent({ data }: NodeProps<StepNode<'agent_prompt' | 'bash' | 'notify' | 'http' | 'tool' | 'wait'>>) {
   return <StepCard data={data} variant="card" />;
 }
 

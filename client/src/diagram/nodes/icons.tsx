@@ -22,6 +22,11 @@ function Svg({ children, className }: { children: ReactNode; className?: string 
 }
 
 const STEP_ICONS: { readonly [T in StepType]: ReactNode } = {
+  tool: (
+    <>
+      <path d="M10.5 2.2a3.2 3.2 0 0 0-3.9 4.2L2.3 10.7a1.3 1.3 0 0 0 1.9 1.9l4.3-4.3a3.2 3.2 0 0 0 4.2-3.9l-1.9 1.9-1.6-.3-.3-1.6z" />
+    </>
+  ),
   agent_prompt: (
     <>
       <path d="M8 1.8 9.3 6.2 13.7 7.5 9.3 8.8 8 13.2 6.7 8.8 2.3 7.5 6.7 6.2Z" />

@@ -1,0 +1,116 @@
+import type { JournalEvent } from '@weft/shared';
+import { act, cleanup, render } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { installFakeLive, type FakeLive } from '../../test/fake-live';
+import { createLiveSocket, defaultBackoff, resetLiveSocket, useTopicBatches, type LiveSocket } from './live-socket';
+
+let live: FakeLive;
+let socket: LiveSocket;
+const seqs = (events: JournalEvent[]) => events.map((e) => e.seq);
+
+beforeEach(() => {
+  live = installFakeLive();
+  socket = createLiveSocket({ backoff: () => 5 });
+});
+afterEach(() => {
+  socket.close();
+  cleanup();
+  resetLiveSocket();
+  vi.unstubAllGlobals();
+});
+
+describe('live socket', () => {
+  it('replays after `after`, then delivers live events in order', async () => {
+    for (let i = 0; i < 3; i++) live.append('execution:ex_1', 'step.updated', { i });
+    const events: JournalEvent[] = [];
+    const subscribed = vi.fn();
+    socket.subscribe('execution:ex_1', { after: 1, onEvent: (e) => events.push(e), onSubscribed: subscribed });
+    await vi.waitFor(() => expect(seqs(events)).toEqual([2, 3]));
+    expect(subscribed).toHaveBeenCalledWith(3);
+    expect(live.sent).toContainEqual({ type: 'subscribe', topic: 'execution:ex_1', after: 1 });
+    live.append('execution:ex_1', 'step.updated', { i: 3 });
+    expect(seqs(events)).toEqual([2, 3, 4]);
+    expect(socket.getStatus()).toBe('open');
+  });
+
+  it('reconnects after a slow-consumer close and resumes after the last applied seq: no gap, no duplicate', async () => {
+    const events: JournalEvent[] = [];
+    socket.subscribe('session:s1', { onEvent: (e) => events.push(e) });
+    await vi.waitFor(() => expect(live.isSubscribed('session:s1')).toBe(true));
+    live.append('session:s1', 'message.created', {});
+    live.append('session:s1', 'message.delta', {});
+    live.drop(4008);
+    expect(socket.getStatus()).toBe('reconnecting');
+    live.append('session:s1', 'message.delta', {});
+    live.append('session:s1', 'message.completed', {});
+    await vi.waitFor(() => expect(seqs(events)).toEqual([1, 2, 3, 4]));
+    expect(live.sent.filter((f) => f.type === 'subscribe')).toEqual([
+      { type: 'subscribe', topic: 'session:s1', after: 0 },
+      { type: 'subscribe', topic: 'session:s1', after: 2 },
+    ]);
+    expect(live.sockets).toHaveLength(2);
+  });
+
+  it('serves two listeners of one topic from one subscription, each from its own position', async () => {
+    const first: JournalEvent[] = [];
+    const second: JournalEvent[] = [];
+    for (let i = 0; i < 4; i++) live.append('approvals', 'approval.requested', { i });
+    socket.subscribe('approvals', { after: 3, onEvent: (e) => first.push(e) });
+    await vi.waitFor(() => expect(seqs(first)).toEqual([4]));
+    // Needs events the stream already passed: the topic is resubscribed from 1, the first listener sees nothing twice.
+    const unsubscribe = socket.subscribe('approvals', { after: 1, onEvent: (e) => second.push(e) });
+    await vi.waitFor(() => expect(seqs(second)).toEqual([2, 3, 4]));
+    live.append('approvals', 'approval.decided', {});
+    expect(seqs(first)).toEqual([4, 5]);
+    expect(seqs(second)).toEqual([2, 3, 4, 5]);
+    unsubscribe();
+    expect(live.sent.some((f) => f.type === 'unsubscribe')).toBe(false);
+  });
+
+  it('unsubscribes when the last listener leaves, and reports refused topics', async () => {
+    const onError = vi.fn();
+    const stop = socket.subscribe('executions', { onEvent: () => {}, onError });
+    await vi.waitFor(() => expect(live.isSubscribed('executions')).toBe(true));
+    stop();
+    expect(live.sent.at(-1)).toEqual({ type: 'unsubscribe', topic: 'executions' });
+    socket.subscribe('execution:nope', { onEvent: () => {}, onError });
+    await vi.waitFor(() => expect(live.isSubscribed('execution:nope')).toBe(true));
+    live.sockets[0]?.deliver({ type: 'error', id: null, topic: 'execution:nope', code: 'topic_not_found', message: 'no such execution' });
+    expect(onError).toHaveBeenCalledWith({ code: 'topic_not_found', message: 'no such execution' });
+  });
+
+  it('ignores frames it cannot parse', async () => {
+    const events: JournalEvent[] = [];
+    socket.subscribe('sessions', { onEvent: (e) => events.push(e) });
+    await vi.waitFor(() => expect(live.isSubscribed('sessions')).toBe(true));
+    const raw = live.sockets[0]!;
+    raw.onmessage?.(new MessageEvent('message', { data: '{not json' }));
+    raw.onmessage?.(new MessageEvent('message', { data: JSON.stringify({ type: 'event', event: { topic: 'sessions', seq: 'x' } }) }));
+    live.append('sessions', 'session.updated', {});
+    expect(seqs(events)).toEqual([1]);
+  });
+
+  it('backs off exponentially with jitter, capped at 10 s', () => {
+    expect(defaultBackoff(0, () => 0)).toBe(125);
+    expect(defaultBackoff(3, () => 1)).toBe(2000);
+    expect(defaultBackoff(20, () => 1)).toBe(10_000);
+  });
+});
+
+describe('useTopicBatches', () => {
+  it('hands a burst of events over once per animation frame', async () => {
+    resetLiveSocket(socket);
+    const batches: number[][] = [];
+    function Probe() {
+      useTopicBatches('session:s2', (events) => batches.push(seqs(events)));
+      return null;
+    }
+    render(<Probe />);
+    await vi.waitFor(() => expect(live.isSubscribed('session:s2')).toBe(true));
+    act(() => {
+      for (let i = 0; i < 50; i++) live.append('session:s2', 'message.delta', { i });
+    });
+    await vi.waitFor(() => expect(batches.flat()).toHaveLength(50));
+    expect(batches).toHaveLength(1);
+  });
+});

@@ -1,0 +1,190 @@
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMemoryRouter, RouterProvider } from 'react-router';
+import { installFakeLive, type FakeLive } from '../../test/fake-live';
+import { json, mockFetch, type Handler } from '../../test/fetch-mock';
+import { renderApp } from '../../test/render-app';
+import type { InboxApproval } from '../api/approvals';
+import { resetLiveSocket } from '../api/live-socket';
+import { createQueryClient } from '../api/query-client';
+import { authStore } from '../store/auth-store';
+import { ApprovalCard } from './ApprovalCard';
+import { approvalsStore } from './approvals-store';
+
+const AT = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
+const stepApproval = (extra: Partial<InboxApproval> = {}) =>
+  ({
+    kind: 'step',
+    id: 'apr_1',
+    executionId: 'ex_1',
+    workflowId: 'wf_1',
+    stepId: 'sign_off',
+    iterationPath: 'each[1]',
+    message: 'Deploy build 42 to production?',
+    approvers: [],
+    requestedAt: AT(5),
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    status: 'pending',
+    ...extra,
+  }) as InboxApproval;
+
+const toolApproval = {
+  kind: 'tool',
+  id: 'tap_1',
+  sessionId: 'ses_1',
+  executionId: null,
+  workflowId: null,
+  stepId: null,
+  iterationPath: '',
+  tool: { name: 'workflows:delete_workflow', arguments: { id: 'wf_old' } },
+  message: 'Delete workflow "Old report"?',
+  approvers: [],
+  requestedAt: AT(1),
+  expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+  status: 'pending',
+} as const;
+
+const decided = (by: string, decision: 'approve' | 'deny' = 'approve', comment: string | null = null) =>
+  stepApproval({ status: decision === 'approve' ? 'approved' : 'denied', decision: { decision, decidedBy: by, decidedAt: AT(0), comment } });
+
+const definition = {
+  name: 'Release',
+  steps: [
+    { id: 'build', type: 'bash', name: 'Build', command: 'make' },
+    { id: 'each', type: 'loop', over: ['a', 'b'], steps: [{ id: 'sign_off', type: 'approval', name: 'Sign off', message: 'ok?' }] },
+  ],
+};
+
+let live: FakeLive;
+
+function routes(extra: Record<string, Handler | Response> = {}) {
+  return mockFetch({
+    'GET /api/health': json(200, { ok: true, version: 'test' }),
+    'GET /api/events': ({ path }) => json(200, { events: [], lastSeq: live.lastSeq(new URL(path, 'http://x').searchParams.get('topic') ?? ''), hasMore: false }),
+    'GET /api/approvals': json(200, { approvals: [stepApproval(), toolApproval] }),
+    'GET /api/executions/ex_1': json(200, {
+      id: 'ex_1',
+      workflowId: 'wf_1',
+      workflowVersion: 3,
+      workflowName: 'Release',
+      status: 'waiting',
+      inputs: {},
+      trigger: null,
+      sessionId: null,
+      createdAt: AT(10),
+      startedAt: AT(10),
+      finishedAt: null,
+      steps: [
+        { stepId: 'build', iterationPath: '', attempt: 1, status: 'succeeded', startedAt: AT(10), finishedAt: AT(9) },
+        { stepId: 'sign_off', iterationPath: 'each[0]', attempt: 1, status: 'succeeded', startedAt: AT(9), finishedAt: AT(8) },
+        { stepId: 'sign_off', iterationPath: 'each[1]', attempt: 1, status: 'waiting', startedAt: AT(5), finishedAt: null },
+      ],
+    }),
+    'GET /api/workflows/wf_1/versions/3': json(200, { id: 'wf_1', version: 3, definition, createdAt: AT(60), updatedAt: AT(60) }),
+    ...extra,
+  });
+}
+
+function renderCards(approval: InboxApproval, copies = 1) {
+  const queryClient = createQueryClient();
+  const router = createMemoryRouter([{ path: '/', element: Array.from({ length: copies }, (_, i) => <ApprovalCard key={i} approval={approval} context={i === 0 ? 'inbox' : 'chat'} />) }]);
+  return render(
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>,
+  );
+}
+
+beforeEach(() => {
+  authStore.setStatus('unknown');
+  approvalsStore.clear();
+  live = installFakeLive();
+});
+afterEach(() => {
+  cleanup();
+  resetLiveSocket();
+  vi.unstubAllGlobals();
+});
+
+describe('ApprovalCard', () => {
+  it('explains what is asked: workflow, step, iteration, what ran so far, and a link to the run', async () => {
+    routes();
+    renderCards(stepApproval());
+    const card = screen.getByRole('article', { name: 'Approval needed' });
+    expect(within(card).getByText('Deploy build 42 to production?')).toBeTruthy();
+    await within(card).findByText('Release');
+    expect(within(card).getByText('v3')).toBeTruthy();
+    await within(card).findByText('Sign off');
+    expect(within(card).getByText(/each #2 · b/)).toBeTruthy();
+    expect(within(card).getByText('✓ Build')).toBeTruthy();
+    expect(within(card).getByRole('link', { name: 'View the run →' }).getAttribute('href')).toBe('/automation/executions/ex_1');
+  });
+
+  it('approves with a comment and shows who decided, on every card of that approval at once', async () => {
+    const { requests } = routes({ 'POST /api/approvals/apr_1/decision': json(200, decided('owner', 'approve', 'Ship it')) });
+    renderCards(stepApproval(), 2);
+    const [first] = screen.getAllByRole('article', { name: 'Approval needed' });
+    fireEvent.click(within(first!).getByRole('button', { name: 'Add a comment' }));
+    fireEvent.change(within(first!).getByLabelText(/Comment/), { target: { value: 'Ship it' } });
+    fireEvent.click(within(first!).getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(screen.getAllByRole('article', { name: 'Approved' })).toHaveLength(2));
+    expect(requests.find((r) => r.method === 'POST')?.body).toEqual({ decision: 'approve', comment: 'Ship it' });
+    expect(screen.getAllByText('owner')).toHaveLength(2);
+    expect(screen.getAllByText('Ship it')).toHaveLength(2);
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+  });
+
+  it('deciding after someone else did shows the decision that stands (409 already_decided)', async () => {
+    routes({
+      'POST /api/approvals/apr_1/decision': json(409, { error: { code: 'already_decided', message: 'approval apr_1 was already denied by alice' } }),
+      'GET /api/approvals/apr_1': json(200, decided('alice', 'deny', 'Not today')),
+    });
+    renderCards(stepApproval());
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    const card = await screen.findByRole('article', { name: 'Denied' });
+    expect(within(card).getByText('alice')).toBeTruthy();
+    expect(within(card).getByText('Not today')).toBeTruthy();
+    expect(within(card).getByText(/already decided when you answered/)).toBeTruthy();
+    expect(within(card).queryByRole('alert')).toBeNull();
+  });
+
+  it('shows a tool approval with the tool and its arguments', () => {
+    routes();
+    renderCards(toolApproval as unknown as InboxApproval);
+    const card = screen.getByRole('article', { name: 'The assistant asks before running a tool' });
+    expect(within(card).getByText('workflows:delete_workflow')).toBeTruthy();
+    expect(within(card).getByText(/"wf_old"/)).toBeTruthy();
+    expect(within(card).getByRole('link', { name: 'open the chat' }).getAttribute('href')).toBe('/chat/ses_1');
+  });
+});
+
+describe('approvals inbox', () => {
+  it('lists pending approvals, follows decisions made elsewhere live, and keeps the badge in step', async () => {
+    routes();
+    renderApp('/approvals');
+    const list = await screen.findByRole('list', { name: 'Waiting approvals' });
+    expect(within(list).getAllByRole('article')).toHaveLength(2);
+    await waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
+    expect(screen.getByLabelText('2 pending')).toBeTruthy();
+
+    await act(async () => {
+      live.append('approvals', 'approval.decided', { ...decided('alice', 'deny'), kind: undefined });
+    });
+    const card = await within(list).findByRole('article', { name: 'Denied' });
+    expect(within(card).getByText('alice')).toBeTruthy();
+    await waitFor(() => expect(screen.getByLabelText('1 pending')).toBeTruthy());
+
+    await act(async () => {
+      live.append('approvals', 'approval.requested', { ...stepApproval({ id: 'apr_2', message: 'Rotate the keys?' }), kind: undefined });
+    });
+    expect(await within(list).findByText('Rotate the keys?')).toBeTruthy();
+    await waitFor(() => expect(screen.getByLabelText('2 pending')).toBeTruthy());
+    // A replayed request never reopens a decision.
+    await act(async () => {
+      live.append('approvals', 'approval.requested', stepApproval());
+    });
+    expect(within(list).getByRole('article', { name: 'Denied' })).toBeTruthy();
+  });
+});

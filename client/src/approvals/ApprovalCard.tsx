@@ -1,0 +1,228 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { Link } from 'react-router';
+import { approvalsApi, type InboxApproval } from '../api/approvals';
+import { executionKeys, executionsApi } from '../api/executions';
+import { isApiError } from '../api/http';
+import { workflowKeys, workflowsApi } from '../api/workflows';
+import { ApprovalsIcon } from '../components/icons';
+import { describeError } from '../components/Panels';
+import { RelativeTime } from '../components/RelativeTime';
+import { describeIteration, stepName, succeededSoFar } from '../executions/step-runs';
+import { definitionName, parseDefinition } from '../lib/definition';
+import { approvalsStore, useLiveApproval } from './approvals-store';
+
+export type ApprovalCardProps = {
+  approval: InboxApproval;
+  /** Where the card sits: the inbox and the chat explain the run; the execution page already shows it. */
+  context?: 'inbox' | 'chat' | 'execution';
+  /** Beside a diagram node: the question and the two buttons, nothing else. */
+  compact?: boolean;
+};
+
+const STATUS_TEXT: { readonly [S in InboxApproval['status']]: string } = {
+  pending: 'Waiting for a decision',
+  approved: 'Approved',
+  denied: 'Denied',
+  expired: 'Expired',
+  canceled: 'Canceled',
+};
+
+/**
+ * The one approval card: what is asked, about which run, and Approve / Deny with an optional
+ * comment. Reads the approval from the shared store, so a decision made anywhere (another tab,
+ * the inbox, chat, the API) shows on every card at once. Deciding twice is harmless: a conflict
+ * loads the decision that stands and shows it.
+ */
+export function ApprovalCard({ approval: initial, context = 'inbox', compact = false }: ApprovalCardProps) {
+  const approval = useLiveApproval(initial);
+  const pending = approval.status === 'pending';
+  const [commenting, setCommenting] = useState(false);
+  const [comment, setComment] = useState('');
+  const [conflict, setConflict] = useState(false);
+  const titleId = useId();
+  const commentId = useId();
+
+  const decide = useMutation({
+    mutationFn: async (decision: 'approve' | 'deny') => {
+      try {
+        return await approvalsApi.decide({ id: approval.id, decision, ...(comment.trim() !== '' ? { comment: comment.trim() } : {}) });
+      } catch (error) {
+        // Someone decided first (or it expired): show the decision that stands.
+        if (isApiError(error) && error.status === 409) {
+          setConflict(true);
+          return approvalsApi.get(approval.id);
+        }
+        throw error;
+      }
+    },
+    onSuccess: (result) => approvalsStore.upsert(result),
+  });
+
+  const tone = pending ? 'pending' : approval.status === 'approved' ? 'approved' : 'closed';
+  return (
+    <article
+      className={`approval-card approval-card--${tone}${compact ? ' approval-card--compact' : ''}`}
+      aria-labelledby={titleId}
+      data-approval-id={approval.id}
+      data-status={approval.status}
+    >
+      <header className="approval-card__header">
+        <span className="approval-card__icon" aria-hidden="true">
+          <ApprovalsIcon />
+        </span>
+        <h3 id={titleId} className="approval-card__title">
+          {pending ? (approval.kind === 'tool' ? 'The assistant asks before running a tool' : 'Approval needed') : STATUS_TEXT[approval.status]}
+        </h3>
+        {pending && !compact && (
+          <span className="approval-card__when muted">
+            Expires <RelativeTime iso={approval.expiresAt} />
+          </span>
+        )}
+      </header>
+      <p className="approval-card__message">{approval.message}</p>
+      {compact ? null : approval.kind === 'tool' ? <ToolContext approval={approval} /> : context !== 'execution' ? <RunContext approval={approval} /> : <StepLine approval={approval} />}
+
+      {pending ? (
+        <div className="approval-card__actions">
+          {compact ? null : commenting ? (
+            <div className="field approval-card__comment">
+              <label className="field__label" htmlFor={commentId}>
+                Comment <span className="muted">(optional, saved with the decision)</span>
+              </label>
+              <textarea id={commentId} className="textarea approval-card__textarea" rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
+            </div>
+          ) : (
+            <button type="button" className="btn btn--ghost btn--small" onClick={() => setCommenting(true)}>
+              Add a comment
+            </button>
+          )}
+          <div className="approval-card__buttons">
+            <button type="button" className="btn btn--danger-ghost" disabled={decide.isPending} onClick={() => decide.mutate('deny')}>
+              Deny
+            </button>
+            <button type="button" className="btn btn--primary" disabled={decide.isPending} onClick={() => decide.mutate('approve')}>
+              {decide.isPending ? 'Sending…' : 'Approve'}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <Decision approval={approval} conflict={conflict} />
+      )}
+      {decide.isError && (
+        <p className="field__error" role="alert">
+          {describeError(decide.error)}
+        </p>
+      )}
+    </article>
+  );
+}
+
+function Decision({ approval, conflict }: { approval: InboxApproval; conflict: boolean }) {
+  const decision = approval.decision;
+  if (decision === undefined) return <p className="approval-card__decision muted">{STATUS_TEXT[approval.status]}.</p>;
+  const verb = approval.status === 'expired' ? 'Timed out' : decision.decision === 'approve' ? 'Approved' : 'Denied';
+  return (
+    <div className="approval-card__decision" role="status">
+      <p>
+        {verb}
+        {approval.status !== 'expired' && (
+          <>
+            {' '}
+            by <strong>{decision.decidedBy}</strong>
+          </>
+        )}{' '}
+        <RelativeTime iso={decision.decidedAt} />
+        {conflict && <span className="muted"> — it was already decided when you answered.</span>}
+      </p>
+      {decision.comment !== null && decision.comment !== '' && <blockquote className="approval-card__quote">{decision.comment}</blockquote>}
+    </div>
+  );
+}
+
+function ToolContext({ approval }: { approval: Extract<InboxApproval, { kind: 'tool' }> }) {
+  return (
+    <div className="approval-card__context">
+      <p>
+        Tool <code>{approval.tool.name}</code>
+        {approval.sessionId !== null && (
+          <>
+            {' · '}
+            <Link to={`/chat/${encodeURIComponent(approval.sessionId)}`}>open the chat</Link>
+          </>
+        )}
+      </p>
+      <details>
+        <summary>Arguments</summary>
+        <pre className="code-block">{JSON.stringify(approval.tool.arguments, null, 2)}</pre>
+      </details>
+    </div>
+  );
+}
+
+type StepApproval = Extract<InboxApproval, { kind: 'step' }>;
+
+function StepLine({ approval }: { approval: StepApproval }) {
+  const iteration = describeIteration(approval.iterationPath);
+  return (
+    <p className="approval-card__context muted">
+      Step <code>{approval.stepId}</code>
+      {iteration !== '' && <> · {iteration}</>} · requested <RelativeTime iso={approval.requestedAt} />
+    </p>
+  );
+}
+
+/** Workflow, step, iteration and what already ran, with a link to the run. */
+function RunContext({ approval }: { approval: StepApproval }) {
+  const execution = useQuery({ queryKey: executionKeys.detail(approval.executionId), queryFn: ({ signal }) => executionsApi.get(approval.executionId, signal) });
+  const run = execution.data;
+  const version = useQuery({
+    queryKey: workflowKeys.version(run?.workflowId ?? '', run?.workflowVersion ?? 0),
+    queryFn: ({ signal }) => workflowsApi.version(run?.workflowId ?? '', run?.workflowVersion ?? 0, signal),
+    enabled: run !== undefined,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const parsed = version.data ? parseDefinition(version.data.definition) : null;
+  const definition = parsed?.ok ? parsed.definition : null;
+  const workflow = run?.workflowName ?? (version.data ? definitionName(version.data.definition, approval.workflowId) : approval.workflowId);
+  const iteration = describeIteration(approval.iterationPath, definition);
+  const ran = run ? succeededSoFar(run.steps, approval.stepId) : [];
+
+  return (
+    <div className="approval-card__context">
+      <dl className="approval-card__facts">
+        <dt>Workflow</dt>
+        <dd>
+          <strong>{workflow}</strong>
+          {run !== undefined && <span className="muted"> v{run.workflowVersion}</span>}
+        </dd>
+        <dt>Step</dt>
+        <dd>
+          {stepName(definition, approval.stepId)}
+          {iteration !== '' && <span className="muted"> · {iteration}</span>}
+        </dd>
+        <dt>Ran so far</dt>
+        <dd>
+          {run === undefined ? (
+            <span className="muted">…</span>
+          ) : ran.length === 0 ? (
+            <span className="muted">nothing before this step</span>
+          ) : (
+            <span className="approval-card__ran">
+              {ran.map(({ stepId, count }) => (
+                <span key={stepId} className="chip chip--ok">
+                  ✓ {stepName(definition, stepId)}
+                  {count > 1 ? ` ×${count}` : ''}
+                </span>
+              ))}
+            </span>
+          )}
+        </dd>
+      </dl>
+      <p className="muted">
+        Requested <RelativeTime iso={approval.requestedAt} /> ·{' '}
+        <Link to={`/automation/executions/${encodeURIComponent(approval.executionId)}`}>View the run →</Link>
+      </p>
+    </div>
+  );
+}

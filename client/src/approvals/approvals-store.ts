@@ -1,0 +1,93 @@
+import { useCallback, useSyncExternalStore } from 'react';
+import { InboxApproval } from '../api/approvals';
+import { createKeyedStore } from '../store/keyed-store';
+
+const NO_IDS: readonly string[] = Object.freeze([]);
+
+/**
+ * Every approval the app has seen, by id, fed by REST loads, decision answers and the `approvals`
+ * (and execution, session) topics. A decision never goes back to pending, so replayed or late
+ * `approval.requested` events change nothing, and every card showing an approval updates at once.
+ */
+export interface ApprovalsStore {
+  get(id: string): InboxApproval | undefined;
+  subscribe(id: string, listener: () => void): () => void;
+  /** Pending ids, newest request first. Stable until it changes. */
+  pendingIds(): readonly string[];
+  subscribePending(listener: () => void): () => void;
+  upsert(approval: InboxApproval): void;
+  upsertMany(approvals: readonly InboxApproval[]): void;
+  /** Parses journal data (`approval.requested` / `approval.decided`) and upserts it; ignores what does not parse. */
+  applyEventData(data: unknown): void;
+  clear(): void;
+}
+
+const sameDecision = (a: InboxApproval, b: InboxApproval) =>
+  a.status === b.status && a.decision?.decidedAt === b.decision?.decidedAt && a.decision?.decision === b.decision?.decision;
+
+export function createApprovalsStore(): ApprovalsStore {
+  const byId = createKeyedStore<InboxApproval | undefined>(undefined);
+  const pending = createKeyedStore<readonly string[]>(NO_IDS);
+  const all = new Map<string, InboxApproval>();
+
+  const publishPending = () => {
+    const next = [...all.values()]
+      .filter((a) => a.status === 'pending')
+      .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : a.id < b.id ? 1 : -1))
+      .map((a) => a.id);
+    const current = pending.get('');
+    if (current.length !== next.length || current.some((id, i) => id !== next[i])) pending.set('', next.length === 0 ? NO_IDS : next);
+  };
+
+  const put = (approval: InboxApproval): boolean => {
+    const existing = all.get(approval.id);
+    if (existing !== undefined) {
+      if (existing.status !== 'pending' && approval.status === 'pending') return false;
+      if (sameDecision(existing, approval)) return false;
+    }
+    all.set(approval.id, approval);
+    byId.set(approval.id, approval);
+    return true;
+  };
+
+  const store: ApprovalsStore = {
+    get: (id) => byId.get(id),
+    subscribe: (id, listener) => byId.subscribe(id, listener),
+    pendingIds: () => pending.get(''),
+    subscribePending: (listener) => pending.subscribe('', listener),
+    upsert(approval) {
+      if (put(approval)) publishPending();
+    },
+    upsertMany(approvals) {
+      let changed = false;
+      for (const approval of approvals) changed = put(approval) || changed;
+      if (changed) publishPending();
+    },
+    applyEventData(data) {
+      const parsed = InboxApproval.safeParse(data);
+      if (parsed.success) store.upsert(parsed.data);
+    },
+    clear() {
+      for (const id of [...all.keys()]) byId.delete(id);
+      all.clear();
+      pending.set('', NO_IDS);
+    },
+  };
+  return store;
+}
+
+/** The app's one approvals store; tests call `approvalsStore.clear()`. */
+export const approvalsStore = createApprovalsStore();
+
+/** The live version of `approval` (what any decision anywhere made of it), or `approval` itself. */
+export function useLiveApproval(approval: InboxApproval): InboxApproval {
+  const subscribe = useCallback((listener: () => void) => approvalsStore.subscribe(approval.id, listener), [approval.id]);
+  const live = useSyncExternalStore(subscribe, () => approvalsStore.get(approval.id), () => approvalsStore.get(approval.id));
+  if (live === undefined) return approval;
+  // The prop may be newer (a fresh REST load the store has not seen): a decision wins over pending.
+  return live.status === 'pending' && approval.status !== 'pending' ? approval : live;
+}
+
+export function usePendingApprovalIds(): readonly string[] {
+  return useSyncExternalStore(approvalsStore.subscribePending, approvalsStore.pendingIds, approvalsStore.pendingIds);
+}

@@ -1,0 +1,54 @@
+import { useMutation } from '@tanstack/react-query';
+import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { sessionsApi } from '../api/sessions';
+import { describeError } from '../components/Panels';
+import type { ChatStore } from './chat-store';
+
+/** Writes to the chat assistant. Enter sends, Shift+Enter starts a new line; the reply streams into the feed. */
+export function Composer({ sessionId, store, busy = false, onSent }: { sessionId: string; store: ChatStore; busy?: boolean; onSent?: () => void }) {
+  const [text, setText] = useState('');
+  const inputId = useId();
+  const post = useMutation({
+    mutationFn: (content: string) => sessionsApi.post({ id: sessionId, content }),
+    onSuccess: ({ message }) => {
+      store.upsertMessage(message);
+      setText('');
+      onSent?.();
+    },
+  });
+  const send = (event?: FormEvent) => {
+    event?.preventDefault();
+    const content = text.trim();
+    if (content === '' || post.isPending) return;
+    post.mutate(content);
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) send(event);
+  };
+  return (
+    <form className="composer" onSubmit={send}>
+      <label htmlFor={inputId} className="visually-hidden">
+        Message the assistant
+      </label>
+      <textarea
+        id={inputId}
+        className="composer__input"
+        rows={2}
+        placeholder={busy ? 'The assistant is answering… you can type your next message.' : 'Ask the assistant to draft, run or explain a workflow…'}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      <div className="composer__side">
+        <button type="submit" className="btn btn--primary" disabled={text.trim() === '' || post.isPending}>
+          {post.isPending ? 'Sending…' : 'Send'}
+        </button>
+      </div>
+      {post.isError && (
+        <p className="field__error composer__error" role="alert">
+          {describeError(post.error)}
+        </p>
+      )}
+    </form>
+  );
+}

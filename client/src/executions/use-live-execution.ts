@@ -1,0 +1,62 @@
+import { useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { executionKeys, executionsApi } from '../api/executions';
+import { useTopicBatches } from '../api/live-socket';
+import { approvalsStore } from '../approvals/approvals-store';
+import { createStepStatusStore, type StepStatusStore } from '../store/step-status-store';
+import { applyExecutionEvents, createExecutionState, type ExecutionState } from './execution-state';
+
+/**
+ * One execution, live: the REST snapshot, then every event of `execution:<id>` from the start of
+ * its journal (so a reload mid-run shows exactly what a watcher saw, live logs included), applied
+ * once per animation frame. Step statuses also go to a status store the diagram reads per node.
+ */
+export function useLiveExecution(id: string): {
+  query: ReturnType<typeof useExecutionQuery>;
+  state: ExecutionState | null;
+  statusStore: StepStatusStore;
+} {
+  const query = useExecutionQuery(id);
+  const [statusStore] = useState(createStepStatusStore);
+  const stateRef = useRef<{ id: string; state: ExecutionState } | null>(null);
+  const [, setVersion] = useState(0);
+
+  const snapshot = query.data;
+  if (snapshot !== undefined && (stateRef.current === null || stateRef.current.id !== id)) {
+    stateRef.current = { id, state: createExecutionState(snapshot) };
+  }
+  const state = stateRef.current?.id === id ? stateRef.current.state : null;
+
+  useEffect(() => {
+    if (state === null) return;
+    statusStore.replaceAll([...state.runs.values()]);
+    // Only when a new snapshot is taken: later changes arrive as events.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [statusStore, id, snapshot !== undefined]);
+
+  useTopicBatches(
+    `execution:${id}`,
+    (events) => {
+      const current = stateRef.current;
+      if (current === null || current.id !== id) return;
+      const applied = applyExecutionEvents(current.state, events);
+      for (const run of applied.changedRuns) statusStore.apply(run);
+      if (applied.approvals.length > 0) approvalsStore.upsertMany(applied.approvals);
+      stateRef.current = { id, state: applied.state };
+      if (applied.changed) setVersion((v) => v + 1);
+    },
+    { after: 0, enabled: state !== null },
+  );
+
+  return { query, state, statusStore };
+}
+
+function useExecutionQuery(id: string) {
+  return useQuery({
+    queryKey: executionKeys.detail(id),
+    queryFn: ({ signal }) => executionsApi.get(id, signal),
+    // The socket keeps the page current; the snapshot is only the starting point.
+    staleTime: Number.POSITIVE_INFINITY,
+    refetchOnWindowFocus: false,
+  });
+}

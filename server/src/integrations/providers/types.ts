@@ -1,0 +1,92 @@
+import type { IntegrationProvider } from '@weft/shared';
+import type { z } from 'zod';
+
+/**
+ * How a provider call failed. The kind decides what happens to the integration's status:
+ * `auth` and `unreachable` -> `error`, `unavailable` (5xx, 429, timeout) -> `degraded`;
+ * `rejected` and `not_found` are the caller's problem and change nothing.
+ */
+export type ProviderFailure = 'auth' | 'unreachable' | 'unavailable' | 'rejected' | 'not_found';
+
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  constructor(
+    readonly kind: ProviderFailure,
+    message: string,
+    readonly upstreamStatus?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What a connected integration can do: one Weft tool `<integration>:<name>` each. */
+export type Operation = {
+  name: string;
+  description: string;
+  /** Built-in providers describe arguments with zod. */
+  args?: z.ZodType;
+  /** MCP tools bring a JSON Schema. */
+  inputSchema?: Record<string, unknown>;
+  destructive: boolean;
+  run(args: unknown, signal: AbortSignal): Promise<unknown>;
+};
+
+/** The persisted part of an operation (MCP tool lists survive restarts). */
+export type OperationRecord = { name: string; description: string; inputSchema?: Record<string, unknown>; destructive: boolean };
+
+export type CheckResult = { status: 'ready' | 'degraded' | 'error'; reason: string | null };
+
+/** One live integration: built from decrypted credentials, kept until the integration changes or the server stops. */
+export interface Connection {
+  /** Connects when needed and probes; MCP also refreshes its tool list. Never throws. */
+  check(signal: AbortSignal): Promise<CheckResult>;
+  /** Operation names the current configuration and credentials allow (before any check). */
+  capabilities(): string[];
+  operations(): Operation[];
+  close(): Promise<void>;
+}
+
+export type ConnectInput<C, K> = {
+  name: string;
+  config: C;
+  credentials: K | undefined;
+  /** Tools an MCP server listed before (from the database), usable before the first check. */
+  known: OperationRecord[];
+  /** Called when an MCP server's tool list changed outside a check (list_changed). */
+  onOperationsChanged(): void;
+};
+
+export interface ProviderDefinition<C = unknown, K = unknown> {
+  readonly provider: IntegrationProvider;
+  readonly configSchema: z.ZodType<C>;
+  readonly credentialsSchema: z.ZodType<K>;
+  readonly credentialsRequired: boolean;
+  connect(input: ConnectInput<C, K>): Connection;
+}
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Aborts on the caller's signal or after `ms`. */
+export const withTimeout = (signal: AbortSignal, ms: number) => AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+
+export const failureMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** What a failed probe means for the status. */
+export function checkResultOf(err: unknown): CheckResult {
+  if (err instanceof ProviderError) {
+    switch (err.kind) {
+      case 'auth':
+      case 'unreachable':
+        return { status: 'error', reason: err.message };
+      case 'unavailable':
+      case 'rejected':
+      case 'not_found':
+        return { status: 'degraded', reason: err.message };
+      default: {
+        const never: never = err.kind;
+        return { status: 'error', reason: String(never) };
+      }
+    }
+  }
+  return { status: 'error', reason: failureMessage(err) };
+}

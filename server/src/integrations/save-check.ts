@@ -1,0 +1,37 @@
+import { joinPath, toolIntegration, walkSteps, type WorkflowDefinition } from '@weft/shared';
+import type { ToolRegistry } from '../tools/registry';
+import type { IntegrationsRepository } from './integrations-repository';
+import { templatedArgumentIssues } from './json-schema-args';
+
+/**
+ * Save-time check of `tool` steps, for tools whose integration is connected (or the built-in
+ * `workflows:` tools): the tool must exist and be allowed in workflows, and the arguments must fit
+ * its JSON Schema wherever they are not templates. A tool of an integration that is not
+ * connected, or whose tools are not known yet, is left to the run (and to the preflight).
+ */
+export function createSaveCheck({ repo, tools }: { repo: IntegrationsRepository; tools: ToolRegistry }) {
+  return (definition: WorkflowDefinition): { path: string; message: string }[] => {
+    const issues: { path: string; message: string }[] = [];
+    walkSteps(definition.steps, ({ step, path }) => {
+      if (step.type !== 'tool') return;
+      const integration = toolIntegration(step.tool);
+      if (integration !== 'workflows' && !repo.byName(integration)) return;
+      const offered = tools.list({ patterns: [`${integration}:*`] });
+      if (offered.length === 0) return; // an MCP server not synced yet
+      const tool = offered.find((t) => t.name === step.tool);
+      if (!tool) {
+        const names = offered.map((t) => t.name);
+        issues.push({ path: joinPath(path, ['tool']), message: `unknown tool ${JSON.stringify(step.tool)}; "${integration}" offers ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}` });
+        return;
+      }
+      if (!tool.allowedInWorkflows) {
+        issues.push({ path: joinPath(path, ['tool']), message: `${step.tool} is not available inside a workflow execution: a workflow may not change workflows or triggers` });
+        return;
+      }
+      for (const i of templatedArgumentIssues(tool.inputSchema, step.arguments ?? {})) {
+        issues.push({ path: joinPath(path, ['arguments', ...i.path]), message: i.message });
+      }
+    });
+    return issues;
+  };
+}
