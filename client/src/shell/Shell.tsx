@@ -50,6 +50,9 @@ export function Shell() {
           <NavItem to="/automation/schedules-and-hooks" icon={<SchedulesIcon />} label="Schedules & hooks" />
           <span className="nav__section">Review</span>
           <NavItem to="/approvals" icon={<ApprovalsIcon />} label="Approvals" badge={<ApprovalsBadge />} />
+          <span className="nav__section">Connections</span>
+          <NavItem to="/integrations" icon={<SchedulesIcon />} label="Integrations" />
+          <NavItem to="/integrations/conversations" icon={<ChatIcon />} label="Conversations" />
         </nav>
         <div className="sidebar__footer">
           <span title="Server version">{health.data ? `v${health.data.version}` : ''}</span>
