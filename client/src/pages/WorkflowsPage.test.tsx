@@ -89,6 +89,8 @@ describe('shell', () => {
       '/automation/executions',
       '/automation/schedules-and-hooks',
       '/approvals',
+      '/integrations',
+      '/integrations/conversations',
     ]);
   });
 
