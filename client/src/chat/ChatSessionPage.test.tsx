@@ -58,7 +58,8 @@ function routes(extra: Record<string, Handler | Response> = {}) {
 
 async function openChat() {
   const app = renderApp('/chat/ses_1');
-  await screen.findByRole('region', { name: 'Conversation' });
+  // Generous timeout: the lazily rendered feed can take a while on a loaded CI machine.
+  await screen.findByRole('region', { name: 'Conversation' }, { timeout: 10_000 });
   await waitFor(() => expect(live.isSubscribed(TOPIC)).toBe(true));
   return app;
 }
