@@ -3,7 +3,8 @@ import { Navigate, useNavigate, useRouteError, useSearchParams, type RouteObject
 import { describeError } from './components/Panels';
 import { ApprovalsPage } from './pages/ApprovalsPage';
 import { ExecutionsPage } from './pages/ExecutionsPage';
-import { NotFoundPage, SchedulesPage } from './pages/PlaceholderPages';
+import { NotFoundPage } from './pages/PlaceholderPages';
+import { SchedulesPage } from './pages/SchedulesPage';
 import { SignInPage } from './pages/SignInPage';
 import { WorkflowsPage } from './pages/WorkflowsPage';
 import { AuthGate } from './shell/AuthGate';

@@ -1,4 +1,4 @@
-import { WorkflowListResponse, WorkflowResponse, WorkflowVersionsResponse } from '@weft/shared';
+import { WorkflowListResponse, WorkflowResponse, WorkflowVersionsResponse, type WorkflowTriggerRequest } from '@weft/shared';
 import { z } from 'zod';
 import { request } from './http';
 
@@ -18,6 +18,8 @@ export const ValidateWorkflowResponse = z.object({
 });
 export type ValidateWorkflowResponse = z.infer<typeof ValidateWorkflowResponse>;
 
+export const RunWorkflowResponse = z.object({ executionId: z.string() });
+
 export const workflowsApi = {
   list: (signal?: AbortSignal) => request('/api/workflows', { schema: WorkflowListResponse, ...opt(signal) }).then((r) => r.workflows),
   get: (id: string, signal?: AbortSignal) => request(`/api/workflows/${enc(id)}`, { schema: WorkflowResponse, ...opt(signal) }),
@@ -25,9 +27,14 @@ export const workflowsApi = {
     request(`/api/workflows/${enc(id)}/versions`, { schema: WorkflowVersionsResponse, ...opt(signal) }).then((r) => r.versions),
   version: (id: string, version: number, signal?: AbortSignal) =>
     request(`/api/workflows/${enc(id)}/versions/${version}`, { schema: WorkflowResponse, ...opt(signal) }),
-  create: (definition: unknown) => request('/api/workflows', { method: 'POST', body: { definition }, schema: WorkflowResponse }),
-  update: ({ id, definition, baseVersion }: { id: string; definition: unknown; baseVersion: number }) =>
-    request(`/api/workflows/${enc(id)}`, { method: 'PUT', body: { definition, baseVersion }, schema: WorkflowResponse }),
+  /** With `trigger`, the workflow and its trigger are written in one transaction (both or neither). */
+  create: (definition: unknown, trigger?: WorkflowTriggerRequest) =>
+    request('/api/workflows', { method: 'POST', body: { definition, ...(trigger ? { trigger } : {}) }, schema: WorkflowResponse }),
+  update: ({ id, definition, baseVersion, trigger }: { id: string; definition: unknown; baseVersion: number; trigger?: WorkflowTriggerRequest }) =>
+    request(`/api/workflows/${enc(id)}`, { method: 'PUT', body: { definition, baseVersion, ...(trigger ? { trigger } : {}) }, schema: WorkflowResponse }),
+  /** 202 `{ executionId }`; a 422 `invalid_inputs` names `inputs.<name>`. */
+  run: ({ id, inputs }: { id: string; inputs: Record<string, unknown> }) =>
+    request(`/api/workflows/${enc(id)}/run`, { method: 'POST', body: { inputs }, schema: RunWorkflowResponse }).then((r) => r.executionId),
   rollback: ({ id, version }: { id: string; version: number }) =>
     request(`/api/workflows/${enc(id)}/rollback`, { method: 'POST', body: { version }, schema: WorkflowResponse }),
   remove: (id: string) => request(`/api/workflows/${enc(id)}`, { method: 'DELETE' }),

@@ -22,6 +22,8 @@ export type WorkflowDiagramProps = {
   onSelectStep?: (stepId: string | null) => void;
   className?: string;
   'aria-label'?: string;
+  /** Steps to draw as changed: the steps a refine touched, or what differs between two versions. */
+  highlightStepIds?: ReadonlySet<string>;
   /** Rendered inside the flow (React Flow context): overlays such as a `NodeToolbar` beside a node. */
   children?: ReactNode;
 };
@@ -43,6 +45,7 @@ export function WorkflowDiagram({
   onSelectStep,
   className,
   'aria-label': ariaLabel = 'Workflow diagram',
+  highlightStepIds,
   children,
 }: WorkflowDiagramProps) {
   const [ownStore] = useState(createStepStatusStore);
@@ -62,7 +65,12 @@ export function WorkflowDiagram({
   const layout = useMemo(() => layoutWorkflow(definition), [layoutKey]);
   const nodes = useMemo(() => refreshNodeData(layout.nodes, definition), [layout, definition]);
 
-  const context = useMemo<DiagramContextValue>(() => ({ store, mode }), [store, mode]);
+  // Keyed by content, so a new Set with the same ids does not re-render every node.
+  const highlightKey = highlightStepIds === undefined || highlightStepIds.size === 0 ? '' : [...highlightStepIds].sort().join('\n');
+  const context = useMemo<DiagramContextValue>(
+    () => (highlightKey === '' ? { store, mode } : { store, mode, highlighted: new Set(highlightKey.split('\n')) }),
+    [store, mode, highlightKey],
+  );
 
   const onSelectRef = useRef(onSelectStep);
   onSelectRef.current = onSelectStep;

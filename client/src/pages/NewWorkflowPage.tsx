@@ -1,34 +1,45 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate } from 'react-router';
-import type { WorkflowDefinition } from '@weft/shared';
+import { DraftTrigger, type WorkflowDefinition } from '@weft/shared';
+import { useState } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
 import { issuesOf } from '../api/http';
+import { triggerKeys } from '../api/triggers';
 import { workflowKeys, workflowsApi } from '../api/workflows';
 import { PageHeader } from '../components/PageHeader';
+import { definitionName, parseDefinition } from '../lib/definition';
+import { newTriggerKey, triggerRequest } from '../triggers/trigger-form';
+import { WorkflowComposer, type ComposerSave } from './create/WorkflowComposer';
 import { ServerErrorAlert } from './workflow/ServerErrorAlert';
-import { DefinitionEditor } from './workflow/DefinitionEditor';
 
-const STARTER: WorkflowDefinition = {
-  name: 'Release notes digest',
-  description: 'Fetches the latest release notes and posts a short summary.',
-  inputs: { repo: { type: 'string', default: 'octo/weft', description: 'owner/name on GitHub' } },
-  steps: [
-    { id: 'fetch_notes', type: 'http', method: 'GET', url: 'https://api.github.com/repos/{{ inputs.repo }}/releases/latest' },
-    { id: 'summarise', type: 'agent_prompt', prompt: 'Summarise these release notes in three bullet points:\n{{ steps.fetch_notes.output.body.body }}' },
-    { id: 'announce', type: 'notify', message: '{{ steps.summarise.output.text }}' },
-  ],
-};
+/** A draft handed over by chat's "Open in editor": `{ definition, trigger? }` in the location state. */
+function handedOverDraft(state: unknown): { definition: WorkflowDefinition; trigger?: DraftTrigger } | null {
+  const draft = (state as { draft?: { definition?: unknown; trigger?: unknown } } | null)?.draft;
+  if (draft === undefined) return null;
+  const parsed = parseDefinition(draft.definition);
+  if (!parsed.ok) return null;
+  const trigger = DraftTrigger.safeParse(draft.trigger);
+  return { definition: parsed.definition, ...(trigger.success ? { trigger: trigger.data } : {}) };
+}
 
 export function NewWorkflowPage() {
   const navigate = useNavigate();
+  const location = useLocation();
   const queryClient = useQueryClient();
+  const [handedOver] = useState(() => handedOverDraft(location.state));
+
   const create = useMutation({
-    mutationFn: (definition: WorkflowDefinition) => workflowsApi.create(definition),
+    mutationFn: ({ definition, trigger, triggerInputs }: ComposerSave) => {
+      // Nothing is saved yet, so the key is named after what is saved now.
+      const key = newTriggerKey(definitionName(definition as Record<string, unknown>, 'workflow'));
+      return workflowsApi.create(definition, triggerRequest({ ...trigger, key }, triggerInputs));
+    },
     onSuccess: async (workflow) => {
       queryClient.setQueryData(workflowKeys.detail(workflow.id), workflow);
-      await queryClient.invalidateQueries({ queryKey: workflowKeys.list() });
+      await Promise.all([queryClient.invalidateQueries({ queryKey: workflowKeys.list() }), queryClient.invalidateQueries({ queryKey: triggerKeys.all })]);
       void navigate(`/automation/workflows/${encodeURIComponent(workflow.id)}`);
     },
   });
+  const otherIssues = issuesOf(create.error).filter((issue) => !issue.path.startsWith('trigger'));
 
   return (
     <div className="page page--wide">
@@ -41,19 +52,17 @@ export function NewWorkflowPage() {
           </>
         }
         title="New workflow"
-        subtitle="Write the definition as JSON; it is checked as you type with the same rules the server applies."
+        subtitle="Describe it in a sentence, refine it in conversation or in JSON, choose how it starts, and save."
       />
-      <DefinitionEditor
-        initialText={JSON.stringify(STARTER, null, 2)}
-        submitLabel="Create workflow"
-        submitting={create.isPending}
-        serverError={create.isError ? <ServerErrorAlert error={create.error} issues={issuesOf(create.error)} /> : undefined}
-        onSubmit={(definition) => create.mutate(definition)}
-        secondaryAction={
-          <Link to="/automation/workflows" className="btn btn--ghost">
-            Cancel
-          </Link>
-        }
+      <WorkflowComposer
+        {...(handedOver !== null ? { initialDefinition: handedOver.definition } : {})}
+        {...(handedOver?.trigger !== undefined ? { suggestion: handedOver.trigger } : {})}
+        saveLabel="Save workflow"
+        saving={create.isPending}
+        saveError={create.isError ? create.error : null}
+        saveAlert={create.isError ? <ServerErrorAlert error={create.error} issues={otherIssues} /> : undefined}
+        onSave={(save) => create.mutate(save)}
+        cancelTo="/automation/workflows"
       />
     </div>
   );

@@ -15,18 +15,6 @@ export function ChatPage() {
   );
 }
 
-export function SchedulesPage() {
-  return (
-    <div className="page">
-      <title>Schedules & hooks · Weft</title>
-      <PageHeader title="Schedules & hooks" subtitle="Run workflows on a schedule or when a webhook is called." />
-      <UnavailablePanel title="Schedules and webhooks are not available yet">
-        This server does not support triggers yet. Until it does, workflows run when you start them.
-      </UnavailablePanel>
-    </div>
-  );
-}
-
 export function NotFoundPage() {
   return (
     <div className="page">

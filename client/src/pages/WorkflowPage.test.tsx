@@ -19,6 +19,7 @@ function server() {
     'GET /api/workflows/wf_1': json(200, current),
     'GET /api/workflows/wf_1/versions': json(200, { versions }),
     'GET /api/workflows/wf_1/versions/1': json(200, { ...current, version: 1, definition: linearDefinition }),
+    'GET /api/workflows/wf_1/versions/2': json(200, current),
     'POST /api/workflows/wf_1/rollback': ({ body }) => json(200, { ...current, version: 3, definition: linearDefinition, rolledBackFrom: (body as { version: number }).version }),
     'DELETE /api/workflows/wf_1': json(204),
   });
@@ -87,5 +88,158 @@ describe('workflow page', () => {
     const inspector = await screen.findByRole('region', { name: 'Selected step' });
     expect(within(inspector).getByText('steps[1].then[0]')).toBeTruthy();
     expect(within(inspector).getByText('Approval')).toBeTruthy();
+  });
+});
+
+describe('workflow page: run, compare, edit', () => {
+  const withInputs = {
+    ...current,
+    id: 'wf_2',
+    version: 1,
+    definition: {
+      name: 'Deploy',
+      inputs: { region: { type: 'string', required: true }, count: { type: 'number', default: 2 }, dry: { type: 'boolean', default: true }, tags: { type: 'array' } },
+      steps: [{ id: 'go', type: 'bash', command: 'echo {{ inputs.region }}' }],
+    },
+  };
+
+  it('runs with inputs from a generated form; the server’s 422 appears at its field', async () => {
+    let attempt = 0;
+    const { requests } = mockFetch({
+      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/workflows/wf_2': json(200, withInputs),
+      'GET /api/workflows/wf_2/versions': json(200, { versions: [versions[1]] }),
+      'POST /api/workflows/wf_2/run': () =>
+        ++attempt === 1
+          ? json(422, { error: { code: 'invalid_inputs', message: 'inputs.region: unknown region', details: { errors: [{ path: 'inputs.region', message: 'unknown region' }] } } })
+          : json(202, { executionId: 'ex_42' }),
+      'GET /api/executions/ex_42': json(404, { error: { code: 'not_found', message: 'no' } }),
+    });
+    const { router } = renderApp('/automation/workflows/wf_2');
+    await screen.findByRole('heading', { name: 'Deploy', level: 1 });
+    fireEvent.click(screen.getByTestId('run-workflow'));
+    const dialog = await screen.findByRole('dialog', { name: 'Run with these inputs' });
+    expect((within(dialog).getByLabelText(/count/) as HTMLInputElement).value).toBe('2');
+    expect((within(dialog).getByLabelText(/dry/) as HTMLInputElement).checked).toBe(true);
+    expect(within(dialog).getByLabelText(/region/).getAttribute('aria-required')).toBe('true');
+
+    // Checked here first: a required field, then JSON that is not an array.
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
+    expect(within(dialog).getByText('Required')).toBeTruthy();
+    fireEvent.change(within(dialog).getByLabelText(/region/), { target: { value: 'mars' } });
+    fireEvent.change(within(dialog).getByLabelText(/tags/), { target: { value: '{"a":1}' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
+    expect(within(dialog).getByText(/Must be a JSON array/)).toBeTruthy();
+    expect(requests.some((r) => r.method === 'POST')).toBe(false);
+
+    fireEvent.change(within(dialog).getByLabelText(/tags/), { target: { value: '["x"]' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
+    const fieldError = await within(dialog).findByText('unknown region');
+    expect(fieldError.closest('[data-input]')?.getAttribute('data-input')).toBe('region');
+    expect(requests.find((r) => r.method === 'POST')?.body).toEqual({ inputs: { region: 'mars', count: 2, dry: true, tags: ['x'] } });
+
+    fireEvent.change(within(dialog).getByLabelText(/region/), { target: { value: 'eu-west' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/automation/executions/ex_42'));
+  });
+
+  it('compares two versions: the changes in words and the changed steps highlighted', async () => {
+    server();
+    await open();
+    const form = await screen.findByRole('form', { name: 'Compare versions' });
+    fireEvent.click(within(form).getByRole('button', { name: 'Compare' }));
+    const diff = await screen.findByTestId('version-diff');
+    expect(within(diff).getByRole('heading', { name: 'Changes from v1 to v2' })).toBeTruthy();
+    expect(within(diff).getByText('Name changed')).toBeTruthy();
+    expect(within(diff).getByText('“Linear” → “Branching”')).toBeTruthy();
+    expect(within(diff).getByText('Added build')).toBeTruthy();
+    expect(within(diff).getByText('Removed Summarise notes')).toBeTruthy();
+    await flushMeasurements();
+    await waitFor(() => expect(document.querySelector('.react-flow__node[data-id="build"] [data-changed="true"]')).not.toBeNull());
+    fireEvent.click(within(diff).getByRole('button', { name: 'Done' }));
+    await waitFor(() => expect(screen.queryByTestId('version-diff')).toBeNull());
+  });
+
+  it('edits through the create flow: Save is a PUT on the version it opened; an unchanged trigger is not sent', async () => {
+    const { requests } = mockFetch({
+      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/workflows': json(200, { workflows: [] }),
+      'GET /api/workflows/wf_1': json(200, current),
+      'GET /api/workflows/wf_1/versions': json(200, { versions }),
+      'GET /api/triggers': json(200, { triggers: [] }),
+      'POST /api/workflows/draft/step': ({ body }) => {
+        const definition = (body as { definition: typeof conditionalDefinition }).definition;
+        return json(200, { definition: { ...definition, steps: [{ id: 'build', type: 'bash', command: 'make all' }, ...definition.steps.slice(1)] }, attempts: 2, provider: 'anthropic', model: 'claude-test' });
+      },
+      'PUT /api/workflows/wf_1': ({ body }) => json(200, { ...current, version: 3, definition: (body as { definition: unknown }).definition }),
+    });
+    const { router } = renderApp('/automation/workflows/wf_1/edit');
+    await screen.findByRole('heading', { name: 'Edit Branching', level: 1 });
+    await flushMeasurements();
+    expect(within(screen.getByTestId('trigger-form')).getByRole('radio', { name: /Manual/ })).toHaveProperty('checked', true);
+    expect(screen.getByText('No changes yet.')).toBeTruthy();
+
+    fireEvent.click(document.querySelector('.react-flow__node[data-id="build"]')!);
+    const input = screen.getByTestId('draft-input');
+    fireEvent.change(input, { target: { value: 'make all instead' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    await waitFor(() => expect(document.querySelector('.react-flow__node[data-id="build"] [data-changed="true"]')).not.toBeNull());
+    expect(screen.getAllByText('anthropic · claude-test').length).toBeGreaterThan(0);
+    expect(screen.getAllByText('2 attempts').length).toBeGreaterThan(0);
+
+    fireEvent.click(screen.getByTestId('save-workflow'));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/automation/workflows/wf_1'));
+    const put = requests.find((r) => r.method === 'PUT')!;
+    expect(put.body).toMatchObject({ baseVersion: 2 });
+    expect((put.body as { definition: typeof conditionalDefinition }).definition.steps[0]).toEqual({ id: 'build', type: 'bash', command: 'make all' });
+    expect(put.body).not.toHaveProperty('trigger');
+  });
+
+  it('changes only the trigger without a new version, and Manual removes the trigger', async () => {
+    const trigger = {
+      id: 'tr_1',
+      key: 'wf-branching-x1',
+      workflowId: 'wf_1',
+      type: 'schedule',
+      enabled: true,
+      schedule: { cron: '0 9 * * 1-5', timezone: 'UTC', catchUp: 'latest', catchUpWindowSeconds: 86400, overlap: 'skip' },
+      description: 'At 09:00 (UTC)',
+      nextRunAt: null,
+      lastDelivery: null,
+      createdAt: '2025-01-01T10:00:00.000Z',
+      updatedAt: '2025-01-01T10:00:00.000Z',
+    };
+    const routes = {
+      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/workflows': json(200, { workflows: [] }),
+      'GET /api/workflows/wf_1': json(200, current),
+      'GET /api/workflows/wf_1/versions': json(200, { versions }),
+      'GET /api/triggers': json(200, { triggers: [trigger] }),
+      'PUT /api/triggers/wf-branching-x1': ({ body }: { body: unknown }) =>
+        json(200, { ...trigger, schedule: { ...trigger.schedule, ...(body as { schedule: object }).schedule } }),
+      'DELETE /api/triggers/wf-branching-x1': json(204),
+    };
+    const first = mockFetch(routes);
+    const app = renderApp('/automation/workflows/wf_1/edit');
+    await screen.findByRole('heading', { name: 'Edit Branching', level: 1 });
+    expect((screen.getByTestId('cron-input') as HTMLInputElement).value).toBe('0 9 * * 1-5');
+    fireEvent.change(screen.getByTestId('cron-input'), { target: { value: '0 10 * * 1-5' } });
+    fireEvent.click(screen.getByTestId('save-workflow'));
+    await waitFor(() => expect(app.router.state.location.pathname).toBe('/automation/workflows/wf_1'));
+    expect(first.requests.some((r) => r.method === 'PUT' && r.path === '/api/workflows/wf_1')).toBe(false);
+    expect(first.requests.find((r) => r.method === 'PUT')).toEqual({
+      method: 'PUT',
+      path: '/api/triggers/wf-branching-x1',
+      body: { workflowId: 'wf_1', type: 'schedule', enabled: true, schedule: { cron: '0 10 * * 1-5', timezone: 'UTC' } },
+    });
+    cleanup();
+
+    const second = mockFetch(routes);
+    const again = renderApp('/automation/workflows/wf_1/edit');
+    await screen.findByRole('heading', { name: 'Edit Branching', level: 1 });
+    fireEvent.click(within(screen.getByTestId('trigger-form')).getByRole('radio', { name: /Manual/ }));
+    fireEvent.click(screen.getByTestId('save-workflow'));
+    await waitFor(() => expect(again.router.state.location.pathname).toBe('/automation/workflows/wf_1'));
+    expect(second.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)).toEqual(['DELETE /api/triggers/wf-branching-x1']);
   });
 });

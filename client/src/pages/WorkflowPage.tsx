@@ -12,8 +12,20 @@ import { StepInspector } from '../components/StepInspector';
 import { WorkflowsIcon } from '../components/icons';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { countSteps, definitionDescription, definitionName, parseDefinition } from '../lib/definition';
+import { changedStepIds } from './create/draft-history';
 import { InputsCard } from './workflow/InputsCard';
+import { RecentRunsCard } from './workflow/RecentRunsCard';
+import { RunButton } from './workflow/RunButton';
+import { VersionDiffCard } from './workflow/VersionDiffCard';
 import { VersionsCard } from './workflow/VersionsCard';
+import { WorkflowTriggersCard } from './workflow/WorkflowTriggersCard';
+
+/** `?from=1&to=3`: two different stored versions to compare. */
+function comparePair(search: URLSearchParams): { from: number; to: number } | null {
+  const from = Number(search.get('from'));
+  const to = Number(search.get('to'));
+  return Number.isInteger(from) && Number.isInteger(to) && from > 0 && to > 0 && from !== to ? { from, to } : null;
+}
 
 export function WorkflowPage() {
   const { id = '' } = useParams();
@@ -24,16 +36,37 @@ export function WorkflowPage() {
   const [confirmDelete, setConfirmDelete] = useState(false);
 
   const latest = useQuery({ queryKey: workflowKeys.detail(id), queryFn: ({ signal }) => workflowsApi.get(id, signal) });
+  const compare = comparePair(search);
   const requested = Number(search.get('version'));
-  const pinned = Number.isInteger(requested) && requested > 0 && latest.data !== undefined && requested !== latest.data.version ? requested : null;
+  const pinned =
+    compare === null && Number.isInteger(requested) && requested > 0 && latest.data !== undefined && requested !== latest.data.version ? requested : null;
   const older = useQuery({
     queryKey: workflowKeys.version(id, pinned ?? 0),
     queryFn: ({ signal }) => workflowsApi.version(id, pinned ?? 0, signal),
     enabled: pinned !== null,
     staleTime: Number.POSITIVE_INFINITY, // a stored version never changes
   });
-  const shown = pinned === null ? latest.data : older.data;
+  const compareFrom = useQuery({
+    queryKey: workflowKeys.version(id, compare?.from ?? 0),
+    queryFn: ({ signal }) => workflowsApi.version(id, compare?.from ?? 0, signal),
+    enabled: compare !== null,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const compareTo = useQuery({
+    queryKey: workflowKeys.version(id, compare?.to ?? 0),
+    queryFn: ({ signal }) => workflowsApi.version(id, compare?.to ?? 0, signal),
+    enabled: compare !== null,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  // What the diagram shows: the newer side of a comparison, a pinned version, or the latest.
+  const shownQuery = compare !== null ? compareTo : pinned !== null ? older : null;
+  const shown = compare !== null ? compareTo.data : pinned === null ? latest.data : older.data;
   const parsed = useMemo(() => (shown ? parseDefinition(shown.definition) : null), [shown]);
+  const parsedFrom = useMemo(() => (compareFrom.data ? parseDefinition(compareFrom.data.definition) : null), [compareFrom.data]);
+  const highlight = useMemo(
+    () => (compare !== null && parsed?.ok && parsedFrom?.ok ? changedStepIds(parsedFrom.definition, parsed.definition) : undefined),
+    [compare, parsed, parsedFrom],
+  );
 
   const remove = useMutation({
     mutationFn: () => workflowsApi.remove(id),
@@ -48,6 +81,10 @@ export function WorkflowPage() {
   const viewVersion = (version: number | null) => {
     setSelectedStepId(null);
     setSearch(version === null ? {} : { version: String(version) }, { replace: true });
+  };
+  const compareVersions = (pair: { from: number; to: number } | null) => {
+    setSelectedStepId(null);
+    setSearch(pair === null ? {} : { from: String(pair.from), to: String(pair.to) }, { replace: true });
   };
 
   if (latest.data === undefined && latest.isPending) {
@@ -83,6 +120,7 @@ export function WorkflowPage() {
   }
 
   const workflow = latest.data;
+  const latestParsed = pinned === null && compare === null ? parsed : parseDefinition(workflow.definition);
   const name = definitionName(workflow.definition, workflow.id);
   const description = definitionDescription(workflow.definition);
   const stepCount = parsed?.ok ? countSteps(parsed.definition.steps) : null;
@@ -111,6 +149,7 @@ export function WorkflowPage() {
         }
         actions={
           <>
+            <RunButton workflowId={workflow.id} definition={latestParsed?.ok ? latestParsed.definition : null} />
             <Link to={`/automation/workflows/${encodeURIComponent(workflow.id)}/edit`} className="btn">
               Edit
             </Link>
@@ -133,33 +172,64 @@ export function WorkflowPage() {
       )}
 
       <div className="workflow-layout">
-        <section className="card diagram-card" aria-label="Diagram">
-          <div className="card__header">
-            <h2>Diagram</h2>
-            <span className="muted">Select a step to see its settings.</span>
-          </div>
-          {pinned !== null && older.isPending ? (
-            <div className="wf-diagram" aria-busy="true" />
-          ) : pinned !== null && older.isError ? (
-            <div className="card__body">
-              <ErrorPanel error={older.error} title={`Could not load version ${pinned}`} onRetry={() => void older.refetch()} retrying={older.isFetching} />
-            </div>
-          ) : parsed?.ok ? (
-            <WorkflowDiagram
-              definition={parsed.definition}
-              mode="view"
-              selectedStepId={selectedStepId}
-              onSelectStep={setSelectedStepId}
-              aria-label={`Diagram of ${name}`}
+        <div className="workflow-main">
+          {compare !== null && (compareFrom.isError || compareTo.isError) ? (
+            <ErrorPanel
+              error={compareFrom.error ?? compareTo.error}
+              title="Could not load the versions to compare"
+              onRetry={() => void Promise.all([compareFrom.refetch(), compareTo.refetch()])}
+              retrying={compareFrom.isFetching || compareTo.isFetching}
             />
-          ) : (
-            <div className="card__body">
-              <div className="alert alert--error">
-                <div className="alert__body">This version cannot be drawn: {parsed?.ok === false ? parsed.message : 'no definition'}.</div>
+          ) : compare !== null && parsed?.ok && parsedFrom?.ok ? (
+            <VersionDiffCard
+              from={compare.from}
+              to={compare.to}
+              before={parsedFrom.definition}
+              after={parsed.definition}
+              onClose={() => compareVersions(null)}
+              onSelectStep={setSelectedStepId}
+            />
+          ) : compare !== null ? (
+            <div className="card diff-card" aria-busy="true">
+              <div className="card__body">
+                <SkeletonLine width="40%" height={16} />
               </div>
             </div>
-          )}
-        </section>
+          ) : null}
+          <section className="card diagram-card" aria-label="Diagram">
+            <div className="card__header">
+              <h2>{compare !== null ? `Diagram of v${compare.to}` : 'Diagram'}</h2>
+              <span className="muted">{compare !== null ? `Steps changed since v${compare.from} are highlighted.` : 'Select a step to see its settings.'}</span>
+            </div>
+            {shownQuery !== null && shownQuery.isPending ? (
+              <div className="wf-diagram" aria-busy="true" />
+            ) : shownQuery !== null && shownQuery.isError ? (
+              <div className="card__body">
+                <ErrorPanel
+                  error={shownQuery.error}
+                  title={`Could not load version ${compare?.to ?? pinned}`}
+                  onRetry={() => void shownQuery.refetch()}
+                  retrying={shownQuery.isFetching}
+                />
+              </div>
+            ) : parsed?.ok ? (
+              <WorkflowDiagram
+                definition={parsed.definition}
+                mode="view"
+                selectedStepId={selectedStepId}
+                onSelectStep={setSelectedStepId}
+                {...(highlight !== undefined ? { highlightStepIds: highlight } : {})}
+                aria-label={`Diagram of ${name}`}
+              />
+            ) : (
+              <div className="card__body">
+                <div className="alert alert--error">
+                  <div className="alert__body">This version cannot be drawn: {parsed?.ok === false ? parsed.message : 'no definition'}.</div>
+                </div>
+              </div>
+            )}
+          </section>
+        </div>
 
         <div className="workflow-side">
           {selectedStepId !== null && parsed?.ok && (
@@ -175,8 +245,17 @@ export function WorkflowPage() {
               </div>
             </section>
           )}
+          <WorkflowTriggersCard workflowId={workflow.id} />
           {parsed?.ok && <InputsCard definition={parsed.definition} />}
-          <VersionsCard workflowId={workflow.id} currentVersion={workflow.version} viewingVersion={pinned ?? workflow.version} onView={viewVersion} />
+          <VersionsCard
+            workflowId={workflow.id}
+            currentVersion={workflow.version}
+            viewingVersion={compare?.to ?? pinned ?? workflow.version}
+            onView={viewVersion}
+            comparing={compare}
+            onCompare={compareVersions}
+          />
+          <RecentRunsCard workflowId={workflow.id} />
         </div>
       </div>
 

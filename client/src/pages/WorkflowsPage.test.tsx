@@ -60,6 +60,56 @@ describe('workflows list', () => {
   });
 });
 
+describe('workflows list: triggers and last run', () => {
+  it('badges each workflow with how it starts and shows its last run', async () => {
+    const trigger = {
+      id: 'tr_1',
+      key: 'wf-backup-a1',
+      workflowId: 'wf_a',
+      type: 'schedule',
+      enabled: true,
+      schedule: { cron: '0 9 * * 1-5', timezone: 'UTC', catchUp: 'latest', catchUpWindowSeconds: 86400, overlap: 'skip' },
+      description: 'At 09:00, Monday through Friday (UTC)',
+      nextRunAt: null,
+      lastDelivery: null,
+      createdAt: '2025-01-01T10:00:00.000Z',
+      updatedAt: '2025-01-01T10:00:00.000Z',
+    };
+    const hook = { ...trigger, id: 'tr_2', key: 'wf-digest-b2', workflowId: 'wf_b', type: 'webhook', enabled: false, schedule: undefined, webhook: { path: 'p', url: '/hooks/p', hasSecret: false, rateLimitPerMinute: 60 } };
+    const run = {
+      id: 'ex_1',
+      workflowId: 'wf_a',
+      workflowVersion: 2,
+      status: 'failed',
+      inputs: {},
+      trigger: null,
+      sessionId: null,
+      createdAt: new Date(Date.now() - 2 * 3600_000).toISOString(),
+      startedAt: null,
+      finishedAt: null,
+    };
+    mockFetch({
+      'GET /api/health': health,
+      'GET /api/workflows': json(200, { workflows: [workflow('wf_a', 'Backup'), workflow('wf_b', 'Digest'), workflow('wf_c', 'Cleanup')] }),
+      'GET /api/triggers': json(200, { triggers: [trigger, hook] }),
+      'GET /api/executions?limit=1&workflowId=wf_a': json(200, { executions: [run], nextBefore: null }),
+      'GET /api/executions?limit=1&workflowId=wf_b': json(200, { executions: [], nextBefore: null }),
+      'GET /api/executions?limit=1&workflowId=wf_c': json(200, { executions: [{ ...run, id: 'ex_2', workflowId: 'wf_c', status: 'succeeded' }], nextBefore: null }),
+    });
+    renderApp('/automation/workflows');
+    const rows = within(await screen.findByRole('list', { name: 'Workflows' })).getAllByRole('listitem');
+    const [backup, digest, cleanup] = rows as [HTMLElement, HTMLElement, HTMLElement];
+    expect(await within(backup).findByText('At 09:00 AM, Monday through Friday')).toBeTruthy();
+    expect(await within(backup).findByText('Failed')).toBeTruthy();
+    expect(within(backup).getByText('2 hours ago')).toBeTruthy();
+    expect(within(digest).getByText('Webhook')).toBeTruthy();
+    expect(within(digest).getByText('Paused')).toBeTruthy();
+    expect(await within(digest).findByText('Never run')).toBeTruthy();
+    expect(within(cleanup).getByText('Manual')).toBeTruthy();
+    expect(await within(cleanup).findByText('Succeeded')).toBeTruthy();
+  });
+});
+
 describe('shell', () => {
   it('redirects / to the workflows page and badges pending approvals', async () => {
     const approval = {
@@ -107,11 +157,5 @@ describe('shell', () => {
     renderApp('/automation/executions');
     expect(await screen.findByText('Executions are not available yet')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Check again' })).toBeTruthy();
-  });
-
-  it('is honest about pages that are not built yet', async () => {
-    mockFetch({ 'GET /api/health': health });
-    renderApp('/automation/schedules-and-hooks');
-    expect(await screen.findByText('Schedules and webhooks are not available yet')).toBeTruthy();
   });
 });

@@ -1,7 +1,7 @@
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo, type MouseEvent } from 'react';
 import type { LoopNode } from '../diagram-types';
-import { useDiagram } from '../diagram-context';
+import { useDiagram, useIsHighlighted } from '../diagram-context';
 import { useIsSelected, useLoopIterations, useStepDisplay } from '../use-step-display';
 import { StepIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
@@ -13,13 +13,15 @@ function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
   const { mode } = useDiagram();
   const display = useStepDisplay(data.stepId, data.loopIds);
   const selected = useIsSelected(data.stepId);
+  const changed = useIsHighlighted(data.stepId);
   const runtime = mode === 'runtime';
   const statusClass = runtime ? ` is-${display?.status ?? 'idle'}` : '';
 
   return (
     <div
-      className={`wf-loop${statusClass}${selected ? ' is-selected' : ''}`}
+      className={`wf-loop${statusClass}${selected ? ' is-selected' : ''}${changed ? ' is-changed' : ''}`}
       data-step-id={data.stepId}
+      data-changed={changed ? 'true' : undefined}
       data-status={runtime ? (display?.status ?? 'none') : undefined}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} className="wf-handle" />
@@ -32,6 +34,11 @@ function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
           {data.conditional && (
             <span className="wf-chip wf-chip--if" title="Runs only when its if condition holds">
               if
+            </span>
+          )}
+          {changed && (
+            <span className="wf-changed wf-changed--inline">
+              Changed
             </span>
           )}
         </div>

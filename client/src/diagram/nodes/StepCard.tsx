@@ -2,7 +2,7 @@ import { Handle, Position } from '@xyflow/react';
 import type { ReactNode } from 'react';
 import { STEP_CATALOGUE } from '@weft/shared';
 import type { StepNodeData } from '../diagram-types';
-import { useDiagram } from '../diagram-context';
+import { useDiagram, useIsHighlighted } from '../diagram-context';
 import { useIsSelected, useStepDisplay } from '../use-step-display';
 import { StepIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
@@ -18,14 +18,16 @@ export function StepCard({ data, variant, tag, children }: { data: StepNodeData;
   const { mode } = useDiagram();
   const display = useStepDisplay(data.stepId, data.loopIds);
   const selected = useIsSelected(data.stepId);
+  const changed = useIsHighlighted(data.stepId);
   const runtime = mode === 'runtime';
   const statusClass = runtime ? ` is-${display?.status ?? 'idle'}` : '';
   const kind = STEP_CATALOGUE[data.stepType]?.title ?? data.stepType;
 
   return (
     <div
-      className={`wf-node wf-node--${variant} wf-type--${data.stepType}${statusClass}${selected ? ' is-selected' : ''}`}
+      className={`wf-node wf-node--${variant} wf-type--${data.stepType}${statusClass}${selected ? ' is-selected' : ''}${changed ? ' is-changed' : ''}`}
       data-step-id={data.stepId}
+      data-changed={changed ? 'true' : undefined}
       data-status={runtime ? (display?.status ?? 'none') : undefined}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} className="wf-handle" />
@@ -51,6 +53,11 @@ export function StepCard({ data, variant, tag, children }: { data: StepNodeData;
           {data.keyParam || '\u00a0'}
         </span>
       </span>
+      {changed && (
+        <span className="wf-changed">
+          Changed
+        </span>
+      )}
       {children}
       {runtime && <StatusBadge display={display} showAttempt={variant !== 'decision'} />}
       <Handle type="source" position={Position.Bottom} isConnectable={false} className="wf-handle" />

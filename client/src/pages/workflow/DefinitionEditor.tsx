@@ -1,15 +1,15 @@
 import { validateWorkflowDefinition, type WorkflowDefinition } from '@weft/shared';
-import { useDeferredValue, useId, useMemo, useRef, useState, type ReactNode } from 'react';
-import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
+import { useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { parseDefinition } from '../../lib/definition';
+import { locateAll } from './json-locate';
 
-type Check =
+export type DefinitionCheck =
   | { kind: 'json-error'; message: string }
   | { kind: 'invalid'; errors: { path: string; message: string }[]; drawable: WorkflowDefinition | null }
   | { kind: 'valid'; definition: WorkflowDefinition };
 
 /** Parses and validates with the same validator the server uses. */
-export function checkDefinitionText(text: string): Check {
+export function checkDefinitionText(text: string): DefinitionCheck {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -22,104 +22,99 @@ export function checkDefinitionText(text: string): Check {
   return { kind: 'invalid', errors: result.errors, drawable: structural.ok ? structural.definition : null };
 }
 
+export function checkSummary(check: DefinitionCheck): string {
+  if (check.kind === 'valid') return 'Valid';
+  if (check.kind === 'json-error') return 'Not JSON';
+  return `${check.errors.length} ${check.errors.length === 1 ? 'problem' : 'problems'}`;
+}
+
 /**
- * A JSON editor for a workflow definition with live validation and a live
- * diagram. The diagram keeps the last drawable version while the text is
- * mid-edit, so it does not flicker.
+ * A workflow definition as editable JSON, checked as you type by the shared validator. Each problem
+ * is listed at its path with its line; choosing one selects that spot in the text. `onCheck`
+ * reports every settled check (a valid definition, or why not).
  */
 export function DefinitionEditor({
   initialText,
-  submitLabel,
-  submitting,
-  serverError,
-  onSubmit,
-  secondaryAction,
+  onCheck,
+  label = 'Definition (JSON)',
 }: {
   initialText: string;
-  submitLabel: string;
-  submitting: boolean;
-  serverError?: ReactNode;
-  onSubmit: (definition: WorkflowDefinition) => void;
-  secondaryAction?: ReactNode;
+  onCheck?: (check: DefinitionCheck) => void;
+  label?: string;
 }) {
   const [text, setText] = useState(initialText);
   const deferred = useDeferredValue(text);
   const check = useMemo(() => checkDefinitionText(deferred), [deferred]);
-  const lastDrawable = useRef<WorkflowDefinition | null>(null);
-  const drawable = check.kind === 'valid' ? check.definition : check.kind === 'invalid' ? check.drawable : null;
-  if (drawable !== null) lastDrawable.current = drawable;
-  const shown = drawable ?? lastDrawable.current;
-  const [selectedStepId, setSelectedStepId] = useState<string | null>(null);
   const editorId = useId();
   const statusId = useId();
-  const current = text === deferred;
+  const textarea = useRef<HTMLTextAreaElement>(null);
+  const onCheckRef = useRef(onCheck);
+  onCheckRef.current = onCheck;
+
+  useEffect(() => {
+    onCheckRef.current?.(check);
+  }, [check]);
+
+  const located = useMemo(() => (check.kind === 'invalid' ? locateAll(deferred, check.errors.map((e) => e.path)) : []), [check, deferred]);
+
+  const jumpTo = (start: number, end: number, line: number) => {
+    const el = textarea.current;
+    if (el === null) return;
+    el.focus();
+    el.setSelectionRange(start, end);
+    const lineHeight = Number.parseFloat(getComputedStyle(el).lineHeight) || 19;
+    el.scrollTop = Math.max(0, (line - 4) * lineHeight);
+  };
 
   return (
-    <div className="editor-layout">
-      <section className="card" aria-label="Definition">
-        <div className="card__header">
-          <label htmlFor={editorId}>
-            <h2>Definition (JSON)</h2>
-          </label>
-          <span id={statusId} className={check.kind === 'valid' ? 'chip chip--ok' : 'chip chip--danger'} aria-live="polite">
-            {check.kind === 'valid' ? 'Valid' : check.kind === 'json-error' ? 'Not JSON' : `${check.errors.length} ${check.errors.length === 1 ? 'problem' : 'problems'}`}
-          </span>
+    <div className="definition-editor">
+      <div className="definition-editor__bar">
+        <label htmlFor={editorId} className="field__label">
+          {label}
+        </label>
+        <span id={statusId} className={check.kind === 'valid' ? 'chip chip--ok' : 'chip chip--danger'} aria-live="polite" data-testid="json-status">
+          {checkSummary(check)}
+        </span>
+      </div>
+      <textarea
+        id={editorId}
+        ref={textarea}
+        className="textarea definition-editor__text"
+        spellCheck={false}
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+        aria-describedby={statusId}
+        aria-invalid={check.kind !== 'valid'}
+      />
+      {check.kind === 'json-error' && (
+        <div className="alert alert--error">
+          <div className="alert__body">{check.message}</div>
         </div>
-        <div className="card__body" style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
-          <textarea
-            id={editorId}
-            className="textarea"
-            spellCheck={false}
-            value={text}
-            onChange={(event) => setText(event.target.value)}
-            aria-describedby={statusId}
-            aria-invalid={check.kind !== 'valid'}
-          />
-          {check.kind === 'json-error' && (
-            <div className="alert alert--error">
-              <div className="alert__body">{check.message}</div>
-            </div>
-          )}
-          {check.kind === 'invalid' && (
-            <div className="alert alert--error">
-              <div className="alert__body">
-                <ul className="issues">
-                  {check.errors.map((issue, i) => (
-                    <li key={i}>
-                      {issue.path !== '' && <code>{issue.path}</code>} {issue.message}
-                    </li>
-                  ))}
-                </ul>
-              </div>
-            </div>
-          )}
-          {serverError}
-          <div style={{ display: 'flex', gap: 8, justifyContent: 'flex-end' }}>
-            {secondaryAction}
-            <button
-              type="button"
-              className="btn btn--primary"
-              disabled={submitting || check.kind !== 'valid' || !current}
-              onClick={() => check.kind === 'valid' && onSubmit(check.definition)}
-            >
-              {submitting ? 'Saving…' : submitLabel}
-            </button>
+      )}
+      {check.kind === 'invalid' && (
+        <div className="alert alert--error">
+          <div className="alert__body">
+            <ul className="issues" aria-label="Problems">
+              {check.errors.map((issue, i) => {
+                const at = located[i] ?? null;
+                return (
+                  <li key={`${issue.path}:${i}`} data-path={issue.path}>
+                    {at !== null ? (
+                      <button type="button" className="issue-link" onClick={() => jumpTo(at.start, at.end, at.line)} title={`Go to line ${at.line}`}>
+                        {issue.path !== '' ? <code>{issue.path}</code> : <code>(definition)</code>}{' '}
+                        <span className="issue-link__line">line {at.line}</span>
+                      </button>
+                    ) : (
+                      issue.path !== '' && <code>{issue.path}</code>
+                    )}{' '}
+                    {issue.message}
+                  </li>
+                );
+              })}
+            </ul>
           </div>
         </div>
-      </section>
-      <section className="card editor-preview" aria-label="Preview">
-        <div className="card__header">
-          <h2>Preview</h2>
-          {shown !== null && drawable === null && <span className="muted">Showing the last version that could be drawn</span>}
-        </div>
-        {shown !== null ? (
-          <WorkflowDiagram definition={shown} mode="edit" selectedStepId={selectedStepId} onSelectStep={setSelectedStepId} aria-label="Diagram preview" />
-        ) : (
-          <div className="card__body">
-            <p className="muted">The diagram appears once the definition has a name and at least one well-formed step.</p>
-          </div>
-        )}
-      </section>
+      )}
     </div>
   );
 }

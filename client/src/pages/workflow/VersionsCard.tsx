@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { WorkflowVersionSummary } from '@weft/shared';
 import { workflowKeys, workflowsApi } from '../../api/workflows';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
@@ -28,11 +28,16 @@ export function VersionsCard({
   currentVersion,
   viewingVersion,
   onView,
+  comparing = null,
+  onCompare,
 }: {
   workflowId: string;
   currentVersion: number;
   viewingVersion: number;
   onView: (version: number | null) => void;
+  /** The pair being compared, if any. */
+  comparing?: { from: number; to: number } | null;
+  onCompare?: (pair: { from: number; to: number }) => void;
 }) {
   const queryClient = useQueryClient();
   const versions = useQuery({ queryKey: workflowKeys.versions(workflowId), queryFn: ({ signal }) => workflowsApi.versions(workflowId, signal) });
@@ -67,37 +72,42 @@ export function VersionsCard({
           <ErrorPanel error={versions.error} title="Could not load versions" onRetry={() => void versions.refetch()} retrying={versions.isFetching} />
         </div>
       ) : (
-        <ul className="versions">
-          {versions.data.map((version) => {
-            const current = version.version === currentVersion;
-            const viewing = version.version === viewingVersion;
-            return (
-              <li key={version.version} className={`versions__item${viewing ? ' is-viewing' : ''}`} aria-current={viewing ? 'true' : undefined}>
-                <div className="versions__text">
-                  <span className="versions__title">
-                    v{version.version}
-                    {current && <span className="chip chip--accent">Current</span>}
-                  </span>
-                  <span className="versions__sub">
-                    {sourceText(version)} · <RelativeTime iso={version.createdAt} />
-                  </span>
-                </div>
-                <div className="versions__actions">
-                  {!viewing && (
-                    <button type="button" className="btn btn--ghost btn--small" onClick={() => onView(current ? null : version.version)}>
-                      View
-                    </button>
-                  )}
-                  {!current && (
-                    <button type="button" className="btn btn--small" onClick={() => setRestoring(version.version)}>
-                      Restore
-                    </button>
-                  )}
-                </div>
-              </li>
-            );
-          })}
-        </ul>
+        <>
+          {onCompare !== undefined && versions.data.length > 1 && (
+            <CompareForm versions={versions.data.map((v) => v.version)} comparing={comparing} onCompare={onCompare} />
+          )}
+          <ul className="versions">
+            {versions.data.map((version) => {
+              const current = version.version === currentVersion;
+              const viewing = version.version === viewingVersion;
+              return (
+                <li key={version.version} className={`versions__item${viewing ? ' is-viewing' : ''}`} aria-current={viewing ? 'true' : undefined}>
+                  <div className="versions__text">
+                    <span className="versions__title">
+                      v{version.version}
+                      {current && <span className="chip chip--accent">Current</span>}
+                    </span>
+                    <span className="versions__sub">
+                      {sourceText(version)} · <RelativeTime iso={version.createdAt} />
+                    </span>
+                  </div>
+                  <div className="versions__actions">
+                    {!viewing && (
+                      <button type="button" className="btn btn--ghost btn--small" onClick={() => onView(current ? null : version.version)}>
+                        View
+                      </button>
+                    )}
+                    {!current && (
+                      <button type="button" className="btn btn--small" onClick={() => setRestoring(version.version)}>
+                        Restore
+                      </button>
+                    )}
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        </>
       )}
       <ConfirmDialog
         open={restoring !== null}
@@ -114,5 +124,57 @@ export function VersionsCard({
         This saves version {restoring ?? ''}’s definition as a new version, v{currentVersion + 1}. Nothing is lost: every version stays in the history.
       </ConfirmDialog>
     </section>
+  );
+}
+
+/** Pick any two versions; the older one is "from". */
+function CompareForm({
+  versions,
+  comparing,
+  onCompare,
+}: {
+  versions: number[];
+  comparing: { from: number; to: number } | null;
+  onCompare: (pair: { from: number; to: number }) => void;
+}) {
+  const id = useId();
+  const newest = versions[0]!;
+  const [from, setFrom] = useState(comparing?.from ?? versions[1]!);
+  const [to, setTo] = useState(comparing?.to ?? newest);
+  const same = from === to;
+  return (
+    <form
+      className="compare-form"
+      aria-label="Compare versions"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!same) onCompare({ from: Math.min(from, to), to: Math.max(from, to) });
+      }}
+    >
+      <label htmlFor={`${id}-from`} className="visually-hidden">
+        Compare from version
+      </label>
+      <select id={`${id}-from`} className="input input--small" value={from} onChange={(e) => setFrom(Number(e.target.value))}>
+        {versions.map((v) => (
+          <option key={v} value={v}>
+            v{v}
+          </option>
+        ))}
+      </select>
+      <span aria-hidden="true">→</span>
+      <label htmlFor={`${id}-to`} className="visually-hidden">
+        Compare to version
+      </label>
+      <select id={`${id}-to`} className="input input--small" value={to} onChange={(e) => setTo(Number(e.target.value))}>
+        {versions.map((v) => (
+          <option key={v} value={v}>
+            v{v}
+          </option>
+        ))}
+      </select>
+      <button type="submit" className="btn btn--small" disabled={same}>
+        Compare
+      </button>
+    </form>
   );
 }

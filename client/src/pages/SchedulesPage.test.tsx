@@ -1,0 +1,136 @@
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { json, mockFetch, type RecordedRequest } from '../../test/fetch-mock';
+import { renderApp } from '../../test/render-app';
+import { authStore } from '../store/auth-store';
+
+const health = json(200, { ok: true, version: '1.0.0' });
+const at = '2025-01-01T10:00:00.000Z';
+const schedule = {
+  id: 'tr_1',
+  key: 'wf-digest-abc123',
+  workflowId: 'wf_a',
+  type: 'schedule',
+  enabled: true,
+  schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin', catchUp: 'latest', catchUpWindowSeconds: 86400, overlap: 'skip' },
+  description: 'At 09:00, Monday through Friday (Europe/Berlin)',
+  nextRunAt: '2030-01-07T08:00:00.000Z',
+  lastDelivery: null,
+  createdAt: at,
+  updatedAt: at,
+};
+const hook = {
+  ...schedule,
+  id: 'tr_2',
+  key: 'wf-hook-def456',
+  workflowId: 'wf_b',
+  type: 'webhook',
+  enabled: false,
+  schedule: undefined,
+  webhook: { path: 'deploys/github', url: '/hooks/deploys/github', hasSecret: false, rateLimitPerMinute: 60 },
+  description: 'POST /hooks/deploys/github',
+  nextRunAt: null,
+};
+const workflows = [
+  { id: 'wf_a', version: 1, definition: { name: 'Digest', steps: [] }, createdAt: at, updatedAt: at },
+  { id: 'wf_b', version: 1, definition: { name: 'Deploy notes', steps: [] }, createdAt: at, updatedAt: at },
+];
+const delivery = { id: 'dl_1', triggerKey: schedule.key, kind: 'schedule', scheduledFor: at, receivedAt: at, executionId: 'ex_9', status: 'started', latencyMs: 12 };
+
+beforeEach(() => {
+  authStore.setStatus('unknown');
+  Object.defineProperty(navigator, 'clipboard', { value: { writeText: vi.fn(async () => {}) }, configurable: true });
+});
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+describe('schedules & hooks', () => {
+  it('shows skeletons, then a card per trigger: words, zone, next run, URL, workflow, deliveries', async () => {
+    let release: (r: Response) => void = () => {};
+    const { requests } = mockFetch({
+      'GET /api/health': health,
+      'GET /api/triggers': () => new Promise<Response>((resolve) => (release = resolve)),
+      'GET /api/workflows': json(200, { workflows }),
+      [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, { deliveries: [delivery, { ...delivery, id: 'dl_0', executionId: undefined, status: 'skipped', reason: 'overlap' }], nextBefore: null }),
+      [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null }),
+    });
+    renderApp('/automation/schedules-and-hooks');
+    expect(await screen.findByLabelText('Loading triggers')).toBeTruthy();
+    expect(screen.queryByText('No schedules or webhooks yet')).toBeNull();
+    await waitFor(() => expect(requests.some((r) => r.path === '/api/triggers')).toBe(true));
+    release(json(200, { triggers: [schedule, hook] }));
+
+    const cards = await screen.findAllByTestId('trigger-card');
+    expect(cards).toHaveLength(2);
+    const [daily, webhook] = cards as [HTMLElement, HTMLElement];
+    expect(within(daily).getByTestId('trigger-words').textContent).toBe('At 09:00 AM, Monday through Friday');
+    expect(within(daily).getByText('Europe/Berlin')).toBeTruthy();
+    expect(within(daily).getByText(/Next run/)).toBeTruthy();
+    expect(within(daily).getByRole('link', { name: 'Digest' }).getAttribute('href')).toBe('/automation/workflows/wf_a');
+    const deliveries = await within(daily).findByRole('list', { name: 'Last deliveries' });
+    expect(within(deliveries).getByRole('link', { name: 'View run' }).getAttribute('href')).toBe('/automation/executions/ex_9');
+    expect(within(deliveries).getByText('overlap')).toBeTruthy();
+    expect((within(daily).getByRole('switch') as HTMLInputElement).checked).toBe(true);
+
+    expect(webhook.className).toContain('is-disabled');
+    expect(within(webhook).getByTestId('trigger-url').textContent).toBe(`POST ${window.location.origin}/hooks/deploys/github`);
+    expect(within(webhook).getByRole('button', { name: 'Copy URL' })).toBeTruthy();
+    expect(await within(webhook).findByText('Not fired yet.')).toBeTruthy();
+    expect((within(webhook).getByRole('switch') as HTMLInputElement).checked).toBe(false);
+  });
+
+  it('turns a trigger on with the full body, enabled flipped, and keeps it in place', async () => {
+    let current = hook;
+    const { requests } = mockFetch({
+      'GET /api/health': health,
+      'GET /api/triggers': () => json(200, { triggers: [schedule, current] }),
+      'GET /api/workflows': json(200, { workflows }),
+      [`PUT /api/triggers/${hook.key}`]: ({ body }: RecordedRequest) => json(200, (current = { ...hook, enabled: (body as { enabled: boolean }).enabled })),
+    });
+    renderApp('/automation/schedules-and-hooks');
+    const cards = await screen.findAllByTestId('trigger-card');
+    fireEvent.click(within(cards[1]!).getByRole('switch'));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PUT')).toBe(true));
+    expect(requests.find((r) => r.method === 'PUT')).toEqual({
+      method: 'PUT',
+      path: `/api/triggers/${hook.key}`,
+      body: { workflowId: 'wf_b', type: 'webhook', enabled: true, webhook: { path: 'deploys/github', rateLimitPerMinute: 60 } },
+    });
+    await waitFor(() => expect(screen.getAllByTestId('trigger-card')[1]!.className).not.toContain('is-disabled'));
+    expect(screen.getAllByTestId('trigger-card').map((c) => c.getAttribute('data-trigger-key'))).toEqual([schedule.key, hook.key]);
+  });
+
+  it('asks for a signed hook’s secret again, since a PUT without it would remove it', async () => {
+    const signed = { ...hook, enabled: true, webhook: { ...hook.webhook, hasSecret: true } };
+    const { requests } = mockFetch({
+      'GET /api/health': health,
+      'GET /api/triggers': json(200, { triggers: [signed] }),
+      'GET /api/workflows': json(200, { workflows }),
+      [`PUT /api/triggers/${hook.key}`]: ({ body }: RecordedRequest) => json(200, { ...signed, enabled: (body as { enabled: boolean }).enabled }),
+    });
+    renderApp('/automation/schedules-and-hooks');
+    fireEvent.click(within(await screen.findByTestId('trigger-card')).getByRole('switch'));
+    const dialog = await screen.findByRole('dialog', { name: 'Turn off this signed webhook?' });
+    fireEvent.change(within(dialog).getByLabelText('Signing secret'), { target: { value: 'the-old-secret' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Turn off' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PUT')).toBe(true));
+    expect(requests.find((r) => r.method === 'PUT')?.body).toMatchObject({ enabled: false, webhook: { path: 'deploys/github', secret: 'the-old-secret' } });
+  });
+
+  it('shows the empty state only when there are none, and errors with Retry', async () => {
+    let fail = true;
+    mockFetch({
+      'GET /api/health': health,
+      'GET /api/workflows': json(200, { workflows: [] }),
+      'GET /api/triggers': () => (fail ? json(500, { error: { code: 'internal', message: 'Internal server error' } }) : json(200, { triggers: [] })),
+    });
+    renderApp('/automation/schedules-and-hooks');
+    expect(await screen.findByText('Could not load schedules and hooks')).toBeTruthy();
+    fail = false;
+    fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
+    expect(await screen.findByText('No schedules or webhooks yet')).toBeTruthy();
+    expect(screen.getAllByRole('link', { name: 'New workflow' }).length).toBeGreaterThan(0);
+  });
+});

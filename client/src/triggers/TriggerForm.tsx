@@ -1,0 +1,279 @@
+import type { WorkflowInputs } from '@weft/shared';
+import { useId, useMemo, type ReactNode } from 'react';
+import { InputsFields } from '../inputs/InputsFields';
+import type { InputDraft, InputErrors } from '../inputs/inputs-form';
+import { CopyButton } from './CopyButton';
+import { describeCron, formatInZone, nextRuns, parseCron } from './cron';
+import { newSecret, newWebhookPath, timezoneOptions, webhookUrl, type TriggerChoice, type TriggerErrors, type TriggerForm as TriggerFormValue } from './trigger-form';
+
+const CHOICES: { value: TriggerChoice; label: string; hint: string }[] = [
+  { value: 'manual', label: 'Manual', hint: 'Started by hand' },
+  { value: 'schedule', label: 'Schedule', hint: 'On a cron schedule' },
+  { value: 'webhook', label: 'Webhook', hint: 'When a URL is called' },
+];
+
+const NEXT_RUNS = 3;
+
+/**
+ * How a workflow starts: manual, a cron schedule (read back in words, with the next runs in its
+ * timezone) or a webhook (a generated path and secret, the URL to copy). Saving waits until a
+ * choice is made; `errors` are shown at their fields.
+ */
+export function TriggerForm({
+  value,
+  onChange,
+  errors,
+  workflowName,
+  inputs,
+  inputDraft,
+  inputErrors,
+  onInputsChange,
+  now = Date.now(),
+}: {
+  value: TriggerFormValue;
+  onChange: (next: TriggerFormValue) => void;
+  errors: TriggerErrors;
+  workflowName: string;
+  inputs?: WorkflowInputs | undefined;
+  inputDraft?: InputDraft;
+  inputErrors?: InputErrors;
+  onInputsChange?: (next: InputDraft) => void;
+  now?: number;
+}) {
+  const id = useId();
+  const set = (patch: Partial<TriggerFormValue>) => onChange({ ...value, ...patch });
+  const choose = (type: TriggerChoice) => set(type === 'webhook' && value.secret === '' && !value.hadSecret ? { type, secret: newSecret() } : { type });
+  const hasInputs = inputs !== undefined && Object.keys(inputs).length > 0;
+
+  return (
+    <div className="trigger-form" data-testid="trigger-form">
+      <fieldset className="trigger-form__types">
+        <legend className="field__label">
+          How it starts
+          <span className="field__required" aria-label="required">
+            *
+          </span>
+        </legend>
+        <div className="segmented">
+          {CHOICES.map((choice) => (
+            <label key={choice.value} className={`segmented__option${value.type === choice.value ? ' is-checked' : ''}`}>
+              <input type="radio" name={`${id}-type`} value={choice.value} checked={value.type === choice.value} onChange={() => choose(choice.value)} />
+              <span className="segmented__label">{choice.label}</span>
+              <span className="segmented__hint">{choice.hint}</span>
+            </label>
+          ))}
+        </div>
+        {errors.type !== undefined && (
+          <p className="field__hint trigger-form__choose" id={`${id}-type-error`}>
+            {errors.type}
+          </p>
+        )}
+      </fieldset>
+
+      {value.type === 'manual' && (
+        <p className="muted trigger-form__manual">
+          Runs only when someone starts it: from its page, from chat, or with <code>POST /api/workflows/:id/run</code>.
+        </p>
+      )}
+      {value.type === 'schedule' && <ScheduleFields value={value} set={set} errors={errors} now={now} />}
+      {value.type === 'webhook' && <WebhookFields value={value} set={set} errors={errors} workflowName={workflowName} />}
+
+      {(value.type === 'schedule' || value.type === 'webhook') && (
+        <>
+          <label className="checkbox trigger-form__enabled">
+            <input type="checkbox" checked={value.enabled} onChange={(e) => set({ enabled: e.target.checked })} />
+            Enabled
+            <span className="muted">{value.enabled ? '' : ' — saved paused; turn it on from Schedules & hooks'}</span>
+          </label>
+          {hasInputs && inputDraft !== undefined && onInputsChange !== undefined && (
+            <fieldset className="trigger-form__inputs">
+              <legend className="field__label">Inputs for every run</legend>
+              <InputsFields inputs={inputs} draft={inputDraft} errors={inputErrors ?? {}} onChange={onInputsChange} />
+            </fieldset>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function FieldError({ id, children }: { id: string; children: ReactNode }) {
+  return (
+    <span id={id} className="field__error" role="alert">
+      {children}
+    </span>
+  );
+}
+
+function ScheduleFields({
+  value,
+  set,
+  errors,
+  now,
+}: {
+  value: TriggerFormValue;
+  set: (patch: Partial<TriggerFormValue>) => void;
+  errors: TriggerErrors;
+  now: number;
+}) {
+  const id = useId();
+  const words = describeCron(value.cron);
+  const zones = useMemo(() => timezoneOptions(value.timezone), [value.timezone]);
+  const pattern = words.ok ? parseCron(value.cron) : null;
+  const upcoming = useMemo(() => {
+    if (pattern === null || errors.timezone !== undefined) return null;
+    try {
+      return nextRuns({ pattern, timezone: value.timezone, after: new Date(now), count: NEXT_RUNS });
+    } catch {
+      return null;
+    }
+    // `pattern` is rebuilt each render; the cron text is what it depends on.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [value.cron, value.timezone, now, errors.timezone]);
+  const cronError = errors.cron;
+
+  return (
+    <div className="trigger-form__grid">
+      <div className="field">
+        <label className="field__label" htmlFor={`${id}-cron`}>
+          Cron
+        </label>
+        <input
+          id={`${id}-cron`}
+          className="input mono"
+          value={value.cron}
+          placeholder="0 9 * * 1-5"
+          spellCheck={false}
+          autoComplete="off"
+          onChange={(e) => set({ cron: e.target.value })}
+          aria-invalid={cronError !== undefined}
+          aria-describedby={`${id}-cron-words`}
+          data-testid="cron-input"
+        />
+        <span id={`${id}-cron-words`} aria-live="polite" className="trigger-form__words" data-testid="cron-preview">
+          {cronError !== undefined ? (
+            <span className="field__error">{cronError}</span>
+          ) : words.ok ? (
+            <span className="trigger-form__humanized">{words.text}</span>
+          ) : null}
+        </span>
+        <span className="field__hint">minute · hour · day of month · month · day of week</span>
+      </div>
+      <div className="field">
+        <label className="field__label" htmlFor={`${id}-tz`}>
+          Timezone
+        </label>
+        <select
+          id={`${id}-tz`}
+          className="input"
+          value={value.timezone}
+          onChange={(e) => set({ timezone: e.target.value })}
+          aria-invalid={errors.timezone !== undefined}
+          aria-describedby={errors.timezone !== undefined ? `${id}-tz-error` : undefined}
+        >
+          {zones.map((zone) => (
+            <option key={zone} value={zone}>
+              {zone.replaceAll('_', ' ')}
+            </option>
+          ))}
+        </select>
+        {errors.timezone !== undefined && <FieldError id={`${id}-tz-error`}>{errors.timezone}</FieldError>}
+      </div>
+      <div className="field trigger-form__next" aria-live="polite">
+        <span className="field__label">Next runs</span>
+        {upcoming !== null && upcoming.length > 0 ? (
+          <ol className="next-runs" data-testid="next-runs">
+            {upcoming.map((date) => (
+              <li key={date.getTime()}>
+                <time dateTime={date.toISOString()}>{formatInZone(date, value.timezone)}</time>
+              </li>
+            ))}
+          </ol>
+        ) : (
+          <span className="field__hint">{words.ok ? 'Shown on Schedules & hooks once saved.' : 'Appear once the cron can be read.'}</span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function WebhookFields({
+  value,
+  set,
+  errors,
+  workflowName,
+}: {
+  value: TriggerFormValue;
+  set: (patch: Partial<TriggerFormValue>) => void;
+  errors: TriggerErrors;
+  workflowName: string;
+}) {
+  const id = useId();
+  const url = webhookUrl(value.path);
+  return (
+    <div className="trigger-form__webhook">
+      <div className="field">
+        <label className="field__label" htmlFor={`${id}-path`}>
+          Path
+        </label>
+        <div className="input-group">
+          <span className="input-group__prefix mono">/hooks/</span>
+          <input
+            id={`${id}-path`}
+            className="input mono"
+            value={value.path}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(e) => set({ path: e.target.value.trim() })}
+            aria-invalid={errors.path !== undefined}
+            aria-describedby={errors.path !== undefined ? `${id}-path-error` : undefined}
+          />
+          <button type="button" className="btn btn--small btn--ghost" onClick={() => set({ path: newWebhookPath(workflowName) })}>
+            New path
+          </button>
+        </div>
+        {errors.path !== undefined && <FieldError id={`${id}-path-error`}>{errors.path}</FieldError>}
+      </div>
+      <div className="field">
+        <span className="field__label">URL</span>
+        <div className="copy-row">
+          <code className="copy-row__text" data-testid="webhook-url">
+            {url}
+          </code>
+          <CopyButton text={url} label="Copy URL" className="btn btn--small copy-btn" />
+        </div>
+        <span className="field__hint">
+          <code>POST</code> JSON to it; the body reaches the workflow as <code>trigger.body</code>.
+        </span>
+      </div>
+      <div className="field">
+        <label className="field__label" htmlFor={`${id}-secret`}>
+          Signing secret <span className="muted">(optional)</span>
+        </label>
+        <div className="input-group">
+          <input
+            id={`${id}-secret`}
+            className="input mono"
+            value={value.secret}
+            spellCheck={false}
+            autoComplete="off"
+            placeholder={value.hadSecret ? 'Enter a new secret' : 'Leave empty for an unsigned hook'}
+            onChange={(e) => set({ secret: e.target.value })}
+            aria-invalid={errors.secret !== undefined}
+            aria-describedby={`${id}-secret-hint`}
+          />
+          <button type="button" className="btn btn--small btn--ghost" onClick={() => set({ secret: newSecret() })}>
+            Generate
+          </button>
+          {value.secret !== '' && <CopyButton text={value.secret} className="btn btn--small copy-btn" />}
+        </div>
+        <span id={`${id}-secret-hint`} className={errors.secret !== undefined ? 'field__error' : 'field__hint'} role={errors.secret !== undefined ? 'alert' : undefined}>
+          {errors.secret ??
+            (value.hadSecret
+              ? 'The saved secret cannot be read back: saving sets the secret shown here, and an empty field removes it.'
+              : 'Callers sign the body with HMAC-SHA256 in X-Weft-Signature. Copy it now: it is never shown again after saving.')}
+        </span>
+      </div>
+    </div>
+  );
+}
