@@ -1,4 +1,4 @@
-import { RunnerClientMessage, RunnerServerMessage } from '@weft/shared';
+import { RunnerClientMessage, RunnerEventsFrameEnvelope, RunnerServerMessage } from '@weft/shared';
 
 export type DecodeResult = { ok: true; message: RunnerServerMessage } | { ok: false; reason: string };
 
@@ -28,7 +28,8 @@ export class OutgoingFrameError extends Error {
 
 /** Validates an outgoing frame against the protocol before it leaves; a failure is a runner bug. */
 export function encodeClientMessage(message: RunnerClientMessage): string {
-  const parsed = RunnerClientMessage.safeParse(message);
+  // Events were each validated when emitted (outbox); checking them again per frame is the hot path's cost.
+  const parsed = message.type === 'events' ? RunnerEventsFrameEnvelope.safeParse(message) : RunnerClientMessage.safeParse(message);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(frame)'}: ${i.message}`).join('; ');
     throw new OutgoingFrameError(`refusing to send an invalid ${message.type} frame: ${issues.slice(0, MAX_REASON)}`);

@@ -20,9 +20,8 @@ export function createExecutionEvents({ journal, repo }: { journal: Journal; rep
     },
     stepUpdated(executionId: string, step: StepRunRow | null) {
       if (!step) return;
-      const row = repo.get(executionId)!;
       const data = { executionId, ...toStepRun(step) };
-      for (const t of topicsOf(row.session_id, executionId)) journal.append(t, 'step.updated', data);
+      for (const t of topicsOf(repo.sessionOf(executionId) ?? null, executionId)) journal.append(t, 'step.updated', data);
     },
     log(executionId: string, data: Record<string, unknown>) {
       journal.append(executionTopic(executionId), 'step.log', { executionId, ...data });

@@ -98,8 +98,10 @@ export function createExecutionsRepository(db: Db) {
          output = excluded.output,
          error = excluded.error,
          retry_in_ms = excluded.retry_in_ms,
-         lease_attempt = excluded.lease_attempt`,
+         lease_attempt = excluded.lease_attempt
+       RETURNING *`,
     ),
+    sessionOf: db.prepare<[string], { session_id: string | null }>('SELECT session_id FROM executions WHERE id = ?'),
     activeSteps: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status IN ('running', 'waiting')"),
     waitingStep: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status = 'waiting' ORDER BY rowid DESC LIMIT 1"),
     setStatus: db.prepare('UPDATE executions SET status = ?, updated_at = ? WHERE id = ?'),
@@ -118,8 +120,10 @@ export function createExecutionsRepository(db: Db) {
     nextTimer: db.prepare<[], { at: number | null }>("SELECT MIN(wake_at) AS at FROM executions WHERE status = 'waiting' AND wake_at IS NOT NULL"),
     setSession: db.prepare('UPDATE executions SET session_id = ? WHERE id = ?'),
     workflowName: db.prepare<[string, number], { definition: string }>('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?'),
-    lastRunnerSeq: db.prepare<[string, number], { seq: number | null }>('SELECT MAX(seq) AS seq FROM runner_events WHERE execution_id = ? AND lease_attempt = ?'),
-    insertRunnerEvent: db.prepare('INSERT INTO runner_events (execution_id, lease_attempt, seq, type, at) VALUES (?, ?, ?, ?, ?)'),
+    lastRunnerSeq: db.prepare<[string, number], { seq: number }>('SELECT seq FROM runner_cursors WHERE execution_id = ? AND lease_attempt = ?'),
+    setRunnerSeq: db.prepare(
+      'INSERT INTO runner_cursors (execution_id, lease_attempt, seq) VALUES (?, ?, ?) ON CONFLICT (execution_id, lease_attempt) DO UPDATE SET seq = excluded.seq',
+    ),
   };
 
   return {
@@ -143,8 +147,8 @@ export function createExecutionsRepository(db: Db) {
       retryInMs?: number | null;
       leaseAttempt?: number | null;
       reused?: boolean;
-    }) =>
-      s.upsertStep.run({
+    }): StepRunRow =>
+      s.upsertStep.get({
         executionId: r.executionId,
         stepId: r.stepId,
         iterationPath: r.iterationPath,
@@ -158,7 +162,9 @@ export function createExecutionsRepository(db: Db) {
         retryInMs: r.retryInMs ?? null,
         leaseAttempt: r.leaseAttempt ?? null,
         reused: r.reused ? 1 : 0,
-      }),
+      }) as StepRunRow,
+    /** Undefined when the execution does not exist. */
+    sessionOf: (id: string): string | null | undefined => s.sessionOf.get(id)?.session_id,
     activeSteps: (id: string) => s.activeSteps.all(id),
     waitingStep: (id: string): StepRunRow | null => s.waitingStep.get(id) ?? null,
     setStatus: (id: string, status: ExecutionStatus, now: string) => s.setStatus.run(status, now, id),
@@ -179,7 +185,8 @@ export function createExecutionsRepository(db: Db) {
       return row ? (JSON.parse(row.definition) as unknown) : null;
     },
     lastRunnerSeq: (id: string, leaseAttempt: number) => s.lastRunnerSeq.get(id, leaseAttempt)?.seq ?? 0,
-    insertRunnerEvent: (id: string, leaseAttempt: number, seq: number, type: string, at: string) => s.insertRunnerEvent.run(id, leaseAttempt, seq, type, at),
+    /** The highest runner event seq stored for this lease attempt (events are stored in seq order). */
+    setRunnerSeq: (id: string, leaseAttempt: number, seq: number) => s.setRunnerSeq.run(id, leaseAttempt, seq),
     list(q: { workflowId?: string | undefined; status?: string | undefined; sessionId?: string | undefined; before?: string | undefined; limit: number }): ExecutionRow[] {
       const where: string[] = [];
       const params: unknown[] = [];

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { JournalEvent } from '@weft/shared';
 import type { Db } from '../db/open';
 import type { Clock } from '../workflows/workflows-service';
@@ -5,11 +6,53 @@ import { EventBus } from './event-bus';
 
 type Pending = JournalEvent[];
 
+/** Writes that share one physical transaction; acknowledged (fan-out, callbacks, waiters) after its COMMIT. */
+type Batch = {
+  acknowledged: boolean;
+  events: JournalEvent[];
+  afterCommit: (() => void)[];
+  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+};
+
+/**
+ * Journals open in this process, by database file. Group commit holds the write lock across I/O
+ * callbacks; a second connection to the same file in this process would block the thread waiting
+ * for that lock, so group commit is on only while a journal is alone on its file here. (Other
+ * processes just wait for the lock, as with any writer.)
+ */
+const openJournals = new Map<string, Set<{ commitNow(): void }>>();
+
 /**
  * The append-only journal. State changes are written with their events in one transaction
  * (`journal.transaction`), and fan-out reads only what was committed: listeners run after COMMIT.
+ *
+ * Group commit: `batched(fn)` runs `fn` as a savepoint inside a shared IMMEDIATE transaction that
+ * commits on the next `setImmediate`, so the hot paths (webhook fires, lease grants, runner event
+ * batches) arriving in one turn of the event loop pay for one fsync together. Every logical
+ * transaction stays atomic (its own savepoint). Anything that acknowledges a write to the outside
+ * waits for the COMMIT: HTTP replies (`durable()`, an onSend hook), runner frames (`afterCommit`)
+ * and journal listeners. While a batch is open, `transaction(fn)` joins it the same way.
+ *
+ * With synchronous=FULL the batch commits with synchronous=NORMAL and the WAL is then fsynced on
+ * libuv's thread pool: the event loop keeps serving while the disk syncs, and nothing in the batch
+ * is acknowledged before that fsync returns, so what was acknowledged survives power loss as with
+ * FULL. Batches are acknowledged in commit order; a FULL commit in between makes the earlier ones
+ * durable and acknowledges them first, so listeners always see a topic's events in seq order.
  */
-export function createJournal({ db, clock, onListenerError }: { db: Db; clock: Clock; onListenerError?: (err: unknown) => void }) {
+export function createJournal({
+  db,
+  clock,
+  onListenerError,
+  onCommitError,
+  groupCommit = true,
+}: {
+  db: Db;
+  clock: Clock;
+  onListenerError?: (err: unknown) => void;
+  /** A failed COMMIT (I/O error): the batch is rolled back and its waiters rejected. */
+  onCommitError?: (err: unknown) => void;
+  groupCommit?: boolean;
+}) {
   const bus = new EventBus();
   const stmts = {
     lastSeq: db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM events WHERE topic = ?'),
@@ -17,9 +60,31 @@ export function createJournal({ db, clock, onListenerError }: { db: Db; clock: C
     after: db.prepare<[string, number, number], { topic: string; seq: number; type: string; at: string; data: string }>(
       'SELECT topic, seq, type, at, data FROM events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
+    syncFull: db.prepare('PRAGMA synchronous = FULL'),
   };
+  // FULL (2) or EXTRA (3): acknowledged writes must be on disk, so batches fsync the WAL themselves.
+  const fsyncBatches = (db.pragma('synchronous', { simple: true }) as number) >= 2;
+  /** Committed batches whose WAL fsync has not returned yet, oldest first. */
+  let unsynced: Batch[] = [];
+  let syncing = false;
+  let walFd: number | null = null;
   let pending: Pending | null = null;
+  // Last seq per topic, valid inside one logical transaction (the write lock is held; a rolled-back
+  // savepoint must not leave a gap, so it is dropped at the end of each).
+  const seqs = new Map<string, number>();
+  let batch: Batch | null = null;
   const report = onListenerError ?? (() => {});
+
+  const self = { commitNow };
+  const peers = openJournals.get(db.name) ?? new Set();
+  openJournals.set(db.name, peers);
+  peers.add(self);
+  if (peers.size > 1) for (const peer of peers) if (peer !== self) peer.commitNow();
+  const grouping = () => groupCommit && peers.size === 1;
 
   const flush = (events: Pending) => {
     for (const e of events) bus.publish(e, report);
@@ -34,7 +99,8 @@ export function createJournal({ db, clock, onListenerError }: { db: Db; clock: C
       });
       return event;
     }
-    const seq = (stmts.lastSeq.get(topic)?.seq ?? 0) + 1;
+    const seq = (seqs.get(topic) ?? stmts.lastSeq.get(topic)?.seq ?? 0) + 1;
+    seqs.set(topic, seq);
     const at = clock.now().toISOString();
     stmts.insert.run(topic, seq, type, at, JSON.stringify(data ?? null));
     const event: JournalEvent = { topic, seq, type, at, data: data ?? null };
@@ -42,12 +108,29 @@ export function createJournal({ db, clock, onListenerError }: { db: Db; clock: C
     return event;
   }
 
+  /** One logical transaction inside the open batch: a savepoint, its events kept for the COMMIT. */
+  function joinBatch<T>(open: Batch, fn: () => T): T {
+    const events: Pending = [];
+    pending = events;
+    let result: T;
+    try {
+      result = db.transaction(fn)();
+    } finally {
+      pending = null;
+      seqs.clear();
+    }
+    open.events.push(...events);
+    return result;
+  }
+
   /**
    * Runs `fn` in an IMMEDIATE transaction (writers serialise up front, so two processes on one
-   * database cannot both allocate the same seq). Nested calls join the outer transaction.
+   * database cannot both allocate the same seq). Nested calls join the outer transaction; with a
+   * batch open, `fn` joins the batch.
    */
   function transaction<T>(fn: () => T): T {
     if (pending) return fn();
+    if (batch) return joinBatch(batch, fn);
     const events: Pending = [];
     pending = events;
     let result: T;
@@ -55,9 +138,100 @@ export function createJournal({ db, clock, onListenerError }: { db: Db; clock: C
       result = db.transaction(fn).immediate();
     } finally {
       pending = null;
+      seqs.clear();
     }
+    // This commit synced the WAL, and with it every batch committed before it.
+    if (fsyncBatches) acknowledgeUnsynced();
     flush(events);
     return result;
+  }
+
+  /** `transaction(fn)` with group commit: durable at the batch's COMMIT (see `durable`, `afterCommit`). */
+  function batched<T>(fn: () => T): T {
+    if (pending) return fn();
+    if (!batch) {
+      // Inside someone else's transaction, or group commit off: a plain transaction.
+      if (!grouping() || db.inTransaction) return transaction(fn);
+      if (fsyncBatches) stmts.syncNormal.run();
+      stmts.begin.run();
+      batch = { acknowledged: false, events: [], afterCommit: [], waiters: [] };
+      setImmediate(commitNow);
+    }
+    return joinBatch(batch, fn);
+  }
+
+  function commitNow(): void {
+    const done = batch;
+    if (!done) return;
+    batch = null;
+    try {
+      stmts.commit.run();
+    } catch (err) {
+      try {
+        if (db.inTransaction) stmts.rollback.run();
+      } catch {
+        /* the connection is already out of the transaction */
+      }
+      fail(done, err);
+      return;
+    } finally {
+      if (fsyncBatches) stmts.syncFull.run();
+    }
+    if (!fsyncBatches) return acknowledge(done);
+    unsynced.push(done);
+    syncWal();
+  }
+
+  /** One fsync at a time; batches committed while it runs wait for the next one. */
+  function syncWal(): void {
+    if (syncing || unsynced.length === 0) return;
+    const group = unsynced.filter((b) => !b.acknowledged);
+    if (group.length === 0) {
+      unsynced = [];
+      return;
+    }
+    try {
+      walFd ??= fs.openSync(`${db.name}-wal`, 'r');
+    } catch (err) {
+      for (const b of group) fail(b, err);
+      unsynced = [];
+      return;
+    }
+    syncing = true;
+    fs.fsync(walFd, (err) => {
+      syncing = false;
+      for (const b of group) {
+        if (b.acknowledged) continue;
+        if (err) fail(b, err);
+        else acknowledge(b);
+      }
+      unsynced = unsynced.filter((b) => !b.acknowledged);
+      syncWal();
+    });
+  }
+
+  function acknowledgeUnsynced(): void {
+    for (const b of unsynced) if (!b.acknowledged) acknowledge(b);
+    unsynced = [];
+  }
+
+  function fail(b: Batch, err: unknown): void {
+    b.acknowledged = true;
+    for (const w of b.waiters) w.reject(err);
+    (onCommitError ?? report)(err);
+  }
+
+  function acknowledge(done: Batch): void {
+    done.acknowledged = true;
+    flush(done.events);
+    for (const cb of done.afterCommit) {
+      try {
+        cb();
+      } catch (err) {
+        report(err);
+      }
+    }
+    for (const w of done.waiters) w.resolve();
   }
 
   function read(topic: string, after: number, limit: number): JournalEvent[] {
@@ -67,11 +241,37 @@ export function createJournal({ db, clock, onListenerError }: { db: Db; clock: C
   return {
     append,
     transaction,
+    batched,
     read,
     lastSeq: (topic: string): number => stmts.lastSeq.get(topic)?.seq ?? 0,
     subscribe: bus.subscribe.bind(bus),
     subscribeAll: bus.subscribeAll.bind(bus),
     bus,
+    /** Resolves once everything written so far is committed (at once when no batch is open). */
+    durable(): Promise<void> {
+      const open = batch ?? unsynced.at(-1);
+      if (!open) return Promise.resolve();
+      return new Promise((resolve, reject) => open.waiters.push({ resolve, reject }));
+    },
+    /** Runs `cb` once everything written so far is committed (now, when no batch is open). */
+    afterCommit(cb: () => void): void {
+      const open = batch ?? unsynced.at(-1);
+      if (open) open.afterCommit.push(cb);
+      else cb();
+    },
+    /** Commits the open batch now (shutdown, tests). */
+    commitNow,
+    close(): void {
+      commitNow();
+      if (walFd !== null) {
+        if (unsynced.some((b) => !b.acknowledged)) fs.fsyncSync(walFd);
+        acknowledgeUnsynced();
+        fs.closeSync(walFd);
+        walFd = null;
+      }
+      peers.delete(self);
+      if (peers.size === 0) openJournals.delete(db.name);
+    },
   };
 }
 

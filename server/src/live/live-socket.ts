@@ -148,6 +148,8 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     socket.on('pong', () => (alive = true));
     socket.on('error', (err) => app.log.debug({ err }, 'live socket error'));
     const heartbeat = setInterval(() => {
+      // Closing already: the close timeout ends it; a terminate here would hide the close code.
+      if (closed) return;
       if (!alive) {
         closed = true;
         socket.terminate();

@@ -14,6 +14,8 @@ export default fp(
     app.addHook('onClose', async () => {
       // Checkpoint so the main file is complete and the -wal file can be dropped on a clean stop.
       try {
+        // A group-commit batch the journal did not close (it normally commits it on close).
+        if (db.inTransaction) db.exec('COMMIT');
         db.pragma('wal_checkpoint(TRUNCATE)');
       } finally {
         db.close();

@@ -57,7 +57,17 @@ export default fp<{ clock?: Clock }>(
     const clock = opts.clock ?? systemClock;
     const db = app.db;
     const log = app.log;
-    const journal = createJournal({ db, clock, onListenerError: (err) => log.error({ err }, 'event listener failed') });
+    const journal = createJournal({
+      db,
+      clock,
+      onListenerError: (err) => log.error({ err }, 'event listener failed'),
+      // Rolled back and its waiters rejected; in-memory state may be ahead of the database.
+      onCommitError: (err) => log.fatal({ err }, 'journal commit failed: restart the server'),
+    });
+    // Nothing is acknowledged over HTTP before it is committed (group commit may still hold it).
+    app.addHook('onSend', async () => {
+      await journal.durable();
+    });
     // Integrations: runs and enabled triggers check required integrations; saves check tool arguments once connected.
     const integrationsRepo = createIntegrationsRepository(db);
     const preflight = createPreflight({ repo: integrationsRepo });
@@ -123,6 +133,7 @@ export default fp<{ clock?: Clock }>(
       assistant.cancelAll();
       services.sessions.flushAll();
       await services.integrations.stop();
+      journal.close();
     });
   },
   { name: 'weft-services', dependencies: ['weft-db'] },

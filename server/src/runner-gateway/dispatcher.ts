@@ -118,7 +118,7 @@ export function createDispatcher({
       if (!slot || slot.free <= 0) break;
       const nowMs = clock.now().getTime();
       let grant: LeaseGrant | null = null;
-      journal.transaction(() => {
+      journal.batched(() => {
         const now = new Date(nowMs).toISOString();
         if (!repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now })) return;
         closeSupersededContainers(executionId, now);

@@ -1,4 +1,4 @@
-import { RUNNER_PROTOCOL_VERSION, RunnerClientMessage, RunnerServerMessage, type RunnerServerMessage as ServerMsg } from '@weft/shared';
+import { RUNNER_PROTOCOL_VERSION, RunnerClientMessage, type RunnerServerMessage as ServerMsg } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ConnectedRunner } from './dispatcher';
@@ -10,6 +10,7 @@ import type { ConnectedRunner } from './dispatcher';
  */
 const runnerGateway: FastifyPluginAsync = async (app) => {
   const { dispatcher, ingest } = app.services.engine;
+  const { journal } = app.services;
   const { runnerHeartbeatMs, leaseMs } = app.config;
 
   const sockets = new Set<WebSocket>();
@@ -27,12 +28,12 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
 
     const send = (msg: ServerMsg) => {
       if (socket.readyState !== socket.OPEN) throw new Error('runner socket is not open');
-      const checked = RunnerServerMessage.safeParse(msg);
-      if (!checked.success) {
-        app.log.error({ issues: checked.error.issues, type: msg.type }, 'refusing to send an invalid runner frame');
-        return;
-      }
-      socket.send(JSON.stringify(msg));
+      // Typed by the protocol (RunnerServerMessage); the runner validates what it receives.
+      const frame = JSON.stringify(msg);
+      // A lease or an ack promises the write behind it: send once that write is committed.
+      journal.afterCommit(() => {
+        if (socket.readyState === socket.OPEN) socket.send(frame);
+      });
     };
     const sendSafe = (msg: ServerMsg) => {
       try {

@@ -33,8 +33,7 @@ export function createIngest({
     const now = clock.now().toISOString();
     switch (e.type) {
       case 'step.started': {
-        repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'running', startedAt: now, input: e.input, leaseAttempt });
-        publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt));
+        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'running', startedAt: now, input: e.input, leaseAttempt }));
         return;
       }
       case 'step.log':
@@ -43,27 +42,25 @@ export function createIngest({
       case 'step.succeeded':
       case 'step.failed':
       case 'step.canceled': {
-        const prev = repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt);
         const status = e.type === 'step.succeeded' ? 'succeeded' : e.type === 'step.failed' ? 'failed' : 'canceled';
-        repo.upsertStep({
+        const stored = repo.upsertStep({
           executionId,
           stepId: e.stepId,
           iterationPath: e.iterationPath,
           attempt: e.attempt,
           status,
-          startedAt: prev?.started_at ?? now,
+          startedAt: now, // kept when the step already started (COALESCE in the upsert)
           finishedAt: now,
           output: e.type === 'step.succeeded' ? e.output : undefined,
           error: e.type === 'step.failed' ? e.error : e.type === 'step.canceled' ? { name: 'Canceled', message: e.reason } : undefined,
           retryInMs: e.type === 'step.failed' ? (e.retryInMs ?? null) : null,
           leaseAttempt,
         });
-        publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt));
+        publish.stepUpdated(executionId, stored);
         return;
       }
       case 'step.skipped': {
-        repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: 0, status: 'skipped', finishedAt: now, output: { reason: e.reason }, leaseAttempt });
-        publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, 0));
+        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: 0, status: 'skipped', finishedAt: now, output: { reason: e.reason }, leaseAttempt }));
         return;
       }
       case 'step.waiting': {
@@ -106,7 +103,7 @@ export function createIngest({
   }
 
   return function ingest({ runnerId, executionId, attempt, events }: { runnerId: string; executionId: string; attempt: number; events: RunnerEvent[] }): IngestResult {
-    return journal.transaction(() => {
+    return journal.batched(() => {
       const row = repo.get(executionId);
       const lastSeq = row ? repo.lastRunnerSeq(executionId, attempt) : 0;
       if (!row) return { type: 'reject', code: 'unknown_execution', message: `execution ${executionId} does not exist`, seq: 0 } as const;
@@ -119,18 +116,22 @@ export function createIngest({
         return { type: 'reject', code: 'stale_lease', message: `lease attempt ${attempt} of ${executionId} is not held by this runner`, seq: lastSeq } as const;
       }
       let seq = lastSeq;
-      const now = clock.now().toISOString();
+      let gapAt: number | undefined;
       for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
         if (e.seq <= seq) continue; // already stored: a resend
-        if (e.seq !== seq + 1) return { type: 'ack', seq, gapAt: e.seq } as const;
-        repo.insertRunnerEvent(executionId, attempt, e.seq, e.type, now);
+        if (e.seq !== seq + 1) {
+          gapAt = e.seq;
+          break;
+        }
         apply(executionId, attempt, e);
         seq = e.seq;
         // A step that handed the execution back (waiting) or finished it ends this lease's writes.
-        const after = repo.get(executionId)!;
-        if (after.lease_runner_id !== runnerId) break;
+        if (e.type === 'step.waiting' || e.type === 'execution.finished') {
+          if (repo.get(executionId)!.lease_runner_id !== runnerId) break;
+        }
       }
-      return { type: 'ack', seq } as const;
+      if (seq > lastSeq) repo.setRunnerSeq(executionId, attempt, seq);
+      return gapAt === undefined ? ({ type: 'ack', seq } as const) : ({ type: 'ack', seq, gapAt } as const);
     });
   };
 }

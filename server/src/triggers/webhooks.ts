@@ -154,7 +154,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
     if (t.enabled !== 1) reject(t, receivedAt, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));
     limit();
 
-    const result = journal.transaction(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt, deliveryKey, payload }));
+    const result = journal.batched(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt, deliveryKey, payload }));
     switch (result.outcome) {
       case 'started':
         return answer(reply, result.executionId, wait);

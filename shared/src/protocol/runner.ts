@@ -137,6 +137,15 @@ export const RunnerClientMessage = z.discriminatedUnion('type', [
 ]);
 export type RunnerClientMessage = z.infer<typeof RunnerClientMessage>;
 
+/** An `events` frame whose events were each checked already (the runner's outbox checks them as they are emitted). */
+export const RunnerEventsFrameEnvelope = z.object({
+  type: z.literal('events'),
+  id: RequestId.optional(),
+  executionId: Id,
+  attempt: z.number().int().min(1),
+  events: z.array(z.unknown()).min(1).max(5000),
+});
+
 export const RunnerServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), id: RequestId.optional(), runnerId: Id, heartbeatMs: z.number().int().positive(), leaseMs: z.number().int().positive() }),
   z.object({ type: z.literal('lease'), grant: LeaseGrant }),
