@@ -18,10 +18,11 @@ export function createExecutionEvents({ journal, repo }: { journal: Journal; rep
       for (const t of topicsOf(row.session_id, executionId)) journal.append(t, 'execution.updated', summary);
       journal.append('executions', 'execution.updated', summary);
     },
-    stepUpdated(executionId: string, step: StepRunRow | null) {
+    /** `sessionId` when the caller already knows it (saves a read per event). */
+    stepUpdated(executionId: string, step: StepRunRow | null, sessionId?: string | null) {
       if (!step) return;
       const data = { executionId, ...toStepRun(step) };
-      for (const t of topicsOf(repo.sessionOf(executionId) ?? null, executionId)) journal.append(t, 'step.updated', data);
+      for (const t of topicsOf(sessionId === undefined ? (repo.sessionOf(executionId) ?? null) : sessionId, executionId)) journal.append(t, 'step.updated', data);
     },
     log(executionId: string, data: Record<string, unknown>) {
       journal.append(executionTopic(executionId), 'step.log', { executionId, ...data });

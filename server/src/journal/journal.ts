@@ -9,6 +9,10 @@ type Pending = JournalEvent[];
 /** Writes that share one physical transaction; acknowledged (fan-out, callbacks, waiters) after its COMMIT. */
 type Batch = {
   acknowledged: boolean;
+  /** False for a plain transaction queued behind batches only for ordering (its COMMIT synced itself). */
+  needsSync: boolean;
+  /** Run inside the batch just before its COMMIT (e.g. granting the executions it created). */
+  beforeCommit: (() => void)[];
   events: JournalEvent[];
   afterCommit: (() => void)[];
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
@@ -36,8 +40,8 @@ const openJournals = new Map<string, Set<{ commitNow(): void }>>();
  * With synchronous=FULL the batch commits with synchronous=NORMAL and the WAL is then fsynced on
  * libuv's thread pool: the event loop keeps serving while the disk syncs, and nothing in the batch
  * is acknowledged before that fsync returns, so what was acknowledged survives power loss as with
- * FULL. Batches are acknowledged in commit order; a FULL commit in between makes the earlier ones
- * durable and acknowledges them first, so listeners always see a topic's events in seq order.
+ * FULL. Batches are acknowledged in commit order, and a plain transaction committed while some
+ * wait is acknowledged after them, so listeners always see a topic's events in seq order.
  */
 export function createJournal({
   db,
@@ -63,15 +67,17 @@ export function createJournal({
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
-    syncNormal: db.prepare('PRAGMA synchronous = NORMAL'),
-    syncFull: db.prepare('PRAGMA synchronous = FULL'),
   };
+  // The connection's level as configured. PRAGMA synchronous takes effect when prepared, so it is
+  // set with db.pragma each time, never through a prepared statement.
+  const level = db.pragma('synchronous', { simple: true }) as number;
   // FULL (2) or EXTRA (3): acknowledged writes must be on disk, so batches fsync the WAL themselves.
-  const fsyncBatches = (db.pragma('synchronous', { simple: true }) as number) >= 2;
-  /** Committed batches whose WAL fsync has not returned yet, oldest first. */
+  const fsyncBatches = level >= 2;
+  /** Committed batches (and plain transactions queued behind them) not yet acknowledged, oldest first. */
   let unsynced: Batch[] = [];
   let syncing = false;
   let walFd: number | null = null;
+  let closeFdAfterSync = false;
   let pending: Pending | null = null;
   // Last seq per topic, valid inside one logical transaction (the write lock is held; a rolled-back
   // savepoint must not leave a gap, so it is dropped at the end of each).
@@ -85,6 +91,7 @@ export function createJournal({
   peers.add(self);
   if (peers.size > 1) for (const peer of peers) if (peer !== self) peer.commitNow();
   const grouping = () => groupCommit && peers.size === 1;
+  const newBatch = (needsSync = true): Batch => ({ acknowledged: false, needsSync, beforeCommit: [], events: [], afterCommit: [], waiters: [] });
 
   const flush = (events: Pending) => {
     for (const e of events) bus.publish(e, report);
@@ -108,13 +115,27 @@ export function createJournal({
     return event;
   }
 
+  /** SQLite rolled the shared transaction back on its own (I/O error, disk full): the batch is lost. */
+  function abandon(open: Batch, err: unknown): void {
+    if (batch === open) batch = null;
+    if (fsyncBatches) db.pragma(`synchronous = ${level}`);
+    fail(open, err);
+  }
+
   /** One logical transaction inside the open batch: a savepoint, its events kept for the COMMIT. */
   function joinBatch<T>(open: Batch, fn: () => T): T {
+    if (!db.inTransaction) {
+      abandon(open, new Error('the group-commit transaction was rolled back by SQLite'));
+      return transaction(fn);
+    }
     const events: Pending = [];
     pending = events;
     let result: T;
     try {
       result = db.transaction(fn)();
+    } catch (err) {
+      if (!db.inTransaction) abandon(open, err);
+      throw err;
     } finally {
       pending = null;
       seqs.clear();
@@ -140,9 +161,14 @@ export function createJournal({
       pending = null;
       seqs.clear();
     }
-    // This commit synced the WAL, and with it every batch committed before it.
-    if (fsyncBatches) acknowledgeUnsynced();
-    flush(events);
+    // Behind batches still waiting for their fsync, so listeners see each topic in seq order.
+    if (unsynced.some((b) => !b.acknowledged)) {
+      const queued = newBatch(false);
+      queued.events = events;
+      unsynced.push(queued);
+    } else {
+      flush(events);
+    }
     return result;
   }
 
@@ -152,9 +178,14 @@ export function createJournal({
     if (!batch) {
       // Inside someone else's transaction, or group commit off: a plain transaction.
       if (!grouping() || db.inTransaction) return transaction(fn);
-      if (fsyncBatches) stmts.syncNormal.run();
-      stmts.begin.run();
-      batch = { acknowledged: false, events: [], afterCommit: [], waiters: [] };
+      if (fsyncBatches) db.pragma('synchronous = NORMAL');
+      try {
+        stmts.begin.run();
+      } catch (err) {
+        if (fsyncBatches) db.pragma(`synchronous = ${level}`);
+        throw err;
+      }
+      batch = newBatch();
       setImmediate(commitNow);
     }
     return joinBatch(batch, fn);
@@ -163,20 +194,29 @@ export function createJournal({
   function commitNow(): void {
     const done = batch;
     if (!done) return;
+    // Still open while these run, so their writes join this batch.
+    for (let cb = done.beforeCommit.shift(); cb; cb = done.beforeCommit.shift()) {
+      try {
+        cb();
+      } catch (err) {
+        report(err);
+      }
+    }
+    if (batch !== done) return; // abandoned while the callbacks ran
     batch = null;
+    let failure: { err: unknown } | null = null;
     try {
       stmts.commit.run();
     } catch (err) {
+      failure = { err };
       try {
         if (db.inTransaction) stmts.rollback.run();
       } catch {
         /* the connection is already out of the transaction */
       }
-      fail(done, err);
-      return;
-    } finally {
-      if (fsyncBatches) stmts.syncFull.run();
     }
+    if (fsyncBatches) db.pragma(`synchronous = ${level}`);
+    if (failure) return fail(done, failure.err);
     if (!fsyncBatches) return acknowledge(done);
     unsynced.push(done);
     syncWal();
@@ -198,16 +238,28 @@ export function createJournal({
       return;
     }
     syncing = true;
-    fs.fsync(walFd, (err) => {
+    // fdatasync, as SQLite itself syncs the WAL on Linux.
+    fs.fdatasync(walFd, (err) => {
       syncing = false;
+      if (closeFdAfterSync && walFd !== null) {
+        fs.closeSync(walFd);
+        walFd = null;
+      }
       for (const b of group) {
         if (b.acknowledged) continue;
         if (err) fail(b, err);
         else acknowledge(b);
       }
       unsynced = unsynced.filter((b) => !b.acknowledged);
-      syncWal();
+      // Plain transactions that were only waiting for their turn go now.
+      while (unsynced[0] && !unsynced[0].needsSync) acknowledge(unsynced.shift()!);
+      if (!closeFdAfterSync) syncWal();
     });
+  }
+
+  function lastUnacknowledged(): Batch | undefined {
+    for (let i = unsynced.length - 1; i >= 0; i--) if (!unsynced[i]!.acknowledged) return unsynced[i];
+    return undefined;
   }
 
   function acknowledgeUnsynced(): void {
@@ -249,13 +301,19 @@ export function createJournal({
     bus,
     /** Resolves once everything written so far is committed (at once when no batch is open). */
     durable(): Promise<void> {
-      const open = batch ?? unsynced.at(-1);
+      const open = batch ?? lastUnacknowledged();
       if (!open) return Promise.resolve();
       return new Promise((resolve, reject) => open.waiters.push({ resolve, reject }));
     },
+    /** Runs `cb` inside the open batch just before it commits; false (and nothing runs) when no batch is open. */
+    beforeCommit(cb: () => void): boolean {
+      if (!batch) return false;
+      batch.beforeCommit.push(cb);
+      return true;
+    },
     /** Runs `cb` once everything written so far is committed (now, when no batch is open). */
     afterCommit(cb: () => void): void {
-      const open = batch ?? unsynced.at(-1);
+      const open = batch ?? lastUnacknowledged();
       if (open) open.afterCommit.push(cb);
       else cb();
     },
@@ -264,11 +322,15 @@ export function createJournal({
     close(): void {
       commitNow();
       if (walFd !== null) {
-        if (unsynced.some((b) => !b.acknowledged)) fs.fsyncSync(walFd);
-        acknowledgeUnsynced();
-        fs.closeSync(walFd);
-        walFd = null;
+        if (unsynced.some((b) => !b.acknowledged)) fs.fdatasyncSync(walFd);
+        // An fsync still in flight owns the descriptor until its callback.
+        if (syncing) closeFdAfterSync = true;
+        else {
+          fs.closeSync(walFd);
+          walFd = null;
+        }
       }
+      acknowledgeUnsynced();
       peers.delete(self);
       if (peers.size === 0) openJournals.delete(db.name);
     },

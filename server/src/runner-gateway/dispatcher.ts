@@ -147,17 +147,21 @@ export function createDispatcher({
     unregister(runnerId: string, runner: ConnectedRunner) {
       if (runners.get(runnerId) === runner) runners.delete(runnerId);
     },
-    /** Dispatch on the next tick; many kicks in one tick make one pass. */
+    /**
+     * Dispatch on the next tick; many kicks in one tick make one pass. With a group-commit batch
+     * open, the pass runs inside it just before its COMMIT: an execution and its lease share one fsync.
+     */
     kick() {
       if (scheduled) return;
       scheduled = true;
-      setImmediate(() => {
+      const pass = () => {
         try {
           dispatch();
         } catch (err) {
           log.error({ err }, 'dispatch failed');
         }
-      });
+      };
+      if (!journal.beforeCommit(pass)) setImmediate(pass);
     },
     dispatchNow: dispatch,
     renew(runnerId: string, leases: { executionId: string; attempt: number }[]) {

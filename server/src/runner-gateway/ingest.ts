@@ -29,11 +29,27 @@ export function createIngest({
 }) {
   const { repo, events: publish } = executions;
 
-  function apply(executionId: string, leaseAttempt: number, e: RunnerEvent) {
+  /** What one ingest call knows across its events. */
+  type Batch = {
+    sessionId: string | null;
+    /** Steps (stepKey|attempt) that also finish in this batch: their start is stored with the finish. */
+    finishing: Set<string>;
+    /** Inputs of starts folded into their finish. */
+    foldedInputs: Map<string, unknown>;
+  };
+  const attemptKey = (e: { stepId: string; iterationPath: string; attempt: number }) => `${e.stepId}|${e.iterationPath}|${e.attempt}`;
+
+  function apply(executionId: string, leaseAttempt: number, e: RunnerEvent, batch: Batch) {
     const now = clock.now().toISOString();
     switch (e.type) {
       case 'step.started': {
-        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'running', startedAt: now, input: e.input, leaseAttempt }));
+        // Started and finished within one batch: nobody could have seen it running, so one write
+        // and one event (with startedAt) say it all, as a durable history records a completed activity.
+        if (batch.finishing.has(attemptKey(e))) {
+          batch.foldedInputs.set(attemptKey(e), e.input);
+          return;
+        }
+        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'running', startedAt: now, input: e.input, leaseAttempt }), batch.sessionId);
         return;
       }
       case 'step.log':
@@ -51,12 +67,13 @@ export function createIngest({
           status,
           startedAt: now, // kept when the step already started (COALESCE in the upsert)
           finishedAt: now,
+          input: batch.foldedInputs.get(attemptKey(e)),
           output: e.type === 'step.succeeded' ? e.output : undefined,
           error: e.type === 'step.failed' ? e.error : e.type === 'step.canceled' ? { name: 'Canceled', message: e.reason } : undefined,
           retryInMs: e.type === 'step.failed' ? (e.retryInMs ?? null) : null,
           leaseAttempt,
         });
-        publish.stepUpdated(executionId, stored);
+        publish.stepUpdated(executionId, stored, batch.sessionId);
         return;
       }
       case 'step.skipped': {
@@ -117,13 +134,25 @@ export function createIngest({
       }
       let seq = lastSeq;
       let gapAt: number | undefined;
-      for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+      const sorted = [...events].sort((a, b) => a.seq - b.seq);
+      const batch: Batch = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map() };
+      // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
+      for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
+        const e = sorted[i]!;
+        if (e.seq < next) continue;
+        if (e.seq !== next || e.type === 'step.waiting' || e.type === 'execution.finished') break;
+        if (e.type === 'step.succeeded' || e.type === 'step.failed' || e.type === 'step.canceled') batch.finishing.add(attemptKey(e));
+        next++;
+      }
+      for (const e of sorted) {
         if (e.seq <= seq) continue; // already stored: a resend
         if (e.seq !== seq + 1) {
           gapAt = e.seq;
           break;
         }
-        apply(executionId, attempt, e);
+        apply(executionId, attempt, e, batch);
+        // A message may have given the execution a chat session.
+        if (e.type === 'message') batch.sessionId = repo.sessionOf(executionId) ?? null;
         seq = e.seq;
         // A step that handed the execution back (waiting) or finished it ends this lease's writes.
         if (e.type === 'step.waiting' || e.type === 'execution.finished') {

@@ -1,0 +1,368 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openDatabase, type Db } from '../src/db/open';
+import { createJournal, type Journal } from '../src/journal/journal';
+
+const clock = { now: () => new Date() };
+const TOPIC = 'exec_1';
+
+let dataDirs: string[] = [];
+let journals: Journal[] = [];
+let connections: Db[] = [];
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  for (const j of journals) j.close();
+  for (const c of connections.reverse()) if (c.open) c.close();
+  for (const dir of dataDirs) fs.rmSync(dir, { recursive: true, force: true });
+  dataDirs = [];
+  journals = [];
+  connections = [];
+});
+
+function track<T extends Db | Journal>(list: T[], item: T): T {
+  list.push(item);
+  return item;
+}
+
+/** A fresh data dir with a migrated database and one journal on it. */
+function setup(synchronous?: 'FULL' | 'NORMAL') {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-journal-'));
+  dataDirs.push(dataDir);
+  const db = track(connections, openDatabase({ dataDir, synchronous }));
+  const journal = track(journals, createJournal({ db, clock }));
+  return { dataDir, db, journal };
+}
+
+/** A plain better-sqlite3 connection on the same file: not a journal, so grouping stays on. */
+function openReader(db: Db) {
+  const reader = track(connections, new BetterSqlite3(db.name));
+  return {
+    seqs: (topic = TOPIC) => (reader.prepare('SELECT seq FROM events WHERE topic = ? ORDER BY seq').all(topic) as { seq: number }[]).map((r) => r.seq),
+    workflowIds: () => (reader.prepare('SELECT id FROM workflows ORDER BY id').all() as { id: string }[]).map((r) => r.id),
+  };
+}
+
+function insertWorkflow(db: Db, id: string) {
+  db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES (?, 'x', 1, 'now', 'now')").run(id);
+}
+
+/** Records each event's seq for `topic`, in delivery order. */
+function seqsSeen(journal: Journal, topic = TOPIC): number[] {
+  const seen: number[] = [];
+  journal.subscribe(topic, (e) => seen.push(e.seq));
+  return seen;
+}
+
+/** Holds every async fs.fdatasync until `release()`: what waits for the WAL fsync visibly waits. */
+function holdFsync() {
+  const realFsync = fs.fdatasync;
+  const held: { fd: number; run: () => Promise<void> }[] = [];
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+    held.push({ fd, run: () => new Promise<void>((done) => realFsync(fd, (err) => (cb(err), done()))) });
+  }) as typeof fs.fdatasync);
+  return {
+    held,
+    /** Lets the held fsyncs run; resolves once their callbacks (the acknowledgements) have run. */
+    async release() {
+      await Promise.all(held.splice(0).map((h) => h.run()));
+    },
+  };
+}
+
+/** True when the promise has already settled, i.e. it resolves without waiting for anything. */
+async function settledAtOnce(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void p.then(() => (settled = true));
+  await Promise.resolve();
+  return settled;
+}
+
+const turns = async (n = 3) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+describe('journal group commit', () => {
+  it('runs every batched write of one tick in one physical transaction, invisible to readers and listeners until it commits', async () => {
+    const { db, journal } = setup();
+    const seen = seqsSeen(journal);
+
+    journal.batched(() => {
+      insertWorkflow(db, 'wf_a');
+      journal.append(TOPIC, 'a', { n: 1 });
+    });
+    journal.batched(() => journal.append(TOPIC, 'b', { n: 2 }));
+    journal.batched(() => {
+      insertWorkflow(db, 'wf_c');
+      journal.append(TOPIC, 'c', { n: 3 });
+    });
+
+    // One transaction is still open across all three calls; the writer sees its own rows.
+    expect(db.inTransaction).toBe(true);
+    expect(journal.lastSeq(TOPIC)).toBe(3);
+    const reader = openReader(db);
+    expect(reader.seqs()).toEqual([]);
+    expect(reader.workflowIds()).toEqual([]);
+    expect(seen).toEqual([]);
+
+    await journal.durable();
+
+    expect(db.inTransaction).toBe(false);
+    expect(reader.seqs()).toEqual([1, 2, 3]);
+    expect(reader.workflowIds()).toEqual(['wf_a', 'wf_c']);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(journal.read(TOPIC, 0, 10).map((e) => e.type)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('rolls back only the logical transaction that threw, keeping the others and leaving no seq gap', async () => {
+    const { db, journal } = setup();
+    const seen = seqsSeen(journal);
+    const seenOther = seqsSeen(journal, 'other');
+
+    journal.batched(() => {
+      insertWorkflow(db, 'wf_ok_1');
+      journal.append(TOPIC, 'first', null);
+    });
+    expect(() =>
+      journal.batched(() => {
+        insertWorkflow(db, 'wf_bad');
+        journal.append(TOPIC, 'rolled back', null);
+        journal.append('other', 'rolled back', null);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    journal.batched(() => {
+      insertWorkflow(db, 'wf_ok_2');
+      journal.append(TOPIC, 'second', null);
+    });
+    expect(db.inTransaction).toBe(true); // the failure did not end the shared transaction
+
+    await journal.durable();
+
+    const reader = openReader(db);
+    expect(reader.workflowIds()).toEqual(['wf_ok_1', 'wf_ok_2']);
+    expect(reader.seqs()).toEqual([1, 2]);
+    expect(reader.seqs('other')).toEqual([]);
+    expect(journal.read(TOPIC, 0, 10).map((e) => e.type)).toEqual(['first', 'second']);
+    expect(seen).toEqual([1, 2]);
+    expect(seenOther).toEqual([]);
+
+    journal.transaction(() => journal.append(TOPIC, 'third', null));
+    expect(reader.seqs()).toEqual([1, 2, 3]);
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
+  describe('afterCommit', () => {
+    it('with a batch open, runs after the COMMIT and after the batch’s listeners', async () => {
+      const { db, journal } = setup();
+      const log: string[] = [];
+      journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
+      const reader = openReader(db);
+
+      journal.batched(() => journal.append(TOPIC, 'a', null));
+      journal.afterCommit(() => log.push(`afterCommit (reader sees ${JSON.stringify(reader.seqs())})`));
+      expect(log).toEqual([]);
+
+      await journal.durable();
+
+      expect(log).toEqual(['event 1', 'afterCommit (reader sees [1])']);
+    });
+
+    it('with nothing pending, runs at once', () => {
+      const { journal } = setup();
+      const ran: string[] = [];
+      journal.afterCommit(() => ran.push('fresh journal'));
+      expect(ran).toEqual(['fresh journal']);
+
+      journal.transaction(() => journal.append(TOPIC, 'a', null)); // a plain FULL commit is durable on return
+      journal.afterCommit(() => ran.push('after a plain transaction'));
+      expect(ran).toEqual(['fresh journal', 'after a plain transaction']);
+    });
+
+    it('with synchronous=FULL, waits for the WAL fsync after the COMMIT, in registration order', async () => {
+      const { db, journal } = setup();
+      const fsyncs = holdFsync();
+      const log: string[] = [];
+      journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
+      const reader = openReader(db);
+
+      journal.batched(() => journal.append(TOPIC, 'a', null));
+      journal.afterCommit(() => log.push('registered while open'));
+      journal.commitNow();
+      journal.afterCommit(() => log.push('registered after commit 1'));
+      journal.afterCommit(() => log.push('registered after commit 2'));
+      const durable = journal.durable();
+
+      // Committed (readers see it) but not acknowledged while the WAL fsync is outstanding.
+      expect(reader.seqs()).toEqual([1]);
+      expect(fsyncs.held).toHaveLength(1);
+      expect(fs.fstatSync(fsyncs.held[0]!.fd).ino).toBe(fs.statSync(`${db.name}-wal`).ino);
+      await turns();
+      expect(log).toEqual([]);
+      expect(await settledAtOnce(durable)).toBe(false);
+
+      await fsyncs.release();
+      expect(await settledAtOnce(durable)).toBe(true);
+
+      expect(log).toEqual(['event 1', 'registered while open', 'registered after commit 1', 'registered after commit 2']);
+    });
+
+    it('for a batch committed while an fsync is in flight, waits for the next fsync; batches are acknowledged in commit order', async () => {
+      const { journal } = setup();
+      const fsyncs = holdFsync();
+      const log: string[] = [];
+      journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
+
+      journal.batched(() => journal.append(TOPIC, 'a', null));
+      journal.afterCommit(() => log.push('batch 1 acknowledged'));
+      journal.commitNow();
+      journal.batched(() => journal.append(TOPIC, 'b', null));
+      journal.afterCommit(() => log.push('batch 2 acknowledged'));
+      journal.commitNow();
+      const durable = journal.durable();
+      expect(fsyncs.held).toHaveLength(1); // one fsync at a time
+
+      await fsyncs.release(); // the first fsync returns: only batch 1 is covered by it
+      expect(log).toEqual(['event 1', 'batch 1 acknowledged']);
+      expect(fsyncs.held).toHaveLength(1); // the next fsync, for batch 2
+      expect(await settledAtOnce(durable)).toBe(false);
+
+      await fsyncs.release();
+      expect(await settledAtOnce(durable)).toBe(true);
+      expect(log).toEqual(['event 1', 'batch 1 acknowledged', 'event 2', 'batch 2 acknowledged']);
+    });
+  });
+
+  it('acknowledges a plain transaction committed while a batch waits for its fsync after that batch, so listeners see seqs in order', async () => {
+    const { journal } = setup();
+    const fsyncs = holdFsync();
+    const seen = seqsSeen(journal);
+    const acks: string[] = [];
+
+    journal.batched(() => {
+      journal.append(TOPIC, 'a', null);
+      journal.append(TOPIC, 'b', null);
+    });
+    journal.afterCommit(() => acks.push('batch'));
+    journal.commitNow();
+    expect(seen).toEqual([]);
+
+    // Committed, but queued behind the batch: its listeners must not see seq 3 before 1 and 2.
+    journal.transaction(() => journal.append(TOPIC, 'c', null));
+    journal.afterCommit(() => acks.push('plain'));
+    expect(seen).toEqual([]);
+    expect(await settledAtOnce(journal.durable())).toBe(false);
+
+    await fsyncs.release();
+    await turns();
+    expect(seen).toEqual([1, 2, 3]);
+    expect(acks).toEqual(['batch', 'plain']);
+    expect(await settledAtOnce(journal.durable())).toBe(true);
+  });
+
+  it('with synchronous=NORMAL, still groups writes but acknowledges at the COMMIT without an fsync', async () => {
+    const { db, journal } = setup('NORMAL');
+    const fsync = vi.spyOn(fs, 'fdatasync');
+    const log: string[] = [];
+    journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
+
+    journal.batched(() => journal.append(TOPIC, 'a', null));
+    journal.afterCommit(() => log.push('afterCommit'));
+    const durable = journal.durable();
+    expect(db.inTransaction).toBe(true);
+    expect(log).toEqual([]);
+
+    journal.commitNow();
+
+    expect(log).toEqual(['event 1', 'afterCommit']);
+    expect(await settledAtOnce(durable)).toBe(true);
+    expect(await settledAtOnce(journal.durable())).toBe(true);
+    journal.afterCommit(() => log.push('at once'));
+    expect(log).toEqual(['event 1', 'afterCommit', 'at once']);
+    expect(fsync).not.toHaveBeenCalled();
+  });
+
+  describe('synchronous level', () => {
+    const level = (db: Db) => db.pragma('synchronous', { simple: true });
+
+    it('createJournal leaves the connection’s synchronous level as it found it', () => {
+      expect(level(setup('NORMAL').db)).toBe(1);
+      expect(level(setup('FULL').db)).toBe(2);
+    });
+
+    it('with synchronous=FULL, a batch commits at NORMAL (no fsync on the event loop) and FULL is restored after', async () => {
+      const { db, journal } = setup();
+      journal.batched(() => journal.append(TOPIC, 'a', null));
+      expect(level(db)).toBe(1);
+      await journal.durable();
+      expect(level(db)).toBe(2);
+    });
+  });
+
+  it('turns grouping off while two journals share a database file, committing the first one’s open batch', () => {
+    const { dataDir, db, journal } = setup();
+    const otherDb = track(connections, openDatabase({ dataDir })); // a second connection, opened (and migrated) up front
+    const reader = openReader(db);
+
+    journal.batched(() => journal.append(TOPIC, 'a', null));
+    expect(reader.seqs()).toEqual([]);
+
+    const other = track(journals, createJournal({ db: otherDb, clock }));
+    expect(db.inTransaction).toBe(false);
+    expect(reader.seqs()).toEqual([1]);
+
+    journal.batched(() => journal.append(TOPIC, 'b', null));
+    expect(db.inTransaction).toBe(false);
+    expect(reader.seqs()).toEqual([1, 2]);
+
+    other.batched(() => other.append(TOPIC, 'c', null));
+    expect(otherDb.inTransaction).toBe(false);
+    expect(reader.seqs()).toEqual([1, 2, 3]);
+
+    // Alone on its file again: grouping is back on.
+    other.close();
+    journal.batched(() => journal.append(TOPIC, 'd', null));
+    expect(db.inTransaction).toBe(true);
+    expect(reader.seqs()).toEqual([1, 2, 3]);
+  });
+
+  describe('durable and close', () => {
+    it('durable() resolves at once when nothing is pending', async () => {
+      const { journal } = setup();
+      expect(await settledAtOnce(journal.durable())).toBe(true);
+
+      journal.transaction(() => journal.append(TOPIC, 'a', null));
+      expect(await settledAtOnce(journal.durable())).toBe(true);
+
+      journal.batched(() => journal.append(TOPIC, 'b', null));
+      await journal.durable();
+      expect(await settledAtOnce(journal.durable())).toBe(true);
+    });
+
+    it('close() commits an open batch, syncs the WAL and acknowledges it', async () => {
+      const { db, journal } = setup();
+      holdFsync(); // the async fsync never returns: close must not rely on it
+      const realFsyncSync = fs.fdatasyncSync;
+      const log: string[] = [];
+      vi.spyOn(fs, 'fdatasyncSync').mockImplementation((fd) => {
+        log.push('fsyncSync');
+        realFsyncSync(fd);
+      });
+      journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
+
+      journal.batched(() => journal.append(TOPIC, 'a', null));
+      journal.afterCommit(() => log.push('afterCommit'));
+      const durable = journal.durable();
+
+      journal.close();
+
+      expect(log).toEqual(['fsyncSync', 'event 1', 'afterCommit']);
+      expect(db.inTransaction).toBe(false);
+      expect(openReader(db).seqs()).toEqual([1]);
+      await expect(durable).resolves.toBeUndefined();
+    });
+  });
+});
