@@ -115,6 +115,43 @@ describe('runner protocol', () => {
     runner.close();
   });
 
+  it('records a step that starts and finishes in one batch as one change, and a lone start as running', async () => {
+    const runner = await connectFakeRunner(s.url, s.token);
+    const { executionId } = await createAndRun();
+    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    const stepEvents = async () =>
+      ((await s.request('GET', `/api/events?topic=execution:${executionId}`)).body.events as any[]).filter((e) => e.type === 'step.updated').map((e) => [e.data.stepId, e.data.status]);
+
+    // Started and succeeded together: one step.updated (succeeded, with its start time and input).
+    await runner.events(grant, [
+      { seq: 1, type: 'step.started', stepId: 'one', iterationPath: '', attempt: 1, input: { command: 'echo 1' } },
+      { seq: 2, type: 'step.succeeded', stepId: 'one', iterationPath: '', attempt: 1, output: 1 },
+    ]);
+    expect(await stepEvents()).toEqual([['one', 'succeeded']]);
+    const one = (await s.request('GET', `/api/executions/${executionId}`)).body.steps[0];
+    expect(one).toMatchObject({ stepId: 'one', status: 'succeeded', input: { command: 'echo 1' }, startedAt: expect.any(String), finishedAt: expect.any(String) });
+
+    // A start whose finish is beyond a gap is not folded: the start is stored and shown as running.
+    runner.send({
+      type: 'events',
+      id: 'gap',
+      executionId,
+      attempt: grant.attempt,
+      events: [
+        { seq: 3, type: 'step.started', stepId: 'two', iterationPath: '', attempt: 1 },
+        { seq: 5, type: 'step.succeeded', stepId: 'two', iterationPath: '', attempt: 1, output: 2 },
+      ],
+    });
+    expect(await runner.waitFor((f) => f.type === 'ack' && f.id === 'gap')).toMatchObject({ seq: 3 });
+    expect(await stepEvents()).toEqual([
+      ['one', 'succeeded'],
+      ['two', 'running'],
+    ]);
+    await s.request('POST', `/api/executions/${executionId}/cancel`);
+    runner.close();
+  });
+
   it('answers malformed frames with error frames and keeps the socket', async () => {
     const runner = await connectFakeRunner(s.url, s.token);
     runner.send('{{nope');

@@ -38,6 +38,22 @@ describe('migrations', () => {
     expect(migrate(db, readMigrations(dir)).applied).toEqual(['002_b']);
   });
 
+  it('carry runner event seqs into one cursor per lease attempt (007)', () => {
+    const db = new BetterSqlite3(':memory:');
+    const all = readMigrations();
+    migrate(db, all.filter((m) => m.version < 7));
+    db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
+    const add = db.prepare("INSERT INTO runner_events (execution_id, lease_attempt, seq, type, at) VALUES (?, ?, ?, 'step.started', 'now')");
+    for (const [id, attempt, seq] of [['ex_1', 1, 1], ['ex_1', 1, 2], ['ex_1', 1, 3], ['ex_1', 2, 1], ['ex_2', 1, 7]] as const) add.run(id, attempt, seq);
+    expect(migrate(db, all).applied).toEqual(['007_runner_cursors']);
+    expect(db.prepare('SELECT execution_id AS id, lease_attempt AS attempt, seq FROM runner_cursors ORDER BY 1, 2').all()).toEqual([
+      { id: 'ex_1', attempt: 1, seq: 3 },
+      { id: 'ex_1', attempt: 2, seq: 1 },
+      { id: 'ex_2', attempt: 1, seq: 7 },
+    ]);
+    expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'runner_events'").get()).toEqual({ n: 0 });
+  });
+
   it('refuse to start when a landed migration was edited', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-mig-'));
     fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (x INTEGER);');
