@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { json, mockFetch } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
@@ -142,6 +142,16 @@ describe('shell', () => {
       '/integrations',
       '/integrations/conversations',
     ]);
+  });
+
+  it('lights only Conversations on the conversations page, and Integrations on its own pages', async () => {
+    mockFetch({ 'GET /api/health': health, 'GET /api/approvals?status=pending': json(200, { approvals: [] }) });
+    const { router } = renderApp('/integrations/conversations');
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    const current = () => within(nav).queryAllByRole('link', { current: 'page' }).map((link) => link.getAttribute('href'));
+    await waitFor(() => expect(current()).toEqual(['/integrations/conversations']));
+    await router.navigate('/integrations');
+    await waitFor(() => expect(current()).toEqual(['/integrations']));
   });
 
   it('hides the badge and says approvals are not available when the endpoint is missing', async () => {

@@ -1,19 +1,33 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Suspense, type ReactNode } from 'react';
-import { NavLink, Outlet } from 'react-router';
+import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { fetchHealth, signOut } from '../api/auth';
 import { ApprovalsIcon, ChatIcon, ExecutionsIcon, LogoMark, SchedulesIcon, SignOutIcon, WorkflowsIcon } from '../components/icons';
 import { SkeletonLine } from '../components/Skeleton';
 import { ApprovalsBadge } from './ApprovalsBadge';
 import { healthKey } from './AuthGate';
 
-function NavItem({ to, icon, label, badge }: { to: string; icon: ReactNode; label: string; badge?: ReactNode }) {
-  return (
-    <NavLink to={to} className="nav__link">
+function NavItem({ to, icon, label, badge, activeWhen }: { to: string; icon: ReactNode; label: string; badge?: ReactNode; activeWhen?: (pathname: string) => boolean }) {
+  const { pathname } = useLocation();
+  const content = (
+    <>
       {icon}
       <span className="nav__label">{label}</span>
       {badge}
-    </NavLink>
+    </>
+  );
+  if (!activeWhen) {
+    return (
+      <NavLink to={to} className="nav__link">
+        {content}
+      </NavLink>
+    );
+  }
+  const active = activeWhen(pathname);
+  return (
+    <Link to={to} className={active ? 'nav__link active' : 'nav__link'} aria-current={active ? 'page' : undefined}>
+      {content}
+    </Link>
   );
 }
 
@@ -51,7 +65,13 @@ export function Shell() {
           <span className="nav__section">Review</span>
           <NavItem to="/approvals" icon={<ApprovalsIcon />} label="Approvals" badge={<ApprovalsBadge />} />
           <span className="nav__section">Connections</span>
-          <NavItem to="/integrations" icon={<SchedulesIcon />} label="Integrations" />
+          <NavItem
+            to="/integrations"
+            icon={<SchedulesIcon />}
+            label="Integrations"
+            // Its own pages, not the Conversations section that lives under the same path.
+            activeWhen={(p) => p.startsWith('/integrations') && !p.startsWith('/integrations/conversations')}
+          />
           <NavItem to="/integrations/conversations" icon={<ChatIcon />} label="Conversations" />
         </nav>
         <div className="sidebar__footer">
