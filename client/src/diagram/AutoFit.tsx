@@ -7,8 +7,8 @@ const MIN_READABLE_ZOOM = 0.6;
 
 /**
  * Node sizes are fixed per type, so the layout's bounds are known without
- * measuring (React Flow's `useNodesInitialized` never turns true for static
- * controlled nodes). Fits the diagram once the pane has a size, again when the structure changes, and
+ * asking React Flow (and without waiting for it to measure anything). Fits
+ * the diagram once the pane has a size, again when the structure changes, and
  * when the pane resizes, until the user pans or zooms (`userMoved`). A
  * workflow too tall to read when fitted starts at its top, full width.
  */

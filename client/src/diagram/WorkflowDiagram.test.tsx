@@ -50,6 +50,12 @@ describe('WorkflowDiagram', async () => {
     expect(screen.getByRole('region', { name: 'Workflow diagram' })).toBeTruthy();
   });
 
+  it('renders each node once when it mounts: nodes and edges are final on the first render', async () => {
+    await renderDiagram(<WorkflowDiagram definition={conditionalDefinition} mode="view" />);
+    expect(Object.fromEntries(renders)).toEqual({ build: 1, check_env: 1, ask: 1, tell: 1, deploy: 1 });
+    expect(document.querySelectorAll('.react-flow__edge')).toHaveLength(5);
+  });
+
   it('labels conditional branches and renders approvals as gates', async () => {
     await renderDiagram(<WorkflowDiagram definition={conditionalDefinition} mode="view" />);
     expect(screen.getByText('then')).toBeTruthy();

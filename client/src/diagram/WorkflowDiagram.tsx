@@ -1,5 +1,5 @@
 import '@xyflow/react/dist/style.css';
-import { Background, BackgroundVariant, Controls, MarkerType, ReactFlow, type DefaultEdgeOptions, type NodeMouseHandler } from '@xyflow/react';
+import { Background, BackgroundVariant, Controls, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { WorkflowDefinition } from '@weft/shared';
 import { createStepStatusStore, type StepState, type StepStatusStore } from '../store/step-status-store';
@@ -28,11 +28,6 @@ export type WorkflowDiagramProps = {
   children?: ReactNode;
 };
 
-const defaultEdgeOptions: DefaultEdgeOptions = {
-  markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: 'var(--wf-edge)' },
-  focusable: false,
-  selectable: false,
-};
 const proOptions = { hideAttribution: false };
 
 /** The one diagram for editing, viewing and watching a run. */
@@ -106,12 +101,12 @@ export function WorkflowDiagram({
           edges={layout.edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
-          defaultEdgeOptions={defaultEdgeOptions}
-          nodesDraggable={false}
-          nodesConnectable={false}
-          elementsSelectable={false}
-          edgesFocusable={false}
-          nodesFocusable
+          // Dragging, connecting, focusability and React Flow's selection are off on every node and
+          // edge (set by the layout, so the first render is final). The matching flags are not passed
+          // here: each would be one more store update after mount, re-running every node's and edge's
+          // selectors, and `elementsSelectable` would re-render them all. Nothing being selectable,
+          // only the Shift-drag selection box is left to switch off.
+          selectionKeyCode={null}
           onNodeClick={onNodeClick}
           onPaneClick={onPaneClick}
           onMoveStart={onMoveStart}

@@ -35,7 +35,7 @@ export type BranchLabel = 'then' | 'else';
 export type Point = { x: number; y: number };
 
 /**
- * The route dagre chose, relative to the source handle (bottom centre of the
+ * The route the layout chose, relative to the source handle (bottom centre of the
  * source node): source and target always share a level, so the route survives
  * the level being moved into a loop group.
  */

@@ -144,6 +144,51 @@ describe('layoutWorkflow', () => {
     expect(byId(nodes, 'ask').data).toMatchObject({ keyParam: 'Deploy to production?' });
   });
 
+  it('gives nodes and edges their final React Flow props, so the first render is the last', () => {
+    const { nodes, edges } = layoutWorkflow(loopDefinition);
+    for (const node of nodes) {
+      expect(node).toMatchObject({ draggable: false, connectable: false, selectable: false, measured: { width: node.width, height: node.height } });
+      expect(node.handles?.map((h) => h.type)).toEqual(node.type === 'end' ? ['target'] : ['target', 'source']);
+    }
+    for (const edge of edges) expect(edge).toMatchObject({ focusable: false, selectable: false, markerEnd: { type: 'arrowclosed' } });
+  });
+
+  it('keeps nested and empty branches apart, inside their loop group', () => {
+    const bash = (id: string): Step => ({ id, type: 'bash', command: 'true' });
+    const definition: WorkflowDefinition = {
+      name: 'Nested branches',
+      steps: [
+        bash('a'),
+        { id: 'c1', type: 'conditional', condition: 'steps.a.output.exitCode == 0', then: [{ id: 'c2', type: 'conditional', condition: 'steps.a.output.exitCode == 1', then: [bash('x')] }, bash('y')] },
+        {
+          id: 'l',
+          type: 'loop',
+          over: [1, 2],
+          steps: [
+            { id: 'c3', type: 'conditional', condition: 'item > 1', then: [bash('t')], else: [] },
+            { id: 'c4', type: 'conditional', condition: 'item > 2', then: [bash('v')], else: [bash('w')] },
+          ],
+        },
+        bash('z'),
+      ],
+    };
+    expect(validateWorkflowDefinition(definition)).toMatchObject({ ok: true });
+    const { nodes, edges } = layoutWorkflow(definition);
+    const overlap = (a: DiagramNode, b: DiagramNode) =>
+      a.position.x < b.position.x + (b.width ?? 0) && b.position.x < a.position.x + (a.width ?? 0) && a.position.y < b.position.y + (b.height ?? 0) && b.position.y < a.position.y + (a.height ?? 0);
+    for (const a of nodes) {
+      for (const b of nodes) if (a !== b && a.parentId === b.parentId) expect(overlap(a, b), `${a.id} overlaps ${b.id}`).toBe(false);
+      const group = a.parentId === undefined ? undefined : byId(nodes, a.parentId);
+      if (group) expect(a.position.x >= 0 && a.position.x + (a.width ?? 0) <= (group.width ?? 0) && a.position.y + (a.height ?? 0) <= (group.height ?? 0)).toBe(true);
+    }
+    // x and the skipping else rejoin at y; y and the skipping else of c1 at the loop.
+    expect(edges.filter((e) => e.target === 'y').map((e) => e.id)).toEqual(['x->y', 'c2->y:else']);
+    expect(edges.filter((e) => e.target === 'l').map((e) => e.id)).toEqual(['y->l', 'c1->l:else']);
+    expect(byId(nodes, 'x').position.y).toBeGreaterThan(byId(nodes, 'c2').position.y);
+    expect(byId(nodes, 'y').position.y).toBeGreaterThan(byId(nodes, 'x').position.y);
+    expect(byId(nodes, loopEndNodeId('l')).parentId).toBe('l');
+  });
+
   it('lays out a 300-step workflow', () => {
     const started = performance.now();
     const { nodes, edges } = layoutWorkflow(chainOf(300));

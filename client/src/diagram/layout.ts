@@ -1,4 +1,5 @@
 import dagre from '@dagrejs/dagre';
+import { MarkerType, Position, type Edge, type Node } from '@xyflow/react';
 import { childBranches, type Step, type StepType, type WorkflowDefinition } from '@weft/shared';
 import type { BranchLabel, DiagramEdge, DiagramNode, EndNode, LoopNode, Point, StepNode } from './diagram-types';
 import { loopNodeData, nodeAriaLabel, sameNodeData, stepNodeData } from './node-data';
@@ -28,6 +29,9 @@ const RANK_SEP = 44;
 const NODE_SEP = 40;
 const EDGE_LABEL_SIZE = { width: 40, height: 20 };
 
+/** `.wf-handle` is 6 px square. */
+const HANDLE_SIZE = 6;
+
 /** Ids of synthetic nodes contain `@`, which step ids never do. */
 export const END_NODE_ID = '@end';
 export const loopEndNodeId = (loopId: string) => `@end/${loopId}`;
@@ -49,6 +53,42 @@ type Level = {
   loopIds: readonly string[];
   ids: Set<string>;
 };
+
+/**
+ * What React Flow would otherwise measure, or get from the `ReactFlow` props
+ * only after its first render: every node is final on that first render, so
+ * it renders once, and its edges render with it instead of after a
+ * ResizeObserver round trip. Sizes are fixed per type (`NODE_SIZES`), so
+ * `measured` is known; `handles` are where the 6 px `.wf-handle`s measure,
+ * inside the card's border (React Flow still measures the DOM handles once,
+ * after the first paint, and uses those from then on); dragging, connecting
+ * and React Flow's own selection are off (the diagram selects through
+ * `onNodeClick` and the step-status store).
+ */
+function staticNodeProps(type: DiagramNode['type'], size: Size) {
+  // The border the handles sat inside: `.wf-node` 1px (the gate's left one 4px), the loop group
+  // 1.5px (drawn as 1px at zoom 1), none for the decision's polygon or the end marker.
+  const border = type === 'conditional' || type === 'end' ? 0 : 1;
+  const x = size.width / 2 - HANDLE_SIZE / 2 + (type === 'approval' ? 1.5 : 0);
+  const handles: NonNullable<Node['handles']> = [
+    { type: 'target', position: Position.Top, x, y: border - HANDLE_SIZE / 2, width: HANDLE_SIZE, height: HANDLE_SIZE },
+  ];
+  if (type !== 'end') {
+    handles.push({ type: 'source', position: Position.Bottom, x, y: size.height - border - HANDLE_SIZE / 2, width: HANDLE_SIZE, height: HANDLE_SIZE });
+  }
+  return { ...size, measured: { ...size }, handles, draggable: false, connectable: false, selectable: false };
+}
+
+/**
+ * The same for edges: React Flow applies `defaultEdgeOptions` and the
+ * `edgesFocusable` / `elementsSelectable` props only after its first render,
+ * which then rewrote the marker, class, role and tabindex of every edge.
+ */
+const STATIC_EDGE_PROPS = {
+  markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: 'var(--wf-edge)' },
+  focusable: false,
+  selectable: false,
+} satisfies Partial<Edge>;
 
 /**
  * Lays a workflow out top to bottom. Pure: a fresh dagre graph per level and
@@ -78,8 +118,7 @@ function layoutLevel(
       type: 'end',
       position: { x: 0, y: 0 },
       data: { label: scope.endLabel },
-      ...NODE_SIZES.end,
-      selectable: false,
+      ...staticNodeProps('end', NODE_SIZES.end),
       focusable: false,
       ...(scope.parentId === undefined ? {} : { parentId: scope.parentId, extent: 'parent' as const }),
     };
@@ -87,7 +126,7 @@ function layoutLevel(
     connect({ level, incoming: dangling, target: end.id });
   }
 
-  dagre.layout(graph);
+  dagre.layout(graph, { customOrder: documentOrder });
 
   const nodes: DiagramNode[] = [];
   let width = 0;
@@ -105,6 +144,30 @@ function layoutLevel(
   return { nodes, edges: [...edges, ...level.nestedEdges], width, height };
 }
 
+/**
+ * dagre's order phase, minus its crossing-minimisation sweeps (half of dagre's time on a 300-step
+ * workflow, most of it building per-rank graphs for them). A workflow is series-parallel and its
+ * nodes and edges are added in document order, so dagre's own initial order (a depth-first walk
+ * in that order, `then` before `else`) is already free of crossings; this is that walk.
+ */
+function documentOrder(g: dagre.graphlib.Graph): void {
+  const nodes = g.nodes().filter((v) => (g.children(v) ?? []).length === 0);
+  const rankOf = (v: string) => (g.node(v) as unknown as { rank: number }).rank;
+  const layers = new Map<number, string[]>();
+  const visited = new Set<string>();
+  const visit = (v: string) => {
+    if (visited.has(v)) return;
+    visited.add(v);
+    const rank = rankOf(v);
+    const layer = layers.get(rank) ?? [];
+    layers.set(rank, layer);
+    (g.node(v) as unknown as { order: number }).order = layer.length;
+    layer.push(v);
+    for (const w of g.successors(v) ?? []) visit(w);
+  };
+  for (const v of [...nodes].sort((a, b) => rankOf(a) - rankOf(b))) visit(v);
+}
+
 function routeEdge(graph: dagre.graphlib.Graph, { id, source, target, branch }: PendingEdge): DiagramEdge {
   const from = graph.node(source);
   const anchor = { x: from?.x ?? 0, y: (from?.y ?? 0) + (from?.height ?? 0) / 2 };
@@ -113,12 +176,13 @@ function routeEdge(graph: dagre.graphlib.Graph, { id, source, target, branch }: 
   // dagre's first and last points are where the edge meets the node borders; React Flow supplies those.
   const waypoints = (placed?.points ?? []).slice(1, -1).map(relative);
   const labelAt = placed?.x !== undefined && placed.y !== undefined ? relative({ x: placed.x, y: placed.y }) : undefined;
-  if (branch === undefined) return { id, source, target, type: 'flow', data: { waypoints } };
+  if (branch === undefined) return { id, source, target, type: 'flow', ...STATIC_EDGE_PROPS, data: { waypoints } };
   return {
     id,
     source,
     target,
     type: 'branch',
+    ...STATIC_EDGE_PROPS,
     label: branch,
     ariaLabel: `${branch} branch from ${source} to ${target}`,
     data: { waypoints, branch, ...(labelAt ? { labelAt } : {}) },
@@ -177,7 +241,7 @@ function addStep({ level, step, incoming }: { level: Level; step: Step; incoming
         type: 'loop',
         position: { x: 0, y: 0 },
         data,
-        ...size,
+        ...staticNodeProps('loop', size),
         ariaLabel: nodeAriaLabel(data),
         ...(level.parentId === undefined ? {} : { parentId: level.parentId, extent: 'parent' as const }),
       };
@@ -212,7 +276,7 @@ function stepNode<T extends Exclude<StepType, 'loop'>>({ level, id, step, type }
     type,
     position: { x: 0, y: 0 },
     data,
-    ...(NODE_SIZES[type] ?? FALLBACK_NODE_SIZE),
+    ...staticNodeProps(type, NODE_SIZES[type] ?? FALLBACK_NODE_SIZE),
     ariaLabel: nodeAriaLabel(data),
     ...(level.parentId === undefined ? {} : { parentId: level.parentId, extent: 'parent' as const }),
   };

@@ -5,7 +5,7 @@ const JOG = 14;
 const RADIUS = 8;
 
 /**
- * An orthogonal path from the source handle through dagre's waypoints to the
+ * An orthogonal path from the source handle through the layout's waypoints to the
  * target handle: vertical runs at each waypoint's x, horizontal jogs just
  * below the source, between waypoints, and just above the target.
  */

@@ -1,12 +1,13 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { EndNode as EndNodeType } from '../diagram-types';
+import { TARGET_HANDLE } from './StaticHandle';
 
 /** Where branches rejoin when no step follows them. */
 function EndNodeComponent({ data }: NodeProps<EndNodeType>) {
   return (
     <div className="wf-end">
-      <Handle type="target" position={Position.Top} isConnectable={false} className="wf-handle" />
+      {TARGET_HANDLE}
       {data.label}
     </div>
   );

@@ -1,10 +1,11 @@
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { NodeProps } from '@xyflow/react';
 import { memo, type MouseEvent } from 'react';
 import type { LoopNode } from '../diagram-types';
 import { useDiagram, useIsHighlighted } from '../diagram-context';
 import { useIsSelected, useLoopIterations, useStepDisplay } from '../use-step-display';
 import { StepIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
+import { SOURCE_HANDLE, TARGET_HANDLE } from './StaticHandle';
 
 const MAX_TABS = 8;
 
@@ -24,7 +25,7 @@ function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
       data-changed={changed ? 'true' : undefined}
       data-status={runtime ? (display?.status ?? 'none') : undefined}
     >
-      <Handle type="target" position={Position.Top} isConnectable={false} className="wf-handle" />
+      {TARGET_HANDLE}
       <div className="wf-loop__header">
         <div className="wf-loop__title">
           <span className="wf-node__icon" title="Loop">
@@ -48,7 +49,7 @@ function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
         {runtime && <IterationTabs loopId={data.stepId} />}
       </div>
       {runtime && <StatusBadge display={display} showAttempt={false} />}
-      <Handle type="source" position={Position.Bottom} isConnectable={false} className="wf-handle" />
+      {SOURCE_HANDLE}
     </div>
   );
 }

@@ -1,4 +1,3 @@
-import { Handle, Position } from '@xyflow/react';
 import type { ReactNode } from 'react';
 import { STEP_CATALOGUE } from '@weft/shared';
 import type { StepNodeData } from '../diagram-types';
@@ -6,6 +5,7 @@ import { useDiagram, useIsHighlighted } from '../diagram-context';
 import { useIsSelected, useStepDisplay } from '../use-step-display';
 import { StepIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
+import { SOURCE_HANDLE, TARGET_HANDLE } from './StaticHandle';
 
 export type StepCardVariant = 'card' | 'gate' | 'decision';
 
@@ -30,7 +30,7 @@ export function StepCard({ data, variant, tag, children }: { data: StepNodeData;
       data-changed={changed ? 'true' : undefined}
       data-status={runtime ? (display?.status ?? 'none') : undefined}
     >
-      <Handle type="target" position={Position.Top} isConnectable={false} className="wf-handle" />
+      {TARGET_HANDLE}
       {variant === 'decision' && (
         <svg className="wf-node__shape" viewBox="0 0 260 76" preserveAspectRatio="none" aria-hidden="true">
           <polygon points="18,1 242,1 259,38 242,75 18,75 1,38" vectorEffect="non-scaling-stroke" />
@@ -60,7 +60,7 @@ export function StepCard({ data, variant, tag, children }: { data: StepNodeData;
       )}
       {children}
       {runtime && <StatusBadge display={display} showAttempt={variant !== 'decision'} />}
-      <Handle type="source" position={Position.Bottom} isConnectable={false} className="wf-handle" />
+      {SOURCE_HANDLE}
     </div>
   );
 }
