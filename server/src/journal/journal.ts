@@ -9,6 +9,10 @@ type Pending = JournalEvent[];
 /** Writes that share one physical transaction; acknowledged (fan-out, callbacks, waiters) after its COMMIT. */
 type Batch = {
   acknowledged: boolean;
+  /** A WAL sync that started after this batch committed is running or done. */
+  covered: boolean;
+  /** That sync returned. */
+  synced: boolean;
   /** False for a plain transaction queued behind batches only for ordering (its COMMIT synced itself). */
   needsSync: boolean;
   /** Run inside the batch just before its COMMIT (e.g. granting the executions it created). */
@@ -24,6 +28,8 @@ type Batch = {
  * for that lock, so group commit is on only while a journal is alone on its file here. (Other
  * processes just wait for the lock, as with any writer.)
  */
+const MAX_SYNCS_IN_FLIGHT = 2;
+
 const openJournals = new Map<string, Set<{ commitNow(): void }>>();
 
 /**
@@ -75,7 +81,7 @@ export function createJournal({
   const fsyncBatches = level >= 2;
   /** Committed batches (and plain transactions queued behind them) not yet acknowledged, oldest first. */
   let unsynced: Batch[] = [];
-  let syncing = false;
+  let inFlight = 0;
   let walFd: number | null = null;
   let closeFdAfterSync = false;
   let pending: Pending | null = null;
@@ -91,7 +97,7 @@ export function createJournal({
   peers.add(self);
   if (peers.size > 1) for (const peer of peers) if (peer !== self) peer.commitNow();
   const grouping = () => groupCommit && peers.size === 1;
-  const newBatch = (needsSync = true): Batch => ({ acknowledged: false, needsSync, beforeCommit: [], events: [], afterCommit: [], waiters: [] });
+  const newBatch = (needsSync = true): Batch => ({ acknowledged: false, covered: false, synced: false, needsSync, beforeCommit: [], events: [], afterCommit: [], waiters: [] });
 
   const flush = (events: Pending) => {
     for (const e of events) bus.publish(e, report);
@@ -222,39 +228,50 @@ export function createJournal({
     syncWal();
   }
 
-  /** One fsync at a time; batches committed while it runs wait for the next one. */
+  /**
+   * Up to two WAL syncs in flight: a batch committed while one runs starts the next at once instead
+   * of waiting for it. A sync covers what was committed before it started; batches are
+   * acknowledged strictly in commit order, each once its own sync (and every earlier one) returned.
+   */
   function syncWal(): void {
-    if (syncing || unsynced.length === 0) return;
-    const group = unsynced.filter((b) => !b.acknowledged);
-    if (group.length === 0) {
-      unsynced = [];
-      return;
-    }
+    if (inFlight >= MAX_SYNCS_IN_FLIGHT || closeFdAfterSync) return;
+    const group = unsynced.filter((b) => !b.acknowledged && !b.covered && b.needsSync);
+    if (group.length === 0) return;
     try {
       walFd ??= fs.openSync(`${db.name}-wal`, 'r');
     } catch (err) {
       for (const b of group) fail(b, err);
-      unsynced = [];
+      acknowledgeReady();
       return;
     }
-    syncing = true;
+    for (const b of group) b.covered = true;
+    inFlight++;
     // fdatasync, as SQLite itself syncs the WAL on Linux.
     fs.fdatasync(walFd, (err) => {
-      syncing = false;
-      if (closeFdAfterSync && walFd !== null) {
-        fs.closeSync(walFd);
-        walFd = null;
-      }
+      inFlight--;
       for (const b of group) {
         if (b.acknowledged) continue;
         if (err) fail(b, err);
-        else acknowledge(b);
+        else b.synced = true;
       }
-      unsynced = unsynced.filter((b) => !b.acknowledged);
-      // Plain transactions that were only waiting for their turn go now.
-      while (unsynced[0] && !unsynced[0].needsSync) acknowledge(unsynced.shift()!);
-      if (!closeFdAfterSync) syncWal();
+      acknowledgeReady();
+      if (closeFdAfterSync) {
+        if (inFlight === 0 && walFd !== null) {
+          fs.closeSync(walFd);
+          walFd = null;
+        }
+        return;
+      }
+      syncWal();
     });
+  }
+
+  /** Acknowledges from the oldest while each is synced (or a plain transaction that only waited its turn). */
+  function acknowledgeReady(): void {
+    while (unsynced[0] && (unsynced[0].acknowledged || unsynced[0].synced || !unsynced[0].needsSync)) {
+      const b = unsynced.shift()!;
+      if (!b.acknowledged) acknowledge(b);
+    }
   }
 
   function lastUnacknowledged(): Batch | undefined {
@@ -324,7 +341,7 @@ export function createJournal({
       if (walFd !== null) {
         if (unsynced.some((b) => !b.acknowledged)) fs.fdatasyncSync(walFd);
         // An fsync still in flight owns the descriptor until its callback.
-        if (syncing) closeFdAfterSync = true;
+        if (inFlight > 0) closeFdAfterSync = true;
         else {
           fs.closeSync(walFd);
           walFd = null;
