@@ -294,7 +294,8 @@ async function approvalResume(server: BenchServer, rounds: number) {
         stop = journal.subscribe(`execution:${id}`, (e) => {
           const d = e.data as { stepId?: string; status?: string };
           if (e.type === 'execution.updated' && d.status === 'running' && granted === 0) granted = performance.now();
-          if (e.type === 'step.updated' && d.stepId === 'next' && d.status === 'running') resolve(performance.now());
+          // Its first change: running, or already succeeded when it started and finished in one runner batch.
+          if (e.type === 'step.updated' && d.stepId === 'next') resolve(performance.now());
         });
       });
       const t0 = performance.now();
@@ -399,13 +400,13 @@ export function markdown(r: Record<string, any>): string {
     '',
     `Peak RSS: ${C.wait.peakRssMiB.method}.`,
     '',
-    `### Approval decision → next step running (${A.rounds} sequential executions)`,
+    `### Approval decision → next step under way (${A.rounds} sequential executions)`,
     '',
-    'From sending `POST /api/approvals/:id/decision` to the journal event `step.updated` (next step, running); the lease re-grant (`execution.updated` running) in between.',
+    'From sending `POST /api/approvals/:id/decision` to the next step\'s first journal event `step.updated` (running, or succeeded when its start and finish reached the server in one runner batch); the lease re-grant (`execution.updated` running) in between.',
     '',
     '| | p50 | p99 | max |',
     '| --- | ---: | ---: | ---: |',
-    `| decision → next step running | ${A.decisionToNextRunningMs.p50} ms | ${A.decisionToNextRunningMs.p99} ms | ${A.decisionToNextRunningMs.max} ms |`,
+    `| decision → next step's first event | ${A.decisionToNextRunningMs.p50} ms | ${A.decisionToNextRunningMs.p99} ms | ${A.decisionToNextRunningMs.max} ms |`,
     `| decision → HTTP response | ${A.decisionHttpResponseMs.p50} ms | ${A.decisionHttpResponseMs.p99} ms | ${A.decisionHttpResponseMs.max} ms |`,
     `| decision → lease granted again | ${A.decisionToLeaseGrantedMs.p50} ms | ${A.decisionToLeaseGrantedMs.p99} ms | ${A.decisionToLeaseGrantedMs.max} ms |`,
     '',

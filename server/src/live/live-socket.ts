@@ -5,8 +5,23 @@ import { AppError } from '../http/errors';
 
 const REPLAY_PAGE = 500;
 const MAX_CLIENT_FRAME = 64 * 1024;
+const CORK_BYTES = 32 * 1024;
 
 type Subscription = { lastSeq: number; replaying: boolean; stop: () => void };
+
+/**
+ * An event's frame, encoded once however many sockets it goes to: the bus hands every subscriber
+ * the same event object, and stringifying and encoding it per socket was most of the fan-out's cost.
+ */
+const eventFrames = new WeakMap<JournalEvent, Buffer>();
+function eventFrame(event: JournalEvent): Buffer {
+  let frame = eventFrames.get(event);
+  if (frame === undefined) {
+    frame = Buffer.from(JSON.stringify({ type: 'event', event } satisfies LiveServerMessage));
+    eventFrames.set(event, frame);
+  }
+  return frame;
+}
 
 /**
  * Browser socket: subscribe to a topic from `after`, get the stored events, then live ones, with no
@@ -38,26 +53,49 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       setTimeout(() => socket.terminate(), 2000).unref();
     };
 
-    const send = (msg: LiveServerMessage): boolean => {
+    // Frames sent in one synchronous run (a committed batch fanned out, a replay page) leave in a few
+    // writes: the TCP socket is corked at the first, flushed every CORK_BYTES (so what is held back
+    // never looks like a slow consumer) and uncorked once the run is over.
+    const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    let corked = false;
+    let corkedBytes = 0;
+    const uncork = () => {
+      corked = false;
+      corkedBytes = 0;
+      tcp?.uncork();
+    };
+    const sendFrame = (frame: string | Buffer): boolean => {
       if (closed || socket.readyState !== socket.OPEN) return false;
       if (socket.bufferedAmount > liveMaxBufferedBytes) {
         close(LIVE_CLOSE.slowConsumer, 'slow consumer: send buffer full; reconnect and resubscribe with after');
         return false;
       }
-      socket.send(JSON.stringify(msg));
+      if (tcp && !corked) {
+        corked = true;
+        tcp.cork();
+        queueMicrotask(uncork);
+      } else if (tcp && corkedBytes > CORK_BYTES) {
+        tcp.uncork();
+        tcp.cork();
+        corkedBytes = 0;
+      }
+      corkedBytes += frame.length;
+      socket.send(frame, { binary: false });
       return true;
     };
+    const send = (msg: LiveServerMessage): boolean => sendFrame(JSON.stringify(msg));
+    const sendEvent = (event: JournalEvent): boolean => sendFrame(eventFrame(event));
 
     const deliver = (sub: Subscription, event: JournalEvent) => {
       if (event.seq <= sub.lastSeq) return; // duplicate of what replay already sent
       if (event.seq > sub.lastSeq + 1) {
         // A gap can only mean events we have not seen yet are committed: read them in order.
         for (const missed of journal.read(event.topic, sub.lastSeq, event.seq - sub.lastSeq - 1)) {
-          if (!send({ type: 'event', event: missed })) return;
+          if (!sendEvent(missed)) return;
           sub.lastSeq = missed.seq;
         }
       }
-      if (send({ type: 'event', event })) sub.lastSeq = event.seq;
+      if (sendEvent(event)) sub.lastSeq = event.seq;
     };
 
     const waitForBuffer = async () => {
@@ -84,7 +122,7 @@ const liveSocket: FastifyPluginAsync = async (app) => {
         if (closed || subs.get(topic) !== sub) return;
         const page = journal.read(topic, sub.lastSeq, REPLAY_PAGE);
         for (const event of page) {
-          if (!send({ type: 'event', event })) return;
+          if (!sendEvent(event)) return;
           sub.lastSeq = event.seq;
         }
         if (page.length < REPLAY_PAGE) {
