@@ -22,14 +22,15 @@ type Batch = {
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 };
 
+/** WAL syncs running at once (see `syncWal`). */
+const MAX_SYNCS_IN_FLIGHT = 2;
+
 /**
  * Journals open in this process, by database file. Group commit holds the write lock across I/O
  * callbacks; a second connection to the same file in this process would block the thread waiting
  * for that lock, so group commit is on only while a journal is alone on its file here. (Other
  * processes just wait for the lock, as with any writer.)
  */
-const MAX_SYNCS_IN_FLIGHT = 2;
-
 const openJournals = new Map<string, Set<{ commitNow(): void }>>();
 
 /**
@@ -54,14 +55,12 @@ export function createJournal({
   clock,
   onListenerError,
   onCommitError,
-  groupCommit = true,
 }: {
   db: Db;
   clock: Clock;
   onListenerError?: (err: unknown) => void;
   /** A failed COMMIT (I/O error): the batch is rolled back and its waiters rejected. */
   onCommitError?: (err: unknown) => void;
-  groupCommit?: boolean;
 }) {
   const bus = new EventBus();
   const stmts = {
@@ -90,13 +89,15 @@ export function createJournal({
   const seqs = new Map<string, number>();
   let batch: Batch | null = null;
   const report = onListenerError ?? (() => {});
+  /** Called as an event is written, inside its transaction (see `onAppend`). */
+  const appendHooks = new Map<string, Set<(event: JournalEvent) => void>>();
 
   const self = { commitNow };
   const peers = openJournals.get(db.name) ?? new Set();
   openJournals.set(db.name, peers);
   peers.add(self);
   if (peers.size > 1) for (const peer of peers) if (peer !== self) peer.commitNow();
-  const grouping = () => groupCommit && peers.size === 1;
+  const grouping = () => peers.size === 1;
   const newBatch = (needsSync = true): Batch => ({ acknowledged: false, covered: false, synced: false, needsSync, beforeCommit: [], events: [], afterCommit: [], waiters: [] });
 
   const flush = (events: Pending) => {
@@ -118,6 +119,7 @@ export function createJournal({
     stmts.insert.run(topic, seq, type, at, JSON.stringify(data ?? null));
     const event: JournalEvent = { topic, seq, type, at, data: data ?? null };
     pending.push(event);
+    for (const hook of appendHooks.get(topic) ?? []) hook(event);
     return event;
   }
 
@@ -316,11 +318,22 @@ export function createJournal({
     subscribe: bus.subscribe.bind(bus),
     subscribeAll: bus.subscribeAll.bind(bus),
     bus,
-    /** Resolves once everything written so far is committed (at once when no batch is open). */
+    /** Resolves once everything written so far is durable: committed and, under FULL, its WAL synced (at once when nothing waits). */
     durable(): Promise<void> {
       const open = batch ?? lastUnacknowledged();
       if (!open) return Promise.resolve();
       return new Promise((resolve, reject) => open.waiters.push({ resolve, reject }));
+    },
+    /**
+     * Calls `fn` as each event of `topic` is written, before its transaction commits: for work that
+     * should join the same group commit (`beforeCommit`), never for anything that tells the outside.
+     * The transaction may still roll back.
+     */
+    onAppend(topic: string, fn: (event: JournalEvent) => void): () => void {
+      const hooks = appendHooks.get(topic) ?? new Set();
+      appendHooks.set(topic, hooks);
+      hooks.add(fn);
+      return () => hooks.delete(fn);
     },
     /** Runs `cb` inside the open batch just before it commits; false (and nothing runs) when no batch is open. */
     beforeCommit(cb: () => void): boolean {
@@ -328,7 +341,7 @@ export function createJournal({
       batch.beforeCommit.push(cb);
       return true;
     },
-    /** Runs `cb` once everything written so far is committed (now, when no batch is open). */
+    /** Runs `cb` once everything written so far is durable, in order with the listeners (now, when nothing waits). */
     afterCommit(cb: () => void): void {
       const open = batch ?? lastUnacknowledged();
       if (open) open.afterCommit.push(cb);

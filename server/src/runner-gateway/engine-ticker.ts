@@ -24,7 +24,9 @@ export function createEngineTicker({
   log: { error(obj: object, msg: string): void };
 }) {
   let interval: NodeJS.Timeout | null = null;
-  const unsubscribe = journal.subscribe('executions', (event) => {
+  // As it is written, not after COMMIT: inside a group-commit batch the grant joins the same batch,
+  // so a new execution reaches a runner one sync sooner (a rolled-back kick finds nothing to grant).
+  const unsubscribe = journal.onAppend('executions', (event) => {
     if (event.type === 'execution.updated' && (event.data as { status?: string }).status === 'queued') dispatcher.kick();
   });
 

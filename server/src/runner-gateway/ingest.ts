@@ -29,27 +29,27 @@ export function createIngest({
 }) {
   const { repo, events: publish } = executions;
 
-  /** What one ingest call knows across its events. */
-  type Batch = {
+  /** What one ingest call (one runner frame) knows across its events. */
+  type FrameState = {
     sessionId: string | null;
-    /** Steps (stepKey|attempt) that also finish in this batch: their start is stored with the finish. */
+    /** Steps (stepKey|attempt) that also finish in this frame: their start is stored with the finish. */
     finishing: Set<string>;
     /** Inputs of starts folded into their finish. */
     foldedInputs: Map<string, unknown>;
   };
   const attemptKey = (e: { stepId: string; iterationPath: string; attempt: number }) => `${e.stepId}|${e.iterationPath}|${e.attempt}`;
 
-  function apply(executionId: string, leaseAttempt: number, e: RunnerEvent, batch: Batch) {
+  function apply(executionId: string, leaseAttempt: number, e: RunnerEvent, frame: FrameState) {
     const now = clock.now().toISOString();
     switch (e.type) {
       case 'step.started': {
         // Started and finished within one batch: nobody could have seen it running, so one write
         // and one event (with startedAt) say it all, as a durable history records a completed activity.
-        if (batch.finishing.has(attemptKey(e))) {
-          batch.foldedInputs.set(attemptKey(e), e.input);
+        if (frame.finishing.has(attemptKey(e))) {
+          frame.foldedInputs.set(attemptKey(e), e.input);
           return;
         }
-        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'running', startedAt: now, input: e.input, leaseAttempt }), batch.sessionId);
+        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'running', startedAt: now, input: e.input, leaseAttempt }), frame.sessionId);
         return;
       }
       case 'step.log':
@@ -67,29 +67,29 @@ export function createIngest({
           status,
           startedAt: now, // kept when the step already started (COALESCE in the upsert)
           finishedAt: now,
-          input: batch.foldedInputs.get(attemptKey(e)),
+          input: frame.foldedInputs.get(attemptKey(e)),
           output: e.type === 'step.succeeded' ? e.output : undefined,
           error: e.type === 'step.failed' ? e.error : e.type === 'step.canceled' ? { name: 'Canceled', message: e.reason } : undefined,
           retryInMs: e.type === 'step.failed' ? (e.retryInMs ?? null) : null,
           leaseAttempt,
         });
-        publish.stepUpdated(executionId, stored, batch.sessionId);
+        publish.stepUpdated(executionId, stored, frame.sessionId);
         return;
       }
       case 'step.skipped': {
-        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: 0, status: 'skipped', finishedAt: now, output: { reason: e.reason }, leaseAttempt }));
+        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: 0, status: 'skipped', finishedAt: now, output: { reason: e.reason }, leaseAttempt }), frame.sessionId);
         return;
       }
       case 'step.waiting': {
         // The containers around the waiting step wait with it.
         for (const open of repo.activeSteps(executionId)) {
           if (open.status !== 'running' || (open.step_id === e.stepId && open.iteration_path === e.iterationPath)) continue;
-          repo.upsertStep({ executionId, stepId: open.step_id, iterationPath: open.iteration_path, attempt: open.attempt, status: 'waiting', startedAt: open.started_at, leaseAttempt: open.lease_attempt });
-          publish.stepUpdated(executionId, repo.stepRun(executionId, open.step_id, open.iteration_path, open.attempt));
+          const container = repo.upsertStep({ executionId, stepId: open.step_id, iterationPath: open.iteration_path, attempt: open.attempt, status: 'waiting', startedAt: open.started_at, leaseAttempt: open.lease_attempt });
+          publish.stepUpdated(executionId, container, frame.sessionId);
         }
-        const prev = repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt);
-        repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'waiting', startedAt: prev?.started_at ?? now, leaseAttempt });
-        publish.stepUpdated(executionId, repo.stepRun(executionId, e.stepId, e.iterationPath, e.attempt));
+        // started_at stays the step's own start (COALESCE in the upsert).
+        const waiting = repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'waiting', startedAt: now, leaseAttempt });
+        publish.stepUpdated(executionId, waiting, frame.sessionId);
         // The execution holds no runner while it waits.
         if (e.wait.kind === 'approval') {
           repo.release(executionId, { status: 'waiting', wakeAt: null, now });
@@ -135,13 +135,13 @@ export function createIngest({
       let seq = lastSeq;
       let gapAt: number | undefined;
       const sorted = [...events].sort((a, b) => a.seq - b.seq);
-      const batch: Batch = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map() };
+      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map() };
       // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
       for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
         const e = sorted[i]!;
         if (e.seq < next) continue;
         if (e.seq !== next || e.type === 'step.waiting' || e.type === 'execution.finished') break;
-        if (e.type === 'step.succeeded' || e.type === 'step.failed' || e.type === 'step.canceled') batch.finishing.add(attemptKey(e));
+        if (e.type === 'step.succeeded' || e.type === 'step.failed' || e.type === 'step.canceled') frame.finishing.add(attemptKey(e));
         next++;
       }
       for (const e of sorted) {
@@ -150,9 +150,9 @@ export function createIngest({
           gapAt = e.seq;
           break;
         }
-        apply(executionId, attempt, e, batch);
+        apply(executionId, attempt, e, frame);
         // A message may have given the execution a chat session.
-        if (e.type === 'message') batch.sessionId = repo.sessionOf(executionId) ?? null;
+        if (e.type === 'message') frame.sessionId = repo.sessionOf(executionId) ?? null;
         seq = e.seq;
         // A step that handed the execution back (waiting) or finished it ends this lease's writes.
         if (e.type === 'step.waiting' || e.type === 'execution.finished') {

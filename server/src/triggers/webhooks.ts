@@ -49,7 +49,7 @@ function parseForm(raw: Buffer): Record<string, string | string[]> {
  * enabled (409), rate limit (429); then the delivery and the execution are written together.
  */
 const webhooks: FastifyPluginAsync = async (app) => {
-  const { triggers, journal, executions, clock, engine } = app.services;
+  const { triggers, journal, executions, clock } = app.services;
   const limiter = createRateLimiter({ clock });
   const waits = new Set<AbortController>();
   const jsonParser = app.getDefaultJsonParser('error', 'error');
@@ -155,8 +155,6 @@ const webhooks: FastifyPluginAsync = async (app) => {
     limit();
 
     const result = journal.batched(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt, deliveryKey, payload }));
-    // Grant it in the same batch, so the runner has it one fsync sooner.
-    if (result.outcome === 'started') engine.dispatcher.kick();
     switch (result.outcome) {
       case 'started':
         return answer(reply, result.executionId, wait);

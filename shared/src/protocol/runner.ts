@@ -111,6 +111,14 @@ export const LeaseGrant = z.object({
 });
 export type LeaseGrant = z.infer<typeof LeaseGrant>;
 
+const EventsFrame = z.object({
+  type: z.literal('events'),
+  id: RequestId.optional(),
+  executionId: Id,
+  attempt: z.number().int().min(1),
+  events: z.array(RunnerEvent).min(1).max(5000),
+});
+
 export const RunnerClientMessage = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
@@ -127,24 +135,12 @@ export const RunnerClientMessage = z.discriminatedUnion('type', [
     id: RequestId.optional(),
     leases: z.array(z.object({ executionId: Id, attempt: z.number().int().min(1) })).max(1000),
   }),
-  z.object({
-    type: z.literal('events'),
-    id: RequestId.optional(),
-    executionId: Id,
-    attempt: z.number().int().min(1),
-    events: z.array(RunnerEvent).min(1).max(5000),
-  }),
+  EventsFrame,
 ]);
 export type RunnerClientMessage = z.infer<typeof RunnerClientMessage>;
 
 /** An `events` frame whose events were each checked already (the runner's outbox checks them as they are emitted). */
-export const RunnerEventsFrameEnvelope = z.object({
-  type: z.literal('events'),
-  id: RequestId.optional(),
-  executionId: Id,
-  attempt: z.number().int().min(1),
-  events: z.array(z.unknown()).min(1).max(5000),
-});
+export const RunnerEventsFrameEnvelope = EventsFrame.extend({ events: z.array(z.unknown()).min(1).max(5000) });
 
 export const RunnerServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), id: RequestId.optional(), runnerId: Id, heartbeatMs: z.number().int().positive(), leaseMs: z.number().int().positive() }),
