@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Db } from '../src/db/open';
 import { createJournal, type Journal } from '../src/journal/journal';
+import { holdFsync } from './helpers/hold-fsync';
 
 const clock = { now: () => new Date() };
 const TOPIC = 'exec_1';
@@ -55,22 +56,6 @@ function seqsSeen(journal: Journal, topic = TOPIC): number[] {
   const seen: number[] = [];
   journal.subscribe(topic, (e) => seen.push(e.seq));
   return seen;
-}
-
-/** Holds every async fs.fdatasync until `release()`: what waits for the WAL fsync visibly waits. */
-function holdFsync() {
-  const realFsync = fs.fdatasync;
-  const held: { fd: number; run: () => Promise<void> }[] = [];
-  vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-    held.push({ fd, run: () => new Promise<void>((done) => realFsync(fd, (err) => (cb(err), done()))) });
-  }) as typeof fs.fdatasync);
-  return {
-    held,
-    /** Lets the held fsyncs run; resolves once their callbacks (the acknowledgements) have run. */
-    async release() {
-      await Promise.all(held.splice(0).map((h) => h.run()));
-    },
-  };
 }
 
 /** True when the promise has already settled, i.e. it resolves without waiting for anything. */
@@ -335,6 +320,32 @@ describe('journal group commit', () => {
     journal.batched(() => journal.append(TOPIC, 'd', null));
     expect(db.inTransaction).toBe(true);
     expect(reader.seqs()).toEqual([1, 2, 3]);
+  });
+
+  describe('onAppend', () => {
+    it('is called as the event is written, inside its transaction, before any listener', () => {
+      const { db, journal } = setup('NORMAL');
+      const log: string[] = [];
+      journal.onAppend(TOPIC, (e) => log.push(`hook ${e.seq} in transaction: ${db.inTransaction}`));
+      journal.subscribe(TOPIC, (e) => log.push(`listener ${e.seq}`));
+      journal.transaction(() => journal.append(TOPIC, 'a', null));
+      expect(log).toEqual(['hook 1 in transaction: true', 'listener 1']);
+    });
+
+    it('lets work registered with beforeCommit join the batch that wrote the event', async () => {
+      const { db, journal } = setup();
+      const fsyncs = holdFsync();
+      journal.onAppend(TOPIC, (e) => {
+        if (e.type === 'queued') journal.beforeCommit(() => journal.batched(() => journal.append(TOPIC, 'granted', null)));
+      });
+      const seen = seqsSeen(journal);
+      journal.batched(() => journal.append(TOPIC, 'queued', null));
+      journal.commitNow();
+      expect(openReader(db).seqs()).toEqual([1, 2]); // both in the one COMMIT
+      expect(fsyncs.held).toHaveLength(1); // and one sync for both
+      await fsyncs.release();
+      expect(seen).toEqual([1, 2]);
+    });
   });
 
   describe('durable and close', () => {
