@@ -3,7 +3,7 @@ import { useId, useMemo, type ReactNode } from 'react';
 import { InputsFields } from '../inputs/InputsFields';
 import type { InputDraft, InputErrors } from '../inputs/inputs-form';
 import { CopyButton } from './CopyButton';
-import { describeCron, formatInZone, nextRuns, parseCron } from './cron';
+import { describeCron, formatInZone, nextRuns } from './cron';
 import { newSecret, newWebhookPath, timezoneOptions, webhookUrl, type TriggerChoice, type TriggerErrors, type TriggerForm as TriggerFormValue } from './trigger-form';
 
 const CHOICES: { value: TriggerChoice; label: string; hint: string }[] = [
@@ -119,17 +119,10 @@ function ScheduleFields({
   const id = useId();
   const words = describeCron(value.cron);
   const zones = useMemo(() => timezoneOptions(value.timezone), [value.timezone]);
-  const pattern = words.ok ? parseCron(value.cron) : null;
-  const upcoming = useMemo(() => {
-    if (pattern === null || errors.timezone !== undefined) return null;
-    try {
-      return nextRuns({ pattern, timezone: value.timezone, after: new Date(now), count: NEXT_RUNS });
-    } catch {
-      return null;
-    }
-    // `pattern` is rebuilt each render; the cron text is what it depends on.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [value.cron, value.timezone, now, errors.timezone]);
+  const upcoming = useMemo(
+    () => (words.ok && errors.timezone === undefined ? nextRuns({ cron: value.cron, timezone: value.timezone, after: new Date(now), count: NEXT_RUNS }) : null),
+    [words.ok, value.cron, value.timezone, now, errors.timezone],
+  );
   const cronError = errors.cron;
 
   return (
