@@ -20,6 +20,7 @@ import { StatusPill } from '../components/StatusPill';
 import { StepInspector } from '../components/StepInspector';
 import { formatElapsed } from '../diagram/step-display';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
+import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { LiveIndicator } from '../executions/LiveIndicator';
 import { RerunDialog } from '../executions/RerunDialog';
 import { StepAttempts } from '../executions/StepAttempts';
@@ -175,11 +176,7 @@ export function ExecutionPage() {
               ))}
             </WorkflowDiagram>
           ) : (
-            <div className="card__body">
-              <div className="alert alert--error">
-                <div className="alert__body">This version cannot be drawn: {parsed?.ok === false ? parsed.message : 'no definition'}.</div>
-              </div>
-            </div>
+            <UndrawableDefinition problem={parsed?.ok === false ? parsed.message : 'no definition'} />
           )}
         </section>
         <div className="workflow-side">

@@ -1,10 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link } from 'react-router';
 import { topicHead } from '../api/events';
 import { useTopicBatches } from '../api/live-socket';
 import { triggerKeys, triggersApi } from '../api/triggers';
 import { workflowKeys, workflowsApi } from '../api/workflows';
-import { PlusIcon, SchedulesIcon } from '../components/icons';
+import { SchedulesIcon } from '../components/icons';
+import { NewWorkflowLink } from '../components/NewWorkflowLink';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyPanel, ErrorPanel } from '../components/Panels';
 import { SkeletonLine } from '../components/Skeleton';
@@ -42,13 +42,6 @@ export function SchedulesPage() {
   const workflows = useQuery({ queryKey: workflowKeys.list(), queryFn: ({ signal }) => workflowsApi.list(signal) });
   const names = new Map((workflows.data ?? []).map((w) => [w.id, definitionName(w.definition, w.id)]));
 
-  const newButton = (
-    <Link to="/automation/workflows/new" className="btn btn--primary">
-      <PlusIcon />
-      New workflow
-    </Link>
-  );
-
   return (
     <div className="page">
       <title>Schedules & hooks · Weft</title>
@@ -62,7 +55,7 @@ export function SchedulesPage() {
       ) : triggers.isError ? (
         <ErrorPanel error={triggers.error} title="Could not load schedules and hooks" onRetry={() => void triggers.refetch()} retrying={triggers.isFetching} />
       ) : triggers.data.length === 0 ? (
-        <EmptyPanel icon={<SchedulesIcon />} title="No schedules or webhooks yet" actions={newButton}>
+        <EmptyPanel icon={<SchedulesIcon />} title="No schedules or webhooks yet" actions={<NewWorkflowLink />}>
           Choose a schedule or a webhook when you save a workflow, and it appears here.
         </EmptyPanel>
       ) : (

@@ -11,6 +11,7 @@ import { SkeletonLine } from '../components/Skeleton';
 import { StepInspector } from '../components/StepInspector';
 import { WorkflowsIcon } from '../components/icons';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
+import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { countSteps, definitionDescription, definitionName, parseDefinition } from '../lib/definition';
 import { changedStepIds } from './create/draft-history';
 import { InputsCard } from './workflow/InputsCard';
@@ -222,11 +223,7 @@ export function WorkflowPage() {
                 aria-label={`Diagram of ${name}`}
               />
             ) : (
-              <div className="card__body">
-                <div className="alert alert--error">
-                  <div className="alert__body">This version cannot be drawn: {parsed?.ok === false ? parsed.message : 'no definition'}.</div>
-                </div>
-              </div>
+              <UndrawableDefinition problem={parsed?.ok === false ? parsed.message : 'no definition'} />
             )}
           </section>
         </div>

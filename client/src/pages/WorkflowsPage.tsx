@@ -4,7 +4,8 @@ import { Link, useLocation } from 'react-router';
 import { executionKeys, executionsApi } from '../api/executions';
 import { triggerKeys, triggersApi } from '../api/triggers';
 import { workflowKeys, workflowsApi } from '../api/workflows';
-import { PlusIcon, WorkflowsIcon } from '../components/icons';
+import { WorkflowsIcon } from '../components/icons';
+import { NewWorkflowLink } from '../components/NewWorkflowLink';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyPanel, ErrorPanel } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
@@ -54,17 +55,10 @@ export function WorkflowsPage() {
   for (const trigger of triggers.data ?? []) byWorkflow.set(trigger.workflowId, [...(byWorkflow.get(trigger.workflowId) ?? []), trigger]);
   const deleted = (useLocation().state as { deleted?: string } | null)?.deleted;
 
-  const newButton = (
-    <Link to="/automation/workflows/new" className="btn btn--primary">
-      <PlusIcon />
-      New workflow
-    </Link>
-  );
-
   return (
     <div className="page">
       <title>Workflows · Weft</title>
-      <PageHeader title="Workflows" subtitle="Automations you can run from chat, on a schedule or from a webhook." actions={newButton} />
+      <PageHeader title="Workflows" subtitle="Automations you can run from chat, on a schedule or from a webhook." actions={<NewWorkflowLink />} />
       {deleted !== undefined && (
         <div className="alert alert--info" role="status">
           <div className="alert__body">Deleted “{deleted}”. Its past executions are kept.</div>
@@ -77,7 +71,7 @@ export function WorkflowsPage() {
       ) : workflows.isError ? (
         <ErrorPanel error={workflows.error} title="Could not load workflows" onRetry={() => void workflows.refetch()} retrying={workflows.isFetching} />
       ) : workflows.data.length === 0 ? (
-        <EmptyPanel icon={<WorkflowsIcon />} title="No workflows yet" actions={newButton}>
+        <EmptyPanel icon={<WorkflowsIcon />} title="No workflows yet" actions={<NewWorkflowLink />}>
           Describe an automation in chat, or write its definition yourself. Workflows you save appear here.
         </EmptyPanel>
       ) : (
