@@ -85,9 +85,11 @@ describe('journal group commit', () => {
       journal.append(TOPIC, 'c', { n: 3 });
     });
 
-    // One transaction is still open across all three calls; the writer sees its own rows.
+    // One transaction is still open across all three calls. Its events are written at COMMIT:
+    // not even this connection can read (and replay to a browser) an event that is not committed.
     expect(db.inTransaction).toBe(true);
-    expect(journal.lastSeq(TOPIC)).toBe(3);
+    expect(journal.lastSeq(TOPIC)).toBe(0);
+    expect(journal.read(TOPIC, 0, 10)).toEqual([]);
     const reader = openReader(db);
     expect(reader.seqs()).toEqual([]);
     expect(reader.workflowIds()).toEqual([]);
@@ -382,6 +384,105 @@ describe('journal group commit', () => {
       expect(db.inTransaction).toBe(false);
       expect(openReader(db).seqs()).toEqual([1]);
       await expect(durable).resolves.toBeUndefined();
+    });
+  });
+
+  describe('snapshots', () => {
+    type Seen = { seq: number; type: string; data: unknown };
+    const events = (journal: Journal, topic = TOPIC) => {
+      const seen: Seen[] = [];
+      journal.subscribe(topic, (e) => seen.push({ seq: e.seq, type: e.type, data: e.data }));
+      return seen;
+    };
+    const snapshot = (journal: Journal, entity: string, status: string, topic = TOPIC) =>
+      journal.append(topic, 'execution.updated', { id: entity, status }, { entity, snapshot: true });
+
+    it('replaces an uncommitted snapshot of the same entity in place: one event, its first seq, the latest data', async () => {
+      const { db, journal } = setup();
+      const seen = events(journal);
+      journal.batched(() => snapshot(journal, 'ex_a', 'queued'));
+      journal.batched(() => snapshot(journal, 'ex_a', 'running'));
+      await journal.durable();
+
+      expect(seen).toEqual([{ seq: 1, type: 'execution.updated', data: { id: 'ex_a', status: 'running' } }]);
+      expect(openReader(db).seqs()).toEqual([1]);
+      expect(journal.read(TOPIC, 0, 10).map((e) => e.data)).toEqual([{ id: 'ex_a', status: 'running' }]);
+    });
+
+    it('keeps both when another event about the entity came between, or when the first one is committed', async () => {
+      const { journal } = setup();
+      const seen = events(journal);
+      journal.batched(() => {
+        snapshot(journal, 'ex_a', 'running');
+        journal.append(TOPIC, 'step.updated', { stepId: 's1' }, { entity: 'ex_a' });
+        snapshot(journal, 'ex_a', 'succeeded');
+      });
+      await journal.durable();
+      journal.batched(() => snapshot(journal, 'ex_a', 'canceled'));
+      await journal.durable();
+
+      expect(seen.map((e) => `${e.seq} ${e.type} ${(e.data as { status?: string }).status ?? ''}`.trim())).toEqual([
+        '1 execution.updated running',
+        '2 step.updated',
+        '3 execution.updated succeeded',
+        '4 execution.updated canceled',
+      ]);
+    });
+
+    it('replaces across events about other entities, but not across an event about no entity', async () => {
+      const { journal } = setup();
+      const seen = events(journal, 'executions');
+      journal.batched(() => {
+        snapshot(journal, 'ex_a', 'queued', 'executions');
+        snapshot(journal, 'ex_b', 'queued', 'executions');
+        snapshot(journal, 'ex_a', 'running', 'executions');
+        journal.append('executions', 'executions.pruned', { before: 'x' });
+        snapshot(journal, 'ex_b', 'running', 'executions');
+      });
+      await journal.durable();
+
+      expect(seen.map((e) => `${e.seq} ${JSON.stringify(e.data)}`)).toEqual([
+        '1 {"id":"ex_a","status":"running"}',
+        '2 {"id":"ex_b","status":"queued"}',
+        '3 {"before":"x"}',
+        '4 {"id":"ex_b","status":"running"}',
+      ]);
+    });
+
+    it('puts the replaced data back when the logical transaction that replaced it rolls back', async () => {
+      const { db, journal } = setup();
+      const seen = events(journal);
+      journal.batched(() => snapshot(journal, 'ex_a', 'queued'));
+      expect(() =>
+        journal.batched(() => {
+          snapshot(journal, 'ex_a', 'running');
+          journal.append(TOPIC, 'other', null);
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
+      journal.batched(() => journal.append(TOPIC, 'after', null));
+      await journal.durable();
+
+      expect(seen.map((e) => `${e.seq} ${e.type} ${JSON.stringify(e.data)}`)).toEqual(['1 execution.updated {"id":"ex_a","status":"queued"}', '2 after null']);
+      expect(openReader(db).seqs()).toEqual([1, 2]);
+    });
+
+    it('writes many events of one batch together, each data object serialised once even when appended to several topics', async () => {
+      const { db, journal } = setup();
+      const stringify = vi.spyOn(JSON, 'stringify');
+      const shared = { big: 'x'.repeat(100) };
+      journal.batched(() => {
+        for (let i = 0; i < 40; i++) journal.append(`t${i % 3}`, 'e', i);
+        journal.append('a', 'shared', shared);
+        journal.append('b', 'shared', shared);
+      });
+      await journal.durable();
+
+      expect(stringify.mock.calls.filter(([value]) => value === shared)).toHaveLength(1);
+      const reader = openReader(db);
+      expect(reader.seqs('t0')).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
+      expect(reader.seqs('t2')).toHaveLength(13);
+      expect(journal.read('b', 0, 1)[0]!.data).toEqual(shared);
     });
   });
 });

@@ -76,12 +76,17 @@ export function toSummary(r: ExecutionRow, workflowName?: string): ExecutionSumm
   return out;
 }
 
+/** Parsed workflow versions kept per repository (oldest dropped first). */
+const DEFINITIONS_CACHED = 256;
+
 export function createExecutionsRepository(db: Db) {
+  const definitions = new Map<string, unknown>();
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(
       `INSERT INTO executions (id, workflow_id, workflow_version, session_id, status, inputs, trigger, created_at, updated_at, rerun_of)
-       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf)`,
+       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf)
+       RETURNING *`,
     ),
     steps: db.prepare<[string], StepRunRow>('SELECT * FROM step_runs WHERE execution_id = ? ORDER BY rowid'),
     stepRun: db.prepare<[string, string, string, number], StepRunRow>(
@@ -107,10 +112,11 @@ export function createExecutionsRepository(db: Db) {
     setStatus: db.prepare('UPDATE executions SET status = ?, updated_at = ? WHERE id = ?'),
     start: db.prepare("UPDATE executions SET started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?"),
     finish: db.prepare(
-      'UPDATE executions SET status = ?, finished_at = ?, output = ?, error = ?, lease_runner_id = NULL, lease_expires_at = NULL, wake_at = NULL, updated_at = ? WHERE id = ?',
+      'UPDATE executions SET status = ?, finished_at = ?, output = ?, error = ?, lease_runner_id = NULL, lease_expires_at = NULL, wake_at = NULL, updated_at = ? WHERE id = ? RETURNING *',
     ),
+    cancelApprovals: db.prepare("UPDATE approvals SET status = 'canceled' WHERE execution_id = ? AND status = 'pending'"),
     grant: db.prepare(
-      "UPDATE executions SET lease_runner_id = ?, lease_attempt = lease_attempt + 1, lease_expires_at = ?, status = 'running', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status = 'queued' AND lease_runner_id IS NULL",
+      "UPDATE executions SET lease_runner_id = ?, lease_attempt = lease_attempt + 1, lease_expires_at = ?, status = 'running', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status = 'queued' AND lease_runner_id IS NULL RETURNING *",
     ),
     renew: db.prepare('UPDATE executions SET lease_expires_at = ? WHERE id = ? AND lease_runner_id = ? AND lease_attempt = ? AND lease_expires_at >= ?'),
     release: db.prepare('UPDATE executions SET lease_runner_id = NULL, lease_expires_at = NULL, status = ?, wake_at = ?, updated_at = ? WHERE id = ?'),
@@ -129,7 +135,7 @@ export function createExecutionsRepository(db: Db) {
   return {
     get: (id: string): ExecutionRow | null => s.get.get(id) ?? null,
     insert: (row: { id: string; workflowId: string; workflowVersion: number; sessionId: string | null; inputs: unknown; trigger: unknown; now: string; rerunOf: string | null }) =>
-      s.insert.run({ ...row, inputs: JSON.stringify(row.inputs), trigger: JSON.stringify(row.trigger) }),
+      s.insert.get({ ...row, inputs: JSON.stringify(row.inputs), trigger: JSON.stringify(row.trigger) }) as ExecutionRow,
     steps: (id: string): StepRunRow[] => s.steps.all(id),
     stepRun: (id: string, stepId: string, iterationPath: string, attempt: number): StepRunRow | null =>
       s.stepRun.get(id, stepId, iterationPath, attempt) ?? null,
@@ -170,8 +176,10 @@ export function createExecutionsRepository(db: Db) {
     setStatus: (id: string, status: ExecutionStatus, now: string) => s.setStatus.run(status, now, id),
     markStarted: (id: string, now: string) => s.start.run(now, now, id),
     finish: (id: string, r: { status: ExecutionStatus; now: string; output?: unknown; error?: unknown }) =>
-      s.finish.run(r.status, r.now, r.output === undefined ? null : JSON.stringify(r.output), r.error === undefined ? null : JSON.stringify(r.error), r.now, id),
-    grant: (id: string, r: { runnerId: string; expiresAt: number; now: string }) => s.grant.run(r.runnerId, r.expiresAt, r.now, r.now, id).changes === 1,
+      s.finish.get(r.status, r.now, r.output === undefined ? null : JSON.stringify(r.output), r.error === undefined ? null : JSON.stringify(r.error), r.now, id) as ExecutionRow,
+    cancelPendingApprovals: (id: string) => s.cancelApprovals.run(id),
+    /** The granted row, or null when the execution is no longer queued and free. */
+    grant: (id: string, r: { runnerId: string; expiresAt: number; now: string }): ExecutionRow | null => (s.grant.get(r.runnerId, r.expiresAt, r.now, r.now, id) as ExecutionRow | undefined) ?? null,
     renew: (id: string, r: { runnerId: string; attempt: number; expiresAt: number; nowMs: number }) =>
       s.renew.run(r.expiresAt, id, r.runnerId, r.attempt, r.nowMs).changes === 1,
     release: (id: string, r: { status: ExecutionStatus; wakeAt: number | null; now: string }) => s.release.run(r.status, r.wakeAt, r.now, id),
@@ -180,9 +188,17 @@ export function createExecutionsRepository(db: Db) {
     dueTimers: (nowMs: number) => s.dueTimers.all(nowMs),
     nextTimer: () => s.nextTimer.get()?.at ?? null,
     setSession: (id: string, sessionId: string) => s.setSession.run(sessionId, id),
+    /** Parsed once per version (a version never changes); callers must not mutate it. */
     definitionOf: (workflowId: string, version: number): unknown => {
+      const key = `${version}@${workflowId}`;
+      const cached = definitions.get(key);
+      if (cached !== undefined) return cached;
       const row = s.workflowName.get(workflowId, version);
-      return row ? (JSON.parse(row.definition) as unknown) : null;
+      if (!row) return null;
+      const parsed = JSON.parse(row.definition) as unknown;
+      if (definitions.size >= DEFINITIONS_CACHED) definitions.delete(definitions.keys().next().value!);
+      definitions.set(key, parsed);
+      return parsed;
     },
     lastRunnerSeq: (id: string, leaseAttempt: number) => s.lastRunnerSeq.get(id, leaseAttempt)?.seq ?? 0,
     /** The highest runner event seq stored for this lease attempt (events are stored in seq order). */

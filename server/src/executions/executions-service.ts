@@ -15,7 +15,7 @@ import type { Journal } from '../journal/journal';
 import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock, WorkflowsService } from '../workflows/workflows-service';
 import { createExecutionEvents } from './execution-events';
-import { createExecutionsRepository, toStepRun, toSummary } from './executions-repository';
+import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
 
 export type TriggerInfo = { type: 'manual' | 'schedule' | 'webhook' | 'rerun' | 'tool'; [k: string]: unknown };
 
@@ -62,8 +62,8 @@ export function createExecutionsService({
     reuse?: { stepId: string; iterationPath: string; attempt: number; status: 'succeeded' | 'skipped'; output?: unknown; startedAt: string | null; finishedAt: string | null }[];
     inTransaction?: (executionId: string) => void;
   }): { executionId: string } {
-    const wf = input.version ? workflows.getVersion(input.workflowId, input.version) : workflows.get(input.workflowId);
-    const definition = wf.definition as unknown as WorkflowDefinition;
+    const wf = workflows.pin(input.workflowId, input.version || undefined);
+    const definition = repo.definitionOf(wf.id, wf.version) as WorkflowDefinition;
     const resolved = resolveInputs(definition.inputs as Record<string, InputSpec> | undefined, input.inputs);
     if (!resolved.ok) {
       const first = resolved.errors[0]!;
@@ -74,7 +74,7 @@ export function createExecutionsService({
     const id = newId('ex');
     const now = clock.now().toISOString();
     journal.transaction(() => {
-      repo.insert({
+      const row = repo.insert({
         id,
         workflowId: wf.id,
         workflowVersion: wf.version,
@@ -88,7 +88,8 @@ export function createExecutionsService({
         repo.upsertStep({ executionId: id, ...r, reused: true });
       }
       input.inTransaction?.(id);
-      events.executionUpdated(id);
+      // inTransaction may change the row (a held execution waits): read it again then.
+      events.executionUpdated(id, input.inTransaction ? undefined : row);
     });
     return { executionId: id };
   }
@@ -128,9 +129,8 @@ export function createExecutionsService({
    * Inside a transaction: a final status, open steps closed as canceled, pending approvals closed,
    * streaming chat turns finalized. A finished status is never overwritten.
    */
-  function finishWithin(id: string, r: { status: ExecutionStatus; output?: unknown; error?: unknown }) {
-    const row = requireExecution(id);
-    if (isFinishedExecution(row.status)) return false;
+  function finishWithin(id: string, r: { status: ExecutionStatus; output?: unknown; error?: unknown }, current: ExecutionRow = requireExecution(id)) {
+    if (isFinishedExecution(current.status)) return false;
     const now = clock.now().toISOString();
     for (const step of repo.activeSteps(id)) {
       repo.upsertStep({
@@ -146,10 +146,10 @@ export function createExecutionsService({
       });
       events.stepUpdated(id, repo.stepRun(id, step.step_id, step.iteration_path, step.attempt));
     }
-    db.prepare("UPDATE approvals SET status = 'canceled' WHERE execution_id = ? AND status = 'pending'").run(id);
-    repo.finish(id, { status: r.status, now, output: r.output, error: r.error });
+    repo.cancelPendingApprovals(id);
+    const finished = repo.finish(id, { status: r.status, now, output: r.output, error: r.error });
     sessions.abandonStreaming({ executionId: id, status: 'canceled' });
-    events.executionUpdated(id);
+    events.executionUpdated(id, finished);
     return true;
   }
 

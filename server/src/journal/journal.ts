@@ -4,7 +4,39 @@ import type { Db } from '../db/open';
 import type { Clock } from '../workflows/workflows-service';
 import { EventBus } from './event-bus';
 
-type Pending = JournalEvent[];
+/**
+ * One physical transaction's events: kept in memory and written together just before its COMMIT,
+ * so nothing reads them (fan-out, replays, `lastSeq`) before they are committed.
+ */
+type Writes = {
+  events: JournalEvent[];
+  /** Last seq per topic. Exact while the write lock is held: the events above are not in the table yet. */
+  seqs: Map<string, number>;
+  /** Per topic, the latest snapshot event of each entity that no later event of that entity follows. */
+  snapshots: Map<string, Map<string, JournalEvent>>;
+};
+
+/** One logical transaction (a savepoint): what to undo in its physical transaction's `Writes` if it rolls back. */
+type Logical = {
+  writes: Writes;
+  eventsBefore: number;
+  seqsBefore: Map<string, number | undefined>;
+  replaced: { event: JournalEvent; data: unknown; at: string }[];
+};
+
+export type AppendOptions = {
+  /** The entity the event is about (e.g. an execution id). */
+  entity?: string;
+  /**
+   * The data is the entity's whole state: an earlier snapshot of the same type, not yet committed
+   * and not followed by another event about the entity on this topic, is replaced in place instead
+   * of adding an event. Nobody could have seen the state in between: it never committed.
+   */
+  snapshot?: boolean;
+};
+
+/** Events per multi-row INSERT. */
+const INSERT_CHUNK = 16;
 
 /** Writes that share one physical transaction; acknowledged (fan-out, callbacks, waiters) after its COMMIT. */
 type Batch = {
@@ -17,7 +49,7 @@ type Batch = {
   needsSync: boolean;
   /** Run inside the batch just before its COMMIT (e.g. granting the executions it created). */
   beforeCommit: (() => void)[];
-  events: JournalEvent[];
+  writes: Writes;
   afterCommit: (() => void)[];
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 };
@@ -65,7 +97,6 @@ export function createJournal({
   const bus = new EventBus();
   const stmts = {
     lastSeq: db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM events WHERE topic = ?'),
-    insert: db.prepare('INSERT INTO events (topic, seq, type, at, data) VALUES (?, ?, ?, ?, ?)'),
     after: db.prepare<[string, number, number], { topic: string; seq: number; type: string; at: string; data: string }>(
       'SELECT topic, seq, type, at, data FROM events WHERE topic = ? AND seq > ? ORDER BY seq LIMIT ?',
     ),
@@ -83,10 +114,8 @@ export function createJournal({
   let inFlight = 0;
   let walFd: number | null = null;
   let closeFdAfterSync = false;
-  let pending: Pending | null = null;
-  // Last seq per topic, valid inside one logical transaction (the write lock is held; a rolled-back
-  // savepoint must not leave a gap, so it is dropped at the end of each).
-  const seqs = new Map<string, number>();
+  let pending: Logical | null = null;
+  const inserts = new Map<number, ReturnType<typeof db.prepare<unknown[]>>>();
   let batch: Batch | null = null;
   const report = onListenerError ?? (() => {});
   /** Called as an event is written, inside its transaction (see `onAppend`). */
@@ -98,29 +127,99 @@ export function createJournal({
   peers.add(self);
   if (peers.size > 1) for (const peer of peers) if (peer !== self) peer.commitNow();
   const grouping = () => peers.size === 1;
-  const newBatch = (needsSync = true): Batch => ({ acknowledged: false, covered: false, synced: false, needsSync, beforeCommit: [], events: [], afterCommit: [], waiters: [] });
+  const newWrites = (): Writes => ({ events: [], seqs: new Map(), snapshots: new Map() });
+  const newBatch = (needsSync = true, writes = newWrites()): Batch => ({ acknowledged: false, covered: false, synced: false, needsSync, beforeCommit: [], writes, afterCommit: [], waiters: [] });
 
-  const flush = (events: Pending) => {
+  const flush = (events: JournalEvent[]) => {
     for (const e of events) bus.publish(e, report);
   };
 
-  function append(topic: string, type: string, data: unknown): JournalEvent {
+  function insertStatement(rows: number) {
+    let stmt = inserts.get(rows);
+    if (!stmt) {
+      stmt = db.prepare<unknown[]>(`INSERT INTO events (topic, seq, type, at, data) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
+      inserts.set(rows, stmt);
+    }
+    return stmt;
+  }
+
+  /** Inside the physical transaction, just before COMMIT. Data appended to several topics is serialised once. */
+  function writeEvents(events: readonly JournalEvent[]): void {
+    const json = new Map<unknown, string>();
+    for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+      const chunk = events.slice(i, i + INSERT_CHUNK);
+      const params: unknown[] = [];
+      for (const e of chunk) {
+        let text = json.get(e.data);
+        if (text === undefined) json.set(e.data, (text = JSON.stringify(e.data)));
+        params.push(e.topic, e.seq, e.type, e.at, text);
+      }
+      insertStatement(chunk.length).run(...params);
+    }
+  }
+
+  function append(topic: string, type: string, data: unknown, options: AppendOptions = {}): JournalEvent {
     if (!pending) {
       // A lone append is its own transaction.
       let event!: JournalEvent;
       transaction(() => {
-        event = append(topic, type, data);
+        event = append(topic, type, data, options);
       });
       return event;
     }
-    const seq = (seqs.get(topic) ?? stmts.lastSeq.get(topic)?.seq ?? 0) + 1;
-    seqs.set(topic, seq);
+    const { writes } = pending;
     const at = clock.now().toISOString();
-    stmts.insert.run(topic, seq, type, at, JSON.stringify(data ?? null));
+    let entities = writes.snapshots.get(topic);
+    if (options.entity === undefined) {
+      // Not about one entity: nothing before it may change any more.
+      entities?.clear();
+    } else {
+      const previous = entities?.get(options.entity);
+      if (options.snapshot && previous && previous.type === type) {
+        pending.replaced.push({ event: previous, data: previous.data, at: previous.at });
+        previous.data = data ?? null;
+        previous.at = at;
+        for (const hook of appendHooks.get(topic) ?? []) hook(previous);
+        return previous;
+      }
+    }
+    if (!pending.seqsBefore.has(topic)) pending.seqsBefore.set(topic, writes.seqs.get(topic));
+    const seq = (writes.seqs.get(topic) ?? stmts.lastSeq.get(topic)?.seq ?? 0) + 1;
+    writes.seqs.set(topic, seq);
     const event: JournalEvent = { topic, seq, type, at, data: data ?? null };
-    pending.push(event);
+    writes.events.push(event);
+    if (options.entity !== undefined) {
+      if (!entities) writes.snapshots.set(topic, (entities = new Map()));
+      if (options.snapshot) entities.set(options.entity, event);
+      else entities.delete(options.entity);
+    }
     for (const hook of appendHooks.get(topic) ?? []) hook(event);
     return event;
+  }
+
+  /** Runs `fn` as one logical transaction over `writes`, undoing its journal writes if it throws. */
+  function logical<T>(writes: Writes, fn: () => T): T {
+    const outer = pending;
+    const mark: Logical = { writes, eventsBefore: writes.events.length, seqsBefore: new Map(), replaced: [] };
+    pending = mark;
+    try {
+      return fn();
+    } catch (err) {
+      writes.events.length = mark.eventsBefore;
+      for (const [topic, seq] of mark.seqsBefore) {
+        if (seq === undefined) writes.seqs.delete(topic);
+        else writes.seqs.set(topic, seq);
+      }
+      for (const r of mark.replaced.reverse()) {
+        r.event.data = r.data;
+        r.event.at = r.at;
+      }
+      // Which snapshot is latest is no longer known: replace nothing written before this point.
+      writes.snapshots.clear();
+      throw err;
+    } finally {
+      pending = outer;
+    }
   }
 
   /** SQLite rolled the shared transaction back on its own (I/O error, disk full): the batch is lost. */
@@ -136,20 +235,12 @@ export function createJournal({
       abandon(open, new Error('the group-commit transaction was rolled back by SQLite'));
       return transaction(fn);
     }
-    const events: Pending = [];
-    pending = events;
-    let result: T;
     try {
-      result = db.transaction(fn)();
+      return db.transaction(() => logical(open.writes, fn))();
     } catch (err) {
       if (!db.inTransaction) abandon(open, err);
       throw err;
-    } finally {
-      pending = null;
-      seqs.clear();
     }
-    open.events.push(...events);
-    return result;
   }
 
   /**
@@ -160,23 +251,17 @@ export function createJournal({
   function transaction<T>(fn: () => T): T {
     if (pending) return fn();
     if (batch) return joinBatch(batch, fn);
-    const events: Pending = [];
-    pending = events;
-    let result: T;
-    try {
-      result = db.transaction(fn).immediate();
-    } finally {
-      pending = null;
-      seqs.clear();
-    }
+    const writes = newWrites();
+    const result = db
+      .transaction(() => {
+        const value = logical(writes, fn);
+        writeEvents(writes.events);
+        return value;
+      })
+      .immediate();
     // Behind batches still waiting for their fsync, so listeners see each topic in seq order.
-    if (unsynced.some((b) => !b.acknowledged)) {
-      const queued = newBatch(false);
-      queued.events = events;
-      unsynced.push(queued);
-    } else {
-      flush(events);
-    }
+    if (unsynced.some((b) => !b.acknowledged)) unsynced.push(newBatch(false, writes));
+    else flush(writes.events);
     return result;
   }
 
@@ -214,6 +299,7 @@ export function createJournal({
     batch = null;
     let failure: { err: unknown } | null = null;
     try {
+      writeEvents(done.writes.events);
       stmts.commit.run();
     } catch (err) {
       failure = { err };
@@ -294,7 +380,7 @@ export function createJournal({
 
   function acknowledge(done: Batch): void {
     done.acknowledged = true;
-    flush(done.events);
+    flush(done.writes.events);
     for (const cb of done.afterCommit) {
       try {
         cb();
@@ -314,7 +400,8 @@ export function createJournal({
     transaction,
     batched,
     read,
-    lastSeq: (topic: string): number => stmts.lastSeq.get(topic)?.seq ?? 0,
+    /** The highest committed seq of `topic` (inside a transaction: including what it appended). */
+    lastSeq: (topic: string): number => pending?.writes.seqs.get(topic) ?? stmts.lastSeq.get(topic)?.seq ?? 0,
     subscribe: bus.subscribe.bind(bus),
     subscribeAll: bus.subscribeAll.bind(bus),
     bus,

@@ -1,5 +1,6 @@
 import { stepKey, type CompletedStep, type LeaseGrant, type RunnerServerMessage } from '@weft/shared';
 import type { Db } from '../db/open';
+import type { ExecutionRow, StepRunRow } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { Journal } from '../journal/journal';
 import type { SessionsService } from '../sessions/sessions-service';
@@ -48,10 +49,11 @@ export function createDispatcher({
    * Containers (loop, conditional) still open from the previous lease: the new lease starts them
    * again as a new attempt, so the old attempt is closed here rather than left running forever.
    */
-  function closeSupersededContainers(executionId: string, now: string) {
-    for (const open of repo.activeSteps(executionId)) {
-      repo.upsertStep({
-        executionId,
+  function closeSupersededContainers(row: ExecutionRow, steps: StepRunRow[], now: string) {
+    for (const open of steps) {
+      if (open.status !== 'running' && open.status !== 'waiting') continue;
+      const closed = repo.upsertStep({
+        executionId: row.id,
         stepId: open.step_id,
         iterationPath: open.iteration_path,
         attempt: open.attempt,
@@ -61,15 +63,15 @@ export function createDispatcher({
         error: { name: 'Resumed', message: 'the execution resumed; this step continues as a new attempt' },
         leaseAttempt: open.lease_attempt,
       });
-      events.stepUpdated(executionId, repo.stepRun(executionId, open.step_id, open.iteration_path, open.attempt));
+      events.stepUpdated(row.id, closed, row.session_id);
     }
   }
 
-  function buildGrant(executionId: string): LeaseGrant {
-    const row = repo.get(executionId)!;
+  /** From the step records as they were before the grant (a superseded container is not final either way). */
+  function buildGrant(row: ExecutionRow, steps: StepRunRow[]): LeaseGrant {
     const completed = new Map<string, CompletedStep>();
     const stepAttempts: Record<string, number> = {};
-    for (const s of repo.steps(executionId)) {
+    for (const s of steps) {
       const key = stepKey(s.step_id, s.iteration_path);
       stepAttempts[key] = Math.max(stepAttempts[key] ?? 0, s.attempt);
       const final = s.status === 'succeeded' || s.status === 'skipped' || (s.status === 'failed' && s.retry_in_ms === null && s.error !== null && !JSON.parse(s.error).name?.startsWith('Interrupted'));
@@ -83,7 +85,7 @@ export function createDispatcher({
       completed.set(key, rec);
     }
     return {
-      executionId,
+      executionId: row.id,
       attempt: row.lease_attempt,
       leaseMs,
       workflowId: row.workflow_id,
@@ -120,10 +122,12 @@ export function createDispatcher({
       let grant: LeaseGrant | null = null;
       journal.batched(() => {
         const now = new Date(nowMs).toISOString();
-        if (!repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now })) return;
-        closeSupersededContainers(executionId, now);
-        events.executionUpdated(executionId);
-        grant = buildGrant(executionId);
+        const row = repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now });
+        if (!row) return;
+        const steps = repo.steps(executionId);
+        closeSupersededContainers(row, steps, now);
+        events.executionUpdated(executionId, row);
+        grant = buildGrant(row, steps);
       });
       if (!grant) continue;
       slot.free--;

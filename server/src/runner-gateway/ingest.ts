@@ -154,10 +154,8 @@ export function createIngest({
         // A message may have given the execution a chat session.
         if (e.type === 'message') frame.sessionId = repo.sessionOf(executionId) ?? null;
         seq = e.seq;
-        // A step that handed the execution back (waiting) or finished it ends this lease's writes.
-        if (e.type === 'step.waiting' || e.type === 'execution.finished') {
-          if (repo.get(executionId)!.lease_runner_id !== runnerId) break;
-        }
+        // A step that handed the execution back (waiting) or finished it released the lease: that ends its writes.
+        if (e.type === 'step.waiting' || e.type === 'execution.finished') break;
       }
       if (seq > lastSeq) repo.setRunnerSeq(executionId, attempt, seq);
       return gapAt === undefined ? ({ type: 'ack', seq } as const) : ({ type: 'ack', seq, gapAt } as const);

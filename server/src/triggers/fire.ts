@@ -30,7 +30,7 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
   /** Must run inside journal.transaction. */
   function fire(d: DeliveryStart & { payload: TriggerInfo; overlap?: OverlapPolicy | undefined }): FireResult {
     const id = deliveries.open(d);
-    if (!id) {
+    if (id === null) {
       if (d.deliveryKey === undefined) return { outcome: 'already_recorded' };
       const prior = repo.deliveryByKey(d.trigger.id, d.deliveryKey);
       const executionId = prior?.execution_id ?? null;
@@ -38,7 +38,8 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
       return { outcome: 'duplicate', executionId, delivery };
     }
 
-    const t = repo.byId(d.trigger.id)!;
+    // The overlap policy needs who runs now, as this transaction sees it; otherwise the caller's row will do.
+    const t = d.overlap === undefined ? d.trigger : repo.byId(d.trigger.id)!;
     let hold = false;
     let reason: string | null = null;
     if (d.overlap !== undefined) {
@@ -78,8 +79,9 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
       const delivery = deliveries.settle(id, d, { status: 'failed', reason: `${err.code}: ${err.message}` });
       return { outcome: 'failed', delivery, error: err };
     }
+    // Only a schedule's overlap policy asks what runs: a webhook's runs are not tracked.
     if (hold) repo.setRunning(t.id, t.running_execution_id, executionId);
-    else repo.setRunning(t.id, executionId, t.held_execution_id);
+    else if (t.type !== 'webhook') repo.setRunning(t.id, executionId, t.held_execution_id);
     const delivery = deliveries.settle(id, d, { status: 'started', executionId, reason, keepKey: true });
     return { outcome: 'started', executionId, delivery };
   }

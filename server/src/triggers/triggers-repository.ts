@@ -94,8 +94,13 @@ export function createTriggersRepository(db: Db) {
        VALUES (@id, @triggerId, @triggerKey, @kind, @scheduledFor, @receivedAt, @executionId, @status, @reason, @latencyMs, @deliveryKey)
        ON CONFLICT DO NOTHING`,
     ),
+    insertSettled: db.prepare(
+      `INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, execution_id, status, reason, latency_ms, delivery_key)
+       VALUES (@id, @triggerId, @triggerKey, @kind, @scheduledFor, @receivedAt, @executionId, @status, @reason, @latencyMs, @deliveryKey)
+       RETURNING *`,
+    ),
     settleDelivery: db.prepare(
-      'UPDATE trigger_deliveries SET status = @status, execution_id = @executionId, reason = @reason, latency_ms = @latencyMs, delivery_key = @deliveryKey WHERE id = @id',
+      'UPDATE trigger_deliveries SET status = @status, execution_id = @executionId, reason = @reason, latency_ms = @latencyMs, delivery_key = @deliveryKey WHERE id = @id RETURNING *',
     ),
     delivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE id = ?'),
     deliveryByKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND delivery_key = ?'),
@@ -126,8 +131,10 @@ export function createTriggersRepository(db: Db) {
     setRunning: (id: string, running: string | null, held: string | null) => s.setRunning.run(running, held, id),
     /** False when the row already exists (same tick or same delivery key): the caller starts nothing. */
     insertDelivery: (d: NewDelivery): boolean => s.insertDelivery.run(d).changes === 1,
+    /** A delivery with nothing to claim first (no tick, no delivery key), written once in its final form. */
+    insertSettled: (d: NewDelivery): DeliveryRow => s.insertSettled.get(d) as DeliveryRow,
     settleDelivery: (d: { id: string; status: DeliveryStatus; executionId: string | null; reason: string | null; latencyMs: number; deliveryKey: string | null }) =>
-      s.settleDelivery.run(d),
+      s.settleDelivery.get(d) as DeliveryRow,
     delivery: (id: string): DeliveryRow | null => s.delivery.get(id) ?? null,
     deliveryByKey: (triggerId: string, key: string): DeliveryRow | null => s.deliveryByKey.get(triggerId, key) ?? null,
     lastDelivery: (triggerId: string): DeliveryRow | null => s.lastDelivery.get(triggerId) ?? null,

@@ -140,6 +140,14 @@ export function createWorkflowsService({
       }));
     },
 
+    /** The version a run would use (`version`, or the latest), without reading its definition: 404 when there is none. */
+    pin(id: string, version?: number): { id: string; version: number } {
+      const row = requireWorkflow(id);
+      if (version === undefined) return { id, version: row.latest_version };
+      if (version < 1 || version > row.latest_version) throw notFound(`version ${version} of workflow ${id}`);
+      return { id, version };
+    },
+
     getVersion(id: string, version: number): WorkflowResponse {
       const row = requireWorkflow(id);
       const v = repo.getVersion(id, version);
