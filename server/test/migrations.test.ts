@@ -45,13 +45,37 @@ describe('migrations', () => {
     db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
     const add = db.prepare("INSERT INTO runner_events (execution_id, lease_attempt, seq, type, at) VALUES (?, ?, ?, 'step.started', 'now')");
     for (const [id, attempt, seq] of [['ex_1', 1, 1], ['ex_1', 1, 2], ['ex_1', 1, 3], ['ex_1', 2, 1], ['ex_2', 1, 7]] as const) add.run(id, attempt, seq);
-    expect(migrate(db, all).applied).toEqual(['007_runner_cursors']);
+    expect(migrate(db, all.filter((m) => m.version <= 7)).applied).toEqual(['007_runner_cursors']);
     expect(db.prepare('SELECT execution_id AS id, lease_attempt AS attempt, seq FROM runner_cursors ORDER BY 1, 2').all()).toEqual([
       { id: 'ex_1', attempt: 1, seq: 3 },
       { id: 'ex_1', attempt: 2, seq: 1 },
       { id: 'ex_2', attempt: 1, seq: 7 },
     ]);
     expect(db.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'runner_events'").get()).toEqual({ n: 0 });
+  });
+
+  it('rebuild deliveries without AUTOINCREMENT, keeping rows, their order and the exactly-once keys (008)', () => {
+    const db = new BetterSqlite3(':memory:');
+    db.pragma('foreign_keys = ON');
+    const all = readMigrations();
+    migrate(db, all.filter((m) => m.version < 8));
+    db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
+    db.prepare("INSERT INTO triggers (id, key, workflow_id, type, enabled, created_at, updated_at) VALUES ('tr_1', 'k', 'wf_1', 'schedule', 1, 'now', 'now')").run();
+    const add = db.prepare("INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, status, latency_ms) VALUES (?, 'tr_1', 'k', 'schedule', ?, 'now', 'started', 0)");
+    add.run('dl_a', 1000);
+    add.run('dl_b', 2000);
+    expect(migrate(db, all).applied).toEqual(['008_deliveries_rowid']);
+    expect(db.prepare('SELECT ord, id FROM trigger_deliveries ORDER BY ord').all()).toEqual([
+      { ord: 1, id: 'dl_a' },
+      { ord: 2, id: 'dl_b' },
+    ]);
+    expect((db.prepare("SELECT sql FROM sqlite_master WHERE name = 'trigger_deliveries'").get() as { sql: string }).sql).not.toMatch(/AUTOINCREMENT/i);
+    add.run('dl_c', 3000);
+    expect(db.prepare("SELECT ord FROM trigger_deliveries WHERE id = 'dl_c'").get()).toEqual({ ord: 3 });
+    // The same tick again still conflicts, and deleting the trigger still removes its deliveries.
+    expect(() => add.run('dl_d', 1000)).toThrow(/UNIQUE/);
+    db.prepare("DELETE FROM triggers WHERE id = 'tr_1'").run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM trigger_deliveries').get()).toEqual({ n: 0 });
   });
 
   it('refuse to start when a landed migration was edited', () => {

@@ -59,10 +59,32 @@ export class RunnerSocket {
       this.log.error('dropped an invalid outgoing frame', { error: (error as Error).message });
       return false;
     }
-    this.ws.send(text, (error) => {
-      if (error) this.log.warn('runner socket send failed', { error: error.message });
-    });
+    this.corkForThisRun();
+    this.ws.send(text, this.onSent);
     return true;
+  }
+
+  private readonly onSent = (error?: Error) => {
+    if (error) this.log.warn('runner socket send failed', { error: error.message });
+  };
+
+  private corked = false;
+
+  /**
+   * Frames sent in one synchronous run (an outbox flush: one per execution) leave in one write
+   * instead of a syscall each: the TCP socket is corked at the first and uncorked after the run.
+   * ws has no cork of its own; `_socket` is its net.Socket.
+   */
+  private corkForThisRun(): void {
+    if (this.corked) return;
+    const tcp = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (!tcp) return;
+    this.corked = true;
+    tcp.cork();
+    queueMicrotask(() => {
+      this.corked = false;
+      tcp.uncork();
+    });
   }
 
   /** Closes (or abandons a connecting socket); `onClose` still fires once. */

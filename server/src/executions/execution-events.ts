@@ -18,7 +18,7 @@ export function createExecutionEvents({ journal, repo }: { journal: Journal; rep
   return {
     /** `row` when the caller has just read or written it (`RETURNING *`): saves a read. */
     executionUpdated(executionId: string, row: ExecutionRow = repo.get(executionId)!) {
-      const summary = toSummary(row);
+      const summary = toSummary(row, undefined, repo.argsOf(row));
       const about = { entity: executionId, snapshot: true };
       for (const t of topicsOf(row.session_id, executionId)) journal.append(t, 'execution.updated', summary, about);
       journal.append('executions', 'execution.updated', summary, about);

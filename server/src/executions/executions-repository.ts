@@ -56,14 +56,22 @@ export function toStepRun(r: StepRunRow): StepRun {
   return out;
 }
 
-export function toSummary(r: ExecutionRow, workflowName?: string): ExecutionSummary {
+/** An execution's inputs and trigger payload, parsed: both are written once, when it is created. */
+export type ExecutionArgs = { inputs: Record<string, unknown>; trigger: unknown };
+
+export const parseArgs = (r: Pick<ExecutionRow, 'inputs' | 'trigger'>): ExecutionArgs => ({
+  inputs: JSON.parse(r.inputs) as Record<string, unknown>,
+  trigger: JSON.parse(r.trigger) as unknown,
+});
+
+export function toSummary(r: ExecutionRow, workflowName?: string, args: ExecutionArgs = parseArgs(r)): ExecutionSummary {
   const out: ExecutionSummary = {
     id: r.id,
     workflowId: r.workflow_id,
     workflowVersion: r.workflow_version,
     status: r.status,
-    inputs: JSON.parse(r.inputs) as Record<string, unknown>,
-    trigger: JSON.parse(r.trigger) as unknown,
+    inputs: args.inputs,
+    trigger: args.trigger,
     sessionId: r.session_id,
     createdAt: r.created_at,
     startedAt: r.started_at,
@@ -78,9 +86,19 @@ export function toSummary(r: ExecutionRow, workflowName?: string): ExecutionSumm
 
 /** Parsed workflow versions kept per repository (oldest dropped first). */
 const DEFINITIONS_CACHED = 256;
+/** Parsed arguments of the executions most recently journaled or granted (oldest dropped first). */
+const ARGS_CACHED = 1024;
+
+/** A bounded map that forgets its oldest entry. */
+function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): V {
+  if (cache.size >= limit) cache.delete(cache.keys().next().value!);
+  cache.set(key, value);
+  return value;
+}
 
 export function createExecutionsRepository(db: Db) {
   const definitions = new Map<string, unknown>();
+  const args = new Map<string, ExecutionArgs>();
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(
@@ -195,11 +213,13 @@ export function createExecutionsRepository(db: Db) {
       if (cached !== undefined) return cached;
       const row = s.workflowName.get(workflowId, version);
       if (!row) return null;
-      const parsed = JSON.parse(row.definition) as unknown;
-      if (definitions.size >= DEFINITIONS_CACHED) definitions.delete(definitions.keys().next().value!);
-      definitions.set(key, parsed);
-      return parsed;
+      return remember(definitions, key, JSON.parse(row.definition) as unknown, DEFINITIONS_CACHED);
     },
+    /**
+     * Inputs and trigger payload, parsed once per execution while it is busy (they never change).
+     * Shared by every summary and grant built from them: callers must not mutate them.
+     */
+    argsOf: (row: ExecutionRow): ExecutionArgs => args.get(row.id) ?? remember(args, row.id, parseArgs(row), ARGS_CACHED),
     lastRunnerSeq: (id: string, leaseAttempt: number) => s.lastRunnerSeq.get(id, leaseAttempt)?.seq ?? 0,
     /** The highest runner event seq stored for this lease attempt (events are stored in seq order). */
     setRunnerSeq: (id: string, leaseAttempt: number, seq: number) => s.setRunnerSeq.run(id, leaseAttempt, seq),

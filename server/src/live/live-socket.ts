@@ -1,11 +1,11 @@
 import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, type JournalEvent, type LiveServerMessage } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
+import { corkedWrites } from '../http/corked-writes';
 import { AppError } from '../http/errors';
 
 const REPLAY_PAGE = 500;
 const MAX_CLIENT_FRAME = 64 * 1024;
-const CORK_BYTES = 32 * 1024;
 
 type Subscription = { lastSeq: number; replaying: boolean; stop: () => void };
 
@@ -53,33 +53,14 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       setTimeout(() => socket.terminate(), 2000).unref();
     };
 
-    // Frames sent in one synchronous run (a committed batch fanned out, a replay page) leave in a few
-    // writes: the TCP socket is corked at the first, flushed every CORK_BYTES (so what is held back
-    // never looks like a slow consumer) and uncorked once the run is over.
-    const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    let corked = false;
-    let corkedBytes = 0;
-    const uncork = () => {
-      corked = false;
-      corkedBytes = 0;
-      tcp?.uncork();
-    };
+    const beforeWrite = corkedWrites(socket);
     const sendFrame = (frame: string | Buffer): boolean => {
       if (closed || socket.readyState !== socket.OPEN) return false;
       if (socket.bufferedAmount > liveMaxBufferedBytes) {
         close(LIVE_CLOSE.slowConsumer, 'slow consumer: send buffer full; reconnect and resubscribe with after');
         return false;
       }
-      if (tcp && !corked) {
-        corked = true;
-        tcp.cork();
-        queueMicrotask(uncork);
-      } else if (tcp && corkedBytes > CORK_BYTES) {
-        tcp.uncork();
-        tcp.cork();
-        corkedBytes = 0;
-      }
-      corkedBytes += frame.length;
+      beforeWrite(frame.length);
       socket.send(frame, { binary: false });
       return true;
     };

@@ -49,6 +49,13 @@ declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
   }
+  interface FastifyRequest {
+    /**
+     * Set by a route that knows which writes its reply reports (`journal.durable()` taken right
+     * after them): the reply waits for those alone instead of for everything written so far.
+     */
+    durableWrites: Promise<void> | null;
+  }
 }
 
 /** Builds every service once from plain dependencies, so routes and tools share one implementation. */
@@ -65,8 +72,9 @@ export default fp<{ clock?: Clock }>(
       onCommitError: (err) => log.fatal({ err }, 'journal commit failed: restart the server'),
     });
     // Nothing is acknowledged over HTTP before it is committed (group commit may still hold it).
-    app.addHook('onSend', async () => {
-      await journal.durable();
+    app.decorateRequest('durableWrites', null);
+    app.addHook('onSend', async (request) => {
+      await (request.durableWrites ?? journal.durable());
     });
     // Integrations: runs and enabled triggers check required integrations; saves check tool arguments once connected.
     const integrationsRepo = createIntegrationsRepository(db);

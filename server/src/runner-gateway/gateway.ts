@@ -1,6 +1,7 @@
 import { RUNNER_PROTOCOL_VERSION, RunnerClientMessage, type RunnerServerMessage as ServerMsg } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
+import { corkedWrites } from '../http/corked-writes';
 import type { ConnectedRunner } from './dispatcher';
 
 /**
@@ -26,13 +27,17 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
     let runner: ConnectedRunner | null = null;
     let alive = true;
 
+    // A batch's acks and grants for this runner leave in one write.
+    const beforeWrite = corkedWrites(socket);
     const send = (msg: ServerMsg) => {
       if (socket.readyState !== socket.OPEN) throw new Error('runner socket is not open');
       // Typed by the protocol (RunnerServerMessage); the runner validates what it receives.
       const frame = JSON.stringify(msg);
       // A lease or an ack promises the write behind it: send once that write is committed.
       journal.afterCommit(() => {
-        if (socket.readyState === socket.OPEN) socket.send(frame);
+        if (socket.readyState !== socket.OPEN) return;
+        beforeWrite(frame.length);
+        socket.send(frame);
       });
     };
     const sendSafe = (msg: ServerMsg) => {

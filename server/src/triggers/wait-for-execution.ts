@@ -8,9 +8,24 @@ export type WaitOutcome = { finished: true; status: string; output: unknown } | 
 /**
  * Resolves when the execution reaches a final status (from its journal topic, not by polling) or
  * when `timeoutMs` or `signal` ends the wait. The row is read once after subscribing, so a run
- * that finished before the subscription is seen too.
+ * that finished before the subscription is seen too (`fresh`: it was created in a batch still
+ * uncommitted, so it cannot have, and that read is skipped).
  */
-export function waitForExecution({ journal, executions, executionId, timeoutMs, signal }: { journal: Journal; executions: ExecutionsService; executionId: string; timeoutMs: number; signal?: AbortSignal }): Promise<WaitOutcome> {
+export function waitForExecution({
+  journal,
+  executions,
+  executionId,
+  timeoutMs,
+  signal,
+  fresh = false,
+}: {
+  journal: Journal;
+  executions: ExecutionsService;
+  executionId: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  fresh?: boolean;
+}): Promise<WaitOutcome> {
   return new Promise((resolve) => {
     let done = false;
     const finish = (outcome: WaitOutcome) => {
@@ -37,6 +52,6 @@ export function waitForExecution({ journal, executions, executionId, timeoutMs, 
     const timer = setTimeout(() => fromRow() || finish({ finished: false }), timeoutMs);
     signal?.addEventListener('abort', onAbort);
     if (signal?.aborted) onAbort();
-    else fromRow();
+    else if (!fresh) fromRow();
   });
 }

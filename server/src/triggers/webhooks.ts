@@ -82,14 +82,15 @@ const webhooks: FastifyPluginAsync = async (app) => {
     throw error;
   };
 
-  async function answer(reply: FastifyReply, executionId: string, waitSeconds: number | undefined, extra: { duplicate?: true } = {}) {
+  /** `fresh`: the execution was created by this request, in a batch not yet committed, so it cannot have finished. */
+  async function answer(reply: FastifyReply, executionId: string, waitSeconds: number | undefined, extra: { duplicate?: true } = {}, { fresh = false } = {}) {
     if (waitSeconds !== undefined && waitSeconds > 0) {
       const controller = new AbortController();
       waits.add(controller);
       const onClose = () => controller.abort();
       reply.raw.once('close', onClose);
       try {
-        const outcome = await waitForExecution({ journal, executions, executionId, timeoutMs: waitSeconds * 1000, signal: controller.signal });
+        const outcome = await waitForExecution({ journal, executions, executionId, timeoutMs: waitSeconds * 1000, signal: controller.signal, fresh });
         if (outcome.finished) return reply.code(200).send({ executionId, status: outcome.status, output: outcome.output ?? null, ...extra });
       } finally {
         waits.delete(controller);
@@ -155,9 +156,13 @@ const webhooks: FastifyPluginAsync = async (app) => {
     limit();
 
     const result = journal.batched(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt, deliveryKey, payload }));
+    // The reply reports this fire (and, after a wait, the run's end, which listeners only hear once durable).
+    request.durableWrites = journal.durable();
+    // Awaited by the onSend hook, maybe only after a long wait: a failed commit must not count as unhandled meanwhile.
+    request.durableWrites.catch(() => {});
     switch (result.outcome) {
       case 'started':
-        return answer(reply, result.executionId, wait);
+        return answer(reply, result.executionId, wait, {}, { fresh: true });
       case 'duplicate':
         if (result.executionId === null) throw new AppError(409, 'duplicate_delivery', `X-Weft-Delivery: ${deliveryKey} was already received`);
         return answer(reply, result.executionId, wait, { duplicate: true });

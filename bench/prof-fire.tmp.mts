@@ -1,0 +1,14 @@
+import fs from 'node:fs';
+import { autocannon, startBenchServer } from './lib/weft';
+const s = await startBenchServer({ env: {} });
+const wf = await s.request('POST', '/api/workflows', { definition: { name: 'x', steps: [{ id: 's1', type: 'wait', until: '2000-01-01T00:00:00Z' }] } });
+await s.request('PUT', '/api/triggers/h', { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'bench/hook', rateLimitPerMinute: 1_000_000 } });
+const url = `${s.url}/hooks/bench/hook`;
+await autocannon(['-c', '10', '-d', '2', '-m', 'POST', '-H', 'content-type=application/json', '-b', '{"n":1}', url]);
+const { Session } = await import('node:inspector/promises'); const sess = new Session(); sess.connect(); await sess.post('Profiler.enable'); await sess.post('Profiler.start');
+const c0 = process.cpuUsage();
+const res = await autocannon(['-c', '10', '-d', '8', '-m', 'POST', '-H', 'content-type=application/json', '-b', '{"n":1}', url]);
+const c1 = process.cpuUsage(c0);
+const { profile } = await sess.post('Profiler.stop'); fs.writeFileSync('/tmp/prof/fire.cpuprofile', JSON.stringify(profile));
+console.log('rps', res.requests.average, 'cpu/req ms', ((c1.user + c1.system) / 1000 / res.requests.total).toFixed(3));
+await s.close(); process.exit(0);
