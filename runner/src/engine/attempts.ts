@@ -58,12 +58,14 @@ export async function runAttempts({
     ctx.attempts.set(key, attempt);
     ctx.emit({ type: 'step.started', ...ref, attempt });
 
-    const deadline = new AbortController();
-    const timer =
-      timeoutSeconds === null
-        ? undefined
-        : setTimeout(() => deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })), timeoutSeconds * 1000);
-    const signal = AbortSignal.any([frame.signal, deadline.signal]);
+    // Without a timeout the frame's signal is the attempt's: AbortSignal.any per attempt is not free.
+    let timer: NodeJS.Timeout | undefined;
+    let signal = frame.signal;
+    if (timeoutSeconds !== null) {
+      const deadline = new AbortController();
+      timer = setTimeout(() => deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })), timeoutSeconds * 1000);
+      signal = AbortSignal.any([frame.signal, deadline.signal]);
+    }
     let result: AttemptResult;
     try {
       result = await body({ attempt, signal });

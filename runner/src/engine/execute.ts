@@ -11,6 +11,22 @@ import { createRootScope } from './scope';
 import { ExecutionStop } from './types';
 import { runBlock } from './walk';
 
+/** Validations of the versions leased most recently: a version's definition never changes. */
+const validations = new Map<string, { text: string; result: ReturnType<typeof validateWorkflowDefinition> }>();
+const VALIDATIONS_KEPT = 64;
+
+/** Checked once per workflow version (again if the same version ever arrives with other content). */
+function validatedDefinition(grant: LeaseGrant): ReturnType<typeof validateWorkflowDefinition> {
+  const key = `${grant.workflowVersion}@${grant.workflowId}`;
+  const text = JSON.stringify(grant.definition);
+  const known = validations.get(key);
+  if (known && known.text === text) return known.result;
+  const result = validateWorkflowDefinition(grant.definition);
+  if (validations.size >= VALIDATIONS_KEPT) validations.delete(validations.keys().next().value!);
+  validations.set(key, { text, result });
+  return result;
+}
+
 export type ExecuteOptions = {
   grant: LeaseGrant;
   emit(body: RunnerEventBody): void;
@@ -32,7 +48,7 @@ export const DEFAULT_GRACE_MS = 2_000;
  */
 export async function executeGrant(options: ExecuteOptions): Promise<ExecutionOutcome> {
   const { grant } = options;
-  const validation = validateWorkflowDefinition(grant.definition);
+  const validation = validatedDefinition(grant);
   if (!validation.ok) {
     const details = validation.errors.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
     return { type: 'failed', error: { name: 'InvalidWorkflowDefinition', message: truncate(`the workflow definition is invalid: ${details}`, 20_000), code: 'invalid_definition' } };
