@@ -152,6 +152,37 @@ describe('runner protocol', () => {
     runner.close();
   });
 
+  it('stores the finishes of one frame together and journals everything in the order the runner sent it', async () => {
+    const runner = await connectFakeRunner(s.url, s.token);
+    const { executionId } = await createAndRun();
+    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    const ack = await runner.events(grant, [
+      { seq: 1, type: 'step.started', stepId: 'one', iterationPath: '', attempt: 1, input: { n: 1 } },
+      { seq: 2, type: 'step.succeeded', stepId: 'one', iterationPath: '', attempt: 1, output: { first: true } },
+      { seq: 3, type: 'step.started', stepId: 'two', iterationPath: '', attempt: 1 },
+      { seq: 4, type: 'step.failed', stepId: 'two', iterationPath: '', attempt: 1, error: { name: 'Error', message: 'flaky' }, retryInMs: 10 },
+      { seq: 5, type: 'step.log', stepId: 'two', iterationPath: '', attempt: 1, stream: 'stderr', text: 'retrying' },
+      { seq: 6, type: 'step.started', stepId: 'two', iterationPath: '', attempt: 2 },
+      { seq: 7, type: 'step.succeeded', stepId: 'two', iterationPath: '', attempt: 2, output: [2] },
+      { seq: 8, type: 'step.started', stepId: 'three', iterationPath: 'i0', attempt: 1 },
+    ]);
+    expect(ack).toMatchObject({ type: 'ack', seq: 8 });
+    const journal = ((await s.request('GET', `/api/events?topic=execution:${executionId}`)).body.events as any[])
+      .filter((e) => e.type !== 'execution.updated')
+      .map((e) => (e.type === 'step.log' ? `log ${e.data.text}` : `${e.data.stepId}#${e.data.attempt} ${e.data.status}`));
+    expect(journal).toEqual(['one#1 succeeded', 'two#1 failed', 'log retrying', 'two#2 succeeded', 'three#1 running']);
+    const steps = (await s.request('GET', `/api/executions/${executionId}`)).body.steps;
+    expect(steps).toEqual([
+      expect.objectContaining({ stepId: 'one', attempt: 1, status: 'succeeded', input: { n: 1 }, output: { first: true } }),
+      expect.objectContaining({ stepId: 'two', attempt: 1, status: 'failed', error: { name: 'Error', message: 'flaky' } }),
+      expect.objectContaining({ stepId: 'two', attempt: 2, status: 'succeeded', output: [2] }),
+      expect.objectContaining({ stepId: 'three', iterationPath: 'i0', attempt: 1, status: 'running' }),
+    ]);
+    await s.request('POST', `/api/executions/${executionId}/cancel`);
+    runner.close();
+  });
+
   it('answers malformed frames with error frames and keeps the socket', async () => {
     const runner = await connectFakeRunner(s.url, s.token);
     runner.send('{{nope');

@@ -84,6 +84,53 @@ export function toSummary(r: ExecutionRow, workflowName?: string, args: Executio
   return out;
 }
 
+/** One step record to write; an existing attempt keeps its start time and input (COALESCE). */
+export type StepWrite = {
+  executionId: string;
+  stepId: string;
+  iterationPath: string;
+  attempt: number;
+  status: StepRun['status'];
+  startedAt?: string | null;
+  finishedAt?: string | null;
+  input?: unknown;
+  output?: unknown;
+  error?: unknown;
+  retryInMs?: number | null;
+  leaseAttempt?: number | null;
+  reused?: boolean;
+};
+
+const stepParams = (r: StepWrite): unknown[] => [
+  r.executionId,
+  r.stepId,
+  r.iterationPath,
+  r.attempt,
+  r.status,
+  r.startedAt ?? null,
+  r.finishedAt ?? null,
+  r.input === undefined ? null : JSON.stringify(r.input),
+  r.output === undefined ? null : JSON.stringify(r.output),
+  r.error === undefined ? null : JSON.stringify(r.error),
+  r.retryInMs ?? null,
+  r.leaseAttempt ?? null,
+  r.reused ? 1 : 0,
+];
+
+const upsertStepsSql = (rows: number) =>
+  `INSERT INTO step_runs (execution_id, step_id, iteration_path, attempt, status, started_at, finished_at, input, output, error, retry_in_ms, lease_attempt, reused)
+   VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+   ON CONFLICT (execution_id, step_id, iteration_path, attempt) DO UPDATE SET
+     status = excluded.status,
+     started_at = COALESCE(step_runs.started_at, excluded.started_at),
+     finished_at = excluded.finished_at,
+     input = COALESCE(excluded.input, step_runs.input),
+     output = excluded.output,
+     error = excluded.error,
+     retry_in_ms = excluded.retry_in_ms,
+     lease_attempt = excluded.lease_attempt
+   RETURNING *`;
+
 /** Parsed workflow versions kept per repository (oldest dropped first). */
 const DEFINITIONS_CACHED = 256;
 /** Parsed arguments of the executions most recently journaled or granted (oldest dropped first). */
@@ -99,6 +146,7 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): V {
 export function createExecutionsRepository(db: Db) {
   const definitions = new Map<string, unknown>();
   const args = new Map<string, ExecutionArgs>();
+  const upserts = new Map<number, ReturnType<typeof db.prepare<unknown[], StepRunRow>>>();
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(
@@ -110,20 +158,7 @@ export function createExecutionsRepository(db: Db) {
     stepRun: db.prepare<[string, string, string, number], StepRunRow>(
       'SELECT * FROM step_runs WHERE execution_id = ? AND step_id = ? AND iteration_path = ? AND attempt = ?',
     ),
-    upsertStep: db.prepare(
-      `INSERT INTO step_runs (execution_id, step_id, iteration_path, attempt, status, started_at, finished_at, input, output, error, retry_in_ms, lease_attempt, reused)
-       VALUES (@executionId, @stepId, @iterationPath, @attempt, @status, @startedAt, @finishedAt, @input, @output, @error, @retryInMs, @leaseAttempt, @reused)
-       ON CONFLICT (execution_id, step_id, iteration_path, attempt) DO UPDATE SET
-         status = excluded.status,
-         started_at = COALESCE(step_runs.started_at, excluded.started_at),
-         finished_at = excluded.finished_at,
-         input = COALESCE(excluded.input, step_runs.input),
-         output = excluded.output,
-         error = excluded.error,
-         retry_in_ms = excluded.retry_in_ms,
-         lease_attempt = excluded.lease_attempt
-       RETURNING *`,
-    ),
+    upsertStep: db.prepare<unknown[], StepRunRow>(upsertStepsSql(1)),
     sessionOf: db.prepare<[string], { session_id: string | null }>('SELECT session_id FROM executions WHERE id = ?'),
     activeSteps: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status IN ('running', 'waiting')"),
     waitingStep: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status = 'waiting' ORDER BY rowid DESC LIMIT 1"),
@@ -157,36 +192,15 @@ export function createExecutionsRepository(db: Db) {
     steps: (id: string): StepRunRow[] => s.steps.all(id),
     stepRun: (id: string, stepId: string, iterationPath: string, attempt: number): StepRunRow | null =>
       s.stepRun.get(id, stepId, iterationPath, attempt) ?? null,
-    upsertStep: (r: {
-      executionId: string;
-      stepId: string;
-      iterationPath: string;
-      attempt: number;
-      status: StepRun['status'];
-      startedAt?: string | null;
-      finishedAt?: string | null;
-      input?: unknown;
-      output?: unknown;
-      error?: unknown;
-      retryInMs?: number | null;
-      leaseAttempt?: number | null;
-      reused?: boolean;
-    }): StepRunRow =>
-      s.upsertStep.get({
-        executionId: r.executionId,
-        stepId: r.stepId,
-        iterationPath: r.iterationPath,
-        attempt: r.attempt,
-        status: r.status,
-        startedAt: r.startedAt ?? null,
-        finishedAt: r.finishedAt ?? null,
-        input: r.input === undefined ? null : JSON.stringify(r.input),
-        output: r.output === undefined ? null : JSON.stringify(r.output),
-        error: r.error === undefined ? null : JSON.stringify(r.error),
-        retryInMs: r.retryInMs ?? null,
-        leaseAttempt: r.leaseAttempt ?? null,
-        reused: r.reused ? 1 : 0,
-      }) as StepRunRow,
+    upsertStep: (r: StepWrite): StepRunRow => s.upsertStep.get(...stepParams(r))!,
+    /** Several step records in one statement; the stored rows come back in the order given. */
+    upsertSteps(rows: StepWrite[]): StepRunRow[] {
+      if (rows.length <= 1) return rows.map((r) => s.upsertStep.get(...stepParams(r))!);
+      let stmt = upserts.get(rows.length);
+      if (!stmt) upserts.set(rows.length, (stmt = db.prepare<unknown[], StepRunRow>(upsertStepsSql(rows.length))));
+      const stored = new Map(stmt.all(...rows.flatMap(stepParams)).map((row) => [`${row.step_id}|${row.iteration_path}|${row.attempt}`, row]));
+      return rows.map((r) => stored.get(`${r.stepId}|${r.iterationPath}|${r.attempt}`)!);
+    },
     /** Undefined when the execution does not exist. */
     sessionOf: (id: string): string | null | undefined => s.sessionOf.get(id)?.session_id,
     activeSteps: (id: string) => s.activeSteps.all(id),

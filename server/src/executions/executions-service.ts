@@ -146,9 +146,11 @@ export function createExecutionsService({
       });
       events.stepUpdated(id, repo.stepRun(id, step.step_id, step.iteration_path, step.attempt));
     }
-    repo.cancelPendingApprovals(id);
+    // An approval is pending only while its execution waits for it (the runner handed it back).
+    if (current.status === 'waiting') repo.cancelPendingApprovals(id);
     const finished = repo.finish(id, { status: r.status, now, output: r.output, error: r.error });
-    sessions.abandonStreaming({ executionId: id, status: 'canceled' });
+    // Chat messages of an execution live in its session: without one it has none left streaming.
+    if (finished.session_id !== null) sessions.abandonStreaming({ executionId: id, status: 'canceled' });
     events.executionUpdated(id, finished);
     return true;
   }

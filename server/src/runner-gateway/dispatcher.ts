@@ -123,7 +123,8 @@ export function createDispatcher({
         const now = new Date(nowMs).toISOString();
         const row = repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now });
         if (!row) return;
-        const steps = repo.steps(executionId);
+        // A first lease has no step records, unless a re-run copied some in.
+        const steps = row.lease_attempt === 1 && row.rerun_of === null ? [] : repo.steps(executionId);
         closeSupersededContainers(row, steps, now);
         events.executionUpdated(executionId, row);
         grant = buildGrant(row, steps);

@@ -1,5 +1,6 @@
 import { isFinishedExecution, type RunnerEvent } from '@weft/shared';
 import type { ApprovalsService } from '../approvals/approvals-service';
+import type { StepWrite } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Journal } from '../journal/journal';
@@ -36,10 +37,24 @@ export function createIngest({
     finishing: Set<string>;
     /** Inputs of starts folded into their finish. */
     foldedInputs: Map<string, unknown>;
+    /** Step finishes not written yet: a run of them is written in one statement (see `writeFinished`). */
+    finished: StepWrite[];
   };
   const attemptKey = (e: { stepId: string; iterationPath: string; attempt: number }) => `${e.stepId}|${e.iterationPath}|${e.attempt}`;
 
+  /** Writes the pending step finishes, journaling them in the order they came. */
+  function writeFinished(executionId: string, frame: FrameState) {
+    if (frame.finished.length === 0) return;
+    const rows = repo.upsertSteps(frame.finished);
+    frame.finished = [];
+    for (const row of rows) publish.stepUpdated(executionId, row, frame.sessionId);
+  }
+
+  const isStepFinish = (e: RunnerEvent) => e.type === 'step.succeeded' || e.type === 'step.failed' || e.type === 'step.canceled';
+
   function apply(executionId: string, leaseAttempt: number, e: RunnerEvent, frame: FrameState) {
+    // Anything else is written after the finishes before it, so the journal keeps the runner's order.
+    if (!isStepFinish(e)) writeFinished(executionId, frame);
     const now = clock.now().toISOString();
     switch (e.type) {
       case 'step.started': {
@@ -59,7 +74,7 @@ export function createIngest({
       case 'step.failed':
       case 'step.canceled': {
         const status = e.type === 'step.succeeded' ? 'succeeded' : e.type === 'step.failed' ? 'failed' : 'canceled';
-        const stored = repo.upsertStep({
+        frame.finished.push({
           executionId,
           stepId: e.stepId,
           iterationPath: e.iterationPath,
@@ -73,7 +88,6 @@ export function createIngest({
           retryInMs: e.type === 'step.failed' ? (e.retryInMs ?? null) : null,
           leaseAttempt,
         });
-        publish.stepUpdated(executionId, stored, frame.sessionId);
         return;
       }
       case 'step.skipped': {
@@ -135,13 +149,13 @@ export function createIngest({
       let seq = lastSeq;
       let gapAt: number | undefined;
       const sorted = [...events].sort((a, b) => a.seq - b.seq);
-      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map() };
+      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [] };
       // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
       for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
         const e = sorted[i]!;
         if (e.seq < next) continue;
         if (e.seq !== next || e.type === 'step.waiting' || e.type === 'execution.finished') break;
-        if (e.type === 'step.succeeded' || e.type === 'step.failed' || e.type === 'step.canceled') frame.finishing.add(attemptKey(e));
+        if (isStepFinish(e)) frame.finishing.add(attemptKey(e as Extract<RunnerEvent, { stepId: string; attempt: number }>));
         next++;
       }
       for (const e of sorted) {
@@ -157,6 +171,7 @@ export function createIngest({
         // A step that handed the execution back (waiting) or finished it released the lease: that ends its writes.
         if (e.type === 'step.waiting' || e.type === 'execution.finished') break;
       }
+      writeFinished(executionId, frame);
       if (seq > lastSeq) repo.setRunnerSeq(executionId, attempt, seq);
       return gapAt === undefined ? ({ type: 'ack', seq } as const) : ({ type: 'ack', seq, gapAt } as const);
     });
