@@ -199,6 +199,39 @@ describe('webhooks ?wait=', () => {
     }
   });
 
+  it('journals a hook run granted in the commit that created it as running from its first event', async () => {
+    const runner = await connectFakeRunner(s.url, s.token, { capacity: 200 });
+    try {
+      const { path } = await hook();
+      const res = await deliver(path);
+      expect(res.status).toBe(202);
+      await waitUntil(() => runner.grants.some((g) => g.executionId === res.body.executionId));
+      const events = (await s.request('GET', `/api/events?topic=execution:${res.body.executionId}`)).body.events as any[];
+      expect(events[0]).toMatchObject({ seq: 1, type: 'execution.updated', data: { id: res.body.executionId, status: 'running' } });
+      const list = (await s.request('GET', '/api/events?topic=executions&limit=1000')).body.events as any[];
+      expect(list.filter((e) => e.data.id === res.body.executionId).map((e) => e.data.status)).toEqual(['running']);
+    } finally {
+      runner.close();
+    }
+  });
+
+  it('keeps every delivery on trigger:<key> and, of those committed together, the latest on triggers', async () => {
+    const { key } = await hook();
+    const { journal, triggers } = s.app.services;
+    const t = triggers.repo.byKey(key)!;
+    const before = (await s.request('GET', '/api/events?topic=triggers&limit=1000')).body.lastSeq as number;
+    // Three fires in one tick share one commit, as concurrent hook calls do.
+    const fired = [1, 2, 3].map((i) =>
+      journal.batched(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt: clock.now(), payload: { type: 'webhook', key, body: { i } } })),
+    );
+    await journal.durable();
+    const ids = fired.map((f) => (f.outcome === 'started' ? f.delivery.id : null));
+    const own = (await s.request('GET', `/api/events?topic=trigger:${key}`)).body.events as any[];
+    expect(own.filter((e) => e.type === 'delivery.recorded').map((e) => e.data.id)).toEqual(ids);
+    const list = (await s.request('GET', `/api/events?topic=triggers&after=${before}`)).body.events as any[];
+    expect(list.map((e) => [e.type, e.data.id])).toEqual([['delivery.recorded', ids[2]]]);
+  });
+
   it('answers 202 with the executionId when the time runs out', async () => {
     const { path } = await hook();
     const started = Date.now();

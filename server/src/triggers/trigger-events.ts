@@ -7,16 +7,19 @@ export const TRIGGERS_TOPIC = 'triggers';
 /**
  * Journals what a trigger list or detail page follows: every change on `trigger:<key>` and on the
  * `triggers` singleton. Must be called inside journal.transaction, after the rows were written.
+ *
+ * `triggers` is what a list follows: of one trigger's deliveries committed together it keeps only
+ * the latest (a busy webhook fires hundreds of times a second); `trigger:<key>` has every one.
  */
 export function createTriggerEvents({ journal }: { journal: Journal }) {
-  const both = (key: string, type: string, data: unknown) => {
+  const both = (key: string, type: string, data: unknown, snapshot = false) => {
     journal.append(triggerTopic(key), type, data);
-    journal.append(TRIGGERS_TOPIC, type, data);
+    journal.append(TRIGGERS_TOPIC, type, data, { entity: key, snapshot });
   };
   return {
     updated: (trigger: Trigger) => both(trigger.key, 'trigger.updated', trigger),
     deleted: (key: string) => both(key, 'trigger.deleted', { key }),
-    deliveryRecorded: (delivery: TriggerDelivery) => both(delivery.triggerKey, 'delivery.recorded', delivery),
+    deliveryRecorded: (delivery: TriggerDelivery) => both(delivery.triggerKey, 'delivery.recorded', delivery, true),
   };
 }
 
