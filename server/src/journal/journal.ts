@@ -103,6 +103,9 @@ export function createJournal({
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT weft_logical'),
+    release: db.prepare('RELEASE weft_logical'),
+    rollbackTo: db.prepare('ROLLBACK TO weft_logical'),
   };
   // The connection's level as configured. PRAGMA synchronous takes effect when prepared, so it is
   // set with db.pragma each time, never through a prepared statement.
@@ -235,10 +238,19 @@ export function createJournal({
       abandon(open, new Error('the group-commit transaction was rolled back by SQLite'));
       return transaction(fn);
     }
+    // A savepoint by hand: better-sqlite3's db.transaction() builds a new wrapper on every call.
+    stmts.savepoint.run();
     try {
-      return db.transaction(() => logical(open.writes, fn))();
+      const value = logical(open.writes, fn);
+      stmts.release.run();
+      return value;
     } catch (err) {
-      if (!db.inTransaction) abandon(open, err);
+      if (db.inTransaction) {
+        stmts.rollbackTo.run();
+        stmts.release.run();
+      } else {
+        abandon(open, err);
+      }
       throw err;
     }
   }

@@ -53,8 +53,10 @@ export function createIngest({
   const isStepFinish = (e: RunnerEvent) => e.type === 'step.succeeded' || e.type === 'step.failed' || e.type === 'step.canceled';
 
   function apply(executionId: string, leaseAttempt: number, e: RunnerEvent, frame: FrameState) {
-    // Anything else is written after the finishes before it, so the journal keeps the runner's order.
-    if (!isStepFinish(e)) writeFinished(executionId, frame);
+    // Anything that writes is written after the finishes before it, so the journal keeps the runner's
+    // order; a start folded into its finish writes nothing and lets the run of finishes go on.
+    const folded = e.type === 'step.started' && frame.finishing.has(attemptKey(e));
+    if (!isStepFinish(e) && !folded) writeFinished(executionId, frame);
     const now = clock.now().toISOString();
     switch (e.type) {
       case 'step.started': {
