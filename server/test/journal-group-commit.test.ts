@@ -317,11 +317,29 @@ describe('journal group commit', () => {
     expect(otherDb.inTransaction).toBe(false);
     expect(reader.seqs()).toEqual([1, 2, 3]);
 
-    // Alone on its file again: grouping is back on.
+    // Alone on its file again: grouping is back on. The seq it remembers for the topic (2) is
+    // stale after the other connection's commit, and must not be used.
     other.close();
     journal.batched(() => journal.append(TOPIC, 'd', null));
     expect(db.inTransaction).toBe(true);
     expect(reader.seqs()).toEqual([1, 2, 3]);
+    journal.commitNow();
+    expect(reader.seqs()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('remembers a topic’s last seq between its own commits, and forgets it when another connection commits', () => {
+    const { dataDir, db, journal } = setup('NORMAL');
+    const reader = openReader(db);
+    for (const type of ['a', 'b', 'c']) {
+      journal.batched(() => journal.append(TOPIC, type, null));
+      journal.commitNow();
+    }
+    // A writer that is not a journal: plain SQL on another connection.
+    const raw = track(connections, new BetterSqlite3(path.join(dataDir, 'weft.db')));
+    raw.prepare("INSERT INTO events (topic, seq, type, at, data) VALUES (?, 4, 'raw', 'now', 'null')").run(TOPIC);
+    journal.batched(() => journal.append(TOPIC, 'e', null));
+    journal.commitNow();
+    expect(reader.seqs()).toEqual([1, 2, 3, 4, 5]);
   });
 
   describe('onAppend', () => {

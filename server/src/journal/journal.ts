@@ -14,6 +14,8 @@ type Writes = {
   seqs: Map<string, number>;
   /** Per topic, the latest snapshot event of each entity that no later event of that entity follows. */
   snapshots: Map<string, Map<string, JournalEvent>>;
+  /** This journal began the physical transaction (not nested in someone else's): `known` seqs apply. */
+  own: boolean;
 };
 
 /** One logical transaction (a savepoint): what to undo in its physical transaction's `Writes` if it rolls back. */
@@ -37,6 +39,8 @@ export type AppendOptions = {
 
 /** Events per multi-row INSERT. */
 const INSERT_CHUNK = 16;
+/** Topics whose last committed seq is remembered between transactions (all forgotten past this). */
+const KNOWN_TOPICS = 10_000;
 
 /** Writes that share one physical transaction; acknowledged (fan-out, callbacks, waiters) after its COMMIT. */
 type Batch = {
@@ -103,6 +107,7 @@ export function createJournal({
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
+    dataVersion: db.prepare<[], { data_version: number }>('PRAGMA data_version'),
     savepoint: db.prepare('SAVEPOINT weft_logical'),
     release: db.prepare('RELEASE weft_logical'),
     rollbackTo: db.prepare('ROLLBACK TO weft_logical'),
@@ -130,7 +135,24 @@ export function createJournal({
   peers.add(self);
   if (peers.size > 1) for (const peer of peers) if (peer !== self) peer.commitNow();
   const grouping = () => peers.size === 1;
-  const newWrites = (): Writes => ({ events: [], seqs: new Map(), snapshots: new Map() });
+  const newWrites = (own = true): Writes => ({ events: [], seqs: new Map(), snapshots: new Map(), own });
+  /**
+   * Last committed seq per topic as this connection wrote it, so a busy topic is not looked up in
+   * every transaction. Trusted only while no other connection committed since (PRAGMA data_version,
+   * read once the write lock is held); otherwise forgotten.
+   */
+  const known = new Map<string, number>();
+  let knownVersion: number | null = null;
+  const checkKnown = () => {
+    const version = stmts.dataVersion.get()!.data_version;
+    if (version !== knownVersion) known.clear();
+    knownVersion = version;
+  };
+  const rememberSeqs = (writes: Writes) => {
+    if (!writes.own) return;
+    if (known.size + writes.seqs.size > KNOWN_TOPICS) known.clear();
+    for (const [topic, seq] of writes.seqs) known.set(topic, seq);
+  };
   const newBatch = (needsSync = true, writes = newWrites()): Batch => ({ acknowledged: false, covered: false, synced: false, needsSync, beforeCommit: [], writes, afterCommit: [], waiters: [] });
 
   const flush = (events: JournalEvent[]) => {
@@ -187,7 +209,7 @@ export function createJournal({
       }
     }
     if (!pending.seqsBefore.has(topic)) pending.seqsBefore.set(topic, writes.seqs.get(topic));
-    const seq = (writes.seqs.get(topic) ?? stmts.lastSeq.get(topic)?.seq ?? 0) + 1;
+    const seq = (writes.seqs.get(topic) ?? (writes.own ? known.get(topic) : undefined) ?? stmts.lastSeq.get(topic)?.seq ?? 0) + 1;
     writes.seqs.set(topic, seq);
     const event: JournalEvent = { topic, seq, type, at, data: data ?? null };
     writes.events.push(event);
@@ -263,14 +285,16 @@ export function createJournal({
   function transaction<T>(fn: () => T): T {
     if (pending) return fn();
     if (batch) return joinBatch(batch, fn);
-    const writes = newWrites();
+    const writes = newWrites(!db.inTransaction);
     const result = db
       .transaction(() => {
+        if (writes.own) checkKnown();
         const value = logical(writes, fn);
         writeEvents(writes.events);
         return value;
       })
       .immediate();
+    rememberSeqs(writes);
     // Behind batches still waiting for their fsync, so listeners see each topic in seq order.
     if (unsynced.some((b) => !b.acknowledged)) unsynced.push(newBatch(false, writes));
     else flush(writes.events);
@@ -286,7 +310,9 @@ export function createJournal({
       if (fsyncBatches) db.pragma('synchronous = NORMAL');
       try {
         stmts.begin.run();
+        checkKnown();
       } catch (err) {
+        if (db.inTransaction) stmts.rollback.run();
         if (fsyncBatches) db.pragma(`synchronous = ${level}`);
         throw err;
       }
@@ -323,6 +349,7 @@ export function createJournal({
     }
     if (fsyncBatches) db.pragma(`synchronous = ${level}`);
     if (failure) return fail(done, failure.err);
+    rememberSeqs(done.writes);
     if (!fsyncBatches) return acknowledge(done);
     unsynced.push(done);
     syncWal();
