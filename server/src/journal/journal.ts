@@ -91,12 +91,15 @@ export function createJournal({
   clock,
   onListenerError,
   onCommitError,
+  onCommitted,
 }: {
   db: Db;
   clock: Clock;
   onListenerError?: (err: unknown) => void;
   /** A failed COMMIT (I/O error): the batch is rolled back and its waiters rejected. */
   onCommitError?: (err: unknown) => void;
+  /** After each COMMIT this journal issued, with no transaction open (the checkpointer's moment). */
+  onCommitted?: () => void;
 }) {
   const bus = new EventBus();
   const stmts = {
@@ -126,6 +129,13 @@ export function createJournal({
   const inserts = new Map<number, ReturnType<typeof db.prepare<unknown[]>>>();
   let batch: Batch | null = null;
   const report = onListenerError ?? (() => {});
+  const committed = () => {
+    try {
+      onCommitted?.();
+    } catch (err) {
+      report(err);
+    }
+  };
   /** Called as an event is written, inside its transaction (see `onAppend`). */
   const appendHooks = new Map<string, Set<(event: JournalEvent) => void>>();
 
@@ -295,6 +305,7 @@ export function createJournal({
       })
       .immediate();
     rememberSeqs(writes);
+    if (writes.own) committed();
     // Behind batches still waiting for their fsync, so listeners see each topic in seq order.
     if (unsynced.some((b) => !b.acknowledged)) unsynced.push(newBatch(false, writes));
     else flush(writes.events);
@@ -350,6 +361,7 @@ export function createJournal({
     if (fsyncBatches) db.pragma(`synchronous = ${level}`);
     if (failure) return fail(done, failure.err);
     rememberSeqs(done.writes);
+    committed();
     if (!fsyncBatches) return acknowledge(done);
     unsynced.push(done);
     syncWal();

@@ -1,9 +1,12 @@
 import fp from 'fastify-plugin';
+import { startCheckpointer, type Checkpointer } from '../db/checkpointer';
 import { openDatabase, type Db } from '../db/open';
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db;
+    /** WAL checkpoints off the event loop (see checkpointer.ts); the journal reports each COMMIT to it. */
+    checkpointer: Checkpointer;
   }
 }
 
@@ -11,7 +14,9 @@ export default fp(
   async (app) => {
     const db = openDatabase({ dataDir: app.config.dataDir, synchronous: app.config.synchronous });
     app.decorate('db', db);
+    app.decorate('checkpointer', startCheckpointer({ db, synchronous: app.config.synchronous, log: app.log }));
     app.addHook('onClose', async () => {
+      await app.checkpointer.stop();
       // Checkpoint so the main file is complete and the -wal file can be dropped on a clean stop.
       try {
         // A group-commit batch the journal did not close (it normally commits it on close).

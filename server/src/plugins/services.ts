@@ -70,6 +70,7 @@ export default fp<{ clock?: Clock }>(
       onListenerError: (err) => log.error({ err }, 'event listener failed'),
       // Rolled back and its waiters rejected; in-memory state may be ahead of the database.
       onCommitError: (err) => log.fatal({ err }, 'journal commit failed: restart the server'),
+      onCommitted: () => app.checkpointer.afterCommit(),
     });
     // Nothing is acknowledged over HTTP before it is committed (group commit may still hold it).
     app.decorateRequest('durableWrites', null);
