@@ -1,5 +1,13 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import type { Reporter, TestModule } from 'vitest/node';
+
+// Every temp dir of this run (data dirs, runner work dirs, Chromium profiles) goes under one root,
+// removed when the run ends: test workers and the processes they start inherit TMPDIR.
+const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-tests-'));
+process.env.TMPDIR = tmpRoot;
 
 /** Prints the one line CI reads: totals over every project. */
 const totals: Reporter = {
@@ -19,6 +27,7 @@ const totals: Reporter = {
     }
     if (unhandledErrors.length > 0) failed += unhandledErrors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+    fs.rmSync(tmpRoot, { recursive: true, force: true, maxRetries: 3 });
   },
 };
 

@@ -4,6 +4,7 @@
  * through a 5-step workflow with `?wait=30`, driven by autocannon from its own process, with a real
  * runner process finishing the executions.
  */
+import fs from 'node:fs';
 import { autocannon, percentile, sleep, startBenchServer, startRunnerProcess, type AutocannonResult, type BenchServer } from './lib/weft';
 
 export const title = 'Triggers: schedule fan-out and webhook throughput';
@@ -81,6 +82,7 @@ async function scheduleFanOut() {
   } finally {
     await b.close();
     await a.close();
+    fs.rmSync(a.dataDir, { recursive: true, force: true });
   }
 }
 
@@ -123,6 +125,7 @@ async function webhookThroughput(kind: Kind) {
   } finally {
     await runner.stop();
     await s.close();
+    fs.rmSync(s.dataDir, { recursive: true, force: true });
   }
 }
 
@@ -175,6 +178,8 @@ export function markdown(r: Record<string, unknown>): string {
     `Goal: at least ${GOAL_RPS_C10} requests/s at concurrency 10 (5 trivial steps): ${wait10 ? (wait10.requestsPerSecond >= GOAL_RPS_C10 ? 'yes' : `**NO** (${wait10.requestsPerSecond})`) : 'not run'}.`,
     '',
     'Each execution is durable before it is acknowledged (synchronous=FULL semantics): the hook fire and its lease grant share one group commit, the runner batch another; each waits for its WAL fdatasync.',
+    '',
+    'Throughput here follows the speed of the machine at the time: on a shared VM, runs of the same code minutes apart can differ by a third. Compare runs made close together.',
   );
   lines.push('', '<details><summary>raw result</summary>', '', '```json', JSON.stringify(r, null, 2), '```', '', '</details>');
   return lines.join('\n');
