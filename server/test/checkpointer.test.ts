@@ -41,7 +41,9 @@ describe('background WAL checkpointer', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     for (let i = 0; i < 50; i++) commit(db, null, i);
     const reader = new BetterSqlite3(db.name, { readonly: true });
-    cleanup.push(() => reader.close());
+    cleanup.push(() => {
+      reader.close();
+    });
     // Nothing on this thread checkpointed: the rows reach the main file through the worker.
     await waitUntil(() => checkpointer.walFrames > 0 && fs.statSync(db.name).size > 50 * 3000, 5000, 'worker checkpoint');
     expect((reader.prepare('SELECT COUNT(*) AS n FROM filler').get() as { n: number }).n).toBe(50);
@@ -51,7 +53,9 @@ describe('background WAL checkpointer', () => {
     const { db, checkpointer } = setup({ restartFrames: 20, intervalMs: 10 });
     // A reader holding an old snapshot keeps the worker from ever catching up, as steady writes do.
     const reader = new BetterSqlite3(db.name);
-    cleanup.push(() => reader.close());
+    cleanup.push(() => {
+      reader.close();
+    });
     reader.prepare('BEGIN').run();
     reader.prepare('SELECT COUNT(*) FROM filler').get();
     for (let i = 0; i < 30; i++) commit(db, null, i);
@@ -72,7 +76,9 @@ describe('background WAL checkpointer', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ckpt-'));
     const db = openDatabase({ dataDir, synchronous: 'NORMAL' });
     fs.rmSync(dataDir, { recursive: true, force: true });
-    cleanup.push(() => db.close());
+    cleanup.push(() => {
+      db.close();
+    });
     const checkpointer = startCheckpointer({ db, synchronous: 'NORMAL', intervalMs: 20, log });
     cleanup.push(() => checkpointer.stop());
     await waitUntil(() => log.warnings.length > 0, 5000, 'fallback');

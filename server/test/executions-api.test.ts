@@ -108,9 +108,9 @@ describe('cancel', () => {
 });
 
 describe('approvals', () => {
-  async function runToGate(definition: unknown = gated, onDeny: 'fail' | 'continue' = 'fail') {
+  async function runToGate(definition: unknown = gated, onDeny: 'fail' | 'continue' = 'fail', sessionId?: string) {
     const id = await workflow(definition);
-    const { executionId } = (await s.request('POST', `/api/workflows/${id}/run`, { body: {} })).body;
+    const { executionId } = (await s.request('POST', `/api/workflows/${id}/run`, { body: sessionId ? { sessionId } : {} })).body;
     const grant = await grantOf(executionId);
     await runner.events(grant, [
       { seq: 1, type: 'step.started', stepId: 'prep', iterationPath: '', attempt: 1 },
@@ -160,6 +160,19 @@ describe('approvals', () => {
     expect((await s.request('GET', '/api/approvals?status=decided')).body.approvals.some((a: any) => a.id === approval.id)).toBe(true);
     await s.request('POST', `/api/executions/${executionId}/cancel`);
     live.close();
+  });
+
+  it('lists one chat’s approvals with sessionId', async () => {
+    const chat = (await s.request('POST', '/api/sessions', { body: { title: 'ops' } })).body;
+    const other = (await s.request('POST', '/api/sessions', { body: { title: 'elsewhere' } })).body;
+    const inChat = await runToGate(gated, 'fail', chat.id);
+    const outside = await runToGate();
+    const mine = (await s.request('GET', `/api/approvals?status=pending&sessionId=${chat.id}`)).body.approvals;
+    expect(mine.map((a: any) => a.executionId)).toEqual([inChat.executionId]);
+    expect((await s.request('GET', `/api/approvals?sessionId=${other.id}`)).body.approvals).toEqual([]);
+    const all = (await s.request('GET', '/api/approvals?status=pending')).body.approvals.map((a: any) => a.executionId);
+    expect(all).toEqual(expect.arrayContaining([inChat.executionId, outside.executionId]));
+    for (const run of [inChat, outside]) await s.request('POST', `/api/executions/${run.executionId}/cancel`);
   });
 
   it('deny ends the execution denied, unless onDeny is continue', async () => {

@@ -129,12 +129,13 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
   return {
     requestWithin,
 
-    list(q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; limit: number }): Approval[] {
+    list(q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; sessionId?: string | undefined; limit: number }): Approval[] {
       const where: string[] = [];
       const params: unknown[] = [];
       if (q.status === 'pending') where.push("status = 'pending'");
       if (q.status === 'decided') where.push("status IN ('approved', 'denied', 'expired')");
       if (q.executionId) (where.push('execution_id = ?'), params.push(q.executionId));
+      if (q.sessionId) (where.push('execution_id IN (SELECT id FROM executions WHERE session_id = ?)'), params.push(q.sessionId));
       const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`;
       return db.prepare<unknown[], ApprovalRow>(sql).all(...params, q.limit).map(toApproval);
     },

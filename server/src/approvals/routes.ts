@@ -8,7 +8,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/approvals', async (request) => {
     const q = parseRequest(ApprovalsQuery, request.query, 'query');
     // Step approvals and tool-call approvals share one inbox, newest first.
-    const tool = q.executionId ? [] : app.services.toolApprovals.list({ status: q.status });
+    const tool = q.executionId ? [] : app.services.toolApprovals.list({ status: q.status, sessionId: q.sessionId });
     const all = [...approvals.list(q).map((a) => ({ kind: 'step' as const, ...a })), ...tool];
     all.sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0));
     return { approvals: all.slice(0, q.limit) };

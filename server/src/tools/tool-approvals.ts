@@ -128,10 +128,11 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
       if (!row) throw notFound(`approval ${id}`);
       return view(row);
     },
-    list({ status }: { status?: 'pending' | 'decided' | undefined }): ToolApprovalView[] {
+    list({ status, sessionId }: { status?: 'pending' | 'decided' | undefined; sessionId?: string | undefined }): ToolApprovalView[] {
       return s.list
         .all()
         .filter((r) => (status === 'pending' ? r.status === 'pending' : status === 'decided' ? r.status !== 'pending' : true))
+        .filter((r) => sessionId === undefined || r.session_id === sessionId)
         .map(view);
     },
   };

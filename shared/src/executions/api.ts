@@ -84,6 +84,8 @@ export type Approval = z.infer<typeof Approval>;
 export const ApprovalsQuery = z.object({
   status: z.enum(['pending', 'decided']).optional(),
   executionId: z.string().max(100).optional(),
+  /** Approvals of one chat: its executions' step approvals and its tool-call approvals. */
+  sessionId: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
