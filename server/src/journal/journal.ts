@@ -159,7 +159,12 @@ export function createJournal({
     knownVersion = version;
   };
   const rememberSeqs = (writes: Writes) => {
-    if (!writes.own) return;
+    if (!writes.own) {
+      // Inside someone else's transaction, which commits (or not) later without this journal
+      // knowing, and on this connection, so data_version will not tell: forget these topics.
+      for (const topic of writes.seqs.keys()) known.delete(topic);
+      return;
+    }
     if (known.size + writes.seqs.size > KNOWN_TOPICS) known.clear();
     for (const [topic, seq] of writes.seqs) known.set(topic, seq);
   };
@@ -296,14 +301,20 @@ export function createJournal({
     if (pending) return fn();
     if (batch) return joinBatch(batch, fn);
     const writes = newWrites(!db.inTransaction);
-    const result = db
-      .transaction(() => {
-        if (writes.own) checkKnown();
-        const value = logical(writes, fn);
-        writeEvents(writes.events);
-        return value;
-      })
-      .immediate();
+    let result: T;
+    try {
+      result = db
+        .transaction(() => {
+          if (writes.own) checkKnown();
+          const value = logical(writes, fn);
+          writeEvents(writes.events);
+          return value;
+        })
+        .immediate();
+    } catch (err) {
+      if (!writes.own) rememberSeqs(writes);
+      throw err;
+    }
     rememberSeqs(writes);
     if (writes.own) committed();
     // Behind batches still waiting for their fsync, so listeners see each topic in seq order.
