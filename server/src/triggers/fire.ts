@@ -38,8 +38,9 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
       return { outcome: 'duplicate', executionId, delivery };
     }
 
-    // The overlap policy needs who runs now, as this transaction sees it; otherwise the caller's row will do.
-    const t = d.overlap === undefined ? d.trigger : repo.byId(d.trigger.id)!;
+    // Who runs now, as this transaction sees it, for the overlap policy and its bookkeeping; a webhook
+    // has neither, so the caller's row (read in this same tick) will do.
+    const t = d.overlap === undefined && d.trigger.type === 'webhook' ? d.trigger : repo.byId(d.trigger.id)!;
     let hold = false;
     let reason: string | null = null;
     if (d.overlap !== undefined) {
