@@ -64,6 +64,7 @@ export function startCheckpointer({
   const fallBack = (msg: string, err?: unknown) => {
     if (stopped) return;
     stopped = true;
+    void worker.terminate();
     log.warn({ err }, msg);
     // SQLite's own checkpoints again: slower, never unbounded.
     if (db.open) db.pragma('wal_autocheckpoint = 1000');
