@@ -36,7 +36,7 @@ export function issuesOf(error: unknown): { path: string; message: string }[] {
   );
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export type RequestOptions<S extends z.ZodType | undefined> = {
   method?: Method;

@@ -2,6 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { issuesOf } from '../api/http';
 import { describeError } from '../components/Panels';
+import type { Integration } from '@weft/shared';
 import { integrationKeys, integrationsApi, type ProviderName } from './api';
 
 type Fields = Record<string, string>;
@@ -66,14 +67,44 @@ export function connectBody(provider: ProviderName, name: string, f: Fields) {
   }
 }
 
-/** Connect form: one set of fields per provider. Secrets are write-only: the server never sends them back. */
-export function ConnectForm({ onDone }: { onDone: () => void }) {
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
+const list = (v: unknown, sep: string) => (Array.isArray(v) ? v.filter((x) => typeof x === 'string').join(sep) : '');
+
+/** The form fields of a stored config (its non-secret part: the server never sends secrets back). */
+export function fieldsFromConfig(provider: ProviderName, config: Record<string, unknown>): Fields {
+  switch (provider) {
+    case 'github':
+      return { apiBaseUrl: text(config.apiBaseUrl), owner: text(config.owner), repo: text(config.repo) };
+    case 'slack':
+      return { apiBaseUrl: text(config.apiBaseUrl), defaultChannel: text(config.defaultChannel), channels: list(config.channels, ', ') };
+    case 'mcp':
+      return { command: text(config.command), args: list(config.args, ' '), url: text(config.url) };
+    default: {
+      const never: never = provider;
+      throw new Error(`unknown provider ${String(never)}`);
+    }
+  }
+}
+
+/** The PATCH body of an edit: the config always; the credentials only when a secret was typed (they replace all of them). */
+export function editBody(provider: ProviderName, f: Fields): { config: Record<string, unknown>; credentials?: Record<string, unknown> } {
+  const { config, credentials } = connectBody(provider, '', f) as { config: Record<string, unknown>; credentials?: Record<string, unknown> };
+  const typed = FIELDS[provider].some((field) => field.secret && value(f, field.key) !== '');
+  return typed && credentials !== undefined ? { config, credentials } : { config };
+}
+
+/**
+ * Connect form, or (with `editing`) the form that changes an integration: one set of fields per
+ * provider. Secrets are write-only: the server never sends them back, so editing shows them empty
+ * and leaves the stored ones alone unless one is typed.
+ */
+export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?: Integration }) {
   const queryClient = useQueryClient();
-  const [provider, setProvider] = useState<ProviderName>('github');
-  const [name, setName] = useState('');
-  const [fields, setFields] = useState<Fields>({});
+  const [provider, setProvider] = useState<ProviderName>(editing?.provider ?? 'github');
+  const [name, setName] = useState(editing?.name ?? '');
+  const [fields, setFields] = useState<Fields>(() => (editing ? fieldsFromConfig(editing.provider, editing.config) : {}));
   const connect = useMutation({
-    mutationFn: () => integrationsApi.create(connectBody(provider, name.trim(), fields)),
+    mutationFn: () => (editing ? integrationsApi.update(editing.name, editBody(provider, fields)) : integrationsApi.create(connectBody(provider, name.trim(), fields))),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: integrationKeys.all });
       onDone();
@@ -86,14 +117,14 @@ export function ConnectForm({ onDone }: { onDone: () => void }) {
   const issues = issuesOf(connect.error);
 
   return (
-    <form className="card" onSubmit={submit} aria-label="Connect an integration">
+    <form className="card" onSubmit={submit} aria-label={editing ? `Edit ${editing.name}` : 'Connect an integration'}>
       <div className="card__header">
-        <strong>Connect an integration</strong>
+        <strong>{editing ? `Edit ${editing.name}` : 'Connect an integration'}</strong>
       </div>
       <div className="card__body">
         <label className="field">
           <span className="field__label">Provider</span>
-          <select className="input" aria-label="Provider" value={provider} onChange={(e) => setProvider(e.target.value as ProviderName)}>
+          <select className="input" aria-label="Provider" value={provider} disabled={editing !== undefined} onChange={(e) => setProvider(e.target.value as ProviderName)}>
             <option value="github">GitHub</option>
             <option value="slack">Slack</option>
             <option value="mcp">MCP server</option>
@@ -101,7 +132,7 @@ export function ConnectForm({ onDone }: { onDone: () => void }) {
         </label>
         <label className="field">
           <span className="field__label">Name</span>
-          <input className="input" aria-label="Name" value={name} onChange={(e) => setName(e.target.value)} placeholder={provider} required />
+          <input className="input" aria-label="Name" value={name} disabled={editing !== undefined} onChange={(e) => setName(e.target.value)} placeholder={provider} required />
           <span className="field__hint">Tools are named name:operation, e.g. {name || provider}:list_issues</span>
         </label>
         {FIELDS[provider].map((field) => (
@@ -122,6 +153,7 @@ export function ConnectForm({ onDone }: { onDone: () => void }) {
             {field.hint !== undefined && <span className="field__hint">{field.hint}</span>}
           </label>
         ))}
+        {editing !== undefined && <p className="field__hint">Secrets are not shown. Leave them all empty to keep the stored ones; typing any replaces them all.</p>}
         {connect.isError && (
           <div className="alert alert--error" role="alert">
             <div className="alert__body">
@@ -140,7 +172,7 @@ export function ConnectForm({ onDone }: { onDone: () => void }) {
         )}
         <div className="panel__actions">
           <button type="submit" className="btn btn--primary" disabled={connect.isPending}>
-            {connect.isPending ? 'Connecting…' : 'Connect'}
+            {editing ? (connect.isPending ? 'Saving…' : 'Save') : connect.isPending ? 'Connecting…' : 'Connect'}
           </button>
           <button type="button" className="btn" onClick={onDone}>
             Cancel

@@ -5,11 +5,12 @@ import { Link } from 'react-router';
 import { describeError } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
 import { integrationKeys, integrationsApi } from './api';
+import { ConnectForm } from './ConnectForm';
 import { StatusBadge } from './StatusBadge';
 
 const PROVIDER_TITLES: Record<Integration['provider'], string> = { github: 'GitHub', slack: 'Slack', mcp: 'MCP server' };
 
-/** One integration: status with its reason, last check, tools, latest sync run and error; re-check and delete. */
+/** One integration: status with its reason, last check, tools, latest sync run and error; re-check, edit and delete. */
 export function IntegrationCard({ integration }: { integration: Integration }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
@@ -18,6 +19,15 @@ export function IntegrationCard({ integration }: { integration: Integration }) {
   const remove = useMutation({ mutationFn: () => integrationsApi.remove(integration.name, true), onSuccess: refresh });
   const own = new Set(integration.provisioned.map((p) => p.workflowId));
   const users = integration.requiredBy.filter((w) => !own.has(w.id));
+  const [editing, setEditing] = useState(false);
+
+  if (editing) {
+    return (
+      <div role="listitem" aria-label={`Integration ${integration.name}`}>
+        <ConnectForm editing={integration} onDone={() => setEditing(false)} />
+      </div>
+    );
+  }
 
   return (
     <article className="card" role="listitem" aria-label={`Integration ${integration.name}`}>
@@ -85,6 +95,9 @@ export function IntegrationCard({ integration }: { integration: Integration }) {
           <div className="panel__actions">
             <button type="button" className="btn" onClick={() => check.mutate()} disabled={check.isPending}>
               {check.isPending ? 'Checking…' : 'Re-check'}
+            </button>
+            <button type="button" className="btn" onClick={() => setEditing(true)}>
+              Edit
             </button>
             <button type="button" className="btn btn--danger-ghost" onClick={() => setConfirming(true)}>
               Delete

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { json, mockFetch } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { authStore } from '../store/auth-store';
-import { connectBody } from './ConnectForm';
+import { connectBody, editBody, fieldsFromConfig } from './ConnectForm';
 
 const health = json(200, { ok: true, version: '1.0.0' });
 const integration = (over: Record<string, unknown> = {}) => ({
@@ -86,6 +86,37 @@ describe('integrations page', () => {
     fireEvent.change(within(form).getByLabelText('Token'), { target: { value: 'ghp_x' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Connect' }));
     await vi.waitFor(() => expect(requests.find((r) => r.method === 'POST')?.body).toEqual({ provider: 'github', name: 'github', config: { owner: 'o' }, credentials: { token: 'ghp_x' } }));
+  });
+
+  it('edits an integration: its config filled in, secrets kept unless one is typed', async () => {
+    const { requests } = mockFetch({
+      'GET /api/health': health,
+      'GET /api/integrations': json(200, { integrations: [integration()] }),
+      'PATCH /api/integrations/github': json(200, integration({ status: 'pending', statusReason: null, config: { owner: 'o2', repo: 'r' } })),
+    });
+    renderApp('/integrations');
+    const card = await screen.findByRole('listitem', { name: 'Integration github' });
+    fireEvent.click(within(card).getByRole('button', { name: 'Edit' }));
+    const form = screen.getByRole('form', { name: 'Edit github' });
+    expect((within(form).getByLabelText('Name') as HTMLInputElement).disabled).toBe(true);
+    expect((within(form).getByLabelText('Owner') as HTMLInputElement).value).toBe('o');
+    expect((within(form).getByLabelText('Repository') as HTMLInputElement).value).toBe('r');
+    expect((within(form).getByLabelText('Token') as HTMLInputElement).value).toBe('');
+    fireEvent.change(within(form).getByLabelText('Owner'), { target: { value: 'o2' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    await vi.waitFor(() => expect(requests.find((r) => r.method === 'PATCH')?.body).toEqual({ config: { owner: 'o2', repo: 'r' } }));
+    // Saved: the card is back.
+    expect(await screen.findByRole('button', { name: 'Edit' })).toBeTruthy();
+  });
+
+  it('builds edit bodies: fields from a stored config, credentials only when a secret was typed', () => {
+    expect(fieldsFromConfig('slack', { defaultChannel: 'C0', channels: ['C1', 'C2'] })).toEqual({ apiBaseUrl: '', defaultChannel: 'C0', channels: 'C1, C2' });
+    expect(fieldsFromConfig('mcp', { command: 'node', args: ['a.js', '-v'] })).toEqual({ command: 'node', args: 'a.js -v', url: '' });
+    const slack = fieldsFromConfig('slack', { channels: ['C1'] });
+    expect(editBody('slack', slack)).toEqual({ config: { channels: ['C1'] } });
+    expect(editBody('slack', { ...slack, webhookUrl: 'https://hooks.example/x' })).toEqual({ config: { channels: ['C1'] }, credentials: { webhookUrl: 'https://hooks.example/x' } });
+    expect(editBody('github', { owner: 'o', token: '' })).toEqual({ config: { owner: 'o' } });
+    expect(editBody('github', { owner: 'o', token: 't' })).toEqual({ config: { owner: 'o' }, credentials: { token: 't' } });
   });
 
   it('builds MCP and Slack bodies', () => {

@@ -16,6 +16,9 @@ export const integrationsApi = {
   list: (signal?: AbortSignal) => request('/api/integrations', { schema: IntegrationListResponse, ...opt(signal) }).then((r) => r.integrations),
   create: (body: { provider: string; name: string; config: Record<string, unknown>; credentials?: Record<string, unknown> }) =>
     request('/api/integrations', { method: 'POST', body, schema: Integration }),
+  /** Each part given replaces the stored one; status starts over at `pending`. */
+  update: (name: string, body: { config?: Record<string, unknown>; credentials?: Record<string, unknown> }) =>
+    request(`/api/integrations/${enc(name)}`, { method: 'PATCH', body, schema: Integration }),
   check: (name: string) => request(`/api/integrations/${enc(name)}/check`, { method: 'POST', schema: Integration }),
   remove: (name: string, force: boolean) => request(`/api/integrations/${enc(name)}${force ? '?force=true' : ''}`, { method: 'DELETE' }),
   conversations: (status: 'open' | 'closed' | 'all', signal?: AbortSignal) =>
