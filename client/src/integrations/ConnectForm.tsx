@@ -145,6 +145,7 @@ export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?:
                 className="input"
                 aria-label={field.label}
                 type={field.secret ? 'password' : 'text'}
+                placeholder={field.secret && editing?.credentialFields.includes(field.key) ? 'stored (empty keeps it)' : undefined}
                 autoComplete="off"
                 value={fields[field.key] ?? ''}
                 onChange={(e) => setFields({ ...fields, [field.key]: e.target.value })}
