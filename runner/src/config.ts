@@ -1,3 +1,4 @@
+import type { LlmSettings } from '@weft/shared';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,16 +39,7 @@ export type RunnerConfig = {
   /** `http(s)://host[:port]`: where agent steps call the workflow tools. */
   serverUrl: string;
   /** `offline` when neither a key nor a base URL is set: agent steps answer, plainly marked offline. */
-  llm: {
-    provider: 'anthropic' | 'offline';
-    apiKey: string | undefined;
-    authToken: string | undefined;
-    baseUrl: string | undefined;
-    model: string;
-    fallbackModels: string[];
-    timeoutMs: number;
-    maxRetries: number;
-  };
+  llm: LlmSettings;
   token: string;
   dataDir: string;
   capacity: number;

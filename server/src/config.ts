@@ -1,3 +1,4 @@
+import type { LlmSettings } from '@weft/shared';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -61,16 +62,7 @@ export type Config = {
   /** How often lease expiry, timers and approval timeouts are checked. */
   engineTickMs: number;
   /** Model access; `provider: 'offline'` when neither a key nor a base URL is set. */
-  llm: {
-    provider: 'anthropic' | 'offline';
-    apiKey: string | undefined;
-    authToken: string | undefined;
-    baseUrl: string | undefined;
-    model: string;
-    fallbackModels: string[];
-    timeoutMs: number;
-    maxRetries: number;
-  };
+  llm: LlmSettings;
   /** Default IANA timezone for schedules suggested by drafting. */
   timezone: string;
   /** Encrypts integration credentials at rest; without it a key is generated into `<dataDir>/secret.key` (0600). */

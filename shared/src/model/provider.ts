@@ -108,3 +108,36 @@ export function createModelProvider({ client, settings }: { client: MessagesClie
 }
 
 export type ModelProvider = ReturnType<typeof createModelProvider>;
+
+/** Model access as the server and the runner read it from their environment. */
+export type LlmSettings = {
+  /** `offline` when neither a key nor a base URL is set. */
+  provider: 'anthropic' | 'offline';
+  apiKey: string | undefined;
+  authToken: string | undefined;
+  baseUrl: string | undefined;
+  model: string;
+  fallbackModels: string[];
+  timeoutMs: number;
+  maxRetries: number;
+};
+
+/** What an Anthropic SDK client is constructed with for these settings. */
+export type AnthropicClientOptions = { apiKey: string | null; authToken: string | null; baseURL?: string; timeout: number; maxRetries: number };
+
+/**
+ * The model provider for these settings, or `null` when the offline provider serves. The SDK client
+ * is made by the caller (`makeClient`), so this stays free of the SDK and of I/O.
+ */
+export function createModelFromSettings(llm: LlmSettings, makeClient: (options: AnthropicClientOptions) => unknown): ModelProvider | null {
+  if (llm.provider === 'offline') return null;
+  const client = makeClient({
+    // A local Anthropic-compatible server (Ollama, llama.cpp) may need no key at all.
+    apiKey: llm.apiKey ?? null,
+    authToken: llm.authToken ?? null,
+    ...(llm.baseUrl ? { baseURL: llm.baseUrl } : {}),
+    timeout: llm.timeoutMs,
+    maxRetries: llm.maxRetries,
+  });
+  return createModelProvider({ client: client as MessagesClient, settings: { model: llm.model, fallbackModels: llm.fallbackModels, timeoutMs: llm.timeoutMs } });
+}
