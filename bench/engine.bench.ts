@@ -366,7 +366,6 @@ export async function run(): Promise<Record<string, unknown>> {
   } finally {
     await runner.stop();
     await server.close();
-    fs.rmSync(server.dataDir, { recursive: true, force: true });
   }
 }
 

@@ -9,7 +9,6 @@
  * COMMIT. `sentAt` is taken at append time, so the latency includes the commit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
@@ -199,7 +198,6 @@ export async function run(): Promise<Record<string, unknown>> {
       await exited;
     }
     await server.close();
-    fs.rmSync(server.dataDir, { recursive: true, force: true });
   }
 }
 

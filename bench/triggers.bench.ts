@@ -4,7 +4,6 @@
  * through a 5-step workflow with `?wait=30`, driven by autocannon from its own process, with a real
  * runner process finishing the executions.
  */
-import fs from 'node:fs';
 import { autocannon, percentile, sleep, startBenchServer, startRunnerProcess, type AutocannonResult, type BenchServer } from './lib/weft';
 
 export const title = 'Triggers: schedule fan-out and webhook throughput';
@@ -82,7 +81,6 @@ async function scheduleFanOut() {
   } finally {
     await b.close();
     await a.close();
-    fs.rmSync(a.dataDir, { recursive: true, force: true });
   }
 }
 
@@ -125,7 +123,6 @@ async function webhookThroughput(kind: Kind) {
   } finally {
     await runner.stop();
     await s.close();
-    fs.rmSync(s.dataDir, { recursive: true, force: true });
   }
 }
 

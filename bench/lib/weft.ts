@@ -19,8 +19,12 @@ export type BenchServer = {
 
 export const makeDataDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
 
-/** A real server on a free loopback port, default durability (synchronous=FULL), logs quiet. */
-export async function startBenchServer({ dataDir = makeDataDir(), env = {} }: { dataDir?: string; env?: Record<string, string> } = {}): Promise<BenchServer> {
+/**
+ * A real server on a free loopback port, default durability (synchronous=FULL), logs quiet. A data
+ * dir it made itself is removed when it closes; one passed in (shared with another server) is not.
+ */
+export async function startBenchServer({ dataDir: given, env = {} }: { dataDir?: string; env?: Record<string, string> } = {}): Promise<BenchServer> {
+  const dataDir = given ?? makeDataDir();
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', WEFT_LOG_LEVEL: 'warn', WEFT_DATA_DIR: dataDir, ...env });
   const app = await buildServer({ config });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -41,7 +45,10 @@ export async function startBenchServer({ dataDir = makeDataDir(), env = {} }: { 
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      if (given === undefined) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }
 

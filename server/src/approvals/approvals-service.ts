@@ -101,7 +101,7 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
     const output = { approved: outcome.approved, decidedBy: outcome.decidedBy, comment: outcome.comment, decidedAt: outcome.decidedAt };
     const deniedFails = !outcome.approved && (outcome.timedOut && row.on_timeout === 'fail' ? true : row.on_deny === 'fail');
     if (['succeeded', 'failed', 'canceled', 'denied'].includes(exec.status) || !step || step.status !== 'waiting') return;
-    executions.repo.upsertStep({
+    const stored = executions.repo.upsertStep({
       executionId: row.execution_id,
       stepId: row.step_id,
       iterationPath: row.iteration_path,
@@ -113,7 +113,7 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       error: deniedFails ? { name: outcome.timedOut ? 'ApprovalTimedOut' : 'ApprovalDenied', message: outcome.timedOut ? 'approval timed out' : `denied by ${outcome.decidedBy}` } : undefined,
       leaseAttempt: step.lease_attempt,
     });
-    executions.events.stepUpdated(row.execution_id, executions.repo.stepRun(row.execution_id, row.step_id, row.iteration_path, row.step_attempt));
+    executions.events.stepUpdated(row.execution_id, stored);
     if (deniedFails) {
       const timedOutFail = outcome.timedOut && row.on_timeout === 'fail';
       executions.finishWithin(row.execution_id, {

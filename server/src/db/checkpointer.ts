@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Db } from './open';
 
 /** WAL frames (pages) after which the writer itself completes a checkpoint so the WAL restarts. */
-export const WAL_RESTART_FRAMES = 16_384;
+const WAL_RESTART_FRAMES = 16_384;
 
 // CommonJS for an eval worker: it needs no TypeScript loader, in the server and under the tests.
 const WORKER_SOURCE = `

@@ -118,7 +118,7 @@ export function createExecutionsService({
       const row = requireExecution(id);
       if (isFinishedExecution(row.status)) throw new AppError(409, 'execution_finished', `execution ${id} is already ${row.status}`);
       if (row.lease_runner_id) leaseHolder = { runnerId: row.lease_runner_id, attempt: row.lease_attempt };
-      finishWithin(id, { status: 'canceled', error: { name: 'Canceled', message: reason } });
+      finishWithin(id, { status: 'canceled', error: { name: 'Canceled', message: reason } }, row);
     });
     const holder = leaseHolder as { runnerId: string; attempt: number } | null;
     if (holder) for (const l of cancelListeners) l({ executionId: id, ...holder });
@@ -133,7 +133,7 @@ export function createExecutionsService({
     if (isFinishedExecution(current.status)) return false;
     const now = clock.now().toISOString();
     for (const step of repo.activeSteps(id)) {
-      repo.upsertStep({
+      const canceled = repo.upsertStep({
         executionId: id,
         stepId: step.step_id,
         iterationPath: step.iteration_path,
@@ -144,7 +144,7 @@ export function createExecutionsService({
         error: { name: 'Canceled', message: r.status === 'canceled' ? 'execution canceled' : `execution ${r.status}` },
         leaseAttempt: step.lease_attempt,
       });
-      events.stepUpdated(id, repo.stepRun(id, step.step_id, step.iteration_path, step.attempt));
+      events.stepUpdated(id, canceled);
     }
     // An approval is pending only while its execution waits for it (the runner handed it back).
     if (current.status === 'waiting') repo.cancelPendingApprovals(id);

@@ -16,7 +16,7 @@ export function createTimers({ journal, clock, executions }: { journal: Journal;
           const step = repo.waitingStep(row.id);
           const now = new Date(nowMs).toISOString();
           if (step) {
-            repo.upsertStep({
+            const resumed = repo.upsertStep({
               executionId: row.id,
               stepId: step.step_id,
               iterationPath: step.iteration_path,
@@ -27,7 +27,7 @@ export function createTimers({ journal, clock, executions }: { journal: Journal;
               output: { waitedUntil: new Date(fresh.wake_at).toISOString(), resumedAt: now },
               leaseAttempt: step.lease_attempt,
             });
-            events.stepUpdated(row.id, repo.stepRun(row.id, step.step_id, step.iteration_path, step.attempt));
+            events.stepUpdated(row.id, resumed);
           }
           repo.release(row.id, { status: 'queued', wakeAt: null, now });
           events.executionUpdated(row.id);

@@ -111,7 +111,6 @@ export function createDispatcher({
     const total = free.reduce((n, r) => n + r.free, 0);
     if (total === 0) return;
     const queued = repo.queuedIds(total);
-    let i = 0;
     for (const executionId of queued) {
       // Spread work: the runner with the most free slots first.
       free.sort((a, b) => b.free - a.free);
@@ -131,7 +130,6 @@ export function createDispatcher({
       });
       if (!grant) continue;
       slot.free--;
-      i++;
       try {
         slot.runner.send({ type: 'lease', grant });
       } catch (err) {
@@ -139,7 +137,6 @@ export function createDispatcher({
         log.warn({ err, executionId }, 'could not send lease');
       }
     }
-    void i;
   }
 
   return {
@@ -205,7 +202,7 @@ export function createDispatcher({
           const now = new Date(nowMs).toISOString();
           for (const step of repo.activeSteps(row.id)) {
             if (step.status !== 'running') continue;
-            repo.upsertStep({
+            const interrupted = repo.upsertStep({
               executionId: row.id,
               stepId: step.step_id,
               iterationPath: step.iteration_path,
@@ -216,7 +213,7 @@ export function createDispatcher({
               error: { name: 'Interrupted', message: 'the runner lost its lease while this step ran; it runs again as a new attempt' },
               leaseAttempt: step.lease_attempt,
             });
-            events.stepUpdated(row.id, repo.stepRun(row.id, step.step_id, step.iteration_path, step.attempt));
+            events.stepUpdated(row.id, interrupted);
           }
           // A partial agent turn is discarded; the step's new attempt streams a new one.
           sessions.abandonStreaming({ executionId: row.id, status: 'canceled' });

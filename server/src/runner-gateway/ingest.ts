@@ -1,6 +1,6 @@
 import { isFinishedExecution, type RunnerEvent } from '@weft/shared';
 import type { ApprovalsService } from '../approvals/approvals-service';
-import type { ExecutionRow, StepWrite } from '../executions/executions-repository';
+import type { StepWrite } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Journal } from '../journal/journal';
@@ -39,8 +39,6 @@ export function createIngest({
     foldedInputs: Map<string, unknown>;
     /** Step finishes not written yet: a run of them is written in one statement (see `writeFinished`). */
     finished: StepWrite[];
-    /** The execution's row as read at the start of the frame, while nothing in the frame changed it. */
-    row: ExecutionRow | null;
   };
   const attemptKey = (e: { stepId: string; iterationPath: string; attempt: number }) => `${e.stepId}|${e.iterationPath}|${e.attempt}`;
 
@@ -99,7 +97,6 @@ export function createIngest({
         return;
       }
       case 'step.waiting': {
-        frame.row = null; // released below
         // The containers around the waiting step wait with it.
         for (const open of repo.activeSteps(executionId)) {
           if (open.status !== 'running' || (open.step_id === e.stepId && open.iteration_path === e.iterationPath)) continue;
@@ -120,7 +117,6 @@ export function createIngest({
         return;
       }
       case 'message':
-        frame.row = null; // may give the execution a session
         try {
           messages.apply({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, event: e.message });
         } catch (err) {
@@ -130,7 +126,7 @@ export function createIngest({
         }
         return;
       case 'execution.finished':
-        executions.finishWithin(executionId, { status: e.status, output: e.output, error: e.error }, frame.row ?? undefined);
+        executions.finishWithin(executionId, { status: e.status, output: e.output, error: e.error });
         return;
       default: {
         const never: never = e;
@@ -155,7 +151,7 @@ export function createIngest({
       let seq = lastSeq;
       let gapAt: number | undefined;
       const sorted = [...events].sort((a, b) => a.seq - b.seq);
-      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [], row };
+      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [] };
       // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
       for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
         const e = sorted[i]!;
