@@ -195,14 +195,14 @@ describe('workflow page: run, compare, edit', () => {
     expect(put.body).not.toHaveProperty('trigger');
   });
 
-  it('changes only the trigger without a new version, and Manual removes the trigger', async () => {
+  it('changes only the trigger without a new version, keeping the settings the form does not show, and Manual removes the trigger', async () => {
     const trigger = {
       id: 'tr_1',
       key: 'wf-branching-x1',
       workflowId: 'wf_1',
       type: 'schedule',
       enabled: true,
-      schedule: { cron: '0 9 * * 1-5', timezone: 'UTC', catchUp: 'latest', catchUpWindowSeconds: 86400, overlap: 'skip' },
+      schedule: { cron: '0 9 * * 1-5', timezone: 'UTC', catchUp: 'all', catchUpWindowSeconds: 3600, overlap: 'queue' },
       description: 'At 09:00 (UTC)',
       nextRunAt: null,
       lastDelivery: null,
@@ -230,7 +230,7 @@ describe('workflow page: run, compare, edit', () => {
     expect(first.requests.find((r) => r.method === 'PUT')).toEqual({
       method: 'PUT',
       path: '/api/triggers/wf-branching-x1',
-      body: { workflowId: 'wf_1', type: 'schedule', enabled: true, schedule: { cron: '0 10 * * 1-5', timezone: 'UTC' } },
+      body: { workflowId: 'wf_1', type: 'schedule', enabled: true, schedule: { cron: '0 10 * * 1-5', timezone: 'UTC', catchUp: 'all', catchUpWindowSeconds: 3600, overlap: 'queue' } },
     });
     cleanup();
 

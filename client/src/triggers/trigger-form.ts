@@ -1,4 +1,4 @@
-import { isKnownTimezone, WebhookPath, type DraftTrigger, type Trigger, type WorkflowTriggerRequest } from '@weft/shared';
+import { isKnownTimezone, WebhookPath, type DraftTrigger, type ScheduleConfig, type Trigger, type WorkflowTriggerRequest } from '@weft/shared';
 import { describeCron } from './cron';
 
 /**
@@ -17,6 +17,8 @@ export type TriggerForm = {
   secret: string;
   /** The saved webhook has a secret we cannot read back: saving a change replaces it. */
   hadSecret: boolean;
+  /** Settings of the saved trigger this form does not edit: saving sends them back unchanged. */
+  kept: { schedule?: Pick<ScheduleConfig, 'catchUp' | 'catchUpWindowSeconds' | 'overlap'>; rateLimitPerMinute?: number };
 };
 export type TriggerField = 'type' | 'cron' | 'timezone' | 'path' | 'secret';
 export type TriggerErrors = Partial<Record<TriggerField, string>>;
@@ -58,7 +60,7 @@ export function webhookUrl(path: string, origin: string = window.location.origin
 
 /** An empty form: nothing chosen, schedule fields ready in the browser's timezone. */
 export function emptyTriggerForm(name: string): TriggerForm {
-  return { type: null, key: newTriggerKey(name), enabled: true, cron: '', timezone: browserTimezone(), path: newWebhookPath(name), secret: '', hadSecret: false };
+  return { type: null, key: newTriggerKey(name), enabled: true, cron: '', timezone: browserTimezone(), path: newWebhookPath(name), secret: '', hadSecret: false, kept: {} };
 }
 
 /** Applies a draft's suggested trigger (`{ type: 'schedule', schedule: { cron, timezone? } }`, webhook, manual). */
@@ -91,6 +93,10 @@ export function formFromTrigger(trigger: Trigger | null, name: string): TriggerF
     timezone: trigger.schedule?.timezone ?? empty.timezone,
     path: trigger.webhook?.path ?? empty.path,
     hadSecret: trigger.webhook?.hasSecret ?? false,
+    kept: {
+      ...(trigger.schedule ? { schedule: { catchUp: trigger.schedule.catchUp, catchUpWindowSeconds: trigger.schedule.catchUpWindowSeconds, overlap: trigger.schedule.overlap } } : {}),
+      ...(trigger.webhook ? { rateLimitPerMinute: trigger.webhook.rateLimitPerMinute } : {}),
+    },
   };
 }
 
@@ -130,9 +136,11 @@ export function triggerRequest(form: TriggerForm, inputs?: Record<string, unknow
     case 'manual':
       return undefined;
     case 'schedule':
-      return { ...base, type: 'schedule', schedule: { cron: form.cron.trim(), timezone: form.timezone } } as WorkflowTriggerRequest;
-    case 'webhook':
-      return { ...base, type: 'webhook', webhook: { path: form.path, ...(form.secret !== '' ? { secret: form.secret } : {}) } } as WorkflowTriggerRequest;
+      return { ...base, type: 'schedule', schedule: { ...form.kept.schedule, cron: form.cron.trim(), timezone: form.timezone } } as WorkflowTriggerRequest;
+    case 'webhook': {
+      const rateLimit = form.kept.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: form.kept.rateLimitPerMinute };
+      return { ...base, type: 'webhook', webhook: { path: form.path, ...(form.secret !== '' ? { secret: form.secret } : {}), ...rateLimit } } as WorkflowTriggerRequest;
+    }
     default: {
       const unexpected: never = form.type;
       return unexpected;
