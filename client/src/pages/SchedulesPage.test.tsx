@@ -1,5 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { installFakeLive } from '../../test/fake-live';
 import { json, mockFetch, type RecordedRequest } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { authStore } from '../store/auth-store';
@@ -132,5 +133,34 @@ describe('schedules & hooks', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     expect(await screen.findByText('No schedules or webhooks yet')).toBeTruthy();
     expect(screen.getAllByRole('link', { name: 'New workflow' }).length).toBeGreaterThan(0);
+  });
+
+  it('follows the triggers topic: a delivery refetches the list and that trigger’s deliveries, not the others’', async () => {
+    const live = installFakeLive();
+    const { requests } = mockFetch({
+      'GET /api/health': health,
+      'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('triggers'), hasMore: false }),
+      'GET /api/triggers': json(200, { triggers: [schedule, hook] }),
+      'GET /api/workflows': json(200, { workflows }),
+      [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null }),
+      [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null }),
+    });
+    renderApp('/automation/schedules-and-hooks');
+    await screen.findAllByTestId('trigger-card');
+    await waitFor(() => expect(live.isSubscribed('triggers')).toBe(true));
+    const count = (path: string) => requests.filter((r) => r.method === 'GET' && r.path === path).length;
+    const hookDeliveries = `/api/triggers/${hook.key}/deliveries?limit=5`;
+    const dailyDeliveries = `/api/triggers/${schedule.key}/deliveries?limit=5`;
+    await waitFor(() => expect(count(hookDeliveries)).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 50));
+    const before = { list: count('/api/triggers'), hook: count(hookDeliveries), daily: count(dailyDeliveries), events: count('/api/events?topic=triggers&limit=1') };
+
+    live.append('triggers', 'delivery.recorded', { ...delivery, triggerKey: hook.key });
+    await waitFor(() => expect(count(hookDeliveries)).toBe(before.hook + 1));
+    await waitFor(() => expect(count('/api/triggers')).toBe(before.list + 1));
+    expect(count(dailyDeliveries)).toBe(before.daily);
+    // The topic head is not read again on an event.
+    expect(count('/api/events?topic=triggers&limit=1')).toBe(before.events);
+    expect(before.events).toBe(1);
   });
 });

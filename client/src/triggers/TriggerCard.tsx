@@ -107,9 +107,9 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
       return triggersApi.put({ key: trigger.key, body });
     },
     onSuccess: (saved) => {
+      // The saved trigger is the new state; the live topic brings anything else.
       queryClient.setQueryData<Trigger[]>(triggerKeys.list(), (list) => list?.map((t) => (t.key === saved.key ? saved : t)));
       setAskSecret(false);
-      void queryClient.invalidateQueries({ queryKey: triggerKeys.all });
     },
   });
 
