@@ -118,7 +118,7 @@ function EditWorkflowForm({ initial, trigger, otherTriggers }: { initial: Workfl
       <WorkflowComposer
         initialDefinition={parsed.definition}
         initialTrigger={startForm}
-        initialTriggerInputs={trigger?.inputs ?? {}}
+        initialTriggerInputs={trigger?.inputs}
         requireChange
         saveLabel="Save changes"
         saving={save.isPending}

@@ -64,9 +64,11 @@ export function WorkflowPage() {
   const shown = compare !== null ? compareTo.data : pinned === null ? latest.data : older.data;
   const parsed = useMemo(() => (shown ? parseDefinition(shown.definition) : null), [shown]);
   const parsedFrom = useMemo(() => (compareFrom.data ? parseDefinition(compareFrom.data.definition) : null), [compareFrom.data]);
+  // `compare` is a new object every render: the memo keys on whether there is one.
+  const comparing = compare !== null;
   const highlight = useMemo(
-    () => (compare !== null && parsed?.ok && parsedFrom?.ok ? changedStepIds(parsedFrom.definition, parsed.definition) : undefined),
-    [compare, parsed, parsedFrom],
+    () => (comparing && parsed?.ok && parsedFrom?.ok ? changedStepIds(parsedFrom.definition, parsed.definition) : undefined),
+    [comparing, parsed, parsedFrom],
   );
 
   const remove = useMutation({

@@ -15,7 +15,7 @@ import { definitionDescription, definitionName } from '../lib/definition';
 import { TriggerBadge } from '../triggers/TriggerBadge';
 
 /** The newest run of one workflow; its own cache entry, refreshed with every other executions query. */
-export const latestRunKey = (workflowId: string) => [...executionKeys.all, 'latest', workflowId] as const;
+const latestRunKey = (workflowId: string) => [...executionKeys.all, 'latest', workflowId] as const;
 
 function LastRun({ workflowId }: { workflowId: string }) {
   const latest = useQuery({

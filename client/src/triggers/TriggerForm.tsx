@@ -28,7 +28,8 @@ export function TriggerForm({
   inputDraft,
   inputErrors,
   onInputsChange,
-  now = Date.now(),
+  // To the minute: fresh enough for "next runs", and stable across renders so the preview is memoised.
+  now = Math.floor(Date.now() / 60_000) * 60_000,
 }: {
   value: TriggerFormValue;
   onChange: (next: TriggerFormValue) => void;

@@ -31,7 +31,7 @@ export function browserTimezone(): string {
   }
 }
 
-export function slugOf(name: string): string {
+function slugOf(name: string): string {
   return (
     name
       .toLowerCase()
@@ -43,7 +43,7 @@ export function slugOf(name: string): string {
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-export function randomToken(length: number): string {
+function randomToken(length: number): string {
   const bytes = new Uint8Array(length);
   crypto.getRandomValues(bytes);
   return Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('');

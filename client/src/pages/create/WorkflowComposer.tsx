@@ -29,6 +29,9 @@ type DraftRequest = { prompt: string; stepId: string | null; base: WorkflowDefin
 
 const pretty = (definition: unknown) => JSON.stringify(definition, null, 2);
 
+/** One empty object, so a memo keyed on the default does not recompute every render. */
+const NO_INPUTS: Record<string, unknown> = {};
+
 /**
  * Create or change a workflow by describing it: each answer is a new draft in a history (Undo
  * pops it), the steps a change touched are highlighted in the diagram, a selected step is refined
@@ -37,7 +40,7 @@ const pretty = (definition: unknown) => JSON.stringify(definition, null, 2);
 export function WorkflowComposer({
   initialDefinition,
   initialTrigger,
-  initialTriggerInputs = {},
+  initialTriggerInputs = NO_INPUTS,
   suggestion,
   saveLabel,
   saving,

@@ -9,7 +9,7 @@ export type DefinitionCheck =
   | { kind: 'valid'; definition: WorkflowDefinition };
 
 /** Parses and validates with the same validator the server uses. */
-export function checkDefinitionText(text: string): DefinitionCheck {
+function checkDefinitionText(text: string): DefinitionCheck {
   let json: unknown;
   try {
     json = JSON.parse(text);
