@@ -20,7 +20,7 @@ function stepLabel(definition: WorkflowDefinition, stepId: string): { title: str
   return { title: stepTitle(found.step), summary: param ? `${kind}: ${param}` : kind };
 }
 
-/** diffDefinitions, readable: workflow fields first, then steps added, changed, moved and removed. */
+/** diffDefinitions, readable: one line per change, in the order diffDefinitions reports them. */
 export function describeDefinitionChanges(before: WorkflowDefinition, after: WorkflowDefinition): ChangeLine[] {
   const lines: ChangeLine[] = [];
   for (const change of diffDefinitions(before, after)) {
