@@ -64,8 +64,14 @@ describe('trigger form', () => {
     expect(screen.queryByTestId('next-runs')).toBeNull();
   });
 
-  it('defaults the timezone to the browser’s', () => {
-    expect(emptyTriggerForm('x').timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  it('defaults the timezone to the browser’s, and to UTC when the browser has none', () => {
+    const resolved = (timeZone: string | undefined) =>
+      vi.spyOn(Intl.DateTimeFormat.prototype, 'resolvedOptions').mockReturnValue({ timeZone } as Intl.ResolvedDateTimeFormatOptions);
+    resolved('Asia/Kolkata');
+    expect(emptyTriggerForm('x').timezone).toBe('Asia/Kolkata');
+    resolved(undefined);
+    expect(emptyTriggerForm('x').timezone).toBe('UTC');
+    vi.restoreAllMocks();
   });
 
   it('gives a webhook a generated path, a copyable URL and a secret', async () => {
