@@ -14,7 +14,7 @@ const llmEnv = () => ({ ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, WE
 beforeAll(async () => {
   fake = await startFakeAnthropic();
   s = await startServer({ dataDir, env: { WEFT_TOKEN: 'agent-test-token-0123456789', ...llmEnv() }, config: { leaseMs: 1500, runnerHeartbeatMs: 300, engineTickMs: 50 } });
-  r = startRunner({ url: s.url, token: s.token, dataDir, env: llmEnv() });
+  r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: llmEnv() });
 });
 afterAll(async () => {
   await r.kill('SIGKILL');
@@ -171,7 +171,7 @@ describe('agent_prompt through a real runner and the real SDK', () => {
       return replies.length > 0 && messageText(replies[0]).length > 0;
     }, 20_000, 'partial text');
     await r.kill('SIGKILL');
-    r = startRunner({ url: s.url, token: s.token, dataDir, env: llmEnv() });
+    r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: llmEnv() });
     const ex = await finished(id);
     expect(ex.status).toBe('succeeded');
     const attempts = ex.steps.filter((st: any) => st.stepId === 'fragile').map((st: any) => [st.attempt, st.status]);

@@ -26,7 +26,7 @@ async function createAndRun(definition: unknown = twoSteps, body: unknown = {}) 
 
 describe('runner protocol', () => {
   it('grants, acknowledges, and stores resent events once', async () => {
-    const runner = await connectFakeRunner(s.url, s.token);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
     const { executionId } = await createAndRun();
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
     const grant = runner.grants.find((g) => g.executionId === executionId)!;
@@ -59,13 +59,13 @@ describe('runner protocol', () => {
   });
 
   it('reassigns an execution when its lease expires and refuses the zombie runner', async () => {
-    const zombie = await connectFakeRunner(s.url, s.token, { heartbeat: false });
+    const zombie = await connectFakeRunner(s.url, s.runnerToken, { heartbeat: false });
     const { executionId } = await createAndRun();
     await waitUntil(() => zombie.grants.some((g) => g.executionId === executionId));
     const old = zombie.grants.find((g) => g.executionId === executionId)!;
     await zombie.events(old, [{ seq: 1, type: 'step.started', stepId: 'one', iterationPath: '', attempt: 1 }]);
     // The zombie keeps its socket but stops heartbeating; another runner arrives.
-    const fresh = await connectFakeRunner(s.url, s.token);
+    const fresh = await connectFakeRunner(s.url, s.runnerToken);
     await waitUntil(() => fresh.grants.some((g) => g.executionId === executionId), 5000, 'regrant');
     const grant = fresh.grants.find((g) => g.executionId === executionId)!;
     expect(grant.attempt).toBe(2);
@@ -84,7 +84,7 @@ describe('runner protocol', () => {
   });
 
   it('keeps a lease alive with heartbeats', async () => {
-    const runner = await connectFakeRunner(s.url, s.token);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
     const { executionId } = await createAndRun();
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
     const grant = runner.grants.find((g) => g.executionId === executionId)!;
@@ -102,7 +102,7 @@ describe('runner protocol', () => {
   });
 
   it('answers a seq gap with the last stored seq so the runner resends', async () => {
-    const runner = await connectFakeRunner(s.url, s.token);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
     const { executionId } = await createAndRun();
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
     const grant = runner.grants.find((g) => g.executionId === executionId)!;
@@ -116,7 +116,7 @@ describe('runner protocol', () => {
   });
 
   it('records a step that starts and finishes in one batch as one change, and a lone start as running', async () => {
-    const runner = await connectFakeRunner(s.url, s.token);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
     const { executionId } = await createAndRun();
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
     const grant = runner.grants.find((g) => g.executionId === executionId)!;
@@ -153,7 +153,7 @@ describe('runner protocol', () => {
   });
 
   it('stores the finishes of one frame together and journals everything in the order the runner sent it', async () => {
-    const runner = await connectFakeRunner(s.url, s.token);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
     const { executionId } = await createAndRun();
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
     const grant = runner.grants.find((g) => g.executionId === executionId)!;
@@ -184,7 +184,7 @@ describe('runner protocol', () => {
   });
 
   it('answers malformed frames with error frames and keeps the socket', async () => {
-    const runner = await connectFakeRunner(s.url, s.token);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
     runner.send('{{nope');
     await runner.waitFor((f) => f.type === 'error' && f.id === null && f.code === 'bad_frame');
     runner.send({ type: 'events', id: 'bad', executionId: 'x', attempt: 0, events: [] });
@@ -201,7 +201,7 @@ describe('runner protocol', () => {
     const anon = new WebSocket(s.url.replace('http', 'ws') + '/ws/runner');
     const status = await new Promise((resolve) => anon.on('unexpected-response', (_q, res) => resolve(res.statusCode)));
     expect(status).toBe(401);
-    const runner = await connectFakeRunner(s.url, s.token);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
     runner.send({ type: 'hello', id: 'v2', protocolVersion: 2, runnerId: 'r', name: 'n', capacity: 1 });
     await runner.waitFor((f) => f.type === 'error' && f.code === 'unsupported_protocol');
   });

@@ -16,7 +16,7 @@ const dataDir = makeDataDir();
 
 beforeAll(async () => {
   s = await startServer({ dataDir, env: { WEFT_TOKEN: 'steps-test-token-0123456789' }, config: { leaseMs: 3000, runnerHeartbeatMs: 500, engineTickMs: 50 } });
-  r = startRunner({ url: s.url, token: s.token, dataDir, capacity: 8 });
+  r = startRunner({ url: s.url, token: s.runnerToken, dataDir, capacity: 8 });
   target = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));

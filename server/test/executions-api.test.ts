@@ -7,7 +7,7 @@ let s: TestServer;
 let runner: FakeRunner;
 beforeAll(async () => {
   s = await startServer({ config: { engineTickMs: 50 } });
-  runner = await connectFakeRunner(s.url, s.token, { capacity: 50 });
+  runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 50 });
 });
 afterAll(async () => {
   runner.close();

@@ -18,7 +18,7 @@ const dataDir = makeDataDir();
 beforeAll(async () => {
   http = await startFakeMcpHttp({ bearer: HTTP_BEARER });
   s = await startServer({ dataDir, env: { WEFT_TOKEN: 'integrations-mcp-token-0123456789' }, config: { engineTickMs: 50 } });
-  runner = startRunner({ url: s.url, token: s.token, dataDir });
+  runner = startRunner({ url: s.url, token: s.runnerToken, dataDir });
 });
 afterAll(async () => {
   await runner.kill('SIGKILL');

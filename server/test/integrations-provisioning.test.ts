@@ -17,7 +17,7 @@ const config = { engineTickMs: 50 };
 beforeAll(async () => {
   slack = await startFakeSlack();
   s = await startServer({ dataDir, env, config });
-  runner = startRunner({ url: s.url, token: s.token, dataDir });
+  runner = startRunner({ url: s.url, token: s.runnerToken, dataDir });
 });
 afterAll(async () => {
   await runner.kill('SIGKILL');
@@ -117,7 +117,7 @@ describe('auto-provisioning', () => {
     await s.close();
 
     s = await startServer({ dataDir, env, config });
-    runner = startRunner({ url: s.url, token: s.token, dataDir });
+    runner = startRunner({ url: s.url, token: s.runnerToken, dataDir });
     const triggers = await syncTriggers(s, workflowId);
     expect(triggers).toHaveLength(1);
     expect(triggers[0]).toMatchObject({ key: KEY, enabled: true });

@@ -217,7 +217,7 @@ describe('overlap', () => {
   });
 
   it('queue: one run waits behind the running one (not dispatched), a third is skipped, and it goes when the first ends', async () => {
-    const runner = await connectFakeRunner(s.url, s.token, { capacity: 4 });
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 4 });
     try {
       const key = await everyMinute('queue');
       at('2026-04-01T10:01:01Z');

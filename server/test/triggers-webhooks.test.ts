@@ -174,7 +174,7 @@ describe('webhooks', () => {
 describe('webhooks ?wait=', () => {
   it('answers 200 with status and output when the execution finishes in time', async () => {
     // Earlier tests left runs queued: enough capacity that this one is granted too.
-    const runner = await connectFakeRunner(s.url, s.token, { capacity: 200 });
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 200 });
     try {
       const { path } = await hook();
       const pending = deliver(path, { query: '?wait=20', headers: { 'x-weft-delivery': 'w-1' } });
@@ -200,7 +200,7 @@ describe('webhooks ?wait=', () => {
   });
 
   it('journals a hook run granted in the commit that created it as running from its first event', async () => {
-    const runner = await connectFakeRunner(s.url, s.token, { capacity: 200 });
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 200 });
     try {
       const { path } = await hook();
       const res = await deliver(path);
@@ -245,7 +245,7 @@ describe('webhooks ?wait=', () => {
 
   it('a duplicate delivery with ?wait waits on the original execution', async () => {
     // Earlier tests left runs queued: enough capacity that this one is granted too.
-    const runner = await connectFakeRunner(s.url, s.token, { capacity: 200 });
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 200 });
     try {
       const { path } = await hook();
       const first = await deliver(path, { headers: { 'x-weft-delivery': 'once' } });

@@ -5,6 +5,7 @@ import { createHostPolicy, type HostPolicy } from '../auth/host-origin';
 import { LoginCodes, loadOrCreateToken, safeEqual } from '../auth/token-store';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
+import '../auth/principal';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -59,6 +60,7 @@ export default fp(
       loginUrl: () => `http://${displayHost()}/login?code=${loginCodes.issue()}`,
     });
 
+    app.decorateRequest('principal', null);
     app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
       if (!hostPolicy.isAllowedHost(request.headers.host)) {
         throw new AppError(403, 'forbidden_host', `Host ${JSON.stringify(request.headers.host ?? '')} is not allowed (set WEFT_ALLOWED_HOSTS)`);
@@ -79,6 +81,7 @@ export default fp(
         if (!presented || !safeEqual(presented, token)) {
           throw new AppError(401, 'unauthorized', presented ? 'access token is invalid' : 'access token required (Authorization: Bearer <token> or sign in through the login URL)');
         }
+        request.principal = { type: 'user', id: 'owner', name: 'owner', via: request.headers.authorization ? 'token' : 'session' };
       }
     });
 

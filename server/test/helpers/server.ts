@@ -11,6 +11,8 @@ export type TestServer = {
   url: string;
   port: number;
   token: string;
+  /** The credential runners present on /ws/runner (and the tool-call endpoint). */
+  runnerToken: string;
   dataDir: string;
   /** fetch against the server with the token unless `token: null`. */
   request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; token?: string | null; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
@@ -42,6 +44,7 @@ export async function startServer({
     url,
     port,
     token,
+    runnerToken: app.auth.token,
     dataDir,
     async request(method, p, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
