@@ -138,7 +138,16 @@ export function createWorkflowTools(deps: {
       args: z.object({ id: Id, inputs: z.record(z.string(), z.unknown()).optional(), version: z.number().int().min(1).optional(), sessionId: Id.optional() }).strict(),
       destructive: false,
       selfMutating: false,
-      run: (a, ctx) => executions.start({ workflowId: a.id, inputs: a.inputs, version: a.version, sessionId: a.sessionId ?? ctx.sessionId, trigger: { type: 'tool', actor: ctx.actor, ...(ctx.executionId ? { fromExecution: ctx.executionId } : {}) } }),
+      run: (a, ctx) =>
+        executions.start({
+          workflowId: a.id,
+          inputs: a.inputs,
+          version: a.version,
+          sessionId: a.sessionId ?? ctx.sessionId,
+          // A run started from inside a run is one level deeper (refused past WEFT_MAX_RUN_DEPTH).
+          parentExecutionId: ctx.executionId,
+          trigger: { type: 'tool', actor: ctx.actor, ...(ctx.executionId ? { fromExecution: ctx.executionId } : {}) },
+        }),
     }),
     defineTool({
       name: 'workflows:list_executions',
