@@ -10,6 +10,7 @@ import type { TriggersService } from '../triggers/triggers-service';
 import type { Clock, WorkflowsService } from '../workflows/workflows-service';
 import { PROVIDER_DEFINITIONS, credentialOwner, type Connections, type LiveIntegration } from './connections';
 import { scrub, type CredentialBox } from './credentials';
+import { assertCredentialsFollowEndpoint } from './endpoint';
 import type { IntegrationRow, IntegrationsRepository } from './integrations-repository';
 import { requiredIntegrations } from './preflight';
 import type { Provisioning } from './provisioning';
@@ -231,7 +232,10 @@ export function createIntegrationsService({
       return created;
     },
 
-    /** `config` and `credentials` replace the stored ones (credentials `null` clears them where allowed); the status starts over. */
+    /**
+     * `config` and `credentials` replace the stored ones (credentials `null` clears them where
+     * allowed); the status starts over. Moving the endpoint needs the credentials again (422 `credentials_required`).
+     */
     patch(name: string, body: unknown): Integration {
       const row = requireRow(name);
       const def = PROVIDER_DEFINITIONS[row.provider];
@@ -242,6 +246,14 @@ export function createIntegrationsService({
         'body',
       ) as { config?: Record<string, unknown>; credentials?: unknown };
       if (row.provider === 'mcp' && req.config) assertStdioAllowed(req.config);
+      assertCredentialsFollowEndpoint({
+        provider: row.provider,
+        before: JSON.parse(row.config) as Record<string, unknown>,
+        after: req.config,
+        credentialsGiven: req.credentials !== undefined,
+        credentialsStored: row.credentials !== null,
+        credentialsOptional: !def.credentialsRequired,
+      });
       const sealed = req.credentials === undefined ? { credentials: row.credentials, credentialFields: row.credential_fields } : seal(row.id, req.credentials);
       journal.transaction(() => {
         repo.setSettings({ id: row.id, config: req.config === undefined ? row.config : JSON.stringify(req.config), ...sealed, now: clock.now().toISOString() });
