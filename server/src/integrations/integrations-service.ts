@@ -153,7 +153,7 @@ export function createIntegrationsService({
     if (explicit || row.status === 'pending' || row.status === 'error') setStatus(row.id, { status: 'syncing', reason: null });
     const result = await live.connection.check(AbortSignal.any([closing.signal, AbortSignal.timeout(CHECK_TIMEOUT_MS)]));
     if (!connections.isCurrent(live) || closing.signal.aborted) return null; // changed or deleted meanwhile
-    const operations = row.provider === 'mcp' ? live.connection.operations().map(({ name: n, description, inputSchema, destructive }) => ({ name: n, description, ...(inputSchema ? { inputSchema } : {}), destructive })) : undefined;
+    const operations = row.provider === 'mcp' ? live.connection.operations().map(({ name: n, description, inputSchema, effect }) => ({ name: n, description, ...(inputSchema ? { inputSchema } : {}), effect })) : undefined;
     connections.register(live);
     setStatus(row.id, { status: result.status, reason: result.reason === null ? null : scrub(result.reason, live.secrets).slice(0, 1000), checked: true, ...(operations ? { operations } : {}) });
     row = repo.byId(row.id)!;
