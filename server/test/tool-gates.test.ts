@@ -152,6 +152,27 @@ describe('the assistant and the registry rule', () => {
     expect(slack.requests.filter((r) => r.body?.text === 'approved hello')).toHaveLength(1);
   });
 
+  it('a card whose call went away or timed out is closed: either decision is 409 approval_closed', async () => {
+    for (const why of ['canceled', 'expired'] as const) {
+      const controller = new AbortController();
+      const call = s.app.services.tools.call('workflows:run_workflow', args['workflows:run_workflow'], { actor: 'assistant', sessionId, signal: controller.signal }).catch((err: { code: string }) => err.code);
+      let card: any;
+      await waitUntil(async () => {
+        card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find((a: any) => a.tool?.name === 'workflows:run_workflow');
+        return card !== undefined;
+      });
+      if (why === 'canceled') controller.abort();
+      else s.app.services.toolApprovals.expire(card.id, 'timeout');
+      expect(await call).toBe('tool_call_denied');
+      expect((await s.request('GET', `/api/approvals/${card.id}`)).body.status).toBe(why);
+      for (const decision of ['approve', 'deny']) {
+        const late = await s.request('POST', `/api/approvals/${card.id}/decision`, { body: { decision } });
+        expect(late.status, `${why}/${decision}`).toBe(409);
+        expect(late.body.error.code).toBe('approval_closed');
+      }
+    }
+  });
+
   it('workflows: self-mutating tools and human gates are refused, destructive ones ask, the rest run', async () => {
     const gate = (name: string) => s.app.services.tools.gate(name, 'workflow')?.kind;
     for (const name of ['workflows:approve_execution', 'workflows:deny_execution', 'workflows:sync_workflow', 'workflows:delete_trigger']) expect(gate(name), name).toBe('refuse');
