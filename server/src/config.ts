@@ -26,6 +26,7 @@ const EnvSchema = z.object({
   WEFT_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   WEFT_CLIENT_DIR: z.string().optional(),
   WEFT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
+  WEFT_MAX_RUN_DEPTH: z.coerce.number().int().min(0).max(100).default(5),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_AUTH_TOKEN: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
@@ -61,6 +62,8 @@ export type Config = {
   runnerHeartbeatMs: number;
   /** How often lease expiry, timers and approval timeouts are checked. */
   engineTickMs: number;
+  /** How many runs deep a workflow may start runs (run_workflow from inside a run); deeper starts are refused. */
+  maxRunDepth: number;
   /** Model access; `provider: 'offline'` when neither a key nor a base URL is set. */
   llm: LlmSettings;
   /** Default IANA timezone for schedules suggested by drafting. */
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     leaseMs: e.WEFT_LEASE_MS,
     runnerHeartbeatMs: Math.max(100, Math.floor(e.WEFT_LEASE_MS / 3)),
     engineTickMs: 250,
+    maxRunDepth: e.WEFT_MAX_RUN_DEPTH,
     llm: {
       provider: e.ANTHROPIC_API_KEY || e.ANTHROPIC_AUTH_TOKEN || e.ANTHROPIC_BASE_URL ? 'anthropic' : 'offline',
       apiKey: e.ANTHROPIC_API_KEY,

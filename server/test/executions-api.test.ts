@@ -108,7 +108,7 @@ describe('cancel', () => {
 });
 
 describe('approvals', () => {
-  async function runToGate(definition: unknown = gated, onDeny: 'fail' | 'continue' = 'fail', sessionId?: string) {
+  async function runToGate(definition: unknown = gated, onDeny: 'fail' | 'continue' = 'fail', sessionId?: string, onTimeout: 'fail' | 'approve' | 'deny' = 'fail') {
     const id = await workflow(definition);
     const { executionId } = (await s.request('POST', `/api/workflows/${id}/run`, { body: sessionId ? { sessionId } : {} })).body;
     const grant = await grantOf(executionId);
@@ -122,7 +122,7 @@ describe('approvals', () => {
         stepId: 'gate',
         iterationPath: '',
         attempt: 1,
-        wait: { kind: 'approval', message: 'Ship it?', approvers: ['ops'], timeoutSeconds: 3600, onDeny, onTimeout: 'fail' },
+        wait: { kind: 'approval', message: 'Ship it?', approvers: ['ops'], timeoutSeconds: 3600, onDeny, onTimeout },
       },
     ]);
     const pending = (await s.request('GET', `/api/approvals?status=pending`)).body.approvals;
@@ -139,9 +139,14 @@ describe('approvals', () => {
     expect((await s.request('GET', `/api/executions/${executionId}`)).body.status).toBe('waiting');
     // A GET never decides.
     expect((await s.request('GET', `/api/approvals/${approval.id}/decision?decision=approve`)).status).toBe(404);
-    const decided = await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'approve', comment: 'lgtm', decidedBy: 'ana' } });
+    // Who decided comes from the credential, never from the body.
+    const named = await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'approve', decidedBy: 'ana' } });
+    expect(named.status).toBe(422);
+    expect(named.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/^decidedBy: is set by the server/) });
+    expect((await s.request('GET', `/api/approvals/${approval.id}`)).body.status).toBe('pending');
+    const decided = await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'approve', comment: 'lgtm' } });
     expect(decided.status).toBe(200);
-    expect(decided.body).toMatchObject({ status: 'approved', decision: { decision: 'approve', decidedBy: 'ana', comment: 'lgtm' } });
+    expect(decided.body).toMatchObject({ status: 'approved', decision: { decision: 'approve', decidedBy: 'owner', comment: 'lgtm' } });
     await live.waitFor((f) => f.type === 'event' && f.event.type === 'approval.decided' && f.event.data.id === approval.id);
     // Same decision again: harmless. A different one: 409.
     expect((await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'approve' } })).status).toBe(200);
@@ -153,7 +158,7 @@ describe('approvals', () => {
     expect(regrant.completed).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ stepId: 'prep', status: 'succeeded', output: 'p' }),
-        expect.objectContaining({ stepId: 'gate', status: 'succeeded', output: { approved: true, decidedBy: 'ana', comment: 'lgtm', decidedAt: expect.any(String) } }),
+        expect.objectContaining({ stepId: 'gate', status: 'succeeded', output: { approved: true, decidedBy: 'owner', comment: 'lgtm', decidedAt: expect.any(String) } }),
       ]),
     );
     expect((await s.request('GET', '/api/approvals?status=pending')).body.approvals.some((a: any) => a.id === approval.id)).toBe(false);
@@ -199,7 +204,26 @@ describe('approvals', () => {
     expect(bad.body.error.message).toContain('decision');
     await s.request('POST', `/api/executions/${executionId}/cancel`);
     // Canceling closes the approval: deciding it later is a conflict, not a resume.
-    const late = await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'approve' } });
-    expect(late.status).toBe(409);
+    for (const decision of ['approve', 'deny']) {
+      const late = await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision } });
+      expect(late.status, decision).toBe(409);
+      expect(late.body.error.code).toBe('approval_closed');
+    }
+  });
+
+  it('an expired approval is closed: even the decision its timeout took is 409 approval_closed', async () => {
+    for (const onTimeout of ['approve', 'deny'] as const) {
+      const { approval, executionId } = await runToGate(gated, 'continue', undefined, onTimeout);
+      expect(s.app.services.approvals.expireDue(Date.parse(approval.expiresAt) + 1)).toBeGreaterThanOrEqual(1);
+      const expired = (await s.request('GET', `/api/approvals/${approval.id}`)).body;
+      expect(expired).toMatchObject({ status: 'expired', decision: { decision: onTimeout, decidedBy: 'timeout' } });
+      for (const decision of ['approve', 'deny']) {
+        const late = await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision } });
+        expect(late.status, `${onTimeout}/${decision}`).toBe(409);
+        expect(late.body.error.code).toBe('approval_closed');
+      }
+      expect((await s.request('GET', `/api/approvals/${approval.id}`)).body).toEqual(expired);
+      await s.request('POST', `/api/executions/${executionId}/cancel`);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mcpEffect, mcpProvider } from '../src/integrations/providers/mcp';
 import { startFakeMcpHttp, type FakeMcpHttp } from './helpers/fake-mcp-http';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -150,7 +151,7 @@ describe('MCP over streamable HTTP', () => {
     const res = await s.request('POST', '/api/integrations', { body: { provider: 'mcp', name: 'remote', config: { url: http.url }, credentials: { headers: { authorization: `Bearer ${HTTP_BEARER}` } } } });
     expect(res.status).toBe(201);
     const view = await until('remote', 'ready');
-    expect(view.tools).toEqual(['remote:greet', 'remote:multiply']);
+    expect(view.tools).toEqual(['remote:greet', 'remote:multiply', 'remote:erase', 'remote:label']);
     const product = await s.request('POST', '/api/tools/call', { body: { name: 'remote:multiply', arguments: { a: 6, b: 7 } } });
     expect(product.body.result.structuredContent).toEqual({ product: 42 });
 
@@ -163,6 +164,46 @@ describe('MCP over streamable HTTP', () => {
     const failed = await until('remote-bad', 'error');
     expect(failed.statusReason).toMatch(/rejected the credentials|401/);
     expect(failed.tools).toEqual([]);
+  });
+
+  it('its tools are destructive unless the server marks them readOnlyHint: a workflow waits for a person before erase', async () => {
+    const effects = Object.fromEntries((await s.request('GET', '/api/tools')).body.tools.filter((t: any) => t.name.startsWith('remote:')).map((t: any) => [t.name, t.effect]));
+    // greet and multiply say readOnlyHint: true; erase says nothing; label says "not read-only, not destructive".
+    expect(effects).toEqual({ 'remote:greet': 'read', 'remote:multiply': 'read', 'remote:erase': 'destructive', 'remote:label': 'destructive' });
+    const wf = await s.request('POST', '/api/workflows', { body: { definition: { name: 'Erase', requires: ['remote'], steps: [{ id: 'erase', type: 'tool', tool: 'remote:erase', arguments: { id: 'r1' } }] } } });
+    const executionId = (await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} })).body.executionId;
+    let card: any;
+    await waitUntil(async () => {
+      card = (await s.request('GET', '/api/approvals?status=pending')).body.approvals.find((a: any) => a.kind === 'tool' && a.tool.name === 'remote:erase');
+      return card !== undefined;
+    }, 20_000, 'the approval card');
+    expect(card).toMatchObject({ tool: { arguments: { id: 'r1' } }, message: expect.stringContaining(`Execution ${executionId} (step erase) wants to run remote:erase`) });
+    expect(http.calls).toEqual([]);
+    await s.request('POST', `/api/approvals/${card.id}/decision`, { body: { decision: 'approve' } });
+    let ex: any;
+    await waitUntil(async () => {
+      ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
+      return ex.status === 'succeeded' || ex.status === 'failed';
+    }, 20_000, 'the run');
+    expect(ex.status).toBe('succeeded');
+    expect(http.calls).toEqual(['erase r1']);
+  });
+
+  it('tools remembered from before effects were recorded count as destructive until the server lists them again', () => {
+    const connection = mcpProvider.connect({
+      name: 'old',
+      config: { url: 'http://127.0.0.1:1/mcp' },
+      credentials: undefined,
+      known: [{ name: 'wipe', description: 'old record', destructive: false } as never, { name: 'look', description: 'read one', effect: 'read' }],
+      onOperationsChanged: () => {},
+    });
+    expect(connection.operations().map((o) => [o.name, o.effect])).toEqual([
+      ['wipe', 'destructive'],
+      ['look', 'read'],
+    ]);
+    expect(mcpEffect(undefined)).toBe('destructive');
+    expect(mcpEffect({ readOnlyHint: false })).toBe('destructive');
+    expect(mcpEffect({ readOnlyHint: true })).toBe('read');
   });
 
   it('an unreachable server is an error', async () => {

@@ -45,7 +45,7 @@ describe('preflight', () => {
     await connect('gh-syncing', ok);
     await until('gh-syncing', 'ready');
     hanging.mode = 'hang';
-    await s.request('PATCH', '/api/integrations/gh-syncing', { body: { config: { apiBaseUrl: hanging.url } } });
+    await s.request('PATCH', '/api/integrations/gh-syncing', { body: { config: { apiBaseUrl: hanging.url }, credentials: { token: GITHUB_TOKEN } } });
     await until('gh-syncing', 'syncing');
   });
 

@@ -64,7 +64,7 @@ describe('migrations', () => {
     const add = db.prepare("INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, status, latency_ms) VALUES (?, 'tr_1', 'k', 'schedule', ?, 'now', 'started', 0)");
     add.run('dl_a', 1000);
     add.run('dl_b', 2000);
-    expect(migrate(db, all).applied).toEqual(['008_deliveries_rowid']);
+    expect(migrate(db, all.filter((m) => m.version <= 8)).applied).toEqual(['008_deliveries_rowid']);
     expect(db.prepare('SELECT ord, id FROM trigger_deliveries ORDER BY ord').all()).toEqual([
       { ord: 1, id: 'dl_a' },
       { ord: 2, id: 'dl_b' },
@@ -76,6 +76,16 @@ describe('migrations', () => {
     expect(() => add.run('dl_d', 1000)).toThrow(/UNIQUE/);
     db.prepare("DELETE FROM triggers WHERE id = 'tr_1'").run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM trigger_deliveries').get()).toEqual({ n: 0 });
+  });
+
+  it('give executions that exist a run depth of 0 (011)', () => {
+    const db = new BetterSqlite3(':memory:');
+    const all = readMigrations();
+    migrate(db, all.filter((m) => m.version < 11));
+    db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
+    db.prepare("INSERT INTO executions (id, workflow_id, workflow_version, status, created_at) VALUES ('ex_1', 'wf_1', 1, 'succeeded', 'now')").run();
+    expect(migrate(db, all.filter((m) => m.version <= 11)).applied).toContain('011_run_depth');
+    expect(db.prepare("SELECT run_depth FROM executions WHERE id = 'ex_1'").get()).toEqual({ run_depth: 0 });
   });
 
   it('refuse to start when a landed migration was edited', () => {

@@ -11,6 +11,7 @@ afterAll(() => s.close());
 const call = (name: string, args: unknown, extra: Record<string, unknown> = {}) => s.request('POST', '/api/tools/call', { body: { name, arguments: args, ...extra } });
 
 const SELF_MUTATING = ['sync_workflow', 'update_workflow', 'delete_workflow', 'rollback_workflow', 'sync_trigger', 'delete_trigger', 'review_workflow_proposal', 'apply_workflow_proposal'];
+const HUMAN_GATES = ['approve_execution', 'deny_execution'];
 
 describe('GET /api/tools', () => {
   it('lists the 22 workflow tools with JSON Schemas and flags', async () => {
@@ -18,11 +19,18 @@ describe('GET /api/tools', () => {
     const names = res.body.tools.map((t: any) => t.name);
     expect(names.filter((n: string) => n.startsWith('workflows:'))).toHaveLength(22);
     const del = res.body.tools.find((t: any) => t.name === 'workflows:delete_workflow');
-    expect(del).toMatchObject({ destructive: true, allowedInWorkflows: false, inputSchema: { type: 'object', properties: { id: expect.any(Object) }, required: ['id'] } });
+    expect(del).toMatchObject({ effect: 'destructive', destructive: true, allowedInWorkflows: false, inputSchema: { type: 'object', properties: { id: expect.any(Object) }, required: ['id'] } });
+    const byEffect = (effect: string) => res.body.tools.filter((t: any) => t.effect === effect).map((t: any) => t.name.split(':')[1]).sort();
+    expect(byEffect('read')).toEqual([
+      'draft_workflow', 'get_execution', 'get_execution_steps', 'get_workflow', 'list_executions', 'list_triggers', 'list_workflow_proposals', 'list_workflow_versions', 'list_workflows', 'validate_workflow',
+    ]);
+    expect(byEffect('write')).toEqual([
+      'apply_workflow_proposal', 'approve_execution', 'cancel_execution', 'deny_execution', 'review_workflow_proposal', 'run_workflow', 'sync_trigger', 'sync_workflow', 'update_workflow',
+    ]);
     const destructive = res.body.tools.filter((t: any) => t.destructive).map((t: any) => t.name.split(':')[1]).sort();
     expect(destructive).toEqual(['delete_trigger', 'delete_workflow', 'rollback_workflow']);
     const inWorkflows = (await s.request('GET', '/api/tools?context=workflow')).body.tools.map((t: any) => t.name.split(':')[1]);
-    for (const n of SELF_MUTATING) expect(inWorkflows).not.toContain(n);
+    for (const n of [...SELF_MUTATING, ...HUMAN_GATES]) expect(inWorkflows).not.toContain(n);
     expect(inWorkflows).toContain('run_workflow');
   });
 });
@@ -54,13 +62,18 @@ describe('POST /api/tools/call', () => {
     expect(unknown.body.error.code).toBe('unknown_tool');
   });
 
-  it('refuses the 8 self-mutating tools inside a workflow execution, keeps reading and running', async () => {
+  it('refuses the 8 self-mutating tools and the 2 approval decisions inside a workflow execution, keeps reading and running', async () => {
     const session = s.app.services.sessions.createSession({});
     const { executionId, workflowId } = await seedExecution(s, { sessionId: session.id });
     for (const n of SELF_MUTATING) {
       const res = await call(`workflows:${n}`, {}, { context: { executionId } });
       expect(res.status, n).toBe(403);
       expect(res.body.error.code).toBe('tool_denied');
+    }
+    for (const n of HUMAN_GATES) {
+      const res = await call(`workflows:${n}`, { executionId }, { context: { executionId } });
+      expect(res.status, n).toBe(403);
+      expect(res.body.error).toMatchObject({ code: 'tool_denied', message: expect.stringContaining('only a person may decide an approval') });
     }
     expect((await call('workflows:get_workflow', { id: workflowId }, { context: { executionId } })).status).toBe(200);
     const run = await call('workflows:run_workflow', { id: workflowId }, { context: { executionId } });

@@ -171,6 +171,41 @@ describe('chat session page', () => {
     expect(within(feed()).getByRole('article', { name: 'Approved' })).toBeTruthy();
   });
 
+  it('shows a change the assistant asks for as a tool-approval card; the click sends only the decision', async () => {
+    const toolApproval = (status: 'pending' | 'approved') => ({
+      id: 'tap_1',
+      kind: 'tool',
+      sessionId: 'ses_1',
+      executionId: null,
+      workflowId: null,
+      stepId: null,
+      iterationPath: '',
+      tool: { name: 'workflows:run_workflow', arguments: { id: 'wf_1' } },
+      message: 'The assistant wants to run workflows:run_workflow with {"id":"wf_1"}. Allow it?',
+      approvers: [],
+      requestedAt: AT(3),
+      expiresAt: AT(600),
+      status,
+      ...(status === 'approved' ? { decision: { decision: 'approve', decidedBy: 'owner', decidedAt: AT(4), comment: null } } : {}),
+    });
+    const { requests } = routes({ 'POST /api/approvals/tap_1/decision': json(200, toolApproval('approved')) });
+    await openChat();
+    const call = (status: string) => ({ type: 'tool_call', id: 'tu_1', name: 'workflows:run_workflow', input: { id: 'wf_1' }, status });
+    await emit([
+      ['message.created', message('msg_a1', 2, { role: 'assistant', parts: [], status: 'streaming' })],
+      ['message.delta', { messageId: 'msg_a1', deltaSeq: 1, partIndex: 0, op: { kind: 'set_part', part: call('running') } }],
+      ['message.delta', { messageId: 'msg_a1', deltaSeq: 2, partIndex: 0, op: { kind: 'set_part', part: call('waiting') } }],
+      ['approval.requested', toolApproval('pending')],
+    ]);
+    expect(await within(feed()).findByText('Waiting for approval')).toBeTruthy();
+    const card = await within(feed()).findByRole('article', { name: 'The assistant asks before running a tool' });
+    expect(within(card).getByText('workflows:run_workflow')).toBeTruthy();
+    fireEvent.click(within(card).getByRole('button', { name: 'Approve' }));
+    expect(await within(feed()).findByRole('article', { name: 'Approved' })).toBeTruthy();
+    // Who decided is the signed-in person, set by the server: the client sends no name.
+    expect(requests.find((r) => r.method === 'POST' && r.path === '/api/approvals/tap_1/decision')?.body).toEqual({ decision: 'approve' });
+  });
+
   it('windows a long session: 5,000 messages, only the rows near the end in the DOM', async () => {
     page = {
       messages: Array.from({ length: 5000 }, (_, i) => message(`m${i}`, i, { role: i % 2 === 0 ? 'user' : 'assistant', parts: [{ type: 'text', text: `Message number ${i}` }] })),

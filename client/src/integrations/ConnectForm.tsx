@@ -154,7 +154,12 @@ export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?:
             {field.hint !== undefined && <span className="field__hint">{field.hint}</span>}
           </label>
         ))}
-        {editing !== undefined && <p className="field__hint">Secrets are not shown. Leave them all empty to keep the stored ones; typing any replaces them all.</p>}
+        {editing !== undefined && (
+          <p className="field__hint">
+            Secrets are not shown. Leave them all empty to keep the stored ones; typing any replaces them all. Changing where it connects (API base URL, URL, command,
+            arguments) needs the secrets again: stored ones are never sent to a new endpoint.
+          </p>
+        )}
         {connect.isError && (
           <div className="alert alert--error" role="alert">
             <div className="alert__body">

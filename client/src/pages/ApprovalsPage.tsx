@@ -54,7 +54,7 @@ function PendingTab() {
   if (approvals.length === 0) {
     return (
       <EmptyPanel icon={<ApprovalsIcon />} title="Nothing waiting for you">
-        When a run reaches an approval step, or the chat assistant wants to do something destructive, it waits here until someone approves or denies
+        When a run reaches an approval step, the chat assistant wants to change something, or a run wants to call a destructive tool, it waits here until someone approves or denies
         it.
       </EmptyPanel>
     );

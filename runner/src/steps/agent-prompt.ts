@@ -123,7 +123,8 @@ export function createAgentPromptStep({ model, tools }: { model: ModelProvider |
                 ? await tools.call({ name, arguments: use.input, executionId: ctx.executionId, stepId: ctx.stepId, sessionId: ctx.sessionId, signal: ctx.signal })
                 : ({ ok: false, error: `${name} is not in this step's tools` } as const);
               current.setPart(index, { ...call, status: r.ok ? 'succeeded' : 'failed' });
-              const output = r.ok ? r.result : { error: r.error };
+              // The code tells the model a refusal (`tool_denied`, `tool_call_denied`) from a failure.
+              const output = r.ok ? r.result : { error: r.error, ...('code' in r && r.code ? { code: r.code } : {}) };
               current.addPart({ type: 'tool_result', toolCallId: use.id, output, isError: !r.ok });
               results.push({ type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(output ?? null).slice(0, 50_000), is_error: !r.ok });
             }

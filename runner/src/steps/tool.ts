@@ -6,7 +6,8 @@ import type { StepContext, StepHandler } from './types';
 /**
  * `tool`: renders `arguments` (strings are templates; exactly `{{ expr }}` keeps the raw value) and
  * calls the tool through the server's `POST /api/tools/call` in this execution's context. The
- * server checks the arguments against the tool's JSON Schema and refuses self-mutating tools.
+ * server checks the arguments against the tool's JSON Schema, refuses self-mutating tools and
+ * approval decisions, and holds a destructive call until a person approves it.
  * A 4xx answer (unknown tool, bad arguments, refused) fails the step for good; anything else
  * (the integration was unreachable, the server restarted) may be retried.
  */

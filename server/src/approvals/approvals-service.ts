@@ -46,8 +46,10 @@ function toApproval(r: ApprovalRow): Approval & { kind: 'step'; executionId: str
 }
 
 /**
- * Approvals: created when a step waits for a human, decided only by POST (a GET never decides),
- * idempotent for the same decision, 409 for a different one. The decision resumes only its path.
+ * Approvals: created when a step waits for a human, decided only by POST (a GET never decides) and
+ * only by a person (the caller passes who, from the authenticated principal). Repeating a person's
+ * decision is harmless; a different one is 409 `already_decided`; an expired or canceled approval is
+ * 409 `approval_closed` whatever the decision. The decision resumes only its path.
  */
 export function createApprovalsService({ db, journal, clock, executions }: { db: Db; journal: Journal; clock: Clock; executions: ExecutionsService }) {
   const s = {
@@ -151,8 +153,9 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
         const row = s.get.get(id);
         if (!row) throw notFound(`approval ${id}`);
         if (row.status !== 'pending') {
-          if (row.decision === decision) return toApproval(row); // deciding twice is harmless
-          if (row.status === 'canceled' || row.status === 'expired') throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`);
+          // An expired approval carries its timeout outcome as `decision`, but nobody decided it: closed.
+          if (row.status === 'canceled' || row.status === 'expired') throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`, { approval: toApproval(row) });
+          if (row.decision === decision) return toApproval(row); // a person's decision, repeated: harmless
           throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row) });
         }
         const decidedAt = clock.now().toISOString();

@@ -1,5 +1,6 @@
 import { ApprovalsQuery, DecisionRequest, IdParams } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
+import { personOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
 
 const approvalsRoutes: FastifyPluginAsync = async (app) => {
@@ -20,11 +21,12 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     return { kind: 'step' as const, ...approvals.get(id) };
   });
 
-  // Decisions only by POST: link-preview bots that GET a URL must never approve anything.
+  // Decisions only by POST (link-preview bots that GET a URL must never approve anything), and only
+  // by a person: `decidedBy` is who the credential says is calling, never a name from the body.
   app.post('/api/approvals/:id/decision', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(DecisionRequest, request.body, 'body');
-    const decidedBy = body.decidedBy ?? 'owner';
+    const decidedBy = personOf(request.principal, 'decide an approval');
     if (app.services.toolApprovals.isToolApproval(id)) return app.services.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy });
     return { kind: 'step' as const, ...approvals.decide({ id, decision: body.decision, comment: body.comment, decidedBy }) };
   });

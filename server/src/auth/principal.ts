@@ -1,3 +1,5 @@
+import { AppError } from '../http/errors';
+
 /**
  * Who a request acts for, set by the auth plugin from the credential it presented — never from
  * anything the client says about itself. Routes and tools decide on this, not on headers or bodies.
@@ -20,6 +22,12 @@ export function principalName(principal: Principal): string {
       return never;
     }
   }
+}
+
+/** The name of the person a request acts for; 403 `forbidden` for anything that is not a person. */
+export function personOf(principal: Principal | null, action: string): string {
+  if (principal?.type !== 'user') throw new AppError(403, 'forbidden', `only a person may ${action}`);
+  return principal.name;
 }
 
 declare module 'fastify' {

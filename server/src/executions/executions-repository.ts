@@ -20,6 +20,8 @@ export type ExecutionRow = {
   output: string | null;
   rerun_of: string | null;
   updated_at: string | null;
+  /** 0 unless a workflow started it: then its parent's depth + 1. */
+  run_depth: number;
 };
 
 export type StepRunRow = {
@@ -150,8 +152,8 @@ export function createExecutionsRepository(db: Db) {
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(
-      `INSERT INTO executions (id, workflow_id, workflow_version, session_id, status, inputs, trigger, created_at, updated_at, rerun_of)
-       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf)
+      `INSERT INTO executions (id, workflow_id, workflow_version, session_id, status, inputs, trigger, created_at, updated_at, rerun_of, run_depth)
+       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf, @runDepth)
        RETURNING *`,
     ),
     steps: db.prepare<[string], StepRunRow>('SELECT * FROM step_runs WHERE execution_id = ? ORDER BY rowid'),
@@ -187,7 +189,7 @@ export function createExecutionsRepository(db: Db) {
 
   return {
     get: (id: string): ExecutionRow | null => s.get.get(id) ?? null,
-    insert: (row: { id: string; workflowId: string; workflowVersion: number; sessionId: string | null; inputs: unknown; trigger: unknown; now: string; rerunOf: string | null }) =>
+    insert: (row: { id: string; workflowId: string; workflowVersion: number; sessionId: string | null; inputs: unknown; trigger: unknown; now: string; rerunOf: string | null; runDepth: number }) =>
       s.insert.get({ ...row, inputs: JSON.stringify(row.inputs), trigger: JSON.stringify(row.trigger) }) as ExecutionRow,
     steps: (id: string): StepRunRow[] => s.steps.all(id),
     stepRun: (id: string, stepId: string, iterationPath: string, attempt: number): StepRunRow | null =>

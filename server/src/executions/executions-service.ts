@@ -27,6 +27,7 @@ export function createExecutionsService({
   workflows,
   sessions,
   preflight,
+  maxRunDepth = 5,
 }: {
   db: Db;
   journal: Journal;
@@ -35,6 +36,8 @@ export function createExecutionsService({
   sessions: SessionsService;
   /** Refuses a start (422 integration_unavailable) when a required integration is missing or in error. */
   preflight?: { assert(definition: WorkflowDefinition, action: 'run'): void };
+  /** WEFT_MAX_RUN_DEPTH: how deep runs started from inside runs may go. */
+  maxRunDepth?: number;
 }) {
   const repo = createExecutionsRepository(db);
   const events = createExecutionEvents({ journal, repo });
@@ -51,17 +54,35 @@ export function createExecutionsService({
     return def?.name;
   };
 
+  /** A workflow cannot fork-bomb the runner: each run it starts is one deeper, up to the limit. */
+  function depthUnder(parentExecutionId: string | undefined): number {
+    if (parentExecutionId === undefined) return 0;
+    const depth = requireExecution(parentExecutionId).run_depth + 1;
+    if (depth > maxRunDepth) {
+      throw new AppError(
+        409,
+        'run_depth_exceeded',
+        `execution ${parentExecutionId} is ${depth - 1} run(s) deep: starting another run from it would be ${depth} deep, past the limit of ${maxRunDepth} (WEFT_MAX_RUN_DEPTH)`,
+        { depth, maxRunDepth },
+      );
+    }
+    return depth;
+  }
+
   function start(input: {
     workflowId: string;
     inputs?: Record<string, unknown> | undefined;
     sessionId?: string | undefined;
     version?: number | undefined;
     trigger?: TriggerInfo;
+    /** The execution a workflow started this one from: the new one is one level deeper. */
+    parentExecutionId?: string | undefined;
     rerunOf?: string;
     /** Step records copied from an earlier execution (re-run). */
     reuse?: { stepId: string; iterationPath: string; attempt: number; status: 'succeeded' | 'skipped'; output?: unknown; startedAt: string | null; finishedAt: string | null }[];
     inTransaction?: (executionId: string) => void;
   }): { executionId: string } {
+    const runDepth = depthUnder(input.parentExecutionId);
     const wf = workflows.pin(input.workflowId, input.version || undefined);
     const definition = repo.definitionOf(wf.id, wf.version) as WorkflowDefinition;
     const resolved = resolveInputs(definition.inputs as Record<string, InputSpec> | undefined, input.inputs);
@@ -80,9 +101,11 @@ export function createExecutionsService({
         workflowVersion: wf.version,
         sessionId: input.sessionId ?? null,
         inputs: resolved.values,
-        trigger: input.trigger ?? { type: 'manual' },
+        // The depth shows in the API as the trigger's `depth` (runs started by workflows only).
+        trigger: runDepth > 0 ? { ...(input.trigger ?? { type: 'manual' }), depth: runDepth } : (input.trigger ?? { type: 'manual' }),
         now,
         rerunOf: input.rerunOf ?? null,
+        runDepth,
       });
       for (const r of input.reuse ?? []) {
         repo.upsertStep({ executionId: id, ...r, reused: true });

@@ -132,8 +132,8 @@ export function createConversations({ db, journal, clock }: { db: Db; journal: J
         name: `${integrationName}:store_messages`,
         description: 'Store messages (the `messages` of list_messages) in the conversations store; already stored ones are skipped. Returns { received, stored, conversations }.',
         args: StoreMessagesArgs,
-        destructive: false,
-        selfMutating: false,
+        effect: 'write',
+        inWorkflows: 'allowed',
         run: (a) => store({ integrationId, messages: a.messages }),
       });
     },

@@ -48,8 +48,8 @@ export function integrationToolDefinitions({
     description: op.description,
     args: op.args ?? jsonSchemaArgs(op.inputSchema ?? { type: 'object' }),
     ...(op.inputSchema ? { inputSchema: op.inputSchema } : {}),
-    destructive: op.destructive,
-    selfMutating: false,
+    effect: op.effect,
+    inWorkflows: 'allowed',
     async run(args, ctx) {
       const signal = ctx.signal ?? new AbortController().signal;
       try {

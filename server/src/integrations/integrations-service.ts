@@ -10,6 +10,7 @@ import type { TriggersService } from '../triggers/triggers-service';
 import type { Clock, WorkflowsService } from '../workflows/workflows-service';
 import { PROVIDER_DEFINITIONS, credentialOwner, type Connections, type LiveIntegration } from './connections';
 import { scrub, type CredentialBox } from './credentials';
+import { assertCredentialsFollowEndpoint } from './endpoint';
 import type { IntegrationRow, IntegrationsRepository } from './integrations-repository';
 import { requiredIntegrations } from './preflight';
 import type { Provisioning } from './provisioning';
@@ -152,7 +153,7 @@ export function createIntegrationsService({
     if (explicit || row.status === 'pending' || row.status === 'error') setStatus(row.id, { status: 'syncing', reason: null });
     const result = await live.connection.check(AbortSignal.any([closing.signal, AbortSignal.timeout(CHECK_TIMEOUT_MS)]));
     if (!connections.isCurrent(live) || closing.signal.aborted) return null; // changed or deleted meanwhile
-    const operations = row.provider === 'mcp' ? live.connection.operations().map(({ name: n, description, inputSchema, destructive }) => ({ name: n, description, ...(inputSchema ? { inputSchema } : {}), destructive })) : undefined;
+    const operations = row.provider === 'mcp' ? live.connection.operations().map(({ name: n, description, inputSchema, effect }) => ({ name: n, description, ...(inputSchema ? { inputSchema } : {}), effect })) : undefined;
     connections.register(live);
     setStatus(row.id, { status: result.status, reason: result.reason === null ? null : scrub(result.reason, live.secrets).slice(0, 1000), checked: true, ...(operations ? { operations } : {}) });
     row = repo.byId(row.id)!;
@@ -231,7 +232,10 @@ export function createIntegrationsService({
       return created;
     },
 
-    /** `config` and `credentials` replace the stored ones (credentials `null` clears them where allowed); the status starts over. */
+    /**
+     * `config` and `credentials` replace the stored ones (credentials `null` clears them where
+     * allowed); the status starts over. Moving the endpoint needs the credentials again (422 `credentials_required`).
+     */
     patch(name: string, body: unknown): Integration {
       const row = requireRow(name);
       const def = PROVIDER_DEFINITIONS[row.provider];
@@ -242,6 +246,14 @@ export function createIntegrationsService({
         'body',
       ) as { config?: Record<string, unknown>; credentials?: unknown };
       if (row.provider === 'mcp' && req.config) assertStdioAllowed(req.config);
+      assertCredentialsFollowEndpoint({
+        provider: row.provider,
+        before: JSON.parse(row.config) as Record<string, unknown>,
+        after: req.config,
+        credentialsGiven: req.credentials !== undefined,
+        credentialsStored: row.credentials !== null,
+        credentialsOptional: !def.credentialsRequired,
+      });
       const sealed = req.credentials === undefined ? { credentials: row.credentials, credentialFields: row.credential_fields } : seal(row.id, req.credentials);
       journal.transaction(() => {
         repo.setSettings({ id: row.id, config: req.config === undefined ? row.config : JSON.stringify(req.config), ...sealed, now: clock.now().toISOString() });

@@ -5,7 +5,7 @@ import { templatedArgumentIssues } from './json-schema-args';
 
 /**
  * Save-time check of `tool` steps, for tools whose integration is connected (or the built-in
- * `workflows:` tools): the tool must exist and be allowed in workflows, and the arguments must fit
+ * `workflows:` tools): the tool must exist and be allowed in workflows (the registry's rule), and the arguments must fit
  * its JSON Schema wherever they are not templates. A tool of an integration that is not
  * connected, or whose tools are not known yet, is left to the run (and to the preflight).
  */
@@ -24,8 +24,9 @@ export function createSaveCheck({ repo, tools }: { repo: IntegrationsRepository;
         issues.push({ path: joinPath(path, ['tool']), message: `unknown tool ${JSON.stringify(step.tool)}; "${integration}" offers ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}` });
         return;
       }
-      if (!tool.allowedInWorkflows) {
-        issues.push({ path: joinPath(path, ['tool']), message: `${step.tool} is not available inside a workflow execution: a workflow may not change workflows or triggers` });
+      const gate = tools.gate(tool.name, 'workflow');
+      if (gate?.kind === 'refuse') {
+        issues.push({ path: joinPath(path, ['tool']), message: gate.message });
         return;
       }
       for (const i of templatedArgumentIssues(tool.inputSchema, step.arguments ?? {})) {

@@ -83,7 +83,7 @@ export default fp<{ clock?: Clock }>(
     let saveCheck: ((definition: WorkflowDefinition) => { path: string; message: string }[]) | undefined;
     const workflows = createWorkflowsService({ db, clock, checkDefinition: (definition) => saveCheck?.(definition) ?? [] });
     const sessions = createSessionsService({ db, journal, clock });
-    const executions = createExecutionsService({ db, journal, clock, workflows, sessions, preflight });
+    const executions = createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth });
     const approvals = createApprovalsService({ db, journal, clock, executions });
     const messages = createAgentMessages({ db, executions, sessions });
     const ingest = createIngest({ journal, clock, executions, approvals, messages });

@@ -1,16 +1,21 @@
 import { z } from 'zod';
 import { AppError } from '../http/errors';
-import type { ToolContext, ToolDefinition } from './tool';
+import type { ToolContext, ToolDefinition, ToolEffect } from './tool';
 import type { ToolApprovals } from './tool-approvals';
 
 export type ToolInfo = {
   name: string;
   description: string;
   inputSchema: Record<string, unknown>;
+  effect: ToolEffect;
+  /** `effect === 'destructive'`: a workflow's call waits for a person too. */
   destructive: boolean;
-  /** False for the self-mutating tools: refused inside a workflow execution. */
+  /** False for the tools refused inside a workflow execution. */
   allowedInWorkflows: boolean;
 };
+
+/** What happens to one call: it runs, it waits for a person's tool approval, or it is refused. */
+export type ToolGate = { kind: 'run' } | { kind: 'ask' } | { kind: 'refuse'; message: string };
 
 const toIssuePath = (path: PropertyKey[]) => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
 
@@ -22,9 +27,50 @@ export function matchesToolPattern(name: string, pattern: string): boolean {
 }
 
 /**
+ * The one rule of who may do what with a tool. A person runs anything. The assistant runs reads at
+ * once and asks the person before anything that changes state, so text in a tool result (an
+ * execution's output, a Slack message, an issue) cannot make it save, trigger or run anything on its
+ * own. A workflow may not change workflows or triggers nor decide a human gate, and asks a person
+ * before a destructive call.
+ */
+export function gateFor(tool: Pick<ToolDefinition, 'name' | 'effect' | 'inWorkflows'>, actor: ToolContext['actor']): ToolGate {
+  switch (actor) {
+    case 'user':
+      return { kind: 'run' };
+    case 'assistant':
+      return tool.effect === 'read' ? { kind: 'run' } : { kind: 'ask' };
+    case 'workflow':
+      switch (tool.inWorkflows) {
+        case 'allowed':
+          return tool.effect === 'destructive' ? { kind: 'ask' } : { kind: 'run' };
+        case 'self_mutating':
+          return { kind: 'refuse', message: `${tool.name} is not available inside a workflow execution: a workflow may not change workflows or triggers` };
+        case 'human_gate':
+          return { kind: 'refuse', message: `${tool.name} is not available inside a workflow execution: only a person may decide an approval` };
+        default: {
+          const never: never = tool.inWorkflows;
+          return { kind: 'refuse', message: `${tool.name}: unknown workflow rule ${String(never)}` };
+        }
+      }
+    default: {
+      const never: never = actor;
+      return { kind: 'refuse', message: `${tool.name}: unknown caller ${String(never)}` };
+    }
+  }
+}
+
+const MAX_ARGS_IN_MESSAGE = 2000;
+
+function approvalMessage(name: string, args: unknown, ctx: ToolContext): string {
+  const json = JSON.stringify(args ?? {});
+  const shown = json.length > MAX_ARGS_IN_MESSAGE ? `${json.slice(0, MAX_ARGS_IN_MESSAGE)}…` : json;
+  const who = ctx.actor === 'workflow' ? `Execution ${ctx.executionId ?? '(unknown)'}${ctx.stepId ? ` (step ${ctx.stepId})` : ''}` : 'The assistant';
+  return `${who} wants to run ${name} with ${shown}. Allow it?`;
+}
+
+/**
  * One registry for every caller: `GET /api/tools`, `POST /api/tools/call`, the chat assistant and
- * agent steps. Arguments are checked against the tool's schema; self-mutating tools are refused in
- * workflow context; destructive tools called by an agent wait for a human approval.
+ * workflow steps. Arguments are checked against the tool's schema, then `gateFor` decides.
  */
 export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolApprovals }) {
   const tools = new Map<string, ToolDefinition>();
@@ -32,7 +78,7 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
   const info = (t: ToolDefinition): ToolInfo => {
     const schema = t.inputSchema ? { ...t.inputSchema } : (z.toJSONSchema(t.args, { unrepresentable: 'any' }) as Record<string, unknown>);
     delete schema.$schema;
-    return { name: t.name, description: t.description, inputSchema: schema, destructive: t.destructive, allowedInWorkflows: !t.selfMutating };
+    return { name: t.name, description: t.description, inputSchema: schema, effect: t.effect, destructive: t.effect === 'destructive', allowedInWorkflows: t.inWorkflows === 'allowed' };
   };
 
   return {
@@ -44,36 +90,37 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
     },
     list(filter?: { workflowContext?: boolean; patterns?: string[] }): ToolInfo[] {
       return [...tools.values()]
-        .filter((t) => !(filter?.workflowContext && t.selfMutating))
+        .filter((t) => !(filter?.workflowContext && t.inWorkflows !== 'allowed'))
         .filter((t) => !filter?.patterns || filter.patterns.some((p) => matchesToolPattern(t.name, p)))
         .map(info);
     },
     has: (name: string) => tools.has(name),
-    /** Throws AppError for unknown tools (404), bad arguments (422), refusals (403) and tool failures. */
+    /** What a call of `name` by `actor` would meet (null for an unknown tool): the save check asks it for workflows. */
+    gate(name: string, actor: ToolContext['actor']): ToolGate | null {
+      const tool = tools.get(name);
+      return tool ? gateFor(tool, actor) : null;
+    },
+    /** Throws AppError for unknown tools (404), bad arguments (422), refusals and denials (403) and tool failures. */
     async call(name: string, rawArgs: unknown, ctx: ToolContext): Promise<unknown> {
       const tool = tools.get(name);
       if (!tool) throw new AppError(404, 'unknown_tool', `name: unknown tool ${JSON.stringify(name)}`);
-      if (ctx.executionId !== undefined && tool.selfMutating) {
-        throw new AppError(403, 'tool_denied', `${name} is not available inside a workflow execution: a workflow may not change workflows or triggers`);
-      }
+      const gate = gateFor(tool, ctx.actor);
+      if (gate.kind === 'refuse') throw new AppError(403, 'tool_denied', gate.message);
       const parsed = tool.args.safeParse(rawArgs ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const where = toIssuePath(issue.path) || 'arguments';
         throw new AppError(422, 'invalid_arguments', `${where}: ${issue.message}`, { errors: parsed.error.issues.map((i) => ({ path: toIssuePath(i.path) || 'arguments', message: i.message })) });
       }
-      if (tool.destructive && ctx.actor !== 'user') {
-        const { decided } = toolApprovals.request({
-          sessionId: ctx.sessionId,
-          tool: name,
-          args: parsed.data,
-          message: `The assistant wants to run ${name} with ${JSON.stringify(parsed.data)}. Allow it?`,
-          signal: ctx.signal,
-        });
+      if (gate.kind === 'ask') {
+        const { approvalId, decided } = toolApprovals.request({ sessionId: ctx.sessionId, tool: name, args: parsed.data, message: approvalMessage(name, parsed.data, ctx), signal: ctx.signal });
+        ctx.onApprovalRequested?.(approvalId);
         const outcome = await decided;
         if (!outcome.approved) {
           throw new AppError(403, 'tool_call_denied', `${name} was denied by ${outcome.decidedBy}${outcome.comment ? `: ${outcome.comment}` : ''}`);
         }
+        // The person who approved is the one acting now (a step approval decided this way records them).
+        return tool.run(parsed.data, { ...ctx, person: outcome.decidedBy });
       }
       return tool.run(parsed.data, ctx);
     },

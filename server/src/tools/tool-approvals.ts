@@ -54,8 +54,9 @@ const view = (r: Row): ToolApprovalView => ({
 });
 
 /**
- * Destructive tools called by an agent wait here for a person. The waiting agent holds a promise;
- * a decision made anywhere (chat card, inbox, API) settles it. Pending rows left by a restart are expired.
+ * Tool calls the registry holds for a person (every state change the assistant asks for, a
+ * workflow's destructive call) wait here. The waiting caller holds a promise; a decision made
+ * anywhere (chat card, inbox, API) settles it. Pending rows left by a restart are expired.
  */
 export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 1000 }: { db: Db; journal: Journal; clock: Clock; timeoutMs?: number }) {
   const waiting = new Map<string, (r: { approved: boolean; decidedBy: string; comment: string | null }) => void>();
@@ -112,8 +113,10 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
         const row = s.get.get(id);
         if (!row) throw notFound(`approval ${id}`);
         if (row.status !== 'pending') {
-          if (row.decision === decision && (row.status === 'approved' || row.status === 'denied')) return view(row);
-          throw new AppError(409, row.status === 'approved' || row.status === 'denied' ? 'already_decided' : 'approval_closed', `approval ${id} is ${row.status}`);
+          // Expired and canceled ones record `deny`, but nobody decided them: closed for every decision.
+          if (row.status === 'expired' || row.status === 'canceled') throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`, { approval: view(row) });
+          if (row.decision === decision) return view(row);
+          throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
         }
         s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, decidedBy, clock.now().toISOString(), comment ?? null, id);
         const updated = s.get.get(id)!;

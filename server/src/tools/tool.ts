@@ -1,14 +1,39 @@
 import type { z } from 'zod';
 
-/** Where a tool call comes from: a person (REST), the chat assistant, or an agent step in a workflow. */
+/**
+ * Who is calling, as the server established it (never from the caller's own arguments): a person
+ * (a REST request authenticated as a user), the chat assistant, or a workflow (a runner's call in
+ * an execution's context: a `tool` or `agent_prompt` step).
+ */
 export type ToolContext = {
   actor: 'user' | 'assistant' | 'workflow';
+  /**
+   * The person behind the call: the signed-in caller for `user`, or whoever approved the call's
+   * tool approval. Tools that record a decision take the name from here.
+   */
+  person?: string | undefined;
   sessionId?: string | undefined;
-  /** Set when an agent_prompt step calls the tool: the self-mutating tools are refused then. */
+  /** Set for a workflow's call: the execution (and step) it runs in. */
   executionId?: string | undefined;
   stepId?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** Called when the call waits for a person's tool approval (the chat shows the card). */
+  onApprovalRequested?: ((approvalId: string) => void) | undefined;
 };
+
+/**
+ * What a call changes. `read`: nothing; anyone may call it at once. `write`: state (workflows,
+ * triggers, proposals, runs, approvals, integrations, messages sent out): the assistant asks the
+ * person first. `destructive`: deletes, rewrites history, or may do anything (MCP tools without
+ * `readOnlyHint`): the assistant and workflows ask the person first.
+ */
+export type ToolEffect = 'read' | 'write' | 'destructive';
+
+/**
+ * Whether a workflow may call it: `allowed`, or refused (403 `tool_denied`) because a workflow may
+ * not change workflows or triggers (`self_mutating`) nor decide a human gate (`human_gate`).
+ */
+export type WorkflowUse = 'allowed' | 'self_mutating' | 'human_gate';
 
 export type ToolDefinition<S extends z.ZodType = z.ZodType> = {
   name: string;
@@ -16,10 +41,8 @@ export type ToolDefinition<S extends z.ZodType = z.ZodType> = {
   args: S;
   /** The JSON Schema to publish when `args` cannot express it (MCP tools bring their own); `args` still validates. */
   inputSchema?: Record<string, unknown>;
-  /** Deletes or rewrites history: an agent's call waits for a human approval. */
-  destructive: boolean;
-  /** Changes workflows or triggers: refused inside a workflow execution. */
-  selfMutating: boolean;
+  effect: ToolEffect;
+  inWorkflows: WorkflowUse;
   run(args: z.infer<S>, ctx: ToolContext): unknown | Promise<unknown>;
 };
 

@@ -6,7 +6,7 @@ import { AppError } from '../http/errors';
 import type { Drafting } from '../llm/drafting';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import type { ProposalsService } from './proposals-service';
-import { defineTool, type ToolDefinition } from './tool';
+import { defineTool, type ToolContext, type ToolDefinition } from './tool';
 
 /** What the trigger tools need; the triggers capability provides it. */
 export type TriggerTools = {
@@ -20,7 +20,9 @@ const Id = z.string().min(1).max(100);
 
 /**
  * The 22 `workflows:` tools. Each delegates to the same service function as its REST route, so
- * the chat assistant, agent steps and the HTTP API share one implementation of every rule.
+ * the chat assistant, agent steps and the HTTP API share one implementation of every rule. Each
+ * says what it changes (`effect`) and whether a workflow may call it (`inWorkflows`); the registry
+ * decides from those.
  */
 export function createWorkflowTools(deps: {
   workflows: WorkflowsService;
@@ -45,24 +47,31 @@ export function createWorkflowTools(deps: {
     .object({ approvalId: Id.optional(), executionId: Id.optional(), comment: z.string().max(5000).optional() })
     .refine((a) => a.approvalId !== undefined || a.executionId !== undefined, { message: 'approvalId or executionId is required', path: ['approvalId'] });
 
-  const decide = (decision: 'approve' | 'deny') => (a: z.infer<typeof ApprovalTarget>, ctx: { actor: string }) =>
-    approvals.decide({ id: a.approvalId ?? pendingApprovalOf(a.executionId!).id, decision, comment: a.comment, decidedBy: ctx.actor === 'user' ? 'owner' : `agent (${ctx.actor})` });
+  /**
+   * Only a person decides a human gate: the signed-in caller, or the person who approved the
+   * assistant's call. The registry refuses workflows before this; the check here keeps any other
+   * path from recording a decision nobody made.
+   */
+  const decide = (decision: 'approve' | 'deny') => (a: z.infer<typeof ApprovalTarget>, ctx: ToolContext) => {
+    if (ctx.actor === 'workflow' || ctx.person === undefined) throw new AppError(403, 'tool_denied', 'only a person may decide an approval');
+    return approvals.decide({ id: a.approvalId ?? pendingApprovalOf(a.executionId!).id, decision, comment: a.comment, decidedBy: ctx.person });
+  };
 
   return [
     defineTool({
       name: 'workflows:list_workflows',
       description: 'List saved workflows (id, name, latest version, updated time).',
       args: z.object({}).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: () => workflows.list().map((w) => ({ id: w.id, name: (w.definition as { name?: string }).name, version: w.version, updatedAt: w.updatedAt })),
     }),
     defineTool({
       name: 'workflows:get_workflow',
       description: 'Get a workflow definition, at its latest version or a given one.',
       args: z.object({ id: Id, version: z.number().int().min(1).optional() }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: (a) => (a.version ? workflows.getVersion(a.id, a.version) : workflows.get(a.id)),
     }),
     defineTool({
@@ -72,8 +81,8 @@ export function createWorkflowTools(deps: {
       args: z
         .object({ definition: z.record(z.string(), z.unknown()), id: Id.optional(), baseVersion: z.number().int().min(1).optional(), proposeOnly: z.boolean().optional(), summary: z.string().max(2000).optional() })
         .strict(),
-      destructive: false,
-      selfMutating: true,
+      effect: 'write',
+      inWorkflows: 'self_mutating',
       run: (a, ctx) => {
         if (a.id === undefined) return workflows.create({ definition: a.definition });
         if (a.proposeOnly) return proposals.propose({ workflowId: a.id, definition: a.definition, summary: a.summary, proposedBy: ctx.actor, sessionId: ctx.sessionId });
@@ -84,16 +93,16 @@ export function createWorkflowTools(deps: {
       name: 'workflows:update_workflow',
       description: 'Store a new version of a workflow; `baseVersion` must be the latest version (409 otherwise).',
       args: z.object({ id: Id, definition: z.record(z.string(), z.unknown()), baseVersion: z.number().int().min(1) }).strict(),
-      destructive: false,
-      selfMutating: true,
+      effect: 'write',
+      inWorkflows: 'self_mutating',
       run: (a) => workflows.update(a),
     }),
     defineTool({
       name: 'workflows:delete_workflow',
-      description: 'Delete a workflow (soft: its history stays). Destructive: an agent call waits for a human approval.',
+      description: 'Delete a workflow (soft: its history stays). Destructive: the assistant asks the person first.',
       args: z.object({ id: Id }).strict(),
-      destructive: true,
-      selfMutating: true,
+      effect: 'destructive',
+      inWorkflows: 'self_mutating',
       run: (a) => {
         workflows.remove(a.id);
         const removedTriggers = deps.triggers()?.removeForWorkflow(a.id) ?? [];
@@ -102,106 +111,115 @@ export function createWorkflowTools(deps: {
     }),
     defineTool({
       name: 'workflows:rollback_workflow',
-      description: 'Store a new version equal to an older one. Destructive: an agent call waits for a human approval.',
+      description: 'Store a new version equal to an older one. Destructive: the assistant asks the person first.',
       args: z.object({ id: Id, version: z.number().int().min(1) }).strict(),
-      destructive: true,
-      selfMutating: true,
+      effect: 'destructive',
+      inWorkflows: 'self_mutating',
       run: (a) => workflows.rollback(a),
     }),
     defineTool({
       name: 'workflows:list_workflow_versions',
       description: 'List the versions of a workflow, newest first.',
       args: z.object({ id: Id }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: (a) => ({ versions: workflows.listVersions(a.id) }),
     }),
     defineTool({
       name: 'workflows:validate_workflow',
       description: 'Check a workflow definition; returns { ok, errors: [{ path, message }] }.',
       args: z.object({ definition: z.unknown() }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: (a) => workflows.validate(a.definition),
     }),
     defineTool({
       name: 'workflows:draft_workflow',
       description: 'Draft a workflow definition from a request in words (validated; nothing is saved). Pass `baseDraft` to refine an existing draft.',
       args: z.object({ prompt: z.string().min(1).max(20_000), baseDraft: z.record(z.string(), z.unknown()).optional() }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: (a, ctx) => drafting.draft({ prompt: a.prompt, baseDraft: a.baseDraft, ...(ctx.signal ? { signal: ctx.signal } : {}) }),
     }),
     defineTool({
       name: 'workflows:run_workflow',
       description: 'Start a workflow; returns { executionId }.',
       args: z.object({ id: Id, inputs: z.record(z.string(), z.unknown()).optional(), version: z.number().int().min(1).optional(), sessionId: Id.optional() }).strict(),
-      destructive: false,
-      selfMutating: false,
-      run: (a, ctx) => executions.start({ workflowId: a.id, inputs: a.inputs, version: a.version, sessionId: a.sessionId ?? ctx.sessionId, trigger: { type: 'tool', actor: ctx.actor, ...(ctx.executionId ? { fromExecution: ctx.executionId } : {}) } }),
+      effect: 'write',
+      inWorkflows: 'allowed',
+      run: (a, ctx) =>
+        executions.start({
+          workflowId: a.id,
+          inputs: a.inputs,
+          version: a.version,
+          sessionId: a.sessionId ?? ctx.sessionId,
+          // A run started from inside a run is one level deeper (refused past WEFT_MAX_RUN_DEPTH).
+          parentExecutionId: ctx.executionId,
+          trigger: { type: 'tool', actor: ctx.actor, ...(ctx.executionId ? { fromExecution: ctx.executionId } : {}) },
+        }),
     }),
     defineTool({
       name: 'workflows:list_executions',
       description: 'List executions, newest first, optionally by workflow and status.',
       args: z.object({ workflowId: Id.optional(), status: ExecutionStatus.optional(), limit: z.number().int().min(1).max(200).optional() }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: (a) => executions.list({ workflowId: a.workflowId, status: a.status, limit: a.limit ?? 20 }),
     }),
     defineTool({
       name: 'workflows:get_execution',
       description: 'Get an execution with its status, inputs, output and steps.',
       args: z.object({ id: Id }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: (a) => executions.get(a.id),
     }),
     defineTool({
       name: 'workflows:get_execution_steps',
       description: 'Get the step attempts of an execution (status, timings, output, error).',
       args: z.object({ id: Id }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: (a) => ({ steps: executions.get(a.id).steps }),
     }),
     defineTool({
       name: 'workflows:cancel_execution',
       description: 'Cancel a running or waiting execution.',
       args: z.object({ id: Id }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'write',
+      inWorkflows: 'allowed',
       run: (a) => executions.cancel(a.id),
     }),
     defineTool({
       name: 'workflows:approve_execution',
-      description: 'Approve the pending approval of an execution (by approvalId or executionId).',
+      description: 'Approve the pending approval of an execution (by approvalId or executionId). Only a person decides: called by the assistant, the person confirms it and the decision is theirs; refused inside a workflow.',
       args: ApprovalTarget,
-      destructive: false,
-      selfMutating: false,
+      effect: 'write',
+      inWorkflows: 'human_gate',
       run: decide('approve'),
     }),
     defineTool({
       name: 'workflows:deny_execution',
-      description: 'Deny the pending approval of an execution (by approvalId or executionId).',
+      description: 'Deny the pending approval of an execution (by approvalId or executionId). Only a person decides: called by the assistant, the person confirms it and the decision is theirs; refused inside a workflow.',
       args: ApprovalTarget,
-      destructive: false,
-      selfMutating: false,
+      effect: 'write',
+      inWorkflows: 'human_gate',
       run: decide('deny'),
     }),
     defineTool({
       name: 'workflows:list_triggers',
       description: 'List triggers (schedules and webhooks) with their next run and last delivery.',
       args: z.object({}).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: () => ({ triggers: triggers().list() }),
     }),
     defineTool({
       name: 'workflows:sync_trigger',
       description: 'Create or update a trigger by key: { key, workflowId, type: "schedule"|"webhook", enabled, schedule?, webhook?, inputs? }.',
       args: z.object({ key: z.string().min(1).max(100) }).loose(),
-      destructive: false,
-      selfMutating: true,
+      effect: 'write',
+      inWorkflows: 'self_mutating',
       run: (a) => {
         const { key, ...body } = a;
         return triggers().upsert(key, body);
@@ -209,10 +227,10 @@ export function createWorkflowTools(deps: {
     }),
     defineTool({
       name: 'workflows:delete_trigger',
-      description: 'Delete a trigger by key. Destructive: an agent call waits for a human approval.',
+      description: 'Delete a trigger by key. Destructive: the assistant asks the person first.',
       args: z.object({ key: z.string().min(1).max(100) }).strict(),
-      destructive: true,
-      selfMutating: true,
+      effect: 'destructive',
+      inWorkflows: 'self_mutating',
       run: (a) => {
         triggers().remove(a.key);
         return { deleted: a.key };
@@ -222,24 +240,24 @@ export function createWorkflowTools(deps: {
       name: 'workflows:list_workflow_proposals',
       description: 'List proposed changes to workflows, with their diff against the version they were made on.',
       args: z.object({ workflowId: Id.optional(), status: z.enum(['open', 'accepted', 'rejected', 'applied']).optional() }).strict(),
-      destructive: false,
-      selfMutating: false,
+      effect: 'read',
+      inWorkflows: 'allowed',
       run: (a) => ({ proposals: proposals.list(a) }),
     }),
     defineTool({
       name: 'workflows:review_workflow_proposal',
       description: 'Accept or reject a proposal.',
       args: z.object({ id: Id, decision: z.enum(['accept', 'reject']), comment: z.string().max(5000).optional() }).strict(),
-      destructive: false,
-      selfMutating: true,
-      run: (a, ctx) => proposals.review({ id: a.id, decision: a.decision, reviewer: ctx.actor === 'user' ? 'owner' : ctx.actor, comment: a.comment }),
+      effect: 'write',
+      inWorkflows: 'self_mutating',
+      run: (a, ctx) => proposals.review({ id: a.id, decision: a.decision, reviewer: ctx.person ?? ctx.actor, comment: a.comment }),
     }),
     defineTool({
       name: 'workflows:apply_workflow_proposal',
       description: 'Apply an accepted proposal: stores a new version of the workflow.',
       args: z.object({ id: Id }).strict(),
-      destructive: false,
-      selfMutating: true,
+      effect: 'write',
+      inWorkflows: 'self_mutating',
       run: (a) => proposals.apply(a),
     }),
   ];

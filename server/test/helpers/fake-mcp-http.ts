@@ -4,19 +4,32 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
-export type FakeMcpHttp = { url: string; requests: http.IncomingHttpHeaders[]; close(): Promise<void> };
+export type FakeMcpHttp = { url: string; requests: http.IncomingHttpHeaders[]; calls: string[]; close(): Promise<void> };
 
-/** A tool set for the tests: `greet` and `multiply`. */
-function buildServer(): McpServer {
+/**
+ * A tool set for the tests: `greet` and `multiply` marked `readOnlyHint: true`; `erase` without
+ * annotations and `label` that says it is not read-only but not destructive (both count as
+ * destructive). Every call is recorded in `calls`.
+ */
+function buildServer(calls: string[]): McpServer {
   const server = new McpServer({ name: 'weft-http-fixture', version: '1.0.0' });
-  server.registerTool('greet', { description: 'Greets someone', inputSchema: { name: z.string().min(1) } }, async ({ name }) => ({
+  const readOnly = { readOnlyHint: true };
+  server.registerTool('greet', { description: 'Greets someone', inputSchema: { name: z.string().min(1) }, annotations: readOnly }, async ({ name }) => ({
     content: [{ type: 'text', text: `hello ${name}` }],
     structuredContent: { greeting: `hello ${name}` },
   }));
-  server.registerTool('multiply', { description: 'Multiplies two numbers', inputSchema: { a: z.number(), b: z.number() } }, async ({ a, b }) => ({
+  server.registerTool('multiply', { description: 'Multiplies two numbers', inputSchema: { a: z.number(), b: z.number() }, annotations: readOnly }, async ({ a, b }) => ({
     content: [{ type: 'text', text: String(a * b) }],
     structuredContent: { product: a * b },
   }));
+  server.registerTool('erase', { description: 'Erases a record', inputSchema: { id: z.string() } }, async ({ id }) => {
+    calls.push(`erase ${id}`);
+    return { content: [{ type: 'text', text: `erased ${id}` }] };
+  });
+  server.registerTool('label', { description: 'Labels a record', inputSchema: { id: z.string() }, annotations: { readOnlyHint: false, destructiveHint: false } }, async ({ id }) => {
+    calls.push(`label ${id}`);
+    return { content: [{ type: 'text', text: `labelled ${id}` }] };
+  });
   return server;
 }
 
@@ -26,6 +39,7 @@ function buildServer(): McpServer {
  */
 export async function startFakeMcpHttp({ bearer }: { bearer?: string } = {}): Promise<FakeMcpHttp> {
   const requests: http.IncomingHttpHeaders[] = [];
+  const calls: string[] = [];
   const sockets = new Set<Socket>();
   const httpServer = http.createServer((req, res) => {
     requests.push(req.headers);
@@ -40,7 +54,7 @@ export async function startFakeMcpHttp({ bearer }: { bearer?: string } = {}): Pr
     let raw = '';
     req.on('data', (c) => (raw += c));
     req.on('end', async () => {
-      const server = buildServer();
+      const server = buildServer(calls);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => {
         void transport.close();
@@ -59,6 +73,7 @@ export async function startFakeMcpHttp({ bearer }: { bearer?: string } = {}): Pr
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     requests,
+    calls,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));

@@ -89,10 +89,13 @@ export const ApprovalsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-export const DecisionRequest = z.object({
+/**
+ * A person's decision. Who decided is not part of it: the server records the signed-in caller, so
+ * `decidedBy` (and any other unknown field) is refused with 422.
+ */
+export const DecisionRequest = z.strictObject({
   decision: z.enum(['approve', 'deny']),
   comment: z.string().max(5000).optional(),
-  /** Display name of who decided; defaults to the token owner. */
-  decidedBy: z.string().min(1).max(200).optional(),
+  decidedBy: z.never({ error: 'is set by the server from who is signed in; send only "decision" and "comment"' }).optional(),
 });
 export type DecisionRequest = z.infer<typeof DecisionRequest>;

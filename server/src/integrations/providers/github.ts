@@ -84,7 +84,7 @@ export const githubProvider: ProviderDefinition<GithubConfig, GithubCredentials>
         name: 'list_issues',
         description: 'List issues of a repository (newest first): number, title, state, url, author, labels, comments.',
         args: ListIssuesArgs,
-        destructive: false,
+        effect: 'read',
         async run(raw, signal) {
           const a = ListIssuesArgs.parse(raw);
           const q = new URLSearchParams({ state: a.state ?? 'open', per_page: String(a.limit ?? 30), ...(a.labels ? { labels: a.labels } : {}) });
@@ -97,7 +97,7 @@ export const githubProvider: ProviderDefinition<GithubConfig, GithubCredentials>
         name: 'get_issue',
         description: 'Get one issue with its body.',
         args: GetIssueArgs,
-        destructive: false,
+        effect: 'read',
         async run(raw, signal) {
           const a = GetIssueArgs.parse(raw);
           return issueView((await call('GET', `/repos/${repoOf(a)}/issues/${a.number}`, signal)) as Issue, true);
@@ -107,7 +107,7 @@ export const githubProvider: ProviderDefinition<GithubConfig, GithubCredentials>
         name: 'create_comment',
         description: 'Comment on an issue or pull request.',
         args: CreateCommentArgs,
-        destructive: false,
+        effect: 'write',
         async run(raw, signal) {
           const a = CreateCommentArgs.parse(raw);
           const c = (await call('POST', `/repos/${repoOf(a)}/issues/${a.number}/comments`, signal, { body: a.body })) as { id: number; html_url: string; created_at: string };

@@ -30,6 +30,16 @@ function mcpFailure(err: unknown, { connecting, tail }: { connecting: boolean; t
   return new ProviderError(connecting ? 'unreachable' : 'unavailable', `MCP server: ${detail}`);
 }
 
+/**
+ * MCP tool annotations are hints from the server; the specification's defaults assume a tool may
+ * change and destroy things. Only `readOnlyHint: true` makes a tool a plain read: everything else
+ * (no annotations, `destructiveHint: false`, …) is destructive, so a person approves its calls
+ * from the assistant and from workflows.
+ */
+export function mcpEffect(annotations: { readOnlyHint?: boolean | undefined } | undefined): 'read' | 'destructive' {
+  return annotations?.readOnlyHint === true ? 'read' : 'destructive';
+}
+
 const textOf = (content: unknown): string =>
   Array.isArray(content)
     ? content
@@ -52,7 +62,8 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
     const timeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let client: Client | null = null;
     let connecting: Promise<Client> | null = null;
-    let tools: OperationRecord[] = known;
+    // Records stored before effects were recorded (or with anything else) are destructive until the next listing.
+    let tools: OperationRecord[] = known.map((k) => ({ ...k, effect: k.effect === 'read' ? 'read' : 'destructive' }));
     let closed = false;
     let stderrTail = '';
     const tail = () => stderrTail.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
@@ -117,8 +128,7 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
               name: t.name,
               description: (t.description ?? t.title ?? `MCP tool ${t.name}`).slice(0, 4000),
               inputSchema: t.inputSchema as Record<string, unknown>,
-              // MCP's hint defaults to "may be destructive"; only an explicit hint asks a person first.
-              destructive: t.annotations?.destructiveHint === true && t.annotations?.readOnlyHint !== true,
+              effect: mcpEffect(t.annotations),
             });
           }
           cursor = page.nextCursor;

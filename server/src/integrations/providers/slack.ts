@@ -79,7 +79,7 @@ export const slackProvider: ProviderDefinition<SlackConfig, SlackCredentials> = 
       name: 'send_message',
       description: 'Post a message. With a bot token: to `channel` (or the default channel), optionally in a thread (`threadTs`). Otherwise through the incoming webhook.',
       args: SendMessageArgs,
-      destructive: false,
+      effect: 'write',
       async run(raw, signal) {
         const a = SendMessageArgs.parse(raw);
         const channel = a.channel ?? config.defaultChannel;
@@ -96,7 +96,7 @@ export const slackProvider: ProviderDefinition<SlackConfig, SlackCredentials> = 
       name: 'list_messages',
       description: 'Read recent messages of `channel` (or every configured channel), newest first: id, channel, ts, threadTs, user, text, at.',
       args: ListMessagesArgs,
-      destructive: false,
+      effect: 'read',
       async run(raw, signal) {
         const a = ListMessagesArgs.parse(raw);
         const channels = a.channel ? [a.channel] : (config.channels ?? []);

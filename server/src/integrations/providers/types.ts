@@ -1,5 +1,6 @@
 import type { IntegrationProvider } from '@weft/shared';
 import type { z } from 'zod';
+import type { ToolEffect } from '../../tools/tool';
 
 /**
  * How a provider call failed. The kind decides what happens to the integration's status:
@@ -27,12 +28,13 @@ export type Operation = {
   args?: z.ZodType;
   /** MCP tools bring a JSON Schema. */
   inputSchema?: Record<string, unknown>;
-  destructive: boolean;
+  /** What a call changes (see ToolEffect): decides who must approve it. */
+  effect: ToolEffect;
   run(args: unknown, signal: AbortSignal): Promise<unknown>;
 };
 
 /** The persisted part of an operation (MCP tool lists survive restarts). */
-export type OperationRecord = { name: string; description: string; inputSchema?: Record<string, unknown>; destructive: boolean };
+export type OperationRecord = { name: string; description: string; inputSchema?: Record<string, unknown>; effect: ToolEffect };
 
 export type CheckResult = { status: 'ready' | 'degraded' | 'error'; reason: string | null };
 
