@@ -29,7 +29,38 @@ describe('loadConfig', () => {
       name: os.hostname(),
       logLevel: 'info',
       llm: { provider: 'offline', apiKey: undefined, authToken: undefined, baseUrl: undefined, model: 'claude-sonnet-5-5', fallbackModels: [], timeoutMs: 900_000, maxRetries: 2 },
+      addressPolicy: { allow: [], denyPrivate: false },
+      stepEnvironment: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
     });
+  });
+
+  it('gives step processes PATH, HOME, LANG and TZ of its own environment, and no credential', () => {
+    const config = loadConfig({
+      WEFT_TOKEN: 'shared-token',
+      WEFT_RUNNER_TOKEN: 'runner-token',
+      ANTHROPIC_API_KEY: 'sk-secret',
+      WEFT_SECRET_KEY: 'k'.repeat(40),
+      PATH: '/opt/bin:/usr/bin',
+      HOME: '/home/weft',
+      LANG: 'de_DE.UTF-8',
+      TZ: 'Europe/Berlin',
+      AWS_SECRET_ACCESS_KEY: 'aws',
+    });
+    expect(config.stepEnvironment).toEqual({ PATH: '/opt/bin:/usr/bin', HOME: '/home/weft', LANG: 'de_DE.UTF-8', TZ: 'Europe/Berlin' });
+  });
+
+  it('reads WEFT_HTTP_ALLOW (hosts, addresses, CIDR ranges) and WEFT_HTTP_DENY_PRIVATE', () => {
+    const config = loadConfig({ WEFT_TOKEN: 't', WEFT_HTTP_ALLOW: ' localhost, 127.0.0.1 ,10.0.0.0/8,[::1],fd00::/8,Api.Internal.', WEFT_HTTP_DENY_PRIVATE: '1' });
+    expect(config.addressPolicy.denyPrivate).toBe(true);
+    expect(config.addressPolicy.allow.map((entry) => (entry.kind === 'host' ? `host ${entry.host}` : `range ${entry.range[0].toString()}/${entry.range[1]}`))).toEqual([
+      'host localhost',
+      'range 127.0.0.1/32',
+      'range 10.0.0.0/8',
+      'range ::1/128',
+      'range fd00::/8',
+      'host api.internal',
+    ]);
+    expect(loadConfig({ WEFT_TOKEN: 't', WEFT_HTTP_DENY_PRIVATE: '0' }).addressPolicy.denyPrivate).toBe(false);
   });
 
   it('selects the model provider from ANTHROPIC_* and derives the HTTP URL', () => {
@@ -63,6 +94,10 @@ describe('loadConfig', () => {
     ['a zero capacity', { WEFT_RUNNER_CAPACITY: '0' }, /WEFT_RUNNER_CAPACITY="0": must be at least 1/],
     ['a server URL that is not a URL', { WEFT_SERVER_URL: 'localhost:8787' }, /WEFT_SERVER_URL="localhost:8787": must be an http/],
     ['an unknown log level', { WEFT_LOG_LEVEL: 'loud' }, /WEFT_LOG_LEVEL/],
+    ['a WEFT_HTTP_DENY_PRIVATE other than 1 or 0', { WEFT_HTTP_DENY_PRIVATE: 'yes' }, /WEFT_HTTP_DENY_PRIVATE="yes": must be 1 or 0/],
+    ['a WEFT_HTTP_ALLOW entry that is neither host nor range', { WEFT_HTTP_ALLOW: 'localhost,10.0.0.0/99' }, /WEFT_HTTP_ALLOW: "10.0.0.0\/99" is not a host name/],
+    ['a wildcard in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: '*.example.com' }, /WEFT_HTTP_ALLOW: "\*.example.com"/],
+    ['a URL in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: 'http://localhost:8080' }, /WEFT_HTTP_ALLOW: "http:\/\/localhost:8080"/],
   ];
   it.each(bad)('names the variable for %s', (_name, env, message) => {
     expect(() => loadConfig({ WEFT_TOKEN: 't', ...env })).toThrow(message);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { LogLevel } from './log';
+import { parseAllowList, type AddressPolicy } from './net/address-policy';
 
 /** Repository root, resolved like the server: `./data` means the checkout's data folder, whatever the cwd. */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -31,7 +32,19 @@ const EnvSchema = z.object({
   WEFT_FALLBACK_MODELS: z.string().optional(),
   WEFT_LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(900_000),
   WEFT_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  // Where http steps and notify webhooks (URLs from workflow content) may connect: see net/address-policy.ts.
+  WEFT_HTTP_ALLOW: z.string().optional(),
+  WEFT_HTTP_DENY_PRIVATE: z.enum(['0', '1'], { error: 'must be 1 or 0' }).default('0'),
+  // Passed on to step processes (nothing else of the runner's environment is).
+  PATH: z.string().optional(),
+  HOME: z.string().optional(),
+  LANG: z.string().optional(),
+  TZ: z.string().optional(),
 });
+
+/** The runner's variables a step process inherits; everything else (tokens, keys) stays with the runner. */
+export const INHERITED_STEP_ENV = ['PATH', 'HOME', 'LANG', 'TZ'] as const;
+const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export type RunnerConfig = {
   /** `ws(s)://host[:port]/ws/runner`, derived from WEFT_SERVER_URL. */
@@ -45,6 +58,10 @@ export type RunnerConfig = {
   capacity: number;
   name: string;
   logLevel: LogLevel | 'silent';
+  /** WEFT_HTTP_ALLOW and WEFT_HTTP_DENY_PRIVATE. */
+  addressPolicy: AddressPolicy;
+  /** The base environment of step processes: `INHERITED_STEP_ENV` as the runner has them. */
+  stepEnvironment: Readonly<Record<string, string>>;
 };
 
 export class ConfigError extends Error {
@@ -62,6 +79,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`));
   }
   const e = parsed.data;
+  const allow = parseAllowList(e.WEFT_HTTP_ALLOW ?? '');
+  if (allow.problems.length > 0) throw new ConfigError(allow.problems.map((problem) => `WEFT_HTTP_ALLOW: ${problem}`));
   const base = env.INIT_CWD ?? process.cwd();
   const dataDir = e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data');
   return {
@@ -82,7 +101,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     capacity: e.WEFT_RUNNER_CAPACITY,
     name: e.WEFT_RUNNER_NAME ?? os.hostname(),
     logLevel: e.WEFT_LOG_LEVEL === 'fatal' ? 'error' : e.WEFT_LOG_LEVEL === 'trace' ? 'debug' : e.WEFT_LOG_LEVEL,
+    addressPolicy: { allow: allow.entries, denyPrivate: e.WEFT_HTTP_DENY_PRIVATE === '1' },
+    stepEnvironment: stepEnvironment(e),
   };
+}
+
+function stepEnvironment(e: Pick<z.infer<typeof EnvSchema>, (typeof INHERITED_STEP_ENV)[number]>): Record<string, string> {
+  const env: Record<string, string> = { PATH: FALLBACK_PATH };
+  for (const name of INHERITED_STEP_ENV) {
+    const value = e[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
 }
 
 /** `ws://h:1/prefix` -> `http://h:1/prefix` (no trailing slash). */

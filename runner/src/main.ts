@@ -5,7 +5,8 @@ import { createLogger, type Logger } from './log';
 import { createModelFromConfig } from './llm/model-client';
 import { createToolClient } from './llm/tool-client';
 import { createAgentPromptStep } from './steps/agent-prompt';
-import { BUILTIN_STEP_HANDLERS, createStepRegistry } from './steps/registry';
+import { createOutboundClient } from './net/outbound-client';
+import { builtinStepHandlers, createStepRegistry } from './steps/registry';
 import { createToolStep } from './steps/tool';
 
 /**
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
   const session = new RunnerSession({ url: config.socketUrl, token: config.token, name: config.name, capacity: config.capacity, log });
   const tools = createToolClient({ serverUrl: config.serverUrl, token: config.token });
   const agentPrompt = createAgentPromptStep({ model: createModelFromConfig(config.llm), tools });
-  const registry = createStepRegistry([...BUILTIN_STEP_HANDLERS, agentPrompt, createToolStep({ tools })]);
+  const outbound = createOutboundClient(config.addressPolicy);
+  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound });
+  const registry = createStepRegistry([...builtins, agentPrompt, createToolStep({ tools })]);
   const engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log });
   log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: config.llm.provider === 'offline' ? 'offline' : config.llm.model });
   session.start(engine);

@@ -13,10 +13,17 @@ let target: http.Server;
 let targetUrl: string;
 const hits: { method?: string; body: string }[] = [];
 const dataDir = makeDataDir();
+/** Credentials the runner process holds; no step process may see them. */
+const RUNNER_SECRETS = {
+  WEFT_TOKEN: 'runner-env-token-must-not-leak',
+  WEFT_SECRET_KEY: 'runner-env-secret-key-must-not-leak',
+  ANTHROPIC_API_KEY: 'sk-ant-must-not-leak',
+};
 
 beforeAll(async () => {
   s = await startServer({ dataDir, env: { WEFT_TOKEN: 'steps-test-token-0123456789' }, config: { leaseMs: 3000, runnerHeartbeatMs: 500, engineTickMs: 50 } });
-  r = startRunner({ url: s.url, token: s.runnerToken, dataDir, capacity: 8 });
+  // The http step calls the local target server: loopback is refused unless WEFT_HTTP_ALLOW opens it.
+  r = startRunner({ url: s.url, token: s.runnerToken, dataDir, capacity: 8, env: { ...RUNNER_SECRETS, WEFT_HTTP_ALLOW: '127.0.0.1', TZ: 'Europe/Berlin', LANG: 'C.UTF-8' } });
   target = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -69,6 +76,37 @@ describe('step types through a real runner', () => {
     expect(latest(ex, 'boom')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('3') } });
     expect(latest(ex, 'never')).toBeUndefined();
     expect(ex.error.message).toMatch(/boom|3/);
+  });
+
+  it('bash: hostile input values reach the command as data, in a minimal environment, in the run directory', async () => {
+    const hostile = `x; touch pwned; $(touch pwned2) \`touch pwned3\` '"\n* -n`;
+    const { executionId, workflowId } = await start(
+      {
+        name: 'Hostile',
+        inputs: { name: { type: 'string', required: true } },
+        steps: [
+          { id: 'greet', type: 'bash', command: 'echo hello {{ inputs.name }}' },
+          { id: 'quoted', type: 'bash', command: `printf '%s|' "{{ inputs.name }}" '{{ inputs.name }}'` },
+          { id: 'env', type: 'bash', command: 'env -0; printf "cwd=%s" "$PWD"' },
+        ],
+      },
+      { inputs: { name: hostile } },
+    );
+    const ex = await finished(executionId);
+    expect(ex.status).toBe('succeeded');
+    expect(latest(ex, 'greet').output.stdout).toBe(`hello ${hostile}\n`);
+    expect(latest(ex, 'quoted').output.stdout).toBe(`${hostile}|${hostile}|`);
+    const runDir = path.join(dataDir, 'runs', executionId);
+    expect(fs.readdirSync(runDir)).toEqual([]);
+
+    const [cwdLine, ...entries] = (latest(ex, 'env').output.stdout as string).split('\0').reverse();
+    const env = Object.fromEntries(entries.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    expect(Object.keys(env).sort()).toEqual(
+      ['HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', 'TZ', 'WEFT_ATTEMPT', 'WEFT_EXECUTION_ID', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_STEP_ID', 'WEFT_WORKFLOW_ID', '_'].filter((name) => name !== 'HOME' || process.env.HOME !== undefined).sort(),
+    );
+    expect(env).toMatchObject({ TZ: 'Europe/Berlin', LANG: 'C.UTF-8', WEFT_EXECUTION_ID: executionId, WEFT_WORKFLOW_ID: workflowId, WEFT_STEP_ID: 'env', WEFT_RUN_DIR: runDir });
+    for (const secret of [...Object.values(RUNNER_SECRETS), s.runnerToken]) expect(latest(ex, 'env').output.stdout).not.toContain(secret);
+    expect(fs.realpathSync(cwdLine!.replace(/^cwd=/, ''))).toBe(fs.realpathSync(runDir));
   });
 
   it('http, conditional (the other branch skipped) and a loop over the response', async () => {

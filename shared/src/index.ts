@@ -12,6 +12,7 @@ export { STEP_TYPES, type ContainerStep, type ExpressionSite, type StepCatalogue
 export * from './steps/common';
 export * from './steps/agent-prompt';
 export * from './steps/bash';
+export * from './steps/shell-template';
 export * from './steps/notify';
 export * from './steps/http';
 export { ConditionalOutput, conditionalEntry, conditionalStepSchema } from './steps/conditional';

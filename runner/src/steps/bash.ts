@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { renderTemplate, type BashStep } from '@weft/shared';
+import { compileShellTemplate, evaluateExpression, formatValue, renderTemplate, type BashStep, type ShellCommand } from '@weft/shared';
 import { NonRetriableStepError, StepFailedError } from '../engine/errors';
 import type { StepContext, StepHandler, StepLogStream } from './types';
 
@@ -22,35 +22,62 @@ export type BashOutput = {
   truncated: { stdout: boolean; stderr: boolean };
 };
 
+/** What a step process inherits from the runner's own environment (see `config.ts`): no credential. */
+export type StepEnvironment = Readonly<Record<string, string>>;
+
 /**
  * Runs `command` (a template) with `bash -c` (or `/bin/sh -c` where there is no bash) in the
- * execution's working directory. The shell leads its own process group, so a timeout or cancel
- * kills everything it started. A non-zero exit fails the step.
+ * execution's run directory. Values reach the shell as environment variables, never as text of the
+ * script (`compileShellTemplate`), and the process gets only `environment`, the step's own `env`
+ * and Weft's context: never the runner's credentials. The shell leads its own process group, so a
+ * timeout or cancel kills everything it started. A non-zero exit fails the step.
  */
-export const bashStep: StepHandler<'bash'> = {
-  type: 'bash',
-  run: runBash,
-};
+export function createBashStep({ environment }: { environment: StepEnvironment }): StepHandler<'bash'> {
+  return { type: 'bash', run: (ctx, step) => runBash({ ctx, step, environment }) };
+}
 
-async function runBash(ctx: StepContext, step: BashStep): Promise<BashOutput> {
+async function runBash({ ctx, step, environment }: { ctx: StepContext; step: BashStep; environment: StepEnvironment }): Promise<BashOutput> {
   if (!ctx.allowBash) throw new NonRetriableStepError(BASH_DISABLED_MESSAGE, { code: 'bash_disabled' });
-  const command = renderTemplate(step.command, ctx.scope);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [name, template] of Object.entries(step.env ?? {})) env[name] = renderTemplate(template, ctx.scope);
-  env.WEFT_EXECUTION_ID = ctx.executionId;
-  env.WEFT_STEP_ID = ctx.stepId;
-  env.WEFT_ATTEMPT = String(ctx.attempt);
-  env.WEFT_ITERATION_PATH = ctx.iterationPath;
+  const compiled = compileShellTemplate(step.command);
+  // The validator refuses these; a definition that skipped it still never runs one.
+  if (!compiled.ok) throw new NonRetriableStepError(`command: ${compiled.message}`, { code: 'bash_unsafe_template' });
+  const runDir = path.resolve(ctx.workDir);
+  const env = stepProcessEnv({ ctx, step, environment, command: compiled.command, runDir });
 
-  await fs.promises.mkdir(ctx.workDir, { recursive: true });
-  const cwd = step.cwd === undefined ? ctx.workDir : path.resolve(ctx.workDir, renderTemplate(step.cwd, ctx.scope));
+  await fs.promises.mkdir(runDir, { recursive: true });
+  // `cwd` is a path (data) relative to the run directory. It may leave it: the command could `cd`
+  // anywhere anyway, so the run directory is where a step starts, not a sandbox.
+  const cwd = step.cwd === undefined ? runDir : path.resolve(runDir, renderTemplate(step.cwd, ctx.scope));
   const stat = await fs.promises.stat(cwd).catch(() => null);
   if (!stat?.isDirectory()) throw new NonRetriableStepError(`cwd ${cwd} is not a directory`, { code: 'bash_bad_cwd' });
   ctx.signal.throwIfAborted();
-  return spawnShell({ ctx, command, cwd, env });
+  return spawnShell({ ctx, command: compiled.command.script, cwd, env });
 }
 
-function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: string; cwd: string; env: NodeJS.ProcessEnv }): Promise<BashOutput> {
+/**
+ * Built from an allowlist, never by copying `process.env`: the runner's PATH/HOME/LANG/TZ, the
+ * step's `env`, then Weft's context and the `{{ }}` values, which the step cannot override.
+ */
+function stepProcessEnv({ ctx, step, environment, command, runDir }: { ctx: StepContext; step: BashStep; environment: StepEnvironment; command: ShellCommand; runDir: string }): Record<string, string> {
+  const env: Record<string, string> = { ...environment };
+  for (const [name, template] of Object.entries(step.env ?? {})) env[name] = renderTemplate(template, ctx.scope);
+  for (const arg of command.args) {
+    const value = formatValue(evaluateExpression(arg.expression, ctx.scope));
+    if (value.includes('\0')) {
+      throw new NonRetriableStepError(`command: the value of {{ }} at character ${arg.start} contains a NUL character, which a shell cannot hold`, { code: 'bash_nul_in_value' });
+    }
+    env[arg.name] = value;
+  }
+  env.WEFT_EXECUTION_ID = ctx.executionId;
+  env.WEFT_WORKFLOW_ID = ctx.workflowId;
+  env.WEFT_STEP_ID = ctx.stepId;
+  env.WEFT_ATTEMPT = String(ctx.attempt);
+  env.WEFT_ITERATION_PATH = ctx.iterationPath;
+  env.WEFT_RUN_DIR = runDir;
+  return env;
+}
+
+function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: string; cwd: string; env: Record<string, string> }): Promise<BashOutput> {
   return new Promise<BashOutput>((resolve, reject) => {
     const child = spawn(shellPath(), ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout = new CapturedStream('stdout', ctx);

@@ -1,4 +1,6 @@
-import { RetryAfterError, StepFailedError } from '../engine/errors';
+import type { Response } from 'undici';
+import { NonRetriableStepError, RetryAfterError, StepFailedError } from '../engine/errors';
+import { addressRefusalOf, type OutboundClient, type OutboundRequest } from '../net/outbound-client';
 
 export const RESPONSE_BODY_CAP_BYTES = 1024 * 1024;
 
@@ -12,23 +14,31 @@ export type FetchedResponse = {
   contentType: string;
 };
 
-/** One request with the step's signal; the body is read up to `capBytes`, the rest discarded. */
+/**
+ * One request with the step's signal, through the runner's outbound client (address policy,
+ * redirects checked hop by hop); the body is read up to `capBytes`, the rest discarded. A refused
+ * address fails the step for good: retrying cannot change the policy.
+ */
 export async function sendRequest({
+  client,
   url,
   init,
   signal,
   capBytes = RESPONSE_BODY_CAP_BYTES,
 }: {
+  client: OutboundClient;
   url: string;
-  init: RequestInit;
+  init: OutboundRequest;
   signal: AbortSignal;
   capBytes?: number;
 }): Promise<FetchedResponse> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal });
+    response = await client.request({ url, init, signal });
   } catch (error) {
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : error;
+    const refused = addressRefusalOf(error);
+    if (refused !== null) throw new NonRetriableStepError(refused.message, { code: refused.code });
     throw new StepFailedError(`request to ${redact(url)} failed: ${networkReason(error)}`, { code: 'http_network_error' });
   }
   const { text, truncated } = await readCapped(response, capBytes);

@@ -1,5 +1,6 @@
 import { HTTP_URL_PATTERN, renderJsonTemplates, renderTemplate, type HttpStep } from '@weft/shared';
 import { NonRetriableStepError } from '../engine/errors';
+import type { OutboundClient } from '../net/outbound-client';
 import { isJsonContentType, redact, sendRequest, statusError } from './http-client';
 import type { StepContext, StepHandler } from './types';
 
@@ -15,13 +16,13 @@ export type HttpStepOutput = {
  * Sends one HTTP request. `url` and header values are templates; `body` is JSON whose strings are
  * templates (a string that is exactly `{{ expr }}` keeps the raw value); a non-string body is sent
  * as JSON. The step's timeout and cancel abort the request. A status of 400 or more fails the step.
+ * The URL comes from workflow content, so it goes through `outbound` (the runner's address policy).
  */
-export const httpStep: StepHandler<'http'> = {
-  type: 'http',
-  run: runHttp,
-};
+export function createHttpStep({ outbound }: { outbound: OutboundClient }): StepHandler<'http'> {
+  return { type: 'http', run: (ctx, step) => runHttp({ ctx, step, outbound }) };
+}
 
-async function runHttp(ctx: StepContext, step: HttpStep): Promise<HttpStepOutput> {
+async function runHttp({ ctx, step, outbound }: { ctx: StepContext; step: HttpStep; outbound: OutboundClient }): Promise<HttpStepOutput> {
   const url = renderTemplate(step.url, ctx.scope).trim();
   if (!HTTP_URL_PATTERN.test(url) || !URL.canParse(url)) {
     throw new NonRetriableStepError(`url must be an absolute http(s) URL, got ${JSON.stringify(redact(url).slice(0, 200))}`, { code: 'http_bad_url' });
@@ -44,7 +45,8 @@ async function runHttp(ctx: StepContext, step: HttpStep): Promise<HttpStepOutput
     }
   }
 
-  const response = await sendRequest({ url, init: { method: step.method, headers, ...(body === undefined ? {} : { body }) }, signal: ctx.signal });
+  const init = { method: step.method, headers: Object.fromEntries(headers), ...(body === undefined ? {} : { body }) };
+  const response = await sendRequest({ client: outbound, url, init, signal: ctx.signal });
   if (response.status >= 400) throw statusError(response, `${step.method} ${redact(url)}`);
   return { status: response.status, headers: response.headers, body: parseBody(response), truncated: response.truncated };
 }

@@ -1,7 +1,8 @@
 import type { StepOfType } from '@weft/shared';
-import { bashStep } from './bash';
-import { httpStep } from './http';
-import { notifyStep } from './notify';
+import type { OutboundClient } from '../net/outbound-client';
+import { createBashStep, type StepEnvironment } from './bash';
+import { createHttpStep } from './http';
+import { createNotifyStep } from './notify';
 import type { AnyStepHandler, LeafStepType, StepContext } from './types';
 
 export interface StepRegistry {
@@ -11,10 +12,16 @@ export interface StepRegistry {
   types(): LeafStepType[];
 }
 
-/** The step types this runner ships. `agent_prompt` plugs in by adding its handler to this list. */
-export const BUILTIN_STEP_HANDLERS: readonly AnyStepHandler[] = [bashStep, notifyStep, httpStep];
+/**
+ * The step types this runner ships that need nothing but the runner's settings: the base
+ * environment of step processes and the outbound client for URLs from workflow content.
+ * `agent_prompt` and `tool` plug in by adding their handlers to this list.
+ */
+export function builtinStepHandlers({ environment, outbound }: { environment: StepEnvironment; outbound: OutboundClient }): AnyStepHandler[] {
+  return [createBashStep({ environment }), createNotifyStep({ outbound }), createHttpStep({ outbound })];
+}
 
-export function createStepRegistry(handlers: readonly AnyStepHandler[] = BUILTIN_STEP_HANDLERS): StepRegistry {
+export function createStepRegistry(handlers: readonly AnyStepHandler[]): StepRegistry {
   const byType = new Map<LeafStepType, AnyStepHandler>();
   for (const handler of handlers) {
     if (byType.has(handler.type)) throw new Error(`step type ${handler.type} is registered twice`);

@@ -1,6 +1,6 @@
 import { STEP_CATALOGUE, type StepType } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStepRegistry } from '../../src/steps/registry';
+import { testRegistry } from '../helpers/step-handlers';
 import { runGrant } from '../helpers/engine-harness';
 import { workflow } from '../helpers/grants';
 import { sendJson, startHttpServer } from '../helpers/http-server';
@@ -26,7 +26,7 @@ describe('step outputs match the shared catalogue', () => {
           { id: 'each', type: 'loop', over: [1], steps: [{ id: 'body', type: 'bash', command: 'true' }] },
           { id: 'pause', type: 'wait', until: '2020-01-01T00:00:00Z' },
         ]),
-        { registry: createStepRegistry() },
+        { registry: testRegistry() },
       );
       const types: Record<string, StepType> = { shell: 'bash', tell: 'notify', call: 'http', pick: 'conditional', each: 'loop', pause: 'wait', inner: 'bash', body: 'bash' };
       const succeeded = sink.ofType('step.succeeded');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { safeDirName } from '../../src/engine/execute';
-import { createStepRegistry } from '../../src/steps/registry';
+import { testRegistry } from '../helpers/step-handlers';
 import { assertOneTerminalPerAttempt } from '../helpers/memory-sink';
 import { fakeRegistry, startGrant, tempDataDir } from '../helpers/engine-harness';
 import { workflow } from '../helpers/grants';
@@ -35,7 +35,7 @@ async function pidsOf(workDir: string): Promise<{ shell: number; child: number }
 describe('engine: cancel, abort, shutdown', () => {
   it('cancel during bash kills the whole process group and reports canceled', async () => {
     const dataDir = tempDataDir();
-    const { sink, engine, grant, done } = startGrant(workflow([sleeper, { id: 'never', type: 'bash', command: 'true' }]), { registry: createStepRegistry(), dataDir });
+    const { sink, engine, grant, done } = startGrant(workflow([sleeper, { id: 'never', type: 'bash', command: 'true' }]), { registry: testRegistry(), dataDir });
     const workDir = path.join(dataDir, 'runs', safeDirName(grant.executionId));
     const { shell, child } = await pidsOf(workDir);
     leftovers.push(shell, child);
@@ -63,7 +63,7 @@ describe('engine: cancel, abort, shutdown', () => {
 
   it('abort (lost lease) stops the step and reports nothing more', async () => {
     const dataDir = tempDataDir();
-    const { sink, engine, grant, done } = startGrant(workflow([sleeper]), { registry: createStepRegistry(), dataDir });
+    const { sink, engine, grant, done } = startGrant(workflow([sleeper]), { registry: testRegistry(), dataDir });
     const { shell, child } = await pidsOf(path.join(dataDir, 'runs', safeDirName(grant.executionId)));
     leftovers.push(shell, child);
     const before = sink.events.filter((e) => e.type !== 'step.log').length;

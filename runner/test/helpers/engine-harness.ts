@@ -6,7 +6,7 @@ import { renderTemplate, type BashStep, type LeaseGrant } from '@weft/shared';
 import { Engine } from '../../src/engine/engine';
 import { silentLogger } from '../../src/log';
 import { createStepRegistry, type StepRegistry } from '../../src/steps/registry';
-import { notifyStep } from '../../src/steps/notify';
+import { testNotifyStep } from './step-handlers';
 import type { StepContext } from '../../src/steps/types';
 import { makeGrant } from './grants';
 import { MemorySink } from './memory-sink';
@@ -29,7 +29,7 @@ export function fakeRegistry(behaviours: Record<string, FakeBehaviour> = {}): { 
         return { out: renderTemplate(step.command, ctx.scope) };
       },
     },
-    notifyStep,
+    testNotifyStep(),
   ]);
   return { registry, calls };
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NonRetriableStepError, StepFailedError } from '../../src/engine/errors';
-import { BASH_DISABLED_MESSAGE, BASH_OUTPUT_CAP_BYTES, bashStep } from '../../src/steps/bash';
+import { BASH_DISABLED_MESSAGE, BASH_OUTPUT_CAP_BYTES, createBashStep } from '../../src/steps/bash';
+import { TEST_STEP_ENVIRONMENT, testBashStep } from '../helpers/step-handlers';
 import { isAlive } from '../helpers/processes';
 import { stepContext } from '../helpers/step-context';
 import { waitFor } from '../helpers/wait-for';
@@ -19,6 +20,8 @@ afterEach(() => {
     }
   }
 });
+
+const bashStep = testBashStep();
 
 describe('bash step', () => {
   it('captures stdout, stderr and exit code 0', async () => {
@@ -43,9 +46,36 @@ describe('bash step', () => {
     });
     const output = await bashStep.run(
       ctx,
-      bash('echo "{{ inputs.name }} $GREETING $WEFT_EXECUTION_ID $WEFT_STEP_ID $WEFT_ATTEMPT $WEFT_ITERATION_PATH"', { env: { GREETING: 'hi {{ inputs.name }}' } }),
+      bash('echo "{{ inputs.name }} $GREETING $WEFT_EXECUTION_ID $WEFT_WORKFLOW_ID $WEFT_STEP_ID $WEFT_ATTEMPT $WEFT_ITERATION_PATH"', { env: { GREETING: 'hi {{ inputs.name }}' } }),
     );
-    expect((output as { stdout: string }).stdout).toBe('ada hi ada exe_step_test step_one 4 each[2]\n');
+    expect((output as { stdout: string }).stdout).toBe('ada hi ada exe_step_test wf_test step_one 4 each[2]\n');
+  });
+
+  it('gives the process only its base environment, its env and the WEFT_ context, in the run directory', async () => {
+    const ctx = stepContext({ scope: { inputs: { v: 'value' }, steps: {}, trigger: null } });
+    const step = createBashStep({ environment: { PATH: TEST_STEP_ENVIRONMENT.PATH, HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin' } });
+    // Whatever the runner process itself holds stays with it: the step's environment is built, not copied.
+    const planted = { WEFT_TOKEN: 'leak-1', WEFT_RUNNER_TOKEN: 'leak-2', WEFT_SECRET_KEY: 'leak-3', ANTHROPIC_API_KEY: 'leak-4', ANTHROPIC_AUTH_TOKEN: 'leak-5' };
+    const saved = Object.fromEntries(Object.keys(planted).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, planted);
+    let output: { stdout: string };
+    try {
+      output = (await step.run(ctx, bash('env -0; printf "cwd=%s" "$PWD"', { env: { DECLARED: '{{ inputs.v }}' } }))) as { stdout: string };
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+    const [cwdLine, ...reversed] = output.stdout.split('\0').reverse();
+    const env = Object.fromEntries(reversed.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    const runDir = path.resolve(ctx.workDir);
+    expect(Object.keys(env).sort()).toEqual(
+      ['DECLARED', 'HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', 'TZ', 'WEFT_ATTEMPT', 'WEFT_EXECUTION_ID', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_STEP_ID', 'WEFT_WORKFLOW_ID', '_'].sort(),
+    );
+    expect(env).toMatchObject({ DECLARED: 'value', HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin', WEFT_RUN_DIR: runDir, WEFT_EXECUTION_ID: 'exe_step_test' });
+    expect(output.stdout).not.toMatch(/leak-/);
+    expect(fs.realpathSync(cwdLine!.replace(/^cwd=/, ''))).toBe(fs.realpathSync(runDir));
   });
 
   it('runs in the execution work dir, or cwd relative to it', async () => {

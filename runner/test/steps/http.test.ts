@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetriableStepError, RetryAfterError, StepFailedError } from '../../src/engine/errors';
 import { RESPONSE_BODY_CAP_BYTES, parseRetryAfter } from '../../src/steps/http-client';
-import { httpStep } from '../../src/steps/http';
+import { testHttpStep } from '../helpers/step-handlers';
 import { sendJson, startHttpServer } from '../helpers/http-server';
 import { stepContext } from '../helpers/step-context';
 
@@ -39,6 +39,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const http = (extra: Record<string, unknown>) => ({ id: 'call', type: 'http' as const, method: 'GET' as const, url: `${server.url}/json`, ...extra });
+
+const httpStep = testHttpStep();
 
 describe('http step', () => {
   it('GETs and parses a JSON response', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { messageKey, notifyStep } from '../../src/steps/notify';
+import { messageKey } from '../../src/steps/notify';
+import { testNotifyStep } from '../helpers/step-handlers';
 import { startHttpServer } from '../helpers/http-server';
 import { stepContext } from '../helpers/step-context';
 
@@ -19,6 +20,8 @@ beforeEach(() => {
   script = [];
   server.requests.length = 0;
 });
+
+const notifyStep = testNotifyStep();
 
 describe('notify step', () => {
   it('posts to the session as a keyed system message by default', async () => {

@@ -23,6 +23,12 @@ describe('buildDraftingSystemPrompt', () => {
     for (const field of schemaFields(entry.outputSchema)) expect(PROMPT).toContain(`\`${field.name}\``);
   });
 
+  it('tells how values reach a bash command and where the validator refuses them', () => {
+    expect(PROMPT).toMatch(/Each `\{\{ \}\}` in `command` reaches the shell as one word of data, never as code/);
+    for (const place of ['backticks', '`$(( ))`', '`${ }`', '`a[…]`', '`[[ … -eq … ]]`', 'a quoted heredoc']) expect(PROMPT).toContain(place);
+    expect(PROMPT).toMatch(/Never pass a value to `eval`, `bash -c` or `sh -c`/);
+  });
+
   it('states the validator rules', () => {
     expect(PROMPT).toContain(STEP_ID_PATTERN.source);
     expect(PROMPT).toMatch(/unique across the whole workflow/);

@@ -1,17 +1,41 @@
 import { z } from 'zod';
 import { NonEmptyTemplate, TemplateSource, stepCommonShape, templateMapSites } from './common';
+import { SHELL_ARG_PREFIX, compileShellTemplate } from './shell-template';
 import { excerpt } from './text';
 import type { ExpressionSite, StepCatalogueEntry } from './types';
 
 export const ENV_VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The context Weft gives every bash step; a step's `env` cannot set these, nor `WEFT_ARG_<n>`. */
+export const BASH_CONTEXT_ENV = ['WEFT_EXECUTION_ID', 'WEFT_WORKFLOW_ID', 'WEFT_STEP_ID', 'WEFT_ATTEMPT', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR'] as const;
+
+function isReservedEnvName(name: string): boolean {
+  return (BASH_CONTEXT_ENV as readonly string[]).includes(name) || name.startsWith(SHELL_ARG_PREFIX);
+}
+
+/** A command whose `{{ }}` placements the shell can take as data (see `shell-template.ts`). */
+const ShellCommandTemplate = NonEmptyTemplate.superRefine((source, ctx) => {
+  let result: ReturnType<typeof compileShellTemplate>;
+  try {
+    result = compileShellTemplate(source);
+  } catch {
+    return; // The template does not parse: NonEmptyTemplate already said so.
+  }
+  if (!result.ok) ctx.addIssue({ code: 'custom', message: result.message });
+});
 
 export const BashStep = z.strictObject({
   ...stepCommonShape,
   type: z.literal('bash'),
-  command: NonEmptyTemplate,
+  command: ShellCommandTemplate,
   cwd: NonEmptyTemplate.optional(),
   env: z
-    .record(z.string().regex(ENV_VAR_NAME_PATTERN, { error: 'must be a valid environment variable name' }), TemplateSource)
+    .record(
+      z
+        .string()
+        .regex(ENV_VAR_NAME_PATTERN, { error: 'must be a valid environment variable name' })
+        .refine((name) => !isReservedEnvName(name), { error: `is set by Weft (${BASH_CONTEXT_ENV.join(', ')} and ${SHELL_ARG_PREFIX}<n> are reserved)` }),
+      TemplateSource,
+    )
     .optional(),
 });
 export type BashStep = z.infer<typeof BashStep>;
@@ -29,7 +53,7 @@ export const bashEntry: StepCatalogueEntry<'bash'> = {
   type: 'bash',
   title: 'Shell command',
   description:
-    'Runs a bash command (a template) on the runner. A non-zero exit code fails the step. `env` values and `cwd` are templates too.',
+    "Runs a bash command (a template) on the runner, in the execution's run directory, with a minimal environment (PATH, HOME, LANG, TZ, the WEFT_* context and `env`). A non-zero exit code fails the step. Each `{{ }}` in `command` reaches the shell as one word of data, never as code, whether written bare (`ls {{ inputs.dir }}`) or inside \"…\" or '…'; it may not stand inside backticks, `$(( ))`, `${ }`, `a[…]`, `[[ … -eq … ]]` or a quoted heredoc, nor right after `$` or a backslash. Never pass a value to `eval`, `bash -c` or `sh -c`. `env` values and `cwd` are templates too.",
   configSchema: BashStep,
   outputSchema: BashOutput,
   example: { id: 'list_files', type: 'bash', command: 'ls -1 {{ inputs.directory }}' },

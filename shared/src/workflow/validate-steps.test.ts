@@ -73,12 +73,20 @@ describe('step types', () => {
       [{ id: 's', type: 'bash', command: 'x', env: { 'BAD-NAME': 'x' } }, 'steps[0].env["BAD-NAME"]', /environment variable name/],
       [{ id: 's', type: 'bash', command: 'x', env: { A: 1 } }, 'steps[0].env.A', /expected a string/],
       [{ id: 's', type: 'bash', command: 'x', env: { A: '{{ x' } }, 'steps[0].env.A', /unterminated/],
+      [{ id: 's', type: 'bash', command: 'echo `cat {{ inputs.f }}`' }, 'steps[0].command', /^\{\{ \}\} at character 10 is inside backticks/],
+      [{ id: 's', type: 'bash', command: 'echo $(( {{ inputs.n }} + 1 ))' }, 'steps[0].command', /inside shell arithmetic/],
+      [{ id: 's', type: 'bash', command: 'x', env: { WEFT_ARG_1: 'x' } }, 'steps[0].env.WEFT_ARG_1', /is set by Weft/],
+      [{ id: 's', type: 'bash', command: 'x', env: { WEFT_RUN_DIR: '/' } }, 'steps[0].env.WEFT_RUN_DIR', /is set by Weft/],
     ])('%j -> %s', (step, path, message) => {
       expectError(workflow(step), path, message);
     });
 
     it('accepts cwd and env templates', () => {
-      expectValid(workflow({ id: 's', type: 'bash', command: 'make', cwd: '/srv/{{ inputs.app }}', env: { TOKEN: '{{ inputs.token }}', _X1: '' } }));
+      expectValid(workflow({ id: 's', type: 'bash', command: 'make', cwd: '/srv/{{ inputs.app }}', env: { TOKEN: '{{ inputs.token }}', _X1: '', WEFT_MARK: 'x' } }));
+    });
+
+    it('accepts {{ }} bare and in any quotes', () => {
+      expectValid(workflow({ id: 's', type: 'bash', command: `echo {{ inputs.a }} "{{ inputs.b }}" '{{ inputs.c }}' $'{{ inputs.d }}'` }));
     });
   });
 

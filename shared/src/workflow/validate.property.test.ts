@@ -33,6 +33,9 @@ const safeText = fc.string({ maxLength: 20 }).filter((text) => !text.includes('{
 const nonBlank = fc.string({ minLength: 1, maxLength: 40 }).filter((text) => text.trim() !== '' && !text.includes('{{'));
 const reference = fc.constantFrom('{{ inputs.region }}', '{{ inputs.count + 1 }}', '{{ trigger.user }}', '{{ inputs.dry_run == false }}');
 const template = fc.tuple(nonBlank, fc.option(reference, { nil: undefined })).map(([text, ref]) => (ref === undefined ? text : `${text} ${ref}`));
+// A bash command's {{ }} may not sit in quotes-within-quotes, arithmetic, backticks and the like: keep its text plain.
+const shellText = nonBlank.filter((text) => !/[\\`'"$[(#<{]/.test(text));
+const bashCommand = fc.tuple(shellText, fc.option(reference, { nil: undefined })).map(([text, ref]) => (ref === undefined ? text : `${text} ${ref}`));
 const condition = fc.constantFrom('true', 'inputs.count > 2', '!inputs.dry_run', 'trigger.kind == "manual" || inputs.region != null');
 const common = fc.record(
   {
@@ -47,7 +50,7 @@ const common = fc.record(
 // Ids are filled in afterwards, in document order, so they are unique.
 const leaf: fc.Arbitrary<Record<string, Json>> = fc.oneof(
   fc.record({ type: fc.constant('agent_prompt'), prompt: template, system: fc.option(safeText, { nil: undefined }) }),
-  fc.record({ type: fc.constant('bash'), command: template, env: fc.option(fc.dictionary(fc.constantFrom('A', 'B_2', '_C'), template), { nil: undefined }) }),
+  fc.record({ type: fc.constant('bash'), command: bashCommand, env: fc.option(fc.dictionary(fc.constantFrom('A', 'B_2', '_C'), template), { nil: undefined }) }),
   fc.record({ type: fc.constant('notify'), message: template, channel: fc.constantFrom(undefined, 'session', { webhookUrl: 'https://hooks.example.com/x' }) }),
   fc.record({
     type: fc.constant('http'),

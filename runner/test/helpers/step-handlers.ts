@@ -1,0 +1,35 @@
+import { afterAll } from 'vitest';
+import { parseAllowList } from '../../src/net/address-policy';
+import { createOutboundClient, type OutboundClient } from '../../src/net/outbound-client';
+import { createBashStep } from '../../src/steps/bash';
+import { createHttpStep } from '../../src/steps/http';
+import { createNotifyStep } from '../../src/steps/notify';
+import { builtinStepHandlers, createStepRegistry } from '../../src/steps/registry';
+
+/** What a runner would pass to its step processes, from this test process's own PATH. */
+export const TEST_STEP_ENVIRONMENT = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
+
+const clients: OutboundClient[] = [];
+// Registered on the importing test file (modules are evaluated per file).
+afterAll(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+/** An outbound client under `WEFT_HTTP_ALLOW=<allow>` (and `WEFT_HTTP_DENY_PRIVATE=1` when asked). */
+export function testOutbound({ allow = '', denyPrivate = false }: { allow?: string; denyPrivate?: boolean } = {}): OutboundClient {
+  const parsed = parseAllowList(allow);
+  if (parsed.problems.length > 0) throw new Error(parsed.problems.join('; '));
+  const client = createOutboundClient({ allow: parsed.entries, denyPrivate });
+  clients.push(client);
+  return client;
+}
+
+/** Tests serve HTTP on 127.0.0.1, which the default policy refuses. */
+export const localOutbound = () => testOutbound({ allow: '127.0.0.1' });
+
+export const testBashStep = () => createBashStep({ environment: TEST_STEP_ENVIRONMENT });
+export const testHttpStep = (outbound: OutboundClient = localOutbound()) => createHttpStep({ outbound });
+export const testNotifyStep = (outbound: OutboundClient = localOutbound()) => createNotifyStep({ outbound });
+
+/** The runner's built-in steps, as `main.ts` registers them, with local HTTP allowed. */
+export const testRegistry = () => createStepRegistry(builtinStepHandlers({ environment: TEST_STEP_ENVIRONMENT, outbound: localOutbound() }));

@@ -1,0 +1,580 @@
+import type { ParsedExpression } from '../expressions/parse';
+import { parseTemplate, type ParsedTemplate } from '../expressions/templates';
+
+/**
+ * A bash `command` template turned into a script plus values: every `{{ expr }}` becomes a
+ * reference to an environment variable (`WEFT_ARG_1`, `WEFT_ARG_2`, ...) that holds its value. Bash
+ * expands a parameter exactly once and never parses the result as syntax, so a value such as
+ * `x; id` or `$(touch pwned)` stays data. Pasting the rendered text into `bash -c` (what Weft did
+ * before) let any value become code.
+ *
+ * The reference has to be written for where the placeholder sits, so this module reads the
+ * command's quoting state the way bash does:
+ * - unquoted → `"$WEFT_ARG_1"` (one word: no splitting, no globbing);
+ * - inside `"…"` or an unquoted heredoc body → `${WEFT_ARG_1}` (braced, so the next character
+ *   cannot extend the name);
+ * - inside `'…'` → `'"$WEFT_ARG_1"'` (close the quote, a double-quoted expansion, reopen);
+ * - inside `$'…'` → `'"$WEFT_ARG_1"$'`;
+ * - inside a comment → `"$WEFT_ARG_1"` (never run).
+ * Places where bash would evaluate the value as code after expanding it, or where no reference
+ * can be written safely, are refused: arithmetic (`$(( ))`, `(( ))`, `$[ ]`), `${ … }`, array
+ * subscripts (`a[…]`, which are arithmetic), `[[ … ]]` with an arithmetic comparison (`-eq` …),
+ * backticks (their body is parsed twice), quoted heredocs (no expansion) and heredoc delimiters,
+ * and a placeholder right after an escaping backslash or a `$`.
+ *
+ * What a command does with a value is still the author's: `eval`, `bash -c`, `source`, `let` or
+ * `declare -i` run their arguments as code, and a value starting with `-` can be read as an option.
+ */
+
+export const SHELL_ARG_PREFIX = 'WEFT_ARG_';
+
+export type ShellPlacement = 'unquoted' | 'double' | 'single' | 'ansi' | 'heredoc' | 'comment';
+
+export interface ShellArg {
+  /** The environment variable that carries the value. */
+  readonly name: string;
+  readonly expression: ParsedExpression;
+  /** Offset of the `{{` in the template. */
+  readonly start: number;
+  readonly placement: ShellPlacement;
+}
+
+export interface ShellCommand {
+  readonly script: string;
+  readonly args: readonly ShellArg[];
+}
+
+export type ShellCompileResult = { readonly ok: true; readonly command: ShellCommand } | { readonly ok: false; readonly message: string; readonly index: number };
+
+type Heredoc = { readonly delimiter: string; readonly quoted: boolean; readonly dash: boolean };
+type Cond = { arithmetic: boolean; firstPlaceholder: number | null };
+type DelimiterReader = { dash: boolean; text: string; quoted: boolean; started: boolean };
+
+type CommandContext = {
+  kind: 'command';
+  /** `)` for `$( )`, `<( )`, `>( )`; null at top level. */
+  closer: ')' | null;
+  parens: number;
+  atWordStart: boolean;
+  word: string;
+  /** An unquoted `[` in the current word that no `]` closed yet. */
+  inSubscript: boolean;
+  conds: Cond[];
+  caseState: 'none' | 'awaiting-in';
+  openCases: number;
+  delimiter: DelimiterReader | null;
+};
+type Context =
+  | CommandContext
+  | { kind: 'double' }
+  | { kind: 'single' }
+  | { kind: 'ansi' }
+  | { kind: 'param'; braces: number }
+  | { kind: 'arith'; closer: '))' | ']'; depth: number }
+  | { kind: 'backtick' }
+  | { kind: 'comment' }
+  | { kind: 'heredoc'; doc: Heredoc; line: string; lineHasPlaceholder: boolean };
+
+const ARITHMETIC_TESTS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge']);
+/** Characters that end an unquoted word. */
+const WORD_END = new Set([' ', '\t', '\n', ';', '&', '|', '(', ')', '<', '>']);
+/** Marks quoted or escaped characters inside a tracked word, so `"[["` never reads as `[[`. */
+const QUOTED = '\u0000';
+
+class Refusal {
+  constructor(
+    readonly message: string,
+    readonly index: number,
+  ) {}
+}
+
+const commandContext = (closer: ')' | null): CommandContext => ({
+  kind: 'command',
+  closer,
+  parens: 0,
+  atWordStart: true,
+  word: '',
+  inSubscript: false,
+  conds: [],
+  caseState: 'none',
+  openCases: 0,
+  delimiter: null,
+});
+
+class Scanner {
+  private readonly stack: Context[] = [commandContext(null)];
+  private readonly pendingHeredocs: Heredoc[] = [];
+  /** The last text ended in a `$` or a `\` that would apply to whatever comes next. */
+  private danglingDollar = false;
+  private danglingBackslash = false;
+  private offset = 0;
+
+  private get top(): Context {
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  text(text: string, offset: number): void {
+    this.offset = offset;
+    this.danglingDollar = false;
+    this.danglingBackslash = false;
+    let i = 0;
+    while (i < text.length) i += this.step(text, i);
+  }
+
+  /** Where the next placeholder sits, or a refusal. Updates the state as if a quoted word were written there. */
+  placeholder(start: number): ShellPlacement {
+    const top = this.top;
+    const at = (message: string) => new Refusal(message, start);
+    if (this.danglingBackslash && top.kind !== 'single') throw at('right after a backslash, which would escape the value; remove the backslash');
+    if (this.danglingDollar) throw at('right after "$", which would join the value to a shell expansion; write "\\$" for a literal dollar sign');
+    this.danglingBackslash = false;
+    this.danglingDollar = false;
+    switch (top.kind) {
+      case 'command': {
+        if (top.delimiter !== null) throw at('in a heredoc delimiter; the delimiter must be literal text');
+        if (top.inSubscript) throw at('inside "[ ]" of a word: bash evaluates array subscripts as arithmetic, which can run code in the value');
+        const cond = top.conds[top.conds.length - 1];
+        if (cond !== undefined) cond.firstPlaceholder ??= start;
+        top.atWordStart = false;
+        top.word += QUOTED;
+        return 'unquoted';
+      }
+      case 'double':
+        return 'double';
+      case 'single':
+        return 'single';
+      case 'ansi':
+        return 'ansi';
+      case 'comment':
+        return 'comment';
+      case 'heredoc':
+        if (top.doc.quoted) throw at(`in a quoted heredoc (<<'${top.doc.delimiter}'), which does not expand values; use an unquoted delimiter (<<${top.doc.delimiter})`);
+        top.lineHasPlaceholder = true;
+        return 'heredoc';
+      case 'param':
+        throw at('inside "${ }": use a plain {{ }} next to it instead');
+      case 'arith':
+        throw at('inside shell arithmetic ($(( )), (( )) or $[ ]): bash evaluates the value as an expression, which can run code; compute it with an expression inside {{ }} instead');
+      case 'backtick':
+        throw at('inside backticks, whose body bash parses twice; use $( ) instead');
+      default: {
+        const unexpected: never = top;
+        throw new Error(`unknown shell context ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  end(): void {
+    const top = this.top;
+    if (top.kind === 'command') this.endWord(top);
+  }
+
+  private push(context: Context): void {
+    this.stack.push(context);
+  }
+
+  private pop(): void {
+    if (this.stack.length > 1) this.stack.pop();
+  }
+
+  /** Handles the character at `i`; returns how many characters it consumed (0: reread it in the new context). */
+  private step(text: string, i: number): number {
+    const top = this.top;
+    switch (top.kind) {
+      case 'command':
+        return this.commandStep(top, text, i);
+      case 'double':
+        return this.doubleStep(text, i);
+      case 'single':
+        if (text[i] === "'") this.pop();
+        return 1;
+      case 'ansi':
+        if (text[i] === '\\') return this.escape(text, i);
+        if (text[i] === "'") this.pop();
+        return 1;
+      case 'param':
+        return this.paramStep(top, text, i);
+      case 'arith':
+        return this.arithStep(top, text, i);
+      case 'backtick':
+        if (text[i] === '\\') return this.escape(text, i);
+        if (text[i] === '`') this.pop();
+        return 1;
+      case 'comment':
+        if (text[i] !== '\n') return 1;
+        this.pop();
+        return 0;
+      case 'heredoc':
+        return this.heredocStep(top, text, i);
+      default: {
+        const unexpected: never = top;
+        throw new Error(`unknown shell context ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+
+  /** A backslash escapes the next character; at the end of a text part it escapes the placeholder. */
+  private escape(text: string, i: number): number {
+    if (i + 1 >= text.length) {
+      this.danglingBackslash = true;
+      return 1;
+    }
+    return 2;
+  }
+
+  /** `$` forms that open a context; returns the characters consumed, or 0 when `$` is plain here. */
+  private dollar(text: string, i: number, { ansi }: { ansi: boolean }): number {
+    const next = text[i + 1];
+    if (next === undefined) {
+      this.danglingDollar = true;
+      return 1;
+    }
+    if (next === '(' && text[i + 2] === '(') {
+      this.push({ kind: 'arith', closer: '))', depth: 0 });
+      return 3;
+    }
+    if (next === '(') {
+      this.push(commandContext(')'));
+      return 2;
+    }
+    if (next === '{') {
+      this.push({ kind: 'param', braces: 0 });
+      return 2;
+    }
+    if (next === '[') {
+      this.push({ kind: 'arith', closer: ']', depth: 0 });
+      return 2;
+    }
+    if (ansi && next === "'") {
+      this.push({ kind: 'ansi' });
+      return 2;
+    }
+    if (ansi && next === '"') {
+      this.push({ kind: 'double' });
+      return 2;
+    }
+    // `$$` is the shell's pid: both characters, so the second is not left dangling.
+    return next === '$' ? 2 : 1;
+  }
+
+  private commandStep(ctx: CommandContext, text: string, i: number): number {
+    const ch = text[i]!;
+    const next = text[i + 1];
+    if (ctx.delimiter !== null) return this.delimiterStep(ctx, text, i);
+    if (ch === '\\') {
+      ctx.word += QUOTED;
+      ctx.atWordStart = false;
+      return this.escape(text, i);
+    }
+    if (WORD_END.has(ch)) this.endWord(ctx);
+    switch (ch) {
+      case ' ':
+      case '\t':
+      case ';':
+      case '&':
+      case '|':
+        ctx.atWordStart = true;
+        return 1;
+      case '\n':
+        ctx.atWordStart = true;
+        this.startHeredoc();
+        return 1;
+      case '(':
+        if (ctx.atWordStart && next === '(') {
+          this.push({ kind: 'arith', closer: '))', depth: 0 });
+          return 2;
+        }
+        ctx.parens++;
+        ctx.atWordStart = true;
+        return 1;
+      case ')':
+        ctx.atWordStart = true;
+        if (ctx.parens > 0) ctx.parens--;
+        // A `)` ending a case pattern closes nothing.
+        else if (ctx.closer === ')' && ctx.openCases === 0) this.pop();
+        return 1;
+      case '<':
+      case '>':
+        ctx.atWordStart = true;
+        if (next === '(') {
+          this.push(commandContext(')'));
+          return 2;
+        }
+        if (ch === '<' && next === '<') {
+          if (text[i + 2] === '<') return 3;
+          const dash = text[i + 2] === '-';
+          ctx.delimiter = { dash, text: '', quoted: false, started: false };
+          return dash ? 3 : 2;
+        }
+        return 1;
+      case '#':
+        if (!ctx.atWordStart) break;
+        this.push({ kind: 'comment' });
+        return 1;
+      case "'":
+        this.quoted(ctx, { kind: 'single' });
+        return 1;
+      case '"':
+        this.quoted(ctx, { kind: 'double' });
+        return 1;
+      case '`':
+        this.quoted(ctx, { kind: 'backtick' });
+        return 1;
+      case '$': {
+        ctx.word += QUOTED;
+        ctx.atWordStart = false;
+        return this.dollar(text, i, { ansi: true });
+      }
+      default:
+        break;
+    }
+    if (ch === '[') ctx.inSubscript = true;
+    else if (ch === ']') ctx.inSubscript = false;
+    ctx.word += ch;
+    ctx.atWordStart = false;
+    return 1;
+  }
+
+  private quoted(ctx: CommandContext, context: Context): void {
+    ctx.word += QUOTED;
+    ctx.atWordStart = false;
+    this.push(context);
+  }
+
+  /** A word just ended: `[[ … ]]`, `case … in … esac` are tracked by their words. */
+  private endWord(ctx: CommandContext): void {
+    const word = ctx.word;
+    ctx.word = '';
+    ctx.inSubscript = false;
+    if (word === '') return;
+    if (word === '[[') {
+      ctx.conds.push({ arithmetic: false, firstPlaceholder: null });
+    } else if (word === ']]') {
+      const cond = ctx.conds.pop();
+      if (cond?.arithmetic && cond.firstPlaceholder !== null) {
+        throw new Refusal('inside "[[ ]]" with an arithmetic comparison (-eq, -lt …): bash evaluates those operands as arithmetic, which can run code; use "[ ]" instead', cond.firstPlaceholder);
+      }
+    } else if (ARITHMETIC_TESTS.has(word)) {
+      const cond = ctx.conds[ctx.conds.length - 1];
+      if (cond !== undefined) cond.arithmetic = true;
+    }
+    if (word === 'case') ctx.caseState = 'awaiting-in';
+    else if (word === 'in' && ctx.caseState === 'awaiting-in') {
+      ctx.caseState = 'none';
+      ctx.openCases++;
+    } else if (word === 'esac' && ctx.openCases > 0) ctx.openCases--;
+  }
+
+  /** After `<<` or `<<-`: blanks, then the delimiter word; any quoting in it makes the heredoc literal. */
+  private delimiterStep(ctx: CommandContext, text: string, i: number): number {
+    const reader = ctx.delimiter!;
+    const ch = text[i]!;
+    if (!reader.started && (ch === ' ' || ch === '\t')) return 1;
+    if (WORD_END.has(ch)) {
+      ctx.delimiter = null;
+      if (reader.started) this.pendingHeredocs.push({ delimiter: reader.text, quoted: reader.quoted, dash: reader.dash });
+      return 0;
+    }
+    reader.started = true;
+    if (ch === "'" || ch === '"') {
+      let close = i + 1;
+      while (close < text.length && text[close] !== ch) close += ch === '"' && text[close] === '\\' ? 2 : 1;
+      if (close >= text.length) throw new Refusal('a heredoc delimiter whose quote does not close', this.offset + i);
+      reader.text += text.slice(i + 1, close);
+      reader.quoted = true;
+      return close + 1 - i;
+    }
+    if (ch === '\\') {
+      reader.quoted = true;
+      if (i + 1 < text.length) reader.text += text[i + 1];
+      return this.escape(text, i);
+    }
+    reader.text += ch;
+    return 1;
+  }
+
+  /** At a newline of a command: the bodies of the heredocs opened on that line follow, in order. */
+  private startHeredoc(): void {
+    const doc = this.pendingHeredocs.shift();
+    if (doc !== undefined) this.push({ kind: 'heredoc', doc, line: '', lineHasPlaceholder: false });
+  }
+
+  private heredocStep(ctx: Extract<Context, { kind: 'heredoc' }>, text: string, i: number): number {
+    const ch = text[i]!;
+    if (ch === '\n') {
+      const line = ctx.doc.dash ? ctx.line.replace(/^\t+/, '') : ctx.line;
+      if (!ctx.lineHasPlaceholder && line === ctx.doc.delimiter) {
+        this.pop();
+        this.startHeredoc();
+      } else {
+        ctx.line = '';
+        ctx.lineHasPlaceholder = false;
+      }
+      return 1;
+    }
+    if (ctx.doc.quoted) {
+      ctx.line += ch;
+      return 1;
+    }
+    // An unquoted heredoc body expands like double quotes, but quotes in it are plain characters.
+    if (ch === '\\') {
+      ctx.line += text.slice(i, i + 2);
+      return this.escape(text, i);
+    }
+    if (ch === '`') {
+      ctx.lineHasPlaceholder = true;
+      this.push({ kind: 'backtick' });
+      return 1;
+    }
+    if (ch === '$') {
+      const consumed = this.dollar(text, i, { ansi: false });
+      // Whatever opened here cannot end the body; the line no longer equals the delimiter.
+      ctx.line += text.slice(i, i + consumed);
+      return consumed;
+    }
+    ctx.line += ch;
+    return 1;
+  }
+
+  private doubleStep(text: string, i: number): number {
+    switch (text[i]) {
+      case '\\':
+        return this.escape(text, i);
+      case '"':
+        this.pop();
+        return 1;
+      case '`':
+        this.push({ kind: 'backtick' });
+        return 1;
+      case '$':
+        return this.dollar(text, i, { ansi: false });
+      default:
+        return 1;
+    }
+  }
+
+  private paramStep(ctx: Extract<Context, { kind: 'param' }>, text: string, i: number): number {
+    switch (text[i]) {
+      case '\\':
+        return this.escape(text, i);
+      // Bash matches quotes inside `${ }` even within double quotes.
+      case "'":
+        this.push({ kind: 'single' });
+        return 1;
+      case '"':
+        this.push({ kind: 'double' });
+        return 1;
+      case '`':
+        this.push({ kind: 'backtick' });
+        return 1;
+      case '$':
+        return this.dollar(text, i, { ansi: true });
+      case '{':
+        ctx.braces++;
+        return 1;
+      case '}':
+        if (ctx.braces === 0) this.pop();
+        else ctx.braces--;
+        return 1;
+      default:
+        return 1;
+    }
+  }
+
+  private arithStep(ctx: Extract<Context, { kind: 'arith' }>, text: string, i: number): number {
+    switch (text[i]) {
+      case '\\':
+        return this.escape(text, i);
+      case '"':
+        this.push({ kind: 'double' });
+        return 1;
+      case "'":
+        this.push({ kind: 'single' });
+        return 1;
+      case '`':
+        this.push({ kind: 'backtick' });
+        return 1;
+      case '$':
+        return this.dollar(text, i, { ansi: false });
+      case '(':
+      case '[':
+        ctx.depth++;
+        return 1;
+      case ')':
+        if (ctx.closer === '))' && ctx.depth === 0 && text[i + 1] === ')') {
+          this.pop();
+          return 2;
+        }
+        if (ctx.depth > 0) ctx.depth--;
+        return 1;
+      case ']':
+        if (ctx.closer === ']' && ctx.depth === 0) this.pop();
+        else if (ctx.depth > 0) ctx.depth--;
+        return 1;
+      default:
+        return 1;
+    }
+  }
+}
+
+function reference(name: string, placement: ShellPlacement): string {
+  switch (placement) {
+    case 'unquoted':
+    case 'comment':
+      return `"$${name}"`;
+    case 'double':
+    case 'heredoc':
+      return `\${${name}}`;
+    case 'single':
+      return `'"$${name}"'`;
+    case 'ansi':
+      return `'"$${name}"$'`;
+    default: {
+      const unexpected: never = placement;
+      throw new Error(`unknown placement ${String(unexpected)}`);
+    }
+  }
+}
+
+/**
+ * Compiles a bash `command` template (see the module comment). Throws `ExpressionError` only if the
+ * template itself does not parse; a placement the shell cannot take safely is an `ok: false`
+ * result naming the `{{` offset.
+ */
+export function compileShellTemplate(template: string | ParsedTemplate): ShellCompileResult {
+  const parsed = typeof template === 'string' ? parseTemplate(template) : template;
+  const scanner = new Scanner();
+  const args: ShellArg[] = [];
+  let script = '';
+  const starts = partStarts(parsed);
+  try {
+    parsed.parts.forEach((part, index) => {
+      if (part.kind === 'text') {
+        scanner.text(part.text, starts[index]!);
+        script += part.text;
+        return;
+      }
+      const placement = scanner.placeholder(part.start);
+      const name = `${SHELL_ARG_PREFIX}${args.length + 1}`;
+      args.push({ name, expression: part.expression, start: part.start, placement });
+      script += reference(name, placement);
+    });
+    scanner.end();
+  } catch (error) {
+    if (error instanceof Refusal) return { ok: false, message: `{{ }} at character ${error.index} is ${error.message}`, index: error.index };
+    throw error;
+  }
+  return { ok: true, command: { script, args } };
+}
+
+/** Where each part starts in the source: an expression knows; a text part ends where the next part starts. */
+function partStarts(parsed: ParsedTemplate): number[] {
+  const starts: number[] = [];
+  let end = parsed.source.length;
+  for (let i = parsed.parts.length - 1; i >= 0; i--) {
+    const part = parsed.parts[i]!;
+    starts[i] = part.kind === 'expression' ? part.start : end - part.text.length;
+    end = starts[i]!;
+  }
+  return starts;
+}
