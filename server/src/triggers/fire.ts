@@ -106,11 +106,12 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
     if (!t?.held_execution_id) return null;
     let running = t.running_execution_id;
     let held: string | null = t.held_execution_id;
-    while (held !== null && repo.executionStatus(held) !== 'waiting') {
-      // Already moving (queued by someone else) or finished: either way it holds nothing back now.
-      const status = repo.executionStatus(held);
+    let status = repo.executionStatus(held);
+    while (held !== null && status !== 'waiting') {
+      // Canceled while it waited, or already moving: either way it is held no longer.
       if (status !== null && !isFinishedExecution(status)) running = held;
       held = repo.waitingBehind(t.id, held);
+      status = held === null ? null : repo.executionStatus(held);
     }
     if (held === null || (running !== held && isActive(running))) {
       repo.setRunning(t.id, running, held);
