@@ -57,6 +57,8 @@ export type Config = {
   liveHeartbeatMs: number;
   /** Past this many unsent bytes a browser socket is closed as a slow consumer. */
   liveMaxBufferedBytes: number;
+  /** A closing browser socket that drains nothing for this long is terminated (its buffer freed). */
+  liveCloseGraceMs: number;
   /** Runner leases: how long a grant lasts without a heartbeat, and how often runners beat. */
   leaseMs: number;
   runnerHeartbeatMs: number;
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     clientDir: e.WEFT_CLIENT_DIR ? path.resolve(base, e.WEFT_CLIENT_DIR) : path.join(REPO_ROOT, 'client', 'dist'),
     liveHeartbeatMs: 15_000,
     liveMaxBufferedBytes: 4 * 1024 * 1024,
+    liveCloseGraceMs: 5_000,
     leaseMs: e.WEFT_LEASE_MS,
     runnerHeartbeatMs: Math.max(100, Math.floor(e.WEFT_LEASE_MS / 3)),
     engineTickMs: 250,

@@ -106,34 +106,115 @@ describe('replay and live hand-off', () => {
   });
 });
 
-describe('resource bounds', () => {
-  it('disconnects a slow consumer instead of buffering without bound', async () => {
-    const slow = await connectLive(s.url, { token: s.token });
-    const fast = await connectLive(s.url, { token: s.token });
-    const topic = 'executions';
-    for (const c of [slow, fast]) {
-      c.send({ type: 'subscribe', topic });
-      await c.waitFor((f) => f.type === 'subscribed');
-    }
-    (slow.ws as any)._socket.pause(); // stop reading: the server's send buffer fills
-    const blob = 'x'.repeat(8 * 1024);
-    const { journal } = s.app.services;
+describe('slow consumers', () => {
+  // A heartbeat long enough that a paused reader is ended by the slow-consumer path, not by a missed beat.
+  const LIMIT = 256 * 1024;
+  const GRACE_MS = 3000;
+  let slowServer: TestServer;
+  beforeAll(async () => {
+    slowServer = await startServer({ config: { liveHeartbeatMs: 60_000, liveMaxBufferedBytes: LIMIT, liveCloseGraceMs: GRACE_MS } });
+  });
+  afterAll(() => slowServer.close());
+
+  const blob = 'x'.repeat(8 * 1024);
+  const maxBufferedOf = (srv: TestServer) => Math.max(0, ...[...srv.app.websocketServer.clients].map((c) => c.bufferedAmount));
+
+  async function pausedSubscriber(srv: TestServer, topic: string) {
+    const slow = await connectLive(srv.url, { token: srv.token });
+    slow.send({ type: 'subscribe', topic });
+    await slow.waitFor((f) => f.type === 'subscribed');
+    (slow.ws as any)._socket.pause(); // stops reading: the server's send buffer fills
+    return slow;
+  }
+
+  /** Appends 8 KiB events until the server gives up on a socket; returns the largest send buffer seen. */
+  async function produceUntilSlow(srv: TestServer, topic: string) {
+    const { journal, live } = srv.app.services;
+    const before = live.slowClosed;
     let maxBuffered = 0;
-    for (let i = 0; i < 600; i++) {
+    for (let i = 0; live.slowClosed === before; i++) {
+      if (i > 20_000) throw new Error('the slow consumer was never closed');
       journal.append(topic, 'execution.updated', { i, blob });
-      for (const client of s.app.websocketServer.clients) maxBuffered = Math.max(maxBuffered, client.bufferedAmount);
+      maxBuffered = Math.max(maxBuffered, maxBufferedOf(srv));
       if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
     }
-    // Never more than the bound plus one frame queued for any socket.
-    expect(maxBuffered).toBeLessThanOrEqual(256 * 1024 + 9 * 1024);
+    return maxBuffered;
+  }
+
+  it('costs at most its buffer, is detached at once (no journal read for it after), and reads 4008 once it resumes', async () => {
+    const srv = slowServer;
+    const { journal, live } = srv.app.services;
+    const topic = 'executions';
+    const fast = await connectLive(srv.url, { token: srv.token });
+    fast.send({ type: 'subscribe', topic });
+    await fast.waitFor((f) => f.type === 'subscribed');
+    const first = journal.lastSeq(topic) + 1;
+    const listening = journal.bus.listenerCount(topic);
+    const slow = await pausedSubscriber(srv, topic);
+    expect(journal.bus.listenerCount(topic)).toBe(listening + 1);
+
+    let maxBuffered = await produceUntilSlow(srv, topic);
+    // Detached from the bus the moment it was marked slow.
+    expect(journal.bus.listenerCount(topic)).toBe(listening);
+    const readsAtClose = live.journalReads;
+    for (let i = 0; i < 100; i++) {
+      journal.append(topic, 'execution.updated', { i, blob });
+      maxBuffered = Math.max(maxBuffered, maxBufferedOf(srv));
+      if (i % 25 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    // Later events cost the closed socket nothing: not one journal read, not one byte queued.
+    expect(live.journalReads).toBe(readsAtClose);
+    // Never more than the bound, plus the close frame.
+    expect(maxBuffered).toBeLessThanOrEqual(LIMIT + 128);
+
     (slow.ws as any)._socket.resume();
     const closed = await slow.closed;
     expect(closed.code).toBe(4008);
     expect(closed.reason).toMatch(/slow consumer/);
-    await waitUntil(() => seqsOf(fast.frames, topic).length === 600);
+    // Everything it was sent arrived, in order, with no gap: then the close.
+    const got = seqsOf(slow.frames, topic);
+    expect(got.length).toBeGreaterThan(0);
+    expect(got).toEqual(range(first, first + got.length - 1));
+    await waitUntil(() => seqsOf(fast.frames, topic).at(-1) === journal.lastSeq(topic), 10_000, 'the fast reader to get everything');
+    expect(seqsOf(fast.frames, topic)).toEqual(range(first, journal.lastSeq(topic)));
     fast.close();
   });
 
+  it('a reader that keeps up is not taken for slow by a replay of large events (a page waits at half the bound)', async () => {
+    const srv = slowServer;
+    const { sessions, journal, live } = srv.app.services;
+    const topic = `session:${sessions.createSession({ title: 'big replay' }).id}`;
+    // One page is 16 MiB: more than the kernel's socket buffers take, and 64 times the bound.
+    const big = 'y'.repeat(64 * 1024);
+    journal.transaction(() => {
+      for (let i = 0; i < 256; i++) journal.append(topic, 'message.delta', { i, big });
+    });
+    const slowBefore = live.slowClosed;
+    const c = await connectLive(srv.url, { token: srv.token });
+    c.send({ type: 'subscribe', topic, after: 0 });
+    await waitUntil(() => seqsOf(c.frames, topic).at(-1) === journal.lastSeq(topic), 10_000, 'the replay');
+    expect(seqsOf(c.frames, topic)).toEqual(range(1, journal.lastSeq(topic)));
+    expect(live.slowClosed).toBe(slowBefore);
+    c.close();
+  });
+
+  it('a consumer that never resumes is terminated after the grace period, its buffer freed', async () => {
+    const srv = slowServer;
+    const { live } = srv.app.services;
+    const topic = 'approvals';
+    const slow = await pausedSubscriber(srv, topic);
+    const terminated = live.terminated;
+    await produceUntilSlow(srv, topic);
+    const markedAt = Date.now();
+    await waitUntil(() => live.terminated === terminated + 1 && srv.app.websocketServer.clients.size === 0, 10_000, 'the stalled socket to be terminated');
+    expect(Date.now() - markedAt).toBeGreaterThanOrEqual(GRACE_MS - 100);
+    expect(live.sockets).toBe(0);
+    (slow.ws as any)._socket.resume();
+    await slow.closed;
+  });
+});
+
+describe('resource bounds', () => {
   it('reaps a socket that stops answering heartbeats', async () => {
     const dead = await connectLive(s.url, { token: s.token, options: { autoPong: false } });
     const closed = await dead.closed;

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { corkedWrites } from '../http/corked-writes';
 import { AppError } from '../http/errors';
+import { closeGracefully } from './graceful-close';
 
 const REPLAY_PAGE = 500;
 const MAX_CLIENT_FRAME = 64 * 1024;
@@ -27,10 +28,15 @@ function eventFrame(event: JournalEvent): Buffer {
  * Browser socket: subscribe to a topic from `after`, get the stored events, then live ones, with no
  * gap and no duplicate. The hand-off works because the last replay read and the switch to live run
  * in one synchronous step, and every live event is checked against the subscription's last seq.
+ *
+ * A socket that stops reading costs at most `liveMaxBufferedBytes`: the frame that would pass it is
+ * not queued; the socket is detached from every topic at once (later events cost it nothing) and
+ * closed with 4008 behind what it has buffered, then terminated once it drains nothing for
+ * `liveCloseGraceMs`.
  */
 const liveSocket: FastifyPluginAsync = async (app) => {
-  const { journal, topics } = app.services;
-  const { liveHeartbeatMs, liveMaxBufferedBytes } = app.config;
+  const { journal, topics, live: stats } = app.services;
+  const { liveHeartbeatMs, liveMaxBufferedBytes, liveCloseGraceMs } = app.config;
 
   const sockets = new Set<WebSocket>();
   app.addHook('preClose', async () => {
@@ -39,24 +45,41 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     for (const socket of sockets) socket.terminate();
   });
 
+  const readJournal = (topic: string, after: number, limit: number): JournalEvent[] => {
+    const events = journal.read(topic, after, limit);
+    stats.journalReads++;
+    stats.eventsRead += events.length;
+    return events;
+  };
+
   app.get('/ws', { websocket: true }, (socket: WebSocket) => {
     sockets.add(socket);
+    stats.sockets++;
     const subs = new Map<string, Subscription>();
     let alive = true;
     let closed = false;
+    let stopCloseWatch = () => {};
 
+    const detach = () => {
+      for (const sub of subs.values()) sub.stop();
+      subs.clear();
+    };
+
+    /** Nothing is sent after this: the close frame is the last thing the peer reads. */
     const close = (code: number, reason: string) => {
       if (closed) return;
       closed = true;
-      socket.close(code, reason);
-      // A peer that never answers the close handshake must not hold memory.
-      setTimeout(() => socket.terminate(), 2000).unref();
+      detach();
+      if (code === LIVE_CLOSE.slowConsumer) stats.slowClosed++;
+      stopCloseWatch = closeGracefully(socket, { code, reason, graceMs: liveCloseGraceMs, onTerminate: () => stats.terminated++ });
     };
 
     const beforeWrite = corkedWrites(socket);
     const sendFrame = (frame: string | Buffer): boolean => {
       if (closed || socket.readyState !== socket.OPEN) return false;
-      if (socket.bufferedAmount > liveMaxBufferedBytes) {
+      // Never past the bound (an empty buffer takes any one frame, or a large event could never go).
+      const buffered = socket.bufferedAmount;
+      if (buffered > 0 && buffered + frame.length > liveMaxBufferedBytes) {
         close(LIVE_CLOSE.slowConsumer, 'slow consumer: send buffer full; reconnect and resubscribe with after');
         return false;
       }
@@ -68,10 +91,10 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     const sendEvent = (event: JournalEvent): boolean => sendFrame(eventFrame(event));
 
     const deliver = (sub: Subscription, event: JournalEvent) => {
-      if (event.seq <= sub.lastSeq) return; // duplicate of what replay already sent
+      if (closed || event.seq <= sub.lastSeq) return; // closing, or a duplicate of what replay already sent
       if (event.seq > sub.lastSeq + 1) {
         // A gap can only mean events we have not seen yet are committed: read them in order.
-        for (const missed of journal.read(event.topic, sub.lastSeq, event.seq - sub.lastSeq - 1)) {
+        for (const missed of readJournal(event.topic, sub.lastSeq, event.seq - sub.lastSeq - 1)) {
           if (!sendEvent(missed)) return;
           sub.lastSeq = missed.seq;
         }
@@ -101,21 +124,29 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       send({ type: 'subscribed', id, topic, lastSeq: journal.lastSeq(topic) });
       for (;;) {
         if (closed || subs.get(topic) !== sub) return;
-        const page = journal.read(topic, sub.lastSeq, REPLAY_PAGE);
+        const page = readJournal(topic, sub.lastSeq, REPLAY_PAGE);
+        let waited = false;
         for (const event of page) {
+          // Half full: let the reader catch up rather than fill the buffer with one page of large events.
+          if (socket.bufferedAmount > liveMaxBufferedBytes / 2) {
+            await waitForBuffer();
+            waited = true;
+            if (closed || subs.get(topic) !== sub) return;
+          }
           if (!sendEvent(event)) return;
           sub.lastSeq = event.seq;
         }
-        if (page.length < REPLAY_PAGE) {
+        if (page.length < REPLAY_PAGE && !waited) {
           sub.replaying = false; // same tick as the last read: nothing can slip between
           return;
         }
-        await waitForBuffer();
+        if (!waited) await waitForBuffer();
       }
     };
 
     const onMessage = (raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       alive = true;
+      if (closed) return; // a subscribe now would attach a topic to a socket that is going away
       const size = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw.byteLength;
       if (size > MAX_CLIENT_FRAME) {
         send({ type: 'error', id: null, code: 'frame_too_large', message: `frames are limited to ${MAX_CLIENT_FRAME} bytes` });
@@ -167,10 +198,12 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     socket.on('pong', () => (alive = true));
     socket.on('error', (err) => app.log.debug({ err }, 'live socket error'));
     const heartbeat = setInterval(() => {
-      // Closing already: the close timeout ends it; a terminate here would hide the close code.
+      // Closing already: the close watch ends it; a terminate here would hide the close code.
       if (closed) return;
       if (!alive) {
         closed = true;
+        detach();
+        stats.terminated++;
         socket.terminate();
         return;
       }
@@ -179,10 +212,11 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     }, liveHeartbeatMs);
     socket.on('close', () => {
       sockets.delete(socket);
+      stats.sockets--;
       closed = true;
       clearInterval(heartbeat);
-      for (const sub of subs.values()) sub.stop();
-      subs.clear();
+      stopCloseWatch();
+      detach();
     });
     send({ type: 'hello', version: LIVE_PROTOCOL_VERSION });
   });

@@ -5,6 +5,7 @@ import { createExecutionsService, type ExecutionsService } from '../executions/e
 import { createTimers } from '../executions/timers';
 import { createJournal, type Journal } from '../journal/journal';
 import { createTopicAccess, type TopicAccess } from '../journal/topics';
+import { createLiveStats, type LiveStats } from '../live/live-stats';
 import { createAgentMessages } from '../runner-gateway/agent-messages';
 import { createDispatcher, type Dispatcher } from '../runner-gateway/dispatcher';
 import { createEngineTicker } from '../runner-gateway/engine-ticker';
@@ -43,6 +44,8 @@ export type Services = {
   triggerTools?: TriggerTools;
   /** Integrations (MCP, Slack, GitHub), their health checks, provisioning and the conversations store. */
   integrations: IntegrationsCapability;
+  /** Counters of the browser sockets (`/ws`). */
+  live: LiveStats;
 };
 
 declare module 'fastify' {
@@ -127,6 +130,7 @@ export default fp<{ clock?: Clock }>(
       triggers,
       triggerTools: { list: () => triggers.list(), upsert: (key, body) => triggers.upsert(key, body), remove: (key) => triggers.remove(key), removeForWorkflow: (id) => triggers.removeForWorkflow(id) },
       integrations,
+      live: createLiveStats(),
     };
     tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => services.triggerTools }));
     app.decorate('services', services);

@@ -17,8 +17,9 @@ export type FireResult =
 /**
  * Starting a workflow from a trigger: the delivery row and the execution are written in the
  * caller's transaction, so a tick or a delivery id is either fully fired once or not at all.
- * With overlap "queue" the new execution is created `waiting` (the dispatcher only grants
- * `queued` ones) and `releaseHeld` queues it when the trigger's previous run has finished.
+ * With overlap "queue" (and for the later runs of a catch-up under `skip` or `queue`) the new
+ * execution is created `waiting` (the dispatcher only grants `queued` ones) and `releaseHeld`
+ * queues it when the run before it has finished.
  */
 export function createFiring({ repo, deliveries, executions, clock }: { repo: TriggersRepository; deliveries: Deliveries; executions: ExecutionsService; clock: Clock }) {
   const isActive = (executionId: string | null): executionId is string => {
@@ -27,8 +28,12 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
     return status !== null && !isFinishedExecution(status);
   };
 
-  /** Must run inside journal.transaction. */
-  function fire(d: DeliveryStart & { payload: TriggerInfo; overlap?: OverlapPolicy | undefined }): FireResult {
+  /**
+   * Must run inside journal.transaction. `follows`: the run started just before this one by the same
+   * catch-up; with overlap `skip` or `queue` this run waits for it (`queued_behind:<follows>`) instead
+   * of being judged against it, so a catch-up runs each of its ticks, one after another.
+   */
+  function fire(d: DeliveryStart & { payload: TriggerInfo; overlap?: OverlapPolicy | undefined; follows?: string | undefined }): FireResult {
     const id = deliveries.open(d);
     if (id === null) {
       if (d.deliveryKey === undefined) return { outcome: 'already_recorded' };
@@ -43,9 +48,12 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
     const t = d.overlap === undefined && d.trigger.type === 'webhook' ? d.trigger : repo.byId(d.trigger.id)!;
     let hold = false;
     let reason: string | null = null;
-    if (d.overlap !== undefined) {
+    const held = isActive(t.held_execution_id) ? t.held_execution_id : null;
+    if (d.overlap !== undefined && d.follows !== undefined && d.overlap !== 'allow') {
+      hold = true;
+      reason = `queued_behind:${d.follows}`;
+    } else if (d.overlap !== undefined) {
       const running = isActive(t.running_execution_id) ? t.running_execution_id : null;
-      const held = isActive(t.held_execution_id) ? t.held_execution_id : null;
       if (running !== null || held !== null) {
         switch (d.overlap) {
           case 'skip':
@@ -81,31 +89,49 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
       return { outcome: 'failed', delivery, error: err };
     }
     // Only a schedule's overlap policy asks what runs: a webhook's runs are not tracked.
-    if (hold) repo.setRunning(t.id, t.running_execution_id, executionId);
+    // A chain keeps its first waiting run as the held one; the others are found by their reason.
+    if (hold) repo.setRunning(t.id, t.running_execution_id, held ?? executionId);
     else if (t.type !== 'webhook') repo.setRunning(t.id, executionId, t.held_execution_id);
     const delivery = deliveries.settle(id, d, { status: 'started', executionId, reason, keepKey: true });
     return { outcome: 'started', executionId, delivery };
   }
 
-  /** Must run inside journal.transaction. Queues the held execution once the one before it finished. */
+  /**
+   * Must run inside journal.transaction. Queues the held execution once the one before it finished;
+   * the run waiting behind it (a catch-up chain) becomes the held one. Held runs canceled while they
+   * waited are passed over.
+   */
   function releaseHeld(triggerId: string): string | null {
     const t = repo.byId(triggerId);
     if (!t?.held_execution_id) return null;
-    const held = t.held_execution_id;
-    if (t.running_execution_id !== held && isActive(t.running_execution_id)) return null;
-    const status = repo.executionStatus(held);
-    if (status === 'waiting') {
-      executions.repo.setStatus(held, 'queued', clock.now().toISOString());
-      executions.events.executionUpdated(held);
-      repo.setRunning(t.id, held, null);
-      return held;
+    let running = t.running_execution_id;
+    let held: string | null = t.held_execution_id;
+    let status = repo.executionStatus(held);
+    while (held !== null && status !== 'waiting') {
+      // Canceled while it waited, or already moving: either way it is held no longer.
+      if (status !== null && !isFinishedExecution(status)) running = held;
+      held = repo.waitingBehind(t.id, held);
+      status = held === null ? null : repo.executionStatus(held);
     }
-    // Canceled while it waited (or already moving): stop holding it.
-    repo.setRunning(t.id, status !== null && !isFinishedExecution(status) ? held : t.running_execution_id, null);
-    return null;
+    if (held === null || (running !== held && isActive(running))) {
+      repo.setRunning(t.id, running, held);
+      return null;
+    }
+    executions.repo.setStatus(held, 'queued', clock.now().toISOString());
+    executions.events.executionUpdated(held);
+    repo.setRunning(t.id, held, repo.waitingBehind(t.id, held));
+    return held;
   }
 
-  return { fire, releaseHeld, isActive };
+  /** Must run inside journal.transaction. Lets every held run go at once (the trigger is being deleted). */
+  function releaseAll(triggerId: string): void {
+    for (let t = repo.byId(triggerId); t?.held_execution_id; t = repo.byId(triggerId)) {
+      repo.setRunning(t.id, null, t.held_execution_id);
+      releaseHeld(t.id);
+    }
+  }
+
+  return { fire, releaseHeld, releaseAll, isActive };
 }
 
 export type Firing = ReturnType<typeof createFiring>;

@@ -92,7 +92,11 @@ export function createScheduler({
     const cron = compileCron(schedule.cron, schedule.timezone);
     const range = ticksBetween(cron, t.cursor_at, nowMs, CATCH_UP_MAX_TICKS + 1);
     if (range.truncated) log?.warn({ trigger: t.key }, `more than ${CATCH_UP_MAX_TICKS} ticks were missed; older ones are recorded as one catch_up_cap delivery`);
-    for (const p of planTicks({ ticks: range.ticks, nowMs, schedule, capped: range.beforeOldest })) fireTick(t, schedule, p, nowMs, report);
+    // The runs of one pass are one catch-up: each later one follows the one started before it.
+    let follows: string | undefined;
+    for (const p of planTicks({ ticks: range.ticks, nowMs, schedule, capped: range.beforeOldest })) {
+      follows = fireTick({ t, schedule, p, nowMs, report, follows }) ?? follows;
+    }
     repo.setCursor(t.id, Math.max(t.cursor_at, nowMs), range.following);
   }
 
@@ -121,18 +125,19 @@ export function createScheduler({
     for (const id of ids) tickChunk([id], nowMs, report);
   }
 
-  function fireTick(t: TriggerRow, schedule: ScheduleConfig, p: Planned, nowMs: number, report: TickReport) {
+  /** Returns the execution it started, if any. */
+  function fireTick({ t, schedule, p, nowMs, report, follows }: { t: TriggerRow; schedule: ScheduleConfig; p: Planned; nowMs: number; report: TickReport; follows: string | undefined }): string | undefined {
     const base = { trigger: t, kind: p.kind, scheduledFor: p.at, receivedAt: new Date(nowMs) };
     if (p.skip !== undefined) {
       if (deliveries.record({ ...base, status: 'skipped', reason: p.skip })) report.skipped++;
-      return;
+      return undefined;
     }
     const payload = { type: 'schedule' as const, key: t.key, scheduledFor: new Date(p.at).toISOString(), catchUp: p.kind === 'catch_up' };
-    const result = firing.fire({ ...base, payload, overlap: schedule.overlap });
+    const result = firing.fire({ ...base, payload, overlap: schedule.overlap, follows });
     switch (result.outcome) {
       case 'started':
         report.started++;
-        break;
+        return result.executionId;
       case 'skipped':
         report.skipped++;
         break;
@@ -148,6 +153,7 @@ export function createScheduler({
         throw new Error(`unknown fire outcome ${JSON.stringify(never)}`);
       }
     }
+    return undefined;
   }
 
   /** One pass: releases held runs whose predecessor finished, then fires every due trigger. Synchronous. */

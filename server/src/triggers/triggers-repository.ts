@@ -107,6 +107,12 @@ export function createTriggersRepository(db: Db) {
     lastDelivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? ORDER BY ord DESC LIMIT 1'),
     page: db.prepare<[string, number, number], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND ord < ? ORDER BY ord DESC LIMIT ?'),
     executionStatus: db.prepare<[string], { status: string }>('SELECT status FROM executions WHERE id = ?'),
+    // Newest first: the run waiting behind one was recorded after it, usually among the last few rows.
+    waitingBehind: db.prepare<[string, string], { id: string }>(
+      `SELECT d.execution_id AS id FROM trigger_deliveries d JOIN executions e ON e.id = d.execution_id
+       WHERE d.trigger_id = ? AND d.status = 'started' AND d.reason = ? AND e.status = 'waiting' AND e.started_at IS NULL
+       ORDER BY d.ord DESC LIMIT 1`,
+    ),
   };
 
   const encode = (t: TriggerWrite) => ({
@@ -140,6 +146,8 @@ export function createTriggersRepository(db: Db) {
     lastDelivery: (triggerId: string): DeliveryRow | null => s.lastDelivery.get(triggerId) ?? null,
     deliveries: (triggerId: string, beforeOrd: number, limit: number): DeliveryRow[] => s.page.all(triggerId, beforeOrd, limit),
     executionStatus: (id: string): string | null => s.executionStatus.get(id)?.status ?? null,
+    /** The run still held whose delivery says `queued_behind:<executionId>` (the next link of a catch-up chain). */
+    waitingBehind: (triggerId: string, executionId: string): string | null => s.waitingBehind.get(triggerId, `queued_behind:${executionId}`)?.id ?? null,
   };
 }
 

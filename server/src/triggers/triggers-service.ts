@@ -183,11 +183,8 @@ export function createTriggersService({
   function remove(key: string): void {
     journal.transaction(() => {
       const row = requireTrigger(key);
-      // An execution held behind a running one was accepted: let it run rather than strand it.
-      if (row.held_execution_id) {
-        repo.setRunning(row.id, null, row.held_execution_id);
-        firing.releaseHeld(row.id);
-      }
+      // Executions held behind a running one were accepted: let them run rather than strand them.
+      firing.releaseAll(row.id);
       repo.remove(row.id);
       events.deleted(key);
     });

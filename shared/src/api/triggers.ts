@@ -103,7 +103,8 @@ export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 /**
  * One fire of a trigger. `reason` codes: skipped — `catch_up_skip`, `catch_up_superseded`,
  * `outside_window`, `catch_up_cap`, `overlap`, `queue_full`, `test`, `duplicate`; started —
- * `queued_behind:<executionId>` (overlap "queue"); rejected — `missing_signature`,
+ * `queued_behind:<executionId>` (overlap "queue", or a later run of a catch-up waiting for the one
+ * before it); rejected — `missing_signature`,
  * `bad_signature`, `disabled`, `rate_limited`; failed — `<error code>: <message>`.
  */
 export const TriggerDelivery = z.object({
