@@ -7,6 +7,8 @@ import { closeGracefully } from './graceful-close';
 
 const REPLAY_PAGE = 500;
 const MAX_CLIENT_FRAME = 64 * 1024;
+/** A page subscribes to a handful of topics; the cap keeps one socket's bookkeeping bounded. */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 200;
 
 type Subscription = { lastSeq: number; replaying: boolean; stop: () => void };
 
@@ -174,6 +176,11 @@ const liveSocket: FastifyPluginAsync = async (app) => {
           } catch (err) {
             const e = err instanceof AppError ? err : new AppError(400, 'bad_request', 'cannot subscribe');
             send({ type: 'error', id: msg.id ?? null, topic: msg.topic, code: e.code, message: e.message });
+            return;
+          }
+          if (!subs.has(msg.topic) && subs.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {
+            const message = `a socket may hold at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions; unsubscribe first`;
+            send({ type: 'error', id: msg.id ?? null, topic: msg.topic, code: 'too_many_subscriptions', message });
             return;
           }
           subscribe(msg.topic, msg.after ?? 0, msg.id).catch((err) => app.log.error({ err }, 'live replay failed'));

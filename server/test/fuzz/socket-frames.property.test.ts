@@ -173,3 +173,26 @@ describe('/ws/runner under hostile frames', () => {
     holder.close();
   });
 });
+
+describe('/ws bookkeeping is bounded', () => {
+  it('refuses subscriptions past the per-socket cap, and a resubscribe still works', async () => {
+    const { MAX_SUBSCRIPTIONS_PER_SOCKET } = await import('../../src/live/live-socket');
+    // Distinct readable topics: one per execution, as many as the cap and one more.
+    const ids: string[] = [];
+    for (let i = 0; i <= MAX_SUBSCRIPTIONS_PER_SOCKET; i++) {
+      ids.push((await s.request('POST', `/api/workflows/${workflowId}/run`, { body: {} })).body.executionId);
+    }
+    const c = await connectLive(s.url, { token: s.token });
+    for (const [i, exec] of ids.slice(0, MAX_SUBSCRIPTIONS_PER_SOCKET).entries()) c.send({ type: 'subscribe', id: i, topic: `execution:${exec}` });
+    await c.waitFor((f) => f.type === 'subscribed' && f.id === MAX_SUBSCRIPTIONS_PER_SOCKET - 1);
+    c.send({ type: 'subscribe', id: 'over', topic: `execution:${ids.at(-1)}` });
+    expect(await c.waitFor((f) => f.id === 'over')).toMatchObject({ type: 'error', code: 'too_many_subscriptions' });
+    c.send({ type: 'subscribe', id: 'again', topic: `execution:${ids[0]}` });
+    expect(await c.waitFor((f) => f.id === 'again')).toMatchObject({ type: 'subscribed' });
+    c.send({ type: 'unsubscribe', id: 'drop', topic: `execution:${ids[1]}` });
+    await c.waitFor((f) => f.id === 'drop');
+    c.send({ type: 'subscribe', id: 'room', topic: `execution:${ids.at(-1)}` });
+    expect(await c.waitFor((f) => f.id === 'room')).toMatchObject({ type: 'subscribed' });
+    c.close();
+  });
+});
