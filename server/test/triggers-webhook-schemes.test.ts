@@ -154,6 +154,18 @@ describe('verify "slack"', () => {
     expect(json.status).toBe(202);
   });
 
+  it('answers the signed url_verification challenge Slack sends for a new Request URL, and starts nothing', async () => {
+    const { key, path } = await hook('slack');
+    const body = JSON.stringify({ token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
+    const before = executionCount();
+    const res = await deliver(path, { body, headers: slackHeaders({ secret: SECRET, body, ts: nowSeconds() }) });
+    expect(res).toEqual({ status: 200, body: { challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' } });
+    expect(executionCount()).toBe(before);
+    // Unsigned, it is just a refused call.
+    expect((await deliver(path, { body, headers: {} })).status).toBe(401);
+    expect((await s.request('GET', `/api/triggers/${key}/deliveries`)).body.deliveries).toEqual([]);
+  });
+
   it('refuses a missing timestamp, a wrong or stale signature; a replay starts nothing', async () => {
     const { key, path } = await hook('slack');
     const ts = nowSeconds();

@@ -83,6 +83,13 @@ function senderDeliveryId(scheme: WebhookVerify, request: FastifyRequest, body: 
   }
 }
 
+/** `{ "type": "url_verification", "challenge": "…" }`: Slack's check of a new Request URL. */
+function slackChallenge(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { type, challenge } = body as { type?: unknown; challenge?: unknown };
+  return type === 'url_verification' && typeof challenge === 'string' && challenge.length <= 500 ? challenge : null;
+}
+
 /**
  * `POST /hooks/<path>`: no token (the auth plugin exempts /hooks/; its Host check still applies).
  * Before the body is read (onRequest): path (404), browser cross-site (403), unsigned hook on a
@@ -196,6 +203,9 @@ const webhooks: FastifyPluginAsync = async (app) => {
       if (err instanceof AppError) refuse(hook, 'bad_body', err);
       throw err;
     }
+    // Slack checks an Events API URL by sending a signed challenge it wants echoed: nothing runs.
+    const challenge = hook.scheme === 'slack' ? slackChallenge(body) : null;
+    if (challenge !== null) return reply.code(200).send({ challenge });
     const deliveryKey = senderDeliveryId(hook.scheme, request, body);
     // A scheme that signs only the body says nothing about the query: the workflow gets none of it.
     const signedQuery = check.ok && check.signsQuery ? query : {};
