@@ -23,6 +23,7 @@ const EnvSchema = z.object({
   WEFT_BODY_LIMIT: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEFT_ALLOW_BASH: Bool.optional(),
+  WEFT_ALLOW_UNSIGNED_HOOKS: Bool.default(false),
   WEFT_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   WEFT_CLIENT_DIR: z.string().optional(),
   WEFT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
@@ -51,6 +52,8 @@ export type Config = {
   bodyLimit: number;
   logLevel: z.infer<typeof EnvSchema>['WEFT_LOG_LEVEL'];
   allowBash: boolean | undefined;
+  /** Webhooks with verify "none" are refused on a server that listens beyond loopback unless this is set. */
+  allowUnsignedHooks: boolean;
   synchronous: 'FULL' | 'NORMAL';
   clientDir: string;
   /** Browser sockets: ping interval; a socket that misses one beat is terminated. */
@@ -108,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimit: e.WEFT_BODY_LIMIT,
     logLevel: e.WEFT_LOG_LEVEL,
     allowBash: e.WEFT_ALLOW_BASH,
+    allowUnsignedHooks: e.WEFT_ALLOW_UNSIGNED_HOOKS,
     synchronous: e.WEFT_SYNCHRONOUS,
     clientDir: e.WEFT_CLIENT_DIR ? path.resolve(base, e.WEFT_CLIENT_DIR) : path.join(REPO_ROOT, 'client', 'dist'),
     liveHeartbeatMs: 15_000,

@@ -78,6 +78,30 @@ describe('migrations', () => {
     expect(db.prepare('SELECT COUNT(*) AS n FROM trigger_deliveries').get()).toEqual({ n: 0 });
   });
 
+  it('give every webhook an explicit scheme: a secret means the weft scheme, none means "none" (010)', () => {
+    const db = new BetterSqlite3(':memory:');
+    db.pragma('foreign_keys = ON');
+    const all = readMigrations();
+    migrate(db, all.filter((m) => m.version < 10));
+    db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
+    const add = db.prepare("INSERT INTO triggers (id, key, workflow_id, type, enabled, webhook_path, webhook_secret, created_at, updated_at) VALUES (?, ?, 'wf_1', ?, 1, ?, ?, 'now', 'now')");
+    add.run('tr_signed', 'signed', 'webhook', 'in/signed', 'an-old-secret');
+    add.run('tr_open', 'open', 'webhook', 'in/open', null);
+    add.run('tr_cron', 'cron', 'schedule', null, null);
+    db.prepare("INSERT INTO trigger_deliveries (ord, id, trigger_id, trigger_key, kind, received_at, status, latency_ms, delivery_key) VALUES (1, 'dl_a', 'tr_open', 'open', 'webhook', 'now', 'started', 0, 'gh-1')").run();
+    expect(migrate(db, all.filter((m) => m.version <= 10)).applied).toEqual(['010_webhook_verify']);
+    expect(db.prepare('SELECT key, webhook_verify AS verify, webhook_secret AS secret, webhook_allow_browser AS browser, webhook_respond_output AS output FROM triggers ORDER BY key').all()).toEqual([
+      { key: 'cron', verify: null, secret: null, browser: 0, output: 0 },
+      { key: 'open', verify: 'none', secret: null, browser: 0, output: 0 },
+      { key: 'signed', verify: 'weft', secret: 'an-old-secret', browser: 0, output: 0 },
+    ]);
+    // Deliveries keep their X-Weft-Delivery key; counters go with their trigger.
+    expect(db.prepare("SELECT delivery_key, replay_key FROM trigger_deliveries WHERE id = 'dl_a'").get()).toEqual({ delivery_key: 'gh-1', replay_key: null });
+    db.prepare("INSERT INTO trigger_delivery_counts (trigger_id, minute, reason, status, count) VALUES ('tr_open', 0, 'bad_body', 'rejected', 3)").run();
+    db.prepare("DELETE FROM triggers WHERE id = 'tr_open'").run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM trigger_delivery_counts').get()).toEqual({ n: 0 });
+  });
+
   it('give executions that exist a run depth of 0 (011)', () => {
     const db = new BetterSqlite3(':memory:');
     const all = readMigrations();

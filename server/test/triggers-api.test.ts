@@ -122,7 +122,7 @@ describe('triggers API', () => {
     const page2 = (await s.request('GET', `/api/triggers/paged/deliveries?limit=2&before=${page1.nextBefore}`)).body;
     expect(page2.deliveries.map((d: any) => d.id)).toEqual([ids[2], ids[1]]);
     const page3 = (await s.request('GET', `/api/triggers/paged/deliveries?limit=2&before=${page2.nextBefore}`)).body;
-    expect(page3).toEqual({ deliveries: [expect.objectContaining({ id: ids[0] })], nextBefore: null });
+    expect(page3).toEqual({ deliveries: [expect.objectContaining({ id: ids[0] })], nextBefore: null, counts: [] });
     expect((await s.request('GET', '/api/triggers/paged')).body.lastDelivery.id).toBe(ids[4]);
     expect((await s.request('GET', '/api/triggers/paged/deliveries?before=dl_nope')).status).toBe(400);
     expect((await s.request('GET', '/api/triggers/paged/deliveries?limit=0')).status).toBe(400);
@@ -179,8 +179,13 @@ describe('workflows provisioned with their trigger', () => {
 
   it('the trigger tools use the same service', async () => {
     const tools = s.app.services.triggerTools!;
-    const t = tools.upsert('from-tool', { workflowId, type: 'webhook', enabled: true, webhook: { path: 'from/tool' } }) as { key: string };
+    const t = tools.upsert('from-tool', { workflowId, type: 'webhook', enabled: true, webhook: { path: 'from/tool' } }) as { key: string; webhook: object; note?: string };
     expect(t.key).toBe('from-tool');
+    // A generated secret is for the person at the screen, never for a tool transcript.
+    expect(t.webhook).toMatchObject({ verify: 'weft', hasSecret: true });
+    expect(t.webhook).not.toHaveProperty('secret');
+    expect(t.note).toMatch(/New secret/);
+    expect(s.app.services.triggers.repo.byKey('from-tool')!.webhook_secret).toMatch(/^whsec_/);
     expect((tools.list() as { key: string }[]).some((x) => x.key === 'from-tool')).toBe(true);
     tools.remove('from-tool');
     expect((await s.request('GET', '/api/triggers/from-tool')).status).toBe(404);

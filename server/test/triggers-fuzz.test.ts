@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minimalDefinition, startServer, type TestServer } from './helpers/server';
+import { githubHeaders, slackHeaders, stripeHeaders, weftHeaders } from './helpers/webhook-signers';
 
 /** Request parsing of /hooks/ and /api/triggers under random input: always a deliberate 2xx/4xx, never a 500. */
 let s: TestServer;
@@ -12,47 +12,99 @@ beforeAll(async () => {
   workflowId = (await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Fuzz') } })).body.id;
   const put = (key: string, webhook: Record<string, unknown>, enabled = true) =>
     s.request('PUT', `/api/triggers/${key}`, { body: { workflowId, type: 'webhook', enabled, webhook } });
-  await put('signed', { path: 'fz/signed', secret: SECRET, rateLimitPerMinute: 1_000_000 });
-  await put('open', { path: 'fz/open', rateLimitPerMinute: 1_000_000 });
-  await put('off', { path: 'fz/off' }, false);
+  for (const scheme of SCHEMES) await put(scheme, { path: `fz/${scheme}`, verify: scheme, secret: SECRET, rateLimitPerMinute: 1_000_000 });
+  await put('browser', { path: 'fz/browser', verify: 'none', allowBrowser: true, respondWithOutput: true, rateLimitPerMinute: 1_000_000 });
+  await put('open', { path: 'fz/open', verify: 'none', rateLimitPerMinute: 1_000_000 });
+  await put('off', { path: 'fz/off', secret: SECRET }, false);
   await put('tight', { path: 'fz/tight', rateLimitPerMinute: 1 });
 });
+
+const SCHEMES = ['weft', 'github', 'stripe', 'slack'] as const;
+type Scheme = (typeof SCHEMES)[number];
+
+/** What the sender of `scheme` would send for this request, `skew` seconds off the clock. */
+function signed(scheme: Scheme, { target, body, skew }: { target: string; body: Buffer; skew: number }): Record<string, string> {
+  const ts = Math.floor(Date.now() / 1000) + skew;
+  switch (scheme) {
+    case 'weft':
+      return weftHeaders({ secret: SECRET, target, body, ts });
+    case 'github':
+      return githubHeaders({ secret: SECRET, body });
+    case 'stripe':
+      return stripeHeaders({ secret: SECRET, body: body.toString('latin1'), ts });
+    case 'slack':
+      return slackHeaders({ secret: SECRET, body: body.toString('latin1'), ts });
+    default: {
+      const never: never = scheme;
+      throw new Error(`unknown scheme ${String(never)}`);
+    }
+  }
+}
 afterAll(() => s.close());
 
 const printable = (max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{0,${max}}$`));
-const HOOK_STATUSES = [200, 202, 400, 401, 404, 409, 413, 415, 429];
+const HOOK_STATUSES = [200, 202, 400, 401, 403, 404, 409, 413, 415, 429];
+const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
+/** Values shaped like each scheme's headers, and not. */
+const headerValue = fc.oneof(
+  printable(90),
+  fc.integer({ min: -1e12, max: 1e13 }).map(String),
+  hex64.map((h) => `sha256=${h}`),
+  hex64.map((h) => `v0=${h}`),
+  fc.tuple(fc.integer({ min: 0, max: 2e9 }), fc.array(hex64, { maxLength: 3 })).map(([t, v]) => [`t=${t}`, ...v.map((x) => `v1=${x}`)].join(',')),
+  fc.constantFrom('t=,v1=', ',,,', 't=1,t=2,v1=', '=', 'v1=' + 'g'.repeat(64), 'null', 'https://evil.example', 'cross-site', 'same-origin'),
+);
+const HEADER_NAMES = [
+  'x-weft-signature',
+  'x-weft-timestamp',
+  'x-hub-signature-256',
+  'stripe-signature',
+  'x-slack-signature',
+  'x-slack-request-timestamp',
+  'x-github-delivery',
+  'origin',
+  'sec-fetch-site',
+] as const;
 
 const hookRequest = fc.record({
-  path: fc.oneof(fc.constantFrom('fz/signed', 'fz/open', 'fz/off', 'fz/tight', 'fz', 'fz/open/', 'FZ/open'), fc.stringMatching(/^[A-Za-z0-9_.\/%~-]{0,60}$/)),
-  contentType: fc.option(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/JSON', ''), { nil: undefined }),
+  path: fc.oneof(
+    { arbitrary: fc.constantFrom('fz/weft', 'fz/github', 'fz/stripe', 'fz/slack', 'fz/browser', 'fz/open', 'fz/off', 'fz/tight'), weight: 4 },
+    fc.constantFrom('fz', 'fz/open/', 'FZ/open'),
+    fc.stringMatching(/^[A-Za-z0-9_.\/%~-]{0,60}$/),
+  ),
+  contentType: fc.oneof({ arbitrary: fc.constantFrom('application/json', 'application/x-www-form-urlencoded'), weight: 3 }, fc.option(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/JSON', ''), { nil: undefined })),
   body: fc.oneof(
     fc.json().map((j) => Buffer.from(j)),
     fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
     fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
     fc.constantFrom('', '{', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', 'a=1&a=2&b', '%%%=&&=').map((t) => Buffer.from(t)),
   ),
-  signature: fc.oneof(fc.constant(undefined), fc.constant('sign'), printable(90), fc.constantFrom('sha256=', `sha256=${'0'.repeat(64)}`, `sha256=${'g'.repeat(64)}`, `sha1=${'0'.repeat(40)}`)),
+  /** Sign as the path's sender would (with some clock skew), or not. */
+  sign: fc.option(fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, fc.integer({ min: -400, max: 400 }), fc.constantFrom(-301, 301, -300, 300)), { nil: undefined, freq: 4 }),
+  /** Then overwrite or add any of the signature and browser headers. */
+  headers: fc.oneof({ arbitrary: fc.constant({}), weight: 2 }, fc.dictionary(fc.constantFrom(...HEADER_NAMES), headerValue, { maxKeys: 3 })),
   delivery: fc.option(printable(250), { nil: undefined }),
-  query: fc.array(
+  query: fc.oneof({ arbitrary: fc.constant<[string, string][]>([]), weight: 2 }, fc.array<[string, string]>(
     fc.oneof(
       fc.tuple(fc.constant('wait'), fc.constantFrom('', '-1', 'abc', '0', '0.01', '301', '1e9', 'NaN', 'Infinity')),
       fc.tuple(fc.constantFrom('test', 'x', 'a[b]', '__proto__', 'constructor'), printable(20)),
       fc.tuple(printable(10), printable(10)),
     ),
     { maxLength: 4 },
-  ),
+  )),
 });
 
 describe('fuzzed requests', () => {
-  it('POST /hooks/<path> never answers 500', async () => {
+  it('POST /hooks/<path> with every scheme never answers 5xx', { timeout: 120_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(hookRequest, async (r) => {
         const headers: Record<string, string> = {};
         if (r.contentType !== undefined) headers['content-type'] = r.contentType;
-        if (r.signature === 'sign') headers['x-weft-signature'] = `sha256=${createHmac('sha256', SECRET).update(r.body).digest('hex')}`;
-        else if (r.signature !== undefined) headers['x-weft-signature'] = r.signature;
         if (r.delivery !== undefined) headers['x-weft-delivery'] = r.delivery;
         const qs = r.query.length ? `?${r.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : '';
+        const scheme = r.path === 'fz/off' ? 'weft' : SCHEMES.find((x) => r.path === `fz/${x}`);
+        if (scheme !== undefined && r.sign !== undefined) Object.assign(headers, signed(scheme, { target: `/hooks/${r.path}${qs}`, body: r.body, skew: r.sign }));
+        Object.assign(headers, r.headers);
         const res = await fetch(`${s.url}/hooks/${r.path}${qs}`, { method: 'POST', headers, body: r.body });
         const text = await res.text();
         expect(HOOK_STATUSES, `${res.status} ${text}`).toContain(res.status);
@@ -61,7 +113,7 @@ describe('fuzzed requests', () => {
         const parsed = JSON.parse(text);
         if (res.status >= 400 && parsed.code !== 'FST_ERR_BAD_URL') expect(parsed.error.code).toEqual(expect.any(String));
       }),
-      { numRuns: 400 },
+      { numRuns: 600 },
     );
   });
 
@@ -89,8 +141,12 @@ describe('fuzzed requests', () => {
         fc.record(
           {
             path: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.\/%-]{0,40}$/), printable(40)),
+            verify: fc.oneof(fc.constantFrom('weft', 'github', 'stripe', 'slack', 'none'), fc.anything()),
             secret: printable(600),
+            regenerateSecret: fc.oneof(fc.boolean(), fc.anything()),
             rateLimitPerMinute: fc.oneof(fc.integer(), fc.double()),
+            allowBrowser: fc.oneof(fc.boolean(), fc.anything()),
+            respondWithOutput: fc.oneof(fc.boolean(), fc.anything()),
           },
           { requiredKeys: [] },
         ),
@@ -103,7 +159,7 @@ describe('fuzzed requests', () => {
 
   it('PUT /api/triggers/:key never answers 500', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom('k1', 'k2', 'signed'), printable(120)), fc.oneof(triggerLike.map(withWorkflow), fc.jsonValue()), async (key, body) => {
+      fc.asyncProperty(fc.oneof(fc.constantFrom('k1', 'k2', 'weft'), printable(120)), fc.oneof(triggerLike.map(withWorkflow), fc.jsonValue()), async (key, body) => {
         const res = await s.request('PUT', `/api/triggers/${encodeURIComponent(key)}`, { body });
         expect([200, 400, 404, 422], JSON.stringify(res.body)).toContain(res.status);
         if (res.status === 200) expect(res.body.key).toBe(key);

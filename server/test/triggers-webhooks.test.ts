@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectFakeRunner } from './helpers/fake-runner';
 import { waitUntil } from './helpers/live-client';
 import { rawRequest } from './helpers/raw-http';
-import { minimalDefinition, startServer, type TestServer } from './helpers/server';
+import { makeDataDir, minimalDefinition, startServer, type TestServer } from './helpers/server';
+import { weftHeaders } from './helpers/webhook-signers';
 
 const clock = { at: new Date('2026-06-01T12:00:00Z'), now: () => clock.at };
+const nowSeconds = () => Math.floor(clock.at.getTime() / 1000);
 const SECRET = 'a-webhook-secret-of-some-length';
-const sign = (body: string | Buffer, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 let s: TestServer;
 let workflowId: string;
@@ -18,29 +19,78 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
+/** A new webhook trigger; `secret` is the one it was given, or the one the server generated. */
 async function hook(webhook: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   const key = `hook-${++n}`;
   const path = `in/${key}`;
   const res = await s.request('PUT', `/api/triggers/${key}`, { body: { workflowId, type: 'webhook', enabled: true, webhook: { path, ...webhook }, ...extra } });
   expect(res.status).toBe(200);
-  return { key, path };
+  return { key, path, secret: (webhook.secret as string | undefined) ?? (res.body.webhook.secret as string | undefined) };
 }
 
+type Delivery = { body?: string; headers?: Record<string, string>; query?: string };
+
 /** POST /hooks/<path> without the token, like an outside sender. */
-async function deliver(path: string, { body = '{"hello":"world"}', headers = {}, query = '' }: { body?: string; headers?: Record<string, string>; query?: string } = {}) {
+async function deliver(path: string, { body = '{"hello":"world"}', headers = {}, query = '' }: Delivery = {}) {
   const res = await fetch(`${s.url}/hooks/${path}${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-const deliveries = async (key: string) => (await s.request('GET', `/api/triggers/${key}/deliveries`)).body.deliveries as any[];
-const executionCount = () => (s.app.db.prepare('SELECT COUNT(*) AS n FROM executions').get() as { n: number }).n;
+/** Signed the weft way over the target exactly as it is sent. */
+async function deliverSigned(path: string, secret: string, { body = '{"hello":"world"}', headers = {}, query = '', ts = nowSeconds() }: Delivery & { ts?: number } = {}) {
+  return deliver(path, { body, query, headers: { ...weftHeaders({ secret, target: `/hooks/${path}${query}`, body, ts }), ...headers } });
+}
 
-describe('webhooks', () => {
-  it('starts the workflow with body, allowlisted headers, query and receivedAt; no token needed', async () => {
-    const { key, path } = await hook();
-    const res = await deliver(path, { query: '?ref=main', headers: { 'x-github-event': 'push', 'x-secret-thing': 'no', authorization: 'Bearer nope' } });
+const page = async (key: string) => (await s.request('GET', `/api/triggers/${key}/deliveries`)).body as { deliveries: any[]; counts: any[] };
+const deliveries = async (key: string) => (await page(key)).deliveries;
+/** `reason: count` over every minute. */
+const counted = async (key: string) => {
+  const out: Record<string, number> = {};
+  for (const c of (await page(key)).counts) out[c.reason] = (out[c.reason] ?? 0) + c.count;
+  return out;
+};
+const scalar = (sql: string) => (s.app.db.prepare(sql).get() as { n: number }).n;
+const executionCount = () => scalar('SELECT COUNT(*) AS n FROM executions');
+
+describe('webhooks: the weft scheme', () => {
+  it('a new trigger gets a generated secret, shown once in the answer that created it and never again', async () => {
+    const key = `hook-${++n}`;
+    const body = { workflowId, type: 'webhook', enabled: true, webhook: { path: `in/${key}` } };
+    const created = await s.request('PUT', `/api/triggers/${key}`, { body });
+    expect(created.body.webhook).toMatchObject({ verify: 'weft', hasSecret: true, secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/), allowBrowser: false, respondWithOutput: false });
+    const secret = created.body.webhook.secret as string;
+    const read = (await s.request('GET', `/api/triggers/${key}`)).body;
+    expect(read.webhook).toEqual({ path: `in/${key}`, url: `/hooks/in/${key}`, verify: 'weft', hasSecret: true, rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false });
+    const listed = JSON.stringify((await s.request('GET', '/api/triggers')).body);
+    const journaled = JSON.stringify((await s.request('GET', `/api/events?topic=trigger:${key}`)).body);
+    for (const text of [JSON.stringify(read), listed, journaled]) expect(text).not.toContain(secret);
+
+    // The same body again keeps the secret (nothing changed, nothing shown); the secret works.
+    const again = await s.request('PUT', `/api/triggers/${key}`, { body });
+    expect(again.body.webhook).not.toHaveProperty('secret');
+    expect(again.body.updatedAt).toBe(created.body.updatedAt);
+    expect((await deliverSigned(`in/${key}`, secret)).status).toBe(202);
+
+    // regenerateSecret replaces it: the new one is shown once, the old one stops working.
+    const rotated = await s.request('PUT', `/api/triggers/${key}`, { body: { ...body, webhook: { ...body.webhook, regenerateSecret: true } } });
+    const fresh = rotated.body.webhook.secret as string;
+    expect(fresh).toMatch(/^whsec_/);
+    expect(fresh).not.toBe(secret);
+    expect((await deliverSigned(`in/${key}`, secret, { body: '{"old":1}' })).status).toBe(401);
+    expect((await deliverSigned(`in/${key}`, fresh, { body: '{"new":1}' })).status).toBe(202);
+
+    // A secret of one's own is stored and not echoed.
+    const own = await s.request('PUT', `/api/triggers/${key}`, { body: { ...body, webhook: { ...body.webhook, secret: SECRET } } });
+    expect(own.body.webhook).not.toHaveProperty('secret');
+    expect((await deliverSigned(`in/${key}`, SECRET, { body: '{"own":1}' })).status).toBe(202);
+  });
+
+  it('accepts X-Weft-Timestamp and X-Weft-Signature over "<timestamp>.<path and query>.<raw body>"', async () => {
+    const { key, path } = await hook({ secret: SECRET });
+    const res = await deliverSigned(path, SECRET, { query: '?ref=main', headers: { 'x-github-event': 'push', 'x-secret-thing': 'no', authorization: 'Bearer nope' } });
     expect(res.status).toBe(202);
+    expect(res.body).toEqual({ executionId: expect.stringMatching(/^ex_/) });
     const ex = (await s.request('GET', `/api/executions/${res.body.executionId}`)).body;
     expect(ex.trigger).toEqual({
       type: 'webhook',
@@ -50,49 +100,104 @@ describe('webhooks', () => {
       query: { ref: 'main' },
       receivedAt: '2026-06-01T12:00:00.000Z',
     });
-    expect((await deliveries(key))[0]).toMatchObject({ kind: 'webhook', status: 'started', executionId: res.body.executionId, receivedAt: '2026-06-01T12:00:00.000Z' });
+    expect((await deliveries(key))[0]).toMatchObject({ kind: 'webhook', status: 'started', executionId: res.body.executionId });
   });
 
-  it('parses form bodies', async () => {
+  it('signs the request target exactly as sent, not a re-serialised one', async () => {
     const { path } = await hook({ secret: SECRET });
-    const body = 'a=1&b=two&a=3';
-    const res = await deliver(path, { body, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-weft-signature': sign(body) } });
-    expect(res.status).toBe(202);
-    const ex = (await s.request('GET', `/api/executions/${res.body.executionId}`)).body;
-    expect(ex.trigger.body).toEqual({ a: ['1', '3'], b: 'two' });
+    const body = '{"raw":true}';
+    // A query a parser would rewrite (bare key, %7E for "~", "+" for a space, repeated keys out of order).
+    const target = `/hooks/${path}?z=1&flag&tilde=%7E&sp=a+b&z=0`;
+    const send = (signedTarget: string) =>
+      rawRequest(s.port, { method: 'POST', path: target, headers: { 'content-type': 'application/json', ...weftHeaders({ secret: SECRET, target: signedTarget, body, ts: nowSeconds() }) }, body });
+    expect((await send(`/hooks/${path}?flag=&sp=a%20b&tilde=~&z=1&z=0`)).status).toBe(401);
+    expect((await send(`/hooks/${path}`)).status).toBe(401);
+    const ok = await send(target);
+    expect(ok.status).toBe(202);
+    const ex = (await s.request('GET', `/api/executions/${JSON.parse(ok.body).executionId}`)).body;
+    expect(ex.trigger.query).toEqual({ z: ['1', '0'], flag: '', tilde: '~', sp: 'a b' });
   });
 
-  it('checks X-Weft-Signature: good 202, bad or missing 401, each rejection recorded', async () => {
+  it('refuses missing, wrong, body-only (the old scheme) and stale signatures with 401 naming what to send', async () => {
     const { key, path } = await hook({ secret: SECRET });
     const body = '{"n":1}';
-    expect((await deliver(path, { body, headers: { 'x-weft-signature': sign(body) } })).status).toBe(202);
     const before = executionCount();
-    const bad = await deliver(path, { body, headers: { 'x-weft-signature': sign(body, 'another-secret-entirely') } });
-    expect(bad.status).toBe(401);
-    expect(bad.body.error).toMatchObject({ code: 'invalid_signature', message: expect.stringContaining('X-Weft-Signature') });
-    expect((await deliver(path, { body: '{"n":2}', headers: { 'x-weft-signature': sign(body) } })).status).toBe(401); // signed a different body
-    expect((await deliver(path, { body, headers: { 'x-weft-signature': 'sha256=abc' } })).status).toBe(401);
-    expect((await deliver(path, { body, headers: { 'x-weft-signature': sign(body).toUpperCase() } })).status).toBe(401);
-    const missing = await deliver(path, { body });
-    expect(missing.status).toBe(401);
+    const rowsBefore = scalar('SELECT COUNT(*) AS n FROM trigger_deliveries');
+    const now = nowSeconds();
+    const cases: [string, Promise<{ status: number; body: any }>, string, RegExp][] = [
+      ['missing', deliver(path, { body }), 'invalid_signature', /^X-Weft-Signature: header is required/],
+      ['old body-only', deliver(path, { body, headers: { 'x-weft-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } }), 'invalid_signature', /^X-Weft-Timestamp: header is required/],
+      ['another secret', deliverSigned(path, 'another-secret-entirely', { body }), 'invalid_signature', /does not match/],
+      ['another body', deliver(path, { body: '{"n":2}', headers: weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }) }), 'invalid_signature', /does not match/],
+      ['another path', deliver(path, { body, headers: weftHeaders({ secret: SECRET, target: '/hooks/in/elsewhere', body, ts: now }) }), 'invalid_signature', /does not match/],
+      ['another timestamp', deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-timestamp': String(now + 1) } }), 'invalid_signature', /does not match/],
+      ['uppercase prefix', deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-signature': 'SHA256=00' } }), 'invalid_signature', /does not match/],
+      ['not seconds', deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-timestamp': '2026-06-01' } }), 'invalid_signature', /unix seconds/],
+      ['301 s old', deliverSigned(path, SECRET, { body, ts: now - 301 }), 'stale_signature', /301 s old/],
+      ['301 s ahead', deliverSigned(path, SECRET, { body, ts: now + 301 }), 'stale_signature', /301 s in the future/],
+    ];
+    for (const [name, pending, code, message] of cases) {
+      const res = await pending;
+      expect(res.status, name).toBe(401);
+      expect(res.body.error.code, name).toBe(code);
+      expect(res.body.error.message, name).toMatch(message);
+    }
     expect(executionCount()).toBe(before);
-    const ds = await deliveries(key);
-    expect(ds.map((d) => `${d.status} ${d.reason ?? ''}`.trim())).toEqual([
-      'rejected missing_signature',
-      'rejected bad_signature',
-      'rejected bad_signature',
-      'rejected bad_signature',
-      'rejected bad_signature',
-      'started',
-    ]);
-    // The secret never leaves the server.
-    const t = (await s.request('GET', `/api/triggers/${key}`)).body;
-    expect(t.webhook).toEqual({ path, url: `/hooks/${path}`, hasSecret: true, rateLimitPerMinute: 60 });
-    expect(JSON.stringify(t)).not.toContain(SECRET);
+    // Refusals are counted, not written one by one.
+    expect(scalar('SELECT COUNT(*) AS n FROM trigger_deliveries')).toBe(rowsBefore);
+    expect(await counted(key)).toEqual({ missing_signature: 1, missing_timestamp: 1, bad_signature: 6, stale_signature: 2 });
+    // Exactly at the edge of the window is still fresh.
+    expect((await deliverSigned(path, SECRET, { body, ts: now - 300 })).status).toBe(202);
+    expect((await deliverSigned(path, SECRET, { body, ts: now + 300 })).status).toBe(202);
   });
 
+  it('parses form bodies after checking the signature on their raw bytes', async () => {
+    const { path } = await hook({ secret: SECRET });
+    const body = 'a=1&b=two&a=3&c=%E2%9C%93';
+    const res = await deliverSigned(path, SECRET, { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(202);
+    const ex = (await s.request('GET', `/api/executions/${res.body.executionId}`)).body;
+    expect(ex.trigger.body).toEqual({ a: ['1', '3'], b: 'two', c: '✓' });
+  });
+
+  it('the same signature again is the same delivery: same executionId, nothing started, counted', async () => {
+    const { key, path } = await hook({ secret: SECRET });
+    const body = '{"once":true}';
+    const headers = weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: nowSeconds() });
+    const first = await deliver(path, { body, headers });
+    expect(first.status).toBe(202);
+    const before = executionCount();
+    const again = await deliver(path, { body, headers });
+    expect(again).toMatchObject({ status: 202, body: { executionId: first.body.executionId, duplicate: true } });
+    // A new X-Weft-Delivery does not make a replayed signature new.
+    const relabelled = await deliver(path, { body, headers: { ...headers, 'x-weft-delivery': 'brand-new' } });
+    expect(relabelled.body).toEqual({ executionId: first.body.executionId, duplicate: true });
+    const concurrent = await Promise.all([1, 2, 3].map(() => deliver(path, { body, headers })));
+    expect(new Set(concurrent.map((r) => r.body.executionId))).toEqual(new Set([first.body.executionId]));
+    expect(executionCount()).toBe(before);
+    // A new timestamp is a new delivery (a sender's retry keeps its X-Weft-Delivery to stay one).
+    clock.at = new Date(clock.at.getTime() + 1000);
+    const later = await deliverSigned(path, SECRET, { body });
+    expect(later.body.executionId).not.toBe(first.body.executionId);
+    expect((await deliveries(key)).filter((d) => d.status === 'started')).toHaveLength(2);
+    expect(await counted(key)).toEqual({ duplicate: 5 });
+    expect((await page(key)).counts[0]).toMatchObject({ status: 'skipped', reason: 'duplicate', minute: '2026-06-01T12:00:00.000Z' });
+  });
+
+  it('X-Weft-Delivery keeps a sender’s re-signed retry one delivery', async () => {
+    const { path } = await hook({ secret: SECRET });
+    const first = await deliverSigned(path, SECRET, { headers: { 'x-weft-delivery': 'retry-1' } });
+    clock.at = new Date(clock.at.getTime() + 2000);
+    const retry = await deliverSigned(path, SECRET, { headers: { 'x-weft-delivery': 'retry-1' } });
+    expect(retry.body).toEqual({ executionId: first.body.executionId, duplicate: true });
+    const tooLong = await deliverSigned(path, SECRET, { headers: { 'x-weft-delivery': 'x'.repeat(201) } });
+    expect(tooLong.status).toBe(400);
+  });
+});
+
+describe('webhooks: unsigned hooks ("none")', () => {
   it('X-Weft-Delivery makes a delivery idempotent: the same id returns the same execution and starts nothing', async () => {
-    const { key, path } = await hook();
+    const { key, path } = await hook({ verify: 'none' });
     const first = await deliver(path, { headers: { 'x-weft-delivery': 'gh-123' } });
     expect(first.status).toBe(202);
     const before = executionCount();
@@ -104,29 +209,43 @@ describe('webhooks', () => {
     expect(executionCount()).toBe(before + 1);
     const other = await deliver(path, { headers: { 'x-weft-delivery': 'gh-124' } });
     expect(other.body.executionId).not.toBe(first.body.executionId);
-    const ds = await deliveries(key);
-    expect(ds.filter((d) => d.reason === 'duplicate')).toHaveLength(3);
+    expect(await counted(key)).toEqual({ duplicate: 3 });
+    expect((await s.request('GET', `/api/triggers/${key}`)).body.webhook).toMatchObject({ verify: 'none', hasSecret: false });
   });
 
-  it('rate limits per trigger with 429 and retry-after, recorded as rejected', async () => {
-    const { key, path } = await hook({ rateLimitPerMinute: 3 });
-    for (let i = 0; i < 3; i++) expect((await deliver(path)).status).toBe(202);
-    const limited = await deliver(path);
+  it('refuses a secret with verify "none"', async () => {
+    const res = await s.request('PUT', '/api/triggers/none-secret', { body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', verify: 'none', secret: SECRET } } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toMatch(/^webhook\.secret: is not allowed with verify "none"/);
+    const both = await s.request('PUT', '/api/triggers/none-secret', { body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', secret: SECRET, regenerateSecret: true } } });
+    expect(both.status).toBe(422);
+    expect((await s.request('PUT', '/api/triggers/none-secret', { body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', verify: 'md5' } } })).status).toBe(422);
+  });
+});
+
+describe('webhooks: limits, refusals and test mode', () => {
+  it('rate limits per trigger with 429 and retry-after, before the signature is even looked at', async () => {
+    const { key, path, secret } = await hook({ rateLimitPerMinute: 3 });
+    for (let i = 0; i < 3; i++) expect((await deliverSigned(path, secret!, { body: `{"i":${i}}` })).status).toBe(202);
+    const limited = await deliverSigned(path, secret!, { body: '{"i":3}' });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('20');
     expect(limited.body.error.code).toBe('rate_limited');
-    expect((await deliveries(key))[0]).toMatchObject({ status: 'rejected', reason: 'rate_limited' });
-    const { path: otherPath } = await hook({ rateLimitPerMinute: 3 });
+    // Unsigned: still a 429, not a 401; the bucket comes first.
+    expect((await deliver(path)).status).toBe(429);
+    expect(await counted(key)).toEqual({ rate_limited: 2 });
+    expect((await deliveries(key)).every((d) => d.status === 'started')).toBe(true);
+    const { path: otherPath } = await hook({ rateLimitPerMinute: 3, verify: 'none' });
     expect((await deliver(otherPath)).status).toBe(202); // buckets are per trigger
     clock.at = new Date(clock.at.getTime() + 20_000);
-    expect((await deliver(path)).status).toBe(202);
+    expect((await deliverSigned(path, secret!, { body: '{"i":4}' })).status).toBe(202);
   });
 
   it('test mode validates and records the delivery, shows the payload and runs nothing', async () => {
     const { key, path } = await hook({ secret: SECRET });
     const body = '{"dry":true}';
     const before = executionCount();
-    const res = await deliver(path, { body, query: '?test=1&x=y', headers: { 'x-weft-signature': sign(body) } });
+    const res = await deliverSigned(path, SECRET, { body, query: '?test=1&x=y' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       test: true,
@@ -135,74 +254,171 @@ describe('webhooks', () => {
     });
     expect((await deliver(path, { body, query: '?test=1' })).status).toBe(401);
     expect(executionCount()).toBe(before);
-    expect((await deliveries(key)).map((d) => `${d.status} ${d.reason}`)).toEqual(['rejected missing_signature', 'skipped test']);
+    expect((await deliveries(key)).map((d) => `${d.status} ${d.reason}`)).toEqual(['skipped test']);
+    expect(await counted(key)).toEqual({ missing_signature: 1 });
   });
 
   it('answers 404 for an unknown path, 409 for a disabled trigger, 400 for bad JSON or a bad wait', async () => {
     expect((await deliver('no/such/hook')).status).toBe(404);
     const dotted = await rawRequest(s.port, { method: 'POST', path: '/hooks/in/../in/x', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(dotted.status).toBe(404);
-    const { key, path } = await hook({}, { enabled: false });
-    const disabled = await deliver(path);
+    const { key, path, secret } = await hook({}, { enabled: false });
+    const disabled = await deliverSigned(path, secret!);
     expect(disabled.status).toBe(409);
     expect(disabled.body.error.code).toBe('trigger_disabled');
-    expect((await deliveries(key))[0]).toMatchObject({ status: 'rejected', reason: 'disabled' });
-    const { path: p2 } = await hook();
-    expect((await deliver(p2, { body: '{nope' })).status).toBe(400);
-    const wait = await deliver(p2, { query: '?wait=301' });
+    // A disabled hook still checks the signature first: an unsigned call learns nothing more.
+    expect((await deliver(path)).status).toBe(401);
+    expect(await counted(key)).toEqual({ disabled: 1, missing_signature: 1 });
+    expect(await deliveries(key)).toEqual([]);
+    const { key: k2, path: p2, secret: s2 } = await hook();
+    const bad = await deliverSigned(p2, s2!, { body: '{nope' });
+    expect(bad.status).toBe(400);
+    expect(await counted(k2)).toEqual({ bad_body: 1 });
+    const wait = await deliverSigned(p2, s2!, { query: '?wait=301' });
     expect(wait.status).toBe(400);
     expect(wait.body.error.message).toMatch(/^query wait:/);
     expect((await deliver(p2, { body: 'plain', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
-    expect((await deliver(p2, { body: '' })).status).toBe(202);
+    expect((await deliverSigned(p2, s2!, { body: '' })).status).toBe(202);
   });
 
-  it('applies the Host check to /hooks/ but not the token or Origin checks', async () => {
-    const { path } = await hook();
-    const evil = await rawRequest(s.port, { method: 'POST', path: `/hooks/${path}`, headers: { host: 'evil.example', 'content-type': 'application/json' }, body: '{}' });
-    expect(evil.status).toBe(403);
-    const cross = await rawRequest(s.port, { method: 'POST', path: `/hooks/${path}`, headers: { origin: 'https://github.com', 'content-type': 'application/json' }, body: '{}' });
-    expect(cross.status).toBe(202);
+  it('refuses browsers’ cross-site calls with 403 before reading the body, unless the trigger allows browsers', async () => {
+    const { key, path, secret } = await hook();
+    const post = (headers: Record<string, string>, body = '{nope') => rawRequest(s.port, { method: 'POST', path: `/hooks/${path}`, headers: { 'content-type': 'application/json', ...headers }, body });
+    // Unsigned and unparseable too: the 403 comes before the signature and the body are looked at.
+    const browsers: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }, { origin: `http://127.0.0.1:${s.port + 1}` }, { origin: 'file://x' }];
+    for (const headers of browsers) {
+      const res = await post(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(JSON.parse(res.body).error.code).toBe('forbidden_origin');
+    }
+    expect(await counted(key)).toEqual({ cross_site: 5 });
+    // The server's own origin, and senders with no browser headers at all, go on to the signature.
+    expect((await post({ origin: `http://127.0.0.1:${s.port}`, 'sec-fetch-site': 'same-origin' })).status).toBe(401);
+    const body = '{"from":"page"}';
+    expect((await post({ 'sec-fetch-site': 'same-site', ...weftHeaders({ secret: secret!, target: `/hooks/${path}`, body, ts: nowSeconds() }) }, body)).status).toBe(202);
+    // The auth plugin's Host check still applies to hooks.
+    expect((await post({ host: 'evil.example' })).status).toBe(403);
+
+    const browser = await hook({ verify: 'none', allowBrowser: true });
+    expect((await s.request('GET', `/api/triggers/${browser.key}`)).body.webhook.allowBrowser).toBe(true);
+    const allowed = await rawRequest(s.port, { method: 'POST', path: `/hooks/${browser.path}`, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://forms.example', 'sec-fetch-site': 'cross-site' }, body: 'a=1' });
+    expect(allowed.status).toBe(202);
   });
 
   it('refuses a body over the server body limit with 413', async () => {
-    const { path } = await hook();
+    const { path } = await hook({ verify: 'none' });
     const big = JSON.stringify({ blob: 'x'.repeat(s.app.config.bodyLimit) });
     expect((await deliver(path, { body: big })).status).toBe(413);
+  });
+
+  it('a flood of 2,000 refused calls grows neither the deliveries, the counters nor the journal by a row per request', { timeout: 120_000 }, async () => {
+    const signed = await hook({ rateLimitPerMinute: 1_000_000 });
+    const off = await hook({ rateLimitPerMinute: 1_000_000 }, { enabled: false });
+    const tight = await hook({ rateLimitPerMinute: 1, verify: 'none' });
+    const rows = () => ({
+      deliveries: scalar('SELECT COUNT(*) AS n FROM trigger_deliveries'),
+      counters: scalar('SELECT COUNT(*) AS n FROM trigger_delivery_counts'),
+      events: scalar('SELECT COUNT(*) AS n FROM events'),
+      executions: executionCount(),
+    });
+    const before = rows();
+    const body = '{"flood":true}';
+    const valid = weftHeaders({ secret: signed.secret!, target: `/hooks/${signed.path}`, body, ts: nowSeconds() });
+    expect((await deliver(signed.path, { body, headers: valid })).status).toBe(202);
+    const kinds: (() => Promise<{ status: number }>)[] = [
+      () => deliver(signed.path, { body }), // missing signature
+      () => deliverSigned(signed.path, 'not-the-secret', { body }), // bad signature
+      () => deliverSigned(signed.path, signed.secret!, { body, ts: nowSeconds() - 3600 }), // stale
+      () => deliver(signed.path, { body, headers: valid }), // a replay
+      () => deliverSigned(off.path, off.secret!, { body }), // disabled
+      () => deliver(tight.path, { body: '{' }), // rate limited (its one token is spent below)
+      () => rawRequest(s.port, { method: 'POST', path: `/hooks/${signed.path}`, headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body }), // cross-site
+      () => deliverSigned(signed.path, signed.secret!, { body: '{"broken"' }), // bad body, validly signed
+    ];
+    expect((await deliver(tight.path)).status).toBe(202);
+    const statuses = new Map<number, number>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 2000) {
+          const i = next++;
+          const { status } = await kinds[i % kinds.length]!();
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }
+      }),
+    );
+    expect(Object.fromEntries(statuses)).toEqual({ 202: 250, 400: 250, 401: 750, 403: 250, 409: 250, 429: 250 });
+    const after = rows();
+    // Two started deliveries (the valid call, the first call to `tight`); the rest are counters.
+    expect(after.deliveries - before.deliveries).toBe(2);
+    expect(after.executions - before.executions).toBe(2);
+    expect(after.counters - before.counters).toBeLessThanOrEqual(8);
+    expect(after.events - before.events).toBeLessThanOrEqual(30);
+    expect(await counted(signed.key)).toEqual({ missing_signature: 250, bad_signature: 250, stale_signature: 250, duplicate: 250, cross_site: 250, bad_body: 250 });
+    expect(await counted(off.key)).toEqual({ disabled: 250 });
+    expect(await counted(tight.key)).toEqual({ rate_limited: 250 });
+  });
+
+  it('keeps counters per minute, newest first, and drops them with their trigger', async () => {
+    const { key, path } = await hook();
+    await deliver(path);
+    clock.at = new Date(clock.at.getTime() + 60_000);
+    await deliver(path);
+    await deliver(path);
+    const counts = (await page(key)).counts;
+    expect(counts).toHaveLength(2);
+    expect(counts.map((c) => c.count)).toEqual([2, 1]);
+    expect(Date.parse(counts[0].minute) - Date.parse(counts[1].minute)).toBe(60_000);
+    const events = (await s.request('GET', `/api/events?topic=trigger:${key}`)).body.events as any[];
+    expect(events.filter((e) => e.type === 'delivery.counted').map((e) => e.data)).toEqual([
+      { triggerKey: key, minute: counts[1].minute, status: 'rejected', reason: 'missing_signature', count: 1 },
+      { triggerKey: key, minute: counts[0].minute, status: 'rejected', reason: 'missing_signature', count: 1 },
+    ]);
+    const id = s.app.services.triggers.repo.byKey(key)!.id;
+    const countersOf = () => (s.app.db.prepare('SELECT COUNT(*) AS n FROM trigger_delivery_counts WHERE trigger_id = ?').get(id) as { n: number }).n;
+    expect(countersOf()).toBe(2);
+    await s.request('DELETE', `/api/triggers/${key}`);
+    expect(countersOf()).toBe(0);
   });
 });
 
 describe('webhooks ?wait=', () => {
-  it('answers 200 with status and output when the execution finishes in time', async () => {
-    // Earlier tests left runs queued: enough capacity that this one is granted too.
-    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 200 });
+  it('answers 200 with executionId and status, and the output only when the trigger sets respondWithOutput', async () => {
+    // Earlier tests left runs queued: enough capacity that these are granted too.
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 500 });
     try {
-      const { path } = await hook();
-      const pending = deliver(path, { query: '?wait=20', headers: { 'x-weft-delivery': 'w-1' } });
-      // Not answered before the run ends: grab the lease and finish it.
-      await waitUntil(() => runner.grants.some((g) => (g as any).trigger?.type === 'webhook' && (g as any).trigger.key === `hook-${n}`));
-      const grant = runner.grants.find((g) => (g as any).trigger?.key === `hook-${n}`)!;
-      await runner.events(grant, [
-        { seq: 1, type: 'step.started', stepId: 'say', iterationPath: '', attempt: 1 },
-        { seq: 2, type: 'step.succeeded', stepId: 'say', iterationPath: '', attempt: 1, output: { stdout: 'hello\n' } },
-        { seq: 3, type: 'execution.finished', status: 'succeeded', output: { stdout: 'hello\n' } },
-      ]);
-      const res = await pending;
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ executionId: grant.executionId, status: 'succeeded', output: { stdout: 'hello\n' } });
-      // A replay of the finished delivery with ?wait answers at once, from the row.
-      const t0 = Date.now();
-      const replay = await deliver(path, { query: '?wait=5', headers: { 'x-weft-delivery': 'w-1' } });
-      expect(replay.body).toEqual({ executionId: grant.executionId, status: 'succeeded', output: { stdout: 'hello\n' }, duplicate: true });
-      expect(Date.now() - t0).toBeLessThan(1000);
+      for (const respondWithOutput of [false, true]) {
+        const { path, secret } = await hook({ respondWithOutput });
+        const body = `{"respond":${respondWithOutput}}`;
+        const headers = weftHeaders({ secret: secret!, target: `/hooks/${path}?wait=20`, body, ts: nowSeconds() });
+        const pending = deliver(path, { body, query: '?wait=20', headers });
+        // Not answered before the run ends: grab the lease and finish it.
+        await waitUntil(() => runner.grants.some((g) => (g as any).trigger?.type === 'webhook' && (g as any).trigger.key === `hook-${n}`));
+        const grant = runner.grants.find((g) => (g as any).trigger?.key === `hook-${n}`)!;
+        await runner.events(grant, [
+          { seq: 1, type: 'step.started', stepId: 'say', iterationPath: '', attempt: 1 },
+          { seq: 2, type: 'step.succeeded', stepId: 'say', iterationPath: '', attempt: 1, output: { stdout: 'hello\n' } },
+          { seq: 3, type: 'execution.finished', status: 'succeeded', output: { stdout: 'hello\n' } },
+        ]);
+        const res = await pending;
+        expect(res.status).toBe(200);
+        const expected = { executionId: grant.executionId, status: 'succeeded', ...(respondWithOutput ? { output: { stdout: 'hello\n' } } : {}) };
+        expect(res.body).toEqual(expected);
+        // A replay with ?wait answers at once, from the row.
+        const t0 = Date.now();
+        const replay = await deliver(path, { body, query: '?wait=20', headers });
+        expect(replay.body).toEqual({ ...expected, duplicate: true });
+        expect(Date.now() - t0).toBeLessThan(1000);
+      }
     } finally {
       runner.close();
     }
   });
 
   it('journals a hook run granted in the commit that created it as running from its first event', async () => {
-    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 200 });
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 500 });
     try {
-      const { path } = await hook();
+      const { path } = await hook({ verify: 'none' });
       const res = await deliver(path);
       expect(res.status).toBe(202);
       await waitUntil(() => runner.grants.some((g) => g.executionId === res.body.executionId));
@@ -232,22 +448,21 @@ describe('webhooks ?wait=', () => {
     expect(list.map((e) => [e.type, e.data.id])).toEqual([['delivery.recorded', ids[2]]]);
   });
 
-  it('answers 202 with the executionId when the time runs out', async () => {
-    const { path } = await hook();
+  it('answers 202 with the executionId and the status then when the time runs out', async () => {
+    const { path } = await hook({ verify: 'none', respondWithOutput: true });
     const started = Date.now();
     const res = await deliver(path, { query: '?wait=1' });
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ executionId: expect.stringMatching(/^ex_/) });
+    expect(res.body).toEqual({ executionId: expect.stringMatching(/^ex_/), status: expect.stringMatching(/^(queued|running)$/) });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     const ex = (await s.request('GET', `/api/executions/${res.body.executionId}`)).body;
-    expect(['queued', 'running']).toContain(ex.status);
+    expect(ex.status).toBe(res.body.status);
   });
 
   it('a duplicate delivery with ?wait waits on the original execution', async () => {
-    // Earlier tests left runs queued: enough capacity that this one is granted too.
-    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 200 });
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 500 });
     try {
-      const { path } = await hook();
+      const { path } = await hook({ verify: 'none', respondWithOutput: true });
       const first = await deliver(path, { headers: { 'x-weft-delivery': 'once' } });
       const pending = deliver(path, { query: '?wait=20', headers: { 'x-weft-delivery': 'once' } });
       await waitUntil(() => runner.grants.some((g) => g.executionId === first.body.executionId));
@@ -264,7 +479,7 @@ describe('webhooks ?wait= at shutdown', () => {
   it('a pending wait is answered 202 when the server closes, so shutdown does not hang', async () => {
     const own = await startServer();
     const wf = (await own.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Closing') } })).body.id;
-    await own.request('PUT', '/api/triggers/closing', { body: { workflowId: wf, type: 'webhook', enabled: true, webhook: { path: 'closing' } } });
+    await own.request('PUT', '/api/triggers/closing', { body: { workflowId: wf, type: 'webhook', enabled: true, webhook: { path: 'closing', verify: 'none' } } });
     const pending = fetch(`${own.url}/hooks/closing?wait=300`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await waitUntil(() => (own.app.db.prepare('SELECT COUNT(*) AS n FROM executions').get() as { n: number }).n === 1);
     const t0 = Date.now();
@@ -272,5 +487,37 @@ describe('webhooks ?wait= at shutdown', () => {
     const res = await pending;
     expect(res.status).toBe(202);
     expect(Date.now() - t0).toBeLessThan(3000);
+  });
+});
+
+describe('webhooks on a server that listens beyond loopback', () => {
+  it('refuses verify "none" (422 on save, 403 on call) unless WEFT_ALLOW_UNSIGNED_HOOKS=1', async () => {
+    const dataDir = makeDataDir();
+    const open = await startServer({ dataDir, env: { WEFT_ALLOW_UNSIGNED_HOOKS: '1' }, config: { host: '0.0.0.0' } });
+    const wf = (await open.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Public') } })).body.id;
+    const body = { workflowId: wf, type: 'webhook', enabled: true, webhook: { path: 'public', verify: 'none' } };
+    expect((await open.request('PUT', '/api/triggers/public', { body })).status).toBe(200);
+    expect((await fetch(`${open.url}/hooks/public`, { method: 'POST' })).status).toBe(202);
+    await open.close();
+
+    // The same data without the setting: the saved unsigned hook is refused, and cannot be saved again.
+    const closed = await startServer({ dataDir, config: { host: '0.0.0.0' } });
+    try {
+      const call = await fetch(`${closed.url}/hooks/public`, { method: 'POST' });
+      expect(call.status).toBe(403);
+      expect(((await call.json()) as any).error).toMatchObject({ code: 'unsigned_hook', message: expect.stringContaining('WEFT_ALLOW_UNSIGNED_HOOKS=1') });
+      const saved = await closed.request('PUT', '/api/triggers/public', { body });
+      expect(saved.status).toBe(422);
+      expect(saved.body.error).toMatchObject({ code: 'invalid_trigger', details: { errors: [{ path: 'webhook.verify' }] } });
+      expect(saved.body.error.message).toMatch(/WEFT_ALLOW_UNSIGNED_HOOKS=1/);
+      const viaWorkflow = await closed.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Also public'), trigger: { key: 'also', type: 'webhook', webhook: { path: 'also', verify: 'none' } } } });
+      expect(viaWorkflow.status).toBe(422);
+      expect(viaWorkflow.body.error.details.errors[0].path).toBe('trigger.webhook.verify');
+      // Signed is fine anywhere.
+      const signed = await closed.request('PUT', '/api/triggers/public', { body: { ...body, webhook: { path: 'public' } } });
+      expect(signed.body.webhook).toMatchObject({ verify: 'weft', secret: expect.any(String) });
+    } finally {
+      await closed.close();
+    }
   });
 });

@@ -11,14 +11,29 @@ const enc = encodeURIComponent;
 
 /**
  * The whole desired state of `trigger` for `PUT /api/triggers/:key`, with `changes` applied. The
- * secret is never returned, so it cannot be sent back: callers only use this for triggers without
- * one, or say that saving removes it.
+ * secret is never returned and need not be: an omitted secret is kept. `secret` sets one (a
+ * sender's), `regenerateSecret` has the server make one (shown once, in the answer).
  */
-export function upsertBodyOf(trigger: Trigger, changes: Partial<Pick<TriggerUpsertRequest, 'enabled'>> = {}): TriggerUpsertRequest {
+export function upsertBodyOf(
+  trigger: Trigger,
+  changes: Partial<Pick<TriggerUpsertRequest, 'enabled'>> & { secret?: string; regenerateSecret?: true } = {},
+): TriggerUpsertRequest {
+  const { secret, regenerateSecret, ...rest } = changes;
   const base = { workflowId: trigger.workflowId, type: trigger.type, enabled: trigger.enabled, ...(trigger.inputs ? { inputs: trigger.inputs } : {}) };
-  if (trigger.type === 'schedule' && trigger.schedule) return { ...base, schedule: trigger.schedule, ...changes } as TriggerUpsertRequest;
-  const webhook = trigger.webhook ? { path: trigger.webhook.path, rateLimitPerMinute: trigger.webhook.rateLimitPerMinute } : undefined;
-  return { ...base, ...(webhook ? { webhook } : {}), ...changes } as TriggerUpsertRequest;
+  if (trigger.type === 'schedule' && trigger.schedule) return { ...base, schedule: trigger.schedule, ...rest } as TriggerUpsertRequest;
+  const w = trigger.webhook;
+  const webhook = w
+    ? {
+        path: w.path,
+        verify: w.verify,
+        rateLimitPerMinute: w.rateLimitPerMinute,
+        allowBrowser: w.allowBrowser,
+        respondWithOutput: w.respondWithOutput,
+        ...(secret !== undefined ? { secret } : {}),
+        ...(regenerateSecret ? { regenerateSecret } : {}),
+      }
+    : undefined;
+  return { ...base, ...(webhook ? { webhook } : {}), ...rest } as TriggerUpsertRequest;
 }
 
 export const triggersApi = {

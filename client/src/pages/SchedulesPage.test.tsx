@@ -28,7 +28,7 @@ const hook = {
   type: 'webhook',
   enabled: false,
   schedule: undefined,
-  webhook: { path: 'deploys/github', url: '/hooks/deploys/github', hasSecret: false, rateLimitPerMinute: 60 },
+  webhook: { path: 'deploys/github', url: '/hooks/deploys/github', verify: 'none', hasSecret: false, rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false },
   description: 'POST /hooks/deploys/github',
   nextRunAt: null,
 };
@@ -54,8 +54,8 @@ describe('schedules & hooks', () => {
       'GET /api/health': health,
       'GET /api/triggers': () => new Promise<Response>((resolve) => (release = resolve)),
       'GET /api/workflows': json(200, { workflows }),
-      [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, { deliveries: [delivery, { ...delivery, id: 'dl_0', executionId: undefined, status: 'skipped', reason: 'overlap' }], nextBefore: null }),
-      [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null }),
+      [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, { deliveries: [delivery, { ...delivery, id: 'dl_0', executionId: undefined, status: 'skipped', reason: 'overlap' }], nextBefore: null, counts: [] }),
+      [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null, counts: [] }),
     });
     renderApp('/automation/schedules-and-hooks');
     expect(await screen.findByLabelText('Loading triggers')).toBeTruthy();
@@ -79,6 +79,7 @@ describe('schedules & hooks', () => {
     expect(within(webhook).getByTestId('trigger-url').textContent).toBe(`POST ${window.location.origin}/hooks/deploys/github`);
     expect(within(webhook).getByRole('button', { name: 'Copy URL' })).toBeTruthy();
     expect(await within(webhook).findByText('Not fired yet.')).toBeTruthy();
+    expect(within(webhook).getByTestId('trigger-scheme').textContent).toBe('Unsigned');
     expect((within(webhook).getByRole('switch') as HTMLInputElement).checked).toBe(false);
   });
 
@@ -97,27 +98,67 @@ describe('schedules & hooks', () => {
     expect(requests.find((r) => r.method === 'PUT')).toEqual({
       method: 'PUT',
       path: `/api/triggers/${hook.key}`,
-      body: { workflowId: 'wf_b', type: 'webhook', enabled: true, webhook: { path: 'deploys/github', rateLimitPerMinute: 60 } },
+      body: { workflowId: 'wf_b', type: 'webhook', enabled: true, webhook: { path: 'deploys/github', verify: 'none', rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false } },
     });
     await waitFor(() => expect(screen.getAllByTestId('trigger-card')[1]!.className).not.toContain('is-disabled'));
     expect(screen.getAllByTestId('trigger-card').map((c) => c.getAttribute('data-trigger-key'))).toEqual([schedule.key, hook.key]);
   });
 
-  it('asks for a signed hook’s secret again, since a PUT without it would remove it', async () => {
-    const signed = { ...hook, enabled: true, webhook: { ...hook.webhook, hasSecret: true } };
+  it('switches a signed hook without its secret (an omitted secret is kept), and shows how to sign', async () => {
+    const signed = { ...hook, enabled: true, webhook: { ...hook.webhook, verify: 'weft', hasSecret: true } };
     const { requests } = mockFetch({
       'GET /api/health': health,
       'GET /api/triggers': json(200, { triggers: [signed] }),
       'GET /api/workflows': json(200, { workflows }),
+      [`GET /api/triggers/${hook.key}/deliveries`]: json(200, {
+        deliveries: [],
+        nextBefore: null,
+        counts: [{ minute: at, status: 'rejected', reason: 'bad_signature', count: 1987 }],
+      }),
       [`PUT /api/triggers/${hook.key}`]: ({ body }: RecordedRequest) => json(200, { ...signed, enabled: (body as { enabled: boolean }).enabled }),
     });
     renderApp('/automation/schedules-and-hooks');
-    fireEvent.click(within(await screen.findByTestId('trigger-card')).getByRole('switch'));
-    const dialog = await screen.findByRole('dialog', { name: 'Turn off this signed webhook?' });
-    fireEvent.change(within(dialog).getByLabelText('Signing secret'), { target: { value: 'the-old-secret' } });
-    fireEvent.click(within(dialog).getByRole('button', { name: 'Turn off' }));
+    const card = await screen.findByTestId('trigger-card');
+    expect(within(card).getByTestId('trigger-scheme').textContent).toBe('Signed: Weft');
+    expect(within(card).getByText('secret set')).toBeTruthy();
+    // Refused calls are shown as counts.
+    const counts = await within(card).findByRole('list', { name: 'Refused calls and replays' });
+    expect(counts.textContent).toContain(`${(1987).toLocaleString()} × bad_signature`);
+    // The curl example reads the secret from the environment: it is not on screen.
+    expect(within(card).getByTestId('signing-example').textContent).toContain(`x-weft-signature: sha256=$sig`);
+    expect(within(card).getByTestId('signing-example').textContent).toContain(`printf '%s' "$ts./hooks/deploys/github.$body"`);
+    fireEvent.click(within(card).getByRole('switch'));
     await waitFor(() => expect(requests.some((r) => r.method === 'PUT')).toBe(true));
-    expect(requests.find((r) => r.method === 'PUT')?.body).toMatchObject({ enabled: false, webhook: { path: 'deploys/github', secret: 'the-old-secret' } });
+    const put = requests.find((r) => r.method === 'PUT')!.body as { enabled: boolean; webhook: object };
+    expect(put.enabled).toBe(false);
+    expect(put.webhook).toEqual({ path: 'deploys/github', verify: 'weft', rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false });
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('makes a new secret on request and shows it once, with a copy button and in the example', async () => {
+    const signed = { ...hook, enabled: true, webhook: { ...hook.webhook, verify: 'weft', hasSecret: true } };
+    const fresh = 'whsec_freshly-generated-by-the-server-0123456789';
+    const { requests } = mockFetch({
+      'GET /api/health': health,
+      'GET /api/triggers': json(200, { triggers: [signed] }),
+      'GET /api/workflows': json(200, { workflows }),
+      [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null, counts: [] }),
+      [`PUT /api/triggers/${hook.key}`]: json(200, { ...signed, webhook: { ...signed.webhook, secret: fresh } }),
+    });
+    renderApp('/automation/schedules-and-hooks');
+    const card = await screen.findByTestId('trigger-card');
+    fireEvent.click(within(card).getByRole('button', { name: 'New secret' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Make a new signing secret?' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Make new secret' }));
+    expect((await within(card).findByTestId('revealed-secret')).textContent).toBe(fresh);
+    expect(requests.find((r) => r.method === 'PUT')?.body).toMatchObject({ webhook: { path: 'deploys/github', verify: 'weft', regenerateSecret: true } });
+    expect((requests.find((r) => r.method === 'PUT')?.body as { webhook: object }).webhook).not.toHaveProperty('secret');
+    expect(within(card).getByTestId('signing-example').textContent).toContain(`WEFT_HOOK_SECRET='${fresh}'`);
+    fireEvent.click(within(card).getByRole('button', { name: 'Copy' }));
+    expect(navigator.clipboard.writeText).toHaveBeenCalledWith(fresh);
+    fireEvent.click(within(card).getByRole('button', { name: 'Done' }));
+    expect(within(card).queryByTestId('revealed-secret')).toBeNull();
+    expect(card.textContent).not.toContain(fresh);
   });
 
   it('shows the empty state only when there are none, and errors with Retry', async () => {
@@ -142,8 +183,8 @@ describe('schedules & hooks', () => {
       'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('triggers'), hasMore: false }),
       'GET /api/triggers': json(200, { triggers: [schedule, hook] }),
       'GET /api/workflows': json(200, { workflows }),
-      [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null }),
-      [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null }),
+      [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null, counts: [] }),
+      [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null, counts: [] }),
     });
     renderApp('/automation/schedules-and-hooks');
     await screen.findAllByTestId('trigger-card');
@@ -159,6 +200,10 @@ describe('schedules & hooks', () => {
     await waitFor(() => expect(count(hookDeliveries)).toBe(before.hook + 1));
     await waitFor(() => expect(count('/api/triggers')).toBe(before.list + 1));
     expect(count(dailyDeliveries)).toBe(before.daily);
+    // A new per-minute count of refused calls refetches that trigger's deliveries too.
+    live.append('triggers', 'delivery.counted', { triggerKey: schedule.key, minute: at, status: 'rejected', reason: 'rate_limited', count: 1 });
+    await waitFor(() => expect(count(dailyDeliveries)).toBe(before.daily + 1));
+    expect(count(hookDeliveries)).toBe(before.hook + 1);
     // The topic head is not read again on an event.
     expect(count('/api/events?topic=triggers&limit=1')).toBe(before.events);
     expect(before.events).toBe(1);

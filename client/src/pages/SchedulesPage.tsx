@@ -34,14 +34,17 @@ export function SchedulesPage() {
   // Without the events API the list still loads; it just is not live.
   const head = useQuery({ queryKey: ['topic-head', 'triggers'], queryFn: ({ signal }) => topicHead('triggers', signal), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
   const triggers = useQuery({ queryKey: triggerKeys.list(), queryFn: ({ signal }) => triggersApi.list(signal), enabled: head.isFetched });
-  // Live: a trigger saved or toggled elsewhere, a delivery recorded (a tick, a hook call). The list
+  // Live: a trigger saved or toggled elsewhere, a delivery recorded (a tick, a hook call) or a new
+  // per-minute count of refused calls. The list
   // and the deliveries of the triggers named are fetched again; a fetch already running finishes
   // rather than restarting, so a busy webhook does not keep the page refetching forever.
   useTopicBatches(
     'triggers',
     (events) => {
       void queryClient.invalidateQueries({ queryKey: triggerKeys.list() }, { cancelRefetch: false });
-      const delivered = new Set(events.flatMap((e) => (e.type === 'delivery.recorded' ? [(e.data as { triggerKey: string }).triggerKey] : [])));
+      const delivered = new Set(
+        events.flatMap((e) => (e.type === 'delivery.recorded' || e.type === 'delivery.counted' ? [(e.data as { triggerKey: string }).triggerKey] : [])),
+      );
       for (const key of delivered) void queryClient.invalidateQueries({ queryKey: [...triggerKeys.all, 'deliveries', key] }, { cancelRefetch: false });
     },
     { after: head.data ?? 0, enabled: head.isSuccess && triggers.isSuccess },

@@ -75,7 +75,7 @@ describe('workflows list: triggers and last run', () => {
       createdAt: '2025-01-01T10:00:00.000Z',
       updatedAt: '2025-01-01T10:00:00.000Z',
     };
-    const hook = { ...trigger, id: 'tr_2', key: 'wf-digest-b2', workflowId: 'wf_b', type: 'webhook', enabled: false, schedule: undefined, webhook: { path: 'p', url: '/hooks/p', hasSecret: false, rateLimitPerMinute: 60 } };
+    const hook = { ...trigger, id: 'tr_2', key: 'wf-digest-b2', workflowId: 'wf_b', type: 'webhook', enabled: false, schedule: undefined, webhook: { path: 'p', url: '/hooks/p', verify: 'weft', hasSecret: true, rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false } };
     const run = {
       id: 'ex_1',
       workflowId: 'wf_a',

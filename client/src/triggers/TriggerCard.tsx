@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { Trigger, TriggerDelivery } from '@weft/shared';
+import type { DeliveryCount, Trigger, TriggerDelivery } from '@weft/shared';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import { triggerKeys, triggersApi, upsertBodyOf } from '../api/triggers';
@@ -11,10 +11,14 @@ import { SkeletonLine } from '../components/Skeleton';
 import { formatAbsolute } from '../lib/time';
 import { CopyButton } from './CopyButton';
 import { formatInZone } from './cron';
+import { SCHEMES } from './signing';
+import { SigningHelp } from './SigningHelp';
 import { scheduleWords, WebhookIcon } from './TriggerBadge';
-import { newSecret, webhookUrl } from './trigger-form';
+import { SENDER_ISSUES_SECRET, webhookUrl } from './trigger-form';
 
 const DELIVERIES = 5;
+/** Per-minute counters of refused calls and replays shown under the deliveries. */
+const COUNTS = 5;
 
 const DELIVERY_KIND: { readonly [K in TriggerDelivery['kind']]: string } = {
   schedule: 'Scheduled',
@@ -43,7 +47,7 @@ function deliveryTone(status: TriggerDelivery['status']): string {
 function Deliveries({ trigger }: { trigger: Trigger }) {
   const deliveries = useQuery({
     queryKey: triggerKeys.deliveries(trigger.key, DELIVERIES),
-    queryFn: ({ signal }) => triggersApi.deliveries({ key: trigger.key, limit: DELIVERIES }, signal).then((page) => page.deliveries),
+    queryFn: ({ signal }) => triggersApi.deliveries({ key: trigger.key, limit: DELIVERIES }, signal),
   });
   if (deliveries.isPending) {
     return (
@@ -63,10 +67,47 @@ function Deliveries({ trigger }: { trigger: Trigger }) {
       </p>
     );
   }
-  if (deliveries.data.length === 0) return <p className="muted deliveries__empty">Not fired yet.</p>;
+  const { deliveries: rows, counts } = deliveries.data;
+  return (
+    <>
+      {rows.length === 0 ? (
+        <p className="muted deliveries__empty">Not fired yet.</p>
+      ) : (
+        <DeliveryRows rows={rows} />
+      )}
+      {counts.length > 0 && <Counts counts={counts.slice(0, COUNTS)} />}
+    </>
+  );
+}
+
+function withoutSecret(webhook: NonNullable<Trigger['webhook']>): NonNullable<Trigger['webhook']> {
+  const { secret: _shownOnce, ...rest } = webhook;
+  return rest;
+}
+
+/** Refused calls and replays are counted per minute, not listed one by one (a flood stays small). */
+function Counts({ counts }: { counts: DeliveryCount[] }) {
+  return (
+    <ul className="deliveries deliveries--counts" aria-label="Refused calls and replays">
+      {counts.map((c) => (
+        <li key={`${c.minute} ${c.reason}`} className="deliveries__item" data-status={c.status}>
+          <span className={`chip ${deliveryTone(c.status)}`}>{c.status}</span>
+          <span className="deliveries__kind">
+            {c.count.toLocaleString()} × <span className="mono">{c.reason}</span>
+          </span>
+          <span className="deliveries__when" title={formatAbsolute(c.minute)}>
+            <RelativeTime iso={c.minute} />
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function DeliveryRows({ rows }: { rows: TriggerDelivery[] }) {
   return (
     <ul className="deliveries" aria-label="Last deliveries">
-      {deliveries.data.map((delivery) => (
+      {rows.map((delivery) => (
         <li key={delivery.id} className="deliveries__item" data-status={delivery.status}>
           <span className={`chip ${deliveryTone(delivery.status)}`}>{delivery.status}</span>
           <span className="deliveries__kind">{DELIVERY_KIND[delivery.kind]}</span>
@@ -98,18 +139,33 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
   const switchId = useId();
   const secretId = useId();
   const [askSecret, setAskSecret] = useState(false);
-  const [secret, setSecret] = useState('');
+  const [pasted, setPasted] = useState('');
+  /** A secret the server just generated: on screen until dismissed, never fetched again. */
+  const [revealed, setRevealed] = useState<string | null>(null);
 
+  // The saved trigger is the new state; the live topic brings anything else. A secret shown once
+  // stays in this card's state only, never in the shared cache.
+  const save = (saved: Trigger) => {
+    const { webhook, ...rest } = saved;
+    const kept: Trigger = webhook === undefined ? rest : { ...rest, webhook: withoutSecret(webhook) };
+    queryClient.setQueryData<Trigger[]>(triggerKeys.list(), (list) => list?.map((t) => (t.key === saved.key ? kept : t)));
+  };
+
+  // An omitted secret is kept, so switching needs nothing but the switch.
   const toggle = useMutation({
-    mutationFn: (newSecretValue?: string) => {
-      const body = upsertBodyOf(trigger, { enabled: !trigger.enabled });
-      if (newSecretValue !== undefined && body.webhook !== undefined) body.webhook = { ...body.webhook, secret: newSecretValue };
-      return triggersApi.put({ key: trigger.key, body });
-    },
+    mutationFn: () => triggersApi.put({ key: trigger.key, body: upsertBodyOf(trigger, { enabled: !trigger.enabled }) }),
+    onSuccess: save,
+  });
+
+  const hook = trigger.type === 'webhook' ? trigger.webhook : undefined;
+  const senderIssues = hook !== undefined && SENDER_ISSUES_SECRET[hook.verify];
+  const replaceSecret = useMutation({
+    mutationFn: () => triggersApi.put({ key: trigger.key, body: upsertBodyOf(trigger, senderIssues ? { secret: pasted } : { regenerateSecret: true }) }),
     onSuccess: (saved) => {
-      // The saved trigger is the new state; the live topic brings anything else.
-      queryClient.setQueryData<Trigger[]>(triggerKeys.list(), (list) => list?.map((t) => (t.key === saved.key ? saved : t)));
+      save(saved);
       setAskSecret(false);
+      setPasted('');
+      if (saved.webhook?.secret !== undefined) setRevealed(saved.webhook.secret);
     },
   });
 
@@ -118,17 +174,9 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: triggerKeys.deliveries(trigger.key, DELIVERIES) }),
   });
 
-  // The secret is never returned, and a PUT without one removes it: ask for it again.
-  const signed = trigger.type === 'webhook' && trigger.webhook?.hasSecret === true;
-  const onToggle = () => {
-    if (signed) {
-      setSecret(newSecret());
-      setAskSecret(true);
-    } else toggle.mutate(undefined);
-  };
-
-  const url = trigger.webhook ? (trigger.webhook.url.startsWith('http') ? trigger.webhook.url : webhookUrl(trigger.webhook.path)) : '';
+  const url = hook ? (hook.url.startsWith('http') ? hook.url : webhookUrl(hook.path)) : '';
   const workflowLink = `/automation/workflows/${encodeURIComponent(trigger.workflowId)}`;
+  const sender = hook?.verify === 'stripe' ? 'Stripe' : 'Slack';
 
   return (
     <article
@@ -151,9 +199,9 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
             type="checkbox"
             role="switch"
             checked={trigger.enabled}
-            onChange={onToggle}
+            onChange={() => toggle.mutate()}
             disabled={toggle.isPending}
-            aria-describedby={toggle.isError && !askSecret ? `${switchId}-error` : undefined}
+            aria-describedby={toggle.isError ? `${switchId}-error` : undefined}
           />
           <span className="switch__track" aria-hidden="true" />
           <span className="switch__label">{toggle.isPending ? 'Saving…' : trigger.enabled ? 'On' : 'Off'}</span>
@@ -186,7 +234,7 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
               )}
             </p>
           </div>
-        ) : trigger.webhook !== undefined ? (
+        ) : hook !== undefined ? (
           <div className="trigger-item__what">
             <div className="copy-row">
               <code className="copy-row__text" data-testid="trigger-url">
@@ -195,14 +243,43 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
               <CopyButton text={url} label="Copy URL" className="btn btn--small copy-btn" />
             </div>
             <p className="trigger-item__sub">
-              <span className={trigger.webhook.hasSecret ? 'chip chip--ok' : 'chip'}>{trigger.webhook.hasSecret ? 'Signed (HMAC-SHA256)' : 'Unsigned'}</span>
-              <span>{trigger.webhook.rateLimitPerMinute} calls a minute at most</span>
+              <span className={hook.verify === 'none' ? 'chip chip--warn' : 'chip chip--ok'} data-testid="trigger-scheme">
+                {hook.verify === 'none' ? 'Unsigned' : `Signed: ${SCHEMES[hook.verify].label}`}
+              </span>
+              {hook.verify !== 'none' && <span>{hook.hasSecret ? 'secret set' : 'no secret'}</span>}
+              <span>{hook.rateLimitPerMinute} calls a minute at most</span>
+              {hook.allowBrowser && <span>browsers allowed</span>}
             </p>
+            {revealed !== null && (
+              <div className="alert alert--warn trigger-item__secret" role="status">
+                <div className="alert__body">
+                  <strong>New signing secret.</strong> Copy it now: it is not shown again.
+                  <div className="copy-row" style={{ marginTop: 6 }}>
+                    <code className="copy-row__text" data-testid="revealed-secret">
+                      {revealed}
+                    </code>
+                    <CopyButton text={revealed} className="btn btn--small copy-btn" />
+                    <button type="button" className="btn btn--small btn--ghost" onClick={() => setRevealed(null)}>
+                      Done
+                    </button>
+                  </div>
+                </div>
+              </div>
+            )}
+            <details className="trigger-item__how">
+              <summary>How to call it</summary>
+              <SigningHelp verify={hook.verify} url={url} path={hook.path} secret={revealed ?? undefined} />
+              {hook.verify !== 'none' && (
+                <button type="button" className="btn btn--small btn--ghost" onClick={() => setAskSecret(true)}>
+                  {senderIssues ? 'Replace secret' : 'New secret'}
+                </button>
+              )}
+            </details>
           </div>
         ) : (
           <p className="muted">{trigger.description}</p>
         )}
-        {toggle.isError && !askSecret && (
+        {toggle.isError && (
           <p id={`${switchId}-error`} className="field__error" role="alert">
             Could not {trigger.enabled ? 'turn it off' : 'turn it on'}: {describeError(toggle.error)}
           </p>
@@ -229,27 +306,30 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
 
       <ConfirmDialog
         open={askSecret}
-        title={trigger.enabled ? 'Turn off this signed webhook?' : 'Turn on this signed webhook?'}
-        confirmLabel={trigger.enabled ? 'Turn off' : 'Turn on'}
-        busy={toggle.isPending}
-        error={toggle.isError ? describeError(toggle.error) : undefined}
+        title={senderIssues ? `Replace the ${sender} signing secret?` : 'Make a new signing secret?'}
+        confirmLabel={senderIssues ? 'Replace' : 'Make new secret'}
+        busy={replaceSecret.isPending}
+        error={replaceSecret.isError ? describeError(replaceSecret.error) : undefined}
         onCancel={() => {
           setAskSecret(false);
-          toggle.reset();
+          replaceSecret.reset();
         }}
-        onConfirm={() => secret.length >= 8 && toggle.mutate(secret)}
+        onConfirm={() => (!senderIssues || pasted.length >= 8) && replaceSecret.mutate()}
       >
-        <p>The server never returns a webhook&rsquo;s secret, so saving this change sets it again. Enter the current secret, or keep this new one and give it to the callers.</p>
-        <div className="field" style={{ marginTop: 10 }}>
-          <label className="field__label" htmlFor={secretId}>
-            Signing secret
-          </label>
-          <div className="input-group">
-            <input id={secretId} className="input mono" value={secret} onChange={(e) => setSecret(e.target.value)} aria-invalid={secret.length < 8} />
-            <CopyButton text={secret} className="btn btn--small copy-btn" />
-          </div>
-          {secret.length < 8 && <span className="field__error">At least 8 characters</span>}
-        </div>
+        {senderIssues ? (
+          <>
+            <p>Paste the signing secret {sender} shows for this endpoint. Calls signed with the old one are refused from then on.</p>
+            <div className="field" style={{ marginTop: 10 }}>
+              <label className="field__label" htmlFor={secretId}>
+                Signing secret
+              </label>
+              <input id={secretId} className="input mono" value={pasted} onChange={(e) => setPasted(e.target.value)} aria-invalid={pasted.length < 8} autoComplete="off" />
+              {pasted.length < 8 && <span className="field__error">At least 8 characters</span>}
+            </div>
+          </>
+        ) : (
+          <p>The server makes a new secret and shows it once. Callers signing with the current one are refused until they use the new one.</p>
+        )}
       </ConfirmDialog>
     </article>
   );

@@ -86,8 +86,25 @@ describe('trigger form', () => {
     expect(writeText).toHaveBeenCalledWith(url);
     expect(await screen.findByRole('button', { name: 'Copied' })).toBeTruthy();
     const secret = (screen.getByLabelText(/Signing secret/) as HTMLInputElement).value;
-    expect(secret).toHaveLength(32);
-    expect(triggerRequest(latest!)).toMatchObject({ type: 'webhook', webhook: { path, secret } });
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(triggerRequest(latest!)).toMatchObject({ type: 'webhook', webhook: { path, verify: 'weft', secret } });
+    // How to sign, with this secret filled in while it is on screen.
+    const example = screen.getByTestId('signing-example').textContent!;
+    expect(example).toContain(`WEFT_HOOK_SECRET='${secret}'`);
+    expect(example).toContain(`"$ts./hooks/${path}.$body"`);
+    fireEvent.click(screen.getByRole('button', { name: 'Copy example' }));
+    expect(writeText).toHaveBeenCalledWith(example);
+
+    // Stripe issues its own secret: the generated one goes, the field asks for a paste.
+    fireEvent.change(screen.getByLabelText('Signature'), { target: { value: 'stripe' } });
+    expect((screen.getByLabelText(/Signing secret/) as HTMLInputElement).value).toBe('');
+    expect(screen.getByText('Paste the signing secret Stripe shows for this endpoint')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Generate' })).toBeNull();
+    expect(screen.getByText(/Developers → Webhooks → Add endpoint/)).toBeTruthy();
+    // Unsigned: no secret field at all.
+    fireEvent.change(screen.getByLabelText('Signature'), { target: { value: 'none' } });
+    expect(screen.queryByLabelText(/Signing secret/)).toBeNull();
+    expect(triggerRequest(latest!)).toMatchObject({ webhook: { verify: 'none' } });
 
     fireEvent.change(screen.getByLabelText('Path'), { target: { value: '../etc' } });
     expect(screen.getByText(/The path must be segments/)).toBeTruthy();

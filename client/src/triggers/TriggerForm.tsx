@@ -1,10 +1,23 @@
-import type { WorkflowInputs } from '@weft/shared';
+import type { WebhookVerify, WorkflowInputs } from '@weft/shared';
 import { useId, useMemo, type ReactNode } from 'react';
 import { InputsFields } from '../inputs/InputsFields';
 import type { InputDraft, InputErrors } from '../inputs/inputs-form';
 import { CopyButton } from './CopyButton';
 import { describeCron, formatInZone, nextRuns } from './cron';
-import { newSecret, newWebhookPath, timezoneOptions, webhookUrl, type TriggerChoice, type TriggerErrors, type TriggerForm as TriggerFormValue } from './trigger-form';
+import { SCHEME_ORDER, SCHEMES } from './signing';
+import { SigningHelp } from './SigningHelp';
+import {
+  newSecret,
+  newWebhookPath,
+  SENDER_ISSUES_SECRET,
+  timezoneOptions,
+  webhookUrl,
+  withVerify,
+  withWebhookSecret,
+  type TriggerChoice,
+  type TriggerErrors,
+  type TriggerForm as TriggerFormValue,
+} from './trigger-form';
 
 const CHOICES: { value: TriggerChoice; label: string; hint: string }[] = [
   { value: 'manual', label: 'Manual', hint: 'Started by hand' },
@@ -43,7 +56,7 @@ export function TriggerForm({
 }) {
   const id = useId();
   const set = (patch: Partial<TriggerFormValue>) => onChange({ ...value, ...patch });
-  const choose = (type: TriggerChoice) => set(type === 'webhook' && value.secret === '' && !value.hadSecret ? { type, secret: newSecret() } : { type });
+  const choose = (type: TriggerChoice) => onChange(type === 'webhook' ? withWebhookSecret({ ...value, type }) : { ...value, type });
   const hasInputs = inputs !== undefined && Object.keys(inputs).length > 0;
 
   return (
@@ -77,7 +90,7 @@ export function TriggerForm({
         </p>
       )}
       {value.type === 'schedule' && <ScheduleFields value={value} set={set} errors={errors} now={now} />}
-      {value.type === 'webhook' && <WebhookFields value={value} set={set} errors={errors} workflowName={workflowName} />}
+      {value.type === 'webhook' && <WebhookFields value={value} set={set} onChange={onChange} errors={errors} workflowName={workflowName} />}
 
       {(value.type === 'schedule' || value.type === 'webhook') && (
         <>
@@ -194,16 +207,31 @@ function ScheduleFields({
 function WebhookFields({
   value,
   set,
+  onChange,
   errors,
   workflowName,
 }: {
   value: TriggerFormValue;
   set: (patch: Partial<TriggerFormValue>) => void;
+  onChange: (next: TriggerFormValue) => void;
   errors: TriggerErrors;
   workflowName: string;
 }) {
   const id = useId();
   const url = webhookUrl(value.path);
+  const pasted = SENDER_ISSUES_SECRET[value.verify];
+  const sender = value.verify === 'stripe' ? 'Stripe' : 'Slack';
+  const secretHint =
+    errors.secret ??
+    (pasted
+      ? value.hadSecret
+        ? `The saved secret is kept; paste a new one from ${sender} to replace it.`
+        : `${sender} issues this secret: paste it here.`
+      : value.secret !== ''
+        ? 'Copy it now: once saved, it is never shown again (a new one can be made from Schedules & hooks).'
+        : value.hadSecret
+          ? 'The saved secret is kept and cannot be shown; generate a new one to replace it.'
+          : 'One is generated when you save.');
   return (
     <div className="trigger-form__webhook">
       <div className="field">
@@ -237,36 +265,63 @@ function WebhookFields({
           <CopyButton text={url} label="Copy URL" className="btn btn--small copy-btn" />
         </div>
         <span className="field__hint">
-          <code>POST</code> JSON to it; the body reaches the workflow as <code>trigger.body</code>.
+          <code>POST</code> JSON or a form to it; the body reaches the workflow as <code>trigger.body</code>.
         </span>
       </div>
       <div className="field">
-        <label className="field__label" htmlFor={`${id}-secret`}>
-          Signing secret <span className="muted">(optional)</span>
+        <label className="field__label" htmlFor={`${id}-verify`}>
+          Signature
         </label>
-        <div className="input-group">
-          <input
-            id={`${id}-secret`}
-            className="input mono"
-            value={value.secret}
-            spellCheck={false}
-            autoComplete="off"
-            placeholder={value.hadSecret ? 'Enter a new secret' : 'Leave empty for an unsigned hook'}
-            onChange={(e) => set({ secret: e.target.value })}
-            aria-invalid={errors.secret !== undefined}
-            aria-describedby={`${id}-secret-hint`}
-          />
-          <button type="button" className="btn btn--small btn--ghost" onClick={() => set({ secret: newSecret() })}>
-            Generate
-          </button>
-          {value.secret !== '' && <CopyButton text={value.secret} className="btn btn--small copy-btn" />}
-        </div>
-        <span id={`${id}-secret-hint`} className={errors.secret !== undefined ? 'field__error' : 'field__hint'} role={errors.secret !== undefined ? 'alert' : undefined}>
-          {errors.secret ??
-            (value.hadSecret
-              ? 'The saved secret cannot be read back: saving sets the secret shown here, and an empty field removes it.'
-              : 'Callers sign the body with HMAC-SHA256 in X-Weft-Signature. Copy it now: it is never shown again after saving.')}
+        <select
+          id={`${id}-verify`}
+          className="input"
+          value={value.verify}
+          onChange={(e) => onChange(withVerify(value, e.target.value as WebhookVerify))}
+          aria-invalid={errors.verify !== undefined}
+          aria-describedby={`${id}-verify-hint`}
+        >
+          {SCHEME_ORDER.map((scheme) => (
+            <option key={scheme} value={scheme}>
+              {SCHEMES[scheme].label}
+            </option>
+          ))}
+        </select>
+        <span id={`${id}-verify-hint`} className={errors.verify !== undefined ? 'field__error' : 'field__hint'} role={errors.verify !== undefined ? 'alert' : undefined}>
+          {errors.verify ?? SCHEMES[value.verify].hint}
         </span>
+      </div>
+      {value.verify !== 'none' && (
+        <div className="field">
+          <label className="field__label" htmlFor={`${id}-secret`}>
+            Signing secret
+          </label>
+          <div className="input-group">
+            <input
+              id={`${id}-secret`}
+              className="input mono"
+              value={value.secret}
+              spellCheck={false}
+              autoComplete="off"
+              placeholder={pasted ? `Signing secret from ${sender}` : value.hadSecret ? 'Saved secret kept' : 'Generated when you save'}
+              onChange={(e) => set({ secret: e.target.value, secretGenerated: false })}
+              aria-invalid={errors.secret !== undefined}
+              aria-describedby={`${id}-secret-hint`}
+            />
+            {!pasted && (
+              <button type="button" className="btn btn--small btn--ghost" onClick={() => set({ secret: newSecret(), secretGenerated: true })}>
+                Generate
+              </button>
+            )}
+            {value.secret !== '' && <CopyButton text={value.secret} className="btn btn--small copy-btn" />}
+          </div>
+          <span id={`${id}-secret-hint`} className={errors.secret !== undefined ? 'field__error' : 'field__hint'} role={errors.secret !== undefined ? 'alert' : undefined}>
+            {secretHint}
+          </span>
+        </div>
+      )}
+      <div className="field">
+        <span className="field__label">How to call it</span>
+        <SigningHelp verify={value.verify} url={url} path={value.path} secret={value.secret !== '' ? value.secret : undefined} />
       </div>
     </div>
   );

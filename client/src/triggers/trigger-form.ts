@@ -1,4 +1,4 @@
-import { isKnownTimezone, WebhookPath, type DraftTrigger, type ScheduleConfig, type Trigger, type WorkflowTriggerRequest } from '@weft/shared';
+import { isKnownTimezone, WebhookPath, type DraftTrigger, type ScheduleConfig, type Trigger, type WebhookVerify, type WorkflowTriggerRequest } from '@weft/shared';
 import { describeCron } from './cron';
 
 /**
@@ -14,13 +14,24 @@ export type TriggerForm = {
   cron: string;
   timezone: string;
   path: string;
+  /** How callers prove who they are (see `SCHEMES`). */
+  verify: WebhookVerify;
+  /** A new secret to save; empty keeps the saved one (or, with none saved, lets the server generate one). */
   secret: string;
-  /** The saved webhook has a secret we cannot read back: saving a change replaces it. */
+  /** `secret` was generated here rather than typed or pasted: choosing Stripe or Slack clears it. */
+  secretGenerated: boolean;
+  /** The saved webhook has a secret we cannot read back; an empty `secret` keeps it. */
   hadSecret: boolean;
   /** Settings of the saved trigger this form does not edit: saving sends them back unchanged. */
-  kept: { schedule?: Pick<ScheduleConfig, 'catchUp' | 'catchUpWindowSeconds' | 'overlap'>; rateLimitPerMinute?: number };
+  kept: {
+    schedule?: Pick<ScheduleConfig, 'catchUp' | 'catchUpWindowSeconds' | 'overlap'>;
+    webhook?: { rateLimitPerMinute: number; allowBrowser: boolean; respondWithOutput: boolean };
+  };
 };
-export type TriggerField = 'type' | 'cron' | 'timezone' | 'path' | 'secret';
+export type TriggerField = 'type' | 'cron' | 'timezone' | 'path' | 'verify' | 'secret';
+
+/** Schemes whose secret the sender issues (paste it in); the others take one generated here. */
+export const SENDER_ISSUES_SECRET: { readonly [K in WebhookVerify]: boolean } = { weft: false, github: false, stripe: true, slack: true, none: false };
 export type TriggerErrors = Partial<Record<TriggerField, string>>;
 
 export function browserTimezone(): string {
@@ -49,10 +60,17 @@ function randomToken(length: number): string {
   return Array.from(bytes, (b) => ALPHABET[b % ALPHABET.length]).join('');
 }
 
+/** 32 random bytes as base64url: the same shape as the server's generated secrets. */
+function randomSecret(): string {
+  const bytes = new Uint8Array(32);
+  crypto.getRandomValues(bytes);
+  return `whsec_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+}
+
 /** `wf-<slug>-<random>`: a valid trigger key (and journal topic id). */
 export const newTriggerKey = (name: string) => `wf-${slugOf(name)}-${randomToken(6)}`;
 export const newWebhookPath = (name: string) => `${slugOf(name)}-${randomToken(8)}`;
-export const newSecret = () => randomToken(32);
+export const newSecret = () => randomSecret();
 
 export function webhookUrl(path: string, origin: string = window.location.origin): string {
   return `${origin}/hooks/${path}`;
@@ -60,7 +78,32 @@ export function webhookUrl(path: string, origin: string = window.location.origin
 
 /** An empty form: nothing chosen, schedule fields ready in the browser's timezone. */
 export function emptyTriggerForm(name: string): TriggerForm {
-  return { type: null, key: newTriggerKey(name), enabled: true, cron: '', timezone: browserTimezone(), path: newWebhookPath(name), secret: '', hadSecret: false, kept: {} };
+  return {
+    type: null,
+    key: newTriggerKey(name),
+    enabled: true,
+    cron: '',
+    timezone: browserTimezone(),
+    path: newWebhookPath(name),
+    verify: 'weft',
+    secret: '',
+    secretGenerated: false,
+    hadSecret: false,
+    kept: {},
+  };
+}
+
+/** Choosing a webhook: a scheme that takes our secret gets a fresh one to copy, unless one is saved or typed. */
+export function withWebhookSecret(form: TriggerForm): TriggerForm {
+  if (form.verify === 'none' || SENDER_ISSUES_SECRET[form.verify] || form.hadSecret || form.secret !== '') return form;
+  return { ...form, secret: newSecret(), secretGenerated: true };
+}
+
+/** Another scheme: a generated secret is no use for a sender that issues its own. */
+export function withVerify(form: TriggerForm, verify: WebhookVerify): TriggerForm {
+  const next = { ...form, verify };
+  if ((verify === 'none' || SENDER_ISSUES_SECRET[verify]) && form.secretGenerated) return { ...next, secret: '', secretGenerated: false };
+  return withWebhookSecret(next);
 }
 
 /** Applies a draft's suggested trigger (`{ type: 'schedule', schedule: { cron, timezone? } }`, webhook, manual). */
@@ -70,7 +113,7 @@ export function withSuggestion(form: TriggerForm, suggestion: DraftTrigger | und
     case 'schedule':
       return { ...form, type: 'schedule', cron: suggestion.schedule.cron, timezone: suggestion.schedule.timezone ?? form.timezone };
     case 'webhook':
-      return { ...form, type: 'webhook', secret: form.secret === '' ? newSecret() : form.secret };
+      return withWebhookSecret({ ...form, type: 'webhook' });
     case 'manual':
       return { ...form, type: 'manual' };
     default: {
@@ -92,10 +135,13 @@ export function formFromTrigger(trigger: Trigger | null, name: string): TriggerF
     cron: trigger.schedule?.cron ?? '',
     timezone: trigger.schedule?.timezone ?? empty.timezone,
     path: trigger.webhook?.path ?? empty.path,
+    verify: trigger.webhook?.verify ?? empty.verify,
     hadSecret: trigger.webhook?.hasSecret ?? false,
     kept: {
       ...(trigger.schedule ? { schedule: { catchUp: trigger.schedule.catchUp, catchUpWindowSeconds: trigger.schedule.catchUpWindowSeconds, overlap: trigger.schedule.overlap } } : {}),
-      ...(trigger.webhook ? { rateLimitPerMinute: trigger.webhook.rateLimitPerMinute } : {}),
+      ...(trigger.webhook
+        ? { webhook: { rateLimitPerMinute: trigger.webhook.rateLimitPerMinute, allowBrowser: trigger.webhook.allowBrowser, respondWithOutput: trigger.webhook.respondWithOutput } }
+        : {}),
     },
   };
 }
@@ -118,7 +164,9 @@ export function triggerErrors(form: TriggerForm): TriggerErrors {
       const errors: TriggerErrors = {};
       const path = WebhookPath.safeParse(form.path);
       if (!path.success) errors.path = form.path === '' ? 'Enter a path' : `The path ${path.error.issues[0]?.message ?? 'is not valid'}`;
-      if (form.secret !== '' && (form.secret.length < 8 || form.secret.length > 500)) errors.secret = 'A secret is 8 to 500 characters (or leave it empty for an unsigned hook)';
+      if (form.verify === 'none') return errors;
+      if (form.secret === '' && !form.hadSecret && SENDER_ISSUES_SECRET[form.verify]) errors.secret = `Paste the signing secret ${form.verify === 'stripe' ? 'Stripe' : 'Slack'} shows for this endpoint`;
+      else if (form.secret !== '' && (form.secret.length < 8 || form.secret.length > 500)) errors.secret = 'A secret is 8 to 500 characters';
       return errors;
     }
     default: {
@@ -138,8 +186,9 @@ export function triggerRequest(form: TriggerForm, inputs?: Record<string, unknow
     case 'schedule':
       return { ...base, type: 'schedule', schedule: { ...form.kept.schedule, cron: form.cron.trim(), timezone: form.timezone } } as WorkflowTriggerRequest;
     case 'webhook': {
-      const rateLimit = form.kept.rateLimitPerMinute === undefined ? {} : { rateLimitPerMinute: form.kept.rateLimitPerMinute };
-      return { ...base, type: 'webhook', webhook: { path: form.path, ...(form.secret !== '' ? { secret: form.secret } : {}), ...rateLimit } } as WorkflowTriggerRequest;
+      // An omitted secret keeps the saved one (or has the server generate one).
+      const secret = form.verify !== 'none' && form.secret !== '' ? { secret: form.secret } : {};
+      return { ...base, type: 'webhook', webhook: { ...form.kept.webhook, path: form.path, verify: form.verify, ...secret } } as WorkflowTriggerRequest;
     }
     default: {
       const unexpected: never = form.type;
@@ -155,6 +204,7 @@ export function triggerErrorsFrom(issues: readonly { path: string; message: stri
     [/^trigger\.schedule\.cron/, 'cron'],
     [/^trigger\.schedule\.timezone/, 'timezone'],
     [/^trigger\.webhook\.path/, 'path'],
+    [/^trigger\.webhook\.verify/, 'verify'],
     [/^trigger\.webhook\.secret/, 'secret'],
     [/^trigger(\.type)?$/, 'type'],
   ];

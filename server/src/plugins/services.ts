@@ -19,7 +19,7 @@ import { createProposalsService, type ProposalsService } from '../tools/proposal
 import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createToolApprovals, type ToolApprovals } from '../tools/tool-approvals';
 import { createWorkflowTools, type TriggerTools } from '../tools/workflow-tools';
-import { createTriggersService, type TriggersService } from '../triggers/triggers-service';
+import { createTriggersService, withoutGeneratedSecret, type TriggersService } from '../triggers/triggers-service';
 import type { WorkflowDefinition } from '@weft/shared';
 import { createIntegrations, type IntegrationsCapability } from '../integrations/capability';
 import { createIntegrationsRepository } from '../integrations/integrations-repository';
@@ -109,7 +109,8 @@ export default fp<{ clock?: Clock }>(
     const toolApprovals = createToolApprovals({ db, journal, clock });
     const tools = createToolRegistry({ toolApprovals });
     const assistant = createAssistant({ sessions, tools, model, log });
-    const triggers = createTriggersService({ db, journal, clock, workflows, executions, log, preflight });
+    const allowUnsignedHooks = app.config.allowUnsignedHooks || isLoopbackHost(app.config.host);
+    const triggers = createTriggersService({ db, journal, clock, workflows, executions, log, preflight, allowUnsignedHooks });
     const integrations = createIntegrations({ db, repo: integrationsRepo, journal, clock, workflows, triggers, executions, tools, config: app.config, allowStdio: allowBash, log });
     saveCheck = integrations.saveCheck;
 
@@ -128,7 +129,7 @@ export default fp<{ clock?: Clock }>(
       tools,
       assistant,
       triggers,
-      triggerTools: { list: () => triggers.list(), upsert: (key, body) => triggers.upsert(key, body), remove: (key) => triggers.remove(key), removeForWorkflow: (id) => triggers.removeForWorkflow(id) },
+      triggerTools: { list: () => triggers.list(), upsert: (key, body) => withoutGeneratedSecret(triggers.upsert(key, body)), remove: (key) => triggers.remove(key), removeForWorkflow: (id) => triggers.removeForWorkflow(id) },
       integrations,
       live: createLiveStats(),
     };

@@ -216,7 +216,8 @@ export function createWorkflowTools(deps: {
     }),
     defineTool({
       name: 'workflows:sync_trigger',
-      description: 'Create or update a trigger by key: { key, workflowId, type: "schedule"|"webhook", enabled, schedule?, webhook?, inputs? }.',
+      description:
+        'Create or update a trigger by key: { key, workflowId, type: "schedule"|"webhook", enabled, schedule?, webhook?: { path, verify?: "weft"|"github"|"stripe"|"slack"|"none" }, inputs? }. A signed webhook gets a generated secret that is not shown to tools.',
       args: z.object({ key: z.string().min(1).max(100) }).loose(),
       effect: 'write',
       inWorkflows: 'self_mutating',

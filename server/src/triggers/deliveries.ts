@@ -1,8 +1,8 @@
-import type { DeliveryKind, DeliveryStatus, TriggerDelivery } from '@weft/shared';
+import type { DeliveryCount, DeliveryKind, DeliveryStatus, TriggerDelivery } from '@weft/shared';
 import { newId } from '../db/ids';
 import type { Clock } from '../workflows/workflows-service';
 import type { TriggerEvents } from './trigger-events';
-import type { DeliveryRow, TriggerRow, TriggersRepository } from './triggers-repository';
+import type { DeliveryCountRow, DeliveryRow, TriggerRow, TriggersRepository } from './triggers-repository';
 
 export function toDelivery(r: DeliveryRow): TriggerDelivery {
   const out: TriggerDelivery = {
@@ -19,13 +19,21 @@ export function toDelivery(r: DeliveryRow): TriggerDelivery {
   return out;
 }
 
+export const toDeliveryCount = (r: DeliveryCountRow): DeliveryCount => ({ minute: new Date(r.minute).toISOString(), status: r.status, reason: r.reason, count: r.count });
+
+/** Counters older than this are dropped when a trigger's next counter row is created. */
+const COUNTS_KEPT_MS = 7 * 24 * 3600_000;
+
 export type DeliveryStart = {
   trigger: TriggerRow;
   kind: DeliveryKind;
   /** Ticks only: the instant the cron named (the exactly-once key). */
   scheduledFor?: number | undefined;
   receivedAt: Date;
+  /** The sender's delivery id (X-Weft-Delivery, X-GitHub-Delivery, the Stripe event id). */
   deliveryKey?: string | undefined;
+  /** The signature that proved the delivery: the same one again is a replay. */
+  replayKey?: string | undefined;
 };
 
 /** The right to settle one delivery: `written` when a provisional row holds its tick or delivery key. */
@@ -47,13 +55,21 @@ export function createDeliveries({ repo, clock, events }: { repo: TriggersReposi
   });
 
   /**
-   * Claims the tick or the delivery key with a provisional row; null when it already has one.
-   * A delivery with neither has nothing to hold exactly once: its row is written when it settles.
+   * Claims the tick or the delivery and replay keys with a provisional row; null when one is taken.
+   * A delivery with none has nothing to hold exactly once: its row is written when it settles.
    */
   function open(d: DeliveryStart): DeliveryClaim | null {
     const id = newId('dl');
-    if (d.scheduledFor === undefined && d.deliveryKey === undefined) return { id, written: false };
-    const inserted = repo.insertDelivery({ ...rowOf(id, d), executionId: null, status: 'started', reason: null, latencyMs: 0, deliveryKey: d.deliveryKey ?? null });
+    if (d.scheduledFor === undefined && d.deliveryKey === undefined && d.replayKey === undefined) return { id, written: false };
+    const inserted = repo.insertDelivery({
+      ...rowOf(id, d),
+      executionId: null,
+      status: 'started',
+      reason: null,
+      latencyMs: 0,
+      deliveryKey: d.deliveryKey ?? null,
+      replayKey: d.replayKey ?? null,
+    });
     return inserted ? { id, written: true } : null;
   }
 
@@ -63,8 +79,9 @@ export function createDeliveries({ repo, clock, events }: { repo: TriggersReposi
       executionId: r.executionId ?? null,
       reason: r.reason ?? null,
       latencyMs: latencyOf(d),
-      // Only a started delivery keeps its X-Weft-Delivery: a failed or rejected one may be retried.
+      // Only a started delivery keeps its keys: a failed or rejected one may be retried.
       deliveryKey: r.keepKey ? (d.deliveryKey ?? null) : null,
+      replayKey: r.keepKey ? (d.replayKey ?? null) : null,
     };
     const row = claim.written ? repo.settleDelivery({ id: claim.id, ...outcome }) : repo.insertSettled({ ...rowOf(claim.id, d), ...outcome });
     const delivery = toDelivery(row);
@@ -74,12 +91,24 @@ export function createDeliveries({ repo, clock, events }: { repo: TriggersReposi
 
   /** A delivery that starts nothing (skipped, rejected); null when the tick was already recorded. */
   function record(d: DeliveryStart & { status: Exclude<DeliveryStatus, 'started'>; reason: string; executionId?: string | null }): TriggerDelivery | null {
-    const claim = open({ ...d, deliveryKey: undefined });
+    const claim = open({ ...d, deliveryKey: undefined, replayKey: undefined });
     if (!claim) return null;
     return settle(claim, d, { status: d.status, reason: d.reason, executionId: d.executionId ?? null });
   }
 
-  return { open, settle, record };
+  /**
+   * A webhook call that starts nothing and that anyone could send in bulk: one more on its trigger's
+   * counter for this minute and reason. Only a new counter row is journaled (`delivery.counted`),
+   * so neither the counters nor the journal grow by a row per request. Inside the caller's transaction.
+   */
+  function count({ trigger, at, reason, status }: { trigger: TriggerRow; at: Date; reason: string; status: DeliveryCount['status'] }): void {
+    const minute = Math.floor(at.getTime() / 60_000) * 60_000;
+    if (repo.countDelivery({ triggerId: trigger.id, minute, reason, status }) !== 1) return;
+    repo.pruneCounts(trigger.id, minute - COUNTS_KEPT_MS);
+    events.deliveryCounted({ triggerKey: trigger.key, ...toDeliveryCount({ minute, reason, status, count: 1 }) });
+  }
+
+  return { open, settle, record, count };
 }
 
 export type Deliveries = ReturnType<typeof createDeliveries>;

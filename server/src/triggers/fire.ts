@@ -9,8 +9,8 @@ export type FireResult =
   | { outcome: 'started'; executionId: string; delivery: TriggerDelivery }
   | { outcome: 'skipped'; delivery: TriggerDelivery }
   | { outcome: 'failed'; delivery: TriggerDelivery; error: AppError }
-  /** The same X-Weft-Delivery was started before: nothing new ran. */
-  | { outcome: 'duplicate'; executionId: string | null; delivery: TriggerDelivery | null }
+  /** The same delivery or replay key was started before: nothing new ran and nothing was written. */
+  | { outcome: 'duplicate'; executionId: string | null }
   /** The tick already has a row (another scheduler, or a run before a restart): nothing to do. */
   | { outcome: 'already_recorded' };
 
@@ -36,11 +36,9 @@ export function createFiring({ repo, deliveries, executions, clock }: { repo: Tr
   function fire(d: DeliveryStart & { payload: TriggerInfo; overlap?: OverlapPolicy | undefined; follows?: string | undefined }): FireResult {
     const id = deliveries.open(d);
     if (id === null) {
-      if (d.deliveryKey === undefined) return { outcome: 'already_recorded' };
-      const prior = repo.deliveryByKey(d.trigger.id, d.deliveryKey);
-      const executionId = prior?.execution_id ?? null;
-      const delivery = deliveries.record({ ...d, status: 'skipped', reason: 'duplicate', executionId });
-      return { outcome: 'duplicate', executionId, delivery };
+      if (d.deliveryKey === undefined && d.replayKey === undefined) return { outcome: 'already_recorded' };
+      // Counted, not recorded, by the caller: a replay must not write a row per request.
+      return { outcome: 'duplicate', executionId: repo.deliveryByKeys(d.trigger.id, d)?.execution_id ?? null };
     }
 
     // Who runs now, as this transaction sees it, for the overlap policy and its bookkeeping; a webhook

@@ -1,4 +1,4 @@
-import type { Trigger, TriggerDelivery } from '@weft/shared';
+import type { DeliveryCount, Trigger, TriggerDelivery } from '@weft/shared';
 import type { Journal } from '../journal/journal';
 
 export const triggerTopic = (key: string) => `trigger:${key}`;
@@ -20,6 +20,8 @@ export function createTriggerEvents({ journal }: { journal: Journal }) {
     updated: (trigger: Trigger) => both(trigger.key, 'trigger.updated', trigger),
     deleted: (key: string) => both(key, 'trigger.deleted', { key }),
     deliveryRecorded: (delivery: TriggerDelivery) => both(delivery.triggerKey, 'delivery.recorded', delivery, true),
+    /** A new per-minute counter of refused calls or replays (further ones in that minute add no event). */
+    deliveryCounted: (count: DeliveryCount & { triggerKey: string }) => both(count.triggerKey, 'delivery.counted', count),
   };
 }
 

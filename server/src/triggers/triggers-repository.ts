@@ -1,4 +1,4 @@
-import type { DeliveryKind, DeliveryStatus, ScheduleConfig } from '@weft/shared';
+import type { DeliveryKind, DeliveryStatus, ScheduleConfig, WebhookVerify } from '@weft/shared';
 import type { Db } from '../db/open';
 
 export type TriggerRow = {
@@ -12,6 +12,9 @@ export type TriggerRow = {
   webhook_path: string | null;
   webhook_secret: string | null;
   webhook_rate_limit: number | null;
+  webhook_verify: WebhookVerify | null;
+  webhook_allow_browser: number;
+  webhook_respond_output: number;
   cursor_at: number | null;
   next_run_at: number | null;
   running_execution_id: string | null;
@@ -33,7 +36,10 @@ export type DeliveryRow = {
   reason: string | null;
   latency_ms: number;
   delivery_key: string | null;
+  replay_key: string | null;
 };
+
+export type DeliveryCountRow = { minute: number; reason: string; status: 'rejected' | 'skipped'; count: number };
 
 export type NewDelivery = {
   id: string;
@@ -47,6 +53,7 @@ export type NewDelivery = {
   reason: string | null;
   latencyMs: number;
   deliveryKey: string | null;
+  replayKey: string | null;
 };
 
 export type TriggerWrite = {
@@ -60,6 +67,9 @@ export type TriggerWrite = {
   webhookPath: string | null;
   webhookSecret: string | null;
   webhookRateLimit: number | null;
+  webhookVerify: WebhookVerify | null;
+  webhookAllowBrowser: boolean;
+  webhookRespondOutput: boolean;
   cursorAt: number | null;
   nextRunAt: number | null;
   now: string;
@@ -78,32 +88,43 @@ export function createTriggersRepository(db: Db) {
     earliest: db.prepare<[], { at: number | null }>('SELECT MIN(next_run_at) AS at FROM triggers WHERE next_run_at IS NOT NULL'),
     holding: db.prepare<[], { id: string }>('SELECT id FROM triggers WHERE held_execution_id IS NOT NULL'),
     insert: db.prepare(
-      `INSERT INTO triggers (id, key, workflow_id, type, enabled, inputs, schedule, webhook_path, webhook_secret, webhook_rate_limit, cursor_at, next_run_at, created_at, updated_at)
-       VALUES (@id, @key, @workflowId, @type, @enabled, @inputs, @schedule, @webhookPath, @webhookSecret, @webhookRateLimit, @cursorAt, @nextRunAt, @now, @now)`,
+      `INSERT INTO triggers (id, key, workflow_id, type, enabled, inputs, schedule, webhook_path, webhook_secret, webhook_rate_limit, webhook_verify, webhook_allow_browser,
+         webhook_respond_output, cursor_at, next_run_at, created_at, updated_at)
+       VALUES (@id, @key, @workflowId, @type, @enabled, @inputs, @schedule, @webhookPath, @webhookSecret, @webhookRateLimit, @webhookVerify, @webhookAllowBrowser,
+         @webhookRespondOutput, @cursorAt, @nextRunAt, @now, @now)`,
     ),
     update: db.prepare(
       `UPDATE triggers SET workflow_id = @workflowId, type = @type, enabled = @enabled, inputs = @inputs, schedule = @schedule, webhook_path = @webhookPath,
-         webhook_secret = @webhookSecret, webhook_rate_limit = @webhookRateLimit, cursor_at = @cursorAt, next_run_at = @nextRunAt, updated_at = @now
+         webhook_secret = @webhookSecret, webhook_rate_limit = @webhookRateLimit, webhook_verify = @webhookVerify, webhook_allow_browser = @webhookAllowBrowser,
+         webhook_respond_output = @webhookRespondOutput, cursor_at = @cursorAt, next_run_at = @nextRunAt, updated_at = @now
        WHERE id = @id`,
     ),
     remove: db.prepare('DELETE FROM triggers WHERE id = ?'),
     setCursor: db.prepare('UPDATE triggers SET cursor_at = ?, next_run_at = ? WHERE id = ?'),
     setRunning: db.prepare('UPDATE triggers SET running_execution_id = ?, held_execution_id = ? WHERE id = ?'),
     insertDelivery: db.prepare(
-      `INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, execution_id, status, reason, latency_ms, delivery_key)
-       VALUES (@id, @triggerId, @triggerKey, @kind, @scheduledFor, @receivedAt, @executionId, @status, @reason, @latencyMs, @deliveryKey)
+      `INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, execution_id, status, reason, latency_ms, delivery_key, replay_key)
+       VALUES (@id, @triggerId, @triggerKey, @kind, @scheduledFor, @receivedAt, @executionId, @status, @reason, @latencyMs, @deliveryKey, @replayKey)
        ON CONFLICT DO NOTHING`,
     ),
     insertSettled: db.prepare(
-      `INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, execution_id, status, reason, latency_ms, delivery_key)
-       VALUES (@id, @triggerId, @triggerKey, @kind, @scheduledFor, @receivedAt, @executionId, @status, @reason, @latencyMs, @deliveryKey)
+      `INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, execution_id, status, reason, latency_ms, delivery_key, replay_key)
+       VALUES (@id, @triggerId, @triggerKey, @kind, @scheduledFor, @receivedAt, @executionId, @status, @reason, @latencyMs, @deliveryKey, @replayKey)
        RETURNING *`,
     ),
     settleDelivery: db.prepare(
-      'UPDATE trigger_deliveries SET status = @status, execution_id = @executionId, reason = @reason, latency_ms = @latencyMs, delivery_key = @deliveryKey WHERE id = @id RETURNING *',
+      `UPDATE trigger_deliveries SET status = @status, execution_id = @executionId, reason = @reason, latency_ms = @latencyMs, delivery_key = @deliveryKey, replay_key = @replayKey
+       WHERE id = @id RETURNING *`,
     ),
     delivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE id = ?'),
     deliveryByKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND delivery_key = ?'),
+    deliveryByReplayKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND replay_key = ?'),
+    count: db.prepare<[string, number, string, string], { count: number }>(
+      `INSERT INTO trigger_delivery_counts (trigger_id, minute, reason, status, count) VALUES (?, ?, ?, ?, 1)
+       ON CONFLICT (trigger_id, minute, reason) DO UPDATE SET count = count + 1 RETURNING count`,
+    ),
+    pruneCounts: db.prepare<[string, number]>('DELETE FROM trigger_delivery_counts WHERE trigger_id = ? AND minute < ?'),
+    counts: db.prepare<[string, number], DeliveryCountRow>('SELECT minute, reason, status, count FROM trigger_delivery_counts WHERE trigger_id = ? ORDER BY minute DESC, reason LIMIT ?'),
     lastDelivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? ORDER BY ord DESC LIMIT 1'),
     page: db.prepare<[string, number, number], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND ord < ? ORDER BY ord DESC LIMIT ?'),
     executionStatus: db.prepare<[string], { status: string }>('SELECT status FROM executions WHERE id = ?'),
@@ -118,6 +139,8 @@ export function createTriggersRepository(db: Db) {
   const encode = (t: TriggerWrite) => ({
     ...t,
     enabled: t.enabled ? 1 : 0,
+    webhookAllowBrowser: t.webhookAllowBrowser ? 1 : 0,
+    webhookRespondOutput: t.webhookRespondOutput ? 1 : 0,
     inputs: t.inputs === undefined ? null : JSON.stringify(t.inputs),
     schedule: t.schedule === undefined ? null : JSON.stringify(t.schedule),
   });
@@ -139,10 +162,18 @@ export function createTriggersRepository(db: Db) {
     insertDelivery: (d: NewDelivery): boolean => s.insertDelivery.run(d).changes === 1,
     /** A delivery with nothing to claim first (no tick, no delivery key), written once in its final form. */
     insertSettled: (d: NewDelivery): DeliveryRow => s.insertSettled.get(d) as DeliveryRow,
-    settleDelivery: (d: { id: string; status: DeliveryStatus; executionId: string | null; reason: string | null; latencyMs: number; deliveryKey: string | null }) =>
+    settleDelivery: (d: { id: string; status: DeliveryStatus; executionId: string | null; reason: string | null; latencyMs: number; deliveryKey: string | null; replayKey: string | null }) =>
       s.settleDelivery.get(d) as DeliveryRow,
     delivery: (id: string): DeliveryRow | null => s.delivery.get(id) ?? null,
-    deliveryByKey: (triggerId: string, key: string): DeliveryRow | null => s.deliveryByKey.get(triggerId, key) ?? null,
+    /** The delivery that holds either key (the sender's delivery id, or the signature that proved it). */
+    deliveryByKeys: (triggerId: string, keys: { deliveryKey?: string | undefined; replayKey?: string | undefined }): DeliveryRow | null =>
+      (keys.deliveryKey !== undefined ? s.deliveryByKey.get(triggerId, keys.deliveryKey) : undefined) ??
+      (keys.replayKey !== undefined ? s.deliveryByReplayKey.get(triggerId, keys.replayKey) : undefined) ??
+      null,
+    /** Adds one to the (trigger, minute, reason) counter; the new count (1: the row was just created). */
+    countDelivery: (c: { triggerId: string; minute: number; reason: string; status: 'rejected' | 'skipped' }): number => s.count.get(c.triggerId, c.minute, c.reason, c.status)!.count,
+    pruneCounts: (triggerId: string, beforeMinute: number) => s.pruneCounts.run(triggerId, beforeMinute),
+    counts: (triggerId: string, limit: number): DeliveryCountRow[] => s.counts.all(triggerId, limit),
     lastDelivery: (triggerId: string): DeliveryRow | null => s.lastDelivery.get(triggerId) ?? null,
     deliveries: (triggerId: string, beforeOrd: number, limit: number): DeliveryRow[] => s.page.all(triggerId, beforeOrd, limit),
     executionStatus: (id: string): string | null => s.executionStatus.get(id)?.status ?? null,

@@ -1,4 +1,5 @@
 import {
+  DELIVERY_COUNTS_SHOWN,
   resolveInputs,
   TriggerUpsertRequest,
   WEBHOOK_RATE_LIMIT_DEFAULT,
@@ -10,6 +11,7 @@ import {
   type WorkflowDefinition,
   type WorkflowTriggerRequest,
 } from '@weft/shared';
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import type { ExecutionsService } from '../executions/executions-service';
@@ -19,7 +21,7 @@ import type { Journal } from '../journal/journal';
 import type { Clock, WorkflowsService } from '../workflows/workflows-service';
 import type { FastifyBaseLogger } from 'fastify';
 import { compileCron, cronProblem, describeCron, nextTick } from './cron';
-import { createDeliveries, toDelivery } from './deliveries';
+import { createDeliveries, toDelivery, toDeliveryCount } from './deliveries';
 import { createFiring } from './fire';
 import { createScheduler } from './scheduler';
 import { createTriggerEvents } from './trigger-events';
@@ -28,6 +30,20 @@ import { createTriggersRepository, parseSchedule, type TriggerRow, type TriggerW
 type TriggerBody = Omit<TriggerUpsertRequest, 'workflowId'>;
 
 const invalid = (path: string, message: string) => new AppError(422, 'invalid_trigger', `${path}: ${message}`, { errors: [{ path, message }] });
+
+/** 32 random bytes, base64url: safe to paste into a shell, a header or a sender's settings. */
+const generateSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
+
+/**
+ * A trigger as a tool call returns it: a generated secret is for the person who saves a trigger,
+ * not for a transcript (chat history, an agent step's output, the model). It can be replaced
+ * from Schedules & hooks ("New secret"), which shows the new one once.
+ */
+export function withoutGeneratedSecret(trigger: Trigger): Trigger & { note?: string } {
+  if (trigger.webhook?.secret === undefined) return trigger;
+  const { secret: _secret, ...webhook } = trigger.webhook;
+  return { ...trigger, webhook, note: 'A signing secret was generated and is not shown to tools: replace it from Schedules & hooks (New secret) to see one.' };
+}
 
 /**
  * Trigger configuration (upsert, read, delete), delivery history and manual fires. The scheduler
@@ -42,6 +58,7 @@ export function createTriggersService({
   log,
   schedulerIntervalMs,
   preflight,
+  allowUnsignedHooks = false,
 }: {
   db: Db;
   journal: Journal;
@@ -52,6 +69,8 @@ export function createTriggersService({
   schedulerIntervalMs?: number;
   /** Enabling a trigger checks the workflow's required integrations (422 integration_unavailable). */
   preflight?: { assert(definition: WorkflowDefinition, action: 'enable'): void };
+  /** False on a server that listens beyond loopback without WEFT_ALLOW_UNSIGNED_HOOKS: verify "none" is a 422. */
+  allowUnsignedHooks?: boolean;
 }) {
   const repo = createTriggersRepository(db);
   const events = createTriggerEvents({ journal });
@@ -77,7 +96,17 @@ export function createTriggersService({
       ...(r.inputs !== null ? { inputs: JSON.parse(r.inputs) as Record<string, unknown> } : {}),
       ...(schedule ? { schedule } : {}),
       ...(r.webhook_path !== null
-        ? { webhook: { path: r.webhook_path, url: `/hooks/${r.webhook_path}`, hasSecret: r.webhook_secret !== null, rateLimitPerMinute: r.webhook_rate_limit ?? WEBHOOK_RATE_LIMIT_DEFAULT } }
+        ? {
+            webhook: {
+              path: r.webhook_path,
+              url: `/hooks/${r.webhook_path}`,
+              verify: r.webhook_verify ?? (r.webhook_secret === null ? 'none' : 'weft'),
+              hasSecret: r.webhook_secret !== null,
+              rateLimitPerMinute: r.webhook_rate_limit ?? WEBHOOK_RATE_LIMIT_DEFAULT,
+              allowBrowser: r.webhook_allow_browser === 1,
+              respondWithOutput: r.webhook_respond_output === 1,
+            },
+          }
         : {}),
       description: schedule ? describeCron(schedule.cron, schedule.timezone) : `POST /hooks/${r.webhook_path ?? ''}`,
       nextRunAt: r.next_run_at === null ? null : new Date(r.next_run_at).toISOString(),
@@ -111,9 +140,21 @@ export function createTriggersService({
       if (problem) throw invalid(`${prefix}schedule.cron`, problem);
     }
     const existing = repo.byKey(key);
+    let secret: string | null = null;
+    let generated: string | undefined;
     if (body.webhook) {
-      const taken = repo.byPath(body.webhook.path);
-      if (taken && taken.key !== key) throw invalid(`${prefix}webhook.path`, `/hooks/${body.webhook.path} is already used by trigger "${taken.key}"`);
+      const hook = body.webhook;
+      const taken = repo.byPath(hook.path);
+      if (taken && taken.key !== key) throw invalid(`${prefix}webhook.path`, `/hooks/${hook.path} is already used by trigger "${taken.key}"`);
+      if (hook.verify === 'none' && !allowUnsignedHooks) {
+        throw invalid(`${prefix}webhook.verify`, '"none" (unsigned) is refused on a server that listens beyond loopback: choose a signature scheme, or set WEFT_ALLOW_UNSIGNED_HOOKS=1');
+      }
+      // Secrets are write-only: an omitted one keeps what is stored, and a hook without one gets one.
+      const stored = existing?.type === 'webhook' ? existing.webhook_secret : null;
+      if (hook.verify === 'none') secret = null;
+      else if (hook.secret !== undefined) secret = hook.secret;
+      else if (stored !== null && hook.regenerateSecret !== true) secret = stored;
+      else secret = generated = generateSecret();
     }
 
     const write: TriggerWrite = {
@@ -125,8 +166,11 @@ export function createTriggersService({
       inputs: body.inputs,
       schedule: body.schedule,
       webhookPath: body.webhook?.path ?? null,
-      webhookSecret: body.webhook?.secret ?? null,
+      webhookSecret: secret,
       webhookRateLimit: body.webhook?.rateLimitPerMinute ?? null,
+      webhookVerify: body.webhook?.verify ?? null,
+      webhookAllowBrowser: body.webhook?.allowBrowser ?? false,
+      webhookRespondOutput: body.webhook?.respondWithOutput ?? false,
       cursorAt: null,
       nextRunAt: null,
       now: new Date(nowMs).toISOString(),
@@ -144,7 +188,8 @@ export function createTriggersService({
     else repo.insert(write);
     const trigger = toTrigger(repo.byKey(key)!);
     events.updated(trigger);
-    return trigger;
+    // Shown once, to whoever made this request: never journaled, never readable again.
+    return generated !== undefined && trigger.webhook ? { ...trigger, webhook: { ...trigger.webhook, secret: generated } } : trigger;
   }
 
   function unchanged(r: TriggerRow, w: TriggerWrite): boolean {
@@ -157,6 +202,9 @@ export function createTriggersService({
       r.webhook_path === w.webhookPath &&
       r.webhook_secret === w.webhookSecret &&
       r.webhook_rate_limit === w.webhookRateLimit &&
+      r.webhook_verify === w.webhookVerify &&
+      r.webhook_allow_browser === (w.webhookAllowBrowser ? 1 : 0) &&
+      r.webhook_respond_output === (w.webhookRespondOutput ? 1 : 0) &&
       r.cursor_at === w.cursorAt &&
       r.next_run_at === w.nextRunAt
     );
@@ -200,7 +248,11 @@ export function createTriggersService({
     }
     const rows = repo.deliveries(row.id, beforeOrd, q.limit + 1);
     const page = rows.slice(0, q.limit);
-    return { deliveries: page.map(toDelivery), nextBefore: rows.length > q.limit ? page.at(-1)!.id : null };
+    return {
+      deliveries: page.map(toDelivery),
+      nextBefore: rows.length > q.limit ? page.at(-1)!.id : null,
+      counts: repo.counts(row.id, DELIVERY_COUNTS_SHOWN).map(toDeliveryCount),
+    };
   }
 
   /** Fires now, whatever `enabled` and `overlap` say; recorded as kind `manual`. */
@@ -218,6 +270,8 @@ export function createTriggersService({
   return {
     repo,
     deliveries,
+    /** Whether hooks with verify "none" may be saved and called here. */
+    allowUnsignedHooks,
     firing,
     scheduler,
     get: (key: string) => toTrigger(requireTrigger(key)),

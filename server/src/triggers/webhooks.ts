@@ -1,9 +1,10 @@
-import { WEBHOOK_PATH_PATTERN, WEBHOOK_RATE_LIMIT_DEFAULT, WebhookQuery } from '@weft/shared';
+import { WEBHOOK_PATH_PATTERN, WEBHOOK_RATE_LIMIT_DEFAULT, WebhookQuery, type DeliveryCount, type WebhookVerify } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
+import { crossSiteReason } from './browser-requests';
 import { createRateLimiter } from './rate-limit';
-import { checkSignature, SIGNATURE_HEADER } from './signature';
+import { verifySignature } from './signature';
 import type { TriggerRow } from './triggers-repository';
 import { waitForExecution } from './wait-for-execution';
 
@@ -19,11 +20,14 @@ export const WEBHOOK_HEADER_ALLOWLIST = [
   'x-gitlab-event',
   'x-gitea-event',
   'x-event-key',
+  'x-slack-retry-num',
+  'x-slack-retry-reason',
 ] as const;
 
 export const DELIVERY_HEADER = 'x-weft-delivery';
 
 type RawBody = { raw: Buffer };
+type Hook = { trigger: TriggerRow; scheme: WebhookVerify; receivedAt: Date };
 
 const pickHeaders = (headers: FastifyRequest['headers']) => {
   const out: Record<string, string> = {};
@@ -43,14 +47,61 @@ function parseForm(raw: Buffer): Record<string, string | string[]> {
   return { ...out };
 }
 
+/** Rows from before migration 010 have no scheme; the migration gave every webhook one. */
+export const schemeOf = (t: TriggerRow): WebhookVerify => t.webhook_verify ?? (t.webhook_secret === null ? 'none' : 'weft');
+
+const validId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 200;
+
 /**
- * `POST /hooks/<path>`: no token (the auth plugin exempts /hooks/, the Host check still applies).
- * Checks run in this order: path (404), signature (401), body, X-Weft-Delivery replay, test mode,
- * enabled (409), rate limit (429); then the delivery and the execution are written together.
+ * The sender's own id for a delivery, so its retries start nothing new: X-Weft-Delivery (weft,
+ * none), X-GitHub-Delivery, the Stripe event id (inside the signed body). Slack's retries carry no
+ * id of their own; its replays are caught by the signature alone.
+ */
+function senderDeliveryId(scheme: WebhookVerify, request: FastifyRequest, body: unknown): string | undefined {
+  switch (scheme) {
+    case 'weft':
+    case 'none': {
+      const header = request.headers[DELIVERY_HEADER];
+      if (header === undefined) return undefined;
+      if (!validId(header)) throw new AppError(400, 'bad_request', 'X-Weft-Delivery: must be one value of 1-200 characters');
+      return header;
+    }
+    case 'github': {
+      const header = request.headers['x-github-delivery'];
+      return validId(header) ? `github:${header}` : undefined;
+    }
+    case 'stripe': {
+      const id = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { id?: unknown }).id : undefined;
+      return validId(id) ? `stripe:${id}` : undefined;
+    }
+    case 'slack':
+      return undefined;
+    default: {
+      const never: never = scheme;
+      throw new Error(`unknown webhook scheme ${String(never)}`);
+    }
+  }
+}
+
+/** `{ "type": "url_verification", "challenge": "…" }`: Slack's check of a new Request URL. */
+function slackChallenge(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { type, challenge } = body as { type?: unknown; challenge?: unknown };
+  return type === 'url_verification' && typeof challenge === 'string' && challenge.length <= 500 ? challenge : null;
+}
+
+/**
+ * `POST /hooks/<path>`: no token (the auth plugin exempts /hooks/; its Host check still applies).
+ * Before the body is read (onRequest): path (404), browser cross-site (403), unsigned hook on a
+ * public server (403), rate limit (429). Then: signature on the raw bytes (401), body (400), replay
+ * (same execution, nothing started), test mode, enabled (409); then the delivery and the
+ * execution are written together. Every refusal, and every replay, is one more on a per-minute
+ * counter, never a row: a flood of them cannot grow the database.
  */
 const webhooks: FastifyPluginAsync = async (app) => {
   const { triggers, journal, executions, clock } = app.services;
   const limiter = createRateLimiter({ clock });
+  const hooks = new WeakMap<FastifyRequest, Hook>();
   const waits = new Set<AbortController>();
   const jsonParser = app.getDefaultJsonParser('error', 'error');
 
@@ -77,95 +128,116 @@ const webhooks: FastifyPluginAsync = async (app) => {
     return parsed;
   };
 
-  const reject = (t: TriggerRow, receivedAt: Date, reason: string, error: AppError): never => {
-    journal.transaction(() => triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt, status: 'rejected', reason }));
+  const count = (hook: Hook, reason: string, status: DeliveryCount['status'] = 'rejected') => {
+    journal.batched(() => triggers.deliveries.count({ trigger: hook.trigger, at: hook.receivedAt, reason, status }));
+  };
+  const refuse = (hook: Hook, reason: string, error: AppError): never => {
+    count(hook, reason);
     throw error;
   };
 
+  /** Runs before the body is read, so a refused flood costs no parsing and no more than a counter. */
+  async function admit(request: FastifyRequest, reply: FastifyReply) {
+    const receivedAt = clock.now();
+    const path = (request.params as { '*'?: string })['*'] ?? '';
+    const t = path.length <= 200 && WEBHOOK_PATH_PATTERN.test(path) ? triggers.repo.byPath(path) : null;
+    if (!t || t.type !== 'webhook') throw new AppError(404, 'not_found', `no webhook at /hooks/${path.slice(0, 200)}`);
+    const hook: Hook = { trigger: t, scheme: schemeOf(t), receivedAt };
+
+    if (t.webhook_allow_browser !== 1) {
+      const crossSite = crossSiteReason(request.headers);
+      if (crossSite !== null) refuse(hook, 'cross_site', new AppError(403, 'forbidden_origin', `${crossSite}: browsers may not call this hook from another site (the trigger can set allowBrowser)`));
+    }
+    if (hook.scheme === 'none' && !triggers.allowUnsignedHooks) {
+      refuse(hook, 'unsigned_refused', new AppError(403, 'unsigned_hook', `trigger ${t.key} is unsigned (verify "none"), which this server refuses: give it a signature scheme or set WEFT_ALLOW_UNSIGNED_HOOKS=1`));
+    }
+    const taken = limiter.take(t.id, t.webhook_rate_limit ?? WEBHOOK_RATE_LIMIT_DEFAULT);
+    if (!taken.ok) {
+      reply.header('retry-after', String(taken.retryAfterSeconds));
+      refuse(hook, 'rate_limited', new AppError(429, 'rate_limited', `too many deliveries to /hooks/${path}; retry after ${taken.retryAfterSeconds} s`));
+    }
+    hooks.set(request, hook);
+  }
+
   /** `fresh`: the execution was created by this request, in a batch not yet committed, so it cannot have finished. */
-  async function answer(reply: FastifyReply, executionId: string, waitSeconds: number | undefined, extra: { duplicate?: true } = {}, { fresh = false } = {}) {
-    if (waitSeconds !== undefined && waitSeconds > 0) {
+  async function answer(
+    reply: FastifyReply,
+    { executionId, wait, hook, duplicate = false, fresh = false }: { executionId: string; wait: number | undefined; hook: Hook; duplicate?: boolean; fresh?: boolean },
+  ) {
+    const extra = duplicate ? { duplicate: true as const } : {};
+    if (wait === undefined) return reply.code(202).send({ executionId, ...extra });
+    if (wait > 0) {
       const controller = new AbortController();
       waits.add(controller);
       const onClose = () => controller.abort();
       reply.raw.once('close', onClose);
       try {
-        const outcome = await waitForExecution({ journal, executions, executionId, timeoutMs: waitSeconds * 1000, signal: controller.signal, fresh });
-        if (outcome.finished) return reply.code(200).send({ executionId, status: outcome.status, output: outcome.output ?? null, ...extra });
+        const outcome = await waitForExecution({ journal, executions, executionId, timeoutMs: wait * 1000, signal: controller.signal, fresh });
+        if (outcome.finished) {
+          const output = hook.trigger.webhook_respond_output === 1 ? { output: outcome.output ?? null } : {};
+          return reply.code(200).send({ executionId, status: outcome.status, ...output, ...extra });
+        }
       } finally {
         waits.delete(controller);
         reply.raw.off('close', onClose);
       }
     }
-    return reply.code(202).send({ executionId, ...extra });
+    return reply.code(202).send({ executionId, status: executions.repo.get(executionId)?.status ?? 'queued', ...extra });
   }
 
-  app.post('/hooks/*', async (request, reply) => {
-    const receivedAt = clock.now();
-    const path = (request.params as { '*'?: string })['*'] ?? '';
-    const t = path.length <= 200 && WEBHOOK_PATH_PATTERN.test(path) ? triggers.repo.byPath(path) : null;
-    if (!t || t.type !== 'webhook') throw new AppError(404, 'not_found', `no webhook at /hooks/${path.slice(0, 200)}`);
+  app.post('/hooks/*', { onRequest: admit }, async (request, reply) => {
+    const hook = hooks.get(request)!;
+    const t = hook.trigger;
     const { wait, test, ...query } = parseRequest(WebhookQuery, request.query, 'query');
     const isTest = test === '1' || test === 'true';
     const raw = (request.body as RawBody | undefined)?.raw ?? Buffer.alloc(0);
 
-    if (t.webhook_secret !== null) {
-      const check = checkSignature(t.webhook_secret, raw, request.headers[SIGNATURE_HEADER]);
-      if (check !== 'ok') {
-        const message = check === 'missing_signature' ? 'X-Weft-Signature: header is required (sha256=<hex HMAC of the body>)' : 'X-Weft-Signature: does not match the body';
-        reject(t, receivedAt, check, new AppError(401, 'invalid_signature', message));
-      }
-    }
+    // On the bytes as received and the request target as sent, before anything is parsed.
+    const check = verifySignature(hook.scheme, { secret: t.webhook_secret, raw, target: request.raw.url ?? request.url, headers: request.headers, nowMs: hook.receivedAt.getTime() });
+    if (!check.ok) refuse(hook, check.reason, new AppError(401, check.reason === 'stale_signature' ? 'stale_signature' : 'invalid_signature', check.message));
+    const replayKey = check.ok && check.replayKey !== null ? check.replayKey : undefined;
     let body: unknown;
     try {
       body = parseBody(request, raw);
     } catch (err) {
-      if (err instanceof AppError) reject(t, receivedAt, 'bad_body', err);
+      if (err instanceof AppError) refuse(hook, 'bad_body', err);
       throw err;
     }
-    const deliveryHeader = request.headers[DELIVERY_HEADER];
-    if (deliveryHeader !== undefined && (typeof deliveryHeader !== 'string' || deliveryHeader.length < 1 || deliveryHeader.length > 200)) {
-      throw new AppError(400, 'bad_request', 'X-Weft-Delivery: must be one value of 1-200 characters');
-    }
-    const deliveryKey = deliveryHeader as string | undefined;
-    const payload = { type: 'webhook' as const, key: t.key, body, headers: pickHeaders(request.headers), query, receivedAt: receivedAt.toISOString() };
+    // Slack checks an Events API URL by sending a signed challenge it wants echoed: nothing runs.
+    const challenge = hook.scheme === 'slack' ? slackChallenge(body) : null;
+    if (challenge !== null) return reply.code(200).send({ challenge });
+    const deliveryKey = senderDeliveryId(hook.scheme, request, body);
+    // A scheme that signs only the body says nothing about the query: the workflow gets none of it.
+    const signedQuery = check.ok && check.signsQuery ? query : {};
+    const payload = { type: 'webhook' as const, key: t.key, body, headers: pickHeaders(request.headers), query: signedQuery, receivedAt: hook.receivedAt.toISOString() };
 
-    // A replay of a delivery that already started answers with the same execution and starts nothing.
-    if (deliveryKey !== undefined && !isTest) {
-      const prior = triggers.repo.deliveryByKey(t.id, deliveryKey);
+    // The same delivery again (a sender's retry, or a replayed signature) answers with the same execution.
+    if (!isTest && (deliveryKey !== undefined || replayKey !== undefined)) {
+      const prior = triggers.repo.deliveryByKeys(t.id, { deliveryKey, replayKey });
       if (prior?.execution_id) {
-        journal.transaction(() => triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt, status: 'skipped', reason: 'duplicate', executionId: prior.execution_id }));
-        return answer(reply, prior.execution_id, wait, { duplicate: true });
+        count(hook, 'duplicate', 'skipped');
+        return answer(reply, { executionId: prior.execution_id, wait, hook, duplicate: true });
       }
     }
-
-    const limit = () => {
-      const taken = limiter.take(t.id, t.webhook_rate_limit ?? WEBHOOK_RATE_LIMIT_DEFAULT);
-      if (!taken.ok) {
-        reply.header('retry-after', String(taken.retryAfterSeconds));
-        reject(t, receivedAt, 'rate_limited', new AppError(429, 'rate_limited', `too many deliveries to /hooks/${path}; retry after ${taken.retryAfterSeconds} s`));
-      }
-    };
 
     if (isTest) {
-      limit();
-      const delivery = journal.transaction(() => triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt, status: 'skipped', reason: 'test' }))!;
+      const delivery = journal.transaction(() => triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, status: 'skipped', reason: 'test' }))!;
       return reply.code(200).send({ test: true, deliveryId: delivery.id, payload });
     }
-    if (t.enabled !== 1) reject(t, receivedAt, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));
-    limit();
+    if (t.enabled !== 1) refuse(hook, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));
 
-    const result = journal.batched(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt, deliveryKey, payload }));
+    const result = journal.batched(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, deliveryKey, replayKey, payload }));
     // The reply reports this fire (and, after a wait, the run's end, which listeners only hear once durable).
     request.durableWrites = journal.durable();
     // Awaited by the onSend hook, maybe only after a long wait: a failed commit must not count as unhandled meanwhile.
     request.durableWrites.catch(() => {});
     switch (result.outcome) {
       case 'started':
-        return answer(reply, result.executionId, wait, {}, { fresh: true });
+        return answer(reply, { executionId: result.executionId, wait, hook, fresh: true });
       case 'duplicate':
-        if (result.executionId === null) throw new AppError(409, 'duplicate_delivery', `X-Weft-Delivery: ${deliveryKey} was already received`);
-        return answer(reply, result.executionId, wait, { duplicate: true });
+        count(hook, 'duplicate', 'skipped');
+        if (result.executionId === null) throw new AppError(409, 'duplicate_delivery', 'this delivery was already received and is still being started');
+        return answer(reply, { executionId: result.executionId, wait, hook, duplicate: true });
       case 'failed':
         throw result.error;
       case 'skipped':

@@ -48,15 +48,42 @@ export const ScheduleConfig = z
   .strict();
 export type ScheduleConfig = z.infer<typeof ScheduleConfig>;
 
+/**
+ * How a hook proves a delivery came from its sender. `weft` (default): `X-Weft-Timestamp` and
+ * `X-Weft-Signature` over "<timestamp>.<path and query>.<raw body>"; `github`: `X-Hub-Signature-256`;
+ * `stripe`: `Stripe-Signature`; `slack`: `X-Slack-Signature` with `X-Slack-Request-Timestamp`;
+ * `none`: unsigned (refused on a server that listens beyond loopback unless WEFT_ALLOW_UNSIGNED_HOOKS=1).
+ */
+export const WebhookVerify = z.enum(['weft', 'github', 'stripe', 'slack', 'none']);
+export type WebhookVerify = z.infer<typeof WebhookVerify>;
+export const WEBHOOK_VERIFY_SCHEMES = WebhookVerify.options;
+/** Signatures older or newer than this are stale (weft, stripe, slack). */
+export const WEBHOOK_SIGNATURE_TOLERANCE_SECONDS = 300;
+
 export const WebhookConfigRequest = z
   .object({
     path: WebhookPath,
-    /** HMAC-SHA256 key for `X-Weft-Signature`; omit for an unsigned hook. Never returned. */
+    verify: WebhookVerify.default('weft'),
+    /**
+     * The HMAC key. Omitted: the stored one is kept, or (none stored) one is generated and returned
+     * once, as `webhook.secret` of this response. Never returned otherwise.
+     */
     secret: z.string().min(8).max(500).optional(),
+    /** Replace the stored secret with a generated one (returned once, as for a new trigger). */
+    regenerateSecret: z.boolean().optional(),
     /** Token bucket per trigger, per server process. */
     rateLimitPerMinute: z.number().int().min(1).max(1_000_000).default(WEBHOOK_RATE_LIMIT_DEFAULT),
+    /** Let browsers call it from other sites (otherwise `Sec-Fetch-Site: cross-site` or a foreign `Origin` is a 403). */
+    allowBrowser: z.boolean().default(false),
+    /** `?wait=` answers include the execution's `output`. */
+    respondWithOutput: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .superRefine((w, ctx) => {
+    if (w.verify === 'none' && w.secret !== undefined) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'is not allowed with verify "none"' });
+    if (w.verify === 'none' && w.regenerateSecret) ctx.addIssue({ code: 'custom', path: ['regenerateSecret'], message: 'is not allowed with verify "none"' });
+    if (w.secret !== undefined && w.regenerateSecret) ctx.addIssue({ code: 'custom', path: ['regenerateSecret'], message: 'is not allowed together with secret' });
+  });
 export type WebhookConfigRequest = z.infer<typeof WebhookConfigRequest>;
 
 const triggerFields = {
@@ -76,7 +103,7 @@ function requireMatchingBlock(t: TriggerShape, ctx: z.RefinementCtx) {
   if (t[other] !== undefined) ctx.addIssue({ code: 'custom', path: [other], message: `is not allowed when type is "${t.type}"` });
 }
 
-/** `PUT /api/triggers/:key`: the whole desired state (an omitted secret is removed). */
+/** `PUT /api/triggers/:key`: the whole desired state (an omitted webhook secret is kept, or generated when there is none). */
 export const TriggerUpsertRequest = z
   .object({ workflowId: z.string().min(1).max(100), ...triggerFields })
   .strict()
@@ -102,10 +129,10 @@ export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 
 /**
  * One fire of a trigger. `reason` codes: skipped — `catch_up_skip`, `catch_up_superseded`,
- * `outside_window`, `catch_up_cap`, `overlap`, `queue_full`, `test`, `duplicate`; started —
+ * `outside_window`, `catch_up_cap`, `overlap`, `queue_full`, `test`; started —
  * `queued_behind:<executionId>` (overlap "queue", or a later run of a catch-up waiting for the one
- * before it); rejected — `missing_signature`,
- * `bad_signature`, `disabled`, `rate_limited`; failed — `<error code>: <message>`.
+ * before it); failed — `<error code>: <message>`. Refused webhook calls and replays are counted,
+ * not rows: see `DeliveryCount` (rows with `rejected` or `duplicate` are from before that change).
  */
 export const TriggerDelivery = z.object({
   id: z.string(),
@@ -132,7 +159,19 @@ export const Trigger = z.object({
   schedule: z
     .object({ cron: z.string(), timezone: z.string(), catchUp: CatchUpPolicy, catchUpWindowSeconds: z.number().int(), overlap: OverlapPolicy })
     .optional(),
-  webhook: z.object({ path: z.string(), url: z.string(), hasSecret: z.boolean(), rateLimitPerMinute: z.number().int() }).optional(),
+  webhook: z
+    .object({
+      path: z.string(),
+      url: z.string(),
+      verify: WebhookVerify,
+      hasSecret: z.boolean(),
+      /** Only in the answer to the request that generated it (a new trigger, `regenerateSecret`). */
+      secret: z.string().optional(),
+      rateLimitPerMinute: z.number().int(),
+      allowBrowser: z.boolean(),
+      respondWithOutput: z.boolean(),
+    })
+    .optional(),
   /** Humanized schedule ("At 02:30 AM (Europe/Berlin)") or "POST /hooks/<path>". */
   description: z.string(),
   /** Next tick for an enabled schedule; null otherwise. */
@@ -153,10 +192,28 @@ export const DeliveriesQuery = z.object({
 });
 export type DeliveriesQuery = z.infer<typeof DeliveriesQuery>;
 
+/**
+ * Webhook calls that started nothing and that anyone can send in bulk are counted per trigger,
+ * minute and reason instead of written as rows, so a flood cannot grow the database. `rejected`:
+ * `cross_site`, `unsigned_refused`, `rate_limited`, `missing_signature`, `missing_timestamp`,
+ * `bad_signature`, `stale_signature`, `bad_body`, `disabled`; `skipped`: `duplicate` (a replay).
+ */
+export const DeliveryCount = z.object({
+  /** Start of the minute (UTC). */
+  minute: z.string(),
+  status: z.enum(['rejected', 'skipped']),
+  reason: z.string(),
+  count: z.number().int(),
+});
+export type DeliveryCount = z.infer<typeof DeliveryCount>;
+export const DELIVERY_COUNTS_SHOWN = 100;
+
 export const DeliveriesPage = z.object({
   /** Newest first. */
   deliveries: z.array(TriggerDelivery),
   nextBefore: z.string().nullable(),
+  /** The newest counts (at most 100, kept 7 days), newest first; the same on every page. */
+  counts: z.array(DeliveryCount),
 });
 export type DeliveriesPage = z.infer<typeof DeliveriesPage>;
 
@@ -173,9 +230,12 @@ export const WebhookQuery = z
   })
   .loose();
 
-/** 202: started (or still running when `wait` ran out). `duplicate`: an earlier delivery with the same X-Weft-Delivery. */
+/** 202: started. `duplicate`: the same delivery again (a replayed signature or delivery id); nothing started. */
 export const WebhookAccepted = z.object({ executionId: z.string(), duplicate: z.literal(true).optional() });
-/** 200 with `?wait=`: the execution finished in time; `output` is the execution's output. */
-export const WebhookFinished = z.object({ executionId: z.string(), status: z.string(), output: z.unknown() });
+/**
+ * With `?wait=`: 200 when the execution finished in time, else 202 with its status then. `output`
+ * only when the trigger sets `respondWithOutput`.
+ */
+export const WebhookWaited = z.object({ executionId: z.string(), status: z.string(), output: z.unknown().optional(), duplicate: z.literal(true).optional() });
 /** 200 with `?test=1`: validated and recorded, nothing run. `payload` is what `trigger` would have been. */
 export const WebhookTestResult = z.object({ test: z.literal(true), deliveryId: z.string(), payload: z.record(z.string(), z.unknown()) });

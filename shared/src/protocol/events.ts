@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'trigger.updated',
   'trigger.deleted',
   'delivery.recorded',
+  'delivery.counted',
   'integration.updated',
   'integration.deleted',
   'conversation.updated',
