@@ -120,6 +120,9 @@ export class FakeRunnerServer {
       case 'events':
         if (this.options.ingest) this.ingest(connection, frame);
         return;
+      case 'tools_list':
+        connection.send({ type: 'tools', id: frame.id, tools: [] });
+        return;
       default: {
         const unexpected: never = frame;
         throw new Error(`unexpected frame ${JSON.stringify(unexpected)}`);
