@@ -328,7 +328,7 @@ export async function run(): Promise<Record<string, unknown>> {
     global.gc = runInNewContext('gc') as typeof global.gc;
   }
   const server = await startBenchServer();
-  const runner = startRunnerProcess({ url: server.url, token: server.token, dataDir: server.dataDir, capacity: RUNNER_CAPACITY });
+  const runner = startRunnerProcess({ url: server.url, token: server.runnerToken, dataDir: server.dataDir, capacity: RUNNER_CAPACITY });
   try {
     const sync = server.app.db.pragma('synchronous', { simple: true }) as number;
     if (sync !== 2) throw new Error(`expected synchronous=FULL (2), got ${sync}`);

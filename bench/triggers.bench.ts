@@ -97,7 +97,7 @@ const summarize = (r: AutocannonResult) => ({
 /** (b) POST /hooks/<path>?wait=30 answered when the 5-step run finishes (200) or not (202). */
 async function webhookThroughput(kind: Kind) {
   const s = await startBenchServer();
-  const runner = startRunnerProcess({ url: s.url, token: s.token, dataDir: s.dataDir, capacity: RUNNER_CAPACITY });
+  const runner = startRunnerProcess({ url: s.url, token: s.runnerToken, dataDir: s.dataDir, capacity: RUNNER_CAPACITY });
   try {
     const wf = await s.request('POST', '/api/workflows', { definition: fiveSteps(kind) });
     // Unsigned (allowed on loopback): autocannon repeats one request, and a signed one repeated is a replay.

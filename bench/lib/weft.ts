@@ -12,6 +12,8 @@ export type BenchServer = {
   app: Awaited<ReturnType<typeof buildServer>>;
   url: string;
   token: string;
+  /** What runner processes present on /ws/runner (never `token`). */
+  runnerToken: string;
   dataDir: string;
   request(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export async function startBenchServer({ dataDir: given, env = {} }: { dataDir?:
     app,
     url,
     token,
+    runnerToken: app.auth.runnerToken,
     dataDir,
     async request(method, p, body) {
       const res = await fetch(url + p, {

@@ -1,3 +1,4 @@
+import { DEFAULT_RETURN_PATH, safeReturnPath } from '@weft/shared';
 import { lazy } from 'react';
 import { Navigate, useNavigate, useRouteError, useSearchParams, type RouteObject } from 'react-router';
 import { describeError } from './components/Panels';
@@ -22,7 +23,9 @@ function SignInRoute() {
   const [search] = useSearchParams();
   const navigate = useNavigate();
   const reason = search.get('reason') === 'link' ? 'link' : undefined;
-  return <SignInPage reason={reason} onSignedIn={() => void navigate('/automation/workflows', { replace: true })} />;
+  // Where the user was going, if it is a path here (never another site), else the chat.
+  const next = safeReturnPath(search.get('next')) ?? DEFAULT_RETURN_PATH;
+  return <SignInPage reason={reason} onSignedIn={() => void navigate(next, { replace: true })} />;
 }
 
 function RouteError() {

@@ -9,15 +9,17 @@ afterAll(() => {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function dataDirWithToken(token: string | null): string {
+/** A data dir as the server leaves it: `runner-token` (and, to prove it is never read, the user's `token`). */
+function dataDirWithToken(token: string | null, userToken: string | null = 'user-token-never-used'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-runner-config-'));
   dirs.push(dir);
-  if (token !== null) fs.writeFileSync(path.join(dir, 'token'), `${token}\n`);
+  if (token !== null) fs.writeFileSync(path.join(dir, 'runner-token'), `${token}\n`);
+  if (userToken !== null) fs.writeFileSync(path.join(dir, 'token'), `${userToken}\n`);
   return dir;
 }
 
 describe('loadConfig', () => {
-  it('applies defaults and reads the token file from the data dir', () => {
+  it('applies defaults and reads the runner token file from the data dir', () => {
     const dir = dataDirWithToken('file-token-0123456789');
     const config = loadConfig({ WEFT_DATA_DIR: dir });
     expect(config).toEqual({
@@ -71,21 +73,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ WEFT_DATA_DIR: dir, ANTHROPIC_BASE_URL: 'not a url' })).toThrow(/ANTHROPIC_BASE_URL/);
   });
 
-  it('prefers WEFT_RUNNER_TOKEN, then WEFT_TOKEN, then the file', () => {
+  it('prefers WEFT_RUNNER_TOKEN, then <data dir>/runner-token, and never takes the user token', () => {
     const dir = dataDirWithToken('from-file');
     expect(loadConfig({ WEFT_DATA_DIR: dir, WEFT_RUNNER_TOKEN: 'runner', WEFT_TOKEN: 'shared' }).token).toBe('runner');
-    expect(loadConfig({ WEFT_DATA_DIR: dir, WEFT_TOKEN: 'shared' }).token).toBe('shared');
-    expect(loadConfig({ WEFT_DATA_DIR: dir, WEFT_TOKEN: '' }).token).toBe('from-file');
+    expect(loadConfig({ WEFT_DATA_DIR: dir, WEFT_TOKEN: 'shared' }).token).toBe('from-file');
+    expect(loadConfig({ WEFT_DATA_DIR: dir, WEFT_RUNNER_TOKEN: '' }).token).toBe('from-file');
+    const onlyUser = dataDirWithToken(null, 'user-token-0123456789');
+    expect(() => loadConfig({ WEFT_DATA_DIR: onlyUser, WEFT_TOKEN: 'user-token-0123456789' })).toThrow(/WEFT_RUNNER_TOKEN: not set and no runner token in/);
   });
 
   it('resolves a relative data dir against INIT_CWD and defaults to <repo>/data', () => {
-    expect(loadConfig({ WEFT_TOKEN: 't', WEFT_DATA_DIR: 'rel', INIT_CWD: '/srv/weft' }).dataDir).toBe('/srv/weft/rel');
+    expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_DATA_DIR: 'rel', INIT_CWD: '/srv/weft' }).dataDir).toBe('/srv/weft/rel');
     const repoRoot = path.resolve(import.meta.dirname, '../..');
-    expect(loadConfig({ WEFT_TOKEN: 't' }).dataDir).toBe(path.join(repoRoot, 'data'));
+    expect(loadConfig({ WEFT_RUNNER_TOKEN: 't' }).dataDir).toBe(path.join(repoRoot, 'data'));
   });
 
   it('reads name, capacity and server URL', () => {
-    const config = loadConfig({ WEFT_TOKEN: 't', WEFT_RUNNER_NAME: 'builder-1', WEFT_RUNNER_CAPACITY: '12', WEFT_SERVER_URL: 'https://weft.example.com/base/' });
+    const config = loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_RUNNER_NAME: 'builder-1', WEFT_RUNNER_CAPACITY: '12', WEFT_SERVER_URL: 'https://weft.example.com/base/' });
     expect(config).toMatchObject({ name: 'builder-1', capacity: 12, socketUrl: 'wss://weft.example.com/base/ws/runner' });
   });
 
@@ -100,13 +104,13 @@ describe('loadConfig', () => {
     ['a URL in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: 'http://localhost:8080' }, /WEFT_HTTP_ALLOW: "http:\/\/localhost:8080"/],
   ];
   it.each(bad)('names the variable for %s', (_name, env, message) => {
-    expect(() => loadConfig({ WEFT_TOKEN: 't', ...env })).toThrow(message);
+    expect(() => loadConfig({ WEFT_RUNNER_TOKEN: 't', ...env })).toThrow(message);
   });
 
   it('explains a missing token', () => {
     const dir = dataDirWithToken(null);
     expect(() => loadConfig({ WEFT_DATA_DIR: dir })).toThrow(ConfigError);
-    expect(() => loadConfig({ WEFT_DATA_DIR: dir })).toThrow(/WEFT_RUNNER_TOKEN: not set, WEFT_TOKEN not set either, and no token in/);
+    expect(() => loadConfig({ WEFT_DATA_DIR: dir })).toThrow(/WEFT_RUNNER_TOKEN: not set and no runner token in .*runner-token; set WEFT_RUNNER_TOKEN to the server's runner token/);
   });
 });
 

@@ -10,7 +10,8 @@ import { parseAllowList, type AddressPolicy } from './net/address-policy';
 /** Repository root, resolved like the server: `./data` means the checkout's data folder, whatever the cwd. */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const TOKEN_FILE = 'token';
+/** Written by the server beside its database (0600); never the user's `token`. */
+const RUNNER_TOKEN_FILE = 'runner-token';
 
 const EnvSchema = z.object({
   WEFT_SERVER_URL: z
@@ -18,7 +19,6 @@ const EnvSchema = z.object({
     .default('http://127.0.0.1:8787')
     .refine((value) => /^(https?|wss?):\/\/[^/]/i.test(value) && URL.canParse(value), 'must be an http(s):// or ws(s):// URL'),
   WEFT_RUNNER_TOKEN: z.string().optional(),
-  WEFT_TOKEN: z.string().optional(),
   WEFT_DATA_DIR: z.string().min(1).optional(),
   WEFT_RUNNER_CAPACITY: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
   WEFT_RUNNER_NAME: z.string().max(200, 'must be at most 200 characters').optional(),
@@ -53,6 +53,7 @@ export type RunnerConfig = {
   serverUrl: string;
   /** `offline` when neither a key nor a base URL is set: agent steps answer, plainly marked offline. */
   llm: LlmSettings;
+  /** The runner credential: accepted on /ws/runner and the tool-call endpoint only. */
   token: string;
   dataDir: string;
   capacity: number;
@@ -96,7 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
       timeoutMs: e.WEFT_LLM_TIMEOUT_MS,
       maxRetries: e.WEFT_LLM_MAX_RETRIES,
     },
-    token: resolveToken({ runnerToken: e.WEFT_RUNNER_TOKEN, token: e.WEFT_TOKEN, dataDir }),
+    token: resolveToken({ runnerToken: e.WEFT_RUNNER_TOKEN, dataDir }),
     dataDir,
     capacity: e.WEFT_RUNNER_CAPACITY,
     name: e.WEFT_RUNNER_NAME ?? os.hostname(),
@@ -134,20 +135,21 @@ export function toSocketUrl(serverUrl: string): string {
   return url.toString();
 }
 
-function resolveToken({ runnerToken, token, dataDir }: { runnerToken: string | undefined; token: string | undefined; dataDir: string }): string {
-  const fromEnv = runnerToken?.trim() || token?.trim();
+/** WEFT_RUNNER_TOKEN, else `<data dir>/runner-token`. The user's access token is no runner credential. */
+function resolveToken({ runnerToken, dataDir }: { runnerToken: string | undefined; dataDir: string }): string {
+  const fromEnv = runnerToken?.trim();
   if (fromEnv) return fromEnv;
-  const file = path.join(dataDir, TOKEN_FILE);
+  const file = path.join(dataDir, RUNNER_TOKEN_FILE);
   let stored = '';
   try {
     stored = fs.readFileSync(file, 'utf8').trim();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new ConfigError([`WEFT_DATA_DIR: cannot read the token file ${file} (${code ?? 'error'})`]);
+    if (code !== 'ENOENT') throw new ConfigError([`WEFT_DATA_DIR: cannot read the runner token file ${file} (${code ?? 'error'})`]);
   }
   if (!stored) {
     throw new ConfigError([
-      `WEFT_RUNNER_TOKEN: not set, WEFT_TOKEN not set either, and no token in ${file}; set one of them or start the server once so it writes the file`,
+      `WEFT_RUNNER_TOKEN: not set and no runner token in ${file}; set WEFT_RUNNER_TOKEN to the server's runner token (the server's WEFT_RUNNER_TOKEN, or the contents of its <data dir>/runner-token), or point WEFT_DATA_DIR at the server's data dir. The access token (WEFT_TOKEN) is not accepted by runners`,
     ]);
   }
   return stored;

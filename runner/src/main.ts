@@ -26,12 +26,20 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.logLevel });
   const session = new RunnerSession({ url: config.socketUrl, token: config.token, name: config.name, capacity: config.capacity, log });
-  const tools = createToolClient({ serverUrl: config.serverUrl, token: config.token });
+  // Reads the engine's leases when a step calls a tool, after the engine below exists.
+  let engine: Engine | undefined;
+  const tools = createToolClient({
+    serverUrl: config.serverUrl,
+    token: config.token,
+    runnerId: session.runnerId,
+    leaseAttemptOf: (executionId) => engine?.leases().find((lease) => lease.executionId === executionId)?.attempt,
+    listTools: () => session.listTools(),
+  });
   const agentPrompt = createAgentPromptStep({ model: createModelFromConfig(config.llm), tools });
   const outbound = createOutboundClient(config.addressPolicy);
   const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound });
   const registry = createStepRegistry([...builtins, agentPrompt, createToolStep({ tools })]);
-  const engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log });
+  engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log });
   log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: config.llm.provider === 'offline' ? 'offline' : config.llm.model });
   session.start(engine);
   installShutdown({ engine, session, log });

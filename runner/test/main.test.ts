@@ -43,7 +43,7 @@ afterAll(async () => {
 
 describe('runner process', () => {
   it('exits 2 naming a bad variable', async () => {
-    const runner = startRunner({ WEFT_TOKEN: 'x', WEFT_RUNNER_CAPACITY: 'many' });
+    const runner = startRunner({ WEFT_RUNNER_TOKEN: 'x', WEFT_RUNNER_CAPACITY: 'many' });
     children.push(runner.child);
     expect(await runner.exited).toBe(2);
     expect(runner.output()).toContain('WEFT_RUNNER_CAPACITY="many": must be a whole number');

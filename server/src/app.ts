@@ -2,7 +2,9 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config';
+import authRoutes from './auth/routes';
 import { installErrorHandlers } from './http/errors';
+import { installSecurityHeaders } from './http/security-headers';
 import spa from './http/spa';
 import authPlugin from './plugins/auth';
 import configPlugin from './plugins/config';
@@ -29,14 +31,16 @@ export type AppOptions = { config: Config; clock?: Clock };
 /** Infrastructure first, then one plugin per capability, in an order that stays visible. */
 const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   installErrorHandlers(fastify);
+  installSecurityHeaders(fastify);
   await fastify.register(configPlugin, { config: opts.config });
   await fastify.register(fastifyCookie);
   await fastify.register(dbPlugin);
-  await fastify.register(authPlugin);
+  await fastify.register(authPlugin, opts.clock ? { clock: opts.clock } : {});
   await fastify.register(servicesPlugin, opts.clock ? { clock: opts.clock } : {});
   // Runner frames carry step outputs (up to 8 MiB); the browser socket enforces its own smaller limit.
   await fastify.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 * 1024 } });
 
+  await fastify.register(authRoutes);
   await fastify.register(healthRoutes);
   await fastify.register(workflowsRoutes);
   await fastify.register(eventsRoutes);

@@ -1,4 +1,5 @@
 import type { LlmSettings } from '@weft/shared';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -10,16 +11,22 @@ const Bool = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no'])
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
+const Secret = z
+  .string()
+  .min(16, 'must be at least 16 characters')
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
   WEFT_DATA_DIR: z.string().min(1).optional(),
-  WEFT_TOKEN: z
-    .string()
-    .min(16, 'must be at least 16 characters')
-    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
+  WEFT_TOKEN: Secret.optional(),
+  WEFT_RUNNER_TOKEN: Secret.optional(),
   WEFT_ALLOWED_HOSTS: z.string().optional(),
+  WEFT_TRUST_PROXY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseTrustedProxies(v).every(isProxyEntry), 'must be a comma list of IP addresses, CIDR ranges or loopback / linklocal / uniquelocal'),
   WEFT_BODY_LIMIT: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
   WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEFT_ALLOW_BASH: Bool.optional(),
@@ -40,7 +47,7 @@ const EnvSchema = z.object({
 });
 
 /** Never echoed in configuration errors. */
-const SECRET_ENV = new Set(['WEFT_TOKEN', 'WEFT_SECRET_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']);
+const SECRET_ENV = new Set(['WEFT_TOKEN', 'WEFT_RUNNER_TOKEN', 'WEFT_SECRET_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']);
 
 export type Config = {
   port: number;
@@ -48,7 +55,16 @@ export type Config = {
   dataDir: string;
   /** Fixed token from WEFT_TOKEN; otherwise the auth plugin generates and stores one. */
   fixedToken: string | undefined;
+  /** Fixed runner credential from WEFT_RUNNER_TOKEN; otherwise generated into `<dataDir>/runner-token`. */
+  fixedRunnerToken: string | undefined;
   extraAllowedHosts: string[];
+  /**
+   * Proxies (addresses, CIDR ranges, `loopback`…) whose X-Forwarded-For / X-Forwarded-Proto are
+   * believed; empty: those headers are ignored.
+   */
+  trustedProxies: string[];
+  /** How long a browser session lasts after sign-in. */
+  sessionTtlMs: number;
   bodyLimit: number;
   logLevel: z.infer<typeof EnvSchema>['WEFT_LOG_LEVEL'];
   allowBash: boolean | undefined;
@@ -98,16 +114,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     );
   }
   const e = parsed.data;
+  const extraAllowedHosts = (e.WEFT_ALLOWED_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
+  const problems: string[] = [];
+  if (!isLoopbackHost(e.HOST) && extraAllowedHosts.length === 0) {
+    problems.push(
+      `HOST=${JSON.stringify(e.HOST)}: listening beyond loopback needs WEFT_ALLOWED_HOSTS, the names browsers use to reach this server (e.g. WEFT_ALLOWED_HOSTS=weft.example.com)`,
+    );
+  }
+  if (e.WEFT_TOKEN !== undefined && e.WEFT_TOKEN === e.WEFT_RUNNER_TOKEN) {
+    problems.push('WEFT_RUNNER_TOKEN=[redacted]: must differ from WEFT_TOKEN (runners get their own credential)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   const base = env.INIT_CWD ?? process.cwd();
   return {
     port: e.PORT,
     host: e.HOST,
     dataDir: e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data'),
     fixedToken: e.WEFT_TOKEN,
-    extraAllowedHosts: (e.WEFT_ALLOWED_HOSTS ?? '')
-      .split(',')
-      .map((h) => h.trim().toLowerCase())
-      .filter(Boolean),
+    fixedRunnerToken: e.WEFT_RUNNER_TOKEN,
+    extraAllowedHosts,
+    trustedProxies: parseTrustedProxies(e.WEFT_TRUST_PROXY ?? ''),
+    sessionTtlMs: 30 * 24 * 60 * 60 * 1000,
     bodyLimit: e.WEFT_BODY_LIMIT,
     logLevel: e.WEFT_LOG_LEVEL,
     allowBash: e.WEFT_ALLOW_BASH,
@@ -138,6 +168,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   };
 }
 
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Decided by parsing the address, never by its spelling: `127.example.com` is a name, not loopback. */
 export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (name === 'localhost') return true;
+  const family = net.isIP(name);
+  if (family === 4) return LOOPBACK.check(name, 'ipv4');
+  if (family === 6) {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(name);
+    return mapped ? LOOPBACK.check(mapped[1]!, 'ipv4') : LOOPBACK.check(name, 'ipv6');
+  }
+  return false;
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustedProxies(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+/** What @fastify/proxy-addr accepts: a range name, an address, or address/prefix. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  if (rest.length > 0 || address === undefined) return false;
+  const family = net.isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
 }

@@ -140,7 +140,7 @@ describe('agent_prompt through a real runner and the real SDK', () => {
 
   it('offline (no model): the answer is plainly marked offline', async () => {
     const offline = await startServer({ dataDir: makeDataDir(), env: { WEFT_TOKEN: 'offline-agent-token-0123456789' }, config: { engineTickMs: 50 } });
-    const runner = startRunner({ url: offline.url, token: offline.token, dataDir: offline.dataDir });
+    const runner = startRunner({ url: offline.url, token: offline.runnerToken, dataDir: offline.dataDir });
     try {
       const wf = await offline.request('POST', '/api/workflows', { body: { definition: { name: 'Off', steps: [{ id: 'a', type: 'agent_prompt', prompt: 'hello' }] } } });
       const run = await offline.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} });

@@ -5,6 +5,8 @@ import { makeDataDir, startServer, type TestServer } from './helpers/server';
 
 const ENGINE = { leaseMs: 1200, runnerHeartbeatMs: 300, engineTickMs: 50 };
 const TOKEN = 'durability-test-token-0123456789';
+/** Fixed too: a restarted server on a fresh data dir must accept the runners already running. */
+const RUNNER_TOKEN = 'durability-runner-token-0123456789';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -13,12 +15,12 @@ afterEach(async () => {
 });
 
 async function server(opts: { dataDir?: string; port?: number } = {}) {
-  const s = await startServer({ env: { WEFT_TOKEN: TOKEN }, config: ENGINE, ...opts });
+  const s = await startServer({ env: { WEFT_TOKEN: TOKEN, WEFT_RUNNER_TOKEN: RUNNER_TOKEN }, config: ENGINE, ...opts });
   cleanup.push(() => s.close());
   return s;
 }
 function runner(s: TestServer, dataDir: string, url = s.url) {
-  const r = startRunner({ url, token: TOKEN, dataDir });
+  const r = startRunner({ url, token: RUNNER_TOKEN, dataDir });
   cleanup.push(() => r.kill('SIGKILL'));
   return r;
 }

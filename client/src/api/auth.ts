@@ -1,21 +1,24 @@
-import { z } from 'zod';
+import { HealthResponse, MeResponse } from '@weft/shared';
 import { request } from './http';
 import { authStore } from '../store/auth-store';
 
-export const HealthResponse = z.object({ ok: z.boolean(), version: z.string() });
-export type HealthResponse = z.infer<typeof HealthResponse>;
-
-/** Also the session probe: it needs the token like every /api route. */
-export function fetchHealth(signal?: AbortSignal): Promise<HealthResponse> {
-  return request('/api/health', { schema: HealthResponse, ...(signal ? { signal } : {}) });
+/** The session probe: who this browser is signed in as; 401 when it is not. */
+export function fetchMe(signal?: AbortSignal): Promise<MeResponse> {
+  return request('/api/me', { schema: MeResponse, ...(signal ? { signal } : {}) });
 }
 
-/** Exchanges the access token for the session cookie. Rejects with a 401 `ApiError` for a wrong token. */
+/** Public, so it says nothing about the session (and never flips it); the version needs a credential. */
+export function fetchHealth(signal?: AbortSignal): Promise<HealthResponse> {
+  return request('/api/health', { schema: HealthResponse, ignoreUnauthorized: true, ...(signal ? { signal } : {}) });
+}
+
+/** Exchanges the access token for a session cookie. Rejects with a 401 `ApiError` for a wrong token, 429 after too many. */
 export async function signIn(token: string): Promise<void> {
   await request('/auth/login', { method: 'POST', body: { token }, ignoreUnauthorized: true });
   authStore.setStatus('signed-in');
 }
 
+/** Ends the session on the server (the cookie no longer works anywhere), then here. */
 export async function signOut(): Promise<void> {
   await request('/auth/logout', { method: 'POST', ignoreUnauthorized: true });
   authStore.setStatus('signed-out');

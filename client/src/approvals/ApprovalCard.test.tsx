@@ -3,7 +3,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryRouter, RouterProvider } from 'react-router';
 import { installFakeLive, type FakeLive } from '../../test/fake-live';
-import { json, mockFetch, type Handler } from '../../test/fetch-mock';
+import { json, mockFetch, type Handler, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import type { InboxApproval } from '../api/approvals';
 import { resetLiveSocket } from '../api/live-socket';
@@ -61,7 +61,7 @@ let live: FakeLive;
 
 function routes(extra: Record<string, Handler | Response> = {}) {
   return mockFetch({
-    'GET /api/health': json(200, { ok: true, version: 'test' }),
+    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
     'GET /api/events': ({ path }) => json(200, { events: [], lastSeq: live.lastSeq(new URL(path, 'http://x').searchParams.get('topic') ?? ''), hasMore: false }),
     'GET /api/approvals': json(200, { approvals: [stepApproval(), toolApproval] }),
     'GET /api/executions/ex_1': json(200, {

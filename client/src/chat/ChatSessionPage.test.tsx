@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-libra
 import type { Message } from '@weft/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installFakeLive, type FakeLive } from '../../test/fake-live';
-import { json, mockFetch, type Handler } from '../../test/fetch-mock';
+import { json, mockFetch, type Handler, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { resetLiveSocket } from '../api/live-socket';
 import { approvalsStore } from '../approvals/approvals-store';
@@ -43,7 +43,7 @@ let page: { messages: Message[]; nextBefore: string | null };
 
 function routes(extra: Record<string, Handler | Response> = {}) {
   return mockFetch({
-    'GET /api/health': json(200, { ok: true, version: 'test' }),
+    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
     'GET /api/sessions/ses_1': json(200, SESSION),
     'GET /api/sessions/ses_1/messages': () => json(200, { ...page, lastSeq: live.lastSeq(TOPIC) }),
     'GET /api/executions': json(200, { executions: [], nextBefore: null }),

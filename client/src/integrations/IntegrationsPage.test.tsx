@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, mockFetch } from '../../test/fetch-mock';
+import { json, mockFetch, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { authStore } from '../store/auth-store';
 import { connectBody, editBody, fieldsFromConfig } from './ConnectForm';
@@ -36,7 +36,7 @@ describe('integrations page', () => {
   it('shows a card with status and reason, last check, tools, latest sync run and last error; re-checks', async () => {
     let status = 'error';
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/integrations': () => json(200, { integrations: [integration({ status })] }),
       'POST /api/integrations/github/check': () => {
         status = 'ready';
@@ -58,7 +58,7 @@ describe('integrations page', () => {
 
   it('asks for confirmation naming the workflows that require it before deleting', async () => {
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/integrations': json(200, { integrations: [integration()] }),
       'DELETE /api/integrations/github': new Response(null, { status: 204 }),
     });
@@ -74,7 +74,7 @@ describe('integrations page', () => {
 
   it('connects through the form, one set of fields per provider', async () => {
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/integrations': json(200, { integrations: [] }),
       'POST /api/integrations': json(201, integration({ status: 'pending', statusReason: null })),
     });
@@ -90,7 +90,7 @@ describe('integrations page', () => {
 
   it('edits an integration: its config filled in, secrets kept unless one is typed', async () => {
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/integrations': json(200, { integrations: [integration()] }),
       'PATCH /api/integrations/github': json(200, integration({ status: 'pending', statusReason: null, config: { owner: 'o2', repo: 'r' } })),
     });

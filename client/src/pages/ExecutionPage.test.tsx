@@ -2,7 +2,7 @@ import { flushMeasurements } from '../../test/react-flow-shims';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installFakeLive, type FakeLive } from '../../test/fake-live';
-import { json, mockFetch } from '../../test/fetch-mock';
+import { json, mockFetch, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { resetLiveSocket } from '../api/live-socket';
 import { approvalsStore } from '../approvals/approvals-store';
@@ -40,7 +40,7 @@ let live: FakeLive;
 
 function server() {
   return mockFetch({
-    'GET /api/health': json(200, { ok: true, version: 'test' }),
+    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
     'GET /api/events': json(200, { events: [], lastSeq: 0, hasMore: false }),
     'GET /api/approvals': json(200, { approvals: [] }),
     'GET /api/executions/ex_1': json(200, { ...summary('running'), steps: [{ stepId: 'build', iterationPath: '', attempt: 1, status: 'running', startedAt: AT(1), finishedAt: null, input: { command: 'make' } }] }),

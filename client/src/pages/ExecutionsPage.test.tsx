@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installFakeLive, type FakeLive } from '../../test/fake-live';
-import { json, mockFetch } from '../../test/fetch-mock';
+import { json, mockFetch, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { resetLiveSocket } from '../api/live-socket';
 import { authStore } from '../store/auth-store';
@@ -37,7 +37,7 @@ afterEach(() => {
 describe('executions page', () => {
   it('updates statuses and adds new runs live from the executions topic', async () => {
     mockFetch({
-      'GET /api/health': json(200, { ok: true, version: 'test' }),
+      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
       'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('executions'), hasMore: false }),
       'GET /api/executions': json(200, { executions: [run('ex_2', 'running'), run('ex_1', 'succeeded', { finishedAt: AT(5) })], nextBefore: null }),
       'GET /api/workflows': json(200, { workflows: [] }),
@@ -56,7 +56,7 @@ describe('executions page', () => {
 
   it('filters by status, and keeps runs that stop matching out of the list', async () => {
     const { requests } = mockFetch({
-      'GET /api/health': json(200, { ok: true, version: 'test' }),
+      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
       'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('executions'), hasMore: false }),
       'GET /api/executions': ({ path }) =>
         json(200, { executions: path.includes('status=running') ? [run('ex_2', 'running')] : [run('ex_2', 'running'), run('ex_1', 'failed')], nextBefore: null }),

@@ -2,7 +2,7 @@ import { flushMeasurements } from '../../test/react-flow-shims';
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { WorkflowDefinition } from '@weft/shared';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, mockFetch, type RecordedRequest } from '../../test/fetch-mock';
+import { json, mockFetch, type RecordedRequest, signedIn } from '../../test/fetch-mock';
 import { createMemoryRouter } from 'react-router';
 import { renderApp } from '../../test/render-app';
 import { createQueryClient } from '../api/query-client';
@@ -22,7 +22,7 @@ const offline = { attempts: 1, provider: 'offline', model: 'offline' };
 
 function server({ suggest = true }: { suggest?: boolean } = {}) {
   return mockFetch({
-    'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
     'POST /api/workflows/draft': () =>
       json(200, { definition: drafted, ...(suggest ? { trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } } } : {}), ...offline }),
     'POST /api/workflows/draft/step': ({ body }: RecordedRequest) =>
@@ -131,7 +131,7 @@ describe('new workflow by chat', () => {
 
   it('shows a failed draft with its errors and attempts', async () => {
     mockFetch({
-      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
       'POST /api/workflows/draft': json(422, {
         error: {
           code: 'draft_invalid',

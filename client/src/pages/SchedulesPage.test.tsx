@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installFakeLive } from '../../test/fake-live';
-import { json, mockFetch, type RecordedRequest } from '../../test/fetch-mock';
+import { json, mockFetch, type RecordedRequest, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { authStore } from '../store/auth-store';
 
@@ -51,7 +51,7 @@ describe('schedules & hooks', () => {
   it('shows skeletons, then a card per trigger: words, zone, next run, URL, workflow, deliveries', async () => {
     let release: (r: Response) => void = () => {};
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/triggers': () => new Promise<Response>((resolve) => (release = resolve)),
       'GET /api/workflows': json(200, { workflows }),
       [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, { deliveries: [delivery, { ...delivery, id: 'dl_0', executionId: undefined, status: 'skipped', reason: 'overlap' }], nextBefore: null, counts: [] }),
@@ -86,7 +86,7 @@ describe('schedules & hooks', () => {
   it('turns a trigger on with the full body, enabled flipped, and keeps it in place', async () => {
     let current = hook;
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/triggers': () => json(200, { triggers: [schedule, current] }),
       'GET /api/workflows': json(200, { workflows }),
       [`PUT /api/triggers/${hook.key}`]: ({ body }: RecordedRequest) => json(200, (current = { ...hook, enabled: (body as { enabled: boolean }).enabled })),
@@ -107,7 +107,7 @@ describe('schedules & hooks', () => {
   it('switches a signed hook without its secret (an omitted secret is kept), and shows how to sign', async () => {
     const signed = { ...hook, enabled: true, webhook: { ...hook.webhook, verify: 'weft', hasSecret: true } };
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/triggers': json(200, { triggers: [signed] }),
       'GET /api/workflows': json(200, { workflows }),
       [`GET /api/triggers/${hook.key}/deliveries`]: json(200, {
@@ -164,7 +164,7 @@ describe('schedules & hooks', () => {
   it('shows the empty state only when there are none, and errors with Retry', async () => {
     let fail = true;
     mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/workflows': json(200, { workflows: [] }),
       'GET /api/triggers': () => (fail ? json(500, { error: { code: 'internal', message: 'Internal server error' } }) : json(200, { triggers: [] })),
     });
@@ -179,7 +179,7 @@ describe('schedules & hooks', () => {
   it('follows the triggers topic: a delivery refetches the list and that trigger’s deliveries, not the others’', async () => {
     const live = installFakeLive();
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('triggers'), hasMore: false }),
       'GET /api/triggers': json(200, { triggers: [schedule, hook] }),
       'GET /api/workflows': json(200, { workflows }),

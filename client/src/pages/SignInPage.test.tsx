@@ -17,7 +17,10 @@ const workflow = {
 function fakeServer() {
   let signedIn = false;
   return mockFetch({
-    'GET /api/health': () => (signedIn ? json(200, { ok: true, version: '1.2.3' }) : unauthorized()),
+    'GET /api/me': () => (signedIn ? json(200, { type: 'user', id: 'owner', name: 'owner', via: 'session' }) : unauthorized()),
+    // Public: answers without a session, so it must not count as signed in.
+    'GET /api/health': () => json(200, signedIn ? { ok: true, version: '1.2.3' } : { ok: true }),
+    'GET /api/sessions': () => (signedIn ? json(200, { sessions: [] }) : unauthorized()),
     'GET /api/workflows': () => (signedIn ? json(200, { workflows: [workflow] }) : unauthorized()),
     'GET /api/approvals?status=pending': () => (signedIn ? json(200, { approvals: [] }) : unauthorized()),
     'POST /auth/login': ({ body }) => {
@@ -67,15 +70,31 @@ describe('sign-in', () => {
     expect(screen.getByRole('heading', { name: 'Sign in' })).toBeTruthy();
   });
 
-  it('explains a used or invalid link on /signin?reason=link and goes to workflows after signing in', async () => {
+  it('explains a used or invalid link on /signin?reason=link and lands on the chat after signing in', async () => {
     const { requests } = fakeServer();
     const { router } = renderApp('/signin?reason=link');
     expect(screen.getByText(/already been used or is not valid/)).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Access token'), { target: { value: TOKEN } });
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
-    await waitFor(() => expect(router.state.location.pathname).toBe('/automation/workflows'));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/chat'));
     expect(requests.some((r) => r.method === 'POST' && r.path === '/auth/login')).toBe(true);
+  });
+
+  it('goes where the user was going (next=) when it is a path on this site, and to the chat otherwise', async () => {
+    fakeServer();
+    const { router } = renderApp('/signin?next=%2Fautomation%2Fworkflows');
+    fireEvent.change(screen.getByLabelText('Access token'), { target: { value: TOKEN } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/automation/workflows'));
     expect(await screen.findByText('Nightly report')).toBeTruthy();
+    cleanup();
+
+    authStore.setStatus('unknown');
+    fakeServer();
+    const other = renderApp('/signin?next=%2F%2Fevil.example%2Fx');
+    fireEvent.change(screen.getByLabelText('Access token'), { target: { value: TOKEN } });
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await waitFor(() => expect(other.router.state.location.pathname).toBe('/chat'));
   });
 
   it('asks for the token instead of posting an empty one', async () => {

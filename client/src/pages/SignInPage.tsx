@@ -95,7 +95,7 @@ export function SignInPage({ reason, onSignedIn }: { reason?: SignInReason; onSi
               aria-describedby={error !== null ? `${hintId} ${errorId}` : hintId}
             />
             <span id={hintId} className="field__hint">
-              Stored as an HttpOnly cookie for this site; never in the page.
+              Signing in starts a session: this browser keeps a random session id in an HttpOnly cookie, never the token itself.
             </span>
             {error !== null && (
               <span id={errorId} className="field__error" role="alert">

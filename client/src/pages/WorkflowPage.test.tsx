@@ -1,7 +1,7 @@
 import { flushMeasurements } from '../../test/react-flow-shims';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, mockFetch } from '../../test/fetch-mock';
+import { json, mockFetch, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { conditionalDefinition, linearDefinition } from '../diagram/fixtures/definitions';
 import { authStore } from '../store/auth-store';
@@ -14,7 +14,7 @@ const versions = [
 
 function server() {
   return mockFetch({
-    'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
     'GET /api/workflows': json(200, { workflows: [] }),
     'GET /api/workflows/wf_1': json(200, current),
     'GET /api/workflows/wf_1/versions': json(200, { versions }),
@@ -106,7 +106,7 @@ describe('workflow page: run, compare, edit', () => {
   it('runs with inputs from a generated form; the server’s 422 appears at its field', async () => {
     let attempt = 0;
     const { requests } = mockFetch({
-      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
       'GET /api/workflows/wf_2': json(200, withInputs),
       'GET /api/workflows/wf_2/versions': json(200, { versions: [versions[1]] }),
       'POST /api/workflows/wf_2/run': () =>
@@ -162,7 +162,7 @@ describe('workflow page: run, compare, edit', () => {
 
   it('edits through the create flow: Save is a PUT on the version it opened; an unchanged trigger is not sent', async () => {
     const { requests } = mockFetch({
-      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
       'GET /api/workflows': json(200, { workflows: [] }),
       'GET /api/workflows/wf_1': json(200, current),
       'GET /api/workflows/wf_1/versions': json(200, { versions }),
@@ -210,7 +210,7 @@ describe('workflow page: run, compare, edit', () => {
       updatedAt: '2025-01-01T10:00:00.000Z',
     };
     const routes = {
-      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
       'GET /api/workflows': json(200, { workflows: [] }),
       'GET /api/workflows/wf_1': json(200, current),
       'GET /api/workflows/wf_1/versions': json(200, { versions }),

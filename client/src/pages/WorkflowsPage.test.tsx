@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, mockFetch } from '../../test/fetch-mock';
+import { json, mockFetch, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { authStore } from '../store/auth-store';
 
@@ -22,7 +22,7 @@ afterEach(() => {
 describe('workflows list', () => {
   it('shows a skeleton while loading, then the rows', async () => {
     let release: (r: Response) => void = () => {};
-    mockFetch({ 'GET /api/health': health, 'GET /api/workflows': () => new Promise<Response>((resolve) => (release = resolve)) });
+    mockFetch({ 'GET /api/me': signedIn, 'GET /api/health': health, 'GET /api/workflows': () => new Promise<Response>((resolve) => (release = resolve)) });
     renderApp('/automation/workflows');
     expect(await screen.findByRole('list', { name: 'Loading workflows' })).toBeTruthy();
     expect(screen.queryByText('No workflows yet')).toBeNull();
@@ -37,7 +37,7 @@ describe('workflows list', () => {
   });
 
   it('shows the empty state only when there are no workflows, with a call to action', async () => {
-    mockFetch({ 'GET /api/health': health, 'GET /api/workflows': json(200, { workflows: [] }) });
+    mockFetch({ 'GET /api/me': signedIn, 'GET /api/health': health, 'GET /api/workflows': json(200, { workflows: [] }) });
     renderApp('/automation/workflows');
     expect(await screen.findByText('No workflows yet')).toBeTruthy();
     const ctas = screen.getAllByRole('link', { name: 'New workflow' });
@@ -48,7 +48,7 @@ describe('workflows list', () => {
   it('shows an error with Retry, and retrying loads the list', async () => {
     let fail = true;
     mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/workflows': () => (fail ? json(500, { error: { code: 'internal', message: 'Internal server error' } }) : json(200, { workflows: [workflow('wf_a', 'Backup')] })),
     });
     renderApp('/automation/workflows');
@@ -89,7 +89,7 @@ describe('workflows list: triggers and last run', () => {
       finishedAt: null,
     };
     mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/workflows': json(200, { workflows: [workflow('wf_a', 'Backup'), workflow('wf_b', 'Digest'), workflow('wf_c', 'Cleanup')] }),
       'GET /api/triggers': json(200, { triggers: [trigger, hook] }),
       'GET /api/executions?limit=1&workflowId=wf_a': json(200, { executions: [run], nextBefore: null }),
@@ -125,7 +125,7 @@ describe('shell', () => {
       status: 'pending',
     };
     mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/workflows': json(200, { workflows: [] }),
       'GET /api/approvals?status=pending': json(200, { approvals: [approval, { ...approval, id: 'ap_2' }] }),
     });
@@ -145,7 +145,7 @@ describe('shell', () => {
   });
 
   it('lights only Conversations on the conversations page, and Integrations on its own pages', async () => {
-    mockFetch({ 'GET /api/health': health, 'GET /api/approvals?status=pending': json(200, { approvals: [] }) });
+    mockFetch({ 'GET /api/me': signedIn, 'GET /api/health': health, 'GET /api/approvals?status=pending': json(200, { approvals: [] }) });
     const { router } = renderApp('/integrations/conversations');
     const nav = await screen.findByRole('navigation', { name: 'Main' });
     const current = () => within(nav).queryAllByRole('link', { current: 'page' }).map((link) => link.getAttribute('href'));
@@ -155,7 +155,7 @@ describe('shell', () => {
   });
 
   it('hides the badge and says approvals are not available when the endpoint is missing', async () => {
-    const { requests } = mockFetch({ 'GET /api/health': health });
+    const { requests } = mockFetch({ 'GET /api/me': signedIn, 'GET /api/health': health });
     renderApp('/approvals');
     expect(await screen.findByText('Approvals are not available yet')).toBeTruthy();
     expect(screen.queryByLabelText(/pending$/)).toBeNull();
@@ -163,7 +163,7 @@ describe('shell', () => {
   });
 
   it('says executions are not available when the endpoint is missing', async () => {
-    mockFetch({ 'GET /api/health': health });
+    mockFetch({ 'GET /api/me': signedIn, 'GET /api/health': health });
     renderApp('/automation/executions');
     expect(await screen.findByText('Executions are not available yet')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Check again' })).toBeTruthy();

@@ -5,7 +5,6 @@ import { fetchHealth, signOut } from '../api/auth';
 import { ApprovalsIcon, ChatIcon, ExecutionsIcon, LogoMark, SchedulesIcon, SignOutIcon, WorkflowsIcon } from '../components/icons';
 import { SkeletonLine } from '../components/Skeleton';
 import { ApprovalsBadge } from './ApprovalsBadge';
-import { healthKey } from './AuthGate';
 
 function NavItem({ to, icon, label, badge, activeWhen }: { to: string; icon: ReactNode; label: string; badge?: ReactNode; activeWhen?: (pathname: string) => boolean }) {
   const { pathname } = useLocation();
@@ -34,7 +33,7 @@ function NavItem({ to, icon, label, badge, activeWhen }: { to: string; icon: Rea
 /** Left navigation and the routed page. */
 export function Shell() {
   const queryClient = useQueryClient();
-  const health = useQuery({ queryKey: healthKey, queryFn: ({ signal }) => fetchHealth(signal), staleTime: Number.POSITIVE_INFINITY });
+  const health = useQuery({ queryKey: ['health'], queryFn: ({ signal }) => fetchHealth(signal), staleTime: Number.POSITIVE_INFINITY });
 
   const onSignOut = async () => {
     try {
@@ -75,7 +74,7 @@ export function Shell() {
           <NavItem to="/integrations/conversations" icon={<ChatIcon />} label="Conversations" />
         </nav>
         <div className="sidebar__footer">
-          <span title="Server version">{health.data ? `v${health.data.version}` : ''}</span>
+          <span title="Server version">{health.data?.version ? `v${health.data.version}` : ''}</span>
           <button type="button" className="btn btn--ghost btn--small" onClick={() => void onSignOut()}>
             <SignOutIcon />
             Sign out

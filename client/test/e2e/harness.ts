@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /**
  * End-to-end stack: the real server and runner as separate processes (as `pnpm start` runs them),
@@ -17,6 +17,8 @@ const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disabl
 export type Stack = {
   url: string;
   token: string;
+  /** Content-Security-Policy violations any page reported so far (`stop()` fails when there are any). */
+  cspViolations: string[];
   dataDir: string;
   api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
   newPage(): Promise<Page>;
@@ -53,17 +55,23 @@ export async function startStack({ env = {}, runner = true }: { env?: Record<str
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-'));
   const token = `e2e-token-${Math.random().toString(36).slice(2)}-0123456789`;
-  const common = { WEFT_DATA_DIR: dataDir, WEFT_TOKEN: token, WEFT_LOG_LEVEL: 'warn', ...env };
+  const runnerToken = `e2e-runner-${Math.random().toString(36).slice(2)}-0123456789`;
+  // The runner reads WEFT_RUNNER_TOKEN; WEFT_TOKEN (the user's) would not open /ws/runner.
+  const common = { WEFT_DATA_DIR: dataDir, WEFT_TOKEN: token, WEFT_RUNNER_TOKEN: runnerToken, WEFT_LOG_LEVEL: 'warn', ...env };
   const server = spawnTs(path.join(REPO, 'server', 'src', 'server.ts'), { ...common, PORT: '0', HOST: '127.0.0.1' });
   const loginUrl = await until(() => /http:\/\/127\.0\.0\.1:\d+\/login\?code=\S+/.exec(server.out())?.[0], 'the server to start');
   const url = new URL(loginUrl).origin;
-  const runnerProc = runner ? spawnTs(path.join(REPO, 'runner', 'src', 'main.ts'), { ...common, WEFT_SERVER_URL: url, WEFT_RUNNER_TOKEN: token }) : null;
+  const runnerProc = runner ? spawnTs(path.join(REPO, 'runner', 'src', 'main.ts'), { ...common, WEFT_SERVER_URL: url }) : null;
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   const pages: Page[] = [];
+  const cspViolations: string[] = [];
+  /** The session cookie the printed link gave the first page; later pages (fresh contexts) reuse it. */
+  let sessionCookies: Awaited<ReturnType<BrowserContext['cookies']>> | null = null;
 
   const stack: Stack = {
     url,
     token,
+    cspViolations,
     dataDir,
     async api(method, p, body) {
       const res = await fetch(url + p, {
@@ -78,8 +86,18 @@ export async function startStack({ env = {}, runner = true }: { env?: Record<str
       const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const page = await context.newPage();
       page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.message}\n`));
-      // The token URL signs this browser context in (HttpOnly cookie), like the printed login link.
-      await page.goto(`${url}/login?token=${encodeURIComponent(token)}`);
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${page.url()}: ${message.text()}`);
+      });
+      if (sessionCookies === null) {
+        // Signs in as a person does: the one-time link the server printed, which lands on /chat.
+        await page.goto(loginUrl);
+        await page.waitForURL(`${url}/chat`);
+        sessionCookies = await context.cookies();
+        if (!sessionCookies.some((c) => c.name === 'weft_session' && c.httpOnly)) throw new Error('the login link set no HttpOnly session cookie');
+      } else {
+        await context.addCookies(sessionCookies);
+      }
       pages.push(page);
       return page;
     },
@@ -91,6 +109,7 @@ export async function startStack({ env = {}, runner = true }: { env?: Record<str
     output: () => `--- server ---\n${server.out()}\n--- runner ---\n${runnerProc?.out() ?? ''}`,
     async stop() {
       await browser.close().catch(() => {});
+      const violations = cspViolations.splice(0);
       for (const p of [runnerProc?.child, server.child]) {
         if (!p || p.exitCode !== null) continue;
         const exited = new Promise((r) => p.once('exit', r));
@@ -98,6 +117,7 @@ export async function startStack({ env = {}, runner = true }: { env?: Record<str
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
         if (p.exitCode === null) p.kill('SIGKILL');
       }
+      if (violations.length > 0) throw new Error(`the pages broke the Content-Security-Policy:\n${violations.join('\n')}`);
     },
   };
   return stack;

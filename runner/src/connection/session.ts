@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RUNNER_PROTOCOL_VERSION, type LeaseGrant, type RunnerServerMessage } from '@weft/shared';
+import { RUNNER_PROTOCOL_VERSION, type LeaseGrant, type RunnerServerMessage, type RunnerToolInfo } from '@weft/shared';
 import type WebSocket from 'ws';
 import type { HandlerMap } from '../engine/outcomes';
 import type { LeaseRef } from '../engine/types';
@@ -36,6 +36,11 @@ export type SessionState = 'idle' | 'connecting' | 'handshaking' | 'ready' | 'wa
 
 type Handlers = HandlerMap<RunnerServerMessage, void>;
 
+/** How long a request over the socket (`tools_list`) waits for the connection and for its answer. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+type PendingRequest = { resolve(tools: RunnerToolInfo[]): void; reject(error: Error): void };
+
 /**
  * The runner's side of `/ws/runner`: connect, `hello` (with the leases still held after a
  * reconnect), `welcome`, then leases in, events out, heartbeats. A dropped socket is re-opened with
@@ -52,6 +57,8 @@ export class RunnerSession {
   private currentState: SessionState = 'idle';
   private readonly handlers: Handlers;
   private readonly stateListeners = new Set<(state: SessionState) => void>();
+  private readonly pending = new Map<string, PendingRequest>();
+  private requestSeq = 0;
 
   constructor(private readonly options: SessionOptions) {
     this.runnerId = options.runnerId ?? `rnr_${randomUUID()}`;
@@ -78,7 +85,9 @@ export class RunnerSession {
       },
       ack: (message) => this.outbox.ack(message),
       reject: (message) => this.outbox.reject(message),
+      tools: ({ id, tools }) => this.settle(String(id), (p) => p.resolve(tools)),
       error: ({ id, code, message }) => {
+        if (id !== null && this.settle(String(id), (p) => p.reject(new Error(`${code}: ${message}`)))) return;
         this.options.log.warn('server reported an error', { id, code, message });
         if (code === 'unsupported_protocol') this.options.log.error('the server does not speak this runner protocol version; upgrade the runner', { protocolVersion: RUNNER_PROTOCOL_VERSION });
       },
@@ -101,6 +110,30 @@ export class RunnerSession {
     const byKey = new Map<string, LeaseRef>();
     for (const lease of [...(this.engine?.leases() ?? []), ...this.outbox.leases()]) byKey.set(`${lease.attempt}#${lease.executionId}`, lease);
     return [...byKey.values()];
+  }
+
+  /**
+   * The tools a workflow may call, asked over this socket: the runner credential is not accepted
+   * on `GET /api/tools`. Waits (bounded) for the connection when it is between reconnects.
+   */
+  async listTools(): Promise<RunnerToolInfo[]> {
+    const deadline = Date.now() + REQUEST_TIMEOUT_MS;
+    if (this.currentState !== 'ready') {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS)));
+      const outcome = await Promise.race([this.whenState('ready'), timedOut]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') throw new Error('listing tools failed: not connected to the server');
+    }
+    const id = `tools-${++this.requestSeq}`;
+    return new Promise<RunnerToolInfo[]>((resolve, reject) => {
+      const timer = setTimeout(() => this.settle(id, (p) => p.reject(new Error('listing tools failed: the server did not answer'))), Math.max(1, deadline - Date.now()));
+      this.pending.set(id, {
+        resolve: (tools) => (clearTimeout(timer), resolve(tools)),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
+      if (!this.socket?.send({ type: 'tools_list', id })) this.settle(id, (p) => p.reject(new Error('listing tools failed: not connected to the server')));
+    });
   }
 
   /** Waits (bounded) for outstanding events to be acknowledged, then closes for good. */
@@ -203,14 +236,25 @@ export class RunnerSession {
     this.outbox.setOnline();
   }
 
+  /** Completes a pending request; false when no request has that id. */
+  private settle(id: string, complete: (request: PendingRequest) => void): boolean {
+    const request = this.pending.get(id);
+    if (!request) return false;
+    this.pending.delete(id);
+    complete(request);
+    return true;
+  }
+
   private onClose(socket: RunnerSocket, info: SocketCloseInfo): void {
     if (socket !== this.socket) return;
+    // Answers to requests sent on this socket will not come.
+    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(new Error('listing tools failed: the connection to the server closed')));
     this.heartbeat?.stop();
     this.outbox.setOffline();
     if (this.currentState === 'stopped') return;
     const delay = this.backoff.next();
     if (info.httpStatus === 401 || info.httpStatus === 403) {
-      this.options.log.error('the server refused the runner token (check WEFT_RUNNER_TOKEN / WEFT_TOKEN)', { status: info.httpStatus, retryInMs: delay });
+      this.options.log.error('the server refused the runner token (set WEFT_RUNNER_TOKEN to the server\'s runner token: its <data dir>/runner-token)', { status: info.httpStatus, retryInMs: delay });
     } else {
       this.options.log.warn('disconnected from the server', { ...info, retryInMs: delay });
     }

@@ -69,6 +69,8 @@ export class Engine {
       if (!run.silenced) this.options.sink.emit(lease, body);
     };
     logger.info('execution started', { ...lease, workflowId: grant.workflowId, resumed: grant.completed.length });
+    // Known before the first step runs: a step may ask for its lease (tool calls) synchronously.
+    this.runs.set(grant.executionId, run);
     run.done = executeGrant({
       grant,
       emit,
@@ -92,7 +94,6 @@ export class Engine {
         this.options.sink.close(lease);
         if (this.runs.get(lease.executionId) === run) this.runs.delete(lease.executionId);
       });
-    this.runs.set(grant.executionId, run);
   }
 
   /** The server canceled the execution: stop it and report it canceled. */

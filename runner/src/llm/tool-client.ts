@@ -1,26 +1,44 @@
+import type { RunnerToolInfo } from '@weft/shared';
+
 /** Workflow tools live on the server; an agent step calls them over HTTP in its execution's context. */
-export type ToolInfo = { name: string; description: string; inputSchema: Record<string, unknown>; destructive: boolean };
+export type ToolInfo = RunnerToolInfo;
 
 export type ToolClient = {
   list(): Promise<ToolInfo[]>;
   call(input: { name: string; arguments: unknown; executionId: string; stepId: string; sessionId: string | null; signal: AbortSignal }): Promise<{ ok: true; result: unknown } | { ok: false; error: string; status?: number; code?: string }>;
 };
 
-export function createToolClient({ serverUrl, token }: { serverUrl: string; token: string }): ToolClient {
+/**
+ * Calls go to `POST /api/tools/call` with the runner credential, naming the lease this runner
+ * holds on the execution (the server refuses a call for an execution the runner does not hold).
+ * The list comes over the runner socket (`listTools`): the runner credential opens nothing else.
+ */
+export function createToolClient({
+  serverUrl,
+  token,
+  runnerId,
+  leaseAttemptOf,
+  listTools,
+}: {
+  serverUrl: string;
+  token: string;
+  runnerId: string;
+  /** The attempt of the lease this runner holds on the execution, if it holds one. */
+  leaseAttemptOf: (executionId: string) => number | undefined;
+  listTools: () => Promise<ToolInfo[]>;
+}): ToolClient {
   const base = serverUrl.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return {
-    async list() {
-      const res = await fetch(`${base}/api/tools?context=workflow`, { headers });
-      if (!res.ok) throw new Error(`listing tools failed: HTTP ${res.status}`);
-      return ((await res.json()) as { tools: ToolInfo[] }).tools;
-    },
+    list: listTools,
     async call({ name, arguments: args, executionId, stepId, sessionId, signal }) {
+      const leaseAttempt = leaseAttemptOf(executionId);
+      if (leaseAttempt === undefined) return { ok: false, error: `this runner no longer holds execution ${executionId}`, status: 409, code: 'lease_not_held' };
       const res = await fetch(`${base}/api/tools/call`, {
         method: 'POST',
         headers,
         signal,
-        body: JSON.stringify({ name, arguments: args ?? {}, ...(sessionId ? { sessionId } : {}), context: { executionId, stepId } }),
+        body: JSON.stringify({ name, arguments: args ?? {}, ...(sessionId ? { sessionId } : {}), context: { executionId, stepId, runnerId, leaseAttempt } }),
       });
       const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { message?: string; code?: string } } | null;
       if (!res.ok) return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };

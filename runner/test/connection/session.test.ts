@@ -263,3 +263,38 @@ describe('runner session: robustness', () => {
     expect(server.connections).toHaveLength(1);
   });
 });
+
+describe('runner session: listing tools over the socket', () => {
+  const tool = { name: 'workflows:list_workflows', description: 'List workflows', inputSchema: { type: 'object' }, destructive: false };
+
+  it('asks with tools_list and resolves with the tools the server answers for that id', async () => {
+    const { server, session } = await setup({ server: { tools: [tool] } });
+    session.start(new StubHost());
+    await session.whenState('ready');
+    expect(await session.listTools()).toEqual([tool]);
+    expect(await session.listTools()).toEqual([tool]);
+    const ids = server.framesOf('tools_list').map((f) => f.id);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('waits for the connection when asked between reconnects', async () => {
+    const { server, session } = await setup({ server: { tools: [tool] } });
+    const listed = session.listTools();
+    session.start(new StubHost());
+    expect(await listed).toEqual([tool]);
+    expect(server.framesOf('tools_list')).toHaveLength(1);
+  });
+
+  it('rejects on an error frame for its id, and when the socket closes before the answer', async () => {
+    const { server, session } = await setup({ server: { tools: 'error' } });
+    session.start(new StubHost());
+    await session.whenState('ready');
+    await expect(session.listTools()).rejects.toThrow(/internal: the server could not process this frame/);
+    server.options.tools = 'silent';
+    const pending = session.listTools();
+    await waitFor(() => server.framesOf('tools_list').length === 2);
+    server.dropAll();
+    await expect(pending).rejects.toThrow(/connection to the server closed/);
+  });
+});

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { RunnerClientMessage, type RunnerEvent, type RunnerServerMessage } from '@weft/shared';
+import { RunnerClientMessage, type RunnerEvent, type RunnerServerMessage, type RunnerToolInfo } from '@weft/shared';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export type FakeConnection = {
@@ -20,6 +20,8 @@ export type FakeServerOptions = {
   heartbeatAcks?: boolean;
   /** Close every socket right after it opens. */
   refuse?: boolean;
+  /** What `tools_list` is answered with; `'error'` answers an error frame, `'silent'` nothing. */
+  tools?: RunnerToolInfo[] | 'error' | 'silent';
 };
 
 /**
@@ -39,7 +41,7 @@ export class FakeRunnerServer {
 
   private constructor(wss: WebSocketServer, options: FakeServerOptions) {
     this.wss = wss;
-    this.options = { token: 'test-token-0123456789', heartbeatMs: 60_000, welcome: true, ingest: true, heartbeatAcks: true, refuse: false, ...options };
+    this.options = { token: 'test-token-0123456789', heartbeatMs: 60_000, welcome: true, ingest: true, heartbeatAcks: true, refuse: false, tools: [], ...options };
     wss.on('connection', (ws, req) => this.onConnection(ws, req.headers.authorization));
   }
 
@@ -120,6 +122,13 @@ export class FakeRunnerServer {
       case 'events':
         if (this.options.ingest) this.ingest(connection, frame);
         return;
+      case 'tools_list': {
+        const tools = this.options.tools;
+        if (tools === 'silent') return;
+        if (tools === 'error') connection.send({ type: 'error', id: frame.id, code: 'internal', message: 'the server could not process this frame' });
+        else connection.send({ type: 'tools', id: frame.id, tools });
+        return;
+      }
       default: {
         const unexpected: never = frame;
         throw new Error(`unexpected frame ${JSON.stringify(unexpected)}`);

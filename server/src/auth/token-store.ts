@@ -3,11 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export const TOKEN_FILE = 'token';
+/** The runners' credential: a separate secret, so a runner's host never holds the user's token. */
+export const RUNNER_TOKEN_FILE = 'runner-token';
 
-/** The access token: WEFT_TOKEN if set, else the one stored in the data dir (created 0600 on first start). */
-export function loadOrCreateToken({ dataDir, fixedToken }: { dataDir: string; fixedToken?: string | undefined }): string {
+/**
+ * A credential: the fixed one if set (WEFT_TOKEN, WEFT_RUNNER_TOKEN), else the one stored in the
+ * data dir under `file` (created 0600 on first start).
+ */
+export function loadOrCreateToken({ dataDir, fixedToken, file: name = TOKEN_FILE }: { dataDir: string; fixedToken?: string | undefined; file?: string }): string {
   if (fixedToken) return fixedToken;
-  const file = path.join(dataDir, TOKEN_FILE);
+  const file = path.join(dataDir, name);
   try {
     const existing = fs.readFileSync(file, 'utf8').trim();
     if (existing.length >= 16) return existing;

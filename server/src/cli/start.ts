@@ -5,7 +5,8 @@ import { main } from '../server';
 
 /**
  * `pnpm start`: the server in this process plus one runner child, restarted with backoff when it dies.
- * The runner is a separate process on purpose: it talks to the server only over the runner protocol.
+ * The runner is a separate process on purpose: it talks to the server only over the runner protocol,
+ * with the runner credential (never the user's token).
  */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const RUNNER_MAIN = path.join(REPO_ROOT, 'runner', 'src', 'main.ts');
@@ -37,7 +38,7 @@ function startRunner() {
   child = spawn(process.execPath, ['--import', 'tsx', RUNNER_MAIN], {
     cwd: path.dirname(path.dirname(RUNNER_MAIN)),
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, WEFT_SERVER_URL: serverUrl, WEFT_RUNNER_TOKEN: server.auth.token, WEFT_DATA_DIR: server.config.dataDir },
+    env: { ...process.env, WEFT_SERVER_URL: serverUrl, WEFT_RUNNER_TOKEN: server.auth.runnerToken, WEFT_DATA_DIR: server.config.dataDir },
   });
   child.on('exit', (code, signal) => {
     child = undefined;

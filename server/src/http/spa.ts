@@ -1,30 +1,42 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
+import { isPageNavigation } from '../auth/public-routes';
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Weft</title>
-<body style="font-family:system-ui;max-width:40rem;margin:4rem auto">
-<h1>Weft</h1><p>The web client is not built yet. Run <code>pnpm --filter @weft/client build</code> (or <code>pnpm start</code>, which builds it).</p></body>`;
+<h1>Weft</h1><p>The web client is not built yet. Run <code>pnpm --filter @weft/client build</code> (or <code>pnpm start</code>, which builds it).</p>`;
 
-/** Serves the built client and answers every other GET with index.html so deep links and reloads work. */
+/**
+ * Serves the built client: `/` and every page navigation get index.html (deep links and reloads
+ * work), `/assets/*` the hashed bundles, `/favicon.svg` the icon. All public (public-routes.ts):
+ * none of it holds data. Anything else unknown is a 404 in the API's error shape.
+ */
 const spa: FastifyPluginAsync = async (app) => {
   const dir = app.config.clientDir;
   const index = path.join(dir, 'index.html');
+  const favicon = path.join(dir, 'favicon.svg');
   const built = fs.existsSync(index);
-  if (built) {
-    await app.register(fastifyStatic, { root: dir, wildcard: true, index: false, maxAge: 0 });
+  if (built && fs.existsSync(path.join(dir, 'assets'))) {
+    // Vite names every bundle by its content hash: a name never changes meaning.
+    await app.register(fastifyStatic, { root: path.join(dir, 'assets'), prefix: '/assets/', wildcard: true, index: false, maxAge: '365d', immutable: true });
   }
-  app.setNotFoundHandler((request, reply) => {
-    const pathname = request.url.split('?')[0]!;
-    const isApi = pathname.startsWith('/api/') || pathname === '/api' || pathname.startsWith('/ws') || pathname.startsWith('/hooks/');
-    const wantsAsset = /\.[a-z0-9]+$/i.test(pathname);
-    if (request.method !== 'GET' || isApi || wantsAsset) {
-      return reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${pathname}` } });
-    }
+
+  const shell = (reply: FastifyReply) => {
     reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8');
     return built ? reply.send(fs.readFileSync(index)) : reply.send(NOT_BUILT);
+  };
+
+  app.get('/', async (_request, reply) => shell(reply));
+  app.get('/favicon.svg', async (_request, reply) => {
+    if (!fs.existsSync(favicon)) return reply.code(404).send({ error: { code: 'not_found', message: 'no favicon: the client is not built' } });
+    return reply.header('cache-control', 'no-cache').type('image/svg+xml').send(fs.readFileSync(favicon));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const pathname = request.url.split('?')[0]!;
+    if (isPageNavigation({ method: request.method, path: pathname })) return shell(reply);
+    return reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${pathname}` } });
   });
 };
 

@@ -1,45 +1,54 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { z } from 'zod';
+import { createBrowserSessions, type BrowserSessions } from '../auth/browser-sessions';
 import { createHostPolicy, type HostPolicy } from '../auth/host-origin';
-import { LoginCodes, loadOrCreateToken, safeEqual } from '../auth/token-store';
+import type { Principal } from '../auth/principal';
+import { createProxyTrust, type ProxyTrust } from '../auth/proxy-trust';
+import { routeAccess } from '../auth/public-routes';
+import { requestTargetProblem } from '../auth/request-target';
+import { createSignInLimiter, type SignInLimiter } from '../auth/sign-in-limiter';
+import { LoginCodes, loadOrCreateToken, RUNNER_TOKEN_FILE, safeEqual } from '../auth/token-store';
 import { AppError } from '../http/errors';
-import { parseRequest } from '../http/parse';
-import '../auth/principal';
+import { systemClock, type Clock } from '../workflows/workflows-service';
 
 declare module 'fastify' {
   interface FastifyInstance {
     auth: {
+      /** The user's access token (WEFT_TOKEN or `<data dir>/token`). */
       token: string;
+      /** The runners' credential (WEFT_RUNNER_TOKEN or `<data dir>/runner-token`). */
+      runnerToken: string;
       loginCodes: LoginCodes;
       hostPolicy: HostPolicy;
+      sessions: BrowserSessions;
+      signInLimiter: SignInLimiter;
+      proxyTrust: ProxyTrust;
+      /** Every route registered after this plugin, as Fastify reported it (`onRoute`). */
+      routes: { method: string; url: string; websocket: boolean }[];
       /** The URL to print at start: signs one browser in once. */
       loginUrl(): string;
     };
   }
 }
 
-export const COOKIE_NAME = 'weft_token';
+/** Holds a random session id (see browser-sessions.ts), never a token. */
+export const SESSION_COOKIE = 'weft_session';
+/** The owner: the one person today (issue 18 adds users). */
+export const OWNER = { id: 'owner', name: 'owner' } as const;
+
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Paths callers reach without the token: the SPA shell, sign-in, and webhooks (which have their own signatures). */
-function needsToken(url: string): boolean {
-  return url.startsWith('/api/') || url === '/api' || url.startsWith('/ws');
-}
+type Presented = { principal: Principal | null; presented: boolean };
 
-function presentedToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return m?.[1];
-  }
-  return request.cookies?.[COOKIE_NAME];
-}
-
-export default fp(
-  async (app) => {
-    const token = loadOrCreateToken({ dataDir: app.config.dataDir, fixedToken: app.config.fixedToken });
+export default fp<{ clock?: Clock }>(
+  async (app, opts) => {
+    const clock = opts.clock ?? systemClock;
+    const { dataDir } = app.config;
+    const token = loadOrCreateToken({ dataDir, fixedToken: app.config.fixedToken });
+    const runnerToken = loadOrCreateToken({ dataDir, fixedToken: app.config.fixedRunnerToken, file: RUNNER_TOKEN_FILE });
+    if (runnerToken === token) throw new Error(`the runner token in ${RUNNER_TOKEN_FILE} equals the access token: delete one of the files`);
     const loginCodes = new LoginCodes();
+    const sessions = createBrowserSessions({ db: app.db, clock, ttlMs: app.config.sessionTtlMs });
     const hostPolicy = createHostPolicy({
       extraHosts: app.config.extraAllowedHosts,
       port: () => {
@@ -53,19 +62,54 @@ export default fp(
       const host = app.config.host === '0.0.0.0' || app.config.host === '::' ? '127.0.0.1' : app.config.host;
       return `${host.includes(':') ? `[${host}]` : host}:${port}`;
     };
+    const routes: { method: string; url: string; websocket: boolean }[] = [];
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, websocket: route.websocket === true });
+    });
     app.decorate('auth', {
       token,
+      runnerToken,
       loginCodes,
       hostPolicy,
+      sessions,
+      signInLimiter: createSignInLimiter({ clock }),
+      proxyTrust: createProxyTrust(app.config.trustedProxies),
+      routes,
       loginUrl: () => `http://${displayHost()}/login?code=${loginCodes.issue()}`,
     });
+    app.addHook('onReady', async () => {
+      sessions.prune();
+    });
+
+    /** Bearer header first (user or runner token), else the session cookie. */
+    const authenticate = (request: FastifyRequest): Presented => {
+      const header = request.headers.authorization;
+      if (header !== undefined) {
+        const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+        if (presented === undefined) return { principal: null, presented: true };
+        const isUser = safeEqual(presented, token);
+        const isRunner = safeEqual(presented, runnerToken);
+        if (isUser) return { principal: { type: 'user', ...OWNER, via: 'token' }, presented: true };
+        if (isRunner) return { principal: { type: 'runner' }, presented: true };
+        return { principal: null, presented: true };
+      }
+      const sessionId = request.cookies?.[SESSION_COOKIE];
+      if (sessionId === undefined) return { principal: null, presented: false };
+      const session = sessions.lookup(sessionId);
+      if (!session) return { principal: null, presented: true };
+      return { principal: { type: 'user', id: session.principalId, name: session.principalId, via: 'session' }, presented: true };
+    };
 
     app.decorateRequest('principal', null);
-    app.addHook('onRequest', async (request: FastifyRequest, _reply: FastifyReply) => {
+    app.addHook('onRequest', async (request) => {
+      const problem = requestTargetProblem(request.raw.url ?? '');
+      if (problem) throw new AppError(400, 'bad_request_target', problem);
       if (!hostPolicy.isAllowedHost(request.headers.host)) {
         throw new AppError(403, 'forbidden_host', `Host ${JSON.stringify(request.headers.host ?? '')} is not allowed (set WEFT_ALLOWED_HOSTS)`);
       }
-      const isHook = request.url.startsWith('/hooks/');
+      const path = request.url.split('?')[0]!;
+      const url = request.routeOptions.url;
+      const isHook = url === '/hooks/*';
       const isUpgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
       if (!isHook && (STATE_CHANGING.has(request.method) || isUpgrade)) {
         const origin = request.headers.origin;
@@ -76,12 +120,23 @@ export default fp(
           throw new AppError(403, 'forbidden_origin', 'cross-site request refused');
         }
       }
-      if (needsToken(request.url)) {
-        const presented = presentedToken(request);
-        if (!presented || !safeEqual(presented, token)) {
-          throw new AppError(401, 'unauthorized', presented ? 'access token is invalid' : 'access token required (Authorization: Bearer <token> or sign in through the login URL)');
-        }
-        request.principal = { type: 'user', id: 'owner', name: 'owner', via: request.headers.authorization ? 'token' : 'session' };
+
+      const access = routeAccess({ method: request.method, url, path });
+      const { principal, presented } = authenticate(request);
+      request.principal = principal;
+      if (principal?.type === 'runner' && access !== 'runner' && access !== 'user_or_runner') {
+        throw new AppError(403, 'wrong_credential', 'the runner credential is accepted only on /ws/runner and POST /api/tools/call');
+      }
+      if (access === 'public') return;
+      if (principal === null) {
+        throw new AppError(
+          401,
+          'unauthorized',
+          presented ? 'the credential is invalid or its session has ended: sign in again' : 'a credential is required (Authorization: Bearer <token>, or sign in through the login URL)',
+        );
+      }
+      if (access === 'runner' && principal.type !== 'runner') {
+        throw new AppError(403, 'wrong_credential', '/ws/runner accepts only the runner credential (WEFT_RUNNER_TOKEN or <data dir>/runner-token), not the access token');
       }
     });
 
@@ -90,29 +145,6 @@ export default fp(
     app.addHook('onResponse', async (request, reply) => {
       if (request.headers.upgrade?.toLowerCase() === 'websocket' && reply.statusCode !== 101) request.raw.socket?.destroy();
     });
-
-    const setCookie = (reply: FastifyReply) =>
-      reply.setCookie(COOKIE_NAME, token, { httpOnly: true, sameSite: 'strict', path: '/', secure: false, maxAge: 60 * 60 * 24 * 365 });
-
-    app.get('/login', async (request, reply) => {
-      const q = parseRequest(z.object({ code: z.string().max(200).optional(), token: z.string().max(500).optional() }), request.query, 'query');
-      const ok = (q.code !== undefined && loginCodes.consume(q.code)) || (q.token !== undefined && safeEqual(q.token, token));
-      if (!ok) return reply.redirect('/signin?reason=link', 303);
-      setCookie(reply);
-      return reply.redirect('/', 303);
-    });
-
-    app.post('/auth/login', async (request, reply) => {
-      const body = parseRequest(z.object({ token: z.string().min(1).max(500) }), request.body, 'body');
-      if (!safeEqual(body.token, token)) throw new AppError(401, 'unauthorized', 'access token is invalid');
-      setCookie(reply);
-      return reply.code(204).send();
-    });
-
-    app.post('/auth/logout', async (_request, reply) => {
-      reply.clearCookie(COOKIE_NAME, { path: '/' });
-      return reply.code(204).send();
-    });
   },
-  { name: 'weft-auth', dependencies: ['weft-config', '@fastify/cookie'] },
+  { name: 'weft-auth', dependencies: ['weft-config', 'weft-db', '@fastify/cookie'] },
 );

@@ -98,6 +98,12 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
             }
             return;
           }
+          case 'tools_list': {
+            // The runner credential may not list tools over HTTP: the socket it holds answers instead.
+            const tools = app.services.tools.list({ workflowContext: true }).map(({ name, description, inputSchema, destructive }) => ({ name, description, inputSchema, destructive }));
+            sendSafe({ type: 'tools', id: msg.id, tools });
+            return;
+          }
           default: {
             const never: never = msg;
             void never;

@@ -2,16 +2,42 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
+import type { ExecutionsService } from '../executions/executions-service';
+import type { Clock } from '../workflows/workflows-service';
 import type { ToolContext } from './tool';
 
 const CallRequest = z.object({
   name: z.string().min(1).max(200),
   arguments: z.unknown().optional(),
   sessionId: z.string().min(1).max(100).optional(),
-  /** Set by a runner's `tool` and `agent_prompt` steps: the call happens inside that execution (workflow context). */
-  context: z.object({ executionId: z.string().min(1).max(100), stepId: z.string().max(64).optional() }).optional(),
+  /** Set by a runner's agent or tool step: the call happens inside that execution (workflow context). */
+  context: z
+    .object({
+      executionId: z.string().min(1).max(100),
+      stepId: z.string().max(64).optional(),
+      /** With the runner credential: the calling runner and its lease attempt on the execution. */
+      runnerId: z.string().min(1).max(100).optional(),
+      leaseAttempt: z.number().int().min(1).optional(),
+    })
+    .optional(),
 });
 type CallRequest = z.infer<typeof CallRequest>;
+
+/**
+ * The runner credential is shared by every runner, so it alone proves nothing about an execution:
+ * the caller must name a lease the journal says it holds right now (same runner id, same attempt,
+ * not expired). A runner that lost its lease, or names someone else's execution, is refused.
+ */
+function checkRunnerCall({ body, executions, clock }: { body: CallRequest; executions: ExecutionsService; clock: Clock }): void {
+  const context = body.context;
+  if (!context) throw new AppError(403, 'execution_context_required', 'context: the runner credential calls tools only inside an execution it holds (context.executionId, runnerId, leaseAttempt)');
+  if (context.runnerId === undefined || context.leaseAttempt === undefined) {
+    throw new AppError(403, 'lease_not_held', 'context.runnerId and context.leaseAttempt are required with the runner credential');
+  }
+  const row = executions.repo.get(context.executionId);
+  const held = row !== null && row.lease_runner_id === context.runnerId && row.lease_attempt === context.leaseAttempt && (row.lease_expires_at ?? 0) >= clock.now().getTime();
+  if (!held) throw new AppError(403, 'lease_not_held', `context.executionId: runner ${context.runnerId} holds no current lease (attempt ${context.leaseAttempt}) on execution ${context.executionId}`);
+}
 
 const toolsRoutes: FastifyPluginAsync = async (app) => {
   const registry = app.services.tools;
@@ -22,6 +48,8 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
    */
   function callerOf(request: FastifyRequest, body: CallRequest): Pick<ToolContext, 'actor' | 'person' | 'sessionId' | 'executionId' | 'stepId'> {
     const principal = request.principal;
+    // The runner credential proves only that a runner calls: it must name a lease it holds now.
+    if (principal?.type === 'runner') checkRunnerCall({ body, executions: app.services.executions, clock: app.services.clock });
     if (body.context || principal?.type !== 'user') {
       if (!body.context) throw new AppError(403, 'tool_denied', 'context: a runner calls tools only inside an execution ({ executionId })');
       const execution = app.services.executions.get(body.context.executionId); // 404 for an unknown execution

@@ -44,7 +44,7 @@ export async function startServer({
     url,
     port,
     token,
-    runnerToken: app.auth.token,
+    runnerToken: app.auth.runnerToken,
     dataDir,
     async request(method, p, opts = {}) {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };

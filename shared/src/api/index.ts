@@ -2,3 +2,4 @@ export * from './workflows';
 export * from './sessions';
 export * from './triggers';
 export * from './integrations';
+export * from './auth';

@@ -100,6 +100,15 @@ export const CompletedStep = z.object({
 });
 export type CompletedStep = z.infer<typeof CompletedStep>;
 
+/** A tool an agent step may offer its model; called over HTTP (`POST /api/tools/call`). */
+export const RunnerToolInfo = z.object({
+  name: z.string().max(200),
+  description: z.string(),
+  inputSchema: z.record(z.string(), z.unknown()),
+  destructive: z.boolean(),
+});
+export type RunnerToolInfo = z.infer<typeof RunnerToolInfo>;
+
 export const LeaseGrant = z.object({
   executionId: Id,
   /** Fencing token: grows on every grant; events carrying an older one are rejected. */
@@ -145,6 +154,8 @@ export const RunnerClientMessage = z.discriminatedUnion('type', [
     leases: z.array(z.object({ executionId: Id, attempt: z.number().int().min(1) })).max(1000),
   }),
   EventsFrame,
+  /** Asks for the tools a workflow may call (answered by `tools` with the same id). */
+  z.object({ type: z.literal('tools_list'), id: RequestId }),
 ]);
 export type RunnerClientMessage = z.infer<typeof RunnerClientMessage>;
 
@@ -164,6 +175,7 @@ export const RunnerServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reject'), id: RequestId.optional(), executionId: Id, attempt: z.number().int(), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('cancel'), executionId: Id, attempt: z.number().int(), reason: z.string() }),
   z.object({ type: z.literal('error'), id: z.union([RequestId, z.null()]), code: z.string(), message: z.string() }),
+  z.object({ type: z.literal('tools'), id: RequestId, tools: z.array(RunnerToolInfo).max(10_000) }),
 ]);
 export type RunnerServerMessage = z.infer<typeof RunnerServerMessage>;
 

@@ -1,0 +1,45 @@
+/**
+ * Who may call each route, decided on the route Fastify matched (`request.routeOptions.url`),
+ * never on the raw URL. Deny by default: a route not listed here needs the user's credential.
+ * Keys are `METHOD url` exactly as the route is registered; HEAD follows GET.
+ */
+
+/** Reached without any credential. Documented in docs/api.md ("Public routes"). */
+export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
+  'GET /': 'the app shell (index.html; holds no data)',
+  'GET /favicon.svg': 'the favicon',
+  'GET /assets/*': "the built client's files",
+  'GET /login': 'the one-time sign-in link',
+  'POST /auth/login': 'the sign-in form (rate limited)',
+  'POST /auth/logout': 'sign-out: ends the session the cookie names, if any',
+  'POST /hooks/*': 'webhooks; each checks its own signature',
+  'GET /api/health': 'liveness: `{ ok }` only; a credential adds the version',
+};
+
+/** The runner credential is accepted here and nowhere else; the user's is refused on /ws/runner. */
+const RUNNER_ROUTES: Readonly<Record<string, 'runner' | 'user_or_runner'>> = {
+  'GET /ws/runner': 'runner',
+  /** The runner only for an execution it holds the lease on (checked by the route). */
+  'POST /api/tools/call': 'user_or_runner',
+};
+
+export type RouteAccess = 'public' | 'user' | 'runner' | 'user_or_runner';
+
+/** Prefixes that never name an app page: an unknown path under them is an API miss, not a page. */
+const NOT_PAGES = /^\/(?:api|ws|hooks|assets)(?:\/|$)/;
+
+/**
+ * A navigation to one of the app's pages (`/chat`, `/automation/...`, `/signin`): no route
+ * matches, and the not-found handler answers with the app shell, which holds no data.
+ */
+export function isPageNavigation({ method, path }: { method: string; path: string }): boolean {
+  return (method === 'GET' || method === 'HEAD') && !NOT_PAGES.test(path) && !path.includes('//') && !/\.[a-z0-9]+$/i.test(path);
+}
+
+/** `url` is the matched route's pattern, or undefined when nothing matched (the not-found handler). */
+export function routeAccess({ method, url, path }: { method: string; url: string | undefined; path: string }): RouteAccess {
+  if (url === undefined) return isPageNavigation({ method, path }) ? 'public' : 'user';
+  const key = `${method === 'HEAD' ? 'GET' : method} ${url}`;
+  if (key in PUBLIC_ROUTES) return 'public';
+  return RUNNER_ROUTES[key] ?? 'user';
+}

@@ -1,0 +1,84 @@
+import { DEFAULT_RETURN_PATH, safeReturnPath, type MeResponse } from '@weft/shared';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../http/errors';
+import { parseRequest } from '../http/parse';
+import { OWNER, SESSION_COOKIE } from '../plugins/auth';
+import { safeEqual } from './token-store';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A person followed a link: they get a page, not JSON. */
+const limitedPage = (seconds: number) => `<!doctype html><meta charset="utf-8"><title>Weft</title>
+<h1>Too many failed sign-ins</h1><p>This address tried too many invalid sign-in links or tokens. Try again in ${escapeHtml(String(Math.ceil(seconds / 60)))} minute(s).</p>`;
+
+/**
+ * Sign-in and sign-out. Both ways in (the printed one-time link, the token pasted into the form)
+ * start a browser session: a random id in an HttpOnly cookie, stored hashed, ended by sign-out or
+ * its expiry. Failed attempts are rate limited per client address.
+ */
+const authRoutes: FastifyPluginAsync = async (app) => {
+  const { token, loginCodes, sessions, signInLimiter, proxyTrust } = app.auth;
+
+  const startSession = (request: FastifyRequest, reply: FastifyReply) => {
+    const session = sessions.create(OWNER.id);
+    reply.setCookie(SESSION_COOKIE, session.id, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure: proxyTrust.isHttps(request.raw),
+      maxAge: Math.floor(sessions.ttlMs / 1000),
+    });
+  };
+
+  app.get('/login', async (request, reply) => {
+    const address = proxyTrust.clientAddress(request.raw);
+    const limit = signInLimiter.check(address);
+    if (!limit.ok) {
+      return reply.code(429).header('retry-after', String(limit.retryAfterSeconds)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(limitedPage(limit.retryAfterSeconds));
+    }
+    const query = request.query as Record<string, unknown>;
+    const code = typeof query.code === 'string' && query.code.length <= 200 ? query.code : undefined;
+    const next = safeReturnPath(query.next);
+    if (code === undefined || !loginCodes.consume(code)) {
+      signInLimiter.fail(address);
+      return reply.redirect(`/signin?reason=link${next ? `&next=${encodeURIComponent(next)}` : ''}`, 303);
+    }
+    signInLimiter.succeed(address);
+    startSession(request, reply);
+    return reply.redirect(next ?? DEFAULT_RETURN_PATH, 303);
+  });
+
+  app.post('/auth/login', async (request, reply) => {
+    const address = proxyTrust.clientAddress(request.raw);
+    const limit = signInLimiter.check(address);
+    if (!limit.ok) {
+      reply.header('retry-after', String(limit.retryAfterSeconds));
+      throw new AppError(429, 'rate_limited', `too many failed sign-ins from this address; try again in ${limit.retryAfterSeconds} s`);
+    }
+    const body = parseRequest(z.object({ token: z.string().min(1).max(500) }), request.body, 'body');
+    if (!safeEqual(body.token, token)) {
+      signInLimiter.fail(address);
+      throw new AppError(401, 'unauthorized', 'access token is invalid');
+    }
+    signInLimiter.succeed(address);
+    startSession(request, reply);
+    return reply.code(204).send();
+  });
+
+  app.post('/auth/logout', async (request, reply) => {
+    const sessionId = request.cookies[SESSION_COOKIE];
+    if (sessionId !== undefined) sessions.end(sessionId);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send();
+  });
+
+  app.get('/api/me', async (request): Promise<MeResponse> => {
+    const principal = request.principal;
+    // The route is the user's (public-routes.ts): anything else never gets here.
+    if (principal?.type !== 'user') throw new AppError(401, 'unauthorized', 'a credential is required');
+    return { type: 'user', id: principal.id, name: principal.name, via: principal.via };
+  });
+};
+
+export default authRoutes;
