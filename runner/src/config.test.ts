@@ -52,7 +52,7 @@ describe('loadConfig', () => {
   });
 
   it('reads WEFT_HTTP_ALLOW (hosts, addresses, CIDR ranges) and WEFT_HTTP_DENY_PRIVATE', () => {
-    const config = loadConfig({ WEFT_TOKEN: 't', WEFT_HTTP_ALLOW: ' localhost, 127.0.0.1 ,10.0.0.0/8,[::1],fd00::/8,Api.Internal.', WEFT_HTTP_DENY_PRIVATE: '1' });
+    const config = loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_HTTP_ALLOW: ' localhost, 127.0.0.1 ,10.0.0.0/8,[::1],fd00::/8,Api.Internal.', WEFT_HTTP_DENY_PRIVATE: '1' });
     expect(config.addressPolicy.denyPrivate).toBe(true);
     expect(config.addressPolicy.allow.map((entry) => (entry.kind === 'host' ? `host ${entry.host}` : `range ${entry.range[0].toString()}/${entry.range[1]}`))).toEqual([
       'host localhost',
@@ -62,7 +62,7 @@ describe('loadConfig', () => {
       'range fd00::/8',
       'host api.internal',
     ]);
-    expect(loadConfig({ WEFT_TOKEN: 't', WEFT_HTTP_DENY_PRIVATE: '0' }).addressPolicy.denyPrivate).toBe(false);
+    expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_HTTP_DENY_PRIVATE: '0' }).addressPolicy.denyPrivate).toBe(false);
   });
 
   it('selects the model provider from ANTHROPIC_* and derives the HTTP URL', () => {

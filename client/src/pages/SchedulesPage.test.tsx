@@ -139,7 +139,7 @@ describe('schedules & hooks', () => {
     const signed = { ...hook, enabled: true, webhook: { ...hook.webhook, verify: 'weft', hasSecret: true } };
     const fresh = 'whsec_freshly-generated-by-the-server-0123456789';
     const { requests } = mockFetch({
-      'GET /api/health': health,
+      'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/triggers': json(200, { triggers: [signed] }),
       'GET /api/workflows': json(200, { workflows }),
       [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null, counts: [] }),
