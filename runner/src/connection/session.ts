@@ -6,6 +6,7 @@ import type { LeaseRef } from '../engine/types';
 import type { Logger } from '../log';
 import { decodeServerMessage } from './codec';
 import { Heartbeat } from './heartbeat';
+import { LeaseFence } from './lease-fence';
 import { Outbox } from './outbox';
 import { Backoff } from './reconnect';
 import { RunnerSocket, type SocketCloseInfo } from './socket';
@@ -30,6 +31,8 @@ export type SessionOptions = {
   maxMissedHeartbeats?: number;
   /** Injectable for tests: how the outbox defers a flush to the end of the tick. */
   schedule?: (flush: () => void) => void;
+  /** Injectable for tests: the monotonic clock of the lease deadline (`performance.now`). */
+  now?: () => number;
 };
 
 export type SessionState = 'idle' | 'connecting' | 'handshaking' | 'ready' | 'waiting' | 'stopped';
@@ -44,7 +47,10 @@ type Handlers = HandlerMap<RunnerServerMessage, void>;
 export class RunnerSession {
   readonly runnerId: string;
   readonly outbox: Outbox;
+  /** The runner's own lease deadlines: it stops an execution before the server may grant it again. */
+  readonly fence: LeaseFence;
   private readonly backoff: Backoff;
+  private beats = 0;
   private engine: ExecutionHost | undefined;
   private socket: RunnerSocket | undefined;
   private heartbeat: Heartbeat | undefined;
@@ -62,15 +68,26 @@ export class RunnerSession {
       log: options.log,
       ...(options.schedule ? { schedule: options.schedule } : {}),
     });
+    this.fence = new LeaseFence({
+      held: () => this.heldLeases(),
+      onExpired: (lease) => {
+        this.options.log.warn('lease not renewed in time; stopping the execution and dropping its unacknowledged events', { ...lease, marginMs: this.fence.marginMs });
+        this.outbox.drop(lease);
+        this.engine?.abort({ ...lease, reason: 'the lease was not renewed in time (runner deadline)' });
+      },
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.handlers = {
       welcome: (message) => this.onWelcome(message),
       lease: ({ grant }) => {
         this.options.log.info('lease received', { executionId: grant.executionId, attempt: grant.attempt });
+        this.fence.granted(grant);
         this.requireEngine().start(grant);
       },
       cancel: ({ executionId, attempt, reason }) => this.requireEngine().cancel({ executionId, attempt, reason }),
-      heartbeat_ack: ({ lost }) => {
+      heartbeat_ack: ({ id, lost }) => {
         this.heartbeat?.ack();
+        this.fence.acked(id, lost);
         for (const lease of lost) {
           this.outbox.drop(lease);
           this.requireEngine().abort(lease);
@@ -116,6 +133,8 @@ export class RunnerSession {
     this.setState('stopped');
     clearTimeout(this.reconnectTimer);
     this.heartbeat?.stop();
+    this.fence.stop();
+    this.outbox.dispose();
     this.socket?.close(1000, 'runner stopping');
   }
 
@@ -186,6 +205,8 @@ export class RunnerSession {
   private onWelcome(message: Extract<RunnerServerMessage, { type: 'welcome' }>): void {
     if (message.runnerId !== this.runnerId) this.options.log.warn('welcome names another runner id', { expected: this.runnerId, got: message.runnerId });
     this.backoff.reset();
+    this.backoff.limit(Math.floor(message.leaseMs / 5));
+    this.fence.setLeaseMs(message.leaseMs);
     this.setState('ready');
     this.options.log.info('connected to the server', { runnerId: this.runnerId, heartbeatMs: message.heartbeatMs, leaseMs: message.leaseMs });
     this.heartbeat?.stop();
@@ -193,7 +214,12 @@ export class RunnerSession {
     this.heartbeat = new Heartbeat({
       intervalMs: message.heartbeatMs,
       maxMissed: this.options.maxMissedHeartbeats ?? 2,
-      beat: () => socket?.send({ type: 'heartbeat', leases: this.heldLeases() }) ?? false,
+      beat: () => {
+        const id = `hb${++this.beats}`;
+        const leases = this.heldLeases();
+        this.fence.beatSent(id, leases);
+        return socket?.send({ type: 'heartbeat', id, leases }) ?? false;
+      },
       onDead: (missed) => {
         this.options.log.warn('server stopped answering heartbeats; reconnecting', { missed });
         socket?.terminate();
