@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const tools = createToolClient({ serverUrl: config.serverUrl, token: config.token });
   const agentPrompt = createAgentPromptStep({ model: createModelFromConfig(config.llm), tools });
   const registry = createStepRegistry([...BUILTIN_STEP_HANDLERS, agentPrompt, createToolStep({ tools })]);
-  const engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log });
+  const engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log, holdBeforeStep: (signal) => session.holdWhileOffline(signal) });
   log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: config.llm.provider === 'offline' ? 'offline' : config.llm.model });
   session.start(engine);
   installShutdown({ engine, session, log });

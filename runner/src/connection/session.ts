@@ -138,6 +138,27 @@ export class RunnerSession {
     this.socket?.close(1000, 'runner stopping');
   }
 
+  /**
+   * Null while connected and welcomed; otherwise a promise that settles once it is again, or once
+   * `signal` aborts (the engine holds new steps on it: a step started while cut off could not be
+   * reported, and would run again if the lease ends meanwhile).
+   */
+  holdWhileOffline(signal: AbortSignal): Promise<void> | null {
+    if (this.currentState === 'ready' || this.currentState === 'stopped') return null;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stateListeners.delete(listener);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const listener = (next: SessionState) => {
+        if (next === 'ready' || next === 'stopped') done();
+      };
+      this.stateListeners.add(listener);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
   /** Resolves when the session reaches `state` (tests, shutdown). */
   whenState(state: SessionState): Promise<void> {
     if (this.currentState === state) return Promise.resolve();
