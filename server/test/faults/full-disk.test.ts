@@ -33,7 +33,7 @@ describe('full disk, then freed: the engine recovers by itself', { timeout: 120_
     const answers: { status: number; body: any }[] = [];
     const fire = async () => {
       const res = await fetch(`${s.url}/hooks/disk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}' });
-      const body = await res.json();
+      const body = (await res.json()) as any;
       answers.push({ status: res.status, body });
       if (res.status === 202) accepted.push(body.executionId);
     };
