@@ -3,7 +3,7 @@ import type { LeaseRef } from '../engine/types';
 import { LeaseFence } from './lease-fence';
 
 /** A fence on a hand-moved clock; `expired` records what it stopped, in order, with the time. */
-function fence(leaseMs = 15_000) {
+function fence(leaseMs = 15_000, { keep = false }: { keep?: boolean } = {}) {
   let now = 1_000;
   const held: LeaseRef[] = [];
   const expired: string[] = [];
@@ -11,7 +11,7 @@ function fence(leaseMs = 15_000) {
     held: () => held,
     onExpired: (lease) => {
       expired.push(`${lease.executionId}@${now}`);
-      held.splice(held.findIndex((l) => l.executionId === lease.executionId), 1);
+      if (!keep) held.splice(held.findIndex((l) => l.executionId === lease.executionId), 1);
     },
     now: () => now,
     setInterval: () => 0,
@@ -76,6 +76,15 @@ describe('LeaseFence: the runner stops before the server can expire its lease', 
     f.beatSent('hb1', [{ executionId: 'a', attempt: 2 }]);
     f.acked('hb1', []);
     at(1_800);
+    expect(expired).toEqual(['a@1800']);
+  });
+
+  it('stops a lease once, even while it stays held (its events waiting for an answer)', () => {
+    const { expired, at, grant } = fence(1_000, { keep: true });
+    grant('a');
+    at(1_800);
+    at(5_000);
+    at(50_000);
     expect(expired).toEqual(['a@1800']);
   });
 

@@ -3,7 +3,7 @@ import type { LeaseRef } from '../engine/types';
 export type LeaseFenceOptions = {
   /** Every lease this runner holds now (running executions and unacknowledged events). */
   held(): LeaseRef[];
-  /** The lease's deadline passed without a renewal: stop the execution and drop its events. */
+  /** The lease's deadline passed without a renewal: stop the execution. */
   onExpired(lease: LeaseRef): void;
   /** Monotonic milliseconds; `performance.now` unless a test injects a clock. */
   now?: () => number;
@@ -23,11 +23,14 @@ const keyOf = (lease: LeaseRef) => `${lease.attempt}#${lease.executionId}`;
  * whose `heartbeat_ack` renewed the lease (or when it received the grant). So a lease is dead for
  * the runner at `renewedAt + leaseMs - margin` (margin = a fifth of the lease), measured on its
  * monotonic clock, and the runner stops the execution then: before the server can grant it to
- * anyone else, whether the runner is cut off, the server is down, or its writes fail.
+ * anyone else, whether the runner is cut off, the server is down, or its writes fail. A lease is
+ * stopped once; it may stay held a while after (its events still waiting for an answer).
  */
 export class LeaseFence {
   private leaseMs: number | undefined;
   private readonly renewedAt = new Map<string, number>();
+  /** Stopped for their deadline: not stopped again while still held (their events wait for delivery). */
+  private readonly expired = new Set<string>();
   /** Heartbeats sent and not answered yet: when, and which leases they named. */
   private readonly beats = new Map<string, { sentAt: number; leases: LeaseRef[] }>();
   private timer: unknown;
@@ -88,13 +91,16 @@ export class LeaseFence {
     const held = this.options.held();
     const keys = new Set(held.map(keyOf));
     for (const key of this.renewedAt.keys()) if (!keys.has(key)) this.renewedAt.delete(key);
+    for (const key of this.expired) if (!keys.has(key)) this.expired.delete(key);
     for (const lease of held) {
       const key = keyOf(lease);
+      if (this.expired.has(key)) continue;
       // Held without a known renewal (cannot happen: grants are recorded): start counting now.
       if (!this.renewedAt.has(key)) this.renewedAt.set(key, now);
       const deadline = this.deadlineOf(lease)!;
       if (now < deadline) continue;
       this.renewedAt.delete(key);
+      this.expired.add(key);
       this.options.onExpired(lease);
     }
   }

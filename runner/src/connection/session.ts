@@ -71,9 +71,12 @@ export class RunnerSession {
     this.fence = new LeaseFence({
       held: () => this.heldLeases(),
       onExpired: (lease) => {
-        this.options.log.warn('lease not renewed in time; stopping the execution and dropping its unacknowledged events', { ...lease, marginMs: this.fence.marginMs });
-        this.outbox.drop(lease);
+        this.options.log.warn('lease not renewed in time; stopping the execution', { ...lease, marginMs: this.fence.marginMs });
+        // Its unacknowledged events are kept and still offered: the server stores them only while
+        // the lease is still this runner's (same attempt, not expired or in its restart grace), so
+        // finished steps are not lost to a server restart; otherwise they are refused (stale_lease).
         this.engine?.abort({ ...lease, reason: 'the lease was not renewed in time (runner deadline)' });
+        this.outbox.close(lease);
       },
       ...(options.now ? { now: options.now } : {}),
     });

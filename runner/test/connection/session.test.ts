@@ -224,7 +224,7 @@ describe('runner session: heartbeats', () => {
     expect(host.aborted[0]).toEqual({ ...lease, reason: 'lease expired' });
   });
 
-  it('stops an execution and drops its events once its own deadline passes without a renewal', async () => {
+  it('stops an execution once its own deadline passes without a renewal, and still offers its events', async () => {
     const leaseMs = 400;
     const { server, session } = await setup({ server: { heartbeatMs: 40, leaseMs }, maxMissedHeartbeats: 1000 });
     const host = new StubHost();
@@ -245,8 +245,16 @@ describe('runner session: heartbeats', () => {
     // Within leaseMs of the last renewal (at most one beat before the cut), with the margin kept.
     expect(after).toBeLessThan(leaseMs - session.fence.marginMs + 5);
     expect(host.aborted[0]).toMatchObject({ ...lease, reason: 'the lease was not renewed in time (runner deadline)' });
-    expect(session.outbox.unacknowledged).toBe(0);
-    expect(session.heldLeases()).toEqual([]);
+    // Stopped once, however long its events wait.
+    expect(session.outbox.unacknowledged).toBe(1);
+    const beats = server.framesOf('heartbeat').length;
+    await waitFor(() => server.framesOf('heartbeat').length >= beats + (2 * leaseMs) / 40, { timeoutMs: 5_000 });
+    expect(host.aborted).toHaveLength(1);
+    // Back in touch: the server decides (here it still holds the lease and stores them).
+    server.options.ingest = true;
+    server.dropAll();
+    await waitFor(() => server.storedFor(lease.executionId).length === 1, { message: 'kept events delivered' });
+    await waitFor(() => session.heldLeases().length === 0, { message: 'the stream forgotten once acknowledged' });
   });
 
   it('reconnects when heartbeats go unanswered, listing held leases in hello', async () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 
 const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FAULT_TOKEN = 'fault-suite-token-0123456789abcdef';
@@ -126,4 +127,17 @@ export async function api(url: string, method: string, p: string, body?: unknown
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** Executions in a data dir's database by status, and their ids, read-only (the server may be running). */
+export function executionsIn(dataDir: string): { byStatus: Record<string, number>; ids: Set<string> } {
+  const db = new BetterSqlite3(path.join(dataDir, 'weft.db'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT id, status FROM executions').all() as { id: string; status: string }[];
+    const byStatus: Record<string, number> = {};
+    for (const r of rows) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    return { byStatus, ids: new Set(rows.map((r) => r.id)) };
+  } finally {
+    db.close();
+  }
 }
