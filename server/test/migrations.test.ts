@@ -64,7 +64,7 @@ describe('migrations', () => {
     const add = db.prepare("INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, status, latency_ms) VALUES (?, 'tr_1', 'k', 'schedule', ?, 'now', 'started', 0)");
     add.run('dl_a', 1000);
     add.run('dl_b', 2000);
-    expect(migrate(db, all).applied).toEqual(['008_deliveries_rowid']);
+    expect(migrate(db, all.filter((m) => m.version <= 8)).applied).toEqual(['008_deliveries_rowid']);
     expect(db.prepare('SELECT ord, id FROM trigger_deliveries ORDER BY ord').all()).toEqual([
       { ord: 1, id: 'dl_a' },
       { ord: 2, id: 'dl_b' },
