@@ -225,15 +225,16 @@ describe('runner session: heartbeats', () => {
   });
 
   it('stops an execution once its own deadline passes without a renewal, and still offers its events', async () => {
-    const leaseMs = 400;
-    const { server, session } = await setup({ server: { heartbeatMs: 40, leaseMs }, maxMissedHeartbeats: 1000 });
+    const leaseMs = 1_500;
+    const beatMs = 100;
+    const { server, session } = await setup({ server: { heartbeatMs: beatMs, leaseMs }, maxMissedHeartbeats: 1000 });
     const host = new StubHost();
     session.start(host);
     await session.whenState('ready');
     server.latest?.send({ type: 'lease', grant: makeGrant(workflow([]), lease) });
     await waitFor(() => host.started.length === 1);
     // Renewed while the server answers: the execution outlives several lease durations.
-    await waitFor(() => server.framesOf('heartbeat').filter((f) => f.leases.length === 1).length >= (3 * leaseMs) / 40, { message: 'three leases of beats', timeoutMs: 5_000 });
+    await waitFor(() => server.framesOf('heartbeat').filter((f) => f.leases.length === 1).length >= (2 * leaseMs) / beatMs, { message: 'two leases of beats', timeoutMs: 10_000 });
     expect(host.aborted).toEqual([]);
     // Cut off: no more acks (the socket stays open, as in a partition the runner cannot see).
     server.options.heartbeatAcks = false;
@@ -242,13 +243,13 @@ describe('runner session: heartbeats', () => {
     session.outbox.emit(lease, started('a'));
     await waitFor(() => host.aborted.length === 1, { message: 'the runner fenced itself', timeoutMs: 5_000 });
     const after = performance.now() - cutAt;
-    // Within leaseMs of the last renewal (at most one beat before the cut), with the margin kept.
-    expect(after).toBeLessThan(leaseMs - session.fence.marginMs + 5);
+    // Before the server could expire the lease: within leaseMs of the last renewal (before the cut).
+    expect(after).toBeLessThan(leaseMs);
     expect(host.aborted[0]).toMatchObject({ ...lease, reason: 'the lease was not renewed in time (runner deadline)' });
     // Stopped once, however long its events wait.
     expect(session.outbox.unacknowledged).toBe(1);
     const beats = server.framesOf('heartbeat').length;
-    await waitFor(() => server.framesOf('heartbeat').length >= beats + (2 * leaseMs) / 40, { timeoutMs: 5_000 });
+    await waitFor(() => server.framesOf('heartbeat').length >= beats + (2 * leaseMs) / beatMs, { timeoutMs: 10_000 });
     expect(host.aborted).toHaveLength(1);
     // Back in touch: the server decides (here it still holds the lease and stores them).
     server.options.ingest = true;
