@@ -15,6 +15,8 @@ const APP_SHAPE = { error: { code: expect.any(String), message: expect.any(Strin
 describe('every error in the app shape, whatever layer throws it', () => {
   it('a storage failure in a route: 503 storage_unavailable, /api/ready reports it, both recover with room', async () => {
     expect((await s.request('GET', '/api/ready')).body).toMatchObject({ ready: true });
+    // It tells the state of storage: only to a caller with the token.
+    expect((await s.request('GET', '/api/ready', { token: null })).status).toBe(401);
     const disk = fullDisk(s.app.db);
     disk.full();
     try {
