@@ -141,7 +141,7 @@ export function markdown(r: Record<string, any>): string {
     '',
     `Everything acknowledged had finished ${r.drainedAfterLoadS} s after the load stopped. Events: ${(r.events as string[]).join('; ')}.`,
     '',
-    'Extra step runs are steps under way when a runner was SIGKILLed: the runner cannot report them, their lease expires after 15 s and they run again (at-least-once, PROTOCOL.md). They also count as completed twice because a SIGKILLed runner's step processes (their own process groups) are not killed with it and finish their step. The server kill cost no extra run. Server RSS stays flat over the 10 minutes.',
+    'Extra step runs are steps under way when a runner was SIGKILLed: the runner cannot report them, their lease expires after 15 s and they run again (at-least-once, PROTOCOL.md). They also count as completed twice because a SIGKILLed runner’s step processes (their own process groups) are not killed with it and finish their step. The server kill cost no extra run. Server RSS stays flat over the 10 minutes.',
     '',
     '| time | server RSS (MiB) | runners RSS (MiB) |',
     '| ---: | ---: | --- |',
