@@ -30,7 +30,8 @@ export type AppOptions = { config: Config; clock?: Clock };
 
 /** Infrastructure first, then one plugin per capability, in an order that stays visible. */
 const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
-  installErrorHandlers(fastify);
+  // `services` is decorated below; storage failures seen by the error handler reach its health.
+  installErrorHandlers(fastify, { onStorageError: (err) => fastify.services?.storage.failed(err) });
   installSecurityHeaders(fastify);
   await fastify.register(configPlugin, { config: opts.config });
   await fastify.register(fastifyCookie);

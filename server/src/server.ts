@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import app from './app';
 import { ConfigError, loadConfig, type Config } from './config';
+import { explainListenFailure, explainOpenFailure } from './startup-failure';
 import type { Clock } from './workflows/workflows-service';
 
 /** Never log credentials: the token travels in headers, cookies and the login URL's query. */
@@ -78,9 +79,25 @@ export async function main({ beforeListen }: { beforeListen?: (fastify: FastifyI
     }
     throw err;
   }
-  const fastify = await buildServer({ config });
+  // A start that fails for a reason the operator can fix says so in one sentence and exits 1.
+  const fail = (sentence: string | null, err: unknown): never => {
+    process.stderr.write(sentence ? `weft: ${sentence}\n` : `weft: could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  };
+  let fastify: FastifyInstance;
+  try {
+    fastify = await buildServer({ config });
+  } catch (err) {
+    return fail(explainOpenFailure(err, config.dataDir), err);
+  }
   beforeListen?.(fastify);
-  const url = await listen(fastify);
+  let url: string;
+  try {
+    url = await listen(fastify);
+  } catch (err) {
+    await fastify.close().catch(() => {});
+    return fail(explainListenFailure(err, { port: config.port, host: config.host }), err);
+  }
   installSignalHandlers(fastify);
   process.stdout.write(`\nWeft is running. Open this URL to sign in:\n\n    ${url}\n\n`);
   return fastify;

@@ -30,12 +30,15 @@ export type OutboxOptions = {
   schedule?: (flush: () => void) => void;
   maxEventsPerFrame?: number;
   maxFrameBytes?: number;
+  /** After `reject { code: "storage_unavailable" }`: how long before the events go out again. */
+  storageRetryMs?: number;
 };
 
 export const MAX_EVENTS_PER_FRAME = 500;
 /** A frame grows past this only when a single event is larger (see PROTOCOL.md, frame sizes). */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const MAX_GAP_RESENDS = 3;
+export const STORAGE_RETRY_MS = 1_000;
 const MAX_REMEMBERED_DEAD = 10_000;
 const FATAL_REJECTS: ReadonlySet<string> = new Set(['stale_lease', 'execution_finished', 'unknown_execution']);
 
@@ -58,6 +61,7 @@ export class Outbox implements EventSink {
   private readonly schedule: (flush: () => void) => void;
   private readonly maxPerFrame: number;
   private readonly maxFrameBytes: number;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: OutboxOptions) {
     this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
@@ -128,6 +132,15 @@ export class Outbox implements EventSink {
       this.requestFlush();
       return;
     }
+    if (code === 'storage_unavailable') {
+      // The server could not commit them (disk full, I/O error): nothing of the frame was stored.
+      // Resend everything unacknowledged, a little later, until it is acknowledged.
+      if (!stream || stream.pending.length === 0) return;
+      this.options.log.warn('server could not store events; resending them shortly', { executionId, attempt, from: stream.pending[0]?.event.seq, message });
+      stream.sent = stream.acked;
+      this.retryLater();
+      return;
+    }
     if (FATAL_REJECTS.has(code)) {
       this.options.log.warn('server refused events for this lease; stopping the execution', { executionId, attempt, code, message });
       this.drop(lease);
@@ -163,6 +176,21 @@ export class Outbox implements EventSink {
 
   setOffline(): void {
     this.online = false;
+  }
+
+  /** Stops the resend timer (the session is stopping). */
+  dispose(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer !== undefined) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, this.options.storageRetryMs ?? STORAGE_RETRY_MS);
+    this.retryTimer.unref?.();
   }
 
   /** Leases with events still to deliver or an execution still pushing. */

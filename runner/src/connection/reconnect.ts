@@ -2,16 +2,24 @@
  * Exponential backoff with full jitter between reconnect attempts: the ceiling doubles from
  * `initialMs` to `maxMs`, and each delay is drawn from [ceiling/2, ceiling] so a fleet of runners
  * restarting together does not reconnect in lockstep. `reset()` after a successful handshake.
+ *
+ * The ceiling stays well below a lease (2 s by default, and at most a fifth of the server's
+ * `leaseMs` once known, see `limit`): a runner back within its lease keeps its executions, so
+ * waiting longer than that between attempts would turn a short outage into lost work.
  */
+export const DEFAULT_MAX_BACKOFF_MS = 2_000;
+
 export class Backoff {
   private failures = 0;
   private readonly initialMs: number;
-  private readonly maxMs: number;
+  private maxMs: number;
+  private readonly configuredMaxMs: number;
   private readonly random: () => number;
 
-  constructor({ initialMs = 250, maxMs = 10_000, random = Math.random }: { initialMs?: number; maxMs?: number; random?: () => number } = {}) {
+  constructor({ initialMs = 250, maxMs = DEFAULT_MAX_BACKOFF_MS, random = Math.random }: { initialMs?: number; maxMs?: number; random?: () => number } = {}) {
     this.initialMs = initialMs;
     this.maxMs = maxMs;
+    this.configuredMaxMs = maxMs;
     this.random = random;
   }
 
@@ -21,6 +29,11 @@ export class Backoff {
     this.failures++;
     const jittered = ceiling / 2 + (this.random() * ceiling) / 2;
     return Math.round(Math.min(this.maxMs, Math.max(1, jittered)));
+  }
+
+  /** Sets the ceiling to `maxMs`, never past the configured one. */
+  limit(maxMs: number): void {
+    this.maxMs = Math.max(1, Math.min(this.configuredMaxMs, maxMs));
   }
 
   reset(): void {

@@ -6,6 +6,7 @@ import type { LeaseRef } from '../engine/types';
 import type { Logger } from '../log';
 import { decodeServerMessage } from './codec';
 import { Heartbeat } from './heartbeat';
+import { LeaseFence } from './lease-fence';
 import { Outbox } from './outbox';
 import { Backoff } from './reconnect';
 import { RunnerSocket, type SocketCloseInfo } from './socket';
@@ -30,6 +31,8 @@ export type SessionOptions = {
   maxMissedHeartbeats?: number;
   /** Injectable for tests: how the outbox defers a flush to the end of the tick. */
   schedule?: (flush: () => void) => void;
+  /** Injectable for tests: the monotonic clock of the lease deadline (`performance.now`). */
+  now?: () => number;
 };
 
 export type SessionState = 'idle' | 'connecting' | 'handshaking' | 'ready' | 'waiting' | 'stopped';
@@ -49,7 +52,10 @@ type PendingRequest = { resolve(tools: RunnerToolInfo[]): void; reject(error: Er
 export class RunnerSession {
   readonly runnerId: string;
   readonly outbox: Outbox;
+  /** The runner's own lease deadlines: it stops an execution before the server may grant it again. */
+  readonly fence: LeaseFence;
   private readonly backoff: Backoff;
+  private beats = 0;
   private engine: ExecutionHost | undefined;
   private socket: RunnerSocket | undefined;
   private heartbeat: Heartbeat | undefined;
@@ -69,15 +75,29 @@ export class RunnerSession {
       log: options.log,
       ...(options.schedule ? { schedule: options.schedule } : {}),
     });
+    this.fence = new LeaseFence({
+      held: () => this.heldLeases(),
+      onExpired: (lease) => {
+        this.options.log.warn('lease not renewed in time; stopping the execution', { ...lease, marginMs: this.fence.marginMs });
+        // Its unacknowledged events are kept and still offered: the server stores them only while
+        // the lease is still this runner's (same attempt, not expired or in its restart grace), so
+        // finished steps are not lost to a server restart; otherwise they are refused (stale_lease).
+        this.engine?.abort({ ...lease, reason: 'the lease was not renewed in time (runner deadline)' });
+        this.outbox.close(lease);
+      },
+      ...(options.now ? { now: options.now } : {}),
+    });
     this.handlers = {
       welcome: (message) => this.onWelcome(message),
       lease: ({ grant }) => {
         this.options.log.info('lease received', { executionId: grant.executionId, attempt: grant.attempt });
+        this.fence.granted(grant);
         this.requireEngine().start(grant);
       },
       cancel: ({ executionId, attempt, reason }) => this.requireEngine().cancel({ executionId, attempt, reason }),
-      heartbeat_ack: ({ lost }) => {
+      heartbeat_ack: ({ id, lost }) => {
         this.heartbeat?.ack();
+        this.fence.acked(id, lost);
         for (const lease of lost) {
           this.outbox.drop(lease);
           this.requireEngine().abort(lease);
@@ -149,7 +169,30 @@ export class RunnerSession {
     this.setState('stopped');
     clearTimeout(this.reconnectTimer);
     this.heartbeat?.stop();
+    this.fence.stop();
+    this.outbox.dispose();
     this.socket?.close(1000, 'runner stopping');
+  }
+
+  /**
+   * Null while connected and welcomed; otherwise a promise that settles once it is again, or once
+   * `signal` aborts (the engine holds new steps on it: a step started while cut off could not be
+   * reported, and would run again if the lease ends meanwhile).
+   */
+  holdWhileOffline(signal: AbortSignal): Promise<void> | null {
+    if (this.currentState === 'ready' || this.currentState === 'stopped') return null;
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stateListeners.delete(listener);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const listener = (next: SessionState) => {
+        if (next === 'ready' || next === 'stopped') done();
+      };
+      this.stateListeners.add(listener);
+      signal.addEventListener('abort', done, { once: true });
+    });
   }
 
   /** Resolves when the session reaches `state` (tests, shutdown). */
@@ -219,6 +262,8 @@ export class RunnerSession {
   private onWelcome(message: Extract<RunnerServerMessage, { type: 'welcome' }>): void {
     if (message.runnerId !== this.runnerId) this.options.log.warn('welcome names another runner id', { expected: this.runnerId, got: message.runnerId });
     this.backoff.reset();
+    this.backoff.limit(Math.floor(message.leaseMs / 5));
+    this.fence.setLeaseMs(message.leaseMs);
     this.setState('ready');
     this.options.log.info('connected to the server', { runnerId: this.runnerId, heartbeatMs: message.heartbeatMs, leaseMs: message.leaseMs });
     this.heartbeat?.stop();
@@ -226,7 +271,12 @@ export class RunnerSession {
     this.heartbeat = new Heartbeat({
       intervalMs: message.heartbeatMs,
       maxMissed: this.options.maxMissedHeartbeats ?? 2,
-      beat: () => socket?.send({ type: 'heartbeat', leases: this.heldLeases() }) ?? false,
+      beat: () => {
+        const id = `hb${++this.beats}`;
+        const leases = this.heldLeases();
+        this.fence.beatSent(id, leases);
+        return socket?.send({ type: 'heartbeat', id, leases }) ?? false;
+      },
       onDead: (missed) => {
         this.options.log.warn('server stopped answering heartbeats; reconnecting', { missed });
         socket?.terminate();

@@ -55,6 +55,11 @@ export async function runAttempts({
       // Cannot even be reported as an attempt; the execution fails with the reason.
       return { type: 'failed', ...ref, error: serializeStepError(new NonRetriableStepError(`step ${step.id} used all ${MAX_STEP_ATTEMPT} attempts`)) };
     }
+    const hold = ctx.holdBeforeStep?.(frame.signal);
+    if (hold) {
+      await hold;
+      if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
+    }
     ctx.attempts.set(key, attempt);
     ctx.emit({ type: 'step.started', ...ref, attempt });
 

@@ -19,6 +19,11 @@ export type RunContext = {
   /** How long a step may take to wind down after its signal aborted before the engine moves on. */
   readonly graceMs: number;
   now(): number;
+  /**
+   * Before a step attempt starts: a promise to wait on (the runner is cut off from the server, so
+   * a step started now could not be reported and would only run again), or null to go on.
+   */
+  readonly holdBeforeStep?: (signal: AbortSignal) => Promise<void> | null;
 };
 
 /** Where in the definition the walker is: the scope it reads and writes, and the signal of the enclosing container. */

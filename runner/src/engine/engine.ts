@@ -21,6 +21,8 @@ export type EngineOptions = {
   logger: Logger;
   graceMs?: number;
   now?: () => number;
+  /** See `RunContext.holdBeforeStep`: no step starts while the runner is cut off from the server. */
+  holdBeforeStep?: (signal: AbortSignal) => Promise<void> | null;
 };
 
 /** The last event of a lease, by how it ended; waiting, aborted and interrupted runs end silently. */
@@ -80,6 +82,7 @@ export class Engine {
       logger,
       ...(this.options.graceMs === undefined ? {} : { graceMs: this.options.graceMs }),
       ...(this.options.now === undefined ? {} : { now: this.options.now }),
+      ...(this.options.holdBeforeStep === undefined ? {} : { holdBeforeStep: this.options.holdBeforeStep }),
     })
       .catch((error: unknown): ExecutionOutcome => {
         logger.error('execution crashed', { ...lease, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -37,6 +37,7 @@ export type ExecuteOptions = {
   logger: Logger;
   graceMs?: number;
   now?: () => number;
+  holdBeforeStep?: (signal: AbortSignal) => Promise<void> | null;
 };
 
 export const DEFAULT_GRACE_MS = 2_000;
@@ -65,6 +66,7 @@ export async function executeGrant(options: ExecuteOptions): Promise<ExecutionOu
     logger: options.logger,
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     now: options.now ?? Date.now,
+    ...(options.holdBeforeStep ? { holdBeforeStep: options.holdBeforeStep } : {}),
   };
   const scope = createRootScope(grant);
   const outcome = await runBlock({ ctx, steps: definition.steps, frame: { scope, iterationPath: '', signal: ctx.stop } });

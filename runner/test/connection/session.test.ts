@@ -162,6 +162,23 @@ describe('runner session: leases and events', () => {
     expect(server.storedFor(lease.executionId).map((e) => e.seq)).toEqual([1, 2]);
   });
 
+  it('resends shortly after reject storage_unavailable, until the events are acknowledged', async () => {
+    const { server, session } = await setup();
+    const host = new StubHost();
+    session.start(host);
+    await session.whenState('ready');
+    server.options.ingest = false;
+    session.outbox.emit(lease, started('a'));
+    session.outbox.emit(lease, started('b'));
+    await waitFor(() => server.framesOf('events').length === 1);
+    server.latest?.send({ type: 'reject', id: 'f1', executionId: lease.executionId, attempt: 1, code: 'storage_unavailable', message: 'events not stored: the disk is full' });
+    server.options.ingest = true;
+    await waitFor(() => server.storedFor(lease.executionId).length === 2, { message: 'resent and stored', timeoutMs: 5_000 });
+    expect(server.framesOf('events').map((f) => f.events.map((e) => e.seq))).toEqual([[1, 2], [1, 2]]);
+    expect(host.aborted).toEqual([]);
+    await waitFor(() => session.outbox.unacknowledged === 0);
+  });
+
   it('reject stale_lease aborts the execution and drops its events', async () => {
     const { server, session } = await setup();
     const host = new StubHost();
@@ -205,6 +222,40 @@ describe('runner session: heartbeats', () => {
     server.latest?.send({ type: 'heartbeat_ack', lost: [{ ...lease, reason: 'lease expired' }] });
     await waitFor(() => host.aborted.length === 1);
     expect(host.aborted[0]).toEqual({ ...lease, reason: 'lease expired' });
+  });
+
+  it('stops an execution once its own deadline passes without a renewal, and still offers its events', async () => {
+    const leaseMs = 1_500;
+    const beatMs = 100;
+    const { server, session } = await setup({ server: { heartbeatMs: beatMs, leaseMs }, maxMissedHeartbeats: 1000 });
+    const host = new StubHost();
+    session.start(host);
+    await session.whenState('ready');
+    server.latest?.send({ type: 'lease', grant: makeGrant(workflow([]), lease) });
+    await waitFor(() => host.started.length === 1);
+    // Renewed while the server answers: the execution outlives several lease durations.
+    await waitFor(() => server.framesOf('heartbeat').filter((f) => f.leases.length === 1).length >= (2 * leaseMs) / beatMs, { message: 'two leases of beats', timeoutMs: 10_000 });
+    expect(host.aborted).toEqual([]);
+    // Cut off: no more acks (the socket stays open, as in a partition the runner cannot see).
+    server.options.heartbeatAcks = false;
+    server.options.ingest = false;
+    const cutAt = performance.now();
+    session.outbox.emit(lease, started('a'));
+    await waitFor(() => host.aborted.length === 1, { message: 'the runner fenced itself', timeoutMs: 5_000 });
+    const after = performance.now() - cutAt;
+    // Before the server could expire the lease: within leaseMs of the last renewal (before the cut).
+    expect(after).toBeLessThan(leaseMs);
+    expect(host.aborted[0]).toMatchObject({ ...lease, reason: 'the lease was not renewed in time (runner deadline)' });
+    // Stopped once, however long its events wait.
+    expect(session.outbox.unacknowledged).toBe(1);
+    const beats = server.framesOf('heartbeat').length;
+    await waitFor(() => server.framesOf('heartbeat').length >= beats + (2 * leaseMs) / beatMs, { timeoutMs: 10_000 });
+    expect(host.aborted).toHaveLength(1);
+    // Back in touch: the server decides (here it still holds the lease and stores them).
+    server.options.ingest = true;
+    server.dropAll();
+    await waitFor(() => server.storedFor(lease.executionId).length === 1, { message: 'kept events delivered' });
+    await waitFor(() => session.heldLeases().length === 0, { message: 'the stream forgotten once acknowledged' });
   });
 
   it('reconnects when heartbeats go unanswered, listing held leases in hello', async () => {

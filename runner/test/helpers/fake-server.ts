@@ -12,6 +12,8 @@ export type FakeConnection = {
 export type FakeServerOptions = {
   token?: string;
   heartbeatMs?: number;
+  /** `welcome.leaseMs` (default 15 s). */
+  leaseMs?: number;
   /** Answer `hello` with `welcome` (default true). */
   welcome?: boolean;
   /** Store and acknowledge `events` like the real server (default true). */
@@ -41,7 +43,7 @@ export class FakeRunnerServer {
 
   private constructor(wss: WebSocketServer, options: FakeServerOptions) {
     this.wss = wss;
-    this.options = { token: 'test-token-0123456789', heartbeatMs: 60_000, welcome: true, ingest: true, heartbeatAcks: true, refuse: false, tools: [], ...options };
+    this.options = { token: 'test-token-0123456789', heartbeatMs: 60_000, leaseMs: 15_000, welcome: true, ingest: true, heartbeatAcks: true, refuse: false, tools: [], ...options };
     wss.on('connection', (ws, req) => this.onConnection(ws, req.headers.authorization));
   }
 
@@ -113,7 +115,7 @@ export class FakeRunnerServer {
     switch (frame.type) {
       case 'hello':
         if (this.options.welcome) {
-          connection.send({ type: 'welcome', id: frame.id ?? 'hello', runnerId: frame.runnerId, heartbeatMs: this.options.heartbeatMs, leaseMs: 15_000 });
+          connection.send({ type: 'welcome', id: frame.id ?? 'hello', runnerId: frame.runnerId, heartbeatMs: this.options.heartbeatMs, leaseMs: this.options.leaseMs });
         }
         return;
       case 'heartbeat':

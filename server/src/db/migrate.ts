@@ -24,6 +24,14 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     });
 }
 
+/** The database has migrations this build does not know: a newer Weft wrote it. */
+export class NewerSchemaError extends Error {
+  constructor(readonly unknown: string[], readonly knownUpTo: number) {
+    super(`the database has migrations this version does not know (${unknown.join(', ')}; this version knows up to ${String(knownUpTo).padStart(3, '0')})`);
+    this.name = 'NewerSchemaError';
+  }
+}
+
 /**
  * Applies pending migrations in order, each in its own transaction, and refuses to start when a
  * landed migration's text changed: editing history would make databases diverge silently.
@@ -42,6 +50,10 @@ export function migrate(db: Database, migrations = readMigrations()): { applied:
       checksum: string;
     }[]).map((r) => [r.version, r]),
   );
+  // Refused before anything is applied: an older build must not write into a newer schema.
+  const known = new Set(migrations.map((m) => m.version));
+  const unknown = [...landed.values()].filter((r) => !known.has(r.version)).map((r) => r.name);
+  if (unknown.length > 0) throw new NewerSchemaError(unknown, Math.max(0, ...known));
   const applied: string[] = [];
   for (const m of migrations) {
     const row = landed.get(m.version);

@@ -1,21 +1,51 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { StartupError } from '../startup-failure';
 import { migrate } from './migrate';
 
 export type Db = Database;
 
+/** Owner-only: the database holds workflow inputs, step outputs and chat history. */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 /**
  * WAL with synchronous=FULL by default: a committed journal row survives power loss, at the cost of
  * one fsync per commit. NORMAL (WEFT_SYNCHRONOUS) may lose the last commits on power loss, never corrupts.
+ * The data dir is created 0700; the database, its WAL and shared-memory files are 0600.
  */
 export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: string; synchronous?: 'FULL' | 'NORMAL' }): Db {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new BetterSqlite3(path.join(dataDir, 'weft.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  if (!fs.existsSync(dataDir)) {
+    fs.mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
+    // mkdir applies the umask, which may only narrow it; chmod makes it exactly 0700.
+    fs.chmodSync(dataDir, DIR_MODE);
+  }
+  const file = path.join(dataDir, 'weft.db');
+  // Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
+  fs.closeSync(fs.openSync(file, 'a', FILE_MODE));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (fs.existsSync(f) && (fs.statSync(f).mode & 0o777) !== FILE_MODE) fs.chmodSync(f, FILE_MODE);
+  }
+  const db = new BetterSqlite3(file);
+  try {
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') {
+      throw new StartupError(`SQLite cannot use WAL mode in WEFT_DATA_DIR (${dataDir}), which Weft needs (several processes share the database through it); set WEFT_DATA_DIR to a folder on a local disk.`);
+    }
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    // A disk too full (or a file too read-only) for a small write fails the start here, in one
+    // sentence, rather than the first request. Allocates pages and leaves nothing behind.
+    db.transaction(() => {
+      db.prepare('INSERT INTO storage_probe (pad) VALUES (zeroblob(16384))').run();
+      db.prepare('DELETE FROM storage_probe').run();
+    }).immediate();
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
 }

@@ -214,8 +214,9 @@ export function createExecutionsRepository(db: Db) {
     cancelPendingApprovals: (id: string) => s.cancelApprovals.run(id),
     /** The granted row, or null when the execution is no longer queued and free. */
     grant: (id: string, r: { runnerId: string; expiresAt: number; now: string }): ExecutionRow | null => (s.grant.get(r.runnerId, r.expiresAt, r.now, r.now, id) as ExecutionRow | undefined) ?? null,
-    renew: (id: string, r: { runnerId: string; attempt: number; expiresAt: number; nowMs: number }) =>
-      s.renew.run(r.expiresAt, id, r.runnerId, r.attempt, r.nowMs).changes === 1,
+    /** Extends a lease its holder still has: recorded expiry at or after `validFrom` (see lease-grace.ts). */
+    renew: (id: string, r: { runnerId: string; attempt: number; expiresAt: number; validFrom: number }) =>
+      s.renew.run(r.expiresAt, id, r.runnerId, r.attempt, r.validFrom).changes === 1,
     release: (id: string, r: { status: ExecutionStatus; wakeAt: number | null; now: string }) => s.release.run(r.status, r.wakeAt, r.now, id),
     queuedIds: (limit: number) => s.queuedIds.all(limit).map((r) => r.id),
     expiredLeases: (nowMs: number) => s.expiredLeases.all(nowMs),

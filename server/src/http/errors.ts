@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodError } from 'zod';
+import { isStorageError, storageReason } from '../db/storage-errors';
 
 /** An error whose status, code and message are meant for the caller. */
 export class AppError extends Error {
@@ -15,6 +16,10 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
+
+/** 503 for a write the database refused (disk full, I/O error): nothing was stored; retry later. */
+export const storageUnavailable = (err: unknown) =>
+  new AppError(503, 'storage_unavailable', `the server cannot store data right now (${storageReason(err)}); nothing was saved, try again later`);
 
 /** Renders zod issues as `{ path, message }` with paths like `inputs.region` or `steps[0].id`. */
 export function zodIssues(error: ZodError, prefix = ''): { path: string; message: string }[] {
@@ -47,9 +52,18 @@ const FASTIFY_CODES: Record<string, [number, string, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_request', 'content-length does not match the body'],
 };
 
-/** One root error handler: the message for 4xx, a generic body for 5xx, everything logged. */
-export function installErrorHandlers(app: FastifyInstance) {
+/**
+ * One root error handler: the message for 4xx, a generic body for 5xx, everything logged. A
+ * storage failure is 503 `storage_unavailable`, never the driver's code or message. `onStorageError`
+ * tells the storage health about it.
+ */
+export function installErrorHandlers(app: FastifyInstance, { onStorageError }: { onStorageError?: (err: unknown) => void } = {}) {
   app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
+    if (isStorageError(err) && !(err instanceof AppError)) {
+      request.log.error({ err, method: request.method, url: request.url }, 'storage refused a write');
+      onStorageError?.(err);
+      err = storageUnavailable(err);
+    }
     if (err instanceof AppError) {
       request.log.info({ code: err.code, status: err.statusCode }, err.message);
       return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details } });

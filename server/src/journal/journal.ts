@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { JournalEvent } from '@weft/shared';
 import type { Db } from '../db/open';
+import { isStorageError } from '../db/storage-errors';
 import type { Clock } from '../workflows/workflows-service';
 import { EventBus } from './event-bus';
 
@@ -54,7 +55,8 @@ type Batch = {
   /** Run inside the batch just before its COMMIT (e.g. granting the executions it created). */
   beforeCommit: (() => void)[];
   writes: Writes;
-  afterCommit: (() => void)[];
+  /** `ok` once the batch is durable; `failed` (if given) when it is not: rolled back, or its WAL sync failed. */
+  afterCommit: { ok: () => void; failed?: (err: unknown) => void }[];
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 };
 
@@ -96,7 +98,11 @@ export function createJournal({
   db: Db;
   clock: Clock;
   onListenerError?: (err: unknown) => void;
-  /** A failed COMMIT (I/O error): the batch is rolled back and its waiters rejected. */
+  /**
+   * A write that could not be made durable: a batch rolled back or whose WAL sync failed (its
+   * waiters rejected, its `afterCommit` failure callbacks run), or a plain transaction refused by
+   * storage (disk full, I/O error). Nothing of a rolled-back write is believed committed here.
+   */
   onCommitError?: (err: unknown) => void;
   /** After each COMMIT this journal issued, with no transaction open (the checkpointer's moment). */
   onCommitted?: () => void;
@@ -313,6 +319,7 @@ export function createJournal({
         .immediate();
     } catch (err) {
       if (!writes.own) rememberSeqs(writes);
+      if (writes.own && isStorageError(err)) (onCommitError ?? report)(err);
       throw err;
     }
     rememberSeqs(writes);
@@ -436,6 +443,13 @@ export function createJournal({
 
   function fail(b: Batch, err: unknown): void {
     b.acknowledged = true;
+    for (const cb of b.afterCommit) {
+      try {
+        cb.failed?.(err);
+      } catch (cbErr) {
+        report(cbErr);
+      }
+    }
     for (const w of b.waiters) w.reject(err);
     (onCommitError ?? report)(err);
   }
@@ -445,7 +459,7 @@ export function createJournal({
     flush(done.writes.events);
     for (const cb of done.afterCommit) {
       try {
-        cb();
+        cb.ok();
       } catch (err) {
         report(err);
       }
@@ -490,10 +504,13 @@ export function createJournal({
       batch.beforeCommit.push(cb);
       return true;
     },
-    /** Runs `cb` once everything written so far is durable, in order with the listeners (now, when nothing waits). */
-    afterCommit(cb: () => void): void {
+    /**
+     * Runs `cb` once everything written so far is durable, in order with the listeners (now, when
+     * nothing waits); `failed` instead when that write is rolled back or its sync fails.
+     */
+    afterCommit(cb: () => void, failed?: (err: unknown) => void): void {
       const open = batch ?? lastUnacknowledged();
-      if (open) open.afterCommit.push(cb);
+      if (open) open.afterCommit.push(failed ? { ok: cb, failed } : { ok: cb });
       else cb();
     },
     /** Commits the open batch now (shutdown, tests). */

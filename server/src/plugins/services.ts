@@ -3,6 +3,8 @@ import { createApprovalsService, type ApprovalsService } from '../approvals/appr
 import { isLoopbackHost } from '../config';
 import { createExecutionsService, type ExecutionsService } from '../executions/executions-service';
 import { createTimers } from '../executions/timers';
+import { createStorageHealth, type StorageHealth } from '../db/storage-health';
+import { storageUnavailable } from '../http/errors';
 import { createJournal, type Journal } from '../journal/journal';
 import { createTopicAccess, type TopicAccess } from '../journal/topics';
 import { createLiveStats, type LiveStats } from '../live/live-stats';
@@ -10,6 +12,7 @@ import { createAgentMessages } from '../runner-gateway/agent-messages';
 import { createDispatcher, type Dispatcher } from '../runner-gateway/dispatcher';
 import { createEngineTicker } from '../runner-gateway/engine-ticker';
 import { createIngest, type Ingest } from '../runner-gateway/ingest';
+import { createLeaseGrace } from '../runner-gateway/lease-grace';
 import { createSessionsService, type SessionsService } from '../sessions/sessions-service';
 import { createWorkflowsService, systemClock, type Clock, type WorkflowsService } from '../workflows/workflows-service';
 import { createAssistant, type Assistant } from '../chat/assistant';
@@ -28,6 +31,8 @@ import { createPreflight } from '../integrations/preflight';
 export type Services = {
   clock: Clock;
   journal: Journal;
+  /** Whether writes commit (disk full, I/O errors); `/api/ready` reports it. */
+  storage: StorageHealth;
   topics: TopicAccess;
   workflows: WorkflowsService;
   sessions: SessionsService;
@@ -67,18 +72,36 @@ export default fp<{ clock?: Clock }>(
     const clock = opts.clock ?? systemClock;
     const db = app.db;
     const log = app.log;
+    const storage = createStorageHealth({ db, now: () => clock.now(), log });
     const journal = createJournal({
       db,
       clock,
       onListenerError: (err) => log.error({ err }, 'event listener failed'),
-      // Rolled back and its waiters rejected; in-memory state may be ahead of the database.
-      onCommitError: (err) => log.fatal({ err }, 'journal commit failed: restart the server'),
-      onCommitted: () => app.checkpointer.afterCommit(),
+      // Rolled back (or not synced) and its waiters rejected; the journal believes none of it committed.
+      onCommitError: (err) => {
+        storage.failed(err);
+        log.error({ err }, 'journal write failed; callers were told and runners resend');
+      },
+      onCommitted: () => {
+        storage.ok();
+        app.checkpointer.afterCommit();
+      },
     });
     // Nothing is acknowledged over HTTP before it is committed (group commit may still hold it).
     app.decorateRequest('durableWrites', null);
-    app.addHook('onSend', async (request) => {
-      await (request.durableWrites ?? journal.durable());
+    app.addHook('onSend', async (request, reply, payload) => {
+      try {
+        await (request.durableWrites ?? journal.durable());
+        return payload;
+      } catch (err) {
+        // Thrown here it would bypass the error handler (the reply is already being sent): answer
+        // in the app's shape ourselves. The write was rolled back, or its sync failed.
+        request.log.error({ err, method: request.method, url: request.url }, 'reply not sent: its write is not durable');
+        const e = storageUnavailable(err);
+        reply.code(e.statusCode).type('application/json; charset=utf-8');
+        reply.removeHeader('content-length');
+        return JSON.stringify({ error: { code: e.code, message: e.message } });
+      }
     });
     // Integrations: runs and enabled triggers check required integrations; saves check tool arguments once connected.
     const integrationsRepo = createIntegrationsRepository(db);
@@ -89,11 +112,12 @@ export default fp<{ clock?: Clock }>(
     const executions = createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth });
     const approvals = createApprovalsService({ db, journal, clock, executions });
     const messages = createAgentMessages({ db, executions, sessions });
-    const ingest = createIngest({ journal, clock, executions, approvals, messages });
+    const grace = createLeaseGrace({ clock, leaseMs: app.config.leaseMs });
+    const ingest = createIngest({ journal, clock, executions, approvals, messages, grace });
     const allowBash = app.config.allowBash ?? isLoopbackHost(app.config.host);
-    const dispatcher = createDispatcher({ db, journal, clock, executions, sessions, leaseMs: app.config.leaseMs, allowBash, log });
+    const dispatcher = createDispatcher({ db, journal, clock, executions, sessions, leaseMs: app.config.leaseMs, grace, allowBash, log });
     const timers = createTimers({ journal, clock, executions });
-    const ticker = createEngineTicker({ journal, dispatcher, timers, approvals, tickMs: app.config.engineTickMs, log });
+    const ticker = createEngineTicker({ journal, dispatcher, timers, approvals, storage, tickMs: app.config.engineTickMs, log });
     executions.onCancel(({ executionId, runnerId, attempt }) => {
       const runner = dispatcher.runners.get(runnerId);
       try {
@@ -117,6 +141,7 @@ export default fp<{ clock?: Clock }>(
     const services: Services = {
       clock,
       journal,
+      storage,
       topics: createTopicAccess({ db }),
       workflows,
       sessions,

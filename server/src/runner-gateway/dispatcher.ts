@@ -5,6 +5,7 @@ import type { ExecutionsService } from '../executions/executions-service';
 import type { Journal } from '../journal/journal';
 import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../workflows/workflows-service';
+import type { LeaseGrace } from './lease-grace';
 
 export type ConnectedRunner = {
   runnerId: string;
@@ -26,6 +27,7 @@ export function createDispatcher({
   executions,
   sessions,
   leaseMs,
+  grace,
   allowBash,
   log,
 }: {
@@ -35,6 +37,8 @@ export function createDispatcher({
   executions: ExecutionsService;
   sessions: SessionsService;
   leaseMs: number;
+  /** Leases from before a restart stay valid for one lease duration (see lease-grace.ts). */
+  grace: LeaseGrace;
   allowBash: boolean;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }) {
@@ -176,7 +180,7 @@ export function createDispatcher({
       const lost: { executionId: string; attempt: number; reason: string }[] = [];
       db.transaction(() => {
         for (const l of leases) {
-          if (!repo.renew(l.executionId, { runnerId, attempt: l.attempt, expiresAt: nowMs + leaseMs, nowMs })) {
+          if (!repo.renew(l.executionId, { runnerId, attempt: l.attempt, expiresAt: nowMs + leaseMs, validFrom: grace.validFrom(nowMs) })) {
             const row = repo.get(l.executionId);
             const reason = !row
               ? 'unknown execution'
@@ -194,6 +198,8 @@ export function createDispatcher({
     /** Leases not renewed in time: interrupted steps are closed and the execution is queued again. */
     expireLeases(): number {
       const nowMs = clock.now().getTime();
+      // Runners that held leases before a restart are still reconnecting.
+      if (grace.inGrace(nowMs)) return 0;
       const expired = repo.expiredLeases(nowMs);
       for (const row of expired) {
         journal.transaction(() => {

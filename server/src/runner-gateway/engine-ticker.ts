@@ -1,4 +1,5 @@
 import type { ApprovalsService } from '../approvals/approvals-service';
+import type { StorageHealth } from '../db/storage-health';
 import type { Timers } from '../executions/timers';
 import type { Journal } from '../journal/journal';
 import type { Dispatcher } from './dispatcher';
@@ -13,6 +14,7 @@ export function createEngineTicker({
   dispatcher,
   timers,
   approvals,
+  storage,
   tickMs,
   log,
 }: {
@@ -20,6 +22,7 @@ export function createEngineTicker({
   dispatcher: Dispatcher;
   timers: Timers;
   approvals: ApprovalsService;
+  storage?: StorageHealth;
   tickMs: number;
   log: { error(obj: object, msg: string): void };
 }) {
@@ -30,7 +33,17 @@ export function createEngineTicker({
     if (event.type === 'execution.updated' && (event.data as { status?: string }).status === 'queued') dispatcher.kick();
   });
 
+  /** While storage is failed, a small write at most this often tells when it took writes again. */
+  const PROBE_EVERY_MS = 1000;
+  let lastProbe = 0;
+
   function tick() {
+    if (storage?.failure) {
+      const now = Date.now();
+      if (now - lastProbe < PROBE_EVERY_MS) return;
+      lastProbe = now;
+      if (!storage.probe()) return;
+    }
     try {
       dispatcher.expireLeases();
       timers.wakeDue();

@@ -1,8 +1,35 @@
 import { RUNNER_PROTOCOL_VERSION, RunnerClientMessage, type RunnerServerMessage as ServerMsg } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
+import { isStorageError, storageReason } from '../db/storage-errors';
 import { corkedWrites } from '../http/corked-writes';
 import type { ConnectedRunner } from './dispatcher';
+
+/**
+ * What a frame becomes when the write it reports did not become durable (rolled back, or its WAL
+ * sync failed). An `ack` turns into `reject { code: "storage_unavailable" }`, which makes the
+ * runner resend from its last acknowledged seq; frames that promise nothing are sent anyway;
+ * frames that promise a rolled-back write (a grant, a renewal, a cancel) are dropped: the lease
+ * they name is not the runner's, or expires on its own.
+ */
+function onWriteFailed(msg: ServerMsg, err: unknown): ServerMsg | null {
+  switch (msg.type) {
+    case 'ack':
+      return { type: 'reject', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, code: 'storage_unavailable', message: `events not stored: ${storageReason(err)}; resend them` };
+    case 'reject':
+    case 'error':
+    case 'welcome':
+      return msg;
+    case 'lease':
+    case 'heartbeat_ack':
+    case 'cancel':
+      return null;
+    default: {
+      const never: never = msg;
+      return never;
+    }
+  }
+}
 
 /**
  * `/ws/runner`: parse -> dispatch by type -> reply with the same id. Auth and Origin are checked
@@ -29,16 +56,23 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
 
     // A batch's acks and grants for this runner leave in one write.
     const beforeWrite = corkedWrites(socket);
+    const write = (frame: string) => {
+      if (socket.readyState !== socket.OPEN) return;
+      beforeWrite(frame.length);
+      socket.send(frame);
+    };
     const send = (msg: ServerMsg) => {
       if (socket.readyState !== socket.OPEN) throw new Error('runner socket is not open');
       // Typed by the protocol (RunnerServerMessage); the runner validates what it receives.
       const frame = JSON.stringify(msg);
       // A lease or an ack promises the write behind it: send once that write is committed.
-      journal.afterCommit(() => {
-        if (socket.readyState !== socket.OPEN) return;
-        beforeWrite(frame.length);
-        socket.send(frame);
-      });
+      journal.afterCommit(
+        () => write(frame),
+        (err) => {
+          const instead = onWriteFailed(msg, err);
+          if (instead) write(instead === msg ? frame : JSON.stringify(instead));
+        },
+      );
     };
     const sendSafe = (msg: ServerMsg) => {
       try {
@@ -110,6 +144,18 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
           }
         }
       } catch (err) {
+        if (isStorageError(err)) {
+          app.services.storage.failed(err);
+          app.log.warn({ err, type: msg.type }, 'runner frame not stored: storage failed');
+          // Nothing of the frame was stored: the runner resends its events (a heartbeat is simply
+          // unanswered, and the lease is renewed by a later one or fenced by the runner itself).
+          if (msg.type === 'events') {
+            sendSafe({ type: 'reject', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, code: 'storage_unavailable', message: `events not stored: ${storageReason(err)}` });
+          } else {
+            sendSafe({ type: 'error', id: msg.id ?? null, code: 'storage_unavailable', message: `not stored: ${storageReason(err)}` });
+          }
+          return;
+        }
         app.log.error({ err, type: msg.type }, 'runner frame failed');
         sendSafe({ type: 'error', id: msg.id ?? null, code: 'internal', message: 'the server could not process this frame' });
       }

@@ -6,6 +6,7 @@ import { AppError } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { AgentMessages } from './agent-messages';
 import type { Clock } from '../workflows/workflows-service';
+import type { LeaseGrace } from './lease-grace';
 
 export type IngestResult =
   | { type: 'ack'; seq: number; gapAt?: number }
@@ -21,9 +22,12 @@ export function createIngest({
   executions,
   approvals,
   messages,
+  grace,
 }: {
   journal: Journal;
   clock: Clock;
+  /** Leases from before a restart stay valid for one lease duration (see lease-grace.ts). */
+  grace: LeaseGrace;
   executions: ExecutionsService;
   approvals: ApprovalsService;
   messages: AgentMessages;
@@ -144,7 +148,7 @@ export function createIngest({
         return { type: 'reject', code: 'execution_finished', message: `execution ${executionId} is ${row.status}`, seq: lastSeq } as const;
       }
       const nowMs = clock.now().getTime();
-      const holds = row.lease_runner_id === runnerId && row.lease_attempt === attempt && (row.lease_expires_at ?? 0) >= nowMs;
+      const holds = row.lease_runner_id === runnerId && row.lease_attempt === attempt && (row.lease_expires_at ?? 0) >= grace.validFrom(nowMs);
       if (!holds) {
         return { type: 'reject', code: 'stale_lease', message: `lease attempt ${attempt} of ${executionId} is not held by this runner`, seq: lastSeq } as const;
       }
