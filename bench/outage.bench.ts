@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { api, extraRuns, FAULT_TOKEN, freePort, overlaps, readTrace, sleep, startRunner, startServerProcess, tracedStep, waitFor, type Trace } from './lib/faults';
+import { api, extraRuns, FAULT_RUNNER_TOKEN, FAULT_TOKEN, freePort, overlaps, readTrace, sleep, startRunner, startServerProcess, tracedStep, waitFor, type Trace } from './lib/faults';
 
 export const title = 'Reliability: duplicate step runs after server outages of 5, 20 and 60 s';
 
@@ -29,7 +29,7 @@ async function one(outageS: number) {
   const port = await freePort();
   const env = { WEFT_SYNCHRONOUS: 'FULL' };
   let server = await startServerProcess({ dataDir, port, env });
-  const runners = ['A', 'B'].map((name) => startRunner({ url: server.url, token: FAULT_TOKEN, dataDir, capacity: 4, env: { FAULT_RUNNER: name } }));
+  const runners = ['A', 'B'].map((name) => startRunner({ url: server.url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 4, env: { WEFT_RUNNER_NAME: name } }));
   const trace = path.join(dataDir, 'trace.log');
   try {
     const wf = await api(server.url, 'POST', '/api/workflows', { definition: { name: 'Traced', steps: STEPS.map((id) => tracedStep(id, trace)) } });

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { api, executionsIn, extraRuns, FAULT_TOKEN, freePort, overlaps, readTrace, rssMiB, sleep, startRunner, startServerProcess, tracedStep, waitFor, type RunnerProcess } from './lib/faults';
+import { api, executionsIn, extraRuns, FAULT_RUNNER_TOKEN, FAULT_TOKEN, freePort, overlaps, readTrace, rssMiB, sleep, startRunner, startServerProcess, tracedStep, waitFor, type RunnerProcess } from './lib/faults';
 
 export const title = 'Reliability soak: webhooks under runner and server kills';
 
@@ -27,10 +27,10 @@ export async function run(): Promise<Record<string, unknown>> {
   const url = server.url;
   const trace = path.join(dataDir, 'trace.log');
   let generation = 0;
-  const spawnRunner = (slot: string) => startRunner({ url, token: FAULT_TOKEN, dataDir, capacity: 8, env: { FAULT_RUNNER: `${slot}${++generation}` } });
+  const spawnRunner = (slot: string) => startRunner({ url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 8, env: { WEFT_RUNNER_NAME: `${slot}${++generation}` } });
   const runners: Record<string, RunnerProcess> = { A: spawnRunner('A'), B: spawnRunner('B') };
   const wf = await api(url, 'POST', '/api/workflows', { definition: { name: 'Soak', steps: ['one', 'two', 'three'].map((id) => tracedStep(id, trace, { ticks: 1 })) } });
-  await api(url, 'PUT', '/api/triggers/soak', { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'soak', rateLimitPerMinute: 1_000_000 } });
+  await api(url, 'PUT', '/api/triggers/soak', { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'soak', verify: 'none', rateLimitPerMinute: 1_000_000 } });
 
   const acknowledged = new Set<string>();
   let refused = 0;

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -39,6 +40,15 @@ async function finished(s: TestServer, id: string, timeoutMs = 30_000) {
   }, timeoutMs, `execution ${id} to finish`);
   return ex;
 }
+/** Signal 0 checks existence; a zombie not yet reaped by init would still count as alive. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const succeededAttempts = (ex: any, stepId: string) => ex.steps.filter((st: any) => st.stepId === stepId && st.status === 'succeeded');
 
 describe('durable execution with real runner processes', () => {
@@ -63,6 +73,25 @@ describe('durable execution with real runner processes', () => {
     // What was completed before the kill is kept, not redone.
     for (const d of doneBefore) expect(succeededAttempts(ex, d.stepId)[0]).toMatchObject({ attempt: d.attempt, finishedAt: d.finishedAt });
     expect(ex.output).toMatchObject({ stdout: '19\n', exitCode: 0 });
+  });
+
+  it("kills a step's processes when its runner is SIGKILLed, so the step never runs beside its retry", async () => {
+    const dataDir = makeDataDir();
+    const s = await server({ dataDir });
+    const pids = `${dataDir}/pids.log`;
+    // The shell and a child of it record their pids, then outlast the runner by far.
+    const step = { id: 'long', type: 'bash', command: 'echo $$ >> "$PIDS"; sleep 60 & echo $! >> "$PIDS"; wait', env: { PIDS: pids } };
+    const first = runner(s, dataDir);
+    const id = await run(s, { name: 'Long', steps: [step] });
+    await waitUntil(() => fs.existsSync(pids) && fs.readFileSync(pids, 'utf8').trim().split('\n').length >= 2, 20_000, 'the step to start');
+    const started = fs.readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    expect(started.every(alive)).toBe(true);
+    await first.kill('SIGKILL');
+    await waitUntil(() => !started.some(alive), 5_000, 'the step processes to die with their runner');
+    // The execution is not lost: the next runner runs the step again, as a new attempt.
+    runner(s, dataDir);
+    await waitUntil(async () => (await s.request('GET', `/api/executions/${id}`)).body.steps.some((st: any) => st.stepId === 'long' && st.attempt === 2), 20_000, 'the retry');
+    await s.request('POST', `/api/executions/${id}/cancel`, { body: {} });
   });
 
   it('resumes an approval decided after a server restart', async () => {

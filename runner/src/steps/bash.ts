@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { compileShellTemplate, evaluateExpression, formatValue, renderTemplate, type BashStep, type ShellCommand } from '@weft/shared';
 import { NonRetriableStepError, StepFailedError } from '../engine/errors';
+import { LIFELINE_PRELUDE, releaseLifeline } from './lifeline';
 import type { StepContext, StepHandler, StepLogStream } from './types';
 
 export const BASH_OUTPUT_CAP_BYTES = 1024 * 1024;
@@ -32,17 +34,17 @@ export type StepEnvironment = Readonly<Record<string, string>>;
  * and Weft's context: never the runner's credentials. The shell leads its own process group, so a
  * timeout or cancel kills everything it started. A non-zero exit fails the step.
  */
-export function createBashStep({ environment }: { environment: StepEnvironment }): StepHandler<'bash'> {
-  return { type: 'bash', run: (ctx, step) => runBash({ ctx, step, environment }) };
+export function createBashStep({ environment, runnerName }: { environment: StepEnvironment; runnerName: string }): StepHandler<'bash'> {
+  return { type: 'bash', run: (ctx, step) => runBash({ ctx, step, environment, runnerName }) };
 }
 
-async function runBash({ ctx, step, environment }: { ctx: StepContext; step: BashStep; environment: StepEnvironment }): Promise<BashOutput> {
+async function runBash({ ctx, step, environment, runnerName }: { ctx: StepContext; step: BashStep; environment: StepEnvironment; runnerName: string }): Promise<BashOutput> {
   if (!ctx.allowBash) throw new NonRetriableStepError(BASH_DISABLED_MESSAGE, { code: 'bash_disabled' });
   const compiled = compileShellTemplate(step.command);
   // The validator refuses these; a definition that skipped it still never runs one.
   if (!compiled.ok) throw new NonRetriableStepError(`command: ${compiled.message}`, { code: 'bash_unsafe_template' });
   const runDir = path.resolve(ctx.workDir);
-  const env = stepProcessEnv({ ctx, step, environment, command: compiled.command, runDir });
+  const env = stepProcessEnv({ ctx, step, environment, command: compiled.command, runDir, runnerName });
 
   await fs.promises.mkdir(runDir, { recursive: true });
   // `cwd` is a path (data) relative to the run directory. It may leave it: the command could `cd`
@@ -58,7 +60,7 @@ async function runBash({ ctx, step, environment }: { ctx: StepContext; step: Bas
  * Built from an allowlist, never by copying `process.env`: the runner's PATH/HOME/LANG/TZ, the
  * step's `env`, then Weft's context and the `{{ }}` values, which the step cannot override.
  */
-function stepProcessEnv({ ctx, step, environment, command, runDir }: { ctx: StepContext; step: BashStep; environment: StepEnvironment; command: ShellCommand; runDir: string }): Record<string, string> {
+function stepProcessEnv({ ctx, step, environment, command, runDir, runnerName }: { ctx: StepContext; step: BashStep; environment: StepEnvironment; command: ShellCommand; runDir: string; runnerName: string }): Record<string, string> {
   const env: Record<string, string> = { ...environment };
   for (const [name, template] of Object.entries(step.env ?? {})) env[name] = renderTemplate(template, ctx.scope);
   for (const arg of command.args) {
@@ -74,12 +76,15 @@ function stepProcessEnv({ ctx, step, environment, command, runDir }: { ctx: Step
   env.WEFT_ATTEMPT = String(ctx.attempt);
   env.WEFT_ITERATION_PATH = ctx.iterationPath;
   env.WEFT_RUN_DIR = runDir;
+  env.WEFT_RUNNER_NAME = runnerName;
   return env;
 }
 
 function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: string; cwd: string; env: Record<string, string> }): Promise<BashOutput> {
   return new Promise<BashOutput>((resolve, reject) => {
-    const child = spawn(shellPath(), ['-c', command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // fd 3 is the lifeline (lifeline.ts): the step's process group dies with the runner.
+    // Node types no 4-entry stdio tuple: stdout and stderr are pipes all the same.
+    const child = spawn(shellPath(), ['-c', LIFELINE_PRELUDE + command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] }) as ChildProcessByStdio<null, Readable, Readable>;
     const stdout = new CapturedStream('stdout', ctx);
     const stderr = new CapturedStream('stderr', ctx);
     child.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
@@ -112,6 +117,7 @@ function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: str
       settle(() => reject(new StepFailedError(`could not start the shell: ${error.message}`, { code: 'bash_spawn_failed' })));
     });
     child.on('exit', (code, signal) => {
+      releaseLifeline(child);
       const exitCode = code ?? 128 + signalNumber(signal);
       const finish = () =>
         settle(() => {

@@ -17,8 +17,8 @@ export interface StepRegistry {
  * environment of step processes and the outbound client for URLs from workflow content.
  * `agent_prompt` and `tool` plug in by adding their handlers to this list.
  */
-export function builtinStepHandlers({ environment, outbound }: { environment: StepEnvironment; outbound: OutboundClient }): AnyStepHandler[] {
-  return [createBashStep({ environment }), createNotifyStep({ outbound }), createHttpStep({ outbound })];
+export function builtinStepHandlers({ environment, outbound, runnerName }: { environment: StepEnvironment; outbound: OutboundClient; runnerName: string }): AnyStepHandler[] {
+  return [createBashStep({ environment, runnerName }), createNotifyStep({ outbound }), createHttpStep({ outbound })];
 }
 
 export function createStepRegistry(handlers: readonly AnyStepHandler[]): StepRegistry {

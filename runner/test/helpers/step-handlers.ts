@@ -27,9 +27,9 @@ export function testOutbound({ allow = '', denyPrivate = false }: { allow?: stri
 /** Tests serve HTTP on 127.0.0.1, which the default policy refuses. */
 export const localOutbound = () => testOutbound({ allow: '127.0.0.1' });
 
-export const testBashStep = () => createBashStep({ environment: TEST_STEP_ENVIRONMENT });
+export const testBashStep = () => createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'test-runner' });
 export const testHttpStep = (outbound: OutboundClient = localOutbound()) => createHttpStep({ outbound });
 export const testNotifyStep = (outbound: OutboundClient = localOutbound()) => createNotifyStep({ outbound });
 
 /** The runner's built-in steps, as `main.ts` registers them, with local HTTP allowed. */
-export const testRegistry = () => createStepRegistry(builtinStepHandlers({ environment: TEST_STEP_ENVIRONMENT, outbound: localOutbound() }));
+export const testRegistry = () => createStepRegistry(builtinStepHandlers({ environment: TEST_STEP_ENVIRONMENT, outbound: localOutbound(), runnerName: 'test-runner' }));

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ describe('bash step', () => {
 
   it('gives the process only its base environment, its env and the WEFT_ context, in the run directory', async () => {
     const ctx = stepContext({ scope: { inputs: { v: 'value' }, steps: {}, trigger: null } });
-    const step = createBashStep({ environment: { PATH: TEST_STEP_ENVIRONMENT.PATH, HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin' } });
+    const step = createBashStep({ environment: { PATH: TEST_STEP_ENVIRONMENT.PATH, HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin' }, runnerName: 'runner-7' });
     // Whatever the runner process itself holds stays with it: the step's environment is built, not copied.
     const planted = { WEFT_TOKEN: 'leak-1', WEFT_RUNNER_TOKEN: 'leak-2', WEFT_SECRET_KEY: 'leak-3', ANTHROPIC_API_KEY: 'leak-4', ANTHROPIC_AUTH_TOKEN: 'leak-5' };
     const saved = Object.fromEntries(Object.keys(planted).map((name) => [name, process.env[name]]));
@@ -71,9 +72,9 @@ describe('bash step', () => {
     const env = Object.fromEntries(reversed.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     const runDir = path.resolve(ctx.workDir);
     expect(Object.keys(env).sort()).toEqual(
-      ['DECLARED', 'HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', 'TZ', 'WEFT_ATTEMPT', 'WEFT_EXECUTION_ID', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_STEP_ID', 'WEFT_WORKFLOW_ID', '_'].sort(),
+      ['DECLARED', 'HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', 'TZ', 'WEFT_ATTEMPT', 'WEFT_EXECUTION_ID', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_RUNNER_NAME', 'WEFT_STEP_ID', 'WEFT_WORKFLOW_ID', '_'].sort(),
     );
-    expect(env).toMatchObject({ DECLARED: 'value', HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin', WEFT_RUN_DIR: runDir, WEFT_EXECUTION_ID: 'exe_step_test' });
+    expect(env).toMatchObject({ DECLARED: 'value', HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin', WEFT_RUN_DIR: runDir, WEFT_EXECUTION_ID: 'exe_step_test', WEFT_RUNNER_NAME: 'runner-7' });
     expect(output.stdout).not.toMatch(/leak-/);
     expect(fs.realpathSync(cwdLine!.replace(/^cwd=/, ''))).toBe(fs.realpathSync(runDir));
   });
@@ -133,5 +134,37 @@ describe('bash step', () => {
   it('reports a signal death', async () => {
     const ctx = stepContext();
     await expect(bashStep.run(ctx, bash('kill -TERM $$'))).rejects.toThrow('command was killed by SIGTERM (exit code 143)');
+  });
+});
+
+describe('bash step lifeline (the process group dies with the runner, not with the step)', () => {
+  it('a command that waits for its own background jobs does not wait for the watcher', async () => {
+    const ctx = stepContext();
+    const started = Date.now();
+    const output = (await bashStep.run(ctx, bash('sleep 0.1 & wait; echo waited'))) as { stdout: string };
+    expect(output.stdout).toBe('waited\n');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('leaves a background process of a step that ended normally alone', async () => {
+    const ctx = stepContext();
+    const output = (await bashStep.run(ctx, bash('sleep 30 >/dev/null 2>&1 & echo $$ $!'))) as { stdout: string };
+    const [group, pid] = output.stdout.trim().split(' ').map(Number) as [number, number];
+    try {
+      // Once the watcher has read "done" and left, the background process is all that is left of
+      // the step's group: had the watcher killed the group, it would be gone too.
+      const members = () => execFileSync('ps', ['-o', 'pid=', '-g', String(group)], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean).map(Number);
+      await waitFor(() => members().length === 1);
+      expect(members()).toEqual([pid]);
+      expect(isAlive(pid)).toBe(true);
+    } finally {
+      process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('does not hand the lifeline to the command (fd 3 is closed)', async () => {
+    const ctx = stepContext();
+    const output = (await bashStep.run(ctx, bash('if { true >&3; } 2>/dev/null; then echo open; else echo closed; fi'))) as { stdout: string };
+    expect(output.stdout).toBe('closed\n');
   });
 });

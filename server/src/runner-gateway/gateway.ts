@@ -19,6 +19,7 @@ function onWriteFailed(msg: ServerMsg, err: unknown): ServerMsg | null {
     case 'reject':
     case 'error':
     case 'welcome':
+    case 'tools':
       return msg;
     case 'lease':
     case 'heartbeat_ack':

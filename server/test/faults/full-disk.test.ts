@@ -20,13 +20,13 @@ describe('full disk, then freed: the engine recovers by itself', { timeout: 120_
     const dataDir = makeDataDir();
     const s: TestServer = await startServer({ dataDir, config: ENGINE });
     cleanup.push(() => s.close());
-    const runner: RunnerProcess = startRunner({ url: s.url, token: s.runnerToken, dataDir, capacity: 8, env: { FAULT_RUNNER: 'A' } });
+    const runner: RunnerProcess = startRunner({ url: s.url, token: s.runnerToken, dataDir, capacity: 8, env: { WEFT_RUNNER_NAME: 'A' } });
     cleanup.push(() => runner.kill('SIGKILL'));
     const trace = `${dataDir}/trace.log`;
     const definition = { name: 'Traced', steps: [tracedStep('one', trace, { ticks: 2 }), tracedStep('two', trace, { ticks: 2 }), tracedStep('three', trace, { ticks: 2 })] };
     const wf = await s.request('POST', '/api/workflows', { body: { definition } });
     expect(wf.status).toBe(201);
-    const hook = await s.request('PUT', '/api/triggers/disk-hook', { body: { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'disk', rateLimitPerMinute: 100_000 } } });
+    const hook = await s.request('PUT', '/api/triggers/disk-hook', { body: { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'disk', verify: 'none', rateLimitPerMinute: 100_000 } } });
     expect(hook.status).toBe(200);
 
     const accepted: string[] = [];

@@ -7,15 +7,17 @@ import BetterSqlite3 from 'better-sqlite3';
 
 const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FAULT_TOKEN = 'fault-suite-token-0123456789abcdef';
+/** The runners' own credential: the access token is refused on /ws/runner. */
+export const FAULT_RUNNER_TOKEN = 'fault-suite-runner-token-0123456789';
 
 /**
  * A bash step that leaves its trace in a side-effect file shared by every runner: `start`, a
  * `tick` every 100 ms while it runs, and `end` when it completes, each line with the execution,
- * the step, the runner (FAULT_RUNNER of the runner process) and the time in ns. A step killed
+ * the step, the runner (its WEFT_RUNNER_NAME, which steps see) and the time in ns. A step killed
  * mid-way leaves no `end`; its last tick bounds when it stopped.
  */
 export function tracedStep(id: string, file: string, { ticks = 4 }: { ticks?: number } = {}) {
-  const line = (what: string) => `echo "${what} $WEFT_EXECUTION_ID ${id} $FAULT_RUNNER $(date +%s%N)" >> "${file}"`;
+  const line = (what: string) => `echo "${what} $WEFT_EXECUTION_ID ${id} $WEFT_RUNNER_NAME $(date +%s%N)" >> "${file}"`;
   return { id, type: 'bash', command: `${line('start')}; for i in $(seq ${ticks}); do sleep 0.1; ${line('tick')}; done; ${line('end')}` };
 }
 
@@ -93,7 +95,7 @@ export type ServerProcess = { child: ChildProcess; url: string; output(): string
 export async function startServerProcess({ dataDir, port, env = {} }: { dataDir: string; port: number; env?: Record<string, string> }): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: SERVER_DIR,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_TOKEN: FAULT_TOKEN, WEFT_LOG_LEVEL: 'warn', WEFT_SYNCHRONOUS: 'NORMAL', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_TOKEN: FAULT_TOKEN, WEFT_RUNNER_TOKEN: FAULT_RUNNER_TOKEN, WEFT_LOG_LEVEL: 'warn', WEFT_SYNCHRONOUS: 'NORMAL', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../helpers/live-client';
 import { startRunner, type RunnerProcess } from '../helpers/runner-process';
 import { makeDataDir } from '../helpers/server';
-import { api, extraRuns, FAULT_TOKEN, freePort, overlaps, readTrace, startServerProcess, tracedStep, type ServerProcess, type Trace } from './harness';
+import { api, extraRuns, FAULT_RUNNER_TOKEN, FAULT_TOKEN, freePort, overlaps, readTrace, startServerProcess, tracedStep, type ServerProcess, type Trace } from './harness';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -21,7 +21,7 @@ async function scenario({ leaseMs }: { leaseMs: number }) {
   cleanup.push(() => server.kill());
   const url = server.url;
   const runners: RunnerProcess[] = ['A', 'B'].map((name) => {
-    const r = startRunner({ url, token: FAULT_TOKEN, dataDir, capacity: 3, env: { FAULT_RUNNER: name } });
+    const r = startRunner({ url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 3, env: { WEFT_RUNNER_NAME: name } });
     cleanup.push(() => r.kill('SIGKILL'));
     return r;
   });
@@ -31,7 +31,7 @@ async function scenario({ leaseMs }: { leaseMs: number }) {
   // One step that outlives the runner's deadline when the server is down long enough.
   const long = await api(url, 'POST', '/api/workflows', { definition: { name: 'Long', steps: [tracedStep('long', trace, { ticks: 150 })] } });
   expect(long.status).toBe(201);
-  const hook = await api(url, 'PUT', '/api/triggers/outage-hook', { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'outage', rateLimitPerMinute: 100_000 } });
+  const hook = await api(url, 'PUT', '/api/triggers/outage-hook', { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'outage', verify: 'none', rateLimitPerMinute: 100_000 } });
   expect(hook.status).toBe(200);
   return {
     url,
