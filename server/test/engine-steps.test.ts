@@ -102,7 +102,7 @@ describe('step types through a real runner', () => {
     const [cwdLine, ...entries] = (latest(ex, 'env').output.stdout as string).split('\0').reverse();
     const env = Object.fromEntries(entries.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     expect(Object.keys(env).sort()).toEqual(
-      ['HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', 'TZ', 'WEFT_ATTEMPT', 'WEFT_EXECUTION_ID', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_STEP_ID', 'WEFT_WORKFLOW_ID', '_'].filter((name) => name !== 'HOME' || process.env.HOME !== undefined).sort(),
+      ['HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', 'TZ', 'WEFT_ATTEMPT', 'WEFT_EXECUTION_ID', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_RUNNER_NAME', 'WEFT_STEP_ID', 'WEFT_WORKFLOW_ID', '_'].filter((name) => name !== 'HOME' || process.env.HOME !== undefined).sort(),
     );
     expect(env).toMatchObject({ TZ: 'Europe/Berlin', LANG: 'C.UTF-8', WEFT_EXECUTION_ID: executionId, WEFT_WORKFLOW_ID: workflowId, WEFT_STEP_ID: 'env', WEFT_RUN_DIR: runDir });
     for (const secret of [...Object.values(RUNNER_SECRETS), s.runnerToken]) expect(latest(ex, 'env').output.stdout).not.toContain(secret);
