@@ -141,7 +141,7 @@ export function markdown(r: Record<string, any>): string {
     '',
     `Everything acknowledged had finished ${r.drainedAfterLoadS} s after the load stopped. Events: ${(r.events as string[]).join('; ')}.`,
     '',
-    'Extra step runs are steps under way when a runner was SIGKILLed: the runner cannot report them, their lease expires after 15 s and they run again (at-least-once, PROTOCOL.md). They also count as completed twice because a SIGKILLed runner’s step processes (their own process groups) are not killed with it and finish their step. The server kill cost no extra run. Server RSS stays flat over the 10 minutes.',
+    'Extra step runs are steps under way when a runner was SIGKILLed: the runner cannot report them, their lease expires after 15 s and they run again (at-least-once, PROTOCOL.md). A SIGKILLed runner’s step processes die with it (the lifeline in runner/src/steps/lifeline.ts), so a step counts as completed twice only when it had finished but the runner was killed before its report reached the server (before the lifeline, every extra run also completed twice: 8 of 8 in the run before this one). The server kill cost no extra run. Server RSS stays flat over the 10 minutes.',
     '',
     '| time | server RSS (MiB) | runners RSS (MiB) |',
     '| ---: | ---: | --- |',
