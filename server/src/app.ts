@@ -18,7 +18,7 @@ import executionsRoutes from './executions/routes';
 import approvalsRoutes from './approvals/routes';
 import runnerGateway from './runner-gateway/gateway';
 import chatRoutes from './chat/routes';
-import draftingRoutes from './llm/routes';
+import draftingRoutes from './drafting/routes';
 import toolsRoutes from './tools/routes';
 import triggersRoutes from './triggers/routes';
 import webhooks from './triggers/webhooks';

@@ -52,11 +52,10 @@ export { describeIssue } from './workflow/issues';
 // Contracts owned by the server/runner/client work (API shapes, protocols, chat messages).
 export * from './api';
 export * from './chat/message';
+export * from './chat/message-builder';
 export * from './executions';
 export * from './protocol/events';
 export * from './protocol/live';
 export * from './protocol/runner';
 export * from './model';
 export * from './diff/definition-diff';
-export * from './llm';
-export * from './chat/render-plan';

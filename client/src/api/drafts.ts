@@ -1,16 +1,7 @@
-import { DraftTrigger } from '@weft/shared';
-import { z } from 'zod';
+import { DraftResponse } from '@weft/shared';
 import { isApiError, request } from './http';
 
-/** `POST /api/workflows/draft` and `/draft/step`: a checked definition, the suggested trigger and who drafted it. */
-export const DraftResponse = z.object({
-  definition: z.record(z.string(), z.unknown()),
-  trigger: DraftTrigger.optional(),
-  attempts: z.number().int(),
-  provider: z.string(),
-  model: z.string(),
-});
-export type DraftResponse = z.infer<typeof DraftResponse>;
+export { DraftResponse };
 
 /** `details` of a 422 `draft_invalid`: the model ran out of attempts. */
 export type DraftInvalidDetails = { errors: { path: string; message: string }[]; attempts: number | null; lastDraft: unknown };

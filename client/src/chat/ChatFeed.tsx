@@ -1,4 +1,4 @@
-import type { ChatRenderItem, ExecutionSummary } from '@weft/shared';
+import type { ExecutionSummary } from '@weft/shared';
 import { useCallback } from 'react';
 import type { InboxApproval } from '../api/approvals';
 import { ApprovalCard } from '../approvals/ApprovalCard';
@@ -9,6 +9,7 @@ import { ExecutionDivider } from './ExecutionDivider';
 import { MessageTurn } from './MessageTurn';
 import { StepContainer } from './StepContainer';
 import type { RunDefinition } from './use-run-definitions';
+import type { ChatRenderItem } from './render-plan';
 
 const ESTIMATES: { readonly [K in ChatRenderItem['kind']]: number } = { turn: 84, execution: 52, agent_step: 280, step: 48, approval: 240 };
 const keyOf = (item: ChatRenderItem) => item.key;

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { buildChatRenderPlan, isFinishedExecution } from '@weft/shared';
+import { isFinishedExecution } from '@weft/shared';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { isApiError } from '../api/http';
@@ -15,6 +15,7 @@ import { ContextBar } from './ContextBar';
 import { NewChatButton } from './NewChatButton';
 import { useChatSession } from './use-chat-session';
 import { useRunDefinitions } from './use-run-definitions';
+import { buildChatRenderPlan } from './render-plan';
 
 /** `/chat/:sessionId`: the conversation, its runs streaming in, and the composer. */
 export function ChatSessionPage() {

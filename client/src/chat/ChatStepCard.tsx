@@ -1,4 +1,4 @@
-import type { StepCardItem, StepStatus } from '@weft/shared';
+import type { StepStatus } from '@weft/shared';
 import { StepIcon } from '../diagram/nodes/icons';
 import { STATUS_LABELS } from '../diagram/step-display';
 import { runDuration, StepStatusMark } from '../executions/StepTrace';
@@ -6,6 +6,7 @@ import { describeIteration, stepName, stepTypeOf } from '../executions/step-runs
 import { useNow } from '../lib/use-now';
 import { isStepType } from '@weft/shared';
 import type { RunDefinition } from './use-run-definitions';
+import type { StepCardItem } from './render-plan';
 
 const STATUSES = new Set<string>(Object.keys(STATUS_LABELS));
 

@@ -1,4 +1,4 @@
-import type { AgentStepItem, Message, StepStatus } from '@weft/shared';
+import type { Message, StepStatus } from '@weft/shared';
 import { STATUS_LABELS } from '../diagram/step-display';
 import { StepIcon } from '../diagram/nodes/icons';
 import { runDuration, StepStatusMark } from '../executions/StepTrace';
@@ -9,6 +9,7 @@ import { MessageParts } from './MessageParts';
 import { StructuredOutput } from './StructuredOutput';
 import { useMessage } from './use-chat-session';
 import type { RunDefinition } from './use-run-definitions';
+import type { AgentStepItem } from './render-plan';
 
 type Usage = { inputTokens?: unknown; outputTokens?: unknown };
 

@@ -5,7 +5,6 @@ import {
   Message,
   MessageDelta,
   type JournalEvent,
-  type PlanStep,
 } from '@weft/shared';
 import { z } from 'zod';
 import { InboxApproval } from '../api/approvals';
@@ -13,6 +12,7 @@ import { approvalsStore } from '../approvals/approvals-store';
 import { StepUpdated } from '../executions/execution-state';
 import { isNewerRun } from '../executions/step-runs';
 import { createKeyedStore } from '../store/keyed-store';
+import type { PlanStep } from './render-plan';
 
 const MessageCompleted = z.object({ messageId: z.string(), status: z.string(), message: Message });
 

@@ -1,11 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
-import type { ExecutionSummary, Message, PlanStep } from '@weft/shared';
+import type { ExecutionSummary, Message } from '@weft/shared';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { approvalsApi, type InboxApproval } from '../api/approvals';
 import { executionsApi } from '../api/executions';
 import { useTopicBatches } from '../api/live-socket';
 import { sessionKeys, sessionsApi } from '../api/sessions';
 import { createChatStore, type ChatStore, type ChatStructure } from './chat-store';
+import type { PlanStep } from './render-plan';
 
 const PAGE = 100;
 

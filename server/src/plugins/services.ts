@@ -16,8 +16,8 @@ import { createLeaseGrace } from '../runner-gateway/lease-grace';
 import { createSessionsService, type SessionsService } from '../sessions/sessions-service';
 import { createWorkflowsService, systemClock, type Clock, type WorkflowsService } from '../workflows/workflows-service';
 import { createAssistant, type Assistant } from '../chat/assistant';
-import { createDrafting, type Drafting } from '../llm/drafting';
-import { createModelFromConfig } from '../llm/model-client';
+import { createDrafting, type Drafting } from '../drafting/drafting';
+import { createModels } from '../model/model-client';
 import { createProposalsService, type ProposalsService } from '../tools/proposals-service';
 import { createToolRegistry, type ToolRegistry } from '../tools/registry';
 import { createToolApprovals, type ToolApprovals } from '../tools/tool-approvals';
@@ -127,12 +127,12 @@ export default fp<{ clock?: Clock }>(
       }
     });
 
-    const model = createModelFromConfig(app.config.llm);
-    const drafting = createDrafting({ model, timezone: app.config.timezone });
+    const models = createModels(app.config.llm);
+    const drafting = createDrafting({ model: models.drafting, timezone: app.config.timezone });
     const proposals = createProposalsService({ db, journal, clock, workflows });
     const toolApprovals = createToolApprovals({ db, journal, clock });
     const tools = createToolRegistry({ toolApprovals });
-    const assistant = createAssistant({ sessions, tools, model, log });
+    const assistant = createAssistant({ sessions, tools, model: models.assistant, log });
     const allowUnsignedHooks = app.config.allowUnsignedHooks || isLoopbackHost(app.config.host);
     const triggers = createTriggersService({ db, journal, clock, workflows, executions, log, preflight, allowUnsignedHooks });
     const integrations = createIntegrations({ db, repo: integrationsRepo, journal, clock, workflows, triggers, executions, tools, config: app.config, allowStdio: allowBash, log });

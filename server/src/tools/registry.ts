@@ -1,30 +1,13 @@
+import { matchesToolPattern, type ToolInfo } from '@weft/shared';
 import { z } from 'zod';
 import { AppError } from '../http/errors';
-import type { ToolContext, ToolDefinition, ToolEffect } from './tool';
+import type { ToolContext, ToolDefinition } from './tool';
 import type { ToolApprovals } from './tool-approvals';
-
-export type ToolInfo = {
-  name: string;
-  description: string;
-  inputSchema: Record<string, unknown>;
-  effect: ToolEffect;
-  /** `effect === 'destructive'`: a workflow's call waits for a person too. */
-  destructive: boolean;
-  /** False for the tools refused inside a workflow execution. */
-  allowedInWorkflows: boolean;
-};
 
 /** What happens to one call: it runs, it waits for a person's tool approval, or it is refused. */
 export type ToolGate = { kind: 'run' } | { kind: 'ask' } | { kind: 'refuse'; message: string };
 
 const toIssuePath = (path: PropertyKey[]) => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-
-/** `github:*` style allowlists for agent steps. */
-export function matchesToolPattern(name: string, pattern: string): boolean {
-  if (pattern === name || pattern === '*') return true;
-  if (pattern.endsWith('*')) return name.startsWith(pattern.slice(0, -1));
-  return false;
-}
 
 /**
  * The one rule of who may do what with a tool. A person runs anything. The assistant runs reads at

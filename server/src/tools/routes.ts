@@ -1,34 +1,19 @@
+import { ToolCallRequest, ToolListQuery, type ToolCallResponse, type ToolListResponse } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { abortOnClose } from '../http/abort-on-close';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { Clock } from '../workflows/workflows-service';
 import type { ToolContext } from './tool';
 
-const CallRequest = z.object({
-  name: z.string().min(1).max(200),
-  arguments: z.unknown().optional(),
-  sessionId: z.string().min(1).max(100).optional(),
-  /** Set by a runner's agent or tool step: the call happens inside that execution (workflow context). */
-  context: z
-    .object({
-      executionId: z.string().min(1).max(100),
-      stepId: z.string().max(64).optional(),
-      /** With the runner credential: the calling runner and its lease attempt on the execution. */
-      runnerId: z.string().min(1).max(100).optional(),
-      leaseAttempt: z.number().int().min(1).optional(),
-    })
-    .optional(),
-});
-type CallRequest = z.infer<typeof CallRequest>;
 
 /**
  * The runner credential is shared by every runner, so it alone proves nothing about an execution:
  * the caller must name a lease the journal says it holds right now (same runner id, same attempt,
  * not expired). A runner that lost its lease, or names someone else's execution, is refused.
  */
-function checkRunnerCall({ body, executions, clock }: { body: CallRequest; executions: ExecutionsService; clock: Clock }): void {
+function checkRunnerCall({ body, executions, clock }: { body: ToolCallRequest; executions: ExecutionsService; clock: Clock }): void {
   const context = body.context;
   if (!context) throw new AppError(403, 'execution_context_required', 'context: the runner credential calls tools only inside an execution it holds (context.executionId, runnerId, leaseAttempt)');
   if (context.runnerId === undefined || context.leaseAttempt === undefined) {
@@ -46,7 +31,7 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
    * Who is calling, from the server's side: a call in an execution's context, or any call with the
    * runner credential, is a workflow's (whatever credential it holds); otherwise the signed-in person.
    */
-  function callerOf(request: FastifyRequest, body: CallRequest): Pick<ToolContext, 'actor' | 'person' | 'sessionId' | 'executionId' | 'stepId'> {
+  function callerOf(request: FastifyRequest, body: ToolCallRequest): Pick<ToolContext, 'actor' | 'person' | 'sessionId' | 'executionId' | 'stepId'> {
     const principal = request.principal;
     // The runner credential proves only that a runner calls: it must name a lease it holds now.
     if (principal?.type === 'runner') checkRunnerCall({ body, executions: app.services.executions, clock: app.services.clock });
@@ -59,20 +44,17 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
     return { actor: 'user', person: principal.name, sessionId: body.sessionId };
   }
 
-  app.get('/api/tools', async (request) => {
-    const q = parseRequest(z.object({ context: z.enum(['workflow']).optional() }), request.query, 'query');
+  app.get('/api/tools', async (request): Promise<ToolListResponse> => {
+    const q = parseRequest(ToolListQuery, request.query, 'query');
     return { tools: registry.list({ workflowContext: q.context === 'workflow' }) };
   });
 
   app.post('/api/tools/call', async (request, reply) => {
-    const body = parseRequest(CallRequest, request.body, 'body');
+    const body = parseRequest(ToolCallRequest, request.body, 'body');
     const caller = callerOf(request, body);
-    const controller = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableEnded) controller.abort();
-    });
-    const result = await registry.call(body.name, body.arguments, { ...caller, signal: controller.signal });
-    return { ok: true, result: result ?? null };
+    const result = await registry.call(body.name, body.arguments, { ...caller, signal: abortOnClose(reply.raw) });
+    const response: ToolCallResponse = { ok: true, result: result ?? null };
+    return response;
   });
 };
 

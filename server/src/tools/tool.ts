@@ -1,3 +1,4 @@
+import type { ToolEffect } from '@weft/shared';
 import type { z } from 'zod';
 
 /**
@@ -21,13 +22,8 @@ export type ToolContext = {
   onApprovalRequested?: ((approvalId: string) => void) | undefined;
 };
 
-/**
- * What a call changes. `read`: nothing; anyone may call it at once. `write`: state (workflows,
- * triggers, proposals, runs, approvals, integrations, messages sent out): the assistant asks the
- * person first. `destructive`: deletes, rewrites history, or may do anything (MCP tools without
- * `readOnlyHint`): the assistant and workflows ask the person first.
- */
-export type ToolEffect = 'read' | 'write' | 'destructive';
+/** What a call changes (see the contract in `@weft/shared`): decides who must approve it. */
+export type { ToolEffect };
 
 /**
  * Whether a workflow may call it: `allowed`, or refused (403 `tool_denied`) because a workflow may

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApprovalsService } from '../approvals/approvals-service';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
-import type { Drafting } from '../llm/drafting';
+import type { Drafting } from '../drafting/drafting';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import type { ProposalsService } from './proposals-service';
 import { defineTool, type ToolContext, type ToolDefinition } from './tool';

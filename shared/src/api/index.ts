@@ -3,3 +3,5 @@ export * from './sessions';
 export * from './triggers';
 export * from './integrations';
 export * from './auth';
+export * from './drafts';
+export * from './tools';

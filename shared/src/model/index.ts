@@ -2,3 +2,8 @@ export * from './stream-events';
 export * from './turn-assembler';
 export * from './failover';
 export * from './provider';
+export * from './anthropic-provider';
+export * from './scripted-turn';
+export * from './tool-names';
+export * from './tool-loop';
+export * from './json-extract';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ToolInfo } from '../api/tools';
 import { SerializedError } from '../errors';
 
 /**
@@ -101,12 +102,7 @@ export const CompletedStep = z.object({
 export type CompletedStep = z.infer<typeof CompletedStep>;
 
 /** A tool an agent step may offer its model; called over HTTP (`POST /api/tools/call`). */
-export const RunnerToolInfo = z.object({
-  name: z.string().max(200),
-  description: z.string(),
-  inputSchema: z.record(z.string(), z.unknown()),
-  destructive: z.boolean(),
-});
+export const RunnerToolInfo = ToolInfo.pick({ name: true, description: true, inputSchema: true, destructive: true });
 export type RunnerToolInfo = z.infer<typeof RunnerToolInfo>;
 
 export const LeaseGrant = z.object({

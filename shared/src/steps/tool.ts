@@ -16,6 +16,13 @@ export const ToolName = z.string().regex(TOOL_NAME_PATTERN, {
   error: 'must be "<integration>:<tool>" (for example "github:list_issues" or "workflows:list_workflows")',
 });
 
+/** Whether tool `name` is in an allowlist pattern (`TOOL_PATTERN_PATTERN`): the name, a prefix and `*`, or `*`. */
+export function matchesToolPattern(name: string, pattern: string): boolean {
+  if (pattern === name || pattern === '*') return true;
+  if (pattern.endsWith('*')) return name.startsWith(pattern.slice(0, -1));
+  return false;
+}
+
 /** The integration part of a tool name (`github` for `github:list_issues`). */
 export function toolIntegration(name: string): string {
   const colon = name.indexOf(':');

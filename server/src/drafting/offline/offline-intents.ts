@@ -1,9 +1,7 @@
 // Reads one clause of a request ("summarise open issues", "ask me before
 // posting") into intents: what the offline drafter will turn into steps.
 
-import type { HttpMethod } from '../steps/http';
-import type { NotifyChannel } from '../steps/notify';
-import type { Step } from '../steps/types';
+import type { HttpMethod, NotifyChannel, Step } from '@weft/shared';
 import { findKnownCommand } from './known-commands';
 import { literalTemplate, shortTitle, templateOrLiteral, toStepId } from './naming';
 import { asSentence, parseDuration, PLACEHOLDER_SOURCE, spansIn, tidy, unmask, type ProtectedSpan } from './phrase-text';

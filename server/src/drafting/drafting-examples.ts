@@ -1,4 +1,4 @@
-import type { DraftTrigger } from './draft-answer';
+import type { DraftTrigger } from '@weft/shared';
 
 /** Worked examples for the drafting prompt; each definition is checked by the validator in tests. */
 export interface DraftingExample {

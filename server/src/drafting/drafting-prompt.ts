@@ -2,16 +2,8 @@
 // comes from the step catalogue and the schemas, so the prompt says what the
 // validator checks.
 
+import { DEFAULT_LOOP_ITEM_NAME, effectiveLoopItemName, findStep, formatDuration, IDENTIFIER_PATTERN, INPUT_TYPES, LOOP_DEFAULT_MAX_ITERATIONS, LOOP_MAX_ITERATIONS_LIMIT, referenceableStepIds, RESERVED_SCOPE_NAMES, STEP_CATALOGUE, STEP_ID_PATTERN, STEP_TYPES, StepCommon, WorkflowDefinition, type StepType } from '@weft/shared';
 import { z } from 'zod';
-import { DEFAULT_LOOP_ITEM_NAME, RESERVED_SCOPE_NAMES } from '../expressions/scope';
-import { STEP_CATALOGUE, STEP_TYPES } from '../steps/catalogue';
-import { IDENTIFIER_PATTERN, STEP_ID_PATTERN, StepCommon } from '../steps/common';
-import { effectiveLoopItemName, LOOP_DEFAULT_MAX_ITERATIONS, LOOP_MAX_ITERATIONS_LIMIT } from '../steps/loop';
-import type { StepType } from '../steps/types';
-import { formatDuration } from '../steps/text';
-import { referenceableStepIds } from '../workflow/references';
-import { INPUT_TYPES, WorkflowDefinition } from '../workflow/schema';
-import { findStep } from '../workflow/walk';
 import { DRAFTING_EXAMPLES } from './drafting-examples';
 
 /** Operators expressions accept; tests check each against the parser. */

@@ -1,5 +1,5 @@
+import type { WorkflowDefinition } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import type { WorkflowDefinition } from '../workflow/schema';
 import { checkStepScopedEdit } from './step-scope';
 
 const BEFORE: WorkflowDefinition = {

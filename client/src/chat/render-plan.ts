@@ -1,4 +1,4 @@
-import type { Message } from './message';
+import type { Message } from '@weft/shared';
 
 /**
  * How a chat session reads, as data: which messages are plain turns, which belong to an

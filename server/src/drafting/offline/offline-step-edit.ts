@@ -1,18 +1,11 @@
 // Deterministic edits of one step from a short request ("use `ls -la`
 // instead", "wait 5 minutes instead", "rename to Check disk").
 
-import { tryParseExpression } from '../expressions/parse';
-import { AGENT_PROMPT_MAX_TIMEOUT_SECONDS } from '../steps/agent-prompt';
-import type { HttpMethod } from '../steps/http';
-import { excerpt } from '../steps/text';
-import type { Step } from '../steps/types';
-import { findStep } from '../workflow/walk';
-import type { WorkflowDefinition } from '../workflow/schema';
-import { validateWorkflowDefinition } from '../workflow/validate';
+import { AGENT_PROMPT_MAX_TIMEOUT_SECONDS, excerpt, findStep, tryParseExpression, validateWorkflowDefinition, type HttpMethod, type Step, type WorkflowDefinition } from '@weft/shared';
 import { isoInstant, looseCommand } from './offline-intents';
 import { literalTemplate, shortTitle, templateOrLiteral } from './naming';
 import { asSentence, durationLabel, maskText, NUMBER_WORD_SOURCE, parseDuration, readNumber, spansIn, tidy, unmask, type MaskedText } from './phrase-text';
-import { checkStepScopedEdit } from './step-scope';
+import { checkStepScopedEdit } from '../step-scope';
 
 export type OfflineStepDraft =
   | { ok: true; definition: WorkflowDefinition; notes: string[] }

@@ -1,6 +1,5 @@
+import { validateWorkflowDefinition, type WorkflowDefinition } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
-import type { WorkflowDefinition } from '../workflow/schema';
-import { validateWorkflowDefinition } from '../workflow/validate';
 import { draftOffline } from './offline-drafter';
 
 const BASE: WorkflowDefinition = {

@@ -1,8 +1,7 @@
 // Turns intents into steps: ids, names, and the templates that pass each
 // step's output on to the next one.
 
-import type { WorkflowInput } from '../workflow/schema';
-import type { Step } from '../steps/types';
+import type { Step, WorkflowInput } from '@weft/shared';
 import type { GuardFamily, Intent } from './offline-intents';
 import { literalTemplate, shortTitle, StepIdAllocator, templateOrLiteral } from './naming';
 import { durationLabel, plural, singular } from './phrase-text';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from './message';
+import type { Message } from '@weft/shared';
 import { buildChatRenderPlan, type ChatRenderItem, type PlanApproval, type PlanStep } from './render-plan';
 
 const T = (s: number) => new Date(Date.UTC(2025, 0, 1, 12, 0, s)).toISOString();

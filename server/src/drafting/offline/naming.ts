@@ -1,5 +1,4 @@
-import { parseTemplate } from '../expressions/templates';
-import { STEP_ID_PATTERN } from '../steps/common';
+import { parseTemplate, STEP_ID_PATTERN } from '@weft/shared';
 import { capitalise, tidy } from './phrase-text';
 
 export const MAX_DRAFT_NAME_LENGTH = 60;

@@ -2,10 +2,7 @@
 // request into a valid workflow, used when no language model is configured.
 // It never pretends: what it did not understand is said in `notes`.
 
-import type { Step } from '../steps/types';
-import type { WorkflowDefinition, WorkflowInput } from '../workflow/schema';
-import { validateWorkflowDefinition } from '../workflow/validate';
-import { allStepIds } from '../workflow/walk';
+import { allStepIds, validateWorkflowDefinition, type Step, type WorkflowDefinition, type WorkflowInput } from '@weft/shared';
 import { buildSteps } from './offline-build';
 import type { Intent } from './offline-intents';
 import { maskRequest, PREAMBLE, readActions, readRename } from './offline-request';

@@ -1,10 +1,8 @@
+import { findStep, validateWorkflowDefinition, type WorkflowDefinition } from '@weft/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { WorkflowDefinition } from '../workflow/schema';
-import { validateWorkflowDefinition } from '../workflow/validate';
-import { findStep } from '../workflow/walk';
 import { draftOfflineStep } from './offline-step-edit';
-import { checkStepScopedEdit } from './step-scope';
+import { checkStepScopedEdit } from '../step-scope';
 
 const DEFINITION: WorkflowDefinition = {
   name: 'Nightly',

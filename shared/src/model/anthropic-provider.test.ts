@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createModelFromSettings, type AnthropicClientOptions, type LlmSettings } from './provider';
+import { createAnthropicFromSettings, type AnthropicClientOptions, type LlmSettings } from './anthropic-provider';
 
 const settings = (over: Partial<LlmSettings> = {}): LlmSettings => ({
   provider: 'anthropic',
@@ -13,26 +13,20 @@ const settings = (over: Partial<LlmSettings> = {}): LlmSettings => ({
   ...over,
 });
 
-describe('createModelFromSettings', () => {
-  it('makes no client when the offline provider serves', () => {
-    let made = 0;
-    expect(createModelFromSettings(settings({ provider: 'offline' }), () => made++)).toBeNull();
-    expect(made).toBe(0);
-  });
-
+describe('createAnthropicFromSettings', () => {
   it('hands the SDK its key, token, base URL, timeout and retries', () => {
     const seen: AnthropicClientOptions[] = [];
-    const provider = createModelFromSettings(settings({ authToken: 'tok', baseUrl: 'http://127.0.0.1:11434' }), (options) => {
+    const provider = createAnthropicFromSettings(settings({ authToken: 'tok', baseUrl: 'http://127.0.0.1:11434' }), (options) => {
       seen.push(options);
       return { messages: { stream: () => undefined } };
     });
-    expect(provider).not.toBeNull();
+    expect(provider).toMatchObject({ kind: 'anthropic', model: 'claude-x' });
     expect(seen).toEqual([{ apiKey: 'sk-test', authToken: 'tok', baseURL: 'http://127.0.0.1:11434', timeout: 30_000, maxRetries: 2 }]);
   });
 
   it('leaves the base URL to the SDK default and sends null for a missing key (a local server may need none)', () => {
     const seen: AnthropicClientOptions[] = [];
-    createModelFromSettings(settings({ apiKey: undefined }), (options) => {
+    createAnthropicFromSettings(settings({ apiKey: undefined }), (options) => {
       seen.push(options);
       return {};
     });

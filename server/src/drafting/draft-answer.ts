@@ -1,15 +1,5 @@
+import { DraftTrigger } from '@weft/shared';
 import { z } from 'zod';
-
-/** The trigger a draft suggests; the server checks the cron and timezone before using it. */
-export const DraftTrigger = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('schedule'),
-    schedule: z.strictObject({ cron: z.string().min(1), timezone: z.string().min(1).optional() }),
-  }),
-  z.strictObject({ type: z.literal('webhook') }),
-  z.strictObject({ type: z.literal('manual') }),
-]);
-export type DraftTrigger = z.infer<typeof DraftTrigger>;
 
 /**
  * What a model answers when drafting: the definition (checked separately by

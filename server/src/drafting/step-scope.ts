@@ -1,7 +1,4 @@
-import { jsonEqual } from '../expressions/evaluate';
-import type { Step } from '../steps/types';
-import type { WorkflowDefinition } from '../workflow/schema';
-import { walkSteps, type StepVisit } from '../workflow/walk';
+import { jsonEqual, walkSteps, type Step, type StepVisit, type WorkflowDefinition } from '@weft/shared';
 
 export type StepScopeResult = { ok: true } | { ok: false; errors: { path: string; message: string }[] };
 

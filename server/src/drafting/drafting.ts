@@ -1,20 +1,18 @@
 import {
-  buildDraftingSystemPrompt,
-  buildStepRefinePrompt,
-  checkStepScopedEdit,
-  DraftAnswer,
-  DRAFT_ANSWER_JSON_SCHEMA,
-  draftOffline,
-  draftOfflineStep,
   extractJsonObject,
   findStep,
   validateWorkflowDefinition,
   type ChatMessage,
   type ModelProvider,
+  type ModelTask,
+  type ProviderKind,
   type WorkflowDefinition,
 } from '@weft/shared';
 import { Cron } from 'croner';
 import { AppError, notFound } from '../http/errors';
+import { DraftAnswer, DRAFT_ANSWER_JSON_SCHEMA } from './draft-answer';
+import { buildDraftingSystemPrompt, buildStepRefinePrompt } from './drafting-prompt';
+import { checkStepScopedEdit } from './step-scope';
 
 export const MAX_DRAFT_ATTEMPTS = 3;
 
@@ -22,7 +20,7 @@ export type DraftResult = {
   definition: WorkflowDefinition;
   trigger?: SuggestedTrigger;
   attempts: number;
-  provider: 'anthropic' | 'offline';
+  provider: ProviderKind;
   model: string;
 };
 export type SuggestedTrigger = { type: 'schedule'; schedule: { cron: string; timezone: string } } | { type: 'webhook' } | { type: 'manual' };
@@ -61,33 +59,35 @@ export function modelError(err: unknown): AppError {
 /**
  * Drafts and refines workflows: the model's answer is checked by the shared validator (and, for a
  * step refine, by the step-scope check); on failure the errors go back to the model, at most
- * MAX_DRAFT_ATTEMPTS attempts in all. The offline provider is deterministic and labelled as such.
+ * MAX_DRAFT_ATTEMPTS attempts in all. Without a language model the offline provider answers the
+ * same way (deterministic, labelled `offline`).
  */
-export function createDrafting({ model, timezone }: { model: ModelProvider | null; timezone: string }) {
+export function createDrafting({ model, timezone }: { model: ModelProvider; timezone: string }) {
+  // Built from the catalogue alone, so once.
+  const systemPrompt = buildDraftingSystemPrompt();
   async function loop({
     system,
     firstMessage,
+    task,
     check,
     signal,
   }: {
     system: string;
     firstMessage: string;
+    task: ModelTask;
     check: (answer: unknown) => { ok: true; result: { definition: WorkflowDefinition; trigger?: SuggestedTrigger } } | { ok: false; errors: Issue[] };
-    signal?: AbortSignal;
+    signal?: AbortSignal | undefined;
   }): Promise<DraftResult> {
-    const m = model!;
     const messages: ChatMessage[] = [{ role: 'user', content: firstMessage }];
     let lastErrors: Issue[] = [];
     let lastDraft: unknown = null;
-    let usedModel = m.settings.model;
     for (let attempt = 1; attempt <= MAX_DRAFT_ATTEMPTS; attempt++) {
       let turn;
       try {
-        turn = await m.turn({ system, messages, outputSchema: DRAFT_ANSWER_JSON_SCHEMA as Record<string, unknown>, ...(signal ? { signal } : {}) });
+        turn = await model.turn({ system, messages, outputSchema: DRAFT_ANSWER_JSON_SCHEMA as Record<string, unknown>, task, ...(signal ? { signal } : {}) });
       } catch (err) {
         throw modelError(err);
       }
-      usedModel = turn.model;
       const parsed = extractJsonObject(turn.text);
       let errors: Issue[];
       if (!parsed.ok) {
@@ -96,7 +96,7 @@ export function createDrafting({ model, timezone }: { model: ModelProvider | nul
       } else {
         lastDraft = parsed.value;
         const outcome = check(parsed.value);
-        if (outcome.ok) return { ...outcome.result, attempts: attempt, provider: 'anthropic', model: usedModel };
+        if (outcome.ok) return { ...outcome.result, attempts: attempt, provider: turn.provider, model: turn.model };
         errors = outcome.errors;
       }
       lastErrors = errors;
@@ -127,24 +127,19 @@ export function createDrafting({ model, timezone }: { model: ModelProvider | nul
   };
 
   return {
-    provider: (model ? 'anthropic' : 'offline') as 'anthropic' | 'offline',
     async draft({ prompt, baseDraft, timezone: tz, signal }: { prompt: string; baseDraft?: unknown; timezone?: string | undefined; signal?: AbortSignal }): Promise<DraftResult> {
       if (baseDraft !== undefined) {
         const base = validateWorkflowDefinition(baseDraft);
         if (!base.ok) throw new AppError(422, 'invalid_definition', `baseDraft: ${base.errors[0]!.path}: ${base.errors[0]!.message}`, { errors: base.errors });
       }
-      if (!model) {
-        const d = draftOffline({ prompt, ...(baseDraft !== undefined ? { baseDraft: baseDraft as WorkflowDefinition } : {}), timezone: tz ?? timezone });
-        const checked = checkAnswer({ definition: d.definition, trigger: d.trigger });
-        if (!checked.ok) throw new AppError(422, 'draft_invalid', 'the offline drafter produced an invalid workflow', { errors: checked.errors, attempts: 1, lastDraft: d });
-        return { ...checked.result, attempts: 1, provider: 'offline', model: 'offline' };
-      }
+      const zone = tz ?? timezone;
       const base = baseDraft === undefined ? '' : `\n\nThe current draft, to change as asked (keep everything else):\n${JSON.stringify(baseDraft, null, 2)}`;
       return loop({
-        system: buildDraftingSystemPrompt(),
-        firstMessage: `${prompt}${base}\n\nTimezone for schedules: ${tz ?? timezone}.`,
+        system: systemPrompt,
+        firstMessage: `${prompt}${base}\n\nTimezone for schedules: ${zone}.`,
+        task: { kind: 'draft', prompt, ...(baseDraft !== undefined ? { baseDraft: baseDraft as WorkflowDefinition } : {}), timezone: zone },
         check: (a) => checkAnswer(a),
-        ...(signal ? { signal } : {}),
+        signal,
       });
     },
 
@@ -156,17 +151,12 @@ export function createDrafting({ model, timezone }: { model: ModelProvider | nul
         const r = checkStepScopedEdit(base.definition, after, stepId);
         return r.ok ? [] : r.errors;
       };
-      if (!model) {
-        const d = draftOfflineStep({ definition: base.definition, stepId, prompt });
-        const checked = checkAnswer({ definition: d.definition }, scope);
-        if (!checked.ok) throw new AppError(422, 'draft_invalid', 'the offline drafter produced an invalid step', { errors: checked.errors, attempts: 1, lastDraft: d });
-        return { ...checked.result, attempts: 1, provider: 'offline', model: 'offline' };
-      }
       return loop({
-        system: `${buildDraftingSystemPrompt()}\n\n${buildStepRefinePrompt({ definition: base.definition, stepId })}`,
+        system: `${systemPrompt}\n\n${buildStepRefinePrompt({ definition: base.definition, stepId })}`,
         firstMessage: `${prompt}\n\nThe workflow (change only step \`${stepId}\`):\n${JSON.stringify(base.definition, null, 2)}`,
+        task: { kind: 'draft_step', definition: base.definition, stepId, prompt },
         check: (a) => checkAnswer(a, scope),
-        ...(signal ? { signal } : {}),
+        signal,
       });
     },
   };

@@ -1,5 +1,4 @@
-import { excerpt } from '../steps/text';
-import { isPlainObject } from '../steps/common';
+import { excerpt, isPlainObject, scriptedTurn, type ChatMessage, type ModelProvider } from '@weft/shared';
 
 export const OFFLINE_PREFIX = '[offline] ';
 
@@ -12,9 +11,11 @@ export interface OfflineAgentAnswer {
 /**
  * What an agent step answers when no language model is configured: a plain
  * notice (never a made-up answer) and, for a step with an output schema, the
- * smallest placeholder value of that shape so the run can carry on.
+ * smallest placeholder value of that shape so the run can carry on. The
+ * placeholder is also in the text, as a JSON block, where the step reads
+ * structured output from any provider.
  */
-export function offlineAgentAnswer({ prompt, outputSchema }: { prompt: string; outputSchema?: Record<string, unknown> }): OfflineAgentAnswer {
+export function offlineAgentAnswer({ prompt, outputSchema }: { prompt: string; outputSchema?: Record<string, unknown> | undefined }): OfflineAgentAnswer {
   const shown = excerpt(prompt, 120);
   const lines = [
     `${OFFLINE_PREFIX}No language model is configured, so this prompt was not sent to a model and this is not a real answer.`,
@@ -22,8 +23,31 @@ export function offlineAgentAnswer({ prompt, outputSchema }: { prompt: string; o
     shown === '' ? 'Prompt: (empty)' : `Prompt: "${shown}"`,
   ];
   if (outputSchema === undefined) return { text: lines.join('\n') };
-  lines.push('The structured output is a placeholder built from the output schema (empty strings read "offline", numbers 0, lists empty).');
-  return { text: lines.join('\n'), structured: placeholderForSchema(outputSchema) };
+  const structured = placeholderForSchema(outputSchema);
+  lines.push('The structured output is a placeholder built from the output schema (empty strings read "offline", numbers 0, lists empty):');
+  lines.push('```json', JSON.stringify(structured, null, 2), '```');
+  return { text: lines.join('\n'), structured };
+}
+
+/** The prompt of an agent step's conversation: its first user message. */
+function promptOf(messages: ChatMessage[]): string {
+  const first = messages.find((m) => m.role === 'user');
+  return typeof first?.content === 'string' ? first.content : '';
+}
+
+/**
+ * Agent steps without a language model: every turn is the offline notice (and placeholder), so a
+ * workflow runs end to end and says plainly that no model answered. It calls no tools.
+ */
+export function createOfflineAgentProvider(): ModelProvider {
+  return {
+    kind: 'offline',
+    model: 'offline',
+    async turn(req) {
+      const answer = offlineAgentAnswer({ prompt: promptOf(req.messages), outputSchema: req.outputSchema });
+      return scriptedTurn({ provider: 'offline', model: 'offline', content: [{ type: 'text', text: answer.text }], onEvent: req.onEvent });
+    },
+  };
 }
 
 const MAX_DEPTH = 32;

@@ -1,15 +1,9 @@
+import { extractJsonObject, STEP_CATALOGUE, STEP_ID_PATTERN, STEP_TYPES, tryParseExpression, validateWorkflowDefinition, type Step, type WorkflowDefinition } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tryParseExpression } from '../expressions/parse';
-import { STEP_CATALOGUE, STEP_TYPES } from '../steps/catalogue';
-import { STEP_ID_PATTERN } from '../steps/common';
-import type { Step } from '../steps/types';
-import type { WorkflowDefinition } from '../workflow/schema';
-import { validateWorkflowDefinition } from '../workflow/validate';
 import { DraftAnswer, DRAFT_ANSWER_JSON_SCHEMA } from './draft-answer';
 import { DRAFTING_EXAMPLES } from './drafting-examples';
 import { buildDraftingSystemPrompt, buildStepRefinePrompt, EXPRESSION_OPERATORS, schemaFields } from './drafting-prompt';
-import { extractJsonObject } from './json-extract';
 
 const PROMPT = buildDraftingSystemPrompt();
 

@@ -1,8 +1,6 @@
+import { allStepIds, validateWorkflowDefinition, type Step } from '@weft/shared';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Step } from '../steps/types';
-import { validateWorkflowDefinition } from '../workflow/validate';
-import { allStepIds } from '../workflow/walk';
 import { draftOffline, OFFLINE_DRAFT_NOTE } from './offline-drafter';
 
 /** Step types in order; a container shows its nested steps: `loop(bash)`. */

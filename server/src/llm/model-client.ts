@@ -1,5 +1,0 @@
-import Anthropic from '@anthropic-ai/sdk';
-import { createModelFromSettings, type LlmSettings, type ModelProvider } from '@weft/shared';
-
-/** The SDK client from settings; `null` means the offline provider serves. */
-export const createModelFromConfig = (llm: LlmSettings): ModelProvider | null => createModelFromSettings(llm, (options) => new Anthropic(options));

@@ -1,0 +1,140 @@
+import type { MessagePart } from '../chat/message';
+import type { MessageBuilder } from '../chat/message-builder';
+import type { AbortSignalLike, ChatMessage, ModelProvider, ToolSpec, TurnResult } from './provider';
+import type { ContentBlock, TurnEvent, Usage } from './stream-events';
+import { fromModelToolName, toModelToolName } from './tool-names';
+
+/** A tool as the loop offers it to the model, under its Weft name (`workflows:list_workflows`). */
+export type LoopTool = { name: string; description: string; inputSchema: Record<string, unknown> };
+
+/** What one tool call came to. `after`: parts shown below its result (the assistant's draft card). */
+export type ToolOutcome = { output: unknown; isError: boolean; after?: MessagePart[] };
+
+export type ToolLoopOptions = {
+  provider: ModelProvider;
+  system?: string | undefined;
+  /** The conversation so far; the loop appends to a copy and returns it. */
+  messages: ChatMessage[];
+  tools?: LoopTool[] | undefined;
+  /** Overrides the provider's model for these turns. */
+  model?: string | undefined;
+  outputSchema?: Record<string, unknown> | undefined;
+  maxTurns: number;
+  signal: AbortSignalLike;
+  /** The message the turns stream into. Asked again after a failover, which may have opened a new one. */
+  message: () => MessageBuilder;
+  onFailover?: ((info: { failedModel: string; nextModel: string }) => void) | undefined;
+  /**
+   * Runs one call (Weft tool name). A failure the model should hear about is an outcome with
+   * `isError`; a throw ends the loop. `onWaiting` shows the call as waiting for a person.
+   */
+  callTool: (call: { id: string; name: string; input: unknown; onWaiting: () => void }) => Promise<ToolOutcome>;
+};
+
+export type ToolLoopResult = {
+  /** The turn that ended the loop, or null when the model still called tools after `maxTurns` turns. */
+  final: TurnResult | null;
+  messages: ChatMessage[];
+  usage: Usage;
+  /** Model attempts: every turn, and every failover within one. */
+  attempts: number;
+  /** The model that answered last. */
+  model: string;
+};
+
+/** Longer tool results are cut before they go back to the model. */
+export const MAX_TOOL_RESULT_CHARS = 50_000;
+
+type ToolUse = { type: 'tool_use'; id: string; name: string; input: unknown };
+const isToolUse = (block: ContentBlock): block is ToolUse => block.type === 'tool_use';
+
+function throwIfAborted(signal: AbortSignalLike): void {
+  if (signal.aborted) throw Object.assign(new Error('the turn was aborted'), { name: 'AbortError' });
+}
+
+/**
+ * The tool-using loop of the chat assistant and of `agent_prompt` steps: one turn streams into the
+ * message (text, tool calls as they start, their input as it fills in), then every tool call runs
+ * in order and its result goes back to the model, until a turn calls no tool or `maxTurns` is
+ * reached. Pure: the provider, the tools and the message are passed in.
+ */
+export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
+  const messages = [...o.messages];
+  const tools: ToolSpec[] = (o.tools ?? []).map((t) => ({ name: toModelToolName(t.name), description: t.description, input_schema: t.inputSchema }));
+  const usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  let attempts = 0;
+  let model = o.model ?? o.provider.model;
+
+  for (let turn = 0; turn < o.maxTurns; turn++) {
+    throwIfAborted(o.signal);
+    // Stream block index -> message part index, and tool_use id -> its tool_call part.
+    const blockToPart = new Map<number, number>();
+    const toolPart = new Map<string, number>();
+    const onEvent = (e: TurnEvent) => {
+      const message = o.message();
+      switch (e.kind) {
+        case 'text':
+          blockToPart.set(e.blockIndex, message.appendText(e.text, blockToPart.get(e.blockIndex)));
+          return;
+        case 'tool_start': {
+          const index = message.addPart({ type: 'tool_call', id: e.id, name: fromModelToolName(e.name), input: null, status: 'running' });
+          blockToPart.set(e.blockIndex, index);
+          toolPart.set(e.id, index);
+          return;
+        }
+        case 'tool_input': {
+          const index = blockToPart.get(e.blockIndex);
+          if (index !== undefined) message.appendToolInput(index, e.json);
+          return;
+        }
+        case 'block_stop':
+          return;
+        default: {
+          const never: never = e;
+          return never;
+        }
+      }
+    };
+    const result = await o.provider.turn({
+      ...(o.system ? { system: o.system } : {}),
+      messages,
+      ...(tools.length > 0 ? { tools } : {}),
+      ...(o.model ? { model: o.model } : {}),
+      ...(o.outputSchema ? { outputSchema: o.outputSchema } : {}),
+      signal: o.signal,
+      onEvent,
+      onFailover: ({ failedModel, nextModel }) => {
+        attempts++;
+        blockToPart.clear();
+        toolPart.clear();
+        o.onFailover?.({ failedModel, nextModel });
+      },
+    });
+    attempts++;
+    model = result.model;
+    usage.inputTokens += result.usage.inputTokens;
+    usage.outputTokens += result.usage.outputTokens;
+    const uses = result.content.filter(isToolUse);
+    if (result.stopReason !== 'tool_use' || uses.length === 0) return { final: result, messages, usage, attempts, model };
+
+    messages.push({ role: 'assistant', content: result.content as unknown[] });
+    const results: unknown[] = [];
+    for (const use of uses) {
+      const message = o.message();
+      const name = fromModelToolName(use.name);
+      const index = toolPart.get(use.id) ?? message.addPart({ type: 'tool_call', id: use.id, name, input: use.input, status: 'running' });
+      const streamed = message.part(index);
+      const inputText = streamed?.type === 'tool_call' ? streamed.inputText : undefined;
+      const call = { type: 'tool_call' as const, id: use.id, name, input: use.input, ...(inputText !== undefined ? { inputText } : {}) };
+      message.setPart(index, { ...call, status: 'running' });
+      const outcome = await o.callTool({ id: use.id, name, input: use.input, onWaiting: () => message.setPart(index, { ...call, status: 'waiting' }) });
+      const output = outcome.output ?? null;
+      message.setPart(index, { ...call, status: outcome.isError ? 'failed' : 'succeeded' });
+      message.addPart({ type: 'tool_result', toolCallId: use.id, output, isError: outcome.isError });
+      for (const part of outcome.after ?? []) message.addPart(part);
+      results.push({ type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(output).slice(0, MAX_TOOL_RESULT_CHARS), is_error: outcome.isError });
+    }
+    messages.push({ role: 'user', content: results });
+  }
+  return { final: null, messages, usage, attempts, model };
+}
