@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { offlineAgentAnswer, placeholderForSchema } from './offline-agent';
+import { extractJsonObject, type TurnEvent } from '@weft/shared';
+import { createOfflineAgentProvider, offlineAgentAnswer, placeholderForSchema } from './offline-agent';
 
 describe('offlineAgentAnswer', () => {
   it('says plainly that no model is configured, and echoes the prompt', () => {
@@ -83,5 +84,30 @@ describe('offlineAgentAnswer', () => {
   it('does not loop on a self-referencing schema', () => {
     const schema = { type: 'object', properties: { next: { $ref: '#' } }, required: ['next'] };
     expect(() => placeholderForSchema(schema)).not.toThrow();
+  });
+});
+
+describe('the offline agent provider', () => {
+  const schema = { type: 'object', properties: { severity: { enum: ['low', 'high'] }, count: { type: 'integer', minimum: 1 } }, required: ['severity', 'count'] };
+
+  it('answers every turn with the notice for the step prompt, streamed, labelled offline, calling nothing', async () => {
+    const events: TurnEvent[] = [];
+    const turn = await createOfflineAgentProvider().turn({
+      system: 'You triage.',
+      messages: [{ role: 'user', content: 'Summarise today' }, { role: 'assistant', content: 'x' }, { role: 'user', content: 'again' }],
+      tools: [{ name: 'workflows__list_workflows', description: '', input_schema: {} }],
+      onEvent: (e) => events.push(e),
+    });
+    expect(turn).toMatchObject({ provider: 'offline', model: 'offline', stopReason: 'end_turn', usage: { inputTokens: 0, outputTokens: 0 } });
+    expect(turn.text).toBe(offlineAgentAnswer({ prompt: 'Summarise today' }).text);
+    expect(turn.content.every((block) => block.type === 'text')).toBe(true);
+    expect(events.filter((e) => e.kind === 'text').map((e) => (e as { text: string }).text).join('')).toBe(turn.text);
+  });
+
+  it('puts the placeholder in the text, where the step reads structured output', async () => {
+    const turn = await createOfflineAgentProvider().turn({ messages: [{ role: 'user', content: 'Triage' }], outputSchema: schema });
+    expect(turn.text.startsWith('[offline] ')).toBe(true);
+    expect(extractJsonObject(turn.text)).toEqual({ ok: true, value: { severity: 'low', count: 1 } });
+    expect(offlineAgentAnswer({ prompt: 'Triage', outputSchema: schema }).structured).toEqual({ severity: 'low', count: 1 });
   });
 });

@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { applyMessageDelta, type Message, type MessageDelta } from '../chat/message';
+import { createMessageBuilder, type BuiltDelta } from '../chat/message-builder';
+import type { ModelProvider, TurnRequest } from './provider';
+import { scriptedTurn } from './scripted-turn';
+import { MAX_TOOL_RESULT_CHARS, runToolLoop, type ToolLoopOptions } from './tool-loop';
+
+type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
+
+/** A provider that answers each turn with the next scripted content, and records what it was asked. */
+function fakeProvider(turns: Block[][], { failover }: { failover?: { failedModel: string; nextModel: string; partial: string } } = {}) {
+  const requests: TurnRequest[] = [];
+  const provider: ModelProvider = {
+    kind: 'anthropic',
+    model: 'claude-a',
+    async turn(req) {
+      requests.push({ ...req, messages: [...req.messages] });
+      const content = turns[requests.length - 1];
+      if (!content) throw new Error(`no turn ${requests.length} scripted`);
+      if (failover && requests.length === 1) {
+        // The first model streams part of an answer, then fails; the next one answers in full.
+        req.onEvent?.({ kind: 'text', blockIndex: 0, text: failover.partial });
+        req.onFailover?.({ failedModel: failover.failedModel, nextModel: failover.nextModel, error: new Error('overloaded') });
+      }
+      const turn = scriptedTurn({ provider: 'anthropic', model: failover && requests.length === 1 ? failover.nextModel : 'claude-a', content, onEvent: req.onEvent });
+      return { ...turn, usage: { inputTokens: 10, outputTokens: 5 } };
+    },
+  };
+  return { provider, requests };
+}
+
+/** A message built by the loop, checked against what a client rebuilds from the deltas alone. */
+function recordedMessage() {
+  const deltas: BuiltDelta[] = [];
+  const builder = createMessageBuilder({ onDelta: (d) => deltas.push(d) });
+  const replayed = () => {
+    let message: Message = { id: 'm', sessionId: 's', role: 'assistant', parts: [], status: 'streaming', deltaSeq: 0, createdAt: '' };
+    for (const d of deltas) message = applyMessageDelta(message, { messageId: 'm', ...d } satisfies MessageDelta).message;
+    return message.parts;
+  };
+  return { builder, deltas, replayed };
+}
+
+const list = { name: 'workflows:list_workflows', description: 'List workflows', inputSchema: { type: 'object' } };
+const never = { aborted: false };
+
+function options(over: Partial<ToolLoopOptions> & Pick<ToolLoopOptions, 'provider' | 'message'>): ToolLoopOptions {
+  return { messages: [{ role: 'user', content: 'what do I have?' }], tools: [list], maxTurns: 5, signal: never, callTool: async () => ({ output: null, isError: false }), ...over };
+}
+
+describe('runToolLoop', () => {
+  it('runs a tool call, sends its result back, and ends with the final text', async () => {
+    const { provider, requests } = fakeProvider([
+      [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: 'tu_1', name: 'workflows__list_workflows', input: { limit: 2 } }],
+      [{ type: 'text', text: 'You have two.' }],
+    ]);
+    const msg = recordedMessage();
+    const calls: unknown[] = [];
+    const r = await runToolLoop(
+      options({
+        provider,
+        message: () => msg.builder,
+        callTool: async (call) => {
+          calls.push({ name: call.name, input: call.input });
+          return { output: [{ name: 'a' }, { name: 'b' }], isError: false, after: [{ type: 'finish', reason: 'shown' }] };
+        },
+      }),
+    );
+    // The model sees `__` names; the tool runs under its Weft name.
+    expect(requests[0]!.tools).toEqual([{ name: 'workflows__list_workflows', description: 'List workflows', input_schema: { type: 'object' } }]);
+    expect(calls).toEqual([{ name: 'workflows:list_workflows', input: { limit: 2 } }]);
+    expect(requests[1]!.messages.at(-1)).toEqual({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'tu_1', content: JSON.stringify([{ name: 'a' }, { name: 'b' }]), is_error: false }],
+    });
+    expect(r.final?.text).toBe('You have two.');
+    expect(r).toMatchObject({ attempts: 2, usage: { inputTokens: 20, outputTokens: 10 }, model: 'claude-a' });
+    expect(r.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+    expect(msg.builder.parts).toEqual([
+      { type: 'text', text: 'Let me look.' },
+      { type: 'tool_call', id: 'tu_1', name: 'workflows:list_workflows', input: { limit: 2 }, inputText: '{"limit":2}', status: 'succeeded' },
+      { type: 'tool_result', toolCallId: 'tu_1', output: [{ name: 'a' }, { name: 'b' }], isError: false },
+      { type: 'finish', reason: 'shown' },
+      { type: 'text', text: 'You have two.' },
+    ]);
+    expect(msg.replayed()).toEqual(msg.builder.parts);
+    expect(msg.deltas.map((d) => d.deltaSeq)).toEqual(msg.deltas.map((_, i) => i + 1));
+  });
+
+  it('feeds a tool error back to the model as an error result and carries on', async () => {
+    const { provider, requests } = fakeProvider([[{ type: 'tool_use', id: 'tu_1', name: 'workflows__delete_workflow', input: { id: 'wf_1' } }], [{ type: 'text', text: 'It was refused.' }]]);
+    const msg = recordedMessage();
+    const states: string[] = [];
+    const r = await runToolLoop(
+      options({
+        provider,
+        message: () => msg.builder,
+        callTool: async ({ onWaiting }) => {
+          onWaiting();
+          states.push((msg.builder.parts[0] as { status: string }).status);
+          return { output: { error: 'denied by owner', code: 'tool_call_denied' }, isError: true };
+        },
+      }),
+    );
+    expect(states).toEqual(['waiting']);
+    expect(requests[1]!.messages.at(-1)!.content).toEqual([{ type: 'tool_result', tool_use_id: 'tu_1', content: '{"error":"denied by owner","code":"tool_call_denied"}', is_error: true }]);
+    expect(msg.builder.parts.slice(0, 2)).toMatchObject([
+      { type: 'tool_call', status: 'failed' },
+      { type: 'tool_result', toolCallId: 'tu_1', isError: true },
+    ]);
+    expect(r.final?.text).toBe('It was refused.');
+  });
+
+  it('stops after maxTurns turns that still call tools, with no final turn', async () => {
+    const use: Block[] = [{ type: 'tool_use', id: 'tu', name: 'workflows__list_workflows', input: {} }];
+    const { provider, requests } = fakeProvider([use, use, use, use]);
+    const msg = recordedMessage();
+    let calls = 0;
+    const r = await runToolLoop(options({ provider, message: () => msg.builder, maxTurns: 3, callTool: async () => ({ output: ++calls, isError: false }) }));
+    expect(r.final).toBeNull();
+    expect(requests).toHaveLength(3);
+    expect(calls).toBe(3);
+    expect(r.attempts).toBe(3);
+  });
+
+  it('starts no turn once the signal is aborted, and no further turn after a tool call', async () => {
+    const { provider, requests } = fakeProvider([[{ type: 'tool_use', id: 'tu', name: 'workflows__list_workflows', input: {} }], [{ type: 'text', text: 'never' }]]);
+    const msg = recordedMessage();
+    await expect(runToolLoop(options({ provider, message: () => msg.builder, signal: { aborted: true } }))).rejects.toMatchObject({ name: 'AbortError' });
+    expect(requests).toHaveLength(0);
+
+    const signal = { aborted: false };
+    await expect(
+      runToolLoop(
+        options({
+          provider,
+          message: () => msg.builder,
+          signal,
+          callTool: async () => {
+            signal.aborted = true;
+            return { output: null, isError: false };
+          },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('a throwing tool ends the loop with its error', async () => {
+    const { provider } = fakeProvider([[{ type: 'tool_use', id: 'tu', name: 'workflows__list_workflows', input: {} }]]);
+    const msg = recordedMessage();
+    await expect(runToolLoop(options({ provider, message: () => msg.builder, callTool: async () => Promise.reject(new Error('socket closed')) }))).rejects.toThrow('socket closed');
+  });
+
+  it('after a failover streams into the message the caller hands it next, and counts the attempt', async () => {
+    const { provider } = fakeProvider([[{ type: 'text', text: 'Answer from b.' }]], { failover: { failedModel: 'claude-a', nextModel: 'claude-b', partial: 'half an ans' } });
+    const first = recordedMessage();
+    const second = recordedMessage();
+    let current = first.builder;
+    const failovers: unknown[] = [];
+    const r = await runToolLoop(
+      options({
+        provider,
+        message: () => current,
+        onFailover: (info) => {
+          failovers.push(info);
+          current = second.builder;
+        },
+      }),
+    );
+    expect(failovers).toEqual([{ failedModel: 'claude-a', nextModel: 'claude-b' }]);
+    expect(first.builder.parts).toEqual([{ type: 'text', text: 'half an ans' }]);
+    expect(second.builder.parts).toEqual([{ type: 'text', text: 'Answer from b.' }]);
+    expect(r).toMatchObject({ attempts: 2, model: 'claude-b' });
+  });
+
+  it('offers no tools when given none, passes the model, system and output schema through, and cuts long results', async () => {
+    const { provider, requests } = fakeProvider([[{ type: 'tool_use', id: 'tu', name: 'x__y', input: {} }], [{ type: 'text', text: '{}' }]]);
+    const msg = recordedMessage();
+    const schema = { type: 'object' };
+    await runToolLoop(options({ provider, message: () => msg.builder, tools: [], model: 'claude-z', system: 'be brief', outputSchema: schema, callTool: async () => ({ output: 'x'.repeat(MAX_TOOL_RESULT_CHARS * 2), isError: false }) }));
+    expect(requests[0]).not.toHaveProperty('tools');
+    expect(requests[0]).toMatchObject({ model: 'claude-z', system: 'be brief', outputSchema: schema });
+    const result = (requests[1]!.messages.at(-1)!.content as { content: string }[])[0]!;
+    expect(result.content).toHaveLength(MAX_TOOL_RESULT_CHARS);
+  });
+});
