@@ -1,26 +1,8 @@
-import { Approval, type DecisionRequest } from '@weft/shared';
-import { z } from 'zod';
+import { ApprovalListResponse, InboxApproval, type DecisionRequest } from '@weft/shared';
 import { request } from './http';
 
-/**
- * One inbox entry: a step approval (the shared `Approval`, which the REST API tags `kind: 'step'`
- * and journal events leave untagged) or a tool-call approval of the chat assistant.
- */
-const StepApproval = Approval.extend({ kind: z.literal('step').default('step'), executionId: z.string(), workflowId: z.string(), stepId: z.string(), sessionId: z.string().nullable().optional() });
-const ToolApproval = Approval.omit({ executionId: true, workflowId: true, stepId: true }).extend({
-  kind: z.literal('tool'),
-  executionId: z.null(),
-  workflowId: z.null(),
-  stepId: z.null(),
-  sessionId: z.string().nullable(),
-  tool: z.object({ name: z.string(), arguments: z.unknown() }),
-});
-export const InboxApproval = z.union([ToolApproval, StepApproval]);
-export type InboxApproval = z.infer<typeof InboxApproval>;
+export { ApprovalListResponse, InboxApproval };
 export type ApprovalDecision = NonNullable<InboxApproval['decision']>;
-
-export const ApprovalListResponse = z.object({ approvals: z.array(InboxApproval) });
-export type ApprovalListResponse = z.infer<typeof ApprovalListResponse>;
 
 export const approvalKeys = {
   all: ['approvals'] as const,

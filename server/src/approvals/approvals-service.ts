@@ -1,13 +1,14 @@
-import type { Approval, WaitRequest } from '@weft/shared';
+import type { StepApproval, WaitRequest } from '@weft/shared';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { ExecutionsService } from '../executions/executions-service';
 import { executionTopic } from '../executions/execution-events';
+import { decisionFields, type DecisionColumns } from './decision-columns';
 import type { Clock } from '../workflows/workflows-service';
 
-type ApprovalRow = {
+type ApprovalRow = DecisionColumns & {
   id: string;
   execution_id: string;
   workflow_id: string;
@@ -18,32 +19,19 @@ type ApprovalRow = {
   approvers: string;
   on_deny: 'fail' | 'continue';
   on_timeout: 'fail' | 'approve' | 'deny';
-  status: Approval['status'];
-  requested_at: string;
-  expires_at: number;
-  decision: 'approve' | 'deny' | null;
-  decided_by: string | null;
-  decided_at: string | null;
-  comment: string | null;
 };
 
-function toApproval(r: ApprovalRow): Approval & { kind: 'step'; executionId: string; workflowId: string; stepId: string } {
-  const a: Approval & { kind: 'step'; executionId: string; workflowId: string; stepId: string } = {
-    kind: 'step',
-    id: r.id,
-    executionId: r.execution_id,
-    workflowId: r.workflow_id,
-    stepId: r.step_id,
-    iterationPath: r.iteration_path,
-    message: r.message,
-    approvers: JSON.parse(r.approvers) as string[],
-    requestedAt: r.requested_at,
-    expiresAt: new Date(r.expires_at).toISOString(),
-    status: r.status,
-  };
-  if (r.decision && r.decided_by && r.decided_at) a.decision = { decision: r.decision, decidedBy: r.decided_by, decidedAt: r.decided_at, comment: r.comment };
-  return a;
-}
+const toApproval = (r: ApprovalRow): StepApproval => ({
+  kind: 'step',
+  id: r.id,
+  executionId: r.execution_id,
+  workflowId: r.workflow_id,
+  stepId: r.step_id,
+  iterationPath: r.iteration_path,
+  message: r.message,
+  approvers: JSON.parse(r.approvers) as string[],
+  ...decisionFields(r),
+});
 
 /**
  * Approvals: created when a step waits for a human, decided only by POST (a GET never decides) and
@@ -131,7 +119,7 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
   return {
     requestWithin,
 
-    list(q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; sessionId?: string | undefined; limit: number }): Approval[] {
+    list(q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; sessionId?: string | undefined; limit: number }): StepApproval[] {
       const where: string[] = [];
       const params: unknown[] = [];
       if (q.status === 'pending') where.push("status = 'pending'");
@@ -142,13 +130,13 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       return db.prepare<unknown[], ApprovalRow>(sql).all(...params, q.limit).map(toApproval);
     },
 
-    get(id: string): Approval {
+    get(id: string): StepApproval {
       const row = s.get.get(id);
       if (!row) throw notFound(`approval ${id}`);
       return toApproval(row);
     },
 
-    decide({ id, decision, comment, decidedBy }: { id: string; decision: 'approve' | 'deny'; comment?: string | undefined; decidedBy: string }): Approval {
+    decide({ id, decision, comment, decidedBy }: { id: string; decision: 'approve' | 'deny'; comment?: string | undefined; decidedBy: string }): StepApproval {
       return journal.transaction(() => {
         const row = s.get.get(id);
         if (!row) throw notFound(`approval ${id}`);

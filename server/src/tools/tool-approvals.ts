@@ -1,42 +1,20 @@
+import type { ToolApproval } from '@weft/shared';
+import { decisionFields, type DecisionColumns } from '../approvals/decision-columns';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../workflows/workflows-service';
 
-type Row = {
+type Row = DecisionColumns & {
   id: string;
   session_id: string | null;
   tool: string;
   arguments: string;
   message: string;
-  status: 'pending' | 'approved' | 'denied' | 'expired' | 'canceled';
-  requested_at: string;
-  expires_at: number;
-  decision: 'approve' | 'deny' | null;
-  decided_by: string | null;
-  decided_at: string | null;
-  comment: string | null;
 };
 
-export type ToolApprovalView = {
-  id: string;
-  kind: 'tool';
-  sessionId: string | null;
-  executionId: null;
-  workflowId: null;
-  stepId: null;
-  iterationPath: '';
-  tool: { name: string; arguments: unknown };
-  message: string;
-  approvers: string[];
-  requestedAt: string;
-  expiresAt: string;
-  status: Row['status'];
-  decision?: { decision: 'approve' | 'deny'; decidedBy: string; decidedAt: string; comment: string | null };
-};
-
-const view = (r: Row): ToolApprovalView => ({
+const view = (r: Row): ToolApproval => ({
   id: r.id,
   kind: 'tool',
   sessionId: r.session_id,
@@ -47,10 +25,7 @@ const view = (r: Row): ToolApprovalView => ({
   tool: { name: r.tool, arguments: JSON.parse(r.arguments) as unknown },
   message: r.message,
   approvers: [],
-  requestedAt: r.requested_at,
-  expiresAt: new Date(r.expires_at).toISOString(),
-  status: r.status,
-  ...(r.decision && r.decided_by && r.decided_at ? { decision: { decision: r.decision, decidedBy: r.decided_by, decidedAt: r.decided_at, comment: r.comment } } : {}),
+  ...decisionFields(r),
 });
 
 /**
@@ -108,7 +83,7 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
       });
       settle(id, { approved: false, decidedBy: why, comment: null });
     },
-    decide({ id, decision, decidedBy, comment }: { id: string; decision: 'approve' | 'deny'; decidedBy: string; comment?: string | undefined }): ToolApprovalView {
+    decide({ id, decision, decidedBy, comment }: { id: string; decision: 'approve' | 'deny'; decidedBy: string; comment?: string | undefined }): ToolApproval {
       const result = journal.transaction(() => {
         const row = s.get.get(id);
         if (!row) throw notFound(`approval ${id}`);
@@ -126,12 +101,12 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
       settle(id, { approved: decision === 'approve', decidedBy, comment: comment ?? null });
       return result;
     },
-    get(id: string): ToolApprovalView {
+    get(id: string): ToolApproval {
       const row = s.get.get(id);
       if (!row) throw notFound(`approval ${id}`);
       return view(row);
     },
-    list({ status, sessionId }: { status?: 'pending' | 'decided' | undefined; sessionId?: string | undefined }): ToolApprovalView[] {
+    list({ status, sessionId }: { status?: 'pending' | 'decided' | undefined; sessionId?: string | undefined }): ToolApproval[] {
       return s.list
         .all()
         .filter((r) => (status === 'pending' ? r.status === 'pending' : status === 'decided' ? r.status !== 'pending' : true))

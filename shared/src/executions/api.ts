@@ -81,6 +81,34 @@ export const Approval = z.object({
 });
 export type Approval = z.infer<typeof Approval>;
 
+/** A step's approval, as `GET /api/approvals` tags it (journal events may leave `kind` out). */
+export const StepApproval = Approval.extend({
+  kind: z.literal('step').default('step'),
+  executionId: z.string(),
+  workflowId: z.string(),
+  stepId: z.string(),
+  sessionId: z.string().nullable().optional(),
+});
+export type StepApproval = z.infer<typeof StepApproval>;
+
+/** A tool call of the assistant or a workflow, waiting for a person: it belongs to no step. */
+export const ToolApproval = Approval.omit({ executionId: true, workflowId: true, stepId: true }).extend({
+  kind: z.literal('tool'),
+  executionId: z.null(),
+  workflowId: z.null(),
+  stepId: z.null(),
+  sessionId: z.string().nullable(),
+  tool: z.object({ name: z.string(), arguments: z.unknown() }),
+});
+export type ToolApproval = z.infer<typeof ToolApproval>;
+
+/** One entry of the approvals inbox: `GET /api/approvals`, `GET /api/approvals/:id` and a decision's answer. */
+export const InboxApproval = z.union([ToolApproval, StepApproval]);
+export type InboxApproval = z.infer<typeof InboxApproval>;
+
+export const ApprovalListResponse = z.object({ approvals: z.array(InboxApproval) });
+export type ApprovalListResponse = z.infer<typeof ApprovalListResponse>;
+
 export const ApprovalsQuery = z.object({
   status: z.enum(['pending', 'decided']).optional(),
   executionId: z.string().max(100).optional(),
