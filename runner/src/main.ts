@@ -35,12 +35,13 @@ async function main(): Promise<void> {
     leaseAttemptOf: (executionId) => engine?.leases().find((lease) => lease.executionId === executionId)?.attempt,
     listTools: () => session.listTools(),
   });
-  const agentPrompt = createAgentPromptStep({ model: createModelFromConfig(config.llm), tools });
+  const model = createModelFromConfig(config.llm);
+  const agentPrompt = createAgentPromptStep({ model, tools });
   const outbound = createOutboundClient(config.addressPolicy);
   const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name });
   const registry = createStepRegistry([...builtins, agentPrompt, createToolStep({ tools })]);
   engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log, holdBeforeStep: (signal) => session.holdWhileOffline(signal) });
-  log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: config.llm.provider === 'offline' ? 'offline' : config.llm.model });
+  log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: model.model });
   session.start(engine);
   installShutdown({ engine, session, log });
 }

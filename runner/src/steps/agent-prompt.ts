@@ -112,10 +112,10 @@ export function createAgentPromptStep({ model, tools }: { model: ModelProvider; 
           messages.push({ role: 'user', content: `Your answer does not match the required JSON Schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nAnswer again with only the corrected JSON.` });
         }
       } catch (err) {
-        const open = current as AgentMessage | null;
-        if (open && !open.closed) {
-          if (ctx.signal.aborted) open.complete(abortStatus(ctx.signal), { finishReason: abortStatus(ctx.signal) === 'error' ? 'timeout' : 'canceled' });
-          else open.complete('error', { finishReason: 'error', meta: { error: err instanceof Error ? err.message : String(err) } });
+        const last = current as AgentMessage | null;
+        if (last && !last.closed) {
+          if (ctx.signal.aborted) last.complete(abortStatus(ctx.signal), { finishReason: abortStatus(ctx.signal) === 'error' ? 'timeout' : 'canceled' });
+          else last.complete('error', { finishReason: 'error', meta: { error: err instanceof Error ? err.message : String(err) } });
         }
         throw err;
       }

@@ -1,11 +1,11 @@
 import type { ProviderKind, TurnResult } from './provider';
-import type { ContentBlock, StreamEvent, TurnEvent } from './stream-events';
+import type { StreamEvent, TurnEvent } from './stream-events';
 import { createTurnAssembler } from './turn-assembler';
 
 type ScriptedBlock = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
 
 /** The Messages API stream events that carry `content`, as a model would send them. */
-export function streamEventsFor({ model, content }: { model: string; content: ScriptedBlock[] }): StreamEvent[] {
+function streamEventsFor({ model, content }: { model: string; content: ScriptedBlock[] }): StreamEvent[] {
   const events: StreamEvent[] = [{ type: 'message_start', message: { model, usage: { input_tokens: 0, output_tokens: 0 } } }];
   content.forEach((block, index) => {
     if (block.type === 'text') {
@@ -41,5 +41,5 @@ export function scriptedTurn({
   const assembler = createTurnAssembler(onEvent);
   for (const event of streamEventsFor({ model, content })) assembler.feed(event);
   const r = assembler.result();
-  return { provider, model: r.model ?? model, content: r.content as ContentBlock[], text: r.text, usage: r.usage, stopReason: r.stopReason, attempts: 1, structuredNative: false };
+  return { provider, model: r.model ?? model, content: r.content, text: r.text, usage: r.usage, stopReason: r.stopReason, attempts: 1, structuredNative: false };
 }
