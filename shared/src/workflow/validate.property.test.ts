@@ -173,7 +173,8 @@ function mutate(definition: Record<string, Json>, pick: number, change: Change):
   return copy;
 }
 
-describe('validateWorkflowDefinition never throws', () => {
+// Thousands of generated definitions: the 5 s default is too short on a loaded 2-core CI machine.
+describe('validateWorkflowDefinition never throws', { timeout: 60_000 }, () => {
   it('on fc.anything()', () => {
     fc.assert(
       fc.property(
@@ -211,7 +212,7 @@ describe('validateWorkflowDefinition never throws', () => {
   });
 });
 
-describe('valid definitions', () => {
+describe('valid definitions', { timeout: 60_000 }, () => {
   it('are accepted and returned deep-equal, key order included', () => {
     fc.assert(
       fc.property(validDefinition, (definition) => {
