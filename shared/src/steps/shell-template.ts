@@ -24,6 +24,10 @@ import { parseTemplate, type ParsedTemplate } from '../expressions/templates';
  *
  * What a command does with a value is still the author's: `eval`, `bash -c`, `source`, `let` or
  * `declare -i` run their arguments as code, and a value starting with `-` can be read as an option.
+ *
+ * One file of ~580 lines on purpose: the scanner's quoting states and the rules for writing a
+ * reference in each are one state machine; split, a reader would have to hold two files to check
+ * that every state has a rule.
  */
 
 export const SHELL_ARG_PREFIX = 'WEFT_ARG_';
