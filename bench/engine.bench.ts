@@ -78,7 +78,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 function helpers(server: BenchServer) {
-  const { journal, executions } = server.app.services;
+  const { journal, executions } = server.app;
   const status = (id: string) => executions.repo.get(id)?.status ?? '';
   return {
     /** Resolves when the execution reaches a final status (followed through its journal topic). */
@@ -109,7 +109,7 @@ function helpers(server: BenchServer) {
 /** 1. One long execution at a time: (finishedAt - startedAt) / steps, as the server recorded them. */
 async function longWorkflow(server: BenchServer, kind: StepKind, runs: number) {
   const h = helpers(server);
-  const { db, services } = server.app;
+  const { db, executions, journal } = server.app;
   const wf = await h.workflow(`${LONG_STEPS} ${kind} steps`, Array.from({ length: LONG_STEPS }, (_, i) => trivialStep(kind, `s${i}`)));
   // Runner events arrive in seq order, so the cursor's seq is how many there were.
   const runnerEvents = db.prepare<[string], { n: number }>('SELECT COALESCE(SUM(seq), 0) AS n FROM runner_cursors WHERE execution_id = ?');
@@ -120,7 +120,7 @@ async function longWorkflow(server: BenchServer, kind: StepKind, runs: number) {
     const id = await h.start(wf);
     await h.finished(id);
     const wallMs = performance.now() - t0;
-    const ex = services.executions.get(id);
+    const ex = executions.get(id);
     if (ex.status !== 'succeeded') throw new Error(`${LONG_STEPS}-step ${kind} run ${id} ended ${ex.status}: ${JSON.stringify(ex.error)}`);
     const succeeded = ex.steps.filter((s) => s.status === 'succeeded').length;
     if (succeeded !== LONG_STEPS) throw new Error(`${LONG_STEPS}-step run ${id}: ${succeeded} steps succeeded`);
@@ -130,7 +130,7 @@ async function longWorkflow(server: BenchServer, kind: StepKind, runs: number) {
       perStepMs: durationMs / LONG_STEPS,
       durationMs,
       wallMs: r2(wallMs),
-      journalEvents: services.journal.lastSeq(`execution:${id}`),
+      journalEvents: journal.lastSeq(`execution:${id}`),
       runnerEvents: re.n,
     });
   }
@@ -224,13 +224,13 @@ async function concurrent(server: BenchServer, runnerPid: number, kind: StepKind
     if (result.failures.length > 0) throw new Error(`${result.failures.length} POSTs failed: ${result.failures.slice(0, 3).join('; ')}`);
     const ids = result.ids;
     await Promise.all(ids.map((id) => h.finished(id, 120_000)));
-    const lastFinished = Math.max(...ids.map((id) => Date.parse(server.app.services.executions.repo.get(id)!.finished_at!)));
+    const lastFinished = Math.max(...ids.map((id) => Date.parse(server.app.executions.repo.get(id)!.finished_at!)));
     // Both instants are epoch ms on this machine's clock (the server stores finishedAt to the ms).
     const wallMs = Math.max(1, lastFinished - result.startedAt);
     const postedMs = result.totalMs;
     const serverCpu = process.cpuUsage(serverCpu0);
     const runnerCpuMs = cpuMsOf(runnerPid) - runnerCpu0;
-    const rows = ids.map((id) => server.app.services.executions.repo.get(id)!);
+    const rows = ids.map((id) => server.app.executions.repo.get(id)!);
     const failed = rows.filter((r) => r.status !== 'succeeded').length;
     const latency = rows.map((r) => Date.parse(r.finished_at!) - Date.parse(r.created_at)).sort((a, b) => a - b);
     const serverAfter = procStatus('self');
@@ -269,7 +269,7 @@ async function concurrent(server: BenchServer, runnerPid: number, kind: StepKind
 /** 3. Approval decision -> the next step's `step.updated` running event, one execution at a time. */
 async function approvalResume(server: BenchServer, rounds: number) {
   const h = helpers(server);
-  const { journal } = server.app.services;
+  const { journal } = server.app;
   const wf = await h.workflow('Gate', [{ id: 'gate', type: 'approval', message: 'go?' }, trivialStep('wait', 'next')]);
   const requested = new Map<string, string>();
   const waiters = new Map<string, (approvalId: string) => void>();
@@ -333,7 +333,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const sync = server.app.db.pragma('synchronous', { simple: true }) as number;
     if (sync !== 2) throw new Error(`expected synchronous=FULL (2), got ${sync}`);
     const journalMode = server.app.db.pragma('journal_mode', { simple: true }) as string;
-    const { dispatcher } = server.app.services.engine;
+    const { dispatcher } = server.app.engine;
     const t0 = Date.now();
     while (dispatcher.runners.size === 0) {
       if (Date.now() - t0 > 30_000 || runner.child.exitCode !== null) throw new Error(`runner did not connect: ${runner.output().slice(-2000)}`);

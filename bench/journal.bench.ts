@@ -73,7 +73,7 @@ export async function run(): Promise<Record<string, unknown>> {
   let child: ChildProcess | undefined;
   try {
     const synchronous = server.app.db.pragma('synchronous', { simple: true }) as number; // 2 = FULL
-    const { journal } = server.app.services;
+    const { journal } = server.app;
     const after = journal.lastSeq(TOPIC);
     // Subscribed before the clients' sockets, so the bus calls it first after each COMMIT: it splits
     // a publishing tick into append + COMMIT and fan-out to the sockets.

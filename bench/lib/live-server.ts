@@ -28,8 +28,8 @@ const TICK_MS = 5;
 const MiB = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
 
 const server = await startBenchServer();
-const { journal } = server.app.services;
-const live = (server.app.services as { live?: Record<string, number> }).live;
+const { journal } = server.app;
+const live = (server.app as { live?: Record<string, number> }).live;
 let journalReads = 0;
 let journalEventsRead = 0;
 const read = journal.read;

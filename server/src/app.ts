@@ -7,16 +7,31 @@ import { installErrorHandlers } from './http/errors';
 import { installSecurityHeaders } from './http/security-headers';
 import spa from './http/spa';
 import authPlugin from './plugins/auth';
+import clockPlugin from './plugins/clock';
 import configPlugin from './plugins/config';
 import dbPlugin from './plugins/db';
-import servicesPlugin from './plugins/services';
+import journalPlugin from './plugins/journal';
+import lifecyclePlugin from './plugins/lifecycle';
+import storagePlugin from './plugins/storage';
+import approvalsPlugin from './approvals/plugin';
+import chatPlugin from './chat/plugin';
+import draftingPlugin from './drafting/plugin';
+import enginePlugin from './engine/plugin';
+import executionsPlugin from './executions/plugin';
+import integrationsPlugin from './integrations/plugin';
+import livePlugin from './live/plugin';
+import modelsPlugin from './model/plugin';
+import sessionsPlugin from './sessions/plugin';
+import toolsPlugin from './tools/plugin';
+import triggersPlugin from './triggers/plugin';
+import workflowsPlugin from './workflows/plugin';
 import healthRoutes from './health/routes';
 import eventsRoutes from './journal/routes';
 import liveSocket from './live/live-socket';
 import sessionsRoutes from './sessions/routes';
 import executionsRoutes from './executions/routes';
 import approvalsRoutes from './approvals/routes';
-import runnerGateway from './runner-gateway/gateway';
+import runnerGateway from './engine/runner-gateway';
 import chatRoutes from './chat/routes';
 import draftingRoutes from './drafting/routes';
 import toolsRoutes from './tools/routes';
@@ -28,16 +43,34 @@ import type { Clock } from './workflows/workflows-service';
 
 export type AppOptions = { config: Config; clock?: Clock };
 
-/** Infrastructure first, then one plugin per capability, in an order that stays visible. */
+/**
+ * Infrastructure first, then one plugin per capability (each declares what it needs), then the
+ * lifecycle that starts and stops them, then the routes, in an order that stays visible.
+ */
 const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
-  // `services` is decorated below; storage failures seen by the error handler reach its health.
-  installErrorHandlers(fastify, { onStorageError: (err) => fastify.services?.storage.failed(err) });
+  // `storage` is decorated below; storage failures seen by the error handler reach its health.
+  installErrorHandlers(fastify, { onStorageError: (err) => fastify.storage?.failed(err) });
   installSecurityHeaders(fastify);
   await fastify.register(configPlugin, { config: opts.config });
   await fastify.register(fastifyCookie);
   await fastify.register(dbPlugin);
-  await fastify.register(authPlugin, opts.clock ? { clock: opts.clock } : {});
-  await fastify.register(servicesPlugin, opts.clock ? { clock: opts.clock } : {});
+  await fastify.register(clockPlugin, opts.clock ? { clock: opts.clock } : {});
+  await fastify.register(authPlugin);
+  await fastify.register(storagePlugin);
+  await fastify.register(journalPlugin);
+  await fastify.register(workflowsPlugin);
+  await fastify.register(sessionsPlugin);
+  await fastify.register(executionsPlugin);
+  await fastify.register(approvalsPlugin);
+  await fastify.register(enginePlugin);
+  await fastify.register(modelsPlugin);
+  await fastify.register(draftingPlugin);
+  await fastify.register(triggersPlugin);
+  await fastify.register(toolsPlugin);
+  await fastify.register(chatPlugin);
+  await fastify.register(integrationsPlugin);
+  await fastify.register(livePlugin);
+  await fastify.register(lifecyclePlugin);
   // Runner frames carry step outputs (up to 8 MiB); the browser socket enforces its own smaller limit.
   await fastify.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 * 1024 } });
 

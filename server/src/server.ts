@@ -31,7 +31,7 @@ export async function buildServer({ config, clock, logStream }: { config: Config
     // On close, drop idle keep-alive sockets at once; in-flight requests still finish.
     forceCloseConnections: 'idle',
   });
-  // fp: the app's decorators (config, db, auth, services) live on the root instance tests and main use.
+  // fp: the app's decorators (config, db, auth, one per capability) live on the root instance tests and main use.
   await fastify.register(fp(app), clock ? { config, clock } : { config });
   return fastify;
 }

@@ -169,7 +169,7 @@ describe('step types through a real runner', () => {
     const { executionId } = await start({ name: 'Waits', steps: [{ id: 'nap', type: 'wait', seconds: 60 }, { id: 'after', type: 'bash', command: 'echo after' }] });
     await waitUntil(async () => (await s.request('GET', `/api/executions/${executionId}`)).body.status === 'waiting', 20_000, 'waiting');
     expect((await s.request('POST', `/api/executions/${executionId}/cancel`)).body.status).toBe('canceled');
-    s.app.services.engine.tick();
+    s.app.engine.tick();
     const ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
     expect(latest(ex, 'nap').status).toBe('canceled');
     expect(latest(ex, 'after')).toBeUndefined();

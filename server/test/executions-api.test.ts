@@ -214,7 +214,7 @@ describe('approvals', () => {
   it('an expired approval is closed: even the decision its timeout took is 409 approval_closed', async () => {
     for (const onTimeout of ['approve', 'deny'] as const) {
       const { approval, executionId } = await runToGate(gated, 'continue', undefined, onTimeout);
-      expect(s.app.services.approvals.expireDue(Date.parse(approval.expiresAt) + 1)).toBeGreaterThanOrEqual(1);
+      expect(s.app.approvals.expireDue(Date.parse(approval.expiresAt) + 1)).toBeGreaterThanOrEqual(1);
       const expired = (await s.request('GET', `/api/approvals/${approval.id}`)).body;
       expect(expired).toMatchObject({ status: 'expired', decision: { decision: onTimeout, decidedBy: 'timeout' } });
       for (const decision of ['approve', 'deny']) {

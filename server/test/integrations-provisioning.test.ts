@@ -87,7 +87,7 @@ describe('auto-provisioning', () => {
     });
     expect(res.status).toBe(201);
     // Crash after the workflow is written, before the trigger is: the transaction rolls back.
-    const triggers = s.app.services.triggers;
+    const triggers = s.app.triggers;
     const original = triggers.upsertWithin;
     triggers.upsertWithin = () => {
       throw new Error('simulated crash before the trigger');
@@ -135,7 +135,7 @@ describe('auto-provisioning', () => {
     const byKey = s.app.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM triggers WHERE workflow_id = ?').get(workflowId);
     expect(byKey?.n).toBe(1);
     // Nothing is missing any more: the backfill has nothing to do.
-    expect(s.app.services.integrations.provisioning.backfill()).toEqual([]);
+    expect(s.app.integrations.provisioning.backfill()).toEqual([]);
   });
 
   it('the on-complete hook sets latestSyncExecutionId and lastSyncError on failure, and clears the error on success', async () => {

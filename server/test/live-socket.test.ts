@@ -41,7 +41,7 @@ describe('/ws frames', () => {
 describe('replay and live hand-off', () => {
   it('delivers every event exactly once and in order to many subscribers joining during production', async () => {
     const topic = 'approvals';
-    const { journal } = s.app.services;
+    const { journal } = s.app;
     const base = journal.lastSeq(topic);
     const total = 1500;
     const clients = await Promise.all(Array.from({ length: 12 }, () => connectLive(s.url, { token: s.token })));
@@ -73,7 +73,7 @@ describe('replay and live hand-off', () => {
   });
 
   it('resumes after a reconnect from `after` with no gap or duplicate', async () => {
-    const { sessions, journal } = s.app.services;
+    const { sessions, journal } = s.app;
     const session = sessions.createSession({ title: 'resume' });
     const topic = `session:${session.id}`;
     const first = await connectLive(s.url, { token: s.token });
@@ -94,11 +94,11 @@ describe('replay and live hand-off', () => {
     const c = await connectLive(s.url, { token: s.token });
     c.send({ type: 'subscribe', topic: 'integrations' });
     await c.waitFor((f) => f.type === 'subscribed');
-    s.app.services.journal.append('integrations', 'integration.updated', { a: 1 });
+    s.app.journal.append('integrations', 'integration.updated', { a: 1 });
     await c.waitFor((f) => f.type === 'event');
     c.send({ type: 'unsubscribe', id: 'u', topic: 'integrations' });
     await c.waitFor((f) => f.type === 'unsubscribed' && f.id === 'u');
-    s.app.services.journal.append('integrations', 'integration.updated', { a: 2 });
+    s.app.journal.append('integrations', 'integration.updated', { a: 2 });
     c.send({ type: 'ping', id: 'after' });
     await c.waitFor((f) => f.type === 'pong' && f.id === 'after');
     expect(c.frames.filter((f) => f.type === 'event')).toHaveLength(1);
@@ -129,7 +129,7 @@ describe('slow consumers', () => {
 
   /** Appends 8 KiB events until the server gives up on a socket; returns the largest send buffer seen. */
   async function produceUntilSlow(srv: TestServer, topic: string) {
-    const { journal, live } = srv.app.services;
+    const { journal, live } = srv.app;
     const before = live.slowClosed;
     let maxBuffered = 0;
     for (let i = 0; live.slowClosed === before; i++) {
@@ -143,7 +143,7 @@ describe('slow consumers', () => {
 
   it('costs at most its buffer, is detached at once (no journal read for it after), and reads 4008 once it resumes', async () => {
     const srv = slowServer;
-    const { journal, live } = srv.app.services;
+    const { journal, live } = srv.app;
     const topic = 'executions';
     const fast = await connectLive(srv.url, { token: srv.token });
     fast.send({ type: 'subscribe', topic });
@@ -182,7 +182,7 @@ describe('slow consumers', () => {
 
   it('a reader that keeps up is not taken for slow by a replay of large events (a page waits at half the bound)', async () => {
     const srv = slowServer;
-    const { sessions, journal, live } = srv.app.services;
+    const { sessions, journal, live } = srv.app;
     const topic = `session:${sessions.createSession({ title: 'big replay' }).id}`;
     // One page is 16 MiB: more than the kernel's socket buffers take, and 64 times the bound.
     const big = 'y'.repeat(64 * 1024);
@@ -200,7 +200,7 @@ describe('slow consumers', () => {
 
   it('a consumer that never resumes is terminated after the grace period, its buffer freed', async () => {
     const srv = slowServer;
-    const { live } = srv.app.services;
+    const { live } = srv.app;
     const topic = 'approvals';
     const slow = await pausedSubscriber(srv, topic);
     const terminated = live.terminated;

@@ -27,8 +27,8 @@ describe('sessions API', () => {
   });
 
   it('paginates messages newest page first, oldest-first within a page', async () => {
-    const session = s.app.services.sessions.createSession({ title: 'pages' });
-    for (let i = 0; i < 25; i++) s.app.services.sessions.postMessage({ sessionId: session.id, role: 'user', text: `m${i}` });
+    const session = s.app.sessions.createSession({ title: 'pages' });
+    for (let i = 0; i < 25; i++) s.app.sessions.postMessage({ sessionId: session.id, role: 'user', text: `m${i}` });
     const p1 = await s.request('GET', `/api/sessions/${session.id}/messages?limit=10`);
     expect(p1.body.messages.map(messageText)).toEqual(Array.from({ length: 10 }, (_, i) => `m${15 + i}`));
     const p2 = await s.request('GET', `/api/sessions/${session.id}/messages?limit=10&before=${p1.body.nextBefore}`);
@@ -43,12 +43,12 @@ describe('sessions API', () => {
 
 describe('back-pointers', () => {
   it('are stored and returned on every read path, after a restart too', async () => {
-    const session = s.app.services.sessions.createSession({});
+    const session = s.app.sessions.createSession({});
     const { executionId } = await seedExecution(s, { sessionId: session.id });
     const bp = { executionId, stepId: 'think', iterationPath: 'each[1]', attempt: 2 };
-    const m = s.app.services.sessions.createMessage({ sessionId: session.id, role: 'assistant', backPointers: bp });
+    const m = s.app.sessions.createMessage({ sessionId: session.id, role: 'assistant', backPointers: bp });
     expect(m).toMatchObject(bp);
-    s.app.services.sessions.completeMessage({ messageId: m.id, status: 'complete' });
+    s.app.sessions.completeMessage({ messageId: m.id, status: 'complete' });
     const page = await s.request('GET', `/api/sessions/${session.id}/messages`);
     expect(page.body.messages[0]).toMatchObject({ id: m.id, ...bp, status: 'complete' });
     const events = await s.request('GET', `/api/events?topic=session:${session.id}`);
@@ -63,11 +63,11 @@ describe('back-pointers', () => {
   });
 
   it('refuse an unknown execution, a foreign one, an unknown step and a bad iteration path', async () => {
-    const mine = s.app.services.sessions.createSession({});
-    const other = s.app.services.sessions.createSession({});
+    const mine = s.app.sessions.createSession({});
+    const other = s.app.sessions.createSession({});
     const { executionId: foreign } = await seedExecution(s, { sessionId: other.id });
     const { executionId } = await seedExecution(s, { sessionId: mine.id });
-    const create = (backPointers: any) => () => s.app.services.sessions.createMessage({ sessionId: mine.id, role: 'assistant', backPointers });
+    const create = (backPointers: any) => () => s.app.sessions.createMessage({ sessionId: mine.id, role: 'assistant', backPointers });
     expect(create({ executionId: 'ex_missing' })).toThrow(/executionId: execution ex_missing does not exist/);
     expect(create({ executionId: foreign })).toThrow(/belongs to another session/);
     expect(create({ executionId, stepId: 'nope' })).toThrow(/stepId: step nope/);
@@ -80,7 +80,7 @@ describe('back-pointers', () => {
 
 describe('streamed messages', () => {
   it('ignore duplicate deltas and store exactly the concatenation of the deltas', async () => {
-    const { sessions } = s.app.services;
+    const { sessions } = s.app;
     const session = sessions.createSession({});
     const m = sessions.createMessage({ sessionId: session.id, role: 'assistant' });
     const tokens = Array.from({ length: 300 }, (_, i) => `tok${i} `);
@@ -106,7 +106,7 @@ describe('streamed messages', () => {
   });
 
   it('a client overlapping replay and live sees each delta once and the same final text', async () => {
-    const { sessions } = s.app.services;
+    const { sessions } = s.app;
     const session = sessions.createSession({});
     const topic = `session:${session.id}`;
     const m = sessions.createMessage({ sessionId: session.id, role: 'assistant' });
@@ -141,7 +141,7 @@ describe('streamed messages', () => {
   });
 
   it('finalizing closes running tool calls and records the finish reason', async () => {
-    const { sessions } = s.app.services;
+    const { sessions } = s.app;
     const session = sessions.createSession({});
     const m = sessions.createMessage({ sessionId: session.id, role: 'assistant' });
     sessions.appendDelta({ messageId: m.id, deltaSeq: 1, partIndex: 0, op: { kind: 'append_text', text: 'Looking' } });
@@ -163,7 +163,7 @@ describe('streamed messages', () => {
 
 describe('GET /api/events', () => {
   it('pages through a topic with after and limit', async () => {
-    const { journal } = s.app.services;
+    const { journal } = s.app;
     const topic = 'workflows';
     const base = journal.lastSeq(topic);
     for (let i = 0; i < 7; i++) journal.append(topic, 'workflow.updated', { i });

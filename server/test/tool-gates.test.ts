@@ -106,7 +106,7 @@ describe('the assistant and the registry rule', () => {
     expect(mutating.map((t) => t.name)).toEqual(expect.arrayContaining(['workflows:run_workflow', 'workflows:approve_execution', 'workflows:cancel_execution', 'sl:send_message', 'remote:erase']));
     for (const tool of mutating) {
       const before = traces();
-      const call = s.app.services.tools.call(tool.name, args[tool.name], { actor: 'assistant', sessionId }).then(
+      const call = s.app.tools.call(tool.name, args[tool.name], { actor: 'assistant', sessionId }).then(
         () => ({ ran: true as const }),
         (err: { code?: string; message?: string }) => ({ ran: false as const, code: err.code, message: err.message }),
       );
@@ -131,7 +131,7 @@ describe('the assistant and the registry rule', () => {
     for (const tool of reads) {
       const { db, events } = traces();
       // Awaited directly: a read that asked for a card would never settle and time the test out.
-      const result = await s.app.services.tools.call(tool.name, args[tool.name], { actor: 'assistant', sessionId });
+      const result = await s.app.tools.call(tool.name, args[tool.name], { actor: 'assistant', sessionId });
       expect(result, tool.name).toBeDefined();
       // A tool labelled `read` that writes would skip the card: what it stores must not change.
       expect({ db: traces().db, events: traces().events }, `${tool.name} is labelled read but changed state`).toEqual({ db, events });
@@ -140,7 +140,7 @@ describe('the assistant and the registry rule', () => {
   });
 
   it('an approved card runs the call as the person who approved it', async () => {
-    const call = s.app.services.tools.call('sl:send_message', { text: 'approved hello' }, { actor: 'assistant', sessionId });
+    const call = s.app.tools.call('sl:send_message', { text: 'approved hello' }, { actor: 'assistant', sessionId });
     let card: any;
     await waitUntil(async () => {
       card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find((a: any) => a.tool?.name === 'sl:send_message');
@@ -155,14 +155,14 @@ describe('the assistant and the registry rule', () => {
   it('a card whose call went away or timed out is closed: either decision is 409 approval_closed', async () => {
     for (const why of ['canceled', 'expired'] as const) {
       const controller = new AbortController();
-      const call = s.app.services.tools.call('workflows:run_workflow', args['workflows:run_workflow'], { actor: 'assistant', sessionId, signal: controller.signal }).catch((err: { code: string }) => err.code);
+      const call = s.app.tools.call('workflows:run_workflow', args['workflows:run_workflow'], { actor: 'assistant', sessionId, signal: controller.signal }).catch((err: { code: string }) => err.code);
       let card: any;
       await waitUntil(async () => {
         card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find((a: any) => a.tool?.name === 'workflows:run_workflow');
         return card !== undefined;
       });
       if (why === 'canceled') controller.abort();
-      else s.app.services.toolApprovals.expire(card.id, 'timeout');
+      else s.app.toolApprovals.expire(card.id, 'timeout');
       expect(await call).toBe('tool_call_denied');
       expect((await s.request('GET', `/api/approvals/${card.id}`)).body.status).toBe(why);
       for (const decision of ['approve', 'deny']) {
@@ -174,7 +174,7 @@ describe('the assistant and the registry rule', () => {
   });
 
   it('workflows: self-mutating tools and human gates are refused, destructive ones ask, the rest run', async () => {
-    const gate = (name: string) => s.app.services.tools.gate(name, 'workflow')?.kind;
+    const gate = (name: string) => s.app.tools.gate(name, 'workflow')?.kind;
     for (const name of ['workflows:approve_execution', 'workflows:deny_execution', 'workflows:sync_workflow', 'workflows:delete_trigger']) expect(gate(name), name).toBe('refuse');
     for (const name of ['remote:erase', 'remote:label']) expect(gate(name), name).toBe('ask');
     for (const name of ['workflows:run_workflow', 'workflows:cancel_execution', 'sl:send_message', 'remote:greet']) expect(gate(name), name).toBe('run');

@@ -63,7 +63,7 @@ describe('POST /api/tools/call', () => {
   });
 
   it('refuses the 8 self-mutating tools and the 2 approval decisions inside a workflow execution, keeps reading and running', async () => {
-    const session = s.app.services.sessions.createSession({});
+    const session = s.app.sessions.createSession({});
     const { executionId, workflowId } = await seedExecution(s, { sessionId: session.id });
     for (const n of SELF_MUTATING) {
       const res = await call(`workflows:${n}`, {}, { context: { executionId } });

@@ -178,14 +178,14 @@ describe('workflows provisioned with their trigger', () => {
   });
 
   it('the trigger tools use the same service', async () => {
-    const tools = s.app.services.triggerTools!;
+    const tools = s.app.triggerTools!;
     const t = tools.upsert('from-tool', { workflowId, type: 'webhook', enabled: true, webhook: { path: 'from/tool' } }) as { key: string; webhook: object; note?: string };
     expect(t.key).toBe('from-tool');
     // A generated secret is for the person at the screen, never for a tool transcript.
     expect(t.webhook).toMatchObject({ verify: 'weft', hasSecret: true });
     expect(t.webhook).not.toHaveProperty('secret');
     expect(t.note).toMatch(/New secret/);
-    expect(s.app.services.triggers.repo.byKey('from-tool')!.webhook_secret).toMatch(/^whsec_/);
+    expect(s.app.triggers.repo.byKey('from-tool')!.webhook_secret).toMatch(/^whsec_/);
     expect((tools.list() as { key: string }[]).some((x) => x.key === 'from-tool')).toBe(true);
     tools.remove('from-tool');
     expect((await s.request('GET', '/api/triggers/from-tool')).status).toBe(404);

@@ -135,7 +135,7 @@ describe('catch-up against runs outside it (injected clock)', () => {
   afterEach(async () => {
     for (const t of (await s.request('GET', '/api/triggers')).body.triggers) await s.request('DELETE', `/api/triggers/${t.key}`);
   });
-  const tick = () => s.app.services.triggers.scheduler.tick();
+  const tick = () => s.app.triggers.scheduler.tick();
   const cancel = (id: string) => s.request('POST', `/api/executions/${id}/cancel`);
 
   /** Created at 00:00:30; `before` runs then; ticked at 03:00:20 (01:00 and 02:00 missed, 03:00 on time). */

@@ -17,7 +17,7 @@ const fixedClock = (iso: string) => {
 async function seedTriggers(s: TestServer, count: number, prefix = 't') {
   const wf = await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Race') } });
   for (let i = 0; i < count; i++) {
-    s.app.services.triggers.upsert(`${prefix}-${i}`, { workflowId: wf.body.id, type: 'schedule', enabled: true, schedule: { cron: '* * * * *', timezone: 'UTC', overlap: 'allow' } });
+    s.app.triggers.upsert(`${prefix}-${i}`, { workflowId: wf.body.id, type: 'schedule', enabled: true, schedule: { cron: '* * * * *', timezone: 'UTC', overlap: 'allow' } });
   }
 }
 
@@ -100,9 +100,9 @@ describe('exactly once per tick', () => {
       for (let minute = 0; minute < 5; minute++) {
         clock.at = new Date(Date.parse('2026-05-01T10:00:05Z') + minute * 60_000);
         const [first, second] = minute % 2 === 0 ? [a, b] : [b, a];
-        first.app.services.triggers.scheduler.tick();
-        second.app.services.triggers.scheduler.tick();
-        first.app.services.triggers.scheduler.tick();
+        first.app.triggers.scheduler.tick();
+        second.app.triggers.scheduler.tick();
+        first.app.triggers.scheduler.tick();
       }
       const c = census(a);
       expect(c.perTick).toHaveLength(25 * 5);
@@ -161,8 +161,8 @@ describe('exactly once per tick', () => {
         const before = census(s);
         expect(before.perTick).toHaveLength(Math.floor(119 / TICK_CHUNK) * TICK_CHUNK);
         expect(before.orphans).toBe(0);
-        s.app.services.triggers.scheduler.tick();
-        s.app.services.triggers.scheduler.tick();
+        s.app.triggers.scheduler.tick();
+        s.app.triggers.scheduler.tick();
         const after = census(s);
         expect(after.perTick).toHaveLength(200);
         expect(after.perTick.every((t) => t.n === 1 && t.started === 1)).toBe(true);
@@ -181,7 +181,7 @@ describe('exactly once per tick', () => {
     const a = await startServer({ dataDir, clock });
     await seedTriggers(a, 10);
     clock.at = new Date('2026-05-01T10:00:05Z');
-    a.app.services.triggers.scheduler.tick();
+    a.app.triggers.scheduler.tick();
     await a.close();
 
     const b = await startServer({ dataDir, clock });
@@ -189,7 +189,7 @@ describe('exactly once per tick', () => {
       // As if a process had read the old cursor before the first one committed: only the unique
       // (trigger, scheduledFor) key stands between it and a second run.
       b.app.db.prepare('UPDATE triggers SET cursor_at = ?, next_run_at = ?').run(Date.parse('2026-05-01T09:59:30Z'), Date.parse('2026-05-01T10:00:00Z'));
-      const report = b.app.services.triggers.scheduler.tick();
+      const report = b.app.triggers.scheduler.tick();
       expect(report).toMatchObject({ triggers: 10, started: 0, skipped: 0 });
       const c = census(b);
       expect(c.perTick).toHaveLength(10);

@@ -31,7 +31,7 @@ function useServer() {
   });
 }
 
-const tick = () => s.app.services.triggers.scheduler.tick();
+const tick = () => s.app.triggers.scheduler.tick();
 
 async function schedule(body: { cron: string; timezone?: string; catchUp?: string; catchUpWindowSeconds?: number; overlap?: string }) {
   const key = `sched-${++n}`;

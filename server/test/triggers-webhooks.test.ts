@@ -374,7 +374,7 @@ describe('webhooks: limits, refusals and test mode', () => {
       { triggerKey: key, minute: counts[1].minute, status: 'rejected', reason: 'missing_signature', count: 1 },
       { triggerKey: key, minute: counts[0].minute, status: 'rejected', reason: 'missing_signature', count: 1 },
     ]);
-    const id = s.app.services.triggers.repo.byKey(key)!.id;
+    const id = s.app.triggers.repo.byKey(key)!.id;
     const countersOf = () => (s.app.db.prepare('SELECT COUNT(*) AS n FROM trigger_delivery_counts WHERE trigger_id = ?').get(id) as { n: number }).n;
     expect(countersOf()).toBe(2);
     await s.request('DELETE', `/api/triggers/${key}`);
@@ -433,7 +433,7 @@ describe('webhooks ?wait=', () => {
 
   it('keeps every delivery on trigger:<key> and, of those committed together, the latest on triggers', async () => {
     const { key } = await hook();
-    const { journal, triggers } = s.app.services;
+    const { journal, triggers } = s.app;
     const t = triggers.repo.byKey(key)!;
     const before = (await s.request('GET', '/api/events?topic=triggers&limit=1000')).body.lastSeq as number;
     // Three fires in one tick share one commit, as concurrent hook calls do.

@@ -4,12 +4,12 @@ import { personOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
 
 const approvalsRoutes: FastifyPluginAsync = async (app) => {
-  const approvals = app.services.approvals;
+  const approvals = app.approvals;
 
   app.get('/api/approvals', async (request): Promise<ApprovalListResponse> => {
     const q = parseRequest(ApprovalsQuery, request.query, 'query');
     // Step approvals and tool-call approvals share one inbox, newest first.
-    const tool = q.executionId ? [] : app.services.toolApprovals.list({ status: q.status, sessionId: q.sessionId });
+    const tool = q.executionId ? [] : app.toolApprovals.list({ status: q.status, sessionId: q.sessionId });
     const all: InboxApproval[] = [...approvals.list(q), ...tool];
     all.sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0));
     return { approvals: all.slice(0, q.limit) };
@@ -17,7 +17,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/approvals/:id', async (request): Promise<InboxApproval> => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    if (app.services.toolApprovals.isToolApproval(id)) return app.services.toolApprovals.get(id);
+    if (app.toolApprovals.isToolApproval(id)) return app.toolApprovals.get(id);
     return approvals.get(id);
   });
 
@@ -27,7 +27,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(DecisionRequest, request.body, 'body');
     const decidedBy = personOf(request.principal, 'decide an approval');
-    if (app.services.toolApprovals.isToolApproval(id)) return app.services.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy });
+    if (app.toolApprovals.isToolApproval(id)) return app.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy });
     return approvals.decide({ id, decision: body.decision, comment: body.comment, decidedBy });
   });
 };

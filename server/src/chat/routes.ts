@@ -10,7 +10,7 @@ const chatRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/sessions/:id/messages', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(PostMessage, request.body, 'body');
-    const { message, assistantMessageId } = app.services.assistant.post({ sessionId: id, content: body.content });
+    const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content });
     return reply.code(202).send({ message, assistantMessageId });
   });
 };

@@ -4,7 +4,7 @@ import { abortOnClose } from '../http/abort-on-close';
 import { parseRequest } from '../http/parse';
 
 const draftingRoutes: FastifyPluginAsync = async (app) => {
-  const drafting = app.services.drafting;
+  const drafting = app.drafting;
 
   // A client that goes away stops the model request it started.
   app.post('/api/workflows/draft', async (request, reply): Promise<DraftResponse> => {

@@ -19,7 +19,7 @@ import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } f
 
 export type TriggerInfo = { type: 'manual' | 'schedule' | 'webhook' | 'rerun' | 'tool'; [k: string]: unknown };
 
-/** Executions: start (inputs checked, version pinned), read, cancel, re-run. The runner gateway drives them. */
+/** Executions: start (inputs checked, version pinned), read, cancel, re-run. The engine drives them. */
 export function createExecutionsService({
   db,
   journal,

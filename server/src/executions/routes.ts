@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
 
 const executionsRoutes: FastifyPluginAsync = async (app) => {
-  const executions = app.services.executions;
+  const executions = app.executions;
 
   app.post('/api/workflows/:id/run', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');

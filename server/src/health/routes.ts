@@ -12,7 +12,7 @@ import { WEFT_VERSION } from '../version';
 const healthRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/health', async (request): Promise<HealthResponse> => (request.principal?.type === 'user' ? { ok: true, version: WEFT_VERSION } : { ok: true }));
   app.get('/api/ready', async () => {
-    const { storage } = app.services;
+    const { storage } = app;
     // A failed state is checked again here, so a disk freed while nothing wrote is seen at once.
     if (storage.failure) storage.probe();
     const failure = storage.failure;

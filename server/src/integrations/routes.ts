@@ -7,7 +7,7 @@ import { parseRequest } from '../http/parse';
  * (what messaging integrations synced). Credentials go in, never out.
  */
 const integrationsRoutes: FastifyPluginAsync = async (app) => {
-  const { service, conversations } = app.services.integrations;
+  const { service, conversations } = app.integrations;
 
   app.get('/api/integrations', async () => ({ integrations: service.list() }));
 

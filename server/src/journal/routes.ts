@@ -6,10 +6,10 @@ import { parseRequest } from '../http/parse';
 const eventsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/events', async (request) => {
     const q = parseRequest(EventsQuery, request.query, 'query');
-    app.services.topics.assertReadable(q.topic);
-    const events = app.services.journal.read(q.topic, q.after, q.limit + 1);
+    app.topics.assertReadable(q.topic);
+    const events = app.journal.read(q.topic, q.after, q.limit + 1);
     const hasMore = events.length > q.limit;
-    return { events: events.slice(0, q.limit), lastSeq: app.services.journal.lastSeq(q.topic), hasMore };
+    return { events: events.slice(0, q.limit), lastSeq: app.journal.lastSeq(q.topic), hasMore };
   });
 };
 

@@ -37,7 +37,7 @@ function eventFrame(event: JournalEvent): Buffer {
  * `liveCloseGraceMs`.
  */
 const liveSocket: FastifyPluginAsync = async (app) => {
-  const { journal, topics, live: stats } = app.services;
+  const { journal, topics, live: stats } = app;
   const { liveHeartbeatMs, liveMaxBufferedBytes, liveCloseGraceMs } = app.config;
 
   const sockets = new Set<WebSocket>();

@@ -9,7 +9,6 @@ import { requestTargetProblem } from '../auth/request-target';
 import { createSignInLimiter, type SignInLimiter } from '../auth/sign-in-limiter';
 import { LoginCodes, loadOrCreateToken, RUNNER_TOKEN_FILE, safeEqual } from '../auth/token-store';
 import { AppError } from '../http/errors';
-import { systemClock, type Clock } from '../workflows/workflows-service';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,9 +39,9 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 type Presented = { principal: Principal | null; presented: boolean };
 
-export default fp<{ clock?: Clock }>(
-  async (app, opts) => {
-    const clock = opts.clock ?? systemClock;
+export default fp(
+  async (app) => {
+    const { clock } = app;
     const { dataDir } = app.config;
     const token = loadOrCreateToken({ dataDir, fixedToken: app.config.fixedToken });
     const runnerToken = loadOrCreateToken({ dataDir, fixedToken: app.config.fixedRunnerToken, file: RUNNER_TOKEN_FILE });
@@ -146,5 +145,5 @@ export default fp<{ clock?: Clock }>(
       if (request.headers.upgrade?.toLowerCase() === 'websocket' && reply.statusCode !== 101) request.raw.socket?.destroy();
     });
   },
-  { name: 'weft-auth', dependencies: ['weft-config', 'weft-db', '@fastify/cookie'] },
+  { name: 'weft-auth', dependencies: ['weft-config', 'weft-db', 'weft-clock', '@fastify/cookie'] },
 );

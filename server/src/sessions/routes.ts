@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
 
 const sessionsRoutes: FastifyPluginAsync = async (app) => {
-  const sessions = app.services.sessions;
+  const sessions = app.sessions;
 
   app.post('/api/sessions', async (request, reply) => {
     const body = parseRequest(CreateSessionRequest, request.body ?? {}, 'body');

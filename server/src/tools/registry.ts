@@ -2,7 +2,7 @@ import { matchesToolPattern, type ToolInfo } from '@weft/shared';
 import { z } from 'zod';
 import { AppError } from '../http/errors';
 import type { ToolContext, ToolDefinition } from './tool';
-import type { ToolApprovals } from './tool-approvals';
+import type { ToolApprovals } from '../approvals/tool-approvals';
 
 /** What happens to one call: it runs, it waits for a person's tool approval, or it is refused. */
 export type ToolGate = { kind: 'run' } | { kind: 'ask' } | { kind: 'refuse'; message: string };

@@ -25,7 +25,7 @@ function checkRunnerCall({ body, executions, clock }: { body: ToolCallRequest; e
 }
 
 const toolsRoutes: FastifyPluginAsync = async (app) => {
-  const registry = app.services.tools;
+  const registry = app.tools;
 
   /**
    * Who is calling, from the server's side: a call in an execution's context, or any call with the
@@ -34,10 +34,10 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
   function callerOf(request: FastifyRequest, body: ToolCallRequest): Pick<ToolContext, 'actor' | 'person' | 'sessionId' | 'executionId' | 'stepId'> {
     const principal = request.principal;
     // The runner credential proves only that a runner calls: it must name a lease it holds now.
-    if (principal?.type === 'runner') checkRunnerCall({ body, executions: app.services.executions, clock: app.services.clock });
+    if (principal?.type === 'runner') checkRunnerCall({ body, executions: app.executions, clock: app.clock });
     if (body.context || principal?.type !== 'user') {
       if (!body.context) throw new AppError(403, 'tool_denied', 'context: a runner calls tools only inside an execution ({ executionId })');
-      const execution = app.services.executions.get(body.context.executionId); // 404 for an unknown execution
+      const execution = app.executions.get(body.context.executionId); // 404 for an unknown execution
       // A workflow's tool approvals go to its own chat, not to one the caller names.
       return { actor: 'workflow', sessionId: execution.sessionId ?? undefined, executionId: execution.id, stepId: body.context.stepId };
     }

@@ -5,7 +5,7 @@ import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Drafting } from '../drafting/drafting';
 import type { WorkflowsService } from '../workflows/workflows-service';
-import type { ProposalsService } from './proposals-service';
+import type { ProposalsService } from '../workflows/proposals-service';
 import { defineTool, type ToolContext, type ToolDefinition } from './tool';
 
 /** What the trigger tools need; the triggers capability provides it. */

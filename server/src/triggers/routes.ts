@@ -4,7 +4,7 @@ import { parseRequest } from '../http/parse';
 
 /** `/api/triggers`: configuration, delivery history and manual fires. Webhooks live in ./webhooks. */
 const triggersRoutes: FastifyPluginAsync = async (app) => {
-  const triggers = app.services.triggers;
+  const triggers = app.triggers;
 
   app.get('/api/triggers', async () => ({ triggers: triggers.list() }));
 

@@ -99,7 +99,7 @@ function slackChallenge(body: unknown): string | null {
  * counter, never a row: a flood of them cannot grow the database.
  */
 const webhooks: FastifyPluginAsync = async (app) => {
-  const { triggers, journal, executions, clock } = app.services;
+  const { triggers, journal, executions, clock } = app;
   const limiter = createRateLimiter({ clock });
   const hooks = new WeakMap<FastifyRequest, Hook>();
   const waits = new Set<AbortController>();

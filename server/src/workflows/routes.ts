@@ -11,7 +11,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
 
 const workflowsRoutes: FastifyPluginAsync = async (app) => {
-  const service = app.services.workflows;
+  const service = app.workflows;
 
   app.post('/api/workflows/validate', async (request) => {
     const body = parseRequest(ValidateWorkflowRequest, request.body, 'body');
@@ -22,7 +22,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const body = parseRequest(CreateWorkflowRequest, request.body, 'body');
     // An optional `trigger` is written in the same transaction: both are saved or neither.
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
-    return reply.code(201).send(app.services.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, inTransaction })));
+    return reply.code(201).send(app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, inTransaction })));
   });
 
   app.get('/api/workflows', async () => ({ workflows: service.list() }));
@@ -36,7 +36,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(UpdateWorkflowRequest, request.body, 'body');
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
-    return app.services.triggers.withWorkflow(trigger, (inTransaction) => service.update({ id, definition: body.definition, baseVersion: body.baseVersion, inTransaction }));
+    return app.triggers.withWorkflow(trigger, (inTransaction) => service.update({ id, definition: body.definition, baseVersion: body.baseVersion, inTransaction }));
   });
 
   app.get('/api/workflows/:id/versions', async (request) => {
@@ -58,7 +58,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   app.delete('/api/workflows/:id', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     service.remove(id);
-    app.services.triggers.removeForWorkflow(id);
+    app.triggers.removeForWorkflow(id);
     return reply.code(204).send();
   });
 };

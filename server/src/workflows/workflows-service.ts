@@ -17,6 +17,9 @@ function toResponse(row: WorkflowRow, version: VersionRow): WorkflowResponse {
   };
 }
 
+/** A save-time check of a valid definition: each issue names the path it is about. */
+export type SaveCheck = (definition: WorkflowDefinition) => { path: string; message: string }[];
+
 export function assertValidDefinition(definition: unknown): WorkflowDefinition {
   const result = validateWorkflowDefinition(definition);
   if (!result.ok) {
@@ -32,20 +35,13 @@ export function assertValidDefinition(definition: unknown): WorkflowDefinition {
  * The workflow operations behind both the REST routes and the workflow tools, so there is one
  * implementation of each rule (versioning, optimistic concurrency, soft delete).
  */
-export function createWorkflowsService({
-  db,
-  clock = systemClock,
-  checkDefinition,
-}: {
-  db: Db;
-  clock?: Clock;
-  /** Extra save-time checks of a valid definition (tool arguments against connected integrations); issues make a 422. */
-  checkDefinition?: (definition: WorkflowDefinition) => { path: string; message: string }[];
-}) {
+export function createWorkflowsService({ db, clock = systemClock }: { db: Db; clock?: Clock }) {
   const repo = createWorkflowsRepository(db);
+  const saveChecks: SaveCheck[] = [];
+  const checkDefinition = (definition: WorkflowDefinition) => saveChecks.flatMap((check) => check(definition));
   const assertSavable = (definition: unknown): WorkflowDefinition => {
     const valid = assertValidDefinition(definition);
-    const issues = checkDefinition?.(valid) ?? [];
+    const issues = checkDefinition(valid);
     if (issues.length > 0) {
       const first = issues[0]!;
       throw new AppError(422, 'invalid_definition', `workflow definition is invalid: ${first.path}: ${first.message}`, { errors: issues });
@@ -62,10 +58,18 @@ export function createWorkflowsService({
 
   return {
     repo,
+    /**
+     * Adds a save-time check of a valid definition; its issues make a 422. The integrations
+     * capability adds its own (tool arguments against connected integrations): it is built after
+     * this service, which it needs, so the check cannot be a constructor argument.
+     */
+    addSaveCheck(check: SaveCheck): void {
+      saveChecks.push(check);
+    },
     validate(definition: unknown) {
       const result = validateWorkflowDefinition(definition);
       if (!result.ok) return { ok: false, errors: result.errors };
-      const issues = checkDefinition?.(result.definition) ?? [];
+      const issues = checkDefinition(result.definition);
       return issues.length === 0 ? { ok: true, errors: [] } : { ok: false, errors: issues };
     },
 

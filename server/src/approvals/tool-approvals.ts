@@ -1,5 +1,5 @@
 import type { ToolApproval } from '@weft/shared';
-import { decisionFields, type DecisionColumns } from '../approvals/decision-columns';
+import { decisionFields, type DecisionColumns } from './decision-columns';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';

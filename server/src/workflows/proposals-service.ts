@@ -3,7 +3,7 @@ import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
-import type { Clock, WorkflowsService } from '../workflows/workflows-service';
+import type { Clock, WorkflowsService } from './workflows-service';
 
 type ProposalRow = {
   id: string;

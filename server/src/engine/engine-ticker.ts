@@ -1,6 +1,6 @@
 import type { ApprovalsService } from '../approvals/approvals-service';
 import type { StorageHealth } from '../db/storage-health';
-import type { Timers } from '../executions/timers';
+import type { Timers } from './timers';
 import type { Journal } from '../journal/journal';
 import type { Dispatcher } from './dispatcher';
 

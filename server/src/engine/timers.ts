@@ -1,6 +1,6 @@
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../workflows/workflows-service';
-import type { ExecutionsService } from './executions-service';
+import type { ExecutionsService } from '../executions/executions-service';
 
 /** Durable `wait` steps: the wake time is a column, so a timer due during downtime fires on start. */
 export function createTimers({ journal, clock, executions }: { journal: Journal; clock: Clock; executions: ExecutionsService }) {

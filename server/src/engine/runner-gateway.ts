@@ -38,8 +38,8 @@ function onWriteFailed(msg: ServerMsg, err: unknown): ServerMsg | null {
  * connection closure; an invalid frame gets an error frame, never a crash.
  */
 const runnerGateway: FastifyPluginAsync = async (app) => {
-  const { dispatcher, ingest } = app.services.engine;
-  const { journal } = app.services;
+  const { dispatcher, ingest } = app.engine;
+  const { journal } = app;
   const { runnerHeartbeatMs, leaseMs } = app.config;
 
   const sockets = new Set<WebSocket>();
@@ -109,7 +109,7 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
               return;
             }
             if (runner) dispatcher.unregister(runner.runnerId, runner);
-            runner = { runnerId: msg.runnerId, name: msg.name, capacity: msg.capacity, send, lastSeenAt: app.services.clock.now().getTime() };
+            runner = { runnerId: msg.runnerId, name: msg.name, capacity: msg.capacity, send, lastSeenAt: app.clock.now().getTime() };
             sendSafe({ type: 'welcome', id: msg.id, runnerId: msg.runnerId, heartbeatMs: runnerHeartbeatMs, leaseMs });
             dispatcher.register(runner);
             return;
@@ -135,7 +135,7 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
           }
           case 'tools_list': {
             // The runner credential may not list tools over HTTP: the socket it holds answers instead.
-            const tools = app.services.tools.list({ workflowContext: true }).map(({ name, description, inputSchema, destructive }) => ({ name, description, inputSchema, destructive }));
+            const tools = app.tools.list({ workflowContext: true }).map(({ name, description, inputSchema, destructive }) => ({ name, description, inputSchema, destructive }));
             sendSafe({ type: 'tools', id: msg.id, tools });
             return;
           }
@@ -146,7 +146,7 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
         }
       } catch (err) {
         if (isStorageError(err)) {
-          app.services.storage.failed(err);
+          app.storage.failed(err);
           app.log.warn({ err, type: msg.type }, 'runner frame not stored: storage failed');
           // Nothing of the frame was stored: the runner resends its events (a heartbeat is simply
           // unanswered, and the lease is renewed by a later one or fenced by the runner itself).

@@ -1,0 +1,54 @@
+import fp from 'fastify-plugin';
+import { isLoopbackHost } from '../config';
+import { createAgentMessages } from './agent-messages';
+import { createDispatcher, type Dispatcher } from './dispatcher';
+import { createEngineTicker } from './engine-ticker';
+import { createIngest, type Ingest } from './ingest';
+import { createLeaseGrace } from './lease-grace';
+import { createTimers } from './timers';
+
+export type Engine = {
+  /** Connected runners, leases and grants. */
+  dispatcher: Dispatcher;
+  /** Runner events into the journal and the executions' state. */
+  ingest: Ingest;
+  /** One round of the clockwork now (expire leases, wake timers, expire approvals, dispatch). */
+  tick(): void;
+  /** The periodic ticker; the lifecycle plugin starts and stops it (plugins/lifecycle.ts). */
+  start(): void;
+  stop(): void;
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The engine: dispatch to runners, leases, ingest of their events, durable timers, the ticker. */
+    engine: Engine;
+  }
+}
+
+export default fp(
+  async (app) => {
+    const { db, journal, clock, executions, sessions, approvals, storage, log } = app;
+    const { leaseMs, engineTickMs } = app.config;
+    const messages = createAgentMessages({ db, executions, sessions });
+    const grace = createLeaseGrace({ clock, leaseMs });
+    const ingest = createIngest({ journal, clock, executions, approvals, messages, grace });
+    const allowBash = app.config.allowBash ?? isLoopbackHost(app.config.host);
+    const dispatcher = createDispatcher({ db, journal, clock, executions, sessions, leaseMs, grace, allowBash, log });
+    const timers = createTimers({ journal, clock, executions });
+    const ticker = createEngineTicker({ journal, dispatcher, timers, approvals, storage, tickMs: engineTickMs, log });
+    executions.onCancel(({ executionId, runnerId, attempt }) => {
+      const runner = dispatcher.runners.get(runnerId);
+      try {
+        runner?.send({ type: 'cancel', executionId, attempt, reason: 'canceled' });
+      } catch {
+        /* the runner's late events are refused anyway */
+      }
+    });
+    app.decorate('engine', { dispatcher, ingest, tick: ticker.tick, start: ticker.start, stop: ticker.stop });
+  },
+  {
+    name: 'weft-engine',
+    dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-storage', 'weft-journal', 'weft-sessions', 'weft-executions', 'weft-approvals'],
+  },
+);

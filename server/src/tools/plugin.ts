@@ -1,0 +1,21 @@
+import fp from 'fastify-plugin';
+import { createToolRegistry, type ToolRegistry } from './registry';
+import { createWorkflowTools } from './workflow-tools';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** One registry of tools for every caller: the API, the assistant and workflow steps. */
+    tools: ToolRegistry;
+  }
+}
+
+/** The registry, holding the built-in `workflows:` tools; integrations add and remove their own. */
+export default fp(
+  async (app) => {
+    const { workflows, executions, approvals, toolApprovals, proposals, drafting, triggerTools } = app;
+    const tools = createToolRegistry({ toolApprovals });
+    tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => triggerTools }));
+    app.decorate('tools', tools);
+  },
+  { name: 'weft-tools', dependencies: ['weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'] },
+);
