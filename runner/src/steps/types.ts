@@ -47,4 +47,5 @@ export interface StepHandler<T extends LeafStepType = LeafStepType> {
   run(ctx: StepContext, step: StepOfType<T>): Promise<unknown>;
 }
 
-export type AnyStepHandler = { [T in LeafStepType]: StepHandler<T> }[LeafStepType];
+/** One handler per leaf step type, keyed by type: a runner without a handler for some type does not compile. */
+export type StepHandlers = { readonly [T in LeafStepType]: StepHandler<T> };
