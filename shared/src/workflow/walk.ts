@@ -40,8 +40,13 @@ export function childBranchFields(type: unknown): readonly StepBranch[] {
   return isStepType(type) ? (STEP_CATALOGUE[type].container?.branches ?? []) : [];
 }
 
+/** Whether steps of type `type` hold nested steps; takes any value, like `childBranchFields`. */
+export function isContainerType(type: unknown): boolean {
+  return childBranchFields(type).length > 0;
+}
+
 export function isContainer(step: Step): step is ContainerStep {
-  return childBranchFields(step.type).length > 0;
+  return isContainerType(step.type);
 }
 
 /**
