@@ -346,7 +346,7 @@ export function refreshNodeData(nodes: DiagramNode[], definition: Pick<WorkflowD
   return changed ? next : nodes;
 }
 
-function safeBranches(step: Step): ChildBranch[] {
+function safeBranches(step: Step): readonly ChildBranch[] {
   try {
     return childBranches(step);
   } catch {

@@ -1,4 +1,4 @@
-import { STEP_CATALOGUE, isStepType } from '../steps/catalogue';
+import { STEP_CATALOGUE, STEP_TYPES } from '../steps/catalogue';
 import type { ContainerStep, Step, StepBranch } from '../steps/types';
 import { joinPath } from './path';
 import type { WorkflowDefinition } from './schema';
@@ -32,12 +32,24 @@ export interface StepVisit {
   readonly ancestors: readonly StepAncestor[];
 }
 
+type Nesting = { readonly branches: readonly StepBranch[]; readonly iterates: boolean };
+
+// Read from the catalogue once: walks run on every validation and every diagram layout, and a map
+// lookup keeps them about as cheap as the type checks this replaced.
+const NESTING: ReadonlyMap<string, Nesting> = new Map(
+  STEP_TYPES.map((type) => {
+    const container = STEP_CATALOGUE[type].container;
+    return [type, { branches: container?.branches ?? [], iterates: container?.nestedScope === 'iteration' }];
+  }),
+);
+const NO_BRANCHES: readonly ChildBranch[] = Object.freeze([]);
+
 /**
  * The fields of step type `type` that hold nested steps, in document order. Takes any value, for
  * JSON not yet validated: an unknown type holds none.
  */
 export function childBranchFields(type: unknown): readonly StepBranch[] {
-  return isStepType(type) ? (STEP_CATALOGUE[type].container?.branches ?? []) : [];
+  return (typeof type === 'string' ? NESTING.get(type)?.branches : undefined) ?? [];
 }
 
 /** Whether steps of type `type` hold nested steps; takes any value, like `childBranchFields`. */
@@ -54,20 +66,26 @@ export function isContainer(step: Step): step is ContainerStep {
  * rather than in the scope the step itself runs in (a conditional). False for non-containers.
  */
 export function hasIterationScope(step: Step): boolean {
-  return isStepType(step.type) && STEP_CATALOGUE[step.type].container?.nestedScope === 'iteration';
+  return NESTING.get(step.type)?.iterates ?? false;
 }
+
 
 /**
  * The nested step lists of a step, in document order; empty for non-containers and for types
  * the catalogue does not know (a stored definition older than today's schema is still drawn).
  */
-export function childBranches(step: Step): ChildBranch[] {
+export function childBranches(step: Step): readonly ChildBranch[] {
+  const branches = childBranchFields(step.type);
+  // Most steps are leaves: no array is built for them on every walk.
+  if (branches.length === 0) return NO_BRANCHES;
   // The catalogue names fields of this very type, whose values are step lists.
   const fields = step as unknown as Partial<Record<StepBranch, readonly Step[]>>;
-  return childBranchFields(step.type).flatMap((branch) => {
+  const present: ChildBranch[] = [];
+  for (const branch of branches) {
     const steps = fields[branch];
-    return steps === undefined ? [] : [{ branch, steps }];
-  });
+    if (steps !== undefined) present.push({ branch, steps });
+  }
+  return present;
 }
 
 /**
@@ -111,8 +129,10 @@ function walkList(
   steps.forEach((step, index) => {
     const path = `${listPath}[${index}]`;
     if (visit({ step, path, index, ancestors }) === false) return;
+    const branches = childBranches(step);
+    if (branches.length === 0) return;
     // Only containers have branches.
-    for (const { branch, steps: children } of childBranches(step)) {
+    for (const { branch, steps: children } of branches) {
       walkList(children, joinPath(path, [branch]), [...ancestors, { step: step as ContainerStep, path, index, branch }], visit);
     }
   });
