@@ -1,4 +1,4 @@
-import type { AgentMessageEvent, ExpressionScope, StepOfType, StepType } from '@weft/shared';
+import type { AgentMessageEvent, ContainerStepType, ExpressionScope, StepOfType, StepType } from '@weft/shared';
 import type { Logger } from '../log';
 
 export type StepLogStream = 'stdout' | 'stderr';
@@ -33,8 +33,8 @@ export interface StepContext {
   readonly logger: Logger;
 }
 
-/** Steps the engine runs itself (control flow and hand-backs to the server). */
-export type EngineStepType = 'conditional' | 'loop' | 'approval' | 'wait';
+/** Steps the engine runs itself: containers (control flow) and hand-backs to the server. */
+export type EngineStepType = ContainerStepType | 'approval' | 'wait';
 /** Steps implemented by a registry entry. */
 export type LeafStepType = Exclude<StepType, EngineStepType>;
 
