@@ -69,7 +69,6 @@ export function hasIterationScope(step: Step): boolean {
   return NESTING.get(step.type)?.iterates ?? false;
 }
 
-
 /**
  * The nested step lists of a step, in document order; empty for non-containers and for types
  * the catalogue does not know (a stored definition older than today's schema is still drawn).
