@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const agentPrompt = createAgentPromptStep({ model, tools });
   const outbound = createOutboundClient(config.addressPolicy);
   const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name });
-  const registry = createStepRegistry([...builtins, agentPrompt, createToolStep({ tools })]);
+  const registry = createStepRegistry({ ...builtins, agent_prompt: agentPrompt, tool: createToolStep({ tools }) });
   engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log, holdBeforeStep: (signal) => session.holdWhileOffline(signal) });
   log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: model.model });
   session.start(engine);

@@ -8,7 +8,7 @@ export * from './expressions/scope';
 export * from './expressions/templates';
 export * from './expressions/references';
 
-export { STEP_TYPES, type ContainerStep, type ExpressionSite, type StepCatalogueEntry, type StepOfType, type StepType } from './steps/types';
+export { STEP_TYPES, type ChildBranchField, type ContainerStep, type ContainerStepType, type ExpressionSite, type StepBranch, type StepContainer, type StepCatalogueEntry, type StepOfType, type StepType } from './steps/types';
 export * from './steps/common';
 export * from './steps/agent-prompt';
 export * from './steps/bash';
@@ -57,5 +57,6 @@ export * from './executions';
 export * from './protocol/events';
 export * from './protocol/live';
 export * from './protocol/runner';
+export * from './protocol/backoff';
 export * from './model';
 export * from './diff/definition-diff';

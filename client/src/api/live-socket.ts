@@ -1,4 +1,4 @@
-import { LiveServerMessage, type JournalEvent, type LiveClientMessage } from '@weft/shared';
+import { backoffDelay, LiveServerMessage, type JournalEvent, type LiveClientMessage } from '@weft/shared';
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 
 /**
@@ -45,9 +45,9 @@ export type LiveSocketOptions = {
 
 const OPEN = 1;
 
+/** The browser's reconnect schedule: 250 ms doubling up to 10 s, jittered. */
 export function defaultBackoff(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(10_000, 250 * 2 ** attempt);
-  return Math.round(base / 2 + (random() * base) / 2);
+  return backoffDelay({ attempt, baseMs: 250, maxMs: 10_000, random });
 }
 
 function defaultUrl(): string {

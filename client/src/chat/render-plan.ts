@@ -1,4 +1,4 @@
-import type { Message } from '@weft/shared';
+import { isContainerType, type Message } from '@weft/shared';
 
 /**
  * How a chat session reads, as data: which messages are plain turns, which belong to an
@@ -102,8 +102,6 @@ export type ApprovalItem = {
 
 export type ChatRenderItem = TurnItem | ExecutionItem | AgentStepItem | StepCardItem | ApprovalItem;
 
-/** Structural steps: their children show, they do not. */
-const STRUCTURAL_TYPES = new Set(['loop', 'conditional']);
 const END_OF_TIME = '\uffff';
 
 export const stepInstanceKey = ({ executionId, stepId, iterationPath }: { executionId: string; stepId: string; iterationPath: string }): string =>
@@ -217,7 +215,8 @@ function instanceItem(instance: Instance, type: string | undefined, approval: Pl
   const base = { key: instance.key, executionId: instance.executionId, stepId: instance.stepId, iterationPath: instance.iterationPath };
 
   if (approval !== null) return { kind: 'approval', key: instance.key, at: at === END_OF_TIME ? approval.requestedAt : at, approval, step };
-  if (type !== undefined && STRUCTURAL_TYPES.has(type)) return null;
+  // Containers are structure: their nested steps show, they do not.
+  if (isContainerType(type)) return null;
   if (type === 'agent_prompt' || instance.conversation.length > 0) return agentItem({ instance, step, at, base });
   // Not started yet: nothing to show until it runs.
   if (at === END_OF_TIME && (step === null || step.status === 'pending')) return null;

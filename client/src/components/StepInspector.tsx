@@ -1,4 +1,4 @@
-import { STEP_CATALOGUE, effectiveRetry, effectiveTimeoutSeconds, findStep, formatDuration, type WorkflowDefinition } from '@weft/shared';
+import { STEP_CATALOGUE, effectiveRetry, effectiveTimeoutSeconds, findStep, formatDuration, withoutChildSteps, type WorkflowDefinition } from '@weft/shared';
 import type { ReactNode } from 'react';
 import { safeKeyParam, stepTitle } from '../diagram/node-data';
 
@@ -9,7 +9,7 @@ export function StepInspector({ definition, stepId, children }: { definition: Wo
   const { step, path } = visit;
   const timeout = effectiveTimeoutSeconds(step);
   const retry = effectiveRetry(step);
-  const { steps: _nested, then: _then, else: _else, ...config } = step as unknown as Record<string, unknown>;
+  const config = withoutChildSteps(step);
   return (
     <div className="inspector">
       <div>

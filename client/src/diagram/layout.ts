@@ -1,6 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import { MarkerType, Position, type Edge, type Node } from '@xyflow/react';
-import { childBranches, type Step, type StepType, type WorkflowDefinition } from '@weft/shared';
+import { childBranches, type ChildBranch, type Step, type StepType, type WorkflowDefinition } from '@weft/shared';
 import type { BranchLabel, DiagramEdge, DiagramNode, EndNode, LoopNode, Point, StepNode } from './diagram-types';
 import { loopNodeData, nodeAriaLabel, sameNodeData, stepNodeData } from './node-data';
 
@@ -311,12 +311,9 @@ export function structureKey(steps: readonly Step[] | undefined): string {
   return steps
     .map((step) => {
       const head = `${String(step.id)}:${String(step.type)}`;
-      if (step.type === 'conditional') {
-        const otherwise = Array.isArray(step.else) && step.else.length > 0 ? structureKey(step.else) : '-';
-        return `${head}?(${structureKey(step.then)}|${otherwise})`;
-      }
-      if (step.type === 'loop') return `${head}*(${structureKey(step.steps)})`;
-      return head;
+      // An empty `else` draws like an absent one, so it keys the same.
+      const branches = safeBranches(step).filter((branch) => !Array.isArray(branch.steps) || branch.steps.length > 0);
+      return branches.length === 0 ? head : `${head}(${branches.map((branch) => `${branch.branch}:${structureKey(branch.steps)}`).join('|')})`;
     })
     .join(',');
 }
@@ -349,7 +346,7 @@ export function refreshNodeData(nodes: DiagramNode[], definition: Pick<WorkflowD
   return changed ? next : nodes;
 }
 
-function safeBranches(step: Step): { steps: readonly Step[] }[] {
+function safeBranches(step: Step): readonly ChildBranch[] {
   try {
     return childBranches(step);
   } catch {

@@ -1,4 +1,4 @@
-import { WorkflowDefinition, type Step } from '@weft/shared';
+import { flattenSteps, WorkflowDefinition, type Step } from '@weft/shared';
 
 /** The name stored in a definition record, or a fallback. */
 export function definitionName(definition: Record<string, unknown>, fallback: string): string {
@@ -17,12 +17,7 @@ export function parseDefinition(definition: unknown): { ok: true; definition: Wo
   return { ok: false, message: first ? `${first.path.join('.') || 'definition'}: ${first.message}` : 'invalid definition' };
 }
 
+/** Every step, nested ones included. */
 export function countSteps(steps: readonly Step[]): number {
-  let count = 0;
-  for (const step of steps) {
-    count++;
-    if (step.type === 'conditional') count += countSteps(step.then) + countSteps(step.else ?? []);
-    if (step.type === 'loop') count += countSteps(step.steps);
-  }
-  return count;
+  return flattenSteps(steps).length;
 }

@@ -1,7 +1,9 @@
+import { backoffDelay } from '@weft/shared';
+
 /**
- * Exponential backoff with full jitter between reconnect attempts: the ceiling doubles from
- * `initialMs` to `maxMs`, and each delay is drawn from [ceiling/2, ceiling] so a fleet of runners
- * restarting together does not reconnect in lockstep. `reset()` after a successful handshake.
+ * Backoff between reconnect attempts (`backoffDelay`: the ceiling doubles from `initialMs` to
+ * `maxMs`, each delay drawn from [ceiling/2, ceiling]) so a fleet of runners restarting together
+ * does not reconnect in lockstep. This class counts the failures; `reset()` after a successful handshake.
  *
  * The ceiling stays well below a lease (2 s by default, and at most a fifth of the server's
  * `leaseMs` once known, see `limit`): a runner back within its lease keeps its executions, so
@@ -25,10 +27,9 @@ export class Backoff {
 
   /** The delay before the next attempt; each call counts one more failure. */
   next(): number {
-    const ceiling = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.failures, 30));
+    const delay = backoffDelay({ attempt: this.failures, baseMs: this.initialMs, maxMs: this.maxMs, random: this.random });
     this.failures++;
-    const jittered = ceiling / 2 + (this.random() * ceiling) / 2;
-    return Math.round(Math.min(this.maxMs, Math.max(1, jittered)));
+    return delay;
   }
 
   /** Sets the ceiling to `maxMs`, never past the configured one. */

@@ -2,12 +2,11 @@ import { effectiveTimeoutSeconds, type AgentMessageEvent, type StepOfType } from
 import type { LeafStepType, StepContext } from '../steps/types';
 import { runAttempts, type AttemptResult } from './attempts';
 import type { Frame, RunContext } from './context';
-import { NonRetriableStepError } from './errors';
 import { toJsonValue } from './json';
 import { LogStream } from './log-stream';
 import type { StepOutcome } from './outcomes';
 
-/** Runs a step implemented by the registry (bash, notify, http, later agent_prompt). */
+/** Runs a step implemented by the registry (every type the engine does not run itself). */
 export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepOfType<LeafStepType>; frame: Frame }): Promise<StepOutcome> {
   return runAttempts({
     ctx,
@@ -15,9 +14,6 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
     frame,
     timeoutSeconds: effectiveTimeoutSeconds(step),
     body: async ({ attempt, signal }): Promise<AttemptResult> => {
-      if (!ctx.registry.has(step.type)) {
-        return { type: 'failed', error: new NonRetriableStepError(`step type ${step.type} is not available in this runner`, { code: 'step_type_unavailable' }) };
-      }
       const ref = { stepId: step.id, iterationPath: frame.iterationPath, attempt };
       let active = true;
       const logs = new LogStream({ emit: (stream, text) => ctx.emit({ type: 'step.log', ...ref, stream, text }) });

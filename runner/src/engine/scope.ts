@@ -1,4 +1,4 @@
-import { enterLoopScope, type ExpressionScope, type LeaseGrant, type Step } from '@weft/shared';
+import { childBranches, enterLoopScope, hasIterationScope, type ExpressionScope, type LeaseGrant, type Step } from '@weft/shared';
 
 export function createRootScope(grant: Pick<LeaseGrant, 'inputs' | 'trigger'>): ExpressionScope {
   return { inputs: grant.inputs, steps: {}, trigger: grant.trigger ?? null };
@@ -31,10 +31,8 @@ export function iterationStepIds(steps: readonly Step[]): string[] {
   const visit = (list: readonly Step[]) => {
     for (const step of list) {
       ids.push(step.id);
-      if (step.type === 'conditional') {
-        visit(step.then);
-        visit(step.else ?? []);
-      }
+      if (hasIterationScope(step)) continue;
+      for (const branch of childBranches(step)) visit(branch.steps);
     }
   };
   visit(steps);

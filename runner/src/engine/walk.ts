@@ -1,9 +1,9 @@
-import { evaluateCondition, stepKey, type CompletedStep, type Step } from '@weft/shared';
+import { childBranches, evaluateCondition, hasIterationScope, stepKey, type CompletedStep, type Step } from '@weft/shared';
 import { interruptedBeforeStart } from './attempts';
 import type { BlockOutcome } from './block';
 import { runConditional } from './conditional';
 import type { Frame, RunContext } from './context';
-import { NonRetriableStepError, serializeStepError } from './errors';
+import { serializeStepError } from './errors';
 import { runLeafStep } from './leaf';
 import { runLoop } from './loop';
 import type { StepOutcome } from './outcomes';
@@ -81,8 +81,9 @@ function runByType({ ctx, step, frame }: StepVisit): Promise<StepOutcome> {
     case 'tool':
       return runLeafStep({ ctx, step, frame });
     default: {
+      // Unreachable: `executeGrant` validated the definition before any step runs.
       const unexpected: never = step;
-      return Promise.resolve(failWithoutRunning({ ctx, step: unexpected, frame }, new NonRetriableStepError(`unknown step type ${JSON.stringify((unexpected as Step).type)}`)));
+      throw new Error(`unknown step type ${JSON.stringify((unexpected as Step).type)}`);
     }
   }
 }
@@ -97,38 +98,23 @@ function skipStep({ ctx, step, frame }: StepVisit, { reason, nestedReason }: { r
     ctx.emit({ type: 'step.skipped', stepId: step.id, iterationPath: frame.iterationPath, reason });
   }
   recordStep(frame.scope, step.id, { output: null, status: 'skipped' });
-  switch (step.type) {
-    case 'conditional':
-      skipSteps({ ctx, steps: [...step.then, ...(step.else ?? [])], frame, reason: nestedReason });
-      return;
-    case 'loop':
-      // No iteration ever ran: the body is marked at the loop's own level, outside any iteration scope.
-      const outside = { ...frame, scope: { ...frame.scope, steps: { ...frame.scope.steps } } };
-      for (const child of step.steps) skipStep({ ctx, step: child, frame: outside }, { reason: nestedReason, nestedReason });
-      return;
-    case 'bash':
-    case 'notify':
-    case 'http':
-    case 'agent_prompt':
-    case 'approval':
-    case 'wait':
-    case 'tool':
-      return;
-    default: {
-      const unexpected: never = step;
-      void unexpected;
-    }
-  }
+  const branches = childBranches(step);
+  if (branches.length === 0) return;
+  // A loop that never ran an iteration: its body is marked at the loop's own level, outside any
+  // iteration scope, so it never shows in the scope of the steps after it.
+  const nested = hasIterationScope(step) ? { ...frame, scope: { ...frame.scope, steps: { ...frame.scope.steps } } } : frame;
+  for (const { steps } of branches) skipSteps({ ctx, steps, frame: nested, reason: nestedReason });
 }
 
 /**
  * A step finished in an earlier lease: its record becomes the scope entry, without any event. A
- * finished conditional also restores its branches' entries, which later steps may read.
+ * finished conditional also restores its branches' entries, which later steps may read (a loop's
+ * body lives in its iterations' scopes, read through the loop's own output).
  */
 function restoreCompleted({ ctx, step, frame }: StepVisit, done: CompletedStep): StepOutcome {
   recordStep(frame.scope, step.id, { output: done.status === 'succeeded' ? done.output : null, status: done.status });
-  if (step.type === 'conditional') {
-    for (const child of [...step.then, ...(step.else ?? [])]) {
+  if (!hasIterationScope(step)) {
+    for (const child of childBranches(step).flatMap((branch) => branch.steps)) {
       const record = ctx.completed.get(stepKey(child.id, frame.iterationPath));
       if (record) restoreCompleted({ ctx, step: child, frame }, record);
       else recordStep(frame.scope, child.id, { output: null, status: 'skipped' });

@@ -1,4 +1,4 @@
-import type { AgentMessageEvent, ExpressionScope, StepOfType, StepType } from '@weft/shared';
+import type { AgentMessageEvent, ContainerStepType, ExpressionScope, StepOfType, StepType } from '@weft/shared';
 import type { Logger } from '../log';
 
 export type StepLogStream = 'stdout' | 'stderr';
@@ -33,8 +33,8 @@ export interface StepContext {
   readonly logger: Logger;
 }
 
-/** Steps the engine runs itself (control flow and hand-backs to the server). */
-export type EngineStepType = 'conditional' | 'loop' | 'approval' | 'wait';
+/** Steps the engine runs itself: containers (control flow) and hand-backs to the server. */
+export type EngineStepType = ContainerStepType | 'approval' | 'wait';
 /** Steps implemented by a registry entry. */
 export type LeafStepType = Exclude<StepType, EngineStepType>;
 
@@ -47,4 +47,5 @@ export interface StepHandler<T extends LeafStepType = LeafStepType> {
   run(ctx: StepContext, step: StepOfType<T>): Promise<unknown>;
 }
 
-export type AnyStepHandler = { [T in LeafStepType]: StepHandler<T> }[LeafStepType];
+/** One handler per leaf step type, keyed by type: a runner without a handler for some type does not compile. */
+export type StepHandlers = { readonly [T in LeafStepType]: StepHandler<T> };

@@ -62,17 +62,6 @@ describe('engine: linear runs', () => {
     expect(sink.finished()?.error).toMatchObject({ name: 'InvalidWorkflowDefinition', code: 'invalid_definition' });
     expect(sink.finished()?.error?.message).toContain('steps[0]');
   });
-
-  it('fails a step whose type this runner does not implement', async () => {
-    const { sink } = await runGrant(workflow([{ id: 'ask', type: 'agent_prompt', prompt: 'hi' }]));
-    expect(sink.trace()).toEqual(['step.started ask#1', 'step.failed ask#1', 'execution.finished failed']);
-    expect(sink.ofType('step.failed')[0]?.error).toEqual({
-      name: 'NonRetriableStepError',
-      message: 'step type agent_prompt is not available in this runner',
-      code: 'step_type_unavailable',
-    });
-    expect(sink.ofType('step.failed')[0]?.retryInMs).toBeUndefined();
-  });
 });
 
 describe('engine: if and conditional', () => {

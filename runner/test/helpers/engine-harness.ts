@@ -6,7 +6,7 @@ import { renderTemplate, type BashStep, type LeaseGrant } from '@weft/shared';
 import { Engine } from '../../src/engine/engine';
 import { silentLogger } from '../../src/log';
 import { createStepRegistry, type StepRegistry } from '../../src/steps/registry';
-import { testNotifyStep } from './step-handlers';
+import { notInThisTest, testNotifyStep } from './step-handlers';
 import type { StepContext } from '../../src/steps/types';
 import { makeGrant } from './grants';
 import { MemorySink } from './memory-sink';
@@ -19,8 +19,8 @@ export type FakeBehaviour = (ctx: StepContext, step: BashStep) => Promise<unknow
  */
 export function fakeRegistry(behaviours: Record<string, FakeBehaviour> = {}): { registry: StepRegistry; calls: string[] } {
   const calls: string[] = [];
-  const registry = createStepRegistry([
-    {
+  const registry = createStepRegistry({
+    bash: {
       type: 'bash',
       run: async (ctx, step) => {
         calls.push(ctx.iterationPath ? `${ctx.stepId}@${ctx.iterationPath}` : ctx.stepId);
@@ -29,8 +29,11 @@ export function fakeRegistry(behaviours: Record<string, FakeBehaviour> = {}): { 
         return { out: renderTemplate(step.command, ctx.scope) };
       },
     },
-    testNotifyStep(),
-  ]);
+    notify: testNotifyStep(),
+    http: notInThisTest('http'),
+    agent_prompt: notInThisTest('agent_prompt'),
+    tool: notInThisTest('tool'),
+  });
   return { registry, calls };
 }
 

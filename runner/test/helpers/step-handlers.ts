@@ -5,6 +5,7 @@ import { createBashStep } from '../../src/steps/bash';
 import { createHttpStep } from '../../src/steps/http';
 import { createNotifyStep } from '../../src/steps/notify';
 import { builtinStepHandlers, createStepRegistry } from '../../src/steps/registry';
+import type { LeafStepType, StepHandler } from '../../src/steps/types';
 
 /** What a runner would pass to its step processes, from this test process's own PATH. */
 export const TEST_STEP_ENVIRONMENT = { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' };
@@ -31,5 +32,15 @@ export const testBashStep = () => createBashStep({ environment: TEST_STEP_ENVIRO
 export const testHttpStep = (outbound: OutboundClient = localOutbound()) => createHttpStep({ outbound });
 export const testNotifyStep = (outbound: OutboundClient = localOutbound()) => createNotifyStep({ outbound });
 
-/** The runner's built-in steps, as `main.ts` registers them, with local HTTP allowed. */
-export const testRegistry = () => createStepRegistry(builtinStepHandlers({ environment: TEST_STEP_ENVIRONMENT, outbound: localOutbound(), runnerName: 'test-runner' }));
+/** A handler for a step type a test does not run: running one fails the step, loudly. */
+export function notInThisTest<T extends LeafStepType>(type: T): StepHandler<T> {
+  return { type, run: () => Promise.reject(new Error(`${type} steps are not set up in this test`)) };
+}
+
+/** The runner's built-in steps, as `main.ts` registers them, with local HTTP allowed; no model or tools. */
+export const testRegistry = () =>
+  createStepRegistry({
+    ...builtinStepHandlers({ environment: TEST_STEP_ENVIRONMENT, outbound: localOutbound(), runnerName: 'test-runner' }),
+    agent_prompt: notInThisTest('agent_prompt'),
+    tool: notInThisTest('tool'),
+  });

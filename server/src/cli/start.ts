@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backoffCeiling } from '@weft/shared';
 import { main } from '../server';
 
 /**
@@ -13,7 +14,9 @@ const RUNNER_MAIN = path.join(REPO_ROOT, 'runner', 'src', 'main.ts');
 
 let child: ChildProcess | undefined;
 let stopping = false;
-let backoffMs = 1000;
+/** Restarts since the runner last stayed up a minute; one child, so the delay is the ceiling, unjittered. */
+let restarts = 0;
+const RESTART_BACKOFF = { baseMs: 1000, maxMs: 30_000 };
 
 const server = await main({
   beforeListen: (fastify) =>
@@ -44,10 +47,10 @@ function startRunner() {
     child = undefined;
     if (stopping) return;
     // A runner that stayed up a minute earned a fresh backoff.
-    if (Date.now() - startedAt > 60_000) backoffMs = 1000;
-    server.log.warn({ code, signal, restartInMs: backoffMs }, 'runner exited; restarting');
-    setTimeout(startRunner, backoffMs).unref();
-    backoffMs = Math.min(backoffMs * 2, 30_000);
+    if (Date.now() - startedAt > 60_000) restarts = 0;
+    const restartInMs = backoffCeiling({ attempt: restarts++, ...RESTART_BACKOFF });
+    server.log.warn({ code, signal, restartInMs }, 'runner exited; restarting');
+    setTimeout(startRunner, restartInMs).unref();
   });
 }
 

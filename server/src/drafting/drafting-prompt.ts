@@ -2,7 +2,7 @@
 // comes from the step catalogue and the schemas, so the prompt says what the
 // validator checks.
 
-import { DEFAULT_LOOP_ITEM_NAME, effectiveLoopItemName, findStep, formatDuration, IDENTIFIER_PATTERN, INPUT_TYPES, LOOP_DEFAULT_MAX_ITERATIONS, LOOP_MAX_ITERATIONS_LIMIT, referenceableStepIds, RESERVED_SCOPE_NAMES, STEP_CATALOGUE, STEP_ID_PATTERN, STEP_TYPES, StepCommon, WorkflowDefinition, type StepType } from '@weft/shared';
+import { DEFAULT_LOOP_ITEM_NAME, effectiveLoopItemName, findStep, formatDuration, IDENTIFIER_PATTERN, isContainer, INPUT_TYPES, LOOP_DEFAULT_MAX_ITERATIONS, LOOP_MAX_ITERATIONS_LIMIT, referenceableStepIds, RESERVED_SCOPE_NAMES, STEP_CATALOGUE, STEP_ID_PATTERN, STEP_TYPES, StepCommon, WorkflowDefinition, type StepType } from '@weft/shared';
 import { z } from 'zod';
 import { DRAFTING_EXAMPLES } from './drafting-examples';
 
@@ -110,7 +110,7 @@ Change only step \`${stepId}\` (a \`${found.step.type}\` step at ${found.path}).
     .filter((field) => field.name !== 'steps')
     .map((field) => `\`${field.name}\``)
     .join(', ')}) is exactly as it is now;
-- step \`${stepId}\` keeps its id and its place; any of its other fields may change${found.step.type === 'loop' || found.step.type === 'conditional' ? ', and it may gain nested steps, but the nested steps it has stay exactly as they are' : ''};
+- step \`${stepId}\` keeps its id and its place; any of its other fields may change${isContainer(found.step) ? ', and it may gain nested steps, but the nested steps it has stay exactly as they are' : ''};
 - step \`${stepId}\` reads only ${readable.length === 0 ? 'inputs and trigger (no step finishes before it)' : `the outputs of ${readable.map((id) => `\`${id}\``).join(', ')}, inputs and trigger`}${inLoop}.
 Leave \`trigger\` out of the answer.
 

@@ -1,14 +1,11 @@
-import { jsonEqual, walkSteps, type Step, type StepVisit, type WorkflowDefinition } from '@weft/shared';
+import { jsonEqual, mapChildSteps, walkSteps, type Step, type StepVisit, type WorkflowDefinition } from '@weft/shared';
 
 export type StepScopeResult = { ok: true } | { ok: false; errors: { path: string; message: string }[] };
 
 /** Stands in for the edited step, so comparing its ancestors ignores what changed inside it. */
 function masked(step: Step, stepId: string): unknown {
   if (step.id === stepId) return { id: stepId, '(edited)': true };
-  const mask = (steps: readonly Step[]) => steps.map((child) => masked(child, stepId));
-  if (step.type === 'loop') return { ...step, steps: mask(step.steps) };
-  if (step.type === 'conditional') return { ...step, then: mask(step.then), ...(step.else === undefined ? {} : { else: mask(step.else) }) };
-  return step;
+  return mapChildSteps(step, (steps) => steps.map((child) => masked(child, stepId)));
 }
 
 function visitsById(definition: Pick<WorkflowDefinition, 'steps'>): Map<string, StepVisit> {

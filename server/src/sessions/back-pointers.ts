@@ -1,4 +1,4 @@
-import { findStep, walkSteps, type BackPointers, type WorkflowDefinition } from '@weft/shared';
+import { findStep, hasIterationScope, walkSteps, type BackPointers, type WorkflowDefinition } from '@weft/shared';
 import type { Db } from '../db/open';
 import { AppError } from '../http/errors';
 
@@ -31,7 +31,7 @@ export function createBackPointerValidator(db: Db) {
     if (bp.iterationPath !== undefined) {
       const loopIds = new Set<string>();
       walkSteps(definition.steps, (visit) => {
-        if (visit.step.type === 'loop') loopIds.add(visit.step.id);
+        if (hasIterationScope(visit.step)) loopIds.add(visit.step.id);
       });
       for (const segment of bp.iterationPath.split('/')) {
         const loopId = segment.slice(0, segment.indexOf('['));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STEP_ID_PATTERN, STEP_ID_SOURCE } from '../steps/common';
 
 export const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 export const ToolCallPart = z.object({
@@ -22,11 +23,12 @@ export const MessageStatus = z.enum(['streaming', 'complete', 'canceled', 'error
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
 /** `each[2]`, nested loops joined with `/`: `outer[1]/inner[0]`. */
-export const IterationPath = z.string().regex(/^[a-z][a-z0-9_]{0,63}\[\d{1,6}\](?:\/[a-z][a-z0-9_]{0,63}\[\d{1,6}\])*$/, 'must look like loopId[index] (nested: a[0]/b[1])');
+const ITERATION = `${STEP_ID_SOURCE}\\[\\d{1,6}\\]`;
+export const IterationPath = z.string().regex(new RegExp(`^${ITERATION}(?:/${ITERATION})*$`), 'must look like loopId[index] (nested: a[0]/b[1])');
 
 export const BackPointers = z.object({
   executionId: z.string().min(1).max(100),
-  stepId: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/).optional(),
+  stepId: z.string().regex(STEP_ID_PATTERN).optional(),
   iterationPath: IterationPath.optional(),
   attempt: z.number().int().min(1).optional(),
 });

@@ -1,3 +1,5 @@
+import { childBranchFields } from '../workflow/walk';
+
 /** One difference between two workflow definitions, keyed by step id so moves read as moves. */
 export type DefinitionChange =
   | { kind: 'field'; path: string; before: unknown; after: unknown }
@@ -7,7 +9,6 @@ export type DefinitionChange =
   | { kind: 'step_moved'; stepId: string; from: string; to: string };
 
 type StepLike = { id: string; [k: string]: unknown };
-const NESTED = ['then', 'else', 'steps'] as const;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -30,10 +31,11 @@ function index(steps: unknown, base = 'steps', out = new Map<string, { path: str
   steps.forEach((s, i) => {
     if (!isPlainObject(s) || typeof s.id !== 'string') return;
     const path = `${base}[${i}]`;
+    const nested: readonly string[] = childBranchFields(s.type);
     const own: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(s)) if (!(NESTED as readonly string[]).includes(k) || s.type === 'http') own[k] = v;
+    for (const [k, v] of Object.entries(s)) if (!nested.includes(k)) own[k] = v;
     out.set(s.id, { path, own, full: s as StepLike });
-    for (const key of NESTED) if (s.type !== 'http') index(s[key], `${path}.${key}`, out);
+    for (const key of nested) index(s[key], `${path}.${key}`, out);
   });
   return out;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ToolInfo } from '../api/tools';
 import { SerializedError } from '../errors';
+import { STEP_ID_PATTERN } from '../steps/common';
 
 /**
  * Runner socket `/ws/runner`. See PROTOCOL.md beside this file for the rules (handshake, leases,
@@ -9,7 +10,7 @@ import { SerializedError } from '../errors';
 export const RUNNER_PROTOCOL_VERSION = 1;
 
 const Id = z.string().min(1).max(100);
-const StepId = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/);
+const StepId = z.string().regex(STEP_ID_PATTERN);
 const IterationPath = z.string().max(2000);
 const RequestId = z.union([z.string().max(100), z.number()]);
 

@@ -31,8 +31,13 @@ describe('STEP_CATALOGUE', () => {
     expect(entry.keyParam(entry.example as never).length).toBeGreaterThan(0);
   });
 
-  it('marks exactly conditional and loop as containers', () => {
-    expect(STEP_TYPES.filter((type) => STEP_CATALOGUE[type].container === true)).toEqual(['conditional', 'loop']);
+  it('marks exactly conditional and loop as containers, naming every field that holds steps', () => {
+    expect(STEP_TYPES.filter((type) => STEP_CATALOGUE[type].container !== undefined)).toEqual(['conditional', 'loop']);
+    expect(STEP_CATALOGUE.conditional.container?.branches).toEqual(['then', 'else']);
+    expect(STEP_CATALOGUE.loop.container?.branches).toEqual(['steps']);
+    // Outputs of a conditional's steps stay readable after it; a loop's live per iteration.
+    expect(STEP_CATALOGUE.conditional.container?.nestedScope).toBe('container');
+    expect(STEP_CATALOGUE.loop.container?.nestedScope).toBe('iteration');
   });
 
   it('documents the timeouts from the format', () => {

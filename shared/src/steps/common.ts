@@ -3,7 +3,10 @@ import { tryParseExpression } from '../expressions/parse';
 import { parseTemplate } from '../expressions/templates';
 import { ExpressionError } from '../expressions/expression-error';
 
-export const STEP_ID_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+/** A step id, unanchored, for patterns that embed one (iteration paths); use `STEP_ID_PATTERN` for a whole id. */
+export const STEP_ID_SOURCE = '[a-z][a-z0-9_]{0,63}';
+/** The one definition of a step id: every schema, validator and prompt that checks ids reads it. */
+export const STEP_ID_PATTERN = new RegExp(`^${STEP_ID_SOURCE}$`);
 /** Input names and loop `as` names: what an expression can use as a plain identifier. */
 export const IDENTIFIER_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 

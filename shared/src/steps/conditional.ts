@@ -38,7 +38,7 @@ export const conditionalEntry: Omit<StepCatalogueEntry<'conditional'>, 'configSc
     else: [{ id: 'tell', type: 'notify', message: 'Deploying to {{ inputs.environment }}' }],
   },
   defaultTimeoutSeconds: null,
-  container: true,
+  container: { branches: ['then', 'else'], nestedScope: 'container' },
   keyParam: (step) => excerpt(step.condition),
   expressionSites: (step) => [{ path: ['condition'], kind: 'expression', source: step.condition }],
 };

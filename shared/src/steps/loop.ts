@@ -69,7 +69,7 @@ export const loopEntry: Omit<StepCatalogueEntry<'loop'>, 'configSchema'> = {
     steps: [{ id: 'deploy_region', type: 'bash', command: './deploy.sh {{ region }}' }],
   },
   defaultTimeoutSeconds: null,
-  container: true,
+  container: { branches: ['steps'], nestedScope: 'iteration' },
   keyParam: (step) =>
     `${effectiveLoopItemName(step)} in ${typeof step.over === 'string' ? excerpt(step.over, 60) : `[${step.over.length} items]`}`,
   expressionSites: (step) => (typeof step.over === 'string' ? [{ path: ['over'], kind: 'expression', source: step.over }] : []),

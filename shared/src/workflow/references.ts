@@ -4,10 +4,10 @@ import { parseTemplate } from '../expressions/templates';
 import { DEFAULT_LOOP_ITEM_NAME } from '../expressions/scope';
 import { stepExpressionSites } from '../steps/helpers';
 import { effectiveLoopItemName } from '../steps/loop';
-import type { ExpressionSite, Step } from '../steps/types';
+import type { ExpressionSite, Step, StepBranch } from '../steps/types';
 import { joinPath } from './path';
 import type { WorkflowDefinition } from './schema';
-import { walkSteps, type StepBranch, type StepVisit } from './walk';
+import { hasIterationScope, walkSteps, type StepVisit } from './walk';
 
 export interface DefinitionIssue {
   path: string;
@@ -62,7 +62,7 @@ function relate(source: readonly Level[], target: readonly Level[]): Relation {
     }
     if (s.index === t.index) continue;
     if (t.index > s.index) return { kind: 'later' };
-    const loop = target.slice(i, -1).find((level) => level.step.type === 'loop');
+    const loop = target.slice(i, -1).find((level) => hasIterationScope(level.step));
     return loop === undefined ? { kind: 'ok' } : { kind: 'inside_loop', loop: loop.step };
   }
 }

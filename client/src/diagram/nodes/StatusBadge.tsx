@@ -1,18 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useNow } from '../../lib/use-now';
 import { STATUS_LABELS, formatElapsed, type StepDisplay } from '../step-display';
 import { StatusIcon } from './icons';
-
-/** Ticks once a second while mounted; only running nodes mount it. */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
 
 function durationOf(display: StepDisplay, now: number): string {
   if (display.startedAt === null) return '';

@@ -2,11 +2,11 @@
 // request into a valid workflow, used when no language model is configured.
 // It never pretends: what it did not understand is said in `notes`.
 
-import { allStepIds, validateWorkflowDefinition, type Step, type WorkflowDefinition, type WorkflowInput } from '@weft/shared';
+import { allStepIds, flattenSteps, mapChildSteps, replaceStep, validateWorkflowDefinition, type Step, type WorkflowDefinition, type WorkflowInput } from '@weft/shared';
 import { buildSteps } from './offline-build';
 import type { Intent } from './offline-intents';
 import { maskRequest, PREAMBLE, readActions, readRename } from './offline-request';
-import { editStepOffline, replaceStep } from './offline-step-edit';
+import { editStepOffline } from './offline-step-edit';
 import { literalTemplate, shortTitle, StepIdAllocator } from './naming';
 import { blankRanges, parseDuration, spansIn, splitClauses, unmask, type MaskedText } from './phrase-text';
 import type { OfflineTrigger } from './trigger-phrases';
@@ -110,17 +110,15 @@ function removeSteps(edit: WorkflowEdit, masked: MaskedText): WorkflowEdit {
   const word = match[1] !== undefined ? (masked.spans[Number(match[1])]?.inner ?? '') : (match[2] ?? '');
   const type = TYPE_WORDS[word.toLowerCase()];
   const doomed = new Set(allStepIds(edit.definition).filter((id) => id === word));
-  const last = type === undefined ? undefined : everyStep(edit.definition.steps).filter((step) => step.type === type).at(-1);
+  const last = type === undefined ? undefined : flattenSteps(edit.definition.steps).filter((step) => step.type === type).at(-1);
   if (doomed.size === 0 && last !== undefined) doomed.add(last.id);
   if (doomed.size === 0) return edit;
-  const keep = (steps: Step[]): Step[] =>
+  const keep = (steps: readonly Step[]): Step[] =>
     steps
       .filter((step) => !doomed.has(step.id))
       .map((step) => {
-        if (!everyStep([step]).some((inner) => doomed.has(inner.id))) return step;
-        if (step.type === 'loop') return { ...step, steps: keep(step.steps) };
-        if (step.type === 'conditional') return step.else === undefined ? { ...step, then: keep(step.then) } : { ...step, then: keep(step.then), else: keep(step.else) };
-        return step;
+        if (!flattenSteps([step]).some((inner) => doomed.has(inner.id))) return step;
+        return mapChildSteps(step, keep);
       });
   const steps = keep(edit.definition.steps);
   if (steps.length === 0) return { ...edit, notes: [...edit.notes, 'a workflow needs at least one step, so nothing was removed'] };
@@ -145,7 +143,7 @@ function editInPlace(edit: WorkflowEdit, masked: MaskedText): WorkflowEdit {
   else if (has('quote')) type = /\bprompt\b/i.test(said) ? 'agent_prompt' : 'notify';
   if (type === null) return edit;
   const wanted = type;
-  const target = everyStep(edit.definition.steps).filter((step) => step.type === wanted).at(-1);
+  const target = flattenSteps(edit.definition.steps).filter((step) => step.type === wanted).at(-1);
   if (target === undefined) return edit;
   const stepEdit = editStepOffline(target, unmask(said, masked.spans, 'raw'));
   if (!stepEdit.understood) return edit;
@@ -156,14 +154,6 @@ function editInPlace(edit: WorkflowEdit, masked: MaskedText): WorkflowEdit {
     notes: [...edit.notes, ...stepEdit.notes],
     changed: true,
   };
-}
-
-function everyStep(steps: readonly Step[]): Step[] {
-  return steps.flatMap((step) => {
-    if (step.type === 'loop') return [step, ...everyStep(step.steps)];
-    if (step.type === 'conditional') return [step, ...everyStep([...step.then, ...(step.else ?? [])])];
-    return [step];
-  });
 }
 
 function refine(prompt: string, base: WorkflowDefinition, timezone: string): OfflineDraft {

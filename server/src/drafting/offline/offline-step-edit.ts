@@ -1,7 +1,7 @@
 // Deterministic edits of one step from a short request ("use `ls -la`
 // instead", "wait 5 minutes instead", "rename to Check disk").
 
-import { AGENT_PROMPT_MAX_TIMEOUT_SECONDS, excerpt, findStep, tryParseExpression, validateWorkflowDefinition, type HttpMethod, type Step, type WorkflowDefinition } from '@weft/shared';
+import { AGENT_PROMPT_MAX_TIMEOUT_SECONDS, excerpt, findStep, replaceStep, tryParseExpression, validateWorkflowDefinition, type HttpMethod, type Step, type WorkflowDefinition } from '@weft/shared';
 import { isoInstant, looseCommand } from './offline-intents';
 import { literalTemplate, shortTitle, templateOrLiteral } from './naming';
 import { asSentence, durationLabel, maskText, NUMBER_WORD_SOURCE, parseDuration, readNumber, spansIn, tidy, unmask, type MaskedText } from './phrase-text';
@@ -218,17 +218,6 @@ function parseList(text: string): unknown[] | null {
     .map((item) => item.trim().replace(/^['"]|['"]$/g, ''))
     .filter((item) => item !== '');
   return items.length > 0 ? items : null;
-}
-
-/** Puts `replacement` where the step with `id` is, keeping every other object as it was. */
-export function replaceStep(steps: readonly Step[], id: string, replacement: Step): Step[] {
-  return steps.map((step) => {
-    if (step.id === id) return replacement;
-    if (step.type === 'loop') return { ...step, steps: replaceStep(step.steps, id, replacement) };
-    if (step.type !== 'conditional') return step;
-    const then = replaceStep(step.then, id, replacement);
-    return step.else === undefined ? { ...step, then } : { ...step, then, else: replaceStep(step.else, id, replacement) };
-  });
 }
 
 /**
