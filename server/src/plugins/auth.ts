@@ -9,7 +9,7 @@ import { requestTargetProblem } from '../auth/request-target';
 import { createSignInLimiter, type SignInLimiter } from '../auth/sign-in-limiter';
 import { LoginCodes, loadOrCreateToken, RUNNER_TOKEN_FILE, safeEqual } from '../auth/token-store';
 import { AppError } from '../http/errors';
-import { systemClock, type Clock } from '../workflows/workflows-service';
+import { systemClock, type Clock } from '../clock';
 
 declare module 'fastify' {
   interface FastifyInstance {
