@@ -61,7 +61,6 @@ export const JOURNAL_EVENT_DATA = {
 } as const satisfies Record<string, z.ZodType>;
 
 export type JournalEventType = keyof typeof JOURNAL_EVENT_DATA;
-export const JOURNAL_EVENT_TYPES = Object.keys(JOURNAL_EVENT_DATA) as JournalEventType[];
 export type JournalEventData<T extends JournalEventType> = z.infer<(typeof JOURNAL_EVENT_DATA)[T]>;
 
 export const isJournalEventType = (type: string): type is JournalEventType => Object.hasOwn(JOURNAL_EVENT_DATA, type);
