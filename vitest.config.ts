@@ -39,7 +39,16 @@ export default defineConfig({
       { extends: false, test: { name: 'shared', root: './shared', include: ['src/**/*.test.ts'], environment: 'node' } },
       {
         extends: false,
-        test: { name: 'server', root: './server', include: ['test/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 },
+        test: {
+          name: 'server',
+          root: './server',
+          include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+          // Every event the server journals during the suite is checked against the event catalogue.
+          setupFiles: ['test/setup/journal-event-check.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
       },
       {
         extends: false,

@@ -1,4 +1,4 @@
-import type { JournalEvent, LiveClientMessage, LiveServerMessage } from '@weft/shared';
+import type { JournalEventEnvelope, LiveClientMessage, LiveServerMessage } from '@weft/shared';
 import { vi } from 'vitest';
 import { resetLiveSocket } from '../src/api/live-socket';
 
@@ -8,7 +8,7 @@ import { resetLiveSocket } from '../src/api/live-socket';
  * the app opens connects to this one journal. `drop()` closes them all (e.g. with 4008).
  */
 export type FakeLive = {
-  append(topic: string, type: string, data: unknown): JournalEvent;
+  append(topic: string, type: string, data: unknown): JournalEventEnvelope;
   /** Every frame clients sent, parsed. */
   sent: LiveClientMessage[];
   sockets: FakeSocket[];
@@ -65,7 +65,7 @@ class FakeSocket {
   }
 }
 
-type Server = { journal: Map<string, JournalEvent[]>; sent: LiveClientMessage[] };
+type Server = { journal: Map<string, JournalEventEnvelope[]>; sent: LiveClientMessage[] };
 
 export function installFakeLive(): FakeLive {
   const server: Server = { journal: new Map(), sent: [] };
@@ -84,7 +84,7 @@ export function installFakeLive(): FakeLive {
     append(topic, type, data) {
       let events = server.journal.get(topic);
       if (events === undefined) server.journal.set(topic, (events = []));
-      const event: JournalEvent = { topic, seq: events.length + 1, type, at: new Date().toISOString(), data };
+      const event: JournalEventEnvelope = { topic, seq: events.length + 1, type, at: new Date().toISOString(), data };
       events.push(event);
       for (const socket of sockets) {
         if (socket.readyState !== 1 || !socket.subscriptions.has(topic)) continue;

@@ -39,7 +39,7 @@ import triggersRoutes from './triggers/routes';
 import webhooks from './triggers/webhooks';
 import integrationsRoutes from './integrations/routes';
 import workflowsRoutes from './workflows/routes';
-import type { Clock } from './workflows/workflows-service';
+import type { Clock } from './clock';
 
 export type AppOptions = { config: Config; clock?: Clock };
 

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import app from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { explainListenFailure, explainOpenFailure } from './startup-failure';
-import type { Clock } from './workflows/workflows-service';
+import type { Clock } from './clock';
 
 /** Never log credentials: the token travels in headers, cookies and the login URL's query. */
 const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];

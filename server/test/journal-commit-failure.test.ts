@@ -6,6 +6,7 @@ import { openDatabase, type Db } from '../src/db/open';
 import { createStorageHealth } from '../src/db/storage-health';
 import { createJournal, type Journal } from '../src/journal/journal';
 import { fullDisk } from './faults/full-disk';
+import { appendSynthetic } from './helpers/synthetic-events';
 
 const clock = { now: () => new Date() };
 const silent = { error() {}, info() {} };
@@ -34,13 +35,13 @@ function setup() {
 describe('a commit that fails (disk full) leaves the journal as the database is', () => {
   it('rejects the batch\'s waiters, runs its failure callbacks, and believes none of its seqs', async () => {
     const { journal, errors, full, roomy, big } = setup();
-    journal.transaction(() => journal.append('t', 'a', { n: 1 }));
+    journal.transaction(() => appendSynthetic(journal, 't', 'a', { n: 1 }));
     full();
     const ok: string[] = [];
     const failed: string[] = [];
     let threw: unknown;
     try {
-      journal.batched(() => journal.append('t', 'b', { big }));
+      journal.batched(() => appendSynthetic(journal, 't', 'b', { big }));
     } catch (err) {
       threw = err;
     }
@@ -59,7 +60,7 @@ describe('a commit that fails (disk full) leaves the journal as the database is'
     expect(journal.lastSeq('t')).toBe(1);
     roomy();
     // The next write takes seq 2: the rolled-back seq is not remembered as used.
-    const event = journal.transaction(() => journal.append('t', 'c', { n: 3 }));
+    const event = journal.transaction(() => appendSynthetic(journal, 't', 'c', { n: 3 }));
     expect(event.seq).toBe(2);
     expect(journal.read('t', 0, 10).map((e) => `${e.seq}:${e.type}`)).toEqual(['1:a', '2:c']);
   });
@@ -69,7 +70,7 @@ describe('a commit that fails (disk full) leaves the journal as the database is'
     const ok: string[] = [];
     const failed: string[] = [];
     full();
-    journal.batched(() => journal.append('t', 'small', { n: 1 }));
+    journal.batched(() => appendSynthetic(journal, 't', 'small', { n: 1 }));
     journal.afterCommit(() => ok.push('first'), () => failed.push('first'));
     const first = journal.durable();
     // A statement that needs a page fails at once, and SQLite rolls the shared transaction back.
@@ -77,7 +78,7 @@ describe('a commit that fails (disk full) leaves the journal as the database is'
     await expect(first).rejects.toBeTruthy();
     expect(failed).toEqual(['first']);
     roomy();
-    journal.batched(() => journal.append('t', 'again', { big }));
+    journal.batched(() => appendSynthetic(journal, 't', 'again', { big }));
     journal.afterCommit(() => ok.push('second'), () => failed.push('second'));
     await journal.durable();
     expect(ok).toEqual(['second']);

@@ -1,14 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { executionTopic } from '@weft/shared';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Db } from '../src/db/open';
 import { createJournal, type Journal } from '../src/journal/journal';
 import { holdFsync } from './helpers/hold-fsync';
+import { appendSynthetic } from './helpers/synthetic-events';
 
 const clock = { now: () => new Date() };
-const TOPIC = 'exec_1';
+const TOPIC = executionTopic('exec_1');
 
 let dataDirs: string[] = [];
 let journals: Journal[] = [];
@@ -42,7 +44,7 @@ function setup(synchronous?: 'FULL' | 'NORMAL') {
 function openReader(db: Db) {
   const reader = track(connections, new BetterSqlite3(db.name));
   return {
-    seqs: (topic = TOPIC) => (reader.prepare('SELECT seq FROM events WHERE topic = ? ORDER BY seq').all(topic) as { seq: number }[]).map((r) => r.seq),
+    seqs: (topic: string = TOPIC) => (reader.prepare('SELECT seq FROM events WHERE topic = ? ORDER BY seq').all(topic) as { seq: number }[]).map((r) => r.seq),
     workflowIds: () => (reader.prepare('SELECT id FROM workflows ORDER BY id').all() as { id: string }[]).map((r) => r.id),
   };
 }
@@ -52,7 +54,7 @@ function insertWorkflow(db: Db, id: string) {
 }
 
 /** Records each event's seq for `topic`, in delivery order. */
-function seqsSeen(journal: Journal, topic = TOPIC): number[] {
+function seqsSeen(journal: Journal, topic: string = TOPIC): number[] {
   const seen: number[] = [];
   journal.subscribe(topic, (e) => seen.push(e.seq));
   return seen;
@@ -77,12 +79,12 @@ describe('journal group commit', () => {
 
     journal.batched(() => {
       insertWorkflow(db, 'wf_a');
-      journal.append(TOPIC, 'a', { n: 1 });
+      appendSynthetic(journal, TOPIC, 'a', { n: 1 });
     });
-    journal.batched(() => journal.append(TOPIC, 'b', { n: 2 }));
+    journal.batched(() => appendSynthetic(journal, TOPIC, 'b', { n: 2 }));
     journal.batched(() => {
       insertWorkflow(db, 'wf_c');
-      journal.append(TOPIC, 'c', { n: 3 });
+      appendSynthetic(journal, TOPIC, 'c', { n: 3 });
     });
 
     // One transaction is still open across all three calls. Its events are written at COMMIT:
@@ -111,19 +113,19 @@ describe('journal group commit', () => {
 
     journal.batched(() => {
       insertWorkflow(db, 'wf_ok_1');
-      journal.append(TOPIC, 'first', null);
+      appendSynthetic(journal, TOPIC, 'first', null);
     });
     expect(() =>
       journal.batched(() => {
         insertWorkflow(db, 'wf_bad');
-        journal.append(TOPIC, 'rolled back', null);
-        journal.append('other', 'rolled back', null);
+        appendSynthetic(journal, TOPIC, 'rolled back', null);
+        appendSynthetic(journal, 'other', 'rolled back', null);
         throw new Error('boom');
       }),
     ).toThrow('boom');
     journal.batched(() => {
       insertWorkflow(db, 'wf_ok_2');
-      journal.append(TOPIC, 'second', null);
+      appendSynthetic(journal, TOPIC, 'second', null);
     });
     expect(db.inTransaction).toBe(true); // the failure did not end the shared transaction
 
@@ -137,7 +139,7 @@ describe('journal group commit', () => {
     expect(seen).toEqual([1, 2]);
     expect(seenOther).toEqual([]);
 
-    journal.transaction(() => journal.append(TOPIC, 'third', null));
+    journal.transaction(() => appendSynthetic(journal, TOPIC, 'third', null));
     expect(reader.seqs()).toEqual([1, 2, 3]);
     expect(seen).toEqual([1, 2, 3]);
   });
@@ -149,7 +151,7 @@ describe('journal group commit', () => {
       journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
       const reader = openReader(db);
 
-      journal.batched(() => journal.append(TOPIC, 'a', null));
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'a', null));
       journal.afterCommit(() => log.push(`afterCommit (reader sees ${JSON.stringify(reader.seqs())})`));
       expect(log).toEqual([]);
 
@@ -164,7 +166,7 @@ describe('journal group commit', () => {
       journal.afterCommit(() => ran.push('fresh journal'));
       expect(ran).toEqual(['fresh journal']);
 
-      journal.transaction(() => journal.append(TOPIC, 'a', null)); // a plain FULL commit is durable on return
+      journal.transaction(() => appendSynthetic(journal, TOPIC, 'a', null)); // a plain FULL commit is durable on return
       journal.afterCommit(() => ran.push('after a plain transaction'));
       expect(ran).toEqual(['fresh journal', 'after a plain transaction']);
     });
@@ -176,7 +178,7 @@ describe('journal group commit', () => {
       journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
       const reader = openReader(db);
 
-      journal.batched(() => journal.append(TOPIC, 'a', null));
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'a', null));
       journal.afterCommit(() => log.push('registered while open'));
       journal.commitNow();
       journal.afterCommit(() => log.push('registered after commit 1'));
@@ -203,7 +205,7 @@ describe('journal group commit', () => {
       const log: string[] = [];
       journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
       const commit = (n: number) => {
-        journal.batched(() => journal.append(TOPIC, `e${n}`, null));
+        journal.batched(() => appendSynthetic(journal, TOPIC, `e${n}`, null));
         journal.afterCommit(() => log.push(`batch ${n} acknowledged`));
         journal.commitNow();
       };
@@ -238,15 +240,15 @@ describe('journal group commit', () => {
     const acks: string[] = [];
 
     journal.batched(() => {
-      journal.append(TOPIC, 'a', null);
-      journal.append(TOPIC, 'b', null);
+      appendSynthetic(journal, TOPIC, 'a', null);
+      appendSynthetic(journal, TOPIC, 'b', null);
     });
     journal.afterCommit(() => acks.push('batch'));
     journal.commitNow();
     expect(seen).toEqual([]);
 
     // Committed, but queued behind the batch: its listeners must not see seq 3 before 1 and 2.
-    journal.transaction(() => journal.append(TOPIC, 'c', null));
+    journal.transaction(() => appendSynthetic(journal, TOPIC, 'c', null));
     journal.afterCommit(() => acks.push('plain'));
     expect(seen).toEqual([]);
     expect(await settledAtOnce(journal.durable())).toBe(false);
@@ -264,7 +266,7 @@ describe('journal group commit', () => {
     const log: string[] = [];
     journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
 
-    journal.batched(() => journal.append(TOPIC, 'a', null));
+    journal.batched(() => appendSynthetic(journal, TOPIC, 'a', null));
     journal.afterCommit(() => log.push('afterCommit'));
     const durable = journal.durable();
     expect(db.inTransaction).toBe(true);
@@ -290,7 +292,7 @@ describe('journal group commit', () => {
 
     it('with synchronous=FULL, a batch commits at NORMAL (no fsync on the event loop) and FULL is restored after', async () => {
       const { db, journal } = setup();
-      journal.batched(() => journal.append(TOPIC, 'a', null));
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'a', null));
       expect(level(db)).toBe(1);
       await journal.durable();
       expect(level(db)).toBe(2);
@@ -302,25 +304,25 @@ describe('journal group commit', () => {
     const otherDb = track(connections, openDatabase({ dataDir })); // a second connection, opened (and migrated) up front
     const reader = openReader(db);
 
-    journal.batched(() => journal.append(TOPIC, 'a', null));
+    journal.batched(() => appendSynthetic(journal, TOPIC, 'a', null));
     expect(reader.seqs()).toEqual([]);
 
     const other = track(journals, createJournal({ db: otherDb, clock }));
     expect(db.inTransaction).toBe(false);
     expect(reader.seqs()).toEqual([1]);
 
-    journal.batched(() => journal.append(TOPIC, 'b', null));
+    journal.batched(() => appendSynthetic(journal, TOPIC, 'b', null));
     expect(db.inTransaction).toBe(false);
     expect(reader.seqs()).toEqual([1, 2]);
 
-    other.batched(() => other.append(TOPIC, 'c', null));
+    other.batched(() => appendSynthetic(other, TOPIC, 'c', null));
     expect(otherDb.inTransaction).toBe(false);
     expect(reader.seqs()).toEqual([1, 2, 3]);
 
     // Alone on its file again: grouping is back on. The seq it remembers for the topic (2) is
     // stale after the other connection's commit, and must not be used.
     other.close();
-    journal.batched(() => journal.append(TOPIC, 'd', null));
+    journal.batched(() => appendSynthetic(journal, TOPIC, 'd', null));
     expect(db.inTransaction).toBe(true);
     expect(reader.seqs()).toEqual([1, 2, 3]);
     journal.commitNow();
@@ -331,13 +333,13 @@ describe('journal group commit', () => {
     const { dataDir, db, journal } = setup('NORMAL');
     const reader = openReader(db);
     for (const type of ['a', 'b', 'c']) {
-      journal.batched(() => journal.append(TOPIC, type, null));
+      journal.batched(() => appendSynthetic(journal, TOPIC, type, null));
       journal.commitNow();
     }
     // A writer that is not a journal: plain SQL on another connection.
     const raw = track(connections, new BetterSqlite3(path.join(dataDir, 'weft.db')));
     raw.prepare("INSERT INTO events (topic, seq, type, at, data) VALUES (?, 4, 'raw', 'now', 'null')").run(TOPIC);
-    journal.batched(() => journal.append(TOPIC, 'e', null));
+    journal.batched(() => appendSynthetic(journal, TOPIC, 'e', null));
     journal.commitNow();
     expect(reader.seqs()).toEqual([1, 2, 3, 4, 5]);
   });
@@ -345,14 +347,14 @@ describe('journal group commit', () => {
   it('does not trust a remembered seq after writing inside someone else’s transaction on the same connection', () => {
     const { db, journal } = setup('NORMAL');
     const reader = openReader(db);
-    journal.transaction(() => journal.append(TOPIC, 'a', null));
-    journal.transaction(() => journal.append(TOPIC, 'b', null));
+    journal.transaction(() => appendSynthetic(journal, TOPIC, 'a', null));
+    journal.transaction(() => appendSynthetic(journal, TOPIC, 'b', null));
     // A caller's own transaction (as a workflow save provisioning its trigger is) with the journal inside it.
     db.transaction(() => {
       insertWorkflow(db, 'wf_outer');
-      journal.transaction(() => journal.append(TOPIC, 'c', null));
+      journal.transaction(() => appendSynthetic(journal, TOPIC, 'c', null));
     })();
-    journal.batched(() => journal.append(TOPIC, 'd', null));
+    journal.batched(() => appendSynthetic(journal, TOPIC, 'd', null));
     journal.commitNow();
     expect(reader.seqs()).toEqual([1, 2, 3, 4]);
   });
@@ -363,7 +365,7 @@ describe('journal group commit', () => {
       const log: string[] = [];
       journal.onAppend(TOPIC, (e) => log.push(`hook ${e.seq} in transaction: ${db.inTransaction}`));
       journal.subscribe(TOPIC, (e) => log.push(`listener ${e.seq}`));
-      journal.transaction(() => journal.append(TOPIC, 'a', null));
+      journal.transaction(() => appendSynthetic(journal, TOPIC, 'a', null));
       expect(log).toEqual(['hook 1 in transaction: true', 'listener 1']);
     });
 
@@ -371,10 +373,10 @@ describe('journal group commit', () => {
       const { db, journal } = setup();
       const fsyncs = holdFsync();
       journal.onAppend(TOPIC, (e) => {
-        if (e.type === 'queued') journal.beforeCommit(() => journal.batched(() => journal.append(TOPIC, 'granted', null)));
+        if ((e.type as string) === 'queued') journal.beforeCommit(() => journal.batched(() => appendSynthetic(journal, TOPIC, 'granted', null)));
       });
       const seen = seqsSeen(journal);
-      journal.batched(() => journal.append(TOPIC, 'queued', null));
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'queued', null));
       journal.commitNow();
       expect(openReader(db).seqs()).toEqual([1, 2]); // both in the one COMMIT
       expect(fsyncs.held).toHaveLength(1); // and one sync for both
@@ -388,10 +390,10 @@ describe('journal group commit', () => {
       const { journal } = setup();
       expect(await settledAtOnce(journal.durable())).toBe(true);
 
-      journal.transaction(() => journal.append(TOPIC, 'a', null));
+      journal.transaction(() => appendSynthetic(journal, TOPIC, 'a', null));
       expect(await settledAtOnce(journal.durable())).toBe(true);
 
-      journal.batched(() => journal.append(TOPIC, 'b', null));
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'b', null));
       await journal.durable();
       expect(await settledAtOnce(journal.durable())).toBe(true);
     });
@@ -407,7 +409,7 @@ describe('journal group commit', () => {
       });
       journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
 
-      journal.batched(() => journal.append(TOPIC, 'a', null));
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'a', null));
       journal.afterCommit(() => log.push('afterCommit'));
       const durable = journal.durable();
 
@@ -422,13 +424,13 @@ describe('journal group commit', () => {
 
   describe('snapshots', () => {
     type Seen = { seq: number; type: string; data: unknown };
-    const events = (journal: Journal, topic = TOPIC) => {
+    const events = (journal: Journal, topic: string = TOPIC) => {
       const seen: Seen[] = [];
       journal.subscribe(topic, (e) => seen.push({ seq: e.seq, type: e.type, data: e.data }));
       return seen;
     };
-    const snapshot = (journal: Journal, entity: string, status: string, topic = TOPIC) =>
-      journal.append(topic, 'execution.updated', { id: entity, status }, { entity, snapshot: true });
+    const snapshot = (journal: Journal, entity: string, status: string, topic: string = TOPIC) =>
+      appendSynthetic(journal, topic, 'execution.updated', { id: entity, status }, { entity, snapshot: true });
 
     it('replaces an uncommitted snapshot of the same entity in place: one event, its first seq, the latest data', async () => {
       const { db, journal } = setup();
@@ -447,7 +449,7 @@ describe('journal group commit', () => {
       const seen = events(journal);
       journal.batched(() => {
         snapshot(journal, 'ex_a', 'running');
-        journal.append(TOPIC, 'step.updated', { stepId: 's1' }, { entity: 'ex_a' });
+        appendSynthetic(journal, TOPIC, 'step.updated', { stepId: 's1' }, { entity: 'ex_a' });
         snapshot(journal, 'ex_a', 'succeeded');
       });
       await journal.durable();
@@ -469,7 +471,7 @@ describe('journal group commit', () => {
         snapshot(journal, 'ex_a', 'queued', 'executions');
         snapshot(journal, 'ex_b', 'queued', 'executions');
         snapshot(journal, 'ex_a', 'running', 'executions');
-        journal.append('executions', 'executions.pruned', { before: 'x' });
+        appendSynthetic(journal, 'executions', 'executions.pruned', { before: 'x' });
         snapshot(journal, 'ex_b', 'running', 'executions');
       });
       await journal.durable();
@@ -489,11 +491,11 @@ describe('journal group commit', () => {
       expect(() =>
         journal.batched(() => {
           snapshot(journal, 'ex_a', 'running');
-          journal.append(TOPIC, 'other', null);
+          appendSynthetic(journal, TOPIC, 'other', null);
           throw new Error('boom');
         }),
       ).toThrow('boom');
-      journal.batched(() => journal.append(TOPIC, 'after', null));
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'after', null));
       await journal.durable();
 
       expect(seen.map((e) => `${e.seq} ${e.type} ${JSON.stringify(e.data)}`)).toEqual(['1 execution.updated {"id":"ex_a","status":"queued"}', '2 after null']);
@@ -505,9 +507,9 @@ describe('journal group commit', () => {
       const stringify = vi.spyOn(JSON, 'stringify');
       const shared = { big: 'x'.repeat(100) };
       journal.batched(() => {
-        for (let i = 0; i < 40; i++) journal.append(`t${i % 3}`, 'e', i);
-        journal.append('a', 'shared', shared);
-        journal.append('b', 'shared', shared);
+        for (let i = 0; i < 40; i++) appendSynthetic(journal, `t${i % 3}`, 'e', i);
+        appendSynthetic(journal, 'a', 'shared', shared);
+        appendSynthetic(journal, 'b', 'shared', shared);
       });
       await journal.durable();
 

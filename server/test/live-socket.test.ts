@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectLive, waitUntil } from './helpers/live-client';
 import { startServer, type TestServer } from './helpers/server';
+import { appendSynthetic } from './helpers/synthetic-events';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -50,7 +51,7 @@ describe('replay and live hand-off', () => {
       while (produced < total) {
         // Bursts of committed transactions, yielding so subscriptions interleave with production.
         journal.transaction(() => {
-          for (let i = 0; i < 5; i++) journal.append(topic, 'approval.requested', { n: produced++ });
+          for (let i = 0; i < 5; i++) appendSynthetic(journal, topic, 'approval.requested', { n: produced++ });
         });
         await new Promise((r) => setImmediate(r));
       }
@@ -94,11 +95,11 @@ describe('replay and live hand-off', () => {
     const c = await connectLive(s.url, { token: s.token });
     c.send({ type: 'subscribe', topic: 'integrations' });
     await c.waitFor((f) => f.type === 'subscribed');
-    s.app.journal.append('integrations', 'integration.updated', { a: 1 });
+    appendSynthetic(s.app.journal, 'integrations', 'integration.updated', { a: 1 });
     await c.waitFor((f) => f.type === 'event');
     c.send({ type: 'unsubscribe', id: 'u', topic: 'integrations' });
     await c.waitFor((f) => f.type === 'unsubscribed' && f.id === 'u');
-    s.app.journal.append('integrations', 'integration.updated', { a: 2 });
+    appendSynthetic(s.app.journal, 'integrations', 'integration.updated', { a: 2 });
     c.send({ type: 'ping', id: 'after' });
     await c.waitFor((f) => f.type === 'pong' && f.id === 'after');
     expect(c.frames.filter((f) => f.type === 'event')).toHaveLength(1);
@@ -134,7 +135,7 @@ describe('slow consumers', () => {
     let maxBuffered = 0;
     for (let i = 0; live.slowClosed === before; i++) {
       if (i > 20_000) throw new Error('the slow consumer was never closed');
-      journal.append(topic, 'execution.updated', { i, blob });
+      appendSynthetic(journal, topic, 'execution.updated', { i, blob });
       maxBuffered = Math.max(maxBuffered, maxBufferedOf(srv));
       if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
     }
@@ -158,7 +159,7 @@ describe('slow consumers', () => {
     expect(journal.bus.listenerCount(topic)).toBe(listening);
     const readsAtClose = live.journalReads;
     for (let i = 0; i < 100; i++) {
-      journal.append(topic, 'execution.updated', { i, blob });
+      appendSynthetic(journal, topic, 'execution.updated', { i, blob });
       maxBuffered = Math.max(maxBuffered, maxBufferedOf(srv));
       if (i % 25 === 0) await new Promise((r) => setTimeout(r, 5));
     }
@@ -187,7 +188,7 @@ describe('slow consumers', () => {
     // One page is 16 MiB: more than the kernel's socket buffers take, and 64 times the bound.
     const big = 'y'.repeat(64 * 1024);
     journal.transaction(() => {
-      for (let i = 0; i < 256; i++) journal.append(topic, 'message.delta', { i, big });
+      for (let i = 0; i < 256; i++) appendSynthetic(journal, topic, 'message.delta', { i, big });
     });
     const slowBefore = live.slowClosed;
     const c = await connectLive(srv.url, { token: srv.token });

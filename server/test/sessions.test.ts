@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedExecution } from './helpers/fixtures';
 import { connectLive, waitUntil } from './helpers/live-client';
 import { startServer, type TestServer } from './helpers/server';
+import { appendSynthetic } from './helpers/synthetic-events';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -166,7 +167,7 @@ describe('GET /api/events', () => {
     const { journal } = s.app;
     const topic = 'workflows';
     const base = journal.lastSeq(topic);
-    for (let i = 0; i < 7; i++) journal.append(topic, 'workflow.updated', { i });
+    for (let i = 0; i < 7; i++) appendSynthetic(journal, topic, 'workflow.updated', { i });
     const p1 = await s.request('GET', `/api/events?topic=${topic}&after=${base}&limit=4`);
     expect(p1.body.events.map((e: any) => e.seq)).toEqual([base + 1, base + 2, base + 3, base + 4]);
     expect(p1.body.hasMore).toBe(true);

@@ -55,6 +55,7 @@ export * from './chat/message';
 export * from './chat/message-builder';
 export * from './executions';
 export * from './protocol/events';
+export * from './protocol/topics';
 export * from './protocol/live';
 export * from './protocol/runner';
 export * from './protocol/backoff';

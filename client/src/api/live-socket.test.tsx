@@ -1,4 +1,4 @@
-import type { JournalEvent } from '@weft/shared';
+import type { JournalEventEnvelope } from '@weft/shared';
 import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installFakeLive, type FakeLive } from '../../test/fake-live';
@@ -6,7 +6,7 @@ import { createLiveSocket, defaultBackoff, resetLiveSocket, useTopicBatches, typ
 
 let live: FakeLive;
 let socket: LiveSocket;
-const seqs = (events: JournalEvent[]) => events.map((e) => e.seq);
+const seqs = (events: JournalEventEnvelope[]) => events.map((e) => e.seq);
 
 beforeEach(() => {
   live = installFakeLive();
@@ -22,7 +22,7 @@ afterEach(() => {
 describe('live socket', () => {
   it('replays after `after`, then delivers live events in order', async () => {
     for (let i = 0; i < 3; i++) live.append('execution:ex_1', 'step.updated', { i });
-    const events: JournalEvent[] = [];
+    const events: JournalEventEnvelope[] = [];
     const subscribed = vi.fn();
     socket.subscribe('execution:ex_1', { after: 1, onEvent: (e) => events.push(e), onSubscribed: subscribed });
     await vi.waitFor(() => expect(seqs(events)).toEqual([2, 3]));
@@ -34,7 +34,7 @@ describe('live socket', () => {
   });
 
   it('reconnects after a slow-consumer close and resumes after the last applied seq: no gap, no duplicate', async () => {
-    const events: JournalEvent[] = [];
+    const events: JournalEventEnvelope[] = [];
     socket.subscribe('session:s1', { onEvent: (e) => events.push(e) });
     await vi.waitFor(() => expect(live.isSubscribed('session:s1')).toBe(true));
     live.append('session:s1', 'message.created', {});
@@ -52,8 +52,8 @@ describe('live socket', () => {
   });
 
   it('serves two listeners of one topic from one subscription, each from its own position', async () => {
-    const first: JournalEvent[] = [];
-    const second: JournalEvent[] = [];
+    const first: JournalEventEnvelope[] = [];
+    const second: JournalEventEnvelope[] = [];
     for (let i = 0; i < 4; i++) live.append('approvals', 'approval.requested', { i });
     socket.subscribe('approvals', { after: 3, onEvent: (e) => first.push(e) });
     await vi.waitFor(() => expect(seqs(first)).toEqual([4]));
@@ -80,7 +80,7 @@ describe('live socket', () => {
   });
 
   it('ignores frames it cannot parse', async () => {
-    const events: JournalEvent[] = [];
+    const events: JournalEventEnvelope[] = [];
     socket.subscribe('sessions', { onEvent: (e) => events.push(e) });
     await vi.waitFor(() => expect(live.isSubscribed('sessions')).toBe(true));
     const raw = live.sockets[0]!;

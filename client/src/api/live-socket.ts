@@ -1,4 +1,4 @@
-import { backoffDelay, LiveServerMessage, type JournalEvent, type LiveClientMessage } from '@weft/shared';
+import { backoffDelay, LiveServerMessage, type JournalEventEnvelope, type LiveClientMessage } from '@weft/shared';
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 
 /**
@@ -11,7 +11,7 @@ import { useEffect, useRef, useSyncExternalStore } from 'react';
 export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
 
 export type TopicHandlers = {
-  onEvent: (event: JournalEvent) => void;
+  onEvent: (event: JournalEventEnvelope) => void;
   /** The server accepted the subscription; `lastSeq` is the topic's head at that moment. */
   onSubscribed?: (lastSeq: number) => void;
   /** The server refused the topic (`unknown_topic`, `topic_not_found`). */
@@ -116,7 +116,7 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     }, backoff(attempt++));
   };
 
-  const dispatch = (event: JournalEvent) => {
+  const dispatch = (event: JournalEventEnvelope) => {
     const topic = topics.get(event.topic);
     if (topic === undefined) return;
     if (event.seq > topic.position) topic.position = event.seq;
@@ -279,7 +279,7 @@ export type UseTopicOptions = {
  * Follows `topic` while mounted: `onEvent` gets every event after `after`, exactly once, across
  * reconnects. Resubscribes only when the topic (or `enabled`) changes; `after` is read then.
  */
-export function useTopic(topic: string | null, onEvent: (event: JournalEvent) => void, options: UseTopicOptions = {}): void {
+export function useTopic(topic: string | null, onEvent: (event: JournalEventEnvelope) => void, options: UseTopicOptions = {}): void {
   const { enabled = true } = options;
   const latest = useRef({ onEvent, options });
   latest.current = { onEvent, options };
@@ -298,10 +298,10 @@ export function useTopic(topic: string | null, onEvent: (event: JournalEvent) =>
  * `useTopic`, delivering events in batches at most once per animation frame: a burst of stream
  * deltas becomes one state change and one render.
  */
-export function useTopicBatches(topic: string | null, onBatch: (events: JournalEvent[]) => void, options: UseTopicOptions = {}): void {
+export function useTopicBatches(topic: string | null, onBatch: (events: JournalEventEnvelope[]) => void, options: UseTopicOptions = {}): void {
   const latest = useRef(onBatch);
   latest.current = onBatch;
-  const queue = useRef<{ events: JournalEvent[]; frame: number | null }>({ events: [], frame: null });
+  const queue = useRef<{ events: JournalEventEnvelope[]; frame: number | null }>({ events: [], frame: null });
   useEffect(
     () => () => {
       const q = queue.current;

@@ -1,3 +1,4 @@
+import { APPROVALS_TOPIC } from '@weft/shared';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { approvalKeys, approvalsApi } from '../api/approvals';
@@ -16,7 +17,7 @@ export function useApprovalsFeed(): { isPending: boolean; error: unknown; head: 
     queryKey: [...approvalKeys.all, 'feed'] as const,
     queryFn: async ({ signal }) => {
       // A server without the events API still lists approvals; it just cannot be followed live.
-      const head = await topicHead('approvals', signal).catch((error: unknown) => {
+      const head = await topicHead(APPROVALS_TOPIC, signal).catch((error: unknown) => {
         if (isMissingEndpoint(error)) return null;
         throw error;
       });
@@ -30,6 +31,6 @@ export function useApprovalsFeed(): { isPending: boolean; error: unknown; head: 
   useEffect(() => {
     if (data !== undefined) approvalsStore.upsertMany(data.pending);
   }, [data]);
-  useTopic('approvals', (event) => approvalsStore.applyEventData(event.data), { after: data?.head ?? 0, enabled: typeof data?.head === 'number' });
+  useTopic(APPROVALS_TOPIC, (event) => approvalsStore.applyEventData(event.data), { after: data?.head ?? 0, enabled: typeof data?.head === 'number' });
   return { isPending: snapshot.isPending, error: snapshot.error, head: data?.head ?? undefined };
 }

@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Session } from '@weft/shared';
+import { SESSIONS_TOPIC, Session } from '@weft/shared';
 import { Link } from 'react-router';
 import { topicHead } from '../api/events';
 import { useTopic } from '../api/live-socket';
@@ -19,14 +19,14 @@ export function ChatSessionsPage() {
   const sessions = useQuery({
     queryKey: sessionKeys.list(),
     queryFn: async ({ signal }) => {
-      const head = await topicHead('sessions', signal);
+      const head = await topicHead(SESSIONS_TOPIC, signal);
       return { head, sessions: await sessionsApi.list(signal) };
     },
     staleTime: Number.POSITIVE_INFINITY,
     gcTime: 0,
   });
   useTopic(
-    'sessions',
+    SESSIONS_TOPIC,
     (event) => {
       const parsed = Session.safeParse(event.data);
       if (!parsed.success) return;

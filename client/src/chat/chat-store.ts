@@ -3,18 +3,16 @@ import {
   ExecutionSummary,
   isFinishedExecution,
   Message,
+  MessageCompleted,
   MessageDelta,
-  type JournalEvent,
+  StepUpdated,
+  type JournalEventEnvelope,
 } from '@weft/shared';
-import { z } from 'zod';
 import { InboxApproval } from '../api/approvals';
 import { approvalsStore } from '../approvals/approvals-store';
-import { StepUpdated } from '../executions/execution-state';
 import { isNewerRun } from '../executions/step-runs';
 import { createKeyedStore } from '../store/keyed-store';
 import type { PlanStep } from './render-plan';
-
-const MessageCompleted = z.object({ messageId: z.string(), status: z.string(), message: Message });
 
 /** Everything the plan is built from. A new object whenever anything but streamed content changes. */
 export type ChatStructure = {
@@ -48,7 +46,7 @@ export interface ChatStore {
   upsertSteps(steps: readonly PlanStep[]): void;
   upsertApprovals(approvals: readonly InboxApproval[]): void;
   /** A batch of session-topic events: one notification per changed reader, one structure at most. */
-  applyEvents(events: readonly JournalEvent[]): void;
+  applyEvents(events: readonly JournalEventEnvelope[]): void;
 }
 
 const stepKey = (s: PlanStep) => `${s.executionId}\u0000${s.stepId}\u0000${s.iterationPath}\u0000${s.attempt}`;
@@ -142,7 +140,7 @@ export function createChatStore(): ChatStore {
     dirty = true;
   };
 
-  const applyEvent = (event: JournalEvent) => {
+  const applyEvent = (event: JournalEventEnvelope) => {
     switch (event.type) {
       case 'message.created': {
         const parsed = Message.safeParse(event.data);

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type { ExecutionSummary, Message } from '@weft/shared';
+import { sessionTopic, type ExecutionSummary, type Message } from '@weft/shared';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { approvalsApi, type InboxApproval } from '../api/approvals';
 import { executionsApi } from '../api/executions';
@@ -76,7 +76,7 @@ export function useChatSession(sessionId: string): {
   }, [store, data]);
   useEffect(() => setOlder(null), [sessionId]);
 
-  useTopicBatches(`session:${sessionId}`, (events) => store.applyEvents(events), { after: data?.lastSeq ?? 0, enabled: data !== undefined });
+  useTopicBatches(sessionTopic(sessionId), (events) => store.applyEvents(events), { after: data?.lastSeq ?? 0, enabled: data !== undefined });
 
   const structure = useSyncExternalStore(store.subscribeStructure, store.getStructure, store.getStructure);
   const nextBefore = older !== null ? older.nextBefore : (data?.nextBefore ?? null);

@@ -1,4 +1,4 @@
-import type { Execution, JournalEvent } from '@weft/shared';
+import type { Execution, JournalEventEnvelope } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { applyExecutionEvents, createExecutionState, MAX_LOG_CHARS, runKey } from './execution-state';
 
@@ -18,7 +18,7 @@ const execution: Execution = {
   steps: [{ stepId: 'build', iterationPath: '', attempt: 1, status: 'running', startedAt: AT(1), finishedAt: null, input: { command: 'make' } }],
 };
 let seq = 0;
-const ev = (type: string, data: unknown): JournalEvent => ({ topic: 'execution:ex_1', seq: ++seq, type, at: AT(seq), data });
+const ev = (type: string, data: unknown): JournalEventEnvelope => ({ topic: 'execution:ex_1', seq: ++seq, type, at: AT(seq), data });
 const step = (extra: Record<string, unknown>) => ({ executionId: 'ex_1', stepId: 'build', iterationPath: '', attempt: 1, status: 'running', startedAt: AT(1), finishedAt: null, ...extra });
 const summary = (status: string, extra: Record<string, unknown> = {}) => {
   const { steps: _steps, ...rest } = execution;

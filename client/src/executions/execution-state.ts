@@ -1,19 +1,6 @@
-import { ExecutionSummary, StepRun, isFinishedExecution, type Execution, type JournalEvent } from '@weft/shared';
-import { z } from 'zod';
+import { ExecutionSummary, StepLog, StepRun, StepUpdated, isFinishedExecution, type Execution, type JournalEventEnvelope } from '@weft/shared';
 import { InboxApproval } from '../api/approvals';
 import { isNewerRun } from './step-runs';
-
-/** `step.updated` data: one attempt of one step instance. */
-export const StepUpdated = StepRun.extend({ executionId: z.string() });
-export const StepLog = z.object({
-  executionId: z.string(),
-  stepId: z.string(),
-  iterationPath: z.string(),
-  attempt: z.number().int(),
-  stream: z.string(),
-  text: z.string(),
-});
-export type StepLog = z.infer<typeof StepLog>;
 
 export type LogChunk = { stream: string; text: string };
 
@@ -53,7 +40,7 @@ export type AppliedEvents = {
  * Applies a batch of `execution:<id>` events. Replays are harmless: a finished run or execution
  * never goes back to an unfinished state, and an older attempt never hides a newer one.
  */
-export function applyExecutionEvents(state: ExecutionState, events: readonly JournalEvent[]): AppliedEvents {
+export function applyExecutionEvents(state: ExecutionState, events: readonly JournalEventEnvelope[]): AppliedEvents {
   let summary = state.summary;
   let runs: Map<string, StepRun> | null = null;
   let logs: Map<string, readonly LogChunk[]> | null = null;

@@ -1,3 +1,4 @@
+import { executionTopic } from '@weft/shared';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { executionKeys, executionsApi } from '../api/executions';
@@ -35,7 +36,7 @@ export function useLiveExecution(id: string): {
   }, [statusStore, id, snapshot !== undefined]);
 
   useTopicBatches(
-    `execution:${id}`,
+    executionTopic(id),
     (events) => {
       const current = stateRef.current;
       if (current === null || current.id !== id) return;

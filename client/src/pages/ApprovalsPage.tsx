@@ -1,3 +1,4 @@
+import { APPROVALS_TOPIC } from '@weft/shared';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
@@ -82,7 +83,7 @@ function DecidedTab() {
     },
   });
   // A decision made anywhere refreshes the list; no polling.
-  useTopic('approvals', (event) => {
+  useTopic(APPROVALS_TOPIC, (event) => {
     if (event.type === 'approval.decided') void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
   }, { enabled: feed.head !== undefined, after: feed.head ?? 0 });
 

@@ -1,5 +1,5 @@
 import { useInfiniteQuery, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
-import { ExecutionStatus, ExecutionSummary, isFinishedExecution } from '@weft/shared';
+import { EXECUTIONS_TOPIC, ExecutionStatus, ExecutionSummary, isFinishedExecution } from '@weft/shared';
 import { useId } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { topicHead } from '../api/events';
@@ -58,7 +58,7 @@ export function ExecutionsPage() {
   const workflowId = useId();
 
   // The topic's head first, then the list: following the topic from that head misses nothing.
-  const head = useQuery({ queryKey: [...executionKeys.all, 'head', filter], queryFn: ({ signal }) => topicHead('executions', signal), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
+  const head = useQuery({ queryKey: [...executionKeys.all, 'head', filter], queryFn: ({ signal }) => topicHead(EXECUTIONS_TOPIC, signal), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
   const executions = useInfiniteQuery({
     queryKey: executionKeys.list(filter),
     queryFn: ({ signal, pageParam }) => executionsApi.list({ ...filter, limit: PAGE, ...(pageParam ? { before: pageParam } : {}) }, signal),
@@ -72,7 +72,7 @@ export function ExecutionsPage() {
 
   // Live status from the `executions` topic: every run's `execution.updated`, no polling.
   useTopicBatches(
-    'executions',
+    EXECUTIONS_TOPIC,
     (events) => {
       const summaries = events.flatMap((event) => {
         const parsed = event.type === 'execution.updated' ? ExecutionSummary.safeParse(event.data) : null;

@@ -1,3 +1,4 @@
+import { TRIGGERS_TOPIC } from '@weft/shared';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { topicHead } from '../api/events';
 import { useTopicBatches } from '../api/live-socket';
@@ -32,14 +33,14 @@ export function SchedulesPage() {
   const queryClient = useQueryClient();
   // The `triggers` topic's head first, then the list: following it from there misses nothing.
   // Without the events API the list still loads; it just is not live.
-  const head = useQuery({ queryKey: ['topic-head', 'triggers'], queryFn: ({ signal }) => topicHead('triggers', signal), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
+  const head = useQuery({ queryKey: ['topic-head', TRIGGERS_TOPIC], queryFn: ({ signal }) => topicHead(TRIGGERS_TOPIC, signal), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
   const triggers = useQuery({ queryKey: triggerKeys.list(), queryFn: ({ signal }) => triggersApi.list(signal), enabled: head.isFetched });
   // Live: a trigger saved or toggled elsewhere, a delivery recorded (a tick, a hook call) or a new
   // per-minute count of refused calls. The list
   // and the deliveries of the triggers named are fetched again; a fetch already running finishes
   // rather than restarting, so a busy webhook does not keep the page refetching forever.
   useTopicBatches(
-    'triggers',
+    TRIGGERS_TOPIC,
     (events) => {
       void queryClient.invalidateQueries({ queryKey: triggerKeys.list() }, { cancelRefetch: false });
       const delivered = new Set(

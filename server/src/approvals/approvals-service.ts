@@ -1,12 +1,11 @@
-import type { StepApproval, WaitRequest } from '@weft/shared';
+import { APPROVALS_TOPIC, executionTopic, sessionTopic, type StepApproval, type WaitRequest } from '@weft/shared';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { ExecutionsService } from '../executions/executions-service';
-import { executionTopic } from '../executions/execution-events';
 import { decisionFields, type DecisionColumns } from './decision-columns';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 
 type ApprovalRow = DecisionColumns & {
   id: string;
@@ -57,10 +56,10 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
 
   const publish = (row: ApprovalRow, type: 'approval.requested' | 'approval.decided') => {
     const data = toApproval(row);
-    journal.append('approvals', type, data);
+    journal.append(APPROVALS_TOPIC, type, data);
     journal.append(executionTopic(row.execution_id), type, data);
     const exec = executions.repo.get(row.execution_id);
-    if (exec?.session_id) journal.append(`session:${exec.session_id}`, type, data);
+    if (exec?.session_id) journal.append(sessionTopic(exec.session_id), type, data);
   };
 
   /** Inside the ingest transaction: the step waits, the approval is pending. */

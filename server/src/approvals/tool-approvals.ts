@@ -1,10 +1,10 @@
-import type { ToolApproval } from '@weft/shared';
+import { APPROVALS_TOPIC, sessionTopic, type ToolApproval } from '@weft/shared';
 import { decisionFields, type DecisionColumns } from './decision-columns';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 
 type Row = DecisionColumns & {
   id: string;
@@ -45,8 +45,8 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
     orphaned: db.prepare("UPDATE tool_approvals SET status = 'expired', decided_by = 'restart', decided_at = ? WHERE status = 'pending'"),
   };
   const publish = (row: Row, type: 'approval.requested' | 'approval.decided') => {
-    journal.append('approvals', type, view(row));
-    if (row.session_id) journal.append(`session:${row.session_id}`, type, view(row));
+    journal.append(APPROVALS_TOPIC, type, view(row));
+    if (row.session_id) journal.append(sessionTopic(row.session_id), type, view(row));
   };
   journal.transaction(() => {
     s.orphaned.run(clock.now().toISOString());

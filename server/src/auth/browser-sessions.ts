@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/open';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 
 type Row = { id_hash: string; principal_id: string; created_at: number; expires_at: number; last_seen_at: number };
 

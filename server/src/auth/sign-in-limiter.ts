@@ -1,4 +1,4 @@
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 
 export type SignInLimiter = ReturnType<typeof createSignInLimiter>;
 

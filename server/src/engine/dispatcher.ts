@@ -4,7 +4,7 @@ import type { ExecutionRow, StepRunRow } from '../executions/executions-reposito
 import type { ExecutionsService } from '../executions/executions-service';
 import type { Journal } from '../journal/journal';
 import type { SessionsService } from '../sessions/sessions-service';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import type { LeaseGrace } from './lease-grace';
 
 export type ConnectedRunner = {

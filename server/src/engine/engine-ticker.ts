@@ -1,4 +1,5 @@
 import type { ApprovalsService } from '../approvals/approvals-service';
+import { EXECUTIONS_TOPIC } from '@weft/shared';
 import type { StorageHealth } from '../db/storage-health';
 import type { Timers } from './timers';
 import type { Journal } from '../journal/journal';
@@ -29,8 +30,8 @@ export function createEngineTicker({
   let interval: NodeJS.Timeout | null = null;
   // As it is written, not after COMMIT: inside a group-commit batch the grant joins the same batch,
   // so a new execution reaches a runner one sync sooner (a rolled-back kick finds nothing to grant).
-  const unsubscribe = journal.onAppend('executions', (event) => {
-    if (event.type === 'execution.updated' && (event.data as { status?: string }).status === 'queued') dispatcher.kick();
+  const unsubscribe = journal.onAppend(EXECUTIONS_TOPIC, (event) => {
+    if (event.type === 'execution.updated' && event.data.status === 'queued') dispatcher.kick();
   });
 
   /** While storage is failed, a small write at most this often tells when it took writes again. */

@@ -5,7 +5,7 @@ import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { AgentMessages } from './agent-messages';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import type { LeaseGrace } from './lease-grace';
 
 export type IngestResult =

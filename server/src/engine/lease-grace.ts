@@ -1,4 +1,4 @@
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 
 /**
  * Leases outlive server downtime. Right after a start, leases recorded in `executions` (granted

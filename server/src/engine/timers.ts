@@ -1,5 +1,5 @@
 import type { Journal } from '../journal/journal';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import type { ExecutionsService } from '../executions/executions-service';
 
 /** Durable `wait` steps: the wake time is a column, so a timer due during downtime fires on start. */

@@ -1,8 +1,6 @@
+import { EXECUTIONS_TOPIC, executionTopic, sessionTopic, type StepLog } from '@weft/shared';
 import type { Journal } from '../journal/journal';
-import { sessionTopic } from '../sessions/sessions-service';
 import { toStepRun, toSummary, type ExecutionRow, type ExecutionsRepository, type StepRunRow } from './executions-repository';
-
-export const executionTopic = (id: string) => `execution:${id}`;
 
 /**
  * Journals what browsers follow: the execution topic gets every change, the session topic (when the
@@ -21,7 +19,7 @@ export function createExecutionEvents({ journal, repo }: { journal: Journal; rep
       const summary = toSummary(row, undefined, repo.argsOf(row));
       const about = { entity: executionId, snapshot: true };
       for (const t of topicsOf(row.session_id, executionId)) journal.append(t, 'execution.updated', summary, about);
-      journal.append('executions', 'execution.updated', summary, about);
+      journal.append(EXECUTIONS_TOPIC, 'execution.updated', summary, about);
     },
     /** `sessionId` when the caller already knows it (saves a read per event). */
     stepUpdated(executionId: string, step: StepRunRow | null, sessionId?: string | null) {
@@ -29,7 +27,7 @@ export function createExecutionEvents({ journal, repo }: { journal: Journal; rep
       const data = { executionId, ...toStepRun(step) };
       for (const t of topicsOf(sessionId === undefined ? (repo.sessionOf(executionId) ?? null) : sessionId, executionId)) journal.append(t, 'step.updated', data, { entity: executionId });
     },
-    log(executionId: string, data: Record<string, unknown>) {
+    log(executionId: string, data: Omit<StepLog, 'executionId'>) {
       journal.append(executionTopic(executionId), 'step.log', { executionId, ...data }, { entity: executionId });
     },
   };

@@ -13,7 +13,8 @@ import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { SessionsService } from '../sessions/sessions-service';
-import type { Clock, WorkflowsService } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
+import type { WorkflowsService } from '../workflows/workflows-service';
 import { createExecutionEvents } from './execution-events';
 import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
 

@@ -1,11 +1,11 @@
-import { excerpt, type Conversation, type ConversationResponse, type ConversationStatus } from '@weft/shared';
+import { INTEGRATIONS_TOPIC, excerpt, type Conversation, type ConversationResponse, type ConversationStatus } from '@weft/shared';
 import { z } from 'zod';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import { defineTool, type ToolDefinition } from '../tools/tool';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 
 type ConversationRow = {
   id: string;
@@ -103,7 +103,7 @@ export function createConversations({ db, journal, clock }: { db: Db; journal: J
           touched.add(conversation.id);
         }
       }
-      for (const id of touched) journal.append('integrations', 'conversation.updated', view(s.byId.get(id)!));
+      for (const id of touched) journal.append(INTEGRATIONS_TOPIC, 'conversation.updated', view(s.byId.get(id)!));
     });
     return { received: messages.length, stored, conversations: touched.size };
   }
@@ -122,7 +122,7 @@ export function createConversations({ db, journal, clock }: { db: Db; journal: J
         if (!s.byId.get(id)) throw notFound(`conversation ${id}`);
         s.setStatus.run(status, clock.now().toISOString(), id);
         const updated = view(s.byId.get(id)!);
-        journal.append('integrations', 'conversation.updated', updated);
+        journal.append(INTEGRATIONS_TOPIC, 'conversation.updated', updated);
         return updated;
       });
     },

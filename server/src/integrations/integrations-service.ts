@@ -1,4 +1,4 @@
-import { CONNECTED_STATUSES, CreateIntegrationRequest, type Integration, type IntegrationStatus, type WorkflowDefinition } from '@weft/shared';
+import { CONNECTED_STATUSES, INTEGRATIONS_TOPIC, CreateIntegrationRequest, type Integration, type IntegrationStatus, type WorkflowDefinition } from '@weft/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { newId } from '../db/ids';
@@ -7,7 +7,8 @@ import { parseRequest } from '../http/parse';
 import type { Journal } from '../journal/journal';
 import type { ToolRegistry } from '../tools/registry';
 import type { TriggersService } from '../triggers/triggers-service';
-import type { Clock, WorkflowsService } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
+import type { WorkflowsService } from '../workflows/workflows-service';
 import { PROVIDER_DEFINITIONS, credentialOwner, type Connections, type LiveIntegration } from './connections';
 import { scrub, type CredentialBox } from './credentials';
 import { assertCredentialsFollowEndpoint } from './endpoint';
@@ -108,7 +109,7 @@ export function createIntegrationsService({
   /** Inside a transaction: journals the integration as it now is. */
   function publish(id: string): void {
     const row = repo.byId(id);
-    if (row) journal.append('integrations', 'integration.updated', toView(row));
+    if (row) journal.append(INTEGRATIONS_TOPIC, 'integration.updated', toView(row));
   }
 
   /** Writes a status; journals it when status, reason or tools changed. */
@@ -285,7 +286,7 @@ export function createIntegrationsService({
           if (workflows.repo.get(workflowId)) workflows.remove(workflowId);
         }
         repo.remove(row.id);
-        journal.append('integrations', 'integration.deleted', { id: row.id, name });
+        journal.append(INTEGRATIONS_TOPIC, 'integration.deleted', { id: row.id, name });
       });
       await connections.close(name);
     },

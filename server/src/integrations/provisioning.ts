@@ -3,7 +3,8 @@ import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { TriggersService } from '../triggers/triggers-service';
-import type { Clock, WorkflowsService } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
+import type { WorkflowsService } from '../workflows/workflows-service';
 import type { IntegrationRow, IntegrationsRepository } from './integrations-repository';
 import { TEMPLATES, templateApplies, templateByKey, triggerKeyFor, type ProvisioningTemplate } from './templates';
 

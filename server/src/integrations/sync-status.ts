@@ -1,6 +1,6 @@
-import { isFinishedExecution, type ExecutionSummary, type JournalEvent } from '@weft/shared';
+import { EXECUTIONS_TOPIC, isFinishedExecution } from '@weft/shared';
 import type { Journal } from '../journal/journal';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import type { IntegrationsRepository } from './integrations-repository';
 
 /**
@@ -20,9 +20,9 @@ export function watchSyncRuns({
   /** Inside the transaction that wrote the change: journals the integration's new view. */
   onChanged(integrationId: string): void;
 }): () => void {
-  return journal.subscribe('executions', (event: JournalEvent) => {
+  return journal.subscribe(EXECUTIONS_TOPIC, (event) => {
     if (event.type !== 'execution.updated') return;
-    const ex = event.data as ExecutionSummary;
+    const ex = event.data;
     if (!isFinishedExecution(ex.status)) return;
     const provision = repo.provisionByWorkflow(ex.workflowId);
     if (!provision) return;

@@ -1,4 +1,4 @@
-import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, type JournalEvent, type LiveServerMessage } from '@weft/shared';
+import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, type JournalEventEnvelope, type LiveServerMessage } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { corkedWrites } from '../http/corked-writes';
@@ -16,8 +16,8 @@ type Subscription = { lastSeq: number; replaying: boolean; stop: () => void };
  * An event's frame, encoded once however many sockets it goes to: the bus hands every subscriber
  * the same event object, and stringifying and encoding it per socket was most of the fan-out's cost.
  */
-const eventFrames = new WeakMap<JournalEvent, Buffer>();
-function eventFrame(event: JournalEvent): Buffer {
+const eventFrames = new WeakMap<JournalEventEnvelope, Buffer>();
+function eventFrame(event: JournalEventEnvelope): Buffer {
   let frame = eventFrames.get(event);
   if (frame === undefined) {
     frame = Buffer.from(JSON.stringify({ type: 'event', event } satisfies LiveServerMessage));
@@ -47,7 +47,7 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     for (const socket of sockets) socket.terminate();
   });
 
-  const readJournal = (topic: string, after: number, limit: number): JournalEvent[] => {
+  const readJournal = (topic: string, after: number, limit: number): JournalEventEnvelope[] => {
     const events = journal.read(topic, after, limit);
     stats.journalReads++;
     stats.eventsRead += events.length;
@@ -90,9 +90,9 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       return true;
     };
     const send = (msg: LiveServerMessage): boolean => sendFrame(JSON.stringify(msg));
-    const sendEvent = (event: JournalEvent): boolean => sendFrame(eventFrame(event));
+    const sendEvent = (event: JournalEventEnvelope): boolean => sendFrame(eventFrame(event));
 
-    const deliver = (sub: Subscription, event: JournalEvent) => {
+    const deliver = (sub: Subscription, event: JournalEventEnvelope) => {
       if (closed || event.seq <= sub.lastSeq) return; // closing, or a duplicate of what replay already sent
       if (event.seq > sub.lastSeq + 1) {
         // A gap can only mean events we have not seen yet are committed: read them in order.

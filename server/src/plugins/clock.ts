@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { systemClock, type Clock } from '../workflows/workflows-service';
+import { systemClock, type Clock } from '../clock';
 
 declare module 'fastify' {
   interface FastifyInstance {

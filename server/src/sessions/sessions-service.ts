@@ -2,6 +2,8 @@ import {
   applyMessageDelta,
   BackPointers,
   DeltaError,
+  SESSIONS_TOPIC,
+  sessionTopic,
   type Message,
   type MessageDelta,
   type MessagePart,
@@ -12,11 +14,10 @@ import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import { createBackPointerValidator } from './back-pointers';
 import { createSessionsRepository, rowToMessage, type SessionRow } from './sessions-repository';
 
-export const sessionTopic = (id: string) => `session:${id}`;
 
 type Live = {
   message: Message;
@@ -158,7 +159,7 @@ export function createSessionsService({
       const row: SessionRow = { id: newId('ses'), title: title ?? 'New chat', created_at: now, last_activity_at: now };
       journal.transaction(() => {
         repo.insertSession(row);
-        journal.append('sessions', 'session.updated', toSession(row, 0));
+        journal.append(SESSIONS_TOPIC, 'session.updated', toSession(row, 0));
       });
       return toSession(row, 0);
     },

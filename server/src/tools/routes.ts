@@ -4,7 +4,7 @@ import { abortOnClose } from '../http/abort-on-close';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import type { ExecutionsService } from '../executions/executions-service';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import type { ToolContext } from './tool';
 
 

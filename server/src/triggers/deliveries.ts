@@ -1,6 +1,6 @@
 import type { DeliveryCount, DeliveryKind, DeliveryStatus, TriggerDelivery } from '@weft/shared';
 import { newId } from '../db/ids';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import type { TriggerEvents } from './trigger-events';
 import type { DeliveryCountRow, DeliveryRow, TriggerRow, TriggersRepository } from './triggers-repository';
 

@@ -1,7 +1,7 @@
 import { isFinishedExecution, type OverlapPolicy, type TriggerDelivery } from '@weft/shared';
 import type { ExecutionsService, TriggerInfo } from '../executions/executions-service';
 import { AppError } from '../http/errors';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import type { DeliveryStart, Deliveries } from './deliveries';
 import type { TriggersRepository } from './triggers-repository';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 
 /**
  * One token bucket per trigger, in memory (per server process): `perMinute` tokens, refilled

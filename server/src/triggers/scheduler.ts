@@ -1,7 +1,7 @@
-import { CATCH_UP_MAX_TICKS, isFinishedExecution, type CatchUpPolicy, type DeliveryKind, type JournalEvent, type ScheduleConfig } from '@weft/shared';
+import { CATCH_UP_MAX_TICKS, EXECUTIONS_TOPIC, isFinishedExecution, type CatchUpPolicy, type DeliveryKind, type JournalEvent, type ScheduleConfig } from '@weft/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Journal } from '../journal/journal';
-import type { Clock } from '../workflows/workflows-service';
+import type { Clock } from '../clock';
 import { compileCron, ticksBetween } from './cron';
 import type { Deliveries } from './deliveries';
 import type { Firing } from './fire';
@@ -174,9 +174,11 @@ export function createScheduler({
   /** A finished run of a schedule trigger lets the run held behind it go at once, not at the next tick. */
   function onExecutionEvent(event: JournalEvent) {
     if (event.type !== 'execution.updated') return;
-    const data = event.data as { status?: string; trigger?: { type?: string; key?: unknown } } | null;
-    if (!data?.status || !isFinishedExecution(data.status) || data.trigger?.type !== 'schedule' || typeof data.trigger.key !== 'string') return;
-    const t = repo.byKey(data.trigger.key);
+    if (!isFinishedExecution(event.data.status)) return;
+    // The summary's `trigger` is free-form in the contract (whatever started the run).
+    const trigger = event.data.trigger as { type?: string; key?: unknown } | null;
+    if (trigger?.type !== 'schedule' || typeof trigger.key !== 'string') return;
+    const t = repo.byKey(trigger.key);
     if (!t?.held_execution_id) return;
     journal.transaction(() => firing.releaseHeld(t.id));
   }
@@ -190,7 +192,7 @@ export function createScheduler({
     start() {
       if (running) return;
       running = true;
-      unsubscribe = journal.subscribe('executions', onExecutionEvent);
+      unsubscribe = journal.subscribe(EXECUTIONS_TOPIC, onExecutionEvent);
       const run = () => {
         timer = null;
         try {

@@ -1,8 +1,5 @@
-import type { DeliveryCount, Trigger, TriggerDelivery } from '@weft/shared';
+import { TRIGGERS_TOPIC, triggerTopic, type DeliveryCount, type JournalEventData, type JournalEventType, type Trigger, type TriggerDelivery } from '@weft/shared';
 import type { Journal } from '../journal/journal';
-
-export const triggerTopic = (key: string) => `trigger:${key}`;
-export const TRIGGERS_TOPIC = 'triggers';
 
 /**
  * Journals what a trigger list or detail page follows: every change on `trigger:<key>` and on the
@@ -12,7 +9,7 @@ export const TRIGGERS_TOPIC = 'triggers';
  * the latest (a busy webhook fires hundreds of times a second); `trigger:<key>` has every one.
  */
 export function createTriggerEvents({ journal }: { journal: Journal }) {
-  const both = (key: string, type: string, data: unknown, snapshot = false) => {
+  const both = <T extends JournalEventType>(key: string, type: T, data: JournalEventData<T>, snapshot = false) => {
     journal.append(triggerTopic(key), type, data);
     journal.append(TRIGGERS_TOPIC, type, data, { entity: key, snapshot });
   };

@@ -1,5 +1,4 @@
-import { isFinishedExecution, type ExecutionSummary } from '@weft/shared';
-import { executionTopic } from '../executions/execution-events';
+import { executionTopic, isFinishedExecution } from '@weft/shared';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { Journal } from '../journal/journal';
 
@@ -44,7 +43,7 @@ export function waitForExecution({
     };
     const unsubscribe = journal.subscribe(executionTopic(executionId), (event) => {
       if (event.type !== 'execution.updated') return;
-      const summary = event.data as ExecutionSummary;
+      const summary = event.data;
       if (isFinishedExecution(summary.status)) finish({ finished: true, status: summary.status, output: summary.output ?? null });
     });
     const onAbort = () => finish({ finished: false });

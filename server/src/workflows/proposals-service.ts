@@ -1,9 +1,10 @@
-import { diffDefinitions, validateWorkflowDefinition } from '@weft/shared';
+import { WORKFLOWS_TOPIC, diffDefinitions, validateWorkflowDefinition } from '@weft/shared';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
-import type { Clock, WorkflowsService } from './workflows-service';
+import type { Clock } from '../clock';
+import type { WorkflowsService } from './workflows-service';
 
 type ProposalRow = {
   id: string;
@@ -51,7 +52,7 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
     review: db.prepare("UPDATE workflow_proposals SET status = ?, reviewed_by = ?, reviewed_at = ?, review_comment = ? WHERE id = ? AND status = 'open'"),
     applied: db.prepare("UPDATE workflow_proposals SET status = 'applied', applied_version = ? WHERE id = ? AND status = 'accepted'"),
   };
-  const publish = (row: ProposalRow) => journal.append('workflows', 'proposal.updated', toProposal(row));
+  const publish = (row: ProposalRow) => journal.append(WORKFLOWS_TOPIC, 'proposal.updated', toProposal(row));
   const require = (id: string) => {
     const row = s.get.get(id);
     if (!row) throw notFound(`proposal ${id}`);

@@ -2,10 +2,8 @@ import { validateWorkflowDefinition, type WorkflowDefinition, type WorkflowRespo
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
+import { systemClock, type Clock } from '../clock';
 import { createWorkflowsRepository, type VersionRow, type WorkflowRow } from './workflows-repository';
-
-export type Clock = { now(): Date };
-export const systemClock: Clock = { now: () => new Date() };
 
 function toResponse(row: WorkflowRow, version: VersionRow): WorkflowResponse {
   return {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config';
 import { buildServer } from '../../src/server';
-import type { Clock } from '../../src/workflows/workflows-service';
+import type { Clock } from '../../src/clock';
 
 export type TestServer = {
   app: FastifyInstance;

@@ -42,3 +42,22 @@ export type WorkflowVersionsResponse = z.infer<typeof WorkflowVersionsResponse>;
 
 export const IdParams = z.object({ id: z.string().min(1).max(100) });
 export const VersionParams = z.object({ id: z.string().min(1).max(100), n: z.coerce.number().int().min(1) });
+
+/** A proposed change to a workflow (by an agent), as the `proposal.updated` journal event carries it. */
+export const WorkflowProposal = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  baseVersion: z.number().int(),
+  definition: z.unknown(),
+  diff: z.array(z.unknown()),
+  summary: z.string().nullable(),
+  status: z.enum(['open', 'accepted', 'rejected', 'applied']),
+  proposedBy: z.string(),
+  sessionId: z.string().nullable(),
+  createdAt: z.string(),
+  reviewedBy: z.string().nullable(),
+  reviewedAt: z.string().nullable(),
+  reviewComment: z.string().nullable(),
+  appliedVersion: z.number().int().nullable(),
+});
+export type WorkflowProposal = z.infer<typeof WorkflowProposal>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JournalEvent } from './events';
+import { JournalEventEnvelope } from './events';
 
 /**
  * Browser socket `/ws`. Requests may carry an `id` that the reply echoes; a frame that cannot be
@@ -20,7 +20,7 @@ export const LiveServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hello'), version: z.number() }),
   z.object({ type: z.literal('subscribed'), id: RequestId, topic: z.string(), lastSeq: z.number().int() }),
   z.object({ type: z.literal('unsubscribed'), id: RequestId, topic: z.string() }),
-  z.object({ type: z.literal('event'), event: JournalEvent }),
+  z.object({ type: z.literal('event'), event: JournalEventEnvelope }),
   z.object({ type: z.literal('pong'), id: RequestId }),
   z.object({
     type: z.literal('error'),

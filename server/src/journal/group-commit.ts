@@ -1,0 +1,311 @@
+import fs from 'node:fs';
+import type { JournalEvent } from '@weft/shared';
+import type { Db } from '../db/open';
+import type { EventTable } from './event-table';
+import { newWrites, type Writes } from './pending-writes';
+import type { Sequences } from './sequences';
+
+/**
+ * Where a batch is in its life. A batch is the writes that share one physical transaction; a plain
+ * transaction committed while batches wait for their WAL sync joins the queue as a `queued` batch.
+ *
+ *   open ──COMMIT──▶ committed ──sync starts──▶ syncing ──sync returns──▶ synced ──earlier ones done──▶ acknowledged
+ *     │                  │                          │
+ *     ├──(synchronous below FULL: the COMMIT is durable)──────────────────────────────────────────────▶ acknowledged
+ *     └──rolled back─────┴──────sync failed─────────┴──▶ failed
+ *   queued ──earlier ones done──▶ acknowledged
+ *
+ * `close()` acknowledges whatever still waits, after one blocking sync.
+ */
+type BatchState =
+  /** The shared transaction is open: logical transactions join it as savepoints. */
+  | { kind: 'open'; beforeCommit: (() => void)[] }
+  /** Committed with synchronous=NORMAL; waits for a WAL sync that starts after its COMMIT. */
+  | { kind: 'committed' }
+  /** Such a sync is running. */
+  | { kind: 'syncing' }
+  /** That sync returned; acknowledged once every batch committed before it is. */
+  | { kind: 'synced' }
+  /** A plain transaction (its own COMMIT synced it) waiting behind batches, so listeners see each topic in seq order. */
+  | { kind: 'queued' }
+  /** Durable: listeners, `afterCommit` callbacks and waiters ran. */
+  | { kind: 'acknowledged' }
+  /** Rolled back, or its sync failed: failure callbacks ran, waiters were rejected. */
+  | { kind: 'failed' };
+type BatchKind = BatchState['kind'];
+
+const TRANSITIONS: { readonly [K in BatchKind]: readonly BatchKind[] } = {
+  open: ['committed', 'acknowledged', 'failed'],
+  committed: ['syncing', 'acknowledged', 'failed'],
+  syncing: ['synced', 'acknowledged', 'failed'],
+  synced: ['acknowledged'],
+  queued: ['acknowledged'],
+  acknowledged: [],
+  failed: [],
+};
+
+export type Batch = {
+  state: BatchState;
+  writes: Writes;
+  /** `ok` once the batch is durable; `failed` (if given) when it is not: rolled back, or its WAL sync failed. */
+  afterCommit: { ok: () => void; failed?: (err: unknown) => void }[];
+  waiters: { resolve: () => void; reject: (err: unknown) => void }[];
+};
+
+function move(batch: Batch, next: BatchState): void {
+  if (!TRANSITIONS[batch.state.kind].includes(next.kind)) throw new Error(`journal batch cannot go from ${batch.state.kind} to ${next.kind}`);
+  batch.state = next;
+}
+
+const settled = (b: Batch) => b.state.kind === 'acknowledged' || b.state.kind === 'failed';
+
+/** WAL syncs running at once (see `syncWal`). */
+const MAX_SYNCS_IN_FLIGHT = 2;
+
+/**
+ * Group commits open in this process, by database file. Group commit holds the write lock across
+ * I/O callbacks; a second connection to the same file in this process would block the thread
+ * waiting for that lock, so group commit is on only while a journal is alone on its file here.
+ * (Other processes just wait for the lock, as with any writer.)
+ */
+const openGroups = new Map<string, Set<{ commitNow(): void }>>();
+
+/**
+ * Group commit: one IMMEDIATE transaction shared by the logical transactions of one turn of the
+ * event loop, committed on the next `setImmediate`, so they pay for one fsync together.
+ *
+ * With synchronous=FULL the batch commits with synchronous=NORMAL and the WAL is then fsynced on
+ * libuv's thread pool: the event loop keeps serving while the disk syncs, and nothing in the batch
+ * is acknowledged before that fsync returns, so what was acknowledged survives power loss as with
+ * FULL. Batches are acknowledged in commit order, and a plain transaction committed while some
+ * wait is acknowledged after them, so listeners always see a topic's events in seq order.
+ */
+export function createGroupCommit({
+  db,
+  table,
+  sequences,
+  publish,
+  committed,
+  report,
+  reportCommitError,
+}: {
+  db: Db;
+  table: EventTable;
+  sequences: Sequences;
+  /** Fans committed events out to listeners. */
+  publish: (events: readonly JournalEvent[]) => void;
+  /** After each COMMIT, with no transaction open. */
+  committed: () => void;
+  /** A callback that threw. */
+  report: (err: unknown) => void;
+  /** A batch that could not be made durable. */
+  reportCommitError: (err: unknown) => void;
+}) {
+  const stmts = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') };
+  // The connection's level as configured. PRAGMA synchronous takes effect when prepared, so it is
+  // set with db.pragma each time, never through a prepared statement.
+  const level = db.pragma('synchronous', { simple: true }) as number;
+  // FULL (2) or EXTRA (3): acknowledged writes must be on disk, so batches fsync the WAL themselves.
+  const fsyncBatches = level >= 2;
+  let open: Batch | null = null;
+  /** Committed batches (and plain transactions queued behind them) not yet settled, oldest first. */
+  let unsynced: Batch[] = [];
+  const wal = { fd: null as number | null, inFlight: 0, closeAfterSync: false };
+
+  const self = { commitNow };
+  const peers = openGroups.get(db.name) ?? new Set();
+  openGroups.set(db.name, peers);
+  peers.add(self);
+  if (peers.size > 1) for (const peer of peers) if (peer !== self) peer.commitNow();
+
+  const newBatch = (state: BatchState, writes = newWrites()): Batch => ({ state, writes, afterCommit: [], waiters: [] });
+  const restoreLevel = () => {
+    if (fsyncBatches) db.pragma(`synchronous = ${level}`);
+  };
+
+  /** Opens a batch (BEGIN IMMEDIATE, committed on the next `setImmediate`); null when group commit is off or a transaction is already open. */
+  function begin(): Batch | null {
+    if (peers.size > 1 || db.inTransaction) return null;
+    if (fsyncBatches) db.pragma('synchronous = NORMAL');
+    try {
+      stmts.begin.run();
+      sequences.checkKnown();
+    } catch (err) {
+      if (db.inTransaction) stmts.rollback.run();
+      restoreLevel();
+      throw err;
+    }
+    open = newBatch({ kind: 'open', beforeCommit: [] });
+    setImmediate(commitNow);
+    return open;
+  }
+
+  /** SQLite rolled the shared transaction back on its own (I/O error, disk full): the batch is lost. */
+  function abandon(batch: Batch, err: unknown): void {
+    if (open === batch) open = null;
+    restoreLevel();
+    fail(batch, err);
+  }
+
+  function commitNow(): void {
+    const done = open;
+    if (done?.state.kind !== 'open') return;
+    // Still open while these run, so their writes join this batch.
+    const callbacks = done.state.beforeCommit;
+    for (let cb = callbacks.shift(); cb; cb = callbacks.shift()) {
+      try {
+        cb();
+      } catch (err) {
+        report(err);
+      }
+    }
+    if (open !== done) return; // abandoned while the callbacks ran
+    open = null;
+    let failure: { err: unknown } | null = null;
+    try {
+      table.write(done.writes.events);
+      stmts.commit.run();
+    } catch (err) {
+      failure = { err };
+      try {
+        if (db.inTransaction) stmts.rollback.run();
+      } catch {
+        /* the connection is already out of the transaction */
+      }
+    }
+    restoreLevel();
+    if (failure) return fail(done, failure.err);
+    sequences.remember(done.writes);
+    committed();
+    if (!fsyncBatches) return acknowledge(done);
+    move(done, { kind: 'committed' });
+    unsynced.push(done);
+    syncWal();
+  }
+
+  /**
+   * Up to two WAL syncs in flight: a batch committed while one runs starts the next at once instead
+   * of waiting for it. A sync covers what was committed before it started; batches are
+   * acknowledged strictly in commit order, each once its own sync (and every earlier one) returned.
+   */
+  function syncWal(): void {
+    if (wal.inFlight >= MAX_SYNCS_IN_FLIGHT || wal.closeAfterSync) return;
+    const group = unsynced.filter((b) => b.state.kind === 'committed');
+    if (group.length === 0) return;
+    try {
+      wal.fd ??= fs.openSync(`${db.name}-wal`, 'r');
+    } catch (err) {
+      for (const b of group) fail(b, err);
+      acknowledgeReady();
+      return;
+    }
+    for (const b of group) move(b, { kind: 'syncing' });
+    wal.inFlight++;
+    // fdatasync, as SQLite itself syncs the WAL on Linux.
+    fs.fdatasync(wal.fd, (err) => {
+      wal.inFlight--;
+      for (const b of group) {
+        if (settled(b)) continue;
+        if (err) fail(b, err);
+        else move(b, { kind: 'synced' });
+      }
+      acknowledgeReady();
+      if (wal.closeAfterSync) {
+        if (wal.inFlight === 0 && wal.fd !== null) {
+          fs.closeSync(wal.fd);
+          wal.fd = null;
+        }
+        return;
+      }
+      syncWal();
+    });
+  }
+
+  /** Acknowledges from the oldest while each is synced (or a plain transaction that only waited its turn). */
+  function acknowledgeReady(): void {
+    while (unsynced[0] && (settled(unsynced[0]) || unsynced[0].state.kind === 'synced' || unsynced[0].state.kind === 'queued')) {
+      const b = unsynced.shift()!;
+      if (!settled(b)) acknowledge(b);
+    }
+  }
+
+  /** The batch whose acknowledgement covers everything written so far, if any waits. */
+  function latest(): Batch | undefined {
+    if (open) return open;
+    for (let i = unsynced.length - 1; i >= 0; i--) if (!settled(unsynced[i]!)) return unsynced[i];
+    return undefined;
+  }
+
+  function fail(b: Batch, err: unknown): void {
+    move(b, { kind: 'failed' });
+    for (const cb of b.afterCommit) {
+      try {
+        cb.failed?.(err);
+      } catch (cbErr) {
+        report(cbErr);
+      }
+    }
+    for (const w of b.waiters) w.reject(err);
+    reportCommitError(err);
+  }
+
+  function acknowledge(done: Batch): void {
+    move(done, { kind: 'acknowledged' });
+    publish(done.writes.events);
+    for (const cb of done.afterCommit) {
+      try {
+        cb.ok();
+      } catch (err) {
+        report(err);
+      }
+    }
+    for (const w of done.waiters) w.resolve();
+  }
+
+  return {
+    /** The batch open on the connection, if any: logical transactions join it. */
+    open: (): Batch | null => open,
+    begin,
+    abandon,
+    commitNow,
+    /** A plain transaction committed: its events go out now, or behind the batches still waiting for their sync. */
+    publishInOrder(writes: Writes): void {
+      if (unsynced.some((b) => !settled(b))) unsynced.push(newBatch({ kind: 'queued' }, writes));
+      else publish(writes.events);
+    },
+    /** Resolves once everything written so far is durable (at once when nothing waits). */
+    durable(): Promise<void> {
+      const batch = latest();
+      if (!batch) return Promise.resolve();
+      return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    },
+    beforeCommit(cb: () => void): boolean {
+      if (open?.state.kind !== 'open') return false;
+      open.state.beforeCommit.push(cb);
+      return true;
+    },
+    afterCommit(cb: () => void, failed?: (err: unknown) => void): void {
+      const batch = latest();
+      if (batch) batch.afterCommit.push(failed ? { ok: cb, failed } : { ok: cb });
+      else cb();
+    },
+    close(): void {
+      commitNow();
+      if (wal.fd !== null) {
+        if (unsynced.some((b) => !settled(b))) fs.fdatasyncSync(wal.fd);
+        // An fsync still in flight owns the descriptor until its callback.
+        if (wal.inFlight > 0) wal.closeAfterSync = true;
+        else {
+          fs.closeSync(wal.fd);
+          wal.fd = null;
+        }
+      }
+      for (const b of unsynced) if (!settled(b)) acknowledge(b);
+      unsynced = [];
+      peers.delete(self);
+      if (peers.size === 0) openGroups.delete(db.name);
+    },
+  };
+}
+
+export type GroupCommit = ReturnType<typeof createGroupCommit>;

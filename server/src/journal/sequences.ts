@@ -1,0 +1,57 @@
+import type { Db } from '../db/open';
+import type { EventTable } from './event-table';
+
+/** Topics whose last committed seq is remembered between transactions (all forgotten past this). */
+const KNOWN_TOPICS = 10_000;
+
+/** What seq allocation needs of one physical transaction's writes (see `Writes`). */
+type SeqScope = {
+  /** Last seq per topic. Exact while the write lock is held: the transaction's events are not in the table yet. */
+  seqs: Map<string, number>;
+  /** The journal began the physical transaction (not nested in someone else's): remembered seqs apply. */
+  own: boolean;
+};
+
+/**
+ * Seq allocation: each topic's events are numbered 1, 2, 3… under the write lock (IMMEDIATE
+ * transactions, so two processes cannot both take the same seq).
+ *
+ * The last committed seq per topic is remembered as this connection wrote it, so a busy topic is
+ * not looked up in every transaction. It is trusted only while no other connection committed since
+ * (PRAGMA data_version, read once the write lock is held); otherwise it is forgotten.
+ */
+export function createSequences({ db, table }: { db: Db; table: EventTable }) {
+  const dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
+  const known = new Map<string, number>();
+  let knownVersion: number | null = null;
+
+  return {
+    /** Once the write lock is held, before the transaction allocates: forgets seqs another connection may have moved. */
+    checkKnown(): void {
+      const version = dataVersion.get()!.data_version;
+      if (version !== knownVersion) known.clear();
+      knownVersion = version;
+    },
+
+    /** Allocates the next seq of `topic` in `scope`. */
+    next(scope: SeqScope, topic: string): number {
+      const seq = (scope.seqs.get(topic) ?? (scope.own ? known.get(topic) : undefined) ?? table.lastSeq(topic)) + 1;
+      scope.seqs.set(topic, seq);
+      return seq;
+    },
+
+    /** After the physical transaction ended: its seqs are the topics' last committed ones. */
+    remember(scope: SeqScope): void {
+      if (!scope.own) {
+        // Inside someone else's transaction, which commits (or not) later without this journal
+        // knowing, and on this connection, so data_version will not tell: forget these topics.
+        for (const topic of scope.seqs.keys()) known.delete(topic);
+        return;
+      }
+      if (known.size + scope.seqs.size > KNOWN_TOPICS) known.clear();
+      for (const [topic, seq] of scope.seqs) known.set(topic, seq);
+    },
+  };
+}
+
+export type Sequences = ReturnType<typeof createSequences>;
