@@ -13,7 +13,7 @@ import { RelativeTime } from '../components/RelativeTime';
 import { SkeletonRows } from '../components/Skeleton';
 import { StatusPill } from '../components/StatusPill';
 import { formatElapsed } from '../diagram/step-display';
-import { LiveIndicator } from '../executions/LiveIndicator';
+import { LiveIndicator } from './LiveIndicator';
 import { definitionName } from '../lib/definition';
 
 const PAGE = 50;

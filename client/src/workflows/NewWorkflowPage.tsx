@@ -9,7 +9,7 @@ import { PageHeader } from '../components/PageHeader';
 import { definitionName, parseDefinition } from '../lib/definition';
 import { newTriggerKey, triggerRequest } from '../triggers/trigger-form';
 import { WorkflowComposer, type ComposerSave } from './create/WorkflowComposer';
-import { ServerErrorAlert } from './workflow/ServerErrorAlert';
+import { ServerErrorAlert } from './detail/ServerErrorAlert';
 
 /** A draft handed over by chat's "Open in editor": `{ definition, trigger? }` in the location state. */
 function handedOverDraft(state: unknown): { definition: WorkflowDefinition; trigger?: DraftTrigger } | null {

@@ -9,7 +9,7 @@ import { PageHeader } from '../components/PageHeader';
 import { EmptyPanel, ErrorPanel } from '../components/Panels';
 import { SkeletonLine } from '../components/Skeleton';
 import { definitionName } from '../lib/definition';
-import { TriggerCard } from '../triggers/TriggerCard';
+import { TriggerCard } from './TriggerCard';
 
 function SkeletonCard() {
   return (

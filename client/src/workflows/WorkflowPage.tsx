@@ -14,12 +14,12 @@ import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { countSteps, definitionDescription, definitionName, parseDefinition } from '../lib/definition';
 import { changedStepIds } from './create/draft-history';
-import { InputsCard } from './workflow/InputsCard';
-import { RecentRunsCard } from './workflow/RecentRunsCard';
-import { RunButton } from './workflow/RunButton';
-import { VersionDiffCard } from './workflow/VersionDiffCard';
-import { VersionsCard } from './workflow/VersionsCard';
-import { WorkflowTriggersCard } from './workflow/WorkflowTriggersCard';
+import { InputsCard } from './detail/InputsCard';
+import { RecentRunsCard } from './detail/RecentRunsCard';
+import { RunButton } from './detail/RunButton';
+import { VersionDiffCard } from './detail/VersionDiffCard';
+import { VersionsCard } from './detail/VersionsCard';
+import { WorkflowTriggersCard } from './detail/WorkflowTriggersCard';
 
 /** `?from=1&to=3`: two different stored versions to compare. */
 function comparePair(search: URLSearchParams): { from: number; to: number } | null {

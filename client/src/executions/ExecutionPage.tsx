@@ -21,12 +21,12 @@ import { StepInspector } from '../components/StepInspector';
 import { formatElapsed } from '../diagram/step-display';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
-import { LiveIndicator } from '../executions/LiveIndicator';
-import { RerunDialog } from '../executions/RerunDialog';
-import { StepAttempts } from '../executions/StepAttempts';
-import { StepTrace } from '../executions/StepTrace';
-import { useLiveExecution } from '../executions/use-live-execution';
-import { VariablesPanel } from '../executions/VariablesPanel';
+import { LiveIndicator } from './LiveIndicator';
+import { RerunDialog } from './RerunDialog';
+import { StepAttempts } from './StepAttempts';
+import { StepTrace } from './StepTrace';
+import { useLiveExecution } from './use-live-execution';
+import { VariablesPanel } from './VariablesPanel';
 import { parseDefinition } from '../lib/definition';
 
 export function ExecutionPage() {

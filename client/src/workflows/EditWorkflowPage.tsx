@@ -12,7 +12,7 @@ import { SkeletonLine } from '../components/Skeleton';
 import { definitionName, parseDefinition } from '../lib/definition';
 import { formFromTrigger, triggerRequest } from '../triggers/trigger-form';
 import { WorkflowComposer, type ComposerSave } from './create/WorkflowComposer';
-import { ServerErrorAlert } from './workflow/ServerErrorAlert';
+import { ServerErrorAlert } from './detail/ServerErrorAlert';
 
 export function EditWorkflowPage() {
   const { id = '' } = useParams();

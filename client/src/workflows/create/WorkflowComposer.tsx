@@ -11,7 +11,7 @@ import { initialInputDraft, inputErrorsFrom, readInputDraft, type InputDraft } f
 import { countSteps, definitionName, parseDefinition } from '../../lib/definition';
 import { TriggerForm } from '../../triggers/TriggerForm';
 import { browserTimezone, emptyTriggerForm, triggerErrors, triggerErrorsFrom, withSuggestion, type TriggerForm as TriggerFormValue } from '../../triggers/trigger-form';
-import { checkSummary, DefinitionEditor, type DefinitionCheck } from '../workflow/DefinitionEditor';
+import { checkSummary, DefinitionEditor, type DefinitionCheck } from '../detail/DefinitionEditor';
 import { attemptsLabel, describeChanges, describeSuggestion, type ChatEntry, type DraftedBy, type NewChatEntry } from './conversation';
 import { canUndo, currentDraft, editFromJson, emptyHistory, pushDraft, undoDraft, type DraftHistory } from './draft-history';
 import { DraftChat, ProviderChip } from './DraftChat';
