@@ -1,3 +1,4 @@
+import './auth/sign-in.css';
 import { DEFAULT_RETURN_PATH, safeReturnPath } from '@weft/shared';
 import { lazy } from 'react';
 import { Navigate, useNavigate, useRouteError, useSearchParams, type RouteObject } from 'react-router';

@@ -1,3 +1,4 @@
+import './sign-in.css';
 import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { signIn } from '../api/auth';

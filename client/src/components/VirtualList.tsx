@@ -1,3 +1,4 @@
+import './virtual-list.css';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 export type VirtualListProps<T> = {

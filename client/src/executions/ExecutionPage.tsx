@@ -1,3 +1,4 @@
+import './executions.css';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { NodeToolbar, Position } from '@xyflow/react';
 import { isFinishedExecution, type StepRun } from '@weft/shared';

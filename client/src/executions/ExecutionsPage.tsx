@@ -1,3 +1,4 @@
+import './executions.css';
 import { useInfiniteQuery, useQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { ExecutionStatus, ExecutionSummary, isFinishedExecution } from '@weft/shared';
 import { useId } from 'react';

@@ -1,3 +1,4 @@
+import './executions.css';
 import { useMutation } from '@tanstack/react-query';
 import type { WorkflowDefinition } from '@weft/shared';
 import { useEffect, useId, useState } from 'react';

@@ -1,3 +1,5 @@
+import './trigger-form.css';
+import './triggers.css';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { topicHead } from '../api/events';
 import { useTopicBatches } from '../api/live-socket';

@@ -1,3 +1,4 @@
+import './create/composer.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Trigger, WorkflowResponse } from '@weft/shared';
 import { deepEqual } from '@weft/shared';

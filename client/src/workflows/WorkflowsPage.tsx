@@ -1,3 +1,4 @@
+import './workflows.css';
 import { useQuery } from '@tanstack/react-query';
 import type { Trigger } from '@weft/shared';
 import { Link, useLocation } from 'react-router';

@@ -1,3 +1,4 @@
+import './draft-chat.css';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { attemptsLabel, providerLabel, type ChatEntry, type DraftedBy } from './conversation';
 

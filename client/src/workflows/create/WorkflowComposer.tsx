@@ -1,3 +1,6 @@
+import './composer.css';
+import './draft-chat.css';
+import '../detail/definition-editor.css';
 import { useMutation } from '@tanstack/react-query';
 import { deepEqual, findStep, type DraftTrigger, type WorkflowDefinition } from '@weft/shared';
 import { useCallback, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';

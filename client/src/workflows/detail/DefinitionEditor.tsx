@@ -1,3 +1,4 @@
+import './definition-editor.css';
 import { validateWorkflowDefinition, type WorkflowDefinition } from '@weft/shared';
 import { useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { parseDefinition } from '../../lib/definition';

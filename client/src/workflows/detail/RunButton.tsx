@@ -1,3 +1,4 @@
+import '../workflows.css';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { WorkflowDefinition } from '@weft/shared';
 import { useState } from 'react';

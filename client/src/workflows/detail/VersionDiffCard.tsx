@@ -1,3 +1,4 @@
+import '../workflows.css';
 import type { WorkflowDefinition } from '@weft/shared';
 import { useMemo } from 'react';
 import { describeDefinitionChanges, type ChangeLine } from './diff-text';

@@ -1,3 +1,4 @@
+import '../workflows.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { WorkflowVersionSummary } from '@weft/shared';

@@ -1,3 +1,4 @@
+import '../workflows.css';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { triggerKeys, triggersApi } from '../../api/triggers';
