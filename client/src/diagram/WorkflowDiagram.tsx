@@ -59,7 +59,7 @@ export function WorkflowDiagram({
   // Layout depends on the structure only; labels are refreshed separately, so
   // renaming a step or editing a command never moves anything.
   const layoutKey = useMemo(() => structureKey(definition.steps), [definition]);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by structure on purpose; a new definition with the same structure keeps the positions.
   const layout = useMemo(() => layoutWorkflow(definition), [layoutKey]);
   const nodes = useMemo(() => refreshNodeData(layout.nodes, definition), [layout, definition]);
 
