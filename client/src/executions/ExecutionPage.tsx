@@ -16,6 +16,7 @@ import { ExecutionsIcon } from '../components/icons';
 import { PageHeader } from '../components/PageHeader';
 import { describeError, EmptyPanel, ErrorPanel } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
+import { SelectedStepCard } from '../components/SelectedStepCard';
 import { SkeletonLine } from '../components/Skeleton';
 import { StatusPill } from '../components/StatusPill';
 import { StepInspector } from '../components/StepInspector';
@@ -184,24 +185,16 @@ export function ExecutionPage() {
           {definition === null &&
             waiting.map((approval) => <ApprovalCard key={approval.id} approval={approval} context="execution" />)}
           {selectedStepId !== null && definition !== null ? (
-            <section className="card" aria-label="Selected step">
-              <div className="card__header">
-                <h2>Step</h2>
-                <button type="button" className="btn btn--ghost btn--small" onClick={() => setSelectedStepId(null)}>
-                  Close
-                </button>
-              </div>
-              <div className="card__body execution-page__step">
-                {approvals
-                  .filter((approval) => approval.kind === 'step' && approval.stepId === selectedStepId)
-                  .map((approval) => (
-                    <ApprovalCard key={approval.id} approval={approval} context="execution" />
-                  ))}
-                <StepInspector definition={definition} stepId={selectedStepId}>
-                  <StepAttempts runs={selectedRuns} logs={state.logs} definition={definition} />
-                </StepInspector>
-              </div>
-            </section>
+            <SelectedStepCard onClose={() => setSelectedStepId(null)} bodyClassName="execution-page__step">
+              {approvals
+                .filter((approval) => approval.kind === 'step' && approval.stepId === selectedStepId)
+                .map((approval) => (
+                  <ApprovalCard key={approval.id} approval={approval} context="execution" />
+                ))}
+              <StepInspector definition={definition} stepId={selectedStepId}>
+                <StepAttempts runs={selectedRuns} logs={state.logs} definition={definition} />
+              </StepInspector>
+            </SelectedStepCard>
           ) : (
             <section className="card" aria-label="Trace">
               <div className="card__header">

@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageHeader } from '../components/PageHeader';
 import { describeError, EmptyPanel, ErrorPanel } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
+import { SelectedStepCard } from '../components/SelectedStepCard';
 import { SkeletonLine } from '../components/Skeleton';
 import { StepInspector } from '../components/StepInspector';
 import { WorkflowsIcon } from '../components/icons';
@@ -233,17 +234,9 @@ export function WorkflowPage() {
 
         <div className="workflow-side">
           {selectedStepId !== null && parsed?.ok && (
-            <section className="card" aria-label="Selected step">
-              <div className="card__header">
-                <h2>Step</h2>
-                <button type="button" className="btn btn--ghost btn--small" onClick={() => setSelectedStepId(null)}>
-                  Close
-                </button>
-              </div>
-              <div className="card__body">
-                <StepInspector definition={parsed.definition} stepId={selectedStepId} />
-              </div>
-            </section>
+            <SelectedStepCard onClose={() => setSelectedStepId(null)}>
+              <StepInspector definition={parsed.definition} stepId={selectedStepId} />
+            </SelectedStepCard>
           )}
           <WorkflowTriggersCard workflowId={workflow.id} />
           {parsed?.ok && <InputsCard definition={parsed.definition} />}

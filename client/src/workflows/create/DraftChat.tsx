@@ -1,5 +1,6 @@
 import './draft-chat.css';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { IssueList } from '../../components/IssueList';
 import { attemptsLabel, providerLabel, type ChatEntry, type DraftedBy } from './conversation';
 
 const EXAMPLES = [
@@ -111,15 +112,7 @@ export function DraftChat({
                 <span>{attemptsLabel(entry.by.attempts)}</span>
               </span>
             )}
-            {entry.role === 'error' && entry.issues.length > 0 && (
-              <ul className="issues">
-                {entry.issues.slice(0, 6).map((issue, i) => (
-                  <li key={i}>
-                    {issue.path !== '' && <code>{issue.path}</code>} {issue.message}
-                  </li>
-                ))}
-              </ul>
-            )}
+            {entry.role === 'error' && <IssueList issues={entry.issues.slice(0, 6)} />}
             {entry.role === 'error' && entry.attempts !== null && <span className="bubble__meta">{attemptsLabel(entry.attempts)}</span>}
           </li>
         ))}

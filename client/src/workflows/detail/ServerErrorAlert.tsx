@@ -1,3 +1,4 @@
+import { IssueList } from '../../components/IssueList';
 import { describeError } from '../../components/Panels';
 
 /** A rejected save: the server's message and, for invalid definitions, each problem with its path. */
@@ -6,15 +7,7 @@ export function ServerErrorAlert({ error, issues }: { error: unknown; issues: { 
     <div className="alert alert--error" role="alert">
       <div className="alert__body">
         {describeError(error)}
-        {issues.length > 0 && (
-          <ul className="issues">
-            {issues.map((issue, i) => (
-              <li key={i}>
-                {issue.path !== '' && <code>{issue.path}</code>} {issue.message}
-              </li>
-            ))}
-          </ul>
-        )}
+        <IssueList issues={issues} />
       </div>
     </div>
   );

@@ -152,30 +152,29 @@ function CompareForm({
         if (!same) onCompare({ from: Math.min(from, to), to: Math.max(from, to) });
       }}
     >
-      <label htmlFor={`${id}-from`} className="visually-hidden">
-        Compare from version
-      </label>
-      <select id={`${id}-from`} className="input input--small" value={from} onChange={(e) => setFrom(Number(e.target.value))}>
-        {versions.map((v) => (
-          <option key={v} value={v}>
-            v{v}
-          </option>
-        ))}
-      </select>
+      <VersionSelect id={`${id}-from`} label="Compare from version" versions={versions} value={from} onChange={setFrom} />
       <span aria-hidden="true">→</span>
-      <label htmlFor={`${id}-to`} className="visually-hidden">
-        Compare to version
-      </label>
-      <select id={`${id}-to`} className="input input--small" value={to} onChange={(e) => setTo(Number(e.target.value))}>
-        {versions.map((v) => (
-          <option key={v} value={v}>
-            v{v}
-          </option>
-        ))}
-      </select>
+      <VersionSelect id={`${id}-to`} label="Compare to version" versions={versions} value={to} onChange={setTo} />
       <button type="submit" className="btn btn--small" disabled={same}>
         Compare
       </button>
     </form>
+  );
+}
+
+function VersionSelect({ id, label, versions, value, onChange }: { id: string; label: string; versions: readonly number[]; value: number; onChange: (version: number) => void }) {
+  return (
+    <>
+      <label htmlFor={id} className="visually-hidden">
+        {label}
+      </label>
+      <select id={id} className="input input--small" value={value} onChange={(e) => onChange(Number(e.target.value))}>
+        {versions.map((v) => (
+          <option key={v} value={v}>
+            v{v}
+          </option>
+        ))}
+      </select>
+    </>
   );
 }
