@@ -1,12 +1,10 @@
 import { flushMeasurements } from '../../test/react-flow-shims';
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installFakeLive, type FakeLive } from '../../test/fake-live';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeLive } from '../../test/fake-live';
+import { endLiveTest, startLiveTest } from '../../test/live-test';
 import { json, mockFetch, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
-import { resetLiveSocket } from '../api/live-socket';
-import { approvalsStore } from '../approvals/approvals-store';
-import { authStore } from '../store/auth-store';
 
 const AT = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
 const TOPIC = 'execution:ex_1';
@@ -70,15 +68,9 @@ async function open() {
 }
 
 beforeEach(() => {
-  authStore.setStatus('unknown');
-  approvalsStore.clear();
-  live = installFakeLive();
+  live = startLiveTest();
 });
-afterEach(() => {
-  cleanup();
-  resetLiveSocket();
-  vi.unstubAllGlobals();
-});
+afterEach(endLiveTest);
 
 describe('execution page', () => {
   it('follows the run live from the start of its journal: statuses, live output, approvals (no polling)', async () => {

@@ -1,10 +1,9 @@
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installFakeLive, type FakeLive } from '../../test/fake-live';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeLive } from '../../test/fake-live';
+import { endLiveTest, startLiveTest } from '../../test/live-test';
 import { json, mockFetch, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
-import { resetLiveSocket } from '../api/live-socket';
-import { authStore } from '../store/auth-store';
 
 const AT = (s: number) => new Date(Date.now() - 600_000 + s * 1000).toISOString();
 const run = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
@@ -25,14 +24,9 @@ const run = (id: string, status: string, extra: Record<string, unknown> = {}) =>
 let live: FakeLive;
 
 beforeEach(() => {
-  authStore.setStatus('unknown');
-  live = installFakeLive();
+  live = startLiveTest();
 });
-afterEach(() => {
-  cleanup();
-  resetLiveSocket();
-  vi.unstubAllGlobals();
-});
+afterEach(endLiveTest);
 
 describe('executions page', () => {
   it('updates statuses and adds new runs live from the executions topic', async () => {
