@@ -1,6 +1,7 @@
 // Our rules before React Flow's sheet, the order they had when they lived in the main stylesheet.
 import './diagram.css';
 import './nodes/nodes.css';
+import './nodes/changed.css';
 import '@xyflow/react/dist/style.css';
 import { Background, BackgroundVariant, Controls, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
