@@ -1,5 +1,5 @@
 import './zod-jitless';
-import './styles.css';
+import './base-styles';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter } from 'react-router';

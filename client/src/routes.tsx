@@ -1,21 +1,22 @@
+import './auth/sign-in.css';
 import { DEFAULT_RETURN_PATH, safeReturnPath } from '@weft/shared';
 import { lazy } from 'react';
 import { Navigate, useNavigate, useRouteError, useSearchParams, type RouteObject } from 'react-router';
+import { ApprovalsPage } from './approvals/ApprovalsPage';
+import { SignInPage } from './auth/SignInPage';
 import { describeError } from './components/Panels';
-import { ApprovalsPage } from './pages/ApprovalsPage';
-import { ExecutionsPage } from './pages/ExecutionsPage';
-import { NotFoundPage } from './pages/PlaceholderPages';
-import { SchedulesPage } from './pages/SchedulesPage';
-import { SignInPage } from './pages/SignInPage';
-import { WorkflowsPage } from './pages/WorkflowsPage';
+import { ExecutionsPage } from './executions/ExecutionsPage';
 import { AuthGate } from './shell/AuthGate';
+import { NotFoundPage } from './shell/NotFoundPage';
 import { Shell } from './shell/Shell';
+import { SchedulesPage } from './triggers/SchedulesPage';
+import { WorkflowsPage } from './workflows/WorkflowsPage';
 
 // Pages that draw diagrams load React Flow and dagre on demand.
-const WorkflowPage = lazy(() => import('./pages/WorkflowPage').then((m) => ({ default: m.WorkflowPage })));
-const NewWorkflowPage = lazy(() => import('./pages/NewWorkflowPage').then((m) => ({ default: m.NewWorkflowPage })));
-const EditWorkflowPage = lazy(() => import('./pages/EditWorkflowPage').then((m) => ({ default: m.EditWorkflowPage })));
-const ExecutionPage = lazy(() => import('./pages/ExecutionPage').then((m) => ({ default: m.ExecutionPage })));
+const WorkflowPage = lazy(() => import('./workflows/WorkflowPage').then((m) => ({ default: m.WorkflowPage })));
+const NewWorkflowPage = lazy(() => import('./workflows/NewWorkflowPage').then((m) => ({ default: m.NewWorkflowPage })));
+const EditWorkflowPage = lazy(() => import('./workflows/EditWorkflowPage').then((m) => ({ default: m.EditWorkflowPage })));
+const ExecutionPage = lazy(() => import('./executions/ExecutionPage').then((m) => ({ default: m.ExecutionPage })));
 const ChatSessionsPage = lazy(() => import('./chat/ChatSessionsPage').then((m) => ({ default: m.ChatSessionsPage })));
 const ChatSessionPage = lazy(() => import('./chat/ChatSessionPage').then((m) => ({ default: m.ChatSessionPage })));
 

@@ -2,7 +2,7 @@
  * Benchmark harness page: mounts the real <WorkflowDiagram> (client/src) in headless Chromium and
  * times it. Driven by `../diagram-bench.ts` through `window.diagramBench`; nothing runs on load.
  */
-import '../../src/styles.css';
+import '../../src/base-styles';
 import type { ComponentType } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { WorkflowDefinition } from '@weft/shared';

@@ -1,16 +1,14 @@
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryRouter, RouterProvider } from 'react-router';
-import { installFakeLive, type FakeLive } from '../../test/fake-live';
+import type { FakeLive } from '../../test/fake-live';
+import { endLiveTest, startLiveTest } from '../../test/live-test';
 import { json, mockFetch, type Handler, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import type { InboxApproval } from '../api/approvals';
-import { resetLiveSocket } from '../api/live-socket';
 import { createQueryClient } from '../api/query-client';
-import { authStore } from '../store/auth-store';
 import { ApprovalCard } from './ApprovalCard';
-import { approvalsStore } from './approvals-store';
 
 const AT = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
@@ -98,15 +96,9 @@ function renderCards(approval: InboxApproval, copies = 1) {
 }
 
 beforeEach(() => {
-  authStore.setStatus('unknown');
-  approvalsStore.clear();
-  live = installFakeLive();
+  live = startLiveTest();
 });
-afterEach(() => {
-  cleanup();
-  resetLiveSocket();
-  vi.unstubAllGlobals();
-});
+afterEach(endLiveTest);
 
 describe('ApprovalCard', () => {
   it('explains what is asked: workflow, step, iteration, what ran so far, and a link to the run', async () => {

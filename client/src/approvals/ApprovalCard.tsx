@@ -1,3 +1,4 @@
+import './approvals.css';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';

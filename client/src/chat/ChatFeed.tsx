@@ -1,3 +1,4 @@
+import './chat.css';
 import type { ExecutionSummary } from '@weft/shared';
 import { useCallback } from 'react';
 import type { InboxApproval } from '../api/approvals';

@@ -1,13 +1,11 @@
 import '../../test/react-flow-shims';
-import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { Message } from '@weft/shared';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { installFakeLive, type FakeLive } from '../../test/fake-live';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FakeLive } from '../../test/fake-live';
+import { endLiveTest, startLiveTest } from '../../test/live-test';
 import { json, mockFetch, type Handler, signedIn } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
-import { resetLiveSocket } from '../api/live-socket';
-import { approvalsStore } from '../approvals/approvals-store';
-import { authStore } from '../store/auth-store';
 
 const AT = (s: number) => new Date(Date.UTC(2025, 4, 1, 9, 0, s)).toISOString();
 const SESSION = { id: 'ses_1', title: 'Release planning', createdAt: AT(0), lastActivityAt: AT(0), runningExecutions: 0 };
@@ -75,16 +73,10 @@ async function emit(events: [string, unknown][]) {
 const feed = () => screen.getByRole('region', { name: 'Conversation' });
 
 beforeEach(() => {
-  authStore.setStatus('unknown');
-  approvalsStore.clear();
-  live = installFakeLive();
+  live = startLiveTest();
   page = { messages: [], nextBefore: null };
 });
-afterEach(() => {
-  cleanup();
-  resetLiveSocket();
-  vi.unstubAllGlobals();
-});
+afterEach(endLiveTest);
 
 describe('chat session page', () => {
   it('posts to the assistant and streams its reply in, once, with tool calls filling in', async () => {

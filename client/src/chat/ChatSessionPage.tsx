@@ -1,3 +1,5 @@
+import './chat.css';
+import './step-cards.css';
 import { useQuery } from '@tanstack/react-query';
 import { isFinishedExecution } from '@weft/shared';
 import { useMemo, useState } from 'react';

@@ -1,3 +1,4 @@
+import './chat.css';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { SESSIONS_TOPIC, Session } from '@weft/shared';
 import { Link } from 'react-router';

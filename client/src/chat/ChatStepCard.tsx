@@ -1,3 +1,4 @@
+import './step-cards.css';
 import type { StepStatus } from '@weft/shared';
 import { StepIcon } from '../diagram/nodes/icons';
 import { STATUS_LABELS } from '../diagram/step-display';

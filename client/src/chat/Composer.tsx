@@ -1,3 +1,4 @@
+import './chat.css';
 import { useMutation } from '@tanstack/react-query';
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { sessionsApi } from '../api/sessions';

@@ -1,3 +1,4 @@
+import './chat.css';
 import type { ExecutionSummary } from '@weft/shared';
 import { isFinishedExecution } from '@weft/shared';
 import { Link } from 'react-router';

@@ -1,3 +1,4 @@
+import './step-cards.css';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { WorkflowResponse, type MessagePart, type WorkflowTriggerRequest } from '@weft/shared';
 import { useSyncExternalStore } from 'react';

@@ -1,3 +1,4 @@
+import './step-cards.css';
 import type { ExecutionSummary } from '@weft/shared';
 import { Link } from 'react-router';
 import { RelativeTime } from '../components/RelativeTime';

@@ -1,3 +1,4 @@
+import './chat.css';
 import type { Message, MessagePart } from '@weft/shared';
 import { DraftCard } from './DraftCard';
 

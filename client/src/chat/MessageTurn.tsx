@@ -1,3 +1,4 @@
+import './chat.css';
 import type { Message } from '@weft/shared';
 import { RelativeTime } from '../components/RelativeTime';
 import type { ChatStore } from './chat-store';

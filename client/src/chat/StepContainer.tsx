@@ -1,3 +1,4 @@
+import './step-cards.css';
 import type { Message, StepStatus } from '@weft/shared';
 import { STATUS_LABELS } from '../diagram/step-display';
 import { StepIcon } from '../diagram/nodes/icons';

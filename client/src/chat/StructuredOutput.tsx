@@ -1,3 +1,4 @@
+import './step-cards.css';
 /** Structured output of an agent step: its fields as a key/value card, the raw JSON one click away. */
 export function StructuredOutput({ value }: { value: unknown }) {
   const entries = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value as Record<string, unknown>) : null;

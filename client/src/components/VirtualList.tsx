@@ -1,3 +1,4 @@
+import './virtual-list.css';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 export type VirtualListProps<T> = {
@@ -66,6 +67,7 @@ export function VirtualList<T>({
   const [headerHeight, setHeaderHeight] = useState(0);
 
   const keys = useMemo(() => items.map(getKey), [items, getKey]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `measured` is not read; it is bumped whenever a row height lands in the `heights` ref, which React cannot see.
   const offsets = useMemo(() => {
     const result = new Array<number>(items.length + 1);
     let y = headerHeight;
@@ -75,8 +77,6 @@ export function VirtualList<T>({
       result[i + 1] = y;
     });
     return result;
-    // `measured` changes whenever a height does.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [items, keys, estimateSize, measured, headerHeight]);
   const total = offsets[items.length] ?? 0;
 

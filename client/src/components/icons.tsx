@@ -1,9 +1,10 @@
 import type { ReactNode } from 'react';
 
-function Icon({ children, size = 16 }: { children: ReactNode; size?: number }) {
+/** The 16-unit line-icon frame every icon here and in the diagram (`diagram/nodes/icons`) is drawn in. */
+export function Icon({ children, size = 16, className = 'wf-icon' }: { children: ReactNode; size?: number; className?: string }) {
   return (
     <svg
-      className="wf-icon"
+      className={className}
       viewBox="0 0 16 16"
       width={size}
       height={size}

@@ -1,3 +1,7 @@
+// Our rules before React Flow's sheet, the order they had when they lived in the main stylesheet.
+import './diagram.css';
+import './nodes/nodes.css';
+import './nodes/changed.css';
 import '@xyflow/react/dist/style.css';
 import { Background, BackgroundVariant, Controls, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
@@ -56,7 +60,7 @@ export function WorkflowDiagram({
   // Layout depends on the structure only; labels are refreshed separately, so
   // renaming a step or editing a command never moves anything.
   const layoutKey = useMemo(() => structureKey(definition.steps), [definition]);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by structure on purpose; a new definition with the same structure keeps the positions.
   const layout = useMemo(() => layoutWorkflow(definition), [layoutKey]);
   const nodes = useMemo(() => refreshNodeData(layout.nodes, definition), [layout, definition]);
 

@@ -1,3 +1,4 @@
+import './executions.css';
 import type { LiveStatus } from '../api/live-socket';
 
 /** "Live" while the socket is open; says so plainly while it reconnects. */

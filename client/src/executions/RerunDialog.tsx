@@ -1,3 +1,4 @@
+import './executions.css';
 import { useMutation } from '@tanstack/react-query';
 import type { WorkflowDefinition } from '@weft/shared';
 import { useEffect, useId, useState } from 'react';
@@ -34,9 +35,9 @@ export function RerunDialog({
   const fromId = useId();
   const versionName = useId();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the choice resets each time the dialog opens, not when the selection or the definition (a fresh `[]` while loading) changes under it.
   useEffect(() => {
     if (open) setFrom(initialStepId !== null && topLevel.some((s) => s.id === initialStepId) ? initialStepId : '');
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open]);
 
   const rerun = useMutation({

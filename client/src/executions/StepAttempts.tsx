@@ -1,3 +1,4 @@
+import './executions.css';
 import type { StepRun, WorkflowDefinition } from '@weft/shared';
 import { STATUS_LABELS } from '../diagram/step-display';
 import { formatAbsolute } from '../lib/time';

@@ -1,3 +1,4 @@
+import './executions.css';
 import type { StepRun, StepStatus, WorkflowDefinition } from '@weft/shared';
 import { StatusIcon } from '../diagram/nodes/icons';
 import { STATUS_LABELS, formatElapsed } from '../diagram/step-display';

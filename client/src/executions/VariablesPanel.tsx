@@ -1,3 +1,4 @@
+import './executions.css';
 import type { StepRun, WorkflowDefinition } from '@weft/shared';
 import { describeIteration, latestRuns, stepName } from './step-runs';
 

@@ -19,21 +19,23 @@ export function useLiveExecution(id: string): {
 } {
   const query = useExecutionQuery(id);
   const [statusStore] = useState(createStepStatusStore);
-  const stateRef = useRef<{ id: string; state: ExecutionState } | null>(null);
+  // `initial` is the state built from the snapshot; `state` moves on with every event.
+  const stateRef = useRef<{ id: string; initial: ExecutionState; state: ExecutionState } | null>(null);
   const [, setVersion] = useState(0);
 
   const snapshot = query.data;
   if (snapshot !== undefined && (stateRef.current === null || stateRef.current.id !== id)) {
-    stateRef.current = { id, state: createExecutionState(snapshot) };
+    const fromSnapshot = createExecutionState(snapshot);
+    stateRef.current = { id, initial: fromSnapshot, state: fromSnapshot };
   }
-  const state = stateRef.current?.id === id ? stateRef.current.state : null;
+  const loaded = stateRef.current?.id === id ? stateRef.current : null;
+  const state = loaded?.state ?? null;
+  const initial = loaded?.initial ?? null;
 
+  // Once per snapshot taken (a new execution): later changes reach the store as events.
   useEffect(() => {
-    if (state === null) return;
-    statusStore.replaceAll([...state.runs.values()]);
-    // Only when a new snapshot is taken: later changes arrive as events.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [statusStore, id, snapshot !== undefined]);
+    if (initial !== null) statusStore.replaceAll([...initial.runs.values()]);
+  }, [statusStore, initial]);
 
   useTopicBatches(
     executionTopic(id),
@@ -43,7 +45,7 @@ export function useLiveExecution(id: string): {
       const applied = applyExecutionEvents(current.state, events);
       for (const run of applied.changedRuns) statusStore.apply(run);
       if (applied.approvals.length > 0) approvalsStore.upsertMany(applied.approvals);
-      stateRef.current = { id, state: applied.state };
+      stateRef.current = { ...current, state: applied.state };
       if (applied.changed) setVersion((v) => v + 1);
     },
     { after: 0, enabled: state !== null },

@@ -1,3 +1,4 @@
+import './inputs.css';
 import type { WorkflowInputs } from '@weft/shared';
 import { useId } from 'react';
 import { inputEntries, type InputDraft, type InputErrors } from './inputs-form';

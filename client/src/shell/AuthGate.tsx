@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { fetchMe } from '../api/auth';
 import { isApiError } from '../api/http';
 import { ErrorPanel } from '../components/Panels';
-import { SignInPage } from '../pages/SignInPage';
+import { SignInPage } from '../auth/SignInPage';
 import { useAuthStatus } from '../store/auth-store';
 
 export const meKey = ['me'] as const;

@@ -1,3 +1,5 @@
+import './trigger-form.css';
+import './triggers.css';
 import type { WebhookVerify } from '@weft/shared';
 import { CopyButton } from './CopyButton';
 import { senderSetup, weftCurlExample } from './signing';

@@ -1,3 +1,4 @@
+import './triggers.css';
 import type { Trigger } from '@weft/shared';
 import { ClockIcon } from '../components/icons';
 import { describeCron } from './cron';

@@ -1,3 +1,5 @@
+import './trigger-form.css';
+import './triggers.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { DeliveryCount, Trigger, TriggerDelivery } from '@weft/shared';
 import { useId, useState } from 'react';

@@ -1,3 +1,4 @@
+import './trigger-form.css';
 import type { WebhookVerify, WorkflowInputs } from '@weft/shared';
 import { useId, useMemo, type ReactNode } from 'react';
 import { InputsFields } from '../inputs/InputsFields';

@@ -1,30 +1,22 @@
 import type { NodeProps } from '@xyflow/react';
 import { memo, type MouseEvent } from 'react';
 import type { LoopNode } from '../diagram-types';
-import { useDiagram, useIsHighlighted } from '../diagram-context';
-import { useIsSelected, useLoopIterations, useStepDisplay } from '../use-step-display';
+import { useDiagram } from '../diagram-context';
+import { useLoopIterations } from '../use-step-display';
+import { IfChip } from './IfChip';
 import { StepIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
 import { SOURCE_HANDLE, TARGET_HANDLE } from './StaticHandle';
+import { useNodeState } from './use-node-state';
 
 const MAX_TABS = 8;
 
 /** A loop: a group holding its body, labelled with what it iterates over. */
 function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
-  const { mode } = useDiagram();
-  const display = useStepDisplay(data.stepId, data.loopIds);
-  const selected = useIsSelected(data.stepId);
-  const changed = useIsHighlighted(data.stepId);
-  const runtime = mode === 'runtime';
-  const statusClass = runtime ? ` is-${display?.status ?? 'idle'}` : '';
+  const { display, runtime, changed, stateClass, attributes } = useNodeState(data);
 
   return (
-    <div
-      className={`wf-loop${statusClass}${selected ? ' is-selected' : ''}${changed ? ' is-changed' : ''}`}
-      data-step-id={data.stepId}
-      data-changed={changed ? 'true' : undefined}
-      data-status={runtime ? (display?.status ?? 'none') : undefined}
-    >
+    <div className={`wf-loop${stateClass}`} {...attributes}>
       {TARGET_HANDLE}
       <div className="wf-loop__header">
         <div className="wf-loop__title">
@@ -32,11 +24,7 @@ function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
             <StepIcon type="loop" />
           </span>
           <span className="wf-node__name">{data.title}</span>
-          {data.conditional && (
-            <span className="wf-chip wf-chip--if" title="Runs only when its if condition holds">
-              if
-            </span>
-          )}
+          {data.conditional && <IfChip />}
           {changed && (
             <span className="wf-changed wf-changed--inline">
               Changed

@@ -1,11 +1,11 @@
 import type { ReactNode } from 'react';
 import { STEP_CATALOGUE } from '@weft/shared';
 import type { StepNodeData } from '../diagram-types';
-import { useDiagram, useIsHighlighted } from '../diagram-context';
-import { useIsSelected, useStepDisplay } from '../use-step-display';
+import { IfChip } from './IfChip';
 import { StepIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
 import { SOURCE_HANDLE, TARGET_HANDLE } from './StaticHandle';
+import { useNodeState } from './use-node-state';
 
 export type StepCardVariant = 'card' | 'gate' | 'decision';
 
@@ -15,21 +15,11 @@ export type StepCardVariant = 'card' | 'gate' | 'decision';
  * status from the store, so only this node re-renders when it changes.
  */
 export function StepCard({ data, variant, tag, children }: { data: StepNodeData; variant: StepCardVariant; tag?: string; children?: ReactNode }) {
-  const { mode } = useDiagram();
-  const display = useStepDisplay(data.stepId, data.loopIds);
-  const selected = useIsSelected(data.stepId);
-  const changed = useIsHighlighted(data.stepId);
-  const runtime = mode === 'runtime';
-  const statusClass = runtime ? ` is-${display?.status ?? 'idle'}` : '';
+  const { display, runtime, changed, stateClass, attributes } = useNodeState(data);
   const kind = STEP_CATALOGUE[data.stepType]?.title ?? data.stepType;
 
   return (
-    <div
-      className={`wf-node wf-node--${variant} wf-type--${data.stepType}${statusClass}${selected ? ' is-selected' : ''}${changed ? ' is-changed' : ''}`}
-      data-step-id={data.stepId}
-      data-changed={changed ? 'true' : undefined}
-      data-status={runtime ? (display?.status ?? 'none') : undefined}
-    >
+    <div className={`wf-node wf-node--${variant} wf-type--${data.stepType}${stateClass}`} {...attributes}>
       {TARGET_HANDLE}
       {variant === 'decision' && (
         <svg className="wf-node__shape" viewBox="0 0 260 76" preserveAspectRatio="none" aria-hidden="true">
@@ -42,11 +32,7 @@ export function StepCard({ data, variant, tag, children }: { data: StepNodeData;
       <span className="wf-node__text">
         <span className="wf-node__title">
           <span className="wf-node__name">{data.title}</span>
-          {data.conditional && (
-            <span className="wf-chip wf-chip--if" title="Runs only when its if condition holds">
-              if
-            </span>
-          )}
+          {data.conditional && <IfChip />}
           {tag !== undefined && <span className="wf-chip wf-chip--tag">{tag}</span>}
         </span>
         <span className="wf-node__param" title={data.keyParam}>

@@ -1,25 +1,6 @@
 import type { ReactNode } from 'react';
 import type { StepStatus, StepType } from '@weft/shared';
-
-function Svg({ children, className }: { children: ReactNode; className?: string }) {
-  return (
-    <svg
-      className={className ?? 'wf-icon'}
-      viewBox="0 0 16 16"
-      width="16"
-      height="16"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.5"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      {children}
-    </svg>
-  );
-}
+import { Icon } from '../../components/icons';
 
 const STEP_ICONS: { readonly [T in StepType]: ReactNode } = {
   tool: (
@@ -78,7 +59,7 @@ const STEP_ICONS: { readonly [T in StepType]: ReactNode } = {
 };
 
 export function StepIcon({ type }: { type: StepType }) {
-  return <Svg>{STEP_ICONS[type] ?? STEP_ICONS.bash}</Svg>;
+  return <Icon>{STEP_ICONS[type] ?? STEP_ICONS.bash}</Icon>;
 }
 
 const STATUS_ICONS: { readonly [S in StepStatus]: ReactNode } = {
@@ -102,5 +83,5 @@ const STATUS_ICONS: { readonly [S in StepStatus]: ReactNode } = {
 };
 
 export function StatusIcon({ status }: { status: StepStatus }) {
-  return <Svg className={`wf-icon wf-status-icon wf-status-icon--${status}`}>{STATUS_ICONS[status]}</Svg>;
+  return <Icon className={`wf-icon wf-status-icon wf-status-icon--${status}`}>{STATUS_ICONS[status]}</Icon>;
 }

@@ -1,0 +1,128 @@
+import { APPROVALS_TOPIC } from '@weft/shared';
+import './approvals.css';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { approvalKeys, approvalsApi, type InboxApproval } from '../api/approvals';
+import { useTopic } from '../api/live-socket';
+import { ApprovalCard } from './ApprovalCard';
+import { approvalsStore, usePendingApprovalIds } from './approvals-store';
+import { useApprovalsFeed } from './use-approvals-feed';
+import { ApprovalsIcon } from '../components/icons';
+import { PageHeader } from '../components/PageHeader';
+import { EmptyPanel, ErrorPanel, isMissingEndpoint, UnavailablePanel } from '../components/Panels';
+import { SkeletonRows } from '../components/Skeleton';
+
+type Tab = 'pending' | 'decided';
+
+export function ApprovalsPage() {
+  const [search, setSearch] = useSearchParams();
+  const tab: Tab = search.get('tab') === 'decided' ? 'decided' : 'pending';
+  const pendingCount = usePendingApprovalIds().length;
+  const select = (next: Tab) => setSearch(next === 'pending' ? {} : { tab: next }, { replace: true });
+
+  return (
+    <div className="page">
+      <title>Approvals · Weft</title>
+      <PageHeader title="Approvals" subtitle="Runs and assistant actions waiting for a person to say yes or no." />
+      <div className="tabs" role="tablist" aria-label="Approvals">
+        <button type="button" role="tab" className="tabs__tab" aria-selected={tab === 'pending'} onClick={() => select('pending')}>
+          Waiting {pendingCount > 0 && <span className="tabs__count">{pendingCount}</span>}
+        </button>
+        <button type="button" role="tab" className="tabs__tab" aria-selected={tab === 'decided'} onClick={() => select('decided')}>
+          Decided
+        </button>
+      </div>
+      {tab === 'pending' ? <PendingTab /> : <DecidedTab />}
+    </div>
+  );
+}
+
+/** Live: new requests appear, decisions show on the card (who and when) and stay until you leave. */
+function PendingTab() {
+  const feed = useApprovalsFeed();
+  const pendingIds = usePendingApprovalIds();
+  const [shown, setShown] = useState<readonly string[]>([]);
+  useEffect(() => {
+    setShown((current) => {
+      const missing = pendingIds.filter((id) => !current.includes(id));
+      return missing.length === 0 ? current : [...missing, ...current];
+    });
+  }, [pendingIds]);
+
+  if (feed.isPending) return <Loading />;
+  if (feed.error !== null) return <LoadError error={feed.error} />;
+  const approvals = shown.map((id) => approvalsStore.get(id)).filter((a): a is InboxApproval => a !== undefined);
+  if (approvals.length === 0) {
+    return (
+      <EmptyPanel icon={<ApprovalsIcon />} title="Nothing waiting for you">
+        When a run reaches an approval step, the chat assistant wants to change something, or a run wants to call a destructive tool, it waits here until someone approves or denies
+        it.
+      </EmptyPanel>
+    );
+  }
+  return (
+    <ul className="approval-inbox" aria-label="Waiting approvals">
+      {approvals.map((approval) => (
+        <li key={approval.id}>
+          <ApprovalCard approval={approval} context="inbox" />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function DecidedTab() {
+  const queryClient = useQueryClient();
+  const feed = useApprovalsFeed();
+  const decided = useQuery({
+    queryKey: approvalKeys.list({ status: 'decided' }),
+    queryFn: async ({ signal }) => {
+      const list = await approvalsApi.list({ status: 'decided', limit: 100 }, signal);
+      approvalsStore.upsertMany(list);
+      return list;
+    },
+  });
+  // A decision made anywhere refreshes the list; no polling.
+  useTopic(APPROVALS_TOPIC, (event) => {
+    if (event.type === 'approval.decided') void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
+  }, { enabled: feed.head !== undefined, after: feed.head ?? 0 });
+
+  if (decided.isPending) return <Loading />;
+  if (decided.isError) return <LoadError error={decided.error} onRetry={() => void decided.refetch()} />;
+  if (decided.data.length === 0) {
+    return (
+      <EmptyPanel icon={<ApprovalsIcon />} title="No decisions yet">
+        Approved, denied and expired requests are listed here with who decided and when.
+      </EmptyPanel>
+    );
+  }
+  return (
+    <ul className="approval-inbox" aria-label="Decided approvals">
+      {decided.data.map((approval) => (
+        <li key={approval.id}>
+          <ApprovalCard approval={approval} context="inbox" />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function Loading() {
+  return (
+    <div className="card">
+      <SkeletonRows label="Loading approvals" rows={3} columns={1} />
+    </div>
+  );
+}
+
+function LoadError({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  if (isMissingEndpoint(error)) {
+    return (
+      <UnavailablePanel title="Approvals are not available yet">
+        This server does not have the approvals API yet. Once it does, runs waiting for a decision appear here.
+      </UnavailablePanel>
+    );
+  }
+  return <ErrorPanel error={error} title="Could not load approvals" {...(onRetry ? { onRetry } : {})} />;
+}

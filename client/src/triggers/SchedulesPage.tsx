@@ -1,0 +1,85 @@
+import { TRIGGERS_TOPIC } from '@weft/shared';
+import './trigger-form.css';
+import './triggers.css';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { topicHead } from '../api/events';
+import { useTopicBatches } from '../api/live-socket';
+import { triggerKeys, triggersApi } from '../api/triggers';
+import { workflowKeys, workflowsApi } from '../api/workflows';
+import { SchedulesIcon } from '../components/icons';
+import { NewWorkflowLink } from '../components/NewWorkflowLink';
+import { PageHeader } from '../components/PageHeader';
+import { EmptyPanel, ErrorPanel } from '../components/Panels';
+import { SkeletonLine } from '../components/Skeleton';
+import { definitionName } from '../lib/definition';
+import { TriggerCard } from './TriggerCard';
+
+function SkeletonCard() {
+  return (
+    <div className="card trigger-item" aria-hidden="true">
+      <div className="trigger-item__head">
+        <SkeletonLine width={84} height={20} />
+        <SkeletonLine width="40%" height={16} />
+      </div>
+      <div className="trigger-item__body">
+        <SkeletonLine width="55%" height={18} />
+        <SkeletonLine width="35%" />
+        <SkeletonLine width="70%" />
+      </div>
+    </div>
+  );
+}
+
+/** Every schedule and webhook, each with what fires it, its workflow, its last deliveries and a switch. */
+export function SchedulesPage() {
+  const queryClient = useQueryClient();
+  // The `triggers` topic's head first, then the list: following it from there misses nothing.
+  // Without the events API the list still loads; it just is not live.
+  const head = useQuery({ queryKey: ['topic-head', TRIGGERS_TOPIC], queryFn: ({ signal }) => topicHead(TRIGGERS_TOPIC, signal), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
+  const triggers = useQuery({ queryKey: triggerKeys.list(), queryFn: ({ signal }) => triggersApi.list(signal), enabled: head.isFetched });
+  // Live: a trigger saved or toggled elsewhere, a delivery recorded (a tick, a hook call) or a new
+  // per-minute count of refused calls. The list
+  // and the deliveries of the triggers named are fetched again; a fetch already running finishes
+  // rather than restarting, so a busy webhook does not keep the page refetching forever.
+  useTopicBatches(
+    TRIGGERS_TOPIC,
+    (events) => {
+      void queryClient.invalidateQueries({ queryKey: triggerKeys.list() }, { cancelRefetch: false });
+      const delivered = new Set(
+        events.flatMap((e) => (e.type === 'delivery.recorded' || e.type === 'delivery.counted' ? [(e.data as { triggerKey: string }).triggerKey] : [])),
+      );
+      for (const key of delivered) void queryClient.invalidateQueries({ queryKey: [...triggerKeys.all, 'deliveries', key] }, { cancelRefetch: false });
+    },
+    { after: head.data ?? 0, enabled: head.isSuccess && triggers.isSuccess },
+  );
+  const workflows = useQuery({ queryKey: workflowKeys.list(), queryFn: ({ signal }) => workflowsApi.list(signal) });
+  const names = new Map((workflows.data ?? []).map((w) => [w.id, definitionName(w.definition, w.id)]));
+
+  return (
+    <div className="page">
+      <title>Schedules & hooks · Weft</title>
+      <PageHeader title="Schedules & hooks" subtitle="What starts your workflows on its own: cron schedules and webhook URLs." />
+      {triggers.isPending ? (
+        <div className="trigger-grid" aria-busy="true" aria-label="Loading triggers">
+          <SkeletonCard />
+          <SkeletonCard />
+          <SkeletonCard />
+        </div>
+      ) : triggers.isError ? (
+        <ErrorPanel error={triggers.error} title="Could not load schedules and hooks" onRetry={() => void triggers.refetch()} retrying={triggers.isFetching} />
+      ) : triggers.data.length === 0 ? (
+        <EmptyPanel icon={<SchedulesIcon />} title="No schedules or webhooks yet" actions={<NewWorkflowLink />}>
+          Choose a schedule or a webhook when you save a workflow, and it appears here.
+        </EmptyPanel>
+      ) : (
+        <div className="trigger-grid" aria-label="Triggers" role="list">
+          {triggers.data.map((trigger) => (
+            <div role="listitem" key={trigger.key}>
+              <TriggerCard trigger={trigger} workflowName={names.get(trigger.workflowId) ?? (workflows.isPending ? null : trigger.workflowId)} />
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
