@@ -50,7 +50,7 @@ function spawnTicker({ dataDir, now, startAt = Date.now(), ticks = 1, crashAt, c
     import { createExecutionsService } from '${src('executions/executions-service.ts')}';
     import { createTriggersService } from '${src('triggers/triggers-service.ts')}';
     const clock = { now: () => new Date(${JSON.stringify(now)}) };
-    const db = openDatabase({ dataDir: ${JSON.stringify(dataDir)}, synchronous: 'NORMAL' });
+    const db = openDatabase({ dataDir: ${JSON.stringify(dataDir)} });
     const journal = createJournal({ db, clock });
     const workflows = createWorkflowsService({ db, clock });
     const sessions = createSessionsService({ db, journal, clock });
