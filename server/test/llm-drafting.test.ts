@@ -122,6 +122,37 @@ describe('POST /api/workflows/draft/step', () => {
     expect(fake.requests[1]!.body.messages.at(-1).content).toMatch(/post/);
   });
 
+  it('leaves every other step byte-identical in the saved JSON text, whatever key order the model answers in', async () => {
+    // Keys in an order of the author's own (not the schema's), and a step nested in a loop.
+    const authored = {
+      steps: [
+        { command: 'gh issue list', type: 'bash', id: 'list_issues', timeoutSeconds: 60 },
+        { type: 'loop', over: ['a', 'b'], id: 'each', steps: [{ message: 'item {{ loop.index }}', type: 'notify', id: 'tell' }] },
+        { message: 'Post it?', id: 'ask', type: 'approval' },
+      ],
+      name: 'Byte for byte',
+    };
+    const created = await s.request('POST', '/api/workflows', { body: { definition: authored } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const savedText = (version: number) =>
+      (s.app.db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(created.body.id, version) as { definition: string }).definition;
+    const before = savedText(1);
+    // The model changes the one step and answers the rest equal as JSON but with keys reversed.
+    const reversed = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(reversed) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)])) : value;
+    const edited = { ...authored, steps: authored.steps.map((st) => (st.id === 'list_issues' ? { ...st, command: 'gh issue list --state open' } : st)) };
+    fake.setScript([{ kind: 'stream', events: answer({ definition: reversed(edited) }) }]);
+    const refined = await s.request('POST', '/api/workflows/draft/step', { body: { definition: JSON.parse(before), stepId: 'list_issues', prompt: 'only open issues' } });
+    expect(refined.status).toBe(200);
+    const saved = await s.request('PUT', `/api/workflows/${created.body.id}`, { body: { definition: refined.body.definition, baseVersion: 1 } });
+    expect(saved.status).toBe(200);
+    const after = savedText(2);
+    // The saved text differs from the one before in the edited step's text alone.
+    const stepText = (text: string) => JSON.stringify((JSON.parse(text) as typeof authored).steps[0]);
+    expect(stepText(after)).toContain('--state open');
+    expect(after.replace(stepText(after), stepText(before))).toBe(before);
+  });
+
   it('404s an unknown step id', async () => {
     const res = await s.request('POST', '/api/workflows/draft/step', { body: { definition: valid, stepId: 'nope', prompt: 'x' } });
     expect(res.status).toBe(404);

@@ -12,6 +12,7 @@ import { Cron } from 'croner';
 import { AppError, notFound } from '../http/errors';
 import { DraftAnswer, DRAFT_ANSWER_JSON_SCHEMA } from './draft-answer';
 import { buildDraftingSystemPrompt, buildStepRefinePrompt } from './drafting-prompt';
+import { replaceStep } from './offline/offline-step-edit';
 import { checkStepScopedEdit } from './step-scope';
 
 export const MAX_DRAFT_ATTEMPTS = 3;
@@ -151,13 +152,17 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
         const r = checkStepScopedEdit(base.definition, after, stepId);
         return r.ok ? [] : r.errors;
       };
-      return loop({
+      const result = await loop({
         system: `${systemPrompt}\n\n${buildStepRefinePrompt({ definition: base.definition, stepId })}`,
         firstMessage: `${prompt}\n\nThe workflow (change only step \`${stepId}\`):\n${JSON.stringify(base.definition, null, 2)}`,
         task: { kind: 'draft_step', definition: base.definition, stepId, prompt },
         check: (a) => checkAnswer(a, scope),
         signal,
       });
+      // Only the edited step is taken from the answer: the rest of it is equal as JSON (checked) but
+      // may differ as text (key order), and a saved workflow's other steps must stay byte-identical.
+      const edited = findStep(result.definition, stepId)!.step;
+      return { ...result, definition: { ...base.definition, steps: replaceStep(base.definition.steps, stepId, edited) } };
     },
   };
 }
