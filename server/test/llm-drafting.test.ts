@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { overloaded, serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
+import { leftToSdk, overloaded, serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
 import { startServer, type TestServer } from './helpers/server';
 
 let fake: FakeAnthropic;
@@ -89,6 +89,19 @@ describe('POST /api/workflows/draft', () => {
     expect(fake.requests.map((r) => r.body.model)).toEqual(['claude-a', 'claude-b']);
     expect(failed.status).toBe(502);
     expect(failed.body.error.code).toBe('model_unavailable');
+  });
+
+  it.each([
+    ['529 overloaded', overloaded],
+    ['500 server error', serverError],
+  ])('lets the SDK retry a %s once itself: the same model answers the second request', async (_name, error) => {
+    fake.setScript([leftToSdk(error()), { kind: 'stream', events: answer({ definition: valid }) }]);
+    const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'p' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ definition: valid, attempts: 1 });
+    // Two requests, both to the first model: the SDK's retry, not Weft's fallback to the next model.
+    expect(fake.requests.map((r) => r.body.model)).toEqual(['claude-a', 'claude-a']);
+    expect(fake.requests[1]!.headers['x-stainless-retry-count']).toBe('1');
   });
 
   it('falls back to prompt-and-parse when the server rejects native structured outputs', async () => {

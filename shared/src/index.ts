@@ -57,5 +57,6 @@ export * from './executions';
 export * from './protocol/events';
 export * from './protocol/live';
 export * from './protocol/runner';
+export * from './protocol/runner-frames';
 export * from './model';
 export * from './diff/definition-diff';
