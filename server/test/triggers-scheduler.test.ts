@@ -280,7 +280,11 @@ describe('overlap', () => {
       ]);
       const held = ds[1].executionId;
       expect(await status(held)).toBe('waiting');
-      await new Promise((r) => setTimeout(r, 300)); // a few dispatcher passes: the held run is not granted
+      // Dispatcher passes, then a round trip on the runner's socket: a grant sent by those passes
+      // would have arrived before the heartbeat's ack. The held run is not granted.
+      for (let i = 0; i < 3; i++) s.app.services.engine.tick();
+      runner.send({ type: 'heartbeat', id: 'after-dispatch', leases: [] });
+      await runner.waitFor((f) => f.type === 'heartbeat_ack' && f.id === 'after-dispatch');
       expect(runner.grants.some((g) => g.executionId === held)).toBe(false);
 
       // The first run finishes: the held one is queued at once (journal event), then granted.
