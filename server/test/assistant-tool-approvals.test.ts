@@ -1,28 +1,33 @@
 import { toModelToolName } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, textTurn, toolTurn, type FakeAnthropic } from './helpers/fake-anthropic';
+import { connectFakeIntegrations, type FakeIntegrations } from './helpers/fake-integrations';
 import { connectFakeRunner, type FakeRunner } from './helpers/fake-runner';
 import { waitUntil } from './helpers/live-client';
 import { minimalDefinition, startServer, type TestServer } from './helpers/server';
 
 /**
- * Every workflow tool that changes state, called by the chat assistant the way a model calls it (a
- * scripted tool_use from the fake Messages API): a card is asked for, nothing happens before a person
- * decides, a denial changes nothing and an approval does what the tool says. A tool added later
- * fails the first test until it has a case below.
+ * Every tool that changes state (the workflow tools and those of connected integrations), called
+ * by the chat assistant the way a model calls it (a scripted tool_use from the fake Messages API): a
+ * card is asked for, nothing happens before a person decides, a denial changes nothing and an
+ * approval does what the tool says. A tool added later fails the first test until it has a case.
  */
 let fake: FakeAnthropic;
 let s: TestServer;
 let runner: FakeRunner;
+let integrations: FakeIntegrations;
 let n = 0;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
-  s = await startServer({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url } });
+  // No periodic integration checks: what the fake services receive comes from tool calls.
+  s = await startServer({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url }, config: { integrationCheckMs: 3_600_000 } });
   runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 50 });
+  integrations = await connectFakeIntegrations(s);
 });
 afterAll(async () => {
   runner.close();
   await s.close();
+  await integrations.close();
   await fake.close();
 });
 
@@ -113,6 +118,27 @@ const cases: Record<string, Case> = {
     const p = await proposal();
     s.app.services.proposals.review({ id: p.id, decision: 'accept', reviewer: 'owner' });
     return { args: { id: p.id }, happened: async () => (await p.current()).definition.name === 'Proposed' };
+  },
+  'gh:create_comment': async () => {
+    const body = `comment ${++n}`;
+    return { args: { number: 1, body }, happened: async () => integrations.github.requests.some((r) => r.method === 'POST' && JSON.stringify(r.body).includes(body)) };
+  },
+  'sl:send_message': async () => {
+    const text = `message ${++n}`;
+    return { args: { text }, happened: async () => integrations.slack.requests.some((r) => JSON.stringify(r.body).includes(text)) };
+  },
+  'sl:store_messages': async () => {
+    const text = `stored ${++n}`;
+    const stored = () => JSON.stringify(s.app.db.prepare('SELECT * FROM conversation_messages').all()).includes(text);
+    return { args: { messages: [{ id: `C1:${n}`, channel: 'C1', ts: `${n}.0`, text, at: '2026-01-01T00:00:00.000Z' }] }, happened: async () => stored() };
+  },
+  'remote:erase': async () => {
+    const id = `r${++n}`;
+    return { args: { id }, happened: async () => integrations.mcp.calls.includes(`erase ${id}`) };
+  },
+  'remote:label': async () => {
+    const id = `r${++n}`;
+    return { args: { id }, happened: async () => integrations.mcp.calls.includes(`label ${id}`) };
   },
 };
 
