@@ -4,8 +4,9 @@
  * whose wall-clock limit measured the machine, not the code; that test keeps proving the windowing
  * (only the rows near the end are in the DOM).
  */
-import type { Message } from '@weft/shared';
-import { buildChatRenderPlan } from '../client/src/chat/render-plan';
+import { buildChatRenderPlan, type ChatRenderPlanInput } from '../client/src/chat/render-plan';
+
+type Message = ChatRenderPlanInput['messages'][number];
 
 const MESSAGES = 5000;
 const RUNS = 30;
