@@ -2,31 +2,48 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, Vitest } from 'vitest/node';
 
 // Every temp dir of this run (data dirs, runner work dirs, Chromium profiles) goes under one root,
 // removed when the run ends: test workers and the processes they start inherit TMPDIR.
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-tests-'));
 process.env.TMPDIR = tmpRoot;
 
-/** Prints the one line CI reads: totals over every project. */
+let vitest: Vitest | undefined;
+
+/**
+ * Prints the one line CI reads: totals over every project (`N passed, N failed, N skipped`; CI reads
+ * its start). A project whose globs match no test file counts as a failure and fails the run: a
+ * moved folder or a typo in `include` would otherwise pass in silence.
+ */
 const totals: Reporter = {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors) {
+  onInit(ctx) {
+    vitest = ctx;
+  },
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors) {
     let passed = 0;
     let failed = 0;
+    let skipped = 0;
     for (const mod of testModules) {
       let failedHere = 0;
       for (const test of mod.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
         else if (state === 'failed') failedHere++;
+        else if (state === 'skipped') skipped++;
       }
       // A file that failed to load, or whose hooks failed, counts as a failure even with green tests.
       if (mod.state() === 'failed' && failedHere === 0) failedHere = 1;
       failed += failedHere;
     }
     if (unhandledErrors.length > 0) failed += unhandledErrors.length;
-    process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+    for (const project of vitest?.projects ?? []) {
+      if ((await project.globTestFiles()).testFiles.length > 0) continue;
+      process.stderr.write(`\nproject ${project.name} matches no test files\n`);
+      failed++;
+    }
+    if (failed > 0) process.exitCode = 1;
+    process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
     fs.rmSync(tmpRoot, { recursive: true, force: true, maxRetries: 3 });
   },
 };

@@ -18,9 +18,9 @@ afterEach(async () => {
 
 function setup(options: { restartFrames?: number; intervalMs?: number } = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ckpt-'));
-  const db = openDatabase({ dataDir, synchronous: 'NORMAL' });
+  const db = openDatabase({ dataDir, synchronous: 'FULL' });
   db.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, blob TEXT)');
-  const checkpointer = startCheckpointer({ db, synchronous: 'NORMAL', intervalMs: 20, log, ...options });
+  const checkpointer = startCheckpointer({ db, synchronous: 'FULL', intervalMs: 20, log, ...options });
   cleanup.push(async () => {
     await checkpointer.stop();
     db.close();
@@ -74,12 +74,12 @@ describe('background WAL checkpointer', () => {
   it('falls back to SQLite’s own checkpoints when the worker cannot run', async () => {
     // The worker opens the database by its path: gone, it cannot.
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ckpt-'));
-    const db = openDatabase({ dataDir, synchronous: 'NORMAL' });
+    const db = openDatabase({ dataDir, synchronous: 'FULL' });
     fs.rmSync(dataDir, { recursive: true, force: true });
     cleanup.push(() => {
       db.close();
     });
-    const checkpointer = startCheckpointer({ db, synchronous: 'NORMAL', intervalMs: 20, log });
+    const checkpointer = startCheckpointer({ db, synchronous: 'FULL', intervalMs: 20, log });
     cleanup.push(() => checkpointer.stop());
     await waitUntil(() => log.warnings.length > 0, 5000, 'fallback');
     expect(log.warnings[0]).toMatch(/checkpoint/);

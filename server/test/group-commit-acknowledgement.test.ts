@@ -10,8 +10,8 @@ import { minimalDefinition, startServer, type TestServer } from './helpers/serve
  */
 let s: TestServer;
 beforeAll(async () => {
-  // FULL (the default outside tests): batches wait for their WAL sync.
-  s = await startServer({ env: { WEFT_SYNCHRONOUS: 'FULL' }, config: { engineTickMs: 60_000 } });
+  // FULL, the production default and the test helper's: batches wait for their WAL sync.
+  s = await startServer({ config: { engineTickMs: 60_000 } });
 });
 afterAll(() => s.close());
 afterEach(() => vi.restoreAllMocks());
@@ -19,6 +19,10 @@ afterEach(() => vi.restoreAllMocks());
 const settleSoon = <T>(p: Promise<T>, ms = 150) => Promise.race([p.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), ms))]);
 
 describe('acknowledgement after the WAL sync', () => {
+  it('runs at the production durability: the test helper sets no synchronous level of its own', () => {
+    expect(s.app.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+  });
+
   it('holds the webhook reply and the lease until the batch that wrote them is synced', async () => {
     const workflowId = (await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Held') } })).body.id;
     expect((await s.request('PUT', '/api/triggers/held', { body: { workflowId, type: 'webhook', enabled: true, webhook: { path: 'held', verify: 'none' } } })).status).toBe(200);

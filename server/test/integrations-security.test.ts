@@ -51,7 +51,7 @@ describe('credentials never leave the server', () => {
         cb();
       },
     });
-    const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'trace', WEFT_DATA_DIR: dataDir, WEFT_SYNCHRONOUS: 'NORMAL' });
+    const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'trace', WEFT_DATA_DIR: dataDir });
     app = await buildServer({ config, logStream: sink });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

@@ -261,7 +261,7 @@ describe('journal group commit', () => {
   });
 
   it('with synchronous=NORMAL, still groups writes but acknowledges at the COMMIT without an fsync', async () => {
-    const { db, journal } = setup('NORMAL');
+    const { db, journal } = setup('NORMAL'); // NORMAL is the level under test: WEFT_SYNCHRONOUS=NORMAL is a supported setting
     const fsync = vi.spyOn(fs, 'fdatasync');
     const log: string[] = [];
     journal.subscribe(TOPIC, (e) => log.push(`event ${e.seq}`));
@@ -286,7 +286,7 @@ describe('journal group commit', () => {
     const level = (db: Db) => db.pragma('synchronous', { simple: true });
 
     it('createJournal leaves the connection’s synchronous level as it found it', () => {
-      expect(level(setup('NORMAL').db)).toBe(1);
+      expect(level(setup('NORMAL').db)).toBe(1); // both supported levels, NORMAL included
       expect(level(setup('FULL').db)).toBe(2);
     });
 
@@ -330,7 +330,7 @@ describe('journal group commit', () => {
   });
 
   it('remembers a topic’s last seq between its own commits, and forgets it when another connection commits', () => {
-    const { dataDir, db, journal } = setup('NORMAL');
+    const { dataDir, db, journal } = setup();
     const reader = openReader(db);
     for (const type of ['a', 'b', 'c']) {
       journal.batched(() => appendSynthetic(journal, TOPIC, type, null));
@@ -345,7 +345,7 @@ describe('journal group commit', () => {
   });
 
   it('does not trust a remembered seq after writing inside someone else’s transaction on the same connection', () => {
-    const { db, journal } = setup('NORMAL');
+    const { db, journal } = setup();
     const reader = openReader(db);
     journal.transaction(() => appendSynthetic(journal, TOPIC, 'a', null));
     journal.transaction(() => appendSynthetic(journal, TOPIC, 'b', null));
@@ -361,7 +361,7 @@ describe('journal group commit', () => {
 
   describe('onAppend', () => {
     it('is called as the event is written, inside its transaction, before any listener', () => {
-      const { db, journal } = setup('NORMAL');
+      const { db, journal } = setup();
       const log: string[] = [];
       journal.onAppend(TOPIC, (e) => log.push(`hook ${e.seq} in transaction: ${db.inTransaction}`));
       journal.subscribe(TOPIC, (e) => log.push(`listener ${e.seq}`));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { overloaded, serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
+import { leftToSdk, overloaded, serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
 import { startServer, type TestServer } from './helpers/server';
 
 let fake: FakeAnthropic;
@@ -91,6 +91,19 @@ describe('POST /api/workflows/draft', () => {
     expect(failed.body.error.code).toBe('model_unavailable');
   });
 
+  it.each([
+    ['529 overloaded', overloaded],
+    ['500 server error', serverError],
+  ])('lets the SDK retry a %s once itself: the same model answers the second request', async (_name, error) => {
+    fake.setScript([leftToSdk(error()), { kind: 'stream', events: answer({ definition: valid }) }]);
+    const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'p' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ definition: valid, attempts: 1 });
+    // Two requests, both to the first model: the SDK's retry, not Weft's fallback to the next model.
+    expect(fake.requests.map((r) => r.body.model)).toEqual(['claude-a', 'claude-a']);
+    expect(fake.requests[1]!.headers['x-stainless-retry-count']).toBe('1');
+  });
+
   it('falls back to prompt-and-parse when the server rejects native structured outputs', async () => {
     fake.setScript([
       { kind: 'error', status: 400, type: 'invalid_request_error', message: 'output_config: Extra inputs are not permitted' },
@@ -120,6 +133,37 @@ describe('POST /api/workflows/draft/step', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ definition: scoped, attempts: 2 });
     expect(fake.requests[1]!.body.messages.at(-1).content).toMatch(/post/);
+  });
+
+  it('leaves every other step byte-identical in the saved JSON text, whatever key order the model answers in', async () => {
+    // Keys in an order of the author's own (not the schema's), and a step nested in a loop.
+    const authored = {
+      steps: [
+        { command: 'gh issue list', type: 'bash', id: 'list_issues', timeoutSeconds: 60 },
+        { type: 'loop', over: ['a', 'b'], id: 'each', steps: [{ message: 'item {{ loop.index }}', type: 'notify', id: 'tell' }] },
+        { message: 'Post it?', id: 'ask', type: 'approval' },
+      ],
+      name: 'Byte for byte',
+    };
+    const created = await s.request('POST', '/api/workflows', { body: { definition: authored } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const savedText = (version: number) =>
+      (s.app.db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(created.body.id, version) as { definition: string }).definition;
+    const before = savedText(1);
+    // The model changes the one step and answers the rest equal as JSON but with keys reversed.
+    const reversed = (value: unknown): unknown =>
+      Array.isArray(value) ? value.map(reversed) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)])) : value;
+    const edited = { ...authored, steps: authored.steps.map((st) => (st.id === 'list_issues' ? { ...st, command: 'gh issue list --state open' } : st)) };
+    fake.setScript([{ kind: 'stream', events: answer({ definition: reversed(edited) }) }]);
+    const refined = await s.request('POST', '/api/workflows/draft/step', { body: { definition: JSON.parse(before), stepId: 'list_issues', prompt: 'only open issues' } });
+    expect(refined.status).toBe(200);
+    const saved = await s.request('PUT', `/api/workflows/${created.body.id}`, { body: { definition: refined.body.definition, baseVersion: 1 } });
+    expect(saved.status).toBe(200);
+    const after = savedText(2);
+    // The saved text differs from the one before in the edited step's text alone.
+    const stepText = (text: string) => JSON.stringify((JSON.parse(text) as typeof authored).steps[0]);
+    expect(stepText(after)).toContain('--state open');
+    expect(after.replace(stepText(after), stepText(before))).toBe(before);
   });
 
   it('404s an unknown step id', async () => {

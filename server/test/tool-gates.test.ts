@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeMcpHttp, type FakeMcpHttp } from './helpers/fake-mcp-http';
-import { GITHUB_TOKEN, SLACK_TOKEN, startFakeGithub, startFakeSlack, type FakeService } from './helpers/fake-services';
+import { connectFakeIntegrations, type FakeIntegrations } from './helpers/fake-integrations';
+import type { FakeMcpHttp } from './helpers/fake-mcp-http';
+import type { FakeService } from './helpers/fake-services';
 import { waitUntil } from './helpers/live-client';
 import { minimalDefinition, startServer, type TestServer } from './helpers/server';
 
@@ -10,30 +11,18 @@ import { minimalDefinition, startServer, type TestServer } from './helpers/serve
  * it has arguments below.
  */
 let s: TestServer;
+let integrations: FakeIntegrations;
 let github: FakeService;
 let slack: FakeService;
 let mcp: FakeMcpHttp;
 let sessionId: string;
 let args: Record<string, unknown>;
 
-async function until(name: string) {
-  await waitUntil(async () => (await s.request('GET', `/api/integrations/${name}`)).body.status === 'ready', 15_000, `${name} ready`);
-}
-
 beforeAll(async () => {
-  [github, slack, mcp] = await Promise.all([startFakeGithub(), startFakeSlack(), startFakeMcpHttp()]);
   // No periodic checks during the test: any state change seen must come from a tool call.
   s = await startServer({ config: { integrationCheckMs: 3_600_000 } });
-  const created = await Promise.all([
-    s.request('POST', '/api/integrations', { body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } } }),
-    s.request('POST', '/api/integrations', { body: { provider: 'slack', name: 'sl', config: { apiBaseUrl: `${slack.url}/api`, defaultChannel: 'C1', channels: ['C1'] }, credentials: { botToken: SLACK_TOKEN } } }),
-    s.request('POST', '/api/integrations', { body: { provider: 'mcp', name: 'remote', config: { url: mcp.url } } }),
-  ]);
-  for (const c of created) expect(c.status, JSON.stringify(c.body)).toBe(201);
-  await Promise.all(['gh', 'sl', 'remote'].map(until));
-  // Slack's message sync is provisioned with a schedule: take the schedule away so nothing fires meanwhile.
-  await waitUntil(async () => (await s.request('GET', '/api/integrations/sl')).body.provisioned.length === 1, 15_000, 'provisioning');
-  expect((await s.request('DELETE', '/api/triggers/integration-sl-message_sync')).status).toBe(204);
+  integrations = await connectFakeIntegrations(s);
+  ({ github, slack, mcp } = integrations);
 
   sessionId = (await s.request('POST', '/api/sessions', { body: {} })).body.id;
   const wf = (await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Kept') } })).body;
@@ -75,7 +64,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s.close();
-  await Promise.all([github.close(), slack.close(), mcp.close()]);
+  await integrations.close();
 });
 
 /**

@@ -37,11 +37,27 @@ function census(s: TestServer) {
 }
 
 /**
- * A scheduler in its own process on the data dir, with the clock fixed at `now`. It waits until
- * `startAt` (so two of them start together) and can kill itself with SIGKILL in the middle of a
- * tick's transaction: just before (`before`) or just after (`after`) the Nth execution is written.
+ * A scheduler in its own process on the data dir, with the clock fixed at `now`. With a `barrier`
+ * (`{ dir, me, other }`) its first tick stops where it has read the due triggers and is about to
+ * write, until the other process has got there too: both then race to fire the same ticks. It can
+ * kill itself with SIGKILL in the middle of a tick's transaction: just before (`before`) or just
+ * after (`after`) the Nth execution is written.
  */
-function spawnTicker({ dataDir, now, startAt = Date.now(), ticks = 1, crashAt, crashWhen = 'before' }: { dataDir: string; now: string; startAt?: number; ticks?: number; crashAt?: number; crashWhen?: 'before' | 'after' }) {
+function spawnTicker({
+  dataDir,
+  now,
+  ticks = 1,
+  crashAt,
+  crashWhen = 'before',
+  barrier,
+}: {
+  dataDir: string;
+  now: string;
+  ticks?: number;
+  crashAt?: number;
+  crashWhen?: 'before' | 'after';
+  barrier?: { dir: string; me: string; other: string };
+}) {
   const code = `
     import { openDatabase } from '${src('db/open.ts')}';
     import { createJournal } from '${src('journal/journal.ts')}';
@@ -50,7 +66,7 @@ function spawnTicker({ dataDir, now, startAt = Date.now(), ticks = 1, crashAt, c
     import { createExecutionsService } from '${src('executions/executions-service.ts')}';
     import { createTriggersService } from '${src('triggers/triggers-service.ts')}';
     const clock = { now: () => new Date(${JSON.stringify(now)}) };
-    const db = openDatabase({ dataDir: ${JSON.stringify(dataDir)}, synchronous: 'NORMAL' });
+    const db = openDatabase({ dataDir: ${JSON.stringify(dataDir)} });
     const journal = createJournal({ db, clock });
     const workflows = createWorkflowsService({ db, clock });
     const sessions = createSessionsService({ db, journal, clock });
@@ -66,25 +82,44 @@ function spawnTicker({ dataDir, now, startAt = Date.now(), ticks = 1, crashAt, c
       if (starts === crashAt) process.kill(process.pid, 'SIGKILL');
       return r;
     };
-    while (Date.now() < ${startAt}) {}
+    // The scheduler's first write transaction comes after it has read the due triggers: the barrier
+    // sits there. What this process saw due then goes into its report.
+    const barrier = ${JSON.stringify(barrier ?? null)};
+    let met = null;
+    if (barrier) {
+      const fs = await import('node:fs');
+      const transaction = journal.transaction;
+      journal.transaction = (fn) => {
+        if (met === null) {
+          const due = db.prepare('SELECT COUNT(*) AS n FROM triggers WHERE next_run_at IS NOT NULL AND next_run_at <= ?').get(clock.now().getTime()).n;
+          fs.writeFileSync(barrier.dir + '/' + barrier.me, '');
+          const deadline = Date.now() + 30000;
+          // Exits rather than throws: the scheduler would take a throw for a failed chunk and retry it.
+          while (!fs.existsSync(barrier.dir + '/' + barrier.other)) if (Date.now() > deadline) process.exit(3);
+          met = { due };
+        }
+        return transaction(fn);
+      };
+    }
     const reports = [];
     for (let i = 0; i < ${ticks}; i++) reports.push(triggers.scheduler.tick());
-    process.stdout.write(JSON.stringify(reports) + '\\n');
+    process.stdout.write(JSON.stringify({ reports, met }) + '\\n');
     db.close();
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: path.dirname(SRC), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; reports: { started: number }[] }>((resolve) =>
+  type Outcome = { reports: { started: number }[]; met: { due: number } | null };
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null } & Outcome>((resolve) =>
     child.on('exit', (code, signal) => {
-      let reports: { started: number }[] = [];
+      let outcome: Outcome = { reports: [], met: null };
       try {
-        reports = JSON.parse(out.trim().split('\n').at(-1) ?? '[]') as { started: number }[];
+        outcome = JSON.parse(out.trim().split('\n').at(-1) ?? '') as Outcome;
       } catch {
         if (!signal) throw new Error(`ticker failed: ${out}`);
       }
-      resolve({ code, signal, reports });
+      resolve({ code, signal, ...outcome });
     }),
   );
 }
@@ -122,14 +157,17 @@ describe('exactly once per tick', () => {
     await seedTriggers(setup, 300);
     await setup.close();
 
-    const startAt = Date.now() + 2500; // both processes are loaded by then
     const [one, two] = await Promise.all([
-      spawnTicker({ dataDir, now: '2026-05-01T10:00:05Z', startAt, ticks: 3 }),
-      spawnTicker({ dataDir, now: '2026-05-01T10:00:05Z', startAt, ticks: 3 }),
+      spawnTicker({ dataDir, now: '2026-05-01T10:00:05Z', ticks: 3, barrier: { dir: dataDir, me: 'one', other: 'two' } }),
+      spawnTicker({ dataDir, now: '2026-05-01T10:00:05Z', ticks: 3, barrier: { dir: dataDir, me: 'two', other: 'one' } }),
     ]);
     const startedBy = (r: typeof one) => r.reports.reduce((sum, x) => sum + x.started, 0);
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
+    // They overlapped: each had read all 300 triggers as due and waited at the barrier for the
+    // other before writing anything, so both went on to fire the very same ticks.
+    expect(one.met).toEqual({ due: 300 });
+    expect(two.met).toEqual({ due: 300 });
     expect(startedBy(one) + startedBy(two)).toBe(300);
 
     const check = await startServer({ dataDir, clock: fixedClock('2026-05-01T10:00:05Z') });

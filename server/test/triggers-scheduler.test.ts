@@ -60,7 +60,7 @@ function sweep(from: string, to: string, stepMs = 60_000) {
 describe('scheduler across DST (Europe/Berlin)', () => {
   useServer();
 
-  it('spring forward: 02:30 does not exist on 2026-03-29; croner fires once at 03:30 CEST (01:30Z)', async () => {
+  it('spring forward: 02:30 does not exist on 2026-03-29; a fixed time fires once, right after the gap, at 03:30 CEST (01:30Z)', async () => {
     clock.set('2026-03-28T12:00:00Z');
     const key = await schedule({ cron: '30 2 * * *', timezone: 'Europe/Berlin', overlap: 'allow' });
     expect((await s.request('GET', `/api/triggers/${key}`)).body.nextRunAt).toBe('2026-03-29T01:30:00.000Z');
@@ -69,7 +69,7 @@ describe('scheduler across DST (Europe/Berlin)', () => {
     expect((await s.request('GET', `/api/triggers/${key}`)).body.nextRunAt).toBe('2026-03-30T00:30:00.000Z');
   });
 
-  it('fall back: 02:30 happens twice on 2026-10-25; croner fires on the first pass (00:30Z) only', async () => {
+  it('fall back: 02:30 happens twice on 2026-10-25; a fixed time fires on the first pass (00:30Z) only', async () => {
     clock.set('2026-10-24T12:00:00Z');
     const key = await schedule({ cron: '30 2 * * *', timezone: 'Europe/Berlin', overlap: 'allow' });
     sweep('2026-10-24T22:00:00Z', '2026-10-25T04:00:00Z');
@@ -77,16 +77,63 @@ describe('scheduler across DST (Europe/Berlin)', () => {
     expect((await s.request('GET', `/api/triggers/${key}`)).body.nextRunAt).toBe('2026-10-26T01:30:00.000Z');
   });
 
-  it('fall back, every 30 minutes: each distinct instant fires once; croner skips the repeated hour', async () => {
+  it('fall back, every 30 minutes: fires at every real instant of the repeated hour, as Vixie cron does', async () => {
     clock.set('2026-10-24T23:45:00Z');
     const key = await schedule({ cron: '*/30 * * * *', timezone: 'Europe/Berlin', overlap: 'allow' });
     sweep('2026-10-24T23:50:00Z', '2026-10-25T02:40:00Z');
     const ds = await deliveries(key);
-    // 02:00 and 02:30 CEST (00:00Z, 00:30Z), then 03:00 CET (02:00Z) and 03:30 CET (02:30Z): the
-    // second 02:00 and 02:30 (01:00Z, 01:30Z, in CET) are not fired by croner.
-    expect(ds.map((d) => d.scheduledFor)).toEqual(['2026-10-25T00:00:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-25T02:00:00.000Z', '2026-10-25T02:30:00.000Z']);
-    expect(new Set(ds.map((d) => d.executionId)).size).toBe(4);
+    // 02:00 and 02:30 CEST (00:00Z, 00:30Z), the same wall times again in CET (01:00Z, 01:30Z),
+    // then 03:00 and 03:30 CET (02:00Z, 02:30Z): every half hour of real time, none lost.
+    expect(ds.map((d) => d.scheduledFor)).toEqual([
+      '2026-10-25T00:00:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-25T01:00:00.000Z',
+      '2026-10-25T01:30:00.000Z',
+      '2026-10-25T02:00:00.000Z',
+      '2026-10-25T02:30:00.000Z',
+    ]);
+    expect(new Set(ds.map((d) => d.executionId)).size).toBe(6);
     expect(ds.every((d) => d.kind === 'schedule' && d.status === 'started')).toBe(true);
+  });
+
+  it('spring forward, every 30 minutes: the skipped hour has no instants, so nothing fires for it and nothing twice', async () => {
+    clock.set('2026-03-28T23:45:00Z');
+    const key = await schedule({ cron: '*/30 * * * *', timezone: 'Europe/Berlin', overlap: 'allow' });
+    sweep('2026-03-28T23:50:00Z', '2026-03-29T01:40:00Z');
+    // 01:00 and 01:30 CET, then 03:00 and 03:30 CEST: half an hour apart in real time throughout.
+    expect((await deliveries(key)).map((d) => d.scheduledFor)).toEqual(['2026-03-29T00:00:00.000Z', '2026-03-29T00:30:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-29T01:30:00.000Z']);
+  });
+});
+
+describe('scheduler across DST (America/New_York, 01:00-02:00 repeats on 2026-11-01)', () => {
+  useServer();
+
+  it('fall back, fixed time 30 1 * * *: fires once, on the first pass (01:30 EDT = 05:30Z)', async () => {
+    clock.set('2026-10-31T12:00:00Z');
+    const key = await schedule({ cron: '30 1 * * *', timezone: 'America/New_York', overlap: 'allow' });
+    sweep('2026-11-01T03:00:00Z', '2026-11-01T08:00:00Z');
+    expect(brief(await deliveries(key))).toEqual(['schedule 2026-11-01T05:30:00.000Z started']);
+    expect((await s.request('GET', `/api/triggers/${key}`)).body.nextRunAt).toBe('2026-11-02T06:30:00.000Z');
+  });
+
+  it('fall back, */30 * * * *: fires at 01:00 and 01:30 in EDT and again in EST', async () => {
+    clock.set('2026-11-01T04:45:00Z');
+    const key = await schedule({ cron: '*/30 * * * *', timezone: 'America/New_York', overlap: 'allow' });
+    sweep('2026-11-01T04:50:00Z', '2026-11-01T07:10:00Z');
+    expect((await deliveries(key)).map((d) => d.scheduledFor)).toEqual([
+      '2026-11-01T05:00:00.000Z',
+      '2026-11-01T05:30:00.000Z',
+      '2026-11-01T06:00:00.000Z',
+      '2026-11-01T06:30:00.000Z',
+      '2026-11-01T07:00:00.000Z',
+    ]);
+  });
+
+  it('spring forward, fixed time 30 2 * * * (02:30 does not exist on 2026-03-08): fires once, right after the gap (03:30 EDT)', async () => {
+    clock.set('2026-03-07T12:00:00Z');
+    const key = await schedule({ cron: '30 2 * * *', timezone: 'America/New_York', overlap: 'allow' });
+    sweep('2026-03-08T05:00:00Z', '2026-03-08T09:00:00Z');
+    expect(brief(await deliveries(key))).toEqual(['schedule 2026-03-08T07:30:00.000Z started']);
   });
 });
 
@@ -233,7 +280,11 @@ describe('overlap', () => {
       ]);
       const held = ds[1].executionId;
       expect(await status(held)).toBe('waiting');
-      await new Promise((r) => setTimeout(r, 300)); // a few dispatcher passes: the held run is not granted
+      // Dispatcher passes, then a round trip on the runner's socket: a grant sent by those passes
+      // would have arrived before the heartbeat's ack. The held run is not granted.
+      for (let i = 0; i < 3; i++) s.app.engine.tick();
+      runner.send({ type: 'heartbeat', id: 'after-dispatch', leases: [] });
+      await runner.waitFor((f) => f.type === 'heartbeat_ack' && f.id === 'after-dispatch');
       expect(runner.grants.some((g) => g.executionId === held)).toBe(false);
 
       // The first run finishes: the held one is queued at once (journal event), then granted.

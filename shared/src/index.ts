@@ -59,5 +59,6 @@ export * from './protocol/topics';
 export * from './protocol/live';
 export * from './protocol/runner';
 export * from './protocol/backoff';
+export * from './protocol/runner-frames';
 export * from './model';
 export * from './diff/definition-diff';

@@ -204,14 +204,13 @@ describe('chat session page', () => {
       nextBefore: null,
     };
     routes();
-    const started = performance.now();
+    // How long the session takes to order is measured by `pnpm bench chat`, not asserted here.
     await openChat();
     const rows = feed().querySelectorAll('[data-row-key]');
     expect(rows.length).toBeGreaterThan(5);
     expect(rows.length).toBeLessThan(60);
     expect(within(feed()).getByText('Message number 4999')).toBeTruthy();
     expect(within(feed()).queryByText('Message number 0')).toBeNull();
-    expect(performance.now() - started).toBeLessThan(10_000);
 
     // Scrolled to the top, the window moves there (jsdom does no layout: the element says where it is).
     await act(async () => {

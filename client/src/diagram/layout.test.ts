@@ -189,14 +189,12 @@ describe('layoutWorkflow', () => {
     expect(byId(nodes, loopEndNodeId('l')).parentId).toBe('l');
   });
 
+  // How long it takes is measured by `pnpm bench diagram`, not asserted here.
   it('lays out a 300-step workflow', () => {
-    const started = performance.now();
     const { nodes, edges } = layoutWorkflow(chainOf(300));
-    const elapsed = performance.now() - started;
     expect(nodes).toHaveLength(300);
     expect(edges).toHaveLength(299);
     for (let i = 1; i < nodes.length; i++) expect(nodes[i]!.position.y).toBeGreaterThan(nodes[i - 1]!.position.y);
-    expect(elapsed).toBeLessThan(5_000);
   });
 
   it('is pure: the same definition lays out identically', () => {

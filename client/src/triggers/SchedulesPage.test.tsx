@@ -192,8 +192,8 @@ describe('schedules & hooks', () => {
     const count = (path: string) => requests.filter((r) => r.method === 'GET' && r.path === path).length;
     const hookDeliveries = `/api/triggers/${hook.key}/deliveries?limit=5`;
     const dailyDeliveries = `/api/triggers/${schedule.key}/deliveries?limit=5`;
-    await waitFor(() => expect(count(hookDeliveries)).toBeGreaterThan(0));
-    await new Promise((r) => setTimeout(r, 50));
+    // The first load is over once each card has fetched its deliveries: the counts below start there.
+    await waitFor(() => expect(count(hookDeliveries) > 0 && count(dailyDeliveries) > 0).toBe(true));
     const before = { list: count('/api/triggers'), hook: count(hookDeliveries), daily: count(dailyDeliveries), events: count('/api/events?topic=triggers&limit=1') };
 
     live.append('triggers', 'delivery.recorded', { ...delivery, triggerKey: hook.key });

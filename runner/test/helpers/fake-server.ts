@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { RunnerClientMessage, type RunnerEvent, type RunnerServerMessage, type RunnerToolInfo } from '@weft/shared';
+import { decodeRunnerClientFrame, RunnerServerMessage, type RunnerClientMessage, type RunnerEvent, type RunnerToolInfo } from '@weft/shared';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export type FakeConnection = {
@@ -8,6 +8,12 @@ export type FakeConnection = {
   frames: RunnerClientMessage[];
   send(message: RunnerServerMessage | string): void;
 };
+
+/** The frame as JSON, once the schema the runner decodes with accepts it: the fake may not send what the gateway could not. */
+function checkedFrame(message: RunnerServerMessage): string {
+  RunnerServerMessage.parse(message);
+  return JSON.stringify(message);
+}
 
 export type FakeServerOptions = {
   token?: string;
@@ -27,9 +33,11 @@ export type FakeServerOptions = {
 };
 
 /**
- * A tiny stand-in for the server side of `/ws/runner` on 127.0.0.1:0: it validates the runner's
- * frames with the shared schemas, answers the handshake, and stores events idempotently by
- * (executionId, attempt, seq) with the real server's gap rule.
+ * A tiny stand-in for the server side of `/ws/runner` on 127.0.0.1:0. It reads the runner's frames
+ * with the gateway's own decoder (`decodeRunnerClientFrame`, answering a bad one as the gateway
+ * does), checks every frame it sends against the schema the runner decodes with, answers the
+ * handshake, and stores events idempotently by (executionId, attempt, seq) with the real server's
+ * gap rule. A string passed to `send` goes out as it is, for tests of malformed frames.
  */
 export class FakeRunnerServer {
   readonly connections: FakeConnection[] = [];
@@ -92,22 +100,23 @@ export class FakeRunnerServer {
       ws,
       authorization,
       frames: [],
-      send: (message) => ws.send(typeof message === 'string' ? message : JSON.stringify(message)),
+      send: (message) => ws.send(typeof message === 'string' ? message : checkedFrame(message)),
     };
     this.connections.push(connection);
     if (this.options.refuse) {
       ws.close(1013, 'try again later');
       return;
     }
-    ws.on('message', (data) => {
-      const text = (data as Buffer).toString('utf8');
-      const parsed = RunnerClientMessage.safeParse(JSON.parse(text));
-      if (!parsed.success) {
-        this.invalidFrames.push(text);
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? null : (data as Buffer).toString('utf8');
+      const decoded = decodeRunnerClientFrame(text);
+      if (!decoded.ok) {
+        this.invalidFrames.push(text ?? '(binary)');
+        connection.send(decoded.reply);
         return;
       }
-      connection.frames.push(parsed.data);
-      this.answer(connection, parsed.data);
+      connection.frames.push(decoded.message);
+      this.answer(connection, decoded.message);
     });
   }
 

@@ -140,10 +140,9 @@ describe('bash step', () => {
 describe('bash step lifeline (the process group dies with the runner, not with the step)', () => {
   it('a command that waits for its own background jobs does not wait for the watcher', async () => {
     const ctx = stepContext();
-    const started = Date.now();
+    // The watcher lives as long as the runner: waiting for it would never end, and the test's timeout says so.
     const output = (await bashStep.run(ctx, bash('sleep 0.1 & wait; echo waited'))) as { stdout: string };
     expect(output.stdout).toBe('waited\n');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('leaves a background process of a step that ended normally alone', async () => {

@@ -1,6 +1,7 @@
 import {
   extractJsonObject,
   findStep,
+  replaceStep,
   validateWorkflowDefinition,
   type ChatMessage,
   type ModelProvider,
@@ -151,13 +152,17 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
         const r = checkStepScopedEdit(base.definition, after, stepId);
         return r.ok ? [] : r.errors;
       };
-      return loop({
+      const result = await loop({
         system: `${systemPrompt}\n\n${buildStepRefinePrompt({ definition: base.definition, stepId })}`,
         firstMessage: `${prompt}\n\nThe workflow (change only step \`${stepId}\`):\n${JSON.stringify(base.definition, null, 2)}`,
         task: { kind: 'draft_step', definition: base.definition, stepId, prompt },
         check: (a) => checkAnswer(a, scope),
         signal,
       });
+      // Only the edited step is taken from the answer: the rest of it is equal as JSON (checked) but
+      // may differ as text (key order), and a saved workflow's other steps must stay byte-identical.
+      const edited = findStep(result.definition, stepId)!.step;
+      return { ...result, definition: { ...base.definition, steps: replaceStep(base.definition.steps, stepId, edited) } };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { RUNNER_PROTOCOL_VERSION, RunnerClientMessage, type RunnerServerMessage as ServerMsg } from '@weft/shared';
+import { decodeRunnerClientFrame, RUNNER_PROTOCOL_VERSION, type RunnerServerMessage as ServerMsg } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { isStorageError, storageReason } from '../db/storage-errors';
@@ -85,21 +85,12 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
 
     socket.on('message', (raw, isBinary) => {
       alive = true;
-      let json: unknown;
-      try {
-        json = JSON.parse(isBinary ? '' : String(raw));
-      } catch {
-        sendSafe({ type: 'error', id: null, code: 'bad_frame', message: 'frame is not valid JSON' });
+      const decoded = decodeRunnerClientFrame(isBinary ? null : String(raw));
+      if (!decoded.ok) {
+        sendSafe(decoded.reply);
         return;
       }
-      const parsed = RunnerClientMessage.safeParse(json);
-      if (!parsed.success) {
-        const id = typeof json === 'object' && json && 'id' in json && (typeof json.id === 'string' || typeof json.id === 'number') ? json.id : null;
-        const issue = parsed.error.issues[0];
-        sendSafe({ type: 'error', id, code: 'bad_frame', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
-        return;
-      }
-      const msg = parsed.data;
+      const msg = decoded.message;
       try {
         switch (msg.type) {
           case 'hello': {

@@ -110,7 +110,9 @@ const webhooks: FastifyPluginAsync = async (app) => {
   app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: app.config.bodyLimit }, (_req, body, done) => {
     done(null, { raw: body as Buffer } satisfies RawBody);
   });
+  let closing = false;
   app.addHook('preClose', async () => {
+    closing = true;
     for (const w of waits) w.abort();
   });
 
@@ -182,6 +184,9 @@ const webhooks: FastifyPluginAsync = async (app) => {
         reply.raw.off('close', onClose);
       }
     }
+    // A wait cut short by shutdown: its connection, busy when the server began closing, would
+    // otherwise stay open for the keep-alive timeout and hold the close up that long.
+    if (closing) reply.header('connection', 'close');
     return reply.code(202).send({ executionId, status: executions.repo.get(executionId)?.status ?? 'queued', ...extra });
   }
 

@@ -95,7 +95,7 @@ export type ServerProcess = { child: ChildProcess; url: string; output(): string
 export async function startServerProcess({ dataDir, port, env = {} }: { dataDir: string; port: number; env?: Record<string, string> }): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: SERVER_DIR,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_TOKEN: FAULT_TOKEN, WEFT_RUNNER_TOKEN: FAULT_RUNNER_TOKEN, WEFT_LOG_LEVEL: 'warn', WEFT_SYNCHRONOUS: 'NORMAL', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_TOKEN: FAULT_TOKEN, WEFT_RUNNER_TOKEN: FAULT_RUNNER_TOKEN, WEFT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

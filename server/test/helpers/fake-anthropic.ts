@@ -7,7 +7,7 @@ import http from 'node:http';
 export type SseEvent = { type: string; [k: string]: unknown };
 export type FakeReply =
   | { kind: 'stream'; events: SseEvent[]; delayMs?: number; cutAfter?: number; hangAfter?: number }
-  | { kind: 'error'; status: number; type: string; message: string };
+  | { kind: 'error'; status: number; type: string; message: string; sdkRetries?: boolean };
 export type RecordedRequest = { body: any; headers: http.IncomingHttpHeaders };
 export type Script = FakeReply[] | ((req: RecordedRequest, index: number) => FakeReply);
 
@@ -61,6 +61,8 @@ export function toolTurn(calls: { id?: string; name: string; input: unknown }[],
 
 export const overloaded = (): FakeReply => ({ kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' });
 export const serverError = (): FakeReply => ({ kind: 'error', status: 500, type: 'api_error', message: 'Internal server error' });
+/** The same error, left to the SDK's own retry rule (see `sdkRetries`). */
+export const leftToSdk = (reply: FakeReply): FakeReply => ({ ...reply, sdkRetries: true }) as FakeReply;
 
 export async function startFakeAnthropic(script: Script = []): Promise<FakeAnthropic> {
   let current: Script = script;
@@ -84,8 +86,11 @@ export async function startFakeAnthropic(script: Script = []): Promise<FakeAnthr
         return;
       }
       if (reply.kind === 'error') {
-        // x-should-retry: false keeps the SDK from retrying, so tests count attempts exactly.
-        res.writeHead(reply.status, { 'content-type': 'application/json', 'x-should-retry': 'false' }).end(JSON.stringify({ type: 'error', error: { type: reply.type, message: reply.message } }));
+        // x-should-retry: false keeps the SDK from retrying, so tests count attempts exactly. With
+        // `sdkRetries` the SDK decides as it would against the real API (it retries 5xx and 529),
+        // told to wait 1 ms instead of its backoff.
+        const retry = reply.sdkRetries ? { 'retry-after-ms': '1' } : { 'x-should-retry': 'false' };
+        res.writeHead(reply.status, { 'content-type': 'application/json', ...retry }).end(JSON.stringify({ type: 'error', error: { type: reply.type, message: reply.message } }));
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

@@ -31,7 +31,7 @@ export async function startServer({
   config: overrides = {},
   port: fixedPort = 0,
 }: { env?: Record<string, string>; dataDir?: string; clock?: Clock; config?: Partial<Config>; port?: number } = {}): Promise<TestServer> {
-  const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'silent', WEFT_DATA_DIR: dataDir, WEFT_SYNCHRONOUS: 'NORMAL', ...env }, overrides);
+  const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'silent', WEFT_DATA_DIR: dataDir, ...env }, overrides);
   const app = await buildServer(clock ? { config, clock } : { config });
   await app.listen({ host: '127.0.0.1', port: fixedPort });
   const address = app.server.address();
