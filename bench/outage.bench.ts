@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { api, extraRuns, FAULT_RUNNER_TOKEN, FAULT_TOKEN, freePort, overlaps, readTrace, sleep, startRunner, startServerProcess, tracedStep, waitFor, type Trace } from './lib/faults';
+import { api, extraRuns, FAULT_RUNNER_TOKEN, freePort, overlaps, readTrace, sleep, startRunner, startServerProcess, tracedStep, waitFor, type Trace } from './lib/faults';
 
 export const title = 'Reliability: duplicate step runs after server outages of 5, 20 and 60 s';
 

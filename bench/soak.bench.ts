@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { api, executionsIn, extraRuns, FAULT_RUNNER_TOKEN, FAULT_TOKEN, freePort, overlaps, readTrace, rssMiB, sleep, startRunner, startServerProcess, tracedStep, waitFor, type RunnerProcess } from './lib/faults';
+import { api, executionsIn, extraRuns, FAULT_RUNNER_TOKEN, freePort, overlaps, readTrace, rssMiB, sleep, startRunner, startServerProcess, tracedStep, waitFor, type RunnerProcess } from './lib/faults';
 
 export const title = 'Reliability soak: webhooks under runner and server kills';
 

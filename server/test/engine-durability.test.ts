@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from './helpers/live-client';
-import { startRunner, type RunnerProcess } from './helpers/runner-process';
+import { startRunner, } from './helpers/runner-process';
 import { makeDataDir, startServer, type TestServer } from './helpers/server';
 
 const ENGINE = { leaseMs: 1200, runnerHeartbeatMs: 300, engineTickMs: 50 };

@@ -198,7 +198,7 @@ describe('runner protocol', () => {
 
   it('refuses an unknown protocol version and unauthenticated runners', async () => {
     const WebSocket = (await import('ws')).default;
-    const anon = new WebSocket(s.url.replace('http', 'ws') + '/ws/runner');
+    const anon = new WebSocket(`${s.url.replace('http', 'ws')}/ws/runner`);
     const status = await new Promise((resolve) => anon.on('unexpected-response', (_q, res) => resolve(res.statusCode)));
     expect(status).toBe(401);
     const runner = await connectFakeRunner(s.url, s.runnerToken);

@@ -107,7 +107,7 @@ describe('POST /api/workflows/draft', () => {
   it('falls back to prompt-and-parse when the server rejects native structured outputs', async () => {
     fake.setScript([
       { kind: 'error', status: 400, type: 'invalid_request_error', message: 'output_config: Extra inputs are not permitted' },
-      { kind: 'stream', events: textTurn('```json\n' + JSON.stringify({ definition: valid }) + '\n```') },
+      { kind: 'stream', events: textTurn(`\`\`\`json\n${JSON.stringify({ definition: valid })}\n\`\`\``) },
     ]);
     const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'p' } });
     expect(res.status).toBe(200);

@@ -1,7 +1,7 @@
 import { applyMessageDelta, messageText, type Message } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedExecution } from './helpers/fixtures';
-import { connectLive, waitUntil } from './helpers/live-client';
+import { connectLive, } from './helpers/live-client';
 import { startServer, type TestServer } from './helpers/server';
 import { appendSynthetic } from './helpers/synthetic-events';
 

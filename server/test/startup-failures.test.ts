@@ -25,7 +25,10 @@ function startServerProcess(env: Record<string, string>): Promise<{ code: number
   const started = setInterval(() => {
     if (output.includes('Weft is running')) child.kill('SIGTERM');
   }, 50);
-  return new Promise((resolve) => child.on('exit', (code) => (clearInterval(started), resolve({ code, output }))));
+  return new Promise((resolve) => child.on('exit', (code) => {
+    clearInterval(started);
+    resolve({ code, output });
+  }));
 }
 
 /** One sentence naming the setting, exit code 1, no driver code or stack. */

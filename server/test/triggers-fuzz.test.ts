@@ -52,7 +52,7 @@ const headerValue = fc.oneof(
   hex64.map((h) => `sha256=${h}`),
   hex64.map((h) => `v0=${h}`),
   fc.tuple(fc.integer({ min: 0, max: 2e9 }), fc.array(hex64, { maxLength: 3 })).map(([t, v]) => [`t=${t}`, ...v.map((x) => `v1=${x}`)].join(',')),
-  fc.constantFrom('t=,v1=', ',,,', 't=1,t=2,v1=', '=', 'v1=' + 'g'.repeat(64), 'null', 'https://evil.example', 'cross-site', 'same-origin'),
+  fc.constantFrom('t=,v1=', ',,,', 't=1,t=2,v1=', '=', `v1=${'g'.repeat(64)}`, 'null', 'https://evil.example', 'cross-site', 'same-origin'),
 );
 const HEADER_NAMES = [
   'x-weft-signature',
@@ -70,7 +70,7 @@ const hookRequest = fc.record({
   path: fc.oneof(
     { arbitrary: fc.constantFrom('fz/weft', 'fz/github', 'fz/stripe', 'fz/slack', 'fz/browser', 'fz/open', 'fz/off', 'fz/tight'), weight: 4 },
     fc.constantFrom('fz', 'fz/open/', 'FZ/open'),
-    fc.stringMatching(/^[A-Za-z0-9_.\/%~-]{0,60}$/),
+    fc.stringMatching(/^[A-Za-z0-9_./%~-]{0,60}$/),
   ),
   contentType: fc.oneof({ arbitrary: fc.constantFrom('application/json', 'application/x-www-form-urlencoded'), weight: 3 }, fc.option(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/JSON', ''), { nil: undefined })),
   body: fc.oneof(
@@ -140,7 +140,7 @@ describe('fuzzed requests', () => {
       webhook: fc.oneof(
         fc.record(
           {
-            path: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.\/%-]{0,40}$/), printable(40)),
+            path: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_./%-]{0,40}$/), printable(40)),
             verify: fc.oneof(fc.constantFrom('weft', 'github', 'stripe', 'slack', 'none'), fc.anything()),
             secret: printable(600),
             regenerateSecret: fc.oneof(fc.boolean(), fc.anything()),

@@ -149,8 +149,14 @@ export class RunnerSession {
     return new Promise<RunnerToolInfo[]>((resolve, reject) => {
       const timer = setTimeout(() => this.settle(id, (p) => p.reject(new Error('listing tools failed: the server did not answer'))), Math.max(1, deadline - Date.now()));
       this.pending.set(id, {
-        resolve: (tools) => (clearTimeout(timer), resolve(tools)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
+        resolve: (tools) => {
+          clearTimeout(timer);
+          resolve(tools);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
       if (!this.socket?.send({ type: 'tools_list', id })) this.settle(id, (p) => p.reject(new Error('listing tools failed: not connected to the server')));
     });

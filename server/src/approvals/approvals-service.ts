@@ -6,6 +6,7 @@ import type { Journal } from '../journal/journal';
 import type { ExecutionsService } from '../executions/executions-service';
 import { decisionFields, type DecisionColumns } from './decision-columns';
 import type { Clock } from '../clock';
+import { filters } from '../db/filters';
 
 type ApprovalRow = DecisionColumns & {
   id: string;
@@ -119,14 +120,13 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
     requestWithin,
 
     list(q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; sessionId?: string | undefined; limit: number }): StepApproval[] {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (q.status === 'pending') where.push("status = 'pending'");
-      if (q.status === 'decided') where.push("status IN ('approved', 'denied', 'expired')");
-      if (q.executionId) (where.push('execution_id = ?'), params.push(q.executionId));
-      if (q.sessionId) (where.push('execution_id IN (SELECT id FROM executions WHERE session_id = ?)'), params.push(q.sessionId));
-      const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY requested_at DESC, id DESC LIMIT ?`;
-      return db.prepare<unknown[], ApprovalRow>(sql).all(...params, q.limit).map(toApproval);
+      const f = filters();
+      f.add(q.status === 'pending', "status = 'pending'");
+      f.add(q.status === 'decided', "status IN ('approved', 'denied', 'expired')");
+      f.add(q.executionId, 'execution_id = ?', q.executionId);
+      f.add(q.sessionId, 'execution_id IN (SELECT id FROM executions WHERE session_id = ?)', q.sessionId);
+      const sql = `SELECT * FROM approvals ${f.where()} ORDER BY requested_at DESC, id DESC LIMIT ?`;
+      return db.prepare<unknown[], ApprovalRow>(sql).all(...f.params, q.limit).map(toApproval);
     },
 
     get(id: string): StepApproval {

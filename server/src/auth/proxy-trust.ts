@@ -20,7 +20,7 @@ export function createProxyTrust(trusted: string[]): ProxyTrust {
     clientAddress: (req) => (trust ? proxyaddr(req, trust) : peer(req)),
     isHttps(req) {
       if ((req.socket as { encrypted?: boolean }).encrypted) return true;
-      if (!trust || !trust(peer(req), 0)) return false;
+      if (!trust?.(peer(req), 0)) return false;
       const header = req.headers['x-forwarded-proto'];
       const value = Array.isArray(header) ? header[header.length - 1] : header;
       // The nearest proxy's word: the last entry.

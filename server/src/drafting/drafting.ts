@@ -83,7 +83,7 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
     let lastErrors: Issue[] = [];
     let lastDraft: unknown = null;
     for (let attempt = 1; attempt <= MAX_DRAFT_ATTEMPTS; attempt++) {
-      let turn;
+      let turn: Awaited<ReturnType<ModelProvider['turn']>>;
       try {
         turn = await model.turn({ system, messages, outputSchema: DRAFT_ANSWER_JSON_SCHEMA as Record<string, unknown>, task, ...(signal ? { signal } : {}) });
       } catch (err) {

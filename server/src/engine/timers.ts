@@ -12,7 +12,7 @@ export function createTimers({ journal, clock, executions }: { journal: Journal;
       for (const row of due) {
         journal.transaction(() => {
           const fresh = repo.get(row.id);
-          if (!fresh || fresh.status !== 'waiting' || fresh.wake_at === null || fresh.wake_at > nowMs) return;
+          if (fresh?.status !== 'waiting' || fresh.wake_at === null || fresh.wake_at > nowMs) return;
           const step = repo.waitingStep(row.id);
           const now = new Date(nowMs).toISOString();
           if (step) {

@@ -1,5 +1,6 @@
 import type { Execution, ExecutionStatus, ExecutionSummary, StepRun } from '@weft/shared';
 import type { Db } from '../db/open';
+import { filters } from '../db/filters';
 
 export type ExecutionRow = {
   id: string;
@@ -199,7 +200,10 @@ export function createExecutionsRepository(db: Db) {
     upsertSteps(rows: StepWrite[]): StepRunRow[] {
       if (rows.length <= 1) return rows.map((r) => s.upsertStep.get(...stepParams(r))!);
       let stmt = upserts.get(rows.length);
-      if (!stmt) upserts.set(rows.length, (stmt = db.prepare<unknown[], StepRunRow>(upsertStepsSql(rows.length))));
+      if (!stmt) {
+        stmt = db.prepare<unknown[], StepRunRow>(upsertStepsSql(rows.length));
+        upserts.set(rows.length, stmt);
+      }
       const stored = new Map(stmt.all(...rows.flatMap(stepParams)).map((row) => [`${row.step_id}|${row.iteration_path}|${row.attempt}`, row]));
       return rows.map((r) => stored.get(`${r.stepId}|${r.iterationPath}|${r.attempt}`)!);
     },
@@ -241,14 +245,13 @@ export function createExecutionsRepository(db: Db) {
     /** The highest runner event seq stored for this lease attempt (events are stored in seq order). */
     setRunnerSeq: (id: string, leaseAttempt: number, seq: number) => s.setRunnerSeq.run(id, leaseAttempt, seq),
     list(q: { workflowId?: string | undefined; status?: string | undefined; sessionId?: string | undefined; before?: string | undefined; limit: number }): ExecutionRow[] {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (q.workflowId) (where.push('workflow_id = ?'), params.push(q.workflowId));
-      if (q.status) (where.push('status = ?'), params.push(q.status));
-      if (q.sessionId) (where.push('session_id = ?'), params.push(q.sessionId));
-      if (q.before) (where.push('id < ?'), params.push(q.before));
-      const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-      return db.prepare<unknown[], ExecutionRow>(sql).all(...params, q.limit);
+      const f = filters();
+      f.add(q.workflowId, 'workflow_id = ?', q.workflowId);
+      f.add(q.status, 'status = ?', q.status);
+      f.add(q.sessionId, 'session_id = ?', q.sessionId);
+      f.add(q.before, 'id < ?', q.before);
+      const sql = `SELECT * FROM executions ${f.where()} ORDER BY id DESC LIMIT ?`;
+      return db.prepare<unknown[], ExecutionRow>(sql).all(...f.params, q.limit);
     },
   };
 }

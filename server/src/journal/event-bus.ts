@@ -9,7 +9,10 @@ export class EventBus {
 
   subscribe(topic: string, listener: Listener): () => void {
     let set = this.byTopic.get(topic);
-    if (!set) this.byTopic.set(topic, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byTopic.set(topic, set);
+    }
     set.add(listener);
     return () => {
       set.delete(listener);

@@ -32,7 +32,10 @@ export function createEventTable(db: Db) {
         const params: unknown[] = [];
         for (const e of chunk) {
           let text = json.get(e.data);
-          if (text === undefined) json.set(e.data, (text = JSON.stringify(e.data)));
+          if (text === undefined) {
+            text = JSON.stringify(e.data);
+            json.set(e.data, text);
+          }
           params.push(e.topic, e.seq, e.type, e.at, text);
         }
         insertStatement(chunk.length).run(...params);

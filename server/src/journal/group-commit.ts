@@ -174,10 +174,16 @@ export function createGroupCommit({
       }
     }
     restoreLevel();
-    if (failure) return fail(done, failure.err);
+    if (failure) {
+      fail(done, failure.err);
+      return;
+    }
     sequences.remember(done.writes);
     committed();
-    if (!fsyncBatches) return acknowledge(done);
+    if (!fsyncBatches) {
+      acknowledge(done);
+      return;
+    }
     move(done, { kind: 'committed' });
     unsynced.push(done);
     syncWal();

@@ -101,7 +101,10 @@ export function createPendingWrites({ sequences }: { sequences: Sequences }) {
       const event = { topic, seq, type, at, data } as JournalEvent;
       writes.events.push(event);
       if (options.entity !== undefined) {
-        if (!entities) writes.snapshots.set(topic, (entities = new Map()));
+        if (!entities) {
+          entities = new Map();
+          writes.snapshots.set(topic, entities);
+        }
         if (options.snapshot) entities.set(options.entity, event);
         else entities.delete(options.entity);
       }

@@ -41,7 +41,9 @@ export function planTicks({ ticks, nowMs, schedule, capped }: { ticks: number[];
       for (const t of inWindow) plan.push({ at: t, kind: 'catch_up', skip: 'catch_up_skip' });
       break;
     case 'latest':
-      inWindow.forEach((t, i) => plan.push(i === inWindow.length - 1 ? { at: t, kind: 'catch_up' } : { at: t, kind: 'catch_up', skip: 'catch_up_superseded' }));
+      inWindow.forEach((t, i) => {
+        plan.push(i === inWindow.length - 1 ? { at: t, kind: 'catch_up' } : { at: t, kind: 'catch_up', skip: 'catch_up_superseded' });
+      });
       break;
     case 'all':
       for (const t of inWindow) plan.push({ at: t, kind: 'catch_up' });

@@ -143,7 +143,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
     const receivedAt = clock.now();
     const path = (request.params as { '*'?: string })['*'] ?? '';
     const t = path.length <= 200 && WEBHOOK_PATH_PATTERN.test(path) ? triggers.repo.byPath(path) : null;
-    if (!t || t.type !== 'webhook') throw new AppError(404, 'not_found', `no webhook at /hooks/${path.slice(0, 200)}`);
+    if (t?.type !== 'webhook') throw new AppError(404, 'not_found', `no webhook at /hooks/${path.slice(0, 200)}`);
     const hook: Hook = { trigger: t, scheme: schemeOf(t), receivedAt };
 
     if (t.webhook_allow_browser !== 1) {

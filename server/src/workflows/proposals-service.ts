@@ -5,6 +5,7 @@ import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
 import type { WorkflowsService } from './workflows-service';
+import { filters } from '../db/filters';
 
 type ProposalRow = {
   id: string;
@@ -82,13 +83,12 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
       return toProposal(s.get.get(id)!);
     },
     list({ workflowId, status }: { workflowId?: string | undefined; status?: ProposalRow['status'] | undefined }) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      if (workflowId) (where.push('workflow_id = ?'), params.push(workflowId));
-      if (status) (where.push('status = ?'), params.push(status));
+      const f = filters();
+      f.add(workflowId, 'workflow_id = ?', workflowId);
+      f.add(status, 'status = ?', status);
       return db
-        .prepare<unknown[], ProposalRow>(`SELECT * FROM workflow_proposals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC LIMIT 200`)
-        .all(...params)
+        .prepare<unknown[], ProposalRow>(`SELECT * FROM workflow_proposals ${f.where()} ORDER BY created_at DESC LIMIT 200`)
+        .all(...f.params)
         .map(toProposal);
     },
     get: (id: string) => toProposal(require(id)),

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from '../helpers/live-client';
 import { startRunner, type RunnerProcess } from '../helpers/runner-process';
 import { makeDataDir } from '../helpers/server';
-import { api, extraRuns, FAULT_RUNNER_TOKEN, FAULT_TOKEN, freePort, overlaps, readTrace, startServerProcess, tracedStep, type ServerProcess, type Trace } from './harness';
+import { api, extraRuns, FAULT_RUNNER_TOKEN, freePort, overlaps, readTrace, startServerProcess, tracedStep, type ServerProcess, type Trace } from './harness';
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

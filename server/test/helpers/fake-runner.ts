@@ -20,7 +20,7 @@ export async function connectFakeRunner(
   token: string,
   { capacity = 1, runnerId = `fake-${Math.random().toString(36).slice(2)}`, heartbeat = true } = {},
 ): Promise<FakeRunner> {
-  const ws = new WebSocket(baseUrl.replace(/^http/, 'ws') + '/ws/runner', { headers: { authorization: `Bearer ${token}` } });
+  const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws/runner`, { headers: { authorization: `Bearer ${token}` } });
   const frames: any[] = [];
   const grants: LeaseGrant[] = [];
   ws.on('message', (d) => {
@@ -41,7 +41,14 @@ export async function connectFakeRunner(
     send: (msg) => ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg)),
     async waitFor(pred, timeoutMs = 10_000) {
       let hit: any;
-      await waitUntil(() => (hit = frames.find(pred)) !== undefined, timeoutMs, 'runner frame');
+      await waitUntil(
+        () => {
+          hit = frames.find(pred);
+          return hit !== undefined;
+        },
+        timeoutMs,
+        'runner frame',
+      );
       return hit;
     },
     async events(grant, events, id = `e${++n}`) {

@@ -88,8 +88,8 @@ describe('parseExpression', () => {
 
   it('rejects pathologically long or deep input without overflowing the stack', () => {
     expect(syntaxError('a'.repeat(MAX_EXPRESSION_LENGTH + 1)).message).toMatch(/longer than/);
-    expect(syntaxError('('.repeat(200) + 'a' + ')'.repeat(200)).message).toMatch(/nested too deeply/);
-    expect(syntaxError('!'.repeat(500) + 'a').message).toMatch(/nested too deeply/);
+    expect(syntaxError(`${'('.repeat(200)}a${')'.repeat(200)}`).message).toMatch(/nested too deeply/);
+    expect(syntaxError(`${'!'.repeat(500)}a`).message).toMatch(/nested too deeply/);
     expect(syntaxError(Array.from({ length: 300 }, () => 'a').join(' && ')).message).toMatch(/nested too deeply/);
   });
 

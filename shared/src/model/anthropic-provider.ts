@@ -52,7 +52,7 @@ export function createAnthropicProvider({ client, settings }: { client: Messages
         const model = models[i]!;
         try {
           let native = nativeStructured && req.outputSchema !== undefined;
-          let r;
+          let r: Awaited<ReturnType<typeof once>>;
           try {
             r = await once(model, req, native);
           } catch (err) {

@@ -96,7 +96,9 @@ function checkTemplatedJson(value: unknown, path: (string | number)[], ctx: z.Re
     case 'object':
       if (value === null) return;
       if (Array.isArray(value)) {
-        value.forEach((element: unknown, index) => checkTemplatedJson(element, [...path, index], ctx, depth + 1));
+        value.forEach((element: unknown, index) => {
+          checkTemplatedJson(element, [...path, index], ctx, depth + 1);
+        });
         return;
       }
       if (!isPlainObject(value)) {
@@ -123,7 +125,11 @@ export function templatedJsonSites(value: unknown, base: readonly (string | numb
   const out: { path: (string | number)[]; kind: 'template'; source: string }[] = [];
   const visit = (node: unknown, path: (string | number)[]): void => {
     if (typeof node === 'string') out.push({ path, kind: 'template', source: node });
-    else if (Array.isArray(node)) node.forEach((element: unknown, index) => visit(element, [...path, index]));
+    else if (Array.isArray(node)) {
+      node.forEach((element: unknown, index) => {
+        visit(element, [...path, index]);
+      });
+    }
     else if (isPlainObject(node)) for (const [key, child] of Object.entries(node)) visit(child, [...path, key]);
   };
   visit(value, [...base]);

@@ -8,7 +8,7 @@ export function excerpt(text: string, max = 80): string {
   const first = lines[firstIndex] ?? '';
   const more = lines.slice(firstIndex + 1).some((line) => line !== '');
   if (first.length > max) return first.slice(0, max - 1) + ELLIPSIS;
-  return more ? first + ' ' + ELLIPSIS : first;
+  return more ? `${first} ${ELLIPSIS}` : first;
 }
 
 /** `90` -> `1m 30s`, `604800` -> `7d`. */

@@ -90,7 +90,7 @@ export function toPlainJson(
         report(elementPath, 'missing array element');
         continue;
       }
-      const element = valueOf(descriptor, elementPath);
+      const element = dataValueOf(descriptor, elementPath);
       if (element.ok) {
         const copied = copy(element.value, elementPath);
         if (copied !== undefined) out.push(copied);
@@ -107,7 +107,7 @@ export function toPlainJson(
       const childPath = [...path, key];
       const descriptor = Object.getOwnPropertyDescriptor(input, key);
       if (descriptor === undefined) continue;
-      const child = valueOf(descriptor, childPath);
+      const child = dataValueOf(descriptor, childPath);
       if (!child.ok || child.value === undefined) continue;
       const copied = copy(child.value, childPath);
       // defineProperty keeps a `__proto__` key as data instead of swapping the prototype.
@@ -116,7 +116,7 @@ export function toPlainJson(
     return out;
   };
 
-  const valueOf = (descriptor: PropertyDescriptor, path: PropertyKey[]): { ok: true; value: unknown } | { ok: false } => {
+  const dataValueOf = (descriptor: PropertyDescriptor, path: PropertyKey[]): { ok: true; value: unknown } | { ok: false } => {
     if ('value' in descriptor) return { ok: true, value: descriptor.value };
     report(path, 'accessor properties (getters) are not allowed; pass plain data');
     return { ok: false };
@@ -124,7 +124,7 @@ export function toPlainJson(
 
   const readOwn = (input: object, key: string, path: PropertyKey[]): unknown => {
     const descriptor = Object.getOwnPropertyDescriptor(input, key);
-    return descriptor === undefined ? undefined : (valueOf(descriptor, path) as { value?: unknown }).value;
+    return descriptor === undefined ? undefined : (dataValueOf(descriptor, path) as { value?: unknown }).value;
   };
 
   try {

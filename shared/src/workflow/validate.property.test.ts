@@ -123,8 +123,17 @@ function dropUndefined<T extends Record<string, unknown>>(value: T): Record<stri
 function slots(value: Json): [Json[] | { [key: string]: Json }, string | number][] {
   const out: [Json[] | { [key: string]: Json }, string | number][] = [];
   const visit = (node: Json): void => {
-    if (Array.isArray(node)) node.forEach((child, index) => (out.push([node, index]), visit(child)));
-    else if (node !== null && typeof node === 'object') for (const [key, child] of Object.entries(node)) (out.push([node, key]), visit(child));
+    if (Array.isArray(node)) {
+      for (const [index, child] of node.entries()) {
+        out.push([node, index]);
+        visit(child);
+      }
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        out.push([node, key]);
+        visit(child);
+      }
+    }
   };
   visit(value);
   return out;

@@ -186,6 +186,7 @@ describe('never throws on hostile input', () => {
     ['Infinity', { name: 'x', steps: [{ id: 'a', type: 'wait', seconds: Number.POSITIVE_INFINITY }] }, 'steps[0].seconds', /not a JSON number/],
     ['a Date', { name: new Date(0), steps: [minimal.bash] }, 'name', /plain JSON object/],
     ['a Map', { name: 'x', steps: new Map() }, 'steps', /plain JSON object/],
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the input under test
     ['a sparse array', { name: 'x', steps: [minimal.bash, , minimal.bash] }, 'steps[1]', /missing array element/],
   ])('reports %s', (_label, input, path, message) => {
     expectError(input, path, message);

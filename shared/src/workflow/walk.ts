@@ -113,6 +113,7 @@ export function replaceStep(steps: readonly Step[], id: string, replacement: Ste
  */
 export function walkSteps(
   steps: readonly Step[],
+  // biome-ignore lint/suspicious/noConfusingVoidType: a visitor returns nothing, or false to skip the step's children
   visit: (visit: StepVisit) => void | boolean,
   options: { basePath?: string } = {},
 ): void {
@@ -123,6 +124,7 @@ function walkList(
   steps: readonly Step[],
   listPath: string,
   ancestors: readonly StepAncestor[],
+  // biome-ignore lint/suspicious/noConfusingVoidType: as walkSteps
   visit: (visit: StepVisit) => void | boolean,
 ): void {
   steps.forEach((step, index) => {

@@ -3,7 +3,7 @@
 
 import type { Step, WorkflowInput } from '@weft/shared';
 import type { GuardFamily, Intent } from './offline-intents';
-import { literalTemplate, shortTitle, StepIdAllocator, templateOrLiteral } from './naming';
+import { literalTemplate, shortTitle, type StepIdAllocator, templateOrLiteral } from './naming';
 import { durationLabel, plural, singular } from './phrase-text';
 import type { OfflineTrigger } from './trigger-phrases';
 
