@@ -2,6 +2,7 @@ import { RUNNER_PROTOCOL_VERSION, RunnerClientMessage, type RunnerServerMessage 
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { isStorageError, storageReason } from '../db/storage-errors';
+import { parseClientFrame } from '../http/client-frames';
 import { corkedWrites } from '../http/corked-writes';
 import type { ConnectedRunner } from './dispatcher';
 
@@ -85,21 +86,12 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
 
     socket.on('message', (raw, isBinary) => {
       alive = true;
-      let json: unknown;
-      try {
-        json = JSON.parse(isBinary ? '' : String(raw));
-      } catch {
-        sendSafe({ type: 'error', id: null, code: 'bad_frame', message: 'frame is not valid JSON' });
+      const frame = parseClientFrame(RunnerClientMessage, raw, isBinary);
+      if (!frame.ok) {
+        sendSafe(frame.reply);
         return;
       }
-      const parsed = RunnerClientMessage.safeParse(json);
-      if (!parsed.success) {
-        const id = typeof json === 'object' && json && 'id' in json && (typeof json.id === 'string' || typeof json.id === 'number') ? json.id : null;
-        const issue = parsed.error.issues[0];
-        sendSafe({ type: 'error', id, code: 'bad_frame', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
-        return;
-      }
-      const msg = parsed.data;
+      const msg = frame.message;
       try {
         switch (msg.type) {
           case 'hello': {
