@@ -1,4 +1,4 @@
-import type { LlmSettings } from '@weft/shared';
+import { llmSettingsFromEnv, type LlmSettings } from '@weft/shared';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,16 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
   return {
     socketUrl: toSocketUrl(e.WEFT_SERVER_URL),
     serverUrl: toHttpUrl(e.WEFT_SERVER_URL),
-    llm: {
-      provider: e.ANTHROPIC_API_KEY || e.ANTHROPIC_AUTH_TOKEN || e.ANTHROPIC_BASE_URL ? 'anthropic' : 'offline',
-      apiKey: e.ANTHROPIC_API_KEY,
-      authToken: e.ANTHROPIC_AUTH_TOKEN,
-      baseUrl: e.ANTHROPIC_BASE_URL,
-      model: e.WEFT_MODEL,
-      fallbackModels: (e.WEFT_FALLBACK_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean),
-      timeoutMs: e.WEFT_LLM_TIMEOUT_MS,
-      maxRetries: e.WEFT_LLM_MAX_RETRIES,
-    },
+    llm: llmSettingsFromEnv(e),
     token: resolveToken({ runnerToken: e.WEFT_RUNNER_TOKEN, dataDir }),
     dataDir,
     capacity: e.WEFT_RUNNER_CAPACITY,

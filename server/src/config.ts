@@ -1,4 +1,4 @@
-import type { LlmSettings } from '@weft/shared';
+import { llmSettingsFromEnv, type LlmSettings } from '@weft/shared';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,16 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     runnerHeartbeatMs: Math.max(100, Math.floor(e.WEFT_LEASE_MS / 3)),
     engineTickMs: 250,
     maxRunDepth: e.WEFT_MAX_RUN_DEPTH,
-    llm: {
-      provider: e.ANTHROPIC_API_KEY || e.ANTHROPIC_AUTH_TOKEN || e.ANTHROPIC_BASE_URL ? 'anthropic' : 'offline',
-      apiKey: e.ANTHROPIC_API_KEY,
-      authToken: e.ANTHROPIC_AUTH_TOKEN,
-      baseUrl: e.ANTHROPIC_BASE_URL,
-      model: e.WEFT_MODEL,
-      fallbackModels: (e.WEFT_FALLBACK_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean),
-      timeoutMs: e.WEFT_LLM_TIMEOUT_MS,
-      maxRetries: e.WEFT_LLM_MAX_RETRIES,
-    },
+    llm: llmSettingsFromEnv(e),
     timezone: e.WEFT_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
     secretKey: e.WEFT_SECRET_KEY,
     integrationCheckMs: 5 * 60_000,

@@ -1,5 +1,7 @@
 import { messageText } from '@weft/shared';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { agentStackHooks } from './helpers/agent-stack';
+import { finishedExecution } from './helpers/executions';
 import { overloaded, startFakeAnthropic, textTurn, toolTurn, type FakeAnthropic } from './helpers/fake-anthropic';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -16,14 +18,7 @@ beforeAll(async () => {
   s = await startServer({ dataDir, env: { WEFT_TOKEN: 'agent-test-token-0123456789', ...llmEnv() }, config: { leaseMs: 1500, runnerHeartbeatMs: 300, engineTickMs: 50 } });
   r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: llmEnv() });
 });
-afterAll(async () => {
-  await r.kill('SIGKILL');
-  await s.close();
-  await fake.close();
-});
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+agentStackHooks(() => ({ fake, s, r }));
 
 async function start(steps: unknown[], sessionId?: string) {
   const wf = await s.request('POST', '/api/workflows', { body: { definition: { name: 'Agent', steps } } });
@@ -31,14 +26,7 @@ async function start(steps: unknown[], sessionId?: string) {
   const res = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: sessionId ? { sessionId } : {} });
   return res.body.executionId as string;
 }
-async function finished(id: string) {
-  let ex: any;
-  await waitUntil(async () => {
-    ex = (await s.request('GET', `/api/executions/${id}`)).body;
-    return ['succeeded', 'failed', 'canceled', 'denied'].includes(ex.status);
-  }, 30_000, `execution ${id}`);
-  return ex;
-}
+const finished = (id: string) => finishedExecution(s, id);
 async function stepMessages(sessionId: string, stepId: string) {
   const page = (await s.request('GET', `/api/sessions/${sessionId}/messages?limit=200`)).body;
   return page.messages.filter((m: any) => m.stepId === stepId);

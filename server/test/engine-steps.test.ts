@@ -3,6 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { messageText } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { finishedExecution } from './helpers/executions';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
 import { makeDataDir, startServer, type TestServer } from './helpers/server';
@@ -48,14 +49,7 @@ async function start(definition: unknown, body: Record<string, unknown> = {}) {
   const res = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body });
   return { executionId: res.body.executionId as string, workflowId: wf.body.id as string };
 }
-async function finished(id: string) {
-  let ex: any;
-  await waitUntil(async () => {
-    ex = (await s.request('GET', `/api/executions/${id}`)).body;
-    return ['succeeded', 'failed', 'canceled', 'denied'].includes(ex.status);
-  }, 30_000, `execution ${id}`);
-  return ex;
-}
+const finished = (id: string) => finishedExecution(s, id);
 const latest = (ex: any, stepId: string, iterationPath = '') =>
   ex.steps.filter((st: any) => st.stepId === stepId && st.iterationPath === iterationPath).sort((a: any, b: any) => b.attempt - a.attempt)[0];
 

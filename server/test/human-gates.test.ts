@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { agentStackHooks } from './helpers/agent-stack';
+import { finishedExecution } from './helpers/executions';
 import { startFakeAnthropic, textTurn, toolTurn, type FakeAnthropic } from './helpers/fake-anthropic';
 import { connectLive, waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -19,14 +21,7 @@ beforeAll(async () => {
   s = await startServer({ dataDir, env: { WEFT_TOKEN: 'human-gates-token-0123456789', ...llmEnv() }, config: { engineTickMs: 50 } });
   r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: llmEnv() });
 });
-afterAll(async () => {
-  await r.kill('SIGKILL');
-  await s.close();
-  await fake.close();
-});
-beforeEach(() => {
-  fake.requests.length = 0;
-});
+agentStackHooks(() => ({ fake, s, r }));
 
 async function createWorkflow(definition: unknown): Promise<string> {
   const wf = await s.request('POST', '/api/workflows', { body: { definition } });
@@ -38,14 +33,7 @@ async function run(workflowId: string, sessionId?: string): Promise<string> {
   expect(res.status, JSON.stringify(res.body)).toBe(202);
   return res.body.executionId;
 }
-async function finished(id: string) {
-  let ex: any;
-  await waitUntil(async () => {
-    ex = (await s.request('GET', `/api/executions/${id}`)).body;
-    return ['succeeded', 'failed', 'canceled', 'denied'].includes(ex.status);
-  }, 30_000, `execution ${id}`);
-  return ex;
-}
+const finished = (id: string) => finishedExecution(s, id);
 /** A run waiting at its approval step, through the real runner. */
 async function gatedRun() {
   const executionId = await run(await createWorkflow({ name: 'Gated', steps: [{ id: 'gate', type: 'approval', message: 'Ship it?' }] }));

@@ -59,6 +59,7 @@ export * from './protocol/topics';
 export * from './protocol/live';
 export * from './protocol/runner';
 export * from './protocol/backoff';
+export * from './protocol/client-frame';
 export * from './protocol/runner-frames';
 export * from './model';
 export * from './diff/definition-diff';

@@ -1,4 +1,4 @@
-import { effectiveRetry, stepKey, type SerializedError, type Step, type WaitRequest } from '@weft/shared';
+import { effectiveRetry, effectiveTimeoutSeconds, stepKey, type SerializedError, type Step, type WaitRequest } from '@weft/shared';
 import type { Frame, RunContext } from './context';
 import { toJsonValue } from './json';
 import { classifyError, NonRetriableStepError, serializeStepError, StepTimeoutError, type ErrorClass } from './errors';
@@ -21,7 +21,8 @@ export type AttemptResult =
 export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal }) => Promise<AttemptResult>;
 
 /**
- * Runs a step's attempts: `step.started`, the body under a timeout, then exactly one of
+ * Runs a step's attempts: `step.started`, the body under a timeout (the step's own unless
+ * `timeoutSeconds` says otherwise; null for none), then exactly one of
  * `step.succeeded`, `step.failed` (with `retryInMs` when another attempt follows), `step.canceled`
  * or `step.waiting`. Attempt numbers continue from earlier leases. Retries follow
  * `retry.maxAttempts` and `backoffSeconds * 2^(attempt-1)`, or a `RetryAfterError`'s delay.
@@ -33,13 +34,13 @@ export async function runAttempts({
   ctx,
   step,
   frame,
-  timeoutSeconds,
+  timeoutSeconds = effectiveTimeoutSeconds(step),
   body,
 }: {
   ctx: RunContext;
   step: Step;
   frame: Frame;
-  timeoutSeconds: number | null;
+  timeoutSeconds?: number | null;
   body: AttemptBody;
 }): Promise<StepOutcome> {
   const key = stepKey(step.id, frame.iterationPath);

@@ -1,4 +1,4 @@
-import { evaluateCondition, effectiveTimeoutSeconds, type ConditionalStep, type Step } from '@weft/shared';
+import { evaluateCondition, type ConditionalStep, type Step } from '@weft/shared';
 import { runAttempts, type AttemptResult } from './attempts';
 import type { BlockOutcome, RunBlock } from './block';
 import type { Frame, RunContext } from './context';
@@ -27,14 +27,9 @@ export function runConditional({
     ctx,
     step,
     frame,
-    timeoutSeconds: effectiveTimeoutSeconds(step),
     body: async ({ signal }): Promise<AttemptResult> => {
-      let taken: boolean;
-      try {
-        taken = evaluateCondition(step.condition, frame.scope);
-      } catch (error) {
-        return { type: 'failed', error };
-      }
+      // A condition that throws fails the attempt (runAttempts catches it; expressions are not retried).
+      const taken = evaluateCondition(step.condition, frame.scope);
       const branch = taken ? 'then' : 'else';
       skipSteps({ steps: taken ? (step.else ?? []) : step.then, frame, reason: BRANCH_NOT_TAKEN });
       const outcome = await runBlock(taken ? step.then : (step.else ?? []), { ...frame, signal });

@@ -1,8 +1,6 @@
 import type { LeaseGrant, RunnerEventBody } from '@weft/shared';
-import type { Logger } from '../log';
-import type { StepRegistry } from '../steps/registry';
 import { serializeStepError } from './errors';
-import { executeGrant } from './execute';
+import { executeGrant, type ExecutionSettings } from './execute';
 import { matchOutcome, type ExecutionOutcome, type HandlerMap } from './outcomes';
 import { ExecutionStop, type EventSink, type LeaseRef } from './types';
 
@@ -14,16 +12,7 @@ type Run = {
   done: Promise<void>;
 };
 
-export type EngineOptions = {
-  sink: EventSink;
-  registry: StepRegistry;
-  dataDir: string;
-  logger: Logger;
-  graceMs?: number;
-  now?: () => number;
-  /** See `RunContext.holdBeforeStep`: no step starts while the runner is cut off from the server. */
-  holdBeforeStep?: (signal: AbortSignal) => Promise<void> | null;
-};
+export type EngineOptions = ExecutionSettings & { sink: EventSink };
 
 /** The last event of a lease, by how it ended; waiting, aborted and interrupted runs end silently. */
 const finalEvent: HandlerMap<ExecutionOutcome, RunnerEventBody | null> = {
@@ -73,17 +62,8 @@ export class Engine {
     logger.info('execution started', { ...lease, workflowId: grant.workflowId, resumed: grant.completed.length });
     // Known before the first step runs: a step may ask for its lease (tool calls) synchronously.
     this.runs.set(grant.executionId, run);
-    run.done = executeGrant({
-      grant,
-      emit,
-      registry: this.options.registry,
-      stop: controller.signal,
-      dataDir: this.options.dataDir,
-      logger,
-      ...(this.options.graceMs === undefined ? {} : { graceMs: this.options.graceMs }),
-      ...(this.options.now === undefined ? {} : { now: this.options.now }),
-      ...(this.options.holdBeforeStep === undefined ? {} : { holdBeforeStep: this.options.holdBeforeStep }),
-    })
+    const { sink: _sink, ...settings } = this.options;
+    run.done = executeGrant({ ...settings, grant, emit, stop: controller.signal })
       .catch((error: unknown): ExecutionOutcome => {
         logger.error('execution crashed', { ...lease, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
         return { type: 'failed', error: { ...serializeStepError(error), code: 'runner_internal' } };

@@ -1,8 +1,7 @@
 import { ExpressionError, type SerializedError } from '@weft/shared';
 
-/** A failure retrying cannot fix (bad configuration, bash disabled, a loop over a non-array). */
-export class NonRetriableStepError extends Error {
-  override readonly name = 'NonRetriableStepError';
+/** A step failure with an optional `code` (it crosses the wire) and `cause`. */
+abstract class CodedStepError extends Error {
   readonly code: string | undefined;
   constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -10,26 +9,24 @@ export class NonRetriableStepError extends Error {
   }
 }
 
+/** A failure retrying cannot fix (bad configuration, bash disabled, a loop over a non-array). */
+export class NonRetriableStepError extends CodedStepError {
+  override readonly name = 'NonRetriableStepError';
+}
+
 /** A failure worth retrying after a specific delay (e.g. an HTTP 429 with Retry-After). */
-export class RetryAfterError extends Error {
+export class RetryAfterError extends CodedStepError {
   override readonly name = 'RetryAfterError';
-  readonly code: string | undefined;
   readonly retryAfterMs: number;
   constructor(message: string, options: { retryAfterMs: number; code?: string; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options);
     this.retryAfterMs = Math.max(0, Math.round(options.retryAfterMs));
-    this.code = options.code;
   }
 }
 
 /** A step that failed with a plain message and an optional code (non-zero exit, HTTP 500...). Retriable. */
-export class StepFailedError extends Error {
+export class StepFailedError extends CodedStepError {
   override readonly name = 'StepFailedError';
-  readonly code: string | undefined;
-  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-  }
 }
 
 /** The step (or a container around it) ran past its `timeoutSeconds`. */

@@ -27,17 +27,22 @@ function validatedDefinition(grant: LeaseGrant): ReturnType<typeof validateWorkf
   return result;
 }
 
-export type ExecuteOptions = {
-  grant: LeaseGrant;
-  emit(body: RunnerEventBody): void;
+/** What every execution of this runner runs with; the engine hands its own to each `executeGrant`. */
+export type ExecutionSettings = {
   registry: StepRegistry;
-  /** Aborted with an `ExecutionStop`. */
-  stop: AbortSignal;
   dataDir: string;
   logger: Logger;
   graceMs?: number;
   now?: () => number;
+  /** See `RunContext.holdBeforeStep`: no step starts while the runner is cut off from the server. */
   holdBeforeStep?: (signal: AbortSignal) => Promise<void> | null;
+};
+
+export type ExecuteOptions = ExecutionSettings & {
+  grant: LeaseGrant;
+  emit(body: RunnerEventBody): void;
+  /** Aborted with an `ExecutionStop`. */
+  stop: AbortSignal;
 };
 
 export const DEFAULT_GRACE_MS = 2_000;

@@ -1,4 +1,4 @@
-import { effectiveTimeoutSeconds, type AgentMessageEvent, type StepOfType } from '@weft/shared';
+import type { AgentMessageEvent, StepOfType } from '@weft/shared';
 import type { LeafStepType, StepContext } from '../steps/types';
 import { runAttempts, type AttemptResult } from './attempts';
 import type { Frame, RunContext } from './context';
@@ -12,7 +12,6 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
     ctx,
     step,
     frame,
-    timeoutSeconds: effectiveTimeoutSeconds(step),
     body: async ({ attempt, signal }): Promise<AttemptResult> => {
       const ref = { stepId: step.id, iterationPath: frame.iterationPath, attempt };
       let active = true;

@@ -1,4 +1,4 @@
-import { effectiveLoopItemName, effectiveMaxIterations, effectiveTimeoutSeconds, evaluateExpression, type LoopStep } from '@weft/shared';
+import { effectiveLoopItemName, effectiveMaxIterations, evaluateExpression, type LoopStep } from '@weft/shared';
 import { runAttempts, type AttemptResult } from './attempts';
 import type { RunBlock } from './block';
 import { containerResult } from './conditional';
@@ -17,14 +17,9 @@ export function runLoop({ ctx, step, frame, runBlock }: { ctx: RunContext; step:
     ctx,
     step,
     frame,
-    timeoutSeconds: effectiveTimeoutSeconds(step),
     body: async ({ signal }): Promise<AttemptResult> => {
-      let items: unknown;
-      try {
-        items = typeof step.over === 'string' ? evaluateExpression(step.over, frame.scope) : step.over;
-      } catch (error) {
-        return { type: 'failed', error };
-      }
+      // An expression that throws fails the attempt (runAttempts catches it; expressions are not retried).
+      const items = typeof step.over === 'string' ? evaluateExpression(step.over, frame.scope) : step.over;
       if (!Array.isArray(items)) {
         const source = typeof step.over === 'string' ? `"${step.over}"` : 'over';
         return {

@@ -64,6 +64,16 @@ async function setup({
 const lease = { executionId: 'exe_conn', attempt: 1 };
 const started = (stepId: string) => ({ type: 'step.started' as const, stepId, iterationPath: '', attempt: 1 });
 
+/** `setup`, then a session started on a stub host and ready; `holding` puts the test lease on that host. */
+async function readySession({ holding = false, ...options }: Parameters<typeof setup>[0] & { holding?: boolean } = {}) {
+  const { server, session } = await setup(options);
+  const host = new StubHost();
+  session.start(host);
+  await session.whenState('ready');
+  if (holding) host.start(makeGrant(workflow([]), lease));
+  return { server, session, host };
+}
+
 describe('runner session: handshake', () => {
   it('sends hello with a bearer token and becomes ready on welcome', async () => {
     const { server, session } = await setup();
@@ -107,11 +117,7 @@ describe('runner session: leases and events', () => {
   });
 
   it('resends unacknowledged events after the server drops the socket, without duplicates once acked', async () => {
-    const { server, session } = await setup();
-    const host = new StubHost();
-    session.start(host);
-    await session.whenState('ready');
-    host.start(makeGrant(workflow([]), lease));
+    const { server, session } = await readySession({ holding: true });
     server.options.ingest = false;
     session.outbox.emit(lease, started('a'));
     session.outbox.emit(lease, started('b'));
@@ -133,11 +139,7 @@ describe('runner session: leases and events', () => {
   });
 
   it('only the unacknowledged tail is resent', async () => {
-    const { server, session } = await setup();
-    const host = new StubHost();
-    session.start(host);
-    await session.whenState('ready');
-    host.start(makeGrant(workflow([]), lease));
+    const { server, session } = await readySession({ holding: true });
     session.outbox.emit(lease, started('a'));
     await waitFor(() => session.outbox.unacknowledged === 0);
     server.options.ingest = false;
@@ -163,10 +165,7 @@ describe('runner session: leases and events', () => {
   });
 
   it('resends shortly after reject storage_unavailable, until the events are acknowledged', async () => {
-    const { server, session } = await setup();
-    const host = new StubHost();
-    session.start(host);
-    await session.whenState('ready');
+    const { server, session, host } = await readySession();
     server.options.ingest = false;
     session.outbox.emit(lease, started('a'));
     session.outbox.emit(lease, started('b'));
@@ -180,11 +179,7 @@ describe('runner session: leases and events', () => {
   });
 
   it('reject stale_lease aborts the execution and drops its events', async () => {
-    const { server, session } = await setup();
-    const host = new StubHost();
-    session.start(host);
-    await session.whenState('ready');
-    host.start(makeGrant(workflow([]), lease));
+    const { server, session, host } = await readySession({ holding: true });
     server.options.ingest = false;
     session.outbox.emit(lease, started('a'));
     await waitFor(() => server.framesOf('events').length === 1);
@@ -200,10 +195,7 @@ describe('runner session: leases and events', () => {
   });
 
   it('passes cancel to the engine', async () => {
-    const { server, session } = await setup();
-    const host = new StubHost();
-    session.start(host);
-    await session.whenState('ready');
+    const { server, host } = await readySession();
     server.latest?.send({ type: 'cancel', executionId: 'exe_x', attempt: 2, reason: 'canceled by ana' });
     await waitFor(() => host.canceled.length === 1);
     expect(host.canceled[0]).toEqual({ executionId: 'exe_x', attempt: 2, reason: 'canceled by ana' });
@@ -212,11 +204,7 @@ describe('runner session: leases and events', () => {
 
 describe('runner session: heartbeats', () => {
   it('sends heartbeats with held leases and stops executions the server says are lost', async () => {
-    const { server, session } = await setup({ server: { heartbeatMs: 30 } });
-    const host = new StubHost();
-    session.start(host);
-    await session.whenState('ready');
-    host.start(makeGrant(workflow([]), lease));
+    const { server, host } = await readySession({ server: { heartbeatMs: 30 }, holding: true });
     await waitFor(() => server.framesOf('heartbeat').some((f) => f.leases.length === 1), { message: 'a heartbeat with the lease' });
     expect(server.framesOf('heartbeat').find((f) => f.leases.length === 1)?.leases).toEqual([lease]);
     server.latest?.send({ type: 'heartbeat_ack', lost: [{ ...lease, reason: 'lease expired' }] });
@@ -227,10 +215,7 @@ describe('runner session: heartbeats', () => {
   it('stops an execution once its own deadline passes without a renewal, and still offers its events', async () => {
     const leaseMs = 1_500;
     const beatMs = 100;
-    const { server, session } = await setup({ server: { heartbeatMs: beatMs, leaseMs }, maxMissedHeartbeats: 1000 });
-    const host = new StubHost();
-    session.start(host);
-    await session.whenState('ready');
+    const { server, session, host } = await readySession({ server: { heartbeatMs: beatMs, leaseMs }, maxMissedHeartbeats: 1000 });
     server.latest?.send({ type: 'lease', grant: makeGrant(workflow([]), lease) });
     await waitFor(() => host.started.length === 1);
     // Renewed while the server answers: the execution outlives several lease durations.
@@ -270,10 +255,7 @@ describe('runner session: heartbeats', () => {
 describe('runner session: robustness', () => {
   it('ignores and logs invalid server frames, then carries on', async () => {
     const log = captureLogger();
-    const { server, session } = await setup({ log });
-    const host = new StubHost();
-    session.start(host);
-    await session.whenState('ready');
+    const { server, session, host } = await readySession({ log });
     server.latest?.send('this is not json');
     server.latest?.send(JSON.stringify({ type: 'lease', grant: { executionId: 42 } }));
     server.latest?.send(JSON.stringify({ type: 'surprise' }));

@@ -144,6 +144,19 @@ describe('engine: if and conditional', () => {
     expect(sink.finished()?.output).toEqual({ branch: 'else' });
   });
 
+  it('a condition that cannot be evaluated fails the conditional once, without retrying', async () => {
+    // Comparing values nested deeper than the evaluator allows is an evaluation error at run time.
+    const deep = (depth: number): unknown => (depth === 0 ? 1 : { x: deep(depth - 1) });
+    const { sink } = await runGrant(
+      workflow([{ id: 'c', type: 'conditional', condition: 'inputs.a == inputs.b', retry: { maxAttempts: 3 }, then: [{ id: 'a', type: 'bash', command: 'a' }] }], {
+        inputs: { a: { type: 'object' }, b: { type: 'object' } },
+      }),
+      { grant: { inputs: { a: deep(300), b: deep(300) } } },
+    );
+    expect(sink.trace()).toEqual(['step.started c#1', 'step.failed c#1', 'execution.finished failed']);
+    expect(sink.ofType('step.failed')[0]?.error).toMatchObject({ name: 'ExpressionError', message: expect.stringMatching(/nested too deeply/) });
+  });
+
   it('a failing nested step fails its conditional and the execution, naming the nested step', async () => {
     const { registry } = fakeRegistry({
       deploy: async () => {

@@ -1,24 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { safeDirName } from '../../src/engine/execute';
 import { testRegistry } from '../helpers/step-handlers';
 import { assertOneTerminalPerAttempt } from '../helpers/memory-sink';
 import { fakeRegistry, startGrant, tempDataDir } from '../helpers/engine-harness';
 import { workflow } from '../helpers/grants';
-import { isAlive } from '../helpers/processes';
+import { isAlive, killedAfterEach } from '../helpers/processes';
 import { waitFor } from '../helpers/wait-for';
 
-const leftovers: number[] = [];
-afterEach(() => {
-  for (const pid of leftovers.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-});
+const leftovers = killedAfterEach();
 
 /** A bash step that starts a background child, records both pids and waits. */
 const sleeper = { id: 'sleepy', type: 'bash', command: 'sleep 30 & echo $! > child.pid; echo $$ > shell.pid; echo started; wait' };

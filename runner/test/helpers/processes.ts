@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { afterEach } from 'vitest';
 
 /** True while `pid` names a live process (a zombie waiting to be reaped counts as gone). */
 export function isAlive(pid: number): boolean {
@@ -14,4 +15,22 @@ export function isAlive(pid: number): boolean {
   } catch {
     return true; // no /proc: trust kill(0)
   }
+}
+
+/**
+ * A list for the pids a test file's processes leave behind (a background child of a bash step):
+ * after each test, whatever is on it is killed.
+ */
+export function killedAfterEach(): number[] {
+  const pids: number[] = [];
+  afterEach(() => {
+    for (const pid of pids.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+  });
+  return pids;
 }

@@ -1,26 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NonRetriableStepError, StepFailedError } from '../../src/engine/errors';
 import { BASH_DISABLED_MESSAGE, BASH_OUTPUT_CAP_BYTES, createBashStep } from '../../src/steps/bash';
 import { TEST_STEP_ENVIRONMENT, testBashStep } from '../helpers/step-handlers';
-import { isAlive } from '../helpers/processes';
+import { isAlive, killedAfterEach } from '../helpers/processes';
 import { stepContext } from '../helpers/step-context';
 import { waitFor } from '../helpers/wait-for';
 
 const bash = (command: string, extra: Record<string, unknown> = {}) => ({ id: 'step_one', type: 'bash' as const, command, ...extra });
 
-const leftovers: number[] = [];
-afterEach(() => {
-  for (const pid of leftovers.splice(0)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-});
+const leftovers = killedAfterEach();
 
 const bashStep = testBashStep();
 

@@ -1,17 +1,12 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
 import type { Db } from '../db/open';
 import type { ExecutionsService } from '../executions/executions-service';
-import type { Journal } from '../journal/journal';
 import type { ToolRegistry } from '../tools/registry';
-import type { TriggersService } from '../triggers/triggers-service';
-import type { Clock } from '../clock';
-import type { WorkflowsService } from '../workflows/workflows-service';
 import { createConnections } from './connections';
 import { createConversations } from './conversations';
 import { createCredentialBox, loadOrCreateSecretKey } from './credentials';
+import type { IntegrationsDeps } from './deps';
 import { createHealthMonitor, type Timers } from './health';
-import type { IntegrationsRepository } from './integrations-repository';
 import { createIntegrationsService } from './integrations-service';
 import { createProvisioning } from './provisioning';
 import { createSaveCheck } from './save-check';
@@ -22,20 +17,16 @@ import { watchSyncRuns } from './sync-status';
  * store, the save-time check, and `start`/`stop` for the server's onReady/onClose (backfill,
  * periodic health checks, the sync-run hook, closing connections and MCP processes).
  */
-export function createIntegrations(deps: {
-  db: Db;
-  repo: IntegrationsRepository;
-  journal: Journal;
-  clock: Clock;
-  workflows: WorkflowsService;
-  triggers: TriggersService;
-  executions: ExecutionsService;
-  tools: ToolRegistry;
-  config: Pick<Config, 'dataDir' | 'secretKey' | 'integrationCheckMs'>;
-  allowStdio: boolean;
-  log: FastifyBaseLogger;
-  timers?: Timers;
-}) {
+export function createIntegrations(
+  deps: IntegrationsDeps & {
+    db: Db;
+    executions: ExecutionsService;
+    tools: ToolRegistry;
+    config: Pick<Config, 'dataDir' | 'secretKey' | 'integrationCheckMs'>;
+    allowStdio: boolean;
+    timers?: Timers;
+  },
+) {
   const { db, repo, journal, clock, workflows, triggers, executions, tools, config, log } = deps;
   const box = createCredentialBox(loadOrCreateSecretKey({ dataDir: config.dataDir, secretKey: config.secretKey }));
   const conversations = createConversations({ db, journal, clock });

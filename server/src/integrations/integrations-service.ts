@@ -4,15 +4,12 @@ import { z } from 'zod';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import { parseRequest } from '../http/parse';
-import type { Journal } from '../journal/journal';
 import type { ToolRegistry } from '../tools/registry';
-import type { TriggersService } from '../triggers/triggers-service';
-import type { Clock } from '../clock';
-import type { WorkflowsService } from '../workflows/workflows-service';
 import { PROVIDER_DEFINITIONS, credentialOwner, type Connections, type LiveIntegration } from './connections';
 import { scrub, type CredentialBox } from './credentials';
+import type { IntegrationsDeps } from './deps';
 import { assertCredentialsFollowEndpoint } from './endpoint';
-import type { IntegrationRow, IntegrationsRepository } from './integrations-repository';
+import type { IntegrationRow } from './integrations-repository';
 import { requiredIntegrations } from './preflight';
 import type { Provisioning } from './provisioning';
 import { ProviderError, type OperationRecord } from './providers/types';
@@ -45,18 +42,12 @@ export function createIntegrationsService({
   provisioning,
   allowStdio,
   log,
-}: {
-  repo: IntegrationsRepository;
-  journal: Journal;
-  clock: Clock;
-  workflows: WorkflowsService;
-  triggers: TriggersService;
+}: IntegrationsDeps & {
   tools: ToolRegistry;
   box: CredentialBox;
   connections: Connections;
   provisioning: Provisioning;
   allowStdio: boolean;
-  log: FastifyBaseLogger;
 }) {
   const inflight = new Map<string, Promise<Integration | null>>();
   const closing = new AbortController();

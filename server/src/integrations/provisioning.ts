@@ -1,11 +1,7 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
-import type { Journal } from '../journal/journal';
-import type { TriggersService } from '../triggers/triggers-service';
-import type { Clock } from '../clock';
-import type { WorkflowsService } from '../workflows/workflows-service';
-import type { IntegrationRow, IntegrationsRepository } from './integrations-repository';
+import type { IntegrationsDeps } from './deps';
+import type { IntegrationRow } from './integrations-repository';
 import { TEMPLATES, templateApplies, templateByKey, triggerKeyFor, type ProvisioningTemplate } from './templates';
 
 export type ProvisionOutcome = { template: string; workflowId: string; triggerKey: string | null; created: boolean; executionId: string | null };
@@ -18,23 +14,7 @@ export type ProvisionOutcome = { template: string; workflowId: string; triggerKe
  * restart find it and create nothing. `backfill` repairs provisioned workflows whose schedule
  * trigger is missing (written by an older build, or deleted by hand).
  */
-export function createProvisioning({
-  repo,
-  journal,
-  clock,
-  workflows,
-  triggers,
-  executions,
-  log,
-}: {
-  repo: IntegrationsRepository;
-  journal: Journal;
-  clock: Clock;
-  workflows: WorkflowsService;
-  triggers: TriggersService;
-  executions: ExecutionsService;
-  log: FastifyBaseLogger;
-}) {
+export function createProvisioning({ repo, journal, clock, workflows, triggers, executions, log }: IntegrationsDeps & { executions: ExecutionsService }) {
   const scheduleBody = (t: ProvisioningTemplate) => ({ type: 'schedule' as const, enabled: true, schedule: t.schedule! });
 
   function provisionOne(row: IntegrationRow, t: ProvisioningTemplate): ProvisionOutcome {

@@ -1,4 +1,4 @@
-import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, type JournalEventEnvelope, type LiveServerMessage } from '@weft/shared';
+import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, decodeClientFrame, type JournalEventEnvelope, type LiveServerMessage } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { corkedWrites } from '../http/corked-writes';
@@ -154,21 +154,12 @@ const liveSocket: FastifyPluginAsync = async (app) => {
         send({ type: 'error', id: null, code: 'frame_too_large', message: `frames are limited to ${MAX_CLIENT_FRAME} bytes` });
         return;
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(isBinary ? '' : String(raw));
-      } catch {
-        send({ type: 'error', id: null, code: 'bad_frame', message: 'frame is not valid JSON' });
+      const frame = decodeClientFrame(LiveClientMessage, isBinary ? null : String(raw));
+      if (!frame.ok) {
+        send(frame.reply);
         return;
       }
-      const parsed = LiveClientMessage.safeParse(json);
-      if (!parsed.success) {
-        const id = typeof json === 'object' && json && 'id' in json && (typeof json.id === 'string' || typeof json.id === 'number') ? json.id : null;
-        const issue = parsed.error.issues[0];
-        send({ type: 'error', id, code: 'bad_frame', message: `${issue?.path.join('.') || 'frame'}: ${issue?.message ?? 'invalid'}` });
-        return;
-      }
-      const msg = parsed.data;
+      const msg = frame.message;
       switch (msg.type) {
         case 'subscribe': {
           try {

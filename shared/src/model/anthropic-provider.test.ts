@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAnthropicFromSettings, type AnthropicClientOptions, type LlmSettings } from './anthropic-provider';
+import { createAnthropicFromSettings, llmSettingsFromEnv, type AnthropicClientOptions, type LlmSettings } from './anthropic-provider';
 
 const settings = (over: Partial<LlmSettings> = {}): LlmSettings => ({
   provider: 'anthropic',
@@ -32,5 +32,23 @@ describe('createAnthropicFromSettings', () => {
     });
     expect(seen[0]).toEqual({ apiKey: null, authToken: null, timeout: 30_000, maxRetries: 2 });
     expect(seen[0]).not.toHaveProperty('baseURL');
+  });
+});
+
+describe('llmSettingsFromEnv', () => {
+  const env = { WEFT_MODEL: 'claude-x', WEFT_LLM_TIMEOUT_MS: 30_000, WEFT_LLM_MAX_RETRIES: 2 };
+
+  it.each([
+    [{}, 'offline'],
+    [{ ANTHROPIC_API_KEY: 'sk' }, 'anthropic'],
+    [{ ANTHROPIC_AUTH_TOKEN: 'tok' }, 'anthropic'],
+    [{ ANTHROPIC_BASE_URL: 'http://127.0.0.1:11434' }, 'anthropic'],
+  ] as const)('%o selects the %s provider', (access, provider) => {
+    expect(llmSettingsFromEnv({ ...env, ...access }).provider).toBe(provider);
+  });
+
+  it('splits the fallback models on commas, dropping blanks', () => {
+    expect(llmSettingsFromEnv({ ...env, WEFT_FALLBACK_MODELS: ' a , ,b,' }).fallbackModels).toEqual(['a', 'b']);
+    expect(llmSettingsFromEnv(env)).toEqual(settings({ apiKey: undefined, provider: 'offline' }));
   });
 });

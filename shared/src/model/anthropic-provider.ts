@@ -88,6 +88,32 @@ export type LlmSettings = {
   maxRetries: number;
 };
 
+/** The model variables the server and the runner both read, as their env schemas parsed them. */
+export type LlmEnv = {
+  ANTHROPIC_API_KEY?: string;
+  ANTHROPIC_AUTH_TOKEN?: string;
+  ANTHROPIC_BASE_URL?: string;
+  WEFT_MODEL: string;
+  /** Comma-separated model names. */
+  WEFT_FALLBACK_MODELS?: string;
+  WEFT_LLM_TIMEOUT_MS: number;
+  WEFT_LLM_MAX_RETRIES: number;
+};
+
+/** The settings those variables describe; any of a key, a token or a base URL means Anthropic. */
+export function llmSettingsFromEnv(e: LlmEnv): LlmSettings {
+  return {
+    provider: e.ANTHROPIC_API_KEY || e.ANTHROPIC_AUTH_TOKEN || e.ANTHROPIC_BASE_URL ? 'anthropic' : 'offline',
+    apiKey: e.ANTHROPIC_API_KEY,
+    authToken: e.ANTHROPIC_AUTH_TOKEN,
+    baseUrl: e.ANTHROPIC_BASE_URL,
+    model: e.WEFT_MODEL,
+    fallbackModels: (e.WEFT_FALLBACK_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean),
+    timeoutMs: e.WEFT_LLM_TIMEOUT_MS,
+    maxRetries: e.WEFT_LLM_MAX_RETRIES,
+  };
+}
+
 /** What an Anthropic SDK client is constructed with for these settings. */
 export type AnthropicClientOptions = { apiKey: string | null; authToken: string | null; baseURL?: string; timeout: number; maxRetries: number };
 

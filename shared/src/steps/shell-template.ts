@@ -457,11 +457,15 @@ class Scanner {
     }
   }
 
-  private paramStep(ctx: Extract<Context, { kind: 'param' }>, text: string, i: number): number {
+  /**
+   * What `${ }` and arithmetic read alike: an escape, a quote or backtick opening its own context
+   * (in `${ }` bash matches quotes even within double quotes), a `$` expansion. Null for any other
+   * character. `ansi`: whether `$'…'` is ANSI-C quoting here (in `${ }`, not in arithmetic).
+   */
+  private expansionBodyStep(text: string, i: number, { ansi }: { ansi: boolean }): number | null {
     switch (text[i]) {
       case '\\':
         return this.escape(text, i);
-      // Bash matches quotes inside `${ }` even within double quotes.
       case "'":
         this.push({ kind: 'single' });
         return 1;
@@ -472,7 +476,16 @@ class Scanner {
         this.push({ kind: 'backtick' });
         return 1;
       case '$':
-        return this.dollar(text, i, { ansi: true });
+        return this.dollar(text, i, { ansi });
+      default:
+        return null;
+    }
+  }
+
+  private paramStep(ctx: Extract<Context, { kind: 'param' }>, text: string, i: number): number {
+    const consumed = this.expansionBodyStep(text, i, { ansi: true });
+    if (consumed !== null) return consumed;
+    switch (text[i]) {
       case '{':
         ctx.braces++;
         return 1;
@@ -486,20 +499,9 @@ class Scanner {
   }
 
   private arithStep(ctx: Extract<Context, { kind: 'arith' }>, text: string, i: number): number {
+    const consumed = this.expansionBodyStep(text, i, { ansi: false });
+    if (consumed !== null) return consumed;
     switch (text[i]) {
-      case '\\':
-        return this.escape(text, i);
-      case '"':
-        this.push({ kind: 'double' });
-        return 1;
-      case "'":
-        this.push({ kind: 'single' });
-        return 1;
-      case '`':
-        this.push({ kind: 'backtick' });
-        return 1;
-      case '$':
-        return this.dollar(text, i, { ansi: false });
       case '(':
       case '[':
         ctx.depth++;

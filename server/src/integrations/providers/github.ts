@@ -1,7 +1,8 @@
 import { GithubConfig, GithubCredentials } from '@weft/shared';
 import { z } from 'zod';
 import { joinUrl, requestJson, statusFailure } from './http';
-import { DEFAULT_TIMEOUT_MS, ProviderError, checkResultOf, type Connection, type Operation, type ProviderDefinition } from './types';
+import { fixedConnection, probe } from './fixed-connection';
+import { DEFAULT_TIMEOUT_MS, ProviderError, defineOperation, type Connection, type Operation, type ProviderDefinition } from './types';
 
 export const GITHUB_DEFAULT_API = 'https://api.github.com';
 
@@ -80,54 +81,39 @@ export const githubProvider: ProviderDefinition<GithubConfig, GithubCredentials>
     };
 
     const operations: Operation[] = [
-      {
+      defineOperation({
         name: 'list_issues',
         description: 'List issues of a repository (newest first): number, title, state, url, author, labels, comments.',
         args: ListIssuesArgs,
         effect: 'read',
-        async run(raw, signal) {
-          const a = ListIssuesArgs.parse(raw);
+        async run(a, signal) {
           const q = new URLSearchParams({ state: a.state ?? 'open', per_page: String(a.limit ?? 30), ...(a.labels ? { labels: a.labels } : {}) });
           const body = await call('GET', `/repos/${repoOf(a)}/issues?${q}`, signal);
           if (!Array.isArray(body)) throw new ProviderError('unavailable', 'GitHub: list_issues returned something other than a list');
           return { issues: (body as Issue[]).map((i) => issueView(i, false)) };
         },
-      },
-      {
+      }),
+      defineOperation({
         name: 'get_issue',
         description: 'Get one issue with its body.',
         args: GetIssueArgs,
         effect: 'read',
-        async run(raw, signal) {
-          const a = GetIssueArgs.parse(raw);
+        async run(a, signal) {
           return issueView((await call('GET', `/repos/${repoOf(a)}/issues/${a.number}`, signal)) as Issue, true);
         },
-      },
-      {
+      }),
+      defineOperation({
         name: 'create_comment',
         description: 'Comment on an issue or pull request.',
         args: CreateCommentArgs,
         effect: 'write',
-        async run(raw, signal) {
-          const a = CreateCommentArgs.parse(raw);
+        async run(a, signal) {
           const c = (await call('POST', `/repos/${repoOf(a)}/issues/${a.number}/comments`, signal, { body: a.body })) as { id: number; html_url: string; created_at: string };
           return { id: c.id, url: c.html_url, createdAt: c.created_at };
         },
-      },
+      }),
     ];
 
-    return {
-      capabilities: () => operations.map((o) => o.name),
-      operations: () => operations,
-      async check(signal) {
-        try {
-          await call('GET', '/user', signal);
-          return { status: 'ready', reason: null };
-        } catch (err) {
-          return checkResultOf(err);
-        }
-      },
-      close: async () => {},
-    };
+    return fixedConnection(operations, (signal) => probe(() => call('GET', '/user', signal)));
   },
 };

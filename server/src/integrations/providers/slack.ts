@@ -1,7 +1,8 @@
 import { SlackConfig, SlackCredentials } from '@weft/shared';
 import { z } from 'zod';
 import { joinUrl, requestJson, statusFailure } from './http';
-import { DEFAULT_TIMEOUT_MS, ProviderError, checkResultOf, type Connection, type Operation, type ProviderDefinition } from './types';
+import { fixedConnection, probe } from './fixed-connection';
+import { DEFAULT_TIMEOUT_MS, ProviderError, defineOperation, type Connection, type ProviderDefinition } from './types';
 
 export const SLACK_DEFAULT_API = 'https://slack.com/api';
 
@@ -75,13 +76,12 @@ export const slackProvider: ProviderDefinition<SlackConfig, SlackCredentials> = 
       return { ok: true, via: 'webhook' as const };
     }
 
-    const sendMessage: Operation = {
+    const sendMessage = defineOperation({
       name: 'send_message',
       description: 'Post a message. With a bot token: to `channel` (or the default channel), optionally in a thread (`threadTs`). Otherwise through the incoming webhook.',
       args: SendMessageArgs,
       effect: 'write',
-      async run(raw, signal) {
-        const a = SendMessageArgs.parse(raw);
+      async run(a, signal) {
         const channel = a.channel ?? config.defaultChannel;
         if (botToken && channel) {
           const r = await api('chat.postMessage', signal, { body: { channel, text: a.text, ...(a.threadTs ? { thread_ts: a.threadTs } : {}) } });
@@ -90,15 +90,14 @@ export const slackProvider: ProviderDefinition<SlackConfig, SlackCredentials> = 
         if (webhookUrl) return postWebhook(a.text, signal);
         throw new ProviderError('rejected', 'send_message needs a channel (argument or config.defaultChannel)');
       },
-    };
+    });
 
-    const listMessages: Operation = {
+    const listMessages = defineOperation({
       name: 'list_messages',
       description: 'Read recent messages of `channel` (or every configured channel), newest first: id, channel, ts, threadTs, user, text, at.',
       args: ListMessagesArgs,
       effect: 'read',
-      async run(raw, signal) {
-        const a = ListMessagesArgs.parse(raw);
+      async run(a, signal) {
         const channels = a.channel ? [a.channel] : (config.channels ?? []);
         if (channels.length === 0) throw new ProviderError('rejected', 'list_messages needs a channel (argument or config.channels)');
         const messages: SyncedMessage[] = [];
@@ -113,22 +112,12 @@ export const slackProvider: ProviderDefinition<SlackConfig, SlackCredentials> = 
         }
         return { messages, hasMore };
       },
-    };
+    });
 
     const operations = botToken ? [sendMessage, listMessages] : [sendMessage];
-    return {
-      capabilities: () => operations.map((o) => o.name),
-      operations: () => operations,
-      async check(signal) {
-        if (!botToken) return { status: 'ready', reason: 'incoming webhook only: not probed (sending is the only test)' };
-        try {
-          await api('auth.test', signal, { body: {} });
-          return { status: 'ready', reason: null };
-        } catch (err) {
-          return checkResultOf(err);
-        }
-      },
-      close: async () => {},
-    };
+    return fixedConnection(operations, async (signal) => {
+      if (!botToken) return { status: 'ready', reason: 'incoming webhook only: not probed (sending is the only test)' };
+      return probe(() => api('auth.test', signal, { body: {} }));
+    });
   },
 };

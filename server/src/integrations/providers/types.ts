@@ -33,6 +33,14 @@ export type Operation = {
   run(args: unknown, signal: AbortSignal): Promise<unknown>;
 };
 
+/**
+ * A built-in operation: `run` gets its arguments parsed by `args`, so the schema is named once and
+ * the arguments are typed.
+ */
+export function defineOperation<A extends z.ZodType>(op: Omit<Operation, 'args' | 'inputSchema' | 'run'> & { args: A; run(args: z.infer<A>, signal: AbortSignal): Promise<unknown> }): Operation {
+  return { ...op, run: async (raw, signal) => op.run(op.args.parse(raw), signal) };
+}
+
 /** The persisted part of an operation (MCP tool lists survive restarts). */
 export type OperationRecord = { name: string; description: string; inputSchema?: Record<string, unknown>; effect: ToolEffect };
 
