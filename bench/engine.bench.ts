@@ -12,6 +12,9 @@
  * succeeded) with no I/O in the step itself. (`wait` with `seconds: 0` is refused by the schema:
  * seconds must be > 0.) Phases 1 and 2 also run with `notify` steps (session channel; without a
  * session the server journals the text as a `step.log`), which adds a message per step.
+ *
+ * One file of ~410 lines: the three phases share the server, the runner process and the journal
+ * follower set up here.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';

@@ -9,6 +9,8 @@ import { createJournal, type Journal } from '../src/journal/journal';
 import { holdFsync } from './helpers/hold-fsync';
 import { appendSynthetic } from './helpers/synthetic-events';
 
+// Over 400 lines on purpose: the group commit's batching, acknowledgement, fsync failure and
+// snapshot cases share these journals and their cleanup, and read best next to each other.
 const clock = { now: () => new Date() };
 const TOPIC = executionTopic('exec_1');
 
