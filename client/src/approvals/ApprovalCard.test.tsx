@@ -87,7 +87,11 @@ function routes(extra: Record<string, Handler | Response> = {}) {
 
 function renderCards(approval: InboxApproval, copies = 1) {
   const queryClient = createQueryClient();
-  const router = createMemoryRouter([{ path: '/', element: Array.from({ length: copies }, (_, i) => <ApprovalCard key={i} approval={approval} context={i === 0 ? 'inbox' : 'chat'} />) }]);
+  const cards = Array.from({ length: copies }, (_, i) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: copies of one approval; their position is the only identity they have.
+    <ApprovalCard key={i} approval={approval} context={i === 0 ? 'inbox' : 'chat'} />
+  ));
+  const router = createMemoryRouter([{ path: '/', element: cards }]);
   return render(
     <QueryClientProvider client={queryClient}>
       <RouterProvider router={router} />
