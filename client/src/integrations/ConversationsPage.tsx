@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ChatIcon } from '../components/icons';
 import { PageHeader } from '../components/PageHeader';
@@ -20,7 +20,7 @@ export function ConversationsPage() {
   const any = useQuery({ queryKey: integrationKeys.anyConversation(), queryFn: ({ signal }) => integrationsApi.hasConversations(signal) });
   const list = useQuery({ queryKey: integrationKeys.conversations(filter), queryFn: ({ signal }) => integrationsApi.conversations(filter, signal), enabled: any.data === true });
 
-  let body;
+  let body: ReactNode;
   if (any.isPending || (any.data === true && list.isPending)) {
     body = (
       <div className="card">

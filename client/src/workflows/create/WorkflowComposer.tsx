@@ -262,18 +262,16 @@ export function WorkflowComposer({
           </div>
         </div>
         {drawable !== null ? (
-          <>
-            <WorkflowDiagram
-              // A new pane when the JSON panel moves it, so it fits again.
-              key={jsonOpen ? 'with-json' : 'alone'}
-              definition={drawable}
-              mode="edit"
-              selectedStepId={selectedStepId}
-              onSelectStep={onSelectStep}
-              highlightStepIds={history.highlight}
-              aria-label="Draft diagram"
-            />
-          </>
+          <WorkflowDiagram
+            // A new pane when the JSON panel moves it, so it fits again.
+            key={jsonOpen ? 'with-json' : 'alone'}
+            definition={drawable}
+            mode="edit"
+            selectedStepId={selectedStepId}
+            onSelectStep={onSelectStep}
+            highlightStepIds={history.highlight}
+            aria-label="Draft diagram"
+          />
         ) : drafting.isPending ? (
           <div className="composer-diagram__empty" aria-busy="true">
             <span className="skeleton composer-diagram__ghost" />
