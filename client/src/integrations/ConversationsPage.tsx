@@ -76,13 +76,13 @@ export function ConversationsPage() {
         title="Conversations"
         subtitle="Messages synced from messaging integrations."
         actions={
-          <div role="group" aria-label="Status">
+          <fieldset aria-label="Status">
             {(['open', 'closed', 'all'] as const).map((f) => (
               <button key={f} type="button" className={f === filter ? 'btn btn--primary' : 'btn'} aria-pressed={f === filter} onClick={() => setFilter(f)}>
                 {f}
               </button>
             ))}
-          </div>
+          </fieldset>
         }
       />
       {body}

@@ -227,6 +227,7 @@ export function WorkflowComposer({
   const drawable = definition;
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: not a control: it hears Ctrl/Cmd+Z bubbling up from whatever inside the composer has focus (undo the last draft).
     <div className={`composer-layout${jsonOpen ? ' composer-layout--json' : ''}`} onKeyDown={onKeyDown}>
       <DraftChat
         entries={entries}
