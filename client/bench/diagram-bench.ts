@@ -160,7 +160,9 @@ type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[
 function summariseProfile(profile: CpuProfile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+  });
   const bucketOf = (node: ProfileNode) => {
     const { url, functionName } = node.callFrame;
     if (url === '') return functionName.startsWith('(') ? functionName : '(native)';

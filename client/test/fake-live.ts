@@ -83,7 +83,10 @@ export function installFakeLive(): FakeLive {
     sockets,
     append(topic, type, data) {
       let events = server.journal.get(topic);
-      if (events === undefined) server.journal.set(topic, (events = []));
+      if (events === undefined) {
+        events = [];
+        server.journal.set(topic, events);
+      }
       const event: JournalEventEnvelope = { topic, seq: events.length + 1, type, at: new Date().toISOString(), data };
       events.push(event);
       for (const socket of sockets) {

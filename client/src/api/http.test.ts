@@ -14,7 +14,7 @@ describe('request', () => {
     expect(result).toEqual({ echoed: { a: 1 } });
     const init = fetchMock.mock.calls[0]?.[1];
     expect(init).toMatchObject({ method: 'POST', credentials: 'same-origin' });
-    expect((init?.headers as Record<string, string>)['Content-Type']).toBe('application/json');
+    expect((init!.headers as Record<string, string>)['Content-Type']).toBe('application/json');
     expect(authStore.getStatus()).toBe('signed-in');
   });
 

@@ -48,7 +48,7 @@ export type RequestOptions<S extends z.ZodType | undefined> = {
   ignoreUnauthorized?: boolean;
 };
 
-type Result<S> = S extends z.ZodType ? z.infer<S> : void;
+type Result<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 /**
  * Same-origin JSON request. Resolves with the parsed body; rejects with an

@@ -97,15 +97,16 @@ describe('live socket', () => {
   });
 });
 
+function BatchProbe({ topic, onBatch }: { topic: string; onBatch: (events: JournalEventEnvelope[]) => void }) {
+  useTopicBatches(topic, onBatch);
+  return null;
+}
+
 describe('useTopicBatches', () => {
   it('hands a burst of events over once per animation frame', async () => {
     resetLiveSocket(socket);
     const batches: number[][] = [];
-    function Probe() {
-      useTopicBatches('session:s2', (events) => batches.push(seqs(events)));
-      return null;
-    }
-    render(<Probe />);
+    render(<BatchProbe topic="session:s2" onBatch={(events) => batches.push(seqs(events))} />);
     await vi.waitFor(() => expect(live.isSubscribed('session:s2')).toBe(true));
     act(() => {
       for (let i = 0; i < 50; i++) live.append('session:s2', 'message.delta', { i });

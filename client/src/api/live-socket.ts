@@ -302,6 +302,7 @@ export function useTopicBatches(topic: string | null, onBatch: (events: JournalE
   const latest = useRef(onBatch);
   latest.current = onBatch;
   const queue = useRef<{ events: JournalEventEnvelope[]; frame: number | null }>({ events: [], frame: null });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by topic on purpose; a batch queued for the old topic is dropped, not delivered as the new topic's.
   useEffect(
     () => () => {
       const q = queue.current;

@@ -35,6 +35,7 @@ export function MessageParts({ message, hideFinish = false }: { message: Message
   return (
     <div className="msg-parts">
       {message.parts.map((part, index) => {
+        // biome-ignore-start lint/suspicious/noArrayIndexKey: parts only append and never move (deltas address them by index), so the position is a part's identity.
         switch (part.type) {
           case 'text':
             return (
@@ -63,6 +64,7 @@ export function MessageParts({ message, hideFinish = false }: { message: Message
             return <pre key={index}>{pretty(never)}</pre>;
           }
         }
+        // biome-ignore-end lint/suspicious/noArrayIndexKey: see above
       })}
       {streaming && lastText === -1 && !message.parts.some((p) => p.type === 'tool_call') && (
         <p className="msg-text msg-text--pending">

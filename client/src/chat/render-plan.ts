@@ -230,7 +230,10 @@ function agentItem({ instance, step, at, base }: { instance: Instance; step: Pla
   for (const message of instance.conversation) {
     const attempt = message.attempt ?? 1;
     let list = byAttempt.get(attempt);
-    if (list === undefined) byAttempt.set(attempt, (list = []));
+    if (list === undefined) {
+      list = [];
+      byAttempt.set(attempt, list);
+    }
     list.push(message);
   }
   const attempts = [...byAttempt.keys()].sort((a, b) => a - b);
@@ -247,7 +250,10 @@ function agentItem({ instance, step, at, base }: { instance: Instance; step: Pla
     }
     prompt = list.find((m) => m.role === 'user') ?? null;
     // A canceled turn with a later turn after it was superseded (failover, fix-up); the last one stays.
-    replies.forEach((reply, i) => (reply.status === 'canceled' && i < replies.length - 1 ? previousAttempts : turns).push(reply));
+    for (const [i, reply] of replies.entries()) {
+      const superseded = reply.status === 'canceled' && i < replies.length - 1;
+      (superseded ? previousAttempts : turns).push(reply);
+    }
   }
   if (prompt === null) prompt = instance.conversation.findLast((m) => m.role === 'user') ?? null;
   const structured = step?.status === 'succeeded' ? structuredOf(step.output) : undefined;

@@ -50,6 +50,7 @@ export function useChatSession(sessionId: string): {
   loadingOlder: boolean;
   loadOlder: () => void;
 } {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one store per session; switching sessions starts from an empty store.
   const store = useMemo(() => createChatStore(), [sessionId]);
   const snapshot = useQuery({
     queryKey: [...sessionKeys.detail(sessionId), 'snapshot'] as const,
@@ -74,6 +75,7 @@ export function useChatSession(sessionId: string): {
     store.upsertSteps(data.steps);
     store.upsertApprovals(data.approvals);
   }, [store, data]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the older pages loaded belong to the previous session; forget them when it changes.
   useEffect(() => setOlder(null), [sessionId]);
 
   useTopicBatches(sessionTopic(sessionId), (events) => store.applyEvents(events), { after: data?.lastSeq ?? 0, enabled: data !== undefined });

@@ -38,7 +38,11 @@ export function useRunDefinitions(executions: readonly ExecutionSummary[]): Read
       const parsed = parseDefinition(data.definition);
       const definition = parsed.ok ? parsed.definition : null;
       const stepTypes: Record<string, string> = {};
-      if (definition !== null) walkSteps(definition.steps, ({ step }) => void (stepTypes[step.id] = step.type));
+      if (definition !== null) {
+        walkSteps(definition.steps, ({ step }) => {
+          stepTypes[step.id] = step.type;
+        });
+      }
       byVersion.set(`${workflowId}@${version}`, { name: definitionName(data.definition, workflowId), definition, stepTypes });
     });
     const byExecution = new Map<string, RunDefinition>();

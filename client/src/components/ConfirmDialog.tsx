@@ -64,6 +64,7 @@ export function ConfirmDialog({
         )}
       </div>
       <div className="dialog__actions">
+        {/* biome-ignore lint/a11y/noAutofocus: a modal dialog takes focus when it opens; the safe choice, Cancel, gets it. */}
         <button type="button" className="btn" onClick={onCancel} disabled={busy} autoFocus>
           Cancel
         </button>

@@ -4,6 +4,7 @@ export function IssueList({ issues }: { issues: readonly { path: string; message
   return (
     <ul className="issues">
       {issues.map((issue, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the list is replaced whole by each check; two issues may share path and message, so order is the only identity.
         <li key={i}>
           {issue.path !== '' && <code>{issue.path}</code>} {issue.message}
         </li>

@@ -9,12 +9,14 @@ export function SkeletonRows({ rows = 4, columns = 2, label }: { rows?: number; 
   return (
     <ul className="list" aria-busy="true" aria-label={label}>
       {Array.from({ length: rows }, (_, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: placeholder rows that never reorder; the position is all they are.
         <li key={i} className="list__row">
           <div className="list__primary">
             <SkeletonLine width={`${40 + ((i * 17) % 30)}%`} height={14} />
             <SkeletonLine width={`${55 + ((i * 11) % 25)}%`} />
           </div>
           {Array.from({ length: columns }, (_, c) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: placeholder cells that never reorder; the position is all they are.
             <SkeletonLine key={c} width="70%" />
           ))}
         </li>

@@ -56,7 +56,7 @@ export function VirtualList<T>({
   'aria-label': ariaLabel,
   header,
 }: VirtualListProps<T>) {
-  const scrollRef = useRef<HTMLDivElement>(null);
+  const scrollRef = useRef<HTMLElement>(null);
   const heights = useRef(new Map<string, number>());
   const [measured, setMeasured] = useState(0);
   const [viewport, setViewport] = useState({ top: 0, height: 0 });
@@ -187,7 +187,8 @@ export function VirtualList<T>({
   }, []);
 
   return (
-    <div ref={scrollRef} className={`vlist${className ? ` ${className}` : ''}`} onScroll={onScroll} tabIndex={0} role="region" aria-label={ariaLabel}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scroll container; keyboard users scroll it once it has focus.
+    <section ref={scrollRef} className={`vlist${className ? ` ${className}` : ''}`} onScroll={onScroll} tabIndex={0} aria-label={ariaLabel}>
       <div className="vlist__inner" style={{ height: total, position: 'relative' }}>
         {header !== undefined && (
           <div ref={headerRef} className="vlist__header">
@@ -204,6 +205,6 @@ export function VirtualList<T>({
           );
         })}
       </div>
-    </div>
+    </section>
   );
 }

@@ -17,10 +17,12 @@ export function AutoFit({ layoutKey, width, height, userMoved }: { layoutKey: st
   const viewWidth = useStore((s) => s.width);
   const viewHeight = useStore((s) => s.height);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new structure (`layoutKey`) gets fitted again even if the user had moved the old one.
   useEffect(() => {
     userMoved.current = false;
   }, [layoutKey, userMoved]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refit when the structure (`layoutKey`) changes, even when its bounds stay the same.
   useEffect(() => {
     if (viewWidth === 0 || viewHeight === 0 || width === 0 || userMoved.current) return;
     const fit = Math.min(1, (viewWidth - 2 * PADDING) / width, (viewHeight - 2 * PADDING) / height);

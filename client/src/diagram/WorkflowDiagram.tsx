@@ -99,7 +99,7 @@ export function WorkflowDiagram({
 
   return (
     <DiagramContext value={context}>
-      <div className={`wf-diagram wf-diagram--${mode}${className ? ` ${className}` : ''}`} role="region" aria-label={ariaLabel} onKeyDown={onKeyDown}>
+      <section className={`wf-diagram wf-diagram--${mode}${className ? ` ${className}` : ''}`} aria-label={ariaLabel} onKeyDown={onKeyDown}>
         <ReactFlow<DiagramNode>
           nodes={nodes}
           edges={layout.edges}
@@ -124,7 +124,7 @@ export function WorkflowDiagram({
           {mode === 'runtime' && <FollowRunningStep />}
           {children}
         </ReactFlow>
-      </div>
+      </section>
     </DiagramContext>
   );
 }

@@ -17,7 +17,9 @@ export function useStepDisplay(stepId: string, loopIds: readonly string[]): Step
   const subscribeSelections = useCallback(
     (listener: () => void) => {
       const unsubscribes = loopKey === '' ? [] : loopKey.split('/').map((loopId) => store.subscribeSelectedIteration(loopId, listener));
-      return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+      return () => {
+        for (const unsubscribe of unsubscribes) unsubscribe();
+      };
     },
     [store, loopKey],
   );

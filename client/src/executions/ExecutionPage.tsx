@@ -4,7 +4,7 @@ import { NodeToolbar, Position } from '@xyflow/react';
 import { isFinishedExecution, type StepRun } from '@weft/shared';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { type InboxApproval } from '../api/approvals';
+import type { InboxApproval } from '../api/approvals';
 import { executionsApi } from '../api/executions';
 import { isApiError } from '../api/http';
 import { useLiveStatus } from '../api/live-socket';
@@ -48,7 +48,8 @@ export function ExecutionPage() {
   });
   const parsed = useMemo(() => (version.data ? parseDefinition(version.data.definition) : null), [version.data]);
   const definition = parsed?.ok ? parsed.definition : null;
-  const runs = useMemo<StepRun[]>(() => (state ? [...state.runs.values()] : []), [state?.runs]);
+  const runsById = state?.runs;
+  const runs = useMemo<StepRun[]>(() => (runsById ? [...runsById.values()] : []), [runsById]);
 
   const cancel = useMutation({
     mutationFn: () => executionsApi.cancel(id),

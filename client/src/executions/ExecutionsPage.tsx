@@ -98,7 +98,7 @@ export function ExecutionsPage() {
     <div className="page">
       <title>Executions · Weft</title>
       <PageHeader title="Executions" subtitle={<>Every run of every workflow, newest first. {executions.isSuccess && <LiveIndicator status={liveStatus} />}</>} />
-      <div className="filters" role="search" aria-label="Filter executions">
+      <search className="filters" aria-label="Filter executions">
         <label className="filters__field" htmlFor={statusId}>
           <span>Status</span>
           <select id={statusId} className="input" value={filter.status ?? ''} onChange={(e) => setFilter('status', e.target.value)}>
@@ -127,7 +127,7 @@ export function ExecutionsPage() {
             Clear filters
           </button>
         )}
-      </div>
+      </search>
       {executions.isPending ? (
         <div className="card">
           <SkeletonRows label="Loading executions" rows={6} columns={3} />

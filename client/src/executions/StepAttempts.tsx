@@ -26,7 +26,10 @@ export function StepAttempts({ runs, logs, definition = null }: { runs: readonly
   const byIteration = new Map<string, StepRun[]>();
   for (const run of runs) {
     let list = byIteration.get(run.iterationPath);
-    if (list === undefined) byIteration.set(run.iterationPath, (list = []));
+    if (list === undefined) {
+      list = [];
+      byIteration.set(run.iterationPath, list);
+    }
     list.push(run);
   }
   return (
@@ -94,6 +97,7 @@ function Attempt({ run, now, logs, total }: { run: StepRun; now: number; logs: r
           <p className="attempt__label">{running ? 'Live output' : 'Output log'}</p>
           <pre className="code-block log-block" aria-live={running ? 'polite' : 'off'}>
             {logs.map((chunk, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: log chunks only append, so a chunk's position is its identity.
               <span key={i} className={`log-block__${chunk.stream}`}>
                 {chunk.text}
               </span>

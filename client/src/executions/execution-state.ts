@@ -1,4 +1,4 @@
-import { ExecutionSummary, StepLog, StepRun, StepUpdated, isFinishedExecution, type Execution, type JournalEventEnvelope } from '@weft/shared';
+import { ExecutionSummary, StepLog, type StepRun, StepUpdated, isFinishedExecution, type Execution, type JournalEventEnvelope } from '@weft/shared';
 import { InboxApproval } from '../api/approvals';
 import { isNewerRun } from './step-runs';
 

@@ -33,13 +33,17 @@ export function InputsFields({
               <label className="checkbox" htmlFor={id}>
                 <input id={id} type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} aria-describedby={describedBy} />
                 <span className="mono">{name}</span>
-                {required && <span className="field__required" aria-label="required">*</span>}
+                {required && (
+                  <span className="field__required" aria-hidden="true">
+                    *
+                  </span>
+                )}
               </label>
             ) : (
               <label className="field__label" htmlFor={id}>
                 <span className="mono">{name}</span>
                 {required && (
-                  <span className="field__required" aria-label="required">
+                  <span className="field__required" aria-hidden="true">
                     *
                   </span>
                 )}

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { issuesOf } from '../api/http';
 import { describeError } from '../components/Panels';
 import type { Integration } from '@weft/shared';
@@ -100,6 +100,7 @@ export function editBody(provider: ProviderName, f: Fields): { config: Record<st
  */
 export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?: Integration }) {
   const queryClient = useQueryClient();
+  const fieldId = useId();
   const [provider, setProvider] = useState<ProviderName>(editing?.provider ?? 'github');
   const [name, setName] = useState(editing?.name ?? '');
   const [fields, setFields] = useState<Fields>(() => (editing ? fieldsFromConfig(editing.provider, editing.config) : {}));
@@ -136,12 +137,13 @@ export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?:
           <span className="field__hint">Tools are named name:operation, e.g. {name || provider}:list_issues</span>
         </label>
         {FIELDS[provider].map((field) => (
-          <label className="field" key={`${provider}-${field.key}`}>
+          <label className="field" key={`${provider}-${field.key}`} htmlFor={`${fieldId}-${field.key}`}>
             <span className="field__label">{field.label}</span>
             {field.key === 'env' ? (
-              <textarea className="input" aria-label={field.label} value={fields[field.key] ?? ''} onChange={(e) => setFields({ ...fields, [field.key]: e.target.value })} />
+              <textarea id={`${fieldId}-${field.key}`} className="input" aria-label={field.label} value={fields[field.key] ?? ''} onChange={(e) => setFields({ ...fields, [field.key]: e.target.value })} />
             ) : (
               <input
+                id={`${fieldId}-${field.key}`}
                 className="input"
                 aria-label={field.label}
                 type={field.secret ? 'password' : 'text'}

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ChatIcon } from '../components/icons';
 import { PageHeader } from '../components/PageHeader';
@@ -20,7 +20,7 @@ export function ConversationsPage() {
   const any = useQuery({ queryKey: integrationKeys.anyConversation(), queryFn: ({ signal }) => integrationsApi.hasConversations(signal) });
   const list = useQuery({ queryKey: integrationKeys.conversations(filter), queryFn: ({ signal }) => integrationsApi.conversations(filter, signal), enabled: any.data === true });
 
-  let body;
+  let body: ReactNode;
   if (any.isPending || (any.data === true && list.isPending)) {
     body = (
       <div className="card">
@@ -76,13 +76,13 @@ export function ConversationsPage() {
         title="Conversations"
         subtitle="Messages synced from messaging integrations."
         actions={
-          <div role="group" aria-label="Status">
+          <fieldset aria-label="Status">
             {(['open', 'closed', 'all'] as const).map((f) => (
               <button key={f} type="button" className={f === filter ? 'btn btn--primary' : 'btn'} aria-pressed={f === filter} onClick={() => setFilter(f)}>
                 {f}
               </button>
             ))}
-          </div>
+          </fieldset>
         }
       />
       {body}

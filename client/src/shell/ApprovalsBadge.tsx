@@ -7,8 +7,9 @@ export function ApprovalsBadge() {
   const count = usePendingApprovalIds().length;
   if (feed.error !== null || count === 0) return null;
   return (
-    <span className="nav__badge" aria-label={`${count} pending`}>
-      {count > 99 ? '99+' : count}
+    <span className="nav__badge">
+      <span aria-hidden="true">{count > 99 ? '99+' : count}</span>
+      <span className="visually-hidden">{count} pending</span>
     </span>
   );
 }

@@ -89,7 +89,10 @@ describe('schedules & hooks', () => {
       'GET /api/me': signedIn, 'GET /api/health': health,
       'GET /api/triggers': () => json(200, { triggers: [schedule, current] }),
       'GET /api/workflows': json(200, { workflows }),
-      [`PUT /api/triggers/${hook.key}`]: ({ body }: RecordedRequest) => json(200, (current = { ...hook, enabled: (body as { enabled: boolean }).enabled })),
+      [`PUT /api/triggers/${hook.key}`]: ({ body }: RecordedRequest) => {
+        current = { ...hook, enabled: (body as { enabled: boolean }).enabled };
+        return json(200, current);
+      },
     });
     renderApp('/automation/schedules-and-hooks');
     const cards = await screen.findAllByTestId('trigger-card');
@@ -152,7 +155,7 @@ describe('schedules & hooks', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Make new secret' }));
     expect((await within(card).findByTestId('revealed-secret')).textContent).toBe(fresh);
     expect(requests.find((r) => r.method === 'PUT')?.body).toMatchObject({ webhook: { path: 'deploys/github', verify: 'weft', regenerateSecret: true } });
-    expect((requests.find((r) => r.method === 'PUT')?.body as { webhook: object }).webhook).not.toHaveProperty('secret');
+    expect((requests.find((r) => r.method === 'PUT')!.body as { webhook: object }).webhook).not.toHaveProperty('secret');
     expect(within(card).getByTestId('signing-example').textContent).toContain(`WEFT_HOOK_SECRET='${fresh}'`);
     fireEvent.click(within(card).getByRole('button', { name: 'Copy' }));
     expect(navigator.clipboard.writeText).toHaveBeenCalledWith(fresh);

@@ -60,11 +60,11 @@ export function SchedulesPage() {
       <title>Schedules & hooks · Weft</title>
       <PageHeader title="Schedules & hooks" subtitle="What starts your workflows on its own: cron schedules and webhook URLs." />
       {triggers.isPending ? (
-        <div className="trigger-grid" aria-busy="true" aria-label="Loading triggers">
+        <section className="trigger-grid" aria-busy="true" aria-label="Loading triggers">
           <SkeletonCard />
           <SkeletonCard />
           <SkeletonCard />
-        </div>
+        </section>
       ) : triggers.isError ? (
         <ErrorPanel error={triggers.error} title="Could not load schedules and hooks" onRetry={() => void triggers.refetch()} retrying={triggers.isFetching} />
       ) : triggers.data.length === 0 ? (
@@ -72,13 +72,13 @@ export function SchedulesPage() {
           Choose a schedule or a webhook when you save a workflow, and it appears here.
         </EmptyPanel>
       ) : (
-        <div className="trigger-grid" aria-label="Triggers" role="list">
+        <ul className="trigger-grid" aria-label="Triggers">
           {triggers.data.map((trigger) => (
-            <div role="listitem" key={trigger.key}>
+            <li key={trigger.key}>
               <TriggerCard trigger={trigger} workflowName={names.get(trigger.workflowId) ?? (workflows.isPending ? null : trigger.workflowId)} />
-            </div>
+            </li>
           ))}
-        </div>
+        </ul>
       )}
     </div>
   );

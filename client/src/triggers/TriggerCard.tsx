@@ -199,6 +199,7 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
           <input
             id={switchId}
             type="checkbox"
+            // biome-ignore lint/a11y/useAriaPropsForRole: a native checkbox reports its own checked state; ARIA in HTML says not to add aria-checked to it.
             role="switch"
             checked={trigger.enabled}
             onChange={() => toggle.mutate()}

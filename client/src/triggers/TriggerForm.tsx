@@ -65,9 +65,10 @@ export function TriggerForm({
       <fieldset className="trigger-form__types">
         <legend className="field__label">
           How it starts
-          <span className="field__required" aria-label="required">
+          <span className="field__required" aria-hidden="true">
             *
           </span>
+          <span className="visually-hidden">(required)</span>
         </legend>
         <div className="segmented">
           {CHOICES.map((choice) => (

@@ -206,9 +206,9 @@ export function WorkflowPage() {
               <h2>{compare !== null ? `Diagram of v${compare.to}` : 'Diagram'}</h2>
               <span className="muted">{compare !== null ? `Steps changed since v${compare.from} are highlighted.` : 'Select a step to see its settings.'}</span>
             </div>
-            {shownQuery !== null && shownQuery.isPending ? (
+            {shownQuery?.isPending ? (
               <div className="wf-diagram" aria-busy="true" />
-            ) : shownQuery !== null && shownQuery.isError ? (
+            ) : shownQuery?.isError ? (
               <div className="card__body">
                 <ErrorPanel
                   error={shownQuery.error}

@@ -130,9 +130,9 @@ describe('shell', () => {
       'GET /api/approvals?status=pending': json(200, { approvals: [approval, { ...approval, id: 'ap_2' }] }),
     });
     const { router } = renderApp('/');
-    expect(await screen.findByLabelText('2 pending')).toBeTruthy();
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    expect(await within(nav).findByRole('link', { name: /^Approvals\s*2 pending$/ })).toBeTruthy();
     expect(router.state.location.pathname).toBe('/automation/workflows');
-    const nav = screen.getByRole('navigation', { name: 'Main' });
     expect(within(nav).getAllByRole('link').map((link) => link.getAttribute('href'))).toEqual([
       '/chat',
       '/automation/workflows',

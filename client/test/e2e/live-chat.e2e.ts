@@ -183,14 +183,15 @@ describe('live chat end to end', () => {
       await inboxPage.goto(`${stack.url}/approvals`);
       const inboxCard = inboxPage.locator('article.approval-card', { hasText: 'Publish the three region summaries' });
       await inboxCard.getByText('✓ Summarise region ×3').waitFor({ timeout: 30_000 });
-      expect(await inboxPage.getByLabel('1 pending').count()).toBe(1);
+      const pendingBadge = inboxPage.getByRole('link', { name: /^Approvals\s*1 pending$/ });
+      expect(await pendingBadge.count()).toBe(1);
       await stack.screenshot(inboxPage, 'inbox-waiting');
 
       // Approve from the chat card; the other pages follow without a reload.
       await card.getByRole('button', { name: 'Approve' }).click();
       await card.locator('.approval-card__decision', { hasText: 'Approved by owner' }).waitFor();
       await inboxCard.locator('.approval-card__decision', { hasText: 'Approved by owner' }).waitFor({ timeout: 10_000 });
-      await inboxPage.getByLabel('1 pending').waitFor({ state: 'detached', timeout: 10_000 });
+      await pendingBadge.waitFor({ state: 'detached', timeout: 10_000 });
       await besideNode.waitFor({ state: 'detached', timeout: 10_000 });
       await page.locator('.context-bar').waitFor({ state: 'detached', timeout: 30_000 });
       await page.locator('.run-divider[data-edge="end"]', { hasText: 'Succeeded' }).waitFor();

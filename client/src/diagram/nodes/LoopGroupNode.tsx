@@ -51,6 +51,7 @@ function IterationTabs({ loopId }: { loopId: string }) {
 
   if (iterations.length > MAX_TABS) {
     return (
+      // biome-ignore lint/a11y/useKeyWithClickEvents: not an action: it only keeps a click on the select from also selecting the loop node; the select handles the keyboard.
       <label className="wf-iterations wf-iterations--select nodrag nopan" onClick={stop}>
         <span>Iteration</span>
         <select
@@ -68,7 +69,7 @@ function IterationTabs({ loopId }: { loopId: string }) {
     );
   }
   return (
-    <div className="wf-iterations nodrag nopan" role="group" aria-label="Show iteration">
+    <fieldset className="wf-iterations nodrag nopan" aria-label="Show iteration">
       {(['all', ...iterations] as const).map((value) => (
         <button
           key={String(value)}
@@ -83,7 +84,7 @@ function IterationTabs({ loopId }: { loopId: string }) {
           {value === 'all' ? 'All' : `#${value + 1}`}
         </button>
       ))}
-    </div>
+    </fieldset>
   );
 }
 

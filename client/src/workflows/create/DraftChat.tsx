@@ -40,7 +40,8 @@ export function DraftChat({
   hasDraft: boolean;
   /** The selected step, when the next message refines only it. */
   refining: { stepId: string; title: string } | null;
-  onSend: (prompt: string) => boolean | void;
+  /** False when the message was not taken (a draft is still coming); the box then keeps the text. */
+  onSend: (prompt: string) => boolean;
   onStopRefining: () => void;
   /** Changes when the composer should take focus (a step was selected). */
   focusToken: number;
@@ -55,6 +56,7 @@ export function DraftChat({
     if (focusToken > 0) input.current?.focus();
   }, [focusToken]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: not read, but a new entry or the pending reply is what grows the log; follow it to the bottom.
   useEffect(() => {
     const el = log.current;
     if (el !== null) el.scrollTop = el.scrollHeight;

@@ -227,6 +227,7 @@ export function WorkflowComposer({
   const drawable = definition;
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: not a control: it hears Ctrl/Cmd+Z bubbling up from whatever inside the composer has focus (undo the last draft).
     <div className={`composer-layout${jsonOpen ? ' composer-layout--json' : ''}`} onKeyDown={onKeyDown}>
       <DraftChat
         entries={entries}
@@ -262,18 +263,16 @@ export function WorkflowComposer({
           </div>
         </div>
         {drawable !== null ? (
-          <>
-            <WorkflowDiagram
-              // A new pane when the JSON panel moves it, so it fits again.
-              key={jsonOpen ? 'with-json' : 'alone'}
-              definition={drawable}
-              mode="edit"
-              selectedStepId={selectedStepId}
-              onSelectStep={onSelectStep}
-              highlightStepIds={history.highlight}
-              aria-label="Draft diagram"
-            />
-          </>
+          <WorkflowDiagram
+            // A new pane when the JSON panel moves it, so it fits again.
+            key={jsonOpen ? 'with-json' : 'alone'}
+            definition={drawable}
+            mode="edit"
+            selectedStepId={selectedStepId}
+            onSelectStep={onSelectStep}
+            highlightStepIds={history.highlight}
+            aria-label="Draft diagram"
+          />
         ) : drafting.isPending ? (
           <div className="composer-diagram__empty" aria-busy="true">
             <span className="skeleton composer-diagram__ghost" />

@@ -99,6 +99,7 @@ export function DefinitionEditor({
               {check.errors.map((issue, i) => {
                 const at = located[i] ?? null;
                 return (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the list is replaced whole by each check and one path can have several problems; order is the only identity.
                   <li key={`${issue.path}:${i}`} data-path={issue.path}>
                     {at !== null ? (
                       <button type="button" className="issue-link" onClick={() => jumpTo(at.start, at.end, at.line)} title={`Go to line ${at.line}`}>

@@ -37,6 +37,7 @@ export function VersionDiffCard({
       ) : (
         <ul className="diff-list">
           {lines.map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the diff is computed whole for two fixed versions; its lines have no identity beyond their order.
             <li key={i} className={`diff-list__item diff-list__item--${line.kind}`}>
               <span className="diff-list__mark" aria-hidden="true">
                 {MARK[line.kind]}
