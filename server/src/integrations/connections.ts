@@ -10,6 +10,7 @@ import { slackProvider } from './providers/slack';
 import { failureMessage, type Connection, type OperationRecord, type ProviderDefinition } from './providers/types';
 
 // Each provider's own config and credential types meet here, keyed by the stored `provider` column.
+// biome-ignore lint/suspicious/noExplicitAny: one map holds providers of different config and credential types; each is checked where it is defined
 export const PROVIDER_DEFINITIONS: { readonly [P in IntegrationProvider]: ProviderDefinition<any, any> } = {
   mcp: mcpProvider,
   slack: slackProvider,

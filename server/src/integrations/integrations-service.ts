@@ -1,5 +1,4 @@
 import { CONNECTED_STATUSES, INTEGRATIONS_TOPIC, CreateIntegrationRequest, type Integration, type IntegrationStatus, type WorkflowDefinition } from '@weft/shared';
-import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
