@@ -20,7 +20,15 @@ const row = (label: string, s: Stats) => `| ${label} | ${ms(s.median)} | ${ms(s.
 
 export function markdown(r: Record<string, any>): string {
   const goal = r.goal as { met: boolean; p95Met: boolean; coldMet: boolean; medianMs: number };
-  const w = r.workflow as { steps: number; topLevel: number; byType: Record<string, number>; maxDepth: number; diagramNodes: number; diagramEdges: number; layoutPx: { width: number; height: number } };
+  const w = r.workflow as {
+    steps: number;
+    topLevel: number;
+    byType: Record<string, number>;
+    maxDepth: number;
+    diagramNodes: number;
+    diagramEdges: number;
+    layoutPx: { width: number; height: number };
+  };
   const f = r.firstRender as {
     paintedMs: Stats;
     nodesInDomMs: Stats;
@@ -40,10 +48,30 @@ export function markdown(r: Record<string, any>): string {
     batch: { events: number; applyMs: number; commitMs: number; paintedMs: number; nodeRenders: number; nodesRendered: number };
     stream: { events: number; commitMs: number; paintedMs: number; perEventMs: number; nodeRenders: number; nodesRendered: number };
   };
-  const p = r.cpuProfile as { mountPaintedMs: number; wallMs: number; byOrigin: { name: string; selfMs: number }[]; topFunctions: { name: string; selfMs: number }[] };
-  type Phase = { phase: string; wallMs: number; scriptMs: number; styleMs: number; layoutMs: number; forcedStyleLayoutMs: number; paintMs: number; gcMs: number };
+  const p = r.cpuProfile as {
+    mountPaintedMs: number;
+    wallMs: number;
+    byOrigin: { name: string; selfMs: number }[];
+    topFunctions: { name: string; selfMs: number }[];
+  };
+  type Phase = {
+    phase: string;
+    wallMs: number;
+    scriptMs: number;
+    styleMs: number;
+    layoutMs: number;
+    forcedStyleLayoutMs: number;
+    paintMs: number;
+    gcMs: number;
+  };
   const t = r.trace as { mountPaintedMs: number; phases?: Phase[]; error?: string };
-  const env = r.environment as { chromium: string; viewport: { width: number; height: number }; diagramPx: { width: number; height: number }; loadAverageBefore: number[]; loadAverageAfter: number[] };
+  const env = r.environment as {
+    chromium: string;
+    viewport: { width: number; height: number };
+    diagramPx: { width: number; height: number };
+    loadAverageBefore: number[];
+    loadAverageAfter: number[];
+  };
   const r1 = (n: number) => Math.round(n * 10) / 10;
 
   return [
@@ -51,7 +79,9 @@ export function markdown(r: Record<string, any>): string {
     '',
     `Workflow: ${w.steps} steps (${w.topLevel} top level, nesting depth ${w.maxDepth}): ${Object.entries(w.byType)
       .map(([type, n]) => `${n} ${type}`)
-      .join(', ')}; validated with \`validateWorkflowDefinition\`. Diagram: ${w.diagramNodes} nodes (with end markers), ${w.diagramEdges} edges, ${w.layoutPx.width} × ${w.layoutPx.height} px laid out.`,
+      .join(
+        ', ',
+      )}; validated with \`validateWorkflowDefinition\`. Diagram: ${w.diagramNodes} nodes (with end markers), ${w.diagramEdges} edges, ${w.layoutPx.width} × ${w.layoutPx.height} px laid out.`,
     '',
     `Chromium ${env.chromium} headless (\`/usr/bin/chromium\`, --disable-gpu), viewport ${env.viewport.width} × ${env.viewport.height}, diagram ${env.diagramPx.width} × ${env.diagramPx.height}; harness = \`client/bench/diagram-harness\`, a Vite production build (React production) of the real \`WorkflowDiagram\` and \`styles.css\`. Load average ${env.loadAverageBefore.join(' / ')} before, ${env.loadAverageAfter.join(' / ')} after (the machine is shared).`,
     '',
@@ -109,7 +139,10 @@ export function markdown(r: Record<string, any>): string {
           '',
           '| phase | wall | script | style | layout | of which forced | pre-paint/paint | GC |',
           '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-          ...t.phases.map((x) => `| ${x.phase} | ${ms(x.wallMs)} | ${ms(x.scriptMs)} | ${ms(x.styleMs)} | ${ms(x.layoutMs)} | ${ms(x.forcedStyleLayoutMs)} | ${ms(x.paintMs)} | ${ms(x.gcMs)} |`),
+          ...t.phases.map(
+            (x) =>
+              `| ${x.phase} | ${ms(x.wallMs)} | ${ms(x.scriptMs)} | ${ms(x.styleMs)} | ${ms(x.layoutMs)} | ${ms(x.forcedStyleLayoutMs)} | ${ms(x.paintMs)} | ${ms(x.gcMs)} |`,
+          ),
         ]),
     ...(r.pageErrors?.length ? ['', `Page errors: ${(r.pageErrors as string[]).map((e) => `\`${e}\``).join('; ')}`] : []),
   ].join('\n');

@@ -55,7 +55,10 @@ function procStatus(pid: number | 'self'): { hwmMiB: number; rssMiB: number } | 
 /** CPU time (user + system) another process has used, in ms (from /proc/<pid>/stat, 10 ms resolution). */
 function cpuMsOf(pid: number): number {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = fs
+      .readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     // After "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks (USER_HZ = 100).
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -75,8 +78,8 @@ function resetPeakRss(pid: number | 'self'): boolean {
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))]).finally(() =>
-    clearTimeout(timer),
+  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)))]).finally(
+    () => clearTimeout(timer),
   );
 }
 
@@ -113,7 +116,10 @@ function helpers(server: BenchServer) {
 async function longWorkflow(server: BenchServer, kind: StepKind, runs: number) {
   const h = helpers(server);
   const { db, executions, journal } = server.app;
-  const wf = await h.workflow(`${LONG_STEPS} ${kind} steps`, Array.from({ length: LONG_STEPS }, (_, i) => trivialStep(kind, `s${i}`)));
+  const wf = await h.workflow(
+    `${LONG_STEPS} ${kind} steps`,
+    Array.from({ length: LONG_STEPS }, (_, i) => trivialStep(kind, `s${i}`)),
+  );
   // Runner events arrive in seq order, so the cursor's seq is how many there were.
   const runnerEvents = db.prepare<[string], { n: number }>('SELECT COALESCE(SUM(seq), 0) AS n FROM runner_cursors WHERE execution_id = ?');
   await h.finished(await h.start(wf)); // warm-up, not counted
@@ -209,7 +215,10 @@ async function prepareBurst(server: BenchServer, p: string, n: number): Promise<
 /** 2. N executions of a 5-step workflow started at once over HTTP (POSTs from another process). */
 async function concurrent(server: BenchServer, runnerPid: number, kind: StepKind, n: number) {
   const h = helpers(server);
-  const wf = await h.workflow(`${SHORT_STEPS} ${kind} steps`, Array.from({ length: SHORT_STEPS }, (_, i) => trivialStep(kind, `f${i}`)));
+  const wf = await h.workflow(
+    `${SHORT_STEPS} ${kind} steps`,
+    Array.from({ length: SHORT_STEPS }, (_, i) => trivialStep(kind, `f${i}`)),
+  );
   // Warm-up (JIT, statement caches): a smaller burst through the same path, not counted.
   const warm = await prepareBurst(server, `/api/workflows/${wf}/run`, Math.min(20, n));
   await Promise.all((await warm.fire()).ids.map((id) => h.finished(id)));
@@ -345,7 +354,10 @@ export async function run(): Promise<Record<string, unknown>> {
 
     const long = { wait: await longWorkflow(server, 'wait', runs), notify: await longWorkflow(server, 'notify', runs) };
     process.stderr.write(`1,000 steps: ${JSON.stringify({ wait: long.wait.perStepMs, notify: long.notify.perStepMs })}\n`);
-    const many = { wait: await concurrent(server, runner.child.pid!, 'wait', concurrency), notify: await concurrent(server, runner.child.pid!, 'notify', concurrency) };
+    const many = {
+      wait: await concurrent(server, runner.child.pid!, 'wait', concurrency),
+      notify: await concurrent(server, runner.child.pid!, 'notify', concurrency),
+    };
     process.stderr.write(`concurrent: ${JSON.stringify({ wait: many.wait.wallMs, notify: many.notify.wallMs })}\n`);
     const approval = await approvalResume(server, rounds);
     process.stderr.write(`approval resume: ${JSON.stringify(approval.decisionToNextRunningMs)}\n`);
@@ -404,7 +416,7 @@ export function markdown(r: Record<string, any>): string {
     '',
     `### Approval decision → next step under way (${A.rounds} sequential executions)`,
     '',
-    'From sending `POST /api/approvals/:id/decision` to the next step\'s first journal event `step.updated` (running, or succeeded when its start and finish reached the server in one runner batch); the lease re-grant (`execution.updated` running) in between.',
+    "From sending `POST /api/approvals/:id/decision` to the next step's first journal event `step.updated` (running, or succeeded when its start and finish reached the server in one runner batch); the lease re-grant (`execution.updated` running) in between.",
     '',
     '| | p50 | p99 | max |',
     '| --- | ---: | ---: | ---: |',

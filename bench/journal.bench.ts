@@ -81,10 +81,14 @@ export async function run(): Promise<Record<string, unknown>> {
     const stopProbe = journal.subscribe(TOPIC, () => {
       if (committedAt === 0) committedAt = performance.now();
     });
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/lib/ws-clients.ts'), server.url, server.token, TOPIC, String(CLIENTS), String(total), String(after)], {
-      env: { ...process.env, BENCH_CLIENT_DEADLINE_MS: String((seconds + 90) * 1000) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(ROOT, 'bench/lib/ws-clients.ts'), server.url, server.token, TOPIC, String(CLIENTS), String(total), String(after)],
+      {
+        env: { ...process.env, BENCH_CLIENT_DEADLINE_MS: String((seconds + 90) * 1000) },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (c) => (out += c));
     await waitForLine(child, () => out, 'READY', 20_000);

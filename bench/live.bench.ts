@@ -97,9 +97,17 @@ async function phase(stalled: boolean, rate: number, seconds: number) {
     const slow = stalled ? await stalledSubscriber(url, token) : null;
     server.stdin!.write('GO\n');
     const result = JSON.parse(await serverLine('RESULT ', (seconds + 60) * 1000)) as ServerResult;
-    const readerResult = JSON.parse(await readerLine('RESULT ', 60_000)) as { minReceived: number; outOfOrder: number; latencyMs: { p50: number; p99: number; max: number } };
+    const readerResult = JSON.parse(await readerLine('RESULT ', 60_000)) as {
+      minReceived: number;
+      outOfOrder: number;
+      latencyMs: { p50: number; p99: number; max: number };
+    };
     const stalledCloseCode = slow ? await slow.resume() : null;
-    return { ...result, reader: { received: readerResult.minReceived, outOfOrder: readerResult.outOfOrder, latencyMs: readerResult.latencyMs }, stalledCloseCode };
+    return {
+      ...result,
+      reader: { received: readerResult.minReceived, outOfOrder: readerResult.outOfOrder, latencyMs: readerResult.latencyMs },
+      stalledCloseCode,
+    };
   } finally {
     if (reader) await stop(reader);
     await stop(server);
@@ -137,6 +145,6 @@ export function markdown(r: Record<string, any>): string {
     row('one stalled', r.stalled),
     BEFORE,
     '',
-    'Journal reads are the subscriptions\' replay reads (one per subscribe) plus any gap fills; after a socket is marked slow it has none. The stalled socket is closed with 4008 behind the ≤ 4 MiB already buffered and terminated after 5 s without draining (so, resumed only after the run, it finds the connection ended: 1006; a shorter run, resumed within the 5 s, finds the 4008). Server, reader and the stalled client share the 2 cores with whatever else runs: the reader\'s latency moves with the machine\'s load (compare RSS, CPU and journal reads, not latency, between rows).',
+    "Journal reads are the subscriptions' replay reads (one per subscribe) plus any gap fills; after a socket is marked slow it has none. The stalled socket is closed with 4008 behind the ≤ 4 MiB already buffered and terminated after 5 s without draining (so, resumed only after the run, it finds the connection ended: 1006; a shorter run, resumed within the 5 s, finds the 4008). Server, reader and the stalled client share the 2 cores with whatever else runs: the reader's latency moves with the machine's load (compare RSS, CPU and journal reads, not latency, between rows).",
   ].join('\n');
 }

@@ -9,7 +9,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { api, extraRuns, FAULT_RUNNER_TOKEN, freePort, overlaps, readTrace, sleep, startRunner, startServerProcess, tracedStep, waitFor, type Trace } from './lib/faults';
+import {
+  api,
+  extraRuns,
+  FAULT_RUNNER_TOKEN,
+  freePort,
+  overlaps,
+  readTrace,
+  sleep,
+  startRunner,
+  startServerProcess,
+  tracedStep,
+  waitFor,
+  type Trace,
+} from './lib/faults';
 
 export const title = 'Reliability: duplicate step runs after server outages of 5, 20 and 60 s';
 
@@ -42,10 +55,14 @@ async function one(outageS: number) {
     const restartAt = Date.now();
     server = await startServerProcess({ dataDir, port, env });
     const listening = Date.now();
-    await waitFor(async () => {
-      const states = await Promise.all(ids.map(async (id) => (await api(server.url, 'GET', `/api/executions/${id}`)).body?.status));
-      return states.every((s) => s === 'succeeded');
-    }, 180_000, 'every execution to succeed');
+    await waitFor(
+      async () => {
+        const states = await Promise.all(ids.map(async (id) => (await api(server.url, 'GET', `/api/executions/${id}`)).body?.status));
+        return states.every((s) => s === 'succeeded');
+      },
+      180_000,
+      'every execution to succeed',
+    );
     const finishedAfterMs = Date.now() - listening;
     const t = readTrace(trace);
     const fenced = runners.filter((r) => /lease not renewed in time/.test(r.output())).length;
@@ -56,7 +73,12 @@ async function one(outageS: number) {
       steps: EXECUTIONS * STEPS.length,
       underWayAtOutage: underWayAt(t, diedAt),
       extraRuns: extraRuns(t),
-      completedTwice: [...t.filter((x) => x.what === 'end').reduce((m, x) => m.set(`${x.executionId}/${x.stepId}`, (m.get(`${x.executionId}/${x.stepId}`) ?? 0) + 1), new Map<string, number>()).values()].filter((n) => n > 1).length,
+      completedTwice: [
+        ...t
+          .filter((x) => x.what === 'end')
+          .reduce((m, x) => m.set(`${x.executionId}/${x.stepId}`, (m.get(`${x.executionId}/${x.stepId}`) ?? 0) + 1), new Map<string, number>())
+          .values(),
+      ].filter((n) => n > 1).length,
       twoRunnersAtOnce: overlaps(t).length,
       runnersThatFencedThemselves: fenced,
       allFinishedAfterRestartS: Math.round(finishedAfterMs / 100) / 10,
@@ -79,7 +101,8 @@ export async function run(): Promise<Record<string, unknown>> {
 
 export function markdown(r: Record<string, any>): string {
   const rows = (r.results as Record<string, number>[]).map(
-    (x) => `| ${x.outageS} s (${x.actualOutageS} s) | ${x.steps} | ${x.underWayAtOutage} | ${x.extraRuns} | ${x.completedTwice} | ${x.twoRunnersAtOnce} | ${x.runnersThatFencedThemselves}/2 | ${x.allFinishedAfterRestartS} s |`,
+    (x) =>
+      `| ${x.outageS} s (${x.actualOutageS} s) | ${x.steps} | ${x.underWayAtOutage} | ${x.extraRuns} | ${x.completedTwice} | ${x.twoRunnersAtOnce} | ${x.runnersThatFencedThemselves}/2 | ${x.allFinishedAfterRestartS} s |`,
   );
   return [
     'Real server process (lease 15 s, synchronous=FULL), two real runner processes (capacity 4 each), 8 executions × 6 bash steps of ~0.5 s that append start/tick/end lines to a side-effect file. The server is SIGKILLed mid-run and started again on the same port after the outage (the outage in brackets includes its own start-up).',

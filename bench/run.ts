@@ -36,7 +36,9 @@ function updateResults(name: string, body: string) {
   const begin = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
   const block = `${begin}\n${body.trim()}\n${end}`;
-  let text = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\nWritten by `pnpm bench`; each section is replaced when its scenario runs again.\n';
+  let text = fs.existsSync(RESULTS)
+    ? fs.readFileSync(RESULTS, 'utf8')
+    : '# Benchmark results\n\nWritten by `pnpm bench`; each section is replaced when its scenario runs again.\n';
   const from = text.indexOf(begin);
   const to = text.indexOf(end);
   text = from >= 0 && to > from ? text.slice(0, from) + block + text.slice(to + end.length) : `${text.trimEnd()}\n\n${block}\n`;

@@ -9,7 +9,22 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { api, executionsIn, extraRuns, FAULT_RUNNER_TOKEN, freePort, overlaps, readTrace, rssMiB, sleep, startRunner, startServerProcess, tracedStep, waitFor, type RunnerProcess } from './lib/faults';
+import {
+  api,
+  executionsIn,
+  extraRuns,
+  FAULT_RUNNER_TOKEN,
+  freePort,
+  overlaps,
+  readTrace,
+  rssMiB,
+  sleep,
+  startRunner,
+  startServerProcess,
+  tracedStep,
+  waitFor,
+  type RunnerProcess,
+} from './lib/faults';
 
 export const title = 'Reliability soak: webhooks under runner and server kills';
 
@@ -27,10 +42,18 @@ export async function run(): Promise<Record<string, unknown>> {
   const url = server.url;
   const trace = path.join(dataDir, 'trace.log');
   let generation = 0;
-  const spawnRunner = (slot: string) => startRunner({ url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 8, env: { WEFT_RUNNER_NAME: `${slot}${++generation}` } });
+  const spawnRunner = (slot: string) =>
+    startRunner({ url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 8, env: { WEFT_RUNNER_NAME: `${slot}${++generation}` } });
   const runners: Record<string, RunnerProcess> = { A: spawnRunner('A'), B: spawnRunner('B') };
-  const wf = await api(url, 'POST', '/api/workflows', { definition: { name: 'Soak', steps: ['one', 'two', 'three'].map((id) => tracedStep(id, trace, { ticks: 1 })) } });
-  await api(url, 'PUT', '/api/triggers/soak', { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'soak', verify: 'none', rateLimitPerMinute: 1_000_000 } });
+  const wf = await api(url, 'POST', '/api/workflows', {
+    definition: { name: 'Soak', steps: ['one', 'two', 'three'].map((id) => tracedStep(id, trace, { ticks: 1 })) },
+  });
+  await api(url, 'PUT', '/api/triggers/soak', {
+    workflowId: wf.body.id,
+    type: 'webhook',
+    enabled: true,
+    webhook: { path: 'soak', verify: 'none', rateLimitPerMinute: 1_000_000 },
+  });
 
   const acknowledged = new Set<string>();
   let refused = 0;
@@ -131,13 +154,20 @@ export async function run(): Promise<Record<string, unknown>> {
 }
 
 export function markdown(r: Record<string, any>): string {
-  const rss = (r.rss as { atS: number; serverMiB: number | null; runnersMiB: (number | null)[] }[]).map((x) => `| ${x.atS} s | ${x.serverMiB ?? '—'} | ${x.runnersMiB.map((m) => m ?? '—').join(' / ')} |`);
+  const rss = (r.rss as { atS: number; serverMiB: number | null; runnersMiB: (number | null)[] }[]).map(
+    (x) => `| ${x.atS} s | ${x.serverMiB ?? '—'} | ${x.runnersMiB.map((m) => m ?? '—').join(' / ')} |`,
+  );
   return [
     `${r.durationS / 60} minutes of webhooks at ${r.ratePerS}/s to a real server process (synchronous=FULL) with two real runner processes (capacity 8); each execution runs 3 bash steps appending to a side-effect file. A runner is SIGKILLed every minute and replaced; the server is SIGKILLed once and started again after 3 s.`,
     '',
     '| webhooks sent | acknowledged (202) | refused while the server was down | acknowledged but lost | executions succeeded | other | step runs | extra step runs | steps completed twice | two runners on one execution at once |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    `| ${r.webhooksSent} | ${r.acknowledged} | ${r.refusedWhileDown} | ${r.acknowledgedLost} | ${r.executions.succeeded ?? 0} | ${Object.entries(r.executions).filter(([k]) => k !== 'succeeded').map(([k, v]) => `${k} ${v}`).join(', ') || '0'} | ${r.stepRuns} | ${r.extraStepRuns} | ${r.stepsCompletedTwice} | ${r.twoRunnersAtOnce} |`,
+    `| ${r.webhooksSent} | ${r.acknowledged} | ${r.refusedWhileDown} | ${r.acknowledgedLost} | ${r.executions.succeeded ?? 0} | ${
+      Object.entries(r.executions)
+        .filter(([k]) => k !== 'succeeded')
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || '0'
+    } | ${r.stepRuns} | ${r.extraStepRuns} | ${r.stepsCompletedTwice} | ${r.twoRunnersAtOnce} |`,
     '',
     `Everything acknowledged had finished ${r.drainedAfterLoadS} s after the load stopped. Events: ${(r.events as string[]).join('; ')}.`,
     '',

@@ -51,7 +51,10 @@ async function scheduleFanOut() {
     const setupStart = Date.now();
     await putAll(
       a,
-      Array.from({ length: SCHEDULE_TRIGGERS }, (_, i) => [`fan-${i}`, { workflowId: wf.body.id, type: 'schedule', enabled: true, schedule: { cron, timezone: 'UTC', overlap: 'allow' } }]),
+      Array.from({ length: SCHEDULE_TRIGGERS }, (_, i) => [
+        `fan-${i}`,
+        { workflowId: wf.body.id, type: 'schedule', enabled: true, schedule: { cron, timezone: 'UTC', overlap: 'allow' } },
+      ]),
     );
     const setupMs = Date.now() - setupStart;
     if (Date.now() > due.getTime() - 1000) throw new Error(`setup took ${setupMs} ms: too late for the due time`);
@@ -61,7 +64,10 @@ async function scheduleFanOut() {
 
     const deliveries = db.prepare('SELECT status, latency_ms AS latency FROM trigger_deliveries').all() as { status: string; latency: number }[];
     const latencies = deliveries.map((d) => d.latency).sort((x, y) => x - y);
-    const executions = db.prepare("SELECT json_extract(trigger, '$.key') AS key, created_at AS createdAt FROM executions").all() as { key: string; createdAt: string }[];
+    const executions = db.prepare("SELECT json_extract(trigger, '$.key') AS key, created_at AS createdAt FROM executions").all() as {
+      key: string;
+      createdAt: string;
+    }[];
     const perKey = new Map<string, number>();
     for (const e of executions) perKey.set(e.key, (perKey.get(e.key) ?? 0) + 1);
     const createdLag = executions.map((e) => Date.parse(e.createdAt) - due.getTime()).sort((x, y) => x - y);
@@ -101,7 +107,12 @@ async function webhookThroughput(kind: Kind) {
   try {
     const wf = await s.request('POST', '/api/workflows', { definition: fiveSteps(kind) });
     // Unsigned (allowed on loopback): autocannon repeats one request, and a signed one repeated is a replay.
-    await putAll(s, [['bench-hook', { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'bench/hook', verify: 'none', rateLimitPerMinute: 1_000_000 } }]]);
+    await putAll(s, [
+      [
+        'bench-hook',
+        { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'bench/hook', verify: 'none', rateLimitPerMinute: 1_000_000 } },
+      ],
+    ]);
     const hook = `${s.url}/hooks/bench/hook?wait=30`;
     // Warm up until the runner is connected and one run finishes end to end.
     let warm: { status: number; body: any } = { status: 0, body: null };
@@ -115,7 +126,21 @@ async function webhookThroughput(kind: Kind) {
     const runs: Record<string, unknown> = {};
     for (const c of WEBHOOK_CONCURRENCY) {
       const before = s.app.db.prepare("SELECT COUNT(*) AS n FROM executions WHERE status = 'succeeded'").get() as { n: number };
-      const result = await autocannon(['-c', String(c), '-d', String(WEBHOOK_SECONDS), '-t', '40', '-m', 'POST', '-H', 'content-type=application/json', '-b', '{"n":1}', hook]);
+      const result = await autocannon([
+        '-c',
+        String(c),
+        '-d',
+        String(WEBHOOK_SECONDS),
+        '-t',
+        '40',
+        '-m',
+        'POST',
+        '-H',
+        'content-type=application/json',
+        '-b',
+        '{"n":1}',
+        hook,
+      ]);
       await sleep(500);
       const after = s.app.db.prepare("SELECT COUNT(*) AS n FROM executions WHERE status = 'succeeded'").get() as { n: number };
       runs[`c${c}`] = { ...summarize(result), succeededExecutions: after.n - before.n };
@@ -167,7 +192,9 @@ export function markdown(r: Record<string, unknown>): string {
     }
     for (const c of WEBHOOK_CONCURRENCY) {
       const x = w[`c${c}`];
-      lines.push(`| ${w.steps} | ${c} | ${x.requestsPerSecond} | ${x.latencyMs.p50} ms | ${x.latencyMs.p90} ms | ${x.latencyMs.p99} ms | ${x.latencyMs.max} ms | ${x.ok2xx} | ${x.non2xx} | ${x.errors}/${x.timeouts} | ${x.succeededExecutions} |`);
+      lines.push(
+        `| ${w.steps} | ${c} | ${x.requestsPerSecond} | ${x.latencyMs.p50} ms | ${x.latencyMs.p90} ms | ${x.latencyMs.p99} ms | ${x.latencyMs.max} ms | ${x.ok2xx} | ${x.non2xx} | ${x.errors}/${x.timeouts} | ${x.succeededExecutions} |`,
+      );
     }
   }
   const wait10 = (r.webhookWait as Record<string, any> | undefined)?.c10;

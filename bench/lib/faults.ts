@@ -1,6 +1,19 @@
 /** The fault suite's real-process pieces (server process on a fixed port, traced steps), shared with the benches. */
 import fs from 'node:fs';
-export { api, executionsIn, extraRuns, FAULT_RUNNER_TOKEN, FAULT_TOKEN, freePort, overlaps, readTrace, startServerProcess, tracedStep, type ServerProcess, type Trace } from '../../server/test/faults/harness';
+export {
+  api,
+  executionsIn,
+  extraRuns,
+  FAULT_RUNNER_TOKEN,
+  FAULT_TOKEN,
+  freePort,
+  overlaps,
+  readTrace,
+  startServerProcess,
+  tracedStep,
+  type ServerProcess,
+  type Trace,
+} from '../../server/test/faults/harness';
 export { startRunner, type RunnerProcess } from '../../server/test/helpers/runner-process';
 
 /** Resident set of a process in MiB, from /proc (Linux), or null once it is gone. */

@@ -62,7 +62,14 @@ export function startRunnerProcess({ url, token, dataDir, capacity }: { url: str
   const main = path.join(ROOT, 'runner/src/main.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', main], {
     cwd: path.join(ROOT, 'runner'),
-    env: { ...process.env, WEFT_SERVER_URL: url, WEFT_RUNNER_TOKEN: token, WEFT_DATA_DIR: dataDir, WEFT_RUNNER_CAPACITY: String(capacity), WEFT_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      WEFT_SERVER_URL: url,
+      WEFT_RUNNER_TOKEN: token,
+      WEFT_DATA_DIR: dataDir,
+      WEFT_RUNNER_CAPACITY: String(capacity),
+      WEFT_LOG_LEVEL: 'warn',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -148,10 +148,11 @@ async function openHarness(browser: Browser, url: string, errors: string[]): Pro
 
 type Harness = { diagramBench: DiagramBench };
 const mountOnce = (page: Page, definition: unknown, expected: Expected, mode: 'view' | 'runtime' = 'view') =>
-  page.evaluate(
-    ([d, e, m]) => (window as unknown as Harness).diagramBench.mount(d as never, e, m),
-    [definition, expected, mode] as const,
-  ) as Promise<MountTiming>;
+  page.evaluate(([d, e, m]) => (window as unknown as Harness).diagramBench.mount(d as never, e, m), [
+    definition,
+    expected,
+    mode,
+  ] as const) as Promise<MountTiming>;
 
 type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
 type CpuProfile = { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
@@ -312,17 +313,24 @@ export async function runDiagramBench(): Promise<Record<string, unknown>> {
     log(`first render (warm): ${JSON.stringify(firstRender.paintedMs)}`);
 
     const layoutBrowser = stats(
-      (await page.evaluate(([d, n]) => (window as unknown as Harness).diagramBench.layout(d as never, n), [definition, LAYOUT_WARMUP + LAYOUT_RUNS] as const)).slice(LAYOUT_WARMUP),
+      (
+        await page.evaluate(([d, n]) => (window as unknown as Harness).diagramBench.layout(d as never, n), [definition, LAYOUT_WARMUP + LAYOUT_RUNS] as const)
+      ).slice(LAYOUT_WARMUP),
     );
     log(`layout (chromium): ${JSON.stringify(layoutBrowser)}`);
 
-    const status = await page.evaluate(
-      ([d, e, t, n]) => (window as unknown as Harness).diagramBench.status(d as never, e, t, n),
-      [definition, expected, targets, SINGLE_EVENTS] as const,
-    );
+    const status = await page.evaluate(([d, e, t, n]) => (window as unknown as Harness).diagramBench.status(d as never, e, t, n), [
+      definition,
+      expected,
+      targets,
+      SINGLE_EVENTS,
+    ] as const);
     log(`status: ${JSON.stringify(status)}`);
 
-    const nodePropChanges = await page.evaluate(([d, e]) => (window as unknown as Harness).diagramBench.nodePropChanges(d as never, e), [definition, expected] as const);
+    const nodePropChanges = await page.evaluate(([d, e]) => (window as unknown as Harness).diagramBench.nodePropChanges(d as never, e), [
+      definition,
+      expected,
+    ] as const);
     log(`node prop changes during a mount: ${JSON.stringify(nodePropChanges)}`);
 
     // Where the time goes: one CPU-profiled mount, then one traced mount (neither is in the figures above).
@@ -351,7 +359,12 @@ export async function runDiagramBench(): Promise<Record<string, unknown>> {
     };
     return {
       goal,
-      workflow: { ...workflow, diagramNodes: layout.nodes.length, diagramEdges: layout.edges.length, layoutPx: { width: round(layout.width), height: round(layout.height) } },
+      workflow: {
+        ...workflow,
+        diagramNodes: layout.nodes.length,
+        diagramEdges: layout.edges.length,
+        layoutPx: { width: round(layout.width), height: round(layout.height) },
+      },
       layoutNode,
       layoutChromium: { warmup: LAYOUT_WARMUP, runs: LAYOUT_RUNS, ...layoutBrowser },
       firstRender,

@@ -48,8 +48,7 @@ export function installReactFlowShims(): void {
       },
     },
   });
-  (globalThis.SVGElement.prototype as unknown as { getBBox: () => DOMRect }).getBBox = () =>
-    ({ x: 0, y: 0, width: 0, height: 0 }) as DOMRect;
+  (globalThis.SVGElement.prototype as unknown as { getBBox: () => DOMRect }).getBBox = () => ({ x: 0, y: 0, width: 0, height: 0 }) as DOMRect;
 }
 
 installReactFlowShims();

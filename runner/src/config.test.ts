@@ -30,7 +30,16 @@ describe('loadConfig', () => {
       capacity: 4,
       name: os.hostname(),
       logLevel: 'info',
-      llm: { provider: 'offline', apiKey: undefined, authToken: undefined, baseUrl: undefined, model: 'claude-sonnet-5-5', fallbackModels: [], timeoutMs: 900_000, maxRetries: 2 },
+      llm: {
+        provider: 'offline',
+        apiKey: undefined,
+        authToken: undefined,
+        baseUrl: undefined,
+        model: 'claude-sonnet-5-5',
+        fallbackModels: [],
+        timeoutMs: 900_000,
+        maxRetries: 2,
+      },
       addressPolicy: { allow: [], denyPrivate: false },
       stepEnvironment: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
     });
@@ -52,22 +61,26 @@ describe('loadConfig', () => {
   });
 
   it('reads WEFT_HTTP_ALLOW (hosts, addresses, CIDR ranges) and WEFT_HTTP_DENY_PRIVATE', () => {
-    const config = loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_HTTP_ALLOW: ' localhost, 127.0.0.1 ,10.0.0.0/8,[::1],fd00::/8,Api.Internal.', WEFT_HTTP_DENY_PRIVATE: '1' });
+    const config = loadConfig({
+      WEFT_RUNNER_TOKEN: 't',
+      WEFT_HTTP_ALLOW: ' localhost, 127.0.0.1 ,10.0.0.0/8,[::1],fd00::/8,Api.Internal.',
+      WEFT_HTTP_DENY_PRIVATE: '1',
+    });
     expect(config.addressPolicy.denyPrivate).toBe(true);
-    expect(config.addressPolicy.allow.map((entry) => (entry.kind === 'host' ? `host ${entry.host}` : `range ${entry.range[0].toString()}/${entry.range[1]}`))).toEqual([
-      'host localhost',
-      'range 127.0.0.1/32',
-      'range 10.0.0.0/8',
-      'range ::1/128',
-      'range fd00::/8',
-      'host api.internal',
-    ]);
+    expect(
+      config.addressPolicy.allow.map((entry) => (entry.kind === 'host' ? `host ${entry.host}` : `range ${entry.range[0].toString()}/${entry.range[1]}`)),
+    ).toEqual(['host localhost', 'range 127.0.0.1/32', 'range 10.0.0.0/8', 'range ::1/128', 'range fd00::/8', 'host api.internal']);
     expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_HTTP_DENY_PRIVATE: '0' }).addressPolicy.denyPrivate).toBe(false);
   });
 
   it('selects the model provider from ANTHROPIC_* and derives the HTTP URL', () => {
     const dir = dataDirWithToken('file-token-0123456789');
-    const config = loadConfig({ WEFT_DATA_DIR: dir, WEFT_SERVER_URL: 'wss://weft.example.com/base/', ANTHROPIC_BASE_URL: 'http://127.0.0.1:11434', WEFT_FALLBACK_MODELS: 'a, b,' });
+    const config = loadConfig({
+      WEFT_DATA_DIR: dir,
+      WEFT_SERVER_URL: 'wss://weft.example.com/base/',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:11434',
+      WEFT_FALLBACK_MODELS: 'a, b,',
+    });
     expect(config.serverUrl).toBe('https://weft.example.com/base');
     expect(config.llm).toMatchObject({ provider: 'anthropic', baseUrl: 'http://127.0.0.1:11434', fallbackModels: ['a', 'b'] });
     expect(() => loadConfig({ WEFT_DATA_DIR: dir, ANTHROPIC_BASE_URL: 'not a url' })).toThrow(/ANTHROPIC_BASE_URL/);
@@ -89,7 +102,12 @@ describe('loadConfig', () => {
   });
 
   it('reads name, capacity and server URL', () => {
-    const config = loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_RUNNER_NAME: 'builder-1', WEFT_RUNNER_CAPACITY: '12', WEFT_SERVER_URL: 'https://weft.example.com/base/' });
+    const config = loadConfig({
+      WEFT_RUNNER_TOKEN: 't',
+      WEFT_RUNNER_NAME: 'builder-1',
+      WEFT_RUNNER_CAPACITY: '12',
+      WEFT_SERVER_URL: 'https://weft.example.com/base/',
+    });
     expect(config).toMatchObject({ name: 'builder-1', capacity: 12, socketUrl: 'wss://weft.example.com/base/ws/runner' });
   });
 
@@ -99,7 +117,11 @@ describe('loadConfig', () => {
     ['a server URL that is not a URL', { WEFT_SERVER_URL: 'localhost:8787' }, /WEFT_SERVER_URL="localhost:8787": must be an http/],
     ['an unknown log level', { WEFT_LOG_LEVEL: 'loud' }, /WEFT_LOG_LEVEL/],
     ['a WEFT_HTTP_DENY_PRIVATE other than 1 or 0', { WEFT_HTTP_DENY_PRIVATE: 'yes' }, /WEFT_HTTP_DENY_PRIVATE="yes": must be 1 or 0/],
-    ['a WEFT_HTTP_ALLOW entry that is neither host nor range', { WEFT_HTTP_ALLOW: 'localhost,10.0.0.0/99' }, /WEFT_HTTP_ALLOW: "10.0.0.0\/99" is not a host name/],
+    [
+      'a WEFT_HTTP_ALLOW entry that is neither host nor range',
+      { WEFT_HTTP_ALLOW: 'localhost,10.0.0.0/99' },
+      /WEFT_HTTP_ALLOW: "10.0.0.0\/99" is not a host name/,
+    ],
     ['a wildcard in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: '*.example.com' }, /WEFT_HTTP_ALLOW: "\*.example.com"/],
     ['a URL in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: 'http://localhost:8080' }, /WEFT_HTTP_ALLOW: "http:\/\/localhost:8080"/],
   ];
@@ -110,7 +132,9 @@ describe('loadConfig', () => {
   it('explains a missing token', () => {
     const dir = dataDirWithToken(null);
     expect(() => loadConfig({ WEFT_DATA_DIR: dir })).toThrow(ConfigError);
-    expect(() => loadConfig({ WEFT_DATA_DIR: dir })).toThrow(/WEFT_RUNNER_TOKEN: not set and no runner token in .*runner-token; set WEFT_RUNNER_TOKEN to the server's runner token/);
+    expect(() => loadConfig({ WEFT_DATA_DIR: dir })).toThrow(
+      /WEFT_RUNNER_TOKEN: not set and no runner token in .*runner-token; set WEFT_RUNNER_TOKEN to the server's runner token/,
+    );
   });
 });
 

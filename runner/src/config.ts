@@ -20,7 +20,12 @@ const EnvSchema = z.object({
     .refine((value) => /^(https?|wss?):\/\/[^/]/i.test(value) && URL.canParse(value), 'must be an http(s):// or ws(s):// URL'),
   WEFT_RUNNER_TOKEN: z.string().optional(),
   WEFT_DATA_DIR: z.string().min(1).optional(),
-  WEFT_RUNNER_CAPACITY: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
+  WEFT_RUNNER_CAPACITY: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1000, 'must be at most 1000')
+    .default(4),
   WEFT_RUNNER_NAME: z.string().max(200, 'must be at most 200 characters').optional(),
   // The server's levels, so one setting serves both processes.
   WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

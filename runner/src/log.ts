@@ -14,19 +14,27 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /** One JSON line per entry on stderr, like the server's pino output. */
-export function createLogger({ level = 'info', write = (line: string) => process.stderr.write(line) }: { level?: LogLevel | 'silent'; write?: (line: string) => void } = {}): Logger {
+export function createLogger({
+  level = 'info',
+  write = (line: string) => process.stderr.write(line),
+}: {
+  level?: LogLevel | 'silent';
+  write?: (line: string) => void;
+} = {}): Logger {
   if (level === 'silent') return silentLogger;
-  const at = (entryLevel: LogLevel) => (message: string, fields: LogFields = {}) => {
-    if (ORDER[entryLevel] < ORDER[level]) return;
-    const entry: LogFields = { level: entryLevel, time: new Date().toISOString(), name: 'weft-runner', msg: message };
-    for (const [key, value] of Object.entries(fields)) entry[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
-    let line: string;
-    try {
-      line = JSON.stringify(entry);
-    } catch {
-      line = JSON.stringify({ level: entryLevel, time: entry.time, name: 'weft-runner', msg: message });
-    }
-    write(`${line}\n`);
-  };
+  const at =
+    (entryLevel: LogLevel) =>
+    (message: string, fields: LogFields = {}) => {
+      if (ORDER[entryLevel] < ORDER[level]) return;
+      const entry: LogFields = { level: entryLevel, time: new Date().toISOString(), name: 'weft-runner', msg: message };
+      for (const [key, value] of Object.entries(fields)) entry[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
+      let line: string;
+      try {
+        line = JSON.stringify(entry);
+      } catch {
+        line = JSON.stringify({ level: entryLevel, time: entry.time, name: 'weft-runner', msg: message });
+      }
+      write(`${line}\n`);
+    };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -66,7 +66,9 @@ describe('runner process', () => {
     await waitFor(() => server?.latest?.ws.readyState === 1);
     server.latest?.send({ type: 'lease', grant });
     const pidFile = path.join(dataDir, 'runs', safeDirName('exe_proc'), 'child.pid');
-    const child = await waitFor(() => (fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) || null : null), { message: 'the step to start' });
+    const child = await waitFor(() => (fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) || null : null), {
+      message: 'the step to start',
+    });
     pids.push(child);
 
     runner.child.kill('SIGTERM');

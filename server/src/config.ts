@@ -7,9 +7,7 @@ import { z } from 'zod';
 /** Repository root: `./data` in the README means the checkout's data folder, whatever the cwd. */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const Bool = z
-  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
-  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const Bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const Secret = z
   .string()
@@ -26,8 +24,16 @@ const EnvSchema = z.object({
   WEFT_TRUST_PROXY: z
     .string()
     .optional()
-    .refine((v) => v === undefined || parseTrustedProxies(v).every(isProxyEntry), 'must be a comma list of IP addresses, CIDR ranges or loopback / linklocal / uniquelocal'),
-  WEFT_BODY_LIMIT: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+    .refine(
+      (v) => v === undefined || parseTrustedProxies(v).every(isProxyEntry),
+      'must be a comma list of IP addresses, CIDR ranges or loopback / linklocal / uniquelocal',
+    ),
+  WEFT_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(1024 * 1024),
   WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WEFT_ALLOW_BASH: Bool.optional(),
   WEFT_ALLOW_UNSIGNED_HOOKS: Bool.default(false),
@@ -104,13 +110,13 @@ export class ConfigError extends Error {
 
 /** Parses the environment once at boot; no other module reads process.env. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  const blankToUndefined = Object.fromEntries(
-    Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
-  );
+  const blankToUndefined = Object.fromEntries(Object.keys(EnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = EnvSchema.safeParse(blankToUndefined);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((i) => `${String(i.path[0])}=${SECRET_ENV.has(String(i.path[0])) ? '[redacted]' : JSON.stringify(env[String(i.path[0])])}: ${i.message}`),
+      parsed.error.issues.map(
+        (i) => `${String(i.path[0])}=${SECRET_ENV.has(String(i.path[0])) ? '[redacted]' : JSON.stringify(env[String(i.path[0])])}: ${i.message}`,
+      ),
     );
   }
   const e = parsed.data;
@@ -165,7 +171,10 @@ LOOPBACK.addAddress('::1', 'ipv6');
 
 /** Decided by parsing the address, never by its spelling: `127.example.com` is a name, not loopback. */
 export function isLoopbackHost(host: string): boolean {
-  const name = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const name = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (name === 'localhost') return true;
   const family = net.isIP(name);
   if (family === 4) return LOOPBACK.check(name, 'ipv4');

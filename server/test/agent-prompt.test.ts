@@ -11,11 +11,21 @@ let fake: FakeAnthropic;
 let s: TestServer;
 let r: RunnerProcess;
 const dataDir = makeDataDir();
-const llmEnv = () => ({ ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, WEFT_MODEL: 'claude-a', WEFT_FALLBACK_MODELS: 'claude-b', WEFT_LLM_MAX_RETRIES: '0' });
+const llmEnv = () => ({
+  ANTHROPIC_API_KEY: 'k',
+  ANTHROPIC_BASE_URL: fake.url,
+  WEFT_MODEL: 'claude-a',
+  WEFT_FALLBACK_MODELS: 'claude-b',
+  WEFT_LLM_MAX_RETRIES: '0',
+});
 
 beforeAll(async () => {
   fake = await startFakeAnthropic();
-  s = await startServer({ dataDir, env: { WEFT_TOKEN: 'agent-test-token-0123456789', ...llmEnv() }, config: { leaseMs: 1500, runnerHeartbeatMs: 300, engineTickMs: 50 } });
+  s = await startServer({
+    dataDir,
+    env: { WEFT_TOKEN: 'agent-test-token-0123456789', ...llmEnv() },
+    config: { leaseMs: 1500, runnerHeartbeatMs: 300, engineTickMs: 50 },
+  });
   r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: llmEnv() });
 });
 agentStackHooks(() => ({ fake, s, r }));
@@ -55,7 +65,13 @@ describe('agent_prompt through a real runner and the real SDK', () => {
     const session = (await s.request('POST', '/api/sessions', { body: {} })).body;
     await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Listed by agent') } });
     fake.setScript([
-      { kind: 'stream', events: toolTurn([{ id: 'tu_1', name: 'workflows__list_workflows', input: {} }, { id: 'tu_2', name: 'workflows__delete_workflow', input: { id: 'wf_x' } }]) },
+      {
+        kind: 'stream',
+        events: toolTurn([
+          { id: 'tu_1', name: 'workflows__list_workflows', input: {} },
+          { id: 'tu_2', name: 'workflows__delete_workflow', input: { id: 'wf_x' } },
+        ]),
+      },
       { kind: 'stream', events: textTurn('Found them.') },
     ]);
     const id = await start([{ id: 'look', type: 'agent_prompt', prompt: 'What workflows exist?' }], session.id);
@@ -82,7 +98,16 @@ describe('agent_prompt through a real runner and the real SDK', () => {
       { kind: 'stream', events: textTurn(JSON.stringify({ severity: 'high', count: 3 })) },
     ]);
     const id = await start(
-      [{ id: 'triage', type: 'agent_prompt', prompt: 'Triage', output: { schema: { type: 'object', required: ['severity', 'count'], properties: { severity: { enum: ['low', 'high'] }, count: { type: 'integer' } } } } }],
+      [
+        {
+          id: 'triage',
+          type: 'agent_prompt',
+          prompt: 'Triage',
+          output: {
+            schema: { type: 'object', required: ['severity', 'count'], properties: { severity: { enum: ['low', 'high'] }, count: { type: 'integer' } } },
+          },
+        },
+      ],
       session.id,
     );
     const ex = await finished(id);
@@ -97,7 +122,10 @@ describe('agent_prompt through a real runner and the real SDK', () => {
 
   it('fails over to the next model and finalizes the failed attempt canceled', async () => {
     const session = (await s.request('POST', '/api/sessions', { body: {} })).body;
-    fake.setScript([{ kind: 'stream', events: textTurn('partial answer that never ends', { chunks: 6 }), cutAfter: 4 }, { kind: 'stream', events: textTurn('Answer from b.', { model: 'claude-b' }) }]);
+    fake.setScript([
+      { kind: 'stream', events: textTurn('partial answer that never ends', { chunks: 6 }), cutAfter: 4 },
+      { kind: 'stream', events: textTurn('Answer from b.', { model: 'claude-b' }) },
+    ]);
     const id = await start([{ id: 'ask', type: 'agent_prompt', prompt: 'Q' }], session.id);
     const ex = await finished(id);
     expect(ex.status).toBe('succeeded');
@@ -130,7 +158,9 @@ describe('agent_prompt through a real runner and the real SDK', () => {
     const offline = await startServer({ dataDir: makeDataDir(), env: { WEFT_TOKEN: 'offline-agent-token-0123456789' }, config: { engineTickMs: 50 } });
     const runner = startRunner({ url: offline.url, token: offline.runnerToken, dataDir: offline.dataDir });
     try {
-      const wf = await offline.request('POST', '/api/workflows', { body: { definition: { name: 'Off', steps: [{ id: 'a', type: 'agent_prompt', prompt: 'hello' }] } } });
+      const wf = await offline.request('POST', '/api/workflows', {
+        body: { definition: { name: 'Off', steps: [{ id: 'a', type: 'agent_prompt', prompt: 'hello' }] } },
+      });
       const run = await offline.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} });
       let ex: any;
       await waitUntil(async () => {
@@ -151,21 +181,33 @@ describe('agent_prompt through a real runner and the real SDK', () => {
   it('after a runner crash mid-turn, discards the partial turn and runs a new attempt', async () => {
     const session = (await s.request('POST', '/api/sessions', { body: {} })).body;
     fake.setScript((_req, n) =>
-      n === 0 ? { kind: 'stream', events: textTurn('this partial turn will be lost', { chunks: 10 }), delayMs: 400 } : { kind: 'stream', events: textTurn('Second attempt answer.') },
+      n === 0
+        ? { kind: 'stream', events: textTurn('this partial turn will be lost', { chunks: 10 }), delayMs: 400 }
+        : { kind: 'stream', events: textTurn('Second attempt answer.') },
     );
     const id = await start([{ id: 'fragile', type: 'agent_prompt', prompt: 'Q' }], session.id);
-    await waitUntil(async () => {
-      const replies = (await stepMessages(session.id, 'fragile')).filter((m: any) => m.role === 'assistant');
-      return replies.length > 0 && messageText(replies[0]).length > 0;
-    }, 20_000, 'partial text');
+    await waitUntil(
+      async () => {
+        const replies = (await stepMessages(session.id, 'fragile')).filter((m: any) => m.role === 'assistant');
+        return replies.length > 0 && messageText(replies[0]).length > 0;
+      },
+      20_000,
+      'partial text',
+    );
     await r.kill('SIGKILL');
     r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: llmEnv() });
     const ex = await finished(id);
     expect(ex.status).toBe('succeeded');
     const attempts = ex.steps.filter((st: any) => st.stepId === 'fragile').map((st: any) => [st.attempt, st.status]);
-    expect(attempts).toEqual([[1, 'failed'], [2, 'succeeded']]);
+    expect(attempts).toEqual([
+      [1, 'failed'],
+      [2, 'succeeded'],
+    ]);
     const replies = (await stepMessages(session.id, 'fragile')).filter((m: any) => m.role === 'assistant');
-    expect(replies.map((m: any) => [m.attempt, m.status])).toEqual([[1, 'canceled'], [2, 'complete']]);
+    expect(replies.map((m: any) => [m.attempt, m.status])).toEqual([
+      [1, 'canceled'],
+      [2, 'complete'],
+    ]);
     expect(messageText(replies[1])).toBe('Second attempt answer.');
   });
 });

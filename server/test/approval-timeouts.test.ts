@@ -38,7 +38,14 @@ async function runToGate(onTimeout: 'fail' | 'approve') {
   const grant = runner.grants.find((g) => g.executionId === executionId)!;
   await runner.events(grant, [
     { seq: 1, type: 'step.started', stepId: 'gate', iterationPath: '', attempt: 1 },
-    { seq: 2, type: 'step.waiting', stepId: 'gate', iterationPath: '', attempt: 1, wait: { kind: 'approval', message: 'Ship it?', approvers: [], timeoutSeconds: TIMEOUT_S, onDeny: 'fail', onTimeout } },
+    {
+      seq: 2,
+      type: 'step.waiting',
+      stepId: 'gate',
+      iterationPath: '',
+      attempt: 1,
+      wait: { kind: 'approval', message: 'Ship it?', approvers: [], timeoutSeconds: TIMEOUT_S, onDeny: 'fail', onTimeout },
+    },
   ]);
   const approval = (await s.request('GET', `/api/approvals?status=pending&executionId=${executionId}`)).body.approvals[0];
   return { executionId, approval };
@@ -83,7 +90,9 @@ describe('approval timeouts', () => {
     // Queued again: a new lease that carries the gate as done, so the runner goes on with `ship`.
     await waitUntil(() => runner.grants.filter((g) => g.executionId === executionId).length === 2, 10_000, 'the lease after the timeout');
     const resumed = runner.grants.filter((g) => g.executionId === executionId)[1]!;
-    expect(resumed.completed).toEqual([expect.objectContaining({ stepId: 'gate', status: 'succeeded', output: expect.objectContaining({ approved: true, decidedBy: 'timeout' }) })]);
+    expect(resumed.completed).toEqual([
+      expect.objectContaining({ stepId: 'gate', status: 'succeeded', output: expect.objectContaining({ approved: true, decidedBy: 'timeout' }) }),
+    ]);
     await runner.events(resumed, [
       { seq: 1, type: 'step.started', stepId: 'ship', iterationPath: '', attempt: 1 },
       { seq: 2, type: 'step.succeeded', stepId: 'ship', iterationPath: '', attempt: 1, output: 'ship' },

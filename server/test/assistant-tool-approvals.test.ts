@@ -45,17 +45,30 @@ const statusOf = async (executionId: string) => (await get(`/api/executions/${ex
 
 /** An execution waiting at an approval step, the fake runner reporting the gate. */
 async function waitingAtGate() {
-  const definition = { name: `Gated ${++n}`, steps: [{ id: 'gate', type: 'approval', message: 'Go?' }, { id: 'after', type: 'bash', command: 'true' }] };
+  const definition = {
+    name: `Gated ${++n}`,
+    steps: [
+      { id: 'gate', type: 'approval', message: 'Go?' },
+      { id: 'after', type: 'bash', command: 'true' },
+    ],
+  };
   const wf = (await s.request('POST', '/api/workflows', { body: { definition } })).body;
   const executionId = await execution(wf.id);
   await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
   const grant = runner.grants.find((g) => g.executionId === executionId)!;
   await runner.events(grant, [
     { seq: 1, type: 'step.started', stepId: 'gate', iterationPath: '', attempt: 1 },
-    { seq: 2, type: 'step.waiting', stepId: 'gate', iterationPath: '', attempt: 1, wait: { kind: 'approval', message: 'Go?', approvers: [], timeoutSeconds: 3600, onDeny: 'fail', onTimeout: 'fail' } },
+    {
+      seq: 2,
+      type: 'step.waiting',
+      stepId: 'gate',
+      iterationPath: '',
+      attempt: 1,
+      wait: { kind: 'approval', message: 'Go?', approvers: [], timeoutSeconds: 3600, onDeny: 'fail', onTimeout: 'fail' },
+    },
   ]);
   const approvalOf = async () => (await get(`/api/approvals?executionId=${executionId}`)).body.approvals[0];
-  return { executionId, decision: async () => ((await approvalOf()).status as string) };
+  return { executionId, decision: async () => (await approvalOf()).status as string };
 }
 
 async function proposal() {
@@ -68,11 +81,17 @@ async function proposal() {
 const cases: Record<string, Case> = {
   'workflows:sync_workflow': async () => {
     const name = `Synced ${++n}`;
-    return { args: { definition: minimalDefinition(name) }, happened: async () => (await get('/api/workflows')).body.workflows.some((w: any) => w.definition.name === name) };
+    return {
+      args: { definition: minimalDefinition(name) },
+      happened: async () => (await get('/api/workflows')).body.workflows.some((w: any) => w.definition.name === name),
+    };
   },
   'workflows:update_workflow': async () => {
     const wf = await workflow();
-    return { args: { id: wf.id, definition: minimalDefinition('Updated'), baseVersion: wf.version }, happened: async () => (await get(`/api/workflows/${wf.id}`)).body.definition.name === 'Updated' };
+    return {
+      args: { id: wf.id, definition: minimalDefinition('Updated'), baseVersion: wf.version },
+      happened: async () => (await get(`/api/workflows/${wf.id}`)).body.definition.name === 'Updated',
+    };
   },
   'workflows:delete_workflow': async () => {
     const wf = await workflow();
@@ -102,12 +121,18 @@ const cases: Record<string, Case> = {
   'workflows:sync_trigger': async () => {
     const wf = await workflow();
     const key = `hook-${++n}`;
-    return { args: { key, workflowId: wf.id, type: 'webhook', enabled: true, webhook: { path: key, verify: 'none' } }, happened: async () => (await get(`/api/triggers/${key}`)).status === 200 };
+    return {
+      args: { key, workflowId: wf.id, type: 'webhook', enabled: true, webhook: { path: key, verify: 'none' } },
+      happened: async () => (await get(`/api/triggers/${key}`)).status === 200,
+    };
   },
   'workflows:delete_trigger': async () => {
     const wf = await workflow();
     const key = `doomed-${++n}`;
-    expect((await s.request('PUT', `/api/triggers/${key}`, { body: { workflowId: wf.id, type: 'webhook', enabled: true, webhook: { path: key, verify: 'none' } } })).status).toBe(200);
+    expect(
+      (await s.request('PUT', `/api/triggers/${key}`, { body: { workflowId: wf.id, type: 'webhook', enabled: true, webhook: { path: key, verify: 'none' } } }))
+        .status,
+    ).toBe(200);
     return { args: { key }, happened: async () => (await get(`/api/triggers/${key}`)).status === 404 };
   },
   'workflows:review_workflow_proposal': async () => {
@@ -121,7 +146,10 @@ const cases: Record<string, Case> = {
   },
   'gh:create_comment': async () => {
     const body = `comment ${++n}`;
-    return { args: { number: 1, body }, happened: async () => integrations.github.requests.some((r) => r.method === 'POST' && JSON.stringify(r.body).includes(body)) };
+    return {
+      args: { number: 1, body },
+      happened: async () => integrations.github.requests.some((r) => r.method === 'POST' && JSON.stringify(r.body).includes(body)),
+    };
   },
   'sl:send_message': async () => {
     const text = `message ${++n}`;
@@ -145,10 +173,14 @@ const cases: Record<string, Case> = {
 /** The assistant's reply to one message, once it is no longer streaming. */
 async function finalMessage(sessionId: string, messageId: string) {
   let msg: any;
-  await waitUntil(async () => {
-    msg = (await get(`/api/sessions/${sessionId}/messages`)).body.messages.find((m: any) => m.id === messageId);
-    return msg !== undefined && msg.status !== 'streaming';
-  }, 15_000, 'the assistant reply');
+  await waitUntil(
+    async () => {
+      msg = (await get(`/api/sessions/${sessionId}/messages`)).body.messages.find((m: any) => m.id === messageId);
+      return msg !== undefined && msg.status !== 'streaming';
+    },
+    15_000,
+    'the assistant reply',
+  );
   return msg;
 }
 
@@ -162,10 +194,14 @@ async function callThroughAssistant(tool: string, args: Record<string, unknown>,
   const posted = await s.request('POST', `/api/sessions/${session.id}/messages`, { body: { content: `please use ${tool}` } });
   expect(posted.status).toBe(202);
   let card: any;
-  await waitUntil(async () => {
-    card = (await get(`/api/approvals?status=pending&sessionId=${session.id}`)).body.approvals.find((a: any) => a.kind === 'tool');
-    return card !== undefined;
-  }, 10_000, `a card for ${tool}`);
+  await waitUntil(
+    async () => {
+      card = (await get(`/api/approvals?status=pending&sessionId=${session.id}`)).body.approvals.find((a: any) => a.kind === 'tool');
+      return card !== undefined;
+    },
+    10_000,
+    `a card for ${tool}`,
+  );
   expect(card.tool, tool).toEqual({ name: tool, arguments: args });
   await beforeDecision();
   expect((await s.request('POST', `/api/approvals/${card.id}/decision`, { body: { decision: decide } })).status).toBe(200);

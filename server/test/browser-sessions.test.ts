@@ -21,7 +21,14 @@ async function signInByLink(next?: string) {
   return { res, pair, id: pair.slice('weft_session='.length) };
 }
 
-const rows = () => s.app.db.prepare('SELECT * FROM auth_sessions').all() as { id_hash: string; principal_id: string; created_at: number; expires_at: number; last_seen_at: number }[];
+const rows = () =>
+  s.app.db.prepare('SELECT * FROM auth_sessions').all() as {
+    id_hash: string;
+    principal_id: string;
+    created_at: number;
+    expires_at: number;
+    last_seen_at: number;
+  }[];
 const asCookie = (pair: string, p = '/api/workflows') => s.request('GET', p, { token: null, headers: { cookie: pair } });
 
 describe('browser sessions', () => {
@@ -46,7 +53,12 @@ describe('browser sessions', () => {
   });
 
   it('starts a session from the sign-in form too', async () => {
-    const res = await rawRequest(s.port, { method: 'POST', path: '/auth/login', body: JSON.stringify({ token: s.token }), headers: { 'content-type': 'application/json' } });
+    const res = await rawRequest(s.port, {
+      method: 'POST',
+      path: '/auth/login',
+      body: JSON.stringify({ token: s.token }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(204);
     const pair = String(res.headers['set-cookie']).split(';')[0]!;
     expect(pair).toMatch(/^weft_session=/);

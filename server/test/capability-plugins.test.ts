@@ -93,12 +93,15 @@ describe('capability plugins', () => {
     await expect(app.register(plugin).ready()).rejects.toThrow(`The dependency '${missing}' of plugin '${name}' is not registered`);
   });
 
-  it.each(CAPABILITIES.map((p) => [meta(p.plugin).name, p] as const))('%s loads from its declared dependencies alone and decorates what it promises', async (name, { decorates }) => {
-    const app = bare();
-    await register(app, withDependencies(name));
-    await app.ready();
-    for (const decorator of decorates) expect(app[decorator as keyof FastifyInstance], decorator).toBeDefined();
-  });
+  it.each(CAPABILITIES.map((p) => [meta(p.plugin).name, p] as const))(
+    '%s loads from its declared dependencies alone and decorates what it promises',
+    async (name, { decorates }) => {
+      const app = bare();
+      await register(app, withDependencies(name));
+      await app.ready();
+      for (const decorator of decorates) expect(app[decorator as keyof FastifyInstance], decorator).toBeDefined();
+    },
+  );
 
   it('the full app registers every capability and exposes each decorator', async () => {
     server = await startServer();
@@ -152,6 +155,8 @@ describe('closing', () => {
     server = await startServer({ dataDir });
     expect(messageText(server.app.sessions.getMessage(message.id))).toBe('said just before the close');
     const events = server.app.journal.read(`session:${session.id}`, 0, 100);
-    expect(events.filter((e) => e.type === 'message.delta').map((e) => JSON.stringify(e.data))).toEqual([expect.stringContaining('said just before the close')]);
+    expect(events.filter((e) => e.type === 'message.delta').map((e) => JSON.stringify(e.data))).toEqual([
+      expect.stringContaining('said just before the close'),
+    ]);
   });
 });

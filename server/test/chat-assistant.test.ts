@@ -20,11 +20,15 @@ afterAll(async () => {
 
 async function finalMessage(server: TestServer, sessionId: string, messageId: string) {
   let msg: any;
-  await waitUntil(async () => {
-    const page = await server.request('GET', `/api/sessions/${sessionId}/messages`);
-    msg = page.body.messages.find((m: any) => m.id === messageId);
-    return msg !== undefined && msg.status !== 'streaming';
-  }, 15_000, 'assistant reply');
+  await waitUntil(
+    async () => {
+      const page = await server.request('GET', `/api/sessions/${sessionId}/messages`);
+      msg = page.body.messages.find((m: any) => m.id === messageId);
+      return msg !== undefined && msg.status !== 'streaming';
+    },
+    15_000,
+    'assistant reply',
+  );
   return msg;
 }
 
@@ -76,7 +80,10 @@ describe('chat assistant', () => {
     const denied = await s.request('POST', `/api/approvals/${pending.id}/decision`, { body: { decision: 'deny', comment: 'keep it' } });
     expect(denied.body).toMatchObject({ status: 'denied', decision: { decision: 'deny', decidedBy: 'owner' } });
     const msg = await finalMessage(s, session.id, first.body.assistantMessageId);
-    expect(msg.parts.find((p: any) => p.type === 'tool_result')).toMatchObject({ isError: true, output: { error: expect.stringContaining('denied by owner: keep it') } });
+    expect(msg.parts.find((p: any) => p.type === 'tool_result')).toMatchObject({
+      isError: true,
+      output: { error: expect.stringContaining('denied by owner: keep it') },
+    });
     expect(fake.requests[1]!.body.messages.at(-1).content[0]).toMatchObject({ tool_use_id: 'toolu_del', is_error: true });
     expect((await s.request('GET', `/api/workflows/${wf.id}`)).status).toBe(200);
 

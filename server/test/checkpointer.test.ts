@@ -8,7 +8,12 @@ import { openDatabase, type Db } from '../src/db/open';
 import { waitUntil } from './helpers/live-client';
 import { startServer } from './helpers/server';
 
-const log = { warnings: [] as string[], warn(_obj: object, msg: string) { this.warnings.push(msg); } };
+const log = {
+  warnings: [] as string[],
+  warn(_obj: object, msg: string) {
+    this.warnings.push(msg);
+  },
+};
 let cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanup.reverse()) await c();

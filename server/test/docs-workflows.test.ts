@@ -25,7 +25,10 @@ function stepTable(markdown: string): Row[] {
   for (const line of lines.slice(header + 2)) {
     if (!line.startsWith('|')) break;
     // Cells are separated by `|`; an escaped `\|` belongs to the cell.
-    const [type = '', fields = '', output = ''] = line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim());
+    const [type = '', fields = '', output = ''] = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     rows.push({ type: type.replace(/^`|`$/g, ''), fields, output });
   }
   return rows;

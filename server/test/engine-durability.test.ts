@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from './helpers/live-client';
-import { startRunner, } from './helpers/runner-process';
+import { startRunner } from './helpers/runner-process';
 import { makeDataDir, startServer, type TestServer } from './helpers/server';
 
 const ENGINE = { leaseMs: 1200, runnerHeartbeatMs: 300, engineTickMs: 50 };
@@ -34,10 +34,14 @@ async function run(s: TestServer, definition: unknown, body: unknown = {}) {
 }
 async function finished(s: TestServer, id: string, timeoutMs = 30_000) {
   let ex: any;
-  await waitUntil(async () => {
-    ex = (await s.request('GET', `/api/executions/${id}`)).body;
-    return ['succeeded', 'failed', 'canceled', 'denied'].includes(ex.status);
-  }, timeoutMs, `execution ${id} to finish`);
+  await waitUntil(
+    async () => {
+      ex = (await s.request('GET', `/api/executions/${id}`)).body;
+      return ['succeeded', 'failed', 'canceled', 'denied'].includes(ex.status);
+    },
+    timeoutMs,
+    `execution ${id} to finish`,
+  );
   return ex;
 }
 /** Signal 0 checks existence; a zombie not yet reaped by init would still count as alive. */
@@ -58,7 +62,12 @@ describe('durable execution with real runner processes', () => {
     // Each step appends its index to a side-effect file: the file, not the server's tables, says what ran.
     const mark = `${dataDir}/side-effects.log`;
     const ran = () => (fs.existsSync(mark) ? fs.readFileSync(mark, 'utf8').trim().split('\n').filter(Boolean).map(Number) : []);
-    const steps = Array.from({ length: 20 }, (_, i) => ({ id: `s${i}`, type: 'bash', command: `sleep 0.15; echo ${i} >> "$WEFT_DATA_MARK"; echo ${i}`, env: { WEFT_DATA_MARK: mark } }));
+    const steps = Array.from({ length: 20 }, (_, i) => ({
+      id: `s${i}`,
+      type: 'bash',
+      command: `sleep 0.15; echo ${i} >> "$WEFT_DATA_MARK"; echo ${i}`,
+      env: { WEFT_DATA_MARK: mark },
+    }));
     const first = runner(s, dataDir);
     const id = await run(s, { name: 'Twenty', steps });
     await waitUntil(() => ran().length >= 7, 20_000, 'seven steps to write their line');
@@ -96,7 +105,11 @@ describe('durable execution with real runner processes', () => {
     await waitUntil(() => !started.some(alive), 5_000, 'the step processes to die with their runner');
     // The execution is not lost: the next runner runs the step again, as a new attempt.
     runner(s, dataDir);
-    await waitUntil(async () => (await s.request('GET', `/api/executions/${id}`)).body.steps.some((st: any) => st.stepId === 'long' && st.attempt === 2), 20_000, 'the retry');
+    await waitUntil(
+      async () => (await s.request('GET', `/api/executions/${id}`)).body.steps.some((st: any) => st.stepId === 'long' && st.attempt === 2),
+      20_000,
+      'the retry',
+    );
     await s.request('POST', `/api/executions/${id}/cancel`, { body: {} });
   });
 
@@ -114,10 +127,14 @@ describe('durable execution with real runner processes', () => {
       ],
     });
     let approval: any;
-    await waitUntil(async () => {
-      approval = (await s.request('GET', `/api/approvals?status=pending&executionId=${id}`)).body.approvals[0];
-      return approval !== undefined;
-    }, 20_000, 'approval');
+    await waitUntil(
+      async () => {
+        approval = (await s.request('GET', `/api/approvals?status=pending&executionId=${id}`)).body.approvals[0];
+        return approval !== undefined;
+      },
+      20_000,
+      'approval',
+    );
     await s.close();
     s = await server({ dataDir, port });
     expect((await s.request('GET', `/api/executions/${id}`)).body.status).toBe('waiting');
@@ -135,7 +152,13 @@ describe('durable execution with real runner processes', () => {
     let s = await server({ dataDir });
     const port = s.port;
     runner(s, dataDir);
-    const id = await run(s, { name: 'Nap', steps: [{ id: 'nap', type: 'wait', seconds: 1 }, { id: 'wake', type: 'bash', command: 'echo awake' }] });
+    const id = await run(s, {
+      name: 'Nap',
+      steps: [
+        { id: 'nap', type: 'wait', seconds: 1 },
+        { id: 'wake', type: 'bash', command: 'echo awake' },
+      ],
+    });
     await waitUntil(async () => (await s.request('GET', `/api/executions/${id}`)).body.status === 'waiting', 20_000, 'waiting');
     await s.close();
     await new Promise((r) => setTimeout(r, 1500)); // the server is down while the timer comes due
@@ -153,7 +176,11 @@ describe('durable execution with real runner processes', () => {
     runner(s, dataDir);
     const steps = Array.from({ length: 12 }, (_, i) => ({ id: `d${i}`, type: 'bash', command: `sleep 0.1; echo ${i}` }));
     const id = await run(s, { name: 'Drop', steps });
-    await waitUntil(async () => (await s.request('GET', `/api/executions/${id}`)).body.steps.some((st: any) => st.stepId === 'd3' && st.status === 'succeeded'), 20_000, 'd3');
+    await waitUntil(
+      async () => (await s.request('GET', `/api/executions/${id}`)).body.steps.some((st: any) => st.stepId === 'd3' && st.status === 'succeeded'),
+      20_000,
+      'd3',
+    );
     // Restarting the server drops the socket; the runner reconnects, keeps its lease and resends.
     await s.close();
     s = await server({ dataDir, port });

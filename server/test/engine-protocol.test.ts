@@ -53,7 +53,10 @@ describe('runner protocol', () => {
     const done = (await s.request('GET', `/api/executions/${executionId}`)).body;
     expect(done).toMatchObject({ status: 'succeeded', output: 2, finishedAt: expect.any(String) });
     // Events after the end are refused: a finished status is never overwritten.
-    expect(await runner.events(grant, [{ seq: 6, type: 'execution.finished', status: 'failed' }])).toMatchObject({ type: 'reject', code: 'execution_finished' });
+    expect(await runner.events(grant, [{ seq: 6, type: 'execution.finished', status: 'failed' }])).toMatchObject({
+      type: 'reject',
+      code: 'execution_finished',
+    });
     expect((await s.request('GET', `/api/executions/${executionId}`)).body.status).toBe('succeeded');
     runner.close();
   });
@@ -77,7 +80,9 @@ describe('runner protocol', () => {
     const ack = await zombie.waitFor((f) => f.type === 'heartbeat_ack' && f.id === 'hb');
     expect(ack.lost).toEqual([{ executionId, attempt: 1, reason: 'lease was granted again' }]);
     const ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
-    expect(ex.steps).toEqual([expect.objectContaining({ stepId: 'one', attempt: 1, status: 'failed', error: expect.objectContaining({ name: 'Interrupted' }) })]);
+    expect(ex.steps).toEqual([
+      expect.objectContaining({ stepId: 'one', attempt: 1, status: 'failed', error: expect.objectContaining({ name: 'Interrupted' }) }),
+    ]);
     await s.request('POST', `/api/executions/${executionId}/cancel`);
     zombie.close();
     fresh.close();
@@ -107,7 +112,13 @@ describe('runner protocol', () => {
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
     const grant = runner.grants.find((g) => g.executionId === executionId)!;
     await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'one', iterationPath: '', attempt: 1 }]);
-    runner.send({ type: 'events', id: 'gap', executionId, attempt: grant.attempt, events: [{ seq: 3, type: 'step.succeeded', stepId: 'one', iterationPath: '', attempt: 1, output: 1 }] });
+    runner.send({
+      type: 'events',
+      id: 'gap',
+      executionId,
+      attempt: grant.attempt,
+      events: [{ seq: 3, type: 'step.succeeded', stepId: 'one', iterationPath: '', attempt: 1, output: 1 }],
+    });
     const reject = await runner.waitFor((f) => f.type === 'reject' && f.id === 'gap');
     expect(reject.code).toBe('seq_gap');
     expect(runner.frames.find((f) => f.type === 'ack' && f.id === 'gap')).toMatchObject({ seq: 1 });
@@ -121,7 +132,9 @@ describe('runner protocol', () => {
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
     const grant = runner.grants.find((g) => g.executionId === executionId)!;
     const stepEvents = async () =>
-      ((await s.request('GET', `/api/events?topic=execution:${executionId}`)).body.events as any[]).filter((e) => e.type === 'step.updated').map((e) => [e.data.stepId, e.data.status]);
+      ((await s.request('GET', `/api/events?topic=execution:${executionId}`)).body.events as any[])
+        .filter((e) => e.type === 'step.updated')
+        .map((e) => [e.data.stepId, e.data.status]);
 
     // Started and succeeded together: one step.updated (succeeded, with its start time and input).
     await runner.events(grant, [
@@ -130,7 +143,13 @@ describe('runner protocol', () => {
     ]);
     expect(await stepEvents()).toEqual([['one', 'succeeded']]);
     const one = (await s.request('GET', `/api/executions/${executionId}`)).body.steps[0];
-    expect(one).toMatchObject({ stepId: 'one', status: 'succeeded', input: { command: 'echo 1' }, startedAt: expect.any(String), finishedAt: expect.any(String) });
+    expect(one).toMatchObject({
+      stepId: 'one',
+      status: 'succeeded',
+      input: { command: 'echo 1' },
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+    });
 
     // A start whose finish is beyond a gap is not folded: the start is stored and shown as running.
     runner.send({

@@ -24,7 +24,13 @@ const RUNNER_SECRETS = {
 beforeAll(async () => {
   s = await startServer({ dataDir, env: { WEFT_TOKEN: 'steps-test-token-0123456789' }, config: { leaseMs: 3000, runnerHeartbeatMs: 500, engineTickMs: 50 } });
   // The http step calls the local target server: loopback is refused unless WEFT_HTTP_ALLOW opens it.
-  r = startRunner({ url: s.url, token: s.runnerToken, dataDir, capacity: 8, env: { ...RUNNER_SECRETS, WEFT_HTTP_ALLOW: '127.0.0.1', TZ: 'Europe/Berlin', LANG: 'C.UTF-8' } });
+  r = startRunner({
+    url: s.url,
+    token: s.runnerToken,
+    dataDir,
+    capacity: 8,
+    env: { ...RUNNER_SECRETS, WEFT_HTTP_ALLOW: '127.0.0.1', TZ: 'Europe/Berlin', LANG: 'C.UTF-8' },
+  });
   target = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -96,9 +102,33 @@ describe('step types through a real runner', () => {
     const [cwdLine, ...entries] = (latest(ex, 'env').output.stdout as string).split('\0').reverse();
     const env = Object.fromEntries(entries.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     expect(Object.keys(env).sort()).toEqual(
-      ['HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', 'TZ', 'WEFT_ATTEMPT', 'WEFT_EXECUTION_ID', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_RUNNER_NAME', 'WEFT_STEP_ID', 'WEFT_WORKFLOW_ID', '_'].filter((name) => name !== 'HOME' || process.env.HOME !== undefined).sort(),
+      [
+        'HOME',
+        'LANG',
+        'PATH',
+        'PWD',
+        'SHLVL',
+        'TZ',
+        'WEFT_ATTEMPT',
+        'WEFT_EXECUTION_ID',
+        'WEFT_ITERATION_PATH',
+        'WEFT_RUN_DIR',
+        'WEFT_RUNNER_NAME',
+        'WEFT_STEP_ID',
+        'WEFT_WORKFLOW_ID',
+        '_',
+      ]
+        .filter((name) => name !== 'HOME' || process.env.HOME !== undefined)
+        .sort(),
     );
-    expect(env).toMatchObject({ TZ: 'Europe/Berlin', LANG: 'C.UTF-8', WEFT_EXECUTION_ID: executionId, WEFT_WORKFLOW_ID: workflowId, WEFT_STEP_ID: 'env', WEFT_RUN_DIR: runDir });
+    expect(env).toMatchObject({
+      TZ: 'Europe/Berlin',
+      LANG: 'C.UTF-8',
+      WEFT_EXECUTION_ID: executionId,
+      WEFT_WORKFLOW_ID: workflowId,
+      WEFT_STEP_ID: 'env',
+      WEFT_RUN_DIR: runDir,
+    });
     for (const secret of [...Object.values(RUNNER_SECRETS), s.runnerToken]) expect(latest(ex, 'env').output.stdout).not.toContain(secret);
     expect(fs.realpathSync(cwdLine!.replace(/^cwd=/, ''))).toBe(fs.realpathSync(runDir));
   });
@@ -115,7 +145,12 @@ describe('step types through a real runner', () => {
           then: [{ id: 'ok', type: 'bash', command: 'echo ok' }],
           else: [{ id: 'bad', type: 'bash', command: 'echo bad' }],
         },
-        { id: 'each', type: 'loop', over: 'steps.fetch.output.body.items', steps: [{ id: 'shout', type: 'bash', command: 'echo {{ item }}-{{ loop.index }}' }] },
+        {
+          id: 'each',
+          type: 'loop',
+          over: 'steps.fetch.output.body.items',
+          steps: [{ id: 'shout', type: 'bash', command: 'echo {{ item }}-{{ loop.index }}' }],
+        },
       ],
     });
     const ex = await finished(executionId);
@@ -146,21 +181,31 @@ describe('step types through a real runner', () => {
     const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
     const res = await s.request('POST', `/api/executions/${executionId}/cancel`);
     expect(res.body.status).toBe('canceled');
-    await waitUntil(() => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 10_000, 'the sleep process to die');
+    await waitUntil(
+      () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+      'the sleep process to die',
+    );
     const ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
     expect(ex.status).toBe('canceled');
     expect(latest(ex, 'sleepy').status).toBe('canceled');
   });
 
   it('cancel during a wait ends it and nothing runs after', async () => {
-    const { executionId } = await start({ name: 'Waits', steps: [{ id: 'nap', type: 'wait', seconds: 60 }, { id: 'after', type: 'bash', command: 'echo after' }] });
+    const { executionId } = await start({
+      name: 'Waits',
+      steps: [
+        { id: 'nap', type: 'wait', seconds: 60 },
+        { id: 'after', type: 'bash', command: 'echo after' },
+      ],
+    });
     await waitUntil(async () => (await s.request('GET', `/api/executions/${executionId}`)).body.status === 'waiting', 20_000, 'waiting');
     expect((await s.request('POST', `/api/executions/${executionId}/cancel`)).body.status).toBe('canceled');
     s.app.engine.tick();

@@ -35,7 +35,7 @@ describe('every error in the app shape, whatever layer throws it', () => {
     expect((await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Room') } })).status).toBe(201);
   });
 
-  it('a durability wait that fails in onSend: 503 in the app shape, not Fastify\'s', async () => {
+  it("a durability wait that fails in onSend: 503 in the app shape, not Fastify's", async () => {
     const { journal } = s.app;
     const durable = journal.durable;
     journal.durable = () => Promise.reject(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));

@@ -62,7 +62,13 @@ describe('POST /api/workflows/:id/run', () => {
     // A new version after the start does not change what the execution runs.
     await s.request('PUT', `/api/workflows/${id}`, { body: { definition: { ...withInputs, name: 'Inputs v2' }, baseVersion: 1 } });
     const ex = (await s.request('GET', `/api/executions/${ok.body.executionId}`)).body;
-    expect(ex).toMatchObject({ workflowId: id, workflowVersion: 1, inputs: { region: 'eu', count: 3, dry: false }, trigger: { type: 'manual' }, sessionId: null });
+    expect(ex).toMatchObject({
+      workflowId: id,
+      workflowVersion: 1,
+      inputs: { region: 'eu', count: 3, dry: false },
+      trigger: { type: 'manual' },
+      sessionId: null,
+    });
     const grant = await grantOf(ok.body.executionId);
     expect(grant.definition).toMatchObject({ name: 'Inputs' });
     await s.request('POST', `/api/executions/${ok.body.executionId}/cancel`);
@@ -108,7 +114,12 @@ describe('cancel', () => {
 });
 
 describe('approvals', () => {
-  async function runToGate(definition: unknown = gated, onDeny: 'fail' | 'continue' = 'fail', sessionId?: string, onTimeout: 'fail' | 'approve' | 'deny' = 'fail') {
+  async function runToGate(
+    definition: unknown = gated,
+    onDeny: 'fail' | 'continue' = 'fail',
+    sessionId?: string,
+    onTimeout: 'fail' | 'approve' | 'deny' = 'fail',
+  ) {
     const id = await workflow(definition);
     const { executionId } = (await s.request('POST', `/api/workflows/${id}/run`, { body: sessionId ? { sessionId } : {} })).body;
     const grant = await grantOf(executionId);
@@ -135,7 +146,16 @@ describe('approvals', () => {
     live.send({ type: 'subscribe', topic: 'approvals' });
     await live.waitFor((f) => f.type === 'subscribed');
     const { executionId, approval, workflowId } = await runToGate();
-    expect(approval).toMatchObject({ id: expect.stringMatching(/^apr_/), workflowId, stepId: 'gate', iterationPath: '', message: 'Ship it?', approvers: ['ops'], requestedAt: expect.any(String), expiresAt: expect.any(String) });
+    expect(approval).toMatchObject({
+      id: expect.stringMatching(/^apr_/),
+      workflowId,
+      stepId: 'gate',
+      iterationPath: '',
+      message: 'Ship it?',
+      approvers: ['ops'],
+      requestedAt: expect.any(String),
+      expiresAt: expect.any(String),
+    });
     expect((await s.request('GET', `/api/executions/${executionId}`)).body.status).toBe('waiting');
     // A GET never decides.
     expect((await s.request('GET', `/api/approvals/${approval.id}/decision?decision=approve`)).status).toBe(404);
@@ -158,7 +178,11 @@ describe('approvals', () => {
     expect(regrant.completed).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ stepId: 'prep', status: 'succeeded', output: 'p' }),
-        expect.objectContaining({ stepId: 'gate', status: 'succeeded', output: { approved: true, decidedBy: 'owner', comment: 'lgtm', decidedAt: expect.any(String) } }),
+        expect.objectContaining({
+          stepId: 'gate',
+          status: 'succeeded',
+          output: { approved: true, decidedBy: 'owner', comment: 'lgtm', decidedAt: expect.any(String) },
+        }),
       ]),
     );
     expect((await s.request('GET', '/api/approvals?status=pending')).body.approvals.some((a: any) => a.id === approval.id)).toBe(false);
@@ -191,7 +215,9 @@ describe('approvals', () => {
     const c = await runToGate(cont, 'continue');
     await s.request('POST', `/api/approvals/${c.approval.id}/decision`, { body: { decision: 'deny' } });
     const regrant = await grantOf(c.executionId, 2);
-    expect(regrant.completed).toContainEqual(expect.objectContaining({ stepId: 'gate', status: 'succeeded', output: expect.objectContaining({ approved: false }) }));
+    expect(regrant.completed).toContainEqual(
+      expect.objectContaining({ stepId: 'gate', status: 'succeeded', output: expect.objectContaining({ approved: false }) }),
+    );
     expect((await s.request('GET', `/api/executions/${c.executionId}`)).body.status).toBe('running');
     await s.request('POST', `/api/executions/${c.executionId}/cancel`);
   });

@@ -25,7 +25,10 @@ describe('acknowledgement after the WAL sync', () => {
 
   it('holds the webhook reply and the lease until the batch that wrote them is synced', async () => {
     const workflowId = (await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Held') } })).body.id;
-    expect((await s.request('PUT', '/api/triggers/held', { body: { workflowId, type: 'webhook', enabled: true, webhook: { path: 'held', verify: 'none' } } })).status).toBe(200);
+    expect(
+      (await s.request('PUT', '/api/triggers/held', { body: { workflowId, type: 'webhook', enabled: true, webhook: { path: 'held', verify: 'none' } } }))
+        .status,
+    ).toBe(200);
     const runner = await connectFakeRunner(s.url, s.runnerToken);
     await waitUntil(() => runner.frames.some((f) => f.type === 'welcome'));
 

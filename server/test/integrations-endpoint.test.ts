@@ -26,22 +26,32 @@ afterAll(async () => {
 
 async function until(name: string, status: string) {
   let body: any;
-  await waitUntil(async () => {
-    body = (await s.request('GET', `/api/integrations/${name}`)).body;
-    return body.status === status;
-  }, 15_000, `${name} ${status} (last ${body?.status}: ${body?.statusReason})`);
+  await waitUntil(
+    async () => {
+      body = (await s.request('GET', `/api/integrations/${name}`)).body;
+      return body.status === status;
+    },
+    15_000,
+    `${name} ${status} (last ${body?.status}: ${body?.statusReason})`,
+  );
   return body;
 }
 
 describe('stored credentials are never sent to a new endpoint', () => {
   it('MCP url: a PATCH that moves it without credentials is refused, and the new endpoint never hears from Weft', async () => {
-    const created = await s.request('POST', '/api/integrations', { body: { provider: 'mcp', name: 'ep', config: { url: home.url }, credentials: { headers: { authorization: `Bearer ${BEARER}` } } } });
+    const created = await s.request('POST', '/api/integrations', {
+      body: { provider: 'mcp', name: 'ep', config: { url: home.url }, credentials: { headers: { authorization: `Bearer ${BEARER}` } } },
+    });
     expect(created.status).toBe(201);
     await until('ep', 'ready');
 
     const moved = await s.request('PATCH', '/api/integrations/ep', { body: { config: { url: elsewhere.url } } });
     expect(moved.status).toBe(422);
-    expect(moved.body.error).toMatchObject({ code: 'credentials_required', message: expect.stringMatching(/^credentials: config\.url changed/), details: { fields: ['config.url'] } });
+    expect(moved.body.error).toMatchObject({
+      code: 'credentials_required',
+      message: expect.stringMatching(/^credentials: config\.url changed/),
+      details: { fields: ['config.url'] },
+    });
     expect((await s.request('GET', '/api/integrations/ep')).body).toMatchObject({ config: { url: home.url }, credentialFields: ['headers.authorization'] });
     // Other config changes keep the credentials, and they still go where they went.
     const calm = await s.request('PATCH', '/api/integrations/ep', { body: { config: { url: home.url, timeoutMs: 20_000 } } });
@@ -61,7 +71,9 @@ describe('stored credentials are never sent to a new endpoint', () => {
   });
 
   it('GitHub apiBaseUrl: refused without the token again; with it, the token goes to the new base', async () => {
-    const created = await s.request('POST', '/api/integrations', { body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } } });
+    const created = await s.request('POST', '/api/integrations', {
+      body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } },
+    });
     expect(created.status).toBe(201);
     await until('gh', 'ready');
     const moved = await s.request('PATCH', '/api/integrations/gh', { body: { config: { apiBaseUrl: otherGithub.url, owner: 'o', repo: 'r' } } });
@@ -73,7 +85,9 @@ describe('stored credentials are never sent to a new endpoint', () => {
     expect(otherGithub.requests).toEqual([]);
     expect((await s.request('PATCH', '/api/integrations/gh', { body: { config: { apiBaseUrl: github.url, owner: 'o2', repo: 'r' } } })).status).toBe(200);
 
-    const given = await s.request('PATCH', '/api/integrations/gh', { body: { config: { apiBaseUrl: otherGithub.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } } });
+    const given = await s.request('PATCH', '/api/integrations/gh', {
+      body: { config: { apiBaseUrl: otherGithub.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } },
+    });
     expect(given.status).toBe(200);
     await until('gh', 'ready');
     expect(otherGithub.requests[0]!.headers.authorization).toBe(`Bearer ${GITHUB_TOKEN}`);
@@ -81,7 +95,12 @@ describe('stored credentials are never sent to a new endpoint', () => {
 
   it('MCP stdio: the command, its arguments, working directory and environment are the endpoint', async () => {
     const created = await s.request('POST', '/api/integrations', {
-      body: { provider: 'mcp', name: 'st', config: { command: process.execPath, args: [STDIO_SERVER], env: { MODE: 'a' } }, credentials: { env: { FIXTURE_TOKEN: 'stdio-secret-0123456789' } } },
+      body: {
+        provider: 'mcp',
+        name: 'st',
+        config: { command: process.execPath, args: [STDIO_SERVER], env: { MODE: 'a' } },
+        credentials: { env: { FIXTURE_TOKEN: 'stdio-secret-0123456789' } },
+      },
     });
     expect(created.status).toBe(201);
     for (const [config, field] of [
@@ -95,6 +114,12 @@ describe('stored credentials are never sent to a new endpoint', () => {
       expect(res.body.error.details.fields).toEqual([field]);
     }
     // The same settings in another key order are not a change.
-    expect((await s.request('PATCH', '/api/integrations/st', { body: { config: { env: { MODE: 'a' }, args: [STDIO_SERVER], command: process.execPath, timeoutMs: 10_000 } } })).status).toBe(200);
+    expect(
+      (
+        await s.request('PATCH', '/api/integrations/st', {
+          body: { config: { env: { MODE: 'a' }, args: [STDIO_SERVER], command: process.execPath, timeoutMs: 10_000 } },
+        })
+      ).status,
+    ).toBe(200);
   });
 });

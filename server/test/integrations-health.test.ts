@@ -14,9 +14,15 @@ function manualTimers() {
     },
     clearInterval: (h) => void callbacks.delete(h as number),
   };
-  return { timers, fire: () => {
+  return {
+    timers,
+    fire: () => {
       for (const fn of callbacks.values()) fn();
-    }, get armed() { return callbacks.size; } };
+    },
+    get armed() {
+      return callbacks.size;
+    },
+  };
 }
 
 describe('health monitor', () => {
@@ -77,14 +83,18 @@ describe('health monitor', () => {
     const github = await startFakeGithub();
     const s = await startServer({ config: { integrationCheckMs: 150 } });
     try {
-      await s.request('POST', '/api/integrations', { body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url }, credentials: { token: GITHUB_TOKEN } } });
+      await s.request('POST', '/api/integrations', {
+        body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url }, credentials: { token: GITHUB_TOKEN } },
+      });
       await waitUntil(async () => (await s.request('GET', '/api/integrations/gh')).body.status === 'ready', 10_000, 'ready');
       github.mode = 'broken';
       await waitUntil(async () => (await s.request('GET', '/api/integrations/gh')).body.status === 'degraded', 10_000, 'degraded by a periodic check');
       github.mode = 'ok';
       await waitUntil(async () => (await s.request('GET', '/api/integrations/gh')).body.status === 'ready', 10_000, 'ready again');
       const events = (await s.request('GET', '/api/events?topic=integrations&limit=1000')).body.events;
-      expect(events.map((e: any) => `${e.type}:${e.data.status}`)).toEqual(expect.arrayContaining(['integration.updated:degraded', 'integration.updated:ready']));
+      expect(events.map((e: any) => `${e.type}:${e.data.status}`)).toEqual(
+        expect.arrayContaining(['integration.updated:degraded', 'integration.updated:ready']),
+      );
     } finally {
       await s.close();
       await github.close();

@@ -29,10 +29,14 @@ afterAll(async () => {
 
 async function until(name: string, status: string) {
   let body: any;
-  await waitUntil(async () => {
-    body = (await s.request('GET', `/api/integrations/${name}`)).body;
-    return body.status === status;
-  }, 15_000, `${name} to be ${status} (last ${JSON.stringify(body?.status)}: ${body?.statusReason})`);
+  await waitUntil(
+    async () => {
+      body = (await s.request('GET', `/api/integrations/${name}`)).body;
+      return body.status === status;
+    },
+    15_000,
+    `${name} to be ${status} (last ${JSON.stringify(body?.status)}: ${body?.statusReason})`,
+  );
   return body;
 }
 
@@ -42,10 +46,14 @@ async function runToEnd(definition: unknown) {
   const run = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} });
   expect(run.status, JSON.stringify(run.body)).toBe(202);
   let ex: any;
-  await waitUntil(async () => {
-    ex = (await s.request('GET', `/api/executions/${run.body.executionId}`)).body;
-    return ['succeeded', 'failed', 'canceled'].includes(ex.status);
-  }, 30_000, 'execution to finish');
+  await waitUntil(
+    async () => {
+      ex = (await s.request('GET', `/api/executions/${run.body.executionId}`)).body;
+      return ['succeeded', 'failed', 'canceled'].includes(ex.status);
+    },
+    30_000,
+    'execution to finish',
+  );
   return ex;
 }
 
@@ -64,7 +72,10 @@ describe('MCP over stdio', () => {
     expect(view.tools).toEqual(['local:echo', 'local:add', 'local:fail', 'local:env_check']);
     const tools = (await s.request('GET', '/api/tools?context=workflow')).body.tools;
     const add = tools.find((t: any) => t.name === 'local:add');
-    expect(add).toMatchObject({ inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] }, allowedInWorkflows: true });
+    expect(add).toMatchObject({
+      inputSchema: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+      allowedInWorkflows: true,
+    });
     expect(add.inputSchema.$schema).toBeUndefined();
   });
 
@@ -111,7 +122,9 @@ describe('MCP over stdio', () => {
   });
 
   it('save-time: arguments are checked when the integration is connected; templates are left to the run', async () => {
-    const bad = await s.request('POST', '/api/workflows', { body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'local:add', arguments: { a: 'one' } }] } } });
+    const bad = await s.request('POST', '/api/workflows', {
+      body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'local:add', arguments: { a: 'one' } }] } },
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('invalid_definition');
     expect(bad.body.error.details.errors).toEqual(
@@ -123,43 +136,70 @@ describe('MCP over stdio', () => {
     const unknown = await s.request('POST', '/api/workflows', { body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'local:nope' }] } } });
     expect(unknown.status).toBe(422);
     expect(unknown.body.error.message).toMatch(/steps\[0\]\.tool: unknown tool "local:nope"/);
-    const selfMutating = await s.request('POST', '/api/workflows', { body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'workflows:delete_workflow', arguments: { id: 'wf_1' } }] } } });
+    const selfMutating = await s.request('POST', '/api/workflows', {
+      body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'workflows:delete_workflow', arguments: { id: 'wf_1' } }] } },
+    });
     expect(selfMutating.status).toBe(422);
-    const templated = await s.request('POST', '/api/workflows', { body: { definition: { name: 'x', inputs: { n: { type: 'number', default: 1 } }, steps: [{ id: 'a', type: 'tool', tool: 'local:add', arguments: { a: '{{ inputs.n }}', b: 2 } }] } } });
+    const templated = await s.request('POST', '/api/workflows', {
+      body: {
+        definition: {
+          name: 'x',
+          inputs: { n: { type: 'number', default: 1 } },
+          steps: [{ id: 'a', type: 'tool', tool: 'local:add', arguments: { a: '{{ inputs.n }}', b: 2 } }],
+        },
+      },
+    });
     expect(templated.status, JSON.stringify(templated.body)).toBe(201);
-    const notConnected = await s.request('POST', '/api/workflows', { body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'elsewhere:anything', arguments: { any: 1 } }] } } });
+    const notConnected = await s.request('POST', '/api/workflows', {
+      body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'elsewhere:anything', arguments: { any: 1 } }] } },
+    });
     expect(notConnected.status).toBe(201);
-    const validate = await s.request('POST', '/api/workflows/validate', { body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'local:add', arguments: { a: 1 } }] } } });
+    const validate = await s.request('POST', '/api/workflows/validate', {
+      body: { definition: { name: 'x', steps: [{ id: 'a', type: 'tool', tool: 'local:add', arguments: { a: 1 } }] } },
+    });
     expect(validate.body).toEqual({ ok: false, errors: [{ path: 'steps[0].arguments.b', message: 'required' }] });
   });
 
   it('reconnects after the server process dies', async () => {
-    const before = (await s.request('POST', '/api/tools/call', { body: { name: 'local:env_check', arguments: {} } })).body.result.structuredContent.pid as number;
+    const before = (await s.request('POST', '/api/tools/call', { body: { name: 'local:env_check', arguments: {} } })).body.result.structuredContent
+      .pid as number;
     process.kill(before, 'SIGKILL');
     let after: number | undefined;
-    await waitUntil(async () => {
-      const res = await s.request('POST', '/api/tools/call', { body: { name: 'local:env_check', arguments: {} } });
-      after = res.status === 200 ? res.body.result.structuredContent.pid : undefined;
-      return after !== undefined;
-    }, 15_000, 'a reconnect');
+    await waitUntil(
+      async () => {
+        const res = await s.request('POST', '/api/tools/call', { body: { name: 'local:env_check', arguments: {} } });
+        after = res.status === 200 ? res.body.result.structuredContent.pid : undefined;
+        return after !== undefined;
+      },
+      15_000,
+      'a reconnect',
+    );
     expect(after).not.toBe(before);
   });
 });
 
 describe('MCP over streamable HTTP', () => {
   it('connects with the bearer header from the credentials; a wrong one is an error', async () => {
-    const res = await s.request('POST', '/api/integrations', { body: { provider: 'mcp', name: 'remote', config: { url: http.url }, credentials: { headers: { authorization: `Bearer ${HTTP_BEARER}` } } } });
+    const res = await s.request('POST', '/api/integrations', {
+      body: { provider: 'mcp', name: 'remote', config: { url: http.url }, credentials: { headers: { authorization: `Bearer ${HTTP_BEARER}` } } },
+    });
     expect(res.status).toBe(201);
     const view = await until('remote', 'ready');
     expect(view.tools).toEqual(['remote:greet', 'remote:multiply', 'remote:erase', 'remote:label']);
     const product = await s.request('POST', '/api/tools/call', { body: { name: 'remote:multiply', arguments: { a: 6, b: 7 } } });
     expect(product.body.result.structuredContent).toEqual({ product: 42 });
 
-    const ex = await runToEnd({ name: 'Remote greet', requires: ['remote'], steps: [{ id: 'hi', type: 'tool', tool: 'remote:greet', arguments: { name: 'Ada' } }] });
+    const ex = await runToEnd({
+      name: 'Remote greet',
+      requires: ['remote'],
+      steps: [{ id: 'hi', type: 'tool', tool: 'remote:greet', arguments: { name: 'Ada' } }],
+    });
     expect(ex.status).toBe('succeeded');
     expect(ex.steps[0].output.structuredContent).toEqual({ greeting: 'hello Ada' });
 
-    const wrong = await s.request('POST', '/api/integrations', { body: { provider: 'mcp', name: 'remote-bad', config: { url: http.url }, credentials: { headers: { authorization: 'Bearer nope' } } } });
+    const wrong = await s.request('POST', '/api/integrations', {
+      body: { provider: 'mcp', name: 'remote-bad', config: { url: http.url }, credentials: { headers: { authorization: 'Bearer nope' } } },
+    });
     expect(wrong.status).toBe(201);
     const failed = await until('remote-bad', 'error');
     expect(failed.statusReason).toMatch(/rejected the credentials|401/);
@@ -167,24 +207,39 @@ describe('MCP over streamable HTTP', () => {
   });
 
   it('its tools are destructive unless the server marks them readOnlyHint: a workflow waits for a person before erase', async () => {
-    const effects = Object.fromEntries((await s.request('GET', '/api/tools')).body.tools.filter((t: any) => t.name.startsWith('remote:')).map((t: any) => [t.name, t.effect]));
+    const effects = Object.fromEntries(
+      (await s.request('GET', '/api/tools')).body.tools.filter((t: any) => t.name.startsWith('remote:')).map((t: any) => [t.name, t.effect]),
+    );
     // greet and multiply say readOnlyHint: true; erase says nothing; label says "not read-only, not destructive".
     expect(effects).toEqual({ 'remote:greet': 'read', 'remote:multiply': 'read', 'remote:erase': 'destructive', 'remote:label': 'destructive' });
-    const wf = await s.request('POST', '/api/workflows', { body: { definition: { name: 'Erase', requires: ['remote'], steps: [{ id: 'erase', type: 'tool', tool: 'remote:erase', arguments: { id: 'r1' } }] } } });
+    const wf = await s.request('POST', '/api/workflows', {
+      body: { definition: { name: 'Erase', requires: ['remote'], steps: [{ id: 'erase', type: 'tool', tool: 'remote:erase', arguments: { id: 'r1' } }] } },
+    });
     const executionId = (await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} })).body.executionId;
     let card: any;
-    await waitUntil(async () => {
-      card = (await s.request('GET', '/api/approvals?status=pending')).body.approvals.find((a: any) => a.kind === 'tool' && a.tool.name === 'remote:erase');
-      return card !== undefined;
-    }, 20_000, 'the approval card');
-    expect(card).toMatchObject({ tool: { arguments: { id: 'r1' } }, message: expect.stringContaining(`Execution ${executionId} (step erase) wants to run remote:erase`) });
+    await waitUntil(
+      async () => {
+        card = (await s.request('GET', '/api/approvals?status=pending')).body.approvals.find((a: any) => a.kind === 'tool' && a.tool.name === 'remote:erase');
+        return card !== undefined;
+      },
+      20_000,
+      'the approval card',
+    );
+    expect(card).toMatchObject({
+      tool: { arguments: { id: 'r1' } },
+      message: expect.stringContaining(`Execution ${executionId} (step erase) wants to run remote:erase`),
+    });
     expect(http.calls).toEqual([]);
     await s.request('POST', `/api/approvals/${card.id}/decision`, { body: { decision: 'approve' } });
     let ex: any;
-    await waitUntil(async () => {
-      ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
-      return ex.status === 'succeeded' || ex.status === 'failed';
-    }, 20_000, 'the run');
+    await waitUntil(
+      async () => {
+        ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
+        return ex.status === 'succeeded' || ex.status === 'failed';
+      },
+      20_000,
+      'the run',
+    );
     expect(ex.status).toBe('succeeded');
     expect(http.calls).toEqual(['erase r1']);
   });

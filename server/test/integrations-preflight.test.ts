@@ -27,7 +27,9 @@ async function until(name: string, status: string) {
   await waitUntil(async () => (await s.request('GET', `/api/integrations/${name}`)).body.status === status, 10_000, `${name} to be ${status}`);
 }
 async function workflowRequiring(name: string) {
-  const wf = await s.request('POST', '/api/workflows', { body: { definition: { name: `needs ${name}`, requires: [name], steps: [{ id: 'a', type: 'bash', command: 'true' }] } } });
+  const wf = await s.request('POST', '/api/workflows', {
+    body: { definition: { name: `needs ${name}`, requires: [name], steps: [{ id: 'a', type: 'bash', command: 'true' }] } },
+  });
   expect(wf.status, 'saving is never refused').toBe(201);
   return wf.body.id as string;
 }
@@ -86,7 +88,10 @@ describe('preflight', () => {
     // Saving a workflow with an enabled trigger enables it: refused as a whole, nothing saved.
     const before = (await s.request('GET', '/api/workflows')).body.workflows.length;
     const withTrigger = await s.request('POST', '/api/workflows', {
-      body: { definition: { name: 'with trigger', requires: [name], steps: [{ id: 'a', type: 'bash', command: 'true' }] }, trigger: { key: `pf2-${name}`, type: 'schedule', schedule: { cron: '0 * * * *', timezone: 'UTC' } } },
+      body: {
+        definition: { name: 'with trigger', requires: [name], steps: [{ id: 'a', type: 'bash', command: 'true' }] },
+        trigger: { key: `pf2-${name}`, type: 'schedule', schedule: { cron: '0 * * * *', timezone: 'UTC' } },
+      },
     });
     expect(withTrigger.status).toBe(422);
     expect(withTrigger.body.error.code).toBe('integration_unavailable');
@@ -95,7 +100,16 @@ describe('preflight', () => {
 
   it('tool steps count as requirements too, and every problem is listed', async () => {
     const wf = await s.request('POST', '/api/workflows', {
-      body: { definition: { name: 'two problems', requires: ['gh-error'], steps: [{ id: 'a', type: 'tool', tool: 'nowhere:thing' }, { id: 'b', type: 'tool', tool: 'workflows:list_workflows' }] } },
+      body: {
+        definition: {
+          name: 'two problems',
+          requires: ['gh-error'],
+          steps: [
+            { id: 'a', type: 'tool', tool: 'nowhere:thing' },
+            { id: 'b', type: 'tool', tool: 'workflows:list_workflows' },
+          ],
+        },
+      },
     });
     expect(wf.status).toBe(201);
     const run = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} });

@@ -19,10 +19,14 @@ afterAll(async () => {
 async function statusOf(name: string, want: string | string[]) {
   const wanted = Array.isArray(want) ? want : [want];
   let body: any;
-  await waitUntil(async () => {
-    body = (await s.request('GET', `/api/integrations/${name}`)).body;
-    return wanted.includes(body.status);
-  }, 10_000, `${name} to be ${wanted.join('|')} (last: ${JSON.stringify(body?.status)})`);
+  await waitUntil(
+    async () => {
+      body = (await s.request('GET', `/api/integrations/${name}`)).body;
+      return wanted.includes(body.status);
+    },
+    10_000,
+    `${name} to be ${wanted.join('|')} (last: ${JSON.stringify(body?.status)})`,
+  );
   return body;
 }
 
@@ -99,7 +103,9 @@ describe('integrations CRUD', () => {
 describe('github', () => {
   beforeAll(async () => {
     github.mode = 'ok';
-    const res = await s.request('POST', '/api/integrations', { body: { provider: 'github', name: 'github', config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } } });
+    const res = await s.request('POST', '/api/integrations', {
+      body: { provider: 'github', name: 'github', config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } },
+    });
     expect(res.status).toBe(201);
     await statusOf('github', 'ready');
   });
@@ -168,7 +174,9 @@ describe('github', () => {
     const statuses = events.map((e: any) => e.data.status);
     for (const st of ['pending', 'syncing', 'ready', 'degraded', 'error']) expect(statuses).toContain(st);
 
-    const down = await s.request('POST', '/api/integrations', { body: { provider: 'github', name: 'gh-down', config: { apiBaseUrl: 'http://127.0.0.1:1' }, credentials: { token: 't' } } });
+    const down = await s.request('POST', '/api/integrations', {
+      body: { provider: 'github', name: 'gh-down', config: { apiBaseUrl: 'http://127.0.0.1:1' }, credentials: { token: 't' } },
+    });
     expect(down.status).toBe(201);
     const view = await statusOf('gh-down', 'error');
     expect(view.statusReason).toMatch(/cannot connect/);
@@ -179,7 +187,12 @@ describe('slack', () => {
   beforeAll(async () => {
     slack.mode = 'ok';
     const res = await s.request('POST', '/api/integrations', {
-      body: { provider: 'slack', name: 'slack', config: { apiBaseUrl: `${slack.url}/api`, defaultChannel: 'C1', channels: ['C1'] }, credentials: { botToken: SLACK_TOKEN, webhookUrl: `${slack.url}/hooks/good` } },
+      body: {
+        provider: 'slack',
+        name: 'slack',
+        config: { apiBaseUrl: `${slack.url}/api`, defaultChannel: 'C1', channels: ['C1'] },
+        credentials: { botToken: SLACK_TOKEN, webhookUrl: `${slack.url}/hooks/good` },
+      },
     });
     expect(res.status).toBe(201);
     expect(res.body.capabilities).toEqual(['send_message', 'list_messages']);
@@ -198,7 +211,9 @@ describe('slack', () => {
   });
 
   it('webhook-only: send_message posts to the webhook; no list_messages; a dead webhook is an error', async () => {
-    const created = await s.request('POST', '/api/integrations', { body: { provider: 'slack', name: 'slack-hook', credentials: { webhookUrl: `${slack.url}/hooks/good` } } });
+    const created = await s.request('POST', '/api/integrations', {
+      body: { provider: 'slack', name: 'slack-hook', credentials: { webhookUrl: `${slack.url}/hooks/good` } },
+    });
     expect(created.body.capabilities).toEqual(['send_message']);
     const ready = await statusOf('slack-hook', 'ready');
     expect(ready.tools).toEqual(['slack-hook:send_message']);

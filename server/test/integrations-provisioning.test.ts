@@ -25,16 +25,22 @@ afterAll(async () => {
   await slack.close();
 });
 
-const syncWorkflows = async (server: TestServer) => (await server.request('GET', '/api/workflows')).body.workflows.filter((w: any) => w.definition.name === NAME);
-const syncTriggers = async (server: TestServer, workflowId: string) => (await server.request('GET', '/api/triggers')).body.triggers.filter((t: any) => t.workflowId === workflowId);
+const syncWorkflows = async (server: TestServer) =>
+  (await server.request('GET', '/api/workflows')).body.workflows.filter((w: any) => w.definition.name === NAME);
+const syncTriggers = async (server: TestServer, workflowId: string) =>
+  (await server.request('GET', '/api/triggers')).body.triggers.filter((t: any) => t.workflowId === workflowId);
 const integration = async (server: TestServer = s) => (await server.request('GET', '/api/integrations/chat')).body;
 
 async function finished(executionId: string) {
   let ex: any;
-  await waitUntil(async () => {
-    ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
-    return ['succeeded', 'failed', 'canceled'].includes(ex.status);
-  }, 30_000, `execution ${executionId}`);
+  await waitUntil(
+    async () => {
+      ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
+      return ['succeeded', 'failed', 'canceled'].includes(ex.status);
+    },
+    30_000,
+    `execution ${executionId}`,
+  );
   return ex;
 }
 
@@ -49,11 +55,23 @@ describe('auto-provisioning', () => {
     await waitUntil(async () => (await integration()).provisioned.length === 1, 10_000, 'provisioning');
     const view = await integration();
     expect(view.status).toBe('ready');
-    expect(view.provisioned).toEqual([{ template: 'message_sync', title: 'Message sync', workflowId: expect.stringMatching(/^wf_/), triggerKey: KEY, createdAt: expect.any(String) }]);
+    expect(view.provisioned).toEqual([
+      { template: 'message_sync', title: 'Message sync', workflowId: expect.stringMatching(/^wf_/), triggerKey: KEY, createdAt: expect.any(String) },
+    ]);
     workflowId = view.provisioned[0].workflowId;
 
     const [wf] = await syncWorkflows(s);
-    expect(wf).toMatchObject({ id: workflowId, version: 1, definition: { requires: ['chat'], steps: [{ type: 'tool', tool: 'chat:list_messages' }, { type: 'tool', tool: 'chat:store_messages' }] } });
+    expect(wf).toMatchObject({
+      id: workflowId,
+      version: 1,
+      definition: {
+        requires: ['chat'],
+        steps: [
+          { type: 'tool', tool: 'chat:list_messages' },
+          { type: 'tool', tool: 'chat:store_messages' },
+        ],
+      },
+    });
     const [trigger] = await syncTriggers(s, workflowId);
     expect(trigger).toMatchObject({ key: KEY, type: 'schedule', enabled: true, schedule: { cron: '*/15 * * * *', timezone: 'UTC' } });
     expect(trigger.lastDelivery).toMatchObject({ kind: 'manual', status: 'started', executionId: expect.stringMatching(/^ex_/) });
@@ -179,7 +197,9 @@ describe('auto-provisioning', () => {
   });
 
   it('deleting an integration other workflows require needs force; its own workflows, triggers and conversations go with it', async () => {
-    const user = await s.request('POST', '/api/workflows', { body: { definition: { name: 'Uses chat', requires: ['chat'], steps: [{ id: 'a', type: 'bash', command: 'true' }] } } });
+    const user = await s.request('POST', '/api/workflows', {
+      body: { definition: { name: 'Uses chat', requires: ['chat'], steps: [{ id: 'a', type: 'bash', command: 'true' }] } },
+    });
     const view = await integration();
     expect(view.requiredBy.map((w: any) => w.name).sort()).toEqual([NAME, 'Uses chat'].sort());
     const refused = await s.request('DELETE', '/api/integrations/chat');

@@ -64,15 +64,30 @@ describe('credentials never leave the server', () => {
 
   it('in no API response, event or log line, whatever happens; and not in the database in plaintext', async () => {
     const created = [
-      await request('POST', '/api/integrations', { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } }),
+      await request('POST', '/api/integrations', {
+        provider: 'github',
+        name: 'gh',
+        config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' },
+        credentials: { token: GITHUB_TOKEN },
+      }),
       await request('POST', '/api/integrations', {
         provider: 'slack',
         name: 'sl',
         config: { apiBaseUrl: `${slack.url}/api`, defaultChannel: 'C1' },
         credentials: { botToken: SLACK_TOKEN, webhookUrl: `${slack.url}/hooks/${WEBHOOK_SECRET}` },
       }),
-      await request('POST', '/api/integrations', { provider: 'mcp', name: 'local', config: { command: process.execPath, args: [STDIO_SERVER] }, credentials: { env: { FIXTURE_TOKEN } } }),
-      await request('POST', '/api/integrations', { provider: 'mcp', name: 'remote', config: { url: mcpHttp.url }, credentials: { headers: { authorization: `Bearer ${HTTP_BEARER}` } } }),
+      await request('POST', '/api/integrations', {
+        provider: 'mcp',
+        name: 'local',
+        config: { command: process.execPath, args: [STDIO_SERVER] },
+        credentials: { env: { FIXTURE_TOKEN } },
+      }),
+      await request('POST', '/api/integrations', {
+        provider: 'mcp',
+        name: 'remote',
+        config: { url: mcpHttp.url },
+        credentials: { headers: { authorization: `Bearer ${HTTP_BEARER}` } },
+      }),
     ];
     for (const c of created) expect(c.status, JSON.stringify(c.body)).toBe(201);
     await Promise.all(['gh', 'sl', 'local', 'remote'].map((n) => until(n, ['ready'])));
@@ -129,7 +144,9 @@ describe('the secret key', () => {
     const keyA = 'a'.repeat(64);
     try {
       const a = await startServer({ dataDir, env: { WEFT_SECRET_KEY: keyA } });
-      await a.request('POST', '/api/integrations', { body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url }, credentials: { token: GITHUB_TOKEN } } });
+      await a.request('POST', '/api/integrations', {
+        body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url }, credentials: { token: GITHUB_TOKEN } },
+      });
       await waitUntil(async () => (await a.request('GET', '/api/integrations/gh')).body.status === 'ready', 10_000, 'ready');
       await a.close();
       expect(fs.existsSync(path.join(dataDir, SECRET_KEY_FILE))).toBe(false);
@@ -163,35 +180,62 @@ describe('POST /api/integrations fuzz', () => {
     const s = await startServer({ env: { WEFT_ALLOW_BASH: '0' }, config: { integrationCheckMs: 3_600_000 } });
     try {
       const url = fc.constantFrom('http://127.0.0.1:1', 'http://127.0.0.1:1/api/v3', 'ftp://127.0.0.1', 'not a url', '', 'http://');
-      const name = fc.oneof(fc.constantFrom('gh', 'workflows', 'a__b', 'Slack', 'x'.repeat(41), ''), fc.stringMatching(/^[a-z][a-z0-9_-]{0,12}$/), fc.string({ maxLength: 20 }));
+      const name = fc.oneof(
+        fc.constantFrom('gh', 'workflows', 'a__b', 'Slack', 'x'.repeat(41), ''),
+        fc.stringMatching(/^[a-z][a-z0-9_-]{0,12}$/),
+        fc.string({ maxLength: 20 }),
+      );
       const structured = fc.record(
         {
           provider: fc.oneof(fc.constantFrom('mcp', 'slack', 'github', 'jira', ''), fc.anything()),
           name: fc.oneof(name, fc.anything()),
           config: fc.oneof(
-            fc.record({ apiBaseUrl: url, owner: fc.string({ maxLength: 5 }), channels: fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }) }, { requiredKeys: [] }),
-            fc.record({ command: fc.constantFrom('/nonexistent/mcp-server'), args: fc.array(fc.string({ maxLength: 5 })), url, headers: fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 })) }, { requiredKeys: [] }),
+            fc.record(
+              { apiBaseUrl: url, owner: fc.string({ maxLength: 5 }), channels: fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }) },
+              { requiredKeys: [] },
+            ),
+            fc.record(
+              {
+                command: fc.constantFrom('/nonexistent/mcp-server'),
+                args: fc.array(fc.string({ maxLength: 5 })),
+                url,
+                headers: fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 })),
+              },
+              { requiredKeys: [] },
+            ),
             fc.anything(),
           ),
           credentials: fc.oneof(
-            fc.record({ token: fc.string({ maxLength: 10 }), botToken: fc.string({ maxLength: 10 }), webhookUrl: url, env: fc.dictionary(fc.string({ maxLength: 5 }), fc.anything()) }, { requiredKeys: [] }),
+            fc.record(
+              {
+                token: fc.string({ maxLength: 10 }),
+                botToken: fc.string({ maxLength: 10 }),
+                webhookUrl: url,
+                env: fc.dictionary(fc.string({ maxLength: 5 }), fc.anything()),
+              },
+              { requiredKeys: [] },
+            ),
             fc.anything(),
           ),
         },
         { requiredKeys: [] },
       );
       await fc.assert(
-        fc.asyncProperty(fc.oneof(structured, fc.anything(), fc.constantFrom('{', '[]', 'null', '"x"', '{"__proto__":{"provider":"github"}}')), async (body) => {
-          const res = typeof body === 'string' && body.length < 40 && /^[{["n]/.test(body)
-            ? await s.request('POST', '/api/integrations', { raw: body, headers: { 'content-type': 'application/json' } })
-            : await s.request('POST', '/api/integrations', { body: body === undefined ? null : body });
-          expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
-          if (res.status === 201) {
-            expect((await s.request('DELETE', `/api/integrations/${encodeURIComponent(res.body.name)}?force=true`)).status).toBe(204);
-          } else {
-            expect(res.body.error.code).toEqual(expect.any(String));
-          }
-        }),
+        fc.asyncProperty(
+          fc.oneof(structured, fc.anything(), fc.constantFrom('{', '[]', 'null', '"x"', '{"__proto__":{"provider":"github"}}')),
+          async (body) => {
+            const res =
+              typeof body === 'string' && body.length < 40 && /^[{["n]/.test(body)
+                ? await s.request('POST', '/api/integrations', { raw: body, headers: { 'content-type': 'application/json' } })
+                : await s.request('POST', '/api/integrations', { body: body === undefined ? null : body });
+            expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+            if (res.status === 201) {
+              expect((await s.request('DELETE', `/api/integrations/${encodeURIComponent(res.body.name)}?force=true`)).status).toBe(204);
+            } else {
+              expect(res.body.error.code).toEqual(expect.any(String));
+            }
+          },
+        ),
         { numRuns: 300 },
       );
     } finally {

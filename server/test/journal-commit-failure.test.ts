@@ -33,7 +33,7 @@ function setup() {
 }
 
 describe('a commit that fails (disk full) leaves the journal as the database is', () => {
-  it('rejects the batch\'s waiters, runs its failure callbacks, and believes none of its seqs', async () => {
+  it("rejects the batch's waiters, runs its failure callbacks, and believes none of its seqs", async () => {
     const { journal, errors, full, roomy, big } = setup();
     journal.transaction(() => appendSynthetic(journal, 't', 'a', { n: 1 }));
     full();
@@ -47,7 +47,10 @@ describe('a commit that fails (disk full) leaves the journal as the database is'
     }
     // SQLite rolled the whole transaction back at the failing statement, or the COMMIT fails.
     if (!threw) {
-      journal.afterCommit(() => ok.push('b'), () => failed.push('b'));
+      journal.afterCommit(
+        () => ok.push('b'),
+        () => failed.push('b'),
+      );
       const durable = journal.durable();
       journal.commitNow();
       await expect(durable).rejects.toMatchObject({ code: 'SQLITE_FULL' });
@@ -71,7 +74,10 @@ describe('a commit that fails (disk full) leaves the journal as the database is'
     const failed: string[] = [];
     full();
     journal.batched(() => appendSynthetic(journal, 't', 'small', { n: 1 }));
-    journal.afterCommit(() => ok.push('first'), () => failed.push('first'));
+    journal.afterCommit(
+      () => ok.push('first'),
+      () => failed.push('first'),
+    );
     const first = journal.durable();
     // A statement that needs a page fails at once, and SQLite rolls the shared transaction back.
     expect(() => journal.batched(() => db.prepare('INSERT INTO storage_probe (pad) VALUES (zeroblob(20000))').run())).toThrow(/full/);
@@ -79,7 +85,10 @@ describe('a commit that fails (disk full) leaves the journal as the database is'
     expect(failed).toEqual(['first']);
     roomy();
     journal.batched(() => appendSynthetic(journal, 't', 'again', { big }));
-    journal.afterCommit(() => ok.push('second'), () => failed.push('second'));
+    journal.afterCommit(
+      () => ok.push('second'),
+      () => failed.push('second'),
+    );
     await journal.durable();
     expect(ok).toEqual(['second']);
     expect(journal.read('t', 0, 10).map((e) => `${e.seq}:${e.type}`)).toEqual(['1:again']);

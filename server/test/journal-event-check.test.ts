@@ -31,7 +31,11 @@ function journalOnFreshDb() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-event-check-'));
   const db: Db = openDatabase({ dataDir, synchronous: 'NORMAL' });
   const journal = createJournal({ db, clock: { now: () => new Date() } });
-  cleanup.push(() => fs.rmSync(dataDir, { recursive: true, force: true }), () => db.close(), () => journal.close());
+  cleanup.push(
+    () => fs.rmSync(dataDir, { recursive: true, force: true }),
+    () => db.close(),
+    () => journal.close(),
+  );
   return { db, journal };
 }
 

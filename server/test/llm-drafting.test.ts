@@ -6,7 +6,15 @@ let fake: FakeAnthropic;
 let s: TestServer;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
-  s = await startServer({ env: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: fake.url, WEFT_MODEL: 'claude-a', WEFT_FALLBACK_MODELS: 'claude-b', WEFT_TIMEZONE: 'Europe/Berlin' } });
+  s = await startServer({
+    env: {
+      ANTHROPIC_API_KEY: 'test-key',
+      ANTHROPIC_BASE_URL: fake.url,
+      WEFT_MODEL: 'claude-a',
+      WEFT_FALLBACK_MODELS: 'claude-b',
+      WEFT_TIMEZONE: 'Europe/Berlin',
+    },
+  });
 });
 afterAll(async () => {
   await s.close();
@@ -29,7 +37,9 @@ const answer = (body: unknown) => textTurn(JSON.stringify(body), { chunks: 3 });
 
 describe('POST /api/workflows/draft', () => {
   it('returns a valid draft with the suggested trigger, provider and model', async () => {
-    fake.setScript([{ kind: 'stream', events: answer({ definition: valid, trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } } }) }]);
+    fake.setScript([
+      { kind: 'stream', events: answer({ definition: valid, trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } } }) },
+    ]);
     const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'every weekday at 9 summarise open issues, ask me before posting' } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -51,7 +61,10 @@ describe('POST /api/workflows/draft', () => {
 
   it('feeds validation errors back and retries until valid', async () => {
     const broken = { name: 'x', steps: [{ id: 'a', type: 'bash' }] };
-    fake.setScript([{ kind: 'stream', events: answer({ definition: broken }) }, { kind: 'stream', events: answer({ definition: valid }) }]);
+    fake.setScript([
+      { kind: 'stream', events: answer({ definition: broken }) },
+      { kind: 'stream', events: answer({ definition: valid }) },
+    ]);
     const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'list issues' } });
     expect(res.status).toBe(200);
     expect(res.body.attempts).toBe(2);
@@ -73,7 +86,11 @@ describe('POST /api/workflows/draft', () => {
     const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'anything' } });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('draft_invalid');
-    expect(res.body.error.details).toMatchObject({ attempts: 3, lastDraft: { definition: bad }, errors: [expect.objectContaining({ path: 'definition.steps[0].type' })] });
+    expect(res.body.error.details).toMatchObject({
+      attempts: 3,
+      lastDraft: { definition: bad },
+      errors: [expect.objectContaining({ path: 'definition.steps[0].type' })],
+    });
     expect(fake.requests).toHaveLength(3);
     expect(fake.requests[1]!.body.messages.at(-1).content).toContain('not a JSON object');
   });
@@ -126,9 +143,17 @@ describe('POST /api/workflows/draft', () => {
 
 describe('POST /api/workflows/draft/step', () => {
   it('rejects a draft that touches other steps, retries with that error, accepts a scoped edit', async () => {
-    const touchedOther = { ...valid, steps: valid.steps.map((st) => (st.id === 'post' ? { ...st, message: 'changed' } : st.id === 'list_issues' ? { ...st, command: 'gh issue list --state open' } : st)) };
+    const touchedOther = {
+      ...valid,
+      steps: valid.steps.map((st) =>
+        st.id === 'post' ? { ...st, message: 'changed' } : st.id === 'list_issues' ? { ...st, command: 'gh issue list --state open' } : st,
+      ),
+    };
     const scoped = { ...valid, steps: valid.steps.map((st) => (st.id === 'list_issues' ? { ...st, command: 'gh issue list --state open' } : st)) };
-    fake.setScript([{ kind: 'stream', events: answer({ definition: touchedOther }) }, { kind: 'stream', events: answer({ definition: scoped }) }]);
+    fake.setScript([
+      { kind: 'stream', events: answer({ definition: touchedOther }) },
+      { kind: 'stream', events: answer({ definition: scoped }) },
+    ]);
     const res = await s.request('POST', '/api/workflows/draft/step', { body: { definition: valid, stepId: 'list_issues', prompt: 'only open issues' } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ definition: scoped, attempts: 2 });
@@ -148,14 +173,28 @@ describe('POST /api/workflows/draft/step', () => {
     const created = await s.request('POST', '/api/workflows', { body: { definition: authored } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const savedText = (version: number) =>
-      (s.app.db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(created.body.id, version) as { definition: string }).definition;
+      (
+        s.app.db.prepare('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?').get(created.body.id, version) as {
+          definition: string;
+        }
+      ).definition;
     const before = savedText(1);
     // The model changes the one step and answers the rest equal as JSON but with keys reversed.
     const reversed = (value: unknown): unknown =>
-      Array.isArray(value) ? value.map(reversed) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).reverse().map(([k, v]) => [k, reversed(v)])) : value;
+      Array.isArray(value)
+        ? value.map(reversed)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([k, v]) => [k, reversed(v)]),
+            )
+          : value;
     const edited = { ...authored, steps: authored.steps.map((st) => (st.id === 'list_issues' ? { ...st, command: 'gh issue list --state open' } : st)) };
     fake.setScript([{ kind: 'stream', events: answer({ definition: reversed(edited) }) }]);
-    const refined = await s.request('POST', '/api/workflows/draft/step', { body: { definition: JSON.parse(before), stepId: 'list_issues', prompt: 'only open issues' } });
+    const refined = await s.request('POST', '/api/workflows/draft/step', {
+      body: { definition: JSON.parse(before), stepId: 'list_issues', prompt: 'only open issues' },
+    });
     expect(refined.status).toBe(200);
     const saved = await s.request('PUT', `/api/workflows/${created.body.id}`, { body: { definition: refined.body.definition, baseVersion: 1 } });
     expect(saved.status).toBe(200);
@@ -178,10 +217,17 @@ describe('offline provider', () => {
     const offline = await startServer();
     const res = await offline.request('POST', '/api/workflows/draft', { body: { prompt: 'every weekday at 9 run `df -h` and notify me', timezone: 'UTC' } });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ provider: 'offline', model: 'offline', attempts: 1, trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } } });
+    expect(res.body).toMatchObject({
+      provider: 'offline',
+      model: 'offline',
+      attempts: 1,
+      trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } },
+    });
     const check = await offline.request('POST', '/api/workflows/validate', { body: { definition: res.body.definition } });
     expect(check.body.ok).toBe(true);
-    const step = await offline.request('POST', '/api/workflows/draft/step', { body: { definition: res.body.definition, stepId: res.body.definition.steps[0].id, prompt: 'use `df -h /` instead' } });
+    const step = await offline.request('POST', '/api/workflows/draft/step', {
+      body: { definition: res.body.definition, stepId: res.body.definition.steps[0].id, prompt: 'use `df -h /` instead' },
+    });
     expect(step.status).toBe(200);
     expect(step.body.definition.steps.slice(1)).toEqual(res.body.definition.steps.slice(1));
     await offline.close();

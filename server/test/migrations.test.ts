@@ -41,11 +41,26 @@ describe('migrations', () => {
   it('carry runner event seqs into one cursor per lease attempt (007)', () => {
     const db = new BetterSqlite3(':memory:');
     const all = readMigrations();
-    migrate(db, all.filter((m) => m.version < 7));
+    migrate(
+      db,
+      all.filter((m) => m.version < 7),
+    );
     db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
     const add = db.prepare("INSERT INTO runner_events (execution_id, lease_attempt, seq, type, at) VALUES (?, ?, ?, 'step.started', 'now')");
-    for (const [id, attempt, seq] of [['ex_1', 1, 1], ['ex_1', 1, 2], ['ex_1', 1, 3], ['ex_1', 2, 1], ['ex_2', 1, 7]] as const) add.run(id, attempt, seq);
-    expect(migrate(db, all.filter((m) => m.version <= 7)).applied).toEqual(['007_runner_cursors']);
+    for (const [id, attempt, seq] of [
+      ['ex_1', 1, 1],
+      ['ex_1', 1, 2],
+      ['ex_1', 1, 3],
+      ['ex_1', 2, 1],
+      ['ex_2', 1, 7],
+    ] as const)
+      add.run(id, attempt, seq);
+    expect(
+      migrate(
+        db,
+        all.filter((m) => m.version <= 7),
+      ).applied,
+    ).toEqual(['007_runner_cursors']);
     expect(db.prepare('SELECT execution_id AS id, lease_attempt AS attempt, seq FROM runner_cursors ORDER BY 1, 2').all()).toEqual([
       { id: 'ex_1', attempt: 1, seq: 3 },
       { id: 'ex_1', attempt: 2, seq: 1 },
@@ -58,13 +73,25 @@ describe('migrations', () => {
     const db = new BetterSqlite3(':memory:');
     db.pragma('foreign_keys = ON');
     const all = readMigrations();
-    migrate(db, all.filter((m) => m.version < 8));
+    migrate(
+      db,
+      all.filter((m) => m.version < 8),
+    );
     db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
-    db.prepare("INSERT INTO triggers (id, key, workflow_id, type, enabled, created_at, updated_at) VALUES ('tr_1', 'k', 'wf_1', 'schedule', 1, 'now', 'now')").run();
-    const add = db.prepare("INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, status, latency_ms) VALUES (?, 'tr_1', 'k', 'schedule', ?, 'now', 'started', 0)");
+    db.prepare(
+      "INSERT INTO triggers (id, key, workflow_id, type, enabled, created_at, updated_at) VALUES ('tr_1', 'k', 'wf_1', 'schedule', 1, 'now', 'now')",
+    ).run();
+    const add = db.prepare(
+      "INSERT INTO trigger_deliveries (id, trigger_id, trigger_key, kind, scheduled_for, received_at, status, latency_ms) VALUES (?, 'tr_1', 'k', 'schedule', ?, 'now', 'started', 0)",
+    );
     add.run('dl_a', 1000);
     add.run('dl_b', 2000);
-    expect(migrate(db, all.filter((m) => m.version <= 8)).applied).toEqual(['008_deliveries_rowid']);
+    expect(
+      migrate(
+        db,
+        all.filter((m) => m.version <= 8),
+      ).applied,
+    ).toEqual(['008_deliveries_rowid']);
     expect(db.prepare('SELECT ord, id FROM trigger_deliveries ORDER BY ord').all()).toEqual([
       { ord: 1, id: 'dl_a' },
       { ord: 2, id: 'dl_b' },
@@ -82,15 +109,33 @@ describe('migrations', () => {
     const db = new BetterSqlite3(':memory:');
     db.pragma('foreign_keys = ON');
     const all = readMigrations();
-    migrate(db, all.filter((m) => m.version < 10));
+    migrate(
+      db,
+      all.filter((m) => m.version < 10),
+    );
     db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
-    const add = db.prepare("INSERT INTO triggers (id, key, workflow_id, type, enabled, webhook_path, webhook_secret, created_at, updated_at) VALUES (?, ?, 'wf_1', ?, 1, ?, ?, 'now', 'now')");
+    const add = db.prepare(
+      "INSERT INTO triggers (id, key, workflow_id, type, enabled, webhook_path, webhook_secret, created_at, updated_at) VALUES (?, ?, 'wf_1', ?, 1, ?, ?, 'now', 'now')",
+    );
     add.run('tr_signed', 'signed', 'webhook', 'in/signed', 'an-old-secret');
     add.run('tr_open', 'open', 'webhook', 'in/open', null);
     add.run('tr_cron', 'cron', 'schedule', null, null);
-    db.prepare("INSERT INTO trigger_deliveries (ord, id, trigger_id, trigger_key, kind, received_at, status, latency_ms, delivery_key) VALUES (1, 'dl_a', 'tr_open', 'open', 'webhook', 'now', 'started', 0, 'gh-1')").run();
-    expect(migrate(db, all.filter((m) => m.version <= 10)).applied).toEqual(['010_webhook_verify']);
-    expect(db.prepare('SELECT key, webhook_verify AS verify, webhook_secret AS secret, webhook_allow_browser AS browser, webhook_respond_output AS output FROM triggers ORDER BY key').all()).toEqual([
+    db.prepare(
+      "INSERT INTO trigger_deliveries (ord, id, trigger_id, trigger_key, kind, received_at, status, latency_ms, delivery_key) VALUES (1, 'dl_a', 'tr_open', 'open', 'webhook', 'now', 'started', 0, 'gh-1')",
+    ).run();
+    expect(
+      migrate(
+        db,
+        all.filter((m) => m.version <= 10),
+      ).applied,
+    ).toEqual(['010_webhook_verify']);
+    expect(
+      db
+        .prepare(
+          'SELECT key, webhook_verify AS verify, webhook_secret AS secret, webhook_allow_browser AS browser, webhook_respond_output AS output FROM triggers ORDER BY key',
+        )
+        .all(),
+    ).toEqual([
       { key: 'cron', verify: null, secret: null, browser: 0, output: 0 },
       { key: 'open', verify: 'none', secret: null, browser: 0, output: 0 },
       { key: 'signed', verify: 'weft', secret: 'an-old-secret', browser: 0, output: 0 },
@@ -105,10 +150,18 @@ describe('migrations', () => {
   it('give executions that exist a run depth of 0 (011)', () => {
     const db = new BetterSqlite3(':memory:');
     const all = readMigrations();
-    migrate(db, all.filter((m) => m.version < 11));
+    migrate(
+      db,
+      all.filter((m) => m.version < 11),
+    );
     db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf_1', 'x', 1, 'now', 'now')").run();
     db.prepare("INSERT INTO executions (id, workflow_id, workflow_version, status, created_at) VALUES ('ex_1', 'wf_1', 1, 'succeeded', 'now')").run();
-    expect(migrate(db, all.filter((m) => m.version <= 11)).applied).toContain('011_run_depth');
+    expect(
+      migrate(
+        db,
+        all.filter((m) => m.version <= 11),
+      ).applied,
+    ).toContain('011_run_depth');
     expect(db.prepare("SELECT run_depth FROM executions WHERE id = 'ex_1'").get()).toEqual({ run_depth: 0 });
   });
 

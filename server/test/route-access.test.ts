@@ -77,7 +77,12 @@ describe('route access, decided on the matched route', () => {
     const seen: string[] = [];
     for (const route of routes) {
       const key = `${route.method === 'HEAD' ? 'GET' : route.method} ${route.url}`;
-      const res = await rawRequest(s.port, { method: route.method, path: concrete(route.url), headers: { 'content-type': 'application/json' }, ...(route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH' ? { body: '{}' } : {}) });
+      const res = await rawRequest(s.port, {
+        method: route.method,
+        path: concrete(route.url),
+        headers: { 'content-type': 'application/json' },
+        ...(route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH' ? { body: '{}' } : {}),
+      });
       const publicAnswer = PUBLIC_ANSWERS[key];
       if (publicAnswer) {
         publicAnswer({ status: res.status, headers: res.headers, body: res.body });
@@ -94,7 +99,11 @@ describe('route access, decided on the matched route', () => {
   it('refuses every route spelled with a percent-encoded letter or slash with 400, public ones too', async () => {
     for (const route of s.app.auth.routes) {
       const plain = concrete(route.url);
-      const variants = [plain.replace(/^\/([A-Za-z])/, (_m, c: string) => `/%${c.charCodeAt(0).toString(16)}`), plain.replace(/^(\/[^/]+)\//, '$1%2F'), plain.replace(/^(\/[^/]+)\//, '$1%2f')];
+      const variants = [
+        plain.replace(/^\/([A-Za-z])/, (_m, c: string) => `/%${c.charCodeAt(0).toString(16)}`),
+        plain.replace(/^(\/[^/]+)\//, '$1%2F'),
+        plain.replace(/^(\/[^/]+)\//, '$1%2f'),
+      ];
       for (const variant of variants.filter((v) => v !== plain)) {
         const res = await rawRequest(s.port, { method: route.method, path: variant, headers: { authorization: `Bearer ${s.token}` } });
         expect(res.status, `${route.method} ${variant}`).toBe(400);

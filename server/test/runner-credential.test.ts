@@ -93,7 +93,12 @@ describe('the runner credential', () => {
     expect(names).toContain('workflows:list_workflows');
     // Self-mutating tools are not for workflows.
     expect(names).not.toContain('workflows:update_workflow');
-    expect(answer.tools[0]).toEqual({ name: expect.any(String), description: expect.any(String), inputSchema: expect.any(Object), destructive: expect.any(Boolean) });
+    expect(answer.tools[0]).toEqual({
+      name: expect.any(String),
+      description: expect.any(String),
+      inputSchema: expect.any(Object),
+      destructive: expect.any(Boolean),
+    });
     runner.close();
   });
 });
@@ -101,11 +106,18 @@ describe('the runner credential', () => {
 describe('POST /api/tools/call with the runner credential', () => {
   it('is allowed for an execution the calling runner leases now', async () => {
     const { runner, executionId, grant } = await leasedExecution();
-    const res = await callTool(s.runnerToken, { name: 'workflows:list_workflows', context: { executionId, stepId: 'say', runnerId: runner.runnerId, leaseAttempt: grant.attempt } });
+    const res = await callTool(s.runnerToken, {
+      name: 'workflows:list_workflows',
+      context: { executionId, stepId: 'say', runnerId: runner.runnerId, leaseAttempt: grant.attempt },
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ok: true, result: expect.anything() });
     // In workflow context: a self-mutating tool stays refused.
-    const mutating = await callTool(s.runnerToken, { name: 'workflows:update_workflow', arguments: {}, context: { executionId, runnerId: runner.runnerId, leaseAttempt: grant.attempt } });
+    const mutating = await callTool(s.runnerToken, {
+      name: 'workflows:update_workflow',
+      arguments: {},
+      context: { executionId, runnerId: runner.runnerId, leaseAttempt: grant.attempt },
+    });
     expect(mutating.status).toBe(403);
     expect(mutating.body.error.code).toBe('tool_denied');
     runner.close();
@@ -140,7 +152,7 @@ describe('POST /api/tools/call with the runner credential', () => {
     expect(res.body.error).toMatchObject({ code: 'execution_context_required', message: expect.stringMatching(/^context:/) });
   });
 
-  it('stays a person\'s call with the access token (no lease needed)', async () => {
+  it("stays a person's call with the access token (no lease needed)", async () => {
     const res = await callTool(s.token, { name: 'workflows:list_workflows' });
     expect(res.status).toBe(200);
   });

@@ -200,7 +200,12 @@ describe('response headers', () => {
 
 describe('HTTPS behind a trusted proxy', () => {
   const signIn = (t: TestServer, headers: Record<string, string> = {}) =>
-    rawRequest(t.port, { method: 'POST', path: '/auth/login', body: JSON.stringify({ token: t.token }), headers: { 'content-type': 'application/json', ...headers } });
+    rawRequest(t.port, {
+      method: 'POST',
+      path: '/auth/login',
+      body: JSON.stringify({ token: t.token }),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
   it('marks the cookie Secure only when a proxy named in WEFT_TRUST_PROXY says X-Forwarded-Proto: https', async () => {
     const proxied = await startServer({ env: { WEFT_TRUST_PROXY: '127.0.0.1' } });
@@ -275,7 +280,8 @@ describe('sign-in rate limit', () => {
 describe('listening address', () => {
   it('decides loopback by parsing the address, not by its spelling', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['127.example.com', '127.0.0.1.nip.io', '0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'localhost.example', '::2']) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of ['127.example.com', '127.0.0.1.nip.io', '0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'localhost.example', '::2'])
+      expect(isLoopbackHost(host), host).toBe(false);
   });
 
   it('stops at start-up on a non-loopback HOST without WEFT_ALLOWED_HOSTS, naming the variable to set', () => {

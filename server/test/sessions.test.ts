@@ -1,7 +1,7 @@
 import { applyMessageDelta, messageText, type Message } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedExecution } from './helpers/fixtures';
-import { connectLive, } from './helpers/live-client';
+import { connectLive } from './helpers/live-client';
 import { startServer, type TestServer } from './helpers/server';
 import { appendSynthetic } from './helpers/synthetic-events';
 
@@ -103,7 +103,9 @@ describe('streamed messages', () => {
     const deltaEvents = events.filter((e: any) => e.type === 'message.delta');
     expect(deltaEvents.length).toBeGreaterThan(0);
     expect(deltaEvents.length).toBeLessThan(tokens.length / 5);
-    expect(() => sessions.appendDelta({ messageId: m.id, deltaSeq: seq + 1, partIndex: 0, op: { kind: 'append_text', text: 'late' } })).toThrow(/already complete/);
+    expect(() => sessions.appendDelta({ messageId: m.id, deltaSeq: seq + 1, partIndex: 0, op: { kind: 'append_text', text: 'late' } })).toThrow(
+      /already complete/,
+    );
   });
 
   it('a client overlapping replay and live sees each delta once and the same final text', async () => {

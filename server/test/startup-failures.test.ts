@@ -25,10 +25,12 @@ function startServerProcess(env: Record<string, string>): Promise<{ code: number
   const started = setInterval(() => {
     if (output.includes('Weft is running')) child.kill('SIGTERM');
   }, 50);
-  return new Promise((resolve) => child.on('exit', (code) => {
-    clearInterval(started);
-    resolve({ code, output });
-  }));
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearInterval(started);
+      resolve({ code, output });
+    }),
+  );
 }
 
 /** One sentence naming the setting, exit code 1, no driver code or stack. */
@@ -97,7 +99,7 @@ describe('data dir permissions', () => {
   it('creates the data dir 0700 and the database, its WAL and shared memory 0600', () => {
     const dataDir = path.join(makeDataDir(), 'nested', 'data');
     const db = openDatabase({ dataDir });
-    db.prepare('INSERT INTO storage_probe (pad) VALUES (x\'00\')').run();
+    db.prepare("INSERT INTO storage_probe (pad) VALUES (x'00')").run();
     const mode = (f: string) => (fs.statSync(f).mode & 0o777).toString(8);
     expect(mode(dataDir)).toBe('700');
     for (const f of ['weft.db', 'weft.db-wal', 'weft.db-shm']) expect(mode(path.join(dataDir, f)), f).toBe('600');

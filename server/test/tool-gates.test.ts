@@ -72,9 +72,24 @@ afterAll(async () => {
  * not the cards themselves) and the requests the services received.
  */
 function traces() {
-  const tables = (s.app.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals') ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-  expect(tables).toEqual(expect.arrayContaining(['workflows', 'workflow_versions', 'executions', 'approvals', 'triggers', 'workflow_proposals', 'conversation_messages']));
-  const db = Object.fromEntries(tables.map((t) => [t, s.app.db.prepare(`SELECT * FROM "${t}"`).all().map((row) => JSON.stringify(row)).sort()]));
+  const tables = (
+    s.app.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals') ORDER BY name")
+      .all() as { name: string }[]
+  ).map((t) => t.name);
+  expect(tables).toEqual(
+    expect.arrayContaining(['workflows', 'workflow_versions', 'executions', 'approvals', 'triggers', 'workflow_proposals', 'conversation_messages']),
+  );
+  const db = Object.fromEntries(
+    tables.map((t) => [
+      t,
+      s.app.db
+        .prepare(`SELECT * FROM "${t}"`)
+        .all()
+        .map((row) => JSON.stringify(row))
+        .sort(),
+    ]),
+  );
   const events = s.app.db.prepare("SELECT topic, seq, type FROM events WHERE type NOT LIKE 'approval.%' ORDER BY topic, seq").all();
   return { db, events, github: github.requests.length, slack: slack.requests.length, mcp: [...mcp.calls] };
 }
@@ -92,7 +107,9 @@ describe('the assistant and the registry rule', () => {
 
   it('every tool that changes state, called by the assistant, waits for a card and leaves no trace until a person decides', async () => {
     const mutating = (await allTools()).filter((t) => t.effect !== 'read');
-    expect(mutating.map((t) => t.name)).toEqual(expect.arrayContaining(['workflows:run_workflow', 'workflows:approve_execution', 'workflows:cancel_execution', 'sl:send_message', 'remote:erase']));
+    expect(mutating.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['workflows:run_workflow', 'workflows:approve_execution', 'workflows:cancel_execution', 'sl:send_message', 'remote:erase']),
+    );
     for (const tool of mutating) {
       const before = traces();
       const call = s.app.tools.call(tool.name, args[tool.name], { actor: 'assistant', sessionId }).then(
@@ -100,10 +117,16 @@ describe('the assistant and the registry rule', () => {
         (err: { code?: string; message?: string }) => ({ ran: false as const, code: err.code, message: err.message }),
       );
       let card: any;
-      await waitUntil(async () => {
-        card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find((a: any) => a.kind === 'tool' && a.tool.name === tool.name);
-        return card !== undefined;
-      }, 5_000, `a card for ${tool.name}`);
+      await waitUntil(
+        async () => {
+          card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find(
+            (a: any) => a.kind === 'tool' && a.tool.name === tool.name,
+          );
+          return card !== undefined;
+        },
+        5_000,
+        `a card for ${tool.name}`,
+      );
       expect(traces(), `${tool.name} ran before anyone approved it`).toEqual(before);
       const denied = await s.request('POST', `/api/approvals/${card.id}/decision`, { body: { decision: 'deny' } });
       expect(denied.status).toBe(200);
@@ -114,7 +137,9 @@ describe('the assistant and the registry rule', () => {
 
   it('read-only tools run at once for the assistant, without a card, and really change nothing', async () => {
     const reads = (await allTools()).filter((t) => t.effect === 'read');
-    expect(reads.map((t) => t.name)).toEqual(expect.arrayContaining(['workflows:list_workflows', 'workflows:get_execution', 'gh:list_issues', 'sl:list_messages', 'remote:greet']));
+    expect(reads.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['workflows:list_workflows', 'workflows:get_execution', 'gh:list_issues', 'sl:list_messages', 'remote:greet']),
+    );
     const cards = async () => (await s.request('GET', `/api/approvals?sessionId=${sessionId}`)).body.approvals.length;
     const before = await cards();
     for (const tool of reads) {
@@ -132,7 +157,9 @@ describe('the assistant and the registry rule', () => {
     const call = s.app.tools.call('sl:send_message', { text: 'approved hello' }, { actor: 'assistant', sessionId });
     let card: any;
     await waitUntil(async () => {
-      card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find((a: any) => a.tool?.name === 'sl:send_message');
+      card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find(
+        (a: any) => a.tool?.name === 'sl:send_message',
+      );
       return card !== undefined;
     });
     expect(slack.requests.some((r) => r.body?.text === 'approved hello')).toBe(false);
@@ -144,10 +171,14 @@ describe('the assistant and the registry rule', () => {
   it('a card whose call went away or timed out is closed: either decision is 409 approval_closed', async () => {
     for (const why of ['canceled', 'expired'] as const) {
       const controller = new AbortController();
-      const call = s.app.tools.call('workflows:run_workflow', args['workflows:run_workflow'], { actor: 'assistant', sessionId, signal: controller.signal }).catch((err: { code: string }) => err.code);
+      const call = s.app.tools
+        .call('workflows:run_workflow', args['workflows:run_workflow'], { actor: 'assistant', sessionId, signal: controller.signal })
+        .catch((err: { code: string }) => err.code);
       let card: any;
       await waitUntil(async () => {
-        card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find((a: any) => a.tool?.name === 'workflows:run_workflow');
+        card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${sessionId}`)).body.approvals.find(
+          (a: any) => a.tool?.name === 'workflows:run_workflow',
+        );
         return card !== undefined;
       });
       if (why === 'canceled') controller.abort();
@@ -164,7 +195,8 @@ describe('the assistant and the registry rule', () => {
 
   it('workflows: self-mutating tools and human gates are refused, destructive ones ask, the rest run', async () => {
     const gate = (name: string) => s.app.tools.gate(name, 'workflow')?.kind;
-    for (const name of ['workflows:approve_execution', 'workflows:deny_execution', 'workflows:sync_workflow', 'workflows:delete_trigger']) expect(gate(name), name).toBe('refuse');
+    for (const name of ['workflows:approve_execution', 'workflows:deny_execution', 'workflows:sync_workflow', 'workflows:delete_trigger'])
+      expect(gate(name), name).toBe('refuse');
     for (const name of ['remote:erase', 'remote:label']) expect(gate(name), name).toBe('ask');
     for (const name of ['workflows:run_workflow', 'workflows:cancel_execution', 'sl:send_message', 'remote:greet']) expect(gate(name), name).toBe('run');
     // What GET /api/tools says agrees with what the registry does.

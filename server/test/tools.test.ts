@@ -8,9 +8,19 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const call = (name: string, args: unknown, extra: Record<string, unknown> = {}) => s.request('POST', '/api/tools/call', { body: { name, arguments: args, ...extra } });
+const call = (name: string, args: unknown, extra: Record<string, unknown> = {}) =>
+  s.request('POST', '/api/tools/call', { body: { name, arguments: args, ...extra } });
 
-const SELF_MUTATING = ['sync_workflow', 'update_workflow', 'delete_workflow', 'rollback_workflow', 'sync_trigger', 'delete_trigger', 'review_workflow_proposal', 'apply_workflow_proposal'];
+const SELF_MUTATING = [
+  'sync_workflow',
+  'update_workflow',
+  'delete_workflow',
+  'rollback_workflow',
+  'sync_trigger',
+  'delete_trigger',
+  'review_workflow_proposal',
+  'apply_workflow_proposal',
+];
 const HUMAN_GATES = ['approve_execution', 'deny_execution'];
 
 describe('GET /api/tools', () => {
@@ -19,15 +29,44 @@ describe('GET /api/tools', () => {
     const names = res.body.tools.map((t: any) => t.name);
     expect(names.filter((n: string) => n.startsWith('workflows:'))).toHaveLength(22);
     const del = res.body.tools.find((t: any) => t.name === 'workflows:delete_workflow');
-    expect(del).toMatchObject({ effect: 'destructive', destructive: true, allowedInWorkflows: false, inputSchema: { type: 'object', properties: { id: expect.any(Object) }, required: ['id'] } });
-    const byEffect = (effect: string) => res.body.tools.filter((t: any) => t.effect === effect).map((t: any) => t.name.split(':')[1]).sort();
+    expect(del).toMatchObject({
+      effect: 'destructive',
+      destructive: true,
+      allowedInWorkflows: false,
+      inputSchema: { type: 'object', properties: { id: expect.any(Object) }, required: ['id'] },
+    });
+    const byEffect = (effect: string) =>
+      res.body.tools
+        .filter((t: any) => t.effect === effect)
+        .map((t: any) => t.name.split(':')[1])
+        .sort();
     expect(byEffect('read')).toEqual([
-      'draft_workflow', 'get_execution', 'get_execution_steps', 'get_workflow', 'list_executions', 'list_triggers', 'list_workflow_proposals', 'list_workflow_versions', 'list_workflows', 'validate_workflow',
+      'draft_workflow',
+      'get_execution',
+      'get_execution_steps',
+      'get_workflow',
+      'list_executions',
+      'list_triggers',
+      'list_workflow_proposals',
+      'list_workflow_versions',
+      'list_workflows',
+      'validate_workflow',
     ]);
     expect(byEffect('write')).toEqual([
-      'apply_workflow_proposal', 'approve_execution', 'cancel_execution', 'deny_execution', 'review_workflow_proposal', 'run_workflow', 'sync_trigger', 'sync_workflow', 'update_workflow',
+      'apply_workflow_proposal',
+      'approve_execution',
+      'cancel_execution',
+      'deny_execution',
+      'review_workflow_proposal',
+      'run_workflow',
+      'sync_trigger',
+      'sync_workflow',
+      'update_workflow',
     ]);
-    const destructive = res.body.tools.filter((t: any) => t.destructive).map((t: any) => t.name.split(':')[1]).sort();
+    const destructive = res.body.tools
+      .filter((t: any) => t.destructive)
+      .map((t: any) => t.name.split(':')[1])
+      .sort();
     expect(destructive).toEqual(['delete_trigger', 'delete_workflow', 'rollback_workflow']);
     const inWorkflows = (await s.request('GET', '/api/tools?context=workflow')).body.tools.map((t: any) => t.name.split(':')[1]);
     for (const n of [...SELF_MUTATING, ...HUMAN_GATES]) expect(inWorkflows).not.toContain(n);
@@ -86,7 +125,11 @@ describe('POST /api/tools/call', () => {
     const created = (await call('workflows:sync_workflow', { definition: minimalDefinition('Proposed') })).body.result;
     const changed = { ...minimalDefinition('Proposed'), steps: [{ id: 'say', type: 'bash', command: 'echo changed' }] };
     const proposal = (await call('workflows:sync_workflow', { id: created.id, definition: changed, proposeOnly: true, summary: 'louder' })).body.result;
-    expect(proposal).toMatchObject({ status: 'open', baseVersion: 1, diff: [expect.objectContaining({ kind: 'step_changed', stepId: 'say', fields: ['command'] })] });
+    expect(proposal).toMatchObject({
+      status: 'open',
+      baseVersion: 1,
+      diff: [expect.objectContaining({ kind: 'step_changed', stepId: 'say', fields: ['command'] })],
+    });
     expect((await s.request('GET', `/api/workflows/${created.id}`)).body.version).toBe(1);
     const listed = (await call('workflows:list_workflow_proposals', { workflowId: created.id })).body.result.proposals;
     expect(listed.map((p: any) => p.id)).toEqual([proposal.id]);

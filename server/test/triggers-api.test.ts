@@ -40,7 +40,11 @@ describe('triggers API', () => {
     expect(events.map((e: any) => e.type)).toEqual(['trigger.updated']);
 
     const changed = await s.request('PUT', '/api/triggers/nightly', { body: { ...nightly(), schedule: { ...nightly().schedule, cron: '0 3 * * 1-5' } } });
-    expect(changed.body).toMatchObject({ id: first.body.id, description: 'At 03:00, Monday through Friday (Europe/Berlin)', updatedAt: '2026-07-01T08:05:00.000Z' });
+    expect(changed.body).toMatchObject({
+      id: first.body.id,
+      description: 'At 03:00, Monday through Friday (Europe/Berlin)',
+      updatedAt: '2026-07-01T08:05:00.000Z',
+    });
     expect((await s.request('GET', '/api/events?topic=triggers')).body.events.at(-1)).toMatchObject({ type: 'trigger.updated', data: { key: 'nightly' } });
   });
 
@@ -109,7 +113,10 @@ describe('triggers API', () => {
     expect((await s.request('PUT', '/api/triggers/inputs', { body: { ...body, inputs: { region: 'eu' } } })).status).toBe(200);
     const run = await s.request('POST', '/api/triggers/inputs/run');
     expect(run.status).toBe(202);
-    expect((await s.request('GET', `/api/executions/${run.body.executionId}`)).body).toMatchObject({ inputs: { region: 'eu' }, trigger: { type: 'manual', triggerKey: 'inputs' } });
+    expect((await s.request('GET', `/api/executions/${run.body.executionId}`)).body).toMatchObject({
+      inputs: { region: 'eu' },
+      trigger: { type: 'manual', triggerKey: 'inputs' },
+    });
   });
 
   it('records manual runs and pages deliveries newest first', async () => {
@@ -134,7 +141,10 @@ describe('triggers API', () => {
 describe('workflows provisioned with their trigger', () => {
   it('POST /api/workflows with a trigger writes both', async () => {
     const res = await s.request('POST', '/api/workflows', {
-      body: { definition: minimalDefinition('Provisioned'), trigger: { key: 'provisioned', type: 'schedule', schedule: { cron: '0 6 * * *', timezone: 'UTC' } } },
+      body: {
+        definition: minimalDefinition('Provisioned'),
+        trigger: { key: 'provisioned', type: 'schedule', schedule: { cron: '0 6 * * *', timezone: 'UTC' } },
+      },
     });
     expect(res.status).toBe(201);
     expect(res.body.trigger).toMatchObject({ key: 'provisioned', workflowId: res.body.id, enabled: true });
@@ -157,21 +167,37 @@ describe('workflows provisioned with their trigger', () => {
   });
 
   it('PUT /api/workflows/:id with a trigger updates both, or neither', async () => {
-    const created = (await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Versioned'), trigger: { key: 'versioned', type: 'schedule', schedule: { cron: '0 6 * * *', timezone: 'UTC' } } } })).body;
+    const created = (
+      await s.request('POST', '/api/workflows', {
+        body: { definition: minimalDefinition('Versioned'), trigger: { key: 'versioned', type: 'schedule', schedule: { cron: '0 6 * * *', timezone: 'UTC' } } },
+      })
+    ).body;
     const bad = await s.request('PUT', `/api/workflows/${created.id}`, {
-      body: { definition: minimalDefinition('Versioned v2'), baseVersion: 1, trigger: { key: 'versioned', type: 'schedule', schedule: { cron: '0 25 * * *', timezone: 'UTC' } } },
+      body: {
+        definition: minimalDefinition('Versioned v2'),
+        baseVersion: 1,
+        trigger: { key: 'versioned', type: 'schedule', schedule: { cron: '0 25 * * *', timezone: 'UTC' } },
+      },
     });
     expect(bad.status).toBe(422);
     expect(bad.body.error.message).toMatch(/^trigger\.schedule\.cron: /);
     expect((await s.request('GET', `/api/workflows/${created.id}`)).body.version).toBe(1);
     const ok = await s.request('PUT', `/api/workflows/${created.id}`, {
-      body: { definition: minimalDefinition('Versioned v2'), baseVersion: 1, trigger: { key: 'versioned', type: 'schedule', schedule: { cron: '0 7 * * *', timezone: 'UTC' } } },
+      body: {
+        definition: minimalDefinition('Versioned v2'),
+        baseVersion: 1,
+        trigger: { key: 'versioned', type: 'schedule', schedule: { cron: '0 7 * * *', timezone: 'UTC' } },
+      },
     });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ version: 2, trigger: { key: 'versioned', schedule: { cron: '0 7 * * *' } } });
     // A stale baseVersion refuses the workflow, and the trigger with it.
     const stale = await s.request('PUT', `/api/workflows/${created.id}`, {
-      body: { definition: minimalDefinition('Versioned v3'), baseVersion: 1, trigger: { key: 'versioned', type: 'schedule', schedule: { cron: '0 8 * * *', timezone: 'UTC' } } },
+      body: {
+        definition: minimalDefinition('Versioned v3'),
+        baseVersion: 1,
+        trigger: { key: 'versioned', type: 'schedule', schedule: { cron: '0 8 * * *', timezone: 'UTC' } },
+      },
     });
     expect(stale.status).toBe(409);
     expect((await s.request('GET', '/api/triggers/versioned')).body.schedule.cron).toBe('0 7 * * *');
@@ -179,7 +205,11 @@ describe('workflows provisioned with their trigger', () => {
 
   it('the trigger tools use the same service', async () => {
     const tools = s.app.triggerTools!;
-    const t = tools.upsert('from-tool', { workflowId, type: 'webhook', enabled: true, webhook: { path: 'from/tool' } }) as { key: string; webhook: object; note?: string };
+    const t = tools.upsert('from-tool', { workflowId, type: 'webhook', enabled: true, webhook: { path: 'from/tool' } }) as {
+      key: string;
+      webhook: object;
+      note?: string;
+    };
     expect(t.key).toBe('from-tool');
     // A generated secret is for the person at the screen, never for a tool transcript.
     expect(t.webhook).toMatchObject({ verify: 'weft', hasSecret: true });

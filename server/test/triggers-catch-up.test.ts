@@ -25,7 +25,9 @@ const boot = (dataDir?: string) => startServer({ ...(dataDir ? { dataDir } : {})
 
 async function putSchedule(s: TestServer, key: string, schedule: Record<string, unknown>) {
   const workflowId = (await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition(`Hourly ${key}`) } })).body.id;
-  const res = await s.request('PUT', `/api/triggers/${key}`, { body: { workflowId, type: 'schedule', schedule: { cron: '0 * * * *', timezone: 'UTC', ...schedule } } });
+  const res = await s.request('PUT', `/api/triggers/${key}`, {
+    body: { workflowId, type: 'schedule', schedule: { cron: '0 * * * *', timezone: 'UTC', ...schedule } },
+  });
   expect(res.status).toBe(200);
 }
 
@@ -71,11 +73,21 @@ async function runAll(s: TestServer, runner: FakeRunner, ids: string[]): Promise
 describe('catch-up after a real restart over the same data dir', () => {
   const expected = {
     all: {
-      chained: ['catch_up 01:00 started', 'catch_up 02:00 started queued_behind:01:00', 'catch_up 03:00 started queued_behind:02:00', 'schedule 04:00 started queued_behind:03:00'],
+      chained: [
+        'catch_up 01:00 started',
+        'catch_up 02:00 started queued_behind:01:00',
+        'catch_up 03:00 started queued_behind:02:00',
+        'schedule 04:00 started queued_behind:03:00',
+      ],
       allow: ['catch_up 01:00 started', 'catch_up 02:00 started', 'catch_up 03:00 started', 'schedule 04:00 started'],
     },
     latest: {
-      chained: ['catch_up 01:00 skipped catch_up_superseded', 'catch_up 02:00 skipped catch_up_superseded', 'catch_up 03:00 started', 'schedule 04:00 started queued_behind:03:00'],
+      chained: [
+        'catch_up 01:00 skipped catch_up_superseded',
+        'catch_up 02:00 skipped catch_up_superseded',
+        'catch_up 03:00 started',
+        'schedule 04:00 started queued_behind:03:00',
+      ],
       allow: ['catch_up 01:00 skipped catch_up_superseded', 'catch_up 02:00 skipped catch_up_superseded', 'catch_up 03:00 started', 'schedule 04:00 started'],
     },
   } as const;
@@ -155,7 +167,11 @@ describe('catch-up against runs outside it (injected clock)', () => {
 
   it('a run from before the downtime still going: skip skips every tick of the catch-up as overlap', async () => {
     const key = await downtime({ overlap: 'skip' }, manualRun);
-    expect(briefChain((await deliveries(s, key)).slice(1))).toEqual(['catch_up 01:00 skipped overlap', 'catch_up 02:00 skipped overlap', 'schedule 03:00 skipped overlap']);
+    expect(briefChain((await deliveries(s, key)).slice(1))).toEqual([
+      'catch_up 01:00 skipped overlap',
+      'catch_up 02:00 skipped overlap',
+      'schedule 03:00 skipped overlap',
+    ]);
   });
 
   it('... queue puts the whole catch-up behind it, in order', async () => {

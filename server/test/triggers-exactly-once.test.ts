@@ -17,7 +17,12 @@ const fixedClock = (iso: string) => {
 async function seedTriggers(s: TestServer, count: number, prefix = 't') {
   const wf = await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Race') } });
   for (let i = 0; i < count; i++) {
-    s.app.triggers.upsert(`${prefix}-${i}`, { workflowId: wf.body.id, type: 'schedule', enabled: true, schedule: { cron: '* * * * *', timezone: 'UTC', overlap: 'allow' } });
+    s.app.triggers.upsert(`${prefix}-${i}`, {
+      workflowId: wf.body.id,
+      type: 'schedule',
+      enabled: true,
+      schedule: { cron: '* * * * *', timezone: 'UTC', overlap: 'allow' },
+    });
   }
 }
 
@@ -25,13 +30,17 @@ async function seedTriggers(s: TestServer, count: number, prefix = 't') {
 function census(s: TestServer) {
   const db = s.app.db;
   const perTick = db
-    .prepare('SELECT trigger_key AS key, scheduled_for AS at, COUNT(*) AS n, SUM(status = \'started\') AS started FROM trigger_deliveries GROUP BY trigger_key, scheduled_for')
+    .prepare(
+      "SELECT trigger_key AS key, scheduled_for AS at, COUNT(*) AS n, SUM(status = 'started') AS started FROM trigger_deliveries GROUP BY trigger_key, scheduled_for",
+    )
     .all() as { key: string; at: number; n: number; started: number }[];
   const executions = db
     .prepare("SELECT json_extract(trigger, '$.key') AS key, json_extract(trigger, '$.scheduledFor') AS at, COUNT(*) AS n FROM executions GROUP BY 1, 2")
     .all() as { key: string; at: string; n: number }[];
   const orphans = db
-    .prepare("SELECT COUNT(*) AS n FROM trigger_deliveries WHERE status = 'started' AND (execution_id IS NULL OR execution_id NOT IN (SELECT id FROM executions))")
+    .prepare(
+      "SELECT COUNT(*) AS n FROM trigger_deliveries WHERE status = 'started' AND (execution_id IS NULL OR execution_id NOT IN (SELECT id FROM executions))",
+    )
     .get() as { n: number };
   return { perTick, executions, orphans: orphans.n };
 }

@@ -72,7 +72,22 @@ const hookRequest = fc.record({
     fc.constantFrom('fz', 'fz/open/', 'FZ/open'),
     fc.stringMatching(/^[A-Za-z0-9_./%~-]{0,60}$/),
   ),
-  contentType: fc.oneof({ arbitrary: fc.constantFrom('application/json', 'application/x-www-form-urlencoded'), weight: 3 }, fc.option(fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/JSON', ''), { nil: undefined })),
+  contentType: fc.oneof(
+    { arbitrary: fc.constantFrom('application/json', 'application/x-www-form-urlencoded'), weight: 3 },
+    fc.option(
+      fc.constantFrom(
+        'application/json',
+        'application/json; charset=utf-8',
+        'application/x-www-form-urlencoded',
+        'text/plain',
+        'application/octet-stream',
+        'multipart/form-data; boundary=x',
+        'application/JSON',
+        '',
+      ),
+      { nil: undefined },
+    ),
+  ),
   body: fc.oneof(
     fc.json().map((j) => Buffer.from(j)),
     fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
@@ -80,18 +95,24 @@ const hookRequest = fc.record({
     fc.constantFrom('', '{', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', 'a=1&a=2&b', '%%%=&&=').map((t) => Buffer.from(t)),
   ),
   /** Sign as the path's sender would (with some clock skew), or not. */
-  sign: fc.option(fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, fc.integer({ min: -400, max: 400 }), fc.constantFrom(-301, 301, -300, 300)), { nil: undefined, freq: 4 }),
+  sign: fc.option(fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, fc.integer({ min: -400, max: 400 }), fc.constantFrom(-301, 301, -300, 300)), {
+    nil: undefined,
+    freq: 4,
+  }),
   /** Then overwrite or add any of the signature and browser headers. */
   headers: fc.oneof({ arbitrary: fc.constant({}), weight: 2 }, fc.dictionary(fc.constantFrom(...HEADER_NAMES), headerValue, { maxKeys: 3 })),
   delivery: fc.option(printable(250), { nil: undefined }),
-  query: fc.oneof({ arbitrary: fc.constant<[string, string][]>([]), weight: 2 }, fc.array<[string, string]>(
-    fc.oneof(
-      fc.tuple(fc.constant('wait'), fc.constantFrom('', '-1', 'abc', '0', '0.01', '301', '1e9', 'NaN', 'Infinity')),
-      fc.tuple(fc.constantFrom('test', 'x', 'a[b]', '__proto__', 'constructor'), printable(20)),
-      fc.tuple(printable(10), printable(10)),
+  query: fc.oneof(
+    { arbitrary: fc.constant<[string, string][]>([]), weight: 2 },
+    fc.array<[string, string]>(
+      fc.oneof(
+        fc.tuple(fc.constant('wait'), fc.constantFrom('', '-1', 'abc', '0', '0.01', '301', '1e9', 'NaN', 'Infinity')),
+        fc.tuple(fc.constantFrom('test', 'x', 'a[b]', '__proto__', 'constructor'), printable(20)),
+        fc.tuple(printable(10), printable(10)),
+      ),
+      { maxLength: 4 },
     ),
-    { maxLength: 4 },
-  )),
+  ),
 });
 
 describe('fuzzed requests', () => {
@@ -103,7 +124,8 @@ describe('fuzzed requests', () => {
         if (r.delivery !== undefined) headers['x-weft-delivery'] = r.delivery;
         const qs = r.query.length ? `?${r.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : '';
         const scheme = r.path === 'fz/off' ? 'weft' : SCHEMES.find((x) => r.path === `fz/${x}`);
-        if (scheme !== undefined && r.sign !== undefined) Object.assign(headers, signed(scheme, { target: `/hooks/${r.path}${qs}`, body: r.body, skew: r.sign }));
+        if (scheme !== undefined && r.sign !== undefined)
+          Object.assign(headers, signed(scheme, { target: `/hooks/${r.path}${qs}`, body: r.body, skew: r.sign }));
         Object.assign(headers, r.headers);
         const res = await fetch(`${s.url}/hooks/${r.path}${qs}`, { method: 'POST', headers, body: r.body });
         const text = await res.text();
@@ -127,7 +149,11 @@ describe('fuzzed requests', () => {
       schedule: fc.oneof(
         fc.record(
           {
-            cron: fc.oneof(fc.array(cronPart, { minLength: 1, maxLength: 7 }).map((p) => p.join(' ')), printable(40), fc.integer()),
+            cron: fc.oneof(
+              fc.array(cronPart, { minLength: 1, maxLength: 7 }).map((p) => p.join(' ')),
+              printable(40),
+              fc.integer(),
+            ),
             timezone: fc.oneof(fc.constantFrom('UTC', 'Europe/Berlin', 'europe/berlin', 'Etc/GMT+5', '+01:00', 'Local', ''), printable(30)),
             catchUp: fc.oneof(fc.constantFrom('skip', 'latest', 'all'), printable(5)),
             catchUpWindowSeconds: fc.oneof(fc.integer(), fc.double()),
@@ -159,27 +185,41 @@ describe('fuzzed requests', () => {
 
   it('PUT /api/triggers/:key never answers 500', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constantFrom('k1', 'k2', 'weft'), printable(120)), fc.oneof(triggerLike.map(withWorkflow), fc.jsonValue()), async (key, body) => {
-        const res = await s.request('PUT', `/api/triggers/${encodeURIComponent(key)}`, { body });
-        expect([200, 400, 404, 422], JSON.stringify(res.body)).toContain(res.status);
-        if (res.status === 200) expect(res.body.key).toBe(key);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.constantFrom('k1', 'k2', 'weft'), printable(120)),
+        fc.oneof(triggerLike.map(withWorkflow), fc.jsonValue()),
+        async (key, body) => {
+          const res = await s.request('PUT', `/api/triggers/${encodeURIComponent(key)}`, { body });
+          expect([200, 400, 404, 422], JSON.stringify(res.body)).toContain(res.status);
+          if (res.status === 200) expect(res.body.key).toBe(key);
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it('POST /api/workflows with a random trigger never answers 500, and a refused one saves no workflow', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(triggerLike.map((t) => ({ ...t, key: 'fuzzed' })), fc.jsonValue()), async (trigger) => {
-        const before = (s.app.db.prepare('SELECT COUNT(*) AS n FROM workflows').get() as { n: number }).n;
-        const { workflowId: _ignored, ...rest } = (typeof trigger === 'object' && trigger !== null && !Array.isArray(trigger) ? trigger : { t: trigger }) as Record<string, unknown>;
-        const res = await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Fuzzed'), trigger: Math.random() < 0.5 ? trigger : rest } });
-        // 400: a `__proto__` key is refused by the JSON parser (prototype poisoning), never a 500.
-        expect([201, 400, 422], JSON.stringify(res.body)).toContain(res.status);
-        const after = (s.app.db.prepare('SELECT COUNT(*) AS n FROM workflows').get() as { n: number }).n;
-        expect(after).toBe(res.status === 201 ? before + 1 : before);
-        if (res.status === 201) await s.request('DELETE', '/api/triggers/fuzzed');
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          triggerLike.map((t) => ({ ...t, key: 'fuzzed' })),
+          fc.jsonValue(),
+        ),
+        async (trigger) => {
+          const before = (s.app.db.prepare('SELECT COUNT(*) AS n FROM workflows').get() as { n: number }).n;
+          const { workflowId: _ignored, ...rest } = (
+            typeof trigger === 'object' && trigger !== null && !Array.isArray(trigger) ? trigger : { t: trigger }
+          ) as Record<string, unknown>;
+          const res = await s.request('POST', '/api/workflows', {
+            body: { definition: minimalDefinition('Fuzzed'), trigger: Math.random() < 0.5 ? trigger : rest },
+          });
+          // 400: a `__proto__` key is refused by the JSON parser (prototype poisoning), never a 500.
+          expect([201, 400, 422], JSON.stringify(res.body)).toContain(res.status);
+          const after = (s.app.db.prepare('SELECT COUNT(*) AS n FROM workflows').get() as { n: number }).n;
+          expect(after).toBe(res.status === 201 ? before + 1 : before);
+          if (res.status === 201) await s.request('DELETE', '/api/triggers/fuzzed');
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -101,7 +101,12 @@ describe('scheduler across DST (Europe/Berlin)', () => {
     const key = await schedule({ cron: '*/30 * * * *', timezone: 'Europe/Berlin', overlap: 'allow' });
     sweep('2026-03-28T23:50:00Z', '2026-03-29T01:40:00Z');
     // 01:00 and 01:30 CET, then 03:00 and 03:30 CEST: half an hour apart in real time throughout.
-    expect((await deliveries(key)).map((d) => d.scheduledFor)).toEqual(['2026-03-29T00:00:00.000Z', '2026-03-29T00:30:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-29T01:30:00.000Z']);
+    expect((await deliveries(key)).map((d) => d.scheduledFor)).toEqual([
+      '2026-03-29T00:00:00.000Z',
+      '2026-03-29T00:30:00.000Z',
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-29T01:30:00.000Z',
+    ]);
   });
 });
 
@@ -176,7 +181,13 @@ describe('catch-up after downtime', () => {
 
   it('all: every missed tick runs in order, then the regular one', async () => {
     const ds = await downtime('all');
-    expect(ds.map((d) => `${d.kind} ${d.status}`)).toEqual(['catch_up started', 'catch_up started', 'catch_up started', 'catch_up started', 'schedule started']);
+    expect(ds.map((d) => `${d.kind} ${d.status}`)).toEqual([
+      'catch_up started',
+      'catch_up started',
+      'catch_up started',
+      'catch_up started',
+      'schedule started',
+    ]);
     expect(new Set(ds.map((d) => d.executionId)).size).toBe(5);
   });
 
@@ -197,7 +208,9 @@ describe('catch-up after downtime', () => {
     const report = tick();
     expect(report.started).toBe(1001);
     const rows = s.app.db
-      .prepare('SELECT kind, status, reason, COUNT(*) AS n, MIN(scheduled_for) AS first, MAX(scheduled_for) AS last FROM trigger_deliveries WHERE trigger_key = ? GROUP BY kind, status, reason ORDER BY kind, status')
+      .prepare(
+        'SELECT kind, status, reason, COUNT(*) AS n, MIN(scheduled_for) AS first, MAX(scheduled_for) AS last FROM trigger_deliveries WHERE trigger_key = ? GROUP BY kind, status, reason ORDER BY kind, status',
+      )
       .all(key) as any[];
     expect(rows.map((r) => ({ kind: r.kind, status: r.status, reason: r.reason, n: r.n }))).toEqual([
       { kind: 'catch_up', status: 'skipped', reason: 'catch_up_cap', n: 1 },
@@ -328,7 +341,9 @@ describe('robustness', () => {
     for (const key of keys.filter((_, i) => i !== 2)) expect(await deliveries(key)).toHaveLength(1);
     expect(await deliveries(broken)).toHaveLength(0);
     // Repaired, it catches up: its cursor never moved, so 10:01 is now a missed tick (catchUp "latest").
-    s.app.db.prepare('UPDATE triggers SET schedule = ? WHERE key = ?').run(JSON.stringify({ cron: '* * * * *', timezone: 'UTC', catchUp: 'latest', catchUpWindowSeconds: 86400, overlap: 'allow' }), broken);
+    s.app.db
+      .prepare('UPDATE triggers SET schedule = ? WHERE key = ?')
+      .run(JSON.stringify({ cron: '* * * * *', timezone: 'UTC', catchUp: 'latest', catchUpWindowSeconds: 86400, overlap: 'allow' }), broken);
     clock.set('2026-05-01T10:02:30Z');
     tick();
     expect(brief(await deliveries(broken))).toEqual(['catch_up 2026-05-01T10:01:00.000Z started', 'schedule 2026-05-01T10:02:00.000Z started']);

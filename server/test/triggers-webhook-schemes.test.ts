@@ -18,13 +18,18 @@ afterAll(() => s.close());
 
 async function hook(verify: string, webhook: Record<string, unknown> = {}) {
   const key = `${verify}-${++n}`;
-  const res = await s.request('PUT', `/api/triggers/${key}`, { body: { workflowId, type: 'webhook', webhook: { path: `from/${key}`, verify, secret: SECRET, ...webhook } } });
+  const res = await s.request('PUT', `/api/triggers/${key}`, {
+    body: { workflowId, type: 'webhook', webhook: { path: `from/${key}`, verify, secret: SECRET, ...webhook } },
+  });
   expect(res.status).toBe(200);
   expect(res.body.webhook).toMatchObject({ verify, hasSecret: true });
   return { key, path: `from/${key}` };
 }
 
-async function deliver(path: string, { body, headers, query = '', type = 'application/json' }: { body: string; headers: Record<string, string>; query?: string; type?: string }) {
+async function deliver(
+  path: string,
+  { body, headers, query = '', type = 'application/json' }: { body: string; headers: Record<string, string>; query?: string; type?: string },
+) {
   const res = await fetch(`${s.url}/hooks/${path}${query}`, { method: 'POST', headers: { 'content-type': type, ...headers }, body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
@@ -45,12 +50,20 @@ describe('verify "github"', () => {
     const res = await deliver(path, { body, query: '?ref=injected', headers: githubHeaders({ secret: SECRET, body, delivery: 'guid-1' }) });
     expect(res.status).toBe(202);
     const trigger = await triggerOf(res.body.executionId);
-    expect(trigger).toMatchObject({ key, body: { ref: 'refs/heads/main', after: 'abc123' }, headers: { 'x-github-event': 'push', 'x-github-delivery': 'guid-1' } });
+    expect(trigger).toMatchObject({
+      key,
+      body: { ref: 'refs/heads/main', after: 'abc123' },
+      headers: { 'x-github-event': 'push', 'x-github-delivery': 'guid-1' },
+    });
     expect(trigger.query).toEqual({});
 
     // GitHub's form content type signs the raw form bytes.
     const form = `payload=${encodeURIComponent(JSON.stringify({ zen: 'Keep it logically awesome.' }))}`;
-    const formed = await deliver(path, { body: form, type: 'application/x-www-form-urlencoded', headers: githubHeaders({ secret: SECRET, body: form, delivery: 'guid-2' }) });
+    const formed = await deliver(path, {
+      body: form,
+      type: 'application/x-www-form-urlencoded',
+      headers: githubHeaders({ secret: SECRET, body: form, delivery: 'guid-2' }),
+    });
     expect(formed.status).toBe(202);
     expect(JSON.parse((await triggerOf(formed.body.executionId)).body.payload)).toEqual({ zen: 'Keep it logically awesome.' });
   });
@@ -80,7 +93,9 @@ describe('verify "github"', () => {
     expect(relabelled.body).toEqual({ executionId: first.body.executionId, duplicate: true });
     expect(executionCount()).toBe(before);
     const next = '{"action":"closed","number":7}';
-    expect((await deliver(path, { body: next, headers: githubHeaders({ secret: SECRET, body: next, delivery: 'guid-b' }) })).body.executionId).not.toBe(first.body.executionId);
+    expect((await deliver(path, { body: next, headers: githubHeaders({ secret: SECRET, body: next, delivery: 'guid-b' }) })).body.executionId).not.toBe(
+      first.body.executionId,
+    );
   });
 });
 
@@ -91,7 +106,11 @@ describe('verify "stripe"', () => {
     const { key, path } = await hook('stripe');
     const body = event('evt_1');
     // While a secret is rolled Stripe signs with each: the first v1 is another secret's.
-    const res = await deliver(path, { body, query: '?x=1', headers: stripeHeaders({ secret: SECRET, body, ts: nowSeconds(), extraV1: ['whsec_the-other-secret'] }) });
+    const res = await deliver(path, {
+      body,
+      query: '?x=1',
+      headers: stripeHeaders({ secret: SECRET, body, ts: nowSeconds(), extraV1: ['whsec_the-other-secret'] }),
+    });
     expect(res.status).toBe(202);
     const trigger = await triggerOf(res.body.executionId);
     expect(trigger).toMatchObject({ key, body: { id: 'evt_1', type: 'invoice.paid' } });
@@ -138,11 +157,17 @@ describe('verify "stripe"', () => {
 
 describe('verify "slack"', () => {
   // A slash command as Slack sends it: form-encoded, "+" for spaces, percent-escapes.
-  const command = 'token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&user_name=Steve&command=%2Fweft&text=deploy+now+%26+tell+me&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1234%2F5678&trigger_id=13345224609.738474920.8088930838d88f008e0';
+  const command =
+    'token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0001&team_domain=example&channel_id=C2147483705&user_name=Steve&command=%2Fweft&text=deploy+now+%26+tell+me&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F1234%2F5678&trigger_id=13345224609.738474920.8088930838d88f008e0';
 
   it('accepts X-Slack-Signature v0 with X-Slack-Request-Timestamp over the raw url-encoded body', async () => {
     const { key, path } = await hook('slack');
-    const res = await deliver(path, { body: command, type: 'application/x-www-form-urlencoded', query: '?channel=x', headers: slackHeaders({ secret: SECRET, body: command, ts: nowSeconds() }) });
+    const res = await deliver(path, {
+      body: command,
+      type: 'application/x-www-form-urlencoded',
+      query: '?channel=x',
+      headers: slackHeaders({ secret: SECRET, body: command, ts: nowSeconds() }),
+    });
     expect(res.status).toBe(202);
     const trigger = await triggerOf(res.body.executionId);
     expect(trigger).toMatchObject({ key, body: { command: '/weft', text: 'deploy now & tell me', user_name: 'Steve' } });
@@ -156,7 +181,11 @@ describe('verify "slack"', () => {
 
   it('answers the signed url_verification challenge Slack sends for a new Request URL, and starts nothing', async () => {
     const { key, path } = await hook('slack');
-    const body = JSON.stringify({ token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl', challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P', type: 'url_verification' });
+    const body = JSON.stringify({
+      token: 'Jhj5dZrVaK7ZwHHjRyZWjbDl',
+      challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+      type: 'url_verification',
+    });
     const before = executionCount();
     const res = await deliver(path, { body, headers: slackHeaders({ secret: SECRET, body, ts: nowSeconds() }) });
     expect(res).toEqual({ status: 200, body: { challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' } });
@@ -194,7 +223,10 @@ describe('changing the scheme', () => {
     expect(moved.body.webhook).toMatchObject({ verify: 'slack', hasSecret: true });
     expect(moved.body.webhook).not.toHaveProperty('secret');
     const form = 'text=hi';
-    expect((await deliver(path, { body: form, type: 'application/x-www-form-urlencoded', headers: slackHeaders({ secret: SECRET, body: form, ts: nowSeconds() }) })).status).toBe(202);
+    expect(
+      (await deliver(path, { body: form, type: 'application/x-www-form-urlencoded', headers: slackHeaders({ secret: SECRET, body: form, ts: nowSeconds() }) }))
+        .status,
+    ).toBe(202);
     const unsigned = await s.request('PUT', `/api/triggers/${key}`, { body: { ...body, webhook: { path, verify: 'none' } } });
     expect(unsigned.body.webhook).toMatchObject({ verify: 'none', hasSecret: false });
     // Back to signed: the old secret is gone, a new one is generated and shown.

@@ -8,7 +8,9 @@ describe('webhooks ?wait= at shutdown', () => {
   it('a pending wait is answered 202 when the server closes, so shutdown does not hang', async () => {
     const own = await startServer();
     const wf = (await own.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Closing') } })).body.id;
-    await own.request('PUT', '/api/triggers/closing', { body: { workflowId: wf, type: 'webhook', enabled: true, webhook: { path: 'closing', verify: 'none' } } });
+    await own.request('PUT', '/api/triggers/closing', {
+      body: { workflowId: wf, type: 'webhook', enabled: true, webhook: { path: 'closing', verify: 'none' } },
+    });
     const pending = fetch(`${own.url}/hooks/closing?wait=300`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     await waitUntil(() => (own.app.db.prepare('SELECT COUNT(*) AS n FROM executions').get() as { n: number }).n === 1);
     // A close that waited for the 300 s wait would outlast the test's timeout.
@@ -38,7 +40,9 @@ describe('webhooks on a server that listens beyond loopback', () => {
       expect(saved.status).toBe(422);
       expect(saved.body.error).toMatchObject({ code: 'invalid_trigger', details: { errors: [{ path: 'webhook.verify' }] } });
       expect(saved.body.error.message).toMatch(/WEFT_ALLOW_UNSIGNED_HOOKS=1/);
-      const viaWorkflow = await closed.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Also public'), trigger: { key: 'also', type: 'webhook', webhook: { path: 'also', verify: 'none' } } } });
+      const viaWorkflow = await closed.request('POST', '/api/workflows', {
+        body: { definition: minimalDefinition('Also public'), trigger: { key: 'also', type: 'webhook', webhook: { path: 'also', verify: 'none' } } },
+      });
       expect(viaWorkflow.status).toBe(422);
       expect(viaWorkflow.body.error.details.errors[0].path).toBe('trigger.webhook.verify');
       // Signed is fine anywhere.

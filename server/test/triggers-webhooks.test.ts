@@ -40,7 +40,11 @@ async function deliver(path: string, { body = '{"hello":"world"}', headers = {},
 }
 
 /** Signed the weft way over the target exactly as it is sent. */
-async function deliverSigned(path: string, secret: string, { body = '{"hello":"world"}', headers = {}, query = '', ts = nowSeconds() }: Delivery & { ts?: number } = {}) {
+async function deliverSigned(
+  path: string,
+  secret: string,
+  { body = '{"hello":"world"}', headers = {}, query = '', ts = nowSeconds() }: Delivery & { ts?: number } = {},
+) {
   return deliver(path, { body, query, headers: { ...weftHeaders({ secret, target: `/hooks/${path}${query}`, body, ts }), ...headers } });
 }
 
@@ -60,10 +64,24 @@ describe('webhooks: the weft scheme', () => {
     const key = `hook-${++n}`;
     const body = { workflowId, type: 'webhook', enabled: true, webhook: { path: `in/${key}` } };
     const created = await s.request('PUT', `/api/triggers/${key}`, { body });
-    expect(created.body.webhook).toMatchObject({ verify: 'weft', hasSecret: true, secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/), allowBrowser: false, respondWithOutput: false });
+    expect(created.body.webhook).toMatchObject({
+      verify: 'weft',
+      hasSecret: true,
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9_-]{43}$/),
+      allowBrowser: false,
+      respondWithOutput: false,
+    });
     const secret = created.body.webhook.secret as string;
     const read = (await s.request('GET', `/api/triggers/${key}`)).body;
-    expect(read.webhook).toEqual({ path: `in/${key}`, url: `/hooks/in/${key}`, verify: 'weft', hasSecret: true, rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false });
+    expect(read.webhook).toEqual({
+      path: `in/${key}`,
+      url: `/hooks/in/${key}`,
+      verify: 'weft',
+      hasSecret: true,
+      rateLimitPerMinute: 60,
+      allowBrowser: false,
+      respondWithOutput: false,
+    });
     const listed = JSON.stringify((await s.request('GET', '/api/triggers')).body);
     const journaled = JSON.stringify((await s.request('GET', `/api/events?topic=trigger:${key}`)).body);
     for (const text of [JSON.stringify(read), listed, journaled]) expect(text).not.toContain(secret);
@@ -90,7 +108,10 @@ describe('webhooks: the weft scheme', () => {
 
   it('accepts X-Weft-Timestamp and X-Weft-Signature over "<timestamp>.<path and query>.<raw body>"', async () => {
     const { key, path } = await hook({ secret: SECRET });
-    const res = await deliverSigned(path, SECRET, { query: '?ref=main', headers: { 'x-github-event': 'push', 'x-secret-thing': 'no', authorization: 'Bearer nope' } });
+    const res = await deliverSigned(path, SECRET, {
+      query: '?ref=main',
+      headers: { 'x-github-event': 'push', 'x-secret-thing': 'no', authorization: 'Bearer nope' },
+    });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ executionId: expect.stringMatching(/^ex_/) });
     const ex = (await s.request('GET', `/api/executions/${res.body.executionId}`)).body;
@@ -111,7 +132,12 @@ describe('webhooks: the weft scheme', () => {
     // A query a parser would rewrite (bare key, %7E for "~", "+" for a space, repeated keys out of order).
     const target = `/hooks/${path}?z=1&flag&tilde=%7E&sp=a+b&z=0`;
     const send = (signedTarget: string) =>
-      rawRequest(s.port, { method: 'POST', path: target, headers: { 'content-type': 'application/json', ...weftHeaders({ secret: SECRET, target: signedTarget, body, ts: nowSeconds() }) }, body });
+      rawRequest(s.port, {
+        method: 'POST',
+        path: target,
+        headers: { 'content-type': 'application/json', ...weftHeaders({ secret: SECRET, target: signedTarget, body, ts: nowSeconds() }) },
+        body,
+      });
     expect((await send(`/hooks/${path}?flag=&sp=a%20b&tilde=~&z=1&z=0`)).status).toBe(401);
     expect((await send(`/hooks/${path}`)).status).toBe(401);
     const ok = await send(target);
@@ -128,13 +154,43 @@ describe('webhooks: the weft scheme', () => {
     const now = nowSeconds();
     const cases: [string, Promise<{ status: number; body: any }>, string, RegExp][] = [
       ['missing', deliver(path, { body }), 'invalid_signature', /^X-Weft-Signature: header is required/],
-      ['old body-only', deliver(path, { body, headers: { 'x-weft-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } }), 'invalid_signature', /^X-Weft-Timestamp: header is required/],
+      [
+        'old body-only',
+        deliver(path, { body, headers: { 'x-weft-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } }),
+        'invalid_signature',
+        /^X-Weft-Timestamp: header is required/,
+      ],
       ['another secret', deliverSigned(path, 'another-secret-entirely', { body }), 'invalid_signature', /does not match/],
-      ['another body', deliver(path, { body: '{"n":2}', headers: weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }) }), 'invalid_signature', /does not match/],
-      ['another path', deliver(path, { body, headers: weftHeaders({ secret: SECRET, target: '/hooks/in/elsewhere', body, ts: now }) }), 'invalid_signature', /does not match/],
-      ['another timestamp', deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-timestamp': String(now + 1) } }), 'invalid_signature', /does not match/],
-      ['uppercase prefix', deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-signature': 'SHA256=00' } }), 'invalid_signature', /does not match/],
-      ['not seconds', deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-timestamp': '2026-06-01' } }), 'invalid_signature', /unix seconds/],
+      [
+        'another body',
+        deliver(path, { body: '{"n":2}', headers: weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }) }),
+        'invalid_signature',
+        /does not match/,
+      ],
+      [
+        'another path',
+        deliver(path, { body, headers: weftHeaders({ secret: SECRET, target: '/hooks/in/elsewhere', body, ts: now }) }),
+        'invalid_signature',
+        /does not match/,
+      ],
+      [
+        'another timestamp',
+        deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-timestamp': String(now + 1) } }),
+        'invalid_signature',
+        /does not match/,
+      ],
+      [
+        'uppercase prefix',
+        deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-signature': 'SHA256=00' } }),
+        'invalid_signature',
+        /does not match/,
+      ],
+      [
+        'not seconds',
+        deliver(path, { body, headers: { ...weftHeaders({ secret: SECRET, target: `/hooks/${path}`, body, ts: now }), 'x-weft-timestamp': '2026-06-01' } }),
+        'invalid_signature',
+        /unix seconds/,
+      ],
       ['301 s old', deliverSigned(path, SECRET, { body, ts: now - 301 }), 'stale_signature', /301 s old/],
       ['301 s ahead', deliverSigned(path, SECRET, { body, ts: now + 301 }), 'stale_signature', /301 s in the future/],
     ];
@@ -216,12 +272,18 @@ describe('webhooks: unsigned hooks ("none")', () => {
   });
 
   it('refuses a secret with verify "none"', async () => {
-    const res = await s.request('PUT', '/api/triggers/none-secret', { body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', verify: 'none', secret: SECRET } } });
+    const res = await s.request('PUT', '/api/triggers/none-secret', {
+      body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', verify: 'none', secret: SECRET } },
+    });
     expect(res.status).toBe(422);
     expect(res.body.error.message).toMatch(/^webhook\.secret: is not allowed with verify "none"/);
-    const both = await s.request('PUT', '/api/triggers/none-secret', { body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', secret: SECRET, regenerateSecret: true } } });
+    const both = await s.request('PUT', '/api/triggers/none-secret', {
+      body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', secret: SECRET, regenerateSecret: true } },
+    });
     expect(both.status).toBe(422);
-    expect((await s.request('PUT', '/api/triggers/none-secret', { body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', verify: 'md5' } } })).status).toBe(422);
+    expect(
+      (await s.request('PUT', '/api/triggers/none-secret', { body: { workflowId, type: 'webhook', webhook: { path: 'none/secret', verify: 'md5' } } })).status,
+    ).toBe(422);
   });
 });
 
@@ -252,7 +314,14 @@ describe('webhooks: limits, refusals and test mode', () => {
     expect(res.body).toEqual({
       test: true,
       deliveryId: expect.stringMatching(/^dl_/),
-      payload: { type: 'webhook', key, body: { dry: true }, headers: expect.objectContaining({ 'content-type': 'application/json' }), query: { x: 'y' }, receivedAt: expect.any(String) },
+      payload: {
+        type: 'webhook',
+        key,
+        body: { dry: true },
+        headers: expect.objectContaining({ 'content-type': 'application/json' }),
+        query: { x: 'y' },
+        receivedAt: expect.any(String),
+      },
     });
     expect((await deliver(path, { body, query: '?test=1' })).status).toBe(401);
     expect(executionCount()).toBe(before);
@@ -285,9 +354,16 @@ describe('webhooks: limits, refusals and test mode', () => {
 
   it('refuses browsers’ cross-site calls with 403 before reading the body, unless the trigger allows browsers', async () => {
     const { key, path, secret } = await hook();
-    const post = (headers: Record<string, string>, body = '{nope') => rawRequest(s.port, { method: 'POST', path: `/hooks/${path}`, headers: { 'content-type': 'application/json', ...headers }, body });
+    const post = (headers: Record<string, string>, body = '{nope') =>
+      rawRequest(s.port, { method: 'POST', path: `/hooks/${path}`, headers: { 'content-type': 'application/json', ...headers }, body });
     // Unsigned and unparseable too: the 403 comes before the signature and the body are looked at.
-    const browsers: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }, { origin: `http://127.0.0.1:${s.port + 1}` }, { origin: 'file://x' }];
+    const browsers: Record<string, string>[] = [
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { origin: `http://127.0.0.1:${s.port + 1}` },
+      { origin: 'file://x' },
+    ];
     for (const headers of browsers) {
       const res = await post(headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
@@ -297,13 +373,20 @@ describe('webhooks: limits, refusals and test mode', () => {
     // The server's own origin, and senders with no browser headers at all, go on to the signature.
     expect((await post({ origin: `http://127.0.0.1:${s.port}`, 'sec-fetch-site': 'same-origin' })).status).toBe(401);
     const body = '{"from":"page"}';
-    expect((await post({ 'sec-fetch-site': 'same-site', ...weftHeaders({ secret: secret!, target: `/hooks/${path}`, body, ts: nowSeconds() }) }, body)).status).toBe(202);
+    expect(
+      (await post({ 'sec-fetch-site': 'same-site', ...weftHeaders({ secret: secret!, target: `/hooks/${path}`, body, ts: nowSeconds() }) }, body)).status,
+    ).toBe(202);
     // The auth plugin's Host check still applies to hooks.
     expect((await post({ host: 'evil.example' })).status).toBe(403);
 
     const browser = await hook({ verify: 'none', allowBrowser: true });
     expect((await s.request('GET', `/api/triggers/${browser.key}`)).body.webhook.allowBrowser).toBe(true);
-    const allowed = await rawRequest(s.port, { method: 'POST', path: `/hooks/${browser.path}`, headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://forms.example', 'sec-fetch-site': 'cross-site' }, body: 'a=1' });
+    const allowed = await rawRequest(s.port, {
+      method: 'POST',
+      path: `/hooks/${browser.path}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://forms.example', 'sec-fetch-site': 'cross-site' },
+      body: 'a=1',
+    });
     expect(allowed.status).toBe(202);
   });
 
@@ -334,7 +417,13 @@ describe('webhooks: limits, refusals and test mode', () => {
       () => deliver(signed.path, { body, headers: valid }), // a replay
       () => deliverSigned(off.path, off.secret!, { body }), // disabled
       () => deliver(tight.path, { body: '{' }), // rate limited (its one token is spent below)
-      () => rawRequest(s.port, { method: 'POST', path: `/hooks/${signed.path}`, headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body }), // cross-site
+      () =>
+        rawRequest(s.port, {
+          method: 'POST',
+          path: `/hooks/${signed.path}`,
+          headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+          body,
+        }), // cross-site
       () => deliverSigned(signed.path, signed.secret!, { body: '{"broken"' }), // bad body, validly signed
     ];
     expect((await deliver(tight.path)).status).toBe(202);
@@ -356,7 +445,14 @@ describe('webhooks: limits, refusals and test mode', () => {
     expect(after.executions - before.executions).toBe(2);
     expect(after.counters - before.counters).toBeLessThanOrEqual(8);
     expect(after.events - before.events).toBeLessThanOrEqual(30);
-    expect(await counted(signed.key)).toEqual({ missing_signature: 250, bad_signature: 250, stale_signature: 250, duplicate: 250, cross_site: 250, bad_body: 250 });
+    expect(await counted(signed.key)).toEqual({
+      missing_signature: 250,
+      bad_signature: 250,
+      stale_signature: 250,
+      duplicate: 250,
+      cross_site: 250,
+      bad_body: 250,
+    });
     expect(await counted(off.key)).toEqual({ disabled: 250 });
     expect(await counted(tight.key)).toEqual({ rate_limited: 250 });
   });

@@ -85,7 +85,10 @@ describe('workflow lifecycle', () => {
 
   it('deletes a workflow together with its triggers', async () => {
     const created = await s.request('POST', '/api/workflows', {
-      body: { definition: minimalDefinition('With schedule'), trigger: { key: 'doomed-schedule', type: 'schedule', enabled: true, schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } } },
+      body: {
+        definition: minimalDefinition('With schedule'),
+        trigger: { key: 'doomed-schedule', type: 'schedule', enabled: true, schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } },
+      },
     });
     expect(created.status).toBe(201);
     expect((await s.request('GET', '/api/triggers/doomed-schedule')).status).toBe(200);
@@ -97,9 +100,7 @@ describe('workflow lifecycle', () => {
     const created = await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Race') } });
     const id = created.body.id;
     const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        s.request('PUT', `/api/workflows/${id}`, { body: { definition: minimalDefinition(`Race ${i}`), baseVersion: 1 } }),
-      ),
+      Array.from({ length: 6 }, (_, i) => s.request('PUT', `/api/workflows/${id}`, { body: { definition: minimalDefinition(`Race ${i}`), baseVersion: 1 } })),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(5);

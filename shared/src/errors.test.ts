@@ -4,12 +4,23 @@ import { API_ERROR_CODES, ApiErrorBody, SerializedError, serializeError } from '
 describe('ApiErrorBody', () => {
   it('accepts the wire shape, with or without details', () => {
     expect(ApiErrorBody.safeParse({ error: { code: 'not_found', message: 'no such workflow' } }).success).toBe(true);
-    expect(ApiErrorBody.safeParse({ error: { code: 'validation_failed', message: 'bad', details: [{ path: 'name', message: 'required' }] } }).success).toBe(true);
+    expect(ApiErrorBody.safeParse({ error: { code: 'validation_failed', message: 'bad', details: [{ path: 'name', message: 'required' }] } }).success).toBe(
+      true,
+    );
     expect(ApiErrorBody.safeParse({ error: { message: 'x' } }).success).toBe(false);
   });
 
   it('lists the machine codes', () => {
-    expect(API_ERROR_CODES).toEqual(['bad_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'validation_failed', 'internal']);
+    expect(API_ERROR_CODES).toEqual([
+      'bad_request',
+      'unauthorized',
+      'forbidden',
+      'not_found',
+      'conflict',
+      'payload_too_large',
+      'validation_failed',
+      'internal',
+    ]);
   });
 });
 

@@ -8,7 +8,18 @@ export * from './expressions/scope';
 export * from './expressions/templates';
 export * from './expressions/references';
 
-export { STEP_TYPES, type ChildBranchField, type ContainerStep, type ContainerStepType, type ExpressionSite, type StepBranch, type StepContainer, type StepCatalogueEntry, type StepOfType, type StepType } from './steps/types';
+export {
+  STEP_TYPES,
+  type ChildBranchField,
+  type ContainerStep,
+  type ContainerStepType,
+  type ExpressionSite,
+  type StepBranch,
+  type StepContainer,
+  type StepCatalogueEntry,
+  type StepOfType,
+  type StepType,
+} from './steps/types';
 export * from './steps/common';
 export * from './steps/agent-prompt';
 export * from './steps/bash';

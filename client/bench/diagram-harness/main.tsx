@@ -237,7 +237,14 @@ const diagramBench = {
     const appliedAt = now();
     let commitAt = await waitFor(b.host, allShown(b.host), `${all} nodes to show succeeded`, { attributes: true });
     let paintedAt = await afterPaint();
-    const batch = { events: all, applyMs: appliedAt - start, commitMs: commitAt - start, paintedMs: paintedAt - start, nodeRenders: totalRenders(), nodesRendered: nodeRenders.size };
+    const batch = {
+      events: all,
+      applyMs: appliedAt - start,
+      commitMs: commitAt - start,
+      paintedMs: paintedAt - start,
+      nodeRenders: totalRenders(),
+      nodesRendered: nodeRenders.size,
+    };
     b.unmount();
 
     const storeC = createStepStatusStore();
@@ -251,7 +258,14 @@ const diagramBench = {
     }
     commitAt = await waitFor(c.host, allShown(c.host), `${all} nodes to show succeeded`, { attributes: true });
     paintedAt = await afterPaint();
-    const stream = { events: all, commitMs: commitAt - start, paintedMs: paintedAt - start, perEventMs: (commitAt - start) / all, nodeRenders: totalRenders(), nodesRendered: nodeRenders.size };
+    const stream = {
+      events: all,
+      commitMs: commitAt - start,
+      paintedMs: paintedAt - start,
+      perEventMs: (commitAt - start) / all,
+      nodeRenders: totalRenders(),
+      nodesRendered: nodeRenders.size,
+    };
     c.unmount();
 
     return {

@@ -12,7 +12,10 @@ export function draftInvalidDetails(error: unknown): DraftInvalidDetails | null 
   const errors = Array.isArray(details.errors)
     ? details.errors.filter(
         (issue): issue is { path: string; message: string } =>
-          typeof issue === 'object' && issue !== null && typeof (issue as { path?: unknown }).path === 'string' && typeof (issue as { message?: unknown }).message === 'string',
+          typeof issue === 'object' &&
+          issue !== null &&
+          typeof (issue as { path?: unknown }).path === 'string' &&
+          typeof (issue as { message?: unknown }).message === 'string',
       )
     : [];
   return { errors, attempts: typeof details.attempts === 'number' ? details.attempts : null, lastDraft: details.lastDraft };

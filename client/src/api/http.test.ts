@@ -43,7 +43,10 @@ describe('request', () => {
     mockFetch({ 'GET /api/health': json(200, { nope: true }), 'GET /api/html': new Response('<html>', { status: 502 }) });
     await expect(request('/api/health', { schema: z.object({ ok: z.boolean() }) })).rejects.toMatchObject({ code: 'invalid_response' });
     await expect(request('/api/html')).rejects.toMatchObject({ status: 502, code: 'http_502' });
-    vi.stubGlobal('fetch', vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(() => Promise.reject(new TypeError('Failed to fetch'))),
+    );
     await expect(request('/api/health')).rejects.toMatchObject({ status: 0, code: 'network' });
   });
 });

@@ -32,7 +32,10 @@ export function issuesOf(error: unknown): { path: string; message: string }[] {
   if (!Array.isArray(details?.errors)) return [];
   return details.errors.filter(
     (issue): issue is { path: string; message: string } =>
-      typeof issue === 'object' && issue !== null && typeof (issue as { path?: unknown }).path === 'string' && typeof (issue as { message?: unknown }).message === 'string',
+      typeof issue === 'object' &&
+      issue !== null &&
+      typeof (issue as { path?: unknown }).path === 'string' &&
+      typeof (issue as { message?: unknown }).message === 'string',
   );
 }
 

@@ -56,7 +56,10 @@ function defaultUrl(): string {
 }
 
 export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
-  const timers: Timers = options.timers ?? { setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms), clearTimeout: (id) => globalThis.clearTimeout(id as number) };
+  const timers: Timers = options.timers ?? {
+    setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+    clearTimeout: (id) => globalThis.clearTimeout(id as number),
+  };
   const createSocket = options.createSocket ?? ((url: string) => new WebSocket(url));
   const random = options.random ?? Math.random;
   const backoff = options.backoff ?? ((attempt: number) => defaultBackoff(attempt, random));
@@ -149,7 +152,8 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
         for (const listener of [...(topics.get(frame.topic)?.listeners ?? [])]) listener.onSubscribed?.(frame.lastSeq);
         return;
       case 'error':
-        if (frame.topic !== undefined) for (const listener of [...(topics.get(frame.topic)?.listeners ?? [])]) listener.onError?.({ code: frame.code, message: frame.message });
+        if (frame.topic !== undefined)
+          for (const listener of [...(topics.get(frame.topic)?.listeners ?? [])]) listener.onError?.({ code: frame.code, message: frame.message });
         return;
       case 'unsubscribed':
       case 'pong':

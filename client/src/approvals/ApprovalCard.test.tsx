@@ -59,8 +59,10 @@ let live: FakeLive;
 
 function routes(extra: Record<string, Handler | Response> = {}) {
   return mockFetch({
-    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
-    'GET /api/events': ({ path }) => json(200, { events: [], lastSeq: live.lastSeq(new URL(path, 'http://x').searchParams.get('topic') ?? ''), hasMore: false }),
+    'GET /api/me': signedIn,
+    'GET /api/health': json(200, { ok: true, version: 'test' }),
+    'GET /api/events': ({ path }) =>
+      json(200, { events: [], lastSeq: live.lastSeq(new URL(path, 'http://x').searchParams.get('topic') ?? ''), hasMore: false }),
     'GET /api/approvals': json(200, { approvals: [stepApproval(), toolApproval] }),
     'GET /api/executions/ex_1': json(200, {
       id: 'ex_1',

@@ -82,7 +82,13 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
         )}
       </header>
       <p className="approval-card__message">{approval.message}</p>
-      {compact ? null : approval.kind === 'tool' ? <ToolContext approval={approval} /> : context !== 'execution' ? <RunContext approval={approval} /> : <StepLine approval={approval} />}
+      {compact ? null : approval.kind === 'tool' ? (
+        <ToolContext approval={approval} />
+      ) : context !== 'execution' ? (
+        <RunContext approval={approval} />
+      ) : (
+        <StepLine approval={approval} />
+      )}
 
       {pending ? (
         <div className="approval-card__actions">
@@ -175,7 +181,10 @@ function StepLine({ approval }: { approval: StepApproval }) {
 
 /** Workflow, step, iteration and what already ran, with a link to the run. */
 function RunContext({ approval }: { approval: StepApproval }) {
-  const execution = useQuery({ queryKey: executionKeys.detail(approval.executionId), queryFn: ({ signal }) => executionsApi.get(approval.executionId, signal) });
+  const execution = useQuery({
+    queryKey: executionKeys.detail(approval.executionId),
+    queryFn: ({ signal }) => executionsApi.get(approval.executionId, signal),
+  });
   const run = execution.data;
   const version = useQuery({
     queryKey: workflowKeys.version(run?.workflowId ?? '', run?.workflowVersion ?? 0),

@@ -56,8 +56,8 @@ function PendingTab() {
   if (approvals.length === 0) {
     return (
       <EmptyPanel icon={<ApprovalsIcon />} title="Nothing waiting for you">
-        When a run reaches an approval step, the chat assistant wants to change something, or a run wants to call a destructive tool, it waits here until someone approves or denies
-        it.
+        When a run reaches an approval step, the chat assistant wants to change something, or a run wants to call a destructive tool, it waits here until
+        someone approves or denies it.
       </EmptyPanel>
     );
   }
@@ -84,9 +84,13 @@ function DecidedTab() {
     },
   });
   // A decision made anywhere refreshes the list; no polling.
-  useTopic(APPROVALS_TOPIC, (event) => {
-    if (event.type === 'approval.decided') void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
-  }, { enabled: feed.head !== undefined, after: feed.head ?? 0 });
+  useTopic(
+    APPROVALS_TOPIC,
+    (event) => {
+      if (event.type === 'approval.decided') void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
+    },
+    { enabled: feed.head !== undefined, after: feed.head ?? 0 },
+  );
 
   if (decided.isPending) return <Loading />;
   if (decided.isError) return <LoadError error={decided.error} onRetry={() => void decided.refetch()} />;

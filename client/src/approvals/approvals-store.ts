@@ -82,7 +82,11 @@ export const approvalsStore = createApprovalsStore();
 /** The live version of `approval` (what any decision anywhere made of it), or `approval` itself. */
 export function useLiveApproval(approval: InboxApproval): InboxApproval {
   const subscribe = useCallback((listener: () => void) => approvalsStore.subscribe(approval.id, listener), [approval.id]);
-  const live = useSyncExternalStore(subscribe, () => approvalsStore.get(approval.id), () => approvalsStore.get(approval.id));
+  const live = useSyncExternalStore(
+    subscribe,
+    () => approvalsStore.get(approval.id),
+    () => approvalsStore.get(approval.id),
+  );
   if (live === undefined) return approval;
   // The prop may be newer (a fresh REST load the store has not seen): a decision wins over pending.
   return live.status === 'pending' && approval.status !== 'pending' ? approval : live;

@@ -70,8 +70,8 @@ export function SignInPage({ reason, onSignedIn }: { reason?: SignInReason; onSi
 
         <ol>
           <li>
-            Open the sign-in link the server printed when it started, like <code>http://127.0.0.1:8787/login?code=…</code>. It signs this browser in
-            and works once.
+            Open the sign-in link the server printed when it started, like <code>http://127.0.0.1:8787/login?code=…</code>. It signs this browser in and works
+            once.
           </li>
           <li>
             Or paste the access token below. It is kept in <code>&lt;data dir&gt;/token</code> (by default <code>./data/token</code>), or is the value of{' '}

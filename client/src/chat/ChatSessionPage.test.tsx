@@ -14,7 +14,13 @@ const TOPIC = 'session:ses_1';
 const definition = {
   name: 'Review regions',
   steps: [
-    { id: 'each_region', type: 'loop', over: ['eu', 'us', 'ap'], as: 'region', steps: [{ id: 'summarise', type: 'agent_prompt', name: 'Summarise region', prompt: 'Status of {{ region }}' }] },
+    {
+      id: 'each_region',
+      type: 'loop',
+      over: ['eu', 'us', 'ap'],
+      as: 'region',
+      steps: [{ id: 'summarise', type: 'agent_prompt', name: 'Summarise region', prompt: 'Status of {{ region }}' }],
+    },
     { id: 'sign_off', type: 'approval', message: 'Publish?' },
   ],
 };
@@ -41,13 +47,15 @@ let page: { messages: Message[]; nextBefore: string | null };
 
 function routes(extra: Record<string, Handler | Response> = {}) {
   return mockFetch({
-    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
+    'GET /api/me': signedIn,
+    'GET /api/health': json(200, { ok: true, version: 'test' }),
     'GET /api/sessions/ses_1': json(200, SESSION),
     'GET /api/sessions/ses_1/messages': () => json(200, { ...page, lastSeq: live.lastSeq(TOPIC) }),
     'GET /api/executions': json(200, { executions: [], nextBefore: null }),
     'GET /api/executions/ex_1': json(200, { ...summary('waiting'), steps: [] }),
     'GET /api/approvals': json(200, { approvals: [] }),
-    'GET /api/events': ({ path }) => json(200, { events: [], lastSeq: live.lastSeq(new URL(path, 'http://x').searchParams.get('topic') ?? ''), hasMore: false }),
+    'GET /api/events': ({ path }) =>
+      json(200, { events: [], lastSeq: live.lastSeq(new URL(path, 'http://x').searchParams.get('topic') ?? ''), hasMore: false }),
     'GET /api/workflows/wf_1/versions/1': json(200, { id: 'wf_1', version: 1, definition, createdAt: AT(0), updatedAt: AT(0) }),
     'GET /api/workflows/wf_1': json(200, { id: 'wf_1', version: 1, definition, createdAt: AT(0), updatedAt: AT(0) }),
     ...extra,
@@ -81,7 +89,8 @@ afterEach(endLiveTest);
 describe('chat session page', () => {
   it('posts to the assistant and streams its reply in, once, with tool calls filling in', async () => {
     const { requests } = routes({
-      'POST /api/sessions/ses_1/messages': ({ body }) => json(202, { message: message('msg_u1', 1, { parts: [{ type: 'text', text: (body as { content: string }).content }] }), assistantMessageId: 'msg_a1' }),
+      'POST /api/sessions/ses_1/messages': ({ body }) =>
+        json(202, { message: message('msg_u1', 1, { parts: [{ type: 'text', text: (body as { content: string }).content }] }), assistantMessageId: 'msg_a1' }),
     });
     await openChat();
     fireEvent.change(screen.getByLabelText('Message the assistant'), { target: { value: 'List my workflows' } });
@@ -95,7 +104,15 @@ describe('chat session page', () => {
       ['message.created', message('msg_a1', 2, { role: 'assistant', parts: [], status: 'streaming' })],
       ['message.delta', { messageId: 'msg_a1', deltaSeq: 1, partIndex: 0, op: { kind: 'append_text', text: 'Let me ' } }],
       ['message.delta', { messageId: 'msg_a1', deltaSeq: 2, partIndex: 0, op: { kind: 'append_text', text: 'look.' } }],
-      ['message.delta', { messageId: 'msg_a1', deltaSeq: 3, partIndex: 1, op: { kind: 'set_part', part: { type: 'tool_call', id: 'tu_1', name: 'workflows:list_workflows', input: null, status: 'running' } } }],
+      [
+        'message.delta',
+        {
+          messageId: 'msg_a1',
+          deltaSeq: 3,
+          partIndex: 1,
+          op: { kind: 'set_part', part: { type: 'tool_call', id: 'tu_1', name: 'workflows:list_workflows', input: null, status: 'running' } },
+        },
+      ],
     ]);
     expect(within(feed()).getAllByText('List my workflows')).toHaveLength(1);
     expect(within(feed()).getByText('Let me look.')).toBeTruthy();
@@ -109,8 +126,27 @@ describe('chat session page', () => {
     expect(within(feed()).getByText('{"lim')).toBeTruthy();
     await emit([
       ['message.delta', { messageId: 'msg_a1', deltaSeq: 5, partIndex: 1, op: { kind: 'append_tool_input', json: 'it":5}' } }],
-      ['message.delta', { messageId: 'msg_a1', deltaSeq: 6, partIndex: 1, op: { kind: 'set_part', part: { type: 'tool_call', id: 'tu_1', name: 'workflows:list_workflows', input: { limit: 5 }, inputText: '{"limit":5}', status: 'succeeded' } } }],
-      ['message.delta', { messageId: 'msg_a1', deltaSeq: 7, partIndex: 2, op: { kind: 'set_part', part: { type: 'tool_result', toolCallId: 'tu_1', output: [{ name: 'Nightly backup' }], isError: false } } }],
+      [
+        'message.delta',
+        {
+          messageId: 'msg_a1',
+          deltaSeq: 6,
+          partIndex: 1,
+          op: {
+            kind: 'set_part',
+            part: { type: 'tool_call', id: 'tu_1', name: 'workflows:list_workflows', input: { limit: 5 }, inputText: '{"limit":5}', status: 'succeeded' },
+          },
+        },
+      ],
+      [
+        'message.delta',
+        {
+          messageId: 'msg_a1',
+          deltaSeq: 7,
+          partIndex: 2,
+          op: { kind: 'set_part', part: { type: 'tool_result', toolCallId: 'tu_1', output: [{ name: 'Nightly backup' }], isError: false } },
+        },
+      ],
     ]);
     expect(within(feed()).getByText(/Nightly backup/)).toBeTruthy();
     expect(within(feed()).getByText('Done')).toBeTruthy();
@@ -132,19 +168,47 @@ describe('chat session page', () => {
       await emit([
         ['step.updated', { ...run(i), status: 'running', finishedAt: null }],
         ['message.created', message(`p${i}`, 21 + 10 * i, { ...bp(i), parts: [{ type: 'text', text: `Status of region ${i}` }] })],
-        ['message.created', message(`r${i}`, 22 + 10 * i, { ...bp(i), role: 'assistant', parts: [], status: 'streaming', meta: { provider: 'anthropic', model: 'claude-test' } })],
+        [
+          'message.created',
+          message(`r${i}`, 22 + 10 * i, { ...bp(i), role: 'assistant', parts: [], status: 'streaming', meta: { provider: 'anthropic', model: 'claude-test' } }),
+        ],
         ['message.delta', { messageId: `r${i}`, deltaSeq: 1, partIndex: 0, op: { kind: 'append_text', text: `Region ${i} ` } }],
       ]);
       await waitFor(() => expect(within(feed()).getByText(`Region ${i}`)).toBeTruthy());
       await emit([
         ['message.delta', { messageId: `r${i}`, deltaSeq: 2, partIndex: 0, op: { kind: 'append_text', text: 'is healthy.' } }],
-        ['message.completed', { messageId: `r${i}`, status: 'complete', message: message(`r${i}`, 22 + 10 * i, { ...bp(i), role: 'assistant', deltaSeq: 2, parts: [{ type: 'text', text: `Region ${i} is healthy.` }], meta: { provider: 'anthropic', model: 'claude-test', usage: { inputTokens: 12, outputTokens: 34 } } }) }],
-        ['step.updated', { ...run(i), status: 'succeeded', finishedAt: AT(25 + 10 * i), output: { text: `Region ${i} is healthy.`, model: 'claude-test', provider: 'anthropic', usage: { inputTokens: 12, outputTokens: 34 }, attempts: 1 } }],
+        [
+          'message.completed',
+          {
+            messageId: `r${i}`,
+            status: 'complete',
+            message: message(`r${i}`, 22 + 10 * i, {
+              ...bp(i),
+              role: 'assistant',
+              deltaSeq: 2,
+              parts: [{ type: 'text', text: `Region ${i} is healthy.` }],
+              meta: { provider: 'anthropic', model: 'claude-test', usage: { inputTokens: 12, outputTokens: 34 } },
+            }),
+          },
+        ],
+        [
+          'step.updated',
+          {
+            ...run(i),
+            status: 'succeeded',
+            finishedAt: AT(25 + 10 * i),
+            output: { text: `Region ${i} is healthy.`, model: 'claude-test', provider: 'anthropic', usage: { inputTokens: 12, outputTokens: 34 }, attempts: 1 },
+          },
+        ],
       ]);
     }
     const containers = feed().querySelectorAll('section.step-box');
     expect(containers).toHaveLength(3);
-    expect([...containers].map((c) => c.querySelector('.step-box__iteration')?.textContent)).toEqual(['each_region #1 · eu', 'each_region #2 · us', 'each_region #3 · ap']);
+    expect([...containers].map((c) => c.querySelector('.step-box__iteration')?.textContent)).toEqual([
+      'each_region #1 · eu',
+      'each_region #2 · us',
+      'each_region #3 · ap',
+    ]);
     for (const [i, container] of [...containers].entries()) {
       expect(within(container as HTMLElement).getByText(`Region ${i} is healthy.`)).toBeTruthy();
       expect(within(container as HTMLElement).getByText(`Status of region ${i}`)).toBeTruthy();
@@ -200,7 +264,9 @@ describe('chat session page', () => {
 
   it('windows a long session: 5,000 messages, only the rows near the end in the DOM', async () => {
     page = {
-      messages: Array.from({ length: 5000 }, (_, i) => message(`m${i}`, i, { role: i % 2 === 0 ? 'user' : 'assistant', parts: [{ type: 'text', text: `Message number ${i}` }] })),
+      messages: Array.from({ length: 5000 }, (_, i) =>
+        message(`m${i}`, i, { role: i % 2 === 0 ? 'user' : 'assistant', parts: [{ type: 'text', text: `Message number ${i}` }] }),
+      ),
       nextBefore: null,
     };
     routes();

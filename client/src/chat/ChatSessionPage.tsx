@@ -33,7 +33,12 @@ export function ChatSessionPage() {
       buildChatRenderPlan({
         messages: structure.messages,
         steps: structure.steps,
-        executions: structure.executions.map((e) => ({ id: e.id, createdAt: e.createdAt, finishedAt: e.finishedAt, ...(runs.get(e.id) ? { stepTypes: runs.get(e.id)!.stepTypes } : {}) })),
+        executions: structure.executions.map((e) => ({
+          id: e.id,
+          createdAt: e.createdAt,
+          finishedAt: e.finishedAt,
+          ...(runs.get(e.id) ? { stepTypes: runs.get(e.id)!.stepTypes } : {}),
+        })),
         approvals: structure.approvals,
       }),
     [structure, runs],

@@ -41,7 +41,11 @@ export function ChatSessionsPage() {
   return (
     <div className="page">
       <title>Chat · Weft</title>
-      <PageHeader title="Chat" subtitle="Talk to the assistant about your workflows; runs started from a chat stream into it." actions={<NewChatButton primary />} />
+      <PageHeader
+        title="Chat"
+        subtitle="Talk to the assistant about your workflows; runs started from a chat stream into it."
+        actions={<NewChatButton primary />}
+      />
       {sessions.isPending ? (
         <div className="card">
           <SkeletonRows label="Loading chats" rows={4} columns={2} />
@@ -65,13 +69,7 @@ export function ChatSessionsPage() {
                     </span>
                   </span>
                   <span className="list__meta">
-                    {session.runningExecutions > 0 ? (
-                      <span className="chip chip--accent">
-                        {session.runningExecutions} running
-                      </span>
-                    ) : (
-                      ''
-                    )}
+                    {session.runningExecutions > 0 ? <span className="chip chip--accent">{session.runningExecutions} running</span> : ''}
                   </span>
                   <span className="list__meta list__meta--right">
                     <RelativeTime iso={session.lastActivityAt} />

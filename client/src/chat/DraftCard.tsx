@@ -41,7 +41,8 @@ export function draftTriggerRequest(trigger: unknown, name: string): WorkflowTri
 function describeTrigger(trigger: unknown): string | null {
   if (typeof trigger !== 'object' || trigger === null) return null;
   const t = trigger as { type?: unknown; schedule?: { cron?: unknown; timezone?: unknown } };
-  if (t.type === 'schedule' && typeof t.schedule?.cron === 'string') return `On a schedule: ${t.schedule.cron}${typeof t.schedule.timezone === 'string' ? ` (${t.schedule.timezone})` : ''}`;
+  if (t.type === 'schedule' && typeof t.schedule?.cron === 'string')
+    return `On a schedule: ${t.schedule.cron}${typeof t.schedule.timezone === 'string' ? ` (${t.schedule.timezone})` : ''}`;
   if (t.type === 'webhook') return 'When a webhook is called';
   if (t.type === 'manual') return 'When you run it';
   return null;

@@ -48,9 +48,7 @@ export function MessageParts({ message, hideFinish = false }: { message: Message
             return <ToolCallView key={index} call={part} result={results.get(part.id)} streaming={streaming} />;
           case 'tool_result':
             // Shown with its call; a result without a call (should not happen) still shows.
-            return message.parts.some((p) => p.type === 'tool_call' && p.id === part.toolCallId) ? null : (
-              <ToolResultView key={index} result={part} />
-            );
+            return message.parts.some((p) => p.type === 'tool_call' && p.id === part.toolCallId) ? null : <ToolResultView key={index} result={part} />;
           case 'draft':
             return <DraftCard key={index} messageId={message.id} index={index} draft={part} />;
           case 'finish':
@@ -105,9 +103,7 @@ function ToolCallView({ call, result, streaming }: { call: ToolCall; result: Too
       </div>
       <div className="tool-call__body">
         <p className="tool-call__section">Input</p>
-        <pre className="code-block tool-call__input">
-          {input === '' ? (streaming && call.status === 'running' ? '…' : '{}') : input}
-        </pre>
+        <pre className="code-block tool-call__input">{input === '' ? (streaming && call.status === 'running' ? '…' : '{}') : input}</pre>
         {result !== undefined && <ToolResultView result={result} />}
       </div>
     </div>

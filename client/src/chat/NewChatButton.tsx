@@ -14,7 +14,13 @@ export function NewChatButton({ primary = false }: { primary?: boolean }) {
     },
   });
   return (
-    <button type="button" className={primary ? 'btn btn--primary' : 'btn'} disabled={create.isPending} onClick={() => create.mutate()} title={create.isError ? 'Could not start a chat' : undefined}>
+    <button
+      type="button"
+      className={primary ? 'btn btn--primary' : 'btn'}
+      disabled={create.isPending}
+      onClick={() => create.mutate()}
+      title={create.isError ? 'Could not start a chat' : undefined}
+    >
       <PlusIcon />
       {create.isPending ? 'Starting…' : 'New chat'}
     </button>

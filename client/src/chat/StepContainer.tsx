@@ -29,7 +29,8 @@ function modelOf(...sources: unknown[]): string | null {
 }
 
 const STATUSES = new Set<string>(Object.keys(STATUS_LABELS));
-const asStatus = (status: string | undefined, fallback: StepStatus): StepStatus => (status !== undefined && STATUSES.has(status) ? (status as StepStatus) : fallback);
+const asStatus = (status: string | undefined, fallback: StepStatus): StepStatus =>
+  status !== undefined && STATUSES.has(status) ? (status as StepStatus) : fallback;
 
 /**
  * One `agent_prompt` step instance in the chat: a bordered container whose header names the step,
@@ -48,7 +49,12 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
   const name = stepName(run?.definition, item.stepId);
 
   return (
-    <section className={`step-box step-box--${status}`} data-step-key={item.key} data-status={status} aria-label={`Step ${name}${iteration ? `, ${iteration}` : ''}`}>
+    <section
+      className={`step-box step-box--${status}`}
+      data-step-key={item.key}
+      data-status={status}
+      aria-label={`Step ${name}${iteration ? `, ${iteration}` : ''}`}
+    >
       <header className="step-box__header">
         <span className="step-box__icon" aria-hidden="true">
           <StepIcon type="agent_prompt" />
@@ -129,14 +135,25 @@ function Prompt({ store, message: initial }: { store: ChatStore; message: Messag
 
 /** Why an earlier answer was replaced, in words. */
 function supersededReason(message: Message, currentAttempt: number): string {
-  if ((message.attempt ?? 1) < currentAttempt) return `step attempt ${message.attempt ?? 1} ${message.status === 'error' ? 'failed' : 'ended'}; the step was retried`;
+  if ((message.attempt ?? 1) < currentAttempt)
+    return `step attempt ${message.attempt ?? 1} ${message.status === 'error' ? 'failed' : 'ended'}; the step was retried`;
   const by = message.meta?.supersededBy;
   if (by === 'fixup') return 'it did not match the required output format, so the model was asked again';
   if (typeof by === 'string') return `the model failed mid-answer; ${by} took over`;
   return message.status;
 }
 
-function AgentTurn({ store, message: initial, superseded = false, currentAttempt = 1 }: { store: ChatStore; message: Message; superseded?: boolean; currentAttempt?: number }) {
+function AgentTurn({
+  store,
+  message: initial,
+  superseded = false,
+  currentAttempt = 1,
+}: {
+  store: ChatStore;
+  message: Message;
+  superseded?: boolean;
+  currentAttempt?: number;
+}) {
   const message = useMessage(store, initial);
   const model = modelOf(message.meta);
   return (

@@ -13,7 +13,23 @@ function step(executionId: string, stepId: string, s: number, extra: Partial<Pla
   return { executionId, stepId, iterationPath: '', attempt: 1, status: 'succeeded', startedAt: T(s), finishedAt: T(s + 1), ...extra };
 }
 
-const agentMsgs = ({ exec, stepId, s, iterationPath, attempt = 1, reply = 'done', status = 'complete' }: { exec: string; stepId: string; s: number; iterationPath?: string; attempt?: number; reply?: string; status?: Message['status'] }) => {
+const agentMsgs = ({
+  exec,
+  stepId,
+  s,
+  iterationPath,
+  attempt = 1,
+  reply = 'done',
+  status = 'complete',
+}: {
+  exec: string;
+  stepId: string;
+  s: number;
+  iterationPath?: string;
+  attempt?: number;
+  reply?: string;
+  status?: Message['status'];
+}) => {
   const bp = { executionId: exec, stepId, attempt, ...(iterationPath !== undefined ? { iterationPath } : {}) };
   const suffix = `${stepId}${iterationPath ?? ''}#${attempt}`;
   return [msg(`p_${suffix}`, s, { ...bp, text: `prompt ${suffix}` }), msg(`r_${suffix}`, s + 1, { ...bp, role: 'assistant', text: reply, status })];
@@ -55,13 +71,7 @@ describe('buildChatRenderPlan', () => {
       ...agentMsgs({ exec: 'ex_b', stepId: 'think', s: 21 }),
       msg('n_a', 30, { role: 'system', executionId: 'ex_a', stepId: 'tell', attempt: 1, text: 'Report sent' }),
     ];
-    const steps = [
-      step('ex_b', 'think', 20),
-      step('ex_a', 'fetch', 5),
-      step('ex_a', 'summary', 10),
-      step('ex_b', 'probe', 24),
-      step('ex_a', 'tell', 30),
-    ];
+    const steps = [step('ex_b', 'think', 20), step('ex_a', 'fetch', 5), step('ex_a', 'summary', 10), step('ex_b', 'probe', 24), step('ex_a', 'tell', 30)];
     const plan = buildChatRenderPlan({
       messages,
       steps,
@@ -88,13 +98,21 @@ describe('buildChatRenderPlan', () => {
   });
 
   it('gives each loop iteration its own container, in iteration order', () => {
-    const messages = [0, 1, 2].flatMap((i) => agentMsgs({ exec: 'ex', stepId: 'summarise', s: 10 * (i + 1), iterationPath: `each[${i}]`, reply: `region ${i}` }));
+    const messages = [0, 1, 2].flatMap((i) =>
+      agentMsgs({ exec: 'ex', stepId: 'summarise', s: 10 * (i + 1), iterationPath: `each[${i}]`, reply: `region ${i}` }),
+    );
     const steps = [2, 0, 1].map((i) => step('ex', 'summarise', 10 * (i + 1) - 1, { iterationPath: `each[${i}]` }));
-    const plan = buildChatRenderPlan({ messages, steps: [...steps, step('ex', 'each', 8, { finishedAt: T(40) })], executions: [{ id: 'ex', createdAt: T(7), stepTypes: { each: 'loop', summarise: 'agent_prompt' } }] });
+    const plan = buildChatRenderPlan({
+      messages,
+      steps: [...steps, step('ex', 'each', 8, { finishedAt: T(40) })],
+      executions: [{ id: 'ex', createdAt: T(7), stepTypes: { each: 'loop', summarise: 'agent_prompt' } }],
+    });
     expect(shape(plan)).toEqual(['execution ex', 'agent ex/summarise@each[0]', 'agent ex/summarise@each[1]', 'agent ex/summarise@each[2]']);
     const containers = plan.filter((i) => i.kind === 'agent_step');
     expect(new Set(containers.map((c) => c.key)).size).toBe(3);
-    expect(containers.map((c) => (c.kind === 'agent_step' ? c.turns.map((t) => t.parts) : null))).toEqual([0, 1, 2].map((i) => [[{ type: 'text', text: `region ${i}` }]]));
+    expect(containers.map((c) => (c.kind === 'agent_step' ? c.turns.map((t) => t.parts) : null))).toEqual(
+      [0, 1, 2].map((i) => [[{ type: 'text', text: `region ${i}` }]]),
+    );
   });
 
   it('collapses superseded turns: canceled ones within an attempt and every turn of earlier attempts', () => {
@@ -103,7 +121,16 @@ describe('buildChatRenderPlan', () => {
       msg('p1', 10, { ...bp(1), text: 'Q' }),
       msg('r1', 11, { ...bp(1), role: 'assistant', status: 'error', text: 'partial' }),
       msg('p2', 20, { ...bp(2), text: 'Q' }),
-      msg('r2a', 21, { ...bp(2), role: 'assistant', status: 'canceled', text: 'cut off', parts: [{ type: 'text', text: 'cut off' }, { type: 'finish', reason: 'canceled' }] }),
+      msg('r2a', 21, {
+        ...bp(2),
+        role: 'assistant',
+        status: 'canceled',
+        text: 'cut off',
+        parts: [
+          { type: 'text', text: 'cut off' },
+          { type: 'finish', reason: 'canceled' },
+        ],
+      }),
       msg('r2b', 22, { ...bp(2), role: 'assistant', text: 'Answer from b.' }),
     ];
     const steps = [step('ex', 'ask', 9, { status: 'failed', finishedAt: T(12) }), step('ex', 'ask', 19, { attempt: 2, finishedAt: T(23) })];
@@ -121,10 +148,20 @@ describe('buildChatRenderPlan', () => {
   });
 
   it('exposes structured output of a succeeded agent step', () => {
-    const output = { text: '{"severity":"high","count":3}', structured: { severity: 'high', count: 3 }, model: 'claude-test', provider: 'anthropic', usage: { inputTokens: 1, outputTokens: 2 }, attempts: 1 };
+    const output = {
+      text: '{"severity":"high","count":3}',
+      structured: { severity: 'high', count: 3 },
+      model: 'claude-test',
+      provider: 'anthropic',
+      usage: { inputTokens: 1, outputTokens: 2 },
+      attempts: 1,
+    };
     const [item] = buildChatRenderPlan({ messages: agentMsgs({ exec: 'ex', stepId: 'triage', s: 10 }), steps: [step('ex', 'triage', 9, { output })] });
     expect(item).toMatchObject({ kind: 'agent_step', structured: { severity: 'high', count: 3 } });
-    const [running] = buildChatRenderPlan({ messages: agentMsgs({ exec: 'ex', stepId: 'triage', s: 10 }), steps: [step('ex', 'triage', 9, { status: 'running', finishedAt: null })] });
+    const [running] = buildChatRenderPlan({
+      messages: agentMsgs({ exec: 'ex', stepId: 'triage', s: 10 }),
+      steps: [step('ex', 'triage', 9, { status: 'running', finishedAt: null })],
+    });
     expect(running).not.toHaveProperty('structured');
   });
 
@@ -137,7 +174,15 @@ describe('buildChatRenderPlan', () => {
   });
 
   it('puts an approval card where a step waits, and tool approvals where they were asked', () => {
-    const waiting: PlanApproval = { id: 'apr_1', kind: 'step', executionId: 'ex', stepId: 'sign_off', iterationPath: '', requestedAt: T(31), status: 'pending' };
+    const waiting: PlanApproval = {
+      id: 'apr_1',
+      kind: 'step',
+      executionId: 'ex',
+      stepId: 'sign_off',
+      iterationPath: '',
+      requestedAt: T(31),
+      status: 'pending',
+    };
     const tool: PlanApproval = { id: 'tap_1', kind: 'tool', executionId: null, stepId: null, iterationPath: '', requestedAt: T(5), status: 'pending' };
     const plan = buildChatRenderPlan({
       messages: [msg('u1', 1), msg('a1', 4, { role: 'assistant' })],
@@ -151,7 +196,11 @@ describe('buildChatRenderPlan', () => {
   it('shows a known agent step before its first message, hides structural and unstarted steps', () => {
     const plan = buildChatRenderPlan({
       messages: [],
-      steps: [step('ex', 'each', 10, { status: 'running', finishedAt: null }), step('ex', 'think', 11, { status: 'running', finishedAt: null }), step('ex', 'later', 0, { status: 'pending', startedAt: null, finishedAt: null })],
+      steps: [
+        step('ex', 'each', 10, { status: 'running', finishedAt: null }),
+        step('ex', 'think', 11, { status: 'running', finishedAt: null }),
+        step('ex', 'later', 0, { status: 'pending', startedAt: null, finishedAt: null }),
+      ],
       executions: [{ id: 'ex', createdAt: T(9), stepTypes: { each: 'loop', think: 'agent_prompt', later: 'bash' } }],
     });
     expect(shape(plan)).toEqual(['execution ex', 'agent ex/think']);
@@ -160,7 +209,12 @@ describe('buildChatRenderPlan', () => {
 
   it('is stable: the order of the inputs does not matter, and later events never move earlier items', () => {
     const messages = [msg('u1', 1), msg('a1', 1, { role: 'assistant' }), ...agentMsgs({ exec: 'ex', stepId: 'think', s: 10 })];
-    const steps = [step('ex', 'one', 5), step('ex', 'two', 5), step('ex', 'think', 9), step('ex', 'think', 9, { attempt: 1, status: 'running', finishedAt: null })];
+    const steps = [
+      step('ex', 'one', 5),
+      step('ex', 'two', 5),
+      step('ex', 'think', 9),
+      step('ex', 'think', 9, { attempt: 1, status: 'running', finishedAt: null }),
+    ];
     const first = shape(buildChatRenderPlan({ messages, steps }));
     expect(first).toEqual(['turn u1', 'turn a1', 'step ex/one', 'step ex/two', 'agent ex/think']);
     for (let i = 0; i < 5; i++) {

@@ -133,7 +133,16 @@ export function buildChatRenderPlan({ messages, steps, executions = [], approval
     const key = stepInstanceKey(ref);
     let instance = instances.get(key);
     if (instance === undefined) {
-      instance = { key, executionId: ref.executionId, stepId: ref.stepId, iterationPath: ref.iterationPath, attempts: [], conversation: [], notes: [], firstMessageIndex: messageIndex };
+      instance = {
+        key,
+        executionId: ref.executionId,
+        stepId: ref.stepId,
+        iterationPath: ref.iterationPath,
+        attempts: [],
+        conversation: [],
+        notes: [],
+        firstMessageIndex: messageIndex,
+      };
       instances.set(key, instance);
     }
     instance.firstMessageIndex = Math.min(instance.firstMessageIndex, messageIndex);
@@ -177,7 +186,10 @@ export function buildChatRenderPlan({ messages, steps, executions = [], approval
   for (const execution of executions) {
     items.push({ item: { kind: 'execution', key: `execution:${execution.id}`, at: execution.createdAt, executionId: execution.id, edge: 'start' }, tie: -1 });
     if (execution.finishedAt) {
-      items.push({ item: { kind: 'execution', key: `execution:${execution.id}:end`, at: execution.finishedAt, executionId: execution.id, edge: 'end' }, tie: Number.MAX_SAFE_INTEGER });
+      items.push({
+        item: { kind: 'execution', key: `execution:${execution.id}:end`, at: execution.finishedAt, executionId: execution.id, edge: 'end' },
+        tie: Number.MAX_SAFE_INTEGER,
+      });
     }
   }
 
@@ -203,7 +215,8 @@ function earliest(times: readonly (string | null | undefined)[]): string {
 
 function latestAttempt(attempts: readonly PlanStep[]): PlanStep | null {
   let best: PlanStep | null = null;
-  for (const step of attempts) if (best === null || step.attempt > best.attempt || (step.attempt === best.attempt && isFinished(step) && !isFinished(best))) best = step;
+  for (const step of attempts)
+    if (best === null || step.attempt > best.attempt || (step.attempt === best.attempt && isFinished(step) && !isFinished(best))) best = step;
   return best;
 }
 
@@ -211,7 +224,11 @@ const isFinished = (step: PlanStep): boolean => step.finishedAt !== null || !['p
 
 function instanceItem(instance: Instance, type: string | undefined, approval: PlanApproval | null): ChatRenderItem | null {
   const step = latestAttempt(instance.attempts);
-  const at = earliest([...instance.attempts.flatMap((s) => [s.startedAt, s.finishedAt]), ...instance.conversation.map((m) => m.createdAt), ...instance.notes.map((m) => m.createdAt)]);
+  const at = earliest([
+    ...instance.attempts.flatMap((s) => [s.startedAt, s.finishedAt]),
+    ...instance.conversation.map((m) => m.createdAt),
+    ...instance.notes.map((m) => m.createdAt),
+  ]);
   const base = { key: instance.key, executionId: instance.executionId, stepId: instance.stepId, iterationPath: instance.iterationPath };
 
   if (approval !== null) return { kind: 'approval', key: instance.key, at: at === END_OF_TIME ? approval.requestedAt : at, approval, step };
@@ -223,7 +240,17 @@ function instanceItem(instance: Instance, type: string | undefined, approval: Pl
   return { kind: 'step', ...base, at, step, notes: instance.notes };
 }
 
-function agentItem({ instance, step, at, base }: { instance: Instance; step: PlanStep | null; at: string; base: Pick<AgentStepItem, 'key' | 'executionId' | 'stepId' | 'iterationPath'> }): AgentStepItem | null {
+function agentItem({
+  instance,
+  step,
+  at,
+  base,
+}: {
+  instance: Instance;
+  step: PlanStep | null;
+  at: string;
+  base: Pick<AgentStepItem, 'key' | 'executionId' | 'stepId' | 'iterationPath'>;
+}): AgentStepItem | null {
   if (at === END_OF_TIME) return null;
   // Messages are in the server's order already; attempts group them.
   const byAttempt = new Map<number, Message[]>();

@@ -92,7 +92,9 @@ export function useChatSession(sessionId: string): {
         const page = await sessionsApi.messages({ id: sessionId, before: nextBefore, limit: PAGE });
         const oldestBefore = store.getStructure().messages[0];
         const known = new Set(store.getStructure().steps.map((s) => s.executionId));
-        const executions = store.getStructure().executions.filter((e) => !known.has(e.id) && (oldestBefore === undefined || e.createdAt < oldestBefore.createdAt));
+        const executions = store
+          .getStructure()
+          .executions.filter((e) => !known.has(e.id) && (oldestBefore === undefined || e.createdAt < oldestBefore.createdAt));
         const shown = inSpan(executions, page.messages[0], page.nextBefore === null);
         store.upsertSteps(await stepsOf(shown));
         store.prepend(page.messages);

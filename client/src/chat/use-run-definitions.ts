@@ -11,7 +11,7 @@ export type RunDefinition = {
   stepTypes: Record<string, string>;
 };
 
-const dataOf = <T,>(results: { data: T | undefined }[]): (T | undefined)[] => results.map((r) => r.data);
+const dataOf = <T>(results: { data: T | undefined }[]): (T | undefined)[] => results.map((r) => r.data);
 
 /** The pinned definition of every run in the chat (one request per workflow version), by execution id. */
 export function useRunDefinitions(executions: readonly ExecutionSummary[]): ReadonlyMap<string, RunDefinition> {

@@ -3,7 +3,17 @@ import { isApiError } from '../api/http';
 import { AlertIcon, ClockIcon } from './icons';
 
 /** A failed load: what went wrong, in words, and a way to try again. */
-export function ErrorPanel({ error, title = 'Something went wrong', onRetry, retrying = false }: { error: unknown; title?: string; onRetry?: () => void; retrying?: boolean }) {
+export function ErrorPanel({
+  error,
+  title = 'Something went wrong',
+  onRetry,
+  retrying = false,
+}: {
+  error: unknown;
+  title?: string;
+  onRetry?: () => void;
+  retrying?: boolean;
+}) {
   return (
     <div className="panel panel--error" role="alert">
       <span className="panel__icon">
@@ -23,7 +33,17 @@ export function ErrorPanel({ error, title = 'Something went wrong', onRetry, ret
 }
 
 /** A feature whose server side this Weft does not have yet: said plainly, without pretend data. */
-export function UnavailablePanel({ title, children, onRetry, retrying = false }: { title: string; children: ReactNode; onRetry?: () => void; retrying?: boolean }) {
+export function UnavailablePanel({
+  title,
+  children,
+  onRetry,
+  retrying = false,
+}: {
+  title: string;
+  children: ReactNode;
+  onRetry?: () => void;
+  retrying?: boolean;
+}) {
   return (
     <div className="panel panel--dashed" role="status">
       <span className="panel__icon">

@@ -108,9 +108,12 @@ export function VirtualList<T>({
     if (el.scrollTop < NEAR_TOP_PX) onNearTop?.();
   };
 
-  useEffect(() => () => {
-    if (frame.current !== null) cancelAnimationFrame(frame.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+    },
+    [],
+  );
 
   const lastEndToken = useRef(endToken);
   if (lastEndToken.current !== endToken) {
@@ -163,7 +166,8 @@ export function VirtualList<T>({
         const target = entry.target as HTMLElement;
         const key = target.dataset.rowKey;
         const size = target.getBoundingClientRect().height;
-        if (key === undefined) changed = true; // the viewport or the header
+        if (key === undefined)
+          changed = true; // the viewport or the header
         else if (size > 0 && Math.abs((heights.current.get(key) ?? -1) - size) > 0.5) {
           heights.current.set(key, size);
           changed = true;

@@ -90,7 +90,14 @@ describe('WorkflowDiagram', async () => {
     expect(within(nodeOf('fetch')).getByText('Running')).toBeTruthy();
 
     act(() =>
-      store.apply({ stepId: 'fetch', iterationPath: '', status: 'failed', attempt: 1, startedAt: '2025-01-01T10:00:00.000Z', finishedAt: '2025-01-01T10:00:01.500Z' }),
+      store.apply({
+        stepId: 'fetch',
+        iterationPath: '',
+        status: 'failed',
+        attempt: 1,
+        startedAt: '2025-01-01T10:00:00.000Z',
+        finishedAt: '2025-01-01T10:00:01.500Z',
+      }),
     );
     expect(nodeOf('fetch').querySelector('.wf-node.is-failed')).not.toBeNull();
     expect(within(nodeOf('fetch')).getByText('Failed')).toBeTruthy();
@@ -135,7 +142,11 @@ describe('WorkflowDiagram', async () => {
     ];
     await renderDiagram(<WorkflowDiagram definition={loopDefinition} mode="runtime" stepStates={states} />);
     const tabs = within(nodeOf('each_region')).getByRole('group', { name: 'Show iteration' });
-    expect(within(tabs).getAllByRole('button').map((b) => b.textContent)).toEqual(['All', '#1', '#2']);
+    expect(
+      within(tabs)
+        .getAllByRole('button')
+        .map((b) => b.textContent),
+    ).toEqual(['All', '#1', '#2']);
     // "All" sums the iterations up: the most urgent status wins.
     expect(statusOf('deploy_region')).toBe('failed');
     expect(within(nodeOf('deploy_region')).getByText(/1\/2/)).toBeTruthy();

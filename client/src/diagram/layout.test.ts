@@ -159,7 +159,12 @@ describe('layoutWorkflow', () => {
       name: 'Nested branches',
       steps: [
         bash('a'),
-        { id: 'c1', type: 'conditional', condition: 'steps.a.output.exitCode == 0', then: [{ id: 'c2', type: 'conditional', condition: 'steps.a.output.exitCode == 1', then: [bash('x')] }, bash('y')] },
+        {
+          id: 'c1',
+          type: 'conditional',
+          condition: 'steps.a.output.exitCode == 0',
+          then: [{ id: 'c2', type: 'conditional', condition: 'steps.a.output.exitCode == 1', then: [bash('x')] }, bash('y')],
+        },
         {
           id: 'l',
           type: 'loop',
@@ -175,11 +180,15 @@ describe('layoutWorkflow', () => {
     expect(validateWorkflowDefinition(definition)).toMatchObject({ ok: true });
     const { nodes, edges } = layoutWorkflow(definition);
     const overlap = (a: DiagramNode, b: DiagramNode) =>
-      a.position.x < b.position.x + (b.width ?? 0) && b.position.x < a.position.x + (a.width ?? 0) && a.position.y < b.position.y + (b.height ?? 0) && b.position.y < a.position.y + (a.height ?? 0);
+      a.position.x < b.position.x + (b.width ?? 0) &&
+      b.position.x < a.position.x + (a.width ?? 0) &&
+      a.position.y < b.position.y + (b.height ?? 0) &&
+      b.position.y < a.position.y + (a.height ?? 0);
     for (const a of nodes) {
       for (const b of nodes) if (a !== b && a.parentId === b.parentId) expect(overlap(a, b), `${a.id} overlaps ${b.id}`).toBe(false);
       const group = a.parentId === undefined ? undefined : byId(nodes, a.parentId);
-      if (group) expect(a.position.x >= 0 && a.position.x + (a.width ?? 0) <= (group.width ?? 0) && a.position.y + (a.height ?? 0) <= (group.height ?? 0)).toBe(true);
+      if (group)
+        expect(a.position.x >= 0 && a.position.x + (a.width ?? 0) <= (group.width ?? 0) && a.position.y + (a.height ?? 0) <= (group.height ?? 0)).toBe(true);
     }
     // x and the skipping else rejoin at y; y and the skipping else of c1 at the loop.
     expect(edges.filter((e) => e.target === 'y').map((e) => e.id)).toEqual(['x->y', 'c2->y:else']);
@@ -218,7 +227,10 @@ describe('refreshNodeData', () => {
   it('updates labels in place, keeping unchanged nodes identical', () => {
     const { nodes } = layoutWorkflow(linearDefinition);
     expect(refreshNodeData(nodes, linearDefinition)).toBe(nodes);
-    const renamed: WorkflowDefinition = { ...linearDefinition, steps: linearDefinition.steps.map((s) => (s.id === 'fetch' ? { ...s, name: 'Fetch notes' } : s)) };
+    const renamed: WorkflowDefinition = {
+      ...linearDefinition,
+      steps: linearDefinition.steps.map((s) => (s.id === 'fetch' ? { ...s, name: 'Fetch notes' } : s)),
+    };
     const next = refreshNodeData(nodes, renamed);
     expect(byId(next, 'fetch').data).toMatchObject({ title: 'Fetch notes' });
     expect(byId(next, 'fetch').position).toEqual(byId(nodes, 'fetch').position);

@@ -232,8 +232,9 @@ function addStep({ level, step, incoming }: { level: Level; step: Step; incoming
       const offsetX = (size.width - body.width) / 2;
       const offsetY = LOOP_HEADER_HEIGHT + (body.nodes.length > 0 ? LOOP_PADDING / 2 : 0);
       // Direct children move into the group's body; deeper ones are relative to their own group already.
-      const children = body.nodes.map((child): DiagramNode =>
-        child.parentId === id ? ({ ...child, position: { x: child.position.x + offsetX, y: child.position.y + offsetY } } as DiagramNode) : child,
+      const children = body.nodes.map(
+        (child): DiagramNode =>
+          child.parentId === id ? ({ ...child, position: { x: child.position.x + offsetX, y: child.position.y + offsetY } } as DiagramNode) : child,
       );
       const data = loopNodeData(step, level.loopIds);
       const node: LoopNode = {

@@ -11,7 +11,11 @@ import { recordsInSelection, summariseRecords, type StepDisplay } from './step-d
 export function useStepDisplay(stepId: string, loopIds: readonly string[]): StepDisplay | null {
   const { store } = useDiagram();
   const subscribeRecords = useCallback((listener: () => void) => store.subscribeRecords(stepId, listener), [store, stepId]);
-  const records = useSyncExternalStore(subscribeRecords, () => store.getRecords(stepId), () => store.getRecords(stepId));
+  const records = useSyncExternalStore(
+    subscribeRecords,
+    () => store.getRecords(stepId),
+    () => store.getRecords(stepId),
+  );
 
   const loopKey = loopIds.join('/');
   const subscribeSelections = useCallback(
@@ -24,7 +28,13 @@ export function useStepDisplay(stepId: string, loopIds: readonly string[]): Step
     [store, loopKey],
   );
   // A string snapshot: equal selections compare equal, so nothing re-renders needlessly.
-  const readSelections = () => (loopKey === '' ? '' : loopKey.split('/').map((loopId) => String(store.getSelectedIteration(loopId))).join('/'));
+  const readSelections = () =>
+    loopKey === ''
+      ? ''
+      : loopKey
+          .split('/')
+          .map((loopId) => String(store.getSelectedIteration(loopId)))
+          .join('/');
   const selectionKey = useSyncExternalStore(subscribeSelections, readSelections, readSelections);
 
   return useMemo(() => {
@@ -36,15 +46,27 @@ export function useStepDisplay(stepId: string, loopIds: readonly string[]): Step
 export function useIsSelected(stepId: string): boolean {
   const { store } = useDiagram();
   const subscribe = useCallback((listener: () => void) => store.subscribeSelection(stepId, listener), [store, stepId]);
-  return useSyncExternalStore(subscribe, () => store.isSelected(stepId), () => store.isSelected(stepId));
+  return useSyncExternalStore(
+    subscribe,
+    () => store.isSelected(stepId),
+    () => store.isSelected(stepId),
+  );
 }
 
 export function useLoopIterations(loopId: string): { iterations: readonly number[]; selected: IterationSelection } {
   const { store } = useDiagram();
   const subscribeIterations = useCallback((listener: () => void) => store.subscribeIterations(loopId, listener), [store, loopId]);
   const subscribeSelected = useCallback((listener: () => void) => store.subscribeSelectedIteration(loopId, listener), [store, loopId]);
-  const iterations = useSyncExternalStore(subscribeIterations, () => store.getIterations(loopId), () => store.getIterations(loopId));
-  const selected = useSyncExternalStore(subscribeSelected, () => store.getSelectedIteration(loopId), () => store.getSelectedIteration(loopId));
+  const iterations = useSyncExternalStore(
+    subscribeIterations,
+    () => store.getIterations(loopId),
+    () => store.getIterations(loopId),
+  );
+  const selected = useSyncExternalStore(
+    subscribeSelected,
+    () => store.getSelectedIteration(loopId),
+    () => store.getSelectedIteration(loopId),
+  );
   return { iterations, selected };
 }
 

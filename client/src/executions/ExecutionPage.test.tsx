@@ -31,21 +31,49 @@ const summary = (status: string, extra: Record<string, unknown> = {}) => ({
   rerunOf: null,
   ...extra,
 });
-const step = (stepId: string, status: string, extra: Record<string, unknown> = {}) => ({ executionId: 'ex_1', stepId, iterationPath: '', attempt: 1, status, startedAt: AT(1), finishedAt: null, ...extra });
-const approval = { id: 'apr_1', executionId: 'ex_1', workflowId: 'wf_1', stepId: 'ok', iterationPath: '', message: 'Deploy build 42?', approvers: [], requestedAt: AT(5), expiresAt: AT(999), status: 'pending' };
+const step = (stepId: string, status: string, extra: Record<string, unknown> = {}) => ({
+  executionId: 'ex_1',
+  stepId,
+  iterationPath: '',
+  attempt: 1,
+  status,
+  startedAt: AT(1),
+  finishedAt: null,
+  ...extra,
+});
+const approval = {
+  id: 'apr_1',
+  executionId: 'ex_1',
+  workflowId: 'wf_1',
+  stepId: 'ok',
+  iterationPath: '',
+  message: 'Deploy build 42?',
+  approvers: [],
+  requestedAt: AT(5),
+  expiresAt: AT(999),
+  status: 'pending',
+};
 
 let live: FakeLive;
 
 function server() {
   return mockFetch({
-    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
+    'GET /api/me': signedIn,
+    'GET /api/health': json(200, { ok: true, version: 'test' }),
     'GET /api/events': json(200, { events: [], lastSeq: 0, hasMore: false }),
     'GET /api/approvals': json(200, { approvals: [] }),
-    'GET /api/executions/ex_1': json(200, { ...summary('running'), steps: [{ stepId: 'build', iterationPath: '', attempt: 1, status: 'running', startedAt: AT(1), finishedAt: null, input: { command: 'make' } }] }),
+    'GET /api/executions/ex_1': json(200, {
+      ...summary('running'),
+      steps: [{ stepId: 'build', iterationPath: '', attempt: 1, status: 'running', startedAt: AT(1), finishedAt: null, input: { command: 'make' } }],
+    }),
     'GET /api/workflows/wf_1/versions/4': json(200, { id: 'wf_1', version: 4, definition, createdAt: AT(0), updatedAt: AT(0) }),
     'POST /api/executions/ex_1/cancel': json(200, { ...summary('canceled', { finishedAt: AT(20) }), steps: [] }),
     'POST /api/executions/ex_1/rerun': json(202, { executionId: 'ex_2' }),
-    'POST /api/approvals/apr_1/decision': json(200, { ...approval, status: 'denied', decision: { decision: 'deny', decidedBy: 'owner', decidedAt: AT(9), comment: 'Not on Friday' } }),
+    'POST /api/approvals/apr_1/decision': json(200, {
+      ...approval,
+      status: 'denied',
+      decision: { decision: 'deny', decidedBy: 'owner', decidedAt: AT(9), comment: 'Not on Friday' },
+    }),
   });
 }
 
@@ -89,7 +117,10 @@ describe('execution page', () => {
     expect(within(panel).getByText('warning: old compiler')).toBeTruthy();
 
     await emit([
-      ['step.updated', step('build', 'succeeded', { finishedAt: AT(3), output: { stdout: 'compiling…\nbuilt\n', stderr: 'warning: old compiler\n', exitCode: 0 } })],
+      [
+        'step.updated',
+        step('build', 'succeeded', { finishedAt: AT(3), output: { stdout: 'compiling…\nbuilt\n', stderr: 'warning: old compiler\n', exitCode: 0 } }),
+      ],
       ['step.updated', step('ok', 'waiting', { startedAt: AT(5) })],
       ['approval.requested', approval],
       ['execution.updated', summary('waiting')],

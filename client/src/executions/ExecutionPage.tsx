@@ -148,7 +148,8 @@ export function ExecutionPage() {
       {waiting.length > 0 && (
         <div className="alert alert--warn" role="status">
           <div className="alert__body">
-            This run is waiting for {waiting.length === 1 ? 'an approval' : `${waiting.length} approvals`}: decide on the card beside the waiting step, or select the step to add a comment.
+            This run is waiting for {waiting.length === 1 ? 'an approval' : `${waiting.length} approvals`}: decide on the card beside the waiting step, or
+            select the step to add a comment.
           </div>
         </div>
       )}
@@ -163,7 +164,12 @@ export function ExecutionPage() {
             <div className="wf-diagram" aria-busy="true" />
           ) : version.isError ? (
             <div className="card__body">
-              <ErrorPanel error={version.error} title="Could not load the workflow version" onRetry={() => void version.refetch()} retrying={version.isFetching} />
+              <ErrorPanel
+                error={version.error}
+                title="Could not load the workflow version"
+                onRetry={() => void version.refetch()}
+                retrying={version.isFetching}
+              />
             </div>
           ) : definition !== null ? (
             <WorkflowDiagram
@@ -183,8 +189,7 @@ export function ExecutionPage() {
           )}
         </section>
         <div className="workflow-side">
-          {definition === null &&
-            waiting.map((approval) => <ApprovalCard key={approval.id} approval={approval} context="execution" />)}
+          {definition === null && waiting.map((approval) => <ApprovalCard key={approval.id} approval={approval} context="execution" />)}
           {selectedStepId !== null && definition !== null ? (
             <SelectedStepCard onClose={() => setSelectedStepId(null)} bodyClassName="execution-page__step">
               {approvals

@@ -31,7 +31,8 @@ afterEach(endLiveTest);
 describe('executions page', () => {
   it('updates statuses and adds new runs live from the executions topic', async () => {
     mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
+      'GET /api/me': signedIn,
+      'GET /api/health': json(200, { ok: true, version: 'test' }),
       'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('executions'), hasMore: false }),
       'GET /api/executions': json(200, { executions: [run('ex_2', 'running'), run('ex_1', 'succeeded', { finishedAt: AT(5) })], nextBefore: null }),
       'GET /api/workflows': json(200, { workflows: [] }),
@@ -50,11 +51,17 @@ describe('executions page', () => {
 
   it('filters by status, and keeps runs that stop matching out of the list', async () => {
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: 'test' }),
+      'GET /api/me': signedIn,
+      'GET /api/health': json(200, { ok: true, version: 'test' }),
       'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('executions'), hasMore: false }),
       'GET /api/executions': ({ path }) =>
-        json(200, { executions: path.includes('status=running') ? [run('ex_2', 'running')] : [run('ex_2', 'running'), run('ex_1', 'failed')], nextBefore: null }),
-      'GET /api/workflows': json(200, { workflows: [{ id: 'wf_1', version: 1, definition: { name: 'Nightly backup', steps: [] }, createdAt: AT(0), updatedAt: AT(0) }] }),
+        json(200, {
+          executions: path.includes('status=running') ? [run('ex_2', 'running')] : [run('ex_2', 'running'), run('ex_1', 'failed')],
+          nextBefore: null,
+        }),
+      'GET /api/workflows': json(200, {
+        workflows: [{ id: 'wf_1', version: 1, definition: { name: 'Nightly backup', steps: [] }, createdAt: AT(0), updatedAt: AT(0) }],
+      }),
     });
     renderApp('/automation/executions');
     await screen.findByRole('list', { name: 'Executions' });

@@ -59,7 +59,12 @@ export function ExecutionsPage() {
   const workflowId = useId();
 
   // The topic's head first, then the list: following the topic from that head misses nothing.
-  const head = useQuery({ queryKey: [...executionKeys.all, 'head', filter], queryFn: ({ signal }) => topicHead(EXECUTIONS_TOPIC, signal), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
+  const head = useQuery({
+    queryKey: [...executionKeys.all, 'head', filter],
+    queryFn: ({ signal }) => topicHead(EXECUTIONS_TOPIC, signal),
+    staleTime: Number.POSITIVE_INFINITY,
+    gcTime: 0,
+  });
   const executions = useInfiniteQuery({
     queryKey: executionKeys.list(filter),
     queryFn: ({ signal, pageParam }) => executionsApi.list({ ...filter, limit: PAGE, ...(pageParam ? { before: pageParam } : {}) }, signal),
@@ -80,7 +85,9 @@ export function ExecutionsPage() {
         return parsed?.success ? [parsed.data] : [];
       });
       if (summaries.length === 0) return;
-      queryClient.setQueryData<InfiniteData<ExecutionListResponse>>(executionKeys.list(filter), (data) => summaries.reduce((acc, summary) => applySummary(acc, filter, summary), data));
+      queryClient.setQueryData<InfiniteData<ExecutionListResponse>>(executionKeys.list(filter), (data) =>
+        summaries.reduce((acc, summary) => applySummary(acc, filter, summary), data),
+      );
     },
     { after: head.data ?? 0, enabled: head.isSuccess && executions.isSuccess },
   );
@@ -97,7 +104,10 @@ export function ExecutionsPage() {
   return (
     <div className="page">
       <title>Executions · Weft</title>
-      <PageHeader title="Executions" subtitle={<>Every run of every workflow, newest first. {executions.isSuccess && <LiveIndicator status={liveStatus} />}</>} />
+      <PageHeader
+        title="Executions"
+        subtitle={<>Every run of every workflow, newest first. {executions.isSuccess && <LiveIndicator status={liveStatus} />}</>}
+      />
       <search className="filters" aria-label="Filter executions">
         <label className="filters__field" htmlFor={statusId}>
           <span>Status</span>
@@ -119,7 +129,9 @@ export function ExecutionsPage() {
                 {definitionName(workflow.definition, workflow.id)}
               </option>
             ))}
-            {filter.workflowId !== undefined && !(workflows.data ?? []).some((w) => w.id === filter.workflowId) && <option value={filter.workflowId}>{filter.workflowId}</option>}
+            {filter.workflowId !== undefined && !(workflows.data ?? []).some((w) => w.id === filter.workflowId) && (
+              <option value={filter.workflowId}>{filter.workflowId}</option>
+            )}
           </select>
         </label>
         {filtered && (

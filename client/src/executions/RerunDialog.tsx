@@ -41,7 +41,8 @@ export function RerunDialog({
   }, [open]);
 
   const rerun = useMutation({
-    mutationFn: () => executionsApi.rerun({ id: executionId, ...(from !== '' ? { fromStepId: from } : {}), ...(onVersion === 'latest' ? { version: 'latest' as const } : {}) }),
+    mutationFn: () =>
+      executionsApi.rerun({ id: executionId, ...(from !== '' ? { fromStepId: from } : {}), ...(onVersion === 'latest' ? { version: 'latest' as const } : {}) }),
     onSuccess: (newId) => {
       onClose();
       void navigate(`/automation/executions/${encodeURIComponent(newId)}`);

@@ -19,7 +19,15 @@ function asBash(output: unknown): BashOutput | null {
  * Every attempt of one step, per iteration: status, timings, input, output, error; bash stdout and
  * stderr; and, while an attempt runs, its live `step.log` output.
  */
-export function StepAttempts({ runs, logs, definition = null }: { runs: readonly StepRun[]; logs: ReadonlyMap<string, readonly LogChunk[]>; definition?: WorkflowDefinition | null }) {
+export function StepAttempts({
+  runs,
+  logs,
+  definition = null,
+}: {
+  runs: readonly StepRun[];
+  logs: ReadonlyMap<string, readonly LogChunk[]>;
+  definition?: WorkflowDefinition | null;
+}) {
   const live = runs.some((run) => run.finishedAt === null && run.startedAt !== null);
   const now = useNow(live);
   if (runs.length === 0) return <p className="muted">This step has not run.</p>;

@@ -12,14 +12,23 @@ export function JsonBlock({ label, value, open = false }: { label: string; value
   );
 }
 
-const isEmpty = (value: unknown) =>
-  value === null || value === undefined || (typeof value === 'object' && Object.keys(value as object).length === 0);
+const isEmpty = (value: unknown) => value === null || value === undefined || (typeof value === 'object' && Object.keys(value as object).length === 0);
 
 /**
  * What expressions in this run could read: `inputs`, `trigger`, and `steps.<id>.output` of every
  * step that produced one (per iteration inside loops).
  */
-export function VariablesPanel({ definition, inputs, trigger, runs }: { definition: WorkflowDefinition | null; inputs: unknown; trigger: unknown; runs: readonly StepRun[] }) {
+export function VariablesPanel({
+  definition,
+  inputs,
+  trigger,
+  runs,
+}: {
+  definition: WorkflowDefinition | null;
+  inputs: unknown;
+  trigger: unknown;
+  runs: readonly StepRun[];
+}) {
   const outputs = latestRuns(runs).filter((run) => run.output !== undefined && run.status === 'succeeded');
   return (
     <div className="variables">

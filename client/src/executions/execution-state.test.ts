@@ -19,7 +19,16 @@ const execution: Execution = {
 };
 let seq = 0;
 const ev = (type: string, data: unknown): JournalEventEnvelope => ({ topic: 'execution:ex_1', seq: ++seq, type, at: AT(seq), data });
-const step = (extra: Record<string, unknown>) => ({ executionId: 'ex_1', stepId: 'build', iterationPath: '', attempt: 1, status: 'running', startedAt: AT(1), finishedAt: null, ...extra });
+const step = (extra: Record<string, unknown>) => ({
+  executionId: 'ex_1',
+  stepId: 'build',
+  iterationPath: '',
+  attempt: 1,
+  status: 'running',
+  startedAt: AT(1),
+  finishedAt: null,
+  ...extra,
+});
 const summary = (status: string, extra: Record<string, unknown> = {}) => {
   const { steps: _steps, ...rest } = execution;
   return { ...rest, status, ...extra };
@@ -28,7 +37,9 @@ const summary = (status: string, extra: Record<string, unknown> = {}) => {
 describe('execution state', () => {
   it('applies step updates, keeps a finished attempt finished and the snapshot input', () => {
     const state = createExecutionState(execution);
-    const done = applyExecutionEvents(state, [ev('step.updated', step({ status: 'succeeded', finishedAt: AT(5), output: { stdout: 'ok\n', stderr: '', exitCode: 0 } }))]);
+    const done = applyExecutionEvents(state, [
+      ev('step.updated', step({ status: 'succeeded', finishedAt: AT(5), output: { stdout: 'ok\n', stderr: '', exitCode: 0 } })),
+    ]);
     expect(done.changedRuns).toHaveLength(1);
     const run = done.state.runs.get(runKey({ stepId: 'build', iterationPath: '', attempt: 1 }));
     expect(run).toMatchObject({ status: 'succeeded', input: { command: 'make' }, output: { stdout: 'ok\n' } });
@@ -45,7 +56,10 @@ describe('execution state', () => {
     const state = createExecutionState(execution);
     const waiting = applyExecutionEvents(state, [ev('execution.updated', summary('waiting', { workflowName: undefined }))]);
     expect(waiting.state.summary).toMatchObject({ status: 'waiting', workflowName: 'Deploy' });
-    const finished = applyExecutionEvents(waiting.state, [ev('execution.updated', summary('succeeded', { finishedAt: AT(30) })), ev('execution.updated', summary('running'))]);
+    const finished = applyExecutionEvents(waiting.state, [
+      ev('execution.updated', summary('succeeded', { finishedAt: AT(30) })),
+      ev('execution.updated', summary('running')),
+    ]);
     expect(finished.state.summary.status).toBe('succeeded');
   });
 
@@ -60,13 +74,26 @@ describe('execution state', () => {
     ]);
     // Events at or below the applied seq (a resubscription replaying) are not appended twice.
     expect(applyExecutionEvents(state, events).changed).toBe(false);
-    const big = applyExecutionEvents(state, [log('stderr', 'y'.repeat(MAX_LOG_CHARS))]).state.logs.get(runKey({ stepId: 'build', iterationPath: '', attempt: 1 }))!;
+    const big = applyExecutionEvents(state, [log('stderr', 'y'.repeat(MAX_LOG_CHARS))]).state.logs.get(
+      runKey({ stepId: 'build', iterationPath: '', attempt: 1 }),
+    )!;
     expect(big.reduce((n, c) => n + c.text.length, 0)).toBe(MAX_LOG_CHARS);
     expect(big.at(-1)?.text.endsWith('y')).toBe(true);
   });
 
   it('tracks the run approvals; a decision is never undone by a replayed request', () => {
-    const approval = { id: 'apr_1', executionId: 'ex_1', workflowId: 'wf_1', stepId: 'ok', iterationPath: '', message: 'Go?', approvers: [], requestedAt: AT(3), expiresAt: AT(999), status: 'pending' };
+    const approval = {
+      id: 'apr_1',
+      executionId: 'ex_1',
+      workflowId: 'wf_1',
+      stepId: 'ok',
+      iterationPath: '',
+      message: 'Go?',
+      approvers: [],
+      requestedAt: AT(3),
+      expiresAt: AT(999),
+      status: 'pending',
+    };
     const decided = { ...approval, status: 'approved', decision: { decision: 'approve', decidedBy: 'owner', decidedAt: AT(4), comment: null } };
     let state = createExecutionState(execution);
     state = applyExecutionEvents(state, [ev('approval.requested', approval), ev('approval.decided', decided)]).state;

@@ -96,13 +96,18 @@ export function applyExecutionEvents(state: ExecutionState, events: readonly Jou
     }
   }
   const changed = summary !== state.summary || runs !== null || logs !== null || approvalMap !== null;
-  const next = changed ? { summary, runs: runs ?? state.runs, logs: logs ?? state.logs, approvals: approvalMap ?? state.approvals, seq } : seq === state.seq ? state : { ...state, seq };
+  const next = changed
+    ? { summary, runs: runs ?? state.runs, logs: logs ?? state.logs, approvals: approvalMap ?? state.approvals, seq }
+    : seq === state.seq
+      ? state
+      : { ...state, seq };
   return { state: next, changed, changedRuns, approvals };
 }
 
 function appendLog(chunks: readonly LogChunk[], chunk: LogChunk): readonly LogChunk[] {
   const last = chunks.at(-1);
-  const next = last !== undefined && last.stream === chunk.stream ? [...chunks.slice(0, -1), { stream: chunk.stream, text: last.text + chunk.text }] : [...chunks, chunk];
+  const next =
+    last !== undefined && last.stream === chunk.stream ? [...chunks.slice(0, -1), { stream: chunk.stream, text: last.text + chunk.text }] : [...chunks, chunk];
   let total = next.reduce((n, c) => n + c.text.length, 0);
   while (total > MAX_LOG_CHARS && next.length > 0) {
     const head = next[0]!;

@@ -37,9 +37,17 @@ const some = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o
 export function connectBody(provider: ProviderName, name: string, f: Fields) {
   switch (provider) {
     case 'github':
-      return { provider, name, config: some({ apiBaseUrl: value(f, 'apiBaseUrl'), owner: value(f, 'owner'), repo: value(f, 'repo') }), credentials: { token: value(f, 'token') } };
+      return {
+        provider,
+        name,
+        config: some({ apiBaseUrl: value(f, 'apiBaseUrl'), owner: value(f, 'owner'), repo: value(f, 'repo') }),
+        credentials: { token: value(f, 'token') },
+      };
     case 'slack': {
-      const channels = value(f, 'channels').split(',').map((c) => c.trim()).filter(Boolean);
+      const channels = value(f, 'channels')
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
       return {
         provider,
         name,
@@ -57,7 +65,10 @@ export function connectBody(provider: ProviderName, name: string, f: Fields) {
       );
       const args = value(f, 'args').split(/\s+/).filter(Boolean);
       const config = value(f, 'command') ? some({ command: value(f, 'command'), ...(args.length > 0 ? { args } : {}) }) : some({ url: value(f, 'url') });
-      const credentials = some({ ...(Object.keys(env).length > 0 ? { env } : {}), ...(value(f, 'authorization') ? { headers: { authorization: value(f, 'authorization') } } : {}) });
+      const credentials = some({
+        ...(Object.keys(env).length > 0 ? { env } : {}),
+        ...(value(f, 'authorization') ? { headers: { authorization: value(f, 'authorization') } } : {}),
+      });
       return { provider, name, config, ...(Object.keys(credentials).length > 0 ? { credentials } : {}) };
     }
     default: {
@@ -105,7 +116,8 @@ export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?:
   const [name, setName] = useState(editing?.name ?? '');
   const [fields, setFields] = useState<Fields>(() => (editing ? fieldsFromConfig(editing.provider, editing.config) : {}));
   const connect = useMutation({
-    mutationFn: () => (editing ? integrationsApi.update(editing.name, editBody(provider, fields)) : integrationsApi.create(connectBody(provider, name.trim(), fields))),
+    mutationFn: () =>
+      editing ? integrationsApi.update(editing.name, editBody(provider, fields)) : integrationsApi.create(connectBody(provider, name.trim(), fields)),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: integrationKeys.all });
       onDone();
@@ -125,7 +137,13 @@ export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?:
       <div className="card__body">
         <label className="field">
           <span className="field__label">Provider</span>
-          <select className="input" aria-label="Provider" value={provider} disabled={editing !== undefined} onChange={(e) => setProvider(e.target.value as ProviderName)}>
+          <select
+            className="input"
+            aria-label="Provider"
+            value={provider}
+            disabled={editing !== undefined}
+            onChange={(e) => setProvider(e.target.value as ProviderName)}
+          >
             <option value="github">GitHub</option>
             <option value="slack">Slack</option>
             <option value="mcp">MCP server</option>
@@ -133,14 +151,28 @@ export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?:
         </label>
         <label className="field">
           <span className="field__label">Name</span>
-          <input className="input" aria-label="Name" value={name} disabled={editing !== undefined} onChange={(e) => setName(e.target.value)} placeholder={provider} required />
+          <input
+            className="input"
+            aria-label="Name"
+            value={name}
+            disabled={editing !== undefined}
+            onChange={(e) => setName(e.target.value)}
+            placeholder={provider}
+            required
+          />
           <span className="field__hint">Tools are named name:operation, e.g. {name || provider}:list_issues</span>
         </label>
         {FIELDS[provider].map((field) => (
           <label className="field" key={`${provider}-${field.key}`} htmlFor={`${fieldId}-${field.key}`}>
             <span className="field__label">{field.label}</span>
             {field.key === 'env' ? (
-              <textarea id={`${fieldId}-${field.key}`} className="input" aria-label={field.label} value={fields[field.key] ?? ''} onChange={(e) => setFields({ ...fields, [field.key]: e.target.value })} />
+              <textarea
+                id={`${fieldId}-${field.key}`}
+                className="input"
+                aria-label={field.label}
+                value={fields[field.key] ?? ''}
+                onChange={(e) => setFields({ ...fields, [field.key]: e.target.value })}
+              />
             ) : (
               <input
                 id={`${fieldId}-${field.key}`}
@@ -158,8 +190,8 @@ export function ConnectForm({ onDone, editing }: { onDone: () => void; editing?:
         ))}
         {editing !== undefined && (
           <p className="field__hint">
-            Secrets are not shown. Leave them all empty to keep the stored ones; typing any replaces them all. Changing where it connects (API base URL, URL, command,
-            arguments) needs the secrets again: stored ones are never sent to a new endpoint.
+            Secrets are not shown. Leave them all empty to keep the stored ones; typing any replaces them all. Changing where it connects (API base URL, URL,
+            command, arguments) needs the secrets again: stored ones are never sent to a new endpoint.
           </p>
         )}
         {connect.isError && (

@@ -28,7 +28,11 @@ afterEach(() => {
 describe('conversations page', () => {
   it('never shows the call to action while loading; shows it once there are no conversations at all', async () => {
     let release: (r: Response) => void = () => {};
-    mockFetch({ 'GET /api/me': signedIn, 'GET /api/health': health, 'GET /api/conversations?limit=1': () => new Promise<Response>((resolve) => (release = resolve)) });
+    mockFetch({
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
+      'GET /api/conversations?limit=1': () => new Promise<Response>((resolve) => (release = resolve)),
+    });
     renderApp('/integrations/conversations');
     expect(await screen.findByRole('list', { name: 'Loading conversations' })).toBeTruthy();
     expect(screen.queryByText(CTA)).toBeNull();
@@ -40,7 +44,8 @@ describe('conversations page', () => {
 
   it('lists open conversations; with none open but some closed, there is no call to action', async () => {
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/conversations?limit=1': json(200, { conversations: [conversation('c2', 'closed', 'Old thread')] }),
       'GET /api/conversations?status=open': json(200, { conversations: [] }),
       'GET /api/conversations?status=closed': json(200, { conversations: [conversation('c2', 'closed', 'Old thread')] }),
@@ -57,7 +62,11 @@ describe('conversations page', () => {
   });
 
   it('a failed load is an error with Retry, not the call to action', async () => {
-    mockFetch({ 'GET /api/me': signedIn, 'GET /api/health': health, 'GET /api/conversations?limit=1': json(500, { error: { code: 'internal', message: 'Internal server error' } }) });
+    mockFetch({
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
+      'GET /api/conversations?limit=1': json(500, { error: { code: 'internal', message: 'Internal server error' } }),
+    });
     renderApp('/integrations/conversations');
     expect(await screen.findByText('Could not load conversations')).toBeTruthy();
     expect(screen.queryByText(CTA)).toBeNull();

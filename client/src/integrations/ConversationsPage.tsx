@@ -18,7 +18,11 @@ type Filter = 'open' | 'closed' | 'all';
 export function ConversationsPage() {
   const [filter, setFilter] = useState<Filter>('open');
   const any = useQuery({ queryKey: integrationKeys.anyConversation(), queryFn: ({ signal }) => integrationsApi.hasConversations(signal) });
-  const list = useQuery({ queryKey: integrationKeys.conversations(filter), queryFn: ({ signal }) => integrationsApi.conversations(filter, signal), enabled: any.data === true });
+  const list = useQuery({
+    queryKey: integrationKeys.conversations(filter),
+    queryFn: ({ signal }) => integrationsApi.conversations(filter, signal),
+    enabled: any.data === true,
+  });
 
   let body: ReactNode;
   if (any.isPending || (any.data === true && list.isPending)) {

@@ -36,7 +36,8 @@ describe('integrations page', () => {
   it('shows a card with status and reason, last check, tools, latest sync run and last error; re-checks', async () => {
     let status = 'error';
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/integrations': () => json(200, { integrations: [integration({ status })] }),
       'POST /api/integrations/github/check': () => {
         status = 'ready';
@@ -58,7 +59,8 @@ describe('integrations page', () => {
 
   it('asks for confirmation naming the workflows that require it before deleting', async () => {
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/integrations': json(200, { integrations: [integration()] }),
       'DELETE /api/integrations/github': new Response(null, { status: 204 }),
     });
@@ -74,7 +76,8 @@ describe('integrations page', () => {
 
   it('connects through the form, one set of fields per provider', async () => {
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/integrations': json(200, { integrations: [] }),
       'POST /api/integrations': json(201, integration({ status: 'pending', statusReason: null })),
     });
@@ -85,12 +88,20 @@ describe('integrations page', () => {
     fireEvent.change(within(form).getByLabelText('Owner'), { target: { value: 'o' } });
     fireEvent.change(within(form).getByLabelText('Token'), { target: { value: 'ghp_x' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Connect' }));
-    await vi.waitFor(() => expect(requests.find((r) => r.method === 'POST')?.body).toEqual({ provider: 'github', name: 'github', config: { owner: 'o' }, credentials: { token: 'ghp_x' } }));
+    await vi.waitFor(() =>
+      expect(requests.find((r) => r.method === 'POST')?.body).toEqual({
+        provider: 'github',
+        name: 'github',
+        config: { owner: 'o' },
+        credentials: { token: 'ghp_x' },
+      }),
+    );
   });
 
   it('edits an integration: its config filled in, secrets kept unless one is typed', async () => {
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/integrations': json(200, { integrations: [integration()] }),
       'PATCH /api/integrations/github': json(200, integration({ status: 'pending', statusReason: null, config: { owner: 'o2', repo: 'r' } })),
     });
@@ -114,7 +125,10 @@ describe('integrations page', () => {
     expect(fieldsFromConfig('mcp', { command: 'node', args: ['a.js', '-v'] })).toEqual({ command: 'node', args: 'a.js -v', url: '' });
     const slack = fieldsFromConfig('slack', { channels: ['C1'] });
     expect(editBody('slack', slack)).toEqual({ config: { channels: ['C1'] } });
-    expect(editBody('slack', { ...slack, webhookUrl: 'https://hooks.example/x' })).toEqual({ config: { channels: ['C1'] }, credentials: { webhookUrl: 'https://hooks.example/x' } });
+    expect(editBody('slack', { ...slack, webhookUrl: 'https://hooks.example/x' })).toEqual({
+      config: { channels: ['C1'] },
+      credentials: { webhookUrl: 'https://hooks.example/x' },
+    });
     expect(editBody('github', { owner: 'o', token: '' })).toEqual({ config: { owner: 'o' } });
     expect(editBody('github', { owner: 'o', token: 't' })).toEqual({ config: { owner: 'o' }, credentials: { token: 't' } });
   });
@@ -132,6 +146,11 @@ describe('integrations page', () => {
       config: { url: 'http://127.0.0.1:9/mcp' },
       credentials: { headers: { authorization: 'Bearer t' } },
     });
-    expect(connectBody('slack', 's', { channels: 'C1, C2', botToken: 'x' })).toEqual({ provider: 'slack', name: 's', config: { channels: ['C1', 'C2'] }, credentials: { botToken: 'x' } });
+    expect(connectBody('slack', 's', { channels: 'C1, C2', botToken: 'x' })).toEqual({
+      provider: 'slack',
+      name: 's',
+      config: { channels: ['C1', 'C2'] },
+      credentials: { botToken: 'x' },
+    });
   });
 });

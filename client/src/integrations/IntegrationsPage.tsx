@@ -43,7 +43,12 @@ export function IntegrationsPage() {
           <SkeletonRows label="Loading integrations" rows={3} />
         </div>
       ) : integrations.isError ? (
-        <ErrorPanel error={integrations.error} title="Could not load integrations" onRetry={() => void integrations.refetch()} retrying={integrations.isFetching} />
+        <ErrorPanel
+          error={integrations.error}
+          title="Could not load integrations"
+          onRetry={() => void integrations.refetch()}
+          retrying={integrations.isFetching}
+        />
       ) : integrations.data.length === 0 ? (
         connecting ? null : (
           <EmptyPanel icon={<SchedulesIcon />} title="No integrations yet" actions={connectButton}>

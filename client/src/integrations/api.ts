@@ -22,7 +22,9 @@ export const integrationsApi = {
   check: (name: string) => request(`/api/integrations/${enc(name)}/check`, { method: 'POST', schema: Integration }),
   remove: (name: string, force: boolean) => request(`/api/integrations/${enc(name)}${force ? '?force=true' : ''}`, { method: 'DELETE' }),
   conversations: (status: 'open' | 'closed' | 'all', signal?: AbortSignal) =>
-    request(`/api/conversations${status === 'all' ? '' : `?status=${status}`}`, { schema: ConversationListResponse, ...opt(signal) }).then((r) => r.conversations),
+    request(`/api/conversations${status === 'all' ? '' : `?status=${status}`}`, { schema: ConversationListResponse, ...opt(signal) }).then(
+      (r) => r.conversations,
+    ),
   /** Whether any conversation exists at all, whatever its status. */
   hasConversations: (signal?: AbortSignal) =>
     request('/api/conversations?limit=1', { schema: ConversationListResponse, ...opt(signal) }).then((r) => r.conversations.length > 0),

@@ -6,7 +6,19 @@ import { ApprovalsIcon, ChatIcon, ExecutionsIcon, LogoMark, SchedulesIcon, SignO
 import { SkeletonLine } from '../components/Skeleton';
 import { ApprovalsBadge } from './ApprovalsBadge';
 
-function NavItem({ to, icon, label, badge, activeWhen }: { to: string; icon: ReactNode; label: string; badge?: ReactNode; activeWhen?: (pathname: string) => boolean }) {
+function NavItem({
+  to,
+  icon,
+  label,
+  badge,
+  activeWhen,
+}: {
+  to: string;
+  icon: ReactNode;
+  label: string;
+  badge?: ReactNode;
+  activeWhen?: (pathname: string) => boolean;
+}) {
   const { pathname } = useLocation();
   const content = (
     <>

@@ -4,9 +4,12 @@ import { useEffect, useRef, useState } from 'react';
 export function CopyButton({ text, label = 'Copy', className = 'btn btn--small' }: { text: string; label?: string; className?: string }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => {
-    if (timer.current !== null) clearTimeout(timer.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (timer.current !== null) clearTimeout(timer.current);
+    },
+    [],
+  );
 
   const copy = async () => {
     try {

@@ -28,7 +28,15 @@ const hook = {
   type: 'webhook',
   enabled: false,
   schedule: undefined,
-  webhook: { path: 'deploys/github', url: '/hooks/deploys/github', verify: 'none', hasSecret: false, rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false },
+  webhook: {
+    path: 'deploys/github',
+    url: '/hooks/deploys/github',
+    verify: 'none',
+    hasSecret: false,
+    rateLimitPerMinute: 60,
+    allowBrowser: false,
+    respondWithOutput: false,
+  },
   description: 'POST /hooks/deploys/github',
   nextRunAt: null,
 };
@@ -36,7 +44,16 @@ const workflows = [
   { id: 'wf_a', version: 1, definition: { name: 'Digest', steps: [] }, createdAt: at, updatedAt: at },
   { id: 'wf_b', version: 1, definition: { name: 'Deploy notes', steps: [] }, createdAt: at, updatedAt: at },
 ];
-const delivery = { id: 'dl_1', triggerKey: schedule.key, kind: 'schedule', scheduledFor: at, receivedAt: at, executionId: 'ex_9', status: 'started', latencyMs: 12 };
+const delivery = {
+  id: 'dl_1',
+  triggerKey: schedule.key,
+  kind: 'schedule',
+  scheduledFor: at,
+  receivedAt: at,
+  executionId: 'ex_9',
+  status: 'started',
+  latencyMs: 12,
+};
 
 beforeEach(() => {
   authStore.setStatus('unknown');
@@ -51,10 +68,15 @@ describe('schedules & hooks', () => {
   it('shows skeletons, then a card per trigger: words, zone, next run, URL, workflow, deliveries', async () => {
     let release: (r: Response) => void = () => {};
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/triggers': () => new Promise<Response>((resolve) => (release = resolve)),
       'GET /api/workflows': json(200, { workflows }),
-      [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, { deliveries: [delivery, { ...delivery, id: 'dl_0', executionId: undefined, status: 'skipped', reason: 'overlap' }], nextBefore: null, counts: [] }),
+      [`GET /api/triggers/${schedule.key}/deliveries`]: json(200, {
+        deliveries: [delivery, { ...delivery, id: 'dl_0', executionId: undefined, status: 'skipped', reason: 'overlap' }],
+        nextBefore: null,
+        counts: [],
+      }),
       [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null, counts: [] }),
     });
     renderApp('/automation/schedules-and-hooks');
@@ -86,7 +108,8 @@ describe('schedules & hooks', () => {
   it('turns a trigger on with the full body, enabled flipped, and keeps it in place', async () => {
     let current = hook;
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/triggers': () => json(200, { triggers: [schedule, current] }),
       'GET /api/workflows': json(200, { workflows }),
       [`PUT /api/triggers/${hook.key}`]: ({ body }: RecordedRequest) => {
@@ -101,7 +124,12 @@ describe('schedules & hooks', () => {
     expect(requests.find((r) => r.method === 'PUT')).toEqual({
       method: 'PUT',
       path: `/api/triggers/${hook.key}`,
-      body: { workflowId: 'wf_b', type: 'webhook', enabled: true, webhook: { path: 'deploys/github', verify: 'none', rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false } },
+      body: {
+        workflowId: 'wf_b',
+        type: 'webhook',
+        enabled: true,
+        webhook: { path: 'deploys/github', verify: 'none', rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false },
+      },
     });
     await waitFor(() => expect(screen.getAllByTestId('trigger-card')[1]!.className).not.toContain('is-disabled'));
     expect(screen.getAllByTestId('trigger-card').map((c) => c.getAttribute('data-trigger-key'))).toEqual([schedule.key, hook.key]);
@@ -110,7 +138,8 @@ describe('schedules & hooks', () => {
   it('switches a signed hook without its secret (an omitted secret is kept), and shows how to sign', async () => {
     const signed = { ...hook, enabled: true, webhook: { ...hook.webhook, verify: 'weft', hasSecret: true } };
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/triggers': json(200, { triggers: [signed] }),
       'GET /api/workflows': json(200, { workflows }),
       [`GET /api/triggers/${hook.key}/deliveries`]: json(200, {
@@ -142,7 +171,8 @@ describe('schedules & hooks', () => {
     const signed = { ...hook, enabled: true, webhook: { ...hook.webhook, verify: 'weft', hasSecret: true } };
     const fresh = 'whsec_freshly-generated-by-the-server-0123456789';
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/triggers': json(200, { triggers: [signed] }),
       'GET /api/workflows': json(200, { workflows }),
       [`GET /api/triggers/${hook.key}/deliveries`]: json(200, { deliveries: [], nextBefore: null, counts: [] }),
@@ -167,7 +197,8 @@ describe('schedules & hooks', () => {
   it('shows the empty state only when there are none, and errors with Retry', async () => {
     let fail = true;
     mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/workflows': json(200, { workflows: [] }),
       'GET /api/triggers': () => (fail ? json(500, { error: { code: 'internal', message: 'Internal server error' } }) : json(200, { triggers: [] })),
     });
@@ -182,7 +213,8 @@ describe('schedules & hooks', () => {
   it('follows the triggers topic: a delivery refetches the list and that trigger’s deliveries, not the others’', async () => {
     const live = installFakeLive();
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('triggers'), hasMore: false }),
       'GET /api/triggers': json(200, { triggers: [schedule, hook] }),
       'GET /api/workflows': json(200, { workflows }),
@@ -197,7 +229,12 @@ describe('schedules & hooks', () => {
     const dailyDeliveries = `/api/triggers/${schedule.key}/deliveries?limit=5`;
     // The first load is over once each card has fetched its deliveries: the counts below start there.
     await waitFor(() => expect(count(hookDeliveries) > 0 && count(dailyDeliveries) > 0).toBe(true));
-    const before = { list: count('/api/triggers'), hook: count(hookDeliveries), daily: count(dailyDeliveries), events: count('/api/events?topic=triggers&limit=1') };
+    const before = {
+      list: count('/api/triggers'),
+      hook: count(hookDeliveries),
+      daily: count(dailyDeliveries),
+      events: count('/api/events?topic=triggers&limit=1'),
+    };
 
     live.append('triggers', 'delivery.recorded', { ...delivery, triggerKey: hook.key });
     await waitFor(() => expect(count(hookDeliveries)).toBe(before.hook + 1));

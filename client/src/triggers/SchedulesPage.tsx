@@ -35,7 +35,12 @@ export function SchedulesPage() {
   const queryClient = useQueryClient();
   // The `triggers` topic's head first, then the list: following it from there misses nothing.
   // Without the events API the list still loads; it just is not live.
-  const head = useQuery({ queryKey: ['topic-head', TRIGGERS_TOPIC], queryFn: ({ signal }) => topicHead(TRIGGERS_TOPIC, signal), staleTime: Number.POSITIVE_INFINITY, gcTime: 0 });
+  const head = useQuery({
+    queryKey: ['topic-head', TRIGGERS_TOPIC],
+    queryFn: ({ signal }) => topicHead(TRIGGERS_TOPIC, signal),
+    staleTime: Number.POSITIVE_INFINITY,
+    gcTime: 0,
+  });
   const triggers = useQuery({ queryKey: triggerKeys.list(), queryFn: ({ signal }) => triggersApi.list(signal), enabled: head.isFetched });
   // Live: a trigger saved or toggled elsewhere, a delivery recorded (a tick, a hook call) or a new
   // per-minute count of refused calls. The list

@@ -14,8 +14,9 @@ export function SigningHelp({ verify, url, path, secret }: { verify: WebhookVeri
   return (
     <div className="signing-help">
       <p className="field__hint">
-        Send <code>X-Weft-Timestamp</code> (unix seconds) and <code>X-Weft-Signature: sha256=</code>the hex HMAC-SHA256 of <code>&lt;timestamp&gt;.&lt;path and query&gt;.&lt;body&gt;</code>.
-        Within 5 minutes of the server’s clock; the same signature again is the same delivery.
+        Send <code>X-Weft-Timestamp</code> (unix seconds) and <code>X-Weft-Signature: sha256=</code>the hex HMAC-SHA256 of{' '}
+        <code>&lt;timestamp&gt;.&lt;path and query&gt;.&lt;body&gt;</code>. Within 5 minutes of the server’s clock; the same signature again is the same
+        delivery.
       </p>
       <pre className="code-block signing-help__example" data-testid="signing-example">
         {example}

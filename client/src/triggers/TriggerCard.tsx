@@ -72,11 +72,7 @@ function Deliveries({ trigger }: { trigger: Trigger }) {
   const { deliveries: rows, counts } = deliveries.data;
   return (
     <>
-      {rows.length === 0 ? (
-        <p className="muted deliveries__empty">Not fired yet.</p>
-      ) : (
-        <DeliveryRows rows={rows} />
-      )}
+      {rows.length === 0 ? <p className="muted deliveries__empty">Not fired yet.</p> : <DeliveryRows rows={rows} />}
       {counts.length > 0 && <Counts counts={counts.slice(0, COUNTS)} />}
     </>
   );
@@ -326,7 +322,14 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
               <label className="field__label" htmlFor={secretId}>
                 Signing secret
               </label>
-              <input id={secretId} className="input mono" value={pasted} onChange={(e) => setPasted(e.target.value)} aria-invalid={pasted.length < 8} autoComplete="off" />
+              <input
+                id={secretId}
+                className="input mono"
+                value={pasted}
+                onChange={(e) => setPasted(e.target.value)}
+                aria-invalid={pasted.length < 8}
+                autoComplete="off"
+              />
               {pasted.length < 8 && <span className="field__error">At least 8 characters</span>}
             </div>
           </>

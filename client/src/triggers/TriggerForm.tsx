@@ -288,7 +288,11 @@ function WebhookFields({
             </option>
           ))}
         </select>
-        <span id={`${id}-verify-hint`} className={errors.verify !== undefined ? 'field__error' : 'field__hint'} role={errors.verify !== undefined ? 'alert' : undefined}>
+        <span
+          id={`${id}-verify-hint`}
+          className={errors.verify !== undefined ? 'field__error' : 'field__hint'}
+          role={errors.verify !== undefined ? 'alert' : undefined}
+        >
           {errors.verify ?? SCHEMES[value.verify].hint}
         </span>
       </div>
@@ -316,7 +320,11 @@ function WebhookFields({
             )}
             {value.secret !== '' && <CopyButton text={value.secret} className="btn btn--small copy-btn" />}
           </div>
-          <span id={`${id}-secret-hint`} className={errors.secret !== undefined ? 'field__error' : 'field__hint'} role={errors.secret !== undefined ? 'alert' : undefined}>
+          <span
+            id={`${id}-secret-hint`}
+            className={errors.secret !== undefined ? 'field__error' : 'field__hint'}
+            role={errors.secret !== undefined ? 'alert' : undefined}
+          >
             {secretHint}
           </span>
         </div>

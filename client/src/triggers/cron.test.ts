@@ -42,7 +42,7 @@ describe('nextRuns', () => {
     expect(iso(either)).toEqual(['2025-01-06T00:00:00.000Z', '2025-01-13T00:00:00.000Z']);
   });
 
-  it('reads what the server\'s croner reads (L, #, seconds) and nothing it refuses', () => {
+  it("reads what the server's croner reads (L, #, seconds) and nothing it refuses", () => {
     const after = new Date('2025-01-01T00:00:00Z');
     expect(iso(nextRuns({ cron: '0 9 L * *', timezone: 'UTC', after, count: 1 }))).toEqual(['2025-01-31T09:00:00.000Z']);
     expect(iso(nextRuns({ cron: '0 9 * * 1#2', timezone: 'UTC', after, count: 1 }))).toEqual(['2025-01-13T09:00:00.000Z']);

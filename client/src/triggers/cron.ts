@@ -35,5 +35,12 @@ export function nextRuns({ cron, timezone, after, count }: { cron: string; timez
 
 /** "Mon, Nov 3, 09:00" in the trigger's own zone. */
 export function formatInZone(date: Date, timezone: string): string {
-  return new Intl.DateTimeFormat(undefined, { timeZone: timezone, weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(date);
+  return new Intl.DateTimeFormat(undefined, {
+    timeZone: timezone,
+    weekday: 'short',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(date);
 }

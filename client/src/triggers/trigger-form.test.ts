@@ -3,18 +3,43 @@ import { describe, expect, it } from 'vitest';
 import { emptyTriggerForm, formFromTrigger, triggerErrors, triggerRequest, withVerify, withWebhookSecret } from './trigger-form';
 
 const saved = (over: Partial<Trigger>): Trigger =>
-  ({ id: 'tr_1', key: 'wf-x-1', workflowId: 'wf_1', enabled: true, description: '', nextRunAt: null, lastDelivery: null, createdAt: '', updatedAt: '', ...over }) as Trigger;
+  ({
+    id: 'tr_1',
+    key: 'wf-x-1',
+    workflowId: 'wf_1',
+    enabled: true,
+    description: '',
+    nextRunAt: null,
+    lastDelivery: null,
+    createdAt: '',
+    updatedAt: '',
+    ...over,
+  }) as Trigger;
 
 describe('trigger form round trip', () => {
   it('sends back the schedule policies and the webhook rate limit it does not edit', () => {
-    const schedule = formFromTrigger(saved({ type: 'schedule', schedule: { cron: '0 9 * * *', timezone: 'UTC', catchUp: 'skip', catchUpWindowSeconds: 60, overlap: 'allow' } }), 'x');
-    expect(triggerRequest({ ...schedule, cron: '0 10 * * *' })).toMatchObject({ schedule: { cron: '0 10 * * *', timezone: 'UTC', catchUp: 'skip', catchUpWindowSeconds: 60, overlap: 'allow' } });
+    const schedule = formFromTrigger(
+      saved({ type: 'schedule', schedule: { cron: '0 9 * * *', timezone: 'UTC', catchUp: 'skip', catchUpWindowSeconds: 60, overlap: 'allow' } }),
+      'x',
+    );
+    expect(triggerRequest({ ...schedule, cron: '0 10 * * *' })).toMatchObject({
+      schedule: { cron: '0 10 * * *', timezone: 'UTC', catchUp: 'skip', catchUpWindowSeconds: 60, overlap: 'allow' },
+    });
     const hook = formFromTrigger(
-      saved({ type: 'webhook', webhook: { path: 'in/x', url: '/hooks/in/x', verify: 'github', hasSecret: true, rateLimitPerMinute: 5000, allowBrowser: true, respondWithOutput: true } }),
+      saved({
+        type: 'webhook',
+        webhook: { path: 'in/x', url: '/hooks/in/x', verify: 'github', hasSecret: true, rateLimitPerMinute: 5000, allowBrowser: true, respondWithOutput: true },
+      }),
       'x',
     );
     // No secret sent: the saved one is kept.
-    expect((triggerRequest(hook) as { webhook: object }).webhook).toEqual({ path: 'in/x', verify: 'github', rateLimitPerMinute: 5000, allowBrowser: true, respondWithOutput: true });
+    expect((triggerRequest(hook) as { webhook: object }).webhook).toEqual({
+      path: 'in/x',
+      verify: 'github',
+      rateLimitPerMinute: 5000,
+      allowBrowser: true,
+      respondWithOutput: true,
+    });
   });
 
   it('leaves them to the server defaults for a new trigger', () => {

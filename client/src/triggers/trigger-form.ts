@@ -1,4 +1,12 @@
-import { isKnownTimezone, WebhookPath, type DraftTrigger, type ScheduleConfig, type Trigger, type WebhookVerify, type WorkflowTriggerRequest } from '@weft/shared';
+import {
+  isKnownTimezone,
+  WebhookPath,
+  type DraftTrigger,
+  type ScheduleConfig,
+  type Trigger,
+  type WebhookVerify,
+  type WorkflowTriggerRequest,
+} from '@weft/shared';
 import { describeCron } from './cron';
 
 /**
@@ -64,7 +72,10 @@ function randomToken(length: number): string {
 function randomSecret(): string {
   const bytes = new Uint8Array(32);
   crypto.getRandomValues(bytes);
-  return `whsec_${btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+  return `whsec_${btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')}`;
 }
 
 /** `wf-<slug>-<random>`: a valid trigger key (and journal topic id). */
@@ -138,9 +149,17 @@ export function formFromTrigger(trigger: Trigger | null, name: string): TriggerF
     verify: trigger.webhook?.verify ?? empty.verify,
     hadSecret: trigger.webhook?.hasSecret ?? false,
     kept: {
-      ...(trigger.schedule ? { schedule: { catchUp: trigger.schedule.catchUp, catchUpWindowSeconds: trigger.schedule.catchUpWindowSeconds, overlap: trigger.schedule.overlap } } : {}),
+      ...(trigger.schedule
+        ? { schedule: { catchUp: trigger.schedule.catchUp, catchUpWindowSeconds: trigger.schedule.catchUpWindowSeconds, overlap: trigger.schedule.overlap } }
+        : {}),
       ...(trigger.webhook
-        ? { webhook: { rateLimitPerMinute: trigger.webhook.rateLimitPerMinute, allowBrowser: trigger.webhook.allowBrowser, respondWithOutput: trigger.webhook.respondWithOutput } }
+        ? {
+            webhook: {
+              rateLimitPerMinute: trigger.webhook.rateLimitPerMinute,
+              allowBrowser: trigger.webhook.allowBrowser,
+              respondWithOutput: trigger.webhook.respondWithOutput,
+            },
+          }
         : {}),
     },
   };
@@ -165,7 +184,8 @@ export function triggerErrors(form: TriggerForm): TriggerErrors {
       const path = WebhookPath.safeParse(form.path);
       if (!path.success) errors.path = form.path === '' ? 'Enter a path' : `The path ${path.error.issues[0]?.message ?? 'is not valid'}`;
       if (form.verify === 'none') return errors;
-      if (form.secret === '' && !form.hadSecret && SENDER_ISSUES_SECRET[form.verify]) errors.secret = `Paste the signing secret ${form.verify === 'stripe' ? 'Stripe' : 'Slack'} shows for this endpoint`;
+      if (form.secret === '' && !form.hadSecret && SENDER_ISSUES_SECRET[form.verify])
+        errors.secret = `Paste the signing secret ${form.verify === 'stripe' ? 'Stripe' : 'Slack'} shows for this endpoint`;
       else if (form.secret !== '' && (form.secret.length < 8 || form.secret.length > 500)) errors.secret = 'A secret is 8 to 500 characters';
       return errors;
     }

@@ -22,16 +22,33 @@ const offline = { attempts: 1, provider: 'offline', model: 'offline' };
 
 function server({ suggest = true }: { suggest?: boolean } = {}) {
   return mockFetch({
-    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+    'GET /api/me': signedIn,
+    'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
     'POST /api/workflows/draft': () =>
-      json(200, { definition: drafted, ...(suggest ? { trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } } } : {}), ...offline }),
+      json(200, {
+        definition: drafted,
+        ...(suggest ? { trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' } } } : {}),
+        ...offline,
+      }),
     'POST /api/workflows/draft/step': ({ body }: RecordedRequest) =>
       (body as { stepId: string }).stepId === 'say'
         ? json(200, { definition: refined, ...offline })
         : json(404, { error: { code: 'not_found', message: 'step not found' } }),
     'POST /api/workflows': ({ body }: RecordedRequest) =>
-      json(201, { id: 'wf_new', version: 1, definition: (body as { definition: unknown }).definition, createdAt: '2025-01-01T10:00:00.000Z', updatedAt: '2025-01-01T10:00:00.000Z' }),
-    'GET /api/workflows/wf_new': json(200, { id: 'wf_new', version: 1, definition: refined, createdAt: '2025-01-01T10:00:00.000Z', updatedAt: '2025-01-01T10:00:00.000Z' }),
+      json(201, {
+        id: 'wf_new',
+        version: 1,
+        definition: (body as { definition: unknown }).definition,
+        createdAt: '2025-01-01T10:00:00.000Z',
+        updatedAt: '2025-01-01T10:00:00.000Z',
+      }),
+    'GET /api/workflows/wf_new': json(200, {
+      id: 'wf_new',
+      version: 1,
+      definition: refined,
+      createdAt: '2025-01-01T10:00:00.000Z',
+      updatedAt: '2025-01-01T10:00:00.000Z',
+    }),
   });
 }
 
@@ -66,7 +83,10 @@ describe('new workflow by chat', () => {
     await send('every weekday at 9 say hello and notify me');
     await waitFor(() => expect(nodeOf('say')).not.toBeNull());
     await flushMeasurements();
-    expect(requests.find((r) => r.path === '/api/workflows/draft')?.body).toMatchObject({ prompt: 'every weekday at 9 say hello and notify me', timezone: expect.any(String) });
+    expect(requests.find((r) => r.path === '/api/workflows/draft')?.body).toMatchObject({
+      prompt: 'every weekday at 9 say hello and notify me',
+      timezone: expect.any(String),
+    });
     const log = screen.getByTestId('draft-log');
     expect(within(log).getByText(/Drafted “Weekday hello” with 2 steps/)).toBeTruthy();
     expect(within(log).getByText('Offline drafter')).toBeTruthy();
@@ -131,7 +151,8 @@ describe('new workflow by chat', () => {
 
   it('shows a failed draft with its errors and attempts', async () => {
     mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/me': signedIn,
+      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
       'POST /api/workflows/draft': json(422, {
         error: {
           code: 'draft_invalid',

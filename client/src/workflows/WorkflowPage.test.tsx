@@ -14,13 +14,15 @@ const versions = [
 
 function server() {
   return mockFetch({
-    'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+    'GET /api/me': signedIn,
+    'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
     'GET /api/workflows': json(200, { workflows: [] }),
     'GET /api/workflows/wf_1': json(200, current),
     'GET /api/workflows/wf_1/versions': json(200, { versions }),
     'GET /api/workflows/wf_1/versions/1': json(200, { ...current, version: 1, definition: linearDefinition }),
     'GET /api/workflows/wf_1/versions/2': json(200, current),
-    'POST /api/workflows/wf_1/rollback': ({ body }) => json(200, { ...current, version: 3, definition: linearDefinition, rolledBackFrom: (body as { version: number }).version }),
+    'POST /api/workflows/wf_1/rollback': ({ body }) =>
+      json(200, { ...current, version: 3, definition: linearDefinition, rolledBackFrom: (body as { version: number }).version }),
     'DELETE /api/workflows/wf_1': json(204),
   });
 }
@@ -98,7 +100,12 @@ describe('workflow page: run, compare, edit', () => {
     version: 1,
     definition: {
       name: 'Deploy',
-      inputs: { region: { type: 'string', required: true }, count: { type: 'number', default: 2 }, dry: { type: 'boolean', default: true }, tags: { type: 'array' } },
+      inputs: {
+        region: { type: 'string', required: true },
+        count: { type: 'number', default: 2 },
+        dry: { type: 'boolean', default: true },
+        tags: { type: 'array' },
+      },
       steps: [{ id: 'go', type: 'bash', command: 'echo {{ inputs.region }}' }],
     },
   };
@@ -106,12 +113,19 @@ describe('workflow page: run, compare, edit', () => {
   it('runs with inputs from a generated form; the server’s 422 appears at its field', async () => {
     let attempt = 0;
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/me': signedIn,
+      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
       'GET /api/workflows/wf_2': json(200, withInputs),
       'GET /api/workflows/wf_2/versions': json(200, { versions: [versions[1]] }),
       'POST /api/workflows/wf_2/run': () =>
         ++attempt === 1
-          ? json(422, { error: { code: 'invalid_inputs', message: 'inputs.region: unknown region', details: { errors: [{ path: 'inputs.region', message: 'unknown region' }] } } })
+          ? json(422, {
+              error: {
+                code: 'invalid_inputs',
+                message: 'inputs.region: unknown region',
+                details: { errors: [{ path: 'inputs.region', message: 'unknown region' }] },
+              },
+            })
           : json(202, { executionId: 'ex_42' }),
       'GET /api/executions/ex_42': json(404, { error: { code: 'not_found', message: 'no' } }),
     });
@@ -121,7 +135,11 @@ describe('workflow page: run, compare, edit', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Run with these inputs' });
     expect((within(dialog).getByLabelText(/count/) as HTMLInputElement).value).toBe('2');
     expect((within(dialog).getByLabelText(/dry/) as HTMLInputElement).checked).toBe(true);
-    expect(within(dialog).getByLabelText(/region/).getAttribute('aria-required')).toBe('true');
+    expect(
+      within(dialog)
+        .getByLabelText(/region/)
+        .getAttribute('aria-required'),
+    ).toBe('true');
 
     // Checked here first: a required field, then JSON that is not an array.
     fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
@@ -162,14 +180,20 @@ describe('workflow page: run, compare, edit', () => {
 
   it('edits through the create flow: Save is a PUT on the version it opened; an unchanged trigger is not sent', async () => {
     const { requests } = mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/me': signedIn,
+      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
       'GET /api/workflows': json(200, { workflows: [] }),
       'GET /api/workflows/wf_1': json(200, current),
       'GET /api/workflows/wf_1/versions': json(200, { versions }),
       'GET /api/triggers': json(200, { triggers: [] }),
       'POST /api/workflows/draft/step': ({ body }) => {
         const definition = (body as { definition: typeof conditionalDefinition }).definition;
-        return json(200, { definition: { ...definition, steps: [{ id: 'build', type: 'bash', command: 'make all' }, ...definition.steps.slice(1)] }, attempts: 2, provider: 'anthropic', model: 'claude-test' });
+        return json(200, {
+          definition: { ...definition, steps: [{ id: 'build', type: 'bash', command: 'make all' }, ...definition.steps.slice(1)] },
+          attempts: 2,
+          provider: 'anthropic',
+          model: 'claude-test',
+        });
       },
       'PUT /api/workflows/wf_1': ({ body }) => json(200, { ...current, version: 3, definition: (body as { definition: unknown }).definition }),
     });
@@ -210,7 +234,8 @@ describe('workflow page: run, compare, edit', () => {
       updatedAt: '2025-01-01T10:00:00.000Z',
     };
     const routes = {
-      'GET /api/me': signedIn, 'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'GET /api/me': signedIn,
+      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
       'GET /api/workflows': json(200, { workflows: [] }),
       'GET /api/workflows/wf_1': json(200, current),
       'GET /api/workflows/wf_1/versions': json(200, { versions }),
@@ -230,7 +255,12 @@ describe('workflow page: run, compare, edit', () => {
     expect(first.requests.find((r) => r.method === 'PUT')).toEqual({
       method: 'PUT',
       path: '/api/triggers/wf-branching-x1',
-      body: { workflowId: 'wf_1', type: 'schedule', enabled: true, schedule: { cron: '0 10 * * 1-5', timezone: 'UTC', catchUp: 'all', catchUpWindowSeconds: 3600, overlap: 'queue' } },
+      body: {
+        workflowId: 'wf_1',
+        type: 'schedule',
+        enabled: true,
+        schedule: { cron: '0 10 * * 1-5', timezone: 'UTC', catchUp: 'all', catchUpWindowSeconds: 3600, overlap: 'queue' },
+      },
     });
     cleanup();
 

@@ -48,8 +48,10 @@ describe('workflows list', () => {
   it('shows an error with Retry, and retrying loads the list', async () => {
     let fail = true;
     mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
-      'GET /api/workflows': () => (fail ? json(500, { error: { code: 'internal', message: 'Internal server error' } }) : json(200, { workflows: [workflow('wf_a', 'Backup')] })),
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
+      'GET /api/workflows': () =>
+        fail ? json(500, { error: { code: 'internal', message: 'Internal server error' } }) : json(200, { workflows: [workflow('wf_a', 'Backup')] }),
     });
     renderApp('/automation/workflows');
     expect(await screen.findByText('Could not load workflows')).toBeTruthy();
@@ -75,7 +77,16 @@ describe('workflows list: triggers and last run', () => {
       createdAt: '2025-01-01T10:00:00.000Z',
       updatedAt: '2025-01-01T10:00:00.000Z',
     };
-    const hook = { ...trigger, id: 'tr_2', key: 'wf-digest-b2', workflowId: 'wf_b', type: 'webhook', enabled: false, schedule: undefined, webhook: { path: 'p', url: '/hooks/p', verify: 'weft', hasSecret: true, rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false } };
+    const hook = {
+      ...trigger,
+      id: 'tr_2',
+      key: 'wf-digest-b2',
+      workflowId: 'wf_b',
+      type: 'webhook',
+      enabled: false,
+      schedule: undefined,
+      webhook: { path: 'p', url: '/hooks/p', verify: 'weft', hasSecret: true, rateLimitPerMinute: 60, allowBrowser: false, respondWithOutput: false },
+    };
     const run = {
       id: 'ex_1',
       workflowId: 'wf_a',
@@ -89,12 +100,16 @@ describe('workflows list: triggers and last run', () => {
       finishedAt: null,
     };
     mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/workflows': json(200, { workflows: [workflow('wf_a', 'Backup'), workflow('wf_b', 'Digest'), workflow('wf_c', 'Cleanup')] }),
       'GET /api/triggers': json(200, { triggers: [trigger, hook] }),
       'GET /api/executions?limit=1&workflowId=wf_a': json(200, { executions: [run], nextBefore: null }),
       'GET /api/executions?limit=1&workflowId=wf_b': json(200, { executions: [], nextBefore: null }),
-      'GET /api/executions?limit=1&workflowId=wf_c': json(200, { executions: [{ ...run, id: 'ex_2', workflowId: 'wf_c', status: 'succeeded' }], nextBefore: null }),
+      'GET /api/executions?limit=1&workflowId=wf_c': json(200, {
+        executions: [{ ...run, id: 'ex_2', workflowId: 'wf_c', status: 'succeeded' }],
+        nextBefore: null,
+      }),
     });
     renderApp('/automation/workflows');
     const rows = within(await screen.findByRole('list', { name: 'Workflows' })).getAllByRole('listitem');
@@ -125,7 +140,8 @@ describe('shell', () => {
       status: 'pending',
     };
     mockFetch({
-      'GET /api/me': signedIn, 'GET /api/health': health,
+      'GET /api/me': signedIn,
+      'GET /api/health': health,
       'GET /api/workflows': json(200, { workflows: [] }),
       'GET /api/approvals?status=pending': json(200, { approvals: [approval, { ...approval, id: 'ap_2' }] }),
     });
@@ -133,7 +149,11 @@ describe('shell', () => {
     const nav = await screen.findByRole('navigation', { name: 'Main' });
     expect(await within(nav).findByRole('link', { name: /^Approvals\s*2 pending$/ })).toBeTruthy();
     expect(router.state.location.pathname).toBe('/automation/workflows');
-    expect(within(nav).getAllByRole('link').map((link) => link.getAttribute('href'))).toEqual([
+    expect(
+      within(nav)
+        .getAllByRole('link')
+        .map((link) => link.getAttribute('href')),
+    ).toEqual([
       '/chat',
       '/automation/workflows',
       '/automation/executions',
@@ -148,7 +168,10 @@ describe('shell', () => {
     mockFetch({ 'GET /api/me': signedIn, 'GET /api/health': health, 'GET /api/approvals?status=pending': json(200, { approvals: [] }) });
     const { router } = renderApp('/integrations/conversations');
     const nav = await screen.findByRole('navigation', { name: 'Main' });
-    const current = () => within(nav).queryAllByRole('link', { current: 'page' }).map((link) => link.getAttribute('href'));
+    const current = () =>
+      within(nav)
+        .queryAllByRole('link', { current: 'page' })
+        .map((link) => link.getAttribute('href'));
     await waitFor(() => expect(current()).toEqual(['/integrations/conversations']));
     await router.navigate('/integrations');
     await waitFor(() => expect(current()).toEqual(['/integrations']));

@@ -95,7 +95,7 @@ export function WorkflowsPage() {
                       <span className={description ? 'list__desc' : 'list__desc muted'}>{description ?? 'No description'}</span>
                     </span>
                     <span className="list__cell">
-                      <Triggers triggers={triggers.isError ? undefined : byWorkflow.get(workflow.id) ?? []} loading={triggers.isPending} />
+                      <Triggers triggers={triggers.isError ? undefined : (byWorkflow.get(workflow.id) ?? [])} loading={triggers.isPending} />
                     </span>
                     <span className="list__cell">
                       <LastRun workflowId={workflow.id} />

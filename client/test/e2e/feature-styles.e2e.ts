@@ -40,7 +40,10 @@ beforeAll(async () => {
   expect(run.status, JSON.stringify(run.body)).toBe(202);
   executionId = run.body.executionId;
   // The run parks on its approval gate: the approval card shows on the inbox, the run and the chat.
-  await until(async () => ((await stack.api('GET', `/api/executions/${executionId}`)).body.status === 'waiting' ? true : undefined), 'the run to wait for its approval');
+  await until(
+    async () => ((await stack.api('GET', `/api/executions/${executionId}`)).body.status === 'waiting' ? true : undefined),
+    'the run to wait for its approval',
+  );
 });
 
 afterAll(async () => {
@@ -52,7 +55,10 @@ type Probe = { selector: string; property: string; expected: string | RegExp; sh
 /** The computed `property` of the first element matching `selector`, once it is there. */
 async function computed(page: Page, selector: string, property: string): Promise<string> {
   await page.locator(selector).first().waitFor({ timeout: 15_000 });
-  return page.locator(selector).first().evaluate((el, prop) => getComputedStyle(el).getPropertyValue(prop), property);
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((el, prop) => getComputedStyle(el).getPropertyValue(prop), property);
 }
 
 async function expectStyled(page: Page, path: string, probes: Probe[]) {

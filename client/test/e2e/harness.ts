@@ -12,7 +12,16 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SCREENSHOT_DIR = path.join(REPO, 'client', 'test-results', 'screenshots');
 const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 export type Stack = {
   url: string;
@@ -50,7 +59,8 @@ async function until<T>(fn: () => T | undefined | Promise<T | undefined>, what: 
 }
 
 export async function startStack({ env = {}, runner = true }: { env?: Record<string, string>; runner?: boolean } = {}): Promise<Stack> {
-  if (!fs.existsSync(path.join(REPO, 'client', 'dist', 'index.html'))) throw new Error('client/dist is missing: run `pnpm --filter @weft/client build` (pnpm test does)');
+  if (!fs.existsSync(path.join(REPO, 'client', 'dist', 'index.html')))
+    throw new Error('client/dist is missing: run `pnpm --filter @weft/client build` (pnpm test does)');
   if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set WEFT_CHROMIUM)`);
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-e2e-'));

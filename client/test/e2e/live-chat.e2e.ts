@@ -46,7 +46,11 @@ function script(req: { body: any }): FakeReply {
   const region = REGIONS.find((r) => prompt.includes(r)) ?? 'unknown';
   // The second region streams slowest: the page is reloaded in the middle of it.
   const slow = region === REGIONS[1];
-  return { kind: 'stream', events: textTurn(replyFor(region), { chunks: slow ? 24 : 12, model: 'claude-test', inputTokens: 40, outputTokens: 28 }), delayMs: slow ? 220 : 110 };
+  return {
+    kind: 'stream',
+    events: textTurn(replyFor(region), { chunks: slow ? 24 : 12, model: 'claude-test', inputTokens: 40, outputTokens: 28 }),
+    delayMs: slow ? 220 : 110,
+  };
 }
 
 const draftDefinition = {
@@ -75,8 +79,16 @@ function draftingScript(req: { body: any }): FakeReply {
     const last = body.messages.at(-1);
     const afterTool = Array.isArray(last?.content) && (last.content as { type?: string }[]).some((c) => c.type === 'tool_result');
     return afterTool
-      ? { kind: 'stream', events: textTurn('Here is a draft. It is not saved yet: save it, or open it in the editor to change it.', { chunks: 6 }), delayMs: 40 }
-      : { kind: 'stream', events: toolTurn([{ name: 'workflows__draft_workflow', input: { prompt: 'every weekday at 9 check free disk space and post it here' } }]), delayMs: 40 };
+      ? {
+          kind: 'stream',
+          events: textTurn('Here is a draft. It is not saved yet: save it, or open it in the editor to change it.', { chunks: 6 }),
+          delayMs: 40,
+        }
+      : {
+          kind: 'stream',
+          events: toolTurn([{ name: 'workflows__draft_workflow', input: { prompt: 'every weekday at 9 check free disk space and post it here' } }]),
+          delayMs: 40,
+        };
   }
   // The triage step: a first answer that breaks the schema, then the corrected one.
   return body.messages.length === 1
@@ -108,10 +120,14 @@ const containerReplies = (page: Page) =>
   );
 
 async function waitForReplies(page: Page, test: (replies: Awaited<ReturnType<typeof containerReplies>>) => boolean, what: string, timeoutMs = 60_000) {
-  return until(async () => {
-    const replies = await containerReplies(page);
-    return test(replies) ? replies : undefined;
-  }, what, timeoutMs);
+  return until(
+    async () => {
+      const replies = await containerReplies(page);
+      return test(replies) ? replies : undefined;
+    },
+    what,
+    timeoutMs,
+  );
 }
 
 describe('live chat end to end', () => {
@@ -165,7 +181,11 @@ describe('live chat end to end', () => {
       expect(afterReload[0]!.reply).toBe(replyFor(REGIONS[0]!));
 
       // All three iterations finish with exactly the scripted text, one turn each.
-      const done = await waitForReplies(page, (r) => r.length === 3 && r.every((c, i) => c.reply === replyFor(REGIONS[i]!) && c.status === 'succeeded'), 'three finished containers');
+      const done = await waitForReplies(
+        page,
+        (r) => r.length === 3 && r.every((c, i) => c.reply === replyFor(REGIONS[i]!) && c.status === 'succeeded'),
+        'three finished containers',
+      );
       expect(done.map((c) => c.iteration)).toEqual(REGIONS.map((region, i) => `Every region #${i + 1} · ${region}`));
       expect(done.map((c) => c.turns)).toEqual([1, 1, 1]);
       const text = await page.locator('.feed').innerText();
@@ -205,7 +225,13 @@ describe('live chat end to end', () => {
         const key = `${step.stepId}@${step.iterationPath}`;
         if ((latest.get(key)?.attempt ?? -1) < step.attempt) latest.set(key, step);
       }
-      expect([...latest.keys()].sort()).toEqual(['each_region@', 'publish@', 'summarise@each_region[0]', 'summarise@each_region[1]', 'summarise@each_region[2]']);
+      expect([...latest.keys()].sort()).toEqual([
+        'each_region@',
+        'publish@',
+        'summarise@each_region[0]',
+        'summarise@each_region[1]',
+        'summarise@each_region[2]',
+      ]);
       expect([...latest.values()].every((s) => s.status === 'succeeded')).toBe(true);
 
       // The execution page opened while it waited followed live to the end.
@@ -251,10 +277,28 @@ describe('live chat end to end', () => {
       const saved = (workflows.body.workflows as { id: string; definition: { name: string } }[]).find((w) => w.definition.name === 'Weekday disk check');
       expect(saved).toBeDefined();
       const triggers = await stack.api('GET', '/api/triggers');
-      expect(triggers.body.triggers).toContainEqual(expect.objectContaining({ workflowId: saved!.id, type: 'schedule', enabled: true, schedule: expect.objectContaining({ cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }) }));
+      expect(triggers.body.triggers).toContainEqual(
+        expect.objectContaining({
+          workflowId: saved!.id,
+          type: 'schedule',
+          enabled: true,
+          schedule: expect.objectContaining({ cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }),
+        }),
+      );
 
       const triage = await stack.api('POST', '/api/workflows', {
-        definition: { name: 'Alert triage', steps: [{ id: 'triage', type: 'agent_prompt', name: 'Triage the alert', prompt: 'Triage this alert: disk on db-1 at 91%.', output: { schema: triageSchema } }] },
+        definition: {
+          name: 'Alert triage',
+          steps: [
+            {
+              id: 'triage',
+              type: 'agent_prompt',
+              name: 'Triage the alert',
+              prompt: 'Triage this alert: disk on db-1 at 91%.',
+              output: { schema: triageSchema },
+            },
+          ],
+        },
       });
       expect(triage.status, JSON.stringify(triage.body)).toBe(201);
       await stack.api('POST', `/api/workflows/${triage.body.id}/run`, { sessionId });

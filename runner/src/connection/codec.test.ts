@@ -64,8 +64,6 @@ describe('encodeClientMessage', () => {
 
   it('refuses an invalid frame before it is sent', () => {
     expect(() => encodeClientMessage({ type: 'events', executionId: 'exe_1', attempt: 1, events: [] })).toThrow(OutgoingFrameError);
-    expect(() =>
-      encodeClientMessage({ type: 'hello', protocolVersion: 1, runnerId: 'r', name: 'n', capacity: 0, holding: [] }),
-    ).toThrow(/capacity/);
+    expect(() => encodeClientMessage({ type: 'hello', protocolVersion: 1, runnerId: 'r', name: 'n', capacity: 0, holding: [] })).toThrow(/capacity/);
   });
 });

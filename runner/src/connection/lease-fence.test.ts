@@ -11,7 +11,11 @@ function fence(leaseMs = 15_000, { keep = false }: { keep?: boolean } = {}) {
     held: () => held,
     onExpired: (lease) => {
       expired.push(`${lease.executionId}@${now}`);
-      if (!keep) held.splice(held.findIndex((l) => l.executionId === lease.executionId), 1);
+      if (!keep)
+        held.splice(
+          held.findIndex((l) => l.executionId === lease.executionId),
+          1,
+        );
     },
     now: () => now,
     setInterval: () => 0,
@@ -58,8 +62,14 @@ describe('LeaseFence: the runner stops before the server can expire its lease', 
     grant('a');
     grant('b');
     at(4_000);
-    f.beatSent('hb1', [{ executionId: 'a', attempt: 1 }, { executionId: 'b', attempt: 1 }]);
-    f.beatSent('hb2', [{ executionId: 'a', attempt: 1 }, { executionId: 'b', attempt: 1 }]);
+    f.beatSent('hb1', [
+      { executionId: 'a', attempt: 1 },
+      { executionId: 'b', attempt: 1 },
+    ]);
+    f.beatSent('hb2', [
+      { executionId: 'a', attempt: 1 },
+      { executionId: 'b', attempt: 1 },
+    ]);
     f.acked('hb2', [{ executionId: 'b', attempt: 1 }]);
     f.acked('hb-unknown', []);
     f.acked(undefined, []);

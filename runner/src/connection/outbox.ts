@@ -78,7 +78,10 @@ export class Outbox implements EventSink {
       this.options.log.error('dropped an invalid runner event', {
         executionId: lease.executionId,
         type: body.type,
-        issues: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 500),
+        issues: checked.error.issues
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')
+          .slice(0, 500),
       });
       return;
     }
@@ -227,7 +230,13 @@ export class Outbox implements EventSink {
       let unsent = stream.pending.filter(({ event }) => event.seq > stream.sent);
       while (unsent.length > 0) {
         const batch = this.takeBatch(unsent);
-        const frame: EventsFrame = { type: 'events', id: `f${++this.frameCounter}`, executionId: stream.lease.executionId, attempt: stream.lease.attempt, events: batch };
+        const frame: EventsFrame = {
+          type: 'events',
+          id: `f${++this.frameCounter}`,
+          executionId: stream.lease.executionId,
+          attempt: stream.lease.attempt,
+          events: batch,
+        };
         if (!this.options.send(frame)) {
           // The socket went away; `setOnline` resends after the next handshake.
           this.online = false;

@@ -109,7 +109,8 @@ export class RunnerSession {
       error: ({ id, code, message }) => {
         if (id !== null && this.settle(String(id), (p) => p.reject(new Error(`${code}: ${message}`)))) return;
         this.options.log.warn('server reported an error', { id, code, message });
-        if (code === 'unsupported_protocol') this.options.log.error('the server does not speak this runner protocol version; upgrade the runner', { protocolVersion: RUNNER_PROTOCOL_VERSION });
+        if (code === 'unsupported_protocol')
+          this.options.log.error('the server does not speak this runner protocol version; upgrade the runner', { protocolVersion: RUNNER_PROTOCOL_VERSION });
       },
     };
   }
@@ -147,7 +148,10 @@ export class RunnerSession {
     }
     const id = `tools-${++this.requestSeq}`;
     return new Promise<RunnerToolInfo[]>((resolve, reject) => {
-      const timer = setTimeout(() => this.settle(id, (p) => p.reject(new Error('listing tools failed: the server did not answer'))), Math.max(1, deadline - Date.now()));
+      const timer = setTimeout(
+        () => this.settle(id, (p) => p.reject(new Error('listing tools failed: the server did not answer'))),
+        Math.max(1, deadline - Date.now()),
+      );
       this.pending.set(id, {
         resolve: (tools) => {
           clearTimeout(timer);
@@ -310,7 +314,10 @@ export class RunnerSession {
     if (this.currentState === 'stopped') return;
     const delay = this.backoff.next();
     if (info.httpStatus === 401 || info.httpStatus === 403) {
-      this.options.log.error('the server refused the runner token (set WEFT_RUNNER_TOKEN to the server\'s runner token: its <data dir>/runner-token)', { status: info.httpStatus, retryInMs: delay });
+      this.options.log.error("the server refused the runner token (set WEFT_RUNNER_TOKEN to the server's runner token: its <data dir>/runner-token)", {
+        status: info.httpStatus,
+        retryInMs: delay,
+      });
     } else {
       this.options.log.warn('disconnected from the server', { ...info, retryInMs: delay });
     }

@@ -83,7 +83,8 @@ export class Engine {
   cancel({ executionId, attempt, reason }: { executionId: string; attempt: number; reason: string }): void {
     const run = this.runs.get(executionId);
     if (!run) return;
-    if (run.lease.attempt !== attempt) this.options.logger.warn('cancel for another lease attempt; stopping the execution anyway', { executionId, attempt, running: run.lease.attempt });
+    if (run.lease.attempt !== attempt)
+      this.options.logger.warn('cancel for another lease attempt; stopping the execution anyway', { executionId, attempt, running: run.lease.attempt });
     this.stopRun(run, new ExecutionStop('cancel', reason));
   }
 

@@ -66,13 +66,19 @@ export function serializeStepError(error: unknown): SerializedError {
     };
   }
   if (isSerializedError(error)) {
-    return { name: truncate(error.name, MAX_NAME), message: truncate(error.message, MAX_MESSAGE), ...(error.code ? { code: truncate(error.code, MAX_NAME) } : {}) };
+    return {
+      name: truncate(error.name, MAX_NAME),
+      message: truncate(error.message, MAX_MESSAGE),
+      ...(error.code ? { code: truncate(error.code, MAX_NAME) } : {}),
+    };
   }
   return { name: 'Error', message: truncate(typeof error === 'string' ? error : describe(error), MAX_MESSAGE) };
 }
 
 function isSerializedError(value: unknown): value is SerializedError {
-  return typeof value === 'object' && value !== null && typeof (value as SerializedError).name === 'string' && typeof (value as SerializedError).message === 'string';
+  return (
+    typeof value === 'object' && value !== null && typeof (value as SerializedError).name === 'string' && typeof (value as SerializedError).message === 'string'
+  );
 }
 
 function describe(value: unknown): string {

@@ -57,7 +57,10 @@ export async function executeGrant(options: ExecuteOptions): Promise<ExecutionOu
   const validation = validatedDefinition(grant);
   if (!validation.ok) {
     const details = validation.errors.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
-    return { type: 'failed', error: { name: 'InvalidWorkflowDefinition', message: truncate(`the workflow definition is invalid: ${details}`, 20_000), code: 'invalid_definition' } };
+    return {
+      type: 'failed',
+      error: { name: 'InvalidWorkflowDefinition', message: truncate(`the workflow definition is invalid: ${details}`, 20_000), code: 'invalid_definition' },
+    };
   }
   const { definition } = validation;
   const ctx: RunContext = {

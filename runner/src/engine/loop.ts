@@ -39,7 +39,11 @@ export function runLoop({ ctx, step, frame, runBlock }: { ctx: RunContext; step:
       const results: Record<string, unknown>[] = [];
       for (const [index, item] of items.entries()) {
         const scope = iterationScope({ scope: frame.scope, as, item, index });
-        const outcome = await runBlock(step.steps, { scope, iterationPath: childIterationPath({ parent: frame.iterationPath, loopId: step.id, index }), signal });
+        const outcome = await runBlock(step.steps, {
+          scope,
+          iterationPath: childIterationPath({ parent: frame.iterationPath, loopId: step.id, index }),
+          signal,
+        });
         if (outcome.type !== 'completed') return containerResult(outcome, null);
         results.push(Object.fromEntries(ids.map((id) => [id, scope.steps[id]?.output ?? null])));
       }

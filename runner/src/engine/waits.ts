@@ -41,6 +41,9 @@ export function runWait({ ctx, step, frame }: { ctx: RunContext; step: WaitStep;
  * Approvals and timers hand the execution back and the server times them (an approval's
  * `timeoutSeconds` is how long people have to decide), so their attempts get no deadline here.
  */
-function runServerTimed({ ctx, step, frame }: { ctx: RunContext; step: ApprovalStep | WaitStep; frame: Frame }, body: () => AttemptResult): Promise<StepOutcome> {
+function runServerTimed(
+  { ctx, step, frame }: { ctx: RunContext; step: ApprovalStep | WaitStep; frame: Frame },
+  body: () => AttemptResult,
+): Promise<StepOutcome> {
   return runAttempts({ ctx, step, frame, timeoutSeconds: null, body: async () => body() });
 }

@@ -6,7 +6,19 @@ type Emit = (e: AgentMessageEvent) => void;
  * One streamed chat message of an agent step, emitted as keyed events over the runner protocol.
  * Delta sequence numbers are consecutive per message, so the server applies each exactly once.
  */
-export function openAgentMessage({ emit, key, role, meta, parts = [] }: { emit: Emit; key: string; role: 'assistant' | 'user'; meta?: Record<string, unknown>; parts?: MessagePart[] }) {
+export function openAgentMessage({
+  emit,
+  key,
+  role,
+  meta,
+  parts = [],
+}: {
+  emit: Emit;
+  key: string;
+  role: 'assistant' | 'user';
+  meta?: Record<string, unknown>;
+  parts?: MessagePart[];
+}) {
   let closed = false;
   emit({ op: 'create', key, role, parts, ...(meta ? { meta } : {}) });
   const builder = createMessageBuilder({ parts, onDelta: ({ deltaSeq, partIndex, op }) => emit({ op: 'delta', key, deltaSeq, partIndex, delta: op }) });

@@ -2,7 +2,16 @@ import type { AnthropicClientOptions, LlmSettings } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { createModelFromConfig } from './model-client';
 
-const llm = (provider: LlmSettings['provider']): LlmSettings => ({ provider, apiKey: 'k', authToken: undefined, baseUrl: undefined, model: 'claude-x', fallbackModels: [], timeoutMs: 1000, maxRetries: 0 });
+const llm = (provider: LlmSettings['provider']): LlmSettings => ({
+  provider,
+  apiKey: 'k',
+  authToken: undefined,
+  baseUrl: undefined,
+  model: 'claude-x',
+  fallbackModels: [],
+  timeoutMs: 1000,
+  maxRetries: 0,
+});
 
 describe('createModelFromConfig', () => {
   it('serves agent steps offline without making an SDK client', () => {

@@ -3,7 +3,10 @@ import { createAnthropicFromSettings, type AnthropicClientOptions, type LlmSetti
 import { createOfflineAgentProvider } from './offline-agent';
 
 /** The model agent steps talk to: Anthropic, or without one the offline provider (which says so). */
-export function createModelFromConfig(llm: LlmSettings, makeClient: (options: AnthropicClientOptions) => unknown = (options) => new Anthropic(options)): ModelProvider {
+export function createModelFromConfig(
+  llm: LlmSettings,
+  makeClient: (options: AnthropicClientOptions) => unknown = (options) => new Anthropic(options),
+): ModelProvider {
   switch (llm.provider) {
     case 'anthropic':
       return createAnthropicFromSettings(llm, makeClient);

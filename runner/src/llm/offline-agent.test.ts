@@ -72,8 +72,24 @@ describe('offlineAgentAnswer', () => {
     [{ enum: [3, 4] }, 3],
     [{ const: 'x' }, 'x'],
     [{ anyOf: [{ type: 'integer' }, { type: 'string' }] }, 0],
-    [{ allOf: [{ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] }, { type: 'object', properties: { b: { type: 'boolean' } }, required: ['b'] }] }, { a: 'offline', b: false }],
-    [{ $defs: { item: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } }, type: 'array', items: { $ref: '#/$defs/item' }, minItems: 1 }, [{ n: 0 }]],
+    [
+      {
+        allOf: [
+          { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+          { type: 'object', properties: { b: { type: 'boolean' } }, required: ['b'] },
+        ],
+      },
+      { a: 'offline', b: false },
+    ],
+    [
+      {
+        $defs: { item: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },
+        type: 'array',
+        items: { $ref: '#/$defs/item' },
+        minItems: 1,
+      },
+      [{ n: 0 }],
+    ],
     [{ type: 'object', properties: { items: { type: 'array', items: { type: 'string' } } }, required: ['items'], additionalProperties: false }, { items: [] }],
     [{}, null],
     [{ $ref: 'https://elsewhere.example/schema' }, null],
@@ -88,20 +104,33 @@ describe('offlineAgentAnswer', () => {
 });
 
 describe('the offline agent provider', () => {
-  const schema = { type: 'object', properties: { severity: { enum: ['low', 'high'] }, count: { type: 'integer', minimum: 1 } }, required: ['severity', 'count'] };
+  const schema = {
+    type: 'object',
+    properties: { severity: { enum: ['low', 'high'] }, count: { type: 'integer', minimum: 1 } },
+    required: ['severity', 'count'],
+  };
 
   it('answers every turn with the notice for the step prompt, streamed, labelled offline, calling nothing', async () => {
     const events: TurnEvent[] = [];
     const turn = await createOfflineAgentProvider().turn({
       system: 'You triage.',
-      messages: [{ role: 'user', content: 'Summarise today' }, { role: 'assistant', content: 'x' }, { role: 'user', content: 'again' }],
+      messages: [
+        { role: 'user', content: 'Summarise today' },
+        { role: 'assistant', content: 'x' },
+        { role: 'user', content: 'again' },
+      ],
       tools: [{ name: 'workflows__list_workflows', description: '', input_schema: {} }],
       onEvent: (e) => events.push(e),
     });
     expect(turn).toMatchObject({ provider: 'offline', model: 'offline', stopReason: 'end_turn', usage: { inputTokens: 0, outputTokens: 0 } });
     expect(turn.text).toBe(offlineAgentAnswer({ prompt: 'Summarise today' }).text);
     expect(turn.content.every((block) => block.type === 'text')).toBe(true);
-    expect(events.filter((e) => e.kind === 'text').map((e) => (e as { text: string }).text).join('')).toBe(turn.text);
+    expect(
+      events
+        .filter((e) => e.kind === 'text')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe(turn.text);
   });
 
   it('puts the placeholder in the text, where the step reads structured output', async () => {

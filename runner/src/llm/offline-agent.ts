@@ -120,7 +120,12 @@ function objectPlaceholder({ schema, root, depth }: { schema: Record<string, unk
   const required = Array.isArray(schema.required) ? schema.required.filter((key): key is string => typeof key === 'string') : [];
   for (const key of required) {
     // defineProperty: a "__proto__" property name must stay data.
-    Object.defineProperty(out, key, { value: placeholder({ schema: properties[key] ?? {}, root, depth: depth + 1 }), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: placeholder({ schema: properties[key] ?? {}, root, depth: depth + 1 }),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -153,7 +158,10 @@ function numberPlaceholder(schema: Record<string, unknown>, integer: boolean): n
 function resolveRef(ref: string, root: unknown): unknown {
   if (!ref.startsWith('#')) return null;
   let node: unknown = root;
-  for (const raw of ref.slice(1).split('/').filter((part) => part !== '')) {
+  for (const raw of ref
+    .slice(1)
+    .split('/')
+    .filter((part) => part !== '')) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (!isPlainObject(node) || !Object.hasOwn(node, key)) return null;
     node = node[key];

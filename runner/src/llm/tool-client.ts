@@ -3,7 +3,14 @@ import type { RunnerToolInfo, ToolCallRequest } from '@weft/shared';
 /** Workflow tools live on the server; an agent step calls them over HTTP in its execution's context. */
 export type ToolClient = {
   list(): Promise<RunnerToolInfo[]>;
-  call(input: { name: string; arguments: unknown; executionId: string; stepId: string; sessionId: string | null; signal: AbortSignal }): Promise<{ ok: true; result: unknown } | { ok: false; error: string; status?: number; code?: string }>;
+  call(input: {
+    name: string;
+    arguments: unknown;
+    executionId: string;
+    stepId: string;
+    sessionId: string | null;
+    signal: AbortSignal;
+  }): Promise<{ ok: true; result: unknown } | { ok: false; error: string; status?: number; code?: string }>;
 };
 
 /**
@@ -32,10 +39,16 @@ export function createToolClient({
     async call({ name, arguments: args, executionId, stepId, sessionId, signal }) {
       const leaseAttempt = leaseAttemptOf(executionId);
       if (leaseAttempt === undefined) return { ok: false, error: `this runner no longer holds execution ${executionId}`, status: 409, code: 'lease_not_held' };
-      const request: ToolCallRequest = { name, arguments: args ?? {}, ...(sessionId ? { sessionId } : {}), context: { executionId, stepId, runnerId, leaseAttempt } };
+      const request: ToolCallRequest = {
+        name,
+        arguments: args ?? {},
+        ...(sessionId ? { sessionId } : {}),
+        context: { executionId, stepId, runnerId, leaseAttempt },
+      };
       const res = await fetch(`${base}/api/tools/call`, { method: 'POST', headers, signal, body: JSON.stringify(request) });
       const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { message?: string; code?: string } } | null;
-      if (!res.ok) return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };
+      if (!res.ok)
+        return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };
       return { ok: true, result: body?.result ?? null };
     },
   };

@@ -87,7 +87,14 @@ describe('parseAllowList', () => {
   it('takes host names, addresses and CIDR ranges, skipping empty items', () => {
     const { entries, problems } = parseAllowList(' localhost,, 127.0.0.1 , [::1], 10.0.0.0/8, fd00::/8, api.internal ');
     expect(problems).toEqual([]);
-    expect(entries.map((entry) => (entry.kind === 'host' ? entry.host : entry.text))).toEqual(['localhost', '127.0.0.1', '[::1]', '10.0.0.0/8', 'fd00::/8', 'api.internal']);
+    expect(entries.map((entry) => (entry.kind === 'host' ? entry.host : entry.text))).toEqual([
+      'localhost',
+      '127.0.0.1',
+      '[::1]',
+      '10.0.0.0/8',
+      'fd00::/8',
+      'api.internal',
+    ]);
   });
 
   it.each(['*.example.com', 'http://example.com', 'example.com:8080', '10.0.0.0/33', '10.0.0.0/8/1', '0x7f.1/8', 'a b'])('rejects %j', (item) => {

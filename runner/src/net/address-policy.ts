@@ -116,7 +116,8 @@ export function checkAddress(policy: AddressPolicy, { host, address }: { host: s
   const rangeName = ip.range();
   const always = ALWAYS_REFUSED[rangeName];
   if (always !== undefined) return refusal({ host: name, address: ip.toString(), range: always, setting: ALLOW_SETTING });
-  if (policy.denyPrivate && PRIVATE_RANGES.has(rangeName)) return refusal({ host: name, address: ip.toString(), range: 'private', setting: DENY_PRIVATE_SETTING });
+  if (policy.denyPrivate && PRIVATE_RANGES.has(rangeName))
+    return refusal({ host: name, address: ip.toString(), range: 'private', setting: DENY_PRIVATE_SETTING });
   return null;
 }
 

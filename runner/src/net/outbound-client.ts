@@ -49,7 +49,11 @@ export function createOutboundClient(policy: AddressPolicy): OutboundClient {
 }
 
 function guardedConnector(policy: AddressPolicy): buildConnector.connector {
-  const lookup = (hostname: string, options: LookupOptions, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void): void => {
+  const lookup = (
+    hostname: string,
+    options: LookupOptions,
+    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
     dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, []);
       // One refused address refuses the name: a resolver mixing public and local answers is not trusted.

@@ -97,7 +97,11 @@ export function createAgentPromptStep({ model, tools }: { model: ModelProvider; 
             return { text: final.text, model: final.model, provider: final.provider, usage, attempts };
           }
           const parsed = extractJsonObject(final.text);
-          const errors = !parsed.ok ? [`the answer is not JSON: ${parsed.error}`] : validate(parsed.value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+          const errors = !parsed.ok
+            ? [`the answer is not JSON: ${parsed.error}`]
+            : validate(parsed.value)
+              ? []
+              : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
           if (errors.length === 0 && parsed.ok) {
             message.complete('complete', { meta: { model: final.model, usage } });
             return { text: final.text, structured: parsed.value, model: final.model, provider: final.provider, usage, attempts };
@@ -109,7 +113,10 @@ export function createAgentPromptStep({ model, tools }: { model: ModelProvider; 
           // Superseded by the fix-up attempt: closed as canceled, collapsed by the chat.
           message.complete('canceled', { finishReason: 'canceled', meta: { supersededBy: 'fixup', errors } });
           messages.push({ role: 'assistant', content: final.text || '(empty)' });
-          messages.push({ role: 'user', content: `Your answer does not match the required JSON Schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nAnswer again with only the corrected JSON.` });
+          messages.push({
+            role: 'user',
+            content: `Your answer does not match the required JSON Schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nAnswer again with only the corrected JSON.`,
+          });
         }
       } catch (err) {
         const last = current as AgentMessage | null;

@@ -14,8 +14,7 @@ const STDERR_TAIL_CHARS = 2000;
 /** After the shell exits, how long to wait for its pipes to close (a background child may hold them). */
 const PIPE_DRAIN_MS = 1000;
 
-export const BASH_DISABLED_MESSAGE =
-  'bash steps are disabled: the server is not listening on loopback; set WEFT_ALLOW_BASH=1 on the server to allow them';
+export const BASH_DISABLED_MESSAGE = 'bash steps are disabled: the server is not listening on loopback; set WEFT_ALLOW_BASH=1 on the server to allow them';
 
 export type BashOutput = {
   stdout: string;
@@ -38,7 +37,17 @@ export function createBashStep({ environment, runnerName }: { environment: StepE
   return { type: 'bash', run: (ctx, step) => runBash({ ctx, step, environment, runnerName }) };
 }
 
-async function runBash({ ctx, step, environment, runnerName }: { ctx: StepContext; step: BashStep; environment: StepEnvironment; runnerName: string }): Promise<BashOutput> {
+async function runBash({
+  ctx,
+  step,
+  environment,
+  runnerName,
+}: {
+  ctx: StepContext;
+  step: BashStep;
+  environment: StepEnvironment;
+  runnerName: string;
+}): Promise<BashOutput> {
   if (!ctx.allowBash) throw new NonRetriableStepError(BASH_DISABLED_MESSAGE, { code: 'bash_disabled' });
   const compiled = compileShellTemplate(step.command);
   // The validator refuses these; a definition that skipped it still never runs one.
@@ -60,13 +69,29 @@ async function runBash({ ctx, step, environment, runnerName }: { ctx: StepContex
  * Built from an allowlist, never by copying `process.env`: the runner's PATH/HOME/LANG/TZ, the
  * step's `env`, then Weft's context and the `{{ }}` values, which the step cannot override.
  */
-function stepProcessEnv({ ctx, step, environment, command, runDir, runnerName }: { ctx: StepContext; step: BashStep; environment: StepEnvironment; command: ShellCommand; runDir: string; runnerName: string }): Record<string, string> {
+function stepProcessEnv({
+  ctx,
+  step,
+  environment,
+  command,
+  runDir,
+  runnerName,
+}: {
+  ctx: StepContext;
+  step: BashStep;
+  environment: StepEnvironment;
+  command: ShellCommand;
+  runDir: string;
+  runnerName: string;
+}): Record<string, string> {
   const env: Record<string, string> = { ...environment };
   for (const [name, template] of Object.entries(step.env ?? {})) env[name] = renderTemplate(template, ctx.scope);
   for (const arg of command.args) {
     const value = formatValue(evaluateExpression(arg.expression, ctx.scope));
     if (value.includes('\0')) {
-      throw new NonRetriableStepError(`command: the value of {{ }} at character ${arg.start} contains a NUL character, which a shell cannot hold`, { code: 'bash_nul_in_value' });
+      throw new NonRetriableStepError(`command: the value of {{ }} at character ${arg.start} contains a NUL character, which a shell cannot hold`, {
+        code: 'bash_nul_in_value',
+      });
     }
     env[arg.name] = value;
   }
@@ -84,7 +109,12 @@ function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: str
   return new Promise<BashOutput>((resolve, reject) => {
     // fd 3 is the lifeline (lifeline.ts): the step's process group dies with the runner.
     // Node types no 4-entry stdio tuple: stdout and stderr are pipes all the same.
-    const child = spawn(shellPath(), ['-c', LIFELINE_PRELUDE + command], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] }) as ChildProcessByStdio<null, Readable, Readable>;
+    const child = spawn(shellPath(), ['-c', LIFELINE_PRELUDE + command], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    }) as ChildProcessByStdio<null, Readable, Readable>;
     const stdout = new CapturedStream('stdout', ctx);
     const stderr = new CapturedStream('stderr', ctx);
     child.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));

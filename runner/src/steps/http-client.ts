@@ -76,7 +76,7 @@ async function readCapped(response: Response, capBytes: number): Promise<{ text:
 export function statusError(response: FetchedResponse, what: string): Error {
   const excerpt = response.text.trim().slice(0, 500);
   const message = `${what} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}${excerpt ? `: ${excerpt}` : ''}`;
-  const retryAfterMs = (response.status === 429 || response.status === 503) ? parseRetryAfter(response.headers['retry-after']) : undefined;
+  const retryAfterMs = response.status === 429 || response.status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined;
   if (retryAfterMs !== undefined) return new RetryAfterError(message, { retryAfterMs, code: 'http_status' });
   return new StepFailedError(message, { code: 'http_status' });
 }

@@ -58,7 +58,9 @@ async function postWebhook({ ctx, url, text, outbound }: { ctx: StepContext; url
       if (response.status < 500 && response.status !== 429) break;
     } catch (error) {
       if (ctx.signal.aborted || error instanceof NonRetriableStepError) throw error;
-      lastError = signal.aborted ? new StepFailedError(`webhook ${redact(url)} did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`, { code: 'webhook_timeout' }) : error;
+      lastError = signal.aborted
+        ? new StepFailedError(`webhook ${redact(url)} did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s`, { code: 'webhook_timeout' })
+        : error;
     }
   }
   throw lastError;

@@ -15,7 +15,15 @@ export interface StepRegistry {
  * environment of step processes and the outbound client for URLs from workflow content.
  * `main.ts` adds `agent_prompt` and `tool`, which need the model and the server's tools.
  */
-export function builtinStepHandlers({ environment, outbound, runnerName }: { environment: StepEnvironment; outbound: OutboundClient; runnerName: string }): Pick<StepHandlers, 'bash' | 'notify' | 'http'> {
+export function builtinStepHandlers({
+  environment,
+  outbound,
+  runnerName,
+}: {
+  environment: StepEnvironment;
+  outbound: OutboundClient;
+  runnerName: string;
+}): Pick<StepHandlers, 'bash' | 'notify' | 'http'> {
   return { bash: createBashStep({ environment, runnerName }), notify: createNotifyStep({ outbound }), http: createHttpStep({ outbound }) };
 }
 

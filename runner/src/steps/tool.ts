@@ -19,10 +19,19 @@ export function createToolStep({ tools }: { tools: ToolClient }): StepHandler<'t
       ctx.log('stdout', `calling ${step.tool}\n`);
       let answer: Awaited<ReturnType<ToolClient['call']>>;
       try {
-        answer = await tools.call({ name: step.tool, arguments: args, executionId: ctx.executionId, stepId: ctx.stepId, sessionId: ctx.sessionId, signal: ctx.signal });
+        answer = await tools.call({
+          name: step.tool,
+          arguments: args,
+          executionId: ctx.executionId,
+          stepId: ctx.stepId,
+          sessionId: ctx.sessionId,
+          signal: ctx.signal,
+        });
       } catch (error) {
         if (ctx.signal.aborted) throw error;
-        throw new StepFailedError(`${step.tool}: the server could not be reached: ${error instanceof Error ? error.message : String(error)}`, { code: 'tool_unreachable' });
+        throw new StepFailedError(`${step.tool}: the server could not be reached: ${error instanceof Error ? error.message : String(error)}`, {
+          code: 'tool_unreachable',
+        });
       }
       if (answer.ok) return answer.result;
       const code = answer.code ?? 'tool_failed';

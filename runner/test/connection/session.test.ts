@@ -45,7 +45,13 @@ async function setup({
   log = silentLogger,
   backoff = new Backoff({ initialMs: 20, maxMs: 200 }),
   maxMissedHeartbeats,
-}: { server?: FakeServerOptions; token?: string; log?: Logger; backoff?: Backoff; maxMissedHeartbeats?: number } = {}) {
+}: {
+  server?: FakeServerOptions;
+  token?: string;
+  log?: Logger;
+  backoff?: Backoff;
+  maxMissedHeartbeats?: number;
+} = {}) {
   const server = await FakeRunnerServer.start(serverOptions);
   const session = new RunnerSession({
     url: server.url,
@@ -101,7 +107,13 @@ describe('runner session: leases and events', () => {
     const engine = new Engine({ sink: session.outbox, registry, dataDir: tempDataDir(), logger: silentLogger });
     session.start(engine);
     await session.whenState('ready');
-    const grant = makeGrant(workflow([{ id: 'one', type: 'bash', command: 'a' }, { id: 'two', type: 'bash', command: 'b' }]), { executionId: 'exe_flow' });
+    const grant = makeGrant(
+      workflow([
+        { id: 'one', type: 'bash', command: 'a' },
+        { id: 'two', type: 'bash', command: 'b' },
+      ]),
+      { executionId: 'exe_flow' },
+    );
     server.latest?.send({ type: 'lease', grant });
     await waitFor(() => server.storedFor('exe_flow').some((e) => e.type === 'execution.finished'), { message: 'execution.finished stored' });
     expect(server.storedFor('exe_flow').map((e) => `${e.seq}:${e.type}`)).toEqual([
@@ -170,10 +182,20 @@ describe('runner session: leases and events', () => {
     session.outbox.emit(lease, started('a'));
     session.outbox.emit(lease, started('b'));
     await waitFor(() => server.framesOf('events').length === 1);
-    server.latest?.send({ type: 'reject', id: 'f1', executionId: lease.executionId, attempt: 1, code: 'storage_unavailable', message: 'events not stored: the disk is full' });
+    server.latest?.send({
+      type: 'reject',
+      id: 'f1',
+      executionId: lease.executionId,
+      attempt: 1,
+      code: 'storage_unavailable',
+      message: 'events not stored: the disk is full',
+    });
     server.options.ingest = true;
     await waitFor(() => server.storedFor(lease.executionId).length === 2, { message: 'resent and stored', timeoutMs: 5_000 });
-    expect(server.framesOf('events').map((f) => f.events.map((e) => e.seq))).toEqual([[1, 2], [1, 2]]);
+    expect(server.framesOf('events').map((f) => f.events.map((e) => e.seq))).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
     expect(host.aborted).toEqual([]);
     await waitFor(() => session.outbox.unacknowledged === 0);
   });
@@ -219,7 +241,10 @@ describe('runner session: heartbeats', () => {
     server.latest?.send({ type: 'lease', grant: makeGrant(workflow([]), lease) });
     await waitFor(() => host.started.length === 1);
     // Renewed while the server answers: the execution outlives several lease durations.
-    await waitFor(() => server.framesOf('heartbeat').filter((f) => f.leases.length === 1).length >= (2 * leaseMs) / beatMs, { message: 'two leases of beats', timeoutMs: 10_000 });
+    await waitFor(() => server.framesOf('heartbeat').filter((f) => f.leases.length === 1).length >= (2 * leaseMs) / beatMs, {
+      message: 'two leases of beats',
+      timeoutMs: 10_000,
+    });
     expect(host.aborted).toEqual([]);
     // Cut off: no more acks (the socket stays open, as in a partition the runner cannot see).
     server.options.heartbeatAcks = false;

@@ -148,9 +148,12 @@ describe('engine: if and conditional', () => {
     // Comparing values nested deeper than the evaluator allows is an evaluation error at run time.
     const deep = (depth: number): unknown => (depth === 0 ? 1 : { x: deep(depth - 1) });
     const { sink } = await runGrant(
-      workflow([{ id: 'c', type: 'conditional', condition: 'inputs.a == inputs.b', retry: { maxAttempts: 3 }, then: [{ id: 'a', type: 'bash', command: 'a' }] }], {
-        inputs: { a: { type: 'object' }, b: { type: 'object' } },
-      }),
+      workflow(
+        [{ id: 'c', type: 'conditional', condition: 'inputs.a == inputs.b', retry: { maxAttempts: 3 }, then: [{ id: 'a', type: 'bash', command: 'a' }] }],
+        {
+          inputs: { a: { type: 'object' }, b: { type: 'object' } },
+        },
+      ),
       { grant: { inputs: { a: deep(300), b: deep(300) } } },
     );
     expect(sink.trace()).toEqual(['step.started c#1', 'step.failed c#1', 'execution.finished failed']);

@@ -46,7 +46,13 @@ describe('engine: loops', () => {
       workflow(
         [
           { id: 'list', type: 'bash', command: 'x' },
-          { id: 'each_user', type: 'loop', over: 'inputs.users', as: 'user', steps: [{ id: 'greet', type: 'bash', command: 'hi {{ user.name }} #{{ loop.index }}' }] },
+          {
+            id: 'each_user',
+            type: 'loop',
+            over: 'inputs.users',
+            as: 'user',
+            steps: [{ id: 'greet', type: 'bash', command: 'hi {{ user.name }} #{{ loop.index }}' }],
+          },
         ],
         { inputs: { users: { type: 'array' } } },
       ),
@@ -70,13 +76,18 @@ describe('engine: loops', () => {
         },
       ]),
     );
-    expect(sink.ofType('step.succeeded').filter((e) => e.stepId === 'cell').map((e) => e.iterationPath)).toEqual([
-      'outer[0]/inner[0]',
-      'outer[0]/inner[1]',
-      'outer[1]/inner[0]',
-      'outer[1]/inner[1]',
-    ]);
-    expect(sink.ofType('step.started').filter((e) => e.stepId === 'inner').map((e) => e.iterationPath)).toEqual(['outer[0]', 'outer[1]']);
+    expect(
+      sink
+        .ofType('step.succeeded')
+        .filter((e) => e.stepId === 'cell')
+        .map((e) => e.iterationPath),
+    ).toEqual(['outer[0]/inner[0]', 'outer[0]/inner[1]', 'outer[1]/inner[0]', 'outer[1]/inner[1]']);
+    expect(
+      sink
+        .ofType('step.started')
+        .filter((e) => e.stepId === 'inner')
+        .map((e) => e.iterationPath),
+    ).toEqual(['outer[0]', 'outer[1]']);
     expect(sink.finished()?.output).toEqual({
       count: 2,
       results: [
@@ -122,7 +133,9 @@ describe('engine: loops', () => {
   it('applies the default maxIterations of 1000', async () => {
     const { registry, calls } = fakeRegistry();
     const { sink } = await runGrant(
-      workflow([{ id: 'each', type: 'loop', over: 'inputs.items', steps: [{ id: 'x', type: 'bash', command: 'x' }] }], { inputs: { items: { type: 'array' } } }),
+      workflow([{ id: 'each', type: 'loop', over: 'inputs.items', steps: [{ id: 'x', type: 'bash', command: 'x' }] }], {
+        inputs: { items: { type: 'array' } },
+      }),
       { registry, grant: { inputs: { items: Array.from({ length: 1001 }, (_, i) => i) } } },
     );
     expect(calls).toEqual([]);
@@ -136,7 +149,9 @@ describe('engine: loops', () => {
         return 'ok';
       },
     });
-    const { sink } = await runGrant(workflow([{ id: 'each', type: 'loop', over: [1, 2, 3], steps: [{ id: 'work', type: 'bash', command: 'x' }] }]), { registry });
+    const { sink } = await runGrant(workflow([{ id: 'each', type: 'loop', over: [1, 2, 3], steps: [{ id: 'work', type: 'bash', command: 'x' }] }]), {
+      registry,
+    });
     expect(calls).toEqual(['work@each[0]', 'work@each[1]']);
     expect(sink.finished()?.error?.message).toBe('step work (each[1]) failed: bad item');
     assertOneTerminalPerAttempt(sink.events);

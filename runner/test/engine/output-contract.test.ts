@@ -28,7 +28,16 @@ describe('step outputs match the shared catalogue', () => {
         ]),
         { registry: testRegistry() },
       );
-      const types: Record<string, StepType> = { shell: 'bash', tell: 'notify', call: 'http', pick: 'conditional', each: 'loop', pause: 'wait', inner: 'bash', body: 'bash' };
+      const types: Record<string, StepType> = {
+        shell: 'bash',
+        tell: 'notify',
+        call: 'http',
+        pick: 'conditional',
+        each: 'loop',
+        pause: 'wait',
+        inner: 'bash',
+        body: 'bash',
+      };
       const succeeded = sink.ofType('step.succeeded');
       expect(succeeded).toHaveLength(8);
       for (const event of succeeded) {

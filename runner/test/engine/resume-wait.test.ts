@@ -30,7 +30,13 @@ describe('engine: resuming from `completed`', () => {
     const { registry, calls } = fakeRegistry();
     const { sink } = await runGrant(
       workflow([
-        { id: 'pick', type: 'conditional', condition: 'true', then: [{ id: 'chosen', type: 'bash', command: 'x' }], else: [{ id: 'other', type: 'bash', command: 'y' }] },
+        {
+          id: 'pick',
+          type: 'conditional',
+          condition: 'true',
+          then: [{ id: 'chosen', type: 'bash', command: 'x' }],
+          else: [{ id: 'other', type: 'bash', command: 'y' }],
+        },
         { id: 'each', type: 'loop', over: ['a', 'b'], steps: [{ id: 'work', type: 'bash', command: '{{ item }}' }] },
         { id: 'sum', type: 'bash', command: '{{ steps.chosen.output.out }} {{ steps.other.status }} {{ steps.each.output.results }}' },
       ]),
@@ -62,10 +68,18 @@ describe('engine: resuming from `completed`', () => {
 
   it('a step that failed for good in an earlier lease fails the execution again without running', async () => {
     const { registry, calls } = fakeRegistry();
-    const { sink } = await runGrant(workflow([{ id: 'gate', type: 'approval', message: 'ok?' }, { id: 'next', type: 'bash', command: 'x' }]), {
-      registry,
-      grant: { completed: [{ stepId: 'gate', iterationPath: '', status: 'failed', attempt: 1, error: { name: 'ApprovalDenied', message: 'denied by ana' } }] },
-    });
+    const { sink } = await runGrant(
+      workflow([
+        { id: 'gate', type: 'approval', message: 'ok?' },
+        { id: 'next', type: 'bash', command: 'x' },
+      ]),
+      {
+        registry,
+        grant: {
+          completed: [{ stepId: 'gate', iterationPath: '', status: 'failed', attempt: 1, error: { name: 'ApprovalDenied', message: 'denied by ana' } }],
+        },
+      },
+    );
     expect(calls).toEqual([]);
     expect(sink.trace()).toEqual(['execution.finished failed']);
     expect(sink.finished()?.error).toMatchObject({ name: 'ApprovalDenied', message: 'step gate failed: denied by ana' });
@@ -106,7 +120,14 @@ describe('engine: approval and wait hand the execution back', () => {
     const { sink } = await runGrant(
       workflow([{ id: 'gate', type: 'approval', message: 'ok?', approvers: ['ana'], timeoutSeconds: 60, onDeny: 'continue', onTimeout: 'approve' }]),
     );
-    expect(sink.ofType('step.waiting')[0]?.wait).toEqual({ kind: 'approval', message: 'ok?', approvers: ['ana'], timeoutSeconds: 60, onDeny: 'continue', onTimeout: 'approve' });
+    expect(sink.ofType('step.waiting')[0]?.wait).toEqual({
+      kind: 'approval',
+      message: 'ok?',
+      approvers: ['ana'],
+      timeoutSeconds: 60,
+      onDeny: 'continue',
+      onTimeout: 'approve',
+    });
   });
 
   it('after the decision, the re-grant carries the approval as completed and the run continues', async () => {
@@ -116,7 +137,14 @@ describe('engine: approval and wait hand the execution back', () => {
         { id: 'gate', type: 'approval', message: 'ok?' },
         { id: 'ship', type: 'bash', command: 'by {{ steps.gate.output.decidedBy }}' },
       ]),
-      { registry, grant: { attempt: 2, completed: [{ stepId: 'gate', iterationPath: '', status: 'succeeded', attempt: 1, output: { approved: true, decidedBy: 'ana' } }], stepAttempts: { 'gate|': 1 } } },
+      {
+        registry,
+        grant: {
+          attempt: 2,
+          completed: [{ stepId: 'gate', iterationPath: '', status: 'succeeded', attempt: 1, output: { approved: true, decidedBy: 'ana' } }],
+          stepAttempts: { 'gate|': 1 },
+        },
+      },
     );
     expect(calls).toEqual(['ship']);
     expect(sink.finished()?.output).toEqual({ out: 'by ana' });
@@ -125,7 +153,12 @@ describe('engine: approval and wait hand the execution back', () => {
   it('wait emits a timer at now + seconds', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));
-    const { sink } = await runGrant(workflow([{ id: 'pause', type: 'wait', seconds: 90 }, { id: 'after', type: 'bash', command: 'x' }]));
+    const { sink } = await runGrant(
+      workflow([
+        { id: 'pause', type: 'wait', seconds: 90 },
+        { id: 'after', type: 'bash', command: 'x' },
+      ]),
+    );
     expect(sink.trace()).toEqual(['step.started pause#1', 'step.waiting pause#1']);
     expect(sink.ofType('step.waiting')[0]?.wait).toEqual({ kind: 'timer', wakeAt: '2030-01-01T00:01:30.000Z' });
   });

@@ -88,7 +88,9 @@ describe('engine: retries and timeouts (fake timers)', () => {
         throw new Error('flake');
       },
     });
-    const { sink, engine, grant, done } = startGrant(workflow([{ id: 'flaky', type: 'bash', command: 'x', retry: { maxAttempts: 3, backoffSeconds: 10 } }]), { registry });
+    const { sink, engine, grant, done } = startGrant(workflow([{ id: 'flaky', type: 'bash', command: 'x', retry: { maxAttempts: 3, backoffSeconds: 10 } }]), {
+      registry,
+    });
     await flushPromises();
     expect(sink.ofType('step.failed')[0]?.retryInMs).toBe(10_000);
     engine.cancel({ executionId: grant.executionId, attempt: 1, reason: 'stop it' });
@@ -166,7 +168,13 @@ describe('engine: retries and timeouts (fake timers)', () => {
     );
     await vi.advanceTimersByTimeAsync(3000);
     await done;
-    expect(sink.trace()).toEqual(['step.started each#1', 'step.started inner@each[0]#1', 'step.failed inner@each[0]#1', 'step.failed each#1', 'execution.finished failed']);
+    expect(sink.trace()).toEqual([
+      'step.started each#1',
+      'step.started inner@each[0]#1',
+      'step.failed inner@each[0]#1',
+      'step.failed each#1',
+      'execution.finished failed',
+    ]);
     expect(sink.ofType('step.failed')[0]?.error.message).toBe('step each timed out after 3 s');
     expect(sink.ofType('step.failed')[0]?.retryInMs).toBeUndefined();
   });

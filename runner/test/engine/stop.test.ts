@@ -15,18 +15,24 @@ const leftovers = killedAfterEach();
 const sleeper = { id: 'sleepy', type: 'bash', command: 'sleep 30 & echo $! > child.pid; echo $$ > shell.pid; echo started; wait' };
 
 async function pidsOf(workDir: string): Promise<{ shell: number; child: number }> {
-  return waitFor(() => {
-    const read = (name: string) => Number(fs.readFileSync(path.join(workDir, name), 'utf8').trim());
-    const shell = read('shell.pid');
-    const child = read('child.pid');
-    return shell > 0 && child > 0 ? { shell, child } : null;
-  }, { message: 'pid files' });
+  return waitFor(
+    () => {
+      const read = (name: string) => Number(fs.readFileSync(path.join(workDir, name), 'utf8').trim());
+      const shell = read('shell.pid');
+      const child = read('child.pid');
+      return shell > 0 && child > 0 ? { shell, child } : null;
+    },
+    { message: 'pid files' },
+  );
 }
 
 describe('engine: cancel, abort, shutdown', () => {
   it('cancel during bash kills the whole process group and reports canceled', async () => {
     const dataDir = tempDataDir();
-    const { sink, engine, grant, done } = startGrant(workflow([sleeper, { id: 'never', type: 'bash', command: 'true' }]), { registry: testRegistry(), dataDir });
+    const { sink, engine, grant, done } = startGrant(workflow([sleeper, { id: 'never', type: 'bash', command: 'true' }]), {
+      registry: testRegistry(),
+      dataDir,
+    });
     const workDir = path.join(dataDir, 'runs', safeDirName(grant.executionId));
     const { shell, child } = await pidsOf(workDir);
     leftovers.push(shell, child);
@@ -44,11 +50,20 @@ describe('engine: cancel, abort, shutdown', () => {
 
   it('cancel inside a loop cancels the running step, then the loop', async () => {
     const { registry } = fakeRegistry({ inner: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('stopped')))) });
-    const { sink, engine, grant, done } = startGrant(workflow([{ id: 'each', type: 'loop', over: [1, 2], steps: [{ id: 'inner', type: 'bash', command: 'x' }] }]), { registry });
+    const { sink, engine, grant, done } = startGrant(
+      workflow([{ id: 'each', type: 'loop', over: [1, 2], steps: [{ id: 'inner', type: 'bash', command: 'x' }] }]),
+      { registry },
+    );
     await waitFor(() => sink.ofType('step.started').length === 2);
     engine.cancel({ executionId: grant.executionId, attempt: 1, reason: 'enough' });
     await done;
-    expect(sink.trace()).toEqual(['step.started each#1', 'step.started inner@each[0]#1', 'step.canceled inner@each[0]#1', 'step.canceled each#1', 'execution.finished canceled']);
+    expect(sink.trace()).toEqual([
+      'step.started each#1',
+      'step.started inner@each[0]#1',
+      'step.canceled inner@each[0]#1',
+      'step.canceled each#1',
+      'execution.finished canceled',
+    ]);
     assertOneTerminalPerAttempt(sink.events);
   });
 

@@ -50,7 +50,15 @@ export function tempDataDir(): string {
 }
 
 /** Starts one grant on a fresh engine; `done` resolves when the engine is idle again. */
-export function startGrant(definition: unknown, { registry = fakeRegistry().registry, grant = {}, dataDir = tempDataDir(), graceMs }: { registry?: StepRegistry; grant?: Partial<LeaseGrant>; dataDir?: string; graceMs?: number } = {}) {
+export function startGrant(
+  definition: unknown,
+  {
+    registry = fakeRegistry().registry,
+    grant = {},
+    dataDir = tempDataDir(),
+    graceMs,
+  }: { registry?: StepRegistry; grant?: Partial<LeaseGrant>; dataDir?: string; graceMs?: number } = {},
+) {
   const sink = new MemorySink();
   const engine = new Engine({ sink, registry, dataDir, logger: silentLogger, ...(graceMs === undefined ? {} : { graceMs }) });
   const leaseGrant = makeGrant(definition, grant);

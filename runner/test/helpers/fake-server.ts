@@ -51,7 +51,17 @@ export class FakeRunnerServer {
 
   private constructor(wss: WebSocketServer, options: FakeServerOptions) {
     this.wss = wss;
-    this.options = { token: 'test-token-0123456789', heartbeatMs: 60_000, leaseMs: 15_000, welcome: true, ingest: true, heartbeatAcks: true, refuse: false, tools: [], ...options };
+    this.options = {
+      token: 'test-token-0123456789',
+      heartbeatMs: 60_000,
+      leaseMs: 15_000,
+      welcome: true,
+      ingest: true,
+      heartbeatAcks: true,
+      refuse: false,
+      tools: [],
+      ...options,
+    };
     wss.on('connection', (ws, req) => this.onConnection(ws, req.headers.authorization));
   }
 
@@ -124,7 +134,13 @@ export class FakeRunnerServer {
     switch (frame.type) {
       case 'hello':
         if (this.options.welcome) {
-          connection.send({ type: 'welcome', id: frame.id ?? 'hello', runnerId: frame.runnerId, heartbeatMs: this.options.heartbeatMs, leaseMs: this.options.leaseMs });
+          connection.send({
+            type: 'welcome',
+            id: frame.id ?? 'hello',
+            runnerId: frame.runnerId,
+            heartbeatMs: this.options.heartbeatMs,
+            leaseMs: this.options.leaseMs,
+          });
         }
         return;
       case 'heartbeat':
@@ -158,7 +174,13 @@ export class FakeRunnerServer {
       if (event.seq <= last) continue;
       if (event.seq !== last + 1) {
         connection.send({ type: 'ack', executionId: frame.executionId, attempt: frame.attempt, seq: last });
-        connection.send({ type: 'reject', executionId: frame.executionId, attempt: frame.attempt, code: 'seq_gap', message: `expected seq ${last + 1}, got ${event.seq}` });
+        connection.send({
+          type: 'reject',
+          executionId: frame.executionId,
+          attempt: frame.attempt,
+          code: 'seq_gap',
+          message: `expected seq ${last + 1}, got ${event.seq}`,
+        });
         return;
       }
       stored.push(event);

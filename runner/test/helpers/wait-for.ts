@@ -2,7 +2,10 @@
 const realSetTimeout = globalThis.setTimeout;
 
 /** Polls `condition` (real time) until it is truthy; fails with `message` after `timeoutMs`. */
-export async function waitFor<T>(condition: () => T | Promise<T>, { timeoutMs = 10_000, message = 'condition' }: { timeoutMs?: number; message?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  { timeoutMs = 10_000, message = 'condition' }: { timeoutMs?: number; message?: string } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

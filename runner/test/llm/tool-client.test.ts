@@ -13,17 +13,35 @@ async function server(status = 200, body: unknown = { ok: true, result: { n: 1 }
   return s;
 }
 
-const call = { name: 'workflows:list_workflows', arguments: { a: 1 }, executionId: 'exe_1', stepId: 'ask', sessionId: 'ses_1', signal: new AbortController().signal };
+const call = {
+  name: 'workflows:list_workflows',
+  arguments: { a: 1 },
+  executionId: 'exe_1',
+  stepId: 'ask',
+  sessionId: 'ses_1',
+  signal: new AbortController().signal,
+};
 
 describe('tool client', () => {
   it('calls with the runner token and names the lease it holds (runner id, lease attempt)', async () => {
     const s = await server();
-    const client = createToolClient({ serverUrl: s.url, token: 'runner-secret', runnerId: 'rnr_me', leaseAttemptOf: (id) => (id === 'exe_1' ? 3 : undefined), listTools: async () => [] });
+    const client = createToolClient({
+      serverUrl: s.url,
+      token: 'runner-secret',
+      runnerId: 'rnr_me',
+      leaseAttemptOf: (id) => (id === 'exe_1' ? 3 : undefined),
+      listTools: async () => [],
+    });
     expect(await client.call(call)).toEqual({ ok: true, result: { n: 1 } });
     const [req] = s.requests;
     expect(req).toMatchObject({ method: 'POST', url: '/api/tools/call' });
     expect(req!.headers.authorization).toBe('Bearer runner-secret');
-    expect(JSON.parse(req!.body)).toEqual({ name: 'workflows:list_workflows', arguments: { a: 1 }, sessionId: 'ses_1', context: { executionId: 'exe_1', stepId: 'ask', runnerId: 'rnr_me', leaseAttempt: 3 } });
+    expect(JSON.parse(req!.body)).toEqual({
+      name: 'workflows:list_workflows',
+      arguments: { a: 1 },
+      sessionId: 'ses_1',
+      context: { executionId: 'exe_1', stepId: 'ask', runnerId: 'rnr_me', leaseAttempt: 3 },
+    });
   });
 
   it('does not call for an execution it holds no lease on', async () => {

@@ -16,7 +16,11 @@ const noTools: ToolClient = {
 describe('agent_prompt with the offline provider', () => {
   it('streams the notice into one assistant message and returns it, labelled offline', async () => {
     const ctx = stepContext({ scope: { inputs: { who: 'ada' }, steps: {}, trigger: null } as never });
-    const out = (await createAgentPromptStep({ model: createOfflineAgentProvider(), tools: noTools }).run(ctx, { id: 'step_one', type: 'agent_prompt', prompt: 'Greet {{ inputs.who }}' })) as AgentPromptOutput;
+    const out = (await createAgentPromptStep({ model: createOfflineAgentProvider(), tools: noTools }).run(ctx, {
+      id: 'step_one',
+      type: 'agent_prompt',
+      prompt: 'Greet {{ inputs.who }}',
+    })) as AgentPromptOutput;
     expect(out).toMatchObject({ provider: 'offline', model: 'offline', usage: { inputTokens: 0, outputTokens: 0 }, attempts: 1 });
     expect(out.text).toMatch(/^\[offline\] /);
     expect(out.text).toContain('Prompt: "Greet ada"');
@@ -35,8 +39,17 @@ describe('agent_prompt with the offline provider', () => {
 
   it('returns the schema placeholder as structured output, checked like a model answer', async () => {
     const ctx = stepContext();
-    const schema = { type: 'object', required: ['severity', 'count'], properties: { severity: { enum: ['low', 'high'] }, count: { type: 'integer', minimum: 2 } } };
-    const out = await createAgentPromptStep({ model: createOfflineAgentProvider(), tools: noTools }).run(ctx, { id: 'step_one', type: 'agent_prompt', prompt: 'Triage', output: { schema } });
+    const schema = {
+      type: 'object',
+      required: ['severity', 'count'],
+      properties: { severity: { enum: ['low', 'high'] }, count: { type: 'integer', minimum: 2 } },
+    };
+    const out = await createAgentPromptStep({ model: createOfflineAgentProvider(), tools: noTools }).run(ctx, {
+      id: 'step_one',
+      type: 'agent_prompt',
+      prompt: 'Triage',
+      output: { schema },
+    });
     expect(out).toMatchObject({ provider: 'offline', structured: { severity: 'low', count: 2 }, attempts: 1 });
   });
 });

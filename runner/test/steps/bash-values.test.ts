@@ -22,7 +22,7 @@ const HOSTILE = [
   '`touch pwned`',
   "'; touch pwned; '",
   '"; touch pwned; "',
-  "'\"$(touch pwned)\"'",
+  '\'"$(touch pwned)"\'',
   'a\ntouch pwned\nb',
   '\nEOF\ntouch pwned\nEOF',
   '*',
@@ -31,7 +31,7 @@ const HOSTILE = [
   '\\',
   '${IFS}touch${IFS}pwned',
   'a[$(touch pwned)]',
-  '$\'\\x27; touch pwned\'',
+  "$'\\x27; touch pwned'",
 ];
 
 /** Every quoting context a value can sit in, and what the command prints for a value `v`. */
@@ -54,7 +54,12 @@ describe('bash step values', () => {
   it.each(HOSTILE)('%j arrives byte for byte in every placement and runs nothing', async (value) => {
     const ctx = stepContext();
     const output = await stdoutOf(command, value, ctx.workDir);
-    const byPlacement = Object.fromEntries(output.split('\0').slice(0, -1).map((text, i) => [PLACEMENTS[i]![0], text]));
+    const byPlacement = Object.fromEntries(
+      output
+        .split('\0')
+        .slice(0, -1)
+        .map((text, i) => [PLACEMENTS[i]![0], text]),
+    );
     expect(byPlacement).toEqual(Object.fromEntries(PLACEMENTS.map(([name, , expected]) => [name, expected(value)])));
     expect(fs.readdirSync(ctx.workDir)).toEqual([]);
   });
@@ -68,7 +73,10 @@ describe('bash step values', () => {
     const ctx = stepContext({ scope: { inputs: { v: 'a[$(touch pwned)]' }, steps: {}, trigger: null } });
     const failure = bashStep.run(ctx, bash('echo $(( {{ inputs.v }} + 1 ))'));
     await expect(failure).rejects.toBeInstanceOf(NonRetriableStepError);
-    await expect(failure).rejects.toMatchObject({ code: 'bash_unsafe_template', message: expect.stringMatching(/^command: \{\{ \}\} at character 9 is inside shell arithmetic/) });
+    await expect(failure).rejects.toMatchObject({
+      code: 'bash_unsafe_template',
+      message: expect.stringMatching(/^command: \{\{ \}\} at character 9 is inside shell arithmetic/),
+    });
     expect(fs.existsSync(path.join(ctx.workDir, 'pwned'))).toBe(false);
   });
 

@@ -20,7 +20,12 @@ describe('bash step', () => {
     const ctx = stepContext();
     const output = await bashStep.run(ctx, bash('echo out; echo err >&2'));
     expect(output).toEqual({ stdout: 'out\n', stderr: 'err\n', exitCode: 0, truncated: { stdout: false, stderr: false } });
-    expect(ctx.logs).toEqual(expect.arrayContaining([{ stream: 'stdout', text: 'out\n' }, { stream: 'stderr', text: 'err\n' }]));
+    expect(ctx.logs).toEqual(
+      expect.arrayContaining([
+        { stream: 'stdout', text: 'out\n' },
+        { stream: 'stderr', text: 'err\n' },
+      ]),
+    );
   });
 
   it('fails on a non-zero exit with the exit code and the stderr tail', async () => {
@@ -38,16 +43,27 @@ describe('bash step', () => {
     });
     const output = await bashStep.run(
       ctx,
-      bash('echo "{{ inputs.name }} $GREETING $WEFT_EXECUTION_ID $WEFT_WORKFLOW_ID $WEFT_STEP_ID $WEFT_ATTEMPT $WEFT_ITERATION_PATH"', { env: { GREETING: 'hi {{ inputs.name }}' } }),
+      bash('echo "{{ inputs.name }} $GREETING $WEFT_EXECUTION_ID $WEFT_WORKFLOW_ID $WEFT_STEP_ID $WEFT_ATTEMPT $WEFT_ITERATION_PATH"', {
+        env: { GREETING: 'hi {{ inputs.name }}' },
+      }),
     );
     expect((output as { stdout: string }).stdout).toBe('ada hi ada exe_step_test wf_test step_one 4 each[2]\n');
   });
 
   it('gives the process only its base environment, its env and the WEFT_ context, in the run directory', async () => {
     const ctx = stepContext({ scope: { inputs: { v: 'value' }, steps: {}, trigger: null } });
-    const step = createBashStep({ environment: { PATH: TEST_STEP_ENVIRONMENT.PATH, HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin' }, runnerName: 'runner-7' });
+    const step = createBashStep({
+      environment: { PATH: TEST_STEP_ENVIRONMENT.PATH, HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin' },
+      runnerName: 'runner-7',
+    });
     // Whatever the runner process itself holds stays with it: the step's environment is built, not copied.
-    const planted = { WEFT_TOKEN: 'leak-1', WEFT_RUNNER_TOKEN: 'leak-2', WEFT_SECRET_KEY: 'leak-3', ANTHROPIC_API_KEY: 'leak-4', ANTHROPIC_AUTH_TOKEN: 'leak-5' };
+    const planted = {
+      WEFT_TOKEN: 'leak-1',
+      WEFT_RUNNER_TOKEN: 'leak-2',
+      WEFT_SECRET_KEY: 'leak-3',
+      ANTHROPIC_API_KEY: 'leak-4',
+      ANTHROPIC_AUTH_TOKEN: 'leak-5',
+    };
     const saved = Object.fromEntries(Object.keys(planted).map((name) => [name, process.env[name]]));
     Object.assign(process.env, planted);
     let output: { stdout: string };
@@ -63,9 +79,33 @@ describe('bash step', () => {
     const env = Object.fromEntries(reversed.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
     const runDir = path.resolve(ctx.workDir);
     expect(Object.keys(env).sort()).toEqual(
-      ['DECLARED', 'HOME', 'LANG', 'PATH', 'PWD', 'SHLVL', 'TZ', 'WEFT_ATTEMPT', 'WEFT_EXECUTION_ID', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_RUNNER_NAME', 'WEFT_STEP_ID', 'WEFT_WORKFLOW_ID', '_'].sort(),
+      [
+        'DECLARED',
+        'HOME',
+        'LANG',
+        'PATH',
+        'PWD',
+        'SHLVL',
+        'TZ',
+        'WEFT_ATTEMPT',
+        'WEFT_EXECUTION_ID',
+        'WEFT_ITERATION_PATH',
+        'WEFT_RUN_DIR',
+        'WEFT_RUNNER_NAME',
+        'WEFT_STEP_ID',
+        'WEFT_WORKFLOW_ID',
+        '_',
+      ].sort(),
     );
-    expect(env).toMatchObject({ DECLARED: 'value', HOME: '/home/weft-test', LANG: 'C.UTF-8', TZ: 'Europe/Berlin', WEFT_RUN_DIR: runDir, WEFT_EXECUTION_ID: 'exe_step_test', WEFT_RUNNER_NAME: 'runner-7' });
+    expect(env).toMatchObject({
+      DECLARED: 'value',
+      HOME: '/home/weft-test',
+      LANG: 'C.UTF-8',
+      TZ: 'Europe/Berlin',
+      WEFT_RUN_DIR: runDir,
+      WEFT_EXECUTION_ID: 'exe_step_test',
+      WEFT_RUNNER_NAME: 'runner-7',
+    });
     expect(output.stdout).not.toMatch(/leak-/);
     expect(fs.realpathSync(cwdLine!.replace(/^cwd=/, ''))).toBe(fs.realpathSync(runDir));
   });
@@ -143,7 +183,12 @@ describe('bash step lifeline (the process group dies with the runner, not with t
     try {
       // Once the watcher has read "done" and left, the background process is all that is left of
       // the step's group: had the watcher killed the group, it would be gone too.
-      const members = () => execFileSync('ps', ['-o', 'pid=', '-g', String(group)], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean).map(Number);
+      const members = () =>
+        execFileSync('ps', ['-o', 'pid=', '-g', String(group)], { encoding: 'utf8' })
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean)
+          .map(Number);
       await waitFor(() => members().length === 1);
       expect(members()).toEqual([pid]);
       expect(isAlive(pid)).toBe(true);

@@ -60,7 +60,9 @@ describe('http step address policy', () => {
 
     it('refuses a loopback address: a non-retriable failure naming the address and WEFT_HTTP_ALLOW, and nothing is sent', async () => {
       const error = await refusal(step.run(stepContext(), http(`http://127.0.0.1:${port}/ok`)));
-      expect(error.message).toBe('refused to connect to 127.0.0.1: loopback addresses are refused for requests made by workflows; add it to WEFT_HTTP_ALLOW on the runner to allow it');
+      expect(error.message).toBe(
+        'refused to connect to 127.0.0.1: loopback addresses are refused for requests made by workflows; add it to WEFT_HTTP_ALLOW on the runner to allow it',
+      );
       expect(server.requests).toEqual([]);
     });
 
@@ -92,7 +94,9 @@ describe('http step address policy', () => {
 
     it('refuses a notify webhook to loopback once, without the retry a network error gets', async () => {
       const notify = testNotifyStep(testOutbound());
-      const error = await refusal(notify.run(stepContext(), { id: 'ping', type: 'notify', message: 'x', channel: { webhookUrl: `http://localhost:${port}/ok` } }));
+      const error = await refusal(
+        notify.run(stepContext(), { id: 'ping', type: 'notify', message: 'x', channel: { webhookUrl: `http://localhost:${port}/ok` } }),
+      );
       expect(error.message).toContain('WEFT_HTTP_ALLOW');
       expect(server.requests).toEqual([]);
     });

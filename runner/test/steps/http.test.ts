@@ -12,7 +12,13 @@ beforeAll(async () => {
     const path = req.url.split('?')[0];
     switch (path) {
       case '/json':
-        return sendJson(res, 200, { hello: 'world', method: req.method, body: req.body, type: req.headers['content-type'] ?? null, auth: req.headers.authorization ?? null });
+        return sendJson(res, 200, {
+          hello: 'world',
+          method: req.method,
+          body: req.body,
+          type: req.headers['content-type'] ?? null,
+          auth: req.headers.authorization ?? null,
+        });
       case '/text':
         res.writeHead(200, { 'content-type': 'text/plain', 'x-extra': 'yes' });
         return res.end('plain text');
@@ -86,7 +92,9 @@ describe('http step', () => {
   });
 
   it('fails on 4xx and 5xx with the status and a body excerpt', async () => {
-    await expect(httpStep.run(stepContext(), http({ url: `${server.url}/broken` }))).rejects.toThrow(/answered HTTP 500 Internal Server Error: \{"error":"kaput"\}/);
+    await expect(httpStep.run(stepContext(), http({ url: `${server.url}/broken` }))).rejects.toThrow(
+      /answered HTTP 500 Internal Server Error: \{"error":"kaput"\}/,
+    );
     const missing = httpStep.run(stepContext(), http({ url: `${server.url}/missing` }));
     await expect(missing).rejects.toBeInstanceOf(StepFailedError);
     await expect(missing).rejects.toMatchObject({ code: 'http_status' });

@@ -54,17 +54,23 @@ describe('notify step', () => {
   it('retries a webhook once after a server error', async () => {
     script = [503];
     const ctx = stepContext();
-    await expect(notifyStep.run(ctx, { id: 'ping', type: 'notify', message: 'x', channel: { webhookUrl: `${server.url}/hook` } })).resolves.toMatchObject({ delivered: true });
+    await expect(notifyStep.run(ctx, { id: 'ping', type: 'notify', message: 'x', channel: { webhookUrl: `${server.url}/hook` } })).resolves.toMatchObject({
+      delivered: true,
+    });
     expect(server.requests).toHaveLength(2);
   });
 
   it('fails after the second server error, and does not retry a client error', async () => {
     script = [500, 500];
-    await expect(notifyStep.run(stepContext(), { id: 'ping', type: 'notify', message: 'x', channel: { webhookUrl: `${server.url}/hook` } })).rejects.toThrow(/answered HTTP 500/);
+    await expect(notifyStep.run(stepContext(), { id: 'ping', type: 'notify', message: 'x', channel: { webhookUrl: `${server.url}/hook` } })).rejects.toThrow(
+      /answered HTTP 500/,
+    );
     expect(server.requests).toHaveLength(2);
     server.requests.length = 0;
     script = [400];
-    await expect(notifyStep.run(stepContext(), { id: 'ping', type: 'notify', message: 'x', channel: { webhookUrl: `${server.url}/hook` } })).rejects.toThrow(/answered HTTP 400/);
+    await expect(notifyStep.run(stepContext(), { id: 'ping', type: 'notify', message: 'x', channel: { webhookUrl: `${server.url}/hook` } })).rejects.toThrow(
+      /answered HTTP 400/,
+    );
     expect(server.requests).toHaveLength(1);
   });
 });

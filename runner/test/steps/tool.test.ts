@@ -23,7 +23,9 @@ function fakeTools(answer: (call: Call) => Awaited<ReturnType<ToolClient['call']
 describe('tool step', () => {
   it('renders the argument templates (raw values for whole expressions) and calls in the execution context', async () => {
     const { client, calls } = fakeTools(() => ({ ok: true, result: { posted: true } }));
-    const ctx = stepContext({ scope: { inputs: { who: 'ada', n: 3 }, steps: { list: { output: { items: [1, 2] }, status: 'succeeded' } }, trigger: null } as never });
+    const ctx = stepContext({
+      scope: { inputs: { who: 'ada', n: 3 }, steps: { list: { output: { items: [1, 2] }, status: 'succeeded' } }, trigger: null } as never,
+    });
     const out = await createToolStep({ tools: client }).run(ctx, {
       id: 'step_one',
       type: 'tool',
@@ -32,7 +34,12 @@ describe('tool step', () => {
     });
     expect(out).toEqual({ posted: true });
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ name: 'slack:send_message', executionId: 'exe_step_test', stepId: 'step_one', arguments: { text: 'hi ada', count: 3, items: [1, 2], fixed: true } });
+    expect(calls[0]).toMatchObject({
+      name: 'slack:send_message',
+      executionId: 'exe_step_test',
+      stepId: 'step_one',
+      arguments: { text: 'hi ada', count: 3, items: [1, 2], fixed: true },
+    });
   });
 
   it('sends {} when the step has no arguments', async () => {

@@ -64,7 +64,13 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
   };
 
   /** Inside the ingest transaction: the step waits, the approval is pending. */
-  function requestWithin(input: { executionId: string; stepId: string; iterationPath: string; attempt: number; wait: Extract<WaitRequest, { kind: 'approval' }> }) {
+  function requestWithin(input: {
+    executionId: string;
+    stepId: string;
+    iterationPath: string;
+    attempt: number;
+    wait: Extract<WaitRequest, { kind: 'approval' }>;
+  }) {
     const exec = executions.repo.get(input.executionId)!;
     const now = clock.now();
     s.insert.run({
@@ -100,7 +106,12 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       startedAt: step.started_at,
       finishedAt: outcome.decidedAt,
       output,
-      error: deniedFails ? { name: outcome.timedOut ? 'ApprovalTimedOut' : 'ApprovalDenied', message: outcome.timedOut ? 'approval timed out' : `denied by ${outcome.decidedBy}` } : undefined,
+      error: deniedFails
+        ? {
+            name: outcome.timedOut ? 'ApprovalTimedOut' : 'ApprovalDenied',
+            message: outcome.timedOut ? 'approval timed out' : `denied by ${outcome.decidedBy}`,
+          }
+        : undefined,
       leaseAttempt: step.lease_attempt,
     });
     executions.events.stepUpdated(row.execution_id, stored);
@@ -108,7 +119,10 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       const timedOutFail = outcome.timedOut && row.on_timeout === 'fail';
       executions.finishWithin(row.execution_id, {
         status: timedOutFail ? 'failed' : 'denied',
-        error: { name: timedOutFail ? 'ApprovalTimedOut' : 'ApprovalDenied', message: timedOutFail ? `approval for ${row.step_id} timed out` : `${row.step_id} was denied by ${outcome.decidedBy}` },
+        error: {
+          name: timedOutFail ? 'ApprovalTimedOut' : 'ApprovalDenied',
+          message: timedOutFail ? `approval for ${row.step_id} timed out` : `${row.step_id} was denied by ${outcome.decidedBy}`,
+        },
       });
       return;
     }
@@ -126,7 +140,10 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       f.add(q.executionId, 'execution_id = ?', q.executionId);
       f.add(q.sessionId, 'execution_id IN (SELECT id FROM executions WHERE session_id = ?)', q.sessionId);
       const sql = `SELECT * FROM approvals ${f.where()} ORDER BY requested_at DESC, id DESC LIMIT ?`;
-      return db.prepare<unknown[], ApprovalRow>(sql).all(...f.params, q.limit).map(toApproval);
+      return db
+        .prepare<unknown[], ApprovalRow>(sql)
+        .all(...f.params, q.limit)
+        .map(toApproval);
     },
 
     get(id: string): StepApproval {
@@ -141,7 +158,8 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
         if (!row) throw notFound(`approval ${id}`);
         if (row.status !== 'pending') {
           // An expired approval carries its timeout outcome as `decision`, but nobody decided it: closed.
-          if (row.status === 'canceled' || row.status === 'expired') throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`, { approval: toApproval(row) });
+          if (row.status === 'canceled' || row.status === 'expired')
+            throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`, { approval: toApproval(row) });
           if (row.decision === decision) return toApproval(row); // a person's decision, repeated: harmless
           throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row) });
         }

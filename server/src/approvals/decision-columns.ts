@@ -20,6 +20,8 @@ export function decisionFields(row: DecisionColumns): Pick<Approval, 'requestedA
     requestedAt: row.requested_at,
     expiresAt: new Date(row.expires_at).toISOString(),
     status: row.status,
-    ...(row.decision && row.decided_by && row.decided_at ? { decision: { decision: row.decision, decidedBy: row.decided_by, decidedAt: row.decided_at, comment: row.comment } } : {}),
+    ...(row.decision && row.decided_by && row.decided_at
+      ? { decision: { decision: row.decision, decidedBy: row.decided_by, decidedAt: row.decided_at, comment: row.comment } }
+      : {}),
   };
 }

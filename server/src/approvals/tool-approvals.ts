@@ -61,7 +61,19 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
   return {
     isToolApproval: (id: string) => id.startsWith('tap_'),
     /** Resolves when a person decides (or the request times out, which counts as a denial). */
-    request({ sessionId, tool, args, message, signal }: { sessionId?: string | undefined; tool: string; args: unknown; message: string; signal?: AbortSignal | undefined }) {
+    request({
+      sessionId,
+      tool,
+      args,
+      message,
+      signal,
+    }: {
+      sessionId?: string | undefined;
+      tool: string;
+      args: unknown;
+      message: string;
+      signal?: AbortSignal | undefined;
+    }) {
       const id = newId('tap');
       const now = clock.now();
       journal.transaction(() => {
@@ -89,7 +101,8 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
         if (!row) throw notFound(`approval ${id}`);
         if (row.status !== 'pending') {
           // Expired and canceled ones record `deny`, but nobody decided them: closed for every decision.
-          if (row.status === 'expired' || row.status === 'canceled') throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`, { approval: view(row) });
+          if (row.status === 'expired' || row.status === 'canceled')
+            throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`, { approval: view(row) });
           if (row.decision === decision) return view(row);
           throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
         }

@@ -35,7 +35,12 @@ const authRoutes: FastifyPluginAsync = async (app) => {
     const address = proxyTrust.clientAddress(request.raw);
     const limit = signInLimiter.check(address);
     if (!limit.ok) {
-      return reply.code(429).header('retry-after', String(limit.retryAfterSeconds)).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(limitedPage(limit.retryAfterSeconds));
+      return reply
+        .code(429)
+        .header('retry-after', String(limit.retryAfterSeconds))
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(limitedPage(limit.retryAfterSeconds));
     }
     const query = request.query as Record<string, unknown>;
     const code = typeof query.code === 'string' && query.code.length <= 200 ? query.code : undefined;

@@ -7,7 +7,17 @@ export type SignInLimiter = ReturnType<typeof createSignInLimiter>;
  * After `maxFailures` failures within `windowMs` the address is refused — even with the right
  * token — until its oldest failure leaves the window. A success forgets the address's failures.
  */
-export function createSignInLimiter({ clock, maxFailures = 10, windowMs = 15 * 60_000, maxAddresses = 10_000 }: { clock: Clock; maxFailures?: number; windowMs?: number; maxAddresses?: number }) {
+export function createSignInLimiter({
+  clock,
+  maxFailures = 10,
+  windowMs = 15 * 60_000,
+  maxAddresses = 10_000,
+}: {
+  clock: Clock;
+  maxFailures?: number;
+  windowMs?: number;
+  maxAddresses?: number;
+}) {
   const failures = new Map<string, number[]>();
   const recent = (address: string, now: number) => {
     const times = (failures.get(address) ?? []).filter((t) => t > now - windowMs);

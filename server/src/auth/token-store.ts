@@ -10,7 +10,15 @@ export const RUNNER_TOKEN_FILE = 'runner-token';
  * A credential: the fixed one if set (WEFT_TOKEN, WEFT_RUNNER_TOKEN), else the one stored in the
  * data dir under `file` (created 0600 on first start).
  */
-export function loadOrCreateToken({ dataDir, fixedToken, file: name = TOKEN_FILE }: { dataDir: string; fixedToken?: string | undefined; file?: string }): string {
+export function loadOrCreateToken({
+  dataDir,
+  fixedToken,
+  file: name = TOKEN_FILE,
+}: {
+  dataDir: string;
+  fixedToken?: string | undefined;
+  file?: string;
+}): string {
   if (fixedToken) return fixedToken;
   const file = path.join(dataDir, name);
   try {

@@ -21,12 +21,29 @@ export function createAssistant({ sessions, tools, model, log }: { sessions: Ses
   const running = new Map<string, AbortController>();
 
   // The registry decides: reads run at once, anything that changes state waits for the person's card.
-  async function callTool({ name, input, sessionId, signal, onWaiting }: { name: string; input: unknown; sessionId: string; signal: AbortSignal; onWaiting: () => void }): Promise<ToolOutcome> {
+  async function callTool({
+    name,
+    input,
+    sessionId,
+    signal,
+    onWaiting,
+  }: {
+    name: string;
+    input: unknown;
+    sessionId: string;
+    signal: AbortSignal;
+    onWaiting: () => void;
+  }): Promise<ToolOutcome> {
     try {
       const output = await tools.call(name, input, { actor: 'assistant', sessionId, signal, onApprovalRequested: onWaiting });
       if (name !== 'workflows:draft_workflow' || !output || typeof output !== 'object') return { output, isError: false };
       const d = output as { definition: unknown; trigger?: unknown; provider?: string };
-      const draft: MessagePart = { type: 'draft', definition: d.definition, ...(d.trigger ? { trigger: d.trigger } : {}), ...(d.provider ? { provider: d.provider } : {}) };
+      const draft: MessagePart = {
+        type: 'draft',
+        definition: d.definition,
+        ...(d.trigger ? { trigger: d.trigger } : {}),
+        ...(d.provider ? { provider: d.provider } : {}),
+      };
       return { output, isError: false, after: [draft] };
     } catch (err) {
       const message = err instanceof AppError ? err.message : 'the tool failed';
@@ -53,7 +70,10 @@ export function createAssistant({ sessions, tools, model, log }: { sessions: Ses
     const page = sessions.listMessages({ sessionId, limit: 40 });
     return page.messages
       .filter((msg: Message) => msg.role !== 'system' && msg.executionId === undefined && msg.status === 'complete')
-      .map((msg: Message) => ({ role: msg.role as 'user' | 'assistant', content: msg.parts.map((p) => (p.type === 'text' ? p.text : '')).join('') || '(no text)' }))
+      .map((msg: Message) => ({
+        role: msg.role as 'user' | 'assistant',
+        content: msg.parts.map((p) => (p.type === 'text' ? p.text : '')).join('') || '(no text)',
+      }))
       .filter((msg) => msg.content.trim() !== '');
   };
 
@@ -73,7 +93,12 @@ export function createAssistant({ sessions, tools, model, log }: { sessions: Ses
         } catch (err) {
           log.error({ err }, 'assistant turn failed');
           try {
-            sessions.completeMessage({ messageId: answer.id, status: controller.signal.aborted ? 'canceled' : 'error', finishReason: controller.signal.aborted ? 'canceled' : 'error', meta: { error: err instanceof Error ? err.message : String(err) } });
+            sessions.completeMessage({
+              messageId: answer.id,
+              status: controller.signal.aborted ? 'canceled' : 'error',
+              finishReason: controller.signal.aborted ? 'canceled' : 'error',
+              meta: { error: err instanceof Error ? err.message : String(err) },
+            });
           } catch {
             /* already finalized */
           }

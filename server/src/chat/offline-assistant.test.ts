@@ -5,7 +5,11 @@ import { createOfflineAssistantProvider, OFFLINE_DRAFTED, OFFLINE_NO_MODEL } fro
 const tools = ['workflows:list_workflows', 'workflows:draft_workflow'].map((name) => ({ name, description: name, inputSchema: { type: 'object' } }));
 
 /** One assistant reply through the shared loop, with the offline provider and scripted tool outcomes. */
-async function reply(content: string, outcome: (name: string, input: unknown) => ToolOutcome = () => ({ output: [], isError: false }), history: ChatMessage[] = []) {
+async function reply(
+  content: string,
+  outcome: (name: string, input: unknown) => ToolOutcome = () => ({ output: [], isError: false }),
+  history: ChatMessage[] = [],
+) {
   const message = createMessageBuilder({ onDelta: () => {} });
   const calls: { name: string; input: unknown }[] = [];
   const r = await runToolLoop({
@@ -26,7 +30,13 @@ async function reply(content: string, outcome: (name: string, input: unknown) =>
 
 describe('the offline assistant provider', () => {
   it('lists workflows through the list tool and names them', async () => {
-    const { calls, text, parts, r } = await reply('which workflows do I have?', () => ({ output: [{ id: 'wf_1', name: 'Backup' }, { id: 'wf_2', name: 'Disk check' }], isError: false }));
+    const { calls, text, parts, r } = await reply('which workflows do I have?', () => ({
+      output: [
+        { id: 'wf_1', name: 'Backup' },
+        { id: 'wf_2', name: 'Disk check' },
+      ],
+      isError: false,
+    }));
     expect(calls).toEqual([{ name: 'workflows:list_workflows', input: {} }]);
     expect(text).toBe('[offline] Workflows: Backup, Disk check.');
     expect(parts.map((p) => p.type)).toEqual(['tool_call', 'tool_result', 'text']);

@@ -26,7 +26,10 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
 
 /** The database has migrations this build does not know: a newer Weft wrote it. */
 export class NewerSchemaError extends Error {
-  constructor(readonly unknown: string[], readonly knownUpTo: number) {
+  constructor(
+    readonly unknown: string[],
+    readonly knownUpTo: number,
+  ) {
     super(`the database has migrations this version does not know (${unknown.join(', ')}; this version knows up to ${String(knownUpTo).padStart(3, '0')})`);
     this.name = 'NewerSchemaError';
   }
@@ -44,11 +47,13 @@ export function migrate(db: Database, migrations = readMigrations()): { applied:
     applied_at TEXT NOT NULL
   )`);
   const landed = new Map(
-    (db.prepare('SELECT version, name, checksum FROM schema_migrations').all() as {
-      version: number;
-      name: string;
-      checksum: string;
-    }[]).map((r) => [r.version, r]),
+    (
+      db.prepare('SELECT version, name, checksum FROM schema_migrations').all() as {
+        version: number;
+        name: string;
+        checksum: string;
+      }[]
+    ).map((r) => [r.version, r]),
   );
   // Refused before anything is applied: an older build must not write into a newer schema.
   const known = new Set(migrations.map((m) => m.version));

@@ -31,7 +31,9 @@ export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: strin
   try {
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') {
-      throw new StartupError(`SQLite cannot use WAL mode in WEFT_DATA_DIR (${dataDir}), which Weft needs (several processes share the database through it); set WEFT_DATA_DIR to a folder on a local disk.`);
+      throw new StartupError(
+        `SQLite cannot use WAL mode in WEFT_DATA_DIR (${dataDir}), which Weft needs (several processes share the database through it); set WEFT_DATA_DIR to a folder on a local disk.`,
+      );
     }
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');

@@ -9,7 +9,15 @@ export type StorageFailure = { reason: string; code: string; since: string };
  * ticker probes with a small write while it is failed, so recovery is noticed even when nothing
  * else writes.
  */
-export function createStorageHealth({ db, now = () => new Date(), log }: { db: Db; now?: () => Date; log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void } }) {
+export function createStorageHealth({
+  db,
+  now = () => new Date(),
+  log,
+}: {
+  db: Db;
+  now?: () => Date;
+  log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}) {
   let failure: StorageFailure | null = null;
   // Allocates pages (so a full database or disk fails it) and leaves nothing behind.
   const probe = db.transaction(() => {

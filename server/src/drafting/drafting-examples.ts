@@ -33,14 +33,26 @@ export const DRAFTING_EXAMPLES: readonly DraftingExample[] = [
       definition: {
         name: 'Health check',
         steps: [
-          { id: 'fetch_health', name: 'Fetch health', type: 'http', method: 'GET', url: 'https://status.example.com/api/health', retry: { maxAttempts: 3, backoffSeconds: 10 } },
+          {
+            id: 'fetch_health',
+            name: 'Fetch health',
+            type: 'http',
+            method: 'GET',
+            url: 'https://status.example.com/api/health',
+            retry: { maxAttempts: 3, backoffSeconds: 10 },
+          },
           {
             id: 'check_health',
             name: 'Unhealthy?',
             type: 'conditional',
             condition: 'steps.fetch_health.output.body.status != "ok"',
             then: [
-              { id: 'explain', name: 'Explain the failure', type: 'agent_prompt', prompt: 'The health check answered:\n{{ steps.fetch_health.output.body }}\n\nExplain in two sentences what is wrong.' },
+              {
+                id: 'explain',
+                name: 'Explain the failure',
+                type: 'agent_prompt',
+                prompt: 'The health check answered:\n{{ steps.fetch_health.output.body }}\n\nExplain in two sentences what is wrong.',
+              },
               { id: 'alert', name: 'Alert me', type: 'notify', message: 'Health check failed: {{ steps.explain.output.text }}' },
             ],
           },

@@ -1,4 +1,13 @@
-import { extractJsonObject, STEP_CATALOGUE, STEP_ID_PATTERN, STEP_TYPES, tryParseExpression, validateWorkflowDefinition, type Step, type WorkflowDefinition } from '@weft/shared';
+import {
+  extractJsonObject,
+  STEP_CATALOGUE,
+  STEP_ID_PATTERN,
+  STEP_TYPES,
+  tryParseExpression,
+  validateWorkflowDefinition,
+  type Step,
+  type WorkflowDefinition,
+} from '@weft/shared';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DraftAnswer, DRAFT_ANSWER_JSON_SCHEMA } from './draft-answer';
@@ -132,7 +141,11 @@ describe('DraftAnswer and its JSON Schema', () => {
     };
     expect(triggers(DRAFT_ANSWER_JSON_SCHEMA as unknown as Record<string, unknown>)).toEqual(triggers(generated));
     expect(strip((DRAFT_ANSWER_JSON_SCHEMA.properties.trigger.anyOf as readonly unknown[])[0])).toEqual(
-      strip(((generated.properties as Record<string, { anyOf?: unknown[]; oneOf?: unknown[] }>).trigger?.oneOf ?? (generated.properties as Record<string, { anyOf?: unknown[] }>).trigger?.anyOf ?? [])[0]),
+      strip(
+        ((generated.properties as Record<string, { anyOf?: unknown[]; oneOf?: unknown[] }>).trigger?.oneOf ??
+          (generated.properties as Record<string, { anyOf?: unknown[] }>).trigger?.anyOf ??
+          [])[0],
+      ),
     );
     expect(DRAFT_ANSWER_JSON_SCHEMA.required).toEqual(['definition']);
     expect(DRAFT_ANSWER_JSON_SCHEMA.additionalProperties).toBe(false);

@@ -2,7 +2,25 @@
 // comes from the step catalogue and the schemas, so the prompt says what the
 // validator checks.
 
-import { DEFAULT_LOOP_ITEM_NAME, effectiveLoopItemName, findStep, formatDuration, IDENTIFIER_PATTERN, isContainer, INPUT_TYPES, LOOP_DEFAULT_MAX_ITERATIONS, LOOP_MAX_ITERATIONS_LIMIT, referenceableStepIds, RESERVED_SCOPE_NAMES, STEP_CATALOGUE, STEP_ID_PATTERN, STEP_TYPES, StepCommon, WorkflowDefinition, type StepType } from '@weft/shared';
+import {
+  DEFAULT_LOOP_ITEM_NAME,
+  effectiveLoopItemName,
+  findStep,
+  formatDuration,
+  IDENTIFIER_PATTERN,
+  isContainer,
+  INPUT_TYPES,
+  LOOP_DEFAULT_MAX_ITERATIONS,
+  LOOP_MAX_ITERATIONS_LIMIT,
+  referenceableStepIds,
+  RESERVED_SCOPE_NAMES,
+  STEP_CATALOGUE,
+  STEP_ID_PATTERN,
+  STEP_TYPES,
+  StepCommon,
+  WorkflowDefinition,
+  type StepType,
+} from '@weft/shared';
 import { z } from 'zod';
 import { DRAFTING_EXAMPLES } from './drafting-examples';
 
@@ -77,7 +95,9 @@ Loops run at most \`maxIterations\` times (default ${LOOP_DEFAULT_MAX_ITERATIONS
 }
 
 function examplesSection(): string {
-  return DRAFTING_EXAMPLES.map((example, i) => `### Example ${i + 1}\nRequest: ${example.request}\nAnswer:\n\`\`\`json\n${json(example.answer)}\n\`\`\``).join('\n\n');
+  return DRAFTING_EXAMPLES.map((example, i) => `### Example ${i + 1}\nRequest: ${example.request}\nAnswer:\n\`\`\`json\n${json(example.answer)}\n\`\`\``).join(
+    '\n\n',
+  );
 }
 
 /** The system prompt for drafting a workflow from a request. */
@@ -103,7 +123,10 @@ export function buildStepRefinePrompt({ definition, stepId }: { definition: Work
   if (found === null) return `## Editing one step\nThere is no step \`${stepId}\` in this workflow. Answer with the workflow unchanged.`;
   const readable = referenceableStepIds(definition, stepId);
   const loopNames = found.ancestors.flatMap((ancestor) => (ancestor.step.type === 'loop' ? [effectiveLoopItemName(ancestor.step)] : []));
-  const inLoop = loopNames.length === 0 ? '' : `, and (inside its loop) ${[...new Set([...loopNames, DEFAULT_LOOP_ITEM_NAME])].map((name) => `\`${name}\``).join(', ')} and \`loop.index\``;
+  const inLoop =
+    loopNames.length === 0
+      ? ''
+      : `, and (inside its loop) ${[...new Set([...loopNames, DEFAULT_LOOP_ITEM_NAME])].map((name) => `\`${name}\``).join(', ')} and \`loop.index\``;
   return `## Editing one step
 Change only step \`${stepId}\` (a \`${found.step.type}\` step at ${found.path}). Answer with the complete workflow definition in which:
 - every other step, wherever it is, and every top-level field (${schemaFields(WorkflowDefinition)

@@ -33,7 +33,9 @@ function checkTrigger(trigger: unknown, timezone: string): { trigger?: Suggested
   if (t.type === 'manual') return { trigger: { type: 'manual' }, errors: [] };
   if (t.type === 'webhook') return { trigger: { type: 'webhook' }, errors: [] };
   if (t.type !== 'schedule' || typeof t.schedule?.cron !== 'string') {
-    return { errors: [{ path: 'trigger', message: 'trigger must be { type: "schedule", schedule: { cron, timezone } }, { type: "webhook" } or { type: "manual" }' }] };
+    return {
+      errors: [{ path: 'trigger', message: 'trigger must be { type: "schedule", schedule: { cron, timezone } }, { type: "webhook" } or { type: "manual" }' }],
+    };
   }
   const tz = typeof t.schedule.timezone === 'string' ? t.schedule.timezone : timezone;
   try {
@@ -128,7 +130,17 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
   };
 
   return {
-    async draft({ prompt, baseDraft, timezone: tz, signal }: { prompt: string; baseDraft?: unknown; timezone?: string | undefined; signal?: AbortSignal }): Promise<DraftResult> {
+    async draft({
+      prompt,
+      baseDraft,
+      timezone: tz,
+      signal,
+    }: {
+      prompt: string;
+      baseDraft?: unknown;
+      timezone?: string | undefined;
+      signal?: AbortSignal;
+    }): Promise<DraftResult> {
       if (baseDraft !== undefined) {
         const base = validateWorkflowDefinition(baseDraft);
         if (!base.ok) throw new AppError(422, 'invalid_definition', `baseDraft: ${base.errors[0]!.path}: ${base.errors[0]!.message}`, { errors: base.errors });
@@ -144,7 +156,17 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
       });
     },
 
-    async draftStep({ definition, stepId, prompt, signal }: { definition: unknown; stepId: string; prompt: string; signal?: AbortSignal }): Promise<DraftResult> {
+    async draftStep({
+      definition,
+      stepId,
+      prompt,
+      signal,
+    }: {
+      definition: unknown;
+      stepId: string;
+      prompt: string;
+      signal?: AbortSignal;
+    }): Promise<DraftResult> {
       const base = validateWorkflowDefinition(definition);
       if (!base.ok) throw new AppError(422, 'invalid_definition', `definition: ${base.errors[0]!.path}: ${base.errors[0]!.message}`, { errors: base.errors });
       if (!findStep(base.definition, stepId)) throw notFound(`step ${stepId}`);

@@ -70,7 +70,10 @@ describe('checkStepScopedEdit', () => {
     const result = checkStepScopedEdit(BEFORE, after, 'inner');
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.errors.map((error) => error.message)).toEqual(['step `each` changed; only `inner` may change', 'step `inner_note` changed; only `inner` may change']);
+    expect(result.errors.map((error) => error.message)).toEqual([
+      'step `each` changed; only `inner` may change',
+      'step `inner_note` changed; only `inner` may change',
+    ]);
   });
 
   it('rejects moving or renaming the edited step', () => {
@@ -78,7 +81,10 @@ describe('checkStepScopedEdit', () => {
     moved.steps = [moved.steps[1]!, moved.steps[0]!, moved.steps[2]!];
     expect(checkStepScopedEdit(BEFORE, moved, 'fetch')).toMatchObject({
       ok: false,
-      errors: [{ path: 'steps[1]', message: expect.stringMatching(/step `fetch` moved from steps\[0\] to steps\[1\]/) }, { message: expect.stringMatching(/step `each` moved/) }],
+      errors: [
+        { path: 'steps[1]', message: expect.stringMatching(/step `fetch` moved from steps\[0\] to steps\[1\]/) },
+        { message: expect.stringMatching(/step `each` moved/) },
+      ],
     });
     const renamed = clone();
     renamed.steps[0] = { id: 'fetch_2', type: 'http', method: 'GET', url: 'https://example.com' };
@@ -91,11 +97,17 @@ describe('checkStepScopedEdit', () => {
   it('rejects added and removed steps elsewhere, but lets the edited loop gain nested steps', () => {
     const added = clone();
     added.steps.push({ id: 'extra', type: 'wait', seconds: 1 });
-    expect(checkStepScopedEdit(BEFORE, added, 'fetch')).toMatchObject({ ok: false, errors: [{ path: 'steps[3]', message: 'step `extra` was added; only `fetch` may change' }] });
+    expect(checkStepScopedEdit(BEFORE, added, 'fetch')).toMatchObject({
+      ok: false,
+      errors: [{ path: 'steps[3]', message: 'step `extra` was added; only `fetch` may change' }],
+    });
 
     const removed = clone();
     removed.steps.pop();
-    expect(checkStepScopedEdit(BEFORE, removed, 'fetch')).toMatchObject({ ok: false, errors: [{ path: 'steps[2]', message: 'step `notify` was removed; only `fetch` may change' }] });
+    expect(checkStepScopedEdit(BEFORE, removed, 'fetch')).toMatchObject({
+      ok: false,
+      errors: [{ path: 'steps[2]', message: 'step `notify` was removed; only `fetch` may change' }],
+    });
 
     const grown = clone();
     const loop = grown.steps[1]!;

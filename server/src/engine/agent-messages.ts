@@ -27,7 +27,19 @@ export function createAgentMessages({ db, executions, sessions }: { db: Db; exec
   }
 
   return {
-    apply({ executionId, stepId, iterationPath, attempt, event }: { executionId: string; stepId: string; iterationPath: string; attempt: number; event: AgentMessageEvent }) {
+    apply({
+      executionId,
+      stepId,
+      iterationPath,
+      attempt,
+      event,
+    }: {
+      executionId: string;
+      stepId: string;
+      iterationPath: string;
+      attempt: number;
+      event: AgentMessageEvent;
+    }) {
       const existing = s.find.get(executionId, event.key)?.message_id;
       switch (event.op) {
         case 'create': {

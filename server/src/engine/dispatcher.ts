@@ -78,7 +78,10 @@ export function createDispatcher({
     for (const s of steps) {
       const key = stepKey(s.step_id, s.iteration_path);
       stepAttempts[key] = Math.max(stepAttempts[key] ?? 0, s.attempt);
-      const final = s.status === 'succeeded' || s.status === 'skipped' || (s.status === 'failed' && s.retry_in_ms === null && s.error !== null && !JSON.parse(s.error).name?.startsWith('Interrupted'));
+      const final =
+        s.status === 'succeeded' ||
+        s.status === 'skipped' ||
+        (s.status === 'failed' && s.retry_in_ms === null && s.error !== null && !JSON.parse(s.error).name?.startsWith('Interrupted'));
       if (!final) {
         completed.delete(key);
         continue;

@@ -70,7 +70,20 @@ export function createIngest({
           frame.foldedInputs.set(attemptKey(e), e.input);
           return;
         }
-        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'running', startedAt: now, input: e.input, leaseAttempt }), frame.sessionId);
+        publish.stepUpdated(
+          executionId,
+          repo.upsertStep({
+            executionId,
+            stepId: e.stepId,
+            iterationPath: e.iterationPath,
+            attempt: e.attempt,
+            status: 'running',
+            startedAt: now,
+            input: e.input,
+            leaseAttempt,
+          }),
+          frame.sessionId,
+        );
         return;
       }
       case 'step.log':
@@ -97,18 +110,47 @@ export function createIngest({
         return;
       }
       case 'step.skipped': {
-        publish.stepUpdated(executionId, repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: 0, status: 'skipped', finishedAt: now, output: { reason: e.reason }, leaseAttempt }), frame.sessionId);
+        publish.stepUpdated(
+          executionId,
+          repo.upsertStep({
+            executionId,
+            stepId: e.stepId,
+            iterationPath: e.iterationPath,
+            attempt: 0,
+            status: 'skipped',
+            finishedAt: now,
+            output: { reason: e.reason },
+            leaseAttempt,
+          }),
+          frame.sessionId,
+        );
         return;
       }
       case 'step.waiting': {
         // The containers around the waiting step wait with it.
         for (const open of repo.activeSteps(executionId)) {
           if (open.status !== 'running' || (open.step_id === e.stepId && open.iteration_path === e.iterationPath)) continue;
-          const container = repo.upsertStep({ executionId, stepId: open.step_id, iterationPath: open.iteration_path, attempt: open.attempt, status: 'waiting', startedAt: open.started_at, leaseAttempt: open.lease_attempt });
+          const container = repo.upsertStep({
+            executionId,
+            stepId: open.step_id,
+            iterationPath: open.iteration_path,
+            attempt: open.attempt,
+            status: 'waiting',
+            startedAt: open.started_at,
+            leaseAttempt: open.lease_attempt,
+          });
           publish.stepUpdated(executionId, container, frame.sessionId);
         }
         // started_at stays the step's own start (COALESCE in the upsert).
-        const waiting = repo.upsertStep({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, status: 'waiting', startedAt: now, leaseAttempt });
+        const waiting = repo.upsertStep({
+          executionId,
+          stepId: e.stepId,
+          iterationPath: e.iterationPath,
+          attempt: e.attempt,
+          status: 'waiting',
+          startedAt: now,
+          leaseAttempt,
+        });
         publish.stepUpdated(executionId, waiting, frame.sessionId);
         // The execution holds no runner while it waits.
         if (e.wait.kind === 'approval') {
@@ -126,7 +168,13 @@ export function createIngest({
         } catch (err) {
           // A bad chat event must not stall the execution: record it where the execution view shows it.
           if (!(err instanceof AppError)) throw err;
-          publish.log(executionId, { stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, stream: 'stderr', text: `chat message dropped: ${err.message}` });
+          publish.log(executionId, {
+            stepId: e.stepId,
+            iterationPath: e.iterationPath,
+            attempt: e.attempt,
+            stream: 'stderr',
+            text: `chat message dropped: ${err.message}`,
+          });
         }
         return;
       case 'execution.finished':
@@ -139,7 +187,17 @@ export function createIngest({
     }
   }
 
-  return function ingest({ runnerId, executionId, attempt, events }: { runnerId: string; executionId: string; attempt: number; events: RunnerEvent[] }): IngestResult {
+  return function ingest({
+    runnerId,
+    executionId,
+    attempt,
+    events,
+  }: {
+    runnerId: string;
+    executionId: string;
+    attempt: number;
+    events: RunnerEvent[];
+  }): IngestResult {
     return journal.batched(() => {
       const row = repo.get(executionId);
       const lastSeq = row ? repo.lastRunnerSeq(executionId, attempt) : 0;

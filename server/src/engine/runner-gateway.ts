@@ -15,7 +15,14 @@ import type { ConnectedRunner } from './dispatcher';
 function onWriteFailed(msg: ServerMsg, err: unknown): ServerMsg | null {
   switch (msg.type) {
     case 'ack':
-      return { type: 'reject', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, code: 'storage_unavailable', message: `events not stored: ${storageReason(err)}; resend them` };
+      return {
+        type: 'reject',
+        id: msg.id,
+        executionId: msg.executionId,
+        attempt: msg.attempt,
+        code: 'storage_unavailable',
+        message: `events not stored: ${storageReason(err)}; resend them`,
+      };
     case 'reject':
     case 'error':
     case 'welcome':
@@ -117,7 +124,14 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
             if (result.type === 'ack') {
               sendSafe({ type: 'ack', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, seq: result.seq });
               if (result.gapAt !== undefined) {
-                sendSafe({ type: 'reject', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, code: 'seq_gap', message: `expected seq ${result.seq + 1}, got ${result.gapAt}` });
+                sendSafe({
+                  type: 'reject',
+                  id: msg.id,
+                  executionId: msg.executionId,
+                  attempt: msg.attempt,
+                  code: 'seq_gap',
+                  message: `expected seq ${result.seq + 1}, got ${result.gapAt}`,
+                });
               }
             } else {
               sendSafe({ type: 'reject', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, code: result.code, message: result.message });
@@ -126,7 +140,9 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
           }
           case 'tools_list': {
             // The runner credential may not list tools over HTTP: the socket it holds answers instead.
-            const tools = app.tools.list({ workflowContext: true }).map(({ name, description, inputSchema, destructive }) => ({ name, description, inputSchema, destructive }));
+            const tools = app.tools
+              .list({ workflowContext: true })
+              .map(({ name, description, inputSchema, destructive }) => ({ name, description, inputSchema, destructive }));
             sendSafe({ type: 'tools', id: msg.id, tools });
             return;
           }
@@ -142,7 +158,14 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
           // Nothing of the frame was stored: the runner resends its events (a heartbeat is simply
           // unanswered, and the lease is renewed by a later one or fenced by the runner itself).
           if (msg.type === 'events') {
-            sendSafe({ type: 'reject', id: msg.id, executionId: msg.executionId, attempt: msg.attempt, code: 'storage_unavailable', message: `events not stored: ${storageReason(err)}` });
+            sendSafe({
+              type: 'reject',
+              id: msg.id,
+              executionId: msg.executionId,
+              attempt: msg.attempt,
+              code: 'storage_unavailable',
+              message: `events not stored: ${storageReason(err)}`,
+            });
           } else {
             sendSafe({ type: 'error', id: msg.id ?? null, code: 'storage_unavailable', message: `not stored: ${storageReason(err)}` });
           }
@@ -154,11 +177,14 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
     });
     socket.on('pong', () => (alive = true));
     socket.on('error', (err) => app.log.warn({ err }, 'runner socket error'));
-    const keepalive = setInterval(() => {
-      if (!alive) return socket.terminate();
-      alive = false;
-      socket.ping();
-    }, Math.max(runnerHeartbeatMs * 3, 1000));
+    const keepalive = setInterval(
+      () => {
+        if (!alive) return socket.terminate();
+        alive = false;
+        socket.ping();
+      },
+      Math.max(runnerHeartbeatMs * 3, 1000),
+    );
     socket.on('close', () => {
       sockets.delete(socket);
       clearInterval(keepalive);

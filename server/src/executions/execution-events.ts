@@ -25,7 +25,8 @@ export function createExecutionEvents({ journal, repo }: { journal: Journal; rep
     stepUpdated(executionId: string, step: StepRunRow | null, sessionId?: string | null) {
       if (!step) return;
       const data = { executionId, ...toStepRun(step) };
-      for (const t of topicsOf(sessionId === undefined ? (repo.sessionOf(executionId) ?? null) : sessionId, executionId)) journal.append(t, 'step.updated', data, { entity: executionId });
+      for (const t of topicsOf(sessionId === undefined ? (repo.sessionOf(executionId) ?? null) : sessionId, executionId))
+        journal.append(t, 'step.updated', data, { entity: executionId });
     },
     log(executionId: string, data: Omit<StepLog, 'executionId'>) {
       journal.append(executionTopic(executionId), 'step.log', { executionId, ...data }, { entity: executionId });

@@ -166,7 +166,7 @@ export function createExecutionsRepository(db: Db) {
     activeSteps: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status IN ('running', 'waiting')"),
     waitingStep: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status = 'waiting' ORDER BY rowid DESC LIMIT 1"),
     setStatus: db.prepare('UPDATE executions SET status = ?, updated_at = ? WHERE id = ?'),
-    start: db.prepare("UPDATE executions SET started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?"),
+    start: db.prepare('UPDATE executions SET started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?'),
     finish: db.prepare(
       'UPDATE executions SET status = ?, finished_at = ?, output = ?, error = ?, lease_runner_id = NULL, lease_expires_at = NULL, wake_at = NULL, updated_at = ? WHERE id = ? RETURNING *',
     ),
@@ -176,7 +176,9 @@ export function createExecutionsRepository(db: Db) {
     ),
     renew: db.prepare('UPDATE executions SET lease_expires_at = ? WHERE id = ? AND lease_runner_id = ? AND lease_attempt = ? AND lease_expires_at >= ?'),
     release: db.prepare('UPDATE executions SET lease_runner_id = NULL, lease_expires_at = NULL, status = ?, wake_at = ?, updated_at = ? WHERE id = ?'),
-    queuedIds: db.prepare<[number], { id: string }>("SELECT id FROM executions WHERE status = 'queued' AND lease_runner_id IS NULL ORDER BY created_at, id LIMIT ?"),
+    queuedIds: db.prepare<[number], { id: string }>(
+      "SELECT id FROM executions WHERE status = 'queued' AND lease_runner_id IS NULL ORDER BY created_at, id LIMIT ?",
+    ),
     expiredLeases: db.prepare<[number], ExecutionRow>('SELECT * FROM executions WHERE lease_runner_id IS NOT NULL AND lease_expires_at < ?'),
     dueTimers: db.prepare<[number], ExecutionRow>("SELECT * FROM executions WHERE status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= ?"),
     nextTimer: db.prepare<[], { at: number | null }>("SELECT MIN(wake_at) AS at FROM executions WHERE status = 'waiting' AND wake_at IS NOT NULL"),
@@ -190,8 +192,17 @@ export function createExecutionsRepository(db: Db) {
 
   return {
     get: (id: string): ExecutionRow | null => s.get.get(id) ?? null,
-    insert: (row: { id: string; workflowId: string; workflowVersion: number; sessionId: string | null; inputs: unknown; trigger: unknown; now: string; rerunOf: string | null; runDepth: number }) =>
-      s.insert.get({ ...row, inputs: JSON.stringify(row.inputs), trigger: JSON.stringify(row.trigger) }) as ExecutionRow,
+    insert: (row: {
+      id: string;
+      workflowId: string;
+      workflowVersion: number;
+      sessionId: string | null;
+      inputs: unknown;
+      trigger: unknown;
+      now: string;
+      rerunOf: string | null;
+      runDepth: number;
+    }) => s.insert.get({ ...row, inputs: JSON.stringify(row.inputs), trigger: JSON.stringify(row.trigger) }) as ExecutionRow,
     steps: (id: string): StepRunRow[] => s.steps.all(id),
     stepRun: (id: string, stepId: string, iterationPath: string, attempt: number): StepRunRow | null =>
       s.stepRun.get(id, stepId, iterationPath, attempt) ?? null,
@@ -214,10 +225,18 @@ export function createExecutionsRepository(db: Db) {
     setStatus: (id: string, status: ExecutionStatus, now: string) => s.setStatus.run(status, now, id),
     markStarted: (id: string, now: string) => s.start.run(now, now, id),
     finish: (id: string, r: { status: ExecutionStatus; now: string; output?: unknown; error?: unknown }) =>
-      s.finish.get(r.status, r.now, r.output === undefined ? null : JSON.stringify(r.output), r.error === undefined ? null : JSON.stringify(r.error), r.now, id) as ExecutionRow,
+      s.finish.get(
+        r.status,
+        r.now,
+        r.output === undefined ? null : JSON.stringify(r.output),
+        r.error === undefined ? null : JSON.stringify(r.error),
+        r.now,
+        id,
+      ) as ExecutionRow,
     cancelPendingApprovals: (id: string) => s.cancelApprovals.run(id),
     /** The granted row, or null when the execution is no longer queued and free. */
-    grant: (id: string, r: { runnerId: string; expiresAt: number; now: string }): ExecutionRow | null => (s.grant.get(r.runnerId, r.expiresAt, r.now, r.now, id) as ExecutionRow | undefined) ?? null,
+    grant: (id: string, r: { runnerId: string; expiresAt: number; now: string }): ExecutionRow | null =>
+      (s.grant.get(r.runnerId, r.expiresAt, r.now, r.now, id) as ExecutionRow | undefined) ?? null,
     /** Extends a lease its holder still has: recorded expiry at or after `validFrom` (see lease-grace.ts). */
     renew: (id: string, r: { runnerId: string; attempt: number; expiresAt: number; validFrom: number }) =>
       s.renew.run(r.expiresAt, id, r.runnerId, r.attempt, r.validFrom).changes === 1,
@@ -244,7 +263,13 @@ export function createExecutionsRepository(db: Db) {
     lastRunnerSeq: (id: string, leaseAttempt: number) => s.lastRunnerSeq.get(id, leaseAttempt)?.seq ?? 0,
     /** The highest runner event seq stored for this lease attempt (events are stored in seq order). */
     setRunnerSeq: (id: string, leaseAttempt: number, seq: number) => s.setRunnerSeq.run(id, leaseAttempt, seq),
-    list(q: { workflowId?: string | undefined; status?: string | undefined; sessionId?: string | undefined; before?: string | undefined; limit: number }): ExecutionRow[] {
+    list(q: {
+      workflowId?: string | undefined;
+      status?: string | undefined;
+      sessionId?: string | undefined;
+      before?: string | undefined;
+      limit: number;
+    }): ExecutionRow[] {
       const f = filters();
       f.add(q.workflowId, 'workflow_id = ?', q.workflowId);
       f.add(q.status, 'status = ?', q.status);

@@ -80,7 +80,15 @@ export function createExecutionsService({
     parentExecutionId?: string | undefined;
     rerunOf?: string;
     /** Step records copied from an earlier execution (re-run). */
-    reuse?: { stepId: string; iterationPath: string; attempt: number; status: 'succeeded' | 'skipped'; output?: unknown; startedAt: string | null; finishedAt: string | null }[];
+    reuse?: {
+      stepId: string;
+      iterationPath: string;
+      attempt: number;
+      status: 'succeeded' | 'skipped';
+      output?: unknown;
+      startedAt: string | null;
+      finishedAt: string | null;
+    }[];
     inTransaction?: (executionId: string) => void;
   }): { executionId: string } {
     const runDepth = depthUnder(input.parentExecutionId);
@@ -123,7 +131,13 @@ export function createExecutionsService({
     return { ...toSummary(row, nameOf(row.workflow_id, row.workflow_version)), steps: repo.steps(id).map(toStepRun) };
   }
 
-  function list(q: { workflowId?: string | undefined; status?: ExecutionStatus | undefined; sessionId?: string | undefined; before?: string | undefined; limit: number }) {
+  function list(q: {
+    workflowId?: string | undefined;
+    status?: ExecutionStatus | undefined;
+    sessionId?: string | undefined;
+    before?: string | undefined;
+    limit: number;
+  }) {
     const rows = repo.list({ ...q, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const names = new Map<string, string | undefined>();

@@ -36,12 +36,7 @@ export function validationError(error: ZodError, where: 'body' | 'query' | 'para
   const errors = zodIssues(error);
   const first = errors[0]!;
   const code = where === 'body' ? 'validation_failed' : 'bad_request';
-  return new AppError(
-    where === 'body' ? 422 : 400,
-    code,
-    `${where === 'body' ? '' : `${where} `}${first.path}: ${first.message}`.trim(),
-    { errors },
-  );
+  return new AppError(where === 'body' ? 422 : 400, code, `${where === 'body' ? '' : `${where} `}${first.path}: ${first.message}`.trim(), { errors });
 }
 
 const FASTIFY_CODES: Record<string, [number, string, string]> = {

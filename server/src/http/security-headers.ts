@@ -4,7 +4,9 @@ import type { FastifyInstance } from 'fastify';
  * The app's Content-Security-Policy: everything from this origin only, never framed. Checked
  * against the built client in headless Chromium (client/test/e2e): nothing else is needed.
  */
-export const CONTENT_SECURITY_POLICY = ["default-src 'self'", "base-uri 'self'", "form-action 'self'", "object-src 'none'", "frame-ancestors 'none'"].join('; ');
+export const CONTENT_SECURITY_POLICY = ["default-src 'self'", "base-uri 'self'", "form-action 'self'", "object-src 'none'", "frame-ancestors 'none'"].join(
+  '; ',
+);
 
 const HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,

@@ -70,7 +70,9 @@ export function createConversations({ db, journal, clock }: { db: Db; journal: J
       `INSERT INTO conversations (id, integration_id, channel, thread_id, title, status, message_count, last_message_at, created_at, updated_at)
        VALUES (@id, @integrationId, @channel, @threadId, @title, 'open', 0, @at, @now, @now)`,
     ),
-    insertMessage: db.prepare('INSERT INTO conversation_messages (conversation_id, external_id, author, text, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+    insertMessage: db.prepare(
+      'INSERT INTO conversation_messages (conversation_id, external_id, author, text, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
     bump: db.prepare(
       `UPDATE conversations SET message_count = message_count + 1, last_message_at = MAX(last_message_at, @at), status = 'open', updated_at = @now WHERE id = @id`,
     ),
@@ -130,7 +132,8 @@ export function createConversations({ db, journal, clock }: { db: Db; journal: J
     storeTool({ integrationName, integrationId }: { integrationName: string; integrationId: string }): ToolDefinition {
       return defineTool({
         name: `${integrationName}:store_messages`,
-        description: 'Store messages (the `messages` of list_messages) in the conversations store; already stored ones are skipped. Returns { received, stored, conversations }.',
+        description:
+          'Store messages (the `messages` of list_messages) in the conversations store; already stored ones are skipped. Returns { received, stored, conversations }.',
         args: StoreMessagesArgs,
         effect: 'write',
         inWorkflows: 'allowed',

@@ -68,7 +68,9 @@ export function createCredentialBox(key: Buffer) {
         const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64')), decipher.final()]).toString('utf8');
         return JSON.parse(plain) as unknown;
       } catch {
-        throw new CredentialsError('stored credentials cannot be decrypted: the secret key changed (WEFT_SECRET_KEY or secret.key); enter the credentials again');
+        throw new CredentialsError(
+          'stored credentials cannot be decrypted: the secret key changed (WEFT_SECRET_KEY or secret.key); enter the credentials again',
+        );
       }
     },
   };

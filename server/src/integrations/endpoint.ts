@@ -25,7 +25,15 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'undefined';
 }
 
-export function changedEndpointFields({ provider, before, after }: { provider: IntegrationProvider; before: Record<string, unknown>; after: Record<string, unknown> }): string[] {
+export function changedEndpointFields({
+  provider,
+  before,
+  after,
+}: {
+  provider: IntegrationProvider;
+  before: Record<string, unknown>;
+  after: Record<string, unknown>;
+}): string[] {
   return ENDPOINT_FIELDS[provider].filter((field) => canonical(before[field]) !== canonical(after[field]));
 }
 

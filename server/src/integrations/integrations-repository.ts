@@ -34,7 +34,9 @@ export function createIntegrationsRepository(db: Db) {
       `UPDATE integrations SET config = @config, credentials = @credentials, credential_fields = @credentialFields, status = 'pending',
          status_reason = NULL, updated_at = @now WHERE id = @id`,
     ),
-    setStatus: db.prepare('UPDATE integrations SET status = @status, status_reason = @reason, checked_at = COALESCE(@checkedAt, checked_at), updated_at = @now WHERE id = @id'),
+    setStatus: db.prepare(
+      'UPDATE integrations SET status = @status, status_reason = @reason, checked_at = COALESCE(@checkedAt, checked_at), updated_at = @now WHERE id = @id',
+    ),
     setOperations: db.prepare('UPDATE integrations SET operations = ? WHERE id = ?'),
     setSync: db.prepare('UPDATE integrations SET latest_sync_execution_id = ?, last_sync_error = ?, updated_at = ? WHERE id = ?'),
     remove: db.prepare('DELETE FROM integrations WHERE id = ?'),
@@ -51,7 +53,15 @@ export function createIntegrationsRepository(db: Db) {
     byName: (name: string): IntegrationRow | null => s.byName.get(name) ?? null,
     byId: (id: string): IntegrationRow | null => s.byId.get(id) ?? null,
     list: (): IntegrationRow[] => s.list.all(),
-    insert: (r: { id: string; name: string; provider: IntegrationProvider; config: string; credentials: string | null; credentialFields: string; now: string }) => s.insert.run(r),
+    insert: (r: {
+      id: string;
+      name: string;
+      provider: IntegrationProvider;
+      config: string;
+      credentials: string | null;
+      credentialFields: string;
+      now: string;
+    }) => s.insert.run(r),
     setSettings: (r: { id: string; config: string; credentials: string | null; credentialFields: string; now: string }) => s.setSettings.run(r),
     setStatus: (r: { id: string; status: IntegrationStatus; reason: string | null; checkedAt: string | null; now: string }) => s.setStatus.run(r),
     setOperations: (id: string, operations: string) => s.setOperations.run(operations, id),
@@ -62,7 +72,8 @@ export function createIntegrationsRepository(db: Db) {
     provision: (integrationId: string, template: string): ProvisionRow | null => s.provision.get(integrationId, template) ?? null,
     provisionByWorkflow: (workflowId: string): ProvisionRow | null => s.provisionByWorkflow.get(workflowId) ?? null,
     /** False when the (integration, template) row already exists: someone provisioned first. */
-    insertProvision: (r: { integrationId: string; template: string; workflowId: string; triggerKey: string | null; now: string }) => s.insertProvision.run(r).changes === 1,
+    insertProvision: (r: { integrationId: string; template: string; workflowId: string; triggerKey: string | null; now: string }) =>
+      s.insertProvision.run(r).changes === 1,
     setProvisionTrigger: (integrationId: string, template: string, triggerKey: string) => s.setProvisionTrigger.run(triggerKey, integrationId, template),
   };
 }

@@ -1,4 +1,11 @@
-import { CONNECTED_STATUSES, INTEGRATIONS_TOPIC, CreateIntegrationRequest, type Integration, type IntegrationStatus, type WorkflowDefinition } from '@weft/shared';
+import {
+  CONNECTED_STATUSES,
+  INTEGRATIONS_TOPIC,
+  CreateIntegrationRequest,
+  type Integration,
+  type IntegrationStatus,
+  type WorkflowDefinition,
+} from '@weft/shared';
 import { z } from 'zod';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
@@ -22,7 +29,8 @@ function fieldNames(credentials: unknown, prefix = ''): string[] {
   return Object.entries(credentials).flatMap(([k, v]) => (v && typeof v === 'object' ? fieldNames(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }
 
-const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+const isUniqueViolation = (err: unknown) =>
+  (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 
 /**
  * Integrations: configuration (credentials sealed with AES-256-GCM), the status lifecycle
@@ -144,9 +152,19 @@ export function createIntegrationsService({
     if (explicit || row.status === 'pending' || row.status === 'error') setStatus(row.id, { status: 'syncing', reason: null });
     const result = await live.connection.check(AbortSignal.any([closing.signal, AbortSignal.timeout(CHECK_TIMEOUT_MS)]));
     if (!connections.isCurrent(live) || closing.signal.aborted) return null; // changed or deleted meanwhile
-    const operations = row.provider === 'mcp' ? live.connection.operations().map(({ name: n, description, inputSchema, effect }) => ({ name: n, description, ...(inputSchema ? { inputSchema } : {}), effect })) : undefined;
+    const operations =
+      row.provider === 'mcp'
+        ? live.connection
+            .operations()
+            .map(({ name: n, description, inputSchema, effect }) => ({ name: n, description, ...(inputSchema ? { inputSchema } : {}), effect }))
+        : undefined;
     connections.register(live);
-    setStatus(row.id, { status: result.status, reason: result.reason === null ? null : scrub(result.reason, live.secrets).slice(0, 1000), checked: true, ...(operations ? { operations } : {}) });
+    setStatus(row.id, {
+      status: result.status,
+      reason: result.reason === null ? null : scrub(result.reason, live.secrets).slice(0, 1000),
+      checked: true,
+      ...(operations ? { operations } : {}),
+    });
     row = repo.byId(row.id)!;
     if (result.status === 'ready' || result.status === 'degraded') {
       try {
@@ -181,7 +199,11 @@ export function createIntegrationsService({
 
   function assertStdioAllowed(config: { command?: string | undefined }) {
     if (config.command !== undefined && !allowStdio) {
-      throw new AppError(422, 'stdio_not_allowed', 'config.command: this server does not run local MCP servers (stdio runs a command, like a bash step; set WEFT_ALLOW_BASH=1 to allow it)');
+      throw new AppError(
+        422,
+        'stdio_not_allowed',
+        'config.command: this server does not run local MCP servers (stdio runs a command, like a bash step; set WEFT_ALLOW_BASH=1 to allow it)',
+      );
     }
   }
 
@@ -232,7 +254,9 @@ export function createIntegrationsService({
       const def = PROVIDER_DEFINITIONS[row.provider];
       const credentialsField = def.credentialsRequired ? def.credentialsSchema.optional() : def.credentialsSchema.nullable().optional();
       const req = parseRequest(
-        z.strictObject({ config: def.configSchema.optional(), credentials: credentialsField }).refine((p) => p.config !== undefined || p.credentials !== undefined, { message: 'give "config", "credentials" or both' }),
+        z
+          .strictObject({ config: def.configSchema.optional(), credentials: credentialsField })
+          .refine((p) => p.config !== undefined || p.credentials !== undefined, { message: 'give "config", "credentials" or both' }),
         body,
         'body',
       ) as { config?: Record<string, unknown>; credentials?: unknown };
@@ -266,9 +290,14 @@ export function createIntegrationsService({
       const own = new Set(repo.provisions(row.id).map((p) => p.workflow_id));
       const users = (requirers().get(name) ?? []).filter((w) => !own.has(w.id));
       if (users.length > 0 && !force) {
-        throw new AppError(409, 'integration_in_use', `${users.length} workflow(s) require "${name}": ${users.map((w) => w.name).join(', ')}; delete with ?force=true to remove it anyway`, {
-          workflows: users,
-        });
+        throw new AppError(
+          409,
+          'integration_in_use',
+          `${users.length} workflow(s) require "${name}": ${users.map((w) => w.name).join(', ')}; delete with ?force=true to remove it anyway`,
+          {
+            workflows: users,
+          },
+        );
       }
       journal.transaction(() => {
         for (const workflowId of own) {
@@ -285,7 +314,11 @@ export function createIntegrationsService({
     provision(name: string) {
       const row = requireRow(name);
       if (row.status !== 'ready' && row.status !== 'degraded') {
-        throw new AppError(409, 'integration_not_ready', `integration "${name}" is ${row.status}${row.status_reason ? ` (${row.status_reason})` : ''}; provisioning waits until it is ready`);
+        throw new AppError(
+          409,
+          'integration_not_ready',
+          `integration "${name}" is ${row.status}${row.status_reason ? ` (${row.status_reason})` : ''}; provisioning waits until it is ready`,
+        );
       }
       const outcomes = provisioning.ensure(row, connections.get(name)?.connection.capabilities() ?? []);
       return { provisioned: outcomes, integration: toView(repo.byId(row.id)!) };

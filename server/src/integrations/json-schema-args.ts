@@ -27,7 +27,13 @@ export type ArgIssue = { path: (string | number)[]; message: string };
 
 /** `/a/0/b` -> ['a', 0, 'b']; a missing required property is reported at its own path. */
 function issuePath(e: ErrorObject): (string | number)[] {
-  const parts = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts =
+    e.instancePath === ''
+      ? []
+      : e.instancePath
+          .slice(1)
+          .split('/')
+          .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   const path: (string | number)[] = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
   if (e.keyword === 'required') path.push(String((e.params as { missingProperty?: string }).missingProperty));
   if (e.keyword === 'additionalProperties') path.push(String((e.params as { additionalProperty?: string }).additionalProperty));
@@ -50,9 +56,11 @@ export function jsonSchemaIssues(schema: Record<string, unknown>, value: unknown
 
 /** A zod schema that validates with a JSON Schema, so the tool registry checks MCP arguments like any other. */
 export function jsonSchemaArgs(schema: Record<string, unknown>): z.ZodType<Record<string, unknown>> {
-  return z.custom<Record<string, unknown>>(() => true).superRefine((value, ctx) => {
-    for (const issue of jsonSchemaIssues(schema, value)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  });
+  return z
+    .custom<Record<string, unknown>>(() => true)
+    .superRefine((value, ctx) => {
+      for (const issue of jsonSchemaIssues(schema, value)) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    });
 }
 
 const isTemplate = (v: unknown) => typeof v === 'string' && v.includes('{{');

@@ -14,7 +14,19 @@ export default fp(
   async (app) => {
     const { db, journal, clock, workflows, triggers, executions, tools, log, config } = app;
     const allowStdio = config.allowBash ?? isLoopbackHost(config.host);
-    const integrations = createIntegrations({ db, repo: createIntegrationsRepository(db), journal, clock, workflows, triggers, executions, tools, config, allowStdio, log });
+    const integrations = createIntegrations({
+      db,
+      repo: createIntegrationsRepository(db),
+      journal,
+      clock,
+      workflows,
+      triggers,
+      executions,
+      tools,
+      config,
+      allowStdio,
+      log,
+    });
     // Saves check tool arguments against what connected integrations offer.
     workflows.addSaveCheck(integrations.saveCheck);
     app.decorate('integrations', integrations);

@@ -42,7 +42,12 @@ export function createPreflight({ repo }: { repo: IntegrationsRepository }) {
         ? `"${p.name}" is not connected: connect it (POST /api/integrations with name "${p.name}")`
         : `"${p.name}" is in ${p.status} (${p.reason}): repair it (update its credentials or config with PATCH /api/integrations/${p.name}, then POST /api/integrations/${p.name}/check)`,
     );
-    throw new AppError(422, 'integration_unavailable', `${what}: ${problems.length === 1 ? 'a required integration is' : 'required integrations are'} unavailable: ${parts.join('; ')}`, problems);
+    throw new AppError(
+      422,
+      'integration_unavailable',
+      `${what}: ${problems.length === 1 ? 'a required integration is' : 'required integrations are'} unavailable: ${parts.join('; ')}`,
+      problems,
+    );
   }
 
   return { unavailable, assert };

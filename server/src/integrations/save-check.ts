@@ -21,7 +21,10 @@ export function createSaveCheck({ repo, tools }: { repo: IntegrationsRepository;
       const tool = offered.find((t) => t.name === step.tool);
       if (!tool) {
         const names = offered.map((t) => t.name);
-        issues.push({ path: joinPath(path, ['tool']), message: `unknown tool ${JSON.stringify(step.tool)}; "${integration}" offers ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}` });
+        issues.push({
+          path: joinPath(path, ['tool']),
+          message: `unknown tool ${JSON.stringify(step.tool)}; "${integration}" offers ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}`,
+        });
         return;
       }
       const gate = tools.gate(tool.name, 'workflow');

@@ -17,7 +17,9 @@ export function createEventTable(db: Db) {
   function insertStatement(rows: number) {
     let stmt = inserts.get(rows);
     if (!stmt) {
-      stmt = db.prepare<unknown[]>(`INSERT INTO events (topic, seq, type, at, data) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`);
+      stmt = db.prepare<unknown[]>(
+        `INSERT INTO events (topic, seq, type, at, data) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?)').join(', ')}`,
+      );
       inserts.set(rows, stmt);
     }
     return stmt;

@@ -62,7 +62,11 @@ export function createJournal({
     for (const e of events) bus.publish(e, report);
   };
   const group = createGroupCommit({ db, table, sequences, publish, committed, report, reportCommitError });
-  const savepoint = { begin: db.prepare('SAVEPOINT weft_logical'), release: db.prepare('RELEASE weft_logical'), rollbackTo: db.prepare('ROLLBACK TO weft_logical') };
+  const savepoint = {
+    begin: db.prepare('SAVEPOINT weft_logical'),
+    release: db.prepare('RELEASE weft_logical'),
+    rollbackTo: db.prepare('ROLLBACK TO weft_logical'),
+  };
   /** Called as an event is written, inside its transaction (see `onAppend`). */
   const appendHooks = new Map<string, Set<(event: JournalEvent) => void>>();
 

@@ -78,7 +78,19 @@ export function createPendingWrites({ sequences }: { sequences: Sequences }) {
     },
 
     /** Adds an event to the running logical transaction (there must be one). */
-    add<T extends JournalEventType>({ topic, type, data, at, options }: { topic: Topic; type: T; data: JournalEventData<T>; at: string; options: AppendOptions }): JournalEvent {
+    add<T extends JournalEventType>({
+      topic,
+      type,
+      data,
+      at,
+      options,
+    }: {
+      topic: Topic;
+      type: T;
+      data: JournalEventData<T>;
+      at: string;
+      options: AppendOptions;
+    }): JournalEvent {
       const pending = current!;
       const { writes } = pending;
       let entities = writes.snapshots.get(topic);

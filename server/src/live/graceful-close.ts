@@ -7,7 +7,10 @@ import type { WebSocket } from 'ws';
  * `graceMs` is terminated, freeing its buffer; one that keeps draining may take until ws's own close
  * timeout (30 s). Returns a function that stops the watch (the socket closed by itself).
  */
-export function closeGracefully(socket: WebSocket, { code, reason, graceMs, onTerminate }: { code: number; reason: string; graceMs: number; onTerminate?: () => void }): () => void {
+export function closeGracefully(
+  socket: WebSocket,
+  { code, reason, graceMs, onTerminate }: { code: number; reason: string; graceMs: number; onTerminate?: () => void },
+): () => void {
   socket.close(code, reason);
   const step = Math.max(10, Math.floor(graceMs / 4));
   let last = socket.bufferedAmount;

@@ -131,11 +131,17 @@ export default fp(
         throw new AppError(
           401,
           'unauthorized',
-          presented ? 'the credential is invalid or its session has ended: sign in again' : 'a credential is required (Authorization: Bearer <token>, or sign in through the login URL)',
+          presented
+            ? 'the credential is invalid or its session has ended: sign in again'
+            : 'a credential is required (Authorization: Bearer <token>, or sign in through the login URL)',
         );
       }
       if (access === 'runner' && principal.type !== 'runner') {
-        throw new AppError(403, 'wrong_credential', '/ws/runner accepts only the runner credential (WEFT_RUNNER_TOKEN or <data dir>/runner-token), not the access token');
+        throw new AppError(
+          403,
+          'wrong_credential',
+          '/ws/runner accepts only the runner credential (WEFT_RUNNER_TOKEN or <data dir>/runner-token), not the access token',
+        );
       }
     });
 

@@ -45,9 +45,7 @@ export function createSessionsRepository(db: Db) {
       `SELECT s.*, (SELECT COUNT(*) FROM executions e WHERE e.session_id = s.id AND e.status IN ('queued','running','waiting')) AS running
        FROM sessions s ORDER BY s.last_activity_at DESC, s.id DESC LIMIT 500`,
     ),
-    running: db.prepare<[string], { n: number }>(
-      "SELECT COUNT(*) AS n FROM executions WHERE session_id = ? AND status IN ('queued','running','waiting')",
-    ),
+    running: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM executions WHERE session_id = ? AND status IN ('queued','running','waiting')"),
     touch: db.prepare('UPDATE sessions SET last_activity_at = ? WHERE id = ?'),
     insertMessage: db.prepare(
       `INSERT INTO messages (id, session_id, role, parts, status, delta_seq, meta, created_at, updated_at, execution_id, step_id, iteration_path, attempt)

@@ -18,7 +18,6 @@ import type { Clock } from '../clock';
 import { createBackPointerValidator } from './back-pointers';
 import { createSessionsRepository, rowToMessage, type SessionRow } from './sessions-repository';
 
-
 type Live = {
   message: Message;
   buffer: MessageDelta[];
@@ -253,7 +252,9 @@ export function createSessionsService({
       live.delete(messageId);
       const closedStatus = status === 'complete' ? 'succeeded' : 'canceled';
       const parts: MessagePart[] = state.message.parts.map((p) =>
-        p.type === 'tool_call' && (p.status === 'running' || p.status === 'waiting') ? { ...p, status: closedStatus === 'succeeded' ? 'canceled' : closedStatus } : p,
+        p.type === 'tool_call' && (p.status === 'running' || p.status === 'waiting')
+          ? { ...p, status: closedStatus === 'succeeded' ? 'canceled' : closedStatus }
+          : p,
       );
       const reason = finishReason ?? (status === 'complete' ? undefined : status);
       if (reason !== undefined) parts.push({ type: 'finish', reason });

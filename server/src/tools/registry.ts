@@ -7,7 +7,11 @@ import type { ToolApprovals } from '../approvals/tool-approvals';
 /** What happens to one call: it runs, it waits for a person's tool approval, or it is refused. */
 export type ToolGate = { kind: 'run' } | { kind: 'ask' } | { kind: 'refuse'; message: string };
 
-const toIssuePath = (path: PropertyKey[]) => path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+const toIssuePath = (path: PropertyKey[]) =>
+  path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 
 /**
  * The one rule of who may do what with a tool. A person runs anything. The assistant runs reads at
@@ -61,7 +65,14 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
   const info = (t: ToolDefinition): ToolInfo => {
     const schema = t.inputSchema ? { ...t.inputSchema } : (z.toJSONSchema(t.args, { unrepresentable: 'any' }) as Record<string, unknown>);
     delete schema.$schema;
-    return { name: t.name, description: t.description, inputSchema: schema, effect: t.effect, destructive: t.effect === 'destructive', allowedInWorkflows: t.inWorkflows === 'allowed' };
+    return {
+      name: t.name,
+      description: t.description,
+      inputSchema: schema,
+      effect: t.effect,
+      destructive: t.effect === 'destructive',
+      allowedInWorkflows: t.inWorkflows === 'allowed',
+    };
   };
 
   return {
@@ -93,10 +104,18 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         const where = toIssuePath(issue.path) || 'arguments';
-        throw new AppError(422, 'invalid_arguments', `${where}: ${issue.message}`, { errors: parsed.error.issues.map((i) => ({ path: toIssuePath(i.path) || 'arguments', message: i.message })) });
+        throw new AppError(422, 'invalid_arguments', `${where}: ${issue.message}`, {
+          errors: parsed.error.issues.map((i) => ({ path: toIssuePath(i.path) || 'arguments', message: i.message })),
+        });
       }
       if (gate.kind === 'ask') {
-        const { approvalId, decided } = toolApprovals.request({ sessionId: ctx.sessionId, tool: name, args: parsed.data, message: approvalMessage(name, parsed.data, ctx), signal: ctx.signal });
+        const { approvalId, decided } = toolApprovals.request({
+          sessionId: ctx.sessionId,
+          tool: name,
+          args: parsed.data,
+          message: approvalMessage(name, parsed.data, ctx),
+          signal: ctx.signal,
+        });
         ctx.onApprovalRequested?.(approvalId);
         const outcome = await decided;
         if (!outcome.approved) {

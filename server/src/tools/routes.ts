@@ -7,7 +7,6 @@ import type { ExecutionsService } from '../executions/executions-service';
 import type { Clock } from '../clock';
 import type { ToolContext } from './tool';
 
-
 /**
  * The runner credential is shared by every runner, so it alone proves nothing about an execution:
  * the caller must name a lease the journal says it holds right now (same runner id, same attempt,
@@ -15,13 +14,27 @@ import type { ToolContext } from './tool';
  */
 function checkRunnerCall({ body, executions, clock }: { body: ToolCallRequest; executions: ExecutionsService; clock: Clock }): void {
   const context = body.context;
-  if (!context) throw new AppError(403, 'execution_context_required', 'context: the runner credential calls tools only inside an execution it holds (context.executionId, runnerId, leaseAttempt)');
+  if (!context)
+    throw new AppError(
+      403,
+      'execution_context_required',
+      'context: the runner credential calls tools only inside an execution it holds (context.executionId, runnerId, leaseAttempt)',
+    );
   if (context.runnerId === undefined || context.leaseAttempt === undefined) {
     throw new AppError(403, 'lease_not_held', 'context.runnerId and context.leaseAttempt are required with the runner credential');
   }
   const row = executions.repo.get(context.executionId);
-  const held = row !== null && row.lease_runner_id === context.runnerId && row.lease_attempt === context.leaseAttempt && (row.lease_expires_at ?? 0) >= clock.now().getTime();
-  if (!held) throw new AppError(403, 'lease_not_held', `context.executionId: runner ${context.runnerId} holds no current lease (attempt ${context.leaseAttempt}) on execution ${context.executionId}`);
+  const held =
+    row !== null &&
+    row.lease_runner_id === context.runnerId &&
+    row.lease_attempt === context.leaseAttempt &&
+    (row.lease_expires_at ?? 0) >= clock.now().getTime();
+  if (!held)
+    throw new AppError(
+      403,
+      'lease_not_held',
+      `context.executionId: runner ${context.runnerId} holds no current lease (attempt ${context.leaseAttempt}) on execution ${context.executionId}`,
+    );
 }
 
 const toolsRoutes: FastifyPluginAsync = async (app) => {

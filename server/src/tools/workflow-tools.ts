@@ -79,13 +79,20 @@ export function createWorkflowTools(deps: {
       description:
         'Create a workflow from a definition, or update it when `id` is given (pass `baseVersion`). With `proposeOnly: true` the change to an existing workflow is stored as a proposal for a person to review instead.',
       args: z
-        .object({ definition: z.record(z.string(), z.unknown()), id: Id.optional(), baseVersion: z.number().int().min(1).optional(), proposeOnly: z.boolean().optional(), summary: z.string().max(2000).optional() })
+        .object({
+          definition: z.record(z.string(), z.unknown()),
+          id: Id.optional(),
+          baseVersion: z.number().int().min(1).optional(),
+          proposeOnly: z.boolean().optional(),
+          summary: z.string().max(2000).optional(),
+        })
         .strict(),
       effect: 'write',
       inWorkflows: 'self_mutating',
       run: (a, ctx) => {
         if (a.id === undefined) return workflows.create({ definition: a.definition });
-        if (a.proposeOnly) return proposals.propose({ workflowId: a.id, definition: a.definition, summary: a.summary, proposedBy: ctx.actor, sessionId: ctx.sessionId });
+        if (a.proposeOnly)
+          return proposals.propose({ workflowId: a.id, definition: a.definition, summary: a.summary, proposedBy: ctx.actor, sessionId: ctx.sessionId });
         return workflows.update({ id: a.id, definition: a.definition, baseVersion: a.baseVersion ?? workflows.get(a.id).version });
       },
     }),
@@ -144,7 +151,9 @@ export function createWorkflowTools(deps: {
     defineTool({
       name: 'workflows:run_workflow',
       description: 'Start a workflow; returns { executionId }.',
-      args: z.object({ id: Id, inputs: z.record(z.string(), z.unknown()).optional(), version: z.number().int().min(1).optional(), sessionId: Id.optional() }).strict(),
+      args: z
+        .object({ id: Id, inputs: z.record(z.string(), z.unknown()).optional(), version: z.number().int().min(1).optional(), sessionId: Id.optional() })
+        .strict(),
       effect: 'write',
       inWorkflows: 'allowed',
       run: (a, ctx) =>
@@ -192,7 +201,8 @@ export function createWorkflowTools(deps: {
     }),
     defineTool({
       name: 'workflows:approve_execution',
-      description: 'Approve the pending approval of an execution (by approvalId or executionId). Only a person decides: called by the assistant, the person confirms it and the decision is theirs; refused inside a workflow.',
+      description:
+        'Approve the pending approval of an execution (by approvalId or executionId). Only a person decides: called by the assistant, the person confirms it and the decision is theirs; refused inside a workflow.',
       args: ApprovalTarget,
       effect: 'write',
       inWorkflows: 'human_gate',
@@ -200,7 +210,8 @@ export function createWorkflowTools(deps: {
     }),
     defineTool({
       name: 'workflows:deny_execution',
-      description: 'Deny the pending approval of an execution (by approvalId or executionId). Only a person decides: called by the assistant, the person confirms it and the decision is theirs; refused inside a workflow.',
+      description:
+        'Deny the pending approval of an execution (by approvalId or executionId). Only a person decides: called by the assistant, the person confirms it and the decision is theirs; refused inside a workflow.',
       args: ApprovalTarget,
       effect: 'write',
       inWorkflows: 'human_gate',

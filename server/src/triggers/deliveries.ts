@@ -19,7 +19,12 @@ export function toDelivery(r: DeliveryRow): TriggerDelivery {
   return out;
 }
 
-export const toDeliveryCount = (r: DeliveryCountRow): DeliveryCount => ({ minute: new Date(r.minute).toISOString(), status: r.status, reason: r.reason, count: r.count });
+export const toDeliveryCount = (r: DeliveryCountRow): DeliveryCount => ({
+  minute: new Date(r.minute).toISOString(),
+  status: r.status,
+  reason: r.reason,
+  count: r.count,
+});
 
 /** Counters older than this are dropped when a trigger's next counter row is created. */
 const COUNTS_KEPT_MS = 7 * 24 * 3600_000;
@@ -73,7 +78,11 @@ export function createDeliveries({ repo, clock, events }: { repo: TriggersReposi
     return inserted ? { id, written: true } : null;
   }
 
-  function settle(claim: DeliveryClaim, d: DeliveryStart, r: { status: DeliveryStatus; executionId?: string | null; reason?: string | null; keepKey?: boolean }): TriggerDelivery {
+  function settle(
+    claim: DeliveryClaim,
+    d: DeliveryStart,
+    r: { status: DeliveryStatus; executionId?: string | null; reason?: string | null; keepKey?: boolean },
+  ): TriggerDelivery {
     const outcome = {
       status: r.status,
       executionId: r.executionId ?? null,

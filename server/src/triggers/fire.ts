@@ -21,7 +21,17 @@ export type FireResult =
  * execution is created `waiting` (the dispatcher only grants `queued` ones) and `releaseHeld`
  * queues it when the run before it has finished.
  */
-export function createFiring({ repo, deliveries, executions, clock }: { repo: TriggersRepository; deliveries: Deliveries; executions: ExecutionsService; clock: Clock }) {
+export function createFiring({
+  repo,
+  deliveries,
+  executions,
+  clock,
+}: {
+  repo: TriggersRepository;
+  deliveries: Deliveries;
+  executions: ExecutionsService;
+  clock: Clock;
+}) {
   const isActive = (executionId: string | null): executionId is string => {
     if (!executionId) return false;
     const status = repo.executionStatus(executionId);

@@ -1,4 +1,12 @@
-import { CATCH_UP_MAX_TICKS, EXECUTIONS_TOPIC, isFinishedExecution, type CatchUpPolicy, type DeliveryKind, type JournalEvent, type ScheduleConfig } from '@weft/shared';
+import {
+  CATCH_UP_MAX_TICKS,
+  EXECUTIONS_TOPIC,
+  isFinishedExecution,
+  type CatchUpPolicy,
+  type DeliveryKind,
+  type JournalEvent,
+  type ScheduleConfig,
+} from '@weft/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
@@ -93,7 +101,8 @@ export function createScheduler({
     if (t.held_execution_id && firing.releaseHeld(t.id)) report.released++;
     const cron = compileCron(schedule.cron, schedule.timezone);
     const range = ticksBetween(cron, t.cursor_at, nowMs, CATCH_UP_MAX_TICKS + 1);
-    if (range.truncated) log?.warn({ trigger: t.key }, `more than ${CATCH_UP_MAX_TICKS} ticks were missed; older ones are recorded as one catch_up_cap delivery`);
+    if (range.truncated)
+      log?.warn({ trigger: t.key }, `more than ${CATCH_UP_MAX_TICKS} ticks were missed; older ones are recorded as one catch_up_cap delivery`);
     // The runs of one pass are one catch-up: each later one follows the one started before it.
     let follows: string | undefined;
     for (const p of planTicks({ ticks: range.ticks, nowMs, schedule, capped: range.beforeOldest })) {
@@ -128,7 +137,21 @@ export function createScheduler({
   }
 
   /** Returns the execution it started, if any. */
-  function fireTick({ t, schedule, p, nowMs, report, follows }: { t: TriggerRow; schedule: ScheduleConfig; p: Planned; nowMs: number; report: TickReport; follows: string | undefined }): string | undefined {
+  function fireTick({
+    t,
+    schedule,
+    p,
+    nowMs,
+    report,
+    follows,
+  }: {
+    t: TriggerRow;
+    schedule: ScheduleConfig;
+    p: Planned;
+    nowMs: number;
+    report: TickReport;
+    follows: string | undefined;
+  }): string | undefined {
     const base = { trigger: t, kind: p.kind, scheduledFor: p.at, receivedAt: new Date(nowMs) };
     if (p.skip !== undefined) {
       if (deliveries.record({ ...base, status: 'skipped', reason: p.skip })) report.skipped++;

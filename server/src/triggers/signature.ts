@@ -40,16 +40,23 @@ const refuse = (reason: SignatureRefusal['reason'], message: string): SignatureC
 function stale(header: string, timestamp: number, nowMs: number): SignatureCheck | null {
   const age = Math.round(nowMs / 1000) - timestamp;
   if (Math.abs(age) <= WEBHOOK_SIGNATURE_TOLERANCE_SECONDS) return null;
-  return refuse('stale_signature', `${header}: ${age > 0 ? `${age} s old` : `${-age} s in the future`}; signatures are accepted within ${WEBHOOK_SIGNATURE_TOLERANCE_SECONDS} s of the server's clock`);
+  return refuse(
+    'stale_signature',
+    `${header}: ${age > 0 ? `${age} s old` : `${-age} s in the future`}; signatures are accepted within ${WEBHOOK_SIGNATURE_TOLERANCE_SECONDS} s of the server's clock`,
+  );
 }
 
 /** `X-Weft-Timestamp: <unix seconds>`, `X-Weft-Signature: sha256=<hex HMAC(secret, "<ts>.<path and query>.<raw body>")>`. */
 function weft({ secret, raw, target, headers, nowMs }: VerifyInput): SignatureCheck {
   const signature = one(headers, 'x-weft-signature');
   const timestamp = one(headers, 'x-weft-timestamp');
-  if (signature === undefined) return refuse('missing_signature', 'X-Weft-Signature: header is required (sha256=<hex HMAC-SHA256 of "<X-Weft-Timestamp>.<path and query>.<body>">)');
+  if (signature === undefined)
+    return refuse('missing_signature', 'X-Weft-Signature: header is required (sha256=<hex HMAC-SHA256 of "<X-Weft-Timestamp>.<path and query>.<body>">)');
   if (timestamp === undefined) {
-    return refuse('missing_timestamp', 'X-Weft-Timestamp: header is required (unix seconds); X-Weft-Signature signs "<timestamp>.<path and query>.<body>", not the body alone');
+    return refuse(
+      'missing_timestamp',
+      'X-Weft-Timestamp: header is required (unix seconds); X-Weft-Signature signs "<timestamp>.<path and query>.<body>", not the body alone',
+    );
   }
   if (!SECONDS.test(timestamp)) return refuse('bad_signature', 'X-Weft-Timestamp: must be unix seconds');
   const m = /^sha256=(.*)$/.exec(signature);
@@ -81,7 +88,8 @@ function stripe({ secret, raw, headers, nowMs }: VerifyInput): SignatureCheck {
     if (at > 0 && name === 't') t = value;
     else if (at > 0 && name === 'v1') v1.push(value);
   }
-  if (t === undefined || !SECONDS.test(t) || v1.length === 0) return refuse('bad_signature', 'Stripe-Signature: needs t=<timestamp> and at least one v1=<signature>');
+  if (t === undefined || !SECONDS.test(t) || v1.length === 0)
+    return refuse('bad_signature', 'Stripe-Signature: needs t=<timestamp> and at least one v1=<signature>');
   const expected = hmac(secret, t, '.', raw);
   // Every candidate is compared, so the time taken does not say which one matched.
   const matched = v1.reduce<string | null>((found, candidate) => (sameDigest(expected, candidate) ? candidate : found), null);
@@ -97,8 +105,11 @@ function slack({ secret, raw, headers, nowMs }: VerifyInput): SignatureCheck {
   if (timestamp === undefined) return refuse('missing_timestamp', 'X-Slack-Request-Timestamp: header is required');
   if (!SECONDS.test(timestamp)) return refuse('bad_signature', 'X-Slack-Request-Timestamp: must be unix seconds');
   const m = /^v0=(.*)$/.exec(signature);
-  if (!m || !sameDigest(hmac(secret, 'v0:', timestamp, ':', raw), m[1]!)) return refuse('bad_signature', 'X-Slack-Signature: does not match "v0:<timestamp>:<body>"');
-  return stale('X-Slack-Request-Timestamp', Number(timestamp), nowMs) ?? { ok: true, replayKey: `slack:${timestamp}:${m[1]!.toLowerCase()}`, signsQuery: false };
+  if (!m || !sameDigest(hmac(secret, 'v0:', timestamp, ':', raw), m[1]!))
+    return refuse('bad_signature', 'X-Slack-Signature: does not match "v0:<timestamp>:<body>"');
+  return (
+    stale('X-Slack-Request-Timestamp', Number(timestamp), nowMs) ?? { ok: true, replayKey: `slack:${timestamp}:${m[1]!.toLowerCase()}`, signsQuery: false }
+  );
 }
 
 export type VerifyInput = {

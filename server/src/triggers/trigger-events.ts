@@ -1,4 +1,12 @@
-import { TRIGGERS_TOPIC, triggerTopic, type DeliveryCount, type JournalEventData, type JournalEventType, type Trigger, type TriggerDelivery } from '@weft/shared';
+import {
+  TRIGGERS_TOPIC,
+  triggerTopic,
+  type DeliveryCount,
+  type JournalEventData,
+  type JournalEventType,
+  type Trigger,
+  type TriggerDelivery,
+} from '@weft/shared';
 import type { Journal } from '../journal/journal';
 
 /**

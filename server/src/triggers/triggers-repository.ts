@@ -124,7 +124,9 @@ export function createTriggersRepository(db: Db) {
        ON CONFLICT (trigger_id, minute, reason) DO UPDATE SET count = count + 1 RETURNING count`,
     ),
     pruneCounts: db.prepare<[string, number]>('DELETE FROM trigger_delivery_counts WHERE trigger_id = ? AND minute < ?'),
-    counts: db.prepare<[string, number], DeliveryCountRow>('SELECT minute, reason, status, count FROM trigger_delivery_counts WHERE trigger_id = ? ORDER BY minute DESC, reason LIMIT ?'),
+    counts: db.prepare<[string, number], DeliveryCountRow>(
+      'SELECT minute, reason, status, count FROM trigger_delivery_counts WHERE trigger_id = ? ORDER BY minute DESC, reason LIMIT ?',
+    ),
     lastDelivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? ORDER BY ord DESC LIMIT 1'),
     page: db.prepare<[string, number, number], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND ord < ? ORDER BY ord DESC LIMIT ?'),
     executionStatus: db.prepare<[string], { status: string }>('SELECT status FROM executions WHERE id = ?'),
@@ -162,8 +164,15 @@ export function createTriggersRepository(db: Db) {
     insertDelivery: (d: NewDelivery): boolean => s.insertDelivery.run(d).changes === 1,
     /** A delivery with nothing to claim first (no tick, no delivery key), written once in its final form. */
     insertSettled: (d: NewDelivery): DeliveryRow => s.insertSettled.get(d) as DeliveryRow,
-    settleDelivery: (d: { id: string; status: DeliveryStatus; executionId: string | null; reason: string | null; latencyMs: number; deliveryKey: string | null; replayKey: string | null }) =>
-      s.settleDelivery.get(d) as DeliveryRow,
+    settleDelivery: (d: {
+      id: string;
+      status: DeliveryStatus;
+      executionId: string | null;
+      reason: string | null;
+      latencyMs: number;
+      deliveryKey: string | null;
+      replayKey: string | null;
+    }) => s.settleDelivery.get(d) as DeliveryRow,
     delivery: (id: string): DeliveryRow | null => s.delivery.get(id) ?? null,
     /** The delivery that holds either key (the sender's delivery id, or the signature that proved it). */
     deliveryByKeys: (triggerId: string, keys: { deliveryKey?: string | undefined; replayKey?: string | undefined }): DeliveryRow | null =>
@@ -171,7 +180,8 @@ export function createTriggersRepository(db: Db) {
       (keys.replayKey !== undefined ? s.deliveryByReplayKey.get(triggerId, keys.replayKey) : undefined) ??
       null,
     /** Adds one to the (trigger, minute, reason) counter; the new count (1: the row was just created). */
-    countDelivery: (c: { triggerId: string; minute: number; reason: string; status: 'rejected' | 'skipped' }): number => s.count.get(c.triggerId, c.minute, c.reason, c.status)!.count,
+    countDelivery: (c: { triggerId: string; minute: number; reason: string; status: 'rejected' | 'skipped' }): number =>
+      s.count.get(c.triggerId, c.minute, c.reason, c.status)!.count,
     pruneCounts: (triggerId: string, beforeMinute: number) => s.pruneCounts.run(triggerId, beforeMinute),
     counts: (triggerId: string, limit: number): DeliveryCountRow[] => s.counts.all(triggerId, limit),
     lastDelivery: (triggerId: string): DeliveryRow | null => s.lastDelivery.get(triggerId) ?? null,

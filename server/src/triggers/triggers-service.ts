@@ -77,7 +77,15 @@ export function createTriggersService({
   const events = createTriggerEvents({ journal });
   const deliveries = createDeliveries({ repo, clock, events });
   const firing = createFiring({ repo, deliveries, executions, clock });
-  const scheduler = createScheduler({ repo, journal, clock, firing, deliveries, ...(log ? { log } : {}), ...(schedulerIntervalMs ? { intervalMs: schedulerIntervalMs } : {}) });
+  const scheduler = createScheduler({
+    repo,
+    journal,
+    clock,
+    firing,
+    deliveries,
+    ...(log ? { log } : {}),
+    ...(schedulerIntervalMs ? { intervalMs: schedulerIntervalMs } : {}),
+  });
 
   const requireTrigger = (key: string): TriggerRow => {
     const row = repo.byKey(key);
@@ -121,7 +129,19 @@ export function createTriggersService({
    * Inside a transaction: checks what the schema cannot (workflow, inputs, cron, path taken) and
    * writes. `prefix` names fields as the caller's body does (`trigger.` inside a workflow save).
    */
-  function upsertWithin({ key, workflowId, body, prefix = '', skipPreflight = false }: { key: string; workflowId: string; body: TriggerBody; prefix?: string; skipPreflight?: boolean }): Trigger {
+  function upsertWithin({
+    key,
+    workflowId,
+    body,
+    prefix = '',
+    skipPreflight = false,
+  }: {
+    key: string;
+    workflowId: string;
+    body: TriggerBody;
+    prefix?: string;
+    skipPreflight?: boolean;
+  }): Trigger {
     let definition: WorkflowDefinition;
     try {
       definition = workflows.get(workflowId).definition as unknown as WorkflowDefinition;
@@ -148,7 +168,10 @@ export function createTriggersService({
       const taken = repo.byPath(hook.path);
       if (taken && taken.key !== key) throw invalid(`${prefix}webhook.path`, `/hooks/${hook.path} is already used by trigger "${taken.key}"`);
       if (hook.verify === 'none' && !allowUnsignedHooks) {
-        throw invalid(`${prefix}webhook.verify`, '"none" (unsigned) is refused on a server that listens beyond loopback: choose a signature scheme, or set WEFT_ALLOW_UNSIGNED_HOOKS=1');
+        throw invalid(
+          `${prefix}webhook.verify`,
+          '"none" (unsigned) is refused on a server that listens beyond loopback: choose a signature scheme, or set WEFT_ALLOW_UNSIGNED_HOOKS=1',
+        );
       }
       // Secrets are write-only: an omitted one keeps what is stored, and a hook without one gets one.
       const stored = existing?.type === 'webhook' ? existing.webhook_secret : null;
@@ -178,7 +201,8 @@ export function createTriggersService({
     };
     if (body.schedule && body.enabled) {
       const before = existing ? parseSchedule(existing) : null;
-      const sameClock = existing?.enabled === 1 && existing.cursor_at !== null && before?.cron === body.schedule.cron && before.timezone === body.schedule.timezone;
+      const sameClock =
+        existing?.enabled === 1 && existing.cursor_at !== null && before?.cron === body.schedule.cron && before.timezone === body.schedule.timezone;
       // A new, re-enabled or re-timed schedule starts from now: nothing before it is "missed".
       write.cursorAt = sameClock ? existing.cursor_at : nowMs;
       write.nextRunAt = sameClock ? existing.next_run_at : nextTick(compileCron(body.schedule.cron, body.schedule.timezone), nowMs);
@@ -221,7 +245,10 @@ export function createTriggersService({
    * Saves a workflow and its trigger in one transaction: `save` gets the `inTransaction` hook of
    * workflows.create/update. A trigger that does not validate rolls the workflow back with it.
    */
-  function withWorkflow<W extends { id: string }>(trigger: WorkflowTriggerRequest | undefined, save: (inTransaction?: (workflowId: string) => void) => W): W & { trigger?: Trigger } {
+  function withWorkflow<W extends { id: string }>(
+    trigger: WorkflowTriggerRequest | undefined,
+    save: (inTransaction?: (workflowId: string) => void) => W,
+  ): W & { trigger?: Trigger } {
     if (!trigger) return save();
     const { key, ...body } = trigger;
     let saved: Trigger | undefined;
@@ -244,7 +271,8 @@ export function createTriggersService({
     let beforeOrd = Number.MAX_SAFE_INTEGER;
     if (q.before !== undefined) {
       const cursor = repo.delivery(q.before);
-      if (!cursor || cursor.trigger_id !== row.id) throw new AppError(400, 'bad_request', `query before: delivery ${q.before} is not a delivery of trigger ${key}`);
+      if (!cursor || cursor.trigger_id !== row.id)
+        throw new AppError(400, 'bad_request', `query before: delivery ${q.before} is not a delivery of trigger ${key}`);
       beforeOrd = cursor.ord;
     }
     const rows = repo.deliveries(row.id, beforeOrd, q.limit + 1);
@@ -283,7 +311,10 @@ export function createTriggersService({
     remove,
     /** A deleted workflow's triggers go with it; otherwise they would fire into a 404 on every tick. */
     removeForWorkflow(workflowId: string): string[] {
-      const keys = repo.list().filter((r) => r.workflow_id === workflowId).map((r) => r.key);
+      const keys = repo
+        .list()
+        .filter((r) => r.workflow_id === workflowId)
+        .map((r) => r.key);
       for (const key of keys) remove(key);
       return keys;
     },

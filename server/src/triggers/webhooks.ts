@@ -107,9 +107,13 @@ const webhooks: FastifyPluginAsync = async (app) => {
 
   // Encapsulated: only this plugin keeps raw bodies, so the HMAC covers the bytes that were sent.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', 'application/x-www-form-urlencoded'], { parseAs: 'buffer', bodyLimit: app.config.bodyLimit }, (_req, body, done) => {
-    done(null, { raw: body as Buffer } satisfies RawBody);
-  });
+  app.addContentTypeParser(
+    ['application/json', 'application/x-www-form-urlencoded'],
+    { parseAs: 'buffer', bodyLimit: app.config.bodyLimit },
+    (_req, body, done) => {
+      done(null, { raw: body as Buffer } satisfies RawBody);
+    },
+  );
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
@@ -148,10 +152,23 @@ const webhooks: FastifyPluginAsync = async (app) => {
 
     if (t.webhook_allow_browser !== 1) {
       const crossSite = crossSiteReason(request.headers);
-      if (crossSite !== null) refuse(hook, 'cross_site', new AppError(403, 'forbidden_origin', `${crossSite}: browsers may not call this hook from another site (the trigger can set allowBrowser)`));
+      if (crossSite !== null)
+        refuse(
+          hook,
+          'cross_site',
+          new AppError(403, 'forbidden_origin', `${crossSite}: browsers may not call this hook from another site (the trigger can set allowBrowser)`),
+        );
     }
     if (hook.scheme === 'none' && !triggers.allowUnsignedHooks) {
-      refuse(hook, 'unsigned_refused', new AppError(403, 'unsigned_hook', `trigger ${t.key} is unsigned (verify "none"), which this server refuses: give it a signature scheme or set WEFT_ALLOW_UNSIGNED_HOOKS=1`));
+      refuse(
+        hook,
+        'unsigned_refused',
+        new AppError(
+          403,
+          'unsigned_hook',
+          `trigger ${t.key} is unsigned (verify "none"), which this server refuses: give it a signature scheme or set WEFT_ALLOW_UNSIGNED_HOOKS=1`,
+        ),
+      );
     }
     const taken = limiter.take(t.id, t.webhook_rate_limit ?? WEBHOOK_RATE_LIMIT_DEFAULT);
     if (!taken.ok) {
@@ -164,7 +181,13 @@ const webhooks: FastifyPluginAsync = async (app) => {
   /** `fresh`: the execution was created by this request, in a batch not yet committed, so it cannot have finished. */
   async function answer(
     reply: FastifyReply,
-    { executionId, wait, hook, duplicate = false, fresh = false }: { executionId: string; wait: number | undefined; hook: Hook; duplicate?: boolean; fresh?: boolean },
+    {
+      executionId,
+      wait,
+      hook,
+      duplicate = false,
+      fresh = false,
+    }: { executionId: string; wait: number | undefined; hook: Hook; duplicate?: boolean; fresh?: boolean },
   ) {
     const extra = duplicate ? { duplicate: true as const } : {};
     if (wait === undefined) return reply.code(202).send({ executionId, ...extra });
@@ -198,7 +221,13 @@ const webhooks: FastifyPluginAsync = async (app) => {
     const raw = (request.body as RawBody | undefined)?.raw ?? Buffer.alloc(0);
 
     // On the bytes as received and the request target as sent, before anything is parsed.
-    const check = verifySignature(hook.scheme, { secret: t.webhook_secret, raw, target: request.raw.url ?? request.url, headers: request.headers, nowMs: hook.receivedAt.getTime() });
+    const check = verifySignature(hook.scheme, {
+      secret: t.webhook_secret,
+      raw,
+      target: request.raw.url ?? request.url,
+      headers: request.headers,
+      nowMs: hook.receivedAt.getTime(),
+    });
     if (!check.ok) refuse(hook, check.reason, new AppError(401, check.reason === 'stale_signature' ? 'stale_signature' : 'invalid_signature', check.message));
     const replayKey = check.ok && check.replayKey !== null ? check.replayKey : undefined;
     let body: unknown;
@@ -214,7 +243,14 @@ const webhooks: FastifyPluginAsync = async (app) => {
     const deliveryKey = senderDeliveryId(hook.scheme, request, body);
     // A scheme that signs only the body says nothing about the query: the workflow gets none of it.
     const signedQuery = check.ok && check.signsQuery ? query : {};
-    const payload = { type: 'webhook' as const, key: t.key, body, headers: pickHeaders(request.headers), query: signedQuery, receivedAt: hook.receivedAt.toISOString() };
+    const payload = {
+      type: 'webhook' as const,
+      key: t.key,
+      body,
+      headers: pickHeaders(request.headers),
+      query: signedQuery,
+      receivedAt: hook.receivedAt.toISOString(),
+    };
 
     // The same delivery again (a sender's retry, or a replayed signature) answers with the same execution.
     if (!isTest && (deliveryKey !== undefined || replayKey !== undefined)) {
@@ -226,7 +262,9 @@ const webhooks: FastifyPluginAsync = async (app) => {
     }
 
     if (isTest) {
-      const delivery = journal.transaction(() => triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, status: 'skipped', reason: 'test' }))!;
+      const delivery = journal.transaction(() =>
+        triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, status: 'skipped', reason: 'test' }),
+      )!;
       return reply.code(200).send({ test: true, deliveryId: delivery.id, payload });
     }
     if (t.enabled !== 1) refuse(hook, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));

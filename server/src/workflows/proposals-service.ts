@@ -61,7 +61,19 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
   };
 
   return {
-    propose({ workflowId, definition, summary, proposedBy, sessionId }: { workflowId: string; definition: unknown; summary?: string | undefined; proposedBy: string; sessionId?: string | undefined }) {
+    propose({
+      workflowId,
+      definition,
+      summary,
+      proposedBy,
+      sessionId,
+    }: {
+      workflowId: string;
+      definition: unknown;
+      summary?: string | undefined;
+      proposedBy: string;
+      sessionId?: string | undefined;
+    }) {
       const current = workflows.get(workflowId);
       const v = validateWorkflowDefinition(definition);
       if (!v.ok) throw new AppError(422, 'invalid_definition', `definition: ${v.errors[0]!.path}: ${v.errors[0]!.message}`, { errors: v.errors });

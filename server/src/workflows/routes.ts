@@ -36,7 +36,9 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(UpdateWorkflowRequest, request.body, 'body');
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
-    return app.triggers.withWorkflow(trigger, (inTransaction) => service.update({ id, definition: body.definition, baseVersion: body.baseVersion, inTransaction }));
+    return app.triggers.withWorkflow(trigger, (inTransaction) =>
+      service.update({ id, definition: body.definition, baseVersion: body.baseVersion, inTransaction }),
+    );
   });
 
   app.get('/api/workflows/:id/versions', async (request) => {

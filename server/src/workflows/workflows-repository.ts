@@ -23,12 +23,8 @@ export function createWorkflowsRepository(db: Db) {
   const stmts = {
     get: db.prepare<[string], WorkflowRow>('SELECT * FROM workflows WHERE id = ? AND deleted_at IS NULL'),
     list: db.prepare<[], WorkflowRow>('SELECT * FROM workflows WHERE deleted_at IS NULL ORDER BY updated_at DESC, id DESC'),
-    insert: db.prepare(
-      'INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES (@id, @name, 1, @now, @now)',
-    ),
-    bump: db.prepare(
-      'UPDATE workflows SET name = @name, latest_version = @version, updated_at = @now WHERE id = @id AND latest_version = @version - 1',
-    ),
+    insert: db.prepare('INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES (@id, @name, 1, @now, @now)'),
+    bump: db.prepare('UPDATE workflows SET name = @name, latest_version = @version, updated_at = @now WHERE id = @id AND latest_version = @version - 1'),
     softDelete: db.prepare('UPDATE workflows SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
     insertVersion: db.prepare(
       `INSERT INTO workflow_versions (workflow_id, version, definition, source, rolled_back_from, created_at)

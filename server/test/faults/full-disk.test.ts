@@ -23,10 +23,15 @@ describe('full disk, then freed: the engine recovers by itself', { timeout: 120_
     const runner: RunnerProcess = startRunner({ url: s.url, token: s.runnerToken, dataDir, capacity: 8, env: { WEFT_RUNNER_NAME: 'A' } });
     cleanup.push(() => runner.kill('SIGKILL'));
     const trace = `${dataDir}/trace.log`;
-    const definition = { name: 'Traced', steps: [tracedStep('one', trace, { ticks: 2 }), tracedStep('two', trace, { ticks: 2 }), tracedStep('three', trace, { ticks: 2 })] };
+    const definition = {
+      name: 'Traced',
+      steps: [tracedStep('one', trace, { ticks: 2 }), tracedStep('two', trace, { ticks: 2 }), tracedStep('three', trace, { ticks: 2 })],
+    };
     const wf = await s.request('POST', '/api/workflows', { body: { definition } });
     expect(wf.status).toBe(201);
-    const hook = await s.request('PUT', '/api/triggers/disk-hook', { body: { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'disk', verify: 'none', rateLimitPerMinute: 100_000 } } });
+    const hook = await s.request('PUT', '/api/triggers/disk-hook', {
+      body: { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'disk', verify: 'none', rateLimitPerMinute: 100_000 } },
+    });
     expect(hook.status).toBe(200);
 
     const accepted: string[] = [];
@@ -44,10 +49,14 @@ describe('full disk, then freed: the engine recovers by itself', { timeout: 120_
     const disk = fullDisk(s.app.db);
     disk.full();
     // Requests while full: refused in the app's shape, never a 500 or a driver's error.
-    await waitUntil(async () => {
-      await Promise.all(Array.from({ length: 4 }, fire));
-      return answers.some((a) => a.status === 503);
-    }, 20_000, 'a 503 while the disk is full');
+    await waitUntil(
+      async () => {
+        await Promise.all(Array.from({ length: 4 }, fire));
+        return answers.some((a) => a.status === 503);
+      },
+      20_000,
+      'a 503 while the disk is full',
+    );
     const ready = await s.request('GET', '/api/ready');
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ error: { code: 'storage_unavailable', message: expect.stringContaining('the disk is full') } });
@@ -62,10 +71,14 @@ describe('full disk, then freed: the engine recovers by itself', { timeout: 120_
     disk.roomy();
     await waitUntil(async () => (await s.request('GET', '/api/ready')).status === 200, 10_000, '/api/ready again');
     // Every execution acknowledged with 202 finishes, without restarting anything.
-    await waitUntil(async () => {
-      const states = await Promise.all(accepted.map(async (id) => (await s.request('GET', `/api/executions/${id}`)).body.status));
-      return states.every((st) => st === 'succeeded');
-    }, 30_000, 'every accepted execution to succeed');
+    await waitUntil(
+      async () => {
+        const states = await Promise.all(accepted.map(async (id) => (await s.request('GET', `/api/executions/${id}`)).body.status));
+        return states.every((st) => st === 'succeeded');
+      },
+      30_000,
+      'every accepted execution to succeed',
+    );
     expect(runner.child.exitCode).toBeNull();
     expect(runner.child.signalCode).toBeNull();
     const done = completions(readTrace(trace));

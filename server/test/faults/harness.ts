@@ -89,13 +89,28 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export type ServerProcess = { child: ChildProcess; url: string; output(): string; exited: Promise<number | null>; kill(signal?: NodeJS.Signals): Promise<void> };
+export type ServerProcess = {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+};
 
 /** The real server process on a fixed port over `dataDir`; resolves once it listens. */
 export async function startServerProcess({ dataDir, port, env = {} }: { dataDir: string; port: number; env?: Record<string, string> }): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: SERVER_DIR,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_TOKEN: FAULT_TOKEN, WEFT_RUNNER_TOKEN: FAULT_RUNNER_TOKEN, WEFT_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      WEFT_DATA_DIR: dataDir,
+      WEFT_TOKEN: FAULT_TOKEN,
+      WEFT_RUNNER_TOKEN: FAULT_RUNNER_TOKEN,
+      WEFT_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -31,7 +31,12 @@ async function scenario({ leaseMs }: { leaseMs: number }) {
   // One step that outlives the runner's deadline when the server is down long enough.
   const long = await api(url, 'POST', '/api/workflows', { definition: { name: 'Long', steps: [tracedStep('long', trace, { ticks: 150 })] } });
   expect(long.status).toBe(201);
-  const hook = await api(url, 'PUT', '/api/triggers/outage-hook', { workflowId: wf.body.id, type: 'webhook', enabled: true, webhook: { path: 'outage', verify: 'none', rateLimitPerMinute: 100_000 } });
+  const hook = await api(url, 'PUT', '/api/triggers/outage-hook', {
+    workflowId: wf.body.id,
+    type: 'webhook',
+    enabled: true,
+    webhook: { path: 'outage', verify: 'none', rateLimitPerMinute: 100_000 },
+  });
   expect(hook.status).toBe(200);
   return {
     url,
@@ -86,7 +91,12 @@ describe('server killed and down while runners stay up', { timeout: 180_000 }, (
     await sc.restart();
     await waitUntil(() => sc.allSucceeded(ids), 120_000, 'every acknowledged execution to succeed');
     const trace = readTrace(sc.trace);
-    for (const id of ids) for (const step of STEPS) expect(trace.filter((t) => t.what === 'end' && t.executionId === id && t.stepId === step), `${id}/${step}`).toHaveLength(1);
+    for (const id of ids)
+      for (const step of STEPS)
+        expect(
+          trace.filter((t) => t.what === 'end' && t.executionId === id && t.stepId === step),
+          `${id}/${step}`,
+        ).toHaveLength(1);
     expect(extraRuns(trace)).toBe(0);
     expect(overlaps(trace)).toEqual([]);
     expect(inFlightAt(trace, killedAt)).toBeGreaterThan(0);
@@ -105,11 +115,17 @@ describe('server killed and down while runners stay up', { timeout: 180_000 }, (
     await sc.restart();
     await waitUntil(() => sc.allSucceeded(ids), 150_000, 'every execution to succeed');
     const trace = readTrace(sc.trace);
-    const story = trace.filter((t) => t.what !== 'tick').map((t) => `${t.what} ${t.executionId.slice(-6)} ${t.stepId} ${t.runner} ${Number((t.ns - diedAt) / 1_000_000n)}ms`).join('\n');
+    const story = trace
+      .filter((t) => t.what !== 'tick')
+      .map((t) => `${t.what} ${t.executionId.slice(-6)} ${t.stepId} ${t.runner} ${Number((t.ns - diedAt) / 1_000_000n)}ms`)
+      .join('\n');
     expect(overlaps(trace), story).toEqual([]);
     // The runners noticed the closed sockets at once and started nothing while cut off.
     const noticed = diedAt + 1_000_000_000n;
-    expect(trace.filter((t) => t.what === 'start' && t.ns > noticed && t.ns < restartAt), story).toEqual([]);
+    expect(
+      trace.filter((t) => t.what === 'start' && t.ns > noticed && t.ns < restartAt),
+      story,
+    ).toEqual([]);
     // The long step was stopped by its runner's own deadline (12 s after its last renewal, before
     // the lease could expire on the server), then ran again once, after the restart's grace.
     const long = trace.filter((t) => t.executionId === longId);
@@ -124,7 +140,10 @@ describe('server killed and down while runners stay up', { timeout: 180_000 }, (
     // grace): none of them ran again.
     const ends = new Map<string, number>();
     for (const t of trace) if (t.what === 'end') ends.set(`${t.executionId}/${t.stepId}`, (ends.get(`${t.executionId}/${t.stepId}`) ?? 0) + 1);
-    expect([...ends.values()].every((n) => n === 1), story).toBe(true);
+    expect(
+      [...ends.values()].every((n) => n === 1),
+      story,
+    ).toBe(true);
     expect(extraRuns(trace)).toBe(1);
     expect(sc.runners.map((r) => /lease not renewed in time/.test(r.output())).some(Boolean)).toBe(true);
     for (const r of sc.runners) expect(r.child.exitCode).toBeNull();

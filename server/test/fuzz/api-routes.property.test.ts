@@ -20,17 +20,53 @@ beforeAll(async () => {
   const session = await s.request('POST', '/api/sessions', { body: {} });
   if (session.body?.id) known.id!.push(session.body.id);
   await s.request('PUT', '/api/triggers/fuzz-hook', { body: { workflowId: wf.body.id, type: 'webhook', webhook: { path: 'fuzz/hook', verify: 'none' } } });
-  await s.request('PUT', '/api/triggers/fuzz-cron', { body: { workflowId: wf.body.id, type: 'schedule', enabled: false, schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } } });
+  await s.request('PUT', '/api/triggers/fuzz-cron', {
+    body: { workflowId: wf.body.id, type: 'schedule', enabled: false, schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } },
+  });
   known.key!.push('fuzz-hook', 'fuzz-cron');
   known.name!.push('github', 'nothing-here');
 });
 afterAll(() => s.close());
 
 const FIELD_NAMES = [
-  'name', 'definition', 'steps', 'id', 'type', 'trigger', 'inputs', 'version', 'baseVersion', 'decision', 'comment', 'content',
-  'prompt', 'key', 'workflowId', 'schedule', 'webhook', 'enabled', 'config', 'credentials', 'provider', 'arguments', 'context',
-  'sessionId', 'title', 'limit', 'before', 'after', 'status', 'topic', 'fromStep', 'baseDraft', 'stepId', 'token', 'decidedBy',
-  '__proto__', 'constructor', 'prototype',
+  'name',
+  'definition',
+  'steps',
+  'id',
+  'type',
+  'trigger',
+  'inputs',
+  'version',
+  'baseVersion',
+  'decision',
+  'comment',
+  'content',
+  'prompt',
+  'key',
+  'workflowId',
+  'schedule',
+  'webhook',
+  'enabled',
+  'config',
+  'credentials',
+  'provider',
+  'arguments',
+  'context',
+  'sessionId',
+  'title',
+  'limit',
+  'before',
+  'after',
+  'status',
+  'topic',
+  'fromStep',
+  'baseDraft',
+  'stepId',
+  'token',
+  'decidedBy',
+  '__proto__',
+  'constructor',
+  'prototype',
 ];
 
 const weird = fc.oneof(
@@ -47,13 +83,28 @@ const query = fc.array(fc.tuple(fc.oneof(fc.constantFrom(...FIELD_NAMES, 'contex
 const bodyArbitrary = () => {
   const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constantFrom(...known.id!), weird);
   return fc.oneof(
-  fc.constant(undefined),
-  fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc.dictionary(fc.constantFrom(...FIELD_NAMES), value, { maxKeys: 6 }).map((o) => JSON.stringify(o)),
-  fc.constantFrom('{', '[', '"', '{"__proto__":{"isAdmin":true}}', '{"definition":{"steps":[{"id":"a","type":"bash","command":"{{ x }}"}]}}', 'a=1&b=2', '\u0000'),
+    fc.constant(undefined),
+    fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+    fc.dictionary(fc.constantFrom(...FIELD_NAMES), value, { maxKeys: 6 }).map((o) => JSON.stringify(o)),
+    fc.constantFrom(
+      '{',
+      '[',
+      '"',
+      '{"__proto__":{"isAdmin":true}}',
+      '{"definition":{"steps":[{"id":"a","type":"bash","command":"{{ x }}"}]}}',
+      'a=1&b=2',
+      '\u0000',
+    ),
   );
 };
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined);
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  undefined,
+);
 
 /** A lone surrogate cannot be spelled in a URL at all: send the replacement character instead. */
 const enc = (v: string) => encodeURIComponent(v.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
@@ -77,7 +128,12 @@ describe('every route under hostile input', () => {
           const path = fill(route.url, p) + qs;
           const headers: Record<string, string> = { authorization: `Bearer ${s.token}` };
           if (type !== undefined && b !== undefined) headers['content-type'] = type;
-          const res = await fetch(s.url + path, { method: route.method, headers, body: route.method === 'GET' || route.method === 'DELETE' ? undefined : b, redirect: 'manual' });
+          const res = await fetch(s.url + path, {
+            method: route.method,
+            headers,
+            body: route.method === 'GET' || route.method === 'DELETE' ? undefined : b,
+            redirect: 'manual',
+          });
           const text = await res.text();
           expect(res.status, `${route.method} ${path} -> ${res.status} ${text.slice(0, 300)}`).toBeLessThan(500);
           // Pages a person opens (the sign-in link) answer their refusals as HTML, not JSON.

@@ -30,19 +30,21 @@ const rawText = fc.oneof(
 
 const liveFrame = fc.oneof(
   rawText,
-  fc.record(
-    {
-      type: fc.oneof(fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'hello', 'event'), fc.string({ maxLength: 10 })),
-      id,
-      topic: fc.oneof(
-        fc.constantFrom('executions', 'workflows', 'approvals', 'triggers', `execution:${'x'.repeat(5)}`, 'execution:', 'session:..', 'a'.repeat(201)),
-        fc.string({ maxLength: 60 }),
-        anyValue,
-      ),
-      after: fc.oneof(fc.integer(), fc.double(), fc.constant(-1), fc.string({ maxLength: 5 }), anyValue),
-    },
-    { requiredKeys: [] },
-  ).map((f) => JSON.stringify(f)),
+  fc
+    .record(
+      {
+        type: fc.oneof(fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'hello', 'event'), fc.string({ maxLength: 10 })),
+        id,
+        topic: fc.oneof(
+          fc.constantFrom('executions', 'workflows', 'approvals', 'triggers', `execution:${'x'.repeat(5)}`, 'execution:', 'session:..', 'a'.repeat(201)),
+          fc.string({ maxLength: 60 }),
+          anyValue,
+        ),
+        after: fc.oneof(fc.integer(), fc.double(), fc.constant(-1), fc.string({ maxLength: 5 }), anyValue),
+      },
+      { requiredKeys: [] },
+    )
+    .map((f) => JSON.stringify(f)),
 );
 
 function liveReplies(c: LiveClient, from: number) {
@@ -86,7 +88,17 @@ const stepEvent = fc.record(
   {
     seq: fc.oneof(fc.integer({ min: -2, max: 50 }), fc.double(), anyValue),
     type: fc.oneof(
-      fc.constantFrom('step.started', 'step.log', 'step.succeeded', 'step.failed', 'step.skipped', 'step.canceled', 'step.waiting', 'message', 'execution.finished'),
+      fc.constantFrom(
+        'step.started',
+        'step.log',
+        'step.succeeded',
+        'step.failed',
+        'step.skipped',
+        'step.canceled',
+        'step.waiting',
+        'message',
+        'execution.finished',
+      ),
       fc.string({ maxLength: 12 }),
     ),
     stepId: fc.oneof(fc.constantFrom('say', 'nope', '', '../x'), fc.string({ maxLength: 70 })),
@@ -105,35 +117,69 @@ const stepEvent = fc.record(
 
 /** Frames that pass the schema, so the fuzz reaches ingest: the lease is simply not this runner's. */
 const validStepEvent = fc.oneof(
-  fc.record({ type: fc.constant('step.started'), stepId: fc.constantFrom('say', 'other'), iterationPath: fc.constant(''), attempt: fc.integer({ min: 1, max: 3 }) }),
-  fc.record({ type: fc.constant('step.succeeded'), stepId: fc.constantFrom('say', 'other'), iterationPath: fc.constant(''), attempt: fc.integer({ min: 1, max: 3 }), output: fc.jsonValue({ maxDepth: 2 }) }),
-  fc.record({ type: fc.constant('step.log'), stepId: fc.constant('say'), iterationPath: fc.constant(''), attempt: fc.constant(1), stream: fc.constantFrom('stdout', 'stderr'), text: fc.string({ maxLength: 40 }) }),
+  fc.record({
+    type: fc.constant('step.started'),
+    stepId: fc.constantFrom('say', 'other'),
+    iterationPath: fc.constant(''),
+    attempt: fc.integer({ min: 1, max: 3 }),
+  }),
+  fc.record({
+    type: fc.constant('step.succeeded'),
+    stepId: fc.constantFrom('say', 'other'),
+    iterationPath: fc.constant(''),
+    attempt: fc.integer({ min: 1, max: 3 }),
+    output: fc.jsonValue({ maxDepth: 2 }),
+  }),
+  fc.record({
+    type: fc.constant('step.log'),
+    stepId: fc.constant('say'),
+    iterationPath: fc.constant(''),
+    attempt: fc.constant(1),
+    stream: fc.constantFrom('stdout', 'stderr'),
+    text: fc.string({ maxLength: 40 }),
+  }),
   fc.record({ type: fc.constant('execution.finished'), status: fc.constantFrom('succeeded', 'failed', 'canceled') }),
 );
 const wellFormedEvents = fc
-  .record({ id: fc.string({ minLength: 1, maxLength: 10 }), attempt: fc.integer({ min: 1, max: 3 }), first: fc.integer({ min: 1, max: 4 }), events: fc.array(validStepEvent, { minLength: 1, maxLength: 4 }), mine: fc.boolean() })
+  .record({
+    id: fc.string({ minLength: 1, maxLength: 10 }),
+    attempt: fc.integer({ min: 1, max: 3 }),
+    first: fc.integer({ min: 1, max: 4 }),
+    events: fc.array(validStepEvent, { minLength: 1, maxLength: 4 }),
+    mine: fc.boolean(),
+  })
   .map((f) =>
-    JSON.stringify({ type: 'events', id: f.id, executionId: f.mine ? '__exec__' : 'exe_unknown', attempt: f.attempt, events: f.events.map((e, i) => ({ ...e, seq: f.first + i })) }).replaceAll(
-      '"__exec__"',
-      JSON.stringify(executionId),
-    ),
+    JSON.stringify({
+      type: 'events',
+      id: f.id,
+      executionId: f.mine ? '__exec__' : 'exe_unknown',
+      attempt: f.attempt,
+      events: f.events.map((e, i) => ({ ...e, seq: f.first + i })),
+    }).replaceAll('"__exec__"', JSON.stringify(executionId)),
   );
 
 const runnerFrame = fc.oneof(
   rawText,
   wellFormedEvents,
-  fc.record(
-    {
-      type: fc.oneof(fc.constantFrom('events', 'heartbeat', 'hello'), fc.string({ maxLength: 10 })),
-      id,
-      executionId: fc.oneof(fc.constant('__exec__'), fc.constantFrom('exe_nothing', ''), fc.string({ maxLength: 30 }), anyValue),
-      attempt: fc.oneof(fc.integer({ min: -1, max: 3 }), anyValue),
-      events: fc.oneof(fc.array(stepEvent, { maxLength: 4 }), anyValue),
-      leases: fc.oneof(fc.array(fc.record({ executionId: fc.oneof(fc.constant('__exec__'), fc.string({ maxLength: 10 })), attempt: fc.integer({ min: -1, max: 3 }) }), { maxLength: 3 }), anyValue),
-      protocolVersion: fc.oneof(fc.constant(1), fc.integer(), anyValue),
-    },
-    { requiredKeys: ['type'] },
-  ).map((f) => JSON.stringify(f).replaceAll('"__exec__"', JSON.stringify(executionId))),
+  fc
+    .record(
+      {
+        type: fc.oneof(fc.constantFrom('events', 'heartbeat', 'hello'), fc.string({ maxLength: 10 })),
+        id,
+        executionId: fc.oneof(fc.constant('__exec__'), fc.constantFrom('exe_nothing', ''), fc.string({ maxLength: 30 }), anyValue),
+        attempt: fc.oneof(fc.integer({ min: -1, max: 3 }), anyValue),
+        events: fc.oneof(fc.array(stepEvent, { maxLength: 4 }), anyValue),
+        leases: fc.oneof(
+          fc.array(fc.record({ executionId: fc.oneof(fc.constant('__exec__'), fc.string({ maxLength: 10 })), attempt: fc.integer({ min: -1, max: 3 }) }), {
+            maxLength: 3,
+          }),
+          anyValue,
+        ),
+        protocolVersion: fc.oneof(fc.constant(1), fc.integer(), anyValue),
+      },
+      { requiredKeys: ['type'] },
+    )
+    .map((f) => JSON.stringify(f).replaceAll('"__exec__"', JSON.stringify(executionId))),
 );
 
 describe('/ws/runner under hostile frames', () => {

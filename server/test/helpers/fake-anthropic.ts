@@ -25,7 +25,18 @@ export function textTurn(text: string, { chunks = 4, model = 'claude-test', inpu
   const pieces: string[] = [];
   for (let i = 0; i < text.length; i += size) pieces.push(text.slice(i, i + size));
   return [
-    { type: 'message_start', message: { id: `msg_${++ids}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: inputTokens, output_tokens: 1 } } },
+    {
+      type: 'message_start',
+      message: {
+        id: `msg_${++ids}`,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        usage: { input_tokens: inputTokens, output_tokens: 1 },
+      },
+    },
     { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
     ...pieces.map((p) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: p } })),
     { type: 'content_block_stop', index: 0 },
@@ -36,7 +47,10 @@ export function textTurn(text: string, { chunks = 4, model = 'claude-test', inpu
 
 export function toolTurn(calls: { id?: string; name: string; input: unknown }[], { text = '', model = 'claude-test' } = {}): SseEvent[] {
   const events: SseEvent[] = [
-    { type: 'message_start', message: { id: `msg_${++ids}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: 20, output_tokens: 1 } } },
+    {
+      type: 'message_start',
+      message: { id: `msg_${++ids}`, type: 'message', role: 'assistant', model, content: [], stop_reason: null, usage: { input_tokens: 20, output_tokens: 1 } },
+    },
   ];
   let index = 0;
   if (text) {
@@ -74,7 +88,9 @@ export async function startFakeAnthropic(script: Script = []): Promise<FakeAnthr
     req.on('data', (c) => (raw += c));
     req.on('end', async () => {
       if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'not found' } }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'not found' } }));
         return;
       }
       const recorded = { body: JSON.parse(raw || '{}'), headers: req.headers };
@@ -82,7 +98,9 @@ export async function startFakeAnthropic(script: Script = []): Promise<FakeAnthr
       const index = n++;
       const reply = typeof current === 'function' ? current(recorded, index) : current[index];
       if (!reply) {
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `fake: no scripted reply #${index}` } }));
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `fake: no scripted reply #${index}` } }));
         return;
       }
       if (reply.kind === 'error') {
@@ -90,7 +108,9 @@ export async function startFakeAnthropic(script: Script = []): Promise<FakeAnthr
         // `sdkRetries` the SDK decides as it would against the real API (it retries 5xx and 529),
         // told to wait 1 ms instead of its backoff.
         const retry = reply.sdkRetries ? { 'retry-after-ms': '1' } : { 'x-should-retry': 'false' };
-        res.writeHead(reply.status, { 'content-type': 'application/json', ...retry }).end(JSON.stringify({ type: 'error', error: { type: reply.type, message: reply.message } }));
+        res
+          .writeHead(reply.status, { 'content-type': 'application/json', ...retry })
+          .end(JSON.stringify({ type: 'error', error: { type: reply.type, message: reply.message } }));
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

@@ -18,8 +18,17 @@ async function ready(s: TestServer, name: string) {
 export async function connectFakeIntegrations(s: TestServer): Promise<FakeIntegrations> {
   const [github, slack, mcp] = await Promise.all([startFakeGithub(), startFakeSlack(), startFakeMcpHttp()]);
   const created = await Promise.all([
-    s.request('POST', '/api/integrations', { body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } } }),
-    s.request('POST', '/api/integrations', { body: { provider: 'slack', name: 'sl', config: { apiBaseUrl: `${slack.url}/api`, defaultChannel: 'C1', channels: ['C1'] }, credentials: { botToken: SLACK_TOKEN } } }),
+    s.request('POST', '/api/integrations', {
+      body: { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url, owner: 'o', repo: 'r' }, credentials: { token: GITHUB_TOKEN } },
+    }),
+    s.request('POST', '/api/integrations', {
+      body: {
+        provider: 'slack',
+        name: 'sl',
+        config: { apiBaseUrl: `${slack.url}/api`, defaultChannel: 'C1', channels: ['C1'] },
+        credentials: { botToken: SLACK_TOKEN },
+      },
+    }),
     s.request('POST', '/api/integrations', { body: { provider: 'mcp', name: 'remote', config: { url: mcp.url } } }),
   ]);
   for (const c of created) expect(c.status, JSON.stringify(c.body)).toBe(201);

@@ -18,18 +18,26 @@ function buildServer(calls: string[]): McpServer {
     content: [{ type: 'text', text: `hello ${name}` }],
     structuredContent: { greeting: `hello ${name}` },
   }));
-  server.registerTool('multiply', { description: 'Multiplies two numbers', inputSchema: { a: z.number(), b: z.number() }, annotations: readOnly }, async ({ a, b }) => ({
-    content: [{ type: 'text', text: String(a * b) }],
-    structuredContent: { product: a * b },
-  }));
+  server.registerTool(
+    'multiply',
+    { description: 'Multiplies two numbers', inputSchema: { a: z.number(), b: z.number() }, annotations: readOnly },
+    async ({ a, b }) => ({
+      content: [{ type: 'text', text: String(a * b) }],
+      structuredContent: { product: a * b },
+    }),
+  );
   server.registerTool('erase', { description: 'Erases a record', inputSchema: { id: z.string() } }, async ({ id }) => {
     calls.push(`erase ${id}`);
     return { content: [{ type: 'text', text: `erased ${id}` }] };
   });
-  server.registerTool('label', { description: 'Labels a record', inputSchema: { id: z.string() }, annotations: { readOnlyHint: false, destructiveHint: false } }, async ({ id }) => {
-    calls.push(`label ${id}`);
-    return { content: [{ type: 'text', text: `labelled ${id}` }] };
-  });
+  server.registerTool(
+    'label',
+    { description: 'Labels a record', inputSchema: { id: z.string() }, annotations: { readOnlyHint: false, destructiveHint: false } },
+    async ({ id }) => {
+      calls.push(`label ${id}`);
+      return { content: [{ type: 'text', text: `labelled ${id}` }] };
+    },
+  );
   return server;
 }
 

@@ -45,7 +45,8 @@ async function startFake(handle: Handler, unauthorized: (r: Recorded) => { statu
       const r: Recorded = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, body };
       fake.requests.push(r);
       const answer = () => {
-        const out = fake.mode === 'unauthorized' ? unauthorized(r) : fake.mode === 'broken' ? { status: 503, body: { message: 'upstream is down' } } : handle(r, fake);
+        const out =
+          fake.mode === 'unauthorized' ? unauthorized(r) : fake.mode === 'broken' ? { status: 503, body: { message: 'upstream is down' } } : handle(r, fake);
         res.writeHead(out.status, { 'content-type': typeof out.body === 'string' ? 'text/plain' : 'application/json' });
         res.end(typeof out.body === 'string' ? out.body : JSON.stringify(out.body));
       };
@@ -71,8 +72,31 @@ export const GITHUB_TOKEN = 'ghp_fake_token_0123456789abcdef';
 /** GitHub's REST API as Weft uses it: /user, issues, comments; the token must be GITHUB_TOKEN. */
 export function startFakeGithub(): Promise<FakeService> {
   const issues = [
-    { number: 1, title: 'First bug', state: 'open', body: 'It breaks', html_url: 'https://gh.test/o/r/issues/1', user: { login: 'ada' }, labels: [{ name: 'bug' }], comments: 0, created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-02T00:00:00Z' },
-    { number: 2, title: 'Second', state: 'open', body: null, html_url: 'https://gh.test/o/r/issues/2', user: { login: 'bob' }, labels: [], comments: 3, created_at: '2025-01-03T00:00:00Z', updated_at: '2025-01-03T00:00:00Z', pull_request: {} },
+    {
+      number: 1,
+      title: 'First bug',
+      state: 'open',
+      body: 'It breaks',
+      html_url: 'https://gh.test/o/r/issues/1',
+      user: { login: 'ada' },
+      labels: [{ name: 'bug' }],
+      comments: 0,
+      created_at: '2025-01-01T00:00:00Z',
+      updated_at: '2025-01-02T00:00:00Z',
+    },
+    {
+      number: 2,
+      title: 'Second',
+      state: 'open',
+      body: null,
+      html_url: 'https://gh.test/o/r/issues/2',
+      user: { login: 'bob' },
+      labels: [],
+      comments: 3,
+      created_at: '2025-01-03T00:00:00Z',
+      updated_at: '2025-01-03T00:00:00Z',
+      pull_request: {},
+    },
   ];
   return startFake(
     (r) => {
@@ -80,10 +104,12 @@ export function startFakeGithub(): Promise<FakeService> {
       if (r.path === '/user') return { status: 200, body: { login: 'weft-bot' } };
       const m = /^\/repos\/([^/]+)\/([^/]+)\/issues(?:\/(\d+)(\/comments)?)?$/.exec(r.path);
       if (!m) return { status: 404, body: { message: 'Not Found' } };
-      if (m[3] === undefined) return { status: 200, body: issues.filter((i) => r.query.get('state') === 'all' || i.state === (r.query.get('state') ?? 'open')) };
+      if (m[3] === undefined)
+        return { status: 200, body: issues.filter((i) => r.query.get('state') === 'all' || i.state === (r.query.get('state') ?? 'open')) };
       const issue = issues.find((i) => i.number === Number(m[3]));
       if (!issue) return { status: 404, body: { message: 'Not Found' } };
-      if (m[4] && r.method === 'POST') return { status: 201, body: { id: 99, html_url: `${issue.html_url}#issuecomment-99`, created_at: '2025-02-01T00:00:00Z', body: r.body?.body } };
+      if (m[4] && r.method === 'POST')
+        return { status: 201, body: { id: 99, html_url: `${issue.html_url}#issuecomment-99`, created_at: '2025-02-01T00:00:00Z', body: r.body?.body } };
       return { status: 200, body: issue };
     },
     () => ({ status: 401, body: { message: 'Bad credentials' } }),

@@ -9,10 +9,16 @@ export function holdFsync() {
   const realFsync = fs.fdatasync;
   const held: { fd: number; run: () => Promise<void> }[] = [];
   vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
-    held.push({ fd, run: () => new Promise<void>((done) => realFsync(fd, (err) => {
-      cb(err);
-      done();
-    })) });
+    held.push({
+      fd,
+      run: () =>
+        new Promise<void>((done) =>
+          realFsync(fd, (err) => {
+            cb(err);
+            done();
+          }),
+        ),
+    });
   }) as typeof fs.fdatasync);
   return {
     held,

@@ -10,7 +10,10 @@ export type LiveClient = {
 };
 
 /** A real `ws` client on /ws that records every frame. */
-export function connectLive(baseUrl: string, { token, headers = {}, options = {} }: { token?: string; headers?: Record<string, string>; options?: WebSocket.ClientOptions } = {}): Promise<LiveClient> {
+export function connectLive(
+  baseUrl: string,
+  { token, headers = {}, options = {} }: { token?: string; headers?: Record<string, string>; options?: WebSocket.ClientOptions } = {},
+): Promise<LiveClient> {
   const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/ws`, {
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     ...options,

@@ -22,7 +22,10 @@ export function rawRequest(
  * A raw WebSocket upgrade request (any path, spelled as given): the status the server answered
  * with, 101 when it accepted (the socket is then closed at once).
  */
-export function upgradeStatus(port: number, { path, headers = {} }: { path: string; headers?: Record<string, string> }): Promise<{ status: number; body: string }> {
+export function upgradeStatus(
+  port: number,
+  { path, headers = {} }: { path: string; headers?: Record<string, string> },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       host: '127.0.0.1',

@@ -7,10 +7,30 @@ const RUNNER_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export type RunnerProcess = { child: ChildProcess; output(): string; exited: Promise<number | null>; kill(signal?: NodeJS.Signals): Promise<void> };
 
 /** A real runner process, as `pnpm --filter @weft/runner start` would start it. */
-export function startRunner({ url, token, dataDir, capacity = 4, env = {} }: { url: string; token: string; dataDir: string; capacity?: number; env?: Record<string, string> }): RunnerProcess {
+export function startRunner({
+  url,
+  token,
+  dataDir,
+  capacity = 4,
+  env = {},
+}: {
+  url: string;
+  token: string;
+  dataDir: string;
+  capacity?: number;
+  env?: Record<string, string>;
+}): RunnerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', RUNNER_MAIN], {
     cwd: path.dirname(path.dirname(RUNNER_MAIN)),
-    env: { ...process.env, WEFT_SERVER_URL: url, WEFT_RUNNER_TOKEN: token, WEFT_DATA_DIR: dataDir, WEFT_RUNNER_CAPACITY: String(capacity), WEFT_LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      WEFT_SERVER_URL: url,
+      WEFT_RUNNER_TOKEN: token,
+      WEFT_DATA_DIR: dataDir,
+      WEFT_RUNNER_CAPACITY: String(capacity),
+      WEFT_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

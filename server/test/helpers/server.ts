@@ -15,7 +15,11 @@ export type TestServer = {
   runnerToken: string;
   dataDir: string;
   /** fetch against the server with the token unless `token: null`. */
-  request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; token?: string | null; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; headers?: Record<string, string>; token?: string | null; raw?: string },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 };
 
@@ -30,7 +34,13 @@ export async function startServer({
   clock,
   config: overrides = {},
   port: fixedPort = 0,
-}: { env?: Record<string, string>; dataDir?: string; clock?: Clock; config?: Partial<Config>; port?: number } = {}): Promise<TestServer> {
+}: {
+  env?: Record<string, string>;
+  dataDir?: string;
+  clock?: Clock;
+  config?: Partial<Config>;
+  port?: number;
+} = {}): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'silent', WEFT_DATA_DIR: dataDir, ...env }, overrides);
   const app = await buildServer(clock ? { config, clock } : { config });
   await app.listen({ host: '127.0.0.1', port: fixedPort });

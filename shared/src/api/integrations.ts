@@ -32,7 +32,8 @@ export type IntegrationName = z.infer<typeof IntegrationName>;
 const HttpUrl = z.string().max(2000).regex(HTTP_URL_PATTERN, 'must be an http(s) URL');
 const HeaderName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/, 'must be a valid header name');
 const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,100}$/, 'must be an environment variable name');
-const StringMap = <K extends z.ZodString>(key: K) => z.record(key, z.string().max(8000)).refine((m) => Object.keys(m).length <= 50, { message: 'at most 50 entries' });
+const StringMap = <K extends z.ZodString>(key: K) =>
+  z.record(key, z.string().max(8000)).refine((m) => Object.keys(m).length <= 50, { message: 'at most 50 entries' });
 
 /** MCP: a stdio server (`command`, `args`, `env`) or a streamable HTTP one (`url`, `headers`). */
 export const McpConfig = z
@@ -73,7 +74,9 @@ export const SlackConfig = z.strictObject({
 export type SlackConfig = z.infer<typeof SlackConfig>;
 export const SlackCredentials = z
   .strictObject({ botToken: z.string().min(1).max(500).optional(), webhookUrl: HttpUrl.optional() })
-  .refine((c) => c.botToken !== undefined || c.webhookUrl !== undefined, { message: 'give a bot token ("botToken"), an incoming-webhook URL ("webhookUrl") or both' });
+  .refine((c) => c.botToken !== undefined || c.webhookUrl !== undefined, {
+    message: 'give a bot token ("botToken"), an incoming-webhook URL ("webhookUrl") or both',
+  });
 export type SlackCredentials = z.infer<typeof SlackCredentials>;
 
 export const GithubConfig = z.strictObject({
@@ -107,7 +110,13 @@ export type PatchIntegrationRequest = z.infer<typeof PatchIntegrationRequest>;
 export const IntegrationNameParams = z.object({ name: z.string().min(1).max(100) });
 export const DeleteIntegrationQuery = z.object({ force: z.enum(['true', 'false']).optional() });
 
-export const ProvisionedWorkflow = z.object({ template: z.string(), title: z.string(), workflowId: z.string(), triggerKey: z.string().nullable(), createdAt: z.string() });
+export const ProvisionedWorkflow = z.object({
+  template: z.string(),
+  title: z.string(),
+  workflowId: z.string(),
+  triggerKey: z.string().nullable(),
+  createdAt: z.string(),
+});
 export type ProvisionedWorkflow = z.infer<typeof ProvisionedWorkflow>;
 
 export const Integration = z.object({

@@ -82,7 +82,8 @@ export const WebhookConfigRequest = z
   .superRefine((w, ctx) => {
     if (w.verify === 'none' && w.secret !== undefined) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'is not allowed with verify "none"' });
     if (w.verify === 'none' && w.regenerateSecret) ctx.addIssue({ code: 'custom', path: ['regenerateSecret'], message: 'is not allowed with verify "none"' });
-    if (w.secret !== undefined && w.regenerateSecret) ctx.addIssue({ code: 'custom', path: ['regenerateSecret'], message: 'is not allowed together with secret' });
+    if (w.secret !== undefined && w.regenerateSecret)
+      ctx.addIssue({ code: 'custom', path: ['regenerateSecret'], message: 'is not allowed together with secret' });
   });
 export type WebhookConfigRequest = z.infer<typeof WebhookConfigRequest>;
 

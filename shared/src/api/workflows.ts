@@ -4,9 +4,7 @@ import { z } from 'zod';
 export const CreateWorkflowRequest = z.object({ definition: z.unknown() }).loose();
 export type CreateWorkflowRequest = z.infer<typeof CreateWorkflowRequest>;
 
-export const UpdateWorkflowRequest = z
-  .object({ definition: z.unknown(), baseVersion: z.number().int().min(1) })
-  .loose();
+export const UpdateWorkflowRequest = z.object({ definition: z.unknown(), baseVersion: z.number().int().min(1) }).loose();
 export type UpdateWorkflowRequest = z.infer<typeof UpdateWorkflowRequest>;
 
 export const RollbackWorkflowRequest = z.object({ version: z.number().int().min(1) });

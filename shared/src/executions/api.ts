@@ -75,9 +75,7 @@ export const Approval = z.object({
   requestedAt: z.string(),
   expiresAt: z.string(),
   status: z.enum(['pending', 'approved', 'denied', 'expired', 'canceled']),
-  decision: z
-    .object({ decision: z.enum(['approve', 'deny']), decidedBy: z.string(), decidedAt: z.string(), comment: z.string().nullable() })
-    .optional(),
+  decision: z.object({ decision: z.enum(['approve', 'deny']), decidedBy: z.string(), decidedAt: z.string(), comment: z.string().nullable() }).optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

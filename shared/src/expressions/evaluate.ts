@@ -157,8 +157,7 @@ function arithmetic(operator: '-' | '*' | '/' | '%', left: number, right: number
 }
 
 function compare(operator: '<' | '<=' | '>' | '>=', left: unknown, right: unknown): boolean {
-  const comparable =
-    (typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string');
+  const comparable = (typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string');
   if (!comparable) return false;
   const a = left as number | string;
   const b = right as number | string;
@@ -200,9 +199,7 @@ function jsonEqualAt(a: unknown, b: unknown, depth: number): boolean {
   const aKeys = definedKeys(a);
   const bKeys = definedKeys(b);
   if (aKeys.length !== bKeys.length) return false;
-  return aKeys.every(
-    (key) => Object.hasOwn(b, key) && jsonEqualAt((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth + 1),
-  );
+  return aKeys.every((key) => Object.hasOwn(b, key) && jsonEqualAt((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth + 1));
 }
 
 function definedKeys(value: object): string[] {

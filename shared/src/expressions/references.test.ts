@@ -4,9 +4,7 @@ import { expressionReferences } from './references';
 
 describe('expressionReferences', () => {
   it('extracts the root, the literal path and the step id', () => {
-    expect(expressionReferences('steps.list.output.items')).toEqual([
-      { root: 'steps', path: ['list', 'output', 'items'], stepId: 'list' },
-    ]);
+    expect(expressionReferences('steps.list.output.items')).toEqual([{ root: 'steps', path: ['list', 'output', 'items'], stepId: 'list' }]);
     expect(expressionReferences('steps["list"].status')).toEqual([{ root: 'steps', path: ['list', 'status'], stepId: 'list' }]);
   });
 

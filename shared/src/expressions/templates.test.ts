@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ExpressionError } from './expression-error';
-import {
-  evaluateTemplateValue,
-  isSingleExpressionTemplate,
-  parseTemplate,
-  renderJsonTemplates,
-  renderTemplate,
-  templateReferences,
-} from './templates';
+import { evaluateTemplateValue, isSingleExpressionTemplate, parseTemplate, renderJsonTemplates, renderTemplate, templateReferences } from './templates';
 
 const scope = {
   inputs: { name: 'Ada', count: 3, tags: ['x', 'y'], config: { a: 1 }, yes: true },

@@ -6,7 +6,7 @@ import { expressionReferences, type ExpressionReference } from './references';
 
 export type TemplatePart =
   | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'expression'; readonly expression: ParsedExpression; /** offset of the opening `{{` */ readonly start: number };
+  | { readonly kind: 'expression'; readonly expression: ParsedExpression /** offset of the opening `{{` */; readonly start: number };
 
 export interface ParsedTemplate {
   readonly source: string;

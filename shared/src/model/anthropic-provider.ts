@@ -6,10 +6,7 @@ import type { AbortSignalLike, ModelProvider, ProviderKind, TurnRequest, TurnRes
 /** The one method of the SDK Weft uses, typed structurally (the SDK's client satisfies it). */
 export type MessagesClient = {
   messages: {
-    stream(
-      params: Record<string, unknown>,
-      options?: { signal?: AbortSignalLike; timeout?: number },
-    ): AsyncIterable<StreamEvent> & { abort(): void };
+    stream(params: Record<string, unknown>, options?: { signal?: AbortSignalLike; timeout?: number }): AsyncIterable<StreamEvent> & { abort(): void };
   };
 };
 
@@ -61,7 +58,16 @@ export function createAnthropicProvider({ client, settings }: { client: Messages
             native = false;
             r = await once(model, req, false);
           }
-          return { provider: 'anthropic', model: r.model ?? model, content: r.content, text: r.text, usage: r.usage, stopReason: r.stopReason, attempts: i + 1, structuredNative: native };
+          return {
+            provider: 'anthropic',
+            model: r.model ?? model,
+            content: r.content,
+            text: r.text,
+            usage: r.usage,
+            stopReason: r.stopReason,
+            attempts: i + 1,
+            structuredNative: native,
+          };
         } catch (err) {
           lastError = err;
           if (req.signal?.aborted) throw err;
@@ -108,7 +114,10 @@ export function llmSettingsFromEnv(e: LlmEnv): LlmSettings {
     authToken: e.ANTHROPIC_AUTH_TOKEN,
     baseUrl: e.ANTHROPIC_BASE_URL,
     model: e.WEFT_MODEL,
-    fallbackModels: (e.WEFT_FALLBACK_MODELS ?? '').split(',').map((m) => m.trim()).filter(Boolean),
+    fallbackModels: (e.WEFT_FALLBACK_MODELS ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean),
     timeoutMs: e.WEFT_LLM_TIMEOUT_MS,
     maxRetries: e.WEFT_LLM_MAX_RETRIES,
   };
@@ -130,5 +139,8 @@ export function createAnthropicFromSettings(llm: LlmSettings, makeClient: (optio
     timeout: llm.timeoutMs,
     maxRetries: llm.maxRetries,
   });
-  return createAnthropicProvider({ client: client as MessagesClient, settings: { model: llm.model, fallbackModels: llm.fallbackModels, timeoutMs: llm.timeoutMs } });
+  return createAnthropicProvider({
+    client: client as MessagesClient,
+    settings: { model: llm.model, fallbackModels: llm.fallbackModels, timeoutMs: llm.timeoutMs },
+  });
 }

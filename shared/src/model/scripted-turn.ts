@@ -41,5 +41,14 @@ export function scriptedTurn({
   const assembler = createTurnAssembler(onEvent);
   for (const event of streamEventsFor({ model, content })) assembler.feed(event);
   const r = assembler.result();
-  return { provider, model: r.model ?? model, content: r.content, text: r.text, usage: r.usage, stopReason: r.stopReason, attempts: 1, structuredNative: false };
+  return {
+    provider,
+    model: r.model ?? model,
+    content: r.content,
+    text: r.text,
+    usage: r.usage,
+    stopReason: r.stopReason,
+    attempts: 1,
+    structuredNative: false,
+  };
 }

@@ -22,7 +22,12 @@ function fakeProvider(turns: Block[][], { failover }: { failover?: { failedModel
         req.onEvent?.({ kind: 'text', blockIndex: 0, text: failover.partial });
         req.onFailover?.({ failedModel: failover.failedModel, nextModel: failover.nextModel, error: new Error('overloaded') });
       }
-      const turn = scriptedTurn({ provider: 'anthropic', model: failover && requests.length === 1 ? failover.nextModel : 'claude-a', content, onEvent: req.onEvent });
+      const turn = scriptedTurn({
+        provider: 'anthropic',
+        model: failover && requests.length === 1 ? failover.nextModel : 'claude-a',
+        content,
+        onEvent: req.onEvent,
+      });
       return { ...turn, usage: { inputTokens: 10, outputTokens: 5 } };
     },
   };
@@ -45,13 +50,23 @@ const list = { name: 'workflows:list_workflows', description: 'List workflows', 
 const never = { aborted: false };
 
 function options(over: Partial<ToolLoopOptions> & Pick<ToolLoopOptions, 'provider' | 'message'>): ToolLoopOptions {
-  return { messages: [{ role: 'user', content: 'what do I have?' }], tools: [list], maxTurns: 5, signal: never, callTool: async () => ({ output: null, isError: false }), ...over };
+  return {
+    messages: [{ role: 'user', content: 'what do I have?' }],
+    tools: [list],
+    maxTurns: 5,
+    signal: never,
+    callTool: async () => ({ output: null, isError: false }),
+    ...over,
+  };
 }
 
 describe('runToolLoop', () => {
   it('runs a tool call, sends its result back, and ends with the final text', async () => {
     const { provider, requests } = fakeProvider([
-      [{ type: 'text', text: 'Let me look.' }, { type: 'tool_use', id: 'tu_1', name: 'workflows__list_workflows', input: { limit: 2 } }],
+      [
+        { type: 'text', text: 'Let me look.' },
+        { type: 'tool_use', id: 'tu_1', name: 'workflows__list_workflows', input: { limit: 2 } },
+      ],
       [{ type: 'text', text: 'You have two.' }],
     ]);
     const msg = recordedMessage();
@@ -88,7 +103,10 @@ describe('runToolLoop', () => {
   });
 
   it('feeds a tool error back to the model as an error result and carries on', async () => {
-    const { provider, requests } = fakeProvider([[{ type: 'tool_use', id: 'tu_1', name: 'workflows__delete_workflow', input: { id: 'wf_1' } }], [{ type: 'text', text: 'It was refused.' }]]);
+    const { provider, requests } = fakeProvider([
+      [{ type: 'tool_use', id: 'tu_1', name: 'workflows__delete_workflow', input: { id: 'wf_1' } }],
+      [{ type: 'text', text: 'It was refused.' }],
+    ]);
     const msg = recordedMessage();
     const states: string[] = [];
     const r = await runToolLoop(
@@ -103,7 +121,9 @@ describe('runToolLoop', () => {
       }),
     );
     expect(states).toEqual(['waiting']);
-    expect(requests[1]!.messages.at(-1)!.content).toEqual([{ type: 'tool_result', tool_use_id: 'tu_1', content: '{"error":"denied by owner","code":"tool_call_denied"}', is_error: true }]);
+    expect(requests[1]!.messages.at(-1)!.content).toEqual([
+      { type: 'tool_result', tool_use_id: 'tu_1', content: '{"error":"denied by owner","code":"tool_call_denied"}', is_error: true },
+    ]);
     expect(msg.builder.parts.slice(0, 2)).toMatchObject([
       { type: 'tool_call', status: 'failed' },
       { type: 'tool_result', toolCallId: 'tu_1', isError: true },
@@ -124,7 +144,10 @@ describe('runToolLoop', () => {
   });
 
   it('starts no turn once the signal is aborted, and no further turn after a tool call', async () => {
-    const { provider, requests } = fakeProvider([[{ type: 'tool_use', id: 'tu', name: 'workflows__list_workflows', input: {} }], [{ type: 'text', text: 'never' }]]);
+    const { provider, requests } = fakeProvider([
+      [{ type: 'tool_use', id: 'tu', name: 'workflows__list_workflows', input: {} }],
+      [{ type: 'text', text: 'never' }],
+    ]);
     const msg = recordedMessage();
     await expect(runToolLoop(options({ provider, message: () => msg.builder, signal: { aborted: true } }))).rejects.toMatchObject({ name: 'AbortError' });
     expect(requests).toHaveLength(0);
@@ -149,11 +172,15 @@ describe('runToolLoop', () => {
   it('a throwing tool ends the loop with its error', async () => {
     const { provider } = fakeProvider([[{ type: 'tool_use', id: 'tu', name: 'workflows__list_workflows', input: {} }]]);
     const msg = recordedMessage();
-    await expect(runToolLoop(options({ provider, message: () => msg.builder, callTool: async () => Promise.reject(new Error('socket closed')) }))).rejects.toThrow('socket closed');
+    await expect(
+      runToolLoop(options({ provider, message: () => msg.builder, callTool: async () => Promise.reject(new Error('socket closed')) })),
+    ).rejects.toThrow('socket closed');
   });
 
   it('after a failover streams into the message the caller hands it next, and counts the attempt', async () => {
-    const { provider } = fakeProvider([[{ type: 'text', text: 'Answer from b.' }]], { failover: { failedModel: 'claude-a', nextModel: 'claude-b', partial: 'half an ans' } });
+    const { provider } = fakeProvider([[{ type: 'text', text: 'Answer from b.' }]], {
+      failover: { failedModel: 'claude-a', nextModel: 'claude-b', partial: 'half an ans' },
+    });
     const first = recordedMessage();
     const second = recordedMessage();
     let current = first.builder;
@@ -178,7 +205,17 @@ describe('runToolLoop', () => {
     const { provider, requests } = fakeProvider([[{ type: 'tool_use', id: 'tu', name: 'x__y', input: {} }], [{ type: 'text', text: '{}' }]]);
     const msg = recordedMessage();
     const schema = { type: 'object' };
-    await runToolLoop(options({ provider, message: () => msg.builder, tools: [], model: 'claude-z', system: 'be brief', outputSchema: schema, callTool: async () => ({ output: 'x'.repeat(MAX_TOOL_RESULT_CHARS * 2), isError: false }) }));
+    await runToolLoop(
+      options({
+        provider,
+        message: () => msg.builder,
+        tools: [],
+        model: 'claude-z',
+        system: 'be brief',
+        outputSchema: schema,
+        callTool: async () => ({ output: 'x'.repeat(MAX_TOOL_RESULT_CHARS * 2), isError: false }),
+      }),
+    );
     expect(requests[0]).not.toHaveProperty('tools');
     expect(requests[0]).toMatchObject({ model: 'claude-z', system: 'be brief', outputSchema: schema });
     const result = (requests[1]!.messages.at(-1)!.content as { content: string }[])[0]!;

@@ -14,7 +14,6 @@ const StepId = z.string().regex(STEP_ID_PATTERN);
 const IterationPath = z.string().max(2000);
 const RequestId = z.union([z.string().max(100), z.number()]);
 
-
 /** Where a step instance lives: the same step id runs once per loop iteration. */
 export const StepRef = z.object({ stepId: StepId, iterationPath: IterationPath.default('') });
 export type StepRef = z.infer<typeof StepRef>;
@@ -143,7 +142,10 @@ export const RunnerClientMessage = z.discriminatedUnion('type', [
     name: z.string().max(200),
     capacity: z.number().int().min(1).max(1000),
     /** Leases this runner still holds after a reconnect, with the last seq it sent for each. */
-    holding: z.array(z.object({ executionId: Id, attempt: z.number().int().min(1) })).max(1000).default([]),
+    holding: z
+      .array(z.object({ executionId: Id, attempt: z.number().int().min(1) }))
+      .max(1000)
+      .default([]),
   }),
   z.object({
     type: z.literal('heartbeat'),
@@ -160,7 +162,13 @@ export type RunnerClientMessage = z.infer<typeof RunnerClientMessage>;
 export const RunnerEventsFrameEnvelope = EventsFrame.extend({ events: z.array(z.unknown()).min(1).max(5000) });
 
 export const RunnerServerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), id: RequestId.optional(), runnerId: Id, heartbeatMs: z.number().int().positive(), leaseMs: z.number().int().positive() }),
+  z.object({
+    type: z.literal('welcome'),
+    id: RequestId.optional(),
+    runnerId: Id,
+    heartbeatMs: z.number().int().positive(),
+    leaseMs: z.number().int().positive(),
+  }),
   z.object({ type: z.literal('lease'), grant: LeaseGrant }),
   z.object({
     type: z.literal('heartbeat_ack'),

@@ -6,7 +6,15 @@ import type { ExpressionSite, StepCatalogueEntry } from './types';
 
 export const ENV_VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The context Weft gives every bash step; a step's `env` cannot set these, nor `WEFT_ARG_<n>`. */
-export const BASH_CONTEXT_ENV = ['WEFT_EXECUTION_ID', 'WEFT_WORKFLOW_ID', 'WEFT_STEP_ID', 'WEFT_ATTEMPT', 'WEFT_ITERATION_PATH', 'WEFT_RUN_DIR', 'WEFT_RUNNER_NAME'] as const;
+export const BASH_CONTEXT_ENV = [
+  'WEFT_EXECUTION_ID',
+  'WEFT_WORKFLOW_ID',
+  'WEFT_STEP_ID',
+  'WEFT_ATTEMPT',
+  'WEFT_ITERATION_PATH',
+  'WEFT_RUN_DIR',
+  'WEFT_RUNNER_NAME',
+] as const;
 
 function isReservedEnvName(name: string): boolean {
   return (BASH_CONTEXT_ENV as readonly string[]).includes(name) || name.startsWith(SHELL_ARG_PREFIX);

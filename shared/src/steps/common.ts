@@ -129,8 +129,7 @@ export function templatedJsonSites(value: unknown, base: readonly (string | numb
       node.forEach((element: unknown, index) => {
         visit(element, [...path, index]);
       });
-    }
-    else if (isPlainObject(node)) for (const [key, child] of Object.entries(node)) visit(child, [...path, key]);
+    } else if (isPlainObject(node)) for (const [key, child] of Object.entries(node)) visit(child, [...path, key]);
   };
   visit(value, [...base]);
   return out;

@@ -78,9 +78,7 @@ describe('stepExpressionSites', () => {
     expect(stepExpressionSites({ id: 'a', type: 'agent_prompt', prompt: 'p', system: 's' }).map((site) => site.path)).toEqual([['prompt'], ['system']]);
     expect(stepExpressionSites({ id: 'l', type: 'loop', over: 'x', steps: [] })).toEqual([{ path: ['over'], kind: 'expression', source: 'x' }]);
     expect(stepExpressionSites({ id: 'l', type: 'loop', over: ['{{ not a template }}'], steps: [] })).toEqual([]);
-    expect(stepExpressionSites({ id: 'c', type: 'conditional', condition: 'x', then: [] })).toEqual([
-      { path: ['condition'], kind: 'expression', source: 'x' },
-    ]);
+    expect(stepExpressionSites({ id: 'c', type: 'conditional', condition: 'x', then: [] })).toEqual([{ path: ['condition'], kind: 'expression', source: 'x' }]);
     expect(stepExpressionSites({ id: 'w', type: 'wait', seconds: 1 })).toEqual([]);
   });
 });

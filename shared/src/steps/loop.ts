@@ -70,8 +70,7 @@ export const loopEntry: Omit<StepCatalogueEntry<'loop'>, 'configSchema'> = {
   },
   defaultTimeoutSeconds: null,
   container: { branches: ['steps'], nestedScope: 'iteration' },
-  keyParam: (step) =>
-    `${effectiveLoopItemName(step)} in ${typeof step.over === 'string' ? excerpt(step.over, 60) : `[${step.over.length} items]`}`,
+  keyParam: (step) => `${effectiveLoopItemName(step)} in ${typeof step.over === 'string' ? excerpt(step.over, 60) : `[${step.over.length} items]`}`,
   expressionSites: (step) => (typeof step.over === 'string' ? [{ path: ['over'], kind: 'expression', source: step.over }] : []),
 };
 

@@ -4,10 +4,7 @@ import { excerpt } from './text';
 import type { StepCatalogueEntry } from './types';
 
 export const NotifyChannel = z.union(
-  [
-    z.literal('session'),
-    z.strictObject({ webhookUrl: z.string().regex(HTTP_URL_PATTERN, { error: 'must be an http(s) URL' }) }),
-  ],
+  [z.literal('session'), z.strictObject({ webhookUrl: z.string().regex(HTTP_URL_PATTERN, { error: 'must be an http(s) URL' }) })],
   { error: requiredOr('must be "session" or { "webhookUrl": "https://..." }') },
 );
 export type NotifyChannel = z.infer<typeof NotifyChannel>;
@@ -27,8 +24,7 @@ export type NotifyOutput = z.infer<typeof NotifyOutput>;
 export const notifyEntry: StepCatalogueEntry<'notify'> = {
   type: 'notify',
   title: 'Notify',
-  description:
-    'Posts a message (a template) to the chat session that started the run, or to a webhook URL given as `channel: { "webhookUrl": ... }`.',
+  description: 'Posts a message (a template) to the chat session that started the run, or to a webhook URL given as `channel: { "webhookUrl": ... }`.',
   configSchema: NotifyStep,
   outputSchema: NotifyOutput,
   example: { id: 'announce', type: 'notify', message: 'Deployed {{ inputs.version }} to {{ inputs.region }}' },

@@ -37,7 +37,11 @@ describe('compileShellTemplate', () => {
     ['in a comment', "# don't {{ a }}\necho {{ b }}", `# don't "$WEFT_ARG_1"\necho "$WEFT_ARG_2"`],
     ['# inside a word is not a comment', "echo a#'{{ a }}'", `echo a#''"$WEFT_ARG_1"''`],
     ['in an unquoted heredoc body', 'cat <<EOF\nit\'s "{{ a }}"\nEOF\necho {{ b }}', 'cat <<EOF\nit\'s "${WEFT_ARG_1}"\nEOF\necho "$WEFT_ARG_2"'],
-    ['a <<- heredoc ends at a tab-indented delimiter', 'cat <<-END\n\t{{ a }}\n\tEND\necho \'{{ b }}\'', `cat <<-END\n\t\${WEFT_ARG_1}\n\tEND\necho ''"$WEFT_ARG_2"''`],
+    [
+      'a <<- heredoc ends at a tab-indented delimiter',
+      "cat <<-END\n\t{{ a }}\n\tEND\necho '{{ b }}'",
+      `cat <<-END\n\t\${WEFT_ARG_1}\n\tEND\necho ''"$WEFT_ARG_2"''`,
+    ],
     ['two heredocs on one line', "cat <<A <<'B'\n{{ a }}\nA\nliteral's\nB\necho {{ b }}", `cat <<A <<'B'\n\${WEFT_ARG_1}\nA\nliteral's\nB\necho "$WEFT_ARG_2"`],
     ['a here-string', 'cat <<< {{ a }}', 'cat <<< "$WEFT_ARG_1"'],
     ['[[ ]] with a string comparison', '[[ {{ a }} == "x" ]] && echo y', '[[ "$WEFT_ARG_1" == "x" ]] && echo y'],

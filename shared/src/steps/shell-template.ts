@@ -48,7 +48,9 @@ export interface ShellCommand {
   readonly args: readonly ShellArg[];
 }
 
-export type ShellCompileResult = { readonly ok: true; readonly command: ShellCommand } | { readonly ok: false; readonly message: string; readonly index: number };
+export type ShellCompileResult =
+  | { readonly ok: true; readonly command: ShellCommand }
+  | { readonly ok: false; readonly message: string; readonly index: number };
 
 type Heredoc = { readonly delimiter: string; readonly quoted: boolean; readonly dash: boolean };
 type Cond = { arithmetic: boolean; firstPlaceholder: number | null };
@@ -152,13 +154,16 @@ class Scanner {
       case 'comment':
         return 'comment';
       case 'heredoc':
-        if (top.doc.quoted) throw at(`in a quoted heredoc (<<'${top.doc.delimiter}'), which does not expand values; use an unquoted delimiter (<<${top.doc.delimiter})`);
+        if (top.doc.quoted)
+          throw at(`in a quoted heredoc (<<'${top.doc.delimiter}'), which does not expand values; use an unquoted delimiter (<<${top.doc.delimiter})`);
         top.lineHasPlaceholder = true;
         return 'heredoc';
       case 'param':
         throw at('inside "${ }": use a plain {{ }} next to it instead');
       case 'arith':
-        throw at('inside shell arithmetic ($(( )), (( )) or $[ ]): bash evaluates the value as an expression, which can run code; compute it with an expression inside {{ }} instead');
+        throw at(
+          'inside shell arithmetic ($(( )), (( )) or $[ ]): bash evaluates the value as an expression, which can run code; compute it with an expression inside {{ }} instead',
+        );
       case 'backtick':
         throw at('inside backticks, whose body bash parses twice; use $( ) instead');
       default: {
@@ -356,7 +361,10 @@ class Scanner {
     } else if (word === ']]') {
       const cond = ctx.conds.pop();
       if (cond?.arithmetic && cond.firstPlaceholder !== null) {
-        throw new Refusal('inside "[[ ]]" with an arithmetic comparison (-eq, -lt …): bash evaluates those operands as arithmetic, which can run code; use "[ ]" instead', cond.firstPlaceholder);
+        throw new Refusal(
+          'inside "[[ ]]" with an arithmetic comparison (-eq, -lt …): bash evaluates those operands as arithmetic, which can run code; use "[ ]" instead',
+          cond.firstPlaceholder,
+        );
       }
     } else if (ARITHMETIC_TESTS.has(word)) {
       const cond = ctx.conds[ctx.conds.length - 1];

@@ -20,11 +20,9 @@ export type ConditionalStep = ConditionalStepType;
 export const LoopStep = loopStepSchema(Step);
 export type LoopStep = LoopStepType;
 
-const StepUnion = z.discriminatedUnion(
-  'type',
-  [AgentPromptStep, BashStep, NotifyStep, HttpStep, ConditionalStep, LoopStep, ApprovalStep, WaitStep, ToolStep],
-  { error: (issue) => (issue.code === 'invalid_union' ? unknownTypeMessage(issue.input) : undefined) },
-);
+const StepUnion = z.discriminatedUnion('type', [AgentPromptStep, BashStep, NotifyStep, HttpStep, ConditionalStep, LoopStep, ApprovalStep, WaitStep, ToolStep], {
+  error: (issue) => (issue.code === 'invalid_union' ? unknownTypeMessage(issue.input) : undefined),
+});
 
 export function unknownTypeMessage(step: unknown): string {
   const allowed = `allowed: ${STEP_TYPES.join(', ')}`;

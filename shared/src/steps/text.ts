@@ -14,7 +14,11 @@ export function excerpt(text: string, max = 80): string {
 /** `90` -> `1m 30s`, `604800` -> `7d`. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return `${seconds}s`;
-  const units: [string, number][] = [['d', 86400], ['h', 3600], ['m', 60]];
+  const units: [string, number][] = [
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ];
   let rest = seconds;
   const out: string[] = [];
   for (const [unit, size] of units) {

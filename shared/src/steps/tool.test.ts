@@ -39,7 +39,10 @@ describe('tool step', () => {
     const missing = validateWorkflowDefinition(wf({ id: 'a', type: 'tool', tool: 'x:y', arguments: { text: '{{ steps.nope.output }}' } }));
     expect(missing.ok).toBe(false);
     const ok = validateWorkflowDefinition(
-      wf({ id: 'list', type: 'tool', tool: 'x:list' }, { id: 'store', type: 'tool', tool: 'x:store', arguments: { messages: '{{ steps.list.output.messages }}' } }),
+      wf(
+        { id: 'list', type: 'tool', tool: 'x:list' },
+        { id: 'store', type: 'tool', tool: 'x:store', arguments: { messages: '{{ steps.list.output.messages }}' } },
+      ),
     );
     expect(ok).toMatchObject({ ok: true });
   });

@@ -51,7 +51,7 @@ export const toolEntry: StepCatalogueEntry<'tool'> = {
   type: 'tool',
   title: 'Tool call',
   description:
-    'Calls one tool: an integration operation (`github:list_issues`, `slack:send_message`, an MCP tool as `<integration>:<tool>`) or a workflow tool (`workflows:list_workflows`). `arguments` is an object whose strings are templates; they are checked against the tool\'s JSON Schema when the run calls it (and on save when the integration is connected). The output is the tool\'s result. List the integrations a workflow uses in `requires`.',
+    "Calls one tool: an integration operation (`github:list_issues`, `slack:send_message`, an MCP tool as `<integration>:<tool>`) or a workflow tool (`workflows:list_workflows`). `arguments` is an object whose strings are templates; they are checked against the tool's JSON Schema when the run calls it (and on save when the integration is connected). The output is the tool's result. List the integrations a workflow uses in `requires`.",
   configSchema: ToolStep,
   outputSchema: ToolOutput,
   example: {

@@ -9,9 +9,7 @@ export const WaitStep = z
     type: z.literal('wait'),
     seconds: z.number().positive().optional(),
     /** ISO 8601 date-time with an explicit offset or `Z`, so it means the same instant everywhere. */
-    until: z.iso
-      .datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset or Z, e.g. 2025-01-31T09:00:00Z' })
-      .optional(),
+    until: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset or Z, e.g. 2025-01-31T09:00:00Z' }).optional(),
   })
   .superRefine((step, ctx) => {
     if (step.seconds === undefined && step.until === undefined) {

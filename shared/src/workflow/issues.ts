@@ -20,7 +20,9 @@ export function describeIssue(issue: RawIssue): string {
     case 'not_multiple_of':
       return `must be a multiple of ${issue.divisor}`;
     case 'unrecognized_keys':
-      return issue.keys.length === 1 ? `unknown key ${JSON.stringify(issue.keys[0])}` : `unknown keys ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+      return issue.keys.length === 1
+        ? `unknown key ${JSON.stringify(issue.keys[0])}`
+        : `unknown keys ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
     case 'invalid_union':
       return 'does not match any allowed form';
     case 'invalid_key':

@@ -30,7 +30,12 @@ describe('step references', () => {
           over: 'steps.first.output.stdout',
           steps: [
             bash('body_a', '{{ steps.first.output.stdout }} {{ steps.inner.output }} {{ steps.other.status }}'),
-            { id: 'nested', type: 'conditional', condition: 'steps.body_a.output.exitCode == 0', then: [notify('deep', '{{ steps.body_a.output.stdout }} {{ steps.cond.output.branch }}')] },
+            {
+              id: 'nested',
+              type: 'conditional',
+              condition: 'steps.body_a.output.exitCode == 0',
+              then: [notify('deep', '{{ steps.body_a.output.stdout }} {{ steps.cond.output.branch }}')],
+            },
           ],
         },
         notify('after', '{{ steps.each.output.results }} {{ steps.inner.output.stdout }} {{ steps.other.output }}'),
@@ -46,10 +51,9 @@ describe('step references', () => {
   });
 
   it('rejects a reference to a step nested in a later sibling', () => {
-    expectOnly(
-      { name: 'x', steps: [notify('a', '{{ steps.inner.output }}'), { id: 'c', type: 'conditional', condition: 'true', then: [bash('inner')] }] },
-      [{ path: 'steps[0].message', message: 'step "inner" runs after this step' }],
-    );
+    expectOnly({ name: 'x', steps: [notify('a', '{{ steps.inner.output }}'), { id: 'c', type: 'conditional', condition: 'true', then: [bash('inner')] }] }, [
+      { path: 'steps[0].message', message: 'step "inner" runs after this step' },
+    ]);
   });
 
   it('rejects a step referencing itself, including in its own if', () => {
@@ -60,12 +64,16 @@ describe('step references', () => {
   });
 
   it('rejects a reference to the enclosing container', () => {
+    expectOnly({ name: 'x', steps: [{ id: 'each', type: 'loop', over: [1], steps: [notify('n', '{{ steps.each.output.results }}')] }] }, [
+      { path: 'steps[0].steps[0].message', message: 'step "each" contains this step; its output exists only after it finishes' },
+    ]);
     expectOnly(
-      { name: 'x', steps: [{ id: 'each', type: 'loop', over: [1], steps: [notify('n', '{{ steps.each.output.results }}')] }] },
-      [{ path: 'steps[0].steps[0].message', message: 'step "each" contains this step; its output exists only after it finishes' }],
-    );
-    expectOnly(
-      { name: 'x', steps: [{ id: 'c', type: 'conditional', condition: 'true', then: [{ id: 'l', type: 'loop', over: [1], steps: [notify('n', '{{ steps.c.output }}')] }] }] },
+      {
+        name: 'x',
+        steps: [
+          { id: 'c', type: 'conditional', condition: 'true', then: [{ id: 'l', type: 'loop', over: [1], steps: [notify('n', '{{ steps.c.output }}')] }] },
+        ],
+      },
       [{ path: 'steps[0].then[0].steps[0].message', message: /step "c" contains this step/ }],
     );
   });
@@ -82,7 +90,12 @@ describe('step references', () => {
   it('rejects a reference into the other branch of a conditional', () => {
     expectOnly(
       { name: 'x', steps: [{ id: 'c', type: 'conditional', condition: 'true', then: [bash('yes')], else: [notify('no', '{{ steps.yes.output }}')] }] },
-      [{ path: 'steps[0].else[0].message', message: 'step "yes" is in the "then" branch of conditional "c" and never runs together with this step\'s "else" branch' }],
+      [
+        {
+          path: 'steps[0].else[0].message',
+          message: 'step "yes" is in the "then" branch of conditional "c" and never runs together with this step\'s "else" branch',
+        },
+      ],
     );
   });
 
@@ -114,7 +127,10 @@ describe('step references', () => {
 
   it('names the outermost loop when the target sits in nested loops', () => {
     expectOnly(
-      { name: 'x', steps: [{ id: 'a', type: 'loop', over: [1], steps: [{ id: 'b', type: 'loop', over: [1], steps: [bash('t')] }] }, notify('n', '{{ steps.t.output }}')] },
+      {
+        name: 'x',
+        steps: [{ id: 'a', type: 'loop', over: [1], steps: [{ id: 'b', type: 'loop', over: [1], steps: [bash('t')] }] }, notify('n', '{{ steps.t.output }}')],
+      },
       [{ path: 'steps[1].message', message: /inside loop "a"; use steps\.a\.output\.results/ }],
     );
   });
@@ -170,10 +186,7 @@ describe('loop names', () => {
     expectOnly(
       {
         name: 'x',
-        steps: [
-          notify('a', '{{ item }} {{ loop.index }}'),
-          { id: 'l', type: 'loop', over: 'item', if: 'loop.index == 0', steps: [bash('b')] },
-        ],
+        steps: [notify('a', '{{ item }} {{ loop.index }}'), { id: 'l', type: 'loop', over: 'item', if: 'loop.index == 0', steps: [bash('b')] }],
       },
       [
         { path: 'steps[0].message', message: '"item" is only available inside a loop body' },
@@ -213,10 +226,9 @@ describe('roots and inputs', () => {
   });
 
   it('rejects undeclared inputs when inputs are declared', () => {
-    expectOnly(
-      { name: 'x', inputs: { region: { type: 'string' } }, steps: [notify('a', '{{ inputs.region }} {{ inputs.regoin }} {{ inputs }}')] },
-      [{ path: 'steps[0].message', message: 'unknown input "regoin"; declared inputs: region' }],
-    );
+    expectOnly({ name: 'x', inputs: { region: { type: 'string' } }, steps: [notify('a', '{{ inputs.region }} {{ inputs.regoin }} {{ inputs }}')] }, [
+      { path: 'steps[0].message', message: 'unknown input "regoin"; declared inputs: region' },
+    ]);
     expectOnly({ name: 'x', inputs: {}, steps: [{ ...bash('a'), if: 'inputs.x' }] }, [
       { path: 'steps[0].if', message: 'unknown input "x"; no inputs are declared' },
     ]);

@@ -196,7 +196,17 @@ function referenceProblem({
   }
 }
 
-function nameProblem({ analysis, name, inLoop, loopNames }: { analysis: Analysis; name: string; inLoop: boolean; loopNames: readonly string[] }): string | null {
+function nameProblem({
+  analysis,
+  name,
+  inLoop,
+  loopNames,
+}: {
+  analysis: Analysis;
+  name: string;
+  inLoop: boolean;
+  loopNames: readonly string[];
+}): string | null {
   if (loopNames.includes(name) || (inLoop && name === DEFAULT_LOOP_ITEM_NAME)) return null;
   if (name === DEFAULT_LOOP_ITEM_NAME) return `"${name}" is only available inside a loop body`;
   const owner = analysis.loopNames.get(name);

@@ -15,7 +15,9 @@ describe('step types', () => {
   });
 
   it('says so when the type is missing or not a string', () => {
-    expect(errorsOf(workflow({ id: 'x', command: 'a' }))).toEqual([{ path: 'steps[0].type', message: expect.stringMatching(/^missing step type; allowed: agent_prompt/) }]);
+    expect(errorsOf(workflow({ id: 'x', command: 'a' }))).toEqual([
+      { path: 'steps[0].type', message: expect.stringMatching(/^missing step type; allowed: agent_prompt/) },
+    ]);
     expectError(workflow({ id: 'x', type: 3 }), 'steps[0].type', /^step type must be a string; allowed:/);
   });
 
@@ -82,7 +84,9 @@ describe('step types', () => {
     });
 
     it('accepts cwd and env templates', () => {
-      expectValid(workflow({ id: 's', type: 'bash', command: 'make', cwd: '/srv/{{ inputs.app }}', env: { TOKEN: '{{ inputs.token }}', _X1: '', WEFT_MARK: 'x' } }));
+      expectValid(
+        workflow({ id: 's', type: 'bash', command: 'make', cwd: '/srv/{{ inputs.app }}', env: { TOKEN: '{{ inputs.token }}', _X1: '', WEFT_MARK: 'x' } }),
+      );
     });
 
     it('accepts {{ }} bare and in any quotes', () => {
@@ -171,13 +175,26 @@ describe('step types', () => {
       [{ id: 's', type: 'loop', over: [], maxIterations: 10001, steps: body }, 'steps[0].maxIterations', /at most 10000/],
       [{ id: 's', type: 'loop', over: [], maxIterations: 2.5, steps: body }, 'steps[0].maxIterations', /an integer/],
       [{ id: 's', type: 'loop', over: [1, 2, 3], maxIterations: 2, steps: body }, 'steps[0].maxIterations', /"over" has 3 items but maxIterations is 2/],
-      [{ id: 's', type: 'loop', over: Array.from({ length: 1001 }, (_, i) => i), steps: body }, 'steps[0].over', /1001 items but maxIterations is 1000 \(the default\)/],
+      [
+        { id: 's', type: 'loop', over: Array.from({ length: 1001 }, (_, i) => i), steps: body },
+        'steps[0].over',
+        /1001 items but maxIterations is 1000 \(the default\)/,
+      ],
     ])('%j -> %s', (step, path, message) => {
       expectError(workflow(step), path, message);
     });
 
     it('accepts an expression, an as name, and maxIterations bounds', () => {
-      expectValid(workflow({ id: 's', type: 'loop', over: 'inputs.regions', as: 'region', maxIterations: 10000, steps: [{ id: 't', type: 'bash', command: 'deploy {{ region }}' }] }));
+      expectValid(
+        workflow({
+          id: 's',
+          type: 'loop',
+          over: 'inputs.regions',
+          as: 'region',
+          maxIterations: 10000,
+          steps: [{ id: 't', type: 'bash', command: 'deploy {{ region }}' }],
+        }),
+      );
       expectValid(workflow({ id: 's', type: 'loop', over: [1, 2, 3], maxIterations: 3, steps: body }));
       expectValid(workflow({ id: 's', type: 'loop', over: Array.from({ length: 1000 }, (_, i) => i), steps: body }));
     });
@@ -195,7 +212,17 @@ describe('step types', () => {
     });
 
     it('accepts every option', () => {
-      expectValid(workflow({ id: 's', type: 'approval', message: 'Ship {{ inputs.v }}?', approvers: ['ada'], timeoutSeconds: 60, onDeny: 'continue', onTimeout: 'approve' }));
+      expectValid(
+        workflow({
+          id: 's',
+          type: 'approval',
+          message: 'Ship {{ inputs.v }}?',
+          approvers: ['ada'],
+          timeoutSeconds: 60,
+          onDeny: 'continue',
+          onTimeout: 'approve',
+        }),
+      );
     });
   });
 
@@ -244,4 +271,3 @@ describe('nesting', () => {
     );
   });
 });
-

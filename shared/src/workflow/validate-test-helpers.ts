@@ -32,4 +32,3 @@ export const minimal = {
   wait: { id: 's', type: 'wait', seconds: 5 },
   tool: { id: 's', type: 'tool', tool: 'github:list_issues', arguments: { state: 'open' } },
 } as const;
-

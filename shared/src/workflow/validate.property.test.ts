@@ -48,30 +48,41 @@ const common = fc.record(
 );
 
 // Ids are filled in afterwards, in document order, so they are unique.
-const leaf: fc.Arbitrary<Record<string, Json>> = fc.oneof(
-  fc.record({ type: fc.constant('agent_prompt'), prompt: template, system: fc.option(safeText, { nil: undefined }) }),
-  fc.record({ type: fc.constant('bash'), command: bashCommand, env: fc.option(fc.dictionary(fc.constantFrom('A', 'B_2', '_C'), template), { nil: undefined }) }),
-  fc.record({ type: fc.constant('notify'), message: template, channel: fc.constantFrom(undefined, 'session', { webhookUrl: 'https://hooks.example.com/x' }) }),
-  fc.record({
-    type: fc.constant('http'),
-    method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'),
-    url: fc.constantFrom('https://api.example.com/v1', 'http://localhost:3000/{{ inputs.region }}'),
-    body: fc.option(fc.jsonValue({ maxDepth: 3 }).filter((value) => !JSON.stringify(value).includes('{{')), { nil: undefined }),
-  }),
-  fc.record({ type: fc.constant('approval'), message: template, onDeny: fc.constantFrom(undefined, 'fail', 'continue') }),
-  fc.oneof(
-    fc.record({ type: fc.constant('wait'), seconds: fc.integer({ min: 1, max: 600 }) }),
-    fc.record({ type: fc.constant('wait'), until: fc.constant('2030-06-01T12:00:00+02:00') }),
-  ),
-).map(dropUndefined);
+const leaf: fc.Arbitrary<Record<string, Json>> = fc
+  .oneof(
+    fc.record({ type: fc.constant('agent_prompt'), prompt: template, system: fc.option(safeText, { nil: undefined }) }),
+    fc.record({
+      type: fc.constant('bash'),
+      command: bashCommand,
+      env: fc.option(fc.dictionary(fc.constantFrom('A', 'B_2', '_C'), template), { nil: undefined }),
+    }),
+    fc.record({
+      type: fc.constant('notify'),
+      message: template,
+      channel: fc.constantFrom(undefined, 'session', { webhookUrl: 'https://hooks.example.com/x' }),
+    }),
+    fc.record({
+      type: fc.constant('http'),
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'),
+      url: fc.constantFrom('https://api.example.com/v1', 'http://localhost:3000/{{ inputs.region }}'),
+      body: fc.option(
+        fc.jsonValue({ maxDepth: 3 }).filter((value) => !JSON.stringify(value).includes('{{')),
+        { nil: undefined },
+      ),
+    }),
+    fc.record({ type: fc.constant('approval'), message: template, onDeny: fc.constantFrom(undefined, 'fail', 'continue') }),
+    fc.oneof(
+      fc.record({ type: fc.constant('wait'), seconds: fc.integer({ min: 1, max: 600 }) }),
+      fc.record({ type: fc.constant('wait'), until: fc.constant('2030-06-01T12:00:00+02:00') }),
+    ),
+  )
+  .map(dropUndefined);
 
 const { step } = fc.letrec<{ step: Record<string, Json>; list: Record<string, Json>[] }>((tie) => ({
   step: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     leaf,
-    fc
-      .record({ type: fc.constant('conditional'), condition, then: tie('list'), else: fc.option(tie('list'), { nil: undefined }) })
-      .map(dropUndefined),
+    fc.record({ type: fc.constant('conditional'), condition, then: tie('list'), else: fc.option(tie('list'), { nil: undefined }) }).map(dropUndefined),
     fc
       .record({
         type: fc.constant('loop'),
@@ -140,10 +151,16 @@ function slots(value: Json): [Json[] | { [key: string]: Json }, string | number]
 }
 
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('replace' as const), value: fc.anything({ withBigInt: true, withDate: true, withMap: true, withNullPrototype: true, withSparseArray: true }) }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    value: fc.anything({ withBigInt: true, withDate: true, withMap: true, withNullPrototype: true, withSparseArray: true }),
+  }),
   fc.record({ kind: fc.constant('delete' as const) }),
   fc.record({ kind: fc.constant('rename' as const), key: fc.constantFrom('typo', 'commnd', '__proto__', 'constructor', 'type', 'id') }),
-  fc.record({ kind: fc.constant('string' as const), value: fc.oneof(fc.string(), fc.constantFrom('{{', '{{ steps.s9.output }}', '{{ item }}', 'a ===', 'f()', 'steps.s0.output', 'Bad Id', 'foo')) }),
+  fc.record({
+    kind: fc.constant('string' as const),
+    value: fc.oneof(fc.string(), fc.constantFrom('{{', '{{ steps.s9.output }}', '{{ item }}', 'a ===', 'f()', 'steps.s0.output', 'Bad Id', 'foo')),
+  }),
   fc.record({ kind: fc.constant('step-type' as const), value: fc.constantFrom(...STEP_TYPES, 'unknown', '') }),
 );
 
@@ -187,7 +204,16 @@ describe('validateWorkflowDefinition never throws', { timeout: 60_000 }, () => {
   it('on fc.anything()', () => {
     fc.assert(
       fc.property(
-        fc.anything({ withBigInt: true, withBoxedValues: true, withDate: true, withMap: true, withSet: true, withNullPrototype: true, withSparseArray: true, withTypedArray: true }),
+        fc.anything({
+          withBigInt: true,
+          withBoxedValues: true,
+          withDate: true,
+          withMap: true,
+          withSet: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withTypedArray: true,
+        }),
         (value) => {
           expectWellFormed(value);
         },
@@ -197,13 +223,31 @@ describe('validateWorkflowDefinition never throws', { timeout: 60_000 }, () => {
   });
 
   it('on fc.jsonValue()', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => void expectWellFormed(value)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => void expectWellFormed(value)),
+      { numRuns: 1000 },
+    );
   });
 
   it('on objects shaped like definitions with arbitrary contents', () => {
     fc.assert(
       fc.property(
-        fc.record({ name: fc.anything(), steps: fc.array(fc.record({ id: fc.anything(), type: fc.constantFrom(...STEP_TYPES), command: fc.anything(), then: fc.anything(), steps: fc.anything(), over: fc.anything() }, { requiredKeys: ['type'] })) }),
+        fc.record({
+          name: fc.anything(),
+          steps: fc.array(
+            fc.record(
+              {
+                id: fc.anything(),
+                type: fc.constantFrom(...STEP_TYPES),
+                command: fc.anything(),
+                then: fc.anything(),
+                steps: fc.anything(),
+                over: fc.anything(),
+              },
+              { requiredKeys: ['type'] },
+            ),
+          ),
+        }),
         (value) => void expectWellFormed(value),
       ),
       { numRuns: 1000 },

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { WorkflowDefinition } from './schema';
 import type { Step } from '../steps/types';
-import { allStepIds, childBranches, childBranchFields, findStep, flattenSteps, hasIterationScope, mapChildSteps, replaceStep, walkSteps, withoutChildSteps } from './walk';
+import {
+  allStepIds,
+  childBranches,
+  childBranchFields,
+  findStep,
+  flattenSteps,
+  hasIterationScope,
+  mapChildSteps,
+  replaceStep,
+  walkSteps,
+  withoutChildSteps,
+} from './walk';
 
 const definition = WorkflowDefinition.parse({
   name: 'x',
@@ -111,7 +122,7 @@ describe('nesting from the catalogue', () => {
     expect(flattenSteps(definition.steps).map((step) => step.id)).toEqual(allStepIds(definition));
   });
 
-  it('withoutChildSteps keeps a step\'s own fields only', () => {
+  it("withoutChildSteps keeps a step's own fields only", () => {
     expect(withoutChildSteps(conditional)).toEqual({ id: 'c', type: 'conditional', condition: 'true' });
     expect(withoutChildSteps(loop)).toEqual({ id: 't', type: 'loop', over: [1] });
     expect(withoutChildSteps(first)).toEqual(first);

@@ -27,7 +27,13 @@ function RoutedEdgeComponent({ id, data, sourceX, sourceY, targetX, targetY, mar
   return (
     <>
       {/* No invisible 20px hit path: edges are not interactive, and 300 of them are 300 fewer SVG paths to create. */}
-      <BaseEdge id={id} path={roundedPath(corners)} interactionWidth={0} {...(markerEnd ? { markerEnd } : {})} className={branch ? `wf-edge wf-edge--${branch}` : 'wf-edge'} />
+      <BaseEdge
+        id={id}
+        path={roundedPath(corners)}
+        interactionWidth={0}
+        {...(markerEnd ? { markerEnd } : {})}
+        className={branch ? `wf-edge wf-edge--${branch}` : 'wf-edge'}
+      />
       {branch !== undefined && (
         <EdgeLabel>
           <div className={`wf-edge-label wf-edge-label--${branch}`} style={{ transform: `translate(-50%, -50%) translate(${label.x}px, ${label.y}px)` }}>

@@ -25,11 +25,7 @@ function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
           </span>
           <span className="wf-node__name">{data.title}</span>
           {data.conditional && <IfChip />}
-          {changed && (
-            <span className="wf-changed wf-changed--inline">
-              Changed
-            </span>
-          )}
+          {changed && <span className="wf-changed wf-changed--inline">Changed</span>}
         </div>
         <div className="wf-loop__over" title={`for each ${data.itemName} in ${data.over}`}>
           <span className="wf-loop__kw">for each</span> <code>{data.itemName}</code> <span className="wf-loop__kw">in</span> <code>{data.over}</code>
@@ -54,10 +50,7 @@ function IterationTabs({ loopId }: { loopId: string }) {
       // biome-ignore lint/a11y/useKeyWithClickEvents: not an action: it only keeps a click on the select from also selecting the loop node; the select handles the keyboard.
       <label className="wf-iterations wf-iterations--select nodrag nopan" onClick={stop}>
         <span>Iteration</span>
-        <select
-          value={String(selected)}
-          onChange={(event) => store.selectIteration(loopId, event.target.value === 'all' ? 'all' : Number(event.target.value))}
-        >
+        <select value={String(selected)} onChange={(event) => store.selectIteration(loopId, event.target.value === 'all' ? 'all' : Number(event.target.value))}>
           <option value="all">All ({iterations.length})</option>
           {iterations.map((index) => (
             <option key={index} value={index}>

@@ -39,11 +39,7 @@ export function StepCard({ data, variant, tag, children }: { data: StepNodeData;
           {data.keyParam || '\u00a0'}
         </span>
       </span>
-      {changed && (
-        <span className="wf-changed">
-          Changed
-        </span>
-      )}
+      {changed && <span className="wf-changed">Changed</span>}
       {children}
       {runtime && <StatusBadge display={display} showAttempt={variant !== 'decision'} />}
       {SOURCE_HANDLE}

@@ -76,7 +76,8 @@ export function DraftChat({
     }
   };
 
-  const placeholder = refining !== null ? `How should ${refining.title} change?` : hasDraft ? 'Ask for a change to the whole workflow…' : 'Describe what the workflow should do…';
+  const placeholder =
+    refining !== null ? `How should ${refining.title} change?` : hasDraft ? 'Ask for a change to the whole workflow…' : 'Describe what the workflow should do…';
 
   return (
     <section className="card draft-chat" aria-labelledby={`${inputId}-title`}>
@@ -94,10 +95,15 @@ export function DraftChat({
             <p>Say what should happen and when. A draft appears on the right; then ask for changes, select a step to change only it, or edit the JSON.</p>
             <div className="draft-chat__examples">
               {EXAMPLES.map((example) => (
-                <button key={example} type="button" className="example-prompt" onClick={() => {
+                <button
+                  key={example}
+                  type="button"
+                  className="example-prompt"
+                  onClick={() => {
                     setText(example);
                     input.current?.focus();
-                  }}>
+                  }}
+                >
                   {example}
                 </button>
               ))}

@@ -13,7 +13,14 @@ import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
 import { initialInputDraft, inputErrorsFrom, readInputDraft, type InputDraft } from '../../inputs/inputs-form';
 import { countSteps, definitionName, parseDefinition } from '../../lib/definition';
 import { TriggerForm } from '../../triggers/TriggerForm';
-import { browserTimezone, emptyTriggerForm, triggerErrors, triggerErrorsFrom, withSuggestion, type TriggerForm as TriggerFormValue } from '../../triggers/trigger-form';
+import {
+  browserTimezone,
+  emptyTriggerForm,
+  triggerErrors,
+  triggerErrorsFrom,
+  withSuggestion,
+  type TriggerForm as TriggerFormValue,
+} from '../../triggers/trigger-form';
 import { checkSummary, DefinitionEditor, type DefinitionCheck } from '../detail/DefinitionEditor';
 import { attemptsLabel, describeChanges, describeSuggestion, type ChatEntry, type DraftedBy, type NewChatEntry } from './conversation';
 import { canUndo, currentDraft, editFromJson, emptyHistory, pushDraft, undoDraft, type DraftHistory } from './draft-history';
@@ -183,7 +190,10 @@ export function WorkflowComposer({
 
   // Trigger inputs follow the definition's declared inputs; what was typed is kept.
   const declaredInputs = definition?.inputs;
-  const inputDraft = useMemo(() => ({ ...initialInputDraft(declaredInputs, initialTriggerInputs), ...inputEdits }), [declaredInputs, initialTriggerInputs, inputEdits]);
+  const inputDraft = useMemo(
+    () => ({ ...initialInputDraft(declaredInputs, initialTriggerInputs), ...inputEdits }),
+    [declaredInputs, initialTriggerInputs, inputEdits],
+  );
   const inputsRead = readInputDraft(declaredInputs, inputDraft);
   const needsInputs = trigger.type === 'schedule' || trigger.type === 'webhook';
 
@@ -203,8 +213,14 @@ export function WorkflowComposer({
   const blockers = [
     definition === null ? 'Draft a workflow first.' : null,
     unchanged ? 'No changes yet.' : null,
-    jsonOpen && jsonCheck !== null && jsonCheck.kind !== 'valid' ? `Fix the JSON (${checkSummary(jsonCheck).toLowerCase()}), or close it to keep the last valid draft.` : null,
-    Object.keys(clientTriggerErrors).length > 0 ? (clientTriggerErrors.type !== undefined ? 'Choose how the workflow starts.' : 'Fix the trigger settings.') : null,
+    jsonOpen && jsonCheck !== null && jsonCheck.kind !== 'valid'
+      ? `Fix the JSON (${checkSummary(jsonCheck).toLowerCase()}), or close it to keep the last valid draft.`
+      : null,
+    Object.keys(clientTriggerErrors).length > 0
+      ? clientTriggerErrors.type !== undefined
+        ? 'Choose how the workflow starts.'
+        : 'Fix the trigger settings.'
+      : null,
     needsInputs && Object.keys(inputsRead.errors).length > 0 ? 'Fill in the inputs every run needs.' : null,
     drafting.isPending ? 'Wait for the draft.' : null,
   ].filter((b): b is string => b !== null);
@@ -373,7 +389,19 @@ export function WorkflowComposer({
 
 function UndoIcon() {
   return (
-    <svg className="wf-icon" viewBox="0 0 16 16" width={14} height={14} fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+    <svg
+      className="wf-icon"
+      viewBox="0 0 16 16"
+      width={14}
+      height={14}
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.5"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
       <path d="M5.5 3.5 2.5 6.5l3 3" />
       <path d="M2.5 6.5h7a4 4 0 0 1 0 8H7" />
     </svg>

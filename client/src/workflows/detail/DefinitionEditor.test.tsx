@@ -24,7 +24,13 @@ describe('JSON panel', () => {
     type('{ "name": "Hello", "steps": [');
     expect(await screen.findByText('Not JSON')).toBeTruthy();
 
-    const broken = text({ name: 'Hello', steps: [{ id: 'say', type: 'bash' }, { id: 'say', type: 'notify', message: 'hi', colour: 'red' }] });
+    const broken = text({
+      name: 'Hello',
+      steps: [
+        { id: 'say', type: 'bash' },
+        { id: 'say', type: 'notify', message: 'hi', colour: 'red' },
+      ],
+    });
     type(broken);
     expect(await screen.findByText(/^\d+ problems$/)).toBeTruthy();
     const problems = screen.getByRole('list', { name: 'Problems' });

@@ -56,7 +56,16 @@ export function DefinitionEditor({
     onCheckRef.current?.(check);
   }, [check]);
 
-  const located = useMemo(() => (check.kind === 'invalid' ? locateAll(deferred, check.errors.map((e) => e.path)) : []), [check, deferred]);
+  const located = useMemo(
+    () =>
+      check.kind === 'invalid'
+        ? locateAll(
+            deferred,
+            check.errors.map((e) => e.path),
+          )
+        : [],
+    [check, deferred],
+  );
 
   const jumpTo = (start: number, end: number, line: number) => {
     const el = textarea.current;
@@ -103,8 +112,7 @@ export function DefinitionEditor({
                   <li key={`${issue.path}:${i}`} data-path={issue.path}>
                     {at !== null ? (
                       <button type="button" className="issue-link" onClick={() => jumpTo(at.start, at.end, at.line)} title={`Go to line ${at.line}`}>
-                        {issue.path !== '' ? <code>{issue.path}</code> : <code>(definition)</code>}{' '}
-                        <span className="issue-link__line">line {at.line}</span>
+                        {issue.path !== '' ? <code>{issue.path}</code> : <code>(definition)</code>} <span className="issue-link__line">line {at.line}</span>
                       </button>
                     ) : (
                       issue.path !== '' && <code>{issue.path}</code>

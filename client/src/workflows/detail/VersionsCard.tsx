@@ -162,7 +162,19 @@ function CompareForm({
   );
 }
 
-function VersionSelect({ id, label, versions, value, onChange }: { id: string; label: string; versions: readonly number[]; value: number; onChange: (version: number) => void }) {
+function VersionSelect({
+  id,
+  label,
+  versions,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  versions: readonly number[];
+  value: number;
+  onChange: (version: number) => void;
+}) {
   return (
     <>
       <label htmlFor={id} className="visually-hidden">

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { locateAll, locatePath } from './json-locate';
 
-const text = JSON.stringify({ name: 'x', steps: [{ id: 'a', type: 'bash', command: 'ls' }, { id: 'b', type: 'loop', steps: [] }], env: { 'MY-VAR': 1 } }, null, 2);
+const text = JSON.stringify(
+  {
+    name: 'x',
+    steps: [
+      { id: 'a', type: 'bash', command: 'ls' },
+      { id: 'b', type: 'loop', steps: [] },
+    ],
+    env: { 'MY-VAR': 1 },
+  },
+  null,
+  2,
+);
 
 describe('locatePath', () => {
   it('finds properties from their key and array items as a whole', () => {
@@ -11,7 +22,7 @@ describe('locatePath', () => {
     expect(command.column).toBe(7);
     const item = locatePath(text, 'steps[1]')!;
     expect(text.slice(item.start, item.end)).toMatch(/^\{\n\s+"id": "b"/);
-    expect(text.slice(...Object.values(locatePath(text, 'env["MY-VAR"]')!).slice(0, 2) as [number, number])).toBe('"MY-VAR": 1');
+    expect(text.slice(...(Object.values(locatePath(text, 'env["MY-VAR"]')!).slice(0, 2) as [number, number]))).toBe('"MY-VAR": 1');
   });
 
   it('falls back to the closest ancestor for a missing field, and to nothing for broken JSON', () => {

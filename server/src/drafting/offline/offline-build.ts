@@ -145,7 +145,10 @@ export function placeApprovals(intents: readonly Intent[]): Intent[] {
         others.find(({ intent, index }) => index > i && familyOf(intent) === family)?.index ??
         others.filter(({ intent, index }) => index < i && familyOf(intent) === family).at(-1)?.index;
       if (target === undefined && family === 'notify') {
-        const summary: Intent[] = approval.summary === true ? [{ kind: 'agent', id: 'summarize', name: 'Write a summary', sentence: 'Write a summary.', summary: true, fromNotify: true }] : [];
+        const summary: Intent[] =
+          approval.summary === true
+            ? [{ kind: 'agent', id: 'summarize', name: 'Write a summary', sentence: 'Write a summary.', summary: true, fromNotify: true }]
+            : [];
         // The summary is written before asking, so the approver sees what will be posted.
         list.splice(i, 0, ...summary);
         list.splice(i + 1 + summary.length, 0, { kind: 'notify', message: { kind: 'auto' } });
@@ -277,7 +280,14 @@ export function buildSteps(intents: readonly Intent[], options: BuildOptions): B
           const bodyScope: Scope = { lastData: scope.lastData, history: [...scope.history], localData: null, lastStep: null, inLoop: true };
           let body = build(placeApprovals(intent.body), bodyScope);
           if (body.length === 0) {
-            body = [{ id: options.ids.take(`handle_${noun}`), name: `Handle each ${noun}`, type: 'agent_prompt', prompt: `${literalTemplate(options.workflowName)}.\n\nItem: {{ item }}` }];
+            body = [
+              {
+                id: options.ids.take(`handle_${noun}`),
+                name: `Handle each ${noun}`,
+                type: 'agent_prompt',
+                prompt: `${literalTemplate(options.workflowName)}.\n\nItem: {{ item }}`,
+              },
+            ];
             for (const step of body) created.add(step);
           }
           emit({ id, name: shortTitle(`For each ${noun}`), type: 'loop', over, steps: body });
@@ -319,7 +329,12 @@ function loopOverPrevious(data: DataRef, emit: (step: Step) => void, ids: StepId
 }
 
 function inputName(noun: string | null, taken: Set<string>): string {
-  const base = (plural(noun ?? 'items').toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z_]+/, '') || 'items').slice(0, 60);
+  const base = (
+    plural(noun ?? 'items')
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^[^a-z_]+/, '') || 'items'
+  ).slice(0, 60);
   let name = base;
   for (let n = 2; taken.has(name); n++) name = `${base}_${n}`;
   taken.add(name);

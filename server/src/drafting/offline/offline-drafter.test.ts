@@ -263,7 +263,11 @@ describe('draftOffline: details', () => {
     const draft = draftOffline({ prompt: 'summarise open issues, then for each issue ask claude to triage it' });
     expectValid(draft.definition);
     expect(shape(draft.definition.steps)).toEqual(['bash', 'agent_prompt', 'agent_prompt', 'loop(agent_prompt)']);
-    expect(draft.definition.steps[2]).toMatchObject({ id: 'list_items', prompt: expect.stringContaining('{{ steps.list_issues.output.stdout }}'), output: { schema: { type: 'object' } } });
+    expect(draft.definition.steps[2]).toMatchObject({
+      id: 'list_items',
+      prompt: expect.stringContaining('{{ steps.list_issues.output.stdout }}'),
+      output: { schema: { type: 'object' } },
+    });
     expect(draft.definition.steps[3]).toMatchObject({ over: 'steps.list_items.output.structured.items' });
   });
 
@@ -295,9 +299,44 @@ describe('draftOffline: details', () => {
 
   it('always produces a valid definition, whatever the request (property)', () => {
     const words = fc.constantFrom(
-      'every', 'day', 'at', '9', 'run', '`ls`', 'summarise', 'open issues', 'ask me before posting', 'notify me', 'for each of', 'a, b and c',
-      'wait', '5 minutes', 'then', ',', 'and', 'https://example.com/x', 'webhook', 'when a webhook arrives', '{{', '}}', '"hi"', 'monday', 'post',
-      'fetch', 'loop over', 'the results', 'until', '2025-01-01', 'weekly', 'if', '.', 'approve', 'disk space', '[1, 2]', 'call it', 'x',
+      'every',
+      'day',
+      'at',
+      '9',
+      'run',
+      '`ls`',
+      'summarise',
+      'open issues',
+      'ask me before posting',
+      'notify me',
+      'for each of',
+      'a, b and c',
+      'wait',
+      '5 minutes',
+      'then',
+      ',',
+      'and',
+      'https://example.com/x',
+      'webhook',
+      'when a webhook arrives',
+      '{{',
+      '}}',
+      '"hi"',
+      'monday',
+      'post',
+      'fetch',
+      'loop over',
+      'the results',
+      'until',
+      '2025-01-01',
+      'weekly',
+      'if',
+      '.',
+      'approve',
+      'disk space',
+      '[1, 2]',
+      'call it',
+      'x',
     );
     fc.assert(
       fc.property(fc.array(words, { maxLength: 14 }), fc.string({ maxLength: 20 }), (parts, noise) => {

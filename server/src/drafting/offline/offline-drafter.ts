@@ -2,7 +2,16 @@
 // request into a valid workflow, used when no language model is configured.
 // It never pretends: what it did not understand is said in `notes`.
 
-import { allStepIds, flattenSteps, mapChildSteps, replaceStep, validateWorkflowDefinition, type Step, type WorkflowDefinition, type WorkflowInput } from '@weft/shared';
+import {
+  allStepIds,
+  flattenSteps,
+  mapChildSteps,
+  replaceStep,
+  validateWorkflowDefinition,
+  type Step,
+  type WorkflowDefinition,
+  type WorkflowInput,
+} from '@weft/shared';
 import { buildSteps } from './offline-build';
 import type { Intent } from './offline-intents';
 import { maskRequest, PREAMBLE, readActions, readRename } from './offline-request';
@@ -68,7 +77,17 @@ function draftNew(prompt: string, timezone: string): OfflineDraft {
 }
 
 /** One honest agent step holding the request; offline it answers with an "[offline]" notice. */
-function fallback({ prompt, shell, notes, reason }: { prompt: string; shell: { name: string; description?: string }; notes: string[]; reason: string }): Omit<OfflineDraft, 'trigger'> {
+function fallback({
+  prompt,
+  shell,
+  notes,
+  reason,
+}: {
+  prompt: string;
+  shell: { name: string; description?: string };
+  notes: string[];
+  reason: string;
+}): Omit<OfflineDraft, 'trigger'> {
   const step: Step = {
     id: FALLBACK_STEP_ID,
     name: 'Ask the agent',
@@ -85,16 +104,35 @@ function fallback({ prompt, shell, notes, reason }: { prompt: string; shell: { n
 
 const REMOVE = /\b(?:remove|delete|drop|get\s+rid\s+of)\s+(?:the\s+|all\s+(?:the\s+)?)?(?:step\s+)?(?:\uE000(\d+)\uE001|([a-z][\w-]*))(?:\s+steps?)?/i;
 const TYPE_WORDS: Readonly<Record<string, Step['type']>> = {
-  approval: 'approval', approvals: 'approval', approve: 'approval',
-  wait: 'wait', waits: 'wait', delay: 'wait', pause: 'wait',
-  notify: 'notify', notification: 'notify', notifications: 'notify', message: 'notify', post: 'notify',
-  command: 'bash', bash: 'bash', shell: 'bash', script: 'bash',
-  request: 'http', http: 'http', fetch: 'http',
-  agent: 'agent_prompt', prompt: 'agent_prompt', agent_prompt: 'agent_prompt',
-  loop: 'loop', conditional: 'conditional', condition: 'conditional',
+  approval: 'approval',
+  approvals: 'approval',
+  approve: 'approval',
+  wait: 'wait',
+  waits: 'wait',
+  delay: 'wait',
+  pause: 'wait',
+  notify: 'notify',
+  notification: 'notify',
+  notifications: 'notify',
+  message: 'notify',
+  post: 'notify',
+  command: 'bash',
+  bash: 'bash',
+  shell: 'bash',
+  script: 'bash',
+  request: 'http',
+  http: 'http',
+  fetch: 'http',
+  agent: 'agent_prompt',
+  prompt: 'agent_prompt',
+  agent_prompt: 'agent_prompt',
+  loop: 'loop',
+  conditional: 'conditional',
+  condition: 'conditional',
 };
 const FIRST = /\b(?:first|at\s+the\s+(?:start|beginning)|before\s+(?:anything|everything)(?:\s+else)?)\b/i;
-const INSTEAD = /\binstead\b|\b(?:change|replace|switch|swap|update|set)\s+(?:the\s+|its\s+)?(?:command|url|address|endpoint|wait|delay|message|prompt|text|webhook|channel)\b/i;
+const INSTEAD =
+  /\binstead\b|\b(?:change|replace|switch|swap|update|set)\s+(?:the\s+|its\s+)?(?:command|url|address|endpoint|wait|delay|message|prompt|text|webhook|channel)\b/i;
 
 interface WorkflowEdit {
   readonly definition: WorkflowDefinition;
@@ -110,7 +148,12 @@ function removeSteps(edit: WorkflowEdit, masked: MaskedText): WorkflowEdit {
   const word = match[1] !== undefined ? (masked.spans[Number(match[1])]?.inner ?? '') : (match[2] ?? '');
   const type = TYPE_WORDS[word.toLowerCase()];
   const doomed = new Set(allStepIds(edit.definition).filter((id) => id === word));
-  const last = type === undefined ? undefined : flattenSteps(edit.definition.steps).filter((step) => step.type === type).at(-1);
+  const last =
+    type === undefined
+      ? undefined
+      : flattenSteps(edit.definition.steps)
+          .filter((step) => step.type === type)
+          .at(-1);
   if (doomed.size === 0 && last !== undefined) doomed.add(last.id);
   if (doomed.size === 0) return edit;
   const keep = (steps: readonly Step[]): Step[] =>
@@ -143,7 +186,9 @@ function editInPlace(edit: WorkflowEdit, masked: MaskedText): WorkflowEdit {
   else if (has('quote')) type = /\bprompt\b/i.test(said) ? 'agent_prompt' : 'notify';
   if (type === null) return edit;
   const wanted = type;
-  const target = flattenSteps(edit.definition.steps).filter((step) => step.type === wanted).at(-1);
+  const target = flattenSteps(edit.definition.steps)
+    .filter((step) => step.type === wanted)
+    .at(-1);
   if (target === undefined) return edit;
   const stepEdit = editStepOffline(target, unmask(said, masked.spans, 'raw'));
   if (!stepEdit.understood) return edit;
@@ -162,7 +207,12 @@ function refine(prompt: string, base: WorkflowDefinition, timezone: string): Off
   let edit: WorkflowEdit = { definition: base, text: request.text, notes: [], changed: false };
   const renamed = readRename(edit.text, request.masked.spans);
   if (renamed !== null) {
-    edit = { definition: { ...edit.definition, name: renamed.name.slice(0, 200) }, text: renamed.text, notes: [`renamed the workflow to "${renamed.name}"`], changed: true };
+    edit = {
+      definition: { ...edit.definition, name: renamed.name.slice(0, 200) },
+      text: renamed.text,
+      notes: [`renamed the workflow to "${renamed.name}"`],
+      changed: true,
+    };
   }
   edit = editInPlace(removeSteps(edit, request.masked), request.masked);
   const actions = readActions(edit.text, request.masked);
@@ -171,7 +221,9 @@ function refine(prompt: string, base: WorkflowDefinition, timezone: string): Off
   const unchanged = (why: string): OfflineDraft => withTrigger({ definition: base, notes: [...notes, why] }, request.trigger);
   if (actions.intents.length === 0) {
     if (edit.changed) return checked(edit.definition, base, notes, request.trigger);
-    return request.trigger === null ? unchanged('no change was recognised in the request, so the workflow is unchanged') : withTrigger({ definition: base, notes }, request.trigger);
+    return request.trigger === null
+      ? unchanged('no change was recognised in the request, so the workflow is unchanged')
+      : withTrigger({ definition: base, notes }, request.trigger);
   }
 
   const existing = edit.definition.steps.map((step): Intent => ({ kind: 'existing', step }));
@@ -199,5 +251,8 @@ function checked(candidate: WorkflowDefinition, base: WorkflowDefinition, notes:
   const validation = validateWorkflowDefinition(candidate);
   if (validation.ok) return withTrigger({ definition: validation.definition, notes }, trigger);
   const first = validation.errors[0];
-  return withTrigger({ definition: base, notes: [...notes, `the change would not validate (${first?.path}: ${first?.message}), so the workflow is unchanged`] }, trigger);
+  return withTrigger(
+    { definition: base, notes: [...notes, `the change would not validate (${first?.path}: ${first?.message}), so the workflow is unchanged`] },
+    trigger,
+  );
 }

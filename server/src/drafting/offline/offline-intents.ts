@@ -16,7 +16,7 @@ export type Intent =
   | { kind: 'bash'; id: string; name: string; command: string; userTemplate: boolean; known?: string; placeholder?: true }
   | { kind: 'agent'; id: string; name: string; sentence: string; summary: boolean; fromNotify?: true }
   | { kind: 'notify'; message: NotifyMessage; channel?: NotifyChannel; id?: string; name?: string }
-  | { kind: 'approval'; guard: GuardFamily | 'last' | null; /** "Before posting a summary": what to post is a summary. */ summary?: true }
+  | { kind: 'approval'; guard: GuardFamily | 'last' | null /** "Before posting a summary": what to post is a summary. */; summary?: true }
   | { kind: 'wait'; seconds: number; label: string }
   | { kind: 'wait_until'; until: string; label: string }
   | { kind: 'http'; id: string; name: string; method: HttpMethod; url: string; sendPrevious: boolean }
@@ -35,7 +35,10 @@ const APPROVAL =
 const GUARD = /\bbefore\s+(?:you\s+|it\s+|we\s+|actually\s+|anything\s+is\s+)?(?:(?:the\s+)?(?:last|final)\s+(?:action|step)|(\w+))/i;
 const GUARD_WORDS: readonly [RegExp, GuardFamily][] = [
   [/^(?:post|posting|send|sending|notify|notifying|publish|publishing|message|messaging|tell|telling|announc\w*|shar\w*)$/i, 'notify'],
-  [/^(?:run|running|execut\w*|deploy\w*|restart\w*|delet\w*|remov\w*|push\w*|merg\w*|apply\w*|applying|releas\w*|install\w*|updat\w*|migrat\w*|clean\w*|doing)$/i, 'bash'],
+  [
+    /^(?:run|running|execut\w*|deploy\w*|restart\w*|delet\w*|remov\w*|push\w*|merg\w*|apply\w*|applying|releas\w*|install\w*|updat\w*|migrat\w*|clean\w*|doing)$/i,
+    'bash',
+  ],
   [/^(?:call\w*|fetch\w*|request\w*|hit\w*|upload\w*)$/i, 'http'],
 ];
 const WAIT = /\b(?:wait|pause|sleep|delay|hold\s+(?:on|off))\b/i;
@@ -61,7 +64,12 @@ export function looseCommand(text: string): string | null {
   const command = BARE_COMMAND.exec(text)?.[1]?.trim();
   if (command === undefined) return null;
   // "make it better" starts with a binary's name too: ask for some shell syntax.
-  const shellish = /^(?:\.{1,2}\/|\/|~\/)/.test(command) || command.split(/\s+/).slice(1).some((token) => /^-|[/.=|]/.test(token));
+  const shellish =
+    /^(?:\.{1,2}\/|\/|~\/)/.test(command) ||
+    command
+      .split(/\s+/)
+      .slice(1)
+      .some((token) => /^-|[/.=|]/.test(token));
   return shellish ? command : null;
 }
 
@@ -70,7 +78,35 @@ const SEND_VERB = /\b(?:post|send|push|upload|submit|forward)\b/i;
 const CHAT_CUE = /\b(?:slack|discord|teams|mattermost|chat|webhook|hook|channel|room)\b/i;
 const CHAT_HOST = /hooks\.slack\.com|discord(?:app)?\.com\/api\/webhooks|webhook\.office\.com|outlook\.office\.com\/webhook/i;
 const PRONOUNS = new Set(['it', 'them', 'this', 'that', 'these', 'those', 'result', 'results', 'output', 'outputs', 'response', 'me', 'us']);
-const STOPWORDS = new Set(['a', 'an', 'the', 'of', 'for', 'to', 'my', 'our', 'its', 'their', 'in', 'on', 'with', 'about', 'and', 'or', 'from', 'all', 'any', 'some', 'into', 'as', 'by', 'at', 'please', 'then', 'up']);
+const STOPWORDS = new Set([
+  'a',
+  'an',
+  'the',
+  'of',
+  'for',
+  'to',
+  'my',
+  'our',
+  'its',
+  'their',
+  'in',
+  'on',
+  'with',
+  'about',
+  'and',
+  'or',
+  'from',
+  'all',
+  'any',
+  'some',
+  'into',
+  'as',
+  'by',
+  'at',
+  'please',
+  'then',
+  'up',
+]);
 const BRITISH: Readonly<Record<string, string>> = { summarise: 'summarize', analyse: 'analyze', categorise: 'categorize', prioritise: 'prioritize' };
 
 export function readClause(said: string, spans: readonly ProtectedSpan[]): ClauseReading | null {
@@ -87,7 +123,12 @@ export function readClause(said: string, spans: readonly ProtectedSpan[]): Claus
   const [url] = urls;
   if (url !== undefined && codes.length === 0) {
     if (NOTIFY.test(text) && (CHAT_CUE.test(text) || CHAT_HOST.test(url.inner))) return notifyReading(text, spans, { webhookUrl: url.inner });
-    if (HTTP_VERB.test(text) || SEND_VERB.test(text) || /\b(?:GET|POST|PUT|PATCH|DELETE|HEAD)\b/.test(text) || tidy(unmask(text, spans, 'inner')) === url.inner) {
+    if (
+      HTTP_VERB.test(text) ||
+      SEND_VERB.test(text) ||
+      /\b(?:GET|POST|PUT|PATCH|DELETE|HEAD)\b/.test(text) ||
+      tidy(unmask(text, spans, 'inner')) === url.inner
+    ) {
       return { intents: [httpIntent(text, url.inner)], notes: [] };
     }
   }
@@ -119,12 +160,46 @@ function approvalIntent(text: string): Intent {
 // "lists open issues and asks me before posting": a request describing the
 // workflow uses third-person verbs; clauses are read with the base form.
 const THIRD_PERSON: Readonly<Record<string, string>> = {
-  lists: 'list', asks: 'ask', posts: 'post', sends: 'send', runs: 'run', notifies: 'notify', tells: 'tell', checks: 'check',
-  fetches: 'fetch', waits: 'wait', writes: 'write', drafts: 'draft', summarises: 'summarise', summarizes: 'summarize',
-  analyses: 'analyse', analyzes: 'analyze', triages: 'triage', reviews: 'review', pings: 'ping', alerts: 'alert', reminds: 'remind',
-  loops: 'loop', executes: 'execute', calls: 'call', gets: 'get', emails: 'email', messages: 'message', pauses: 'pause',
-  sleeps: 'sleep', approves: 'approve', confirms: 'confirm', generates: 'generate', shares: 'share', explains: 'explain',
-  monitors: 'monitor', downloads: 'download', polls: 'poll', reports: 'report', iterates: 'iterate', repeats: 'repeat',
+  lists: 'list',
+  asks: 'ask',
+  posts: 'post',
+  sends: 'send',
+  runs: 'run',
+  notifies: 'notify',
+  tells: 'tell',
+  checks: 'check',
+  fetches: 'fetch',
+  waits: 'wait',
+  writes: 'write',
+  drafts: 'draft',
+  summarises: 'summarise',
+  summarizes: 'summarize',
+  analyses: 'analyse',
+  analyzes: 'analyze',
+  triages: 'triage',
+  reviews: 'review',
+  pings: 'ping',
+  alerts: 'alert',
+  reminds: 'remind',
+  loops: 'loop',
+  executes: 'execute',
+  calls: 'call',
+  gets: 'get',
+  emails: 'email',
+  messages: 'message',
+  pauses: 'pause',
+  sleeps: 'sleep',
+  approves: 'approve',
+  confirms: 'confirm',
+  generates: 'generate',
+  shares: 'share',
+  explains: 'explain',
+  monitors: 'monitor',
+  downloads: 'download',
+  polls: 'poll',
+  reports: 'report',
+  iterates: 'iterate',
+  repeats: 'repeat',
 };
 const LEADING_VERB = /^(\s*(?:(?:then|also|and|finally|please)\s+)*)([a-z]+)\b/i;
 
@@ -152,7 +227,9 @@ function readWait(text: string, spans: readonly ProtectedSpan[]): ClauseReading 
     const said = tidy(until[1]);
     return {
       intents: [{ kind: 'wait', seconds: 3600, label: '1 hour' }],
-      notes: [`"until ${said}" needs a date and time the offline drafter cannot work out without a clock; the wait is 1 hour, set "until" to an ISO date-time instead`],
+      notes: [
+        `"until ${said}" needs a date and time the offline drafter cannot work out without a clock; the wait is 1 hour, set "until" to an ISO date-time instead`,
+      ],
     };
   }
   return null;
@@ -163,7 +240,8 @@ export function isoInstant(text: string): { iso: string; assumedUtc: boolean } |
   const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(text.trim());
   if (match === null) return null;
   const [, year, month, day, hour = '00', minute = '00', second = '00', fraction = '', offset] = match;
-  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > 31 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return null;
+  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(day) > 31 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59)
+    return null;
   const zone = offset === undefined ? 'Z' : offset.toUpperCase() === 'Z' ? 'Z' : `${offset.slice(0, 3)}:${offset.slice(-2)}`;
   return { iso: `${year}-${month}-${day}T${hour}:${minute}:${second}${fraction}${zone}`, assumedUtc: offset === undefined };
 }
@@ -189,7 +267,8 @@ function agentIntents(text: string, spans: readonly ProtectedSpan[], viaPrefix: 
     .slice(verbAt + 1)
     .filter((word) => !STOPWORDS.has(word) && !PRONOUNS.has(word) && !word.includes("'"))
     .slice(0, 2);
-  const id = verb === null ? (viaPrefix ? 'ask_agent' : toStepId(words.slice(0, 3).join('_'), 'ask_agent')) : toStepId([verb, ...content].join('_'), 'ask_agent');
+  const id =
+    verb === null ? (viaPrefix ? 'ask_agent' : toStepId(words.slice(0, 3).join('_'), 'ask_agent')) : toStepId([verb, ...content].join('_'), 'ask_agent');
   intents.push({ kind: 'agent', id, name: shortTitle(unmask(text, spans, 'inner')) || 'Ask the agent', sentence, summary: /summar/i.test(text) });
   return intents;
 }
@@ -205,7 +284,14 @@ function notifyReading(text: string, spans: readonly ProtectedSpan[], channel: N
     const destination = /\s+(?:to|in|on|into|via)\s+(?:the\s+|my\s+|our\s+)?(?:chat|slack|discord|teams|mattermost|channel|session|me|us|webhook)\b.*$/i;
     const asked = `Write a ${unmask(text.slice(summary.index).replace(destination, ''), spans, 'raw')}`;
     const id = noun === 'summary' ? 'summarize' : `write_${noun}`;
-    intents.push({ kind: 'agent', id, name: shortTitle(unmask(asked, spans, 'inner')), sentence: asSentence(asked), summary: noun === 'summary', fromNotify: true });
+    intents.push({
+      kind: 'agent',
+      id,
+      name: shortTitle(unmask(asked, spans, 'inner')),
+      sentence: asSentence(asked),
+      summary: noun === 'summary',
+      fromNotify: true,
+    });
   }
   intents.push({ kind: 'notify', message: notifyMessage(text, spans), ...notifyTarget(text, channel) });
   if (channel === undefined && /\b(?:slack|discord|teams|mattermost)\b/i.test(text)) {

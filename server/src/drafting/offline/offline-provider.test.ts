@@ -19,13 +19,21 @@ describe('the offline drafting provider', () => {
     const expected = draftOffline({ prompt: PROMPT, timezone: 'Europe/Paris' });
     expect(parsed).toEqual({ ok: true, value: { definition: expected.definition, trigger: expected.trigger } });
     expect(expected.trigger).toEqual({ type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Paris' } });
-    expect(events.filter((e) => e.kind === 'text').map((e) => (e as { text: string }).text).join('')).toBe(turn.text);
+    expect(
+      events
+        .filter((e) => e.kind === 'text')
+        .map((e) => (e as { text: string }).text)
+        .join(''),
+    ).toBe(turn.text);
   });
 
   it('answers a step task by changing that step alone', async () => {
     const definition = draftOffline({ prompt: PROMPT }).definition;
     const stepId = definition.steps[0]!.id;
-    const turn = await createOfflineDraftingProvider().turn({ messages: [], task: { kind: 'draft_step', definition, stepId, prompt: 'use `df -h /` instead' } });
+    const turn = await createOfflineDraftingProvider().turn({
+      messages: [],
+      task: { kind: 'draft_step', definition, stepId, prompt: 'use `df -h /` instead' },
+    });
     const parsed = extractJsonObject(turn.text);
     if (!parsed.ok) throw new Error(parsed.error);
     const after = parsed.value.definition as WorkflowDefinition;
@@ -42,7 +50,12 @@ describe('the offline drafting provider', () => {
   it('goes through the same drafting path as a model: parsed, checked, one attempt', async () => {
     const drafting = createDrafting({ model: createOfflineDraftingProvider(), timezone: 'UTC' });
     const draft = await drafting.draft({ prompt: PROMPT });
-    expect(draft).toMatchObject({ provider: 'offline', model: 'offline', attempts: 1, trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } } });
+    expect(draft).toMatchObject({
+      provider: 'offline',
+      model: 'offline',
+      attempts: 1,
+      trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'UTC' } },
+    });
     const refined = await drafting.draft({ prompt: 'rename it to Disk report', baseDraft: draft.definition });
     expect(refined.definition).toMatchObject({ name: 'Disk report', steps: draft.definition.steps });
   });

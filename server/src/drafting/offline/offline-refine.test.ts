@@ -47,7 +47,10 @@ describe('draftOffline with a base draft', () => {
 
   it('appends a notify step at the end that reads the last output', () => {
     const { definition } = refine('add a notify step at the end', { ...BASE, steps: [CHECK_DISK!] });
-    expect(definition.steps).toEqual([CHECK_DISK, { id: 'notify', name: 'Notify me', type: 'notify', message: 'Check disk space:\n{{ steps.check_disk.output.stdout }}' }]);
+    expect(definition.steps).toEqual([
+      CHECK_DISK,
+      { id: 'notify', name: 'Notify me', type: 'notify', message: 'Check disk space:\n{{ steps.check_disk.output.stdout }}' },
+    ]);
   });
 
   it('gives new steps ids that do not clash with existing ones', () => {
@@ -86,7 +89,12 @@ describe('draftOffline with a base draft', () => {
     expect(definition.steps.slice(0, 2)).toEqual(BASE.steps);
     expect(definition.steps.slice(2)).toMatchObject([
       { id: 'list_items', type: 'agent_prompt', output: { schema: { required: ['items'] } } },
-      { id: 'each_line', type: 'loop', over: 'steps.list_items.output.structured.items', steps: [{ type: 'agent_prompt', prompt: expect.stringContaining('{{ item }}') }] },
+      {
+        id: 'each_line',
+        type: 'loop',
+        over: 'steps.list_items.output.structured.items',
+        steps: [{ type: 'agent_prompt', prompt: expect.stringContaining('{{ item }}') }],
+      },
     ]);
   });
 });

@@ -88,7 +88,11 @@ function listItems(list: string, spans: readonly ProtectedSpan[]): unknown[] | n
 function splitItems(list: string, spans: readonly ProtectedSpan[]): unknown[] | null {
   const items = list
     .split(/\s*(?:,|\band\b|\bor\b|&)\s*/i)
-    .map((item) => unmask(item.trim(), spans, 'inner').replace(/^['"]|['"]$/g, '').trim())
+    .map((item) =>
+      unmask(item.trim(), spans, 'inner')
+        .replace(/^['"]|['"]$/g, '')
+        .trim(),
+    )
     .filter((item) => item !== '');
   return items.length > 0 ? items : null;
 }
@@ -118,7 +122,33 @@ export function extractLoops(text: string, masked: MaskedText): { text: string; 
 // ---- sentences and clauses --------------------------------------------------
 
 const CONDITION = /\b(?:if|unless|only\s+when|in\s+case)\b[^,.;\n]*/i;
-const FILLER = new Set(['change', 'set', 'update', 'move', 'switch', 'make', 'the', 'schedule', 'trigger', 'timing', 'to', 'so', 'it', 'runs', 'run', 'instead', 'please', 'now', 'workflow', 'this', 'that', 'ok', 'okay', 'thanks', 'and']);
+const FILLER = new Set([
+  'change',
+  'set',
+  'update',
+  'move',
+  'switch',
+  'make',
+  'the',
+  'schedule',
+  'trigger',
+  'timing',
+  'to',
+  'so',
+  'it',
+  'runs',
+  'run',
+  'instead',
+  'please',
+  'now',
+  'workflow',
+  'this',
+  'that',
+  'ok',
+  'okay',
+  'thanks',
+  'and',
+]);
 
 type Piece = { kind: 'intents'; intents: Intent[]; notes: string[]; text: string } | { kind: 'loop'; phrase: LoopPhrase };
 
@@ -187,7 +217,10 @@ export function readActions(text: string, masked: MaskedText): ActionReading {
 }
 
 function isFiller(text: string): boolean {
-  const words = text.toLowerCase().split(/[^a-z]+/).filter((word) => word !== '');
+  const words = text
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter((word) => word !== '');
   return words.every((word) => FILLER.has(word));
 }
 

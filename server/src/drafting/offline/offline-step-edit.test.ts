@@ -86,7 +86,27 @@ describe('draftOfflineStep', () => {
 
   it('never changes anything but the chosen step (property)', () => {
     const ids = ['list', 'summarize', 'pause', 'fetch', 'each', 'say', 'gate', 'post'];
-    const words = fc.constantFrom('use', '`ls -l`', 'instead', 'rename to', 'Foo', 'wait', '5 minutes', 'retry 2 times', 'https://example.com/x', '"hi"', 'mention', 'the date', 'POST', 'over a, b', '{{', 'at most 3', 'only if', '`true`', 'continue if denied');
+    const words = fc.constantFrom(
+      'use',
+      '`ls -l`',
+      'instead',
+      'rename to',
+      'Foo',
+      'wait',
+      '5 minutes',
+      'retry 2 times',
+      'https://example.com/x',
+      '"hi"',
+      'mention',
+      'the date',
+      'POST',
+      'over a, b',
+      '{{',
+      'at most 3',
+      'only if',
+      '`true`',
+      'continue if denied',
+    );
     fc.assert(
       fc.property(fc.constantFrom(...ids), fc.array(words, { maxLength: 6 }), (stepId, parts) => {
         const result = draftOfflineStep({ definition: DEFINITION, stepId, prompt: parts.join(' ') });

@@ -1,7 +1,17 @@
 // Deterministic edits of one step from a short request ("use `ls -la`
 // instead", "wait 5 minutes instead", "rename to Check disk").
 
-import { AGENT_PROMPT_MAX_TIMEOUT_SECONDS, excerpt, findStep, replaceStep, tryParseExpression, validateWorkflowDefinition, type HttpMethod, type Step, type WorkflowDefinition } from '@weft/shared';
+import {
+  AGENT_PROMPT_MAX_TIMEOUT_SECONDS,
+  excerpt,
+  findStep,
+  replaceStep,
+  tryParseExpression,
+  validateWorkflowDefinition,
+  type HttpMethod,
+  type Step,
+  type WorkflowDefinition,
+} from '@weft/shared';
 import { isoInstant, looseCommand } from './offline-intents';
 import { literalTemplate, shortTitle, templateOrLiteral } from './naming';
 import { asSentence, durationLabel, maskText, NUMBER_WORD_SOURCE, parseDuration, readNumber, spansIn, tidy, unmask, type MaskedText } from './phrase-text';
@@ -18,7 +28,8 @@ export interface StepEdit {
   readonly understood: boolean;
 }
 
-const RENAME = /\b(?:rename(?:\s+(?:it|this|the\s+step))?|call\s+(?:it|this|the\s+step)|name\s+(?:it|this|the\s+step)|title\s+(?:it|this))\s+(?:to\s+|as\s+)?([^;\n]+)/i;
+const RENAME =
+  /\b(?:rename(?:\s+(?:it|this|the\s+step))?|call\s+(?:it|this|the\s+step)|name\s+(?:it|this|the\s+step)|title\s+(?:it|this))\s+(?:to\s+|as\s+)?([^;\n]+)/i;
 const RETRY = new RegExp(`\\bretr(?:y|ies)\\s+(?:it\\s+)?(?:up\\s+to\\s+)?(${NUMBER_WORD_SOURCE})\\s+times?\\b|\\b(${NUMBER_WORD_SOURCE})\\s+retries\\b`, 'i');
 const NO_RETRY = /\b(?:no|without|don'?t|do\s+not|never)\s+retr(?:y|ies)\b/i;
 const TIMEOUT = /\b(?:time\s*out|timeout)\s+(?:of\s+|after\s+|to\s+|at\s+)?/i;
@@ -120,16 +131,22 @@ function editByType(step: Step, { masked, text: said }: { masked: MaskedText; te
       return done(next, `step "${step.id}" now runs \`${command}\``);
     }
     case 'agent_prompt': {
-      if (quote !== undefined && /\bprompt\b/i.test(text) && REPLACE_CUE.test(text)) return done({ ...step, prompt: templateOrLiteral(quote) }, `replaced the prompt of step "${step.id}"`);
+      if (quote !== undefined && /\bprompt\b/i.test(text) && REPLACE_CUE.test(text))
+        return done({ ...step, prompt: templateOrLiteral(quote) }, `replaced the prompt of step "${step.id}"`);
       const model = /\b(?:use|with)\s+(?:the\s+)?model\s+(\S+)/i.exec(unmask(text, masked.spans, 'inner'))?.[1];
       if (model !== undefined) return done({ ...step, model: tidy(model) }, `step "${step.id}" now uses model ${tidy(model)}`);
       const mention = MENTION.exec(unmask(text, masked.spans, 'raw'));
-      if (mention?.[1] !== undefined) return done({ ...step, prompt: `${step.prompt}\n\nAlso mention ${literalTemplate(tidy(mention[1]))}.` }, `the prompt of step "${step.id}" now also asks to mention ${tidy(mention[1])}`);
+      if (mention?.[1] !== undefined)
+        return done(
+          { ...step, prompt: `${step.prompt}\n\nAlso mention ${literalTemplate(tidy(mention[1]))}.` },
+          `the prompt of step "${step.id}" now also asks to mention ${tidy(mention[1])}`,
+        );
       break;
     }
     case 'notify':
     case 'approval': {
-      if (step.type === 'notify' && url !== undefined) return done({ ...step, channel: { webhookUrl: url.inner } }, `step "${step.id}" now posts to ${url.inner}`);
+      if (step.type === 'notify' && url !== undefined)
+        return done({ ...step, channel: { webhookUrl: url.inner } }, `step "${step.id}" now posts to ${url.inner}`);
       if (step.type === 'notify' && /\b(?:to|in)\s+(?:the\s+)?(?:chat|session)\b/i.test(text) && step.channel !== undefined) {
         const { channel: _dropped, ...rest } = step;
         return done(rest, `step "${step.id}" now posts to the chat session`);
@@ -140,7 +157,11 @@ function editByType(step: Step, { masked, text: said }: { masked: MaskedText; te
       }
       if (quote !== undefined) return done({ ...step, message: templateOrLiteral(quote) }, `replaced the message of step "${step.id}"`);
       const mention = MENTION.exec(unmask(text, masked.spans, 'raw'));
-      if (mention?.[1] !== undefined) return done({ ...step, message: `${step.message}\n\n${literalTemplate(asSentence(mention[1]))}` }, `the message of step "${step.id}" now also says ${tidy(mention[1])}`);
+      if (mention?.[1] !== undefined)
+        return done(
+          { ...step, message: `${step.message}\n\n${literalTemplate(asSentence(mention[1]))}` },
+          `the message of step "${step.id}" now also says ${tidy(mention[1])}`,
+        );
       break;
     }
     case 'wait': {
@@ -171,15 +192,22 @@ function editByType(step: Step, { masked, text: said }: { masked: MaskedText; te
       text = text.replace(/\s*\binstead\b/gi, '');
       const list = /\b(?:over|for|through|items?|to)\b\s*:?\s*(.+)$/i.exec(text)?.[1];
       const [listSpan] = spansIn(text, masked.spans, 'list');
-      const items = listSpan !== undefined ? parseList(listSpan.inner) : list !== undefined && /,|\band\b/.test(list) ? parseList(unmask(list, masked.spans, 'inner')) : null;
+      const items =
+        listSpan !== undefined
+          ? parseList(listSpan.inner)
+          : list !== undefined && /,|\band\b/.test(list)
+            ? parseList(unmask(list, masked.spans, 'inner'))
+            : null;
       if (items !== null) return done({ ...step, over: items }, `step "${step.id}" now loops over ${items.length} items`);
       if (code !== undefined && tryParseExpression(code.inner).ok) return done({ ...step, over: code.inner }, `step "${step.id}" now loops over ${code.inner}`);
       const most = /\bat\s+most\s+(\d+)\b/i.exec(text)?.[1];
-      if (most !== undefined && Number(most) >= 1) return done({ ...step, maxIterations: Math.min(10_000, Number(most)) }, `step "${step.id}" now stops after ${most} iterations`);
+      if (most !== undefined && Number(most) >= 1)
+        return done({ ...step, maxIterations: Math.min(10_000, Number(most)) }, `step "${step.id}" now stops after ${most} iterations`);
       break;
     }
     case 'conditional':
-      if (code !== undefined && tryParseExpression(code.inner).ok) return done({ ...step, condition: code.inner }, `step "${step.id}" now checks ${code.inner}`);
+      if (code !== undefined && tryParseExpression(code.inner).ok)
+        return done({ ...step, condition: code.inner }, `step "${step.id}" now checks ${code.inner}`);
       break;
     case 'tool':
       break;
@@ -192,7 +220,11 @@ function editByType(step: Step, { masked, text: said }: { masked: MaskedText; te
 }
 
 function approvalPolicy(step: Extract<Step, { type: 'approval' }>, text: string): { step: Step; note: string } | null {
-  if (/\b(?:continue|carry\s+on|keep\s+going|don'?t\s+fail)\b[^.]*\b(?:deni(?:ed|al)|reject(?:ed)?)|\b(?:deni(?:ed|al)|reject(?:ed)?)\b[^.]*\b(?:continue|carry\s+on)\b/i.test(text)) {
+  if (
+    /\b(?:continue|carry\s+on|keep\s+going|don'?t\s+fail)\b[^.]*\b(?:deni(?:ed|al)|reject(?:ed)?)|\b(?:deni(?:ed|al)|reject(?:ed)?)\b[^.]*\b(?:continue|carry\s+on)\b/i.test(
+      text,
+    )
+  ) {
     return { step: { ...step, onDeny: 'continue' }, note: `a denial of step "${step.id}" now lets the run continue` };
   }
   if (/\bauto[- ]?approve|\bapprove\s+(?:it\s+)?automatically|\bapprove\b[^.]*\b(?:no\s*one|nobody)\b/i.test(text)) {
@@ -239,7 +271,10 @@ export function draftOfflineStep({ definition, stepId, prompt }: { definition: W
     return {
       ok: true,
       definition,
-      notes: [...edit.notes, `the edit would not be valid (${first?.path ?? ''}: ${first?.message ?? 'unknown problem'}), so step "${stepId}" was left unchanged`],
+      notes: [
+        ...edit.notes,
+        `the edit would not be valid (${first?.path ?? ''}: ${first?.message ?? 'unknown problem'}), so step "${stepId}" was left unchanged`,
+      ],
     };
   }
   return { ok: true, definition: candidate, notes: ['edited offline by rules (no language model is configured)', ...edit.notes] };

@@ -38,20 +38,23 @@ export function maskText(source: string): MaskedText {
     spans.push(span);
     return placeholder(spans.length - 1);
   };
-  const text = source.replace(PROTECTED, (match: string, fenced?: string, code?: string, quote?: string, smart?: string, url?: string, list?: string, date?: string) => {
-    if (fenced !== undefined) return add({ kind: 'code', inner: fenced.trim(), raw: match });
-    if (code !== undefined) return add({ kind: 'code', inner: code.trim(), raw: match });
-    if (quote !== undefined) return add({ kind: 'quote', inner: quote, raw: match });
-    if (smart !== undefined) return add({ kind: 'quote', inner: smart, raw: match });
-    if (url !== undefined) {
-      const trailing = URL_TRAILING_PUNCTUATION.exec(url)?.[0] ?? '';
-      const bare = url.slice(0, url.length - trailing.length);
-      return add({ kind: 'url', inner: bare, raw: bare }) + trailing;
-    }
-    if (list !== undefined) return add({ kind: 'list', inner: list, raw: match });
-    if (date !== undefined) return add({ kind: 'datetime', inner: date, raw: match });
-    return match;
-  });
+  const text = source.replace(
+    PROTECTED,
+    (match: string, fenced?: string, code?: string, quote?: string, smart?: string, url?: string, list?: string, date?: string) => {
+      if (fenced !== undefined) return add({ kind: 'code', inner: fenced.trim(), raw: match });
+      if (code !== undefined) return add({ kind: 'code', inner: code.trim(), raw: match });
+      if (quote !== undefined) return add({ kind: 'quote', inner: quote, raw: match });
+      if (smart !== undefined) return add({ kind: 'quote', inner: smart, raw: match });
+      if (url !== undefined) {
+        const trailing = URL_TRAILING_PUNCTUATION.exec(url)?.[0] ?? '';
+        const bare = url.slice(0, url.length - trailing.length);
+        return add({ kind: 'url', inner: bare, raw: bare }) + trailing;
+      }
+      if (list !== undefined) return add({ kind: 'list', inner: list, raw: match });
+      if (date !== undefined) return add({ kind: 'datetime', inner: date, raw: match });
+      return match;
+    },
+  );
   return { text, spans };
 }
 
@@ -132,10 +135,32 @@ function normaliseSeparator(separator: string): string {
 // ---- numbers and durations --------------------------------------------------
 
 const NUMBER_WORDS: Readonly<Record<string, number>> = {
-  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, fifteen: 15, twenty: 20, thirty: 30, forty: 40, 'forty-five': 45, fifty: 50, sixty: 60, ninety: 90,
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  fifteen: 15,
+  twenty: 20,
+  thirty: 30,
+  forty: 40,
+  'forty-five': 45,
+  fifty: 50,
+  sixty: 60,
+  ninety: 90,
 };
-export const NUMBER_WORD_SOURCE = `(?:\\d+(?:\\.\\d+)?|${Object.keys(NUMBER_WORDS).sort((a, b) => b.length - a.length).join('|')})`;
+export const NUMBER_WORD_SOURCE = `(?:\\d+(?:\\.\\d+)?|${Object.keys(NUMBER_WORDS)
+  .sort((a, b) => b.length - a.length)
+  .join('|')})`;
 
 /** `"15"` -> 15, `"fifteen"` -> 15, `"an"` -> 1; null for anything else. */
 export function readNumber(word: string | undefined): number | null {
@@ -161,10 +186,7 @@ export interface Duration {
   readonly length: number;
 }
 
-const DURATION = new RegExp(
-  `\\b(?:(half\\s+an?\\s+hour)|(${NUMBER_WORD_SOURCE})\\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|[smhdw])\\b)`,
-  'i',
-);
+const DURATION = new RegExp(`\\b(?:(half\\s+an?\\s+hour)|(${NUMBER_WORD_SOURCE})\\s*(seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|[smhdw])\\b)`, 'i');
 
 /** The first duration in the text (`10 minutes`, `an hour`, `half an hour`, `90s`). */
 export function parseDuration(text: string): Duration | null {
@@ -186,7 +208,11 @@ export function capitalise(text: string): string {
 
 /** Whitespace collapsed, trailing punctuation removed. */
 export function tidy(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().replace(/[\s,;:.!?-]+$/, '').replace(/^[\s,;:.!?-]+/, '');
+  return text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\s,;:.!?-]+$/, '')
+    .replace(/^[\s,;:.!?-]+/, '');
 }
 
 /** A sentence: tidied, capitalised, ending with a full stop (or the question mark it had). */
@@ -213,7 +239,13 @@ export function plural(noun: string): string {
 
 /** `600` -> `10 minutes`, `3600` -> `1 hour`, `90` -> `90 seconds`. */
 export function durationLabel(seconds: number): string {
-  for (const [size, unit] of [[604800, 'week'], [86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']] as const) {
+  for (const [size, unit] of [
+    [604800, 'week'],
+    [86400, 'day'],
+    [3600, 'hour'],
+    [60, 'minute'],
+    [1, 'second'],
+  ] as const) {
     if (seconds >= size && seconds % size === 0) return `${seconds / size} ${unit}${seconds / size === 1 ? '' : 's'}`;
   }
   return `${seconds} seconds`;

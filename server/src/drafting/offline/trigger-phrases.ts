@@ -133,11 +133,13 @@ const WEEKENDS = /\b(?:every|each|on|at)\s+(?:the\s+)?weekends?\b|\bweekends\b/i
 const WEEKLY = new RegExp(`\\bweekly\\b${ADJECTIVE_USE}|\\b(?:every|each|once\\s+a)\\s+week\\b`, 'i');
 const MONTHLY = new RegExp(`\\bmonthly\\b${ADJECTIVE_USE}|\\b(?:every|each|once\\s+a)\\s+month\\b`, 'i');
 const ORDINALS: Readonly<Record<string, number>> = { first: 1, second: 2, third: 3, fourth: 4, fifth: 5, tenth: 10, fifteenth: 15, twentieth: 20 };
-const DAY_OF_MONTH = /\b(?:on\s+)?the\s+(\d{1,2}|first|second|third|fourth|fifth|tenth|fifteenth|twentieth)(?:st|nd|rd|th)?(?:\s+day)?(\s+of\s+(?:every|each|the|a)\s+month)?\b/i;
+const DAY_OF_MONTH =
+  /\b(?:on\s+)?the\s+(\d{1,2}|first|second|third|fourth|fifth|tenth|fifteenth|twentieth)(?:st|nd|rd|th)?(?:\s+day)?(\s+of\s+(?:every|each|the|a)\s+month)?\b/i;
 
 const PART_HOURS: Readonly<Record<string, number>> = { morning: 9, afternoon: 14, evening: 18, night: 0, nightly: 0 };
 
-const TIMEZONE = /\b(?:in\s+)?((?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)(?:\s+time(?:zone)?)?|\b(?:in\s+)?(UTC|GMT)(?:\s+time)?\b/;
+const TIMEZONE =
+  /\b(?:in\s+)?((?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific|Etc)\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)(?:\s+time(?:zone)?)?|\b(?:in\s+)?(UTC|GMT)(?:\s+time)?\b/;
 
 const WEBHOOK = new RegExp(
   [
@@ -190,8 +192,7 @@ function cronFromWords(text: string): Schedule | null {
 
   const monthContext = monthly !== undefined || dayOfMonth?.value.monthSaid === true;
   const days = dayRangeToken ?? weekdays ?? weekends ?? dayList;
-  const recurring =
-    minutes ?? hours ?? everyNDays ?? daily ?? partOfDay ?? days ?? weekly ?? (monthContext ? (monthly ?? dayOfMonth) : undefined);
+  const recurring = minutes ?? hours ?? everyNDays ?? daily ?? partOfDay ?? days ?? weekly ?? (monthContext ? (monthly ?? dayOfMonth) : undefined);
 
   if (seconds !== undefined && minutes === undefined && hours === undefined) {
     return { cron: '', ranges: [seconds.range], notes: ['cron schedules run at most once a minute, so "every … seconds" was not turned into a schedule'] };
@@ -205,7 +206,8 @@ function cronFromWords(text: string): Schedule | null {
   if (minutes !== undefined) {
     take([minutes]);
     const n = minutes.value;
-    if (Number.isInteger(n) && n >= 60 && n % 60 === 0 && n / 60 <= 23) return { cron: `0 */${n / 60} * * ${dowField}`.replace('*/1 ', '* '), ranges: used, notes };
+    if (Number.isInteger(n) && n >= 60 && n % 60 === 0 && n / 60 <= 23)
+      return { cron: `0 */${n / 60} * * ${dowField}`.replace('*/1 ', '* '), ranges: used, notes };
     if (!Number.isInteger(n) || n < 1 || n > 59) {
       return { cron: '', ranges: used, notes: [`"every ${n} minutes" cannot be written as a cron schedule; no schedule was set`] };
     }
@@ -239,7 +241,8 @@ function cronFromWords(text: string): Schedule | null {
     if (part !== undefined) take([part]);
     hourField = String(part?.value ?? 9);
     minuteField = '0';
-    if (part === undefined && (daily !== undefined || days !== undefined || everyNDays !== undefined)) notes.push('no time of day was given; the schedule runs at 9:00');
+    if (part === undefined && (daily !== undefined || days !== undefined || everyNDays !== undefined))
+      notes.push('no time of day was given; the schedule runs at 9:00');
   }
   if (partOfDay !== undefined) take([partOfDay]);
   if (partOfDayTime !== undefined && explicit.length === 0) take([partOfDayTime]);

@@ -60,7 +60,12 @@ export const githubProvider: ProviderDefinition<GithubConfig, GithubCredentials>
       const res = await requestJson({
         url: joinUrl(base, path),
         method,
-        headers: { authorization: `Bearer ${credentials.token}`, accept: 'application/vnd.github+json', 'user-agent': 'weft', 'x-github-api-version': '2022-11-28' },
+        headers: {
+          authorization: `Bearer ${credentials.token}`,
+          accept: 'application/vnd.github+json',
+          'user-agent': 'weft',
+          'x-github-api-version': '2022-11-28',
+        },
         body,
         signal,
         timeoutMs,
@@ -108,7 +113,11 @@ export const githubProvider: ProviderDefinition<GithubConfig, GithubCredentials>
         args: CreateCommentArgs,
         effect: 'write',
         async run(a, signal) {
-          const c = (await call('POST', `/repos/${repoOf(a)}/issues/${a.number}/comments`, signal, { body: a.body })) as { id: number; html_url: string; created_at: string };
+          const c = (await call('POST', `/repos/${repoOf(a)}/issues/${a.number}/comments`, signal, { body: a.body })) as {
+            id: number;
+            html_url: string;
+            created_at: string;
+          };
           return { id: c.id, url: c.html_url, createdAt: c.created_at };
         },
       }),

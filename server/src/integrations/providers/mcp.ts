@@ -5,7 +5,16 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { McpConfig, McpCredentials } from '@weft/shared';
 import { WEFT_VERSION } from '../../version';
-import { DEFAULT_TIMEOUT_MS, ProviderError, checkResultOf, failureMessage, type Connection, type Operation, type OperationRecord, type ProviderDefinition } from './types';
+import {
+  DEFAULT_TIMEOUT_MS,
+  ProviderError,
+  checkResultOf,
+  failureMessage,
+  type Connection,
+  type Operation,
+  type OperationRecord,
+  type ProviderDefinition,
+} from './types';
 
 const MCP_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const MAX_TOOLS = 500;

@@ -78,7 +78,8 @@ export const slackProvider: ProviderDefinition<SlackConfig, SlackCredentials> = 
 
     const sendMessage = defineOperation({
       name: 'send_message',
-      description: 'Post a message. With a bot token: to `channel` (or the default channel), optionally in a thread (`threadTs`). Otherwise through the incoming webhook.',
+      description:
+        'Post a message. With a bot token: to `channel` (or the default channel), optionally in a thread (`threadTs`). Otherwise through the incoming webhook.',
       args: SendMessageArgs,
       effect: 'write',
       async run(a, signal) {
@@ -103,11 +104,27 @@ export const slackProvider: ProviderDefinition<SlackConfig, SlackCredentials> = 
         const messages: SyncedMessage[] = [];
         let hasMore = false;
         for (const channel of channels) {
-          const r = await api('conversations.history', signal, { query: { channel, limit: String(a.limit ?? 100), ...(a.oldest ? { oldest: a.oldest } : {}) } });
+          const r = await api('conversations.history', signal, {
+            query: { channel, limit: String(a.limit ?? 100), ...(a.oldest ? { oldest: a.oldest } : {}) },
+          });
           hasMore ||= r.has_more === true;
-          for (const m of (Array.isArray(r.messages) ? r.messages : []) as { ts?: string; thread_ts?: string; user?: string; bot_id?: string; text?: string }[]) {
+          for (const m of (Array.isArray(r.messages) ? r.messages : []) as {
+            ts?: string;
+            thread_ts?: string;
+            user?: string;
+            bot_id?: string;
+            text?: string;
+          }[]) {
             if (typeof m.ts !== 'string') continue;
-            messages.push({ id: `${channel}:${m.ts}`, channel, ts: m.ts, threadTs: m.thread_ts ?? null, user: m.user ?? m.bot_id ?? null, text: m.text ?? '', at: tsToIso(m.ts) });
+            messages.push({
+              id: `${channel}:${m.ts}`,
+              channel,
+              ts: m.ts,
+              threadTs: m.thread_ts ?? null,
+              user: m.user ?? m.bot_id ?? null,
+              text: m.text ?? '',
+              at: tsToIso(m.ts),
+            });
           }
         }
         return { messages, hasMore };

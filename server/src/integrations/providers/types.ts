@@ -37,7 +37,9 @@ export type Operation = {
  * A built-in operation: `run` gets its arguments parsed by `args`, so the schema is named once and
  * the arguments are typed.
  */
-export function defineOperation<A extends z.ZodType>(op: Omit<Operation, 'args' | 'inputSchema' | 'run'> & { args: A; run(args: z.infer<A>, signal: AbortSignal): Promise<unknown> }): Operation {
+export function defineOperation<A extends z.ZodType>(
+  op: Omit<Operation, 'args' | 'inputSchema' | 'run'> & { args: A; run(args: z.infer<A>, signal: AbortSignal): Promise<unknown> },
+): Operation {
   return { ...op, run: async (raw, signal) => op.run(op.args.parse(raw), signal) };
 }
 
