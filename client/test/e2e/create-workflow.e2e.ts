@@ -25,7 +25,7 @@ const node = (page: Page, stepId: string) => page.locator(`.react-flow__node[dat
 
 /** The page shows its own heading, not a blank page or the sign-in page. */
 async function expectRendered(page: Page, heading: string | RegExp) {
-  await page.getByRole('heading', { level: 1, name: heading }).first().waitFor({ timeout: 15_000 });
+  await page.getByRole('heading', { level: 1, name: heading }).first().waitFor({ timeout: 30_000 });
   expect(await page.locator('main.signin').count()).toBe(0);
 }
 

@@ -35,7 +35,7 @@ describe('workflow diagram, first frame', () => {
       requestAnimationFrame(record);
     });
     await page.goto(`${stack.url}/automation/workflows/${created.body.id}`);
-    await page.locator('.react-flow__node[data-id="s4"]').waitFor({ timeout: 15_000 });
+    await page.locator('.react-flow__node[data-id="s4"]').waitFor({ timeout: 30_000 });
     const frames = await until(
       () => page.evaluate(() => (window as unknown as { __viewportFrames: string[] }).__viewportFrames).then((f) => (f.length >= 10 ? f : undefined)),
       'ten painted frames of the diagram',

@@ -54,7 +54,7 @@ type Probe = { selector: string; property: string; expected: string | RegExp; sh
 
 /** The computed `property` of the first element matching `selector`, once it is there. */
 async function computed(page: Page, selector: string, property: string): Promise<string> {
-  await page.locator(selector).first().waitFor({ timeout: 15_000 });
+  await page.locator(selector).first().waitFor({ timeout: 30_000 });
   return page
     .locator(selector)
     .first()

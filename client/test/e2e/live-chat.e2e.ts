@@ -210,7 +210,7 @@ describe('live chat end to end', () => {
       // Approve from the chat card; the other pages follow without a reload.
       await card.getByRole('button', { name: 'Approve' }).click();
       await card.locator('.approval-card__decision', { hasText: 'Approved by owner' }).waitFor();
-      await inboxCard.locator('.approval-card__decision', { hasText: 'Approved by owner' }).waitFor({ timeout: 10_000 });
+      await inboxCard.locator('.approval-card__decision', { hasText: 'Approved by owner' }).waitFor({ timeout: 30_000 });
       await pendingBadge.waitFor({ state: 'detached', timeout: 10_000 });
       await besideNode.waitFor({ state: 'detached', timeout: 10_000 });
       await page.locator('.context-bar').waitFor({ state: 'detached', timeout: 30_000 });
