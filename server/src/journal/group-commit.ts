@@ -243,6 +243,11 @@ export function createGroupCommit({
   }
 
   function fail(b: Batch, err: unknown): void {
+    // A batch settles once: its callbacks and waiters never hear twice.
+    if (settled(b)) {
+      reportCommitError(err);
+      return;
+    }
     move(b, { kind: 'failed' });
     for (const cb of b.afterCommit) {
       try {
