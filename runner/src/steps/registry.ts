@@ -1,4 +1,5 @@
 import type { StepOfType } from '@weft/shared';
+import { NonRetriableStepError } from '../engine/errors';
 import type { OutboundClient } from '../net/outbound-client';
 import { createBashStep, type StepEnvironment } from './bash';
 import { createHttpStep } from './http';
@@ -32,7 +33,9 @@ export function createStepRegistry(handlers: StepHandlers): StepRegistry {
   return {
     run(ctx: StepContext, step: StepOfType<LeafStepType>): Promise<unknown> {
       // `handlers[step.type]` is the handler for `step`'s type; TypeScript cannot correlate the two.
-      const handler = handlers[step.type] as unknown as { run(ctx: StepContext, step: StepOfType<LeafStepType>): Promise<unknown> };
+      const handler = handlers[step.type] as unknown as { run(ctx: StepContext, step: StepOfType<LeafStepType>): Promise<unknown> } | undefined;
+      // A server newer than this runner may hand it a step type it does not ship.
+      if (!handler) return Promise.reject(new NonRetriableStepError(`this runner cannot run steps of type ${step.type}`, { code: 'step_type_unavailable' }));
       return handler.run(ctx, step);
     },
   };

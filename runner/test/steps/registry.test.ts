@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { NonRetriableStepError } from '../../src/engine/errors';
 import { createStepRegistry } from '../../src/steps/registry';
 import type { LeafStepType, StepHandler, StepHandlers } from '../../src/steps/types';
 import { stepContext } from '../helpers/step-context';
@@ -26,5 +27,14 @@ describe('createStepRegistry', () => {
     // @ts-expect-error `tool` has no handler
     const registry = createStepRegistry(withoutTool);
     expect(registry).toBeDefined();
+  });
+
+  it('fails a step of a type this runner does not ship as not retriable, with code step_type_unavailable', async () => {
+    const { tool: _tool, ...withoutTool } = handlers;
+    // A server newer than the runner can send a type the runner's build lacks.
+    const registry = createStepRegistry(withoutTool as StepHandlers);
+    const failure = await registry.run(stepContext(), { id: 'a', type: 'tool', tool: 'workflows:list' }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(NonRetriableStepError);
+    expect(failure).toMatchObject({ code: 'step_type_unavailable', message: expect.stringContaining('tool') });
   });
 });
