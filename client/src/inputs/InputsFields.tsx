@@ -31,7 +31,14 @@ export function InputsFields({
           <div key={name} className="field" data-input={name}>
             {input.type === 'boolean' ? (
               <label className="checkbox" htmlFor={id}>
-                <input id={id} type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} aria-describedby={describedBy} />
+                <input
+                  id={id}
+                  type="checkbox"
+                  checked={value === true}
+                  onChange={(e) => set(e.target.checked)}
+                  aria-required={required}
+                  aria-describedby={describedBy}
+                />
                 <span className="mono">{name}</span>
                 {required && (
                   <span className="field__required" aria-hidden="true">

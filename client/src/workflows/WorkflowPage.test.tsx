@@ -104,6 +104,7 @@ describe('workflow page: run, compare, edit', () => {
         region: { type: 'string', required: true },
         count: { type: 'number', default: 2 },
         dry: { type: 'boolean', default: true },
+        confirm: { type: 'boolean', required: true },
         tags: { type: 'array' },
       },
       steps: [{ id: 'go', type: 'bash', command: 'echo {{ inputs.region }}' }],
@@ -140,6 +141,12 @@ describe('workflow page: run, compare, edit', () => {
         .getByLabelText(/region/)
         .getAttribute('aria-required'),
     ).toBe('true');
+    expect(
+      within(dialog)
+        .getByLabelText(/confirm/)
+        .getAttribute('aria-required'),
+    ).toBe('true');
+    expect(within(dialog).getByLabelText(/dry/).getAttribute('aria-required')).not.toBe('true');
 
     // Checked here first: a required field, then JSON that is not an array.
     fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
@@ -154,7 +161,7 @@ describe('workflow page: run, compare, edit', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
     const fieldError = await within(dialog).findByText('unknown region');
     expect(fieldError.closest('[data-input]')?.getAttribute('data-input')).toBe('region');
-    expect(requests.find((r) => r.method === 'POST')?.body).toEqual({ inputs: { region: 'mars', count: 2, dry: true, tags: ['x'] } });
+    expect(requests.find((r) => r.method === 'POST')?.body).toEqual({ inputs: { region: 'mars', count: 2, dry: true, confirm: false, tags: ['x'] } });
 
     fireEvent.change(within(dialog).getByLabelText(/region/), { target: { value: 'eu-west' } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Start run' }));
