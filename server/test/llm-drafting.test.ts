@@ -205,6 +205,32 @@ describe('POST /api/workflows/draft/step', () => {
     expect(after.replace(stepText(after), stepText(before))).toBe(before);
   });
 
+  it('keeps the steps an edited container already held byte-identical; only what the model changed is taken from it', async () => {
+    const authored = {
+      name: 'Nested',
+      steps: [{ type: 'loop', over: ['a'], id: 'each', steps: [{ message: 'item {{ loop.index }}', type: 'notify', id: 'tell' }] }],
+    };
+    const reversedKeys = (value: Record<string, unknown>) => Object.fromEntries(Object.entries(value).reverse());
+    // The model widens the loop and adds a step to it, answering the child it kept with its keys reversed.
+    const answered = {
+      ...authored,
+      steps: [
+        {
+          ...authored.steps[0]!,
+          over: ['a', 'b'],
+          steps: [reversedKeys(authored.steps[0]!.steps[0]!), { id: 'log', type: 'notify', message: 'logged' }],
+        },
+      ],
+    };
+    fake.setScript([{ kind: 'stream', events: answer({ definition: answered }) }]);
+    const refined = await s.request('POST', '/api/workflows/draft/step', { body: { definition: authored, stepId: 'each', prompt: 'both items, and log' } });
+    expect(refined.status, JSON.stringify(refined.body)).toBe(200);
+    const loop = refined.body.definition.steps[0];
+    expect(loop.over).toEqual(['a', 'b']);
+    expect(loop.steps.map((step: { id: string }) => step.id)).toEqual(['tell', 'log']);
+    expect(JSON.stringify(loop.steps[0])).toBe(JSON.stringify(authored.steps[0]!.steps[0]));
+  });
+
   it('404s an unknown step id', async () => {
     const res = await s.request('POST', '/api/workflows/draft/step', { body: { definition: valid, stepId: 'nope', prompt: 'x' } });
     expect(res.status).toBe(404);

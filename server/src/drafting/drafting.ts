@@ -1,12 +1,15 @@
 import {
   extractJsonObject,
   findStep,
+  mapChildSteps,
   replaceStep,
   validateWorkflowDefinition,
+  walkSteps,
   type ChatMessage,
   type ModelProvider,
   type ModelTask,
   type ProviderKind,
+  type Step,
   type WorkflowDefinition,
 } from '@weft/shared';
 import { Cron } from 'croner';
@@ -183,7 +186,12 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
       });
       // Only the edited step is taken from the answer: the rest of it is equal as JSON (checked) but
       // may differ as text (key order), and a saved workflow's other steps must stay byte-identical.
-      const edited = findStep(result.definition, stepId)!.step;
+      // Steps the edited container already held are equal as JSON too (checked), so they are also taken from the base.
+      const baseSteps = new Map<string, Step>();
+      walkSteps(base.definition.steps, ({ step }) => void baseSteps.set(step.id, step));
+      const keepBaseChildren = (step: Step): Step =>
+        mapChildSteps(step, (children) => children.map((child) => baseSteps.get(child.id) ?? keepBaseChildren(child)));
+      const edited = keepBaseChildren(findStep(result.definition, stepId)!.step);
       return { ...result, definition: { ...base.definition, steps: replaceStep(base.definition.steps, stepId, edited) } };
     },
   };
