@@ -1,11 +1,11 @@
 /**
- * `pnpm bench [name...]`: runs every `bench/<name>.bench.ts` in sequence (or only the named ones),
+ * `pnpm bench [name...]`: runs every `bench/<name>.bench.ts` in sequence, each in a process of its own (or only the named ones),
  * prints each result as JSON, and replaces that scenario's section in bench/RESULTS.md.
  *
  * A scenario module exports `run(): Promise<Record<string, unknown>>` and, optionally,
  * `title` (a heading) and `markdown(result)` (a table or notes for RESULTS.md).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,17 @@ async function main() {
   if (files.length === 0) {
     process.stderr.write(`no scenarios${wanted.length ? ` named ${wanted.join(', ')}` : ''} in ${BENCH_DIR}\n`);
     process.exit(1);
+  }
+  // Each scenario gets a fresh process: one that runs after another would inherit its heap (the
+  // diagram scenario's in-process Vite build alone doubles the engine's RSS) and report it as its own.
+  if (files.length > 1) {
+    let anyFailed = false;
+    for (const file of files) {
+      const name = file.replace(/\.bench\.ts$/, '');
+      const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), name], { stdio: 'inherit' });
+      anyFailed ||= child.status !== 0;
+    }
+    process.exit(anyFailed ? 1 : 0);
   }
   let failed = false;
   for (const file of files) {
