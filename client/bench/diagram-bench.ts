@@ -25,6 +25,7 @@ import { build, type Plugin } from 'vite';
 import { layoutWorkflow } from '../src/diagram/layout';
 import type { DiagramBench, Expected, MountTiming } from './diagram-harness/main';
 import { describeWorkflow, largeWorkflow } from './workflow-fixture';
+import { CHROMIUM, CHROMIUM_FLAGS as BASE_CHROMIUM_FLAGS } from '../test/chromium';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLIENT = path.dirname(HERE);
@@ -32,15 +33,8 @@ const HARNESS = path.join(HERE, 'diagram-harness');
 const COUNTER = path.join(HARNESS, 'count-step-display.ts');
 const STEP_DISPLAY = path.join(CLIENT, 'src', 'diagram', 'use-step-display.ts');
 
-const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
+  ...BASE_CHROMIUM_FLAGS,
   // Lets the harness collect garbage between mounts, so one mount's garbage is not billed to the next.
   '--js-flags=--expose-gc',
 ];

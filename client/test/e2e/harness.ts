@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS as BASE_CHROMIUM_FLAGS } from '../chromium';
 
 /**
  * End-to-end stack: the real server and runner as separate processes (as `pnpm start` runs them),
@@ -11,17 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
  */
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SCREENSHOT_DIR = path.join(REPO, 'client', 'test-results', 'screenshots');
-const CHROMIUM = process.env.WEFT_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
+const CHROMIUM_FLAGS = [...BASE_CHROMIUM_FLAGS, '--disable-quic'];
 
 export type Stack = {
   url: string;
