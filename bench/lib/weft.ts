@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../server/src/config';
 import { buildServer } from '../../server/src/server';
+import { startRunner } from '../../server/test/helpers/runner-process';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -59,30 +60,13 @@ export type RunnerProcess = { child: ChildProcess; output(): string; stop(): Pro
 
 /** The real runner process (runner/src/main.ts), as `pnpm --filter @weft/runner start` starts it. */
 export function startRunnerProcess({ url, token, dataDir, capacity }: { url: string; token: string; dataDir: string; capacity: number }): RunnerProcess {
-  const main = path.join(ROOT, 'runner/src/main.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
-    cwd: path.join(ROOT, 'runner'),
-    env: {
-      ...process.env,
-      WEFT_SERVER_URL: url,
-      WEFT_RUNNER_TOKEN: token,
-      WEFT_DATA_DIR: dataDir,
-      WEFT_RUNNER_CAPACITY: String(capacity),
-      WEFT_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const runner = startRunner({ url, token, dataDir, capacity });
   return {
-    child,
-    output: () => out,
+    child: runner.child,
+    output: runner.output,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-      await exited;
+      const timer = setTimeout(() => runner.child.kill('SIGKILL'), 8000);
+      await runner.kill('SIGTERM');
       clearTimeout(timer);
     },
   };

@@ -1,9 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
+import { spawnTsx } from '../helpers/tsx-process';
 
 const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const FAULT_TOKEN = 'fault-suite-token-0123456789abcdef';
@@ -99,10 +100,9 @@ export type ServerProcess = {
 
 /** The real server process on a fixed port over `dataDir`; resolves once it listens. */
 export async function startServerProcess({ dataDir, port, env = {} }: { dataDir: string; port: number; env?: Record<string, string> }): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const { child, output, exited, kill } = spawnTsx('src/server.ts', {
     cwd: SERVER_DIR,
     env: {
-      ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
       WEFT_DATA_DIR: dataDir,
@@ -111,27 +111,19 @@ export async function startServerProcess({ dataDir, port, env = {} }: { dataDir:
       WEFT_LOG_LEVEL: 'warn',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (out += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const started = Date.now();
-  while (!out.includes('Weft is running')) {
-    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${out}`);
-    if (Date.now() - started > 60_000) throw new Error(`server did not start: ${out}`);
+  while (!output().includes('Weft is running')) {
+    if (child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${output()}`);
+    if (Date.now() - started > 60_000) throw new Error(`server did not start: ${output()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
   return {
     child,
     url: `http://127.0.0.1:${port}`,
-    output: () => out,
+    output,
     exited,
-    async kill(signal = 'SIGKILL') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
+    kill: (signal = 'SIGKILL') => kill(signal),
   };
 }
 
