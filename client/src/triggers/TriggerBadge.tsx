@@ -1,6 +1,6 @@
 import './triggers.css';
 import type { Trigger } from '@weft/shared';
-import { ClockIcon } from '../components/icons';
+import { ClockIcon, Icon } from '../components/icons';
 import { describeCron } from './cron';
 
 /** The cron in words, as every page shows it (the server's own description is 24-hour). */
@@ -44,21 +44,9 @@ export function TriggerBadge({ trigger }: { trigger: Trigger | null }) {
 
 export function WebhookIcon() {
   return (
-    <svg
-      className="wf-icon"
-      viewBox="0 0 16 16"
-      width={16}
-      height={16}
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.5"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
+    <Icon>
       <path d="M6.5 9.5a2.5 2.5 0 0 0 3.54 0l2-2a2.5 2.5 0 0 0-3.54-3.54l-.75.75" />
       <path d="M9.5 6.5a2.5 2.5 0 0 0-3.54 0l-2 2a2.5 2.5 0 0 0 3.54 3.54l.75-.75" />
-    </svg>
+    </Icon>
   );
 }

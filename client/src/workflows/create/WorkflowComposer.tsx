@@ -8,6 +8,7 @@ import { Link } from 'react-router';
 import { draftInvalidDetails, draftsApi, type DraftResponse } from '../../api/drafts';
 import { issuesOf } from '../../api/http';
 import { describeError } from '../../components/Panels';
+import { Icon } from '../../components/icons';
 import { stepTitle } from '../../diagram/node-data';
 import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
 import { initialInputDraft, inputErrorsFrom, readInputDraft, type InputDraft } from '../../inputs/inputs-form';
@@ -389,21 +390,9 @@ export function WorkflowComposer({
 
 function UndoIcon() {
   return (
-    <svg
-      className="wf-icon"
-      viewBox="0 0 16 16"
-      width={14}
-      height={14}
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.5"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
+    <Icon size={14}>
       <path d="M5.5 3.5 2.5 6.5l3 3" />
       <path d="M2.5 6.5h7a4 4 0 0 1 0 8H7" />
-    </svg>
+    </Icon>
   );
 }
