@@ -136,6 +136,8 @@ const NotifyRequestShape = {
   /** The lease attempt the runner holds; the server refuses the request otherwise (`lease_not_held`). */
   attempt: z.number().int().min(1),
   ...StepRef.shape,
+  /** The step's own attempt (the chat message's back-pointer). */
+  stepAttempt: z.number().int().min(1).max(100),
   key: z.string().min(1).max(300),
   title: z.string().max(500).optional(),
   message: z.string().min(1).max(40_000),

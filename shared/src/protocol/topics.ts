@@ -12,7 +12,7 @@ export const APPROVALS_TOPIC = 'approvals';
 export const EXECUTIONS_TOPIC = 'executions';
 export const INTEGRATIONS_TOPIC = 'integrations';
 /** The Notifications inbox: `notification.created`, `notification.read`. */
-export const NOTIFICATIONS_TOPIC = 'notifications';
+export const NOTIFICATIONS_TOPIC = 'notifications' as const;
 export const SESSIONS_TOPIC = 'sessions';
 export const TRIGGERS_TOPIC = 'triggers';
 export const WORKFLOWS_TOPIC = 'workflows';
@@ -29,7 +29,7 @@ export const workflowTopic = (workflowId: string) => `workflow:${workflowId}` as
 export const triggerTopic = (triggerKey: string) => `trigger:${triggerKey}` as const;
 export const integrationTopic = (integrationId: string) => `integration:${integrationId}` as const;
 /** The inbox is one list (one person per server): its topic is the constant, built here so callers never type it. */
-export const notificationsTopic = () => NOTIFICATIONS_TOPIC;
+export const notificationsTopic = (): typeof NOTIFICATIONS_TOPIC => NOTIFICATIONS_TOPIC;
 
 export const TOPIC_PATTERN = new RegExp(`^(?:(${ENTITY_TOPIC_KINDS.join('|')}):([A-Za-z0-9_-]{1,100})|(${LIST_TOPICS.join('|')}))$`);
 
