@@ -28,11 +28,20 @@ export function createNotifyDelivery({ repo, inbox, journal, clock, executions, 
   function requireLease({ runnerId, executionId, attempt }: { runnerId: string; executionId: string; attempt: number }) {
     const row = executions.repo.get(executionId);
     const held = row !== null && row.lease_runner_id === runnerId && row.lease_attempt === attempt && (row.lease_expires_at ?? 0) >= clock.now().getTime();
-    if (!row || !held) throw new AppError(409, 'lease_not_held', `executionId: runner ${runnerId} holds no current lease (attempt ${attempt}) on execution ${executionId}`);
+    if (!row || !held)
+      throw new AppError(409, 'lease_not_held', `executionId: runner ${runnerId} holds no current lease (attempt ${attempt}) on execution ${executionId}`);
     return row;
   }
 
-  return async function deliver({ runnerId, request, signal }: { runnerId: string; request: NotifyRequest; signal: AbortSignal }): Promise<NotifyDestination[]> {
+  return async function deliver({
+    runnerId,
+    request,
+    signal,
+  }: {
+    runnerId: string;
+    request: NotifyRequest;
+    signal: AbortSignal;
+  }): Promise<NotifyDestination[]> {
     const row = requireLease({ runnerId, executionId: request.executionId, attempt: request.attempt });
     const known = repo.deliveryOf({ executionId: request.executionId, key: request.key });
     if (known) return known as NotifyDestination[];

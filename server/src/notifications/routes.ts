@@ -1,9 +1,4 @@
-import {
-  MarkNotificationsReadRequest,
-  NotificationsQuery,
-  type MarkNotificationsReadResponse,
-  type NotificationsResponse,
-} from '@weft/shared';
+import { MarkNotificationsReadRequest, NotificationsQuery, type MarkNotificationsReadResponse, type NotificationsResponse } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
 

@@ -18,7 +18,15 @@ export const TRIGGERS_TOPIC = 'triggers';
 export const WORKFLOWS_TOPIC = 'workflows';
 
 /** Topics a list page follows: one per kind of list. */
-export const LIST_TOPICS = [APPROVALS_TOPIC, EXECUTIONS_TOPIC, INTEGRATIONS_TOPIC, NOTIFICATIONS_TOPIC, SESSIONS_TOPIC, TRIGGERS_TOPIC, WORKFLOWS_TOPIC] as const;
+export const LIST_TOPICS = [
+  APPROVALS_TOPIC,
+  EXECUTIONS_TOPIC,
+  INTEGRATIONS_TOPIC,
+  NOTIFICATIONS_TOPIC,
+  SESSIONS_TOPIC,
+  TRIGGERS_TOPIC,
+  WORKFLOWS_TOPIC,
+] as const;
 export type ListTopic = (typeof LIST_TOPICS)[number];
 
 export type Topic = `${EntityTopicKind}:${string}` | ListTopic;
