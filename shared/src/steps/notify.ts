@@ -8,13 +8,15 @@ import type { StepCatalogueEntry } from './types';
 /** `<integration>:<channel>` (`slack:#ops`): a messaging integration and the channel it posts to. */
 export const INTEGRATION_CHANNEL_PATTERN = new RegExp(`^(${INTEGRATION_NAME_PATTERN.source.slice(1, -1)}):([#@]?[A-Za-z0-9._-]{1,80})$`);
 
+const CHANNEL_HINT = 'must be "session", "<integration>:<channel>" (like "slack:#ops") or { "webhookUrl": "https://..." }';
+
 export const NotifyChannel = z.union(
   [
     z.literal('session'),
-    z.string().regex(INTEGRATION_CHANNEL_PATTERN),
+    z.string().regex(INTEGRATION_CHANNEL_PATTERN, { error: CHANNEL_HINT }),
     z.strictObject({ webhookUrl: z.string().regex(HTTP_URL_PATTERN, { error: 'must be an http(s) URL' }) }),
   ],
-  { error: requiredOr('must be "session", "<integration>:<channel>" (like "slack:#ops") or { "webhookUrl": "https://..." }') },
+  { error: requiredOr(CHANNEL_HINT) },
 );
 export type NotifyChannel = z.infer<typeof NotifyChannel>;
 
