@@ -11,7 +11,7 @@ import { ExecutionSummary, InboxApproval, StepRun } from '../executions/api';
 export const StepUpdated = StepRun.extend({ executionId: z.string() });
 export type StepUpdated = z.infer<typeof StepUpdated>;
 
-/** `step.log`: a chunk of a step's output (stdout, stderr, a notify text). */
+/** `step.log`: a chunk of a step's output (stdout, stderr). */
 export const StepLog = z.object({
   executionId: z.string(),
   stepId: z.string(),
