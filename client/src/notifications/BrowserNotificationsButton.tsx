@@ -9,7 +9,7 @@ export function BrowserNotificationsButton() {
   if (permission === 'denied') return <span className="notifications__browser">System notifications are blocked in this browser's site settings.</span>;
   return (
     <button type="button" className="btn" onClick={() => void requestBrowserPermission().then(setPermission)}>
-      Notify me when this tab is in the background
+      Alert me in background tabs
     </button>
   );
 }

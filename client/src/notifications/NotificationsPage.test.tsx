@@ -137,7 +137,7 @@ describe('browser notifications', () => {
     const { requestPermission } = stubNotification('default');
     serve();
     renderApp('/notifications');
-    const ask = await screen.findByRole('button', { name: 'Notify me when this tab is in the background' });
+    const ask = await screen.findByRole('button', { name: 'Alert me in background tabs' });
     expect(requestPermission).not.toHaveBeenCalled();
     fireEvent.click(ask);
     expect(await screen.findByText('Background tabs get a system notification.')).toBeTruthy();

@@ -26,25 +26,22 @@ export function NotificationsPage() {
   return (
     <div className="page">
       <title>Notifications · Weft</title>
-      <PageHeader
-        title="Notifications"
-        subtitle="Messages from notify steps of runs that have no chat: schedules, webhooks and “Run now”."
-        actions={
-          <>
-            <BrowserNotificationsButton />
-            <button type="button" className="btn" disabled={feed.unreadCount === 0 || markRead.isPending} onClick={() => markRead.mutate({ all: true })}>
-              Mark all read
-            </button>
-          </>
-        }
-      />
-      <div className="tabs" role="tablist" aria-label="Notifications">
-        <button type="button" role="tab" className="tabs__tab" aria-selected={!unreadOnly} onClick={() => select(false)}>
-          All
-        </button>
-        <button type="button" role="tab" className="tabs__tab" aria-selected={unreadOnly} onClick={() => select(true)}>
-          Unread {feed.unreadCount > 0 && <span className="tabs__count">{feed.unreadCount}</span>}
-        </button>
+      <PageHeader title="Notifications" subtitle="Messages from notify steps of runs that have no chat: schedules, webhooks and “Run now”." />
+      <div className="notifications__toolbar">
+        <div className="tabs" role="tablist" aria-label="Notifications">
+          <button type="button" role="tab" className="tabs__tab" aria-selected={!unreadOnly} onClick={() => select(false)}>
+            All
+          </button>
+          <button type="button" role="tab" className="tabs__tab" aria-selected={unreadOnly} onClick={() => select(true)}>
+            Unread {feed.unreadCount > 0 && <span className="tabs__count">{feed.unreadCount}</span>}
+          </button>
+        </div>
+        <div className="notifications__actions">
+          <BrowserNotificationsButton />
+          <button type="button" className="btn" disabled={feed.unreadCount === 0 || markRead.isPending} onClick={() => markRead.mutate({ all: true })}>
+            Mark all read
+          </button>
+        </div>
       </div>
       {markRead.error !== null && <ErrorPanel title="Could not mark them read" error={markRead.error} />}
       <Body feed={feed} unreadOnly={unreadOnly} onMarkRead={(id) => markRead.mutate({ ids: [id] })} marking={markRead.isPending} />

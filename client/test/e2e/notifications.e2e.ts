@@ -40,6 +40,13 @@ it('a notify step of a run without a chat shows in the inbox with a live badge a
   await nav.getByText('1 unread').waitFor({ timeout: 30_000 });
   expect(await card.getByRole('link', { name: 'Open the run' }).getAttribute('href')).toBe(`/automation/executions/${run.body.executionId}`);
   await stack.screenshot(page, 'notifications-inbox');
+  // Narrow: the card wraps its text instead of overflowing (the nav's own layout is not this test's).
+  await page.setViewportSize({ width: 420, height: 800 });
+  const overflow = await card.evaluate((el) => el.scrollWidth - el.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await page.getByRole('heading', { name: 'Notifications' }).scrollIntoViewIfNeeded();
+  await stack.screenshot(page, 'notifications-inbox-420');
+  await page.setViewportSize({ width: 1400, height: 900 });
 
   await card.getByRole('button', { name: 'Mark read' }).click();
   await until(async () => (await nav.getByText('1 unread').count()) === 0, 'the badge to clear');
