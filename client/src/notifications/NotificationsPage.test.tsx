@@ -33,8 +33,12 @@ function serve() {
       json(200, { events: [], lastSeq: live.lastSeq(new URL(path, 'http://x').searchParams.get('topic') ?? ''), hasMore: false }),
     'GET /api/approvals': json(200, { approvals: [] }),
     'GET /api/notifications': ({ path }) => {
-      const unread = new URL(path, 'http://x').searchParams.get('unread') === 'true';
-      return json(200, { notifications: inbox.filter((n) => !unread || n.readAt === null), unreadCount: inbox.filter((n) => n.readAt === null).length });
+      const q = new URL(path, 'http://x').searchParams;
+      const before = q.get('before');
+      const page = inbox
+        .filter((n) => (q.get('unread') !== 'true' || n.readAt === null) && (before === null || n.id < before))
+        .slice(0, Number(q.get('limit') ?? 50));
+      return json(200, { notifications: page, unreadCount: inbox.filter((n) => n.readAt === null).length });
     },
     'POST /api/notifications/read': ({ body }) => {
       const b = body as { ids?: string[]; all?: true };
@@ -100,6 +104,24 @@ describe('Notifications page', () => {
     act(() => void live.append('notifications', 'notification.created', fresh));
     expect(await screen.findByRole('article', { name: 'Backup failed' })).toBeTruthy();
     await waitFor(() => expect(badge().getByText('2 unread')).toBeTruthy());
+  });
+
+  it('loads older pages with before=, and keeps them in order when a new one arrives', async () => {
+    // 60 read ones, ids in time order: ntf_100 (oldest) to ntf_159 (newest).
+    inbox = Array.from({ length: 60 }, (_, i) => note(`ntf_${159 - i}`, { readAt: AT(0), title: `Run ${159 - i}` }));
+    serve();
+    renderApp('/notifications');
+    await waitFor(() => expect(screen.getAllByRole('article')).toHaveLength(50));
+    fireEvent.click(screen.getByRole('button', { name: 'Load older' }));
+    await waitFor(() => expect(screen.getAllByRole('article')).toHaveLength(60));
+    expect(screen.queryByRole('button', { name: 'Load older' })).toBeNull();
+    await waitFor(() => expect(live.isSubscribed('notifications')).toBe(true));
+    const fresh = note('ntf_160', { title: 'Run 160' });
+    inbox = [fresh, ...inbox];
+    act(() => void live.append('notifications', 'notification.created', fresh));
+    await waitFor(() => expect(screen.getAllByRole('article')).toHaveLength(61));
+    const titles = screen.getAllByRole('article').map((a) => a.getAttribute('aria-label'));
+    expect(titles).toEqual(Array.from({ length: 61 }, (_, i) => `Run ${160 - i}`));
   });
 
   it('the Unread tab lists only unread ones', async () => {

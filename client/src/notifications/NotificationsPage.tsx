@@ -9,7 +9,7 @@ import { EmptyPanel, ErrorPanel, isMissingEndpoint, UnavailablePanel } from '../
 import { SkeletonRows } from '../components/Skeleton';
 import { BrowserNotificationsButton } from './BrowserNotificationsButton';
 import { NotificationItem } from './NotificationItem';
-import { NOTIFICATIONS_PAGE, useNotificationsFeed } from './use-notifications-feed';
+import { useNotificationsFeed } from './use-notifications-feed';
 
 /** The Notifications inbox: what notify steps of runs without a chat said, newest first, live. */
 export function NotificationsPage() {
@@ -81,7 +81,13 @@ function Body({
           </li>
         ))}
       </ul>
-      {feed.notifications.length === NOTIFICATIONS_PAGE && <p className="notifications__more">Showing the newest {NOTIFICATIONS_PAGE}.</p>}
+      {feed.hasOlder && (
+        <div className="notifications__more">
+          <button type="button" className="btn" disabled={feed.loadingOlder} onClick={feed.loadOlder}>
+            {feed.loadingOlder ? 'Loading…' : 'Load older'}
+          </button>
+        </div>
+      )}
     </>
   );
 }

@@ -1,12 +1,12 @@
 import { Notification, NOTIFICATIONS_TOPIC, type JournalEventEnvelope } from '@weft/shared';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef } from 'react';
 import { topicHead } from '../api/events';
 import { useTopic } from '../api/live-socket';
 import { notificationKeys, notificationsApi } from '../api/notifications';
 import { isMissingEndpoint } from '../components/Panels';
 
-/** How many the page and the badge load at once (the badge reads only `unreadCount`). */
+/** How many the page loads at once, and the badge (which reads only `unreadCount`). */
 export const NOTIFICATIONS_PAGE = 50;
 
 /**
@@ -27,9 +27,13 @@ export function useNotificationsFeed({ unread = false, onCreated }: { unread?: b
     staleTime: Number.POSITIVE_INFINITY,
     refetchOnWindowFocus: false,
   });
-  const list = useQuery({
+  // Pages follow `before` (the last id of the page above); a refetch after an event reloads them in
+  // order from the newest, so loaded older pages stay contiguous when new ones arrive.
+  const list = useInfiniteQuery({
     queryKey: notificationKeys.list({ unread }),
-    queryFn: ({ signal }) => notificationsApi.list({ unread, limit: NOTIFICATIONS_PAGE }, signal),
+    queryFn: ({ signal, pageParam }) => notificationsApi.list({ unread, limit: NOTIFICATIONS_PAGE, ...(pageParam ? { before: pageParam } : {}) }, signal),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => (last.notifications.length === NOTIFICATIONS_PAGE ? last.notifications.at(-1)?.id : undefined),
     enabled: head.isSuccess,
   });
   const created = useRef(onCreated);
@@ -48,7 +52,10 @@ export function useNotificationsFeed({ unread = false, onCreated }: { unread?: b
   return {
     isPending: head.isPending || list.isPending,
     error: head.error ?? list.error,
-    notifications: list.data?.notifications ?? [],
-    unreadCount: list.data?.unreadCount ?? 0,
+    notifications: list.data?.pages.flatMap((page) => page.notifications) ?? [],
+    unreadCount: list.data?.pages[0]?.unreadCount ?? 0,
+    hasOlder: list.hasNextPage,
+    loadingOlder: list.isFetchingNextPage,
+    loadOlder: () => void list.fetchNextPage(),
   };
 }
