@@ -1,3 +1,5 @@
+// `.tabs` (and its count) are styled by the approvals sheet, whose tabs this page shares.
+import '../approvals/approvals.css';
 import './notifications.css';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { MarkNotificationsReadRequest } from '@weft/shared';
