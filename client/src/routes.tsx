@@ -7,6 +7,7 @@ import { SignInPage } from './auth/SignInPage';
 import { describeError } from './components/Panels';
 import { ExecutionsPage } from './executions/ExecutionsPage';
 import { AuthGate } from './shell/AuthGate';
+import { NotificationsPage } from './notifications/NotificationsPage';
 import { NotFoundPage } from './shell/NotFoundPage';
 import { Shell } from './shell/Shell';
 import { SchedulesPage } from './triggers/SchedulesPage';
@@ -69,6 +70,7 @@ export const routes: RouteObject[] = [
       { path: 'automation/executions/:id', element: <ExecutionPage /> },
       { path: 'automation/schedules-and-hooks', element: <SchedulesPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
+      { path: 'notifications', element: <NotificationsPage /> },
       { path: 'integrations/*', lazy: () => import('./integrations/IntegrationsSection').then((m) => ({ Component: m.IntegrationsSection })) },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type RunnerConfig } from './config';
 import { RunnerSession } from './connection/session';
+import { createSessionNotifier } from './connection/notifier';
 import { Engine } from './engine/engine';
 import { createLogger, type Logger } from './log';
 import { createModelFromConfig } from './llm/model-client';
@@ -28,17 +29,19 @@ async function main(): Promise<void> {
   const session = new RunnerSession({ url: config.socketUrl, token: config.token, name: config.name, capacity: config.capacity, log });
   // Reads the engine's leases when a step calls a tool, after the engine below exists.
   let engine: Engine | undefined;
+  const leaseAttemptOf = (executionId: string) => engine?.leases().find((lease) => lease.executionId === executionId)?.attempt;
   const tools = createToolClient({
     serverUrl: config.serverUrl,
     token: config.token,
     runnerId: session.runnerId,
-    leaseAttemptOf: (executionId) => engine?.leases().find((lease) => lease.executionId === executionId)?.attempt,
+    leaseAttemptOf,
     listTools: () => session.listTools(),
   });
+  const notifier = createSessionNotifier({ session, leaseAttemptOf });
   const model = createModelFromConfig(config.llm);
   const agentPrompt = createAgentPromptStep({ model, tools });
   const outbound = createOutboundClient(config.addressPolicy);
-  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name });
+  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier });
   const registry = createStepRegistry({ ...builtins, agent_prompt: agentPrompt, tool: createToolStep({ tools }) });
   engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log, holdBeforeStep: (signal) => session.holdWhileOffline(signal) });
   log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: model.model });

@@ -20,6 +20,7 @@ import enginePlugin from './engine/plugin';
 import executionsPlugin from './executions/plugin';
 import integrationsPlugin from './integrations/plugin';
 import livePlugin from './live/plugin';
+import notificationsPlugin from './notifications/plugin';
 import modelsPlugin from './model/plugin';
 import sessionsPlugin from './sessions/plugin';
 import toolsPlugin from './tools/plugin';
@@ -38,6 +39,7 @@ import toolsRoutes from './tools/routes';
 import triggersRoutes from './triggers/routes';
 import webhooks from './triggers/webhooks';
 import integrationsRoutes from './integrations/routes';
+import notificationsRoutes from './notifications/routes';
 import workflowsRoutes from './workflows/routes';
 import type { Clock } from './clock';
 
@@ -69,6 +71,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(toolsPlugin);
   await fastify.register(chatPlugin);
   await fastify.register(integrationsPlugin);
+  await fastify.register(notificationsPlugin);
   await fastify.register(livePlugin);
   await fastify.register(lifecyclePlugin);
   // Runner frames carry step outputs (up to 8 MiB); the browser socket enforces its own smaller limit.
@@ -86,6 +89,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(triggersRoutes);
   await fastify.register(webhooks);
   await fastify.register(integrationsRoutes);
+  await fastify.register(notificationsRoutes);
   await fastify.register(chatRoutes);
   await fastify.register(liveSocket);
   await fastify.register(runnerGateway);

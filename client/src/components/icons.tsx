@@ -45,6 +45,12 @@ export const ApprovalsIcon = () => (
     <path d="M5.25 7V5a2.75 2.75 0 0 1 5.5 0v2" />
   </Icon>
 );
+export const BellIcon = () => (
+  <Icon>
+    <path d="M4 11.25V7a4 4 0 0 1 8 0v4.25l1.25 1.25H2.75z" />
+    <path d="M6.5 13.75a1.6 1.6 0 0 0 3 0" />
+  </Icon>
+);
 export const SchedulesIcon = () => (
   <Icon>
     <rect x="2.25" y="3" width="11.5" height="11" rx="1.5" />

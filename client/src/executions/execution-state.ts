@@ -9,7 +9,7 @@ export type ExecutionState = {
   summary: ExecutionSummary;
   /** Every attempt of every step instance, by `runKey`. */
   runs: ReadonlyMap<string, StepRun>;
-  /** Live output of running steps (bash stdout/stderr, notify without a session), by `runKey`. */
+  /** Live output of running steps (bash stdout/stderr), by `runKey`. */
   logs: ReadonlyMap<string, readonly LogChunk[]>;
   /** Approvals of this run, by id (a decision never goes back to pending). */
   approvals: ReadonlyMap<string, InboxApproval>;

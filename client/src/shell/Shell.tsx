@@ -2,9 +2,10 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Suspense, type ReactNode } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { fetchHealth, signOut } from '../api/auth';
-import { ApprovalsIcon, ChatIcon, ExecutionsIcon, LogoMark, SchedulesIcon, SignOutIcon, WorkflowsIcon } from '../components/icons';
+import { ApprovalsIcon, BellIcon, ChatIcon, ExecutionsIcon, LogoMark, SchedulesIcon, SignOutIcon, WorkflowsIcon } from '../components/icons';
 import { SkeletonLine } from '../components/Skeleton';
 import { ApprovalsBadge } from './ApprovalsBadge';
+import { NotificationsBadge } from './NotificationsBadge';
 
 function NavItem({
   to,
@@ -75,6 +76,7 @@ export function Shell() {
           <NavItem to="/automation/schedules-and-hooks" icon={<SchedulesIcon />} label="Schedules & hooks" />
           <span className="nav__section">Review</span>
           <NavItem to="/approvals" icon={<ApprovalsIcon />} label="Approvals" badge={<ApprovalsBadge />} />
+          <NavItem to="/notifications" icon={<BellIcon />} label="Notifications" badge={<NotificationsBadge />} />
           <span className="nav__section">Connections</span>
           <NavItem
             to="/integrations"

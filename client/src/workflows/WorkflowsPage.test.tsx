@@ -159,6 +159,7 @@ describe('shell', () => {
       '/automation/executions',
       '/automation/schedules-and-hooks',
       '/approvals',
+      '/notifications',
       '/integrations',
       '/integrations/conversations',
     ]);

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { RUNNER_PROTOCOL_VERSION, type LeaseGrant, type RunnerServerMessage, type RunnerToolInfo } from '@weft/shared';
+import {
+  RUNNER_PROTOCOL_VERSION,
+  type LeaseGrant,
+  type NotifyDestination,
+  type NotifyRequest,
+  type RunnerClientMessage,
+  type RunnerServerMessage,
+  type RunnerToolInfo,
+} from '@weft/shared';
 import type WebSocket from 'ws';
 import type { HandlerMap } from '../engine/outcomes';
 import type { LeaseRef } from '../engine/types';
@@ -39,10 +47,21 @@ export type SessionState = 'idle' | 'connecting' | 'handshaking' | 'ready' | 'wa
 
 type Handlers = HandlerMap<RunnerServerMessage, void>;
 
-/** How long a request over the socket (`tools_list`) waits for the connection and for its answer. */
+/** How long a request over the socket (`tools_list`, `notify`) waits for the connection and for its answer. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-type PendingRequest = { resolve(tools: RunnerToolInfo[]): void; reject(error: Error): void };
+/** The server answered a request with `error { code, message }`; `code` is machine-readable. */
+export class ServerRequestError extends Error {
+  override readonly name = 'ServerRequestError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type PendingRequest = { what: string; resolve(answer: unknown): void; reject(error: Error): void };
 
 /**
  * The runner's side of `/ws/runner`: connect, `hello` (with the leases still held after a
@@ -106,8 +125,9 @@ export class RunnerSession {
       ack: (message) => this.outbox.ack(message),
       reject: (message) => this.outbox.reject(message),
       tools: ({ id, tools }) => this.settle(String(id), (p) => p.resolve(tools)),
+      notified: ({ id, delivered }) => this.settle(String(id), (p) => p.resolve(delivered)),
       error: ({ id, code, message }) => {
-        if (id !== null && this.settle(String(id), (p) => p.reject(new Error(`${code}: ${message}`)))) return;
+        if (id !== null && this.settle(String(id), (p) => p.reject(new ServerRequestError(code, message)))) return;
         this.options.log.warn('server reported an error', { id, code, message });
         if (code === 'unsupported_protocol')
           this.options.log.error('the server does not speak this runner protocol version; upgrade the runner', { protocolVersion: RUNNER_PROTOCOL_VERSION });
@@ -137,32 +157,43 @@ export class RunnerSession {
    * The tools a workflow may call, asked over this socket: the runner credential is not accepted
    * on `GET /api/tools`. Waits (bounded) for the connection when it is between reconnects.
    */
-  async listTools(): Promise<RunnerToolInfo[]> {
+  listTools(): Promise<RunnerToolInfo[]> {
+    return this.request<RunnerToolInfo[]>({ what: 'listing tools', frame: (id) => ({ type: 'tools_list', id }) });
+  }
+
+  /** Asks the server to deliver a notify step's message; resolves with where it went. */
+  notify(request: NotifyRequest): Promise<NotifyDestination[]> {
+    return this.request<NotifyDestination[]>({ what: 'notifying', frame: (id) => ({ type: 'notify', id, ...request }) });
+  }
+
+  /** One request over the socket, answered by a frame with the same id (or `error` with it). */
+  private async request<T>({ what, frame }: { what: string; frame: (id: string) => RunnerClientMessage }): Promise<T> {
     const deadline = Date.now() + REQUEST_TIMEOUT_MS;
     if (this.currentState !== 'ready') {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS)));
       const outcome = await Promise.race([this.whenState('ready'), timedOut]);
       clearTimeout(timer);
-      if (outcome === 'timeout') throw new Error('listing tools failed: not connected to the server');
+      if (outcome === 'timeout') throw new Error(`${what} failed: not connected to the server`);
     }
-    const id = `tools-${++this.requestSeq}`;
-    return new Promise<RunnerToolInfo[]>((resolve, reject) => {
+    const id = `req-${++this.requestSeq}`;
+    return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => this.settle(id, (p) => p.reject(new Error('listing tools failed: the server did not answer'))),
+        () => this.settle(id, (p) => p.reject(new Error(`${what} failed: the server did not answer`))),
         Math.max(1, deadline - Date.now()),
       );
       this.pending.set(id, {
-        resolve: (tools) => {
+        what,
+        resolve: (answer) => {
           clearTimeout(timer);
-          resolve(tools);
+          resolve(answer as T);
         },
         reject: (error) => {
           clearTimeout(timer);
           reject(error);
         },
       });
-      if (!this.socket?.send({ type: 'tools_list', id })) this.settle(id, (p) => p.reject(new Error('listing tools failed: not connected to the server')));
+      if (!this.socket?.send(frame(id))) this.settle(id, (p) => p.reject(new Error(`${what} failed: not connected to the server`)));
     });
   }
 
@@ -308,7 +339,7 @@ export class RunnerSession {
   private onClose(socket: RunnerSocket, info: SocketCloseInfo): void {
     if (socket !== this.socket) return;
     // Answers to requests sent on this socket will not come.
-    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(new Error('listing tools failed: the connection to the server closed')));
+    for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(new Error(`${p.what} failed: the connection to the server closed`)));
     this.heartbeat?.stop();
     this.outbox.setOffline();
     if (this.currentState === 'stopped') return;

@@ -3,7 +3,7 @@ import { NonRetriableStepError } from '../engine/errors';
 import type { OutboundClient } from '../net/outbound-client';
 import { createBashStep, type StepEnvironment } from './bash';
 import { createHttpStep } from './http';
-import { createNotifyStep } from './notify';
+import { createNotifyStep, type Notifier } from './notify';
 import type { LeafStepType, StepContext, StepHandlers } from './types';
 
 export interface StepRegistry {
@@ -12,20 +12,22 @@ export interface StepRegistry {
 }
 
 /**
- * The step types this runner ships that need nothing but the runner's settings: the base
- * environment of step processes and the outbound client for URLs from workflow content.
- * `main.ts` adds `agent_prompt` and `tool`, which need the model and the server's tools.
+ * The step types this runner ships that need only the runner's settings (the base environment of
+ * step processes, the outbound client for URLs from workflow content) and, for notify, the
+ * server's delivery. `main.ts` adds `agent_prompt` and `tool`, which need the model and the server's tools.
  */
 export function builtinStepHandlers({
   environment,
   outbound,
   runnerName,
+  notifier,
 }: {
   environment: StepEnvironment;
   outbound: OutboundClient;
   runnerName: string;
+  notifier: Notifier;
 }): Pick<StepHandlers, 'bash' | 'notify' | 'http'> {
-  return { bash: createBashStep({ environment, runnerName }), notify: createNotifyStep({ outbound }), http: createHttpStep({ outbound }) };
+  return { bash: createBashStep({ environment, runnerName }), notify: createNotifyStep({ outbound, notifier }), http: createHttpStep({ outbound }) };
 }
 
 /** `handlers` has one entry per leaf step type (the compiler checks it), so every step has a handler. */

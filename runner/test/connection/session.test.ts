@@ -347,7 +347,7 @@ describe('runner session: listing tools over the socket', () => {
     const { server, session } = await setup({ server: { tools: 'error' } });
     session.start(new StubHost());
     await session.whenState('ready');
-    await expect(session.listTools()).rejects.toThrow(/internal: the server could not process this frame/);
+    await expect(session.listTools()).rejects.toMatchObject({ code: 'internal', message: 'the server could not process this frame' });
     server.options.tools = 'silent';
     const pending = session.listTools();
     await waitFor(() => server.framesOf('tools_list').length === 2);

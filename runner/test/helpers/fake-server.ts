@@ -156,6 +156,10 @@ export class FakeRunnerServer {
         else connection.send({ type: 'tools', id: frame.id, tools });
         return;
       }
+      case 'notify':
+        // No chat sessions here: the message would go to the inbox (or the named channel).
+        connection.send({ type: 'notified', id: frame.id, delivered: [frame.channel ?? 'inbox'] });
+        return;
       default: {
         const unexpected: never = frame;
         throw new Error(`unexpected frame ${JSON.stringify(unexpected)}`);

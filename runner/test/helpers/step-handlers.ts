@@ -3,7 +3,8 @@ import { parseAllowList } from '../../src/net/address-policy';
 import { createOutboundClient, type OutboundClient } from '../../src/net/outbound-client';
 import { createBashStep } from '../../src/steps/bash';
 import { createHttpStep } from '../../src/steps/http';
-import { createNotifyStep } from '../../src/steps/notify';
+import { createNotifyStep, type Notifier } from '../../src/steps/notify';
+import type { NotifyDestination, NotifyRequest } from '@weft/shared';
 import { builtinStepHandlers, createStepRegistry } from '../../src/steps/registry';
 import type { LeafStepType, StepHandler } from '../../src/steps/types';
 
@@ -30,7 +31,20 @@ export const localOutbound = () => testOutbound({ allow: '127.0.0.1' });
 
 export const testBashStep = () => createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'test-runner' });
 export const testHttpStep = (outbound: OutboundClient = localOutbound()) => createHttpStep({ outbound });
-export const testNotifyStep = (outbound: OutboundClient = localOutbound()) => createNotifyStep({ outbound });
+/** A notifier that records what the step asked the server and answers like a server would (`answer`). */
+export function recordingNotifier(
+  answer: (request: Omit<NotifyRequest, 'attempt'>) => NotifyDestination[] | Promise<NotifyDestination[]> = (r) => [r.channel ?? 'inbox'],
+) {
+  const requests: Omit<NotifyRequest, 'attempt'>[] = [];
+  const notifier: Notifier = async (request) => {
+    requests.push(request);
+    return answer(request);
+  };
+  return { notifier, requests };
+}
+
+export const testNotifyStep = (outbound: OutboundClient = localOutbound(), notifier: Notifier = recordingNotifier().notifier) =>
+  createNotifyStep({ outbound, notifier });
 
 /** A handler for a step type a test does not run: running one fails the step, loudly. */
 export function notInThisTest<T extends LeafStepType>(type: T): StepHandler<T> {
@@ -40,7 +54,12 @@ export function notInThisTest<T extends LeafStepType>(type: T): StepHandler<T> {
 /** The runner's built-in steps, as `main.ts` registers them, with local HTTP allowed; no model or tools. */
 export const testRegistry = () =>
   createStepRegistry({
-    ...builtinStepHandlers({ environment: TEST_STEP_ENVIRONMENT, outbound: localOutbound(), runnerName: 'test-runner' }),
+    ...builtinStepHandlers({
+      environment: TEST_STEP_ENVIRONMENT,
+      outbound: localOutbound(),
+      runnerName: 'test-runner',
+      notifier: recordingNotifier().notifier,
+    }),
     agent_prompt: notInThisTest('agent_prompt'),
     tool: notInThisTest('tool'),
   });

@@ -6,8 +6,9 @@ import { AppError } from '../http/errors';
 import type { SessionsService } from '../sessions/sessions-service';
 
 /**
- * Turns a runner's keyed `message` events into chat messages with back-pointers. The key makes a
- * resend find the same message; deltas carry their own sequence, so nothing is applied twice.
+ * Turns a runner's keyed `message` events (agent steps) into chat messages with back-pointers. The
+ * key makes a resend find the same message; deltas carry their own sequence, so nothing is applied
+ * twice. Notify steps do not come here: they ask for delivery (`notify`, see notifications/).
  */
 export function createAgentMessages({ db, executions, sessions }: { db: Db; executions: ExecutionsService; sessions: SessionsService }) {
   const s = {
@@ -44,14 +45,6 @@ export function createAgentMessages({ db, executions, sessions }: { db: Db; exec
       switch (event.op) {
         case 'create': {
           if (existing) return;
-          const isNotify = event.key.startsWith('notify:');
-          const row = executions.repo.get(executionId)!;
-          if (isNotify && !row.session_id) {
-            const text = event.parts.map((p) => (typeof p === 'object' && p && 'text' in p ? String((p as { text: unknown }).text) : '')).join('');
-            executions.events.log(executionId, { stepId, iterationPath, attempt, stream: 'notify', text });
-            s.insert.run(executionId, event.key, '');
-            return;
-          }
           const parts = z.array(MessagePart).safeParse(event.parts);
           if (!parts.success) throw new AppError(422, 'invalid_message', 'message parts are invalid');
           const message = sessions.createMessage({
@@ -74,7 +67,7 @@ export function createAgentMessages({ db, executions, sessions }: { db: Db; exec
           return;
         }
         case 'complete': {
-          if (!existing) return; // notify without a session already went to the log
+          if (!existing) return; // nothing to complete (a resend for a message never created)
           sessions.completeMessage({
             messageId: existing,
             status: event.status,

@@ -1,8 +1,9 @@
 import { decodeRunnerClientFrame, RUNNER_PROTOCOL_VERSION, type RunnerServerMessage as ServerMsg } from '@weft/shared';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
 import { isStorageError, storageReason } from '../db/storage-errors';
 import { corkedWrites } from '../http/corked-writes';
+import { AppError } from '../http/errors';
 import type { ConnectedRunner } from './dispatcher';
 
 /**
@@ -27,6 +28,7 @@ function onWriteFailed(msg: ServerMsg, err: unknown): ServerMsg | null {
     case 'error':
     case 'welcome':
     case 'tools':
+    case 'notified':
       return msg;
     case 'lease':
     case 'heartbeat_ack':
@@ -37,6 +39,14 @@ function onWriteFailed(msg: ServerMsg, err: unknown): ServerMsg | null {
       return never;
     }
   }
+}
+
+/** The `error` frame a failed `notify` is answered with: its code is what the step fails with. */
+function notifyFailure({ id, err, log }: { id: string | number; err: unknown; log: FastifyBaseLogger }): ServerMsg {
+  if (err instanceof AppError) return { type: 'error', id, code: err.code, message: err.message };
+  if (isStorageError(err)) return { type: 'error', id, code: 'storage_unavailable', message: `not delivered: ${storageReason(err)}` };
+  log.error({ err }, 'notify delivery failed');
+  return { type: 'error', id, code: 'internal', message: 'the server could not deliver this notification' };
 }
 
 /**
@@ -61,6 +71,8 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
     sockets.add(socket);
     let runner: ConnectedRunner | null = null;
     let alive = true;
+    /** Aborts deliveries still in flight (a Slack post) when the socket goes. */
+    const closed = new AbortController();
 
     // A batch's acks and grants for this runner leave in one write.
     const beforeWrite = corkedWrites(socket);
@@ -146,6 +158,15 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
             sendSafe({ type: 'tools', id: msg.id, tools });
             return;
           }
+          case 'notify': {
+            if (!runner) return sendSafe({ type: 'error', id: msg.id, code: 'not_welcomed', message: 'send hello first' });
+            // Answered when delivered (a channel post is a network call); the step waits for it.
+            void app.notifications.deliver({ runnerId: runner.runnerId, request: msg, signal: closed.signal }).then(
+              (delivered) => sendSafe({ type: 'notified', id: msg.id, delivered }),
+              (err: unknown) => sendSafe(notifyFailure({ id: msg.id, err, log: app.log })),
+            );
+            return;
+          }
           default: {
             const never: never = msg;
             void never;
@@ -187,6 +208,7 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
     );
     socket.on('close', () => {
       sockets.delete(socket);
+      closed.abort();
       clearInterval(keepalive);
       // Leases stay until they expire: a runner that reconnects in time keeps its work.
       if (runner) dispatcher.unregister(runner.runnerId, runner);

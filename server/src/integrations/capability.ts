@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/open';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { ToolRegistry } from '../tools/registry';
+import { createChannelPoster } from './channel-post';
 import { createConnections } from './connections';
 import { createConversations } from './conversations';
 import { createCredentialBox, loadOrCreateSecretKey } from './credentials';
@@ -56,6 +57,8 @@ export function createIntegrations(
     provisioning,
     health,
     saveCheck: createSaveCheck({ repo, tools }),
+    /** Notify steps' `channel: "<integration>:<channel>"` posts. */
+    postToChannel: createChannelPoster({ repo, connections, onOutcome: (live, err) => service.onOutcome(live, err) }),
     start(): void {
       const repaired = provisioning.backfill();
       if (repaired.length > 0) log.info({ triggers: repaired }, 'created missing schedule triggers of provisioned workflows');

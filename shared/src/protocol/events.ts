@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Integration, Conversation } from '../api/integrations';
+import { Notification, NotificationsRead } from '../api/notifications';
 import { Session } from '../api/sessions';
 import { DeliveryCount, Trigger, TriggerDelivery } from '../api/triggers';
 import { WorkflowProposal } from '../api/workflows';
@@ -10,7 +11,7 @@ import { ExecutionSummary, InboxApproval, StepRun } from '../executions/api';
 export const StepUpdated = StepRun.extend({ executionId: z.string() });
 export type StepUpdated = z.infer<typeof StepUpdated>;
 
-/** `step.log`: a chunk of a step's output (stdout, stderr, a notify text). */
+/** `step.log`: a chunk of a step's output (stdout, stderr). */
 export const StepLog = z.object({
   executionId: z.string(),
   stepId: z.string(),
@@ -58,6 +59,8 @@ export const JOURNAL_EVENT_DATA = {
   'integration.deleted': IntegrationDeleted,
   'conversation.updated': Conversation,
   'proposal.updated': WorkflowProposal,
+  'notification.created': Notification,
+  'notification.read': NotificationsRead,
 } as const satisfies Record<string, z.ZodType>;
 
 export type JournalEventType = keyof typeof JOURNAL_EVENT_DATA;

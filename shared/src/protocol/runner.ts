@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ToolInfo } from '../api/tools';
 import { SerializedError } from '../errors';
 import { STEP_ID_PATTERN } from '../steps/common';
+import { NotificationLevel } from '../api/notifications';
+import { INTEGRATION_CHANNEL_PATTERN, NotifyDestination } from '../steps/notify';
 
 /**
  * Runner socket `/ws/runner`. See PROTOCOL.md beside this file for the rules (handshake, leases,
@@ -125,6 +127,27 @@ export const LeaseGrant = z.object({
 });
 export type LeaseGrant = z.infer<typeof LeaseGrant>;
 
+/**
+ * A notify step's delivery request. `key` (`notify:<stepId>:<iterationPath>`) makes a resend or a
+ * retry idempotent: the server answers a known key with the first delivery's destinations.
+ */
+const NotifyRequestShape = {
+  executionId: Id,
+  /** The lease attempt the runner holds; the server refuses the request otherwise (`lease_not_held`). */
+  attempt: z.number().int().min(1),
+  ...StepRef.shape,
+  /** The step's own attempt (the chat message's back-pointer). */
+  stepAttempt: z.number().int().min(1).max(100),
+  key: z.string().min(1).max(300),
+  title: z.string().max(500).optional(),
+  message: z.string().min(1).max(40_000),
+  level: NotificationLevel.default('info'),
+  /** Omitted: the run's chat session, else the inbox. Otherwise an integration channel (`slack:#ops`). */
+  channel: z.string().regex(INTEGRATION_CHANNEL_PATTERN).optional(),
+};
+export const NotifyRequest = z.object(NotifyRequestShape);
+export type NotifyRequest = z.infer<typeof NotifyRequest>;
+
 const EventsFrame = z.object({
   type: z.literal('events'),
   id: RequestId.optional(),
@@ -155,6 +178,12 @@ export const RunnerClientMessage = z.discriminatedUnion('type', [
   EventsFrame,
   /** Asks for the tools a workflow may call (answered by `tools` with the same id). */
   z.object({ type: z.literal('tools_list'), id: RequestId }),
+  /** A notify step's message for the server to deliver (answered by `notified`, or `error` with the same id). */
+  z.object({
+    type: z.literal('notify'),
+    id: RequestId,
+    ...NotifyRequestShape,
+  }),
 ]);
 export type RunnerClientMessage = z.infer<typeof RunnerClientMessage>;
 
@@ -182,6 +211,8 @@ export const RunnerServerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cancel'), executionId: Id, attempt: z.number().int(), reason: z.string() }),
   z.object({ type: z.literal('error'), id: z.union([RequestId, z.null()]), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('tools'), id: RequestId, tools: z.array(RunnerToolInfo).max(10_000) }),
+  /** Where the server delivered a `notify`: the step's output says exactly this. */
+  z.object({ type: z.literal('notified'), id: RequestId, delivered: z.array(NotifyDestination).min(1) }),
 ]);
 export type RunnerServerMessage = z.infer<typeof RunnerServerMessage>;
 

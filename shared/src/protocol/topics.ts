@@ -11,12 +11,22 @@ export type EntityTopicKind = (typeof ENTITY_TOPIC_KINDS)[number];
 export const APPROVALS_TOPIC = 'approvals';
 export const EXECUTIONS_TOPIC = 'executions';
 export const INTEGRATIONS_TOPIC = 'integrations';
+/** The Notifications inbox: `notification.created`, `notification.read`. */
+export const NOTIFICATIONS_TOPIC = 'notifications' as const;
 export const SESSIONS_TOPIC = 'sessions';
 export const TRIGGERS_TOPIC = 'triggers';
 export const WORKFLOWS_TOPIC = 'workflows';
 
 /** Topics a list page follows: one per kind of list. */
-export const LIST_TOPICS = [APPROVALS_TOPIC, EXECUTIONS_TOPIC, INTEGRATIONS_TOPIC, SESSIONS_TOPIC, TRIGGERS_TOPIC, WORKFLOWS_TOPIC] as const;
+export const LIST_TOPICS = [
+  APPROVALS_TOPIC,
+  EXECUTIONS_TOPIC,
+  INTEGRATIONS_TOPIC,
+  NOTIFICATIONS_TOPIC,
+  SESSIONS_TOPIC,
+  TRIGGERS_TOPIC,
+  WORKFLOWS_TOPIC,
+] as const;
 export type ListTopic = (typeof LIST_TOPICS)[number];
 
 export type Topic = `${EntityTopicKind}:${string}` | ListTopic;
@@ -26,6 +36,8 @@ export const sessionTopic = (sessionId: string) => `session:${sessionId}` as con
 export const workflowTopic = (workflowId: string) => `workflow:${workflowId}` as const;
 export const triggerTopic = (triggerKey: string) => `trigger:${triggerKey}` as const;
 export const integrationTopic = (integrationId: string) => `integration:${integrationId}` as const;
+/** The inbox is one list (one person per server): its topic is the constant, built here so callers never type it. */
+export const notificationsTopic = (): typeof NOTIFICATIONS_TOPIC => NOTIFICATIONS_TOPIC;
 
 export const TOPIC_PATTERN = new RegExp(`^(?:(${ENTITY_TOPIC_KINDS.join('|')}):([A-Za-z0-9_-]{1,100})|(${LIST_TOPICS.join('|')}))$`);
 

@@ -97,15 +97,23 @@ describe('step types', () => {
   describe('notify', () => {
     it.each([
       [{ id: 's', type: 'notify' }, 'steps[0].message', /required/],
-      [{ id: 's', type: 'notify', message: 'x', channel: 'email' }, 'steps[0].channel', /"session" or \{ "webhookUrl"/],
+      [
+        { id: 's', type: 'notify', message: 'x', channel: 'email' },
+        'steps[0].channel',
+        /"session", "<integration>:<channel>" \(like "slack:#ops"\) or \{ "webhookUrl"/,
+      ],
+      [{ id: 's', type: 'notify', message: 'x', channel: 'Slack:ops room' }, 'steps[0].channel', /like "slack:#ops"/],
+      [{ id: 's', type: 'notify', message: 'x', level: 'loud' }, 'steps[0].level', /info/],
       [{ id: 's', type: 'notify', message: 'x', channel: { webhookUrl: 'ftp://x' } }, 'steps[0].channel.webhookUrl', /must be an http\(s\) URL/],
-      [{ id: 's', type: 'notify', message: 'x', channel: { url: 'https://x' } }, 'steps[0].channel', /"session" or/],
+      [{ id: 's', type: 'notify', message: 'x', channel: { url: 'https://x' } }, 'steps[0].channel', /"session", "<integration>:<channel>"/],
     ])('%j -> %s', (step, path, message) => {
       expectError(workflow(step), path, message);
     });
 
     it('accepts the session channel and a webhook URL', () => {
       expectValid(workflow({ id: 's', type: 'notify', message: 'x', channel: 'session' }));
+      expectValid(workflow({ id: 's', type: 'notify', message: 'x', channel: 'slack:#ops', title: 'Run {{ 1 }}', level: 'error' }));
+      expectValid(workflow({ id: 's', type: 'notify', message: 'x', channel: 'team_chat:C0123' }));
       expectValid(workflow({ id: 's', type: 'notify', message: 'x', channel: { webhookUrl: 'https://hooks.example.com/T1?x=1' } }));
     });
   });

@@ -93,6 +93,8 @@ const VOCABULARY = [
   'cwd',
   'env',
   'message',
+  'title',
+  'level',
   'channel',
   'webhookUrl',
   'method',
