@@ -93,7 +93,7 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
         {item.step?.error !== undefined && (
           <div className="alert alert--error">
             <div className="alert__body">
-              <strong>{item.step.error.name}:</strong> {item.step.error.message}
+              {item.step.error.message}
             </div>
           </div>
         )}

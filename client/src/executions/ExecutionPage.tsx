@@ -141,7 +141,7 @@ export function ExecutionPage() {
       {summary.error !== undefined && (
         <div className="alert alert--error" role="alert">
           <div className="alert__body">
-            <strong>{summary.error.name}:</strong> {summary.error.message}
+            {summary.error.message}
           </div>
         </div>
       )}

@@ -85,7 +85,7 @@ function Attempt({ run, now, logs, total }: { run: StepRun; now: number; logs: r
       {run.error !== undefined && (
         <div className="alert alert--error">
           <div className="alert__body">
-            <strong>{run.error.name}:</strong> {run.error.message}
+            {run.error.message}
           </div>
         </div>
       )}
