@@ -86,7 +86,8 @@ function DecidedTab() {
   useTopic(
     APPROVALS_TOPIC,
     (event) => {
-      if (event.type === 'approval.decided' || event.type === 'approval.closed') void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
+      if (event.type === 'approval.decided' || event.type === 'approval.closed')
+        void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
     },
     { enabled: feed.head !== undefined, after: feed.head ?? 0 },
   );

@@ -51,7 +51,10 @@ describe('canceling a run that waits for approval', () => {
       await run.getByRole('dialog').getByRole('button', { name: 'Cancel run' }).click();
 
       // Live, no reload: the run page drops the card beside its step and the waiting notice...
-      await run.getByText(/canceled/i).first().waitFor({ timeout: 30_000 });
+      await run
+        .getByText(/canceled/i)
+        .first()
+        .waitFor({ timeout: 30_000 });
       await runCard.first().waitFor({ state: 'detached', timeout: 30_000 });
       expect(await run.getByText(/This run is waiting for an approval/).count()).toBe(0);
       // ...the inbox drops the card and the badge its count.
