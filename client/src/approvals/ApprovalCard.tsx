@@ -161,10 +161,10 @@ function Closed({ approval, conflict }: { approval: InboxApproval; conflict: boo
       <p>
         {approval.closed?.message ?? 'Closed before anyone decided.'}
         {approval.closed !== undefined && (
-          <>
+          <span className="muted">
             {' '}
-            <RelativeTime iso={approval.closed.closedAt} />
-          </>
+            (closed <RelativeTime iso={approval.closed.closedAt} />)
+          </span>
         )}
         {conflict && <span className="muted"> — your answer came after it closed, so nothing was decided.</span>}
       </p>
