@@ -161,8 +161,11 @@ describe('ApprovalCard', () => {
 /** The nav's Approvals link, whose name reads out the pending count. */
 const approvalsLink = (pending: number) => screen.getByRole('link', { name: new RegExp(`^Approvals\\s*${pending} pending$`) });
 
+const closed = (reason = 'execution_canceled', message = 'The run was canceled before anyone decided.') =>
+  stepApproval({ status: 'closed', closed: { reason: reason as 'execution_canceled', message, closedAt: AT(0) } });
+
 describe('approvals inbox', () => {
-  it('lists pending approvals, follows decisions made elsewhere live, and keeps the badge in step', async () => {
+  it('lists pending approvals; a decision made elsewhere takes its card out of "Waiting" at once, and the badge follows', async () => {
     routes();
     renderApp('/approvals');
     const list = await screen.findByRole('list', { name: 'Waiting approvals' });
@@ -173,8 +176,8 @@ describe('approvals inbox', () => {
     await act(async () => {
       live.append('approvals', 'approval.decided', { ...decided('alice', 'deny'), kind: undefined });
     });
-    const card = await within(list).findByRole('article', { name: 'Denied' });
-    expect(within(card).getByText('alice')).toBeTruthy();
+    await waitFor(() => expect(within(list).getAllByRole('article')).toHaveLength(1));
+    expect(within(list).queryByText('Deploy build 42 to production?')).toBeNull();
     await waitFor(() => expect(approvalsLink(1)).toBeTruthy());
 
     await act(async () => {
@@ -186,6 +189,47 @@ describe('approvals inbox', () => {
     await act(async () => {
       live.append('approvals', 'approval.requested', stepApproval());
     });
-    expect(within(list).getByRole('article', { name: 'Denied' })).toBeTruthy();
+    expect(within(list).queryByText('Deploy build 42 to production?')).toBeNull();
+  });
+
+  it('deciding here takes the card out of "Waiting" at once, without a reload', async () => {
+    routes({ 'POST /api/approvals/apr_1/decision': json(200, decided('owner')) });
+    renderApp('/approvals');
+    const list = await screen.findByRole('list', { name: 'Waiting approvals' });
+    const card = within(list).getByRole('article', { name: 'Approval needed' });
+    fireEvent.click(within(card).getByRole('button', { name: 'Approve' }));
+    await waitFor(() => expect(within(list).queryByText('Deploy build 42 to production?')).toBeNull());
+    expect(within(list).getAllByRole('article')).toHaveLength(1);
+    await waitFor(() => expect(approvalsLink(1)).toBeTruthy());
+  });
+
+  it('a run that ends closes its card live (approval.closed): gone from "Waiting" and from the badge', async () => {
+    routes();
+    renderApp('/approvals');
+    const list = await screen.findByRole('list', { name: 'Waiting approvals' });
+    await waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
+    expect(approvalsLink(2)).toBeTruthy();
+    await act(async () => {
+      live.append('approvals', 'approval.closed', { ...closed(), kind: undefined });
+    });
+    await waitFor(() => expect(within(list).queryByText('Deploy build 42 to production?')).toBeNull());
+    await waitFor(() => expect(approvalsLink(1)).toBeTruthy());
+  });
+
+  it('answering a card whose run already ended (409 approval_closed) keeps the card and says why', async () => {
+    routes({
+      'POST /api/approvals/apr_1/decision': json(409, {
+        error: { code: 'approval_closed', message: 'approval apr_1 can no longer be decided. The run was canceled before anyone decided.' },
+      }),
+      'GET /api/approvals/apr_1': json(200, closed()),
+    });
+    renderApp('/approvals');
+    const list = await screen.findByRole('list', { name: 'Waiting approvals' });
+    fireEvent.click(within(within(list).getByRole('article', { name: 'Approval needed' })).getByRole('button', { name: 'Approve' }));
+    const card = await within(list).findByRole('article', { name: 'Closed' });
+    expect(within(card).getByRole('status').textContent).toMatch(/The run was canceled before anyone decided\..*your answer came after it closed/);
+    expect(within(card).queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(within(card).queryByRole('alert')).toBeNull();
+    await waitFor(() => expect(approvalsLink(1)).toBeTruthy());
   });
 });

@@ -19,6 +19,11 @@ export type ApprovalCardProps = {
   context?: 'inbox' | 'chat' | 'execution';
   /** Beside a diagram node: the question and the two buttons, nothing else. */
   compact?: boolean;
+  /**
+   * Called when a decision arrives too late (409: decided or closed meanwhile), before the card
+   * shows the standing outcome: a list that drops settled cards keeps this one, so the reason shows.
+   */
+  onLateDecision?: (approvalId: string) => void;
 };
 
 const STATUS_TEXT: { readonly [S in InboxApproval['status']]: string } = {
@@ -26,7 +31,7 @@ const STATUS_TEXT: { readonly [S in InboxApproval['status']]: string } = {
   approved: 'Approved',
   denied: 'Denied',
   expired: 'Expired',
-  canceled: 'Canceled',
+  closed: 'Closed',
 };
 
 /**
@@ -35,7 +40,7 @@ const STATUS_TEXT: { readonly [S in InboxApproval['status']]: string } = {
  * the inbox, chat, the API) shows on every card at once. Deciding twice is harmless: a conflict
  * loads the decision that stands and shows it.
  */
-export function ApprovalCard({ approval: initial, context = 'inbox', compact = false }: ApprovalCardProps) {
+export function ApprovalCard({ approval: initial, context = 'inbox', compact = false, onLateDecision }: ApprovalCardProps) {
   const approval = useLiveApproval(initial);
   const pending = approval.status === 'pending';
   const [commenting, setCommenting] = useState(false);
@@ -49,9 +54,10 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
       try {
         return await approvalsApi.decide({ id: approval.id, decision, ...(comment.trim() !== '' ? { comment: comment.trim() } : {}) });
       } catch (error) {
-        // Someone decided first (or it expired): show the decision that stands.
+        // Someone decided first, it expired, or its run ended (`approval_closed`, the message says why): show what stands.
         if (isApiError(error) && error.status === 409) {
           setConflict(true);
+          onLateDecision?.(approval.id);
           return approvalsApi.get(approval.id);
         }
         throw error;
@@ -126,6 +132,7 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
 }
 
 function Decision({ approval, conflict }: { approval: InboxApproval; conflict: boolean }) {
+  if (approval.status === 'closed') return <Closed approval={approval} conflict={conflict} />;
   const decision = approval.decision;
   if (decision === undefined) return <p className="approval-card__decision muted">{STATUS_TEXT[approval.status]}.</p>;
   const verb = approval.status === 'expired' ? 'Timed out' : decision.decision === 'approve' ? 'Approved' : 'Denied';
@@ -143,6 +150,24 @@ function Decision({ approval, conflict }: { approval: InboxApproval; conflict: b
         {conflict && <span className="muted"> — it was already decided when you answered.</span>}
       </p>
       {decision.comment !== null && decision.comment !== '' && <blockquote className="approval-card__quote">{decision.comment}</blockquote>}
+    </div>
+  );
+}
+
+/** Nobody decided and nobody can: the run ended (or the call went away). Says why, and when. */
+function Closed({ approval, conflict }: { approval: InboxApproval; conflict: boolean }) {
+  return (
+    <div className="approval-card__decision" role="status">
+      <p>
+        {approval.closed?.message ?? 'Closed before anyone decided.'}
+        {approval.closed !== undefined && (
+          <span className="muted">
+            {' '}
+            (closed <RelativeTime iso={approval.closed.closedAt} />)
+          </span>
+        )}
+        {conflict && <span className="muted"> — your answer came after it closed, so nothing was decided.</span>}
+      </p>
     </div>
   );
 }

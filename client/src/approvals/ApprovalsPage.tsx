@@ -1,7 +1,7 @@
 import { APPROVALS_TOPIC } from '@weft/shared';
 import './approvals.css';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { approvalKeys, approvalsApi, type InboxApproval } from '../api/approvals';
 import { useTopic } from '../api/live-socket';
@@ -38,20 +38,19 @@ export function ApprovalsPage() {
   );
 }
 
-/** Live: new requests appear, decisions show on the card (who and when) and stay until you leave. */
+/**
+ * Live: new requests appear; a decision (made here or anywhere) or a run that ends takes its card
+ * away at once (it moves to "Decided"). A card answered too late stays, saying why it closed.
+ */
 function PendingTab() {
   const feed = useApprovalsFeed();
   const pendingIds = usePendingApprovalIds();
-  const [shown, setShown] = useState<readonly string[]>([]);
-  useEffect(() => {
-    setShown((current) => {
-      const missing = pendingIds.filter((id) => !current.includes(id));
-      return missing.length === 0 ? current : [...missing, ...current];
-    });
-  }, [pendingIds]);
+  const [late, setLate] = useState<readonly string[]>([]);
+  const keepLate = useCallback((id: string) => setLate((current) => (current.includes(id) ? current : [id, ...current])), []);
 
   if (feed.isPending) return <Loading />;
   if (feed.error !== null) return <LoadError error={feed.error} />;
+  const shown = [...late.filter((id) => !pendingIds.includes(id)), ...pendingIds];
   const approvals = shown.map((id) => approvalsStore.get(id)).filter((a): a is InboxApproval => a !== undefined);
   if (approvals.length === 0) {
     return (
@@ -65,7 +64,7 @@ function PendingTab() {
     <ul className="approval-inbox" aria-label="Waiting approvals">
       {approvals.map((approval) => (
         <li key={approval.id}>
-          <ApprovalCard approval={approval} context="inbox" />
+          <ApprovalCard approval={approval} context="inbox" onLateDecision={keepLate} />
         </li>
       ))}
     </ul>
@@ -87,7 +86,8 @@ function DecidedTab() {
   useTopic(
     APPROVALS_TOPIC,
     (event) => {
-      if (event.type === 'approval.decided') void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
+      if (event.type === 'approval.decided' || event.type === 'approval.closed')
+        void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
     },
     { enabled: feed.head !== undefined, after: feed.head ?? 0 },
   );
@@ -97,7 +97,7 @@ function DecidedTab() {
   if (decided.data.length === 0) {
     return (
       <EmptyPanel icon={<ApprovalsIcon />} title="No decisions yet">
-        Approved, denied and expired requests are listed here with who decided and when.
+        Approved, denied, expired and closed requests are listed here with who decided and when, or why nobody could.
       </EmptyPanel>
     );
   }

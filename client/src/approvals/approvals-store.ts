@@ -17,7 +17,7 @@ export interface ApprovalsStore {
   subscribePending(listener: () => void): () => void;
   upsert(approval: InboxApproval): void;
   upsertMany(approvals: readonly InboxApproval[]): void;
-  /** Parses journal data (`approval.requested` / `approval.decided`) and upserts it; ignores what does not parse. */
+  /** Parses journal data (`approval.requested` / `.decided` / `.closed`) and upserts it; ignores what does not parse. */
   applyEventData(data: unknown): void;
   clear(): void;
 }

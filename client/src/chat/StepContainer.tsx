@@ -92,9 +92,7 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
         {item.structured !== undefined && <StructuredOutput value={item.structured} />}
         {item.step?.error !== undefined && (
           <div className="alert alert--error">
-            <div className="alert__body">
-              <strong>{item.step.error.name}:</strong> {item.step.error.message}
-            </div>
+            <div className="alert__body">{item.step.error.message}</div>
           </div>
         )}
         {item.previousAttempts.length > 0 && (

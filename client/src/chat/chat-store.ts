@@ -168,7 +168,8 @@ export function createChatStore(): ChatStore {
         return;
       }
       case 'approval.requested':
-      case 'approval.decided': {
+      case 'approval.decided':
+      case 'approval.closed': {
         const parsed = InboxApproval.safeParse(event.data);
         if (!parsed.success) return;
         approvalsStore.upsert(parsed.data);

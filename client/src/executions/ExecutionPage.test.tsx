@@ -143,6 +143,40 @@ describe('execution page', () => {
     expect(requests.filter((r) => r.path === '/api/executions/ex_1').length).toBe(1);
   });
 
+  it('a run canceled while its approval waits drops the card and the waiting notice live (approval.closed)', async () => {
+    server();
+    await open();
+    await emit([
+      ['step.updated', step('ok', 'waiting', { startedAt: AT(5) })],
+      ['approval.requested', approval],
+      ['execution.updated', summary('waiting')],
+    ]);
+    expect(screen.getByText(/This run is waiting for an approval/)).toBeTruthy();
+    await waitFor(() => expect(document.querySelector('.approval-toolbar [data-approval-id="apr_1"]')).not.toBeNull());
+
+    const closed = { reason: 'execution_canceled', message: 'The run was canceled before anyone decided.', closedAt: AT(9) };
+    await emit([
+      ['step.updated', step('ok', 'canceled', { startedAt: AT(5), finishedAt: AT(9), error: { name: 'Canceled', message: 'execution canceled' } })],
+      ['approval.closed', { ...approval, status: 'closed', closed }],
+      ['execution.updated', summary('canceled', { finishedAt: AT(9), error: { name: 'Canceled', message: 'canceled by user' } })],
+    ]);
+    await waitFor(() => expect(screen.queryByText(/This run is waiting for an approval/)).toBeNull());
+    expect(document.querySelector('.approval-toolbar [data-approval-id="apr_1"]')).toBeNull();
+    // The approval step's own panel says why nobody can decide it any more.
+    fireEvent.click(screen.getAllByRole('button', { name: /Go live\?/ })[0]!);
+    const card = await within(screen.getByRole('region', { name: 'Selected step' })).findByRole('article', { name: 'Closed' });
+    expect(within(card).getByText(/The run was canceled before anyone decided\./)).toBeTruthy();
+    expect(within(card).queryByRole('button', { name: 'Approve' })).toBeNull();
+  });
+
+  it('a denied run reads as who denied it and why, not as an error class name', async () => {
+    server();
+    await open();
+    await emit([['execution.updated', summary('denied', { finishedAt: AT(9), error: { name: 'ApprovalDenied', message: 'Denied by alice: Not on Friday' } })]]);
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('Denied by alice: Not on Friday');
+  });
+
   it('shows inputs, trigger and step outputs as variables', async () => {
     server();
     await open();

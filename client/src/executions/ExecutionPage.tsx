@@ -140,9 +140,7 @@ export function ExecutionPage() {
       />
       {summary.error !== undefined && (
         <div className="alert alert--error" role="alert">
-          <div className="alert__body">
-            <strong>{summary.error.name}:</strong> {summary.error.message}
-          </div>
+          <div className="alert__body">{summary.error.message}</div>
         </div>
       )}
       {waiting.length > 0 && (

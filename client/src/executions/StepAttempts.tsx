@@ -84,9 +84,7 @@ function Attempt({ run, now, logs, total }: { run: StepRun; now: number; logs: r
       </dl>
       {run.error !== undefined && (
         <div className="alert alert--error">
-          <div className="alert__body">
-            <strong>{run.error.name}:</strong> {run.error.message}
-          </div>
+          <div className="alert__body">{run.error.message}</div>
         </div>
       )}
       {run.input !== undefined && <JsonBlock label="Input" value={run.input} />}

@@ -81,7 +81,8 @@ export function applyExecutionEvents(state: ExecutionState, events: readonly Jou
         break;
       }
       case 'approval.requested':
-      case 'approval.decided': {
+      case 'approval.decided':
+      case 'approval.closed': {
         const parsed = InboxApproval.safeParse(event.data);
         if (!parsed.success) break;
         approvals.push(parsed.data);

@@ -4,7 +4,9 @@ import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { ExecutionsService } from '../executions/executions-service';
-import { decisionFields, type DecisionColumns } from './decision-columns';
+import { CLOSE_PENDING_SQL, decisionFields, type DecisionColumns } from './decision-columns';
+import { closedMessage, closeReasonFor } from './close-reason';
+import type { ExecutionEnding } from '../executions/executions-service';
 import type { Clock } from '../clock';
 import { filters } from '../db/filters';
 
@@ -33,11 +35,18 @@ const toApproval = (r: ApprovalRow): StepApproval => ({
   ...decisionFields(r),
 });
 
+/** A denial as people read it: "Denied by alice: not today", or that nobody decided in time. */
+function outcomeSentence(outcome: { decidedBy: string; comment: string | null; timedOut?: boolean }): string {
+  if (outcome.timedOut) return 'Nobody decided before the approval timed out.';
+  return outcome.comment ? `Denied by ${outcome.decidedBy}: ${outcome.comment}` : `Denied by ${outcome.decidedBy}.`;
+}
+
 /**
  * Approvals: created when a step waits for a human, decided only by POST (a GET never decides) and
  * only by a person (the caller passes who, from the authenticated principal). Repeating a person's
- * decision is harmless; a different one is 409 `already_decided`; an expired or canceled approval is
- * 409 `approval_closed` whatever the decision. The decision resumes only its path.
+ * decision is harmless; a different one is 409 `already_decided`; an expired or closed approval is
+ * 409 `approval_closed` whatever the decision. The decision resumes only its path. When the run
+ * ends first (canceled, failed, timed out), its pending approvals close with it (`closeForExecution`).
  */
 export function createApprovalsService({ db, journal, clock, executions }: { db: Db; journal: Journal; clock: Clock; executions: ExecutionsService }) {
   const s = {
@@ -53,9 +62,11 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
     decide: db.prepare("UPDATE approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'"),
     expired: db.prepare<[number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ?"),
     nextExpiry: db.prepare<[], { at: number | null }>("SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'"),
+    pendingOf: db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE execution_id = ? AND status = 'pending'"),
+    close: db.prepare(CLOSE_PENDING_SQL('approvals')),
   };
 
-  const publish = (row: ApprovalRow, type: 'approval.requested' | 'approval.decided') => {
+  const publish = (row: ApprovalRow, type: 'approval.requested' | 'approval.decided' | 'approval.closed') => {
     const data = toApproval(row);
     journal.append(APPROVALS_TOPIC, type, data);
     journal.append(executionTopic(row.execution_id), type, data);
@@ -106,12 +117,7 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       startedAt: step.started_at,
       finishedAt: outcome.decidedAt,
       output,
-      error: deniedFails
-        ? {
-            name: outcome.timedOut ? 'ApprovalTimedOut' : 'ApprovalDenied',
-            message: outcome.timedOut ? 'approval timed out' : `denied by ${outcome.decidedBy}`,
-          }
-        : undefined,
+      error: deniedFails ? { name: outcome.timedOut ? 'ApprovalTimedOut' : 'ApprovalDenied', message: outcomeSentence(outcome) } : undefined,
       leaseAttempt: step.lease_attempt,
     });
     executions.events.stepUpdated(row.execution_id, stored);
@@ -119,10 +125,7 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       const timedOutFail = outcome.timedOut && row.on_timeout === 'fail';
       executions.finishWithin(row.execution_id, {
         status: timedOutFail ? 'failed' : 'denied',
-        error: {
-          name: timedOutFail ? 'ApprovalTimedOut' : 'ApprovalDenied',
-          message: timedOutFail ? `approval for ${row.step_id} timed out` : `${row.step_id} was denied by ${outcome.decidedBy}`,
-        },
+        error: { name: timedOutFail ? 'ApprovalTimedOut' : 'ApprovalDenied', message: outcomeSentence(outcome) },
       });
       return;
     }
@@ -136,7 +139,7 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
     list(q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; sessionId?: string | undefined; limit: number }): StepApproval[] {
       const f = filters();
       f.add(q.status === 'pending', "status = 'pending'");
-      f.add(q.status === 'decided', "status IN ('approved', 'denied', 'expired')");
+      f.add(q.status === 'decided', "status IN ('approved', 'denied', 'expired', 'closed')");
       f.add(q.executionId, 'execution_id = ?', q.executionId);
       f.add(q.sessionId, 'execution_id IN (SELECT id FROM executions WHERE session_id = ?)', q.sessionId);
       const sql = `SELECT * FROM approvals ${f.where()} ORDER BY requested_at DESC, id DESC LIMIT ?`;
@@ -158,8 +161,8 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
         if (!row) throw notFound(`approval ${id}`);
         if (row.status !== 'pending') {
           // An expired approval carries its timeout outcome as `decision`, but nobody decided it: closed.
-          if (row.status === 'canceled' || row.status === 'expired')
-            throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`, { approval: toApproval(row) });
+          if (row.status === 'closed' || row.status === 'expired')
+            throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toApproval(row) });
           if (row.decision === decision) return toApproval(row); // a person's decision, repeated: harmless
           throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row) });
         }
@@ -190,6 +193,15 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
     },
 
     nextExpiry: () => s.nextExpiry.get()?.at ?? null,
+
+    /** Inside the transaction that ends the execution: its pending approvals close, saying why. */
+    closeForExecution(ending: ExecutionEnding) {
+      const closed = closeReasonFor(ending);
+      for (const row of s.pendingOf.all(ending.executionId)) {
+        s.close.run(closed.reason, closed.message, closed.closedAt, row.id);
+        publish(s.get.get(row.id)!, 'approval.closed');
+      }
+    },
   };
 }
 

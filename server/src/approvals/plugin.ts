@@ -14,8 +14,15 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { db, journal, clock, executions } = app;
-    app.decorate('approvals', createApprovalsService({ db, journal, clock, executions }));
-    app.decorate('toolApprovals', createToolApprovals({ db, journal, clock }));
+    const approvals = createApprovalsService({ db, journal, clock, executions });
+    const toolApprovals = createToolApprovals({ db, journal, clock, isActive: (id) => executions.isActive(id) });
+    // A run that ends (canceled, failed, timed out) closes what still waits for a person on it.
+    executions.onEnding((ending) => {
+      approvals.closeForExecution(ending);
+      toolApprovals.closeForExecution(ending);
+    });
+    app.decorate('approvals', approvals);
+    app.decorate('toolApprovals', toolApprovals);
   },
   { name: 'weft-approvals', dependencies: ['weft-db', 'weft-clock', 'weft-journal', 'weft-executions'] },
 );

@@ -1,10 +1,12 @@
-import { APPROVALS_TOPIC, sessionTopic, type ToolApproval } from '@weft/shared';
-import { decisionFields, type DecisionColumns } from './decision-columns';
+import { APPROVALS_TOPIC, sessionTopic, type ApprovalClosed, type ToolApproval } from '@weft/shared';
+import { CLOSE_PENDING_SQL, decisionFields, type DecisionColumns } from './decision-columns';
+import { callCanceled, closedMessage, closeReasonFor } from './close-reason';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
+import type { ExecutionEnding } from '../executions/executions-service';
 
 type Row = DecisionColumns & {
   id: string;
@@ -28,23 +30,47 @@ const view = (r: Row): ToolApproval => ({
   ...decisionFields(r),
 });
 
+type Outcome = { approved: boolean; decidedBy: string; comment: string | null };
+
 /**
  * Tool calls the registry holds for a person (every state change the assistant asks for, a
  * workflow's destructive call) wait here. The waiting caller holds a promise; a decision made
  * anywhere (chat card, inbox, API) settles it. Pending rows left by a restart are expired.
+ *
+ * A workflow's call belongs to its execution: when the execution ends, the approval closes in the
+ * same transaction with the run's reason. If the runner's request goes away first (a step timing
+ * out aborts it just before the runner reports the failure), the call is told "denied" at once, so
+ * nothing runs, but the card stays until the run's ending closes it with the true reason.
  */
-export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 1000 }: { db: Db; journal: Journal; clock: Clock; timeoutMs?: number }) {
-  const waiting = new Map<string, (r: { approved: boolean; decidedBy: string; comment: string | null }) => void>();
+export function createToolApprovals({
+  db,
+  journal,
+  clock,
+  isActive = () => false,
+  timeoutMs = 60 * 60 * 1000,
+}: {
+  db: Db;
+  journal: Journal;
+  clock: Clock;
+  /** Whether an execution is still running (a workflow call's approval then waits for its ending). */
+  isActive?: (executionId: string) => boolean;
+  timeoutMs?: number;
+}) {
+  /** Pending calls in this process: who waits, and for a workflow's call, its execution. */
+  const waiting = new Map<string, { resolve: (r: Outcome) => void; executionId: string | undefined }>();
+  /** Workflow calls whose request went away while their run went on: closed by the run's ending. */
+  const abandoned = new Map<string, string>();
   const s = {
     insert: db.prepare(
       "INSERT INTO tool_approvals (id, session_id, tool, arguments, message, status, requested_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
     ),
     get: db.prepare<[string], Row>('SELECT * FROM tool_approvals WHERE id = ?'),
     decide: db.prepare("UPDATE tool_approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'"),
+    close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
     list: db.prepare<[], Row>('SELECT * FROM tool_approvals ORDER BY requested_at DESC LIMIT 200'),
     orphaned: db.prepare("UPDATE tool_approvals SET status = 'expired', decided_by = 'restart', decided_at = ? WHERE status = 'pending'"),
   };
-  const publish = (row: Row, type: 'approval.requested' | 'approval.decided') => {
+  const publish = (row: Row, type: 'approval.requested' | 'approval.decided' | 'approval.closed') => {
     journal.append(APPROVALS_TOPIC, type, view(row));
     if (row.session_id) journal.append(sessionTopic(row.session_id), type, view(row));
   };
@@ -52,23 +78,45 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
     s.orphaned.run(clock.now().toISOString());
   });
 
-  const settle = (id: string, outcome: { approved: boolean; decidedBy: string; comment: string | null }) => {
-    const resolve = waiting.get(id);
+  const settle = (id: string, outcome: Outcome) => {
+    const waiter = waiting.get(id);
     waiting.delete(id);
-    resolve?.(outcome);
+    waiter?.resolve(outcome);
   };
+
+  /** Inside a transaction: a pending approval closes undecided (`approval.closed`). */
+  const closeWithin = (id: string, closed: ApprovalClosed) => {
+    abandoned.delete(id);
+    if (s.close.run(closed.reason, closed.message, closed.closedAt, id).changes) publish(s.get.get(id)!, 'approval.closed');
+  };
+
+  const denied = (why: string): Outcome => ({ approved: false, decidedBy: why, comment: null });
+
+  /** The caller stopped waiting: a chat turn's approval closes now; a running workflow's waits for its run's ending. */
+  function callWentAway(id: string) {
+    const executionId = waiting.get(id)?.executionId;
+    settle(id, denied('canceled'));
+    if (executionId !== undefined && isActive(executionId)) {
+      abandoned.set(id, executionId);
+      return;
+    }
+    journal.transaction(() => closeWithin(id, callCanceled(clock.now().toISOString())));
+  }
 
   return {
     isToolApproval: (id: string) => id.startsWith('tap_'),
-    /** Resolves when a person decides (or the request times out, which counts as a denial). */
+    /** Resolves when a person decides (or the request times out or closes, which counts as a denial). */
     request({
       sessionId,
+      executionId,
       tool,
       args,
       message,
       signal,
     }: {
       sessionId?: string | undefined;
+      /** A workflow's call: the execution it runs in (the approval closes when it ends). */
+      executionId?: string | undefined;
       tool: string;
       args: unknown;
       message: string;
@@ -80,29 +128,42 @@ export function createToolApprovals({ db, journal, clock, timeoutMs = 60 * 60 * 
         s.insert.run(id, sessionId ?? null, tool, JSON.stringify(args ?? null), message, now.toISOString(), now.getTime() + timeoutMs);
         publish(s.get.get(id)!, 'approval.requested');
       });
-      const decided = new Promise<{ approved: boolean; decidedBy: string; comment: string | null; approvalId: string }>((resolve) => {
-        waiting.set(id, (r) => resolve({ ...r, approvalId: id }));
-        const timer = setTimeout(() => this.expire(id, 'timeout'), timeoutMs);
+      const decided = new Promise<Outcome & { approvalId: string }>((resolve) => {
+        waiting.set(id, { resolve: (r) => resolve({ ...r, approvalId: id }), executionId });
+        const timer = setTimeout(() => this.expire(id), timeoutMs);
         timer.unref();
-        signal?.addEventListener('abort', () => this.expire(id, 'canceled'), { once: true });
+        signal?.addEventListener('abort', () => callWentAway(id), { once: true });
       });
       return { approvalId: id, decided };
     },
-    expire(id: string, why: 'timeout' | 'canceled') {
+    /** Nobody decided in time: `expired`, and the call is denied. */
+    expire(id: string) {
       journal.transaction(() => {
-        const changed = s.decide.run(why === 'timeout' ? 'expired' : 'canceled', 'deny', why, clock.now().toISOString(), null, id).changes;
+        abandoned.delete(id);
+        const changed = s.decide.run('expired', 'deny', 'timeout', clock.now().toISOString(), null, id).changes;
         if (changed) publish(s.get.get(id)!, 'approval.decided');
       });
-      settle(id, { approved: false, decidedBy: why, comment: null });
+      settle(id, denied('timeout'));
+    },
+    /** Inside the transaction that ends an execution: its calls' approvals close with the run's reason. */
+    closeForExecution(ending: ExecutionEnding) {
+      const closed = closeReasonFor(ending);
+      const ids = [...waiting].filter(([, w]) => w.executionId === ending.executionId).map(([id]) => id);
+      ids.push(...[...abandoned].filter(([, executionId]) => executionId === ending.executionId).map(([id]) => id));
+      for (const id of ids) {
+        closeWithin(id, closed);
+        settle(id, denied(closed.reason));
+      }
     },
     decide({ id, decision, decidedBy, comment }: { id: string; decision: 'approve' | 'deny'; decidedBy: string; comment?: string | undefined }): ToolApproval {
+      // Its call is gone: nobody would act on a decision any more (its own transaction: the 409 below rolls back).
+      if (abandoned.has(id)) journal.transaction(() => closeWithin(id, callCanceled(clock.now().toISOString())));
       const result = journal.transaction(() => {
         const row = s.get.get(id);
         if (!row) throw notFound(`approval ${id}`);
         if (row.status !== 'pending') {
-          // Expired and canceled ones record `deny`, but nobody decided them: closed for every decision.
-          if (row.status === 'expired' || row.status === 'canceled')
-            throw new AppError(409, 'approval_closed', `approval ${id} is ${row.status}`, { approval: view(row) });
+          // Expired ones record `deny`, but nobody decided them: closed for every decision.
+          if (row.status === 'expired' || row.status === 'closed') throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: view(row) });
           if (row.decision === decision) return view(row);
           throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
         }

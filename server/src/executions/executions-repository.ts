@@ -170,7 +170,6 @@ export function createExecutionsRepository(db: Db) {
     finish: db.prepare(
       'UPDATE executions SET status = ?, finished_at = ?, output = ?, error = ?, lease_runner_id = NULL, lease_expires_at = NULL, wake_at = NULL, updated_at = ? WHERE id = ? RETURNING *',
     ),
-    cancelApprovals: db.prepare("UPDATE approvals SET status = 'canceled' WHERE execution_id = ? AND status = 'pending'"),
     grant: db.prepare(
       "UPDATE executions SET lease_runner_id = ?, lease_attempt = lease_attempt + 1, lease_expires_at = ?, status = 'running', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND status = 'queued' AND lease_runner_id IS NULL RETURNING *",
     ),
@@ -233,7 +232,6 @@ export function createExecutionsRepository(db: Db) {
         r.now,
         id,
       ) as ExecutionRow,
-    cancelPendingApprovals: (id: string) => s.cancelApprovals.run(id),
     /** The granted row, or null when the execution is no longer queued and free. */
     grant: (id: string, r: { runnerId: string; expiresAt: number; now: string }): ExecutionRow | null =>
       (s.grant.get(r.runnerId, r.expiresAt, r.now, r.now, id) as ExecutionRow | undefined) ?? null,

@@ -18,6 +18,9 @@ import type { WorkflowsService } from '../workflows/workflows-service';
 import { createExecutionEvents } from './execution-events';
 import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
 
+/** An execution's terminal change, as hooks inside its transaction see it (`onEnding`). */
+export type ExecutionEnding = { executionId: string; status: ExecutionStatus; error?: unknown; at: string };
+
 export type TriggerInfo = { type: 'manual' | 'schedule' | 'webhook' | 'rerun' | 'tool'; [k: string]: unknown };
 
 /** Executions: start (inputs checked, version pinned), read, cancel, re-run. The engine drives them. */
@@ -43,6 +46,8 @@ export function createExecutionsService({
   const repo = createExecutionsRepository(db);
   const events = createExecutionEvents({ journal, repo });
   const cancelListeners = new Set<(e: { executionId: string; runnerId: string; attempt: number }) => void>();
+  /** Run inside the transaction that ends an execution (approvals close theirs there). */
+  const endingHooks = new Set<(e: ExecutionEnding) => void>();
 
   const requireExecution = (id: string) => {
     const row = repo.get(id);
@@ -164,8 +169,8 @@ export function createExecutionsService({
   }
 
   /**
-   * Inside a transaction: a final status, open steps closed as canceled, pending approvals closed,
-   * streaming chat turns finalized. A finished status is never overwritten.
+   * Inside a transaction: a final status, open steps closed as canceled, pending approvals closed
+   * (the `onEnding` hooks), streaming chat turns finalized. A finished status is never overwritten.
    */
   function finishWithin(id: string, r: { status: ExecutionStatus; output?: unknown; error?: unknown }, current: ExecutionRow = requireExecution(id)) {
     if (isFinishedExecution(current.status)) return false;
@@ -184,8 +189,8 @@ export function createExecutionsService({
       });
       events.stepUpdated(id, canceled);
     }
-    // An approval is pending only while its execution waits for it (the runner handed it back).
-    if (current.status === 'waiting') repo.cancelPendingApprovals(id);
+    // Whatever still waits for a person on this run closes with it, in this same transaction.
+    for (const hook of endingHooks) hook({ executionId: id, status: r.status, error: r.error, at: now });
     const finished = repo.finish(id, { status: r.status, now, output: r.output, error: r.error });
     // Chat messages of an execution live in its session: without one it has none left streaming.
     if (finished.session_id !== null) sessions.abandonStreaming({ executionId: id, status: 'canceled' });
@@ -252,6 +257,16 @@ export function createExecutionsService({
     cancel,
     rerun,
     finishWithin,
+    /** True while the execution exists and has not ended. */
+    isActive: (id: string) => {
+      const row = repo.get(id);
+      return row !== null && !isFinishedExecution(row.status);
+    },
+    /** `hook` runs inside the transaction of every execution's terminal change, before its `execution.updated`. */
+    onEnding(hook: (e: ExecutionEnding) => void) {
+      endingHooks.add(hook);
+      return () => endingHooks.delete(hook);
+    },
     onCancel(listener: (e: { executionId: string; runnerId: string; attempt: number }) => void) {
       cancelListeners.add(listener);
       return () => cancelListeners.delete(listener);

@@ -111,6 +111,7 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
       if (gate.kind === 'ask') {
         const { approvalId, decided } = toolApprovals.request({
           sessionId: ctx.sessionId,
+          executionId: ctx.actor === 'workflow' ? ctx.executionId : undefined,
           tool: name,
           args: parsed.data,
           message: approvalMessage(name, parsed.data, ctx),

@@ -60,6 +60,22 @@ export type Execution = z.infer<typeof Execution>;
 export const ExecutionSummary = Execution.omit({ steps: true });
 export type ExecutionSummary = z.infer<typeof ExecutionSummary>;
 
+/**
+ * Why nobody can decide an approval any more although nobody decided it (`status: "closed"`): the
+ * run that waited for it ended (canceled, failed, timed out, or finished another way), or the call
+ * that asked went away (a chat turn stopped, a runner's request closed).
+ */
+export const ApprovalCloseReason = z.enum(['execution_canceled', 'execution_failed', 'execution_timed_out', 'execution_finished', 'call_canceled']);
+export type ApprovalCloseReason = z.infer<typeof ApprovalCloseReason>;
+
+/** `closed` of a closed approval: the machine reason, a sentence for people, and when. */
+export const ApprovalClosed = z.object({ reason: ApprovalCloseReason, message: z.string(), closedAt: z.string() });
+export type ApprovalClosed = z.infer<typeof ApprovalClosed>;
+
+/** Where an approval stands. `closed`: its run ended (or its call went away) before anyone decided. */
+export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'closed']);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
 /** A step's approval (`kind: "step"`), or a destructive tool call waiting for a person (`kind: "tool"`: no execution). */
 export const Approval = z.object({
   kind: z.enum(['step', 'tool']).optional(),
@@ -74,7 +90,9 @@ export const Approval = z.object({
   approvers: z.array(z.string()),
   requestedAt: z.string(),
   expiresAt: z.string(),
-  status: z.enum(['pending', 'approved', 'denied', 'expired', 'canceled']),
+  status: ApprovalStatus,
+  /** Set when `status` is `closed`. */
+  closed: ApprovalClosed.optional(),
   decision: z.object({ decision: z.enum(['approve', 'deny']), decidedBy: z.string(), decidedAt: z.string(), comment: z.string().nullable() }).optional(),
 });
 export type Approval = z.infer<typeof Approval>;
