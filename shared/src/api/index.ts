@@ -5,3 +5,4 @@ export * from './integrations';
 export * from './auth';
 export * from './drafts';
 export * from './tools';
+export * from './workflow-transfer';
