@@ -138,7 +138,7 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
     id: 'github-issues-digest',
     title: 'GitHub issues digest',
     summary: 'Every Monday, list the open issues of a repository and send a short digest.',
-    needs: ['A connected GitHub integration named "github" (Settings → Integrations)', 'A language model for the digest'],
+    needs: ['A connected GitHub integration named "github" (connect it on the Integrations page)', 'A language model for the digest'],
     trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1' } },
     definition: {
       name: 'Issues digest',

@@ -143,7 +143,7 @@ function Imported({ result }: { result: WorkflowImportResponse }) {
         {result.warnings.length > 0 && (
           <ul className="starting-points__warnings">
             {result.warnings.map((warning) => (
-              <li key={warning.code}>{warning.message}</li>
+              <li key={warning.code}>{`${warning.message.charAt(0).toUpperCase()}${warning.message.slice(1)}.`}</li>
             ))}
           </ul>
         )}
