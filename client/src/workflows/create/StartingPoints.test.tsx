@@ -97,13 +97,13 @@ describe('starting points on the new-workflow page', () => {
     const box = screen.getByLabelText('Workflow JSON');
     const file = { format: WORKFLOW_EXPORT_FORMAT, definition: diskCheck, trigger: { key: 'a', type: 'webhook', webhook: { path: 'a' } } };
     fireEvent.change(box, { target: { value: JSON.stringify(file) } });
-    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Use this JSON' })));
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Load' })));
     const status = await screen.findByText(/imported at \/hooks\/a-2, disabled/);
     expect(status.closest('[role="status"]')?.textContent).toMatch(/Imported “Check disk usage”/);
     expect(requests.find((r) => r.path === '/api/workflows/import')?.body).toEqual(file);
 
     fireEvent.change(box, { target: { value: JSON.stringify(diskCheck) } });
-    fireEvent.click(screen.getByRole('button', { name: 'Use this JSON' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Load' }));
     await waitFor(() => expect((screen.getByTestId('workflow-name') as HTMLInputElement).value).toBe('Check disk usage'));
   });
 

@@ -107,7 +107,7 @@ export function StartingPoints({ onStart }: { onStart: (start: StartingPoint) =>
         />
         <div className="starting-points__actions">
           <button type="button" className="btn btn--small btn--primary" disabled={text.trim() === '' || importFile.isPending} onClick={() => takeJson(text)}>
-            {importFile.isPending ? 'Importing…' : 'Use this JSON'}
+            {importFile.isPending ? 'Importing…' : 'Load'}
           </button>
           <label className="btn btn--small">
             Upload a file
