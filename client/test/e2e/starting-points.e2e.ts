@@ -26,6 +26,11 @@ describe('starting points', () => {
       await page.getByRole('heading', { level: 1, name: 'New workflow' }).waitFor({ timeout: 30_000 });
       await page.getByRole('list', { name: 'Workflow templates' }).waitFor();
       await stack.screenshot(page, 'new-workflow-gallery');
+      // Narrow: the gallery becomes one column of cards, with no sideways scroll.
+      await page.setViewportSize({ width: 420, height: 800 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await stack.screenshot(page, 'new-workflow-gallery-420');
+      await page.setViewportSize({ width: 1400, height: 900 });
 
       // Part of the request is not drafted: said under the reply, and the reply does not claim it all.
       await page.getByTestId('draft-input').fill('check disk usage with `df -h` and if any disk is over 80%, notify me');

@@ -44,7 +44,7 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
     id: 'webhook-agent-summary',
     title: 'Summarise a webhook delivery',
     summary: 'When a webhook is called, an agent summarises what was sent and the summary is posted to you.',
-    needs: ['A language model for a real summary (without one the agent step answers with an "[offline]" notice)'],
+    needs: ['A language model (offline, the summary is an "[offline]" notice)'],
     trigger: { type: 'webhook' },
     definition: {
       name: 'Webhook summary',
@@ -85,11 +85,11 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
     id: 'http-health-check',
     title: 'HTTP health check',
     summary: 'Every 15 minutes, call a URL and tell you when it does not answer 200.',
-    needs: ['Network access from the runner to the URL (private and loopback addresses need WEFT_HTTP_ALLOW on the runner)'],
+    needs: ['Network access from the runner to the URL'],
     trigger: { type: 'schedule', schedule: { cron: '*/15 * * * *' } },
     definition: {
       name: 'Health check',
-      description: 'Calls the URL; a status other than 200 (or no answer) is reported.',
+      description: 'Calls the URL; a status other than 200 (or no answer) is reported. Private and loopback addresses need WEFT_HTTP_ALLOW on the runner.',
       inputs: { url: { type: 'string', default: 'https://example.com/', description: 'The URL to check' } },
       steps: [
         {
@@ -138,7 +138,7 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
     id: 'github-issues-digest',
     title: 'GitHub issues digest',
     summary: 'Every Monday, list the open issues of a repository and send a short digest.',
-    needs: ['A connected GitHub integration named "github" (connect it on the Integrations page)', 'A language model for the digest'],
+    needs: ['The GitHub integration "github" (Integrations page)', 'A language model'],
     trigger: { type: 'schedule', schedule: { cron: '0 9 * * 1' } },
     definition: {
       name: 'Issues digest',
@@ -170,7 +170,7 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
     id: 'mcp-tool-call',
     title: 'Call an MCP tool',
     summary: 'Call one tool of a connected MCP server and send you what it answered.',
-    needs: ['A connected MCP integration named "docs" offering a "search" tool (rename both to match yours)'],
+    needs: ['An MCP integration "docs" with a "search" tool (rename both to yours)'],
     definition: {
       name: 'MCP search',
       description: 'Calls the "search" tool of the MCP integration "docs".',

@@ -63,7 +63,7 @@ describe('starting points on the new-workflow page', () => {
     await openPage();
     const gallery = screen.getByRole('list', { name: 'Workflow templates' });
     expect(within(gallery).getAllByRole('listitem')).toHaveLength(WORKFLOW_TEMPLATES.length);
-    expect(within(screen.getByTestId('template-github-issues-digest')).getByText(/Needs: A connected GitHub integration/)).toBeTruthy();
+    expect(within(screen.getByTestId('template-github-issues-digest')).getByText(/Needs: The GitHub integration "github"/)).toBeTruthy();
 
     // The composer remounts with what was chosen, so the field is looked up afresh.
     const name = () => screen.getByTestId('workflow-name') as HTMLInputElement;
