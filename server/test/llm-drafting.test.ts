@@ -48,11 +48,14 @@ describe('POST /api/workflows/draft', () => {
       attempts: 1,
       provider: 'anthropic',
       model: 'claude-test',
+      unhandled: [],
+      understood: true,
     });
     const req = fake.requests[0]!;
     expect(req.body.model).toBe('claude-a');
     expect(req.body.stream).toBe(true);
     expect(req.body.output_config).toMatchObject({ format: { type: 'json_schema', schema: expect.any(Object) } });
+    expect(req.body.output_config.format.schema.required).toContain('unhandled');
     // The system prompt comes from the shared catalogue: every step type is described.
     for (const type of ['agent_prompt', 'bash', 'notify', 'http', 'conditional', 'loop', 'approval', 'wait']) expect(req.body.system).toContain(type);
     // SDK 1.x sends the key as a bearer credential.
@@ -256,6 +259,50 @@ describe('offline provider', () => {
     });
     expect(step.status).toBe(200);
     expect(step.body.definition.steps.slice(1)).toEqual(res.body.definition.steps.slice(1));
+    expect(step.body.unhandled).toEqual([]);
     await offline.close();
+  });
+
+  it('lists what it left out, says when it read nothing, and leaves a refine it cannot apply unchanged', async () => {
+    const offline = await startServer();
+    try {
+      const partial = await offline.request('POST', '/api/workflows/draft', {
+        body: { prompt: 'every morning at 9 check disk usage with `df -h` and if any disk is over 80%, notify me', timezone: 'UTC' },
+      });
+      expect(partial.status).toBe(200);
+      expect(partial.body).toMatchObject({ unhandled: ['if any disk is over 80%'], understood: true, provider: 'offline' });
+      expect(partial.body.definition.name).toBe('Check disk usage with `df -h`');
+
+      const unread = await offline.request('POST', '/api/workflows/draft', { body: { prompt: 'frobnicate the widgets', timezone: 'UTC' } });
+      expect(unread.status).toBe(200);
+      expect(unread.body).toMatchObject({ unhandled: ['frobnicate the widgets'], understood: false });
+
+      const definition = partial.body.definition;
+      const notify = definition.steps.find((step: { type: string }) => step.type === 'notify');
+      const refine = await offline.request('POST', '/api/workflows/draft/step', { body: { definition, stepId: notify.id, prompt: 'make it sparkle' } });
+      expect(refine.status).toBe(200);
+      expect(refine.body.definition).toEqual(definition);
+      expect(refine.body.unhandled).toEqual(['make it sparkle']);
+    } finally {
+      await offline.close();
+    }
+  });
+});
+
+describe('unhandled parts with a model', () => {
+  it('passes on what the model says it left out, and asks for it in the prompt', async () => {
+    fake.setScript([{ kind: 'stream', events: answer({ definition: valid, unhandled: ['  only on the first Monday  '] }) }]);
+    const res = await s.request('POST', '/api/workflows/draft', { body: { prompt: 'summarise issues, only on the first Monday' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ unhandled: ['only on the first Monday'], understood: true });
+    expect(fake.requests[0]!.body.system).toContain('unhandled');
+  });
+
+  it('a step the model leaves as it was is a refine not applied: the request comes back as unhandled', async () => {
+    fake.setScript([{ kind: 'stream', events: answer({ definition: valid, unhandled: [] }) }]);
+    const res = await s.request('POST', '/api/workflows/draft/step', { body: { definition: valid, stepId: 'ask', prompt: 'make it sparkle' } });
+    expect(res.status).toBe(200);
+    expect(res.body.definition).toEqual(valid);
+    expect(res.body.unhandled).toEqual(['make it sparkle']);
   });
 });

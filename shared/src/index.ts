@@ -74,3 +74,4 @@ export * from './protocol/client-frame';
 export * from './protocol/runner-frames';
 export * from './model';
 export * from './diff/definition-diff';
+export * from './templates/workflow-templates';

@@ -1,4 +1,11 @@
-import { WorkflowListResponse, WorkflowResponse, WorkflowVersionsResponse, type WorkflowTriggerRequest } from '@weft/shared';
+import {
+  WorkflowExport,
+  WorkflowImportResponse,
+  WorkflowListResponse,
+  WorkflowResponse,
+  WorkflowVersionsResponse,
+  type WorkflowTriggerRequest,
+} from '@weft/shared';
 import { z } from 'zod';
 import { request } from './http';
 
@@ -38,6 +45,10 @@ export const workflowsApi = {
   rollback: ({ id, version }: { id: string; version: number }) =>
     request(`/api/workflows/${enc(id)}/rollback`, { method: 'POST', body: { version }, schema: WorkflowResponse }),
   remove: (id: string) => request(`/api/workflows/${enc(id)}`, { method: 'DELETE' }),
+  /** `{ format: "weft.workflow/1", definition, trigger? }`, as a file to download. */
+  exportFile: (id: string) => request(`/api/workflows/${enc(id)}/export`, { schema: WorkflowExport }),
+  /** 201 a new workflow; a taken trigger key or path comes back disabled, with `warnings`. */
+  importFile: (file: unknown) => request('/api/workflows/import', { method: 'POST', body: file, schema: WorkflowImportResponse }),
   validate: (definition: unknown) => request('/api/workflows/validate', { method: 'POST', body: { definition }, schema: ValidateWorkflowResponse }),
 };
 

@@ -86,6 +86,11 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
         {parsed.ok ? `${countSteps(parsed.definition.steps)} steps` : 'Cannot be drawn'}
         {when !== null && ` · ${when}`}
       </p>
+      {draft.unhandled !== undefined && draft.unhandled.length > 0 && (
+        <p className="draft-card__unhandled" data-testid="draft-unhandled">
+          Not in this draft: {draft.unhandled.join('; ')}
+        </p>
+      )}
       {parsed.ok ? (
         <WorkflowDiagram definition={parsed.definition} mode="view" className="draft-card__diagram" aria-label={`Draft: ${name}`} />
       ) : (

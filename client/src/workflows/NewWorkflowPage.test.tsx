@@ -18,7 +18,7 @@ const drafted: WorkflowDefinition = {
   ],
 };
 const refined: WorkflowDefinition = { ...drafted, steps: [{ id: 'say', type: 'bash', name: 'Say hi', command: 'echo hi' }, drafted.steps[1]!] };
-const offline = { attempts: 1, provider: 'offline', model: 'offline' };
+const offline = { attempts: 1, provider: 'offline', model: 'offline', unhandled: [] as string[], understood: true };
 
 function server({ suggest = true }: { suggest?: boolean } = {}) {
   return mockFetch({

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { DraftTrigger, type WorkflowDefinition } from '@weft/shared';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { issuesOf } from '../api/http';
 import { triggerKeys } from '../api/triggers';
@@ -10,6 +10,7 @@ import { definitionName, parseDefinition } from '../lib/definition';
 import { newTriggerKey, triggerRequest } from '../triggers/trigger-form';
 import { WorkflowComposer, type ComposerSave } from './create/WorkflowComposer';
 import { ServerErrorAlert } from './detail/ServerErrorAlert';
+import { StartingPoints, type StartingPoint } from './create/StartingPoints';
 
 /** A draft handed over by chat's "Open in editor": `{ definition, trigger? }` in the location state. */
 function handedOverDraft(state: unknown): { definition: WorkflowDefinition; trigger?: DraftTrigger } | null {
@@ -26,6 +27,15 @@ export function NewWorkflowPage() {
   const location = useLocation();
   const queryClient = useQueryClient();
   const [handedOver] = useState(() => handedOverDraft(location.state));
+  // A template, the empty workflow or pasted JSON replaces the composer's content (a new key remounts it).
+  const [start, setStart] = useState<(StartingPoint & { n: number }) | null>(null);
+  const [galleryOpen, setGalleryOpen] = useState(handedOver === null);
+  const gallery = useRef<HTMLDetailsElement>(null);
+  const showTemplates = () => {
+    setGalleryOpen(true);
+    requestAnimationFrame(() => gallery.current?.scrollIntoView({ block: 'start' }));
+  };
+  const opening = start ?? handedOver;
 
   const create = useMutation({
     mutationFn: ({ definition, trigger, triggerInputs }: ComposerSave) => {
@@ -52,11 +62,30 @@ export function NewWorkflowPage() {
           </>
         }
         title="New workflow"
-        subtitle="Describe it in a sentence, refine it in conversation or in JSON, choose how it starts, and save."
+        subtitle="Start from a template, an empty workflow or JSON, or describe it in a sentence; refine it, choose how it starts, and save."
       />
+      <details
+        ref={gallery}
+        className="card starting-points-disclosure"
+        open={galleryOpen}
+        onToggle={(e) => setGalleryOpen((e.target as HTMLDetailsElement).open)}
+      >
+        <summary className="card__header">Start from a template, an empty workflow or JSON</summary>
+        <div className="card__body">
+          <StartingPoints
+            onStart={(next) => {
+              setStart((current) => ({ ...next, n: (current?.n ?? 0) + 1 }));
+              setGalleryOpen(false);
+            }}
+          />
+        </div>
+      </details>
       <WorkflowComposer
-        {...(handedOver !== null ? { initialDefinition: handedOver.definition } : {})}
-        {...(handedOver?.trigger !== undefined ? { suggestion: handedOver.trigger } : {})}
+        key={start?.n ?? 0}
+        {...(opening !== null ? { initialDefinition: opening.definition } : {})}
+        {...(opening?.trigger !== undefined ? { suggestion: opening.trigger } : {})}
+        {...(start !== null ? { initialLabel: start.label } : {})}
+        onShowTemplates={showTemplates}
         saveLabel="Save workflow"
         saving={create.isPending}
         saveError={create.isError ? create.error : null}

@@ -200,6 +200,8 @@ describe('workflow page: run, compare, edit', () => {
           attempts: 2,
           provider: 'anthropic',
           model: 'claude-test',
+          unhandled: [],
+          understood: true,
         });
       },
       'PUT /api/workflows/wf_1': ({ body }) => json(200, { ...current, version: 3, definition: (body as { definition: unknown }).definition }),

@@ -18,6 +18,7 @@ import { countSteps, definitionDescription, definitionName, parseDefinition } fr
 import { changedStepIds } from './create/draft-history';
 import { InputsCard } from './detail/InputsCard';
 import { RecentRunsCard } from './detail/RecentRunsCard';
+import { ExportButton } from './detail/ExportButton';
 import { RunButton } from './detail/RunButton';
 import { VersionDiffCard } from './detail/VersionDiffCard';
 import { VersionsCard } from './detail/VersionsCard';
@@ -158,6 +159,7 @@ export function WorkflowPage() {
             <Link to={`/automation/workflows/${encodeURIComponent(workflow.id)}/edit`} className="btn">
               Edit
             </Link>
+            <ExportButton workflowId={workflow.id} name={name} />
             <button type="button" className="btn btn--danger-ghost" onClick={() => setConfirmDelete(true)}>
               Delete
             </button>

@@ -59,9 +59,7 @@ describe('create a workflow by chat', () => {
 
       // A webhook gets a generated path, its copyable URL and a secret; switching back keeps the schedule.
       await trigger.getByRole('radio', { name: /Webhook/ }).check();
-      expect(await page.getByTestId('webhook-url').innerText()).toMatch(
-        new RegExp(`^${stack.url}/hooks/every-weekday-at-9-run-echo-hello-and-no-[a-z0-9]{8}$`),
-      );
+      expect(await page.getByTestId('webhook-url').innerText()).toMatch(new RegExp(`^${stack.url}/hooks/run-echo-hello-and-notify-me-[a-z0-9]{8}$`));
       await page.getByTestId('save-workflow').scrollIntoViewIfNeeded();
       await stack.screenshot(page, 'create-webhook');
       await trigger.getByRole('radio', { name: /Schedule/ }).check();
@@ -98,7 +96,7 @@ describe('create a workflow by chat', () => {
       await page.getByTestId('save-workflow').click();
       await page.waitForURL(/\/automation\/workflows\/wf[^/]*$/, { timeout: 15_000 });
       const workflowId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
-      await expectRendered(page, /Every weekday at 9/);
+      await expectRendered(page, /Run `echo hello` and notify me/);
       await page.locator('.wf-triggers [data-trigger-type="schedule"]', { hasText: WEEKDAYS }).waitFor();
       await stack.screenshot(page, 'workflow-page');
 
@@ -108,7 +106,7 @@ describe('create a workflow by chat', () => {
       const own = triggers.body.triggers.filter((t: { workflowId: string }) => t.workflowId === workflowId);
       expect(own).toHaveLength(1);
       expect(own[0]).toMatchObject({ type: 'schedule', enabled: true, schedule: { cron: '0 9 * * 1-5' } });
-      expect(own[0].key).toMatch(/^wf-every-weekday-at-9/);
+      expect(own[0].key).toMatch(/^wf-run-echo-hello-and-notify-me/);
       expect(own[0].nextRunAt).not.toBeNull();
 
       // Schedules & hooks: the card, in words, with its workflow.
@@ -117,7 +115,7 @@ describe('create a workflow by chat', () => {
       const card = page.locator(`[data-trigger-key="${own[0].key}"]`);
       await card.waitFor();
       expect(await card.getByTestId('trigger-words').innerText()).toBe(WEEKDAYS);
-      expect(await card.getByRole('link', { name: /Every weekday at 9/ }).getAttribute('href')).toBe(`/automation/workflows/${workflowId}`);
+      expect(await card.getByRole('link', { name: /Run `echo hello` and notify me/ }).getAttribute('href')).toBe(`/automation/workflows/${workflowId}`);
       expect(await card.getByText('Next run').count()).toBe(1);
       await stack.screenshot(page, 'schedules');
 
@@ -138,7 +136,7 @@ describe('create a workflow by chat', () => {
       await stack.screenshot(page, 'workflows-list');
 
       await row.getByRole('link').click();
-      await expectRendered(page, /Every weekday at 9/);
+      await expectRendered(page, /Run `echo hello` and notify me/);
       await page.getByTestId('run-workflow').click();
       await page.waitForURL(/\/automation\/executions\/[^/]+$/, { timeout: 15_000 });
       const executionId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
@@ -149,7 +147,7 @@ describe('create a workflow by chat', () => {
 
       // Edit: the create flow over the saved workflow; saving is a PUT on the version it opened.
       await page.goto(`${stack.url}/automation/workflows/${workflowId}/edit`);
-      await expectRendered(page, /Edit Every weekday at 9/);
+      await expectRendered(page, /Edit Run `echo hello` and notify me/);
       await node(page, 'echo_hello').waitFor();
       expect(await page.getByTestId('cron-input').inputValue()).toBe('0 9 * * 1-5');
       expect(await page.getByTestId('save-workflow').isDisabled()).toBe(true);
@@ -160,7 +158,7 @@ describe('create a workflow by chat', () => {
       await stack.screenshot(page, 'edit-refined');
       await page.getByTestId('save-workflow').click();
       await page.waitForURL(new RegExp(`/automation/workflows/${workflowId}$`), { timeout: 15_000 });
-      await expectRendered(page, /Every weekday at 9/);
+      await expectRendered(page, /Run `echo hello` and notify me/);
       const edited = await stack.api('GET', `/api/workflows/${workflowId}`);
       expect(edited.body.version).toBe(2);
       expect(edited.body.definition.steps[0].command).toBe('echo bye');
@@ -184,10 +182,10 @@ describe('create a workflow by chat', () => {
         [`/chat/${sessionId ?? 'missing'}`, /.+/],
         ['/automation/workflows', 'Workflows'],
         ['/automation/workflows/new', 'New workflow'],
-        [`/automation/workflows/${workflowId}`, /Every weekday at 9/],
-        [`/automation/workflows/${workflowId}/edit`, /Edit Every weekday at 9/],
+        [`/automation/workflows/${workflowId}`, /Run `echo hello` and notify me/],
+        [`/automation/workflows/${workflowId}/edit`, /Edit Run `echo hello` and notify me/],
         ['/automation/executions', 'Executions'],
-        [`/automation/executions/${executionId}`, /Every weekday at 9/],
+        [`/automation/executions/${executionId}`, /Run `echo hello` and notify me/],
         ['/automation/schedules-and-hooks', 'Schedules & hooks'],
         ['/approvals', 'Approvals'],
       ];
@@ -198,7 +196,7 @@ describe('create a workflow by chat', () => {
         await expectRendered(page, heading);
       }
       await page.goto(`${stack.url}/automation/workflows/${workflowId}`);
-      await expectRendered(page, /Every weekday at 9/);
+      await expectRendered(page, /Run `echo hello` and notify me/);
       await page.locator('.recent-runs .status-pill--succeeded').waitFor();
       await stack.screenshot(page, 'workflow-page-after-run');
     } catch (error) {

@@ -37,12 +37,15 @@ export function createAssistant({ sessions, tools, model, log }: { sessions: Ses
     try {
       const output = await tools.call(name, input, { actor: 'assistant', sessionId, signal, onApprovalRequested: onWaiting });
       if (name !== 'workflows:draft_workflow' || !output || typeof output !== 'object') return { output, isError: false };
-      const d = output as { definition: unknown; trigger?: unknown; provider?: string };
+      const d = output as { definition: unknown; trigger?: unknown; provider?: string; unhandled?: string[]; understood?: boolean };
+      // A request the offline drafter could not read has a placeholder, not a draft: no card for it.
+      if (d.understood === false) return { output, isError: false };
       const draft: MessagePart = {
         type: 'draft',
         definition: d.definition,
         ...(d.trigger ? { trigger: d.trigger } : {}),
         ...(d.provider ? { provider: d.provider } : {}),
+        ...(d.unhandled && d.unhandled.length > 0 ? { unhandled: d.unhandled } : {}),
       };
       return { output, isError: false, after: [draft] };
     } catch (err) {

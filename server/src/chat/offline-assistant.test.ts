@@ -57,6 +57,21 @@ describe('the offline assistant provider', () => {
     expect(text).toBe(OFFLINE_DRAFTED);
   });
 
+  it('names what a draft leaves out, and says when it could read nothing', async () => {
+    const partial = await reply('create a workflow that runs `df -h` and if a disk is full tells me', () => ({
+      output: { definition: {}, unhandled: ['if a disk is full'], understood: true },
+      isError: false,
+    }));
+    expect(partial.text).toBe(
+      '[offline] The rule-based offline drafter drafted only part of this. Not in this draft: if a disk is full. Add those steps in the editor, or describe them another way.',
+    );
+    const unread = await reply('create a workflow to frobnicate', () => ({
+      output: { definition: {}, unhandled: ['frobnicate'], understood: false },
+      isError: false,
+    }));
+    expect(unread.text).toMatch(/could not read this request, so there is no draft\. Start from a template/);
+  });
+
   it('reports a failed draft with the tool error', async () => {
     const { text } = await reply('create a workflow', () => ({ output: { error: 'prompt: too long' }, isError: true }));
     expect(text).toBe('[offline] I could not draft that: prompt: too long');

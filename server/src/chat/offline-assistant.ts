@@ -1,9 +1,9 @@
 import { scriptedTurn, toModelToolName, type ChatMessage, type ModelProvider } from '@weft/shared';
+import { OFFLINE_DRAFTED, offlineDraftReply } from '../drafting/offline/draft-reply';
 
 export const OFFLINE_NO_MODEL =
   '[offline] No language model is configured (set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL). Offline I can draft workflows from descriptions such as "every weekday at 9 run `df -h` and notify me", and list your workflows.';
-export const OFFLINE_DRAFTED =
-  '[offline] No language model is configured, so the rule-based offline drafter made this draft. Review it, then Save or open it in the editor.';
+export { OFFLINE_DRAFTED };
 
 const WANTS_DRAFT = /\b(draft|create|make|build|automat|workflow|every|schedule|remind|when a webhook)\b/i;
 const WANTS_LIST = /\b(list|show|which|what)\b.*\bworkflows?\b/i;
@@ -40,7 +40,7 @@ function afterTool(name: string, result: ToolResult): string {
     const names = result.is_error ? [] : workflowNames(result.content);
     return `[offline] ${names.length === 0 ? 'There are no workflows yet.' : `Workflows: ${names.join(', ')}.`}`;
   }
-  if (!result.is_error) return OFFLINE_DRAFTED;
+  if (!result.is_error) return offlineDraftReply(result.content);
   let error = result.content;
   try {
     const output: unknown = JSON.parse(result.content);

@@ -4,11 +4,15 @@ import { z } from 'zod';
 /**
  * What a model answers when drafting: the definition (checked separately by
  * `validateWorkflowDefinition`, which gives far better messages than a schema
- * here could) and an optional trigger.
+ * here could), an optional trigger and what the definition does not cover.
  */
 export const DraftAnswer = z.strictObject({
   definition: z.unknown().refine((value) => value !== undefined, { error: 'required' }),
   trigger: DraftTrigger.optional(),
+  /** The parts of the request no step represents; optional so an older answer still parses. */
+  unhandled: z.array(z.string()).optional(),
+  /** False: the request could not be read at all (the offline drafter's placeholder). */
+  understood: z.boolean().optional(),
 });
 export type DraftAnswer = z.infer<typeof DraftAnswer>;
 
@@ -23,6 +27,12 @@ export const DRAFT_ANSWER_JSON_SCHEMA = {
   type: 'object',
   properties: {
     definition: { type: 'object', description: 'The complete workflow definition: { name, description?, inputs?, requires?, steps }.' },
+    unhandled: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'Every part of the request that no step of the definition carries out, quoted briefly (e.g. "if any disk is over 80%"). Empty only when every part is drafted.',
+    },
     trigger: {
       description: 'The suggested trigger; leave it out for a workflow started by hand.',
       anyOf: [
@@ -48,6 +58,6 @@ export const DRAFT_ANSWER_JSON_SCHEMA = {
       ],
     },
   },
-  required: ['definition'],
+  required: ['definition', 'unhandled'],
   additionalProperties: false,
 } as const;

@@ -147,7 +147,9 @@ describe('DraftAnswer and its JSON Schema', () => {
           [])[0],
       ),
     );
-    expect(DRAFT_ANSWER_JSON_SCHEMA.required).toEqual(['definition']);
+    // The model must list what it left out; the zod side accepts an answer without it (older fakes, the offline drafter's step answers).
+    expect(DRAFT_ANSWER_JSON_SCHEMA.required).toEqual(['definition', 'unhandled']);
+    expect(DRAFT_ANSWER_JSON_SCHEMA.properties.unhandled).toMatchObject({ type: 'array', items: { type: 'string' } });
     expect(DRAFT_ANSWER_JSON_SCHEMA.additionalProperties).toBe(false);
   });
 });

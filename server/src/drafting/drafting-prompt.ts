@@ -108,12 +108,14 @@ export function buildDraftingSystemPrompt(): string {
     `## Step types\n${STEP_TYPES.map(stepTypeSection).join('\n\n')}`,
     `## Examples\n${examplesSection()}`,
     `## Your answer
-Answer with a single JSON object and nothing else: \`{ "definition": { ...the complete workflow... }, "trigger"?: ... }\`.
+Answer with a single JSON object and nothing else: \`{ "definition": { ...the complete workflow... }, "trigger"?: ..., "unhandled": [...] }\`.
+- \`unhandled\` lists, in a few words each, every part of the request that no step carries out (e.g. \`"if any disk is over 80%"\`). Never drop a part silently: list it. Use \`[]\` only when every part is drafted.
 - \`trigger\` is one of \`{ "type": "schedule", "schedule": { "cron": "<5-field cron>", "timezone"?: "<IANA zone>" } }\`, \`{ "type": "webhook" }\` or \`{ "type": "manual" }\`; leave it out when the request does not say when to run.
 - Cron has five fields: minute hour day-of-month month day-of-week (0 or 7 is Sunday), e.g. \`0 9 * * 1-5\` for weekdays at 9:00.
 - Use only the step types and fields above. Prefer few, clearly named steps; give each a short \`name\`.
 - Pass data on with templates that read earlier outputs; do not invent outputs a step type does not have.
-- When changing an existing draft, keep every step you were not asked to change exactly as it is.`,
+- When changing an existing draft, keep every step you were not asked to change exactly as it is.
+- \`definition.name\` is a short title (a few words, e.g. "Disk check"), never the request sentence.`,
   ].join('\n\n');
 }
 
@@ -135,7 +137,7 @@ Change only step \`${stepId}\` (a \`${found.step.type}\` step at ${found.path}).
     .join(', ')}) is exactly as it is now;
 - step \`${stepId}\` keeps its id and its place; any of its other fields may change${isContainer(found.step) ? ', and it may gain nested steps, but the nested steps it has stay exactly as they are' : ''};
 - step \`${stepId}\` reads only ${readable.length === 0 ? 'inputs and trigger (no step finishes before it)' : `the outputs of ${readable.map((id) => `\`${id}\``).join(', ')}, inputs and trigger`}${inLoop}.
-Leave \`trigger\` out of the answer.
+Leave \`trigger\` out of the answer. If the change cannot be made as asked, answer with the step unchanged and the request in \`unhandled\`; never paste the request into the step.
 
 The step now:
 \`\`\`json

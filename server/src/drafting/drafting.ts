@@ -1,4 +1,5 @@
 import {
+  deepEqual,
   extractJsonObject,
   findStep,
   mapChildSteps,
@@ -26,7 +27,11 @@ export type DraftResult = {
   attempts: number;
   provider: ProviderKind;
   model: string;
+  /** What no step represents (see `DraftResponse.unhandled`). */
+  unhandled: string[];
+  understood: boolean;
 };
+type CheckedAnswer = { definition: WorkflowDefinition; trigger?: SuggestedTrigger; unhandled: string[]; understood: boolean };
 export type SuggestedTrigger = { type: 'schedule'; schedule: { cron: string; timezone: string } } | { type: 'webhook' } | { type: 'manual' };
 type Issue = { path: string; message: string };
 
@@ -81,7 +86,7 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
     system: string;
     firstMessage: string;
     task: ModelTask;
-    check: (answer: unknown) => { ok: true; result: { definition: WorkflowDefinition; trigger?: SuggestedTrigger } } | { ok: false; errors: Issue[] };
+    check: (answer: unknown) => { ok: true; result: CheckedAnswer } | { ok: false; errors: Issue[] };
     signal?: AbortSignal | undefined;
   }): Promise<DraftResult> {
     const messages: ChatMessage[] = [{ role: 'user', content: firstMessage }];
@@ -129,7 +134,9 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
     if (scoped.length > 0) return { ok: false as const, errors: scoped };
     const trig = checkTrigger((candidate as { trigger?: unknown })?.trigger, timezone);
     if (trig.errors.length > 0) return { ok: false as const, errors: trig.errors };
-    return { ok: true as const, result: { definition: validation.definition, ...(trig.trigger ? { trigger: trig.trigger } : {}) } };
+    const unhandled = (shape.success ? (shape.data.unhandled ?? []) : []).map((part) => part.trim()).filter((part) => part !== '');
+    const understood = shape.success ? shape.data.understood !== false : true;
+    return { ok: true as const, result: { definition: validation.definition, ...(trig.trigger ? { trigger: trig.trigger } : {}), unhandled, understood } };
   };
 
   return {
@@ -192,7 +199,10 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
       const keepBaseChildren = (step: Step): Step =>
         mapChildSteps(step, (children) => children.map((child) => baseSteps.get(child.id) ?? keepBaseChildren(child)));
       const edited = keepBaseChildren(findStep(result.definition, stepId)!.step);
-      return { ...result, definition: { ...base.definition, steps: replaceStep(base.definition.steps, stepId, edited) } };
+      // A step the answer left as it was is a refine not applied: say so, with the request as what was not done.
+      const applied = !deepEqual(edited, findStep(base.definition, stepId)!.step);
+      const unhandled = applied || result.unhandled.length > 0 ? result.unhandled : [prompt.trim()];
+      return { ...result, unhandled, definition: { ...base.definition, steps: replaceStep(base.definition.steps, stepId, edited) } };
     },
   };
 }

@@ -9,9 +9,11 @@ import {
 } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
+import { createWorkflowTransfer } from './workflow-transfer';
 
 const workflowsRoutes: FastifyPluginAsync = async (app) => {
   const service = app.workflows;
+  const transfer = createWorkflowTransfer({ workflows: service, triggers: app.triggers });
 
   app.post('/api/workflows/validate', async (request) => {
     const body = parseRequest(ValidateWorkflowRequest, request.body, 'body');
@@ -26,6 +28,13 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/api/workflows', async () => ({ workflows: service.list() }));
+
+  app.get('/api/workflows/:id/export', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    return transfer.exportWorkflow(id);
+  });
+
+  app.post('/api/workflows/import', async (request, reply) => reply.code(201).send(transfer.importWorkflow(request.body)));
 
   app.get('/api/workflows/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');

@@ -35,5 +35,12 @@ export const DraftResponse = z.object({
   /** `anthropic`, or `offline` when no model is configured. */
   provider: z.string(),
   model: z.string(),
+  /**
+   * The parts of the request that no step represents (empty when everything was drafted). For a
+   * step refine that could not be applied as asked, the request itself, with the step unchanged.
+   */
+  unhandled: z.array(z.string()),
+  /** False when the drafter could not read the request at all (offline): the definition is a placeholder, not a draft. */
+  understood: z.boolean(),
 });
 export type DraftResponse = z.infer<typeof DraftResponse>;

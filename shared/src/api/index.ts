@@ -6,3 +6,4 @@ export * from './auth';
 export * from './drafts';
 export * from './tools';
 export * from './notifications';
+export * from './workflow-transfer';

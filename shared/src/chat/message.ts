@@ -13,7 +13,13 @@ export const ToolCallPart = z.object({
 });
 export const ToolResultPart = z.object({ type: z.literal('tool_result'), toolCallId: z.string(), output: z.unknown(), isError: z.boolean() });
 export const FinishPart = z.object({ type: z.literal('finish'), reason: z.string() });
-export const DraftPart = z.object({ type: z.literal('draft'), definition: z.unknown(), trigger: z.unknown().optional(), provider: z.string().optional() });
+export const DraftPart = z.object({
+  type: z.literal('draft'),
+  definition: z.unknown(),
+  trigger: z.unknown().optional(),
+  provider: z.string().optional(),
+  unhandled: z.array(z.string()).optional(),
+});
 
 export const MessagePart = z.discriminatedUnion('type', [TextPart, ToolCallPart, ToolResultPart, FinishPart, DraftPart]);
 export type MessagePart = z.infer<typeof MessagePart>;

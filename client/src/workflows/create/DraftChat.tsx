@@ -34,6 +34,8 @@ export function DraftChat({
   onSend,
   onStopRefining,
   focusToken,
+  onOpenJson,
+  onShowTemplates,
 }: {
   entries: readonly ChatEntry[];
   pending: boolean;
@@ -45,6 +47,10 @@ export function DraftChat({
   onStopRefining: () => void;
   /** Changes when the composer should take focus (a step was selected). */
   focusToken: number;
+  /** Offered when the drafter could not read a request: write the workflow as JSON instead. */
+  onOpenJson: () => void;
+  /** Offered likewise: start from a template. */
+  onShowTemplates?: () => void;
 }) {
   const [text, setText] = useState('');
   const inputId = useId();
@@ -114,7 +120,24 @@ export function DraftChat({
           <li key={entry.id} className={`bubble bubble--${entry.role}`} data-role={entry.role}>
             {entry.role === 'user' && entry.stepTitle !== undefined && <span className="bubble__scope">Step {entry.stepTitle}</span>}
             <p className="bubble__text">{entry.text}</p>
-            {entry.role === 'assistant' && (
+            {entry.role === 'assistant' && entry.unhandled !== undefined && (
+              <p className="bubble__unhandled" data-testid="draft-unhandled">
+                Not in this draft: {entry.unhandled.join('; ')}
+              </p>
+            )}
+            {entry.role === 'unread' && (
+              <span className="bubble__offers">
+                {onShowTemplates !== undefined && (
+                  <button type="button" className="btn btn--small" onClick={onShowTemplates}>
+                    Browse templates
+                  </button>
+                )}
+                <button type="button" className="btn btn--small" onClick={onOpenJson}>
+                  Write it as JSON
+                </button>
+              </span>
+            )}
+            {(entry.role === 'assistant' || entry.role === 'unread') && (
               <span className="bubble__meta">
                 <ProviderChip by={entry.by} />
                 <span>{attemptsLabel(entry.by.attempts)}</span>

@@ -2,17 +2,16 @@ import './composer.css';
 import './draft-chat.css';
 import '../detail/definition-editor.css';
 import { useMutation } from '@tanstack/react-query';
-import { deepEqual, findStep, type DraftTrigger, type WorkflowDefinition } from '@weft/shared';
+import { deepEqual, EMPTY_WORKFLOW, findStep, type DraftTrigger, type WorkflowDefinition } from '@weft/shared';
 import { useCallback, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { draftInvalidDetails, draftsApi, type DraftResponse } from '../../api/drafts';
 import { issuesOf } from '../../api/http';
 import { describeError } from '../../components/Panels';
-import { Icon } from '../../components/icons';
 import { stepTitle } from '../../diagram/node-data';
 import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
 import { initialInputDraft, inputErrorsFrom, readInputDraft, type InputDraft } from '../../inputs/inputs-form';
-import { countSteps, definitionName, parseDefinition } from '../../lib/definition';
+import { definitionName, parseDefinition } from '../../lib/definition';
 import { TriggerForm } from '../../triggers/TriggerForm';
 import {
   browserTimezone,
@@ -23,9 +22,11 @@ import {
   type TriggerForm as TriggerFormValue,
 } from '../../triggers/trigger-form';
 import { checkSummary, DefinitionEditor, type DefinitionCheck } from '../detail/DefinitionEditor';
-import { attemptsLabel, describeChanges, describeSuggestion, type ChatEntry, type DraftedBy, type NewChatEntry } from './conversation';
+import { attemptsLabel, changeReply, draftReply, type ChatEntry, type DraftedBy, type NewChatEntry } from './conversation';
 import { canUndo, currentDraft, editFromJson, emptyHistory, pushDraft, undoDraft, type DraftHistory } from './draft-history';
 import { DraftChat, ProviderChip } from './DraftChat';
+import { UndoIcon } from './UndoIcon';
+import { WorkflowNameField } from './WorkflowNameField';
 
 export type ComposerSave = {
   definition: WorkflowDefinition;
@@ -44,6 +45,9 @@ const pretty = (definition: unknown) => JSON.stringify(definition, null, 2);
 const NO_INPUTS: Record<string, unknown> = {};
 
 /**
+ * (Over 400 lines because it owns the state the chat, diagram, name, JSON panel, trigger and save
+ * bar share; the pieces that hold no shared state live in their own files.)
+ *
  * Create or change a workflow by describing it: each answer is a new draft in a history (Undo
  * pops it), the steps a change touched are highlighted in the diagram, a selected step is refined
  * on its own, and the JSON can be edited beside it. Saving needs a valid draft and a trigger.
@@ -60,6 +64,8 @@ export function WorkflowComposer({
   onSave,
   cancelTo,
   requireChange = false,
+  initialLabel,
+  onShowTemplates,
 }: {
   initialDefinition?: WorkflowDefinition;
   /** For an existing workflow: its trigger as a form (manual when it has none). */
@@ -77,8 +83,13 @@ export function WorkflowComposer({
   cancelTo: string;
   /** Editing a saved workflow: Save waits for a change to the workflow or its trigger. */
   requireChange?: boolean;
+  /** What the opening definition is, for Undo's wording (a template's title); default "Saved version". */
+  initialLabel?: string;
+  /** Shows the template gallery (offered when the drafter could not read a request). */
+  onShowTemplates?: () => void;
 }) {
-  const [history, setHistory] = useState<DraftHistory>(() => emptyHistory(initialDefinition));
+  const [history, setHistory] = useState<DraftHistory>(() => emptyHistory(initialDefinition, initialLabel));
+  const [nameText, setNameText] = useState<string | null>(null);
   const [entries, setEntries] = useState<ChatEntry[]>([]);
   const nextEntryId = useRef(1);
   const [selectedStepId, setSelectedStepId] = useState<string | null>(null);
@@ -124,19 +135,29 @@ export function WorkflowComposer({
       }
       const next = parsed.definition;
       const by: DraftedBy = { attempts: result.attempts, provider: result.provider, model: result.model };
-      const source = request.stepId !== null ? 'step' : request.base !== null ? 'refine' : 'draft';
-      let text: string;
-      if (request.base === null) {
-        const steps = countSteps(next.steps);
-        const when = describeSuggestion(result.trigger);
-        text = `Drafted “${definitionName(next as Record<string, unknown>, 'Untitled workflow')}” with ${steps === 1 ? '1 step' : `${steps} steps`}.${when ? ` It suggests running ${when}.` : ''}`;
-      } else {
-        text = describeChanges(request.base, next);
+      if (!result.understood && request.base === null) {
+        // The offline drafter's placeholder is not a draft: offer the other ways to start instead.
+        say({
+          role: 'unread',
+          text: 'The offline drafter could not read this request, so there is no draft. Start from a template, or write the workflow as JSON.',
+          by,
+        });
+        return;
       }
-      setHistory((h) => pushDraft(h, { definition: next, source, label: request.prompt }));
-      setJsonRevision((r) => r + 1);
+      const source = request.stepId !== null ? 'step' : request.base !== null ? 'refine' : 'draft';
+      const refined = request.base !== null && request.stepId !== null ? findStep(request.base, request.stepId) : null;
+      const text =
+        request.base === null
+          ? draftReply({ definition: next, ...(result.trigger ? { trigger: result.trigger } : {}), unhandled: result.unhandled })
+          : changeReply({ before: request.base, after: next, unhandled: result.unhandled, ...(refined ? { stepTitle: `“${stepTitle(refined.step)}”` } : {}) });
+      // A change the drafter could not apply returns the draft as it was: nothing to undo.
+      if (request.base === null || !deepEqual(request.base, next)) {
+        setHistory((h) => pushDraft(h, { definition: next, source, label: request.prompt }));
+        setJsonRevision((r) => r + 1);
+        setNameText(null);
+      }
       setLastBy(by);
-      say({ role: 'assistant', text, by });
+      say({ role: 'assistant', text, by, ...(result.unhandled.length > 0 ? { unhandled: result.unhandled } : {}) });
       if (!triggerTouched.current && result.trigger !== undefined) {
         const base = request.base === null ? emptyTriggerForm(definitionName(next as Record<string, unknown>, 'workflow')) : trigger;
         setTriggerState(withSuggestion(base, result.trigger));
@@ -165,6 +186,7 @@ export function WorkflowComposer({
     const undone = currentDraft(history)!;
     setHistory(undoDraft(history));
     setJsonRevision((r) => r + 1);
+    setNameText(null);
     say({ role: 'note', text: `Undid “${undone.label}”.` });
   };
 
@@ -188,6 +210,19 @@ export function WorkflowComposer({
     setJsonCheck(null);
     setJsonRevision((r) => r + 1);
   };
+  const openJson = () => {
+    if (!jsonOpen) toggleJson();
+  };
+
+  // The name is always editable here; an empty one stays in the box (with its error) and is not applied.
+  const renameTo = (text: string) => {
+    setNameText(text);
+    if (definition === null || text.trim() === '') return;
+    const renamed = { ...definition, name: text.trim() };
+    setHistory((h) => editFromJson(h, renamed));
+    setJsonRevision((r) => r + 1);
+  };
+  const nameError = nameText !== null && nameText.trim() === '' ? 'A workflow needs a name.' : null;
 
   // Trigger inputs follow the definition's declared inputs; what was typed is kept.
   const declaredInputs = definition?.inputs;
@@ -213,6 +248,7 @@ export function WorkflowComposer({
 
   const blockers = [
     definition === null ? 'Draft a workflow first.' : null,
+    nameError,
     unchanged ? 'No changes yet.' : null,
     jsonOpen && jsonCheck !== null && jsonCheck.kind !== 'valid'
       ? `Fix the JSON (${checkSummary(jsonCheck).toLowerCase()}), or close it to keep the last valid draft.`
@@ -254,6 +290,8 @@ export function WorkflowComposer({
         onSend={send}
         onStopRefining={() => setSelectedStepId(null)}
         focusToken={focusToken}
+        onOpenJson={openJson}
+        {...(onShowTemplates ? { onShowTemplates } : {})}
       />
 
       <section className="card composer-diagram" aria-labelledby="composer-diagram-title">
@@ -279,6 +317,7 @@ export function WorkflowComposer({
             </button>
           </div>
         </div>
+        <WorkflowNameField value={nameText ?? definition?.name ?? ''} hasDraft={definition !== null} error={nameError} onChange={renameTo} />
         {drawable !== null ? (
           <WorkflowDiagram
             // A new pane when the JSON panel moves it, so it fits again.
@@ -327,11 +366,8 @@ export function WorkflowComposer({
             </button>
           </div>
           <div className="card__body">
-            {definition !== null ? (
-              <DefinitionEditor key={jsonRevision} initialText={pretty(definition)} onCheck={onJsonCheck} label="Definition" />
-            ) : (
-              <p className="muted">The JSON appears once there is a draft.</p>
-            )}
+            {/* Without a draft, the smallest valid workflow to write from. */}
+            <DefinitionEditor key={jsonRevision} initialText={pretty(definition ?? EMPTY_WORKFLOW)} onCheck={onJsonCheck} label="Definition" />
           </div>
         </section>
       )}
@@ -385,14 +421,5 @@ export function WorkflowComposer({
         </div>
       </section>
     </div>
-  );
-}
-
-function UndoIcon() {
-  return (
-    <Icon size={14}>
-      <path d="M5.5 3.5 2.5 6.5l3 3" />
-      <path d="M2.5 6.5h7a4 4 0 0 1 0 8H7" />
-    </Icon>
   );
 }

@@ -1,3 +1,4 @@
+import { countSteps } from '../../lib/definition';
 import { diffDefinitions, findStep, type DraftTrigger, type WorkflowDefinition } from '@weft/shared';
 import { stepTitle } from '../../diagram/node-data';
 import { describeCron } from '../../triggers/cron';
@@ -6,7 +7,9 @@ import { describeCron } from '../../triggers/cron';
 export type DraftedBy = { attempts: number; provider: string; model: string };
 export type ChatEntry =
   | { id: number; role: 'user'; text: string; stepTitle?: string }
-  | { id: number; role: 'assistant'; text: string; by: DraftedBy }
+  | { id: number; role: 'assistant'; text: string; by: DraftedBy; unhandled?: string[] }
+  /** The drafter could not read the request at all: offers the templates and the JSON editor instead of a draft. */
+  | { id: number; role: 'unread'; text: string; by: DraftedBy }
   | { id: number; role: 'error'; text: string; issues: { path: string; message: string }[]; attempts: number | null }
   | { id: number; role: 'note'; text: string };
 /** An entry before it has an id. */
@@ -88,4 +91,45 @@ export function providerLabel(by: DraftedBy): string {
 
 export function attemptsLabel(attempts: number): string {
   return attempts === 1 ? '1 attempt' : `${attempts} attempts`;
+}
+
+const stepsLabel = (count: number) => (count === 1 ? '1 step' : `${count} steps`);
+
+/**
+ * The reply to a new draft. It says "Drafted" only when nothing was left out; otherwise it says the
+ * draft covers part of the request (the parts left out are listed under it).
+ */
+export function draftReply({
+  definition,
+  trigger,
+  unhandled,
+}: {
+  definition: WorkflowDefinition;
+  trigger?: DraftTrigger;
+  unhandled: readonly string[];
+}): string {
+  const when = describeSuggestion(trigger);
+  const suggests = when ? ` It suggests running ${when}.` : '';
+  const steps = stepsLabel(countSteps(definition.steps));
+  if (unhandled.length === 0) return `Drafted “${definition.name}” with ${steps}.${suggests}`;
+  return `Drafted part of the request as “${definition.name}” (${steps}); the rest is listed below and needs a step you add.${suggests}`;
+}
+
+/** The reply to a change: what changed, or, when the drafter could not apply it, that nothing did and why. */
+export function changeReply({
+  before,
+  after,
+  unhandled,
+  stepTitle: title,
+}: {
+  before: WorkflowDefinition;
+  after: WorkflowDefinition;
+  unhandled: readonly string[];
+  stepTitle?: string;
+}): string {
+  const changes = describeChanges(before, after);
+  const nothing = diffDefinitions(before, after).length === 0;
+  if (nothing && unhandled.length > 0)
+    return `I could not apply this${title ? ` to ${title}` : ''} as asked, so ${title ? 'the step is' : 'the workflow is'} unchanged. Try other words, or edit the JSON.`;
+  return unhandled.length > 0 ? `${changes.slice(0, -1)}; part of the request is not in the draft (below).` : changes;
 }

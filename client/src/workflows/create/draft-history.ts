@@ -11,10 +11,10 @@ export type DraftHistory = { entries: readonly DraftEntry[]; highlight: Readonly
 
 const NONE: ReadonlySet<string> = new Set();
 
-export function emptyHistory(initial?: WorkflowDefinition): DraftHistory {
+export function emptyHistory(initial?: WorkflowDefinition, label = 'Saved version'): DraftHistory {
   return initial === undefined
     ? { entries: [], highlight: NONE, nextId: 1 }
-    : { entries: [{ id: 1, definition: initial, source: 'initial', label: 'Saved version' }], highlight: NONE, nextId: 2 };
+    : { entries: [{ id: 1, definition: initial, source: 'initial', label }], highlight: NONE, nextId: 2 };
 }
 
 /** Steps added, changed or moved from `before` to `after`: what a reader should look at. */

@@ -55,3 +55,20 @@ export function shortTitle(text: string, max = MAX_DRAFT_NAME_LENGTH): string {
   const space = cut.lastIndexOf(' ');
   return `${tidy(space > max / 2 ? cut.slice(0, space) : cut)}…`;
 }
+
+export const MAX_DRAFT_TITLE_LENGTH = 40;
+/** Where a request's first action ends: a sentence break, a comma or a condition. */
+const FIRST_ACTION_END = /[.!?;:\n,]|\s(?:if|unless|when|whenever|in\s+case|and\s+then|then)\s/i;
+
+/**
+ * A draft's name: a short title from the request's first action ("Check disk usage on all
+ * servers"), never the whole request sentence; cut at a word, without an ellipsis.
+ */
+export function draftName(text: string): string {
+  const tidied = tidy(text);
+  const end = FIRST_ACTION_END.exec(tidied);
+  const first = tidy(end === null || end.index === 0 ? tidied : tidied.slice(0, end.index));
+  const space = first.slice(0, MAX_DRAFT_TITLE_LENGTH + 1).lastIndexOf(' ');
+  const cut = first.length <= MAX_DRAFT_TITLE_LENGTH ? first : first.slice(0, space > MAX_DRAFT_TITLE_LENGTH / 2 ? space : MAX_DRAFT_TITLE_LENGTH);
+  return capitalise(tidy(cut).replace(/(?:\s+(?:and|or|the|a|an|to|of|on|in|for|with|then))+$/i, ''));
+}

@@ -348,3 +348,28 @@ describe('draftOffline: details', () => {
     );
   });
 });
+
+describe('what the offline drafter leaves out', () => {
+  it('lists a condition it does not draft, and names the draft with a short title', () => {
+    const draft = draftOffline({ prompt: 'Every morning at 9, check disk usage with `df -h` and if any disk is over 80%, notify me' });
+    expect(draft.unhandled).toEqual(['if any disk is over 80%']);
+    expect(draft.understood).toBe(true);
+    expect(draft.definition.name).toBe('Check disk usage with `df -h`');
+  });
+
+  it('lists the clauses it could not read', () => {
+    expect(draftOffline({ prompt: 'run `make` and then frobnicate the widgets. Then notify me' }).unhandled).toEqual(['frobnicate the widgets']);
+  });
+
+  it('says it did not understand a request it cannot read at all', () => {
+    const draft = draftOffline({ prompt: 'frobnicate the widgets please' });
+    expect(draft).toMatchObject({ understood: false, unhandled: ['frobnicate the widgets please'] });
+  });
+
+  it('leaves a refine it cannot read unchanged and lists the request', () => {
+    const base = draftOffline({ prompt: 'run `uptime`' }).definition;
+    const refined = draftOffline({ prompt: 'make it sparkle', baseDraft: base });
+    expect(refined.definition).toEqual(base);
+    expect(refined.unhandled).toEqual(['make it sparkle']);
+  });
+});

@@ -16,7 +16,7 @@ import { buildSteps } from './offline-build';
 import type { Intent } from './offline-intents';
 import { maskRequest, PREAMBLE, readActions, readRename } from './offline-request';
 import { editStepOffline } from './offline-step-edit';
-import { literalTemplate, shortTitle, StepIdAllocator } from './naming';
+import { draftName, literalTemplate, StepIdAllocator } from './naming';
 import { blankRanges, parseDuration, spansIn, splitClauses, unmask, type MaskedText } from './phrase-text';
 import type { OfflineTrigger } from './trigger-phrases';
 
@@ -26,6 +26,10 @@ export interface OfflineDraft {
   definition: WorkflowDefinition;
   trigger?: OfflineTrigger;
   notes: string[];
+  /** The parts of the request no step represents (the response's `unhandled`). */
+  unhandled: string[];
+  /** False when no part of a new request was read: the definition is a placeholder to discard. */
+  understood: boolean;
 }
 
 export const OFFLINE_DRAFT_NOTE = 'drafted offline by rules: no language model is configured (set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL for model drafting)';
@@ -42,7 +46,9 @@ export function draftOffline({ prompt, baseDraft, timezone = 'UTC' }: { prompt: 
   return baseDraft === undefined ? draftNew(prompt, timezone) : refine(prompt, baseDraft, timezone);
 }
 
-function withTrigger(draft: Omit<OfflineDraft, 'trigger'>, trigger: OfflineTrigger | null): OfflineDraft {
+type UntriggeredDraft = Omit<OfflineDraft, 'trigger'>;
+
+function withTrigger(draft: UntriggeredDraft, trigger: OfflineTrigger | null): OfflineDraft {
   if (trigger === null) return draft;
   const said = trigger.type === 'schedule' ? `schedule "${trigger.schedule.cron}" (${trigger.schedule.timezone})` : 'webhook';
   return { ...draft, trigger, notes: [...draft.notes, `suggested trigger: ${said}`] };
@@ -52,10 +58,13 @@ function draftNew(prompt: string, timezone: string): OfflineDraft {
   const request = maskRequest({ prompt, timezone });
   const renamed = readRename(request.text, request.masked.spans);
   const actions = readActions(renamed?.text ?? request.text, request.masked);
-  const name = renamed?.name.slice(0, 200) ?? (shortTitle(prompt.replace(PREAMBLE, '')) || shortTitle(prompt) || 'Untitled workflow');
+  // Named after the first action, with the preamble and the trigger phrases ("every morning") left out.
+  const actionText = unmask(renamed?.text ?? request.text, request.masked.spans, 'raw');
+  const name = renamed?.name.slice(0, 200) ?? (draftName(actionText) || draftName(prompt.replace(PREAMBLE, '')) || 'Untitled workflow');
   const description = prompt.trim();
   const shell = { name, ...(description === '' ? {} : { description }) };
   const notes = [OFFLINE_DRAFT_NOTE, ...request.notes, ...actions.notes];
+  const unhandled = [...new Set([...actions.conditions, ...actions.unread])];
 
   if (actions.intents.length === 0) return withTrigger(fallback({ prompt, shell, notes, reason: 'no action in the request was recognised' }), request.trigger);
   if (actions.unread.length > 0) notes.push(...actions.unread.map((text) => `not understood offline, left out: "${text}"`));
@@ -66,7 +75,7 @@ function draftNew(prompt: string, timezone: string): OfflineDraft {
     const validation = validateWorkflowDefinition(definition);
     if (validation.ok) {
       const escaped = escapeUserTemplates ? ['`{{ }}` in the request could not be used as templates here, so they are kept as literal text'] : [];
-      return withTrigger({ definition: validation.definition, notes: [...notes, ...built.notes, ...escaped] }, request.trigger);
+      return withTrigger({ definition: validation.definition, notes: [...notes, ...built.notes, ...escaped], unhandled, understood: true }, request.trigger);
     }
     if (escapeUserTemplates) {
       const first = validation.errors[0];
@@ -76,7 +85,11 @@ function draftNew(prompt: string, timezone: string): OfflineDraft {
   return withTrigger(fallback({ prompt, shell, notes, reason: 'unreachable' }), request.trigger);
 }
 
-/** One honest agent step holding the request; offline it answers with an "[offline]" notice. */
+/**
+ * Nothing in the request was read: a placeholder agent step holding the request (so the answer still
+ * validates), marked not understood with the whole request unhandled, so clients offer the template
+ * gallery and the JSON editor instead of presenting it as a draft.
+ */
 function fallback({
   prompt,
   shell,
@@ -87,7 +100,7 @@ function fallback({
   shell: { name: string; description?: string };
   notes: string[];
   reason: string;
-}): Omit<OfflineDraft, 'trigger'> {
+}): UntriggeredDraft {
   const step: Step = {
     id: FALLBACK_STEP_ID,
     name: 'Ask the agent',
@@ -97,6 +110,8 @@ function fallback({
   return {
     definition: { ...shell, steps: [step] },
     notes: [...notes, `${reason}, so the draft is one agent step with the request as its prompt; without a model that step answers with an "[offline]" notice`],
+    unhandled: [prompt.trim()],
+    understood: false,
   };
 }
 
@@ -217,13 +232,15 @@ function refine(prompt: string, base: WorkflowDefinition, timezone: string): Off
   edit = editInPlace(removeSteps(edit, request.masked), request.masked);
   const actions = readActions(edit.text, request.masked);
   notes.push(...edit.notes, ...actions.notes, ...actions.unread.map((text) => `not understood offline, left out: "${text}"`));
+  const unhandled = [...new Set([...actions.conditions, ...actions.unread])];
 
-  const unchanged = (why: string): OfflineDraft => withTrigger({ definition: base, notes: [...notes, why] }, request.trigger);
+  const unchanged = (why: string): OfflineDraft =>
+    withTrigger({ definition: base, notes: [...notes, why], unhandled: [prompt.trim()], understood: true }, request.trigger);
   if (actions.intents.length === 0) {
-    if (edit.changed) return checked(edit.definition, base, notes, request.trigger);
+    if (edit.changed) return checked({ candidate: edit.definition, base, notes, unhandled, trigger: request.trigger, prompt });
     return request.trigger === null
       ? unchanged('no change was recognised in the request, so the workflow is unchanged')
-      : withTrigger({ definition: base, notes }, request.trigger);
+      : withTrigger({ definition: base, notes, unhandled, understood: true }, request.trigger);
   }
 
   const existing = edit.definition.steps.map((step): Intent => ({ kind: 'existing', step }));
@@ -242,17 +259,37 @@ function refine(prompt: string, base: WorkflowDefinition, timezone: string): Off
       Object.keys(built.inputs).length === 0 ? edit.definition.inputs : { ...edit.definition.inputs, ...built.inputs };
     const candidate: WorkflowDefinition = { ...edit.definition, ...(inputs === undefined ? {} : { inputs }), steps: built.steps };
     const validation = validateWorkflowDefinition(candidate);
-    if (validation.ok || escapeUserTemplates) return checked(candidate, base, [...notes, ...built.notes], request.trigger);
+    if (validation.ok || escapeUserTemplates)
+      return checked({ candidate, base, notes: [...notes, ...built.notes], unhandled, trigger: request.trigger, prompt });
   }
   return unchanged('unreachable');
 }
 
-function checked(candidate: WorkflowDefinition, base: WorkflowDefinition, notes: string[], trigger: OfflineTrigger | null): OfflineDraft {
+function checked({
+  candidate,
+  base,
+  notes,
+  unhandled,
+  trigger,
+  prompt,
+}: {
+  candidate: WorkflowDefinition;
+  base: WorkflowDefinition;
+  notes: string[];
+  unhandled: string[];
+  trigger: OfflineTrigger | null;
+  prompt: string;
+}): OfflineDraft {
   const validation = validateWorkflowDefinition(candidate);
-  if (validation.ok) return withTrigger({ definition: validation.definition, notes }, trigger);
+  if (validation.ok) return withTrigger({ definition: validation.definition, notes, unhandled, understood: true }, trigger);
   const first = validation.errors[0];
   return withTrigger(
-    { definition: base, notes: [...notes, `the change would not validate (${first?.path}: ${first?.message}), so the workflow is unchanged`] },
+    {
+      definition: base,
+      notes: [...notes, `the change would not validate (${first?.path}: ${first?.message}), so the workflow is unchanged`],
+      unhandled: [prompt.trim()],
+      understood: true,
+    },
     trigger,
   );
 }

@@ -17,7 +17,7 @@ describe('the offline drafting provider', () => {
     expect(turn).toMatchObject({ provider: 'offline', model: 'offline', stopReason: 'end_turn', usage: { inputTokens: 0, outputTokens: 0 } });
     const parsed = extractJsonObject(turn.text);
     const expected = draftOffline({ prompt: PROMPT, timezone: 'Europe/Paris' });
-    expect(parsed).toEqual({ ok: true, value: { definition: expected.definition, trigger: expected.trigger } });
+    expect(parsed).toEqual({ ok: true, value: { definition: expected.definition, trigger: expected.trigger, unhandled: [], understood: true } });
     expect(expected.trigger).toEqual({ type: 'schedule', schedule: { cron: '0 9 * * 1-5', timezone: 'Europe/Paris' } });
     expect(
       events

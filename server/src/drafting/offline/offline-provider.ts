@@ -10,10 +10,12 @@ function answer(task: ModelTask | undefined): string {
   switch (task.kind) {
     case 'draft': {
       const d = draftOffline({ prompt: task.prompt, ...(task.baseDraft !== undefined ? { baseDraft: task.baseDraft } : {}), timezone: task.timezone });
-      return JSON.stringify({ definition: d.definition, ...(d.trigger ? { trigger: d.trigger } : {}) });
+      return JSON.stringify({ definition: d.definition, ...(d.trigger ? { trigger: d.trigger } : {}), unhandled: d.unhandled, understood: d.understood });
     }
-    case 'draft_step':
-      return JSON.stringify({ definition: draftOfflineStep({ definition: task.definition, stepId: task.stepId, prompt: task.prompt }).definition });
+    case 'draft_step': {
+      const d = draftOfflineStep({ definition: task.definition, stepId: task.stepId, prompt: task.prompt });
+      return JSON.stringify({ definition: d.definition, unhandled: d.ok ? d.unhandled : [task.prompt] });
+    }
     default: {
       const never: never = task;
       return never;

@@ -18,6 +18,8 @@ export interface ActionReading {
   readonly notes: string[];
   /** Parts of the request no rule understood, as written. */
   readonly unread: string[];
+  /** Conditions the request states but no step checks ("if any disk is over 80%"). */
+  readonly conditions: string[];
 }
 
 /** "Draft a workflow that ...", "can you set up an automation to ...": words about the request, not in it. */
@@ -158,6 +160,7 @@ export function readActions(text: string, masked: MaskedText): ActionReading {
   const notes: string[] = [];
   const unread: string[] = [];
   const condition = CONDITION.exec(loopsRead.text);
+  const conditions = condition === null ? [] : [tidy(unmask(condition[0], masked.spans, 'raw'))];
   if (condition !== null) {
     notes.push(
       `the condition "${tidy(unmask(condition[0], masked.spans, 'inner'))}" was not turned into a conditional step offline; the steps run every time (add a "conditional" step to make it one)`,
@@ -213,7 +216,7 @@ export function readActions(text: string, masked: MaskedText): ActionReading {
     for (const piece of pieces) if (piece.kind === 'intents') notes.push(...piece.notes);
   }
   const unreadText = unread.map((text) => tidy(unmask(text, masked.spans, 'raw'))).filter((text) => !isFiller(text));
-  return { intents, notes, unread: unreadText };
+  return { intents, notes, unread: unreadText, conditions };
 }
 
 function isFiller(text: string): boolean {

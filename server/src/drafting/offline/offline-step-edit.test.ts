@@ -61,10 +61,12 @@ describe('draftOfflineStep', () => {
     expect(step).toEqual({ id: 'pause', name: 'Wait 10 minutes', type: 'wait', until: '2030-01-01T08:00:00+02:00' });
   });
 
-  it('adds an unrecognised request to an agent prompt, and says so', () => {
-    const { step, notes } = edit('summarize', 'be more concise');
-    expect(step).toMatchObject({ prompt: 'Summarise:\n{{ steps.list.output.stdout }}\n\nBe more concise.' });
-    expect(notes.join('\n')).toMatch(/not recognised/);
+  it('never pastes an unrecognised request into an agent prompt: the step stays as it was, and it says so', () => {
+    const result = edit('summarize', 'be more concise');
+    const { step, notes } = result;
+    expect(step).toEqual(findStep(DEFINITION, 'summarize')?.step);
+    expect(result.ok && result.unhandled).toEqual(['be more concise']);
+    expect(notes.join('\n')).toMatch(/not recognised.*left unchanged/);
   });
 
   it('leaves other step types unchanged on an unrecognised request, and says so', () => {

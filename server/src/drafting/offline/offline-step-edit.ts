@@ -17,8 +17,9 @@ import { literalTemplate, shortTitle, templateOrLiteral } from './naming';
 import { asSentence, durationLabel, maskText, NUMBER_WORD_SOURCE, parseDuration, readNumber, spansIn, tidy, unmask, type MaskedText } from './phrase-text';
 import { checkStepScopedEdit } from '../step-scope';
 
+/** `unhandled`: the request, when the step was left unchanged because it could not be applied as asked. */
 export type OfflineStepDraft =
-  | { ok: true; definition: WorkflowDefinition; notes: string[] }
+  | { ok: true; definition: WorkflowDefinition; notes: string[]; unhandled: string[] }
   | { ok: false; definition: WorkflowDefinition; notes: string[]; error: { path: string; message: string } };
 
 export interface StepEdit {
@@ -102,15 +103,9 @@ export function editStepOffline(step: Step, prompt: string): StepEdit {
   next = typed.step;
   notes.push(...typed.notes);
   understood ||= typed.understood;
-  if (!understood && next.type === 'agent_prompt') {
-    const request = asSentence(unmask(masked.text, masked.spans, 'raw'));
-    if (request !== '') {
-      next = { ...next, prompt: `${next.prompt}\n\n${literalTemplate(request)}` };
-      notes.push(`the request was not recognised as a specific edit, so it was added to the prompt of step "${step.id}" as an extra instruction`);
-    }
-  } else if (!understood) {
-    notes.push(`the request was not recognised as an edit of step "${step.id}" (a ${step.type} step); it was left unchanged`);
-  }
+  // Never paste the request into the step: a refine no rule reads leaves the step as it was.
+  if (!understood)
+    return { step, notes: [`the request was not recognised as an edit of step "${step.id}" (a ${step.type} step); it was left unchanged`], understood };
   return { step: next, notes, understood };
 }
 
@@ -263,6 +258,7 @@ export function draftOfflineStep({ definition, stepId, prompt }: { definition: W
     return { ok: false, definition, notes: [], error: { path: '', message: `there is no step "${stepId}" in this workflow` } };
   }
   const edit = editStepOffline(found.step, prompt);
+  if (!edit.understood) return { ok: true, definition, notes: edit.notes, unhandled: [prompt.trim()] };
   const candidate: WorkflowDefinition = { ...definition, steps: replaceStep(definition.steps, stepId, edit.step) };
   const validation = validateWorkflowDefinition(candidate);
   const scope = validation.ok ? checkStepScopedEdit(definition, validation.definition, stepId) : null;
@@ -275,7 +271,8 @@ export function draftOfflineStep({ definition, stepId, prompt }: { definition: W
         ...edit.notes,
         `the edit would not be valid (${first?.path ?? ''}: ${first?.message ?? 'unknown problem'}), so step "${stepId}" was left unchanged`,
       ],
+      unhandled: [prompt.trim()],
     };
   }
-  return { ok: true, definition: candidate, notes: ['edited offline by rules (no language model is configured)', ...edit.notes] };
+  return { ok: true, definition: candidate, notes: ['edited offline by rules (no language model is configured)', ...edit.notes], unhandled: [] };
 }
