@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Integration, Conversation } from '../api/integrations';
-import { Session } from '../api/sessions';
+import { Session, SessionDeleted } from '../api/sessions';
 import { DeliveryCount, Trigger, TriggerDelivery } from '../api/triggers';
 import { WorkflowProposal } from '../api/workflows';
 import { Message, MessageDelta, MessageStatus } from '../chat/message';
@@ -50,6 +50,7 @@ export const JOURNAL_EVENT_DATA = {
   'message.delta': MessageDelta,
   'message.completed': MessageCompleted,
   'session.updated': Session,
+  'session.deleted': SessionDeleted,
   'trigger.updated': Trigger,
   'trigger.deleted': TriggerDeleted,
   'delivery.recorded': TriggerDelivery,
