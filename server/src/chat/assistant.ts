@@ -113,7 +113,7 @@ export function createAssistant({
       const user = sessions.postMessage({ sessionId, role: 'user', text: content });
       const title = isFirst ? titleFromRequest({ current: session.title, content, command }) : null;
       if (title) sessions.renameSession({ id: sessionId, title });
-      const meta = command ? { command: command.name } : { provider: model.kind, model: model.model };
+      const meta = command ? { command: command.ok ? command.command.name : command.name } : { provider: model.kind, model: model.model };
       const answer = sessions.createMessage({ sessionId, role: 'assistant', meta });
       const controller = new AbortController();
       const entry = { controller, sessionId, done: Promise.resolve() };
