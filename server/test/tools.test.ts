@@ -42,6 +42,7 @@ describe('GET /api/tools', () => {
         .sort();
     expect(byEffect('read')).toEqual([
       'draft_workflow',
+      'explain_execution',
       'get_execution',
       'get_execution_steps',
       'get_workflow',
