@@ -12,6 +12,7 @@ import { EmptyPanel, ErrorPanel } from '../components/Panels';
 import { SkeletonLine } from '../components/Skeleton';
 import { LiveIndicator } from '../executions/LiveIndicator';
 import { ChatFeed } from './ChatFeed';
+import { ChatTitle } from './ChatTitle';
 import { Composer } from './Composer';
 import { ContextBar } from './ContextBar';
 import { NewChatButton } from './NewChatButton';
@@ -74,7 +75,7 @@ export function ChatSessionPage() {
             <Link to="/chat">Chat</Link>
             <span aria-hidden="true">/</span>
           </nav>
-          <h1 className="chat-page__title">{session.isPending ? <SkeletonLine width={200} height={20} /> : title}</h1>
+          {session.data ? <ChatTitle session={session.data} /> : <h1 className="chat-page__title">{session.isPending ? <SkeletonLine width={200} height={20} /> : title}</h1>}
         </div>
         <div className="chat-page__actions">
           {chat.status === 'ready' && <LiveIndicator status={liveStatus} />}
