@@ -131,7 +131,15 @@ describe('chat commands without a model', () => {
   it('/deny denies a waiting step approval of this chat as the person', async () => {
     const wf = (
       await s.request('POST', '/api/workflows', {
-        body: { definition: { name: 'Gated', steps: [{ id: 'ok', type: 'approval', message: 'Go?' }, { id: 'after', type: 'bash', command: 'echo no' }] } },
+        body: {
+          definition: {
+            name: 'Gated',
+            steps: [
+              { id: 'ok', type: 'approval', message: 'Go?' },
+              { id: 'after', type: 'bash', command: 'echo no' },
+            ],
+          },
+        },
       })
     ).body;
     const chat = await newChat(s);
@@ -158,7 +166,8 @@ describe('chat titles, rename and delete', () => {
     expect((await s.request('PATCH', `/api/sessions/${chat.id}`, { body: { title: 'x', other: 1 } })).status).toBe(422);
     expect((await s.request('PATCH', '/api/sessions/ses_nope', { body: { title: 'x' } })).status).toBe(404);
 
-    const wf = (await s.request('POST', '/api/workflows', { body: { definition: { name: 'Quick', steps: [{ id: 'a', type: 'bash', command: 'echo a' }] } } })).body;
+    const wf = (await s.request('POST', '/api/workflows', { body: { definition: { name: 'Quick', steps: [{ id: 'a', type: 'bash', command: 'echo a' }] } } }))
+      .body;
     const started = await s.request('POST', `/api/workflows/${wf.id}/run`, { body: { sessionId: chat.id } });
     await finishedExecution(s, started.body.executionId);
 

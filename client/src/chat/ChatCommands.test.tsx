@@ -30,7 +30,15 @@ function routes(extra: Record<string, Handler | Response> = {}) {
       json(200, { events: [], lastSeq: live.lastSeq(new URL(path, 'http://x').searchParams.get('topic') ?? ''), hasMore: false }),
     'POST /api/sessions/ses_1/messages': ({ body }) =>
       json(202, {
-        message: { id: 'msg_u', sessionId: 'ses_1', role: 'user', parts: [{ type: 'text', text: (body as { content: string }).content }], status: 'complete', deltaSeq: 0, createdAt: AT },
+        message: {
+          id: 'msg_u',
+          sessionId: 'ses_1',
+          role: 'user',
+          parts: [{ type: 'text', text: (body as { content: string }).content }],
+          status: 'complete',
+          deltaSeq: 0,
+          createdAt: AT,
+        },
         assistantMessageId: 'msg_a',
       }),
     ...extra,
@@ -47,7 +55,10 @@ async function openChat() {
 const composer = () => screen.getByRole('combobox', { name: 'Message the assistant' }) as HTMLTextAreaElement;
 const type = (value: string) => fireEvent.change(composer(), { target: { value } });
 const key = (k: string) => fireEvent.keyDown(composer(), { key: k });
-const optionLabels = () => within(screen.getByRole('listbox', { name: 'Commands and workflows' })).getAllByRole('option').map((o) => o.firstChild?.textContent);
+const optionLabels = () =>
+  within(screen.getByRole('listbox', { name: 'Commands and workflows' }))
+    .getAllByRole('option')
+    .map((o) => o.firstChild?.textContent);
 
 beforeEach(() => {
   live = startLiveTest();
@@ -126,7 +137,9 @@ describe('answers', () => {
       await new Promise((resolve) => requestAnimationFrame(() => resolve(null)));
     });
     const feed = screen.getByRole('region', { name: 'Conversation' });
-    const sentence = await within(feed).findByText((_, el) => el?.tagName === 'P' && el.textContent === 'Run ex_9 of Disk check failed at step df: exit code 1');
+    const sentence = await within(feed).findByText(
+      (_, el) => el?.tagName === 'P' && el.textContent === 'Run ex_9 of Disk check failed at step df: exit code 1',
+    );
     expect(within(sentence).getByRole('link', { name: 'ex_9' }).getAttribute('href')).toBe('/automation/executions/ex_9');
     expect(within(sentence).getByRole('link', { name: 'Disk check' }).getAttribute('href')).toBe('/automation/workflows/wf_1');
     expect(within(sentence).getByRole('link', { name: 'df' }).getAttribute('href')).toBe('/automation/executions/ex_9?step=df');

@@ -75,7 +75,11 @@ export function ChatSessionPage() {
             <Link to="/chat">Chat</Link>
             <span aria-hidden="true">/</span>
           </nav>
-          {session.data ? <ChatTitle session={session.data} /> : <h1 className="chat-page__title">{session.isPending ? <SkeletonLine width={200} height={20} /> : title}</h1>}
+          {session.data ? (
+            <ChatTitle session={session.data} />
+          ) : (
+            <h1 className="chat-page__title">{session.isPending ? <SkeletonLine width={200} height={20} /> : title}</h1>
+          )}
         </div>
         <div className="chat-page__actions">
           {chat.status === 'ready' && <LiveIndicator status={liveStatus} />}

@@ -16,7 +16,7 @@ export function useCommandPalette({ text, onPick }: { text: string; onPick: (ins
   const wantsNames = text.startsWith('/');
   const workflows = useQuery({ queryKey: workflowKeys.list(), queryFn: ({ signal }) => workflowsApi.list(signal), enabled: wantsNames, staleTime: 30_000 });
   const names = (workflows.data ?? []).map((w) => (typeof w.definition.name === 'string' ? w.definition.name : w.id));
-  const options = dismissedFor === text ? [] : completeChatCommand(text, names).filter((o) => o.insert !== text);
+  const options = dismissedFor === text ? [] : completeChatCommand({ text, workflowNames: names }).filter((o) => o.insert !== text);
   const active = Math.min(highlight, Math.max(0, options.length - 1));
 
   const pick = (option: PaletteOption) => {
@@ -65,9 +65,10 @@ export function CommandPalette({
   onPick: (option: PaletteOption) => void;
 }) {
   return (
-    <ul id={id} role="listbox" aria-label="Commands and workflows" className="palette">
+    <div id={id} role="listbox" aria-label="Commands and workflows" className="palette">
       {options.map((option, index) => (
-        <li
+        // biome-ignore lint/a11y/useFocusableInteractive: combobox pattern: focus stays in the textarea, which names the active option (aria-activedescendant).
+        <div
           key={option.label}
           id={`${id}-${index}`}
           role="option"
@@ -81,8 +82,8 @@ export function CommandPalette({
         >
           <span className="palette__label">{option.label}</span>
           <span className="palette__detail muted">{option.detail}</span>
-        </li>
+        </div>
       ))}
-    </ul>
+    </div>
   );
 }

@@ -48,7 +48,11 @@ export function Composer({ sessionId, store, busy = false, onSent }: { sessionId
         {...(palette.open ? { 'aria-activedescendant': `${paletteId}-${palette.active}` } : {})}
         className="composer__input"
         rows={2}
-        placeholder={busy ? 'The assistant is answering… you can type your next message.' : 'Ask the assistant to draft, run or explain a workflow, or type / for commands…'}
+        placeholder={
+          busy
+            ? 'The assistant is answering… you can type your next message.'
+            : 'Ask the assistant to draft, run or explain a workflow, or type / for commands…'
+        }
         value={text}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}

@@ -53,7 +53,8 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
     if (partial.length === 1) return partial[0]!;
     const shown = (partial.length > 0 ? partial : all).slice(0, MAX_LISTED);
     if (shown.length === 0) say(ctx.writer, `No workflow is named "${name}", and there are no workflows yet.`);
-    else if (partial.length > 1) say(ctx.writer, `"${name}" matches several workflows: `, ...joined(shown.map((w) => [workflowLink(w)])), '. Type more of the name.');
+    else if (partial.length > 1)
+      say(ctx.writer, `"${name}" matches several workflows: `, ...joined(shown.map((w) => [workflowLink(w)])), '. Type more of the name.');
     else say(ctx.writer, `No workflow is named "${name}". Workflows: `, ...joined(shown.map((w) => [workflowLink(w)])), '.');
     return null;
   }
@@ -65,7 +66,9 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
     const inputs = command.inputsFrom === 'pairs' ? coerceCommandInputs(latest.definition.inputs, command.inputs) : command.inputs;
     const onWaiting = () => say(ctx.writer, 'Starting ', workflowLink(workflow), ' needs your approval: use the card below, or type /approve.\n');
     try {
-      const started = (await asAssistant('workflows:run_workflow', { id: workflow.id, inputs, sessionId: ctx.sessionId }, ctx, onWaiting)) as { executionId: string };
+      const started = (await asAssistant('workflows:run_workflow', { id: workflow.id, inputs, sessionId: ctx.sessionId }, ctx, onWaiting)) as {
+        executionId: string;
+      };
       say(ctx.writer, 'Started ', workflowLink(workflow), ' as run ', runLink(started.executionId), '. Its steps show below as they run.');
     } catch (err) {
       say(ctx.writer, 'Could not start ', workflowLink(workflow), `: ${errorMessage(err)}`);
@@ -84,7 +87,14 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
     }
     say(ctx.writer, ...(workflow ? ['Latest runs of ', workflowLink(workflow), ':'] : ['Latest runs:']));
     for (const e of page.executions) {
-      say(ctx.writer, '\n• ', runLink(e.id), ' ', workflowLink({ id: e.workflowId, name: e.workflowName }), ` — ${e.status}, ${e.createdAt.slice(0, 16).replace('T', ' ')} UTC`);
+      say(
+        ctx.writer,
+        '\n• ',
+        runLink(e.id),
+        ' ',
+        workflowLink({ id: e.workflowId, name: e.workflowName }),
+        ` — ${e.status}, ${e.createdAt.slice(0, 16).replace('T', ' ')} UTC`,
+      );
     }
   }
 
@@ -100,7 +110,11 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
       return;
     }
     say(ctx.writer, 'Run ', runLink(x.executionId), ' of ', wf, ` ${x.status === 'failed' ? 'failed' : `was ${x.status}`} at step `);
-    say(ctx.writer, runLink(x.executionId, x.failedStep.stepId), `${x.failedStep.iterationPath ? ` (${x.failedStep.iterationPath})` : ''}: ${x.failedStep.error}`);
+    say(
+      ctx.writer,
+      runLink(x.executionId, x.failedStep.stepId),
+      `${x.failedStep.iterationPath ? ` (${x.failedStep.iterationPath})` : ''}: ${x.failedStep.error}`,
+    );
     if (x.logTail.length > 0) say(ctx.writer, `\nLast lines of its log:\n${x.logTail.join('\n')}`);
   }
 

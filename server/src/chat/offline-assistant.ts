@@ -27,7 +27,9 @@ const POINTERS: { pattern: RegExp; text: (content: string) => string }[] = [
   {
     pattern: /\b(run|start|trigger|execute|launch|kick off)\b/i,
     text: (content) => {
-      const named = /\b(?:run|start|trigger|execute|launch|kick off)\s+(?:the\s+|my\s+)?(.+?)(?:\s+workflow)?(?:\s+(?:now|please))?[\s.!?]*$/i.exec(content)?.[1];
+      const named = /\b(?:run|start|trigger|execute|launch|kick off)\s+(?:the\s+|my\s+)?(.+?)(?:\s+workflow)?(?:\s+(?:now|please))?[\s.!?]*$/i.exec(
+        content,
+      )?.[1];
       const example = named && named.length <= 60 && !/\b(it|this|that)\b/i.test(named) ? `/run ${named}` : '/run <workflow>';
       return `[offline] To run a workflow, type ${example} (add key=value inputs after the name); type / to pick one.`;
     },

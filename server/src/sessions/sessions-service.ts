@@ -190,11 +190,17 @@ export function createSessionsService({
         requireSession(id);
         const active = repo.runningExecutions(id);
         if (active > 0) {
-          throw new AppError(409, 'session_busy', `this chat has ${active} run${active === 1 ? '' : 's'} in progress: cancel ${active === 1 ? 'it' : 'them'} or let ${active === 1 ? 'it' : 'them'} finish, then delete the chat`, {
-            runningExecutions: active,
-          });
+          throw new AppError(
+            409,
+            'session_busy',
+            `this chat has ${active} run${active === 1 ? '' : 's'} in progress: cancel ${active === 1 ? 'it' : 'them'} or let ${active === 1 ? 'it' : 'them'} finish, then delete the chat`,
+            {
+              runningExecutions: active,
+            },
+          );
         }
-        if (repo.streamingMessages(id) > 0) throw new AppError(409, 'session_busy', 'a reply in this chat is still being written: stop it, then delete the chat');
+        if (repo.streamingMessages(id) > 0)
+          throw new AppError(409, 'session_busy', 'a reply in this chat is still being written: stop it, then delete the chat');
         repo.deleteSession(id);
         journal.append(SESSIONS_TOPIC, 'session.deleted', { id });
       });

@@ -70,7 +70,7 @@ export function createExplainTool({ executions, journal }: { executions: Executi
   return defineTool({
     name: 'workflows:explain_execution',
     description:
-      "Explain why an execution did not succeed: the failed step, its error and the last lines of its log. Without `id`, the latest failed, canceled or denied execution of this chat (else of any).",
+      'Explain why an execution did not succeed: the failed step, its error and the last lines of its log. Without `id`, the latest failed, canceled or denied execution of this chat (else of any).',
     args: z.object({ id: z.string().min(1).max(100).optional() }).strict(),
     effect: 'read',
     inWorkflows: 'allowed',

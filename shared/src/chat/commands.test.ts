@@ -43,15 +43,22 @@ describe('parseChatCommand', () => {
 
   it('never throws and always answers a command with a result or a sentence', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((s) => `/${s}`), fc.constantFrom('/run ', '/runs ', '/why ', '/approve ').chain((c) => fc.string().map((s) => c + s))), (text) => {
-        const parsed = parseChatCommand(text);
-        expect(parsed === null).toBe(!isChatCommand(text));
-        if (parsed && !parsed.ok) expect(parsed.error.length).toBeGreaterThan(0);
-        if (parsed?.ok && parsed.command.name === 'run') {
-          expect(parsed.command.workflow.trim()).not.toBe('');
-          expect(typeof parsed.command.inputs).toBe('object');
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((s) => `/${s}`),
+          fc.constantFrom('/run ', '/runs ', '/why ', '/approve ').chain((c) => fc.string().map((s) => c + s)),
+        ),
+        (text) => {
+          const parsed = parseChatCommand(text);
+          expect(parsed === null).toBe(!isChatCommand(text));
+          if (parsed && !parsed.ok) expect(parsed.error.length).toBeGreaterThan(0);
+          if (parsed?.ok && parsed.command.name === 'run') {
+            expect(parsed.command.workflow.trim()).not.toBe('');
+            expect(typeof parsed.command.inputs).toBe('object');
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -92,10 +99,14 @@ describe('coerceCommandInputs', () => {
 describe('completeChatCommand', () => {
   const names = ['Disk check', 'Backup', 'Nightly report'];
   it('completes commands, then workflow names, and stops once inputs start', () => {
-    expect(completeChatCommand('/r', names).map((c) => c.label)).toEqual(['/run', '/runs']);
-    expect(completeChatCommand('/run di', names)).toEqual([{ label: 'Disk check', insert: '/run Disk check ', detail: 'workflow' }]);
-    expect(completeChatCommand('/runs ', names).map((c) => c.insert)).toEqual(['/runs Disk check', '/runs Backup', '/runs Nightly report']);
-    expect(completeChatCommand('/run Backup n=1', names)).toEqual([]);
-    expect(completeChatCommand('hello', names)).toEqual([]);
+    expect(completeChatCommand({ text: '/r', workflowNames: names }).map((c) => c.label)).toEqual(['/run', '/runs']);
+    expect(completeChatCommand({ text: '/run di', workflowNames: names })).toEqual([{ label: 'Disk check', insert: '/run Disk check ', detail: 'workflow' }]);
+    expect(completeChatCommand({ text: '/runs ', workflowNames: names }).map((c) => c.insert)).toEqual([
+      '/runs Disk check',
+      '/runs Backup',
+      '/runs Nightly report',
+    ]);
+    expect(completeChatCommand({ text: '/run Backup n=1', workflowNames: names })).toEqual([]);
+    expect(completeChatCommand({ text: 'hello', workflowNames: names })).toEqual([]);
   });
 });

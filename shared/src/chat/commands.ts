@@ -156,7 +156,10 @@ type InputKind = 'string' | 'number' | 'boolean' | 'object' | 'array';
  * `hosts=["a"]` → an array). Values it cannot read as the declared type stay strings, so the run's
  * own input check names the input and the type it wanted.
  */
-export function coerceCommandInputs(specs: Record<string, { type?: InputKind | string }> | undefined, inputs: Record<string, unknown>): Record<string, unknown> {
+export function coerceCommandInputs(
+  specs: Record<string, { type?: InputKind | string }> | undefined,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(inputs)) {
     const type = specs && Object.hasOwn(specs, key) ? specs[key]?.type : undefined;
@@ -186,7 +189,15 @@ function coerceOne(type: string | undefined, value: string): unknown {
 }
 
 /** Palette completions for what is typed so far: commands while the first word is typed, then workflow names. */
-export function completeChatCommand(text: string, workflowNames: readonly string[], limit = 8): { label: string; insert: string; detail: string }[] {
+export function completeChatCommand({
+  text,
+  workflowNames,
+  limit = 8,
+}: {
+  text: string;
+  workflowNames: readonly string[];
+  limit?: number;
+}): { label: string; insert: string; detail: string }[] {
   if (!text.startsWith('/')) return [];
   const space = text.search(/\s/);
   if (space === -1) {
