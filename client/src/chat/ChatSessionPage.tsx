@@ -1,6 +1,6 @@
 import './chat.css';
 import './step-cards.css';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { isFinishedExecution } from '@weft/shared';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -23,6 +23,7 @@ import { buildChatRenderPlan } from './render-plan';
 /** `/chat/:sessionId`: the conversation, its runs streaming in, and the composer. */
 export function ChatSessionPage() {
   const { sessionId = '' } = useParams();
+  const queryClient = useQueryClient();
   const session = useQuery({ queryKey: sessionKeys.detail(sessionId), queryFn: ({ signal }) => sessionsApi.get(sessionId, signal) });
   const chat = useChatSession(sessionId);
   const liveStatus = useLiveStatus();
@@ -117,7 +118,16 @@ export function ChatSessionPage() {
           }
         />
       )}
-      <Composer sessionId={sessionId} store={chat.store} busy={streaming} onSent={() => setSent((n) => n + 1)} />
+      <Composer
+        sessionId={sessionId}
+        store={chat.store}
+        busy={streaming}
+        onSent={() => {
+          setSent((n) => n + 1);
+          // A first message titles the chat (server side, before the 202): read the title again.
+          void queryClient.invalidateQueries({ queryKey: sessionKeys.detail(sessionId) });
+        }}
+      />
     </div>
   );
 }
