@@ -125,7 +125,7 @@ export function ChatSessionPage() {
         onSent={() => {
           setSent((n) => n + 1);
           // A first message titles the chat (server side, before the 202): read the title again.
-          void queryClient.invalidateQueries({ queryKey: sessionKeys.detail(sessionId) });
+          void queryClient.invalidateQueries({ queryKey: sessionKeys.detail(sessionId), exact: true });
         }}
       />
     </div>
