@@ -24,10 +24,10 @@ const SELF_MUTATING = [
 const HUMAN_GATES = ['approve_execution', 'deny_execution'];
 
 describe('GET /api/tools', () => {
-  it('lists the 22 workflow tools with JSON Schemas and flags', async () => {
+  it('lists the 23 workflow tools with JSON Schemas and flags', async () => {
     const res = await s.request('GET', '/api/tools');
     const names = res.body.tools.map((t: any) => t.name);
-    expect(names.filter((n: string) => n.startsWith('workflows:'))).toHaveLength(22);
+    expect(names.filter((n: string) => n.startsWith('workflows:'))).toHaveLength(23);
     const del = res.body.tools.find((t: any) => t.name === 'workflows:delete_workflow');
     expect(del).toMatchObject({
       effect: 'destructive',
@@ -42,6 +42,7 @@ describe('GET /api/tools', () => {
         .sort();
     expect(byEffect('read')).toEqual([
       'draft_workflow',
+      'explain_execution',
       'get_execution',
       'get_execution_steps',
       'get_workflow',

@@ -64,6 +64,7 @@ export { describeIssue } from './workflow/issues';
 export * from './api';
 export * from './chat/message';
 export * from './chat/message-builder';
+export * from './chat/commands';
 export * from './executions';
 export * from './protocol/events';
 export * from './protocol/topics';

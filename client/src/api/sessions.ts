@@ -23,6 +23,9 @@ export const sessionsApi = {
     if (before !== undefined) query.set('before', before);
     return request(`/api/sessions/${enc(id)}/messages?${query}`, { schema: MessagesPage, ...(signal ? { signal } : {}) });
   },
+  rename: ({ id, title }: { id: string; title: string }) => request(`/api/sessions/${enc(id)}`, { method: 'PATCH', body: { title }, schema: Session }),
+  /** 409 `session_busy` while a run of the chat is in progress. */
+  remove: (id: string) => request(`/api/sessions/${enc(id)}`, { method: 'DELETE' }),
   post: ({ id, content }: { id: string; content: string }) =>
     request(`/api/sessions/${enc(id)}/messages`, { method: 'POST', body: { content }, schema: PostMessageResponse }),
 };

@@ -1,6 +1,6 @@
 import './chat.css';
 import './step-cards.css';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { isFinishedExecution } from '@weft/shared';
 import { useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
@@ -12,6 +12,7 @@ import { EmptyPanel, ErrorPanel } from '../components/Panels';
 import { SkeletonLine } from '../components/Skeleton';
 import { LiveIndicator } from '../executions/LiveIndicator';
 import { ChatFeed } from './ChatFeed';
+import { ChatTitle } from './ChatTitle';
 import { Composer } from './Composer';
 import { ContextBar } from './ContextBar';
 import { NewChatButton } from './NewChatButton';
@@ -22,6 +23,7 @@ import { buildChatRenderPlan } from './render-plan';
 /** `/chat/:sessionId`: the conversation, its runs streaming in, and the composer. */
 export function ChatSessionPage() {
   const { sessionId = '' } = useParams();
+  const queryClient = useQueryClient();
   const session = useQuery({ queryKey: sessionKeys.detail(sessionId), queryFn: ({ signal }) => sessionsApi.get(sessionId, signal) });
   const chat = useChatSession(sessionId);
   const liveStatus = useLiveStatus();
@@ -74,7 +76,11 @@ export function ChatSessionPage() {
             <Link to="/chat">Chat</Link>
             <span aria-hidden="true">/</span>
           </nav>
-          <h1 className="chat-page__title">{session.isPending ? <SkeletonLine width={200} height={20} /> : title}</h1>
+          {session.data ? (
+            <ChatTitle session={session.data} />
+          ) : (
+            <h1 className="chat-page__title">{session.isPending ? <SkeletonLine width={200} height={20} /> : title}</h1>
+          )}
         </div>
         <div className="chat-page__actions">
           {chat.status === 'ready' && <LiveIndicator status={liveStatus} />}
@@ -112,7 +118,16 @@ export function ChatSessionPage() {
           }
         />
       )}
-      <Composer sessionId={sessionId} store={chat.store} busy={streaming} onSent={() => setSent((n) => n + 1)} />
+      <Composer
+        sessionId={sessionId}
+        store={chat.store}
+        busy={streaming}
+        onSent={() => {
+          setSent((n) => n + 1);
+          // A first message titles the chat (server side, before the 202): read the title again.
+          void queryClient.invalidateQueries({ queryKey: sessionKeys.detail(sessionId), exact: true });
+        }}
+      />
     </div>
   );
 }

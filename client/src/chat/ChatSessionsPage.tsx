@@ -1,6 +1,6 @@
 import './chat.css';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { SESSIONS_TOPIC, Session } from '@weft/shared';
+import { SESSIONS_TOPIC, Session, SessionDeleted } from '@weft/shared';
 import { Link } from 'react-router';
 import { topicHead } from '../api/events';
 import { useTopic } from '../api/live-socket';
@@ -29,6 +29,14 @@ export function ChatSessionsPage() {
   useTopic(
     SESSIONS_TOPIC,
     (event) => {
+      if (event.type === 'session.deleted') {
+        const deleted = SessionDeleted.safeParse(event.data);
+        if (!deleted.success) return;
+        queryClient.setQueryData<{ head: number; sessions: Session[] }>(sessionKeys.list(), (data) =>
+          data === undefined ? data : { ...data, sessions: data.sessions.filter((s) => s.id !== deleted.data.id) },
+        );
+        return;
+      }
       const parsed = Session.safeParse(event.data);
       if (!parsed.success) return;
       queryClient.setQueryData<{ head: number; sessions: Session[] }>(sessionKeys.list(), (data) =>

@@ -4,11 +4,17 @@ import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { sessionsApi } from '../api/sessions';
 import { describeError } from '../components/Panels';
 import type { ChatStore } from './chat-store';
+import { CommandPalette, useCommandPalette } from './CommandPalette';
 
-/** Writes to the chat assistant. Enter sends, Shift+Enter starts a new line; the reply streams into the feed. */
+/**
+ * Writes to the chat assistant. Enter sends, Shift+Enter starts a new line; the reply streams into
+ * the feed. Typing `/` opens the command palette (arrows move, Enter or Tab pick, Escape closes).
+ */
 export function Composer({ sessionId, store, busy = false, onSent }: { sessionId: string; store: ChatStore; busy?: boolean; onSent?: () => void }) {
   const [text, setText] = useState('');
   const inputId = useId();
+  const paletteId = useId();
+  const palette = useCommandPalette({ text, onPick: setText });
   const post = useMutation({
     mutationFn: (content: string) => sessionsApi.post({ id: sessionId, content }),
     onSuccess: ({ message }) => {
@@ -24,6 +30,7 @@ export function Composer({ sessionId, store, busy = false, onSent }: { sessionId
     post.mutate(content);
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.nativeEvent.isComposing || palette.onKeyDown(event)) return;
     if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) send(event);
   };
   return (
@@ -31,11 +38,21 @@ export function Composer({ sessionId, store, busy = false, onSent }: { sessionId
       <label htmlFor={inputId} className="visually-hidden">
         Message the assistant
       </label>
+      {palette.open && <CommandPalette id={paletteId} options={palette.options} active={palette.active} onPick={palette.pick} />}
       <textarea
         id={inputId}
+        role="combobox"
+        aria-autocomplete="list"
+        aria-expanded={palette.open}
+        aria-controls={paletteId}
+        {...(palette.open ? { 'aria-activedescendant': `${paletteId}-${palette.active}` } : {})}
         className="composer__input"
         rows={2}
-        placeholder={busy ? 'The assistant is answering… you can type your next message.' : 'Ask the assistant to draft, run or explain a workflow…'}
+        placeholder={
+          busy
+            ? 'The assistant is answering… you can type your next message.'
+            : 'Ask the assistant to draft, run or explain a workflow, or type / for commands…'
+        }
         value={text}
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}

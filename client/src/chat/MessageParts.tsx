@@ -1,9 +1,12 @@
 import './chat.css';
 import type { Message, MessagePart } from '@weft/shared';
 import { DraftCard } from './DraftCard';
+import { MessageLink } from './MessageLink';
 
 type ToolCall = Extract<MessagePart, { type: 'tool_call' }>;
 type ToolResult = Extract<MessagePart, { type: 'tool_result' }>;
+type Inline = Extract<MessagePart, { type: 'text' | 'link' }>;
+const isInline = (part: MessagePart | undefined): part is Inline => part?.type === 'text' || part?.type === 'link';
 
 const TOOL_STATUS: { readonly [S in ToolCall['status']]: string } = {
   running: 'Running',
@@ -32,18 +35,26 @@ export function MessageParts({ message, hideFinish = false }: { message: Message
   for (const part of message.parts) if (part.type === 'tool_result') results.set(part.toolCallId, part);
   const streaming = message.status === 'streaming';
   const lastText = message.parts.findLastIndex((p) => p.type === 'text');
+  const lastInline = message.parts.findLastIndex(isInline);
   return (
     <div className="msg-parts">
       {message.parts.map((part, index) => {
         // biome-ignore-start lint/suspicious/noArrayIndexKey: parts only append and never move (deltas address them by index), so the position is a part's identity.
         switch (part.type) {
           case 'text':
+          case 'link': {
+            // A run of text and links is one paragraph, keyed by where it starts; the rest of the run renders nothing.
+            if (isInline(message.parts[index - 1])) return null;
+            let end = index;
+            while (isInline(message.parts[end + 1])) end++;
+            const run = message.parts.slice(index, end + 1) as Inline[];
             return (
               <p key={index} className="msg-text">
-                {part.text}
-                {streaming && index === lastText && <span className="msg-caret" aria-hidden="true" />}
+                {run.map((p, i) => (p.type === 'text' ? p.text : <MessageLink key={i} part={p} />))}
+                {streaming && end === lastInline && lastText !== -1 && <span className="msg-caret" aria-hidden="true" />}
               </p>
             );
+          }
           case 'tool_call':
             return <ToolCallView key={index} call={part} result={results.get(part.id)} streaming={streaming} />;
           case 'tool_result':

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { NodeToolbar, Position } from '@xyflow/react';
 import { isFinishedExecution, type StepRun } from '@weft/shared';
 import { useMemo, useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
 import type { InboxApproval } from '../api/approvals';
 import { executionsApi } from '../api/executions';
 import { isApiError } from '../api/http';
@@ -35,7 +35,9 @@ export function ExecutionPage() {
   const { id = '' } = useParams();
   const { query: execution, state, statusStore } = useLiveExecution(id);
   const liveStatus = useLiveStatus();
-  const [selectedStepId, setSelectedStepId] = useState<string | null>(null);
+  // `?step=` opens a step at once: chat answers link to the step they talk about.
+  const [search] = useSearchParams();
+  const [selectedStepId, setSelectedStepId] = useState<string | null>(search.get('step'));
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [rerunOpen, setRerunOpen] = useState(false);
 

@@ -86,3 +86,25 @@ describe('the offline assistant provider', () => {
     expect(text).toBe(OFFLINE_NO_MODEL);
   });
 });
+
+describe('the offline assistant asked to act on what exists', () => {
+  it.each([
+    ['run the disk check', '[offline] To run a workflow, type /run disk check (add key=value inputs after the name); type / to pick one.'],
+    ['please run my Backup workflow now', '[offline] To run a workflow, type /run Backup (add key=value inputs after the name); type / to pick one.'],
+    ['run it again', '[offline] To run a workflow, type /run <workflow> (add key=value inputs after the name); type / to pick one.'],
+    ['why did it fail?', '[offline] To see why a run failed, type /why (the latest failed run of this chat) or /why <run id>.'],
+    ['show me the recent runs', '[offline] To list recent runs, type /runs, or /runs <workflow> for one workflow.'],
+    ['approve it', "[offline] To decide this chat's pending approvals, type /approve or /deny (a comment may follow)."],
+    ['delete the backup workflow', '[offline] I do not delete anything without a model: open the workflow from Automation → Workflows and delete it there.'],
+  ])('%s → one line naming the command, no tool call, no draft', async (content, expected) => {
+    const { calls, text } = await reply(content);
+    expect(calls).toEqual([]);
+    expect(text).toBe(expected);
+  });
+
+  it('still drafts a description of a new workflow that mentions running or deleting', async () => {
+    const request = 'every night run `find /tmp -mtime +7 -delete` and notify me';
+    const { calls } = await reply(request, () => ({ output: { definition: {} }, isError: false }));
+    expect(calls).toEqual([{ name: 'workflows:draft_workflow', input: { prompt: request } }]);
+  });
+});

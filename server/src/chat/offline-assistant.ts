@@ -2,10 +2,39 @@ import { scriptedTurn, toModelToolName, type ChatMessage, type ModelProvider } f
 import { OFFLINE_DRAFTED, offlineDraftReply } from '../drafting/offline/draft-reply';
 
 export const OFFLINE_NO_MODEL =
-  '[offline] No language model is configured (set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL). Offline I can draft workflows from descriptions such as "every weekday at 9 run `df -h` and notify me", and list your workflows.';
+  '[offline] No language model is configured (set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL). Offline I can draft workflows from descriptions such as "every weekday at 9 run `df -h` and notify me", list your workflows, and answer the commands: type / to see them (/run, /runs, /why, /approve, /deny, /help).';
 export { OFFLINE_DRAFTED };
 
 const WANTS_DRAFT = /\b(draft|create|make|build|automat|workflow|every|schedule|remind|when a webhook)\b/i;
+/** Words that describe a new workflow, whatever else the sentence says ("create a workflow that deletes…"). */
+const DESCRIBES_NEW = /\b(draft|create|make|build|automat\w*|every|daily|hourly|weekly|schedule|remind|whenever|when a webhook)\b/i;
+
+/**
+ * Requests to act on what exists (run, inspect, approve, delete): offline they get the command that
+ * does it, in one line, never a draft (a draft of "run the disk check" is a junk workflow).
+ */
+const POINTERS: { pattern: RegExp; text: (content: string) => string }[] = [
+  {
+    pattern: /\b(delete|remove|get rid of|drop)\b/i,
+    text: () => '[offline] I do not delete anything without a model: open the workflow from Automation → Workflows and delete it there.',
+  },
+  { pattern: /\b(approve|deny|reject)\b/i, text: () => "[offline] To decide this chat's pending approvals, type /approve or /deny (a comment may follow)." },
+  {
+    pattern: /\b(why|fail(ed|ing|s|ure)?|error|broke|went wrong|what happened|logs?)\b/i,
+    text: () => '[offline] To see why a run failed, type /why (the latest failed run of this chat) or /why <run id>.',
+  },
+  { pattern: /\b(runs|executions|history|status)\b/i, text: () => '[offline] To list recent runs, type /runs, or /runs <workflow> for one workflow.' },
+  {
+    pattern: /\b(run|start|trigger|execute|launch|kick off)\b/i,
+    text: (content) => {
+      const named = /\b(?:run|start|trigger|execute|launch|kick off)\s+(?:the\s+|my\s+)?(.+?)(?:\s+workflow)?(?:\s+(?:now|please))?[\s.!?]*$/i.exec(
+        content,
+      )?.[1];
+      const example = named && named.length <= 60 && !/\b(it|this|that)\b/i.test(named) ? `/run ${named}` : '/run <workflow>';
+      return `[offline] To run a workflow, type ${example} (add key=value inputs after the name); type / to pick one.`;
+    },
+  },
+];
 const WANTS_LIST = /\b(list|show|which|what)\b.*\bworkflows?\b/i;
 const LIST = 'workflows:list_workflows';
 const DRAFT = 'workflows:draft_workflow';
@@ -59,13 +88,16 @@ function reply(messages: ChatMessage[]): Block[] {
   const content = last?.role === 'user' && typeof last.content === 'string' ? last.content : '';
   const wantsDraft = WANTS_DRAFT.test(content);
   if (WANTS_LIST.test(content) && !wantsDraft) return [{ type: 'tool_use', id: CALL_ID, name: toModelToolName(LIST), input: {} }];
+  const pointer = DESCRIBES_NEW.test(content) ? undefined : POINTERS.find((p) => p.pattern.test(content));
+  if (pointer) return [{ type: 'text', text: pointer.text(content) }];
   if (wantsDraft) return [{ type: 'tool_use', id: CALL_ID, name: toModelToolName(DRAFT), input: { prompt: content } }];
   return [{ type: 'text', text: OFFLINE_NO_MODEL }];
 }
 
 /**
  * The chat assistant without a language model: it understands two requests, "list my workflows"
- * and "draft a workflow that …", and calls the same tools through the same loop as a model would
+ * and "draft a workflow that …"; asked to run, inspect, approve or delete, it names the command
+ * that does it. It calls the same tools through the same loop as a model would
  * (so the person's tool approvals apply alike). Every reply starts with `[offline]`.
  */
 export function createOfflineAssistantProvider(): ModelProvider {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { createAssistant, type Assistant } from './assistant';
+import { createChatCommands } from './chat-commands';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,8 +11,9 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { sessions, tools, models, log } = app;
-    app.decorate('assistant', createAssistant({ sessions, tools, model: models.assistant, log }));
+    const { sessions, tools, models, approvals, toolApprovals, log } = app;
+    const commands = createChatCommands({ tools, approvals, toolApprovals });
+    app.decorate('assistant', createAssistant({ sessions, tools, commands, model: models.assistant, log }));
   },
-  { name: 'weft-chat', dependencies: ['weft-sessions', 'weft-tools', 'weft-models'] },
+  { name: 'weft-chat', dependencies: ['weft-sessions', 'weft-approvals', 'weft-tools', 'weft-models'] },
 );

@@ -1,6 +1,7 @@
 import { IdParams } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { personOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
 
 const PostMessage = z.object({ content: z.string().trim().min(1).max(20_000) });
@@ -10,8 +11,18 @@ const chatRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/sessions/:id/messages', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(PostMessage, request.body, 'body');
-    const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content });
+    const person = personOf(request.principal, 'write in a chat');
+    const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content, person });
     return reply.code(202).send({ message, assistantMessageId });
+  });
+
+  // Here rather than with the other session routes: the assistant's replies in it stop first.
+  app.delete('/api/sessions/:id', async (request, reply) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    app.sessions.getSession(id); // 404 before anything stops
+    await app.assistant.cancelSession(id);
+    app.sessions.deleteSession(id);
+    return reply.code(204).send();
   });
 };
 

@@ -1,4 +1,4 @@
-import { CreateSessionRequest, IdParams, MessagesQuery } from '@weft/shared';
+import { CreateSessionRequest, IdParams, MessagesQuery, RenameSessionRequest } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
 
@@ -15,6 +15,12 @@ const sessionsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/sessions/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     return sessions.getSession(id);
+  });
+
+  app.patch('/api/sessions/:id', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    const body = parseRequest(RenameSessionRequest, request.body, 'body');
+    return sessions.renameSession({ id, title: body.title });
   });
 
   app.get('/api/sessions/:id/messages', async (request) => {

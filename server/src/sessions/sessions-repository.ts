@@ -47,6 +47,12 @@ export function createSessionsRepository(db: Db) {
     ),
     running: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM executions WHERE session_id = ? AND status IN ('queued','running','waiting')"),
     touch: db.prepare('UPDATE sessions SET last_activity_at = ? WHERE id = ?'),
+    rename: db.prepare('UPDATE sessions SET title = ? WHERE id = ?'),
+    // A deleted chat's runs stay (with their history); they just no longer belong to a chat.
+    detachExecutions: db.prepare('UPDATE executions SET session_id = NULL WHERE session_id = ?'),
+    deleteMessages: db.prepare('DELETE FROM messages WHERE session_id = ?'),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
+    streaming: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM messages WHERE session_id = ? AND status = 'streaming'"),
     insertMessage: db.prepare(
       `INSERT INTO messages (id, session_id, role, parts, status, delta_seq, meta, created_at, updated_at, execution_id, step_id, iteration_path, attempt)
        VALUES (@id, @sessionId, @role, @parts, @status, @deltaSeq, @meta, @createdAt, @createdAt, @executionId, @stepId, @iterationPath, @attempt)`,
@@ -63,6 +69,13 @@ export function createSessionsRepository(db: Db) {
     listSessions: () => s.listSessions.all(),
     runningExecutions: (id: string) => s.running.get(id)?.n ?? 0,
     touchSession: (id: string, at: string) => s.touch.run(at, id),
+    renameSession: (id: string, title: string) => s.rename.run(title, id),
+    streamingMessages: (id: string) => s.streaming.get(id)?.n ?? 0,
+    deleteSession(id: string) {
+      s.detachExecutions.run(id);
+      s.deleteMessages.run(id);
+      s.deleteSession.run(id);
+    },
     insertMessage: (m: Message) =>
       s.insertMessage.run({
         id: m.id,

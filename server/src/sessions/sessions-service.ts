@@ -18,6 +18,9 @@ import type { Clock } from '../clock';
 import { createBackPointerValidator } from './back-pointers';
 import { createSessionsRepository, rowToMessage, type SessionRow } from './sessions-repository';
 
+/** The title a chat has until it is named (by its first request, or by the person). */
+export const DEFAULT_SESSION_TITLE = 'New chat';
+
 type Live = {
   message: Message;
   buffer: MessageDelta[];
@@ -155,7 +158,7 @@ export function createSessionsService({
   return {
     createSession({ title }: { title?: string | undefined }): Session {
       const now = clock.now().toISOString();
-      const row: SessionRow = { id: newId('ses'), title: title ?? 'New chat', created_at: now, last_activity_at: now };
+      const row: SessionRow = { id: newId('ses'), title: title ?? DEFAULT_SESSION_TITLE, created_at: now, last_activity_at: now };
       journal.transaction(() => {
         repo.insertSession(row);
         journal.append(SESSIONS_TOPIC, 'session.updated', toSession(row, 0));
@@ -166,6 +169,41 @@ export function createSessionsService({
     getSession(id: string): Session {
       const row = requireSession(id);
       return toSession(row, repo.runningExecutions(id));
+    },
+
+    renameSession({ id, title }: { id: string; title: string }): Session {
+      return journal.transaction(() => {
+        requireSession(id);
+        repo.renameSession(id, title);
+        const session = toSession(requireSession(id), repo.runningExecutions(id));
+        journal.append(SESSIONS_TOPIC, 'session.updated', session);
+        return session;
+      });
+    },
+
+    /**
+     * Deletes a chat and its messages; its runs stay, without a chat. Refused (409 `session_busy`)
+     * while a run of it is active or a message is still streaming: those would write into it.
+     */
+    deleteSession(id: string): void {
+      journal.transaction(() => {
+        requireSession(id);
+        const active = repo.runningExecutions(id);
+        if (active > 0) {
+          throw new AppError(
+            409,
+            'session_busy',
+            `this chat has ${active} run${active === 1 ? '' : 's'} in progress: cancel ${active === 1 ? 'it' : 'them'} or let ${active === 1 ? 'it' : 'them'} finish, then delete the chat`,
+            {
+              runningExecutions: active,
+            },
+          );
+        }
+        if (repo.streamingMessages(id) > 0)
+          throw new AppError(409, 'session_busy', 'a reply in this chat is still being written: stop it, then delete the chat');
+        repo.deleteSession(id);
+        journal.append(SESSIONS_TOPIC, 'session.deleted', { id });
+      });
     },
 
     listSessions(): Session[] {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { createToolRegistry, type ToolRegistry } from './registry';
+import { createExplainTool } from './explain-tool';
 import { createWorkflowTools } from './workflow-tools';
 
 declare module 'fastify' {
@@ -12,10 +13,11 @@ declare module 'fastify' {
 /** The registry, holding the built-in `workflows:` tools; integrations add and remove their own. */
 export default fp(
   async (app) => {
-    const { workflows, executions, approvals, toolApprovals, proposals, drafting, triggerTools } = app;
+    const { workflows, executions, approvals, toolApprovals, proposals, drafting, triggerTools, journal } = app;
     const tools = createToolRegistry({ toolApprovals });
     tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => triggerTools }));
+    tools.register([createExplainTool({ executions, journal })]);
     app.decorate('tools', tools);
   },
-  { name: 'weft-tools', dependencies: ['weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'] },
+  { name: 'weft-tools', dependencies: ['weft-journal', 'weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'] },
 );

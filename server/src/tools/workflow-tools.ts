@@ -19,7 +19,7 @@ export type TriggerTools = {
 const Id = z.string().min(1).max(100);
 
 /**
- * The 22 `workflows:` tools. Each delegates to the same service function as its REST route, so
+ * 22 of the 23 `workflows:` tools (explain_execution is in explain-tool.ts). Each delegates to the same service function as its REST route, so
  * the chat assistant, agent steps and the HTTP API share one implementation of every rule. Each
  * says what it changes (`effect`) and whether a workflow may call it (`inWorkflows`); the registry
  * decides from those.

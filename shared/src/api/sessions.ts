@@ -4,6 +4,14 @@ import { Message } from '../chat/message';
 export const CreateSessionRequest = z.object({ title: z.string().trim().min(1).max(200).optional() }).default({});
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 
+/** `PATCH /api/sessions/:id`: a new title. */
+export const RenameSessionRequest = z.object({ title: z.string().trim().min(1).max(200) }).strict();
+export type RenameSessionRequest = z.infer<typeof RenameSessionRequest>;
+
+/** `session.deleted` on the `sessions` topic. */
+export const SessionDeleted = z.object({ id: z.string() });
+export type SessionDeleted = z.infer<typeof SessionDeleted>;
+
 export const Session = z.object({
   id: z.string(),
   title: z.string(),

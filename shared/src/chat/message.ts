@@ -21,7 +21,22 @@ export const DraftPart = z.object({
   unhandled: z.array(z.string()).optional(),
 });
 
-export const MessagePart = z.discriminatedUnion('type', [TextPart, ToolCallPart, ToolResultPart, FinishPart, DraftPart]);
+/**
+ * A name in an answer that opens what it names: a workflow, a run (at a step), or the approvals
+ * inbox. The client builds the address; `text` is what reads in the sentence.
+ */
+export const LinkPart = z.object({
+  type: z.literal('link'),
+  text: z.string(),
+  target: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('workflow'), id: z.string() }),
+    z.object({ kind: z.literal('execution'), id: z.string(), stepId: z.string().optional() }),
+    z.object({ kind: z.literal('approvals') }),
+  ]),
+});
+export type LinkPart = z.infer<typeof LinkPart>;
+
+export const MessagePart = z.discriminatedUnion('type', [TextPart, ToolCallPart, ToolResultPart, FinishPart, DraftPart, LinkPart]);
 export type MessagePart = z.infer<typeof MessagePart>;
 
 export const MessageRole = z.enum(['user', 'assistant', 'system']);
@@ -115,7 +130,7 @@ export function applyMessageDelta(message: Message, delta: MessageDelta): { mess
   return { message: { ...message, parts, deltaSeq: delta.deltaSeq }, applied: true };
 }
 
-/** The plain text of a message: what a person reads. */
+/** The plain text of a message: what a person reads (a link reads as its text). */
 export function messageText(message: Pick<Message, 'parts'>): string {
-  return message.parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+  return message.parts.map((p) => (p.type === 'text' || p.type === 'link' ? p.text : '')).join('');
 }

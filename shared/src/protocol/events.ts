@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Integration, Conversation } from '../api/integrations';
 import { Notification, NotificationsRead } from '../api/notifications';
-import { Session } from '../api/sessions';
+import { Session, SessionDeleted } from '../api/sessions';
 import { DeliveryCount, Trigger, TriggerDelivery } from '../api/triggers';
 import { WorkflowProposal } from '../api/workflows';
 import { Message, MessageDelta, MessageStatus } from '../chat/message';
@@ -53,6 +53,7 @@ export const JOURNAL_EVENT_DATA = {
   'message.delta': MessageDelta,
   'message.completed': MessageCompleted,
   'session.updated': Session,
+  'session.deleted': SessionDeleted,
   'trigger.updated': Trigger,
   'trigger.deleted': TriggerDeleted,
   'delivery.recorded': TriggerDelivery,

@@ -1,0 +1,91 @@
+import { executionTopic, StepLog, type Execution, type StepRun } from '@weft/shared';
+import { z } from 'zod';
+import type { ExecutionsService } from '../executions/executions-service';
+import { AppError } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import { defineTool, type ToolDefinition } from './tool';
+
+/** How far back in a run's journal the log tail looks, and how many lines it keeps. */
+const LOG_EVENTS_SCANNED = 2000;
+const LOG_LINES_KEPT = 20;
+const UNSUCCESSFUL = ['failed', 'canceled', 'denied'] as const;
+
+export type ExecutionExplanation = {
+  executionId: string;
+  workflowId: string;
+  workflowName: string | null;
+  status: Execution['status'];
+  error: { message: string } | null;
+  /** The step that failed (the last failed attempt), when one did. */
+  failedStep: { stepId: string; iterationPath: string; attempt: number; error: string } | null;
+  /** The last lines that step wrote (stdout, stderr, notify), oldest first. */
+  logTail: string[];
+};
+
+/** The last attempt that failed, else a canceled one, in the order the steps ran. */
+function failedStepOf(steps: StepRun[]): StepRun | null {
+  const byTime = [...steps].sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
+  return byTime.findLast((s) => s.status === 'failed') ?? byTime.findLast((s) => s.status === 'canceled' && s.error !== undefined) ?? null;
+}
+
+/** Text of an error as a sentence: the message, never the class name. */
+const errorText = (error: StepRun['error'] | Execution['error']): string => error?.message ?? 'no error was recorded';
+
+/**
+ * `workflows:explain_execution`: why a run did not succeed: its failed step, that step's error and
+ * the last lines of its log (read from the run's journal, where the live view reads them too).
+ * Without an id it explains the latest unsuccessful run of the caller's chat, else of any chat.
+ */
+export function createExplainTool({ executions, journal }: { executions: ExecutionsService; journal: Journal }): ToolDefinition {
+  function logTail(executionId: string, step: StepRun): string[] {
+    const topic = executionTopic(executionId);
+    const events = journal.read(topic, Math.max(0, journal.lastSeq(topic) - LOG_EVENTS_SCANNED), LOG_EVENTS_SCANNED);
+    let text = '';
+    for (const e of events) {
+      if (e.type !== 'step.log') continue;
+      const log = StepLog.safeParse(e.data);
+      if (log.success && log.data.stepId === step.stepId && log.data.iterationPath === step.iterationPath && log.data.attempt === step.attempt) {
+        text += log.data.text;
+      }
+    }
+    if (text === '') {
+      // No streamed log (an old run, or a step that only reports output): its captured output then.
+      const out = step.output as { stdout?: unknown; stderr?: unknown } | undefined;
+      text = [out?.stdout, out?.stderr].filter((t): t is string => typeof t === 'string' && t !== '').join('\n');
+    }
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .slice(-LOG_LINES_KEPT);
+  }
+
+  function latestUnsuccessful(sessionId: string | undefined): string {
+    const newest = (q: { sessionId?: string }) =>
+      UNSUCCESSFUL.flatMap((status) => executions.list({ ...q, status, limit: 1 }).executions).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const found = (sessionId ? newest({ sessionId }) : undefined) ?? newest({});
+    if (!found) throw new AppError(404, 'not_found', 'no run has failed, been canceled or been denied yet');
+    return found.id;
+  }
+
+  return defineTool({
+    name: 'workflows:explain_execution',
+    description:
+      'Explain why an execution did not succeed: the failed step, its error and the last lines of its log. Without `id`, the latest failed, canceled or denied execution of this chat (else of any).',
+    args: z.object({ id: z.string().min(1).max(100).optional() }).strict(),
+    effect: 'read',
+    inWorkflows: 'allowed',
+    run: (a, ctx): ExecutionExplanation => {
+      const execution = executions.get(a.id ?? latestUnsuccessful(ctx.sessionId));
+      const step = failedStepOf(execution.steps);
+      return {
+        executionId: execution.id,
+        workflowId: execution.workflowId,
+        workflowName: execution.workflowName ?? null,
+        status: execution.status,
+        error: execution.error ? { message: execution.error.message } : null,
+        failedStep: step ? { stepId: step.stepId, iterationPath: step.iterationPath, attempt: step.attempt, error: errorText(step.error) } : null,
+        logTail: step ? logTail(execution.id, step) : [],
+      };
+    },
+  });
+}
