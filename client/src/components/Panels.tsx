@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { isApiError } from '../api/http';
+import { errorSentence } from '../lib/error-sentence';
 import { AlertIcon, ClockIcon } from './icons';
 
 /** A failed load: what went wrong, in words, and a way to try again. */
@@ -73,11 +74,8 @@ export function EmptyPanel({ icon, title, children, actions }: { icon: ReactNode
   );
 }
 
-export function describeError(error: unknown): string {
-  if (isApiError(error)) return error.message;
-  if (error instanceof Error) return error.message;
-  return 'An unexpected error occurred.';
-}
+/** Every error shown in the UI goes through errorSentence (lib/error-sentence.ts). */
+export const describeError = errorSentence;
 
 /** A 404 for a whole route family means the server predates that feature. */
 export function isMissingEndpoint(error: unknown): boolean {
