@@ -26,14 +26,21 @@ beforeAll(async () => {
   const workflow = await stack.api('POST', '/api/workflows', { definition });
   expect(workflow.status, JSON.stringify(workflow.body)).toBe(201);
   workflowId = workflow.body.id;
-  const trigger = await stack.api('PUT', '/api/triggers/disk-hook', { workflowId, type: 'webhook', webhook: { path: 'ops/disk-usage-report', verify: 'none' } });
+  const trigger = await stack.api('PUT', '/api/triggers/disk-hook', {
+    workflowId,
+    type: 'webhook',
+    webhook: { path: 'ops/disk-usage-report', verify: 'none' },
+  });
   expect(trigger.status, JSON.stringify(trigger.body)).toBe(200);
   const session = await stack.api('POST', '/api/sessions', { title: 'Disk usage' });
   sessionId = session.body.id;
   const run = await stack.api('POST', `/api/workflows/${workflowId}/run`, { sessionId });
   expect(run.status, JSON.stringify(run.body)).toBe(202);
   executionId = run.body.executionId;
-  await until(async () => ((await stack.api('GET', `/api/executions/${executionId}`)).body.status === 'waiting' ? true : undefined), 'the run to wait for approval');
+  await until(
+    async () => ((await stack.api('GET', `/api/executions/${executionId}`)).body.status === 'waiting' ? true : undefined),
+    'the run to wait for approval',
+  );
 });
 
 afterAll(async () => {
@@ -43,9 +50,9 @@ afterAll(async () => {
 /** The page is no wider than the window: nothing scrolls sideways. */
 const horizontalOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-/** The rendered width of the first element showing `text` inside `scope`: a name squeezed to a sliver is not readable. */
+/** The rendered width of the first visible element holding `text` inside `scope`: a name squeezed to a sliver is not readable. */
 async function nameWidth(page: Page, scope: string, text: string): Promise<number> {
-  const el = page.locator(scope).getByText(text, { exact: true }).locator('visible=true').first();
+  const el = page.locator(scope).getByText(text).locator('visible=true').first();
   await el.waitFor({ timeout: 30_000 });
   expect(await el.isVisible()).toBe(true);
   return (await el.boundingBox())!.width;
@@ -58,7 +65,8 @@ const PAGES: { path: () => string; name: string; scope: string; shows: string }[
   { path: () => '/approvals', name: 'approvals', scope: '.main', shows: NAME },
   { path: () => '/chat', name: 'chats', scope: '.main', shows: 'Disk usage' },
   { path: () => `/chat/${sessionId}`, name: 'chat', scope: '.main', shows: NAME },
-  { path: () => `/automation/executions/${executionId}`, name: 'run', scope: '.main', shows: NAME },
+  // The run's heading is its name followed by its status pill.
+  { path: () => `/automation/executions/${executionId}`, name: 'run', scope: '.main h1', shows: NAME },
 ];
 
 describe.each([
@@ -101,7 +109,7 @@ describe('the navigation at 420 px', () => {
     await button.click();
     await nav.getByRole('link', { name: 'Executions' }).click();
     await page.waitForURL(`${stack.url}/automation/executions`);
-    expect(await button.getAttribute('aria-expanded')).toBe('false');
+    await expect.poll(() => button.getAttribute('aria-expanded')).toBe('false');
   });
 
   it('at 1024 px there is no menu button: the sidebar shows', async () => {
