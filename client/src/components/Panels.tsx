@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { isApiError } from '../api/http';
-import { errorSentence } from '../lib/error-sentence';
+import { Link } from 'react-router';
+import { errorFix, errorSentence } from '../lib/error-sentence';
 import { AlertIcon, ClockIcon } from './icons';
 
 /** A failed load: what went wrong, in words, and a way to try again. */
@@ -22,6 +23,7 @@ export function ErrorPanel({
       </span>
       <p className="panel__title">{title}</p>
       <p className="panel__text">{describeError(error)}</p>
+      <ErrorFixLink error={error} />
       {onRetry !== undefined && (
         <div className="panel__actions">
           <button type="button" className="btn" onClick={onRetry} disabled={retrying}>
@@ -71,6 +73,17 @@ export function EmptyPanel({ icon, title, children, actions }: { icon: ReactNode
       {children !== undefined && <div className="panel__text">{children}</div>}
       {actions !== undefined && <div className="panel__actions">{actions}</div>}
     </div>
+  );
+}
+
+/** A link to the page that fixes `error` (errorFix), or nothing. */
+export function ErrorFixLink({ error }: { error: unknown }) {
+  const fix = errorFix(error);
+  if (fix === null) return null;
+  return (
+    <Link to={fix.href} className="error-fix">
+      {fix.label} →
+    </Link>
   );
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/http';
-import { errorSentence, MAX_ERROR_CHARS, stepErrorSentence } from './error-sentence';
+import { errorFix, errorSentence, MAX_ERROR_CHARS, stepErrorSentence } from './error-sentence';
 
 describe('errorSentence', () => {
   it.each([
@@ -30,5 +30,24 @@ describe('errorSentence', () => {
   it('has words for things that are not errors', () => {
     expect(errorSentence('nope')).toBe('Something went wrong. Try again.');
     expect(errorSentence({ message: 'plain object' })).toBe('Plain object.');
+  });
+});
+
+describe('errorFix', () => {
+  it('links an integration error to Integrations, and an unknown code nowhere', () => {
+    expect(errorFix(new ApiError({ status: 424, code: 'integration_auth_failed', message: 'x' }))).toEqual({
+      href: '/integrations',
+      label: 'Open Integrations',
+    });
+    expect(errorFix(new ApiError({ status: 409, code: 'version_conflict', message: 'x' }))).toBeNull();
+    expect(errorFix(new Error('x'))).toBeNull();
+  });
+
+  it('drops the query-string recipe from a message', () => {
+    expect(
+      errorSentence(
+        new ApiError({ status: 409, code: 'integration_in_use', message: '1 workflow(s) require "gh": Digest; delete with ?force=true to remove it anyway' }),
+      ),
+    ).toBe('1 workflow(s) require "gh": Digest.');
   });
 });

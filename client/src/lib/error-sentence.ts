@@ -22,6 +22,7 @@ const INSTRUCTIONS: [RegExp, string][] = [
   [/\s*\(set WEFT_[A-Z_]+\)/g, ''],
   [/\bsend the path only \([^)]*\)/gi, 'open the address without the scheme and host'],
   [/\b(?:GET|POST|PUT|PATCH|DELETE) \/api\/\S+/g, 'this action'],
+  [/;?\s*(?:delete|call|send|retry) with \?[a-z_]+=\S+[^.;]*/gi, ''],
 ];
 
 /** zod's and the server validator's phrasings, in plain words. */
@@ -92,4 +93,19 @@ export function errorSentence(error: unknown): string {
     return plain((error as { message: string }).message);
   }
   return FALLBACK;
+}
+
+/** Where a person fixes what an error is about, by its code; the UI links there instead of explaining the API. */
+const FIXES: Record<string, { href: string; label: string }> = {
+  unauthorized: { href: '/signin', label: 'Sign in' },
+  trigger_disabled: { href: '/automation/schedules-and-hooks', label: 'Open Schedules & hooks' },
+  invalid_trigger: { href: '/automation/schedules-and-hooks', label: 'Open Schedules & hooks' },
+};
+const INTEGRATIONS_FIX = { href: '/integrations', label: 'Open Integrations' };
+
+/** The page that fixes `error`, when there is one (an integration's errors: Integrations). */
+export function errorFix(error: unknown): { href: string; label: string } | null {
+  if (!isApiError(error)) return null;
+  if (error.code.startsWith('integration_')) return INTEGRATIONS_FIX;
+  return FIXES[error.code] ?? null;
 }
