@@ -89,6 +89,32 @@ describe.each([
   });
 });
 
+describe('Schedules & hooks at 420 px', () => {
+  it('opens a test delivery’s payload from its row, and the trigger editor fits the width', async () => {
+    const sent = await fetch(`${stack.url}/hooks/ops/disk-usage-report?test=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ disk: 'sda', used: '81%' }),
+    });
+    expect(sent.status).toBe(200);
+    const page = await stack.newPage();
+    await page.setViewportSize({ width: 420, height: 800 });
+    await page.goto(`${stack.url}/automation/schedules-and-hooks`);
+    await page.getByRole('button', { name: 'Payload' }).click();
+    await page.getByText('"used": "81%"').waitFor();
+    await stack.screenshot(page, 'width-420-schedules-payload');
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+
+    await page.getByRole('button', { name: 'New trigger' }).click();
+    await page.getByTestId('trigger-editor').waitFor();
+    await page.getByRole('radio', { name: /Webhook/ }).check();
+    await page.getByLabel(/^Path/).fill('ops/disk-usage-report');
+    await page.getByText(`is already used by the workflow “${NAME}”`, { exact: false }).waitFor();
+    await stack.screenshot(page, 'width-420-trigger-editor');
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+  });
+});
+
 describe('the navigation at 420 px', () => {
   it('is a menu button: aria-expanded, opens the entries, Escape closes it, a link closes it', async () => {
     const page = await stack.newPage();
