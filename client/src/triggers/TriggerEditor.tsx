@@ -1,3 +1,4 @@
+import './trigger-editor.css';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Trigger, TriggerUpsertRequest } from '@weft/shared';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
