@@ -1,6 +1,8 @@
 import './auth/sign-in.css';
 import { DEFAULT_RETURN_PATH, safeReturnPath } from '@weft/shared';
+import { useQuery } from '@tanstack/react-query';
 import { lazy } from 'react';
+import { probeSession } from './api/auth';
 import { Navigate, useNavigate, useRouteError, useSearchParams, type RouteObject } from 'react-router';
 import { ApprovalsPage } from './approvals/ApprovalsPage';
 import { SignInPage } from './auth/SignInPage';
@@ -27,6 +29,9 @@ function SignInRoute() {
   const reason = search.get('reason') === 'link' ? 'link' : undefined;
   // Where the user was going, if it is a path here (never another site), else the chat.
   const next = safeReturnPath(search.get('next')) ?? DEFAULT_RETURN_PATH;
+  // Already signed in (a second tab, the back button): the app, not the form again.
+  const me = useQuery({ queryKey: ['session-probe'], queryFn: ({ signal }) => probeSession(signal), retry: false, gcTime: 0 });
+  if (me.isSuccess) return <Navigate to={next} replace />;
   return <SignInPage reason={reason} onSignedIn={() => void navigate(next, { replace: true })} />;
 }
 

@@ -7,6 +7,11 @@ export function fetchMe(signal?: AbortSignal): Promise<MeResponse> {
   return request('/api/me', { schema: MeResponse, ...(signal ? { signal } : {}) });
 }
 
+/** The sign-in page's check for an existing session: a 401 here is expected and flips nothing. */
+export function probeSession(signal?: AbortSignal): Promise<MeResponse> {
+  return request('/api/me', { schema: MeResponse, ignoreUnauthorized: true, ...(signal ? { signal } : {}) });
+}
+
 /** Public, so it says nothing about the session (and never flips it); the version needs a credential. */
 export function fetchHealth(signal?: AbortSignal): Promise<HealthResponse> {
   return request('/api/health', { schema: HealthResponse, ignoreUnauthorized: true, ...(signal ? { signal } : {}) });

@@ -1,4 +1,12 @@
-import { DeliveriesPage, RunTriggerResponse, Trigger, TriggerListResponse, type TriggerUpsertRequest } from '@weft/shared';
+import {
+  DeliveriesPage,
+  DeliveryPayload,
+  RunTriggerResponse,
+  Trigger,
+  TriggerListResponse,
+  WebhookPathAvailability,
+  type TriggerUpsertRequest,
+} from '@weft/shared';
 import { request } from './http';
 
 export const triggerKeys = {
@@ -44,4 +52,12 @@ export const triggersApi = {
   runNow: (key: string) => request(`/api/triggers/${enc(key)}/run`, { method: 'POST', schema: RunTriggerResponse }),
   deliveries: ({ key, limit }: { key: string; limit: number }, signal?: AbortSignal) =>
     request(`/api/triggers/${enc(key)}/deliveries?limit=${limit}`, { schema: DeliveriesPage, ...(signal ? { signal } : {}) }),
+  deliveryPayload: ({ key, deliveryId }: { key: string; deliveryId: string }, signal?: AbortSignal) =>
+    request(`/api/triggers/${enc(key)}/deliveries/${enc(deliveryId)}/payload`, { schema: DeliveryPayload, ...(signal ? { signal } : {}) }),
+  /** Who owns `/hooks/<path>`; `exceptKey` is the trigger being edited (its own path is free). */
+  webhookPath: ({ path, exceptKey }: { path: string; exceptKey?: string | undefined }, signal?: AbortSignal) =>
+    request(`/api/triggers/webhook-paths/${path.split('/').map(enc).join('/')}${exceptKey ? `?exceptKey=${enc(exceptKey)}` : ''}`, {
+      schema: WebhookPathAvailability,
+      ...(signal ? { signal } : {}),
+    }),
 };

@@ -104,4 +104,16 @@ describe('sign-in', () => {
     expect(await screen.findByText('Paste the access token first.')).toBeTruthy();
     expect(requests.some((r) => r.path === '/auth/login')).toBe(false);
   });
+
+  it('a browser already signed in skips the form and lands where it was going', async () => {
+    mockFetch({
+      'GET /api/me': () => json(200, { type: 'user', id: 'owner', name: 'owner', via: 'session' }),
+      'GET /api/health': () => json(200, { ok: true }),
+      'GET /api/workflows': () => json(200, { workflows: [] }),
+      'GET /api/approvals?status=pending': () => json(200, { approvals: [] }),
+    });
+    const { router } = renderApp('/signin?next=%2Fautomation%2Fworkflows');
+    await waitFor(() => expect(router.state.location.pathname).toBe('/automation/workflows'));
+    expect(screen.queryByLabelText('Access token')).toBeNull();
+  });
 });

@@ -4,6 +4,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { signIn } from '../api/auth';
 import { isApiError } from '../api/http';
 import { LogoMark } from '../components/icons';
+import { errorSentence } from '../lib/error-sentence';
 
 export type SignInReason = 'link' | 'session' | undefined;
 
@@ -114,6 +115,5 @@ export function SignInPage({ reason, onSignedIn }: { reason?: SignInReason; onSi
 }
 
 function describe(error: unknown): string {
-  if (isApiError(error)) return error.message;
-  return 'Signing in failed. Try again.';
+  return isApiError(error) ? errorSentence(error) : 'Signing in failed. Try again.';
 }

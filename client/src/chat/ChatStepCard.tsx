@@ -8,6 +8,7 @@ import { useNow } from '../lib/use-now';
 import { isStepType } from '@weft/shared';
 import type { RunDefinition } from './use-run-definitions';
 import type { StepCardItem } from './render-plan';
+import { stepErrorSentence } from '../lib/error-sentence';
 
 const STATUSES = new Set<string>(Object.keys(STATUS_LABELS));
 
@@ -38,7 +39,7 @@ export function ChatStepCard({ item, run }: { item: StepCardItem; run: RunDefini
           {note.parts.map((p) => (p.type === 'text' ? p.text : '')).join('')}
         </p>
       ))}
-      {item.step?.error !== undefined && <p className="step-line__error">{item.step.error.message}</p>}
+      {item.step?.error !== undefined && <p className="step-line__error">{stepErrorSentence(item.step.error)}</p>}
     </div>
   );
 }

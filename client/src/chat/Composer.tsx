@@ -3,6 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { sessionsApi } from '../api/sessions';
 import { describeError } from '../components/Panels';
+import { inputTooLong } from '../lib/input-limits';
 import type { ChatStore } from './chat-store';
 import { CommandPalette, useCommandPalette } from './CommandPalette';
 
@@ -23,10 +24,11 @@ export function Composer({ sessionId, store, busy = false, onSent }: { sessionId
       onSent?.();
     },
   });
+  const tooLong = inputTooLong(text);
   const send = (event?: FormEvent) => {
     event?.preventDefault();
     const content = text.trim();
-    if (content === '' || post.isPending) return;
+    if (content === '' || post.isPending || tooLong !== null) return;
     post.mutate(content);
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -58,10 +60,15 @@ export function Composer({ sessionId, store, busy = false, onSent }: { sessionId
         onKeyDown={onKeyDown}
       />
       <div className="composer__side">
-        <button type="submit" className="btn btn--primary" disabled={text.trim() === '' || post.isPending}>
+        <button type="submit" className="btn btn--primary" disabled={text.trim() === '' || post.isPending || tooLong !== null}>
           {post.isPending ? 'Sending…' : 'Send'}
         </button>
       </div>
+      {tooLong !== null && (
+        <p className="field__error composer__error" role="alert">
+          {tooLong}
+        </p>
+      )}
       {post.isError && (
         <p className="field__error composer__error" role="alert">
           {describeError(post.error)}

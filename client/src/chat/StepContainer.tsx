@@ -11,6 +11,7 @@ import { StructuredOutput } from './StructuredOutput';
 import { useMessage } from './use-chat-session';
 import type { RunDefinition } from './use-run-definitions';
 import type { AgentStepItem } from './render-plan';
+import { stepErrorSentence } from '../lib/error-sentence';
 
 type Usage = { inputTokens?: unknown; outputTokens?: unknown };
 
@@ -92,7 +93,7 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
         {item.structured !== undefined && <StructuredOutput value={item.structured} />}
         {item.step?.error !== undefined && (
           <div className="alert alert--error">
-            <div className="alert__body">{item.step.error.message}</div>
+            <div className="alert__body">{stepErrorSentence(item.step.error)}</div>
           </div>
         )}
         {item.previousAttempts.length > 0 && (

@@ -1,5 +1,7 @@
 import type { ReactNode } from 'react';
 import { isApiError } from '../api/http';
+import { Link } from 'react-router';
+import { errorFix, errorSentence } from '../lib/error-sentence';
 import { AlertIcon, ClockIcon } from './icons';
 
 /** A failed load: what went wrong, in words, and a way to try again. */
@@ -21,6 +23,7 @@ export function ErrorPanel({
       </span>
       <p className="panel__title">{title}</p>
       <p className="panel__text">{describeError(error)}</p>
+      <ErrorFixLink error={error} />
       {onRetry !== undefined && (
         <div className="panel__actions">
           <button type="button" className="btn" onClick={onRetry} disabled={retrying}>
@@ -73,11 +76,19 @@ export function EmptyPanel({ icon, title, children, actions }: { icon: ReactNode
   );
 }
 
-export function describeError(error: unknown): string {
-  if (isApiError(error)) return error.message;
-  if (error instanceof Error) return error.message;
-  return 'An unexpected error occurred.';
+/** A link to the page that fixes `error` (errorFix), or nothing. */
+export function ErrorFixLink({ error }: { error: unknown }) {
+  const fix = errorFix(error);
+  if (fix === null) return null;
+  return (
+    <Link to={fix.href} className="error-fix">
+      {fix.label} →
+    </Link>
+  );
 }
+
+/** Every error shown in the UI goes through errorSentence (lib/error-sentence.ts). */
+export const describeError = errorSentence;
 
 /** A 404 for a whole route family means the server predates that feature. */
 export function isMissingEndpoint(error: unknown): boolean {

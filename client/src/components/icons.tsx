@@ -79,6 +79,11 @@ export const SignOutIcon = () => (
     <path d="M6 2.75H3.75a1 1 0 0 0-1 1v8.5a1 1 0 0 0 1 1H6M10.5 11l3-3-3-3M13.25 8H6" />
   </Icon>
 );
+export const MenuIcon = () => (
+  <Icon>
+    <path d="M2.75 4.25h10.5M2.75 8h10.5M2.75 11.75h10.5" />
+  </Icon>
+);
 export const LogoMark = () => (
   <Icon>
     <path d="M2.5 4.5c2 0 2 7 4 7s2-7 4-7 2 7 3 7" />

@@ -30,6 +30,7 @@ import { StepTrace } from './StepTrace';
 import { useLiveExecution } from './use-live-execution';
 import { VariablesPanel } from './VariablesPanel';
 import { parseDefinition } from '../lib/definition';
+import { stepErrorSentence } from '../lib/error-sentence';
 
 export function ExecutionPage() {
   const { id = '' } = useParams();
@@ -142,7 +143,7 @@ export function ExecutionPage() {
       />
       {summary.error !== undefined && (
         <div className="alert alert--error" role="alert">
-          <div className="alert__body">{summary.error.message}</div>
+          <div className="alert__body">{stepErrorSentence(summary.error)}</div>
         </div>
       )}
       {waiting.length > 0 && (

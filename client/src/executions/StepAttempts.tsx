@@ -7,6 +7,7 @@ import { runKey, type LogChunk } from './execution-state';
 import { describeIteration } from './step-runs';
 import { runDuration, StepStatusMark } from './StepTrace';
 import { JsonBlock } from './VariablesPanel';
+import { stepErrorSentence } from '../lib/error-sentence';
 
 type BashOutput = { stdout?: unknown; stderr?: unknown; exitCode?: unknown };
 
@@ -84,7 +85,7 @@ function Attempt({ run, now, logs, total }: { run: StepRun; now: number; logs: r
       </dl>
       {run.error !== undefined && (
         <div className="alert alert--error">
-          <div className="alert__body">{run.error.message}</div>
+          <div className="alert__body">{stepErrorSentence(run.error)}</div>
         </div>
       )}
       {run.input !== undefined && <JsonBlock label="Input" value={run.input} />}

@@ -1,8 +1,9 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { Suspense, type ReactNode } from 'react';
+import './shell.css';
+import { Suspense, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { Link, NavLink, Outlet, useLocation } from 'react-router';
 import { fetchHealth, signOut } from '../api/auth';
-import { ApprovalsIcon, BellIcon, ChatIcon, ExecutionsIcon, LogoMark, SchedulesIcon, SignOutIcon, WorkflowsIcon } from '../components/icons';
+import { ApprovalsIcon, BellIcon, ChatIcon, ExecutionsIcon, LogoMark, MenuIcon, SchedulesIcon, SignOutIcon, WorkflowsIcon } from '../components/icons';
 import { SkeletonLine } from '../components/Skeleton';
 import { ApprovalsBadge } from './ApprovalsBadge';
 import { NotificationsBadge } from './NotificationsBadge';
@@ -43,9 +44,35 @@ function NavItem({
   );
 }
 
-/** Left navigation and the routed page. */
+/**
+ * On a narrow screen (768 px and below, shell.css) the navigation folds behind a menu button:
+ * open while `open`, closed by Escape (focus back on the button), by following a link, or by the
+ * button again. On wider screens the button is hidden and the sidebar always shows.
+ */
+function useNavMenu() {
+  const [open, setOpen] = useState(false);
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const { pathname } = useLocation();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new page (a followed link) is what closes the menu.
+  useEffect(() => setOpen(false), [pathname]);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setOpen(false);
+      buttonRef.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
+  return { open, toggle: () => setOpen((o) => !o), buttonRef };
+}
+
+/** Left navigation (a menu button on narrow screens) and the routed page. */
 export function Shell() {
   const queryClient = useQueryClient();
+  const menu = useNavMenu();
+  const navId = useId();
   const health = useQuery({ queryKey: ['health'], queryFn: ({ signal }) => fetchHealth(signal), staleTime: Number.POSITIVE_INFINITY });
 
   const onSignOut = async () => {
@@ -61,14 +88,27 @@ export function Shell() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <aside className="sidebar">
-        <NavLink to="/automation/workflows" className="brand" aria-label="Weft home">
-          <span className="brand__mark">
-            <LogoMark />
-          </span>
-          Weft
-        </NavLink>
-        <nav className="nav" aria-label="Main">
+      <aside className={menu.open ? 'sidebar is-open' : 'sidebar'}>
+        <div className="sidebar__bar">
+          <NavLink to="/automation/workflows" className="brand" aria-label="Weft home">
+            <span className="brand__mark">
+              <LogoMark />
+            </span>
+            Weft
+          </NavLink>
+          <button
+            ref={menu.buttonRef}
+            type="button"
+            className="btn btn--ghost menu-button"
+            aria-expanded={menu.open}
+            aria-controls={navId}
+            onClick={menu.toggle}
+          >
+            <MenuIcon />
+            Menu
+          </button>
+        </div>
+        <nav id={navId} className="nav" aria-label="Main">
           <NavItem to="/chat" icon={<ChatIcon />} label="Chat" />
           <span className="nav__section">Automation</span>
           <NavItem to="/automation/workflows" icon={<WorkflowsIcon />} label="Workflows" />

@@ -1,130 +1,25 @@
 import './trigger-form.css';
 import './triggers.css';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { DeliveryCount, Trigger, TriggerDelivery } from '@weft/shared';
-import { useId, useState } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { Trigger } from '@weft/shared';
+import { useId, useState, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { triggerKeys, triggersApi, upsertBodyOf } from '../api/triggers';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ClockIcon } from '../components/icons';
 import { describeError } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
-import { SkeletonLine } from '../components/Skeleton';
-import { formatAbsolute } from '../lib/time';
 import { CopyButton } from './CopyButton';
 import { formatInZone } from './cron';
 import { SCHEMES } from './signing';
 import { SigningHelp } from './SigningHelp';
+import { Deliveries, DELIVERIES_SHOWN } from './TriggerDeliveries';
 import { scheduleWords, WebhookIcon } from './TriggerBadge';
 import { SENDER_ISSUES_SECRET, webhookUrl } from './trigger-form';
-
-const DELIVERIES = 5;
-/** Per-minute counters of refused calls and replays shown under the deliveries. */
-const COUNTS = 5;
-
-const DELIVERY_KIND: { readonly [K in TriggerDelivery['kind']]: string } = {
-  schedule: 'Scheduled',
-  catch_up: 'Catch-up',
-  webhook: 'Webhook call',
-  manual: 'Run now',
-};
-
-function deliveryTone(status: TriggerDelivery['status']): string {
-  switch (status) {
-    case 'started':
-      return 'chip--ok';
-    case 'skipped':
-      return '';
-    case 'rejected':
-      return 'chip--warn';
-    case 'failed':
-      return 'chip--danger';
-    default: {
-      const unexpected: never = status;
-      return unexpected;
-    }
-  }
-}
-
-function Deliveries({ trigger }: { trigger: Trigger }) {
-  const deliveries = useQuery({
-    queryKey: triggerKeys.deliveries(trigger.key, DELIVERIES),
-    queryFn: ({ signal }) => triggersApi.deliveries({ key: trigger.key, limit: DELIVERIES }, signal),
-  });
-  if (deliveries.isPending) {
-    return (
-      <div className="deliveries deliveries--loading" aria-busy="true">
-        <SkeletonLine width="70%" />
-        <SkeletonLine width="55%" />
-      </div>
-    );
-  }
-  if (deliveries.isError) {
-    return (
-      <p className="deliveries__error">
-        <span className="field__error">Could not load deliveries: {describeError(deliveries.error)}</span>{' '}
-        <button type="button" className="btn btn--ghost btn--small" onClick={() => void deliveries.refetch()} disabled={deliveries.isFetching}>
-          Retry
-        </button>
-      </p>
-    );
-  }
-  const { deliveries: rows, counts } = deliveries.data;
-  return (
-    <>
-      {rows.length === 0 ? <p className="muted deliveries__empty">Not fired yet.</p> : <DeliveryRows rows={rows} />}
-      {counts.length > 0 && <Counts counts={counts.slice(0, COUNTS)} />}
-    </>
-  );
-}
 
 function withoutSecret(webhook: NonNullable<Trigger['webhook']>): NonNullable<Trigger['webhook']> {
   const { secret: _shownOnce, ...rest } = webhook;
   return rest;
-}
-
-/** Refused calls and replays are counted per minute, not listed one by one (a flood stays small). */
-function Counts({ counts }: { counts: DeliveryCount[] }) {
-  return (
-    <ul className="deliveries deliveries--counts" aria-label="Refused calls and replays">
-      {counts.map((c) => (
-        <li key={`${c.minute} ${c.reason}`} className="deliveries__item" data-status={c.status}>
-          <span className={`chip ${deliveryTone(c.status)}`}>{c.status}</span>
-          <span className="deliveries__kind">
-            {c.count.toLocaleString()} × <span className="mono">{c.reason}</span>
-          </span>
-          <span className="deliveries__when" title={formatAbsolute(c.minute)}>
-            <RelativeTime iso={c.minute} />
-          </span>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-function DeliveryRows({ rows }: { rows: TriggerDelivery[] }) {
-  return (
-    <ul className="deliveries" aria-label="Last deliveries">
-      {rows.map((delivery) => (
-        <li key={delivery.id} className="deliveries__item" data-status={delivery.status}>
-          <span className={`chip ${deliveryTone(delivery.status)}`}>{delivery.status}</span>
-          <span className="deliveries__kind">{DELIVERY_KIND[delivery.kind]}</span>
-          <span className="deliveries__when" title={formatAbsolute(delivery.receivedAt)}>
-            <RelativeTime iso={delivery.scheduledFor ?? delivery.receivedAt} />
-          </span>
-          <span className="deliveries__detail">
-            {delivery.executionId !== undefined ? (
-              <Link to={`/automation/executions/${encodeURIComponent(delivery.executionId)}`}>View run</Link>
-            ) : delivery.reason !== undefined ? (
-              <span className="mono muted" title={delivery.reason}>
-                {delivery.reason}
-              </span>
-            ) : null}
-          </span>
-        </li>
-      ))}
-    </ul>
-  );
 }
 
 /**
@@ -132,7 +27,7 @@ function DeliveryRows({ rows }: { rows: TriggerDelivery[] }) {
  * URL), the workflow it starts, its last deliveries, and a switch. A paused trigger stays in
  * place, greyed.
  */
-export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workflowName: string | null }) {
+export function TriggerCard({ trigger, workflowName, actions }: { trigger: Trigger; workflowName: string | null; actions?: ReactNode }) {
   const queryClient = useQueryClient();
   const switchId = useId();
   const secretId = useId();
@@ -169,7 +64,7 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
 
   const runNow = useMutation({
     mutationFn: () => triggersApi.runNow(trigger.key),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: triggerKeys.deliveries(trigger.key, DELIVERIES) }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: triggerKeys.deliveries(trigger.key, DELIVERIES_SHOWN) }),
   });
 
   const url = hook ? (hook.url.startsWith('http') ? hook.url : webhookUrl(hook.path)) : '';
@@ -205,6 +100,7 @@ export function TriggerCard({ trigger, workflowName }: { trigger: Trigger; workf
           <span className="switch__track" aria-hidden="true" />
           <span className="switch__label">{toggle.isPending ? 'Saving…' : trigger.enabled ? 'On' : 'Off'}</span>
         </label>
+        {actions !== undefined && <div className="trigger-item__actions">{actions}</div>}
       </header>
 
       <div className="trigger-item__body">

@@ -164,7 +164,7 @@ describe('new workflow by chat', () => {
     renderApp('/automation/workflows/new');
     await screen.findByRole('heading', { name: 'New workflow', level: 1 });
     await send('do something');
-    const error = await screen.findByText('the model did not produce a valid workflow in 3 attempts');
+    const error = await screen.findByText('The model did not produce a valid workflow in 3 attempts.');
     const bubble = error.closest('li')!;
     expect(within(bubble).getByText('definition.steps[0].command')).toBeTruthy();
     expect(within(bubble).getByText('3 attempts')).toBeTruthy();

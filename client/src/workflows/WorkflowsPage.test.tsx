@@ -55,7 +55,7 @@ describe('workflows list', () => {
     });
     renderApp('/automation/workflows');
     expect(await screen.findByText('Could not load workflows')).toBeTruthy();
-    expect(screen.getByText('Internal server error')).toBeTruthy();
+    expect(screen.getByText('Internal server error.')).toBeTruthy();
     fail = false;
     fireEvent.click(screen.getByRole('button', { name: 'Retry' }));
     expect(await screen.findByText('Backup')).toBeTruthy();

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodError } from 'zod';
 import { isStorageError, storageReason } from '../db/storage-errors';
+import { errorPage, isBrowserNavigation } from './browser-page';
 
 /** An error whose status, code and message are meant for the caller. */
 export class AppError extends Error {
@@ -58,6 +59,17 @@ export function installErrorHandlers(app: FastifyInstance, { onStorageError }: {
       request.log.error({ err, method: request.method, url: request.url }, 'storage refused a write');
       onStorageError?.(err);
       err = storageUnavailable(err);
+    }
+    // A person's browser gets a page it can read; scripts and /api get the JSON below.
+    if (isBrowserNavigation(request)) {
+      const status = err instanceof AppError || (err.statusCode && err.statusCode < 500) ? (err.statusCode ?? 500) : 500;
+      if (status >= 500) request.log.error({ err, method: request.method, url: request.url }, 'unhandled error');
+      else request.log.info({ status }, err.message);
+      return reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(errorPage({ status, message: err.message }));
     }
     if (err instanceof AppError) {
       request.log.info({ code: err.code, status: err.statusCode }, err.message);

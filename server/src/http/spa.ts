@@ -4,6 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { isPageNavigation } from '../auth/public-routes';
+import { errorPage, isBrowserNavigation } from './browser-page';
 
 const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Weft</title>
 <h1>Weft</h1><p>The web client is not built yet. Run <code>pnpm --filter @weft/client build</code> (or <code>pnpm start</code>, which builds it).</p>`;
@@ -11,7 +12,8 @@ const NOT_BUILT = `<!doctype html><meta charset="utf-8"><title>Weft</title>
 /**
  * Serves the built client: `/` and every page navigation get index.html (deep links and reloads
  * work), `/assets/*` the hashed bundles, `/favicon.svg` the icon. All public (public-routes.ts):
- * none of it holds data. Anything else unknown is a 404 in the API's error shape.
+ * none of it holds data. Anything else unknown is a 404: a readable page for a person's browser,
+ * the API's error shape for everything else.
  */
 const spa: FastifyPluginAsync = async (app) => {
   const dir = app.config.clientDir;
@@ -36,6 +38,11 @@ const spa: FastifyPluginAsync = async (app) => {
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0]!;
     if (isPageNavigation({ method: request.method, path: pathname })) return shell(reply);
+    if (isBrowserNavigation(request))
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .send(errorPage({ status: 404, message: 'not found' }));
     return reply.code(404).send({ error: { code: 'not_found', message: `no route for ${request.method} ${pathname}` } });
   });
 };

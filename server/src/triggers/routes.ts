@@ -1,5 +1,6 @@
-import { DeliveriesQuery, TriggerKeyParams } from '@weft/shared';
+import { DeliveriesQuery, DeliveryPayloadParams, TriggerKeyParams, WebhookPath, WebhookPathQuery } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
 import { parseRequest } from '../http/parse';
 
 /** `/api/triggers`: configuration, delivery history and manual fires. Webhooks live in ./webhooks. */
@@ -7,6 +8,13 @@ const triggersRoutes: FastifyPluginAsync = async (app) => {
   const triggers = app.triggers;
 
   app.get('/api/triggers', async () => ({ triggers: triggers.list() }));
+
+  // The path may hold `/`, so it is the wildcard; a static segment wins over `:key` in routing.
+  app.get('/api/triggers/webhook-paths/*', async (request) => {
+    const { '*': path } = parseRequest(z.object({ '*': WebhookPath }), request.params, 'params');
+    const { exceptKey } = parseRequest(WebhookPathQuery, request.query, 'query');
+    return triggers.webhookPathOwner(path, exceptKey);
+  });
 
   app.get('/api/triggers/:key', async (request) => {
     const { key } = parseRequest(TriggerKeyParams, request.params, 'params');
@@ -28,6 +36,11 @@ const triggersRoutes: FastifyPluginAsync = async (app) => {
     const { key } = parseRequest(TriggerKeyParams, request.params, 'params');
     const q = parseRequest(DeliveriesQuery, request.query, 'query');
     return triggers.listDeliveries(key, q);
+  });
+
+  app.get('/api/triggers/:key/deliveries/:deliveryId/payload', async (request) => {
+    const { key, deliveryId } = parseRequest(DeliveryPayloadParams, request.params, 'params');
+    return triggers.deliveryPayload(key, deliveryId);
   });
 
   app.post('/api/triggers/:key/run', async (request, reply) => {

@@ -265,6 +265,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
       const delivery = journal.transaction(() =>
         triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, status: 'skipped', reason: 'test' }),
       )!;
+      triggers.rememberTestPayload(delivery.id, payload);
       return reply.code(200).send({ test: true, deliveryId: delivery.id, payload });
     }
     if (t.enabled !== 1) refuse(hook, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));

@@ -218,6 +218,22 @@ export const DeliveriesPage = z.object({
 });
 export type DeliveriesPage = z.infer<typeof DeliveriesPage>;
 
+/** `GET /api/triggers/webhook-paths/<path>?exceptKey=`: whether a webhook path is free, and whose it is when not. */
+export const WebhookPathQuery = z.object({ exceptKey: TriggerKey.optional() });
+export const WebhookPathAvailability = z.object({
+  path: z.string(),
+  available: z.boolean(),
+  triggerKey: z.string().optional(),
+  workflowId: z.string().optional(),
+  workflowName: z.string().optional(),
+});
+export type WebhookPathAvailability = z.infer<typeof WebhookPathAvailability>;
+
+/** `GET /api/triggers/:key/deliveries/:deliveryId/payload`: what the delivery handed (or, for a test, would hand) the workflow. */
+export const DeliveryPayloadParams = z.object({ key: TriggerKey, deliveryId: z.string().min(1).max(100) });
+export const DeliveryPayload = z.object({ deliveryId: z.string(), source: z.enum(['execution', 'test']), payload: z.unknown() });
+export type DeliveryPayload = z.infer<typeof DeliveryPayload>;
+
 /** `POST /api/triggers/:key/run`: fire now (kind `manual`), ignoring `enabled` and `overlap`. */
 export const RunTriggerResponse = z.object({ executionId: z.string(), deliveryId: z.string() });
 export type RunTriggerResponse = z.infer<typeof RunTriggerResponse>;
