@@ -174,7 +174,7 @@ describe('execution page', () => {
     await open();
     await emit([['execution.updated', summary('denied', { finishedAt: AT(9), error: { name: 'ApprovalDenied', message: 'Denied by alice: Not on Friday' } })]]);
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toBe('Denied by alice: Not on Friday');
+    expect(alert.textContent).toBe('Denied by alice: Not on Friday.');
   });
 
   it('shows inputs, trigger and step outputs as variables', async () => {
