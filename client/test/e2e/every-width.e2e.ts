@@ -1,6 +1,6 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, until, type Stack } from './harness';
+import { horizontalOverflow, nameWidth } from './layout';
 
 /**
  * Issue 17 §9: at 1400, 1024 and 420 px every page fits its width (no horizontal page scroll),
@@ -46,17 +46,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-/** The page is no wider than the window: nothing scrolls sideways. */
-const horizontalOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-
-/** The rendered width of the first visible element holding `text` inside `scope`: a name squeezed to a sliver is not readable. */
-async function nameWidth(page: Page, scope: string, text: string): Promise<number> {
-  const el = page.locator(scope).getByText(text).locator('visible=true').first();
-  await el.waitFor({ timeout: 30_000 });
-  expect(await el.isVisible()).toBe(true);
-  return (await el.boundingBox())!.width;
-}
 
 const PAGES: { path: () => string; name: string; scope: string; shows: string }[] = [
   { path: () => '/automation/workflows', name: 'workflows', scope: '.main', shows: NAME },

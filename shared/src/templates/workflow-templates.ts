@@ -70,14 +70,25 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
       description: 'Deletes *.tmp files in a directory, only after someone approves the list.',
       inputs: { directory: { type: 'string', default: '/tmp/weft-cleanup', description: 'Directory to clean' } },
       steps: [
-        { id: 'preview', name: 'List the files', type: 'bash', command: 'find {{ inputs.directory }} -type f -name "*.tmp"' },
+        // A directory that does not exist yet has nothing to clean: the run goes on to ask, not fail.
+        {
+          id: 'preview',
+          name: 'List the files',
+          type: 'bash',
+          command: 'if [ -d {{ inputs.directory }} ]; then find {{ inputs.directory }} -type f -name "*.tmp"; fi',
+        },
         {
           id: 'confirm',
           name: 'Approve the deletion',
           type: 'approval',
           message: 'Delete these files in {{ inputs.directory }}?\n{{ steps.preview.output.stdout }}',
         },
-        { id: 'delete', name: 'Delete the files', type: 'bash', command: 'find {{ inputs.directory }} -type f -name "*.tmp" -delete' },
+        {
+          id: 'delete',
+          name: 'Delete the files',
+          type: 'bash',
+          command: 'if [ -d {{ inputs.directory }} ]; then find {{ inputs.directory }} -type f -name "*.tmp" -delete; fi',
+        },
       ],
     },
   },
