@@ -29,7 +29,13 @@ async function saveTemplate(page: Page, title: string, name: string): Promise<st
   await page.goto(`${stack.url}/automation/workflows/new`);
   await page.getByRole('button', { name: `Use template: ${title}` }).click();
   expect(await page.getByTestId('workflow-name').inputValue()).toBe(name);
-  await page.getByTestId('save-workflow').click();
+  // A template without a trigger of its own asks how it starts.
+  const manual = page.getByRole('radio', { name: /^Manual/ });
+  if (!(await page.getByRole('radio', { name: /Schedule/ }).isChecked())) await manual.check();
+  const save = page.getByTestId('save-workflow');
+  // Whatever keeps Save disabled is listed beside it: a failure names it.
+  if (await save.isDisabled()) throw new Error(`Save is disabled: ${await page.locator('#save-blockers').innerText()}`);
+  await save.click();
   await page.waitForURL(/\/automation\/workflows\/wf[^/]*$/, { timeout: 30_000 });
   await page.getByRole('heading', { level: 1, name }).waitFor({ timeout: 30_000 });
   return decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
