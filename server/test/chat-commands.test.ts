@@ -197,7 +197,7 @@ describe('chat titles, rename and delete', () => {
     await s.request('POST', `/api/sessions/${asking.id}/messages`, { body: { content: '/run Held' } });
     const pending = await pendingToolApproval(s, asking.id);
     expect((await s.request('DELETE', `/api/sessions/${asking.id}`)).status).toBe(204);
-    expect((await s.request('GET', `/api/approvals/${pending.id}`)).body.status).toBe('canceled');
+    expect((await s.request('GET', `/api/approvals/${pending.id}`)).body).toMatchObject({ status: 'closed', closed: { reason: 'call_canceled' } });
   });
 });
 
