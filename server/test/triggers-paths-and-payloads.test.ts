@@ -52,6 +52,16 @@ describe('GET /api/triggers/:key/deliveries/:id/payload', () => {
     expect(fromRun.body).toMatchObject({ deliveryId: row.id, source: 'execution', payload: { type: 'webhook', key: 'disk-hook', body: { disk: 'sda' } } });
   });
 
+  it('a test delivery’s payload survives a restart of the server', async () => {
+    const test = await post('ops/disk', '?test=1');
+    const { deliveryId } = (await test.json()) as { deliveryId: string };
+    await s.close();
+    s = await startServer({ dataDir: s.dataDir, config: { leaseMs: 600_000, engineTickMs: 50 } });
+    const shown = await s.request('GET', `/api/triggers/disk-hook/deliveries/${deliveryId}/payload`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual({ deliveryId, source: 'test', payload: expect.objectContaining({ body: { disk: 'sda' } }) });
+  });
+
   it('an unknown delivery is a 404', async () => {
     const res = await s.request('GET', '/api/triggers/disk-hook/deliveries/dl_nope/payload');
     expect(res.status).toBe(404);

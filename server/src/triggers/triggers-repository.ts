@@ -37,6 +37,8 @@ export type DeliveryRow = {
   latency_ms: number;
   delivery_key: string | null;
   replay_key: string | null;
+  /** JSON of a test delivery's payload (test deliveries start no run that would keep it). */
+  test_payload: string | null;
 };
 
 export type DeliveryCountRow = { minute: number; reason: string; status: 'rejected' | 'skipped'; count: number };
@@ -117,6 +119,7 @@ export function createTriggersRepository(db: Db) {
        WHERE id = @id RETURNING *`,
     ),
     delivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE id = ?'),
+    keepTestPayload: db.prepare<[string, string]>('UPDATE trigger_deliveries SET test_payload = ? WHERE id = ?'),
     deliveryByKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND delivery_key = ?'),
     deliveryByReplayKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND replay_key = ?'),
     count: db.prepare<[string, number, string, string], { count: number }>(
@@ -174,6 +177,7 @@ export function createTriggersRepository(db: Db) {
       replayKey: string | null;
     }) => s.settleDelivery.get(d) as DeliveryRow,
     delivery: (id: string): DeliveryRow | null => s.delivery.get(id) ?? null,
+    keepTestPayload: (id: string, payload: unknown): void => void s.keepTestPayload.run(JSON.stringify(payload ?? null), id),
     /** The delivery that holds either key (the sender's delivery id, or the signature that proved it). */
     deliveryByKeys: (triggerId: string, keys: { deliveryKey?: string | undefined; replayKey?: string | undefined }): DeliveryRow | null =>
       (keys.deliveryKey !== undefined ? s.deliveryByKey.get(triggerId, keys.deliveryKey) : undefined) ??

@@ -35,8 +35,6 @@ type TriggerBody = Omit<TriggerUpsertRequest, 'workflowId'>;
 const invalid = (path: string, message: string) => new AppError(422, 'invalid_trigger', `${path}: ${message}`, { errors: [{ path, message }] });
 
 /** 32 random bytes, base64url: safe to paste into a shell, a header or a sender's settings. */
-/** Test payloads kept in memory for their delivery rows (see rememberTestPayload). */
-const TEST_PAYLOADS_KEPT = 200;
 
 const generateSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
 
@@ -301,27 +299,13 @@ export function createTriggersService({
     return { executionId: result.executionId, deliveryId: result.delivery.id };
   }
 
-  /**
-   * Test deliveries (`?test=1`) start nothing, so no execution keeps their payload; the last few
-   * are kept here, in memory, so their row can show it (a restart forgets them: the row says so).
-   */
-  const testPayloads = new Map<string, unknown>();
-  function rememberTestPayload(deliveryId: string, payload: unknown) {
-    testPayloads.set(deliveryId, payload);
-    if (testPayloads.size > TEST_PAYLOADS_KEPT) testPayloads.delete(testPayloads.keys().next().value!);
-  }
-
   function deliveryPayload(key: string, deliveryId: string): DeliveryPayload {
     const trigger = requireTrigger(key);
     const row = repo.delivery(deliveryId);
     if (!row || row.trigger_id !== trigger.id) throw notFound(`delivery ${deliveryId} of trigger ${key}`);
     if (row.execution_id !== null) return { deliveryId, source: 'execution', payload: executions.get(row.execution_id).trigger };
-    if (testPayloads.has(deliveryId)) return { deliveryId, source: 'test', payload: testPayloads.get(deliveryId) };
-    throw new AppError(
-      404,
-      'payload_not_kept',
-      'this delivery started no run, and its payload is no longer kept (test payloads are kept until the server restarts)',
-    );
+    if (row.test_payload !== null) return { deliveryId, source: 'test', payload: JSON.parse(row.test_payload) as unknown };
+    throw new AppError(404, 'payload_not_kept', 'this delivery started no run, so it kept no payload');
   }
 
   /** Who holds `/hooks/<path>`; `exceptKey` is the trigger being edited, whose own path is free to keep. */
@@ -341,7 +325,6 @@ export function createTriggersService({
   return {
     repo,
     deliveries,
-    rememberTestPayload,
     deliveryPayload,
     webhookPathOwner,
     /** Whether hooks with verify "none" may be saved and called here. */

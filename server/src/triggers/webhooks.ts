@@ -262,10 +262,11 @@ const webhooks: FastifyPluginAsync = async (app) => {
     }
 
     if (isTest) {
-      const delivery = journal.transaction(() =>
-        triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, status: 'skipped', reason: 'test' }),
-      )!;
-      triggers.rememberTestPayload(delivery.id, payload);
+      const delivery = journal.transaction(() => {
+        const recorded = triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, status: 'skipped', reason: 'test' })!;
+        triggers.repo.keepTestPayload(recorded.id, payload);
+        return recorded;
+      });
       return reply.code(200).send({ test: true, deliveryId: delivery.id, payload });
     }
     if (t.enabled !== 1) refuse(hook, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));
