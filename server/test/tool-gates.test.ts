@@ -41,6 +41,7 @@ beforeAll(async () => {
     'workflows:list_executions': {},
     'workflows:get_execution': { id: executionId },
     'workflows:get_execution_steps': { id: executionId },
+    'workflows:explain_execution': { id: executionId },
     'workflows:cancel_execution': { id: executionId },
     'workflows:approve_execution': { executionId },
     'workflows:deny_execution': { executionId },
