@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/http';
-import { errorFix, errorSentence, MAX_ERROR_CHARS, stepErrorSentence } from './error-sentence';
+import { errorFix, errorHeadline, errorSentence, MAX_ERROR_CHARS, stepErrorSentence } from './error-sentence';
 
 describe('errorSentence', () => {
   it.each([
@@ -49,5 +49,17 @@ describe('errorFix', () => {
         new ApiError({ status: 409, code: 'integration_in_use', message: '1 workflow(s) require "gh": Digest; delete with ?force=true to remove it anyway' }),
       ),
     ).toBe('1 workflow(s) require "gh": Digest.');
+  });
+});
+
+describe('errorHeadline', () => {
+  const invalid = new ApiError({ status: 422, code: 'invalid_definition', message: 'definition: steps.0.command: Required' });
+  it('counts the problems instead of repeating the first one', () => {
+    const issues = [{ path: 'steps.0.command', message: 'Required' }];
+    expect(errorHeadline(invalid, issues, 'Not saved')).toBe('Not saved: one problem needs fixing first.');
+    expect(errorHeadline(invalid, [...issues, ...issues], 'No valid draft')).toBe('No valid draft: 2 problems need fixing first.');
+  });
+  it('is the error’s sentence when there is no list', () => {
+    expect(errorHeadline(new Error('StepFailedError: boom'), [], 'Not saved')).toBe(errorSentence(new Error('StepFailedError: boom')));
   });
 });

@@ -109,3 +109,12 @@ export function errorFix(error: unknown): { href: string; label: string } | null
   if (error.code.startsWith('integration_')) return INTEGRATIONS_FIX;
   return FIXES[error.code] ?? null;
 }
+
+/**
+ * The line above a list of problems: the list says each one, so the error's own message (which
+ * repeats the first problem) is not shown as well. Without problems, the error's sentence.
+ */
+export function errorHeadline(error: unknown, issues: readonly unknown[], outcome: string): string {
+  if (issues.length === 0) return errorSentence(error);
+  return `${outcome}: ${issues.length === 1 ? 'one problem needs' : `${issues.length} problems need`} fixing first.`;
+}

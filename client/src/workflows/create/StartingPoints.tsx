@@ -13,7 +13,7 @@ import { Link } from 'react-router';
 import { issuesOf } from '../../api/http';
 import { workflowsApi } from '../../api/workflows';
 import { IssueList } from '../../components/IssueList';
-import { describeError } from '../../components/Panels';
+import { errorHeadline } from '../../lib/error-sentence';
 import { definitionName, parseDefinition } from '../../lib/definition';
 
 /** Where the composer starts: a template, the empty workflow or pasted JSON. */
@@ -122,7 +122,7 @@ export function StartingPoints({ onStart }: { onStart: (start: StartingPoint) =>
         {importFile.isError && (
           <div className="alert alert--error" role="alert">
             <div className="alert__body">
-              {describeError(importFile.error)}
+              {errorHeadline(importFile.error, issuesOf(importFile.error), 'Not imported')}
               <IssueList issues={issuesOf(importFile.error)} />
             </div>
           </div>

@@ -1,5 +1,6 @@
 import { IssueList } from '../../components/IssueList';
-import { describeError, ErrorFixLink } from '../../components/Panels';
+import { ErrorFixLink } from '../../components/Panels';
+import { errorHeadline } from '../../lib/error-sentence';
 
 /**
  * A rejected save: the server's message, or, for an invalid definition, one line saying so and
@@ -9,7 +10,7 @@ export function ServerErrorAlert({ error, issues }: { error: unknown; issues: { 
   return (
     <div className="alert alert--error" role="alert">
       <div className="alert__body">
-        {issues.length > 0 ? `Not saved: ${issues.length === 1 ? 'one problem needs' : `${issues.length} problems need`} fixing first.` : describeError(error)}
+        {errorHeadline(error, issues, 'Not saved')}
         <IssueList issues={issues} />
         <ErrorFixLink error={error} />
       </div>
