@@ -210,9 +210,16 @@ describe('live chat end to end', () => {
       // Approve from the chat card; the other pages follow without a reload.
       await card.getByRole('button', { name: 'Approve' }).click();
       await card.locator('.approval-card__decision', { hasText: 'Approved by owner' }).waitFor();
-      await inboxCard.locator('.approval-card__decision', { hasText: 'Approved by owner' }).waitFor({ timeout: 30_000 });
-      await pendingBadge.waitFor({ state: 'detached', timeout: 10_000 });
-      await besideNode.waitFor({ state: 'detached', timeout: 10_000 });
+      // A decided approval leaves the inbox's Waiting tab at once and is listed under Decided.
+      await inboxCard.waitFor({ state: 'detached', timeout: 30_000 });
+      await pendingBadge.waitFor({ state: 'detached', timeout: 30_000 });
+      await besideNode.waitFor({ state: 'detached', timeout: 30_000 });
+      await inboxPage.getByRole('tab', { name: 'Decided' }).click();
+      await inboxPage
+        .getByRole('list', { name: 'Decided approvals' })
+        .locator('article.approval-card', { hasText: 'Publish the three region summaries' })
+        .locator('.approval-card__decision', { hasText: 'Approved by owner' })
+        .waitFor({ timeout: 30_000 });
       await page.locator('.context-bar').waitFor({ state: 'detached', timeout: 30_000 });
       await page.locator('.run-divider[data-edge="end"]', { hasText: 'Succeeded' }).waitFor();
       await stack.screenshot(page, 'chat-finished');
