@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, until, type Stack } from './harness';
+import { startStack, type Stack } from './harness';
+import { runWaitingInChat } from './waiting-run';
 import { horizontalOverflow, nameWidth } from './layout';
 
 /**
@@ -32,15 +33,7 @@ beforeAll(async () => {
     webhook: { path: 'ops/disk-usage-report', verify: 'none' },
   });
   expect(trigger.status, JSON.stringify(trigger.body)).toBe(200);
-  const session = await stack.api('POST', '/api/sessions', { title: 'Disk usage' });
-  sessionId = session.body.id;
-  const run = await stack.api('POST', `/api/workflows/${workflowId}/run`, { sessionId });
-  expect(run.status, JSON.stringify(run.body)).toBe(202);
-  executionId = run.body.executionId;
-  await until(
-    async () => ((await stack.api('GET', `/api/executions/${executionId}`)).body.status === 'waiting' ? true : undefined),
-    'the run to wait for approval',
-  );
+  ({ sessionId, executionId } = await runWaitingInChat(stack, workflowId, 'Disk usage'));
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, until, type Stack } from './harness';
+import { startStack, type Stack } from './harness';
+import { runWaitingInChat } from './waiting-run';
 
 /**
  * Each feature's stylesheet lives next to its components and is imported by them, so a lazy page
@@ -34,16 +35,7 @@ beforeAll(async () => {
   workflowId = workflow.body.id;
   const trigger = await stack.api('PUT', '/api/triggers/nightly', { workflowId, type: 'schedule', schedule: { cron: '30 1 * * *', timezone: 'UTC' } });
   expect(trigger.status, JSON.stringify(trigger.body)).toBe(200);
-  const session = await stack.api('POST', '/api/sessions', { title: 'Styles' });
-  sessionId = session.body.id;
-  const run = await stack.api('POST', `/api/workflows/${workflowId}/run`, { sessionId });
-  expect(run.status, JSON.stringify(run.body)).toBe(202);
-  executionId = run.body.executionId;
-  // The run parks on its approval gate: the approval card shows on the inbox, the run and the chat.
-  await until(
-    async () => ((await stack.api('GET', `/api/executions/${executionId}`)).body.status === 'waiting' ? true : undefined),
-    'the run to wait for its approval',
-  );
+  ({ sessionId, executionId } = await runWaitingInChat(stack, workflowId, 'Styles'));
 });
 
 afterAll(async () => {
