@@ -192,5 +192,8 @@ describe('rename and delete', () => {
     await waitFor(() => expect(live.isSubscribed('sessions')).toBe(true));
     act(() => live.append('sessions', 'session.deleted', { id: 'ses_1' }));
     await waitFor(() => expect(screen.queryByRole('link', { name: /Disk check/ })).toBeNull());
+    // Empty now: one "New chat", in the empty panel, not repeated in the header.
+    expect(await screen.findByText('No chats yet')).toBeTruthy();
+    expect(screen.getAllByRole('button', { name: 'New chat' })).toHaveLength(1);
   });
 });

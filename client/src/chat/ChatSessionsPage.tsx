@@ -52,7 +52,8 @@ export function ChatSessionsPage() {
       <PageHeader
         title="Chat"
         subtitle="Talk to the assistant about your workflows; runs started from a chat stream into it."
-        actions={<NewChatButton primary />}
+        // The empty panel carries the same button; one "New chat" per page.
+        actions={sessions.data?.sessions.length === 0 ? undefined : <NewChatButton primary />}
       />
       {sessions.isPending ? (
         <div className="card">

@@ -35,7 +35,7 @@ export function IntegrationsPage() {
             Services your workflows call as tools. <Link to="/integrations/conversations">Conversations</Link>
           </>
         }
-        actions={connecting ? undefined : connectButton}
+        actions={connecting || integrations.data?.length === 0 ? undefined : connectButton}
       />
       {connecting && <ConnectForm onDone={() => setConnecting(false)} />}
       {integrations.isPending ? (

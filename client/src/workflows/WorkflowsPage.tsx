@@ -59,7 +59,11 @@ export function WorkflowsPage() {
   return (
     <div className="page">
       <title>Workflows · Weft</title>
-      <PageHeader title="Workflows" subtitle="Automations you can run from chat, on a schedule or from a webhook." actions={<NewWorkflowLink />} />
+      <PageHeader
+        title="Workflows"
+        subtitle="Automations you can run from chat, on a schedule or from a webhook."
+        actions={workflows.data?.length === 0 ? undefined : <NewWorkflowLink />}
+      />
       {deleted !== undefined && (
         <div className="alert alert--info" role="status">
           <div className="alert__body">Deleted “{deleted}”. Its past executions are kept.</div>
