@@ -59,7 +59,8 @@ describe('chat commands in the browser', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await stack.screenshot(page, 'chat-why-420');
 
-    await answer.getByRole('link', { name: 'df' }).click();
+    // exact: a random execution id may contain "df".
+    await answer.getByRole('link', { name: 'df', exact: true }).click();
     await page.waitForURL(/\/automation\/executions\/ex_[^?]+\?step=df$/);
     // The step opened at once: its inspector shows it.
     await page.getByText('Disk usage').first().waitFor();
