@@ -13,6 +13,7 @@ import dbPlugin from './plugins/db';
 import journalPlugin from './plugins/journal';
 import lifecyclePlugin from './plugins/lifecycle';
 import storagePlugin from './plugins/storage';
+import auditPlugin from './audit/plugin';
 import approvalsPlugin from './approvals/plugin';
 import chatPlugin from './chat/plugin';
 import draftingPlugin from './drafting/plugin';
@@ -58,6 +59,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(dbPlugin);
   await fastify.register(clockPlugin, opts.clock ? { clock: opts.clock } : {});
   await fastify.register(authPlugin);
+  await fastify.register(auditPlugin);
   await fastify.register(storagePlugin);
   await fastify.register(journalPlugin);
   await fastify.register(workflowsPlugin);

@@ -46,7 +46,7 @@ describe('browser sessions', () => {
     // Nothing stored is the id itself.
     expect(JSON.stringify(rows())).not.toContain(id);
     expect((await asCookie(pair)).status).toBe(200);
-    expect((await asCookie(pair, '/api/me')).body).toEqual({ type: 'user', id: 'owner', name: 'owner', via: 'session' });
+    expect((await asCookie(pair, '/api/me')).body).toMatchObject({ type: 'user', id: 'owner', role: 'owner', via: 'session' });
     // A second sign-in is another session.
     const again = await signInByLink();
     expect(again.id).not.toBe(id);
@@ -115,7 +115,7 @@ describe('browser sessions', () => {
   });
 
   it('says who is signed in on /api/me: via the session or the token', async () => {
-    expect((await s.request('GET', '/api/me')).body).toEqual({ type: 'user', id: 'owner', name: 'owner', via: 'token' });
+    expect((await s.request('GET', '/api/me')).body).toMatchObject({ type: 'user', id: 'owner', role: 'owner', via: 'token' });
     expect((await s.request('GET', '/api/me', { token: null })).status).toBe(401);
   });
 });

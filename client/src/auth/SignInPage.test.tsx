@@ -17,7 +17,19 @@ const workflow = {
 function fakeServer() {
   let signedIn = false;
   return mockFetch({
-    'GET /api/me': () => (signedIn ? json(200, { type: 'user', id: 'owner', name: 'owner', via: 'session' }) : unauthorized()),
+    'GET /api/me': () =>
+      signedIn
+        ? json(200, {
+            type: 'user',
+            id: 'owner',
+            name: 'owner',
+            email: null,
+            role: 'owner',
+            scopes: ['read', 'run', 'write', 'approve', 'admin'],
+            via: 'session',
+            setupRequired: false,
+          })
+        : unauthorized(),
     // Public: answers without a session, so it must not count as signed in.
     'GET /api/health': () => json(200, signedIn ? { ok: true, version: '1.2.3' } : { ok: true }),
     'GET /api/sessions': () => (signedIn ? json(200, { sessions: [] }) : unauthorized()),
@@ -107,7 +119,17 @@ describe('sign-in', () => {
 
   it('a browser already signed in skips the form and lands where it was going', async () => {
     mockFetch({
-      'GET /api/me': () => json(200, { type: 'user', id: 'owner', name: 'owner', via: 'session' }),
+      'GET /api/me': () =>
+        json(200, {
+          type: 'user',
+          id: 'owner',
+          name: 'owner',
+          email: null,
+          role: 'owner',
+          scopes: ['read', 'run', 'write', 'approve', 'admin'],
+          via: 'session',
+          setupRequired: false,
+        }),
       'GET /api/health': () => json(200, { ok: true }),
       'GET /api/workflows': () => json(200, { workflows: [] }),
       'GET /api/approvals?status=pending': () => json(200, { approvals: [] }),

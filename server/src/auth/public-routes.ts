@@ -1,3 +1,5 @@
+import { permissionOf, type RoutePermission } from './route-permissions';
+
 /**
  * Who may call each route, decided on the route Fastify matched (`request.routeOptions.url`),
  * never on the raw URL. Deny by default: a route not listed here needs the user's credential.
@@ -16,14 +18,7 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /api/health': 'liveness: `{ ok }` only; a credential adds the version',
 };
 
-/** The runner credential is accepted here and nowhere else; the user's is refused on /ws/runner. */
-const RUNNER_ROUTES: Readonly<Record<string, 'runner' | 'user_or_runner'>> = {
-  'GET /ws/runner': 'runner',
-  /** The runner only for an execution it holds the lease on (checked by the route). */
-  'POST /api/tools/call': 'user_or_runner',
-};
-
-export type RouteAccess = 'public' | 'user' | 'runner' | 'user_or_runner';
+export type RouteAccess = RoutePermission;
 
 /** Prefixes that never name an app page: an unknown path under them is an API miss, not a page. */
 const NOT_PAGES = /^\/(?:api|ws|hooks|assets)(?:\/|$)/;
@@ -36,10 +31,12 @@ export function isPageNavigation({ method, path }: { method: string; path: strin
   return (method === 'GET' || method === 'HEAD') && !NOT_PAGES.test(path) && !path.includes('//') && !/\.[a-z0-9]+$/i.test(path);
 }
 
-/** `url` is the matched route's pattern, or undefined when nothing matched (the not-found handler). */
+/**
+ * `url` is the matched route's pattern, or undefined when nothing matched (the not-found handler:
+ * a signed-in person gets the 404, anyone else the 401). A route without a declared permission
+ * cannot exist (plugins/auth.ts refuses it at start); `admin` is the safe answer regardless.
+ */
 export function routeAccess({ method, url, path }: { method: string; url: string | undefined; path: string }): RouteAccess {
-  if (url === undefined) return isPageNavigation({ method, path }) ? 'public' : 'user';
-  const key = `${method === 'HEAD' ? 'GET' : method} ${url}`;
-  if (key in PUBLIC_ROUTES) return 'public';
-  return RUNNER_ROUTES[key] ?? 'user';
+  if (url === undefined) return isPageNavigation({ method, path }) ? 'public' : 'signed_in';
+  return permissionOf(method, url) ?? 'admin';
 }

@@ -21,7 +21,7 @@ const authRoutes: FastifyPluginAsync = async (app) => {
   const { token, loginCodes, sessions, signInLimiter, proxyTrust } = app.auth;
 
   const startSession = (request: FastifyRequest, reply: FastifyReply) => {
-    const session = sessions.create(OWNER.id);
+    const session = sessions.create(OWNER.id, request.headers['user-agent'] ?? null);
     reply.setCookie(SESSION_COOKIE, session.id, {
       httpOnly: true,
       sameSite: 'strict',
@@ -82,7 +82,17 @@ const authRoutes: FastifyPluginAsync = async (app) => {
     const principal = request.principal;
     // The route is the user's (public-routes.ts): anything else never gets here.
     if (principal?.type !== 'user') throw new AppError(401, 'unauthorized', 'a credential is required');
-    return { type: 'user', id: principal.id, name: principal.name, via: principal.via };
+    const row = app.auth.users.get(principal.id);
+    return {
+      type: 'user',
+      id: principal.id,
+      name: principal.name,
+      email: row?.email ?? null,
+      role: principal.role,
+      scopes: principal.scopes,
+      via: principal.via,
+      setupRequired: principal.id === OWNER.id && row?.password_hash === null,
+    };
   });
 };
 

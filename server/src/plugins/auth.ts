@@ -2,9 +2,13 @@ import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createBrowserSessions, type BrowserSessions } from '../auth/browser-sessions';
 import { createHostPolicy, type HostPolicy } from '../auth/host-origin';
-import type { Principal } from '../auth/principal';
+import { effectiveScopes, Role, SCOPE_MEANING, type Scope } from '@weft/shared';
+import type { Principal, UserPrincipal } from '../auth/principal';
 import { createProxyTrust, type ProxyTrust } from '../auth/proxy-trust';
 import { routeAccess } from '../auth/public-routes';
+import { permissionOf } from '../auth/route-permissions';
+import { createApiTokens, type ApiTokens } from '../people/api-tokens';
+import { createUsersStore, OWNER_ID, type UserRow, type UsersStore } from '../people/users-store';
 import { requestTargetProblem } from '../auth/request-target';
 import { createSignInLimiter, type SignInLimiter } from '../auth/sign-in-limiter';
 import { LoginCodes, loadOrCreateToken, RUNNER_TOKEN_FILE, safeEqual } from '../auth/token-store';
@@ -20,6 +24,8 @@ declare module 'fastify' {
       loginCodes: LoginCodes;
       hostPolicy: HostPolicy;
       sessions: BrowserSessions;
+      users: UsersStore;
+      apiTokens: ApiTokens;
       signInLimiter: SignInLimiter;
       proxyTrust: ProxyTrust;
       /** Every route registered after this plugin, as Fastify reported it (`onRoute`). */
@@ -32,8 +38,8 @@ declare module 'fastify' {
 
 /** Holds a random session id (see browser-sessions.ts), never a token. */
 export const SESSION_COOKIE = 'weft_session';
-/** The owner: the one person today (issue 18 adds users). */
-export const OWNER = { id: 'owner', name: 'owner' } as const;
+/** The owner's id: the access token signs them in (people/users-store.ts). */
+export const OWNER = { id: OWNER_ID } as const;
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -61,9 +67,17 @@ export default fp(
       const host = app.config.host === '0.0.0.0' || app.config.host === '::' ? '127.0.0.1' : app.config.host;
       return `${host.includes(':') ? `[${host}]` : host}:${port}`;
     };
+    const users = createUsersStore({ db: app.db, clock });
+    const apiTokens = createApiTokens({ db: app.db, clock });
     const routes: { method: string; url: string; websocket: boolean }[] = [];
     app.addHook('onRoute', (route) => {
-      for (const method of [route.method].flat()) routes.push({ method, url: route.url, websocket: route.websocket === true });
+      for (const method of [route.method].flat()) {
+        // Every route says what it needs (auth/route-permissions.ts); an undeclared one never serves.
+        if (method !== 'HEAD' && method !== 'OPTIONS' && permissionOf(method, route.url) === undefined) {
+          throw new Error(`route ${method} ${route.url} has no entry in server/src/auth/route-permissions.ts`);
+        }
+        routes.push({ method, url: route.url, websocket: route.websocket === true });
+      }
     });
     app.decorate('auth', {
       token,
@@ -71,6 +85,8 @@ export default fp(
       loginCodes,
       hostPolicy,
       sessions,
+      users,
+      apiTokens,
       signInLimiter: createSignInLimiter({ clock }),
       proxyTrust: createProxyTrust(app.config.trustedProxies),
       routes,
@@ -80,7 +96,14 @@ export default fp(
       sessions.prune();
     });
 
-    /** Bearer header first (user or runner token), else the session cookie. */
+    /** A person's principal, or null when they are gone or disabled (their credentials stop at once). */
+    const personPrincipal = (row: UserRow | undefined, via: UserPrincipal['via'], credentialId: string | null, tokenScopes?: Scope[]): UserPrincipal | null => {
+      if (row === undefined || row.disabled_at !== null) return null;
+      const role = Role.parse(row.role);
+      return { type: 'user', id: row.id, name: row.name, role, scopes: effectiveScopes(role, tokenScopes), via, credentialId };
+    };
+
+    /** Bearer header first (access, runner or personal token), else the session cookie. */
     const authenticate = (request: FastifyRequest): Presented => {
       const header = request.headers.authorization;
       if (header !== undefined) {
@@ -88,15 +111,21 @@ export default fp(
         if (presented === undefined) return { principal: null, presented: true };
         const isUser = safeEqual(presented, token);
         const isRunner = safeEqual(presented, runnerToken);
-        if (isUser) return { principal: { type: 'user', ...OWNER, via: 'token' }, presented: true };
+        // The access token is the owner's recovery: it works even if the owner row was disabled.
+        if (isUser) {
+          const owner = users.get(OWNER_ID);
+          return { principal: personPrincipal(owner && { ...owner, disabled_at: null }, 'token', null), presented: true };
+        }
         if (isRunner) return { principal: { type: 'runner' }, presented: true };
-        return { principal: null, presented: true };
+        const pat = apiTokens.resolve(presented);
+        if (pat === null) return { principal: null, presented: true };
+        return { principal: personPrincipal(users.get(pat.userId), 'pat', pat.id, pat.scopes), presented: true };
       }
       const sessionId = request.cookies?.[SESSION_COOKIE];
       if (sessionId === undefined) return { principal: null, presented: false };
       const session = sessions.lookup(sessionId);
       if (!session) return { principal: null, presented: true };
-      return { principal: { type: 'user', id: session.principalId, name: session.principalId, via: 'session' }, presented: true };
+      return { principal: personPrincipal(users.get(session.principalId), 'session', session.publicId), presented: true };
     };
 
     app.decorateRequest('principal', null);
@@ -123,7 +152,7 @@ export default fp(
       const access = routeAccess({ method: request.method, url, path });
       const { principal, presented } = authenticate(request);
       request.principal = principal;
-      if (principal?.type === 'runner' && access !== 'runner' && access !== 'user_or_runner') {
+      if (principal?.type === 'runner' && access !== 'runner' && !access.startsWith('user_or_runner:')) {
         throw new AppError(403, 'wrong_credential', 'the runner credential is accepted only on /ws/runner and POST /api/tools/call');
       }
       if (access === 'public') return;
@@ -141,6 +170,20 @@ export default fp(
           403,
           'wrong_credential',
           '/ws/runner accepts only the runner credential (WEFT_RUNNER_TOKEN or <data dir>/runner-token), not the access token',
+        );
+      }
+      if (principal.type !== 'user') return;
+      const needed =
+        access === 'signed_in' || access === 'runner' ? null : access.startsWith('user_or_runner:') ? access.slice('user_or_runner:'.length) : access;
+      if (needed !== null && !principal.scopes.includes(needed as Scope)) {
+        const scope = needed as Scope;
+        throw new AppError(
+          403,
+          'forbidden',
+          `this needs the "${scope}" permission (${SCOPE_MEANING[scope]}); ${
+            principal.via === 'pat' ? 'this token does not carry it' : `the ${principal.role} role does not include it`
+          }`,
+          { missing: scope, role: principal.role },
         );
       }
     });

@@ -1,11 +1,19 @@
 import { z } from 'zod';
+import { Role, Scope } from './people';
 
 /** `GET /api/me`: who the presented credential signs in (a person; runners are refused there). */
 export const MeResponse = z.object({
   type: z.literal('user'),
   id: z.string(),
   name: z.string(),
-  via: z.enum(['token', 'session']),
+  email: z.string().nullable(),
+  role: Role,
+  /** What this credential may do: the role's scopes, cut down to a token's own. */
+  scopes: z.array(Scope),
+  /** `token`: the access token; `session`: a browser sign-in; `pat`: a personal access token. */
+  via: z.enum(['token', 'session', 'pat']),
+  /** The owner signed in by the first-start link and has not yet chosen a name, email and password. */
+  setupRequired: z.boolean(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 

@@ -3,6 +3,7 @@ export * from './sessions';
 export * from './triggers';
 export * from './integrations';
 export * from './auth';
+export * from './people';
 export * from './drafts';
 export * from './tools';
 export * from './notifications';
