@@ -60,3 +60,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_action ON audit_log (action, id);
 CREATE INDEX audit_log_actor ON audit_log (actor_id, id);
 CREATE INDEX audit_log_target ON audit_log (target_kind, target_id, id);
+
+-- Ownership: who started a run (`startedBy`), who saved a version, whose chat a session is.
+-- NULL on rows from before people existed: read as the owner for sessions, unknown for runs.
+ALTER TABLE executions ADD COLUMN started_by_kind TEXT;
+ALTER TABLE executions ADD COLUMN started_by_id TEXT;
+ALTER TABLE workflow_versions ADD COLUMN saved_by TEXT;
+ALTER TABLE sessions ADD COLUMN owner_id TEXT;
+CREATE INDEX sessions_owner ON sessions (owner_id);
