@@ -9,6 +9,7 @@ import { describeError } from '../components/Panels';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { countSteps, definitionDescription, definitionName, parseDefinition } from '../lib/definition';
 import { createKeyedStore } from '../store/keyed-store';
+import { useGate } from '../auth/Gate';
 
 type DraftPart = Extract<MessagePart, { type: 'draft' }>;
 
@@ -64,6 +65,7 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
   const description = definitionDescription(record);
   const when = describeTrigger(draft.trigger);
 
+  const writeGate = useGate('write');
   const save = useMutation({
     mutationFn: () => {
       const trigger = draftTriggerRequest(draft.trigger, name);
@@ -105,9 +107,10 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
           </span>
         ) : (
           <>
-            <button type="button" className="btn btn--primary" disabled={save.isPending || !parsed.ok} onClick={() => save.mutate()}>
+            <button type="button" className="btn btn--primary" disabled={save.isPending || !parsed.ok} onClick={() => save.mutate()} {...writeGate.props}>
               {save.isPending ? 'Saving…' : 'Save workflow'}
             </button>
+            {writeGate.hint}
             <button
               type="button"
               className="btn"

@@ -30,6 +30,7 @@ import { StepTrace } from './StepTrace';
 import { useLiveExecution } from './use-live-execution';
 import { VariablesPanel } from './VariablesPanel';
 import { parseDefinition } from '../lib/definition';
+import { useGate } from '../auth/Gate';
 import { stepErrorSentence } from '../lib/error-sentence';
 
 export function ExecutionPage() {
@@ -41,6 +42,7 @@ export function ExecutionPage() {
   const [selectedStepId, setSelectedStepId] = useState<string | null>(search.get('step'));
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [rerunOpen, setRerunOpen] = useState(false);
+  const runGate = useGate('run');
 
   const summary = state?.summary;
   const version = useQuery({
@@ -130,14 +132,15 @@ export function ExecutionPage() {
         }
         actions={
           <>
-            <button type="button" className="btn" onClick={() => setRerunOpen(true)}>
+            <button type="button" className="btn" onClick={() => setRerunOpen(true)} {...runGate.props}>
               Re-run…
             </button>
             {!finished && (
-              <button type="button" className="btn btn--danger-ghost" onClick={() => setConfirmCancel(true)}>
+              <button type="button" className="btn btn--danger-ghost" onClick={() => setConfirmCancel(true)} {...runGate.props}>
                 Cancel run
               </button>
             )}
+            {runGate.hint}
           </>
         }
       />

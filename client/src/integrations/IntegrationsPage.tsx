@@ -8,10 +8,12 @@ import { SkeletonRows } from '../components/Skeleton';
 import { integrationKeys, integrationsApi } from './api';
 import { ConnectForm } from './ConnectForm';
 import { IntegrationCard } from './IntegrationCard';
+import { useGate } from '../auth/Gate';
 
 /** Integrations: one card each, a connect form, and a link to what messaging integrations synced. */
 export function IntegrationsPage() {
   const [connecting, setConnecting] = useState(false);
+  const adminGate = useGate('admin');
   const integrations = useQuery({
     queryKey: integrationKeys.list(),
     queryFn: ({ signal }) => integrationsApi.list(signal),
@@ -19,10 +21,13 @@ export function IntegrationsPage() {
     refetchInterval: (query) => (query.state.data?.some((i) => i.status === 'pending' || i.status === 'syncing') ? 2000 : false),
   });
   const connectButton = (
-    <button type="button" className="btn btn--primary" onClick={() => setConnecting(true)}>
-      <PlusIcon />
-      Connect
-    </button>
+    <>
+      <button type="button" className="btn btn--primary" onClick={() => setConnecting(true)} {...adminGate.props}>
+        <PlusIcon />
+        Connect
+      </button>
+      {adminGate.hint}
+    </>
   );
 
   return (

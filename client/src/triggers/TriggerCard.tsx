@@ -16,6 +16,7 @@ import { SigningHelp } from './SigningHelp';
 import { Deliveries, DELIVERIES_SHOWN } from './TriggerDeliveries';
 import { scheduleWords, WebhookIcon } from './TriggerBadge';
 import { SENDER_ISSUES_SECRET, webhookUrl } from './trigger-form';
+import { useGate } from '../auth/Gate';
 
 function withoutSecret(webhook: NonNullable<Trigger['webhook']>): NonNullable<Trigger['webhook']> {
   const { secret: _shownOnce, ...rest } = webhook;
@@ -62,6 +63,7 @@ export function TriggerCard({ trigger, workflowName, actions }: { trigger: Trigg
     },
   });
 
+  const runGate = useGate('run');
   const runNow = useMutation({
     mutationFn: () => triggersApi.runNow(trigger.key),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: triggerKeys.deliveries(trigger.key, DELIVERIES_SHOWN) }),
@@ -191,9 +193,10 @@ export function TriggerCard({ trigger, workflowName, actions }: { trigger: Trigg
                 {describeError(runNow.error)}
               </span>
             ) : null}
-            <button type="button" className="btn btn--ghost btn--small" onClick={() => runNow.mutate()} disabled={runNow.isPending}>
+            <button type="button" className="btn btn--ghost btn--small" onClick={() => runNow.mutate()} disabled={runNow.isPending} {...runGate.props}>
               {runNow.isPending ? 'Starting…' : 'Run now'}
             </button>
+            {runGate.hint}
           </div>
           <Deliveries trigger={trigger} />
         </div>

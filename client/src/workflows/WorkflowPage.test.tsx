@@ -12,9 +12,9 @@ const versions = [
   { version: 1, createdAt: '2025-01-01T10:00:00.000Z', name: 'Linear', source: 'create', rolledBackFrom: null },
 ];
 
-function server() {
+function server(me: () => Response = signedIn) {
   return mockFetch({
-    'GET /api/me': signedIn,
+    'GET /api/me': me,
     'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
     'GET /api/workflows': json(200, { workflows: [] }),
     'GET /api/workflows/wf_1': json(200, current),
@@ -41,6 +41,28 @@ async function open(path = '/automation/workflows/wf_1') {
 }
 
 describe('workflow page', () => {
+  it('disables what a viewer cannot do, saying why, and leaves an operator only Run', async () => {
+    const person = (role: string, scopes: string[]) => () =>
+      json(200, { type: 'user', id: 'usr_1', name: 'Ana', email: null, role, scopes, via: 'session', setupRequired: false });
+    server(person('viewer', ['read']));
+    await open();
+    const run = screen.getByTestId('run-workflow') as HTMLButtonElement;
+    expect(run.disabled).toBe(true);
+    expect(run.title).toMatch(/Needs the “run” permission.*your role \(viewer\) does not include it/);
+    expect(document.getElementById(run.getAttribute('aria-describedby')!)?.textContent).toBe(run.title);
+    // Edit is a link for those who may edit, a disabled button with the reason for others.
+    expect(screen.queryByRole('link', { name: 'Edit' })).toBeNull();
+    expect((screen.getByRole('button', { name: 'Edit' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Delete' }) as HTMLButtonElement).title).toMatch(/“write” permission/);
+    cleanup();
+
+    server(person('operator', ['read', 'run']));
+    await open();
+    expect((screen.getByTestId('run-workflow') as HTMLButtonElement).disabled).toBe(false);
+    expect((screen.getByRole('button', { name: 'Delete' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.queryByRole('link', { name: 'Edit' })).toBeNull();
+  });
+
   it('shows the header, the diagram in view mode and the versions', async () => {
     server();
     await open();

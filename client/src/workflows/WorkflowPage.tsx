@@ -4,6 +4,7 @@ import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { isApiError } from '../api/http';
 import { workflowKeys, workflowsApi } from '../api/workflows';
+import { GatedLink, useGate } from '../auth/Gate';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { PageHeader } from '../components/PageHeader';
 import { describeError, EmptyPanel, ErrorPanel } from '../components/Panels';
@@ -38,6 +39,7 @@ export function WorkflowPage() {
   const queryClient = useQueryClient();
   const [selectedStepId, setSelectedStepId] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const writeGate = useGate('write');
 
   const latest = useQuery({ queryKey: workflowKeys.detail(id), queryFn: ({ signal }) => workflowsApi.get(id, signal) });
   const compare = comparePair(search);
@@ -156,13 +158,14 @@ export function WorkflowPage() {
         actions={
           <>
             <RunButton workflowId={workflow.id} definition={latestParsed?.ok ? latestParsed.definition : null} />
-            <Link to={`/automation/workflows/${encodeURIComponent(workflow.id)}/edit`} className="btn">
+            <GatedLink scope="write" to={`/automation/workflows/${encodeURIComponent(workflow.id)}/edit`} className="btn">
               Edit
-            </Link>
+            </GatedLink>
             <ExportButton workflowId={workflow.id} name={name} />
-            <button type="button" className="btn btn--danger-ghost" onClick={() => setConfirmDelete(true)}>
+            <button type="button" className="btn btn--danger-ghost" onClick={() => setConfirmDelete(true)} {...writeGate.props}>
               Delete
             </button>
+            {writeGate.hint}
           </>
         }
       />

@@ -6,6 +6,7 @@ import { useNavigate } from 'react-router';
 import { executionKeys } from '../../api/executions';
 import { issuesOf } from '../../api/http';
 import { workflowsApi } from '../../api/workflows';
+import { useGate } from '../../auth/Gate';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { describeError } from '../../components/Panels';
 import { InputsFields } from '../../inputs/InputsFields';
@@ -24,6 +25,7 @@ export function RunButton({ workflowId, definition }: { workflowId: string; defi
   const [open, setOpen] = useState(false);
   const [draft, setDraft] = useState<InputDraft>({});
   const [localErrors, setLocalErrors] = useState<InputErrors>({});
+  const gate = useGate('run');
 
   const run = useMutation({
     mutationFn: (values: Record<string, unknown>) => workflowsApi.run({ id: workflowId, inputs: values }),
@@ -56,10 +58,18 @@ export function RunButton({ workflowId, definition }: { workflowId: string; defi
 
   return (
     <>
-      <button type="button" className="btn btn--primary" onClick={start} disabled={definition === null || (run.isPending && !open)} data-testid="run-workflow">
+      <button
+        type="button"
+        className="btn btn--primary"
+        onClick={start}
+        disabled={definition === null || (run.isPending && !open)}
+        data-testid="run-workflow"
+        {...gate.props}
+      >
         <PlayIcon />
         {run.isPending && !open ? 'Starting…' : hasInputs ? 'Run…' : 'Run'}
       </button>
+      {gate.hint}
       {!open && run.isError && (
         <span className="field__error" role="alert">
           {describeError(run.error)}
