@@ -52,7 +52,7 @@ const EnvSchema = z.object({
   WEFT_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (64 hex digits, base64 of 32 bytes, or a long passphrase)').optional(),
   WEFT_OIDC_ISSUER: z
     .string()
-    .url('must be the provider\'s issuer URL (https://…)')
+    .url("must be the provider's issuer URL (https://…)")
     .refine((v) => isSecureIssuer(v), 'must use https (plain http only for a provider on loopback)')
     .optional(),
   WEFT_OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),

@@ -36,10 +36,13 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/signin?reason=sso', 303);
   };
 
-  app.get('/auth/options', async (): Promise<AuthOptionsResponse> => ({
-    password: true,
-    sso: { enabled: oidc !== null, label: oidc?.label ?? null },
-  }));
+  app.get(
+    '/auth/options',
+    async (): Promise<AuthOptionsResponse> => ({
+      password: true,
+      sso: { enabled: oidc !== null, label: oidc?.label ?? null },
+    }),
+  );
 
   app.get('/auth/oidc/start', async (request, reply) => {
     reply.header('cache-control', 'no-store');

@@ -24,9 +24,7 @@ export function createSsoUsers({ db, clock, users, audit, roleClaim }: { db: Db;
   const stmts = {
     bySubject: db.prepare<[string], UserRow>('SELECT * FROM users WHERE oidc_subject = ?'),
     link: db.prepare('UPDATE users SET oidc_subject = ?, updated_at = ? WHERE id = ?'),
-    insert: db.prepare(
-      'INSERT INTO users (id, name, email, role, oidc_subject, created_at, updated_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
+    insert: db.prepare('INSERT INTO users (id, name, email, role, oidc_subject, created_at, updated_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
     setRole: db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?'),
     signedIn: db.prepare('UPDATE users SET last_sign_in_at = ? WHERE id = ?'),
   };
