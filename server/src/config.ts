@@ -50,10 +50,21 @@ const EnvSchema = z.object({
   WEFT_LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   WEFT_TIMEZONE: z.string().min(1).optional(),
   WEFT_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (64 hex digits, base64 of 32 bytes, or a long passphrase)').optional(),
+  WEFT_OIDC_ISSUER: z
+    .string()
+    .url("must be the provider's issuer URL (https://…)")
+    .refine((v) => isSecureIssuer(v), 'must use https (plain http only for a provider on loopback)')
+    .optional(),
+  WEFT_OIDC_CLIENT_ID: z.string().min(1).max(500).optional(),
+  WEFT_OIDC_CLIENT_SECRET: z.string().min(1).max(2000).optional(),
+  WEFT_OIDC_ROLE_CLAIM: z
+    .string()
+    .regex(/^[\w.:/-]{1,200}$/, 'must be a claim name (letters, digits, _ . : / -)')
+    .optional(),
 });
 
 /** Never echoed in configuration errors. */
-const SECRET_ENV = new Set(['WEFT_TOKEN', 'WEFT_RUNNER_TOKEN', 'WEFT_SECRET_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']);
+const SECRET_ENV = new Set(['WEFT_TOKEN', 'WEFT_RUNNER_TOKEN', 'WEFT_SECRET_KEY', 'WEFT_OIDC_CLIENT_SECRET', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']);
 
 export type Config = {
   port: number;
@@ -99,7 +110,19 @@ export type Config = {
   secretKey: string | undefined;
   /** How often integrations are health-checked. */
   integrationCheckMs: number;
+  /** Single sign-on with OpenID Connect; null when WEFT_OIDC_* are not set. */
+  oidc: OidcConfig | null;
 };
+
+export type OidcConfig = {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** A claim naming the person's Weft role (a role, or an array of them); null: roles are managed in Weft. */
+  roleClaim: string | null;
+};
+
+const OIDC_REQUIRED = ['WEFT_OIDC_ISSUER', 'WEFT_OIDC_CLIENT_ID', 'WEFT_OIDC_CLIENT_SECRET'] as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -133,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.WEFT_TOKEN !== undefined && e.WEFT_TOKEN === e.WEFT_RUNNER_TOKEN) {
     problems.push('WEFT_RUNNER_TOKEN=[redacted]: must differ from WEFT_TOKEN (runners get their own credential)');
   }
+  problems.push(...oidcProblems(e));
   if (problems.length > 0) throw new ConfigError(problems);
   const base = env.INIT_CWD ?? process.cwd();
   return {
@@ -161,8 +185,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     timezone: e.WEFT_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
     secretKey: e.WEFT_SECRET_KEY,
     integrationCheckMs: 5 * 60_000,
+    oidc:
+      e.WEFT_OIDC_ISSUER && e.WEFT_OIDC_CLIENT_ID && e.WEFT_OIDC_CLIENT_SECRET
+        ? { issuer: e.WEFT_OIDC_ISSUER, clientId: e.WEFT_OIDC_CLIENT_ID, clientSecret: e.WEFT_OIDC_CLIENT_SECRET, roleClaim: e.WEFT_OIDC_ROLE_CLAIM ?? null }
+        : null,
     ...overrides,
   };
+}
+
+/** Single sign-on needs all three of issuer, client id and secret; a half-set one is a mistake, not "off". */
+function oidcProblems(e: z.infer<typeof EnvSchema>): string[] {
+  const set = OIDC_REQUIRED.filter((name) => e[name] !== undefined);
+  const problems: string[] = [];
+  if (set.length > 0 && set.length < OIDC_REQUIRED.length) {
+    const missing = OIDC_REQUIRED.filter((name) => e[name] === undefined);
+    problems.push(`single sign-on needs ${OIDC_REQUIRED.join(', ')} together: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set`);
+  }
+  if (set.length === 0 && e.WEFT_OIDC_ROLE_CLAIM !== undefined) {
+    problems.push(`WEFT_OIDC_ROLE_CLAIM=${JSON.stringify(e.WEFT_OIDC_ROLE_CLAIM)}: only used with single sign-on (set ${OIDC_REQUIRED.join(', ')})`);
+  }
+  return problems;
+}
+
+/** https, or http to a provider on this machine (a test or development provider). */
+function isSecureIssuer(value: string): boolean {
+  const url = URL.canParse(value) ? new URL(value) : null;
+  if (url === null) return true; // `.url()` reports it
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 
 const LOOPBACK = new net.BlockList();

@@ -51,6 +51,19 @@ const PUBLIC_ANSWERS: Record<string, (res: { status: number; headers: Record<str
   // `{}` has no token: refused as input, not for a missing credential.
   'POST /auth/login': (r) => expect(r.status).toBe(422),
   'POST /auth/logout': (r) => expect(r.status).toBe(204),
+  'GET /auth/options': (r) => {
+    expect(r.status).toBe(200);
+    if (r.body) expect(JSON.parse(r.body)).toEqual({ password: true, sso: { enabled: false, label: null } });
+  },
+  // Single sign-on is not configured here: both go back to the sign-in page.
+  'GET /auth/oidc/start': (r) => {
+    expect(r.status).toBe(303);
+    expect(r.headers.location).toBe('/signin?reason=sso');
+  },
+  'GET /auth/oidc/callback': (r) => {
+    expect(r.status).toBe(303);
+    expect(r.headers.location).toBe('/signin?reason=sso');
+  },
   'POST /hooks/*': (r) => expect(r.status).toBe(404),
   'GET /api/health': (r) => {
     expect(r.status).toBe(200);

@@ -5,6 +5,7 @@ import { signIn } from '../api/auth';
 import { isApiError } from '../api/http';
 import { LogoMark } from '../components/icons';
 import { errorSentence } from '../lib/error-sentence';
+import { SingleSignOn } from './SingleSignOn';
 
 export type SignInReason = 'link' | 'session' | undefined;
 
@@ -68,6 +69,8 @@ export function SignInPage({ reason, onSignedIn }: { reason?: SignInReason; onSi
             <div className="alert__body">This browser is not signed in, or its session has ended.</div>
           </div>
         )}
+
+        <SingleSignOn />
 
         <ol>
           <li>

@@ -14,6 +14,9 @@ export const PUBLIC_ROUTES: Readonly<Record<string, string>> = {
   'GET /login': 'the one-time sign-in link',
   'POST /auth/login': 'the sign-in form (rate limited)',
   'POST /auth/logout': 'sign-out: ends the session the cookie names, if any',
+  'GET /auth/options': 'which ways in the sign-in page offers (password, single sign-on)',
+  'GET /auth/oidc/start': 'single sign-on: redirects to the OpenID Connect provider',
+  'GET /auth/oidc/callback': "single sign-on: the provider's return; checks state, nonce and the ID token",
   'POST /hooks/*': 'webhooks; each checks its own signature',
   'GET /api/health': 'liveness: `{ ok }` only; a credential adds the version',
 };

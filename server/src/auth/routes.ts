@@ -1,5 +1,5 @@
 import { DEFAULT_RETURN_PATH, safeReturnPath, type MeResponse } from '@weft/shared';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
@@ -13,6 +13,22 @@ const limitedPage = (seconds: number) => `<!doctype html><meta charset="utf-8"><
 <h1>Too many failed sign-ins</h1><p>This address tried too many invalid sign-in links or tokens. Try again in ${escapeHtml(String(Math.ceil(seconds / 60)))} minute(s).</p>`;
 
 /**
+ * Every way in ends here: a browser session for `userId`, its random id in an HttpOnly cookie
+ * (stored hashed; see browser-sessions.ts). Single sign-on (auth/oidc/) uses it too.
+ */
+export function startBrowserSession({ app, request, reply, userId }: { app: FastifyInstance; request: FastifyRequest; reply: FastifyReply; userId: string }) {
+  const { sessions, proxyTrust } = app.auth;
+  const session = sessions.create(userId, request.headers['user-agent'] ?? null);
+  reply.setCookie(SESSION_COOKIE, session.id, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: '/',
+    secure: proxyTrust.isHttps(request.raw),
+    maxAge: Math.floor(sessions.ttlMs / 1000),
+  });
+}
+
+/**
  * Sign-in and sign-out. Both ways in (the printed one-time link, the token pasted into the form)
  * start a browser session: a random id in an HttpOnly cookie, stored hashed, ended by sign-out or
  * its expiry. Failed attempts are rate limited per client address.
@@ -20,16 +36,7 @@ const limitedPage = (seconds: number) => `<!doctype html><meta charset="utf-8"><
 const authRoutes: FastifyPluginAsync = async (app) => {
   const { token, loginCodes, sessions, signInLimiter, proxyTrust } = app.auth;
 
-  const startSession = (request: FastifyRequest, reply: FastifyReply) => {
-    const session = sessions.create(OWNER.id, request.headers['user-agent'] ?? null);
-    reply.setCookie(SESSION_COOKIE, session.id, {
-      httpOnly: true,
-      sameSite: 'strict',
-      path: '/',
-      secure: proxyTrust.isHttps(request.raw),
-      maxAge: Math.floor(sessions.ttlMs / 1000),
-    });
-  };
+  const startSession = (request: FastifyRequest, reply: FastifyReply) => startBrowserSession({ app, request, reply, userId: OWNER.id });
 
   app.get('/login', async (request, reply) => {
     const address = proxyTrust.clientAddress(request.raw);

@@ -3,6 +3,7 @@ export * from './sessions';
 export * from './triggers';
 export * from './integrations';
 export * from './auth';
+export * from './auth-options';
 export * from './people';
 export * from './drafts';
 export * from './tools';

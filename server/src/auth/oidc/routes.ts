@@ -1,0 +1,100 @@
+import { type AuthOptionsResponse, DEFAULT_RETURN_PATH, safeReturnPath } from '@weft/shared';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { startBrowserSession } from '../routes';
+import { createOidcClient, type SsoClaims } from './oidc-client';
+import { createPendingSignIns, PENDING_TTL_MS } from './pending-sign-ins';
+import { createSsoUsers, type SsoFailure } from './sso-users';
+
+/** Ties the provider's return to the browser that started: it holds the `state` it was sent with. */
+const STATE_COOKIE = 'weft_oidc_state';
+const CALLBACK_PATH = '/auth/oidc/callback';
+
+/**
+ * Single sign-on with OpenID Connect (authorization code flow with PKCE). The browser is sent to
+ * the provider with state and nonce kept here, and comes back to the callback, which checks them
+ * and the ID token, then starts the same browser session as every other sign-in. Any failure
+ * lands on the sign-in page with `reason=sso` (or `disabled`) and says nothing more; the audit
+ * log holds the reason.
+ */
+const oidcRoutes: FastifyPluginAsync = async (app) => {
+  const settings = app.config.oidc;
+  const oidc = settings === null ? null : createOidcClient(settings);
+  const pending = createPendingSignIns({ clock: app.clock });
+  const ssoUsers = createSsoUsers({ db: app.db, clock: app.clock, users: app.auth.users, audit: app.audit, roleClaim: settings?.roleClaim != null });
+
+  const isHttps = (request: FastifyRequest) => app.auth.proxyTrust.isHttps(request.raw);
+  // The Host header already passed the host policy (plugins/auth.ts): it is a name this server answers to.
+  const callbackUrl = (request: FastifyRequest) => `${isHttps(request) ? 'https' : 'http'}://${request.headers.host}${CALLBACK_PATH}`;
+
+  const fail = (reply: FastifyReply, reason: SsoFailure, err?: unknown) => {
+    if (err !== undefined) app.log.warn({ err, reason }, 'single sign-on failed');
+    try {
+      ssoUsers.recordFailure(reason, null);
+    } catch (auditErr) {
+      app.log.error({ err: auditErr }, 'could not record a failed single sign-on');
+    }
+    return reply.redirect('/signin?reason=sso', 303);
+  };
+
+  app.get(
+    '/auth/options',
+    async (): Promise<AuthOptionsResponse> => ({
+      password: true,
+      sso: { enabled: oidc !== null, label: oidc?.label ?? null },
+    }),
+  );
+
+  app.get('/auth/oidc/start', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    if (oidc === null) return reply.redirect('/signin?reason=sso', 303);
+    const next = safeReturnPath((request.query as Record<string, unknown>).next);
+    const redirectUri = callbackUrl(request);
+    let started: Awaited<ReturnType<typeof oidc.start>>;
+    try {
+      started = await oidc.start(redirectUri);
+    } catch (err) {
+      return fail(reply, 'unavailable', err);
+    }
+    pending.put(started.state, { codeVerifier: started.codeVerifier, nonce: started.nonce, redirectUri, next });
+    // Lax, not Strict: the provider's redirect back is a cross-site navigation.
+    reply.setCookie(STATE_COOKIE, started.state, {
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/auth/oidc',
+      secure: isHttps(request),
+      maxAge: PENDING_TTL_MS / 1000,
+    });
+    return reply.redirect(started.url, 303);
+  });
+
+  app.get(CALLBACK_PATH, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    reply.clearCookie(STATE_COOKIE, { path: '/auth/oidc' });
+    if (oidc === null) return reply.redirect('/signin?reason=sso', 303);
+    const query = request.query as Record<string, unknown>;
+    const state = typeof query.state === 'string' ? query.state : '';
+    // One-time: taken whatever happens next, so a replayed or stolen callback finds nothing.
+    const started = state === '' ? null : pending.take(state);
+    if (started === null || request.cookies[STATE_COOKIE] !== state) return fail(reply, 'state');
+    if (query.error !== undefined) return fail(reply, 'provider_error');
+    const url = new URL(started.redirectUri);
+    url.search = new URL(request.url, 'http://callback').search;
+    let claims: SsoClaims;
+    try {
+      claims = await oidc.finish({ callbackUrl: url, state, codeVerifier: started.codeVerifier, nonce: started.nonce });
+    } catch (err) {
+      // A refused code, a bad or unsigned ID token, a wrong nonce, or the provider unreachable.
+      return fail(reply, 'token', err);
+    }
+    try {
+      const result = ssoUsers.signIn(claims);
+      if (!result.ok) return reply.redirect(result.reason === 'disabled' ? '/signin?reason=disabled' : '/signin?reason=sso', 303);
+      startBrowserSession({ app, request, reply, userId: result.user.id });
+    } catch (err) {
+      return fail(reply, 'internal', err);
+    }
+    return reply.redirect(started.next ?? DEFAULT_RETURN_PATH, 303);
+  });
+};
+
+export default oidcRoutes;
