@@ -39,8 +39,8 @@ export function createProvisioning({ repo, journal, clock, workflows, triggers, 
   /** Inside the provisioning transaction. A refused start is recorded (a failed delivery) but does not undo the provisioning. */
   function initialRun(workflowId: string, key: string | null): string | null {
     try {
-      if (key) return triggers.runNow(key).executionId;
-      return executions.start({ workflowId, trigger: { type: 'tool', actor: 'provisioning' } }).executionId;
+      if (key) return triggers.runNow(key, null).executionId;
+      return executions.start({ workflowId, trigger: { type: 'tool', actor: 'provisioning' }, startedBy: null }).executionId;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       log.warn({ workflowId, code: err.code }, 'initial run of a provisioned workflow was refused');

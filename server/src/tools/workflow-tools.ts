@@ -6,7 +6,7 @@ import { AppError } from '../http/errors';
 import type { Drafting } from '../drafting/drafting';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import type { ProposalsService } from '../workflows/proposals-service';
-import { defineTool, type ToolContext, type ToolDefinition } from './tool';
+import { defineTool, startedByOf, type ToolContext, type ToolDefinition } from './tool';
 
 /** What the trigger tools need; the triggers capability provides it. */
 export type TriggerTools = {
@@ -165,6 +165,7 @@ export function createWorkflowTools(deps: {
           // A run started from inside a run is one level deeper (refused past WEFT_MAX_RUN_DEPTH).
           parentExecutionId: ctx.executionId,
           trigger: { type: 'tool', actor: ctx.actor, ...(ctx.executionId ? { fromExecution: ctx.executionId } : {}) },
+          startedBy: startedByOf(ctx),
         }),
     }),
     defineTool({
