@@ -24,6 +24,8 @@ export function createProvisioning({ repo, journal, clock, workflows, triggers, 
       const key = t.schedule ? triggerKeyFor(row.name, t.key) : null;
       const now = clock.now().toISOString();
       const workflow = workflows.create({
+        // Provisioning is the system's save, not a person's.
+        savedBy: null,
         definition: t.definition(row.name),
         inTransaction: (workflowId) => {
           if (!repo.insertProvision({ integrationId: row.id, template: t.key, workflowId, triggerKey: key, now })) {
