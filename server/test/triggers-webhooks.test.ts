@@ -537,7 +537,15 @@ describe('webhooks ?wait=', () => {
     const before = (await s.request('GET', '/api/events?topic=triggers&limit=1000')).body.lastSeq as number;
     // Three fires in one tick share one commit, as concurrent hook calls do.
     const fired = [1, 2, 3].map((i) =>
-      journal.batched(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt: clock.now(), payload: { type: 'webhook', key, body: { i } } })),
+      journal.batched(() =>
+        triggers.firing.fire({
+          trigger: t,
+          kind: 'webhook',
+          receivedAt: clock.now(),
+          payload: { type: 'webhook', key, body: { i } },
+          startedBy: { kind: 'webhook', id: key },
+        }),
+      ),
     );
     await journal.durable();
     const ids = fired.map((f) => (f.outcome === 'started' ? f.delivery.id : null));

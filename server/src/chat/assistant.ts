@@ -8,6 +8,7 @@ import {
   type ModelProvider,
   type ToolOutcome,
 } from '@weft/shared';
+import type { UserPrincipal } from '../auth/principal';
 import { AppError } from '../http/errors';
 import type { ChatCommands } from './chat-commands';
 import { titleFromRequest } from './session-title';
@@ -48,17 +49,19 @@ export function createAssistant({
     name,
     input,
     sessionId,
+    user,
     signal,
     onWaiting,
   }: {
     name: string;
     input: unknown;
     sessionId: string;
+    user: UserPrincipal;
     signal: AbortSignal;
     onWaiting: () => void;
   }): Promise<ToolOutcome> {
     try {
-      const output = await tools.call(name, input, { actor: 'assistant', sessionId, signal, onApprovalRequested: onWaiting });
+      const output = await tools.call(name, input, { actor: 'assistant', user, sessionId, signal, onApprovalRequested: onWaiting });
       if (name !== 'workflows:draft_workflow' || !output || typeof output !== 'object') return { output, isError: false };
       const d = output as { definition: unknown; trigger?: unknown; provider?: string; unhandled?: string[]; understood?: boolean };
       // A request the offline drafter could not read has a placeholder, not a draft: no card for it.
@@ -78,7 +81,19 @@ export function createAssistant({
     }
   }
 
-  function reply({ messageId, sessionId, history, signal }: { messageId: string; sessionId: string; history: ChatMessage[]; signal: AbortSignal }) {
+  function reply({
+    messageId,
+    sessionId,
+    user,
+    history,
+    signal,
+  }: {
+    messageId: string;
+    sessionId: string;
+    user: UserPrincipal;
+    history: ChatMessage[];
+    signal: AbortSignal;
+  }) {
     const writer = createMessageWriter(sessions, messageId);
     return runToolLoop({
       provider: model,
@@ -88,7 +103,7 @@ export function createAssistant({
       maxTurns: MAX_TURNS,
       signal,
       message: () => writer,
-      callTool: ({ name, input, onWaiting }) => callTool({ name, input, sessionId, signal, onWaiting }),
+      callTool: ({ name, input, onWaiting }) => callTool({ name, input, sessionId, user, signal, onWaiting }),
     });
   }
 
@@ -107,13 +122,14 @@ export function createAssistant({
     /**
      * Stores the user's message and starts the reply; resolves with both ids at once. A message
      * that starts with `/` is a command (see chat-commands.ts): answered without the model, the
-     * same with and without one. `person` is who typed it (a command's decisions are theirs).
+     * same with and without one. `user` is who typed it: the assistant and the commands act for
+     * them, with their permissions (a command's decisions are theirs).
      */
-    post({ sessionId, content, person }: { sessionId: string; content: string; person: string }) {
+    post({ sessionId, content, user }: { sessionId: string; content: string; user: UserPrincipal }) {
       const session = sessions.getSession(sessionId);
       const command = parseChatCommand(content);
       const isFirst = sessions.listMessages({ sessionId, limit: 1 }).messages.length === 0;
-      const user = sessions.postMessage({ sessionId, role: 'user', text: content });
+      const typed = sessions.postMessage({ sessionId, role: 'user', text: content });
       const title = isFirst ? titleFromRequest({ current: session.title, content, command }) : null;
       if (title) sessions.renameSession({ id: sessionId, title });
       const meta = command ? { command: command.ok ? command.command.name : command.name } : { provider: model.kind, model: model.model };
@@ -127,11 +143,11 @@ export function createAssistant({
         try {
           if (command === null) {
             const history = historyOf(sessionId).filter((m) => m.content !== '(no text)');
-            const r = await reply({ messageId: answer.id, sessionId, history, signal: controller.signal });
+            const r = await reply({ messageId: answer.id, sessionId, user, history, signal: controller.signal });
             finish('complete', { provider: model.kind, model: r.model, usage: r.usage });
           } else {
             const writer = createMessageWriter(sessions, answer.id);
-            if (command.ok) await commands.run(command.command, { sessionId, person, writer, signal: controller.signal });
+            if (command.ok) await commands.run(command.command, { sessionId, user, writer, signal: controller.signal });
             else writer.appendText(command.error);
             finish('complete', {});
           }
@@ -147,7 +163,7 @@ export function createAssistant({
         }
       })();
       entry.done = work;
-      return { message: user, assistantMessageId: answer.id, done: work };
+      return { message: typed, assistantMessageId: answer.id, done: work };
     },
     /** Stops the session's replies and resolves once each is finalized (before the session is deleted). */
     async cancelSession(sessionId: string): Promise<void> {

@@ -1,5 +1,6 @@
 import { CHAT_COMMANDS, coerceCommandInputs, type ChatCommand, type LinkPart, type MessageBuilder, type ExecutionSummary } from '@weft/shared';
 import type { ApprovalsService } from '../approvals/approvals-service';
+import type { UserPrincipal } from '../auth/principal';
 import type { ToolApprovals } from '../approvals/tool-approvals';
 import { AppError } from '../http/errors';
 import type { ToolRegistry } from '../tools/registry';
@@ -7,7 +8,8 @@ import type { ExecutionExplanation } from '../tools/explain-tool';
 
 type Piece = string | LinkPart;
 type WorkflowItem = { id: string; name?: string };
-type Context = { sessionId: string; person: string; writer: MessageBuilder; signal: AbortSignal };
+/** `user`: who typed the command; every tool call is made for them, with their permissions. */
+type Context = { sessionId: string; user: UserPrincipal; writer: MessageBuilder; signal: AbortSignal };
 
 const workflowLink = (w: WorkflowItem): LinkPart => ({ type: 'link', text: w.name ?? w.id, target: { kind: 'workflow', id: w.id } });
 const runLink = (id: string, stepId?: string): LinkPart => ({
@@ -41,7 +43,7 @@ function joined(items: Piece[][]): Piece[] {
  */
 export function createChatCommands({ tools, approvals, toolApprovals }: { tools: ToolRegistry; approvals: ApprovalsService; toolApprovals: ToolApprovals }) {
   const asAssistant = (name: string, input: unknown, ctx: Context, onWaiting?: () => void) =>
-    tools.call(name, input, { actor: 'assistant', sessionId: ctx.sessionId, signal: ctx.signal, onApprovalRequested: onWaiting });
+    tools.call(name, input, { actor: 'assistant', user: ctx.user, sessionId: ctx.sessionId, signal: ctx.signal, onApprovalRequested: onWaiting });
 
   /** The workflow a name means: its id, its exact name, else the one name that contains it. */
   async function resolveWorkflow(name: string, ctx: Context): Promise<WorkflowItem | null> {
@@ -133,7 +135,13 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
       try {
         // The person decides: the same tool the assistant would ask to call, called as them.
         const input = { approvalId: a.id, ...(comment ? { comment } : {}) };
-        await tools.call(`workflows:${decision}_execution`, input, { actor: 'user', person: ctx.person, sessionId: ctx.sessionId, signal: ctx.signal });
+        await tools.call(`workflows:${decision}_execution`, input, {
+          actor: 'user',
+          person: ctx.user.name,
+          user: ctx.user,
+          sessionId: ctx.sessionId,
+          signal: ctx.signal,
+        });
         done.push(what);
       } catch (err) {
         failed.push([...what, ` (${errorMessage(err)})`]);
@@ -142,7 +150,7 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
     for (const a of calls) {
       const what: Piece[] = [`the call ${a.tool.name}`];
       try {
-        toolApprovals.decide({ id: a.id, decision, decidedBy: ctx.person, comment });
+        toolApprovals.decide({ id: a.id, decision, decidedBy: ctx.user.name, comment });
         done.push(what);
       } catch (err) {
         failed.push([...what, ` (${errorMessage(err)})`]);

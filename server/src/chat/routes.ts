@@ -1,7 +1,8 @@
 import { IdParams } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { personOf } from '../auth/principal';
+import { userOf } from '../auth/principal';
+import { chatFor } from '../sessions/routes';
 import { parseRequest } from '../http/parse';
 
 const PostMessage = z.object({ content: z.string().trim().min(1).max(20_000) });
@@ -9,17 +10,16 @@ const PostMessage = z.object({ content: z.string().trim().min(1).max(20_000) });
 const chatRoutes: FastifyPluginAsync = async (app) => {
   // 202: the reply streams over the session topic (message.created / delta / completed).
   app.post('/api/sessions/:id/messages', async (request, reply) => {
-    const { id } = parseRequest(IdParams, request.params, 'params');
+    const { id } = chatFor(app, request, 'write');
     const body = parseRequest(PostMessage, request.body, 'body');
-    const person = personOf(request.principal, 'write in a chat');
-    const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content, person });
+    const user = userOf(request.principal, 'write in a chat');
+    const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content, user });
     return reply.code(202).send({ message, assistantMessageId });
   });
 
   // Here rather than with the other session routes: the assistant's replies in it stop first.
   app.delete('/api/sessions/:id', async (request, reply) => {
-    const { id } = parseRequest(IdParams, request.params, 'params');
-    app.sessions.getSession(id); // 404 before anything stops
+    const { id } = chatFor(app, request, 'write'); // 404 or 403 before anything stops
     await app.assistant.cancelSession(id);
     app.sessions.deleteSession(id);
     return reply.code(204).send();

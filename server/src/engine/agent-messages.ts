@@ -21,7 +21,9 @@ export function createAgentMessages({ db, executions, sessions }: { db: Db; exec
     const row = executions.repo.get(executionId)!;
     if (row.session_id) return row.session_id;
     const def = executions.repo.definitionOf(row.workflow_id, row.workflow_version) as { name?: string } | null;
-    const session = sessions.createSession({ title: `${def?.name ?? 'Workflow'} · ${executionId}` });
+    // The chat is the person's who started the run (themselves or through the assistant); else the owner's.
+    const byPerson = row.started_by_kind === 'user' || row.started_by_kind === 'assistant';
+    const session = sessions.createSession({ title: `${def?.name ?? 'Workflow'} · ${executionId}`, ownerId: byPerson ? row.started_by_id : null });
     executions.repo.setSession(executionId, session.id);
     executions.events.executionUpdated(executionId);
     return session.id;

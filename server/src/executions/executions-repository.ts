@@ -1,4 +1,4 @@
-import type { Execution, ExecutionStatus, ExecutionSummary, StepRun } from '@weft/shared';
+import type { Execution, ExecutionStatus, ExecutionSummary, StartedBy, StepRun } from '@weft/shared';
 import type { Db } from '../db/open';
 import { filters } from '../db/filters';
 
@@ -23,6 +23,9 @@ export type ExecutionRow = {
   updated_at: string | null;
   /** 0 unless a workflow started it: then its parent's depth + 1. */
   run_depth: number;
+  /** Who or what started it (`startedBy`); both NULL on runs from before people existed. */
+  started_by_kind: StartedBy['kind'] | null;
+  started_by_id: string | null;
 };
 
 export type StepRunRow = {
@@ -80,6 +83,7 @@ export function toSummary(r: ExecutionRow, workflowName?: string, args: Executio
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     rerunOf: r.rerun_of,
+    startedBy: r.started_by_kind === null || r.started_by_id === null ? null : { kind: r.started_by_kind, id: r.started_by_id },
   };
   if (workflowName !== undefined) out.workflowName = workflowName;
   if (r.output !== null) out.output = parse(r.output);
@@ -153,8 +157,8 @@ export function createExecutionsRepository(db: Db) {
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(
-      `INSERT INTO executions (id, workflow_id, workflow_version, session_id, status, inputs, trigger, created_at, updated_at, rerun_of, run_depth)
-       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf, @runDepth)
+      `INSERT INTO executions (id, workflow_id, workflow_version, session_id, status, inputs, trigger, created_at, updated_at, rerun_of, run_depth, started_by_kind, started_by_id)
+       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf, @runDepth, @startedByKind, @startedById)
        RETURNING *`,
     ),
     steps: db.prepare<[string], StepRunRow>('SELECT * FROM step_runs WHERE execution_id = ? ORDER BY rowid'),
@@ -201,7 +205,17 @@ export function createExecutionsRepository(db: Db) {
       now: string;
       rerunOf: string | null;
       runDepth: number;
-    }) => s.insert.get({ ...row, inputs: JSON.stringify(row.inputs), trigger: JSON.stringify(row.trigger) }) as ExecutionRow,
+      startedBy: StartedBy | null;
+    }) => {
+      const { startedBy, ...rest } = row;
+      return s.insert.get({
+        ...rest,
+        inputs: JSON.stringify(row.inputs),
+        trigger: JSON.stringify(row.trigger),
+        startedByKind: startedBy?.kind ?? null,
+        startedById: startedBy?.id ?? null,
+      }) as ExecutionRow;
+    },
     steps: (id: string): StepRunRow[] => s.steps.all(id),
     stepRun: (id: string, stepId: string, iterationPath: string, attempt: number): StepRunRow | null =>
       s.stepRun.get(id, stepId, iterationPath, attempt) ?? null,
@@ -265,11 +279,14 @@ export function createExecutionsRepository(db: Db) {
       workflowId?: string | undefined;
       status?: string | undefined;
       sessionId?: string | undefined;
+      startedBy?: string | undefined;
       before?: string | undefined;
       limit: number;
     }): ExecutionRow[] {
       const f = filters();
       f.add(q.workflowId, 'workflow_id = ?', q.workflowId);
+      // A person's runs: started by them, or by the assistant on their behalf.
+      f.add(q.startedBy, "started_by_kind IN ('user', 'assistant') AND started_by_id = ?", q.startedBy);
       f.add(q.status, 'status = ?', q.status);
       f.add(q.sessionId, 'session_id = ?', q.sessionId);
       f.add(q.before, 'id < ?', q.before);

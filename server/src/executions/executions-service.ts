@@ -6,6 +6,7 @@ import {
   type ExecutionStatus,
   type ExecutionSummary,
   type InputSpec,
+  type StartedBy,
   type WorkflowDefinition,
 } from '@weft/shared';
 import type { Db } from '../db/open';
@@ -81,6 +82,8 @@ export function createExecutionsService({
     sessionId?: string | undefined;
     version?: number | undefined;
     trigger?: TriggerInfo;
+    /** Who or what starts it (`startedBy`); every start path says (null only for system starts). */
+    startedBy: StartedBy | null;
     /** The execution a workflow started this one from: the new one is one level deeper. */
     parentExecutionId?: string | undefined;
     rerunOf?: string;
@@ -120,6 +123,7 @@ export function createExecutionsService({
         now,
         rerunOf: input.rerunOf ?? null,
         runDepth,
+        startedBy: input.startedBy,
       });
       for (const r of input.reuse ?? []) {
         repo.upsertStep({ executionId: id, ...r, reused: true });
@@ -140,6 +144,7 @@ export function createExecutionsService({
     workflowId?: string | undefined;
     status?: ExecutionStatus | undefined;
     sessionId?: string | undefined;
+    startedBy?: string | undefined;
     before?: string | undefined;
     limit: number;
   }) {
@@ -199,7 +204,10 @@ export function createExecutionsService({
   }
 
   /** A new execution that reuses the results of the steps before `fromStepId` (top-level order). */
-  function rerun(id: string, opts: { fromStepId?: string | undefined; version?: number | 'latest' | undefined }): { executionId: string } {
+  function rerun(
+    id: string,
+    opts: { fromStepId?: string | undefined; version?: number | 'latest' | undefined; startedBy: StartedBy | null },
+  ): { executionId: string } {
     const original = requireExecution(id);
     const version = opts.version === 'latest' ? workflows.get(original.workflow_id).version : (opts.version ?? original.workflow_version);
     const definition = workflows.getVersion(original.workflow_id, version).definition as unknown as WorkflowDefinition;
@@ -245,6 +253,8 @@ export function createExecutionsService({
       trigger: { type: 'rerun', of: id, ...(opts.fromStepId ? { fromStepId: opts.fromStepId } : {}) },
       rerunOf: id,
       reuse,
+      // The person re-running it starts the new run, not whoever started the original.
+      startedBy: opts.startedBy,
     });
   }
 

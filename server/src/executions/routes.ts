@@ -1,5 +1,6 @@
 import { ExecutionsQuery, IdParams, RerunRequest, RunWorkflowRequest } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
+import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
 
 const executionsRoutes: FastifyPluginAsync = async (app) => {
@@ -8,7 +9,15 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/workflows/:id/run', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RunWorkflowRequest, request.body ?? {}, 'body');
-    const result = executions.start({ workflowId: id, inputs: body.inputs, sessionId: body.sessionId, version: body.version, trigger: { type: 'manual' } });
+    const person = userOf(request.principal, 'start a run');
+    const result = executions.start({
+      workflowId: id,
+      inputs: body.inputs,
+      sessionId: body.sessionId,
+      version: body.version,
+      trigger: { type: 'manual' },
+      startedBy: { kind: 'user', id: person.id },
+    });
     return reply.code(202).send(result);
   });
 
@@ -30,7 +39,8 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/executions/:id/rerun', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RerunRequest, request.body ?? {}, 'body');
-    return reply.code(202).send(executions.rerun(id, { fromStepId: body.fromStepId, version: body.version }));
+    const person = userOf(request.principal, 're-run a run');
+    return reply.code(202).send(executions.rerun(id, { fromStepId: body.fromStepId, version: body.version, startedBy: { kind: 'user', id: person.id } }));
   });
 };
 

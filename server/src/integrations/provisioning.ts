@@ -24,6 +24,8 @@ export function createProvisioning({ repo, journal, clock, workflows, triggers, 
       const key = t.schedule ? triggerKeyFor(row.name, t.key) : null;
       const now = clock.now().toISOString();
       const workflow = workflows.create({
+        // Provisioning is the system's save, not a person's.
+        savedBy: null,
         definition: t.definition(row.name),
         inTransaction: (workflowId) => {
           if (!repo.insertProvision({ integrationId: row.id, template: t.key, workflowId, triggerKey: key, now })) {
@@ -39,8 +41,8 @@ export function createProvisioning({ repo, journal, clock, workflows, triggers, 
   /** Inside the provisioning transaction. A refused start is recorded (a failed delivery) but does not undo the provisioning. */
   function initialRun(workflowId: string, key: string | null): string | null {
     try {
-      if (key) return triggers.runNow(key).executionId;
-      return executions.start({ workflowId, trigger: { type: 'tool', actor: 'provisioning' } }).executionId;
+      if (key) return triggers.runNow(key, null).executionId;
+      return executions.start({ workflowId, trigger: { type: 'tool', actor: 'provisioning' }, startedBy: null }).executionId;
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       log.warn({ workflowId, code: err.code }, 'initial run of a provisioned workflow was refused');

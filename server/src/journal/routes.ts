@@ -6,7 +6,7 @@ import { parseRequest } from '../http/parse';
 const eventsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/events', async (request) => {
     const q = parseRequest(EventsQuery, request.query, 'query');
-    app.topics.assertReadable(q.topic);
+    app.topics.assertReadable(q.topic, request.principal);
     const events = app.journal.read(q.topic, q.after, q.limit + 1);
     const hasMore = events.length > q.limit;
     return { events: events.slice(0, q.limit), lastSeq: app.journal.lastSeq(q.topic), hasMore };

@@ -1,25 +1,34 @@
 import { parseTopic } from '@weft/shared';
 import type { Db } from '../db/open';
+import type { Principal } from '../auth/principal';
 import { AppError } from '../http/errors';
+import { canReadChat, OWNER_ID } from '../sessions/session-access';
 
 /**
- * Who may read a topic. Weft has one owner per server (the token), so the rule is that the
- * topic is well formed and names something that exists.
+ * Who may read which topic: it must be well formed and name something that exists, and a chat's
+ * topic (`session:<id>`) is readable only by its person or an admin (others get the same 404 as
+ * for a chat that does not exist). Other topics: anyone holding `read` (checked on the route).
  */
 export function createTopicAccess({ db }: { db: Db }) {
   const exists = {
     execution: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
-    session: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sessions WHERE id = ?'),
+    session: db.prepare<[string], { one: number; owner_id: string | null }>('SELECT 1 AS one, owner_id FROM sessions WHERE id = ?'),
     workflow: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM workflows WHERE id = ?'),
   };
   return {
-    /** Throws 400 for a malformed topic and 404 for one naming nothing. */
-    assertReadable(topic: string): void {
+    /** Throws 400 for a malformed topic and 404 for one naming nothing (or another person's chat). */
+    assertReadable(topic: string, principal: Principal | null): void {
       const parsed = parseTopic(topic);
       if (!parsed) throw new AppError(400, 'unknown_topic', `unknown topic ${JSON.stringify(topic)}`);
       if (parsed.id === undefined) return;
       const check = parsed.kind === 'execution' || parsed.kind === 'session' || parsed.kind === 'workflow' ? exists[parsed.kind] : undefined;
-      if (check && !check.get(parsed.id)) throw new AppError(404, 'topic_not_found', `${parsed.kind} ${parsed.id} not found`);
+      const row = check?.get(parsed.id);
+      const notFound = new AppError(404, 'topic_not_found', `${parsed.kind} ${parsed.id} not found`);
+      if (check && !row) throw notFound;
+      if (parsed.kind === 'session') {
+        const owner = exists.session.get(parsed.id)?.owner_id ?? OWNER_ID;
+        if (principal?.type !== 'user' || !canReadChat(principal, owner)) throw notFound;
+      }
     },
   };
 }

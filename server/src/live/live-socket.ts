@@ -54,7 +54,7 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     return events;
   };
 
-  app.get('/ws', { websocket: true }, (socket: WebSocket) => {
+  app.get('/ws', { websocket: true }, (socket: WebSocket, request) => {
     sockets.add(socket);
     stats.sockets++;
     const subs = new Map<string, Subscription>();
@@ -163,7 +163,7 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       switch (msg.type) {
         case 'subscribe': {
           try {
-            topics.assertReadable(msg.topic);
+            topics.assertReadable(msg.topic, request.principal);
           } catch (err) {
             const e = err instanceof AppError ? err : new AppError(400, 'bad_request', 'cannot subscribe');
             send({ type: 'error', id: msg.id ?? null, topic: msg.topic, code: e.code, message: e.message });

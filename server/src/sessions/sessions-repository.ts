@@ -1,7 +1,8 @@
 import type { Message, MessagePart, MessageStatus } from '@weft/shared';
 import type { Db } from '../db/open';
 
-export type SessionRow = { id: string; title: string; created_at: string; last_activity_at: string };
+/** `owner_id` NULL: a chat from before people existed (the owner's); `owner_name` joined from users. */
+export type SessionRow = { id: string; title: string; created_at: string; last_activity_at: string; owner_id: string | null; owner_name?: string | null };
 export type MessageRow = {
   ord: number;
   id: string;
@@ -39,11 +40,17 @@ export function rowToMessage(r: MessageRow): Message {
 
 export function createSessionsRepository(db: Db) {
   const s = {
-    insertSession: db.prepare('INSERT INTO sessions (id, title, created_at, last_activity_at) VALUES (?, ?, ?, ?)'),
-    getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?'),
-    listSessions: db.prepare<[], SessionRow & { running: number }>(
-      `SELECT s.*, (SELECT COUNT(*) FROM executions e WHERE e.session_id = s.id AND e.status IN ('queued','running','waiting')) AS running
-       FROM sessions s ORDER BY s.last_activity_at DESC, s.id DESC LIMIT 500`,
+    insertSession: db.prepare('INSERT INTO sessions (id, title, created_at, last_activity_at, owner_id) VALUES (?, ?, ?, ?, ?)'),
+    getSession: db.prepare<[string], SessionRow>(
+      "SELECT s.*, u.name AS owner_name FROM sessions s LEFT JOIN users u ON u.id = COALESCE(s.owner_id, 'owner') WHERE s.id = ?",
+    ),
+    // `?` NULL: every chat (an admin's list); else only that person's (NULL owner_id is the owner's).
+    listSessions: db.prepare<[string | null, string | null], SessionRow & { running: number }>(
+      `SELECT s.*, u.name AS owner_name,
+         (SELECT COUNT(*) FROM executions e WHERE e.session_id = s.id AND e.status IN ('queued','running','waiting')) AS running
+       FROM sessions s LEFT JOIN users u ON u.id = COALESCE(s.owner_id, 'owner')
+       WHERE ? IS NULL OR COALESCE(s.owner_id, 'owner') = ?
+       ORDER BY s.last_activity_at DESC, s.id DESC LIMIT 500`,
     ),
     running: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM executions WHERE session_id = ? AND status IN ('queued','running','waiting')"),
     touch: db.prepare('UPDATE sessions SET last_activity_at = ? WHERE id = ?'),
@@ -64,9 +71,10 @@ export function createSessionsRepository(db: Db) {
     streamingOfExecution: db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE execution_id = ? AND status = 'streaming'"),
   };
   return {
-    insertSession: (row: SessionRow) => s.insertSession.run(row.id, row.title, row.created_at, row.last_activity_at),
+    insertSession: (row: SessionRow) => s.insertSession.run(row.id, row.title, row.created_at, row.last_activity_at, row.owner_id),
     getSession: (id: string): SessionRow | null => s.getSession.get(id) ?? null,
-    listSessions: () => s.listSessions.all(),
+    /** `ownerId` null: everyone's chats. */
+    listSessions: (ownerId: string | null) => s.listSessions.all(ownerId, ownerId),
     runningExecutions: (id: string) => s.running.get(id)?.n ?? 0,
     touchSession: (id: string, at: string) => s.touch.run(at, id),
     renameSession: (id: string, title: string) => s.rename.run(title, id),

@@ -16,6 +16,7 @@ import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
 import { createBackPointerValidator } from './back-pointers';
+import { ownerOf } from './session-access';
 import { createSessionsRepository, rowToMessage, type SessionRow } from './sessions-repository';
 
 /** The title a chat has until it is named (by its first request, or by the person). */
@@ -79,6 +80,8 @@ export function createSessionsService({
     createdAt: row.created_at,
     lastActivityAt: row.last_activity_at,
     runningExecutions: running,
+    ownerId: ownerOf(row),
+    ...(row.owner_name ? { ownerName: row.owner_name } : {}),
   });
 
   const requireSession = (id: string) => {
@@ -156,14 +159,16 @@ export function createSessionsService({
   }
 
   return {
-    createSession({ title }: { title?: string | undefined }): Session {
+    /** `ownerId`: the person whose chat it is (null or left out: the owner's). */
+    createSession({ title, ownerId = null }: { title?: string | undefined; ownerId?: string | null }): Session {
       const now = clock.now().toISOString();
-      const row: SessionRow = { id: newId('ses'), title: title ?? DEFAULT_SESSION_TITLE, created_at: now, last_activity_at: now };
-      journal.transaction(() => {
+      const row: SessionRow = { id: newId('ses'), title: title ?? DEFAULT_SESSION_TITLE, created_at: now, last_activity_at: now, owner_id: ownerId };
+      return journal.transaction(() => {
         repo.insertSession(row);
-        journal.append(SESSIONS_TOPIC, 'session.updated', toSession(row, 0));
+        const session = toSession(requireSession(row.id), 0);
+        journal.append(SESSIONS_TOPIC, 'session.updated', session);
+        return session;
       });
-      return toSession(row, 0);
     },
 
     getSession(id: string): Session {
@@ -206,8 +211,9 @@ export function createSessionsService({
       });
     },
 
-    listSessions(): Session[] {
-      return repo.listSessions().map((r) => toSession(r, r.running));
+    /** The chats `ownerId` owns; with null, everyone's (an admin's view). */
+    listSessions({ ownerId }: { ownerId: string | null }): Session[] {
+      return repo.listSessions(ownerId).map((r) => toSession(r, r.running));
     },
 
     listMessages({ sessionId, before, limit }: { sessionId: string; before?: string | undefined; limit: number }) {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../http/errors';
 import type { ToolContext, ToolDefinition } from './tool';
 import type { ToolApprovals } from '../approvals/tool-approvals';
+import { assertToolScope } from './tool-scopes';
 
 /** What happens to one call: it runs, it waits for a person's tool approval, or it is refused. */
 export type ToolGate = { kind: 'run' } | { kind: 'ask' } | { kind: 'refuse'; message: string };
@@ -100,6 +101,8 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
       if (!tool) throw new AppError(404, 'unknown_tool', `name: unknown tool ${JSON.stringify(name)}`);
       const gate = gateFor(tool, ctx.actor);
       if (gate.kind === 'refuse') throw new AppError(403, 'tool_denied', gate.message);
+      // A person (or the assistant for them) never gets past their own permissions, not even to a card.
+      if (ctx.user) assertToolScope(tool, ctx.user.scopes);
       const parsed = tool.args.safeParse(rawArgs ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;

@@ -1,4 +1,5 @@
-import type { ToolEffect } from '@weft/shared';
+import type { StartedBy, ToolEffect } from '@weft/shared';
+import type { UserPrincipal } from '../auth/principal';
 import type { z } from 'zod';
 
 /**
@@ -13,6 +14,12 @@ export type ToolContext = {
    * tool approval. Tools that record a decision take the name from here.
    */
   person?: string | undefined;
+  /**
+   * The person the call acts for: the signed-in caller (`user`), or the person whose chat the
+   * assistant or a chat command works in. The tool's scope (tool-scopes.ts) is checked against
+   * theirs before anything runs or asks; runs started for them record their id (`startedBy`).
+   */
+  user?: UserPrincipal | undefined;
   sessionId?: string | undefined;
   /** Set for a workflow's call: the execution (and step) it runs in. */
   executionId?: string | undefined;
@@ -21,6 +28,26 @@ export type ToolContext = {
   /** Called when the call waits for a person's tool approval (the chat shows the card). */
   onApprovalRequested?: ((approvalId: string) => void) | undefined;
 };
+
+/**
+ * Who starts a run a tool call starts: the parent execution for a workflow's call, the person for
+ * their own call, the assistant for the person whose chat it is (the id stays the person's, so the
+ * self-approval rule sees who asked). Null when no person is known (a system call).
+ */
+export function startedByOf(ctx: ToolContext): StartedBy | null {
+  switch (ctx.actor) {
+    case 'workflow':
+      return ctx.executionId ? { kind: 'workflow', id: ctx.executionId } : null;
+    case 'user':
+      return ctx.user ? { kind: 'user', id: ctx.user.id } : null;
+    case 'assistant':
+      return ctx.user ? { kind: 'assistant', id: ctx.user.id } : null;
+    default: {
+      const never: never = ctx.actor;
+      return never;
+    }
+  }
+}
 
 /** What a call changes (see the contract in `@weft/shared`): decides who must approve it. */
 export type { ToolEffect };

@@ -6,7 +6,7 @@ import { AppError } from '../http/errors';
 import type { Drafting } from '../drafting/drafting';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import type { ProposalsService } from '../workflows/proposals-service';
-import { defineTool, type ToolContext, type ToolDefinition } from './tool';
+import { defineTool, startedByOf, type ToolContext, type ToolDefinition } from './tool';
 
 /** What the trigger tools need; the triggers capability provides it. */
 export type TriggerTools = {
@@ -90,10 +90,12 @@ export function createWorkflowTools(deps: {
       effect: 'write',
       inWorkflows: 'self_mutating',
       run: (a, ctx) => {
-        if (a.id === undefined) return workflows.create({ definition: a.definition });
+        // The version is saved by the person the call acts for (who approved the assistant's save).
+        const savedBy = ctx.user?.id ?? null;
+        if (a.id === undefined) return workflows.create({ definition: a.definition, savedBy });
         if (a.proposeOnly)
           return proposals.propose({ workflowId: a.id, definition: a.definition, summary: a.summary, proposedBy: ctx.actor, sessionId: ctx.sessionId });
-        return workflows.update({ id: a.id, definition: a.definition, baseVersion: a.baseVersion ?? workflows.get(a.id).version });
+        return workflows.update({ id: a.id, definition: a.definition, baseVersion: a.baseVersion ?? workflows.get(a.id).version, savedBy });
       },
     }),
     defineTool({
@@ -102,7 +104,7 @@ export function createWorkflowTools(deps: {
       args: z.object({ id: Id, definition: z.record(z.string(), z.unknown()), baseVersion: z.number().int().min(1) }).strict(),
       effect: 'write',
       inWorkflows: 'self_mutating',
-      run: (a) => workflows.update(a),
+      run: (a, ctx) => workflows.update({ ...a, savedBy: ctx.user?.id ?? null }),
     }),
     defineTool({
       name: 'workflows:delete_workflow',
@@ -122,7 +124,7 @@ export function createWorkflowTools(deps: {
       args: z.object({ id: Id, version: z.number().int().min(1) }).strict(),
       effect: 'destructive',
       inWorkflows: 'self_mutating',
-      run: (a) => workflows.rollback(a),
+      run: (a, ctx) => workflows.rollback({ ...a, savedBy: ctx.user?.id ?? null }),
     }),
     defineTool({
       name: 'workflows:list_workflow_versions',
@@ -165,6 +167,7 @@ export function createWorkflowTools(deps: {
           // A run started from inside a run is one level deeper (refused past WEFT_MAX_RUN_DEPTH).
           parentExecutionId: ctx.executionId,
           trigger: { type: 'tool', actor: ctx.actor, ...(ctx.executionId ? { fromExecution: ctx.executionId } : {}) },
+          startedBy: startedByOf(ctx),
         }),
     }),
     defineTool({
@@ -270,7 +273,7 @@ export function createWorkflowTools(deps: {
       args: z.object({ id: Id }).strict(),
       effect: 'write',
       inWorkflows: 'self_mutating',
-      run: (a) => proposals.apply(a),
+      run: (a, ctx) => proposals.apply({ ...a, savedBy: ctx.user?.id ?? null }),
     }),
   ];
 }

@@ -1,4 +1,4 @@
-import { isFinishedExecution, type OverlapPolicy, type TriggerDelivery } from '@weft/shared';
+import { isFinishedExecution, type OverlapPolicy, type StartedBy, type TriggerDelivery } from '@weft/shared';
 import type { ExecutionsService, TriggerInfo } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Clock } from '../clock';
@@ -43,7 +43,9 @@ export function createFiring({
    * catch-up; with overlap `skip` or `queue` this run waits for it (`queued_behind:<follows>`) instead
    * of being judged against it, so a catch-up runs each of its ticks, one after another.
    */
-  function fire(d: DeliveryStart & { payload: TriggerInfo; overlap?: OverlapPolicy | undefined; follows?: string | undefined }): FireResult {
+  function fire(
+    d: DeliveryStart & { payload: TriggerInfo; startedBy: StartedBy | null; overlap?: OverlapPolicy | undefined; follows?: string | undefined },
+  ): FireResult {
     const id = deliveries.open(d);
     if (id === null) {
       if (d.deliveryKey === undefined && d.replayKey === undefined) return { outcome: 'already_recorded' };
@@ -88,6 +90,7 @@ export function createFiring({
         workflowId: t.workflow_id,
         inputs: t.inputs === null ? undefined : (JSON.parse(t.inputs) as Record<string, unknown>),
         trigger: d.payload,
+        startedBy: d.startedBy,
         ...(hold ? { inTransaction: (exId: string) => executions.repo.setStatus(exId, 'waiting', now) } : {}),
       }).executionId;
     } catch (err) {

@@ -1,6 +1,7 @@
 import { DeliveriesQuery, DeliveryPayloadParams, TriggerKeyParams, WebhookPath, WebhookPathQuery } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
 
 /** `/api/triggers`: configuration, delivery history and manual fires. Webhooks live in ./webhooks. */
@@ -45,7 +46,8 @@ const triggersRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/api/triggers/:key/run', async (request, reply) => {
     const { key } = parseRequest(TriggerKeyParams, request.params, 'params');
-    return reply.code(202).send(triggers.runNow(key));
+    const person = userOf(request.principal, 'run a trigger');
+    return reply.code(202).send(triggers.runNow(key, { kind: 'user', id: person.id }));
   });
 };
 

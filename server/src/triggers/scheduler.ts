@@ -158,7 +158,7 @@ export function createScheduler({
       return undefined;
     }
     const payload = { type: 'schedule' as const, key: t.key, scheduledFor: new Date(p.at).toISOString(), catchUp: p.kind === 'catch_up' };
-    const result = firing.fire({ ...base, payload, overlap: schedule.overlap, follows });
+    const result = firing.fire({ ...base, payload, startedBy: { kind: 'schedule', id: t.key }, overlap: schedule.overlap, follows });
     switch (result.outcome) {
       case 'started':
         report.started++;

@@ -8,6 +8,7 @@ import {
   type DeliveryPayload,
   type InputSpec,
   type RunTriggerResponse,
+  type StartedBy,
   type Trigger,
   type WorkflowDefinition,
   type WebhookPathAvailability,
@@ -287,12 +288,12 @@ export function createTriggersService({
     };
   }
 
-  /** Fires now, whatever `enabled` and `overlap` say; recorded as kind `manual`. */
-  function runNow(key: string): RunTriggerResponse {
+  /** Fires now, whatever `enabled` and `overlap` say; recorded as kind `manual`, started by `startedBy` (the person). */
+  function runNow(key: string, startedBy: StartedBy | null): RunTriggerResponse {
     const result = journal.transaction(() => {
       const trigger = requireTrigger(key);
       const receivedAt = clock.now();
-      return firing.fire({ trigger, kind: 'manual', receivedAt, payload: { type: 'manual', triggerKey: key } });
+      return firing.fire({ trigger, kind: 'manual', receivedAt, payload: { type: 'manual', triggerKey: key }, startedBy });
     });
     if (result.outcome === 'failed') throw result.error;
     if (result.outcome !== 'started') throw new Error(`manual fire ended as ${result.outcome}`);

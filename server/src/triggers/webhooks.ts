@@ -271,7 +271,17 @@ const webhooks: FastifyPluginAsync = async (app) => {
     }
     if (t.enabled !== 1) refuse(hook, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));
 
-    const result = journal.batched(() => triggers.firing.fire({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, deliveryKey, replayKey, payload }));
+    const result = journal.batched(() =>
+      triggers.firing.fire({
+        trigger: t,
+        kind: 'webhook',
+        receivedAt: hook.receivedAt,
+        deliveryKey,
+        replayKey,
+        payload,
+        startedBy: { kind: 'webhook', id: t.key },
+      }),
+    );
     // The reply reports this fire (and, after a wait, the run's end, which listeners only hear once durable).
     request.durableWrites = journal.durable();
     // Awaited by the onSend hook, maybe only after a long wait: a failed commit must not count as unhandled meanwhile.

@@ -117,13 +117,16 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
         return toProposal(s.get.get(id)!);
       });
     },
-    /** Applying makes a new version on top of the one the proposal was made against (409 if it moved on). */
-    apply({ id }: { id: string }) {
+    /**
+     * Applying makes a new version on top of the one the proposal was made against (409 if it moved
+     * on), saved by the person applying it (`savedBy`).
+     */
+    apply({ id, savedBy }: { id: string; savedBy: string | null }) {
       return journal.transaction(() => {
         const row = require(id);
         if (row.status === 'applied') return { proposal: toProposal(row), workflow: workflows.getVersion(row.workflow_id, row.applied_version!) };
         if (row.status !== 'accepted') throw new AppError(409, 'proposal_not_accepted', `proposal ${id} is ${row.status}; accept it first`);
-        const updated = workflows.update({ id: row.workflow_id, definition: JSON.parse(row.definition), baseVersion: row.base_version });
+        const updated = workflows.update({ id: row.workflow_id, definition: JSON.parse(row.definition), baseVersion: row.base_version, savedBy });
         s.applied.run(updated.version, id);
         publish(s.get.get(id)!);
         return { proposal: toProposal(s.get.get(id)!), workflow: updated };

@@ -7,9 +7,13 @@ import {
   VersionParams,
   WorkflowTriggerField,
 } from '@weft/shared';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
 import { createWorkflowTransfer } from './workflow-transfer';
+
+/** Every version records who saved it: the person the request acts for. */
+const savedByOf = (request: FastifyRequest): string => userOf(request.principal, 'save a workflow').id;
 
 const workflowsRoutes: FastifyPluginAsync = async (app) => {
   const service = app.workflows;
@@ -24,7 +28,9 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const body = parseRequest(CreateWorkflowRequest, request.body, 'body');
     // An optional `trigger` is written in the same transaction: both are saved or neither.
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
-    return reply.code(201).send(app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, inTransaction })));
+    return reply
+      .code(201)
+      .send(app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, savedBy: savedByOf(request), inTransaction })));
   });
 
   app.get('/api/workflows', async () => ({ workflows: service.list() }));
@@ -34,7 +40,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     return transfer.exportWorkflow(id);
   });
 
-  app.post('/api/workflows/import', async (request, reply) => reply.code(201).send(transfer.importWorkflow(request.body)));
+  app.post('/api/workflows/import', async (request, reply) => reply.code(201).send(transfer.importWorkflow(request.body, savedByOf(request))));
 
   app.get('/api/workflows/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
@@ -46,7 +52,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const body = parseRequest(UpdateWorkflowRequest, request.body, 'body');
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
     return app.triggers.withWorkflow(trigger, (inTransaction) =>
-      service.update({ id, definition: body.definition, baseVersion: body.baseVersion, inTransaction }),
+      service.update({ id, definition: body.definition, baseVersion: body.baseVersion, savedBy: savedByOf(request), inTransaction }),
     );
   });
 
@@ -63,7 +69,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/workflows/:id/rollback', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RollbackWorkflowRequest, request.body, 'body');
-    return service.rollback({ id, version: body.version });
+    return service.rollback({ id, version: body.version, savedBy: savedByOf(request) });
   });
 
   app.delete('/api/workflows/:id', async (request, reply) => {

@@ -56,7 +56,8 @@ export function createWorkflowTransfer({ workflows, triggers }: { workflows: Wor
       return { format: WORKFLOW_EXPORT_FORMAT, definition: workflow.definition, ...(first ? { trigger: triggerRequestOf(first) } : {}) };
     },
 
-    importWorkflow(body: unknown): WorkflowImportResponse {
+    /** `savedBy`: the id of the person importing it (the new version 1 is their save). */
+    importWorkflow(body: unknown, savedBy: string | null): WorkflowImportResponse {
       const file = parseRequest(WorkflowExport, body, 'body');
       const warnings: ImportWarning[] = [];
       let trigger = file.trigger;
@@ -84,7 +85,7 @@ export function createWorkflowTransfer({ workflows, triggers }: { workflows: Wor
         }
       }
       const saved = triggers.withWorkflow(trigger, (inTransaction) =>
-        workflows.create({ definition: file.definition, ...(inTransaction ? { inTransaction } : {}) }),
+        workflows.create({ definition: file.definition, savedBy, ...(inTransaction ? { inTransaction } : {}) }),
       );
       return { ...saved, warnings };
     },

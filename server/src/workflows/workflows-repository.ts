@@ -16,6 +16,8 @@ export type VersionRow = {
   source: 'create' | 'update' | 'rollback';
   rolled_back_from: number | null;
   created_at: string;
+  /** The id of the person who saved it; NULL before people existed or for a system save (provisioning). */
+  saved_by: string | null;
 };
 
 /** Plain reads and writes over the workflow tables; a missing row is `null` and callers decide the 404. */
@@ -27,8 +29,8 @@ export function createWorkflowsRepository(db: Db) {
     bump: db.prepare('UPDATE workflows SET name = @name, latest_version = @version, updated_at = @now WHERE id = @id AND latest_version = @version - 1'),
     softDelete: db.prepare('UPDATE workflows SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL'),
     insertVersion: db.prepare(
-      `INSERT INTO workflow_versions (workflow_id, version, definition, source, rolled_back_from, created_at)
-       VALUES (@workflowId, @version, @definition, @source, @rolledBackFrom, @now)`,
+      `INSERT INTO workflow_versions (workflow_id, version, definition, source, rolled_back_from, created_at, saved_by)
+       VALUES (@workflowId, @version, @definition, @source, @rolledBackFrom, @now, @savedBy)`,
     ),
     getVersion: db.prepare<[string, number], VersionRow>('SELECT * FROM workflow_versions WHERE workflow_id = ? AND version = ?'),
     listVersions: db.prepare<[string], VersionRow>('SELECT * FROM workflow_versions WHERE workflow_id = ? ORDER BY version DESC'),
@@ -39,7 +41,7 @@ export function createWorkflowsRepository(db: Db) {
     list: (): WorkflowRow[] => stmts.list.all(),
     getVersion: (id: string, version: number): VersionRow | null => stmts.getVersion.get(id, version) ?? null,
     listVersions: (id: string): VersionRow[] => stmts.listVersions.all(id),
-    insertWorkflow(input: { id: string; name: string; definition: unknown; now: string }) {
+    insertWorkflow(input: { id: string; name: string; definition: unknown; now: string; savedBy: string | null }) {
       stmts.insert.run({ id: input.id, name: input.name, now: input.now });
       stmts.insertVersion.run({
         workflowId: input.id,
@@ -48,6 +50,7 @@ export function createWorkflowsRepository(db: Db) {
         source: 'create',
         rolledBackFrom: null,
         now: input.now,
+        savedBy: input.savedBy,
       });
     },
     /** Appends version N+1; false when another writer got there first (the caller answers 409). */
@@ -59,6 +62,7 @@ export function createWorkflowsRepository(db: Db) {
       source: 'update' | 'rollback';
       rolledBackFrom: number | null;
       now: string;
+      savedBy: string | null;
     }): boolean {
       const changed = stmts.bump.run({ id: input.id, name: input.name, version: input.version, now: input.now }).changes;
       if (changed !== 1) return false;
@@ -69,6 +73,7 @@ export function createWorkflowsRepository(db: Db) {
         source: input.source,
         rolledBackFrom: input.rolledBackFrom,
         now: input.now,
+        savedBy: input.savedBy,
       });
       return true;
     },

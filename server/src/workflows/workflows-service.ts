@@ -71,13 +71,24 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
       return issues.length === 0 ? { ok: true, errors: [] } : { ok: false, errors: issues };
     },
 
-    /** `inTransaction` lets callers (triggers) write alongside the version atomically. */
-    create({ definition, inTransaction }: { definition: unknown; inTransaction?: (workflowId: string) => void }): WorkflowResponse {
+    /**
+     * `inTransaction` lets callers (triggers) write alongside the version atomically. `savedBy`, on
+     * every save: the id of the person saving (null only for a system save such as provisioning).
+     */
+    create({
+      definition,
+      savedBy,
+      inTransaction,
+    }: {
+      definition: unknown;
+      savedBy: string | null;
+      inTransaction?: (workflowId: string) => void;
+    }): WorkflowResponse {
       const valid = assertSavable(definition);
       const id = newId('wf');
       const now = clock.now().toISOString();
       db.transaction(() => {
-        repo.insertWorkflow({ id, name: valid.name, definition: valid, now });
+        repo.insertWorkflow({ id, name: valid.name, definition: valid, now, savedBy });
         inTransaction?.(id);
       })();
       return latest(repo.get(id)!);
@@ -95,11 +106,13 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
       id,
       definition,
       baseVersion,
+      savedBy,
       inTransaction,
     }: {
       id: string;
       definition: unknown;
       baseVersion: number;
+      savedBy: string | null;
       inTransaction?: (workflowId: string) => void;
     }): WorkflowResponse {
       const valid = assertSavable(definition);
@@ -111,7 +124,16 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
             currentVersion: row.latest_version,
           });
         }
-        const ok = repo.appendVersion({ id, version: baseVersion + 1, name: valid.name, definition: valid, source: 'update', rolledBackFrom: null, now });
+        const ok = repo.appendVersion({
+          id,
+          version: baseVersion + 1,
+          name: valid.name,
+          definition: valid,
+          source: 'update',
+          rolledBackFrom: null,
+          now,
+          savedBy,
+        });
         if (!ok) throw new AppError(409, 'version_conflict', 'the workflow changed concurrently; reload and retry');
         inTransaction?.(id);
       }).immediate();
@@ -119,14 +141,23 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
     },
 
     /** Rollback never rewrites history: it appends a new version equal to the chosen one. */
-    rollback({ id, version }: { id: string; version: number }): WorkflowResponse {
+    rollback({ id, version, savedBy }: { id: string; version: number; savedBy: string | null }): WorkflowResponse {
       const now = clock.now().toISOString();
       db.transaction(() => {
         const row = requireWorkflow(id);
         const target = repo.getVersion(id, version);
         if (!target) throw notFound(`version ${version} of workflow ${id}`);
         const definition = JSON.parse(target.definition) as WorkflowDefinition;
-        repo.appendVersion({ id, version: row.latest_version + 1, name: definition.name, definition, source: 'rollback', rolledBackFrom: version, now });
+        repo.appendVersion({
+          id,
+          version: row.latest_version + 1,
+          name: definition.name,
+          definition,
+          source: 'rollback',
+          rolledBackFrom: version,
+          now,
+          savedBy,
+        });
       }).immediate();
       return latest(repo.get(id)!);
     },
@@ -139,6 +170,7 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
         name: (JSON.parse(v.definition) as WorkflowDefinition).name,
         source: v.source,
         rolledBackFrom: v.rolled_back_from,
+        savedBy: v.saved_by,
       }));
     },
 

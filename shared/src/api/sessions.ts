@@ -18,6 +18,9 @@ export const Session = z.object({
   createdAt: z.string(),
   lastActivityAt: z.string(),
   runningExecutions: z.number().int(),
+  /** The person whose chat this is (chats from before people existed belong to the owner). */
+  ownerId: z.string().optional(),
+  ownerName: z.string().optional(),
 });
 export type Session = z.infer<typeof Session>;
 

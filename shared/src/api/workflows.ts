@@ -32,6 +32,8 @@ export const WorkflowVersionSummary = z.object({
   name: z.string(),
   source: z.enum(['create', 'update', 'rollback']),
   rolledBackFrom: z.number().int().nullable(),
+  /** The id of the person who saved this version (for a proposal: who accepted it); null before people existed. */
+  savedBy: z.string().nullable().optional(),
 });
 export type WorkflowVersionSummary = z.infer<typeof WorkflowVersionSummary>;
 

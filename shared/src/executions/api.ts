@@ -16,8 +16,21 @@ export const RerunRequest = z
   .default({});
 export type RerunRequest = z.infer<typeof RerunRequest>;
 
+/**
+ * Who or what started a run: a person (`user`, their id), a schedule or a webhook (the trigger's
+ * key), a workflow (the parent execution's id), or the chat assistant (`assistant`, the id of the
+ * person on whose behalf it acted, so self-approval rules apply to them). Null on runs from before
+ * people existed.
+ */
+export const StartedByKind = z.enum(['user', 'schedule', 'webhook', 'workflow', 'assistant']);
+export type StartedByKind = z.infer<typeof StartedByKind>;
+export const StartedBy = z.object({ kind: StartedByKind, id: z.string() });
+export type StartedBy = z.infer<typeof StartedBy>;
+
 export const ExecutionsQuery = z.object({
   workflowId: z.string().max(100).optional(),
+  /** Runs a person started themselves or through the assistant (their user id). */
+  startedBy: z.string().min(1).max(100).optional(),
   status: ExecutionStatus.optional(),
   sessionId: z.string().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -53,6 +66,8 @@ export const Execution = z.object({
   output: z.unknown().optional(),
   error: SerializedError.optional(),
   rerunOf: z.string().nullable().optional(),
+  /** Always sent by the server (null for old runs); optional so older payloads still parse. */
+  startedBy: StartedBy.nullable().optional(),
   steps: z.array(StepRun),
 });
 export type Execution = z.infer<typeof Execution>;
