@@ -8,7 +8,9 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/workflows/:id/run', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RunWorkflowRequest, request.body ?? {}, 'body');
-    const result = executions.start({ workflowId: id, inputs: body.inputs, sessionId: body.sessionId, version: body.version, trigger: { type: 'manual' } });
+    const result = app.audit.actingFor(request.principal, () =>
+      executions.start({ workflowId: id, inputs: body.inputs, sessionId: body.sessionId, version: body.version, trigger: { type: 'manual' } }),
+    );
     return reply.code(202).send(result);
   });
 
@@ -24,13 +26,13 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/api/executions/:id/cancel', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    return executions.cancel(id);
+    return app.audit.actingFor(request.principal, () => executions.cancel(id));
   });
 
   app.post('/api/executions/:id/rerun', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RerunRequest, request.body ?? {}, 'body');
-    return reply.code(202).send(executions.rerun(id, { fromStepId: body.fromStepId, version: body.version }));
+    return reply.code(202).send(app.audit.actingFor(request.principal, () => executions.rerun(id, { fromStepId: body.fromStepId, version: body.version })));
   });
 };
 

@@ -84,7 +84,7 @@ export function createWorkflowTransfer({ workflows, triggers }: { workflows: Wor
         }
       }
       const saved = triggers.withWorkflow(trigger, (inTransaction) =>
-        workflows.create({ definition: file.definition, ...(inTransaction ? { inTransaction } : {}) }),
+        workflows.create({ definition: file.definition, imported: true, ...(inTransaction ? { inTransaction } : {}) }),
       );
       return { ...saved, warnings };
     },

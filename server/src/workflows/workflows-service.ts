@@ -4,6 +4,8 @@ import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import { systemClock, type Clock } from '../clock';
 import { createWorkflowsRepository, type VersionRow, type WorkflowRow } from './workflows-repository';
+import type { AuditLog } from '../audit/audit-log';
+import { boundedDefinition } from '../audit/bounded';
 
 function toResponse(row: WorkflowRow, version: VersionRow): WorkflowResponse {
   return {
@@ -33,8 +35,16 @@ export function assertValidDefinition(definition: unknown): WorkflowDefinition {
  * The workflow operations behind both the REST routes and the workflow tools, so there is one
  * implementation of each rule (versioning, optimistic concurrency, soft delete).
  */
-export function createWorkflowsService({ db, clock = systemClock }: { db: Db; clock?: Clock }) {
+export function createWorkflowsService({ db, clock = systemClock, audit }: { db: Db; clock?: Clock; audit?: AuditLog }) {
   const repo = createWorkflowsRepository(db);
+  /** Inside the change's transaction (see audit-log.ts): who acts comes from `audit.actingAs`. */
+  const record = (action: string, id: string, details: Record<string, unknown>) =>
+    audit?.record({ actor: audit.actor(), action, target: { kind: 'workflow', id }, details });
+  /** An entry's view of a version: its number and its definition, bounded. */
+  const versionDetails = (id: string, version: number) => {
+    const v = repo.getVersion(id, version);
+    return { version, definition: v ? boundedDefinition(JSON.parse(v.definition)) : null };
+  };
   const saveChecks: SaveCheck[] = [];
   const checkDefinition = (definition: WorkflowDefinition) => saveChecks.flatMap((check) => check(definition));
   const assertSavable = (definition: unknown): WorkflowDefinition => {
@@ -71,14 +81,23 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
       return issues.length === 0 ? { ok: true, errors: [] } : { ok: false, errors: issues };
     },
 
-    /** `inTransaction` lets callers (triggers) write alongside the version atomically. */
-    create({ definition, inTransaction }: { definition: unknown; inTransaction?: (workflowId: string) => void }): WorkflowResponse {
+    /** `inTransaction` lets callers (triggers) write alongside the version atomically; `imported` names the audit entry. */
+    create({
+      definition,
+      inTransaction,
+      imported = false,
+    }: {
+      definition: unknown;
+      inTransaction?: (workflowId: string) => void;
+      imported?: boolean;
+    }): WorkflowResponse {
       const valid = assertSavable(definition);
       const id = newId('wf');
       const now = clock.now().toISOString();
       db.transaction(() => {
         repo.insertWorkflow({ id, name: valid.name, definition: valid, now });
         inTransaction?.(id);
+        record(imported ? 'workflow.imported' : 'workflow.created', id, { name: valid.name, after: versionDetails(id, 1) });
       })();
       return latest(repo.get(id)!);
     },
@@ -114,6 +133,7 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
         const ok = repo.appendVersion({ id, version: baseVersion + 1, name: valid.name, definition: valid, source: 'update', rolledBackFrom: null, now });
         if (!ok) throw new AppError(409, 'version_conflict', 'the workflow changed concurrently; reload and retry');
         inTransaction?.(id);
+        record('workflow.updated', id, { name: valid.name, before: versionDetails(id, baseVersion), after: versionDetails(id, baseVersion + 1) });
       }).immediate();
       return latest(repo.get(id)!);
     },
@@ -127,6 +147,7 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
         if (!target) throw notFound(`version ${version} of workflow ${id}`);
         const definition = JSON.parse(target.definition) as WorkflowDefinition;
         repo.appendVersion({ id, version: row.latest_version + 1, name: definition.name, definition, source: 'rollback', rolledBackFrom: version, now });
+        record('workflow.rolled_back', id, { name: definition.name, fromVersion: row.latest_version, toVersion: version, newVersion: row.latest_version + 1 });
       }).immediate();
       return latest(repo.get(id)!);
     },
@@ -159,7 +180,11 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
 
     /** Soft delete: the history stays for executions that point at it. */
     remove(id: string): void {
-      if (!repo.softDelete(id, clock.now().toISOString())) throw notFound(`workflow ${id}`);
+      db.transaction(() => {
+        const row = repo.get(id);
+        if (!row || !repo.softDelete(id, clock.now().toISOString())) throw notFound(`workflow ${id}`);
+        record('workflow.deleted', id, { name: row.name, version: row.latest_version });
+      })();
     },
   };
 }
