@@ -26,7 +26,8 @@ export function recordApprovalEntries({ journal, audit }: { journal: Journal; au
     const verb = event.type.slice('approval.'.length);
     if (approval.kind === 'tool') {
       const decidedBy = approval.decision?.decidedBy;
-      const actor = verb === 'decided' && decidedBy !== undefined && WEFT_DECIDED.has(decidedBy) ? systemActor(decidedBy) : audit.actor(systemActor('assistant'));
+      const actor =
+        verb === 'decided' && decidedBy !== undefined && WEFT_DECIDED.has(decidedBy) ? systemActor(decidedBy) : audit.actor(systemActor('assistant'));
       audit.record({
         actor,
         action: `tool_approval.${verb}`,

@@ -13,10 +13,7 @@ const auditRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/audit.csv', async (request, reply) => {
     const { entries } = query.list(parseRequest(AuditCsvQuery, request.query, 'query'));
     const stamp = app.clock.now().toISOString().slice(0, 10);
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="weft-audit-${stamp}.csv"`)
-      .send(auditCsv(entries));
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="weft-audit-${stamp}.csv"`).send(auditCsv(entries));
   });
 };
 

@@ -186,7 +186,12 @@ export function createExecutionsService({
       if (isFinishedExecution(row.status)) throw new AppError(409, 'execution_finished', `execution ${id} is already ${row.status}`);
       if (row.lease_runner_id) leaseHolder = { runnerId: row.lease_runner_id, attempt: row.lease_attempt };
       finishWithin(id, { status: 'canceled', error: { name: 'Canceled', message: reason } }, row);
-      audit?.record({ actor: audit.actor(), action: 'execution.canceled', target: { kind: 'execution', id }, details: { workflowId: row.workflow_id, reason } });
+      audit?.record({
+        actor: audit.actor(),
+        action: 'execution.canceled',
+        target: { kind: 'execution', id },
+        details: { workflowId: row.workflow_id, reason },
+      });
     });
     const holder = leaseHolder as { runnerId: string; attempt: number } | null;
     if (holder) for (const l of cancelListeners) l({ executionId: id, ...holder });

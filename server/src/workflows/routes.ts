@@ -26,7 +26,11 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
     return reply
       .code(201)
-      .send(app.audit.actingFor(request.principal, () => app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, inTransaction }))));
+      .send(
+        app.audit.actingFor(request.principal, () =>
+          app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, inTransaction })),
+        ),
+      );
   });
 
   app.get('/api/workflows', async () => ({ workflows: service.list() }));
@@ -36,7 +40,9 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     return transfer.exportWorkflow(id);
   });
 
-  app.post('/api/workflows/import', async (request, reply) => reply.code(201).send(app.audit.actingFor(request.principal, () => transfer.importWorkflow(request.body))));
+  app.post('/api/workflows/import', async (request, reply) =>
+    reply.code(201).send(app.audit.actingFor(request.principal, () => transfer.importWorkflow(request.body))),
+  );
 
   app.get('/api/workflows/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
