@@ -43,6 +43,7 @@ import webhooks from './triggers/webhooks';
 import integrationsRoutes from './integrations/routes';
 import notificationsRoutes from './notifications/routes';
 import workflowsRoutes from './workflows/routes';
+import auditRoutes from './audit/routes';
 import type { Clock } from './clock';
 
 export type AppOptions = { config: Config; clock?: Clock };
@@ -60,9 +61,10 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(dbPlugin);
   await fastify.register(clockPlugin, opts.clock ? { clock: opts.clock } : {});
   await fastify.register(authPlugin);
-  await fastify.register(auditPlugin);
   await fastify.register(storagePlugin);
   await fastify.register(journalPlugin);
+  // After the journal: approvals are audited as their events are written (audit/approval-entries.ts).
+  await fastify.register(auditPlugin);
   await fastify.register(workflowsPlugin);
   await fastify.register(sessionsPlugin);
   await fastify.register(executionsPlugin);
@@ -95,6 +97,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(integrationsRoutes);
   await fastify.register(notificationsRoutes);
   await fastify.register(chatRoutes);
+  await fastify.register(auditRoutes);
   await fastify.register(liveSocket);
   await fastify.register(runnerGateway);
   await fastify.register(spa);

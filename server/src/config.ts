@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   WEFT_CLIENT_DIR: z.string().optional(),
   WEFT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
   WEFT_MAX_RUN_DEPTH: z.coerce.number().int().min(0).max(100).default(5),
+  WEFT_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_AUTH_TOKEN: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
@@ -102,6 +103,8 @@ export type Config = {
   engineTickMs: number;
   /** How many runs deep a workflow may start runs (run_workflow from inside a run); deeper starts are refused. */
   maxRunDepth: number;
+  /** Audit entries older than this many days are deleted (daily); 0 keeps them forever. */
+  auditRetentionDays: number;
   /** Model access; `provider: 'offline'` when neither a key nor a base URL is set. */
   llm: LlmSettings;
   /** Default IANA timezone for schedules suggested by drafting. */
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     runnerHeartbeatMs: Math.max(100, Math.floor(e.WEFT_LEASE_MS / 3)),
     engineTickMs: 250,
     maxRunDepth: e.WEFT_MAX_RUN_DEPTH,
+    auditRetentionDays: e.WEFT_AUDIT_RETENTION_DAYS,
     llm: llmSettingsFromEnv(e),
     timezone: e.WEFT_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
     secretKey: e.WEFT_SECRET_KEY,

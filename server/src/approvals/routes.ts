@@ -27,7 +27,10 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(DecisionRequest, request.body, 'body');
     const decidedBy = personOf(request.principal, 'decide an approval');
-    if (app.toolApprovals.isToolApproval(id)) return app.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy });
+    if (app.toolApprovals.isToolApproval(id)) {
+      // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
+      return app.audit.actingFor(request.principal, () => app.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy }));
+    }
     return approvals.decide({ id, decision: body.decision, comment: body.comment, decidedBy });
   });
 };

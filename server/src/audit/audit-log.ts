@@ -20,16 +20,27 @@ export function actorOf(principal: Principal | null): AuditActor {
   return { kind: 'user', id: principal.id, name: principal.name };
 }
 
+/** Weft acting on its own (an engine timeout, a restart, a run started by a run). */
+export const systemActor = (name = 'weft'): AuditActor => ({ kind: 'system', id: null, name });
+
 export type AuditLog = ReturnType<typeof createAuditLog>;
 
 /**
  * The audit trail's writer. `record` is synchronous on the same better-sqlite3 connection, so
- * called inside a `db.transaction` it commits or rolls back with the change it describes.
+ * called inside a `db.transaction` (or a journal transaction, or a group-commit batch: all one
+ * connection) it commits or rolls back with the change it describes.
+ *
+ * Services record their own changes, inside their own transactions, so every path that makes a
+ * change (route, tool, engine) leaves an entry. They learn who acts from `actingAs`: a route wraps
+ * its synchronous call to the service in it. Transactions are synchronous, so a plain stack (as the
+ * journal keeps its pending writes) is enough: no async context can leak between requests.
  */
 export function createAuditLog({ db, clock }: { db: Db; clock: Clock }) {
   const insert = db.prepare(
     'INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, target_kind, target_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const prune = db.prepare('DELETE FROM audit_log WHERE at < ?');
+  let acting: AuditActor | null = null;
   return {
     record(entry: AuditEntryInput): number {
       const result = insert.run(
@@ -43,6 +54,32 @@ export function createAuditLog({ db, clock }: { db: Db; clock: Clock }) {
         JSON.stringify(entry.details ?? {}),
       );
       return Number(result.lastInsertRowid);
+    },
+
+    /** Runs `fn` with `actor` as who acts: what the services record while it runs names them. */
+    actingAs<T>(actor: AuditActor, fn: () => T): T {
+      const outer = acting;
+      acting = actor;
+      try {
+        return fn();
+      } finally {
+        acting = outer;
+      }
+    },
+
+    /** `actingAs` the person (or runner) a request acts for: how a route wraps its call to a service. */
+    actingFor<T>(principal: Principal | null, fn: () => T): T {
+      return this.actingAs(actorOf(principal), fn);
+    },
+
+    /** Who acts now (see `actingAs`), else `fallback`: Weft itself. */
+    actor(fallback: AuditActor = systemActor()): AuditActor {
+      return acting ?? fallback;
+    },
+
+    /** Retention: deletes entries older than `beforeMs`; the number deleted. Never reachable from the API. */
+    pruneBefore(beforeMs: number): number {
+      return prune.run(beforeMs).changes;
     },
   };
 }

@@ -30,6 +30,10 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'GET /api/ready': 'read',
   'GET /api/me': 'signed_in',
 
+  // The audit trail: read-only, admins only.
+  'GET /api/audit': 'admin',
+  'GET /api/audit.csv': 'admin',
+
   // Runners.
   'GET /ws/runner': 'runner',
   'POST /api/tools/call': 'user_or_runner:run',

@@ -18,6 +18,7 @@ export function createEngineTicker({
   storage,
   tickMs,
   log,
+  daily,
 }: {
   journal: Journal;
   dispatcher: Dispatcher;
@@ -26,6 +27,8 @@ export function createEngineTicker({
   storage?: StorageHealth;
   tickMs: number;
   log: { error(obj: object, msg: string): void };
+  /** Housekeeping asked for on every tick that decides itself when it is due (audit retention). */
+  daily?: () => void;
 }) {
   let interval: NodeJS.Timeout | null = null;
   // As it is written, not after COMMIT: inside a group-commit batch the grant joins the same batch,
@@ -50,6 +53,7 @@ export function createEngineTicker({
       timers.wakeDue();
       approvals.expireDue();
       dispatcher.kick();
+      daily?.();
     } catch (err) {
       log.error({ err }, 'engine tick failed');
     }

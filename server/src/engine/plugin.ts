@@ -36,7 +36,16 @@ export default fp(
     const allowBash = app.config.allowBash ?? isLoopbackHost(app.config.host);
     const dispatcher = createDispatcher({ db, journal, clock, executions, sessions, leaseMs, grace, allowBash, log });
     const timers = createTimers({ journal, clock, executions });
-    const ticker = createEngineTicker({ journal, dispatcher, timers, approvals, storage, tickMs: engineTickMs, log });
+    const ticker = createEngineTicker({
+      journal,
+      dispatcher,
+      timers,
+      approvals,
+      storage,
+      tickMs: engineTickMs,
+      log,
+      daily: () => app.auditRetention.pruneDue(),
+    });
     executions.onCancel(({ executionId, runnerId, attempt }) => {
       const runner = dispatcher.runners.get(runnerId);
       try {

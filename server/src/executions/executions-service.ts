@@ -16,6 +16,7 @@ import type { Journal } from '../journal/journal';
 import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../clock';
 import type { WorkflowsService } from '../workflows/workflows-service';
+import { systemActor, type AuditActor, type AuditLog } from '../audit/audit-log';
 import { createExecutionEvents } from './execution-events';
 import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
 
@@ -23,6 +24,14 @@ import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } f
 export type ExecutionEnding = { executionId: string; status: ExecutionStatus; error?: unknown; at: string };
 
 export type TriggerInfo = { type: 'manual' | 'schedule' | 'webhook' | 'rerun' | 'tool'; [k: string]: unknown };
+
+/** Who started a run when no person is acting (see `audit.actingAs`): its schedule, its webhook, or Weft. */
+function starterOf(trigger: TriggerInfo | undefined): AuditActor {
+  const key = typeof trigger?.key === 'string' ? trigger.key : null;
+  if (trigger?.type === 'schedule' && key) return { kind: 'schedule', id: key, name: key };
+  if (trigger?.type === 'webhook' && key) return { kind: 'webhook', id: key, name: key };
+  return systemActor(trigger?.type ?? 'weft');
+}
 
 /** Executions: start (inputs checked, version pinned), read, cancel, re-run. The engine drives them. */
 export function createExecutionsService({
@@ -33,6 +42,7 @@ export function createExecutionsService({
   sessions,
   preflight,
   maxRunDepth = 5,
+  audit,
 }: {
   db: Db;
   journal: Journal;
@@ -43,6 +53,8 @@ export function createExecutionsService({
   preflight?: { assert(definition: WorkflowDefinition, action: 'run'): void };
   /** WEFT_MAX_RUN_DEPTH: how deep runs started from inside runs may go. */
   maxRunDepth?: number;
+  /** Records starts, re-runs and cancels in their own transactions (audit-log.ts). */
+  audit?: AuditLog;
 }) {
   const repo = createExecutionsRepository(db);
   const events = createExecutionEvents({ journal, repo });
@@ -131,6 +143,18 @@ export function createExecutionsService({
       input.inTransaction?.(id);
       // inTransaction may change the row (a held execution waits): read it again then.
       events.executionUpdated(id, input.inTransaction ? undefined : row);
+      audit?.record({
+        actor: audit.actor(starterOf(input.trigger)),
+        action: input.rerunOf === undefined ? 'execution.started' : 'execution.rerun',
+        target: { kind: 'execution', id },
+        details: {
+          workflowId: wf.id,
+          version: wf.version,
+          trigger: input.trigger?.type ?? 'manual',
+          ...(input.rerunOf === undefined ? {} : { rerunOf: input.rerunOf }),
+          ...(typeof input.trigger?.fromStepId === 'string' ? { fromStepId: input.trigger.fromStepId } : {}),
+        },
+      });
     });
     return { executionId: id };
   }
@@ -167,6 +191,12 @@ export function createExecutionsService({
       if (isFinishedExecution(row.status)) throw new AppError(409, 'execution_finished', `execution ${id} is already ${row.status}`);
       if (row.lease_runner_id) leaseHolder = { runnerId: row.lease_runner_id, attempt: row.lease_attempt };
       finishWithin(id, { status: 'canceled', error: { name: 'Canceled', message: reason } }, row);
+      audit?.record({
+        actor: audit.actor(),
+        action: 'execution.canceled',
+        target: { kind: 'execution', id },
+        details: { workflowId: row.workflow_id, reason },
+      });
     });
     const holder = leaseHolder as { runnerId: string; attempt: number } | null;
     if (holder) for (const l of cancelListeners) l({ executionId: id, ...holder });

@@ -15,7 +15,10 @@ export default fp(
     const { db, journal, clock, workflows, sessions } = app;
     // A start checks its required integrations' rows; the integrations capability itself is built later (it needs executions).
     const preflight = createPreflight({ repo: createIntegrationsRepository(db) });
-    app.decorate('executions', createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth }));
+    app.decorate(
+      'executions',
+      createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth, audit: app.audit }),
+    );
   },
-  { name: 'weft-executions', dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-sessions'] },
+  { name: 'weft-executions', dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-sessions', 'weft-audit'] },
 );

@@ -10,14 +10,16 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RunWorkflowRequest, request.body ?? {}, 'body');
     const person = userOf(request.principal, 'start a run');
-    const result = executions.start({
-      workflowId: id,
-      inputs: body.inputs,
-      sessionId: body.sessionId,
-      version: body.version,
-      trigger: { type: 'manual' },
-      startedBy: { kind: 'user', id: person.id },
-    });
+    const result = app.audit.actingFor(request.principal, () =>
+      executions.start({
+        workflowId: id,
+        inputs: body.inputs,
+        sessionId: body.sessionId,
+        version: body.version,
+        trigger: { type: 'manual' },
+        startedBy: { kind: 'user', id: person.id },
+      }),
+    );
     return reply.code(202).send(result);
   });
 
@@ -33,14 +35,20 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/api/executions/:id/cancel', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    return executions.cancel(id);
+    return app.audit.actingFor(request.principal, () => executions.cancel(id));
   });
 
   app.post('/api/executions/:id/rerun', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RerunRequest, request.body ?? {}, 'body');
     const person = userOf(request.principal, 're-run a run');
-    return reply.code(202).send(executions.rerun(id, { fromStepId: body.fromStepId, version: body.version, startedBy: { kind: 'user', id: person.id } }));
+    return reply
+      .code(202)
+      .send(
+        app.audit.actingFor(request.principal, () =>
+          executions.rerun(id, { fromStepId: body.fromStepId, version: body.version, startedBy: { kind: 'user', id: person.id } }),
+        ),
+      );
   });
 };
 

@@ -40,7 +40,20 @@ export function createIntegrations(
     onOperationsChanged: (live) => journal.transaction(() => service.publish(live.id)),
   });
   const provisioning = createProvisioning({ repo, journal, clock, workflows, triggers, executions, log });
-  service = createIntegrationsService({ repo, journal, clock, workflows, triggers, tools, box, connections, provisioning, allowStdio: deps.allowStdio, log });
+  service = createIntegrationsService({
+    repo,
+    journal,
+    clock,
+    workflows,
+    triggers,
+    tools,
+    box,
+    connections,
+    provisioning,
+    allowStdio: deps.allowStdio,
+    log,
+    audit: deps.audit,
+  });
   const health = createHealthMonitor({
     intervalMs: config.integrationCheckMs,
     checkAll: () => service.checkAll(),

@@ -4,6 +4,7 @@ import type { TriggersService } from '../triggers/triggers-service';
 import type { Clock } from '../clock';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import type { IntegrationsRepository } from './integrations-repository';
+import type { AuditLog } from '../audit/audit-log';
 
 /**
  * What every part of the integrations capability is built with: its store, the journal and clock,
@@ -16,4 +17,6 @@ export type IntegrationsDeps = {
   workflows: WorkflowsService;
   triggers: TriggersService;
   log: FastifyBaseLogger;
+  /** Records configuration changes, checks and provisioning asked for (never credentials). */
+  audit?: AuditLog;
 };

@@ -49,6 +49,7 @@ export function createIntegrationsService({
   provisioning,
   allowStdio,
   log,
+  audit,
 }: IntegrationsDeps & {
   tools: ToolRegistry;
   box: CredentialBox;
@@ -104,6 +105,10 @@ export function createIntegrationsService({
     };
   }
 
+  /** Inside the change's transaction: an audit entry about integration `name` (credentials never: only their field names). */
+  const record = (action: string, name: string, details: Record<string, unknown>) =>
+    audit?.record({ actor: audit.actor(), action, target: { kind: 'integration', id: name }, details });
+
   /** Inside a transaction: journals the integration as it now is. */
   function publish(id: string): void {
     const row = repo.byId(id);
@@ -111,8 +116,12 @@ export function createIntegrationsService({
   }
 
   /** Writes a status; journals it when status, reason or tools changed. */
-  function setStatus(id: string, next: { status: IntegrationStatus; reason: string | null; checked?: boolean; operations?: OperationRecord[] }): void {
+  function setStatus(
+    id: string,
+    next: { status: IntegrationStatus; reason: string | null; checked?: boolean; operations?: OperationRecord[]; within?: () => void },
+  ): void {
     journal.transaction(() => {
+      next.within?.();
       const row = repo.byId(id);
       if (!row) return;
       const ops = next.operations ? JSON.stringify(next.operations) : row.operations;
@@ -149,7 +158,10 @@ export function createIntegrationsService({
     let row = requireRow(name);
     const live = connections.get(name) ?? openConnection(row);
     if (!live) return toView(repo.byId(row.id)!);
-    if (explicit || row.status === 'pending' || row.status === 'error') setStatus(row.id, { status: 'syncing', reason: null });
+    // A check someone asked for is recorded as it starts, with the status it starts from (the
+    // outcome is journaled as the integration's status when the check returns).
+    const within = explicit ? () => record('integration.checked', name, { statusBefore: row.status }) : undefined;
+    if (explicit || row.status === 'pending' || row.status === 'error') setStatus(row.id, { status: 'syncing', reason: null, within });
     const result = await live.connection.check(AbortSignal.any([closing.signal, AbortSignal.timeout(CHECK_TIMEOUT_MS)]));
     if (!connections.isCurrent(live) || closing.signal.aborted) return null; // changed or deleted meanwhile
     const operations =
@@ -233,6 +245,7 @@ export function createIntegrationsService({
           if (repo.byName(req.name)) throw new AppError(409, 'integration_exists', `name: an integration named "${req.name}" already exists`);
           repo.insert({ id, name: req.name, provider: req.provider, config: JSON.stringify(req.config), ...sealed, now });
           publish(id);
+          record('integration.created', req.name, { provider: req.provider, config: req.config, credentialFields: JSON.parse(sealed.credentialFields) });
         });
       } catch (err) {
         if (isUniqueViolation(err)) throw new AppError(409, 'integration_exists', `name: an integration named "${req.name}" already exists`);
@@ -273,6 +286,13 @@ export function createIntegrationsService({
       journal.transaction(() => {
         repo.setSettings({ id: row.id, config: req.config === undefined ? row.config : JSON.stringify(req.config), ...sealed, now: clock.now().toISOString() });
         publish(row.id);
+        record('integration.updated', name, {
+          before: { config: JSON.parse(row.config) },
+          after: { config: req.config ?? JSON.parse(row.config) },
+          // Whether the credentials were replaced, and which fields they hold: never their values.
+          credentialsChanged: req.credentials !== undefined,
+          credentialFields: JSON.parse(sealed.credentialFields),
+        });
       });
       openConnection(repo.byId(row.id)!);
       inflight.delete(name); // a check of the old settings no longer counts
@@ -306,6 +326,7 @@ export function createIntegrationsService({
         }
         repo.remove(row.id);
         journal.append(INTEGRATIONS_TOPIC, 'integration.deleted', { id: row.id, name });
+        record('integration.deleted', name, { provider: row.provider, force, removedWorkflows: [...own] });
       });
       await connections.close(name);
     },
@@ -320,7 +341,11 @@ export function createIntegrationsService({
           `integration "${name}" is ${row.status}${row.status_reason ? ` (${row.status_reason})` : ''}; provisioning waits until it is ready`,
         );
       }
-      const outcomes = provisioning.ensure(row, connections.get(name)?.connection.capabilities() ?? []);
+      const outcomes = journal.transaction(() => {
+        const done = provisioning.ensure(row, connections.get(name)?.connection.capabilities() ?? []);
+        record('integration.provisioned', name, { outcomes: done });
+        return done;
+      });
       return { provisioned: outcomes, integration: toView(repo.byId(row.id)!) };
     },
 

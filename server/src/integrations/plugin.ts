@@ -26,6 +26,7 @@ export default fp(
       config,
       allowStdio,
       log,
+      audit: app.audit,
     });
     // Saves check tool arguments against what connected integrations offer.
     workflows.addSaveCheck(integrations.saveCheck);
@@ -33,6 +34,6 @@ export default fp(
   },
   {
     name: 'weft-integrations',
-    dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-executions', 'weft-triggers', 'weft-tools'],
+    dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-executions', 'weft-triggers', 'weft-tools', 'weft-audit'],
   },
 );

@@ -11,7 +11,7 @@ const integrationsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/integrations', async () => ({ integrations: service.list() }));
 
-  app.post('/api/integrations', async (request, reply) => reply.code(201).send(service.create(request.body)));
+  app.post('/api/integrations', async (request, reply) => reply.code(201).send(app.audit.actingFor(request.principal, () => service.create(request.body))));
 
   app.get('/api/integrations/:name', async (request) => {
     const { name } = parseRequest(IntegrationNameParams, request.params, 'params');
@@ -20,26 +20,27 @@ const integrationsRoutes: FastifyPluginAsync = async (app) => {
 
   app.patch('/api/integrations/:name', async (request) => {
     const { name } = parseRequest(IntegrationNameParams, request.params, 'params');
-    return service.patch(name, request.body);
+    return app.audit.actingFor(request.principal, () => service.patch(name, request.body));
   });
 
   app.delete('/api/integrations/:name', async (request, reply) => {
     const { name } = parseRequest(IntegrationNameParams, request.params, 'params');
     const { force } = parseRequest(DeleteIntegrationQuery, request.query, 'query');
-    await service.remove(name, { force: force === 'true' });
+    // The removal's transaction runs before its first await, so inside `actingFor`.
+    await app.audit.actingFor(request.principal, () => service.remove(name, { force: force === 'true' }));
     return reply.code(204).send();
   });
 
   /** Re-checks now and answers with the result. */
   app.post('/api/integrations/:name/check', async (request) => {
     const { name } = parseRequest(IntegrationNameParams, request.params, 'params');
-    return (await service.check(name)) ?? service.get(name);
+    return (await app.audit.actingFor(request.principal, () => service.check(name))) ?? service.get(name);
   });
 
   /** Runs the provisioning templates again (idempotent: nothing is created twice). */
   app.post('/api/integrations/:name/provision', async (request) => {
     const { name } = parseRequest(IntegrationNameParams, request.params, 'params');
-    return service.provision(name);
+    return app.audit.actingFor(request.principal, () => service.provision(name));
   });
 
   app.get('/api/conversations', async (request) => {

@@ -20,7 +20,7 @@ export default fp(
     // Enabling checks the required integrations' rows; the integrations capability itself is built later (it needs triggers).
     const preflight = createPreflight({ repo: createIntegrationsRepository(db) });
     const allowUnsignedHooks = app.config.allowUnsignedHooks || isLoopbackHost(app.config.host);
-    const triggers = createTriggersService({ db, journal, clock, workflows, executions, log, preflight, allowUnsignedHooks });
+    const triggers = createTriggersService({ db, journal, clock, workflows, executions, log, preflight, allowUnsignedHooks, audit: app.audit });
     app.decorate('triggers', triggers);
     app.decorate('triggerTools', {
       list: () => triggers.list(),
@@ -29,5 +29,5 @@ export default fp(
       removeForWorkflow: (id) => triggers.removeForWorkflow(id),
     } satisfies TriggerTools);
   },
-  { name: 'weft-triggers', dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-executions'] },
+  { name: 'weft-triggers', dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-executions', 'weft-audit'] },
 );

@@ -24,12 +24,12 @@ const triggersRoutes: FastifyPluginAsync = async (app) => {
 
   app.put('/api/triggers/:key', async (request) => {
     const { key } = parseRequest(TriggerKeyParams, request.params, 'params');
-    return triggers.upsert(key, request.body);
+    return app.audit.actingFor(request.principal, () => triggers.upsert(key, request.body));
   });
 
   app.delete('/api/triggers/:key', async (request, reply) => {
     const { key } = parseRequest(TriggerKeyParams, request.params, 'params');
-    triggers.remove(key);
+    app.audit.actingFor(request.principal, () => triggers.remove(key));
     return reply.code(204).send();
   });
 
@@ -47,7 +47,7 @@ const triggersRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/triggers/:key/run', async (request, reply) => {
     const { key } = parseRequest(TriggerKeyParams, request.params, 'params');
     const person = userOf(request.principal, 'run a trigger');
-    return reply.code(202).send(triggers.runNow(key, { kind: 'user', id: person.id }));
+    return reply.code(202).send(app.audit.actingFor(request.principal, () => triggers.runNow(key, { kind: 'user', id: person.id })));
   });
 };
 

@@ -30,6 +30,7 @@ import { createFiring } from './fire';
 import { createScheduler } from './scheduler';
 import { createTriggerEvents } from './trigger-events';
 import { createTriggersRepository, parseSchedule, type TriggerRow, type TriggerWrite } from './triggers-repository';
+import type { AuditLog } from '../audit/audit-log';
 
 type TriggerBody = Omit<TriggerUpsertRequest, 'workflowId'>;
 
@@ -50,6 +51,14 @@ export function withoutGeneratedSecret(trigger: Trigger): Trigger & { note?: str
   return { ...trigger, webhook, note: 'A signing secret was generated and is not shown to tools: replace it from Schedules & hooks (New secret) to see one.' };
 }
 
+/** A trigger as an audit entry shows it: its settings, never the webhook's secret. */
+function auditView(trigger: Trigger): Record<string, unknown> {
+  const { id: _id, description: _d, createdAt: _c, updatedAt: _u, nextRunAt: _n, lastDelivery: _l, ...settings } = trigger;
+  if (!settings.webhook) return settings;
+  const { secret: _secret, url: _url, ...webhook } = trigger.webhook!;
+  return { ...settings, webhook };
+}
+
 /**
  * Trigger configuration (upsert, read, delete), delivery history and manual fires. The scheduler
  * and the webhook route fire through `firing`, which this service owns.
@@ -64,6 +73,7 @@ export function createTriggersService({
   schedulerIntervalMs,
   preflight,
   allowUnsignedHooks = false,
+  audit,
 }: {
   db: Db;
   journal: Journal;
@@ -74,6 +84,8 @@ export function createTriggersService({
   schedulerIntervalMs?: number;
   /** Enabling a trigger checks the workflow's required integrations (422 integration_unavailable). */
   preflight?: { assert(definition: WorkflowDefinition, action: 'enable'): void };
+  /** Records trigger changes and manual runs in the change's own transaction (audit-log.ts). */
+  audit?: AuditLog;
   /** False on a server that listens beyond loopback without WEFT_ALLOW_UNSIGNED_HOOKS: verify "none" is a 422. */
   allowUnsignedHooks?: boolean;
 }) {
@@ -217,6 +229,17 @@ export function createTriggersService({
     else repo.insert(write);
     const trigger = toTrigger(repo.byKey(key)!);
     events.updated(trigger);
+    audit?.record({
+      actor: audit.actor(),
+      action: existing ? 'trigger.updated' : 'trigger.created',
+      target: { kind: 'trigger', id: key },
+      details: {
+        ...(existing ? { before: auditView(toTrigger(existing)) } : {}),
+        after: auditView(trigger),
+        // That the signing secret changed, never what it is.
+        ...(body.webhook ? { secretChanged: (existing?.webhook_secret ?? null) !== secret } : {}),
+      },
+    });
     // Shown once, to whoever made this request: never journaled, never readable again.
     return generated !== undefined && trigger.webhook ? { ...trigger, webhook: { ...trigger.webhook, secret: generated } } : trigger;
   }
@@ -267,6 +290,7 @@ export function createTriggersService({
       firing.releaseAll(row.id);
       repo.remove(row.id);
       events.deleted(key);
+      audit?.record({ actor: audit.actor(), action: 'trigger.deleted', target: { kind: 'trigger', id: key }, details: { before: auditView(toTrigger(row)) } });
     });
   }
 
@@ -293,7 +317,16 @@ export function createTriggersService({
     const result = journal.transaction(() => {
       const trigger = requireTrigger(key);
       const receivedAt = clock.now();
-      return firing.fire({ trigger, kind: 'manual', receivedAt, payload: { type: 'manual', triggerKey: key }, startedBy });
+      const fired = firing.fire({ trigger, kind: 'manual', receivedAt, payload: { type: 'manual', triggerKey: key }, startedBy });
+      if (fired.outcome === 'started') {
+        audit?.record({
+          actor: audit.actor(),
+          action: 'trigger.run',
+          target: { kind: 'trigger', id: key },
+          details: { executionId: fired.executionId, deliveryId: fired.delivery.id },
+        });
+      }
+      return fired;
     });
     if (result.outcome === 'failed') throw result.error;
     if (result.outcome !== 'started') throw new Error(`manual fire ended as ${result.outcome}`);

@@ -14,9 +14,9 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { db, journal, clock } = app;
-    const workflows = createWorkflowsService({ db, clock });
+    const workflows = createWorkflowsService({ db, clock, audit: app.audit });
     app.decorate('workflows', workflows);
     app.decorate('proposals', createProposalsService({ db, journal, clock, workflows }));
   },
-  { name: 'weft-workflows', dependencies: ['weft-db', 'weft-clock', 'weft-journal'] },
+  { name: 'weft-workflows', dependencies: ['weft-db', 'weft-clock', 'weft-journal', 'weft-audit'] },
 );

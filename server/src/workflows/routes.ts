@@ -30,7 +30,11 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
     return reply
       .code(201)
-      .send(app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, savedBy: savedByOf(request), inTransaction })));
+      .send(
+        app.audit.actingFor(request.principal, () =>
+          app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, savedBy: savedByOf(request), inTransaction })),
+        ),
+      );
   });
 
   app.get('/api/workflows', async () => ({ workflows: service.list() }));
@@ -40,7 +44,9 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     return transfer.exportWorkflow(id);
   });
 
-  app.post('/api/workflows/import', async (request, reply) => reply.code(201).send(transfer.importWorkflow(request.body, savedByOf(request))));
+  app.post('/api/workflows/import', async (request, reply) =>
+    reply.code(201).send(app.audit.actingFor(request.principal, () => transfer.importWorkflow(request.body, savedByOf(request)))),
+  );
 
   app.get('/api/workflows/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
@@ -51,8 +57,10 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(UpdateWorkflowRequest, request.body, 'body');
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
-    return app.triggers.withWorkflow(trigger, (inTransaction) =>
-      service.update({ id, definition: body.definition, baseVersion: body.baseVersion, savedBy: savedByOf(request), inTransaction }),
+    return app.audit.actingFor(request.principal, () =>
+      app.triggers.withWorkflow(trigger, (inTransaction) =>
+        service.update({ id, definition: body.definition, baseVersion: body.baseVersion, savedBy: savedByOf(request), inTransaction }),
+      ),
     );
   });
 
@@ -69,13 +77,18 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/workflows/:id/rollback', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RollbackWorkflowRequest, request.body, 'body');
-    return service.rollback({ id, version: body.version, savedBy: savedByOf(request) });
+    return app.audit.actingFor(request.principal, () => service.rollback({ id, version: body.version, savedBy: savedByOf(request) }));
   });
 
   app.delete('/api/workflows/:id', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    service.remove(id);
-    app.triggers.removeForWorkflow(id);
+    // One transaction: the workflow, its triggers and the audit entry go together or not at all.
+    app.audit.actingFor(request.principal, () =>
+      app.journal.transaction(() => {
+        service.remove(id);
+        app.triggers.removeForWorkflow(id);
+      }),
+    );
     return reply.code(204).send();
   });
 };

@@ -85,7 +85,7 @@ export function createWorkflowTransfer({ workflows, triggers }: { workflows: Wor
         }
       }
       const saved = triggers.withWorkflow(trigger, (inTransaction) =>
-        workflows.create({ definition: file.definition, savedBy, ...(inTransaction ? { inTransaction } : {}) }),
+        workflows.create({ definition: file.definition, savedBy, imported: true, ...(inTransaction ? { inTransaction } : {}) }),
       );
       return { ...saved, warnings };
     },

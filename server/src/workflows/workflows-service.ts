@@ -4,6 +4,8 @@ import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import { systemClock, type Clock } from '../clock';
 import { createWorkflowsRepository, type VersionRow, type WorkflowRow } from './workflows-repository';
+import type { AuditLog } from '../audit/audit-log';
+import { boundedDefinition } from '../audit/bounded';
 
 function toResponse(row: WorkflowRow, version: VersionRow): WorkflowResponse {
   return {
@@ -33,8 +35,16 @@ export function assertValidDefinition(definition: unknown): WorkflowDefinition {
  * The workflow operations behind both the REST routes and the workflow tools, so there is one
  * implementation of each rule (versioning, optimistic concurrency, soft delete).
  */
-export function createWorkflowsService({ db, clock = systemClock }: { db: Db; clock?: Clock }) {
+export function createWorkflowsService({ db, clock = systemClock, audit }: { db: Db; clock?: Clock; audit?: AuditLog }) {
   const repo = createWorkflowsRepository(db);
+  /** Inside the change's transaction (see audit-log.ts): who acts comes from `audit.actingAs`. */
+  const record = (action: string, id: string, details: Record<string, unknown>) =>
+    audit?.record({ actor: audit.actor(), action, target: { kind: 'workflow', id }, details });
+  /** An entry's view of a version: its number and its definition, bounded. */
+  const versionDetails = (id: string, version: number) => {
+    const v = repo.getVersion(id, version);
+    return { version, definition: v ? boundedDefinition(JSON.parse(v.definition)) : null };
+  };
   const saveChecks: SaveCheck[] = [];
   const checkDefinition = (definition: WorkflowDefinition) => saveChecks.flatMap((check) => check(definition));
   const assertSavable = (definition: unknown): WorkflowDefinition => {
@@ -72,17 +82,20 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
     },
 
     /**
-     * `inTransaction` lets callers (triggers) write alongside the version atomically. `savedBy`, on
-     * every save: the id of the person saving (null only for a system save such as provisioning).
+     * `inTransaction` lets callers (triggers) write alongside the version atomically; `imported`
+     * names the audit entry. `savedBy`, on every save: the id of the person saving (null only for a
+     * system save such as provisioning).
      */
     create({
       definition,
       savedBy,
       inTransaction,
+      imported = false,
     }: {
       definition: unknown;
       savedBy: string | null;
       inTransaction?: (workflowId: string) => void;
+      imported?: boolean;
     }): WorkflowResponse {
       const valid = assertSavable(definition);
       const id = newId('wf');
@@ -90,6 +103,7 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
       db.transaction(() => {
         repo.insertWorkflow({ id, name: valid.name, definition: valid, now, savedBy });
         inTransaction?.(id);
+        record(imported ? 'workflow.imported' : 'workflow.created', id, { name: valid.name, after: versionDetails(id, 1) });
       })();
       return latest(repo.get(id)!);
     },
@@ -136,6 +150,7 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
         });
         if (!ok) throw new AppError(409, 'version_conflict', 'the workflow changed concurrently; reload and retry');
         inTransaction?.(id);
+        record('workflow.updated', id, { name: valid.name, before: versionDetails(id, baseVersion), after: versionDetails(id, baseVersion + 1) });
       }).immediate();
       return latest(repo.get(id)!);
     },
@@ -158,6 +173,7 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
           now,
           savedBy,
         });
+        record('workflow.rolled_back', id, { name: definition.name, fromVersion: row.latest_version, toVersion: version, newVersion: row.latest_version + 1 });
       }).immediate();
       return latest(repo.get(id)!);
     },
@@ -191,7 +207,11 @@ export function createWorkflowsService({ db, clock = systemClock }: { db: Db; cl
 
     /** Soft delete: the history stays for executions that point at it. */
     remove(id: string): void {
-      if (!repo.softDelete(id, clock.now().toISOString())) throw notFound(`workflow ${id}`);
+      db.transaction(() => {
+        const row = repo.get(id);
+        if (!row || !repo.softDelete(id, clock.now().toISOString())) throw notFound(`workflow ${id}`);
+        record('workflow.deleted', id, { name: row.name, version: row.latest_version });
+      })();
     },
   };
 }

@@ -9,3 +9,4 @@ export * from './drafts';
 export * from './tools';
 export * from './notifications';
 export * from './workflow-transfer';
+export * from './audit';
