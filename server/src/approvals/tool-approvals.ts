@@ -26,7 +26,11 @@ const view = (r: Row): ToolApproval => ({
   iterationPath: '',
   tool: { name: r.tool, arguments: JSON.parse(r.arguments) as unknown },
   message: r.message,
-  approvers: [],
+  // A tool call has no approver rule: anyone holding `approve` decides it, once.
+  approvers: {},
+  decisions: [],
+  approvalsNeeded: 1,
+  approvalsSoFar: r.decision === 'approve' && r.status === 'approved' ? 1 : 0,
   ...decisionFields(r),
 });
 
