@@ -28,10 +28,8 @@ export type DecisionRefusal = {
  */
 export function refusalFor(person: Decider, parties: ApprovalParties): DecisionRefusal | null {
   const { approvers, allowSelfApproval } = parties.rules;
-  if (!person.scopes.includes('approve'))
-    return { reason: 'missing_scope', message: 'Your role or token does not allow deciding approvals.' };
-  if (!matchesApprovers(person, approvers))
-    return { reason: 'not_named', message: `Only ${describeApprovers(approvers)} may decide this approval.` };
+  if (!person.scopes.includes('approve')) return { reason: 'missing_scope', message: 'Your role or token does not allow deciding approvals.' };
+  if (!matchesApprovers(person, approvers)) return { reason: 'not_named', message: `Only ${describeApprovers(approvers)} may decide this approval.` };
   if (parties.decidedBy.includes(person.id)) return { reason: 'already_decided', message: 'You have already decided this approval.' };
   if (!allowSelfApproval && parties.startedBy === person.id)
     return { reason: 'started_the_run', message: 'You started this run, so someone else must decide it.' };

@@ -109,7 +109,7 @@ export function createAssistant({
      * that starts with `/` is a command (see chat-commands.ts): answered without the model, the
      * same with and without one. `person` is who typed it (a command's decisions are theirs).
      */
-    post({ sessionId, content, person }: { sessionId: string; content: string; person: string }) {
+    post({ sessionId, content, person, personId }: { sessionId: string; content: string; person: string; personId?: string | undefined }) {
       const session = sessions.getSession(sessionId);
       const command = parseChatCommand(content);
       const isFirst = sessions.listMessages({ sessionId, limit: 1 }).messages.length === 0;
@@ -131,7 +131,7 @@ export function createAssistant({
             finish('complete', { provider: model.kind, model: r.model, usage: r.usage });
           } else {
             const writer = createMessageWriter(sessions, answer.id);
-            if (command.ok) await commands.run(command.command, { sessionId, person, writer, signal: controller.signal });
+            if (command.ok) await commands.run(command.command, { sessionId, person, personId, writer, signal: controller.signal });
             else writer.appendText(command.error);
             finish('complete', {});
           }

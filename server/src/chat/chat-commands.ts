@@ -7,7 +7,7 @@ import type { ExecutionExplanation } from '../tools/explain-tool';
 
 type Piece = string | LinkPart;
 type WorkflowItem = { id: string; name?: string };
-type Context = { sessionId: string; person: string; writer: MessageBuilder; signal: AbortSignal };
+type Context = { sessionId: string; person: string; personId?: string | undefined; writer: MessageBuilder; signal: AbortSignal };
 
 const workflowLink = (w: WorkflowItem): LinkPart => ({ type: 'link', text: w.name ?? w.id, target: { kind: 'workflow', id: w.id } });
 const runLink = (id: string, stepId?: string): LinkPart => ({
@@ -133,7 +133,13 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
       try {
         // The person decides: the same tool the assistant would ask to call, called as them.
         const input = { approvalId: a.id, ...(comment ? { comment } : {}) };
-        await tools.call(`workflows:${decision}_execution`, input, { actor: 'user', person: ctx.person, sessionId: ctx.sessionId, signal: ctx.signal });
+        await tools.call(`workflows:${decision}_execution`, input, {
+          actor: 'user',
+          person: ctx.person,
+          personId: ctx.personId,
+          sessionId: ctx.sessionId,
+          signal: ctx.signal,
+        });
         done.push(what);
       } catch (err) {
         failed.push([...what, ` (${errorMessage(err)})`]);
@@ -142,7 +148,7 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
     for (const a of calls) {
       const what: Piece[] = [`the call ${a.tool.name}`];
       try {
-        toolApprovals.decide({ id: a.id, decision, decidedBy: ctx.person, comment });
+        toolApprovals.decide({ id: a.id, decision, decidedBy: ctx.person, decidedById: ctx.personId, comment });
         done.push(what);
       } catch (err) {
         failed.push([...what, ` (${errorMessage(err)})`]);

@@ -1,7 +1,7 @@
 import { IdParams } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { personOf } from '../auth/principal';
+import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
 
 const PostMessage = z.object({ content: z.string().trim().min(1).max(20_000) });
@@ -11,8 +11,8 @@ const chatRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/sessions/:id/messages', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(PostMessage, request.body, 'body');
-    const person = personOf(request.principal, 'write in a chat');
-    const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content, person });
+    const person = userOf(request.principal, 'write in a chat');
+    const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content, person: person.name, personId: person.id });
     return reply.code(202).send({ message, assistantMessageId });
   });
 

@@ -44,7 +44,10 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
    * Who is calling, from the server's side: a call in an execution's context, or any call with the
    * runner credential, is a workflow's (whatever credential it holds); otherwise the signed-in person.
    */
-  function callerOf(request: FastifyRequest, body: ToolCallRequest): Pick<ToolContext, 'actor' | 'person' | 'sessionId' | 'executionId' | 'stepId'> {
+  function callerOf(
+    request: FastifyRequest,
+    body: ToolCallRequest,
+  ): Pick<ToolContext, 'actor' | 'person' | 'personId' | 'sessionId' | 'executionId' | 'stepId'> {
     const principal = request.principal;
     // The runner credential proves only that a runner calls: it must name a lease it holds now.
     if (principal?.type === 'runner') checkRunnerCall({ body, executions: app.executions, clock: app.clock });
@@ -54,7 +57,7 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
       // A workflow's tool approvals go to its own chat, not to one the caller names.
       return { actor: 'workflow', sessionId: execution.sessionId ?? undefined, executionId: execution.id, stepId: body.context.stepId };
     }
-    return { actor: 'user', person: principal.name, sessionId: body.sessionId };
+    return { actor: 'user', person: principal.name, personId: principal.id, sessionId: body.sessionId };
   }
 
   app.get('/api/tools', async (request): Promise<ToolListResponse> => {

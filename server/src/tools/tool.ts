@@ -13,6 +13,8 @@ export type ToolContext = {
    * tool approval. Tools that record a decision take the name from here.
    */
   person?: string | undefined;
+  /** The same person's user id, when known: a step approval's rules need who, not just a name. */
+  personId?: string | undefined;
   sessionId?: string | undefined;
   /** Set for a workflow's call: the execution (and step) it runs in. */
   executionId?: string | undefined;
