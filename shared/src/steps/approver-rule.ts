@@ -4,14 +4,14 @@ import { Role } from '../api/people';
 /**
  * Who may decide an approval step: people named by user id or email, and/or everyone holding one of
  * the roles. Empty (the default): anyone whose role carries the `approve` scope. A plain list (the
- * shape before approver rules) still reads as `users`, so stored workflows keep validating.
+ * shape before approver rules) still reads as `users` (an empty one as nobody named), so stored workflows keep validating.
  */
 export const ApproverRuleObject = z.strictObject({
   users: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
   roles: z.array(Role).min(1).max(10).optional(),
 });
 
-const legacyList = (value: unknown) => (Array.isArray(value) ? { users: value } : value);
+const legacyList = (value: unknown) => (Array.isArray(value) ? (value.length === 0 ? {} : { users: value }) : value);
 
 export const ApproverRule = z.preprocess(legacyList, ApproverRuleObject);
 export type ApproverRule = z.infer<typeof ApproverRuleObject>;
