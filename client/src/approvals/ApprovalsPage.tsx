@@ -77,7 +77,12 @@ function InboxGroup({
   label,
   approvals,
   onLateDecision,
-}: { title: string | null; label: string; approvals: readonly InboxApproval[]; onLateDecision: (id: string) => void }) {
+}: {
+  title: string | null;
+  label: string;
+  approvals: readonly InboxApproval[];
+  onLateDecision: (id: string) => void;
+}) {
   if (approvals.length === 0) return null;
   return (
     <section className="approval-inbox__group">
