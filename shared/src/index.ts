@@ -37,6 +37,7 @@ export {
   loopStepSchema,
 } from './steps/loop';
 export * from './steps/approval';
+export * from './steps/approver-rule';
 export * from './steps/wait';
 export * from './steps/tool';
 export * from './steps/step-schema';

@@ -148,6 +148,50 @@ describe('ApprovalCard', () => {
     expect(within(card).queryByRole('alert')).toBeNull();
   });
 
+  it('shows who approved so far and who may still decide ("1 of 2 approvals: ana approved")', () => {
+    routes();
+    renderCards(
+      stepApproval({
+        approvers: { roles: ['admin'], users: ['ana@example.com'] },
+        approvalsNeeded: 2,
+        approvalsSoFar: 1,
+        decisions: [{ by: { id: 'ana', name: 'ana' }, decision: 'approve', comment: null, at: AT(1) }],
+        mayDecide: true,
+      }),
+    );
+    const card = screen.getByRole('article', { name: 'Approval needed' });
+    expect(within(card).getByTestId('approval-tally').textContent).toBe('1 of 2 approvals: ana approved');
+    expect(within(card).getByText('May decide: user ana@example.com or role admin')).toBeTruthy();
+    expect((within(card).getByRole('button', { name: 'Approve' }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('disables Approve and Deny with the reason when the person may not decide', () => {
+    const { requests } = routes();
+    renderCards(stepApproval({ mayDecide: false, whyNot: 'You started this run, so someone else must decide it.' }));
+    const card = screen.getByRole('article', { name: 'Approval needed' });
+    const approve = within(card).getByRole('button', { name: 'Approve' }) as HTMLButtonElement;
+    const deny = within(card).getByRole('button', { name: 'Deny' }) as HTMLButtonElement;
+    expect(approve.disabled && deny.disabled).toBe(true);
+    expect(within(card).getByRole('note').textContent).toBe('You started this run, so someone else must decide it.');
+    expect(approve.getAttribute('aria-describedby')).toBe(within(card).getByRole('note').id);
+    fireEvent.click(approve);
+    expect(requests.some((r) => r.method === 'POST')).toBe(false);
+  });
+
+  it('a 403 not_an_approver answered anyway shows its message and disables the buttons', async () => {
+    routes({
+      'POST /api/approvals/apr_1/decision': json(403, {
+        error: { code: 'not_an_approver', message: 'Only role admin may decide this approval.', details: { reason: 'not_named' } },
+      }),
+    });
+    renderCards(stepApproval());
+    fireEvent.click(screen.getByRole('button', { name: 'Approve' }));
+    const card = screen.getByRole('article', { name: 'Approval needed' });
+    await within(card).findByText('Only role admin may decide this approval.');
+    expect((within(card).getByRole('button', { name: 'Deny' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(within(card).queryByRole('alert')).toBeNull();
+  });
+
   it('shows a tool approval with the tool and its arguments', () => {
     routes();
     renderCards(toolApproval as unknown as InboxApproval);
@@ -190,6 +234,30 @@ describe('approvals inbox', () => {
       live.append('approvals', 'approval.requested', stepApproval());
     });
     expect(within(list).queryByText('Deploy build 42 to production?')).toBeNull();
+  });
+
+  it('puts "Yours to decide" first; the badge counts only what the person may decide', async () => {
+    routes({
+      'GET /api/approvals': json(200, {
+        approvals: [
+          stepApproval({ mayDecide: true }),
+          stepApproval({
+            id: 'apr_3',
+            message: 'Approve your own change?',
+            mayDecide: false,
+            whyNot: 'You saved the workflow version being run, so someone else must decide it.',
+          }),
+        ],
+      }),
+    });
+    renderApp('/approvals');
+    const yours = await screen.findByRole('list', { name: 'Waiting approvals' });
+    expect(screen.getByRole('heading', { name: 'Yours to decide' })).toBeTruthy();
+    expect(within(yours).getByText('Deploy build 42 to production?')).toBeTruthy();
+    const others = screen.getByRole('list', { name: 'Waiting for others' });
+    expect(within(others).getByText('Approve your own change?')).toBeTruthy();
+    expect(within(others).getByRole('note').textContent).toMatch(/You saved the workflow version/);
+    await waitFor(() => expect(approvalsLink(1)).toBeTruthy());
   });
 
   it('deciding here takes the card out of "Waiting" at once, without a reload', async () => {

@@ -12,6 +12,7 @@ import { RelativeTime } from '../components/RelativeTime';
 import { describeIteration, stepName, succeededSoFar } from '../executions/step-runs';
 import { definitionName, parseDefinition } from '../lib/definition';
 import { approvalsStore, useLiveApproval } from './approvals-store';
+import { ApproversLine, refusalOf } from './ApprovalTally';
 
 export type ApprovalCardProps = {
   approval: InboxApproval;
@@ -48,6 +49,7 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
   const [conflict, setConflict] = useState(false);
   const titleId = useId();
   const commentId = useId();
+  const whyNotId = useId();
 
   const decide = useMutation({
     mutationFn: async (decision: 'approve' | 'deny') => {
@@ -65,6 +67,8 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
     },
     onSuccess: (result) => approvalsStore.upsert(result),
   });
+  // The server says who may decide (`mayDecide`/`whyNot`); a 403 `not_an_approver` answered anyway says it too.
+  const whyNot = refusalOf(decide.error) ?? (approval.mayDecide === false ? (approval.whyNot ?? 'You may not decide this approval.') : null);
 
   const tone = pending ? 'pending' : approval.status === 'approved' ? 'approved' : 'closed';
   return (
@@ -96,9 +100,16 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
         <StepLine approval={approval} />
       )}
 
+      {approval.kind !== 'tool' && <ApproversLine approval={approval} />}
+
       {pending ? (
         <div className="approval-card__actions">
-          {compact ? null : commenting ? (
+          {whyNot !== null && (
+            <p id={whyNotId} className="approval-card__why-not muted" role="note">
+              {whyNot}
+            </p>
+          )}
+          {compact || whyNot !== null ? null : commenting ? (
             <div className="field approval-card__comment">
               <label className="field__label" htmlFor={commentId}>
                 Comment <span className="muted">(optional, saved with the decision)</span>
@@ -111,10 +122,22 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
             </button>
           )}
           <div className="approval-card__buttons">
-            <button type="button" className="btn btn--danger-ghost" disabled={decide.isPending} onClick={() => decide.mutate('deny')}>
+            <button
+              type="button"
+              className="btn btn--danger-ghost"
+              disabled={decide.isPending || whyNot !== null}
+              aria-describedby={whyNot !== null ? whyNotId : undefined}
+              onClick={() => decide.mutate('deny')}
+            >
               Deny
             </button>
-            <button type="button" className="btn btn--primary" disabled={decide.isPending} onClick={() => decide.mutate('approve')}>
+            <button
+              type="button"
+              className="btn btn--primary"
+              disabled={decide.isPending || whyNot !== null}
+              aria-describedby={whyNot !== null ? whyNotId : undefined}
+              onClick={() => decide.mutate('approve')}
+            >
               {decide.isPending ? 'Sending…' : 'Approve'}
             </button>
           </div>
@@ -122,7 +145,7 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
       ) : (
         <Decision approval={approval} conflict={conflict} />
       )}
-      {decide.isError && (
+      {decide.isError && refusalOf(decide.error) === null && (
         <p className="field__error" role="alert">
           {describeError(decide.error)}
         </p>

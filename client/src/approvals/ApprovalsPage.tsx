@@ -6,7 +6,7 @@ import { useSearchParams } from 'react-router';
 import { approvalKeys, approvalsApi, type InboxApproval } from '../api/approvals';
 import { useTopic } from '../api/live-socket';
 import { ApprovalCard } from './ApprovalCard';
-import { approvalsStore, usePendingApprovalIds } from './approvals-store';
+import { approvalsStore, useDecidableApprovalIds, usePendingApprovalIds } from './approvals-store';
 import { useApprovalsFeed } from './use-approvals-feed';
 import { ApprovalsIcon } from '../components/icons';
 import { PageHeader } from '../components/PageHeader';
@@ -18,7 +18,7 @@ type Tab = 'pending' | 'decided';
 export function ApprovalsPage() {
   const [search, setSearch] = useSearchParams();
   const tab: Tab = search.get('tab') === 'decided' ? 'decided' : 'pending';
-  const pendingCount = usePendingApprovalIds().length;
+  const pendingCount = useDecidableApprovalIds().length;
   const select = (next: Tab) => setSearch(next === 'pending' ? {} : { tab: next }, { replace: true });
 
   return (
@@ -45,6 +45,7 @@ export function ApprovalsPage() {
 function PendingTab() {
   const feed = useApprovalsFeed();
   const pendingIds = usePendingApprovalIds();
+  const decidable = useDecidableApprovalIds();
   const [late, setLate] = useState<readonly string[]>([]);
   const keepLate = useCallback((id: string) => setLate((current) => (current.includes(id) ? current : [id, ...current])), []);
 
@@ -60,14 +61,40 @@ function PendingTab() {
       </EmptyPanel>
     );
   }
+  // What this person may decide comes first; the rest (someone else's to decide) follows, with the reason on each card.
+  const yours = approvals.filter((a) => decidable.includes(a.id) || late.includes(a.id));
+  const others = approvals.filter((a) => !yours.includes(a));
   return (
-    <ul className="approval-inbox" aria-label="Waiting approvals">
-      {approvals.map((approval) => (
-        <li key={approval.id}>
-          <ApprovalCard approval={approval} context="inbox" onLateDecision={keepLate} />
-        </li>
-      ))}
-    </ul>
+    <>
+      <InboxGroup title={others.length > 0 ? 'Yours to decide' : null} label="Waiting approvals" approvals={yours} onLateDecision={keepLate} />
+      <InboxGroup title="Waiting for others" label="Waiting for others" approvals={others} onLateDecision={keepLate} />
+    </>
+  );
+}
+
+function InboxGroup({
+  title,
+  label,
+  approvals,
+  onLateDecision,
+}: {
+  title: string | null;
+  label: string;
+  approvals: readonly InboxApproval[];
+  onLateDecision: (id: string) => void;
+}) {
+  if (approvals.length === 0) return null;
+  return (
+    <section className="approval-inbox__group">
+      {title !== null && <h2 className="approval-inbox__heading">{title}</h2>}
+      <ul className="approval-inbox" aria-label={label}>
+        {approvals.map((approval) => (
+          <li key={approval.id}>
+            <ApprovalCard approval={approval} context="inbox" onLateDecision={onLateDecision} />
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -86,7 +113,7 @@ function DecidedTab() {
   useTopic(
     APPROVALS_TOPIC,
     (event) => {
-      if (event.type === 'approval.decided' || event.type === 'approval.closed')
+      if (event.type === 'approval.decided' || event.type === 'approval.decision_recorded' || event.type === 'approval.closed')
         void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
     },
     { enabled: feed.head !== undefined, after: feed.head ?? 0 },

@@ -15,6 +15,8 @@ export interface ApprovalsStore {
   /** Pending ids, newest request first. Stable until it changes. */
   pendingIds(): readonly string[];
   subscribePending(listener: () => void): () => void;
+  /** Pending ids the signed-in person may decide (`mayDecide`): what the badge counts. */
+  decidableIds(): readonly string[];
   upsert(approval: InboxApproval): void;
   upsertMany(approvals: readonly InboxApproval[]): void;
   /** Parses journal data (`approval.requested` / `.decided` / `.closed`) and upserts it; ignores what does not parse. */
@@ -23,11 +25,30 @@ export interface ApprovalsStore {
 }
 
 const sameDecision = (a: InboxApproval, b: InboxApproval) =>
-  a.status === b.status && a.decision?.decidedAt === b.decision?.decidedAt && a.decision?.decision === b.decision?.decision;
+  a.status === b.status &&
+  a.decision?.decidedAt === b.decision?.decidedAt &&
+  a.decision?.decision === b.decision?.decision &&
+  a.decisions.length === b.decisions.length &&
+  a.mayDecide === b.mayDecide;
+
+/**
+ * Journal events are the same for everyone, so they carry no `mayDecide`: the person's own answer
+ * (from a REST load or their decision) stays until a newer one arrives.
+ */
+const keepViewerFields = (incoming: InboxApproval, existing: InboxApproval | undefined): InboxApproval =>
+  incoming.mayDecide !== undefined || existing?.mayDecide === undefined
+    ? incoming
+    : { ...incoming, mayDecide: existing.mayDecide && incoming.status === 'pending', ...(existing.whyNot !== undefined ? { whyNot: existing.whyNot } : {}) };
+
+const setIfChanged = (store: ReturnType<typeof createKeyedStore<readonly string[]>>, next: readonly string[]) => {
+  const current = store.get('');
+  if (current.length !== next.length || current.some((id, i) => id !== next[i])) store.set('', next.length === 0 ? NO_IDS : next);
+};
 
 export function createApprovalsStore(): ApprovalsStore {
   const byId = createKeyedStore<InboxApproval | undefined>(undefined);
   const pending = createKeyedStore<readonly string[]>(NO_IDS);
+  const decidable = createKeyedStore<readonly string[]>(NO_IDS);
   const all = new Map<string, InboxApproval>();
 
   const publishPending = () => {
@@ -35,12 +56,16 @@ export function createApprovalsStore(): ApprovalsStore {
       .filter((a) => a.status === 'pending')
       .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : a.id < b.id ? 1 : -1))
       .map((a) => a.id);
-    const current = pending.get('');
-    if (current.length !== next.length || current.some((id, i) => id !== next[i])) pending.set('', next.length === 0 ? NO_IDS : next);
+    setIfChanged(pending, next);
+    setIfChanged(
+      decidable,
+      next.filter((id) => all.get(id)?.mayDecide !== false),
+    );
   };
 
-  const put = (approval: InboxApproval): boolean => {
-    const existing = all.get(approval.id);
+  const put = (incoming: InboxApproval): boolean => {
+    const existing = all.get(incoming.id);
+    const approval = keepViewerFields(incoming, existing);
     if (existing !== undefined) {
       if (existing.status !== 'pending' && approval.status === 'pending') return false;
       if (sameDecision(existing, approval)) return false;
@@ -54,7 +79,15 @@ export function createApprovalsStore(): ApprovalsStore {
     get: (id) => byId.get(id),
     subscribe: (id, listener) => byId.subscribe(id, listener),
     pendingIds: () => pending.get(''),
-    subscribePending: (listener) => pending.subscribe('', listener),
+    subscribePending: (listener) => {
+      const a = pending.subscribe('', listener);
+      const b = decidable.subscribe('', listener);
+      return () => {
+        a();
+        b();
+      };
+    },
+    decidableIds: () => decidable.get(''),
     upsert(approval) {
       if (put(approval)) publishPending();
     },
@@ -71,6 +104,7 @@ export function createApprovalsStore(): ApprovalsStore {
       for (const id of [...all.keys()]) byId.delete(id);
       all.clear();
       pending.set('', NO_IDS);
+      decidable.set('', NO_IDS);
     },
   };
   return store;
@@ -90,6 +124,11 @@ export function useLiveApproval(approval: InboxApproval): InboxApproval {
   if (live === undefined) return approval;
   // The prop may be newer (a fresh REST load the store has not seen): a decision wins over pending.
   return live.status === 'pending' && approval.status !== 'pending' ? approval : live;
+}
+
+/** Pending approvals the signed-in person may decide (a list loaded without `mayDecide` counts them all). */
+export function useDecidableApprovalIds(): readonly string[] {
+  return useSyncExternalStore(approvalsStore.subscribePending, approvalsStore.decidableIds, approvalsStore.decidableIds);
 }
 
 export function usePendingApprovalIds(): readonly string[] {

@@ -31,6 +31,16 @@ export function useApprovalsFeed(): { isPending: boolean; error: unknown; head: 
   useEffect(() => {
     if (data !== undefined) approvalsStore.upsertMany(data.pending);
   }, [data]);
-  useTopic(APPROVALS_TOPIC, (event) => approvalsStore.applyEventData(event.data), { after: data?.head ?? 0, enabled: typeof data?.head === 'number' });
+  useTopic(
+    APPROVALS_TOPIC,
+    (event) => {
+      approvalsStore.applyEventData(event.data);
+      // Events are the same for everyone; whether this person may decide a new or still-pending one is theirs to ask.
+      const id = (event.data as { id?: unknown } | null)?.id;
+      if ((event.type === 'approval.requested' || event.type === 'approval.decision_recorded') && typeof id === 'string')
+        void approvalsApi.get(id).then(approvalsStore.upsert, () => undefined);
+    },
+    { after: data?.head ?? 0, enabled: typeof data?.head === 'number' },
+  );
   return { isPending: snapshot.isPending, error: snapshot.error, head: data?.head ?? undefined };
 }

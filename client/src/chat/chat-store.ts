@@ -169,6 +169,7 @@ export function createChatStore(): ChatStore {
       }
       case 'approval.requested':
       case 'approval.decided':
+      case 'approval.decision_recorded':
       case 'approval.closed': {
         const parsed = InboxApproval.safeParse(event.data);
         if (!parsed.success) return;

@@ -82,6 +82,7 @@ export function applyExecutionEvents(state: ExecutionState, events: readonly Jou
       }
       case 'approval.requested':
       case 'approval.decided':
+      case 'approval.decision_recorded':
       case 'approval.closed': {
         const parsed = InboxApproval.safeParse(event.data);
         if (!parsed.success) break;

@@ -1,11 +1,10 @@
-import { STEP_CATALOGUE, effectiveApprovalPolicy, renderTemplate, type ApprovalStep, type WaitStep } from '@weft/shared';
+import { STEP_CATALOGUE, effectiveApprovalPolicy, effectiveApprovalRules, renderTemplate, type ApprovalStep, type WaitStep } from '@weft/shared';
 import { runAttempts, type AttemptResult } from './attempts';
 import type { Frame, RunContext } from './context';
 import { truncate } from './errors';
 import type { StepOutcome } from './outcomes';
 
 const MAX_APPROVAL_MESSAGE = 20_000;
-const MAX_APPROVERS = 100;
 
 /**
  * Hands the execution back to the server until someone decides: `step.waiting { approval }`. The
@@ -18,7 +17,7 @@ export function runApproval({ ctx, step, frame }: { ctx: RunContext; step: Appro
     const timeoutSeconds = step.timeoutSeconds ?? STEP_CATALOGUE.approval.defaultTimeoutSeconds ?? 7 * 24 * 60 * 60;
     return {
       type: 'waiting',
-      wait: { kind: 'approval', message, approvers: (step.approvers ?? []).slice(0, MAX_APPROVERS), timeoutSeconds, onDeny, onTimeout },
+      wait: { kind: 'approval', message, ...effectiveApprovalRules(step), timeoutSeconds, onDeny, onTimeout },
     };
   });
 }

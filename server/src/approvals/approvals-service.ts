@@ -1,4 +1,4 @@
-import { APPROVALS_TOPIC, executionTopic, sessionTopic, type StepApproval, type WaitRequest } from '@weft/shared';
+import { APPROVALS_TOPIC, executionTopic, rolesWith, sessionTopic, type StepApproval, type WaitRequest } from '@weft/shared';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
@@ -9,31 +9,25 @@ import { closedMessage, closeReasonFor } from './close-reason';
 import type { ExecutionEnding } from '../executions/executions-service';
 import type { Clock } from '../clock';
 import { filters } from '../db/filters';
+import type { AuditLog } from '../audit/audit-log';
+import { createApprovalDecisions, type RuleColumns } from './approval-decisions';
+import { refusalFor, type Decider } from './approver-rules';
+import { createApprovalViewers } from './viewer';
 
-type ApprovalRow = DecisionColumns & {
-  id: string;
-  execution_id: string;
-  workflow_id: string;
-  step_id: string;
-  iteration_path: string;
-  step_attempt: number;
-  message: string;
-  approvers: string;
-  on_deny: 'fail' | 'continue';
-  on_timeout: 'fail' | 'approve' | 'deny';
-};
+/** The person deciding or looking: the rules' `Decider` with the name a decision records. */
+export type ApprovalViewer = Decider & { name: string };
 
-const toApproval = (r: ApprovalRow): StepApproval => ({
-  kind: 'step',
-  id: r.id,
-  executionId: r.execution_id,
-  workflowId: r.workflow_id,
-  stepId: r.step_id,
-  iterationPath: r.iteration_path,
-  message: r.message,
-  approvers: JSON.parse(r.approvers) as string[],
-  ...decisionFields(r),
-});
+type ApprovalRow = DecisionColumns &
+  RuleColumns & {
+    id: string;
+    workflow_id: string;
+    step_id: string;
+    iteration_path: string;
+    step_attempt: number;
+    message: string;
+    on_deny: 'fail' | 'continue';
+    on_timeout: 'fail' | 'approve' | 'deny';
+  };
 
 /** A denial as people read it: "Denied by alice: not today", or that nobody decided in time. */
 function outcomeSentence(outcome: { decidedBy: string; comment: string | null; timedOut?: boolean }): string {
@@ -48,11 +42,27 @@ function outcomeSentence(outcome: { decidedBy: string; comment: string | null; t
  * 409 `approval_closed` whatever the decision. The decision resumes only its path. When the run
  * ends first (canceled, failed, timed out), its pending approvals close with it (`closeForExecution`).
  */
-export function createApprovalsService({ db, journal, clock, executions }: { db: Db; journal: Journal; clock: Clock; executions: ExecutionsService }) {
+export function createApprovalsService({
+  db,
+  journal,
+  clock,
+  executions,
+  audit,
+}: {
+  db: Db;
+  journal: Journal;
+  clock: Clock;
+  executions: ExecutionsService;
+  audit: AuditLog;
+}) {
+  const decisions = createApprovalDecisions(db);
+  const viewers = createApprovalViewers(db);
   const s = {
     insert: db.prepare(
-      `INSERT INTO approvals (id, execution_id, workflow_id, step_id, iteration_path, step_attempt, message, approvers, on_deny, on_timeout, status, requested_at, expires_at)
-       VALUES (@id, @executionId, @workflowId, @stepId, @iterationPath, @stepAttempt, @message, @approvers, @onDeny, @onTimeout, 'pending', @requestedAt, @expiresAt)
+      `INSERT INTO approvals (id, execution_id, workflow_id, step_id, iteration_path, step_attempt, message, approvers, min_approvals, allow_self_approval,
+                              on_deny, on_timeout, status, requested_at, expires_at)
+       VALUES (@id, @executionId, @workflowId, @stepId, @iterationPath, @stepAttempt, @message, @approvers, @minApprovals, @allowSelfApproval,
+               @onDeny, @onTimeout, 'pending', @requestedAt, @expiresAt)
        ON CONFLICT (execution_id, step_id, iteration_path, step_attempt) DO NOTHING`,
     ),
     byStep: db.prepare<[string, string, string, number], ApprovalRow>(
@@ -66,7 +76,30 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
     close: db.prepare(CLOSE_PENDING_SQL('approvals')),
   };
 
-  const publish = (row: ApprovalRow, type: 'approval.requested' | 'approval.decided' | 'approval.closed') => {
+  /** The API view; with a viewer, also whether that person may decide now (and if not, why). */
+  const toApproval = (r: ApprovalRow, viewer?: ApprovalViewer): StepApproval => {
+    const made = decisions.of(r.id);
+    const rules = decisions.partiesOf(r).rules;
+    const refusal = viewer && r.status === 'pending' ? refusalFor(viewer, decisions.partiesOf(r)) : null;
+    return {
+      kind: 'step',
+      id: r.id,
+      executionId: r.execution_id,
+      workflowId: r.workflow_id,
+      stepId: r.step_id,
+      iterationPath: r.iteration_path,
+      message: r.message,
+      approvers: rules.approvers,
+      ...decisionFields(r),
+      decisions: made,
+      approvalsNeeded: rules.minApprovals,
+      approvalsSoFar: made.filter((d) => d.decision === 'approve').length,
+      ...(viewer ? { mayDecide: r.status === 'pending' && refusal === null } : {}),
+      ...(refusal ? { whyNot: refusal.message } : {}),
+    };
+  };
+
+  const publish = (row: ApprovalRow, type: 'approval.requested' | 'approval.decided' | 'approval.decision_recorded' | 'approval.closed') => {
     const data = toApproval(row);
     journal.append(APPROVALS_TOPIC, type, data);
     journal.append(executionTopic(row.execution_id), type, data);
@@ -93,6 +126,8 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       stepAttempt: input.attempt,
       message: input.wait.message,
       approvers: JSON.stringify(input.wait.approvers),
+      minApprovals: input.wait.minApprovals,
+      allowSelfApproval: input.wait.allowSelfApproval ? 1 : 0,
       onDeny: input.wait.onDeny,
       onTimeout: input.wait.onTimeout,
       requestedAt: now.toISOString(),
@@ -135,8 +170,15 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
 
   return {
     requestWithin,
+    /** The person a request acts for, as the rules see them. */
+    viewerOf: viewers.of,
+    /** A person by user id (chat commands, the assistant): null for an unknown or disabled user. */
+    viewerById: viewers.byId,
 
-    list(q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; sessionId?: string | undefined; limit: number }): StepApproval[] {
+    list(
+      q: { status?: 'pending' | 'decided' | undefined; executionId?: string | undefined; sessionId?: string | undefined; limit: number },
+      viewer?: ApprovalViewer,
+    ): StepApproval[] {
       const f = filters();
       f.add(q.status === 'pending', "status = 'pending'");
       f.add(q.status === 'decided', "status IN ('approved', 'denied', 'expired', 'closed')");
@@ -146,32 +188,82 @@ export function createApprovalsService({ db, journal, clock, executions }: { db:
       return db
         .prepare<unknown[], ApprovalRow>(sql)
         .all(...f.params, q.limit)
-        .map(toApproval);
+        .map((row) => toApproval(row, viewer));
     },
 
-    get(id: string): StepApproval {
+    get(id: string, viewer?: ApprovalViewer): StepApproval {
       const row = s.get.get(id);
       if (!row) throw notFound(`approval ${id}`);
-      return toApproval(row);
+      return toApproval(row, viewer);
     },
 
-    decide({ id, decision, comment, decidedBy }: { id: string; decision: 'approve' | 'deny'; comment?: string | undefined; decidedBy: string }): StepApproval {
+    /**
+     * One person's decision. The rules decide who may (403 `not_an_approver`, saying who may and
+     * why not); each person decides once (409 `already_decided`); one denial ends the approval, and
+     * it is approved once `minApprovals` distinct people approved. Until then it stays pending and
+     * `approval.decision_recorded` tells the live views.
+     */
+    decide({
+      id,
+      decision,
+      comment,
+      person,
+    }: {
+      id: string;
+      decision: 'approve' | 'deny';
+      comment?: string | undefined;
+      person: ApprovalViewer;
+    }): StepApproval {
       return journal.transaction(() => {
         const row = s.get.get(id);
         if (!row) throw notFound(`approval ${id}`);
         if (row.status !== 'pending') {
           // An expired approval carries its timeout outcome as `decision`, but nobody decided it: closed.
           if (row.status === 'closed' || row.status === 'expired')
-            throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toApproval(row) });
-          if (row.decision === decision) return toApproval(row); // a person's decision, repeated: harmless
-          throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row) });
+            throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toApproval(row, person) });
+          if (row.decision === decision) return toApproval(row, person); // a decision, repeated: harmless
+          throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row, person) });
+        }
+        const parties = decisions.partiesOf(row);
+        const refusal = refusalFor(person, parties);
+        if (refusal?.reason === 'already_decided')
+          throw new AppError(409, 'already_decided', `${person.name} already decided approval ${id}`, { approval: toApproval(row, person) });
+        if (refusal) {
+          const { users, roles } = parties.rules.approvers;
+          throw new AppError(403, 'not_an_approver', refusal.message, {
+            reason: refusal.reason,
+            mayDecide: { users: users ?? [], roles: roles ?? rolesWith('approve') },
+            allowSelfApproval: parties.rules.allowSelfApproval,
+          });
         }
         const decidedAt = clock.now().toISOString();
-        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, decidedBy, decidedAt, comment ?? null, id);
+        decisions.record({ approvalId: id, by: { id: person.id, name: person.name }, decision, comment: comment ?? null, at: decidedAt });
+        const approvalsSoFar = decisions.of(id).filter((d) => d.decision === 'approve').length;
+        // journal.transaction runs this synchronously in one SQLite transaction (a savepoint when it
+        // joins the group commit's open batch), so the decision row, its events and this audit entry
+        // commit or roll back together.
+        audit.record({
+          actor: { kind: 'user', id: person.id, name: person.name },
+          action: 'approval.decided',
+          target: { kind: 'approval', id },
+          details: {
+            decision,
+            comment: comment ?? null,
+            executionId: row.execution_id,
+            stepId: row.step_id,
+            approvalsSoFar,
+            approvalsNeeded: row.min_approvals,
+          },
+        });
+        if (decision === 'approve' && approvalsSoFar < row.min_approvals) {
+          publish(row, 'approval.decision_recorded');
+          return toApproval(row, person);
+        }
+        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, person.name, decidedAt, comment ?? null, id);
         const updated = s.get.get(id)!;
         publish(updated, 'approval.decided');
-        resolveWithin(updated, { approved: decision === 'approve', decidedBy, comment: comment ?? null, decidedAt });
-        return toApproval(updated);
+        resolveWithin(updated, { approved: decision === 'approve', decidedBy: person.name, comment: comment ?? null, decidedAt });
+        return toApproval(updated, person);
       });
     },
 

@@ -13,8 +13,8 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { db, journal, clock, executions } = app;
-    const approvals = createApprovalsService({ db, journal, clock, executions });
+    const { db, journal, clock, executions, audit } = app;
+    const approvals = createApprovalsService({ db, journal, clock, executions, audit });
     const toolApprovals = createToolApprovals({ db, journal, clock, isActive: (id) => executions.isActive(id) });
     // A run that ends (canceled, failed, timed out) closes what still waits for a person on it.
     executions.onEnding((ending) => {
@@ -24,5 +24,5 @@ export default fp(
     app.decorate('approvals', approvals);
     app.decorate('toolApprovals', toolApprovals);
   },
-  { name: 'weft-approvals', dependencies: ['weft-db', 'weft-clock', 'weft-journal', 'weft-executions'] },
+  { name: 'weft-approvals', dependencies: ['weft-db', 'weft-clock', 'weft-audit', 'weft-journal', 'weft-executions'] },
 );

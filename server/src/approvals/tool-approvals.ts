@@ -26,11 +26,15 @@ const view = (r: Row): ToolApproval => ({
   iterationPath: '',
   tool: { name: r.tool, arguments: JSON.parse(r.arguments) as unknown },
   message: r.message,
-  approvers: [],
+  // A tool call has no approver rule: anyone holding `approve` decides it, once.
+  approvers: {},
+  decisions: [],
+  approvalsNeeded: 1,
+  approvalsSoFar: r.decision === 'approve' && r.status === 'approved' ? 1 : 0,
   ...decisionFields(r),
 });
 
-type Outcome = { approved: boolean; decidedBy: string; comment: string | null };
+type Outcome = { approved: boolean; decidedBy: string; decidedById?: string | undefined; comment: string | null };
 
 /**
  * Tool calls the registry holds for a person (every state change the assistant asks for, a
@@ -155,7 +159,19 @@ export function createToolApprovals({
         settle(id, denied(closed.reason));
       }
     },
-    decide({ id, decision, decidedBy, comment }: { id: string; decision: 'approve' | 'deny'; decidedBy: string; comment?: string | undefined }): ToolApproval {
+    decide({
+      id,
+      decision,
+      decidedBy,
+      decidedById,
+      comment,
+    }: {
+      id: string;
+      decision: 'approve' | 'deny';
+      decidedBy: string;
+      decidedById?: string | undefined;
+      comment?: string | undefined;
+    }): ToolApproval {
       // Its call is gone: nobody would act on a decision any more (its own transaction: the 409 below rolls back).
       if (abandoned.has(id)) journal.transaction(() => closeWithin(id, callCanceled(clock.now().toISOString())));
       const result = journal.transaction(() => {
@@ -172,7 +188,7 @@ export function createToolApprovals({
         publish(updated, 'approval.decided');
         return view(updated);
       });
-      settle(id, { approved: decision === 'approve', decidedBy, comment: comment ?? null });
+      settle(id, { approved: decision === 'approve', decidedBy, decidedById, comment: comment ?? null });
       return result;
     },
     get(id: string): ToolApproval {

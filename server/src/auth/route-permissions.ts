@@ -64,7 +64,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'POST /api/executions/:id/cancel': 'run',
   'POST /api/executions/:id/rerun': 'run',
 
-  // Approvals: who may decide a given one is the approval step's rule (approvals/decide.ts).
+  // Approvals: who may decide a given one is the approval step's rule (approvals/approver-rules.ts).
   'GET /api/approvals': 'read',
   'GET /api/approvals/:id': 'read',
   'POST /api/approvals/:id/decision': 'approve',

@@ -150,7 +150,7 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
     for (const a of calls) {
       const what: Piece[] = [`the call ${a.tool.name}`];
       try {
-        toolApprovals.decide({ id: a.id, decision, decidedBy: ctx.user.name, comment });
+        toolApprovals.decide({ id: a.id, decision, decidedBy: ctx.user.name, decidedById: ctx.user.id, comment });
         done.push(what);
       } catch (err) {
         failed.push([...what, ` (${errorMessage(err)})`]);

@@ -126,7 +126,7 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
           throw new AppError(403, 'tool_call_denied', `${name} was denied by ${outcome.decidedBy}${outcome.comment ? `: ${outcome.comment}` : ''}`);
         }
         // The person who approved is the one acting now (a step approval decided this way records them).
-        return tool.run(parsed.data, { ...ctx, person: outcome.decidedBy });
+        return tool.run(parsed.data, { ...ctx, person: outcome.decidedBy, personId: outcome.decidedById });
       }
       return tool.run(parsed.data, ctx);
     },

@@ -20,6 +20,11 @@ export type ToolContext = {
    * theirs before anything runs or asks; runs started for them record their id (`startedBy`).
    */
   user?: UserPrincipal | undefined;
+  /**
+   * Who decides a step approval through this call when not `user`: the person who approved the
+   * assistant's call (set by the registry after a tool approval).
+   */
+  personId?: string | undefined;
   sessionId?: string | undefined;
   /** Set for a workflow's call: the execution (and step) it runs in. */
   executionId?: string | undefined;

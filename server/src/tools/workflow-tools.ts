@@ -53,8 +53,10 @@ export function createWorkflowTools(deps: {
    * path from recording a decision nobody made.
    */
   const decide = (decision: 'approve' | 'deny') => (a: z.infer<typeof ApprovalTarget>, ctx: ToolContext) => {
-    if (ctx.actor === 'workflow' || ctx.person === undefined) throw new AppError(403, 'tool_denied', 'only a person may decide an approval');
-    return approvals.decide({ id: a.approvalId ?? pendingApprovalOf(a.executionId!).id, decision, comment: a.comment, decidedBy: ctx.person });
+    const personId = ctx.personId ?? ctx.user?.id;
+    const person = ctx.actor === 'workflow' || personId === undefined ? null : approvals.viewerById(personId);
+    if (!person) throw new AppError(403, 'tool_denied', 'only a person may decide an approval');
+    return approvals.decide({ id: a.approvalId ?? pendingApprovalOf(a.executionId!).id, decision, comment: a.comment, person });
   };
 
   return [

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SerializedError } from '../errors';
 import { ExecutionStatus, StepStatus } from './status';
+import { ApproverRule } from '../steps/approver-rule';
 
 export const RunWorkflowRequest = z
   .object({
@@ -91,6 +92,15 @@ export type ApprovalClosed = z.infer<typeof ApprovalClosed>;
 export const ApprovalStatus = z.enum(['pending', 'approved', 'denied', 'expired', 'closed']);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
+/** One person's decision on an approval, as recorded (`approval_decisions`). */
+export const ApprovalDecisionEntry = z.object({
+  by: z.object({ id: z.string(), name: z.string() }),
+  decision: z.enum(['approve', 'deny']),
+  comment: z.string().nullable(),
+  at: z.string(),
+});
+export type ApprovalDecisionEntry = z.infer<typeof ApprovalDecisionEntry>;
+
 /** A step's approval (`kind: "step"`), or a destructive tool call waiting for a person (`kind: "tool"`: no execution). */
 export const Approval = z.object({
   kind: z.enum(['step', 'tool']).optional(),
@@ -102,13 +112,23 @@ export const Approval = z.object({
   tool: z.object({ name: z.string(), arguments: z.unknown() }).optional(),
   iterationPath: z.string(),
   message: z.string(),
-  approvers: z.array(z.string()),
+  /** Who may decide (the step's rule; `{}`: anyone who may approve). */
+  approvers: ApproverRule.default({}),
   requestedAt: z.string(),
   expiresAt: z.string(),
   status: ApprovalStatus,
   /** Set when `status` is `closed`. */
   closed: ApprovalClosed.optional(),
+  /** The final decision: the denial, or the approval that completed `approvalsNeeded`, or the timeout's. */
   decision: z.object({ decision: z.enum(['approve', 'deny']), decidedBy: z.string(), decidedAt: z.string(), comment: z.string().nullable() }).optional(),
+  /** Every person's decision so far, oldest first. */
+  decisions: z.array(ApprovalDecisionEntry).default([]),
+  /** Distinct approvals the step needs (`minApprovals`) and has. */
+  approvalsNeeded: z.number().int().default(1),
+  approvalsSoFar: z.number().int().default(0),
+  /** For the person asking (API answers only; journal events leave it out): may they decide now, and if not, why. */
+  mayDecide: z.boolean().optional(),
+  whyNot: z.string().optional(),
 });
 export type Approval = z.infer<typeof Approval>;
 

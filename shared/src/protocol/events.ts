@@ -47,6 +47,8 @@ export const JOURNAL_EVENT_DATA = {
   'step.log': StepLog,
   'approval.requested': InboxApproval,
   'approval.decided': InboxApproval,
+  /** One person approved an approval that needs more (`approvalsSoFar < approvalsNeeded`): still pending. */
+  'approval.decision_recorded': InboxApproval,
   /** A pending approval closed undecided (its run ended): `status: "closed"` with `closed.reason`. */
   'approval.closed': InboxApproval,
   'message.created': Message,

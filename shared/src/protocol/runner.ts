@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ToolInfo } from '../api/tools';
 import { SerializedError } from '../errors';
 import { STEP_ID_PATTERN } from '../steps/common';
+import { ApproverRule, MAX_MIN_APPROVALS } from '../steps/approver-rule';
 import { NotificationLevel } from '../api/notifications';
 import { INTEGRATION_CHANNEL_PATTERN, NotifyDestination } from '../steps/notify';
 
@@ -27,7 +28,9 @@ export const WaitRequest = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('approval'),
     message: z.string().max(20_000),
-    approvers: z.array(z.string().max(200)).max(100).default([]),
+    approvers: ApproverRule.default({}),
+    minApprovals: z.number().int().min(1).max(MAX_MIN_APPROVALS).default(1),
+    allowSelfApproval: z.boolean().default(false),
     timeoutSeconds: z.number().positive(),
     onDeny: z.enum(['fail', 'continue']),
     onTimeout: z.enum(['fail', 'approve', 'deny']),

@@ -211,8 +211,13 @@ describe('step types', () => {
   describe('approval', () => {
     it.each([
       [{ id: 's', type: 'approval' }, 'steps[0].message', /required/],
-      [{ id: 's', type: 'approval', message: 'x', approvers: [] }, 'steps[0].approvers', /at least 1 item/],
-      [{ id: 's', type: 'approval', message: 'x', approvers: [''] }, 'steps[0].approvers[0]', /must not be empty/],
+      [{ id: 's', type: 'approval', message: 'x', approvers: { users: [] } }, 'steps[0].approvers.users', /at least 1 item/],
+      [{ id: 's', type: 'approval', message: 'x', approvers: [''] }, 'steps[0].approvers.users[0]', /must not be empty/],
+      [{ id: 's', type: 'approval', message: 'x', approvers: { roles: ['boss'] } }, 'steps[0].approvers.roles[0]', /must be one of/],
+      [{ id: 's', type: 'approval', message: 'x', approvers: { groups: ['a'] } }, 'steps[0].approvers.groups', /unknown key "groups"/],
+      [{ id: 's', type: 'approval', message: 'x', minApprovals: 0 }, 'steps[0].minApprovals', /at least 1/],
+      [{ id: 's', type: 'approval', message: 'x', minApprovals: 1.5 }, 'steps[0].minApprovals', /integer/],
+      [{ id: 's', type: 'approval', message: 'x', allowSelfApproval: 'yes' }, 'steps[0].allowSelfApproval', /expected a boolean/],
       [{ id: 's', type: 'approval', message: 'x', onDeny: 'skip' }, 'steps[0].onDeny', /must be one of "fail", "continue"/],
       [{ id: 's', type: 'approval', message: 'x', onTimeout: 'continue' }, 'steps[0].onTimeout', /must be one of "fail", "approve", "deny"/],
     ])('%j -> %s', (step, path, message) => {
@@ -225,13 +230,19 @@ describe('step types', () => {
           id: 's',
           type: 'approval',
           message: 'Ship {{ inputs.v }}?',
-          approvers: ['ada'],
+          approvers: { users: ['ada', 'bob@example.com'], roles: ['admin'] },
+          minApprovals: 2,
+          allowSelfApproval: true,
           timeoutSeconds: 60,
           onDeny: 'continue',
           onTimeout: 'approve',
         }),
       );
     });
+  });
+
+  it('reads a plain approvers list, as saved before approver rules, as named users', () => {
+    expectValid(workflow({ id: 's', type: 'approval', message: 'x', approvers: ['ada'] }));
   });
 
   describe('wait', () => {

@@ -108,6 +108,8 @@ const VOCABULARY = [
   'as',
   'maxIterations',
   'approvers',
+  'minApprovals',
+  'allowSelfApproval',
   'onDeny',
   'onTimeout',
   'seconds',

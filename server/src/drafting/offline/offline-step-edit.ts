@@ -228,7 +228,7 @@ function approvalPolicy(step: Extract<Step, { type: 'approval' }>, text: string)
   const approvers = /\b(?:approvers?|only)\s+(?:are\s+|is\s+|:\s*)?([\w@.-]+(?:\s*(?:,|and)\s*[\w@.-]+)*)\s*(?:can\s+approve)?/i.exec(text);
   if (approvers?.[1] !== undefined && /\bapprov/i.test(text)) {
     const names = approvers[1].split(/\s*(?:,|\band\b)\s*/).filter((name) => name !== '' && !/^(?:can|may)$/i.test(name));
-    if (names.length > 0) return { step: { ...step, approvers: names }, note: `step "${step.id}" can now be decided by ${names.join(', ')}` };
+    if (names.length > 0) return { step: { ...step, approvers: { users: names } }, note: `step "${step.id}" can now be decided by ${names.join(', ')}` };
   }
   return null;
 }
