@@ -248,7 +248,13 @@ export function buildSteps(intents: readonly Intent[], options: BuildOptions): B
           break;
         }
         case 'approval':
-          emit({ id: options.ids.take('ask_approval'), name: 'Ask for approval', type: 'approval', message: 'Continue?' });
+          emit({
+            id: options.ids.take('ask_approval'),
+            name: 'Ask for approval',
+            type: 'approval',
+            message: 'Continue?',
+            ...(intent.self ? { allowSelfApproval: true } : {}),
+          });
           break;
         case 'wait':
           emit({ id: options.ids.take(`wait_${intent.label}`), name: `Wait ${intent.label}`, type: 'wait', seconds: intent.seconds });

@@ -37,6 +37,8 @@ const CASES: Case[] = [
     check: (steps) => {
       expect(step(steps, 1)).toMatchObject({ prompt: expect.stringContaining('{{ steps.list_issues.output.stdout }}') });
       expect(step(steps, 2)).toMatchObject({ message: expect.stringContaining('{{ steps.summarize.output.text }}') });
+      // "ask me": the person asking approves their own run.
+      expect(step(steps, 2)).toMatchObject({ allowSelfApproval: true });
       expect(step(steps, 3)).toMatchObject({ message: '{{ steps.summarize.output.text }}' });
     },
   },
@@ -205,6 +207,13 @@ describe('draftOffline: typical requests', () => {
 });
 
 describe('draftOffline: details', () => {
+  it('lets the asker approve only when they asked to be asked', () => {
+    const approval = (prompt: string) => draftOffline({ prompt }).definition.steps.find((s) => s.type === 'approval');
+    expect(approval('run `make deploy` and let me approve it first')).toMatchObject({ allowSelfApproval: true });
+    expect(approval('run `make deploy` after approval')).toBeDefined();
+    expect(approval('run `make deploy` after approval')).not.toHaveProperty('allowSelfApproval');
+  });
+
   it('uses the timezone option, or one named in the request', () => {
     expect(draftOffline({ prompt: 'every day at 8 run `date`', timezone: 'Europe/Paris' }).trigger).toEqual({
       type: 'schedule',

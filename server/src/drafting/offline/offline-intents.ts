@@ -16,7 +16,14 @@ export type Intent =
   | { kind: 'bash'; id: string; name: string; command: string; userTemplate: boolean; known?: string; placeholder?: true }
   | { kind: 'agent'; id: string; name: string; sentence: string; summary: boolean; fromNotify?: true }
   | { kind: 'notify'; message: NotifyMessage; channel?: NotifyChannel; id?: string; name?: string }
-  | { kind: 'approval'; guard: GuardFamily | 'last' | null /** "Before posting a summary": what to post is a summary. */; summary?: true }
+  | {
+      kind: 'approval';
+      guard: GuardFamily | 'last' | null;
+      /** "Before posting a summary": what to post is a summary. */
+      summary?: true;
+      /** "Ask me": the person asking is the one to approve, so approving one's own run is allowed. */
+      self?: true;
+    }
   | { kind: 'wait'; seconds: number; label: string }
   | { kind: 'wait_until'; until: string; label: string }
   | { kind: 'http'; id: string; name: string; method: HttpMethod; url: string; sendPrevious: boolean }
@@ -148,13 +155,17 @@ export function readClause(said: string, spans: readonly ProtectedSpan[]): Claus
   return null;
 }
 
+/** "ask me", "check with me", "let me approve", "my OK", "wait for me to confirm". */
+const ASKS_ME = /\b(?:asks?|check\s+with|let)\s+me\b|\bmy\s+(?:ok|okay|approval|sign[- ]?off|go[- ]ahead)\b|\bme\s+to\s+(?:approve|confirm)\b/i;
+
 function approvalIntent(text: string): Intent {
+  const self = ASKS_ME.test(text) ? { self: true as const } : {};
   const guard = GUARD.exec(text);
-  if (guard === null) return { kind: 'approval', guard: null };
-  if (guard[1] === undefined) return { kind: 'approval', guard: 'last' };
+  if (guard === null) return { kind: 'approval', guard: null, ...self };
+  if (guard[1] === undefined) return { kind: 'approval', guard: 'last', ...self };
   const family = GUARD_WORDS.find(([pattern]) => pattern.test(guard[1] ?? ''))?.[1] ?? null;
   const summary = family === 'notify' && SUMMARY_NOUN.test(text.slice(guard.index));
-  return { kind: 'approval', guard: family, ...(summary ? { summary: true as const } : {}) };
+  return { kind: 'approval', guard: family, ...(summary ? { summary: true as const } : {}), ...self };
 }
 
 // "lists open issues and asks me before posting": a request describing the
