@@ -3,6 +3,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config';
 import authRoutes from './auth/routes';
+import peopleRoutes from './people/routes';
 import { installErrorHandlers } from './http/errors';
 import { installSecurityHeaders } from './http/security-headers';
 import spa from './http/spa';
@@ -80,6 +81,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 * 1024 } });
 
   await fastify.register(authRoutes);
+  await fastify.register(peopleRoutes);
   await fastify.register(healthRoutes);
   await fastify.register(workflowsRoutes);
   await fastify.register(eventsRoutes);

@@ -51,6 +51,9 @@ const PUBLIC_ANSWERS: Record<string, (res: { status: number; headers: Record<str
   // `{}` has no token: refused as input, not for a missing credential.
   'POST /auth/login': (r) => expect(r.status).toBe(422),
   'POST /auth/logout': (r) => expect(r.status).toBe(204),
+  'POST /auth/password': (r) => expect(r.status).toBe(422),
+  'GET /auth/invite/:code': (r) => expect(r.status).toBe(404),
+  'POST /auth/invite': (r) => expect(r.status).toBe(422),
   'POST /hooks/*': (r) => expect(r.status).toBe(404),
   'GET /api/health': (r) => {
     expect(r.status).toBe(200);

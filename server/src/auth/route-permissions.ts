@@ -27,6 +27,20 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'GET /api/ready': 'read',
   'GET /api/me': 'signed_in',
 
+  // People and sign-in (people/routes.ts).
+  'POST /auth/password': 'public',
+  'GET /auth/invite/:code': 'public',
+  'POST /auth/invite': 'public',
+  'POST /api/me/setup': 'signed_in',
+  'GET /api/me/sessions': 'signed_in',
+  'DELETE /api/me/sessions/:id': 'signed_in',
+  'GET /api/tokens': 'signed_in',
+  'POST /api/tokens': 'signed_in',
+  'DELETE /api/tokens/:id': 'signed_in',
+  'GET /api/users': 'admin',
+  'POST /api/users': 'admin',
+  'PATCH /api/users/:id': 'admin',
+
   // Runners.
   'GET /ws/runner': 'runner',
   'POST /api/tools/call': 'user_or_runner:run',

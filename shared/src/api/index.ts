@@ -8,3 +8,4 @@ export * from './drafts';
 export * from './tools';
 export * from './notifications';
 export * from './workflow-transfer';
+export * from './accounts';
