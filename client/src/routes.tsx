@@ -5,6 +5,7 @@ import { lazy } from 'react';
 import { probeSession } from './api/auth';
 import { Navigate, useNavigate, useRouteError, useSearchParams, type RouteObject } from 'react-router';
 import { ApprovalsPage } from './approvals/ApprovalsPage';
+import { InvitePage } from './auth/InvitePage';
 import { SignInPage } from './auth/SignInPage';
 import { describeError } from './components/Panels';
 import { ExecutionsPage } from './executions/ExecutionsPage';
@@ -21,6 +22,8 @@ const NewWorkflowPage = lazy(() => import('./workflows/NewWorkflowPage').then((m
 const EditWorkflowPage = lazy(() => import('./workflows/EditWorkflowPage').then((m) => ({ default: m.EditWorkflowPage })));
 const ExecutionPage = lazy(() => import('./executions/ExecutionPage').then((m) => ({ default: m.ExecutionPage })));
 const ChatSessionsPage = lazy(() => import('./chat/ChatSessionsPage').then((m) => ({ default: m.ChatSessionsPage })));
+const AccountPage = lazy(() => import('./people/AccountPage').then((m) => ({ default: m.AccountPage })));
+const PeoplePage = lazy(() => import('./people/PeoplePage').then((m) => ({ default: m.PeoplePage })));
 const ChatSessionPage = lazy(() => import('./chat/ChatSessionPage').then((m) => ({ default: m.ChatSessionPage })));
 
 function SignInRoute() {
@@ -54,6 +57,8 @@ function RouteError() {
 
 export const routes: RouteObject[] = [
   { path: '/signin', element: <SignInRoute /> },
+  // Public: the invited person has no session yet.
+  { path: '/invite/:code', element: <InvitePage /> },
   {
     path: '/',
     element: (
@@ -76,6 +81,8 @@ export const routes: RouteObject[] = [
       { path: 'automation/schedules-and-hooks', element: <SchedulesPage /> },
       { path: 'approvals', element: <ApprovalsPage /> },
       { path: 'notifications', element: <NotificationsPage /> },
+      { path: 'account', element: <AccountPage /> },
+      { path: 'settings/people', element: <PeoplePage /> },
       { path: 'integrations/*', lazy: () => import('./integrations/IntegrationsSection').then((m) => ({ Component: m.IntegrationsSection })) },
       { path: '*', element: <NotFoundPage /> },
     ],

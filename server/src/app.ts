@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from './config';
 import authRoutes from './auth/routes';
 import oidcRoutes from './auth/oidc/routes';
+import peopleRoutes from './people/routes';
 import { installErrorHandlers } from './http/errors';
 import { installSecurityHeaders } from './http/security-headers';
 import spa from './http/spa';
@@ -84,6 +85,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
 
   await fastify.register(authRoutes);
   await fastify.register(oidcRoutes);
+  await fastify.register(peopleRoutes);
   await fastify.register(healthRoutes);
   await fastify.register(workflowsRoutes);
   await fastify.register(eventsRoutes);

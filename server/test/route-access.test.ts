@@ -64,6 +64,9 @@ const PUBLIC_ANSWERS: Record<string, (res: { status: number; headers: Record<str
     expect(r.status).toBe(303);
     expect(r.headers.location).toBe('/signin?reason=sso');
   },
+  'POST /auth/password': (r) => expect(r.status).toBe(422),
+  'GET /auth/invite/:code': (r) => expect(r.status).toBe(404),
+  'POST /auth/invite': (r) => expect(r.status).toBe(422),
   'POST /hooks/*': (r) => expect(r.status).toBe(404),
   'GET /api/health': (r) => {
     expect(r.status).toBe(200);

@@ -3,15 +3,16 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { signIn } from '../api/auth';
 import { isApiError } from '../api/http';
-import { LogoMark } from '../components/icons';
 import { errorSentence } from '../lib/error-sentence';
+import { AuthCard } from './AuthCard';
+import { PasswordSignInForm } from './PasswordSignInForm';
 import { SingleSignOn } from './SingleSignOn';
 
 export type SignInReason = 'link' | 'session' | undefined;
 
 /**
- * How to get in: the one-time link the server printed, or the access token
- * pasted here (posted to /auth/login, which sets the session cookie).
+ * How to get in: an email and password first; then the owner's ways, the one-time link the server
+ * printed or the access token pasted here (posted to /auth/login). All set the session cookie.
  */
 export function SignInPage({ reason, onSignedIn }: { reason?: SignInReason; onSignedIn?: () => void }) {
   const queryClient = useQueryClient();
@@ -43,77 +44,65 @@ export function SignInPage({ reason, onSignedIn }: { reason?: SignInReason; onSi
   };
 
   return (
-    <main className="signin">
-      <title>Sign in · Weft</title>
-      <div className="card signin__card">
-        <div className="signin__brand">
-          <span className="brand__mark">
-            <LogoMark />
+    <AuthCard title="Sign in" intro="This Weft server only answers people it knows: sign in with your email and password.">
+      {reason === 'link' && (
+        <div className="alert alert--warn" role="alert">
+          <div className="alert__body">
+            That sign-in link has already been used or is not valid. Each link works once; the server prints a new one every time it starts.
+          </div>
+        </div>
+      )}
+      {reason === 'session' && (
+        <div className="alert alert--info" role="status">
+          <div className="alert__body">This browser is not signed in, or its session has ended.</div>
+        </div>
+      )}
+
+      <PasswordSignInForm onSignedIn={onSignedIn} />
+      <SingleSignOn />
+
+      <h2 className="signin__divider">Use the access token</h2>
+      <ol>
+        <li>
+          Open the sign-in link the server printed when it started, like <code>http://127.0.0.1:8787/login?code=…</code>. It signs this browser in and works
+          once.
+        </li>
+        <li>
+          Or paste the access token below. It is kept in <code>&lt;data dir&gt;/token</code> (by default <code>./data/token</code>), or is the value of{' '}
+          <code>WEFT_TOKEN</code> if you set one.
+        </li>
+      </ol>
+
+      <form onSubmit={submit} noValidate>
+        <div className="field">
+          <label className="field__label" htmlFor={inputId}>
+            Access token
+          </label>
+          <input
+            id={inputId}
+            className="input mono"
+            type="password"
+            autoComplete="off"
+            spellCheck={false}
+            value={token}
+            onChange={(event) => setToken(event.target.value)}
+            aria-invalid={error !== null}
+            aria-describedby={error !== null ? `${hintId} ${errorId}` : hintId}
+          />
+          <span id={hintId} className="field__hint">
+            Signing in starts a session: this browser keeps a random session id in an HttpOnly cookie, never the token itself.
           </span>
-          Weft
-        </div>
-        <div>
-          <h1>Sign in</h1>
-          <p className="muted">This Weft server only answers the browser that holds its access token.</p>
-        </div>
-
-        {reason === 'link' && (
-          <div className="alert alert--warn" role="alert">
-            <div className="alert__body">
-              That sign-in link has already been used or is not valid. Each link works once; the server prints a new one every time it starts.
-            </div>
-          </div>
-        )}
-        {reason === 'session' && (
-          <div className="alert alert--info" role="status">
-            <div className="alert__body">This browser is not signed in, or its session has ended.</div>
-          </div>
-        )}
-
-        <SingleSignOn />
-
-        <ol>
-          <li>
-            Open the sign-in link the server printed when it started, like <code>http://127.0.0.1:8787/login?code=…</code>. It signs this browser in and works
-            once.
-          </li>
-          <li>
-            Or paste the access token below. It is kept in <code>&lt;data dir&gt;/token</code> (by default <code>./data/token</code>), or is the value of{' '}
-            <code>WEFT_TOKEN</code> if you set one.
-          </li>
-        </ol>
-
-        <form onSubmit={submit} noValidate>
-          <div className="field">
-            <label className="field__label" htmlFor={inputId}>
-              Access token
-            </label>
-            <input
-              id={inputId}
-              className="input mono"
-              type="password"
-              autoComplete="off"
-              spellCheck={false}
-              value={token}
-              onChange={(event) => setToken(event.target.value)}
-              aria-invalid={error !== null}
-              aria-describedby={error !== null ? `${hintId} ${errorId}` : hintId}
-            />
-            <span id={hintId} className="field__hint">
-              Signing in starts a session: this browser keeps a random session id in an HttpOnly cookie, never the token itself.
+          {error !== null && (
+            <span id={errorId} className="field__error" role="alert">
+              {error}
             </span>
-            {error !== null && (
-              <span id={errorId} className="field__error" role="alert">
-                {error}
-              </span>
-            )}
-          </div>
-          <button type="submit" className="btn btn--primary" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-      </div>
-    </main>
+          )}
+        </div>
+        <button type="submit" className="btn btn--primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </AuthCard>
   );
 }
 

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { fetchMe } from '../api/auth';
 import { isApiError } from '../api/http';
 import { ErrorPanel } from '../components/Panels';
+import { SetupPage } from '../auth/SetupPage';
 import { SignInPage } from '../auth/SignInPage';
 import { useAuthStatus } from '../store/auth-store';
 
@@ -18,6 +19,8 @@ export function AuthGate({ children }: { children: ReactNode }) {
   const me = useQuery({ queryKey: meKey, queryFn: ({ signal }) => fetchMe(signal), staleTime: Number.POSITIVE_INFINITY });
 
   if (status === 'signed-out') return <SignInPage reason="session" />;
+  // The first start's owner chooses a name, email and password before anything else.
+  if (me.data?.setupRequired) return <SetupPage onDone={() => me.refetch()} />;
   if (status === 'signed-in') return <>{children}</>;
   if (me.isError && !(isApiError(me.error) && me.error.status === 401)) {
     return (

@@ -7,6 +7,8 @@ import { ApprovalsIcon, BellIcon, ChatIcon, ExecutionsIcon, LogoMark, MenuIcon, 
 import { SkeletonLine } from '../components/Skeleton';
 import { ApprovalsBadge } from './ApprovalsBadge';
 import { NotificationsBadge } from './NotificationsBadge';
+import { useCan } from '../auth/use-can';
+import { PeopleIcon, PersonIcon } from '../people/icons';
 
 function NavItem({
   to,
@@ -73,6 +75,7 @@ export function Shell() {
   const queryClient = useQueryClient();
   const menu = useNavMenu();
   const navId = useId();
+  const canAdmin = useCan('admin').allowed;
   const health = useQuery({ queryKey: ['health'], queryFn: ({ signal }) => fetchHealth(signal), staleTime: Number.POSITIVE_INFINITY });
 
   const onSignOut = async () => {
@@ -126,6 +129,9 @@ export function Shell() {
             activeWhen={(p) => p.startsWith('/integrations') && !p.startsWith('/integrations/conversations')}
           />
           <NavItem to="/integrations/conversations" icon={<ChatIcon />} label="Conversations" />
+          <span className="nav__section">You</span>
+          {canAdmin && <NavItem to="/settings/people" icon={<PeopleIcon />} label="People" />}
+          <NavItem to="/account" icon={<PersonIcon />} label="Account" />
         </nav>
         <div className="sidebar__footer">
           <span title="Server version">{health.data?.version ? `v${health.data.version}` : ''}</span>

@@ -33,6 +33,19 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   // The audit trail: read-only, admins only.
   'GET /api/audit': 'admin',
   'GET /api/audit.csv': 'admin',
+  // People and sign-in (people/routes.ts).
+  'POST /auth/password': 'public',
+  'GET /auth/invite/:code': 'public',
+  'POST /auth/invite': 'public',
+  'POST /api/me/setup': 'signed_in',
+  'GET /api/me/sessions': 'signed_in',
+  'DELETE /api/me/sessions/:id': 'signed_in',
+  'GET /api/tokens': 'signed_in',
+  'POST /api/tokens': 'signed_in',
+  'DELETE /api/tokens/:id': 'signed_in',
+  'GET /api/users': 'admin',
+  'POST /api/users': 'admin',
+  'PATCH /api/users/:id': 'admin',
 
   // Runners.
   'GET /ws/runner': 'runner',

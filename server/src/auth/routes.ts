@@ -1,9 +1,13 @@
 import { DEFAULT_RETURN_PATH, safeReturnPath, type MeResponse } from '@weft/shared';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import { OWNER, SESSION_COOKIE } from '../plugins/auth';
+import { createSignInAudit } from '../people/sign-in-audit';
+import { createUserAccounts } from '../people/user-accounts';
+import { startSession } from './session-cookie';
+import { signInAddress } from './sign-in-guard';
 import { safeEqual } from './token-store';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -13,30 +17,21 @@ const limitedPage = (seconds: number) => `<!doctype html><meta charset="utf-8"><
 <h1>Too many failed sign-ins</h1><p>This address tried too many invalid sign-in links or tokens. Try again in ${escapeHtml(String(Math.ceil(seconds / 60)))} minute(s).</p>`;
 
 /**
- * Every way in ends here: a browser session for `userId`, its random id in an HttpOnly cookie
- * (stored hashed; see browser-sessions.ts). Single sign-on (auth/oidc/) uses it too.
- */
-export function startBrowserSession({ app, request, reply, userId }: { app: FastifyInstance; request: FastifyRequest; reply: FastifyReply; userId: string }) {
-  const { sessions, proxyTrust } = app.auth;
-  const session = sessions.create(userId, request.headers['user-agent'] ?? null);
-  reply.setCookie(SESSION_COOKIE, session.id, {
-    httpOnly: true,
-    sameSite: 'strict',
-    path: '/',
-    secure: proxyTrust.isHttps(request.raw),
-    maxAge: Math.floor(sessions.ttlMs / 1000),
-  });
-}
-
-/**
  * Sign-in and sign-out. Both ways in (the printed one-time link, the token pasted into the form)
  * start a browser session: a random id in an HttpOnly cookie, stored hashed, ended by sign-out or
  * its expiry. Failed attempts are rate limited per client address.
  */
 const authRoutes: FastifyPluginAsync = async (app) => {
-  const { token, loginCodes, sessions, signInLimiter, proxyTrust } = app.auth;
+  const { token, loginCodes, sessions, signInLimiter, proxyTrust, users } = app.auth;
 
-  const startSession = (request: FastifyRequest, reply: FastifyReply) => startBrowserSession({ app, request, reply, userId: OWNER.id });
+  const accounts = createUserAccounts({ db: app.db, clock: app.clock });
+  const signInAudit = createSignInAudit({ audit: app.audit, accounts });
+  /** The first-start link and the access token both sign in the owner. */
+  const signInOwner = (request: FastifyRequest, reply: FastifyReply, method: 'link' | 'token') =>
+    app.db.transaction(() => {
+      signInAudit.signedIn(users.get(OWNER.id) ?? { id: OWNER.id, name: OWNER.id }, method);
+      startSession({ auth: app.auth, request, reply, principalId: OWNER.id });
+    })();
 
   app.get('/login', async (request, reply) => {
     const address = proxyTrust.clientAddress(request.raw);
@@ -54,33 +49,37 @@ const authRoutes: FastifyPluginAsync = async (app) => {
     const next = safeReturnPath(query.next);
     if (code === undefined || !loginCodes.consume(code)) {
       signInLimiter.fail(address);
+      app.db.transaction(() => signInAudit.failed({ method: 'link' }))();
       return reply.redirect(`/signin?reason=link${next ? `&next=${encodeURIComponent(next)}` : ''}`, 303);
     }
     signInLimiter.succeed(address);
-    startSession(request, reply);
+    signInOwner(request, reply, 'link');
     return reply.redirect(next ?? DEFAULT_RETURN_PATH, 303);
   });
 
   app.post('/auth/login', async (request, reply) => {
-    const address = proxyTrust.clientAddress(request.raw);
-    const limit = signInLimiter.check(address);
-    if (!limit.ok) {
-      reply.header('retry-after', String(limit.retryAfterSeconds));
-      throw new AppError(429, 'rate_limited', `too many failed sign-ins from this address; try again in ${limit.retryAfterSeconds} s`);
-    }
+    const address = signInAddress({ auth: app.auth, request, reply });
     const body = parseRequest(z.object({ token: z.string().min(1).max(500) }), request.body, 'body');
     if (!safeEqual(body.token, token)) {
       signInLimiter.fail(address);
+      app.db.transaction(() => signInAudit.failed({ method: 'token' }))();
       throw new AppError(401, 'unauthorized', 'access token is invalid');
     }
     signInLimiter.succeed(address);
-    startSession(request, reply);
+    signInOwner(request, reply, 'token');
     return reply.code(204).send();
   });
 
   app.post('/auth/logout', async (request, reply) => {
     const sessionId = request.cookies[SESSION_COOKIE];
-    if (sessionId !== undefined) sessions.end(sessionId);
+    if (sessionId !== undefined) {
+      const session = sessions.lookup(sessionId);
+      const user = session && users.get(session.principalId);
+      app.db.transaction(() => {
+        sessions.end(sessionId);
+        if (user) signInAudit.signedOut(user);
+      })();
+    }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();
   });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Scope } from '@weft/shared';
 import { z } from 'zod';
 import type { Clock } from '../clock';
@@ -33,5 +33,44 @@ export function createApiTokens({ db, clock }: { db: Db; clock: Clock }) {
       if (row.last_used_at === null || at - row.last_used_at >= USED_RESOLUTION_MS) stmts.used.run(at, row.id);
       return { id: row.id, userId: row.user_id, scopes: z.array(Scope).parse(JSON.parse(row.scopes)) };
     },
+  };
+}
+
+type TokenInfo = { id: string; name: string; scopes: Scope[]; createdAt: string; lastUsedAt: string | null; expiresAt: string | null };
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export type ApiTokenAdmin = ReturnType<typeof createApiTokenAdmin>;
+
+/** Issuing, listing and revoking a person's personal access tokens. */
+export function createApiTokenAdmin({ db, clock }: { db: Db; clock: Clock }) {
+  const stmts = {
+    insert: db.prepare('INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    listFor: db.prepare<[string], TokenRow>(
+      'SELECT id, user_id, name, scopes, created_at, last_used_at, expires_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id',
+    ),
+    revoke: db.prepare('DELETE FROM api_tokens WHERE user_id = ? AND id = ?'),
+    revokeAllFor: db.prepare('DELETE FROM api_tokens WHERE user_id = ?'),
+  };
+  return {
+    /** A new token; its value is returned once and only its hash is kept. */
+    create({ userId, name, scopes, expiresAt }: { userId: string; name: string; scopes: Scope[]; expiresAt: number | null }): { id: string; token: string } {
+      const id = `pat_${randomBytes(9).toString('base64url')}`;
+      const token = `${PAT_PREFIX}${randomBytes(32).toString('base64url')}`;
+      stmts.insert.run(id, userId, name, JSON.stringify(scopes), hashToken(token), clock.now().getTime(), expiresAt);
+      return { id, token };
+    },
+    listFor(userId: string): TokenInfo[] {
+      return stmts.listFor.all(userId).map((row) => ({
+        id: row.id,
+        name: row.name,
+        scopes: z.array(Scope).parse(JSON.parse(row.scopes)),
+        createdAt: new Date(row.created_at).toISOString(),
+        lastUsedAt: iso(row.last_used_at),
+        expiresAt: iso(row.expires_at),
+      }));
+    },
+    revoke: (userId: string, id: string): boolean => stmts.revoke.run(userId, id).changes > 0,
+    revokeAllFor: (userId: string): number => stmts.revokeAllFor.run(userId).changes,
   };
 }

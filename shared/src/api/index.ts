@@ -10,3 +10,4 @@ export * from './tools';
 export * from './notifications';
 export * from './workflow-transfer';
 export * from './audit';
+export * from './accounts';

@@ -1,6 +1,6 @@
 import { type AuthOptionsResponse, DEFAULT_RETURN_PATH, safeReturnPath } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { startBrowserSession } from '../routes';
+import { startSession } from '../session-cookie';
 import { createOidcClient, type SsoClaims } from './oidc-client';
 import { createPendingSignIns, PENDING_TTL_MS } from './pending-sign-ins';
 import { createSsoUsers, type SsoFailure } from './sso-users';
@@ -89,7 +89,7 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
     try {
       const result = ssoUsers.signIn(claims);
       if (!result.ok) return reply.redirect(result.reason === 'disabled' ? '/signin?reason=disabled' : '/signin?reason=sso', 303);
-      startBrowserSession({ app, request, reply, userId: result.user.id });
+      startSession({ auth: app.auth, request, reply, principalId: result.user.id });
     } catch (err) {
       return fail(reply, 'internal', err);
     }
