@@ -1,4 +1,3 @@
-import { IdParams } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { userOf } from '../auth/principal';
