@@ -22,6 +22,8 @@ export type Stack = {
   dataDir: string;
   api(method: string, p: string, body?: unknown): Promise<{ status: number; body: any }>;
   newPage(): Promise<Page>;
+  /** A page in a fresh browser context that is signed in as nobody (a second person). */
+  newAnonymousPage(): Promise<Page>;
   screenshot(page: Page, name: string): Promise<string>;
   output(): string;
   stop(): Promise<void>;
@@ -47,6 +49,24 @@ async function until<T>(fn: () => T | undefined | Promise<T | undefined>, what: 
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The owner's sign-in after the first start's setup page (the e2e tests sign in as them). */
+export const OWNER_LOGIN = { name: 'owner', email: 'owner@example.test', password: 'correct horse battery' };
+
+/**
+ * The first start: the printed link lands on the setup page, which asks the owner for a name,
+ * email and password before the app. Done as a person does it, once per stack.
+ */
+async function completeOwnerSetup(page: Page): Promise<void> {
+  const form = page.getByRole('form', { name: 'Set up the owner' });
+  await form.waitFor({ timeout: 30_000 });
+  await form.getByLabel('Your name').fill(OWNER_LOGIN.name);
+  await form.getByLabel('Email').fill(OWNER_LOGIN.email);
+  await form.getByLabel('Password', { exact: true }).fill(OWNER_LOGIN.password);
+  await form.getByLabel('Repeat the password').fill(OWNER_LOGIN.password);
+  await form.getByRole('button', { name: 'Continue' }).click();
+  await form.waitFor({ state: 'detached', timeout: 30_000 });
 }
 
 export async function startStack({ env = {}, runner = true }: { env?: Record<string, string>; runner?: boolean } = {}): Promise<Stack> {
@@ -83,23 +103,29 @@ export async function startStack({ env = {}, runner = true }: { env?: Record<str
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
-    async newPage() {
+    async newAnonymousPage() {
       const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const page = await context.newPage();
       page.on('pageerror', (err) => process.stderr.write(`[page error] ${err.message}\n`));
       page.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${page.url()}: ${message.text()}`);
       });
+      pages.push(page);
+      return page;
+    },
+    async newPage() {
+      const page = await stack.newAnonymousPage();
+      const context = page.context();
       if (sessionCookies === null) {
         // Signs in as a person does: the one-time link the server printed, which lands on /chat.
         await page.goto(loginUrl);
         await page.waitForURL(`${url}/chat`);
+        await completeOwnerSetup(page);
         sessionCookies = await context.cookies();
         if (!sessionCookies.some((c) => c.name === 'weft_session' && c.httpOnly)) throw new Error('the login link set no HttpOnly session cookie');
       } else {
         await context.addCookies(sessionCookies);
       }
-      pages.push(page);
       return page;
     },
     async screenshot(page, name) {
