@@ -2,6 +2,7 @@ import { messageText } from '@weft/shared';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginCallback } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import approvalsPlugin from '../src/approvals/plugin';
+import auditPlugin from '../src/audit/plugin';
 import chatPlugin from '../src/chat/plugin';
 import { loadConfig } from '../src/config';
 import draftingPlugin from '../src/drafting/plugin';
@@ -33,6 +34,7 @@ const PLUGINS: { plugin: Plugin; decorates: string[] }[] = [
   { plugin: clockPlugin, decorates: ['clock'] },
   { plugin: storagePlugin, decorates: ['storage'] },
   { plugin: journalPlugin, decorates: ['journal', 'topics'] },
+  { plugin: auditPlugin, decorates: ['audit', 'auditRetention'] },
   { plugin: workflowsPlugin, decorates: ['workflows', 'proposals'] },
   { plugin: sessionsPlugin, decorates: ['sessions'] },
   { plugin: executionsPlugin, decorates: ['executions'] },

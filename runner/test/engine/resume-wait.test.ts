@@ -106,7 +106,9 @@ describe('engine: approval and wait hand the execution back', () => {
     expect(sink.ofType('step.waiting')[0]?.wait).toEqual({
       kind: 'approval',
       message: 'Ship v1.2?',
-      approvers: [],
+      approvers: {},
+      minApprovals: 1,
+      allowSelfApproval: false,
       timeoutSeconds: 604800,
       onDeny: 'fail',
       onTimeout: 'fail',
@@ -118,12 +120,26 @@ describe('engine: approval and wait hand the execution back', () => {
 
   it('approval passes approvers, timeout and policies through', async () => {
     const { sink } = await runGrant(
-      workflow([{ id: 'gate', type: 'approval', message: 'ok?', approvers: ['ana'], timeoutSeconds: 60, onDeny: 'continue', onTimeout: 'approve' }]),
+      workflow([
+        {
+          id: 'gate',
+          type: 'approval',
+          message: 'ok?',
+          approvers: { users: ['ana'], roles: ['admin'] },
+          minApprovals: 2,
+          allowSelfApproval: true,
+          timeoutSeconds: 60,
+          onDeny: 'continue',
+          onTimeout: 'approve',
+        },
+      ]),
     );
     expect(sink.ofType('step.waiting')[0]?.wait).toEqual({
       kind: 'approval',
       message: 'ok?',
-      approvers: ['ana'],
+      approvers: { users: ['ana'], roles: ['admin'] },
+      minApprovals: 2,
+      allowSelfApproval: true,
       timeoutSeconds: 60,
       onDeny: 'continue',
       onTimeout: 'approve',
