@@ -48,7 +48,7 @@ async function waitingAtGate() {
   const definition = {
     name: `Gated ${++n}`,
     steps: [
-      { id: 'gate', type: 'approval', message: 'Go?' },
+      { id: 'gate', type: 'approval', message: 'Go?', allowSelfApproval: true },
       { id: 'after', type: 'bash', command: 'true' },
     ],
   };
@@ -64,7 +64,7 @@ async function waitingAtGate() {
       stepId: 'gate',
       iterationPath: '',
       attempt: 1,
-      wait: { kind: 'approval', message: 'Go?', approvers: [], timeoutSeconds: 3600, onDeny: 'fail', onTimeout: 'fail' },
+      wait: { kind: 'approval', message: 'Go?', approvers: {}, minApprovals: 1, allowSelfApproval: true, timeoutSeconds: 3600, onDeny: 'fail', onTimeout: 'fail' },
     },
   ]);
   const approvalOf = async () => (await get(`/api/approvals?executionId=${executionId}`)).body.approvals[0];

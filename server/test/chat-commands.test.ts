@@ -135,7 +135,7 @@ describe('chat commands without a model', () => {
           definition: {
             name: 'Gated',
             steps: [
-              { id: 'ok', type: 'approval', message: 'Go?' },
+              { id: 'ok', type: 'approval', message: 'Go?', allowSelfApproval: true },
               { id: 'after', type: 'bash', command: 'echo no' },
             ],
           },
@@ -182,7 +182,7 @@ describe('chat titles, rename and delete', () => {
 
   it('refuses to delete a chat with a run in progress, and a waiting /run is stopped by the delete', async () => {
     const wf = (
-      await s.request('POST', '/api/workflows', { body: { definition: { name: 'Held', steps: [{ id: 'gate', type: 'approval', message: 'Go?' }] } } })
+      await s.request('POST', '/api/workflows', { body: { definition: { name: 'Held', steps: [{ id: 'gate', type: 'approval', message: 'Go?', allowSelfApproval: true }] } } })
     ).body;
     const busy = await newChat(s);
     const started = await s.request('POST', `/api/workflows/${wf.id}/run`, { body: { sessionId: busy.id } });

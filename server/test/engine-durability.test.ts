@@ -122,7 +122,7 @@ describe('durable execution with real runner processes', () => {
       name: 'Gate',
       steps: [
         { id: 'before', type: 'bash', command: 'echo before' },
-        { id: 'gate', type: 'approval', message: 'Go on?' },
+        { id: 'gate', type: 'approval', message: 'Go on?', allowSelfApproval: true },
         { id: 'after', type: 'bash', command: 'echo after' },
       ],
     });

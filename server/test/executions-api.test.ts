@@ -133,7 +133,7 @@ describe('approvals', () => {
         stepId: 'gate',
         iterationPath: '',
         attempt: 1,
-        wait: { kind: 'approval', message: 'Ship it?', approvers: ['ops'], timeoutSeconds: 3600, onDeny, onTimeout },
+        wait: { kind: 'approval', message: 'Ship it?', approvers: { roles: ['owner'] }, minApprovals: 1, allowSelfApproval: true, timeoutSeconds: 3600, onDeny, onTimeout },
       },
     ]);
     const pending = (await s.request('GET', `/api/approvals?status=pending`)).body.approvals;
@@ -152,7 +152,7 @@ describe('approvals', () => {
       stepId: 'gate',
       iterationPath: '',
       message: 'Ship it?',
-      approvers: ['ops'],
+      approvers: { roles: ['owner'] },
       requestedAt: expect.any(String),
       expiresAt: expect.any(String),
     });

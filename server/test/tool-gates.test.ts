@@ -69,13 +69,14 @@ afterAll(async () => {
 });
 
 /**
- * Every trace a call could leave: each table's rows (the journal without the card's own events, and
- * not the cards themselves) and the requests the services received.
+ * Every trace a call could leave: each table's rows (the journal without the card's own events, not
+ * the cards themselves, and not the audit trail, which records the card being asked for) and the
+ * requests the services received.
  */
 function traces() {
   const tables = (
     s.app.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals') ORDER BY name")
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals', 'audit_log') ORDER BY name")
       .all() as { name: string }[]
   ).map((t) => t.name);
   expect(tables).toEqual(

@@ -82,6 +82,8 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
           name: 'Approve the deletion',
           type: 'approval',
           message: 'Delete these files in {{ inputs.directory }}?\n{{ steps.preview.output.stdout }}',
+          // A confirmation for whoever runs it, not a second pair of eyes.
+          allowSelfApproval: true,
         },
         {
           id: 'delete',
