@@ -21,7 +21,7 @@ beforeAll(async () => {
     name: NAME,
     steps: [
       { id: 'measure', type: 'bash', command: 'echo 81%' },
-      { id: 'ask', type: 'approval', message: 'Delete the old snapshots on /var/backups/very/long/path/that/should/wrap?' },
+      { id: 'ask', type: 'approval', message: 'Delete the old snapshots on /var/backups/very/long/path/that/should/wrap?', allowSelfApproval: true },
     ],
   };
   const workflow = await stack.api('POST', '/api/workflows', { definition });

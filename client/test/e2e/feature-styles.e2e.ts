@@ -25,7 +25,7 @@ beforeAll(async () => {
         id: 'check_env',
         type: 'conditional',
         condition: 'inputs.environment == "production"',
-        then: [{ id: 'ask', type: 'approval', message: 'Deploy to production?' }],
+        then: [{ id: 'ask', type: 'approval', message: 'Deploy to production?', allowSelfApproval: true }],
         else: [{ id: 'tell', type: 'notify', message: 'Deploying' }],
       },
     ],

@@ -28,7 +28,7 @@ const definition = {
       as: 'region',
       steps: [{ id: 'summarise', type: 'agent_prompt', name: 'Summarise region', prompt: 'Summarise the health of region {{ region }} in one sentence.' }],
     },
-    { id: 'publish', type: 'approval', name: 'Publish summaries', message: 'Publish the three region summaries to the status page?' },
+    { id: 'publish', type: 'approval', name: 'Publish summaries', message: 'Publish the three region summaries to the status page?', allowSelfApproval: true },
   ],
 };
 
