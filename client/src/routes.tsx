@@ -1,3 +1,4 @@
+import { AuditPage } from './audit/AuditPage';
 import './auth/sign-in.css';
 import { DEFAULT_RETURN_PATH, safeReturnPath } from '@weft/shared';
 import { useQuery } from '@tanstack/react-query';
@@ -83,6 +84,7 @@ export const routes: RouteObject[] = [
       { path: 'notifications', element: <NotificationsPage /> },
       { path: 'account', element: <AccountPage /> },
       { path: 'settings/people', element: <PeoplePage /> },
+      { path: 'settings/audit', element: <AuditPage /> },
       { path: 'integrations/*', lazy: () => import('./integrations/IntegrationsSection').then((m) => ({ Component: m.IntegrationsSection })) },
       { path: '*', element: <NotFoundPage /> },
     ],

@@ -13,3 +13,9 @@ export const PeopleIcon = () => (
     <path d="M10.25 3.6a2.25 2.25 0 0 1 0 4.3M11.5 9.8c1.4.4 2.4 1.5 2.75 3.2" />
   </Icon>
 );
+export const AuditIcon = () => (
+  <Icon>
+    <path d="M4 1.75h5.5L12.25 4.5v9.75H4z" />
+    <path d="M6 7h4.25M6 9.5h4.25M6 12h2.5" />
+  </Icon>
+);

@@ -8,7 +8,7 @@ import { SkeletonLine } from '../components/Skeleton';
 import { ApprovalsBadge } from './ApprovalsBadge';
 import { NotificationsBadge } from './NotificationsBadge';
 import { useCan } from '../auth/use-can';
-import { PeopleIcon, PersonIcon } from '../people/icons';
+import { AuditIcon, PeopleIcon, PersonIcon } from '../people/icons';
 
 function NavItem({
   to,
@@ -131,6 +131,7 @@ export function Shell() {
           <NavItem to="/integrations/conversations" icon={<ChatIcon />} label="Conversations" />
           <span className="nav__section">You</span>
           {canAdmin && <NavItem to="/settings/people" icon={<PeopleIcon />} label="People" />}
+          {canAdmin && <NavItem to="/settings/audit" icon={<AuditIcon />} label="Audit log" />}
           <NavItem to="/account" icon={<PersonIcon />} label="Account" />
         </nav>
         <div className="sidebar__footer">
