@@ -162,6 +162,10 @@ describe('shell', () => {
       '/notifications',
       '/integrations',
       '/integrations/conversations',
+      // The owner (an admin) sees People and the Audit log; everyone sees Account.
+      '/settings/people',
+      '/settings/audit',
+      '/account',
     ]);
   });
 
