@@ -95,6 +95,9 @@ describe('chat session page', () => {
     expect(input.disabled).toBe(true);
     expect(input.getAttribute('aria-describedby')).toBe(note.id);
     expect((screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement).disabled).toBe(true);
+    // Renaming and deleting are the owner's too.
+    expect(screen.queryByRole('button', { name: 'Rename' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Delete' })).toBeNull();
   });
 
   it("one's own chat keeps the composer open", async () => {
@@ -104,6 +107,7 @@ describe('chat session page', () => {
     await screen.findByRole('heading', { name: 'Release planning', level: 1 });
     expect((screen.getByLabelText('Message the assistant') as HTMLTextAreaElement).disabled).toBe(false);
     expect(screen.queryByText(/you can read it, not write in it/)).toBeNull();
+    expect(screen.getByRole('button', { name: 'Rename' })).toBeTruthy();
   });
 
   it('posts to the assistant and streams its reply in, once, with tool calls filling in', async () => {

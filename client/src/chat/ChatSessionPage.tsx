@@ -85,7 +85,7 @@ export function ChatSessionPage() {
             <span aria-hidden="true">/</span>
           </nav>
           {session.data ? (
-            <ChatTitle session={session.data} />
+            <ChatTitle session={session.data} readOnly={readOnly !== undefined} />
           ) : (
             <h1 className="chat-page__title">{session.isPending ? <SkeletonLine width={200} height={20} /> : title}</h1>
           )}
