@@ -52,10 +52,8 @@ export function ChatSessionPage() {
   const me = useMe();
   // An admin may open anyone's chat, read-only (the server answers 403 `not_your_chat` to writes).
   const ownerId = session.data?.ownerId;
-  const readOnly =
-    ownerId !== undefined && me !== undefined && ownerId !== me.id
-      ? `This is ${session.data?.ownerName ?? ownerId}'s chat: you can read it, not write in it.`
-      : undefined;
+  const otherOwner = ownerId !== undefined && me !== undefined && ownerId !== me.id ? (session.data?.ownerName ?? ownerId) : undefined;
+  const readOnly = otherOwner === undefined ? undefined : `This is ${otherOwner}'s chat: you can read it, not write in it.`;
 
   if (session.isError && isApiError(session.error) && session.error.status === 404) {
     return (
@@ -115,6 +113,7 @@ export function ChatSessionPage() {
           loadingOlder={chat.loadingOlder}
           onLoadOlder={chat.loadOlder}
           endToken={sent}
+          writer={otherOwner}
           empty={
             <div className="feed__empty">
               <p className="feed__empty-title">Start the conversation</p>
