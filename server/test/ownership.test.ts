@@ -58,6 +58,32 @@ describe('who started a run', () => {
   });
 });
 
+describe('runs the assistant starts', () => {
+  it('a chat /run approved by the operator records the assistant, acting for that operator', async () => {
+    const wfId = await createWorkflow('Chat started');
+    const operator = addPersonWithToken(s, 'operator');
+    const chat = (await s.request('POST', '/api/sessions', { token: operator.token, body: {} })).body;
+    await s.request('POST', `/api/sessions/${chat.id}/messages`, { token: operator.token, body: { content: '/run chat started' } });
+    await waitUntil(
+      async () => (await s.request('GET', `/api/approvals?status=pending&sessionId=${chat.id}`, { token: operator.token })).body.approvals.length > 0,
+      30_000,
+      'the tool approval',
+    );
+    const approved = await s.request('POST', `/api/sessions/${chat.id}/messages`, { token: operator.token, body: { content: '/approve' } });
+    expect(approved.status).toBe(202);
+    let runs: { startedBy: unknown }[] = [];
+    await waitUntil(
+      async () => {
+        runs = (await s.request('GET', `/api/executions?workflowId=${wfId}`)).body.executions;
+        return runs.length > 0;
+      },
+      30_000,
+      'the run',
+    );
+    expect(runs.map((r) => r.startedBy)).toEqual([{ kind: 'assistant', id: operator.id }]);
+  });
+});
+
 describe('who saved a version', () => {
   it('records the editor who created and the one who updated a workflow', async () => {
     const author = addPersonWithToken(s, 'editor');
