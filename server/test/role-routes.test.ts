@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { ROLE_SCOPES, ROLES, type Role, type Scope } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken, PAT_PREFIX } from '../src/people/api-tokens';
 import { permissionOf, ROUTE_PERMISSIONS, routeKey } from '../src/auth/route-permissions';
 import { rawRequest, upgradeStatus } from './helpers/raw-http';
+import { PAT_PREFIX } from '../src/people/api-tokens';
+import { addPersonWithToken } from './helpers/people';
 import { startServer, type TestServer } from './helpers/server';
 
 /**
@@ -16,19 +16,7 @@ import { startServer, type TestServer } from './helpers/server';
 let s: TestServer;
 const tokens = new Map<Role, string>();
 
-/** A person with `role`, signed in by a personal token carrying `scopes` (default: all the role's). */
-function addPerson(role: Role, scopes: readonly Scope[] = ROLE_SCOPES[role]): { id: string; token: string } {
-  const id = `usr_${role}_${randomBytes(4).toString('hex')}`;
-  const at = Date.now();
-  s.app.db
-    .prepare('INSERT INTO users (id, name, email, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(id, `${role} person`, `${id}@example.test`, role, at, at);
-  const token = `${PAT_PREFIX}${randomBytes(24).toString('base64url')}`;
-  s.app.db
-    .prepare('INSERT INTO api_tokens (id, user_id, name, scopes, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(`tok_${id}`, id, 'test', JSON.stringify(scopes), hashToken(token), at);
-  return { id, token };
-}
+const addPerson = (role: Role, scopes?: readonly Scope[]) => addPersonWithToken(s, role, scopes);
 
 const concrete = (url: string) => url.replace(/:[A-Za-z]+/g, 'x').replace(/\*$/, 'x');
 const hasBody = (method: string) => method === 'POST' || method === 'PUT' || method === 'PATCH';

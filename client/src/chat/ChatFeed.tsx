@@ -30,6 +30,7 @@ export function ChatFeed({
   onLoadOlder,
   empty,
   endToken,
+  writer,
 }: {
   store: ChatStore;
   plan: readonly ChatRenderItem[];
@@ -40,12 +41,14 @@ export function ChatFeed({
   onLoadOlder?: () => void;
   empty?: React.ReactNode;
   endToken?: number;
+  /** Who wrote the person's messages, when that is not the reader (see MessageTurn). */
+  writer?: string | undefined;
 }) {
   const render = useCallback(
     (item: ChatRenderItem) => {
       switch (item.kind) {
         case 'turn':
-          return <MessageTurn store={store} message={item.message} />;
+          return <MessageTurn store={store} message={item.message} writer={writer} />;
         case 'execution':
           return <ExecutionDivider execution={executions.get(item.executionId)} name={runs.get(item.executionId)?.name} edge={item.edge} />;
         case 'agent_step':
@@ -64,7 +67,7 @@ export function ChatFeed({
         }
       }
     },
-    [store, runs, executions],
+    [store, runs, executions, writer],
   );
 
   return (

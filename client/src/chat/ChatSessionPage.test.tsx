@@ -87,6 +87,34 @@ beforeEach(() => {
 afterEach(endLiveTest);
 
 describe('chat session page', () => {
+  it("another person's chat (an admin reading it) is read-only: the composer is disabled and says whose it is", async () => {
+    page = { messages: [message('msg_ada', 1)], nextBefore: null };
+    routes({ 'GET /api/sessions/ses_1': json(200, { ...SESSION, ownerId: 'usr_ada', ownerName: 'Ada' }) });
+    await openChat();
+    // Her messages are hers, not "You".
+    expect(await within(feed()).findByRole('article', { name: 'Ada said' })).toBeTruthy();
+    const note = await screen.findByText("This is Ada's chat: you can read it, not write in it.");
+    const input = screen.getByLabelText('Message the assistant') as HTMLTextAreaElement;
+    expect(input.disabled).toBe(true);
+    expect(input.getAttribute('aria-describedby')).toBe(note.id);
+    expect((screen.getByRole('button', { name: 'Send' }) as HTMLButtonElement).disabled).toBe(true);
+    // Renaming and deleting are the owner's too.
+    expect(screen.queryByRole('button', { name: 'Rename' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Delete' })).toBeNull();
+  });
+
+  it("one's own chat keeps the composer open", async () => {
+    page = { messages: [message('msg_mine', 1)], nextBefore: null };
+    routes({ 'GET /api/sessions/ses_1': json(200, { ...SESSION, ownerId: 'owner', ownerName: 'owner' }) });
+    await openChat();
+    expect(await within(feed()).findByRole('article', { name: 'You said' })).toBeTruthy();
+    // The session (and so its owner) has loaded once its title shows.
+    await screen.findByRole('heading', { name: 'Release planning', level: 1 });
+    expect((screen.getByLabelText('Message the assistant') as HTMLTextAreaElement).disabled).toBe(false);
+    expect(screen.queryByText(/you can read it, not write in it/)).toBeNull();
+    expect(screen.getByRole('button', { name: 'Rename' })).toBeTruthy();
+  });
+
   it('posts to the assistant and streams its reply in, once, with tool calls filling in', async () => {
     const { requests } = routes({
       'POST /api/sessions/ses_1/messages': ({ body }) =>

@@ -7,6 +7,7 @@ import { Link, useParams } from 'react-router';
 import { isApiError } from '../api/http';
 import { useLiveStatus } from '../api/live-socket';
 import { sessionKeys, sessionsApi } from '../api/sessions';
+import { useMe } from '../auth/use-can';
 import { ChatIcon } from '../components/icons';
 import { EmptyPanel, ErrorPanel } from '../components/Panels';
 import { SkeletonLine } from '../components/Skeleton';
@@ -48,6 +49,11 @@ export function ChatSessionPage() {
   const executions = useMemo(() => new Map(structure.executions.map((e) => [e.id, e])), [structure.executions]);
   const streaming = structure.messages.some((m) => m.status === 'streaming' && m.executionId === undefined);
   const title = session.data?.title ?? 'Chat';
+  const me = useMe();
+  // An admin may open anyone's chat, read-only (the server answers 403 `not_your_chat` to writes).
+  const ownerId = session.data?.ownerId;
+  const otherOwner = ownerId !== undefined && me !== undefined && ownerId !== me.id ? (session.data?.ownerName ?? ownerId) : undefined;
+  const readOnly = otherOwner === undefined ? undefined : `This is ${otherOwner}'s chat: you can read it, not write in it.`;
 
   if (session.isError && isApiError(session.error) && session.error.status === 404) {
     return (
@@ -77,7 +83,7 @@ export function ChatSessionPage() {
             <span aria-hidden="true">/</span>
           </nav>
           {session.data ? (
-            <ChatTitle session={session.data} />
+            <ChatTitle session={session.data} readOnly={readOnly !== undefined} />
           ) : (
             <h1 className="chat-page__title">{session.isPending ? <SkeletonLine width={200} height={20} /> : title}</h1>
           )}
@@ -107,6 +113,7 @@ export function ChatSessionPage() {
           loadingOlder={chat.loadingOlder}
           onLoadOlder={chat.loadOlder}
           endToken={sent}
+          writer={otherOwner}
           empty={
             <div className="feed__empty">
               <p className="feed__empty-title">Start the conversation</p>
@@ -122,6 +129,7 @@ export function ChatSessionPage() {
         sessionId={sessionId}
         store={chat.store}
         busy={streaming}
+        readOnly={readOnly}
         onSent={() => {
           setSent((n) => n + 1);
           // A first message titles the chat (server side, before the 202): read the title again.

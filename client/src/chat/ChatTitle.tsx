@@ -6,8 +6,11 @@ import { sessionKeys, sessionsApi } from '../api/sessions';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { describeError } from '../components/Panels';
 
-/** The chat's title with Rename (edited in place: Enter saves, Escape cancels) and Delete (confirmed). */
-export function ChatTitle({ session }: { session: Session }) {
+/**
+ * The chat's title with Rename (edited in place: Enter saves, Escape cancels) and Delete (confirmed);
+ * `readOnly` (someone else's chat) shows the title alone, as the server refuses both.
+ */
+export function ChatTitle({ session, readOnly = false }: { session: Session; readOnly?: boolean }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [editing, setEditing] = useState<string | null>(null);
@@ -42,12 +45,16 @@ export function ChatTitle({ session }: { session: Session }) {
       {editing === null ? (
         <div className="chat-title">
           <h1 className="chat-page__title">{session.title}</h1>
-          <button type="button" className="btn btn--small btn--ghost" onClick={() => setEditing(session.title)}>
-            Rename
-          </button>
-          <button type="button" className="btn btn--small btn--danger-ghost" onClick={() => setConfirmDelete(true)}>
-            Delete
-          </button>
+          {!readOnly && (
+            <>
+              <button type="button" className="btn btn--small btn--ghost" onClick={() => setEditing(session.title)}>
+                Rename
+              </button>
+              <button type="button" className="btn btn--small btn--danger-ghost" onClick={() => setConfirmDelete(true)}>
+                Delete
+              </button>
+            </>
+          )}
         </div>
       ) : (
         <form className="chat-title" onSubmit={save}>

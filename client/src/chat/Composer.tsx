@@ -11,7 +11,21 @@ import { CommandPalette, useCommandPalette } from './CommandPalette';
  * Writes to the chat assistant. Enter sends, Shift+Enter starts a new line; the reply streams into
  * the feed. Typing `/` opens the command palette (arrows move, Enter or Tab pick, Escape closes).
  */
-export function Composer({ sessionId, store, busy = false, onSent }: { sessionId: string; store: ChatStore; busy?: boolean; onSent?: () => void }) {
+export function Composer({
+  sessionId,
+  store,
+  busy = false,
+  readOnly,
+  onSent,
+}: {
+  sessionId: string;
+  store: ChatStore;
+  busy?: boolean;
+  /** Why this person may not write here (someone else's chat): the composer is disabled and says so. */
+  readOnly?: string | undefined;
+  onSent?: () => void;
+}) {
+  const noteId = useId();
   const [text, setText] = useState('');
   const inputId = useId();
   const paletteId = useId();
@@ -28,7 +42,7 @@ export function Composer({ sessionId, store, busy = false, onSent }: { sessionId
   const send = (event?: FormEvent) => {
     event?.preventDefault();
     const content = text.trim();
-    if (content === '' || post.isPending || tooLong !== null) return;
+    if (content === '' || post.isPending || tooLong !== null || readOnly !== undefined) return;
     post.mutate(content);
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -50,6 +64,8 @@ export function Composer({ sessionId, store, busy = false, onSent }: { sessionId
         {...(palette.open ? { 'aria-activedescendant': `${paletteId}-${palette.active}` } : {})}
         className="composer__input"
         rows={2}
+        disabled={readOnly !== undefined}
+        {...(readOnly !== undefined ? { 'aria-describedby': noteId } : {})}
         placeholder={
           busy
             ? 'The assistant is answering… you can type your next message.'
@@ -60,10 +76,15 @@ export function Composer({ sessionId, store, busy = false, onSent }: { sessionId
         onKeyDown={onKeyDown}
       />
       <div className="composer__side">
-        <button type="submit" className="btn btn--primary" disabled={text.trim() === '' || post.isPending || tooLong !== null}>
+        <button type="submit" className="btn btn--primary" disabled={text.trim() === '' || post.isPending || tooLong !== null || readOnly !== undefined}>
           {post.isPending ? 'Sending…' : 'Send'}
         </button>
       </div>
+      {readOnly !== undefined && (
+        <p id={noteId} className="muted composer__note">
+          {readOnly}
+        </p>
+      )}
       {tooLong !== null && (
         <p className="field__error composer__error" role="alert">
           {tooLong}

@@ -177,6 +177,18 @@ describe('execution page', () => {
     expect(alert.textContent).toBe('Denied by alice: Not on Friday.');
   });
 
+  it('says who started the run: "by you" for the signed-in person, a link to the parent run for a workflow', async () => {
+    server();
+    await open();
+    const header = () => screen.getByRole('heading', { name: /Ship/, level: 1 }).closest('header') ?? document.body;
+    await emit([['execution.updated', summary('running', { startedBy: { kind: 'user', id: 'owner' } })]]);
+    await waitFor(() => expect(header().textContent).toMatch(/Started .+ by you/));
+    await emit([['execution.updated', summary('running', { startedBy: { kind: 'workflow', id: 'ex_parent' } })]]);
+    const parent = await within(header()).findByRole('link', { name: 'by workflow' });
+    expect(parent.getAttribute('href')).toBe('/automation/executions/ex_parent');
+    expect(header().textContent).not.toMatch(/by you/);
+  });
+
   it('shows inputs, trigger and step outputs as variables', async () => {
     server();
     await open();

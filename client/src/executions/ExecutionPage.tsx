@@ -25,6 +25,7 @@ import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { LiveIndicator } from './LiveIndicator';
 import { RerunDialog } from './RerunDialog';
+import { StartedByText } from './StartedByText';
 import { StepAttempts } from './StepAttempts';
 import { StepTrace } from './StepTrace';
 import { useLiveExecution } from './use-live-execution';
@@ -118,6 +119,7 @@ export function ExecutionPage() {
             <Link to={`/automation/workflows/${encodeURIComponent(summary.workflowId)}?version=${summary.workflowVersion}`}>v{summary.workflowVersion}</Link>
             <span>
               Started <RelativeTime iso={started} />
+              <StartedByText startedBy={summary.startedBy} />
             </span>
             {summary.finishedAt !== null && <span>Took {formatElapsed(Date.parse(summary.finishedAt) - Date.parse(started))}</span>}
             {summary.sessionId !== null && <Link to={`/chat/${encodeURIComponent(summary.sessionId)}`}>Open its chat</Link>}

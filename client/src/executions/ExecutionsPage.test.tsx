@@ -34,11 +34,20 @@ describe('executions page', () => {
       'GET /api/me': signedIn,
       'GET /api/health': json(200, { ok: true, version: 'test' }),
       'GET /api/events': () => json(200, { events: [], lastSeq: live.lastSeq('executions'), hasMore: false }),
-      'GET /api/executions': json(200, { executions: [run('ex_2', 'running'), run('ex_1', 'succeeded', { finishedAt: AT(5) })], nextBefore: null }),
+      'GET /api/executions': json(200, {
+        executions: [
+          run('ex_2', 'running', { startedBy: { kind: 'user', id: 'owner' } }),
+          run('ex_1', 'succeeded', { finishedAt: AT(5), startedBy: { kind: 'schedule', id: 'nightly' } }),
+        ],
+        nextBefore: null,
+      }),
       'GET /api/workflows': json(200, { workflows: [] }),
     });
     renderApp('/automation/executions');
     const list = await screen.findByRole('list', { name: 'Executions' });
+    // Who started each run, by words: the API gives ids, the signed-in person is "you".
+    await waitFor(() => expect(list.querySelector('[data-execution-id="ex_2"]')?.textContent).toMatch(/ by you/));
+    expect(list.querySelector('[data-execution-id="ex_1"]')?.textContent).toMatch(/ by schedule nightly/);
     await waitFor(() => expect(live.isSubscribed('executions')).toBe(true));
     await act(async () => {
       live.append('executions', 'execution.updated', run('ex_2', 'succeeded', { finishedAt: AT(30) }));

@@ -15,6 +15,7 @@ import { SkeletonRows } from '../components/Skeleton';
 import { StatusPill } from '../components/StatusPill';
 import { formatElapsed } from '../diagram/step-display';
 import { LiveIndicator } from './LiveIndicator';
+import { StartedByText } from './StartedByText';
 import { definitionName } from '../lib/definition';
 
 const PAGE = 50;
@@ -181,6 +182,7 @@ export function ExecutionsPage() {
                     </span>
                     <span className="list__meta">
                       <RelativeTime iso={execution.createdAt} />
+                      <StartedByText startedBy={execution.startedBy} linked={false} />
                     </span>
                     <span className="list__meta list__meta--right">{duration}</span>
                   </Link>

@@ -1,0 +1,180 @@
+import { messageText } from '@weft/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from './helpers/live-client';
+import { addPersonWithToken } from './helpers/people';
+import { startServer, type TestServer } from './helpers/server';
+
+/**
+ * Issue 18 §4: who started a run, who saved a version, whose chat it is, and which tools a person
+ * may call. No runner: a run's `startedBy` is recorded when it is queued.
+ */
+
+let s: TestServer;
+beforeAll(async () => {
+  s = await startServer();
+});
+afterAll(() => s.close());
+
+const definition = (name: string) => ({ name, steps: [{ id: 'hello', type: 'bash', command: 'echo hi' }] });
+
+async function createWorkflow(name: string, token = s.token): Promise<string> {
+  const res = await s.request('POST', '/api/workflows', { token, body: { definition: definition(name) } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.id;
+}
+
+async function startedByOf(executionId: string) {
+  const res = await s.request('GET', `/api/executions/${executionId}`);
+  expect(res.status).toBe(200);
+  return res.body.startedBy;
+}
+
+describe('who started a run', () => {
+  it('records the operator who ran it, the person who re-ran it, and the person who ran a trigger by hand', async () => {
+    const wfId = await createWorkflow('Owned run');
+    const operator = addPersonWithToken(s, 'operator');
+    const other = addPersonWithToken(s, 'operator');
+
+    const run = await s.request('POST', `/api/workflows/${wfId}/run`, { token: operator.token, body: {} });
+    expect(run.status, JSON.stringify(run.body)).toBe(202);
+    expect(await startedByOf(run.body.executionId)).toEqual({ kind: 'user', id: operator.id });
+
+    const rerun = await s.request('POST', `/api/executions/${run.body.executionId}/rerun`, { token: other.token, body: {} });
+    expect(rerun.status, JSON.stringify(rerun.body)).toBe(202);
+    expect(await startedByOf(rerun.body.executionId)).toEqual({ kind: 'user', id: other.id });
+
+    const put = await s.request('PUT', '/api/triggers/owned-hook', {
+      body: { workflowId: wfId, type: 'webhook', webhook: { path: 'owned/hook', verify: 'none' } },
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const byHand = await s.request('POST', '/api/triggers/owned-hook/run', { token: other.token });
+    expect(byHand.status, JSON.stringify(byHand.body)).toBe(202);
+    expect(await startedByOf(byHand.body.executionId)).toEqual({ kind: 'user', id: other.id });
+
+    // The list answers the same, and filters by person.
+    const mine = await s.request('GET', `/api/executions?startedBy=${operator.id}`);
+    expect(mine.body.executions.map((e: { id: string }) => e.id)).toEqual([run.body.executionId]);
+    expect(mine.body.executions[0].startedBy).toEqual({ kind: 'user', id: operator.id });
+  });
+});
+
+describe('runs the assistant starts', () => {
+  it('a chat /run approved by the operator records the assistant, acting for that operator', async () => {
+    const wfId = await createWorkflow('Chat started');
+    const operator = addPersonWithToken(s, 'operator');
+    const chat = (await s.request('POST', '/api/sessions', { token: operator.token, body: {} })).body;
+    await s.request('POST', `/api/sessions/${chat.id}/messages`, { token: operator.token, body: { content: '/run chat started' } });
+    await waitUntil(
+      async () => (await s.request('GET', `/api/approvals?status=pending&sessionId=${chat.id}`, { token: operator.token })).body.approvals.length > 0,
+      30_000,
+      'the tool approval',
+    );
+    const approved = await s.request('POST', `/api/sessions/${chat.id}/messages`, { token: operator.token, body: { content: '/approve' } });
+    expect(approved.status).toBe(202);
+    let runs: { startedBy: unknown }[] = [];
+    await waitUntil(
+      async () => {
+        runs = (await s.request('GET', `/api/executions?workflowId=${wfId}`)).body.executions;
+        return runs.length > 0;
+      },
+      30_000,
+      'the run',
+    );
+    expect(runs.map((r) => r.startedBy)).toEqual([{ kind: 'assistant', id: operator.id }]);
+  });
+});
+
+describe('who saved a version', () => {
+  it('records the editor who created and the one who updated a workflow', async () => {
+    const author = addPersonWithToken(s, 'editor');
+    const reviser = addPersonWithToken(s, 'editor');
+    const wfId = await createWorkflow('Owned versions', author.token);
+    const updated = await s.request('PUT', `/api/workflows/${wfId}`, {
+      token: reviser.token,
+      body: { baseVersion: 1, definition: { ...definition('Owned versions'), description: 'second' } },
+    });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+
+    const versions = (await s.request('GET', `/api/workflows/${wfId}/versions`)).body.versions as { version: number; savedBy: string | null }[];
+    const savedBy = Object.fromEntries(versions.map((v) => [v.version, v.savedBy]));
+    expect(savedBy).toEqual({ 1: author.id, 2: reviser.id });
+  });
+});
+
+describe('whose chat it is', () => {
+  it('lists a chat for its owner only; hides it from other non-admins; lets an admin read but not write', async () => {
+    const owner = addPersonWithToken(s, 'viewer');
+    const stranger = addPersonWithToken(s, 'viewer');
+    const admin = addPersonWithToken(s, 'admin');
+    const chat = await s.request('POST', '/api/sessions', { token: owner.token, body: {} });
+    expect(chat.status).toBe(201);
+    const id = chat.body.id as string;
+    expect(chat.body).toMatchObject({ ownerId: owner.id, ownerName: 'viewer person' });
+
+    const ids = async (token: string) => (await s.request('GET', '/api/sessions', { token })).body.sessions.map((c: { id: string }) => c.id);
+    expect(await ids(owner.token)).toContain(id);
+    expect(await ids(stranger.token)).not.toContain(id);
+    expect(await ids(admin.token)).toContain(id);
+
+    for (const path of [`/api/sessions/${id}`, `/api/sessions/${id}/messages`, `/api/events?topic=session:${id}`]) {
+      const hidden = await s.request('GET', path, { token: stranger.token });
+      expect(hidden.status, path).toBe(404);
+      expect((await s.request('GET', path, { token: admin.token })).status, path).toBe(200);
+    }
+    const eventsHidden = await s.request('GET', `/api/events?topic=session:${id}`, { token: stranger.token });
+    expect(eventsHidden.body.error.code).toBe('topic_not_found');
+    const posted = await s.request('POST', `/api/sessions/${id}/messages`, { token: stranger.token, body: { content: 'hello' } });
+    expect(posted.status).toBe(404);
+
+    const adminPost = await s.request('POST', `/api/sessions/${id}/messages`, { token: admin.token, body: { content: 'hello' } });
+    expect(adminPost.status).toBe(403);
+    expect(adminPost.body.error).toMatchObject({ code: 'not_your_chat', details: { ownerId: owner.id } });
+    const adminRename = await s.request('PATCH', `/api/sessions/${id}`, { token: admin.token, body: { title: 'mine now' } });
+    expect(adminRename.status).toBe(403);
+    expect(adminRename.body.error.code).toBe('not_your_chat');
+    const adminDelete = await s.request('DELETE', `/api/sessions/${id}`, { token: admin.token });
+    expect(adminDelete.status).toBe(403);
+    // Nothing the admin tried landed.
+    const messages = (await s.request('GET', `/api/sessions/${id}/messages`, { token: owner.token })).body.messages;
+    expect(messages).toEqual([]);
+  });
+});
+
+describe('tools need their scope', () => {
+  it('a viewer typing /run in their own chat starts nothing and is told they need the run permission', async () => {
+    const wfId = await createWorkflow('Viewer cannot run');
+    const viewer = addPersonWithToken(s, 'viewer');
+    const chat = (await s.request('POST', '/api/sessions', { token: viewer.token, body: {} })).body;
+    const posted = await s.request('POST', `/api/sessions/${chat.id}/messages`, { token: viewer.token, body: { content: '/run viewer cannot run' } });
+    expect(posted.status, JSON.stringify(posted.body)).toBe(202);
+
+    let reply: any;
+    await waitUntil(
+      async () => {
+        const list = (await s.request('GET', `/api/sessions/${chat.id}/messages?limit=200`, { token: viewer.token })).body.messages;
+        reply = list.find((m: { id: string }) => m.id === posted.body.assistantMessageId);
+        return reply !== undefined && reply.status !== 'streaming';
+      },
+      30_000,
+      'the command reply',
+    );
+    expect(messageText(reply)).toMatch(/You need the run permission/);
+    // The reply is final, so the command is done: it neither started a run nor asked for approval.
+    expect((await s.request('GET', `/api/executions?workflowId=${wfId}`)).body.executions).toEqual([]);
+    expect((await s.request('GET', `/api/approvals?status=pending&sessionId=${chat.id}`)).body.approvals).toEqual([]);
+  });
+
+  it('POST /api/tools/call for a run tool by a viewer is 403 forbidden naming the missing scope', async () => {
+    const wfId = await createWorkflow('Viewer tool call');
+    const viewer = addPersonWithToken(s, 'viewer');
+    // A viewer's token lacks `run`, so the route's own check answers first; a read+run token on a
+    // viewer would be capped to read too. Either way the answer names `run`.
+    const res = await s.request('POST', '/api/tools/call', {
+      token: viewer.token,
+      body: { name: 'workflows:run_workflow', arguments: { id: wfId } },
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.error).toMatchObject({ code: 'forbidden', details: { missing: 'run' } });
+    expect((await s.request('GET', `/api/executions?workflowId=${wfId}`)).body.executions).toEqual([]);
+  });
+});
