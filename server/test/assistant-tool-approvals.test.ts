@@ -64,7 +64,16 @@ async function waitingAtGate() {
       stepId: 'gate',
       iterationPath: '',
       attempt: 1,
-      wait: { kind: 'approval', message: 'Go?', approvers: {}, minApprovals: 1, allowSelfApproval: true, timeoutSeconds: 3600, onDeny: 'fail', onTimeout: 'fail' },
+      wait: {
+        kind: 'approval',
+        message: 'Go?',
+        approvers: {},
+        minApprovals: 1,
+        allowSelfApproval: true,
+        timeoutSeconds: 3600,
+        onDeny: 'fail',
+        onTimeout: 'fail',
+      },
     },
   ]);
   const approvalOf = async () => (await get(`/api/approvals?executionId=${executionId}`)).body.approvals[0];

@@ -182,7 +182,9 @@ describe('chat titles, rename and delete', () => {
 
   it('refuses to delete a chat with a run in progress, and a waiting /run is stopped by the delete', async () => {
     const wf = (
-      await s.request('POST', '/api/workflows', { body: { definition: { name: 'Held', steps: [{ id: 'gate', type: 'approval', message: 'Go?', allowSelfApproval: true }] } } })
+      await s.request('POST', '/api/workflows', {
+        body: { definition: { name: 'Held', steps: [{ id: 'gate', type: 'approval', message: 'Go?', allowSelfApproval: true }] } },
+      })
     ).body;
     const busy = await newChat(s);
     const started = await s.request('POST', `/api/workflows/${wf.id}/run`, { body: { sessionId: busy.id } });

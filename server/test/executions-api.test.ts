@@ -133,7 +133,16 @@ describe('approvals', () => {
         stepId: 'gate',
         iterationPath: '',
         attempt: 1,
-        wait: { kind: 'approval', message: 'Ship it?', approvers: { roles: ['owner'] }, minApprovals: 1, allowSelfApproval: true, timeoutSeconds: 3600, onDeny, onTimeout },
+        wait: {
+          kind: 'approval',
+          message: 'Ship it?',
+          approvers: { roles: ['owner'] },
+          minApprovals: 1,
+          allowSelfApproval: true,
+          timeoutSeconds: 3600,
+          onDeny,
+          onTimeout,
+        },
       },
     ]);
     const pending = (await s.request('GET', `/api/approvals?status=pending`)).body.approvals;

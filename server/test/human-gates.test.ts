@@ -36,7 +36,9 @@ async function run(workflowId: string, sessionId?: string): Promise<string> {
 const finished = (id: string) => finishedExecution(s, id);
 /** A run waiting at its approval step, through the real runner. */
 async function gatedRun() {
-  const executionId = await run(await createWorkflow({ name: 'Gated', steps: [{ id: 'gate', type: 'approval', message: 'Ship it?', allowSelfApproval: true }] }));
+  const executionId = await run(
+    await createWorkflow({ name: 'Gated', steps: [{ id: 'gate', type: 'approval', message: 'Ship it?', allowSelfApproval: true }] }),
+  );
   let approval: any;
   await waitUntil(
     async () => {

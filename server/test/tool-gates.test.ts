@@ -76,7 +76,9 @@ afterAll(async () => {
 function traces() {
   const tables = (
     s.app.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals', 'audit_log') ORDER BY name")
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals', 'audit_log') ORDER BY name",
+      )
       .all() as { name: string }[]
   ).map((t) => t.name);
   expect(tables).toEqual(
