@@ -138,6 +138,23 @@ describe('whose chat it is', () => {
     const messages = (await s.request('GET', `/api/sessions/${id}/messages`, { token: owner.token })).body.messages;
     expect(messages).toEqual([]);
   });
+
+  it('the sessions topic announces another person’s chat with its place in the sequence but no title or id', async () => {
+    const owner = addPersonWithToken(s, 'viewer');
+    const stranger = addPersonWithToken(s, 'viewer');
+    const admin = addPersonWithToken(s, 'admin');
+    const id = (await s.request('POST', '/api/sessions', { token: owner.token, body: { title: 'Salary review' } })).body.id as string;
+    const feed = async (token: string) =>
+      (await s.request('GET', '/api/events?topic=sessions&after=0&limit=1000', { token })).body.events as { seq: number; type: string; data: any }[];
+    const mine = await feed(owner.token);
+    expect(mine.some((e) => e.type === 'session.updated' && e.data.id === id && e.data.title === 'Salary review')).toBe(true);
+    expect((await feed(admin.token)).some((e) => e.data.id === id)).toBe(true);
+    const theirs = await feed(stranger.token);
+    // Same sequence numbers (replay stays exact), nothing about the chat.
+    expect(theirs.map((e) => e.seq)).toEqual(mine.map((e) => e.seq));
+    expect(JSON.stringify(theirs)).not.toContain('Salary review');
+    expect(JSON.stringify(theirs)).not.toContain(id);
+  });
 });
 
 describe('tools need their scope', () => {

@@ -1,6 +1,7 @@
 import { EventsQuery } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
+import { eventFor } from './topics';
 
 /** The journal over HTTP, for clients that cannot hold a socket: same events, same order. */
 const eventsRoutes: FastifyPluginAsync = async (app) => {
@@ -9,7 +10,7 @@ const eventsRoutes: FastifyPluginAsync = async (app) => {
     app.topics.assertReadable(q.topic, request.principal);
     const events = app.journal.read(q.topic, q.after, q.limit + 1);
     const hasMore = events.length > q.limit;
-    return { events: events.slice(0, q.limit), lastSeq: app.journal.lastSeq(q.topic), hasMore };
+    return { events: events.slice(0, q.limit).map((event) => eventFor(event, request.principal)), lastSeq: app.journal.lastSeq(q.topic), hasMore };
   });
 };
 

@@ -1,4 +1,4 @@
-import { parseTopic } from '@weft/shared';
+import { type JournalEventEnvelope, parseTopic, SESSIONS_TOPIC } from '@weft/shared';
 import type { Db } from '../db/open';
 import type { Principal } from '../auth/principal';
 import { AppError } from '../http/errors';
@@ -34,3 +34,16 @@ export function createTopicAccess({ db }: { db: Db }) {
 }
 
 export type TopicAccess = ReturnType<typeof createTopicAccess>;
+
+/**
+ * The event as `principal` may see it. The `sessions` topic announces every chat; another
+ * person's chat keeps its place in the sequence (so replay and gaps stay exact) but carries no
+ * data: no title, no id. Everything else is readable by whoever may read the topic.
+ */
+export function eventFor(event: JournalEventEnvelope, principal: Principal | null): JournalEventEnvelope {
+  if (event.topic !== SESSIONS_TOPIC || event.type !== 'session.updated') return event;
+  const data = event.data as { ownerId?: string } | null;
+  const owner = data?.ownerId ?? OWNER_ID;
+  if (principal?.type === 'user' && canReadChat(principal, owner)) return event;
+  return { ...event, data: {} };
+}

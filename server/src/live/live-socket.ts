@@ -1,3 +1,4 @@
+import { eventFor } from '../journal/topics';
 import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, decodeClientFrame, type JournalEventEnvelope, type LiveServerMessage } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -90,7 +91,11 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       return true;
     };
     const send = (msg: LiveServerMessage): boolean => sendFrame(JSON.stringify(msg));
-    const sendEvent = (event: JournalEventEnvelope): boolean => sendFrame(eventFrame(event));
+    const sendEvent = (event: JournalEventEnvelope): boolean => {
+      const visible = eventFor(event, request.principal);
+      // The shared frame cache is for events everyone sees whole.
+      return sendFrame(visible === event ? eventFrame(event) : JSON.stringify({ type: 'event', event: visible } satisfies LiveServerMessage));
+    };
 
     const deliver = (sub: Subscription, event: JournalEventEnvelope) => {
       if (closed || event.seq <= sub.lastSeq) return; // closing, or a duplicate of what replay already sent
