@@ -22,7 +22,10 @@ describe('canceling a run that waits for approval', () => {
   it('closes its approval everywhere at once: inbox card, nav badge and run page', async () => {
     try {
       const wf = await stack.api('POST', '/api/workflows', {
-        definition: { name: 'Ship to production', steps: [{ id: 'sign_off', type: 'approval', name: 'Sign off', message: 'Ship build 42 to production?', allowSelfApproval: true }] },
+        definition: {
+          name: 'Ship to production',
+          steps: [{ id: 'sign_off', type: 'approval', name: 'Sign off', message: 'Ship build 42 to production?', allowSelfApproval: true }],
+        },
       });
       expect(wf.status, JSON.stringify(wf.body)).toBe(201);
       const executionId = (await stack.api('POST', `/api/workflows/${wf.body.id}/run`, {})).body.executionId as string;
