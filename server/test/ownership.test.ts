@@ -37,11 +37,11 @@ describe('who started a run', () => {
 
     const run = await s.request('POST', `/api/workflows/${wfId}/run`, { token: operator.token, body: {} });
     expect(run.status, JSON.stringify(run.body)).toBe(202);
-    expect(await startedByOf(run.body.executionId)).toEqual({ kind: 'user', id: operator.id });
+    expect(await startedByOf(run.body.executionId)).toEqual({ kind: 'user', id: operator.id, name: 'operator person' });
 
     const rerun = await s.request('POST', `/api/executions/${run.body.executionId}/rerun`, { token: other.token, body: {} });
     expect(rerun.status, JSON.stringify(rerun.body)).toBe(202);
-    expect(await startedByOf(rerun.body.executionId)).toEqual({ kind: 'user', id: other.id });
+    expect(await startedByOf(rerun.body.executionId)).toEqual({ kind: 'user', id: other.id, name: 'operator person' });
 
     const put = await s.request('PUT', '/api/triggers/owned-hook', {
       body: { workflowId: wfId, type: 'webhook', webhook: { path: 'owned/hook', verify: 'none' } },
@@ -49,12 +49,12 @@ describe('who started a run', () => {
     expect(put.status, JSON.stringify(put.body)).toBe(200);
     const byHand = await s.request('POST', '/api/triggers/owned-hook/run', { token: other.token });
     expect(byHand.status, JSON.stringify(byHand.body)).toBe(202);
-    expect(await startedByOf(byHand.body.executionId)).toEqual({ kind: 'user', id: other.id });
+    expect(await startedByOf(byHand.body.executionId)).toEqual({ kind: 'user', id: other.id, name: 'operator person' });
 
     // The list answers the same, and filters by person.
     const mine = await s.request('GET', `/api/executions?startedBy=${operator.id}`);
     expect(mine.body.executions.map((e: { id: string }) => e.id)).toEqual([run.body.executionId]);
-    expect(mine.body.executions[0].startedBy).toEqual({ kind: 'user', id: operator.id });
+    expect(mine.body.executions[0].startedBy).toEqual({ kind: 'user', id: operator.id, name: 'operator person' });
   });
 });
 
@@ -80,7 +80,7 @@ describe('runs the assistant starts', () => {
       30_000,
       'the run',
     );
-    expect(runs.map((r) => r.startedBy)).toEqual([{ kind: 'assistant', id: operator.id }]);
+    expect(runs.map((r) => r.startedBy)).toEqual([{ kind: 'assistant', id: operator.id, name: 'operator person' }]);
   });
 });
 

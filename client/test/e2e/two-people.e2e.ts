@@ -86,7 +86,7 @@ describe('two people', () => {
 
       // Both facts are on record: who started it, who approved it.
       const execution = await stack.api('GET', `/api/executions/${executionId}`);
-      expect(execution.body.startedBy).toEqual({ kind: 'user', id: 'owner' });
+      expect(execution.body.startedBy).toEqual({ kind: 'user', id: 'owner', name: 'owner' });
       const audit = await stack.api('GET', `/api/audit?action=approval.decided`);
       expect(audit.body.entries).toEqual([expect.objectContaining({ actor: expect.objectContaining({ kind: 'user', name: 'Ana Approver' }) })]);
     } catch (error) {

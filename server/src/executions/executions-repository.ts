@@ -26,6 +26,7 @@ export type ExecutionRow = {
   /** Who or what started it (`startedBy`); both NULL on runs from before people existed. */
   started_by_kind: StartedBy['kind'] | null;
   started_by_id: string | null;
+  started_by_name: string | null;
 };
 
 export type StepRunRow = {
@@ -83,7 +84,10 @@ export function toSummary(r: ExecutionRow, workflowName?: string, args: Executio
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     rerunOf: r.rerun_of,
-    startedBy: r.started_by_kind === null || r.started_by_id === null ? null : { kind: r.started_by_kind, id: r.started_by_id },
+    startedBy:
+      r.started_by_kind === null || r.started_by_id === null
+        ? null
+        : { kind: r.started_by_kind, id: r.started_by_id, ...(r.started_by_name === null ? {} : { name: r.started_by_name }) },
   };
   if (workflowName !== undefined) out.workflowName = workflowName;
   if (r.output !== null) out.output = parse(r.output);
@@ -157,8 +161,9 @@ export function createExecutionsRepository(db: Db) {
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(
-      `INSERT INTO executions (id, workflow_id, workflow_version, session_id, status, inputs, trigger, created_at, updated_at, rerun_of, run_depth, started_by_kind, started_by_id)
-       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf, @runDepth, @startedByKind, @startedById)
+      `INSERT INTO executions (id, workflow_id, workflow_version, session_id, status, inputs, trigger, created_at, updated_at, rerun_of, run_depth, started_by_kind, started_by_id, started_by_name)
+       VALUES (@id, @workflowId, @workflowVersion, @sessionId, 'queued', @inputs, @trigger, @now, @now, @rerunOf, @runDepth, @startedByKind, @startedById,
+         CASE WHEN @startedByKind IN ('user', 'assistant') THEN (SELECT name FROM users WHERE id = @startedById) END)
        RETURNING *`,
     ),
     steps: db.prepare<[string], StepRunRow>('SELECT * FROM step_runs WHERE execution_id = ? ORDER BY rowid'),

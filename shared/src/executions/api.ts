@@ -25,7 +25,12 @@ export type RerunRequest = z.infer<typeof RerunRequest>;
  */
 export const StartedByKind = z.enum(['user', 'schedule', 'webhook', 'workflow', 'assistant']);
 export type StartedByKind = z.infer<typeof StartedByKind>;
-export const StartedBy = z.object({ kind: StartedByKind, id: z.string() });
+export const StartedBy = z.object({
+  kind: StartedByKind,
+  id: z.string(),
+  /** For `user` and `assistant`: the person's name when the run started (absent on older runs). */
+  name: z.string().optional(),
+});
 export type StartedBy = z.infer<typeof StartedBy>;
 
 export const ExecutionsQuery = z.object({
