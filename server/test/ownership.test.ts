@@ -82,6 +82,39 @@ describe('runs the assistant starts', () => {
     );
     expect(runs.map((r) => r.startedBy)).toEqual([{ kind: 'assistant', id: operator.id, name: 'operator person' }]);
   });
+
+  it('a tool call asked in a chat is that chat’s: hidden from others, readable by an admin, decided only by its person', async () => {
+    await createWorkflow('Private call');
+    const operator = addPersonWithToken(s, 'operator');
+    const approver = addPersonWithToken(s, 'approver');
+    const admin = addPersonWithToken(s, 'admin');
+    const chat = (await s.request('POST', '/api/sessions', { token: operator.token, body: {} })).body;
+    await s.request('POST', `/api/sessions/${chat.id}/messages`, { token: operator.token, body: { content: '/run private call' } });
+    let card: { id: string } | undefined;
+    await waitUntil(
+      async () => {
+        card = (await s.request('GET', `/api/approvals?status=pending&sessionId=${chat.id}`, { token: operator.token })).body.approvals[0];
+        return card !== undefined;
+      },
+      30_000,
+      'the tool approval',
+    );
+    const id = card!.id;
+    const listed = async (token: string) =>
+      (await s.request('GET', '/api/approvals?status=pending', { token })).body.approvals.map((a: { id: string }) => a.id);
+    expect(await listed(approver.token)).not.toContain(id);
+    expect((await s.request('GET', `/api/approvals/${id}`, { token: approver.token })).status).toBe(404);
+    expect((await s.request('POST', `/api/approvals/${id}/decision`, { token: approver.token, body: { decision: 'approve' } })).status).toBe(404);
+
+    expect(await listed(admin.token)).toContain(id);
+    const seen = (await s.request('GET', `/api/approvals/${id}`, { token: admin.token })).body;
+    expect(seen).toMatchObject({ mayDecide: false, whyNot: expect.stringMatching(/another person’s chat/) });
+    const decided = await s.request('POST', `/api/approvals/${id}/decision`, { token: admin.token, body: { decision: 'approve' } });
+    expect(decided.status).toBe(403);
+    expect(decided.body.error).toMatchObject({ code: 'not_your_chat', details: { ownerId: operator.id } });
+    // Still waiting for its person.
+    expect((await s.request('GET', `/api/approvals/${id}`, { token: admin.token })).body.status).toBe('pending');
+  });
 });
 
 describe('who saved a version', () => {

@@ -1,24 +1,45 @@
 import { ApprovalsQuery, DecisionRequest, IdParams, type ApprovalListResponse, type InboxApproval } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { userOf } from '../auth/principal';
+import { type UserPrincipal, userOf } from '../auth/principal';
+import { AppError, notFound } from '../http/errors';
 import { parseRequest } from '../http/parse';
+import { canReadChat, OWNER_ID } from '../sessions/session-access';
 
 const approvalsRoutes: FastifyPluginAsync = async (app) => {
   const approvals = app.approvals;
   const viewerOf = (request: FastifyRequest, action: string) => approvals.viewerOf(userOf(request.principal, action));
   /** A tool call has no approver rule: whoever holds `approve` may decide it while it waits. */
-  const withToolMayDecide = (a: InboxApproval, mayApprove: boolean): InboxApproval =>
-    a.kind === 'tool'
-      ? { ...a, mayDecide: a.status === 'pending' && mayApprove, ...(mayApprove ? {} : { whyNot: 'Your role or token does not allow deciding approvals.' }) }
-      : a;
+  const withToolMayDecide = (a: InboxApproval, mayApprove: boolean, personId: string): InboxApproval => {
+    if (a.kind !== 'tool') return a;
+    const owner = ownerOfTool(a);
+    const whyNot = !mayApprove
+      ? 'Your role or token does not allow deciding approvals.'
+      : owner !== null && owner !== personId
+        ? 'This call was asked for in another person’s chat: only they decide it.'
+        : null;
+    return { ...a, mayDecide: a.status === 'pending' && whyNot === null, ...(whyNot === null ? {} : { whyNot }) };
+  };
+
+  /**
+   * A tool call asked in a chat is that chat's business: others do not see it (its arguments may
+   * be private), an admin sees it, and only the chat's person decides it, since the assistant acts
+   * for them. A call without a chat (a workflow's) stays with anyone holding `approve`.
+   */
+  const chatOwner = app.db.prepare<[string], { owner_id: string | null }>('SELECT owner_id FROM sessions WHERE id = ?');
+  const ownerOfTool = (a: { sessionId: string | null }) => (a.sessionId === null ? null : (chatOwner.get(a.sessionId)?.owner_id ?? OWNER_ID));
+  const mayReadTool = (a: { sessionId: string | null }, person: UserPrincipal) => {
+    const owner = ownerOfTool(a);
+    return owner === null || canReadChat(person, owner);
+  };
 
   app.get('/api/approvals', async (request): Promise<ApprovalListResponse> => {
     const q = parseRequest(ApprovalsQuery, request.query, 'query');
     const viewer = viewerOf(request, 'list approvals');
     const mayApprove = viewer.scopes.includes('approve');
     // Step approvals and tool-call approvals share one inbox: what this person may decide first, then newest first.
-    const tool = q.executionId ? [] : app.toolApprovals.list({ status: q.status, sessionId: q.sessionId });
-    const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => withToolMayDecide(a, mayApprove))];
+    const person = userOf(request.principal, 'list approvals');
+    const tool = (q.executionId ? [] : app.toolApprovals.list({ status: q.status, sessionId: q.sessionId })).filter((a) => mayReadTool(a, person));
+    const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => withToolMayDecide(a, mayApprove, person.id))];
     all.sort(
       (a, b) => Number(b.mayDecide === true) - Number(a.mayDecide === true) || (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0),
     );
@@ -28,7 +49,11 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/approvals/:id', async (request): Promise<InboxApproval> => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const viewer = viewerOf(request, 'see an approval');
-    if (app.toolApprovals.isToolApproval(id)) return withToolMayDecide(app.toolApprovals.get(id), viewer.scopes.includes('approve'));
+    if (app.toolApprovals.isToolApproval(id)) {
+      const tool = app.toolApprovals.get(id);
+      if (!mayReadTool(tool, userOf(request.principal, 'see an approval'))) throw notFound(`approval ${id}`);
+      return withToolMayDecide(tool, viewer.scopes.includes('approve'), viewer.id);
+    }
     return approvals.get(id, viewer);
   });
 
@@ -39,6 +64,12 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const body = parseRequest(DecisionRequest, request.body, 'body');
     const person = viewerOf(request, 'decide an approval');
     if (app.toolApprovals.isToolApproval(id)) {
+      const tool = app.toolApprovals.get(id);
+      const owner = ownerOfTool(tool);
+      if (!mayReadTool(tool, userOf(request.principal, 'decide an approval'))) throw notFound(`approval ${id}`);
+      if (owner !== null && owner !== person.id) {
+        throw new AppError(403, 'not_your_chat', 'this call was asked for in another person’s chat: only they decide it', { ownerId: owner });
+      }
       // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
       return app.audit.actingFor(request.principal, () =>
         app.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy: person.name, decidedById: person.id }),
