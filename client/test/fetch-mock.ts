@@ -10,18 +10,24 @@ export function json(status: number, body?: unknown): Response {
   });
 }
 
+/** `GET /api/me` for `person` (default: the owner), with the scopes of their role unless given. */
+export const signedInAs =
+  ({
+    id = 'owner',
+    name = 'owner',
+    role = 'owner',
+    scopes = ['read', 'run', 'write', 'approve', 'admin'],
+  }: {
+    id?: string;
+    name?: string;
+    role?: string;
+    scopes?: string[];
+  } = {}) =>
+  () =>
+    json(200, { type: 'user', id, name, email: null, role, scopes, via: 'session', setupRequired: false });
+
 /** `GET /api/me` for a signed-in browser: the auth gate's probe. */
-export const signedIn = () =>
-  json(200, {
-    type: 'user',
-    id: 'owner',
-    name: 'owner',
-    email: null,
-    role: 'owner',
-    scopes: ['read', 'run', 'write', 'approve', 'admin'],
-    via: 'session',
-    setupRequired: false,
-  });
+export const signedIn = signedInAs();
 
 export const unauthorized = () => json(401, { error: { code: 'unauthorized', message: 'access token required' } });
 export const notFound = (path: string) => json(404, { error: { code: 'not_found', message: `no route for GET ${path}` } });

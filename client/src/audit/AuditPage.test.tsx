@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, mockFetch, signedIn } from '../../test/fetch-mock';
+import { json, mockFetch, signedIn, signedInAs } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { authStore } from '../store/auth-store';
 
@@ -54,8 +54,7 @@ describe('audit page', () => {
 
   it('says why to someone without the admin permission, and asks the server nothing', async () => {
     const { requests } = mockFetch({
-      'GET /api/me': () =>
-        json(200, { type: 'user', id: 'usr_1', name: 'Vi', email: null, role: 'viewer', scopes: ['read'], via: 'session', setupRequired: false }),
+      'GET /api/me': signedInAs({ id: 'usr_1', name: 'Vi', role: 'viewer', scopes: ['read'] }),
       'GET /api/health': health,
     });
     renderApp('/settings/audit');

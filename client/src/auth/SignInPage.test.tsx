@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, mockFetch, unauthorized } from '../../test/fetch-mock';
+import { json, mockFetch, unauthorized, signedIn as signedInOwner } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { authStore } from '../store/auth-store';
 
@@ -17,19 +17,7 @@ const workflow = {
 function fakeServer() {
   let signedIn = false;
   return mockFetch({
-    'GET /api/me': () =>
-      signedIn
-        ? json(200, {
-            type: 'user',
-            id: 'owner',
-            name: 'owner',
-            email: null,
-            role: 'owner',
-            scopes: ['read', 'run', 'write', 'approve', 'admin'],
-            via: 'session',
-            setupRequired: false,
-          })
-        : unauthorized(),
+    'GET /api/me': () => (signedIn ? signedInOwner() : unauthorized()),
     // Public: answers without a session, so it must not count as signed in.
     'GET /api/health': () => json(200, signedIn ? { ok: true, version: '1.2.3' } : { ok: true }),
     'GET /api/sessions': () => (signedIn ? json(200, { sessions: [] }) : unauthorized()),
@@ -119,17 +107,7 @@ describe('sign-in', () => {
 
   it('a browser already signed in skips the form and lands where it was going', async () => {
     mockFetch({
-      'GET /api/me': () =>
-        json(200, {
-          type: 'user',
-          id: 'owner',
-          name: 'owner',
-          email: null,
-          role: 'owner',
-          scopes: ['read', 'run', 'write', 'approve', 'admin'],
-          via: 'session',
-          setupRequired: false,
-        }),
+      'GET /api/me': signedInOwner,
       'GET /api/health': () => json(200, { ok: true }),
       'GET /api/workflows': () => json(200, { workflows: [] }),
       'GET /api/approvals?status=pending': () => json(200, { approvals: [] }),

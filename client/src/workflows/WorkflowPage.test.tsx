@@ -1,7 +1,7 @@
 import { flushMeasurements } from '../../test/react-flow-shims';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { json, mockFetch, signedIn } from '../../test/fetch-mock';
+import { json, mockFetch, signedIn, signedInAs } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 import { conditionalDefinition, linearDefinition } from '../diagram/fixtures/definitions';
 import { authStore } from '../store/auth-store';
@@ -42,8 +42,7 @@ async function open(path = '/automation/workflows/wf_1') {
 
 describe('workflow page', () => {
   it('disables what a viewer cannot do, saying why, and leaves an operator only Run', async () => {
-    const person = (role: string, scopes: string[]) => () =>
-      json(200, { type: 'user', id: 'usr_1', name: 'Ana', email: null, role, scopes, via: 'session', setupRequired: false });
+    const person = (role: string, scopes: string[]) => signedInAs({ id: 'usr_1', name: 'Ana', role, scopes });
     server(person('viewer', ['read']));
     await open();
     const run = screen.getByTestId('run-workflow') as HTMLButtonElement;
