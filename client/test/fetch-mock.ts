@@ -24,7 +24,7 @@ export const signedInAs =
     scopes?: string[];
   } = {}) =>
   () =>
-    json(200, { type: 'user', id, name, email: null, role, scopes, via: 'session', setupRequired: false });
+    json(200, { type: 'user', id, name, email: null, role, scopes, via: 'session', setupRequired: false, ssoLinked: false });
 
 /** `GET /api/me` for a signed-in browser: the auth gate's probe. */
 export const signedIn = signedInAs();

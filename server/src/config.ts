@@ -62,6 +62,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w.:/-]{1,200}$/, 'must be a claim name (letters, digits, _ . : / -)')
     .optional(),
+  WEFT_OIDC_LINK_BY_EMAIL: z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).optional(),
 });
 
 /** Never echoed in configuration errors. */
@@ -123,6 +124,12 @@ export type OidcConfig = {
   clientSecret: string;
   /** A claim naming the person's Weft role (a role, or an array of them); null: roles are managed in Weft. */
   roleClaim: string | null;
+  /**
+   * Whether a first single sign-on may take over an existing account with the same verified email.
+   * Off by default: it trusts the provider with every account's password-protected identity. Never
+   * for the owner or an admin; they link from their Account page while signed in.
+   */
+  linkByEmail: boolean;
 };
 
 const OIDC_REQUIRED = ['WEFT_OIDC_ISSUER', 'WEFT_OIDC_CLIENT_ID', 'WEFT_OIDC_CLIENT_SECRET'] as const;
@@ -191,7 +198,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     integrationCheckMs: 5 * 60_000,
     oidc:
       e.WEFT_OIDC_ISSUER && e.WEFT_OIDC_CLIENT_ID && e.WEFT_OIDC_CLIENT_SECRET
-        ? { issuer: e.WEFT_OIDC_ISSUER, clientId: e.WEFT_OIDC_CLIENT_ID, clientSecret: e.WEFT_OIDC_CLIENT_SECRET, roleClaim: e.WEFT_OIDC_ROLE_CLAIM ?? null }
+        ? {
+            issuer: e.WEFT_OIDC_ISSUER,
+            clientId: e.WEFT_OIDC_CLIENT_ID,
+            clientSecret: e.WEFT_OIDC_CLIENT_SECRET,
+            roleClaim: e.WEFT_OIDC_ROLE_CLAIM ?? null,
+            linkByEmail: e.WEFT_OIDC_LINK_BY_EMAIL === 'true' || e.WEFT_OIDC_LINK_BY_EMAIL === '1',
+          }
         : null,
     ...overrides,
   };

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config';
 import { startOidcProvider, type LocalOidcProvider } from './helpers/oidc-provider';
 import { startServer, type TestServer } from './helpers/server';
+import { addPerson } from './helpers/people';
 import { spawnTsx } from './helpers/tsx-process';
 
 /**
@@ -144,13 +145,45 @@ describe('single sign-on with OpenID Connect', () => {
     expect((await browser.me()).body.role).toBe('admin');
   });
 
-  it('links the owner by verified email and never demotes the owner', async () => {
+  it('never takes over an existing account by email: the person links from their own session', async () => {
     s.app.db.prepare("UPDATE users SET email = 'boss@example.com' WHERE id = 'owner'").run();
-    const browser = new Browser(s.url);
     provider.person = { sub: 'boss', email: 'Boss@Example.com', email_verified: true, name: 'Boss', groups: ['viewer'] };
-    await browser.signIn();
-    expect((await browser.me()).body).toMatchObject({ id: 'owner', role: 'owner' });
+    const count = userCount();
+    const stranger = new Browser(s.url);
+    const before = lastAuditId();
+    expect(await stranger.signIn()).toBe('/signin?reason=sso_link');
+    expect(stranger.cookies.has('weft_session')).toBe(false);
+    expect(s.app.auth.users.get('owner')!.oidc_subject).toBeNull();
+    expect(userCount()).toBe(count);
+    expect(auditSince(before)).toEqual([
+      { action: 'auth.sign_in_failed', actor_id: null, target_id: 'owner', details: { method: 'oidc', reason: 'link_required' } },
+    ]);
+
+    // A link asked for without a browser session (or with a token) is refused before the provider.
+    const anonymous = await stranger.get(`${s.url}/auth/oidc/start?link=1`);
+    expect(anonymous.headers.get('location')).toBe('/signin?reason=sso');
+
+    // Signed in as the owner, the same provider account links, and then signs in as the owner.
+    const owner = new Browser(s.url);
+    owner.cookies.set('weft_session', s.app.auth.sessions.create('owner').id);
+    const start = await owner.get(`${s.url}/auth/oidc/start?link=1&next=${encodeURIComponent('/account')}`);
+    const back = (await owner.get(start.headers.get('location')!)).headers.get('location')!;
+    expect(await owner.callback(back)).toBe('/account');
     expect(s.app.auth.users.get('owner')!.oidc_subject).toBe(`${provider.issuer}|boss`);
+    const later = new Browser(s.url);
+    expect(await later.signIn()).toBe('/chat');
+    expect((await later.me()).body).toMatchObject({ id: 'owner', role: 'owner', ssoLinked: true });
+  });
+
+  it('refuses to finish a link in a browser whose session changed since it started', async () => {
+    const victim = new Browser(s.url);
+    victim.cookies.set('weft_session', s.app.auth.sessions.create('owner').id);
+    provider.person = { sub: 'eve', email: 'eve@example.com', email_verified: true, name: 'Eve' };
+    const start = await victim.get(`${s.url}/auth/oidc/start?link=1`);
+    const back = (await victim.get(start.headers.get('location')!)).headers.get('location')!;
+    victim.cookies.delete('weft_session');
+    expect(await victim.callback(back)).toBe('/signin?reason=sso');
+    expect(s.app.auth.users.get('owner')!.oidc_subject).not.toBe(`${provider.issuer}|eve`);
   });
 
   it('does not link an unverified email: a new person, without that address', async () => {
@@ -214,6 +247,23 @@ describe('single sign-on with OpenID Connect', () => {
       expect(browser.cookies.has('weft_session')).toBe(false);
     }
     expect(auditSince(before).map((e) => e.details.reason)).toEqual(['provider_error', 'token', 'token', 'token']);
+  });
+
+  it('with WEFT_OIDC_LINK_BY_EMAIL a verified email links an account, never an admin or the owner', async () => {
+    const weft = await startServer({ env: { ...ssoEnv(provider), WEFT_OIDC_LINK_BY_EMAIL: 'true' } });
+    try {
+      const editor = await addPerson(weft, { name: 'Ed', email: 'ed@example.com', role: 'editor' });
+      const admin = await addPerson(weft, { name: 'Ada', email: 'ada@example.com', role: 'admin' });
+      provider.person = { sub: 'ed', email: 'ed@example.com', email_verified: true, name: 'Ed', groups: ['editor'] };
+      const ed = new Browser(weft.url);
+      expect(await ed.signIn()).toBe('/chat');
+      expect((await ed.me()).body).toMatchObject({ id: editor.id, role: 'editor' });
+      provider.person = { sub: 'ada', email: 'ada@example.com', email_verified: true, name: 'Ada' };
+      expect(await new Browser(weft.url).signIn()).toBe('/signin?reason=sso_link');
+      expect(weft.app.auth.users.get(admin.id)!.oidc_subject).toBeNull();
+    } finally {
+      await weft.close();
+    }
   });
 
   it('a provider that goes down mid-sign-in sends the browser back with a reason, not a 500', async () => {

@@ -50,5 +50,39 @@ describe('single sign-on on the sign-in page', () => {
     mockFetch({ 'GET /api/me': unauthorized, 'GET /auth/options': json(200, options(true)) });
     renderApp('/signin?reason=disabled');
     expect((await screen.findByRole('alert')).textContent).toMatch(/account is disabled/);
+    cleanup();
+    mockFetch({ 'GET /api/me': unauthorized, 'GET /auth/options': json(200, options(true)) });
+    renderApp('/signin?reason=sso_link');
+    expect((await screen.findByRole('alert')).textContent).toMatch(/link single sign-on from your Account page/);
+  });
+});
+
+describe('linking single sign-on from the Account page', () => {
+  const account = (ssoLinked: boolean, via = 'session') =>
+    json(200, { type: 'user', id: 'usr_1', name: 'Ed', email: 'ed@example.com', role: 'editor', scopes: ['read'], via, setupRequired: false, ssoLinked });
+  const quiet = { 'GET /api/me/sessions': json(200, { sessions: [] }), 'GET /api/tokens': json(200, { tokens: [] }) };
+
+  it('offers the link to a browser session not yet linked, and says so once linked', async () => {
+    mockFetch({ 'GET /api/me': account(false), 'GET /auth/options': json(200, options(true)), ...quiet });
+    renderApp('/account');
+    const link = await screen.findByRole('link', { name: 'Link single sign-on' });
+    expect(link.getAttribute('href')).toBe('/auth/oidc/start?link=1&next=%2Faccount');
+    cleanup();
+    mockFetch({ 'GET /api/me': account(true), 'GET /auth/options': json(200, options(true)), ...quiet });
+    renderApp('/account');
+    expect(await screen.findByText(/This account is linked to id.example.com/)).toBeTruthy();
+    expect(screen.queryByRole('link', { name: 'Link single sign-on' })).toBeNull();
+  });
+
+  it('shows nothing without single sign-on, and no link to a token', async () => {
+    mockFetch({ 'GET /api/me': account(false, 'token'), 'GET /auth/options': json(200, options(true)), ...quiet });
+    renderApp('/account');
+    expect(await screen.findByText(/Sign in from a browser to link/)).toBeTruthy();
+    cleanup();
+    const off = mockFetch({ 'GET /api/me': account(false), 'GET /auth/options': json(200, options(false)), ...quiet });
+    renderApp('/account');
+    await waitFor(() => expect(off.requests.some((r) => r.path === '/auth/options')).toBe(true));
+    await screen.findByRole('heading', { name: 'Sessions' });
+    expect(screen.queryByRole('heading', { name: 'Single sign-on' })).toBeNull();
   });
 });

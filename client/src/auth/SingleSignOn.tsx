@@ -6,6 +6,7 @@ import { fetchAuthOptions } from '../api/auth-options';
 /** What the server's single sign-on callback sends back (`/signin?reason=…`); it never says more. */
 const REASONS: Record<string, string> = {
   sso: 'Single sign-on did not complete. Try again, or ask whoever runs this server to check its sign-in log.',
+  sso_link: 'An account with this email already exists. Sign in with your password, then link single sign-on from your Account page.',
   disabled: 'This account is disabled. Ask an admin of this Weft server to enable it.',
 };
 

@@ -15,6 +15,7 @@ const me = (over: Record<string, unknown> = {}) =>
     scopes: ['read', 'run', 'write'],
     via: 'session',
     setupRequired: false,
+    ssoLinked: false,
     ...over,
   });
 const appRoutes = {

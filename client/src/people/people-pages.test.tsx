@@ -5,7 +5,7 @@ import { renderApp } from '../../test/render-app';
 import { authStore } from '../store/auth-store';
 
 const me = (role: string, scopes: string[]) =>
-  json(200, { type: 'user', id: 'usr_me', name: 'Me', email: 'me@example.com', role, scopes, via: 'session', setupRequired: false });
+  json(200, { type: 'user', id: 'usr_me', name: 'Me', email: 'me@example.com', role, scopes, via: 'session', setupRequired: false, ssoLinked: false });
 const base = {
   'GET /api/health': () => json(200, { ok: true }),
   'GET /api/approvals?status=pending': () => json(200, { approvals: [] }),

@@ -98,6 +98,7 @@ const authRoutes: FastifyPluginAsync = async (app) => {
       scopes: principal.scopes,
       via: principal.via,
       setupRequired: principal.id === OWNER.id && row?.password_hash === null,
+      ssoLinked: row?.oidc_subject != null,
     };
   });
 };

@@ -14,6 +14,8 @@ export const MeResponse = z.object({
   via: z.enum(['token', 'session', 'pat']),
   /** The owner signed in by the first-start link and has not yet chosen a name, email and password. */
   setupRequired: z.boolean(),
+  /** The account is linked to a single sign-on identity (it then signs in through the provider too). */
+  ssoLinked: z.boolean(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
 

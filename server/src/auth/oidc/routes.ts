@@ -20,7 +20,14 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
   const settings = app.config.oidc;
   const oidc = settings === null ? null : createOidcClient(settings);
   const pending = createPendingSignIns({ clock: app.clock });
-  const ssoUsers = createSsoUsers({ db: app.db, clock: app.clock, users: app.auth.users, audit: app.audit, roleClaim: settings?.roleClaim != null });
+  const ssoUsers = createSsoUsers({
+    db: app.db,
+    clock: app.clock,
+    users: app.auth.users,
+    audit: app.audit,
+    roleClaim: settings?.roleClaim != null,
+    linkByEmail: settings?.linkByEmail ?? false,
+  });
 
   const isHttps = (request: FastifyRequest) => app.auth.proxyTrust.isHttps(request.raw);
   // The Host header already passed the host policy (plugins/auth.ts): it is a name this server answers to.
@@ -36,6 +43,13 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/signin?reason=sso', 303);
   };
 
+  /** Linking is for a person signed in through this browser, never a token or someone else's session. */
+  const sessionUser = (request: FastifyRequest) => {
+    const principal = request.principal;
+    return principal?.type === 'user' && principal.via === 'session' ? principal.id : null;
+  };
+  const REFUSED: Record<string, string> = { disabled: '/signin?reason=disabled', link_required: '/signin?reason=sso_link' };
+
   app.get(
     '/auth/options',
     async (): Promise<AuthOptionsResponse> => ({
@@ -47,7 +61,10 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
   app.get('/auth/oidc/start', async (request, reply) => {
     reply.header('cache-control', 'no-store');
     if (oidc === null) return reply.redirect('/signin?reason=sso', 303);
-    const next = safeReturnPath((request.query as Record<string, unknown>).next);
+    const query = request.query as Record<string, unknown>;
+    const next = safeReturnPath(query.next);
+    const linkTo = query.link === '1' ? sessionUser(request) : null;
+    if (query.link === '1' && linkTo === null) return reply.redirect('/signin?reason=sso', 303);
     const redirectUri = callbackUrl(request);
     let started: Awaited<ReturnType<typeof oidc.start>>;
     try {
@@ -55,7 +72,7 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
     } catch (err) {
       return fail(reply, 'unavailable', err);
     }
-    pending.put(started.state, { codeVerifier: started.codeVerifier, nonce: started.nonce, redirectUri, next });
+    pending.put(started.state, { codeVerifier: started.codeVerifier, nonce: started.nonce, redirectUri, next, linkTo });
     // Lax, not Strict: the provider's redirect back is a cross-site navigation.
     reply.setCookie(STATE_COOKIE, started.state, {
       httpOnly: true,
@@ -87,8 +104,14 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
       return fail(reply, 'token', err);
     }
     try {
+      if (started.linkTo !== null) {
+        // The session that asked must still be the one finishing: a link never lands on another account.
+        if (sessionUser(request) !== started.linkTo) return fail(reply, 'state');
+        const linked = ssoUsers.link(claims, started.linkTo);
+        return reply.redirect(linked.ok ? (started.next ?? '/account') : '/account?sso=refused', 303);
+      }
       const result = ssoUsers.signIn(claims);
-      if (!result.ok) return reply.redirect(result.reason === 'disabled' ? '/signin?reason=disabled' : '/signin?reason=sso', 303);
+      if (!result.ok) return reply.redirect(REFUSED[result.reason] ?? '/signin?reason=sso', 303);
       startSession({ auth: app.auth, request, reply, principalId: result.user.id });
     } catch (err) {
       return fail(reply, 'internal', err);

@@ -8,19 +8,39 @@ import type { SsoClaims } from './oidc-client';
 import { roleFromClaim } from './role-claim';
 
 /** Why a single sign-on was refused, as recorded in `auth.sign_in_failed` (never shown to the browser). */
-export type SsoFailure = 'state' | 'provider_error' | 'unavailable' | 'token' | 'disabled' | 'email_in_use' | 'internal';
+export type SsoFailure = 'state' | 'provider_error' | 'unavailable' | 'token' | 'disabled' | 'email_in_use' | 'link_required' | 'subject_in_use' | 'internal';
 
-export type SsoSignIn = { ok: true; user: UserRow } | { ok: false; reason: 'disabled' | 'email_in_use'; userId: string | null };
+type Refusal = 'disabled' | 'email_in_use' | 'link_required' | 'subject_in_use';
+export type SsoSignIn = { ok: true; user: UserRow } | { ok: false; reason: Refusal; userId: string | null };
+
+/** Accounts a provider's email claim never takes over: they link from their Account page, signed in. */
+const LINK_IN_PERSON: ReadonlySet<string> = new Set(['owner', 'admin']);
 
 const actor = (row: { id: string; name: string }) => ({ kind: 'user' as const, id: row.id, name: row.name });
 const METHOD = 'oidc';
 
 /**
- * The person an ID token signs in: found by `iss|sub`, else by a verified email (linked then),
- * else created. With a role claim configured the claim sets the role at every sign-in, except
- * the owner's. Each change and its audit entry commit together, in one transaction.
+ * The person an ID token signs in: found by `iss|sub`, else created. An existing account with the
+ * same email is not taken over: the person signs in as before and links single sign-on from their
+ * Account page (`link`). With `linkByEmail` a verified email links it instead, except an owner's or
+ * an admin's. With a role claim configured the claim sets the role at every sign-in, except the
+ * owner's. Each change and its audit entry commit together, in one transaction.
  */
-export function createSsoUsers({ db, clock, users, audit, roleClaim }: { db: Db; clock: Clock; users: UsersStore; audit: AuditLog; roleClaim: boolean }) {
+export function createSsoUsers({
+  db,
+  clock,
+  users,
+  audit,
+  roleClaim,
+  linkByEmail,
+}: {
+  db: Db;
+  clock: Clock;
+  users: UsersStore;
+  audit: AuditLog;
+  roleClaim: boolean;
+  linkByEmail: boolean;
+}) {
   const stmts = {
     bySubject: db.prepare<[string], UserRow>('SELECT * FROM users WHERE oidc_subject = ?'),
     link: db.prepare('UPDATE users SET oidc_subject = ?, updated_at = ? WHERE id = ?'),
@@ -30,7 +50,7 @@ export function createSsoUsers({ db, clock, users, audit, roleClaim }: { db: Db;
   };
   const now = () => clock.now().getTime();
 
-  const refuse = (reason: 'disabled' | 'email_in_use', row: UserRow | null): SsoSignIn => {
+  const refuse = (reason: Refusal, row: UserRow | null): SsoSignIn => {
     recordFailure(reason, row?.id ?? null);
     return { ok: false, reason, userId: row?.id ?? null };
   };
@@ -42,6 +62,11 @@ export function createSsoUsers({ db, clock, users, audit, roleClaim }: { db: Db;
       target: { kind: 'user', id: userId },
       details: { method: METHOD, reason },
     });
+
+  const linkSubject = (row: UserRow, subject: string, by: 'email' | 'account') => {
+    stmts.link.run(subject, now(), row.id);
+    audit.record({ actor: actor(row), action: 'user.updated', target: { kind: 'user', id: row.id }, details: { via: METHOD, linked: by } });
+  };
 
   const create = (claims: SsoClaims, subject: string, role: Role): UserRow => {
     const at = now();
@@ -57,14 +82,15 @@ export function createSsoUsers({ db, clock, users, audit, roleClaim }: { db: Db;
     const subject = `${claims.iss}|${claims.sub}`;
     const claimedRole = roleFromClaim(claims.roleValue);
     let row = stmts.bySubject.get(subject) ?? null;
+    // An unverified email is no one's: it neither links nor is stored.
     if (row === null && claims.email !== null && claims.emailVerified) {
       const sameEmail = users.byEmail(claims.email) ?? null;
-      // Someone else's single sign-on holds this address: never move it to a second subject.
-      if (sameEmail !== null && sameEmail.oidc_subject !== null) return refuse('email_in_use', null);
       if (sameEmail !== null) {
+        // Someone else's single sign-on holds this address: never move it to a second subject.
+        if (sameEmail.oidc_subject !== null) return refuse('email_in_use', null);
+        if (!linkByEmail || LINK_IN_PERSON.has(sameEmail.role)) return refuse('link_required', sameEmail);
         if (sameEmail.disabled_at !== null) return refuse('disabled', sameEmail);
-        stmts.link.run(subject, now(), sameEmail.id);
-        audit.record({ actor: actor(sameEmail), action: 'user.updated', target: { kind: 'user', id: sameEmail.id }, details: { via: METHOD, linked: true } });
+        linkSubject(sameEmail, subject, 'email');
         row = users.get(sameEmail.id)!;
       }
     }
@@ -86,5 +112,17 @@ export function createSsoUsers({ db, clock, users, audit, roleClaim }: { db: Db;
     return { ok: true, user: row };
   });
 
-  return { signIn, recordFailure };
+  /** Links the provider's subject to the signed-in person who asked for it from their Account page. */
+  const link = db.transaction((claims: SsoClaims, userId: string): SsoSignIn => {
+    const subject = `${claims.iss}|${claims.sub}`;
+    const row = users.get(userId) ?? null;
+    if (row === null || row.disabled_at !== null) return refuse('disabled', row);
+    const holder = stmts.bySubject.get(subject) ?? null;
+    if (holder !== null && holder.id !== row.id) return refuse('subject_in_use', row);
+    if (row.oidc_subject !== null && row.oidc_subject !== subject) return refuse('subject_in_use', row);
+    if (holder === null) linkSubject(row, subject, 'account');
+    return { ok: true, user: users.get(row.id)! };
+  });
+
+  return { signIn, link, recordFailure };
 }
