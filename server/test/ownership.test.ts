@@ -172,6 +172,48 @@ describe('whose chat it is', () => {
     expect(messages).toEqual([]);
   });
 
+  it('a run, a re-run or a tool call posts into a chat only for that chat’s person; its runs are listed only to readers', async () => {
+    const wfId = await createWorkflow('Chat-bound run');
+    const alice = addPersonWithToken(s, 'operator');
+    const bob = addPersonWithToken(s, 'operator');
+    const admin = addPersonWithToken(s, 'admin');
+    const chat = (await s.request('POST', '/api/sessions', { token: alice.token, body: {} })).body.id as string;
+
+    // Bob cannot start a run whose events and cards land in Alice's chat; nor can an admin.
+    for (const who of [bob, admin]) {
+      const run = await s.request('POST', `/api/workflows/${wfId}/run`, { token: who.token, body: { sessionId: chat } });
+      expect(run.status, JSON.stringify(run.body)).toBe(403);
+      expect(run.body.error).toMatchObject({ code: 'not_your_chat', details: { sessionId: chat } });
+      const viaTool = await s.request('POST', '/api/tools/call', {
+        token: who.token,
+        body: { name: 'workflows:run_workflow', arguments: { id: wfId, sessionId: chat } },
+      });
+      expect(viaTool.status, JSON.stringify(viaTool.body)).toBe(403);
+    }
+    // A tool whose approval card would go to Alice's chat, for Alice to decide on Bob's behalf.
+    const asked = await s.request('POST', '/api/tools/call', {
+      token: bob.token,
+      body: { name: 'workflows:run_workflow', arguments: { id: wfId }, sessionId: chat },
+    });
+    expect(asked.status).toBe(404);
+
+    const own = await s.request('POST', `/api/workflows/${wfId}/run`, { token: alice.token, body: { sessionId: chat } });
+    expect(own.status, JSON.stringify(own.body)).toBe(202);
+    // Bob's re-run of Alice's chat run is his, outside her chat; hers stays in it.
+    const bobs = await s.request('POST', `/api/executions/${own.body.executionId}/rerun`, { token: bob.token, body: {} });
+    expect(bobs.status).toBe(202);
+    expect((await s.request('GET', `/api/executions/${bobs.body.executionId}`)).body.sessionId).toBeNull();
+    const hers = await s.request('POST', `/api/executions/${own.body.executionId}/rerun`, { token: alice.token, body: {} });
+    expect((await s.request('GET', `/api/executions/${hers.body.executionId}`)).body.sessionId).toBe(chat);
+
+    const listed = async (token: string) => s.request('GET', `/api/executions?sessionId=${chat}`, { token });
+    expect((await listed(bob.token)).status).toBe(404);
+    expect((await listed(alice.token)).body.executions.map((e: { id: string }) => e.id).sort()).toEqual(
+      [own.body.executionId, hers.body.executionId].sort(),
+    );
+    expect((await listed(admin.token)).status).toBe(200);
+  });
+
   it('the sessions topic announces another person’s chat with its place in the sequence but no title or id', async () => {
     const owner = addPersonWithToken(s, 'viewer');
     const stranger = addPersonWithToken(s, 'viewer');

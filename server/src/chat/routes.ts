@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { userOf } from '../auth/principal';
-import { chatFor } from '../sessions/routes';
+import { chatFor } from '../sessions/session-access';
 import { parseRequest } from '../http/parse';
 
 const PostMessage = z.object({ content: z.string().trim().min(1).max(20_000) });

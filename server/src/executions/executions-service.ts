@@ -13,6 +13,7 @@ import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
+import { OWNER_ID } from '../sessions/session-access';
 import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../clock';
 import type { WorkflowsService } from '../workflows/workflows-service';
@@ -88,6 +89,28 @@ export function createExecutionsService({
     return depth;
   }
 
+  /**
+   * A run's events go to its chat, and a chat's cards are decided by its person: only that person
+   * (or the assistant for them) starts a run into it, and a workflow only into its own run's chat.
+   */
+  function isChatOf(sessionId: string, startedBy: StartedBy | null): boolean {
+    try {
+      return startedBy !== null && (sessions.getSession(sessionId).ownerId ?? OWNER_ID) === startedBy.id;
+    } catch {
+      return false; // the chat is gone
+    }
+  }
+
+  function assertMayPostIn(sessionId: string, startedBy: StartedBy | null, parentExecutionId: string | undefined) {
+    const owner = sessions.getSession(sessionId).ownerId ?? OWNER_ID; // 404 for a missing chat
+    const person = startedBy?.kind === 'user' || startedBy?.kind === 'assistant' ? startedBy.id : null;
+    const parentChat = parentExecutionId === undefined ? undefined : repo.get(parentExecutionId)?.session_id;
+    const allowed = parentExecutionId !== undefined ? parentChat === sessionId : person !== null && person === owner;
+    if (!allowed) {
+      throw new AppError(403, 'not_your_chat', `sessionId: ${sessionId} is not your chat: a run posts only into its starter's own chat`, { sessionId });
+    }
+  }
+
   function start(input: {
     workflowId: string;
     inputs?: Record<string, unknown> | undefined;
@@ -120,7 +143,7 @@ export function createExecutionsService({
       throw new AppError(422, 'invalid_inputs', `${first.path}: ${first.message}`, { errors: resolved.errors });
     }
     preflight?.assert(definition, 'run');
-    if (input.sessionId !== undefined) sessions.getSession(input.sessionId);
+    if (input.sessionId !== undefined) assertMayPostIn(input.sessionId, input.startedBy, input.parentExecutionId);
     const id = newId('ex');
     const now = clock.now().toISOString();
     journal.transaction(() => {
@@ -279,7 +302,8 @@ export function createExecutionsService({
       workflowId: original.workflow_id,
       version,
       inputs: JSON.parse(original.inputs) as Record<string, unknown>,
-      sessionId: original.session_id ?? undefined,
+      // The re-run goes to the original's chat only when that chat is the re-runner's.
+      sessionId: original.session_id !== null && isChatOf(original.session_id, opts.startedBy) ? original.session_id : undefined,
       trigger: { type: 'rerun', of: id, ...(opts.fromStepId ? { fromStepId: opts.fromStepId } : {}) },
       rerunOf: id,
       reuse,

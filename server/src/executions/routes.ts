@@ -2,6 +2,7 @@ import { ExecutionsQuery, IdParams, RerunRequest, RunWorkflowRequest } from '@we
 import type { FastifyPluginAsync } from 'fastify';
 import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
+import { chatById } from '../sessions/session-access';
 
 const executionsRoutes: FastifyPluginAsync = async (app) => {
   const executions = app.executions;
@@ -25,6 +26,8 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/executions', async (request) => {
     const q = parseRequest(ExecutionsQuery, request.query, 'query');
+    // Which runs came from a chat is the chat's to tell: 404 for someone else's, as the chat itself.
+    if (q.sessionId !== undefined) chatById(app, request.principal, q.sessionId, 'read');
     return executions.list(q);
   });
 

@@ -1,22 +1,8 @@
-import { CreateSessionRequest, IdParams, MessagesQuery, RenameSessionRequest, type Session } from '@weft/shared';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { CreateSessionRequest, MessagesQuery, RenameSessionRequest } from '@weft/shared';
+import type { FastifyPluginAsync } from 'fastify';
 import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
-import { assertChatReadable, assertChatWritable } from './session-access';
-
-/**
- * The chat a request names, once the person may read it (404 otherwise) or, for `write`, write in
- * it (403 `not_your_chat` for an admin in someone else's chat). The chat routes use it too.
- */
-export function chatFor(app: { sessions: { getSession(id: string): Session } }, request: FastifyRequest, access: 'read' | 'write'): Session {
-  const { id } = parseRequest(IdParams, request.params, 'params');
-  const person = userOf(request.principal, access === 'read' ? 'read a chat' : 'write in a chat');
-  const session = app.sessions.getSession(id);
-  const owned = { id, ownerId: session.ownerId ?? 'owner' };
-  if (access === 'read') assertChatReadable(person, owned);
-  else assertChatWritable(person, owned);
-  return session;
-}
+import { chatFor } from './session-access';
 
 const sessionsRoutes: FastifyPluginAsync = async (app) => {
   const sessions = app.sessions;

@@ -1,5 +1,8 @@
-import type { UserPrincipal } from '../auth/principal';
+import { IdParams, type Session } from '@weft/shared';
+import type { FastifyRequest } from 'fastify';
+import { type Principal, type UserPrincipal, userOf } from '../auth/principal';
 import { AppError, notFound } from '../http/errors';
+import { parseRequest } from '../http/parse';
 
 /** Chats from before people existed have no owner recorded: they are the owner's. */
 export const OWNER_ID = 'owner';
@@ -27,4 +30,23 @@ export function assertChatWritable(person: Pick<UserPrincipal, 'id' | 'scopes'>,
       ownerId: session.ownerId,
     });
   }
+}
+
+/**
+ * The chat a request names, once the person may read it (404 otherwise) or, for `write`, write in
+ * it (403 `not_your_chat` for an admin in someone else's chat). The chat routes use it too.
+ */
+export function chatFor(app: { sessions: { getSession(id: string): Session } }, request: FastifyRequest, access: 'read' | 'write'): Session {
+  const { id } = parseRequest(IdParams, request.params, 'params');
+  return chatById(app, request.principal, id, access);
+}
+
+/** As `chatFor`, for a chat named anywhere else in a request (a `sessionId` in a query or body). */
+export function chatById(app: { sessions: { getSession(id: string): Session } }, principal: Principal | null, id: string, access: 'read' | 'write'): Session {
+  const person = userOf(principal, access === 'read' ? 'read a chat' : 'write in a chat');
+  const session = app.sessions.getSession(id);
+  const owned = { id, ownerId: session.ownerId ?? 'owner' };
+  if (access === 'read') assertChatReadable(person, owned);
+  else assertChatWritable(person, owned);
+  return session;
 }

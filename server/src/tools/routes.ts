@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { abortOnClose } from '../http/abort-on-close';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
+import { chatById } from '../sessions/session-access';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { Clock } from '../clock';
 import type { ToolContext } from './tool';
@@ -54,6 +55,8 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
       // A workflow's tool approvals go to its own chat, not to one the caller names.
       return { actor: 'workflow', sessionId: execution.sessionId ?? undefined, executionId: execution.id, stepId: body.context.stepId };
     }
+    // A tool's approval card goes to the chat named, and only that chat's person decides it.
+    if (body.sessionId !== undefined) chatById(app, principal, body.sessionId, 'write');
     return { actor: 'user', person: principal.name, user: principal, sessionId: body.sessionId };
   }
 
