@@ -23,6 +23,7 @@ export function cannotReason(scope: Scope, me: Pick<MeResponse, 'role' | 'via'> 
  */
 export function useCan(scope: Scope): Can {
   const me = useMe();
-  const allowed = me === undefined ? true : me.scopes.includes(scope);
+  // AuthGate renders no page before /api/me answered: undefined only outside it (sign-in pages).
+  const allowed = me !== undefined && me.scopes.includes(scope);
   return { allowed, reason: allowed ? '' : cannotReason(scope, me) };
 }

@@ -47,7 +47,7 @@ export function PeoplePage() {
   const can = useCan('admin');
   const me = useMe();
   const queryClient = useQueryClient();
-  const users = useQuery({ queryKey: peopleKeys.users, queryFn: ({ signal }) => peopleApi.users(signal), enabled: me !== undefined && can.allowed });
+  const users = useQuery({ queryKey: peopleKeys.users, queryFn: ({ signal }) => peopleApi.users(signal), enabled: can.allowed });
   const update = useMutation({
     mutationFn: ({ id, body }: { id: string; body: UpdateUserRequest }) => peopleApi.update(id, body),
     onSettled: () => queryClient.invalidateQueries({ queryKey: peopleKeys.users }),

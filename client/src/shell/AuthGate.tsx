@@ -21,8 +21,9 @@ export function AuthGate({ children }: { children: ReactNode }) {
   if (status === 'signed-out') return <SignInPage reason="session" />;
   // The first start's owner chooses a name, email and password before anything else.
   if (me.data?.setupRequired) return <SetupPage onDone={() => me.refetch()} />;
-  if (status === 'signed-in') return <>{children}</>;
-  if (me.isError && !(isApiError(me.error) && me.error.status === 401)) {
+  // Pages decide what to offer from the person (useCan): they wait for /api/me rather than guess.
+  if (status === 'signed-in' && me.data !== undefined) return <>{children}</>;
+  if (me.isError && me.data === undefined && !(isApiError(me.error) && me.error.status === 401)) {
     return (
       <main className="signin">
         <div className="signin__card">
