@@ -208,9 +208,7 @@ describe('whose chat it is', () => {
 
     const listed = async (token: string) => s.request('GET', `/api/executions?sessionId=${chat}`, { token });
     expect((await listed(bob.token)).status).toBe(404);
-    expect((await listed(alice.token)).body.executions.map((e: { id: string }) => e.id).sort()).toEqual(
-      [own.body.executionId, hers.body.executionId].sort(),
-    );
+    expect((await listed(alice.token)).body.executions.map((e: { id: string }) => e.id).sort()).toEqual([own.body.executionId, hers.body.executionId].sort());
     expect((await listed(admin.token)).status).toBe(200);
   });
 

@@ -24,6 +24,6 @@ export function cannotReason(scope: Scope, me: Pick<MeResponse, 'role' | 'via'> 
 export function useCan(scope: Scope): Can {
   const me = useMe();
   // AuthGate renders no page before /api/me answered: undefined only outside it (sign-in pages).
-  const allowed = me !== undefined && me.scopes.includes(scope);
+  const allowed = me?.scopes.includes(scope) ?? false;
   return { allowed, reason: allowed ? '' : cannotReason(scope, me) };
 }
