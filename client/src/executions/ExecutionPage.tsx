@@ -154,8 +154,8 @@ export function ExecutionPage() {
       {waiting.length > 0 && (
         <div className="alert alert--warn" role="status">
           <div className="alert__body">
-            This run is waiting for {waiting.length === 1 ? 'an approval' : `${waiting.length} approvals`}: decide on the card beside the waiting step, or
-            select the step to add a comment.
+            This run is waiting for {waiting.length === 1 ? 'an approval' : `${waiting.length} approvals`}. The card beside the waiting step says who may
+            decide; select the step to see it with its comments.
           </div>
         </div>
       )}
