@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { type UserPrincipal, userOf } from '../auth/principal';
 import { AppError, notFound } from '../http/errors';
 import { parseRequest } from '../http/parse';
+import { createChatOwners } from '../sessions/chat-owners';
 import { canReadChat, OWNER_ID } from '../sessions/session-access';
 
 const approvalsRoutes: FastifyPluginAsync = async (app) => {
@@ -25,8 +26,9 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
    * be private), an admin sees it, and only the chat's person decides it, since the assistant acts
    * for them. A call without a chat (a workflow's) stays with anyone holding `approve`.
    */
-  const chatOwner = app.db.prepare<[string], { owner_id: string | null }>('SELECT owner_id FROM sessions WHERE id = ?');
-  const ownerOfTool = (a: { sessionId: string | null }) => (a.sessionId === null ? null : (chatOwner.get(a.sessionId)?.owner_id ?? OWNER_ID));
+  const chats = createChatOwners(app.db);
+  // A chat deleted since keeps its calls with the owner, as before people existed.
+  const ownerOfTool = (a: { sessionId: string | null }) => (a.sessionId === null ? null : (chats.ownerOf(a.sessionId) ?? OWNER_ID));
   const mayReadTool = (a: { sessionId: string | null }, person: UserPrincipal) => {
     const owner = ownerOfTool(a);
     return owner === null || canReadChat(person, owner);

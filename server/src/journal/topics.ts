@@ -2,6 +2,7 @@ import { type JournalEventEnvelope, parseTopic, SESSIONS_TOPIC } from '@weft/sha
 import type { Db } from '../db/open';
 import type { Principal } from '../auth/principal';
 import { AppError } from '../http/errors';
+import { createChatOwners } from '../sessions/chat-owners';
 import { canReadChat, OWNER_ID } from '../sessions/session-access';
 
 /**
@@ -12,23 +13,23 @@ import { canReadChat, OWNER_ID } from '../sessions/session-access';
 export function createTopicAccess({ db }: { db: Db }) {
   const exists = {
     execution: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
-    session: db.prepare<[string], { one: number; owner_id: string | null }>('SELECT 1 AS one, owner_id FROM sessions WHERE id = ?'),
     workflow: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM workflows WHERE id = ?'),
   };
+  const chats = createChatOwners(db);
   return {
     /** Throws 400 for a malformed topic and 404 for one naming nothing (or another person's chat). */
     assertReadable(topic: string, principal: Principal | null): void {
       const parsed = parseTopic(topic);
       if (!parsed) throw new AppError(400, 'unknown_topic', `unknown topic ${JSON.stringify(topic)}`);
       if (parsed.id === undefined) return;
-      const check = parsed.kind === 'execution' || parsed.kind === 'session' || parsed.kind === 'workflow' ? exists[parsed.kind] : undefined;
-      const row = check?.get(parsed.id);
       const notFound = new AppError(404, 'topic_not_found', `${parsed.kind} ${parsed.id} not found`);
-      if (check && !row) throw notFound;
       if (parsed.kind === 'session') {
-        const owner = exists.session.get(parsed.id)?.owner_id ?? OWNER_ID;
-        if (principal?.type !== 'user' || !canReadChat(principal, owner)) throw notFound;
+        const owner = chats.ownerOf(parsed.id);
+        if (owner === null || principal?.type !== 'user' || !canReadChat(principal, owner)) throw notFound;
+        return;
       }
+      const check = parsed.kind === 'execution' || parsed.kind === 'workflow' ? exists[parsed.kind] : undefined;
+      if (check && !check.get(parsed.id)) throw notFound;
     },
   };
 }
