@@ -154,7 +154,17 @@ export async function run(): Promise<Record<string, unknown>> {
   process.stderr.write(`weft: ${JSON.stringify(w)}\n`);
   const nr = await nodeRed();
   process.stderr.write(`node-red: ${JSON.stringify(nr)}\n`);
-  return { durationSeconds: SECONDS, weft: w, nodeRed: nr };
+  const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+  const ratios =
+    'skipped' in nr
+      ? null
+      : {
+          c1: ratio(w.hook.c1!.requestsPerSecond, nr.hook.c1!.requestsPerSecond),
+          c10: ratio(w.hook.c10!.requestsPerSecond, nr.hook.c10!.requestsPerSecond),
+          perStep100to1000: ratio(w.perStepUs100to1000, nr.perStepUs100to1000),
+        };
+  process.stderr.write(`Weft / Node-RED: ${ratios ? JSON.stringify(ratios) : 'Node-RED not run'}\n`);
+  return { durationSeconds: SECONDS, weftOverNodeRed: ratios, weft: w, nodeRed: nr };
 }
 
 type Measured = Awaited<ReturnType<typeof measure>>;
