@@ -33,8 +33,10 @@ export function createEngineTicker({
   let interval: NodeJS.Timeout | null = null;
   // As it is written, not after COMMIT: inside a group-commit batch the grant joins the same batch,
   // so a new execution reaches a runner one sync sooner (a rolled-back kick finds nothing to grant).
+  // Kicked too when an execution gives its lease back (finished, waiting): the slot it frees goes to
+  // the next queued execution in the same batch, not on the next fire or tick.
   const unsubscribe = journal.onAppend(EXECUTIONS_TOPIC, (event) => {
-    if (event.type === 'execution.updated' && event.data.status === 'queued') dispatcher.kick();
+    if (event.type === 'execution.updated' && event.data.status !== 'running') dispatcher.kick();
   });
 
   /** While storage is failed, a small write at most this often tells when it took writes again. */

@@ -54,18 +54,19 @@ export default fp(
     if (runnerToken === token) throw new Error(`the runner token in ${RUNNER_TOKEN_FILE} equals the access token: delete one of the files`);
     const loginCodes = new LoginCodes();
     const sessions = createBrowserSessions({ db: app.db, clock, ttlMs: app.config.sessionTtlMs });
-    const hostPolicy = createHostPolicy({
-      extraHosts: app.config.extraAllowedHosts,
-      port: () => {
-        const address = app.server.address();
-        return typeof address === 'object' && address ? address.port : app.config.port;
-      },
-    });
-    const displayHost = () => {
+    // Asked on every request; `server.address()` is a getsockname call each time, and the bound
+    // port does not change once the server listens.
+    let boundPort: number | undefined;
+    const port = () => {
+      if (boundPort !== undefined) return boundPort;
       const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : app.config.port;
+      if (typeof address === 'object' && address) boundPort = address.port;
+      return boundPort ?? app.config.port;
+    };
+    const hostPolicy = createHostPolicy({ extraHosts: app.config.extraAllowedHosts, port });
+    const displayHost = () => {
       const host = app.config.host === '0.0.0.0' || app.config.host === '::' ? '127.0.0.1' : app.config.host;
-      return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      return `${host.includes(':') ? `[${host}]` : host}:${port()}`;
     };
     const users = createUsersStore({ db: app.db, clock });
     const apiTokens = createApiTokens({ db: app.db, clock });
