@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StartupError } from '../startup-failure';
+import { ensureIncrementalVacuum } from './auto-vacuum';
 import { migrate } from './migrate';
 
 export type Db = Database;
@@ -38,6 +39,8 @@ export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: strin
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Before the first table exists (or converted while small): retention gives freed pages back.
+    ensureIncrementalVacuum(db);
     migrate(db);
     // A disk too full (or a file too read-only) for a small write fails the start here, in one
     // sentence, rather than the first request. Allocates pages and leaves nothing behind.

@@ -3,13 +3,19 @@ import type { Db } from '../db/open';
 import type { Principal } from '../auth/principal';
 import { AppError } from '../http/errors';
 import { canReadChat, OWNER_ID } from '../sessions/session-access';
+import { createPrunedExecutions } from '../retention/pruned-executions';
+import { createJournalFloors, topicPruned } from './floors';
 
 /**
  * Who may read which topic: it must be well formed and name something that exists, and a chat's
  * topic (`session:<id>`) is readable only by its person or an admin (others get the same 404 as
  * for a chat that does not exist). Other topics: anyone holding `read` (checked on the route).
+ * A run pruned by retention answers 410 `topic_pruned` rather than 404, and so does a replay
+ * from before a compacted topic's floor (`assertReplayable`).
  */
 export function createTopicAccess({ db }: { db: Db }) {
+  const pruned = createPrunedExecutions(db);
+  const floors = createJournalFloors(db);
   const exists = {
     execution: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
     session: db.prepare<[string], { one: number; owner_id: string | null }>('SELECT 1 AS one, owner_id FROM sessions WHERE id = ?'),
@@ -24,12 +30,17 @@ export function createTopicAccess({ db }: { db: Db }) {
       const check = parsed.kind === 'execution' || parsed.kind === 'session' || parsed.kind === 'workflow' ? exists[parsed.kind] : undefined;
       const row = check?.get(parsed.id);
       const notFound = new AppError(404, 'topic_not_found', `${parsed.kind} ${parsed.id} not found`);
-      if (check && !row) throw notFound;
+      if (check && !row) {
+        if (parsed.kind === 'execution' && pruned.wasPruned(parsed.id)) throw topicPruned({ topic, prunedThrough: null, lastSeq: 0 });
+        throw notFound;
+      }
       if (parsed.kind === 'session') {
         const owner = exists.session.get(parsed.id)?.owner_id ?? OWNER_ID;
         if (principal?.type !== 'user' || !canReadChat(principal, owner)) throw notFound;
       }
     },
+    /** Throws 410 `topic_pruned` when retention removed events after `after` (see journal/floors.ts). */
+    assertReplayable: floors.assertReplayable,
   };
 }
 

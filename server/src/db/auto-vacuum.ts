@@ -1,0 +1,24 @@
+import type { Database } from 'better-sqlite3';
+
+/** Existing databases up to this size are converted at start (one VACUUM: a second or so). */
+export const CONVERT_MAX_BYTES = 64 * 1024 * 1024;
+
+export type AutoVacuumState = 'incremental' | 'converted' | 'none';
+
+/**
+ * `auto_vacuum = INCREMENTAL`, so retention can hand freed pages back to the file system
+ * (retention/file-space.ts). SQLite only accepts the mode before the first table exists; an
+ * existing database needs one VACUUM to switch, which rewrites the whole file: done here when the
+ * file is small, otherwise left to the operator (`none`, logged with the command by retention).
+ * Without it, freed pages are still reused: the file stops growing, it just never shrinks.
+ */
+export function ensureIncrementalVacuum(db: Database): AutoVacuumState {
+  if (db.pragma('auto_vacuum', { simple: true }) === 2) return 'incremental';
+  const tables = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get()!.n;
+  db.pragma('auto_vacuum = INCREMENTAL');
+  if (tables === 0) return 'incremental';
+  const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+  if (bytes > CONVERT_MAX_BYTES) return 'none';
+  db.exec('VACUUM');
+  return 'converted';
+}
