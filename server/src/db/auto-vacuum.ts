@@ -7,7 +7,8 @@ export type AutoVacuumState = 'incremental' | 'converted' | 'none';
 
 /**
  * `auto_vacuum = INCREMENTAL`, so retention can hand freed pages back to the file system
- * (retention/file-space.ts). SQLite only accepts the mode before the first table exists; an
+ * (retention/file-space.ts). SQLite only accepts the mode on an empty file (called before
+ * `journal_mode = WAL`, which writes the header, and before the first table); an
  * existing database needs one VACUUM to switch, which rewrites the whole file: done here when the
  * file is small, otherwise left to the operator (`none`, logged with the command by retention).
  * Without it, freed pages are still reused: the file stops growing, it just never shrinks.

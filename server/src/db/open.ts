@@ -30,6 +30,9 @@ export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: strin
   }
   const db = new BetterSqlite3(file);
   try {
+    // Before WAL and the first table (which both fix the mode), or converted while small:
+    // retention gives freed pages back (db/auto-vacuum.ts).
+    ensureIncrementalVacuum(db);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') {
       throw new StartupError(
@@ -39,8 +42,6 @@ export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: strin
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    // Before the first table exists (or converted while small): retention gives freed pages back.
-    ensureIncrementalVacuum(db);
     migrate(db);
     // A disk too full (or a file too read-only) for a small write fails the start here, in one
     // sentence, rather than the first request. Allocates pages and leaves nothing behind.

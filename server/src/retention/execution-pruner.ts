@@ -37,25 +37,25 @@ export function createExecutionPruner(db: Db) {
     nthNewest: db.prepare<[number], { id: string }>(`SELECT id FROM executions WHERE ${FINISHED} ORDER BY id DESC LIMIT 1 OFFSET ?`),
     stillFinished: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM executions e WHERE id = ? AND ${FINISHED} AND NOT ${PROTECTED}`),
   };
-  // Children first (foreign keys are on); each takes (id, limit) and deletes at most `limit` rows.
+  // Children first (foreign keys are on); each deletes at most `limit` rows of run `id` (of its topic for events).
   const children: [table: string, sql: string][] = [
-    ['events', 'DELETE FROM events WHERE topic = ?1 AND seq IN (SELECT seq FROM events WHERE topic = ?1 ORDER BY seq LIMIT ?2)'],
+    ['events', 'DELETE FROM events WHERE topic = @id AND seq IN (SELECT seq FROM events WHERE topic = @id ORDER BY seq LIMIT @limit)'],
     [
       'approval_decisions',
-      'DELETE FROM approval_decisions WHERE rowid IN (SELECT d.rowid FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id WHERE a.execution_id = ?1 LIMIT ?2)',
+      'DELETE FROM approval_decisions WHERE rowid IN (SELECT d.rowid FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id WHERE a.execution_id = @id LIMIT @limit)',
     ],
-    ['approvals', 'DELETE FROM approvals WHERE rowid IN (SELECT rowid FROM approvals WHERE execution_id = ?1 LIMIT ?2)'],
-    ['step_runs', 'DELETE FROM step_runs WHERE rowid IN (SELECT rowid FROM step_runs WHERE execution_id = ?1 LIMIT ?2)'],
-    ['message_keys', 'DELETE FROM message_keys WHERE execution_id = ?1 AND key IN (SELECT key FROM message_keys WHERE execution_id = ?1 LIMIT ?2)'],
+    ['approvals', 'DELETE FROM approvals WHERE rowid IN (SELECT rowid FROM approvals WHERE execution_id = @id LIMIT @limit)'],
+    ['step_runs', 'DELETE FROM step_runs WHERE rowid IN (SELECT rowid FROM step_runs WHERE execution_id = @id LIMIT @limit)'],
+    ['message_keys', 'DELETE FROM message_keys WHERE execution_id = @id AND key IN (SELECT key FROM message_keys WHERE execution_id = @id LIMIT @limit)'],
     [
       'runner_cursors',
-      'DELETE FROM runner_cursors WHERE execution_id = ?1 AND lease_attempt IN (SELECT lease_attempt FROM runner_cursors WHERE execution_id = ?1 LIMIT ?2)',
+      'DELETE FROM runner_cursors WHERE execution_id = @id AND lease_attempt IN (SELECT lease_attempt FROM runner_cursors WHERE execution_id = @id LIMIT @limit)',
     ],
-    ['notifications', 'DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications WHERE execution_id = ?1 LIMIT ?2)'],
-    ['notify_deliveries', 'DELETE FROM notify_deliveries WHERE rowid IN (SELECT rowid FROM notify_deliveries WHERE execution_id = ?1 LIMIT ?2)'],
-    ['trigger_deliveries', 'DELETE FROM trigger_deliveries WHERE ord IN (SELECT ord FROM trigger_deliveries WHERE execution_id = ?1 LIMIT ?2)'],
+    ['notifications', 'DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications WHERE execution_id = @id LIMIT @limit)'],
+    ['notify_deliveries', 'DELETE FROM notify_deliveries WHERE rowid IN (SELECT rowid FROM notify_deliveries WHERE execution_id = @id LIMIT @limit)'],
+    ['trigger_deliveries', 'DELETE FROM trigger_deliveries WHERE ord IN (SELECT ord FROM trigger_deliveries WHERE execution_id = @id LIMIT @limit)'],
   ];
-  const deletes = children.map(([table, sql]) => ({ table, stmt: db.prepare<[string, number]>(sql) }));
+  const deletes = children.map(([table, sql]) => ({ table, stmt: db.prepare<[{ id: string; limit: number }]>(sql) }));
   const floor = db.prepare<[string]>('DELETE FROM journal_floors WHERE topic = ?');
   const row = db.prepare<[string]>('DELETE FROM executions WHERE id = ?');
 
@@ -80,7 +80,7 @@ export function createExecutionPruner(db: Db) {
         for (;;) {
           if (budget.exhausted) return 'partial';
           const left = budget.left;
-          const n = stmt.run(executionId, left).changes;
+          const n = stmt.run({ id: table === 'events' ? topic : executionId, limit: left }).changes;
           budget.charge(table, n);
           if (n < left) break;
         }

@@ -77,7 +77,7 @@ export function createTopicCompactor(db: Db) {
       if (executionId !== null) {
         const run = s.execution.get(executionId);
         // A missing run's events go with it (the pruner); an unfinished or recent one is still being watched.
-        if (run === undefined || run.finished !== 1 || run.ended >= cutoff) return 'nothing';
+        if (run === undefined || run.finished !== 1 || run.ended > cutoff) return 'nothing';
       }
       const rows = s.chunk.all(topic, floor, head, budget.left);
       const removable = executionId !== null ? rows : rows.slice(0, countBefore(rows, cutoff));
@@ -92,9 +92,9 @@ export function createTopicCompactor(db: Db) {
   };
 }
 
-/** How many leading rows were written before `cutoff` (a topic's events are in time order). */
+/** How many leading rows were written by `cutoff` (a topic's events are in time order). */
 function countBefore(rows: readonly EventRow[], cutoff: string): number {
-  const i = rows.findIndex((r) => r.at >= cutoff);
+  const i = rows.findIndex((r) => r.at > cutoff);
   return i === -1 ? rows.length : i;
 }
 
