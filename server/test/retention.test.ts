@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RetentionConfig } from '../src/config';
 import { ConfigError, loadConfig } from '../src/config';
@@ -62,7 +60,15 @@ async function startRun(workflowId: string, sessionId?: string) {
 }
 
 const stepLogs = (lines: number, from = 2) =>
-  Array.from({ length: lines }, (_, i) => ({ seq: from + i, type: 'step.log', stepId: 'say', iterationPath: '', attempt: 1, stream: 'stdout', text: `line ${i}\n` }));
+  Array.from({ length: lines }, (_, i) => ({
+    seq: from + i,
+    type: 'step.log',
+    stepId: 'say',
+    iterationPath: '',
+    attempt: 1,
+    stream: 'stdout',
+    text: `line ${i}\n`,
+  }));
 
 /** A run to the end through the runner: a step with `logLines` lines of output, then success. */
 async function finishedRun(workflowId: string, { sessionId, logLines = 2 }: { sessionId?: string; logLines?: number } = {}) {
@@ -91,7 +97,16 @@ async function waitingRun(workflowId: string) {
       stepId: 'gate',
       iterationPath: '',
       attempt: 1,
-      wait: { kind: 'approval', message: 'Ship it?', approvers: {}, minApprovals: 1, allowSelfApproval: true, timeoutSeconds: 30 * 86_400, onDeny: 'fail', onTimeout: 'fail' },
+      wait: {
+        kind: 'approval',
+        message: 'Ship it?',
+        approvers: {},
+        minApprovals: 1,
+        allowSelfApproval: true,
+        timeoutSeconds: 30 * 86_400,
+        onDeny: 'fail',
+        onTimeout: 'fail',
+      },
     },
   ]);
   await waitUntil(async () => (await s.request('GET', `/api/executions/${executionId}`)).body.status === 'waiting');

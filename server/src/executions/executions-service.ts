@@ -68,7 +68,8 @@ export function createExecutionsService({
     const row = repo.get(id);
     if (row) return row;
     // A tombstone rather than "not found": links to it (chat messages, notifications) stay explainable.
-    if (pruned.wasPruned(id)) throw new AppError(410, 'execution_pruned', `run ${id} was pruned by retention (WEFT_RETENTION_DAYS / WEFT_RETENTION_MAX_EXECUTIONS)`);
+    if (pruned.wasPruned(id))
+      throw new AppError(410, 'execution_pruned', `run ${id} was pruned by retention (WEFT_RETENTION_DAYS / WEFT_RETENTION_MAX_EXECUTIONS)`);
     throw notFound(`execution ${id}`);
   };
 

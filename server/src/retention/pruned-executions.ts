@@ -8,9 +8,7 @@ import type { Db } from '../db/open';
 export function createPrunedExecutions(db: Db) {
   const s = {
     watermark: db.prepare<[], { id: string | null }>('SELECT pruned_through_id AS id FROM retention_state WHERE id = 1'),
-    raise: db.prepare(
-      'UPDATE retention_state SET pruned_through_id = ? WHERE id = 1 AND (pruned_through_id IS NULL OR pruned_through_id < ?)',
-    ),
+    raise: db.prepare('UPDATE retention_state SET pruned_through_id = ? WHERE id = 1 AND (pruned_through_id IS NULL OR pruned_through_id < ?)'),
   };
   return {
     wasPruned(executionId: string): boolean {

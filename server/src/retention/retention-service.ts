@@ -81,7 +81,10 @@ export function createRetention({
    * Walks finished runs in id (creation) order and prunes those `eligible` says may go, until
    * `stop` says the walk is past what can be eligible. The number pruned.
    */
-  async function pruneWalk(tally: Tally, { eligible, stop }: { eligible: (c: { ended: string }) => boolean; stop: (c: { id: string; created: string }) => boolean }) {
+  async function pruneWalk(
+    tally: Tally,
+    { eligible, stop }: { eligible: (c: { ended: string }) => boolean; stop: (c: { id: string; created: string }) => boolean },
+  ) {
     let cursor = '';
     let current: string | null = null;
     let pruned = 0;
