@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { RetentionReport, RetentionRowCounts, RetentionRun } from '@weft/shared';
 import type { Clock } from '../clock';
 import type { RetentionConfig } from '../config';
@@ -55,6 +56,7 @@ export function createRetention({
     const rows: RetentionRowCounts = {};
     let transactions = 0;
     let maxRows = 0;
+    let maxMs = 0;
     return {
       rows,
       get transactions() {
@@ -63,10 +65,15 @@ export function createRetention({
       get maxRows() {
         return maxRows;
       },
+      get maxMs() {
+        return maxMs;
+      },
       /** Runs `work` in one transaction with a fresh budget; yields afterwards. */
       async batch<T>(work: (budget: RowBudget) => T): Promise<T> {
         const budget = new RowBudget(settings.batchRows);
+        const began = performance.now();
         const value = journal.transaction(() => work(budget));
+        maxMs = Math.max(maxMs, performance.now() - began);
         transactions++;
         maxRows = Math.max(maxRows, budget.spent);
         for (const [table, n] of Object.entries(budget.counts)) rows[table] = (rows[table] ?? 0) + n;
@@ -171,6 +178,7 @@ export function createRetention({
       rows: tally.rows,
       transactions: tally.transactions,
       maxRowsPerTransaction: tally.maxRows,
+      maxTransactionMs: Math.round(tally.maxMs * 100) / 100,
       vacuumedPages,
     };
     save(run);
