@@ -3,7 +3,10 @@ import type { Db } from '../db/open';
 import type { RowBudget } from './row-budget';
 import { createPrunedExecutions } from './pruned-executions';
 
-/** Exactly the partial index's condition (migration 019), so SQLite walks `executions_finished`. */
+/**
+ * Exactly the partial index's condition (migration 019). Queries name the index (INDEXED BY):
+ * without statistics SQLite would pick `executions_by_status` and sort every finished run per scan.
+ */
 const FINISHED = "status IN ('succeeded', 'failed', 'canceled', 'denied')";
 
 /**
@@ -31,10 +34,12 @@ export function createExecutionPruner(db: Db) {
     /** The next finished runs after a cursor, with what decides whether they may go. */
     scan: db.prepare<[string, number], CandidateRow>(
       `SELECT e.id, COALESCE(e.finished_at, e.updated_at, e.created_at) AS ended, e.created_at AS created, ${PROTECTED} AS protected
-       FROM executions e WHERE ${FINISHED} AND e.id > ? ORDER BY e.id LIMIT ?`,
+       FROM executions e INDEXED BY executions_finished WHERE ${FINISHED} AND e.id > ? ORDER BY e.id LIMIT ?`,
     ),
     /** The id of the `n`th newest finished run (OFFSET n - 1): older ones are over the count limit. */
-    nthNewest: db.prepare<[number], { id: string }>(`SELECT id FROM executions WHERE ${FINISHED} ORDER BY id DESC LIMIT 1 OFFSET ?`),
+    nthNewest: db.prepare<[number], { id: string }>(
+      `SELECT id FROM executions INDEXED BY executions_finished WHERE ${FINISHED} ORDER BY id DESC LIMIT 1 OFFSET ?`,
+    ),
     stillFinished: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM executions e WHERE id = ? AND ${FINISHED} AND NOT ${PROTECTED}`),
   };
   // Children first (foreign keys are on); each deletes at most `limit` rows of run `id` (of its topic for events).
