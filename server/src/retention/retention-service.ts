@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import type { RetentionConfig } from '../config';
 import type { Db } from '../db/open';
 import type { Journal } from '../journal/journal';
-import { createExecutionPruner } from './execution-pruner';
+import { createExecutionPruner, type PruneCandidate } from './execution-pruner';
 import { RowBudget } from './row-budget';
 import { createTopicCompactor } from './topic-compactor';
 import { createFileSpace } from './file-space';
@@ -88,31 +88,34 @@ export function createRetention({
    * Walks finished runs in id (creation) order and prunes those `eligible` says may go, until
    * `stop` says the walk is past what can be eligible. The number pruned.
    */
-  async function pruneWalk(
-    tally: Tally,
-    { eligible, stop }: { eligible: (c: { ended: string }) => boolean; stop: (c: { id: string; created: string }) => boolean },
-  ) {
+  async function pruneWalk(tally: Tally, { eligible, stop }: { eligible: (c: PruneCandidate) => boolean; stop: (c: PruneCandidate) => boolean }) {
     let cursor = '';
+    let queue: PruneCandidate[] = [];
+    let lastPage = false;
     let current: string | null = null;
     let pruned = 0;
     let done = false;
     while (!done && !stopped) {
       await tally.batch((budget) => {
+        let scanned = false;
         while (!budget.exhausted) {
           if (current === null) {
-            // One scan per transaction at most: a long stretch of kept runs costs several, never one long one.
-            const page = pruner.scan(cursor, settings.batchRows);
-            const next = page.find((c) => stop(c) || (!c.protected && eligible(c)));
-            if (next === undefined) {
-              if (page.length < settings.batchRows) done = true;
-              else cursor = page.at(-1)!.id;
-              return;
+            if (queue.length === 0) {
+              // One scan per transaction at most: a long stretch of kept runs costs several, never one long one.
+              if (lastPage) done = true;
+              if (lastPage || scanned) return;
+              queue = pruner.scan(cursor, settings.batchRows);
+              scanned = true;
+              lastPage = queue.length < settings.batchRows;
+              cursor = queue.at(-1)?.id ?? cursor;
+              continue;
             }
+            const next = queue.shift()!;
             if (stop(next)) {
               done = true;
               return;
             }
-            cursor = next.id;
+            if (next.protected || !eligible(next)) continue;
             current = next.id;
           }
           const result = pruner.prune(current, budget);
