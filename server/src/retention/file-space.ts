@@ -1,7 +1,8 @@
+import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/open';
 
-/** Pages given back per `incremental_vacuum` step: about 4 MiB with 4 KiB pages, a few ms of work. */
-const VACUUM_STEP_PAGES = 1024;
+/** Pages given back per `incremental_vacuum` step (its own small transaction): 1 MiB with 4 KiB pages. */
+const VACUUM_STEP_PAGES = 256;
 
 const AUTO_VACUUM_MODES = ['none', 'full', 'incremental'] as const;
 
@@ -24,21 +25,33 @@ export function createFileSpace(db: Db) {
     },
     /**
      * Gives free pages back in small steps, yielding between them; skips a step while another
-     * write holds the connection's transaction (group commit). The pages released.
+     * write holds the connection's transaction (group commit). The pages released, and the
+     * longest step in ms.
      */
-    async release({ isBusy, yieldToLoop, stopped }: { isBusy: () => boolean; yieldToLoop: () => Promise<void>; stopped: () => boolean }): Promise<number> {
-      if (pragma('auto_vacuum') !== 2) return 0;
+    async release({
+      isBusy,
+      yieldToLoop,
+      stopped,
+    }: {
+      isBusy: () => boolean;
+      yieldToLoop: () => Promise<void>;
+      stopped: () => boolean;
+    }): Promise<{ pages: number; maxStepMs: number }> {
       let released = 0;
+      let maxStepMs = 0;
+      if (pragma('auto_vacuum') !== 2) return { pages: 0, maxStepMs };
       for (let tries = 0; tries < 10_000 && !stopped(); tries++) {
         const free = pragma('freelist_count');
         if (free === 0) break;
         if (!isBusy()) {
+          const began = performance.now();
           db.pragma(`incremental_vacuum(${Math.min(free, VACUUM_STEP_PAGES)})`);
+          maxStepMs = Math.max(maxStepMs, performance.now() - began);
           released += free - pragma('freelist_count');
         }
         await yieldToLoop();
       }
-      return released;
+      return { pages: released, maxStepMs };
     },
   };
 }

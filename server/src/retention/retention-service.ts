@@ -172,7 +172,7 @@ export function createRetention({
       return pruneWalk(tally, { eligible: (c) => c.ended < cutoff, stop: (c) => c.created >= cutoff });
     })();
     const compactedTopics = await compactTopics(tally, new Date(startedAt.getTime() - settings.compactAfterMs).toISOString());
-    const vacuumedPages = await space.release({ isBusy: () => db.inTransaction, yieldToLoop, stopped: () => stopped });
+    const vacuum = await space.release({ isBusy: () => db.inTransaction, yieldToLoop, stopped: () => stopped });
     const run: RetentionRun = {
       startedAt: startedAt.toISOString(),
       finishedAt: clock.now().toISOString(),
@@ -181,12 +181,22 @@ export function createRetention({
       rows: tally.rows,
       transactions: tally.transactions,
       maxRowsPerTransaction: tally.maxRows,
-      maxTransactionMs: Math.round(tally.maxMs * 100) / 100,
-      vacuumedPages,
+      maxTransactionMs: Math.round(Math.max(tally.maxMs, vacuum.maxStepMs) * 100) / 100,
+      vacuumedPages: vacuum.pages,
     };
     save(run);
     log.info(
-      { retention: { prunedExecutions: byAge + byCount, byAge, byCount, compactedTopics, rows: tally.rows, transactions: tally.transactions, vacuumedPages } },
+      {
+        retention: {
+          prunedExecutions: byAge + byCount,
+          byAge,
+          byCount,
+          compactedTopics,
+          rows: tally.rows,
+          transactions: tally.transactions,
+          vacuumedPages: vacuum.pages,
+        },
+      },
       `retention: pruned ${byAge + byCount} executions (${byAge} by age, ${byCount} by count), compacted ${compactedTopics} topics`,
     );
     return run;

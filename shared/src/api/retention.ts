@@ -16,7 +16,7 @@ export const RetentionRun = z.object({
   /** Transactions this run committed, and the most rows any one of them deleted (never above `batchRows`). */
   transactions: z.number().int(),
   maxRowsPerTransaction: z.number().int(),
-  /** The longest of those transactions, in ms: how long retention held the event loop at once. */
+  /** The longest of those transactions (or `incremental_vacuum` steps), in ms: how long retention held the event loop at once. */
   maxTransactionMs: z.number(),
   /** Pages returned to the file system by `PRAGMA incremental_vacuum` after the run. */
   vacuumedPages: z.number().int(),
