@@ -57,6 +57,7 @@ export function createRetention({
     let transactions = 0;
     let maxRows = 0;
     let maxMs = 0;
+    let maxWorkMs = 0;
     return {
       rows,
       get transactions() {
@@ -68,12 +69,21 @@ export function createRetention({
       get maxMs() {
         return maxMs;
       },
+      get maxWorkMs() {
+        return maxWorkMs;
+      },
       /** Runs `work` in one transaction with a fresh budget; yields afterwards. */
       async batch<T>(work: (budget: RowBudget) => T): Promise<T> {
         const budget = new RowBudget(settings.batchRows);
         const began = performance.now();
-        const value = journal.transaction(() => work(budget));
+        let workMs = 0;
+        const value = journal.transaction(() => {
+          const value = work(budget);
+          workMs = performance.now() - began;
+          return value;
+        });
         maxMs = Math.max(maxMs, performance.now() - began);
+        maxWorkMs = Math.max(maxWorkMs, workMs);
         transactions++;
         maxRows = Math.max(maxRows, budget.spent);
         for (const [table, n] of Object.entries(budget.counts)) rows[table] = (rows[table] ?? 0) + n;
@@ -182,6 +192,7 @@ export function createRetention({
       transactions: tally.transactions,
       maxRowsPerTransaction: tally.maxRows,
       maxTransactionMs: Math.round(Math.max(tally.maxMs, vacuum.maxStepMs) * 100) / 100,
+      maxWorkMs: Math.round(tally.maxWorkMs * 100) / 100,
       vacuumedPages: vacuum.pages,
     };
     save(run);

@@ -18,6 +18,11 @@ export const RetentionRun = z.object({
   maxRowsPerTransaction: z.number().int(),
   /** The longest of those transactions (or `incremental_vacuum` steps), in ms: how long retention held the event loop at once. */
   maxTransactionMs: z.number(),
+  /**
+   * The same without the COMMIT: the deletes themselves. A COMMIT waits for the WAL's fsync
+   * (synchronous=FULL) and may restart the WAL (db/checkpointer.ts), as any write's does.
+   */
+  maxWorkMs: z.number(),
   /** Pages returned to the file system by `PRAGMA incremental_vacuum` after the run. */
   vacuumedPages: z.number().int(),
 });
