@@ -216,7 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       intervalMs: e.WEFT_RETENTION_INTERVAL_MS,
       startDelayMs: Math.min(5_000, e.WEFT_RETENTION_INTERVAL_MS),
       compactAfterMs: Math.round(e.WEFT_JOURNAL_COMPACT_AFTER_HOURS * 3_600_000),
-      batchRows: 500,
+      batchRows: 200,
     },
     llm: llmSettingsFromEnv(e),
     timezone: e.WEFT_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
