@@ -13,13 +13,13 @@ export type AutoVacuumState = 'incremental' | 'converted' | 'none';
  * file is small, otherwise left to the operator (`none`, logged with the command by retention).
  * Without it, freed pages are still reused: the file stops growing, it just never shrinks.
  */
-export function ensureIncrementalVacuum(db: Database): AutoVacuumState {
+export function ensureIncrementalVacuum(db: Database, { maxBytes = CONVERT_MAX_BYTES } = {}): AutoVacuumState {
   if (db.pragma('auto_vacuum', { simple: true }) === 2) return 'incremental';
   const tables = db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get()!.n;
+  const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
+  if (tables > 0 && bytes > maxBytes) return 'none';
   db.pragma('auto_vacuum = INCREMENTAL');
   if (tables === 0) return 'incremental';
-  const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }));
-  if (bytes > CONVERT_MAX_BYTES) return 'none';
   db.exec('VACUUM');
   return 'converted';
 }
