@@ -183,6 +183,24 @@ describe('pruning', () => {
     for (const kept of [newest, waiting, running]) expect(await statusOf(kept)).toBe(200);
   });
 
+  it("deletes a denied run's approval and its decisions with it", async () => {
+    await start({ maxExecutions: 1 });
+    const denied = await waitingRun(await workflow(gated));
+    const approval = (await s.request('GET', '/api/approvals?status=pending')).body.approvals.find((a: any) => a.executionId === denied);
+    const decided = await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'deny', comment: 'no' } });
+    expect(decided.status).toBe(200);
+    await waitUntil(async () => ['denied', 'failed'].includes((await s.request('GET', `/api/executions/${denied}`)).body.status));
+    expect(count('SELECT COUNT(*) AS n FROM approval_decisions WHERE approval_id = ?', approval.id)).toBe(1);
+    await finishedRun(await workflow());
+
+    const run = await s.app.retention.run();
+    expect(run.prunedExecutions.byCount).toBe(1);
+    expect(await statusOf(denied)).toBe(410);
+    expect(count('SELECT COUNT(*) AS n FROM approvals WHERE execution_id = ?', denied)).toBe(0);
+    expect(count('SELECT COUNT(*) AS n FROM approval_decisions WHERE approval_id = ?', approval.id)).toBe(0);
+    expect(run.rows).toMatchObject({ approvals: 1, approval_decisions: 1 });
+  });
+
   it('deletes in transactions of at most the batch size and yields between them', async () => {
     const batchRows = 7;
     await start({ maxExecutions: 1, batchRows });
