@@ -29,6 +29,7 @@ import sessionsPlugin from './sessions/plugin';
 import toolsPlugin from './tools/plugin';
 import triggersPlugin from './triggers/plugin';
 import workflowsPlugin from './workflows/plugin';
+import retentionPlugin from './retention/plugin';
 import healthRoutes from './health/routes';
 import eventsRoutes from './journal/routes';
 import liveSocket from './live/live-socket';
@@ -45,6 +46,7 @@ import integrationsRoutes from './integrations/routes';
 import notificationsRoutes from './notifications/routes';
 import workflowsRoutes from './workflows/routes';
 import auditRoutes from './audit/routes';
+import retentionRoutes from './retention/routes';
 import type { Clock } from './clock';
 
 export type AppOptions = { config: Config; clock?: Clock };
@@ -80,6 +82,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(notificationsPlugin);
   await fastify.register(livePlugin);
   await fastify.register(lifecyclePlugin);
+  // After the lifecycle: its onClose (reverse order) stops retention before the journal closes.
+  await fastify.register(retentionPlugin);
   // Runner frames carry step outputs (up to 8 MiB); the browser socket enforces its own smaller limit.
   await fastify.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 * 1024 } });
 
@@ -100,6 +104,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(notificationsRoutes);
   await fastify.register(chatRoutes);
   await fastify.register(auditRoutes);
+  await fastify.register(retentionRoutes);
   await fastify.register(liveSocket);
   await fastify.register(runnerGateway);
   await fastify.register(spa);

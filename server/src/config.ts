@@ -42,6 +42,15 @@ const EnvSchema = z.object({
   WEFT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
   WEFT_MAX_RUN_DEPTH: z.coerce.number().int().min(0).max(100).default(5),
   WEFT_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
+  WEFT_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(0).max(36_500).default(30),
+  WEFT_RETENTION_MAX_EXECUTIONS: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be a positive number of executions (leave it unset for no count limit)')
+    .max(1_000_000_000)
+    .optional(),
+  WEFT_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).max(86_400_000).default(600_000),
+  WEFT_JOURNAL_COMPACT_AFTER_HOURS: z.coerce.number().min(0).max(87_600).default(24),
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_AUTH_TOKEN: z.string().min(1).optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
@@ -106,6 +115,8 @@ export type Config = {
   maxRunDepth: number;
   /** Audit entries older than this many days are deleted (daily); 0 keeps them forever. */
   auditRetentionDays: number;
+  /** Pruning of finished executions and compaction of the journal (server/src/retention/). */
+  retention: RetentionConfig;
   /** Model access; `provider: 'offline'` when neither a key nor a base URL is set. */
   llm: LlmSettings;
   /** Default IANA timezone for schedules suggested by drafting. */
@@ -116,6 +127,20 @@ export type Config = {
   integrationCheckMs: number;
   /** Single sign-on with OpenID Connect; null when WEFT_OIDC_* are not set. */
   oidc: OidcConfig | null;
+};
+
+export type RetentionConfig = {
+  /** Finished executions older than this many days are pruned; 0 keeps them whatever their age. */
+  days: number;
+  /** At most this many finished executions are kept (the newest); null: no count limit. */
+  maxExecutions: number | null;
+  /** How often retention runs (and once `startDelayMs` after start). */
+  intervalMs: number;
+  startDelayMs: number;
+  /** A finished execution's journal topic (and any other topic's events) older than this is compacted. */
+  compactAfterMs: number;
+  /** Rows one transaction deletes at most; the loop yields to the event loop between transactions. */
+  batchRows: number;
 };
 
 export type OidcConfig = {
@@ -192,6 +217,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     engineTickMs: 250,
     maxRunDepth: e.WEFT_MAX_RUN_DEPTH,
     auditRetentionDays: e.WEFT_AUDIT_RETENTION_DAYS,
+    retention: {
+      days: e.WEFT_RETENTION_DAYS,
+      maxExecutions: e.WEFT_RETENTION_MAX_EXECUTIONS ?? null,
+      intervalMs: e.WEFT_RETENTION_INTERVAL_MS,
+      startDelayMs: Math.min(5_000, e.WEFT_RETENTION_INTERVAL_MS),
+      compactAfterMs: Math.round(e.WEFT_JOURNAL_COMPACT_AFTER_HOURS * 3_600_000),
+      batchRows: 200,
+    },
     llm: llmSettingsFromEnv(e),
     timezone: e.WEFT_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
     secretKey: e.WEFT_SECRET_KEY,

@@ -79,6 +79,20 @@ describe('live socket', () => {
     expect(onError).toHaveBeenCalledWith({ code: 'topic_not_found', message: 'no such execution' });
   });
 
+  it('on topic_pruned, asks each listener to reload its state and follows the topic from its head', async () => {
+    for (let i = 0; i < 5; i++) live.append('execution:ex_2', 'step.updated', { i });
+    const events: JournalEventEnvelope[] = [];
+    const onPruned = vi.fn();
+    const onError = vi.fn();
+    socket.subscribe('execution:ex_2', { after: 0, onEvent: (e) => events.push(e), onPruned, onError });
+    await vi.waitFor(() => expect(seqs(events)).toEqual([1, 2, 3, 4, 5]));
+    // As the server answers a replay from before a compacted range (retention).
+    live.sockets[0]?.deliver({ type: 'error', id: null, topic: 'execution:ex_2', code: 'topic_pruned', message: 'compacted', lastSeq: 9 });
+    expect(onPruned).toHaveBeenCalledWith(9);
+    expect(onError).not.toHaveBeenCalled();
+    expect(live.sent.at(-1)).toEqual({ type: 'subscribe', topic: 'execution:ex_2', after: 9 });
+  });
+
   it('ignores frames it cannot parse', async () => {
     const events: JournalEventEnvelope[] = [];
     socket.subscribe('sessions', { onEvent: (e) => events.push(e) });

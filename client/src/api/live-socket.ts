@@ -14,8 +14,14 @@ export type TopicHandlers = {
   onEvent: (event: JournalEventEnvelope) => void;
   /** The server accepted the subscription; `lastSeq` is the topic's head at that moment. */
   onSubscribed?: (lastSeq: number) => void;
-  /** The server refused the topic (`unknown_topic`, `topic_not_found`). */
+  /** The server refused the topic (`unknown_topic`, `topic_not_found`, `topic_pruned` of a run that is gone). */
   onError?: (error: { code: string; message: string }) => void;
+  /**
+   * Retention compacted the events this listener still needed (`topic_pruned` with the topic's
+   * head): reload the state over REST. The listener goes on from `lastSeq`; events between it and
+   * the reloaded state arrive again and must be applied idempotently, as after any snapshot.
+   */
+  onPruned?: (lastSeq: number) => void;
 };
 
 export type LiveSocket = {
@@ -130,6 +136,18 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     }
   };
 
+  /** A compacted topic: every listener reloads its state and follows on from the head. */
+  const resumeAfterPrune = (name: string, lastSeq: number) => {
+    const topic = topics.get(name);
+    if (topic === undefined) return;
+    for (const listener of [...topic.listeners]) {
+      if (listener.lastSeq >= lastSeq) continue;
+      listener.lastSeq = lastSeq;
+      listener.onPruned?.(lastSeq);
+    }
+    sendSubscribe(name, topic);
+  };
+
   const onFrame = (data: unknown) => {
     armIdle();
     let json: unknown;
@@ -152,8 +170,12 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
         for (const listener of [...(topics.get(frame.topic)?.listeners ?? [])]) listener.onSubscribed?.(frame.lastSeq);
         return;
       case 'error':
-        if (frame.topic !== undefined)
-          for (const listener of [...(topics.get(frame.topic)?.listeners ?? [])]) listener.onError?.({ code: frame.code, message: frame.message });
+        if (frame.topic === undefined) return;
+        if (frame.code === 'topic_pruned' && frame.lastSeq !== undefined && frame.lastSeq > 0) {
+          resumeAfterPrune(frame.topic, frame.lastSeq);
+          return;
+        }
+        for (const listener of [...(topics.get(frame.topic)?.listeners ?? [])]) listener.onError?.({ code: frame.code, message: frame.message });
         return;
       case 'unsubscribed':
       case 'pong':
@@ -277,6 +299,8 @@ export type UseTopicOptions = {
   enabled?: boolean;
   onSubscribed?: (lastSeq: number) => void;
   onError?: (error: { code: string; message: string }) => void;
+  /** The events after `after` were compacted by retention: reload the state (see `TopicHandlers.onPruned`). */
+  onPruned?: (lastSeq: number) => void;
 };
 
 /**
@@ -294,6 +318,7 @@ export function useTopic(topic: string | null, onEvent: (event: JournalEventEnve
       onEvent: (event) => latest.current.onEvent(event),
       onSubscribed: (lastSeq) => latest.current.options.onSubscribed?.(lastSeq),
       onError: (error) => latest.current.options.onError?.(error),
+      onPruned: (lastSeq) => latest.current.options.onPruned?.(lastSeq),
     });
   }, [topic, enabled]);
 }

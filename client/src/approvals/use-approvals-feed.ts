@@ -40,7 +40,8 @@ export function useApprovalsFeed(): { isPending: boolean; error: unknown; head: 
       if ((event.type === 'approval.requested' || event.type === 'approval.decision_recorded') && typeof id === 'string')
         void approvalsApi.get(id).then(approvalsStore.upsert, () => undefined);
     },
-    { after: data?.head ?? 0, enabled: typeof data?.head === 'number' },
+    // Away longer than the journal keeps the topic's events (retention): list them again.
+    { after: data?.head ?? 0, enabled: typeof data?.head === 'number', onPruned: () => void snapshot.refetch() },
   );
   return { isPending: snapshot.isPending, error: snapshot.error, head: data?.head ?? undefined };
 }

@@ -78,7 +78,12 @@ export function useChatSession(sessionId: string): {
   // biome-ignore lint/correctness/useExhaustiveDependencies: the older pages loaded belong to the previous session; forget them when it changes.
   useEffect(() => setOlder(null), [sessionId]);
 
-  useTopicBatches(sessionTopic(sessionId), (events) => store.applyEvents(events), { after: data?.lastSeq ?? 0, enabled: data !== undefined });
+  useTopicBatches(sessionTopic(sessionId), (events) => store.applyEvents(events), {
+    after: data?.lastSeq ?? 0,
+    enabled: data !== undefined,
+    // Away longer than the journal keeps the chat's events (retention): load it again.
+    onPruned: () => void snapshot.refetch(),
+  });
 
   const structure = useSyncExternalStore(store.subscribeStructure, store.getStructure, store.getStructure);
   const nextBefore = older !== null ? older.nextBefore : (data?.nextBefore ?? null);

@@ -177,6 +177,19 @@ describe('execution page', () => {
     expect(alert.textContent).toBe('Denied by alice: Not on Friday.');
   });
 
+  it('a run pruned by retention reads as a tombstone naming it, not as an error', async () => {
+    mockFetch({
+      'GET /api/me': signedIn,
+      'GET /api/health': json(200, { ok: true, version: 'test' }),
+      'GET /api/executions/ex_1': json(410, { error: { code: 'execution_pruned', message: 'run ex_1 was pruned by retention' } }),
+    });
+    renderApp('/automation/executions/ex_1');
+    expect(await screen.findByText('Run pruned')).toBeTruthy();
+    expect(screen.getByText(/Run ex_1 was pruned/)).toBeTruthy();
+    expect(screen.queryByText('Could not load this execution')).toBeNull();
+    expect(screen.getByRole('link', { name: 'All executions' }).getAttribute('href')).toBe('/automation/executions');
+  });
+
   it('says who started the run: "by you" for the signed-in person, a link to the parent run for a workflow', async () => {
     server();
     await open();

@@ -73,7 +73,19 @@ export function ExecutionPage() {
     }
     return (
       <div className="page">
-        {isApiError(execution.error) && execution.error.status === 404 ? (
+        {isApiError(execution.error) && execution.error.code === 'execution_pruned' ? (
+          <EmptyPanel
+            icon={<ExecutionsIcon />}
+            title="Run pruned"
+            actions={
+              <Link to="/automation/executions" className="btn">
+                All executions
+              </Link>
+            }
+          >
+            Run {id} was pruned: this server keeps finished runs for a limited time (its retention settings), and this one is gone with its steps and logs.
+          </EmptyPanel>
+        ) : isApiError(execution.error) && execution.error.status === 404 ? (
           <EmptyPanel
             icon={<ExecutionsIcon />}
             title="Execution not found"

@@ -81,6 +81,14 @@ describe('execution state', () => {
     expect(big.at(-1)?.text.endsWith('y')).toBe(true);
   });
 
+  it("starts from the logs a compacted run's snapshot carries", () => {
+    const log = [{ stream: 'stdout', text: 'built\n' }];
+    const compacted: Execution = { ...execution, status: 'succeeded', steps: [{ ...execution.steps[0]!, status: 'succeeded', log }] };
+    const state = createExecutionState(compacted);
+    expect(state.logs.get(runKey(compacted.steps[0]!))).toEqual(log);
+    expect(createExecutionState(execution).logs.size).toBe(0);
+  });
+
   it('tracks the run approvals; a decision is never undone by a replayed request', () => {
     const approval = {
       id: 'apr_1',

@@ -1,8 +1,18 @@
-import { ExecutionSummary, StepLog, type StepRun, StepUpdated, isFinishedExecution, type Execution, type JournalEventEnvelope } from '@weft/shared';
+import {
+  appendLogChunk,
+  ExecutionSummary,
+  StepLog,
+  type StepRun,
+  StepUpdated,
+  isFinishedExecution,
+  type Execution,
+  type JournalEventEnvelope,
+  type LogChunk,
+} from '@weft/shared';
 import { InboxApproval } from '../api/approvals';
 import { isNewerRun } from './step-runs';
 
-export type LogChunk = { stream: string; text: string };
+export type { LogChunk } from '@weft/shared';
 
 /** What the execution page shows: the snapshot, with every journal event of the run applied over it. */
 export type ExecutionState = {
@@ -17,14 +27,19 @@ export type ExecutionState = {
   seq: number;
 };
 
-/** Logs kept per attempt: the tail survives, the head is dropped. */
-export const MAX_LOG_CHARS = 200_000;
+/** Logs kept per attempt: the tail survives, the head is dropped (the same rule as retention's). */
+export { MAX_LOG_CHARS } from '@weft/shared';
 
 export const runKey = (run: { stepId: string; iterationPath: string; attempt: number }) => `${run.stepId}\u0000${run.iterationPath}\u0000${run.attempt}`;
 
+/**
+ * The state the snapshot gives. A run whose journal was compacted (retention) has its steps' logs
+ * in the snapshot (`log`); before that they arrive as `step.log` events, applied over it.
+ */
 export function createExecutionState(execution: Execution): ExecutionState {
   const { steps, ...summary } = execution;
-  return { summary, runs: new Map(steps.map((run) => [runKey(run), run])), logs: new Map(), approvals: new Map(), seq: 0 };
+  const logs = new Map(steps.flatMap((run) => (run.log !== undefined && run.log.length > 0 ? [[runKey(run), run.log] as const] : [])));
+  return { summary, runs: new Map(steps.map((run) => [runKey(run), run])), logs, approvals: new Map(), seq: 0 };
 }
 
 export type AppliedEvents = {
@@ -77,7 +92,7 @@ export function applyExecutionEvents(state: ExecutionState, events: readonly Jou
         if (!parsed.success) break;
         logs ??= new Map(state.logs);
         const key = runKey(parsed.data);
-        logs.set(key, appendLog(logs.get(key) ?? [], { stream: parsed.data.stream, text: parsed.data.text }));
+        logs.set(key, appendLogChunk(logs.get(key) ?? [], { stream: parsed.data.stream, text: parsed.data.text }));
         break;
       }
       case 'approval.requested':
@@ -104,23 +119,4 @@ export function applyExecutionEvents(state: ExecutionState, events: readonly Jou
       ? state
       : { ...state, seq };
   return { state: next, changed, changedRuns, approvals };
-}
-
-function appendLog(chunks: readonly LogChunk[], chunk: LogChunk): readonly LogChunk[] {
-  const last = chunks.at(-1);
-  const next =
-    last !== undefined && last.stream === chunk.stream ? [...chunks.slice(0, -1), { stream: chunk.stream, text: last.text + chunk.text }] : [...chunks, chunk];
-  let total = next.reduce((n, c) => n + c.text.length, 0);
-  while (total > MAX_LOG_CHARS && next.length > 0) {
-    const head = next[0]!;
-    const excess = total - MAX_LOG_CHARS;
-    if (head.text.length <= excess) {
-      next.shift();
-      total -= head.text.length;
-    } else {
-      next[0] = { ...head, text: head.text.slice(excess) };
-      total -= excess;
-    }
-  }
-  return next;
 }

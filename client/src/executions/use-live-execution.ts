@@ -10,7 +10,8 @@ import { applyExecutionEvents, createExecutionState, type ExecutionState } from 
 /**
  * One execution, live: the REST snapshot, then every event of `execution:<id>` from the start of
  * its journal (so a reload mid-run shows exactly what a watcher saw, live logs included), applied
- * once per animation frame. Step statuses also go to a status store the diagram reads per node.
+ * once per animation frame. A finished run whose journal retention compacted answers
+ * `topic_pruned`: its snapshot, reloaded, has the logs, and the topic is followed from its head. Step statuses also go to a status store the diagram reads per node.
  */
 export function useLiveExecution(id: string): {
   query: ReturnType<typeof useExecutionQuery>;
@@ -48,7 +49,19 @@ export function useLiveExecution(id: string): {
       stateRef.current = { ...current, state: applied.state };
       if (applied.changed) setVersion((v) => v + 1);
     },
-    { after: 0, enabled: state !== null },
+    {
+      after: 0,
+      enabled: state !== null,
+      // Retention compacted the run's journal: its steps and logs are in a fresh snapshot.
+      onPruned: (lastSeq) => {
+        void query.refetch().then(({ data }) => {
+          if (data === undefined || stateRef.current?.id !== id) return;
+          const fresh = createExecutionState(data);
+          stateRef.current = { id, initial: fresh, state: { ...fresh, seq: lastSeq } };
+          setVersion((v) => v + 1);
+        });
+      },
+    },
   );
 
   return { query, state, statusStore };

@@ -33,6 +33,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   // The audit trail: read-only, admins only.
   'GET /api/audit': 'admin',
   'GET /api/audit.csv': 'admin',
+  // Retention's settings and counts (retention/routes.ts).
+  'GET /api/retention': 'admin',
   // People and sign-in (people/routes.ts).
   'POST /auth/password': 'public',
   'GET /auth/invite/:code': 'public',

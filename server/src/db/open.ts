@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StartupError } from '../startup-failure';
+import { ensureIncrementalVacuum } from './auto-vacuum';
 import { migrate } from './migrate';
 
 export type Db = Database;
@@ -29,6 +30,9 @@ export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: strin
   }
   const db = new BetterSqlite3(file);
   try {
+    // Before WAL and the first table (which both fix the mode), or converted while small:
+    // retention gives freed pages back (db/auto-vacuum.ts).
+    ensureIncrementalVacuum(db);
     const mode = db.pragma('journal_mode = WAL', { simple: true });
     if (mode !== 'wal') {
       throw new StartupError(

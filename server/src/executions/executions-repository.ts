@@ -43,6 +43,8 @@ export type StepRunRow = {
   retry_in_ms: number | null;
   lease_attempt: number | null;
   reused: number;
+  /** Streamed output folded in from the journal when retention compacted the run's topic (JSON). */
+  log: string | null;
 };
 
 const parse = (s: string | null) => (s === null ? undefined : (JSON.parse(s) as unknown));
@@ -60,6 +62,7 @@ export function toStepRun(r: StepRunRow): StepRun {
   if (r.output !== null) out.output = parse(r.output);
   if (r.error !== null) out.error = parse(r.error) as StepRun['error'];
   if (r.reused) out.reused = true;
+  if (r.log) out.log = parse(r.log) as StepRun['log'];
   return out;
 }
 

@@ -20,6 +20,7 @@ import type { WorkflowsService } from '../workflows/workflows-service';
 import { systemActor, type AuditActor, type AuditLog } from '../audit/audit-log';
 import { createExecutionEvents } from './execution-events';
 import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
+import { createPrunedExecutions } from '../retention/pruned-executions';
 
 /** An execution's terminal change, as hooks inside its transaction see it (`onEnding`). */
 export type ExecutionEnding = { executionId: string; status: ExecutionStatus; error?: unknown; at: string };
@@ -63,10 +64,14 @@ export function createExecutionsService({
   /** Run inside the transaction that ends an execution (approvals close theirs there). */
   const endingHooks = new Set<(e: ExecutionEnding) => void>();
 
+  const pruned = createPrunedExecutions(db);
   const requireExecution = (id: string) => {
     const row = repo.get(id);
-    if (!row) throw notFound(`execution ${id}`);
-    return row;
+    if (row) return row;
+    // A tombstone rather than "not found": links to it (chat messages, notifications) stay explainable.
+    if (pruned.wasPruned(id))
+      throw new AppError(410, 'execution_pruned', `run ${id} was pruned by retention (WEFT_RETENTION_DAYS / WEFT_RETENTION_MAX_EXECUTIONS)`);
+    throw notFound(`execution ${id}`);
   };
 
   const nameOf = (workflowId: string, version: number) => {

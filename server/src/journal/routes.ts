@@ -8,6 +8,7 @@ const eventsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/events', async (request) => {
     const q = parseRequest(EventsQuery, request.query, 'query');
     app.topics.assertReadable(q.topic, request.principal);
+    app.topics.assertReplayable({ topic: q.topic, after: q.after, lastSeq: app.journal.lastSeq(q.topic) });
     const events = app.journal.read(q.topic, q.after, q.limit + 1);
     const hasMore = events.length > q.limit;
     return { events: events.slice(0, q.limit).map((event) => eventFor(event, request.principal)), lastSeq: app.journal.lastSeq(q.topic), hasMore };

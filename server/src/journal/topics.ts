@@ -4,13 +4,19 @@ import type { Principal } from '../auth/principal';
 import { AppError } from '../http/errors';
 import { createChatOwners } from '../sessions/chat-owners';
 import { canReadChat, OWNER_ID } from '../sessions/session-access';
+import { createPrunedExecutions } from '../retention/pruned-executions';
+import { createJournalFloors, topicPruned } from './floors';
 
 /**
  * Who may read which topic: it must be well formed and name something that exists, and a chat's
  * topic (`session:<id>`) is readable only by its person or an admin (others get the same 404 as
  * for a chat that does not exist). Other topics: anyone holding `read` (checked on the route).
+ * A run pruned by retention answers 410 `topic_pruned` rather than 404, and so does a replay
+ * from before a compacted topic's floor (`assertReplayable`).
  */
 export function createTopicAccess({ db }: { db: Db }) {
+  const pruned = createPrunedExecutions(db);
+  const floors = createJournalFloors(db);
   const exists = {
     execution: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM executions WHERE id = ?'),
     workflow: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM workflows WHERE id = ?'),
@@ -29,8 +35,13 @@ export function createTopicAccess({ db }: { db: Db }) {
         return;
       }
       const check = parsed.kind === 'execution' || parsed.kind === 'workflow' ? exists[parsed.kind] : undefined;
-      if (check && !check.get(parsed.id)) throw notFound;
+      if (check && !check.get(parsed.id)) {
+        if (parsed.kind === 'execution' && pruned.wasPruned(parsed.id)) throw topicPruned({ topic, prunedThrough: null, lastSeq: 0 });
+        throw notFound;
+      }
     },
+    /** Throws 410 `topic_pruned` when retention removed events after `after` (see journal/floors.ts). */
+    assertReplayable: floors.assertReplayable,
   };
 }
 

@@ -11,6 +11,12 @@ const MAX_CLIENT_FRAME = 64 * 1024;
 /** A page subscribes to a handful of topics; the cap keeps one socket's bookkeeping bounded. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 200;
 
+/** `topic_pruned`: where following the topic works again (its head), for the client's resubscribe. */
+const replayFrom = (e: AppError): { lastSeq?: number } => {
+  const lastSeq = (e.details as { lastSeq?: unknown } | undefined)?.lastSeq;
+  return e.code === 'topic_pruned' && typeof lastSeq === 'number' ? { lastSeq } : {};
+};
+
 type Subscription = { lastSeq: number; replaying: boolean; stop: () => void };
 
 /**
@@ -169,9 +175,10 @@ const liveSocket: FastifyPluginAsync = async (app) => {
         case 'subscribe': {
           try {
             topics.assertReadable(msg.topic, request.principal);
+            topics.assertReplayable({ topic: msg.topic, after: msg.after ?? 0, lastSeq: journal.lastSeq(msg.topic) });
           } catch (err) {
             const e = err instanceof AppError ? err : new AppError(400, 'bad_request', 'cannot subscribe');
-            send({ type: 'error', id: msg.id ?? null, topic: msg.topic, code: e.code, message: e.message });
+            send({ type: 'error', id: msg.id ?? null, topic: msg.topic, code: e.code, message: e.message, ...replayFrom(e) });
             return;
           }
           if (!subs.has(msg.topic) && subs.size >= MAX_SUBSCRIPTIONS_PER_SOCKET) {

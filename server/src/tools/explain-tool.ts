@@ -48,6 +48,8 @@ export function createExplainTool({ executions, journal }: { executions: Executi
         text += log.data.text;
       }
     }
+    // A run whose journal retention compacted keeps its logs on the step instead.
+    if (text === '' && step.log !== undefined) text = step.log.map((chunk) => chunk.text).join('');
     if (text === '') {
       // No streamed log (an old run, or a step that only reports output): its captured output then.
       const out = step.output as { stdout?: unknown; stderr?: unknown } | undefined;

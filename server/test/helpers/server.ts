@@ -42,6 +42,11 @@ export async function startServer({
   port?: number;
 } = {}): Promise<TestServer> {
   const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'silent', WEFT_DATA_DIR: dataDir, ...env }, overrides);
+  // Retention deletes what a test's fake clock makes old: it runs only where a test asks for it
+  // (config.retention, or WEFT_RETENTION_INTERVAL_MS), not 5 s into every test.
+  if (overrides.retention === undefined && env.WEFT_RETENTION_INTERVAL_MS === undefined) {
+    config.retention = { ...config.retention, startDelayMs: 86_400_000, intervalMs: 86_400_000 };
+  }
   const app = await buildServer(clock ? { config, clock } : { config });
   await app.listen({ host: '127.0.0.1', port: fixedPort });
   const address = app.server.address();

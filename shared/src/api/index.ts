@@ -11,3 +11,4 @@ export * from './notifications';
 export * from './workflow-transfer';
 export * from './audit';
 export * from './accounts';
+export * from './retention';

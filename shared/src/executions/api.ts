@@ -54,6 +54,11 @@ export const StepRun = z.object({
   output: z.unknown().optional(),
   error: SerializedError.optional(),
   reused: z.boolean().optional(),
+  /**
+   * The attempt's streamed output (stdout/stderr chunks), once its run's journal was compacted
+   * (retention): before that the `step.log` events of `execution:<id>` carry it.
+   */
+  log: z.array(z.object({ stream: z.string(), text: z.string() })).optional(),
 });
 export type StepRun = z.infer<typeof StepRun>;
 

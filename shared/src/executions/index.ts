@@ -1,3 +1,4 @@
 export * from './inputs';
 export * from './status';
 export * from './api';
+export * from './step-log';

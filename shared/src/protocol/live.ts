@@ -28,6 +28,8 @@ export const LiveServerMessage = z.discriminatedUnion('type', [
     topic: z.string().optional(),
     code: z.string(),
     message: z.string(),
+    /** `topic_pruned`: the topic's head; reload the REST state, then subscribe with `after` = this. */
+    lastSeq: z.number().int().optional(),
   }),
 ]);
 export type LiveServerMessage = z.infer<typeof LiveServerMessage>;
