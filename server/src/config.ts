@@ -66,7 +66,15 @@ const EnvSchema = z.object({
 });
 
 /** Never echoed in configuration errors. */
-const SECRET_ENV = new Set(['WEFT_TOKEN', 'WEFT_RUNNER_TOKEN', 'WEFT_METRICS_TOKEN', 'WEFT_SECRET_KEY', 'WEFT_OIDC_CLIENT_SECRET', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']);
+const SECRET_ENV = new Set([
+  'WEFT_TOKEN',
+  'WEFT_RUNNER_TOKEN',
+  'WEFT_METRICS_TOKEN',
+  'WEFT_SECRET_KEY',
+  'WEFT_OIDC_CLIENT_SECRET',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+]);
 
 export type Config = {
   port: number;
