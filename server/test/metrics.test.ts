@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
 import { finishedExecution } from './helpers/executions';
 import { serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
 import { connectLive, waitUntil } from './helpers/live-client';
@@ -70,6 +71,16 @@ describe('GET /metrics access', () => {
     const runnerToken = await s.request('GET', '/metrics', { token: s.runnerToken });
     expect(runnerToken.status).toBe(403);
     expect(runnerToken.body.error.code).toBe('wrong_credential');
+  });
+});
+
+describe('WEFT_METRICS_TOKEN', () => {
+  it('is refused when short or equal to another credential, never echoed', () => {
+    expect(() => loadConfig({ WEFT_METRICS_TOKEN: 'short' })).toThrow(/WEFT_METRICS_TOKEN=\[redacted\]: must be at least 16/);
+    const same = 'the-same-token-0123456789';
+    expect(() => loadConfig({ WEFT_TOKEN: same, WEFT_METRICS_TOKEN: same })).toThrow(/WEFT_METRICS_TOKEN=\[redacted\]: must differ/);
+    expect(() => loadConfig({ WEFT_RUNNER_TOKEN: same, WEFT_METRICS_TOKEN: same })).toThrow(/WEFT_METRICS_TOKEN=\[redacted\]: must differ/);
+    expect(loadConfig({ WEFT_METRICS_TOKEN: METRICS_TOKEN }).metricsToken).toBe(METRICS_TOKEN);
   });
 });
 
