@@ -14,6 +14,8 @@ import configPlugin from './plugins/config';
 import dbPlugin from './plugins/db';
 import journalPlugin from './plugins/journal';
 import lifecyclePlugin from './plugins/lifecycle';
+import metricsPlugin from './metrics/plugin';
+import metricsRoutes from './metrics/routes';
 import storagePlugin from './plugins/storage';
 import auditPlugin from './audit/plugin';
 import approvalsPlugin from './approvals/plugin';
@@ -60,6 +62,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   installErrorHandlers(fastify, { onStorageError: (err) => fastify.storage?.failed(err) });
   installSecurityHeaders(fastify);
   await fastify.register(configPlugin, { config: opts.config });
+  // Before the journal and the model providers, which report to it.
+  await fastify.register(metricsPlugin);
   await fastify.register(fastifyCookie);
   await fastify.register(dbPlugin);
   await fastify.register(clockPlugin, opts.clock ? { clock: opts.clock } : {});
@@ -91,6 +95,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(oidcRoutes);
   await fastify.register(peopleRoutes);
   await fastify.register(healthRoutes);
+  await fastify.register(metricsRoutes);
   await fastify.register(workflowsRoutes);
   await fastify.register(eventsRoutes);
   await fastify.register(sessionsRoutes);

@@ -20,6 +20,7 @@ const EnvSchema = z.object({
   WEFT_DATA_DIR: z.string().min(1).optional(),
   WEFT_TOKEN: Secret.optional(),
   WEFT_RUNNER_TOKEN: Secret.optional(),
+  WEFT_METRICS_TOKEN: Secret.optional(),
   WEFT_ALLOWED_HOSTS: z.string().optional(),
   WEFT_TRUST_PROXY: z
     .string()
@@ -75,7 +76,15 @@ const EnvSchema = z.object({
 });
 
 /** Never echoed in configuration errors. */
-const SECRET_ENV = new Set(['WEFT_TOKEN', 'WEFT_RUNNER_TOKEN', 'WEFT_SECRET_KEY', 'WEFT_OIDC_CLIENT_SECRET', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN']);
+const SECRET_ENV = new Set([
+  'WEFT_TOKEN',
+  'WEFT_RUNNER_TOKEN',
+  'WEFT_METRICS_TOKEN',
+  'WEFT_SECRET_KEY',
+  'WEFT_OIDC_CLIENT_SECRET',
+  'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+]);
 
 export type Config = {
   port: number;
@@ -85,6 +94,8 @@ export type Config = {
   fixedToken: string | undefined;
   /** Fixed runner credential from WEFT_RUNNER_TOKEN; otherwise generated into `<dataDir>/runner-token`. */
   fixedRunnerToken: string | undefined;
+  /** WEFT_METRICS_TOKEN: a bearer accepted on `GET /metrics` only (a scraper's credential); undefined: admins only. */
+  metricsToken: string | undefined;
   extraAllowedHosts: string[];
   /**
    * Proxies (addresses, CIDR ranges, `loopback`…) whose X-Forwarded-For / X-Forwarded-Proto are
@@ -191,6 +202,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (e.WEFT_TOKEN !== undefined && e.WEFT_TOKEN === e.WEFT_RUNNER_TOKEN) {
     problems.push('WEFT_RUNNER_TOKEN=[redacted]: must differ from WEFT_TOKEN (runners get their own credential)');
   }
+  if (e.WEFT_METRICS_TOKEN !== undefined && (e.WEFT_METRICS_TOKEN === e.WEFT_TOKEN || e.WEFT_METRICS_TOKEN === e.WEFT_RUNNER_TOKEN)) {
+    problems.push('WEFT_METRICS_TOKEN=[redacted]: must differ from WEFT_TOKEN and WEFT_RUNNER_TOKEN (a scraper gets its own credential)');
+  }
   problems.push(...oidcProblems(e));
   if (problems.length > 0) throw new ConfigError(problems);
   const base = env.INIT_CWD ?? process.cwd();
@@ -200,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     dataDir: e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data'),
     fixedToken: e.WEFT_TOKEN,
     fixedRunnerToken: e.WEFT_RUNNER_TOKEN,
+    metricsToken: e.WEFT_METRICS_TOKEN,
     extraAllowedHosts,
     trustedProxies: parseTrustedProxies(e.WEFT_TRUST_PROXY ?? ''),
     sessionTtlMs: 30 * 24 * 60 * 60 * 1000,

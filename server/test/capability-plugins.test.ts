@@ -10,6 +10,7 @@ import enginePlugin from '../src/engine/plugin';
 import executionsPlugin from '../src/executions/plugin';
 import integrationsPlugin from '../src/integrations/plugin';
 import livePlugin from '../src/live/plugin';
+import metricsPlugin from '../src/metrics/plugin';
 import modelsPlugin from '../src/model/plugin';
 import clockPlugin from '../src/plugins/clock';
 import configPlugin from '../src/plugins/config';
@@ -30,6 +31,7 @@ const meta = (plugin: Plugin): Meta => (plugin as unknown as Record<symbol, Meta
 /** Every plugin the capabilities stand on, with the decorators each one promises. */
 const PLUGINS: { plugin: Plugin; decorates: string[] }[] = [
   { plugin: configPlugin, decorates: ['config'] },
+  { plugin: metricsPlugin, decorates: ['metrics'] },
   { plugin: dbPlugin, decorates: ['db', 'checkpointer'] },
   { plugin: clockPlugin, decorates: ['clock'] },
   { plugin: storagePlugin, decorates: ['storage'] },

@@ -14,7 +14,10 @@ const APP_SHAPE = { error: { code: expect.any(String), message: expect.any(Strin
 
 describe('every error in the app shape, whatever layer throws it', () => {
   it('a storage failure in a route: 503 storage_unavailable, /api/ready reports it, both recover with room', async () => {
-    expect((await s.request('GET', '/api/ready')).body).toMatchObject({ ready: true });
+    // No runner here: not ready for that alone, the database check passes.
+    const noRunner = await s.request('GET', '/api/ready');
+    expect(noRunner.status).toBe(503);
+    expect(noRunner.body).toMatchObject({ error: { code: 'no_runner', details: { checks: { database: { ok: true }, runner: { ok: false } } } } });
     // It tells the state of storage: only to a caller with the token.
     expect((await s.request('GET', '/api/ready', { token: null })).status).toBe(401);
     const disk = fullDisk(s.app.db);
@@ -27,11 +30,13 @@ describe('every error in the app shape, whatever layer throws it', () => {
       expect(res.body).toEqual({ error: { code: 'storage_unavailable', message: expect.stringContaining('the disk is full') } });
       const ready = await s.request('GET', '/api/ready');
       expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({ error: { code: 'storage_unavailable', details: { reason: 'the disk is full', since: expect.any(String) } } });
+      expect(ready.body).toMatchObject({
+        error: { code: 'storage_unavailable', details: { reason: 'the disk is full', since: expect.any(String), checks: { database: { ok: false } } } },
+      });
     } finally {
       disk.roomy();
     }
-    expect((await s.request('GET', '/api/ready')).status).toBe(200);
+    expect((await s.request('GET', '/api/ready')).body).toMatchObject({ error: { code: 'no_runner', details: { checks: { database: { ok: true } } } } });
     expect((await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition('Room') } })).status).toBe(201);
   });
 

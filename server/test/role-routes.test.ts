@@ -1,6 +1,6 @@
 import { ROLE_SCOPES, ROLES, type Role, type Scope } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { permissionOf, ROUTE_PERMISSIONS, routeKey } from '../src/auth/route-permissions';
+import { permissionOf, ROUTE_PERMISSIONS, routeKey, scopeNeeded } from '../src/auth/route-permissions';
 import { rawRequest, upgradeStatus } from './helpers/raw-http';
 import { PAT_PREFIX } from '../src/people/api-tokens';
 import { addPersonWithToken } from './helpers/people';
@@ -54,7 +54,7 @@ describe('roles against routes', () => {
       if (route.method === 'HEAD' || route.websocket) continue;
       const permission = permissionOf(route.method, route.url)!;
       if (permission === 'public' || permission === 'runner') continue;
-      const scope = permission === 'signed_in' ? null : (permission.replace('user_or_runner:', '') as Scope);
+      const scope = scopeNeeded(permission);
       for (const role of ROLES) {
         const res = await call(route.method, route.url, tokens.get(role)!);
         const label = `${role}: ${route.method} ${route.url}`;

@@ -17,6 +17,8 @@ export type AuditEntryInput = {
 export function actorOf(principal: Principal | null): AuditActor {
   if (principal === null) return { kind: 'system', id: null, name: 'anonymous' };
   if (principal.type === 'runner') return { kind: 'runner', id: null, name: 'runner' };
+  // A scraper reads /metrics only and changes nothing; named should that ever change.
+  if (principal.type === 'metrics') return { kind: 'system', id: null, name: 'metrics' };
   return { kind: 'user', id: principal.id, name: principal.name };
 }
 

@@ -22,7 +22,9 @@ export type UserPrincipal = {
 export type Principal =
   | UserPrincipal
   /** A runner process, holding the runner credential: only /ws/runner and the tool-call endpoint. */
-  | { type: 'runner' };
+  | { type: 'runner' }
+  /** A scraper holding WEFT_METRICS_TOKEN: only `GET /metrics`. */
+  | { type: 'metrics' };
 
 /** The name a decision made by this principal records (`decidedBy`). */
 export function principalName(principal: Principal): string {
@@ -31,6 +33,8 @@ export function principalName(principal: Principal): string {
       return principal.name;
     case 'runner':
       return 'runner';
+    case 'metrics':
+      return 'metrics';
     default: {
       const never: never = principal;
       return never;

@@ -9,10 +9,12 @@ import type { Scope } from '@weft/shared';
  * - `public`: no credential (documented in docs/api.md, "Public routes").
  * - `runner`: only the runner credential. `user_or_runner`: the runner credential, or a person
  *   holding the scope after the colon.
+ * - `user_or_metrics:<scope>`: the metrics credential (WEFT_METRICS_TOKEN), or a person holding
+ *   the scope. The metrics credential opens nothing else.
  * - `signed_in`: any person, whatever their role (their own profile, sessions, tokens).
  * - a scope: a person whose credential holds it.
  */
-export type RoutePermission = 'public' | 'runner' | 'signed_in' | Scope | `user_or_runner:${Scope}`;
+export type RoutePermission = 'public' | 'runner' | 'signed_in' | Scope | `user_or_runner:${Scope}` | `user_or_metrics:${Scope}`;
 
 export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   // The app and sign-in.
@@ -28,6 +30,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'POST /hooks/*': 'public',
   'GET /api/health': 'public',
   'GET /api/ready': 'read',
+  // Prometheus scrapes (metrics/routes.ts): a scraper's own token, or an admin.
+  'GET /metrics': 'user_or_metrics:admin',
   'GET /api/me': 'signed_in',
 
   // The audit trail: read-only, admins only.
@@ -122,6 +126,13 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'GET /api/notifications': 'read',
   'POST /api/notifications/read': 'read',
 };
+
+/** The scope a person needs on a route; null when any person will do (or no person may come). */
+export function scopeNeeded(permission: RoutePermission): Scope | null {
+  if (permission === 'public' || permission === 'signed_in' || permission === 'runner') return null;
+  const colon = permission.indexOf(':');
+  return (colon === -1 ? permission : permission.slice(colon + 1)) as Scope;
+}
 
 export const routeKey = (method: string, url: string) => `${method === 'HEAD' ? 'GET' : method} ${url}`;
 

@@ -10,7 +10,9 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    app.decorate('drafting', createDrafting({ model: app.models.drafting, timezone: app.config.timezone }));
+    // Drafting's model calls are journaled nowhere: their usage is counted at the provider.
+    const model = app.metrics.llm.counted(app.models.drafting, 'drafting');
+    app.decorate('drafting', createDrafting({ model, timezone: app.config.timezone }));
   },
-  { name: 'weft-drafting', dependencies: ['weft-config', 'weft-models'] },
+  { name: 'weft-drafting', dependencies: ['weft-config', 'weft-models', 'weft-metrics'] },
 );

@@ -1,25 +1,43 @@
-import type { HealthResponse } from '@weft/shared';
+import type { HealthResponse, ReadyChecks, ReadyResponse } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../http/errors';
 import { WEFT_VERSION } from '../version';
 
 /**
  * `/api/health`: the process answers. Public (a load balancer asks without a credential): it says
- * nothing about the data, and the version only to a signed-in caller.
- * `/api/ready`: the server can take work: its database commits writes. It reveals storage state,
- * so it needs a credential like every `/api/` route; 503 `storage_unavailable` while writes fail.
+ * nothing about the data, and the version only to a signed-in caller. Reads nothing.
+ * `/api/ready`: the server can take work: its database commits writes and a runner is connected to
+ * run it. It reveals storage state, so it needs a credential like every `/api/` route; 503
+ * `storage_unavailable` while writes fail, else 503 `no_runner` while no runner is connected.
  */
 const healthRoutes: FastifyPluginAsync = async (app) => {
+  const { storage, clock } = app;
+  const { runners } = app.engine.dispatcher;
+  const { leaseMs } = app.config;
+
   app.get('/api/health', async (request): Promise<HealthResponse> => (request.principal?.type === 'user' ? { ok: true, version: WEFT_VERSION } : { ok: true }));
-  app.get('/api/ready', async () => {
-    const { storage } = app;
+
+  app.get('/api/ready', async (): Promise<ReadyResponse> => {
     // A failed state is checked again here, so a disk freed while nothing wrote is seen at once.
     if (storage.failure) storage.probe();
     const failure = storage.failure;
+    // As the dispatcher sees them: a runner silent for a lease period gets no work (engine/dispatcher.ts).
+    const healthySince = clock.now().getTime() - leaseMs;
+    let connected = 0;
+    for (const r of runners.values()) if (r.lastSeenAt >= healthySince) connected++;
+    const checks: ReadyChecks = {
+      database: failure ? { ok: false, reason: failure.reason, since: failure.since } : { ok: true },
+      runner: { ok: connected > 0, connected },
+    };
     if (failure) {
-      throw new AppError(503, 'storage_unavailable', `not ready: ${failure.reason} (since ${failure.since})`, { since: failure.since, reason: failure.reason });
+      throw new AppError(503, 'storage_unavailable', `not ready: ${failure.reason} (since ${failure.since})`, {
+        since: failure.since,
+        reason: failure.reason,
+        checks,
+      });
     }
-    return { ready: true, version: WEFT_VERSION };
+    if (connected === 0) throw new AppError(503, 'no_runner', 'not ready: no runner is connected to run executions', { checks });
+    return { ready: true, version: WEFT_VERSION, checks };
   });
 };
 

@@ -5,6 +5,14 @@ import type { EventTable } from './event-table';
 import { newWrites, type Writes } from './pending-writes';
 import type { Sequences } from './sequences';
 
+/** Durations (seconds) for `weft_journal_*_duration_seconds`; called once per batch, so they cost the hot path only an observe. */
+export type CommitTimings = {
+  /** Writing a batch's events and its COMMIT. */
+  commit(seconds: number): void;
+  /** One WAL sync (synchronous=FULL), from its start to its callback. */
+  fsync(seconds: number): void;
+};
+
 /**
  * Where a batch is in its life. A batch is the writes that share one physical transaction; a plain
  * transaction committed while batches wait for their WAL sync joins the queue as a `queued` batch.
@@ -88,6 +96,7 @@ export function createGroupCommit({
   committed,
   report,
   reportCommitError,
+  timings,
 }: {
   db: Db;
   table: EventTable;
@@ -100,6 +109,7 @@ export function createGroupCommit({
   report: (err: unknown) => void;
   /** A batch that could not be made durable. */
   reportCommitError: (err: unknown) => void;
+  timings?: CommitTimings;
 }) {
   const stmts = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') };
   // The connection's level as configured. PRAGMA synchronous takes effect when prepared, so it is
@@ -162,6 +172,7 @@ export function createGroupCommit({
     if (open !== done) return; // abandoned while the callbacks ran
     open = null;
     let failure: { err: unknown } | null = null;
+    const started = performance.now();
     try {
       table.write(done.writes.events);
       stmts.commit.run();
@@ -178,6 +189,7 @@ export function createGroupCommit({
       fail(done, failure.err);
       return;
     }
+    timings?.commit((performance.now() - started) / 1000);
     sequences.remember(done.writes);
     committed();
     if (!fsyncBatches) {
@@ -207,9 +219,11 @@ export function createGroupCommit({
     }
     for (const b of group) move(b, { kind: 'syncing' });
     wal.inFlight++;
+    const started = performance.now();
     // fdatasync, as SQLite itself syncs the WAL on Linux.
     fs.fdatasync(wal.fd, (err) => {
       wal.inFlight--;
+      if (!err) timings?.fsync((performance.now() - started) / 1000);
       for (const b of group) {
         if (settled(b)) continue;
         if (err) fail(b, err);

@@ -5,7 +5,7 @@ import { isStorageError } from '../db/storage-errors';
 import { appendCheck } from './event-check';
 import { EventBus } from './event-bus';
 import { createEventTable } from './event-table';
-import { createGroupCommit, type Batch } from './group-commit';
+import { createGroupCommit, type Batch, type CommitTimings } from './group-commit';
 import { createPendingWrites, newWrites, type AppendOptions } from './pending-writes';
 import { createSequences } from './sequences';
 
@@ -32,6 +32,7 @@ export function createJournal({
   onListenerError,
   onCommitError,
   onCommitted,
+  timings,
 }: {
   db: Db;
   clock: Clock;
@@ -44,6 +45,8 @@ export function createJournal({
   onCommitError?: (err: unknown) => void;
   /** After each COMMIT this journal issued, with no transaction open (the checkpointer's moment). */
   onCommitted?: () => void;
+  /** Batch commit and WAL sync durations (metrics/). */
+  timings?: CommitTimings;
 }) {
   const bus = new EventBus();
   const report = onListenerError ?? (() => {});
@@ -61,7 +64,7 @@ export function createJournal({
   const publish = (events: readonly JournalEvent[]) => {
     for (const e of events) bus.publish(e, report);
   };
-  const group = createGroupCommit({ db, table, sequences, publish, committed, report, reportCommitError });
+  const group = createGroupCommit({ db, table, sequences, publish, committed, report, reportCommitError, timings });
   const savepoint = {
     begin: db.prepare('SAVEPOINT weft_logical'),
     release: db.prepare('RELEASE weft_logical'),

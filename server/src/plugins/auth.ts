@@ -6,7 +6,7 @@ import { effectiveScopes, Role, SCOPE_MEANING, type Scope } from '@weft/shared';
 import type { Principal, UserPrincipal } from '../auth/principal';
 import { createProxyTrust, type ProxyTrust } from '../auth/proxy-trust';
 import { routeAccess } from '../auth/public-routes';
-import { permissionOf } from '../auth/route-permissions';
+import { permissionOf, scopeNeeded } from '../auth/route-permissions';
 import { createApiTokens, type ApiTokens } from '../people/api-tokens';
 import { createUsersStore, OWNER_ID, type UserRow, type UsersStore } from '../people/users-store';
 import { requestTargetProblem } from '../auth/request-target';
@@ -52,6 +52,10 @@ export default fp(
     const token = loadOrCreateToken({ dataDir, fixedToken: app.config.fixedToken });
     const runnerToken = loadOrCreateToken({ dataDir, fixedToken: app.config.fixedRunnerToken, file: RUNNER_TOKEN_FILE });
     if (runnerToken === token) throw new Error(`the runner token in ${RUNNER_TOKEN_FILE} equals the access token: delete one of the files`);
+    const { metricsToken } = app.config;
+    if (metricsToken !== undefined && (metricsToken === token || metricsToken === runnerToken)) {
+      throw new Error('WEFT_METRICS_TOKEN equals the access token or the runner token: give the scraper its own');
+    }
     const loginCodes = new LoginCodes();
     const sessions = createBrowserSessions({ db: app.db, clock, ttlMs: app.config.sessionTtlMs });
     // Asked on every request; `server.address()` is a getsockname call each time, and the bound
@@ -112,12 +116,14 @@ export default fp(
         if (presented === undefined) return { principal: null, presented: true };
         const isUser = safeEqual(presented, token);
         const isRunner = safeEqual(presented, runnerToken);
+        const isScraper = metricsToken !== undefined && safeEqual(presented, metricsToken);
         // The access token is the owner's recovery: it works even if the owner row was disabled.
         if (isUser) {
           const owner = users.get(OWNER_ID);
           return { principal: personPrincipal(owner && { ...owner, disabled_at: null }, 'token', null), presented: true };
         }
         if (isRunner) return { principal: { type: 'runner' }, presented: true };
+        if (isScraper) return { principal: { type: 'metrics' }, presented: true };
         const pat = apiTokens.resolve(presented);
         if (pat === null) return { principal: null, presented: true };
         return { principal: personPrincipal(users.get(pat.userId), 'pat', pat.id, pat.scopes), presented: true };
@@ -156,6 +162,9 @@ export default fp(
       if (principal?.type === 'runner' && access !== 'runner' && !access.startsWith('user_or_runner:')) {
         throw new AppError(403, 'wrong_credential', 'the runner credential is accepted only on /ws/runner and POST /api/tools/call');
       }
+      if (principal?.type === 'metrics' && !access.startsWith('user_or_metrics:')) {
+        throw new AppError(403, 'wrong_credential', 'the metrics credential (WEFT_METRICS_TOKEN) is accepted only on GET /metrics');
+      }
       if (access === 'public') return;
       if (principal === null) {
         throw new AppError(
@@ -174,10 +183,8 @@ export default fp(
         );
       }
       if (principal.type !== 'user') return;
-      const needed =
-        access === 'signed_in' || access === 'runner' ? null : access.startsWith('user_or_runner:') ? access.slice('user_or_runner:'.length) : access;
-      if (needed !== null && !principal.scopes.includes(needed as Scope)) {
-        const scope = needed as Scope;
+      const scope = scopeNeeded(access);
+      if (scope !== null && !principal.scopes.includes(scope)) {
         throw new AppError(
           403,
           'forbidden',

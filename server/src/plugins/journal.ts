@@ -35,6 +35,7 @@ export default fp(
         storage.ok();
         app.checkpointer.afterCommit();
       },
+      timings: { commit: (s) => app.metrics.journalCommit.observe(s), fsync: (s) => app.metrics.journalFsync.observe(s) },
     });
     app.decorate('journal', journal);
     app.decorate('topics', createTopicAccess({ db }));
@@ -56,5 +57,5 @@ export default fp(
     });
     // Closed by the lifecycle plugin, after everything that still writes (plugins/lifecycle.ts).
   },
-  { name: 'weft-journal', dependencies: ['weft-db', 'weft-clock', 'weft-storage'] },
+  { name: 'weft-journal', dependencies: ['weft-db', 'weft-clock', 'weft-storage', 'weft-metrics'] },
 );

@@ -136,6 +136,8 @@ const webhooks: FastifyPluginAsync = async (app) => {
 
   const count = (hook: Hook, reason: string, status: DeliveryCount['status'] = 'rejected') => {
     journal.batched(() => triggers.deliveries.count({ trigger: hook.trigger, at: hook.receivedAt, reason, status }));
+    // Counted calls are journaled once per minute, not per call: the metric is told here (recorded ones come from the journal).
+    app.metrics.webhookDeliveries.inc({ outcome: status, reason });
   };
   const refuse = (hook: Hook, reason: string, error: AppError): never => {
     count(hook, reason);

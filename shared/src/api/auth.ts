@@ -23,6 +23,17 @@ export type MeResponse = z.infer<typeof MeResponse>;
 export const HealthResponse = z.object({ ok: z.boolean(), version: z.string().optional() });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
+/** `GET /api/ready`: each check it made; 200 `{ ready: true }` only when every one is ok. */
+export const ReadyChecks = z.object({
+  /** Writes commit; otherwise why not and since when. */
+  database: z.object({ ok: z.boolean(), reason: z.string().optional(), since: z.string().optional() }),
+  /** Runners connected and heard from within a lease period (those the dispatcher gives work to). */
+  runner: z.object({ ok: z.boolean(), connected: z.number().int() }),
+});
+export type ReadyChecks = z.infer<typeof ReadyChecks>;
+export const ReadyResponse = z.object({ ready: z.literal(true), version: z.string(), checks: ReadyChecks });
+export type ReadyResponse = z.infer<typeof ReadyResponse>;
+
 /** Where sign-in lands when nothing else was asked for. */
 export const DEFAULT_RETURN_PATH = '/chat';
 
