@@ -15,6 +15,7 @@ import dbPlugin from './plugins/db';
 import journalPlugin from './plugins/journal';
 import lifecyclePlugin from './plugins/lifecycle';
 import storagePlugin from './plugins/storage';
+import tracingPlugin from './tracing/plugin';
 import auditPlugin from './audit/plugin';
 import approvalsPlugin from './approvals/plugin';
 import chatPlugin from './chat/plugin';
@@ -58,6 +59,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   installErrorHandlers(fastify, { onStorageError: (err) => fastify.storage?.failed(err) });
   installSecurityHeaders(fastify);
   await fastify.register(configPlugin, { config: opts.config });
+  await fastify.register(tracingPlugin);
   await fastify.register(fastifyCookie);
   await fastify.register(dbPlugin);
   await fastify.register(clockPlugin, opts.clock ? { clock: opts.clock } : {});

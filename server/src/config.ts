@@ -1,4 +1,4 @@
-import { llmSettingsFromEnv, type LlmSettings } from '@weft/shared';
+import { llmSettingsFromEnv, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +115,8 @@ export type Config = {
   integrationCheckMs: number;
   /** Single sign-on with OpenID Connect; null when WEFT_OIDC_* are not set. */
   oidc: OidcConfig | null;
+  /** OpenTelemetry trace export (OTEL_EXPORTER_OTLP_* and friends); null: no traces, nothing of OpenTelemetry loaded. */
+  tracing: TracingSettings | null;
 };
 
 export type OidcConfig = {
@@ -160,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     problems.push('WEFT_RUNNER_TOKEN=[redacted]: must differ from WEFT_TOKEN (runners get their own credential)');
   }
   problems.push(...oidcProblems(e));
+  const tracing = tracingSettingsFromEnv(env, 'weft-server');
+  problems.push(...tracing.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const base = env.INIT_CWD ?? process.cwd();
   return {
@@ -193,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       e.WEFT_OIDC_ISSUER && e.WEFT_OIDC_CLIENT_ID && e.WEFT_OIDC_CLIENT_SECRET
         ? { issuer: e.WEFT_OIDC_ISSUER, clientId: e.WEFT_OIDC_CLIENT_ID, clientSecret: e.WEFT_OIDC_CLIENT_SECRET, roleClaim: e.WEFT_OIDC_ROLE_CLAIM ?? null }
         : null,
+    tracing: tracing.settings,
     ...overrides,
   };
 }

@@ -21,6 +21,7 @@ import sessionsPlugin from '../src/sessions/plugin';
 import toolsPlugin from '../src/tools/plugin';
 import triggersPlugin from '../src/triggers/plugin';
 import workflowsPlugin from '../src/workflows/plugin';
+import tracingPlugin from '../src/tracing/plugin';
 import { makeDataDir, startServer, type TestServer } from './helpers/server';
 
 type Plugin = FastifyPluginAsync<any> | FastifyPluginCallback<any>;
@@ -30,6 +31,7 @@ const meta = (plugin: Plugin): Meta => (plugin as unknown as Record<symbol, Meta
 /** Every plugin the capabilities stand on, with the decorators each one promises. */
 const PLUGINS: { plugin: Plugin; decorates: string[] }[] = [
   { plugin: configPlugin, decorates: ['config'] },
+  { plugin: tracingPlugin, decorates: ['tracing'] },
   { plugin: dbPlugin, decorates: ['db', 'checkpointer'] },
   { plugin: clockPlugin, decorates: ['clock'] },
   { plugin: storagePlugin, decorates: ['storage'] },
