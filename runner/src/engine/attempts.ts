@@ -4,6 +4,7 @@ import { toJsonValue } from './json';
 import { classifyError, NonRetriableStepError, serializeStepError, StepTimeoutError, type ErrorClass } from './errors';
 import type { StepOutcome } from './outcomes';
 import { ExecutionStop } from './types';
+import type { AttemptEnd, AttemptTrace, StepTrace } from '../tracing/step-tracer';
 
 /** The protocol caps attempt numbers per step instance. */
 export const MAX_STEP_ATTEMPT = 100;
@@ -18,7 +19,8 @@ export type AttemptResult =
   /** The body stopped because its signal aborted; the signal's reason says why. */
   | { type: 'interrupted' };
 
-export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal }) => Promise<AttemptResult>;
+/** `trace`: this attempt's span when traces are on (containers hand it to their nested frame). */
+export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal; trace: AttemptTrace | undefined }) => Promise<AttemptResult>;
 
 /**
  * Runs a step's attempts: `step.started`, the body under a timeout (the step's own unless
@@ -48,83 +50,95 @@ export async function runAttempts({
   const retry = effectiveRetry(step);
   const prior = ctx.attempts.get(key) ?? 0;
   const budget = Math.max(1, retry.maxAttempts - prior);
-
-  for (let n = 1; ; n++) {
-    if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
-    const attempt = prior + n;
-    if (attempt > MAX_STEP_ATTEMPT) {
-      // Cannot even be reported as an attempt; the execution fails with the reason.
-      return { type: 'failed', ...ref, error: serializeStepError(new NonRetriableStepError(`step ${step.id} used all ${MAX_STEP_ATTEMPT} attempts`)) };
-    }
-    const hold = ctx.holdBeforeStep?.(frame.signal);
-    if (hold) {
-      await hold;
+  // Spans (traces on only): the step's, opened with its first attempt here, and the attempt's, ended with its event.
+  let stepTrace: StepTrace | undefined;
+  let attemptTrace: AttemptTrace | undefined;
+  const report = (event: AttemptEnd) => {
+    attemptTrace?.end(event);
+    ctx.emit(event);
+  };
+  try {
+    for (let n = 1; ; n++) {
       if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
-    }
-    ctx.attempts.set(key, attempt);
-    ctx.emit({ type: 'step.started', ...ref, attempt });
+      const attempt = prior + n;
+      if (attempt > MAX_STEP_ATTEMPT) {
+        // Cannot even be reported as an attempt; the execution fails with the reason.
+        return { type: 'failed', ...ref, error: serializeStepError(new NonRetriableStepError(`step ${step.id} used all ${MAX_STEP_ATTEMPT} attempts`)) };
+      }
+      const hold = ctx.holdBeforeStep?.(frame.signal);
+      if (hold) {
+        await hold;
+        if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
+      }
+      ctx.attempts.set(key, attempt);
+      ctx.emit({ type: 'step.started', ...ref, attempt });
+      stepTrace ??= ctx.trace?.step({ step, iterationPath: frame.iterationPath, parent: frame.trace });
+      attemptTrace = stepTrace?.attempt(attempt);
 
-    // Without a timeout the frame's signal is the attempt's: AbortSignal.any per attempt is not free.
-    let timer: NodeJS.Timeout | undefined;
-    let signal = frame.signal;
-    if (timeoutSeconds !== null) {
-      const deadline = new AbortController();
-      timer = setTimeout(() => deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })), timeoutSeconds * 1000);
-      signal = AbortSignal.any([frame.signal, deadline.signal]);
-    }
-    let result: AttemptResult;
-    try {
-      result = await body({ attempt, signal });
-    } catch (error) {
-      result = signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-    if (result.type === 'succeeded') {
+      // Without a timeout the frame's signal is the attempt's: AbortSignal.any per attempt is not free.
+      let timer: NodeJS.Timeout | undefined;
+      let signal = frame.signal;
+      if (timeoutSeconds !== null) {
+        const deadline = new AbortController();
+        timer = setTimeout(() => deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })), timeoutSeconds * 1000);
+        signal = AbortSignal.any([frame.signal, deadline.signal]);
+      }
+      let result: AttemptResult;
       try {
-        result = { type: 'succeeded', output: toJsonValue(result.output, `the output of step ${step.id}`) };
+        result = await body({ attempt, signal, trace: attemptTrace });
       } catch (error) {
-        result = { type: 'failed', error };
+        result = signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
       }
-    }
-
-    // Decide what ended the attempt.
-    let failure: { error: SerializedError; class: ErrorClass; origin?: Extract<StepOutcome, { type: 'failed' }> };
-    switch (result.type) {
-      case 'succeeded':
-        ctx.emit({ type: 'step.succeeded', ...ref, attempt, output: result.output });
-        return { type: 'succeeded', output: result.output };
-      case 'waiting':
-        if (result.wait) ctx.emit({ type: 'step.waiting', ...ref, attempt, wait: result.wait });
-        return { type: 'waiting' };
-      case 'interrupted': {
-        const reason: unknown = signal.reason;
-        if (reason instanceof ExecutionStop) {
-          ctx.emit({ type: 'step.canceled', ...ref, attempt, reason: reason.reason.slice(0, 2000) });
-          return { type: 'stopped' };
+      if (result.type === 'succeeded') {
+        try {
+          result = { type: 'succeeded', output: toJsonValue(result.output, `the output of step ${step.id}`) };
+        } catch (error) {
+          result = { type: 'failed', error };
         }
-        // Our own deadline may be retried; an enclosing container's deadline has passed for good.
-        const own = reason instanceof StepTimeoutError && reason.stepKey === key;
-        failure = { error: serializeStepError(reason), class: own ? classifyError(reason) : { retriable: false } };
-        break;
       }
-      case 'failed':
-        failure = { error: serializeStepError(result.error), class: classifyError(result.error), ...(result.origin ? { origin: result.origin } : {}) };
-        break;
-      default: {
-        const unexpected: never = result;
-        throw new Error(`unknown attempt result ${JSON.stringify(unexpected)}`);
-      }
-    }
 
-    if (failure.class.retriable && n < budget && attempt < MAX_STEP_ATTEMPT) {
-      const retryInMs = failure.class.retryAfterMs ?? Math.round(retry.backoffSeconds * 1000 * 2 ** (attempt - 1));
-      ctx.emit({ type: 'step.failed', ...ref, attempt, error: failure.error, retryInMs });
-      if (!(await sleep(retryInMs, frame.signal))) return interruptedBeforeStart(frame.signal.reason, ref);
-      continue;
+      // Decide what ended the attempt.
+      let failure: { error: SerializedError; class: ErrorClass; origin?: Extract<StepOutcome, { type: 'failed' }> };
+      switch (result.type) {
+        case 'succeeded':
+          report({ type: 'step.succeeded', ...ref, attempt, output: result.output });
+          return { type: 'succeeded', output: result.output };
+        case 'waiting':
+          if (result.wait) report({ type: 'step.waiting', ...ref, attempt, wait: result.wait });
+          return { type: 'waiting' };
+        case 'interrupted': {
+          const reason: unknown = signal.reason;
+          if (reason instanceof ExecutionStop) {
+            report({ type: 'step.canceled', ...ref, attempt, reason: reason.reason.slice(0, 2000) });
+            return { type: 'stopped' };
+          }
+          // Our own deadline may be retried; an enclosing container's deadline has passed for good.
+          const own = reason instanceof StepTimeoutError && reason.stepKey === key;
+          failure = { error: serializeStepError(reason), class: own ? classifyError(reason) : { retriable: false } };
+          break;
+        }
+        case 'failed':
+          failure = { error: serializeStepError(result.error), class: classifyError(result.error), ...(result.origin ? { origin: result.origin } : {}) };
+          break;
+        default: {
+          const unexpected: never = result;
+          throw new Error(`unknown attempt result ${JSON.stringify(unexpected)}`);
+        }
+      }
+
+      if (failure.class.retriable && n < budget && attempt < MAX_STEP_ATTEMPT) {
+        const retryInMs = failure.class.retryAfterMs ?? Math.round(retry.backoffSeconds * 1000 * 2 ** (attempt - 1));
+        report({ type: 'step.failed', ...ref, attempt, error: failure.error, retryInMs });
+        if (!(await sleep(retryInMs, frame.signal))) return interruptedBeforeStart(frame.signal.reason, ref);
+        continue;
+      }
+      report({ type: 'step.failed', ...ref, attempt, error: failure.error });
+      return failure.origin ?? { type: 'failed', ...ref, error: failure.error };
     }
-    ctx.emit({ type: 'step.failed', ...ref, attempt, error: failure.error });
-    return failure.origin ?? { type: 'failed', ...ref, error: failure.error };
+  } finally {
+    stepTrace?.end();
   }
 }
 
