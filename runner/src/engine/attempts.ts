@@ -22,6 +22,17 @@ export type AttemptResult =
 /** `trace`: this attempt's span when traces are on (containers hand it to their nested frame). */
 export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal; trace: AttemptTrace | undefined }) => Promise<AttemptResult>;
 
+type AttemptsInput = {
+  ctx: RunContext;
+  step: Step;
+  frame: Frame;
+  timeoutSeconds?: number | null;
+  body: AttemptBody;
+};
+
+/** Spans (traces on only): the step's, opened with its first attempt, and the open attempt's, ended with its event. */
+type AttemptSpans = { step?: StepTrace | undefined; attempt?: AttemptTrace | undefined };
+
 /**
  * Runs a step's attempts: `step.started`, the body under a timeout (the step's own unless
  * `timeoutSeconds` says otherwise; null for none), then exactly one of
@@ -32,113 +43,106 @@ export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal; trac
  * Attempts used in earlier leases count against `maxAttempts`, but a new lease always gets at least
  * one: an attempt interrupted by a lost lease is not the step's fault.
  */
-export async function runAttempts({
-  ctx,
-  step,
-  frame,
-  timeoutSeconds = effectiveTimeoutSeconds(step),
-  body,
-}: {
-  ctx: RunContext;
-  step: Step;
-  frame: Frame;
-  timeoutSeconds?: number | null;
-  body: AttemptBody;
-}): Promise<StepOutcome> {
+export function runAttempts(input: AttemptsInput): Promise<StepOutcome> {
+  if (!input.ctx.trace) return attemptLoop(input, {});
+  const spans: AttemptSpans = {};
+  return attemptLoop(input, spans).finally(() => spans.step?.end());
+}
+
+async function attemptLoop(
+  { ctx, step, frame, timeoutSeconds = effectiveTimeoutSeconds(step), body }: AttemptsInput,
+  spans: AttemptSpans,
+): Promise<StepOutcome> {
+  const report = (event: AttemptEnd) => {
+    spans.attempt?.end(event);
+    ctx.emit(event);
+  };
   const key = stepKey(step.id, frame.iterationPath);
   const ref = { stepId: step.id, iterationPath: frame.iterationPath };
   const retry = effectiveRetry(step);
   const prior = ctx.attempts.get(key) ?? 0;
   const budget = Math.max(1, retry.maxAttempts - prior);
-  // Spans (traces on only): the step's, opened with its first attempt here, and the attempt's, ended with its event.
-  let stepTrace: StepTrace | undefined;
-  let attemptTrace: AttemptTrace | undefined;
-  const report = (event: AttemptEnd) => {
-    attemptTrace?.end(event);
-    ctx.emit(event);
-  };
-  try {
-    for (let n = 1; ; n++) {
-      if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
-      const attempt = prior + n;
-      if (attempt > MAX_STEP_ATTEMPT) {
-        // Cannot even be reported as an attempt; the execution fails with the reason.
-        return { type: 'failed', ...ref, error: serializeStepError(new NonRetriableStepError(`step ${step.id} used all ${MAX_STEP_ATTEMPT} attempts`)) };
-      }
-      const hold = ctx.holdBeforeStep?.(frame.signal);
-      if (hold) {
-        await hold;
-        if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
-      }
-      ctx.attempts.set(key, attempt);
-      ctx.emit({ type: 'step.started', ...ref, attempt });
-      stepTrace ??= ctx.trace?.step({ step, iterationPath: frame.iterationPath, parent: frame.trace });
-      attemptTrace = stepTrace?.attempt(attempt);
 
-      // Without a timeout the frame's signal is the attempt's: AbortSignal.any per attempt is not free.
-      let timer: NodeJS.Timeout | undefined;
-      let signal = frame.signal;
-      if (timeoutSeconds !== null) {
-        const deadline = new AbortController();
-        timer = setTimeout(() => deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })), timeoutSeconds * 1000);
-        signal = AbortSignal.any([frame.signal, deadline.signal]);
-      }
-      let result: AttemptResult;
-      try {
-        result = await body({ attempt, signal, trace: attemptTrace });
-      } catch (error) {
-        result = signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
-      } finally {
-        if (timer !== undefined) clearTimeout(timer);
-      }
-      if (result.type === 'succeeded') {
-        try {
-          result = { type: 'succeeded', output: toJsonValue(result.output, `the output of step ${step.id}`) };
-        } catch (error) {
-          result = { type: 'failed', error };
-        }
-      }
-
-      // Decide what ended the attempt.
-      let failure: { error: SerializedError; class: ErrorClass; origin?: Extract<StepOutcome, { type: 'failed' }> };
-      switch (result.type) {
-        case 'succeeded':
-          report({ type: 'step.succeeded', ...ref, attempt, output: result.output });
-          return { type: 'succeeded', output: result.output };
-        case 'waiting':
-          if (result.wait) report({ type: 'step.waiting', ...ref, attempt, wait: result.wait });
-          return { type: 'waiting' };
-        case 'interrupted': {
-          const reason: unknown = signal.reason;
-          if (reason instanceof ExecutionStop) {
-            report({ type: 'step.canceled', ...ref, attempt, reason: reason.reason.slice(0, 2000) });
-            return { type: 'stopped' };
-          }
-          // Our own deadline may be retried; an enclosing container's deadline has passed for good.
-          const own = reason instanceof StepTimeoutError && reason.stepKey === key;
-          failure = { error: serializeStepError(reason), class: own ? classifyError(reason) : { retriable: false } };
-          break;
-        }
-        case 'failed':
-          failure = { error: serializeStepError(result.error), class: classifyError(result.error), ...(result.origin ? { origin: result.origin } : {}) };
-          break;
-        default: {
-          const unexpected: never = result;
-          throw new Error(`unknown attempt result ${JSON.stringify(unexpected)}`);
-        }
-      }
-
-      if (failure.class.retriable && n < budget && attempt < MAX_STEP_ATTEMPT) {
-        const retryInMs = failure.class.retryAfterMs ?? Math.round(retry.backoffSeconds * 1000 * 2 ** (attempt - 1));
-        report({ type: 'step.failed', ...ref, attempt, error: failure.error, retryInMs });
-        if (!(await sleep(retryInMs, frame.signal))) return interruptedBeforeStart(frame.signal.reason, ref);
-        continue;
-      }
-      report({ type: 'step.failed', ...ref, attempt, error: failure.error });
-      return failure.origin ?? { type: 'failed', ...ref, error: failure.error };
+  for (let n = 1; ; n++) {
+    if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
+    const attempt = prior + n;
+    if (attempt > MAX_STEP_ATTEMPT) {
+      // Cannot even be reported as an attempt; the execution fails with the reason.
+      return { type: 'failed', ...ref, error: serializeStepError(new NonRetriableStepError(`step ${step.id} used all ${MAX_STEP_ATTEMPT} attempts`)) };
     }
-  } finally {
-    stepTrace?.end();
+    const hold = ctx.holdBeforeStep?.(frame.signal);
+    if (hold) {
+      await hold;
+      if (frame.signal.aborted) return interruptedBeforeStart(frame.signal.reason, ref);
+    }
+    ctx.attempts.set(key, attempt);
+    ctx.emit({ type: 'step.started', ...ref, attempt });
+    if (ctx.trace) {
+      spans.step ??= ctx.trace.step({ step, iterationPath: frame.iterationPath, parent: frame.trace });
+      spans.attempt = spans.step.attempt(attempt);
+    }
+
+    // Without a timeout the frame's signal is the attempt's: AbortSignal.any per attempt is not free.
+    let timer: NodeJS.Timeout | undefined;
+    let signal = frame.signal;
+    if (timeoutSeconds !== null) {
+      const deadline = new AbortController();
+      timer = setTimeout(() => deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })), timeoutSeconds * 1000);
+      signal = AbortSignal.any([frame.signal, deadline.signal]);
+    }
+    let result: AttemptResult;
+    try {
+      result = await body({ attempt, signal, trace: spans.attempt });
+    } catch (error) {
+      result = signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    if (result.type === 'succeeded') {
+      try {
+        result = { type: 'succeeded', output: toJsonValue(result.output, `the output of step ${step.id}`) };
+      } catch (error) {
+        result = { type: 'failed', error };
+      }
+    }
+
+    // Decide what ended the attempt.
+    let failure: { error: SerializedError; class: ErrorClass; origin?: Extract<StepOutcome, { type: 'failed' }> };
+    switch (result.type) {
+      case 'succeeded':
+        report({ type: 'step.succeeded', ...ref, attempt, output: result.output });
+        return { type: 'succeeded', output: result.output };
+      case 'waiting':
+        if (result.wait) report({ type: 'step.waiting', ...ref, attempt, wait: result.wait });
+        return { type: 'waiting' };
+      case 'interrupted': {
+        const reason: unknown = signal.reason;
+        if (reason instanceof ExecutionStop) {
+          report({ type: 'step.canceled', ...ref, attempt, reason: reason.reason.slice(0, 2000) });
+          return { type: 'stopped' };
+        }
+        // Our own deadline may be retried; an enclosing container's deadline has passed for good.
+        const own = reason instanceof StepTimeoutError && reason.stepKey === key;
+        failure = { error: serializeStepError(reason), class: own ? classifyError(reason) : { retriable: false } };
+        break;
+      }
+      case 'failed':
+        failure = { error: serializeStepError(result.error), class: classifyError(result.error), ...(result.origin ? { origin: result.origin } : {}) };
+        break;
+      default: {
+        const unexpected: never = result;
+        throw new Error(`unknown attempt result ${JSON.stringify(unexpected)}`);
+      }
+    }
+
+    if (failure.class.retriable && n < budget && attempt < MAX_STEP_ATTEMPT) {
+      const retryInMs = failure.class.retryAfterMs ?? Math.round(retry.backoffSeconds * 1000 * 2 ** (attempt - 1));
+      report({ type: 'step.failed', ...ref, attempt, error: failure.error, retryInMs });
+      if (!(await sleep(retryInMs, frame.signal))) return interruptedBeforeStart(frame.signal.reason, ref);
+      continue;
+    }
+    report({ type: 'step.failed', ...ref, attempt, error: failure.error });
+    return failure.origin ?? { type: 'failed', ...ref, error: failure.error };
   }
 }
 
