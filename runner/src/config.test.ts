@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       },
       addressPolicy: { allow: [], denyPrivate: false },
       stepEnvironment: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      tracing: null,
     });
   });
 
@@ -111,6 +112,16 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ name: 'builder-1', capacity: 12, socketUrl: 'wss://weft.example.com/base/ws/runner' });
   });
 
+  it('exports traces when an OTLP endpoint is set, as the runner unless OTEL_SERVICE_NAME says otherwise', () => {
+    expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      headers: {},
+      serviceName: 'weft-runner',
+      scheduleDelayMs: 5000,
+    });
+    expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeNull();
+  });
+
   const bad: [string, Record<string, string>, RegExp][] = [
     ['a non-numeric capacity', { WEFT_RUNNER_CAPACITY: 'lots' }, /WEFT_RUNNER_CAPACITY="lots"/],
     ['a zero capacity', { WEFT_RUNNER_CAPACITY: '0' }, /WEFT_RUNNER_CAPACITY="0": must be at least 1/],
@@ -124,6 +135,7 @@ describe('loadConfig', () => {
     ],
     ['a wildcard in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: '*.example.com' }, /WEFT_HTTP_ALLOW: "\*.example.com"/],
     ['a URL in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: 'http://localhost:8080' }, /WEFT_HTTP_ALLOW: "http:\/\/localhost:8080"/],
+    ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318": must be an http/],
   ];
   it.each(bad)('names the variable for %s', (_name, env, message) => {
     expect(() => loadConfig({ WEFT_RUNNER_TOKEN: 't', ...env })).toThrow(message);

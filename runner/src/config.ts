@@ -1,4 +1,4 @@
-import { llmSettingsFromEnv, type LlmSettings } from '@weft/shared';
+import { llmSettingsFromEnv, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,6 +68,8 @@ export type RunnerConfig = {
   addressPolicy: AddressPolicy;
   /** The base environment of step processes: `INHERITED_STEP_ENV` as the runner has them. */
   stepEnvironment: Readonly<Record<string, string>>;
+  /** OpenTelemetry trace export (OTEL_EXPORTER_OTLP_* and friends); null: nothing of OpenTelemetry is loaded. */
+  tracing: TracingSettings | null;
 };
 
 export class ConfigError extends Error {
@@ -87,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
   const e = parsed.data;
   const allow = parseAllowList(e.WEFT_HTTP_ALLOW ?? '');
   if (allow.problems.length > 0) throw new ConfigError(allow.problems.map((problem) => `WEFT_HTTP_ALLOW: ${problem}`));
+  const tracing = tracingSettingsFromEnv(env, 'weft-runner');
+  if (tracing.problems.length > 0) throw new ConfigError(tracing.problems);
   const base = env.INIT_CWD ?? process.cwd();
   const dataDir = e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data');
   return {
@@ -100,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     logLevel: e.WEFT_LOG_LEVEL === 'fatal' ? 'error' : e.WEFT_LOG_LEVEL === 'trace' ? 'debug' : e.WEFT_LOG_LEVEL,
     addressPolicy: { allow: allow.entries, denyPrivate: e.WEFT_HTTP_DENY_PRIVATE === '1' },
     stepEnvironment: stepEnvironment(e),
+    tracing: tracing.settings,
   };
 }
 

@@ -9,6 +9,7 @@ import { createAgentPromptStep } from './steps/agent-prompt';
 import { createOutboundClient } from './net/outbound-client';
 import { builtinStepHandlers, createStepRegistry } from './steps/registry';
 import { createToolStep } from './steps/tool';
+import { loadStepTracer, type StepTracer } from './tracing/step-tracer';
 
 /**
  * The runner process: connects to the server, runs leased executions, and on SIGINT/SIGTERM stops
@@ -43,13 +44,28 @@ async function main(): Promise<void> {
   const outbound = createOutboundClient(config.addressPolicy);
   const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier });
   const registry = createStepRegistry({ ...builtins, agent_prompt: agentPrompt, tool: createToolStep({ tools }) });
-  engine = new Engine({ sink: session.outbox, registry, dataDir: config.dataDir, logger: log, holdBeforeStep: (signal) => session.holdWhileOffline(signal) });
-  log.info('runner starting', { server: config.socketUrl, runnerName: config.name, capacity: config.capacity, runnerId: session.runnerId, model: model.model });
+  const tracer = await loadStepTracer(config.tracing);
+  engine = new Engine({
+    sink: session.outbox,
+    registry,
+    dataDir: config.dataDir,
+    logger: log,
+    holdBeforeStep: (signal) => session.holdWhileOffline(signal),
+    tracer,
+  });
+  log.info('runner starting', {
+    server: config.socketUrl,
+    runnerName: config.name,
+    capacity: config.capacity,
+    runnerId: session.runnerId,
+    model: model.model,
+    traces: config.tracing?.url ?? 'off',
+  });
   session.start(engine);
-  installShutdown({ engine, session, log });
+  installShutdown({ engine, session, tracer, log });
 }
 
-function installShutdown({ engine, session, log }: { engine: Engine; session: RunnerSession; log: Logger }): void {
+function installShutdown({ engine, session, tracer, log }: { engine: Engine; session: RunnerSession; tracer: StepTracer | undefined; log: Logger }): void {
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -62,6 +78,8 @@ function installShutdown({ engine, session, log }: { engine: Engine; session: Ru
       try {
         await engine.shutdown('runner shutting down');
         await session.stop({ drainMs: 5_000 });
+        // The spans of the steps just canceled, and any still batched; an unreachable collector gets 5 s.
+        if (tracer) await Promise.race([tracer.shutdown(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       } catch (error) {
         log.error('error while stopping', { error: error instanceof Error ? error.message : String(error) });
       }

@@ -17,6 +17,7 @@ import lifecyclePlugin from './plugins/lifecycle';
 import metricsPlugin from './metrics/plugin';
 import metricsRoutes from './metrics/routes';
 import storagePlugin from './plugins/storage';
+import tracingPlugin from './tracing/plugin';
 import auditPlugin from './audit/plugin';
 import approvalsPlugin from './approvals/plugin';
 import chatPlugin from './chat/plugin';
@@ -64,6 +65,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(configPlugin, { config: opts.config });
   // Before the journal and the model providers, which report to it.
   await fastify.register(metricsPlugin);
+  await fastify.register(tracingPlugin);
   await fastify.register(fastifyCookie);
   await fastify.register(dbPlugin);
   await fastify.register(clockPlugin, opts.clock ? { clock: opts.clock } : {});

@@ -1,4 +1,4 @@
-import { llmSettingsFromEnv, type LlmSettings } from '@weft/shared';
+import { llmSettingsFromEnv, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,8 @@ export type Config = {
   integrationCheckMs: number;
   /** Single sign-on with OpenID Connect; null when WEFT_OIDC_* are not set. */
   oidc: OidcConfig | null;
+  /** OpenTelemetry trace export (OTEL_EXPORTER_OTLP_* and friends); null: no traces, nothing of OpenTelemetry loaded. */
+  tracing: TracingSettings | null;
 };
 
 export type RetentionConfig = {
@@ -206,6 +208,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     problems.push('WEFT_METRICS_TOKEN=[redacted]: must differ from WEFT_TOKEN and WEFT_RUNNER_TOKEN (a scraper gets its own credential)');
   }
   problems.push(...oidcProblems(e));
+  const tracing = tracingSettingsFromEnv(env, 'weft-server');
+  problems.push(...tracing.problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const base = env.INIT_CWD ?? process.cwd();
   return {
@@ -254,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
             linkByEmail: e.WEFT_OIDC_LINK_BY_EMAIL === 'true' || e.WEFT_OIDC_LINK_BY_EMAIL === '1',
           }
         : null,
+    tracing: tracing.settings,
     ...overrides,
   };
 }

@@ -22,6 +22,7 @@ import sessionsPlugin from '../src/sessions/plugin';
 import toolsPlugin from '../src/tools/plugin';
 import triggersPlugin from '../src/triggers/plugin';
 import workflowsPlugin from '../src/workflows/plugin';
+import tracingPlugin from '../src/tracing/plugin';
 import { makeDataDir, startServer, type TestServer } from './helpers/server';
 
 type Plugin = FastifyPluginAsync<any> | FastifyPluginCallback<any>;
@@ -32,6 +33,7 @@ const meta = (plugin: Plugin): Meta => (plugin as unknown as Record<symbol, Meta
 const PLUGINS: { plugin: Plugin; decorates: string[] }[] = [
   { plugin: configPlugin, decorates: ['config'] },
   { plugin: metricsPlugin, decorates: ['metrics'] },
+  { plugin: tracingPlugin, decorates: ['tracing'] },
   { plugin: dbPlugin, decorates: ['db', 'checkpointer'] },
   { plugin: clockPlugin, decorates: ['clock'] },
   { plugin: storagePlugin, decorates: ['storage'] },

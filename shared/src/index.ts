@@ -74,6 +74,8 @@ export * from './protocol/runner';
 export * from './protocol/backoff';
 export * from './protocol/client-frame';
 export * from './protocol/runner-frames';
+export * from './tracing/traceparent';
+export * from './tracing/otel-settings';
 export * from './model';
 export * from './diff/definition-diff';
 export * from './templates/workflow-templates';

@@ -4,6 +4,7 @@ import { toJsonValue } from './json';
 import { classifyError, NonRetriableStepError, serializeStepError, StepTimeoutError, type ErrorClass } from './errors';
 import type { StepOutcome } from './outcomes';
 import { ExecutionStop } from './types';
+import type { AttemptEnd, AttemptTrace, StepTrace } from '../tracing/step-tracer';
 
 /** The protocol caps attempt numbers per step instance. */
 export const MAX_STEP_ATTEMPT = 100;
@@ -18,7 +19,19 @@ export type AttemptResult =
   /** The body stopped because its signal aborted; the signal's reason says why. */
   | { type: 'interrupted' };
 
-export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal }) => Promise<AttemptResult>;
+/** `trace`: this attempt's span when traces are on (containers hand it to their nested frame). */
+export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal; trace: AttemptTrace | undefined }) => Promise<AttemptResult>;
+
+type AttemptsInput = {
+  ctx: RunContext;
+  step: Step;
+  frame: Frame;
+  timeoutSeconds?: number | null;
+  body: AttemptBody;
+};
+
+/** Spans (traces on only): the step's, opened with its first attempt, and the open attempt's, ended with its event. */
+type AttemptSpans = { step?: StepTrace | undefined; attempt?: AttemptTrace | undefined };
 
 /**
  * Runs a step's attempts: `step.started`, the body under a timeout (the step's own unless
@@ -30,19 +43,20 @@ export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal }) =>
  * Attempts used in earlier leases count against `maxAttempts`, but a new lease always gets at least
  * one: an attempt interrupted by a lost lease is not the step's fault.
  */
-export async function runAttempts({
-  ctx,
-  step,
-  frame,
-  timeoutSeconds = effectiveTimeoutSeconds(step),
-  body,
-}: {
-  ctx: RunContext;
-  step: Step;
-  frame: Frame;
-  timeoutSeconds?: number | null;
-  body: AttemptBody;
-}): Promise<StepOutcome> {
+export function runAttempts(input: AttemptsInput): Promise<StepOutcome> {
+  if (!input.ctx.trace) return attemptLoop(input, {});
+  const spans: AttemptSpans = {};
+  return attemptLoop(input, spans).finally(() => spans.step?.end());
+}
+
+async function attemptLoop(
+  { ctx, step, frame, timeoutSeconds = effectiveTimeoutSeconds(step), body }: AttemptsInput,
+  spans: AttemptSpans,
+): Promise<StepOutcome> {
+  const report = (event: AttemptEnd) => {
+    spans.attempt?.end(event);
+    ctx.emit(event);
+  };
   const key = stepKey(step.id, frame.iterationPath);
   const ref = { stepId: step.id, iterationPath: frame.iterationPath };
   const retry = effectiveRetry(step);
@@ -63,6 +77,10 @@ export async function runAttempts({
     }
     ctx.attempts.set(key, attempt);
     ctx.emit({ type: 'step.started', ...ref, attempt });
+    if (ctx.trace) {
+      spans.step ??= ctx.trace.step({ step, iterationPath: frame.iterationPath, parent: frame.trace });
+      spans.attempt = spans.step.attempt(attempt);
+    }
 
     // Without a timeout the frame's signal is the attempt's: AbortSignal.any per attempt is not free.
     let timer: NodeJS.Timeout | undefined;
@@ -74,7 +92,7 @@ export async function runAttempts({
     }
     let result: AttemptResult;
     try {
-      result = await body({ attempt, signal });
+      result = await body({ attempt, signal, trace: spans.attempt });
     } catch (error) {
       result = signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
     } finally {
@@ -92,15 +110,15 @@ export async function runAttempts({
     let failure: { error: SerializedError; class: ErrorClass; origin?: Extract<StepOutcome, { type: 'failed' }> };
     switch (result.type) {
       case 'succeeded':
-        ctx.emit({ type: 'step.succeeded', ...ref, attempt, output: result.output });
+        report({ type: 'step.succeeded', ...ref, attempt, output: result.output });
         return { type: 'succeeded', output: result.output };
       case 'waiting':
-        if (result.wait) ctx.emit({ type: 'step.waiting', ...ref, attempt, wait: result.wait });
+        if (result.wait) report({ type: 'step.waiting', ...ref, attempt, wait: result.wait });
         return { type: 'waiting' };
       case 'interrupted': {
         const reason: unknown = signal.reason;
         if (reason instanceof ExecutionStop) {
-          ctx.emit({ type: 'step.canceled', ...ref, attempt, reason: reason.reason.slice(0, 2000) });
+          report({ type: 'step.canceled', ...ref, attempt, reason: reason.reason.slice(0, 2000) });
           return { type: 'stopped' };
         }
         // Our own deadline may be retried; an enclosing container's deadline has passed for good.
@@ -119,11 +137,11 @@ export async function runAttempts({
 
     if (failure.class.retriable && n < budget && attempt < MAX_STEP_ATTEMPT) {
       const retryInMs = failure.class.retryAfterMs ?? Math.round(retry.backoffSeconds * 1000 * 2 ** (attempt - 1));
-      ctx.emit({ type: 'step.failed', ...ref, attempt, error: failure.error, retryInMs });
+      report({ type: 'step.failed', ...ref, attempt, error: failure.error, retryInMs });
       if (!(await sleep(retryInMs, frame.signal))) return interruptedBeforeStart(frame.signal.reason, ref);
       continue;
     }
-    ctx.emit({ type: 'step.failed', ...ref, attempt, error: failure.error });
+    report({ type: 'step.failed', ...ref, attempt, error: failure.error });
     return failure.origin ?? { type: 'failed', ...ref, error: failure.error };
   }
 }

@@ -27,12 +27,12 @@ export function runConditional({
     ctx,
     step,
     frame,
-    body: async ({ signal }): Promise<AttemptResult> => {
+    body: async ({ signal, trace }): Promise<AttemptResult> => {
       // A condition that throws fails the attempt (runAttempts catches it; expressions are not retried).
       const taken = evaluateCondition(step.condition, frame.scope);
       const branch = taken ? 'then' : 'else';
       skipSteps({ steps: taken ? (step.else ?? []) : step.then, frame, reason: BRANCH_NOT_TAKEN });
-      const outcome = await runBlock(taken ? step.then : (step.else ?? []), { ...frame, signal });
+      const outcome = await runBlock(taken ? step.then : (step.else ?? []), { ...frame, signal, trace });
       return containerResult(outcome, { branch });
     },
   });

@@ -1,6 +1,7 @@
 import type { CompletedStep, ExpressionScope, LeaseGrant, RunnerEventBody } from '@weft/shared';
 import type { Logger } from '../log';
 import type { StepRegistry } from '../steps/registry';
+import type { AttemptTrace, LeaseTrace } from '../tracing/step-tracer';
 
 /** What every part of one execution's run shares. Built once per lease by `execute.ts`. */
 export type RunContext = {
@@ -24,6 +25,8 @@ export type RunContext = {
    * a step started now could not be reported and would only run again), or null to go on.
    */
   readonly holdBeforeStep?: (signal: AbortSignal) => Promise<void> | null;
+  /** This lease's spans; absent when traces are off or the grant carries no `traceparent`. */
+  readonly trace?: LeaseTrace | undefined;
 };
 
 /** Where in the definition the walker is: the scope it reads and writes, and the signal of the enclosing container. */
@@ -33,4 +36,6 @@ export type Frame = {
   readonly iterationPath: string;
   /** The execution's stop signal, combined with every enclosing container's timeout. */
   readonly signal: AbortSignal;
+  /** The enclosing container attempt's span, the parent of this frame's step spans (traces on only). */
+  readonly trace?: AttemptTrace | undefined;
 };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { stepKey, validateWorkflowDefinition, type LeaseGrant, type RunnerEventBody } from '@weft/shared';
 import type { Logger } from '../log';
 import type { StepRegistry } from '../steps/registry';
+import type { StepTracer } from '../tracing/step-tracer';
 import { describeRef } from './conditional';
 import type { RunContext } from './context';
 import { truncate } from './errors';
@@ -36,6 +37,8 @@ export type ExecutionSettings = {
   now?: () => number;
   /** See `RunContext.holdBeforeStep`: no step starts while the runner is cut off from the server. */
   holdBeforeStep?: (signal: AbortSignal) => Promise<void> | null;
+  /** Step and attempt spans; absent unless traces are configured. */
+  tracer?: StepTracer | undefined;
 };
 
 export type ExecuteOptions = ExecutionSettings & {
@@ -75,6 +78,7 @@ export async function executeGrant(options: ExecuteOptions): Promise<ExecutionOu
     graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
     now: options.now ?? Date.now,
     ...(options.holdBeforeStep ? { holdBeforeStep: options.holdBeforeStep } : {}),
+    trace: options.tracer?.forLease(grant),
   };
   const scope = createRootScope(grant);
   const outcome = await runBlock({ ctx, steps: definition.steps, frame: { scope, iterationPath: '', signal: ctx.stop } });

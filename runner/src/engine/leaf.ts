@@ -12,7 +12,7 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
     ctx,
     step,
     frame,
-    body: async ({ attempt, signal }): Promise<AttemptResult> => {
+    body: async ({ attempt, signal, trace }): Promise<AttemptResult> => {
       const ref = { stepId: step.id, iterationPath: frame.iterationPath, attempt };
       let active = true;
       const logs = new LogStream({ emit: (stream, text) => ctx.emit({ type: 'step.log', ...ref, stream, text }) });
@@ -27,6 +27,7 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
         workDir: ctx.workDir,
         allowBash: ctx.grant.policy.allowBash,
         sessionId: ctx.grant.sessionId,
+        ...(trace ? { traceparent: trace.traceparent } : {}),
         log: (stream, text) => {
           if (active) logs.write(stream, text);
         },

@@ -17,7 +17,7 @@ export function runLoop({ ctx, step, frame, runBlock }: { ctx: RunContext; step:
     ctx,
     step,
     frame,
-    body: async ({ signal }): Promise<AttemptResult> => {
+    body: async ({ signal, trace }): Promise<AttemptResult> => {
       // An expression that throws fails the attempt (runAttempts catches it; expressions are not retried).
       const items = typeof step.over === 'string' ? evaluateExpression(step.over, frame.scope) : step.over;
       if (!Array.isArray(items)) {
@@ -43,6 +43,7 @@ export function runLoop({ ctx, step, frame, runBlock }: { ctx: RunContext; step:
           scope,
           iterationPath: childIterationPath({ parent: frame.iterationPath, loopId: step.id, index }),
           signal,
+          trace,
         });
         if (outcome.type !== 'completed') return containerResult(outcome, null);
         results.push(Object.fromEntries(ids.map((id) => [id, scope.steps[id]?.output ?? null])));

@@ -29,6 +29,8 @@ async function runHttp({ ctx, step, outbound }: { ctx: StepContext; step: HttpSt
   }
   const headers = new Headers();
   for (const [name, template] of Object.entries(step.headers ?? {})) headers.set(name, renderTemplate(template, ctx.scope));
+  // The request joins the run's trace, unless the workflow passes a trace context of its own on purpose.
+  if (ctx.traceparent !== undefined && !headers.has('traceparent')) headers.set('traceparent', ctx.traceparent);
 
   let body: string | undefined;
   if (step.body !== undefined) {

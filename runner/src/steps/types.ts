@@ -25,6 +25,8 @@ export interface StepContext {
   readonly allowBash: boolean;
   /** The chat session the execution belongs to, if any. */
   readonly sessionId: string | null;
+  /** W3C trace context of this attempt's span, when traces are on (an http step sends it). */
+  readonly traceparent?: string;
   /** Live output, shown in the run log; throttled and chunked by the engine. */
   log(stream: StepLogStream, text: string): void;
   /** A keyed chat message change (create / delta / complete) attributed to this step attempt. */

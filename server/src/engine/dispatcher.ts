@@ -103,6 +103,7 @@ export function createDispatcher({
       completed: [...completed.values()],
       stepAttempts,
       policy: { allowBash },
+      ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
     };
   }
 

@@ -27,6 +27,10 @@ export type ExecutionRow = {
   started_by_kind: StartedBy['kind'] | null;
   started_by_id: string | null;
   started_by_name: string | null;
+  /** W3C trace context of the execution's span; NULL unless traces were recorded when it was created (migration 020). */
+  traceparent: string | null;
+  /** The span the execution's span hangs under (the webhook request that started it), or NULL. */
+  trace_parent_span_id: string | null;
 };
 
 export type StepRunRow = {
@@ -194,6 +198,7 @@ export function createExecutionsRepository(db: Db) {
     dueTimers: db.prepare<[number], ExecutionRow>("SELECT * FROM executions WHERE status = 'waiting' AND wake_at IS NOT NULL AND wake_at <= ?"),
     nextTimer: db.prepare<[], { at: number | null }>("SELECT MIN(wake_at) AS at FROM executions WHERE status = 'waiting' AND wake_at IS NOT NULL"),
     setSession: db.prepare('UPDATE executions SET session_id = ? WHERE id = ?'),
+    setTrace: db.prepare('UPDATE executions SET traceparent = ?, trace_parent_span_id = ? WHERE id = ?'),
     workflowName: db.prepare<[string, number], { definition: string }>('SELECT definition FROM workflow_versions WHERE workflow_id = ? AND version = ?'),
     lastRunnerSeq: db.prepare<[string, number], { seq: number }>('SELECT seq FROM runner_cursors WHERE execution_id = ? AND lease_attempt = ?'),
     setRunnerSeq: db.prepare(
@@ -266,6 +271,7 @@ export function createExecutionsRepository(db: Db) {
     dueTimers: (nowMs: number) => s.dueTimers.all(nowMs),
     nextTimer: () => s.nextTimer.get()?.at ?? null,
     setSession: (id: string, sessionId: string) => s.setSession.run(sessionId, id),
+    setTrace: (id: string, t: { traceparent: string; parentSpanId: string | null }) => s.setTrace.run(t.traceparent, t.parentSpanId, id),
     /** Parsed once per version (a version never changes); callers must not mutate it. */
     definitionOf: (workflowId: string, version: number): unknown => {
       const key = `${version}@${workflowId}`;

@@ -17,6 +17,7 @@ import { OWNER_ID } from '../sessions/session-access';
 import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../clock';
 import type { WorkflowsService } from '../workflows/workflows-service';
+import { tracingOff, type Tracing } from '../tracing/tracing';
 import { systemActor, type AuditActor, type AuditLog } from '../audit/audit-log';
 import { createExecutionEvents } from './execution-events';
 import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
@@ -45,6 +46,7 @@ export function createExecutionsService({
   preflight,
   maxRunDepth = 5,
   audit,
+  tracing = tracingOff,
 }: {
   db: Db;
   journal: Journal;
@@ -57,6 +59,8 @@ export function createExecutionsService({
   maxRunDepth?: number;
   /** Records starts, re-runs and cancels in their own transactions (audit-log.ts). */
   audit?: AuditLog;
+  /** Gives each new execution its trace ids and writes its span when it ends. */
+  tracing?: Pick<Tracing, 'newExecution' | 'executionEnded'>;
 }) {
   const repo = createExecutionsRepository(db);
   const events = createExecutionEvents({ journal, repo });
@@ -165,6 +169,8 @@ export function createExecutionsService({
         runDepth,
         startedBy: input.startedBy,
       });
+      const traced = tracing.newExecution(id);
+      if (traced) repo.setTrace(id, traced);
       for (const r of input.reuse ?? []) {
         repo.upsertStep({ executionId: id, ...r, reused: true });
       }
@@ -255,6 +261,7 @@ export function createExecutionsService({
     // Whatever still waits for a person on this run closes with it, in this same transaction.
     for (const hook of endingHooks) hook({ executionId: id, status: r.status, error: r.error, at: now });
     const finished = repo.finish(id, { status: r.status, now, output: r.output, error: r.error });
+    tracing.executionEnded(finished);
     // Chat messages of an execution live in its session: without one it has none left streaming.
     if (finished.session_id !== null) sessions.abandonStreaming({ executionId: id, status: 'canceled' });
     events.executionUpdated(id, finished);

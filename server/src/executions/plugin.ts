@@ -12,13 +12,16 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { db, journal, clock, workflows, sessions } = app;
+    const { db, journal, clock, workflows, sessions, tracing } = app;
     // A start checks its required integrations' rows; the integrations capability itself is built later (it needs executions).
     const preflight = createPreflight({ repo: createIntegrationsRepository(db) });
     app.decorate(
       'executions',
-      createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth, audit: app.audit }),
+      createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth, audit: app.audit, tracing }),
     );
   },
-  { name: 'weft-executions', dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-sessions', 'weft-audit'] },
+  {
+    name: 'weft-executions',
+    dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-sessions', 'weft-audit', 'weft-tracing'],
+  },
 );

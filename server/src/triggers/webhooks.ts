@@ -99,7 +99,7 @@ function slackChallenge(body: unknown): string | null {
  * counter, never a row: a flood of them cannot grow the database.
  */
 const webhooks: FastifyPluginAsync = async (app) => {
-  const { triggers, journal, executions, clock } = app;
+  const { triggers, journal, executions, clock, tracing } = app;
   const limiter = createRateLimiter({ clock });
   const hooks = new WeakMap<FastifyRequest, Hook>();
   const waits = new Set<AbortController>();
@@ -215,6 +215,8 @@ const webhooks: FastifyPluginAsync = async (app) => {
     return reply.code(202).send({ executionId, status: executions.repo.get(executionId)?.status ?? 'queued', ...extra });
   }
 
+  // Before the route, so its span covers the admission checks too.
+  tracing.traceRequests(app, '/hooks/*');
   app.post('/hooks/*', { onRequest: admit }, async (request, reply) => {
     const hook = hooks.get(request)!;
     const t = hook.trigger;
@@ -273,16 +275,19 @@ const webhooks: FastifyPluginAsync = async (app) => {
     }
     if (t.enabled !== 1) refuse(hook, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));
 
-    const result = journal.batched(() =>
-      triggers.firing.fire({
-        trigger: t,
-        kind: 'webhook',
-        receivedAt: hook.receivedAt,
-        deliveryKey,
-        replayKey,
-        payload,
-        startedBy: { kind: 'webhook', id: t.key },
-      }),
+    // The execution's span hangs under this request's (docs/api.md "Traces").
+    const result = tracing.underRequest(request, () =>
+      journal.batched(() =>
+        triggers.firing.fire({
+          trigger: t,
+          kind: 'webhook',
+          receivedAt: hook.receivedAt,
+          deliveryKey,
+          replayKey,
+          payload,
+          startedBy: { kind: 'webhook', id: t.key },
+        }),
+      ),
     );
     // The reply reports this fire (and, after a wait, the run's end, which listeners only hear once durable).
     request.durableWrites = journal.durable();

@@ -5,6 +5,7 @@ import { STEP_ID_PATTERN } from '../steps/common';
 import { ApproverRule, MAX_MIN_APPROVALS } from '../steps/approver-rule';
 import { NotificationLevel } from '../api/notifications';
 import { INTEGRATION_CHANNEL_PATTERN, NotifyDestination } from '../steps/notify';
+import { TRACEPARENT_PATTERN } from '../tracing/traceparent';
 
 /**
  * Runner socket `/ws/runner`. See PROTOCOL.md beside this file for the rules (handshake, leases,
@@ -127,6 +128,11 @@ export const LeaseGrant = z.object({
   stepAttempts: z.record(z.string(), z.number().int()),
   /** Runner-side settings the server decides (e.g. whether bash is allowed). */
   policy: z.object({ allowBash: z.boolean(), workDir: z.string().optional() }),
+  /**
+   * W3C trace context of the execution's span (see PROTOCOL.md, "Trace context"): the runner's step
+   * spans are its children. Absent when the server records no traces.
+   */
+  traceparent: z.string().regex(TRACEPARENT_PATTERN).optional(),
 });
 export type LeaseGrant = z.infer<typeof LeaseGrant>;
 
