@@ -11,7 +11,8 @@ import { createApiTokens, type ApiTokens } from '../people/api-tokens';
 import { createUsersStore, OWNER_ID, type UserRow, type UsersStore } from '../people/users-store';
 import { requestTargetProblem } from '../auth/request-target';
 import { createSignInLimiter, type SignInLimiter } from '../auth/sign-in-limiter';
-import { LoginCodes, loadOrCreateToken, RUNNER_TOKEN_FILE, safeEqual } from '../auth/token-store';
+import { createSignInLinks, displayOrigin, signInLinkUrl, type SignInLinks } from '../auth/sign-in-links';
+import { loadOrCreateToken, RUNNER_TOKEN_FILE, safeEqual } from '../auth/token-store';
 import { AppError } from '../http/errors';
 
 declare module 'fastify' {
@@ -21,7 +22,8 @@ declare module 'fastify' {
       token: string;
       /** The runners' credential (WEFT_RUNNER_TOKEN or `<data dir>/runner-token`). */
       runnerToken: string;
-      loginCodes: LoginCodes;
+      /** The owner's one-time sign-in links, in the database so `pnpm weft sign-in-link` can issue them too. */
+      signInLinks: SignInLinks;
       hostPolicy: HostPolicy;
       sessions: BrowserSessions;
       users: UsersStore;
@@ -52,7 +54,7 @@ export default fp(
     const token = loadOrCreateToken({ dataDir, fixedToken: app.config.fixedToken });
     const runnerToken = loadOrCreateToken({ dataDir, fixedToken: app.config.fixedRunnerToken, file: RUNNER_TOKEN_FILE });
     if (runnerToken === token) throw new Error(`the runner token in ${RUNNER_TOKEN_FILE} equals the access token: delete one of the files`);
-    const loginCodes = new LoginCodes();
+    const signInLinks = createSignInLinks({ db: app.db, clock });
     const sessions = createBrowserSessions({ db: app.db, clock, ttlMs: app.config.sessionTtlMs });
     const hostPolicy = createHostPolicy({
       extraHosts: app.config.extraAllowedHosts,
@@ -61,11 +63,9 @@ export default fp(
         return typeof address === 'object' && address ? address.port : app.config.port;
       },
     });
-    const displayHost = () => {
+    const origin = () => {
       const address = app.server.address();
-      const port = typeof address === 'object' && address ? address.port : app.config.port;
-      const host = app.config.host === '0.0.0.0' || app.config.host === '::' ? '127.0.0.1' : app.config.host;
-      return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      return displayOrigin({ host: app.config.host, port: typeof address === 'object' && address ? address.port : app.config.port });
     };
     const users = createUsersStore({ db: app.db, clock });
     const apiTokens = createApiTokens({ db: app.db, clock });
@@ -82,7 +82,7 @@ export default fp(
     app.decorate('auth', {
       token,
       runnerToken,
-      loginCodes,
+      signInLinks,
       hostPolicy,
       sessions,
       users,
@@ -90,7 +90,7 @@ export default fp(
       signInLimiter: createSignInLimiter({ clock }),
       proxyTrust: createProxyTrust(app.config.trustedProxies),
       routes,
-      loginUrl: () => `http://${displayHost()}/login?code=${loginCodes.issue()}`,
+      loginUrl: () => signInLinkUrl({ origin: origin(), code: signInLinks.issue(OWNER_ID) }),
     });
     app.addHook('onReady', async () => {
       sessions.prune();
