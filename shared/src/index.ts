@@ -77,3 +77,4 @@ export * from './protocol/runner-frames';
 export * from './model';
 export * from './diff/definition-diff';
 export * from './templates/workflow-templates';
+export * from './log/pretty';

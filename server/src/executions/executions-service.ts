@@ -17,6 +17,7 @@ import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../clock';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import { systemActor, type AuditActor, type AuditLog } from '../audit/audit-log';
+import type { OperationsLog } from '../http/operations-log';
 import { createExecutionEvents } from './execution-events';
 import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
 
@@ -33,6 +34,13 @@ function starterOf(trigger: TriggerInfo | undefined): AuditActor {
   return systemActor(trigger?.type ?? 'weft');
 }
 
+/** The error's name and message (shortened) for a log line; the rest of it is in the run. */
+function errorFields(error: unknown): { error?: { name: unknown; message: string } } {
+  if (typeof error !== 'object' || error === null) return {};
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return { error: { name, message: String(message ?? '').slice(0, 500) } };
+}
+
 /** Executions: start (inputs checked, version pinned), read, cancel, re-run. The engine drives them. */
 export function createExecutionsService({
   db,
@@ -43,6 +51,7 @@ export function createExecutionsService({
   preflight,
   maxRunDepth = 5,
   audit,
+  log,
 }: {
   db: Db;
   journal: Journal;
@@ -55,6 +64,8 @@ export function createExecutionsService({
   maxRunDepth?: number;
   /** Records starts, re-runs and cancels in their own transactions (audit-log.ts). */
   audit?: AuditLog;
+  /** One line per start and end, with `executionId` (docs/operations.md, Logs). */
+  log?: OperationsLog;
 }) {
   const repo = createExecutionsRepository(db);
   const events = createExecutionEvents({ journal, repo });
@@ -156,6 +167,8 @@ export function createExecutionsService({
         },
       });
     });
+    const trigger = input.trigger?.type ?? 'manual';
+    log?.info({ executionId: id, workflowId: wf.id, version: wf.version, trigger, ...(typeof input.trigger?.key === 'string' ? { triggerKey: input.trigger.key } : {}) }, 'execution started');
     return { executionId: id };
   }
 
@@ -230,6 +243,11 @@ export function createExecutionsService({
     // Chat messages of an execution live in its session: without one it has none left streaming.
     if (finished.session_id !== null) sessions.abandonStreaming({ executionId: id, status: 'canceled' });
     events.executionUpdated(id, finished);
+    if (log) {
+      const fields = { executionId: id, workflowId: finished.workflow_id, status: r.status, ...errorFields(r.error) };
+      // Said once the end is durable: a rolled-back end was never an end.
+      journal.afterCommit(() => (r.status === 'succeeded' || r.status === 'canceled' ? log.info(fields, 'execution finished') : log.warn(fields, 'execution finished')));
+    }
     return true;
   }
 

@@ -17,7 +17,7 @@ export default fp(
     const preflight = createPreflight({ repo: createIntegrationsRepository(db) });
     app.decorate(
       'executions',
-      createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth, audit: app.audit }),
+      createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth, audit: app.audit, log: app.log }),
     );
   },
   { name: 'weft-executions', dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-journal', 'weft-workflows', 'weft-sessions', 'weft-audit'] },
