@@ -168,7 +168,16 @@ export function createExecutionsService({
       });
     });
     const trigger = input.trigger?.type ?? 'manual';
-    log?.info({ executionId: id, workflowId: wf.id, version: wf.version, trigger, ...(typeof input.trigger?.key === 'string' ? { triggerKey: input.trigger.key } : {}) }, 'execution started');
+    log?.info(
+      {
+        executionId: id,
+        workflowId: wf.id,
+        version: wf.version,
+        trigger,
+        ...(typeof input.trigger?.key === 'string' ? { triggerKey: input.trigger.key } : {}),
+      },
+      'execution started',
+    );
     return { executionId: id };
   }
 
@@ -246,7 +255,9 @@ export function createExecutionsService({
     if (log) {
       const fields = { executionId: id, workflowId: finished.workflow_id, status: r.status, ...errorFields(r.error) };
       // Said once the end is durable: a rolled-back end was never an end.
-      journal.afterCommit(() => (r.status === 'succeeded' || r.status === 'canceled' ? log.info(fields, 'execution finished') : log.warn(fields, 'execution finished')));
+      journal.afterCommit(() =>
+        r.status === 'succeeded' || r.status === 'canceled' ? log.info(fields, 'execution finished') : log.warn(fields, 'execution finished'),
+      );
     }
     return true;
   }
