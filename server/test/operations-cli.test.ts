@@ -146,6 +146,9 @@ describe('pnpm weft sign-in-link', () => {
     expect(run.code).toBe(0);
     const link = run.stdout.trim();
     expect(link).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${s.port}/login\\?code=[\\w-]+$`));
+    // A pending link is no session: its code as a session cookie signs nobody in (and is not used up).
+    const code = new URL(link).searchParams.get('code')!;
+    expect((await s.request('GET', '/api/me', { token: null, headers: { cookie: `weft_session=${code}` } })).status).toBe(401);
     const followed = await fetch(link, { redirect: 'manual' });
     expect(followed.status).toBe(303);
     expect(followed.headers.get('location')).not.toMatch(/signin/);
