@@ -29,23 +29,25 @@ See docs/operations.md.
 `;
 
 type Io = { out(line: string): void; err(line: string): void };
+/** What a file command works with. */
+type Command = { io: Io; config: Config; file: string };
 
 const mb = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
-function printVerification(io: Io, file: string, v: Verification): void {
+function printVerification(io: Io, { file, verification: v }: { file: string; verification: Verification }): void {
   for (const c of v.checks) io.out(`  ${c.status.padEnd(8)} ${c.name.padEnd(10)} ${c.detail}`);
   io.out(v.ok ? `${file}: sound` : `${file}: NOT sound`);
 }
 
 /** The one file argument, resolved against the folder the command was typed in (pnpm runs scripts from the root). */
-function fileArgument(args: string[], command: string, cwd: string): string {
+function fileArgument({ args, command, cwd }: { args: string[]; command: string; cwd: string }): string {
   const [file, ...extra] = args;
   if (file === undefined || file === '') throw new OperationError(`${command} needs a file: pnpm weft ${command} <file>`, 2);
   if (extra.length > 0) throw new OperationError(`${command} takes one file, got also: ${extra.join(' ')}`, 2);
   return path.resolve(cwd, file);
 }
 
-async function backup(io: Io, config: Config, file: string): Promise<number> {
+async function backup({ io, config, file }: Command): Promise<number> {
   const result = await takeBackup({ dataDir: config.dataDir, file, secretKeyFromEnv: config.secretKey });
   io.out(`backed up ${databasePath(config.dataDir)} to ${file} (${mb(result.bytes)})`);
   switch (result.keySource) {
@@ -64,13 +66,13 @@ async function backup(io: Io, config: Config, file: string): Promise<number> {
       result.keySource satisfies never;
   }
   const verification = verifyBackup({ file, secretKeyFromEnv: config.secretKey });
-  printVerification(io, file, verification);
+  printVerification(io, { file, verification });
   return verification.ok ? 0 : 1;
 }
 
-function restore(io: Io, config: Config, file: string): number {
+function restore({ io, config, file }: Command): number {
   const result = restoreBackup({ file, dataDir: config.dataDir, secretKeyFromEnv: config.secretKey });
-  printVerification(io, file, result.verification);
+  printVerification(io, { file, verification: result.verification });
   io.out(`restored ${file} into ${result.database}`);
   for (const aside of result.keptAside) io.out(`kept the previous file as ${aside}`);
   if (!result.keyRestored) {
@@ -110,13 +112,13 @@ export async function runCli(argv: string[], { env, io }: { env: NodeJS.ProcessE
   try {
     switch (command) {
       case 'backup':
-        return await backup(io, config, fileArgument(rest, command, cwd));
+        return await backup({ io, config, file: fileArgument({ args: rest, command, cwd }) });
       case 'restore':
-        return restore(io, config, fileArgument(rest, command, cwd));
+        return restore({ io, config, file: fileArgument({ args: rest, command, cwd }) });
       case 'verify': {
-        const file = fileArgument(rest, command, cwd);
+        const file = fileArgument({ args: rest, command, cwd });
         const verification = verifyBackup({ file, secretKeyFromEnv: config.secretKey });
-        printVerification(io, file, verification);
+        printVerification(io, { file, verification });
         return verification.ok ? 0 : 1;
       }
       case 'sign-in-link':
