@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       capacity: 4,
       name: os.hostname(),
       logLevel: 'info',
+      logFormat: 'json',
       llm: {
         provider: 'offline',
         apiKey: undefined,

@@ -1,4 +1,4 @@
-import { llmSettingsFromEnv, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
+import { llmSettingsFromEnv, LogFormat, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,7 @@ const EnvSchema = z.object({
   WEFT_RUNNER_NAME: z.string().max(200, 'must be at most 200 characters').optional(),
   // The server's levels, so one setting serves both processes.
   WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEFT_LOG_FORMAT: LogFormat.default('json'),
   // Model access for agent_prompt steps; the same variables as the server.
   ANTHROPIC_API_KEY: z.string().min(1).optional(),
   ANTHROPIC_AUTH_TOKEN: z.string().min(1).optional(),
@@ -64,6 +65,8 @@ export type RunnerConfig = {
   capacity: number;
   name: string;
   logLevel: LogLevel | 'silent';
+  /** WEFT_LOG_FORMAT, the server's variable: JSON lines, or readable lines for people. */
+  logFormat: LogFormat;
   /** WEFT_HTTP_ALLOW and WEFT_HTTP_DENY_PRIVATE. */
   addressPolicy: AddressPolicy;
   /** The base environment of step processes: `INHERITED_STEP_ENV` as the runner has them. */
@@ -102,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     capacity: e.WEFT_RUNNER_CAPACITY,
     name: e.WEFT_RUNNER_NAME ?? os.hostname(),
     logLevel: e.WEFT_LOG_LEVEL === 'fatal' ? 'error' : e.WEFT_LOG_LEVEL === 'trace' ? 'debug' : e.WEFT_LOG_LEVEL,
+    logFormat: e.WEFT_LOG_FORMAT,
     addressPolicy: { allow: allow.entries, denyPrivate: e.WEFT_HTTP_DENY_PRIVATE === '1' },
     stepEnvironment: stepEnvironment(e),
     tracing: tracing.settings,

@@ -1,3 +1,5 @@
+import { prettyLogLine, type LogFormat } from '@weft/shared';
+
 /** A small structured logger; every module receives one so tests can capture what was said. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
@@ -13,12 +15,14 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** One JSON line per entry on stderr, like the server's pino output. */
+/** One JSON line per entry on stderr, like the server's pino output; `pretty`: one readable line (WEFT_LOG_FORMAT). */
 export function createLogger({
   level = 'info',
+  format = 'json',
   write = (line: string) => process.stderr.write(line),
 }: {
   level?: LogLevel | 'silent';
+  format?: LogFormat;
   write?: (line: string) => void;
 } = {}): Logger {
   if (level === 'silent') return silentLogger;
@@ -30,7 +34,7 @@ export function createLogger({
       for (const [key, value] of Object.entries(fields)) entry[key] = value instanceof Error ? { name: value.name, message: value.message } : value;
       let line: string;
       try {
-        line = JSON.stringify(entry);
+        line = format === 'pretty' ? prettyLogLine(entry) : JSON.stringify(entry);
       } catch {
         line = JSON.stringify({ level: entryLevel, time: entry.time, name: 'weft-runner', msg: message });
       }

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = createLogger({ level: config.logLevel });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
   const session = new RunnerSession({ url: config.socketUrl, token: config.token, name: config.name, capacity: config.capacity, log });
   // Reads the engine's leases when a step calls a tool, after the engine below exists.
   let engine: Engine | undefined;

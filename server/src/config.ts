@@ -1,4 +1,4 @@
-import { llmSettingsFromEnv, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
+import { llmSettingsFromEnv, LogFormat, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,7 @@ const EnvSchema = z.object({
     .max(100 * 1024 * 1024)
     .default(1024 * 1024),
   WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEFT_LOG_FORMAT: LogFormat.default('json'),
   WEFT_ALLOW_BASH: Bool.optional(),
   WEFT_ALLOW_UNSIGNED_HOOKS: Bool.default(false),
   WEFT_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
@@ -106,6 +107,8 @@ export type Config = {
   sessionTtlMs: number;
   bodyLimit: number;
   logLevel: z.infer<typeof EnvSchema>['WEFT_LOG_LEVEL'];
+  /** WEFT_LOG_FORMAT: one JSON line per event (default), or a readable line for people. */
+  logFormat: LogFormat;
   allowBash: boolean | undefined;
   /** Webhooks with verify "none" are refused on a server that listens beyond loopback unless this is set. */
   allowUnsignedHooks: boolean;
@@ -224,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     sessionTtlMs: 30 * 24 * 60 * 60 * 1000,
     bodyLimit: e.WEFT_BODY_LIMIT,
     logLevel: e.WEFT_LOG_LEVEL,
+    logFormat: e.WEFT_LOG_FORMAT,
     allowBash: e.WEFT_ALLOW_BASH,
     allowUnsignedHooks: e.WEFT_ALLOW_UNSIGNED_HOOKS,
     synchronous: e.WEFT_SYNCHRONOUS,

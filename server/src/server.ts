@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { prettyLogText } from '@weft/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import app from './app';
@@ -12,6 +13,15 @@ const SECRET_QUERY = /([?&](?:token|code|secret|key)=)[^&#]*/gi;
 
 export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]');
 
+/** pino writes JSON lines; WEFT_LOG_FORMAT=pretty turns each into a readable line on its way out. */
+function logDestination(config: Config, logStream: Writable | undefined): { stream?: { write(text: string): void } } {
+  if (config.logFormat === 'pretty') {
+    const out = logStream ?? process.stdout;
+    return { stream: { write: (text: string) => out.write(prettyLogText(text)) } };
+  }
+  return logStream ? { stream: logStream } : {};
+}
+
 export async function buildServer({ config, clock, logStream }: { config: Config; clock?: Clock; logStream?: Writable }): Promise<FastifyInstance> {
   const fastify = Fastify({
     logger: {
@@ -20,7 +30,7 @@ export async function buildServer({ config, clock, logStream }: { config: Config
       serializers: {
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
       },
-      ...(logStream ? { stream: logStream } : {}),
+      ...logDestination(config, logStream),
     },
     bodyLimit: config.bodyLimit,
     disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',

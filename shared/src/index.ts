@@ -79,3 +79,4 @@ export * from './tracing/otel-settings';
 export * from './model';
 export * from './diff/definition-diff';
 export * from './templates/workflow-templates';
+export * from './log/pretty';

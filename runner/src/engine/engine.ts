@@ -1,4 +1,5 @@
 import type { LeaseGrant, RunnerEventBody } from '@weft/shared';
+import { logStepEvent } from './step-log';
 import { serializeStepError } from './errors';
 import { executeGrant, type ExecutionSettings } from './execute';
 import { matchOutcome, type ExecutionOutcome, type HandlerMap } from './outcomes';
@@ -57,7 +58,9 @@ export class Engine {
     const controller = new AbortController();
     const run: Run = { lease, controller, silenced: false, done: Promise.resolve() };
     const emit = (body: RunnerEventBody) => {
-      if (!run.silenced) this.options.sink.emit(lease, body);
+      if (run.silenced) return;
+      logStepEvent(logger, lease.executionId, body);
+      this.options.sink.emit(lease, body);
     };
     logger.info('execution started', { ...lease, workflowId: grant.workflowId, resumed: grant.completed.length });
     // Known before the first step runs: a step may ask for its lease (tool calls) synchronously.

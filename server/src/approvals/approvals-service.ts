@@ -10,6 +10,7 @@ import type { ExecutionEnding } from '../executions/executions-service';
 import type { Clock } from '../clock';
 import { filters } from '../db/filters';
 import type { AuditLog } from '../audit/audit-log';
+import type { OperationsLog } from '../http/operations-log';
 import { createApprovalDecisions, type RuleColumns } from './approval-decisions';
 import { refusalFor, type Decider } from './approver-rules';
 import { createApprovalViewers } from './viewer';
@@ -48,12 +49,15 @@ export function createApprovalsService({
   clock,
   executions,
   audit,
+  log,
 }: {
   db: Db;
   journal: Journal;
   clock: Clock;
   executions: ExecutionsService;
   audit: AuditLog;
+  /** A line when a step starts waiting for people and when it is decided. */
+  log?: OperationsLog;
 }) {
   const decisions = createApprovalDecisions(db);
   const viewers = createApprovalViewers(db);
@@ -133,7 +137,9 @@ export function createApprovalsService({
       requestedAt: now.toISOString(),
       expiresAt: now.getTime() + input.wait.timeoutSeconds * 1000,
     });
-    publish(s.byStep.get(input.executionId, input.stepId, input.iterationPath, input.attempt)!, 'approval.requested');
+    const row = s.byStep.get(input.executionId, input.stepId, input.iterationPath, input.attempt)!;
+    publish(row, 'approval.requested');
+    log?.info({ executionId: row.execution_id, stepId: row.step_id, approvalId: row.id }, 'approval requested');
   }
 
   /** Applies a decision to the waiting step and moves the execution on. */
@@ -143,6 +149,10 @@ export function createApprovalsService({
     const output = { approved: outcome.approved, decidedBy: outcome.decidedBy, comment: outcome.comment, decidedAt: outcome.decidedAt };
     const deniedFails = !outcome.approved && (outcome.timedOut && row.on_timeout === 'fail' ? true : row.on_deny === 'fail');
     if (['succeeded', 'failed', 'canceled', 'denied'].includes(exec.status) || !step || step.status !== 'waiting') return;
+    log?.info(
+      { executionId: row.execution_id, stepId: row.step_id, approvalId: row.id, approved: outcome.approved, timedOut: outcome.timedOut === true },
+      'approval decided',
+    );
     const stored = executions.repo.upsertStep({
       executionId: row.execution_id,
       stepId: row.step_id,

@@ -14,7 +14,7 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { db, journal, clock, executions, audit } = app;
-    const approvals = createApprovalsService({ db, journal, clock, executions, audit });
+    const approvals = createApprovalsService({ db, journal, clock, executions, audit, log: app.log });
     const toolApprovals = createToolApprovals({ db, journal, clock, isActive: (id) => executions.isActive(id) });
     // A run that ends (canceled, failed, timed out) closes what still waits for a person on it.
     executions.onEnding((ending) => {

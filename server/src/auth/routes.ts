@@ -22,7 +22,7 @@ const limitedPage = (seconds: number) => `<!doctype html><meta charset="utf-8"><
  * its expiry. Failed attempts are rate limited per client address.
  */
 const authRoutes: FastifyPluginAsync = async (app) => {
-  const { token, loginCodes, sessions, signInLimiter, proxyTrust, users } = app.auth;
+  const { token, signInLinks, sessions, signInLimiter, proxyTrust, users } = app.auth;
 
   const accounts = createUserAccounts({ db: app.db, clock: app.clock });
   const signInAudit = createSignInAudit({ audit: app.audit, accounts });
@@ -47,7 +47,7 @@ const authRoutes: FastifyPluginAsync = async (app) => {
     const query = request.query as Record<string, unknown>;
     const code = typeof query.code === 'string' && query.code.length <= 200 ? query.code : undefined;
     const next = safeReturnPath(query.next);
-    if (code === undefined || !loginCodes.consume(code)) {
+    if (code === undefined || !signInLinks.consume(code, OWNER.id)) {
       signInLimiter.fail(address);
       app.db.transaction(() => signInAudit.failed({ method: 'link' }))();
       return reply.redirect(`/signin?reason=link${next ? `&next=${encodeURIComponent(next)}` : ''}`, 303);

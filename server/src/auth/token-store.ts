@@ -39,29 +39,3 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
-
-/** One-time login codes: the printed URL signs one browser in once, like Jupyter's token URL. */
-export class LoginCodes {
-  private readonly codes = new Map<string, number>();
-  constructor(private readonly ttlMs = 24 * 60 * 60 * 1000) {}
-
-  issue(now = Date.now()): string {
-    const code = randomBytes(18).toString('base64url');
-    this.codes.set(code, now + this.ttlMs);
-    return code;
-  }
-
-  consume(code: string, now = Date.now()): boolean {
-    for (const [candidate, expires] of this.codes) {
-      if (expires < now) {
-        this.codes.delete(candidate);
-        continue;
-      }
-      if (safeEqual(candidate, code)) {
-        this.codes.delete(candidate);
-        return true;
-      }
-    }
-    return false;
-  }
-}

@@ -7,6 +7,10 @@ import { migrate } from './migrate';
 
 export type Db = Database;
 
+/** The database's file name inside WEFT_DATA_DIR (backups and restores name it too). */
+export const DATABASE_FILE = 'weft.db';
+export const databasePath = (dataDir: string) => path.join(dataDir, DATABASE_FILE);
+
 /** Owner-only: the database holds workflow inputs, step outputs and chat history. */
 const FILE_MODE = 0o600;
 const DIR_MODE = 0o700;
@@ -22,7 +26,7 @@ export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: strin
     // mkdir applies the umask, which may only narrow it; chmod makes it exactly 0700.
     fs.chmodSync(dataDir, DIR_MODE);
   }
-  const file = path.join(dataDir, 'weft.db');
+  const file = databasePath(dataDir);
   // Created owner-only before SQLite opens it: SQLite gives its -wal and -shm files the database's mode.
   fs.closeSync(fs.openSync(file, 'a', FILE_MODE));
   for (const f of [file, `${file}-wal`, `${file}-shm`]) {

@@ -19,6 +19,7 @@ import type { Clock } from '../clock';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import { tracingOff, type Tracing } from '../tracing/tracing';
 import { systemActor, type AuditActor, type AuditLog } from '../audit/audit-log';
+import type { OperationsLog } from '../http/operations-log';
 import { createExecutionEvents } from './execution-events';
 import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
 import { createPrunedExecutions } from '../retention/pruned-executions';
@@ -36,6 +37,13 @@ function starterOf(trigger: TriggerInfo | undefined): AuditActor {
   return systemActor(trigger?.type ?? 'weft');
 }
 
+/** The error's name and message (shortened) for a log line; the rest of it is in the run. */
+function errorFields(error: unknown): { error?: { name: unknown; message: string } } {
+  if (typeof error !== 'object' || error === null) return {};
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return { error: { name, message: String(message ?? '').slice(0, 500) } };
+}
+
 /** Executions: start (inputs checked, version pinned), read, cancel, re-run. The engine drives them. */
 export function createExecutionsService({
   db,
@@ -47,6 +55,7 @@ export function createExecutionsService({
   maxRunDepth = 5,
   audit,
   tracing = tracingOff,
+  log,
 }: {
   db: Db;
   journal: Journal;
@@ -61,6 +70,8 @@ export function createExecutionsService({
   audit?: AuditLog;
   /** Gives each new execution its trace ids and writes its span when it ends. */
   tracing?: Pick<Tracing, 'newExecution' | 'executionEnded'>;
+  /** One line per start and end, with `executionId` (docs/operations.md, Logs). */
+  log?: OperationsLog;
 }) {
   const repo = createExecutionsRepository(db);
   const events = createExecutionEvents({ journal, repo });
@@ -190,6 +201,17 @@ export function createExecutionsService({
         },
       });
     });
+    const trigger = input.trigger?.type ?? 'manual';
+    log?.info(
+      {
+        executionId: id,
+        workflowId: wf.id,
+        version: wf.version,
+        trigger,
+        ...(typeof input.trigger?.key === 'string' ? { triggerKey: input.trigger.key } : {}),
+      },
+      'execution started',
+    );
     return { executionId: id };
   }
 
@@ -265,6 +287,13 @@ export function createExecutionsService({
     // Chat messages of an execution live in its session: without one it has none left streaming.
     if (finished.session_id !== null) sessions.abandonStreaming({ executionId: id, status: 'canceled' });
     events.executionUpdated(id, finished);
+    if (log) {
+      const fields = { executionId: id, workflowId: finished.workflow_id, status: r.status, ...errorFields(r.error) };
+      // Said once the end is durable: a rolled-back end was never an end.
+      journal.afterCommit(() =>
+        r.status === 'succeeded' || r.status === 'canceled' ? log.info(fields, 'execution finished') : log.warn(fields, 'execution finished'),
+      );
+    }
     return true;
   }
 

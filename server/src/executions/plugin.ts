@@ -17,7 +17,18 @@ export default fp(
     const preflight = createPreflight({ repo: createIntegrationsRepository(db) });
     app.decorate(
       'executions',
-      createExecutionsService({ db, journal, clock, workflows, sessions, preflight, maxRunDepth: app.config.maxRunDepth, audit: app.audit, tracing }),
+      createExecutionsService({
+        db,
+        journal,
+        clock,
+        workflows,
+        sessions,
+        preflight,
+        maxRunDepth: app.config.maxRunDepth,
+        audit: app.audit,
+        tracing,
+        log: app.log,
+      }),
     );
   },
   {

@@ -13,9 +13,7 @@ export function loadOrCreateSecretKey({ dataDir, secretKey }: { dataDir: string;
   if (secretKey) return keyFromString(secretKey);
   const file = path.join(dataDir, SECRET_KEY_FILE);
   try {
-    const existing = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
-    if (existing.length === 32) return existing;
-    throw new Error(`${file} does not hold a base64 32-byte key; restore it or set WEFT_SECRET_KEY`);
+    return readSecretKeyFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
@@ -31,7 +29,15 @@ export function loadOrCreateSecretKey({ dataDir, secretKey }: { dataDir: string;
   return key;
 }
 
-function keyFromString(value: string): Buffer {
+/** A key file's 32 bytes (base64 text, as generated); throws naming the file when it holds anything else. */
+export function readSecretKeyFile(file: string): Buffer {
+  const key = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new Error(`${file} does not hold a base64 32-byte key; restore it or set WEFT_SECRET_KEY`);
+  return key;
+}
+
+/** WEFT_SECRET_KEY's 32 bytes, however it is written. */
+export function keyFromString(value: string): Buffer {
   if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
   if (/^[A-Za-z0-9+/]{43}=?$/.test(value)) {
     const raw = Buffer.from(value, 'base64');

@@ -11,7 +11,8 @@ import { createApiTokens, type ApiTokens } from '../people/api-tokens';
 import { createUsersStore, OWNER_ID, type UserRow, type UsersStore } from '../people/users-store';
 import { requestTargetProblem } from '../auth/request-target';
 import { createSignInLimiter, type SignInLimiter } from '../auth/sign-in-limiter';
-import { LoginCodes, loadOrCreateToken, RUNNER_TOKEN_FILE, safeEqual } from '../auth/token-store';
+import { createSignInLinks, displayOrigin, signInLinkUrl, type SignInLinks } from '../auth/sign-in-links';
+import { loadOrCreateToken, RUNNER_TOKEN_FILE, safeEqual } from '../auth/token-store';
 import { AppError } from '../http/errors';
 
 declare module 'fastify' {
@@ -21,7 +22,8 @@ declare module 'fastify' {
       token: string;
       /** The runners' credential (WEFT_RUNNER_TOKEN or `<data dir>/runner-token`). */
       runnerToken: string;
-      loginCodes: LoginCodes;
+      /** The owner's one-time sign-in links, in the database so `pnpm weft sign-in-link` can issue them too. */
+      signInLinks: SignInLinks;
       hostPolicy: HostPolicy;
       sessions: BrowserSessions;
       users: UsersStore;
@@ -56,7 +58,7 @@ export default fp(
     if (metricsToken !== undefined && (metricsToken === token || metricsToken === runnerToken)) {
       throw new Error('WEFT_METRICS_TOKEN equals the access token or the runner token: give the scraper its own');
     }
-    const loginCodes = new LoginCodes();
+    const signInLinks = createSignInLinks({ db: app.db, clock });
     const sessions = createBrowserSessions({ db: app.db, clock, ttlMs: app.config.sessionTtlMs });
     // Asked on every request; `server.address()` is a getsockname call each time, and the bound
     // port does not change once the server listens.
@@ -68,10 +70,7 @@ export default fp(
       return boundPort ?? app.config.port;
     };
     const hostPolicy = createHostPolicy({ extraHosts: app.config.extraAllowedHosts, port });
-    const displayHost = () => {
-      const host = app.config.host === '0.0.0.0' || app.config.host === '::' ? '127.0.0.1' : app.config.host;
-      return `${host.includes(':') ? `[${host}]` : host}:${port()}`;
-    };
+    const origin = () => displayOrigin({ host: app.config.host, port: port() });
     const users = createUsersStore({ db: app.db, clock });
     const apiTokens = createApiTokens({ db: app.db, clock });
     const routes: { method: string; url: string; websocket: boolean }[] = [];
@@ -87,7 +86,7 @@ export default fp(
     app.decorate('auth', {
       token,
       runnerToken,
-      loginCodes,
+      signInLinks,
       hostPolicy,
       sessions,
       users,
@@ -95,7 +94,7 @@ export default fp(
       signInLimiter: createSignInLimiter({ clock }),
       proxyTrust: createProxyTrust(app.config.trustedProxies),
       routes,
-      loginUrl: () => `http://${displayHost()}/login?code=${loginCodes.issue()}`,
+      loginUrl: () => signInLinkUrl({ origin: origin(), code: signInLinks.issue(OWNER_ID) }),
     });
     app.addHook('onReady', async () => {
       sessions.prune();
