@@ -1,17 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { backoffCeiling } from '@weft/shared';
+import { RUNNER_COMMAND } from '../paths';
 import { main } from '../server';
 
 /**
  * `pnpm start`: the server in this process plus one runner child, restarted with backoff when it dies.
  * The runner is a separate process on purpose: it talks to the server only over the runner protocol,
- * with the runner credential (never the user's token).
+ * with the runner credential (never the user's token). Built (`pnpm start`, `scripts/start.mjs`), this
+ * module is `server/dist/start.js` and starts `runner/dist/main.js` with plain node; from source
+ * (`pnpm dev`, tests) it starts the runner's TypeScript through tsx (paths.ts).
  */
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const RUNNER_MAIN = path.join(REPO_ROOT, 'runner', 'src', 'main.ts');
-
 let child: ChildProcess | undefined;
 let stopping = false;
 /** Restarts since the runner last stayed up a minute; one child, so the delay is the ceiling, unjittered. */
@@ -38,8 +36,8 @@ const serverUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 function startRunner() {
   const startedAt = Date.now();
-  child = spawn(process.execPath, ['--import', 'tsx', RUNNER_MAIN], {
-    cwd: path.dirname(path.dirname(RUNNER_MAIN)),
+  child = spawn(process.execPath, RUNNER_COMMAND.args, {
+    cwd: RUNNER_COMMAND.cwd,
     stdio: ['ignore', 'inherit', 'inherit'],
     env: { ...process.env, WEFT_SERVER_URL: serverUrl, WEFT_RUNNER_TOKEN: server.auth.runnerToken, WEFT_DATA_DIR: server.config.dataDir },
   });
