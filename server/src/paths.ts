@@ -18,5 +18,5 @@ export const RUNNING_BUILT = path.basename(HERE) === 'dist';
 
 /** The runner the server starts as a child: its bundle when built, its TypeScript through tsx otherwise. */
 export const RUNNER_COMMAND: { args: string[]; cwd: string } = RUNNING_BUILT
-  ? { args: [path.join(REPO_ROOT, 'runner', 'dist', 'main.js')], cwd: path.join(REPO_ROOT, 'runner') }
+  ? { args: ['--enable-source-maps', path.join(REPO_ROOT, 'runner', 'dist', 'main.js')], cwd: path.join(REPO_ROOT, 'runner') }
   : { args: ['--import', 'tsx', path.join(REPO_ROOT, 'runner', 'src', 'main.ts')], cwd: path.join(REPO_ROOT, 'runner') };
