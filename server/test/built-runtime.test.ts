@@ -51,7 +51,7 @@ describe('built runtime', () => {
     // The bundles are what runs: the repository's own TypeScript inside, npm packages outside.
     const bundle = fs.readFileSync(path.join(ROOT, 'server/dist/start.js'), 'utf8');
     expect(bundle).toContain('// server/src/cli/start.ts');
-    expect(bundle).toContain('// shared/src/index.ts');
+    expect(bundle).toContain('// shared/src/errors.ts');
     expect(bundle).toMatch(/^import Fastify from "fastify";$/m);
     expect(bundle).not.toMatch(/from "tsx/);
   });
