@@ -84,9 +84,18 @@ describe('built runtime', () => {
 
       // No TypeScript loader anywhere: neither process was started with one.
       expect(cmdline(child.pid!)).toEqual([process.execPath, 'server/dist/start.js']);
-      const [runner] = childrenOf(child.pid!).map(cmdline);
-      expect(runner?.at(-1)).toBe(path.join(ROOT, 'runner/dist/main.js'));
-      expect(runner!.join(' ')).not.toContain('tsx');
+      const [runnerPid] = childrenOf(child.pid!);
+      const runner = cmdline(runnerPid!);
+      expect(runner.at(-1)).toBe(path.join(ROOT, 'runner/dist/main.js'));
+      expect(runner.join(' ')).not.toContain('tsx');
+
+      // A runner that dies is started again and handed the server's address at once.
+      process.kill(runnerPid!, 'SIGKILL');
+      await waitFor(
+        'the restarted runner',
+        () => out.split('connected to the server').length > 2,
+        () => out,
+      );
     } finally {
       child.kill('SIGTERM');
       await exited;
