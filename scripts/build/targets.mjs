@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Inputs of every target: the lockfile (dependency versions) and the build scripts themselves (options). */
-const COMMON_INPUTS = ['pnpm-lock.yaml', 'scripts/build/targets.mjs', 'scripts/build/esbuild.mjs', 'scripts/build/vite.mjs'];
+const COMMON_INPUTS = ['pnpm-lock.yaml', 'scripts/build/targets.mjs'];
+const ESBUILD_INPUTS = [...COMMON_INPUTS, 'scripts/build/esbuild.mjs'];
 
 /**
  * What `pnpm start` builds. An esbuild target's inputs are the files its last build read (esbuild's
@@ -25,7 +26,7 @@ export const TARGETS = {
     // One folder below server/, like src/: server/src/paths.ts derives every path from that.
     outfile: 'server/dist/start.js',
     packageDir: 'server',
-    inputs: [...COMMON_INPUTS, 'server/package.json', 'shared/package.json'],
+    inputs: [...ESBUILD_INPUTS, 'server/package.json', 'shared/package.json'],
   },
   runner: {
     name: 'runner',
@@ -34,14 +35,22 @@ export const TARGETS = {
     // One folder below runner/, like src/: runner/src/config.ts finds the repository from there.
     outfile: 'runner/dist/main.js',
     packageDir: 'runner',
-    inputs: [...COMMON_INPUTS, 'runner/package.json', 'shared/package.json'],
+    inputs: [...ESBUILD_INPUTS, 'runner/package.json', 'shared/package.json'],
   },
   client: {
     name: 'client',
     kind: 'vite',
     dir: 'client',
     outputs: ['client/dist/index.html'],
-    inputs: [...COMMON_INPUTS, 'client/index.html', 'client/vite.config.ts', 'client/package.json', 'client/tsconfig.json', 'shared/package.json'],
+    inputs: [
+      ...COMMON_INPUTS,
+      'scripts/build/vite.mjs',
+      'client/index.html',
+      'client/vite.config.ts',
+      'client/package.json',
+      'client/tsconfig.json',
+      'shared/package.json',
+    ],
     inputDirs: ['client/src', 'client/public', 'shared/src'],
   },
 };
