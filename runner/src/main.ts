@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type RunnerConfig } from './config';
+import { environmentWithHandoff } from './connection/handoff';
 import { RunnerSession } from './connection/session';
 import { createSessionNotifier } from './connection/notifier';
 import { Engine } from './engine/engine';
@@ -16,9 +17,10 @@ import { loadStepTracer, type StepTracer } from './tracing/step-tracer';
  * taking work, cancels running steps, delivers what it can and exits 0.
  */
 async function main(): Promise<void> {
+  const env = await environmentWithHandoff();
   let config: RunnerConfig;
   try {
-    config = loadConfig();
+    config = loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`weft runner: ${error.message}\n`);

@@ -1,11 +1,9 @@
 import { llmSettingsFromEnv, LogFormat, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-
-/** Repository root: `./data` in the README means the checkout's data folder, whatever the cwd. */
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// Repository root: `./data` in the README means the checkout's data folder, whatever the cwd.
+import { REPO_ROOT } from './paths';
 
 const Bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import app from './app';
 import { ConfigError, loadConfig, type Config } from './config';
+import { RUNNING_BUILT } from './paths';
 import { explainListenFailure, explainOpenFailure } from './startup-failure';
 import type { Clock } from './clock';
 
@@ -113,6 +114,8 @@ export async function main({ beforeListen }: { beforeListen?: (fastify: FastifyI
   return fastify;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run directly from source (`tsx src/server.ts`). Not in the built runtime, where this module is
+// bundled into `dist/start.js` and `import.meta.url` is that entry's.
+if (!RUNNING_BUILT && import.meta.url === `file://${process.argv[1]}`) {
   await main();
 }

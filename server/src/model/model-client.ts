@@ -1,5 +1,4 @@
-import Anthropic from '@anthropic-ai/sdk';
-import { createAnthropicFromSettings, type AnthropicClientOptions, type LlmSettings, type ModelProvider } from '@weft/shared';
+import { createAnthropicFromSettings, lazyMessagesClient, type AnthropicClientOptions, type LlmSettings, type ModelProvider } from '@weft/shared';
 import { createOfflineAssistantProvider } from '../chat/offline-assistant';
 import { createOfflineDraftingProvider } from '../drafting/offline/offline-provider';
 
@@ -10,7 +9,14 @@ export type Models = { drafting: ModelProvider; assistant: ModelProvider };
  * One Anthropic provider shared by drafting and the assistant (one SDK client), or, without a
  * model, each capability's rule-based offline provider. The only place that looks at which.
  */
-export function createModels(llm: LlmSettings, makeClient: (options: AnthropicClientOptions) => unknown = (options) => new Anthropic(options)): Models {
+/** The SDK client, imported at the first model request (lazyMessagesClient says why). */
+const anthropicClient = (options: AnthropicClientOptions) =>
+  lazyMessagesClient(async () => {
+    const { default: Anthropic } = await import('@anthropic-ai/sdk');
+    return new Anthropic(options);
+  });
+
+export function createModels(llm: LlmSettings, makeClient: (options: AnthropicClientOptions) => unknown = anthropicClient): Models {
   switch (llm.provider) {
     case 'anthropic': {
       const model = createAnthropicFromSettings(llm, makeClient);

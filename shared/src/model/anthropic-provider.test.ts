@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createAnthropicFromSettings, llmSettingsFromEnv, type AnthropicClientOptions, type LlmSettings } from './anthropic-provider';
+import {
+  createAnthropicFromSettings,
+  lazyMessagesClient,
+  llmSettingsFromEnv,
+  type AnthropicClientOptions,
+  type LlmSettings,
+  type MessagesClient,
+} from './anthropic-provider';
+import type { StreamEvent } from './stream-events';
 
 const settings = (over: Partial<LlmSettings> = {}): LlmSettings => ({
   provider: 'anthropic',
@@ -32,6 +40,61 @@ describe('createAnthropicFromSettings', () => {
     });
     expect(seen[0]).toEqual({ apiKey: null, authToken: null, timeout: 30_000, maxRetries: 2 });
     expect(seen[0]).not.toHaveProperty('baseURL');
+  });
+});
+
+describe('lazyMessagesClient', () => {
+  const event = { type: 'message_stop' } as StreamEvent;
+  const fakeClient = (calls: string[]): MessagesClient => ({
+    messages: {
+      stream: (params) =>
+        Object.assign(
+          (async function* () {
+            calls.push(String(params.model));
+            yield event;
+          })(),
+          { abort: () => calls.push('abort') },
+        ),
+    },
+  });
+  const drain = async (stream: AsyncIterable<StreamEvent>) => {
+    const seen: StreamEvent[] = [];
+    for await (const e of stream) seen.push(e);
+    return seen;
+  };
+
+  it('loads the client at the first request only, once for every later one', async () => {
+    const calls: string[] = [];
+    let loads = 0;
+    const client = lazyMessagesClient(async () => {
+      loads++;
+      return fakeClient(calls);
+    });
+    const stream = client.messages.stream({ model: 'a' });
+    expect(loads).toBe(0);
+    expect(await drain(stream)).toEqual([event]);
+    expect(await drain(client.messages.stream({ model: 'b' }))).toEqual([event]);
+    expect({ loads, calls }).toEqual({ loads: 1, calls: ['a', 'b'] });
+  });
+
+  it('tries a failed load again at the next request', async () => {
+    let loads = 0;
+    const client = lazyMessagesClient(async () => {
+      if (++loads === 1) throw new Error('Cannot find package');
+      return fakeClient([]);
+    });
+    await expect(drain(client.messages.stream({ model: 'a' }))).rejects.toThrow('Cannot find package');
+    expect(await drain(client.messages.stream({ model: 'a' }))).toEqual([event]);
+    expect(loads).toBe(2);
+  });
+
+  it('starts no request when aborted before the client was loaded', async () => {
+    const calls: string[] = [];
+    const client = lazyMessagesClient(async () => fakeClient(calls));
+    const stream = client.messages.stream({ model: 'a' });
+    stream.abort();
+    expect(await drain(stream)).toEqual([]);
+    expect(calls).toEqual([]);
   });
 });
 

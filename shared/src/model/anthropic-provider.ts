@@ -10,6 +10,45 @@ export type MessagesClient = {
   };
 };
 
+/**
+ * A client that makes the real one (`load`, which imports the SDK) at its first request, so a
+ * process that never talks to a model never loads the SDK: it is the largest module the server
+ * and the runner import (about 10 MB and a few hundred ms each at start-up).
+ */
+export function lazyMessagesClient(load: () => Promise<unknown>): MessagesClient {
+  let client: Promise<MessagesClient> | undefined;
+  const loaded = () => {
+    // The SDK's client is a MessagesClient structurally (see createAnthropicFromSettings).
+    // A failed load (a broken install) is tried again by the next request.
+    client ??= (load() as Promise<MessagesClient>).catch((err: unknown) => {
+      client = undefined;
+      throw err;
+    });
+    return client;
+  };
+  return {
+    messages: {
+      stream(params, options) {
+        let inner: { abort(): void } | undefined;
+        let aborted = false;
+        async function* events(): AsyncGenerator<StreamEvent> {
+          const real = await loaded();
+          if (aborted) return;
+          const stream = real.messages.stream(params, options);
+          inner = stream;
+          yield* stream;
+        }
+        return Object.assign(events(), {
+          abort() {
+            aborted = true;
+            inner?.abort();
+          },
+        });
+      },
+    },
+  };
+}
+
 export type ProviderSettings = { model: string; fallbackModels: string[]; timeoutMs: number; maxTokens?: number };
 
 /**

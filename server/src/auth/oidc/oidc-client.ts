@@ -1,4 +1,4 @@
-import * as client from 'openid-client';
+import type * as OpenIdClient from 'openid-client';
 import type { OidcConfig } from '../../config';
 
 /** Provider calls (discovery, token, keys) that take longer than this fail the sign-in. */
@@ -8,6 +8,10 @@ export type SsoClaims = { iss: string; sub: string; email: string | null; emailV
 
 export type OidcClient = ReturnType<typeof createOidcClient>;
 
+/** openid-client is imported at the first sign-in that needs it, not at start-up (most servers never do). */
+let library: Promise<typeof OpenIdClient> | undefined;
+const openIdClient = () => (library ??= import('openid-client'));
+
 /**
  * The relying party, through openid-client: discovery (cached once it succeeds, retried after a
  * failure, so a provider that was down at start is picked up later), the authorization URL with
@@ -16,14 +20,16 @@ export type OidcClient = ReturnType<typeof createOidcClient>;
  */
 export function createOidcClient(settings: OidcConfig) {
   const issuer = new URL(settings.issuer);
-  let discovered: Promise<client.Configuration> | null = null;
+  let discovered: Promise<OpenIdClient.Configuration> | null = null;
   const configuration = () => {
-    discovered ??= client
-      .discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
-        timeout: PROVIDER_TIMEOUT_S,
-        // config.ts allows plain http only for a provider on loopback.
-        ...(issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}),
-      })
+    discovered ??= openIdClient()
+      .then((client) =>
+        client.discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
+          timeout: PROVIDER_TIMEOUT_S,
+          // config.ts allows plain http only for a provider on loopback.
+          ...(issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}),
+        }),
+      )
       .catch((err: unknown) => {
         discovered = null;
         throw err;
@@ -37,7 +43,7 @@ export function createOidcClient(settings: OidcConfig) {
 
     /** Where to send the browser, and what the callback must remember (kept server-side). */
     async start(redirectUri: string) {
-      const config = await configuration();
+      const [client, config] = await Promise.all([openIdClient(), configuration()]);
       const codeVerifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -54,7 +60,7 @@ export function createOidcClient(settings: OidcConfig) {
 
     /** Exchanges the callback's code; throws on anything the checks refuse. */
     async finish({ callbackUrl, state, codeVerifier, nonce }: { callbackUrl: URL; state: string; codeVerifier: string; nonce: string }): Promise<SsoClaims> {
-      const config = await configuration();
+      const [client, config] = await Promise.all([openIdClient(), configuration()]);
       const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
         pkceCodeVerifier: codeVerifier,
         expectedState: state,

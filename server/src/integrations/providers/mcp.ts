@@ -1,10 +1,8 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { McpConfig, McpCredentials } from '@weft/shared';
 import { WEFT_VERSION } from '../../version';
+import { loadedMcpSdk, loadMcpSdk, type McpSdk } from './mcp-sdk';
 import {
   DEFAULT_TIMEOUT_MS,
   ProviderError,
@@ -23,6 +21,9 @@ const MAX_TOOLS = 500;
 function mcpFailure(err: unknown, { connecting, tail }: { connecting: boolean; tail: string }): ProviderError {
   if (err instanceof ProviderError) return err;
   const detail = failureMessage(err).slice(0, 300) + (tail ? ` (stderr: ${tail})` : '');
+  const sdk = loadedMcpSdk();
+  if (sdk === null) return new ProviderError(connecting ? 'unreachable' : 'unavailable', `MCP server: ${detail}`);
+  const { ErrorCode, McpError, StreamableHTTPError } = sdk;
   if (err instanceof StreamableHTTPError) {
     const code = err.code ?? 0;
     if (code === 401 || code === 403) return new ProviderError('auth', `MCP server rejected the credentials (HTTP ${code})`, code);
@@ -77,7 +78,7 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
     let stderrTail = '';
     const tail = () => stderrTail.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
 
-    function transport(): Transport {
+    function transport({ StdioClientTransport, StreamableHTTPClientTransport, getDefaultEnvironment }: McpSdk): Transport {
       if (config.command !== undefined) {
         const t = new StdioClientTransport({
           command: config.command,
@@ -99,12 +100,13 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
       if (closed) return Promise.reject(new ProviderError('unreachable', 'the integration was closed'));
       if (client) return Promise.resolve(client);
       connecting ??= (async () => {
-        const c = new Client({ name: 'weft', version: WEFT_VERSION }, { capabilities: {} });
-        c.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        const sdk = await loadMcpSdk();
+        const c = new sdk.Client({ name: 'weft', version: WEFT_VERSION }, { capabilities: {} });
+        c.setNotificationHandler(sdk.ToolListChangedNotificationSchema, () => {
           void refresh().then(onOperationsChanged, () => {});
         });
         try {
-          await c.connect(transport(), { timeout, ...(signal ? { signal } : {}) });
+          await c.connect(transport(sdk), { timeout, ...(signal ? { signal } : {}) });
         } catch (err) {
           await c.close().catch(() => {});
           throw mcpFailure(err, { connecting: true, tail: tail() });

@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Where the server's files are, from source (`server/src/paths.ts`, run by tsx) and from the built
+ * runtime alike: esbuild bundles this module into `server/dist/start.js`, where `import.meta.url`
+ * is the bundle's. Both sit one folder below `server/`, so every path is derived from that one
+ * fact here, never from a module's own depth (which a bundle flattens).
+ */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+export const SERVER_ROOT = path.resolve(HERE, '..');
+export const REPO_ROOT = path.resolve(SERVER_ROOT, '..');
+/** Read at start-up from the source tree in both cases: a new migration needs no rebuild. */
+export const MIGRATIONS_DIR = path.join(SERVER_ROOT, 'src', 'migrations');
+/** True in `server/dist` (plain node on JavaScript), false under tsx (dev, tests). */
+export const RUNNING_BUILT = path.basename(HERE) === 'dist';
+
+/**
+ * Node flags of the built runtime (package.json's `start` gives the server the same): stack traces
+ * through the source maps, and young-generation semi-spaces of 2 MiB instead of up to 16. Start-up
+ * allocates enough to grow them to 16 (32 MiB of RSS per process, nearly all of it empty once
+ * idle); 2 MiB keeps the same garbage collector at a fraction of the memory (bench/RESULTS.md, runtime).
+ */
+export const BUILT_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=2'];
+
+/** The runner the server starts as a child: its bundle when built, its TypeScript through tsx otherwise. */
+export const RUNNER_COMMAND: { args: string[]; cwd: string } = RUNNING_BUILT
+  ? { args: [...BUILT_NODE_FLAGS, path.join(REPO_ROOT, 'runner', 'dist', 'main.js')], cwd: path.join(REPO_ROOT, 'runner') }
+  : { args: ['--import', 'tsx', path.join(REPO_ROOT, 'runner', 'src', 'main.ts')], cwd: path.join(REPO_ROOT, 'runner') };

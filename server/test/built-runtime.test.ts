@@ -1,0 +1,105 @@
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeDataDir } from './helpers/server';
+
+/**
+ * The compiled runtime as `pnpm start` runs it: scripts/build.mjs bundles the server and the runner
+ * (the client is built by the test command already, and is slow to build again), builds nothing
+ * the second time, and the bundle runs with plain node, with no TypeScript loader, and starts the
+ * runner's bundle.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const build = (...args: string[]) => execFileSync(process.execPath, ['scripts/build.mjs', ...args], { cwd: ROOT, encoding: 'utf8' });
+const cmdline = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+const childrenOf = (pid: number) =>
+  fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((candidate) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${candidate}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    });
+
+async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, output: () => string, timeoutMs = 25_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}:\n${output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('built runtime', () => {
+  const dataDir = makeDataDir();
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('builds the server and the runner, then builds nothing when nothing changed', () => {
+    const first = build('--force', 'server', 'runner');
+    expect(first).toMatch(/^weft build: server built in \d+ ms \(forced\)$/m);
+    expect(first).toMatch(/^weft build: runner built in \d+ ms \(forced\)$/m);
+    const second = build('server', 'runner');
+    expect(second.trim().split('\n')).toEqual(['weft build: server is up to date', 'weft build: runner is up to date']);
+    // The bundles are what runs: the repository's own TypeScript inside (its source map names it), npm packages outside.
+    const bundle = fs.readFileSync(path.join(ROOT, 'server/dist/start.js'), 'utf8');
+    const { sources } = JSON.parse(fs.readFileSync(path.join(ROOT, 'server/dist/start.js.map'), 'utf8')) as { sources: string[] };
+    expect(sources).toEqual(expect.arrayContaining(['../src/cli/start.ts', '../../shared/src/errors.ts']));
+    expect(sources.filter((source) => source.includes('node_modules/')).every((source) => source.includes('/jsep'))).toBe(true);
+    expect(bundle).toMatch(/import \w+ from\s*"fastify";/);
+    expect(bundle).not.toMatch(/from\s*"tsx/);
+  });
+
+  it('runs with plain node and answers /api/health with the built runner connected', async () => {
+    const { NODE_OPTIONS: _loaderOptions, ...env } = process.env;
+    const child = spawn(process.execPath, ['server/dist/start.js'], {
+      cwd: ROOT,
+      env: { ...env, PORT: '0', HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const url = await waitFor(
+        'the sign-in URL',
+        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(out)?.[1],
+        () => out,
+      );
+      const health = await fetch(`${url}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ ok: true });
+      await waitFor(
+        'the runner',
+        () => out.includes('connected to the server'),
+        () => out,
+      );
+
+      // No TypeScript loader anywhere: neither process was started with one.
+      expect(cmdline(child.pid!)).toEqual([process.execPath, 'server/dist/start.js']);
+      const [runnerPid] = childrenOf(child.pid!);
+      const runner = cmdline(runnerPid!);
+      expect(runner.at(-1)).toBe(path.join(ROOT, 'runner/dist/main.js'));
+      expect(runner.join(' ')).not.toContain('tsx');
+
+      // A runner that dies is started again and handed the server's address at once.
+      process.kill(runnerPid!, 'SIGKILL');
+      await waitFor(
+        'the restarted runner',
+        () => out.split('connected to the server').length > 2,
+        () => out,
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
