@@ -5,29 +5,22 @@ import type { Clock } from '../clock';
 /** How long a printed link stays good when nobody follows it. */
 export const SIGN_IN_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 
-/**
- * Pending links are rows of `auth_sessions` under this principal: a session nobody has claimed yet.
- * No person has this id, so a link's code presented as a session cookie signs nobody in, and a
- * person's session list (by their own id) never shows it. Kept in the database (not in memory) so
- * that `pnpm weft sign-in-link`, another process, can issue a link the running server accepts.
- */
-const linkPrincipal = (principalId: string) => `sign-in-link:${principalId}`;
-
 const hashOf = (code: string) => createHash('sha256').update(code).digest('hex');
 
 export type SignInLinks = ReturnType<typeof createSignInLinks>;
 
-/** One-time sign-in codes for the owner (the printed link): only the code's SHA-256 is stored. */
+/**
+ * One-time sign-in codes for the owner (the printed link): only the code's SHA-256 is stored, in
+ * the database rather than in memory, so that `pnpm weft sign-in-link` (another process) can issue
+ * a link the running server accepts, and a link survives a restart.
+ */
 export function createSignInLinks({ db, clock, ttlMs = SIGN_IN_LINK_TTL_MS }: { db: Db; clock: Clock; ttlMs?: number }) {
-  const insert = db.prepare(
-    'INSERT INTO auth_sessions (id_hash, principal_id, created_at, expires_at, last_seen_at, public_id, user_agent) VALUES (?, ?, ?, ?, ?, NULL, NULL)',
-  );
+  const insert = db.prepare('INSERT INTO sign_in_links (code_hash, principal_id, created_at, expires_at) VALUES (?, ?, ?, ?)');
   // DELETE ... RETURNING: two browsers following one link at once get one sign-in between them.
   const take = db.prepare<[string, string, number], { principal_id: string }>(
-    'DELETE FROM auth_sessions WHERE id_hash = ? AND principal_id = ? AND expires_at > ? RETURNING principal_id',
+    'DELETE FROM sign_in_links WHERE code_hash = ? AND principal_id = ? AND expires_at > ? RETURNING principal_id',
   );
-  // Expired rows of any kind: what sessions.prune() does too, over the expiry index.
-  const prune = db.prepare('DELETE FROM auth_sessions WHERE expires_at <= ?');
+  const prune = db.prepare('DELETE FROM sign_in_links WHERE expires_at <= ?');
   const now = () => clock.now().getTime();
   return {
     /** A fresh code signing `principalId` in once; returned once, for the link. */
@@ -35,13 +28,13 @@ export function createSignInLinks({ db, clock, ttlMs = SIGN_IN_LINK_TTL_MS }: { 
       const at = now();
       prune.run(at);
       const code = randomBytes(18).toString('base64url');
-      insert.run(hashOf(code), linkPrincipal(principalId), at, at + ttlMs, at);
+      insert.run(hashOf(code), principalId, at, at + ttlMs);
       return code;
     },
     /** True once for a valid code (it is used up); false for unknown, used or expired ones. */
     consume(code: string, principalId: string): boolean {
       if (code.length === 0 || code.length > 200) return false;
-      return take.get(hashOf(code), linkPrincipal(principalId), now()) !== undefined;
+      return take.get(hashOf(code), principalId, now()) !== undefined;
     },
   };
 }
