@@ -6,8 +6,8 @@
  *      wall time per request (median), per step, and the least-squares line `a + b·steps` (b is the
  *      marginal cost of a step, r² shows the linearity).
  *
- * Weft: the server in this process (real SQLite file, default synchronous=FULL), the runner as its
- * own process at its default capacity (4). The trivial step is `wait` with an `until` already past:
+ * Weft: started as `pnpm start` runs it (`node scripts/start.mjs`: the built server, real SQLite file,
+ * default synchronous=FULL, and the runner it starts, at its default capacity). The trivial step is `wait` with an `until` already past:
  * the cheapest step that still goes through the runner (lease, config evaluated, `step.started` and
  * `step.succeeded` journaled durably); `notify` adds a server round trip, `bash` a process.
  * Node-RED 4.1 (installed from the registry into ~/.cache/weft-bench, never a dependency): `http in`
@@ -16,14 +16,17 @@
 import { performance } from 'node:perf_hooks';
 import { freePort } from './lib/faults';
 import { installNodeRed, NODE_RED_VERSION, startNodeRed } from './lib/node-red';
-import { autocannon, sleep, startBenchServer, startRunnerProcess, type AutocannonResult } from './lib/weft';
+import { autocannon, makeDataDir, ROOT, sleep, type AutocannonResult } from './lib/weft';
+import { startProcess } from './lib/runtime-process';
+import fs from 'node:fs';
 
 export const title = 'Hook: 5-step webhook throughput and per-step cost, against Node-RED';
 
 const SECONDS = Number(process.env.BENCH_HOOK_SECONDS ?? 15);
 const CONCURRENCY = [1, 10];
-/** The runner's default WEFT_RUNNER_CAPACITY (runner/src/config.ts). */
-const RUNNER_CAPACITY = 4;
+/** The runner's default WEFT_RUNNER_CAPACITY (runner/src/config.ts): the runtime starts it unset. */
+const RUNNER_CAPACITY = 16;
+const TOKEN = 'bench-hook-token-0123456789abcdef';
 const CHAINS = [10, 100, 1000, 5000];
 /** Sequential requests per chain length: enough that the short chains are not one noisy sample. */
 const CHAIN_RUNS: Record<number, number> = { 10: 40, 100: 20, 1000: 7, 5000: 3 };
@@ -106,13 +109,31 @@ async function measure(target: Target) {
   return { hook, ...(await chains(target)) };
 }
 
+/** A request to the started runtime with the access token. */
+async function api(url: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as any) : undefined };
+}
+
+/** Weft as a user runs it: `node scripts/start.mjs` (what `pnpm start` runs: built server and the runner it starts). */
 async function weft() {
-  const s = await startBenchServer();
-  const runner = startRunnerProcess({ url: s.url, token: s.runnerToken, dataDir: s.dataDir, capacity: RUNNER_CAPACITY });
+  const dataDir = makeDataDir();
+  const port = await freePort();
+  const runtime = startProcess(process.execPath, ['--max-semi-space-size=2', 'scripts/start.mjs'], {
+    cwd: ROOT,
+    env: { PORT: String(port), HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_TOKEN: TOKEN, WEFT_LOG_LEVEL: 'warn' },
+  });
+  const url = `http://127.0.0.1:${port}`;
   try {
+    await runtime.ready({ port, runner: false, timeoutMs: 300_000 });
     for (const steps of [5, ...CHAINS]) {
       const definition = { name: `${steps} wait steps`, steps: Array.from({ length: steps }, (_, i) => ({ id: `s${i}`, type: 'wait', until: PAST })) };
-      const wf = await s.request('POST', '/api/workflows', { definition });
+      const wf = await api(url, 'POST', '/api/workflows', { definition });
       if (wf.status !== 201 && wf.status !== 200) throw new Error(`POST /api/workflows: ${wf.status} ${JSON.stringify(wf.body).slice(0, 300)}`);
       // Unsigned (allowed on loopback): autocannon repeats one request, and a signed one repeated is a replay.
       const trigger = {
@@ -121,20 +142,20 @@ async function weft() {
         enabled: true,
         webhook: { path: `bench/${steps}`, verify: 'none', rateLimitPerMinute: 1_000_000 },
       };
-      const res = await s.request('PUT', `/api/triggers/hook-${steps}`, trigger);
+      const res = await api(url, 'PUT', `/api/triggers/hook-${steps}`, trigger);
       if (res.status !== 200) throw new Error(`PUT trigger: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     }
-    const target: Target = { name: 'Weft', hookUrl: (steps) => `${s.url}/hooks/bench/${steps}?wait=120` };
+    const target: Target = { name: 'Weft', hookUrl: (steps) => `${url}/hooks/bench/${steps}?wait=120` };
     let warm = { status: 0, body: '' };
-    for (let i = 0; i < 50 && warm.status !== 200; i++) {
+    for (let i = 0; i < 100 && warm.status !== 200; i++) {
       warm = await post(target.hookUrl(5));
       if (warm.status !== 200) await sleep(100);
     }
-    if (warm.status !== 200) throw new Error(`the runner did not finish a warm-up run: ${warm.status} ${warm.body} ${runner.output().slice(-1000)}`);
+    if (warm.status !== 200) throw new Error(`the runner did not finish a warm-up run: ${warm.status} ${warm.body} ${runtime.output().slice(-1000)}`);
     return { runnerCapacity: RUNNER_CAPACITY, ...(await measure(target)) };
   } finally {
-    await runner.stop();
-    await s.close();
+    await runtime.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -175,7 +196,7 @@ export function markdown(r: Record<string, unknown>): string {
   const red = 'skipped' in nr ? null : nr;
   const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}` : '—');
   const lines = [
-    `Weft: server in the bench process (synchronous=FULL), runner process at its default capacity (${w.runnerCapacity}); trivial step \`wait\` until a past instant.`,
+    `Weft: started as \`pnpm start\` runs it (built server, synchronous=FULL, and the runner it starts at its default capacity, ${w.runnerCapacity}); trivial step \`wait\` until a past instant.`,
     red
       ? `Node-RED ${red.version}: \`http in\` → N \`change\` nodes → \`http response\`, in memory.`
       : `Node-RED: not run (${nr && 'skipped' in nr ? nr.skipped : '?'}).`,

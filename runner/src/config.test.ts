@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       serverUrl: 'http://127.0.0.1:8787',
       token: 'file-token-0123456789',
       dataDir: dir,
-      capacity: 4,
+      capacity: 16,
       name: os.hostname(),
       logLevel: 'info',
       logFormat: 'json',

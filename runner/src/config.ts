@@ -25,7 +25,9 @@ const EnvSchema = z.object({
     .int('must be a whole number')
     .min(1, 'must be at least 1')
     .max(1000, 'must be at most 1000')
-    .default(4),
+    // Executions mostly wait on I/O (models, http, other processes) and give their slot back while
+    // waiting for a person, so a slot is cheap; 4 left work queued behind a few slow agent steps.
+    .default(16),
   WEFT_RUNNER_NAME: z.string().max(200, 'must be at most 200 characters').optional(),
   // The server's levels, so one setting serves both processes.
   WEFT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -57,7 +57,12 @@ export function startCheckpointer({
 }) {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   db.pragma('wal_autocheckpoint = 0');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, file: db.name, synchronous, intervalMs } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { driver, file: db.name, synchronous, intervalMs },
+    // It allocates next to nothing: V8's default young generation would sit mostly empty in RSS.
+    resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 },
+  });
   worker.unref();
   let walFrames = 0;
   let stopped = false;

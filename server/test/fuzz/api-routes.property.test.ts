@@ -135,7 +135,9 @@ describe('every route under hostile input', () => {
             redirect: 'manual',
           });
           const text = await res.text();
-          expect(res.status, `${route.method} ${path} -> ${res.status} ${text.slice(0, 300)}`).toBeLessThan(500);
+          // Readiness answers 503 by contract while no runner is connected (this server has none).
+          const notReady = route.url === '/api/ready' && res.status === 503 && text.includes('"no_runner"');
+          if (!notReady) expect(res.status, `${route.method} ${path} -> ${res.status} ${text.slice(0, 300)}`).toBeLessThan(500);
           // Pages a person opens (the sign-in link) answer their refusals as HTML, not JSON.
           const isPage = (res.headers.get('content-type') ?? '').startsWith('text/html');
           if (res.status >= 400 && res.status !== 404 && !isPage) {
