@@ -60,7 +60,7 @@ describe('runner process', () => {
     });
     children.push(runner.child);
     await waitFor(() => server?.framesOf('hello').length === 1, { message: `hello from the runner process; output: ${runner.output()}` });
-    expect(server.framesOf('hello')[0]).toMatchObject({ name: 'proc-test', capacity: 4 });
+    expect(server.framesOf('hello')[0]).toMatchObject({ name: 'proc-test', capacity: 16 });
 
     const grant = makeGrant(workflow([{ id: 'long', type: 'bash', command: 'sleep 30 & echo $! > child.pid; wait' }]), { executionId: 'exe_proc' });
     await waitFor(() => server?.latest?.ws.readyState === 1);
