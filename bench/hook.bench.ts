@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { freePort } from './lib/faults';
 import { installNodeRed, NODE_RED_VERSION, startNodeRed } from './lib/node-red';
-import { autocannon, makeDataDir, ROOT, sleep, type AutocannonResult } from './lib/weft';
+import { postLoad, makeDataDir, ROOT, sleep, type AutocannonResult } from './lib/weft';
 import { startProcess } from './lib/runtime-process';
 import fs from 'node:fs';
 
@@ -45,21 +45,7 @@ const post = async (url: string) => {
 };
 
 async function throughput(url: string, c: number): Promise<Throughput> {
-  const r: AutocannonResult = await autocannon([
-    '-c',
-    String(c),
-    '-d',
-    String(SECONDS),
-    '-t',
-    '40',
-    '-m',
-    'POST',
-    '-H',
-    'content-type=application/json',
-    '-b',
-    '{"n":1}',
-    url,
-  ]);
+  const r: AutocannonResult = await postLoad({ url, concurrency: c, seconds: SECONDS, timeoutSeconds: 40 });
   return {
     requestsPerSecond: r1(r.requests.average),
     latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
@@ -200,7 +186,7 @@ export function markdown(r: Record<string, unknown>): string {
     red
       ? `Node-RED ${red.version}: \`http in\` → N \`change\` nodes → \`http response\`, in memory.`
       : `Node-RED: not run (${nr && 'skipped' in nr ? nr.skipped : '?'}).`,
-    `autocannon in its own process, ${r.durationSeconds} s per run. The machine (2 cores) was shared with other work during the run: compare ratios, not absolute figures.`,
+    `autocannon in its own process, ${r.durationSeconds} s per run. Absolute figures follow the machine's load at the time: compare the ratios, which come from one run.`,
     '',
     '### 5-step hook, `POST /hooks/<path>?wait`',
     '',

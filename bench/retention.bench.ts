@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { autocannon, startBenchServer, startRunnerProcess, type BenchServer } from './lib/weft';
+import { postLoad, startBenchServer, startRunnerProcess, type BenchServer } from './lib/weft';
 
 export const title = 'Retention: database file size under a steady load';
 
@@ -84,21 +84,7 @@ async function load(retention: boolean) {
         };
       }
     }, SAMPLE_MS);
-    const result = await autocannon([
-      '-c',
-      String(CONCURRENCY),
-      '-a',
-      String(EXECUTIONS),
-      '-t',
-      '60',
-      '-m',
-      'POST',
-      '-H',
-      'content-type=application/json',
-      '-b',
-      '{"n":1}',
-      `${s.url}/hooks/bench/retention?wait=30`,
-    ]);
+    const result = await postLoad({ url: `${s.url}/hooks/bench/retention?wait=30`, concurrency: CONCURRENCY, requests: EXECUTIONS, timeoutSeconds: 60 });
     clearInterval(timer);
     if (retention) await s.app.retention.run();
     samples.push(sample(s, startedAt, 0));

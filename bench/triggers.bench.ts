@@ -4,7 +4,7 @@
  * through a 5-step workflow with `?wait=30`, driven by autocannon from its own process, with a real
  * runner process finishing the executions.
  */
-import { autocannon, percentile, sleep, startBenchServer, startRunnerProcess, type AutocannonResult, type BenchServer } from './lib/weft';
+import { postLoad, percentile, sleep, startBenchServer, startRunnerProcess, type AutocannonResult, type BenchServer } from './lib/weft';
 
 export const title = 'Triggers: schedule fan-out and webhook throughput';
 
@@ -126,21 +126,7 @@ async function webhookThroughput(kind: Kind) {
     const runs: Record<string, unknown> = {};
     for (const c of WEBHOOK_CONCURRENCY) {
       const before = s.app.db.prepare("SELECT COUNT(*) AS n FROM executions WHERE status = 'succeeded'").get() as { n: number };
-      const result = await autocannon([
-        '-c',
-        String(c),
-        '-d',
-        String(WEBHOOK_SECONDS),
-        '-t',
-        '40',
-        '-m',
-        'POST',
-        '-H',
-        'content-type=application/json',
-        '-b',
-        '{"n":1}',
-        hook,
-      ]);
+      const result = await postLoad({ url: hook, concurrency: c, seconds: WEBHOOK_SECONDS, timeoutSeconds: 40 });
       await sleep(500);
       const after = s.app.db.prepare("SELECT COUNT(*) AS n FROM executions WHERE status = 'succeeded'").get() as { n: number };
       runs[`c${c}`] = { ...summarize(result), succeededExecutions: after.n - before.n };

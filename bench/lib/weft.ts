@@ -101,6 +101,40 @@ export function autocannon(args: string[]): Promise<AutocannonResult> {
   });
 }
 
+/**
+ * autocannon POSTing `{"n":1}` as JSON to `url`: for `seconds`, or until `requests` were sent;
+ * `timeoutSeconds` per request (a `?wait` hook answers when its run ends).
+ */
+export function postLoad({
+  url,
+  concurrency,
+  seconds,
+  requests,
+  timeoutSeconds,
+}: {
+  url: string;
+  concurrency: number;
+  seconds?: number;
+  requests?: number;
+  timeoutSeconds: number;
+}): Promise<AutocannonResult> {
+  const amount = requests !== undefined ? ['-a', String(requests)] : ['-d', String(seconds ?? 10)];
+  return autocannon([
+    '-c',
+    String(concurrency),
+    ...amount,
+    '-t',
+    String(timeoutSeconds),
+    '-m',
+    'POST',
+    '-H',
+    'content-type=application/json',
+    '-b',
+    '{"n":1}',
+    url,
+  ]);
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function percentile(sorted: number[], p: number): number {
