@@ -2,9 +2,16 @@ import type { Clock } from '../../clock';
 
 /**
  * What the callback needs from its start: the PKCE verifier, the nonce and where to go after;
- * `linkTo`: the signed-in person who asked to link single sign-on to their account, else null.
+ * `linkTo`: the signed-in person (and their browser session) who asked to link single sign-on to
+ * their account, else null.
  */
-export type PendingSignIn = { codeVerifier: string; nonce: string; redirectUri: string; next: string | null; linkTo: string | null };
+export type PendingSignIn = {
+  codeVerifier: string;
+  nonce: string;
+  redirectUri: string;
+  next: string | null;
+  linkTo: { userId: string; sessionId: string } | null;
+};
 
 /** A sign-in not finished within this is forgotten: the person starts again. */
 export const PENDING_TTL_MS = 10 * 60_000;

@@ -43,11 +43,20 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
     return reply.redirect('/signin?reason=sso', 303);
   };
 
-  /** Linking is for a person signed in through this browser, never a token or someone else's session. */
-  const sessionUser = (request: FastifyRequest) => {
+  /** Linking is for a person signed in through this browser, never a token. */
+  const sessionOf = (request: FastifyRequest) => {
     const principal = request.principal;
-    return principal?.type === 'user' && principal.via === 'session' ? principal.id : null;
+    return principal?.type === 'user' && principal.via === 'session' && principal.credentialId !== null
+      ? { userId: principal.id, sessionId: principal.credentialId }
+      : null;
   };
+  /**
+   * The provider's redirect back is cross-site, so the Strict session cookie is not sent with it:
+   * the state cookie and the one-time state tie the callback to the browser that started, and the
+   * session that asked must still be signed in.
+   */
+  const stillSignedIn = ({ userId, sessionId }: { userId: string; sessionId: string }) =>
+    app.auth.sessions.listFor(userId).some((session) => session.id === sessionId);
   const REFUSED: Record<string, string> = { disabled: '/signin?reason=disabled', link_required: '/signin?reason=sso_link' };
 
   app.get(
@@ -63,7 +72,7 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
     if (oidc === null) return reply.redirect('/signin?reason=sso', 303);
     const query = request.query as Record<string, unknown>;
     const next = safeReturnPath(query.next);
-    const linkTo = query.link === '1' ? sessionUser(request) : null;
+    const linkTo = query.link === '1' ? sessionOf(request) : null;
     if (query.link === '1' && linkTo === null) return reply.redirect('/signin?reason=sso', 303);
     const redirectUri = callbackUrl(request);
     let started: Awaited<ReturnType<typeof oidc.start>>;
@@ -105,9 +114,8 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
     }
     try {
       if (started.linkTo !== null) {
-        // The session that asked must still be the one finishing: a link never lands on another account.
-        if (sessionUser(request) !== started.linkTo) return fail(reply, 'state');
-        const linked = ssoUsers.link(claims, started.linkTo);
+        if (!stillSignedIn(started.linkTo)) return fail(reply, 'state');
+        const linked = ssoUsers.link(claims, started.linkTo.userId);
         return reply.redirect(linked.ok ? (started.next ?? '/account') : '/account?sso=refused', 303);
       }
       const result = ssoUsers.signIn(claims);
