@@ -13,7 +13,7 @@ import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
-import { OWNER_ID } from '../sessions/session-access';
+import { createChatOwners } from '../sessions/chat-owners';
 import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../clock';
 import type { WorkflowsService } from '../workflows/workflows-service';
@@ -74,6 +74,7 @@ export function createExecutionsService({
   log?: OperationsLog;
 }) {
   const repo = createExecutionsRepository(db);
+  const chats = createChatOwners(db);
   const events = createExecutionEvents({ journal, repo });
   const cancelListeners = new Set<(e: { executionId: string; runnerId: string; attempt: number }) => void>();
   /** Run inside the transaction that ends an execution (approvals close theirs there). */
@@ -113,20 +114,18 @@ export function createExecutionsService({
    * A run's events go to its chat, and a chat's cards are decided by its person: only that person
    * (or the assistant for them) starts a run into it, and a workflow only into its own run's chat.
    */
-  function isChatOf(sessionId: string, startedBy: StartedBy | null): boolean {
-    try {
-      return startedBy !== null && (sessions.getSession(sessionId).ownerId ?? OWNER_ID) === startedBy.id;
-    } catch {
-      return false; // the chat is gone
-    }
+  /** Null: no such chat. */
+  function mayPostIn(sessionId: string, startedBy: StartedBy | null, parentExecutionId: string | undefined): boolean | null {
+    const owner = chats.ownerOf(sessionId);
+    if (owner === null) return null;
+    if (parentExecutionId !== undefined) return repo.get(parentExecutionId)?.session_id === sessionId;
+    return (startedBy?.kind === 'user' || startedBy?.kind === 'assistant') && startedBy.id === owner;
   }
 
   function assertMayPostIn(sessionId: string, startedBy: StartedBy | null, parentExecutionId: string | undefined) {
-    const owner = sessions.getSession(sessionId).ownerId ?? OWNER_ID; // 404 for a missing chat
-    const person = startedBy?.kind === 'user' || startedBy?.kind === 'assistant' ? startedBy.id : null;
-    const parentChat = parentExecutionId === undefined ? undefined : repo.get(parentExecutionId)?.session_id;
-    const allowed = parentExecutionId !== undefined ? parentChat === sessionId : person !== null && person === owner;
-    if (!allowed) {
+    const may = mayPostIn(sessionId, startedBy, parentExecutionId);
+    if (may === null) throw notFound(`session ${sessionId}`);
+    if (!may) {
       throw new AppError(403, 'not_your_chat', `sessionId: ${sessionId} is not your chat: a run posts only into its starter's own chat`, { sessionId });
     }
   }
@@ -283,7 +282,8 @@ export function createExecutionsService({
     // Whatever still waits for a person on this run closes with it, in this same transaction.
     for (const hook of endingHooks) hook({ executionId: id, status: r.status, error: r.error, at: now });
     const finished = repo.finish(id, { status: r.status, now, output: r.output, error: r.error });
-    tracing.executionEnded(finished);
+    // Like the log line below: a rolled-back end was never an end, so its span is not exported.
+    journal.afterCommit(() => tracing.executionEnded(finished));
     // Chat messages of an execution live in its session: without one it has none left streaming.
     if (finished.session_id !== null) sessions.abandonStreaming({ executionId: id, status: 'canceled' });
     events.executionUpdated(id, finished);
@@ -344,7 +344,7 @@ export function createExecutionsService({
       version,
       inputs: JSON.parse(original.inputs) as Record<string, unknown>,
       // The re-run goes to the original's chat only when that chat is the re-runner's.
-      sessionId: original.session_id !== null && isChatOf(original.session_id, opts.startedBy) ? original.session_id : undefined,
+      sessionId: original.session_id !== null && mayPostIn(original.session_id, opts.startedBy, undefined) === true ? original.session_id : undefined,
       trigger: { type: 'rerun', of: id, ...(opts.fromStepId ? { fromStepId: opts.fromStepId } : {}) },
       rerunOf: id,
       reuse,
