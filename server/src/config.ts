@@ -71,7 +71,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^[\w.:/-]{1,200}$/, 'must be a claim name (letters, digits, _ . : / -)')
     .optional(),
-  WEFT_OIDC_LINK_BY_EMAIL: z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).optional(),
+  WEFT_OIDC_LINK_BY_EMAIL: Bool.default(false),
 });
 
 /** Never echoed in configuration errors. */
@@ -257,7 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
             clientId: e.WEFT_OIDC_CLIENT_ID,
             clientSecret: e.WEFT_OIDC_CLIENT_SECRET,
             roleClaim: e.WEFT_OIDC_ROLE_CLAIM ?? null,
-            linkByEmail: e.WEFT_OIDC_LINK_BY_EMAIL === 'true' || e.WEFT_OIDC_LINK_BY_EMAIL === '1',
+            linkByEmail: e.WEFT_OIDC_LINK_BY_EMAIL,
           }
         : null,
     tracing: tracing.settings,

@@ -205,12 +205,18 @@ describe('pnpm weft verify', () => {
 
 describe('usage', () => {
   it('answers bad usage with exit 2 and unwritable targets with exit 1, naming the problem', async () => {
-    const [noFile, unknown, noFolder, help] = await Promise.all([
+    const secretKey = path.join(s.dataDir, 'secret.key');
+    const keyBefore = fs.readFileSync(secretKey);
+    const [noFile, unknown, noFolder, help, inDataDir] = await Promise.all([
       runWeftCli(['backup'], cliEnv(s.dataDir)),
       runWeftCli(['bakup', 'x.db'], cliEnv(s.dataDir)),
       runWeftCli(['backup', path.join(backupDir, 'missing-folder', 'b.db')], cliEnv(s.dataDir)),
       runWeftCli(['--help'], {}),
+      runWeftCli(['backup', secretKey], cliEnv(s.dataDir)),
     ]);
+    // A backup never lands on Weft's own files: the key it would overwrite stays as it was.
+    expect(inDataDir).toMatchObject({ code: 1, stderr: expect.stringContaining('is in the data dir') });
+    expect(fs.readFileSync(secretKey).equals(keyBefore)).toBe(true);
     expect(noFile).toMatchObject({ code: 2, stderr: expect.stringContaining('backup needs a file: pnpm weft backup <file>') });
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "bakup"') });
     expect(noFolder).toMatchObject({ code: 1, stderr: expect.stringMatching(/missing-folder does not exist/) });

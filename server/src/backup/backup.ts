@@ -31,10 +31,14 @@ export async function takeBackup({
 }): Promise<BackupResult> {
   const source = databasePath(dataDir);
   if (!fs.existsSync(source)) throw new OperationError(`no Weft database in WEFT_DATA_DIR (${dataDir}): nothing to back up`);
-  const live = [source, `${source}-wal`, `${source}-shm`].map((f) => path.resolve(f));
-  if (live.includes(path.resolve(file))) throw new OperationError(`${file} is the live database (or one of its files): choose another name`);
+  // Anything in the data dir is Weft's own (the database, secret.key, the tokens): never a backup's place.
+  if (path.dirname(path.resolve(file)) === path.resolve(dataDir)) {
+    throw new OperationError(`${file} is in the data dir (${dataDir}), beside the files it would back up: choose a file outside it`);
+  }
   assertWritableFolderFor(file);
   const partial = `${file}.partial-${process.pid}`;
+  // Private from its first byte: the copy holds password and session hashes and sealed credentials.
+  fs.writeFileSync(partial, '', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
   const db = new BetterSqlite3(source, { fileMustExist: true, timeout: 5000 });
   try {
     await db.backup(partial, { progress: () => ALL_PAGES });

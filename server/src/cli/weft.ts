@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { takeBackup } from '../backup/backup';
 import { OperationError } from '../backup/files';
@@ -142,7 +143,7 @@ export async function runCli(argv: string[], { env, io }: { env: NodeJS.ProcessE
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const io: Io = { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`) };
   process.exitCode = await runCli(process.argv.slice(2), { env: process.env, io });
 }
