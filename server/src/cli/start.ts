@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { backoffCeiling } from '@weft/shared';
 import type { FastifyInstance } from 'fastify';
 import { RUNNER_COMMAND } from '../paths';
+import { displayOrigin } from '../auth/sign-in-links';
 import { main } from '../server';
 
 /**
@@ -63,9 +64,8 @@ server = await main({
 });
 const address = server.server.address();
 const port = typeof address === 'object' && address ? address.port : server.config.port;
-const host = server.config.host === '0.0.0.0' || server.config.host === '::' ? '127.0.0.1' : server.config.host;
 handoff = {
-  WEFT_SERVER_URL: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+  WEFT_SERVER_URL: displayOrigin({ host: server.config.host, port }),
   WEFT_RUNNER_TOKEN: server.auth.runnerToken,
   WEFT_DATA_DIR: server.config.dataDir,
 };
