@@ -111,7 +111,8 @@ describe('the first hour, without a model', () => {
       await page.getByRole('button', { name: 'Cancel run' }).click();
       await page.getByRole('dialog').getByRole('button', { name: 'Cancel run' }).click();
       await runCard.waitFor({ state: 'detached', timeout: 30_000 });
-      expect(await page.getByText(/This run is waiting for an approval/).count()).toBe(0);
+      // The banner follows the run's topic and the card the approvals feed: each drops on its own event.
+      await page.getByText(/This run is waiting for an approval/).waitFor({ state: 'detached', timeout: 30_000 });
       await inboxCard.waitFor({ state: 'detached', timeout: 30_000 });
       await badge.waitFor({ state: 'detached', timeout: 30_000 });
       await inbox.getByText('Nothing waiting for you').waitFor({ timeout: 30_000 });
