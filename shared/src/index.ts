@@ -40,6 +40,8 @@ export * from './steps/approval';
 export * from './steps/approver-rule';
 export * from './steps/wait';
 export * from './steps/tool';
+export * from './steps/workspace';
+export * from './agent';
 export * from './steps/step-schema';
 export { STEP_CATALOGUE, isStepType, type StepCatalogue } from './steps/catalogue';
 export * from './steps/helpers';

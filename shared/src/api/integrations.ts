@@ -18,15 +18,17 @@ export type IntegrationStatus = z.infer<typeof IntegrationStatus>;
 /** Statuses a run or an enabled trigger may start with: anything but `error`. */
 export const CONNECTED_STATUSES: readonly IntegrationStatus[] = ['pending', 'syncing', 'ready', 'degraded'];
 
-/** `workflows` names the built-in tools, so no integration may take it. */
-export const RESERVED_INTEGRATION_NAMES = ['workflows'] as const;
+/** `workflows`, `workspace` and `agent` name the built-in tools, so no integration may take them. */
+export const RESERVED_INTEGRATION_NAMES = ['workflows', 'workspace', 'agent'] as const;
 
 export const IntegrationName = z
   .string()
   .min(1)
   .max(40)
   .regex(INTEGRATION_NAME_PATTERN, 'must start with a-z and use a-z, 0-9, "-" and single "_" (at most 40 characters)')
-  .refine((n) => !(RESERVED_INTEGRATION_NAMES as readonly string[]).includes(n), { message: 'is reserved for the built-in workflow tools' });
+  .refine((n) => !(RESERVED_INTEGRATION_NAMES as readonly string[]).includes(n), {
+    message: 'is reserved for the built-in tools (workflows, workspace, agent)',
+  });
 export type IntegrationName = z.infer<typeof IntegrationName>;
 
 const HttpUrl = z.string().max(2000).regex(HTTP_URL_PATTERN, 'must be an http(s) URL');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SerializedError } from '../errors';
 import { ExecutionStatus, StepStatus } from './status';
 import { ApproverRule } from '../steps/approver-rule';
+import { AskPreview, AskScope } from '../agent/ask';
 
 export const RunWorkflowRequest = z
   .object({
@@ -152,14 +153,23 @@ export const StepApproval = Approval.extend({
 });
 export type StepApproval = z.infer<typeof StepApproval>;
 
-/** A tool call of the assistant or a workflow, waiting for a person: it belongs to no step. */
+/**
+ * A tool call waiting for a person: the assistant's (no execution), or an agent step's (`executionId`,
+ * `workflowId`, `stepId` set: its `toolPolicy` said `ask`, or it asked a question with `agent:ask_user`,
+ * `ask: "question"`, whose answer is the decision's comment).
+ */
 export const ToolApproval = Approval.omit({ executionId: true, workflowId: true, stepId: true }).extend({
   kind: z.literal('tool'),
-  executionId: z.null(),
-  workflowId: z.null(),
-  stepId: z.null(),
+  executionId: z.string().nullable(),
+  workflowId: z.string().nullable(),
+  stepId: z.string().nullable(),
   sessionId: z.string().nullable(),
   tool: z.object({ name: z.string(), arguments: z.unknown() }),
+  /** An agent step's ask: a tool call to decide, or a question to answer. */
+  ask: z.enum(['tool', 'question']).optional(),
+  preview: AskPreview.optional(),
+  /** Set on an approved agent ask: `step` covers later asks of the same tool in that step attempt. */
+  scope: AskScope.optional(),
 });
 export type ToolApproval = z.infer<typeof ToolApproval>;
 
@@ -185,6 +195,8 @@ export const ApprovalsQuery = z.object({
 export const DecisionRequest = z.strictObject({
   decision: z.enum(['approve', 'deny']),
   comment: z.string().max(5000).optional(),
+  /** Agent tool asks only: `step` approves this tool for the rest of the step attempt. */
+  scope: AskScope.optional(),
   decidedBy: z.never({ error: 'is set by the server from who is signed in; send only "decision" and "comment"' }).optional(),
 });
 export type DecisionRequest = z.infer<typeof DecisionRequest>;

@@ -75,6 +75,28 @@ export const RunnerEventBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('step.canceled'), ...StepAttempt.shape, reason: z.string().max(2000) }),
   z.object({ type: z.literal('step.waiting'), ...StepAttempt.shape, wait: WaitRequest }),
   z.object({ type: z.literal('message'), ...StepAttempt.shape, message: AgentMessageEvent }),
+  /**
+   * A step's resumable state (an agent's conversation after each tool round): the server keeps the
+   * latest per step instance and hands it back in the grant (`checkpoints`) until the step ends.
+   */
+  z.object({ type: z.literal('step.checkpoint'), ...StepAttempt.shape, state: z.unknown() }),
+  /**
+   * A workspace's changes since the execution provisioned it, after every call that may have changed
+   * it: the server keeps the latest per workspace key and hands it back in the grant (`workspaces`),
+   * so a new lease rebuilds a git workspace (clone at `baseCommit`, then apply `diff`).
+   */
+  z.object({
+    type: z.literal('workspace.snapshot'),
+    ...StepAttempt.shape,
+    key: z.string().min(1).max(2100),
+    baseCommit: z.string().max(100).nullable(),
+    changedFiles: z.array(z.string().max(4096)).max(100_000),
+    /** Full `git diff --binary` (not cut); at most 8 MiB, else `diff` is null and the workspace cannot be rebuilt. */
+    diff: z
+      .string()
+      .max(8 * 1024 * 1024)
+      .nullable(),
+  }),
   z.object({
     type: z.literal('execution.finished'),
     status: z.enum(['succeeded', 'failed', 'canceled']),
@@ -127,7 +149,18 @@ export const LeaseGrant = z.object({
   /** Highest attempt number used so far per step instance (`stepId|iterationPath`), so retries keep counting. */
   stepAttempts: z.record(z.string(), z.number().int()),
   /** Runner-side settings the server decides (e.g. whether bash is allowed). */
-  policy: z.object({ allowBash: z.boolean(), workDir: z.string().optional() }),
+  policy: z.object({
+    allowBash: z.boolean(),
+    workDir: z.string().optional(),
+    /** The operator's tool policy (`WEFT_TOOL_POLICY`), under each step's `toolPolicy`. */
+    toolPolicy: z.record(z.string(), z.enum(['allow', 'ask', 'deny'])).optional(),
+  }),
+  /** The latest `step.checkpoint` of each step instance that has not finished. */
+  checkpoints: z.array(z.object({ ...StepAttempt.shape, state: z.unknown() })).default([]),
+  /** The latest `workspace.snapshot` per workspace key. */
+  workspaces: z
+    .array(z.object({ key: z.string(), baseCommit: z.string().nullable(), changedFiles: z.array(z.string()), diff: z.string().nullable() }))
+    .default([]),
   /**
    * W3C trace context of the execution's span (see PROTOCOL.md, "Trace context"): the runner's step
    * spans are its children. Absent when the server records no traces.

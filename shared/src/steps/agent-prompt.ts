@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import { JsonObject, NonEmptyTemplate, TemplateSource, TimeoutSeconds, stepCommonShape } from './common';
 import { TOOL_PATTERN_PATTERN } from './tool';
+import { WorkspaceChanges, WorkspaceSpec } from './workspace';
+import { ApproverRule } from './approver-rule';
+import { ToolPolicy } from '../agent/tool-policy';
+import { AgentLimits } from '../agent/limits';
 import { excerpt } from './text';
 import type { ExpressionSite, StepCatalogueEntry } from './types';
+import { workspaceSites } from './workspace-sites';
 
 export const AGENT_PROMPT_DEFAULT_TIMEOUT_SECONDS = 300;
-export const AGENT_PROMPT_MAX_TIMEOUT_SECONDS = 900;
+/** An agent working in a workspace may need a while; time waiting for a person does not count. */
+export const AGENT_PROMPT_MAX_TIMEOUT_SECONDS = 3600;
+
+/** Who the agent is: shown in the step's container, and its system prompt goes before the step's `system`. */
+export const AgentPersona = z.strictObject({
+  name: z.string().min(1).max(100),
+  system: TemplateSource.refine((s) => s.length <= 20_000, { error: 'must be at most 20000 characters' }).optional(),
+});
+export type AgentPersona = z.infer<typeof AgentPersona>;
 
 export const AgentPromptStep = z.strictObject({
   ...stepCommonShape,
@@ -26,6 +39,14 @@ export const AgentPromptStep = z.strictObject({
     .array(z.string().regex(TOOL_PATTERN_PATTERN, { error: 'must be a tool name or a pattern like "github:*"' }))
     .max(100)
     .optional(),
+  /** The directory the `workspace:*` tools work in (docs/workspaces.md). */
+  workspace: WorkspaceSpec.optional(),
+  /** Per tool: `allow`, `ask` (a person decides each call in the chat) or `deny`; over the operator's defaults. */
+  toolPolicy: ToolPolicy.optional(),
+  /** Who may decide this step's tool asks; anyone who may approve when left out. */
+  approvers: ApproverRule.optional(),
+  persona: AgentPersona.optional(),
+  limits: AgentLimits.optional(),
 });
 export type AgentPromptStep = z.infer<typeof AgentPromptStep>;
 
@@ -37,9 +58,21 @@ export const AgentPromptOutput = z.object({
   model: z.string(),
   /** `anthropic`, or `offline` when no model is configured. */
   provider: z.string(),
-  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  usage: z.object({
+    inputTokens: z.number(),
+    outputTokens: z.number(),
+    /** Estimated from list prices (`estimateCostUsd`); null for a model without a known price. */
+    costUsd: z.number().nullable().optional(),
+  }),
   /** Model attempts (failover, structured-output fix-ups). */
   attempts: z.number().int(),
+  /** Model turns taken (each tool round is one). */
+  turns: z.number().int().optional(),
+  /** Tool calls made, by outcome. */
+  toolCalls: z.object({ total: z.number().int(), failed: z.number().int(), denied: z.number().int() }).optional(),
+  /** Present with a `workspace`: the paths changed since the execution's workspace was provisioned. */
+  changedFiles: z.array(z.string()).optional(),
+  workspace: WorkspaceChanges.optional(),
 });
 export type AgentPromptOutput = z.infer<typeof AgentPromptOutput>;
 
@@ -47,7 +80,7 @@ export const agentPromptEntry: StepCatalogueEntry<'agent_prompt'> = {
   type: 'agent_prompt',
   title: 'Agent prompt',
   description:
-    'Sends a prompt (a template) to the configured LLM agent and records its answer. With `output.schema` the answer must be JSON matching that JSON Schema and is available as `output.structured`. `tools` limits which tools the agent may call (names or globs like `"github:*"`); by default it gets the workflow tools.',
+    'Sends a prompt (a template) to the configured LLM agent and records its answer. With `output.schema` the answer must be JSON matching that JSON Schema and is available as `output.structured`. `tools` limits which tools the agent may call (names or globs like `"github:*"`); by default it gets the workflow tools. With `workspace` (a git clone, an allow-listed directory or a shared one) the `workspace:*` tools read, edit, search and run bash in it, and the output carries `changedFiles` and the diff. `toolPolicy` sets `allow`, `ask` or `deny` per tool (bash and destructive tools ask by default: a person decides in the chat); `agent:ask_user` lets the agent ask the person a question. `limits` caps turns and tokens; `persona` names the agent.',
   configSchema: AgentPromptStep,
   outputSchema: AgentPromptOutput,
   example: {
@@ -61,6 +94,7 @@ export const agentPromptEntry: StepCatalogueEntry<'agent_prompt'> = {
   expressionSites: (step) => {
     const sites: ExpressionSite[] = [{ path: ['prompt'], kind: 'template', source: step.prompt }];
     if (step.system !== undefined) sites.push({ path: ['system'], kind: 'template', source: step.system });
-    return sites;
+    if (step.persona?.system !== undefined) sites.push({ path: ['persona', 'system'], kind: 'template', source: step.persona.system });
+    return [...sites, ...workspaceSites(step.workspace)];
   },
 };

@@ -3,6 +3,8 @@ import { NonEmptyTemplate, TemplateSource, stepCommonShape, templateMapSites } f
 import { SHELL_ARG_PREFIX, compileShellTemplate } from './shell-template';
 import { excerpt } from './text';
 import type { ExpressionSite, StepCatalogueEntry } from './types';
+import { WorkspaceChanges, WorkspaceSpec } from './workspace';
+import { workspaceSites } from './workspace-sites';
 
 export const ENV_VAR_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The context Weft gives every bash step; a step's `env` cannot set these, nor `WEFT_ARG_<n>`. */
@@ -45,6 +47,8 @@ export const BashStep = z.strictObject({
       TemplateSource,
     )
     .optional(),
+  /** Run in this workspace (docs/workspaces.md): `cwd` is then relative to its root and may not leave it. */
+  workspace: WorkspaceSpec.optional(),
 });
 export type BashStep = z.infer<typeof BashStep>;
 
@@ -54,6 +58,9 @@ export const BashOutput = z.object({
   exitCode: z.number().int(),
   /** Each stream is capped at 1 MiB. */
   truncated: z.object({ stdout: z.boolean(), stderr: z.boolean() }),
+  /** Present with a `workspace`. */
+  changedFiles: z.array(z.string()).optional(),
+  workspace: WorkspaceChanges.optional(),
 });
 export type BashOutput = z.infer<typeof BashOutput>;
 
@@ -70,6 +77,6 @@ export const bashEntry: StepCatalogueEntry<'bash'> = {
   expressionSites: (step) => {
     const sites: ExpressionSite[] = [{ path: ['command'], kind: 'template', source: step.command }];
     if (step.cwd !== undefined) sites.push({ path: ['cwd'], kind: 'template', source: step.cwd });
-    return [...sites, ...templateMapSites(step.env, 'env')];
+    return [...sites, ...templateMapSites(step.env, 'env'), ...workspaceSites(step.workspace)];
   },
 };

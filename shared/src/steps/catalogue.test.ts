@@ -42,7 +42,7 @@ describe('STEP_CATALOGUE', () => {
 
   it('documents the timeouts from the format', () => {
     expect(STEP_CATALOGUE.agent_prompt.defaultTimeoutSeconds).toBe(300);
-    expect(STEP_CATALOGUE.agent_prompt.maxTimeoutSeconds).toBe(900);
+    expect(STEP_CATALOGUE.agent_prompt.maxTimeoutSeconds).toBe(3600);
     expect(STEP_CATALOGUE.bash.defaultTimeoutSeconds).toBe(60);
     expect(STEP_CATALOGUE.approval.defaultTimeoutSeconds).toBe(604800);
   });

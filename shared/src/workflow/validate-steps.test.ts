@@ -43,15 +43,27 @@ describe('step types', () => {
       [{ id: 's', type: 'agent_prompt', prompt: 'Hi {{ ' }, 'steps[0].prompt', /invalid template: unterminated/],
       [{ id: 's', type: 'agent_prompt', prompt: 'x', system: '{{ }}' }, 'steps[0].system', /empty/],
       [{ id: 's', type: 'agent_prompt', prompt: 'x', model: '' }, 'steps[0].model', /must not be empty/],
-      [{ id: 's', type: 'agent_prompt', prompt: 'x', timeoutSeconds: 901 }, 'steps[0].timeoutSeconds', /at most 900 seconds for an agent_prompt/],
+      [{ id: 's', type: 'agent_prompt', prompt: 'x', timeoutSeconds: 3601 }, 'steps[0].timeoutSeconds', /at most 3600 seconds for an agent_prompt/],
       [{ id: 's', type: 'agent_prompt', prompt: 'x', output: {} }, 'steps[0].output.schema', /required/],
       [{ id: 's', type: 'agent_prompt', prompt: 'x', output: { schema: [] } }, 'steps[0].output.schema', /must be a JSON object/],
       [{ id: 's', type: 'agent_prompt', prompt: 'x', output: { schema: {}, strict: true } }, 'steps[0].output.strict', /unknown key/],
+      [{ id: 's', type: 'agent_prompt', prompt: 'x', workspace: {} }, 'steps[0].workspace', /./],
+      [{ id: 's', type: 'agent_prompt', prompt: 'x', workspace: { git: { url: '' } } }, 'steps[0].workspace.git.url', /must not be empty/],
+      [{ id: 's', type: 'agent_prompt', prompt: 'x', workspace: { shared: '../up' } }, 'steps[0].workspace.shared', /must be 1-64 characters/],
+      [
+        { id: 's', type: 'agent_prompt', prompt: 'x', toolPolicy: { 'workspace:bash': 'sometimes' } },
+        'steps[0].toolPolicy["workspace:bash"]',
+        /allow|ask|deny/,
+      ],
+      [{ id: 's', type: 'agent_prompt', prompt: 'x', toolPolicy: { 'no spaces': 'allow' } }, 'steps[0].toolPolicy["no spaces"]', /pattern/],
+      [{ id: 's', type: 'agent_prompt', prompt: 'x', limits: { maxTurns: 0 } }, 'steps[0].limits.maxTurns', /./],
+      [{ id: 's', type: 'agent_prompt', prompt: 'x', limits: { maxWall: 3 } }, 'steps[0].limits.maxWall', /unknown key/],
+      [{ id: 's', type: 'agent_prompt', prompt: 'x', persona: { system: 'x' } }, 'steps[0].persona.name', /required/],
     ])('%j -> %s', (step, path, message) => {
       expectError(workflow(step), path, message);
     });
 
-    it('accepts all fields, timeout 900 and an arbitrary JSON Schema', () => {
+    it('accepts all fields, timeout 3600 and an arbitrary JSON Schema', () => {
       expectValid(
         workflow({
           id: 's',
@@ -59,10 +71,32 @@ describe('step types', () => {
           prompt: 'Classify {{ inputs.text }}',
           system: 'You are terse.',
           model: 'claude-sonnet',
-          timeoutSeconds: 900,
+          timeoutSeconds: 3600,
           output: { schema: { type: 'object', properties: { label: { type: 'string', enum: ['a', 'b'] } }, required: ['label'] } },
         }),
       );
+    });
+
+    it('accepts a workspace, a tool policy, approvers, a persona and limits', () => {
+      for (const workspace of [
+        { git: { url: 'https://github.com/acme/app.git', ref: 'main', depth: 1, integration: 'github' } },
+        { path: '/srv/checkouts/app' },
+        { shared: 'notes' },
+      ]) {
+        expectValid(
+          workflow({
+            id: 's',
+            type: 'agent_prompt',
+            prompt: 'Fix the failing test',
+            tools: ['workspace:*', 'agent:ask_user'],
+            workspace,
+            toolPolicy: { 'workspace:bash': 'allow', 'github:*': 'ask', '*': 'deny' },
+            approvers: { roles: ['admin'] },
+            persona: { name: 'Fixer', system: 'You fix tests.' },
+            limits: { maxTurns: 30, maxTokens: 100_000 },
+          }),
+        );
+      }
     });
   });
 
