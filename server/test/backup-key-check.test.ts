@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { takeBackup } from '../src/backup/backup';
+import { restoreBackup } from '../src/backup/restore';
 import { verifyBackup } from '../src/backup/verify';
 import { openDatabase } from '../src/db/open';
 import { credentialOwner } from '../src/integrations/connections';
@@ -61,5 +62,39 @@ describe('the key check of a backup', () => {
     expect(fs.existsSync(`${file}.key`)).toBe(false);
     expect(keyCheck(file, passphrase)).toMatchObject({ status: 'ok', detail: expect.stringContaining('WEFT_SECRET_KEY opens all 1') });
     expect(keyCheck(file, 'another passphrase that is long enough!!')).toMatchObject({ status: 'failed' });
+  });
+
+  it('with WEFT_SECRET_KEY set, checks that key (the one the server uses) even beside a key file, and restore leaves the key file out', async () => {
+    const dataDir = dataDirWithCredentials();
+    const file = path.join(makeDataDir(), 'b.db');
+    await takeBackup({ dataDir, file, secretKeyFromEnv: undefined });
+    const passphrase = 'a passphrase long enough to be a key, 32+';
+    // The file beside the backup opens the credentials, but the server would read WEFT_SECRET_KEY.
+    const check = keyCheck(file, passphrase);
+    expect(check).toMatchObject({ status: 'failed', detail: expect.stringContaining('WEFT_SECRET_KEY (which the server uses') });
+    expect(check.detail).toContain('is ignored');
+
+    // Restoring would leave credentials the server cannot open: refused, nothing changed.
+    const target = makeDataDir();
+    expect(() => restoreBackup({ file, dataDir: target, secretKeyFromEnv: passphrase })).toThrow(/did not pass verification/);
+    expect(fs.existsSync(path.join(target, 'secret.key'))).toBe(false);
+  });
+
+  it('restore under WEFT_SECRET_KEY never installs a key file found beside the backup', async () => {
+    const passphrase = 'a passphrase long enough to be a key, 32+';
+    const dataDir = makeDataDir();
+    const db = openDatabase({ dataDir });
+    db.prepare(
+      `INSERT INTO integrations (id, name, provider, config, credentials, credential_fields, status, created_at, updated_at)
+       VALUES ('int_3', 'gh', 'github', '{}', ?, '["token"]', 'ready', 'now', 'now')`,
+    ).run(createCredentialBox(loadOrCreateSecretKey({ dataDir, secretKey: passphrase })).seal({ token: 'x' }, credentialOwner('int_3')));
+    db.close();
+    const file = path.join(makeDataDir(), 'b.db');
+    await takeBackup({ dataDir, file, secretKeyFromEnv: passphrase });
+    fs.writeFileSync(`${file}.key`, `${randomBytes(32).toString('base64')}\n`);
+    const target = makeDataDir();
+    const restored = restoreBackup({ file, dataDir: target, secretKeyFromEnv: passphrase });
+    expect(restored.keyRestored).toBe(false);
+    expect(fs.existsSync(path.join(target, 'secret.key'))).toBe(false);
   });
 });

@@ -122,16 +122,18 @@ function keyCheck({ db, file, secretKeyFromEnv }: { db: Database; file: string; 
   const sealed = db.prepare('SELECT id, credentials FROM integrations WHERE credentials IS NOT NULL').all() as { id: string; credentials: string }[];
   let key: Buffer | null = null;
   let source: string;
-  if (fs.existsSync(keyFile)) {
+  // The server reads WEFT_SECRET_KEY before any key file, so with it set that is the key to check
+  // (and the one a restore leaves in use): a `<file>.key` beside the backup is then ignored.
+  if (secretKeyFromEnv) {
+    key = keyFromString(secretKeyFromEnv);
+    source = fs.existsSync(keyFile) ? `WEFT_SECRET_KEY (which the server uses; ${keyFile} is ignored)` : 'WEFT_SECRET_KEY';
+  } else if (fs.existsSync(keyFile)) {
     try {
       key = readSecretKeyFile(keyFile);
     } catch (err) {
       return { keyFile, check: { name: 'key', status: 'failed', detail: (err as Error).message } };
     }
     source = keyFile;
-  } else if (secretKeyFromEnv) {
-    key = keyFromString(secretKeyFromEnv);
-    source = 'WEFT_SECRET_KEY';
   } else {
     const detail = `no ${keyFile} and WEFT_SECRET_KEY is not set`;
     if (sealed.length === 0) return { keyFile: null, check: { name: 'key', status: 'warning', detail: `${detail} (no stored credentials need it yet)` } };

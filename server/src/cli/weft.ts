@@ -79,7 +79,7 @@ function restore({ io, config, file }: Command): number {
   if (!result.keyRestored) {
     io.err(
       config.secretKey
-        ? 'the backup has no key file: the server keeps using WEFT_SECRET_KEY'
+        ? 'the server keeps using WEFT_SECRET_KEY (a key file beside the backup is not installed)'
         : `WARNING: the backup has no key file: the data dir keeps its own secret.key, which may not open the restored credentials`,
     );
   }
