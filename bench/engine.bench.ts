@@ -364,7 +364,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const runnerErrors = runner
       .output()
       .split('\n')
-      .filter((l) => /"level":"(error|fatal)"|\berror\b/i.test(l)).length;
+      .filter((l) => /"level":(50|60)\b|\berror\b/i.test(l)).length;
     return {
       durability: { synchronous: 'FULL', journalMode },
       runnerCapacity: RUNNER_CAPACITY,

@@ -65,7 +65,7 @@ describe('logs', () => {
   }, 60_000);
   afterAll(async () => run.close());
 
-  it('a run writes JSON lines with executionId, and stepId where a step is concerned, in server and runner', async () => {
+  it('a run writes JSON lines with executionId, and stepId where a step is concerned, in server and runner, in one shape', async () => {
     await waitUntil(() => run.runnerLog().includes('"step failed"'), 20_000, 'the runner to log the failed step');
     const lines = (text: string) =>
       text
@@ -80,11 +80,17 @@ describe('logs', () => {
     const steps = runner.filter((l) => typeof l.stepId === 'string');
     expect(steps).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ msg: 'step started', stepId: 'fine', level: 'debug' }),
+        expect.objectContaining({ msg: 'step started', stepId: 'fine', level: 20 }),
         expect.objectContaining({ msg: 'step succeeded', stepId: 'fine' }),
-        expect.objectContaining({ msg: 'step failed', stepId: 'broken', level: 'warn' }),
+        expect.objectContaining({ msg: 'step failed', stepId: 'broken', level: 40 }),
       ]),
     );
+    // Both processes write pino's shape: numeric level, epoch-millisecond time.
+    for (const line of [...server, ...runner]) {
+      expect(typeof line.level).toBe('number');
+      expect(typeof line.time).toBe('number');
+      expect(Math.abs((line.time as number) - Date.now())).toBeLessThan(10 * 60_000);
+    }
     expect(runner.map((l) => l.msg)).toEqual(expect.arrayContaining(['execution started', 'execution ended']));
   }, 60_000);
 });
