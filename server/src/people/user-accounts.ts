@@ -17,8 +17,9 @@ export type InviteLookup = { state: 'unknown' } | { state: 'expired' } | { state
 export type UserAccounts = ReturnType<typeof createUserAccounts>;
 
 /**
- * Changes to people: invite, set a password, change role or disabled, note a sign-in. Each is
- * synchronous so a route runs it in one `db.transaction` with its audit entry.
+ * Every write to people: invite, set a password, change role or disabled, note a sign-in, create or
+ * link through single sign-on. Each is synchronous so a route runs it in one `db.transaction` with
+ * its audit entry.
  */
 export function createUserAccounts({ db, clock }: { db: Db; clock: Clock }) {
   const stmts = {
@@ -29,6 +30,9 @@ export function createUserAccounts({ db, clock }: { db: Db; clock: Clock }) {
     setRole: db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?'),
     setDisabled: db.prepare('UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?'),
     signedIn: db.prepare('UPDATE users SET last_sign_in_at = ? WHERE id = ?'),
+    insertSso: db.prepare('INSERT INTO users (id, name, email, role, oidc_subject, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    bySubject: db.prepare<[string], UserRow>('SELECT * FROM users WHERE oidc_subject = ?'),
+    linkSubject: db.prepare('UPDATE users SET oidc_subject = ?, updated_at = ? WHERE id = ?'),
     emailTaken: db.prepare<[string, string], { id: string }>('SELECT id FROM users WHERE email = ? AND id <> ?'),
     enabledOwners: db.prepare<[], { n: number }>("SELECT COUNT(*) AS n FROM users WHERE role = 'owner' AND disabled_at IS NULL"),
     insertInvite: db.prepare('INSERT INTO user_invites (code_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)'),
@@ -37,6 +41,7 @@ export function createUserAccounts({ db, clock }: { db: Db; clock: Clock }) {
   };
   const now = () => clock.now().getTime();
   const reload = (id: string) => stmts.get.get(id)!;
+  const newUserId = () => `usr_${randomBytes(9).toString('base64url')}`;
   return {
     /** Whether `email` belongs to someone other than `exceptId` (emails are unique, case-insensitively). */
     emailTaken: (email: string, exceptId = ''): boolean => stmts.emailTaken.get(email, exceptId) !== undefined,
@@ -44,7 +49,7 @@ export function createUserAccounts({ db, clock }: { db: Db; clock: Clock }) {
     /** A new person without a password, and the one-time code of their invite link. */
     invite({ name, email, role }: { name: string; email: string; role: Role }): { user: UserRow; code: string } {
       const at = now();
-      const id = `usr_${randomBytes(9).toString('base64url')}`;
+      const id = newUserId();
       const code = randomBytes(24).toString('base64url');
       stmts.insert.run(id, name, email, role, at, at);
       stmts.insertInvite.run(sha256(code), id, at, at + INVITE_TTL_MS);
@@ -74,6 +79,19 @@ export function createUserAccounts({ db, clock }: { db: Db; clock: Clock }) {
     },
     noteSignIn(id: string): void {
       stmts.signedIn.run(now(), id);
+    },
+    /** The person a single sign-on subject (`iss|sub`) belongs to. */
+    bySubject: (subject: string): UserRow | undefined => stmts.bySubject.get(subject),
+    /** A person created at their first single sign-on, already linked to its subject. */
+    createFromSso({ name, email, role, subject }: { name: string; email: string | null; role: Role; subject: string }): UserRow {
+      const at = now();
+      const id = newUserId();
+      stmts.insertSso.run(id, name.slice(0, 200), email, role, subject, at, at);
+      return reload(id);
+    },
+    linkSubject(id: string, subject: string): UserRow {
+      stmts.linkSubject.run(subject, now(), id);
+      return reload(id);
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { Role } from '@weft/shared';
 import type { AuditLog } from '../../audit/audit-log';
 import type { Clock } from '../../clock';
-import { newId } from '../../db/ids';
 import type { Db } from '../../db/open';
+import { createUserAccounts } from '../../people/user-accounts';
 import type { UserRow, UsersStore } from '../../people/users-store';
 import type { SsoClaims } from './oidc-client';
 import { roleFromClaim } from './role-claim';
@@ -41,14 +41,8 @@ export function createSsoUsers({
   roleClaim: boolean;
   linkByEmail: boolean;
 }) {
-  const stmts = {
-    bySubject: db.prepare<[string], UserRow>('SELECT * FROM users WHERE oidc_subject = ?'),
-    link: db.prepare('UPDATE users SET oidc_subject = ?, updated_at = ? WHERE id = ?'),
-    insert: db.prepare('INSERT INTO users (id, name, email, role, oidc_subject, created_at, updated_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    setRole: db.prepare('UPDATE users SET role = ?, updated_at = ? WHERE id = ?'),
-    signedIn: db.prepare('UPDATE users SET last_sign_in_at = ? WHERE id = ?'),
-  };
-  const now = () => clock.now().getTime();
+  // People are written in one module; this one decides who a sign-on is and audits it.
+  const accounts = createUserAccounts({ db, clock });
 
   const refuse = (reason: Refusal, row: UserRow | null): SsoSignIn => {
     recordFailure(reason, row?.id ?? null);
@@ -64,24 +58,21 @@ export function createSsoUsers({
     });
 
   const linkSubject = (row: UserRow, subject: string, by: 'email' | 'account') => {
-    stmts.link.run(subject, now(), row.id);
+    accounts.linkSubject(row.id, subject);
     audit.record({ actor: actor(row), action: 'user.updated', target: { kind: 'user', id: row.id }, details: { via: METHOD, linked: by } });
   };
 
   const create = (claims: SsoClaims, subject: string, role: Role): UserRow => {
-    const at = now();
-    const id = newId('usr', at);
     const name = claims.name ?? claims.email ?? 'Single sign-on user';
-    stmts.insert.run(id, name.slice(0, 200), claims.emailVerified ? claims.email : null, role, subject, at, at, null);
-    const row = users.get(id)!;
-    audit.record({ actor: actor(row), action: 'user.created', target: { kind: 'user', id }, details: { via: METHOD, role } });
+    const row = accounts.createFromSso({ name, email: claims.emailVerified ? claims.email : null, role, subject });
+    audit.record({ actor: actor(row), action: 'user.created', target: { kind: 'user', id: row.id }, details: { via: METHOD, role } });
     return row;
   };
 
   const signIn = db.transaction((claims: SsoClaims): SsoSignIn => {
     const subject = `${claims.iss}|${claims.sub}`;
     const claimedRole = roleFromClaim(claims.roleValue);
-    let row = stmts.bySubject.get(subject) ?? null;
+    let row = accounts.bySubject(subject) ?? null;
     // An unverified email is no one's: it neither links nor is stored.
     if (row === null && claims.email !== null && claims.emailVerified) {
       const sameEmail = users.byEmail(claims.email) ?? null;
@@ -98,16 +89,16 @@ export function createSsoUsers({
     if (row === null) {
       row = create(claims, subject, roleClaim ? claimedRole : 'viewer');
     } else if (roleClaim && row.role !== 'owner' && row.role !== claimedRole) {
-      stmts.setRole.run(claimedRole, now(), row.id);
+      const before = row.role;
+      row = accounts.update(row.id, { role: claimedRole });
       audit.record({
         actor: actor(row),
         action: 'user.updated',
         target: { kind: 'user', id: row.id },
-        details: { via: METHOD, before: { role: row.role }, after: { role: claimedRole } },
+        details: { via: METHOD, before: { role: before }, after: { role: claimedRole } },
       });
-      row = users.get(row.id)!;
     }
-    stmts.signedIn.run(now(), row.id);
+    accounts.noteSignIn(row.id);
     audit.record({ actor: actor(row), action: 'auth.signed_in', target: { kind: 'user', id: row.id }, details: { method: METHOD } });
     return { ok: true, user: row };
   });
@@ -117,7 +108,7 @@ export function createSsoUsers({
     const subject = `${claims.iss}|${claims.sub}`;
     const row = users.get(userId) ?? null;
     if (row === null || row.disabled_at !== null) return refuse('disabled', row);
-    const holder = stmts.bySubject.get(subject) ?? null;
+    const holder = accounts.bySubject(subject) ?? null;
     if (holder !== null && holder.id !== row.id) return refuse('subject_in_use', row);
     if (row.oidc_subject !== null && row.oidc_subject !== subject) return refuse('subject_in_use', row);
     if (holder === null) linkSubject(row, subject, 'account');
