@@ -1,13 +1,11 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { DEFAULT_RETURN_PATH } from '@weft/shared';
-import { useState, type FormEvent } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { isApiError } from '../api/http';
 import { acceptInvite, fetchInvite, peopleKeys } from '../api/people';
 import { errorSentence } from '../lib/error-sentence';
 import { AuthCard } from './AuthCard';
-import { NEW_PASSWORD_HINT, newPasswordProblem } from './new-password';
-import { TextField } from './TextField';
+import { useNewPasswordForm } from './use-new-password-form';
 
 /** Why an invite link does not work, in words. */
 function linkProblem(error: unknown): string {
@@ -23,35 +21,19 @@ export function InvitePage() {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const invite = useQuery({ queryKey: peopleKeys.invite(code), queryFn: ({ signal }) => fetchInvite(code, signal), retry: false });
-  const [password, setPassword] = useState('');
-  const [repeated, setRepeated] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const problem = newPasswordProblem(password, repeated);
-    if (problem !== null) {
-      setError(problem);
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
+  const { submit, busy, fields } = useNewPasswordForm({
+    save: async (password) => {
       await acceptInvite({ code, password });
       await queryClient.resetQueries();
       await navigate(DEFAULT_RETURN_PATH, { replace: true });
-    } catch (caught) {
-      setError(
-        isApiError(caught) && (caught.status === 404 || caught.status === 410)
-          ? linkProblem(caught)
-          : isApiError(caught)
-            ? errorSentence(caught)
-            : 'Saving failed. Try again.',
-      );
-      setBusy(false);
-    }
-  };
+    },
+    errorOf: (caught) =>
+      isApiError(caught) && (caught.status === 404 || caught.status === 410)
+        ? linkProblem(caught)
+        : isApiError(caught)
+          ? errorSentence(caught)
+          : 'Saving failed. Try again.',
+  });
 
   if (invite.isPending) {
     return (
@@ -78,8 +60,7 @@ export function InvitePage() {
       intro={`You were invited to Weft${invite.data.email ? ` as ${invite.data.email}` : ''}. Choose a password to sign in with.`}
     >
       <form onSubmit={submit} noValidate aria-label="Choose a password">
-        <TextField label="Password" type="password" autoComplete="new-password" hint={NEW_PASSWORD_HINT} value={password} onChange={setPassword} />
-        <TextField label="Repeat the password" type="password" autoComplete="new-password" value={repeated} onChange={setRepeated} error={error} />
+        {fields}
         <button type="submit" className="btn btn--primary" disabled={busy}>
           {busy ? 'Signing in…' : 'Set password and sign in'}
         </button>
