@@ -161,6 +161,33 @@ describe('pruning', () => {
     });
   });
 
+  it('prunes old deliveries that started no run and old counts of refused calls; keeps newer ones and those of kept runs', async () => {
+    const clock = await start({ days: 30 });
+    const wf = await workflow();
+    const saved = await s.request('PUT', '/api/triggers/hook', {
+      body: { workflowId: wf, type: 'webhook', enabled: true, webhook: { path: 'ops/hook', verify: 'none' } },
+    });
+    expect(saved.status).toBe(200);
+    const post = (query = '', headers: Record<string, string> = {}) =>
+      fetch(`${s.url}/hooks/ops/hook${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+    const oldTest = ((await (await post('?test=1')).json()) as { deliveryId: string }).deliveryId;
+    expect((await post('', { 'x-weft-delivery': 'd-1' })).status).toBe(202);
+    expect((await post('', { 'x-weft-delivery': 'd-1' })).status).toBe(202); // a duplicate: the same run, counted, no row
+    const counts = () => count('SELECT COUNT(*) AS n FROM trigger_delivery_counts');
+    expect(counts()).toBe(1);
+    clock.advance(31 * DAY);
+    const newTest = ((await (await post('?test=1')).json()) as { deliveryId: string }).deliveryId;
+
+    const run = await s.app.retention.run();
+    const ids = (s.app.db.prepare('SELECT id FROM trigger_deliveries').all() as { id: string }[]).map((r) => r.id);
+    expect(ids).not.toContain(oldTest);
+    expect(ids).toContain(newTest);
+    // The started delivery's run is still queued (the runner never finished it): kept with its delivery.
+    expect(count('SELECT COUNT(*) AS n FROM trigger_deliveries WHERE execution_id IS NOT NULL')).toBe(1);
+    expect(counts()).toBe(0);
+    expect(run.rows).toMatchObject({ trigger_deliveries: 1, trigger_delivery_counts: 1 });
+  });
+
   it('keeps queued, running and waiting runs and the runs of a chat while it exists; the chat gone, they may go', async () => {
     await start({ maxExecutions: 1 });
     const wf = await workflow();

@@ -8,6 +8,7 @@ import { createExecutionPruner, type PruneCandidate } from './execution-pruner';
 import { RowBudget } from './row-budget';
 import { createTopicCompactor } from './topic-compactor';
 import { createFileSpace } from './file-space';
+import { createDeliveryPruner } from './delivery-pruner';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -40,6 +41,7 @@ export function createRetention({
 }) {
   const pruner = createExecutionPruner(db);
   const compactor = createTopicCompactor(db);
+  const deliveries = createDeliveryPruner(db);
   const space = createFileSpace(db);
   const s = {
     read: db.prepare<[], { last_run: string | null; totals: string }>('SELECT last_run, totals FROM retention_state WHERE id = 1'),
@@ -166,6 +168,17 @@ export function createRetention({
     return compacted;
   }
 
+  /** Deliveries that started no run and counts of refused calls, older than `cutoff`. */
+  async function pruneRunlessDeliveries(tally: Tally, cutoff: string): Promise<void> {
+    let cursor = 0;
+    let done = false;
+    while (!done && !stopped) {
+      ({ cursor, done } = await tally.batch((budget) => deliveries.prune({ cursor, cutoff, budget })));
+    }
+    const cutoffMs = Date.parse(cutoff);
+    for (let counted = false; !counted && !stopped; ) counted = await tally.batch((budget) => deliveries.pruneCounts({ cutoffMs, budget }));
+  }
+
   async function runOnce(): Promise<RetentionRun> {
     const startedAt = clock.now();
     const tally = newTally();
@@ -179,7 +192,9 @@ export function createRetention({
       if (settings.days === 0) return 0;
       const cutoff = new Date(startedAt.getTime() - settings.days * DAY_MS).toISOString();
       // A run created after the cutoff cannot have ended before it: the walk stops there.
-      return pruneWalk(tally, { eligible: (c) => c.ended < cutoff, stop: (c) => c.created >= cutoff });
+      const pruned = await pruneWalk(tally, { eligible: (c) => c.ended < cutoff, stop: (c) => c.created >= cutoff });
+      await pruneRunlessDeliveries(tally, cutoff);
+      return pruned;
     })();
     const compactedTopics = await compactTopics(tally, new Date(startedAt.getTime() - settings.compactAfterMs).toISOString());
     const vacuum = await space.release({ isBusy: () => db.inTransaction, yieldToLoop, stopped: () => stopped });
