@@ -52,6 +52,16 @@ describe('token auth', () => {
     expect(again.headers['set-cookie']).toBeUndefined();
   });
 
+  it('a fresh sign-in link replaces the earlier unused one: only the newest printed link works', async () => {
+    const older = new URL(s.app.auth.loginUrl());
+    const newer = new URL(s.app.auth.loginUrl());
+    const stale = await rawRequest(s.port, { path: older.pathname + older.search });
+    expect(stale.headers.location).toBe('/signin?reason=link');
+    expect(stale.headers['set-cookie']).toBeUndefined();
+    const fresh = await rawRequest(s.port, { path: newer.pathname + newer.search });
+    expect(fresh.headers.location).toBe('/chat');
+  });
+
   it('signs in with the token through POST /auth/login and refuses a wrong one', async () => {
     const bad = await s.request('POST', '/auth/login', { token: null, body: { token: 'not-the-token-at-all' } });
     expect(bad.status).toBe(401);

@@ -21,12 +21,18 @@ export function createSignInLinks({ db, clock, ttlMs = SIGN_IN_LINK_TTL_MS }: { 
     'DELETE FROM sign_in_links WHERE code_hash = ? AND principal_id = ? AND expires_at > ? RETURNING principal_id',
   );
   const prune = db.prepare('DELETE FROM sign_in_links WHERE expires_at <= ?');
+  const revoke = db.prepare('DELETE FROM sign_in_links WHERE principal_id = ?');
   const now = () => clock.now().getTime();
   return {
-    /** A fresh code signing `principalId` in once; returned once, for the link. */
+    /**
+     * A fresh code signing `principalId` in once; returned once, for the link. It replaces any
+     * earlier unused link of theirs: only the newest printed link works, so links left in old logs
+     * (one per start) do not pile up as ways in.
+     */
     issue(principalId: string): string {
       const at = now();
       prune.run(at);
+      revoke.run(principalId);
       const code = randomBytes(18).toString('base64url');
       insert.run(hashOf(code), principalId, at, at + ttlMs);
       return code;
