@@ -22,7 +22,7 @@ import {
 const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Prints the credential git asks for; the values come from the environment of that one git process. */
-const ASKPASS_SCRIPT = `#!/bin/sh
+export const ASKPASS_SCRIPT = `#!/bin/sh
 case "$1" in
   Username*) printf '%s\\n' "$WEFT_GIT_USERNAME" ;;
   *) printf '%s\\n' "$WEFT_GIT_PASSWORD" ;;
