@@ -44,8 +44,6 @@ async function main(): Promise<void> {
   });
   const notifier = createSessionNotifier({ session, leaseAttemptOf });
   const model = createModelFromConfig(config.llm);
-  const agentPrompt = createAgentPromptStep({ model, tools });
-  const outbound = createOutboundClient(config.addressPolicy);
   const workspaces = createWorkspaceManager({
     sharedRoot: path.join(config.dataDir, 'workspaces'),
     roots: config.workspaceRoots,
@@ -54,6 +52,8 @@ async function main(): Promise<void> {
     logger: log,
     ...(config.stepEnvironment.PATH ? { gitPath: config.stepEnvironment.PATH } : {}),
   });
+  const agentPrompt = createAgentPromptStep({ model, tools });
+  const outbound = createOutboundClient(config.addressPolicy);
   const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier, workspaces });
   const registry = createStepRegistry({ ...builtins, agent_prompt: agentPrompt, tool: createToolStep({ tools }) });
   const tracer = await loadStepTracer(config.tracing);
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     logger: log,
     holdBeforeStep: (signal) => session.holdWhileOffline(signal),
     tracer,
-    onExecutionFinished: (executionId) => {
+    onRunEnded: (executionId) => {
       workspaces.releaseExecution(executionId).catch((error: unknown) => {
         log.warn('could not remove the workspaces of an execution', { executionId, error: error instanceof Error ? error.message : String(error) });
       });

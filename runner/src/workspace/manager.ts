@@ -51,6 +51,8 @@ type Scratch = { ctx: GitContext; dir: string; askPass: string };
 export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitPath?: string }): WorkspaceManager {
   const executions = new Map<string, Map<string, Promise<Provisioned>>>();
   const locks = new DirectoryLocks();
+  // Clones being removed per execution: a new lease's first step waits, since it clones to the same place.
+  const removals = new Map<string, Promise<void>>();
   const lookup = options.lookup ?? defaultLookup;
   let scratch: Promise<Scratch> | null = null;
 
@@ -148,7 +150,8 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       }
       let pending = perExecution.get(key);
       if (!pending) {
-        pending = provision(request, key);
+        const removal = removals.get(request.executionId);
+        pending = removal ? removal.then(() => provision(request, key)) : provision(request, key);
         perExecution.set(key, pending);
         // A failed provisioning is tried afresh by the next step (or retry).
         pending.catch(() => {
@@ -177,16 +180,25 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       return workspace;
     },
 
-    async releaseExecution(executionId) {
+    releaseExecution(executionId) {
       const perExecution = executions.get(executionId);
-      if (!perExecution) return;
+      if (!perExecution) return removals.get(executionId) ?? Promise.resolve();
       executions.delete(executionId);
-      for (const pending of perExecution.values()) {
-        const provisioned = await pending.catch(() => null);
-        if (!provisioned?.layout) continue;
-        await fs.promises.rm(provisioned.layout.root, { recursive: true, force: true });
-        await fs.promises.rm(provisioned.layout.gitDir, { recursive: true, force: true });
-      }
+      const removal = (async () => {
+        await removals.get(executionId);
+        for (const pending of perExecution.values()) {
+          const provisioned = await pending.catch(() => null);
+          if (!provisioned?.layout) continue;
+          await fs.promises.rm(provisioned.layout.root, { recursive: true, force: true });
+          await fs.promises.rm(provisioned.layout.gitDir, { recursive: true, force: true });
+        }
+      })();
+      const settled = removal.catch(() => {});
+      removals.set(executionId, settled);
+      void settled.then(() => {
+        if (removals.get(executionId) === settled) removals.delete(executionId);
+      });
+      return removal;
     },
   };
 }

@@ -63,7 +63,11 @@ export interface WorkspaceManager {
    * problem; `code` is machine-readable).
    */
   acquire(request: AcquireRequest): Promise<Workspace>;
-  /** The execution ended: removes its git clones (and their git dirs). `path` and `shared` directories stay. */
+  /**
+   * The execution's run on this runner ended (finished, or its lease ended): removes its git clones
+   * (and their git dirs) and forgets its workspaces; a later lease rebuilds them from its grant.
+   * `path` and `shared` directories stay.
+   */
   releaseExecution(executionId: string): Promise<void>;
 }
 

@@ -15,7 +15,7 @@ import { waitFor } from '../helpers/wait-for';
 const unused = { run: () => Promise.reject(new Error('not in this test')) };
 
 describe('workspaces through the engine', () => {
-  it('emits workspace.snapshot after a bash step, rebuilds from the grant’s snapshot, and removes the clone when the execution ends', async () => {
+  it('emits workspace.snapshot after a bash step, rebuilds from the grant’s snapshot, and removes the clone when the run ends', async () => {
     const roots = fs.realpathSync(tempDataDir());
     const repo = makeRepo(roots, { 'a.txt': 'a\n' });
     const workspaces = testManager({ roots: [roots] });
@@ -34,7 +34,7 @@ describe('workspaces through the engine', () => {
       registry,
       dataDir: tempDataDir(),
       logger: silentLogger,
-      onExecutionFinished: (executionId) => {
+      onRunEnded: (executionId) => {
         finished.push(executionId);
         void workspaces.releaseExecution(executionId);
       },
