@@ -121,7 +121,10 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       // A new lease of an execution this process has not provisioned: rebuild from the last snapshot.
       baseCommit = await cloneGitWorkspace({ ...common, commit: restore.baseCommit });
       if (restore.diff === null) {
-        request.log('stderr', 'workspace: the last snapshot was too large to keep, so its changes are lost; starting again from the base commit\n');
+        request.log(
+          'stderr',
+          'workspace: the last snapshot carried no diff (over 8 MiB, or not exact), so its changes are lost; starting again from the base commit\n',
+        );
       } else {
         await applySnapshotDiff({ ctx, layout, diff: restore.diff, signal: request.signal });
       }

@@ -15,7 +15,12 @@ export type GitCredentialSource = (request: GitCredentialRequest) => Promise<Git
 export type WorkspaceRestore = { baseCommit: string | null; diff: string | null };
 
 /** The changes of a workspace since it was provisioned: full, not cut (the step output cuts; see `toWorkspaceChanges`). */
-export type WorkspaceState = { changedFiles: string[]; diff: string };
+export type WorkspaceState = {
+  changedFiles: string[];
+  diff: string;
+  /** The diff is not byte-exact (a file the repository forces to a text diff is not UTF-8): no rebuild from it. */
+  lossy?: true;
+};
 
 /** The body of a `workspace.snapshot` event (without the step reference). */
 export type WorkspaceSnapshot = { key: string; baseCommit: string | null; changedFiles: string[]; diff: string | null };
