@@ -5,7 +5,7 @@ import { parseInput, ToolInputError } from './common';
 
 const Input = z.strictObject({ pattern: z.string().min(1).max(1000) });
 export const GLOB_MAX_MATCHES = 1000;
-/** How many paths a walk may produce before the search stops (a huge tree must not hold the step). */
+/** Most paths kept from one walk; the walk itself is not cut short (the step's signal aborts it). */
 const WALK_LIMIT = 200_000;
 
 /**
