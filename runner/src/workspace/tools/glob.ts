@@ -1,4 +1,3 @@
-import { glob } from 'tinyglobby';
 import { z } from 'zod';
 import { checkPattern } from '../confine';
 import { parseInput, ToolInputError } from './common';
@@ -24,6 +23,8 @@ export async function findFiles({
 }): Promise<{ files: string[]; truncated: boolean }> {
   const problem = checkPattern(pattern);
   if (problem) throw new ToolInputError(`pattern ${JSON.stringify(pattern)} refused: ${problem}`);
+  // Loaded at first use: runner start-up does not need it.
+  const { glob } = await import('tinyglobby');
   const files = await glob([pattern], {
     cwd: root,
     dot: true,
