@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, loadConfig, type RunnerConfig } from './config';
 import { environmentWithHandoff } from './connection/handoff';
 import { RunnerSession } from './connection/session';
@@ -11,6 +12,7 @@ import { createOutboundClient } from './net/outbound-client';
 import { builtinStepHandlers, createStepRegistry } from './steps/registry';
 import { createToolStep } from './steps/tool';
 import { loadStepTracer, type StepTracer } from './tracing/step-tracer';
+import { createGitCredentialClient, createWorkspaceManager } from './workspace/index';
 
 /**
  * The runner process: connects to the server, runs leased executions, and on SIGINT/SIGTERM stops
@@ -42,9 +44,17 @@ async function main(): Promise<void> {
   });
   const notifier = createSessionNotifier({ session, leaseAttemptOf });
   const model = createModelFromConfig(config.llm);
+  const workspaces = createWorkspaceManager({
+    sharedRoot: path.join(config.dataDir, 'workspaces'),
+    roots: config.workspaceRoots,
+    addressPolicy: config.addressPolicy,
+    gitCredential: createGitCredentialClient({ serverUrl: config.serverUrl, token: config.token, runnerId: session.runnerId, leaseAttemptOf }),
+    logger: log,
+    ...(config.stepEnvironment.PATH ? { gitPath: config.stepEnvironment.PATH } : {}),
+  });
   const agentPrompt = createAgentPromptStep({ model, tools });
   const outbound = createOutboundClient(config.addressPolicy);
-  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier });
+  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier, workspaces });
   const registry = createStepRegistry({ ...builtins, agent_prompt: agentPrompt, tool: createToolStep({ tools }) });
   const tracer = await loadStepTracer(config.tracing);
   engine = new Engine({
@@ -54,6 +64,11 @@ async function main(): Promise<void> {
     logger: log,
     holdBeforeStep: (signal) => session.holdWhileOffline(signal),
     tracer,
+    onRunEnded: (executionId) => {
+      workspaces.releaseExecution(executionId).catch((error: unknown) => {
+        log.warn('could not remove the workspaces of an execution', { executionId, error: error instanceof Error ? error.message : String(error) });
+      });
+    },
   });
   log.info('runner starting', {
     server: config.socketUrl,

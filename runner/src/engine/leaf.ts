@@ -38,6 +38,12 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
           logs.flush();
           ctx.emit({ type: 'message', ...ref, message: plain });
         },
+        workspaceSnapshots: ctx.grant.workspaces ?? [],
+        emitWorkspaceSnapshot: (snapshot) => {
+          if (!active) return;
+          logs.flush();
+          ctx.emit({ type: 'workspace.snapshot', ...ref, ...snapshot });
+        },
         logger: ctx.logger,
       };
       try {

@@ -1,7 +1,10 @@
-import type { AgentMessageEvent, ContainerStepType, ExpressionScope, StepOfType, StepType } from '@weft/shared';
+import type { AgentMessageEvent, ContainerStepType, ExpressionScope, LeaseGrant, StepOfType, StepType } from '@weft/shared';
 import type { Logger } from '../log';
 
 export type StepLogStream = 'stdout' | 'stderr';
+
+/** The body of a `workspace.snapshot` runner event, without the step reference the engine adds. */
+export type WorkspaceSnapshotEvent = { key: string; baseCommit: string | null; changedFiles: string[]; diff: string | null };
 
 /**
  * Everything a step implementation may use. The engine builds one per attempt; a step never sees
@@ -31,6 +34,13 @@ export interface StepContext {
   log(stream: StepLogStream, text: string): void;
   /** A keyed chat message change (create / delta / complete) attributed to this step attempt. */
   emitMessage(message: AgentMessageEvent): void;
+  /**
+   * The lease grant's latest snapshot per workspace key (`LeaseGrant.workspaces`): a git workspace
+   * this process has not provisioned yet is rebuilt from its entry (runner/src/workspace).
+   */
+  readonly workspaceSnapshots: LeaseGrant['workspaces'];
+  /** A workspace's changes after a call that may have changed it (`workspace.snapshot`); the server keeps the latest per key. */
+  emitWorkspaceSnapshot(snapshot: WorkspaceSnapshotEvent): void;
   /** The runner's own diagnostics (not shown to users). */
   readonly logger: Logger;
 }
