@@ -33,7 +33,21 @@ export interface StepContext {
   emitMessage(message: AgentMessageEvent): void;
   /** The runner's own diagnostics (not shown to users). */
   readonly logger: Logger;
+  /**
+   * The latest state this step instance saved with `emitCheckpoint` (in this lease or, through the
+   * grant, an earlier one), while the instance has not finished: a new attempt resumes from it.
+   */
+  readonly checkpoint?: unknown;
+  /** Saves resumable state (`step.checkpoint`); the server keeps the latest until the step instance ends. */
+  emitCheckpoint?(state: unknown): void;
+  /** A workspace's changes after a call that may have changed it (`workspace.snapshot`). */
+  emitWorkspaceSnapshot?(snapshot: WorkspaceSnapshot): void;
+  /** Stops the step's timeout clock while it waits for a person; call the returned function to restart it. */
+  pauseTimeout?(): () => void;
 }
+
+/** The body of a `workspace.snapshot` event. */
+export type WorkspaceSnapshot = { key: string; baseCommit: string | null; changedFiles: string[]; diff: string | null };
 
 /** Steps the engine runs itself: containers (control flow) and hand-backs to the server. */
 export type EngineStepType = ContainerStepType | 'approval' | 'wait';
