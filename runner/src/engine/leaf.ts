@@ -28,6 +28,7 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
         scope: frame.scope,
         workDir: ctx.workDir,
         allowBash: ctx.grant.policy.allowBash,
+        operatorToolPolicy: ctx.grant.policy.toolPolicy,
         sessionId: ctx.grant.sessionId,
         ...(trace ? { traceparent: trace.traceparent } : {}),
         log: (stream, text) => {

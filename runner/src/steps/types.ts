@@ -1,4 +1,4 @@
-import type { AgentMessageEvent, ContainerStepType, ExpressionScope, StepOfType, StepType } from '@weft/shared';
+import type { AgentMessageEvent, ContainerStepType, ExpressionScope, StepOfType, StepType, ToolPolicy } from '@weft/shared';
 import type { Logger } from '../log';
 
 export type StepLogStream = 'stdout' | 'stderr';
@@ -23,6 +23,8 @@ export interface StepContext {
   /** The execution's working directory (`<dataDir>/runs/<executionId>` unless the server says otherwise); created on demand. */
   readonly workDir: string;
   readonly allowBash: boolean;
+  /** The operator's tool policy (`WEFT_TOOL_POLICY`, from the grant), under each agent step's own. */
+  readonly operatorToolPolicy?: ToolPolicy | undefined;
   /** The chat session the execution belongs to, if any. */
   readonly sessionId: string | null;
   /** W3C trace context of this attempt's span, when traces are on (an http step sends it). */

@@ -34,6 +34,11 @@ export const ToolCallRequest = z.object({
   name: z.string().min(1).max(200),
   arguments: z.unknown().optional(),
   sessionId: z.string().min(1).max(100).optional(),
+  /**
+   * A runner's agent step: the id of the approved `POST /api/tools/ask` for this very call (same
+   * execution, step, tool and arguments), so a destructive call the person already approved is not held again.
+   */
+  askApprovalId: z.string().min(1).max(100).optional(),
   /** Set by a runner's agent or tool step: the call happens inside that execution (workflow context). */
   context: z
     .object({

@@ -91,7 +91,14 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
   let blockToPart = new Map<number, number>();
   let toolPart = new Map<string, number>();
   const progress = async (kind: ToolLoopProgress['kind'], openRound: unknown[] | null, turnUsage?: Usage) =>
-    o.onProgress?.({ kind, messages: [...messages], openRound: openRound ? [...openRound] : null, usage: { ...usage }, ...(turnUsage ? { turnUsage } : {}), model });
+    o.onProgress?.({
+      kind,
+      messages: [...messages],
+      openRound: openRound ? [...openRound] : null,
+      usage: { ...usage },
+      ...(turnUsage ? { turnUsage } : {}),
+      model,
+    });
 
   /** Runs the calls of the last assistant turn that have no result yet, then appends the results. */
   const runRound = async (uses: ToolUse[], results: unknown[]) => {
