@@ -54,7 +54,10 @@ function fakeServer({
     },
     ask: async ({ key, kind, tool, preview }) => {
       let ask = asks.find((a) => a.key === key);
-      if (!ask) asks.push((ask = { key, kind, name: tool.name, preview, polls: 0 }));
+      if (!ask) {
+        ask = { key, kind, name: tool.name, preview, polls: 0 };
+        asks.push(ask);
+      }
       ask.polls++;
       const approvalId = `apr_${asks.indexOf(ask) + 1}`;
       if (ask.polls < 2) return { ok: true, response: { approvalId, status: 'pending' } };
