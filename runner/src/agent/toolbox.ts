@@ -7,7 +7,7 @@ import type { AgentWorkspace } from './workspace-port';
 
 export type ToolCounts = { total: number; failed: number; denied: number };
 
-type Offered = LoopTool & { source: 'server' | 'workspace' | 'agent'; destructive: boolean; mutates: boolean };
+type Offered = LoopTool & { source: 'server' | 'workspace' | 'agent'; destructive: boolean };
 
 const matches = (name: string, patterns: readonly string[]): boolean => patterns.some((p) => matchesToolPattern(name, p));
 
@@ -37,7 +37,7 @@ export function createToolbox({
   counts: ToolCounts;
 }) {
   const all: Offered[] = [
-    ...serverTools.map((t) => ({ ...t, source: 'server' as const, destructive: t.destructive, mutates: false })),
+    ...serverTools.map((t) => ({ ...t, source: 'server' as const, destructive: t.destructive })),
     ...(workspace?.tools ?? []).map((t) => ({ ...t, source: 'workspace' as const, destructive: false })),
     { ...ASK_USER_TOOL, source: 'agent' as const },
   ];
@@ -47,9 +47,9 @@ export function createToolbox({
 
   async function run(tool: Offered, input: unknown, askApprovalId?: string): Promise<ToolOutcome> {
     if (tool.source === 'workspace' && workspace) {
-      const outcome = await workspace.call(tool.name, input, { signal: ctx.signal, log: ctx.log });
+      const { mutated, ...outcome } = await workspace.call(tool.name, input, { signal: ctx.signal, log: ctx.log });
       // After every call that may have changed files, so a new lease can rebuild the workspace.
-      if (tool.mutates) ctx.emitWorkspaceSnapshot?.(await workspace.snapshot());
+      if (mutated) ctx.emitWorkspaceSnapshot((await workspace.report()).snapshot);
       return outcome;
     }
     const r = await tools.call({

@@ -1,5 +1,5 @@
-import type { AskPreview, BuiltinToolInfo, ToolOutcome, WorkspaceSpec } from '@weft/shared';
-import type { StepContext, WorkspaceSnapshot } from '../steps/types';
+import type { AskPreview, BuiltinToolInfo, ToolOutcome, WorkspaceChanges, WorkspaceSpec } from '@weft/shared';
+import type { StepContext, WorkspaceSnapshotEvent } from '../steps/types';
 
 /**
  * What an agent step needs of its workspace: the `workspace:*` tools working in it, a readable
@@ -12,14 +12,14 @@ export type AgentWorkspace = {
   readonly tools: readonly BuiltinToolInfo[];
   /** What the approval card shows: the command, or the path and the diff a write or edit would make. */
   preview(name: string, input: unknown): Promise<AskPreview>;
-  /** Runs one `workspace:*` call; a refusal (path outside the workspace, a failed edit) is an error outcome. */
-  call(name: string, input: unknown, options: { signal: AbortSignal; log: StepContext['log'] }): Promise<ToolOutcome>;
-  /** The changes since the execution provisioned the workspace: full diff (null when over 8 MiB). */
-  snapshot(): Promise<WorkspaceSnapshot>;
-  release(): Promise<void>;
+  /** Runs one `workspace:*` call; a refusal (path outside the workspace, a failed edit) is an error outcome. `mutated`: files may have changed. */
+  call(name: string, input: unknown, options: { signal: AbortSignal; log: StepContext['log'] }): Promise<ToolOutcome & { mutated: boolean }>;
+  /** The changes since the execution provisioned the workspace: the snapshot event's body (full diff) and the output's (cut). */
+  report(): Promise<{ snapshot: WorkspaceSnapshotEvent; changes: WorkspaceChanges }>;
+  release(): void;
 };
 
-/** Opens (provisions or reuses) the workspace a step names, restoring it from the grant's snapshot after a crash. */
+/** Opens (provisions or reuses) the workspace a step names, rebuilding it from the grant's snapshot after a crash. */
 export type AgentWorkspaces = {
   open(ctx: StepContext, spec: WorkspaceSpec): Promise<AgentWorkspace>;
 };

@@ -41,15 +41,18 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
           logs.flush();
           ctx.emit({ type: 'message', ...ref, message: plain });
         },
+        workspaceSnapshots: ctx.grant.workspaces ?? [],
+        emitWorkspaceSnapshot: (snapshot) => {
+          if (!active) return;
+          logs.flush();
+          ctx.emit({ type: 'workspace.snapshot', ...ref, ...snapshot });
+        },
         logger: ctx.logger,
         ...(checkpoint !== undefined ? { checkpoint } : {}),
         emitCheckpoint: (state: unknown) => {
           if (!active) return;
           checkpoint = toJsonValue(state, 'a checkpoint');
           ctx.emit({ type: 'step.checkpoint', ...ref, state: checkpoint });
-        },
-        emitWorkspaceSnapshot: (snapshot) => {
-          if (active) ctx.emit({ type: 'workspace.snapshot', ...ref, ...snapshot });
         },
         pauseTimeout: pauseClock,
       };

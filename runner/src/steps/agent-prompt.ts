@@ -15,7 +15,6 @@ import { createAgentBudget } from '../agent/limits';
 import { agentSystemPrompt, personaMeta } from '../agent/persona';
 import { createPolicyGate } from '../agent/policy-gate';
 import { createToolbox, type ToolCounts } from '../agent/toolbox';
-import { outputChanges } from '../agent/workspace-changes';
 import type { AgentWorkspace, AgentWorkspaces } from '../agent/workspace-port';
 import { openAgentMessage, type AgentMessage } from '../llm/message-stream';
 import type { ToolClient } from '../llm/tool-client';
@@ -153,7 +152,7 @@ export function createAgentPromptStep({
 
             const output = async (structured?: Record<string, unknown>): Promise<AgentPromptOutput> => {
               message.complete('complete', { meta: meta(final.model) });
-              const changes = workspace ? outputChanges(await workspace.snapshot()) : null;
+              const changes = workspace ? (await workspace.report()).changes : null;
               return {
                 text: final.text,
                 ...(structured ? { structured } : {}),
@@ -195,7 +194,7 @@ export function createAgentPromptStep({
           throw err;
         }
       } finally {
-        await workspace?.release();
+        workspace?.release();
       }
     },
   };

@@ -12,7 +12,7 @@ import { AgentCheckpoint } from '../../src/agent/checkpoint';
 import type { AgentWorkspace, AgentWorkspaces } from '../../src/agent/workspace-port';
 import type { ToolClient } from '../../src/llm/tool-client';
 import { createAgentPromptStep } from '../../src/steps/agent-prompt';
-import type { WorkspaceSnapshot } from '../../src/steps/types';
+import type { WorkspaceSnapshotEvent as WorkspaceSnapshot } from '../../src/steps/types';
 import { stepContext } from '../helpers/step-context';
 
 type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
@@ -80,21 +80,23 @@ function memoryWorkspace(files: Record<string, string> = {}) {
       if (name === 'workspace:write_file') {
         state.files[i.path] = i.content ?? '';
         state.changed.add(i.path);
-        return { output: { path: i.path, bytes: (i.content ?? '').length, created: true, diff: '' }, isError: false };
+        return { output: { path: i.path, bytes: (i.content ?? '').length, created: true, diff: '' }, isError: false, mutated: true };
       }
       if (name === 'workspace:read_file') {
-        if (i.path.startsWith('..')) return { output: { error: `${i.path} is outside the workspace` }, isError: true };
-        return { output: { path: i.path, content: state.files[i.path] ?? '' }, isError: false };
+        return { output: { path: i.path, content: state.files[i.path] ?? '' }, isError: false, mutated: false };
       }
-      return { output: { exitCode: 0 }, isError: false };
+      return { output: { exitCode: 0 }, isError: false, mutated: true };
     },
-    snapshot: async (): Promise<WorkspaceSnapshot> => ({
-      key: 'path:/repo',
-      baseCommit: null,
-      changedFiles: [...state.changed].sort(),
-      diff: [...state.changed].map((f) => `+++ b/${f}\n`).join(''),
-    }),
-    release: async () => {
+    report: async () => {
+      const snapshot: WorkspaceSnapshot = {
+        key: 'path:/repo',
+        baseCommit: null,
+        changedFiles: [...state.changed].sort(),
+        diff: [...state.changed].map((f) => `+++ b/${f}\n`).join(''),
+      };
+      return { snapshot, changes: { ...snapshot, diff: snapshot.diff ?? '', diffTruncated: false } };
+    },
+    release: () => {
       state.released = true;
     },
   };
