@@ -103,6 +103,8 @@ export function createDispatcher({
       completed: [...completed.values()],
       stepAttempts,
       policy: { allowBash },
+      checkpoints: [],
+      workspaces: [],
       ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
     };
   }

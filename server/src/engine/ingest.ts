@@ -177,6 +177,10 @@ export function createIngest({
           });
         }
         return;
+      case 'step.checkpoint':
+      case 'workspace.snapshot':
+        // Stored by a later change (step_checkpoints / execution_workspaces); nothing for browsers.
+        return;
       case 'execution.finished':
         executions.finishWithin(executionId, { status: e.status, output: e.output, error: e.error });
         return;
