@@ -1,4 +1,4 @@
-import { stepKey, type CompletedStep, type LeaseGrant, type RunnerServerMessage } from '@weft/shared';
+import { stepKey, type CompletedStep, type LeaseGrant, type RunnerServerMessage, type ToolPolicy } from '@weft/shared';
 import type { Db } from '../db/open';
 import type { ExecutionRow, StepRunRow } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
@@ -29,6 +29,7 @@ export function createDispatcher({
   leaseMs,
   grace,
   allowBash,
+  toolPolicy,
   log,
 }: {
   db: Db;
@@ -40,6 +41,8 @@ export function createDispatcher({
   /** Leases from before a restart stay valid for one lease duration (see lease-grace.ts). */
   grace: LeaseGrace;
   allowBash: boolean;
+  /** The operator's tool policy (WEFT_TOOL_POLICY): runners decide each agent call with it under the step's own. */
+  toolPolicy?: ToolPolicy | undefined;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }) {
   const { repo, events } = executions;
@@ -102,7 +105,7 @@ export function createDispatcher({
       sessionId: row.session_id,
       completed: [...completed.values()],
       stepAttempts,
-      policy: { allowBash },
+      policy: { allowBash, ...(toolPolicy ? { toolPolicy } : {}) },
       checkpoints: [],
       workspaces: [],
       ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),

@@ -34,7 +34,7 @@ export default fp(
     const grace = createLeaseGrace({ clock, leaseMs });
     const ingest = createIngest({ journal, clock, executions, approvals, messages, grace });
     const allowBash = app.config.allowBash ?? isLoopbackHost(app.config.host);
-    const dispatcher = createDispatcher({ db, journal, clock, executions, sessions, leaseMs, grace, allowBash, log });
+    const dispatcher = createDispatcher({ db, journal, clock, executions, sessions, leaseMs, grace, allowBash, toolPolicy: app.config.toolPolicy, log });
     const timers = createTimers({ journal, clock, executions });
     const ticker = createEngineTicker({
       journal,
