@@ -6,6 +6,7 @@ import type { Journal } from '../journal/journal';
 import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../clock';
 import type { LeaseGrace } from './lease-grace';
+import type { StepState } from './step-state';
 
 export type ConnectedRunner = {
   runnerId: string;
@@ -30,6 +31,7 @@ export function createDispatcher({
   grace,
   allowBash,
   toolPolicy,
+  stepState,
   log,
 }: {
   db: Db;
@@ -43,6 +45,8 @@ export function createDispatcher({
   allowBash: boolean;
   /** The operator's tool policy (WEFT_TOOL_POLICY): runners decide each agent call with it under the step's own. */
   toolPolicy?: ToolPolicy | undefined;
+  /** Checkpoints and workspace snapshots handed back in a grant. */
+  stepState: StepState;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }) {
   const { repo, events } = executions;
@@ -106,8 +110,9 @@ export function createDispatcher({
       completed: [...completed.values()],
       stepAttempts,
       policy: { allowBash, ...(toolPolicy ? { toolPolicy } : {}) },
-      checkpoints: [],
-      workspaces: [],
+      // Only unfinished step instances resume from a checkpoint; a finished one's is gone already.
+      checkpoints: stepState.checkpointsOf(row.id).filter((c) => !completed.has(stepKey(c.stepId, c.iterationPath))),
+      workspaces: stepState.workspacesOf(row.id),
       ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
     };
   }
