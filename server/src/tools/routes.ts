@@ -5,6 +5,7 @@ import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import { chatById } from '../sessions/session-access';
 import { assertLeaseHeld } from './lease-check';
+import { policyGate } from './call-policy';
 import type { ToolContext } from './tool';
 
 const toolsRoutes: FastifyPluginAsync = async (app) => {
@@ -45,7 +46,17 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/tools/call', async (request, reply) => {
     const body = parseRequest(ToolCallRequest, request.body, 'body');
     const caller = callerOf(request, body);
-    const result = await registry.call(body.name, body.arguments, { ...caller, signal: abortOnClose(reply.raw) });
+    const policy = policyGate({
+      registry,
+      executions: app.executions,
+      agentAsks: app.agentAsks,
+      operator: app.config.toolPolicy,
+      caller,
+      name: body.name,
+      args: body.arguments,
+      askApprovalId: body.askApprovalId,
+    });
+    const result = await registry.call(body.name, body.arguments, { ...caller, signal: abortOnClose(reply.raw) }, policy);
     const response: ToolCallResponse = { ok: true, result: result ?? null };
     return response;
   });

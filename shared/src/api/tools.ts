@@ -35,8 +35,8 @@ export const ToolCallRequest = z.object({
   arguments: z.unknown().optional(),
   sessionId: z.string().min(1).max(100).optional(),
   /**
-   * A runner's agent step: the id of the approved `POST /api/tools/ask` for this very call (same
-   * execution, step, tool and arguments), so a destructive call the person already approved is not held again.
+   * An agent step's call its tool policy says to ask for: the id of the approved ask (`POST
+   * /api/tools/ask`) of the same execution, step, tool and arguments. Without one it waits for a person.
    */
   askApprovalId: z.string().min(1).max(100).optional(),
   /** Set by a runner's agent or tool step: the call happens inside that execution (workflow context). */
