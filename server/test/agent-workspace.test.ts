@@ -62,7 +62,8 @@ function resultsIn(req: RecordedRequest): { id: string; isError: boolean; conten
   const last = req.body.messages.at(-1);
   return (last.content as any[]).map((b) => ({ id: b.tool_use_id, isError: Boolean(b.is_error), content: String(b.content) }));
 }
-const outputOf = (ex: any) => ex.steps.find((st: any) => st.stepId === 'fix');
+/** The step's latest attempt (an execution lists every attempt of a step). */
+const outputOf = (ex: any) => ex.steps.filter((st: any) => st.stepId === 'fix').at(-1);
 const pendingAsks = async (executionId: string) =>
   ((await s.request('GET', `/api/approvals?executionId=${executionId}`)).body.approvals as any[]).filter((a) => a.status === 'pending');
 
@@ -169,5 +170,46 @@ describe('agent_prompt in a git workspace', () => {
     expect(step.error).toMatchObject({ code: 'agent_limit_turns' });
     expect(step.error.message).toMatch(/3 .*limits\.maxTurns/);
     expect(fake.requests).toHaveLength(3);
+  });
+
+  it('after a runner crash mid-step, a new runner resumes from the checkpoint: no completed turn asked again, no file change redone', async () => {
+    const { dir } = repo();
+    fake.setScript(
+      (_req, n) =>
+        [
+          stream(toolTurn([call('c1', 'workspace:bash', { command: 'echo appended >> log.txt' })])),
+          stream(toolTurn([call('c2', 'agent:ask_user', { question: 'Which branch should I push to?' })])),
+          stream(textTurn('Pushed nothing; noted the branch.')),
+        ][n] ?? { kind: 'error', status: 500, type: 'api_error', message: `unexpected request #${n}` },
+    );
+    const id = await start(agent(dir, { toolPolicy: { 'workspace:bash': 'allow' } }));
+    // The bash call has changed a file and the agent now waits on its question: kill the runner.
+    await waitUntil(async () => (await pendingAsks(id)).length === 1, 20_000, 'the question');
+    expect(fake.requests).toHaveLength(2);
+    await r.kill('SIGKILL');
+    r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: runnerEnv() });
+    // The new runner re-attaches to the same question (same key) rather than asking again.
+    await waitUntil(
+      async () => ((await s.request('GET', `/api/executions/${id}`)).body.steps ?? []).some((st: any) => st.stepId === 'fix' && st.attempt >= 2),
+      20_000,
+      'a second attempt',
+    );
+    const [question] = await pendingAsks(id);
+    const answered = await s.request('POST', `/api/approvals/${question.id}/decision`, { body: { decision: 'approve', comment: 'main' } });
+    expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+
+    const ex = await finishedExecution(s, id);
+    expect(ex.status, JSON.stringify(ex.steps)).toBe('succeeded');
+    // Two turns before the crash, one after: the model was not asked again for the first two.
+    expect(fake.requests).toHaveLength(3);
+    expect(fake.requests[2]!.body.messages).toHaveLength(5);
+    expect(resultsIn(fake.requests[2]!)[0]).toMatchObject({ id: 'c2', isError: false });
+    expect(JSON.parse(resultsIn(fake.requests[2]!)[0]!.content)).toMatchObject({ answer: 'main' });
+    expect((await s.request('GET', `/api/approvals?executionId=${id}`)).body.approvals).toHaveLength(1);
+    // The workspace was rebuilt from its snapshot, and the append ran once.
+    const out = outputOf(ex).output;
+    expect(out.changedFiles).toEqual(['log.txt']);
+    expect(out.workspace.diff.match(/^\+appended$/gm)).toHaveLength(1);
+    expect(out).toMatchObject({ turns: 3, toolCalls: { total: 2, failed: 0, denied: 0 } });
   });
 });
