@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineTool } from '../src/tools/tool';
 import { agentStackHooks } from './helpers/agent-stack';
 import { finishedExecution } from './helpers/executions';
 import { startFakeAnthropic, textTurn, toolTurn, type FakeAnthropic, type RecordedRequest } from './helpers/fake-anthropic';
@@ -30,8 +32,23 @@ beforeAll(async () => {
     env: { WEFT_TOKEN: 'agent-workspace-token-0123456789', ...llmEnv() },
     config: { leaseMs: 1500, runnerHeartbeatMs: 300, engineTickMs: 50 },
   });
+  s.app.tools.register([
+    defineTool({
+      name: 'test:destroy',
+      description: 'Destroys a target (test tool)',
+      args: z.object({ target: z.string() }),
+      effect: 'destructive',
+      inWorkflows: 'allowed',
+      run: (args: { target: string }) => {
+        destroyed.push(args.target);
+        return { destroyed: args.target };
+      },
+    }),
+  ]);
   r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: runnerEnv() });
 });
+/** What the destructive test tool really did. */
+const destroyed: string[] = [];
 agentStackHooks(() => ({ fake, s, r }));
 
 let repos = 0;
@@ -211,5 +228,21 @@ describe('agent_prompt in a git workspace', () => {
     expect(out.changedFiles).toEqual(['log.txt']);
     expect(out.workspace.diff.match(/^\+appended$/gm)).toHaveLength(1);
     expect(out).toMatchObject({ turns: 3, toolCalls: { total: 2, failed: 0, denied: 0 } });
+  });
+
+  it('a destructive server tool asked about and approved runs once, without the server holding it again', async () => {
+    fake.setScript([stream(toolTurn([call('d1', 'test:destroy', { target: 'old-branch' })])), stream(textTurn('Deleted.'))]);
+    const id = await start({ id: 'fix', type: 'agent_prompt', prompt: 'Clean up', tools: ['test:*'] });
+    await waitUntil(async () => (await pendingAsks(id)).length === 1, 20_000, 'the ask');
+    const [asked] = await pendingAsks(id);
+    expect(asked).toMatchObject({ ask: 'tool', tool: { name: 'test:destroy', arguments: { target: 'old-branch' } } });
+    expect(destroyed).toEqual([]);
+    expect((await s.request('POST', `/api/approvals/${asked.id}/decision`, { body: { decision: 'approve' } })).status).toBe(200);
+    const ex = await finishedExecution(s, id);
+    expect(ex.status, JSON.stringify(ex.steps)).toBe('succeeded');
+    expect(destroyed).toEqual(['old-branch']);
+    // One approval in all: the call carried the ask's id, so the server did not hold it for a second one.
+    expect((await s.request('GET', `/api/approvals?executionId=${id}`)).body.approvals).toHaveLength(1);
+    expect(resultsIn(fake.requests[1]!)[0]).toMatchObject({ isError: false });
   });
 });
