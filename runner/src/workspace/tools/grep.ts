@@ -48,6 +48,8 @@ export async function grepTool({ root, input, signal }: { root: string; input: u
     if (!bytes || isBinary(bytes)) continue;
     filesSearched++;
     const lines = bytes.toString('utf8').split('\n');
+    // The text after a final newline is no line.
+    if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
     for (let index = 0; index < lines.length; index++) {
       const line = (lines[index] ?? '').replace(/\r$/, '');
       if (!regex.test(line)) continue;
