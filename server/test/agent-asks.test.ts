@@ -262,6 +262,24 @@ describe('an ask ends with its run and outlives a restart', () => {
     expect(eventsOf(s, executionTopic(run.executionId)).some((e) => e.type === 'approval.closed' && e.data.id === created.body.approvalId)).toBe(true);
   });
 
+  it('answers a waiting poll "pending" when the server closes, rather than holding the close up', { timeout: 15_000 }, async () => {
+    const c = await startServer();
+    const r = await connectFakeRunner(c.url, c.runnerToken);
+    try {
+      const run = await leasedRun(c, r);
+      const created = await ask(c, askBody(run));
+      const polling = ask(c, askBody(run, { waitMs: 25_000 }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      r.close();
+      await c.close();
+      const res = await polling;
+      expect(res.body).toEqual({ approvalId: created.body.approvalId, status: 'pending' });
+    } finally {
+      r.close();
+      await c.close();
+    }
+  });
+
   it('stays pending across a server restart; the runner re-attaches by key and gets the decision', async () => {
     const dataDir = makeDataDir();
     const a = await startServer({ dataDir, env: { WEFT_LEASE_MS: '60000' } });

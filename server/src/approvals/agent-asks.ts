@@ -193,6 +193,11 @@ export function createAgentAsks({
       });
     },
 
+    /** The server is closing: every long poll answers now (still `pending`) instead of holding the close up. */
+    releaseAll() {
+      for (const id of [...pollers.keys()]) wake(id);
+    },
+
     /** What the runner is told now (a lapsed ask is expired first). */
     answer(id: string): ToolAskResponse {
       const row = journal.transaction(() => lapseWithin(getAsk(id)));

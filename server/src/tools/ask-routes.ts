@@ -12,6 +12,8 @@ import { stepOfExecution } from './execution-step';
  * when decided, within `waitMs` (long poll), and the runner asks again while it is pending.
  */
 const askRoutes: FastifyPluginAsync = async (app) => {
+  // A poll never holds a closing server up: it answers `pending`, and the runner asks the next one.
+  app.addHook('preClose', async () => app.agentAsks.releaseAll());
   app.post('/api/tools/ask', async (request, reply): Promise<ToolAskResponse> => {
     const body = parseRequest(ToolAskRequest, request.body, 'body');
     const row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock });
