@@ -69,6 +69,10 @@ export function createToolbox({
     const tool = byName.get(call.name);
     if (!tool) return refusal(`${call.name} is not one of this step's tools`, 'tool_not_offered');
 
+    const { decision, reason } = gate.decide(tool.name, tool.destructive);
+    if (decision === 'deny') return { ...refusal(`${tool.name} is denied by ${reason}`, 'tool_denied_by_policy', { denied: true }), denied: true };
+
+    // A question always goes to a person, whatever the policy says short of `deny`.
     if (tool.source === 'agent') {
       const question = String((call.input as { question?: unknown } | null)?.question ?? '');
       if (!question) return refusal('agent:ask_user needs a question', 'invalid_arguments');
@@ -86,8 +90,6 @@ export function createToolbox({
       return { ...refusal('the person declined to answer', 'ask_denied', { denied: true, comment: asked.comment }), denied: true };
     }
 
-    const { decision, reason } = gate.decide(tool.name, tool.destructive);
-    if (decision === 'deny') return { ...refusal(`${tool.name} is denied by ${reason}`, 'tool_denied_by_policy', { denied: true }), denied: true };
     if (decision === 'allow') return run(tool, call.input);
 
     const preview = tool.source === 'workspace' && workspace ? await workspace.preview(tool.name, call.input) : {};

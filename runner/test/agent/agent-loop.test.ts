@@ -234,6 +234,17 @@ describe('agent_prompt: tools, policy and asks', () => {
     expect(server.asks[0]).toMatchObject({ kind: 'question', preview: { question: 'Which branch?' } });
     expect(lastResults(model.requests)[0]).toEqual({ id: 'q1', isError: false, output: { answer: 'main', answeredBy: 'usr_bo' } });
   });
+
+  it('ask_user denied by the policy is refused without asking anyone', async () => {
+    const model = fakeModel([[use('q1', 'agent:ask_user', { question: 'Which branch?' })], [text('ok')]]);
+    const server = fakeServer();
+    await createAgentPromptStep({ model: model.provider, tools: server.client }).run(
+      stepContext(),
+      step({ tools: ['agent:*'], toolPolicy: { 'agent:ask_user': 'deny' } }),
+    );
+    expect(server.asks).toEqual([]);
+    expect(lastResults(model.requests)[0]).toMatchObject({ isError: true, output: { code: 'tool_denied_by_policy' } });
+  });
 });
 
 describe('agent_prompt: limits, persona and meta', () => {
