@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     logger: log,
     holdBeforeStep: (signal) => session.holdWhileOffline(signal),
     tracer,
-    onExecutionFinished: (executionId) => {
+    onRunEnded: (executionId) => {
       workspaces.releaseExecution(executionId).catch((error: unknown) => {
         log.warn('could not remove the workspaces of an execution', { executionId, error: error instanceof Error ? error.message : String(error) });
       });

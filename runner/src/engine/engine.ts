@@ -15,8 +15,11 @@ type Run = {
 
 export type EngineOptions = ExecutionSettings & {
   sink: EventSink;
-  /** The execution finished (succeeded, failed or canceled), not merely left this runner: drop what it kept (workspace clones). */
-  onExecutionFinished?: (executionId: string) => void;
+  /**
+   * A lease's run ended however it ended (finished, waiting, lost, stopped) and no newer lease of the
+   * execution runs here: drop what it kept (workspace clones). A later lease rebuilds from its grant.
+   */
+  onRunEnded?: (executionId: string) => void;
 };
 
 /** The last event of a lease, by how it ended; waiting, aborted and interrupted runs end silently. */
@@ -69,7 +72,7 @@ export class Engine {
     logger.info('execution started', { ...lease, workflowId: grant.workflowId, resumed: grant.completed.length });
     // Known before the first step runs: a step may ask for its lease (tool calls) synchronously.
     this.runs.set(grant.executionId, run);
-    const { sink: _sink, onExecutionFinished: _onFinished, ...settings } = this.options;
+    const { sink: _sink, onRunEnded: _onRunEnded, ...settings } = this.options;
     run.done = executeGrant({ ...settings, grant, emit, stop: controller.signal })
       .catch((error: unknown): ExecutionOutcome => {
         logger.error('execution crashed', { ...lease, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
@@ -79,11 +82,13 @@ export class Engine {
         const last = matchOutcome(outcome, finalEvent);
         if (last) emit(last);
         logger.info('execution ended', { ...lease, outcome: outcome.type });
-        if (last && !run.silenced) this.options.onExecutionFinished?.(lease.executionId);
       })
       .finally(() => {
         this.options.sink.close(lease);
-        if (this.runs.get(lease.executionId) === run) this.runs.delete(lease.executionId);
+        if (this.runs.get(lease.executionId) === run) {
+          this.runs.delete(lease.executionId);
+          this.options.onRunEnded?.(lease.executionId);
+        }
       });
   }
 

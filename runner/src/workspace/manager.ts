@@ -22,7 +22,7 @@ import {
 const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Prints the credential git asks for; the values come from the environment of that one git process. */
-const ASKPASS_SCRIPT = `#!/bin/sh
+export const ASKPASS_SCRIPT = `#!/bin/sh
 case "$1" in
   Username*) printf '%s\\n' "$WEFT_GIT_USERNAME" ;;
   *) printf '%s\\n' "$WEFT_GIT_PASSWORD" ;;
@@ -51,6 +51,8 @@ type Scratch = { ctx: GitContext; dir: string; askPass: string };
 export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitPath?: string }): WorkspaceManager {
   const executions = new Map<string, Map<string, Promise<Provisioned>>>();
   const locks = new DirectoryLocks();
+  // Clones being removed per execution: a new lease's first step waits, since it clones to the same place.
+  const removals = new Map<string, Promise<void>>();
   const lookup = options.lookup ?? defaultLookup;
   let scratch: Promise<Scratch> | null = null;
 
@@ -119,7 +121,10 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       // A new lease of an execution this process has not provisioned: rebuild from the last snapshot.
       baseCommit = await cloneGitWorkspace({ ...common, commit: restore.baseCommit });
       if (restore.diff === null) {
-        request.log('stderr', 'workspace: the last snapshot was too large to keep, so its changes are lost; starting again from the base commit\n');
+        request.log(
+          'stderr',
+          'workspace: the last snapshot carried no diff (over 8 MiB, or not exact), so its changes are lost; starting again from the base commit\n',
+        );
       } else {
         await applySnapshotDiff({ ctx, layout, diff: restore.diff, signal: request.signal });
       }
@@ -148,7 +153,8 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       }
       let pending = perExecution.get(key);
       if (!pending) {
-        pending = provision(request, key);
+        const removal = removals.get(request.executionId);
+        pending = removal ? removal.then(() => provision(request, key)) : provision(request, key);
         perExecution.set(key, pending);
         // A failed provisioning is tried afresh by the next step (or retry).
         pending.catch(() => {
@@ -177,16 +183,25 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       return workspace;
     },
 
-    async releaseExecution(executionId) {
+    releaseExecution(executionId) {
       const perExecution = executions.get(executionId);
-      if (!perExecution) return;
+      if (!perExecution) return removals.get(executionId) ?? Promise.resolve();
       executions.delete(executionId);
-      for (const pending of perExecution.values()) {
-        const provisioned = await pending.catch(() => null);
-        if (!provisioned?.layout) continue;
-        await fs.promises.rm(provisioned.layout.root, { recursive: true, force: true });
-        await fs.promises.rm(provisioned.layout.gitDir, { recursive: true, force: true });
-      }
+      const removal = (async () => {
+        await removals.get(executionId);
+        for (const pending of perExecution.values()) {
+          const provisioned = await pending.catch(() => null);
+          if (!provisioned?.layout) continue;
+          await fs.promises.rm(provisioned.layout.root, { recursive: true, force: true });
+          await fs.promises.rm(provisioned.layout.gitDir, { recursive: true, force: true });
+        }
+      })();
+      const settled = removal.catch(() => {});
+      removals.set(executionId, settled);
+      void settled.then(() => {
+        if (removals.get(executionId) === settled) removals.delete(executionId);
+      });
+      return removal;
     },
   };
 }

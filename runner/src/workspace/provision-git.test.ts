@@ -44,6 +44,25 @@ describe('git workspaces from a local repository', () => {
     expect(fs.existsSync(gitDir)).toBe(false);
   });
 
+  it('a new lease right after the release clones afresh, from its grant, without racing the removal', async () => {
+    const roots = fs.realpathSync(tempDataDir());
+    const repo = makeRepo(roots, { 'a.txt': 'a\n' });
+    const manager = testManager({ roots: [roots] });
+    const workDir = tempDataDir();
+    const first = await manager.acquire(request(workDir, { kind: 'git', url: repo.dir }));
+    fs.writeFileSync(path.join(first.root, 'a.txt'), 'changed here\n');
+    const { diff } = await first.changes();
+    fs.writeFileSync(path.join(first.root, 'local-only.txt'), 'not in the snapshot\n');
+    first.release();
+    const removal = manager.releaseExecution('exe_1');
+    const again = await manager.acquire(request(workDir, { kind: 'git', url: repo.dir }, { restore: { baseCommit: repo.head, diff } }));
+    await removal;
+    expect(again.root).toBe(first.root);
+    expect(fs.readFileSync(path.join(again.root, 'a.txt'), 'utf8')).toBe('changed here\n');
+    expect(fs.existsSync(path.join(again.root, 'local-only.txt'))).toBe(false);
+    again.release();
+  });
+
   it('checks out a branch, a tag or a commit, shallow when depth is given', async () => {
     const roots = fs.realpathSync(tempDataDir());
     const repo = makeRepo(roots, { 'v.txt': 'one\n' });

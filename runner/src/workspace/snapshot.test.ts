@@ -69,6 +69,34 @@ describe('workspace snapshots', () => {
     rebuilt.release();
   });
 
+  it('keeps a text file that is not UTF-8 exact, as a binary patch', async () => {
+    const roots = fs.realpathSync(tempDataDir());
+    const latin1 = Buffer.from('caf\xe9 cr\xe8me\n', 'latin1');
+    const repo = makeRepo(roots, { 'menu.txt': latin1, 'plain.txt': 'plain\n' });
+    const ws = await testManager({ roots: [roots] }).acquire(request(tempDataDir(), repo.dir));
+    fs.writeFileSync(path.join(ws.root, 'menu.txt'), Buffer.concat([latin1, Buffer.from('cr\xeape\n', 'latin1')]));
+    fs.writeFileSync(path.join(ws.root, 'plain.txt'), 'plain\nmore\n');
+    const { snapshot } = await reportWorkspace(ws);
+    expect(snapshot.diff).toContain('GIT binary patch');
+    ws.release();
+    const rebuilt = await testManager({ roots: [roots] }).acquire(
+      request(tempDataDir(), repo.dir, { restore: { baseCommit: snapshot.baseCommit, diff: snapshot.diff } }),
+    );
+    expect(treeOf(rebuilt.root)).toEqual(treeOf(ws.root));
+    rebuilt.release();
+  });
+
+  it('sends no diff to rebuild from when the repository forces a text diff of a non-UTF-8 file', async () => {
+    const roots = fs.realpathSync(tempDataDir());
+    const repo = makeRepo(roots, { 'menu.txt': Buffer.from('caf\xe9\n', 'latin1'), '.gitattributes': 'menu.txt diff\n' });
+    const ws = await testManager({ roots: [roots] }).acquire(request(tempDataDir(), repo.dir));
+    fs.writeFileSync(path.join(ws.root, 'menu.txt'), Buffer.from('th\xe9\n', 'latin1'));
+    const { snapshot, changes } = await reportWorkspace(ws);
+    expect(snapshot.diff).toBeNull();
+    expect(changes.changedFiles).toEqual(['menu.txt']);
+    ws.release();
+  });
+
   it('leaves the index a command uses alone', async () => {
     const roots = fs.realpathSync(tempDataDir());
     const repo = makeRepo(roots, { 'a.txt': 'a\n' });

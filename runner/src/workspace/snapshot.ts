@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,22 +35,35 @@ export async function gitChanges({
   const index = path.join(scratchDir, `index-${randomBytes(8).toString('hex')}`);
   const repo = ['--git-dir', layout.gitDir, '--work-tree', layout.root];
   const env = { GIT_INDEX_FILE: index };
-  const run = (args: string[]) =>
-    git({ ctx, args: [...repo, ...args], env, cwd: layout.root, ...(signal ? { signal } : {}), failCode: 'workspace_diff_failed' });
+  const attributes = `${index}.attributes`;
+  const base = { ctx, env, cwd: layout.root, ...(signal ? { signal } : {}), failCode: 'workspace_diff_failed' };
+  const run = (args: string[]) => git({ ...base, args: [...repo, ...args] });
   try {
     await run(['read-tree', baseCommit]);
     await run(['add', '-A', '--', '.']);
     const names = await run(['diff', '--cached', '--name-only', '-z', '--no-renames', baseCommit, '--']);
-    const diff = await run(['diff', '--cached', ...DIFF_FLAGS, baseCommit, '--']);
+    let diff = (await run(['diff', '--cached', ...DIFF_FLAGS, baseCommit, '--'])).stdout;
+    let lossy = false;
+    if (!isUtf8(diff)) {
+      // A text file that is not UTF-8 would not survive the diff as a string: diff every file as
+      // binary instead (base85, exact), through an attributes file of the runner's own.
+      await fs.promises.writeFile(attributes, '* -diff\n');
+      diff = (await git({ ...base, args: [...repo, 'diff', '--cached', ...DIFF_FLAGS, baseCommit, '--'], config: [`core.attributesFile=${attributes}`] }))
+        .stdout;
+      // The repository's own .gitattributes can still force a text diff for some file.
+      lossy = !isUtf8(diff);
+    }
     return {
       changedFiles: names.stdout
         .toString('utf8')
         .split('\0')
         .filter((name) => name !== ''),
-      diff: diff.stdout.toString('utf8'),
+      diff: diff.toString('utf8'),
+      ...(lossy ? { lossy: true } : {}),
     };
   } finally {
     await fs.promises.rm(index, { force: true });
+    await fs.promises.rm(attributes, { force: true });
   }
 }
 
@@ -64,11 +78,11 @@ export function toWorkspaceChanges({ key, baseCommit, state }: { key: string; ba
 
 /**
  * One look at a workspace for both uses after a step or a mutating call: the `workspace.snapshot`
- * body (full diff, null past 8 MiB) and the step output's `WorkspaceChanges` (cut at 256 KiB).
+ * body (full diff, null past 8 MiB or when it could not be taken exactly) and the step output's `WorkspaceChanges` (cut at 256 KiB).
  */
 export async function reportWorkspace(workspace: Workspace): Promise<{ snapshot: WorkspaceSnapshot; changes: WorkspaceChanges }> {
   const state = await workspace.changes();
-  const fits = Buffer.byteLength(state.diff) <= SNAPSHOT_DIFF_CAP_BYTES;
+  const fits = Buffer.byteLength(state.diff) <= SNAPSHOT_DIFF_CAP_BYTES && state.lossy !== true;
   return {
     snapshot: { key: workspace.key, baseCommit: workspace.baseCommit, changedFiles: state.changedFiles, diff: fits ? state.diff : null },
     changes: toWorkspaceChanges({ key: workspace.key, baseCommit: workspace.baseCommit, state }),

@@ -15,7 +15,12 @@ export type GitCredentialSource = (request: GitCredentialRequest) => Promise<Git
 export type WorkspaceRestore = { baseCommit: string | null; diff: string | null };
 
 /** The changes of a workspace since it was provisioned: full, not cut (the step output cuts; see `toWorkspaceChanges`). */
-export type WorkspaceState = { changedFiles: string[]; diff: string };
+export type WorkspaceState = {
+  changedFiles: string[];
+  diff: string;
+  /** The diff is not byte-exact (a file the repository forces to a text diff is not UTF-8): no rebuild from it. */
+  lossy?: true;
+};
 
 /** The body of a `workspace.snapshot` event (without the step reference). */
 export type WorkspaceSnapshot = { key: string; baseCommit: string | null; changedFiles: string[]; diff: string | null };
@@ -63,7 +68,11 @@ export interface WorkspaceManager {
    * problem; `code` is machine-readable).
    */
   acquire(request: AcquireRequest): Promise<Workspace>;
-  /** The execution ended: removes its git clones (and their git dirs). `path` and `shared` directories stay. */
+  /**
+   * The execution's run on this runner ended (finished, or its lease ended): removes its git clones
+   * (and their git dirs) and forgets its workspaces; a later lease rebuilds them from its grant.
+   * `path` and `shared` directories stay.
+   */
   releaseExecution(executionId: string): Promise<void>;
 }
 

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../../test/helpers/engine-harness';
 import { writeFiles } from '../../../test/helpers/git-repo';
+import { isAlive } from '../../../test/helpers/processes';
+import { waitFor } from '../../../test/helpers/wait-for';
 import { createWorkspaceTools } from './index';
 import type { Workspace, WorkspaceTools } from '../types';
 import { READ_MAX_CHARS } from './read-file';
@@ -261,19 +263,18 @@ describe('workspace:bash', () => {
     const result = await call('workspace:bash', { command: `sleep 60 & echo $! > ${pidFile}; wait`, timeoutSeconds: 1 });
     expect(result).toMatchObject({ isError: true, output: { timedOut: true, exitCode: null } });
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    expect(() => process.kill(pid, 0)).toThrow();
+    await waitFor(() => !isAlive(pid), { message: 'the background child to be killed' });
   });
 
   it('kills the command when the step is aborted', async () => {
     const controller = new AbortController();
     const pidFile = path.join(root, 'abort.pid');
     const running = call('workspace:bash', { command: `echo $$ > ${pidFile}; sleep 60` }, controller.signal);
-    while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, 'utf8') === '') await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitFor(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8') !== '', { message: 'the command to start' });
     controller.abort(new Error('canceled'));
     await expect(running).rejects.toThrow('canceled');
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(() => process.kill(pid, 0)).toThrow();
+    await waitFor(() => !isAlive(pid), { message: 'the command to be killed' });
   });
 
   it('is neither offered nor run when bash is not allowed', async () => {
