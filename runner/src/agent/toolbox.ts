@@ -7,6 +7,9 @@ import type { AgentWorkspace } from './workspace-port';
 
 export type ToolCounts = { total: number; failed: number; denied: number };
 
+/** One call as the tool loop hands it over; `onWaiting`/`onRunning` set the status the chat shows. */
+type ToolCall = { id: string; name: string; input: unknown; onWaiting: () => void; onRunning?: () => void };
+
 type Offered = LoopTool & { source: 'server' | 'workspace' | 'agent'; destructive: boolean };
 
 const matches = (name: string, patterns: readonly string[]): boolean => patterns.some((p) => matchesToolPattern(name, p));
@@ -65,7 +68,7 @@ export function createToolbox({
     return r.ok ? { output: r.result, isError: false } : { output: { error: r.error, ...(r.code ? { code: r.code } : {}) }, isError: true };
   }
 
-  async function decideAndRun(call: { id: string; name: string; input: unknown; onWaiting: () => void }): Promise<ToolOutcome & { denied?: boolean }> {
+  async function decideAndRun(call: ToolCall): Promise<ToolOutcome & { denied?: boolean }> {
     const tool = byName.get(call.name);
     if (!tool) return refusal(`${call.name} is not one of this step's tools`, 'tool_not_offered');
 
@@ -106,13 +109,14 @@ export function createToolbox({
     if (asked.status === 'denied')
       return { ...refusal(`a person denied the call of ${tool.name}`, 'tool_denied_by_person', { denied: true, comment: asked.comment }), denied: true };
     if (asked.scope === 'step') gate.approveForStep(tool.name);
+    call.onRunning?.();
     return run(tool, call.input, tool.source === 'server' ? asked.approvalId : undefined);
   }
 
   return {
     /** What the model is offered, under the loop's tool shape. */
     offered: offered.map(({ name, description, inputSchema }): LoopTool => ({ name, description, inputSchema })),
-    async call(call: { id: string; name: string; input: unknown; onWaiting: () => void }): Promise<ToolOutcome> {
+    async call(call: ToolCall): Promise<ToolOutcome> {
       counts.total++;
       const { denied, ...outcome } = await decideAndRun(call);
       if (denied) counts.denied++;

@@ -225,6 +225,14 @@ describe('agent_prompt: tools, policy and asks', () => {
     // The waiting call was shown as waiting while the person decided.
     const waiting = ctx.messages.filter((m) => m.op === 'delta' && JSON.stringify(m.delta).includes('"waiting"'));
     expect(waiting.length).toBeGreaterThanOrEqual(3);
+    // An approved call runs again as "running" before it ends.
+    const statusesOf = (id: string) =>
+      ctx.messages
+        .filter((m) => m.op === 'delta' && JSON.stringify(m.delta).includes(`"id":"${id}"`))
+        .map((m) => JSON.stringify(m.delta).match(/"status":"(\w+)"/)?.[1])
+        .filter((st, i, all) => st !== undefined && st !== all[i - 1]);
+    expect(statusesOf('b2')).toEqual(['running', 'waiting', 'running', 'succeeded']);
+    expect(statusesOf('b1')).toEqual(['running', 'waiting', 'failed']);
   });
 
   it('ask_user: the answer and who gave it go back to the agent', async () => {

@@ -26,9 +26,10 @@ export type ToolLoopOptions = {
   onFailover?: ((info: { failedModel: string; nextModel: string }) => void) | undefined;
   /**
    * Runs one call (Weft tool name). A failure the model should hear about is an outcome with
-   * `isError`; a throw ends the loop. `onWaiting` shows the call as waiting for a person.
+   * `isError`; a throw ends the loop. `onWaiting` shows the call as waiting for a person,
+   * `onRunning` as running again once they decided.
    */
-  callTool: (call: { id: string; name: string; input: unknown; onWaiting: () => void }) => Promise<ToolOutcome>;
+  callTool: (call: { id: string; name: string; input: unknown; onWaiting: () => void; onRunning: () => void }) => Promise<ToolOutcome>;
   /**
    * Told after every model turn and every tool result (awaited; a throw ends the loop), so a caller
    * can checkpoint the conversation or enforce a budget. `openRound` holds the results of the open
@@ -112,7 +113,13 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
       const inputText = streamed?.type === 'tool_call' ? streamed.inputText : undefined;
       const call = { type: 'tool_call' as const, id: use.id, name, input: use.input, ...(inputText !== undefined ? { inputText } : {}) };
       message.setPart(index, { ...call, status: 'running' });
-      const outcome = await o.callTool({ id: use.id, name, input: use.input, onWaiting: () => message.setPart(index, { ...call, status: 'waiting' }) });
+      const outcome = await o.callTool({
+        id: use.id,
+        name,
+        input: use.input,
+        onWaiting: () => message.setPart(index, { ...call, status: 'waiting' }),
+        onRunning: () => message.setPart(index, { ...call, status: 'running' }),
+      });
       const output = outcome.output ?? null;
       message.setPart(index, { ...call, status: outcome.isError ? 'failed' : 'succeeded' });
       message.addPart({ type: 'tool_result', toolCallId: use.id, output, isError: outcome.isError });
