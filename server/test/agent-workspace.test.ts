@@ -148,12 +148,12 @@ describe('agent_prompt in a git workspace', () => {
       stream(toolTurn([call('b3', 'workspace:bash', { command: 'echo three > three.txt' })])),
       stream(textTurn('Done.')),
     ]);
-    const id = await start(agent(dir, { timeoutSeconds: 3 }));
+    const id = await start(agent(dir, { timeoutSeconds: 4 }));
     await waitUntil(async () => (await pendingAsks(id)).length === 1, 20_000, 'the first ask');
     const [first] = await pendingAsks(id);
     expect(first).toMatchObject({ ask: 'tool', stepId: 'fix', tool: { name: 'workspace:bash' }, preview: { command: 'echo one > one.txt' } });
     // Longer than the step's timeout: time waiting for a person does not count.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    await new Promise((resolve) => setTimeout(resolve, 5000));
     const denied = await s.request('POST', `/api/approvals/${first.id}/decision`, { body: { decision: 'deny', comment: 'write two.txt instead' } });
     expect(denied.status, JSON.stringify(denied.body)).toBe(200);
 
