@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../test/helpers/engine-harness';
 import { gitIn, makeRepo, testManager } from '../../test/helpers/git-repo';
@@ -218,6 +219,49 @@ describe('git urls', () => {
     const error = await rejection(manager.acquire(request(tempDataDir(), { kind: 'git', url: `ext::sh -c touch% ${marker}` })));
     expect(error.code).toBe('workspace_url_refused');
     expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it('lets only https URLs without credentials and absolute paths through, whatever the string (fuzz)', () => {
+    const tricky = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc
+        .constantFrom('https://', 'http://', 'ext::', 'file://', '/', '-', '--', '::', '@', ':', 'user:pw@', 'HTTPS://', '\n', ' ', 'git@h:')
+        .chain((prefix) => fc.string({ maxLength: 40 }).map((rest) => prefix + rest)),
+    );
+    fc.assert(
+      fc.property(tricky, (url) => {
+        let source: ReturnType<typeof parseGitUrl>;
+        try {
+          source = parseGitUrl(url);
+        } catch (error) {
+          expect(error).toBeInstanceOf(WorkspaceError);
+          return;
+        }
+        if (source.kind === 'local') {
+          expect(source.path.startsWith('/')).toBe(true);
+          expect(source.path).not.toContain('::');
+        } else {
+          const parsed = new URL(source.url);
+          expect(parsed.protocol).toBe('https:');
+          expect(parsed.username + parsed.password).toBe('');
+          expect(source.url).not.toMatch(/\s/);
+        }
+      }),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (ref) => {
+        try {
+          checkGitRef(ref);
+        } catch {
+          return;
+        }
+        expect(ref.startsWith('-')).toBe(false);
+        expect(ref).not.toContain('..');
+        expect(ref).toMatch(/^[A-Za-z0-9._/+-]+$/);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('checks refs', () => {

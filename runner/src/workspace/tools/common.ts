@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createTwoFilesPatch } from 'diff';
 import type { z } from 'zod';
 import type { StepEnvironment } from '../../steps/bash';
 import { PathRefusedError } from '../confine';
@@ -71,8 +70,9 @@ export async function writeFileNoFollow(absolute: string, content: string): Prom
   }
 }
 
-/** A unified diff of one file's change, capped for results and previews. */
-export function fileDiff({ path, before, after }: { path: string; before: string | null; after: string }): string {
+/** A unified diff of one file's change, capped for results and previews. jsdiff loads at first use (runner start-up stays lean). */
+export async function fileDiff({ path, before, after }: { path: string; before: string | null; after: string }): Promise<string> {
+  const { createTwoFilesPatch } = await import('diff');
   const patch = createTwoFilesPatch(before === null ? '/dev/null' : `a/${path}`, `b/${path}`, before ?? '', after, undefined, undefined, { context: 3 });
   // The first line is jsdiff's "====" banner.
   const body = patch.startsWith('=') ? patch.slice(patch.indexOf('\n') + 1) : patch;

@@ -19,7 +19,7 @@ export async function planEdit({ root, input }: { root: string; input: unknown }
   }
   // split/join, not String.replace: `$&` and friends in newText stay literal.
   const after = parts.join(args.newText);
-  return { ...target, before, after, replacements: count, diff: fileDiff({ path: target.relative, before, after }) };
+  return { ...target, before, after, replacements: count, diff: await fileDiff({ path: target.relative, before, after }) };
 }
 
 export async function editFileTool({ root, input }: { root: string; input: unknown }) {

@@ -1,11 +1,10 @@
-import { glob } from 'tinyglobby';
 import { z } from 'zod';
 import { checkPattern } from '../confine';
 import { parseInput, ToolInputError } from './common';
 
 const Input = z.strictObject({ pattern: z.string().min(1).max(1000) });
 export const GLOB_MAX_MATCHES = 1000;
-/** How many paths a walk may produce before the search stops (a huge tree must not hold the step). */
+/** Most paths kept from one walk; the walk itself is not cut short (the step's signal aborts it). */
 const WALK_LIMIT = 200_000;
 
 /**
@@ -24,6 +23,8 @@ export async function findFiles({
 }): Promise<{ files: string[]; truncated: boolean }> {
   const problem = checkPattern(pattern);
   if (problem) throw new ToolInputError(`pattern ${JSON.stringify(pattern)} refused: ${problem}`);
+  // Loaded at first use: runner start-up does not need it.
+  const { glob } = await import('tinyglobby');
   const files = await glob([pattern], {
     cwd: root,
     dot: true,

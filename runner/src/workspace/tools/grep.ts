@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { z } from 'zod';
 import { confinePath } from '../confine';
 import { isBinary, parseInput, ToolInputError } from './common';
@@ -26,9 +26,11 @@ const MAX_FILES = 20_000;
  */
 export async function grepTool({ root, input, signal }: { root: string; input: unknown; signal?: AbortSignal }) {
   const args = parseInput(Input, input);
+  // Loaded at first use: runner start-up does not need it.
+  const { RE2JS: Re2 } = await import('re2js');
   let regex: RE2JS;
   try {
-    regex = RE2JS.compile(args.pattern, args.ignoreCase ? RE2JS.CASE_INSENSITIVE : 0);
+    regex = Re2.compile(args.pattern, args.ignoreCase ? Re2.CASE_INSENSITIVE : 0);
   } catch (error) {
     throw new ToolInputError(`pattern: ${(error as Error).message} (RE2 syntax: no backreferences or lookaround)`);
   }

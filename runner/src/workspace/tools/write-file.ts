@@ -20,7 +20,7 @@ export async function planWrite({ root, input }: { root: string; input: unknown 
     const bytes = await readFileChecked(target.absolute, target.relative);
     before = isBinary(bytes) ? '(binary content)\n' : bytes.toString('utf8');
   }
-  return { ...target, before, after: args.content, diff: fileDiff({ path: target.relative, before, after: args.content }) };
+  return { ...target, before, after: args.content, diff: await fileDiff({ path: target.relative, before, after: args.content }) };
 }
 
 export async function writeFileTool({ root, input }: { root: string; input: unknown }) {
