@@ -228,8 +228,9 @@ describe('agent_prompt: tools, policy and asks', () => {
     // An approved call runs again as "running" before it ends.
     const statusesOf = (id: string) =>
       ctx.messages
-        .filter((m) => m.op === 'delta' && JSON.stringify(m.delta).includes(`"id":"${id}"`))
-        .map((m) => JSON.stringify(m.delta).match(/"status":"(\w+)"/)?.[1])
+        .map((m) => (m.op === 'delta' ? JSON.stringify(m.delta) : ''))
+        .filter((delta) => delta.includes(`"id":"${id}"`))
+        .map((delta) => delta.match(/"status":"(\w+)"/)?.[1])
         .filter((st, i, all) => st !== undefined && st !== all[i - 1]);
     expect(statusesOf('b2')).toEqual(['running', 'waiting', 'running', 'succeeded']);
     expect(statusesOf('b1')).toEqual(['running', 'waiting', 'failed']);
