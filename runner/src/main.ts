@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './log';
 import { createModelFromConfig } from './llm/model-client';
 import { createToolClient } from './llm/tool-client';
 import { createAgentPromptStep } from './steps/agent-prompt';
+import { agentWorkspaces } from './agent/workspaces';
 import { createOutboundClient } from './net/outbound-client';
 import { builtinStepHandlers, createStepRegistry } from './steps/registry';
 import { createToolStep } from './steps/tool';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   });
   const notifier = createSessionNotifier({ session, leaseAttemptOf });
   const model = createModelFromConfig(config.llm);
+  const outbound = createOutboundClient(config.addressPolicy);
   const workspaces = createWorkspaceManager({
     sharedRoot: path.join(config.dataDir, 'workspaces'),
     roots: config.workspaceRoots,
@@ -52,8 +54,11 @@ async function main(): Promise<void> {
     logger: log,
     ...(config.stepEnvironment.PATH ? { gitPath: config.stepEnvironment.PATH } : {}),
   });
-  const agentPrompt = createAgentPromptStep({ model, tools });
-  const outbound = createOutboundClient(config.addressPolicy);
+  const agentPrompt = createAgentPromptStep({
+    model,
+    tools,
+    workspaces: agentWorkspaces({ manager: workspaces, environment: config.stepEnvironment, runnerName: config.name }),
+  });
   const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier, workspaces });
   const registry = createStepRegistry({ ...builtins, agent_prompt: agentPrompt, tool: createToolStep({ tools }) });
   const tracer = await loadStepTracer(config.tracing);

@@ -1,4 +1,4 @@
-import type { AgentMessageEvent, ContainerStepType, ExpressionScope, LeaseGrant, StepOfType, StepType } from '@weft/shared';
+import type { AgentMessageEvent, ContainerStepType, ExpressionScope, LeaseGrant, StepOfType, StepType, ToolPolicy } from '@weft/shared';
 import type { Logger } from '../log';
 
 export type StepLogStream = 'stdout' | 'stderr';
@@ -26,6 +26,8 @@ export interface StepContext {
   /** The execution's working directory (`<dataDir>/runs/<executionId>` unless the server says otherwise); created on demand. */
   readonly workDir: string;
   readonly allowBash: boolean;
+  /** The operator's tool policy (`WEFT_TOOL_POLICY`, from the grant), under each agent step's own. */
+  readonly operatorToolPolicy?: ToolPolicy | undefined;
   /** The chat session the execution belongs to, if any. */
   readonly sessionId: string | null;
   /** W3C trace context of this attempt's span, when traces are on (an http step sends it). */
@@ -43,6 +45,15 @@ export interface StepContext {
   emitWorkspaceSnapshot(snapshot: WorkspaceSnapshotEvent): void;
   /** The runner's own diagnostics (not shown to users). */
   readonly logger: Logger;
+  /**
+   * The latest state this step instance saved with `emitCheckpoint` (in this lease or, through the
+   * grant, an earlier one), while the instance has not finished: a new attempt resumes from it.
+   */
+  readonly checkpoint?: unknown;
+  /** Saves resumable state (`step.checkpoint`); the server keeps the latest until the step instance ends. */
+  emitCheckpoint?(state: unknown): void;
+  /** Stops the step's timeout clock while it waits for a person; call the returned function to restart it. */
+  pauseTimeout?(): () => void;
 }
 
 /** Steps the engine runs itself: containers (control flow) and hand-backs to the server. */
