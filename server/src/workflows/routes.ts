@@ -6,6 +6,7 @@ import {
   ValidateWorkflowRequest,
   VersionParams,
   WorkflowDiffQuery,
+  WorkflowProposalsQuery,
   WorkflowTriggerField,
 } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
@@ -86,6 +87,14 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
       throw new AppError(400, 'invalid_query', `query ${first.path}: ${first.message}`, { field: first.path, errors });
     }
     return versionDiff(service, { id, ...query.data });
+  });
+
+  // Read-only here: proposals are made, reviewed and applied through the assistant's workflow tools.
+  app.get('/api/workflows/:id/proposals', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    const { status } = parseRequest(WorkflowProposalsQuery, request.query, 'query');
+    service.get(id); // 404 for an unknown or deleted workflow
+    return { proposals: app.proposals.list({ workflowId: id, status }) };
   });
 
   app.post('/api/workflows/:id/rollback', async (request) => {

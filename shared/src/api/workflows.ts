@@ -80,3 +80,10 @@ export const WorkflowDiffResponse = z.object({
   moved: z.array(z.string()),
 });
 export type WorkflowDiffResponse = z.infer<typeof WorkflowDiffResponse>;
+
+/** `GET /api/workflows/:id/proposals?status=`: the workflow's proposals, newest first (at most 200). */
+export const WorkflowProposalsQuery = z.object({ status: WorkflowProposal.shape.status.optional() });
+export type WorkflowProposalsQuery = z.infer<typeof WorkflowProposalsQuery>;
+
+export const WorkflowProposalsResponse = z.object({ proposals: z.array(WorkflowProposal) });
+export type WorkflowProposalsResponse = z.infer<typeof WorkflowProposalsResponse>;
