@@ -18,6 +18,7 @@ import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { countSteps, definitionDescription, definitionName, parseDefinition } from '../lib/definition';
 import { comparePair, comparePath } from './compare/compare-path';
 import { InputsCard } from './detail/InputsCard';
+import { ProposalsCard } from './detail/ProposalsCard';
 import { RecentRunsCard } from './detail/RecentRunsCard';
 import { ExportButton } from './detail/ExportButton';
 import { RunButton } from './detail/RunButton';
@@ -155,6 +156,7 @@ export function WorkflowPage() {
 
       <div className="workflow-layout">
         <div className="workflow-main">
+          <ProposalsCard workflowId={workflow.id} currentVersion={workflow.version} />
           <section className="card diagram-card" aria-label="Diagram">
             <div className="card__header">
               <h2>Diagram</h2>
