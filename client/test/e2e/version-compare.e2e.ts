@@ -78,5 +78,22 @@ describe('version compare', () => {
 
     const file = await stack.screenshot(page, 'version-compare');
     console.log(`screenshot: ${file}`);
+
+    // A proposal (made through the workflow tools, as the assistant does) shown the same way on the workflow page.
+    const proposed = { ...v2, steps: v2.steps.map((step) => (step.id === 'log' ? { ...step, command: 'echo all done' } : step)) };
+    const proposal = await stack.api('POST', '/api/tools/call', {
+      name: 'workflows:sync_workflow',
+      arguments: { id, definition: proposed, proposeOnly: true, summary: 'Say when it is all done' },
+    });
+    expect(proposal.status, JSON.stringify(proposal.body)).toBe(200);
+    await page.goto(`${stack.url}/automation/workflows/${id}`);
+    const card = page.getByTestId('proposals');
+    await card.getByText('Say when it is all done').waitFor({ timeout: 15_000 });
+    await card.getByRole('button', { name: 'Show changes' }).click();
+    const proposedSide = card.locator('[data-side="after"]');
+    await proposedSide.locator('.react-flow__node[data-id="log"] [data-diff="changed"]').waitFor({ timeout: 15_000 });
+    expect(await marks(proposedSide)).toEqual({ log: 'changed' });
+    await card.scrollIntoViewIfNeeded();
+    console.log(`screenshot: ${await stack.screenshot(page, 'proposal-compare')}`);
   });
 });
