@@ -35,9 +35,9 @@ const v2 = {
   ...v1,
   steps: [
     { id: 'measure', type: 'bash', name: 'Measure disk', command: 'df -h /var' },
-    v1.steps[2],
+    v1.steps[2]!,
     { id: 'chat', type: 'notify', name: 'Post to chat', message: 'disk checked' },
-    v1.steps[3],
+    v1.steps[3]!,
   ],
 };
 
@@ -60,7 +60,9 @@ describe('version compare', () => {
     await before.locator('.react-flow__node[data-id="legacy_mail"]').waitFor();
 
     const marks = (side: typeof before) =>
-      side.locator('[data-diff]').evaluateAll((els) => Object.fromEntries(els.map((el) => [(el as HTMLElement).dataset.stepId, (el as HTMLElement).dataset.diff])));
+      side
+        .locator('[data-diff]')
+        .evaluateAll((els) => Object.fromEntries(els.map((el) => [(el as HTMLElement).dataset.stepId, (el as HTMLElement).dataset.diff])));
     expect(await marks(before)).toEqual({ measure: 'changed', legacy_mail: 'removed' });
     expect(await marks(after)).toEqual({ measure: 'changed', chat: 'added' });
 
