@@ -71,9 +71,7 @@ export function VersionsCard({
         </div>
       ) : (
         <>
-          {onCompare !== undefined && versions.data.length > 1 && (
-            <CompareForm versions={versions.data.map((v) => v.version)} onCompare={onCompare} />
-          )}
+          {onCompare !== undefined && versions.data.length > 1 && <CompareForm versions={versions.data.map((v) => v.version)} onCompare={onCompare} />}
           <ul className="versions">
             {versions.data.map((version) => {
               const current = version.version === currentVersion;
@@ -126,13 +124,7 @@ export function VersionsCard({
 }
 
 /** Pick any two versions; the older one is "from". Opens the compare page. */
-function CompareForm({
-  versions,
-  onCompare,
-}: {
-  versions: number[];
-  onCompare: (pair: { from: number; to: number }) => void;
-}) {
+function CompareForm({ versions, onCompare }: { versions: number[]; onCompare: (pair: { from: number; to: number }) => void }) {
   const id = useId();
   const newest = versions[0]!;
   const [from, setFrom] = useState(versions[1]!);
