@@ -53,6 +53,11 @@ describe('diffDefinitions', () => {
       { kind: 'step_moved', stepId: 'd', from: 'steps[3].then[0]', to: 'steps[3]' },
     ]);
   });
+  it('finds the one move in a list of thousands of steps', () => {
+    const steps = Array.from({ length: 20_000 }, (_, i) => ({ id: `s${i}`, type: 'notify', message: 'x' }));
+    const rotated = [...steps.slice(1), steps[0]!];
+    expect(diffDefinitions({ steps }, { steps: rotated })).toEqual([{ kind: 'step_moved', stepId: 's0', from: 'steps[0]', to: 'steps[19999]' }]);
+  });
   it('names nested fields that changed', () => {
     const before = { steps: [{ id: 'a', type: 'bash', command: 'x', retry: { maxAttempts: 2 } }] };
     const after = { steps: [{ id: 'a', type: 'bash', command: 'x', retry: { maxAttempts: 3 }, toolPolicy: { 'workspace:bash': 'deny' } }] };

@@ -44,27 +44,33 @@ function indexDefinition(steps: unknown) {
 }
 
 /**
- * Ids of `before` that a longest common subsequence with `after` keeps: the fewest steps marked
- * moved when a list is reordered. Inserting or removing a sibling moves nobody. Two neighbours
- * that swapped places are ambiguous (either one moved); the later one in `before` is reported.
+ * Ids of `before` that keep their relative order in `after` (both hold the same ids): a longest
+ * increasing run of their new positions, so the fewest steps are marked moved when a list is
+ * reordered, and inserting or removing a sibling moves nobody. O(n log n), so a list of thousands
+ * of steps costs no more than reading it. Two neighbours that swapped places are ambiguous (either
+ * one moved); the earlier one in `before` is reported.
  */
 function keptInOrder(before: readonly string[], after: readonly string[]): Set<string> {
   if (before.length === after.length && before.every((id, i) => id === after[i])) return new Set(before);
-  const n = before.length;
-  const m = after.length;
-  const dp: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = 1; i <= n; i++) {
-    for (let j = 1; j <= m; j++) dp[i]![j] = before[i - 1] === after[j - 1] ? dp[i - 1]![j - 1]! + 1 : Math.max(dp[i - 1]![j]!, dp[i]![j - 1]!);
-  }
+  const position = new Map(after.map((id, i) => [id, i]));
+  const seq = before.map((id) => position.get(id) ?? -1);
+  // Patience sorting: tails[k] is the index in `seq` ending the lowest increasing run of length k + 1.
+  const tails: number[] = [];
+  const previous = new Array<number>(seq.length).fill(-1);
+  seq.forEach((value, i) => {
+    if (value < 0) return; // an id `after` does not hold (only in malformed input with repeated ids)
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (seq[tails[mid]!]! < value) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) previous[i] = tails[lo - 1]!;
+    tails[lo] = i;
+  });
   const kept = new Set<string>();
-  for (let i = n, j = m; i > 0 && j > 0; ) {
-    if (before[i - 1] === after[j - 1]) {
-      kept.add(before[i - 1]!);
-      i--;
-      j--;
-    } else if (dp[i - 1]![j]! >= dp[i]![j - 1]!) i--;
-    else j--;
-  }
+  for (let i = tails[tails.length - 1] ?? -1; i >= 0; i = previous[i]!) kept.add(before[i]!);
   return kept;
 }
 
