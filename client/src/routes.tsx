@@ -20,6 +20,7 @@ import { WorkflowsPage } from './workflows/WorkflowsPage';
 // Pages that draw diagrams load React Flow and dagre on demand.
 const WorkflowPage = lazy(() => import('./workflows/WorkflowPage').then((m) => ({ default: m.WorkflowPage })));
 const NewWorkflowPage = lazy(() => import('./workflows/NewWorkflowPage').then((m) => ({ default: m.NewWorkflowPage })));
+const VersionComparePage = lazy(() => import('./workflows/compare/VersionComparePage').then((m) => ({ default: m.VersionComparePage })));
 const EditWorkflowPage = lazy(() => import('./workflows/EditWorkflowPage').then((m) => ({ default: m.EditWorkflowPage })));
 const ExecutionPage = lazy(() => import('./executions/ExecutionPage').then((m) => ({ default: m.ExecutionPage })));
 const ChatSessionsPage = lazy(() => import('./chat/ChatSessionsPage').then((m) => ({ default: m.ChatSessionsPage })));
@@ -77,6 +78,7 @@ export const routes: RouteObject[] = [
       { path: 'automation/workflows/new', element: <NewWorkflowPage /> },
       { path: 'automation/workflows/:id', element: <WorkflowPage /> },
       { path: 'automation/workflows/:id/edit', element: <EditWorkflowPage /> },
+      { path: 'automation/workflows/:id/compare', element: <VersionComparePage /> },
       { path: 'automation/executions', element: <ExecutionsPage /> },
       { path: 'automation/executions/:id', element: <ExecutionPage /> },
       { path: 'automation/schedules-and-hooks', element: <SchedulesPage /> },

@@ -80,5 +80,7 @@ export * from './tracing/traceparent';
 export * from './tracing/otel-settings';
 export * from './model';
 export * from './diff/definition-diff';
+export * from './diff/definition-summary';
+export { fieldDiff, type FieldChange } from './diff/field-diff';
 export * from './templates/workflow-templates';
 export * from './log/pretty';

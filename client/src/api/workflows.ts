@@ -1,5 +1,7 @@
 import {
+  WorkflowDiffResponse,
   WorkflowExport,
+  WorkflowProposalsResponse,
   WorkflowImportResponse,
   WorkflowListResponse,
   WorkflowResponse,
@@ -15,6 +17,8 @@ export const workflowKeys = {
   detail: (id: string) => [...workflowKeys.all, 'detail', id] as const,
   versions: (id: string) => [...workflowKeys.all, 'versions', id] as const,
   version: (id: string, version: number) => [...workflowKeys.all, 'version', id, version] as const,
+  diff: (id: string, from: number, to: number) => [...workflowKeys.all, 'diff', id, from, to] as const,
+  proposals: (id: string) => [...workflowKeys.all, 'proposals', id] as const,
 };
 
 const enc = encodeURIComponent;
@@ -34,6 +38,12 @@ export const workflowsApi = {
     request(`/api/workflows/${enc(id)}/versions`, { schema: WorkflowVersionsResponse, ...opt(signal) }).then((r) => r.versions),
   version: (id: string, version: number, signal?: AbortSignal) =>
     request(`/api/workflows/${enc(id)}/versions/${version}`, { schema: WorkflowResponse, ...opt(signal) }),
+  /** What changed from version `from` to version `to` (step ids; changed fields as leaf paths). */
+  diff: ({ id, from, to }: { id: string; from: number; to: number }, signal?: AbortSignal) =>
+    request(`/api/workflows/${enc(id)}/diff?from=${from}&to=${to}`, { schema: WorkflowDiffResponse, ...opt(signal) }),
+  /** The workflow's proposals (made by the assistant), newest first. */
+  proposals: (id: string, signal?: AbortSignal) =>
+    request(`/api/workflows/${enc(id)}/proposals`, { schema: WorkflowProposalsResponse, ...opt(signal) }).then((r) => r.proposals),
   /** With `trigger`, the workflow and its trigger are written in one transaction (both or neither). */
   create: (definition: unknown, trigger?: WorkflowTriggerRequest) =>
     request('/api/workflows', { method: 'POST', body: { definition, ...(trigger ? { trigger } : {}) }, schema: WorkflowResponse }),

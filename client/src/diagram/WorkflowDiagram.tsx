@@ -2,6 +2,7 @@
 import './diagram.css';
 import './nodes/nodes.css';
 import './nodes/changed.css';
+import './nodes/diff-marks.css';
 import '@xyflow/react/dist/style.css';
 import { Background, BackgroundVariant, Controls, ReactFlow, type NodeMouseHandler } from '@xyflow/react';
 import { useCallback, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
@@ -13,6 +14,7 @@ import type { DiagramMode, DiagramNode } from './diagram-types';
 import { FollowRunningStep } from './FollowRunningStep';
 import { layoutWorkflow, refreshNodeData, structureKey } from './layout';
 import { edgeTypes, nodeTypes } from './node-types';
+import type { StepMark } from './step-marks';
 
 export type WorkflowDiagramProps = {
   definition: Pick<WorkflowDefinition, 'steps'>;
@@ -28,6 +30,8 @@ export type WorkflowDiagramProps = {
   'aria-label'?: string;
   /** Steps to draw as changed: the steps a refine touched, or what differs between two versions. */
   highlightStepIds?: ReadonlySet<string>;
+  /** A comparison's marks by step id (see `marksFor`); keep the map's identity stable, every node reads it. */
+  stepMarks?: ReadonlyMap<string, StepMark>;
   /** Rendered inside the flow (React Flow context): overlays such as a `NodeToolbar` beside a node. */
   children?: ReactNode;
 };
@@ -45,6 +49,7 @@ export function WorkflowDiagram({
   className,
   'aria-label': ariaLabel = 'Workflow diagram',
   highlightStepIds,
+  stepMarks,
   children,
 }: WorkflowDiagramProps) {
   const [ownStore] = useState(createStepStatusStore);
@@ -67,8 +72,13 @@ export function WorkflowDiagram({
   // Keyed by content, so a new Set with the same ids does not re-render every node.
   const highlightKey = highlightStepIds === undefined || highlightStepIds.size === 0 ? '' : [...highlightStepIds].sort().join('\n');
   const context = useMemo<DiagramContextValue>(
-    () => (highlightKey === '' ? { store, mode } : { store, mode, highlighted: new Set(highlightKey.split('\n')) }),
-    [store, mode, highlightKey],
+    () => ({
+      store,
+      mode,
+      ...(highlightKey === '' ? {} : { highlighted: new Set(highlightKey.split('\n')) }),
+      ...(stepMarks === undefined || stepMarks.size === 0 ? {} : { marks: stepMarks }),
+    }),
+    [store, mode, highlightKey, stepMarks],
   );
 
   const onSelectRef = useRef(onSelectStep);

@@ -120,6 +120,33 @@ describe('new workflow by chat', () => {
     expect(requests.filter((r) => r.path === '/api/workflows/draft')[1]!.body).toMatchObject({ prompt: 'and tell me at the end', baseDraft: drafted });
   });
 
+  it('compares the draft with the one before the last change, marked, before it is saved', async () => {
+    server();
+    renderApp('/automation/workflows/new');
+    await screen.findByRole('heading', { name: 'New workflow', level: 1 });
+    const compare = screen.getByRole('button', { name: 'Compare' }) as HTMLButtonElement;
+    await send('every weekday at 9 say hello and notify me');
+    await waitFor(() => expect(nodeOf('say')).not.toBeNull());
+    expect(compare.disabled).toBe(true);
+    fireEvent.click(nodeOf('say')!);
+    await send('use echo hi instead');
+    await waitFor(() => expect(changed('say')).toBe(true));
+
+    fireEvent.click(compare);
+    expect(compare.getAttribute('aria-pressed')).toBe('true');
+    await flushMeasurements();
+    const view = await screen.findByTestId('version-compare');
+    const mark = (side: string, id: string) => view.querySelector(`[data-side="${side}"] [data-step-id="${id}"]`)?.getAttribute('data-diff') ?? null;
+    expect(mark('before', 'say')).toBe('changed');
+    expect(mark('after', 'say')).toBe('changed');
+    expect(mark('after', 'tell')).toBeNull();
+    expect(within(view.querySelector<HTMLElement>('[data-side="after"] [data-step-id="say"]')!).getByTestId('diff-fields').textContent).toBe(
+      'Changed fields: name, command',
+    );
+    fireEvent.click(compare);
+    await waitFor(() => expect(screen.queryByTestId('version-compare')).toBeNull());
+  });
+
   it('needs a trigger before Save, then saves the workflow and its trigger in one request', async () => {
     const { requests } = server({ suggest: false });
     const { router } = renderApp('/automation/workflows/new');

@@ -12,8 +12,9 @@ const versions = [
   { version: 1, createdAt: '2025-01-01T10:00:00.000Z', name: 'Linear', source: 'create', rolledBackFrom: null },
 ];
 
-function server(me: () => Response = signedIn) {
+function server(me: () => Response = signedIn, extra: Parameters<typeof mockFetch>[0] = {}) {
   return mockFetch({
+    ...extra,
     'GET /api/me': me,
     'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
     'GET /api/workflows': json(200, { workflows: [] }),
@@ -189,21 +190,56 @@ describe('workflow page: run, compare, edit', () => {
     await waitFor(() => expect(router.state.location.pathname).toBe('/automation/executions/ex_42'));
   });
 
-  it('compares two versions: the changes in words and the changed steps highlighted', async () => {
-    server();
+  it('shows a pending proposal as the compare view: the version it was made on beside the proposed definition', async () => {
+    const proposed = {
+      ...conditionalDefinition,
+      steps: [{ id: 'build', type: 'bash', command: 'make build -j4' }, conditionalDefinition.steps[1], { id: 'smoke', type: 'bash', command: './smoke.sh' }],
+    };
+    const proposal = (id: string, status: string, summary: string | null) => ({
+      id,
+      workflowId: 'wf_1',
+      baseVersion: 2,
+      definition: proposed,
+      diff: [],
+      summary,
+      status,
+      proposedBy: 'assistant',
+      sessionId: null,
+      createdAt: '2025-01-03T10:00:00.000Z',
+      reviewedBy: null,
+      reviewedAt: null,
+      reviewComment: null,
+      appliedVersion: null,
+    });
+    server(signedIn, {
+      'GET /api/workflows/wf_1/proposals': json(200, {
+        proposals: [proposal('prop_1', 'open', 'Faster build, smoke test'), proposal('prop_0', 'rejected', 'Old idea')],
+      }),
+    });
     await open();
+    const card = await screen.findByTestId('proposals');
+    expect(within(card).getByText('Faster build, smoke test')).toBeTruthy();
+    expect(within(card).queryByText('Old idea')).toBeNull();
+    fireEvent.click(within(card).getByRole('button', { name: 'Show changes' }));
+    const view = await within(card).findByTestId('version-compare');
+    await flushMeasurements();
+    await waitFor(() => expect(view.querySelector('[data-side="after"] [data-step-id="smoke"]')?.getAttribute('data-diff')).toBe('added'));
+    expect(view.querySelector('[data-side="after"] [data-step-id="build"]')?.getAttribute('data-diff')).toBe('changed');
+    expect(view.querySelector('[data-side="before"] [data-step-id="deploy"]')?.getAttribute('data-diff')).toBe('removed');
+    expect(within(view).getByRole('heading', { name: 'Proposed' })).toBeTruthy();
+  });
+
+  it('opens the compare page from the versions card, and from an old `?from&to` link', async () => {
+    server();
+    const { router } = await open();
     const form = await screen.findByRole('form', { name: 'Compare versions' });
     fireEvent.click(within(form).getByRole('button', { name: 'Compare' }));
-    const diff = await screen.findByTestId('version-diff');
-    expect(within(diff).getByRole('heading', { name: 'Changes from v1 to v2' })).toBeTruthy();
-    expect(within(diff).getByText('Name changed')).toBeTruthy();
-    expect(within(diff).getByText('“Linear” → “Branching”')).toBeTruthy();
-    expect(within(diff).getByText('Added build')).toBeTruthy();
-    expect(within(diff).getByText('Removed Summarise notes')).toBeTruthy();
-    await flushMeasurements();
-    await waitFor(() => expect(document.querySelector('.react-flow__node[data-id="build"] [data-changed="true"]')).not.toBeNull());
-    fireEvent.click(within(diff).getByRole('button', { name: 'Done' }));
-    await waitFor(() => expect(screen.queryByTestId('version-diff')).toBeNull());
+    await waitFor(() => expect(router.state.location.pathname + router.state.location.search).toBe('/automation/workflows/wf_1/compare?from=1&to=2'));
+    cleanup();
+
+    server();
+    const old = renderApp('/automation/workflows/wf_1?from=2&to=1');
+    await waitFor(() => expect(old.router.state.location.pathname + old.router.state.location.search).toBe('/automation/workflows/wf_1/compare?from=2&to=1'));
   });
 
   it('edits through the create flow: Save is a PUT on the version it opened; an unchanged trigger is not sent', async () => {

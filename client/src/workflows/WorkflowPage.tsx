@@ -1,7 +1,7 @@
 import './workflows.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { Link, Navigate, useNavigate, useParams, useSearchParams } from 'react-router';
 import { isApiError } from '../api/http';
 import { workflowKeys, workflowsApi } from '../api/workflows';
 import { GatedLink, useGate } from '../auth/Gate';
@@ -16,21 +16,14 @@ import { WorkflowsIcon } from '../components/icons';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { countSteps, definitionDescription, definitionName, parseDefinition } from '../lib/definition';
-import { changedStepIds } from './create/draft-history';
+import { comparePair, comparePath } from './compare/compare-path';
 import { InputsCard } from './detail/InputsCard';
+import { ProposalsCard } from './detail/ProposalsCard';
 import { RecentRunsCard } from './detail/RecentRunsCard';
 import { ExportButton } from './detail/ExportButton';
 import { RunButton } from './detail/RunButton';
-import { VersionDiffCard } from './detail/VersionDiffCard';
 import { VersionsCard } from './detail/VersionsCard';
 import { WorkflowTriggersCard } from './detail/WorkflowTriggersCard';
-
-/** `?from=1&to=3`: two different stored versions to compare. */
-function comparePair(search: URLSearchParams): { from: number; to: number } | null {
-  const from = Number(search.get('from'));
-  const to = Number(search.get('to'));
-  return Number.isInteger(from) && Number.isInteger(to) && from > 0 && to > 0 && from !== to ? { from, to } : null;
-}
 
 export function WorkflowPage() {
   const { id = '' } = useParams();
@@ -42,39 +35,20 @@ export function WorkflowPage() {
   const writeGate = useGate('write');
 
   const latest = useQuery({ queryKey: workflowKeys.detail(id), queryFn: ({ signal }) => workflowsApi.get(id, signal) });
+  // Links from before the compare page (`?from=1&to=3`) open it.
   const compare = comparePair(search);
   const requested = Number(search.get('version'));
-  const pinned =
-    compare === null && Number.isInteger(requested) && requested > 0 && latest.data !== undefined && requested !== latest.data.version ? requested : null;
+  const pinned = Number.isInteger(requested) && requested > 0 && latest.data !== undefined && requested !== latest.data.version ? requested : null;
   const older = useQuery({
     queryKey: workflowKeys.version(id, pinned ?? 0),
     queryFn: ({ signal }) => workflowsApi.version(id, pinned ?? 0, signal),
     enabled: pinned !== null,
     staleTime: Number.POSITIVE_INFINITY, // a stored version never changes
   });
-  const compareFrom = useQuery({
-    queryKey: workflowKeys.version(id, compare?.from ?? 0),
-    queryFn: ({ signal }) => workflowsApi.version(id, compare?.from ?? 0, signal),
-    enabled: compare !== null,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
-  const compareTo = useQuery({
-    queryKey: workflowKeys.version(id, compare?.to ?? 0),
-    queryFn: ({ signal }) => workflowsApi.version(id, compare?.to ?? 0, signal),
-    enabled: compare !== null,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
-  // What the diagram shows: the newer side of a comparison, a pinned version, or the latest.
-  const shownQuery = compare !== null ? compareTo : pinned !== null ? older : null;
-  const shown = compare !== null ? compareTo.data : pinned === null ? latest.data : older.data;
+  // What the diagram shows: a pinned version, or the latest.
+  const shownQuery = pinned !== null ? older : null;
+  const shown = pinned === null ? latest.data : older.data;
   const parsed = useMemo(() => (shown ? parseDefinition(shown.definition) : null), [shown]);
-  const parsedFrom = useMemo(() => (compareFrom.data ? parseDefinition(compareFrom.data.definition) : null), [compareFrom.data]);
-  // `compare` is a new object every render: the memo keys on whether there is one.
-  const comparing = compare !== null;
-  const highlight = useMemo(
-    () => (comparing && parsed?.ok && parsedFrom?.ok ? changedStepIds(parsedFrom.definition, parsed.definition) : undefined),
-    [comparing, parsed, parsedFrom],
-  );
 
   const remove = useMutation({
     mutationFn: () => workflowsApi.remove(id),
@@ -90,10 +64,9 @@ export function WorkflowPage() {
     setSelectedStepId(null);
     setSearch(version === null ? {} : { version: String(version) }, { replace: true });
   };
-  const compareVersions = (pair: { from: number; to: number } | null) => {
-    setSelectedStepId(null);
-    setSearch(pair === null ? {} : { from: String(pair.from), to: String(pair.to) }, { replace: true });
-  };
+  const compareVersions = (pair: { from: number; to: number }) => void navigate(comparePath(id, pair));
+
+  if (compare !== null) return <Navigate to={comparePath(id, compare)} replace />;
 
   if (latest.data === undefined && latest.isPending) {
     return (
@@ -128,7 +101,7 @@ export function WorkflowPage() {
   }
 
   const workflow = latest.data;
-  const latestParsed = pinned === null && compare === null ? parsed : parseDefinition(workflow.definition);
+  const latestParsed = pinned === null ? parsed : parseDefinition(workflow.definition);
   const name = definitionName(workflow.definition, workflow.id);
   const description = definitionDescription(workflow.definition);
   const stepCount = parsed?.ok ? countSteps(parsed.definition.steps) : null;
@@ -183,33 +156,11 @@ export function WorkflowPage() {
 
       <div className="workflow-layout">
         <div className="workflow-main">
-          {compare !== null && (compareFrom.isError || compareTo.isError) ? (
-            <ErrorPanel
-              error={compareFrom.error ?? compareTo.error}
-              title="Could not load the versions to compare"
-              onRetry={() => void Promise.all([compareFrom.refetch(), compareTo.refetch()])}
-              retrying={compareFrom.isFetching || compareTo.isFetching}
-            />
-          ) : compare !== null && parsed?.ok && parsedFrom?.ok ? (
-            <VersionDiffCard
-              from={compare.from}
-              to={compare.to}
-              before={parsedFrom.definition}
-              after={parsed.definition}
-              onClose={() => compareVersions(null)}
-              onSelectStep={setSelectedStepId}
-            />
-          ) : compare !== null ? (
-            <div className="card diff-card" aria-busy="true">
-              <div className="card__body">
-                <SkeletonLine width="40%" height={16} />
-              </div>
-            </div>
-          ) : null}
+          <ProposalsCard workflowId={workflow.id} currentVersion={workflow.version} />
           <section className="card diagram-card" aria-label="Diagram">
             <div className="card__header">
-              <h2>{compare !== null ? `Diagram of v${compare.to}` : 'Diagram'}</h2>
-              <span className="muted">{compare !== null ? `Steps changed since v${compare.from} are highlighted.` : 'Select a step to see its settings.'}</span>
+              <h2>Diagram</h2>
+              <span className="muted">Select a step to see its settings.</span>
             </div>
             {shownQuery?.isPending ? (
               <div className="wf-diagram" aria-busy="true" />
@@ -217,7 +168,7 @@ export function WorkflowPage() {
               <div className="card__body">
                 <ErrorPanel
                   error={shownQuery.error}
-                  title={`Could not load version ${compare?.to ?? pinned}`}
+                  title={`Could not load version ${pinned}`}
                   onRetry={() => void shownQuery.refetch()}
                   retrying={shownQuery.isFetching}
                 />
@@ -228,7 +179,6 @@ export function WorkflowPage() {
                 mode="view"
                 selectedStepId={selectedStepId}
                 onSelectStep={setSelectedStepId}
-                {...(highlight !== undefined ? { highlightStepIds: highlight } : {})}
                 aria-label={`Diagram of ${name}`}
               />
             ) : (
@@ -248,9 +198,8 @@ export function WorkflowPage() {
           <VersionsCard
             workflowId={workflow.id}
             currentVersion={workflow.version}
-            viewingVersion={compare?.to ?? pinned ?? workflow.version}
+            viewingVersion={pinned ?? workflow.version}
             onView={viewVersion}
-            comparing={compare}
             onCompare={compareVersions}
           />
           <RecentRunsCard workflowId={workflow.id} />

@@ -165,12 +165,13 @@ describe('create a workflow by chat', () => {
       const afterEdit = (await stack.api('GET', '/api/triggers')).body.triggers.filter((t: { workflowId: string }) => t.workflowId === workflowId);
       expect(afterEdit.map((t: { key: string; enabled: boolean }) => [t.key, t.enabled])).toEqual([[own[0].key, true]]);
 
-      // Compare v1 with v2: the change in words, the changed step highlighted.
+      // Compare v1 with v2 (the compare page): the change in words, the changed step marked on both sides.
       await page.getByRole('form', { name: 'Compare versions' }).getByRole('button', { name: 'Compare' }).click();
       const diff = page.getByTestId('version-diff');
       await diff.getByText('Changed Run echo bye').waitFor();
-      await node(page, 'echo_hello').locator('[data-changed="true"]').waitFor();
-      expect(await node(page, 'notify').locator('[data-changed="true"]').count()).toBe(0);
+      const after = page.locator('[data-side="after"]');
+      await after.locator('.react-flow__node[data-id="echo_hello"] [data-diff="changed"]').waitFor();
+      expect(await after.locator('.react-flow__node[data-id="notify"] [data-diff]').count()).toBe(0);
       await stack.screenshot(page, 'workflow-compare');
 
       const session = await stack.api('POST', '/api/sessions', {});

@@ -27,6 +27,10 @@ beforeAll(async () => {
   const workflow = await stack.api('POST', '/api/workflows', { definition });
   expect(workflow.status, JSON.stringify(workflow.body)).toBe(201);
   workflowId = workflow.body.id;
+  // A second version, for the compare page.
+  const changed = { ...definition, steps: [{ ...definition.steps[0], command: 'echo 82%' }, definition.steps[1]] };
+  const v2 = await stack.api('PUT', `/api/workflows/${workflowId}`, { definition: changed, baseVersion: 1 });
+  expect(v2.status, JSON.stringify(v2.body)).toBe(200);
   const trigger = await stack.api('PUT', '/api/triggers/disk-hook', {
     workflowId,
     type: 'webhook',
@@ -49,6 +53,7 @@ const PAGES: { path: () => string; name: string; scope: string; shows: string }[
   { path: () => `/chat/${sessionId}`, name: 'chat', scope: '.main', shows: NAME },
   // The run's heading is its name followed by its status pill.
   { path: () => `/automation/executions/${executionId}`, name: 'run', scope: '.main h1', shows: NAME },
+  { path: () => `/automation/workflows/${workflowId}/compare?from=1&to=2`, name: 'compare', scope: '.main', shows: 'Compare v1 with v2' },
 ];
 
 describe.each([

@@ -107,6 +107,15 @@ describe('every page loads its feature stylesheet', () => {
       { selector: '.wf-node', property: 'display', expected: 'flex', sheet: 'diagram/nodes/nodes.css' },
       { selector: '.wf-edge-label', property: 'border-radius', expected: '9px', sheet: 'diagram/diagram.css' },
     ]);
+    const v2 = await stack.api('PUT', `/api/workflows/${workflowId}`, {
+      definition: { ...(await stack.api('GET', `/api/workflows/${workflowId}`)).body.definition, description: 'second version' },
+      baseVersion: 1,
+    });
+    expect(v2.status, JSON.stringify(v2.body)).toBe(200);
+    await expectStyled(page, `/automation/workflows/${workflowId}/compare?from=1&to=2`, [
+      { selector: '.compare__sides', property: 'display', expected: 'grid', sheet: 'workflows/compare/compare.css' },
+      { selector: '.wf-diff__badge', property: 'border-radius', expected: '9px', sheet: 'diagram/nodes/diff-marks.css' },
+    ]);
     await expectStyled(page, '/automation/workflows/new', [
       { selector: '.composer-layout', property: 'display', expected: 'grid', sheet: 'workflows/create/composer.css' },
       { selector: '.draft-chat', property: 'display', expected: 'flex', sheet: 'workflows/create/draft-chat.css' },

@@ -69,6 +69,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'GET /api/workflows/:id/export': 'read',
   'GET /api/workflows/:id/versions': 'read',
   'GET /api/workflows/:id/versions/:n': 'read',
+  'GET /api/workflows/:id/diff': 'read',
+  'GET /api/workflows/:id/proposals': 'read',
   'POST /api/workflows/validate': 'read',
   'POST /api/workflows': 'write',
   'PUT /api/workflows/:id': 'write',

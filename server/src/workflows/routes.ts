@@ -5,11 +5,15 @@ import {
   UpdateWorkflowRequest,
   ValidateWorkflowRequest,
   VersionParams,
+  WorkflowDiffQuery,
+  WorkflowProposalsQuery,
   WorkflowTriggerField,
 } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { userOf } from '../auth/principal';
+import { AppError, zodIssues } from '../http/errors';
 import { parseRequest } from '../http/parse';
+import { versionDiff } from './version-diff';
 import { createWorkflowTransfer } from './workflow-transfer';
 
 /** Every version records who saved it: the person the request acts for. */
@@ -72,6 +76,25 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/workflows/:id/versions/:n', async (request) => {
     const { id, n } = parseRequest(VersionParams, request.params, 'params');
     return service.getVersion(id, n);
+  });
+
+  app.get('/api/workflows/:id/diff', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    const query = WorkflowDiffQuery.safeParse(request.query ?? {});
+    if (!query.success) {
+      const errors = zodIssues(query.error);
+      const first = errors[0]!;
+      throw new AppError(400, 'invalid_query', `query ${first.path}: ${first.message}`, { field: first.path, errors });
+    }
+    return versionDiff(service, { id, ...query.data });
+  });
+
+  // Read-only here: proposals are made, reviewed and applied through the assistant's workflow tools.
+  app.get('/api/workflows/:id/proposals', async (request) => {
+    const { id } = parseRequest(IdParams, request.params, 'params');
+    const { status } = parseRequest(WorkflowProposalsQuery, request.query, 'query');
+    service.get(id); // 404 for an unknown or deleted workflow
+    return { proposals: app.proposals.list({ workflowId: id, status }) };
   });
 
   app.post('/api/workflows/:id/rollback', async (request) => {

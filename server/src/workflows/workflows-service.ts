@@ -198,6 +198,13 @@ export function createWorkflowsService({ db, clock = systemClock, audit }: { db:
       return { id, version };
     },
 
+    /** Version `version` of a workflow that exists (else 404 for the workflow), or null when there is no such version. */
+    findVersion(id: string, version: number): WorkflowResponse | null {
+      const row = requireWorkflow(id);
+      const v = repo.getVersion(id, version);
+      return v ? toResponse(row, v) : null;
+    },
+
     getVersion(id: string, version: number): WorkflowResponse {
       const row = requireWorkflow(id);
       const v = repo.getVersion(id, version);

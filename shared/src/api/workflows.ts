@@ -61,3 +61,29 @@ export const WorkflowProposal = z.object({
   appliedVersion: z.number().int().nullable(),
 });
 export type WorkflowProposal = z.infer<typeof WorkflowProposal>;
+
+/** A stored version number in a query string: digits only, so `1.5`, `-1`, `1e3` and `x` are refused by name. */
+const VersionQueryField = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be given once, as a version number') })
+  .regex(/^[1-9][0-9]{0,8}$/, 'must be a positive integer version number')
+  .transform(Number);
+
+/** `GET /api/workflows/:id/diff?from=&to=`: both versions are required (no default to "latest"). */
+export const WorkflowDiffQuery = z.object({ from: VersionQueryField, to: VersionQueryField });
+export type WorkflowDiffQuery = z.infer<typeof WorkflowDiffQuery>;
+
+/** `summarizeDefinitionDiff` of two stored versions: step ids, and for changed steps the leaf paths of their fields. */
+export const WorkflowDiffResponse = z.object({
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  changed: z.array(z.object({ id: z.string(), fields: z.array(z.string()) })),
+  moved: z.array(z.string()),
+});
+export type WorkflowDiffResponse = z.infer<typeof WorkflowDiffResponse>;
+
+/** `GET /api/workflows/:id/proposals?status=`: the workflow's proposals, newest first (at most 200). */
+export const WorkflowProposalsQuery = z.object({ status: WorkflowProposal.shape.status.optional() });
+export type WorkflowProposalsQuery = z.infer<typeof WorkflowProposalsQuery>;
+
+export const WorkflowProposalsResponse = z.object({ proposals: z.array(WorkflowProposal) });
+export type WorkflowProposalsResponse = z.infer<typeof WorkflowProposalsResponse>;

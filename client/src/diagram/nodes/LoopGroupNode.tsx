@@ -3,6 +3,7 @@ import { memo, type MouseEvent } from 'react';
 import type { LoopNode } from '../diagram-types';
 import { useDiagram } from '../diagram-context';
 import { useLoopIterations } from '../use-step-display';
+import { DiffMarks } from './DiffMarks';
 import { IfChip } from './IfChip';
 import { StepIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
@@ -13,7 +14,7 @@ const MAX_TABS = 8;
 
 /** A loop: a group holding its body, labelled with what it iterates over. */
 function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
-  const { display, runtime, changed, stateClass, attributes } = useNodeState(data);
+  const { display, runtime, changed, mark, stateClass, attributes } = useNodeState(data);
 
   return (
     <div className={`wf-loop${stateClass}`} {...attributes}>
@@ -26,6 +27,7 @@ function LoopGroupNodeComponent({ data }: NodeProps<LoopNode>) {
           <span className="wf-node__name">{data.title}</span>
           {data.conditional && <IfChip />}
           {changed && <span className="wf-changed wf-changed--inline">Changed</span>}
+          {mark !== undefined && <DiffMarks mark={mark} inline />}
         </div>
         <div className="wf-loop__over" title={`for each ${data.itemName} in ${data.over}`}>
           <span className="wf-loop__kw">for each</span> <code>{data.itemName}</code> <span className="wf-loop__kw">in</span> <code>{data.over}</code>

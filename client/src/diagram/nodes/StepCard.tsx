@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { STEP_CATALOGUE } from '@weft/shared';
 import type { StepNodeData } from '../diagram-types';
+import { DiffMarks } from './DiffMarks';
 import { IfChip } from './IfChip';
 import { StepIcon } from './icons';
 import { StatusBadge } from './StatusBadge';
@@ -15,7 +16,7 @@ export type StepCardVariant = 'card' | 'gate' | 'decision';
  * status from the store, so only this node re-renders when it changes.
  */
 export function StepCard({ data, variant, tag, children }: { data: StepNodeData; variant: StepCardVariant; tag?: string; children?: ReactNode }) {
-  const { display, runtime, changed, stateClass, attributes } = useNodeState(data);
+  const { display, runtime, changed, mark, stateClass, attributes } = useNodeState(data);
   const kind = STEP_CATALOGUE[data.stepType]?.title ?? data.stepType;
 
   return (
@@ -40,6 +41,7 @@ export function StepCard({ data, variant, tag, children }: { data: StepNodeData;
         </span>
       </span>
       {changed && <span className="wf-changed">Changed</span>}
+      {mark !== undefined && <DiffMarks mark={mark} />}
       {children}
       {runtime && <StatusBadge display={display} showAttempt={variant !== 'decision'} />}
       {SOURCE_HANDLE}

@@ -10,6 +10,7 @@ import { issuesOf } from '../../api/http';
 import { describeError } from '../../components/Panels';
 import { stepTitle } from '../../diagram/node-data';
 import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
+import { VersionCompareView } from '../compare/VersionCompareView';
 import { initialInputDraft, inputErrorsFrom, readInputDraft, type InputDraft } from '../../inputs/inputs-form';
 import { definitionName, parseDefinition } from '../../lib/definition';
 import { TriggerForm } from '../../triggers/TriggerForm';
@@ -95,6 +96,7 @@ export function WorkflowComposer({
   const [selectedStepId, setSelectedStepId] = useState<string | null>(null);
   const [focusToken, setFocusToken] = useState(0);
   const [jsonOpen, setJsonOpen] = useState(false);
+  const [comparing, setComparing] = useState(false);
   const [jsonRevision, setJsonRevision] = useState(0);
   const [jsonCheck, setJsonCheck] = useState<DefinitionCheck | null>(null);
   const [lastBy, setLastBy] = useState<DraftedBy | null>(null);
@@ -278,6 +280,9 @@ export function WorkflowComposer({
   };
 
   const drawable = definition;
+  // The draft before the last change: Compare draws it beside the current one, marked.
+  const previous = history.entries.length > 1 ? history.entries[history.entries.length - 2]! : null;
+  const showCompare = comparing && previous !== null && drawable !== null;
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: not a control: it hears Ctrl/Cmd+Z bubbling up from whatever inside the composer has focus (undo the last draft).
@@ -315,10 +320,24 @@ export function WorkflowComposer({
             <button type="button" className="btn btn--small" aria-pressed={jsonOpen} aria-controls="composer-json" onClick={toggleJson}>
               {'{ }'} JSON
             </button>
+            <button
+              type="button"
+              className="btn btn--small"
+              aria-pressed={showCompare}
+              onClick={() => setComparing(!showCompare)}
+              disabled={previous === null || drawable === null}
+              title="Compare with the draft before the last change"
+            >
+              Compare
+            </button>
           </div>
         </div>
         <WorkflowNameField value={nameText ?? definition?.name ?? ''} hasDraft={definition !== null} error={nameError} onChange={renameTo} />
-        {drawable !== null ? (
+        {showCompare ? (
+          <div className="composer-compare">
+            <VersionCompareView before={previous.definition} after={drawable} beforeLabel="Before the last change" afterLabel="Now" />
+          </div>
+        ) : drawable !== null ? (
           <WorkflowDiagram
             // A new pane when the JSON panel moves it, so it fits again.
             key={jsonOpen ? 'with-json' : 'alone'}

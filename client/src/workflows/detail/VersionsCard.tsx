@@ -29,15 +29,12 @@ export function VersionsCard({
   currentVersion,
   viewingVersion,
   onView,
-  comparing = null,
   onCompare,
 }: {
   workflowId: string;
   currentVersion: number;
   viewingVersion: number;
   onView: (version: number | null) => void;
-  /** The pair being compared, if any. */
-  comparing?: { from: number; to: number } | null;
   onCompare?: (pair: { from: number; to: number }) => void;
 }) {
   const queryClient = useQueryClient();
@@ -74,9 +71,7 @@ export function VersionsCard({
         </div>
       ) : (
         <>
-          {onCompare !== undefined && versions.data.length > 1 && (
-            <CompareForm versions={versions.data.map((v) => v.version)} comparing={comparing} onCompare={onCompare} />
-          )}
+          {onCompare !== undefined && versions.data.length > 1 && <CompareForm versions={versions.data.map((v) => v.version)} onCompare={onCompare} />}
           <ul className="versions">
             {versions.data.map((version) => {
               const current = version.version === currentVersion;
@@ -128,20 +123,12 @@ export function VersionsCard({
   );
 }
 
-/** Pick any two versions; the older one is "from". */
-function CompareForm({
-  versions,
-  comparing,
-  onCompare,
-}: {
-  versions: number[];
-  comparing: { from: number; to: number } | null;
-  onCompare: (pair: { from: number; to: number }) => void;
-}) {
+/** Pick any two versions; the older one is "from". Opens the compare page. */
+function CompareForm({ versions, onCompare }: { versions: number[]; onCompare: (pair: { from: number; to: number }) => void }) {
   const id = useId();
   const newest = versions[0]!;
-  const [from, setFrom] = useState(comparing?.from ?? versions[1]!);
-  const [to, setTo] = useState(comparing?.to ?? newest);
+  const [from, setFrom] = useState(versions[1]!);
+  const [to, setTo] = useState(newest);
   const same = from === to;
   return (
     <form

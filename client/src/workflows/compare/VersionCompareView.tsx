@@ -1,0 +1,106 @@
+import './compare.css';
+import { type DefinitionDiffSummary, summarizeDefinitionDiff, type WorkflowDefinition } from '@weft/shared';
+import { useMemo, useState } from 'react';
+import { DIFF_LABELS, type DiffKind, marksFor } from '../../diagram/step-marks';
+import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
+import { StepChangeDetail } from './StepChangeDetail';
+
+const KINDS: readonly DiffKind[] = ['added', 'removed', 'changed', 'moved'];
+
+/**
+ * Two definitions drawn side by side, each step marked with how it differs: added (only on the
+ * right), removed (only on the left), changed with its field paths, moved. Used for two stored
+ * versions, and for a change not yet applied (a proposal, a refined draft). Clicking a step in
+ * either diagram selects it in both and shows its field-level diff.
+ */
+export function VersionCompareView({
+  before,
+  after,
+  beforeLabel,
+  afterLabel,
+  summary: given,
+  selectedStepId: controlled,
+  onSelectStep,
+}: {
+  before: WorkflowDefinition;
+  after: WorkflowDefinition;
+  beforeLabel: string;
+  afterLabel: string;
+  /** The server's answer for stored versions; computed here otherwise (the same shared function). */
+  summary?: DefinitionDiffSummary;
+  selectedStepId?: string | null;
+  onSelectStep?: (stepId: string | null) => void;
+}) {
+  const computed = useMemo(() => (given === undefined ? summarizeDefinitionDiff(before, after) : null), [given, before, after]);
+  const summary = given ?? computed!;
+  const left = useMemo(() => marksFor(summary, 'before'), [summary]);
+  const right = useMemo(() => marksFor(summary, 'after'), [summary]);
+  const [own, setOwn] = useState<string | null>(null);
+  const selected = controlled === undefined ? own : controlled;
+  const select = (stepId: string | null) => {
+    setOwn(stepId);
+    onSelectStep?.(stepId);
+  };
+  const counts: Record<DiffKind, number> = {
+    added: summary.added.length,
+    removed: summary.removed.length,
+    changed: summary.changed.length,
+    moved: summary.moved.length,
+  };
+  const same = KINDS.every((kind) => counts[kind] === 0);
+
+  return (
+    <div className="compare wf-diff-colors" data-testid="version-compare">
+      <ul className="compare__legend" aria-label="Changes by kind">
+        {KINDS.map((kind) => (
+          <li key={kind} data-legend={kind}>
+            <span className={`wf-diff__badge wf-diff__badge--${kind}`}>
+              <span aria-hidden="true">{DIFF_LABELS[kind].symbol}</span> {DIFF_LABELS[kind].text}
+            </span>{' '}
+            {counts[kind] === 1 ? '1 step' : `${counts[kind]} steps`}
+          </li>
+        ))}
+        {same && <li className="muted">No step differs.</li>}
+      </ul>
+      <div className="compare__sides">
+        <section className="card compare__side" aria-labelledby="compare-before" data-side="before">
+          <div className="card__header">
+            <h2 id="compare-before">{beforeLabel}</h2>
+            <span className="muted">Removed steps are marked here</span>
+          </div>
+          <WorkflowDiagram
+            definition={before}
+            mode="view"
+            stepMarks={left}
+            selectedStepId={selected}
+            onSelectStep={select}
+            aria-label={`Diagram of ${beforeLabel}`}
+          />
+        </section>
+        <section className="card compare__side" aria-labelledby="compare-after" data-side="after">
+          <div className="card__header">
+            <h2 id="compare-after">{afterLabel}</h2>
+            <span className="muted">Added steps are marked here</span>
+          </div>
+          <WorkflowDiagram
+            definition={after}
+            mode="view"
+            stepMarks={right}
+            selectedStepId={selected}
+            onSelectStep={select}
+            aria-label={`Diagram of ${afterLabel}`}
+          />
+        </section>
+      </div>
+      <section className="card" aria-label="Step differences">
+        <div className="card__body">
+          {selected === null ? (
+            <p className="muted">Select a step in either diagram to see what changed in its settings.</p>
+          ) : (
+            <StepChangeDetail before={before} after={after} summary={summary} stepId={selected} beforeLabel={beforeLabel} afterLabel={afterLabel} />
+          )}
+        </div>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+// The compare page's address, shared by the pages that link to it (kept apart so linking does not load the view).
+
+/** `?from=1&to=3`: two stored version numbers; anything else is not a comparison. */
+export function comparePair(search: URLSearchParams): { from: number; to: number } | null {
+  const read = (key: string) => {
+    const raw = search.get(key) ?? '';
+    return /^[1-9][0-9]{0,8}$/.test(raw) ? Number(raw) : null;
+  };
+  const from = read('from');
+  const to = read('to');
+  return from === null || to === null ? null : { from, to };
+}
+
+export function comparePath(workflowId: string, pair: { from: number; to: number }): string {
+  return `/automation/workflows/${encodeURIComponent(workflowId)}/compare?from=${pair.from}&to=${pair.to}`;
+}
