@@ -177,7 +177,7 @@ export function createAgentAsks({
     /** Resolves when the ask is decided or closed, after `ms`, or when `signal` aborts; never rejects. */
     wait(id: string, ms: number, signal?: AbortSignal): Promise<void> {
       const row = s.get.get(id);
-      if (!row || row.status !== 'pending' || ms <= 0) return Promise.resolve();
+      if (row?.status !== 'pending' || ms <= 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const set = pollers.get(id) ?? new Set<() => void>();
         pollers.set(id, set);
