@@ -245,4 +245,22 @@ describe('agent_prompt in a git workspace', () => {
     expect((await s.request('GET', `/api/approvals?executionId=${id}`)).body.approvals).toHaveLength(1);
     expect(resultsIn(fake.requests[1]!)[0]).toMatchObject({ isError: false });
   });
+
+  it('a destructive server tool approved for the rest of the step: later calls with other arguments run without a card', async () => {
+    destroyed.length = 0;
+    fake.setScript([
+      stream(toolTurn([call('d1', 'test:destroy', { target: 'branch-a' })])),
+      stream(toolTurn([call('d2', 'test:destroy', { target: 'branch-b' })])),
+      stream(textTurn('Both deleted.')),
+    ]);
+    const id = await start({ id: 'fix', type: 'agent_prompt', prompt: 'Clean up', tools: ['test:*'] });
+    await waitUntil(async () => (await pendingAsks(id)).length === 1, 20_000, 'the ask');
+    const [asked] = await pendingAsks(id);
+    expect((await s.request('POST', `/api/approvals/${asked.id}/decision`, { body: { decision: 'approve', scope: 'step' } })).status).toBe(200);
+    const ex = await finishedExecution(s, id);
+    expect(ex.status, JSON.stringify(ex.steps)).toBe('succeeded');
+    expect(destroyed).toEqual(['branch-a', 'branch-b']);
+    // The second call named the step-scoped approval: no second ask and no held card.
+    expect((await s.request('GET', `/api/approvals?executionId=${id}`)).body.approvals).toHaveLength(1);
+  });
 });

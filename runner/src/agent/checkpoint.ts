@@ -19,6 +19,8 @@ export const AgentCheckpoint = z.object({
   turns: Count,
   toolCalls: z.object({ total: Count, failed: Count, denied: Count }),
   approvedForStep: z.array(z.string()),
+  /** The approval id behind each tool approved for the step (server tools name it in later calls). */
+  stepApprovalIds: z.record(z.string(), z.string()).default({}),
   /** Model attempts so far (failovers count). */
   attempts: Count.default(0),
 });

@@ -72,7 +72,7 @@ export function createToolbox({
     const tool = byName.get(call.name);
     if (!tool) return refusal(`${call.name} is not one of this step's tools`, 'tool_not_offered');
 
-    const { decision, reason } = gate.decide(tool.name, tool.destructive);
+    const { decision, reason, askApprovalId } = gate.decide(tool.name, tool.destructive);
     if (decision === 'deny') return { ...refusal(`${tool.name} is denied by ${reason}`, 'tool_denied_by_policy', { denied: true }), denied: true };
 
     // A question always goes to a person, whatever the policy says short of `deny`.
@@ -93,7 +93,7 @@ export function createToolbox({
       return { ...refusal('the person declined to answer', 'ask_denied', { denied: true, comment: asked.comment }), denied: true };
     }
 
-    if (decision === 'allow') return run(tool, call.input);
+    if (decision === 'allow') return run(tool, call.input, tool.source === 'server' ? askApprovalId : undefined);
 
     const preview = tool.source === 'workspace' && workspace ? await workspace.preview(tool.name, call.input) : {};
     const asked = await askPerson({
@@ -108,7 +108,7 @@ export function createToolbox({
     if (asked.status === 'expired') return refusal(`nobody decided the call of ${tool.name} in time; it was not run`, 'ask_expired');
     if (asked.status === 'denied')
       return { ...refusal(`a person denied the call of ${tool.name}`, 'tool_denied_by_person', { denied: true, comment: asked.comment }), denied: true };
-    if (asked.scope === 'step') gate.approveForStep(tool.name);
+    if (asked.scope === 'step') gate.approveForStep(tool.name, asked.approvalId);
     call.onRunning?.();
     return run(tool, call.input, tool.source === 'server' ? asked.approvalId : undefined);
   }

@@ -62,7 +62,12 @@ export function createAgentPromptStep({
       if (resumed) ctx.log('stdout', `resuming from a checkpoint after ${resumed.turns} turns and ${resumed.toolCalls.total} tool calls\n`);
       const budget = createAgentBudget({ limits: step.limits, start: resumed ?? undefined });
       const counts: ToolCounts = { ...(resumed?.toolCalls ?? { total: 0, failed: 0, denied: 0 }) };
-      const gate = createPolicyGate({ step: step.toolPolicy, operator: ctx.operatorToolPolicy, approvedForStep: resumed?.approvedForStep });
+      const gate = createPolicyGate({
+        step: step.toolPolicy,
+        operator: ctx.operatorToolPolicy,
+        approvedForStep: resumed?.approvedForStep,
+        stepApprovalIds: resumed?.stepApprovalIds,
+      });
       let attempts = resumed?.attempts ?? 0;
 
       let workspace: AgentWorkspace | null = null;
@@ -102,6 +107,7 @@ export function createAgentPromptStep({
             turns: budget.turns,
             toolCalls: { ...counts },
             approvedForStep: gate.approvedForStep(),
+            stepApprovalIds: gate.stepApprovalIds(),
             attempts,
           });
         const onProgress = (p: ToolLoopProgress) => {

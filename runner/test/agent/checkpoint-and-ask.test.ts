@@ -12,6 +12,7 @@ const state = (content: string): AgentCheckpoint => ({
   turns: 1,
   toolCalls: { total: 0, failed: 0, denied: 0 },
   approvedForStep: [],
+  stepApprovalIds: {},
   attempts: 1,
 });
 
