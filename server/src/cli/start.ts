@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import { GC_POLICY_FLAGS } from '../paths';
 import { spawnRunner } from './runner-process';
 
 /**
@@ -11,6 +13,7 @@ import { spawnRunner } from './runner-process';
  * both load their code at once, and the runner waits for the server's address. The server is a
  * dynamic import so that the bundle keeps it, and the npm packages it imports, in a chunk of its own.
  */
+for (const flag of GC_POLICY_FLAGS) v8.setFlagsFromString(flag);
 const runner = spawnRunner();
 const { serveWithRunner } = await import('./serve-with-runner');
 await serveWithRunner(runner);
