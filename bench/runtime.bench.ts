@@ -54,7 +54,11 @@ async function startUp(dataDir: string) {
       try {
         const { healthyMs, runnerMs } = await p.ready({ port, runner: l.runner });
         times[l.name]!.push(Math.max(healthyMs, runnerMs ?? 0));
-        if (l.name === 'pnpm start') pnpmWrapperMiB = Math.max(pnpmWrapperMiB, p.processes().others.reduce((a, pid) => a + rssMiB(pid), 0));
+        if (l.name === 'pnpm start')
+          pnpmWrapperMiB = Math.max(
+            pnpmWrapperMiB,
+            p.processes().others.reduce((a, pid) => a + rssMiB(pid), 0),
+          );
       } finally {
         await p.stop();
       }
@@ -167,7 +171,14 @@ export async function run(): Promise<Record<string, unknown>> {
     const { starts, pnpmWrapperMiB } = await startUp(dataDir);
     process.stderr.write(`start-up: ${JSON.stringify(starts)}\n`);
     const mem = await memory(dataDir);
-    return { starts, pnpmWrapperMiB, ...mem, goals: GOALS, quick: QUICK, loadAverage: fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') };
+    return {
+      starts,
+      pnpmWrapperMiB,
+      ...mem,
+      goals: GOALS,
+      quick: QUICK,
+      loadAverage: fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    };
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
