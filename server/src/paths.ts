@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Where the server's files are, from source (`server/src/paths.ts`, run by tsx) and from the built
- * runtime alike: esbuild bundles this module into `server/dist/start.js`, where `import.meta.url`
- * is the bundle's. Both sit one folder below `server/`, so every path is derived from that one
+ * runtime alike: esbuild bundles this module into a chunk in `server/dist/` (beside `start.js`), where
+ * `import.meta.url` is the chunk's. Both sit one folder below `server/`, so every path is derived from that one
  * fact here, never from a module's own depth (which a bundle flattens).
  */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
