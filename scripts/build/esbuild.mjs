@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ROOT } from './targets.mjs';
 
 /**
- * Builds a server or runner entry into one ES module for plain node. The repository's TypeScript
+ * Builds a server or runner entry into ES modules for plain node (the entry and its chunks). The repository's TypeScript
  * (the package's own and `@weft/shared`'s source) is bundled; npm packages the target's
  * package.json lists stay external and load from its node_modules at run time, as they do under
  * tsx. A package only a workspace dependency declares (jsep, through shared) is bundled: pnpm's
@@ -17,10 +17,18 @@ export async function buildWithEsbuild(target) {
   const esbuild = await import('esbuild');
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, target.packageDir, 'package.json'), 'utf8'));
   const declared = new Set(Object.keys(pkg.dependencies ?? {}));
+  const outdir = path.dirname(target.outfile);
+  // The folder holds only this build's output: chunks of an earlier build (their names are hashes) go.
+  fs.rmSync(path.join(ROOT, outdir), { recursive: true, force: true });
   const result = await esbuild.build({
     absWorkingDir: ROOT,
-    entryPoints: [target.entry],
-    outfile: target.outfile,
+    entryPoints: { [path.basename(target.outfile, '.js')]: target.entry },
+    outdir,
+    // A module imported only through `await import()` goes into a chunk of its own, and so do the
+    // npm packages it imports: in one file, esbuild hoists every external import to the top, and
+    // the process would load OpenTelemetry at start even with traces off. The entry stays small.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 // Repository root: `./data` in the README means the checkout's data folder, whatever the cwd.
 import { REPO_ROOT } from './paths';
+import { systemTimezone } from './system-timezone';
 
 const Bool = z.enum(['0', '1', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 
@@ -255,7 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       batchRows: 200,
     },
     llm: llmSettingsFromEnv(e),
-    timezone: e.WEFT_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+    timezone: e.WEFT_TIMEZONE ?? systemTimezone(),
     secretKey: e.WEFT_SECRET_KEY,
     integrationCheckMs: 5 * 60_000,
     oidc:

@@ -115,7 +115,7 @@ export async function main({ beforeListen }: { beforeListen?: (fastify: FastifyI
 }
 
 // Run directly from source (`tsx src/server.ts`). Not in the built runtime, where this module is
-// bundled into `dist/start.js` and `import.meta.url` is that entry's.
+// bundled into a chunk under `dist/` and `import.meta.url` is that chunk's.
 if (!RUNNING_BUILT && import.meta.url === `file://${process.argv[1]}`) {
   await main();
 }

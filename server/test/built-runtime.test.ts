@@ -28,6 +28,16 @@ const childrenOf = (pid: number) =>
       }
     });
 
+/** The texts of a bundle file and of every chunk it imports statically (what loading it evaluates). */
+function staticImportClosure(dir: string, file: string, seen = new Map<string, string>()): string[] {
+  if (seen.has(file)) return [...seen.values()];
+  const text = fs.readFileSync(path.join(dir, file), 'utf8');
+  seen.set(file, text);
+  // Static imports only: `import{a}from"./chunk-X.js"` or `import"./chunk-X.js"`, never `import("./chunk-X.js")`.
+  for (const [, chunk] of text.matchAll(/(?:from|import)\s*"\.\/(chunk-\w+\.js)"/g)) staticImportClosure(dir, chunk!, seen);
+  return [...seen.values()];
+}
+
 async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, output: () => string, timeoutMs = 25_000): Promise<T> {
   const start = Date.now();
   for (;;) {
@@ -48,13 +58,30 @@ describe('built runtime', () => {
     expect(first).toMatch(/^weft build: runner built in \d+ ms \(forced\)$/m);
     const second = build('server', 'runner');
     expect(second.trim().split('\n')).toEqual(['weft build: server is up to date', 'weft build: runner is up to date']);
-    // The bundles are what runs: the repository's own TypeScript inside (its source map names it), npm packages outside.
-    const bundle = fs.readFileSync(path.join(ROOT, 'server/dist/start.js'), 'utf8');
-    const { sources } = JSON.parse(fs.readFileSync(path.join(ROOT, 'server/dist/start.js.map'), 'utf8')) as { sources: string[] };
-    expect(sources).toEqual(expect.arrayContaining(['../src/cli/start.ts', '../../shared/src/errors.ts']));
+    // The bundles are what runs: the repository's own TypeScript inside (its source maps name it), npm packages outside.
+    const dist = path.join(ROOT, 'server/dist');
+    const files = fs.readdirSync(dist);
+    const bundle = files.filter((file) => file.endsWith('.js')).map((file) => fs.readFileSync(path.join(dist, file), 'utf8'));
+    const sources = files
+      .filter((file) => file.endsWith('.js.map'))
+      .flatMap((file) => (JSON.parse(fs.readFileSync(path.join(dist, file), 'utf8')) as { sources: string[] }).sources);
+    expect(sources).toEqual(expect.arrayContaining(['../src/cli/start.ts', '../src/server.ts', '../../shared/src/errors.ts']));
     expect(sources.filter((source) => source.includes('node_modules/')).every((source) => source.includes('/jsep'))).toBe(true);
-    expect(bundle).toMatch(/import \w+ from\s*"fastify";/);
-    expect(bundle).not.toMatch(/from\s*"tsx/);
+    expect(bundle.some((text) => /import \w+ from\s*"fastify";/.test(text))).toBe(true);
+    expect(bundle.every((text) => !/from\s*"tsx/.test(text))).toBe(true);
+    // The entry loads nothing but the runner's spawn before the server's chunk, and OpenTelemetry
+    // (traces off by default) is imported only by a chunk the server loads when traces are configured.
+    expect(fs.readFileSync(path.join(dist, 'start.js'), 'utf8')).not.toMatch(/from\s*"(fastify|zod|better-sqlite3)"/);
+    const eager = staticImportClosure(dist, 'start.js');
+    expect(eager.some((text) => /from\s*"fastify"/.test(text))).toBe(false);
+    const serverChunk = /import\("\.\/(chunk-\w+\.js)"\)/.exec(fs.readFileSync(path.join(dist, 'start.js'), 'utf8'))?.[1];
+    expect(serverChunk).toBeDefined();
+    const serverEager = staticImportClosure(dist, serverChunk!);
+    expect(serverEager.some((text) => /from\s*"fastify"/.test(text))).toBe(true);
+    expect(serverEager.some((text) => /@opentelemetry\//.test(text))).toBe(false);
+    const runnerEager = staticImportClosure(path.join(ROOT, 'runner/dist'), 'main.js');
+    expect(runnerEager.some((text) => /from\s*"ws"/.test(text))).toBe(true);
+    expect(runnerEager.some((text) => /@opentelemetry\//.test(text))).toBe(false);
   });
 
   it('runs with plain node and answers /api/health with the built runner connected', async () => {

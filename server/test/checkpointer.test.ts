@@ -21,11 +21,14 @@ afterEach(async () => {
   log.warnings = [];
 });
 
-function setup(options: { restartFrames?: number; intervalMs?: number } = {}) {
+type Options = Partial<Pick<Parameters<typeof startCheckpointer>[0], 'restartFrames' | 'intervalMs' | 'tickMs' | 'busyChanges' | 'busyCommits' | 'idleStopMs'>>;
+
+/** By default the worker starts on the first commit the journal reports (`busyCommits: 1`). */
+function setup(options: Options = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-ckpt-'));
   const db = openDatabase({ dataDir, synchronous: 'FULL' });
   db.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, blob TEXT)');
-  const checkpointer = startCheckpointer({ db, synchronous: 'FULL', intervalMs: 20, log, ...options });
+  const checkpointer = startCheckpointer({ db, synchronous: 'FULL', intervalMs: 20, busyCommits: 1, log, ...options });
   cleanup.push(async () => {
     await checkpointer.stop();
     db.close();
@@ -44,7 +47,10 @@ describe('background WAL checkpointer', () => {
   it('turns SQLite’s checkpoint inside COMMIT off and copies the WAL into the database from its worker', async () => {
     const { db, checkpointer } = setup();
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
-    for (let i = 0; i < 50; i++) commit(db, null, i);
+    expect(checkpointer.inBackground).toBe(false);
+    commit(db, checkpointer, 0);
+    expect(checkpointer.inBackground).toBe(true);
+    for (let i = 1; i < 50; i++) commit(db, null, i);
     const reader = new BetterSqlite3(db.name, { readonly: true });
     cleanup.push(() => {
       reader.close();
@@ -63,7 +69,8 @@ describe('background WAL checkpointer', () => {
     });
     reader.prepare('BEGIN').run();
     reader.prepare('SELECT COUNT(*) FROM filler').get();
-    for (let i = 0; i < 30; i++) commit(db, null, i);
+    commit(db, checkpointer, 0);
+    for (let i = 1; i < 30; i++) commit(db, null, i);
     await waitUntil(() => checkpointer.walFrames >= 20, 5000, 'worker report');
     reader.prepare('COMMIT').run();
 
@@ -84,11 +91,32 @@ describe('background WAL checkpointer', () => {
     cleanup.push(() => {
       db.close();
     });
-    const checkpointer = startCheckpointer({ db, synchronous: 'FULL', intervalMs: 20, log });
+    const checkpointer = startCheckpointer({ db, synchronous: 'FULL', intervalMs: 20, busyCommits: 1, log });
     cleanup.push(() => checkpointer.stop());
+    checkpointer.afterCommit();
     await waitUntil(() => log.warnings.length > 0, 5000, 'fallback');
     expect(log.warnings[0]).toMatch(/checkpoint/);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+  });
+
+  it('starts its worker only while writes are steady and stops it once they stop; a few changes are checkpointed by its tick', async () => {
+    const { db, checkpointer } = setup({ tickMs: 20, busyChanges: 20, busyCommits: 1000, idleStopMs: 200 });
+    const fileSize = () => fs.statSync(db.name).size;
+    // A few rows: no worker; the tick copies them into the database file itself.
+    const before = fileSize();
+    for (let i = 0; i < 5; i++) commit(db, null, i);
+    await waitUntil(() => checkpointer.walFrames > 0 && fileSize() > before, 5000, 'tick checkpoint');
+    expect(checkpointer.inBackground).toBe(false);
+
+    // Many rows within a tick: the worker starts, and is stopped once nothing changed for idleStopMs.
+    db.transaction(() => {
+      for (let i = 5; i < 40; i++) commit(db, null, i);
+    })();
+    await waitUntil(() => checkpointer.inBackground, 5000, 'worker start');
+    await waitUntil(() => !checkpointer.inBackground, 5000, 'worker stop');
+    expect((db.prepare('SELECT COUNT(*) AS n FROM filler').get() as { n: number }).n).toBe(40);
+    const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+    expect(r!.checkpointed).toBe(r!.log); // everything was copied before the worker closed
   });
 
   it('runs with the server and stops with it, leaving no WAL behind', async () => {
