@@ -113,15 +113,18 @@ describe('the server-side tool policy of an execution call', () => {
     expect(ran.some((r) => r.target === 'denied-1')).toBe(false);
   });
 
-  it("applies the operator's policy under the step's", async () => {
+  it("applies the operator's policy, which a step may tighten but never loosen", async () => {
     const run = await leasedRun();
     const denied = await call(run, 'test:op_denied', 'op-1');
     expect(denied.status).toBe(403);
     expect(denied.body.error.message).toMatch(/WEFT_TOOL_POLICY/);
     // `test:op_*` allows: a destructive tool runs without a person.
     expect((await call(run, 'test:op_wipe', 'op-2')).status).toBe(200);
-    const stepWins = await leasedRun({ toolPolicy: { 'test:op_denied': 'allow' } });
-    expect((await call(stepWins, 'test:op_denied', 'op-3')).status).toBe(200);
+    const loosened = await leasedRun({ toolPolicy: { 'test:op_denied': 'allow' } });
+    expect((await call(loosened, 'test:op_denied', 'op-3')).status).toBe(403);
+    expect(ran.some((r) => r.target === 'op-3')).toBe(false);
+    const tightened = await leasedRun({ toolPolicy: { 'test:op_wipe': 'deny' } });
+    expect((await call(tightened, 'test:op_wipe', 'op-4')).status).toBe(403);
   });
 
   it('ask: runs with the id of an approved ask of the same execution, step, tool and arguments', async () => {

@@ -11,19 +11,41 @@ describe('resolveToolPolicy', () => {
     expect(resolveToolPolicy({ name: 'github:list_issues', destructive: false })).toEqual({ decision: 'allow', source: 'default' });
   });
 
-  it('puts the step over the operator and the operator over the defaults', () => {
-    const operator = { 'workspace:bash': 'deny' as const, 'github:*': 'ask' as const };
-    expect(resolveToolPolicy({ name: 'workspace:bash', destructive: false, operator })).toEqual({
+  it('puts the step over the defaults and the operator over the defaults; the operator is a ceiling the step cannot loosen', () => {
+    const operator = { 'workspace:bash': 'deny' as const, 'github:*': 'ask' as const, 'slack:*': 'allow' as const };
+    expect(resolveToolPolicy({ name: 'workspace:bash', destructive: false, operator })).toEqual({ decision: 'deny', source: 'operator', pattern: 'workspace:bash' });
+    expect(resolveToolPolicy({ name: 'github:list_issues', destructive: false, operator }).decision).toBe('ask');
+    // The operator may loosen a default; a step may tighten it again.
+    expect(resolveToolPolicy({ name: 'slack:delete', destructive: true, operator }).decision).toBe('allow');
+    expect(resolveToolPolicy({ name: 'slack:delete', destructive: true, operator, step: { 'slack:delete': 'ask' } })).toEqual({
+      decision: 'ask',
+      source: 'step',
+      pattern: 'slack:delete',
+    });
+    // A step loosening what the operator set gets the operator's decision.
+    expect(resolveToolPolicy({ name: 'workspace:bash', destructive: false, operator, step: { 'workspace:*': 'allow' } })).toEqual({
       decision: 'deny',
       source: 'operator',
       pattern: 'workspace:bash',
     });
-    expect(resolveToolPolicy({ name: 'github:list_issues', destructive: false, operator }).decision).toBe('ask');
-    expect(resolveToolPolicy({ name: 'workspace:bash', destructive: false, operator, step: { 'workspace:*': 'allow' } })).toEqual({
+    expect(resolveToolPolicy({ name: 'github:merge', destructive: true, operator, step: { '*': 'allow' } }).decision).toBe('ask');
+    // Without an operator entry the step changes the default either way.
+    expect(resolveToolPolicy({ name: 'workspace:bash', destructive: false, step: { 'workspace:*': 'allow' } })).toEqual({
       decision: 'allow',
       source: 'step',
       pattern: 'workspace:*',
     });
+  });
+
+  it('never decides looser than a matching operator entry, whatever the step says', () => {
+    const decision = fc.constantFrom('allow' as const, 'ask' as const, 'deny' as const);
+    const rank = { allow: 0, ask: 1, deny: 2 };
+    fc.assert(
+      fc.property(decision, decision, fc.boolean(), (op, own, destructive) => {
+        const r = resolveToolPolicy({ name: 'github:merge', destructive, operator: { 'github:*': op }, step: { 'github:merge': own } });
+        expect(rank[r.decision]).toBe(Math.max(rank[op], rank[own]));
+      }),
+    );
   });
 
   it('lets the most specific entry win whatever the order', () => {

@@ -38,9 +38,14 @@ export function matchToolPolicy(name: string, policy: ToolPolicy | undefined): {
 
 export type ToolPolicySource = 'step' | 'operator' | 'default';
 
+const STRICTNESS: Record<ToolPolicyDecision, number> = { allow: 0, ask: 1, deny: 2 };
+
 /**
- * The policy for one call: the step's most specific matching entry, else the operator's, else the
- * built-in default. The runner and the server both decide with this, so they cannot disagree.
+ * The policy for one call. The built-in defaults are what a step changes: its most specific matching
+ * entry decides, else the operator's, else the default. The operator's entries (`WEFT_TOOL_POLICY`)
+ * are also a ceiling: a step may make a tool stricter than the operator says, never looser, so an
+ * operator's `ask` or `deny` holds whatever a workflow's author writes. The runner and the server
+ * both decide with this, so they cannot disagree.
  */
 export function resolveToolPolicy({
   name,
@@ -54,8 +59,8 @@ export function resolveToolPolicy({
   operator?: ToolPolicy | undefined;
 }): { decision: ToolPolicyDecision; source: ToolPolicySource; pattern?: string } {
   const own = matchToolPolicy(name, step);
-  if (own) return { decision: own.decision, source: 'step', pattern: own.pattern };
   const op = matchToolPolicy(name, operator);
+  if (own && !(op && STRICTNESS[op.decision] > STRICTNESS[own.decision])) return { decision: own.decision, source: 'step', pattern: own.pattern };
   if (op) return { decision: op.decision, source: 'operator', pattern: op.pattern };
   return { decision: defaultToolPolicy(name, destructive), source: 'default' };
 }
