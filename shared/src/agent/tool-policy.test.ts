@@ -13,7 +13,11 @@ describe('resolveToolPolicy', () => {
 
   it('puts the step over the defaults and the operator over the defaults; the operator is a ceiling the step cannot loosen', () => {
     const operator = { 'workspace:bash': 'deny' as const, 'github:*': 'ask' as const, 'slack:*': 'allow' as const };
-    expect(resolveToolPolicy({ name: 'workspace:bash', destructive: false, operator })).toEqual({ decision: 'deny', source: 'operator', pattern: 'workspace:bash' });
+    expect(resolveToolPolicy({ name: 'workspace:bash', destructive: false, operator })).toEqual({
+      decision: 'deny',
+      source: 'operator',
+      pattern: 'workspace:bash',
+    });
     expect(resolveToolPolicy({ name: 'github:list_issues', destructive: false, operator }).decision).toBe('ask');
     // The operator may loosen a default; a step may tighten it again.
     expect(resolveToolPolicy({ name: 'slack:delete', destructive: true, operator }).decision).toBe('allow');
