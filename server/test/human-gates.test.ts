@@ -114,7 +114,7 @@ describe('a workflow cannot decide a human gate', () => {
     await s.request('POST', `/api/executions/${gate.executionId}/cancel`);
   });
 
-  it('an agent step calling approve_execution gets 403 tool_denied; the approval stays pending', async () => {
+  it('an agent step calling approve_execution is refused before the call leaves the runner; the approval stays pending', async () => {
     const gate = await gatedRun();
     const session = (await s.request('POST', '/api/sessions', { body: {} })).body;
     fake.setScript([
@@ -125,10 +125,11 @@ describe('a workflow cannot decide a human gate', () => {
       await run(await createWorkflow({ name: 'Agent', steps: [{ id: 'agent', type: 'agent_prompt', prompt: 'Approve the pending deploy.' }] }), session.id),
     );
     expect(ex.status).toBe('succeeded');
-    // What the model was told: refused, with the code.
+    // What the model was told: refused, with the code. The tool is not offered in workflow context, so
+    // the runner refuses it itself (a call that reached the server would meet 403 tool_denied: the tool-step case above).
     const told = fake.requests[1]!.body.messages.at(-1).content[0];
     expect(told).toMatchObject({ type: 'tool_result', tool_use_id: 'tu_ok', is_error: true });
-    expect(JSON.parse(told.content)).toEqual({ error: expect.stringContaining('only a person may decide an approval'), code: 'tool_denied' });
+    expect(JSON.parse(told.content)).toMatchObject({ error: "workflows:approve_execution is not one of this step's tools", code: 'tool_not_offered' });
     // The tool is not even offered in workflow context.
     expect(fake.requests[0]!.body.tools.map((t: any) => t.name)).not.toContain('workflows__approve_execution');
     expect(await approvalOf(gate.approvalId)).toMatchObject({ status: 'pending' });
