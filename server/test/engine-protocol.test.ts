@@ -61,6 +61,39 @@ describe('runner protocol', () => {
     runner.close();
   });
 
+  it('journals each step as the API reads it back, whether its start came in the same frame or an earlier one', async () => {
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
+    const { executionId } = await createAndRun();
+    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    // `one` starts in a frame of its own and finishes (without input) in the next: the stored start and input stay.
+    expect(
+      await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'one', iterationPath: '', attempt: 1, input: { command: 'echo 1', n: [1, null] } }]),
+    ).toMatchObject({ type: 'ack', seq: 1 });
+    await new Promise((r) => setTimeout(r, 5));
+    expect(
+      await runner.events(grant, [
+        { seq: 2, type: 'step.succeeded', stepId: 'one', iterationPath: '', attempt: 1, output: { stdout: '1\n', nested: { a: [true, 2.5] } } },
+        { seq: 3, type: 'step.started', stepId: 'two', iterationPath: '', attempt: 1, input: { command: 'echo 2' } },
+        { seq: 4, type: 'step.failed', stepId: 'two', iterationPath: '', attempt: 1, error: { name: 'Error', message: 'exit 1' }, retryInMs: 10 },
+        { seq: 5, type: 'step.started', stepId: 'two', iterationPath: '', attempt: 2 },
+        { seq: 6, type: 'step.succeeded', stepId: 'two', iterationPath: '', attempt: 2, output: null },
+        { seq: 7, type: 'execution.finished', status: 'succeeded', output: null },
+      ]),
+    ).toMatchObject({ type: 'ack', seq: 7 });
+    const steps = (await s.request('GET', `/api/executions/${executionId}`)).body.steps;
+    expect(steps).toHaveLength(3);
+    expect(steps[0]).toMatchObject({ stepId: 'one', startedAt: expect.any(String), input: { command: 'echo 1', n: [1, null] } });
+    expect(steps[0].startedAt < steps[0].finishedAt).toBe(true);
+    expect(steps[2]).toMatchObject({ stepId: 'two', attempt: 2, output: null });
+    const journal = (await s.request('GET', `/api/events?topic=execution:${executionId}`)).body.events;
+    // The last event of each step attempt says what the API says about it, field for field.
+    const last = new Map<string, unknown>();
+    for (const e of journal) if (e.type === 'step.updated') last.set(`${e.data.stepId}|${e.data.attempt}`, e.data);
+    expect([...last.values()]).toEqual(steps.map((step: object) => ({ executionId, ...step })));
+    runner.close();
+  });
+
   it('reassigns an execution when its lease expires and refuses the zombie runner', async () => {
     const zombie = await connectFakeRunner(s.url, s.runnerToken, { heartbeat: false });
     const { executionId } = await createAndRun();

@@ -55,6 +55,14 @@ export function createDispatcher({
     'SELECT lease_runner_id AS runner, COUNT(*) AS n FROM executions WHERE lease_runner_id IS NOT NULL GROUP BY lease_runner_id',
   );
   let scheduled = false;
+  /**
+   * Whether a queued execution may exist. A pass that found fewer queued executions than it had free
+   * slots saw them all, so the passes after it (every finished execution kicks one, to hand its slot
+   * on) skip both queries until something is queued again: `kick({ queued: true })` from the journal
+   * as it is written, every engine tick (which also covers other processes on the database), a runner
+   * that registers. A stale `true` costs one query; it is never left `false` while a row waits longer than a tick.
+   */
+  let backlog = true;
 
   /**
    * Containers (loop, conditional) still open from the previous lease: the new lease starts them
@@ -119,7 +127,7 @@ export function createDispatcher({
 
   function dispatch() {
     scheduled = false;
-    if (runners.size === 0) return;
+    if (runners.size === 0 || !backlog) return;
     const held = new Map(heldCount.all().map((r) => [r.runner, r.n]));
     const healthySince = clock.now().getTime() - leaseMs;
     const free = [...runners.values()]
@@ -129,6 +137,8 @@ export function createDispatcher({
     const total = free.reduce((n, r) => n + r.free, 0);
     if (total === 0) return;
     const queued = repo.queuedIds(total);
+    // Set before the grants: one of them may queue something (and kick) while this pass runs.
+    if (queued.length < total) backlog = false;
     for (const executionId of queued) {
       // Spread work: the runner with the most free slots first.
       free.sort((a, b) => b.free - a.free);
@@ -161,7 +171,7 @@ export function createDispatcher({
     runners,
     register(runner: ConnectedRunner) {
       runners.set(runner.runnerId, runner);
-      this.kick();
+      this.kick({ queued: true });
     },
     unregister(runnerId: string, runner: ConnectedRunner) {
       if (runners.get(runnerId) === runner) runners.delete(runnerId);
@@ -169,8 +179,11 @@ export function createDispatcher({
     /**
      * Dispatch on the next tick; many kicks in one tick make one pass. With a group-commit batch
      * open, the pass runs inside it just before its COMMIT: an execution and its lease share one fsync.
+     * `queued`: an execution may have been queued (or the caller cannot tell); without it the kick only
+     * hands on a freed slot, and the pass is skipped when the last one saw nothing queued.
      */
-    kick() {
+    kick({ queued }: { queued: boolean }) {
+      if (queued) backlog = true;
       if (scheduled) return;
       scheduled = true;
       const pass = () => {
@@ -182,14 +195,17 @@ export function createDispatcher({
       };
       if (!journal.beforeCommit(pass)) setImmediate(pass);
     },
-    dispatchNow: dispatch,
+    dispatchNow() {
+      backlog = true;
+      dispatch();
+    },
     renew(runnerId: string, leases: { executionId: string; attempt: number }[]) {
       const nowMs = clock.now().getTime();
       const runner = runners.get(runnerId);
       if (runner) {
         const wasStale = runner.lastSeenAt < nowMs - leaseMs;
         runner.lastSeenAt = nowMs;
-        if (wasStale) this.kick();
+        if (wasStale) this.kick({ queued: true });
       }
       const lost: { executionId: string; attempt: number; reason: string }[] = [];
       db.transaction(() => {

@@ -36,7 +36,7 @@ export function createEngineTicker({
   // Kicked too when an execution gives its lease back (finished, waiting): the slot it frees goes to
   // the next queued execution in the same batch, not on the next fire or tick.
   const unsubscribe = journal.onAppend(EXECUTIONS_TOPIC, (event) => {
-    if (event.type === 'execution.updated' && event.data.status !== 'running') dispatcher.kick();
+    if (event.type === 'execution.updated' && event.data.status !== 'running') dispatcher.kick({ queued: event.data.status === 'queued' });
   });
 
   /** While storage is failed, a small write at most this often tells when it took writes again. */
@@ -54,7 +54,7 @@ export function createEngineTicker({
       dispatcher.expireLeases();
       timers.wakeDue();
       approvals.expireDue();
-      dispatcher.kick();
+      dispatcher.kick({ queued: true });
       daily?.();
     } catch (err) {
       log.error({ err }, 'engine tick failed');

@@ -53,9 +53,9 @@ export function createIngest({
   /** Writes the pending step finishes, journaling them in the order they came. */
   function writeFinished(executionId: string, frame: FrameState) {
     if (frame.finished.length === 0) return;
-    const rows = repo.upsertSteps(frame.finished);
+    const steps = repo.writeSteps(frame.finished);
     frame.finished = [];
-    for (const row of rows) publish.stepUpdated(executionId, row, frame.sessionId);
+    for (const step of steps) publish.stepRunUpdated(executionId, step, frame.sessionId);
   }
 
   const isStepFinish = (e: RunnerEvent) => e.type === 'step.succeeded' || e.type === 'step.failed' || e.type === 'step.canceled';
@@ -228,6 +228,7 @@ export function createIngest({
       }
       let seq = lastSeq;
       let gapAt: number | undefined;
+      let leaseEnded = false;
       const sorted = [...events].sort((a, b) => a.seq - b.seq);
       const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [] };
       // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
@@ -249,10 +250,15 @@ export function createIngest({
         if (e.type === 'message') frame.sessionId = repo.sessionOf(executionId) ?? null;
         seq = e.seq;
         // A step that handed the execution back (waiting) or finished it released the lease: that ends its writes.
-        if (e.type === 'step.waiting' || e.type === 'execution.finished') break;
+        if (e.type === 'step.waiting' || e.type === 'execution.finished') {
+          leaseEnded = true;
+          break;
+        }
       }
       writeFinished(executionId, frame);
-      if (seq > lastSeq) repo.setRunnerSeq(executionId, attempt, seq);
+      // A lease that ended in this frame takes no more events (they are refused as stale or
+      // finished before the cursor is read), so its cursor would be a row nobody reads: not written.
+      if (seq > lastSeq && !leaseEnded) repo.setRunnerSeq(executionId, attempt, seq);
       return gapAt === undefined ? ({ type: 'ack', seq } as const) : ({ type: 'ack', seq, gapAt } as const);
     });
   };

@@ -1,4 +1,4 @@
-import { EXECUTIONS_TOPIC, executionTopic, sessionTopic, type StepLog } from '@weft/shared';
+import { EXECUTIONS_TOPIC, executionTopic, sessionTopic, type StepLog, type StepRun } from '@weft/shared';
 import type { Journal } from '../journal/journal';
 import { toStepRun, toSummary, type ExecutionRow, type ExecutionsRepository, type StepRunRow } from './executions-repository';
 
@@ -27,6 +27,11 @@ export function createExecutionEvents({ journal, repo }: { journal: Journal; rep
       const data = { executionId, ...toStepRun(step) };
       for (const t of topicsOf(sessionId === undefined ? (repo.sessionOf(executionId) ?? null) : sessionId, executionId))
         journal.append(t, 'step.updated', data, { entity: executionId });
+    },
+    /** A step as `stepUpdated` would journal it, already in API shape (`writeSteps`). */
+    stepRunUpdated(executionId: string, step: StepRun, sessionId: string | null) {
+      const data = { executionId, ...step };
+      for (const t of topicsOf(sessionId, executionId)) journal.append(t, 'step.updated', data, { entity: executionId });
     },
     log(executionId: string, data: Omit<StepLog, 'executionId'>) {
       journal.append(executionTopic(executionId), 'step.log', { executionId, ...data }, { entity: executionId });

@@ -135,7 +135,32 @@ const stepParams = (r: StepWrite): unknown[] => [
   r.reused ? 1 : 0,
 ];
 
-const upsertStepsSql = (rows: number) =>
+/** The stored columns a step write may not have set itself (COALESCE keeps an earlier start and input; reused and log are never written here). */
+type StepKept = { step_id: string; iteration_path: string; attempt: number; started_at: string | null; input: string | null; reused: number; log: string | null };
+
+/**
+ * The step as `toStepRun` would read it back, from what was written plus the columns the upsert kept:
+ * the values written come from the runner's frame, already parsed JSON, so they need no round trip.
+ */
+function writtenStepRun(w: StepWrite, kept: StepKept): StepRun {
+  const out: StepRun = {
+    stepId: w.stepId,
+    iterationPath: w.iterationPath,
+    attempt: w.attempt,
+    status: w.status,
+    startedAt: kept.started_at,
+    finishedAt: w.finishedAt ?? null,
+  };
+  if (w.input !== undefined) out.input = w.input;
+  else if (kept.input !== null) out.input = parse(kept.input);
+  if (w.output !== undefined) out.output = w.output;
+  if (w.error !== undefined) out.error = w.error as StepRun['error'];
+  if (kept.reused) out.reused = true;
+  if (kept.log) out.log = parse(kept.log) as StepRun['log'];
+  return out;
+}
+
+const upsertStepsSql = (rows: number, returning = '*') =>
   `INSERT INTO step_runs (execution_id, step_id, iteration_path, attempt, status, started_at, finished_at, input, output, error, retry_in_ms, lease_attempt, reused)
    VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
    ON CONFLICT (execution_id, step_id, iteration_path, attempt) DO UPDATE SET
@@ -147,7 +172,7 @@ const upsertStepsSql = (rows: number) =>
      error = excluded.error,
      retry_in_ms = excluded.retry_in_ms,
      lease_attempt = excluded.lease_attempt
-   RETURNING *`;
+   RETURNING ${returning}`;
 
 /** Parsed workflow versions kept per repository (oldest dropped first). */
 const DEFINITIONS_CACHED = 256;
@@ -164,7 +189,7 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): V {
 export function createExecutionsRepository(db: Db) {
   const definitions = new Map<string, unknown>();
   const args = new Map<string, ExecutionArgs>();
-  const upserts = new Map<number, ReturnType<typeof db.prepare<unknown[], StepRunRow>>>();
+  const writes = new Map<number, ReturnType<typeof db.prepare<unknown[], StepKept>>>();
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(
@@ -233,16 +258,25 @@ export function createExecutionsRepository(db: Db) {
     stepRun: (id: string, stepId: string, iterationPath: string, attempt: number): StepRunRow | null =>
       s.stepRun.get(id, stepId, iterationPath, attempt) ?? null,
     upsertStep: (r: StepWrite): StepRunRow => s.upsertStep.get(...stepParams(r))!,
-    /** Several step records in one statement; the stored rows come back in the order given. */
-    upsertSteps(rows: StepWrite[]): StepRunRow[] {
-      if (rows.length <= 1) return rows.map((r) => s.upsertStep.get(...stepParams(r))!);
-      let stmt = upserts.get(rows.length);
+    /**
+     * Several step records in one statement, as the steps they now are, in the order given (what
+     * `toStepRun` of the stored rows gives, without reading the written JSON back).
+     */
+    writeSteps(rows: StepWrite[]): StepRun[] {
+      let stmt = writes.get(rows.length);
       if (!stmt) {
-        stmt = db.prepare<unknown[], StepRunRow>(upsertStepsSql(rows.length));
-        upserts.set(rows.length, stmt);
+        stmt = db.prepare<unknown[], StepKept>(upsertStepsSql(rows.length, 'step_id, iteration_path, attempt, started_at, input, reused, log'));
+        // One statement per batch size: bounded by the runner's events per frame.
+        writes.set(rows.length, stmt);
       }
-      const stored = new Map(stmt.all(...rows.flatMap(stepParams)).map((row) => [`${row.step_id}|${row.iteration_path}|${row.attempt}`, row]));
-      return rows.map((r) => stored.get(`${r.stepId}|${r.iterationPath}|${r.attempt}`)!);
+      const params: unknown[] = [];
+      for (const r of rows) params.push(...stepParams(r));
+      const kept = stmt.all(params);
+      if (kept.length === 1) return [writtenStepRun(rows[0]!, kept[0]!)];
+      // RETURNING gives no order: match by key.
+      const byKey = new Map<string, StepKept>();
+      for (const k of kept) byKey.set(`${k.attempt}|${k.step_id}|${k.iteration_path}`, k);
+      return rows.map((r) => writtenStepRun(r, byKey.get(`${r.attempt}|${r.stepId}|${r.iterationPath}`)!));
     },
     /** Undefined when the execution does not exist. */
     sessionOf: (id: string): string | null | undefined => s.sessionOf.get(id)?.session_id,
