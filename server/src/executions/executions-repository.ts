@@ -136,7 +136,15 @@ const stepParams = (r: StepWrite): unknown[] => [
 ];
 
 /** The stored columns a step write may not have set itself (COALESCE keeps an earlier start and input; reused and log are never written here). */
-type StepKept = { step_id: string; iteration_path: string; attempt: number; started_at: string | null; input: string | null; reused: number; log: string | null };
+type StepKept = {
+  step_id: string;
+  iteration_path: string;
+  attempt: number;
+  started_at: string | null;
+  input: string | null;
+  reused: number;
+  log: string | null;
+};
 
 /**
  * The step as `toStepRun` would read it back, from what was written plus the columns the upsert kept:
