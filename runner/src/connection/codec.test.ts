@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeServerMessage, encodeClientMessage, OutgoingFrameError } from './codec';
+import fc from 'fast-check';
+import { decodeServerMessage, encodeClientMessage, encodeEventsFrame, OutgoingFrameError } from './codec';
 
 const grant = {
   executionId: 'exe_1',
@@ -60,6 +61,33 @@ describe('encodeClientMessage', () => {
       events: [{ seq: 1, type: 'step.started', stepId: 'a', iterationPath: '', attempt: 1 }],
     });
     expect(JSON.parse(text)).toMatchObject({ type: 'events', events: [{ seq: 1, type: 'step.started' }] });
+  });
+
+  it('writes an events frame from its events already serialised exactly as it serialises the frame whole', () => {
+    const event = fc.record({
+      seq: fc.integer({ min: 1, max: 1000 }),
+      type: fc.constant('step.succeeded' as const),
+      stepId: fc.constantFrom('a', 'b-2', 'ü'),
+      iterationPath: fc.constantFrom('', '0', '1.2'),
+      attempt: fc.integer({ min: 1, max: 100 }),
+      output: fc.jsonValue(),
+    });
+    fc.assert(
+      fc.property(fc.option(fc.constantFrom('f1', 'f22')), fc.array(event, { minLength: 1, maxLength: 5 }), (id, events) => {
+        const frame = { type: 'events' as const, ...(id === null ? {} : { id }), executionId: 'exe_1', attempt: 2, events };
+        const text = encodeEventsFrame(
+          frame,
+          events.map((e) => JSON.stringify(e)),
+        );
+        expect(text).toBe(encodeClientMessage(frame));
+      }),
+    );
+  });
+
+  it('refuses an events frame whose envelope is invalid or whose texts do not match its events', () => {
+    const events = [{ seq: 1, type: 'step.started' as const, stepId: 'a', iterationPath: '', attempt: 1 }];
+    expect(() => encodeEventsFrame({ type: 'events', executionId: 'exe_1', attempt: 0, events }, ['{}'])).toThrow(/attempt/);
+    expect(() => encodeEventsFrame({ type: 'events', executionId: 'exe_1', attempt: 1, events }, [])).toThrow(OutgoingFrameError);
   });
 
   it('refuses an invalid frame before it is sent', () => {

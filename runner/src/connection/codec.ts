@@ -38,6 +38,22 @@ export function encodeClientMessage(message: RunnerClientMessage): string {
   return JSON.stringify(message);
 }
 
+/**
+ * An `events` frame whose events are already JSON (the outbox wrote each once, as it sized frames):
+ * the envelope is checked as `encodeClientMessage` checks it, and the events go in as they are.
+ */
+export function encodeEventsFrame(frame: Extract<RunnerClientMessage, { type: 'events' }>, eventTexts: readonly string[]): string {
+  const parsed = RunnerEventsFrameEnvelope.safeParse(frame);
+  if (!parsed.success || eventTexts.length !== frame.events.length) {
+    const issues = parsed.success
+      ? 'events: their texts do not match them'
+      : parsed.error.issues.map((i) => `${i.path.join('.') || '(frame)'}: ${i.message}`).join('; ');
+    throw new OutgoingFrameError(`refusing to send an invalid events frame: ${issues.slice(0, MAX_REASON)}`);
+  }
+  const { type, id, executionId, attempt } = frame;
+  return `${JSON.stringify({ type, id, executionId, attempt }).slice(0, -1)},"events":[${eventTexts.join(',')}]}`;
+}
+
 function frameText(data: unknown): string | null {
   if (typeof data === 'string') return data;
   if (Buffer.isBuffer(data)) return data.toString('utf8');

@@ -4,7 +4,8 @@ import type { Logger } from '../log';
 
 type EventsFrame = Extract<RunnerClientMessage, { type: 'events' }>;
 
-type Pending = { event: RunnerEvent; bytes: number };
+/** `text`: the event as JSON, written once: it sizes frames and goes into them as it is. */
+type Pending = { event: RunnerEvent; text: string; bytes: number };
 
 type Stream = {
   lease: LeaseRef;
@@ -22,7 +23,8 @@ type Stream = {
 };
 
 export type OutboxOptions = {
-  send(frame: EventsFrame): boolean;
+  /** `eventTexts`: `frame.events` as JSON, one string each, in order (the frame need not serialise them again). */
+  send(frame: EventsFrame, eventTexts: readonly string[]): boolean;
   /** The server refused a lease's events for good (`stale_lease`, `execution_finished`): stop that execution. */
   onLeaseLost(lease: LeaseRef, reason: string): void;
   log: Logger;
@@ -95,7 +97,8 @@ export class Outbox implements EventSink {
       return;
     }
     const event = { ...body, seq: stream.nextSeq++ } as RunnerEvent;
-    stream.pending.push({ event, bytes: Buffer.byteLength(JSON.stringify(event)) });
+    const text = JSON.stringify(event);
+    stream.pending.push({ event, text, bytes: Buffer.byteLength(text) });
     this.requestFlush();
   }
 
@@ -235,27 +238,32 @@ export class Outbox implements EventSink {
           id: `f${++this.frameCounter}`,
           executionId: stream.lease.executionId,
           attempt: stream.lease.attempt,
-          events: batch,
+          events: batch.map((p) => p.event),
         };
-        if (!this.options.send(frame)) {
+        if (
+          !this.options.send(
+            frame,
+            batch.map((p) => p.text),
+          )
+        ) {
           // The socket went away; `setOnline` resends after the next handshake.
           this.online = false;
           return;
         }
-        stream.sent = batch[batch.length - 1]!.seq;
+        stream.sent = batch[batch.length - 1]!.event.seq;
         unsent = unsent.slice(batch.length);
       }
     }
   }
 
   /** The longest prefix within the count and byte limits; always at least one event. */
-  private takeBatch(unsent: readonly Pending[]): RunnerEvent[] {
-    const batch: RunnerEvent[] = [];
+  private takeBatch(unsent: readonly Pending[]): Pending[] {
+    const batch: Pending[] = [];
     let bytes = 0;
-    for (const { event, bytes: size } of unsent) {
-      if (batch.length >= this.maxPerFrame || (batch.length > 0 && bytes + size > this.maxFrameBytes)) break;
-      batch.push(event);
-      bytes += size;
+    for (const pending of unsent) {
+      if (batch.length >= this.maxPerFrame || (batch.length > 0 && bytes + pending.bytes > this.maxFrameBytes)) break;
+      batch.push(pending);
+      bytes += pending.bytes;
     }
     return batch;
   }

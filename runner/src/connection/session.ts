@@ -89,7 +89,7 @@ export class RunnerSession {
     this.runnerId = options.runnerId ?? `rnr_${randomUUID()}`;
     this.backoff = options.backoff ?? new Backoff();
     this.outbox = new Outbox({
-      send: (frame) => this.socket?.send(frame) ?? false,
+      send: (frame, eventTexts) => this.socket?.send(frame, eventTexts) ?? false,
       onLeaseLost: (lease, reason) => this.engine?.abort({ ...lease, reason }),
       log: options.log,
       ...(options.schedule ? { schedule: options.schedule } : {}),

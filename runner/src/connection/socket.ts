@@ -1,7 +1,7 @@
 import type { RunnerClientMessage } from '@weft/shared';
 import WebSocket from 'ws';
 import type { Logger } from '../log';
-import { encodeClientMessage } from './codec';
+import { encodeClientMessage, encodeEventsFrame } from './codec';
 
 export type SocketCloseInfo = { code: number; reason: string; httpStatus?: number; error?: string };
 
@@ -49,12 +49,15 @@ export class RunnerSocket {
     return !this.closed && this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Sends a validated frame. Returns false when it was not sent (socket not open, or the frame is invalid). */
-  send(message: RunnerClientMessage): boolean {
+  /**
+   * Sends a validated frame. Returns false when it was not sent (socket not open, or the frame is invalid).
+   * `eventTexts`: an events frame's events, already JSON (see `encodeEventsFrame`).
+   */
+  send(message: RunnerClientMessage, eventTexts?: readonly string[]): boolean {
     if (!this.isOpen) return false;
     let text: string;
     try {
-      text = encodeClientMessage(message);
+      text = eventTexts && message.type === 'events' ? encodeEventsFrame(message, eventTexts) : encodeClientMessage(message);
     } catch (error) {
       this.log.error('dropped an invalid outgoing frame', { error: (error as Error).message });
       return false;
