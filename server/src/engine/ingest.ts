@@ -1,6 +1,6 @@
 import { isFinishedExecution, type RunnerEvent } from '@weft/shared';
 import type { ApprovalsService } from '../approvals/approvals-service';
-import type { StepWrite } from '../executions/executions-repository';
+import type { ExecutionRow, StepWrite } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Journal } from '../journal/journal';
@@ -47,6 +47,11 @@ export function createIngest({
     foldedInputs: Map<string, unknown>;
     /** Step finishes not written yet: a run of them is written in one statement (see `writeFinished`). */
     finished: StepWrite[];
+    /**
+     * The execution's row as this frame's transaction read it, while nothing applied since could have
+     * changed it (step records and logs do not; a chat message may): saves reading it again to finish.
+     */
+    row: ExecutionRow | undefined;
   };
   const attemptKey = (e: { stepId: string; iterationPath: string; attempt: number }) => `${e.stepId}|${e.iterationPath}|${e.attempt}`;
 
@@ -168,6 +173,7 @@ export function createIngest({
         return;
       }
       case 'message':
+        frame.row = undefined;
         try {
           messages.apply({ executionId, stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, event: e.message });
         } catch (err) {
@@ -194,7 +200,7 @@ export function createIngest({
         stepState.saveSnapshot(executionId, e, now);
         return;
       case 'execution.finished':
-        executions.finishWithin(executionId, { status: e.status, output: e.output, error: e.error });
+        executions.finishWithin(executionId, { status: e.status, output: e.output, error: e.error }, frame.row);
         return;
       default: {
         const never: never = e;
@@ -230,7 +236,7 @@ export function createIngest({
       let gapAt: number | undefined;
       let leaseEnded = false;
       const sorted = [...events].sort((a, b) => a.seq - b.seq);
-      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [] };
+      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [], row };
       // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
       for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
         const e = sorted[i]!;

@@ -113,10 +113,11 @@ export function createGroupCommit({
 }) {
   const stmts = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') };
   // The connection's level as configured. PRAGMA synchronous takes effect when prepared, so it is
-  // set with db.pragma each time, never through a prepared statement.
+  // set anew each time (db.exec: compiled and run in one call, no Statement object), never by re-running a prepared statement.
   const level = db.pragma('synchronous', { simple: true }) as number;
   // FULL (2) or EXTRA (3): acknowledged writes must be on disk, so batches fsync the WAL themselves.
   const fsyncBatches = level >= 2;
+  const restoreSql = `PRAGMA synchronous = ${level}`;
   let open: Batch | null = null;
   /** Committed batches (and plain transactions queued behind them) not yet settled, oldest first. */
   let unsynced: Batch[] = [];
@@ -130,13 +131,13 @@ export function createGroupCommit({
 
   const newBatch = (state: BatchState, writes = newWrites()): Batch => ({ state, writes, afterCommit: [], waiters: [] });
   const restoreLevel = () => {
-    if (fsyncBatches) db.pragma(`synchronous = ${level}`);
+    if (fsyncBatches) db.exec(restoreSql);
   };
 
   /** Opens a batch (BEGIN IMMEDIATE, committed on the next `setImmediate`); null when group commit is off or a transaction is already open. */
   function begin(): Batch | null {
     if (peers.size > 1 || db.inTransaction) return null;
-    if (fsyncBatches) db.pragma('synchronous = NORMAL');
+    if (fsyncBatches) db.exec('PRAGMA synchronous = NORMAL');
     try {
       stmts.begin.run();
       sequences.checkKnown();
