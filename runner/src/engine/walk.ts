@@ -16,6 +16,7 @@ type StepVisit = { ctx: RunContext; step: Step; frame: Frame };
 /** Runs steps in order in one frame; stops at the first step that fails for good, waits or is stopped. */
 export async function runBlock({ ctx, steps, frame }: { ctx: RunContext; steps: readonly Step[]; frame: Frame }): Promise<BlockOutcome> {
   for (const step of steps) {
+    await yieldIfLong();
     const outcome = await runStep({ ctx, step, frame });
     switch (outcome.type) {
       case 'succeeded':
@@ -32,6 +33,37 @@ export async function runBlock({ ctx, steps, frame }: { ctx: RunContext; steps: 
     }
   }
   return { type: 'completed' };
+}
+
+/** How long steps that finish without waiting on I/O may run before the event loop gets a turn… */
+const SLICE_MS = 2;
+/** …once at least this many started in it: a short run of steps still leaves in one frame. */
+const SLICE_STEPS = 64;
+/** The current turn of the event loop, from the first step that ran in it; closed by an immediate. */
+const slice = { open: false, start: 0, steps: 0 };
+const closeSlice = () => {
+  slice.open = false;
+};
+
+/**
+ * Steps that complete at once (a `wait` already due, a condition, a restored step) chain on
+ * microtasks and would hold the event loop for a whole long chain: frames would leave only at its
+ * end, heartbeats and other executions would wait. After `SLICE_STEPS` and `SLICE_MS` in one turn the loop gets the
+ * next, so the outbox sends what the chain emitted so far and the server stores it while the chain
+ * goes on. A step in a fresh turn never waits.
+ */
+function yieldIfLong(): Promise<void> | undefined {
+  const now = performance.now();
+  if (!slice.open) {
+    slice.open = true;
+    slice.start = now;
+    slice.steps = 1;
+    setImmediate(closeSlice);
+    return undefined;
+  }
+  if (++slice.steps < SLICE_STEPS || now - slice.start < SLICE_MS) return undefined;
+  // The immediate that closes this slice was queued first: the chain resumes in a new one.
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
