@@ -201,6 +201,50 @@ describe('journal group commit', () => {
       expect(log).toEqual(['event 1', 'registered while open', 'registered after commit 1', 'registered after commit 2']);
     });
 
+    it('holds a batch opened while a sync runs open until that sync returns: the turns in between join it, one COMMIT and one sync', async () => {
+      const { db, journal } = setup();
+      const fsyncs = holdFsync();
+      const reader = openReader(db);
+      const acks: string[] = [];
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'e1', null));
+      journal.afterCommit(() => acks.push('1'));
+      await turns(1);
+      expect(reader.seqs()).toEqual([1]);
+      expect(fsyncs.held).toHaveLength(1);
+      // Three more turns of work while batch 1's sync runs: one open batch, not committed yet.
+      for (const n of [2, 3, 4]) {
+        journal.batched(() => appendSynthetic(journal, TOPIC, `e${n}`, null));
+        journal.afterCommit(() => acks.push(String(n)));
+        await turns(1);
+      }
+      expect(reader.seqs()).toEqual([1]);
+      expect(fsyncs.held).toHaveLength(1);
+      // The sync returns: batch 1 is acknowledged, then the held batch commits and starts its own sync.
+      await fsyncs.release();
+      expect(acks).toEqual(['1']);
+      expect(reader.seqs()).toEqual([1, 2, 3, 4]);
+      expect(fsyncs.held).toHaveLength(1);
+      await fsyncs.release();
+      expect(acks).toEqual(['1', '2', '3', '4']);
+    });
+
+    it('commits a batch held behind a sync that does not return within 20 ms, starting a second sync', async () => {
+      const { db, journal } = setup();
+      const fsyncs = holdFsync();
+      const reader = openReader(db);
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'e1', null));
+      await turns(1);
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'e2', null));
+      await turns(1);
+      expect(reader.seqs()).toEqual([1]);
+      await new Promise((r) => setTimeout(r, 40));
+      expect(reader.seqs()).toEqual([1, 2]);
+      expect(fsyncs.held).toHaveLength(2);
+      const durable = journal.durable();
+      await fsyncs.release();
+      expect(await settledAtOnce(durable)).toBe(true);
+    });
+
     it('starts a second sync for a batch committed while one is in flight, a third waits; acknowledges in commit order', async () => {
       const { journal } = setup();
       const fsyncs = holdFsync();

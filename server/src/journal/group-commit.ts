@@ -69,6 +69,8 @@ const settled = (b: Batch) => b.state.kind === 'acknowledged' || b.state.kind ==
 
 /** WAL syncs running at once (see `syncWal`). */
 const MAX_SYNCS_IN_FLIGHT = 2;
+/** Longest a batch is held open behind a running WAL sync (see `commitWhenSynced`). */
+const MAX_HOLD_MS = 20;
 
 /**
  * Group commits open in this process, by database file. Group commit holds the write lock across
@@ -121,7 +123,14 @@ export function createGroupCommit({
   let open: Batch | null = null;
   /** Committed batches (and plain transactions queued behind them) not yet settled, oldest first. */
   let unsynced: Batch[] = [];
-  const wal = { fd: null as number | null, inFlight: 0, closeAfterSync: false };
+  const wal = {
+    fd: null as number | null,
+    inFlight: 0,
+    closeAfterSync: false,
+    /** A batch is held open until the running sync returns (see commitWhenSynced). */
+    commitAfterSync: false,
+    holdTimer: undefined as NodeJS.Timeout | undefined,
+  };
 
   const self = { commitNow };
   const peers = openGroups.get(db.name) ?? new Set();
@@ -147,8 +156,29 @@ export function createGroupCommit({
       throw err;
     }
     open = newBatch({ kind: 'open', beforeCommit: [] });
-    setImmediate(commitNow);
+    setImmediate(commitWhenSynced);
     return open;
+  }
+
+  /**
+   * The batch's turn is over. While a WAL sync is running, the batch stays open until that sync
+   * returns (the sync's callback commits it): the work arriving meanwhile joins it, so under load one
+   * COMMIT and one sync serve many requests, and none is acknowledged later than it would have been,
+   * as its own sync could only have finished after the running one anyway (one WAL file). With no sync
+   * running it commits now, as before.
+   */
+  function commitWhenSynced(): void {
+    if (open?.state.kind !== 'open') return;
+    if (fsyncBatches && wal.inFlight > 0 && !wal.closeAfterSync) {
+      wal.commitAfterSync = true;
+      // A sync that stalls does not keep the write lock (and this batch) for longer than this.
+      const held = open;
+      wal.holdTimer = setTimeout(() => {
+        if (open === held) commitNow();
+      }, MAX_HOLD_MS);
+      return;
+    }
+    commitNow();
   }
 
   /** SQLite rolled the shared transaction back on its own (I/O error, disk full): the batch is lost. */
@@ -161,6 +191,10 @@ export function createGroupCommit({
   function commitNow(): void {
     const done = open;
     if (done?.state.kind !== 'open') return;
+    if (wal.commitAfterSync) {
+      wal.commitAfterSync = false;
+      clearTimeout(wal.holdTimer);
+    }
     // Still open while these run, so their writes join this batch.
     const callbacks = done.state.beforeCommit;
     for (let cb = callbacks.shift(); cb; cb = callbacks.shift()) {
@@ -231,6 +265,11 @@ export function createGroupCommit({
         else move(b, { kind: 'synced' });
       }
       acknowledgeReady();
+      if (wal.commitAfterSync && wal.inFlight === 0) {
+        // The batch held open behind this sync (see commitWhenSynced): it commits and starts the next.
+        commitNow();
+        return;
+      }
       if (wal.closeAfterSync) {
         if (wal.inFlight === 0 && wal.fd !== null) {
           fs.closeSync(wal.fd);
