@@ -20,10 +20,7 @@ describe('engine: a long chain of steps that finish at once', () => {
     finished = true;
     const during = seenAtTurns.filter((n) => n > 0 && n < 6001);
     expect(during.length).toBeGreaterThan(1);
-    expect(started.sink.trace()).toEqual([
-      ...steps.flatMap((s) => [`step.started ${s.id}#1`, `step.succeeded ${s.id}#1`]),
-      'execution.finished succeeded',
-    ]);
+    expect(started.sink.trace()).toEqual([...steps.flatMap((s) => [`step.started ${s.id}#1`, `step.succeeded ${s.id}#1`]), 'execution.finished succeeded']);
   });
 
   it('runs a short chain in one turn', async () => {
