@@ -73,12 +73,13 @@ describe('confinePath', () => {
     expect(await confinePath({ root, input: 'in-dir/a.ts', write: true })).toEqual({ absolute: path.join(root, 'src/a.ts'), relative: 'src/a.ts' });
   });
 
-  it('refuses writes to the .git entry and any .git component, in any case', async () => {
+  it('refuses reads and writes of the .git entry and any .git component, in any case', async () => {
     expect(await refusal('.git', true)).toContain('.git entry belongs to git');
     expect(await refusal('.git/config', true)).toContain('.git');
     expect(await refusal('sub/.GIT/hooks/pre-commit', true)).toContain('.git');
-    // Reading the pointer file is harmless.
-    expect((await confinePath({ root, input: '.git', write: false })).relative).toBe('.git');
+    // Its config may hold credentials in remote URLs.
+    expect(await refusal('.git', false)).toContain('.git entry belongs to git');
+    expect(await refusal('sub/.Git/config', false)).toContain('.git');
   });
 
   it('refuses NUL bytes', async () => {
@@ -123,7 +124,7 @@ describe('confinePath', () => {
         let existing = result.absolute;
         while (!fs.existsSync(existing)) existing = path.dirname(existing);
         expect(isInside(root, fs.realpathSync(existing))).toBe(true);
-        if (write) expect(path.relative(root, result.absolute).split('/')).not.toContain('.git');
+        expect(path.relative(root, result.absolute).split('/')).not.toContain('.git');
       }),
       { numRuns: 3000 },
     );
@@ -136,5 +137,7 @@ describe('checkPattern', () => {
     expect(checkPattern('../**')).toContain('..');
     expect(checkPattern('{..,src}/x')).toContain('..');
     expect(checkPattern('/etc/*')).toContain('absolute');
+    // `.\./` is `../` once the glob library unescapes it.
+    expect(checkPattern('.\\./.\\./etc/pass*')).toContain('\\');
   });
 });

@@ -29,8 +29,9 @@ export function isInside(root: string, candidate: string): boolean {
 /**
  * Resolves a tool's path argument against the workspace root (`root` must be a real path). Refused:
  * absolute paths, NUL bytes, anything that normalizes above the root, any existing component that
- * is a symlink resolving outside the root (or dangling: a write would follow it), and with
- * `write`, any path with a `.git` component (git's own files, or the pointer to them).
+ * is a symlink resolving outside the root (or dangling: a write would follow it), and any path
+ * with a `.git` component (git's own files, or the pointer to them), read or write: its config
+ * may hold credentials in remote URLs.
  *
  * Resolution takes the realpath of the deepest existing ancestor, so a symlinked parent directory
  * is judged by where it really points. The check and the later file operation are not atomic: a
@@ -46,7 +47,8 @@ export async function confinePath({ root, input, write }: { root: string; input:
   const joined = path.resolve(root, input);
   if (!isInside(root, joined)) throw new PathRefusedError(input, 'it leads outside the workspace');
   const lexical = path.relative(root, joined);
-  if (write && isGitPath(lexical)) throw new PathRefusedError(input, 'the .git entry belongs to git and cannot be written');
+  const gitRefusal = write ? 'the .git entry belongs to git and cannot be written' : 'the .git entry belongs to git and cannot be read';
+  if (isGitPath(lexical)) throw new PathRefusedError(input, gitRefusal);
 
   // Walk up to the deepest component that exists, then judge where it really is.
   const missing: string[] = [];
@@ -71,7 +73,7 @@ export async function confinePath({ root, input, write }: { root: string; input:
   if (!isInside(root, real)) throw new PathRefusedError(input, 'it goes through a symbolic link that points outside the workspace');
   const absolute = missing.length === 0 ? real : path.join(real, ...missing);
   const relative = path.relative(root, absolute).split(path.sep).join('/') || '.';
-  if (write && isGitPath(relative)) throw new PathRefusedError(input, 'the .git entry belongs to git and cannot be written');
+  if (isGitPath(relative)) throw new PathRefusedError(input, gitRefusal);
   return { absolute, relative };
 }
 
@@ -86,5 +88,7 @@ export function checkPattern(pattern: string): string | null {
   if (pattern.startsWith('/') || pattern.startsWith('~')) return 'absolute patterns are not allowed';
   // Anywhere, not only as a whole segment: braces and extglobs can make a segment of ".." too.
   if (pattern.includes('..')) return 'patterns may not contain ".."';
+  // An escape rebuilds what the check above looks for: `.\./` is `../` to the glob library.
+  if (pattern.includes('\\')) return 'patterns may not contain "\\"';
   return null;
 }

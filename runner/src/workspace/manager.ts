@@ -19,6 +19,9 @@ import {
   type WorkspaceState,
 } from './types';
 
+/** The protocol's longest workspace key (`workspace.snapshot`, `AskPreview.workspace`). */
+export const WORKSPACE_KEY_MAX_CHARS = 2100;
+
 const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** Prints the credential git asks for; the values come from the environment of that one git process. */
@@ -123,7 +126,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       if (restore.diff === null) {
         request.log(
           'stderr',
-          'workspace: the last snapshot carried no diff (over 8 MiB, or not exact), so its changes are lost; starting again from the base commit\n',
+          'workspace: the last snapshot carried no diff (over 8 MiB encoded, not exact, or not taken), so its changes are lost; starting again from the base commit\n',
         );
       } else {
         await applySnapshotDiff({ ctx, layout, diff: restore.diff, signal: request.signal });
@@ -135,10 +138,10 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
     return { key, kind: 'git', root, baseCommit, layout: { root, gitDir: layout.gitDir }, recorded: new Set() };
   };
 
-  const changes = async (p: Provisioned): Promise<WorkspaceState> => {
+  const changes = async (p: Provisioned, signal: AbortSignal): Promise<WorkspaceState> => {
     if (p.layout && p.baseCommit) {
       const { ctx, dir } = await scratchSpace();
-      return gitChanges({ ctx, layout: p.layout, baseCommit: p.baseCommit, scratchDir: dir });
+      return gitChanges({ ctx, layout: p.layout, baseCommit: p.baseCommit, scratchDir: dir, signal });
     }
     return { changedFiles: [...p.recorded].sort(), diff: '' };
   };
@@ -146,6 +149,13 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
   return {
     async acquire(request) {
       const key = workspaceKey(request.spec);
+      // The key names the workspace in snapshots and asks, whose schemas stop at 2,100 characters.
+      if (key.length > WORKSPACE_KEY_MAX_CHARS) {
+        throw new WorkspaceError(
+          `the workspace key is ${key.length} characters, more than ${WORKSPACE_KEY_MAX_CHARS}: shorten the URL or ref`,
+          'workspace_invalid',
+        );
+      }
       let perExecution = executions.get(request.executionId);
       if (!perExecution) {
         perExecution = new Map();
@@ -169,7 +179,9 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
         kind: provisioned.kind,
         root: provisioned.root,
         baseCommit: provisioned.baseCommit,
-        changes: () => changes(provisioned),
+        changes: () => changes(provisioned, request.signal),
+        log: request.log,
+        signal: request.signal,
         snapshot: async (): Promise<WorkspaceSnapshot> => (await reportWorkspace(workspace)).snapshot,
         recordChange: (relative) => {
           provisioned.recorded.add(relative);

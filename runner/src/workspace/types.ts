@@ -39,8 +39,12 @@ export interface Workspace {
    * workspace tools wrote, and an empty diff.
    */
   changes(): Promise<WorkspaceState>;
-  /** `changes()` as a `workspace.snapshot` body: the diff is null when over 8 MiB (the protocol's cap). */
+  /** `changes()` as a `workspace.snapshot` body: the diff is null when over 8 MiB encoded (the protocol's cap). */
   snapshot(): Promise<WorkspaceSnapshot>;
+  /** The acquiring step's log: notes about the workspace (a snapshot that could not be taken) go there. */
+  readonly log?: WorkspaceLog;
+  /** The acquiring step's signal: it stops a snapshot's git. */
+  readonly signal?: AbortSignal;
   /** Notes a file the workspace tools changed (the only change record of a non-git workspace). */
   recordChange(relativePath: string): void;
   /** Ends this step's use: the next step waiting for the same directory may go on. Idempotent. */

@@ -70,11 +70,49 @@ export async function writeFileNoFollow(absolute: string, content: string): Prom
   }
 }
 
-/** A unified diff of one file's change, capped for results and previews. jsdiff loads at first use (runner start-up stays lean). */
+/** Past this size on either side the diff is not computed at all (jsdiff runs on the runner's only thread). */
+export const DIFF_MAX_INPUT_BYTES = 256 * 1024;
+/** Past this many lines on either side, likewise. */
+export const DIFF_MAX_INPUT_LINES = 5000;
+/** jsdiff gives up past this many milliseconds or edits (worst case O(N·D)), so no diff blocks the event loop for long. */
+const DIFF_TIMEOUT_MS = 500;
+const DIFF_MAX_EDIT_LENGTH = 5000;
+
+function lineCount(text: string): number {
+  if (text === '') return 0;
+  let count = 1;
+  for (let index = text.indexOf('\n'); index !== -1; index = text.indexOf('\n', index + 1)) count++;
+  return text.endsWith('\n') ? count - 1 : count;
+}
+
+/**
+ * A unified diff of one file's change, capped for results and previews (at most `MAX_DIFF_CHARS`,
+ * marker included). Large inputs, or a diff jsdiff cannot finish within its time and edit bounds,
+ * give a one-line "too large" note instead. jsdiff loads at first use (runner start-up stays lean).
+ */
 export async function fileDiff({ path, before, after }: { path: string; before: string | null; after: string }): Promise<string> {
+  const old = before ?? '';
+  const oldLines = lineCount(old);
+  const newLines = lineCount(after);
+  const tooLarge = `(diff too large to show: ${oldLines} → ${newLines} lines, ${Buffer.byteLength(old)} → ${Buffer.byteLength(after)} bytes)\n`;
+  if (old.length > DIFF_MAX_INPUT_BYTES || after.length > DIFF_MAX_INPUT_BYTES || oldLines > DIFF_MAX_INPUT_LINES || newLines > DIFF_MAX_INPUT_LINES) {
+    return tooLarge;
+  }
   const { createTwoFilesPatch } = await import('diff');
-  const patch = createTwoFilesPatch(before === null ? '/dev/null' : `a/${path}`, `b/${path}`, before ?? '', after, undefined, undefined, { context: 3 });
+  const patch = createTwoFilesPatch(before === null ? '/dev/null' : `a/${path}`, `b/${path}`, old, after, undefined, undefined, {
+    context: 3,
+    timeout: DIFF_TIMEOUT_MS,
+    maxEditLength: DIFF_MAX_EDIT_LENGTH,
+  });
+  if (patch === undefined) return tooLarge;
   // The first line is jsdiff's "====" banner.
   const body = patch.startsWith('=') ? patch.slice(patch.indexOf('\n') + 1) : patch;
-  return body.length > MAX_DIFF_CHARS ? `${body.slice(0, MAX_DIFF_CHARS)}\n… diff cut at ${MAX_DIFF_CHARS} characters\n` : body;
+  return capText(body, MAX_DIFF_CHARS, (limit) => `\n… diff cut at ${limit} characters\n`);
+}
+
+/** `text` within `max` characters, the marker included when it is cut. */
+export function capText(text: string, max: number, marker: (limit: number) => string): string {
+  if (text.length <= max) return text;
+  const note = marker(max);
+  return `${text.slice(0, Math.max(0, max - note.length))}${note}`;
 }

@@ -9,6 +9,11 @@ import { listTool } from './list';
 import { readFileTool } from './read-file';
 import { planWrite, writeFileTool } from './write-file';
 
+/** The shared `AskPreview` limits (`diff` is capped by `fileDiff`). */
+const PREVIEW_PATH_CHARS = 2000;
+const PREVIEW_COMMAND_CHARS = 20_000;
+const PREVIEW_WORKSPACE_CHARS = 2100;
+
 export const BASH_TOOL_DISABLED_MESSAGE = 'workspace:bash is disabled on this server (WEFT_ALLOW_BASH)';
 
 /**
@@ -65,24 +70,25 @@ export function createWorkspaceTools({ workspace, environment, allowBash, extraE
       }
     },
     async preview(name, input): Promise<AskPreview> {
-      const base: AskPreview = { workspace: workspace.key };
+      // Every field within the shared `AskPreview` limits: a preview over them is refused, and the step fails instead of asking.
+      const base: AskPreview = { workspace: workspace.key.slice(0, PREVIEW_WORKSPACE_CHARS) };
       const raw = (input ?? {}) as Record<string, unknown>;
-      const rawPath = typeof raw.path === 'string' ? raw.path.slice(0, 2000) : undefined;
+      const rawPath = typeof raw.path === 'string' ? raw.path.slice(0, PREVIEW_PATH_CHARS) : undefined;
       try {
         switch (name) {
           case 'workspace:bash':
-            return { ...base, command: bashCommand(input).slice(0, 20_000) };
+            return { ...base, command: bashCommand(input).slice(0, PREVIEW_COMMAND_CHARS) };
           case 'workspace:write_file': {
             const plan = await planWrite({ root, input });
-            return { ...base, path: plan.relative, diff: plan.diff };
+            return { ...base, path: plan.relative.slice(0, PREVIEW_PATH_CHARS), diff: plan.diff };
           }
           case 'workspace:edit_file': {
             const plan = await planEdit({ root, input });
-            return { ...base, path: plan.relative, diff: plan.diff };
+            return { ...base, path: plan.relative.slice(0, PREVIEW_PATH_CHARS), diff: plan.diff };
           }
           case 'workspace:glob':
           case 'workspace:grep':
-            return { ...base, ...(typeof raw.pattern === 'string' ? { path: raw.pattern.slice(0, 2000) } : {}) };
+            return { ...base, ...(typeof raw.pattern === 'string' ? { path: raw.pattern.slice(0, PREVIEW_PATH_CHARS) } : {}) };
           default:
             return { ...base, ...(rawPath !== undefined ? { path: rawPath } : {}) };
         }
