@@ -2,7 +2,7 @@ import './chat.css';
 import type { Message, MessagePart } from '@weft/shared';
 import { DraftCard } from './DraftCard';
 import { MessageLink } from './MessageLink';
-import { BuiltinToolResult } from './tools/BuiltinToolResult';
+import { builtinToolResult } from './tools/BuiltinToolResult';
 import { argumentSummary, denialOf, errorMessageOf, isAskUser, isBuiltinTool, toolCallStatus, toolStatusLabel } from './tools/tool-call-facts';
 
 type ToolCall = Extract<MessagePart, { type: 'tool_call' }>;
@@ -126,7 +126,7 @@ function BuiltinToolCall({ call, result }: { call: ToolCall; result: ToolResult 
   const summary = argumentSummary(call.name, call.input);
   const denial = result !== undefined ? denialOf(result) : null;
   const command = call.name === 'workspace:bash' ? (call.input as { command?: unknown } | null)?.command : undefined;
-  const compact = result !== undefined && !result.isError ? <BuiltinToolResult name={call.name} input={call.input} output={result.output} /> : null;
+  const compact = result !== undefined && denial === null ? builtinToolResult({ name: call.name, input: call.input, output: result.output }) : null;
   return (
     <div className={`tool-call tool-call--${status}`} data-tool={call.name} data-status={status}>
       <div className="tool-call__head">
@@ -145,17 +145,20 @@ function BuiltinToolCall({ call, result }: { call: ToolCall; result: ToolResult 
             {isAskUser(call.name) ? 'Waiting for your answer: see the question card.' : 'Waiting for a person to decide: see the approval card.'}
           </p>
         )}
-        {denial !== null ? (
+        {denial !== null && (
           <p className="tool-call__denial">
-            Denied{denial.comment !== null ? ': ' : '.'}
-            {denial.comment}
+            Denied{denial.comment !== null || denial.reason !== null ? ': ' : '.'}
+            {denial.comment ?? denial.reason}
           </p>
-        ) : result?.isError ? (
-          <pre className="code-block code-block--error">{errorMessageOf(result) ?? pretty(result.output)}</pre>
-        ) : (
-          compact
         )}
-        {result !== undefined && compact === null && !result.isError && <pre className="code-block">{pretty(result.output)}</pre>}
+        {compact !== null
+          ? compact
+          : result !== undefined &&
+            denial === null && (
+              <pre className={`code-block${result.isError ? ' code-block--error' : ''}`}>
+                {(result.isError ? errorMessageOf(result) : null) ?? pretty(result.output)}
+              </pre>
+            )}
         <details className="tool-call__full">
           <summary>Full call as JSON</summary>
           <pre className="code-block">

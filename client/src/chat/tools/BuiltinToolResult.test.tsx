@@ -147,7 +147,9 @@ describe('built-in tool calls in an agent step', () => {
         name: 'workspace:bash',
         input: { command: 'make lint' },
         status: 'failed',
+        // The runner answers a non-zero exit as an error result of the same shape.
         output: { exitCode: 2, stdoutTail: '', stderrTail: 'lint: 3 problems\n', timedOut: false, truncated: false },
+        isError: true,
       },
     );
     const [ok, bad] = [...document.querySelectorAll('[data-tool="workspace:bash"]')] as HTMLElement[];
@@ -158,6 +160,7 @@ describe('built-in tool calls in an agent step', () => {
     expect(out.textContent?.startsWith('line 22\n')).toBe(true);
     expect(out.textContent?.endsWith(HOSTILE)).toBe(true);
     expect(within(ok as HTMLElement).getByText(/showing the end of the output/)).toBeTruthy();
+    expect((bad as HTMLElement).dataset.status).toBe('failed');
     expect(within(bad as HTMLElement).getByText('Exit code 2')).toBeTruthy();
     expect(within(bad as HTMLElement).getByRole('figure', { name: 'Standard error' }).textContent).toBe('lint: 3 problems');
     expectInert(document.body);
@@ -178,7 +181,18 @@ describe('built-in tool calls in an agent step', () => {
 
   it('a denied call shows the comment that went back to the agent; a refused path shows the error', () => {
     show(
-      { name: 'workspace:bash', input: { command: 'git push --force' }, output: { denied: true, comment: 'never force-push' }, isError: true },
+      {
+        name: 'workspace:bash',
+        input: { command: 'git push --force' },
+        output: { error: 'a person denied the call of workspace:bash', code: 'tool_denied_by_person', denied: true, comment: 'never force-push' },
+        isError: true,
+      },
+      {
+        name: 'workspace:write_file',
+        input: { path: 'x', content: '' },
+        output: { error: 'workspace:write_file is denied by the step policy', code: 'tool_denied_by_policy', denied: true },
+        isError: true,
+      },
       {
         name: 'workspace:read_file',
         input: { path: '../../etc/passwd' },
@@ -190,6 +204,9 @@ describe('built-in tool calls in an agent step', () => {
     expect(bash.dataset.status).toBe('denied');
     expect(within(bash).getByText('Denied')).toBeTruthy();
     expect(within(bash).getByText('Denied: never force-push')).toBeTruthy();
+    const write = callBox('workspace:write_file');
+    expect(write.dataset.status).toBe('denied');
+    expect(within(write).getByText('Denied: workspace:write_file is denied by the step policy')).toBeTruthy();
     const read = callBox('workspace:read_file');
     expect(read.dataset.status).toBe('failed');
     expect(within(read).getByText('path ../../etc/passwd resolves outside the workspace', { selector: '.code-block--error' })).toBeTruthy();
@@ -209,7 +226,8 @@ describe('built-in tool calls in an agent step', () => {
       { name: 'workspace:glob', input: { pattern: '*' }, output: { unexpected: true } },
       { name: 'github:create_issue', input: { title: 'x' }, output: { number: 7 } },
     );
-    expect(within(callBox('workspace:glob')).getAllByText(/"unexpected": true/).length).toBeGreaterThan(0);
+    // Shown in the body, not only behind "Full call as JSON".
+    expect(within(callBox('workspace:glob')).getByText(/"unexpected": true/, { selector: '.tool-call__body > pre' })).toBeTruthy();
     const other = callBox('github:create_issue');
     expect(within(other).getByText('Input')).toBeTruthy();
     expect(within(other).getByText('github:create_issue')).toBeTruthy();

@@ -13,12 +13,14 @@ const LIST_ITEMS = 50;
 const EXCERPT_LINES = 40;
 
 /**
- * A built-in tool's successful result, compactly (docs/workspaces.md): a file excerpt with line
+ * A built-in tool's result, compactly (docs/workspaces.md): a file excerpt with line
  * numbers, an edit's diff, an entry or match list, a command's exit code and output tail, a
- * question's answer. Null when the output does not have the tool's shape: the caller shows JSON.
+ * question's answer (a failing command has the same shape, so errors get it too). Null when the
+ * output does not have the tool's shape: the caller shows JSON. A plain function, not a component,
+ * so the caller can tell "nothing to show" from an element.
  * Everything is hostile text from the workspace and renders as text nodes.
  */
-export function BuiltinToolResult({ name, input, output }: { name: string; input: unknown; output: unknown }): ReactNode {
+export function builtinToolResult({ name, input, output }: { name: string; input: unknown; output: unknown }): ReactNode {
   const value = outputValue(output);
   switch (name) {
     case 'workspace:read_file': {

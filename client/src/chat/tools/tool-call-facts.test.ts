@@ -21,8 +21,16 @@ describe('tool call facts', () => {
   });
 
   it('gives the comment that went back to the agent, and error messages', () => {
-    expect(denialOf(result({ denied: true, comment: 'use the staging branch' }, true))).toEqual({ comment: 'use the staging branch' });
-    expect(denialOf(result({ denied: true }, true))).toEqual({ comment: null });
+    expect(
+      denialOf(
+        result({ error: 'a person denied the call of workspace:bash', code: 'tool_denied_by_person', denied: true, comment: 'use the staging branch' }, true),
+      ),
+    ).toEqual({ comment: 'use the staging branch', reason: 'a person denied the call of workspace:bash' });
+    expect(denialOf(result({ error: 'workspace:bash is denied by the step policy', code: 'tool_denied_by_policy', denied: true }, true))).toEqual({
+      comment: null,
+      reason: 'workspace:bash is denied by the step policy',
+    });
+    expect(denialOf(result({ denied: true }, true))).toEqual({ comment: null, reason: null });
     expect(denialOf(result({ error: 'boom' }, true))).toBeNull();
     expect(errorMessageOf(result({ error: 'path escapes the workspace: ../../etc/passwd' }, true))).toBe('path escapes the workspace: ../../etc/passwd');
     expect(errorMessageOf(result({ nothing: 1 }, true))).toBeNull();

@@ -24,7 +24,7 @@ export const isBuiltinTool = (name: string): boolean => BUILTIN_NAMES.has(name);
 export const isAskUser = (name: string): boolean => name === ASK_USER_TOOL.name;
 
 /** Codes the runner and server give a refused call (person, policy, server-held ask). */
-const DENIAL_CODES = new Set(['tool_denied', 'tool_call_denied', 'tool_policy_denied', 'denied_by_policy']);
+const DENIAL_CODES = new Set(['tool_denied', 'tool_call_denied', 'tool_denied_by_person', 'tool_denied_by_policy', 'ask_denied']);
 
 const record = (value: unknown): Record<string, unknown> | null =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
@@ -48,15 +48,18 @@ export function toolCallStatus(call: ToolCall, result: ToolResult | undefined): 
   return denialOf(result) !== null ? 'denied' : 'failed';
 }
 
-/** The refusal a result carries (`{denied: true, comment}`, or a denial code), with the comment that went back to the agent. */
-export function denialOf(result: ToolResult): { comment: string | null } | null {
+/**
+ * The refusal a result carries (`{denied: true}` or a denial code): the comment that went back to
+ * the agent (a person's), and the refusal's own message (who or what refused).
+ */
+export function denialOf(result: ToolResult): { comment: string | null; reason: string | null } | null {
   if (!result.isError) return null;
   const output = record(outputValue(result.output));
   if (output === null) return null;
+  if (output.denied !== true && !(typeof output.code === 'string' && DENIAL_CODES.has(output.code))) return null;
   const comment = typeof output.comment === 'string' && output.comment !== '' ? output.comment : null;
-  if (output.denied === true) return { comment };
-  if (typeof output.code === 'string' && DENIAL_CODES.has(output.code)) return { comment: comment ?? (typeof output.error === 'string' ? output.error : null) };
-  return null;
+  const reason = typeof output.error === 'string' && output.error !== '' ? output.error : null;
+  return { comment, reason };
 }
 
 /** The message of an error result (`{error}` or `{message}`), else null. */
