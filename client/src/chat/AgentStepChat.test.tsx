@@ -145,6 +145,7 @@ describe('an agent step in the chat', () => {
     expect(readCall?.dataset.status).toBe('succeeded');
     const bashCall = box.querySelector<HTMLElement>('[data-tool="workspace:bash"]') as HTMLElement;
     expect(within(bashCall).getByText('Waiting for approval')).toBeTruthy();
+    expect(within(box).getByText('Waiting for a person', { selector: '.step-box__asking' })).toBeTruthy();
     const card = await within(feed()).findByRole('article', { name: 'The agent asks before running a tool' });
     expect(within(card).getByRole('figure', { name: 'Command' }).textContent).toBe('npm test');
     fireEvent.click(within(card).getByRole('button', { name: 'Approve for the rest of this step' }));
@@ -186,6 +187,7 @@ describe('an agent step in the chat', () => {
     expect(within(box).getByText('≈ $0.048')).toBeTruthy();
     expect(within(box).getByText('2 tool calls')).toBeTruthy();
     expect(box.dataset.status).toBe('succeeded');
+    expect(box.querySelector('.step-box__asking')).toBeNull();
   });
 
   it('loads the asks of its runs with the chat (an agent ask belongs to a run, not to the assistant)', async () => {

@@ -33,6 +33,8 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
   const usage = usageOf(item.step?.output, model) ?? (hasTurn ? usageOf(lastTurn.meta, model) : null);
   const persona = personaOf({ meta: { ...item.prompt?.meta, ...(hasTurn ? lastTurn.meta : {}) }, definition: run?.definition, stepId: item.stepId });
   const work = workOf(item.step?.output);
+  // A tool call held for a person (an ask, a question): the step runs, but waits on someone.
+  const asking = live && hasTurn && lastTurn.parts.some((p) => p.type === 'tool_call' && p.status === 'waiting');
   const iteration = describeIteration(item.iterationPath, run?.definition);
   const name = stepName(run?.definition, item.stepId);
 
@@ -75,6 +77,7 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
             </span>
           )}
           {item.attempt > 1 && <span className="chip chip--warn">attempt {item.attempt}</span>}
+          {asking && <span className="chip chip--warn step-box__asking">Waiting for a person</span>}
           <span className={`step-box__status wf-status--${status}`}>
             <StepStatusMark status={status} />
             {STATUS_LABELS[status]}
