@@ -78,10 +78,15 @@ export function AgentAskCard({
   const disabled = decide.isPending || whyNot !== null;
   const describedBy = whyNot !== null ? whyNotId : undefined;
   const tone = pending ? 'pending' : approval.status === 'approved' ? 'approved' : 'closed';
+  // Beside a diagram node the card is small: a short title, the call, the buttons (the node's mark says who waits).
   const title = pending
     ? question
-      ? 'The agent asks you a question'
-      : 'The agent asks before running a tool'
+      ? compact
+        ? 'The agent asks you'
+        : 'The agent asks you a question'
+      : compact
+        ? `Allow ${approval.tool.name.replace(/^workspace:/, '')}?`
+        : 'The agent asks before running a tool'
     : question && approval.status === 'approved'
       ? 'Answered'
       : OUTCOME_TITLE[approval.status];
@@ -101,7 +106,7 @@ export function AgentAskCard({
         <h3 id={titleId} className="approval-card__title">
           {title}
         </h3>
-        {pending && whyNot === null && <span className="chip chip--warn">Waiting for you</span>}
+        {pending && whyNot === null && !compact && <span className="chip chip--warn">Waiting for you</span>}
       </header>
       {!compact && <AskContext approval={approval} context={context} />}
       {question ? (
@@ -117,7 +122,7 @@ export function AgentAskCard({
               {whyNot}
             </p>
           )}
-          {whyNot === null && (
+          {whyNot === null && (!compact || question) && (
             <div className="field approval-card__comment">
               <label className="field__label" htmlFor={textId}>
                 {question ? (
