@@ -184,7 +184,7 @@ export function AgentAskCard({
                   title={`Later calls of ${approval.tool.name} in this step run without asking`}
                   onClick={() => decide.mutate({ decision: 'approve', scope: 'step' })}
                 >
-                  Approve for the rest of this step
+                  {compact ? 'Approve for this step' : 'Approve for the rest of this step'}
                 </button>
                 <button
                   type="button"
