@@ -31,7 +31,7 @@ import { StepAttempts } from './StepAttempts';
 import { StepTrace } from './StepTrace';
 import { useLiveExecution } from './use-live-execution';
 import { VariablesPanel } from './VariablesPanel';
-import { runUsage } from './run-usage';
+import { hasUsage, runUsage } from './run-usage';
 import { formatCostUsd } from '../chat/step-facts';
 import { parseDefinition } from '../lib/definition';
 import { useGate } from '../auth/Gate';
@@ -113,7 +113,7 @@ export function ExecutionPage() {
   const selectedRuns = selectedStepId === null ? [] : runs.filter((run) => run.stepId === selectedStepId);
   const approvals = [...state.approvals.values()];
   const waiting = approvals.filter((a) => a.status === 'pending');
-  const usage = runUsage(runs) ?? execution.data?.usage ?? null;
+  const usage = runUsage(runs, definition) ?? execution.data?.usage ?? null;
 
   return (
     <div className="page page--wide execution-page">
@@ -138,7 +138,7 @@ export function ExecutionPage() {
               <StartedByText startedBy={summary.startedBy} />
             </span>
             {summary.finishedAt !== null && <span>Took {formatElapsed(Date.parse(summary.finishedAt) - Date.parse(started))}</span>}
-            {usage !== null && (
+            {hasUsage(usage) && (
               <span className="execution-page__usage" title="Model tokens read and written by this run's agent steps, and the estimated cost">
                 {usage.inputTokens.toLocaleString()} in / {usage.outputTokens.toLocaleString()} out tokens
                 {usage.costUsd !== null && <> · ≈ {formatCostUsd(usage.costUsd)}</>}
