@@ -42,6 +42,7 @@ describe('loadConfig', () => {
         maxRetries: 2,
       },
       addressPolicy: { allow: [], denyPrivate: false },
+      workspaceRoots: [],
       stepEnvironment: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       tracing: null,
     });
@@ -73,6 +74,11 @@ describe('loadConfig', () => {
       config.addressPolicy.allow.map((entry) => (entry.kind === 'host' ? `host ${entry.host}` : `range ${entry.range[0].toString()}/${entry.range[1]}`)),
     ).toEqual(['host localhost', 'range 127.0.0.1/32', 'range 10.0.0.0/8', 'range ::1/128', 'range fd00::/8', 'host api.internal']);
     expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_HTTP_DENY_PRIVATE: '0' }).addressPolicy.denyPrivate).toBe(false);
+  });
+
+  it('reads WEFT_WORKSPACE_ROOTS (none by default)', () => {
+    expect(loadConfig({ WEFT_RUNNER_TOKEN: 't' }).workspaceRoots).toEqual([]);
+    expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_WORKSPACE_ROOTS: '/srv/repos:/home/ci/work/' }).workspaceRoots).toEqual(['/srv/repos', '/home/ci/work']);
   });
 
   it('selects the model provider from ANTHROPIC_* and derives the HTTP URL', () => {
@@ -134,6 +140,7 @@ describe('loadConfig', () => {
       { WEFT_HTTP_ALLOW: 'localhost,10.0.0.0/99' },
       /WEFT_HTTP_ALLOW: "10.0.0.0\/99" is not a host name/,
     ],
+    ['a relative WEFT_WORKSPACE_ROOTS entry', { WEFT_WORKSPACE_ROOTS: '/srv:repos' }, /WEFT_WORKSPACE_ROOTS: "repos" is not an absolute directory/],
     ['a wildcard in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: '*.example.com' }, /WEFT_HTTP_ALLOW: "\*.example.com"/],
     ['a URL in WEFT_HTTP_ALLOW', { WEFT_HTTP_ALLOW: 'http://localhost:8080' }, /WEFT_HTTP_ALLOW: "http:\/\/localhost:8080"/],
     ['an OTLP endpoint that is no URL', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318": must be an http/],

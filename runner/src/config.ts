@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { LogLevel } from './log';
 import { parseAllowList, type AddressPolicy } from './net/address-policy';
+import { parseWorkspaceRoots } from './workspace/provision-dirs';
 
 /** Repository root, resolved like the server: `./data` means the checkout's data folder, whatever the cwd. */
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,6 +44,8 @@ const EnvSchema = z.object({
   // Where http steps and notify webhooks (URLs from workflow content) may connect: see net/address-policy.ts.
   WEFT_HTTP_ALLOW: z.string().optional(),
   WEFT_HTTP_DENY_PRIVATE: z.enum(['0', '1'], { error: 'must be 1 or 0' }).default('0'),
+  // Directories `path` workspaces and local git URLs may use (colon-separated absolute paths); none by default.
+  WEFT_WORKSPACE_ROOTS: z.string().optional(),
   // Passed on to step processes (nothing else of the runner's environment is).
   PATH: z.string().optional(),
   HOME: z.string().optional(),
@@ -71,6 +74,8 @@ export type RunnerConfig = {
   logFormat: LogFormat;
   /** WEFT_HTTP_ALLOW and WEFT_HTTP_DENY_PRIVATE. */
   addressPolicy: AddressPolicy;
+  /** WEFT_WORKSPACE_ROOTS: absolute directories `path` workspaces and local git URLs must lie under (none: refused). */
+  workspaceRoots: string[];
   /** The base environment of step processes: `INHERITED_STEP_ENV` as the runner has them. */
   stepEnvironment: Readonly<Record<string, string>>;
   /** OpenTelemetry trace export (OTEL_EXPORTER_OTLP_* and friends); null: nothing of OpenTelemetry is loaded. */
@@ -94,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
   const e = parsed.data;
   const allow = parseAllowList(e.WEFT_HTTP_ALLOW ?? '');
   if (allow.problems.length > 0) throw new ConfigError(allow.problems.map((problem) => `WEFT_HTTP_ALLOW: ${problem}`));
+  const workspaceRoots = parseWorkspaceRoots(e.WEFT_WORKSPACE_ROOTS ?? '');
+  if (workspaceRoots.problems.length > 0) throw new ConfigError(workspaceRoots.problems.map((problem) => `WEFT_WORKSPACE_ROOTS: ${problem}`));
   const tracing = tracingSettingsFromEnv(env, 'weft-runner');
   if (tracing.problems.length > 0) throw new ConfigError(tracing.problems);
   const base = env.INIT_CWD ?? process.cwd();
@@ -109,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     logLevel: e.WEFT_LOG_LEVEL === 'fatal' ? 'error' : e.WEFT_LOG_LEVEL === 'trace' ? 'debug' : e.WEFT_LOG_LEVEL,
     logFormat: e.WEFT_LOG_FORMAT,
     addressPolicy: { allow: allow.entries, denyPrivate: e.WEFT_HTTP_DENY_PRIVATE === '1' },
+    workspaceRoots: workspaceRoots.roots,
     stepEnvironment: stepEnvironment(e),
     tracing: tracing.settings,
   };

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, loadConfig, type RunnerConfig } from './config';
 import { environmentWithHandoff } from './connection/handoff';
 import { RunnerSession } from './connection/session';
@@ -7,10 +8,12 @@ import { createLogger, type Logger } from './log';
 import { createModelFromConfig } from './llm/model-client';
 import { createToolClient } from './llm/tool-client';
 import { createAgentPromptStep } from './steps/agent-prompt';
+import { agentWorkspaces } from './agent/workspaces';
 import { createOutboundClient } from './net/outbound-client';
 import { builtinStepHandlers, createStepRegistry } from './steps/registry';
 import { createToolStep } from './steps/tool';
 import { loadStepTracer, type StepTracer } from './tracing/step-tracer';
+import { createGitCredentialClient, createWorkspaceManager } from './workspace/index';
 
 /**
  * The runner process: connects to the server, runs leased executions, and on SIGINT/SIGTERM stops
@@ -42,9 +45,21 @@ async function main(): Promise<void> {
   });
   const notifier = createSessionNotifier({ session, leaseAttemptOf });
   const model = createModelFromConfig(config.llm);
-  const agentPrompt = createAgentPromptStep({ model, tools });
   const outbound = createOutboundClient(config.addressPolicy);
-  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier });
+  const workspaces = createWorkspaceManager({
+    sharedRoot: path.join(config.dataDir, 'workspaces'),
+    roots: config.workspaceRoots,
+    addressPolicy: config.addressPolicy,
+    gitCredential: createGitCredentialClient({ serverUrl: config.serverUrl, token: config.token, runnerId: session.runnerId, leaseAttemptOf }),
+    logger: log,
+    ...(config.stepEnvironment.PATH ? { gitPath: config.stepEnvironment.PATH } : {}),
+  });
+  const agentPrompt = createAgentPromptStep({
+    model,
+    tools,
+    workspaces: agentWorkspaces({ manager: workspaces, environment: config.stepEnvironment, runnerName: config.name }),
+  });
+  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier, workspaces });
   const registry = createStepRegistry({ ...builtins, agent_prompt: agentPrompt, tool: createToolStep({ tools }) });
   const tracer = await loadStepTracer(config.tracing);
   engine = new Engine({
@@ -54,6 +69,11 @@ async function main(): Promise<void> {
     logger: log,
     holdBeforeStep: (signal) => session.holdWhileOffline(signal),
     tracer,
+    onRunEnded: (executionId) => {
+      workspaces.releaseExecution(executionId).catch((error: unknown) => {
+        log.warn('could not remove the workspaces of an execution', { executionId, error: error instanceof Error ? error.message : String(error) });
+      });
+    },
   });
   log.info('runner starting', {
     server: config.socketUrl,

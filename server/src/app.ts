@@ -43,6 +43,8 @@ import runnerGateway from './engine/runner-gateway';
 import chatRoutes from './chat/routes';
 import draftingRoutes from './drafting/routes';
 import toolsRoutes from './tools/routes';
+import askRoutes from './tools/ask-routes';
+import gitCredentialRoutes from './tools/git-credential-routes';
 import triggersRoutes from './triggers/routes';
 import webhooks from './triggers/webhooks';
 import integrationsRoutes from './integrations/routes';
@@ -105,6 +107,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(approvalsRoutes);
   await fastify.register(draftingRoutes);
   await fastify.register(toolsRoutes);
+  await fastify.register(askRoutes);
+  await fastify.register(gitCredentialRoutes);
   await fastify.register(triggersRoutes);
   await fastify.register(webhooks);
   await fastify.register(integrationsRoutes);

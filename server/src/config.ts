@@ -1,4 +1,4 @@
-import { llmSettingsFromEnv, LogFormat, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
+import { llmSettingsFromEnv, LogFormat, ToolPolicy, tracingSettingsFromEnv, type LlmSettings, type TracingSettings } from '@weft/shared';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
@@ -72,6 +72,7 @@ const EnvSchema = z.object({
     .regex(/^[\w.:/-]{1,200}$/, 'must be a claim name (letters, digits, _ . : / -)')
     .optional(),
   WEFT_OIDC_LINK_BY_EMAIL: Bool.default(false),
+  WEFT_TOOL_POLICY: z.string().max(100_000).optional(),
 });
 
 /** Never echoed in configuration errors. */
@@ -141,6 +142,11 @@ export type Config = {
   oidc: OidcConfig | null;
   /** OpenTelemetry trace export (OTEL_EXPORTER_OTLP_* and friends); null: no traces, nothing of OpenTelemetry loaded. */
   tracing: TracingSettings | null;
+  /**
+   * WEFT_TOOL_POLICY: the operator's tool policy (`{"<tool or pattern>": "allow"|"ask"|"deny"}`),
+   * under each agent step's `toolPolicy`; sent to runners in the grant. Undefined: the defaults.
+   */
+  toolPolicy: ToolPolicy | undefined;
 };
 
 export type RetentionConfig = {
@@ -209,6 +215,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     problems.push('WEFT_METRICS_TOKEN=[redacted]: must differ from WEFT_TOKEN and WEFT_RUNNER_TOKEN (a scraper gets its own credential)');
   }
   problems.push(...oidcProblems(e));
+  const toolPolicy = parseToolPolicy(e.WEFT_TOOL_POLICY);
+  if (typeof toolPolicy === 'string') problems.push(toolPolicy);
   const tracing = tracingSettingsFromEnv(env, 'weft-server');
   problems.push(...tracing.problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -261,11 +269,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
           }
         : null,
     tracing: tracing.settings,
+    toolPolicy: typeof toolPolicy === 'string' ? undefined : toolPolicy,
     ...overrides,
   };
 }
 
 /** Single sign-on needs all three of issuer, client id and secret; a half-set one is a mistake, not "off". */
+/** WEFT_TOOL_POLICY as a policy, or the problem (a sentence naming the variable) when it is not one. */
+function parseToolPolicy(raw: string | undefined): ToolPolicy | undefined | string {
+  if (raw === undefined) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return 'WEFT_TOOL_POLICY: must be JSON, a map like {"workspace:bash":"ask","github:*":"allow"}';
+  }
+  const parsed = ToolPolicy.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  if (issue.code === 'invalid_key')
+    return `WEFT_TOOL_POLICY entry ${JSON.stringify(String(issue.path[0]))}: must be a tool name or a pattern like "workspace:*"`;
+  if (issue.path.length > 0) return `WEFT_TOOL_POLICY entry ${JSON.stringify(String(issue.path[0]))}: must be "allow", "ask" or "deny"`;
+  if (issue.code === 'invalid_type') return 'WEFT_TOOL_POLICY: must be a JSON object mapping tool names or patterns to "allow", "ask" or "deny"';
+  return `WEFT_TOOL_POLICY: ${issue.message}`;
+}
+
 function oidcProblems(e: z.infer<typeof EnvSchema>): string[] {
   const set = OIDC_REQUIRED.filter((name) => e[name] !== undefined);
   const problems: string[] = [];

@@ -65,7 +65,7 @@ describe('the runner credential', () => {
   });
 
   it('is refused on every other route, public ones included', async () => {
-    const allowed = new Set(['GET /ws/runner', 'HEAD /ws/runner', 'POST /api/tools/call']);
+    const allowed = new Set(['GET /ws/runner', 'HEAD /ws/runner', 'POST /api/tools/call', 'POST /api/tools/ask', 'POST /api/tools/git-credential']);
     let checked = 0;
     for (const route of s.app.auth.routes) {
       if (allowed.has(`${route.method} ${route.url}`)) continue;

@@ -3,6 +3,7 @@ import type { Frame, RunContext } from './context';
 import { toJsonValue } from './json';
 import { classifyError, NonRetriableStepError, serializeStepError, StepTimeoutError, type ErrorClass } from './errors';
 import type { StepOutcome } from './outcomes';
+import { PausableDeadline } from './deadline';
 import { ExecutionStop } from './types';
 import type { AttemptEnd, AttemptTrace, StepTrace } from '../tracing/step-tracer';
 
@@ -19,8 +20,18 @@ export type AttemptResult =
   /** The body stopped because its signal aborted; the signal's reason says why. */
   | { type: 'interrupted' };
 
-/** `trace`: this attempt's span when traces are on (containers hand it to their nested frame). */
-export type AttemptBody = (attempt: { attempt: number; signal: AbortSignal; trace: AttemptTrace | undefined }) => Promise<AttemptResult>;
+/**
+ * `trace`: this attempt's span when traces are on (containers hand it to their nested frame).
+ * `pauseClock`: stops the attempt's timeout until the returned function is called (a person is deciding).
+ */
+export type AttemptBody = (attempt: {
+  attempt: number;
+  signal: AbortSignal;
+  trace: AttemptTrace | undefined;
+  pauseClock: () => () => void;
+}) => Promise<AttemptResult>;
+
+const noPause = () => () => {};
 
 type AttemptsInput = {
   ctx: RunContext;
@@ -83,20 +94,22 @@ async function attemptLoop(
     }
 
     // Without a timeout the frame's signal is the attempt's: AbortSignal.any per attempt is not free.
-    let timer: NodeJS.Timeout | undefined;
+    let timer: PausableDeadline | undefined;
     let signal = frame.signal;
     if (timeoutSeconds !== null) {
       const deadline = new AbortController();
-      timer = setTimeout(() => deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })), timeoutSeconds * 1000);
+      timer = new PausableDeadline(timeoutSeconds * 1000, () =>
+        deadline.abort(new StepTimeoutError({ stepId: step.id, stepKey: key, seconds: timeoutSeconds })),
+      );
       signal = AbortSignal.any([frame.signal, deadline.signal]);
     }
     let result: AttemptResult;
     try {
-      result = await body({ attempt, signal, trace: spans.attempt });
+      result = await body({ attempt, signal, trace: spans.attempt, pauseClock: timer ? () => timer.pause() : noPause });
     } catch (error) {
       result = signal.aborted ? { type: 'interrupted' } : { type: 'failed', error };
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.clear();
     }
     if (result.type === 'succeeded') {
       try {

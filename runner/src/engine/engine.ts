@@ -13,7 +13,14 @@ type Run = {
   done: Promise<void>;
 };
 
-export type EngineOptions = ExecutionSettings & { sink: EventSink };
+export type EngineOptions = ExecutionSettings & {
+  sink: EventSink;
+  /**
+   * A lease's run ended however it ended (finished, waiting, lost, stopped) and no newer lease of the
+   * execution runs here: drop what it kept (workspace clones). A later lease rebuilds from its grant.
+   */
+  onRunEnded?: (executionId: string) => void;
+};
 
 /** The last event of a lease, by how it ended; waiting, aborted and interrupted runs end silently. */
 const finalEvent: HandlerMap<ExecutionOutcome, RunnerEventBody | null> = {
@@ -65,7 +72,7 @@ export class Engine {
     logger.info('execution started', { ...lease, workflowId: grant.workflowId, resumed: grant.completed.length });
     // Known before the first step runs: a step may ask for its lease (tool calls) synchronously.
     this.runs.set(grant.executionId, run);
-    const { sink: _sink, ...settings } = this.options;
+    const { sink: _sink, onRunEnded: _onRunEnded, ...settings } = this.options;
     run.done = executeGrant({ ...settings, grant, emit, stop: controller.signal })
       .catch((error: unknown): ExecutionOutcome => {
         logger.error('execution crashed', { ...lease, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
@@ -78,7 +85,10 @@ export class Engine {
       })
       .finally(() => {
         this.options.sink.close(lease);
-        if (this.runs.get(lease.executionId) === run) this.runs.delete(lease.executionId);
+        if (this.runs.get(lease.executionId) === run) {
+          this.runs.delete(lease.executionId);
+          this.options.onRunEnded?.(lease.executionId);
+        }
       });
   }
 

@@ -8,11 +8,13 @@ import type { StepOutcome } from './outcomes';
 
 /** Runs a step implemented by the registry (every type the engine does not run itself). */
 export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepOfType<LeafStepType>; frame: Frame }): Promise<StepOutcome> {
+  // The latest checkpoint of this step instance: the grant's, then whatever this lease's attempts saved.
+  let checkpoint = ctx.grant.checkpoints.find((c) => c.stepId === step.id && c.iterationPath === frame.iterationPath)?.state;
   return runAttempts({
     ctx,
     step,
     frame,
-    body: async ({ attempt, signal, trace }): Promise<AttemptResult> => {
+    body: async ({ attempt, signal, trace, pauseClock }): Promise<AttemptResult> => {
       const ref = { stepId: step.id, iterationPath: frame.iterationPath, attempt };
       let active = true;
       const logs = new LogStream({ emit: (stream, text) => ctx.emit({ type: 'step.log', ...ref, stream, text }) });
@@ -26,6 +28,7 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
         scope: frame.scope,
         workDir: ctx.workDir,
         allowBash: ctx.grant.policy.allowBash,
+        operatorToolPolicy: ctx.grant.policy.toolPolicy,
         sessionId: ctx.grant.sessionId,
         ...(trace ? { traceparent: trace.traceparent } : {}),
         log: (stream, text) => {
@@ -38,7 +41,20 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
           logs.flush();
           ctx.emit({ type: 'message', ...ref, message: plain });
         },
+        workspaceSnapshots: ctx.grant.workspaces ?? [],
+        emitWorkspaceSnapshot: (snapshot) => {
+          if (!active) return;
+          logs.flush();
+          ctx.emit({ type: 'workspace.snapshot', ...ref, ...snapshot });
+        },
         logger: ctx.logger,
+        ...(checkpoint !== undefined ? { checkpoint } : {}),
+        emitCheckpoint: (state: unknown) => {
+          if (!active) return;
+          checkpoint = toJsonValue(state, 'a checkpoint');
+          ctx.emit({ type: 'step.checkpoint', ...ref, state: checkpoint });
+        },
+        pauseTimeout: pauseClock,
       };
       try {
         const output = await settleWithin({ promise: ctx.registry.run(stepCtx, step), signal, graceMs: ctx.graceMs });

@@ -34,6 +34,8 @@ export function logStepEvent(logger: Logger, executionId: string, body: RunnerEv
       return;
     case 'step.log':
     case 'message':
+    case 'step.checkpoint':
+    case 'workspace.snapshot':
     case 'execution.finished':
       // Step output and chat messages are the run's data; the execution's end is logged by the engine.
       return;

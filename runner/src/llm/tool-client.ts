@@ -1,4 +1,4 @@
-import type { RunnerToolInfo, ToolCallRequest } from '@weft/shared';
+import { ToolAskResponse, type AskPreview, type RunnerToolInfo, type ToolAskRequestInput, type ToolCallRequest } from '@weft/shared';
 
 /** Workflow tools live on the server; an agent step calls them over HTTP in its execution's context. */
 export type ToolClient = {
@@ -10,7 +10,21 @@ export type ToolClient = {
     stepId: string;
     sessionId: string | null;
     signal: AbortSignal;
+    /** The approved ask (`POST /api/tools/ask`) that covers this call, so the server does not hold it again. */
+    askApprovalId?: string;
   }): Promise<{ ok: true; result: unknown } | { ok: false; error: string; status?: number; code?: string }>;
+  /** One long poll of `POST /api/tools/ask`: the ask's state now, or after up to `waitMs` if still pending. */
+  ask(input: {
+    key: string;
+    kind: 'tool' | 'question';
+    tool: { name: string; arguments: unknown };
+    preview: AskPreview;
+    executionId: string;
+    stepId: string;
+    iterationPath: string;
+    waitMs?: number;
+    signal: AbortSignal;
+  }): Promise<{ ok: true; response: ToolAskResponse } | { ok: false; error: string; status?: number; code?: string }>;
 };
 
 /**
@@ -36,13 +50,14 @@ export function createToolClient({
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return {
     list: listTools,
-    async call({ name, arguments: args, executionId, stepId, sessionId, signal }) {
+    async call({ name, arguments: args, executionId, stepId, sessionId, signal, askApprovalId }) {
       const leaseAttempt = leaseAttemptOf(executionId);
       if (leaseAttempt === undefined) return { ok: false, error: `this runner no longer holds execution ${executionId}`, status: 409, code: 'lease_not_held' };
       const request: ToolCallRequest = {
         name,
         arguments: args ?? {},
         ...(sessionId ? { sessionId } : {}),
+        ...(askApprovalId ? { askApprovalId } : {}),
         context: { executionId, stepId, runnerId, leaseAttempt },
       };
       const res = await fetch(`${base}/api/tools/call`, { method: 'POST', headers, signal, body: JSON.stringify(request) });
@@ -50,6 +65,25 @@ export function createToolClient({
       if (!res.ok)
         return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };
       return { ok: true, result: body?.result ?? null };
+    },
+    async ask({ key, kind, tool, preview, executionId, stepId, iterationPath, waitMs, signal }) {
+      const leaseAttempt = leaseAttemptOf(executionId);
+      if (leaseAttempt === undefined) return { ok: false, error: `this runner no longer holds execution ${executionId}`, status: 409, code: 'lease_not_held' };
+      const request: ToolAskRequestInput = {
+        key,
+        kind,
+        tool,
+        preview,
+        ...(waitMs !== undefined ? { waitMs } : {}),
+        context: { executionId, stepId, iterationPath, runnerId, leaseAttempt },
+      };
+      const res = await fetch(`${base}/api/tools/ask`, { method: 'POST', headers, signal, body: JSON.stringify(request) });
+      const body = (await res.json().catch(() => null)) as { error?: { message?: string; code?: string } } | null;
+      if (!res.ok)
+        return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };
+      const parsed = ToolAskResponse.safeParse(body);
+      if (!parsed.success) return { ok: false, error: 'the server answered the ask with an unexpected shape', status: res.status, code: 'ask_bad_response' };
+      return { ok: true, response: parsed.data };
     },
   };
 }

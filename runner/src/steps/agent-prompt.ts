@@ -1,23 +1,25 @@
 import {
   extractJsonObject,
-  matchesToolPattern,
   renderTemplate,
   runToolLoop,
   type AgentMessageEvent,
+  type AgentPromptOutput,
   type ChatMessage,
   type ModelProvider,
   type StepOfType,
-  type ToolOutcome,
+  type ToolLoopProgress,
 } from '@weft/shared';
 import { Ajv } from 'ajv';
+import { readCheckpoint, saveCheckpoint } from '../agent/checkpoint';
+import { createAgentBudget } from '../agent/limits';
+import { agentSystemPrompt, personaMeta } from '../agent/persona';
+import { createPolicyGate } from '../agent/policy-gate';
+import { createToolbox, type ToolCounts } from '../agent/toolbox';
+import type { AgentWorkspace, AgentWorkspaces } from '../agent/workspace-port';
 import { openAgentMessage, type AgentMessage } from '../llm/message-stream';
 import type { ToolClient } from '../llm/tool-client';
 import { NonRetriableStepError } from '../engine/errors';
 import type { StepContext, StepHandler } from './types';
-
-const MAX_TOOL_TURNS = 10;
-
-const matches = (name: string, patterns: string[]): boolean => patterns.some((p) => matchesToolPattern(name, p));
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 
@@ -28,103 +30,171 @@ const abortStatus = (signal: AbortSignal): 'error' | 'canceled' => {
 };
 
 /**
- * `agent_prompt`: streams the assistant's turn into the execution's chat as it is produced (text,
- * tool calls with their streamed input, tool results), runs the tool loop over the server's
- * workflow tools, validates structured output with one fix-up attempt, and fails over between models.
+ * `agent_prompt`: streams the assistant's turns into the execution's chat as they are produced
+ * (text, tool calls with their streamed input, tool results), runs the tool loop over the step's
+ * tools (server tools, the workspace's, `agent:ask_user`) under the tool policy, checkpoints the
+ * conversation after every turn and tool call so a new attempt resumes where this one stopped,
+ * enforces `limits`, validates structured output with one fix-up attempt, and fails over between models.
  */
-export function createAgentPromptStep({ model, tools }: { model: ModelProvider; tools: ToolClient }): StepHandler<'agent_prompt'> {
+export function createAgentPromptStep({
+  model,
+  tools,
+  workspaces,
+}: {
+  model: ModelProvider;
+  tools: ToolClient;
+  /** Absent: this runner cannot provide workspaces, and a step naming one fails. */
+  workspaces?: AgentWorkspaces | undefined;
+}): StepHandler<'agent_prompt'> {
   return {
     type: 'agent_prompt',
     async run(ctx: StepContext, step: StepOfType<'agent_prompt'>) {
       const prompt = renderTemplate(step.prompt, ctx.scope);
-      const system = step.system ? renderTemplate(step.system, ctx.scope) : undefined;
+      const system = agentSystemPrompt(step, ctx.scope);
       const schema = step.output?.schema as Record<string, unknown> | undefined;
       const keyBase = `agent:${ctx.stepId}:${ctx.iterationPath}:${ctx.attempt}`;
       const emit = (e: AgentMessageEvent) => ctx.emitMessage(e);
+      const persona = personaMeta(step);
       // The prompt is shown in the step's container as the user turn.
-      openAgentMessage({ emit, key: `${keyBase}:prompt`, role: 'user', parts: [{ type: 'text', text: prompt }] }).complete('complete');
+      openAgentMessage({ emit, key: `${keyBase}:prompt`, role: 'user', parts: [{ type: 'text', text: prompt }], meta: persona }).complete('complete');
 
-      // Default: the workflow tools allowed in workflow context (the server filters the rest). A
-      // structured answer is one JSON object checked against the schema, so it gets no tools.
-      const patterns = step.tools ?? ['workflows:*'];
-      const offered = schema ? [] : (await tools.list()).filter((t) => matches(t.name, patterns));
-      const validate = schema ? ajv.compile(schema) : null;
-      const callTool = async ({ name, input }: { name: string; input: unknown }): Promise<ToolOutcome> => {
-        if (!matches(name, patterns)) return { output: { error: `${name} is not in this step's tools` }, isError: true };
-        const r = await tools.call({ name, arguments: input, executionId: ctx.executionId, stepId: ctx.stepId, sessionId: ctx.sessionId, signal: ctx.signal });
-        // The code tells the model a refusal (`tool_denied`, `tool_call_denied`) from a failure.
-        return r.ok ? { output: r.result, isError: false } : { output: { error: r.error, ...(r.code ? { code: r.code } : {}) }, isError: true };
-      };
+      const resumed = readCheckpoint(ctx);
+      if (resumed) ctx.log('stdout', `resuming from a checkpoint after ${resumed.turns} turns and ${resumed.toolCalls.total} tool calls\n`);
+      const budget = createAgentBudget({ limits: step.limits, start: resumed ?? undefined });
+      const counts: ToolCounts = { ...(resumed?.toolCalls ?? { total: 0, failed: 0, denied: 0 }) };
+      const gate = createPolicyGate({ step: step.toolPolicy, operator: ctx.operatorToolPolicy, approvedForStep: resumed?.approvedForStep });
+      let attempts = resumed?.attempts ?? 0;
 
-      let n = 0;
-      let current: AgentMessage | null = null;
-      const open = (modelName: string): AgentMessage =>
-        (current = openAgentMessage({ emit, key: `${keyBase}:${++n}`, role: 'assistant', meta: { provider: model.kind, model: modelName } }));
-
-      let messages: ChatMessage[] = [{ role: 'user', content: prompt }];
-      let attempts = 0;
-      const usage = { inputTokens: 0, outputTokens: 0 };
-      let fixupsLeft = schema ? 1 : 0;
+      let workspace: AgentWorkspace | null = null;
+      if (step.workspace) {
+        if (!workspaces) throw new NonRetriableStepError('this runner cannot provide workspaces', { code: 'workspace_unavailable' });
+        workspace = await workspaces.open(ctx, step.workspace);
+      }
       try {
-        for (;;) {
-          let message = open(step.model ?? model.model);
-          const loop = await runToolLoop({
-            provider: model,
-            system,
-            messages,
-            tools: offered,
-            model: step.model,
-            outputSchema: schema,
-            maxTurns: MAX_TOOL_TURNS,
-            signal: ctx.signal,
-            message: () => message,
-            // The failed model's partial turn is closed as canceled; the next model streams a new one.
-            onFailover: ({ failedModel, nextModel }) => {
-              message.complete('canceled', { finishReason: 'canceled', meta: { supersededBy: nextModel, failedModel } });
-              message = open(nextModel);
-            },
-            callTool,
-          });
-          attempts += loop.attempts;
-          usage.inputTokens += loop.usage.inputTokens;
-          usage.outputTokens += loop.usage.outputTokens;
-          messages = loop.messages;
-          const final = loop.final;
-          if (!final) throw new NonRetriableStepError(`the agent used more than ${MAX_TOOL_TURNS} tool turns`);
+        // Default: the workflow tools allowed in workflow context (the server filters the rest). A
+        // structured answer is one JSON object checked against the schema, so it gets no tools.
+        const toolbox = createToolbox({
+          ctx,
+          patterns: schema ? [] : (step.tools ?? ['workflows:*']),
+          serverTools: schema ? [] : await tools.list(),
+          workspace,
+          tools,
+          gate,
+          counts,
+        });
+        const validate = schema ? ajv.compile(schema) : null;
 
-          if (!validate) {
-            message.complete('complete', { meta: { model: final.model, usage } });
-            return { text: final.text, model: final.model, provider: final.provider, usage, attempts };
-          }
-          const parsed = extractJsonObject(final.text);
-          const errors = !parsed.ok
-            ? [`the answer is not JSON: ${parsed.error}`]
-            : validate(parsed.value)
-              ? []
-              : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
-          if (errors.length === 0 && parsed.ok) {
-            message.complete('complete', { meta: { model: final.model, usage } });
-            return { text: final.text, structured: parsed.value, model: final.model, provider: final.provider, usage, attempts };
-          }
-          if (fixupsLeft-- <= 0) {
-            message.complete('error', { finishReason: 'invalid_output', meta: { errors } });
-            throw new NonRetriableStepError(`structured output does not match the schema: ${errors.join('; ')}`);
-          }
-          // Superseded by the fix-up attempt: closed as canceled, collapsed by the chat.
-          message.complete('canceled', { finishReason: 'canceled', meta: { supersededBy: 'fixup', errors } });
-          messages.push({ role: 'assistant', content: final.text || '(empty)' });
-          messages.push({
-            role: 'user',
-            content: `Your answer does not match the required JSON Schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nAnswer again with only the corrected JSON.`,
+        let n = 0;
+        let current: AgentMessage | null = null;
+        const open = (modelName: string): AgentMessage =>
+          (current = openAgentMessage({
+            emit,
+            key: `${keyBase}:${++n}`,
+            role: 'assistant',
+            meta: { provider: model.kind, model: modelName, ...persona, turn: budget.turns + 1, maxTurns: budget.maxTurns },
+          }));
+        const checkpoint = (messages: ChatMessage[], openRound: unknown[] | null) =>
+          saveCheckpoint(ctx, {
+            v: 1,
+            messages,
+            openRound,
+            usage: budget.usage,
+            turns: budget.turns,
+            toolCalls: { ...counts },
+            approvedForStep: gate.approvedForStep(),
+            attempts,
           });
+        const onProgress = (p: ToolLoopProgress) => {
+          if (p.kind === 'turn') {
+            attempts++;
+            budget.addTurn(p.model, p.turnUsage ?? { inputTokens: 0, outputTokens: 0 });
+            // A turn that called tools: saved before they run, so a crash does not ask the model again.
+            if (p.openRound) checkpoint(p.messages, p.openRound);
+            return;
+          }
+          checkpoint(p.messages, p.openRound);
+        };
+        const meta = (modelName: string) => ({ model: modelName, ...persona, usage: budget.usage, turns: budget.turns });
+
+        let messages: ChatMessage[] = resumed?.messages ?? [{ role: 'user', content: prompt }];
+        let openRound = resumed?.openRound ?? undefined;
+        let fixupsLeft = schema ? 1 : 0;
+        try {
+          for (;;) {
+            let message = open(step.model ?? model.model);
+            const loop = await runToolLoop({
+              provider: model,
+              system,
+              messages,
+              ...(openRound ? { openRound } : {}),
+              tools: toolbox.offered,
+              model: step.model,
+              outputSchema: schema,
+              maxTurns: budget.turnsLeft(),
+              signal: ctx.signal,
+              message: () => message,
+              // The failed model's partial turn is closed as canceled; the next model streams a new one.
+              onFailover: ({ failedModel, nextModel }) => {
+                attempts++;
+                message.complete('canceled', { finishReason: 'canceled', meta: { supersededBy: nextModel, failedModel } });
+                message = open(nextModel);
+              },
+              callTool: (call) => toolbox.call(call),
+              onProgress,
+            });
+            openRound = undefined;
+            messages = loop.messages;
+            const final = loop.final;
+            if (!final) {
+              message.complete('error', { finishReason: 'limit', meta: meta(loop.model) });
+              throw budget.turnsExhausted();
+            }
+
+            const output = async (structured?: Record<string, unknown>): Promise<AgentPromptOutput> => {
+              message.complete('complete', { meta: meta(final.model) });
+              const changes = workspace ? (await workspace.report()).changes : null;
+              return {
+                text: final.text,
+                ...(structured ? { structured } : {}),
+                model: final.model,
+                provider: final.provider,
+                usage: budget.usage,
+                attempts,
+                turns: budget.turns,
+                toolCalls: { ...counts },
+                ...(changes ? { changedFiles: changes.changedFiles, workspace: changes } : {}),
+              };
+            };
+            if (!validate) return await output();
+            const parsed = extractJsonObject(final.text);
+            const errors = !parsed.ok
+              ? [`the answer is not JSON: ${parsed.error}`]
+              : validate(parsed.value)
+                ? []
+                : (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+            if (errors.length === 0 && parsed.ok) return await output(parsed.value);
+            if (fixupsLeft-- <= 0) {
+              message.complete('error', { finishReason: 'invalid_output', meta: { errors } });
+              throw new NonRetriableStepError(`structured output does not match the schema: ${errors.join('; ')}`);
+            }
+            // Superseded by the fix-up attempt: closed as canceled, collapsed by the chat.
+            message.complete('canceled', { finishReason: 'canceled', meta: { supersededBy: 'fixup', errors } });
+            messages.push({ role: 'assistant', content: final.text || '(empty)' });
+            messages.push({
+              role: 'user',
+              content: `Your answer does not match the required JSON Schema:\n${errors.map((e) => `- ${e}`).join('\n')}\nAnswer again with only the corrected JSON.`,
+            });
+          }
+        } catch (err) {
+          const last = current as AgentMessage | null;
+          if (last && !last.closed) {
+            if (ctx.signal.aborted) last.complete(abortStatus(ctx.signal), { finishReason: abortStatus(ctx.signal) === 'error' ? 'timeout' : 'canceled' });
+            else last.complete('error', { finishReason: 'error', meta: { ...meta(model.model), error: err instanceof Error ? err.message : String(err) } });
+          }
+          throw err;
         }
-      } catch (err) {
-        const last = current as AgentMessage | null;
-        if (last && !last.closed) {
-          if (ctx.signal.aborted) last.complete(abortStatus(ctx.signal), { finishReason: abortStatus(ctx.signal) === 'error' ? 'timeout' : 'canceled' });
-          else last.complete('error', { finishReason: 'error', meta: { error: err instanceof Error ? err.message : String(err) } });
-        }
-        throw err;
+      } finally {
+        workspace?.release();
       }
     },
   };

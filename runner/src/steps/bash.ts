@@ -4,8 +4,21 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { compileShellTemplate, evaluateExpression, formatValue, renderTemplate, type BashStep, type ShellCommand } from '@weft/shared';
+import {
+  compileShellTemplate,
+  evaluateExpression,
+  formatValue,
+  renderTemplate,
+  workspaceKey,
+  type BashStep,
+  type ShellCommand,
+  type WorkspaceChanges,
+} from '@weft/shared';
 import { NonRetriableStepError, StepFailedError } from '../engine/errors';
+import { confinePath, PathRefusedError } from '../workspace/confine';
+import { renderWorkspaceSpec, workspaceStepError } from '../workspace/render';
+import { reportWorkspace } from '../workspace/snapshot';
+import type { Workspace, WorkspaceManager } from '../workspace/types';
 import { LIFELINE_PRELUDE, releaseLifeline } from './lifeline';
 import type { StepContext, StepHandler, StepLogStream } from './types';
 
@@ -21,6 +34,9 @@ export type BashOutput = {
   stderr: string;
   exitCode: number;
   truncated: { stdout: boolean; stderr: boolean };
+  /** With a `workspace`: its changes since the execution provisioned it. */
+  changedFiles?: string[];
+  workspace?: WorkspaceChanges;
 };
 
 /** What a step process inherits from the runner's own environment (see `config.ts`): no credential. */
@@ -33,8 +49,17 @@ export type StepEnvironment = Readonly<Record<string, string>>;
  * and Weft's context: never the runner's credentials. The shell leads its own process group, so a
  * timeout or cancel kills everything it started. A non-zero exit fails the step.
  */
-export function createBashStep({ environment, runnerName }: { environment: StepEnvironment; runnerName: string }): StepHandler<'bash'> {
-  return { type: 'bash', run: (ctx, step) => runBash({ ctx, step, environment, runnerName }) };
+export function createBashStep({
+  environment,
+  runnerName,
+  workspaces,
+}: {
+  environment: StepEnvironment;
+  runnerName: string;
+  /** Provisions the step's `workspace`; a runner without one fails such steps. */
+  workspaces?: WorkspaceManager;
+}): StepHandler<'bash'> {
+  return { type: 'bash', run: (ctx, step) => runBash({ ctx, step, environment, runnerName, workspaces }) };
 }
 
 async function runBash({
@@ -42,11 +67,13 @@ async function runBash({
   step,
   environment,
   runnerName,
+  workspaces,
 }: {
   ctx: StepContext;
   step: BashStep;
   environment: StepEnvironment;
   runnerName: string;
+  workspaces: WorkspaceManager | undefined;
 }): Promise<BashOutput> {
   if (!ctx.allowBash) throw new NonRetriableStepError(BASH_DISABLED_MESSAGE, { code: 'bash_disabled' });
   const compiled = compileShellTemplate(step.command);
@@ -56,6 +83,7 @@ async function runBash({
   const env = stepProcessEnv({ ctx, step, environment, command: compiled.command, runDir, runnerName });
 
   await fs.promises.mkdir(runDir, { recursive: true });
+  if (step.workspace !== undefined) return runInWorkspace({ ctx, step, spec: step.workspace, workspaces, command: compiled.command.script, env });
   // `cwd` is a path (data) relative to the run directory. It may leave it: the command could `cd`
   // anywhere anyway, so the run directory is where a step starts, not a sandbox.
   const cwd = step.cwd === undefined ? runDir : path.resolve(runDir, renderTemplate(step.cwd, ctx.scope));
@@ -63,6 +91,81 @@ async function runBash({
   if (!stat?.isDirectory()) throw new NonRetriableStepError(`cwd ${cwd} is not a directory`, { code: 'bash_bad_cwd' });
   ctx.signal.throwIfAborted();
   return spawnShell({ ctx, command: compiled.command.script, cwd, env });
+}
+
+/**
+ * With a `workspace`, the command starts in its root (`cwd` is relative to it and may not leave it)
+ * and the output carries the workspace's changes; a snapshot is emitted whether the command
+ * succeeded or not, since a failed command may have changed files too.
+ */
+async function runInWorkspace({
+  ctx,
+  step,
+  spec: workspaceSpec,
+  workspaces,
+  command,
+  env,
+}: {
+  ctx: StepContext;
+  step: BashStep;
+  spec: NonNullable<BashStep['workspace']>;
+  workspaces: WorkspaceManager | undefined;
+  command: string;
+  env: Record<string, string>;
+}): Promise<BashOutput> {
+  if (!workspaces) throw new NonRetriableStepError('this runner provides no workspaces', { code: 'workspace_unavailable' });
+  let workspace: Workspace;
+  try {
+    const spec = renderWorkspaceSpec(workspaceSpec, ctx.scope);
+    const key = workspaceKey(spec);
+    const restore = ctx.workspaceSnapshots.find((entry) => entry.key === key);
+    workspace = await workspaces.acquire({
+      executionId: ctx.executionId,
+      workflowId: ctx.workflowId,
+      stepId: ctx.stepId,
+      workDir: ctx.workDir,
+      spec,
+      ...(restore ? { restore: { baseCommit: restore.baseCommit, diff: restore.diff } } : {}),
+      signal: ctx.signal,
+      log: (stream, text) => ctx.log(stream, text),
+    });
+  } catch (error) {
+    throw workspaceStepError(error);
+  }
+  try {
+    let cwd = workspace.root;
+    if (step.cwd !== undefined) {
+      const input = renderTemplate(step.cwd, ctx.scope);
+      try {
+        cwd = (await confinePath({ root: workspace.root, input, write: false })).absolute;
+      } catch (error) {
+        if (error instanceof PathRefusedError) throw new NonRetriableStepError(`cwd: ${error.message}`, { code: 'bash_bad_cwd' });
+        throw error;
+      }
+      const stat = await fs.promises.stat(cwd).catch(() => null);
+      if (!stat?.isDirectory()) throw new NonRetriableStepError(`cwd ${input} is not a directory of the workspace`, { code: 'bash_bad_cwd' });
+    }
+    ctx.signal.throwIfAborted();
+    let lastChanges: WorkspaceChanges | null = null;
+    let output: BashOutput;
+    try {
+      output = await spawnShell({ ctx, command, cwd, env });
+    } finally {
+      if (!ctx.signal.aborted) {
+        const report = await reportWorkspace(workspace).catch((error: unknown) => {
+          ctx.log('stderr', `workspace: could not record its changes: ${error instanceof Error ? error.message : String(error)}\n`);
+          return null;
+        });
+        if (report) {
+          ctx.emitWorkspaceSnapshot(report.snapshot);
+          lastChanges = report.changes;
+        }
+      }
+    }
+    return lastChanges ? { ...output, changedFiles: lastChanges.changedFiles, workspace: lastChanges } : output;
+  } finally {
+    workspace.release();
+  }
 }
 
 /**
@@ -225,7 +328,8 @@ class CapturedStream {
 
 let shell: string | undefined;
 
-function shellPath(): string {
+/** bash where there is one, else /bin/sh (also used by `workspace:bash`). */
+export function shellPath(): string {
   shell ??= ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find((candidate) => fs.existsSync(candidate)) ?? '/bin/sh';
   return shell;
 }

@@ -1,6 +1,7 @@
 import type { StepOfType } from '@weft/shared';
 import { NonRetriableStepError } from '../engine/errors';
 import type { OutboundClient } from '../net/outbound-client';
+import type { WorkspaceManager } from '../workspace/types';
 import { createBashStep, type StepEnvironment } from './bash';
 import { createHttpStep } from './http';
 import { createNotifyStep, type Notifier } from './notify';
@@ -21,13 +22,19 @@ export function builtinStepHandlers({
   outbound,
   runnerName,
   notifier,
+  workspaces,
 }: {
   environment: StepEnvironment;
   outbound: OutboundClient;
   runnerName: string;
   notifier: Notifier;
+  workspaces?: WorkspaceManager;
 }): Pick<StepHandlers, 'bash' | 'notify' | 'http'> {
-  return { bash: createBashStep({ environment, runnerName }), notify: createNotifyStep({ outbound, notifier }), http: createHttpStep({ outbound }) };
+  return {
+    bash: createBashStep({ environment, runnerName, ...(workspaces ? { workspaces } : {}) }),
+    notify: createNotifyStep({ outbound, notifier }),
+    http: createHttpStep({ outbound }),
+  };
 }
 
 /** `handlers` has one entry per leaf step type (the compiler checks it), so every step has a handler. */

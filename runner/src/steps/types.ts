@@ -1,7 +1,10 @@
-import type { AgentMessageEvent, ContainerStepType, ExpressionScope, StepOfType, StepType } from '@weft/shared';
+import type { AgentMessageEvent, ContainerStepType, ExpressionScope, LeaseGrant, StepOfType, StepType, ToolPolicy } from '@weft/shared';
 import type { Logger } from '../log';
 
 export type StepLogStream = 'stdout' | 'stderr';
+
+/** The body of a `workspace.snapshot` runner event, without the step reference the engine adds. */
+export type WorkspaceSnapshotEvent = { key: string; baseCommit: string | null; changedFiles: string[]; diff: string | null };
 
 /**
  * Everything a step implementation may use. The engine builds one per attempt; a step never sees
@@ -23,6 +26,8 @@ export interface StepContext {
   /** The execution's working directory (`<dataDir>/runs/<executionId>` unless the server says otherwise); created on demand. */
   readonly workDir: string;
   readonly allowBash: boolean;
+  /** The operator's tool policy (`WEFT_TOOL_POLICY`, from the grant), under each agent step's own. */
+  readonly operatorToolPolicy?: ToolPolicy | undefined;
   /** The chat session the execution belongs to, if any. */
   readonly sessionId: string | null;
   /** W3C trace context of this attempt's span, when traces are on (an http step sends it). */
@@ -31,8 +36,24 @@ export interface StepContext {
   log(stream: StepLogStream, text: string): void;
   /** A keyed chat message change (create / delta / complete) attributed to this step attempt. */
   emitMessage(message: AgentMessageEvent): void;
+  /**
+   * The lease grant's latest snapshot per workspace key (`LeaseGrant.workspaces`): a git workspace
+   * this process has not provisioned yet is rebuilt from its entry (runner/src/workspace).
+   */
+  readonly workspaceSnapshots: LeaseGrant['workspaces'];
+  /** A workspace's changes after a call that may have changed it (`workspace.snapshot`); the server keeps the latest per key. */
+  emitWorkspaceSnapshot(snapshot: WorkspaceSnapshotEvent): void;
   /** The runner's own diagnostics (not shown to users). */
   readonly logger: Logger;
+  /**
+   * The latest state this step instance saved with `emitCheckpoint` (in this lease or, through the
+   * grant, an earlier one), while the instance has not finished: a new attempt resumes from it.
+   */
+  readonly checkpoint?: unknown;
+  /** Saves resumable state (`step.checkpoint`); the server keeps the latest until the step instance ends. */
+  emitCheckpoint?(state: unknown): void;
+  /** Stops the step's timeout clock while it waits for a person; call the returned function to restart it. */
+  pauseTimeout?(): () => void;
 }
 
 /** Steps the engine runs itself: containers (control flow) and hand-backs to the server. */

@@ -18,6 +18,8 @@ export function makeGrant(definition: unknown, overrides: Partial<LeaseGrant> = 
     completed: [] as CompletedStep[],
     stepAttempts: {},
     policy: { allowBash: true },
+    checkpoints: [],
+    workspaces: [],
     ...overrides,
   };
 }

@@ -11,6 +11,9 @@ const noTools: ToolClient = {
   call: async () => {
     throw new Error('the offline agent called a tool');
   },
+  ask: async () => {
+    throw new Error('the offline agent asked a person');
+  },
 };
 
 describe('agent_prompt with the offline provider', () => {

@@ -16,6 +16,9 @@ function fakeTools(answer: (call: Call) => Awaited<ReturnType<ToolClient['call']
         calls.push(call);
         return answer(call);
       },
+      ask: async () => {
+        throw new Error('a tool step asks no one');
+      },
     },
   };
 }

@@ -38,7 +38,7 @@ export function refusalFor(person: Decider, parties: ApprovalParties): DecisionR
   return null;
 }
 
-function matchesApprovers(person: Decider, approvers: ApprovalRules['approvers']): boolean {
+export function matchesApprovers(person: Decider, approvers: ApprovalRules['approvers']): boolean {
   if (!approvers.users && !approvers.roles) return true;
   const email = person.email?.toLowerCase();
   const named = approvers.users?.some((user) => user === person.id || (email !== undefined && user.toLowerCase() === email)) ?? false;

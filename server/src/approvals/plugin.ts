@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin';
 import { createApprovalsService, type ApprovalsService } from './approvals-service';
 import { createToolApprovals, type ToolApprovals } from './tool-approvals';
+import { createAgentAsks, type AgentAsks } from './agent-asks';
+import { createChatOwners } from '../sessions/chat-owners';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -8,6 +10,8 @@ declare module 'fastify' {
     approvals: ApprovalsService;
     /** Tool approvals: a tool call that asks first waits for a person's decision. */
     toolApprovals: ToolApprovals;
+    /** Agent steps' asks: a tool call or a question a person decides, bound to its execution. */
+    agentAsks: AgentAsks;
   }
 }
 
@@ -16,13 +20,16 @@ export default fp(
     const { db, journal, clock, executions, audit } = app;
     const approvals = createApprovalsService({ db, journal, clock, executions, audit, log: app.log });
     const toolApprovals = createToolApprovals({ db, journal, clock, isActive: (id) => executions.isActive(id) });
+    const agentAsks = createAgentAsks({ db, journal, clock, chats: createChatOwners(db) });
     // A run that ends (canceled, failed, timed out) closes what still waits for a person on it.
     executions.onEnding((ending) => {
       approvals.closeForExecution(ending);
       toolApprovals.closeForExecution(ending);
+      agentAsks.closeForExecution(ending);
     });
     app.decorate('approvals', approvals);
     app.decorate('toolApprovals', toolApprovals);
+    app.decorate('agentAsks', agentAsks);
   },
   { name: 'weft-approvals', dependencies: ['weft-db', 'weft-clock', 'weft-audit', 'weft-journal', 'weft-executions'] },
 );

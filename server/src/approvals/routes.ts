@@ -4,14 +4,24 @@ import { type UserPrincipal, userOf } from '../auth/principal';
 import { AppError, notFound } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import { createChatOwners } from '../sessions/chat-owners';
+import type { ApprovalViewer } from './approvals-service';
 import { canReadChat, OWNER_ID } from '../sessions/session-access';
 
 const approvalsRoutes: FastifyPluginAsync = async (app) => {
   const approvals = app.approvals;
   const viewerOf = (request: FastifyRequest, action: string) => approvals.viewerOf(userOf(request.principal, action));
-  /** A tool call has no approver rule: whoever holds `approve` may decide it while it waits. */
-  const withToolMayDecide = (a: InboxApproval, mayApprove: boolean, personId: string): InboxApproval => {
+  /**
+   * A held call has no approver rule: whoever holds `approve` may decide it while it waits. An
+   * agent's ask follows its step's `approvers` (and its run's chat person may decide it).
+   */
+  const withToolMayDecide = (a: InboxApproval, viewer: ApprovalViewer): InboxApproval => {
     if (a.kind !== 'tool') return a;
+    if (a.ask !== undefined) {
+      const refusal = a.status === 'pending' ? app.agentAsks.refusalFor(viewer, a.id) : null;
+      return { ...a, mayDecide: a.status === 'pending' && refusal === null, ...(refusal ? { whyNot: refusal.message } : {}) };
+    }
+    const mayApprove = viewer.scopes.includes('approve');
+    const personId = viewer.id;
     const owner = ownerOfTool(a);
     const whyNot = !mayApprove
       ? 'Your role or token does not allow deciding approvals.'
@@ -29,7 +39,9 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
   const chats = createChatOwners(app.db);
   // A chat deleted since keeps its calls with the owner, as before people existed.
   const ownerOfTool = (a: { sessionId: string | null }) => (a.sessionId === null ? null : (chats.ownerOf(a.sessionId) ?? OWNER_ID));
-  const mayReadTool = (a: { sessionId: string | null }, person: UserPrincipal) => {
+  // An agent step's ask belongs to its run, like a step approval: the inbox shows it to everyone.
+  const mayReadTool = (a: { sessionId: string | null; ask?: unknown }, person: UserPrincipal) => {
+    if (a.ask !== undefined) return true;
     const owner = ownerOfTool(a);
     return owner === null || canReadChat(person, owner);
   };
@@ -37,11 +49,10 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
   app.get('/api/approvals', async (request): Promise<ApprovalListResponse> => {
     const q = parseRequest(ApprovalsQuery, request.query, 'query');
     const viewer = viewerOf(request, 'list approvals');
-    const mayApprove = viewer.scopes.includes('approve');
     // Step approvals and tool-call approvals share one inbox: what this person may decide first, then newest first.
     const person = userOf(request.principal, 'list approvals');
-    const tool = (q.executionId ? [] : app.toolApprovals.list({ status: q.status, sessionId: q.sessionId })).filter((a) => mayReadTool(a, person));
-    const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => withToolMayDecide(a, mayApprove, person.id))];
+    const tool = app.toolApprovals.list({ status: q.status, sessionId: q.sessionId, executionId: q.executionId }).filter((a) => mayReadTool(a, person));
+    const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => withToolMayDecide(a, viewer))];
     all.sort(
       (a, b) => Number(b.mayDecide === true) - Number(a.mayDecide === true) || (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0),
     );
@@ -54,7 +65,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     if (app.toolApprovals.isToolApproval(id)) {
       const tool = app.toolApprovals.get(id);
       if (!mayReadTool(tool, userOf(request.principal, 'see an approval'))) throw notFound(`approval ${id}`);
-      return withToolMayDecide(tool, viewer.scopes.includes('approve'), viewer.id);
+      return withToolMayDecide(tool, viewer);
     }
     return approvals.get(id, viewer);
   });
@@ -65,6 +76,13 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(DecisionRequest, request.body, 'body');
     const person = viewerOf(request, 'decide an approval');
+    if (app.toolApprovals.isToolApproval(id) && app.agentAsks.isAsk(id)) {
+      // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
+      return app.audit.actingFor(request.principal, () =>
+        app.agentAsks.decide({ id, decision: body.decision, comment: body.comment, scope: body.scope, person }),
+      );
+    }
+    if (body.scope === 'step') throw new AppError(422, 'invalid_scope', 'scope: "step" applies only to an agent step\'s tool ask');
     if (app.toolApprovals.isToolApproval(id)) {
       const tool = app.toolApprovals.get(id);
       const owner = ownerOfTool(tool);

@@ -1,5 +1,7 @@
-import { APPROVALS_TOPIC, sessionTopic, type ApprovalClosed, type ToolApproval } from '@weft/shared';
-import { CLOSE_PENDING_SQL, decisionFields, type DecisionColumns } from './decision-columns';
+import type { ApprovalClosed, ToolApproval } from '@weft/shared';
+import { CLOSE_PENDING_SQL } from './decision-columns';
+import { filters } from '../db/filters';
+import { publishToolApproval, toolApprovalView as view, type ToolApprovalEvent, type ToolApprovalRow as Row } from './tool-approval-rows';
 import { callCanceled, closedMessage, closeReasonFor } from './close-reason';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
@@ -7,32 +9,6 @@ import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
 import type { ExecutionEnding } from '../executions/executions-service';
-
-type Row = DecisionColumns & {
-  id: string;
-  session_id: string | null;
-  tool: string;
-  arguments: string;
-  message: string;
-};
-
-const view = (r: Row): ToolApproval => ({
-  id: r.id,
-  kind: 'tool',
-  sessionId: r.session_id,
-  executionId: null,
-  workflowId: null,
-  stepId: null,
-  iterationPath: '',
-  tool: { name: r.tool, arguments: JSON.parse(r.arguments) as unknown },
-  message: r.message,
-  // A tool call has no approver rule: anyone holding `approve` decides it, once.
-  approvers: {},
-  decisions: [],
-  approvalsNeeded: 1,
-  approvalsSoFar: r.decision === 'approve' && r.status === 'approved' ? 1 : 0,
-  ...decisionFields(r),
-});
 
 type Outcome = { approved: boolean; decidedBy: string; decidedById?: string | undefined; comment: string | null };
 
@@ -71,13 +47,10 @@ export function createToolApprovals({
     get: db.prepare<[string], Row>('SELECT * FROM tool_approvals WHERE id = ?'),
     decide: db.prepare("UPDATE tool_approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'"),
     close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
-    list: db.prepare<[], Row>('SELECT * FROM tool_approvals ORDER BY requested_at DESC LIMIT 200'),
-    orphaned: db.prepare("UPDATE tool_approvals SET status = 'expired', decided_by = 'restart', decided_at = ? WHERE status = 'pending'"),
+    // An agent step's ask outlives the process: its runner re-attaches by key (agent-asks.ts).
+    orphaned: db.prepare("UPDATE tool_approvals SET status = 'expired', decided_by = 'restart', decided_at = ? WHERE status = 'pending' AND ask_key IS NULL"),
   };
-  const publish = (row: Row, type: 'approval.requested' | 'approval.decided' | 'approval.closed') => {
-    journal.append(APPROVALS_TOPIC, type, view(row));
-    if (row.session_id) journal.append(sessionTopic(row.session_id), type, view(row));
-  };
+  const publish = (row: Row, type: ToolApprovalEvent) => publishToolApproval(journal, row, type);
   journal.transaction(() => {
     s.orphaned.run(clock.now().toISOString());
   });
@@ -196,13 +169,28 @@ export function createToolApprovals({
       if (!row) throw notFound(`approval ${id}`);
       return view(row);
     },
-    list({ status, sessionId }: { status?: 'pending' | 'decided' | undefined; sessionId?: string | undefined }): ToolApproval[] {
-      return s.list
-        .all()
-        .filter((r) => (status === 'pending' ? r.status === 'pending' : status === 'decided' ? r.status !== 'pending' : true))
-        .filter((r) => sessionId === undefined || r.session_id === sessionId)
+    /** Held calls and agent asks, newest first (at most 200). */
+    list({
+      status,
+      sessionId,
+      executionId,
+    }: {
+      status?: 'pending' | 'decided' | undefined;
+      sessionId?: string | undefined;
+      executionId?: string | undefined;
+    }): ToolApproval[] {
+      const f = filters();
+      f.add(status === 'pending', "status = 'pending'");
+      f.add(status === 'decided', "status <> 'pending'");
+      f.add(sessionId, 'session_id = ?', sessionId);
+      f.add(executionId, 'execution_id = ?', executionId);
+      return db
+        .prepare<unknown[], Row>(`SELECT * FROM tool_approvals ${f.where()} ORDER BY requested_at DESC, id DESC LIMIT 200`)
+        .all(...f.params)
         .map(view);
     },
+    /** The stored row (agent-asks.ts and the decision route tell held calls from asks by it). */
+    row: (id: string): Row | null => s.get.get(id) ?? null,
   };
 }
 

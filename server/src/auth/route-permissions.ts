@@ -56,6 +56,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   // Runners.
   'GET /ws/runner': 'runner',
   'POST /api/tools/call': 'user_or_runner:run',
+  'POST /api/tools/ask': 'runner',
+  'POST /api/tools/git-credential': 'runner',
 
   // Live updates and the journal.
   'GET /ws': 'read',

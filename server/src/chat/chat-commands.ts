@@ -2,6 +2,7 @@ import { CHAT_COMMANDS, coerceCommandInputs, type ChatCommand, type LinkPart, ty
 import type { ApprovalsService } from '../approvals/approvals-service';
 import type { UserPrincipal } from '../auth/principal';
 import type { ToolApprovals } from '../approvals/tool-approvals';
+import type { AgentAsks } from '../approvals/agent-asks';
 import { AppError } from '../http/errors';
 import type { ToolRegistry } from '../tools/registry';
 import type { ExecutionExplanation } from '../tools/explain-tool';
@@ -41,7 +42,17 @@ function joined(items: Piece[][]): Piece[] {
  * approval exactly as the assistant's run does. `/approve` and `/deny` are the person's own decision
  * (like pressing the card's button): they decide as the signed-in person, with no further card.
  */
-export function createChatCommands({ tools, approvals, toolApprovals }: { tools: ToolRegistry; approvals: ApprovalsService; toolApprovals: ToolApprovals }) {
+export function createChatCommands({
+  tools,
+  approvals,
+  toolApprovals,
+  agentAsks,
+}: {
+  tools: ToolRegistry;
+  approvals: ApprovalsService;
+  toolApprovals: ToolApprovals;
+  agentAsks: AgentAsks;
+}) {
   const asAssistant = (name: string, input: unknown, ctx: Context, onWaiting?: () => void) =>
     tools.call(name, input, { actor: 'assistant', user: ctx.user, sessionId: ctx.sessionId, signal: ctx.signal, onApprovalRequested: onWaiting });
 
@@ -150,7 +161,9 @@ export function createChatCommands({ tools, approvals, toolApprovals }: { tools:
     for (const a of calls) {
       const what: Piece[] = [`the call ${a.tool.name}`];
       try {
-        toolApprovals.decide({ id: a.id, decision, decidedBy: ctx.user.name, decidedById: ctx.user.id, comment });
+        // An agent's ask follows its step's approver rule; a held call is the chat person's.
+        if (a.ask !== undefined) agentAsks.decide({ id: a.id, decision, comment, person: approvals.viewerOf(ctx.user) });
+        else toolApprovals.decide({ id: a.id, decision, decidedBy: ctx.user.name, decidedById: ctx.user.id, comment });
         done.push(what);
       } catch (err) {
         failed.push([...what, ` (${errorMessage(err)})`]);

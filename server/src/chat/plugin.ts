@@ -12,7 +12,7 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { sessions, tools, models, approvals, toolApprovals, log } = app;
-    const commands = createChatCommands({ tools, approvals, toolApprovals });
+    const commands = createChatCommands({ tools, approvals, toolApprovals, agentAsks: app.agentAsks });
     app.decorate('assistant', createAssistant({ sessions, tools, commands, model: models.assistant, log }));
   },
   { name: 'weft-chat', dependencies: ['weft-sessions', 'weft-approvals', 'weft-tools', 'weft-models'] },

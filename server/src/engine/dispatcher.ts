@@ -1,4 +1,4 @@
-import { stepKey, type CompletedStep, type LeaseGrant, type RunnerServerMessage } from '@weft/shared';
+import { stepKey, type CompletedStep, type LeaseGrant, type RunnerServerMessage, type ToolPolicy } from '@weft/shared';
 import type { Db } from '../db/open';
 import type { ExecutionRow, StepRunRow } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
@@ -6,6 +6,7 @@ import type { Journal } from '../journal/journal';
 import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../clock';
 import type { LeaseGrace } from './lease-grace';
+import type { StepState } from './step-state';
 
 export type ConnectedRunner = {
   runnerId: string;
@@ -29,6 +30,8 @@ export function createDispatcher({
   leaseMs,
   grace,
   allowBash,
+  toolPolicy,
+  stepState,
   log,
 }: {
   db: Db;
@@ -40,6 +43,10 @@ export function createDispatcher({
   /** Leases from before a restart stay valid for one lease duration (see lease-grace.ts). */
   grace: LeaseGrace;
   allowBash: boolean;
+  /** The operator's tool policy (WEFT_TOOL_POLICY): runners decide each agent call with it under the step's own. */
+  toolPolicy?: ToolPolicy | undefined;
+  /** Checkpoints and workspace snapshots handed back in a grant. */
+  stepState: StepState;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }) {
   const { repo, events } = executions;
@@ -102,7 +109,10 @@ export function createDispatcher({
       sessionId: row.session_id,
       completed: [...completed.values()],
       stepAttempts,
-      policy: { allowBash },
+      policy: { allowBash, ...(toolPolicy ? { toolPolicy } : {}) },
+      // Only unfinished step instances resume from a checkpoint; a finished one's is gone already.
+      checkpoints: stepState.checkpointsOf(row.id).filter((c) => !completed.has(stepKey(c.stepId, c.iterationPath))),
+      workspaces: stepState.workspacesOf(row.id),
       ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
     };
   }

@@ -7,6 +7,7 @@ import type { Journal } from '../journal/journal';
 import type { AgentMessages } from './agent-messages';
 import type { Clock } from '../clock';
 import type { LeaseGrace } from './lease-grace';
+import { MAX_CHECKPOINT_BYTES, type StepState } from './step-state';
 
 export type IngestResult =
   | { type: 'ack'; seq: number; gapAt?: number }
@@ -23,6 +24,7 @@ export function createIngest({
   approvals,
   messages,
   grace,
+  stepState,
 }: {
   journal: Journal;
   clock: Clock;
@@ -31,6 +33,8 @@ export function createIngest({
   executions: ExecutionsService;
   approvals: ApprovalsService;
   messages: AgentMessages;
+  /** Checkpoints and workspace snapshots (step-state.ts), stored with the events that carry them. */
+  stepState: StepState;
 }) {
   const { repo, events: publish } = executions;
 
@@ -93,6 +97,7 @@ export function createIngest({
       case 'step.failed':
       case 'step.canceled': {
         const status = e.type === 'step.succeeded' ? 'succeeded' : e.type === 'step.failed' ? 'failed' : 'canceled';
+        stepState.dropCheckpoint(executionId, e);
         frame.finished.push({
           executionId,
           stepId: e.stepId,
@@ -176,6 +181,17 @@ export function createIngest({
             text: `chat message dropped: ${err.message}`,
           });
         }
+        return;
+      case 'step.checkpoint': {
+        const kept = stepState.saveCheckpoint(executionId, e, now);
+        if (!kept.stored) {
+          const text = `checkpoint not kept: its state is ${kept.bytes} bytes, over the ${MAX_CHECKPOINT_BYTES}-byte limit; a resumed attempt starts from the last one kept`;
+          publish.log(executionId, { stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, stream: 'stderr', text });
+        }
+        return;
+      }
+      case 'workspace.snapshot':
+        stepState.saveSnapshot(executionId, e, now);
         return;
       case 'execution.finished':
         executions.finishWithin(executionId, { status: e.status, output: e.output, error: e.error });

@@ -6,6 +6,7 @@ import { createEngineTicker } from './engine-ticker';
 import { createIngest, type Ingest } from './ingest';
 import { createLeaseGrace } from './lease-grace';
 import { createTimers } from './timers';
+import { createStepState } from './step-state';
 
 export type Engine = {
   /** Connected runners, leases and grants. */
@@ -32,9 +33,24 @@ export default fp(
     const { leaseMs, engineTickMs } = app.config;
     const messages = createAgentMessages({ db, executions, sessions });
     const grace = createLeaseGrace({ clock, leaseMs });
-    const ingest = createIngest({ journal, clock, executions, approvals, messages, grace });
+    const stepState = createStepState(db);
+    const ingest = createIngest({ journal, clock, executions, approvals, messages, grace, stepState });
     const allowBash = app.config.allowBash ?? isLoopbackHost(app.config.host);
-    const dispatcher = createDispatcher({ db, journal, clock, executions, sessions, leaseMs, grace, allowBash, log });
+    const dispatcher = createDispatcher({
+      db,
+      journal,
+      clock,
+      executions,
+      sessions,
+      leaseMs,
+      grace,
+      allowBash,
+      toolPolicy: app.config.toolPolicy,
+      stepState,
+      log,
+    });
+    // A run that ended resumes nothing: its checkpoints go in the transaction of its ending.
+    executions.onEnding((ending) => stepState.dropCheckpoints(ending.executionId));
     const timers = createTimers({ journal, clock, executions });
     const ticker = createEngineTicker({
       journal,

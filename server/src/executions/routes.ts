@@ -1,7 +1,8 @@
-import { ExecutionsQuery, IdParams, RerunRequest, RunWorkflowRequest } from '@weft/shared';
+import { ExecutionsQuery, IdParams, RerunRequest, RunWorkflowRequest, type WorkflowDefinition } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
+import { executionUsage } from './execution-usage';
 import { chatById } from '../sessions/session-access';
 
 const executionsRoutes: FastifyPluginAsync = async (app) => {
@@ -33,7 +34,9 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/executions/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    return executions.get(id);
+    const execution = executions.get(id);
+    const definition = executions.repo.definitionOf(execution.workflowId, execution.workflowVersion) as WorkflowDefinition | null;
+    return { ...execution, usage: executionUsage(definition, execution.steps) };
   });
 
   app.post('/api/executions/:id/cancel', async (request) => {

@@ -11,6 +11,7 @@ import { createHealthMonitor, type Timers } from './health';
 import { createIntegrationsService } from './integrations-service';
 import { createProvisioning } from './provisioning';
 import { createSaveCheck } from './save-check';
+import { createGitCredentials } from './git-credential';
 import { watchSyncRuns } from './sync-status';
 
 /**
@@ -70,6 +71,8 @@ export function createIntegrations(
     provisioning,
     health,
     saveCheck: createSaveCheck({ repo, tools }),
+    /** A GitHub integration's token for an agent step's https clone (`POST /api/tools/git-credential`). */
+    gitCredentials: createGitCredentials({ repo, box }),
     /** Notify steps' `channel: "<integration>:<channel>"` posts. */
     postToChannel: createChannelPoster({ repo, connections, onOutcome: (live, err) => service.onOutcome(live, err) }),
     start(): void {

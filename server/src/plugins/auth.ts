@@ -159,7 +159,11 @@ export default fp(
       const { principal, presented } = authenticate(request);
       request.principal = principal;
       if (principal?.type === 'runner' && access !== 'runner' && !access.startsWith('user_or_runner:')) {
-        throw new AppError(403, 'wrong_credential', 'the runner credential is accepted only on /ws/runner and POST /api/tools/call');
+        throw new AppError(
+          403,
+          'wrong_credential',
+          "the runner credential is accepted only on /ws/runner and the runner's /api/tools routes (call, ask, git-credential)",
+        );
       }
       if (principal?.type === 'metrics' && !access.startsWith('user_or_metrics:')) {
         throw new AppError(403, 'wrong_credential', 'the metrics credential (WEFT_METRICS_TOKEN) is accepted only on GET /metrics');
@@ -178,7 +182,7 @@ export default fp(
         throw new AppError(
           403,
           'wrong_credential',
-          '/ws/runner accepts only the runner credential (WEFT_RUNNER_TOKEN or <data dir>/runner-token), not the access token',
+          `${path} accepts only the runner credential (WEFT_RUNNER_TOKEN or <data dir>/runner-token), not the access token`,
         );
       }
       if (principal.type !== 'user') return;

@@ -50,6 +50,9 @@ export function createExecutionPruner(db: Db) {
       'DELETE FROM approval_decisions WHERE rowid IN (SELECT d.rowid FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id WHERE a.execution_id = @id LIMIT @limit)',
     ],
     ['approvals', 'DELETE FROM approvals WHERE rowid IN (SELECT rowid FROM approvals WHERE execution_id = @id LIMIT @limit)'],
+    ['tool_approvals', 'DELETE FROM tool_approvals WHERE rowid IN (SELECT rowid FROM tool_approvals WHERE execution_id = @id LIMIT @limit)'],
+    ['step_checkpoints', 'DELETE FROM step_checkpoints WHERE rowid IN (SELECT rowid FROM step_checkpoints WHERE execution_id = @id LIMIT @limit)'],
+    ['execution_workspaces', 'DELETE FROM execution_workspaces WHERE rowid IN (SELECT rowid FROM execution_workspaces WHERE execution_id = @id LIMIT @limit)'],
     ['step_runs', 'DELETE FROM step_runs WHERE rowid IN (SELECT rowid FROM step_runs WHERE execution_id = @id LIMIT @limit)'],
     ['message_keys', 'DELETE FROM message_keys WHERE execution_id = @id AND key IN (SELECT key FROM message_keys WHERE execution_id = @id LIMIT @limit)'],
     [

@@ -90,16 +90,23 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
         .map(info);
     },
     has: (name: string) => tools.has(name),
+    /** Whether a tool may change or delete something outside Weft (what the tool policy's defaults ask for). */
+    isDestructive: (name: string): boolean => tools.get(name)?.effect === 'destructive',
     /** What a call of `name` by `actor` would meet (null for an unknown tool): the save check asks it for workflows. */
     gate(name: string, actor: ToolContext['actor']): ToolGate | null {
       const tool = tools.get(name);
       return tool ? gateFor(tool, actor) : null;
     },
-    /** Throws AppError for unknown tools (404), bad arguments (422), refusals and denials (403) and tool failures. */
-    async call(name: string, rawArgs: unknown, ctx: ToolContext): Promise<unknown> {
+    /**
+     * Throws AppError for unknown tools (404), bad arguments (422), refusals and denials (403) and tool failures.
+     * `policy` (an agent step's call, decided by the tool policy on the server): `run` at once, or `ask` a person,
+     * in place of the workflow's default; a refusal by `gateFor` stands whatever the policy.
+     */
+    async call(name: string, rawArgs: unknown, ctx: ToolContext, policy?: 'run' | 'ask'): Promise<unknown> {
       const tool = tools.get(name);
       if (!tool) throw new AppError(404, 'unknown_tool', `name: unknown tool ${JSON.stringify(name)}`);
-      const gate = gateFor(tool, ctx.actor);
+      const byActor = gateFor(tool, ctx.actor);
+      const gate: ToolGate = byActor.kind === 'refuse' || policy === undefined ? byActor : { kind: policy };
       if (gate.kind === 'refuse') throw new AppError(403, 'tool_denied', gate.message);
       // A person (or the assistant for them) never gets past their own permissions, not even to a card.
       if (ctx.user) assertToolScope(tool, ctx.user.scopes);

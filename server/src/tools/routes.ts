@@ -4,39 +4,9 @@ import { abortOnClose } from '../http/abort-on-close';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import { chatById } from '../sessions/session-access';
-import type { ExecutionsService } from '../executions/executions-service';
-import type { Clock } from '../clock';
+import { assertLeaseHeld } from './lease-check';
+import { policyGate } from './call-policy';
 import type { ToolContext } from './tool';
-
-/**
- * The runner credential is shared by every runner, so it alone proves nothing about an execution:
- * the caller must name a lease the journal says it holds right now (same runner id, same attempt,
- * not expired). A runner that lost its lease, or names someone else's execution, is refused.
- */
-function checkRunnerCall({ body, executions, clock }: { body: ToolCallRequest; executions: ExecutionsService; clock: Clock }): void {
-  const context = body.context;
-  if (!context)
-    throw new AppError(
-      403,
-      'execution_context_required',
-      'context: the runner credential calls tools only inside an execution it holds (context.executionId, runnerId, leaseAttempt)',
-    );
-  if (context.runnerId === undefined || context.leaseAttempt === undefined) {
-    throw new AppError(403, 'lease_not_held', 'context.runnerId and context.leaseAttempt are required with the runner credential');
-  }
-  const row = executions.repo.get(context.executionId);
-  const held =
-    row !== null &&
-    row.lease_runner_id === context.runnerId &&
-    row.lease_attempt === context.leaseAttempt &&
-    (row.lease_expires_at ?? 0) >= clock.now().getTime();
-  if (!held)
-    throw new AppError(
-      403,
-      'lease_not_held',
-      `context.executionId: runner ${context.runnerId} holds no current lease (attempt ${context.leaseAttempt}) on execution ${context.executionId}`,
-    );
-}
 
 const toolsRoutes: FastifyPluginAsync = async (app) => {
   const registry = app.tools;
@@ -48,7 +18,15 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
   function callerOf(request: FastifyRequest, body: ToolCallRequest): Pick<ToolContext, 'actor' | 'person' | 'user' | 'sessionId' | 'executionId' | 'stepId'> {
     const principal = request.principal;
     // The runner credential proves only that a runner calls: it must name a lease it holds now.
-    if (principal?.type === 'runner') checkRunnerCall({ body, executions: app.executions, clock: app.clock });
+    if (principal?.type === 'runner') {
+      if (!body.context)
+        throw new AppError(
+          403,
+          'execution_context_required',
+          'context: the runner credential calls tools only inside an execution it holds (context.executionId, runnerId, leaseAttempt)',
+        );
+      assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock });
+    }
     if (body.context || principal?.type !== 'user') {
       if (!body.context) throw new AppError(403, 'tool_denied', 'context: a runner calls tools only inside an execution ({ executionId })');
       const execution = app.executions.get(body.context.executionId); // 404 for an unknown execution
@@ -68,7 +46,17 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/tools/call', async (request, reply) => {
     const body = parseRequest(ToolCallRequest, request.body, 'body');
     const caller = callerOf(request, body);
-    const result = await registry.call(body.name, body.arguments, { ...caller, signal: abortOnClose(reply.raw) });
+    const policy = policyGate({
+      registry,
+      executions: app.executions,
+      agentAsks: app.agentAsks,
+      operator: app.config.toolPolicy,
+      caller,
+      name: body.name,
+      args: body.arguments,
+      askApprovalId: body.askApprovalId,
+    });
+    const result = await registry.call(body.name, body.arguments, { ...caller, signal: abortOnClose(reply.raw) }, policy);
     const response: ToolCallResponse = { ok: true, result: result ?? null };
     return response;
   });

@@ -34,6 +34,11 @@ export const ToolCallRequest = z.object({
   name: z.string().min(1).max(200),
   arguments: z.unknown().optional(),
   sessionId: z.string().min(1).max(100).optional(),
+  /**
+   * An agent step's call its tool policy says to ask for: the id of the approved ask (`POST
+   * /api/tools/ask`) of the same execution, step, tool and arguments. Without one it waits for a person.
+   */
+  askApprovalId: z.string().min(1).max(100).optional(),
   /** Set by a runner's agent or tool step: the call happens inside that execution (workflow context). */
   context: z
     .object({

@@ -81,10 +81,15 @@ export const Execution = z.object({
   /** Always sent by the server (null for old runs); optional so older payloads still parse. */
   startedBy: StartedBy.nullable().optional(),
   steps: z.array(StepRun),
+  /**
+   * `GET /api/executions/:id` only: model usage summed over its agent steps' outputs (every attempt
+   * that reported one); `costUsd` null when a model's price is unknown.
+   */
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().nullable() }).optional(),
 });
 export type Execution = z.infer<typeof Execution>;
 
-export const ExecutionSummary = Execution.omit({ steps: true });
+export const ExecutionSummary = Execution.omit({ steps: true, usage: true });
 export type ExecutionSummary = z.infer<typeof ExecutionSummary>;
 
 /**

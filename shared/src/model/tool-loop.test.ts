@@ -221,4 +221,85 @@ describe('runToolLoop', () => {
     const result = (requests[1]!.messages.at(-1)!.content as { content: string }[])[0]!;
     expect(result.content).toHaveLength(MAX_TOOL_RESULT_CHARS);
   });
+
+  it('reports each turn, tool result and round, and a throw from onProgress ends the loop', async () => {
+    const two = [
+      { type: 'tool_use' as const, id: 'a', name: 'workflows__list_workflows', input: {} },
+      { type: 'tool_use' as const, id: 'b', name: 'workflows__list_workflows', input: {} },
+    ];
+    const { provider } = fakeProvider([two, [{ type: 'text', text: 'done' }]]);
+    const msg = recordedMessage();
+    const seen: { kind: string; open: number | null; messages: number; tokens: number }[] = [];
+    await runToolLoop(
+      options({
+        provider,
+        message: () => msg.builder,
+        onProgress: (p) => {
+          seen.push({ kind: p.kind, open: p.openRound?.length ?? null, messages: p.messages.length, tokens: p.usage.inputTokens + p.usage.outputTokens });
+        },
+      }),
+    );
+    expect(seen).toEqual([
+      { kind: 'turn', open: 0, messages: 2, tokens: 15 },
+      { kind: 'tool_result', open: 1, messages: 2, tokens: 15 },
+      { kind: 'tool_result', open: 2, messages: 2, tokens: 15 },
+      { kind: 'round', open: null, messages: 3, tokens: 15 },
+      { kind: 'turn', open: null, messages: 3, tokens: 30 },
+    ]);
+
+    const calls: string[] = [];
+    const again = fakeProvider([two, [{ type: 'text', text: 'never' }]]);
+    await expect(
+      runToolLoop(
+        options({
+          provider: again.provider,
+          message: () => recordedMessage().builder,
+          callTool: async ({ id }) => {
+            calls.push(id);
+            return { output: null, isError: false };
+          },
+          onProgress: (p) => {
+            if (p.kind === 'turn') throw new Error('over budget');
+          },
+        }),
+      ),
+    ).rejects.toThrow('over budget');
+    expect(calls).toEqual([]);
+  });
+
+  it('resumes an open round: runs only the calls without a result, then asks the model again', async () => {
+    const { provider, requests } = fakeProvider([[{ type: 'text', text: 'finished' }]]);
+    const msg = recordedMessage();
+    const calls: string[] = [];
+    const done = { type: 'tool_result', tool_use_id: 'a', content: '"ok"', is_error: false };
+    const r = await runToolLoop(
+      options({
+        provider,
+        message: () => msg.builder,
+        messages: [
+          { role: 'user', content: 'go' },
+          {
+            role: 'assistant',
+            content: [
+              { type: 'tool_use', id: 'a', name: 'workflows__list_workflows', input: {} },
+              { type: 'tool_use', id: 'b', name: 'workflows__list_workflows', input: { n: 2 } },
+            ],
+          },
+        ],
+        openRound: [done],
+        callTool: async ({ id, input }) => {
+          calls.push(id);
+          return { output: input, isError: false };
+        },
+      }),
+    );
+    expect(calls).toEqual(['b']);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]!.messages.at(-1)).toEqual({
+      role: 'user',
+      content: [done, { type: 'tool_result', tool_use_id: 'b', content: '{"n":2}', is_error: false }],
+    });
+    expect(r.final?.text).toBe('finished');
+    expect(msg.replayed().map((p) => p.type)).toEqual(['tool_call', 'tool_result', 'text']);
+  });
 });

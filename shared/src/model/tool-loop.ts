@@ -26,9 +26,33 @@ export type ToolLoopOptions = {
   onFailover?: ((info: { failedModel: string; nextModel: string }) => void) | undefined;
   /**
    * Runs one call (Weft tool name). A failure the model should hear about is an outcome with
-   * `isError`; a throw ends the loop. `onWaiting` shows the call as waiting for a person.
+   * `isError`; a throw ends the loop. `onWaiting` shows the call as waiting for a person,
+   * `onRunning` as running again once they decided.
    */
-  callTool: (call: { id: string; name: string; input: unknown; onWaiting: () => void }) => Promise<ToolOutcome>;
+  callTool: (call: { id: string; name: string; input: unknown; onWaiting: () => void; onRunning: () => void }) => Promise<ToolOutcome>;
+  /**
+   * Told after every model turn and every tool result (awaited; a throw ends the loop), so a caller
+   * can checkpoint the conversation or enforce a budget. `openRound` holds the results of the open
+   * round so far (the last message is then the assistant turn that called the tools); null once the
+   * round's results are in `messages`.
+   */
+  onProgress?: ((p: ToolLoopProgress) => void | Promise<void>) | undefined;
+  /**
+   * Resume an interrupted round: `messages` ends with an assistant turn whose tool calls have
+   * results only up to these (from an earlier `onProgress`). The rest run before the next turn.
+   */
+  openRound?: unknown[] | undefined;
+};
+
+export type ToolLoopProgress = {
+  kind: 'turn' | 'tool_result' | 'round';
+  messages: ChatMessage[];
+  openRound: unknown[] | null;
+  /** This loop's usage so far; `turnUsage` is the last turn's (on `turn` only). */
+  usage: Usage;
+  turnUsage?: Usage;
+  /** The model that answered the last turn. */
+  model: string;
 };
 
 export type ToolLoopResult = {
@@ -65,11 +89,59 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
   let attempts = 0;
   let model = o.model ?? o.provider.model;
 
+  let blockToPart = new Map<number, number>();
+  let toolPart = new Map<string, number>();
+  const progress = async (kind: ToolLoopProgress['kind'], openRound: unknown[] | null, turnUsage?: Usage) =>
+    o.onProgress?.({
+      kind,
+      messages: [...messages],
+      openRound: openRound ? [...openRound] : null,
+      usage: { ...usage },
+      ...(turnUsage ? { turnUsage } : {}),
+      model,
+    });
+
+  /** Runs the calls of the last assistant turn that have no result yet, then appends the results. */
+  const runRound = async (uses: ToolUse[], results: unknown[]) => {
+    const done = new Set(results.map((r) => (r as { tool_use_id?: string }).tool_use_id));
+    for (const use of uses) {
+      if (done.has(use.id)) continue;
+      const message = o.message();
+      const name = fromModelToolName(use.name);
+      const index = toolPart.get(use.id) ?? message.addPart({ type: 'tool_call', id: use.id, name, input: use.input, status: 'running' });
+      const streamed = message.part(index);
+      const inputText = streamed?.type === 'tool_call' ? streamed.inputText : undefined;
+      const call = { type: 'tool_call' as const, id: use.id, name, input: use.input, ...(inputText !== undefined ? { inputText } : {}) };
+      message.setPart(index, { ...call, status: 'running' });
+      const outcome = await o.callTool({
+        id: use.id,
+        name,
+        input: use.input,
+        onWaiting: () => message.setPart(index, { ...call, status: 'waiting' }),
+        onRunning: () => message.setPart(index, { ...call, status: 'running' }),
+      });
+      const output = outcome.output ?? null;
+      message.setPart(index, { ...call, status: outcome.isError ? 'failed' : 'succeeded' });
+      message.addPart({ type: 'tool_result', toolCallId: use.id, output, isError: outcome.isError });
+      for (const part of outcome.after ?? []) message.addPart(part);
+      results.push({ type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(output).slice(0, MAX_TOOL_RESULT_CHARS), is_error: outcome.isError });
+      await progress('tool_result', results);
+    }
+    messages.push({ role: 'user', content: results });
+    await progress('round', null);
+  };
+
+  const last = messages.at(-1);
+  if (o.openRound && last?.role === 'assistant' && Array.isArray(last.content)) {
+    throwIfAborted(o.signal);
+    await runRound((last.content as ContentBlock[]).filter(isToolUse), [...o.openRound]);
+  }
+
   for (let turn = 0; turn < o.maxTurns; turn++) {
     throwIfAborted(o.signal);
     // Stream block index -> message part index, and tool_use id -> its tool_call part.
-    const blockToPart = new Map<number, number>();
-    const toolPart = new Map<string, number>();
+    blockToPart = new Map<number, number>();
+    toolPart = new Map<string, number>();
     const onEvent = (e: TurnEvent) => {
       const message = o.message();
       switch (e.kind) {
@@ -115,26 +187,12 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
     usage.inputTokens += result.usage.inputTokens;
     usage.outputTokens += result.usage.outputTokens;
     const uses = result.content.filter(isToolUse);
-    if (result.stopReason !== 'tool_use' || uses.length === 0) return { final: result, messages, usage, attempts, model };
-
-    messages.push({ role: 'assistant', content: result.content as unknown[] });
-    const results: unknown[] = [];
-    for (const use of uses) {
-      const message = o.message();
-      const name = fromModelToolName(use.name);
-      const index = toolPart.get(use.id) ?? message.addPart({ type: 'tool_call', id: use.id, name, input: use.input, status: 'running' });
-      const streamed = message.part(index);
-      const inputText = streamed?.type === 'tool_call' ? streamed.inputText : undefined;
-      const call = { type: 'tool_call' as const, id: use.id, name, input: use.input, ...(inputText !== undefined ? { inputText } : {}) };
-      message.setPart(index, { ...call, status: 'running' });
-      const outcome = await o.callTool({ id: use.id, name, input: use.input, onWaiting: () => message.setPart(index, { ...call, status: 'waiting' }) });
-      const output = outcome.output ?? null;
-      message.setPart(index, { ...call, status: outcome.isError ? 'failed' : 'succeeded' });
-      message.addPart({ type: 'tool_result', toolCallId: use.id, output, isError: outcome.isError });
-      for (const part of outcome.after ?? []) message.addPart(part);
-      results.push({ type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(output).slice(0, MAX_TOOL_RESULT_CHARS), is_error: outcome.isError });
-    }
-    messages.push({ role: 'user', content: results });
+    const final = result.stopReason !== 'tool_use' || uses.length === 0;
+    if (!final) messages.push({ role: 'assistant', content: result.content as unknown[] });
+    await progress('turn', final ? null : [], result.usage);
+    if (final) return { final: result, messages, usage, attempts, model };
+    await runRound(uses, []);
   }
+
   return { final: null, messages, usage, attempts, model };
 }

@@ -1,0 +1,63 @@
+import { workspaceKey, type WorkspaceSpec } from '@weft/shared';
+import type { StepEnvironment } from '../steps/bash';
+import type { StepContext } from '../steps/types';
+import { createWorkspaceTools, renderWorkspaceSpec, reportWorkspace, workspaceStepError, type WorkspaceManager } from '../workspace/index';
+import type { AgentWorkspace, AgentWorkspaces } from './workspace-port';
+
+/**
+ * Agent workspaces from the runner's workspace manager: the step's spec rendered, the workspace
+ * acquired (rebuilt from the grant's snapshot when this process has not provisioned it), and the
+ * `workspace:*` tools bound to it with the bash step's minimal environment and Weft's context.
+ */
+export function agentWorkspaces({
+  manager,
+  environment,
+  runnerName,
+}: {
+  manager: WorkspaceManager;
+  environment: StepEnvironment;
+  runnerName: string;
+}): AgentWorkspaces {
+  return {
+    async open(ctx: StepContext, spec: WorkspaceSpec): Promise<AgentWorkspace> {
+      try {
+        const resolved = renderWorkspaceSpec(spec, ctx.scope);
+        const key = workspaceKey(resolved);
+        const restore = ctx.workspaceSnapshots.find((entry) => entry.key === key);
+        const workspace = await manager.acquire({
+          executionId: ctx.executionId,
+          workflowId: ctx.workflowId,
+          stepId: ctx.stepId,
+          workDir: ctx.workDir,
+          spec: resolved,
+          ...(restore ? { restore: { baseCommit: restore.baseCommit, diff: restore.diff } } : {}),
+          signal: ctx.signal,
+          log: (stream, text) => ctx.log(stream, text),
+        });
+        const tools = createWorkspaceTools({
+          workspace,
+          environment,
+          allowBash: ctx.allowBash,
+          extraEnv: {
+            WEFT_EXECUTION_ID: ctx.executionId,
+            WEFT_WORKFLOW_ID: ctx.workflowId,
+            WEFT_STEP_ID: ctx.stepId,
+            WEFT_ATTEMPT: String(ctx.attempt),
+            WEFT_ITERATION_PATH: ctx.iterationPath,
+            WEFT_RUNNER_NAME: runnerName,
+          },
+        });
+        return {
+          key: workspace.key,
+          tools: tools.tools,
+          preview: (name, input) => tools.preview(name, input),
+          call: (name, input, options) => tools.call(name, input, options),
+          report: () => reportWorkspace(workspace),
+          release: () => workspace.release(),
+        };
+      } catch (error) {
+        throw workspaceStepError(error);
+      }
+    },
+  };
+}

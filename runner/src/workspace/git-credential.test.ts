@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDataDir } from '../../test/helpers/engine-harness';
+import { testManager } from '../../test/helpers/git-repo';
+import { sendJson, startHttpServer } from '../../test/helpers/http-server';
+import { DEFAULT_ADDRESS_POLICY, parseAllowList } from '../net/address-policy';
+import { createGitCredentialClient } from './git-credential-client';
+import { ASKPASS_SCRIPT } from './manager';
+import { WorkspaceError } from './types';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+describe('git credential client', () => {
+  it('asks the server with the runner credential and the lease, and returns the credential', async () => {
+    const server = await startHttpServer((_req, res) => sendJson(res, 200, { username: 'x-access-token', password: 'ghs_secret' }));
+    closers.push(server.close);
+    const client = createGitCredentialClient({ serverUrl: server.url, token: 'runner-token', runnerId: 'run_1', leaseAttemptOf: () => 3 });
+    expect(await client({ integration: 'github', url: 'https://github.com/acme/app', executionId: 'exe_1', stepId: 'fix' })).toEqual({
+      username: 'x-access-token',
+      password: 'ghs_secret',
+    });
+    const [request] = server.requests;
+    expect(request?.url).toBe('/api/tools/git-credential');
+    expect(request?.headers.authorization).toBe('Bearer runner-token');
+    expect(JSON.parse(request?.body ?? '')).toEqual({
+      context: { executionId: 'exe_1', stepId: 'fix', runnerId: 'run_1', leaseAttempt: 3 },
+      integration: 'github',
+      url: 'https://github.com/acme/app',
+    });
+  });
+
+  it('turns a refusal into a final error naming the integration, and asks nothing without a lease', async () => {
+    const server = await startHttpServer((_req, res) =>
+      sendJson(res, 403, { error: { message: 'step fix does not name integration github', code: 'forbidden' } }),
+    );
+    closers.push(server.close);
+    const client = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1 });
+    const error = await client({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkspaceError);
+    expect((error as WorkspaceError).code).toBe('workspace_credential_unavailable');
+    expect((error as Error).message).toContain('does not name integration github');
+    const noLease = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => undefined });
+    await expect(noLease({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's' })).rejects.toMatchObject({
+      code: 'lease_not_held',
+    });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('an https clone', () => {
+  it('connects to the pinned address (no second DNS lookup) and keeps the credential out of the clone', async () => {
+    // Stands in for the git host: git connects and fails the TLS handshake, which is as far as
+    // https can go here. That it arrives at all shows the pin: `git.example` resolves nowhere.
+    const connections: string[] = [];
+    const tcp = net.createServer((socket) => {
+      socket.once('data', (chunk: Buffer) => {
+        connections.push(chunk.subarray(0, 3).toString('hex'));
+        socket.destroy();
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => tcp.close(() => resolve())));
+    const port = (tcp.address() as net.AddressInfo).port;
+    const asked: unknown[] = [];
+    const lookups: string[] = [];
+    const manager = testManager({
+      roots: [],
+      addressPolicy: { ...DEFAULT_ADDRESS_POLICY, allow: parseAllowList('git.example').entries },
+      lookup: async (host) => {
+        lookups.push(host);
+        return ['127.0.0.1'];
+      },
+      gitCredential: async (request) => {
+        asked.push(request);
+        return { username: 'x-access-token', password: 'ghs_very_secret' };
+      },
+    });
+    const workDir = tempDataDir();
+    const error = await manager
+      .acquire({
+        executionId: 'exe_https',
+        workflowId: 'wf',
+        stepId: 'clone',
+        workDir,
+        spec: { kind: 'git', url: `https://git.example:${port}/acme/app.git`, integration: 'github' },
+        signal: new AbortController().signal,
+        log: () => {},
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkspaceError);
+    expect((error as WorkspaceError).message).toContain('TLS');
+    expect((error as WorkspaceError).code).toBe('workspace_clone_failed');
+    // A TLS ClientHello starts with 0x16 0x03.
+    expect(connections[0]?.startsWith('1603')).toBe(true);
+    expect(lookups).toEqual(['git.example']);
+    expect(asked).toEqual([{ integration: 'github', url: `https://git.example:${port}/acme/app.git`, executionId: 'exe_https', stepId: 'clone' }]);
+    const leftovers = fs.existsSync(path.join(workDir, 'workspaces')) ? fs.readdirSync(path.join(workDir, 'workspaces'), { recursive: true }) : [];
+    for (const file of leftovers) {
+      const full = path.join(workDir, 'workspaces', String(file));
+      if (fs.statSync(full).isFile()) expect(fs.readFileSync(full, 'utf8')).not.toContain('ghs_very_secret');
+    }
+  });
+});
+
+describe('the askpass script', () => {
+  it('answers git’s prompts from its environment, so the credential is never an argument', () => {
+    const script = path.join(tempDataDir(), 'askpass.sh');
+    fs.writeFileSync(script, ASKPASS_SCRIPT, { mode: 0o700 });
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', WEFT_GIT_USERNAME: 'x-access-token', WEFT_GIT_PASSWORD: "p@ss 'word' $(id)" };
+    expect(execFileSync(script, ["Username for 'https://github.com': "], { env, encoding: 'utf8' })).toBe('x-access-token\n');
+    expect(execFileSync(script, ["Password for 'https://x-access-token@github.com': "], { env, encoding: 'utf8' })).toBe("p@ss 'word' $(id)\n");
+  });
+});

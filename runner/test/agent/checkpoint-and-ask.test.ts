@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { askPerson } from '../../src/agent/ask';
+import { MAX_CHECKPOINT_BYTES, readCheckpoint, saveCheckpoint, type AgentCheckpoint } from '../../src/agent/checkpoint';
+import type { ToolClient } from '../../src/llm/tool-client';
+import { stepContext } from '../helpers/step-context';
+
+const state = (content: string): AgentCheckpoint => ({
+  v: 1,
+  messages: [{ role: 'user', content }],
+  openRound: null,
+  usage: { inputTokens: 1, outputTokens: 2, costUsd: null },
+  turns: 1,
+  toolCalls: { total: 0, failed: 0, denied: 0 },
+  approvedForStep: [],
+  attempts: 1,
+});
+
+describe('agent checkpoints', () => {
+  it('saves a checkpoint that fits and skips one over 4 MiB', () => {
+    const saved: unknown[] = [];
+    const ctx = stepContext({ emitCheckpoint: (s) => saved.push(s) });
+    expect(saveCheckpoint(ctx, state('small'))).toBe(true);
+    expect(saveCheckpoint(ctx, state('x'.repeat(MAX_CHECKPOINT_BYTES)))).toBe(false);
+    expect(saved).toEqual([state('small')]);
+  });
+
+  it('reads back what it saved, and nothing from a state of another shape', () => {
+    expect(readCheckpoint(stepContext({ checkpoint: JSON.parse(JSON.stringify(state('hi'))) }))).toEqual(state('hi'));
+    expect(readCheckpoint(stepContext({ checkpoint: { v: 1, messages: [] } }))).toBeNull();
+    expect(readCheckpoint(stepContext({ checkpoint: 'garbage' }))).toBeNull();
+    expect(readCheckpoint(stepContext())).toBeNull();
+  });
+});
+
+describe('askPerson', () => {
+  const client = (answers: Awaited<ReturnType<ToolClient['ask']>>[] | (() => never)): ToolClient & { waits: (number | undefined)[] } => {
+    const waits: (number | undefined)[] = [];
+    return {
+      waits,
+      list: async () => [],
+      call: async () => ({ ok: true, result: null }),
+      ask: async ({ waitMs }) => {
+        waits.push(waitMs);
+        if (typeof answers === 'function') return answers();
+        const next = answers.shift();
+        if (!next) throw new Error('no more answers');
+        return next;
+      },
+    };
+  };
+  const input = { key: 'k', kind: 'tool' as const, tool: { name: 'workspace:bash', arguments: {} }, preview: {} };
+
+  it('registers without waiting, then long polls through a server hiccup until a decision; an expired ask says so', async () => {
+    const tools = client([
+      { ok: true, response: { approvalId: 'tap_1', status: 'pending' } },
+      { ok: false, error: 'HTTP 503', status: 503 },
+      { ok: true, response: { approvalId: 'tap_1', status: 'pending' } },
+      { ok: true, response: { approvalId: 'tap_1', status: 'expired' } },
+    ]);
+    let waiting = 0;
+    const out = await askPerson({ tools, ctx: stepContext(), ...input, onWaiting: () => waiting++ });
+    expect(out).toEqual({ status: 'expired', approvalId: 'tap_1' });
+    expect(tools.waits).toEqual([0, 20_000, 20_000, 20_000]);
+    expect(waiting).toBe(1);
+  });
+
+  it('a refused ask (4xx) fails the step for good; a closed one fails it', async () => {
+    await expect(
+      askPerson({ tools: client([{ ok: false, error: 'not yours', status: 403, code: 'lease_not_held' }]), ctx: stepContext(), ...input, onWaiting: () => {} }),
+    ).rejects.toMatchObject({ name: 'NonRetriableStepError', code: 'lease_not_held' });
+    await expect(
+      askPerson({ tools: client([{ ok: true, response: { approvalId: 'tap_2', status: 'closed' } }]), ctx: stepContext(), ...input, onWaiting: () => {} }),
+    ).rejects.toMatchObject({ code: 'ask_closed' });
+  });
+});

@@ -1,0 +1,306 @@
+import { describeApprovers, type ApproverRule, type AskScope, type ToolApproval, type ToolAskRequest, type ToolAskResponse } from '@weft/shared';
+import type { Db } from '../db/open';
+import { newId } from '../db/ids';
+import { AppError, notFound } from '../http/errors';
+import type { Journal } from '../journal/journal';
+import type { Clock } from '../clock';
+import type { ExecutionEnding } from '../executions/executions-service';
+import type { ChatOwners } from '../sessions/chat-owners';
+import { CLOSE_PENDING_SQL } from './decision-columns';
+import { closedMessage, closeReasonFor } from './close-reason';
+import { matchesApprovers, type Decider } from './approver-rules';
+import { isAgentAsk, askRuleOf, publishToolApproval, toolApprovalView, type ToolApprovalRow as Row, type ToolApprovalEvent } from './tool-approval-rows';
+
+/** An ask nobody decides lapses after this (checked when the runner polls it, or someone decides it). */
+export const ASK_EXPIRES_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
+/** Most bytes of a call's arguments (JSON) an ask stores: the card shows the exact call. */
+export const MAX_ASK_ARGUMENTS_BYTES = 256 * 1024;
+
+/** Why a person may not decide an agent's ask, or null when they may. */
+export type AskRefusal = { reason: 'missing_scope' | 'not_named'; message: string };
+
+/** The same arguments, whatever the key order: what an approval covers is the call, not its spelling. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function messageFor(request: ToolAskRequest): string {
+  const where = `Step ${request.context.stepId}${request.context.iterationPath ? ` (${request.context.iterationPath})` : ''}`;
+  if (request.kind === 'question') return `${where} asks: ${request.preview.question ?? 'a question'}`;
+  const p = request.preview;
+  const what = p.command !== undefined ? `: ${p.command.slice(0, 500)}` : p.path !== undefined ? ` on ${p.path}` : '';
+  return `${where} wants to run ${request.tool.name}${what}. Allow it?`;
+}
+
+/**
+ * An agent step's asks (`POST /api/tools/ask`): a tool call its policy says a person decides, or a
+ * question for a person. Unlike a held call (tool-approvals.ts), an ask is a row the runner names by
+ * key and polls, so it survives a server restart and a new lease re-attaches to it; it closes with
+ * its run. Only people decide: whoever the step's `approvers` rule names (anyone holding `approve`
+ * without one), or the run's chat person.
+ */
+export function createAgentAsks({
+  db,
+  journal,
+  clock,
+  chats,
+  expiresAfterMs = ASK_EXPIRES_AFTER_MS,
+}: {
+  db: Db;
+  journal: Journal;
+  clock: Clock;
+  chats: ChatOwners;
+  expiresAfterMs?: number;
+}) {
+  const s = {
+    byKey: db.prepare<[string, string], Row>('SELECT * FROM tool_approvals WHERE execution_id = ? AND ask_key = ?'),
+    get: db.prepare<[string], Row>('SELECT * FROM tool_approvals WHERE id = ?'),
+    insert: db.prepare(
+      `INSERT INTO tool_approvals (id, session_id, tool, arguments, message, status, requested_at, expires_at,
+                                   execution_id, workflow_id, step_id, iteration_path, ask_key, ask, preview, approvers)
+       VALUES (@id, @sessionId, @tool, @arguments, @message, 'pending', @requestedAt, @expiresAt,
+               @executionId, @workflowId, @stepId, @iterationPath, @askKey, @ask, @preview, @approvers)`,
+    ),
+    decide: db.prepare(
+      "UPDATE tool_approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ?, scope = ? WHERE id = ? AND status = 'pending'",
+    ),
+    pendingOf: db.prepare<[string], Row>("SELECT * FROM tool_approvals WHERE execution_id = ? AND ask_key IS NOT NULL AND status = 'pending'"),
+    close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
+  };
+  /** Long polls waiting on an ask in this process: woken by a decision, an expiry or the run's ending. */
+  const pollers = new Map<string, Set<() => void>>();
+  const wake = (id: string) => {
+    const set = pollers.get(id);
+    pollers.delete(id);
+    for (const fn of set ?? []) fn();
+  };
+  const publish = (row: Row, type: ToolApprovalEvent) => publishToolApproval(journal, row, type);
+
+  const getAsk = (id: string): Row => {
+    const row = s.get.get(id);
+    if (!row || !isAgentAsk(row)) throw notFound(`approval ${id}`);
+    return row;
+  };
+
+  /** Inside a transaction: a pending ask past its expiry lapses (denied, nobody decided). */
+  function lapseWithin(row: Row): Row {
+    if (row.status !== 'pending' || row.expires_at > clock.now().getTime()) return row;
+    s.decide.run('expired', 'deny', 'timeout', clock.now().toISOString(), null, null, row.id);
+    const updated = s.get.get(row.id)!;
+    publish(updated, 'approval.decided');
+    wake(row.id);
+    return updated;
+  }
+
+  /** The run's chat person, when it has a chat. */
+  const chatPersonOf = (row: Row): string | null => (row.session_id === null ? null : chats.ownerOf(row.session_id));
+
+  function refusalFor(person: Decider, row: Row): AskRefusal | null {
+    if (!person.scopes.includes('approve')) return { reason: 'missing_scope', message: 'Your role or token does not allow deciding approvals.' };
+    if (chatPersonOf(row) === person.id) return null;
+    const rule = askRuleOf(row);
+    if (!matchesApprovers(person, rule)) return { reason: 'not_named', message: `Only ${describeApprovers(rule)} or the run's chat person may decide this.` };
+    return null;
+  }
+
+  return {
+    isAsk: (id: string): boolean => {
+      const row = s.get.get(id);
+      return row !== undefined && isAgentAsk(row);
+    },
+
+    /**
+     * Creates the ask, or finds the one this key already names in the execution (a resend, or a
+     * resumed step). The same key for a different call is refused: a key names one call.
+     */
+    attach({
+      request,
+      workflowId,
+      sessionId,
+      approvers,
+    }: {
+      request: ToolAskRequest;
+      workflowId: string;
+      sessionId: string | null;
+      /** The step's `approvers`, from the execution's stored definition (never from the request). */
+      approvers: ApproverRule | undefined;
+    }): Row {
+      const { context } = request;
+      const args = JSON.stringify(request.tool.arguments ?? null);
+      if (Buffer.byteLength(args) > MAX_ASK_ARGUMENTS_BYTES) {
+        throw new AppError(413, 'arguments_too_large', `tool.arguments: at most ${MAX_ASK_ARGUMENTS_BYTES} bytes of JSON`);
+      }
+      return journal.transaction(() => {
+        const existing = s.byKey.get(context.executionId, request.key);
+        if (existing) {
+          const same =
+            existing.step_id === context.stepId &&
+            existing.iteration_path === context.iterationPath &&
+            existing.tool === request.tool.name &&
+            existing.ask === request.kind &&
+            canonicalJson(JSON.parse(existing.arguments)) === canonicalJson(request.tool.arguments ?? null);
+          if (!same) throw new AppError(409, 'ask_key_conflict', `key: ${JSON.stringify(request.key)} already names another call in this execution`);
+          return lapseWithin(existing);
+        }
+        const id = newId('tap');
+        const now = clock.now();
+        s.insert.run({
+          id,
+          sessionId,
+          tool: request.tool.name,
+          arguments: args,
+          message: messageFor(request),
+          requestedAt: now.toISOString(),
+          expiresAt: now.getTime() + expiresAfterMs,
+          executionId: context.executionId,
+          workflowId,
+          stepId: context.stepId,
+          iterationPath: context.iterationPath,
+          askKey: request.key,
+          ask: request.kind,
+          preview: JSON.stringify(request.preview),
+          approvers: approvers === undefined ? null : JSON.stringify(approvers),
+        });
+        const row = s.get.get(id)!;
+        publish(row, 'approval.requested');
+        return row;
+      });
+    },
+
+    /** Resolves when the ask is decided or closed, after `ms`, or when `signal` aborts; never rejects. */
+    wait(id: string, ms: number, signal?: AbortSignal): Promise<void> {
+      const row = s.get.get(id);
+      if (!row || row.status !== 'pending' || ms <= 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const set = pollers.get(id) ?? new Set<() => void>();
+        pollers.set(id, set);
+        const done = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          pollers.get(id)?.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(ms, Math.max(0, row.expires_at - clock.now().getTime())) + 1);
+        set.add(done);
+        signal?.addEventListener('abort', done, { once: true });
+      });
+    },
+
+    /** The server is closing: every long poll answers now (still `pending`) instead of holding the close up. */
+    releaseAll() {
+      for (const id of [...pollers.keys()]) wake(id);
+    },
+
+    /** What the runner is told now (a lapsed ask is expired first). */
+    answer(id: string): ToolAskResponse {
+      const row = journal.transaction(() => lapseWithin(getAsk(id)));
+      const decided =
+        row.status === 'approved' || row.status === 'denied' || row.status === 'expired'
+          ? { decision: { decidedBy: row.decided_by ?? 'unknown', comment: row.comment, scope: row.scope ?? ('once' as const) } }
+          : {};
+      return { approvalId: row.id, status: row.status, ...decided };
+    },
+
+    /** May this person decide this ask now, and if not, why (the inbox's `mayDecide`/`whyNot`). */
+    refusalFor: (person: Decider, id: string): AskRefusal | null => refusalFor(person, getAsk(id)),
+
+    /**
+     * A person's decision. A question is answered by approving with `comment` (the answer);
+     * `scope: "step"` approves a tool for the rest of the step attempt and is only for tool asks.
+     */
+    decide({
+      id,
+      decision,
+      comment,
+      scope,
+      person,
+    }: {
+      id: string;
+      decision: 'approve' | 'deny';
+      comment?: string | undefined;
+      scope?: AskScope | undefined;
+      person: Decider & { name: string };
+    }): ToolApproval {
+      const result = journal.transaction(() => {
+        const row = lapseWithin(getAsk(id));
+        if (scope === 'step' && row.ask !== 'tool')
+          throw new AppError(422, 'invalid_scope', 'scope: "step" applies only to an agent\'s tool call, not to a question');
+        if (scope === 'step' && decision !== 'approve') throw new AppError(422, 'invalid_scope', 'scope: "step" goes only with decision "approve"');
+        if (row.ask === 'question' && decision === 'approve' && (comment ?? '').trim() === '')
+          throw new AppError(422, 'answer_required', 'comment: the answer to the question is required to approve it');
+        if (row.status !== 'pending') {
+          if (row.status === 'expired' || row.status === 'closed')
+            throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toolApprovalView(row) });
+          if (row.decision === decision) return toolApprovalView(row);
+          throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toolApprovalView(row) });
+        }
+        const refusal = refusalFor(person, row);
+        if (refusal) throw new AppError(403, 'not_an_approver', refusal.message, { reason: refusal.reason, approvers: askRuleOf(row) });
+        const approved = decision === 'approve';
+        s.decide.run(
+          approved ? 'approved' : 'denied',
+          decision,
+          person.name,
+          clock.now().toISOString(),
+          comment ?? null,
+          approved ? (scope ?? 'once') : null,
+          id,
+        );
+        const updated = s.get.get(id)!;
+        publish(updated, 'approval.decided');
+        return toolApprovalView(updated);
+      });
+      wake(id);
+      return result;
+    },
+
+    /**
+     * Whether `approvalId` is an approved tool ask of this execution and step, for this tool with
+     * these very arguments: what lets a held destructive call through (`askApprovalId`).
+     */
+    approvedCall({
+      approvalId,
+      executionId,
+      stepId,
+      tool,
+      args,
+    }: {
+      approvalId: string;
+      executionId: string;
+      stepId: string;
+      tool: string;
+      args: unknown;
+    }): boolean {
+      const row = s.get.get(approvalId);
+      return (
+        row !== undefined &&
+        isAgentAsk(row) &&
+        row.ask === 'tool' &&
+        row.status === 'approved' &&
+        row.execution_id === executionId &&
+        row.step_id === stepId &&
+        row.tool === tool &&
+        canonicalJson(JSON.parse(row.arguments)) === canonicalJson(args ?? null)
+      );
+    },
+
+    /** Inside the transaction that ends an execution: its pending asks close with the run's reason. */
+    closeForExecution(ending: ExecutionEnding) {
+      const closed = closeReasonFor(ending);
+      for (const row of s.pendingOf.all(ending.executionId)) {
+        s.close.run(closed.reason, closed.message, closed.closedAt, row.id);
+        publish(s.get.get(row.id)!, 'approval.closed');
+        wake(row.id);
+      }
+    },
+  };
+}
+
+export type AgentAsks = ReturnType<typeof createAgentAsks>;

@@ -1,0 +1,65 @@
+import { resolveToolPolicy, type ToolPolicy } from '@weft/shared';
+import type { AgentAsks } from '../approvals/agent-asks';
+import type { ExecutionsService } from '../executions/executions-service';
+import { AppError } from '../http/errors';
+import { stepOfExecution } from './execution-step';
+import type { ToolRegistry } from './registry';
+import type { ToolContext } from './tool';
+
+/**
+ * The tool policy of an execution's call, decided on the server from the execution's stored
+ * definition (the step's `toolPolicy`) and the operator's (`WEFT_TOOL_POLICY`), never from what the
+ * runner says: `deny` refuses (403 `tool_denied_by_policy`), `allow` runs at once (a destructive tool
+ * too), `ask` runs only with the id of an approved ask of the same execution, step, tool and
+ * arguments, and otherwise waits for a person as a held call. Undefined: not an execution's call
+ * (or an unknown tool: the registry answers 404).
+ */
+export function policyGate({
+  registry,
+  executions,
+  agentAsks,
+  operator,
+  caller,
+  name,
+  args,
+  askApprovalId,
+}: {
+  registry: ToolRegistry;
+  executions: ExecutionsService;
+  agentAsks: AgentAsks;
+  operator: ToolPolicy | undefined;
+  caller: Pick<ToolContext, 'actor' | 'executionId' | 'stepId'>;
+  name: string;
+  args: unknown;
+  askApprovalId: string | undefined;
+}): 'run' | 'ask' | undefined {
+  if (caller.actor !== 'workflow' || caller.executionId === undefined || !registry.has(name)) return undefined;
+  const row = executions.repo.get(caller.executionId);
+  if (!row) return undefined;
+  const step = stepOfExecution({ executions, row, stepId: caller.stepId });
+  const policy = resolveToolPolicy({
+    name,
+    destructive: registry.isDestructive(name),
+    step: step?.type === 'agent_prompt' ? step.toolPolicy : undefined,
+    operator,
+  });
+  switch (policy.decision) {
+    case 'deny': {
+      const source = policy.source === 'step' ? `step ${caller.stepId}'s toolPolicy` : "the operator's WEFT_TOOL_POLICY";
+      throw new AppError(403, 'tool_denied_by_policy', `name: ${name} is denied by ${source}${policy.pattern ? ` (${JSON.stringify(policy.pattern)})` : ''}`);
+    }
+    case 'allow':
+      return 'run';
+    case 'ask': {
+      const approved =
+        askApprovalId !== undefined &&
+        caller.stepId !== undefined &&
+        agentAsks.approvedCall({ approvalId: askApprovalId, executionId: caller.executionId, stepId: caller.stepId, tool: name, args });
+      return approved ? 'run' : 'ask';
+    }
+    default: {
+      const never: never = policy.decision;
+      throw new Error(`unknown tool policy ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { INTEGRATION_NAME_PATTERN, STEP_ID_PATTERN } from '@weft/shared';
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../http/errors';
+import { parseRequest } from '../http/parse';
+import { stepOfExecution } from './execution-step';
+import { assertLeaseHeld } from './lease-check';
+
+/** `POST /api/tools/git-credential`: what a runner sends to clone a step's git workspace with an integration's token. */
+export const GitCredentialRequest = z.strictObject({
+  context: z.strictObject({
+    executionId: z.string().min(1).max(100),
+    stepId: z.string().regex(STEP_ID_PATTERN),
+    runnerId: z.string().min(1).max(100),
+    leaseAttempt: z.number().int().min(1),
+  }),
+  integration: z.string().regex(INTEGRATION_NAME_PATTERN),
+  url: z.string().min(1).max(2000),
+});
+export type GitCredentialRequest = z.infer<typeof GitCredentialRequest>;
+
+/**
+ * Runner credential only, lease-checked. A token goes out only for the integration the step's own
+ * workspace names (read from the execution's stored definition), only for an https URL on that
+ * integration's GitHub host, and every issue and refusal is audited (never the token).
+ */
+const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
+  app.post('/api/tools/git-credential', async (request): Promise<{ username: string; password: string }> => {
+    const body = parseRequest(GitCredentialRequest, request.body, 'body');
+    const row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock });
+    let host = '';
+    try {
+      host = new URL(body.url).host;
+    } catch {
+      /* refused below */
+    }
+    const audit = (action: 'git_credential.issued' | 'git_credential.refused', extra: Record<string, unknown>) =>
+      app.audit.record({
+        actor: app.audit.actor({ kind: 'runner', id: null, name: 'runner' }),
+        action,
+        target: { kind: 'integration', id: body.integration },
+        details: { executionId: body.context.executionId, stepId: body.context.stepId, host, ...extra },
+      });
+    try {
+      const step = stepOfExecution({ executions: app.executions, row, stepId: body.context.stepId });
+      const workspace = step && (step.type === 'agent_prompt' || step.type === 'bash') ? step.workspace : undefined;
+      const named = workspace !== undefined && 'git' in workspace ? workspace.git.integration : undefined;
+      if (named !== body.integration) {
+        throw new AppError(
+          403,
+          'integration_not_in_workspace',
+          `integration: step ${body.context.stepId}'s workspace does not name ${JSON.stringify(body.integration)} (workspace.git.integration)`,
+        );
+      }
+      const issued = app.integrations.gitCredentials.forUrl({ integration: body.integration, url: body.url });
+      app.audit.actingFor(request.principal, () => audit('git_credential.issued', {}));
+      return { username: issued.username, password: issued.password };
+    } catch (err) {
+      if (err instanceof AppError) app.audit.actingFor(request.principal, () => audit('git_credential.refused', { code: err.code }));
+      throw err;
+    }
+  });
+};
+
+export default gitCredentialRoutes;

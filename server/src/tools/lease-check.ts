@@ -1,0 +1,36 @@
+import type { Clock } from '../clock';
+import type { ExecutionRow } from '../executions/executions-repository';
+import type { ExecutionsService } from '../executions/executions-service';
+import { AppError } from '../http/errors';
+
+/**
+ * The runner credential is shared by every runner, so it alone proves nothing about an execution:
+ * the caller must name a lease the journal says it holds right now (same runner id, same attempt,
+ * not expired). A runner that lost its lease, or names someone else's execution, is refused.
+ */
+export function assertLeaseHeld({
+  context,
+  executions,
+  clock,
+}: {
+  context: { executionId: string; runnerId?: string | undefined; leaseAttempt?: number | undefined };
+  executions: ExecutionsService;
+  clock: Clock;
+}): ExecutionRow {
+  if (context.runnerId === undefined || context.leaseAttempt === undefined) {
+    throw new AppError(403, 'lease_not_held', 'context.runnerId and context.leaseAttempt are required with the runner credential');
+  }
+  const row = executions.repo.get(context.executionId);
+  const held =
+    row !== null &&
+    row.lease_runner_id === context.runnerId &&
+    row.lease_attempt === context.leaseAttempt &&
+    (row.lease_expires_at ?? 0) >= clock.now().getTime();
+  if (!held || row === null)
+    throw new AppError(
+      403,
+      'lease_not_held',
+      `context.executionId: runner ${context.runnerId} holds no current lease (attempt ${context.leaseAttempt}) on execution ${context.executionId}`,
+    );
+  return row;
+}

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { githubWebHost } from '../src/integrations/git-credential';
+import { connectFakeRunner, type FakeRunner } from './helpers/fake-runner';
+import { GITHUB_TOKEN, startFakeGithub, type FakeService } from './helpers/fake-services';
+import { waitUntil } from './helpers/live-client';
+import { auditActions } from './helpers/people';
+import { startServer, type TestServer } from './helpers/server';
+
+/** Issue 20 §1: a runner gets a GitHub integration's token for a step's https clone, and for nothing else. */
+
+let s: TestServer;
+let runner: FakeRunner;
+let github: FakeService;
+let host: string;
+
+beforeAll(async () => {
+  s = await startServer();
+  github = await startFakeGithub();
+  host = new URL(github.url).host;
+  for (const body of [
+    { provider: 'github', name: 'gh', config: { apiBaseUrl: github.url }, credentials: { token: GITHUB_TOKEN } },
+    { provider: 'github', name: 'other-gh', config: { apiBaseUrl: github.url }, credentials: { token: 'other-token-0123456789' } },
+    { provider: 'mcp', name: 'tools-mcp', config: { url: 'http://127.0.0.1:9/mcp' } },
+  ]) {
+    const res = await s.request('POST', '/api/integrations', { body });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+  }
+  runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 10 });
+});
+afterAll(async () => {
+  runner.close();
+  await github.close();
+  await s.close();
+});
+
+async function leasedRun() {
+  const definition = {
+    name: `Clone ${Math.random()}`,
+    steps: [
+      { id: 'fix', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/r.git`, integration: 'gh' } } },
+      { id: 'mcp', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/r.git`, integration: 'tools-mcp' } } },
+      { id: 'plain', type: 'agent_prompt', prompt: 'No workspace' },
+    ],
+  };
+  const wf = await s.request('POST', '/api/workflows', { body: { definition } });
+  expect(wf.status, JSON.stringify(wf.body)).toBe(201);
+  const run = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} });
+  const executionId = run.body.executionId as string;
+  await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
+  const grant = runner.grants.find((g) => g.executionId === executionId)!;
+  return { executionId, attempt: grant.attempt };
+}
+
+const ask = (body: unknown, token = s.runnerToken) => s.request('POST', '/api/tools/git-credential', { token, body });
+const bodyFor = (run: { executionId: string; attempt: number }, over: Record<string, unknown> = {}) => ({
+  context: { executionId: run.executionId, stepId: 'fix', runnerId: runner.runnerId, leaseAttempt: run.attempt },
+  integration: 'gh',
+  url: `https://${host}/o/r.git`,
+  ...over,
+});
+
+describe('POST /api/tools/git-credential', () => {
+  it("gives the step's integration token for its https host, audited without the token", async () => {
+    const run = await leasedRun();
+    const res = await ask(bodyFor(run));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toEqual({ username: 'x-access-token', password: GITHUB_TOKEN });
+    const entry = auditActions(s).find((a) => a.action === 'git_credential.issued');
+    expect(entry).toMatchObject({ target_id: 'gh' });
+    expect(JSON.parse(entry!.details)).toMatchObject({ executionId: run.executionId, stepId: 'fix', host });
+    expect(entry!.details).not.toContain(GITHUB_TOKEN);
+  });
+
+  it('refuses anything else, with a code, and audits the refusal', async () => {
+    const run = await leasedRun();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ integration: 'other-gh' }, 'integration_not_in_workspace'],
+      [{ context: { ...bodyFor(run).context, stepId: 'plain' } }, 'integration_not_in_workspace'],
+      [{ context: { ...bodyFor(run).context, stepId: 'mcp' }, integration: 'tools-mcp' }, 'integration_not_github'],
+      [{ url: `http://${host}/o/r.git` }, 'url_not_allowed'],
+      [{ url: 'https://evil.example.com/o/r.git' }, 'url_not_allowed'],
+      [{ url: `https://user:pw@${host}/o/r.git` }, 'url_not_allowed'],
+      [{ url: `ssh://git@${host}/o/r.git` }, 'url_not_allowed'],
+      [{ url: 'not a url' }, 'url_not_allowed'],
+      [{ context: { ...bodyFor(run).context, leaseAttempt: run.attempt + 1 } }, 'lease_not_held'],
+    ];
+    for (const [over, code] of cases) {
+      const res = await ask(bodyFor(run, over));
+      expect(res.status, JSON.stringify(over)).toBe(403);
+      expect(res.body.error.code, JSON.stringify(over)).toBe(code);
+      expect(JSON.stringify(res.body)).not.toContain(GITHUB_TOKEN);
+    }
+    expect(auditActions(s).filter((a) => a.action === 'git_credential.refused').length).toBeGreaterThanOrEqual(8);
+    const person = await ask(bodyFor(run), s.token);
+    expect(person.status).toBe(403);
+    expect(person.body.error.code).toBe('wrong_credential');
+    const bad = await ask({ ...bodyFor(run), extra: 1 });
+    expect(bad.status).toBe(422);
+    const badName = await ask(bodyFor(run, { integration: '../gh' }));
+    expect(badName.status).toBe(422);
+    expect(badName.body.error.message).toMatch(/integration/);
+  });
+
+  it('finds the web host of GitHub and GitHub Enterprise', () => {
+    expect(githubWebHost(undefined)).toBe('github.com');
+    expect(githubWebHost('https://api.github.com')).toBe('github.com');
+    expect(githubWebHost('https://ghe.example.com/api/v3')).toBe('ghe.example.com');
+    expect(githubWebHost('https://api.acme.ghe.com')).toBe('acme.ghe.com');
+  });
+});
