@@ -29,7 +29,13 @@ beforeAll(async () => {
         return { done: args.target };
       },
     });
-  s.app.tools.register([tool('test:destroy', 'destructive'), tool('test:read', 'read'), tool('test:op_denied', 'read'), tool('test:op_wipe', 'destructive')]);
+  s.app.tools.register([
+    tool('test:destroy', 'destructive'),
+    tool('test:read', 'read'),
+    tool('test:op_denied', 'read'),
+    tool('test:op_wipe', 'destructive'),
+    tool('test:shred', 'destructive'),
+  ]);
   runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 50 });
 });
 afterAll(async () => {
@@ -124,6 +130,18 @@ describe('the server-side tool policy of an execution call', () => {
     const res = await call(run, 'test:destroy', 'asked-1', approved);
     expect(res.status).toBe(200);
     expect(ran.filter((r) => r.target === 'asked-1')).toHaveLength(1);
+  });
+
+  it('ask: an approval "for the rest of this step" covers the same tool with other arguments, in that step only', async () => {
+    const run = await leasedRun();
+    const first = await askFor(run, 'test:destroy', 'step-1');
+    expect((await s.request('POST', `/api/approvals/${first}/decision`, { body: { decision: 'approve', scope: 'step' } })).status).toBe(200);
+    expect((await call(run, 'test:destroy', 'step-2', first)).status).toBe(200);
+    expect(ran.filter((r) => r.target === 'step-2')).toHaveLength(1);
+    // Not another tool, and not another run's step.
+    await expectHeld(call(run, 'test:shred', 'step-3', first), 'step-3');
+    const other = await leasedRun();
+    await expectHeld(call(other, 'test:destroy', 'step-4', first), 'step-4');
   });
 
   it('ask: a forged or unfit askApprovalId leaves the call held for a person', async () => {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubWebHost } from '../src/integrations/git-credential';
 import { connectFakeRunner, type FakeRunner } from './helpers/fake-runner';
@@ -99,6 +100,36 @@ describe('POST /api/tools/git-credential', () => {
     const badName = await ask(bodyFor(run, { integration: '../gh' }));
     expect(badName.status).toBe(422);
     expect(badName.body.error.message).toMatch(/integration/);
+  });
+
+  it('never answers 500, nor gives the token, to any body', async () => {
+    const run = await leasedRun();
+    const base = bodyFor(run);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record(
+          {
+            context: fc.oneof(fc.constant(base.context), fc.jsonValue(), fc.record({ executionId: fc.string(), stepId: fc.string() })),
+            integration: fc.oneof(fc.constantFrom('gh', 'tools-mcp', 'nope'), fc.string(), fc.jsonValue()),
+            url: fc.oneof(
+              fc.webUrl(),
+              fc.string(),
+              fc.constantFrom(`https://${host}@evil.example.com/`, `https://${host}.evil.example.com/x`, `HTTPS://${host.toUpperCase()}/o/r`),
+            ),
+          },
+          { requiredKeys: [] },
+        ),
+        async (body) => {
+          const res = await ask(body);
+          expect(res.status, JSON.stringify(res.body)).toBeLessThan(500);
+          if (res.status === 200) {
+            expect(body.integration).toBe('gh');
+            expect(new URL(String(body.url)).host.toLowerCase()).toBe(host);
+          } else expect(JSON.stringify(res.body)).not.toContain(GITHUB_TOKEN);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('finds the web host of GitHub and GitHub Enterprise', () => {

@@ -177,7 +177,7 @@ export function createAgentAsks({
     /** Resolves when the ask is decided or closed, after `ms`, or when `signal` aborts; never rejects. */
     wait(id: string, ms: number, signal?: AbortSignal): Promise<void> {
       const row = s.get.get(id);
-      if (!row || row.status !== 'pending' || ms <= 0) return Promise.resolve();
+      if (row?.status !== 'pending' || ms <= 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
         const set = pollers.get(id) ?? new Set<() => void>();
         pollers.set(id, set);
@@ -263,7 +263,8 @@ export function createAgentAsks({
 
     /**
      * Whether `approvalId` is an approved tool ask of this execution and step, for this tool with
-     * these very arguments: what lets a held destructive call through (`askApprovalId`).
+     * these very arguments — or approved "for the rest of this step" (`scope: "step"`), which covers
+     * the tool whatever its arguments: what lets a held destructive call through (`askApprovalId`).
      */
     approvedCall({
       approvalId,
@@ -287,7 +288,7 @@ export function createAgentAsks({
         row.execution_id === executionId &&
         row.step_id === stepId &&
         row.tool === tool &&
-        canonicalJson(JSON.parse(row.arguments)) === canonicalJson(args ?? null)
+        (row.scope === 'step' || canonicalJson(JSON.parse(row.arguments)) === canonicalJson(args ?? null))
       );
     },
 
