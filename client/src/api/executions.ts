@@ -13,6 +13,14 @@ export const executionKeys = {
   detail: (id: string) => [...executionKeys.all, 'detail', id] as const,
 };
 
+/** Model usage summed over a run's agent steps (`GET /api/executions/:id`, docs/api.md). */
+export const ExecutionUsage = z.object({ inputTokens: z.number(), outputTokens: z.number(), costUsd: z.number().nullable() });
+export type ExecutionUsage = z.infer<typeof ExecutionUsage>;
+
+/** One execution with its steps, and its usage once the server reports it. */
+export const ExecutionDetail = Execution.extend({ usage: ExecutionUsage.optional() });
+export type ExecutionDetail = z.infer<typeof ExecutionDetail>;
+
 export const RerunResponse = z.object({ executionId: z.string() });
 
 const enc = encodeURIComponent;
@@ -26,7 +34,7 @@ export const executionsApi = {
     if (before) query.set('before', before);
     return request(`/api/executions?${query}`, { schema: ExecutionListResponse, ...(signal ? { signal } : {}) });
   },
-  get: (id: string, signal?: AbortSignal) => request(`/api/executions/${enc(id)}`, { schema: Execution, ...(signal ? { signal } : {}) }),
+  get: (id: string, signal?: AbortSignal) => request(`/api/executions/${enc(id)}`, { schema: ExecutionDetail, ...(signal ? { signal } : {}) }),
   cancel: (id: string) => request(`/api/executions/${enc(id)}/cancel`, { method: 'POST', schema: Execution }),
   rerun: ({ id, ...body }: { id: string } & RerunRequest) =>
     request(`/api/executions/${enc(id)}/rerun`, { method: 'POST', body, schema: RerunResponse }).then((r) => r.executionId),

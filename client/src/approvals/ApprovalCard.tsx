@@ -13,6 +13,8 @@ import { describeIteration, stepName, succeededSoFar } from '../executions/step-
 import { definitionName, parseDefinition } from '../lib/definition';
 import { approvalsStore, useLiveApproval } from './approvals-store';
 import { ApproversLine, refusalOf } from './ApprovalTally';
+import { AgentAskCard, isAgentAsk } from './AgentAskCard';
+import { ApprovalOutcome } from './ApprovalOutcome';
 
 export type ApprovalCardProps = {
   approval: InboxApproval;
@@ -41,7 +43,12 @@ const STATUS_TEXT: { readonly [S in InboxApproval['status']]: string } = {
  * the inbox, chat, the API) shows on every card at once. Deciding twice is harmless: a conflict
  * loads the decision that stands and shows it.
  */
-export function ApprovalCard({ approval: initial, context = 'inbox', compact = false, onLateDecision }: ApprovalCardProps) {
+export function ApprovalCard(props: ApprovalCardProps) {
+  // An agent step's ask (a held tool call or a question) has its own card; `kind` never changes for an id.
+  return isAgentAsk(props.approval) ? <AgentAskCard {...props} approval={props.approval} /> : <StepOrToolApprovalCard {...props} />;
+}
+
+function StepOrToolApprovalCard({ approval: initial, context = 'inbox', compact = false, onLateDecision }: ApprovalCardProps) {
   const approval = useLiveApproval(initial);
   const pending = approval.status === 'pending';
   const [commenting, setCommenting] = useState(false);
@@ -143,7 +150,7 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
           </div>
         </div>
       ) : (
-        <Decision approval={approval} conflict={conflict} />
+        <ApprovalOutcome approval={approval} conflict={conflict} />
       )}
       {decide.isError && refusalOf(decide.error) === null && (
         <p className="field__error" role="alert">
@@ -151,47 +158,6 @@ export function ApprovalCard({ approval: initial, context = 'inbox', compact = f
         </p>
       )}
     </article>
-  );
-}
-
-function Decision({ approval, conflict }: { approval: InboxApproval; conflict: boolean }) {
-  if (approval.status === 'closed') return <Closed approval={approval} conflict={conflict} />;
-  const decision = approval.decision;
-  if (decision === undefined) return <p className="approval-card__decision muted">{STATUS_TEXT[approval.status]}.</p>;
-  const verb = approval.status === 'expired' ? 'Timed out' : decision.decision === 'approve' ? 'Approved' : 'Denied';
-  return (
-    <div className="approval-card__decision" role="status">
-      <p>
-        {verb}
-        {approval.status !== 'expired' && (
-          <>
-            {' '}
-            by <strong>{decision.decidedBy}</strong>
-          </>
-        )}{' '}
-        <RelativeTime iso={decision.decidedAt} />
-        {conflict && <span className="muted"> — it was already decided when you answered.</span>}
-      </p>
-      {decision.comment !== null && decision.comment !== '' && <blockquote className="approval-card__quote">{decision.comment}</blockquote>}
-    </div>
-  );
-}
-
-/** Nobody decided and nobody can: the run ended (or the call went away). Says why, and when. */
-function Closed({ approval, conflict }: { approval: InboxApproval; conflict: boolean }) {
-  return (
-    <div className="approval-card__decision" role="status">
-      <p>
-        {approval.closed?.message ?? 'Closed before anyone decided.'}
-        {approval.closed !== undefined && (
-          <span className="muted">
-            {' '}
-            (closed <RelativeTime iso={approval.closed.closedAt} />)
-          </span>
-        )}
-        {conflict && <span className="muted"> — your answer came after it closed, so nothing was decided.</span>}
-      </p>
-    </div>
   );
 }
 

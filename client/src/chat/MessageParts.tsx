@@ -2,19 +2,13 @@ import './chat.css';
 import type { Message, MessagePart } from '@weft/shared';
 import { DraftCard } from './DraftCard';
 import { MessageLink } from './MessageLink';
+import { builtinToolResult } from './tools/BuiltinToolResult';
+import { argumentSummary, denialOf, errorMessageOf, isAskUser, isBuiltinTool, toolCallStatus, toolStatusLabel } from './tools/tool-call-facts';
 
 type ToolCall = Extract<MessagePart, { type: 'tool_call' }>;
 type ToolResult = Extract<MessagePart, { type: 'tool_result' }>;
 type Inline = Extract<MessagePart, { type: 'text' | 'link' }>;
 const isInline = (part: MessagePart | undefined): part is Inline => part?.type === 'text' || part?.type === 'link';
-
-const TOOL_STATUS: { readonly [S in ToolCall['status']]: string } = {
-  running: 'Running',
-  waiting: 'Waiting for approval',
-  succeeded: 'Done',
-  failed: 'Failed',
-  canceled: 'Canceled',
-};
 
 function pretty(value: unknown): string {
   if (value === undefined) return '';
@@ -103,19 +97,78 @@ function finishText(reason: string): string {
 }
 
 function ToolCallView({ call, result, streaming }: { call: ToolCall; result: ToolResult | undefined; streaming: boolean }) {
+  if (isBuiltinTool(call.name)) return <BuiltinToolCall call={call} result={result} />;
   const input = call.input !== null && call.input !== undefined ? pretty(call.input) : (call.inputText ?? '');
-  const status = result?.isError ? 'failed' : call.status;
+  const status = toolCallStatus(call, result);
   return (
-    <div className={`tool-call tool-call--${status}`} data-tool={call.name}>
+    <div className={`tool-call tool-call--${status}`} data-tool={call.name} data-status={status}>
       <div className="tool-call__head">
         <span className="tool-call__label">Tool</span>
         <code className="tool-call__name">{call.name}</code>
-        <span className={`tool-call__status tool-call__status--${status}`}>{TOOL_STATUS[status]}</span>
+        <span className={`tool-call__status tool-call__status--${status}`}>{toolStatusLabel(call.name, status)}</span>
       </div>
       <div className="tool-call__body">
         <p className="tool-call__section">Input</p>
         <pre className="code-block tool-call__input">{input === '' ? (streaming && call.status === 'running' ? '…' : '{}') : input}</pre>
         {result !== undefined && <ToolResultView result={result} />}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A built-in tool's call (workspace tools, ask_user): the name, a one-line summary of its arguments
+ * and its status in the header; the compact result (or the refusal, or the error) below; the full
+ * call as JSON one click away.
+ */
+function BuiltinToolCall({ call, result }: { call: ToolCall; result: ToolResult | undefined }) {
+  const status = toolCallStatus(call, result);
+  const summary = argumentSummary(call.name, call.input);
+  const denial = result !== undefined ? denialOf(result) : null;
+  const command = call.name === 'workspace:bash' ? (call.input as { command?: unknown } | null)?.command : undefined;
+  const compact = result !== undefined && denial === null ? builtinToolResult({ name: call.name, input: call.input, output: result.output }) : null;
+  return (
+    <div className={`tool-call tool-call--${status}`} data-tool={call.name} data-status={status}>
+      <div className="tool-call__head">
+        <code className="tool-call__name">{call.name.replace(/^(workspace|agent):/, '')}</code>
+        {summary !== null && (
+          <span className="tool-call__summary" title={summary}>
+            {summary}
+          </span>
+        )}
+        <span className={`tool-call__status tool-call__status--${status}`}>{toolStatusLabel(call.name, status)}</span>
+      </div>
+      <div className="tool-call__body">
+        {typeof command === 'string' && command.includes('\n') && <pre className="code-block tool-call__input">{command}</pre>}
+        {status === 'waiting' && (
+          <p className="muted tool-result__line">
+            {isAskUser(call.name) ? 'Waiting for your answer: see the question card.' : 'Waiting for a person to decide: see the approval card.'}
+          </p>
+        )}
+        {denial !== null && (
+          <p className="tool-call__denial">
+            Denied{denial.comment !== null || denial.reason !== null ? ': ' : '.'}
+            {denial.comment ?? denial.reason}
+          </p>
+        )}
+        {compact !== null
+          ? compact
+          : result !== undefined &&
+            denial === null && (
+              <pre className={`code-block${result.isError ? ' code-block--error' : ''}`}>
+                {(result.isError ? errorMessageOf(result) : null) ?? pretty(result.output)}
+              </pre>
+            )}
+        <details className="tool-call__full">
+          <summary>Full call as JSON</summary>
+          <pre className="code-block">
+            {pretty({
+              name: call.name,
+              input: call.input ?? call.inputText ?? null,
+              ...(result !== undefined ? { result: result.output, isError: result.isError } : {}),
+            })}
+          </pre>
+        </details>
       </div>
     </div>
   );

@@ -12,22 +12,7 @@ import { useMessage } from './use-chat-session';
 import type { RunDefinition } from './use-run-definitions';
 import type { AgentStepItem } from './render-plan';
 import { stepErrorSentence } from '../lib/error-sentence';
-
-type Usage = { inputTokens?: unknown; outputTokens?: unknown };
-
-function usageOf(value: unknown): { input: number; output: number } | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const usage = (value as { usage?: Usage }).usage;
-  if (typeof usage?.inputTokens !== 'number' || typeof usage.outputTokens !== 'number') return null;
-  return { input: usage.inputTokens, output: usage.outputTokens };
-}
-
-function modelOf(...sources: unknown[]): string | null {
-  for (const source of sources) {
-    if (typeof source === 'object' && source !== null && typeof (source as { model?: unknown }).model === 'string') return (source as { model: string }).model;
-  }
-  return null;
-}
+import { formatCostUsd, modelOf, personaOf, usageOf, workOf } from './step-facts';
 
 const STATUSES = new Set<string>(Object.keys(STATUS_LABELS));
 const asStatus = (status: string | undefined, fallback: StepStatus): StepStatus =>
@@ -35,7 +20,7 @@ const asStatus = (status: string | undefined, fallback: StepStatus): StepStatus 
 
 /**
  * One `agent_prompt` step instance in the chat: a bordered container whose header names the step,
- * its iteration, model, tokens and live status; inside, the prompt and the streamed reply, its
+ * the agent's persona, its iteration, model, tokens, estimated cost and live status; inside, the prompt and the streamed reply, its
  * structured output, and superseded attempts collapsed behind "N previous attempts".
  */
 export function StepContainer({ store, item, run }: { store: ChatStore; item: AgentStepItem; run: RunDefinition | undefined }) {
@@ -44,8 +29,12 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
   const status = asStatus(item.step?.status, hasTurn && lastTurn.status === 'streaming' ? 'running' : 'pending');
   const live = status === 'running' || status === 'waiting';
   const now = useNow(live);
-  const usage = usageOf(item.step?.output) ?? (hasTurn ? usageOf(lastTurn.meta) : null);
   const model = modelOf(item.step?.output, hasTurn ? lastTurn.meta : null);
+  const usage = usageOf(item.step?.output, model) ?? (hasTurn ? usageOf(lastTurn.meta, model) : null);
+  const persona = personaOf({ meta: { ...item.prompt?.meta, ...(hasTurn ? lastTurn.meta : {}) }, definition: run?.definition, stepId: item.stepId });
+  const work = workOf(item.step?.output);
+  // A tool call held for a person (an ask, a question): the step runs, but waits on someone.
+  const asking = live && hasTurn && lastTurn.parts.some((p) => p.type === 'tool_call' && p.status === 'waiting');
   const iteration = describeIteration(item.iterationPath, run?.definition);
   const name = stepName(run?.definition, item.stepId);
 
@@ -62,6 +51,7 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
         </span>
         <div className="step-box__title">
           <strong>{name}</strong>
+          {persona !== null && <span className="step-box__persona">as {persona}</span>}
           {iteration !== '' && <span className="step-box__iteration">{iteration}</span>}
           {run !== undefined && <span className="step-box__run muted">in {run.name}</span>}
         </div>
@@ -76,7 +66,18 @@ export function StepContainer({ store, item, run }: { store: ChatStore; item: Ag
               {usage.input.toLocaleString()} in / {usage.output.toLocaleString()} out tokens
             </span>
           )}
+          {usage?.costUsd != null && (
+            <span className="step-box__fact" title="Estimated cost, from the model's list prices">
+              ≈ {formatCostUsd(usage.costUsd)}
+            </span>
+          )}
+          {work.toolCalls !== null && work.toolCalls > 0 && (
+            <span className="step-box__fact" title="Tool calls the agent made">
+              {work.toolCalls} tool call{work.toolCalls === 1 ? '' : 's'}
+            </span>
+          )}
           {item.attempt > 1 && <span className="chip chip--warn">attempt {item.attempt}</span>}
+          {asking && <span className="chip chip--warn step-box__asking">Waiting for a person</span>}
           <span className={`step-box__status wf-status--${status}`}>
             <StepStatusMark status={status} />
             {STATUS_LABELS[status]}

@@ -32,7 +32,8 @@ async function stepsOf(executions: readonly ExecutionSummary[], signal?: AbortSi
 
 async function approvalsOf(sessionId: string, executionIds: ReadonlySet<string>, signal?: AbortSignal): Promise<InboxApproval[]> {
   const all = await approvalsApi.list({ limit: 500 }, signal);
-  return all.filter((a) => (a.kind === 'tool' ? a.sessionId === sessionId : executionIds.has(a.executionId)));
+  // The assistant's tool calls belong to the session; step approvals and agent asks to its runs.
+  return all.filter((a) => (a.executionId !== null && executionIds.has(a.executionId)) || (a.kind === 'tool' && a.sessionId === sessionId));
 }
 
 /**

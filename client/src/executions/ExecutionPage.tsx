@@ -11,6 +11,7 @@ import { useLiveStatus } from '../api/live-socket';
 import { workflowKeys, workflowsApi } from '../api/workflows';
 import { ApprovalCard } from '../approvals/ApprovalCard';
 import { useLiveApproval } from '../approvals/approvals-store';
+import { isAgentAsk } from '../approvals/AgentAskCard';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ExecutionsIcon } from '../components/icons';
 import { PageHeader } from '../components/PageHeader';
@@ -30,6 +31,8 @@ import { StepAttempts } from './StepAttempts';
 import { StepTrace } from './StepTrace';
 import { useLiveExecution } from './use-live-execution';
 import { VariablesPanel } from './VariablesPanel';
+import { hasUsage, runUsage } from './run-usage';
+import { formatCostUsd } from '../chat/step-facts';
 import { parseDefinition } from '../lib/definition';
 import { useGate } from '../auth/Gate';
 import { stepErrorSentence } from '../lib/error-sentence';
@@ -110,6 +113,7 @@ export function ExecutionPage() {
   const selectedRuns = selectedStepId === null ? [] : runs.filter((run) => run.stepId === selectedStepId);
   const approvals = [...state.approvals.values()];
   const waiting = approvals.filter((a) => a.status === 'pending');
+  const usage = runUsage(runs, definition) ?? execution.data?.usage ?? null;
 
   return (
     <div className="page page--wide execution-page">
@@ -134,6 +138,12 @@ export function ExecutionPage() {
               <StartedByText startedBy={summary.startedBy} />
             </span>
             {summary.finishedAt !== null && <span>Took {formatElapsed(Date.parse(summary.finishedAt) - Date.parse(started))}</span>}
+            {hasUsage(usage) && (
+              <span className="execution-page__usage" title="Model tokens read and written by this run's agent steps, and the estimated cost">
+                {usage.inputTokens.toLocaleString()} in / {usage.outputTokens.toLocaleString()} out tokens
+                {usage.costUsd !== null && <> · ≈ {formatCostUsd(usage.costUsd)}</>}
+              </span>
+            )}
             {summary.sessionId !== null && <Link to={`/chat/${encodeURIComponent(summary.sessionId)}`}>Open its chat</Link>}
             {summary.rerunOf !== null && summary.rerunOf !== undefined && (
               <span>
@@ -211,7 +221,7 @@ export function ExecutionPage() {
           {selectedStepId !== null && definition !== null ? (
             <SelectedStepCard onClose={() => setSelectedStepId(null)} bodyClassName="execution-page__step">
               {approvals
-                .filter((approval) => approval.kind === 'step' && approval.stepId === selectedStepId)
+                .filter((approval) => approval.stepId === selectedStepId && (approval.kind === 'step' || approval.status === 'pending'))
                 .map((approval) => (
                   <ApprovalCard key={approval.id} approval={approval} context="execution" />
                 ))}
@@ -279,10 +289,28 @@ export function ExecutionPage() {
   );
 }
 
-/** The approval card beside its step's node while it waits. */
+/**
+ * The approval card beside its step's node while it waits; an agent's ask (a held tool call, a
+ * question) also marks the node "Waiting for you" above it.
+ */
 function ApprovalBesideNode({ approval: initial }: { approval: InboxApproval }) {
   const approval = useLiveApproval(initial);
-  if (approval.kind !== 'step' || approval.status !== 'pending') return null;
+  if (approval.status !== 'pending') return null;
+  if (isAgentAsk(approval)) {
+    return (
+      <>
+        <NodeToolbar nodeId={approval.stepId} isVisible position={Position.Top} align="start" offset={6} className="ask-marker-toolbar">
+          <span className="ask-marker" data-step-id={approval.stepId}>
+            {approval.mayDecide === false ? 'Waiting for a person' : 'Waiting for you'}
+          </span>
+        </NodeToolbar>
+        <NodeToolbar nodeId={approval.stepId} isVisible position={Position.Right} align="center" offset={14} className="approval-toolbar approval-toolbar--ask">
+          <ApprovalCard approval={approval} context="execution" compact />
+        </NodeToolbar>
+      </>
+    );
+  }
+  if (approval.kind !== 'step') return null;
   return (
     <NodeToolbar nodeId={approval.stepId} isVisible position={Position.Right} align="center" offset={14} className="approval-toolbar">
       <ApprovalCard approval={approval} context="execution" compact />

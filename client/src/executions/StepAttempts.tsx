@@ -7,6 +7,7 @@ import { runKey, type LogChunk } from './execution-state';
 import { describeIteration } from './step-runs';
 import { runDuration, StepStatusMark } from './StepTrace';
 import { JsonBlock } from './VariablesPanel';
+import { WorkspaceChangesView, workspaceChangesOf } from './WorkspaceChangesView';
 import { stepErrorSentence } from '../lib/error-sentence';
 
 type BashOutput = { stdout?: unknown; stderr?: unknown; exitCode?: unknown };
@@ -18,7 +19,7 @@ function asBash(output: unknown): BashOutput | null {
 
 /**
  * Every attempt of one step, per iteration: status, timings, input, output, error; bash stdout and
- * stderr; and, while an attempt runs, its live `step.log` output.
+ * stderr; a workspace's changed files and diff; and, while an attempt runs, its live `step.log` output.
  */
 export function StepAttempts({
   runs,
@@ -59,6 +60,7 @@ export function StepAttempts({
 
 function Attempt({ run, now, logs, total }: { run: StepRun; now: number; logs: readonly LogChunk[]; total: number }) {
   const bash = asBash(run.output);
+  const workspace = workspaceChangesOf(run.output);
   const running = run.finishedAt === null && run.startedAt !== null;
   return (
     <div className="attempt" data-status={run.status}>
@@ -89,6 +91,7 @@ function Attempt({ run, now, logs, total }: { run: StepRun; now: number; logs: r
         </div>
       )}
       {run.input !== undefined && <JsonBlock label="Input" value={run.input} />}
+      {workspace !== null && <WorkspaceChangesView changes={workspace} />}
       {bash !== null ? (
         <>
           {typeof bash.exitCode === 'number' && <p className="muted">Exit code {bash.exitCode}</p>}
