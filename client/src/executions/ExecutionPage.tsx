@@ -28,15 +28,22 @@ import { RerunDialog } from './RerunDialog';
 import { StartedByText } from './StartedByText';
 import { StepAttempts } from './StepAttempts';
 import { StepTrace } from './StepTrace';
+import { stepName } from './step-runs';
 import { useLiveExecution } from './use-live-execution';
 import { VariablesPanel } from './VariablesPanel';
+import { RunTimeline } from './timeline/RunTimeline';
+import { useTimeTravel } from './timeline/use-time-travel';
 import { parseDefinition } from '../lib/definition';
 import { useGate } from '../auth/Gate';
 import { stepErrorSentence } from '../lib/error-sentence';
 
 export function ExecutionPage() {
   const { id = '' } = useParams();
-  const { query: execution, state, statusStore } = useLiveExecution(id);
+  const { query: execution, state: liveState, statusStore: liveStatusStore } = useLiveExecution(id);
+  // Time travel: before the playhead's end the page shows the run replayed from its journal.
+  const travel = useTimeTravel(id, execution.data, liveState);
+  const state = travel.state ?? liveState;
+  const statusStore = travel.statusStore ?? liveStatusStore;
   const liveStatus = useLiveStatus();
   // `?step=` opens a step at once: chat answers link to the step they talk about.
   const [search] = useSearchParams();
@@ -204,6 +211,9 @@ export function ExecutionPage() {
             </WorkflowDiagram>
           ) : (
             <UndrawableDefinition problem={parsed?.ok === false ? parsed.message : 'no definition'} />
+          )}
+          {liveState !== null && (
+            <RunTimeline {...travel.timeline} runs={liveState.runs} approvals={liveState.approvals} stepLabel={(stepId) => stepName(definition, stepId)} />
           )}
         </section>
         <div className="workflow-side">
