@@ -120,6 +120,13 @@ export function RunTimeline({ runs, approvals, stepLabel, start, end, instant, e
                         style={{ left: pct(bar.start), width: width(bar.start, bar.end) }}
                         title={`${stepLabel(bar.stepId)}${sub.label === '' ? '' : ` (${sub.label})`}: ${bar.status}${bar.retry ? ', a retry' : ''}`}
                       >
+                        {!live && !future && (bar.end ?? end) > at && (
+                          // The part of the bar after the playhead had not happened yet.
+                          <span
+                            className="run-timeline__bar-after"
+                            style={{ left: `${((at - bar.start) / Math.max(1, (bar.end ?? end) - bar.start)) * 100}%` }}
+                          />
+                        )}
                         <span aria-hidden="true">{OUTCOME_MARK[bar.status]}</span>
                         {bar.retry && <span aria-hidden="true">↻</span>}
                         <span className="visually-hidden">

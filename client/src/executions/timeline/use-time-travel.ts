@@ -1,5 +1,6 @@
 import { executionTopic, type Execution, type JournalEventEnvelope } from '@weft/shared';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { useTopicBatches } from '../../api/live-socket';
 import { createStepStatusStore, type StepStatusStore } from '../../store/step-status-store';
 import type { ExecutionState } from '../execution-state';
@@ -41,7 +42,9 @@ export function useTimeTravel(id: string, snapshot: Execution | undefined, live:
   if (eventsRef.current.id !== id) eventsRef.current = { id, events: [] };
   const [eventsVersion, setEventsVersion] = useState(0);
   const [pruned, setPruned] = useState(false);
-  const [initial] = useState(() => parseAtParam(new URLSearchParams(window.location.search).get('at')));
+  const [search, setSearch] = useSearchParams();
+  const [initial] = useState(() => parseAtParam(search.get('at')));
+  const searchAt = search.get('at');
   const [instant, setInstant] = useState<number | null>(initial.instant);
   const [playing, setPlaying] = useState<PlaySpeed | null>(null);
 
@@ -127,19 +130,26 @@ export function useTimeTravel(id: string, snapshot: Execution | undefined, live:
     return () => cancelAnimationFrame(frame);
   }, [playing, start, end]);
 
-  // The address follows the playhead (replaced, not pushed: scrubbing is not navigation), at most
-  // a few times a second since browsers throttle history updates.
+  // The address follows the playhead (history replaced, not pushed: scrubbing is not navigation),
+  // at most a few times a second since browsers throttle history updates.
   useEffect(() => {
     // Until the journal has arrived, a link's `?at=` stays as it was.
     if (!ready) return;
+    const wanted = shown === null ? null : new Date(shown).toISOString();
+    if (wanted === searchAt) return;
     const timer = window.setTimeout(() => {
-      const url = new URL(window.location.href);
-      if (shown === null) url.searchParams.delete('at');
-      else url.searchParams.set('at', new Date(shown).toISOString());
-      if (url.href !== window.location.href) window.history.replaceState(window.history.state, '', url);
+      setSearch(
+        (current) => {
+          const next = new URLSearchParams(current);
+          if (wanted === null) next.delete('at');
+          else next.set('at', wanted);
+          return next;
+        },
+        { replace: true, preventScrollReset: true },
+      );
     }, 200);
     return () => window.clearTimeout(timer);
-  }, [shown, ready]);
+  }, [shown, ready, searchAt, setSearch]);
 
   const notice = initial.notice ?? (pruned ? "This run's journal was compacted by retention: its past cannot be replayed, only its final state shown." : null);
   return {
