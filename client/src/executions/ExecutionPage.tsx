@@ -28,7 +28,6 @@ import { RerunDialog } from './RerunDialog';
 import { StartedByText } from './StartedByText';
 import { StepAttempts } from './StepAttempts';
 import { StepTrace } from './StepTrace';
-import { stepName } from './step-runs';
 import { useLiveExecution } from './use-live-execution';
 import { VariablesPanel } from './VariablesPanel';
 import { RunTimeline } from './timeline/RunTimeline';
@@ -212,9 +211,7 @@ export function ExecutionPage() {
           ) : (
             <UndrawableDefinition problem={parsed?.ok === false ? parsed.message : 'no definition'} />
           )}
-          {liveState !== null && (
-            <RunTimeline {...travel.timeline} runs={liveState.runs} approvals={liveState.approvals} stepLabel={(stepId) => stepName(definition, stepId)} />
-          )}
+          {liveState !== null && <RunTimeline {...travel.timeline} runs={liveState.runs} approvals={liveState.approvals} definition={definition} />}
         </section>
         <div className="workflow-side">
           {definition === null && waiting.map((approval) => <ApprovalCard key={approval.id} approval={approval} context="execution" />)}

@@ -24,7 +24,13 @@ function setup(props: Partial<RunTimelineProps> = {}) {
       run('each', 'failed', 5000, 6000, { iterationPath: 'loop[1]' }),
     ]),
     approvals: new Map<string, InboxApproval>(),
-    stepLabel: (id) => id.toUpperCase(),
+    definition: {
+      name: 'T',
+      steps: [
+        { id: 'build', type: 'bash', name: 'BUILD', command: 'make' },
+        { id: 'each', type: 'bash', name: 'EACH', command: 'x' },
+      ],
+    } as RunTimelineProps['definition'],
     start: T0,
     end: T0 + 10_000,
     instant: T0 + 3000,

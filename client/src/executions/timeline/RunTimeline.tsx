@@ -1,15 +1,17 @@
 import './timeline.css';
-import { type KeyboardEvent, type PointerEvent, useMemo, useRef } from 'react';
-import type { StepRun } from '@weft/shared';
+import { type KeyboardEvent, memo, type PointerEvent, useCallback, useMemo, useRef } from 'react';
+import { type StepRun, walkSteps, type WorkflowDefinition } from '@weft/shared';
+import { stepTitle } from '../../diagram/node-data';
 import type { InboxApproval } from '../../api/approvals';
-import { buildLanes, describeInstant, OUTCOME_MARK } from './timeline-model';
+import { buildLanes, describeInstant, OUTCOME_MARK, type TimelineLane } from './timeline-model';
 import type { PlaySpeed, TimeTravel } from './use-time-travel';
 
 export type RunTimelineProps = TimeTravel['timeline'] & {
   /** The run's attempts and approvals as they are now (live): the bars show the whole run. */
   runs: ReadonlyMap<string, StepRun>;
   approvals: ReadonlyMap<string, InboxApproval>;
-  stepLabel(stepId: string): string;
+  /** Names the lanes; null while the version loads (step ids then). */
+  definition: WorkflowDefinition | null;
 };
 
 const SPEEDS: readonly PlaySpeed[] = [1, 10, 100];
@@ -18,13 +20,19 @@ const SPEEDS: readonly PlaySpeed[] = [1, 10, 100];
  * The timeline under a run's diagram: a lane per step (sub-lanes per loop iteration and attempt),
  * bars from start to end marked by outcome, approval waits hatched, and a playhead that is a slider.
  */
-export function RunTimeline({ runs, approvals, stepLabel, start, end, instant, eventTimes, seek, playing, play, pause, notice, pruned }: RunTimelineProps) {
+export function RunTimeline({ runs, approvals, definition, start, end, instant, eventTimes, seek, playing, play, pause, notice, pruned }: RunTimelineProps) {
   const lanes = useMemo(() => buildLanes(runs.values(), approvals.values()), [runs, approvals]);
+  const labels = useMemo(() => {
+    // One walk of the definition, not a search per lane.
+    const names = new Map<string, string>();
+    if (definition !== null) walkSteps(definition.steps, ({ step }) => void names.set(step.id, stepTitle(step)));
+    return names;
+  }, [definition]);
+  const stepLabel = useCallback((stepId: string) => labels.get(stepId) ?? stepId, [labels]);
   const trackRef = useRef<HTMLDivElement>(null);
   const span = Math.max(1, end - start);
   const at = instant ?? end;
   const pct = (t: number) => `${((Math.min(Math.max(t, start), end) - start) / span) * 100}%`;
-  const width = (from: number, to: number | null) => `${Math.max(0.4, ((Math.min(to ?? at, end) - from) / span) * 100)}%`;
   const live = instant === null;
 
   const toEnd = (t: number) => seek(t >= end ? null : t);
@@ -107,50 +115,8 @@ export function RunTimeline({ runs, approvals, stepLabel, start, end, instant, e
             if (event.currentTarget.hasPointerCapture(event.pointerId)) fromPointer(event);
           }}
         >
-          <ul className="run-timeline__lanes" aria-label="Steps over time">
-            {lanes.flatMap((lane) =>
-              lane.subLanes.map((sub) => (
-                <li key={`${lane.stepId}\u0000${sub.key}`} className="run-timeline__lane">
-                  {sub.bars.map((bar) => {
-                    const future = bar.start > at;
-                    return (
-                      <span
-                        key={bar.key}
-                        className={`run-timeline__bar run-timeline__bar--${bar.status}${future ? ' run-timeline__bar--future' : ''}`}
-                        style={{ left: pct(bar.start), width: width(bar.start, bar.end) }}
-                        title={`${stepLabel(bar.stepId)}${sub.label === '' ? '' : ` (${sub.label})`}: ${bar.status}${bar.retry ? ', a retry' : ''}`}
-                      >
-                        {!live && !future && (bar.end ?? end) > at && (
-                          // The part of the bar after the playhead had not happened yet.
-                          <span
-                            className="run-timeline__bar-after"
-                            style={{ left: `${((at - bar.start) / Math.max(1, (bar.end ?? end) - bar.start)) * 100}%` }}
-                          />
-                        )}
-                        <span aria-hidden="true">{OUTCOME_MARK[bar.status]}</span>
-                        {bar.retry && <span aria-hidden="true">↻</span>}
-                        <span className="visually-hidden">
-                          {stepLabel(bar.stepId)} {sub.label} {bar.status}
-                          {bar.retry ? ', a retry' : ''}
-                        </span>
-                      </span>
-                    );
-                  })}
-                  {sub.waits.map((wait) => (
-                    <span
-                      key={wait.id}
-                      className="run-timeline__wait"
-                      style={{ left: pct(wait.start), width: width(wait.start, wait.end) }}
-                      title={`Waited for an approval (${wait.status})`}
-                    >
-                      <span aria-hidden="true">⏸</span>
-                      <span className="visually-hidden">waited for an approval, {wait.status}</span>
-                    </span>
-                  ))}
-                </li>
-              )),
-            )}
-          </ul>
+          <TimelineLanes lanes={lanes} start={start} end={end} stepLabel={stepLabel} />
+          {!live && <div className="run-timeline__after" style={{ left: pct(at) }} aria-hidden="true" />}
           <div
             className="run-timeline__playhead"
             style={{ left: pct(at) }}
@@ -169,3 +135,61 @@ export function RunTimeline({ runs, approvals, stepLabel, start, end, instant, e
     </section>
   );
 }
+
+/**
+ * The bars, which do not depend on the playhead: moving it re-renders none of them (a 1,000-step
+ * run has thousands), only the shade over what had not happened yet.
+ */
+const TimelineLanes = memo(function TimelineLanes({
+  lanes,
+  start,
+  end,
+  stepLabel,
+}: {
+  lanes: TimelineLane[];
+  start: number;
+  end: number;
+  stepLabel(stepId: string): string;
+}) {
+  const span = Math.max(1, end - start);
+  const pct = (t: number) => `${((Math.min(Math.max(t, start), end) - start) / span) * 100}%`;
+  const width = (from: number, to: number | null) => `${Math.max(0.4, ((Math.min(to ?? end, end) - from) / span) * 100)}%`;
+  return (
+    <ul className="run-timeline__lanes" aria-label="Steps over time">
+      {lanes.flatMap((lane) =>
+        lane.subLanes.map((sub) => (
+          <li key={`${lane.stepId}\u0000${sub.key}`} className="run-timeline__lane">
+            {sub.bars.map((bar) => {
+              return (
+                <span
+                  key={bar.key}
+                  className={`run-timeline__bar run-timeline__bar--${bar.status}`}
+                  style={{ left: pct(bar.start), width: width(bar.start, bar.end) }}
+                  title={`${stepLabel(bar.stepId)}${sub.label === '' ? '' : ` (${sub.label})`}: ${bar.status}${bar.retry ? ', a retry' : ''}`}
+                >
+                  <span aria-hidden="true">{OUTCOME_MARK[bar.status]}</span>
+                  {bar.retry && <span aria-hidden="true">↻</span>}
+                  <span className="visually-hidden">
+                    {stepLabel(bar.stepId)} {sub.label} {bar.status}
+                    {bar.retry ? ', a retry' : ''}
+                  </span>
+                </span>
+              );
+            })}
+            {sub.waits.map((wait) => (
+              <span
+                key={wait.id}
+                className="run-timeline__wait"
+                style={{ left: pct(wait.start), width: width(wait.start, wait.end) }}
+                title={`Waited for an approval (${wait.status})`}
+              >
+                <span aria-hidden="true">⏸</span>
+                <span className="visually-hidden">waited for an approval, {wait.status}</span>
+              </span>
+            ))}
+          </li>
+        )),
+      )}
+    </ul>
+  );
+});
