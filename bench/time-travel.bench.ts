@@ -25,6 +25,10 @@ export function markdown(r: Record<string, any>): string {
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     row('drag: 1/200 of the run per move', r.drag.seeks, r.drag.frameMs, r.drag.replayMs),
     row('random jumps', r.jumps.seeks, r.jumps.frameMs, r.jumps.replayMs),
+    '',
+    `Each part alone (${r.parts.seeks} seeks of each kind), frame median / p95: ${(['diagram', 'trace', 'timeline'] as const)
+      .map((p) => `${p} drag ${r.parts[p].drag.median} / ${r.parts[p].drag.p95} ms, jumps ${r.parts[p].jumps.median} / ${r.parts[p].jumps.p95} ms`)
+      .join('; ')}.`,
     ...(r.pageErrors?.length ? ['', `Page errors: ${(r.pageErrors as string[]).map((e) => `\`${e}\``).join('; ')}`] : []),
   ].join('\n');
 }

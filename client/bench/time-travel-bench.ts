@@ -16,7 +16,7 @@ import react from '@vitejs/plugin-react';
 import { chromium, type Browser } from 'playwright-core';
 import { build } from 'vite';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../test/chromium';
-import type { SeekTimings, TimeTravelBench } from './time-travel-harness/main';
+import type { Part, SeekTimings, TimeTravelBench } from './time-travel-harness/main';
 
 const HARNESS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'time-travel-harness');
 export const STEPS = 1000;
@@ -25,6 +25,7 @@ export const FRAME_BUDGET_MS = 16;
 const WARMUP = 20;
 const DRAG_SEEKS = 200;
 const JUMP_SEEKS = 100;
+const PART_SEEKS = 40;
 
 type Stats = { median: number; p95: number; max: number };
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -88,24 +89,37 @@ export async function runTimeTravelBench(): Promise<Record<string, unknown>> {
     await page.goto(server.url);
     await page.waitForFunction(() => 'timeTravelBench' in window);
     type Harness = { timeTravelBench: TimeTravelBench };
-    const mounted = await page.evaluate(([s, e]) => (window as unknown as Harness).timeTravelBench.mount(s, e), [STEPS, EVENTS_PER_STEP] as const);
+    const next = random(22);
+    const mount = (parts: readonly Part[]) =>
+      page.evaluate(([s, e, p]) => (window as unknown as Harness).timeTravelBench.mount(s, e, p), [STEPS, EVENTS_PER_STEP, parts] as const);
+    const seek = (counts: number[]) => page.evaluate((c) => (window as unknown as Harness).timeTravelBench.seek(c), counts) as Promise<SeekTimings>;
+    const dragSeeks = (n: number, total: number) => Array.from({ length: n }, (_, i) => Math.round(((i + 1) / n) * total));
+    const jumpSeeks = (n: number, total: number) => Array.from({ length: n }, () => Math.floor(next() * total));
+
+    const mounted = await mount(['diagram', 'trace', 'timeline']);
     log(`mounted: ${JSON.stringify(mounted)}`);
     const total = mounted.events;
-    const next = random(22);
-    const seek = (counts: number[]) => page.evaluate((c) => (window as unknown as Harness).timeTravelBench.seek(c), counts) as Promise<SeekTimings>;
-
-    await seek(Array.from({ length: WARMUP }, () => Math.floor(next() * total)));
+    await seek(jumpSeeks(WARMUP, total));
     // A drag: the pointer crosses the track in small steps, 1/200 of the run each (50 events here).
-    const drag = await seek(Array.from({ length: DRAG_SEEKS }, (_, i) => Math.round(((i + 1) / DRAG_SEEKS) * total)));
-    const jumps = await seek(Array.from({ length: JUMP_SEEKS }, () => Math.floor(next() * total)));
+    const drag = await seek(dragSeeks(DRAG_SEEKS, total));
+    const jumps = await seek(jumpSeeks(JUMP_SEEKS, total));
     const dragFrames = stats(drag.frameMs);
     const jumpFrames = stats(jumps.frameMs);
     log(`drag ${JSON.stringify(dragFrames)}; jumps ${JSON.stringify(jumpFrames)}`);
+    // Where a frame's time goes: each part alone, fewer seeks.
+    const parts: Record<string, { drag: Stats; jumps: Stats }> = {};
+    for (const part of ['diagram', 'trace', 'timeline'] as const) {
+      await mount([part]);
+      await seek(jumpSeeks(5, total));
+      parts[part] = { drag: stats((await seek(dragSeeks(PART_SEEKS, total))).frameMs), jumps: stats((await seek(jumpSeeks(PART_SEEKS, total))).frameMs) };
+      log(`${part} alone: ${JSON.stringify(parts[part])}`);
+    }
     return {
       goal: { budgetMs: FRAME_BUDGET_MS, dragP95Met: dragFrames.p95 <= FRAME_BUDGET_MS, jumpP95Met: jumpFrames.p95 <= FRAME_BUDGET_MS },
       run: { steps: STEPS, topLevelSteps: mounted.steps, events: total, attempts: mounted.runs, mountMs: round(mounted.mountMs) },
       drag: { seeks: DRAG_SEEKS, frameMs: dragFrames, replayMs: stats(drag.applyMs) },
       jumps: { seeks: JUMP_SEEKS, frameMs: jumpFrames, replayMs: stats(jumps.applyMs) },
+      parts: { seeks: PART_SEEKS, ...parts },
       environment: { chromium: browser.version(), loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg().map(round) },
       pageErrors: errors.slice(0, 10),
     };

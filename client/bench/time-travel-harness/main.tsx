@@ -16,9 +16,11 @@ import { createReplay, firstState, type Replay } from '../../src/executions/time
 import { createStepStatusStore } from '../../src/store/step-status-store';
 import { largeWorkflow } from '../workflow-fixture';
 
+/** Which parts of the page are rendered: all of them, or one alone to see where a frame's time goes. */
+export type Part = 'diagram' | 'trace' | 'timeline';
 export type SeekTimings = { seeks: number; frameMs: number[]; applyMs: number[] };
 export type TimeTravelBench = {
-  mount(steps: number, eventsPerStep: number): Promise<{ events: number; runs: number; steps: number; mountMs: number }>;
+  mount(steps: number, eventsPerStep: number, parts: readonly Part[]): Promise<{ events: number; runs: number; steps: number; mountMs: number }>;
   /** Seeks to each event count in turn; per seek, the time from the seek to its frame painted. */
   seek(counts: number[]): Promise<SeekTimings>;
 };
@@ -73,7 +75,15 @@ function journal(definition: WorkflowDefinition, eventsPerStep: number): { snaps
   return { snapshot, events };
 }
 
-type Scene = { definition: WorkflowDefinition; replay: Replay; start: number; end: number; times: number[]; live: ReturnType<typeof firstState> };
+type Scene = {
+  parts: readonly Part[];
+  definition: WorkflowDefinition;
+  replay: Replay;
+  start: number;
+  end: number;
+  times: number[];
+  live: ReturnType<typeof firstState>;
+};
 let setCount: (count: number) => void = () => {};
 let applyMs = 0;
 
@@ -93,27 +103,31 @@ function TimeTravelPage({ scene }: { scene: Scene }) {
   return (
     <>
       <div>
-        <div className="tt-diagram">
-          <WorkflowDiagram definition={scene.definition} mode="runtime" statusStore={store} aria-label="Run" />
-        </div>
-        <RunTimeline
-          runs={scene.live.runs}
-          approvals={scene.live.approvals}
-          definition={scene.definition}
-          start={scene.start}
-          end={scene.end}
-          instant={instant}
-          eventTimes={scene.times}
-          seek={() => {}}
-          playing={null}
-          play={() => {}}
-          pause={() => {}}
-          notice={null}
-          pruned={false}
-        />
+        {scene.parts.includes('diagram') && (
+          <div className="tt-diagram">
+            <WorkflowDiagram definition={scene.definition} mode="runtime" statusStore={store} aria-label="Run" />
+          </div>
+        )}
+        {scene.parts.includes('timeline') && (
+          <RunTimeline
+            runs={scene.live.runs}
+            approvals={scene.live.approvals}
+            definition={scene.definition}
+            start={scene.start}
+            end={scene.end}
+            instant={instant}
+            eventTimes={scene.times}
+            seek={() => {}}
+            playing={null}
+            play={() => {}}
+            pause={() => {}}
+            notice={null}
+            pruned={false}
+          />
+        )}
       </div>
       <div className="tt-side">
-        <StepTrace definition={scene.definition} runs={runs} selectedStepId={null} onSelect={() => {}} />
+        {scene.parts.includes('trace') && <StepTrace definition={scene.definition} runs={runs} selectedStepId={null} onSelect={() => {}} />}
       </div>
     </>
   );
@@ -123,7 +137,7 @@ const stage = document.getElementById('stage') as HTMLElement;
 const root = createRoot(stage);
 
 const bench: TimeTravelBench = {
-  async mount(stepCount, eventsPerStep) {
+  async mount(stepCount, eventsPerStep, parts) {
     const begin = now();
     const definition = largeWorkflow(stepCount);
     const { snapshot, events } = journal(definition, eventsPerStep);
@@ -131,8 +145,8 @@ const bench: TimeTravelBench = {
     const replay = createReplay(first, events);
     const times = replay.events.map((e) => Date.parse(e.at));
     const live = replay.stateAfter(events.length);
-    const scene: Scene = { definition, replay, start: T0, end: times.at(-1) ?? T0, times, live };
-    flushSync(() => root.render(<TimeTravelPage scene={scene} />));
+    const scene: Scene = { parts, definition, replay, start: T0, end: times.at(-1) ?? T0, times, live };
+    flushSync(() => root.render(<TimeTravelPage key={parts.join()} scene={scene} />));
     await afterPaint();
     return { events: events.length, runs: live.runs.size, steps: definition.steps.length, mountMs: now() - begin };
   },
