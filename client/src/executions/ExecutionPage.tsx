@@ -111,7 +111,8 @@ export function ExecutionPage() {
   }
 
   const name = summary.workflowName ?? (version.data && typeof version.data.definition.name === 'string' ? version.data.definition.name : summary.workflowId);
-  const finished = isFinishedExecution(summary.status);
+  // Cancel and the live dot follow the run as it is now, whatever instant the page shows.
+  const finished = isFinishedExecution((liveState?.summary ?? summary).status);
   const started = summary.startedAt ?? summary.createdAt;
   const selectedRuns = selectedStepId === null ? [] : runs.filter((run) => run.stepId === selectedStepId);
   const approvals = [...state.approvals.values()];

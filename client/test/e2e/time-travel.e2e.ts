@@ -54,6 +54,8 @@ it('the playhead at chosen instants shows the statuses the run had then', async 
   // The slider names the instant; the address keeps it.
   expect(await slider.getAttribute('aria-valuetext')).toContain(between.slice(11, 19));
   expect(new URL(page.url()).searchParams.get('at')).toBe(between);
+  // The run is over: no cancel offered while the page shows its past.
+  expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
   await stack.screenshot(page, 'time-travel-between');
 
   // ← steps to the previous event: never later than where it was, so still no failure.
