@@ -33,13 +33,19 @@ import { useLiveExecution } from './use-live-execution';
 import { VariablesPanel } from './VariablesPanel';
 import { hasUsage, runUsage } from './run-usage';
 import { formatCostUsd } from '../chat/step-facts';
+import { RunTimeline } from './timeline/RunTimeline';
+import { useTimeTravel } from './timeline/use-time-travel';
 import { parseDefinition } from '../lib/definition';
 import { useGate } from '../auth/Gate';
 import { stepErrorSentence } from '../lib/error-sentence';
 
 export function ExecutionPage() {
   const { id = '' } = useParams();
-  const { query: execution, state, statusStore } = useLiveExecution(id);
+  const { query: execution, state: liveState, statusStore: liveStatusStore } = useLiveExecution(id);
+  // Time travel: before the playhead's end the page shows the run replayed from its journal.
+  const travel = useTimeTravel(id, execution.data, liveState);
+  const state = travel.state ?? liveState;
+  const statusStore = travel.statusStore ?? liveStatusStore;
   const liveStatus = useLiveStatus();
   // `?step=` opens a step at once: chat answers link to the step they talk about.
   const [search] = useSearchParams();
@@ -108,7 +114,8 @@ export function ExecutionPage() {
   }
 
   const name = summary.workflowName ?? (version.data && typeof version.data.definition.name === 'string' ? version.data.definition.name : summary.workflowId);
-  const finished = isFinishedExecution(summary.status);
+  // Cancel and the live dot follow the run as it is now, whatever instant the page shows.
+  const finished = isFinishedExecution((liveState?.summary ?? summary).status);
   const started = summary.startedAt ?? summary.createdAt;
   const selectedRuns = selectedStepId === null ? [] : runs.filter((run) => run.stepId === selectedStepId);
   const approvals = [...state.approvals.values()];
@@ -215,6 +222,7 @@ export function ExecutionPage() {
           ) : (
             <UndrawableDefinition problem={parsed?.ok === false ? parsed.message : 'no definition'} />
           )}
+          {liveState !== null && <RunTimeline {...travel.timeline} runs={liveState.runs} approvals={liveState.approvals} definition={definition} />}
         </section>
         <div className="workflow-side">
           {definition === null && waiting.map((approval) => <ApprovalCard key={approval.id} approval={approval} context="execution" />)}

@@ -1,0 +1,195 @@
+import './timeline.css';
+import { type KeyboardEvent, memo, type PointerEvent, useCallback, useMemo, useRef } from 'react';
+import { type StepRun, walkSteps, type WorkflowDefinition } from '@weft/shared';
+import { stepTitle } from '../../diagram/node-data';
+import type { InboxApproval } from '../../api/approvals';
+import { buildLanes, describeInstant, OUTCOME_MARK, type TimelineLane } from './timeline-model';
+import type { PlaySpeed, TimeTravel } from './use-time-travel';
+
+export type RunTimelineProps = TimeTravel['timeline'] & {
+  /** The run's attempts and approvals as they are now (live): the bars show the whole run. */
+  runs: ReadonlyMap<string, StepRun>;
+  approvals: ReadonlyMap<string, InboxApproval>;
+  /** Names the lanes; null while the version loads (step ids then). */
+  definition: WorkflowDefinition | null;
+};
+
+const SPEEDS: readonly PlaySpeed[] = [1, 10, 100];
+
+/**
+ * The timeline under a run's diagram: a lane per step (sub-lanes per loop iteration and attempt),
+ * bars from start to end marked by outcome, approval waits hatched, and a playhead that is a slider.
+ */
+export function RunTimeline({ runs, approvals, definition, start, end, instant, eventTimes, seek, playing, play, pause, notice, pruned }: RunTimelineProps) {
+  const lanes = useMemo(() => buildLanes(runs.values(), approvals.values()), [runs, approvals]);
+  const labels = useMemo(() => {
+    // One walk of the definition, not a search per lane.
+    const names = new Map<string, string>();
+    if (definition !== null) walkSteps(definition.steps, ({ step }) => void names.set(step.id, stepTitle(step)));
+    return names;
+  }, [definition]);
+  const stepLabel = useCallback((stepId: string) => labels.get(stepId) ?? stepId, [labels]);
+  const trackRef = useRef<HTMLDivElement>(null);
+  const span = Math.max(1, end - start);
+  const at = instant ?? end;
+  const pct = (t: number) => `${((Math.min(Math.max(t, start), end) - start) / span) * 100}%`;
+  const live = instant === null;
+
+  const toEnd = (t: number) => seek(t >= end ? null : t);
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
+    let next: number | null | undefined;
+    if (event.key === 'ArrowLeft' || event.key === 'ArrowDown') next = [...eventTimes].reverse().find((t) => t < at) ?? start;
+    else if (event.key === 'ArrowRight' || event.key === 'ArrowUp') next = eventTimes.find((t) => t > at) ?? null;
+    else if (event.key === 'Home') next = start;
+    else if (event.key === 'End') next = null;
+    else if (event.key === 'PageDown') next = Math.max(start, at - span / 10);
+    else if (event.key === 'PageUp') next = at + span / 10;
+    if (next === undefined) return;
+    event.preventDefault();
+    pause();
+    if (next === null) seek(null);
+    else toEnd(next);
+  };
+  const fromPointer = (event: PointerEvent<HTMLDivElement>) => {
+    const rect = trackRef.current?.getBoundingClientRect();
+    if (rect === undefined || rect.width === 0) return;
+    toEnd(start + ((event.clientX - rect.left) / rect.width) * span);
+  };
+
+  return (
+    <section className="run-timeline" aria-label="Timeline">
+      <div className="run-timeline__controls">
+        {SPEEDS.map((speed) => (
+          <button
+            key={speed}
+            type="button"
+            className={`btn btn--small${playing === speed ? ' btn--primary' : ''}`}
+            aria-pressed={playing === speed}
+            disabled={pruned}
+            onClick={() => (playing === speed ? pause() : play(speed))}
+          >
+            {playing === speed ? `Pause ${speed}×` : `Play ${speed}×`}
+          </button>
+        ))}
+        <button
+          type="button"
+          className={`btn btn--small${live ? ' btn--primary' : ''}`}
+          aria-pressed={live}
+          onClick={() => {
+            pause();
+            seek(null);
+          }}
+        >
+          Live
+        </button>
+        <span className="run-timeline__time muted" aria-live="polite">
+          {live ? 'Showing the run as it is now' : `Showing the run at ${describeInstant(at, start)}`}
+        </span>
+      </div>
+      {notice !== null && (
+        <p className="run-timeline__notice" role="status">
+          {notice}
+        </p>
+      )}
+      <div className="run-timeline__body">
+        <ul className="run-timeline__labels" aria-hidden="true">
+          {lanes.flatMap((lane) =>
+            lane.subLanes.map((sub, i) => (
+              <li key={`${lane.stepId}\u0000${sub.key}`} className="run-timeline__label" title={stepLabel(lane.stepId)}>
+                {i === 0 ? stepLabel(lane.stepId) : ''}
+                {sub.label !== '' && <span className="muted"> {sub.label}</span>}
+              </li>
+            )),
+          )}
+        </ul>
+        <div
+          ref={trackRef}
+          className="run-timeline__track"
+          onPointerDown={(event) => {
+            if (pruned) return;
+            event.currentTarget.setPointerCapture(event.pointerId);
+            pause();
+            fromPointer(event);
+          }}
+          onPointerMove={(event) => {
+            if (event.currentTarget.hasPointerCapture(event.pointerId)) fromPointer(event);
+          }}
+        >
+          <TimelineLanes lanes={lanes} start={start} end={end} stepLabel={stepLabel} />
+          {!live && <div className="run-timeline__after" style={{ left: pct(at) }} aria-hidden="true" />}
+          <div
+            className="run-timeline__playhead"
+            style={{ left: pct(at) }}
+            role="slider"
+            tabIndex={0}
+            aria-label="Playhead"
+            aria-valuemin={start}
+            aria-valuemax={end}
+            aria-valuenow={Math.round(at)}
+            aria-valuetext={live ? `Live, ${describeInstant(at, start)}` : describeInstant(at, start)}
+            aria-disabled={pruned}
+            onKeyDown={pruned ? undefined : onKeyDown}
+          />
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/**
+ * The bars, which do not depend on the playhead: moving it re-renders none of them (a 1,000-step
+ * run has thousands), only the shade over what had not happened yet.
+ */
+const TimelineLanes = memo(function TimelineLanes({
+  lanes,
+  start,
+  end,
+  stepLabel,
+}: {
+  lanes: TimelineLane[];
+  start: number;
+  end: number;
+  stepLabel(stepId: string): string;
+}) {
+  const span = Math.max(1, end - start);
+  const pct = (t: number) => `${((Math.min(Math.max(t, start), end) - start) / span) * 100}%`;
+  const width = (from: number, to: number | null) => `${Math.max(0.4, ((Math.min(to ?? end, end) - from) / span) * 100)}%`;
+  return (
+    <ul className="run-timeline__lanes" aria-label="Steps over time">
+      {lanes.flatMap((lane) =>
+        lane.subLanes.map((sub) => (
+          <li key={`${lane.stepId}\u0000${sub.key}`} className="run-timeline__lane">
+            {sub.bars.map((bar) => {
+              return (
+                <span
+                  key={bar.key}
+                  className={`run-timeline__bar run-timeline__bar--${bar.status}`}
+                  style={{ left: pct(bar.start), width: width(bar.start, bar.end) }}
+                  title={`${stepLabel(bar.stepId)}${sub.label === '' ? '' : ` (${sub.label})`}: ${bar.status}${bar.retry ? ', a retry' : ''}`}
+                >
+                  <span aria-hidden="true">{OUTCOME_MARK[bar.status]}</span>
+                  {bar.retry && <span aria-hidden="true">↻</span>}
+                  <span className="visually-hidden">
+                    {stepLabel(bar.stepId)} {sub.label} {bar.status}
+                    {bar.retry ? ', a retry' : ''}
+                  </span>
+                </span>
+              );
+            })}
+            {sub.waits.map((wait) => (
+              <span
+                key={wait.id}
+                className="run-timeline__wait"
+                style={{ left: pct(wait.start), width: width(wait.start, wait.end) }}
+                title={`Waited for an approval (${wait.status})`}
+              >
+                <span aria-hidden="true">⏸</span>
+                <span className="visually-hidden">waited for an approval, {wait.status}</span>
+              </span>
+            ))}
+          </li>
+        )),
+      )}
+    </ul>
+  );
+});
