@@ -100,7 +100,9 @@ export function createTurnAssembler(onEvent: (e: TurnEvent) => void = () => {}) 
  * the assistant's message in the checkpoint, so a resumed step keeps it (and re-attaches to its ask).
  */
 function fallbackToolId(index: number): string {
-  return `toolu_weft_${globalThis.crypto.randomUUID().replace(/-/g, '')}_${index}`;
+  // Web Crypto is global in Node 20 and browsers; shared/ compiles without DOM or Node types.
+  const { crypto } = globalThis as unknown as { crypto: { randomUUID(): string } };
+  return `toolu_weft_${crypto.randomUUID().replace(/-/g, '')}_${index}`;
 }
 
 function safeParse(json: string): unknown {
