@@ -60,6 +60,7 @@ export function createToolbox({
       arguments: input,
       executionId: ctx.executionId,
       stepId: ctx.stepId,
+      iterationPath: ctx.iterationPath,
       sessionId: ctx.sessionId,
       signal: ctx.signal,
       ...(askApprovalId ? { askApprovalId } : {}),

@@ -70,6 +70,9 @@ export function createAgentAsks({
     ),
     pendingOf: db.prepare<[string], Row>("SELECT * FROM tool_approvals WHERE execution_id = ? AND ask_key IS NOT NULL AND status = 'pending'"),
     close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
+    useOnce: db.prepare(
+      "UPDATE tool_approvals SET closed_at = ? WHERE id = ? AND status = 'approved' AND (scope IS NULL OR scope = 'once') AND closed_at IS NULL",
+    ),
     selves: db.prepare<[string], { started_by_kind: string | null; started_by_id: string | null; saved_by: string | null }>(
       `SELECT e.started_by_kind, e.started_by_id, v.saved_by FROM executions e
        LEFT JOIN workflow_versions v ON v.workflow_id = e.workflow_id AND v.version = e.workflow_version WHERE e.id = ?`,
@@ -274,34 +277,45 @@ export function createAgentAsks({
     },
 
     /**
-     * Whether `approvalId` is an approved tool ask of this execution and step, for this tool with
-     * these very arguments — or approved "for the rest of this step" (`scope: "step"`), which covers
-     * the tool whatever its arguments: what lets a held destructive call through (`askApprovalId`).
+     * Whether `approvalId` lets this call run now (`askApprovalId`), using it up if it was approved
+     * once. It must be an approved tool ask of this step instance (execution, step and iteration
+     * path — a later attempt of the instance keeps it, since the runner resumes attempts from their
+     * checkpoint) for this tool, and either approved "for the rest of this step" (`scope: "step"`:
+     * any arguments) or approved once for these very arguments and not used yet. A once approval is
+     * used up by the first call it lets through: the conditional UPDATE is what decides, so two
+     * racing calls cannot both take it. `closed_at` on an approved row records when it was used.
      */
-    approvedCall({
+    useApprovedCall({
       approvalId,
       executionId,
       stepId,
+      iterationPath,
       tool,
       args,
     }: {
       approvalId: string;
       executionId: string;
       stepId: string;
+      iterationPath: string;
       tool: string;
       args: unknown;
     }): boolean {
-      const row = s.get.get(approvalId);
-      return (
-        row !== undefined &&
-        isAgentAsk(row) &&
-        row.ask === 'tool' &&
-        row.status === 'approved' &&
-        row.execution_id === executionId &&
-        row.step_id === stepId &&
-        row.tool === tool &&
-        (row.scope === 'step' || canonicalJson(JSON.parse(row.arguments)) === canonicalJson(args ?? null))
-      );
+      return journal.transaction(() => {
+        const row = s.get.get(approvalId);
+        const matches =
+          row !== undefined &&
+          isAgentAsk(row) &&
+          row.ask === 'tool' &&
+          row.status === 'approved' &&
+          row.execution_id === executionId &&
+          row.step_id === stepId &&
+          row.iteration_path === iterationPath &&
+          row.tool === tool;
+        if (!matches) return false;
+        if (row.scope === 'step') return true;
+        if (canonicalJson(JSON.parse(row.arguments)) !== canonicalJson(args ?? null)) return false;
+        return s.useOnce.run(clock.now().toISOString(), approvalId).changes === 1;
+      });
     },
 
     /** Inside the transaction that ends an execution: its pending asks close with the run's reason. */
