@@ -248,7 +248,7 @@ describe('who decides an ask', () => {
     expect(byChatPerson.body).toMatchObject({ status: 'denied', decision: { decidedBy: 'admin person', comment: 'no' } });
   });
 
-  it("an ask of a run in a private chat is not listed to another person, nor decidable by them", async () => {
+  it('an ask of a run in a private chat is not listed to another person, nor decidable by them', async () => {
     const ana = addPersonWithToken(s, 'admin');
     const bob = addPersonWithToken(s, 'approver');
     const session = (await s.request('POST', '/api/sessions', { token: ana.token, body: {} })).body;

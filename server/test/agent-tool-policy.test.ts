@@ -71,7 +71,13 @@ const call = (run: Leased, name: string, target: string, askApprovalId?: string,
 async function askFor(run: Leased, name: string, target: string, decision?: 'approve' | 'deny', iterationPath = ''): Promise<string> {
   const res = await s.request('POST', '/api/tools/ask', {
     token: s.runnerToken,
-    body: { key: `fix|${iterationPath}|${Math.random()}`, kind: 'tool', tool: { name, arguments: { target } }, waitMs: 0, context: { ...context(run), iterationPath } },
+    body: {
+      key: `fix|${iterationPath}|${Math.random()}`,
+      kind: 'tool',
+      tool: { name, arguments: { target } },
+      waitMs: 0,
+      context: { ...context(run), iterationPath },
+    },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   if (decision) expect((await s.request('POST', `/api/approvals/${res.body.approvalId}/decision`, { body: { decision } })).status).toBe(200);

@@ -103,7 +103,6 @@ export function createAgentAsks({
     return updated;
   }
 
-
   /**
    * With no `approvers` rule, anyone holding `approve` decides, and so does the run's chat person:
    * the intended chat flow is that whoever started the run decides their own agent's asks. With a
@@ -119,7 +118,7 @@ export function createAgentAsks({
     if (!matchesApprovers(person, rule)) return { reason: 'not_named', message: `Only ${describeApprovers(rule)} may decide this.` };
     const selves = row.execution_id === null ? undefined : s.selves.get(row.execution_id);
     if (selves?.started_by_kind === 'user' && selves.started_by_id === person.id)
-      return { reason: 'started_the_run', message: 'You started this run, so someone else named by the step\'s approvers must decide it.' };
+      return { reason: 'started_the_run', message: "You started this run, so someone else named by the step's approvers must decide it." };
     if (selves?.saved_by === person.id)
       return { reason: 'saved_the_version', message: 'You saved the workflow version being run, so someone else must decide it.' };
     return null;

@@ -44,7 +44,11 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
    * a chat carries that chat's diffs, commands and questions: only who may read the chat sees it, and
    * whoever the step's rule names to decide it.
    */
-  const mayReadTool = (a: { id: string; status: string; sessionId: string | null; ask?: unknown; approvers?: unknown }, person: UserPrincipal, viewer: ApprovalViewer) => {
+  const mayReadTool = (
+    a: { id: string; status: string; sessionId: string | null; ask?: unknown; approvers?: unknown },
+    person: UserPrincipal,
+    viewer: ApprovalViewer,
+  ) => {
     const owner = ownerOfTool(a);
     if (owner === null || canReadChat(person, owner)) return true;
     return a.ask !== undefined && a.status === 'pending' && app.agentAsks.refusalFor(viewer, a.id) === null && hasRule(a);
