@@ -78,7 +78,9 @@ describe('POST /api/tools/ask', () => {
       preview: { command: 'npm test' },
       approvers: { roles: ['admin'] },
       status: 'pending',
-      mayDecide: true,
+      // The owner's chat, but the rule names role admin: the chat person does not bypass it.
+      mayDecide: false,
+      whyNot: expect.stringMatching(/role admin/),
     });
     for (const topic of [APPROVALS_TOPIC, sessionTopic(session.id), executionTopic(run.executionId)]) {
       expect(eventsOf(s, topic).filter((e) => e.type === 'approval.requested' && e.data.id === res.body.approvalId)).toHaveLength(1);
@@ -210,31 +212,55 @@ describe('who decides an ask', () => {
     expect(res.body.error.code).toBe('wrong_credential');
   });
 
-  it('the step approver rule, else the run chat person; without approve nobody', async () => {
+  it('the step approver rule binds the chat person too, and nobody named approves their own run; without approve nobody', async () => {
     const chatPerson = addPersonWithToken(s, 'admin');
     const otherAdmin = addPersonWithToken(s, 'admin');
     const approver = addPersonWithToken(s, 'approver');
     const viewer = addPersonWithToken(s, 'viewer');
     const session = (await s.request('POST', '/api/sessions', { token: chatPerson.token, body: {} })).body;
     const run = await leasedRun(s, runner, {
-      step: agentStep({ approvers: { roles: ['approver'] } }),
+      step: agentStep({ approvers: { roles: ['approver'], users: [chatPerson.id] } }),
       token: chatPerson.token,
       sessionId: session.id,
     });
     const a = (await ask(s, askBody(run, { key: 'a' }))).body.approvalId;
-    const b = (await ask(s, askBody(run, { key: 'b' }))).body.approvalId;
     const refusedAdmin = await decide(s, a, { decision: 'approve' }, otherAdmin.token);
     expect(refusedAdmin.status).toBe(403);
     expect(refusedAdmin.body.error).toMatchObject({ code: 'not_an_approver', message: expect.stringMatching(/role approver/) });
-    const listed = (await s.request('GET', `/api/approvals/${a}`, { token: otherAdmin.token })).body;
-    expect(listed).toMatchObject({ mayDecide: false, whyNot: expect.stringMatching(/role approver/) });
+    // The run's chat person started the run (and saved the workflow): named by the rule, still refused.
+    const byChatPerson = await decide(s, a, { decision: 'approve' }, chatPerson.token);
+    expect(byChatPerson.status).toBe(403);
+    expect(byChatPerson.body.error.message).toMatch(/You started this run/);
+    const listed = (await s.request('GET', `/api/approvals/${a}`, { token: chatPerson.token })).body;
+    expect(listed).toMatchObject({ mayDecide: false, whyNot: expect.stringMatching(/started this run/) });
     const refusedViewer = await decide(s, a, { decision: 'approve' }, viewer.token);
     expect(refusedViewer.status).toBe(403);
     expect((await decide(s, a, { decision: 'approve' }, approver.token)).status).toBe(200);
-    // The run's chat person decides though the rule does not name them.
+  });
+
+  it('without a rule, the run chat person decides their own agent asks', async () => {
+    const chatPerson = addPersonWithToken(s, 'admin');
+    const session = (await s.request('POST', '/api/sessions', { token: chatPerson.token, body: {} })).body;
+    const run = await leasedRun(s, runner, { token: chatPerson.token, sessionId: session.id });
+    const b = (await ask(s, askBody(run, { key: 'b' }))).body.approvalId;
     const byChatPerson = await decide(s, b, { decision: 'deny', comment: 'no' }, chatPerson.token);
     expect(byChatPerson.status).toBe(200);
     expect(byChatPerson.body).toMatchObject({ status: 'denied', decision: { decidedBy: 'admin person', comment: 'no' } });
+  });
+
+  it('an ask of a run in a private chat is not listed to another person, nor decidable by them', async () => {
+    const ana = addPersonWithToken(s, 'admin');
+    const bob = addPersonWithToken(s, 'approver');
+    const session = (await s.request('POST', '/api/sessions', { token: ana.token, body: {} })).body;
+    const run = await leasedRun(s, runner, { token: ana.token, sessionId: session.id });
+    const id = (await ask(s, askBody(run, { key: 'private' }))).body.approvalId;
+    const listFor = async (token: string) =>
+      ((await s.request('GET', `/api/approvals?executionId=${run.executionId}`, { token })).body.approvals as { id: string }[]).map((a) => a.id);
+    expect(await listFor(ana.token)).toContain(id);
+    expect(await listFor(bob.token)).not.toContain(id);
+    expect((await s.request('GET', `/api/approvals/${id}`, { token: bob.token })).status).toBe(404);
+    expect((await decide(s, id, { decision: 'approve' }, bob.token)).status).toBe(404);
+    expect((await decide(s, id, { decision: 'approve' }, ana.token)).status).toBe(200);
   });
 
   it('reads the approver rule from the stored definition, not from the request', async () => {

@@ -56,17 +56,28 @@ async function leasedRun(step: Record<string, unknown> = {}): Promise<Leased> {
 }
 
 const context = (run: Leased) => ({ executionId: run.executionId, stepId: 'fix', runnerId: runner.runnerId, leaseAttempt: run.attempt });
-const call = (run: Leased, name: string, target: string, askApprovalId?: string) =>
+const call = (run: Leased, name: string, target: string, askApprovalId?: string, iterationPath?: string) =>
   s.request('POST', '/api/tools/call', {
     token: s.runnerToken,
-    body: { name, arguments: { target }, context: context(run), ...(askApprovalId ? { askApprovalId } : {}) },
+    body: {
+      name,
+      arguments: { target },
+      context: { ...context(run), ...(iterationPath === undefined ? {} : { iterationPath }) },
+      ...(askApprovalId ? { askApprovalId } : {}),
+    },
   });
 
 /** An ask for this call, decided as given (or left pending). */
-async function askFor(run: Leased, name: string, target: string, decision?: 'approve' | 'deny'): Promise<string> {
+async function askFor(run: Leased, name: string, target: string, decision?: 'approve' | 'deny', iterationPath = ''): Promise<string> {
   const res = await s.request('POST', '/api/tools/ask', {
     token: s.runnerToken,
-    body: { key: `fix||${Math.random()}`, kind: 'tool', tool: { name, arguments: { target } }, waitMs: 0, context: { ...context(run), iterationPath: '' } },
+    body: {
+      key: `fix|${iterationPath}|${Math.random()}`,
+      kind: 'tool',
+      tool: { name, arguments: { target } },
+      waitMs: 0,
+      context: { ...context(run), iterationPath },
+    },
   });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   if (decision) expect((await s.request('POST', `/api/approvals/${res.body.approvalId}/decision`, { body: { decision } })).status).toBe(200);
@@ -75,6 +86,7 @@ async function askFor(run: Leased, name: string, target: string, decision?: 'app
 
 /** The call waits as a held call for a person; denying it ends it with 403 and nothing runs. */
 async function expectHeld(pending: Promise<{ status: number; body: any }>, target: string) {
+  const ranBefore = ran.filter((r) => r.target === target).length;
   let heldId: string | undefined;
   await waitUntil(
     () => {
@@ -90,7 +102,7 @@ async function expectHeld(pending: Promise<{ status: number; body: any }>, targe
   const res = await pending;
   expect(res.status).toBe(403);
   expect(res.body.error.code).toBe('tool_call_denied');
-  expect(ran.some((r) => r.target === target)).toBe(false);
+  expect(ran.filter((r) => r.target === target)).toHaveLength(ranBefore);
 }
 
 describe('the server-side tool policy of an execution call', () => {
@@ -159,6 +171,26 @@ describe('the server-side tool policy of an execution call', () => {
     const denied = await askFor(run, 'test:destroy', 'forged-4', 'deny');
     await expectHeld(call(run, 'test:destroy', 'forged-4', denied), 'forged-4');
     await expectHeld(call(run, 'test:destroy', 'forged-5', 'tap_nonexistent'), 'forged-5');
+  });
+
+  it('ask: a once approval is used up by its first call; a replay waits for a person', async () => {
+    const run = await leasedRun();
+    const approved = await askFor(run, 'test:destroy', 'once-1', 'approve');
+    expect((await call(run, 'test:destroy', 'once-1', approved)).status).toBe(200);
+    await expectHeld(call(run, 'test:destroy', 'once-1', approved), 'once-1');
+    expect(ran.filter((r) => r.target === 'once-1')).toHaveLength(1);
+  });
+
+  it('ask: an approval covers only its own iteration, "for the rest of this step" included', async () => {
+    const run = await leasedRun();
+    const inFirst = await askFor(run, 'test:destroy', 'iter-1', 'approve', '[0]');
+    await expectHeld(call(run, 'test:destroy', 'iter-1', inFirst, '[5]'), 'iter-1');
+    const stepWide = await askFor(run, 'test:destroy', 'iter-2', undefined, '[0]');
+    expect((await s.request('POST', `/api/approvals/${stepWide}/decision`, { body: { decision: 'approve', scope: 'step' } })).status).toBe(200);
+    expect((await call(run, 'test:destroy', 'iter-3', stepWide, '[0]')).status).toBe(200);
+    expect((await call(run, 'test:destroy', 'iter-4', stepWide, '[0]')).status).toBe(200);
+    await expectHeld(call(run, 'test:destroy', 'iter-5', stepWide, '[1]'), 'iter-5');
+    await expectHeld(call(run, 'test:destroy', 'iter-6', stepWide), 'iter-6');
   });
 
   it('refuses a bad WEFT_TOOL_POLICY at start with a message naming it', () => {

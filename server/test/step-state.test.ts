@@ -93,6 +93,28 @@ describe('checkpoints and workspace snapshots', () => {
     expect(rows('execution_workspaces', executionId)).toHaveLength(1);
   });
 
+  it("caps a grant's resume state at 32 MiB: the largest checkpoints are left out, and the run log says so", { timeout: 60_000 }, async () => {
+    const clock = await start();
+    const { executionId } = await leasedRun();
+    // Ten step instances of a foreach, each at nearly the 4 MiB checkpoint cap: 39 MiB in all.
+    const insert = s.app.db.prepare(
+      'INSERT INTO step_checkpoints (execution_id, step_id, iteration_path, attempt, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (let i = 0; i < 10; i++) {
+      insert.run(executionId, 'fix', `[${i}]`, 1, JSON.stringify({ v: 1, blob: 'x'.repeat(4 * 1024 * 1024 - 100 - i) }), new Date().toISOString());
+    }
+    clock.advance(5 * 60_000);
+    await waitUntil(() => runner.grants.filter((g) => g.executionId === executionId).length >= 2, 30_000, 'the second lease');
+    const second = runner.grants.filter((g) => g.executionId === executionId)[1]!;
+    const bytes = Buffer.byteLength(JSON.stringify(second.checkpoints)) + Buffer.byteLength(JSON.stringify(second.workspaces));
+    expect(bytes).toBeLessThanOrEqual(32 * 1024 * 1024);
+    expect(second.checkpoints.length).toBe(8);
+    // The largest (smallest i) went first.
+    expect(second.checkpoints.map((c) => c.iterationPath).sort()).toEqual(['[2]', '[3]', '[4]', '[5]', '[6]', '[7]', '[8]', '[9]']);
+    const notes = everyEvent().filter((e) => e.type === 'step.log' && e.data.includes('left out of the new lease'));
+    expect(notes.map((n) => JSON.parse(n.data).iterationPath).sort()).toEqual(['[0]', '[1]']);
+  });
+
   it('drops an oversized checkpoint with a line in the step log, and refuses an oversized snapshot frame without falling over', async () => {
     await start();
     const { executionId, grant } = await leasedRun();

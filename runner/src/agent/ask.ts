@@ -10,14 +10,31 @@ export type AskOutcome =
   /** Nobody decided in time (the server's approval timeout). */
   | { status: 'expired'; approvalId: string };
 
-/** Pause between polls when the server could not be reached (it may be restarting). */
+/** First pause before asking again when the server could not be reached (it may be restarting); doubles up to `MAX_RETRY_MS`. */
 const RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+/** One long poll, at most. */
+const POLL_MS = 20_000;
+/**
+ * Most time one step attempt may spend paused for people, summed over all its asks (each ask also
+ * lapses on its own after 7 days on the server). Past it the step fails for good: an agent that keeps
+ * asking nobody would otherwise hold a runner slot and its workspace indefinitely.
+ */
+export const MAX_PAUSED_MS = 24 * 60 * 60 * 1000;
+
+/** Paused time of one step attempt, shared by its asks. */
+export type WaitBudget = { pausedMs: number; readonly maxMs: number };
+export const createWaitBudget = (maxMs = MAX_PAUSED_MS): WaitBudget => ({ pausedMs: 0, maxMs });
+
+const hours = (ms: number) => (ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(2)} h` : `${Math.round(ms / 1000)} s`);
 
 /**
  * Asks a person through `POST /api/tools/ask` and waits (long polls) until they decide. The key
  * (`<stepId>|<iterationPath>|<tool_use id>`) makes the ask idempotent: a resend, or an attempt
- * resumed after a crash, attaches to the same ask. While the ask is pending the call shows as
- * waiting and the step's timeout clock is stopped.
+ * resumed after a crash, attaches to the same ask. While the server answers `pending` the call
+ * shows as waiting and the step's timeout clock is stopped, counted against the attempt's
+ * `budget`; while the server cannot be reached the clock runs again and the retries back off, so an
+ * unreachable server ends in the step's timeout rather than in an endless pause.
  */
 export async function askPerson({
   tools,
@@ -27,6 +44,9 @@ export async function askPerson({
   tool,
   preview,
   onWaiting,
+  budget = createWaitBudget(),
+  now = Date.now,
+  retryMs = RETRY_MS,
 }: {
   tools: ToolClient;
   ctx: StepContext;
@@ -35,8 +55,28 @@ export async function askPerson({
   tool: { name: string; arguments: unknown };
   preview: AskPreview;
   onWaiting: () => void;
+  /** The attempt's paused time so far; a fresh 24 h one when left out. */
+  budget?: WaitBudget;
+  /** Injectable for tests. */
+  now?: () => number;
+  retryMs?: number;
 }): Promise<AskOutcome> {
   let resume: (() => void) | undefined;
+  let pausedAt = 0;
+  let registered = false;
+  let retryIn = retryMs;
+  const pause = () => {
+    if (resume) return;
+    resume = ctx.pauseTimeout?.() ?? (() => {});
+    pausedAt = now();
+  };
+  const unpause = () => {
+    if (!resume) return;
+    resume();
+    resume = undefined;
+    budget.pausedMs += now() - pausedAt;
+  };
+  const remaining = () => budget.maxMs - budget.pausedMs - (resume ? now() - pausedAt : 0);
   try {
     for (;;) {
       let answer: Awaited<ReturnType<ToolClient['ask']>>;
@@ -50,7 +90,7 @@ export async function askPerson({
           stepId: ctx.stepId,
           iterationPath: ctx.iterationPath,
           // The first request only registers the ask; the clock stops before the long polls.
-          waitMs: resume ? 20_000 : 0,
+          waitMs: registered ? Math.max(0, Math.min(POLL_MS, remaining())) : 0,
           signal: ctx.signal,
         });
       } catch (error) {
@@ -61,16 +101,24 @@ export async function askPerson({
         const status = answer.status;
         if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429)
           throw new NonRetriableStepError(`${tool.name}: the ask was refused: ${answer.error}`, { code: answer.code ?? 'ask_refused' });
-        if (!(await sleep(RETRY_MS, ctx.signal))) throw ctx.signal.reason;
+        // Not a person's time: the step's clock runs while the server is away.
+        unpause();
+        if (!(await sleep(retryIn, ctx.signal))) throw ctx.signal.reason;
+        retryIn = Math.min(retryIn * 2, MAX_RETRY_MS);
         continue;
       }
+      retryIn = retryMs;
       const r = answer.response;
       switch (r.status) {
         case 'pending':
-          if (!resume) {
-            resume = ctx.pauseTimeout?.() ?? (() => {});
-            onWaiting();
-          }
+          if (!registered) onWaiting();
+          registered = true;
+          pause();
+          if (remaining() <= 0)
+            throw new NonRetriableStepError(
+              `${tool.name}: this step attempt has waited ${hours(budget.pausedMs + now() - pausedAt)} for people, over the ${hours(budget.maxMs)} an agent step may wait in all`,
+              { code: 'agent_limit_wait' },
+            );
           continue;
         case 'approved':
           return {
@@ -94,6 +142,6 @@ export async function askPerson({
       }
     }
   } finally {
-    resume?.();
+    unpause();
   }
 }

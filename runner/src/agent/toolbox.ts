@@ -1,7 +1,7 @@
 import { ASK_USER_TOOL, matchesToolPattern, type LoopTool, type RunnerToolInfo, type ToolOutcome } from '@weft/shared';
 import type { ToolClient } from '../llm/tool-client';
 import type { StepContext } from '../steps/types';
-import { askPerson } from './ask';
+import { askPerson, createWaitBudget } from './ask';
 import type { PolicyGate } from './policy-gate';
 import type { AgentWorkspace } from './workspace-port';
 
@@ -46,6 +46,8 @@ export function createToolbox({
   ];
   const offered = all.filter((t) => matches(t.name, patterns));
   const byName = new Map(offered.map((t) => [t.name, t]));
+  // One toolbox per step attempt: its asks share the attempt's 24 h of paused time.
+  const waitBudget = createWaitBudget();
   const askKey = (toolUseId: string) => `${ctx.stepId}|${ctx.iterationPath}|${toolUseId}`;
 
   async function run(tool: Offered, input: unknown, askApprovalId?: string): Promise<ToolOutcome> {
@@ -60,6 +62,7 @@ export function createToolbox({
       arguments: input,
       executionId: ctx.executionId,
       stepId: ctx.stepId,
+      iterationPath: ctx.iterationPath,
       sessionId: ctx.sessionId,
       signal: ctx.signal,
       ...(askApprovalId ? { askApprovalId } : {}),
@@ -87,6 +90,7 @@ export function createToolbox({
         tool: { name: tool.name, arguments: call.input },
         preview: { question: question.slice(0, 4000) },
         onWaiting: call.onWaiting,
+        budget: waitBudget,
       });
       if (asked.status === 'approved') return { output: { answer: asked.comment ?? '', answeredBy: asked.decidedBy }, isError: false };
       if (asked.status === 'expired') return refusal('nobody answered the question in time', 'ask_expired');
@@ -104,6 +108,7 @@ export function createToolbox({
       tool: { name: tool.name, arguments: call.input },
       preview: { ...preview, ...(workspace && tool.source === 'workspace' ? { workspace: workspace.key } : {}) },
       onWaiting: call.onWaiting,
+      budget: waitBudget,
     });
     if (asked.status === 'expired') return refusal(`nobody decided the call of ${tool.name} in time; it was not run`, 'ask_expired');
     if (asked.status === 'denied')

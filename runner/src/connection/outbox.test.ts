@@ -171,3 +171,56 @@ describe('Outbox', () => {
     expect(seqs()).toEqual([[1]]);
   });
 });
+
+describe('Outbox: events too large to send', () => {
+  function small() {
+    const sent: EventsFrame[] = [];
+    const queued: (() => void)[] = [];
+    const warnings: { message: string; fields: unknown }[] = [];
+    const outbox = new Outbox({
+      send: (frame) => {
+        sent.push(frame);
+        return true;
+      },
+      onLeaseLost: vi.fn(),
+      log: { ...silentLogger, warn: (message: string, fields?: unknown) => warnings.push({ message, fields }) },
+      schedule: (flush) => queued.push(flush),
+      maxEventBytes: 4096,
+    });
+    const tick = () => {
+      for (const flush of queued.splice(0)) flush();
+    };
+    return { outbox, sent, tick, warnings };
+  }
+  const big = 'x'.repeat(10_000);
+
+  it('replaces a workspace snapshot over the limit by a stderr note, numbered in its place', () => {
+    const { outbox, sent, tick, warnings } = small();
+    outbox.setOnline();
+    outbox.emit(lease, started('a'));
+    outbox.emit(lease, { type: 'workspace.snapshot', stepId: 'a', iterationPath: '', attempt: 1, key: 'w', baseCommit: null, changedFiles: [], diff: big });
+    outbox.emit(lease, started('b'));
+    tick();
+    const events = sent.flatMap((f) => f.events);
+    expect(events.map((e) => [e.seq, e.type])).toEqual([
+      [1, 'step.started'],
+      [2, 'step.log'],
+      [3, 'step.started'],
+    ]);
+    expect(events[1]).toMatchObject({ stream: 'stderr', stepId: 'a', text: expect.stringMatching(/workspace\.snapshot event of .* MiB is over/) });
+    expect(JSON.stringify(events).length).toBeLessThan(4096);
+    expect(warnings[0]).toMatchObject({ message: 'an event too large to send was replaced' });
+  });
+
+  it('drops a checkpoint over the limit with a warning; a step result over it becomes a failure saying why', () => {
+    const { outbox, sent, tick, warnings } = small();
+    outbox.setOnline();
+    outbox.emit(lease, { type: 'step.checkpoint', stepId: 'a', iterationPath: '', attempt: 1, state: { big } });
+    outbox.emit(lease, { type: 'step.succeeded', stepId: 'a', iterationPath: '', attempt: 1, output: big });
+    tick();
+    const events = sent.flatMap((f) => f.events);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ seq: 1, type: 'step.failed', error: { code: 'event_too_large' } });
+    expect(warnings.map((w) => w.message)).toEqual(['an event too large to send was dropped', 'an event too large to send was replaced']);
+  });
+});

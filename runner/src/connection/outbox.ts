@@ -1,6 +1,7 @@
 import { RunnerEventBody, type RunnerClientMessage, type RunnerEvent } from '@weft/shared';
 import type { EventSink, LeaseRef } from '../engine/types';
 import type { Logger } from '../log';
+import { MAX_EVENT_BYTES, replacementFor } from './oversize';
 
 type EventsFrame = Extract<RunnerClientMessage, { type: 'events' }>;
 
@@ -34,6 +35,8 @@ export type OutboxOptions = {
   maxFrameBytes?: number;
   /** After `reject { code: "storage_unavailable" }`: how long before the events go out again. */
   storageRetryMs?: number;
+  /** Most bytes one event may take (see oversize.ts); injectable for tests. */
+  maxEventBytes?: number;
 };
 
 export const MAX_EVENTS_PER_FRAME = 500;
@@ -96,9 +99,27 @@ export class Outbox implements EventSink {
       this.options.log.warn('event after the execution ended was dropped', { executionId: lease.executionId, type: body.type });
       return;
     }
-    const event = { ...body, seq: stream.nextSeq++ } as RunnerEvent;
-    const text = JSON.stringify(event);
-    stream.pending.push({ event, text, bytes: Buffer.byteLength(text) });
+    const limit = this.options.maxEventBytes ?? MAX_EVENT_BYTES;
+    let event = { ...body, seq: stream.nextSeq } as RunnerEvent;
+    let text = JSON.stringify(event);
+    let bytes = Buffer.byteLength(text);
+    if (bytes > limit) {
+      // The server would close the socket on it, and every reconnect would resend it: never send it.
+      const replacement = replacementFor(body, bytes, limit);
+      this.options.log.warn(replacement ? 'an event too large to send was replaced' : 'an event too large to send was dropped', {
+        executionId: lease.executionId,
+        type: body.type,
+        bytes,
+        limit,
+        ...(replacement ? { replacedBy: replacement.type } : {}),
+      });
+      if (!replacement) return;
+      event = { ...replacement, seq: stream.nextSeq } as RunnerEvent;
+      text = JSON.stringify(event);
+      bytes = Buffer.byteLength(text);
+    }
+    stream.nextSeq++;
+    stream.pending.push({ event, text, bytes });
     this.requestFlush();
   }
 

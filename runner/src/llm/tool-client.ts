@@ -8,6 +8,8 @@ export type ToolClient = {
     arguments: unknown;
     executionId: string;
     stepId: string;
+    /** The step instance's iteration path: the server matches an `askApprovalId` against it. */
+    iterationPath?: string;
     sessionId: string | null;
     signal: AbortSignal;
     /** The approved ask (`POST /api/tools/ask`) that covers this call, so the server does not hold it again. */
@@ -50,7 +52,7 @@ export function createToolClient({
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return {
     list: listTools,
-    async call({ name, arguments: args, executionId, stepId, sessionId, signal, askApprovalId }) {
+    async call({ name, arguments: args, executionId, stepId, iterationPath, sessionId, signal, askApprovalId }) {
       const leaseAttempt = leaseAttemptOf(executionId);
       if (leaseAttempt === undefined) return { ok: false, error: `this runner no longer holds execution ${executionId}`, status: 409, code: 'lease_not_held' };
       const request: ToolCallRequest = {
@@ -58,7 +60,7 @@ export function createToolClient({
         arguments: args ?? {},
         ...(sessionId ? { sessionId } : {}),
         ...(askApprovalId ? { askApprovalId } : {}),
-        context: { executionId, stepId, runnerId, leaseAttempt },
+        context: { executionId, stepId, ...(iterationPath ? { iterationPath } : {}), runnerId, leaseAttempt },
       };
       const res = await fetch(`${base}/api/tools/call`, { method: 'POST', headers, signal, body: JSON.stringify(request) });
       const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { message?: string; code?: string } } | null;

@@ -348,6 +348,42 @@ describe('agent_prompt: checkpoints and resume', () => {
     expect(AgentCheckpoint.parse(saved.at(-1))).toMatchObject({ openRound: null, turns: 1, toolCalls: { total: 2 } });
   });
 
+  it('a call the provider sent without an id keeps one ask key per turn, the same after a resume', async () => {
+    const noId = (input: unknown) => ({ type: 'tool_use', name: 'workspace__bash', input }) as unknown as Block;
+    const first = fakeModel([[noId({ command: 'rm -rf build' })], [noId({ command: 'rm -rf build' })], [text('done')]]);
+    const { workspaces } = memoryWorkspace();
+    const saved: unknown[] = [];
+    const server = fakeServer();
+    // The first attempt dies while the second turn's call runs.
+    const ctx1 = stepContext({ emitCheckpoint: (c) => saved.push(structuredClone(c)) });
+    let calls = 0;
+    const crashing: AgentWorkspaces = {
+      open: async (c, spec) => {
+        const ws = await workspaces.open(c, spec);
+        return {
+          ...ws,
+          call: async (name, input, o) => {
+            if (++calls === 2) {
+              ctx1.controller.abort(new Error('runner died'));
+              throw new Error('runner died');
+            }
+            return ws.call(name, input, o);
+          },
+        };
+      },
+    };
+    const s = step({ workspace: { path: '/r' }, tools: ['workspace:*'] });
+    await expect(createAgentPromptStep({ model: first.provider, tools: server.client, workspaces: crashing }).run(ctx1, s)).rejects.toThrow('runner died');
+    const keys = server.asks.map((a) => a.key);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).not.toBe(keys[1]);
+    const second = fakeModel([[text('done')]]);
+    const ctx2 = stepContext({ attempt: 2, checkpoint: saved.at(-1) });
+    await createAgentPromptStep({ model: second.provider, tools: server.client, workspaces }).run(ctx2, s);
+    // The in-flight call is asked for again under the key it had: the same card, not a new one.
+    expect(server.asks.map((a) => a.key)).toEqual(keys);
+  });
+
   it('an approval "for the rest of this step" survives a resume; a checkpoint of unknown shape is ignored', async () => {
     const model = fakeModel([[use('b9', 'workspace:bash', { command: 'make' })], [text('ok')]]);
     const server = fakeServer();

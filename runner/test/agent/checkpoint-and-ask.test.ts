@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { askPerson } from '../../src/agent/ask';
+import { askPerson, createWaitBudget } from '../../src/agent/ask';
 import { MAX_CHECKPOINT_BYTES, readCheckpoint, saveCheckpoint, type AgentCheckpoint } from '../../src/agent/checkpoint';
 import type { ToolClient } from '../../src/llm/tool-client';
 import { stepContext } from '../helpers/step-context';
@@ -72,5 +72,62 @@ describe('askPerson', () => {
     await expect(
       askPerson({ tools: client([{ ok: true, response: { approvalId: 'tap_2', status: 'closed' } }]), ctx: stepContext(), ...input, onWaiting: () => {} }),
     ).rejects.toMatchObject({ code: 'ask_closed' });
+  });
+});
+
+describe('askPerson: paused time', () => {
+  const input = { key: 'k', kind: 'tool' as const, tool: { name: 'workspace:bash', arguments: {} }, preview: {} };
+  const pending = { ok: true as const, response: { approvalId: 'tap_w', status: 'pending' as const } };
+
+  it('fails the step for good once the attempt has waited its ceiling for people, summed over asks', async () => {
+    let t = 0;
+    const clock = () => t;
+    // Each answer takes 1 s of the fake clock; after 10 answers a person would approve.
+    let n = 0;
+    const tools: ToolClient = {
+      list: async () => [],
+      call: async () => ({ ok: true, result: null }),
+      ask: async () => {
+        t += 1000;
+        return ++n >= 10
+          ? { ok: true, response: { approvalId: 'tap_w', status: 'approved', decision: { decidedBy: 'ana', comment: null, scope: 'once' } } }
+          : pending;
+      },
+    };
+    const budget = createWaitBudget(5_000);
+    await expect(askPerson({ tools, ctx: stepContext(), ...input, onWaiting: () => {}, budget, now: clock })).rejects.toMatchObject({
+      name: 'NonRetriableStepError',
+      code: 'agent_limit_wait',
+      message: expect.stringMatching(/over the 5 s an agent step may wait in all/),
+    });
+    // The next ask of the same attempt has nothing left.
+    n = 0;
+    await expect(askPerson({ tools, ctx: stepContext(), ...input, onWaiting: () => {}, budget, now: clock })).rejects.toMatchObject({
+      code: 'agent_limit_wait',
+    });
+  });
+
+  it('runs the step clock while the server answers 5xx, backing off, and stops it again on pending', async () => {
+    const clock: string[] = [];
+    const ctx = stepContext({
+      pauseTimeout: () => {
+        clock.push('pause');
+        return () => clock.push('resume');
+      },
+    });
+    const answers = [pending, { ok: false as const, error: 'HTTP 503', status: 503 }, { ok: false as const, error: 'HTTP 502', status: 502 }, pending];
+    const tools: ToolClient = {
+      list: async () => [],
+      call: async () => ({ ok: true, result: null }),
+      ask: async () => {
+        clock.push('ask');
+        return (
+          answers.shift() ?? { ok: true, response: { approvalId: 'tap_w', status: 'denied', decision: { decidedBy: 'ana', comment: 'no', scope: 'once' } } }
+        );
+      },
+    };
+    const out = await askPerson({ tools, ctx, ...input, onWaiting: () => {}, retryMs: 1 });
+    expect(out.status).toBe('denied');
+    expect(clock).toEqual(['ask', 'pause', 'ask', 'resume', 'ask', 'ask', 'pause', 'ask', 'resume']);
   });
 });

@@ -128,6 +128,19 @@ describe('runner session: leases and events', () => {
     await waitFor(() => session.outbox.leases().length === 0 && engine.size === 0, { message: 'lease released locally' });
   });
 
+  it("never sends an event over the server's 16 MiB frame limit: a huge snapshot becomes a note, and the stream goes on", async () => {
+    const { server, session } = await readySession({ holding: true, server: { maxPayload: 16 * 1024 * 1024 } });
+    // 3 MB of control bytes: under the 8 MiB diff cap, but about 18 MB once JSON-escaped.
+    const diff = '\u0001'.repeat(3 * 1024 * 1024);
+    session.outbox.emit(lease, started('a'));
+    session.outbox.emit(lease, { type: 'workspace.snapshot', stepId: 'a', iterationPath: '', attempt: 1, key: 'w', baseCommit: null, changedFiles: [], diff });
+    session.outbox.emit(lease, started('b'));
+    await waitFor(() => server.storedFor(lease.executionId).length === 3, { message: 'all three stored' });
+    expect(server.storedFor(lease.executionId).map((e) => e.type)).toEqual(['step.started', 'step.log', 'step.started']);
+    expect(server.framesOf('hello')).toHaveLength(1);
+    await waitFor(() => session.outbox.unacknowledged === 0, { message: 'ack' });
+  });
+
   it('resends unacknowledged events after the server drops the socket, without duplicates once acked', async () => {
     const { server, session } = await readySession({ holding: true });
     server.options.ingest = false;

@@ -30,6 +30,8 @@ export type FakeServerOptions = {
   refuse?: boolean;
   /** What `tools_list` is answered with; `'error'` answers an error frame, `'silent'` nothing. */
   tools?: RunnerToolInfo[] | 'error' | 'silent';
+  /** The socket's frame limit; the real server's is 16 MiB (server/src/app.ts), the default here is ws's. */
+  maxPayload?: number;
 };
 
 /**
@@ -60,6 +62,7 @@ export class FakeRunnerServer {
       heartbeatAcks: true,
       refuse: false,
       tools: [],
+      maxPayload: 100 * 1024 * 1024,
       ...options,
     };
     wss.on('connection', (ws, req) => this.onConnection(ws, req.headers.authorization));
@@ -71,6 +74,7 @@ export class FakeRunnerServer {
       host: '127.0.0.1',
       port: 0,
       path: '/ws/runner',
+      ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
       verifyClient: (info, done) => (info.req.headers.authorization === `Bearer ${token}` ? done(true) : done(false, 401, 'Unauthorized')),
     });
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));

@@ -5,7 +5,6 @@ import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
 import type { ExecutionEnding } from '../executions/executions-service';
-import type { ChatOwners } from '../sessions/chat-owners';
 import { CLOSE_PENDING_SQL } from './decision-columns';
 import { closedMessage, closeReasonFor } from './close-reason';
 import { matchesApprovers, type Decider } from './approver-rules';
@@ -17,7 +16,7 @@ export const ASK_EXPIRES_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
 export const MAX_ASK_ARGUMENTS_BYTES = 256 * 1024;
 
 /** Why a person may not decide an agent's ask, or null when they may. */
-export type AskRefusal = { reason: 'missing_scope' | 'not_named'; message: string };
+export type AskRefusal = { reason: 'missing_scope' | 'not_named' | 'started_the_run' | 'saved_the_version'; message: string };
 
 /** The same arguments, whatever the key order: what an approval covers is the call, not its spelling. */
 export function canonicalJson(value: unknown): string {
@@ -43,20 +42,18 @@ function messageFor(request: ToolAskRequest): string {
  * An agent step's asks (`POST /api/tools/ask`): a tool call its policy says a person decides, or a
  * question for a person. Unlike a held call (tool-approvals.ts), an ask is a row the runner names by
  * key and polls, so it survives a server restart and a new lease re-attaches to it; it closes with
- * its run. Only people decide: whoever the step's `approvers` rule names (anyone holding `approve`
- * without one), or the run's chat person.
+ * its run. Only people decide: whoever the step's `approvers` rule names other than the run's
+ * starter and the version's saver, or, without a rule, anyone holding `approve` (see `refusalFor`).
  */
 export function createAgentAsks({
   db,
   journal,
   clock,
-  chats,
   expiresAfterMs = ASK_EXPIRES_AFTER_MS,
 }: {
   db: Db;
   journal: Journal;
   clock: Clock;
-  chats: ChatOwners;
   expiresAfterMs?: number;
 }) {
   const s = {
@@ -73,6 +70,13 @@ export function createAgentAsks({
     ),
     pendingOf: db.prepare<[string], Row>("SELECT * FROM tool_approvals WHERE execution_id = ? AND ask_key IS NOT NULL AND status = 'pending'"),
     close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
+    useOnce: db.prepare(
+      "UPDATE tool_approvals SET closed_at = ? WHERE id = ? AND status = 'approved' AND (scope IS NULL OR scope = 'once') AND closed_at IS NULL",
+    ),
+    selves: db.prepare<[string], { started_by_kind: string | null; started_by_id: string | null; saved_by: string | null }>(
+      `SELECT e.started_by_kind, e.started_by_id, v.saved_by FROM executions e
+       LEFT JOIN workflow_versions v ON v.workflow_id = e.workflow_id AND v.version = e.workflow_version WHERE e.id = ?`,
+    ),
   };
   /** Long polls waiting on an ask in this process: woken by a decision, an expiry or the run's ending. */
   const pollers = new Map<string, Set<() => void>>();
@@ -99,14 +103,24 @@ export function createAgentAsks({
     return updated;
   }
 
-  /** The run's chat person, when it has a chat. */
-  const chatPersonOf = (row: Row): string | null => (row.session_id === null ? null : chats.ownerOf(row.session_id));
-
+  /**
+   * With no `approvers` rule, anyone holding `approve` decides, and so does the run's chat person:
+   * the intended chat flow is that whoever started the run decides their own agent's asks. With a
+   * rule, the rule is the gate, as for an approval step: the chat person does not bypass it, and
+   * nobody approves their own change — neither the run's starter nor the version's saver, even when
+   * the rule names them (the rule's author wrote it; agent steps have no `allowSelfApproval`).
+   */
   function refusalFor(person: Decider, row: Row): AskRefusal | null {
     if (!person.scopes.includes('approve')) return { reason: 'missing_scope', message: 'Your role or token does not allow deciding approvals.' };
-    if (chatPersonOf(row) === person.id) return null;
     const rule = askRuleOf(row);
-    if (!matchesApprovers(person, rule)) return { reason: 'not_named', message: `Only ${describeApprovers(rule)} or the run's chat person may decide this.` };
+    const hasRule = (rule.users?.length ?? 0) > 0 || (rule.roles?.length ?? 0) > 0;
+    if (!hasRule) return null;
+    if (!matchesApprovers(person, rule)) return { reason: 'not_named', message: `Only ${describeApprovers(rule)} may decide this.` };
+    const selves = row.execution_id === null ? undefined : s.selves.get(row.execution_id);
+    if (selves?.started_by_kind === 'user' && selves.started_by_id === person.id)
+      return { reason: 'started_the_run', message: "You started this run, so someone else named by the step's approvers must decide it." };
+    if (selves?.saved_by === person.id)
+      return { reason: 'saved_the_version', message: 'You saved the workflow version being run, so someone else must decide it.' };
     return null;
   }
 
@@ -262,34 +276,45 @@ export function createAgentAsks({
     },
 
     /**
-     * Whether `approvalId` is an approved tool ask of this execution and step, for this tool with
-     * these very arguments — or approved "for the rest of this step" (`scope: "step"`), which covers
-     * the tool whatever its arguments: what lets a held destructive call through (`askApprovalId`).
+     * Whether `approvalId` lets this call run now (`askApprovalId`), using it up if it was approved
+     * once. It must be an approved tool ask of this step instance (execution, step and iteration
+     * path — a later attempt of the instance keeps it, since the runner resumes attempts from their
+     * checkpoint) for this tool, and either approved "for the rest of this step" (`scope: "step"`:
+     * any arguments) or approved once for these very arguments and not used yet. A once approval is
+     * used up by the first call it lets through: the conditional UPDATE is what decides, so two
+     * racing calls cannot both take it. `closed_at` on an approved row records when it was used.
      */
-    approvedCall({
+    useApprovedCall({
       approvalId,
       executionId,
       stepId,
+      iterationPath,
       tool,
       args,
     }: {
       approvalId: string;
       executionId: string;
       stepId: string;
+      iterationPath: string;
       tool: string;
       args: unknown;
     }): boolean {
-      const row = s.get.get(approvalId);
-      return (
-        row !== undefined &&
-        isAgentAsk(row) &&
-        row.ask === 'tool' &&
-        row.status === 'approved' &&
-        row.execution_id === executionId &&
-        row.step_id === stepId &&
-        row.tool === tool &&
-        (row.scope === 'step' || canonicalJson(JSON.parse(row.arguments)) === canonicalJson(args ?? null))
-      );
+      return journal.transaction(() => {
+        const row = s.get.get(approvalId);
+        const matches =
+          row !== undefined &&
+          isAgentAsk(row) &&
+          row.ask === 'tool' &&
+          row.status === 'approved' &&
+          row.execution_id === executionId &&
+          row.step_id === stepId &&
+          row.iteration_path === iterationPath &&
+          row.tool === tool;
+        if (!matches) return false;
+        if (row.scope === 'step') return true;
+        if (canonicalJson(JSON.parse(row.arguments)) !== canonicalJson(args ?? null)) return false;
+        return s.useOnce.run(clock.now().toISOString(), approvalId).changes === 1;
+      });
     },
 
     /** Inside the transaction that ends an execution: its pending asks close with the run's reason. */

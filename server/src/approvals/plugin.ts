@@ -2,7 +2,6 @@ import fp from 'fastify-plugin';
 import { createApprovalsService, type ApprovalsService } from './approvals-service';
 import { createToolApprovals, type ToolApprovals } from './tool-approvals';
 import { createAgentAsks, type AgentAsks } from './agent-asks';
-import { createChatOwners } from '../sessions/chat-owners';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +19,7 @@ export default fp(
     const { db, journal, clock, executions, audit } = app;
     const approvals = createApprovalsService({ db, journal, clock, executions, audit, log: app.log });
     const toolApprovals = createToolApprovals({ db, journal, clock, isActive: (id) => executions.isActive(id) });
-    const agentAsks = createAgentAsks({ db, journal, clock, chats: createChatOwners(db) });
+    const agentAsks = createAgentAsks({ db, journal, clock });
     // A run that ends (canceled, failed, timed out) closes what still waits for a person on it.
     executions.onEnding((ending) => {
       approvals.closeForExecution(ending);

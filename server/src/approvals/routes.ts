@@ -39,11 +39,23 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
   const chats = createChatOwners(app.db);
   // A chat deleted since keeps its calls with the owner, as before people existed.
   const ownerOfTool = (a: { sessionId: string | null }) => (a.sessionId === null ? null : (chats.ownerOf(a.sessionId) ?? OWNER_ID));
-  // An agent step's ask belongs to its run, like a step approval: the inbox shows it to everyone.
-  const mayReadTool = (a: { sessionId: string | null; ask?: unknown }, person: UserPrincipal) => {
-    if (a.ask !== undefined) return true;
+  /**
+   * An agent step's ask of a run without a chat is everyone's, like a step approval. One of a run in
+   * a chat carries that chat's diffs, commands and questions: only who may read the chat sees it, and
+   * whoever the step's rule names to decide it.
+   */
+  const mayReadTool = (
+    a: { id: string; status: string; sessionId: string | null; ask?: unknown; approvers?: unknown },
+    person: UserPrincipal,
+    viewer: ApprovalViewer,
+  ) => {
     const owner = ownerOfTool(a);
-    return owner === null || canReadChat(person, owner);
+    if (owner === null || canReadChat(person, owner)) return true;
+    return a.ask !== undefined && a.status === 'pending' && app.agentAsks.refusalFor(viewer, a.id) === null && hasRule(a);
+  };
+  const hasRule = (a: { approvers?: unknown }) => {
+    const rule = (a.approvers ?? {}) as { users?: readonly string[]; roles?: readonly string[] };
+    return (rule.users?.length ?? 0) > 0 || (rule.roles?.length ?? 0) > 0;
   };
 
   app.get('/api/approvals', async (request): Promise<ApprovalListResponse> => {
@@ -51,7 +63,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const viewer = viewerOf(request, 'list approvals');
     // Step approvals and tool-call approvals share one inbox: what this person may decide first, then newest first.
     const person = userOf(request.principal, 'list approvals');
-    const tool = app.toolApprovals.list({ status: q.status, sessionId: q.sessionId, executionId: q.executionId }).filter((a) => mayReadTool(a, person));
+    const tool = app.toolApprovals.list({ status: q.status, sessionId: q.sessionId, executionId: q.executionId }).filter((a) => mayReadTool(a, person, viewer));
     const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => withToolMayDecide(a, viewer))];
     all.sort(
       (a, b) => Number(b.mayDecide === true) - Number(a.mayDecide === true) || (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0),
@@ -64,7 +76,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const viewer = viewerOf(request, 'see an approval');
     if (app.toolApprovals.isToolApproval(id)) {
       const tool = app.toolApprovals.get(id);
-      if (!mayReadTool(tool, userOf(request.principal, 'see an approval'))) throw notFound(`approval ${id}`);
+      if (!mayReadTool(tool, userOf(request.principal, 'see an approval'), viewer)) throw notFound(`approval ${id}`);
       return withToolMayDecide(tool, viewer);
     }
     return approvals.get(id, viewer);
@@ -77,6 +89,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const body = parseRequest(DecisionRequest, request.body, 'body');
     const person = viewerOf(request, 'decide an approval');
     if (app.toolApprovals.isToolApproval(id) && app.agentAsks.isAsk(id)) {
+      if (!mayReadTool(app.toolApprovals.get(id), userOf(request.principal, 'decide an approval'), person)) throw notFound(`approval ${id}`);
       // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
       return app.audit.actingFor(request.principal, () =>
         app.agentAsks.decide({ id, decision: body.decision, comment: body.comment, scope: body.scope, person }),
@@ -86,7 +99,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     if (app.toolApprovals.isToolApproval(id)) {
       const tool = app.toolApprovals.get(id);
       const owner = ownerOfTool(tool);
-      if (!mayReadTool(tool, userOf(request.principal, 'decide an approval'))) throw notFound(`approval ${id}`);
+      if (!mayReadTool(tool, userOf(request.principal, 'decide an approval'), person)) throw notFound(`approval ${id}`);
       if (owner !== null && owner !== person.id) {
         throw new AppError(403, 'not_your_chat', 'this call was asked for in another person’s chat: only they decide it', { ownerId: owner });
       }

@@ -7,6 +7,7 @@ import type { SessionsService } from '../sessions/sessions-service';
 import type { Clock } from '../clock';
 import type { LeaseGrace } from './lease-grace';
 import type { StepState } from './step-state';
+import { fitResumeState } from './resume-budget';
 
 export type ConnectedRunner = {
   runnerId: string;
@@ -106,6 +107,22 @@ export function createDispatcher({
       if (s.error !== null) rec.error = JSON.parse(s.error);
       completed.set(key, rec);
     }
+    // Only unfinished step instances resume from a checkpoint; a finished one's is gone already.
+    const resume = fitResumeState(
+      stepState.checkpointsOf(row.id).filter((c) => !completed.has(stepKey(c.stepId, c.iterationPath))),
+      stepState.workspacesOf(row.id),
+    );
+    for (const out of resume.leftOut) {
+      if (out.kind === 'checkpoint') {
+        const text = `checkpoint of ${out.bytes} bytes left out of the new lease (its resume state is over the grant's limit): this step starts from scratch`;
+        events.log(row.id, { stepId: out.stepId, iterationPath: out.iterationPath, attempt: out.attempt, stream: 'stderr', text });
+      } else {
+        log.warn(
+          { executionId: row.id, workspace: out.key, bytes: out.bytes },
+          'workspace changes left out of a grant over its size limit; it is provisioned fresh',
+        );
+      }
+    }
     return {
       executionId: row.id,
       attempt: row.lease_attempt,
@@ -118,9 +135,8 @@ export function createDispatcher({
       completed: [...completed.values()],
       stepAttempts,
       policy: { allowBash, ...(toolPolicy ? { toolPolicy } : {}) },
-      // Only unfinished step instances resume from a checkpoint; a finished one's is gone already.
-      checkpoints: stepState.checkpointsOf(row.id).filter((c) => !completed.has(stepKey(c.stepId, c.iterationPath))),
-      workspaces: stepState.workspacesOf(row.id),
+      checkpoints: resume.checkpoints,
+      workspaces: resume.workspaces,
       ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
     };
   }

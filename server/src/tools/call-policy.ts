@@ -10,8 +10,8 @@ import type { ToolContext } from './tool';
  * The tool policy of an execution's call, decided on the server from the execution's stored
  * definition (the step's `toolPolicy`) and the operator's (`WEFT_TOOL_POLICY`), never from what the
  * runner says: `deny` refuses (403 `tool_denied_by_policy`), `allow` runs at once (a destructive tool
- * too), `ask` runs only with the id of an approved ask of the same execution, step, tool and
- * arguments, and otherwise waits for a person as a held call. Undefined: not an execution's call
+ * too), `ask` runs only with the id of an approved ask of the same step instance (execution, step,
+ * iteration), tool and arguments, not yet used when approved once, and otherwise waits for a person as a held call. Undefined: not an execution's call
  * (or an unknown tool: the registry answers 404).
  */
 export function policyGate({
@@ -28,7 +28,7 @@ export function policyGate({
   executions: ExecutionsService;
   agentAsks: AgentAsks;
   operator: ToolPolicy | undefined;
-  caller: Pick<ToolContext, 'actor' | 'executionId' | 'stepId'>;
+  caller: Pick<ToolContext, 'actor' | 'executionId' | 'stepId' | 'iterationPath'>;
   name: string;
   args: unknown;
   askApprovalId: string | undefined;
@@ -54,7 +54,14 @@ export function policyGate({
       const approved =
         askApprovalId !== undefined &&
         caller.stepId !== undefined &&
-        agentAsks.approvedCall({ approvalId: askApprovalId, executionId: caller.executionId, stepId: caller.stepId, tool: name, args });
+        agentAsks.useApprovedCall({
+          approvalId: askApprovalId,
+          executionId: caller.executionId,
+          stepId: caller.stepId,
+          iterationPath: caller.iterationPath ?? '',
+          tool: name,
+          args,
+        });
       return approved ? 'run' : 'ask';
     }
     default: {

@@ -15,7 +15,10 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
    * Who is calling, from the server's side: a call in an execution's context, or any call with the
    * runner credential, is a workflow's (whatever credential it holds); otherwise the signed-in person.
    */
-  function callerOf(request: FastifyRequest, body: ToolCallRequest): Pick<ToolContext, 'actor' | 'person' | 'user' | 'sessionId' | 'executionId' | 'stepId'> {
+  function callerOf(
+    request: FastifyRequest,
+    body: ToolCallRequest,
+  ): Pick<ToolContext, 'actor' | 'person' | 'user' | 'sessionId' | 'executionId' | 'stepId' | 'iterationPath'> {
     const principal = request.principal;
     // The runner credential proves only that a runner calls: it must name a lease it holds now.
     if (principal?.type === 'runner') {
@@ -31,7 +34,13 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
       if (!body.context) throw new AppError(403, 'tool_denied', 'context: a runner calls tools only inside an execution ({ executionId })');
       const execution = app.executions.get(body.context.executionId); // 404 for an unknown execution
       // A workflow's tool approvals go to its own chat, not to one the caller names.
-      return { actor: 'workflow', sessionId: execution.sessionId ?? undefined, executionId: execution.id, stepId: body.context.stepId };
+      return {
+        actor: 'workflow',
+        sessionId: execution.sessionId ?? undefined,
+        executionId: execution.id,
+        stepId: body.context.stepId,
+        iterationPath: body.context.iterationPath ?? '',
+      };
     }
     // A tool's approval card goes to the chat named, and only that chat's person decides it.
     if (body.sessionId !== undefined) chatById(app, principal, body.sessionId, 'write');

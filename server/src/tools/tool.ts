@@ -29,6 +29,8 @@ export type ToolContext = {
   /** Set for a workflow's call: the execution (and step) it runs in. */
   executionId?: string | undefined;
   stepId?: string | undefined;
+  /** With `stepId`: the step instance's iteration path (`""` outside a foreach). */
+  iterationPath?: string | undefined;
   signal?: AbortSignal | undefined;
   /** Called when the call waits for a person's tool approval (the chat shows the card). */
   onApprovalRequested?: ((approvalId: string) => void) | undefined;

@@ -44,6 +44,8 @@ export const ToolCallRequest = z.object({
     .object({
       executionId: z.string().min(1).max(100),
       stepId: z.string().max(64).optional(),
+      /** The step instance's iteration path (`""` outside a foreach): an ask approval covers only its own. */
+      iterationPath: z.string().max(2000).optional(),
       /** With the runner credential: the calling runner and its lease attempt on the execution. */
       runnerId: z.string().min(1).max(100).optional(),
       leaseAttempt: z.number().int().min(1).optional(),

@@ -33,8 +33,9 @@ export function createTurnAssembler(onEvent: (e: TurnEvent) => void = () => {}) 
             blocks[e.index] = { type: 'text', text: cb.text ?? '' };
             if (cb.text) onEvent({ kind: 'text', blockIndex: e.index, text: cb.text });
           } else if (cb.type === 'tool_use') {
-            blocks[e.index] = { type: 'tool_use', id: cb.id ?? `tool_${e.index}`, name: cb.name ?? 'unknown', json: '' };
-            onEvent({ kind: 'tool_start', blockIndex: e.index, id: cb.id ?? `tool_${e.index}`, name: cb.name ?? 'unknown' });
+            const id = cb.id ?? fallbackToolId(e.index);
+            blocks[e.index] = { type: 'tool_use', id, name: cb.name ?? 'unknown', json: '' };
+            onEvent({ kind: 'tool_start', blockIndex: e.index, id, name: cb.name ?? 'unknown' });
           } else {
             blocks[e.index] = { type: 'other' };
           }
@@ -91,6 +92,17 @@ export function createTurnAssembler(onEvent: (e: TurnEvent) => void = () => {}) 
       return { content, text, usage: { ...usage }, model, stopReason, events: applied };
     },
   };
+}
+
+/**
+ * An id for a call the provider sent without one. Unique per turn, not positional: an agent step's ask
+ * key is built from it, so `tool_0` in two turns must not name the same call. The id is stored with
+ * the assistant's message in the checkpoint, so a resumed step keeps it (and re-attaches to its ask).
+ */
+function fallbackToolId(index: number): string {
+  // Web Crypto is global in Node 20 and browsers; shared/ compiles without DOM or Node types.
+  const { crypto } = globalThis as unknown as { crypto: { randomUUID(): string } };
+  return `toolu_weft_${crypto.randomUUID().replace(/-/g, '')}_${index}`;
 }
 
 function safeParse(json: string): unknown {
