@@ -21,11 +21,10 @@ import { reportWorkspace } from '../workspace/snapshot';
 import type { Workspace, WorkspaceManager } from '../workspace/types';
 import { LIFELINE_PRELUDE, releaseLifeline } from './lifeline';
 import type { StepContext, StepHandler, StepLogStream } from './types';
+import { afterPipesClose, killProcessGroup } from './child-process';
 
 export const BASH_OUTPUT_CAP_BYTES = 1024 * 1024;
 const STDERR_TAIL_CHARS = 2000;
-/** After the shell exits, how long to wait for its pipes to close (a background child may hold them). */
-const PIPE_DRAIN_MS = 1000;
 
 export const BASH_DISABLED_MESSAGE = 'bash steps are disabled: the server is not listening on loopback; set WEFT_ALLOW_BASH=1 on the server to allow them';
 
@@ -223,14 +222,7 @@ function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: str
     child.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.write(chunk));
 
-    const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
+    const killGroup = () => killProcessGroup(child);
     const onAbort = () => {
       killGroup();
       settle(() => reject(ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('bash step aborted')));
@@ -263,22 +255,7 @@ function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: str
           if (exitCode === 0) resolve(output);
           else reject(exitError(output, signal));
         });
-      // Wait for the pipes so no output is lost, unless a background process keeps them open.
-      let open = 2;
-      const timer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish();
-      }, PIPE_DRAIN_MS);
-      const onPipeClosed = () => {
-        if (--open > 0) return;
-        clearTimeout(timer);
-        finish();
-      };
-      if (child.stdout.closed) onPipeClosed();
-      else child.stdout.once('close', onPipeClosed);
-      if (child.stderr.closed) onPipeClosed();
-      else child.stderr.once('close', onPipeClosed);
+      afterPipesClose(child, finish);
     });
   });
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { WorkspaceError } from './types';
+import { killProcessGroup } from '../steps/child-process';
 
 /**
  * Every git the runner itself runs goes through here. The repository's content is hostile (a
@@ -97,14 +98,7 @@ function spawnGit({ ctx, args, config = [], env, cwd, signal, input, maxOutput =
     let outBytes = 0;
     let errBytes = 0;
     let failure: Error | null = null;
-    const kill = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
+    const kill = () => killProcessGroup(child);
     const onAbort = () => {
       failure ??= signal?.reason instanceof Error ? signal.reason : new Error('git was aborted');
       kill();

@@ -6,6 +6,7 @@ import { LIFELINE_PRELUDE, releaseLifeline } from '../../steps/lifeline';
 import { shellPath } from '../../steps/bash';
 import type { WorkspaceLog } from '../types';
 import { parseInput } from './common';
+import { afterPipesClose, killProcessGroup } from '../../steps/child-process';
 
 const Input = z.strictObject({ command: z.string().min(1).max(100_000), timeoutSeconds: z.number().int().min(1).max(600).optional() });
 
@@ -14,8 +15,6 @@ export const BASH_TOOL_DEFAULT_TIMEOUT_SECONDS = 120;
 export const BASH_TOOL_TAIL_BYTES = 16 * 1024;
 /** What the step log receives of each stream; past it a note says the rest was dropped. */
 export const BASH_TOOL_LOG_CAP_BYTES = 1024 * 1024;
-/** After the shell exits, how long its pipes may stay open (a background child holding them). */
-const PIPE_DRAIN_MS = 1000;
 
 export type BashToolOutput = { exitCode: number | null; stdoutTail: string; stderrTail: string; timedOut: boolean; truncated: boolean };
 
@@ -59,14 +58,7 @@ export function bashTool({
     child.stderr.on('data', (chunk: Buffer) => stderr.write(chunk));
     let timedOut = false;
     let settled = false;
-    const killGroup = () => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
+    const killGroup = () => killProcessGroup(child);
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup();
@@ -99,21 +91,7 @@ export function bashTool({
             truncated: stdout.truncated || stderr.truncated,
           }),
         );
-      let open = 2;
-      const drain = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        finish();
-      }, PIPE_DRAIN_MS);
-      const closed = () => {
-        if (--open > 0) return;
-        clearTimeout(drain);
-        finish();
-      };
-      if (child.stdout.closed) closed();
-      else child.stdout.once('close', closed);
-      if (child.stderr.closed) closed();
-      else child.stderr.once('close', closed);
+      afterPipesClose(child, finish);
     });
   });
 }
