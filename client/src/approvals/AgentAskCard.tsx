@@ -1,11 +1,9 @@
 import './approvals.css';
-import { useMutation, useQuery } from '@tanstack/react-query';
-import type { AskScope } from '@weft/shared';
+import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
-import { approvalsApi, type InboxApproval } from '../api/approvals';
+import type { InboxApproval } from '../api/approvals';
 import { executionKeys, executionsApi } from '../api/executions';
-import { isApiError } from '../api/http';
 import { workflowKeys, workflowsApi } from '../api/workflows';
 import { DiffView } from '../components/DiffView';
 import { ApprovalsIcon } from '../components/icons';
@@ -13,17 +11,16 @@ import { describeError } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
 import { describeIteration, stepName } from '../executions/step-runs';
 import { definitionName, parseDefinition } from '../lib/definition';
-import { approvalsStore, useLiveApproval } from './approvals-store';
+import { useLiveApproval } from './approvals-store';
 import { refusalOf } from './ApprovalTally';
 import { ApprovalOutcome } from './ApprovalOutcome';
+import { useDecision } from './use-decision';
 
 /** An agent step's ask: a tool call its policy holds for a person, or a question (`agent:ask_user`). */
 export type AgentAsk = Extract<InboxApproval, { kind: 'tool' }> & { executionId: string; stepId: string };
 
 export const isAgentAsk = (approval: InboxApproval): approval is AgentAsk =>
   approval.kind === 'tool' && approval.executionId !== null && approval.stepId !== null && (approval.ask !== undefined || approval.preview !== undefined);
-
-type Choice = { decision: 'approve' | 'deny'; scope?: AskScope };
 
 /**
  * The card for an agent's ask, in the chat, the inbox and beside the diagram node. A tool call shows
@@ -47,34 +44,11 @@ export function AgentAskCard({
   const question = approval.ask === 'question';
   const pending = approval.status === 'pending';
   const [text, setText] = useState('');
-  const [conflict, setConflict] = useState(false);
   const titleId = useId();
   const textId = useId();
   const whyNotId = useId();
 
-  const decide = useMutation({
-    mutationFn: async ({ decision, scope }: Choice) => {
-      const comment = text.trim();
-      try {
-        return await approvalsApi.decide({
-          id: approval.id,
-          decision,
-          ...(comment !== '' ? { comment } : {}),
-          ...(scope !== undefined ? { scope } : {}),
-        });
-      } catch (error) {
-        // Decided elsewhere, or the run ended: show what stands.
-        if (isApiError(error) && error.status === 409) {
-          setConflict(true);
-          onLateDecision?.(approval.id);
-          return approvalsApi.get(approval.id);
-        }
-        throw error;
-      }
-    },
-    onSuccess: (result) => approvalsStore.upsert(result),
-  });
-  const whyNot = refusalOf(decide.error) ?? (approval.mayDecide === false ? (approval.whyNot ?? 'You may not decide this.') : null);
+  const { decide, conflict, whyNot } = useDecision({ approval, onLateDecision, whyNotFallback: 'You may not decide this.' });
   const disabled = decide.isPending || whyNot !== null;
   const describedBy = whyNot !== null ? whyNotId : undefined;
   const tone = pending ? 'pending' : approval.status === 'approved' ? 'approved' : 'closed';
@@ -151,7 +125,7 @@ export function AgentAskCard({
                   className="btn btn--danger-ghost"
                   disabled={disabled}
                   aria-describedby={describedBy}
-                  onClick={() => decide.mutate({ decision: 'deny' })}
+                  onClick={() => decide.mutate({ decision: 'deny', comment: text })}
                 >
                   Decline to answer
                 </button>
@@ -160,7 +134,7 @@ export function AgentAskCard({
                   className="btn btn--primary"
                   disabled={disabled || text.trim() === ''}
                   aria-describedby={describedBy}
-                  onClick={() => decide.mutate({ decision: 'approve' })}
+                  onClick={() => decide.mutate({ decision: 'approve', comment: text })}
                 >
                   {decide.isPending ? 'Sending…' : 'Send answer'}
                 </button>
@@ -172,7 +146,7 @@ export function AgentAskCard({
                   className="btn btn--danger-ghost"
                   disabled={disabled}
                   aria-describedby={describedBy}
-                  onClick={() => decide.mutate({ decision: 'deny' })}
+                  onClick={() => decide.mutate({ decision: 'deny', comment: text })}
                 >
                   Deny
                 </button>
@@ -182,7 +156,7 @@ export function AgentAskCard({
                   disabled={disabled}
                   aria-describedby={describedBy}
                   title={`Later calls of ${approval.tool.name} in this step run without asking`}
-                  onClick={() => decide.mutate({ decision: 'approve', scope: 'step' })}
+                  onClick={() => decide.mutate({ decision: 'approve', comment: text, scope: 'step' })}
                 >
                   {compact ? 'Approve for this step' : 'Approve for the rest of this step'}
                 </button>
@@ -191,7 +165,7 @@ export function AgentAskCard({
                   className="btn btn--primary"
                   disabled={disabled}
                   aria-describedby={describedBy}
-                  onClick={() => decide.mutate({ decision: 'approve' })}
+                  onClick={() => decide.mutate({ decision: 'approve', comment: text })}
                 >
                   {decide.isPending ? 'Sending…' : 'Approve'}
                 </button>

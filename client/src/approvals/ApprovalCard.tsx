@@ -1,20 +1,20 @@
 import './approvals.css';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
-import { approvalsApi, type InboxApproval } from '../api/approvals';
+import type { InboxApproval } from '../api/approvals';
 import { executionKeys, executionsApi } from '../api/executions';
-import { isApiError } from '../api/http';
 import { workflowKeys, workflowsApi } from '../api/workflows';
 import { ApprovalsIcon } from '../components/icons';
 import { describeError } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
 import { describeIteration, stepName, succeededSoFar } from '../executions/step-runs';
 import { definitionName, parseDefinition } from '../lib/definition';
-import { approvalsStore, useLiveApproval } from './approvals-store';
+import { useLiveApproval } from './approvals-store';
 import { ApproversLine, refusalOf } from './ApprovalTally';
 import { AgentAskCard, isAgentAsk } from './AgentAskCard';
 import { ApprovalOutcome } from './ApprovalOutcome';
+import { useDecision } from './use-decision';
 
 export type ApprovalCardProps = {
   approval: InboxApproval;
@@ -53,29 +53,11 @@ function StepOrToolApprovalCard({ approval: initial, context = 'inbox', compact 
   const pending = approval.status === 'pending';
   const [commenting, setCommenting] = useState(false);
   const [comment, setComment] = useState('');
-  const [conflict, setConflict] = useState(false);
   const titleId = useId();
   const commentId = useId();
   const whyNotId = useId();
 
-  const decide = useMutation({
-    mutationFn: async (decision: 'approve' | 'deny') => {
-      try {
-        return await approvalsApi.decide({ id: approval.id, decision, ...(comment.trim() !== '' ? { comment: comment.trim() } : {}) });
-      } catch (error) {
-        // Someone decided first, it expired, or its run ended (`approval_closed`, the message says why): show what stands.
-        if (isApiError(error) && error.status === 409) {
-          setConflict(true);
-          onLateDecision?.(approval.id);
-          return approvalsApi.get(approval.id);
-        }
-        throw error;
-      }
-    },
-    onSuccess: (result) => approvalsStore.upsert(result),
-  });
-  // The server says who may decide (`mayDecide`/`whyNot`); a 403 `not_an_approver` answered anyway says it too.
-  const whyNot = refusalOf(decide.error) ?? (approval.mayDecide === false ? (approval.whyNot ?? 'You may not decide this approval.') : null);
+  const { decide, conflict, whyNot } = useDecision({ approval, onLateDecision, whyNotFallback: 'You may not decide this approval.' });
 
   const tone = pending ? 'pending' : approval.status === 'approved' ? 'approved' : 'closed';
   return (
@@ -134,7 +116,7 @@ function StepOrToolApprovalCard({ approval: initial, context = 'inbox', compact 
               className="btn btn--danger-ghost"
               disabled={decide.isPending || whyNot !== null}
               aria-describedby={whyNot !== null ? whyNotId : undefined}
-              onClick={() => decide.mutate('deny')}
+              onClick={() => decide.mutate({ decision: 'deny', comment })}
             >
               Deny
             </button>
@@ -143,7 +125,7 @@ function StepOrToolApprovalCard({ approval: initial, context = 'inbox', compact 
               className="btn btn--primary"
               disabled={decide.isPending || whyNot !== null}
               aria-describedby={whyNot !== null ? whyNotId : undefined}
-              onClick={() => decide.mutate('approve')}
+              onClick={() => decide.mutate({ decision: 'approve', comment })}
             >
               {decide.isPending ? 'Sending…' : 'Approve'}
             </button>
