@@ -6,7 +6,7 @@ import { defineTool } from '../src/tools/tool';
 import { agentStackHooks } from './helpers/agent-stack';
 import { finishedExecution } from './helpers/executions';
 import { startFakeAnthropic, textTurn, toolTurn, type FakeAnthropic, type RecordedRequest } from './helpers/fake-anthropic';
-import { makeGitRepo } from './helpers/git-fixture';
+import { makeRepo } from './helpers/git-fixture';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
 import { makeDataDir, startServer, type TestServer } from './helpers/server';
@@ -53,7 +53,7 @@ agentStackHooks(() => ({ fake, s, r }));
 
 let repos = 0;
 function repo(files: Record<string, string> = { 'src/greet.txt': 'Hello, world\n', 'README.md': '# demo\n' }) {
-  return makeGitRepo(root, `repo${++repos}`, files);
+  return makeRepo(root, files, `repo${++repos}`);
 }
 
 async function start(step: Record<string, unknown>) {
