@@ -1,19 +1,16 @@
 import './approvals.css';
-import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import type { InboxApproval } from '../api/approvals';
-import { executionKeys, executionsApi } from '../api/executions';
-import { workflowKeys, workflowsApi } from '../api/workflows';
 import { DiffView } from '../components/DiffView';
 import { ApprovalsIcon } from '../components/icons';
 import { describeError } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
 import { describeIteration, stepName } from '../executions/step-runs';
-import { definitionName, parseDefinition } from '../lib/definition';
 import { useLiveApproval } from './approvals-store';
 import { refusalOf } from './ApprovalTally';
 import { ApprovalOutcome } from './ApprovalOutcome';
+import { useApprovalRun } from './use-approval-run';
 import { useDecision } from './use-decision';
 
 /** An agent step's ask: a tool call its policy holds for a person, or a question (`agent:ask_user`). */
@@ -229,20 +226,7 @@ function CallPreview({ approval, compact }: { approval: AgentAsk; compact: boole
 
 /** The step and run the ask belongs to; the run page already shows the run, so there only the step. */
 function AskContext({ approval, context }: { approval: AgentAsk; context: 'inbox' | 'chat' | 'execution' }) {
-  const execution = useQuery({
-    queryKey: executionKeys.detail(approval.executionId),
-    queryFn: ({ signal }) => executionsApi.get(approval.executionId, signal),
-  });
-  const run = execution.data;
-  const version = useQuery({
-    queryKey: workflowKeys.version(run?.workflowId ?? '', run?.workflowVersion ?? 0),
-    queryFn: ({ signal }) => workflowsApi.version(run?.workflowId ?? '', run?.workflowVersion ?? 0, signal),
-    enabled: run !== undefined,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
-  const parsed = version.data ? parseDefinition(version.data.definition) : null;
-  const definition = parsed?.ok ? parsed.definition : null;
-  const workflow = run?.workflowName ?? (version.data ? definitionName(version.data.definition, approval.workflowId ?? '') : (approval.workflowId ?? ''));
+  const { run, definition, workflow } = useApprovalRun({ executionId: approval.executionId, workflowId: approval.workflowId });
   const iteration = describeIteration(approval.iterationPath, definition);
   return (
     <p className="approval-card__context muted">

@@ -1,19 +1,16 @@
 import './approvals.css';
-import { useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { Link } from 'react-router';
 import type { InboxApproval } from '../api/approvals';
-import { executionKeys, executionsApi } from '../api/executions';
-import { workflowKeys, workflowsApi } from '../api/workflows';
 import { ApprovalsIcon } from '../components/icons';
 import { describeError } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
 import { describeIteration, stepName, succeededSoFar } from '../executions/step-runs';
-import { definitionName, parseDefinition } from '../lib/definition';
 import { useLiveApproval } from './approvals-store';
 import { ApproversLine, refusalOf } from './ApprovalTally';
 import { AgentAskCard, isAgentAsk } from './AgentAskCard';
 import { ApprovalOutcome } from './ApprovalOutcome';
+import { useApprovalRun } from './use-approval-run';
 import { useDecision } from './use-decision';
 
 export type ApprovalCardProps = {
@@ -177,20 +174,7 @@ function StepLine({ approval }: { approval: StepApproval }) {
 
 /** Workflow, step, iteration and what already ran, with a link to the run. */
 function RunContext({ approval }: { approval: StepApproval }) {
-  const execution = useQuery({
-    queryKey: executionKeys.detail(approval.executionId),
-    queryFn: ({ signal }) => executionsApi.get(approval.executionId, signal),
-  });
-  const run = execution.data;
-  const version = useQuery({
-    queryKey: workflowKeys.version(run?.workflowId ?? '', run?.workflowVersion ?? 0),
-    queryFn: ({ signal }) => workflowsApi.version(run?.workflowId ?? '', run?.workflowVersion ?? 0, signal),
-    enabled: run !== undefined,
-    staleTime: Number.POSITIVE_INFINITY,
-  });
-  const parsed = version.data ? parseDefinition(version.data.definition) : null;
-  const definition = parsed?.ok ? parsed.definition : null;
-  const workflow = run?.workflowName ?? (version.data ? definitionName(version.data.definition, approval.workflowId) : approval.workflowId);
+  const { run, definition, workflow } = useApprovalRun({ executionId: approval.executionId, workflowId: approval.workflowId });
   const iteration = describeIteration(approval.iterationPath, definition);
   const ran = run ? succeededSoFar(run.steps, approval.stepId) : [];
 
