@@ -186,6 +186,26 @@ describe('git workspaces from a local repository', () => {
     ws.release();
     expect(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '').toBe('');
   });
+  it('runs no filter driver planted in the clone’s git config and .gitattributes (also through an include) when taking a snapshot', async () => {
+    const roots = fs.realpathSync(tempDataDir());
+    const marker = path.join(tempDataDir(), 'pwned');
+    const repo = makeRepo(roots, { 'a.txt': 'a\n' });
+    const manager = testManager({ roots: [roots] });
+    const ws = await manager.acquire(request(tempDataDir(), { kind: 'git', url: repo.dir }));
+    const gitDir = fs.readFileSync(path.join(ws.root, '.git'), 'utf8').replace('gitdir: ', '').trim();
+    const included = path.join(tempDataDir(), 'more.config');
+    fs.writeFileSync(included, `[filter "inc.x"]\n\tclean = "echo included >> ${marker}; cat"\n`);
+    fs.appendFileSync(
+      path.join(gitDir, 'config'),
+      `[filter "evil"]\n\tclean = "echo clean >> ${marker}; cat"\n\tprocess = "echo process >> ${marker}"\n\trequired = true\n[include]\n\tpath = ${included}\n`,
+    );
+    fs.writeFileSync(path.join(ws.root, '.gitattributes'), '*.txt filter=evil\n*.md filter=inc.x\n');
+    fs.writeFileSync(path.join(ws.root, 'b.txt'), 'new\n');
+    fs.writeFileSync(path.join(ws.root, 'c.md'), 'doc\n');
+    expect((await ws.changes()).changedFiles).toEqual(['.gitattributes', 'b.txt', 'c.md']);
+    ws.release();
+    expect(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '').toBe('');
+  });
 });
 
 describe('git urls', () => {

@@ -6,6 +6,7 @@ import type { WorkspaceChanges } from '@weft/shared';
 import { git, type GitContext } from './git-command';
 import type { GitLayout } from './provision-git';
 import type { Workspace, WorkspaceSnapshot, WorkspaceState } from './types';
+import { WorkspaceError } from './types';
 
 /** The step output's cut (`WorkspaceChanges.diff`). */
 export const OUTPUT_DIFF_CAP_BYTES = 256 * 1024;
@@ -47,7 +48,10 @@ export async function gitChanges({
   const env = { GIT_INDEX_FILE: index };
   const attributes = `${index}.attributes`;
   const base = { ctx, env, cwd: layout.root, ...(signal ? { signal } : {}), failCode: 'workspace_diff_failed' };
-  const run = (args: string[]) => git({ ...base, args: [...repo, ...args] });
+  // A workspace command may have planted a filter driver in the clone's config (and `filter=` in a
+  // .gitattributes): `add` would run it as the runner. Every driver the config names is blanked.
+  const config = await blankFilterDrivers({ ...base, args: [...repo] });
+  const run = (args: string[]) => git({ ...base, config, args: [...repo, ...args] });
   try {
     // Seeded from the clone's own index when there is one: its stat data spares rehashing unchanged
     // files. Whatever it holds, `add -A` then makes it the work tree, and the diff is against the base.
@@ -64,8 +68,9 @@ export async function gitChanges({
       // A text file that is not UTF-8 would not survive the diff as a string: diff every file as
       // binary instead (base85, exact), through an attributes file of the runner's own.
       await fs.promises.writeFile(attributes, '* -diff\n');
-      diff = (await git({ ...base, args: [...repo, 'diff', '--cached', ...DIFF_FLAGS, baseCommit, '--'], config: [`core.attributesFile=${attributes}`] }))
-        .stdout;
+      diff = (
+        await git({ ...base, args: [...repo, 'diff', '--cached', ...DIFF_FLAGS, baseCommit, '--'], config: [...config, `core.attributesFile=${attributes}`] })
+      ).stdout;
       // The repository's own .gitattributes can still force a text diff for some file.
       lossy = !isUtf8(diff);
     }
@@ -135,4 +140,25 @@ export async function reportWorkspace(workspace: Workspace): Promise<{ snapshot:
     snapshot: { key: workspace.key, baseCommit: workspace.baseCommit, changedFiles: capChangedFiles(state.changedFiles), diff: fits ? state.diff : null },
     changes: toWorkspaceChanges({ key: workspace.key, baseCommit: workspace.baseCommit, state }),
   };
+}
+
+/**
+ * `-c` overrides that empty every filter driver the repository's config defines (`filter.<name>.*`,
+ * includes followed): the command line outranks every config file. Reading config runs nothing.
+ */
+async function blankFilterDrivers(run: Parameters<typeof git>[0]): Promise<string[]> {
+  const listed = await git({ ...run, args: [...run.args, 'config', '--includes', '--name-only', '--get-regexp', '^filter\\.'], allowFailure: true });
+  const names = new Set<string>();
+  for (const key of listed.stdout.toString('utf8').split('\n')) {
+    if (!key.startsWith('filter.')) continue;
+    const name = key.slice('filter.'.length, key.lastIndexOf('.'));
+    // `-c` splits at the first `=`: a name holding one could not be overridden.
+    if (name.includes('='))
+      throw new WorkspaceError(
+        `the workspace's git config defines a filter driver that cannot be disabled (${JSON.stringify(name.slice(0, 100))})`,
+        'workspace_diff_failed',
+      );
+    names.add(name);
+  }
+  return [...names].flatMap((name) => ['clean', 'smudge', 'process'].map((key) => `filter.${name}.${key}=`).concat(`filter.${name}.required=false`));
 }
