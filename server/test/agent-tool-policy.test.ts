@@ -4,6 +4,7 @@ import { loadConfig } from '../src/config';
 import { defineTool } from '../src/tools/tool';
 import { connectFakeRunner, type FakeRunner } from './helpers/fake-runner';
 import { waitUntil } from './helpers/live-client';
+import { addPersonWithToken } from './helpers/people';
 import { startServer, type TestServer } from './helpers/server';
 
 /** Issue 20 §3: the server decides an execution's tool calls with the tool policy itself, never trusting the runner. */
@@ -191,6 +192,31 @@ describe('the server-side tool policy of an execution call', () => {
     expect((await call(run, 'test:destroy', 'iter-4', stepWide, '[0]')).status).toBe(200);
     await expectHeld(call(run, 'test:destroy', 'iter-5', stepWide, '[1]'), 'iter-5');
     await expectHeld(call(run, 'test:destroy', 'iter-6', stepWide), 'iter-6');
+  });
+
+  it("a person naming an execution gets neither its step's policy nor its asks' approvals, and keeps their own scopes", async () => {
+    const run = await leasedRun({ toolPolicy: { 'test:destroy': 'allow' } });
+    const asPerson = (target: string, askApprovalId?: string) =>
+      s.request('POST', '/api/tools/call', {
+        body: {
+          name: 'test:destroy',
+          arguments: { target },
+          context: { executionId: run.executionId, stepId: 'fix' },
+          ...(askApprovalId ? { askApprovalId } : {}),
+        },
+      });
+    // The step allows it for its runner; the admin naming the execution is held as before.
+    await expectHeld(asPerson('person-1'), 'person-1');
+    const approved = await askFor(run, 'test:destroy', 'person-2', 'approve');
+    await expectHeld(asPerson('person-2', approved), 'person-2');
+    // A viewer naming an execution is still a viewer.
+    const viewer = addPersonWithToken(s, 'viewer');
+    const res = await s.request('POST', '/api/tools/call', {
+      token: viewer.token,
+      body: { name: 'workflows:run_workflow', arguments: { id: 'wf_any' }, context: { executionId: run.executionId } },
+    });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('forbidden');
   });
 
   it('refuses a bad WEFT_TOOL_POLICY at start with a message naming it', () => {

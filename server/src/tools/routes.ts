@@ -40,6 +40,8 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
         executionId: execution.id,
         stepId: body.context.stepId,
         iterationPath: body.context.iterationPath ?? '',
+        // A person naming an execution gets a workflow's limits on top of their own scopes, never instead of them.
+        ...(principal?.type === 'user' ? { user: principal } : {}),
       };
     }
     // A tool's approval card goes to the chat named, and only that chat's person decides it.
@@ -55,16 +57,21 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/tools/call', async (request, reply) => {
     const body = parseRequest(ToolCallRequest, request.body, 'body');
     const caller = callerOf(request, body);
-    const policy = policyGate({
-      registry,
-      executions: app.executions,
-      agentAsks: app.agentAsks,
-      operator: app.config.toolPolicy,
-      caller,
-      name: body.name,
-      args: body.arguments,
-      askApprovalId: body.askApprovalId,
-    });
+    // A step's tool policy and its asks' approvals speak for the runner that holds the lease (checked
+    // in callerOf), not for a person who names the execution: their calls are held as before.
+    const policy =
+      request.principal?.type !== 'runner'
+        ? undefined
+        : policyGate({
+            registry,
+            executions: app.executions,
+            agentAsks: app.agentAsks,
+            operator: app.config.toolPolicy,
+            caller,
+            name: body.name,
+            args: body.arguments,
+            askApprovalId: body.askApprovalId,
+          });
     const result = await registry.call(body.name, body.arguments, { ...caller, signal: abortOnClose(reply.raw) }, policy);
     const response: ToolCallResponse = { ok: true, result: result ?? null };
     return response;
