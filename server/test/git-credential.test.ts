@@ -83,6 +83,8 @@ describe('POST /api/tools/git-credential', () => {
       [{ url: `https://user:pw@${host}/o/r.git` }, 'url_not_allowed'],
       [{ url: `ssh://git@${host}/o/r.git` }, 'url_not_allowed'],
       [{ url: 'not a url' }, 'url_not_allowed'],
+      // Another repository on the same host: the step's written URL is the only one the token is for.
+      [{ url: `https://${host}/o/private.git` }, 'url_not_in_workspace'],
       [{ context: { ...bodyFor(run).context, leaseAttempt: run.attempt + 1 } }, 'lease_not_held'],
     ];
     for (const [over, code] of cases) {
@@ -91,7 +93,7 @@ describe('POST /api/tools/git-credential', () => {
       expect(res.body.error.code, JSON.stringify(over)).toBe(code);
       expect(JSON.stringify(res.body)).not.toContain(GITHUB_TOKEN);
     }
-    expect(auditActions(s).filter((a) => a.action === 'git_credential.refused').length).toBeGreaterThanOrEqual(8);
+    expect(auditActions(s).filter((a) => a.action === 'git_credential.refused').length).toBeGreaterThanOrEqual(9);
     const person = await ask(bodyFor(run), s.token);
     expect(person.status).toBe(403);
     expect(person.body.error.code).toBe('wrong_credential');

@@ -1,7 +1,7 @@
 import { GithubConfig, GithubCredentials } from '@weft/shared';
 import { AppError } from '../http/errors';
 import { credentialOwner } from './connections';
-import type { CredentialBox } from './credentials';
+import { CredentialsError, type CredentialBox } from './credentials';
 import type { IntegrationsRepository } from './integrations-repository';
 import { GITHUB_DEFAULT_API } from './providers/github';
 
@@ -40,7 +40,14 @@ export function createGitCredentials({ repo, box }: { repo: IntegrationsReposito
       if (parsed.host.toLowerCase() !== host) {
         throw new AppError(403, 'url_not_allowed', `url: ${integration}'s token is only for https://${host}/, not ${parsed.host}`);
       }
-      const credentials = GithubCredentials.safeParse(box.open(row.credentials, credentialOwner(row.id)));
+      let opened: unknown;
+      try {
+        opened = box.open(row.credentials, credentialOwner(row.id));
+      } catch (err) {
+        if (err instanceof CredentialsError) throw new AppError(403, 'no_token', `integration: ${integration}'s stored token cannot be read (${err.message})`);
+        throw err;
+      }
+      const credentials = GithubCredentials.safeParse(opened);
       if (!credentials.success) throw new AppError(403, 'no_token', `integration: ${integration} has no token stored`);
       return { username: 'x-access-token', password: credentials.data.token, integrationId: row.id };
     },

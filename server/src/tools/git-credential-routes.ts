@@ -53,6 +53,12 @@ const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
         );
       }
       const issued = app.integrations.gitCredentials.forUrl({ integration: body.integration, url: body.url });
+      // A URL written out in the definition is the only repository the token is for; a templated one
+      // is rendered by the runner, so only its host can be held to (the integration's).
+      const written = workspace !== undefined && 'git' in workspace && !workspace.git.url.includes('{{') ? workspace.git.url : null;
+      if (written !== null && !sameUrl(written, body.url)) {
+        throw new AppError(403, 'url_not_in_workspace', `url: step ${body.context.stepId}'s workspace clones ${written}, not ${body.url}`);
+      }
       app.audit.actingFor(request.principal, () => audit('git_credential.issued', {}));
       return { username: issued.username, password: issued.password };
     } catch (err) {
@@ -63,3 +69,11 @@ const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
 };
 
 export default gitCredentialRoutes;
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
+}
