@@ -38,11 +38,13 @@ export type ResolvedWorkspace =
   | { kind: 'path'; path: string }
   | { kind: 'shared'; name: string };
 
-/** Two steps of one execution share a workspace exactly when their resolved specs have the same key. */
+/** Two steps of one execution share a workspace exactly when their resolved specs have the same key (`git:<url>#<ref>[@<integration>]`). */
 export function workspaceKey(w: ResolvedWorkspace): string {
   switch (w.kind) {
     case 'git':
-      return `git:${w.url}#${w.ref ?? ''}`;
+      // The integration is part of it: a step without the credential never shares (or re-clones) a
+      // private clone another step made with one.
+      return `git:${w.url}#${w.ref ?? ''}${w.integration ? `@${w.integration}` : ''}`;
     case 'path':
       return `path:${w.path}`;
     case 'shared':
@@ -52,7 +54,7 @@ export function workspaceKey(w: ResolvedWorkspace): string {
 
 /** What a step with a workspace adds to its output: the workspace's changes since it was provisioned. */
 export const WorkspaceChanges = z.object({
-  /** `git:<url>#<ref>`, `path:<dir>` or `shared:<name>` (`workspaceKey`). */
+  /** `git:<url>#<ref>[@<integration>]`, `path:<dir>` or `shared:<name>` (`workspaceKey`). */
   key: z.string(),
   /** The commit the workspace started from (git workspaces), else null. */
   baseCommit: z.string().nullable(),
