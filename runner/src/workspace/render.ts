@@ -42,7 +42,6 @@ const FINAL_CODES = new Set([
   'workspace_invalid',
   'workspace_credential_unavailable',
   'workspace_snapshot_invalid',
-  'workspace_bad_cwd',
 ]);
 
 /** A workspace failure as the step error the engine classifies: refusals are final, git failures (network) retriable. */

@@ -190,7 +190,6 @@ export function createToolApprovals({
         .map(view);
     },
     /** The stored row (agent-asks.ts and the decision route tell held calls from asks by it). */
-    row: (id: string): Row | null => s.get.get(id) ?? null,
   };
 }
 

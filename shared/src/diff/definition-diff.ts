@@ -1,5 +1,6 @@
 import { childBranchFields } from '../workflow/walk';
-import { deepEqual, fieldDiff, isPlainObject } from './field-diff';
+import { isPlainObject } from '../steps/common';
+import { deepEqual, fieldDiff } from './field-diff';
 
 export { deepEqual } from './field-diff';
 

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../steps/common';
 import { formatPath } from '../workflow/path';
 
 /**
@@ -11,10 +12,6 @@ export type FieldChange =
   | { kind: 'added'; path: string; after: unknown }
   | { kind: 'removed'; path: string; before: unknown }
   | { kind: 'changed'; path: string; before: unknown; after: unknown };
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
