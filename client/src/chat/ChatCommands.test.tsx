@@ -71,7 +71,7 @@ describe('the / palette', () => {
     await openChat();
     expect(composer().getAttribute('aria-expanded')).toBe('false');
     type('/');
-    expect(optionLabels()).toEqual(['/run', '/runs', '/why', '/approve', '/deny', '/help']);
+    expect(optionLabels()).toEqual(['/run', '/runs', '/why', '/fix', '/approve', '/deny', '/help']);
     expect(composer().getAttribute('aria-expanded')).toBe('true');
     type('/r');
     expect(optionLabels()).toEqual(['/run', '/runs']);

@@ -1,6 +1,7 @@
 import './chat.css';
 import type { Message, MessagePart } from '@weft/shared';
 import { DraftCard } from './DraftCard';
+import { FixCard } from './FixCard';
 import { MessageLink } from './MessageLink';
 import { builtinToolResult } from './tools/BuiltinToolResult';
 import { argumentSummary, denialOf, errorMessageOf, isAskUser, isBuiltinTool, toolCallStatus, toolStatusLabel } from './tools/tool-call-facts';
@@ -21,8 +22,8 @@ function pretty(value: unknown): string {
 
 /**
  * A message's parts as a person reads them: text; tool calls by name at once, their input filling
- * in as it streams, their result when it arrives; drafts as a diagram card. `finish` parts show
- * only when they say something (stopped, canceled, failed).
+ * in as it streams, their result when it arrives; drafts as a diagram card; a fix of a failed run
+ * as its card. `finish` parts show only when they say something (stopped, canceled, failed).
  */
 export function MessageParts({ message, hideFinish = false }: { message: Message; hideFinish?: boolean }) {
   const results = new Map<string, ToolResult>();
@@ -56,6 +57,8 @@ export function MessageParts({ message, hideFinish = false }: { message: Message
             return message.parts.some((p) => p.type === 'tool_call' && p.id === part.toolCallId) ? null : <ToolResultView key={index} result={part} />;
           case 'draft':
             return <DraftCard key={index} messageId={message.id} index={index} draft={part} />;
+          case 'fix':
+            return <FixCard key={index} fixId={part.fixId} />;
           case 'finish':
             return hideFinish || part.reason === 'end_turn' || part.reason === 'complete' ? null : (
               <p key={index} className="msg-finish muted">

@@ -1,6 +1,6 @@
 import './compare.css';
 import { type DefinitionDiffSummary, summarizeDefinitionDiff, type WorkflowDefinition } from '@weft/shared';
-import { useMemo, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { DIFF_LABELS, type DiffKind, marksFor } from '../../diagram/step-marks';
 import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
 import { StepChangeDetail } from './StepChangeDetail';
@@ -21,6 +21,7 @@ export function VersionCompareView({
   summary: given,
   selectedStepId: controlled,
   onSelectStep,
+  compact = false,
 }: {
   before: WorkflowDefinition;
   after: WorkflowDefinition;
@@ -30,7 +31,11 @@ export function VersionCompareView({
   summary?: DefinitionDiffSummary;
   selectedStepId?: string | null;
   onSelectStep?: (stepId: string | null) => void;
+  /** Smaller diagrams, for a card inside a page (a fix in the chat). */
+  compact?: boolean;
 }) {
+  // Several views can share a page (a chat with two fixes): headings are named by unique ids.
+  const id = useId();
   const computed = useMemo(() => (given === undefined ? summarizeDefinitionDiff(before, after) : null), [given, before, after]);
   const summary = given ?? computed!;
   const left = useMemo(() => marksFor(summary, 'before'), [summary]);
@@ -50,7 +55,7 @@ export function VersionCompareView({
   const same = KINDS.every((kind) => counts[kind] === 0);
 
   return (
-    <div className="compare wf-diff-colors" data-testid="version-compare">
+    <div className={`compare wf-diff-colors${compact ? ' compare--compact' : ''}`} data-testid="version-compare">
       <ul className="compare__legend" aria-label="Changes by kind">
         {KINDS.map((kind) => (
           <li key={kind} data-legend={kind}>
@@ -63,9 +68,9 @@ export function VersionCompareView({
         {same && <li className="muted">No step differs.</li>}
       </ul>
       <div className="compare__sides">
-        <section className="card compare__side" aria-labelledby="compare-before" data-side="before">
+        <section className="card compare__side" aria-labelledby={`${id}-before`} data-side="before">
           <div className="card__header">
-            <h2 id="compare-before">{beforeLabel}</h2>
+            <h2 id={`${id}-before`}>{beforeLabel}</h2>
             <span className="muted">Removed steps are marked here</span>
           </div>
           <WorkflowDiagram
@@ -77,9 +82,9 @@ export function VersionCompareView({
             aria-label={`Diagram of ${beforeLabel}`}
           />
         </section>
-        <section className="card compare__side" aria-labelledby="compare-after" data-side="after">
+        <section className="card compare__side" aria-labelledby={`${id}-after`} data-side="after">
           <div className="card__header">
-            <h2 id="compare-after">{afterLabel}</h2>
+            <h2 id={`${id}-after`}>{afterLabel}</h2>
             <span className="muted">Added steps are marked here</span>
           </div>
           <WorkflowDiagram

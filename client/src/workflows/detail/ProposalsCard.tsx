@@ -1,14 +1,9 @@
 import '../workflows.css';
 import { useQuery } from '@tanstack/react-query';
-import type { WorkflowProposal } from '@weft/shared';
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { workflowKeys, workflowsApi } from '../../api/workflows';
-import { ErrorPanel } from '../../components/Panels';
 import { RelativeTime } from '../../components/RelativeTime';
-import { SkeletonLine } from '../../components/Skeleton';
-import { UndrawableDefinition } from '../../diagram/UndrawableDefinition';
-import { parseDefinition } from '../../lib/definition';
-import { VersionCompareView } from '../compare/VersionCompareView';
+import { ProposalCompare } from '../compare/ProposalCompare';
 
 /**
  * Changes the assistant proposed and nobody applied yet, each openable as the compare view: the
@@ -60,19 +55,4 @@ export function ProposalsCard({ workflowId, currentVersion }: { workflowId: stri
       )}
     </section>
   );
-}
-
-function ProposalCompare({ workflowId, proposal }: { workflowId: string; proposal: WorkflowProposal }) {
-  const base = useQuery({
-    queryKey: workflowKeys.version(workflowId, proposal.baseVersion),
-    queryFn: ({ signal }) => workflowsApi.version(workflowId, proposal.baseVersion, signal),
-    staleTime: Number.POSITIVE_INFINITY, // a stored version never changes
-  });
-  const before = useMemo(() => (base.data ? parseDefinition(base.data.definition) : null), [base.data]);
-  const after = useMemo(() => parseDefinition(proposal.definition), [proposal.definition]);
-  if (base.isError)
-    return <ErrorPanel error={base.error} title={`Could not load v${proposal.baseVersion}`} onRetry={() => void base.refetch()} retrying={base.isFetching} />;
-  if (before === null) return <SkeletonLine width="40%" height={16} />;
-  if (!before.ok || !after.ok) return <UndrawableDefinition problem={!before.ok ? before.message : after.ok ? '' : after.message} />;
-  return <VersionCompareView before={before.definition} after={after.definition} beforeLabel={`v${proposal.baseVersion}`} afterLabel="Proposed" />;
 }
