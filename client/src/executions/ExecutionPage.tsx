@@ -26,6 +26,7 @@ import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { LiveIndicator } from './LiveIndicator';
 import { RerunDialog } from './RerunDialog';
+import { FixWithAssistantButton, isFixable, RunFixesSection } from './RunFixes';
 import { StartedByText } from './StartedByText';
 import { StepAttempts } from './StepAttempts';
 import { StepTrace } from './StepTrace';
@@ -115,7 +116,8 @@ export function ExecutionPage() {
 
   const name = summary.workflowName ?? (version.data && typeof version.data.definition.name === 'string' ? version.data.definition.name : summary.workflowId);
   // Cancel and the live dot follow the run as it is now, whatever instant the page shows.
-  const finished = isFinishedExecution((liveState?.summary ?? summary).status);
+  const nowStatus = (liveState?.summary ?? summary).status;
+  const finished = isFinishedExecution(nowStatus);
   const started = summary.startedAt ?? summary.createdAt;
   const selectedRuns = selectedStepId === null ? [] : runs.filter((run) => run.stepId === selectedStepId);
   const approvals = [...state.approvals.values()];
@@ -163,6 +165,7 @@ export function ExecutionPage() {
         }
         actions={
           <>
+            {isFixable(nowStatus) && <FixWithAssistantButton executionId={summary.id} />}
             <button type="button" className="btn" onClick={() => setRerunOpen(true)} {...runGate.props}>
               Re-run…
             </button>
@@ -256,6 +259,7 @@ export function ExecutionPage() {
               <VariablesPanel definition={definition} inputs={summary.inputs} trigger={summary.trigger} runs={runs} />
             </div>
           </section>
+          <RunFixesSection executionId={summary.id} />
         </div>
       </div>
 
