@@ -2,7 +2,8 @@ import '../workflows.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { WorkflowVersionSummary } from '@weft/shared';
-import { workflowKeys, workflowsApi } from '../../api/workflows';
+import { Link } from 'react-router';
+import { type VersionHistoryEntry, workflowKeys, workflowsApi } from '../../api/workflows';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { describeError, ErrorPanel } from '../../components/Panels';
 import { RelativeTime } from '../../components/RelativeTime';
@@ -86,6 +87,7 @@ export function VersionsCard({
                     <span className="versions__sub">
                       {sourceText(version)} · <RelativeTime iso={version.createdAt} />
                     </span>
+                    {version.fix !== undefined && <FixedRun version={version.version} fix={version.fix} />}
                   </div>
                   <div className="versions__actions">
                     {!viewing && (
@@ -120,6 +122,20 @@ export function VersionsCard({
         This saves version {restoring ?? ''}’s definition as a new version, v{currentVersion + 1}. Nothing is lost: every version stays in the history.
       </ConfirmDialog>
     </section>
+  );
+}
+
+/** "version 4: fixes run ex_… — summary": the failed run a fix applied as this version was for. */
+function FixedRun({ version, fix }: { version: number; fix: NonNullable<VersionHistoryEntry['fix']> }) {
+  return (
+    <span className="versions__fix" data-testid="version-fix">
+      <span className="visually-hidden">Version {version}: </span>
+      Fixes run{' '}
+      <Link to={`/automation/executions/${encodeURIComponent(fix.executionId)}`} className="mono">
+        {fix.executionId}
+      </Link>
+      {fix.summary !== null && <> — {fix.summary}</>}
+    </span>
   );
 }
 
