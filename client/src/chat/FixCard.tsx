@@ -18,9 +18,9 @@ import { ProposalCompare } from '../workflows/compare/ProposalCompare';
 
 /** Why applying was refused, in words a person can act on. */
 function applyErrorText(error: unknown): string {
-  if (isApiError(error) && error.code === 'version_conflict')
-    return `The workflow changed after this change was proposed, so it was not applied (${error.message}). Type /fix again for a proposal on the current version.`;
-  return describeError(error);
+  if (!isApiError(error) || error.code !== 'version_conflict') return describeError(error);
+  const again = error.message.includes('/fix') ? '' : ' Type /fix again for a proposal on the current version.';
+  return `The workflow changed after this change was proposed, so it was not applied: ${error.message.replace(/\.$/, '')}.${again}`;
 }
 
 /**
