@@ -130,7 +130,7 @@ describe('fixes on the run page', () => {
     const row = section.querySelector<HTMLElement>('[data-fix-id="fx_1"]')!;
     expect(within(row).getByText('Applied as v3, re-run')).toBeTruthy();
     expect(within(row).getByText(/disk threshold read from the wrong field/)).toBeTruthy();
-    expect(within(row).getByRole('link', { name: 'v3' }).getAttribute('href')).toBe('/automation/workflows/wf_1?version=3');
+    expect(within(row).getByRole('link', { name: 'Version 3' }).getAttribute('href')).toBe('/automation/workflows/wf_1?version=3');
     expect(within(row).getByRole('link', { name: 'ex_2' }).getAttribute('href')).toBe('/automation/executions/ex_2');
     expect(within(row).getByText('Succeeded')).toBeTruthy();
     expect(within(row).getByRole('link', { name: 'Open its chat' }).getAttribute('href')).toBe('/chat/ses_7');

@@ -74,29 +74,26 @@ function FixRow({ fix }: { fix: ExecutionFix }) {
   const workflowPath = `/automation/workflows/${encodeURIComponent(fix.workflowId)}`;
   return (
     <li className="fixes-list__item" data-fix-id={fix.id} data-status={fix.status}>
-      <span className="chip chip--warn">{fixStatusText(fix)}</span>
-      <span className="fixes-list__summary">
-        {fix.summary ?? fix.diagnosis ?? fix.error ?? 'The run’s facts, without a diagnosis'}
+      <span className="fixes-list__head">
+        <span className={`chip ${fix.appliedVersion !== null ? 'chip--ok' : 'chip--warn'}`}>{fixStatusText(fix)}</span>
         <span className="muted">
-          {' '}
-          · <RelativeTime iso={fix.createdAt} />
+          <RelativeTime iso={fix.createdAt} />
         </span>
       </span>
-      {fix.appliedVersion !== null && (
-        <Link to={`${workflowPath}?version=${fix.appliedVersion}`} className="mono">
-          v{fix.appliedVersion}
-        </Link>
-      )}
-      {fix.rerun !== null && (
-        <span className="fix-card__rerun">
-          Re-run{' '}
-          <Link to={runPath(fix.rerun.executionId)} className="mono">
-            {fix.rerun.executionId}
-          </Link>
-          {status.success ? <StatusPill status={status.data} /> : <span className="muted">{rerunStatus}</span>}
-        </span>
-      )}
-      {fix.sessionId !== null && <Link to={`/chat/${encodeURIComponent(fix.sessionId)}`}>Open its chat</Link>}
+      <span className="fixes-list__summary">{fix.summary ?? fix.diagnosis ?? fix.error ?? 'The run’s facts, without a diagnosis'}</span>
+      <span className="fixes-list__links">
+        {fix.appliedVersion !== null && <Link to={`${workflowPath}?version=${fix.appliedVersion}`}>Version {fix.appliedVersion}</Link>}
+        {fix.rerun !== null && (
+          <span className="fix-card__rerun">
+            Re-run{' '}
+            <Link to={runPath(fix.rerun.executionId)} className="mono">
+              {fix.rerun.executionId}
+            </Link>
+            {status.success ? <StatusPill status={status.data} /> : <span className="muted">{rerunStatus}</span>}
+          </span>
+        )}
+        {fix.sessionId !== null && <Link to={`/chat/${encodeURIComponent(fix.sessionId)}`}>Open its chat</Link>}
+      </span>
     </li>
   );
 }

@@ -79,6 +79,8 @@ describe('fix a failed run with the assistant', () => {
       expect(await card.getByRole('link', { name: 'check', exact: true }).getAttribute('href')).toBe(`/automation/executions/${failedRun}?step=check`);
       expect(await card.locator('[data-testid="fix-logs"]').innerText()).toContain('threshold field missing');
       expect(await card.locator('[data-testid="fix-feeders"] summary').innerText()).toBe('Steps that fed it (1)');
+      await page.evaluate(() => document.querySelector('[data-testid="fix-card"]')?.scrollIntoView({ block: 'start' }));
+      await shoot(page, 'fix-card-context');
       // The proposal as a diagram diff: exactly `check` changed, on both sides.
       const proposal = card.locator('[data-testid="fix-proposal"]');
       await proposal.locator('[data-side="after"] [data-step-id="check"][data-diff="changed"]').waitFor({ timeout: 30_000 });
