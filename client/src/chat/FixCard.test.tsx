@@ -210,6 +210,16 @@ describe('the fix card', () => {
     expect(requests.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual(['/api/fixes/fx_1/apply']);
   });
 
+  it('applied after a re-run of the unchanged version: the next re-run starts where the change asks, not where the last one did', async () => {
+    routes(
+      { ...proposedFix, status: 'applied', appliedVersion: 3, rerunFromStepId: 'check', rerun: { executionId: 'ex_2', status: 'failed' }, updatedAt: LATER },
+      { 'GET /api/executions/ex_2': json(200, rerunRun('failed')) },
+    );
+    const card = await openCard();
+    expect(within(within(card).getByTestId('fix-rerun')).getByText('Failed')).toBeTruthy();
+    await waitFor(() => expect(button(card, /Re-run/)!.textContent).toBe('Re-run again from fetch with the same inputs'));
+  });
+
   it('follows fix.updated on the workflows topic: diagnosing, then the diagnosis and the proposal, ignoring older states', async () => {
     routes({ ...baseFix, status: 'diagnosing', provider: 'anthropic' });
     const card = await openCard();

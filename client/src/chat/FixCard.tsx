@@ -1,6 +1,6 @@
 import '../fixes/fixes.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ExecutionFix, type ExecutionStatus, ExecutionStatus as ExecutionStatusSchema, fixRerunFromStep } from '@weft/shared';
+import { type ExecutionFix, fixRerunFromStep } from '@weft/shared';
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { fixesApi } from '../api/fixes';
@@ -9,10 +9,10 @@ import { workflowKeys, workflowsApi } from '../api/workflows';
 import { useCan } from '../auth/use-can';
 import { describeError, ErrorPanel } from '../components/Panels';
 import { SkeletonLine } from '../components/Skeleton';
-import { StatusPill } from '../components/StatusPill';
 import { FixContextView } from '../fixes/FixContextView';
 import { fixStatusText, runPath } from '../fixes/fix-text';
-import { storeFix, useLiveFix, useRerunStatus } from '../fixes/use-live-fix';
+import { RerunLine } from '../fixes/RerunLine';
+import { storeFix, useLiveFix } from '../fixes/use-live-fix';
 import { parseDefinition } from '../lib/definition';
 import { ProposalCompare } from '../workflows/compare/ProposalCompare';
 
@@ -60,18 +60,18 @@ function FixCardBody({ fix }: { fix: ExecutionFix }) {
   const runVersion = useQuery({
     queryKey: workflowKeys.version(fix.workflowId, fix.workflowVersion),
     queryFn: ({ signal }) => workflowsApi.version(fix.workflowId, fix.workflowVersion, signal),
-    enabled: fix.appliedVersion !== null && fix.rerunFromStepId === null,
+    enabled: fix.appliedVersion !== null && fix.status !== 'rerun',
     staleTime: Number.POSITIVE_INFINITY,
   });
   const rerunFrom = useMemo(() => {
-    if (fix.rerun !== null) return fix.rerunFromStepId;
+    // Re-run since its last change: the step the server chose. Applied after a re-run: the next one starts anew.
+    if (fix.status === 'rerun') return fix.rerunFromStepId;
     const failed = context.failedStep?.stepId;
     if (fix.appliedVersion === null || failed === undefined) return context.rerunFromStepId;
     const before = runVersion.data ? parseDefinition(runVersion.data.definition) : null;
     const after = proposal.data ? parseDefinition(proposal.data.definition) : null;
     return before?.ok && after?.ok ? fixRerunFromStep(before.definition, after.definition, failed) : context.rerunFromStepId;
   }, [fix, context, runVersion.data, proposal.data]);
-  const rerunStatus = useRerunStatus(fix.rerun);
 
   const apply = useMutation({
     mutationFn: () => fixesApi.apply(fix.id),
@@ -178,15 +178,7 @@ function FixCardBody({ fix }: { fix: ExecutionFix }) {
             {rerun.isPending ? 'Starting…' : <RerunLabel stepId={rerunFrom} again={fix.rerun !== null} />}
           </button>
         )}
-        {fix.rerun !== null && (
-          <span className="fix-card__rerun" data-testid="fix-rerun">
-            Re-run{' '}
-            <Link to={runPath(fix.rerun.executionId)} className="mono">
-              {fix.rerun.executionId}
-            </Link>{' '}
-            <RunStatus status={rerunStatus ?? fix.rerun.status} />
-          </span>
-        )}
+        {fix.rerun !== null && <RerunLine rerun={fix.rerun} />}
       </div>
       {(canApply && !mayWrite.allowed) || !mayRun.allowed ? (
         <p className="muted fix-card__cannot">
@@ -219,9 +211,4 @@ function RerunLabel({ stepId, again }: { stepId: string | null; again: boolean }
       with the same inputs
     </>
   );
-}
-
-function RunStatus({ status }: { status: string }) {
-  const parsed = ExecutionStatusSchema.safeParse(status);
-  return parsed.success ? <StatusPill status={parsed.data as ExecutionStatus} /> : <span className="muted">{status}</span>;
 }

@@ -1,13 +1,13 @@
 import '../fixes/fixes.css';
 import { useMutation } from '@tanstack/react-query';
-import { type ExecutionFix, ExecutionStatus } from '@weft/shared';
+import type { ExecutionFix } from '@weft/shared';
 import { Link, useNavigate } from 'react-router';
 import { fixesApi } from '../api/fixes';
 import { describeError, isMissingEndpoint } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
-import { StatusPill } from '../components/StatusPill';
-import { fixStatusText, runPath } from '../fixes/fix-text';
-import { useLiveExecutionFixes, useRerunStatus } from '../fixes/use-live-fix';
+import { fixStatusText } from '../fixes/fix-text';
+import { RerunLine } from '../fixes/RerunLine';
+import { useLiveExecutionFixes } from '../fixes/use-live-fix';
 
 /** The runs a fix is for: it failed, or a person stopped it (canceled, denied). */
 const FIXABLE: ReadonlySet<string> = new Set(['failed', 'canceled', 'denied']);
@@ -69,8 +69,6 @@ export function RunFixesSection({ executionId }: { executionId: string }) {
 }
 
 function FixRow({ fix }: { fix: ExecutionFix }) {
-  const rerunStatus = useRerunStatus(fix.rerun);
-  const status = ExecutionStatus.safeParse(rerunStatus);
   const workflowPath = `/automation/workflows/${encodeURIComponent(fix.workflowId)}`;
   return (
     <li className="fixes-list__item" data-fix-id={fix.id} data-status={fix.status}>
@@ -83,15 +81,7 @@ function FixRow({ fix }: { fix: ExecutionFix }) {
       <span className="fixes-list__summary">{fix.summary ?? fix.diagnosis ?? fix.error ?? 'The run’s facts, without a diagnosis'}</span>
       <span className="fixes-list__links">
         {fix.appliedVersion !== null && <Link to={`${workflowPath}?version=${fix.appliedVersion}`}>Version {fix.appliedVersion}</Link>}
-        {fix.rerun !== null && (
-          <span className="fix-card__rerun">
-            Re-run{' '}
-            <Link to={runPath(fix.rerun.executionId)} className="mono">
-              {fix.rerun.executionId}
-            </Link>
-            {status.success ? <StatusPill status={status.data} /> : <span className="muted">{rerunStatus}</span>}
-          </span>
-        )}
+        {fix.rerun !== null && <RerunLine rerun={fix.rerun} />}
         {fix.sessionId !== null && <Link to={`/chat/${encodeURIComponent(fix.sessionId)}`}>Open its chat</Link>}
       </span>
     </li>
