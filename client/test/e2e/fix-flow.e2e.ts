@@ -108,6 +108,12 @@ describe('fix a failed run with the assistant', () => {
       expect(report?.output?.stdout).toBe('under 70\n');
       await card.scrollIntoViewIfNeeded();
       await shoot(page, 'fix-card-rerun');
+      // A phone's width: the card, its diff and its buttons stay inside the page.
+      await page.setViewportSize({ width: 420, height: 800 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      await card.locator('[data-testid="fix-proposal"]').scrollIntoViewIfNeeded();
+      await shoot(page, 'fix-card-420');
+      await page.setViewportSize({ width: 1400, height: 900 });
 
       // The failed run keeps the fix: its version and its re-run, live.
       await page.goto(`${stack.url}/automation/executions/${failedRun}`);
