@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { summarizeDefinitionDiff } from '@weft/shared';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
 import { serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
@@ -6,7 +8,7 @@ import { fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpe
 import { waitUntil } from './helpers/live-client';
 import { addPersonWithToken, auditActions } from './helpers/people';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
-import { startServer, type TestServer } from './helpers/server';
+import { makeDataDir, startServer, type TestServer } from './helpers/server';
 
 /** "Fix with the assistant" with a model: the real SDK against the fake Messages API, a real runner. */
 
@@ -203,7 +205,7 @@ describe('fix with a model', () => {
     expect(fresh.status).toBe(202);
     expect(fresh.body.sessionId).not.toBe(chat.id);
     const session = (await s.request('GET', `/api/sessions/${fresh.body.sessionId}`)).body;
-    expect(session.id).toBe(fresh.body.sessionId);
+    expect(session).toMatchObject({ id: fresh.body.sessionId, title: 'Fix Disk check' });
     await waitUntil(async () => (await s.request('GET', `/api/executions/${run.id}/fixes`)).body.fixes.length === 2);
     await waitUntil(async () => (await s.request('GET', `/api/executions/${run.id}/fixes`)).body.fixes[0].status !== 'diagnosing');
     const newest = (await s.request('GET', `/api/executions/${run.id}/fixes`)).body.fixes;
@@ -273,6 +275,39 @@ describe('fix with a model', () => {
   });
 });
 
+describe('a restart', () => {
+  it('turns a fix the model was still answering when the server stopped into a diagnosed one saying so', async () => {
+    const dataDir = makeDataDir();
+    const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url };
+    let t = await startServer({ env, dataDir });
+    const r = startRunner({ url: t.url, token: t.runnerToken, dataDir });
+    try {
+      const { run } = await runToEnd(t, diskCheck(scratchDir()));
+      await r.kill();
+      fake.setScript([answer({ diagnosis: 'd', definition: null })]);
+      const chat = await newChat(t);
+      const fixId = (await say(t, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+      await t.close();
+      // A crash while the model was answering leaves the row as it was then.
+      const db = new BetterSqlite3(path.join(dataDir, 'weft.db'));
+      db.prepare("UPDATE execution_fixes SET status = 'diagnosing', diagnosis = NULL WHERE id = ?").run(fixId);
+      db.close();
+      t = await startServer({ env, dataDir });
+      expect((await t.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({
+        status: 'diagnosed',
+        diagnosis: null,
+        error: expect.stringContaining('the server stopped before the model answered'),
+      });
+      expect((await fixEvents(t, fixId)).at(-1)).toMatchObject({ status: 'diagnosed' });
+      // Re-running it works again (a diagnosing fix refuses).
+      expect((await t.request('POST', `/api/fixes/${fixId}/rerun`)).status).toBe(202);
+    } finally {
+      await r.kill();
+      await t.close();
+    }
+  });
+});
+
 describe('fix requests that are refused', () => {
   it('unknown ids are 404, a run that did not fail is 409 not_failed, a bad body is 422 naming the field', async () => {
     for (const [method, path] of [
@@ -319,6 +354,25 @@ describe('fix requests that are refused', () => {
     expect(badApply.status).toBe(422);
     expect(badApply.body.error.message).toContain('version');
     expect((await s.request('POST', `/api/fixes/${fixId}/rerun`, { body: { fromStepId: 'a' } })).status).toBe(422);
+
+    // While the model is still answering, nothing is applied or re-run; deleting the chat stops it.
+    fake.setScript([{ kind: 'stream', events: textTurn('{"diagnosis": "still thinking', { chunks: 3 }), hangAfter: 2 }]);
+    const waiting = await newChat(s);
+    await s.request('POST', `/api/executions/${run.id}/fixes`, { body: { sessionId: waiting.id } });
+    let pending: any;
+    await waitUntil(async () => {
+      pending = (await s.request('GET', `/api/executions/${run.id}/fixes`)).body.fixes.find((f: any) => f.sessionId === waiting.id);
+      return pending?.status === 'diagnosing';
+    });
+    const early = await s.request('POST', `/api/fixes/${pending.id}/rerun`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('fix_diagnosing');
+    const unproposed = await s.request('POST', `/api/fixes/${pending.id}/apply`);
+    expect(unproposed.status).toBe(409);
+    expect(unproposed.body.error).toMatchObject({ code: 'no_proposal', message: expect.stringContaining('still being diagnosed') });
+    expect((await s.request('DELETE', `/api/sessions/${waiting.id}`)).status).toBe(204);
+    await waitUntil(async () => (await s.request('GET', `/api/fixes/${pending.id}`)).body.status === 'diagnosed');
+    expect((await s.request('GET', `/api/fixes/${pending.id}`)).body).toMatchObject({ diagnosis: null, error: expect.any(String) });
   });
 
   it("a read-only person may ask for a fix in their own chat, not apply or re-run it; nobody posts into another person's chat", async () => {

@@ -134,6 +134,7 @@ export function createFixesService({
     ),
     applied: db.prepare("UPDATE execution_fixes SET status = 'applied', applied_version = ?, updated_at = ? WHERE id = ?"),
     rerun: db.prepare("UPDATE execution_fixes SET status = 'rerun', rerun_from_step_id = ?, rerun_execution_id = ?, updated_at = ? WHERE id = ?"),
+    diagnosing: db.prepare<[], { id: string }>("SELECT id FROM execution_fixes WHERE status = 'diagnosing'"),
   };
 
   const require = (id: string): FixRow => {
@@ -265,6 +266,30 @@ export function createFixesService({
         });
         return publish(id);
       });
+    },
+
+    /**
+     * At start: a fix the model was still answering when the server stopped gets no answer now.
+     * It becomes `diagnosed` with an error saying so (its context and re-run still work); /fix asks again.
+     */
+    closeInterrupted(): number {
+      const ids = s.diagnosing.all().map((r) => r.id);
+      if (ids.length === 0) return 0;
+      journal.transaction(() => {
+        for (const id of ids) {
+          s.diagnosed.run({
+            id,
+            status: 'diagnosed',
+            diagnosis: null,
+            summary: null,
+            proposalId: null,
+            error: 'the server stopped before the model answered: type /fix again for a diagnosis',
+            now: clock.now().toISOString(),
+          });
+          publish(id);
+        }
+      });
+      return ids.length;
     },
 
     get: (id: string): ExecutionFix => toFix(require(id)),

@@ -15,7 +15,9 @@ export default fp(
     // A fix's model turns are journaled nowhere (only their result): counted at the provider, as the assistant's.
     const model = app.metrics.llm.counted(app.models.assistant, 'assistant');
     const explainer = createRunExplainer({ executions, journal });
-    app.decorate('fixes', createFixesService({ db, journal, clock, executions, workflows, proposals, explainer, model, audit }));
+    const fixes = createFixesService({ db, journal, clock, executions, workflows, proposals, explainer, model, audit });
+    fixes.closeInterrupted();
+    app.decorate('fixes', fixes);
   },
   {
     name: 'weft-fixes',

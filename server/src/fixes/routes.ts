@@ -16,8 +16,11 @@ const fixesRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(CreateFixRequest, request.body ?? {}, 'body');
     const person = userOf(request.principal, 'ask for a fix');
-    fixes.assertFixable(id);
-    const sessionId = body.sessionId ? chatById(app, request.principal, body.sessionId, 'write').id : app.sessions.createSession({ ownerId: person.id }).id;
+    const run = fixes.assertFixable(id);
+    const title = `Fix ${run.workflowName ?? run.workflowId}`.slice(0, 60);
+    const sessionId = body.sessionId
+      ? chatById(app, request.principal, body.sessionId, 'write').id
+      : app.sessions.createSession({ title, ownerId: person.id }).id;
     const { assistantMessageId } = app.assistant.post({ sessionId, content: `/fix ${id}`, user: person });
     return reply.code(202).send({ sessionId, messageId: assistantMessageId });
   });
