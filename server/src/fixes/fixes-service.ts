@@ -1,10 +1,8 @@
 import {
   deepEqual,
   FIX_ANSWER_JSON_SCHEMA,
-  FixAnswer,
   FixContext,
   fixRerunFromStep,
-  validateWorkflowDefinition,
   WORKFLOWS_TOPIC,
   type ExecutionFix,
   type ModelProvider,
@@ -18,10 +16,11 @@ import type { Db } from '../db/open';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
-import { askForJsonAnswer, type AnswerCheck } from '../model/json-answer-loop';
+import { askForJsonAnswer } from '../model/json-answer-loop';
 import type { RunExplainer } from '../tools/explain-tool';
 import type { ProposalsService } from '../workflows/proposals-service';
 import type { WorkflowsService } from '../workflows/workflows-service';
+import { checkFixAnswer } from './fix-answer';
 import { buildFixContext } from './fix-context';
 import { buildFixPrompt } from './fix-prompt';
 
@@ -76,21 +75,6 @@ const toFix = (r: FixRow, rerunStatus?: string): ExecutionFix => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
-
-type Checked = { diagnosis: string; summary: string | null; definition: WorkflowDefinition | null };
-
-/** The model's answer: FixAnswer's shape, and a definition the shared validator accepts. */
-const checkAnswer: AnswerCheck<Checked> = (answer) => {
-  const shape = FixAnswer.safeParse(answer);
-  if (!shape.success) {
-    return { ok: false, errors: shape.error.issues.map((i) => ({ path: i.path.length > 0 ? i.path.join('.') : '(answer)', message: i.message })) };
-  }
-  const { diagnosis, summary, definition } = shape.data;
-  if (definition === undefined || definition === null) return { ok: true, result: { diagnosis, summary: summary ?? null, definition: null } };
-  const valid = validateWorkflowDefinition(definition);
-  if (!valid.ok) return { ok: false, errors: valid.errors.map((e) => ({ path: `definition.${e.path}`, message: e.message })) };
-  return { ok: true, result: { diagnosis, summary: summary ?? null, definition: valid.definition } };
-};
 
 /**
  * Fixes of failed runs (issue 22 §3). A fix starts from the run's deterministic context; with a
@@ -223,7 +207,7 @@ export function createFixesService({
           system,
           firstMessage,
           schema: FIX_ANSWER_JSON_SCHEMA as unknown as Record<string, unknown>,
-          check: checkAnswer,
+          check: checkFixAnswer,
           maxAttempts: MAX_FIX_ATTEMPTS,
           signal,
         });
