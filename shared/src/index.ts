@@ -82,5 +82,6 @@ export * from './model';
 export * from './diff/definition-diff';
 export * from './diff/definition-summary';
 export { fieldDiff, type FieldChange } from './diff/field-diff';
+export * from './fixes';
 export * from './templates/workflow-templates';
 export * from './log/pretty';

@@ -12,6 +12,8 @@ describe('parseChatCommand', () => {
     ['/runs Disk check', { name: 'runs', workflow: 'Disk check' }],
     ['/why', { name: 'why' }],
     ['  /why ex_123  ', { name: 'why', execution: 'ex_123' }],
+    ['/fix', { name: 'fix' }],
+    ['/fix ex_9', { name: 'fix', execution: 'ex_9' }],
     ['/approve', { name: 'approve' }],
     ['/deny not today', { name: 'deny', comment: 'not today' }],
     ['/HELP', { name: 'help' }],
@@ -27,6 +29,7 @@ describe('parseChatCommand', () => {
     ['/run wf a=1 a=2', /input "a" is given twice/],
     ['/run wf "open', /double quote is not closed/],
     ['/why ex_1 ex_2', /at most one run/],
+    ['/fix ex_1 ex_2', /at most one run\. Usage: \/fix/],
     ['/deploy prod', /\/deploy is not a command\. Type \/help/],
   ])('%s is refused with a sentence', (text, error) => {
     const parsed = parseChatCommand(text);

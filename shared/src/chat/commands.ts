@@ -1,5 +1,5 @@
 /**
- * Chat commands (`/run`, `/runs`, `/why`, `/approve`, `/deny`, `/help`): the one parser the server
+ * Chat commands (`/run`, `/runs`, `/why`, `/fix`, `/approve`, `/deny`, `/help`): the one parser the server
  * runs on a posted message and the composer's palette completes from. Pure: no I/O.
  */
 
@@ -7,6 +7,7 @@ export const CHAT_COMMANDS = [
   { name: 'run', usage: '/run <workflow> [key=value … | JSON]', summary: 'Start a workflow in this chat' },
   { name: 'runs', usage: '/runs [workflow]', summary: 'List recent runs' },
   { name: 'why', usage: '/why [run]', summary: 'Explain why a run failed: the step, its error, its last log lines' },
+  { name: 'fix', usage: '/fix [run]', summary: 'Diagnose a failed run and propose a fix you can apply and re-run' },
   { name: 'approve', usage: '/approve [comment]', summary: "Approve this chat's pending approvals" },
   { name: 'deny', usage: '/deny [comment]', summary: "Deny this chat's pending approvals" },
   { name: 'help', usage: '/help', summary: 'List the commands' },
@@ -19,6 +20,7 @@ export type ChatCommand =
   | { name: 'run'; workflow: string; inputs: Record<string, unknown>; inputsFrom: 'pairs' | 'json' }
   | { name: 'runs'; workflow?: string }
   | { name: 'why'; execution?: string }
+  | { name: 'fix'; execution?: string }
   | { name: 'approve' | 'deny'; comment?: string }
   | { name: 'help' };
 
@@ -132,10 +134,12 @@ export function parseChatCommand(text: string): ParsedChatCommand | null {
       if (error) return { ok: false, name, error: `${error}. Usage: ${spec.usage}` };
       return { ok: true, command: words.length > 0 ? { name: 'runs', workflow: words.join(' ') } : { name: 'runs' } };
     }
-    case 'why': {
+    case 'why':
+    case 'fix': {
       const { words, error } = splitCommandWords(rest);
       if (error || words.length > 1) return { ok: false, name, error: `name at most one run. Usage: ${spec.usage}` };
-      return { ok: true, command: words[0] ? { name: 'why', execution: words[0] } : { name: 'why' } };
+      const which = spec.name;
+      return { ok: true, command: words[0] ? { name: which, execution: words[0] } : { name: which } };
     }
     case 'approve':
     case 'deny':

@@ -36,7 +36,11 @@ export const LinkPart = z.object({
 });
 export type LinkPart = z.infer<typeof LinkPart>;
 
-export const MessagePart = z.discriminatedUnion('type', [TextPart, ToolCallPart, ToolResultPart, FinishPart, DraftPart, LinkPart]);
+/** A fix of a failed run (`/fix`): the card reads `GET /api/fixes/:id` and follows `fix.updated`. */
+export const FixPart = z.object({ type: z.literal('fix'), fixId: z.string() });
+export type FixPart = z.infer<typeof FixPart>;
+
+export const MessagePart = z.discriminatedUnion('type', [TextPart, ToolCallPart, ToolResultPart, FinishPart, DraftPart, LinkPart, FixPart]);
 export type MessagePart = z.infer<typeof MessagePart>;
 
 export const MessageRole = z.enum(['user', 'assistant', 'system']);
