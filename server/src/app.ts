@@ -22,6 +22,8 @@ import auditPlugin from './audit/plugin';
 import approvalsPlugin from './approvals/plugin';
 import chatPlugin from './chat/plugin';
 import draftingPlugin from './drafting/plugin';
+import fixesPlugin from './fixes/plugin';
+import fixesRoutes from './fixes/routes';
 import enginePlugin from './engine/plugin';
 import executionsPlugin from './executions/plugin';
 import integrationsPlugin from './integrations/plugin';
@@ -83,6 +85,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(enginePlugin);
   await fastify.register(modelsPlugin);
   await fastify.register(draftingPlugin);
+  await fastify.register(fixesPlugin);
   await fastify.register(triggersPlugin);
   await fastify.register(toolsPlugin);
   await fastify.register(chatPlugin);
@@ -106,6 +109,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(executionsRoutes);
   await fastify.register(approvalsRoutes);
   await fastify.register(draftingRoutes);
+  await fastify.register(fixesRoutes);
   await fastify.register(toolsRoutes);
   await fastify.register(askRoutes);
   await fastify.register(gitCredentialRoutes);

@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config';
 import draftingPlugin from '../src/drafting/plugin';
 import enginePlugin from '../src/engine/plugin';
 import executionsPlugin from '../src/executions/plugin';
+import fixesPlugin from '../src/fixes/plugin';
 import integrationsPlugin from '../src/integrations/plugin';
 import livePlugin from '../src/live/plugin';
 import metricsPlugin from '../src/metrics/plugin';
@@ -46,6 +47,7 @@ const PLUGINS: { plugin: Plugin; decorates: string[] }[] = [
   { plugin: enginePlugin, decorates: ['engine'] },
   { plugin: modelsPlugin, decorates: ['models'] },
   { plugin: draftingPlugin, decorates: ['drafting'] },
+  { plugin: fixesPlugin, decorates: ['fixes'] },
   { plugin: triggersPlugin, decorates: ['triggers', 'triggerTools'] },
   { plugin: toolsPlugin, decorates: ['tools'] },
   { plugin: chatPlugin, decorates: ['assistant'] },

@@ -87,6 +87,14 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RoutePermission>> = {
   'POST /api/executions/:id/cancel': 'run',
   'POST /api/executions/:id/rerun': 'run',
 
+  // Fixes of failed runs (fixes/routes.ts): asking for one is a chat message (the chat's own rules apply);
+  // applying makes a version, re-running starts a run.
+  'POST /api/executions/:id/fixes': 'read',
+  'GET /api/executions/:id/fixes': 'read',
+  'GET /api/fixes/:id': 'read',
+  'POST /api/fixes/:id/apply': 'write',
+  'POST /api/fixes/:id/rerun': 'run',
+
   // Approvals: who may decide a given one is the approval step's rule (approvals/approver-rules.ts).
   'GET /api/approvals': 'read',
   'GET /api/approvals/:id': 'read',

@@ -6,6 +6,7 @@ import type { AgentAsks } from '../approvals/agent-asks';
 import { AppError } from '../http/errors';
 import type { ToolRegistry } from '../tools/registry';
 import type { ExecutionExplanation } from '../tools/explain-tool';
+import type { FixesService } from '../fixes/fixes-service';
 
 type Piece = string | LinkPart;
 type WorkflowItem = { id: string; name?: string };
@@ -47,11 +48,13 @@ export function createChatCommands({
   approvals,
   toolApprovals,
   agentAsks,
+  fixes,
 }: {
   tools: ToolRegistry;
   approvals: ApprovalsService;
   toolApprovals: ToolApprovals;
   agentAsks: AgentAsks;
+  fixes: FixesService;
 }) {
   const asAssistant = (name: string, input: unknown, ctx: Context, onWaiting?: () => void) =>
     tools.call(name, input, { actor: 'assistant', user: ctx.user, sessionId: ctx.sessionId, signal: ctx.signal, onApprovalRequested: onWaiting });
@@ -131,6 +134,48 @@ export function createChatCommands({
     if (x.logTail.length > 0) say(ctx.writer, `\nLast lines of its log:\n${x.logTail.join('\n')}`);
   }
 
+  /**
+   * `/fix`: the fix's deterministic part at once (failed step, error; the card shows the rest),
+   * then, with a model, its diagnosis appended as it arrives. Applying and re-running are the
+   * card's buttons: the person's own requests.
+   */
+  async function fix(command: Extract<ChatCommand, { name: 'fix' }>, ctx: Context) {
+    const created = fixes.create({ executionId: command.execution ?? fixes.latestUnsuccessful(ctx.sessionId), sessionId: ctx.sessionId, user: ctx.user });
+    const c = created.context;
+    const wf = workflowLink({ id: c.workflowId, name: c.workflowName ?? undefined });
+    if (c.failedStep) {
+      say(ctx.writer, 'Run ', runLink(c.executionId), ' of ', wf, ` ${c.status === 'failed' ? 'failed' : `was ${c.status}`} at step `);
+      say(
+        ctx.writer,
+        runLink(c.executionId, c.failedStep.stepId),
+        `${c.failedStep.iterationPath ? ` (${c.failedStep.iterationPath})` : ''}: ${c.failedStep.error}`,
+      );
+    } else {
+      say(ctx.writer, 'Run ', runLink(c.executionId), ' of ', wf, ` was ${c.status}; no step failed.`);
+    }
+    ctx.writer.addPart({ type: 'fix', fixId: created.id });
+    const from = c.rerunFromStepId ? ` from step ${c.rerunFromStepId}` : '';
+    if (created.status !== 'diagnosing') {
+      say(
+        ctx.writer,
+        `\nNo language model is configured: the card shows what the run recorded (input, the steps that fed it, the log). Re-run it${from} with the same inputs from the card.`,
+      );
+      return;
+    }
+    const done = await fixes.diagnose(created.id, ctx.signal);
+    if (done.diagnosis) say(ctx.writer, `\n${done.diagnosis}`);
+    if (done.status === 'proposed') {
+      say(ctx.writer, `\nProposed change${done.summary ? `: ${done.summary}` : ''}. Apply it from the card (a new version), then re-run with the same inputs.`);
+    } else if (done.error) {
+      say(
+        ctx.writer,
+        `\nThe model could not ${done.diagnosis ? 'propose a change' : 'diagnose it'}: ${done.error}. You can still re-run it${from} from the card.`,
+      );
+    } else {
+      say(ctx.writer, '\nNo change to the workflow is proposed.');
+    }
+  }
+
   async function decide(decision: 'approve' | 'deny', comment: string | undefined, ctx: Context) {
     const steps = approvals.list({ status: 'pending', sessionId: ctx.sessionId, limit: 50 });
     const calls = toolApprovals.list({ status: 'pending', sessionId: ctx.sessionId });
@@ -189,6 +234,8 @@ export function createChatCommands({
             return await runs(command, ctx);
           case 'why':
             return await why(command, ctx);
+          case 'fix':
+            return await fix(command, ctx);
           case 'approve':
           case 'deny':
             return await decide(command.name, command.comment, ctx);

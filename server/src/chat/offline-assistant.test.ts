@@ -93,6 +93,10 @@ describe('the offline assistant asked to act on what exists', () => {
     ['please run my Backup workflow now', '[offline] To run a workflow, type /run Backup (add key=value inputs after the name); type / to pick one.'],
     ['run it again', '[offline] To run a workflow, type /run <workflow> (add key=value inputs after the name); type / to pick one.'],
     ['why did it fail?', '[offline] To see why a run failed, type /why (the latest failed run of this chat) or /why <run id>.'],
+    [
+      'can you fix the failed run?',
+      '[offline] To fix a failed run, type /fix (the latest failed run of this chat) or /fix <run id>: its failed step, error, log and the steps that fed it, and a re-run with the same inputs.',
+    ],
     ['show me the recent runs', '[offline] To list recent runs, type /runs, or /runs <workflow> for one workflow.'],
     ['approve it', "[offline] To decide this chat's pending approvals, type /approve or /deny (a comment may follow)."],
     ['delete the backup workflow', '[offline] I do not delete anything without a model: open the workflow from Automation → Workflows and delete it there.'],

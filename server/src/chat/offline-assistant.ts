@@ -2,7 +2,7 @@ import { scriptedTurn, toModelToolName, type ChatMessage, type ModelProvider } f
 import { OFFLINE_DRAFTED, offlineDraftReply } from '../drafting/offline/draft-reply';
 
 export const OFFLINE_NO_MODEL =
-  '[offline] No language model is configured (set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL). Offline I can draft workflows from descriptions such as "every weekday at 9 run `df -h` and notify me", list your workflows, and answer the commands: type / to see them (/run, /runs, /why, /approve, /deny, /help).';
+  '[offline] No language model is configured (set ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL). Offline I can draft workflows from descriptions such as "every weekday at 9 run `df -h` and notify me", list your workflows, and answer the commands: type / to see them (/run, /runs, /why, /fix, /approve, /deny, /help).';
 export { OFFLINE_DRAFTED };
 
 const WANTS_DRAFT = /\b(draft|create|make|build|automat|workflow|every|schedule|remind|when a webhook)\b/i;
@@ -19,6 +19,11 @@ const POINTERS: { pattern: RegExp; text: (content: string) => string }[] = [
     text: () => '[offline] I do not delete anything without a model: open the workflow from Automation → Workflows and delete it there.',
   },
   { pattern: /\b(approve|deny|reject)\b/i, text: () => "[offline] To decide this chat's pending approvals, type /approve or /deny (a comment may follow)." },
+  {
+    pattern: /\b(fix|repair)\b/i,
+    text: () =>
+      '[offline] To fix a failed run, type /fix (the latest failed run of this chat) or /fix <run id>: its failed step, error, log and the steps that fed it, and a re-run with the same inputs.',
+  },
   {
     pattern: /\b(why|fail(ed|ing|s|ure)?|error|broke|went wrong|what happened|logs?)\b/i,
     text: () => '[offline] To see why a run failed, type /why (the latest failed run of this chat) or /why <run id>.',

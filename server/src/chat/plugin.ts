@@ -12,8 +12,8 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { sessions, tools, models, approvals, toolApprovals, log } = app;
-    const commands = createChatCommands({ tools, approvals, toolApprovals, agentAsks: app.agentAsks });
+    const commands = createChatCommands({ tools, approvals, toolApprovals, agentAsks: app.agentAsks, fixes: app.fixes });
     app.decorate('assistant', createAssistant({ sessions, tools, commands, model: models.assistant, log }));
   },
-  { name: 'weft-chat', dependencies: ['weft-sessions', 'weft-approvals', 'weft-tools', 'weft-models'] },
+  { name: 'weft-chat', dependencies: ['weft-sessions', 'weft-approvals', 'weft-tools', 'weft-models', 'weft-fixes'] },
 );

@@ -101,11 +101,15 @@ function examplesSection(): string {
 }
 
 /** The system prompt for drafting a workflow from a request. */
+/** The definition format and every step type: what a model needs to write a valid workflow (drafting, fixes). */
+export function workflowFormatReference(): string {
+  return [formatRules(), `## Step types\n${STEP_TYPES.map(stepTypeSection).join('\n\n')}`].join('\n\n');
+}
+
 export function buildDraftingSystemPrompt(): string {
   return [
     `You draft workflows for Weft, a self-hosted workflow runner driven from chat. Turn the user's request into one workflow definition that passes Weft's validator, and suggest how it should be triggered.`,
-    formatRules(),
-    `## Step types\n${STEP_TYPES.map(stepTypeSection).join('\n\n')}`,
+    workflowFormatReference(),
     `## Examples\n${examplesSection()}`,
     `## Your answer
 Answer with a single JSON object and nothing else: \`{ "definition": { ...the complete workflow... }, "trigger"?: ..., "unhandled": [...] }\`.

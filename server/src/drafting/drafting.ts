@@ -1,12 +1,10 @@
 import {
   deepEqual,
-  extractJsonObject,
   findStep,
   mapChildSteps,
   replaceStep,
   validateWorkflowDefinition,
   walkSteps,
-  type ChatMessage,
   type ModelProvider,
   type ModelTask,
   type ProviderKind,
@@ -18,6 +16,7 @@ import { AppError, notFound } from '../http/errors';
 import { DraftAnswer, DRAFT_ANSWER_JSON_SCHEMA } from './draft-answer';
 import { buildDraftingSystemPrompt, buildStepRefinePrompt } from './drafting-prompt';
 import { checkStepScopedEdit } from './step-scope';
+import { askForJsonAnswer, type AnswerIssue } from '../model/json-answer-loop';
 
 export const MAX_DRAFT_ATTEMPTS = 3;
 
@@ -33,7 +32,7 @@ export type DraftResult = {
 };
 type CheckedAnswer = { definition: WorkflowDefinition; trigger?: SuggestedTrigger; unhandled: string[]; understood: boolean };
 export type SuggestedTrigger = { type: 'schedule'; schedule: { cron: string; timezone: string } } | { type: 'webhook' } | { type: 'manual' };
-type Issue = { path: string; message: string };
+type Issue = AnswerIssue;
 
 function checkTrigger(trigger: unknown, timezone: string): { trigger?: SuggestedTrigger; errors: Issue[] } {
   if (trigger === undefined || trigger === null) return { errors: [] };
@@ -59,14 +58,6 @@ function checkTrigger(trigger: unknown, timezone: string): { trigger?: Suggested
   return { trigger: { type: 'schedule', schedule: { cron: t.schedule.cron, timezone: tz } }, errors: [] };
 }
 
-/** Upstream failures are the model's, not the caller's: 502 with what the provider said. */
-export function modelError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
-  const status = (err as { status?: number }).status;
-  const message = err instanceof Error ? err.message : String(err);
-  return new AppError(502, 'model_unavailable', `the model request failed${status ? ` (${status})` : ''}: ${message.slice(0, 500)}`);
-}
-
 /**
  * Drafts and refines workflows: the model's answer is checked by the shared validator (and, for a
  * step refine, by the step-scope check); on failure the errors go back to the model, at most
@@ -89,38 +80,21 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
     check: (answer: unknown) => { ok: true; result: CheckedAnswer } | { ok: false; errors: Issue[] };
     signal?: AbortSignal | undefined;
   }): Promise<DraftResult> {
-    const messages: ChatMessage[] = [{ role: 'user', content: firstMessage }];
-    let lastErrors: Issue[] = [];
-    let lastDraft: unknown = null;
-    for (let attempt = 1; attempt <= MAX_DRAFT_ATTEMPTS; attempt++) {
-      let turn: Awaited<ReturnType<ModelProvider['turn']>>;
-      try {
-        turn = await model.turn({ system, messages, outputSchema: DRAFT_ANSWER_JSON_SCHEMA as Record<string, unknown>, task, ...(signal ? { signal } : {}) });
-      } catch (err) {
-        throw modelError(err);
-      }
-      const parsed = extractJsonObject(turn.text);
-      let errors: Issue[];
-      if (!parsed.ok) {
-        errors = [{ path: '(answer)', message: `the answer is not a JSON object: ${parsed.error}` }];
-        lastDraft = turn.text;
-      } else {
-        lastDraft = parsed.value;
-        const outcome = check(parsed.value);
-        if (outcome.ok) return { ...outcome.result, attempts: attempt, provider: turn.provider, model: turn.model };
-        errors = outcome.errors;
-      }
-      lastErrors = errors;
-      messages.push({ role: 'assistant', content: turn.text || '(empty answer)' });
-      messages.push({
-        role: 'user',
-        content: `That answer is not valid. Fix these errors and answer again with the complete JSON object only:\n${errors.map((e) => `- ${e.path}: ${e.message}`).join('\n')}`,
-      });
-    }
+    const answer = await askForJsonAnswer({
+      model,
+      system,
+      firstMessage,
+      schema: DRAFT_ANSWER_JSON_SCHEMA as Record<string, unknown>,
+      task,
+      check,
+      maxAttempts: MAX_DRAFT_ATTEMPTS,
+      signal,
+    });
+    if (answer.ok) return { ...answer.result, attempts: answer.attempts, provider: answer.provider, model: answer.model };
     throw new AppError(422, 'draft_invalid', `the model did not produce a valid workflow in ${MAX_DRAFT_ATTEMPTS} attempts`, {
-      errors: lastErrors,
+      errors: answer.errors,
       attempts: MAX_DRAFT_ATTEMPTS,
-      lastDraft,
+      lastDraft: answer.lastAnswer,
     });
   }
 

@@ -297,10 +297,13 @@ export function createExecutionsService({
     return true;
   }
 
-  /** A new execution that reuses the results of the steps before `fromStepId` (top-level order). */
+  /**
+   * A new execution that reuses the results of the steps before `fromStepId` (top-level order).
+   * `sessionId`: the chat it should post into (a fix's chat) instead of the original's, when that chat is the re-runner's.
+   */
   function rerun(
     id: string,
-    opts: { fromStepId?: string | undefined; version?: number | 'latest' | undefined; startedBy: StartedBy | null },
+    opts: { fromStepId?: string | undefined; version?: number | 'latest' | undefined; startedBy: StartedBy | null; sessionId?: string | null | undefined },
   ): { executionId: string } {
     const original = requireExecution(id);
     const version = opts.version === 'latest' ? workflows.get(original.workflow_id).version : (opts.version ?? original.workflow_version);
@@ -339,12 +342,13 @@ export function createExecutionsService({
       }
       reuse.push(...latestByInstance.values());
     }
+    // The re-run goes to the chat asked for, else the original's, only when that chat is the re-runner's.
+    const chat = [opts.sessionId ?? null, original.session_id].find((sid): sid is string => sid !== null && mayPostIn(sid, opts.startedBy, undefined) === true);
     return start({
       workflowId: original.workflow_id,
       version,
       inputs: JSON.parse(original.inputs) as Record<string, unknown>,
-      // The re-run goes to the original's chat only when that chat is the re-runner's.
-      sessionId: original.session_id !== null && mayPostIn(original.session_id, opts.startedBy, undefined) === true ? original.session_id : undefined,
+      sessionId: chat,
       trigger: { type: 'rerun', of: id, ...(opts.fromStepId ? { fromStepId: opts.fromStepId } : {}) },
       rerunOf: id,
       reuse,

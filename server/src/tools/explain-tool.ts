@@ -1,4 +1,4 @@
-import { executionTopic, StepLog, type Execution, type StepRun } from '@weft/shared';
+import { executionTopic, FIX_LOG_LINES, StepLog, type Execution, type StepRun } from '@weft/shared';
 import { z } from 'zod';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
@@ -7,7 +7,8 @@ import { defineTool, type ToolDefinition } from './tool';
 
 /** How far back in a run's journal the log tail looks, and how many lines it keeps. */
 const LOG_EVENTS_SCANNED = 2000;
-const LOG_LINES_KEPT = 20;
+/** The same tail a fix shows (FIX_LOG_LINES), so /why and /fix agree. */
+const LOG_LINES_KEPT = FIX_LOG_LINES;
 const UNSUCCESSFUL = ['failed', 'canceled', 'denied'] as const;
 
 export type ExecutionExplanation = {
@@ -32,11 +33,11 @@ function failedStepOf(steps: StepRun[]): StepRun | null {
 const errorText = (error: StepRun['error'] | Execution['error']): string => error?.message ?? 'no error was recorded';
 
 /**
- * `workflows:explain_execution`: why a run did not succeed: its failed step, that step's error and
- * the last lines of its log (read from the run's journal, where the live view reads them too).
- * Without an id it explains the latest unsuccessful run of the caller's chat, else of any chat.
+ * Why a run did not succeed: its failed step, that step's error and the last lines of its log (read
+ * from the run's journal, where the live view reads them too). `/why` (through the tool below) and
+ * `/fix` (fixes/fix-context.ts) both read runs through it.
  */
-export function createExplainTool({ executions, journal }: { executions: ExecutionsService; journal: Journal }): ToolDefinition {
+export function createRunExplainer({ executions, journal }: { executions: ExecutionsService; journal: Journal }) {
   function logTail(executionId: string, step: StepRun): string[] {
     const topic = executionTopic(executionId);
     const events = journal.read(topic, Math.max(0, journal.lastSeq(topic) - LOG_EVENTS_SCANNED), LOG_EVENTS_SCANNED);
@@ -61,25 +62,20 @@ export function createExplainTool({ executions, journal }: { executions: Executi
       .slice(-LOG_LINES_KEPT);
   }
 
-  function latestUnsuccessful(sessionId: string | undefined): string {
-    const newest = (q: { sessionId?: string }) =>
-      UNSUCCESSFUL.flatMap((status) => executions.list({ ...q, status, limit: 1 }).executions).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
-    const found = (sessionId ? newest({ sessionId }) : undefined) ?? newest({});
-    if (!found) throw new AppError(404, 'not_found', 'no run has failed, been canceled or been denied yet');
-    return found.id;
-  }
-
-  return defineTool({
-    name: 'workflows:explain_execution',
-    description:
-      'Explain why an execution did not succeed: the failed step, its error and the last lines of its log. Without `id`, the latest failed, canceled or denied execution of this chat (else of any).',
-    args: z.object({ id: z.string().min(1).max(100).optional() }).strict(),
-    effect: 'read',
-    inWorkflows: 'allowed',
-    run: (a, ctx): ExecutionExplanation => {
-      const execution = executions.get(a.id ?? latestUnsuccessful(ctx.sessionId));
+  return {
+    /** The latest failed, canceled or denied run of the chat `sessionId`, else of any chat; 404 when there is none. */
+    latestUnsuccessful(sessionId: string | undefined): string {
+      const newest = (q: { sessionId?: string }) =>
+        UNSUCCESSFUL.flatMap((status) => executions.list({ ...q, status, limit: 1 }).executions).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+      const found = (sessionId ? newest({ sessionId }) : undefined) ?? newest({});
+      if (!found) throw new AppError(404, 'not_found', 'no run has failed, been canceled or been denied yet');
+      return found.id;
+    },
+    /** The run (404 when unknown), the record of its failed step, and the explanation. */
+    explain(id: string): { execution: Execution; step: StepRun | null; explanation: ExecutionExplanation } {
+      const execution = executions.get(id);
       const step = failedStepOf(execution.steps);
-      return {
+      const explanation: ExecutionExplanation = {
         executionId: execution.id,
         workflowId: execution.workflowId,
         workflowName: execution.workflowName ?? null,
@@ -88,6 +84,26 @@ export function createExplainTool({ executions, journal }: { executions: Executi
         failedStep: step ? { stepId: step.stepId, iterationPath: step.iterationPath, attempt: step.attempt, error: errorText(step.error) } : null,
         logTail: step ? logTail(execution.id, step) : [],
       };
+      return { execution, step, explanation };
     },
+  };
+}
+
+export type RunExplainer = ReturnType<typeof createRunExplainer>;
+
+/**
+ * `workflows:explain_execution`: the run explainer above as a tool. Without an id it explains the
+ * latest unsuccessful run of the caller's chat, else of any chat.
+ */
+export function createExplainTool({ executions, journal }: { executions: ExecutionsService; journal: Journal }): ToolDefinition {
+  const explainer = createRunExplainer({ executions, journal });
+  return defineTool({
+    name: 'workflows:explain_execution',
+    description:
+      'Explain why an execution did not succeed: the failed step, its error and the last lines of its log. Without `id`, the latest failed, canceled or denied execution of this chat (else of any).',
+    args: z.object({ id: z.string().min(1).max(100).optional() }).strict(),
+    effect: 'read',
+    inWorkflows: 'allowed',
+    run: (a, ctx): ExecutionExplanation => explainer.explain(a.id ?? explainer.latestUnsuccessful(ctx.sessionId)).explanation,
   });
 }

@@ -70,7 +70,9 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/workflows/:id/versions', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    return { versions: service.listVersions(id) };
+    // A version a fix applied links that fix and its run ("fixes run ex_… — summary").
+    const fixed = app.fixes.versionLinks(id);
+    return { versions: service.listVersions(id).map((v) => (fixed.has(v.version) ? { ...v, fix: fixed.get(v.version)! } : v)) };
   });
 
   app.get('/api/workflows/:id/versions/:n', async (request) => {

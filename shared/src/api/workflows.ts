@@ -34,6 +34,8 @@ export const WorkflowVersionSummary = z.object({
   rolledBackFrom: z.number().int().nullable(),
   /** The id of the person who saved this version (for a proposal: who accepted it); null before people existed. */
   savedBy: z.string().nullable().optional(),
+  /** Set on a version a fix of a failed run applied ("fixes run ex_… — summary"). */
+  fix: z.object({ id: z.string(), executionId: z.string(), summary: z.string().nullable() }).optional(),
 });
 export type WorkflowVersionSummary = z.infer<typeof WorkflowVersionSummary>;
 

@@ -4,6 +4,7 @@ import { Notification, NotificationsRead } from '../api/notifications';
 import { Session, SessionDeleted } from '../api/sessions';
 import { DeliveryCount, Trigger, TriggerDelivery } from '../api/triggers';
 import { WorkflowProposal } from '../api/workflows';
+import { ExecutionFix } from '../fixes/fix';
 import { Message, MessageDelta, MessageStatus } from '../chat/message';
 import { ExecutionSummary, InboxApproval, StepRun } from '../executions/api';
 
@@ -64,6 +65,8 @@ export const JOURNAL_EVENT_DATA = {
   'integration.deleted': IntegrationDeleted,
   'conversation.updated': Conversation,
   'proposal.updated': WorkflowProposal,
+  /** A fix of a failed run changed (issue 22 §3), or its re-run finished: on the workflows topic. */
+  'fix.updated': ExecutionFix,
   'notification.created': Notification,
   'notification.read': NotificationsRead,
 } as const satisfies Record<string, z.ZodType>;

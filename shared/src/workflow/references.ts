@@ -147,7 +147,8 @@ export function checkReferences(definition: WorkflowDefinition): DefinitionIssue
   return issues;
 }
 
-function siteReferences(site: ExpressionSite): ExpressionReference[] {
+/** The names one expression site reads; none when it does not parse (the structural pass reports that). */
+export function siteReferences(site: ExpressionSite): ExpressionReference[] {
   try {
     if (site.kind === 'template') {
       return parseTemplate(site.source).parts.flatMap((part) => (part.kind === 'expression' ? expressionReferences(part.expression) : []));

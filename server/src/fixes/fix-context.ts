@@ -1,0 +1,56 @@
+import { findStep, fixFeederIds, toFixValue, type FixContext, type StepRun, type WorkflowDefinition } from '@weft/shared';
+import type { ExecutionsService } from '../executions/executions-service';
+import type { RunExplainer } from '../tools/explain-tool';
+
+/** The last attempt of a step in a run (any iteration), in the order the attempts ran. */
+function lastAttemptOf(steps: StepRun[], stepId: string): StepRun | null {
+  const mine = steps.filter((s) => s.stepId === stepId);
+  mine.sort((a, b) => (a.finishedAt ?? a.startedAt ?? '').localeCompare(b.finishedAt ?? b.startedAt ?? '') || a.attempt - b.attempt);
+  return mine.at(-1) ?? null;
+}
+
+/**
+ * The deterministic part of a fix, the same with and without a model: the run's explanation (the
+ * failed step, its error and log tail, as `/why` gives it) plus the failed step's resolved input,
+ * the steps that fed it with their outputs, the run's inputs, and where a re-run starts. Values
+ * are cut (FixValue); the definition is the run's own version, returned with it.
+ */
+export function buildFixContext({ executions, explainer, executionId }: { executions: ExecutionsService; explainer: RunExplainer; executionId: string }): {
+  context: FixContext;
+  definition: WorkflowDefinition;
+} {
+  const { execution, step, explanation } = explainer.explain(executionId);
+  const definition = executions.repo.definitionOf(execution.workflowId, execution.workflowVersion) as WorkflowDefinition;
+  const failed = explanation.failedStep;
+  const visit = failed ? findStep(definition, failed.stepId) : null;
+  const feeders = failed
+    ? fixFeederIds(definition, failed.stepId).map((id) => {
+        const ran = lastAttemptOf(execution.steps, id);
+        return { stepId: id, status: ran?.status ?? null, output: ran && ran.output !== undefined ? toFixValue(ran.output) : null };
+      })
+    : [];
+  const context: FixContext = {
+    executionId: execution.id,
+    workflowId: execution.workflowId,
+    workflowName: explanation.workflowName,
+    workflowVersion: execution.workflowVersion,
+    status: execution.status,
+    inputs: toFixValue(execution.inputs),
+    failedStep:
+      failed && step
+        ? {
+            stepId: failed.stepId,
+            type: visit ? String(visit.step.type) : null,
+            iterationPath: failed.iterationPath,
+            attempt: failed.attempt,
+            error: failed.error,
+            input: step.input === undefined ? null : toFixValue(step.input),
+          }
+        : null,
+    logTail: explanation.logTail,
+    feeders,
+    // The top-level step holding the failed one: a re-run of the unchanged run starts there.
+    rerunFromStepId: visit ? (visit.ancestors[0]?.step.id ?? visit.step.id) : null,
+  };
+  return { context, definition };
+}
