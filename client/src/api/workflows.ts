@@ -5,7 +5,7 @@ import {
   WorkflowImportResponse,
   WorkflowListResponse,
   WorkflowResponse,
-  WorkflowVersionSummary,
+  WorkflowVersionsResponse,
   type WorkflowTriggerRequest,
 } from '@weft/shared';
 import { z } from 'zod';
@@ -29,23 +29,13 @@ export const ValidateWorkflowResponse = z.object({
 });
 export type ValidateWorkflowResponse = z.infer<typeof ValidateWorkflowResponse>;
 
-/**
- * A version in the history; `fix` names the fix of a failed run whose proposal made it (docs/api.md,
- * Fixes), so the history links "version 4: fixes run ex_… — summary".
- */
-export const VersionHistoryEntry = WorkflowVersionSummary.extend({
-  fix: z.object({ id: z.string(), executionId: z.string(), summary: z.string().nullable() }).optional(),
-});
-export type VersionHistoryEntry = z.infer<typeof VersionHistoryEntry>;
-const VersionHistoryResponse = z.object({ versions: z.array(VersionHistoryEntry) });
-
 export const RunWorkflowResponse = z.object({ executionId: z.string() });
 
 export const workflowsApi = {
   list: (signal?: AbortSignal) => request('/api/workflows', { schema: WorkflowListResponse, ...opt(signal) }).then((r) => r.workflows),
   get: (id: string, signal?: AbortSignal) => request(`/api/workflows/${enc(id)}`, { schema: WorkflowResponse, ...opt(signal) }),
   versions: (id: string, signal?: AbortSignal) =>
-    request(`/api/workflows/${enc(id)}/versions`, { schema: VersionHistoryResponse, ...opt(signal) }).then((r) => r.versions),
+    request(`/api/workflows/${enc(id)}/versions`, { schema: WorkflowVersionsResponse, ...opt(signal) }).then((r) => r.versions),
   version: (id: string, version: number, signal?: AbortSignal) =>
     request(`/api/workflows/${enc(id)}/versions/${version}`, { schema: WorkflowResponse, ...opt(signal) }),
   /** What changed from version `from` to version `to` (step ids; changed fields as leaf paths). */

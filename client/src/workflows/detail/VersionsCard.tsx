@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { WorkflowVersionSummary } from '@weft/shared';
 import { Link } from 'react-router';
-import { type VersionHistoryEntry, workflowKeys, workflowsApi } from '../../api/workflows';
+import { workflowKeys, workflowsApi } from '../../api/workflows';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { describeError, ErrorPanel } from '../../components/Panels';
 import { RelativeTime } from '../../components/RelativeTime';
@@ -126,7 +126,7 @@ export function VersionsCard({
 }
 
 /** "version 4: fixes run ex_… — summary": the failed run a fix applied as this version was for. */
-function FixedRun({ version, fix }: { version: number; fix: NonNullable<VersionHistoryEntry['fix']> }) {
+function FixedRun({ version, fix }: { version: number; fix: NonNullable<WorkflowVersionSummary['fix']> }) {
   return (
     <span className="versions__fix" data-testid="version-fix">
       <span className="visually-hidden">Version {version}: </span>
