@@ -21,7 +21,8 @@ describe('PgDatabase: better-sqlite3 statements on PostgreSQL', () => {
     const first = insert.run('a', 1);
     expect(first.changes).toBe(1);
     expect(typeof first.lastInsertRowid).toBe('number');
-    const second = insert.run(['b', 2]);
+    // An array argument is spread, as better-sqlite3 does.
+    const second = db.prepare(insert.source).run(['b', 2]);
     expect(second.lastInsertRowid).toBe(Number(first.lastInsertRowid) + 1);
     db.prepare('INSERT INTO items (name, n) VALUES (@name, @n)').run({ name: 'c', n: 9_007_199_254_740_991 });
 
