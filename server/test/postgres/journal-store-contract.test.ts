@@ -6,7 +6,7 @@ import { type Db, openDatabase } from '../../src/db/open';
 import { migratePostgres } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { spawnTsx, type TsxProcess } from '../helpers/tsx-process';
-import { usePostgres } from '../support/postgres';
+import { usePostgres } from '../support/use-postgres';
 import { createJournalStore } from './journal-store';
 
 /**

@@ -5,7 +5,7 @@ import { NewerSchemaError, readMigrations } from '../../src/db/migrate';
 import { migratePostgres, PG_MIGRATIONS_DIR } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { spawnTsx, type TsxProcess } from '../helpers/tsx-process';
-import { usePostgres } from '../support/postgres';
+import { usePostgres } from '../support/use-postgres';
 
 const server = usePostgres();
 const opened: PgDatabase[] = [];

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { PgQueryError } from '../../src/db/postgres/sync-connection';
-import { usePostgres } from '../support/postgres';
+import { usePostgres } from '../support/use-postgres';
 
 const pg = usePostgres();
 let db: PgDatabase;
@@ -35,6 +35,17 @@ describe('PgDatabase: better-sqlite3 statements on PostgreSQL', () => {
     // int8 aggregates come back as numbers, as SQLite's integers do.
     expect(db.prepare('SELECT COUNT(*) AS c, SUM(n) AS s FROM items WHERE n < 10').get()).toEqual({ c: 2, s: 3 });
     expect(db.prepare('UPDATE items SET n = n + 1 WHERE n < 10').run()).toEqual({ changes: 2, lastInsertRowid: 0 });
+  });
+
+  it('gives booleans as 1/0 and counts only written rows as changes, as SQLite does', () => {
+    expect(db.prepare("SELECT 1 = 1 AS yes, 1 = 2 AS no, EXISTS (SELECT 1 FROM items WHERE name = 'a') AS found, NULL::boolean AS unknown").get()).toEqual({
+      yes: 1,
+      no: 0,
+      found: 1,
+      unknown: null,
+    });
+    expect(db.prepare('SELECT name FROM items').run().changes).toBe(0);
+    expect(db.prepare("DELETE FROM items WHERE name = 'nothing'").run().changes).toBe(0);
   });
 
   it('keeps question marks and names inside strings, identifiers and comments as text', () => {

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate';
 import { migratePostgres } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
-import { usePostgres } from '../support/postgres';
+import { usePostgres } from '../support/use-postgres';
 
 /**
  * Both migration folders applied, compared: a SQLite migration without its PostgreSQL twin (or the

@@ -5,7 +5,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
 
 /**
  * A PostgreSQL for the tests. With WEFT_TEST_DATABASE_URL (a role allowed to CREATE DATABASE) the
@@ -208,23 +207,6 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       await withAdmin(async (c) => {
         for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       });
-    },
-  };
-}
-
-/** For a test file: a server for the whole file (`beforeAll`), stopped in `afterAll`. */
-export function usePostgres(): { server: () => TestPostgres } {
-  let server: TestPostgres | null = null;
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 30_000);
-  return {
-    server: () => {
-      if (!server) throw new Error('usePostgres: the server starts in beforeAll');
-      return server;
     },
   };
 }

@@ -2,6 +2,9 @@ import type { ArgumentTypes, SqlDatabase, SqlRunResult, SqlStatement, SqlTransac
 import { bindArguments, type Translated, translate, UnsupportedSqlError } from './dialect';
 import { SyncConnection } from './sync-connection';
 
+/** Commands whose row count is rows written (`changes`). */
+const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+
 /** Distinct statement texts whose translation is kept (the server prepares a few hundred). */
 const TRANSLATION_CACHE = 2_000;
 
@@ -9,7 +12,8 @@ const TRANSLATION_CACHE = 2_000;
  * A prepared statement on PostgreSQL with better-sqlite3's methods. The translation is made once;
  * each call sends the statement's text and values over the extended protocol.
  *
- * `run()` returns `{ changes, lastInsertRowid }`: `changes` is PostgreSQL's row count;
+ * `run()` returns `{ changes, lastInsertRowid }`: `changes` is the rows an INSERT, UPDATE, DELETE
+ * or MERGE wrote (0 for anything else, as SQLite counts);
  * `lastInsertRowid` is the first column of the first returned row when the statement has a
  * `RETURNING` clause, and 0 otherwise (PostgreSQL has no rowid).
  */
@@ -36,7 +40,10 @@ export class PgStatement<P extends unknown[] = unknown[], R = unknown> implement
     const result = this.#query(params);
     const first = result.rows[0];
     const rowid = first ? Object.values(first)[0] : undefined;
-    return { changes: result.rowCount, lastInsertRowid: typeof rowid === 'number' || typeof rowid === 'bigint' ? rowid : 0 };
+    return {
+      changes: WRITES.has(result.command ?? '') ? result.rowCount : 0,
+      lastInsertRowid: typeof rowid === 'number' || typeof rowid === 'bigint' ? rowid : 0,
+    };
   }
 
   get(...params: P): R | undefined {

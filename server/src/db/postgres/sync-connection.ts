@@ -6,10 +6,15 @@ import { SYNC_WORKER_SOURCE } from './sync-worker';
 /** How long one statement may take before the call fails (the connection is then closed). */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-export type QueryResult = { rows: Record<string, unknown>[]; rowCount: number };
+export type QueryResult = {
+  rows: Record<string, unknown>[];
+  rowCount: number;
+  /** The command tag's verb (INSERT, UPDATE, SELECT…), null when there was no statement. */
+  command: string | null;
+};
 
 type Reply =
-  | { id: number; ok: true; rows?: Record<string, unknown>[]; rowCount?: number; bytea?: string[]; status: string }
+  | { id: number; ok: true; rows?: Record<string, unknown>[]; rowCount?: number; command?: string | null; bytea?: string[]; status: string }
   | { id: number; ok: false; error: { message: string; code?: string; detail?: string; constraint?: string }; status: string };
 
 /** A statement PostgreSQL refused, or a connection that failed: the statement is in the message. */
@@ -102,7 +107,16 @@ export class SyncConnection {
         }
       }
     }
-    return { rows, rowCount: reply.rowCount ?? 0 };
+    return { rows, rowCount: reply.rowCount ?? 0, command: reply.command ?? null };
+  }
+
+  /** A round trip to the worker that does not reach PostgreSQL: what the thread hop alone costs (bench). */
+  ping(): void {
+    if (this.#closed) throw new PgQueryError(`the PostgreSQL connection is closed (${this.#closed})`, 'closed', 'ping');
+    const id = this.#nextId++;
+    Atomics.store(this.#signal, 0, 0);
+    this.#port.postMessage({ id, type: 'ping' });
+    this.#await(id, 'ping');
   }
 
   /** Ends the session (a transaction still open is rolled back by PostgreSQL) and stops the worker. */

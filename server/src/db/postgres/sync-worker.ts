@@ -7,18 +7,32 @@
  *
  * CommonJS for an eval worker (as db/checkpointer.ts): no TypeScript loader is needed under tsx,
  * vitest or the esbuild bundle; `pg` is required by the path resolved on the main thread.
- * int8 and numeric columns are parsed to numbers (ids and seqs are safe integers; counts too).
+ * int8 and numeric columns are parsed to numbers (ids and seqs are safe integers; counts too), and
+ * booleans to 1/0, as SQLite gives them.
  */
 export const SYNC_WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const pg = require(workerData.driver);
 const { port, signal: buffer, url, connectTimeoutMs } = workerData;
 const signal = new Int32Array(buffer);
-const INT8 = 20, NUMERIC = 1700, BYTEA = 17;
+let pg;
+try {
+  pg = require(workerData.driver);
+} catch (err) {
+  port.postMessage({ id: 0, ok: false, error: { message: 'cannot load pg: ' + (err && err.message), code: 'worker_failed' }, status: 'I' });
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
+  throw err;
+}
+const BOOL = 16, INT8 = 20, NUMERIC = 1700, BYTEA = 17;
 const toNumber = (v) => (v === null ? null : Number(v));
+// SQLite has no booleans: comparisons give 1 or 0, and the server's code expects numbers.
+const toFlag = (v) => (v === null ? null : v === 't' || v === 'true' ? 1 : 0);
 const types = {
   getTypeParser(oid, format) {
-    if (oid === INT8 || oid === NUMERIC) return toNumber;
+    if (format === 'text' || format === undefined) {
+      if (oid === INT8 || oid === NUMERIC) return toNumber;
+      if (oid === BOOL) return toFlag;
+    }
     return pg.types.getTypeParser(oid, format);
   },
 };
@@ -48,6 +62,10 @@ port.on('message', (req) => {
 });
 
 async function handle(req) {
+  if (req.type === 'ping') {
+    reply({ id: req.id, ok: true, status });
+    return;
+  }
   if (req.type === 'close') {
     try { await client.end(); } catch {}
     reply({ id: req.id, ok: true, status: 'I' });
@@ -64,7 +82,7 @@ async function handle(req) {
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     const bytea = [];
     for (const f of (last && last.fields) || []) if (f.dataTypeID === BYTEA) bytea.push(f.name);
-    reply({ id: req.id, ok: true, rows: last ? last.rows : [], rowCount: last ? last.rowCount : 0, bytea, status });
+    reply({ id: req.id, ok: true, rows: last ? last.rows : [], rowCount: last ? last.rowCount : 0, command: last ? last.command : null, bytea, status });
   } catch (err) {
     reply({ id: req.id, ok: false, error: errorOf(err), status });
   }
