@@ -64,11 +64,46 @@ function asServerUser(): string[] {
 
 type Cluster = { url: string; stop(): Promise<void> };
 
+/** The process that made each cluster directory, so a later run can tell an abandoned one. */
+const OWNER_FILE = 'owner.pid';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes cluster directories whose test process died (its postgres was stopped by the kernel, see
+ * `--pdeathsig`, but nothing was left to remove the files).
+ */
+function sweepAbandoned(base: string): void {
+  for (const name of fs.readdirSync(base)) {
+    if (!name.startsWith('weft-pg-')) continue;
+    const dir = path.join(base, name);
+    let owner: number;
+    try {
+      owner = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue; // being created right now, or not ours
+    }
+    if (Number.isInteger(owner) && owner > 0 && !alive(owner) && !fs.existsSync(path.join(dir, 'data', 'postmaster.pid'))) {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
 async function startCluster(): Promise<Cluster> {
   const bin = postgresBinDir();
   const root = process.getuid?.() === 0;
   // Under root the directory must be reachable by `postgres`: the test run's TMPDIR is root's 0700 folder.
-  const dir = fs.mkdtempSync(path.join(root ? '/tmp' : os.tmpdir(), 'weft-pg-'));
+  const base = root ? '/tmp' : os.tmpdir();
+  sweepAbandoned(base);
+  const dir = fs.mkdtempSync(path.join(base, 'weft-pg-'));
+  fs.writeFileSync(path.join(dir, OWNER_FILE), String(process.pid));
   const data = path.join(dir, 'data');
   const remove = () => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   try {
