@@ -133,6 +133,30 @@ describe('PgDatabase: transactions as better-sqlite3 runs them', () => {
     expect(db.inTransaction).toBe(false);
   });
 
+  it('a transaction whose function swallowed a failed statement is not reported committed', () => {
+    const set = db.prepare('INSERT INTO counters (k, v) VALUES (?, ?)');
+    // On SQLite the failed statement alone would be undone; PostgreSQL aborts the whole transaction.
+    expect(() =>
+      db.transaction(() => {
+        set.run('kept?', 1);
+        try {
+          set.run('kept?', 2);
+        } catch {
+          /* SQLite-style code carrying on after a constraint error */
+        }
+      })(),
+    ).toThrow(/rolled back, not committed/);
+    expect(db.inTransaction).toBe(false);
+    expect(db.prepare('SELECT v FROM counters WHERE k = ?').get('kept?')).toBeUndefined();
+    // Statements after the failure fail too, naming why.
+    db.exec('BEGIN');
+    expect(() => set.run('kept?', 1)).not.toThrow();
+    expect(() => set.run('kept?', 1)).toThrow(/duplicate key/);
+    expect(() => set.run('other', 1)).toThrow(/current transaction is aborted/);
+    expect(() => db.exec('COMMIT')).toThrow(/rolled back, not committed/);
+    expect(db.inTransaction).toBe(false);
+  });
+
   it('refuses a transaction function that returns a promise, and rolls it back', () => {
     const set = db.prepare('INSERT INTO counters (k, v) VALUES (?, ?)');
     expect(() =>

@@ -77,6 +77,10 @@ export class PgStatement<P extends unknown[] = unknown[], R = unknown> implement
  * called inside a transaction it is a savepoint. All three modes are a plain READ COMMITTED BEGIN:
  * PostgreSQL takes row locks as rows are written, and what must be serialised takes its own lock
  * (the journal's seq: journal/sequences.ts). `inTransaction` is PostgreSQL's own transaction status.
+ *
+ * One difference code written for SQLite must know: a failed statement aborts the whole PostgreSQL
+ * transaction (SQLite undoes only that statement). Later statements fail, and a COMMIT of such a
+ * transaction throws rather than silently rolling back (sync-connection.ts).
  */
 export class PgDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;

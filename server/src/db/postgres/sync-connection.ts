@@ -3,6 +3,9 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import { abbreviate } from './dialect';
 import { SYNC_WORKER_SOURCE } from './sync-worker';
 
+/** A COMMIT (or its synonym END), as written by the caller. */
+const COMMIT = /^\s*(COMMIT|END)\b/i;
+
 /** How long one statement may take before the call fails (the connection is then closed). */
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -96,6 +99,16 @@ export class SyncConnection {
     if (!reply.ok) {
       const e = reply.error;
       throw new PgQueryError(`${e.message} (in: ${abbreviate(text)})`, e.code, text, e.detail, e.constraint);
+    }
+    if (reply.command === 'ROLLBACK' && COMMIT.test(text)) {
+      // PostgreSQL answers COMMIT of a transaction a failed statement aborted with a ROLLBACK, not an
+      // error; SQLite would have committed the rest (a failed statement undoes only itself there).
+      // Silently losing the writes would be worse than failing: the caller hears of it.
+      throw new PgQueryError(
+        'the transaction was rolled back, not committed: a statement in it failed (PostgreSQL aborts the whole transaction)',
+        '25P02',
+        text,
+      );
     }
     const rows = reply.rows ?? [];
     // Buffers cross threads as plain Uint8Arrays; better-sqlite3 gives Buffers.
