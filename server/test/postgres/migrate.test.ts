@@ -22,7 +22,9 @@ const allNames = () => readMigrations(PG_MIGRATIONS_DIR).map((m) => m.name);
 
 describe('PostgreSQL migrations', () => {
   it('applies every migration once, then nothing; the baseline is usable', async () => {
-    const db = open(await server.server().createDatabase());
+    // A database whose default collation is a language's (as production ones often are), not C.
+    const db = open(await server.server().createDatabase({ icuLocale: 'en-US' }));
+    expect(db.prepare("SELECT 'a' < 'B' AS natural").pluck().get()).toBe(1);
     expect(migratePostgres(db).applied).toEqual(allNames());
     expect(migratePostgres(db).applied).toEqual([]);
     // users.email compares without case, as SQLite's COLLATE NOCASE does.
@@ -31,6 +33,12 @@ describe('PostgreSQL migrations', () => {
     expect(() =>
       db.prepare("INSERT INTO users (id, name, email, role, created_at, updated_at) VALUES ('u2', 'B', 'ANN@example.com', 'admin', 1, 1)").run(),
     ).toThrow(/duplicate key/);
+    // Text columns order byte by byte as in SQLite, whatever the database's locale.
+    for (const id of ['b', 'B', '_', 'a']) {
+      db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES (?, 'w', 1, '', '')").run(id);
+    }
+    expect(db.prepare('SELECT id FROM workflows ORDER BY id').pluck().all()).toEqual(['B', '_', 'a', 'b']);
+    expect(db.prepare("SELECT id FROM workflows WHERE id < 'a' ORDER BY id").pluck().all()).toEqual(['B', '_']);
     // Former rowid keys number themselves.
     const ord = db.prepare("INSERT INTO audit_log (at, actor_kind, actor_name, action, target_kind) VALUES (1, 'system', 's', 'x', 'y') RETURNING id").run();
     expect(ord.lastInsertRowid).toBe(1);

@@ -15,7 +15,7 @@ const SQLITE_ONLY = new Set(['sqlite_sequence']); // SQLite's AUTOINCREMENT book
 const POSTGRES_ONLY = new Set(['topic_heads']); // the journal's per-topic seq (journal/sequences.ts)
 
 type Column = { name: string; type: 'integer' | 'text' | 'bytes'; notNull: boolean };
-type Schema = { tables: Record<string, Column[]>; indexes: string[] };
+type Schema = { tables: Record<string, Column[]>; indexes: string[]; nocase: string[] };
 
 const sqliteFamily = (t: string): Column['type'] => {
   const upper = t.toUpperCase();
@@ -44,7 +44,12 @@ function sqliteSchema(): Schema {
       tables[table] = info.map((c) => ({ name: c.name, type: sqliteFamily(c.type), notNull: c.notnull === 1 || c.pk > 0 })).sort(byName);
     }
     const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").pluck().all() as string[];
-    return { tables, indexes: indexes.sort() };
+    // Columns declared COLLATE NOCASE (every other one compares byte by byte: BINARY).
+    const nocase: string[] = [];
+    for (const { name, sql } of db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all() as { name: string; sql: string }[]) {
+      for (const m of sql.matchAll(/(\w+) TEXT[^,]*COLLATE NOCASE/gi)) nocase.push(`${name}.${m[1]}`);
+    }
+    return { tables, indexes: indexes.sort(), nocase: nocase.sort() };
   } finally {
     db.close();
   }
@@ -52,13 +57,20 @@ function sqliteSchema(): Schema {
 
 function postgresSchema(db: PgDatabase): Schema {
   const columns = db
-    .prepare<[], { table_name: string; column_name: string; data_type: string; is_nullable: string }>(
-      `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
+    .prepare<[], { table_name: string; column_name: string; data_type: string; is_nullable: string; collation_name: string | null }>(
+      `SELECT table_name, column_name, data_type, is_nullable, collation_name FROM information_schema.columns
        WHERE table_schema = 'public' AND table_name <> 'schema_migrations'`,
     )
     .all();
   const tables: Schema['tables'] = {};
+  const nocase: string[] = [];
   for (const c of columns) {
+    if (c.data_type === 'text') {
+      // SQLite compares text byte by byte unless told NOCASE: so must PostgreSQL, whatever the database's locale.
+      if (c.collation_name === 'weft_nocase') nocase.push(`${c.table_name}.${c.column_name}`);
+      else if (c.collation_name !== 'C')
+        throw new Error(`${c.table_name}.${c.column_name} is TEXT without COLLATE "C" (it has ${c.collation_name ?? 'the database default'})`);
+    }
     if (POSTGRES_ONLY.has(c.table_name)) continue;
     const list = tables[c.table_name] ?? [];
     tables[c.table_name] = list;
@@ -73,7 +85,7 @@ function postgresSchema(db: PgDatabase): Schema {
     )
     .pluck()
     .all() as string[];
-  return { tables, indexes: indexes.sort() };
+  return { tables, indexes: indexes.sort(), nocase: nocase.sort() };
 }
 
 const server = usePostgres();
@@ -81,7 +93,7 @@ let db: PgDatabase | undefined;
 afterAll(() => db?.close());
 
 describe('SQLite and PostgreSQL schemas', () => {
-  it('have the same tables, columns (type family, nullability) and named indexes', async () => {
+  it('have the same tables, columns (type family, nullability, text collation) and named indexes', async () => {
     db = new PgDatabase(await server.server().createDatabase());
     migratePostgres(db);
     const sqlite = sqliteSchema();
@@ -89,5 +101,7 @@ describe('SQLite and PostgreSQL schemas', () => {
     expect(Object.keys(postgres.tables).sort()).toEqual(Object.keys(sqlite.tables).sort());
     for (const [table, cols] of Object.entries(sqlite.tables)) expect({ table, cols: postgres.tables[table] }).toEqual({ table, cols });
     expect(postgres.indexes).toEqual(sqlite.indexes);
+    expect(postgres.nocase).toEqual(sqlite.nocase);
+    expect(sqlite.nocase).toEqual(['users.email']);
   });
 });

@@ -20,8 +20,11 @@ import pg from 'pg';
 const BIN_ROOT = '/usr/lib/postgresql';
 
 export type TestPostgres = {
-  /** Creates a fresh empty database and returns its URL. */
-  createDatabase(): Promise<string>;
+  /**
+   * Creates a fresh empty database and returns its URL. `icuLocale` (e.g. 'en-US') gives it a
+   * natural-language default collation, as a production database often has, instead of the cluster's C.
+   */
+  createDatabase(options?: { icuLocale?: string }): Promise<string>;
   /** Drops the databases created here and stops the cluster started here (if any). */
   stop(): Promise<void>;
 };
@@ -226,9 +229,10 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     }
   };
   return {
-    async createDatabase() {
+    async createDatabase({ icuLocale }: { icuLocale?: string } = {}) {
       const name = `weft_test_${randomBytes(6).toString('hex')}`;
-      await withAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+      const locale = icuLocale ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${icuLocale.replace(/[^A-Za-z0-9-]/g, '')}'` : '';
+      await withAdmin((c) => c.query(`CREATE DATABASE ${name}${locale}`));
       created.push(name);
       const url = new URL(adminUrl);
       url.pathname = `/${name}`;

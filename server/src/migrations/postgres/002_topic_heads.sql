@@ -2,7 +2,7 @@
 -- advanced by an upsert that locks the row until COMMIT, so concurrent servers never share a seq.
 -- PostgreSQL-only: SQLite's single writer reads MAX(seq) under its write lock instead.
 CREATE TABLE topic_heads (
-  topic TEXT PRIMARY KEY,
+  topic TEXT COLLATE "C" PRIMARY KEY,
   seq BIGINT NOT NULL
 );
 
