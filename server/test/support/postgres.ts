@@ -94,7 +94,11 @@ function sweepAbandoned(base: string): void {
       continue; // being created right now, or not ours
     }
     if (Number.isInteger(owner) && owner > 0 && !alive(owner) && !fs.existsSync(path.join(dir, 'data', 'postmaster.pid'))) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* another user's: not ours to remove */
+      }
     }
   }
 }
@@ -166,7 +170,14 @@ async function startCluster(): Promise<Cluster> {
       { stdio: ['ignore', log, log] },
     );
     fs.closeSync(log);
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      // setpriv missing or not executable: nothing started, reported below with the log.
+      child.once('error', (err) => {
+        fs.appendFileSync(logFile, `cannot start postgres: ${err.message}\n`);
+        resolve();
+      });
+    });
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     const halt = async () => {
       if (child.exitCode === null && child.signalCode === null) {
