@@ -1,11 +1,13 @@
 import type { Db } from '../db/open';
+import { type SqlDatabase, storeKind } from '../db/store';
 import type { EventTable } from './event-table';
+import { createPostgresSequences } from './sequences-postgres';
 
 /** Topics whose last committed seq is remembered between transactions (all forgotten past this). */
 const KNOWN_TOPICS = 10_000;
 
 /** What seq allocation needs of one physical transaction's writes (see `Writes`). */
-type SeqScope = {
+export type SeqScope = {
   /** Last seq per topic. Exact while the write lock is held: the transaction's events are not in the table yet. */
   seqs: Map<string, number>;
   /** The journal began the physical transaction (not nested in someone else's): remembered seqs apply. */
@@ -20,7 +22,7 @@ type SeqScope = {
  * not looked up in every transaction. It is trusted only while no other connection committed since
  * (PRAGMA data_version, read once the write lock is held); otherwise it is forgotten.
  */
-export function createSequences({ db, table }: { db: Db; table: EventTable }) {
+function createSqliteSequences({ db, table }: { db: Db; table: EventTable }) {
   const dataVersion = db.prepare<[], { data_version: number }>('PRAGMA data_version');
   const known = new Map<string, number>();
   let knownVersion: number | null = null;
@@ -54,4 +56,22 @@ export function createSequences({ db, table }: { db: Db; table: EventTable }) {
   };
 }
 
-export type Sequences = ReturnType<typeof createSequences>;
+export type Sequences = ReturnType<typeof createSqliteSequences>;
+
+/**
+ * Seq allocation for the journal's store: SQLite's (above: the IMMEDIATE write lock serialises
+ * writers) or PostgreSQL's (sequences-postgres.ts: a per-topic head row locked until COMMIT).
+ */
+export function createSequences({ db, table }: { db: Db | SqlDatabase; table: EventTable }): Sequences {
+  const kind = storeKind(db);
+  switch (kind) {
+    case 'sqlite':
+      return createSqliteSequences({ db: db as Db, table });
+    case 'postgres':
+      return createPostgresSequences({ db });
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown store kind ${String(never)}`);
+    }
+  }
+}

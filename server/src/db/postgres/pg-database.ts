@@ -1,0 +1,170 @@
+import type { ArgumentTypes, SqlDatabase, SqlRunResult, SqlStatement, SqlTransaction } from '../store';
+import { bindArguments, type Translated, translate, UnsupportedSqlError } from './dialect';
+import { SyncConnection } from './sync-connection';
+
+/** Commands whose row count is rows written (`changes`). */
+const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+
+/** Distinct statement texts whose translation is kept (the server prepares a few hundred). */
+const TRANSLATION_CACHE = 2_000;
+
+/**
+ * A prepared statement on PostgreSQL with better-sqlite3's methods. The translation is made once;
+ * each call sends the statement's text and values over the extended protocol.
+ *
+ * `run()` returns `{ changes, lastInsertRowid }`: `changes` is the rows an INSERT, UPDATE, DELETE
+ * or MERGE wrote (0 for anything else, as SQLite counts);
+ * `lastInsertRowid` is the first column of the first returned row when the statement has a
+ * `RETURNING` clause, and 0 otherwise (PostgreSQL has no rowid).
+ */
+export class PgStatement<P extends unknown[] = unknown[], R = unknown> implements SqlStatement<P, R> {
+  #plucked = false;
+
+  constructor(
+    private readonly db: PgDatabase,
+    readonly source: string,
+    private readonly translated: Translated,
+  ) {}
+
+  /** Whether rows come back (a SELECT/VALUES/WITH…SELECT or a RETURNING clause), as better-sqlite3 reports it. */
+  get reader(): boolean {
+    return /^\s*(SELECT|VALUES|WITH|SHOW|TABLE)\b/i.test(this.translated.text) || /\bRETURNING\b/i.test(this.translated.text);
+  }
+
+  pluck(toggle = true): this {
+    this.#plucked = toggle;
+    return this;
+  }
+
+  run(...params: P): SqlRunResult {
+    const result = this.#query(params);
+    const first = result.rows[0];
+    const rowid = first ? Object.values(first)[0] : undefined;
+    return {
+      changes: WRITES.has(result.command ?? '') ? result.rowCount : 0,
+      lastInsertRowid: typeof rowid === 'number' || typeof rowid === 'bigint' ? rowid : 0,
+    };
+  }
+
+  get(...params: P): R | undefined {
+    const row = this.#query(params).rows[0];
+    return row === undefined ? undefined : (this.#shape(row) as R);
+  }
+
+  all(...params: P): R[] {
+    return this.#query(params).rows.map((row) => this.#shape(row) as R);
+  }
+
+  #query(params: readonly unknown[]) {
+    const values = bindArguments(this.translated, params);
+    return this.db.connection.query(this.translated.text, values);
+  }
+
+  #shape(row: Record<string, unknown>): unknown {
+    if (!this.#plucked) return row;
+    for (const key in row) return row[key];
+    return undefined;
+  }
+}
+
+/**
+ * PostgreSQL behind the synchronous subset of better-sqlite3's API that the server uses
+ * (`SqlDatabase`): statements run one at a time on a worker-owned connection while this thread
+ * waits (sync-connection.ts), so code written for SQLite runs unchanged.
+ *
+ * Transactions are better-sqlite3's: `transaction(fn)` returns a function (with `.deferred()`,
+ * `.immediate()`, `.exclusive()`) running `fn` between BEGIN and COMMIT, rolled back if it throws;
+ * called inside a transaction it is a savepoint. All three modes are a plain READ COMMITTED BEGIN:
+ * PostgreSQL takes row locks as rows are written, and what must be serialised takes its own lock
+ * (the journal's seq: journal/sequences.ts). `inTransaction` is PostgreSQL's own transaction status.
+ *
+ * One difference code written for SQLite must know: a failed statement aborts the whole PostgreSQL
+ * transaction (SQLite undoes only that statement). Later statements fail, and a COMMIT of such a
+ * transaction throws rather than silently rolling back (sync-connection.ts).
+ */
+export class PgDatabase implements SqlDatabase {
+  readonly kind = 'postgres' as const;
+  /** The URL without its password, for logs and messages. */
+  readonly name: string;
+  readonly connection: SyncConnection;
+  readonly #translations = new Map<string, Translated>();
+
+  constructor(url: string, { timeoutMs }: { timeoutMs?: number } = {}) {
+    const shown = new URL(url);
+    if (shown.password) shown.password = '***';
+    this.name = shown.toString();
+    this.connection = new SyncConnection({ url, timeoutMs });
+  }
+
+  get open(): boolean {
+    return this.connection.open;
+  }
+
+  /** True from BEGIN until COMMIT or ROLLBACK, including a transaction a failed statement aborted. */
+  get inTransaction(): boolean {
+    return this.connection.transactionStatus !== 'I';
+  }
+
+  prepare<P extends unknown[] | {} = unknown[], R = unknown>(source: string): P extends unknown[] ? PgStatement<P, R> : PgStatement<[P], R> {
+    // The conditional type mirrors better-sqlite3's: an object parameter type binds as one argument.
+    return new PgStatement(this, source, this.#translate(source)) as P extends unknown[] ? PgStatement<P, R> : PgStatement<[P], R>;
+  }
+
+  /** Runs a script of statements with no parameters (simple protocol: several statements in one round trip). */
+  exec(source: string): this {
+    const t = this.#translate(source);
+    if (t.positional > 0 || t.names.length > 0) throw new UnsupportedSqlError('exec() takes no parameters; use prepare()', source);
+    this.connection.query(t.text);
+    return this;
+  }
+
+  /** SQLite's PRAGMAs have no PostgreSQL meaning: refused, naming the pragma, so a SQLite-only path shows at once. */
+  pragma(source: string): never {
+    throw new UnsupportedSqlError('PRAGMA is SQLite-only and has no PostgreSQL equivalent here', `PRAGMA ${source}`);
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: better-sqlite3's transaction signature.
+  transaction<F extends (...args: any[]) => unknown>(fn: F): SqlTransaction<F> {
+    const run = (args: ArgumentTypes<F>): ReturnType<F> => {
+      const nested = this.inTransaction;
+      this.connection.query(nested ? 'SAVEPOINT weft_nested' : 'BEGIN');
+      let value: ReturnType<F>;
+      try {
+        value = fn(...args) as ReturnType<F>;
+        if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
+          throw new TypeError('Transaction function cannot return a promise');
+        }
+      } catch (err) {
+        if (this.inTransaction && this.open) {
+          if (nested) {
+            this.connection.query('ROLLBACK TO SAVEPOINT weft_nested');
+            this.connection.query('RELEASE SAVEPOINT weft_nested');
+          } else this.connection.query('ROLLBACK');
+        }
+        throw err;
+      }
+      this.connection.query(nested ? 'RELEASE SAVEPOINT weft_nested' : 'COMMIT');
+      return value;
+    };
+    const tx = ((...args: ArgumentTypes<F>) => run(args)) as SqlTransaction<F>;
+    tx.deferred = tx;
+    tx.immediate = tx;
+    tx.exclusive = tx;
+    return tx;
+  }
+
+  close(): this {
+    this.connection.close();
+    return this;
+  }
+
+  #translate(source: string): Translated {
+    let t = this.#translations.get(source);
+    if (!t) {
+      t = translate(source);
+      if (this.#translations.size >= TRANSLATION_CACHE) this.#translations.clear();
+      this.#translations.set(source, t);
+    }
+    return t;
+  }
+}
