@@ -27,7 +27,7 @@ export type GitCredentialRequest = z.infer<typeof GitCredentialRequest>;
 const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/tools/git-credential', async (request): Promise<{ username: string; password: string }> => {
     const body = parseRequest(GitCredentialRequest, request.body, 'body');
-    const row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock });
+    const row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock, grace: app.engine.grace });
     let host = '';
     try {
       host = new URL(body.url).host;

@@ -28,7 +28,7 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
           'execution_context_required',
           'context: the runner credential calls tools only inside an execution it holds (context.executionId, runnerId, leaseAttempt)',
         );
-      assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock });
+      assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock, grace: app.engine.grace });
     }
     if (body.context || principal?.type !== 'user') {
       if (!body.context) throw new AppError(403, 'tool_denied', 'context: a runner calls tools only inside an execution ({ executionId })');
