@@ -177,9 +177,17 @@ describe('the server-side tool policy of an execution call', () => {
   it('ask: a once approval is used up by its first call; a replay waits for a person', async () => {
     const run = await leasedRun();
     const approved = await askFor(run, 'test:destroy', 'once-1', 'approve');
+    const row = () =>
+      s.app.db.prepare('SELECT status, used_at, closed_at, closed_reason FROM tool_approvals WHERE id = ?').get(approved) as Record<string, unknown>;
+    // A call it does not cover (other arguments) is held and leaves it unused.
+    await expectHeld(call(run, 'test:destroy', 'once-other', approved), 'once-other');
+    expect(row()).toMatchObject({ status: 'approved', used_at: null });
     expect((await call(run, 'test:destroy', 'once-1', approved)).status).toBe(200);
     await expectHeld(call(run, 'test:destroy', 'once-1', approved), 'once-1');
     expect(ran.filter((r) => r.target === 'once-1')).toHaveLength(1);
+    // Its use has its own column: the closing columns stay those of an approval that never closed.
+    expect(row()).toEqual({ status: 'approved', used_at: expect.stringMatching(/^\d{4}-/), closed_at: null, closed_reason: null });
+    expect((await s.request('GET', `/api/approvals/${approved}`)).body).toMatchObject({ status: 'approved', decision: { decision: 'approve' } });
   });
 
   it('ask: an approval covers only its own iteration, "for the rest of this step" included', async () => {

@@ -70,9 +70,7 @@ export function createAgentAsks({
     ),
     pendingOf: db.prepare<[string], Row>("SELECT * FROM tool_approvals WHERE execution_id = ? AND ask_key IS NOT NULL AND status = 'pending'"),
     close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
-    useOnce: db.prepare(
-      "UPDATE tool_approvals SET closed_at = ? WHERE id = ? AND status = 'approved' AND (scope IS NULL OR scope = 'once') AND closed_at IS NULL",
-    ),
+    useOnce: db.prepare("UPDATE tool_approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND (scope IS NULL OR scope = 'once') AND used_at IS NULL"),
     selves: db.prepare<[string], { started_by_kind: string | null; started_by_id: string | null; saved_by: string | null }>(
       `SELECT e.started_by_kind, e.started_by_id, v.saved_by FROM executions e
        LEFT JOIN workflow_versions v ON v.workflow_id = e.workflow_id AND v.version = e.workflow_version WHERE e.id = ?`,
@@ -282,7 +280,7 @@ export function createAgentAsks({
      * checkpoint) for this tool, and either approved "for the rest of this step" (`scope: "step"`:
      * any arguments) or approved once for these very arguments and not used yet. A once approval is
      * used up by the first call it lets through: the conditional UPDATE is what decides, so two
-     * racing calls cannot both take it. `closed_at` on an approved row records when it was used.
+     * racing calls cannot both take it. `used_at` records when it was used (migration 025).
      */
     useApprovedCall({
       approvalId,
