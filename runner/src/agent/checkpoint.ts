@@ -23,6 +23,8 @@ export const AgentCheckpoint = z.object({
   stepApprovalIds: z.record(z.string(), z.string()).default({}),
   /** Model attempts so far (failovers count). */
   attempts: Count.default(0),
+  /** Time the step instance has been paused for people so far, over all its attempts (`MAX_PAUSED_MS`). */
+  pausedMs: Count.default(0),
 });
 export type AgentCheckpoint = z.infer<typeof AgentCheckpoint>;
 
