@@ -185,7 +185,7 @@ describe('migrations', () => {
         db,
         all.filter((m) => m.version <= 25),
       ).applied,
-    ).toContain('025_ask_used_at');
+    ).toContain('025_ask_use_and_git_repos');
     expect(db.prepare('SELECT id, status, used_at, closed_at FROM tool_approvals ORDER BY id').all()).toEqual([
       { id: 'tap_closed', status: 'closed', used_at: null, closed_at: '2026-01-03T00:00:00.000Z' },
       { id: 'tap_fresh', status: 'approved', used_at: null, closed_at: null },

@@ -138,6 +138,12 @@ describe('pruning', () => {
     const clock = await start({ days: 30 });
     const wf = await workflow();
     const old = await finishedRun(wf, { logLines: 3 });
+    // A templated git workspace's repository, bound when its credential was issued (git-credential-routes.ts).
+    s.app.db
+      .prepare(
+        "INSERT INTO execution_git_repos (execution_id, step_id, iteration_path, integration, url, bound_at) VALUES (?, 'say', '', 'gh', 'https://github.com/o/r', 'then')",
+      )
+      .run(old);
     clock.advance(20 * DAY);
     const recent = await finishedRun(wf);
     expect(count('SELECT COUNT(*) AS n FROM step_runs WHERE execution_id = ?', old)).toBeGreaterThan(0);
@@ -147,7 +153,7 @@ describe('pruning', () => {
     expect(run.prunedExecutions).toEqual({ byAge: 1, byCount: 0 });
     expect(await statusOf(old)).toBe(410);
     expect(await statusOf(recent)).toBe(200);
-    for (const table of ['step_runs', 'runner_cursors']) {
+    for (const table of ['step_runs', 'runner_cursors', 'execution_git_repos']) {
       expect(count(`SELECT COUNT(*) AS n FROM ${table} WHERE execution_id = ?`, old)).toBe(0);
     }
     expect(count('SELECT COUNT(*) AS n FROM events WHERE topic = ?', `execution:${old}`)).toBe(0);

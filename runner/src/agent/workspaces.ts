@@ -28,6 +28,7 @@ export function agentWorkspaces({
           executionId: ctx.executionId,
           workflowId: ctx.workflowId,
           stepId: ctx.stepId,
+          iterationPath: ctx.iterationPath,
           workDir: ctx.workDir,
           spec: resolved,
           ...(restore ? { restore: { baseCommit: restore.baseCommit, diff: restore.diff } } : {}),

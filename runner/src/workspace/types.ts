@@ -7,7 +7,7 @@ import type { StepEnvironment } from '../steps/bash';
 export type WorkspaceLog = (stream: 'stdout' | 'stderr', text: string) => void;
 
 /** What the runner asks the server for before cloning an https URL with `integration` (`POST /api/tools/git-credential`). */
-export type GitCredentialRequest = { integration: string; url: string; executionId: string; stepId: string };
+export type GitCredentialRequest = { integration: string; url: string; executionId: string; stepId: string; iterationPath: string };
 export type GitCredential = { username: string; password: string };
 export type GitCredentialSource = (request: GitCredentialRequest) => Promise<GitCredential>;
 
@@ -55,6 +55,8 @@ export type AcquireRequest = {
   executionId: string;
   workflowId: string;
   stepId: string;
+  /** The step instance's foreach iteration (`""` outside one): the server binds a templated clone URL per instance. */
+  iterationPath: string;
   /** The step context's `workDir` (the execution's run directory): git clones live under it. */
   workDir: string;
   spec: ResolvedWorkspace;

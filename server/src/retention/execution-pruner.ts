@@ -53,6 +53,7 @@ export function createExecutionPruner(db: Db) {
     ['tool_approvals', 'DELETE FROM tool_approvals WHERE rowid IN (SELECT rowid FROM tool_approvals WHERE execution_id = @id LIMIT @limit)'],
     ['step_checkpoints', 'DELETE FROM step_checkpoints WHERE rowid IN (SELECT rowid FROM step_checkpoints WHERE execution_id = @id LIMIT @limit)'],
     ['execution_workspaces', 'DELETE FROM execution_workspaces WHERE rowid IN (SELECT rowid FROM execution_workspaces WHERE execution_id = @id LIMIT @limit)'],
+    ['execution_git_repos', 'DELETE FROM execution_git_repos WHERE rowid IN (SELECT rowid FROM execution_git_repos WHERE execution_id = @id LIMIT @limit)'],
     ['step_runs', 'DELETE FROM step_runs WHERE rowid IN (SELECT rowid FROM step_runs WHERE execution_id = @id LIMIT @limit)'],
     ['message_keys', 'DELETE FROM message_keys WHERE execution_id = @id AND key IN (SELECT key FROM message_keys WHERE execution_id = @id LIMIT @limit)'],
     [
