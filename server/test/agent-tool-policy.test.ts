@@ -227,6 +227,35 @@ describe('the server-side tool policy of an execution call', () => {
     expect(res.body.error.code).toBe('forbidden');
   });
 
+  it("reads the execution's row once per call, and none of its step runs", async () => {
+    const run = await leasedRun({ toolPolicy: { 'test:destroy': 'allow' } });
+    const repo = s.app.executions.repo;
+    const counted = { get: 0, steps: 0 };
+    const { get, steps } = repo;
+    repo.get = (id) => {
+      counted.get++;
+      return get(id);
+    };
+    repo.steps = (id) => {
+      counted.steps++;
+      return steps(id);
+    };
+    try {
+      expect((await call(run, 'test:destroy', 'counted-1')).status).toBe(200);
+    } finally {
+      repo.get = get;
+      repo.steps = steps;
+    }
+    // The lease check's read serves the chat the call belongs to and the step's policy too.
+    expect(counted).toEqual({ get: 1, steps: 0 });
+  });
+
+  it('a person naming an unknown or pruned execution gets 404 or 410, as before', async () => {
+    const res = await s.request('POST', '/api/tools/call', { body: { name: 'test:read', arguments: { target: 'x' }, context: { executionId: 'exe_nope' } } });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+
   it('refuses a bad WEFT_TOOL_POLICY at start with a message naming it', () => {
     expect(() => loadConfig({ WEFT_TOOL_POLICY: '{nope' })).toThrow(/WEFT_TOOL_POLICY: must be JSON/);
     expect(() => loadConfig({ WEFT_TOOL_POLICY: '["ask"]' })).toThrow(/WEFT_TOOL_POLICY: must be a JSON object/);
