@@ -113,6 +113,30 @@ describe('POST /api/tools/ask', () => {
     expect(eventsOf(s, executionTopic(run.executionId)).map((e) => e.type)).toContain('approval.decided');
   });
 
+  it('a poll resending its call is matched without parsing the stored arguments again; another key order still matches', async () => {
+    const run = await leasedRun(s, runner);
+    const body = askBody(run, { key: 'fix||toolu_parse', tool: { name: 'workspace:bash', arguments: { command: 'make', cwd: 'src' } } });
+    const first = await ask(s, body);
+    expect(first.status).toBe(200);
+    const stored = (s.app.db.prepare('SELECT arguments FROM tool_approvals WHERE id = ?').get(first.body.approvalId) as { arguments: string }).arguments;
+    const parse = JSON.parse;
+    let parsed = 0;
+    JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+      if (text === stored) parsed++;
+      return parse(text, reviver);
+    }) as typeof JSON.parse;
+    let again: Awaited<ReturnType<typeof ask>>;
+    try {
+      again = await ask(s, body);
+    } finally {
+      JSON.parse = parse;
+    }
+    expect(again.body.approvalId).toBe(first.body.approvalId);
+    expect(parsed).toBe(0);
+    const reordered = await ask(s, askBody(run, { key: 'fix||toolu_parse', tool: { name: 'workspace:bash', arguments: { cwd: 'src', command: 'make' } } }));
+    expect(reordered.body.approvalId).toBe(first.body.approvalId);
+  });
+
   it('long-polls: a pending ask is answered as soon as a person decides', { timeout: 15_000 }, async () => {
     const run = await leasedRun(s, runner);
     const created = await ask(s, askBody(run));

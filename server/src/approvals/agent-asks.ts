@@ -159,12 +159,13 @@ export function createAgentAsks({
       return journal.transaction(() => {
         const existing = s.byKey.get(context.executionId, request.key);
         if (existing) {
+          // A long poll resends the call as first sent: the same JSON needs no parsing to compare.
           const same =
             existing.step_id === context.stepId &&
             existing.iteration_path === context.iterationPath &&
             existing.tool === request.tool.name &&
             existing.ask === request.kind &&
-            canonicalJson(JSON.parse(existing.arguments)) === canonicalJson(request.tool.arguments ?? null);
+            (existing.arguments === args || canonicalJson(JSON.parse(existing.arguments)) === canonicalJson(request.tool.arguments ?? null));
           if (!same) throw new AppError(409, 'ask_key_conflict', `key: ${JSON.stringify(request.key)} already names another call in this execution`);
           return lapseWithin(existing);
         }
