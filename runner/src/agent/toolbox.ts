@@ -55,7 +55,10 @@ export function createToolbox({
     if (tool.source === 'workspace' && workspace) {
       const { mutated, ...outcome } = await workspace.call(tool.name, input, { signal: ctx.signal, log: ctx.log });
       // After every call that may have changed files, so a new lease can rebuild the workspace.
-      if (mutated) ctx.emitWorkspaceSnapshot((await workspace.report()).snapshot);
+      if (mutated) {
+        const snapshot = await workspace.snapshotIfChanged();
+        if (snapshot) ctx.emitWorkspaceSnapshot(snapshot);
+      }
       return outcome;
     }
     const r = await tools.call({

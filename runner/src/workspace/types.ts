@@ -39,6 +39,11 @@ export interface Workspace {
    * workspace tools wrote, and an empty diff.
    */
   changes(): Promise<WorkspaceState>;
+  /**
+   * A cheap token of the state `changes()` would report: equal tokens, equal changes (git: `git
+   * status` and the listed files' stat data, see fingerprint.ts; otherwise the recorded files).
+   */
+  fingerprint(): Promise<string>;
   /** `changes()` as a `workspace.snapshot` body: the diff is null when over 8 MiB encoded (the protocol's cap). */
   snapshot(): Promise<WorkspaceSnapshot>;
   /** The acquiring step's log: notes about the workspace (a snapshot that could not be taken) go there. */

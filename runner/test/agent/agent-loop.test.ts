@@ -97,6 +97,7 @@ function memoryWorkspace(files: Record<string, string> = {}) {
       };
       return { snapshot, changes: { ...snapshot, diff: snapshot.diff ?? '', diffTruncated: false } };
     },
+    snapshotIfChanged: async () => (await ws.report()).snapshot,
     release: () => {
       state.released = true;
     },
