@@ -111,11 +111,20 @@ export function createAgentPromptStep({
             role: 'assistant',
             meta: { provider: model.kind, model: modelName, ...persona, turn: budget.turns + 1, maxTurns: budget.maxTurns },
           }));
-        /** The conversation of the last checkpoint: re-saved with the time paused so far during a long wait. */
-        let last: { messages: ChatMessage[]; openRound: unknown[] | null } = { messages: resumed?.messages ?? [], openRound: resumed?.openRound ?? null };
+        /** What the last checkpoint held: re-saved with the time paused so far during a long wait. */
+        let last: { messages: ChatMessage[]; openRound: unknown[] | null; toolCalls: ToolCounts } = {
+          messages: resumed?.messages ?? [],
+          openRound: resumed?.openRound ?? null,
+          toolCalls: { ...counts },
+        };
         let savedPausedMs = waitBudget.pausedMs;
-        const checkpoint = (messages: ChatMessage[], openRound: unknown[] | null, pausedMs = waitBudget.pausedMs) => {
-          last = { messages, openRound };
+        const checkpoint = (
+          messages: ChatMessage[],
+          openRound: unknown[] | null,
+          // A save during a wait keeps the counts of the last one: the waiting call is counted again when it is run again.
+          { pausedMs = waitBudget.pausedMs, toolCalls = { ...counts } }: { pausedMs?: number; toolCalls?: ToolCounts } = {},
+        ) => {
+          last = { messages, openRound, toolCalls };
           savedPausedMs = pausedMs;
           return saveCheckpoint(ctx, {
             v: 1,
@@ -123,7 +132,7 @@ export function createAgentPromptStep({
             openRound,
             usage: budget.usage,
             turns: budget.turns,
-            toolCalls: { ...counts },
+            toolCalls,
             approvedForStep: gate.approvedForStep(),
             stepApprovalIds: gate.stepApprovalIds(),
             attempts,
@@ -132,7 +141,8 @@ export function createAgentPromptStep({
         };
         // A runner that dies during a long wait loses at most this much of the step's paused time.
         onPaused = (pausedMs) => {
-          if (pausedMs - savedPausedMs >= pausedCheckpointEveryMs && last.messages.length > 0) checkpoint(last.messages, last.openRound, pausedMs);
+          if (pausedMs - savedPausedMs >= pausedCheckpointEveryMs && last.messages.length > 0)
+            checkpoint(last.messages, last.openRound, { pausedMs, toolCalls: last.toolCalls });
         };
         const onProgress = (p: ToolLoopProgress) => {
           if (p.kind === 'turn') {
