@@ -113,6 +113,30 @@ describe('POST /api/tools/ask', () => {
     expect(eventsOf(s, executionTopic(run.executionId)).map((e) => e.type)).toContain('approval.decided');
   });
 
+  it('a poll resending its call is matched without parsing the stored arguments again; another key order still matches', async () => {
+    const run = await leasedRun(s, runner);
+    const body = askBody(run, { key: 'fix||toolu_parse', tool: { name: 'workspace:bash', arguments: { command: 'make', cwd: 'src' } } });
+    const first = await ask(s, body);
+    expect(first.status).toBe(200);
+    const stored = (s.app.db.prepare('SELECT arguments FROM tool_approvals WHERE id = ?').get(first.body.approvalId) as { arguments: string }).arguments;
+    const parse = JSON.parse;
+    let parsed = 0;
+    JSON.parse = ((text: string, reviver?: (this: unknown, key: string, value: unknown) => unknown) => {
+      if (text === stored) parsed++;
+      return parse(text, reviver);
+    }) as typeof JSON.parse;
+    let again: Awaited<ReturnType<typeof ask>>;
+    try {
+      again = await ask(s, body);
+    } finally {
+      JSON.parse = parse;
+    }
+    expect(again.body.approvalId).toBe(first.body.approvalId);
+    expect(parsed).toBe(0);
+    const reordered = await ask(s, askBody(run, { key: 'fix||toolu_parse', tool: { name: 'workspace:bash', arguments: { cwd: 'src', command: 'make' } } }));
+    expect(reordered.body.approvalId).toBe(first.body.approvalId);
+  });
+
   it('long-polls: a pending ask is answered as soon as a person decides', { timeout: 15_000 }, async () => {
     const run = await leasedRun(s, runner);
     const created = await ask(s, askBody(run));
@@ -246,6 +270,54 @@ describe('who decides an ask', () => {
     const byChatPerson = await decide(s, b, { decision: 'deny', comment: 'no' }, chatPerson.token);
     expect(byChatPerson.status).toBe(200);
     expect(byChatPerson.body).toMatchObject({ status: 'denied', decision: { decidedBy: 'admin person', comment: 'no' } });
+  });
+
+  it("lists a run's asks with as many queries for six asks as for one (each chat and run looked up once)", async () => {
+    const own = await startServer();
+    try {
+      const r = await connectFakeRunner(own.url, own.runnerToken, { capacity: 5 });
+      const session = (await own.request('POST', '/api/sessions', { body: {} })).body;
+      const run = await leasedRun(own, r, { step: agentStep({ approvers: { roles: ['admin'] } }), sessionId: session.id });
+      const asked = async (n: number) => expect((await ask(own, askBody(run, { key: `fix||toolu_q${n}` }))).status).toBe(200);
+      // Nothing else runs statements while counting: no runner, no ticker.
+      r.close();
+      own.app.engine.stop();
+      const statement = Object.getPrototypeOf(own.app.db.prepare('SELECT 1')) as Record<'get' | 'all' | 'run' | 'iterate', (...a: unknown[]) => unknown>;
+      const queriesOfInbox = async () => {
+        let n = 0;
+        const originals = { get: statement.get, all: statement.all, run: statement.run, iterate: statement.iterate };
+        for (const name of ['get', 'all', 'run', 'iterate'] as const) {
+          const original = originals[name];
+          statement[name] = function (this: unknown, ...a: unknown[]) {
+            n++;
+            return original.apply(this, a);
+          };
+        }
+        try {
+          const res = await own.app.inject({
+            method: 'GET',
+            url: `/api/approvals?executionId=${run.executionId}`,
+            headers: { authorization: `Bearer ${own.token}`, host: `127.0.0.1:${own.port}` },
+          });
+          expect(res.statusCode, res.body).toBe(200);
+          return { n, asks: (JSON.parse(res.body).approvals as { ask?: string }[]).filter((a) => a.ask !== undefined).length };
+        } finally {
+          Object.assign(statement, originals);
+        }
+      };
+      const fewest = async () => {
+        const counts = [await queriesOfInbox(), await queriesOfInbox(), await queriesOfInbox()];
+        return { asks: counts[0]!.asks, n: Math.min(...counts.map((c) => c.n)) };
+      };
+      await asked(1);
+      const one = await fewest();
+      for (let i = 2; i <= 6; i++) await asked(i);
+      const six = await fewest();
+      expect([one.asks, six.asks]).toEqual([1, 6]);
+      expect(six.n).toBe(one.n);
+    } finally {
+      await own.close();
+    }
   });
 
   it('an ask of a run in a private chat is not listed to another person, nor decidable by them', async () => {

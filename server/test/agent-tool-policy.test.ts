@@ -177,9 +177,17 @@ describe('the server-side tool policy of an execution call', () => {
   it('ask: a once approval is used up by its first call; a replay waits for a person', async () => {
     const run = await leasedRun();
     const approved = await askFor(run, 'test:destroy', 'once-1', 'approve');
+    const row = () =>
+      s.app.db.prepare('SELECT status, used_at, closed_at, closed_reason FROM tool_approvals WHERE id = ?').get(approved) as Record<string, unknown>;
+    // A call it does not cover (other arguments) is held and leaves it unused.
+    await expectHeld(call(run, 'test:destroy', 'once-other', approved), 'once-other');
+    expect(row()).toMatchObject({ status: 'approved', used_at: null });
     expect((await call(run, 'test:destroy', 'once-1', approved)).status).toBe(200);
     await expectHeld(call(run, 'test:destroy', 'once-1', approved), 'once-1');
     expect(ran.filter((r) => r.target === 'once-1')).toHaveLength(1);
+    // Its use has its own column: the closing columns stay those of an approval that never closed.
+    expect(row()).toEqual({ status: 'approved', used_at: expect.stringMatching(/^\d{4}-/), closed_at: null, closed_reason: null });
+    expect((await s.request('GET', `/api/approvals/${approved}`)).body).toMatchObject({ status: 'approved', decision: { decision: 'approve' } });
   });
 
   it('ask: an approval covers only its own iteration, "for the rest of this step" included', async () => {
@@ -217,6 +225,35 @@ describe('the server-side tool policy of an execution call', () => {
     });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
+  });
+
+  it("reads the execution's row once per call, and none of its step runs", async () => {
+    const run = await leasedRun({ toolPolicy: { 'test:destroy': 'allow' } });
+    const repo = s.app.executions.repo;
+    const counted = { get: 0, steps: 0 };
+    const { get, steps } = repo;
+    repo.get = (id) => {
+      counted.get++;
+      return get(id);
+    };
+    repo.steps = (id) => {
+      counted.steps++;
+      return steps(id);
+    };
+    try {
+      expect((await call(run, 'test:destroy', 'counted-1')).status).toBe(200);
+    } finally {
+      repo.get = get;
+      repo.steps = steps;
+    }
+    // The lease check's read serves the chat the call belongs to and the step's policy too.
+    expect(counted).toEqual({ get: 1, steps: 0 });
+  });
+
+  it('a person naming an unknown or pruned execution gets 404 or 410, as before', async () => {
+    const res = await s.request('POST', '/api/tools/call', { body: { name: 'test:read', arguments: { target: 'x' }, context: { executionId: 'exe_nope' } } });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
   });
 
   it('refuses a bad WEFT_TOOL_POLICY at start with a message naming it', () => {

@@ -111,9 +111,13 @@ describe('a run that ends closes its pending approvals', () => {
       steps: [{ id: 'erase', type: 'tool', tool: 'remote:erase', arguments: { id: 'r1' }, timeoutSeconds: 2 }],
     });
     const approval = await pendingApproval((a) => a.kind === 'tool' && a.message.includes(executionId), 'the tool approval');
+    // The held call belongs to its run: the inbox finds it by execution, and it says which step asks.
+    expect(approval).toMatchObject({ executionId, stepId: 'erase', iterationPath: '' });
+    const byRun = (await s.request('GET', `/api/approvals?executionId=${executionId}`)).body.approvals;
+    expect(byRun.map((a: any) => a.id)).toContain(approval.id);
     const ex = await finishedExecution(s, executionId);
     expect(ex.status).toBe('failed');
-    await expectClosed(approval.id, { reason: 'execution_timed_out', message: /run timed out/, topics: ['approvals'] });
+    await expectClosed(approval.id, { reason: 'execution_timed_out', message: /run timed out/, topics: ['approvals', `execution:${executionId}`] });
     expect(mcp.calls).toEqual([]);
   });
 });

@@ -104,6 +104,42 @@ describe('POST /api/tools/git-credential', () => {
     expect(badName.body.error.message).toMatch(/integration/);
   });
 
+  it('binds a templated URL to the repository each step instance first resolved to: no token for another repo on the host', async () => {
+    const definition = {
+      name: `Templated ${Math.random()}`,
+      inputs: { repo: { type: 'string', required: true } },
+      steps: [{ id: 'tpl', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ inputs.repo }}.git`, integration: 'gh' } } }],
+    };
+    const wf = await s.request('POST', '/api/workflows', { body: { definition } });
+    expect(wf.status, JSON.stringify(wf.body)).toBe(201);
+    const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: { inputs: { repo: 'app' } } });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    const executionId = started.body.executionId as string;
+    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
+    const run = { executionId, attempt: runner.grants.find((g) => g.executionId === executionId)!.attempt };
+    const templated = (url: string, iterationPath?: string) =>
+      ask(bodyFor(run, { url, context: { ...bodyFor(run).context, stepId: 'tpl', ...(iterationPath === undefined ? {} : { iterationPath }) } }));
+
+    expect((await templated(`https://${host}/o/app.git`)).status).toBe(200);
+    // The same repository again (a retry, a new lease rebuilding the clone) is fine, spelled as a URL may be.
+    expect((await templated(`https://${host.toUpperCase()}/o/app.git`)).status).toBe(200);
+    const other = await templated(`https://${host}/o/private.git`);
+    expect(other.status).toBe(403);
+    expect(other.body.error).toMatchObject({ code: 'url_not_in_workspace', message: expect.stringContaining(`resolved to https://${host}/o/app.git`) });
+    expect(JSON.stringify(other.body)).not.toContain(GITHUB_TOKEN);
+    // Another step instance (a foreach iteration) renders its own URL and is bound to that one.
+    expect((await templated(`https://${host}/o/private.git`, '[1]')).status).toBe(200);
+    expect((await templated(`https://${host}/o/app.git`, '[1]')).status).toBe(403);
+    expect(s.app.db.prepare('SELECT iteration_path, url FROM execution_git_repos WHERE execution_id = ? ORDER BY iteration_path').all(executionId)).toEqual([
+      { iteration_path: '', url: `https://${host}/o/app.git` },
+      { iteration_path: '[1]', url: `https://${host}/o/private.git` },
+    ]);
+    const refused = auditActions(s)
+      .filter((a) => a.action === 'git_credential.refused')
+      .map((a) => JSON.parse(a.details));
+    expect(refused).toContainEqual(expect.objectContaining({ executionId, stepId: 'tpl', code: 'url_not_in_workspace' }));
+  });
+
   it('never answers 500, nor gives the token, to any body', async () => {
     const run = await leasedRun();
     const base = bodyFor(run);

@@ -165,6 +165,35 @@ describe('migrations', () => {
     expect(db.prepare("SELECT run_depth FROM executions WHERE id = 'ex_1'").get()).toEqual({ run_depth: 0 });
   });
 
+  it("move a once-approved ask's use out of closed_at into used_at, leaving closed rows as they were (025)", () => {
+    const db = new BetterSqlite3(':memory:');
+    const all = readMigrations();
+    migrate(
+      db,
+      all.filter((m) => m.version < 25),
+    );
+    const add = db.prepare(
+      `INSERT INTO tool_approvals (id, tool, arguments, message, status, requested_at, expires_at, closed_reason, closed_message, closed_at, ask_key, execution_id)
+       VALUES (?, 't', '{}', 'm', ?, 'then', 0, ?, ?, ?, ?, 'ex_1')`,
+    );
+    add.run('tap_used', 'approved', null, null, '2026-01-02T00:00:00.000Z', 'k1');
+    add.run('tap_fresh', 'approved', null, null, null, 'k2');
+    add.run('tap_closed', 'closed', 'execution_canceled', 'the run was canceled', '2026-01-03T00:00:00.000Z', 'k3');
+    add.run('tap_held', 'closed', 'call_canceled', 'gone', '2026-01-04T00:00:00.000Z', null);
+    expect(
+      migrate(
+        db,
+        all.filter((m) => m.version <= 25),
+      ).applied,
+    ).toContain('025_ask_use_and_git_repos');
+    expect(db.prepare('SELECT id, status, used_at, closed_at FROM tool_approvals ORDER BY id').all()).toEqual([
+      { id: 'tap_closed', status: 'closed', used_at: null, closed_at: '2026-01-03T00:00:00.000Z' },
+      { id: 'tap_fresh', status: 'approved', used_at: null, closed_at: null },
+      { id: 'tap_held', status: 'closed', used_at: null, closed_at: '2026-01-04T00:00:00.000Z' },
+      { id: 'tap_used', status: 'approved', used_at: '2026-01-02T00:00:00.000Z', closed_at: null },
+    ]);
+  });
+
   it('refuse to start when a landed migration was edited', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-mig-'));
     fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (x INTEGER);');

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import type { RetentionConfig } from '../src/config';
 import { ConfigError, loadConfig } from '../src/config';
+import { defineTool } from '../src/tools/tool';
 import { connectFakeRunner, type FakeRunner } from './helpers/fake-runner';
 import { connectLive, waitUntil } from './helpers/live-client';
 import { startServer, type TestServer } from './helpers/server';
@@ -136,6 +138,12 @@ describe('pruning', () => {
     const clock = await start({ days: 30 });
     const wf = await workflow();
     const old = await finishedRun(wf, { logLines: 3 });
+    // A templated git workspace's repository, bound when its credential was issued (git-credential-routes.ts).
+    s.app.db
+      .prepare(
+        "INSERT INTO execution_git_repos (execution_id, step_id, iteration_path, integration, url, bound_at) VALUES (?, 'say', '', 'gh', 'https://github.com/o/r', 'then')",
+      )
+      .run(old);
     clock.advance(20 * DAY);
     const recent = await finishedRun(wf);
     expect(count('SELECT COUNT(*) AS n FROM step_runs WHERE execution_id = ?', old)).toBeGreaterThan(0);
@@ -145,7 +153,7 @@ describe('pruning', () => {
     expect(run.prunedExecutions).toEqual({ byAge: 1, byCount: 0 });
     expect(await statusOf(old)).toBe(410);
     expect(await statusOf(recent)).toBe(200);
-    for (const table of ['step_runs', 'runner_cursors']) {
+    for (const table of ['step_runs', 'runner_cursors', 'execution_git_repos']) {
       expect(count(`SELECT COUNT(*) AS n FROM ${table} WHERE execution_id = ?`, old)).toBe(0);
     }
     expect(count('SELECT COUNT(*) AS n FROM events WHERE topic = ?', `execution:${old}`)).toBe(0);
@@ -226,6 +234,41 @@ describe('pruning', () => {
     expect(count('SELECT COUNT(*) AS n FROM approvals WHERE execution_id = ?', denied)).toBe(0);
     expect(count('SELECT COUNT(*) AS n FROM approval_decisions WHERE approval_id = ?', approval.id)).toBe(0);
     expect(run.rows).toMatchObject({ approvals: 1, approval_decisions: 1 });
+  });
+
+  it("deletes a run's held tool call with it: the call records its execution, which the inbox filters by", async () => {
+    await start({ maxExecutions: 1 });
+    // A destructive tool a workflow may call only once a person allows it (as an integration's would be).
+    s.app.tools.register([
+      defineTool({ name: 'test:erase', description: 'Erases', args: z.object({}), effect: 'destructive', inWorkflows: 'allowed', run: () => 'erased' }),
+    ]);
+    const { executionId, grant } = await startRun(await workflow());
+    const held = s.request('POST', '/api/tools/call', {
+      token: s.runnerToken,
+      body: { name: 'test:erase', arguments: {}, context: { executionId, stepId: 'say', runnerId: runner.runnerId, leaseAttempt: grant.attempt } },
+    });
+    let approval: any;
+    await waitUntil(async () => {
+      approval = (await s.request('GET', `/api/approvals?status=pending&executionId=${executionId}`)).body.approvals.find((a: any) => a.kind === 'tool');
+      return approval !== undefined;
+    });
+    expect(approval).toMatchObject({ executionId, stepId: 'say', iterationPath: '', workflowId: expect.stringMatching(/^wf_/) });
+    const events = (await s.request('GET', `/api/events?topic=execution:${executionId}&limit=1000`)).body.events;
+    expect(events.filter((e: any) => e.data?.id === approval.id).map((e: any) => e.type)).toEqual(['approval.requested']);
+    expect((await s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'deny' } })).status).toBe(200);
+    expect((await held).status).toBe(403);
+    await runner.events(grant, [
+      { seq: 1, type: 'step.started', stepId: 'say', iterationPath: '', attempt: 1 },
+      { seq: 2, type: 'step.succeeded', stepId: 'say', iterationPath: '', attempt: 1, output: 'hi' },
+      { seq: 3, type: 'execution.finished', status: 'succeeded' },
+    ]);
+    await finishedRun(await workflow());
+
+    const run = await s.app.retention.run();
+    expect(run.prunedExecutions.byCount).toBe(1);
+    expect(await statusOf(executionId)).toBe(410);
+    expect(count('SELECT COUNT(*) AS n FROM tool_approvals WHERE id = ?', approval.id)).toBe(0);
+    expect(run.rows).toMatchObject({ tool_approvals: 1 });
   });
 
   it('deletes in transactions of at most the batch size and yields between them', async () => {

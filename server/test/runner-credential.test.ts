@@ -17,10 +17,10 @@ afterAll(() => s.close());
 
 const concrete = (url: string) => url.replace(/:[A-Za-z]+/g, 'x').replace(/\*$/, 'x');
 
-async function leasedExecution() {
-  const runner = await connectFakeRunner(s.url, s.runnerToken);
-  const wf = await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition(`Leased ${Math.random()}`) } });
-  const run = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} });
+async function leasedExecution(server: TestServer = s) {
+  const runner = await connectFakeRunner(server.url, server.runnerToken);
+  const wf = await server.request('POST', '/api/workflows', { body: { definition: minimalDefinition(`Leased ${Math.random()}`) } });
+  const run = await server.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} });
   expect(run.status).toBe(202);
   const executionId = run.body.executionId as string;
   await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
@@ -28,7 +28,30 @@ async function leasedExecution() {
   return { runner, executionId, grant };
 }
 
-const callTool = (token: string, body: unknown) => s.request('POST', '/api/tools/call', { token, body });
+const callTool = (token: string, body: unknown, server: TestServer = s) => server.request('POST', '/api/tools/call', { token, body });
+
+/** The system clock moved on by `skew` ms: lets a test step past the engine's start grace (one lease). */
+function skewedClock() {
+  const clock = { skew: 0, now: () => new Date(Date.now() + clock.skew) };
+  return clock;
+}
+
+/** The three lease-checked routes, called under `lease`; returns each one's status and error code. */
+async function leasedCalls(server: TestServer, lease: { executionId: string; runnerId: string; leaseAttempt: number }) {
+  const context = { ...lease, stepId: 'say' };
+  const answers = [
+    await callTool(server.runnerToken, { name: 'workflows:list_workflows', context }, server),
+    await server.request('POST', '/api/tools/ask', {
+      token: server.runnerToken,
+      body: { key: 'k1', kind: 'question', tool: { name: 'ask', arguments: {} }, waitMs: 0, context },
+    }),
+    await server.request('POST', '/api/tools/git-credential', {
+      token: server.runnerToken,
+      body: { context, integration: 'gh', url: 'https://github.com/acme/app.git' },
+    }),
+  ];
+  return answers.map((a) => `${a.status} ${a.body?.error?.code ?? 'ok'}`);
+}
 
 describe('the runner credential', () => {
   it('is generated into <data dir>/runner-token (0600), differs from the access token, and survives a restart', async () => {
@@ -137,13 +160,52 @@ describe('POST /api/tools/call with the runner credential', () => {
       expect(res.status, JSON.stringify(context)).toBe(403);
       expect(res.body.error.code).toBe('lease_not_held');
     }
-    // The same call is fine while the lease holds, and refused once it has expired.
-    expect((await callTool(s.runnerToken, { ...base, context: { executionId, runnerId: runner.runnerId, leaseAttempt: grant.attempt } })).status).toBe(200);
-    s.app.db.prepare('UPDATE executions SET lease_expires_at = ? WHERE id = ?').run(Date.now() - 1, executionId);
-    const expired = await callTool(s.runnerToken, { ...base, context: { executionId, runnerId: runner.runnerId, leaseAttempt: grant.attempt } });
-    expect(expired.status).toBe(403);
-    expect(expired.body.error.code).toBe('lease_not_held');
     runner.close();
+  });
+
+  it('is refused (403 lease_not_held) once the lease expired after the start grace', async () => {
+    // A lease expired by hand inside the start grace still holds (lease-grace.ts): step past the
+    // grace first, on a server of its own so the other tests keep the real clock.
+    const clock = skewedClock();
+    const own = await startServer({ clock });
+    try {
+      const { runner, executionId, grant } = await leasedExecution(own);
+      const context = { executionId, runnerId: runner.runnerId, leaseAttempt: grant.attempt };
+      expect((await callTool(own.runnerToken, { name: 'workflows:list_workflows', context }, own)).status).toBe(200);
+      clock.skew = own.app.config.leaseMs + 1;
+      expect(own.app.engine.grace.inGrace(clock.now().getTime())).toBe(false);
+      own.app.db.prepare('UPDATE executions SET lease_expires_at = ? WHERE id = ?').run(clock.now().getTime() - 1, executionId);
+      const expired = await callTool(own.runnerToken, { name: 'workflows:list_workflows', context }, own);
+      expect(expired.status).toBe(403);
+      expect(expired.body.error.code).toBe('lease_not_held');
+      runner.close();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('keeps a lease from before a restart through the engine grace (tool call, ask, git credential), then refuses it', async () => {
+    const dataDir = makeDataDir();
+    const before = await startServer({ dataDir });
+    const { runner, executionId, grant } = await leasedExecution(before);
+    runner.close();
+    await before.close();
+    // The server was down for longer than the lease: its recorded expiry has passed at the restart.
+    const clock = skewedClock();
+    clock.skew = before.app.config.leaseMs + 1_000;
+    const after = await startServer({ dataDir, clock });
+    try {
+      const lease = { executionId, runnerId: runner.runnerId, leaseAttempt: grant.attempt };
+      const row = after.app.db.prepare('SELECT lease_expires_at FROM executions WHERE id = ?').get(executionId) as { lease_expires_at: number };
+      expect(row.lease_expires_at).toBeLessThan(clock.now().getTime());
+      // The engine keeps that lease through its grace, and so do the lease-checked routes: each one
+      // answers past the lease check (the ask and the credential refuse for reasons of their own).
+      expect(await leasedCalls(after, lease)).toEqual(['200 ok', '422 not_an_agent_step', '403 integration_not_in_workspace']);
+      clock.skew += after.app.config.leaseMs;
+      expect(await leasedCalls(after, lease)).toEqual(['403 lease_not_held', '403 lease_not_held', '403 lease_not_held']);
+    } finally {
+      await after.close();
+    }
   });
 
   it('is refused without an execution context', async () => {

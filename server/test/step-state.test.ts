@@ -93,6 +93,29 @@ describe('checkpoints and workspace snapshots', () => {
     expect(rows('execution_workspaces', executionId)).toHaveLength(1);
   });
 
+  it('keeps the checkpoint through a failed attempt that is retried, for the next lease too; a final failure drops it', async () => {
+    const clock = await start();
+    const { executionId, grant } = await leasedRun();
+    const state = { v: 1, messages: [{ role: 'user', content: 'one' }], turns: 1, pausedMs: 3_600_000 };
+    const error = { name: 'StepFailedError', message: 'model overloaded' };
+    await runner.events(grant, [
+      { seq: 1, type: 'step.started', ...at() },
+      checkpoint(2, state),
+      { seq: 3, type: 'step.failed', ...at(), error, retryInMs: 1000 },
+    ]);
+    expect(rows('step_checkpoints', executionId)).toHaveLength(1);
+    clock.advance(5 * 60_000);
+    await waitUntil(() => runner.grants.filter((g) => g.executionId === executionId).length >= 2, 15_000, 'the second lease');
+    const second = runner.grants.filter((g) => g.executionId === executionId)[1]!;
+    // The retry on the new lease goes on from the instance's checkpoint, paused time included.
+    expect(second.checkpoints).toEqual([{ ...at(), state }]);
+    await runner.events(second, [
+      { seq: 1, type: 'step.started', ...at(2) },
+      { seq: 2, type: 'step.failed', ...at(2), error },
+    ]);
+    expect(rows('step_checkpoints', executionId)).toEqual([]);
+  });
+
   it("caps a grant's resume state at 32 MiB: the largest checkpoints are left out, and the run log says so", { timeout: 60_000 }, async () => {
     const clock = await start();
     const { executionId } = await leasedRun();

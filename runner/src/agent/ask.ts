@@ -16,15 +16,28 @@ const MAX_RETRY_MS = 30_000;
 /** One long poll, at most. */
 const POLL_MS = 20_000;
 /**
- * Most time one step attempt may spend paused for people, summed over all its asks (each ask also
- * lapses on its own after 7 days on the server). Past it the step fails for good: an agent that keeps
- * asking nobody would otherwise hold a runner slot and its workspace indefinitely.
+ * Most time one step instance (execution, step, iteration) may spend paused for people, summed over
+ * all its asks and attempts (each ask also lapses on its own after 7 days on the server). Past it the
+ * step fails for good: an agent that keeps asking nobody, or a step retried while it waits, would
+ * otherwise hold a runner slot and its workspace indefinitely.
  */
 export const MAX_PAUSED_MS = 24 * 60 * 60 * 1000;
 
-/** Paused time of one step attempt, shared by its asks. */
-export type WaitBudget = { pausedMs: number; readonly maxMs: number };
-export const createWaitBudget = (maxMs = MAX_PAUSED_MS): WaitBudget => ({ pausedMs: 0, maxMs });
+/**
+ * Paused time of one step instance, shared by its asks: it starts from what the instance's
+ * checkpoint says earlier attempts waited. `onPaused` is told the total (the open pause included)
+ * after every poll that left the step paused, so the step can checkpoint it while a person takes hours.
+ */
+export type WaitBudget = { pausedMs: number; readonly maxMs: number; readonly onPaused?: ((pausedMs: number) => void) | undefined };
+export const createWaitBudget = ({
+  maxMs = MAX_PAUSED_MS,
+  pausedMs = 0,
+  onPaused,
+}: {
+  maxMs?: number;
+  pausedMs?: number;
+  onPaused?: (pausedMs: number) => void;
+} = {}): WaitBudget => ({ pausedMs, maxMs, onPaused });
 
 const hours = (ms: number) => (ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(2)} h` : `${Math.round(ms / 1000)} s`);
 
@@ -32,7 +45,7 @@ const hours = (ms: number) => (ms >= 3_600_000 ? `${+(ms / 3_600_000).toFixed(2)
  * Asks a person through `POST /api/tools/ask` and waits (long polls) until they decide. The key
  * (`<stepId>|<iterationPath>|<tool_use id>`) makes the ask idempotent: a resend, or an attempt
  * resumed after a crash, attaches to the same ask. While the server answers `pending` the call
- * shows as waiting and the step's timeout clock is stopped, counted against the attempt's
+ * shows as waiting and the step's timeout clock is stopped, counted against the step instance's
  * `budget`; while the server cannot be reached the clock runs again and the retries back off, so an
  * unreachable server ends in the step's timeout rather than in an endless pause.
  */
@@ -55,7 +68,7 @@ export async function askPerson({
   tool: { name: string; arguments: unknown };
   preview: AskPreview;
   onWaiting: () => void;
-  /** The attempt's paused time so far; a fresh 24 h one when left out. */
+  /** The step instance's paused time so far; a fresh 24 h one when left out. */
   budget?: WaitBudget;
   /** Injectable for tests. */
   now?: () => number;
@@ -116,9 +129,10 @@ export async function askPerson({
           pause();
           if (remaining() <= 0)
             throw new NonRetriableStepError(
-              `${tool.name}: this step attempt has waited ${hours(budget.pausedMs + now() - pausedAt)} for people, over the ${hours(budget.maxMs)} an agent step may wait in all`,
+              `${tool.name}: this step has waited ${hours(budget.pausedMs + now() - pausedAt)} for people over its attempts, over the ${hours(budget.maxMs)} an agent step may wait in all`,
               { code: 'agent_limit_wait' },
             );
+          budget.onPaused?.(budget.pausedMs + now() - pausedAt);
           continue;
         case 'approved':
           return {

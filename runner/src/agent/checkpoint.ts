@@ -23,6 +23,8 @@ export const AgentCheckpoint = z.object({
   stepApprovalIds: z.record(z.string(), z.string()).default({}),
   /** Model attempts so far (failovers count). */
   attempts: Count.default(0),
+  /** Time the step instance has been paused for people so far, over all its attempts (`MAX_PAUSED_MS`). */
+  pausedMs: Count.default(0),
 });
 export type AgentCheckpoint = z.infer<typeof AgentCheckpoint>;
 
@@ -38,11 +40,13 @@ export function readCheckpoint(ctx: Pick<StepContext, 'checkpoint' | 'logger' | 
 /** Saves `state` unless it is over `MAX_CHECKPOINT_BYTES`; says whether it did. */
 export function saveCheckpoint(ctx: Pick<StepContext, 'emitCheckpoint' | 'logger' | 'stepId'>, state: AgentCheckpoint): boolean {
   if (!ctx.emitCheckpoint) return false;
-  const bytes = Buffer.byteLength(JSON.stringify(state));
+  // The one serialisation of the runner's own: it sizes the checkpoint and is handed on with it.
+  const json = JSON.stringify(state);
+  const bytes = Buffer.byteLength(json);
   if (bytes > MAX_CHECKPOINT_BYTES) {
     ctx.logger.warn('agent checkpoint too large: not saved', { stepId: ctx.stepId, bytes });
     return false;
   }
-  ctx.emitCheckpoint(state);
+  ctx.emitCheckpoint(state, json);
   return true;
 }

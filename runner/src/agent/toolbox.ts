@@ -1,7 +1,7 @@
 import { ASK_USER_TOOL, matchesToolPattern, type LoopTool, type RunnerToolInfo, type ToolOutcome } from '@weft/shared';
 import type { ToolClient } from '../llm/tool-client';
 import type { StepContext } from '../steps/types';
-import { askPerson, createWaitBudget } from './ask';
+import { askPerson, type WaitBudget } from './ask';
 import type { PolicyGate } from './policy-gate';
 import type { AgentWorkspace } from './workspace-port';
 
@@ -30,6 +30,7 @@ export function createToolbox({
   tools,
   gate,
   counts,
+  waitBudget,
 }: {
   ctx: StepContext;
   patterns: readonly string[];
@@ -38,6 +39,8 @@ export function createToolbox({
   tools: ToolClient;
   gate: PolicyGate;
   counts: ToolCounts;
+  /** The step instance's paused time (carried across attempts by its checkpoint), shared by its asks. */
+  waitBudget: WaitBudget;
 }) {
   const all: Offered[] = [
     ...serverTools.map((t) => ({ ...t, source: 'server' as const, destructive: t.destructive })),
@@ -46,15 +49,16 @@ export function createToolbox({
   ];
   const offered = all.filter((t) => matches(t.name, patterns));
   const byName = new Map(offered.map((t) => [t.name, t]));
-  // One toolbox per step attempt: its asks share the attempt's 24 h of paused time.
-  const waitBudget = createWaitBudget();
   const askKey = (toolUseId: string) => `${ctx.stepId}|${ctx.iterationPath}|${toolUseId}`;
 
   async function run(tool: Offered, input: unknown, askApprovalId?: string): Promise<ToolOutcome> {
     if (tool.source === 'workspace' && workspace) {
       const { mutated, ...outcome } = await workspace.call(tool.name, input, { signal: ctx.signal, log: ctx.log });
       // After every call that may have changed files, so a new lease can rebuild the workspace.
-      if (mutated) ctx.emitWorkspaceSnapshot((await workspace.report()).snapshot);
+      if (mutated) {
+        const snapshot = await workspace.snapshotIfChanged();
+        if (snapshot) ctx.emitWorkspaceSnapshot(snapshot);
+      }
       return outcome;
     }
     const r = await tools.call({

@@ -14,6 +14,11 @@ export type AgentWorkspace = {
   preview(name: string, input: unknown): Promise<AskPreview>;
   /** Runs one `workspace:*` call; a refusal (path outside the workspace, a failed edit) is an error outcome. `mutated`: files may have changed. */
   call(name: string, input: unknown, options: { signal: AbortSignal; log: StepContext['log'] }): Promise<ToolOutcome & { mutated: boolean }>;
+  /**
+   * After a call that may have changed files: the snapshot to send, or null when the workspace is as
+   * it was at the last snapshot this step sent (a `git status` tells, cheaper than the diff).
+   */
+  snapshotIfChanged(): Promise<WorkspaceSnapshotEvent | null>;
   /** The changes since the execution provisioned the workspace: the snapshot event's body (full diff) and the output's (cut). */
   report(): Promise<{ snapshot: WorkspaceSnapshotEvent; changes: WorkspaceChanges }>;
   release(): void;

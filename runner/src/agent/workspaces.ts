@@ -28,6 +28,7 @@ export function agentWorkspaces({
           executionId: ctx.executionId,
           workflowId: ctx.workflowId,
           stepId: ctx.stepId,
+          iterationPath: ctx.iterationPath,
           workDir: ctx.workDir,
           spec: resolved,
           ...(restore ? { restore: { baseCommit: restore.baseCommit, diff: restore.diff } } : {}),
@@ -47,11 +48,27 @@ export function agentWorkspaces({
             WEFT_RUNNER_NAME: runnerName,
           },
         });
+        // The workspace's token when this step last sent its snapshot (null: none sent, or not known).
+        let sent: string | null = null;
+        // A write or an edit changed a file for certain: its snapshot needs no look first.
+        let changedForCertain = false;
         return {
           key: workspace.key,
           tools: tools.tools,
           preview: (name, input) => tools.preview(name, input),
-          call: (name, input, options) => tools.call(name, input, options),
+          call: async (name, input, options) => {
+            const result = await tools.call(name, input, options);
+            if (result.mutated && name !== 'workspace:bash') changedForCertain = true;
+            return result;
+          },
+          snapshotIfChanged: async () => {
+            // Taken before the snapshot: whatever changes in between makes the next token differ.
+            const token = changedForCertain ? null : await workspace.fingerprint().catch(() => null);
+            changedForCertain = false;
+            if (token !== null && token === sent) return null;
+            sent = token;
+            return (await reportWorkspace(workspace)).snapshot;
+          },
           report: () => reportWorkspace(workspace),
           release: () => workspace.release(),
         };

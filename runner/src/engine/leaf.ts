@@ -2,20 +2,26 @@ import type { AgentMessageEvent, StepOfType } from '@weft/shared';
 import type { LeafStepType, StepContext } from '../steps/types';
 import { runAttempts, type AttemptResult } from './attempts';
 import type { Frame, RunContext } from './context';
-import { toJsonValue } from './json';
+import { toJsonText, toJsonValue } from './json';
 import { LogStream } from './log-stream';
 import type { StepOutcome } from './outcomes';
 
 /** Runs a step implemented by the registry (every type the engine does not run itself). */
 export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepOfType<LeafStepType>; frame: Frame }): Promise<StepOutcome> {
-  // The latest checkpoint of this step instance: the grant's, then whatever this lease's attempts saved.
+  // The latest checkpoint of this step instance: the grant's, then whatever this lease's attempts
+  // saved, kept as JSON text and parsed only when a later attempt of this lease starts.
   let checkpoint = ctx.grant.checkpoints.find((c) => c.stepId === step.id && c.iterationPath === frame.iterationPath)?.state;
+  let savedText: string | undefined;
   return runAttempts({
     ctx,
     step,
     frame,
     body: async ({ attempt, signal, trace, pauseClock }): Promise<AttemptResult> => {
       const ref = { stepId: step.id, iterationPath: frame.iterationPath, attempt };
+      if (savedText !== undefined) {
+        checkpoint = JSON.parse(savedText) as unknown;
+        savedText = undefined;
+      }
       let active = true;
       const logs = new LogStream({ emit: (stream, text) => ctx.emit({ type: 'step.log', ...ref, stream, text }) });
       const stepCtx: StepContext = {
@@ -49,10 +55,12 @@ export function runLeafStep({ ctx, step, frame }: { ctx: RunContext; step: StepO
         },
         logger: ctx.logger,
         ...(checkpoint !== undefined ? { checkpoint } : {}),
-        emitCheckpoint: (state: unknown) => {
+        emitCheckpoint: (state: unknown, json?: string) => {
           if (!active) return;
-          checkpoint = toJsonValue(state, 'a checkpoint');
-          ctx.emit({ type: 'step.checkpoint', ...ref, state: checkpoint });
+          // Serialised once here (or by the caller): the copy a retry resumes from is that text, and
+          // the event carries the state as given, which the outbox serialises as it queues it.
+          savedText = json ?? toJsonText(state, 'a checkpoint');
+          ctx.emit({ type: 'step.checkpoint', ...ref, state });
         },
         pauseTimeout: pauseClock,
       };

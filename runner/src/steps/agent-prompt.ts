@@ -10,6 +10,7 @@ import {
   type ToolLoopProgress,
 } from '@weft/shared';
 import type { Ajv } from 'ajv';
+import { createWaitBudget } from '../agent/ask';
 import { readCheckpoint, saveCheckpoint } from '../agent/checkpoint';
 import { createAgentBudget } from '../agent/limits';
 import { agentSystemPrompt, personaMeta } from '../agent/persona';
@@ -20,6 +21,9 @@ import { openAgentMessage, type AgentMessage } from '../llm/message-stream';
 import type { ToolClient } from '../llm/tool-client';
 import { NonRetriableStepError } from '../engine/errors';
 import type { StepContext, StepHandler } from './types';
+
+/** While a person takes long to decide, the step's checkpoint is saved again after each such stretch of paused time. */
+export const PAUSED_CHECKPOINT_EVERY_MS = 60 * 60 * 1000;
 
 /** Loaded at the first step with a structured output: about 2 MiB and 30 ms of start-up the runner does not pay before. */
 let ajv: Promise<Ajv> | undefined;
@@ -42,11 +46,14 @@ export function createAgentPromptStep({
   model,
   tools,
   workspaces,
+  pausedCheckpointEveryMs = PAUSED_CHECKPOINT_EVERY_MS,
 }: {
   model: ModelProvider;
   tools: ToolClient;
   /** Absent: this runner cannot provide workspaces, and a step naming one fails. */
   workspaces?: AgentWorkspaces | undefined;
+  /** Injectable for tests. */
+  pausedCheckpointEveryMs?: number;
 }): StepHandler<'agent_prompt'> {
   return {
     type: 'agent_prompt',
@@ -71,6 +78,9 @@ export function createAgentPromptStep({
         stepApprovalIds: resumed?.stepApprovalIds,
       });
       let attempts = resumed?.attempts ?? 0;
+      // Paused time is the step instance's, not the attempt's: a retry goes on from what the checkpoint says.
+      let onPaused: (pausedMs: number) => void = () => {};
+      const waitBudget = createWaitBudget({ pausedMs: resumed?.pausedMs ?? 0, onPaused: (ms) => onPaused(ms) });
 
       let workspace: AgentWorkspace | null = null;
       if (step.workspace) {
@@ -88,6 +98,7 @@ export function createAgentPromptStep({
           tools,
           gate,
           counts,
+          waitBudget,
         });
         const validate = schema ? (await loadAjv()).compile(schema) : null;
 
@@ -100,18 +111,39 @@ export function createAgentPromptStep({
             role: 'assistant',
             meta: { provider: model.kind, model: modelName, ...persona, turn: budget.turns + 1, maxTurns: budget.maxTurns },
           }));
-        const checkpoint = (messages: ChatMessage[], openRound: unknown[] | null) =>
-          saveCheckpoint(ctx, {
+        /** What the last checkpoint held: re-saved with the time paused so far during a long wait. */
+        let last: { messages: ChatMessage[]; openRound: unknown[] | null; toolCalls: ToolCounts } = {
+          messages: resumed?.messages ?? [],
+          openRound: resumed?.openRound ?? null,
+          toolCalls: { ...counts },
+        };
+        let savedPausedMs = waitBudget.pausedMs;
+        const checkpoint = (
+          messages: ChatMessage[],
+          openRound: unknown[] | null,
+          // A save during a wait keeps the counts of the last one: the waiting call is counted again when it is run again.
+          { pausedMs = waitBudget.pausedMs, toolCalls = { ...counts } }: { pausedMs?: number; toolCalls?: ToolCounts } = {},
+        ) => {
+          last = { messages, openRound, toolCalls };
+          savedPausedMs = pausedMs;
+          return saveCheckpoint(ctx, {
             v: 1,
             messages,
             openRound,
             usage: budget.usage,
             turns: budget.turns,
-            toolCalls: { ...counts },
+            toolCalls,
             approvedForStep: gate.approvedForStep(),
             stepApprovalIds: gate.stepApprovalIds(),
             attempts,
+            pausedMs,
           });
+        };
+        // A runner that dies during a long wait loses at most this much of the step's paused time.
+        onPaused = (pausedMs) => {
+          if (pausedMs - savedPausedMs >= pausedCheckpointEveryMs && last.messages.length > 0)
+            checkpoint(last.messages, last.openRound, { pausedMs, toolCalls: last.toolCalls });
+        };
         const onProgress = (p: ToolLoopProgress) => {
           if (p.kind === 'turn') {
             attempts++;

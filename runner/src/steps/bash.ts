@@ -122,6 +122,7 @@ async function runInWorkspace({
       executionId: ctx.executionId,
       workflowId: ctx.workflowId,
       stepId: ctx.stepId,
+      iterationPath: ctx.iterationPath,
       workDir: ctx.workDir,
       spec,
       ...(restore ? { restore: { baseCommit: restore.baseCommit, diff: restore.diff } } : {}),

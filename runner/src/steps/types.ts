@@ -50,8 +50,12 @@ export interface StepContext {
    * grant, an earlier one), while the instance has not finished: a new attempt resumes from it.
    */
   readonly checkpoint?: unknown;
-  /** Saves resumable state (`step.checkpoint`); the server keeps the latest until the step instance ends. */
-  emitCheckpoint?(state: unknown): void;
+  /**
+   * Saves resumable state (`step.checkpoint`); the server keeps the latest until the step instance
+   * ends. `json`: the state as JSON when the caller has serialised it already (not done again).
+   * The state must not be changed afterwards: the event carries it as given.
+   */
+  emitCheckpoint?(state: unknown, json?: string): void;
   /** Stops the step's timeout clock while it waits for a person; call the returned function to restart it. */
   pauseTimeout?(): () => void;
 }

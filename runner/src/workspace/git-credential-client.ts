@@ -18,13 +18,13 @@ export function createGitCredentialClient({
   leaseAttemptOf: (executionId: string) => number | undefined;
 }): GitCredentialSource {
   const base = serverUrl.replace(/\/+$/, '');
-  return async ({ integration, url, executionId, stepId }) => {
+  return async ({ integration, url, executionId, stepId, iterationPath }) => {
     const leaseAttempt = leaseAttemptOf(executionId);
     if (leaseAttempt === undefined) throw new WorkspaceError(`this runner no longer holds execution ${executionId}`, 'lease_not_held');
     const res = await fetch(`${base}/api/tools/git-credential`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ context: { executionId, stepId, runnerId, leaseAttempt }, integration, url }),
+      body: JSON.stringify({ context: { executionId, stepId, iterationPath, runnerId, leaseAttempt }, integration, url }),
       signal: AbortSignal.timeout(30_000),
     });
     const body = (await res.json().catch(() => null)) as { username?: unknown; password?: unknown; error?: { message?: string; code?: string } } | null;

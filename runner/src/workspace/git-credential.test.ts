@@ -21,7 +21,7 @@ describe('git credential client', () => {
     const server = await startHttpServer((_req, res) => sendJson(res, 200, { username: 'x-access-token', password: 'ghs_secret' }));
     closers.push(server.close);
     const client = createGitCredentialClient({ serverUrl: server.url, token: 'runner-token', runnerId: 'run_1', leaseAttemptOf: () => 3 });
-    expect(await client({ integration: 'github', url: 'https://github.com/acme/app', executionId: 'exe_1', stepId: 'fix' })).toEqual({
+    expect(await client({ integration: 'github', url: 'https://github.com/acme/app', executionId: 'exe_1', stepId: 'fix', iterationPath: '[2]' })).toEqual({
       username: 'x-access-token',
       password: 'ghs_secret',
     });
@@ -29,7 +29,8 @@ describe('git credential client', () => {
     expect(request?.url).toBe('/api/tools/git-credential');
     expect(request?.headers.authorization).toBe('Bearer runner-token');
     expect(JSON.parse(request?.body ?? '')).toEqual({
-      context: { executionId: 'exe_1', stepId: 'fix', runnerId: 'run_1', leaseAttempt: 3 },
+      // The step instance: a templated URL is bound per execution, step and iteration on the server.
+      context: { executionId: 'exe_1', stepId: 'fix', iterationPath: '[2]', runnerId: 'run_1', leaseAttempt: 3 },
       integration: 'github',
       url: 'https://github.com/acme/app',
     });
@@ -41,12 +42,14 @@ describe('git credential client', () => {
     );
     closers.push(server.close);
     const client = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1 });
-    const error = await client({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's' }).catch((e: unknown) => e);
+    const error = await client({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(WorkspaceError);
     expect((error as WorkspaceError).code).toBe('workspace_credential_unavailable');
     expect((error as Error).message).toContain('does not name integration github');
     const noLease = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => undefined });
-    await expect(noLease({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's' })).rejects.toMatchObject({
+    await expect(noLease({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '' })).rejects.toMatchObject({
       code: 'lease_not_held',
     });
     expect(server.requests).toHaveLength(1);
@@ -88,6 +91,7 @@ describe('an https clone', () => {
         executionId: 'exe_https',
         workflowId: 'wf',
         stepId: 'clone',
+        iterationPath: '[0]',
         workDir,
         spec: { kind: 'git', url: `https://git.example:${port}/acme/app.git`, integration: 'github' },
         signal: new AbortController().signal,
@@ -100,7 +104,9 @@ describe('an https clone', () => {
     // A TLS ClientHello starts with 0x16 0x03.
     expect(connections[0]?.startsWith('1603')).toBe(true);
     expect(lookups).toEqual(['git.example']);
-    expect(asked).toEqual([{ integration: 'github', url: `https://git.example:${port}/acme/app.git`, executionId: 'exe_https', stepId: 'clone' }]);
+    expect(asked).toEqual([
+      { integration: 'github', url: `https://git.example:${port}/acme/app.git`, executionId: 'exe_https', stepId: 'clone', iterationPath: '[0]' },
+    ]);
     const leftovers = fs.existsSync(path.join(workDir, 'workspaces')) ? fs.readdirSync(path.join(workDir, 'workspaces'), { recursive: true }) : [];
     for (const file of leftovers) {
       const full = path.join(workDir, 'workspaces', String(file));

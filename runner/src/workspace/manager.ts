@@ -7,6 +7,7 @@ import { workspaceKey, type ResolvedWorkspace } from '@weft/shared';
 import type { GitContext } from './git-command';
 import { resolveUnderRoots, sharedWorkspaceDir } from './provision-dirs';
 import { applySnapshotDiff, cloneGitWorkspace, type GitLayout } from './provision-git';
+import { gitFingerprint } from './fingerprint';
 import { gitChanges, reportWorkspace } from './snapshot';
 import { DirectoryLocks } from './locks';
 import {
@@ -103,7 +104,8 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
     if (integration !== undefined) {
       if (!spec.url.startsWith('https://')) throw new WorkspaceError('workspace git integration applies to https:// URLs only', 'workspace_url_refused');
       if (!gitCredential) throw new WorkspaceError('this runner cannot fetch git credentials', 'workspace_credential_unavailable');
-      credential = () => gitCredential({ integration, url: spec.url, executionId: request.executionId, stepId: request.stepId });
+      credential = () =>
+        gitCredential({ integration, url: spec.url, executionId: request.executionId, stepId: request.stepId, iterationPath: request.iterationPath });
     }
     const restore = request.restore;
     const common = {
@@ -146,6 +148,11 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
     return { changedFiles: [...p.recorded].sort(), diff: '' };
   };
 
+  const fingerprint = async (p: Provisioned, signal: AbortSignal): Promise<string> => {
+    if (p.layout) return gitFingerprint({ ctx: (await scratchSpace()).ctx, layout: p.layout, signal });
+    return JSON.stringify([...p.recorded].sort());
+  };
+
   return {
     async acquire(request) {
       const key = workspaceKey(request.spec);
@@ -180,6 +187,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
         root: provisioned.root,
         baseCommit: provisioned.baseCommit,
         changes: () => changes(provisioned, request.signal),
+        fingerprint: () => fingerprint(provisioned, request.signal),
         log: request.log,
         signal: request.signal,
         snapshot: async (): Promise<WorkspaceSnapshot> => (await reportWorkspace(workspace)).snapshot,

@@ -9,7 +9,17 @@ import { checkGitRef, parseGitUrl, pinnedHttpsConfig } from './provision-git';
 import { WorkspaceError, type AcquireRequest } from './types';
 
 function request(workDir: string, spec: AcquireRequest['spec'], extra: Partial<AcquireRequest> = {}): AcquireRequest {
-  return { executionId: 'exe_1', workflowId: 'wf_1', stepId: 'step_a', workDir, spec, signal: new AbortController().signal, log: () => {}, ...extra };
+  return {
+    executionId: 'exe_1',
+    workflowId: 'wf_1',
+    stepId: 'step_a',
+    iterationPath: '',
+    workDir,
+    spec,
+    signal: new AbortController().signal,
+    log: () => {},
+    ...extra,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<WorkspaceError> {

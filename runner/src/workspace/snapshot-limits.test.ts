@@ -14,6 +14,7 @@ function request(workDir: string, url: string, extra: Partial<AcquireRequest> = 
     executionId: 'exe_snap_limits',
     workflowId: 'wf_1',
     stepId: 'step_a',
+    iterationPath: '',
     workDir,
     spec: { kind: 'git', url },
     signal: new AbortController().signal,

@@ -146,7 +146,7 @@ export async function reportWorkspace(workspace: Workspace): Promise<{ snapshot:
  * `-c` overrides that empty every filter driver the repository's config defines (`filter.<name>.*`,
  * includes followed): the command line outranks every config file. Reading config runs nothing.
  */
-async function blankFilterDrivers(run: Parameters<typeof git>[0]): Promise<string[]> {
+export async function blankFilterDrivers(run: Parameters<typeof git>[0]): Promise<string[]> {
   const listed = await git({ ...run, args: [...run.args, 'config', '--includes', '--name-only', '--get-regexp', '^filter\\.'], allowFailure: true });
   const names = new Set<string>();
   for (const key of listed.stdout.toString('utf8').split('\n')) {

@@ -7,7 +7,7 @@ import type { StepEnvironment } from '../steps/bash';
 export type WorkspaceLog = (stream: 'stdout' | 'stderr', text: string) => void;
 
 /** What the runner asks the server for before cloning an https URL with `integration` (`POST /api/tools/git-credential`). */
-export type GitCredentialRequest = { integration: string; url: string; executionId: string; stepId: string };
+export type GitCredentialRequest = { integration: string; url: string; executionId: string; stepId: string; iterationPath: string };
 export type GitCredential = { username: string; password: string };
 export type GitCredentialSource = (request: GitCredentialRequest) => Promise<GitCredential>;
 
@@ -39,6 +39,11 @@ export interface Workspace {
    * workspace tools wrote, and an empty diff.
    */
   changes(): Promise<WorkspaceState>;
+  /**
+   * A cheap token of the state `changes()` would report: equal tokens, equal changes (git: `git
+   * status` and the listed files' stat data, see fingerprint.ts; otherwise the recorded files).
+   */
+  fingerprint(): Promise<string>;
   /** `changes()` as a `workspace.snapshot` body: the diff is null when over 8 MiB encoded (the protocol's cap). */
   snapshot(): Promise<WorkspaceSnapshot>;
   /** The acquiring step's log: notes about the workspace (a snapshot that could not be taken) go there. */
@@ -55,6 +60,8 @@ export type AcquireRequest = {
   executionId: string;
   workflowId: string;
   stepId: string;
+  /** The step instance's foreach iteration (`""` outside one): the server binds a templated clone URL per instance. */
+  iterationPath: string;
   /** The step context's `workDir` (the execution's run directory): git clones live under it. */
   workDir: string;
   spec: ResolvedWorkspace;

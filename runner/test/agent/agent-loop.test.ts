@@ -8,6 +8,7 @@ import {
   type TurnRequest,
 } from '@weft/shared';
 import { describe, expect, it } from 'vitest';
+import { MAX_PAUSED_MS } from '../../src/agent/ask';
 import { AgentCheckpoint } from '../../src/agent/checkpoint';
 import type { AgentWorkspace, AgentWorkspaces } from '../../src/agent/workspace-port';
 import type { ToolClient } from '../../src/llm/tool-client';
@@ -96,6 +97,7 @@ function memoryWorkspace(files: Record<string, string> = {}) {
       };
       return { snapshot, changes: { ...snapshot, diff: snapshot.diff ?? '', diffTruncated: false } };
     },
+    snapshotIfChanged: async () => (await ws.report()).snapshot,
     release: () => {
       state.released = true;
     },
@@ -382,6 +384,61 @@ describe('agent_prompt: checkpoints and resume', () => {
     await createAgentPromptStep({ model: second.provider, tools: server.client, workspaces }).run(ctx2, s);
     // The in-flight call is asked for again under the key it had: the same card, not a new one.
     expect(server.asks.map((a) => a.key)).toEqual(keys);
+  });
+
+  it("time paused for people is the step instance's: saved in the checkpoint, during a long wait too, and a later attempt goes on from it", async () => {
+    const model = fakeModel([[use('b1', 'workspace:bash', { command: 'make' })], [text('done')]]);
+    const { workspaces } = memoryWorkspace();
+    // A person who takes a while: three polls of 30 ms stay pending, the fourth approves.
+    let polls = 0;
+    const slow: ToolClient = {
+      ...fakeServer().client,
+      ask: async () => {
+        polls++;
+        if (polls > 1) await new Promise((r) => setTimeout(r, 30));
+        return polls < 4
+          ? { ok: true, response: { approvalId: 'apr_slow', status: 'pending' } }
+          : { ok: true, response: { approvalId: 'apr_slow', status: 'approved', decision: { decidedBy: 'usr_ada', comment: null, scope: 'once' } } };
+      },
+    };
+    const saved: AgentCheckpoint[] = [];
+    const ctx = stepContext({ checkpoint: undefined, emitCheckpoint: (c) => saved.push(AgentCheckpoint.parse(structuredClone(c))) });
+    const s = step({ workspace: { path: '/r' }, tools: ['workspace:*'] });
+    await createAgentPromptStep({ model: model.provider, tools: slow, workspaces, pausedCheckpointEveryMs: 20 }).run(ctx, s);
+    const [turn, ...rest] = saved;
+    expect(turn).toMatchObject({ openRound: [], pausedMs: 0 });
+    // While the person took their time the checkpoint was saved again: same conversation, more paused time.
+    const during = rest.filter((c) => c.openRound?.length === 0);
+    expect(during.length).toBeGreaterThanOrEqual(1);
+    // ...and the counts of before the waiting call, which a resume runs (and counts) again.
+    for (const c of during) expect({ messages: c.messages, toolCalls: c.toolCalls }).toEqual({ messages: turn!.messages, toolCalls: turn!.toolCalls });
+    expect(during[0]!.pausedMs).toBeGreaterThanOrEqual(20);
+    // The tool's result is checkpointed with the whole wait (three polls of at least 30 ms).
+    const afterCall = rest.find((c) => c.openRound?.length === 1)!;
+    expect(afterCall.pausedMs).toBeGreaterThanOrEqual(85);
+    expect(saved.at(-1)!.pausedMs).toBe(afterCall.pausedMs);
+  });
+
+  it('a later attempt whose checkpoint says the step already waited 24 h fails at its first pending ask', async () => {
+    const model = fakeModel([[use('b1', 'workspace:bash', { command: 'make' })], [text('done')]]);
+    const server = fakeServer();
+    const { workspaces, state } = memoryWorkspace();
+    const checkpoint = {
+      v: 1,
+      messages: [{ role: 'user', content: 'fix it' }],
+      openRound: null,
+      usage: { inputTokens: 1, outputTokens: 1, costUsd: 0 },
+      turns: 0,
+      toolCalls: { total: 0, failed: 0, denied: 0 },
+      approvedForStep: [],
+      pausedMs: MAX_PAUSED_MS,
+    };
+    const s = step({ workspace: { path: '/r' }, tools: ['workspace:*'] });
+    await expect(
+      createAgentPromptStep({ model: model.provider, tools: server.client, workspaces }).run(stepContext({ attempt: 2, checkpoint }), s),
+    ).rejects.toMatchObject({ name: 'NonRetriableStepError', code: 'agent_limit_wait' });
+    expect(server.asks).toHaveLength(1);
+    expect(state.calls).toEqual([]);
   });
 
   it('an approval "for the rest of this step" survives a resume; a checkpoint of unknown shape is ignored', async () => {

@@ -14,6 +14,7 @@ const state = (content: string): AgentCheckpoint => ({
   approvedForStep: [],
   stepApprovalIds: {},
   attempts: 1,
+  pausedMs: 0,
 });
 
 describe('agent checkpoints', () => {
@@ -94,17 +95,39 @@ describe('askPerson: paused time', () => {
           : pending;
       },
     };
-    const budget = createWaitBudget(5_000);
+    const told: number[] = [];
+    const budget = createWaitBudget({ maxMs: 5_000, onPaused: (ms) => told.push(ms) });
     await expect(askPerson({ tools, ctx: stepContext(), ...input, onWaiting: () => {}, budget, now: clock })).rejects.toMatchObject({
       name: 'NonRetriableStepError',
       code: 'agent_limit_wait',
       message: expect.stringMatching(/over the 5 s an agent step may wait in all/),
     });
+    // Told the paused time after each poll that left the step waiting (what a checkpoint then saves).
+    expect(told).toEqual([0, 1000, 2000, 3000, 4000]);
     // The next ask of the same attempt has nothing left.
     n = 0;
     await expect(askPerson({ tools, ctx: stepContext(), ...input, onWaiting: () => {}, budget, now: clock })).rejects.toMatchObject({
       code: 'agent_limit_wait',
     });
+  });
+
+  it('starts from the paused time of earlier attempts (the checkpoint): the cap is per step instance', async () => {
+    let t = 0;
+    const tools: ToolClient = {
+      list: async () => [],
+      call: async () => ({ ok: true, result: null }),
+      ask: async () => {
+        t += 1000;
+        return pending;
+      },
+    };
+    const budget = createWaitBudget({ maxMs: 5_000, pausedMs: 3_500 });
+    await expect(askPerson({ tools, ctx: stepContext(), ...input, onWaiting: () => {}, budget, now: () => t })).rejects.toMatchObject({
+      code: 'agent_limit_wait',
+      message: expect.stringMatching(/this step has waited \d+ s for people over its attempts, over the 5 s/),
+    });
+    // Two polls of 1 s went past the 1.5 s the earlier attempts had left.
+    expect(t).toBe(3000);
   });
 
   it('runs the step clock while the server answers 5xx, backing off, and stops it again on pending', async () => {

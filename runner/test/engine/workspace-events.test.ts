@@ -74,6 +74,7 @@ async function earlierDiff(repoDir: string): Promise<string> {
     executionId: 'exe_earlier',
     workflowId: 'wf',
     stepId: 's',
+    iterationPath: '',
     workDir: tempDataDir(),
     spec: { kind: 'git', url: repoDir },
     signal: new AbortController().signal,

@@ -15,6 +15,9 @@ export const ASK_EXPIRES_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
 /** Most bytes of a call's arguments (JSON) an ask stores: the card shows the exact call. */
 export const MAX_ASK_ARGUMENTS_BYTES = 256 * 1024;
 
+/** Who started an ask's run and who saved the version it runs: neither may approve it under a rule. */
+type Selves = { started_by_kind: string | null; started_by_id: string | null; saved_by: string | null };
+
 /** Why a person may not decide an agent's ask, or null when they may. */
 export type AskRefusal = { reason: 'missing_scope' | 'not_named' | 'started_the_run' | 'saved_the_version'; message: string };
 
@@ -70,10 +73,8 @@ export function createAgentAsks({
     ),
     pendingOf: db.prepare<[string], Row>("SELECT * FROM tool_approvals WHERE execution_id = ? AND ask_key IS NOT NULL AND status = 'pending'"),
     close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
-    useOnce: db.prepare(
-      "UPDATE tool_approvals SET closed_at = ? WHERE id = ? AND status = 'approved' AND (scope IS NULL OR scope = 'once') AND closed_at IS NULL",
-    ),
-    selves: db.prepare<[string], { started_by_kind: string | null; started_by_id: string | null; saved_by: string | null }>(
+    useOnce: db.prepare("UPDATE tool_approvals SET used_at = ? WHERE id = ? AND status = 'approved' AND (scope IS NULL OR scope = 'once') AND used_at IS NULL"),
+    selves: db.prepare<[string], Selves>(
       `SELECT e.started_by_kind, e.started_by_id, v.saved_by FROM executions e
        LEFT JOIN workflow_versions v ON v.workflow_id = e.workflow_id AND v.version = e.workflow_version WHERE e.id = ?`,
     ),
@@ -110,13 +111,17 @@ export function createAgentAsks({
    * nobody approves their own change — neither the run's starter nor the version's saver, even when
    * the rule names them (the rule's author wrote it; agent steps have no `allowSelfApproval`).
    */
-  function refusalFor(person: Decider, row: Row): AskRefusal | null {
+  function refusalFor(
+    person: Decider,
+    ask: { rule: ApproverRule; executionId: string | null },
+    selvesOf: (executionId: string) => Selves | undefined = (id) => s.selves.get(id),
+  ): AskRefusal | null {
     if (!person.scopes.includes('approve')) return { reason: 'missing_scope', message: 'Your role or token does not allow deciding approvals.' };
-    const rule = askRuleOf(row);
+    const { rule } = ask;
     const hasRule = (rule.users?.length ?? 0) > 0 || (rule.roles?.length ?? 0) > 0;
     if (!hasRule) return null;
     if (!matchesApprovers(person, rule)) return { reason: 'not_named', message: `Only ${describeApprovers(rule)} may decide this.` };
-    const selves = row.execution_id === null ? undefined : s.selves.get(row.execution_id);
+    const selves = ask.executionId === null ? undefined : selvesOf(ask.executionId);
     if (selves?.started_by_kind === 'user' && selves.started_by_id === person.id)
       return { reason: 'started_the_run', message: "You started this run, so someone else named by the step's approvers must decide it." };
     if (selves?.saved_by === person.id)
@@ -154,12 +159,13 @@ export function createAgentAsks({
       return journal.transaction(() => {
         const existing = s.byKey.get(context.executionId, request.key);
         if (existing) {
+          // A long poll resends the call as first sent: the same JSON needs no parsing to compare.
           const same =
             existing.step_id === context.stepId &&
             existing.iteration_path === context.iterationPath &&
             existing.tool === request.tool.name &&
             existing.ask === request.kind &&
-            canonicalJson(JSON.parse(existing.arguments)) === canonicalJson(request.tool.arguments ?? null);
+            (existing.arguments === args || canonicalJson(JSON.parse(existing.arguments)) === canonicalJson(request.tool.arguments ?? null));
           if (!same) throw new AppError(409, 'ask_key_conflict', `key: ${JSON.stringify(request.key)} already names another call in this execution`);
           return lapseWithin(existing);
         }
@@ -222,8 +228,23 @@ export function createAgentAsks({
       return { approvalId: row.id, status: row.status, ...decided };
     },
 
-    /** May this person decide this ask now, and if not, why (the inbox's `mayDecide`/`whyNot`). */
-    refusalFor: (person: Decider, id: string): AskRefusal | null => refusalFor(person, getAsk(id)),
+    /**
+     * May this person decide this ask now, and if not, why (the inbox's `mayDecide`/`whyNot`), from the
+     * ask as listed. A listing passes one `viewerRefusals()` for all its asks: each ask is judged
+     * once, and each run's starter and saver read once.
+     */
+    viewerRefusals(person: Decider) {
+      const selves = new Map<string, Selves | undefined>();
+      const selvesOf = (executionId: string) => {
+        if (!selves.has(executionId)) selves.set(executionId, s.selves.get(executionId));
+        return selves.get(executionId);
+      };
+      const refusals = new Map<string, AskRefusal | null>();
+      return (ask: Pick<ToolApproval, 'id' | 'approvers' | 'executionId'>): AskRefusal | null => {
+        if (!refusals.has(ask.id)) refusals.set(ask.id, refusalFor(person, { rule: ask.approvers, executionId: ask.executionId }, selvesOf));
+        return refusals.get(ask.id) ?? null;
+      };
+    },
 
     /**
      * A person's decision. A question is answered by approving with `comment` (the answer);
@@ -255,7 +276,7 @@ export function createAgentAsks({
           if (row.decision === decision) return toolApprovalView(row);
           throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toolApprovalView(row) });
         }
-        const refusal = refusalFor(person, row);
+        const refusal = refusalFor(person, { rule: askRuleOf(row), executionId: row.execution_id });
         if (refusal) throw new AppError(403, 'not_an_approver', refusal.message, { reason: refusal.reason, approvers: askRuleOf(row) });
         const approved = decision === 'approve';
         s.decide.run(
@@ -282,7 +303,7 @@ export function createAgentAsks({
      * checkpoint) for this tool, and either approved "for the rest of this step" (`scope: "step"`:
      * any arguments) or approved once for these very arguments and not used yet. A once approval is
      * used up by the first call it lets through: the conditional UPDATE is what decides, so two
-     * racing calls cannot both take it. `closed_at` on an approved row records when it was used.
+     * racing calls cannot both take it. `used_at` records when it was used (migration 025).
      */
     useApprovedCall({
       approvalId,

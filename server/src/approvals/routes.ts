@@ -1,4 +1,4 @@
-import { ApprovalsQuery, DecisionRequest, IdParams, type ApprovalListResponse, type InboxApproval } from '@weft/shared';
+import { ApprovalsQuery, DecisionRequest, IdParams, type ApprovalListResponse, type InboxApproval, type ToolApproval } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { type UserPrincipal, userOf } from '../auth/principal';
 import { AppError, notFound } from '../http/errors';
@@ -14,15 +14,15 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
    * A held call has no approver rule: whoever holds `approve` may decide it while it waits. An
    * agent's ask follows its step's `approvers` (and its run's chat person may decide it).
    */
-  const withToolMayDecide = (a: InboxApproval, viewer: ApprovalViewer): InboxApproval => {
+  const withToolMayDecide = (a: InboxApproval, viewer: ApprovalViewer, judge: Judge): InboxApproval => {
     if (a.kind !== 'tool') return a;
     if (a.ask !== undefined) {
-      const refusal = a.status === 'pending' ? app.agentAsks.refusalFor(viewer, a.id) : null;
+      const refusal = a.status === 'pending' ? judge.refusalOf(a) : null;
       return { ...a, mayDecide: a.status === 'pending' && refusal === null, ...(refusal ? { whyNot: refusal.message } : {}) };
     }
     const mayApprove = viewer.scopes.includes('approve');
     const personId = viewer.id;
-    const owner = ownerOfTool(a);
+    const owner = judge.ownerOf(a);
     const whyNot = !mayApprove
       ? 'Your role or token does not allow deciding approvals.'
       : owner !== null && owner !== personId
@@ -40,18 +40,29 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
   // A chat deleted since keeps its calls with the owner, as before people existed.
   const ownerOfTool = (a: { sessionId: string | null }) => (a.sessionId === null ? null : (chats.ownerOf(a.sessionId) ?? OWNER_ID));
   /**
+   * What one request needs to know about its tool approvals, each looked up once however many
+   * approvals share it: a chat's person, and whether the viewer may decide an agent's ask.
+   */
+  type Judge = { ownerOf: (a: { sessionId: string | null }) => string | null; refusalOf: ReturnType<typeof app.agentAsks.viewerRefusals> };
+  const judgeFor = (viewer: ApprovalViewer): Judge => {
+    const owners = new Map<string | null, string | null>();
+    return {
+      ownerOf: (a) => {
+        if (!owners.has(a.sessionId)) owners.set(a.sessionId, ownerOfTool(a));
+        return owners.get(a.sessionId) ?? null;
+      },
+      refusalOf: app.agentAsks.viewerRefusals(viewer),
+    };
+  };
+  /**
    * An agent step's ask of a run without a chat is everyone's, like a step approval. One of a run in
    * a chat carries that chat's diffs, commands and questions: only who may read the chat sees it, and
    * whoever the step's rule names to decide it.
    */
-  const mayReadTool = (
-    a: { id: string; status: string; sessionId: string | null; ask?: unknown; approvers?: unknown },
-    person: UserPrincipal,
-    viewer: ApprovalViewer,
-  ) => {
-    const owner = ownerOfTool(a);
+  const mayReadTool = (a: ToolApproval, person: UserPrincipal, judge: Judge) => {
+    const owner = judge.ownerOf(a);
     if (owner === null || canReadChat(person, owner)) return true;
-    return a.ask !== undefined && a.status === 'pending' && app.agentAsks.refusalFor(viewer, a.id) === null && hasRule(a);
+    return a.ask !== undefined && a.status === 'pending' && judge.refusalOf(a) === null && hasRule(a);
   };
   const hasRule = (a: { approvers?: unknown }) => {
     const rule = (a.approvers ?? {}) as { users?: readonly string[]; roles?: readonly string[] };
@@ -63,8 +74,9 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const viewer = viewerOf(request, 'list approvals');
     // Step approvals and tool-call approvals share one inbox: what this person may decide first, then newest first.
     const person = userOf(request.principal, 'list approvals');
-    const tool = app.toolApprovals.list({ status: q.status, sessionId: q.sessionId, executionId: q.executionId }).filter((a) => mayReadTool(a, person, viewer));
-    const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => withToolMayDecide(a, viewer))];
+    const judge = judgeFor(viewer);
+    const tool = app.toolApprovals.list({ status: q.status, sessionId: q.sessionId, executionId: q.executionId }).filter((a) => mayReadTool(a, person, judge));
+    const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => withToolMayDecide(a, viewer, judge))];
     all.sort(
       (a, b) => Number(b.mayDecide === true) - Number(a.mayDecide === true) || (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0),
     );
@@ -76,8 +88,9 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const viewer = viewerOf(request, 'see an approval');
     if (app.toolApprovals.isToolApproval(id)) {
       const tool = app.toolApprovals.get(id);
-      if (!mayReadTool(tool, userOf(request.principal, 'see an approval'), viewer)) throw notFound(`approval ${id}`);
-      return withToolMayDecide(tool, viewer);
+      const judge = judgeFor(viewer);
+      if (!mayReadTool(tool, userOf(request.principal, 'see an approval'), judge)) throw notFound(`approval ${id}`);
+      return withToolMayDecide(tool, viewer, judge);
     }
     return approvals.get(id, viewer);
   });
@@ -89,7 +102,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     const body = parseRequest(DecisionRequest, request.body, 'body');
     const person = viewerOf(request, 'decide an approval');
     if (app.toolApprovals.isToolApproval(id) && app.agentAsks.isAsk(id)) {
-      if (!mayReadTool(app.toolApprovals.get(id), userOf(request.principal, 'decide an approval'), person)) throw notFound(`approval ${id}`);
+      if (!mayReadTool(app.toolApprovals.get(id), userOf(request.principal, 'decide an approval'), judgeFor(person))) throw notFound(`approval ${id}`);
       // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
       return app.audit.actingFor(request.principal, () =>
         app.agentAsks.decide({ id, decision: body.decision, comment: body.comment, scope: body.scope, person }),
@@ -98,8 +111,9 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     if (body.scope === 'step') throw new AppError(422, 'invalid_scope', 'scope: "step" applies only to an agent step\'s tool ask');
     if (app.toolApprovals.isToolApproval(id)) {
       const tool = app.toolApprovals.get(id);
-      const owner = ownerOfTool(tool);
-      if (!mayReadTool(tool, userOf(request.principal, 'decide an approval'), person)) throw notFound(`approval ${id}`);
+      const judge = judgeFor(person);
+      const owner = judge.ownerOf(tool);
+      if (!mayReadTool(tool, userOf(request.principal, 'decide an approval'), judge)) throw notFound(`approval ${id}`);
       if (owner !== null && owner !== person.id) {
         throw new AppError(403, 'not_your_chat', 'this call was asked for in another person’s chat: only they decide it', { ownerId: owner });
       }

@@ -19,6 +19,8 @@ export type ToolApprovalRow = DecisionColumns & {
   preview: string | null;
   scope: 'once' | 'step' | null;
   approvers: string | null;
+  /** When a once-approved tool ask let its call through (it lets no other): migration 025. */
+  used_at: string | null;
 };
 
 /** An agent step's ask (bound to its execution, kept across restarts), as opposed to a held call. */

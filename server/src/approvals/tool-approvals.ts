@@ -41,8 +41,12 @@ export function createToolApprovals({
   /** Workflow calls whose request went away while their run went on: closed by the run's ending. */
   const abandoned = new Map<string, string>();
   const s = {
+    // A workflow's call records its step instance and run like an agent ask does: retention, the
+    // inbox's filter by execution and the execution's topic all find it by them.
     insert: db.prepare(
-      "INSERT INTO tool_approvals (id, session_id, tool, arguments, message, status, requested_at, expires_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+      `INSERT INTO tool_approvals (id, session_id, tool, arguments, message, status, requested_at, expires_at, execution_id, workflow_id, step_id, iteration_path)
+       VALUES (@id, @sessionId, @tool, @args, @message, 'pending', @requestedAt, @expiresAt, @executionId,
+               (SELECT workflow_id FROM executions WHERE id = @executionId), @stepId, @iterationPath)`,
     ),
     get: db.prepare<[string], Row>('SELECT * FROM tool_approvals WHERE id = ?'),
     decide: db.prepare("UPDATE tool_approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'"),
@@ -86,6 +90,8 @@ export function createToolApprovals({
     request({
       sessionId,
       executionId,
+      stepId,
+      iterationPath,
       tool,
       args,
       message,
@@ -94,6 +100,9 @@ export function createToolApprovals({
       sessionId?: string | undefined;
       /** A workflow's call: the execution it runs in (the approval closes when it ends). */
       executionId?: string | undefined;
+      /** With `executionId`: the step instance that calls. */
+      stepId?: string | undefined;
+      iterationPath?: string | undefined;
       tool: string;
       args: unknown;
       message: string;
@@ -102,7 +111,18 @@ export function createToolApprovals({
       const id = newId('tap');
       const now = clock.now();
       journal.transaction(() => {
-        s.insert.run(id, sessionId ?? null, tool, JSON.stringify(args ?? null), message, now.toISOString(), now.getTime() + timeoutMs);
+        s.insert.run({
+          id,
+          sessionId: sessionId ?? null,
+          tool,
+          args: JSON.stringify(args ?? null),
+          message,
+          requestedAt: now.toISOString(),
+          expiresAt: now.getTime() + timeoutMs,
+          executionId: executionId ?? null,
+          stepId: executionId === undefined ? null : (stepId ?? null),
+          iterationPath: executionId === undefined ? '' : (iterationPath ?? ''),
+        });
         publish(s.get.get(id)!, 'approval.requested');
       });
       const decided = new Promise<Outcome & { approvalId: string }>((resolve) => {

@@ -102,7 +102,9 @@ export function createIngest({
       case 'step.failed':
       case 'step.canceled': {
         const status = e.type === 'step.succeeded' ? 'succeeded' : e.type === 'step.failed' ? 'failed' : 'canceled';
-        stepState.dropCheckpoint(executionId, e);
+        // A failure another attempt follows (`retryInMs`) does not end the step instance: the retry
+        // resumes from its checkpoint (conversation, usage, time paused for people) on any lease.
+        if (e.type !== 'step.failed' || e.retryInMs === undefined) stepState.dropCheckpoint(executionId, e);
         frame.finished.push({
           executionId,
           stepId: e.stepId,

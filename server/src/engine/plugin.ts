@@ -4,7 +4,7 @@ import { createAgentMessages } from './agent-messages';
 import { createDispatcher, type Dispatcher } from './dispatcher';
 import { createEngineTicker } from './engine-ticker';
 import { createIngest, type Ingest } from './ingest';
-import { createLeaseGrace } from './lease-grace';
+import { createLeaseGrace, type LeaseGrace } from './lease-grace';
 import { createTimers } from './timers';
 import { createStepState } from './step-state';
 
@@ -13,6 +13,8 @@ export type Engine = {
   dispatcher: Dispatcher;
   /** Runner events into the journal and the executions' state. */
   ingest: Ingest;
+  /** The lease grace after a start: every check of a lease asks it (lease-grace.ts). */
+  grace: LeaseGrace;
   /** One round of the clockwork now (expire leases, wake timers, expire approvals, dispatch). */
   tick(): void;
   /** The periodic ticker; the lifecycle plugin starts and stops it (plugins/lifecycle.ts). */
@@ -70,7 +72,7 @@ export default fp(
         /* the runner's late events are refused anyway */
       }
     });
-    app.decorate('engine', { dispatcher, ingest, tick: ticker.tick, start: ticker.start, stop: ticker.stop });
+    app.decorate('engine', { dispatcher, ingest, grace, tick: ticker.tick, start: ticker.start, stop: ticker.stop });
   },
   {
     name: 'weft-engine',

@@ -43,7 +43,7 @@ export function createStepState(db: Db) {
       s.saveCheckpoint.run(executionId, e.stepId, e.iterationPath, e.attempt, state, at);
       return { stored: true };
     },
-    /** The step instance finished: a later attempt of it starts afresh. */
+    /** The step instance finished (not a failure that is retried): a later run of it starts afresh. */
     dropCheckpoint(executionId: string, step: { stepId: string; iterationPath: string }) {
       s.dropCheckpoint.run(executionId, step.stepId, step.iterationPath);
     },

@@ -55,6 +55,7 @@ export function createExecutionPruner(db: Db) {
     ['execution_workspaces', 'DELETE FROM execution_workspaces WHERE rowid IN (SELECT rowid FROM execution_workspaces WHERE execution_id = @id LIMIT @limit)'],
     // A run's fixes go with it (a version a fix applied then no longer links it).
     ['execution_fixes', 'DELETE FROM execution_fixes WHERE rowid IN (SELECT rowid FROM execution_fixes WHERE execution_id = @id LIMIT @limit)'],
+    ['execution_git_repos', 'DELETE FROM execution_git_repos WHERE rowid IN (SELECT rowid FROM execution_git_repos WHERE execution_id = @id LIMIT @limit)'],
     ['step_runs', 'DELETE FROM step_runs WHERE rowid IN (SELECT rowid FROM step_runs WHERE execution_id = @id LIMIT @limit)'],
     ['message_keys', 'DELETE FROM message_keys WHERE execution_id = @id AND key IN (SELECT key FROM message_keys WHERE execution_id = @id LIMIT @limit)'],
     [

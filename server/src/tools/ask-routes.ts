@@ -16,7 +16,7 @@ const askRoutes: FastifyPluginAsync = async (app) => {
   app.addHook('preClose', async () => app.agentAsks.releaseAll());
   app.post('/api/tools/ask', async (request, reply): Promise<ToolAskResponse> => {
     const body = parseRequest(ToolAskRequest, request.body, 'body');
-    const row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock });
+    const row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock, grace: app.engine.grace });
     const step = stepOfExecution({ executions: app.executions, row, stepId: body.context.stepId });
     if (step?.type !== 'agent_prompt') {
       throw new AppError(422, 'not_an_agent_step', `context.stepId: ${body.context.stepId} is not an agent_prompt step of this execution's workflow`);

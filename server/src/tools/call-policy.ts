@@ -1,5 +1,6 @@
 import { resolveToolPolicy, type ToolPolicy } from '@weft/shared';
 import type { AgentAsks } from '../approvals/agent-asks';
+import type { ExecutionRow } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import { stepOfExecution } from './execution-step';
@@ -17,6 +18,7 @@ import type { ToolContext } from './tool';
 export function policyGate({
   registry,
   executions,
+  row,
   agentAsks,
   operator,
   caller,
@@ -26,6 +28,8 @@ export function policyGate({
 }: {
   registry: ToolRegistry;
   executions: ExecutionsService;
+  /** The execution's row, as the caller's lease check read it. */
+  row: ExecutionRow;
   agentAsks: AgentAsks;
   operator: ToolPolicy | undefined;
   caller: Pick<ToolContext, 'actor' | 'executionId' | 'stepId' | 'iterationPath'>;
@@ -34,8 +38,6 @@ export function policyGate({
   askApprovalId: string | undefined;
 }): 'run' | 'ask' | undefined {
   if (caller.actor !== 'workflow' || caller.executionId === undefined || !registry.has(name)) return undefined;
-  const row = executions.repo.get(caller.executionId);
-  if (!row) return undefined;
   const step = stepOfExecution({ executions, row, stepId: caller.stepId });
   const policy = resolveToolPolicy({
     name,

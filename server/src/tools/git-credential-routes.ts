@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import { stepOfExecution } from './execution-step';
+import { createGitRepoBindings } from './git-repo-bindings';
 import { assertLeaseHeld } from './lease-check';
 
 /** `POST /api/tools/git-credential`: what a runner sends to clone a step's git workspace with an integration's token. */
@@ -11,6 +12,8 @@ export const GitCredentialRequest = z.strictObject({
   context: z.strictObject({
     executionId: z.string().min(1).max(100),
     stepId: z.string().regex(STEP_ID_PATTERN),
+    /** The step instance's foreach iteration (`""` outside one): a templated URL is bound per instance. */
+    iterationPath: z.string().max(2000).default(''),
     runnerId: z.string().min(1).max(100),
     leaseAttempt: z.number().int().min(1),
   }),
@@ -22,12 +25,15 @@ export type GitCredentialRequest = z.infer<typeof GitCredentialRequest>;
 /**
  * Runner credential only, lease-checked. A token goes out only for the integration the step's own
  * workspace names (read from the execution's stored definition), only for an https URL on that
- * integration's GitHub host, and every issue and refusal is audited (never the token).
+ * integration's GitHub host, and every issue and refusal is audited (never the token). The URL must
+ * be the one the definition writes out, or, for a templated one, the repository this step instance
+ * resolved to the first time it was given the credential (git-repo-bindings.ts).
  */
 const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
+  const repos = createGitRepoBindings(app.db);
   app.post('/api/tools/git-credential', async (request): Promise<{ username: string; password: string }> => {
     const body = parseRequest(GitCredentialRequest, request.body, 'body');
-    const row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock });
+    const row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock, grace: app.engine.grace });
     let host = '';
     try {
       host = new URL(body.url).host;
@@ -53,11 +59,16 @@ const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
         );
       }
       const issued = app.integrations.gitCredentials.forUrl({ integration: body.integration, url: body.url });
-      // A URL written out in the definition is the only repository the token is for; a templated one
-      // is rendered by the runner, so only its host can be held to (the integration's).
-      const written = workspace !== undefined && 'git' in workspace && !workspace.git.url.includes('{{') ? workspace.git.url : null;
-      if (written !== null && !sameUrl(written, body.url)) {
-        throw new AppError(403, 'url_not_in_workspace', `url: step ${body.context.stepId}'s workspace clones ${written}, not ${body.url}`);
+      // A URL written out in the definition is the only repository the token is for. A templated one
+      // is rendered by the runner: the step instance keeps the repository it first resolved to.
+      const template = workspace !== undefined && 'git' in workspace ? workspace.git.url : '';
+      const { executionId, stepId, iterationPath } = body.context;
+      const allowed = template.includes('{{')
+        ? repos.bind({ executionId, stepId, iterationPath, integration: body.integration, url: new URL(body.url).href, at: app.clock.now().toISOString() })
+        : template;
+      if (!sameUrl(allowed, body.url)) {
+        const what = template.includes('{{') ? `resolved to ${allowed} in this execution` : `clones ${allowed}`;
+        throw new AppError(403, 'url_not_in_workspace', `url: step ${stepId}'s workspace ${what}, not ${body.url}`);
       }
       app.audit.actingFor(request.principal, () => audit('git_credential.issued', {}));
       return { username: issued.username, password: issued.password };

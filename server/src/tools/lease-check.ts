@@ -1,4 +1,5 @@
 import type { Clock } from '../clock';
+import type { LeaseGrace } from '../engine/lease-grace';
 import type { ExecutionRow } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
@@ -7,15 +8,19 @@ import { AppError } from '../http/errors';
  * The runner credential is shared by every runner, so it alone proves nothing about an execution:
  * the caller must name a lease the journal says it holds right now (same runner id, same attempt,
  * not expired). A runner that lost its lease, or names someone else's execution, is refused.
+ * "Not expired" is the engine's own rule (lease-grace.ts): right after a restart a lease recorded
+ * before it stays valid through the grace, so a runner reconnecting then may still call tools.
  */
 export function assertLeaseHeld({
   context,
   executions,
   clock,
+  grace,
 }: {
   context: { executionId: string; runnerId?: string | undefined; leaseAttempt?: number | undefined };
   executions: ExecutionsService;
   clock: Clock;
+  grace: LeaseGrace;
 }): ExecutionRow {
   if (context.runnerId === undefined || context.leaseAttempt === undefined) {
     throw new AppError(403, 'lease_not_held', 'context.runnerId and context.leaseAttempt are required with the runner credential');
@@ -25,7 +30,7 @@ export function assertLeaseHeld({
     row !== null &&
     row.lease_runner_id === context.runnerId &&
     row.lease_attempt === context.leaseAttempt &&
-    (row.lease_expires_at ?? 0) >= clock.now().getTime();
+    (row.lease_expires_at ?? 0) >= grace.validFrom(clock.now().getTime());
   if (!held || row === null)
     throw new AppError(
       403,

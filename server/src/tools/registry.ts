@@ -122,6 +122,8 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
         const { approvalId, decided } = toolApprovals.request({
           sessionId: ctx.sessionId,
           executionId: ctx.actor === 'workflow' ? ctx.executionId : undefined,
+          stepId: ctx.stepId,
+          iterationPath: ctx.iterationPath,
           tool: name,
           args: parsed.data,
           message: approvalMessage(name, parsed.data, ctx),

@@ -1,7 +1,8 @@
 import { ToolCallRequest, ToolListQuery, type ToolCallResponse, type ToolListResponse } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { abortOnClose } from '../http/abort-on-close';
-import { AppError } from '../http/errors';
+import type { ExecutionRow } from '../executions/executions-repository';
+import { AppError, notFound } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import { chatById } from '../sessions/session-access';
 import { assertLeaseHeld } from './lease-check';
@@ -18,9 +19,14 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
   function callerOf(
     request: FastifyRequest,
     body: ToolCallRequest,
-  ): Pick<ToolContext, 'actor' | 'person' | 'user' | 'sessionId' | 'executionId' | 'stepId' | 'iterationPath'> {
+  ): {
+    caller: Pick<ToolContext, 'actor' | 'person' | 'user' | 'sessionId' | 'executionId' | 'stepId' | 'iterationPath'>;
+    /** The execution's row, read once for the whole call (lease, chat, policy). */
+    row?: ExecutionRow;
+  } {
     const principal = request.principal;
     // The runner credential proves only that a runner calls: it must name a lease it holds now.
+    let row: ExecutionRow | null = null;
     if (principal?.type === 'runner') {
       if (!body.context)
         throw new AppError(
@@ -28,25 +34,30 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
           'execution_context_required',
           'context: the runner credential calls tools only inside an execution it holds (context.executionId, runnerId, leaseAttempt)',
         );
-      assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock });
+      row = assertLeaseHeld({ context: body.context, executions: app.executions, clock: app.clock, grace: app.engine.grace });
     }
     if (body.context || principal?.type !== 'user') {
       if (!body.context) throw new AppError(403, 'tool_denied', 'context: a runner calls tools only inside an execution ({ executionId })');
-      const execution = app.executions.get(body.context.executionId); // 404 for an unknown execution
+      row ??= app.executions.repo.get(body.context.executionId);
+      if (row === null) {
+        app.executions.get(body.context.executionId); // throws 404, or 410 for a pruned run
+        throw notFound(`execution ${body.context.executionId}`);
+      }
       // A workflow's tool approvals go to its own chat, not to one the caller names.
-      return {
-        actor: 'workflow',
-        sessionId: execution.sessionId ?? undefined,
-        executionId: execution.id,
+      const caller = {
+        actor: 'workflow' as const,
+        sessionId: row.session_id ?? undefined,
+        executionId: row.id,
         stepId: body.context.stepId,
         iterationPath: body.context.iterationPath ?? '',
         // A person naming an execution gets a workflow's limits on top of their own scopes, never instead of them.
         ...(principal?.type === 'user' ? { user: principal } : {}),
       };
+      return { caller, row };
     }
     // A tool's approval card goes to the chat named, and only that chat's person decides it.
     if (body.sessionId !== undefined) chatById(app, principal, body.sessionId, 'write');
-    return { actor: 'user', person: principal.name, user: principal, sessionId: body.sessionId };
+    return { caller: { actor: 'user', person: principal.name, user: principal, sessionId: body.sessionId } };
   }
 
   app.get('/api/tools', async (request): Promise<ToolListResponse> => {
@@ -56,15 +67,16 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
 
   app.post('/api/tools/call', async (request, reply) => {
     const body = parseRequest(ToolCallRequest, request.body, 'body');
-    const caller = callerOf(request, body);
+    const { caller, row } = callerOf(request, body);
     // A step's tool policy and its asks' approvals speak for the runner that holds the lease (checked
     // in callerOf), not for a person who names the execution: their calls are held as before.
     const policy =
-      request.principal?.type !== 'runner'
+      request.principal?.type !== 'runner' || row === undefined
         ? undefined
         : policyGate({
             registry,
             executions: app.executions,
+            row,
             agentAsks: app.agentAsks,
             operator: app.config.toolPolicy,
             caller,

@@ -21,6 +21,7 @@ function workspaceAt(dir: string, key = `path:${dir}`): Workspace {
     root: dir,
     baseCommit: null,
     changes: async () => ({ changedFiles: [], diff: '' }),
+    fingerprint: async () => '[]',
     snapshot: async () => ({ key, baseCommit: null, changedFiles: [], diff: '' }),
     recordChange: () => {},
     release: () => {},

@@ -23,6 +23,7 @@ function workspaceAt(dir: string): Workspace {
     root: dir,
     baseCommit: null,
     changes: async () => ({ changedFiles: recorded, diff: '' }),
+    fingerprint: async () => JSON.stringify(recorded),
     snapshot: async () => ({ key: `path:${dir}`, baseCommit: null, changedFiles: recorded, diff: '' }),
     recordChange: (file) => recorded.push(file),
     release: () => {},

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { agentWorkspaces } from '../../src/agent/workspaces';
+import { statusPaths } from '../../src/workspace/fingerprint';
+import { tempDataDir } from '../helpers/engine-harness';
+import { makeRepo, testManager } from '../helpers/git-repo';
+import { TEST_STEP_ENVIRONMENT } from '../helpers/step-handlers';
+import { stepContext } from '../helpers/step-context';
+
+/** Review of issue 20, "work done twice": a bash call that changed nothing sends no snapshot. */
+describe('agent workspace snapshots', () => {
+  it('are taken after a bash call only when `git status` says the work tree changed since the last one', async () => {
+    const roots = fs.realpathSync(tempDataDir());
+    const repo = makeRepo(roots, { 'a.txt': 'a\n' });
+    const workspaces = agentWorkspaces({ manager: testManager({ roots: [roots] }), environment: TEST_STEP_ENVIRONMENT, runnerName: 'r' });
+    const ctx = stepContext();
+    const ws = await workspaces.open(ctx, { git: { url: repo.dir } });
+    const signal = new AbortController().signal;
+    /** Runs a call, then answers what the step would send: the snapshot's changed files and diff, or null. */
+    const after = async (name: string, input: unknown) => {
+      const result = await ws.call(name, input, { signal, log: () => {} });
+      expect(result.isError, JSON.stringify(result.output)).toBe(false);
+      if (!result.mutated) return 'not asked';
+      const snapshot = await ws.snapshotIfChanged();
+      return snapshot && { changedFiles: snapshot.changedFiles, diff: snapshot.diff };
+    };
+    const bash = (command: string) => after('workspace:bash', { command });
+    try {
+      // The first look has nothing to compare with.
+      expect(await bash('ls')).toEqual({ changedFiles: [], diff: '' });
+      expect(await bash('cat a.txt; git status >/dev/null')).toBeNull();
+      expect(await bash('echo b >> a.txt')).toMatchObject({ changedFiles: ['a.txt'], diff: expect.stringContaining('+b') });
+      expect(await bash('true')).toBeNull();
+      // Changed again: still " M a.txt" in the status, but not the same file.
+      expect(await bash('echo c >> a.txt')).toMatchObject({ changedFiles: ['a.txt'], diff: expect.stringContaining('+c') });
+      expect(await bash('mkdir -p new && echo n > new/file.txt')).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt'] });
+      expect(await bash('wc -l new/file.txt')).toBeNull();
+      // A write is a change for certain: no look first, and the next bash call looks again.
+      expect(await after('workspace:write_file', { path: 'w.txt', content: 'w\n' })).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt', 'w.txt'] });
+      expect(await bash('true')).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt', 'w.txt'] });
+      expect(await bash('true')).toBeNull();
+      // A commit leaves a clean status but moves HEAD: the changes since the base commit are still sent.
+      expect(await bash('git add -A && git -c user.name=a -c user.email=a@example.com commit -qm wip && git status --porcelain | wc -l')).toMatchObject({
+        changedFiles: ['a.txt', 'new/file.txt', 'w.txt'],
+      });
+      expect(await bash('rm new/file.txt')).toMatchObject({ changedFiles: ['a.txt', 'w.txt'] });
+      expect(await after('workspace:read_file', { path: 'a.txt' })).toBe('not asked');
+    } finally {
+      ws.release();
+    }
+  });
+
+  it('reads the paths of every kind of porcelain v2 status entry', () => {
+    const out = [
+      '# branch.oid 0123',
+      '# branch.head main',
+      '1 .M N... 100644 100644 100644 aaaa bbbb with space.txt',
+      'u UU N... 100644 100644 100644 100644 aaaa bbbb cccc conflicted.txt',
+      '? new dir/untracked.txt',
+      '',
+    ].join('\0');
+    expect(statusPaths(out)).toEqual(['with space.txt', 'conflicted.txt', 'new dir/untracked.txt']);
+  });
+});
