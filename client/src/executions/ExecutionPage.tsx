@@ -21,7 +21,7 @@ import { SelectedStepCard } from '../components/SelectedStepCard';
 import { SkeletonLine } from '../components/Skeleton';
 import { StatusPill } from '../components/StatusPill';
 import { StepInspector } from '../components/StepInspector';
-import { formatElapsed } from '../diagram/step-display';
+import { formatElapsed } from '../lib/elapsed';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { LiveIndicator } from './LiveIndicator';

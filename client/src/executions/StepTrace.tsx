@@ -1,7 +1,8 @@
 import './executions.css';
 import type { StepRun, StepStatus, WorkflowDefinition } from '@weft/shared';
 import { StatusIcon } from '../diagram/nodes/icons';
-import { STATUS_LABELS, formatElapsed } from '../diagram/step-display';
+import { STATUS_LABELS } from '../diagram/step-display';
+import { formatElapsed } from '../lib/elapsed';
 import { useNow } from '../lib/use-now';
 import { describeIteration, latestRuns, stepName } from './step-runs';
 
