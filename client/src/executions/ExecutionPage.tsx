@@ -244,7 +244,7 @@ export function ExecutionPage() {
                 <span className="muted">{runs.length === 0 ? '' : 'Select a step'}</span>
               </div>
               <div className="card__body card__body--flush">
-                <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} />
+                <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} follow={travel.state !== null} />
               </div>
             </section>
           )}
@@ -265,7 +265,7 @@ export function ExecutionPage() {
             <h2>Trace</h2>
           </div>
           <div className="card__body card__body--flush">
-            <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} />
+            <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} follow={travel.state !== null} />
           </div>
         </section>
       )}
