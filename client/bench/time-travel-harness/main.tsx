@@ -103,6 +103,9 @@ function TimeTravelPage({ scene }: { scene: Scene }) {
   const instant = count >= scene.replay.events.length ? null : (scene.times[count - 1] ?? scene.start);
   return (
     <>
+      {/* Something changes on screen at every seek, as the run page's time text does: a frame
+          with nothing to paint would be timed as the wait for the next vsync-paced one. */}
+      <output className="tt-count">{count}</output>
       <div>
         {scene.parts.includes('diagram') && (
           <div className="tt-diagram">

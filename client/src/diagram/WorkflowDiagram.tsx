@@ -37,6 +37,12 @@ export type WorkflowDiagramProps = {
 };
 
 const proOptions = { hideAttribution: false };
+/**
+ * From this many nodes on, only the nodes and edges in the viewport are in the DOM. A large run's
+ * diagram then costs a seek or a burst of events the few nodes on screen, not style and layout for
+ * every node; smaller diagrams keep every node mounted (panning mounts nothing).
+ */
+export const VISIBLE_ONLY_FROM = 150;
 
 /** The one diagram for editing, viewing and watching a run. */
 export function WorkflowDiagram({
@@ -124,6 +130,7 @@ export function WorkflowDiagram({
           onNodeClick={onNodeClick}
           onPaneClick={onPaneClick}
           onMoveStart={onMoveStart}
+          onlyRenderVisibleElements={nodes.length >= VISIBLE_ONLY_FROM}
           minZoom={0.1}
           maxZoom={1.75}
           proOptions={proOptions}

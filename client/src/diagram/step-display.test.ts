@@ -21,5 +21,4 @@ describe('step display', () => {
     expect(summariseRecords(records.slice(0, 2))).toMatchObject({ status: 'failed', finishedAt: '2025-01-01T00:00:03Z' });
     expect(summariseRecords([])).toBeNull();
   });
-
 });
