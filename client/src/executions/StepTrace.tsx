@@ -7,7 +7,7 @@ import { STATUS_LABELS } from '../diagram/step-display';
 import { formatElapsed } from '../lib/elapsed';
 import { useNow } from '../lib/use-now';
 import { describeIteration, instanceKey, latestRuns } from './step-runs';
-import { rowOffsets, scrollToShow, visibleRows } from './trace-window';
+import { rowOffsets, scrollToShow, visibleRows } from './row-window';
 
 /** `started -> finished` (or now while running), empty before it starts. */
 export function runDuration(run: Pick<StepRun, 'startedAt' | 'finishedAt'>, now: number): string {

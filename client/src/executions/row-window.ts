@@ -1,6 +1,7 @@
 /**
- * Which rows of a long list to render: the ones in the scroll viewport plus a few either side, from
- * per-row heights. Pure, so the windowing rules are tested without a browser.
+ * Which rows of a long list to render (the step trace, the timeline's lanes): the ones in the scroll
+ * viewport plus a few either side, from per-row heights. Pure, so the windowing rules are tested
+ * without a browser.
  */
 
 /** `offsets[i]` is row i's top, `offsets[n]` the list's height. */

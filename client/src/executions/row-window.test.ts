@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { rowOffsets, scrollToShow, visibleRows } from './trace-window';
+import { rowOffsets, scrollToShow, visibleRows } from './row-window';
 
 const offsets = rowOffsets(Array.from({ length: 100 }, (_, i) => (i % 10 === 9 ? 50 : 30)));
 
-describe('trace window', () => {
+describe('row window', () => {
   it('offsets are the running sum of the heights', () => {
     expect(rowOffsets([30, 50, 30])).toEqual([0, 30, 80, 110]);
     expect(offsets.at(-1)).toBe(90 * 30 + 10 * 50);
