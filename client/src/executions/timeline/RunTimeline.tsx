@@ -4,7 +4,7 @@ import { type StepRun, walkSteps, type WorkflowDefinition } from '@weft/shared';
 import { stepTitle } from '../../diagram/node-data';
 import type { InboxApproval } from '../../api/approvals';
 import { rowOffsets, visibleRows } from '../row-window';
-import { buildLanes, describeInstant, OUTCOME_MARK, type TimelineLane, type TimelineSubLane } from './timeline-model';
+import { buildLanes, describeInstant, OUTCOME_MARK, type TimelineSubLane } from './timeline-model';
 import type { PlaySpeed, TimeTravel } from './use-time-travel';
 
 export type RunTimelineProps = TimeTravel['timeline'] & {
