@@ -29,6 +29,8 @@ export function markdown(r: Record<string, any>): string {
     `Each part alone (${r.parts.seeks} seeks of each kind), frame median / p95: ${(['diagram', 'trace', 'timeline'] as const)
       .map((p) => `${p} drag ${r.parts[p].drag.median} / ${r.parts[p].drag.p95} ms, jumps ${r.parts[p].jumps.median} / ${r.parts[p].jumps.p95} ms`)
       .join('; ')}.`,
+    '',
+    `The diagram alone zoomed out as far as it goes (mouse wheel; ${r.zoomedOut.nodesInView} nodes in view and rendered): drag ${r.zoomedOut.drag.median} / ${r.zoomedOut.drag.p95} ms, jumps ${r.zoomedOut.jumps.median} / ${r.zoomedOut.jumps.p95} ms.`,
     ...(r.pageErrors?.length ? ['', `Page errors: ${(r.pageErrors as string[]).map((e) => `\`${e}\``).join('; ')}`] : []),
   ].join('\n');
 }
