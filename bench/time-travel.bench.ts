@@ -30,7 +30,7 @@ export function markdown(r: Record<string, any>): string {
       .map((p) => `${p} drag ${r.parts[p].drag.median} / ${r.parts[p].drag.p95} ms, jumps ${r.parts[p].jumps.median} / ${r.parts[p].jumps.p95} ms`)
       .join('; ')}.`,
     '',
-    `The diagram alone zoomed out as far as it goes (mouse wheel; ${r.zoomedOut.nodesInView} nodes in view and rendered): drag ${r.zoomedOut.drag.median} / ${r.zoomedOut.drag.p95} ms, jumps ${r.zoomedOut.jumps.median} / ${r.zoomedOut.jumps.p95} ms.`,
+    `The diagram alone zoomed out as far as it goes (mouse wheel, zoom ${r.zoomedOut.zoom}; ${r.zoomedOut.nodesRendered} nodes rendered): drag ${r.zoomedOut.drag.median} / ${r.zoomedOut.drag.p95} ms, jumps ${r.zoomedOut.jumps.median} / ${r.zoomedOut.jumps.p95} ms.`,
     ...(r.pageErrors?.length ? ['', `Page errors: ${(r.pageErrors as string[]).map((e) => `\`${e}\``).join('; ')}`] : []),
   ].join('\n');
 }

@@ -124,10 +124,14 @@ export async function runTimeTravelBench(): Promise<Record<string, unknown>> {
     await page.mouse.move(430, 280);
     for (let i = 0; i < 40; i++) await page.mouse.wheel(0, 300);
     await page.waitForTimeout(500);
-    const nodesInView = await page.evaluate(() => document.querySelectorAll('.react-flow__node').length);
+    const { nodesRendered, zoom } = await page.evaluate(() => ({
+      nodesRendered: document.querySelectorAll('.react-flow__node').length,
+      zoom: Number(/scale\(([\d.]+)\)/.exec(document.querySelector<HTMLElement>('.react-flow__viewport')?.style.transform ?? '')?.[1] ?? Number.NaN),
+    }));
     await seek(jumpSeeks(5, total));
     const zoomedOut = {
-      nodesInView,
+      nodesRendered,
+      zoom,
       drag: stats((await seek(dragSeeks(PART_SEEKS, total))).frameMs),
       jumps: stats((await seek(jumpSeeks(PART_SEEKS, total))).frameMs),
     };
