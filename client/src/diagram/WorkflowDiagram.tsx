@@ -34,6 +34,8 @@ export type WorkflowDiagramProps = {
   stepMarks?: ReadonlyMap<string, StepMark>;
   /** Rendered inside the flow (React Flow context): overlays such as a `NodeToolbar` beside a node. */
   children?: ReactNode;
+  /** From this many nodes on, only those in view are rendered (`VISIBLE_ONLY_FROM`); the diagram bench passes Infinity to time mounting them all. */
+  visibleOnlyFrom?: number;
 };
 
 const proOptions = { hideAttribution: false };
@@ -57,6 +59,7 @@ export function WorkflowDiagram({
   highlightStepIds,
   stepMarks,
   children,
+  visibleOnlyFrom = VISIBLE_ONLY_FROM,
 }: WorkflowDiagramProps) {
   const [ownStore] = useState(createStepStatusStore);
   const store = statusStore ?? ownStore;
@@ -130,7 +133,7 @@ export function WorkflowDiagram({
           onNodeClick={onNodeClick}
           onPaneClick={onPaneClick}
           onMoveStart={onMoveStart}
-          onlyRenderVisibleElements={nodes.length >= VISIBLE_ONLY_FROM}
+          onlyRenderVisibleElements={nodes.length >= visibleOnlyFrom}
           minZoom={0.1}
           maxZoom={1.75}
           proOptions={proOptions}
