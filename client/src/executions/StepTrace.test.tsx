@@ -108,6 +108,13 @@ describe('step trace of a long run', () => {
     expect(names()).toContain('Step 800');
     expect(document.activeElement).toBe(row);
     expect(row.isConnected).toBe(true);
+    // Only it is kept (with its neighbours, for Tab), in its place above the window: not the ~800 rows between.
+    expect(names().length).toBeLessThan(40);
+    expect(names().slice(0, 3)).toEqual(['Step 1', 'Step 2', 'Step 3']);
+    const heights = [...list().children].map((li) =>
+      li.classList.contains('trace__spacer') ? `spacer ${Number.parseFloat((li as HTMLElement).style.height)}` : 'row',
+    );
+    expect(heights.slice(0, 6)).toEqual(['spacer 36', 'row', 'row', 'row', `spacer ${(800 - 6 - 4) * 36}`, 'row']);
     act(() => row.blur());
     scrollTo(801 * 36);
     expect(row.isConnected).toBe(false);

@@ -7,7 +7,7 @@ import { STATUS_LABELS } from '../diagram/step-display';
 import { formatElapsed } from '../lib/elapsed';
 import { useNow } from '../lib/use-now';
 import { describeIteration, instanceKey, latestRuns } from './step-runs';
-import { rowOffsets, scrollToShow, visibleRows } from './row-window';
+import { rowOffsets, scrollToShow, visibleRows, windowParts } from './row-window';
 
 /** `started -> finished` (or now while running), empty before it starts. */
 export function runDuration(run: Pick<StepRun, 'startedAt' | 'finishedAt'>, now: number): string {
@@ -81,7 +81,7 @@ export function StepTrace({
   const height = viewport.height ?? MAX_HEIGHT;
   const top = chase ? scrollToShow({ offsets, index: latest, scrollTop: viewport.top, viewportHeight: height }) : viewport.top;
   const focusedIndex = focused === null ? -1 : instances.findIndex((run) => instanceKey(run) === focused);
-  const { first, last } = visibleRows({ offsets, scrollTop: top, viewportHeight: height, overscan: OVERSCAN, keep: focusedIndex });
+  const { first, last } = visibleRows({ offsets, scrollTop: top, viewportHeight: height, overscan: OVERSCAN });
 
   const padding = useRef(0);
   const readViewport = useCallback(() => {
@@ -132,34 +132,31 @@ export function StepTrace({
   };
 
   if (empty) return <p className="muted trace__empty">No step has started yet.</p>;
-  const rows: ReactNode[] = [];
-  for (let i = first; i < last; i++) {
-    const run = instances[i] as StepRun;
-    const key = instanceKey(run);
-    rows.push(
-      <TraceRow
-        key={key}
-        rowKey={key}
-        kind={kinds[i] ?? 'plain'}
-        position={i + 1}
-        size={instances.length}
-        run={run}
-        name={names.get(run.stepId) ?? run.stepId}
-        iterationPath={run.iterationPath}
-        definition={definition}
-        selected={run.stepId === selectedStepId}
-        now={run.startedAt !== null && run.finishedAt === null ? now : 0}
-        onSelect={onSelect}
-      />,
-    );
-  }
+  const parts = windowParts({ offsets, first, last, keep: focusedIndex });
   return (
     <ol ref={listRef} className="trace" aria-label="Step trace" onScroll={readViewport} onFocus={onFocus} onBlur={onBlur}>
-      {first > 0 && <li className="trace__spacer" role="presentation" style={{ height: offsets[first] }} />}
-      {rows}
-      {last < instances.length && (
-        <li className="trace__spacer" role="presentation" style={{ height: (offsets[instances.length] ?? 0) - (offsets[last] ?? 0) }} />
-      )}
+      {parts.map((part, i): ReactNode => {
+        // A spacer is keyed by its place: spacers are interchangeable, rows are not.
+        if ('spacer' in part) return <li key={`spacer-${i}`} className="trace__spacer" role="presentation" style={{ height: part.spacer }} />;
+        const run = instances[part.row] as StepRun;
+        const key = instanceKey(run);
+        return (
+          <TraceRow
+            key={key}
+            rowKey={key}
+            kind={kinds[part.row] ?? 'plain'}
+            position={part.row + 1}
+            size={instances.length}
+            run={run}
+            name={names.get(run.stepId) ?? run.stepId}
+            iterationPath={run.iterationPath}
+            definition={definition}
+            selected={run.stepId === selectedStepId}
+            now={run.startedAt !== null && run.finishedAt === null ? now : 0}
+            onSelect={onSelect}
+          />
+        );
+      })}
     </ol>
   );
 }
