@@ -136,8 +136,12 @@ export function StepTrace({
   return (
     <ol ref={listRef} className="trace" aria-label="Step trace" onScroll={readViewport} onFocus={onFocus} onBlur={onBlur}>
       {parts.map((part, i): ReactNode => {
-        // A spacer is keyed by its place: spacers are interchangeable, rows are not.
-        if ('spacer' in part) return <li key={`spacer-${i}`} className="trace__spacer" role="presentation" style={{ height: part.spacer }} />;
+        if ('spacer' in part) {
+          // Keyed by the row below it (or the end): at most one spacer stands before each row.
+          const below = parts[i + 1];
+          const key = below !== undefined && 'row' in below ? `spacer-${below.row}` : 'spacer-end';
+          return <li key={key} className="trace__spacer" role="presentation" style={{ height: part.spacer }} />;
+        }
         const run = instances[part.row] as StepRun;
         const key = instanceKey(run);
         return (
