@@ -18,7 +18,7 @@ import { largeWorkflow } from '../workflow-fixture';
 
 /** Which parts of the page are rendered: all of them, or one alone to see where a frame's time goes. */
 export type Part = 'diagram' | 'trace' | 'timeline';
-export type SeekTimings = { seeks: number; frameMs: number[]; applyMs: number[] };
+export type SeekTimings = { seeks: number; frameMs: number[]; renderMs: number[]; applyMs: number[] };
 export type TimeTravelBench = {
   mount(steps: number, eventsPerStep: number, parts: readonly Part[]): Promise<{ events: number; runs: number; steps: number; mountMs: number }>;
   /** Seeks to each event count in turn; per seek, the time from the seek to its frame painted. */
@@ -85,6 +85,7 @@ type Scene = {
   live: ReturnType<typeof firstState>;
 };
 let setCount: (count: number) => void = () => {};
+const noop = () => {};
 let applyMs = 0;
 
 function TimeTravelPage({ scene }: { scene: Scene }) {
@@ -102,6 +103,9 @@ function TimeTravelPage({ scene }: { scene: Scene }) {
   const instant = count >= scene.replay.events.length ? null : (scene.times[count - 1] ?? scene.start);
   return (
     <>
+      {/* Something changes on screen at every seek, as the run page's time text does: a frame
+          with nothing to paint would be timed as the wait for the next vsync-paced one. */}
+      <output className="tt-count">{count}</output>
       <div>
         {scene.parts.includes('diagram') && (
           <div className="tt-diagram">
@@ -127,7 +131,9 @@ function TimeTravelPage({ scene }: { scene: Scene }) {
         )}
       </div>
       <div className="tt-side">
-        {scene.parts.includes('trace') && <StepTrace definition={scene.definition} runs={runs} selectedStepId={null} onSelect={() => {}} />}
+        {scene.parts.includes('trace') && (
+          <StepTrace definition={scene.definition} runs={runs} selectedStepId={null} onSelect={noop} follow={instant !== null} />
+        )}
       </div>
     </>
   );
@@ -152,15 +158,17 @@ const bench: TimeTravelBench = {
   },
   async seek(counts) {
     const frameMs: number[] = [];
+    const renderMs: number[] = [];
     const applies: number[] = [];
     for (const count of counts) {
       const begin = now();
       flushSync(() => setCount(count));
+      renderMs.push(now() - begin);
       const painted = await afterPaint();
       frameMs.push(painted - begin);
       applies.push(applyMs);
     }
-    return { seeks: counts.length, frameMs, applyMs: applies };
+    return { seeks: counts.length, frameMs, renderMs, applyMs: applies };
   },
 };
 (window as unknown as { timeTravelBench: TimeTravelBench }).timeTravelBench = bench;

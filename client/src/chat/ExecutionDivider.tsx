@@ -3,7 +3,7 @@ import type { ExecutionSummary } from '@weft/shared';
 import { Link } from 'react-router';
 import { RelativeTime } from '../components/RelativeTime';
 import { StatusPill } from '../components/StatusPill';
-import { formatElapsed } from '../diagram/step-display';
+import { formatElapsed } from '../lib/elapsed';
 
 /** Where a workflow run starts in the conversation, and where it ends. */
 export function ExecutionDivider({ execution, name, edge }: { execution: ExecutionSummary | undefined; name: string | undefined; edge: 'start' | 'end' }) {

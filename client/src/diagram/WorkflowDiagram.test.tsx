@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createStepStatusStore, type StepState } from '../store/step-status-store';
 import { conditionalDefinition, linearDefinition, loopDefinition } from './fixtures/definitions';
-import { WorkflowDiagram } from './WorkflowDiagram';
+import { VISIBLE_ONLY_FROM, WorkflowDiagram } from './WorkflowDiagram';
 
 // Every step node reads its status through `useStepDisplay` exactly once per
 // render, so counting calls per step id counts node renders.
@@ -192,5 +192,31 @@ describe('WorkflowDiagram', async () => {
     rerender(<WorkflowDiagram definition={renamed} mode="edit" />);
     expect(within(nodeOf('fetch')).getByText('Fetch the notes')).toBeTruthy();
     expect(nodeOf('announce').style.transform).toBe(transform);
+  });
+
+  it('renders only the nodes in view once a diagram is large, and those still follow the store', async () => {
+    const steps = Array.from({ length: VISIBLE_ONLY_FROM + 50 }, (_, i) => ({ id: `s${i}`, type: 'notify', message: `note ${i}` }));
+    const store = createStepStatusStore();
+    await renderDiagram(<WorkflowDiagram definition={{ steps } as typeof linearDefinition} mode="runtime" statusStore={store} />);
+    const rendered = document.querySelectorAll('.react-flow__node').length;
+    expect(rendered).toBeGreaterThan(0);
+    expect(rendered).toBeLessThan(steps.length / 2);
+    expect(document.querySelector('.react-flow__node[data-id="s199"]')).toBeNull();
+
+    const before = new Map(renders);
+    act(() => {
+      store.apply({ stepId: 's0', iterationPath: '', status: 'running', attempt: 1, startedAt: '2025-01-01T10:00:00.000Z' });
+      store.apply({
+        stepId: 's199',
+        iterationPath: '',
+        status: 'failed',
+        attempt: 1,
+        startedAt: '2025-01-01T10:00:00.000Z',
+        finishedAt: '2025-01-01T10:00:01.000Z',
+      });
+    });
+    expect(statusOf('s0')).toBe('running');
+    expect(renders.get('s1')).toBe(before.get('s1'));
+    expect(renders.has('s199')).toBe(false);
   });
 });

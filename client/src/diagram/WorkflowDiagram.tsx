@@ -34,9 +34,17 @@ export type WorkflowDiagramProps = {
   stepMarks?: ReadonlyMap<string, StepMark>;
   /** Rendered inside the flow (React Flow context): overlays such as a `NodeToolbar` beside a node. */
   children?: ReactNode;
+  /** From this many nodes on, only those in view are rendered (`VISIBLE_ONLY_FROM`); the diagram bench passes Infinity to time mounting them all. */
+  visibleOnlyFrom?: number;
 };
 
 const proOptions = { hideAttribution: false };
+/**
+ * From this many nodes on, only the nodes and edges in the viewport are in the DOM. A large run's
+ * diagram then costs a seek or a burst of events the few nodes on screen, not style and layout for
+ * every node; smaller diagrams keep every node mounted (panning mounts nothing).
+ */
+export const VISIBLE_ONLY_FROM = 150;
 
 /** The one diagram for editing, viewing and watching a run. */
 export function WorkflowDiagram({
@@ -51,6 +59,7 @@ export function WorkflowDiagram({
   highlightStepIds,
   stepMarks,
   children,
+  visibleOnlyFrom = VISIBLE_ONLY_FROM,
 }: WorkflowDiagramProps) {
   const [ownStore] = useState(createStepStatusStore);
   const store = statusStore ?? ownStore;
@@ -124,6 +133,7 @@ export function WorkflowDiagram({
           onNodeClick={onNodeClick}
           onPaneClick={onPaneClick}
           onMoveStart={onMoveStart}
+          onlyRenderVisibleElements={nodes.length >= visibleOnlyFrom}
           minZoom={0.1}
           maxZoom={1.75}
           proOptions={proOptions}

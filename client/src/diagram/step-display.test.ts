@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StepState } from '../store/step-status-store';
-import { formatElapsed, recordsInSelection, summariseRecords } from './step-display';
+import { recordsInSelection, summariseRecords } from './step-display';
 
 const records: StepState[] = [
   { stepId: 'x', iterationPath: 'outer[0]/inner[0]', status: 'succeeded', startedAt: '2025-01-01T00:00:00Z', finishedAt: '2025-01-01T00:00:01Z' },
@@ -20,13 +20,5 @@ describe('step display', () => {
     expect(summariseRecords(records)).toMatchObject({ status: 'running', count: 3, succeeded: 1, startedAt: '2025-01-01T00:00:00Z', finishedAt: null });
     expect(summariseRecords(records.slice(0, 2))).toMatchObject({ status: 'failed', finishedAt: '2025-01-01T00:00:03Z' });
     expect(summariseRecords([])).toBeNull();
-  });
-
-  it('formats durations compactly', () => {
-    expect(formatElapsed(420)).toBe('420 ms');
-    expect(formatElapsed(1530)).toBe('1.5 s');
-    expect(formatElapsed(42_000)).toBe('42 s');
-    expect(formatElapsed(95_000)).toBe('1m 35s');
-    expect(formatElapsed(2 * 3600_000 + 5 * 60_000)).toBe('2h 5m');
   });
 });

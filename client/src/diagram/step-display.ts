@@ -68,18 +68,3 @@ export function summariseRecords(records: readonly StepState[]): StepDisplay | n
   }
   return { status, startedAt, finishedAt: unfinished ? null : finishedAt, attempt, count: records.length, succeeded };
 }
-
-/** `420` -> `420 ms`, `1530` -> `1.5 s`, `95000` -> `1m 35s`. */
-export function formatElapsed(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${Math.round(seconds - minutes * 60)}s`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return `${hours}h ${minutes - hours * 60}m`;
-  const days = Math.floor(hours / 24);
-  return `${days}d ${hours - days * 24}h`;
-}

@@ -21,7 +21,7 @@ import { SelectedStepCard } from '../components/SelectedStepCard';
 import { SkeletonLine } from '../components/Skeleton';
 import { StatusPill } from '../components/StatusPill';
 import { StepInspector } from '../components/StepInspector';
-import { formatElapsed } from '../diagram/step-display';
+import { formatElapsed } from '../lib/elapsed';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { LiveIndicator } from './LiveIndicator';
@@ -247,7 +247,7 @@ export function ExecutionPage() {
                 <span className="muted">{runs.length === 0 ? '' : 'Select a step'}</span>
               </div>
               <div className="card__body card__body--flush">
-                <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} />
+                <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} follow={travel.state !== null} />
               </div>
             </section>
           )}
@@ -269,7 +269,7 @@ export function ExecutionPage() {
             <h2>Trace</h2>
           </div>
           <div className="card__body card__body--flush">
-            <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} />
+            <StepTrace definition={definition} runs={runs} selectedStepId={selectedStepId} onSelect={setSelectedStepId} follow={travel.state !== null} />
           </div>
         </section>
       )}

@@ -13,7 +13,7 @@ import { EmptyPanel, ErrorPanel, isMissingEndpoint, UnavailablePanel } from '../
 import { RelativeTime } from '../components/RelativeTime';
 import { SkeletonRows } from '../components/Skeleton';
 import { StatusPill } from '../components/StatusPill';
-import { formatElapsed } from '../diagram/step-display';
+import { formatElapsed } from '../lib/elapsed';
 import { LiveIndicator } from './LiveIndicator';
 import { StartedByText } from './StartedByText';
 import { definitionName } from '../lib/definition';

@@ -58,9 +58,17 @@ it('the playhead at chosen instants shows the statuses the run had then', async 
   expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
   await stack.screenshot(page, 'time-travel-between');
 
+  // A seek is rendered at the next animation frame (seeks are coalesced per frame): after a key,
+  // wait for the playhead to move before reading the diagram, or the next key sees a newer instant.
+  const press = async (key: string) => {
+    const before = await slider.getAttribute('aria-valuenow');
+    await page.keyboard.press(key);
+    await until(async () => ((await slider.getAttribute('aria-valuenow')) !== before ? true : undefined), `the playhead to move on ${key}`);
+  };
+
   // ← steps to the previous event: never later than where it was, so still no failure.
   await slider.focus();
-  await page.keyboard.press('ArrowLeft');
+  await press('ArrowLeft');
   expect(await statusOf(page, 'second')).not.toBe('failed');
 
   // End returns to the end of the run: the second step failed, the page is live, the address plain.
@@ -74,7 +82,7 @@ it('the playhead at chosen instants shows the statuses the run had then', async 
   await page.keyboard.press('Home');
   await until(async () => ((await statusOf(page, 'first')) !== 'succeeded' ? true : undefined), 'the first step shown not yet run');
   // → steps forward event by event until the first step's success shows, before the second fails.
-  for (let i = 0; i < 50 && (await statusOf(page, 'first')) !== 'succeeded'; i++) await page.keyboard.press('ArrowRight');
+  for (let i = 0; i < 50 && (await statusOf(page, 'first')) !== 'succeeded'; i++) await press('ArrowRight');
   expect(await statusOf(page, 'first')).toBe('succeeded');
   expect(await statusOf(page, 'second')).not.toBe('failed');
 

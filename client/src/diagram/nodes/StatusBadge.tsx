@@ -1,5 +1,6 @@
 import { useNow } from '../../lib/use-now';
-import { STATUS_LABELS, formatElapsed, type StepDisplay } from '../step-display';
+import { formatElapsed } from '../../lib/elapsed';
+import { STATUS_LABELS, type StepDisplay } from '../step-display';
 import { StatusIcon } from './icons';
 
 function durationOf(display: StepDisplay, now: number): string {

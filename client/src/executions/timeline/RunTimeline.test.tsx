@@ -101,6 +101,42 @@ describe('run timeline', () => {
   });
 });
 
+describe('run timeline of a long run', () => {
+  afterEach(cleanup);
+  it('renders only the lanes in view (and a few either side), the rest as spacers; scrolling brings others in', () => {
+    const clientHeight = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientHeight');
+    // jsdom lays nothing out: the lanes box gets a 200 px viewport (10 lanes of 20 px).
+    Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
+      configurable: true,
+      get(this: HTMLElement) {
+        return this.classList.contains('run-timeline__body') ? 200 : 0;
+      },
+    });
+    try {
+      const runs = new Map(Array.from({ length: 1000 }, (_, i) => run(`s${i}`, 'succeeded', i * 10, i * 10 + 5)));
+      setup({ runs, definition: null, end: T0 + 10_000 });
+      const lanes = screen.getByRole('list', { name: 'Steps over time' });
+      const shown = () => [...lanes.querySelectorAll('.run-timeline__lane')].map((lane) => lane.textContent?.match(/s\d+/)?.[0]);
+      expect(shown()[0]).toBe('s0');
+      expect(shown().length).toBeLessThan(30);
+      expect(lanes.querySelector('.run-timeline__lane')?.getAttribute('aria-setsize')).toBe('1000');
+      const spacers = [...lanes.querySelectorAll<HTMLElement>('.run-timeline__spacer')];
+      expect(spacers.reduce((sum, spacer) => sum + Number.parseFloat(spacer.style.height), 0)).toBe((1000 - shown().length) * 20);
+
+      const body = lanes.closest('.run-timeline__body') as HTMLElement;
+      body.scrollTop = 600 * 20;
+      fireEvent.scroll(body);
+      expect(shown()).toContain('s600');
+      expect(shown()).toContain('s609');
+      expect(shown()).not.toContain('s0');
+      // The labels beside the lanes follow the same window.
+      expect(body.querySelector('.run-timeline__labels')?.textContent).toContain('s605');
+    } finally {
+      if (clientHeight) Object.defineProperty(HTMLElement.prototype, 'clientHeight', clientHeight);
+    }
+  });
+});
+
 describe('?at= parsing', () => {
   it('reads ISO date-times and ignores anything else with a notice', () => {
     expect(parseAtParam(null)).toEqual({ instant: null, notice: null });

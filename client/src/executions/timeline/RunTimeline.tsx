@@ -1,9 +1,10 @@
 import './timeline.css';
-import { type KeyboardEvent, memo, type PointerEvent, useCallback, useMemo, useRef } from 'react';
+import { type KeyboardEvent, memo, type PointerEvent, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { type StepRun, walkSteps, type WorkflowDefinition } from '@weft/shared';
 import { stepTitle } from '../../diagram/node-data';
 import type { InboxApproval } from '../../api/approvals';
-import { buildLanes, describeInstant, OUTCOME_MARK, type TimelineLane } from './timeline-model';
+import { rowOffsets, visibleRows } from '../row-window';
+import { buildLanes, describeInstant, OUTCOME_MARK, type TimelineSubLane } from './timeline-model';
 import type { PlaySpeed, TimeTravel } from './use-time-travel';
 
 export type RunTimelineProps = TimeTravel['timeline'] & {
@@ -15,6 +16,14 @@ export type RunTimelineProps = TimeTravel['timeline'] & {
 };
 
 const SPEEDS: readonly PlaySpeed[] = [1, 10, 100];
+/** A sub-lane's height (timeline.css `.run-timeline__lane`). */
+const LANE_HEIGHT = 20;
+/** The lanes box's CSS max-height (`.run-timeline__body`): the viewport assumed before it is measured. */
+const BODY_MAX_HEIGHT = 240;
+const OVERSCAN = 8;
+
+/** One row of the timeline: a sub-lane, labelled with its step's name on the first of its lane. */
+type LaneRow = { key: string; stepId: string; sub: TimelineSubLane; first: boolean };
 
 /**
  * The timeline under a run's diagram: a lane per step (sub-lanes per loop iteration and attempt),
@@ -30,6 +39,33 @@ export function RunTimeline({ runs, approvals, definition, start, end, instant, 
   }, [definition]);
   const stepLabel = useCallback((stepId: string) => labels.get(stepId) ?? stepId, [labels]);
   const trackRef = useRef<HTMLDivElement>(null);
+  // A 1,000-step run has more than 1,000 sub-lanes: only those in the lanes box's viewport (and a
+  // few either side) are rendered, between spacers, so moving the playhead paints a few bars.
+  const rows = useMemo(
+    () =>
+      lanes.flatMap((lane) => lane.subLanes.map((sub, i): LaneRow => ({ key: `${lane.stepId}\u0000${sub.key}`, stepId: lane.stepId, sub, first: i === 0 }))),
+    [lanes],
+  );
+  const offsets = useMemo(() => rowOffsets(rows.map(() => LANE_HEIGHT)), [rows]);
+  const bodyRef = useRef<HTMLDivElement>(null);
+  const [scroll, setScroll] = useState<{ top: number; height: number | null }>({ top: 0, height: null });
+  const readScroll = useCallback(() => {
+    const body = bodyRef.current;
+    if (body === null) return;
+    setScroll((current) =>
+      current.top === body.scrollTop && current.height === body.clientHeight ? current : { top: body.scrollTop, height: body.clientHeight },
+    );
+  }, []);
+  useLayoutEffect(() => {
+    const body = bodyRef.current;
+    if (body === null) return;
+    readScroll();
+    if (typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(() => readScroll());
+    observer.observe(body);
+    return () => observer.disconnect();
+  }, [readScroll]);
+  const { first, last } = visibleRows({ offsets, scrollTop: scroll.top, viewportHeight: scroll.height ?? BODY_MAX_HEIGHT, overscan: OVERSCAN });
   const span = Math.max(1, end - start);
   const at = instant ?? end;
   const pct = (t: number) => `${((Math.min(Math.max(t, start), end) - start) / span) * 100}%`;
@@ -91,17 +127,8 @@ export function RunTimeline({ runs, approvals, definition, start, end, instant, 
           {notice}
         </p>
       )}
-      <div className="run-timeline__body">
-        <ul className="run-timeline__labels" aria-hidden="true">
-          {lanes.flatMap((lane) =>
-            lane.subLanes.map((sub, i) => (
-              <li key={`${lane.stepId}\u0000${sub.key}`} className="run-timeline__label" title={stepLabel(lane.stepId)}>
-                {i === 0 ? stepLabel(lane.stepId) : ''}
-                {sub.label !== '' && <span className="muted"> {sub.label}</span>}
-              </li>
-            )),
-          )}
-        </ul>
+      <div className="run-timeline__body" ref={bodyRef} onScroll={readScroll}>
+        <TimelineLabels rows={rows} offsets={offsets} first={first} last={last} stepLabel={stepLabel} />
         <div
           ref={trackRef}
           className="run-timeline__track"
@@ -115,7 +142,7 @@ export function RunTimeline({ runs, approvals, definition, start, end, instant, 
             if (event.currentTarget.hasPointerCapture(event.pointerId)) fromPointer(event);
           }}
         >
-          <TimelineLanes lanes={lanes} start={start} end={end} stepLabel={stepLabel} />
+          <TimelineLanes rows={rows} offsets={offsets} first={first} last={last} start={start} end={end} stepLabel={stepLabel} />
           {!live && <div className="run-timeline__after" style={{ left: pct(at) }} aria-hidden="true" />}
           <div
             className="run-timeline__playhead"
@@ -136,60 +163,71 @@ export function RunTimeline({ runs, approvals, definition, start, end, instant, 
   );
 }
 
+/** A spacer standing for the rows not rendered above or below the window. */
+function Spacer({ height }: { height: number }) {
+  return height > 0 ? <li className="run-timeline__spacer" role="presentation" style={{ height }} /> : null;
+}
+
+type WindowProps = { rows: LaneRow[]; offsets: number[]; first: number; last: number; stepLabel(stepId: string): string };
+
+/** The lanes' names, beside the track (the window of rows in view). */
+const TimelineLabels = memo(function TimelineLabels({ rows, offsets, first, last, stepLabel }: WindowProps) {
+  return (
+    <ul className="run-timeline__labels" aria-hidden="true">
+      <Spacer height={offsets[first] ?? 0} />
+      {rows.slice(first, last).map(({ key, stepId, sub, first: named }) => (
+        <li key={key} className="run-timeline__label" title={stepLabel(stepId)}>
+          {named ? stepLabel(stepId) : ''}
+          {sub.label !== '' && <span className="muted"> {sub.label}</span>}
+        </li>
+      ))}
+      <Spacer height={(offsets[rows.length] ?? 0) - (offsets[last] ?? 0)} />
+    </ul>
+  );
+});
+
 /**
- * The bars, which do not depend on the playhead: moving it re-renders none of them (a 1,000-step
- * run has thousands), only the shade over what had not happened yet.
+ * The bars, which do not depend on the playhead: moving it re-renders none of them, only the
+ * shade over what had not happened yet. Only the window of rows in view is rendered.
  */
-const TimelineLanes = memo(function TimelineLanes({
-  lanes,
-  start,
-  end,
-  stepLabel,
-}: {
-  lanes: TimelineLane[];
-  start: number;
-  end: number;
-  stepLabel(stepId: string): string;
-}) {
+const TimelineLanes = memo(function TimelineLanes({ rows, offsets, first, last, start, end, stepLabel }: WindowProps & { start: number; end: number }) {
   const span = Math.max(1, end - start);
   const pct = (t: number) => `${((Math.min(Math.max(t, start), end) - start) / span) * 100}%`;
   const width = (from: number, to: number | null) => `${Math.max(0.4, ((Math.min(to ?? end, end) - from) / span) * 100)}%`;
   return (
     <ul className="run-timeline__lanes" aria-label="Steps over time">
-      {lanes.flatMap((lane) =>
-        lane.subLanes.map((sub) => (
-          <li key={`${lane.stepId}\u0000${sub.key}`} className="run-timeline__lane">
-            {sub.bars.map((bar) => {
-              return (
-                <span
-                  key={bar.key}
-                  className={`run-timeline__bar run-timeline__bar--${bar.status}`}
-                  style={{ left: pct(bar.start), width: width(bar.start, bar.end) }}
-                  title={`${stepLabel(bar.stepId)}${sub.label === '' ? '' : ` (${sub.label})`}: ${bar.status}${bar.retry ? ', a retry' : ''}`}
-                >
-                  <span aria-hidden="true">{OUTCOME_MARK[bar.status]}</span>
-                  {bar.retry && <span aria-hidden="true">↻</span>}
-                  <span className="visually-hidden">
-                    {stepLabel(bar.stepId)} {sub.label} {bar.status}
-                    {bar.retry ? ', a retry' : ''}
-                  </span>
-                </span>
-              );
-            })}
-            {sub.waits.map((wait) => (
-              <span
-                key={wait.id}
-                className="run-timeline__wait"
-                style={{ left: pct(wait.start), width: width(wait.start, wait.end) }}
-                title={`Waited for an approval (${wait.status})`}
-              >
-                <span aria-hidden="true">⏸</span>
-                <span className="visually-hidden">waited for an approval, {wait.status}</span>
+      <Spacer height={offsets[first] ?? 0} />
+      {rows.slice(first, last).map(({ key, sub }, i) => (
+        <li key={key} className="run-timeline__lane" aria-posinset={first + i + 1} aria-setsize={rows.length}>
+          {sub.bars.map((bar) => (
+            <span
+              key={bar.key}
+              className={`run-timeline__bar run-timeline__bar--${bar.status}`}
+              style={{ left: pct(bar.start), width: width(bar.start, bar.end) }}
+              title={`${stepLabel(bar.stepId)}${sub.label === '' ? '' : ` (${sub.label})`}: ${bar.status}${bar.retry ? ', a retry' : ''}`}
+            >
+              <span aria-hidden="true">{OUTCOME_MARK[bar.status]}</span>
+              {bar.retry && <span aria-hidden="true">↻</span>}
+              <span className="visually-hidden">
+                {stepLabel(bar.stepId)} {sub.label} {bar.status}
+                {bar.retry ? ', a retry' : ''}
               </span>
-            ))}
-          </li>
-        )),
-      )}
+            </span>
+          ))}
+          {sub.waits.map((wait) => (
+            <span
+              key={wait.id}
+              className="run-timeline__wait"
+              style={{ left: pct(wait.start), width: width(wait.start, wait.end) }}
+              title={`Waited for an approval (${wait.status})`}
+            >
+              <span aria-hidden="true">⏸</span>
+              <span className="visually-hidden">waited for an approval, {wait.status}</span>
+            </span>
+          ))}
+        </li>
+      ))}
+      <Spacer height={(offsets[rows.length] ?? 0) - (offsets[last] ?? 0)} />
     </ul>
   );
 });

@@ -1,5 +1,6 @@
 import type { StepRun, StepStatus } from '@weft/shared';
 import type { InboxApproval } from '../../api/approvals';
+import { formatElapsed } from '../../lib/elapsed';
 
 /** One attempt of one step instance, drawn as a bar from its start to its end. */
 export type TimelineBar = {
@@ -77,12 +78,10 @@ export function buildLanes(runs: Iterable<StepRun>, approvals: Iterable<InboxApp
   return [...byStep].sort(([, a], [, b]) => a.first - b.first).map(([stepId, lane]) => ({ stepId, subLanes: [...lane.subLanes.values()] }));
 }
 
-/** The instant shown as `HH:MM:SS.mmm` (UTC) beside the offset from the run's start. */
+/** The instant shown as `HH:MM:SS.mmm` (UTC) beside the offset from the run's start (as every duration reads). */
 export function describeInstant(instant: number, start: number): string {
-  const offset = Math.max(0, instant - start);
-  const seconds = offset / 1000;
   const clock = new Date(instant).toISOString().slice(11, 23);
-  return `${clock} UTC, ${seconds < 60 ? `${seconds.toFixed(1)} s` : `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`} after the start`;
+  return `${clock} UTC, ${formatElapsed(Math.max(0, instant - start))} after the start`;
 }
 
 /** `?at=` of a link: an ISO date-time, or a notice saying why it is ignored. */

@@ -2,6 +2,7 @@ import { executionTopic, type Execution, type JournalEventEnvelope } from '@weft
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useTopicBatches } from '../../api/live-socket';
+import { latestPerFrame } from '../../lib/latest-per-frame';
 import { createStepStatusStore, type StepStatusStore } from '../../store/step-status-store';
 import type { ExecutionState } from '../execution-state';
 import { createReplay, eventTime, firstState } from './replay';
@@ -95,15 +96,20 @@ export function useTimeTravel(id: string, snapshot: Execution | undefined, live:
     if (state !== null) statusStore.replaceAll([...state.runs.values()]);
   }, [state, statusStore]);
 
-  const seek = useCallback((next: number | null) => setInstant(next), []);
+  // A drag or a held arrow key can ask for several positions within one frame: one render per
+  // animation frame, the latest position winning.
+  const [seeks] = useState(() => latestPerFrame<number | null>(setInstant));
+  const seek = useCallback((next: number | null) => seeks.push(next), [seeks]);
+  useEffect(() => () => seeks.cancel(), [seeks]);
   const pause = useCallback(() => setPlaying(null), []);
   const play = useCallback(
     (speed: PlaySpeed) => {
+      seeks.cancel();
       // Playing from the end starts again from the beginning.
       setInstant((current) => (current === null || current >= end ? start : current));
       setPlaying(speed);
     },
-    [start, end],
+    [start, end, seeks],
   );
 
   // Playback: the playhead moves `speed` times as fast as the clock, one step per frame.
