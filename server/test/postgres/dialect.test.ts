@@ -9,6 +9,9 @@ const quoted = fc.oneof(
   noise.map((s) => `"${s.replaceAll('"', '""')}"`),
   noise.map((s) => `/* ${s.replaceAll('*/', '* /').replaceAll('/*', '/ *')} */`),
   noise.map((s) => `-- ${s.replaceAll('\n', ' ')}\n`),
+  noise.map((s) => `$$${s.replaceAll('$', '')}$$`),
+  noise.map((s) => `$q$${s.replaceAll('$', '')}$q$`),
+  noise.map((s) => `E'${s.replaceAll("'", "\\'")}'`),
 );
 const plain = fc.constantFrom('SELECT', 'a', 'b.c', ',', '(', ')', '=', 'x::text', '1', 'FROM t', 'WHERE');
 const name = fc.constantFrom('id', 'topic', 'seq', 'a_b', 'x1');
@@ -51,6 +54,15 @@ describe('dialect: SQLite parameters to PostgreSQL', () => {
         if (order.length > 0) expect(bindArguments(t, [values])).toEqual(order.map((_, i) => i * 10));
       }),
     );
+  });
+
+  it('skips dollar-quoted and escape strings (review: their ? and @name were rewritten)', () => {
+    expect(translate('SELECT $$a?b$$, ?').text).toBe('SELECT $$a?b$$, $1');
+    expect(translate("SELECT $q$it's @x$q$, @y").text).toBe("SELECT $q$it's @x$q$, $1");
+    expect(translate("SELECT E'it\\'s ?', ?").text).toBe("SELECT E'it\\'s ?', $1");
+    const t = translate('UPDATE t SET v = $$hi @name$$ WHERE id = @id');
+    expect(t.names).toEqual(['id']);
+    expect(t.text).toBe('UPDATE t SET v = $$hi @name$$ WHERE id = $1');
   });
 
   it('any text either translates or is refused with UnsupportedSqlError, never anything else', () => {

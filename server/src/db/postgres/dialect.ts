@@ -2,7 +2,8 @@
  * The server's SQL is written for SQLite (better-sqlite3). Its parameters are translated once per
  * prepared statement for PostgreSQL: `?` becomes `$1…$n` in order; `@name`, `:name` and `$name`
  * (bound from an object argument) become `$n` by name, a repeated name reusing its number. Text in
- * '…' strings, "…" identifiers and comments (`--`, nested `/* *\/`) is never rewritten. Statements
+ * '…' and E'…' strings, $tag$…$tag$ strings, "…" identifiers and comments (`--`, nested `/* *\/`)
+ * is never rewritten. Statements
  * only SQLite understands are refused with an error naming them, instead of a parse error later.
  */
 
@@ -41,9 +42,34 @@ const SQLITE_ONLY = /^(PRAGMA|ATTACH|DETACH|REINDEX|VACUUM\s+INTO)\b/i;
 const BEGIN_MODE = /^BEGIN\s+(IMMEDIATE|DEFERRED|EXCLUSIVE)(\s+TRANSACTION)?\s*;?\s*$/i;
 const INSERT_OR = /^(INSERT|REPLACE)\s+(OR\s+(IGNORE|REPLACE|ABORT|FAIL|ROLLBACK)\b|INTO\b)/i;
 
+/** `$$` or `$tag$` opening a dollar-quoted string (PostgreSQL), when one starts at `i`. */
+const DOLLAR_TAG = /\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/y;
+
 /** Index just past the quoted text or comment starting at `i`, or -1 when none starts there. */
 function skipQuotedOrComment(sql: string, i: number): number {
   const c = sql[i];
+  const prev = sql[i - 1] ?? '';
+  if (c === '$' && !IDENT_PART.test(prev) && prev !== '$') {
+    DOLLAR_TAG.lastIndex = i;
+    const tag = DOLLAR_TAG.exec(sql);
+    if (tag) {
+      // Nothing inside is parameters or quotes, up to the same tag (unclosed: to the end).
+      const end = sql.indexOf(tag[0], i + tag[0].length);
+      return end === -1 ? sql.length : end + tag[0].length;
+    }
+  }
+  if ((c === 'E' || c === 'e') && sql[i + 1] === "'" && !IDENT_PART.test(prev)) {
+    // An escape string: a backslash escapes the next character, a quote included.
+    let j = i + 2;
+    while (j < sql.length) {
+      if (sql[j] === '\\') j += 2;
+      else if (sql[j] === "'") {
+        if (sql[j + 1] === "'") j += 2;
+        else return j + 1;
+      } else j++;
+    }
+    return sql.length;
+  }
   if (c === "'" || c === '"') {
     let j = i + 1;
     for (;;) {
