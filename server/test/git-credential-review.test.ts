@@ -39,7 +39,10 @@ describe('templated git URL binding', () => {
     const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: { inputs: { repo: 'app' } } });
     const executionId = started.body.executionId as string;
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
-    const attempt = runner.grants.find((g) => g.executionId === executionId)!.attempt;
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    const attempt = grant.attempt;
+    // A real runner reports the step started before it clones: the instance ("") runs under this lease.
+    await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'tpl', iterationPath: '', attempt: 1 }]);
     const ask = (url: string, iterationPath: string) =>
       s.request('POST', '/api/tools/git-credential', {
         token: s.runnerToken,
