@@ -104,11 +104,19 @@ describe('POST /api/tools/git-credential', () => {
     expect(badName.body.error.message).toMatch(/integration/);
   });
 
-  it('binds a templated URL to the repository each step instance first resolved to: no token for another repo on the host', async () => {
+  it('binds a templated URL to the repository each running step instance first resolved to: no token for another repo on the host', async () => {
     const definition = {
       name: `Templated ${Math.random()}`,
       inputs: { repo: { type: 'string', required: true } },
-      steps: [{ id: 'tpl', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ inputs.repo }}.git`, integration: 'gh' } } }],
+      steps: [
+        { id: 'tpl', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ inputs.repo }}.git`, integration: 'gh' } } },
+        {
+          id: 'each',
+          type: 'loop',
+          over: ['app', 'private'],
+          steps: [{ id: 'per', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ item }}.git`, integration: 'gh' } } }],
+        },
+      ],
     };
     const wf = await s.request('POST', '/api/workflows', { body: { definition } });
     expect(wf.status, JSON.stringify(wf.body)).toBe(201);
@@ -116,28 +124,55 @@ describe('POST /api/tools/git-credential', () => {
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const executionId = started.body.executionId as string;
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
-    const run = { executionId, attempt: runner.grants.find((g) => g.executionId === executionId)!.attempt };
-    const templated = (url: string, iterationPath?: string) =>
-      ask(bodyFor(run, { url, context: { ...bodyFor(run).context, stepId: 'tpl', ...(iterationPath === undefined ? {} : { iterationPath }) } }));
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    const run = { executionId, attempt: grant.attempt };
+    const templated = (url: string, stepId: string, iterationPath?: string) =>
+      ask(bodyFor(run, { url, context: { ...bodyFor(run).context, stepId, ...(iterationPath === undefined ? {} : { iterationPath }) } }));
 
-    expect((await templated(`https://${host}/o/app.git`)).status).toBe(200);
+    // Before the runner reports the step started, no instance of it runs: nothing to bind.
+    const early = await templated(`https://${host}/o/app.git`, 'tpl');
+    expect(early.status).toBe(403);
+    expect(early.body.error).toMatchObject({ code: 'step_instance_not_running', message: expect.stringContaining('context.iterationPath') });
+    const ev = (seq: number, stepId: string, iterationPath: string) => ({ seq, type: 'step.started', stepId, iterationPath, attempt: 1 });
+    expect(await runner.events(grant, [ev(1, 'tpl', '')])).toMatchObject({ type: 'ack' });
+
+    expect((await templated(`https://${host}/o/app.git`, 'tpl')).status).toBe(200);
     // The same repository again (a retry, a new lease rebuilding the clone) is fine, spelled as a URL may be.
-    expect((await templated(`https://${host.toUpperCase()}/o/app.git`)).status).toBe(200);
-    const other = await templated(`https://${host}/o/private.git`);
+    expect((await templated(`https://${host.toUpperCase()}/o/app.git`, 'tpl')).status).toBe(200);
+    const other = await templated(`https://${host}/o/private.git`, 'tpl');
     expect(other.status).toBe(403);
     expect(other.body.error).toMatchObject({ code: 'url_not_in_workspace', message: expect.stringContaining(`resolved to https://${host}/o/app.git`) });
     expect(JSON.stringify(other.body)).not.toContain(GITHUB_TOKEN);
-    // Another step instance (a foreach iteration) renders its own URL and is bound to that one.
-    expect((await templated(`https://${host}/o/private.git`, '[1]')).status).toBe(200);
-    expect((await templated(`https://${host}/o/app.git`, '[1]')).status).toBe(403);
-    expect(s.app.db.prepare('SELECT iteration_path, url FROM execution_git_repos WHERE execution_id = ? ORDER BY iteration_path').all(executionId)).toEqual([
-      { iteration_path: '', url: `https://${host}/o/app.git` },
-      { iteration_path: '[1]', url: `https://${host}/o/private.git` },
+    // A made-up iteration of a step outside any foreach is no instance of it.
+    const madeUp = await templated(`https://${host}/o/private.git`, 'tpl', '[7]');
+    expect(madeUp.status).toBe(403);
+    expect(madeUp.body.error.code).toBe('step_instance_not_running');
+
+    // Each foreach iteration is its own instance, bound to the URL it renders once it runs.
+    expect(await runner.events(grant, [ev(2, 'tpl', ''), ev(3, 'each', ''), ev(4, 'per', 'each[0]'), ev(5, 'per', 'each[1]')])).toMatchObject({ type: 'ack' });
+    expect((await templated(`https://${host}/o/app.git`, 'per', 'each[0]')).status).toBe(200);
+    expect((await templated(`https://${host}/o/private.git`, 'per', 'each[1]')).status).toBe(200);
+    expect((await templated(`https://${host}/o/app.git`, 'per', 'each[1]')).status).toBe(403);
+    // An iteration the loop does not have, or the loop step's own path for its inner step, is none.
+    expect((await templated(`https://${host}/o/other.git`, 'per', 'each[2]')).body.error?.code).toBe('step_instance_not_running');
+    expect((await templated(`https://${host}/o/other.git`, 'per', '')).body.error?.code).toBe('step_instance_not_running');
+    // A finished instance runs no more.
+    expect(await runner.events(grant, [{ seq: 6, type: 'step.succeeded', stepId: 'per', iterationPath: 'each[0]', attempt: 1, output: {} }])).toMatchObject({
+      type: 'ack',
+    });
+    expect((await templated(`https://${host}/o/app.git`, 'per', 'each[0]')).body.error?.code).toBe('step_instance_not_running');
+    expect(
+      s.app.db.prepare('SELECT step_id, iteration_path, url FROM execution_git_repos WHERE execution_id = ? ORDER BY step_id, iteration_path').all(executionId),
+    ).toEqual([
+      { step_id: 'per', iteration_path: 'each[0]', url: `https://${host}/o/app.git` },
+      { step_id: 'per', iteration_path: 'each[1]', url: `https://${host}/o/private.git` },
+      { step_id: 'tpl', iteration_path: '', url: `https://${host}/o/app.git` },
     ]);
     const refused = auditActions(s)
       .filter((a) => a.action === 'git_credential.refused')
       .map((a) => JSON.parse(a.details));
     expect(refused).toContainEqual(expect.objectContaining({ executionId, stepId: 'tpl', code: 'url_not_in_workspace' }));
+    expect(refused).toContainEqual(expect.objectContaining({ executionId, stepId: 'tpl', code: 'step_instance_not_running' }));
   });
 
   it('never answers 500, nor gives the token, to any body', async () => {

@@ -54,6 +54,25 @@ describe('git credential client', () => {
     });
     expect(server.requests).toHaveLength(1);
   });
+
+  it('asks again while the server has not yet seen the step instance start, and gives up after its waits', async () => {
+    let refusals = 2;
+    const server = await startHttpServer((_req, res) =>
+      refusals-- > 0
+        ? sendJson(res, 403, { error: { message: 'context.iterationPath: step fix has no instance "" running', code: 'step_instance_not_running' } })
+        : sendJson(res, 200, { username: 'x-access-token', password: 'ghs_secret' }),
+    );
+    closers.push(server.close);
+    const args = { integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 'fix', iterationPath: '' };
+    const client = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, notRunningRetriesMs: [1, 1, 1] });
+    expect(await client(args)).toEqual({ username: 'x-access-token', password: 'ghs_secret' });
+    expect(server.requests).toHaveLength(3);
+    // Never started: the last refusal is the step's error.
+    refusals = 10;
+    const error = await client(args).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'workspace_credential_unavailable', message: expect.stringContaining('has no instance') });
+    expect(server.requests).toHaveLength(3 + 4);
+  });
 });
 
 describe('an https clone', () => {

@@ -211,6 +211,9 @@ export function createExecutionsRepository(db: Db) {
       'SELECT * FROM step_runs WHERE execution_id = ? AND step_id = ? AND iteration_path = ? AND attempt = ?',
     ),
     upsertStep: db.prepare<unknown[], StepRunRow>(upsertStepsSql(1)),
+    runningInstance: db.prepare<[string, string, string, number], { attempt: number }>(
+      "SELECT attempt FROM step_runs WHERE execution_id = ? AND step_id = ? AND iteration_path = ? AND lease_attempt = ? AND status = 'running' LIMIT 1",
+    ),
     sessionOf: db.prepare<[string], { session_id: string | null }>('SELECT session_id FROM executions WHERE id = ?'),
     activeSteps: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status IN ('running', 'waiting')"),
     waitingStep: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status = 'waiting' ORDER BY rowid DESC LIMIT 1"),
@@ -266,6 +269,9 @@ export function createExecutionsRepository(db: Db) {
     stepRun: (id: string, stepId: string, iterationPath: string, attempt: number): StepRunRow | null =>
       s.stepRun.get(id, stepId, iterationPath, attempt) ?? null,
     upsertStep: (r: StepWrite): StepRunRow => s.upsertStep.get(...stepParams(r))!,
+    /** Whether the step instance (`iterationPath` `""` outside a foreach) runs now, started under lease attempt `leaseAttempt`. */
+    isRunning: (id: string, stepId: string, iterationPath: string, leaseAttempt: number): boolean =>
+      s.runningInstance.get(id, stepId, iterationPath, leaseAttempt) !== undefined,
     /**
      * Several step records in one statement, as the steps they now are, in the order given (what
      * `toStepRun` of the stored rows gives, without reading the written JSON back).

@@ -1,5 +1,6 @@
 import { parseIntegrationChannel, type NotifyDestination, type NotifyRequest } from '@weft/shared';
 import type { Clock } from '../clock';
+import type { LeaseGrace } from '../engine/lease-grace';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Journal } from '../journal/journal';
@@ -13,6 +14,8 @@ export type NotifyDeliveryDeps = {
   inbox: NotificationsService;
   journal: Journal;
   clock: Clock;
+  /** The engine's lease rule after a start (lease-grace.ts), as every lease check asks it. */
+  grace: LeaseGrace;
   executions: ExecutionsService;
   sessions: SessionsService;
   postToChannel: PostToChannel;
@@ -23,11 +26,18 @@ export type NotifyDeliveryDeps = {
  * a named channel through its integration; otherwise the run's chat session; otherwise the inbox.
  * The message key makes it idempotent: a resend or a retry gets the first delivery's answer.
  */
-export function createNotifyDelivery({ repo, inbox, journal, clock, executions, sessions, postToChannel }: NotifyDeliveryDeps) {
-  /** The runner must hold the lease it names, as for tool calls: a superseded runner cannot post. */
+export function createNotifyDelivery({ repo, inbox, journal, clock, grace, executions, sessions, postToChannel }: NotifyDeliveryDeps) {
+  /**
+   * The runner must hold the lease it names, as for tool calls: a superseded runner cannot post. Right
+   * after a restart a lease recorded before it holds through the engine's grace, as in lease-check.ts.
+   */
   function requireLease({ runnerId, executionId, attempt }: { runnerId: string; executionId: string; attempt: number }) {
     const row = executions.repo.get(executionId);
-    const held = row !== null && row.lease_runner_id === runnerId && row.lease_attempt === attempt && (row.lease_expires_at ?? 0) >= clock.now().getTime();
+    const held =
+      row !== null &&
+      row.lease_runner_id === runnerId &&
+      row.lease_attempt === attempt &&
+      (row.lease_expires_at ?? 0) >= grace.validFrom(clock.now().getTime());
     if (!row || !held)
       throw new AppError(409, 'lease_not_held', `executionId: runner ${runnerId} holds no current lease (attempt ${attempt}) on execution ${executionId}`);
     return row;

@@ -16,14 +16,14 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { db, journal, clock, executions, sessions, integrations } = app;
+    const { db, journal, clock, executions, sessions, integrations, engine } = app;
     const repo = createNotificationsRepository(db);
     const inbox = createNotificationsService({ repo, journal, clock });
-    const deliver = createNotifyDelivery({ repo, inbox, journal, clock, executions, sessions, postToChannel: integrations.postToChannel });
+    const deliver = createNotifyDelivery({ repo, inbox, journal, clock, grace: engine.grace, executions, sessions, postToChannel: integrations.postToChannel });
     app.decorate('notifications', { inbox, deliver });
   },
   {
     name: 'weft-notifications',
-    dependencies: ['weft-db', 'weft-clock', 'weft-journal', 'weft-executions', 'weft-sessions', 'weft-integrations'],
+    dependencies: ['weft-db', 'weft-clock', 'weft-journal', 'weft-executions', 'weft-engine', 'weft-sessions', 'weft-integrations'],
   },
 );

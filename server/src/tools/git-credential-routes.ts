@@ -12,7 +12,10 @@ export const GitCredentialRequest = z.strictObject({
   context: z.strictObject({
     executionId: z.string().min(1).max(100),
     stepId: z.string().regex(STEP_ID_PATTERN),
-    /** The step instance's foreach iteration (`""` outside one): a templated URL is bound per instance. */
+    /**
+     * The step instance's foreach iteration (`""` outside one): a templated URL is bound per instance,
+     * and only an instance the journal has running under this lease may ask for one.
+     */
     iterationPath: z.string().max(2000).default(''),
     runnerId: z.string().min(1).max(100),
     leaseAttempt: z.number().int().min(1),
@@ -27,7 +30,8 @@ export type GitCredentialRequest = z.infer<typeof GitCredentialRequest>;
  * workspace names (read from the execution's stored definition), only for an https URL on that
  * integration's GitHub host, and every issue and refusal is audited (never the token). The URL must
  * be the one the definition writes out, or, for a templated one, the repository this step instance
- * resolved to the first time it was given the credential (git-repo-bindings.ts).
+ * resolved to the first time it was given the credential (git-repo-bindings.ts), asked for by a step
+ * instance that is running now under the caller's lease.
  */
 const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
   const repos = createGitRepoBindings(app.db);
@@ -62,7 +66,16 @@ const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
       // A URL written out in the definition is the only repository the token is for. A templated one
       // is rendered by the runner: the step instance keeps the repository it first resolved to.
       const template = workspace !== undefined && 'git' in workspace ? workspace.git.url : '';
-      const { executionId, stepId, iterationPath } = body.context;
+      const { executionId, stepId, iterationPath, leaseAttempt } = body.context;
+      // The binding is per step instance, so the instance must be a real one: running now under this
+      // lease. Otherwise a made-up iteration ("[7]" of a step outside any foreach) opens a fresh binding.
+      if (template.includes('{{') && !app.executions.repo.isRunning(executionId, stepId, iterationPath, leaseAttempt)) {
+        throw new AppError(
+          403,
+          'step_instance_not_running',
+          `context.iterationPath: step ${stepId} has no instance ${JSON.stringify(iterationPath)} running under lease attempt ${leaseAttempt} of execution ${executionId}`,
+        );
+      }
       const allowed = template.includes('{{')
         ? repos.bind({ executionId, stepId, iterationPath, integration: body.integration, url: new URL(body.url).href, at: app.clock.now().toISOString() })
         : template;
