@@ -273,6 +273,55 @@ describe('fix with a model', () => {
       (await s.request('GET', `/api/workflows/${workflowId}/proposals`)).body.proposals.find((p: any) => p.summary === 'the same, in other words').status,
     ).toBe('open');
   });
+
+  it('a run of an older version: the model changes the latest version (both shown), so applying keeps what was saved since', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { workflowId, run } = await failedRun(dir, chat.id);
+    // Someone saves version 2 after the run: a step `notify_ops` is added.
+    const withNotify = (field: string) => ({
+      ...diskCheck(dir, field),
+      steps: [...diskCheck(dir, field).steps, { id: 'notify_ops', type: 'bash', command: 'echo ops' }],
+    });
+    expect((await s.request('PUT', `/api/workflows/${workflowId}`, { body: { definition: withNotify('stdot'), baseVersion: 1 } })).status).toBe(200);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: withNotify('stdout') })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const system = JSON.stringify(fake.requests[0]!.body.system);
+    expect(system).toContain('workflow definition the run ran version 1');
+    expect(system).toContain('latest workflow definition version 2');
+    const fix = (await s.request('GET', `/api/fixes/${fixId}`)).body;
+    expect(fix).toMatchObject({ status: 'proposed', workflowVersion: 1 });
+    const proposal = (await s.request('GET', `/api/workflows/${workflowId}/proposals`)).body.proposals.find((p: any) => p.id === fix.proposalId);
+    expect(proposal.baseVersion).toBe(2);
+    const applied = await s.request('POST', `/api/fixes/${fixId}/apply`);
+    expect(applied.status).toBe(200);
+    expect(applied.body.version).toBe(3);
+    const latest = (await s.request('GET', `/api/workflows/${workflowId}`)).body.definition;
+    expect(latest.steps.map((st: any) => st.id)).toEqual(['measure', 'check', 'notify_ops']);
+    expect(latest.steps[1].env.USED).toContain('stdout');
+    // The re-run compares the run's version 1 with version 3: `check` changed, `measure` is reused.
+    const rerun = await s.request('POST', `/api/fixes/${fixId}/rerun`);
+    expect(rerun.status).toBe(202);
+    expect(rerun.body.fix.rerunFromStepId).toBe('check');
+  });
+
+  it('a save while the model answers: the proposal keeps the version the model saw as its base, applying is a 409', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { workflowId, run } = await failedRun(dir, chat.id);
+    let saving: Promise<{ status: number }> | undefined;
+    fake.setScript(() => {
+      saving ??= s.request('PUT', `/api/workflows/${workflowId}`, { body: { definition: { ...diskCheck(dir), name: 'Renamed' }, baseVersion: 1 } });
+      // The answer comes after the save landed.
+      return { ...answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: diskCheck(dir, 'stdout') }), delayMs: 500 };
+    });
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    expect((await saving!).status).toBe(200);
+    const stale = await s.request('POST', `/api/fixes/${fixId}/apply`);
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({ code: 'version_conflict', details: { baseVersion: 1, currentVersion: 2 } });
+    expect((await s.request('GET', `/api/workflows/${workflowId}`)).body.definition.name).toBe('Renamed');
+  });
 });
 
 describe('a restart', () => {

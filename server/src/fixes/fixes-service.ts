@@ -132,6 +132,16 @@ export function createFixesService({
     journal.append(WORKFLOWS_TOPIC, 'fix.updated', fix);
     return fix;
   };
+  /** The workflow's latest version, or null once it was deleted (the diagnosis is still worth having). */
+  const latestOf = (workflowId: string): { version: number; definition: WorkflowDefinition } | null => {
+    try {
+      const w = workflows.get(workflowId);
+      return { version: w.version, definition: w.definition as WorkflowDefinition };
+    } catch (err) {
+      if (err instanceof AppError && err.statusCode === 404) return null;
+      throw err;
+    }
+  };
   const record = (action: string, id: string, details: Record<string, unknown>) =>
     audit.record({ actor: audit.actor(), action, target: { kind: 'fix', id }, details });
 
@@ -193,8 +203,16 @@ export function createFixesService({
       const row = require(id);
       if (row.status !== 'diagnosing') return toFix(row);
       const context = FixContext.parse(JSON.parse(row.context));
-      const definition = executions.repo.definitionOf(row.workflow_id, row.workflow_version) as WorkflowDefinition;
-      const { system, firstMessage } = buildFixPrompt({ context, definition });
+      const ran = executions.repo.definitionOf(row.workflow_id, row.workflow_version) as WorkflowDefinition;
+      // The model changes the latest version (what applying builds on), shown next to the one that ran
+      // when they differ; the proposal's base is that version, so a save during the answer is a 409 on apply.
+      const latest = latestOf(row.workflow_id) ?? { version: row.workflow_version, definition: ran };
+      const definition = latest.definition;
+      const { system, firstMessage } = buildFixPrompt({
+        context,
+        definition: ran,
+        latest: latest.version === row.workflow_version ? undefined : latest,
+      });
       const outcome: { diagnosis: string | null; summary: string | null; proposed: WorkflowDefinition | null; error: string | null } = {
         diagnosis: null,
         summary: null,
@@ -233,6 +251,7 @@ export function createFixesService({
               summary: outcome.summary ?? undefined,
               proposedBy: 'assistant',
               sessionId: row.session_id ?? undefined,
+              baseVersion: latest.version,
             }).id;
           } catch (err) {
             // The workflow was deleted meanwhile, or the proposal is refused: the diagnosis stands.

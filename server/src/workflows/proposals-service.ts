@@ -67,14 +67,20 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
       summary,
       proposedBy,
       sessionId,
+      baseVersion,
     }: {
       workflowId: string;
       definition: unknown;
       summary?: string | undefined;
       proposedBy: string;
       sessionId?: string | undefined;
+      /**
+       * The version the proposer changed (default: the latest). A proposer that read an older
+       * version names it, so applying answers 409 `version_conflict` instead of reverting what was saved since.
+       */
+      baseVersion?: number | undefined;
     }) {
-      const current = workflows.get(workflowId);
+      const current = baseVersion === undefined ? workflows.get(workflowId) : workflows.getVersion(workflowId, baseVersion);
       const v = validateWorkflowDefinition(definition);
       if (!v.ok) throw new AppError(422, 'invalid_definition', `definition: ${v.errors[0]!.path}: ${v.errors[0]!.message}`, { errors: v.errors });
       const id = newId('prop');
