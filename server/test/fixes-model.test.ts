@@ -324,6 +324,23 @@ describe('fix with a model', () => {
   });
 });
 
+describe('retention during a diagnosis', () => {
+  it('a fix deleted with its run while the model answers: the reply says so, nothing crashes or comes back', async () => {
+    const chat = await newChat(s);
+    const { run } = await failedRun(scratchDir(), chat.id);
+    fake.setScript(() => {
+      // What retention does to a pruned run's fixes, done while the model is answering.
+      s.app.db.prepare('DELETE FROM execution_fixes WHERE execution_id = ?').run(run.id);
+      return answer({ diagnosis: DIAGNOSIS });
+    });
+    const reply = await say(s, chat.id, `/fix ${run.id}`);
+    const fixId = reply.parts.find((p) => p.type === 'fix').fixId;
+    expect(JSON.stringify(reply.parts)).toContain('deleted (retention) while the model was answering');
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).status).toBe(404);
+    expect((await s.request('GET', `/api/executions/${run.id}/fixes`)).body.fixes).toEqual([]);
+  });
+});
+
 describe('a restart', () => {
   it('turns a fix the model was still answering when the server stopped into a diagnosed one saying so', async () => {
     const dataDir = makeDataDir();

@@ -198,8 +198,9 @@ export function createFixesService({
     /**
      * The model's turn of a `diagnosing` fix: a diagnosis, and a proposal when it changed the
      * definition. A failed request or no valid answer in MAX_FIX_ATTEMPTS leaves it `diagnosed` with `error`.
+     * Null when the fix is gone by the time the model answered (retention deleted its run meanwhile).
      */
-    async diagnose(id: string, signal?: AbortSignal): Promise<ExecutionFix> {
+    async diagnose(id: string, signal?: AbortSignal): Promise<ExecutionFix | null> {
       const row = require(id);
       if (row.status !== 'diagnosing') return toFix(row);
       const context = FixContext.parse(JSON.parse(row.context));
@@ -242,6 +243,8 @@ export function createFixesService({
         outcome.error = err instanceof Error ? err.message : String(err);
       }
       return journal.transaction(() => {
+        // Retention may have deleted the run, and its fixes with it, while the model answered: nothing to record.
+        if (!s.get.get(id)) return null;
         let proposalId: string | null = null;
         if (outcome.proposed) {
           try {
