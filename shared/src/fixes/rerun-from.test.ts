@@ -69,7 +69,9 @@ describe('fixRerunFromStep', () => {
     });
   const idsOf = (d: { steps: never[] }) => {
     const ids: string[] = [];
-    walkSteps(d.steps, ({ step }) => ids.push(step.id));
+    walkSteps(d.steps, ({ step }) => {
+      ids.push(step.id);
+    });
     return ids;
   };
 
