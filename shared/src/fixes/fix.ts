@@ -7,10 +7,16 @@ import { z } from 'zod';
  * definition stored as a workflow proposal). Applying and re-running are the person's choice.
  */
 
-/** Values in a fix context are cut to this many characters of JSON (outputs can be large). */
+/** Values in a fix context are cut to this many characters of JSON (outputs can be large); so are the whole log tail and the step's error. */
 export const FIX_VALUE_MAX_CHARS = 4000;
 /** How many log lines a fix context keeps, newest last. */
 export const FIX_LOG_LINES = 20;
+/** Each log line of a fix context is cut to this many characters (one step can print megabytes on one line). */
+export const FIX_LOG_LINE_MAX_CHARS = 500;
+/** At most this many feeders (the steps the failed one reads) in a fix context, in the definition's order. */
+export const FIX_FEEDERS_MAX = 20;
+/** What ends a text a fix context cut. */
+export const FIX_CUT_MARKER = '…';
 
 /** A value as JSON text, cut to `max` characters with a marker: what the assistant and the card show. */
 export const FixValue = z.object({ json: z.string(), truncated: z.boolean() });
