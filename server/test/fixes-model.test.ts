@@ -324,6 +324,51 @@ describe('fix with a model', () => {
   });
 });
 
+describe("a fix's proposal handled outside the fix", () => {
+  /** The proposal tools, called by the person (as the proposals card does). */
+  const tool = (name: string, args: unknown) => s.request('POST', '/api/tools/call', { body: { name, arguments: args } });
+
+  it('applied through the proposal tools: the fix is applied with that version, and the history links it', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { workflowId, run } = await failedRun(dir, chat.id);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: diskCheck(dir, 'stdout') })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const fix = (await s.request('GET', `/api/fixes/${fixId}`)).body;
+    expect(fix).toMatchObject({ status: 'proposed', proposalStatus: 'open' });
+    expect((await tool('workflows:review_workflow_proposal', { id: fix.proposalId, decision: 'accept' })).status).toBe(200);
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'proposed', proposalStatus: 'accepted' });
+    const applied = await tool('workflows:apply_workflow_proposal', { id: fix.proposalId });
+    expect(applied.status).toBe(200);
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'applied', proposalStatus: 'applied', appliedVersion: 2 });
+    const versions = (await s.request('GET', `/api/workflows/${workflowId}/versions`)).body.versions;
+    expect(versions.find((v: any) => v.version === 2).fix).toEqual({ id: fixId, executionId: run.id, summary: SUMMARY });
+    expect((await s.request('POST', `/api/fixes/${fixId}/apply`)).body.error).toMatchObject({ code: 'already_applied', details: { version: 2 } });
+    expect((await fixEvents(s, fixId)).at(-1)).toMatchObject({ status: 'applied', appliedVersion: 2 });
+  });
+
+  it('rejected through the proposal tools: the fix says so, and Apply is a 409 proposal_rejected', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { workflowId, run } = await failedRun(dir, chat.id);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: diskCheck(dir, 'stdout') })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const fix = (await s.request('GET', `/api/fixes/${fixId}`)).body;
+    const reviewed = await tool('workflows:review_workflow_proposal', { id: fix.proposalId, decision: 'reject' });
+    expect(reviewed.status).toBe(200);
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'proposed', proposalStatus: 'rejected', appliedVersion: null });
+    const refused = await s.request('POST', `/api/fixes/${fixId}/apply`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'proposal_rejected',
+      message: expect.stringContaining('/fix again'),
+      details: { proposalId: fix.proposalId },
+    });
+    expect((await s.request('GET', `/api/workflows/${workflowId}`)).body.version).toBe(1);
+    expect((await fixEvents(s, fixId)).at(-1)).toMatchObject({ proposalStatus: 'rejected' });
+  });
+});
+
 describe('retention during a diagnosis', () => {
   it('a fix deleted with its run while the model answers: the reply says so, nothing crashes or comes back', async () => {
     const chat = await newChat(s);

@@ -50,6 +50,8 @@ type FixRow = {
   updated_at: string;
   /** The re-run's status, joined at read time (null: no re-run, or it was pruned). */
   rerun_status: string | null;
+  /** The proposal's status, joined at read time. */
+  proposal_status: ExecutionFix['proposalStatus'];
 };
 
 /** A re-run retention has deleted since: its status reads `pruned`. */
@@ -67,6 +69,7 @@ const toFix = (r: FixRow, rerunStatus?: string): ExecutionFix => ({
   diagnosis: r.diagnosis,
   summary: r.summary,
   proposalId: r.proposal_id,
+  proposalStatus: r.proposal_id === null ? null : (r.proposal_status ?? null),
   appliedVersion: r.applied_version,
   rerunFromStepId: r.rerun_from_step_id,
   rerun: r.rerun_execution_id === null ? null : { executionId: r.rerun_execution_id, status: rerunStatus ?? r.rerun_status ?? PRUNED },
@@ -103,7 +106,8 @@ export function createFixesService({
   model: ModelProvider;
   audit: AuditLog;
 }) {
-  const SELECT = 'SELECT f.*, r.status AS rerun_status FROM execution_fixes f LEFT JOIN executions r ON r.id = f.rerun_execution_id';
+  const SELECT =
+    'SELECT f.*, r.status AS rerun_status, p.status AS proposal_status FROM execution_fixes f LEFT JOIN executions r ON r.id = f.rerun_execution_id LEFT JOIN workflow_proposals p ON p.id = f.proposal_id';
   const s = {
     insert: db.prepare(
       `INSERT INTO execution_fixes (id, execution_id, workflow_id, workflow_version, session_id, status, provider, context, created_by, created_at, updated_at)
@@ -112,6 +116,7 @@ export function createFixesService({
     get: db.prepare<[string], FixRow>(`${SELECT} WHERE f.id = ?`),
     byExecution: db.prepare<[string], FixRow>(`${SELECT} WHERE f.execution_id = ? ORDER BY f.created_at DESC, f.id DESC`),
     byRerun: db.prepare<[string], FixRow>(`${SELECT} WHERE f.rerun_execution_id = ?`),
+    byProposal: db.prepare<[string], FixRow>(`${SELECT} WHERE f.proposal_id = ?`),
     byVersion: db.prepare<[string], FixRow>(`${SELECT} WHERE f.workflow_id = ? AND f.applied_version IS NOT NULL`),
     diagnosed: db.prepare(
       "UPDATE execution_fixes SET status = @status, diagnosis = @diagnosis, summary = @summary, proposal_id = @proposalId, error = @error, updated_at = @now WHERE id = @id AND status = 'diagnosing'",
@@ -159,6 +164,18 @@ export function createFixesService({
   // The card of a fix follows its re-run: when that run ends, the fix is journaled again with the end status.
   executions.onEnding((e) => {
     for (const row of s.byRerun.all(e.executionId)) journal.append(WORKFLOWS_TOPIC, 'fix.updated', toFix(row, e.status));
+  });
+
+  // A fix follows its proposal wherever it is reviewed or applied (the proposals routes, the
+  // review/apply tools): applied elsewhere, the fix is applied with that version (and the history
+  // links it); any other change is journaled so the card shows the proposal's status.
+  proposals.onChanged((p) => {
+    for (const row of s.byProposal.all(p.id)) {
+      if (p.status === 'applied' && p.appliedVersion !== null && row.applied_version !== p.appliedVersion) {
+        s.applied.run(p.appliedVersion, clock.now().toISOString(), row.id);
+      }
+      if (row.status !== 'diagnosing') publish(row.id);
+    }
   });
 
   return {
@@ -327,6 +344,17 @@ export function createFixesService({
           throw new AppError(409, 'no_proposal', `fix ${id} ${why}: there is nothing to apply`);
         }
         const proposal = proposals.get(row.proposal_id);
+        if (proposal.status === 'rejected') {
+          const by = proposal.reviewedBy ? ` by ${proposal.reviewedBy}` : '';
+          throw new AppError(
+            409,
+            'proposal_rejected',
+            `the change fix ${id} proposed was rejected${by}: there is nothing to apply. Type /fix again for another proposal`,
+            {
+              proposalId: proposal.id,
+            },
+          );
+        }
         if (proposal.status === 'open') proposals.review({ id: proposal.id, decision: 'accept', reviewer: user.name });
         let applied: ReturnType<ProposalsService['apply']>;
         try {

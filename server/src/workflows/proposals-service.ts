@@ -53,7 +53,13 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
     review: db.prepare("UPDATE workflow_proposals SET status = ?, reviewed_by = ?, reviewed_at = ?, review_comment = ? WHERE id = ? AND status = 'open'"),
     applied: db.prepare("UPDATE workflow_proposals SET status = 'applied', applied_version = ? WHERE id = ? AND status = 'accepted'"),
   };
-  const publish = (row: ProposalRow) => journal.append(WORKFLOWS_TOPIC, 'proposal.updated', toProposal(row));
+  /** Told of every change, inside its transaction: a fix follows its proposal's review and apply (fixes-service). */
+  const listeners: ((proposal: Proposal) => void)[] = [];
+  const publish = (row: ProposalRow) => {
+    const proposal = toProposal(row);
+    journal.append(WORKFLOWS_TOPIC, 'proposal.updated', proposal);
+    for (const listener of listeners) listener(proposal);
+  };
   const require = (id: string) => {
     const row = s.get.get(id);
     if (!row) throw notFound(`proposal ${id}`);
@@ -61,6 +67,14 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
   };
 
   return {
+    /**
+     * `listener` is called with each proposal made, reviewed or applied, inside that change's
+     * transaction (so what it writes commits with it). Services built later hook in here, as the
+     * fixes do, without this one importing them.
+     */
+    onChanged(listener: (proposal: Proposal) => void): void {
+      listeners.push(listener);
+    },
     propose({
       workflowId,
       definition,

@@ -79,7 +79,12 @@ export const ExecutionFix = z.object({
   /** One line: what the proposal changes ("disk threshold read from the wrong field"). */
   summary: z.string().nullable(),
   proposalId: z.string().nullable(),
-  /** The version the applied proposal made. */
+  /**
+   * The proposal's own status, read live: it may be accepted, rejected or applied outside the fix
+   * (the proposals routes and tools); a rejected one cannot be applied. Null without a proposal.
+   */
+  proposalStatus: z.enum(['open', 'accepted', 'rejected', 'applied']).nullable(),
+  /** The version the applied proposal made (by the fix's Apply, or the proposal applied elsewhere). */
   appliedVersion: z.number().int().nullable(),
   /** The step the re-run starts from (see `fixRerunFromStep`). */
   rerunFromStepId: z.string().nullable(),
