@@ -169,7 +169,10 @@ export function createFixesService({
   // A fix follows its proposal wherever it is reviewed or applied (the proposals routes, the
   // review/apply tools): applied elsewhere, the fix is applied with that version (and the history
   // links it); any other change is journaled so the card shows the proposal's status.
+  // A fix's own Apply reviews and applies its proposal, then records and journals the fix once itself.
+  const applyingOwn = new Set<string>();
   proposals.onChanged((p) => {
+    if (applyingOwn.has(p.id)) return;
     for (const row of s.byProposal.all(p.id)) {
       if (p.status === 'applied' && p.appliedVersion !== null && row.applied_version !== p.appliedVersion) {
         s.applied.run(p.appliedVersion, clock.now().toISOString(), row.id);
@@ -355,9 +358,10 @@ export function createFixesService({
             },
           );
         }
-        if (proposal.status === 'open') proposals.review({ id: proposal.id, decision: 'accept', reviewer: user.name });
         let applied: ReturnType<ProposalsService['apply']>;
+        applyingOwn.add(proposal.id);
         try {
+          if (proposal.status === 'open') proposals.review({ id: proposal.id, decision: 'accept', reviewer: user.name });
           applied = proposals.apply({ id: proposal.id, savedBy: user.id });
         } catch (err) {
           if (err instanceof AppError && err.code === 'version_conflict') {
@@ -370,6 +374,8 @@ export function createFixesService({
             );
           }
           throw err;
+        } finally {
+          applyingOwn.delete(proposal.id);
         }
         s.applied.run(applied.workflow.version, clock.now().toISOString(), id);
         record('fix.applied', id, { executionId: row.execution_id, workflowId: row.workflow_id, proposalId: proposal.id, version: applied.workflow.version });
