@@ -273,6 +273,117 @@ describe('fix with a model', () => {
       (await s.request('GET', `/api/workflows/${workflowId}/proposals`)).body.proposals.find((p: any) => p.summary === 'the same, in other words').status,
     ).toBe('open');
   });
+
+  it('a run of an older version: the model changes the latest version (both shown), so applying keeps what was saved since', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { workflowId, run } = await failedRun(dir, chat.id);
+    // Someone saves version 2 after the run: a step `notify_ops` is added.
+    const withNotify = (field: string) => ({
+      ...diskCheck(dir, field),
+      steps: [...diskCheck(dir, field).steps, { id: 'notify_ops', type: 'bash', command: 'echo ops' }],
+    });
+    expect((await s.request('PUT', `/api/workflows/${workflowId}`, { body: { definition: withNotify('stdot'), baseVersion: 1 } })).status).toBe(200);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: withNotify('stdout') })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const system = JSON.stringify(fake.requests[0]!.body.system);
+    expect(system).toContain('workflow definition the run ran version 1');
+    expect(system).toContain('latest workflow definition version 2');
+    const fix = (await s.request('GET', `/api/fixes/${fixId}`)).body;
+    expect(fix).toMatchObject({ status: 'proposed', workflowVersion: 1 });
+    const proposal = (await s.request('GET', `/api/workflows/${workflowId}/proposals`)).body.proposals.find((p: any) => p.id === fix.proposalId);
+    expect(proposal.baseVersion).toBe(2);
+    const applied = await s.request('POST', `/api/fixes/${fixId}/apply`);
+    expect(applied.status).toBe(200);
+    expect(applied.body.version).toBe(3);
+    const latest = (await s.request('GET', `/api/workflows/${workflowId}`)).body.definition;
+    expect(latest.steps.map((st: any) => st.id)).toEqual(['measure', 'check', 'notify_ops']);
+    expect(latest.steps[1].env.USED).toContain('stdout');
+    // The re-run compares the run's version 1 with version 3: `check` changed, `measure` is reused.
+    const rerun = await s.request('POST', `/api/fixes/${fixId}/rerun`);
+    expect(rerun.status).toBe(202);
+    expect(rerun.body.fix.rerunFromStepId).toBe('check');
+  });
+
+  it('a save while the model answers: the proposal keeps the version the model saw as its base, applying is a 409', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { workflowId, run } = await failedRun(dir, chat.id);
+    let saving: Promise<{ status: number }> | undefined;
+    fake.setScript(() => {
+      saving ??= s.request('PUT', `/api/workflows/${workflowId}`, { body: { definition: { ...diskCheck(dir), name: 'Renamed' }, baseVersion: 1 } });
+      // The answer comes after the save landed.
+      return { ...answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: diskCheck(dir, 'stdout') }), delayMs: 500 };
+    });
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    expect((await saving!).status).toBe(200);
+    const stale = await s.request('POST', `/api/fixes/${fixId}/apply`);
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({ code: 'version_conflict', details: { baseVersion: 1, currentVersion: 2 } });
+    expect((await s.request('GET', `/api/workflows/${workflowId}`)).body.definition.name).toBe('Renamed');
+  });
+});
+
+describe("a fix's proposal handled outside the fix", () => {
+  /** The proposal tools, called by the person (as the proposals card does). */
+  const tool = (name: string, args: unknown) => s.request('POST', '/api/tools/call', { body: { name, arguments: args } });
+
+  it('applied through the proposal tools: the fix is applied with that version, and the history links it', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { workflowId, run } = await failedRun(dir, chat.id);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: diskCheck(dir, 'stdout') })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const fix = (await s.request('GET', `/api/fixes/${fixId}`)).body;
+    expect(fix).toMatchObject({ status: 'proposed', proposalStatus: 'open' });
+    expect((await tool('workflows:review_workflow_proposal', { id: fix.proposalId, decision: 'accept' })).status).toBe(200);
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'proposed', proposalStatus: 'accepted' });
+    const applied = await tool('workflows:apply_workflow_proposal', { id: fix.proposalId });
+    expect(applied.status).toBe(200);
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'applied', proposalStatus: 'applied', appliedVersion: 2 });
+    const versions = (await s.request('GET', `/api/workflows/${workflowId}/versions`)).body.versions;
+    expect(versions.find((v: any) => v.version === 2).fix).toEqual({ id: fixId, executionId: run.id, summary: SUMMARY });
+    expect((await s.request('POST', `/api/fixes/${fixId}/apply`)).body.error).toMatchObject({ code: 'already_applied', details: { version: 2 } });
+    expect((await fixEvents(s, fixId)).at(-1)).toMatchObject({ status: 'applied', appliedVersion: 2 });
+  });
+
+  it('rejected through the proposal tools: the fix says so, and Apply is a 409 proposal_rejected', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { workflowId, run } = await failedRun(dir, chat.id);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: diskCheck(dir, 'stdout') })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const fix = (await s.request('GET', `/api/fixes/${fixId}`)).body;
+    const reviewed = await tool('workflows:review_workflow_proposal', { id: fix.proposalId, decision: 'reject' });
+    expect(reviewed.status).toBe(200);
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'proposed', proposalStatus: 'rejected', appliedVersion: null });
+    const refused = await s.request('POST', `/api/fixes/${fixId}/apply`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'proposal_rejected',
+      message: expect.stringContaining('/fix again'),
+      details: { proposalId: fix.proposalId },
+    });
+    expect((await s.request('GET', `/api/workflows/${workflowId}`)).body.version).toBe(1);
+    expect((await fixEvents(s, fixId)).at(-1)).toMatchObject({ proposalStatus: 'rejected' });
+  });
+});
+
+describe('retention during a diagnosis', () => {
+  it('a fix deleted with its run while the model answers: the reply says so, nothing crashes or comes back', async () => {
+    const chat = await newChat(s);
+    const { run } = await failedRun(scratchDir(), chat.id);
+    fake.setScript(() => {
+      // What retention does to a pruned run's fixes, done while the model is answering.
+      s.app.db.prepare('DELETE FROM execution_fixes WHERE execution_id = ?').run(run.id);
+      return answer({ diagnosis: DIAGNOSIS });
+    });
+    const reply = await say(s, chat.id, `/fix ${run.id}`);
+    const fixId = reply.parts.find((p) => p.type === 'fix').fixId;
+    expect(JSON.stringify(reply.parts)).toContain('deleted (retention) while the model was answering');
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).status).toBe(404);
+    expect((await s.request('GET', `/api/executions/${run.id}/fixes`)).body.fixes).toEqual([]);
+  });
 });
 
 describe('a restart', () => {

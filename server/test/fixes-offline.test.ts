@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { FIX_FEEDERS_MAX, FIX_LOG_LINE_MAX_CHARS, FIX_VALUE_MAX_CHARS } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
 import { fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
@@ -123,6 +124,44 @@ describe('/fix offline', () => {
     const again = (await s.request('GET', `/api/executions/${rerun.body.executionId}`)).body;
     expect(again.trigger).toEqual({ type: 'rerun', of: started.executionId, fromStepId: 'gate' });
     await s.request('POST', `/api/executions/${rerun.body.executionId}/cancel`);
+  });
+});
+
+describe('a fix context stays bounded', () => {
+  it('cuts long log lines and the whole tail, and keeps at most FIX_FEEDERS_MAX feeders', async () => {
+    const chat = await newChat(s);
+    const feeders = Array.from({ length: FIX_FEEDERS_MAX + 5 }, (_, i) => ({ id: `f${i}`, type: 'bash', command: `echo ${i}` }));
+    const { run } = await runToEnd(
+      s,
+      {
+        name: 'Long lines',
+        inputs: { host: { type: 'string' } },
+        steps: [
+          ...feeders,
+          {
+            id: 'big',
+            type: 'bash',
+            // One 300,000-character line, then 19 lines of 450: too much for the tail together.
+            command: "head -c 300000 /dev/zero | tr '\\0' x; echo; for i in $(seq 1 19); do head -c 450 /dev/zero | tr '\\0' y; echo; done; exit 3",
+            env: { ALL: `{{ [${feeders.map((f) => `steps.${f.id}.output.stdout`).join(', ')}] }}` },
+          },
+        ],
+      },
+      chat.id,
+    );
+    expect(run.status).toBe('failed');
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const { context } = (await s.request('GET', `/api/fixes/${fixId}`)).body;
+    expect(context.logTail.length).toBeGreaterThan(0);
+    expect(Math.max(...context.logTail.map((l: string) => l.length))).toBeLessThanOrEqual(FIX_LOG_LINE_MAX_CHARS);
+    expect(context.logTail.join('').length).toBeLessThanOrEqual(FIX_VALUE_MAX_CHARS);
+    // The newest lines are the ones kept.
+    expect(context.logTail.at(-1)).toBe('y'.repeat(450));
+    expect(context.feeders.map((f: any) => f.stepId)).toEqual(feeders.slice(0, FIX_FEEDERS_MAX).map((f) => f.id));
+    expect(context.failedStep.error.length).toBeLessThanOrEqual(FIX_VALUE_MAX_CHARS);
+    // `/why` reads the same bounded tail.
+    const why = await say(s, chat.id, `/why ${run.id}`);
+    expect(why.text.length).toBeLessThan(FIX_VALUE_MAX_CHARS + 2000);
   });
 });
 

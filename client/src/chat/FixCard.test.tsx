@@ -56,6 +56,7 @@ const baseFix: ExecutionFix = {
   diagnosis: null,
   summary: null,
   proposalId: null,
+  proposalStatus: null,
   appliedVersion: null,
   rerunFromStepId: null,
   rerun: null,
@@ -71,6 +72,7 @@ const proposedFix: ExecutionFix = {
   diagnosis: 'Step check reads steps.fetch.output.percent, but fetch prints the whole df table.',
   summary: 'disk threshold read from the wrong field',
   proposalId: 'prop_1',
+  proposalStatus: 'open',
 };
 const proposal = {
   id: 'prop_1',
@@ -259,5 +261,13 @@ describe('the fix card', () => {
     const alert = await within(card).findByRole('alert');
     expect(alert.textContent).toMatch(/The workflow changed after this change was proposed.*at version 4.*Type \/fix again/);
     expect(within(card).queryByTestId('fix-applied')).toBeNull();
+  });
+
+  it('a proposal rejected in the workflow proposals: says so and offers no Apply', async () => {
+    routes({ ...proposedFix, proposalStatus: 'rejected' });
+    const card = await openCard();
+    expect((await within(card).findByTestId('fix-proposal-rejected')).textContent).toMatch(/rejected.*cannot be applied/);
+    expect(button(card, /^Apply/)).toBeNull();
+    expect(button(card, /Re-run/)).not.toBeNull();
   });
 });

@@ -86,7 +86,9 @@ function FixCardBody({ fix }: { fix: ExecutionFix }) {
   });
 
   const applied = fix.appliedVersion !== null;
-  const canApply = fix.proposalId !== null && !applied;
+  // Someone rejected the proposal in the workflow's proposals: it can no longer be applied.
+  const rejected = fix.proposalStatus === 'rejected';
+  const canApply = fix.proposalId !== null && !applied && !rejected;
   const workflowPath = `/automation/workflows/${encodeURIComponent(fix.workflowId)}`;
   const onVersion = applied ? `v${fix.appliedVersion}` : `v${fix.workflowVersion}`;
 
@@ -139,6 +141,11 @@ function FixCardBody({ fix }: { fix: ExecutionFix }) {
       {fix.proposalId !== null && (
         <div className="fix-card__proposal" data-testid="fix-proposal">
           <h3 className="fix-card__heading">Proposed change{fix.summary !== null && <span className="fix-card__summary">: {fix.summary}</span>}</h3>
+          {rejected && (
+            <p className="alert alert--warn" role="status" data-testid="fix-proposal-rejected">
+              This change was rejected in the workflow’s proposals, so it cannot be applied. Type /fix again for another proposal.
+            </p>
+          )}
           {proposal.isError ? (
             <p className="field__error" role="alert">
               {describeError(proposal.error)}

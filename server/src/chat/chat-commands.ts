@@ -163,6 +163,10 @@ export function createChatCommands({
       return;
     }
     const done = await fixes.diagnose(created.id, ctx.signal);
+    if (!done) {
+      say(ctx.writer, '\nThe run was deleted (retention) while the model was answering: there is nothing left to fix.');
+      return;
+    }
     if (done.diagnosis) say(ctx.writer, `\n${done.diagnosis}`);
     if (done.status === 'proposed') {
       say(ctx.writer, `\nProposed change${done.summary ? `: ${done.summary}` : ''}. Apply it from the card (a new version), then re-run with the same inputs.`);

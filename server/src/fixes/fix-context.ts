@@ -1,4 +1,4 @@
-import { findStep, fixFeederIds, toFixValue, type FixContext, type StepRun, type WorkflowDefinition } from '@weft/shared';
+import { FIX_FEEDERS_MAX, findStep, fixFeederIds, toFixValue, type FixContext, type StepRun, type WorkflowDefinition } from '@weft/shared';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { RunExplainer } from '../tools/explain-tool';
 
@@ -13,7 +13,8 @@ function lastAttemptOf(steps: StepRun[], stepId: string): StepRun | null {
  * The deterministic part of a fix, the same with and without a model: the run's explanation (the
  * failed step, its error and log tail, as `/why` gives it) plus the failed step's resolved input,
  * the steps that fed it with their outputs, the run's inputs, and where a re-run starts. Values
- * are cut (FixValue); the definition is the run's own version, returned with it.
+ * are cut (FixValue), as are the log tail and the error (by the explainer) and the number of
+ * feeders (FIX_FEEDERS_MAX); the definition is the run's own version, returned with it.
  */
 export function buildFixContext({ executions, explainer, executionId }: { executions: ExecutionsService; explainer: RunExplainer; executionId: string }): {
   context: FixContext;
@@ -24,10 +25,12 @@ export function buildFixContext({ executions, explainer, executionId }: { execut
   const failed = explanation.failedStep;
   const visit = failed ? findStep(definition, failed.stepId) : null;
   const feeders = failed
-    ? fixFeederIds(definition, failed.stepId).map((id) => {
-        const ran = lastAttemptOf(execution.steps, id);
-        return { stepId: id, status: ran?.status ?? null, output: ran && ran.output !== undefined ? toFixValue(ran.output) : null };
-      })
+    ? fixFeederIds(definition, failed.stepId)
+        .slice(0, FIX_FEEDERS_MAX)
+        .map((id) => {
+          const ran = lastAttemptOf(execution.steps, id);
+          return { stepId: id, status: ran?.status ?? null, output: ran && ran.output !== undefined ? toFixValue(ran.output) : null };
+        })
     : [];
   const context: FixContext = {
     executionId: execution.id,

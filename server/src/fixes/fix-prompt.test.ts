@@ -20,7 +20,7 @@ const context = (logTail: string[], error = 'exit 1'): FixContext => ({
 /** The text outside the two fences of a prompt, and the fenced bodies. */
 function split(system: string) {
   const marker = /<<<(DATA-[0-9a-f]{16}) run context\n/.exec(system)![1]!;
-  const fence = new RegExp(`<<<${marker} [a-z ]+\\n([\\s\\S]*?)\\n${marker}>>>`, 'g');
+  const fence = new RegExp(`<<<${marker} [a-z0-9 ]+\\n([\\s\\S]*?)\\n${marker}>>>`, 'g');
   const bodies = [...system.matchAll(fence)].map((m) => m[1]!);
   return { marker, bodies, outside: system.replace(fence, '') };
 }
@@ -51,5 +51,21 @@ describe('buildFixPrompt', () => {
         expect(outside.split(marker).length - 1).toBe(2);
       }),
     );
+  });
+
+  it('a workflow saved since the run: both definitions fenced, the latest named as the one to change', () => {
+    const latest = {
+      name: 'Disk check',
+      steps: [
+        { id: 'check', type: 'bash', command: 'df -h' },
+        { id: 'notify_ops', type: 'bash', command: 'echo ops' },
+      ],
+    } as never;
+    const { system } = buildFixPrompt({ context: context([]), definition, latest: { version: 3, definition: latest } });
+    const { bodies, outside } = split(system);
+    expect(bodies.map((b) => JSON.parse(b))).toEqual([expect.objectContaining({ executionId: 'ex_1' }), definition, latest]);
+    expect(system).toContain('workflow definition the run ran version 1\n');
+    expect(system).toContain('latest workflow definition version 3\n');
+    expect(outside).toContain('Change the latest one');
   });
 });

@@ -50,6 +50,8 @@ type FixRow = {
   updated_at: string;
   /** The re-run's status, joined at read time (null: no re-run, or it was pruned). */
   rerun_status: string | null;
+  /** The proposal's status, joined at read time. */
+  proposal_status: ExecutionFix['proposalStatus'];
 };
 
 /** A re-run retention has deleted since: its status reads `pruned`. */
@@ -67,6 +69,7 @@ const toFix = (r: FixRow, rerunStatus?: string): ExecutionFix => ({
   diagnosis: r.diagnosis,
   summary: r.summary,
   proposalId: r.proposal_id,
+  proposalStatus: r.proposal_id === null ? null : (r.proposal_status ?? null),
   appliedVersion: r.applied_version,
   rerunFromStepId: r.rerun_from_step_id,
   rerun: r.rerun_execution_id === null ? null : { executionId: r.rerun_execution_id, status: rerunStatus ?? r.rerun_status ?? PRUNED },
@@ -103,7 +106,8 @@ export function createFixesService({
   model: ModelProvider;
   audit: AuditLog;
 }) {
-  const SELECT = 'SELECT f.*, r.status AS rerun_status FROM execution_fixes f LEFT JOIN executions r ON r.id = f.rerun_execution_id';
+  const SELECT =
+    'SELECT f.*, r.status AS rerun_status, p.status AS proposal_status FROM execution_fixes f LEFT JOIN executions r ON r.id = f.rerun_execution_id LEFT JOIN workflow_proposals p ON p.id = f.proposal_id';
   const s = {
     insert: db.prepare(
       `INSERT INTO execution_fixes (id, execution_id, workflow_id, workflow_version, session_id, status, provider, context, created_by, created_at, updated_at)
@@ -112,6 +116,7 @@ export function createFixesService({
     get: db.prepare<[string], FixRow>(`${SELECT} WHERE f.id = ?`),
     byExecution: db.prepare<[string], FixRow>(`${SELECT} WHERE f.execution_id = ? ORDER BY f.created_at DESC, f.id DESC`),
     byRerun: db.prepare<[string], FixRow>(`${SELECT} WHERE f.rerun_execution_id = ?`),
+    byProposal: db.prepare<[string], FixRow>(`${SELECT} WHERE f.proposal_id = ?`),
     byVersion: db.prepare<[string], FixRow>(`${SELECT} WHERE f.workflow_id = ? AND f.applied_version IS NOT NULL`),
     diagnosed: db.prepare(
       "UPDATE execution_fixes SET status = @status, diagnosis = @diagnosis, summary = @summary, proposal_id = @proposalId, error = @error, updated_at = @now WHERE id = @id AND status = 'diagnosing'",
@@ -132,6 +137,16 @@ export function createFixesService({
     journal.append(WORKFLOWS_TOPIC, 'fix.updated', fix);
     return fix;
   };
+  /** The workflow's latest version, or null once it was deleted (the diagnosis is still worth having). */
+  const latestOf = (workflowId: string): { version: number; definition: WorkflowDefinition } | null => {
+    try {
+      const w = workflows.get(workflowId);
+      return { version: w.version, definition: w.definition as WorkflowDefinition };
+    } catch (err) {
+      if (err instanceof AppError && err.statusCode === 404) return null;
+      throw err;
+    }
+  };
   const record = (action: string, id: string, details: Record<string, unknown>) =>
     audit.record({ actor: audit.actor(), action, target: { kind: 'fix', id }, details });
 
@@ -149,6 +164,21 @@ export function createFixesService({
   // The card of a fix follows its re-run: when that run ends, the fix is journaled again with the end status.
   executions.onEnding((e) => {
     for (const row of s.byRerun.all(e.executionId)) journal.append(WORKFLOWS_TOPIC, 'fix.updated', toFix(row, e.status));
+  });
+
+  // A fix follows its proposal wherever it is reviewed or applied (the proposals routes, the
+  // review/apply tools): applied elsewhere, the fix is applied with that version (and the history
+  // links it); any other change is journaled so the card shows the proposal's status.
+  // A fix's own Apply reviews and applies its proposal, then records and journals the fix once itself.
+  const applyingOwn = new Set<string>();
+  proposals.onChanged((p) => {
+    if (applyingOwn.has(p.id)) return;
+    for (const row of s.byProposal.all(p.id)) {
+      if (p.status === 'applied' && p.appliedVersion !== null && row.applied_version !== p.appliedVersion) {
+        s.applied.run(p.appliedVersion, clock.now().toISOString(), row.id);
+      }
+      if (row.status !== 'diagnosing') publish(row.id);
+    }
   });
 
   return {
@@ -188,13 +218,22 @@ export function createFixesService({
     /**
      * The model's turn of a `diagnosing` fix: a diagnosis, and a proposal when it changed the
      * definition. A failed request or no valid answer in MAX_FIX_ATTEMPTS leaves it `diagnosed` with `error`.
+     * Null when the fix is gone by the time the model answered (retention deleted its run meanwhile).
      */
-    async diagnose(id: string, signal?: AbortSignal): Promise<ExecutionFix> {
+    async diagnose(id: string, signal?: AbortSignal): Promise<ExecutionFix | null> {
       const row = require(id);
       if (row.status !== 'diagnosing') return toFix(row);
       const context = FixContext.parse(JSON.parse(row.context));
-      const definition = executions.repo.definitionOf(row.workflow_id, row.workflow_version) as WorkflowDefinition;
-      const { system, firstMessage } = buildFixPrompt({ context, definition });
+      const ran = executions.repo.definitionOf(row.workflow_id, row.workflow_version) as WorkflowDefinition;
+      // The model changes the latest version (what applying builds on), shown next to the one that ran
+      // when they differ; the proposal's base is that version, so a save during the answer is a 409 on apply.
+      const latest = latestOf(row.workflow_id) ?? { version: row.workflow_version, definition: ran };
+      const definition = latest.definition;
+      const { system, firstMessage } = buildFixPrompt({
+        context,
+        definition: ran,
+        latest: latest.version === row.workflow_version ? undefined : latest,
+      });
       const outcome: { diagnosis: string | null; summary: string | null; proposed: WorkflowDefinition | null; error: string | null } = {
         diagnosis: null,
         summary: null,
@@ -224,6 +263,8 @@ export function createFixesService({
         outcome.error = err instanceof Error ? err.message : String(err);
       }
       return journal.transaction(() => {
+        // Retention may have deleted the run, and its fixes with it, while the model answered: nothing to record.
+        if (!s.get.get(id)) return null;
         let proposalId: string | null = null;
         if (outcome.proposed) {
           try {
@@ -233,6 +274,7 @@ export function createFixesService({
               summary: outcome.summary ?? undefined,
               proposedBy: 'assistant',
               sessionId: row.session_id ?? undefined,
+              baseVersion: latest.version,
             }).id;
           } catch (err) {
             // The workflow was deleted meanwhile, or the proposal is refused: the diagnosis stands.
@@ -305,9 +347,21 @@ export function createFixesService({
           throw new AppError(409, 'no_proposal', `fix ${id} ${why}: there is nothing to apply`);
         }
         const proposal = proposals.get(row.proposal_id);
-        if (proposal.status === 'open') proposals.review({ id: proposal.id, decision: 'accept', reviewer: user.name });
+        if (proposal.status === 'rejected') {
+          const by = proposal.reviewedBy ? ` by ${proposal.reviewedBy}` : '';
+          throw new AppError(
+            409,
+            'proposal_rejected',
+            `the change fix ${id} proposed was rejected${by}: there is nothing to apply. Type /fix again for another proposal`,
+            {
+              proposalId: proposal.id,
+            },
+          );
+        }
         let applied: ReturnType<ProposalsService['apply']>;
+        applyingOwn.add(proposal.id);
         try {
+          if (proposal.status === 'open') proposals.review({ id: proposal.id, decision: 'accept', reviewer: user.name });
           applied = proposals.apply({ id: proposal.id, savedBy: user.id });
         } catch (err) {
           if (err instanceof AppError && err.code === 'version_conflict') {
@@ -320,6 +374,8 @@ export function createFixesService({
             );
           }
           throw err;
+        } finally {
+          applyingOwn.delete(proposal.id);
         }
         s.applied.run(applied.workflow.version, clock.now().toISOString(), id);
         record('fix.applied', id, { executionId: row.execution_id, workflowId: row.workflow_id, proposalId: proposal.id, version: applied.workflow.version });

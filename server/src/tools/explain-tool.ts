@@ -1,14 +1,12 @@
-import { executionTopic, FIX_LOG_LINES, StepLog, type Execution, type StepRun } from '@weft/shared';
+import { cutFixText, cutLogTail, executionTopic, StepLog, type Execution, type StepRun } from '@weft/shared';
 import { z } from 'zod';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import { defineTool, type ToolDefinition } from './tool';
 
-/** How far back in a run's journal the log tail looks, and how many lines it keeps. */
+/** How far back in a run's journal the log tail looks. */
 const LOG_EVENTS_SCANNED = 2000;
-/** The same tail a fix shows (FIX_LOG_LINES), so /why and /fix agree. */
-const LOG_LINES_KEPT = FIX_LOG_LINES;
 const UNSUCCESSFUL = ['failed', 'canceled', 'denied'] as const;
 
 export type ExecutionExplanation = {
@@ -19,7 +17,7 @@ export type ExecutionExplanation = {
   error: { message: string } | null;
   /** The step that failed (the last failed attempt), when one did. */
   failedStep: { stepId: string; iterationPath: string; attempt: number; error: string } | null;
-  /** The last lines that step wrote (stdout, stderr, notify), oldest first. */
+  /** The last lines that step wrote (stdout, stderr, notify), oldest first, cut by `cutLogTail`. */
   logTail: string[];
 };
 
@@ -29,8 +27,8 @@ function failedStepOf(steps: StepRun[]): StepRun | null {
   return byTime.findLast((s) => s.status === 'failed') ?? byTime.findLast((s) => s.status === 'canceled' && s.error !== undefined) ?? null;
 }
 
-/** Text of an error as a sentence: the message, never the class name. */
-const errorText = (error: StepRun['error'] | Execution['error']): string => error?.message ?? 'no error was recorded';
+/** Text of an error as a sentence: the message (cut as a fix's values are), never the class name. */
+const errorText = (error: StepRun['error'] | Execution['error']): string => cutFixText(error?.message ?? 'no error was recorded');
 
 /**
  * Why a run did not succeed: its failed step, that step's error and the last lines of its log (read
@@ -56,10 +54,8 @@ export function createRunExplainer({ executions, journal }: { executions: Execut
       const out = step.output as { stdout?: unknown; stderr?: unknown } | undefined;
       text = [out?.stdout, out?.stderr].filter((t): t is string => typeof t === 'string' && t !== '').join('\n');
     }
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .slice(-LOG_LINES_KEPT);
+    // The same bounded tail a fix shows (cutLogTail), so /why and /fix agree and neither floods the model.
+    return cutLogTail(text.split('\n').filter((line) => line.trim() !== ''));
   }
 
   return {
@@ -80,7 +76,7 @@ export function createRunExplainer({ executions, journal }: { executions: Execut
         workflowId: execution.workflowId,
         workflowName: execution.workflowName ?? null,
         status: execution.status,
-        error: execution.error ? { message: execution.error.message } : null,
+        error: execution.error ? { message: cutFixText(execution.error.message) } : null,
         failedStep: step ? { stepId: step.stepId, iterationPath: step.iterationPath, attempt: step.attempt, error: errorText(step.error) } : null,
         logTail: step ? logTail(execution.id, step) : [],
       };

@@ -53,7 +53,13 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
     review: db.prepare("UPDATE workflow_proposals SET status = ?, reviewed_by = ?, reviewed_at = ?, review_comment = ? WHERE id = ? AND status = 'open'"),
     applied: db.prepare("UPDATE workflow_proposals SET status = 'applied', applied_version = ? WHERE id = ? AND status = 'accepted'"),
   };
-  const publish = (row: ProposalRow) => journal.append(WORKFLOWS_TOPIC, 'proposal.updated', toProposal(row));
+  /** Told of every change, inside its transaction: a fix follows its proposal's review and apply (fixes-service). */
+  const listeners: ((proposal: Proposal) => void)[] = [];
+  const publish = (row: ProposalRow) => {
+    const proposal = toProposal(row);
+    journal.append(WORKFLOWS_TOPIC, 'proposal.updated', proposal);
+    for (const listener of listeners) listener(proposal);
+  };
   const require = (id: string) => {
     const row = s.get.get(id);
     if (!row) throw notFound(`proposal ${id}`);
@@ -61,20 +67,34 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
   };
 
   return {
+    /**
+     * `listener` is called with each proposal made, reviewed or applied, inside that change's
+     * transaction (so what it writes commits with it). Services built later hook in here, as the
+     * fixes do, without this one importing them.
+     */
+    onChanged(listener: (proposal: Proposal) => void): void {
+      listeners.push(listener);
+    },
     propose({
       workflowId,
       definition,
       summary,
       proposedBy,
       sessionId,
+      baseVersion,
     }: {
       workflowId: string;
       definition: unknown;
       summary?: string | undefined;
       proposedBy: string;
       sessionId?: string | undefined;
+      /**
+       * The version the proposer changed (default: the latest). A proposer that read an older
+       * version names it, so applying answers 409 `version_conflict` instead of reverting what was saved since.
+       */
+      baseVersion?: number | undefined;
     }) {
-      const current = workflows.get(workflowId);
+      const current = baseVersion === undefined ? workflows.get(workflowId) : workflows.getVersion(workflowId, baseVersion);
       const v = validateWorkflowDefinition(definition);
       if (!v.ok) throw new AppError(422, 'invalid_definition', `definition: ${v.errors[0]!.path}: ${v.errors[0]!.message}`, { errors: v.errors });
       const id = newId('prop');

@@ -7,10 +7,16 @@ import { z } from 'zod';
  * definition stored as a workflow proposal). Applying and re-running are the person's choice.
  */
 
-/** Values in a fix context are cut to this many characters of JSON (outputs can be large). */
+/** Values in a fix context are cut to this many characters of JSON (outputs can be large); so are the whole log tail and the step's error. */
 export const FIX_VALUE_MAX_CHARS = 4000;
 /** How many log lines a fix context keeps, newest last. */
 export const FIX_LOG_LINES = 20;
+/** Each log line of a fix context is cut to this many characters (one step can print megabytes on one line). */
+export const FIX_LOG_LINE_MAX_CHARS = 500;
+/** At most this many feeders (the steps the failed one reads) in a fix context, in the definition's order. */
+export const FIX_FEEDERS_MAX = 20;
+/** What ends a text a fix context cut. */
+export const FIX_CUT_MARKER = '…';
 
 /** A value as JSON text, cut to `max` characters with a marker: what the assistant and the card show. */
 export const FixValue = z.object({ json: z.string(), truncated: z.boolean() });
@@ -73,7 +79,12 @@ export const ExecutionFix = z.object({
   /** One line: what the proposal changes ("disk threshold read from the wrong field"). */
   summary: z.string().nullable(),
   proposalId: z.string().nullable(),
-  /** The version the applied proposal made. */
+  /**
+   * The proposal's own status, read live: it may be accepted, rejected or applied outside the fix
+   * (the proposals routes and tools); a rejected one cannot be applied. Null without a proposal.
+   */
+  proposalStatus: z.enum(['open', 'accepted', 'rejected', 'applied']).nullable(),
+  /** The version the applied proposal made (by the fix's Apply, or the proposal applied elsewhere). */
   appliedVersion: z.number().int().nullable(),
   /** The step the re-run starts from (see `fixRerunFromStep`). */
   rerunFromStepId: z.string().nullable(),

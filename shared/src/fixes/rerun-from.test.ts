@@ -1,4 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { deepEqual } from '../diff/field-diff';
+import { walkSteps } from '../workflow/walk';
 import { fixRerunFromStep } from './rerun-from';
 
 const bash = (id: string, command = 'echo hi') => ({ id, type: 'bash', command }) as never;
@@ -33,5 +36,57 @@ describe('fixRerunFromStep', () => {
     const changed = def([bash('a'), bash('b')], { inputs: { n: { type: 'number', default: 2 } } });
     expect(fixRerunFromStep(withInputs, changed, 'b')).toBe('a');
     expect(fixRerunFromStep(before, def([]), 'c')).toBeNull();
+  });
+
+  it('re-runs an earlier container a fix moved a step out of: its recorded result included that step', () => {
+    const nested = def([bash('a'), loop('each', [bash('x'), bash('y')]), bash('b'), bash('c')]);
+    // The fix moves `y` out of `each` to after the failed step `b`: `each` now runs without it.
+    const moved = def([bash('a'), loop('each', [bash('x')]), bash('b'), bash('y'), bash('c')]);
+    expect(fixRerunFromStep(nested, moved, 'b')).toBe('each');
+    // And into an earlier container: the same.
+    expect(fixRerunFromStep(moved, nested, 'b')).toBe('each');
+  });
+
+  /** A definition from unique ids: each step top-level, or nested in a loop (the previous one, or a new `L<id>`). */
+  const definitionArb = fc
+    .uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), { maxLength: 6 })
+    .chain((ids) =>
+      fc.tuple(
+        fc.constant(ids),
+        fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }),
+        fc.array(fc.constantFrom('echo x', 'echo y'), { minLength: ids.length, maxLength: ids.length }),
+      ),
+    )
+    .map(([ids, nest, commands]) => {
+      const steps: { id: string; type: string; steps?: unknown[] }[] = [];
+      ids.forEach((id, i) => {
+        const last = steps.at(-1);
+        if (!nest[i]) steps.push(bash(id, commands[i]));
+        else if (last?.type === 'loop') last.steps!.push(bash(id, commands[i]));
+        else steps.push(loop(`L${id}`, [bash(id, commands[i])]));
+      });
+      return def(steps);
+    });
+  const idsOf = (d: { steps: never[] }) => {
+    const ids: string[] = [];
+    walkSteps(d.steps, ({ step }) => {
+      ids.push(step.id);
+    });
+    return ids;
+  };
+
+  it('property: the top-level steps it reuses are exactly those of the run, in place, and it never starts after the failed step', () => {
+    fc.assert(
+      fc.property(definitionArb, definitionArb, fc.nat(), (before: any, after: any, pick) => {
+        const ids = idsOf(after);
+        const failed = ids.length > 0 ? ids[pick % ids.length]! : 'gone';
+        const from = fixRerunFromStep(before, after, failed);
+        const at = from === null ? after.steps.length : after.steps.findIndex((s: any) => s.id === from);
+        expect(at).toBeGreaterThanOrEqual(0);
+        expect(deepEqual(after.steps.slice(0, at), before.steps.slice(0, at))).toBe(true);
+        const holder = after.steps.findIndex((s: any) => idsOf(def([s]) as any).includes(failed));
+        if (holder >= 0) expect(at).toBeLessThanOrEqual(holder);
+      }),
+    );
   });
 });

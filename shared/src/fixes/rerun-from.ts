@@ -1,5 +1,6 @@
 import { diffDefinitions } from '../diff/definition-diff';
 import { summarizeDefinitionDiff } from '../diff/definition-summary';
+import { deepEqual } from '../diff/field-diff';
 import type { WorkflowDefinition } from '../workflow/schema';
 import { walkSteps } from '../workflow/walk';
 
@@ -15,7 +16,8 @@ function topLevelIndexes(definition: Pick<WorkflowDefinition, 'steps'>): Map<str
 /**
  * The top-level step of `after` a fix re-runs from: the one that holds the failed step, or an
  * earlier one the fix added, changed or moved — a re-run reuses the results of every step before
- * it, and a result of a step the fix changed must not be reused. A change to the workflow's
+ * it, and a result of a step the fix changed must not be reused: the top-level steps before the
+ * answer are exactly those of `before`, in the same places (a container a step left counts as changed). A change to the workflow's
  * `inputs` (defaults) may change any step: then the first. Null when `after` has no steps left to run.
  */
 export function fixRerunFromStep(before: Pick<WorkflowDefinition, 'steps'>, after: Pick<WorkflowDefinition, 'steps'>, failedStepId: string): string | null {
@@ -35,6 +37,10 @@ export function fixRerunFromStep(before: Pick<WorkflowDefinition, 'steps'>, afte
     const next = before.steps.slice(at).find((s) => s.id !== id && top.has(s.id));
     candidates.push(next ? top.get(next.id)! : after.steps.length);
   }
+  // Whatever the id-based diff names, a reused result must come from the very same top-level step in
+  // the same place: a step moved out of (or into) an earlier container changes that container too.
+  const differs = after.steps.findIndex((s, i) => !deepEqual(s, before.steps[i]));
+  if (differs >= 0) candidates.push(differs);
   if (candidates.length === 0) return null;
   const first = Math.min(...candidates);
   if (first >= after.steps.length) return null;

@@ -95,4 +95,28 @@ describe('VersionCompareView', () => {
     expect(screen.getByText('No step differs.')).toBeTruthy();
     expect(document.querySelector('[data-diff]')).toBeNull();
   });
+
+  it('lists workflow-level fields that differ (name, input defaults, requires) when no step does', async () => {
+    const renamed: WorkflowDefinition = {
+      ...before,
+      name: 'Disk <b>check</b>',
+      inputs: { limit: { type: 'number', default: 90 } },
+      requires: ['runner:linux'],
+    };
+    render(<VersionCompareView before={before} after={renamed} beforeLabel="v1" afterLabel="v2" />);
+    await flushMeasurements();
+    expect(screen.getByText('No step differs.')).toBeTruthy();
+    const fields = screen.getByTestId('compare-fields');
+    expect(within(fields).getByText('3 workflow settings differ')).toBeTruthy();
+    const row = (path: string) => fields.querySelector<HTMLElement>(`[data-field="${path}"]`)!;
+    expect(row('name').textContent).toBe('name: "Disk" → "Disk <b>check</b>"');
+    expect(row('name').querySelector('b')).toBeNull();
+    expect(row('inputs').textContent).toBe('inputs: — → {"limit":{"type":"number","default":90}}');
+    expect(row('requires').textContent).toBe('requires: — → ["runner:linux"]');
+  });
+
+  it('shows no settings list when only steps differ', async () => {
+    await show();
+    expect(screen.queryByTestId('compare-fields')).toBeNull();
+  });
 });

@@ -1,11 +1,20 @@
 import './compare.css';
-import { type DefinitionDiffSummary, summarizeDefinitionDiff, type WorkflowDefinition } from '@weft/shared';
+import { type DefinitionDiffSummary, diffDefinitions, summarizeDefinitionDiff, type WorkflowDefinition } from '@weft/shared';
 import { useId, useMemo, useState } from 'react';
 import { DIFF_LABELS, type DiffKind, marksFor } from '../../diagram/step-marks';
 import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
 import { StepChangeDetail } from './StepChangeDetail';
 
 const KINDS: readonly DiffKind[] = ['added', 'removed', 'changed', 'moved'];
+/** A workflow-level value shown in the list of settings that differ is cut to this many characters. */
+const FIELD_VALUE_MAX = 300;
+
+/** A workflow-level value as short JSON text (absent: a dash). */
+function fieldValue(value: unknown): string {
+  if (value === undefined) return '—';
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > FIELD_VALUE_MAX ? `${json.slice(0, FIELD_VALUE_MAX - 1)}…` : json;
+}
 
 /**
  * Two definitions drawn side by side, each step marked with how it differs: added (only on the
@@ -53,6 +62,9 @@ export function VersionCompareView({
     moved: summary.moved.length,
   };
   const same = KINDS.every((kind) => counts[kind] === 0);
+  // Workflow-level fields (name, inputs and their defaults, requires…) are not steps: listed apart,
+  // so a change to them alone never reads as "nothing differs".
+  const fields = useMemo(() => diffDefinitions(before, after).flatMap((c) => (c.kind === 'field' ? [c] : [])), [before, after]);
 
   return (
     <div className={`compare wf-diff-colors${compact ? ' compare--compact' : ''}`} data-testid="version-compare">
@@ -67,6 +79,21 @@ export function VersionCompareView({
         ))}
         {same && <li className="muted">No step differs.</li>}
       </ul>
+      {fields.length > 0 && (
+        <section className="card compare__fields" aria-label="Workflow settings that differ" data-testid="compare-fields">
+          <div className="card__body">
+            <h3 className="compare__fields-title">{fields.length === 1 ? '1 workflow setting differs' : `${fields.length} workflow settings differ`}</h3>
+            <ul>
+              {fields.map((f) => (
+                <li key={f.path} data-field={f.path}>
+                  <code>{f.path}</code>: <code className="compare__field-before">{fieldValue(f.before)}</code> →{' '}
+                  <code className="compare__field-after">{fieldValue(f.after)}</code>
+                </li>
+              ))}
+            </ul>
+          </div>
+        </section>
+      )}
       <div className="compare__sides">
         <section className="card compare__side" aria-labelledby={`${id}-before`} data-side="before">
           <div className="card__header">
