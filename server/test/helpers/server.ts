@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config';
 import { buildServer } from '../../src/server';
 import type { Clock } from '../../src/clock';
+import { startTestPostgres, type TestPostgres } from '../support/postgres';
 
 export type TestServer = {
   app: FastifyInstance;
@@ -27,7 +28,27 @@ export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'weft-test-'));
 }
 
-/** A real server on a free loopback port over a real SQLite file in a temp data dir. */
+/**
+ * With WEFT_TEST_STORE=postgres (the `server-postgres` project), test servers run on PostgreSQL: a
+ * fresh database per data dir, so a server restarted on the same data dir finds its data again.
+ */
+const postgresByDataDir = new Map<string, string>();
+let testPostgres: Promise<TestPostgres> | null = null;
+
+async function postgresFor(dataDir: string): Promise<string> {
+  let url = postgresByDataDir.get(dataDir);
+  if (!url) {
+    testPostgres ??= startTestPostgres();
+    url = await (await testPostgres).createDatabase();
+    postgresByDataDir.set(dataDir, url);
+  }
+  return url;
+}
+
+/** The store test servers run on: `postgres` in the `server-postgres` project. */
+export const testStore = (): 'sqlite' | 'postgres' => (process.env.WEFT_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite');
+
+/** A real server on a free loopback port over a real SQLite file in a temp data dir (or PostgreSQL, see above). */
 export async function startServer({
   env = {},
   dataDir = makeDataDir(),
@@ -41,6 +62,7 @@ export async function startServer({
   config?: Partial<Config>;
   port?: number;
 } = {}): Promise<TestServer> {
+  if (testStore() === 'postgres' && env.WEFT_DATABASE_URL === undefined) env = { ...env, WEFT_DATABASE_URL: await postgresFor(dataDir) };
   const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'silent', WEFT_DATA_DIR: dataDir, ...env }, overrides);
   // Retention deletes what a test's fake clock makes old: it runs only where a test asks for it
   // (config.retention, or WEFT_RETENTION_INTERVAL_MS), not 5 s into every test.
