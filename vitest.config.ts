@@ -63,6 +63,19 @@ const POSTGRES_SET = [
   'test/audit.test.ts',
   'test/role-routes.test.ts',
   'test/notifications.test.ts',
+  'test/triggers-api.test.ts',
+  'test/triggers-catch-up.test.ts',
+  'test/approval-timeouts.test.ts',
+  'test/approvals-close-with-run.test.ts',
+  'test/chat-commands.test.ts',
+  'test/engine-durability.test.ts',
+  'test/people-admin.test.ts',
+  'test/ownership.test.ts',
+  'test/run-depth.test.ts',
+  'test/step-state.test.ts',
+  'test/notify-idempotency.test.ts',
+  'test/live-socket.test.ts',
+  'test/agent-asks.test.ts',
 ];
 
 /** One run over every package, so `pnpm test` prints a single total. */
