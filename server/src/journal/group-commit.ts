@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { JournalEvent } from '@weft/shared';
-import type { Db, SqliteDb } from '../db/open';
+import { asSqlite, type Db } from '../db/open';
 import { storeKind } from '../db/store';
 import type { EventTable } from './event-table';
 import { newWrites, type Writes } from './pending-writes';
@@ -121,7 +121,7 @@ export function createGroupCommit({
   // set anew each time (db.exec: compiled and run in one call, no Statement object), never by re-running a prepared statement.
   // On PostgreSQL the COMMIT is itself durable (synchronous_commit = on): batches are acknowledged
   // at their COMMIT, as SQLite's are below FULL, and there is no WAL file of ours to sync.
-  const level = storeKind(db) === 'postgres' ? COMMIT_IS_DURABLE : ((db as SqliteDb).pragma('synchronous', { simple: true }) as number);
+  const level = storeKind(db) === 'postgres' ? COMMIT_IS_DURABLE : (asSqlite(db, 'synchronous').pragma('synchronous', { simple: true }) as number);
   // FULL (2) or EXTRA (3): acknowledged writes must be on disk, so batches fsync the WAL themselves.
   const fsyncBatches = level >= 2;
   const restoreSql = `PRAGMA synchronous = ${level}`;

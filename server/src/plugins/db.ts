@@ -28,7 +28,7 @@ export default fp(
     const { databaseUrl } = app.config;
     if (databaseUrl) {
       const db = openPostgres(databaseUrl);
-      app.decorate('db', db as Db);
+      app.decorate<Db>('db', db);
       app.decorate('checkpointer', noCheckpointer);
       app.addHook('onClose', async () => {
         try {
@@ -41,7 +41,7 @@ export default fp(
       return;
     }
     const db = openDatabase({ dataDir: app.config.dataDir, synchronous: app.config.synchronous });
-    app.decorate('db', db as Db);
+    app.decorate<Db>('db', db);
     app.decorate('checkpointer', startCheckpointer({ db, synchronous: app.config.synchronous, log: app.log }));
     app.addHook('onClose', async () => {
       await app.checkpointer.stop();
