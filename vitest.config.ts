@@ -63,6 +63,7 @@ const POSTGRES_SET = [
   'test/audit.test.ts',
   'test/role-routes.test.ts',
   'test/notifications.test.ts',
+  'test/tool-gates.test.ts',
   'test/triggers-api.test.ts',
   'test/triggers-catch-up.test.ts',
   'test/approval-timeouts.test.ts',
