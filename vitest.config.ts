@@ -64,6 +64,7 @@ const POSTGRES_SET = [
   'test/role-routes.test.ts',
   'test/notifications.test.ts',
   'test/tool-gates.test.ts',
+  'test/fixes-model.test.ts',
   'test/triggers-api.test.ts',
   'test/triggers-catch-up.test.ts',
   'test/approval-timeouts.test.ts',

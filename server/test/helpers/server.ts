@@ -4,7 +4,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config';
 import { buildServer } from '../../src/server';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '../../src/clock';
+import { DATABASE_FILE, type Db } from '../../src/db/open';
+import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
 
 export type TestServer = {
@@ -43,6 +46,17 @@ async function postgresFor(dataDir: string): Promise<string> {
     postgresByDataDir.set(dataDir, url);
   }
   return url;
+}
+
+/**
+ * A second connection to the database of a test server's data dir (the server stopped or not), on
+ * the store it runs on: what a test writes through it, the server finds at its next start.
+ */
+export function openTestDatabase(dataDir: string): Db {
+  if (testStore() === 'sqlite') return new BetterSqlite3(path.join(dataDir, DATABASE_FILE));
+  const url = postgresByDataDir.get(dataDir);
+  if (!url) throw new Error(`openTestDatabase: no test server ran on ${dataDir}`);
+  return new PgDatabase(url);
 }
 
 /** The store test servers run on: `postgres` in the `server-postgres` project. */
