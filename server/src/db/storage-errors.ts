@@ -10,7 +10,7 @@ const SQLITE_STORAGE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOC
  */
 const POSTGRES_STORAGE = /^(08...|53...|57P0[1-3]|58...|25006)$/;
 /** PgDatabase's own: its connection closed, timed out or its worker died (db/postgres/sync-connection.ts). */
-const CONNECTION_LOST = new Set(['closed', 'timeout', 'worker_failed']);
+const CONNECTION_LOST = new Set(['closed', 'timeout', 'worker_failed', 'connection_lost']);
 /** The same conditions from the file system (the journal's own WAL fdatasync, files next to the database). */
 const ERRNO_STORAGE = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
@@ -32,7 +32,8 @@ export function storageReason(err: unknown): string {
       return 'the database is locked by another process';
     case typeof code === 'string' && (/^SQLITE_(READONLY|CANTOPEN)/.test(code) || code === 'EROFS'):
       return 'the database cannot be written (read-only or no permission)';
-    case typeof code === 'string' && (/^(08|57P0)/.test(code) || code === 'closed' || code === 'timeout' || code === 'worker_failed'):
+    case typeof code === 'string' &&
+      (/^(08|57P0)/.test(code) || code === 'closed' || code === 'timeout' || code === 'worker_failed' || code === 'connection_lost'):
       return 'the database server cannot be reached';
     case code === '53100':
       return 'the database server’s disk is full';

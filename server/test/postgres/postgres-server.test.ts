@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { fullDisk } from '../faults/full-disk';
@@ -113,4 +114,32 @@ describe('a server on PostgreSQL', () => {
     expect(link.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*/);
     expect(s.app.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM sign_in_links').get()!.n).toBe(1);
   }, 60_000);
+
+  it('a lost connection answers 503 storage_unavailable (not a 500, not a hang); it is not reopened yet', async () => {
+    const url = await server.server().createDatabase();
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url } });
+    servers.push(s);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
+    try {
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+      const admin = new pg.Client({ connectionString: server.server().url });
+      await admin.connect();
+      try {
+        const name = new URL(url).pathname.slice(1);
+        const killed = await admin.query('SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+        expect(killed.rows.length).toBeGreaterThan(0);
+      } finally {
+        await admin.end();
+      }
+      const write = await s.request('POST', '/api/workflows', { body: { definition: { name: 'x', steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } });
+      expect(write.status).toBe(503);
+      expect(write.body.error.code).toBe('storage_unavailable');
+      const ready = await s.request('GET', '/api/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body.error.code).toBe('storage_unavailable');
+      expect(ready.body.error.message).toMatch(/the database server cannot be reached/);
+    } finally {
+      runner.close();
+    }
+  });
 });
