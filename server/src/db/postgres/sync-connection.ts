@@ -137,6 +137,11 @@ export class SyncConnection {
     this.#await(id, 'ping');
   }
 
+  /** Stops the worker without a round trip: for a connection already lost (PostgreSQL ended the session). */
+  discard(): void {
+    this.#fail('discarded');
+  }
+
   /** Ends the session (a transaction still open is rolled back by PostgreSQL) and stops the worker. */
   close(): void {
     if (this.#closed) {
