@@ -48,6 +48,38 @@ const totals: Reporter = {
   },
 };
 
+/** Integration test files that run on both stores: `server` runs them on SQLite, `server-postgres` on PostgreSQL. */
+const POSTGRES_SET = [
+  'test/executions-api.test.ts',
+  'test/engine-steps.test.ts',
+  'test/engine-protocol.test.ts',
+  'test/triggers-webhooks.test.ts',
+  'test/triggers-scheduler.test.ts',
+  'test/human-gates.test.ts',
+  'test/approver-rules.test.ts',
+  'test/sessions.test.ts',
+  'test/fixes-offline.test.ts',
+  'test/retention.test.ts',
+  'test/audit.test.ts',
+  'test/role-routes.test.ts',
+  'test/notifications.test.ts',
+  'test/tool-gates.test.ts',
+  'test/fixes-model.test.ts',
+  'test/triggers-api.test.ts',
+  'test/triggers-catch-up.test.ts',
+  'test/approval-timeouts.test.ts',
+  'test/approvals-close-with-run.test.ts',
+  'test/chat-commands.test.ts',
+  'test/engine-durability.test.ts',
+  'test/people-admin.test.ts',
+  'test/ownership.test.ts',
+  'test/run-depth.test.ts',
+  'test/step-state.test.ts',
+  'test/notify-idempotency.test.ts',
+  'test/live-socket.test.ts',
+  'test/agent-asks.test.ts',
+];
+
 /** One run over every package, so `pnpm test` prints a single total. */
 export default defineConfig({
   test: {
@@ -65,6 +97,21 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: false,
+        test: {
+          // The server's integration tests again, with every test server on PostgreSQL (WEFT_DATABASE_URL
+          // of a fresh database on one throwaway cluster: test/setup/postgres-store.ts).
+          name: 'server-postgres',
+          root: './server',
+          include: POSTGRES_SET,
+          setupFiles: ['test/setup/journal-event-check.ts'],
+          globalSetup: ['test/setup/postgres-store.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {

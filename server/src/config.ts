@@ -17,6 +17,10 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
   WEFT_DATA_DIR: z.string().min(1).optional(),
+  WEFT_DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isPostgresUrl(v), 'must be a PostgreSQL URL: postgres://user:password@host:5432/database'),
   WEFT_TOKEN: Secret.optional(),
   WEFT_RUNNER_TOKEN: Secret.optional(),
   WEFT_METRICS_TOKEN: Secret.optional(),
@@ -78,6 +82,7 @@ const EnvSchema = z.object({
 
 /** Never echoed in configuration errors. */
 const SECRET_ENV = new Set([
+  'WEFT_DATABASE_URL', // may carry a password
   'WEFT_TOKEN',
   'WEFT_RUNNER_TOKEN',
   'WEFT_METRICS_TOKEN',
@@ -91,6 +96,11 @@ export type Config = {
   port: number;
   host: string;
   dataDir: string;
+  /**
+   * WEFT_DATABASE_URL: the server's database on PostgreSQL; undefined: SQLite in `dataDir` (the
+   * default). The data dir still holds the generated runner token and secret key.
+   */
+  databaseUrl: string | undefined;
   /** Fixed token from WEFT_TOKEN; otherwise the auth plugin generates and stores one. */
   fixedToken: string | undefined;
   /** Fixed runner credential from WEFT_RUNNER_TOKEN; otherwise generated into `<dataDir>/runner-token`. */
@@ -226,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: e.PORT,
     host: e.HOST,
     dataDir: e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data'),
+    databaseUrl: e.WEFT_DATABASE_URL,
     fixedToken: e.WEFT_TOKEN,
     fixedRunnerToken: e.WEFT_RUNNER_TOKEN,
     metricsToken: e.WEFT_METRICS_TOKEN,
@@ -354,4 +365,13 @@ function isProxyEntry(entry: string): boolean {
   if (prefix === undefined) return true;
   if (!/^\d{1,3}$/.test(prefix)) return false;
   return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function isPostgresUrl(v: string): boolean {
+  try {
+    const url = new URL(v);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.pathname.length > 1;
+  } catch {
+    return false;
+  }
 }

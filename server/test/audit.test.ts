@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvCell } from '../src/audit/csv';
 import { hashToken } from '../src/people/api-tokens';
-import { fullDisk } from './faults/full-disk';
+import { diskFullCode, fullDisk } from './faults/full-disk';
 import { finishedExecution } from './helpers/executions';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -306,7 +306,7 @@ describe('a failed commit leaves no entry', () => {
       } catch (err) {
         threw = err;
       }
-      expect(threw).toMatchObject({ code: 'SQLITE_FULL' });
+      expect(threw).toMatchObject({ code: diskFullCode(s.app.db) });
       roomy();
       expect(count()).toBe(before);
       if (executionId !== null) expect(s.app.db.prepare('SELECT id FROM executions WHERE id = ?').get(executionId)).toBeUndefined();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCheckpointer, type Checkpointer } from '../src/db/checkpointer';
-import { openDatabase, type Db } from '../src/db/open';
+import { asSqlite, openDatabase, type Db } from '../src/db/open';
 import { waitUntil } from './helpers/live-client';
 import { startServer } from './helpers/server';
 
@@ -121,7 +121,7 @@ describe('background WAL checkpointer', () => {
 
   it('runs with the server and stops with it, leaving no WAL behind', async () => {
     const s = await startServer();
-    expect(s.app.db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    expect(asSqlite(s.app.db, 'the checkpointer').pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     await s.request('POST', '/api/workflows', { body: { definition: { name: 'x', steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } });
     await s.close();
     expect(fs.existsSync(path.join(s.dataDir, 'weft.db-wal'))).toBe(false);

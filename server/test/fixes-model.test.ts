@@ -1,6 +1,4 @@
-import path from 'node:path';
 import { summarizeDefinitionDiff } from '@weft/shared';
-import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
 import { serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
@@ -8,7 +6,7 @@ import { fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpe
 import { waitUntil } from './helpers/live-client';
 import { addPersonWithToken, auditActions } from './helpers/people';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
-import { makeDataDir, startServer, type TestServer } from './helpers/server';
+import { makeDataDir, openTestDatabase, startServer, type TestServer } from './helpers/server';
 
 /** "Fix with the assistant" with a model: the real SDK against the fake Messages API, a real runner. */
 
@@ -400,7 +398,7 @@ describe('a restart', () => {
       const fixId = (await say(t, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
       await t.close();
       // A crash while the model was answering leaves the row as it was then.
-      const db = new BetterSqlite3(path.join(dataDir, 'weft.db'));
+      const db = openTestDatabase(dataDir);
       db.prepare("UPDATE execution_fixes SET status = 'diagnosing', diagnosis = NULL WHERE id = ?").run(fixId);
       db.close();
       t = await startServer({ env, dataDir });

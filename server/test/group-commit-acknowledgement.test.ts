@@ -1,3 +1,4 @@
+import { asSqlite } from '../src/db/open';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectFakeRunner } from './helpers/fake-runner';
 import { holdFsync } from './helpers/hold-fsync';
@@ -20,7 +21,7 @@ const settleSoon = <T>(p: Promise<T>, ms = 150) => Promise.race([p.then(() => tr
 
 describe('acknowledgement after the WAL sync', () => {
   it('runs at the production durability: the test helper sets no synchronous level of its own', () => {
-    expect(s.app.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(asSqlite(s.app.db, 'synchronous').pragma('synchronous', { simple: true })).toBe(2); // FULL
   });
 
   it('holds the webhook reply and the lease until the batch that wrote them is synced', async () => {

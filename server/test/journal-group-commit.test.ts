@@ -4,7 +4,7 @@ import path from 'node:path';
 import { executionTopic } from '@weft/shared';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase, type Db } from '../src/db/open';
+import { asSqlite, openDatabase, type Db } from '../src/db/open';
 import { createJournal, type Journal } from '../src/journal/journal';
 import { holdFsync } from './helpers/hold-fsync';
 import { appendSynthetic } from './helpers/synthetic-events';
@@ -329,7 +329,7 @@ describe('journal group commit', () => {
   });
 
   describe('synchronous level', () => {
-    const level = (db: Db) => db.pragma('synchronous', { simple: true });
+    const level = (db: Db) => asSqlite(db, 'synchronous').pragma('synchronous', { simple: true });
 
     it('createJournal leaves the connection’s synchronous level as it found it', () => {
       expect(level(setup('NORMAL').db)).toBe(1); // both supported levels, NORMAL included

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../src/db/open';
 import { finishedExecution } from './helpers/executions';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -19,7 +20,7 @@ const backupDir = makeDataDir();
 const backupFile = path.join(backupDir, 'weft-backup.db');
 
 const cliEnv = (dataDir: string, extra: Record<string, string> = {}) => ({ WEFT_DATA_DIR: dataDir, ...extra });
-const rowsOf = (db: BetterSqlite3.Database, sql: string, ...params: unknown[]) => db.prepare(sql).all(...params);
+const rowsOf = (db: Pick<BetterSqlite3.Database, 'prepare'> | Db, sql: string, ...params: unknown[]) => db.prepare(sql).all(...params);
 
 beforeAll(async () => {
   s = await startServer({ config: { engineTickMs: 50 } });

@@ -3,7 +3,7 @@ import { connectFakeIntegrations, type FakeIntegrations } from './helpers/fake-i
 import type { FakeMcpHttp } from './helpers/fake-mcp-http';
 import type { FakeService } from './helpers/fake-services';
 import { waitUntil } from './helpers/live-client';
-import { minimalDefinition, startServer, type TestServer } from './helpers/server';
+import { minimalDefinition, startServer, testStore, type TestServer } from './helpers/server';
 
 /**
  * The registry's rule, over every tool it holds (the 22 workflow tools and those of connected
@@ -77,7 +77,10 @@ function traces() {
   const tables = (
     s.app.db
       .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals', 'audit_log') ORDER BY name",
+        testStore() === 'postgres'
+          ? // topic_heads is the journal's seq per topic: it moves with the card's own events.
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('events', 'topic_heads', 'tool_approvals', 'audit_log') ORDER BY table_name"
+          : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals', 'audit_log') ORDER BY name",
       )
       .all() as { name: string }[]
   ).map((t) => t.name);

@@ -220,8 +220,9 @@ describe('catch-up after downtime', () => {
     // The 1,000 most recent missed ticks ran; the cap row stands for the tick before them and all older.
     expect(new Date(rows[1].first).toISOString()).toBe('2026-02-11T07:20:00.000Z');
     expect(new Date(rows[0].first).toISOString()).toBe('2026-02-11T07:19:00.000Z');
-    const started = s.app.db.prepare("SELECT COUNT(*) AS n FROM executions WHERE json_extract(trigger, '$.key') = ?").get(key) as { n: number };
-    expect(started.n).toBe(1001);
+    // The trigger's key is read in JS: json_extract is SQLite's (this file runs on PostgreSQL too).
+    const triggers = s.app.db.prepare('SELECT trigger FROM executions').pluck().all() as string[];
+    expect(triggers.filter((t) => (JSON.parse(t) as { key?: string }).key === key)).toHaveLength(1001);
   });
 
   it('a disabled period is not caught up when the trigger is enabled again', async () => {

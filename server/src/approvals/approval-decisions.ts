@@ -24,7 +24,7 @@ export function createApprovalDecisions(db: Db) {
     insert: db.prepare(
       'INSERT INTO approval_decisions (id, approval_id, principal_id, principal_name, decision, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
-    of: db.prepare<[string], DecisionRow>('SELECT * FROM approval_decisions WHERE approval_id = ? ORDER BY decided_at, rowid'),
+    of: db.prepare<[string], DecisionRow>('SELECT * FROM approval_decisions WHERE approval_id = ? ORDER BY decided_at, id'),
     selves: db.prepare<[string], { started_by_kind: string | null; started_by_id: string | null; saved_by: string | null }>(
       `SELECT e.started_by_kind, e.started_by_id, v.saved_by FROM executions e
        LEFT JOIN workflow_versions v ON v.workflow_id = e.workflow_id AND v.version = e.workflow_version WHERE e.id = ?`,

@@ -38,14 +38,17 @@ export type AuditLog = ReturnType<typeof createAuditLog>;
  * journal keeps its pending writes) is enough: no async context can leak between requests.
  */
 export function createAuditLog({ db, clock }: { db: Db; clock: Clock }) {
-  const insert = db.prepare(
-    'INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, target_kind, target_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
+  // RETURNING rather than lastInsertRowid: PostgreSQL has no rowid.
+  const insert = db
+    .prepare<[number, string, string | null, string, string, string, string | null, string], number>(
+      'INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, target_kind, target_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+    )
+    .pluck();
   const prune = db.prepare('DELETE FROM audit_log WHERE at < ?');
   let acting: AuditActor | null = null;
   return {
     record(entry: AuditEntryInput): number {
-      const result = insert.run(
+      const id = insert.get(
         clock.now().getTime(),
         entry.actor.kind,
         entry.actor.id,
@@ -55,7 +58,7 @@ export function createAuditLog({ db, clock }: { db: Db; clock: Clock }) {
         entry.target.id,
         JSON.stringify(entry.details ?? {}),
       );
-      return Number(result.lastInsertRowid);
+      return Number(id);
     },
 
     /** Runs `fn` with `actor` as who acts: what the services record while it runs names them. */

@@ -30,8 +30,10 @@ export function createAuditQuery(db: Db) {
       const f = filters();
       f.add(q.actor, 'actor_id = ?', q.actor);
       if (q.action?.endsWith('.*')) {
-        // The filter's grammar (shared/src/api/audit.ts) allows no GLOB wildcard but this one.
-        f.add(true, 'action GLOB ?', `${q.action.slice(0, -1)}*`);
+        // The filter's grammar (shared/src/api/audit.ts) allows no wildcard but this one: a prefix,
+        // compared case-sensitively on both stores (LIKE folds case on SQLite, GLOB is SQLite's).
+        const prefix = q.action.slice(0, -1);
+        f.add(true, 'substr(action, 1, ?) = ?', prefix.length, prefix);
       } else f.add(q.action, 'action = ?', q.action);
       if (q.target !== undefined) {
         const colon = q.target.indexOf(':');

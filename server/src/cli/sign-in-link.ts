@@ -4,7 +4,8 @@ import { createSignInLinks, displayOrigin, signInLinkUrl } from '../auth/sign-in
 import { OperationError } from '../backup/files';
 import { systemClock } from '../clock';
 import type { Config } from '../config';
-import { databasePath } from '../db/open';
+import { databasePath, type Db } from '../db/open';
+import { PgDatabase } from '../db/postgres/pg-database';
 import { OWNER_ID } from '../people/users-store';
 
 /**
@@ -12,15 +13,27 @@ import { OWNER_ID } from '../people/users-store';
  * works while the server runs (and after it restarts). The origin is the configured HOST and PORT,
  * as the server prints its own link.
  */
-export function issueSignInLink(config: Pick<Config, 'dataDir' | 'host' | 'port'>): string {
+export function issueSignInLink(config: Pick<Config, 'dataDir' | 'host' | 'port'> & Partial<Pick<Config, 'databaseUrl'>>): string {
+  if (config.databaseUrl) {
+    const db = new PgDatabase(config.databaseUrl);
+    try {
+      return issue(db, config);
+    } finally {
+      db.close();
+    }
+  }
   const file = databasePath(config.dataDir);
   if (!fs.existsSync(file)) throw new OperationError(`no Weft database in WEFT_DATA_DIR (${config.dataDir}): start Weft once first`);
   // No migrations from here: the running server owns the schema.
   const db = new BetterSqlite3(file, { fileMustExist: true, timeout: 5000 });
   try {
-    const code = createSignInLinks({ db, clock: systemClock }).issue(OWNER_ID);
-    return signInLinkUrl({ origin: displayOrigin({ host: config.host, port: config.port }), code });
+    return issue(db, config);
   } finally {
     db.close();
   }
+}
+
+function issue(db: Db, config: Pick<Config, 'host' | 'port'>): string {
+  const code = createSignInLinks({ db, clock: systemClock }).issue(OWNER_ID);
+  return signInLinkUrl({ origin: displayOrigin({ host: config.host, port: config.port }), code });
 }

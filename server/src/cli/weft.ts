@@ -110,6 +110,13 @@ export async function runCli(argv: string[], { env, io }: { env: NodeJS.ProcessE
     throw err;
   }
   const cwd = env.INIT_CWD ?? process.cwd();
+  if (config.databaseUrl && command !== 'sign-in-link') {
+    // SQLite files only: PostgreSQL has its own tools, which also copy a running database consistently.
+    io.err(
+      `weft: ${command} works on the SQLite database; this server uses PostgreSQL (WEFT_DATABASE_URL): use pg_dump -Fc to back up, pg_restore to restore, and keep WEFT_SECRET_KEY (or the data dir's secret.key) with the dump (docs/operations.md)`,
+    );
+    return 1;
+  }
   try {
     switch (command) {
       case 'backup':

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Db } from './open';
+import type { SqliteDb } from './open';
 
 /** WAL frames (pages) after which the writer itself completes a checkpoint so the WAL restarts. */
 const WAL_RESTART_FRAMES = 16_384;
@@ -62,7 +62,7 @@ export function startCheckpointer({
   idleStopMs = 5000,
   log,
 }: {
-  db: Db;
+  db: SqliteDb;
   synchronous: 'FULL' | 'NORMAL';
   /** The worker's checkpoint period. */
   intervalMs?: number;

@@ -4,8 +4,18 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StartupError } from '../startup-failure';
 import { ensureIncrementalVacuum } from './auto-vacuum';
 import { migrate } from './migrate';
+import { type SqlDatabase, storeKind } from './store';
 
-export type Db = Database;
+/** The server's database: SQLite (better-sqlite3) or PostgreSQL (db/postgres/), through the store contract. */
+export type Db = SqlDatabase;
+/** SQLite's own connection, for what only SQLite has (PRAGMAs, WAL checkpoints, backups, file space). */
+export type SqliteDb = Database;
+
+/** `db` as SQLite's own connection, for a SQLite-only feature; on PostgreSQL an error naming the feature. */
+export function asSqlite(db: Db, feature: string): SqliteDb {
+  if (storeKind(db) !== 'sqlite') throw new Error(`${feature} is SQLite-only: the server runs on PostgreSQL (WEFT_DATABASE_URL)`);
+  return db as SqliteDb;
+}
 
 /** The database's file name inside WEFT_DATA_DIR (backups and restores name it too). */
 export const DATABASE_FILE = 'weft.db';
@@ -20,7 +30,7 @@ const DIR_MODE = 0o700;
  * one fsync per commit. NORMAL (WEFT_SYNCHRONOUS) may lose the last commits on power loss, never corrupts.
  * The data dir is created 0700; the database, its WAL and shared-memory files are 0600.
  */
-export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: string; synchronous?: 'FULL' | 'NORMAL' }): Db {
+export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: string; synchronous?: 'FULL' | 'NORMAL' }): SqliteDb {
   if (!fs.existsSync(dataDir)) {
     fs.mkdirSync(dataDir, { recursive: true, mode: DIR_MODE });
     // mkdir applies the umask, which may only narrow it; chmod makes it exactly 0700.

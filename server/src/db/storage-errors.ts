@@ -4,6 +4,13 @@
  * `storage_unavailable` and may retry; the engine recovers once a write commits again.
  */
 const SQLITE_STORAGE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOCOL|NOLFS)/;
+/**
+ * PostgreSQL's SQLSTATEs for the same: connection lost (08), out of disk or memory (53), server
+ * shutting down or unavailable (57P01-57P03), I/O error (58), read-only transaction (25006).
+ */
+const POSTGRES_STORAGE = /^(08...|53...|57P0[1-3]|58...|25006)$/;
+/** PgDatabase's own: its connection closed, timed out or its worker died (db/postgres/sync-connection.ts). */
+const CONNECTION_LOST = new Set(['closed', 'timeout', 'worker_failed', 'connection_lost']);
 /** The same conditions from the file system (the journal's own WAL fdatasync, files next to the database). */
 const ERRNO_STORAGE = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
@@ -11,7 +18,8 @@ export function isStorageError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
-  return SQLITE_STORAGE.test(code) || ERRNO_STORAGE.has(code);
+  if (SQLITE_STORAGE.test(code) || ERRNO_STORAGE.has(code) || POSTGRES_STORAGE.test(code)) return true;
+  return (err as Error).name === 'PgQueryError' && CONNECTION_LOST.has(code);
 }
 
 /** A short, driver-free reason for logs and `/api/ready` (never a path or an SQL text). */
@@ -24,6 +32,11 @@ export function storageReason(err: unknown): string {
       return 'the database is locked by another process';
     case typeof code === 'string' && (/^SQLITE_(READONLY|CANTOPEN)/.test(code) || code === 'EROFS'):
       return 'the database cannot be written (read-only or no permission)';
+    case typeof code === 'string' &&
+      (/^(08|57P0)/.test(code) || code === 'closed' || code === 'timeout' || code === 'worker_failed' || code === 'connection_lost'):
+      return 'the database server cannot be reached';
+    case code === '53100':
+      return 'the database server’s disk is full';
     default:
       return 'the database reported an I/O error';
   }

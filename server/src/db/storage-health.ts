@@ -19,9 +19,11 @@ export function createStorageHealth({
   log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }) {
   let failure: StorageFailure | null = null;
-  // Allocates pages (so a full database or disk fails it) and leaves nothing behind.
+  // Allocates pages (so a full database or disk fails it) and leaves nothing behind. A bound buffer
+  // (not SQLite's zeroblob) so PostgreSQL takes the same statement.
+  const pad = Buffer.alloc(16384);
   const probe = db.transaction(() => {
-    db.prepare('INSERT INTO storage_probe (pad) VALUES (zeroblob(16384))').run();
+    db.prepare('INSERT INTO storage_probe (pad) VALUES (?)').run(pad);
     db.prepare('DELETE FROM storage_probe').run();
   });
 

@@ -1,6 +1,7 @@
 import type { Execution, ExecutionStatus, ExecutionSummary, StartedBy, StepRun } from '@weft/shared';
 import type { Db } from '../db/open';
 import { filters } from '../db/filters';
+import { storeKind } from '../db/store';
 
 export type ExecutionRow = {
   id: string;
@@ -198,6 +199,11 @@ export function createExecutionsRepository(db: Db) {
   const definitions = new Map<string, unknown>();
   const args = new Map<string, ExecutionArgs>();
   const writes = new Map<number, ReturnType<typeof db.prepare<unknown[], StepKept>>>();
+  // Steps in the order they were first written: SQLite's rowid; PostgreSQL has none (and no column
+  // for it in the schema), so there they come by start time, unstarted last, then by key.
+  const postgres = storeKind(db) === 'postgres';
+  const insertionOrder = postgres ? 'started_at IS NULL, started_at, step_id, iteration_path, attempt' : 'rowid';
+  const latestFirst = postgres ? 'started_at IS NULL DESC, started_at DESC, step_id DESC, iteration_path DESC, attempt DESC' : 'rowid DESC';
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(
@@ -206,7 +212,7 @@ export function createExecutionsRepository(db: Db) {
          CASE WHEN @startedByKind IN ('user', 'assistant') THEN (SELECT name FROM users WHERE id = @startedById) END)
        RETURNING *`,
     ),
-    steps: db.prepare<[string], StepRunRow>('SELECT * FROM step_runs WHERE execution_id = ? ORDER BY rowid'),
+    steps: db.prepare<[string], StepRunRow>(`SELECT * FROM step_runs WHERE execution_id = ? ORDER BY ${insertionOrder}`),
     stepRun: db.prepare<[string, string, string, number], StepRunRow>(
       'SELECT * FROM step_runs WHERE execution_id = ? AND step_id = ? AND iteration_path = ? AND attempt = ?',
     ),
@@ -216,7 +222,7 @@ export function createExecutionsRepository(db: Db) {
     ),
     sessionOf: db.prepare<[string], { session_id: string | null }>('SELECT session_id FROM executions WHERE id = ?'),
     activeSteps: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status IN ('running', 'waiting')"),
-    waitingStep: db.prepare<[string], StepRunRow>("SELECT * FROM step_runs WHERE execution_id = ? AND status = 'waiting' ORDER BY rowid DESC LIMIT 1"),
+    waitingStep: db.prepare<[string], StepRunRow>(`SELECT * FROM step_runs WHERE execution_id = ? AND status = 'waiting' ORDER BY ${latestFirst} LIMIT 1`),
     setStatus: db.prepare('UPDATE executions SET status = ?, updated_at = ? WHERE id = ?'),
     start: db.prepare('UPDATE executions SET started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?'),
     finish: db.prepare(

@@ -1,5 +1,6 @@
 import type { HealthResponse, ReadyChecks, ReadyResponse } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
+import { storeKind } from '../db/store';
 import { AppError } from '../http/errors';
 import { WEFT_VERSION } from '../version';
 
@@ -14,12 +15,14 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
   const { storage, clock } = app;
   const { runners } = app.engine.dispatcher;
   const { leaseMs } = app.config;
+  const postgres = storeKind(app.db) === 'postgres';
 
   app.get('/api/health', async (request): Promise<HealthResponse> => (request.principal?.type === 'user' ? { ok: true, version: WEFT_VERSION } : { ok: true }));
 
   app.get('/api/ready', async (): Promise<ReadyResponse> => {
-    // A failed state is checked again here, so a disk freed while nothing wrote is seen at once.
-    if (storage.failure) storage.probe();
+    // A failed state is checked again here, so a disk freed while nothing wrote is seen at once. On
+    // PostgreSQL, a server elsewhere, every call probes: a write that commits is what "ready" means.
+    if (storage.failure || postgres) storage.probe();
     const failure = storage.failure;
     // As the dispatcher sees them: a runner silent for a lease period gets no work (engine/dispatcher.ts).
     const healthySince = clock.now().getTime() - leaseMs;

@@ -64,7 +64,7 @@ export function createConversations({ db, journal, clock }: { db: Db; journal: J
     byKey: db.prepare<[string, string, string], ConversationRow>(`${SELECT} WHERE c.integration_id = ? AND c.channel = ? AND c.thread_id = ?`),
     byId: db.prepare<[string], ConversationRow>(`${SELECT} WHERE c.id = ?`),
     list: db.prepare<[{ status: string | null; integration: string | null; limit: number }], ConversationRow>(
-      `${SELECT} WHERE (@status IS NULL OR c.status = @status) AND (@integration IS NULL OR i.name = @integration) ORDER BY c.last_message_at DESC, c.id DESC LIMIT @limit`,
+      `${SELECT} WHERE (CAST(@status AS TEXT) IS NULL OR c.status = @status) AND (CAST(@integration AS TEXT) IS NULL OR i.name = @integration) ORDER BY c.last_message_at DESC, c.id DESC LIMIT @limit`,
     ),
     insert: db.prepare(
       `INSERT INTO conversations (id, integration_id, channel, thread_id, title, status, message_count, last_message_at, created_at, updated_at)
@@ -74,7 +74,7 @@ export function createConversations({ db, journal, clock }: { db: Db; journal: J
       'INSERT INTO conversation_messages (conversation_id, external_id, author, text, at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     ),
     bump: db.prepare(
-      `UPDATE conversations SET message_count = message_count + 1, last_message_at = MAX(last_message_at, @at), status = 'open', updated_at = @now WHERE id = @id`,
+      `UPDATE conversations SET message_count = message_count + 1, last_message_at = CASE WHEN @at > last_message_at THEN @at ELSE last_message_at END, status = 'open', updated_at = @now WHERE id = @id`,
     ),
     setStatus: db.prepare('UPDATE conversations SET status = ?, updated_at = ? WHERE id = ?'),
     setTitle: db.prepare('UPDATE conversations SET title = ? WHERE id = ?'),

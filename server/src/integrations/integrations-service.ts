@@ -29,8 +29,9 @@ function fieldNames(credentials: unknown, prefix = ''): string[] {
   return Object.entries(credentials).flatMap(([k, v]) => (v && typeof v === 'object' ? fieldNames(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }
 
+// SQLite's codes, or PostgreSQL's SQLSTATE 23505 (unique_violation).
 const isUniqueViolation = (err: unknown) =>
-  (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY', '23505'].includes(String((err as { code?: unknown }).code));
 
 /**
  * Integrations: configuration (credentials sealed with AES-256-GCM), the status lifecycle

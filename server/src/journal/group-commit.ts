@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { JournalEvent } from '@weft/shared';
-import type { Db } from '../db/open';
+import { asSqlite, type Db } from '../db/open';
+import { storeKind } from '../db/store';
 import type { EventTable } from './event-table';
 import { newWrites, type Writes } from './pending-writes';
 import type { Sequences } from './sequences';
@@ -67,6 +68,8 @@ function move(batch: Batch, next: BatchState): void {
 
 const settled = (b: Batch) => b.state.kind === 'acknowledged' || b.state.kind === 'failed';
 
+/** SQLite's synchronous=NORMAL: a COMMIT needs no WAL sync of ours to be acknowledged. */
+const COMMIT_IS_DURABLE = 1;
 /** WAL syncs running at once (see `syncWal`). */
 const MAX_SYNCS_IN_FLIGHT = 2;
 /** Longest a batch is held open behind a running WAL sync (see `commitWhenSynced`). */
@@ -116,7 +119,9 @@ export function createGroupCommit({
   const stmts = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') };
   // The connection's level as configured. PRAGMA synchronous takes effect when prepared, so it is
   // set anew each time (db.exec: compiled and run in one call, no Statement object), never by re-running a prepared statement.
-  const level = db.pragma('synchronous', { simple: true }) as number;
+  // On PostgreSQL the COMMIT is itself durable (synchronous_commit = on): batches are acknowledged
+  // at their COMMIT, as SQLite's are below FULL, and there is no WAL file of ours to sync.
+  const level = storeKind(db) === 'postgres' ? COMMIT_IS_DURABLE : (asSqlite(db, 'synchronous').pragma('synchronous', { simple: true }) as number);
   // FULL (2) or EXTRA (3): acknowledged writes must be on disk, so batches fsync the WAL themselves.
   const fsyncBatches = level >= 2;
   const restoreSql = `PRAGMA synchronous = ${level}`;

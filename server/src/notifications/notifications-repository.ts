@@ -37,7 +37,7 @@ export function createNotificationsRepository(db: Db) {
     ),
     page: db.prepare<{ unread: 0 | 1; before: string | null; limit: number }, NotificationRow>(
       `SELECT * FROM notifications
-       WHERE (@unread = 0 OR read_at IS NULL) AND (@before IS NULL OR id < @before)
+       WHERE (@unread = 0 OR read_at IS NULL) AND (CAST(@before AS TEXT) IS NULL OR id < @before)
        ORDER BY id DESC LIMIT @limit`,
     ),
     unreadCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM notifications WHERE read_at IS NULL'),

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { startCheckpointer, type Checkpointer } from '../db/checkpointer';
-import { openDatabase, type Db } from '../db/open';
+import { type Db, openDatabase } from '../db/open';
+import { openPostgres } from '../db/postgres/open';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -10,10 +11,37 @@ declare module 'fastify' {
   }
 }
 
+/** PostgreSQL has no WAL file of ours to checkpoint: the server leaves that to PostgreSQL. */
+const noCheckpointer: Checkpointer = {
+  afterCommit() {},
+  get walFrames() {
+    return 0;
+  },
+  get inBackground() {
+    return false;
+  },
+  stop: async () => {},
+};
+
 export default fp(
   async (app) => {
+    const { databaseUrl } = app.config;
+    if (databaseUrl) {
+      const db = openPostgres(databaseUrl);
+      app.decorate<Db>('db', db);
+      app.decorate('checkpointer', noCheckpointer);
+      app.addHook('onClose', async () => {
+        try {
+          // A group-commit batch the journal did not close (it normally commits it on close).
+          if (db.inTransaction) db.exec('COMMIT');
+        } finally {
+          db.close();
+        }
+      });
+      return;
+    }
     const db = openDatabase({ dataDir: app.config.dataDir, synchronous: app.config.synchronous });
-    app.decorate('db', db);
+    app.decorate<Db>('db', db);
     app.decorate('checkpointer', startCheckpointer({ db, synchronous: app.config.synchronous, log: app.log }));
     app.addHook('onClose', async () => {
       await app.checkpointer.stop();

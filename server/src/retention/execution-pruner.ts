@@ -1,5 +1,6 @@
 import { executionTopic } from '@weft/shared';
 import type { Db } from '../db/open';
+import { storeKind } from '../db/store';
 import type { RowBudget } from './row-budget';
 import { createPrunedExecutions } from './pruned-executions';
 
@@ -21,7 +22,8 @@ const PROTECTED = `(
 )`;
 
 export type PruneCandidate = { id: string; ended: string; created: string; protected: boolean };
-type CandidateRow = Omit<PruneCandidate, 'protected'> & { protected: number };
+// 0/1 on SQLite, a boolean on PostgreSQL.
+type CandidateRow = Omit<PruneCandidate, 'protected'> & { protected: number | boolean };
 
 /**
  * Deletes finished executions and every row keyed by them (steps, approvals and their decisions,
@@ -30,16 +32,22 @@ type CandidateRow = Omit<PruneCandidate, 'protected'> & { protected: number };
  */
 export function createExecutionPruner(db: Db) {
   const pruned = createPrunedExecutions(db);
+  // PostgreSQL has neither INDEXED BY (its planner has statistics) nor rowid: there a batch is
+  // chosen by ctid, the row's physical address, stable within the statement.
+  const postgres = storeKind(db) === 'postgres';
+  const indexedBy = postgres ? '' : 'INDEXED BY executions_finished';
+  const onPostgres = (sql: string) =>
+    postgres
+      ? sql.replace(/ WHERE rowid IN \(SELECT (\w+\.)?rowid (.*)\)$/, (_, alias = '', rest) => ` WHERE ctid = ANY(ARRAY(SELECT ${alias}ctid ${rest}))`)
+      : sql;
   const s = {
     /** The next finished runs after a cursor, with what decides whether they may go. */
     scan: db.prepare<[string, number], CandidateRow>(
       `SELECT e.id, COALESCE(e.finished_at, e.updated_at, e.created_at) AS ended, e.created_at AS created, ${PROTECTED} AS protected
-       FROM executions e INDEXED BY executions_finished WHERE ${FINISHED} AND e.id > ? ORDER BY e.id LIMIT ?`,
+       FROM executions e ${indexedBy} WHERE ${FINISHED} AND e.id > ? ORDER BY e.id LIMIT ?`,
     ),
     /** The id of the `n`th newest finished run (OFFSET n - 1): older ones are over the count limit. */
-    nthNewest: db.prepare<[number], { id: string }>(
-      `SELECT id FROM executions INDEXED BY executions_finished WHERE ${FINISHED} ORDER BY id DESC LIMIT 1 OFFSET ?`,
-    ),
+    nthNewest: db.prepare<[number], { id: string }>(`SELECT id FROM executions ${indexedBy} WHERE ${FINISHED} ORDER BY id DESC LIMIT 1 OFFSET ?`),
     stillFinished: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM executions e WHERE id = ? AND ${FINISHED} AND NOT ${PROTECTED}`),
   };
   // Children first (foreign keys are on); each deletes at most `limit` rows of run `id` (of its topic for events).
@@ -66,14 +74,14 @@ export function createExecutionPruner(db: Db) {
     ['notify_deliveries', 'DELETE FROM notify_deliveries WHERE rowid IN (SELECT rowid FROM notify_deliveries WHERE execution_id = @id LIMIT @limit)'],
     ['trigger_deliveries', 'DELETE FROM trigger_deliveries WHERE ord IN (SELECT ord FROM trigger_deliveries WHERE execution_id = @id LIMIT @limit)'],
   ];
-  const deletes = children.map(([table, sql]) => ({ table, stmt: db.prepare<[{ id: string; limit: number }]>(sql) }));
+  const deletes = children.map(([table, sql]) => ({ table, stmt: db.prepare<[{ id: string; limit: number }]>(onPostgres(sql)) }));
   const floor = db.prepare<[string]>('DELETE FROM journal_floors WHERE topic = ?');
   const row = db.prepare<[string]>('DELETE FROM executions WHERE id = ?');
 
   return {
     /** Up to `limit` finished runs after `after` (id order), protected ones flagged. */
     scan(after: string, limit: number): PruneCandidate[] {
-      return s.scan.all(after, limit).map((r) => ({ ...r, protected: r.protected === 1 }));
+      return s.scan.all(after, limit).map((r) => ({ ...r, protected: Boolean(r.protected) }));
     },
     /** Finished runs with an id below this are beyond the newest `keep`; null when there are not that many. */
     countBoundary(keep: number): string | null {

@@ -1,10 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import type { Db } from '../db/open';
+import { asSqlite, type Db } from '../db/open';
+import { storeKind } from '../db/store';
 
 /** Pages given back per `incremental_vacuum` step (its own small transaction): 1 MiB with 4 KiB pages. */
 const VACUUM_STEP_PAGES = 256;
 
 const AUTO_VACUUM_MODES = ['none', 'full', 'incremental'] as const;
+
+export type FileSpace = {
+  stats(): { autoVacuum: string; pageSize: number; pages: number; freePages: number };
+  release(opts: { isBusy: () => boolean; yieldToLoop: () => Promise<void>; stopped: () => boolean }): Promise<{ pages: number; maxStepMs: number }>;
+};
 
 /**
  * The database file's free space. Pages freed by deletes go to SQLite's free list and are reused
@@ -12,7 +18,9 @@ const AUTO_VACUUM_MODES = ['none', 'full', 'incremental'] as const;
  * `auto_vacuum = INCREMENTAL` (set on new databases, see db/auto-vacuum.ts) `release` also hands
  * them back to the file system after a retention run, so the file shrinks after a burst.
  */
-export function createFileSpace(db: Db) {
+export function createFileSpace(store: Db): FileSpace {
+  if (storeKind(store) === 'postgres') return postgresSpace(store);
+  const db = asSqlite(store, 'file space');
   const pragma = (name: string): number => Number(db.pragma(name, { simple: true }));
   return {
     stats() {
@@ -53,5 +61,22 @@ export function createFileSpace(db: Db) {
       }
       return { pages: released, maxStepMs };
     },
+  };
+}
+
+/**
+ * On PostgreSQL the server owns no file: its autovacuum reuses freed space, so `release` is skipped
+ * (0 pages) and `stats` reports the database's size in blocks, `autoVacuum: 'postgres'`.
+ */
+function postgresSpace(db: Db): FileSpace {
+  const size = db.prepare<[], { block: number; bytes: number }>(
+    "SELECT current_setting('block_size')::bigint AS block, pg_database_size(current_database()) AS bytes",
+  );
+  return {
+    stats() {
+      const { block, bytes } = size.get()!;
+      return { autoVacuum: 'postgres', pageSize: block, pages: Math.ceil(bytes / block), freePages: 0 };
+    },
+    release: async () => ({ pages: 0, maxStepMs: 0 }),
   };
 }

@@ -1,4 +1,6 @@
 import fp from 'fastify-plugin';
+import { asSqlite } from '../db/open';
+import { storeKind } from '../db/store';
 import { createRetention, type Retention } from './retention-service';
 
 declare module 'fastify' {
@@ -18,7 +20,7 @@ export default fp(
     const retention = createRetention({ db: app.db, journal: app.journal, clock: app.clock, settings: app.config.retention, log: app.log });
     app.decorate('retention', retention);
     app.addHook('onReady', async () => {
-      if (app.db.pragma('auto_vacuum', { simple: true }) !== 2) {
+      if (storeKind(app.db) === 'sqlite' && asSqlite(app.db, 'auto_vacuum').pragma('auto_vacuum', { simple: true }) !== 2) {
         app.log.warn(
           { file: app.db.name },
           'the database file keeps the pages retention frees (auto_vacuum is off: the database was too large to convert at start); it still stops growing. To let it shrink, stop Weft and run: sqlite3 <file> "PRAGMA auto_vacuum=INCREMENTAL; VACUUM;"',

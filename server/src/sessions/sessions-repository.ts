@@ -49,7 +49,7 @@ export function createSessionsRepository(db: Db) {
       `SELECT s.*, u.name AS owner_name,
          (SELECT COUNT(*) FROM executions e WHERE e.session_id = s.id AND e.status IN ('queued','running','waiting')) AS running
        FROM sessions s LEFT JOIN users u ON u.id = COALESCE(s.owner_id, 'owner')
-       WHERE ? IS NULL OR COALESCE(s.owner_id, 'owner') = ?
+       WHERE CAST(? AS TEXT) IS NULL OR COALESCE(s.owner_id, 'owner') = ?
        ORDER BY s.last_activity_at DESC, s.id DESC LIMIT 500`,
     ),
     running: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM executions WHERE session_id = ? AND status IN ('queued','running','waiting')"),

@@ -124,7 +124,7 @@ export function createTriggersRepository(db: Db) {
     deliveryByReplayKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND replay_key = ?'),
     count: db.prepare<[string, number, string, string], { count: number }>(
       `INSERT INTO trigger_delivery_counts (trigger_id, minute, reason, status, count) VALUES (?, ?, ?, ?, 1)
-       ON CONFLICT (trigger_id, minute, reason) DO UPDATE SET count = count + 1 RETURNING count`,
+       ON CONFLICT (trigger_id, minute, reason) DO UPDATE SET count = trigger_delivery_counts.count + 1 RETURNING count`,
     ),
     pruneCounts: db.prepare<[string, number]>('DELETE FROM trigger_delivery_counts WHERE trigger_id = ? AND minute < ?'),
     counts: db.prepare<[string, number], DeliveryCountRow>(

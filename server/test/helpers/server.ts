@@ -4,7 +4,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config';
 import { buildServer } from '../../src/server';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Clock } from '../../src/clock';
+import { DATABASE_FILE, type Db } from '../../src/db/open';
+import { PgDatabase } from '../../src/db/postgres/pg-database';
+import { startTestPostgres, type TestPostgres } from '../support/postgres';
 
 export type TestServer = {
   app: FastifyInstance;
@@ -27,7 +31,38 @@ export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'weft-test-'));
 }
 
-/** A real server on a free loopback port over a real SQLite file in a temp data dir. */
+/**
+ * With WEFT_TEST_STORE=postgres (the `server-postgres` project), test servers run on PostgreSQL: a
+ * fresh database per data dir, so a server restarted on the same data dir finds its data again.
+ */
+const postgresByDataDir = new Map<string, string>();
+let testPostgres: Promise<TestPostgres> | null = null;
+
+async function postgresFor(dataDir: string): Promise<string> {
+  let url = postgresByDataDir.get(dataDir);
+  if (!url) {
+    testPostgres ??= startTestPostgres();
+    url = await (await testPostgres).createDatabase();
+    postgresByDataDir.set(dataDir, url);
+  }
+  return url;
+}
+
+/**
+ * A second connection to the database of a test server's data dir (the server stopped or not), on
+ * the store it runs on: what a test writes through it, the server finds at its next start.
+ */
+export function openTestDatabase(dataDir: string): Db {
+  if (testStore() === 'sqlite') return new BetterSqlite3(path.join(dataDir, DATABASE_FILE));
+  const url = postgresByDataDir.get(dataDir);
+  if (!url) throw new Error(`openTestDatabase: no test server ran on ${dataDir}`);
+  return new PgDatabase(url);
+}
+
+/** The store test servers run on: `postgres` in the `server-postgres` project. */
+export const testStore = (): 'sqlite' | 'postgres' => (process.env.WEFT_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite');
+
+/** A real server on a free loopback port over a real SQLite file in a temp data dir (or PostgreSQL, see above). */
 export async function startServer({
   env = {},
   dataDir = makeDataDir(),
@@ -41,6 +76,7 @@ export async function startServer({
   config?: Partial<Config>;
   port?: number;
 } = {}): Promise<TestServer> {
+  if (testStore() === 'postgres' && env.WEFT_DATABASE_URL === undefined) env = { ...env, WEFT_DATABASE_URL: await postgresFor(dataDir) };
   const config = loadConfig({ PORT: '0', WEFT_LOG_LEVEL: 'silent', WEFT_DATA_DIR: dataDir, ...env }, overrides);
   // Retention deletes what a test's fake clock makes old: it runs only where a test asks for it
   // (config.retention, or WEFT_RETENTION_INTERVAL_MS), not 5 s into every test.

@@ -1,3 +1,4 @@
+import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { PgQueryError } from '../../src/db/postgres/sync-connection';
@@ -176,12 +177,15 @@ describe('PgDatabase: transactions as better-sqlite3 runs them', () => {
 });
 
 describe('SyncConnection failures', () => {
-  it('a statement past the timeout fails naming it, and the connection is then closed', () => {
+  it('a statement past the timeout fails naming it; its connection is closed, and the next statement opens another', () => {
     const slow = new PgDatabase(url, { timeoutMs: 300 });
     try {
+      const first = slow.connection;
       expect(() => slow.prepare('SELECT pg_sleep(5)').get()).toThrow(/did not answer within 300 ms.*pg_sleep/);
-      expect(slow.open).toBe(false);
-      expect(() => slow.prepare('SELECT 1').get()).toThrow(/connection is closed/);
+      expect(first.open).toBe(false);
+      expect(slow.open).toBe(true);
+      expect(slow.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
+      expect(slow.connection).not.toBe(first);
     } finally {
       slow.close();
     }
@@ -209,5 +213,57 @@ describe('SyncConnection failures', () => {
 
   it('an unreachable server fails the constructor with a clear error', () => {
     expect(() => new PgDatabase('postgres://postgres@127.0.0.1:1/none', { timeoutMs: 5000 })).toThrow(/cannot connect to PostgreSQL/);
+  });
+});
+
+describe('PgDatabase: a lost connection', () => {
+  /** Ends `victim`'s session from outside, as a PostgreSQL restart or an idle kill would. */
+  async function terminate(victim: PgDatabase) {
+    const pid = victim.prepare<[], number>('SELECT pg_backend_pid()').pluck().get()!;
+    const admin = new pgDriver.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    } finally {
+      await admin.end();
+    }
+    // The worker hears of it on its socket; give that a moment.
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  it('outside a transaction: the statement that meets the loss fails, the next one runs on a new session', async () => {
+    const other = new PgDatabase(url);
+    try {
+      await terminate(other);
+      expect(() => other.prepare('SELECT 1').get()).toThrow(PgQueryError);
+      expect(other.open).toBe(true);
+      expect(other.prepare('SELECT 2 AS two').get()).toEqual({ two: 2 });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('inside a transaction: nothing of it commits or runs outside it; its ROLLBACK ends it and the next one reconnects', async () => {
+    const other = new PgDatabase(url);
+    try {
+      other.exec('CREATE TABLE IF NOT EXISTS lost (v TEXT)');
+      other.exec('BEGIN');
+      other.prepare('INSERT INTO lost (v) VALUES (?)').run('before');
+      await terminate(other);
+      expect(() => other.prepare('INSERT INTO lost (v) VALUES (?)').run('meets the loss')).toThrow(PgQueryError);
+      expect(other.inTransaction).toBe(true);
+      // Not run on a fresh session as if it were outside the transaction.
+      expect(() => other.prepare('INSERT INTO lost (v) VALUES (?)').run('after')).toThrow(/lost in this transaction/);
+      expect(() => other.exec('COMMIT')).toThrow(/lost in this transaction/);
+      other.exec('ROLLBACK');
+      expect(other.inTransaction).toBe(false);
+      expect(other.prepare('SELECT v FROM lost').pluck().all()).toEqual([]);
+      // And a transaction(fn) that meets it throws and leaves the store usable.
+      const tx = other.transaction(() => other.prepare('INSERT INTO lost (v) VALUES (?)').run('in tx'));
+      tx();
+      expect(other.prepare('SELECT v FROM lost').pluck().all()).toEqual(['in tx']);
+    } finally {
+      other.close();
+    }
   });
 });

@@ -20,6 +20,8 @@ import pg from 'pg';
 const BIN_ROOT = '/usr/lib/postgresql';
 
 export type TestPostgres = {
+  /** The server's URL for a role that may create databases (its `postgres` database). */
+  url: string;
   /**
    * Creates a fresh empty database and returns its URL. `icuLocale` (e.g. 'en-US') gives it a
    * natural-language default collation, as a production database often has, instead of the cluster's C.
@@ -240,6 +242,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     }
   };
   return {
+    url: adminUrl,
     async createDatabase({ icuLocale }: { icuLocale?: string } = {}) {
       const name = `weft_test_${randomBytes(6).toString('hex')}`;
       const locale = icuLocale ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${icuLocale.replace(/[^A-Za-z0-9-]/g, '')}'` : '';

@@ -1,6 +1,11 @@
 import type { ArgumentTypes, SqlDatabase, SqlRunResult, SqlStatement, SqlTransaction } from '../store';
 import { bindArguments, type Translated, translate, UnsupportedSqlError } from './dialect';
-import { SyncConnection } from './sync-connection';
+import { PgQueryError, SyncConnection } from './sync-connection';
+
+/** Exactly a ROLLBACK of the whole transaction (not ROLLBACK TO a savepoint). */
+const ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
+/** The session is gone: the worker's connection_lost, PostgreSQL shutting down (57P01-57P03), connection errors (08). */
+const LOST = /^(connection_lost|closed|timeout|worker_failed|57P0[1-3]|08...)$/;
 
 /** Commands whose row count is rows written (`changes`). */
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
@@ -57,7 +62,7 @@ export class PgStatement<P extends unknown[] = unknown[], R = unknown> implement
 
   #query(params: readonly unknown[]) {
     const values = bindArguments(this.translated, params);
-    return this.db.connection.query(this.translated.text, values);
+    return this.db.query(this.translated.text, values);
   }
 
   #shape(row: Record<string, unknown>): unknown {
@@ -86,23 +91,70 @@ export class PgDatabase implements SqlDatabase {
   readonly kind = 'postgres' as const;
   /** The URL without its password, for logs and messages. */
   readonly name: string;
-  readonly connection: SyncConnection;
   readonly #translations = new Map<string, Translated>();
+  readonly #url: string;
+  readonly #timeoutMs: number | undefined;
+  #connection: SyncConnection;
+  #closed = false;
+  /** The connection was lost inside a transaction: until the caller's ROLLBACK, nothing runs. */
+  #lostInTransaction = false;
 
   constructor(url: string, { timeoutMs }: { timeoutMs?: number } = {}) {
     const shown = new URL(url);
     if (shown.password) shown.password = '***';
     this.name = shown.toString();
-    this.connection = new SyncConnection({ url, timeoutMs });
+    this.#url = url;
+    this.#timeoutMs = timeoutMs;
+    this.#connection = new SyncConnection({ url, timeoutMs });
   }
 
+  /** The current connection (replaced after one was lost). */
+  get connection(): SyncConnection {
+    return this.#connection;
+  }
+
+  /** Until `close()`: a lost connection is reopened by the next statement. */
   get open(): boolean {
-    return this.connection.open;
+    return !this.#closed;
   }
 
-  /** True from BEGIN until COMMIT or ROLLBACK, including a transaction a failed statement aborted. */
+  /**
+   * True from BEGIN until COMMIT or ROLLBACK, including a transaction a failed statement aborted,
+   * or one whose connection was lost (the caller's ROLLBACK ends it).
+   */
   get inTransaction(): boolean {
-    return this.connection.transactionStatus !== 'I';
+    return this.#lostInTransaction || (this.#connection.open && this.#connection.transactionStatus !== 'I');
+  }
+
+  /**
+   * Runs one statement. A connection PostgreSQL ended (a restart, a failover, an idle kill) is
+   * replaced by the next statement outside a transaction; the statement that met the loss fails
+   * (it may or may not have run) and a transaction it was in is gone: its statements fail until the
+   * caller's ROLLBACK, so nothing of it is silently run outside the transaction.
+   */
+  query(text: string, values?: readonly unknown[]): ReturnType<SyncConnection['query']> {
+    if (!this.#connection.open && !this.#closed) {
+      if (this.#lostInTransaction) {
+        if (ROLLBACK.test(text)) {
+          this.#lostInTransaction = false;
+          return { rows: [], rowCount: 0, command: 'ROLLBACK' };
+        }
+        throw new PgQueryError('the PostgreSQL connection was lost in this transaction, which is rolled back', 'connection_lost', text);
+      }
+      this.#connection = new SyncConnection({ url: this.#url, timeoutMs: this.#timeoutMs });
+    }
+    const before = this.#connection.transactionStatus;
+    try {
+      return this.#connection.query(text, values);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const lost = !this.#connection.open || (typeof code === 'string' && LOST.test(code));
+      if (lost && !this.#closed) {
+        if (this.#connection.open) this.#connection.discard();
+        this.#lostInTransaction = before !== 'I' && !ROLLBACK.test(text);
+      }
+      throw err;
+    }
   }
 
   prepare<P extends unknown[] | {} = unknown[], R = unknown>(source: string): P extends unknown[] ? PgStatement<P, R> : PgStatement<[P], R> {
@@ -114,7 +166,7 @@ export class PgDatabase implements SqlDatabase {
   exec(source: string): this {
     const t = this.#translate(source);
     if (t.positional > 0 || t.names.length > 0) throw new UnsupportedSqlError('exec() takes no parameters; use prepare()', source);
-    this.connection.query(t.text);
+    this.query(t.text);
     return this;
   }
 
@@ -127,7 +179,7 @@ export class PgDatabase implements SqlDatabase {
   transaction<F extends (...args: any[]) => unknown>(fn: F): SqlTransaction<F> {
     const run = (args: ArgumentTypes<F>): ReturnType<F> => {
       const nested = this.inTransaction;
-      this.connection.query(nested ? 'SAVEPOINT weft_nested' : 'BEGIN');
+      this.query(nested ? 'SAVEPOINT weft_nested' : 'BEGIN');
       let value: ReturnType<F>;
       try {
         value = fn(...args) as ReturnType<F>;
@@ -137,13 +189,13 @@ export class PgDatabase implements SqlDatabase {
       } catch (err) {
         if (this.inTransaction && this.open) {
           if (nested) {
-            this.connection.query('ROLLBACK TO SAVEPOINT weft_nested');
-            this.connection.query('RELEASE SAVEPOINT weft_nested');
-          } else this.connection.query('ROLLBACK');
+            this.query('ROLLBACK TO SAVEPOINT weft_nested');
+            this.query('RELEASE SAVEPOINT weft_nested');
+          } else this.query('ROLLBACK');
         }
         throw err;
       }
-      this.connection.query(nested ? 'RELEASE SAVEPOINT weft_nested' : 'COMMIT');
+      this.query(nested ? 'RELEASE SAVEPOINT weft_nested' : 'COMMIT');
       return value;
     };
     const tx = ((...args: ArgumentTypes<F>) => run(args)) as SqlTransaction<F>;
@@ -154,7 +206,8 @@ export class PgDatabase implements SqlDatabase {
   }
 
   close(): this {
-    this.connection.close();
+    this.#closed = true;
+    this.#connection.close();
     return this;
   }
 

@@ -495,3 +495,8 @@ CREATE INDEX sign_in_links_expiry ON sign_in_links (expires_at);
 CREATE UNIQUE INDEX tool_approvals_ask_key ON tool_approvals (execution_id, ask_key) WHERE ask_key IS NOT NULL;
 
 CREATE INDEX tool_approvals_by_execution ON tool_approvals (execution_id, status) WHERE execution_id IS NOT NULL;
+
+-- The rows SQLite's migrations seed: the owner (016_people) and retention's single state row (019_retention).
+INSERT INTO users (id, name, email, role, created_at, updated_at)
+  VALUES ('owner', 'owner', NULL, 'owner', CAST(EXTRACT(EPOCH FROM date_trunc('second', now())) AS BIGINT) * 1000, CAST(EXTRACT(EPOCH FROM date_trunc('second', now())) AS BIGINT) * 1000);
+INSERT INTO retention_state (id) VALUES (1);

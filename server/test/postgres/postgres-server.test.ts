@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config';
+import { fullDisk } from '../faults/full-disk';
+import { connectFakeRunner } from '../helpers/fake-runner';
+import { makeDataDir, startServer, type TestServer } from '../helpers/server';
+import { runWeftCli } from '../helpers/weft-cli';
+import { usePostgres } from '../support/use-postgres';
+
+/**
+ * One server on PostgreSQL (WEFT_DATABASE_URL): the setting's checks, start-up failures, readiness
+ * probed with a write, and what SQLite alone offers answering clearly. The integration suites run
+ * on PostgreSQL in the server-postgres project (vitest.config.ts).
+ */
+
+const server = usePostgres();
+const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const servers: TestServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.close();
+});
+
+function startServerProcess(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: SERVER_DIR,
+    env: { ...process.env, PORT: '0', WEFT_LOG_LEVEL: 'warn', WEFT_DATA_DIR: makeDataDir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const started = setInterval(() => {
+    if (output.includes('Weft is running')) child.kill('SIGTERM');
+  }, 50);
+  return new Promise((resolve) =>
+    child.on('exit', (code) => {
+      clearInterval(started);
+      resolve({ code, output });
+    }),
+  );
+}
+
+describe('WEFT_DATABASE_URL', () => {
+  it('must be a postgres:// URL with a database; a bad one is named, its value (it may hold a password) redacted', () => {
+    for (const bad of ['mysql://u:secret@h/db', 'postgres://u:secret@h', 'not a url']) {
+      const err = (() => {
+        try {
+          loadConfig({ WEFT_DATABASE_URL: bad });
+        } catch (e) {
+          return e;
+        }
+        return null;
+      })();
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/WEFT_DATABASE_URL=\[redacted\]: must be a PostgreSQL URL/);
+      expect((err as Error).message).not.toContain('secret');
+    }
+    expect(loadConfig({ WEFT_DATABASE_URL: 'postgresql://weft@db.internal:5432/weft' }).databaseUrl).toBe('postgresql://weft@db.internal:5432/weft');
+    expect(loadConfig({}).databaseUrl).toBeUndefined();
+  });
+
+  it('a database that cannot be reached fails the start in one sentence naming the setting, without the password', async () => {
+    const result = await startServerProcess({ WEFT_DATABASE_URL: 'postgres://weft:hunter2secret@127.0.0.1:1/weft' });
+    expect(result.code, result.output).toBe(1);
+    const line = result.output.trim();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(line).toMatch(/^weft: Weft cannot connect to the PostgreSQL database in WEFT_DATABASE_URL \(postgres:\/\/weft:\*\*\*@127\.0\.0\.1:1\/weft\).*\.$/);
+    expect(line).not.toContain('hunter2secret');
+  }, 60_000);
+});
+
+describe('a server on PostgreSQL', () => {
+  it('migrates an empty database at start, and /api/ready probes it with a write', async () => {
+    const url = await server.server().createDatabase();
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url } });
+    servers.push(s);
+    expect((s.app.db as { kind?: string }).kind).toBe('postgres');
+    const owner = s.app.db.prepare<[], { role: string }>("SELECT role FROM users WHERE id = 'owner'").get();
+    expect(owner).toEqual({ role: 'owner' });
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
+    try {
+      const ready = await s.request('GET', '/api/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.checks.database).toEqual({ ok: true });
+      // Writes refused (as by a full disk there): the next /api/ready sees it, without any other write.
+      const { full, roomy } = fullDisk(s.app.db);
+      full();
+      const refused = await s.request('GET', '/api/ready');
+      expect(refused.status).toBe(503);
+      expect(refused.body.error).toMatchObject({ code: 'storage_unavailable' });
+      expect(refused.body.error.message).toMatch(/disk is full/);
+      roomy();
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+    } finally {
+      runner.close();
+    }
+  });
+
+  it('pnpm weft backup / restore / verify point to pg_dump and pg_restore (exit 1); sign-in-link works', async () => {
+    const url = await server.server().createDatabase();
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url } });
+    servers.push(s);
+    const env = { WEFT_DATABASE_URL: url, WEFT_DATA_DIR: s.dataDir };
+    for (const command of ['backup', 'restore', 'verify']) {
+      const run = await runWeftCli([command, path.join(s.dataDir, 'copy.db')], env);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`^weft: ${command} works on the SQLite database; this server uses PostgreSQL .*pg_dump.*pg_restore`));
+    }
+    const link = await runWeftCli(['sign-in-link'], env);
+    expect(link.code, link.stderr).toBe(0);
+    expect(link.stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*/);
+    expect(s.app.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM sign_in_links').get()!.n).toBe(1);
+  }, 60_000);
+
+  it('a lost connection: the request that meets it answers 503 storage_unavailable, the next ones reconnect', async () => {
+    const url = await server.server().createDatabase();
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url } });
+    servers.push(s);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
+    try {
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+      const admin = new pg.Client({ connectionString: server.server().url });
+      await admin.connect();
+      try {
+        const name = new URL(url).pathname.slice(1);
+        const killed = await admin.query('SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+        expect(killed.rows.length).toBeGreaterThan(0);
+      } finally {
+        await admin.end();
+      }
+      const write = await s.request('POST', '/api/workflows', { body: { definition: { name: 'x', steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } });
+      expect(write.status).toBe(503);
+      expect(write.body.error.code).toBe('storage_unavailable');
+      expect(write.body.error.message).toMatch(/the database server cannot be reached/);
+      // The next statement opens a new session: ready again, and writes commit.
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+      const again = await s.request('POST', '/api/workflows', { body: { definition: { name: 'y', steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } });
+      expect(again.status).toBe(201);
+      expect((await s.request('GET', `/api/workflows/${again.body.id}`)).status).toBe(200);
+    } finally {
+      runner.close();
+    }
+  });
+});
