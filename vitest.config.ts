@@ -94,6 +94,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
           // Every event the server journals during the suite is checked against the event catalogue.
           setupFiles: ['test/setup/journal-event-check.ts'],
+          // The server-postgres project's global setup sets WEFT_TEST_STORE=postgres in the process
+          // every worker inherits: this project's tests are the SQLite ones whatever runs beside it.
+          env: { WEFT_TEST_STORE: 'sqlite' },
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,
