@@ -175,6 +175,34 @@ describe('POST /api/tools/git-credential', () => {
     expect(refused).toContainEqual(expect.objectContaining({ executionId, stepId: 'tpl', code: 'step_instance_not_running' }));
   });
 
+  it('a step outside any foreach cannot get a token for another repository by naming a made-up iteration', async () => {
+    const definition = {
+      name: `Templated ${Math.random()}`,
+      inputs: { repo: { type: 'string', required: true } },
+      steps: [{ id: 'tpl', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ inputs.repo }}.git`, integration: 'gh' } } }],
+    };
+    const wf = await s.request('POST', '/api/workflows', { body: { definition } });
+    expect(wf.status).toBe(201);
+    const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: { inputs: { repo: 'app' } } });
+    const executionId = started.body.executionId as string;
+    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    const attempt = grant.attempt;
+    // A real runner reports the step started before it clones: the instance ("") runs under this lease.
+    await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'tpl', iterationPath: '', attempt: 1 }]);
+    const ask = (url: string, iterationPath: string) =>
+      s.request('POST', '/api/tools/git-credential', {
+        token: s.runnerToken,
+        body: { context: { executionId, stepId: 'tpl', iterationPath, runnerId: runner.runnerId, leaseAttempt: attempt }, integration: 'gh', url },
+      });
+    expect((await ask(`https://${host}/o/app.git`, '')).status).toBe(200);
+    expect((await ask(`https://${host}/o/private.git`, '')).status).toBe(403);
+    // `tpl` has no iterations: "[7]" names no instance of it, and must not open a fresh binding.
+    const spoofed = await ask(`https://${host}/o/private.git`, '[7]');
+    expect(spoofed.status).not.toBe(200);
+    expect(JSON.stringify(spoofed.body)).not.toContain(GITHUB_TOKEN);
+  });
+
   it('never answers 500, nor gives the token, to any body', async () => {
     const run = await leasedRun();
     const base = bodyFor(run);

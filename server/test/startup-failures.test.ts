@@ -1,37 +1,14 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/open';
 import { mountTmpfs, type Tmpfs } from './faults/tmpfs';
+import { startServerProcess } from './helpers/failing-start';
 import { makeDataDir } from './helpers/server';
 
-const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The real server process; resolves with its exit code and everything it printed. */
-function startServerProcess(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: SERVER_DIR,
-    env: { ...process.env, PORT: '0', WEFT_LOG_LEVEL: 'warn', WEFT_TOKEN: 'startup-failure-token-0123456789', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  // Every case here fails before listening; one that starts is stopped so the test fails, not hangs.
-  const started = setInterval(() => {
-    if (output.includes('Weft is running')) child.kill('SIGTERM');
-  }, 50);
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      clearInterval(started);
-      resolve({ code, output });
-    }),
-  );
-}
+const TOKEN = { WEFT_TOKEN: 'startup-failure-token-0123456789' };
 
 /** One sentence naming the setting, exit code 1, no driver code or stack. */
 function expectOneSentence(result: { code: number | null; output: string }, setting: RegExp) {
@@ -52,7 +29,7 @@ describe('start-up failures: one sentence naming the setting, exit code 1', { ti
   it('a read-only data dir', async () => {
     const ro = mountTmpfs({ readOnly: true });
     mounts.push(ro);
-    const result = await startServerProcess({ WEFT_DATA_DIR: ro.dir });
+    const result = await startServerProcess({ ...TOKEN, WEFT_DATA_DIR: ro.dir });
     expectOneSentence(result, /WEFT_DATA_DIR \(.*\).*writable/);
   });
 
@@ -61,7 +38,7 @@ describe('start-up failures: one sentence naming the setting, exit code 1', { ti
     mounts.push(disk);
     openDatabase({ dataDir: disk.dir }).close();
     disk.fill();
-    const result = await startServerProcess({ WEFT_DATA_DIR: disk.dir });
+    const result = await startServerProcess({ ...TOKEN, WEFT_DATA_DIR: disk.dir });
     expectOneSentence(result, /disk holding WEFT_DATA_DIR \(.*\) is full/);
     // Space back: the same data dir starts.
     disk.free();
@@ -74,7 +51,7 @@ describe('start-up failures: one sentence naming the setting, exit code 1', { ti
     const db = openDatabase({ dataDir });
     db.prepare("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (999, '999_from_the_future', 'x', 'now')").run();
     db.close();
-    const result = await startServerProcess({ WEFT_DATA_DIR: dataDir });
+    const result = await startServerProcess({ ...TOKEN, WEFT_DATA_DIR: dataDir });
     expectOneSentence(result, /WEFT_DATA_DIR \(.*\) was written by a newer version of Weft \(999_from_the_future\)/);
     // Refused before anything was applied or written.
     const check = new BetterSqlite3(path.join(dataDir, 'weft.db'), { readonly: true });
@@ -87,7 +64,7 @@ describe('start-up failures: one sentence naming the setting, exit code 1', { ti
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      const result = await startServerProcess({ WEFT_DATA_DIR: makeDataDir(), PORT: String(port) });
+      const result = await startServerProcess({ ...TOKEN, WEFT_DATA_DIR: makeDataDir(), PORT: String(port) });
       expectOneSentence(result, new RegExp(`PORT ${port} .* already in use`));
     } finally {
       blocker.close();

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { fullDisk } from '../faults/full-disk';
+import { startServerProcess } from '../helpers/failing-start';
 import { connectFakeRunner } from '../helpers/fake-runner';
 import { makeDataDir, startServer, type TestServer } from '../helpers/server';
 import { runWeftCli } from '../helpers/weft-cli';
@@ -17,31 +16,10 @@ import { usePostgres } from '../support/use-postgres';
  */
 
 const server = usePostgres();
-const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const servers: TestServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.close();
 });
-
-function startServerProcess(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: SERVER_DIR,
-    env: { ...process.env, PORT: '0', WEFT_LOG_LEVEL: 'warn', WEFT_DATA_DIR: makeDataDir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (c) => (output += c));
-  child.stderr.on('data', (c) => (output += c));
-  const started = setInterval(() => {
-    if (output.includes('Weft is running')) child.kill('SIGTERM');
-  }, 50);
-  return new Promise((resolve) =>
-    child.on('exit', (code) => {
-      clearInterval(started);
-      resolve({ code, output });
-    }),
-  );
-}
 
 describe('WEFT_DATABASE_URL', () => {
   it('must be a postgres:// URL with a database; a bad one is named, its value (it may hold a password) redacted', () => {
@@ -63,7 +41,7 @@ describe('WEFT_DATABASE_URL', () => {
   });
 
   it('a database that cannot be reached fails the start in one sentence naming the setting, without the password', async () => {
-    const result = await startServerProcess({ WEFT_DATABASE_URL: 'postgres://weft:hunter2secret@127.0.0.1:1/weft' });
+    const result = await startServerProcess({ WEFT_DATA_DIR: makeDataDir(), WEFT_DATABASE_URL: 'postgres://weft:hunter2secret@127.0.0.1:1/weft' });
     expect(result.code, result.output).toBe(1);
     const line = result.output.trim();
     expect(line.split('\n')).toHaveLength(1);
