@@ -50,7 +50,14 @@ async function main(): Promise<void> {
     sharedRoot: path.join(config.dataDir, 'workspaces'),
     roots: config.workspaceRoots,
     addressPolicy: config.addressPolicy,
-    gitCredential: createGitCredentialClient({ serverUrl: config.serverUrl, token: config.token, runnerId: session.runnerId, leaseAttemptOf }),
+    gitCredential: createGitCredentialClient({
+      serverUrl: config.serverUrl,
+      token: config.token,
+      runnerId: session.runnerId,
+      leaseAttemptOf,
+      // Asks only once the server has stored the step's `step.started`, sent over the socket.
+      whenAcked: (lease, signal) => session.outbox.whenAcked(lease, signal),
+    }),
     logger: log,
     ...(config.stepEnvironment.PATH ? { gitPath: config.stepEnvironment.PATH } : {}),
   });

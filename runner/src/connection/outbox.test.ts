@@ -1,5 +1,6 @@
 import type { RunnerClientMessage } from '@weft/shared';
 import { describe, expect, it, vi } from 'vitest';
+import { flushPromises } from '../../test/helpers/wait-for';
 import { silentLogger } from '../log';
 import { Outbox } from './outbox';
 
@@ -222,5 +223,42 @@ describe('Outbox: events too large to send', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ seq: 1, type: 'step.failed', error: { code: 'event_too_large' } });
     expect(warnings.map((w) => w.message)).toEqual(['an event too large to send was dropped', 'an event too large to send was replaced']);
+  });
+});
+
+describe('Outbox: waiting for acknowledgements', () => {
+  it('resolves once the server acknowledged every event the lease emitted before the call, not an earlier one', async () => {
+    const { outbox, tick } = setup();
+    outbox.setOnline();
+    expect(await outbox.whenAcked(lease)).toBe(true); // nothing emitted
+    outbox.emit(lease, started('a'));
+    outbox.emit(lease, started('b'));
+    tick();
+    let acked: boolean | undefined;
+    void outbox.whenAcked(lease).then((value) => (acked = value));
+    outbox.emit(lease, started('c')); // emitted after the call: not waited for
+    outbox.ack({ ...lease, seq: 1 });
+    await flushPromises();
+    expect(acked).toBeUndefined();
+    outbox.ack({ ...lease, seq: 2 });
+    await flushPromises();
+    expect(acked).toBe(true);
+    // Another lease's stream is its own.
+    expect(await outbox.whenAcked({ executionId: 'exe_2', attempt: 1 })).toBe(true);
+  });
+
+  it('answers false when the lease is dropped, and rejects with the reason when the signal aborts', async () => {
+    const { outbox, tick } = setup();
+    outbox.setOnline();
+    outbox.emit(lease, started('a'));
+    tick();
+    const controller = new AbortController();
+    const aborted = outbox.whenAcked(lease, controller.signal);
+    const dropped = outbox.whenAcked(lease);
+    controller.abort(new Error('step canceled'));
+    await expect(aborted).rejects.toThrow('step canceled');
+    outbox.reject({ ...lease, code: 'stale_lease', message: 'gone' });
+    expect(await dropped).toBe(false);
+    expect(await outbox.whenAcked(lease)).toBe(false);
   });
 });

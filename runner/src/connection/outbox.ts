@@ -21,7 +21,11 @@ type Stream = {
   closed: boolean;
   /** seq_gap rejects since the last ack that moved forward (guards against a resend loop). */
   gapResends: number;
+  /** `whenAcked` callers: settled with true once `acked` reaches `seq`, with false if the lease is dropped. */
+  ackWaiters: AckWaiter[];
 };
+
+type AckWaiter = { seq: number; settle: (acked: boolean) => void };
 
 export type OutboxOptions = {
   /** `eventTexts`: `frame.events` as JSON, one string each, in order (the frame need not serialise them again). */
@@ -92,7 +96,16 @@ export class Outbox implements EventSink {
     }
     let stream = this.streams.get(key);
     if (!stream) {
-      stream = { lease: { executionId: lease.executionId, attempt: lease.attempt }, nextSeq: 1, acked: 0, sent: 0, pending: [], closed: false, gapResends: 0 };
+      stream = {
+        lease: { executionId: lease.executionId, attempt: lease.attempt },
+        nextSeq: 1,
+        acked: 0,
+        sent: 0,
+        pending: [],
+        closed: false,
+        gapResends: 0,
+        ackWaiters: [],
+      };
       this.streams.set(key, stream);
     }
     if (stream.closed) {
@@ -141,6 +154,11 @@ export class Outbox implements EventSink {
       stream.pending = firstKept === -1 ? [] : stream.pending.slice(firstKept);
       // The server may acknowledge beyond what this connection sent (a resend it already had).
       stream.sent = Math.max(stream.sent, seq);
+      const reached = stream.ackWaiters.filter((waiter) => waiter.seq <= seq);
+      if (reached.length > 0) {
+        stream.ackWaiters = stream.ackWaiters.filter((waiter) => waiter.seq > seq);
+        for (const waiter of reached) waiter.settle(true);
+      }
     }
     this.forgetIfDone(stream);
   }
@@ -182,6 +200,7 @@ export class Outbox implements EventSink {
   /** Forgets a lease's events (lost lease); anything it emits later is dropped. */
   drop(lease: LeaseRef): void {
     const key = keyOf(lease);
+    for (const waiter of this.streams.get(key)?.ackWaiters.splice(0) ?? []) waiter.settle(false);
     this.streams.delete(key);
     this.dead.add(key);
     if (this.dead.size > MAX_REMEMBERED_DEAD) {
@@ -243,6 +262,37 @@ export class Outbox implements EventSink {
       const onDrain = () => done(true);
       const timer = setTimeout(() => done(false), timeoutMs);
       this.drainWaiters.add(onDrain);
+    });
+  }
+
+  /**
+   * Resolves true once the server has acknowledged every event this lease emitted so far (at once
+   * when it has them all), which it does only after storing them: a request that depends on what
+   * they report (a step running, for the git credential) is then answered from that state. False
+   * when the lease is dropped (those events will never be acknowledged); rejects with the signal's
+   * reason when `signal` aborts first.
+   */
+  whenAcked(lease: LeaseRef, signal?: AbortSignal): Promise<boolean> {
+    const key = keyOf(lease);
+    if (this.dead.has(key)) return Promise.resolve(false);
+    const stream = this.streams.get(key);
+    const seq = stream ? stream.nextSeq - 1 : 0;
+    if (!stream || stream.acked >= seq) return Promise.resolve(true);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const waiter: AckWaiter = {
+        seq,
+        settle: (acked) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(acked);
+        },
+      };
+      const onAbort = () => {
+        stream.ackWaiters = stream.ackWaiters.filter((w) => w !== waiter);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      stream.ackWaiters.push(waiter);
     });
   }
 

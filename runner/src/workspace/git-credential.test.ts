@@ -6,22 +6,37 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../../test/helpers/engine-harness';
 import { testManager } from '../../test/helpers/git-repo';
 import { sendJson, startHttpServer } from '../../test/helpers/http-server';
+import { FakeRunnerServer } from '../../test/helpers/fake-server';
+import { waitFor } from '../../test/helpers/wait-for';
+import { Backoff } from '../connection/reconnect';
+import { RunnerSession } from '../connection/session';
+import { NonRetriableStepError, StepFailedError } from '../engine/errors';
+import { silentLogger } from '../log';
 import { DEFAULT_ADDRESS_POLICY, parseAllowList } from '../net/address-policy';
 import { createGitCredentialClient } from './git-credential-client';
 import { ASKPASS_SCRIPT } from './manager';
 import { WorkspaceError } from './types';
+import { workspaceStepError } from './render';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
+const lease = { executionId: 'exe_1', attempt: 1 };
+const args = { integration: 'github', url: 'https://github.com/a/b', executionId: lease.executionId, stepId: 'fix', iterationPath: '' };
+const signal = new AbortController().signal;
+/** The server already holds every event of the lease. */
+const stored = async () => true;
+
 describe('git credential client', () => {
   it('asks the server with the runner credential and the lease, and returns the credential', async () => {
     const server = await startHttpServer((_req, res) => sendJson(res, 200, { username: 'x-access-token', password: 'ghs_secret' }));
     closers.push(server.close);
-    const client = createGitCredentialClient({ serverUrl: server.url, token: 'runner-token', runnerId: 'run_1', leaseAttemptOf: () => 3 });
-    expect(await client({ integration: 'github', url: 'https://github.com/acme/app', executionId: 'exe_1', stepId: 'fix', iterationPath: '[2]' })).toEqual({
+    const client = createGitCredentialClient({ serverUrl: server.url, token: 'runner-token', runnerId: 'run_1', leaseAttemptOf: () => 3, whenAcked: stored });
+    expect(
+      await client({ integration: 'github', url: 'https://github.com/acme/app', executionId: 'exe_1', stepId: 'fix', iterationPath: '[2]', signal }),
+    ).toEqual({
       username: 'x-access-token',
       password: 'ghs_secret',
     });
@@ -41,37 +56,118 @@ describe('git credential client', () => {
       sendJson(res, 403, { error: { message: 'step fix does not name integration github', code: 'forbidden' } }),
     );
     closers.push(server.close);
-    const client = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1 });
-    const error = await client({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '' }).catch(
+    const client = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, whenAcked: stored });
+    const error = await client({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '', signal }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(WorkspaceError);
     expect((error as WorkspaceError).code).toBe('workspace_credential_unavailable');
     expect((error as Error).message).toContain('does not name integration github');
-    const noLease = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => undefined });
-    await expect(noLease({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '' })).rejects.toMatchObject({
+    const noLease = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => undefined, whenAcked: stored });
+    await expect(
+      noLease({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '', signal }),
+    ).rejects.toMatchObject({
       code: 'lease_not_held',
     });
     expect(server.requests).toHaveLength(1);
   });
 
-  it('asks again while the server has not yet seen the step instance start, and gives up after its waits', async () => {
-    let refusals = 2;
+  it('asks only once the server has stored the step start, however late that comes: a frame lost with its connection', async () => {
+    const runner = await FakeRunnerServer.start();
+    closers.push(() => runner.close());
+    const session = new RunnerSession({
+      url: runner.url,
+      token: runner.options.token,
+      name: 'test-runner',
+      capacity: 1,
+      log: silentLogger,
+      backoff: new Backoff({ initialMs: 20, maxMs: 200 }),
+    });
+    closers.push(() => session.stop({ drainMs: 0 }));
+    session.start({ start() {}, cancel() {}, abort() {}, leases: () => [lease] });
+    await session.whenState('ready');
+    // The credential route as the server has it: a running step instance in what it stored.
+    const server = await startHttpServer((_req, res) =>
+      runner.storedFor(lease.executionId).some((e) => e.type === 'step.started')
+        ? sendJson(res, 200, { username: 'x-access-token', password: 'ghs_secret' })
+        : sendJson(res, 403, { error: { message: 'step fix has no instance "" running', code: 'step_instance_not_running' } }),
+    );
+    closers.push(server.close);
+    const client = createGitCredentialClient({
+      serverUrl: server.url,
+      token: 't',
+      runnerId: 'r',
+      leaseAttemptOf: () => lease.attempt,
+      whenAcked: (ref, s) => session.outbox.whenAcked(ref, s),
+      notRunningRetriesMs: [1],
+    });
+    runner.loseOnce.add(1);
+    session.outbox.emit(lease, { type: 'step.started', stepId: 'fix', iterationPath: '', attempt: 1 });
+    const credential = client({ ...args, signal });
+    await waitFor(() => runner.framesOf('events').length === 1, { message: 'the step.started frame sent (and lost)' });
+    expect(server.requests).toHaveLength(0);
+    // Resent after the reconnect, stored, acknowledged: only then is the credential asked for.
+    runner.dropAll();
+    expect(await credential).toEqual({ username: 'x-access-token', password: 'ghs_secret' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('asks again while the server says the step is not running, then fails retriably, saying so', async () => {
+    let refusals = 1;
     const server = await startHttpServer((_req, res) =>
       refusals-- > 0
         ? sendJson(res, 403, { error: { message: 'context.iterationPath: step fix has no instance "" running', code: 'step_instance_not_running' } })
         : sendJson(res, 200, { username: 'x-access-token', password: 'ghs_secret' }),
     );
     closers.push(server.close);
-    const args = { integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 'fix', iterationPath: '' };
-    const client = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, notRunningRetriesMs: [1, 1, 1] });
-    expect(await client(args)).toEqual({ username: 'x-access-token', password: 'ghs_secret' });
-    expect(server.requests).toHaveLength(3);
-    // Never started: the last refusal is the step's error.
+    const client = createGitCredentialClient({
+      serverUrl: server.url,
+      token: 't',
+      runnerId: 'r',
+      leaseAttemptOf: () => 1,
+      whenAcked: stored,
+      notRunningRetriesMs: [1],
+    });
+    expect(await client({ ...args, signal })).toEqual({ username: 'x-access-token', password: 'ghs_secret' });
+    expect(server.requests).toHaveLength(2);
     refusals = 10;
-    const error = await client(args).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'workspace_credential_unavailable', message: expect.stringContaining('has no instance') });
-    expect(server.requests).toHaveLength(3 + 4);
+    const error = await client({ ...args, signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'workspace_credential_failed', message: expect.stringContaining('had not yet seen step fix start') });
+    expect((error as Error).message).toContain('has no instance');
+    // Not a verdict on the credential: the step retries per its policy.
+    const stepError = workspaceStepError(error);
+    expect(stepError).toBeInstanceOf(StepFailedError);
+    expect(stepError).not.toBeInstanceOf(NonRetriableStepError);
+    expect(server.requests).toHaveLength(2 + 2);
+  });
+
+  it("stops waiting when the step's signal aborts: for the acknowledgement, and between asks", async () => {
+    const server = await startHttpServer((_req, res) =>
+      sendJson(res, 403, { error: { message: 'step fix has no instance "" running', code: 'step_instance_not_running' } }),
+    );
+    closers.push(server.close);
+    const never = (_lease: unknown, s: AbortSignal) => new Promise<boolean>((_resolve, reject) => s.addEventListener('abort', () => reject(s.reason)));
+    const unacked = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, whenAcked: never });
+    const first = new AbortController();
+    const waiting = unacked({ ...args, signal: first.signal });
+    first.abort(new Error('step canceled'));
+    await expect(waiting).rejects.toThrow('step canceled');
+    expect(server.requests).toHaveLength(0);
+    // A wait far longer than any test between two asks: the abort ends it.
+    const slow = createGitCredentialClient({
+      serverUrl: server.url,
+      token: 't',
+      runnerId: 'r',
+      leaseAttemptOf: () => 1,
+      whenAcked: stored,
+      notRunningRetriesMs: [600_000],
+    });
+    const second = new AbortController();
+    const asking = slow({ ...args, signal: second.signal });
+    await waitFor(() => server.requests.length === 1, { message: 'the first ask' });
+    second.abort(new Error('step timed out'));
+    await expect(asking).rejects.toMatchObject({ name: 'AbortError' });
+    expect(server.requests).toHaveLength(1);
   });
 });
 
@@ -100,11 +196,15 @@ describe('an https clone', () => {
         return ['127.0.0.1'];
       },
       gitCredential: async (request) => {
-        asked.push(request);
+        const { signal: given, ...rest } = request;
+        asked.push(rest);
+        // The step's signal: canceling the step ends the credential's waits.
+        expect(given).toBe(stepSignal);
         return { username: 'x-access-token', password: 'ghs_very_secret' };
       },
     });
     const workDir = tempDataDir();
+    const stepSignal = new AbortController().signal;
     const error = await manager
       .acquire({
         executionId: 'exe_https',
@@ -113,7 +213,7 @@ describe('an https clone', () => {
         iterationPath: '[0]',
         workDir,
         spec: { kind: 'git', url: `https://git.example:${port}/acme/app.git`, integration: 'github' },
-        signal: new AbortController().signal,
+        signal: stepSignal,
         log: () => {},
       })
       .catch((e: unknown) => e);

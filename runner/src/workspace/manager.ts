@@ -105,7 +105,14 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       if (!spec.url.startsWith('https://')) throw new WorkspaceError('workspace git integration applies to https:// URLs only', 'workspace_url_refused');
       if (!gitCredential) throw new WorkspaceError('this runner cannot fetch git credentials', 'workspace_credential_unavailable');
       credential = () =>
-        gitCredential({ integration, url: spec.url, executionId: request.executionId, stepId: request.stepId, iterationPath: request.iterationPath });
+        gitCredential({
+          integration,
+          url: spec.url,
+          executionId: request.executionId,
+          stepId: request.stepId,
+          iterationPath: request.iterationPath,
+          signal: request.signal,
+        });
     }
     const restore = request.restore;
     const common = {

@@ -7,7 +7,15 @@ import type { StepEnvironment } from '../steps/bash';
 export type WorkspaceLog = (stream: 'stdout' | 'stderr', text: string) => void;
 
 /** What the runner asks the server for before cloning an https URL with `integration` (`POST /api/tools/git-credential`). */
-export type GitCredentialRequest = { integration: string; url: string; executionId: string; stepId: string; iterationPath: string };
+export type GitCredentialRequest = {
+  integration: string;
+  url: string;
+  executionId: string;
+  stepId: string;
+  iterationPath: string;
+  /** The step's: ends the waits and the request. */
+  signal: AbortSignal;
+};
 export type GitCredential = { username: string; password: string };
 export type GitCredentialSource = (request: GitCredentialRequest) => Promise<GitCredential>;
 
