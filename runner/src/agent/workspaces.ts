@@ -50,7 +50,7 @@ export function agentWorkspaces({
         });
         // The workspace's token when this step last sent its snapshot (null: none sent, or not known).
         let sent: string | null = null;
-        // A write or an edit changed a file for certain: its snapshot needs no look first.
+        // A write or an edit changed a file for certain: its snapshot is sent whatever the token says.
         let changedForCertain = false;
         return {
           key: workspace.key,
@@ -63,9 +63,11 @@ export function agentWorkspaces({
           },
           snapshotIfChanged: async () => {
             // Taken before the snapshot: whatever changes in between makes the next token differ.
-            const token = changedForCertain ? null : await workspace.fingerprint().catch(() => null);
+            // Taken after a write too, so the next call that changes nothing sends nothing.
+            const token = await workspace.fingerprint().catch(() => null);
+            const certain = changedForCertain;
             changedForCertain = false;
-            if (token !== null && token === sent) return null;
+            if (!certain && token !== null && token === sent) return null;
             sent = token;
             return (await reportWorkspace(workspace)).snapshot;
           },

@@ -35,9 +35,12 @@ describe('agent workspace snapshots', () => {
       expect(await bash('echo c >> a.txt')).toMatchObject({ changedFiles: ['a.txt'], diff: expect.stringContaining('+c') });
       expect(await bash('mkdir -p new && echo n > new/file.txt')).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt'] });
       expect(await bash('wc -l new/file.txt')).toBeNull();
-      // A write is a change for certain: no look first, and the next bash call looks again.
+      // A write is a change for certain: sent whatever the look says; the look taken with it lets
+      // the next call that changes nothing send nothing, and a real change after it still sends one.
       expect(await after('workspace:write_file', { path: 'w.txt', content: 'w\n' })).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt', 'w.txt'] });
-      expect(await bash('true')).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt', 'w.txt'] });
+      expect(await bash('true')).toBeNull();
+      expect(await bash('echo x >> w.txt')).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt', 'w.txt'], diff: expect.stringContaining('+x') });
+      expect(await after('workspace:edit_file', { path: 'w.txt', oldText: 'x', newText: 'y' })).toMatchObject({ diff: expect.stringContaining('+y') });
       expect(await bash('true')).toBeNull();
       // A commit leaves a clean status but moves HEAD: the changes since the base commit are still sent.
       expect(await bash('git add -A && git -c user.name=a -c user.email=a@example.com commit -qm wip && git status --porcelain | wc -l')).toMatchObject({
