@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { askPerson, createWaitBudget } from '../../src/agent/ask';
-import { MAX_CHECKPOINT_BYTES, readCheckpoint, saveCheckpoint, type AgentCheckpoint } from '../../src/agent/checkpoint';
+import { MAX_CHECKPOINT_BYTES, readCheckpoint, saveCheckpoint } from '../../src/agent/checkpoint';
 import type { ToolClient } from '../../src/llm/tool-client';
+import { agentCheckpoint } from '../helpers/agent-checkpoint';
 import { stepContext } from '../helpers/step-context';
 
-const state = (content: string): AgentCheckpoint => ({
-  v: 1,
-  messages: [{ role: 'user', content }],
-  openRound: null,
-  usage: { inputTokens: 1, outputTokens: 2, costUsd: null },
-  turns: 1,
-  toolCalls: { total: 0, failed: 0, denied: 0 },
-  approvedForStep: [],
-  stepApprovalIds: {},
-  attempts: 1,
-  pausedMs: 0,
-});
+const state = (content: string) => agentCheckpoint({ messages: [{ role: 'user', content }] });
 
 describe('agent checkpoints', () => {
   it('saves a checkpoint that fits and skips one over 4 MiB', () => {

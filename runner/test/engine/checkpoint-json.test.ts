@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { saveCheckpoint, type AgentCheckpoint } from '../../src/agent/checkpoint';
+import { saveCheckpoint } from '../../src/agent/checkpoint';
 import { Outbox } from '../../src/connection/outbox';
 import { Engine } from '../../src/engine/engine';
 import { StepFailedError } from '../../src/engine/errors';
 import { silentLogger } from '../../src/log';
 import { createStepRegistry } from '../../src/steps/registry';
 import type { StepContext, StepHandlers } from '../../src/steps/types';
+import { agentCheckpoint } from '../helpers/agent-checkpoint';
 import { tempDataDir } from '../helpers/engine-harness';
 import { makeGrant, workflow } from '../helpers/grants';
 
@@ -18,18 +19,7 @@ const isCheckpoint = (value: unknown): boolean => {
 
 describe('an agent checkpoint on its way out', () => {
   it('is serialised twice (its size, its frame) and parsed only when a retry resumes from it', async () => {
-    const state: AgentCheckpoint = {
-      v: 1,
-      messages: [{ role: 'user', content: 'x'.repeat(1000) }],
-      openRound: null,
-      usage: { inputTokens: 1, outputTokens: 1, costUsd: null },
-      turns: 1,
-      toolCalls: { total: 0, failed: 0, denied: 0 },
-      approvedForStep: [],
-      stepApprovalIds: {},
-      attempts: 1,
-      pausedMs: 0,
-    };
+    const state = agentCheckpoint({ messages: [{ role: 'user', content: 'x'.repeat(1000) }] });
     const seen: unknown[] = [];
     const counts = { stringify: 0, parse: 0 };
     const handlers = {
