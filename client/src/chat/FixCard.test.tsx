@@ -222,6 +222,21 @@ describe('the fix card', () => {
     await waitFor(() => expect(button(card, /Re-run/)!.textContent).toBe('Re-run again from fetch with the same inputs'));
   });
 
+  it('a re-run the fix already knows finished: shows its status without reading or following the run', async () => {
+    const { requests } = routes(
+      { ...proposedFix, status: 'rerun', rerunFromStepId: 'check', rerun: { executionId: 'ex_2', status: 'succeeded' }, updatedAt: LATER },
+      { 'GET /api/executions/ex_2': json(200, rerunRun('succeeded')) },
+    );
+    const card = await openCard();
+    expect(within(within(card).getByTestId('fix-rerun')).getByText('Succeeded')).toBeTruthy();
+    // The card's other reads settle (the workflows topic is followed) before asserting what never happened.
+    await waitFor(() => expect(live.isSubscribed('workflows')).toBe(true));
+    await within(card).findByTestId('version-compare');
+    expect(requests.filter((r) => r.path.startsWith('/api/executions/ex_2'))).toEqual([]);
+    expect(requests.some((r) => r.path.includes('execution%3Aex_2') || r.path.includes('execution:ex_2'))).toBe(false);
+    expect(live.isSubscribed('execution:ex_2')).toBe(false);
+  });
+
   it('follows fix.updated on the workflows topic: diagnosing, then the diagnosis and the proposal, ignoring older states', async () => {
     routes({ ...baseFix, status: 'diagnosing', provider: 'anthropic' });
     const card = await openCard();
