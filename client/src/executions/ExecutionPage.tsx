@@ -1,7 +1,7 @@
 import './executions.css';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { NodeToolbar, Position } from '@xyflow/react';
-import { isFinishedExecution, type StepRun } from '@weft/shared';
+import { isFinishedExecution, isFixableExecution, type StepRun } from '@weft/shared';
 import { useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { InboxApproval } from '../api/approvals';
@@ -26,7 +26,7 @@ import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { LiveIndicator } from './LiveIndicator';
 import { RerunDialog } from './RerunDialog';
-import { FixWithAssistantButton, isFixable, RunFixesSection } from './RunFixes';
+import { FixWithAssistantButton, RunFixesSection } from './RunFixes';
 import { StartedByText } from './StartedByText';
 import { StepAttempts } from './StepAttempts';
 import { StepTrace } from './StepTrace';
@@ -165,7 +165,7 @@ export function ExecutionPage() {
         }
         actions={
           <>
-            {isFixable(nowStatus) && <FixWithAssistantButton executionId={summary.id} />}
+            {isFixableExecution(nowStatus) && <FixWithAssistantButton executionId={summary.id} />}
             <button type="button" className="btn" onClick={() => setRerunOpen(true)} {...runGate.props}>
               Re-run…
             </button>
