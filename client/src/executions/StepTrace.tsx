@@ -1,12 +1,11 @@
 import './executions.css';
-import { type StepRun, type StepStatus, walkSteps, type WorkflowDefinition } from '@weft/shared';
+import type { StepRun, StepStatus, WorkflowDefinition } from '@weft/shared';
 import { type FocusEvent, memo, type ReactNode, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { StatusIcon } from '../diagram/nodes/icons';
-import { stepTitle } from '../diagram/node-data';
 import { STATUS_LABELS } from '../diagram/step-display';
 import { formatElapsed } from '../lib/elapsed';
 import { useNow } from '../lib/use-now';
-import { describeIteration, instanceKey, latestRuns } from './step-runs';
+import { describeIteration, instanceKey, latestRuns, stepTitles } from './step-runs';
 import { rowOffsets, scrollToShow, visibleRows, windowParts } from './row-window';
 
 /** `started -> finished` (or now while running), empty before it starts. */
@@ -54,12 +53,7 @@ export function StepTrace({
   follow?: boolean;
 }) {
   const instances = useMemo(() => latestRuns(runs).sort(order), [runs]);
-  const names = useMemo(() => {
-    // One walk of the definition, not a search per row.
-    const map = new Map<string, string>();
-    if (definition !== null) walkSteps(definition.steps, ({ step }) => void map.set(step.id, stepTitle(step)));
-    return map;
-  }, [definition]);
+  const names = useMemo(() => stepTitles(definition), [definition]);
   const empty = instances.length === 0;
   const live = instances.some((run) => run.finishedAt === null && run.startedAt !== null);
   const now = useNow(live);

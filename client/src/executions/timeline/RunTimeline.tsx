@@ -1,9 +1,9 @@
 import './timeline.css';
 import { type KeyboardEvent, memo, type PointerEvent, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { type StepRun, walkSteps, type WorkflowDefinition } from '@weft/shared';
-import { stepTitle } from '../../diagram/node-data';
+import type { StepRun, WorkflowDefinition } from '@weft/shared';
 import type { InboxApproval } from '../../api/approvals';
 import { rowOffsets, visibleRows } from '../row-window';
+import { stepTitles } from '../step-runs';
 import { buildLanes, describeInstant, OUTCOME_MARK, type TimelineSubLane } from './timeline-model';
 import type { PlaySpeed, TimeTravel } from './use-time-travel';
 
@@ -31,12 +31,7 @@ type LaneRow = { key: string; stepId: string; sub: TimelineSubLane; first: boole
  */
 export function RunTimeline({ runs, approvals, definition, start, end, instant, eventTimes, seek, playing, play, pause, notice, pruned }: RunTimelineProps) {
   const lanes = useMemo(() => buildLanes(runs.values(), approvals.values()), [runs, approvals]);
-  const labels = useMemo(() => {
-    // One walk of the definition, not a search per lane.
-    const names = new Map<string, string>();
-    if (definition !== null) walkSteps(definition.steps, ({ step }) => void names.set(step.id, stepTitle(step)));
-    return names;
-  }, [definition]);
+  const labels = useMemo(() => stepTitles(definition), [definition]);
   const stepLabel = useCallback((stepId: string) => labels.get(stepId) ?? stepId, [labels]);
   const trackRef = useRef<HTMLDivElement>(null);
   // A 1,000-step run has more than 1,000 sub-lanes: only those in the lanes box's viewport (and a
