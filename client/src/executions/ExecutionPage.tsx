@@ -39,6 +39,7 @@ import { useTimeTravel } from './timeline/use-time-travel';
 import { parseDefinition } from '../lib/definition';
 import { useGate } from '../auth/Gate';
 import { stepErrorSentence } from '../lib/error-sentence';
+import { runPath } from '../lib/paths';
 
 export function ExecutionPage() {
   const { id = '' } = useParams();
@@ -156,7 +157,7 @@ export function ExecutionPage() {
             {summary.sessionId !== null && <Link to={`/chat/${encodeURIComponent(summary.sessionId)}`}>Open its chat</Link>}
             {summary.rerunOf !== null && summary.rerunOf !== undefined && (
               <span>
-                Re-run of <Link to={`/automation/executions/${encodeURIComponent(summary.rerunOf)}`}>{summary.rerunOf}</Link>
+                Re-run of <Link to={runPath(summary.rerunOf)}>{summary.rerunOf}</Link>
               </span>
             )}
             <span className="mono">{summary.id}</span>
