@@ -278,6 +278,13 @@ describe('the fix card', () => {
     expect(within(card).queryByTestId('fix-applied')).toBeNull();
   });
 
+  it('a proposal no longer among the workflow’s proposals: says so where the diff would be', async () => {
+    routes(proposedFix, { 'GET /api/workflows/wf_1/proposals': json(200, { proposals: [] }) });
+    const card = await openCard();
+    expect((await within(card).findByText('Proposal prop_1 of this fix is no longer stored.')).textContent).toBeTruthy();
+    expect(within(card).queryByTestId('version-compare')).toBeNull();
+  });
+
   it('a proposal rejected in the workflow proposals: says so and offers no Apply', async () => {
     routes({ ...proposedFix, proposalStatus: 'rejected' });
     const card = await openCard();

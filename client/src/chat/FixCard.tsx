@@ -1,7 +1,7 @@
 import '../fixes/fixes.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ExecutionFix, fixRerunFromStep } from '@weft/shared';
-import { useMemo } from 'react';
+import { type ExecutionFix, fixRerunFromStep, type WorkflowProposal } from '@weft/shared';
+import { useCallback, useMemo } from 'react';
 import { Link } from 'react-router';
 import { fixesApi } from '../api/fixes';
 import { isApiError } from '../api/http';
@@ -47,13 +47,19 @@ function FixCardBody({ fix }: { fix: ExecutionFix }) {
   const mayWrite = useCan('write');
   const mayRun = useCan('run');
   const context = fix.context;
-  const proposal = useQuery({
-    queryKey: ['fixes', 'proposal', fix.workflowId, fix.proposalId] as const,
-    queryFn: async ({ signal }) => {
-      const found = (await workflowsApi.proposals(fix.workflowId, signal)).find((p) => p.id === fix.proposalId);
+  const pickProposal = useCallback(
+    (proposals: WorkflowProposal[]) => {
+      const found = proposals.find((p) => p.id === fix.proposalId);
       if (found === undefined) throw new Error(`Proposal ${fix.proposalId} of this fix is no longer stored.`);
       return found;
     },
+    [fix.proposalId],
+  );
+  // The workflow's proposal list, the cache entry its Proposals card reads too; this card picks its own.
+  const proposal = useQuery({
+    queryKey: workflowKeys.proposals(fix.workflowId),
+    queryFn: ({ signal }) => workflowsApi.proposals(fix.workflowId, signal),
+    select: pickProposal,
     enabled: fix.proposalId !== null,
     staleTime: Number.POSITIVE_INFINITY, // a proposal's definition never changes
   });
