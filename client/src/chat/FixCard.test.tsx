@@ -1,10 +1,11 @@
 import { flushMeasurements } from '../../test/react-flow-shims';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type { ExecutionFix, Message } from '@weft/shared';
+import type { ExecutionFix } from '@weft/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeLive } from '../../test/fake-live';
 import { endLiveTest, startLiveTest } from '../../test/live-test';
 import { type Handler, json, mockFetch, signedIn, signedInAs } from '../../test/fetch-mock';
+import { assistantMessage } from '../../test/messages';
 import { renderApp } from '../../test/render-app';
 
 /** The fix card in the chat: the journal's facts, the diagnosis, the proposal as a diff, Apply and Re-run, live. */
@@ -106,18 +107,13 @@ const rerunRun = (status: string) => ({
   steps: [],
 });
 
-const fixMessage: Message = {
-  id: 'msg_a',
-  sessionId: 'ses_1',
-  role: 'assistant',
-  status: 'complete',
-  deltaSeq: 0,
-  createdAt: AT,
-  parts: [
+const fixMessage = assistantMessage(
+  [
     { type: 'text', text: 'Run ex_1 failed at step check.' },
     { type: 'fix', fixId: 'fx_1' },
   ],
-};
+  { createdAt: AT },
+);
 
 let live: FakeLive;
 

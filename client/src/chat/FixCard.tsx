@@ -35,7 +35,7 @@ export function FixCard({ fixId }: { fixId: string }) {
   if (query.isError) return <ErrorPanel error={query.error} title="Could not load this fix" onRetry={() => void query.refetch()} retrying={query.isFetching} />;
   if (query.data === undefined)
     return (
-      <div className="fix-card" aria-busy="true">
+      <div className="chat-card fix-card" aria-busy="true">
         <SkeletonLine width="50%" height={16} />
       </div>
     );
@@ -100,7 +100,7 @@ function FixCardBody({ fix }: { fix: ExecutionFix }) {
   const onVersion = applied ? `v${fix.appliedVersion}` : `v${fix.workflowVersion}`;
 
   return (
-    <section className="fix-card" data-testid="fix-card" data-fix-id={fix.id} data-status={fix.status} aria-label={`Fix of run ${fix.executionId}`}>
+    <section className="chat-card fix-card" data-testid="fix-card" data-fix-id={fix.id} data-status={fix.status} aria-label={`Fix of run ${fix.executionId}`}>
       <div className="fix-card__head">
         <span className={`chip ${fix.status === 'diagnosing' ? 'chip--accent' : applied ? 'chip--ok' : 'chip--warn'}`} data-testid="fix-status">
           {fixStatusText(fix)}
