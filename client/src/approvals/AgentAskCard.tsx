@@ -12,6 +12,7 @@ import { refusalOf } from './ApprovalTally';
 import { ApprovalOutcome } from './ApprovalOutcome';
 import { useApprovalRun } from './use-approval-run';
 import { useDecision } from './use-decision';
+import { runPath } from '../lib/paths';
 
 /** An agent step's ask: a tool call its policy holds for a person, or a question (`agent:ask_user`). */
 export type AgentAsk = Extract<InboxApproval, { kind: 'tool' }> & { executionId: string; stepId: string };
@@ -235,8 +236,7 @@ function AskContext({ approval, context }: { approval: AgentAsk; context: 'inbox
       {context !== 'execution' && (
         <>
           {' '}
-          in <strong>{workflow}</strong> ·{' '}
-          <Link to={`/automation/executions/${encodeURIComponent(approval.executionId)}?step=${encodeURIComponent(approval.stepId)}`}>View the run →</Link>
+          in <strong>{workflow}</strong> · <Link to={runPath(approval.executionId, approval.stepId)}>View the run →</Link>
         </>
       )}{' '}
       · asked <RelativeTime iso={approval.requestedAt} />

@@ -12,6 +12,7 @@ import { AgentAskCard, isAgentAsk } from './AgentAskCard';
 import { ApprovalOutcome } from './ApprovalOutcome';
 import { useApprovalRun } from './use-approval-run';
 import { useDecision } from './use-decision';
+import { runPath } from '../lib/paths';
 
 export type ApprovalCardProps = {
   approval: InboxApproval;
@@ -210,8 +211,7 @@ function RunContext({ approval }: { approval: StepApproval }) {
         </dd>
       </dl>
       <p className="muted">
-        Requested <RelativeTime iso={approval.requestedAt} /> ·{' '}
-        <Link to={`/automation/executions/${encodeURIComponent(approval.executionId)}`}>View the run →</Link>
+        Requested <RelativeTime iso={approval.requestedAt} /> · <Link to={runPath(approval.executionId)}>View the run →</Link>
       </p>
     </div>
   );

@@ -1,10 +1,10 @@
 import '../../test/react-flow-shims';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type { Message } from '@weft/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeLive } from '../../test/fake-live';
 import { endLiveTest, startLiveTest } from '../../test/live-test';
 import { json, mockFetch, type Handler, signedIn } from '../../test/fetch-mock';
+import { assistantMessage } from '../../test/messages';
 import { renderApp } from '../../test/render-app';
 
 /** The composer's `/` palette, links in answers, and renaming and deleting a chat. */
@@ -115,14 +115,8 @@ describe('answers', () => {
   it('render workflow and run names as links inside the sentence', async () => {
     routes();
     await openChat();
-    const reply: Message = {
-      id: 'msg_a',
-      sessionId: 'ses_1',
-      role: 'assistant',
-      status: 'complete',
-      deltaSeq: 0,
-      createdAt: AT,
-      parts: [
+    const reply = assistantMessage(
+      [
         { type: 'text', text: 'Run ' },
         { type: 'link', text: 'ex_9', target: { kind: 'execution', id: 'ex_9' } },
         { type: 'text', text: ' of ' },
@@ -131,7 +125,8 @@ describe('answers', () => {
         { type: 'link', text: 'df', target: { kind: 'execution', id: 'ex_9', stepId: 'df' } },
         { type: 'text', text: ': exit code 1' },
       ],
-    };
+      { createdAt: AT },
+    );
     await act(async () => {
       live.append(TOPIC, 'message.created', reply);
       await new Promise((resolve) => requestAnimationFrame(() => resolve(null)));

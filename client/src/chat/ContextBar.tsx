@@ -4,6 +4,7 @@ import { isFinishedExecution } from '@weft/shared';
 import { Link } from 'react-router';
 import { StatusPill } from '../components/StatusPill';
 import type { RunDefinition } from './use-run-definitions';
+import { runPath } from '../lib/paths';
 
 /** While workflows run in this chat: which, how they are doing, and where to watch them. */
 export function ContextBar({ executions, runs }: { executions: readonly ExecutionSummary[]; runs: ReadonlyMap<string, RunDefinition> }) {
@@ -16,7 +17,7 @@ export function ContextBar({ executions, runs }: { executions: readonly Executio
           <span className="context-bar__label">Workflow</span>
           <strong>{runs.get(execution.id)?.name ?? execution.workflowName ?? execution.workflowId}</strong>
           <StatusPill status={execution.status} />
-          <Link className="context-bar__link" to={`/automation/executions/${encodeURIComponent(execution.id)}`}>
+          <Link className="context-bar__link" to={runPath(execution.id)}>
             Open the run →
           </Link>
         </div>

@@ -78,7 +78,7 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
   });
 
   return (
-    <div className="draft-card">
+    <div className="chat-card draft-card">
       <div className="draft-card__head">
         {saved !== null ? <span className="chip chip--ok">Saved</span> : <span className="chip chip--accent">Draft — not saved</span>}
         <strong className="draft-card__name">{name}</strong>

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { RelativeTime } from '../components/RelativeTime';
 import { StatusPill } from '../components/StatusPill';
 import { formatElapsed } from '../lib/elapsed';
+import { runPath } from '../lib/paths';
 
 /** Where a workflow run starts in the conversation, and where it ends. */
 export function ExecutionDivider({ execution, name, edge }: { execution: ExecutionSummary | undefined; name: string | undefined; edge: 'start' | 'end' }) {
@@ -25,7 +26,7 @@ export function ExecutionDivider({ execution, name, edge }: { execution: Executi
           </>
         )}
         <StatusPill status={execution.status} />
-        <Link to={`/automation/executions/${encodeURIComponent(execution.id)}`}>View run</Link>
+        <Link to={runPath(execution.id)}>View run</Link>
       </span>
       <span className="run-divider__line" aria-hidden="true" />
     </div>

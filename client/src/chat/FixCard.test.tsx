@@ -1,10 +1,11 @@
 import { flushMeasurements } from '../../test/react-flow-shims';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import type { ExecutionFix, Message } from '@weft/shared';
+import type { ExecutionFix } from '@weft/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeLive } from '../../test/fake-live';
 import { endLiveTest, startLiveTest } from '../../test/live-test';
 import { type Handler, json, mockFetch, signedIn, signedInAs } from '../../test/fetch-mock';
+import { assistantMessage } from '../../test/messages';
 import { renderApp } from '../../test/render-app';
 
 /** The fix card in the chat: the journal's facts, the diagnosis, the proposal as a diff, Apply and Re-run, live. */
@@ -106,18 +107,13 @@ const rerunRun = (status: string) => ({
   steps: [],
 });
 
-const fixMessage: Message = {
-  id: 'msg_a',
-  sessionId: 'ses_1',
-  role: 'assistant',
-  status: 'complete',
-  deltaSeq: 0,
-  createdAt: AT,
-  parts: [
+const fixMessage = assistantMessage(
+  [
     { type: 'text', text: 'Run ex_1 failed at step check.' },
     { type: 'fix', fixId: 'fx_1' },
   ],
-};
+  { createdAt: AT },
+);
 
 let live: FakeLive;
 
@@ -222,6 +218,21 @@ describe('the fix card', () => {
     await waitFor(() => expect(button(card, /Re-run/)!.textContent).toBe('Re-run again from fetch with the same inputs'));
   });
 
+  it('a re-run the fix already knows finished: shows its status without reading or following the run', async () => {
+    const { requests } = routes(
+      { ...proposedFix, status: 'rerun', rerunFromStepId: 'check', rerun: { executionId: 'ex_2', status: 'succeeded' }, updatedAt: LATER },
+      { 'GET /api/executions/ex_2': json(200, rerunRun('succeeded')) },
+    );
+    const card = await openCard();
+    expect(within(within(card).getByTestId('fix-rerun')).getByText('Succeeded')).toBeTruthy();
+    // The card's other reads settle (the workflows topic is followed) before asserting what never happened.
+    await waitFor(() => expect(live.isSubscribed('workflows')).toBe(true));
+    await within(card).findByTestId('version-compare');
+    expect(requests.filter((r) => r.path.startsWith('/api/executions/ex_2'))).toEqual([]);
+    expect(requests.some((r) => r.path.includes('execution%3Aex_2') || r.path.includes('execution:ex_2'))).toBe(false);
+    expect(live.isSubscribed('execution:ex_2')).toBe(false);
+  });
+
   it('follows fix.updated on the workflows topic: diagnosing, then the diagnosis and the proposal, ignoring older states', async () => {
     routes({ ...baseFix, status: 'diagnosing', provider: 'anthropic' });
     const card = await openCard();
@@ -261,6 +272,13 @@ describe('the fix card', () => {
     const alert = await within(card).findByRole('alert');
     expect(alert.textContent).toMatch(/The workflow changed after this change was proposed.*at version 4.*Type \/fix again/);
     expect(within(card).queryByTestId('fix-applied')).toBeNull();
+  });
+
+  it('a proposal no longer among the workflow’s proposals: says so where the diff would be', async () => {
+    routes(proposedFix, { 'GET /api/workflows/wf_1/proposals': json(200, { proposals: [] }) });
+    const card = await openCard();
+    expect((await within(card).findByText('Proposal prop_1 of this fix is no longer stored.')).textContent).toBeTruthy();
+    expect(within(card).queryByTestId('version-compare')).toBeNull();
   });
 
   it('a proposal rejected in the workflow proposals: says so and offers no Apply', async () => {

@@ -1,7 +1,7 @@
 import '../fixes/fixes.css';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ExecutionFix, fixRerunFromStep } from '@weft/shared';
-import { useMemo } from 'react';
+import { type ExecutionFix, fixRerunFromStep, type WorkflowProposal } from '@weft/shared';
+import { useCallback, useMemo } from 'react';
 import { Link } from 'react-router';
 import { fixesApi } from '../api/fixes';
 import { isApiError } from '../api/http';
@@ -10,7 +10,8 @@ import { useCan } from '../auth/use-can';
 import { describeError, ErrorPanel } from '../components/Panels';
 import { SkeletonLine } from '../components/Skeleton';
 import { FixContextView } from '../fixes/FixContextView';
-import { fixStatusText, runPath } from '../fixes/fix-text';
+import { fixStatusText } from '../fixes/fix-text';
+import { runPath } from '../lib/paths';
 import { RerunLine } from '../fixes/RerunLine';
 import { storeFix, useLiveFix } from '../fixes/use-live-fix';
 import { parseDefinition } from '../lib/definition';
@@ -34,7 +35,7 @@ export function FixCard({ fixId }: { fixId: string }) {
   if (query.isError) return <ErrorPanel error={query.error} title="Could not load this fix" onRetry={() => void query.refetch()} retrying={query.isFetching} />;
   if (query.data === undefined)
     return (
-      <div className="fix-card" aria-busy="true">
+      <div className="chat-card fix-card" aria-busy="true">
         <SkeletonLine width="50%" height={16} />
       </div>
     );
@@ -46,13 +47,19 @@ function FixCardBody({ fix }: { fix: ExecutionFix }) {
   const mayWrite = useCan('write');
   const mayRun = useCan('run');
   const context = fix.context;
-  const proposal = useQuery({
-    queryKey: ['fixes', 'proposal', fix.workflowId, fix.proposalId] as const,
-    queryFn: async ({ signal }) => {
-      const found = (await workflowsApi.proposals(fix.workflowId, signal)).find((p) => p.id === fix.proposalId);
+  const pickProposal = useCallback(
+    (proposals: WorkflowProposal[]) => {
+      const found = proposals.find((p) => p.id === fix.proposalId);
       if (found === undefined) throw new Error(`Proposal ${fix.proposalId} of this fix is no longer stored.`);
       return found;
     },
+    [fix.proposalId],
+  );
+  // The workflow's proposal list, the cache entry its Proposals card reads too; this card picks its own.
+  const proposal = useQuery({
+    queryKey: workflowKeys.proposals(fix.workflowId),
+    queryFn: ({ signal }) => workflowsApi.proposals(fix.workflowId, signal),
+    select: pickProposal,
     enabled: fix.proposalId !== null,
     staleTime: Number.POSITIVE_INFINITY, // a proposal's definition never changes
   });
@@ -93,7 +100,7 @@ function FixCardBody({ fix }: { fix: ExecutionFix }) {
   const onVersion = applied ? `v${fix.appliedVersion}` : `v${fix.workflowVersion}`;
 
   return (
-    <section className="fix-card" data-testid="fix-card" data-fix-id={fix.id} data-status={fix.status} aria-label={`Fix of run ${fix.executionId}`}>
+    <section className="chat-card fix-card" data-testid="fix-card" data-fix-id={fix.id} data-status={fix.status} aria-label={`Fix of run ${fix.executionId}`}>
       <div className="fix-card__head">
         <span className={`chip ${fix.status === 'diagnosing' ? 'chip--accent' : applied ? 'chip--ok' : 'chip--warn'}`} data-testid="fix-status">
           {fixStatusText(fix)}

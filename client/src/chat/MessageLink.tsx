@@ -1,5 +1,6 @@
 import type { LinkPart } from '@weft/shared';
 import { Link } from 'react-router';
+import { runPath } from '../lib/paths';
 
 /** Where a link in an answer goes: a workflow, a run (opened at a step), or the approvals inbox. */
 export function linkHref(target: LinkPart['target']): string {
@@ -8,7 +9,7 @@ export function linkHref(target: LinkPart['target']): string {
     case 'workflow':
       return `/automation/workflows/${enc(target.id)}`;
     case 'execution':
-      return `/automation/executions/${enc(target.id)}${target.stepId ? `?step=${enc(target.stepId)}` : ''}`;
+      return runPath(target.id, target.stepId);
     case 'approvals':
       return '/approvals';
     default: {

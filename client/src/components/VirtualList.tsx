@@ -1,5 +1,6 @@
 import './virtual-list.css';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { rowAt, rowOffsets } from '../lib/row-window';
 
 export type VirtualListProps<T> = {
   items: readonly T[];
@@ -25,17 +26,8 @@ export type VirtualListProps<T> = {
 const AT_END_PX = 48;
 const NEAR_TOP_PX = 300;
 
-/** Index of the first row whose bottom is below `y` (binary search over the prefix offsets). */
-function firstBelow(offsets: readonly number[], y: number): number {
-  let low = 0;
-  let high = offsets.length - 2;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if ((offsets[mid + 1] ?? 0) <= y) low = mid + 1;
-    else high = mid;
-  }
-  return Math.max(0, low);
-}
+/** Index of the first row whose bottom is below `y`, or the last row when `y` is past the end. */
+const firstBelow = (offsets: readonly number[], y: number) => Math.max(0, Math.min(rowAt(offsets, y), offsets.length - 2));
 
 /**
  * Renders only the rows near the viewport, each measured once it is on screen (rows may be any
@@ -68,16 +60,14 @@ export function VirtualList<T>({
 
   const keys = useMemo(() => items.map(getKey), [items, getKey]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `measured` is not read; it is bumped whenever a row height lands in the `heights` ref, which React cannot see.
-  const offsets = useMemo(() => {
-    const result = new Array<number>(items.length + 1);
-    let y = headerHeight;
-    result[0] = y;
-    items.forEach((item, i) => {
-      y += heights.current.get(keys[i]!) ?? estimateSize(item);
-      result[i + 1] = y;
-    });
-    return result;
-  }, [items, keys, estimateSize, measured, headerHeight]);
+  const offsets = useMemo(
+    () =>
+      rowOffsets(
+        items.map((item, i) => heights.current.get(keys[i]!) ?? estimateSize(item)),
+        headerHeight,
+      ),
+    [items, keys, estimateSize, measured, headerHeight],
+  );
   const total = offsets[items.length] ?? 0;
 
   const height = viewport.height > 0 ? viewport.height : fallbackHeight;

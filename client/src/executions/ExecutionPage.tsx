@@ -1,7 +1,7 @@
 import './executions.css';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { NodeToolbar, Position } from '@xyflow/react';
-import { isFinishedExecution, type StepRun } from '@weft/shared';
+import { isFinishedExecution, isFixableExecution, type StepRun } from '@weft/shared';
 import { useMemo, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { InboxApproval } from '../api/approvals';
@@ -26,7 +26,7 @@ import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { UndrawableDefinition } from '../diagram/UndrawableDefinition';
 import { LiveIndicator } from './LiveIndicator';
 import { RerunDialog } from './RerunDialog';
-import { FixWithAssistantButton, isFixable, RunFixesSection } from './RunFixes';
+import { FixWithAssistantButton, RunFixesSection } from './RunFixes';
 import { StartedByText } from './StartedByText';
 import { StepAttempts } from './StepAttempts';
 import { StepTrace } from './StepTrace';
@@ -39,6 +39,7 @@ import { useTimeTravel } from './timeline/use-time-travel';
 import { parseDefinition } from '../lib/definition';
 import { useGate } from '../auth/Gate';
 import { stepErrorSentence } from '../lib/error-sentence';
+import { runPath } from '../lib/paths';
 
 export function ExecutionPage() {
   const { id = '' } = useParams();
@@ -156,7 +157,7 @@ export function ExecutionPage() {
             {summary.sessionId !== null && <Link to={`/chat/${encodeURIComponent(summary.sessionId)}`}>Open its chat</Link>}
             {summary.rerunOf !== null && summary.rerunOf !== undefined && (
               <span>
-                Re-run of <Link to={`/automation/executions/${encodeURIComponent(summary.rerunOf)}`}>{summary.rerunOf}</Link>
+                Re-run of <Link to={runPath(summary.rerunOf)}>{summary.rerunOf}</Link>
               </span>
             )}
             <span className="mono">{summary.id}</span>
@@ -165,7 +166,7 @@ export function ExecutionPage() {
         }
         actions={
           <>
-            {isFixable(nowStatus) && <FixWithAssistantButton executionId={summary.id} />}
+            {isFixableExecution(nowStatus) && <FixWithAssistantButton executionId={summary.id} />}
             <button type="button" className="btn" onClick={() => setRerunOpen(true)} {...runGate.props}>
               Re-run…
             </button>

@@ -17,6 +17,7 @@ import { formatElapsed } from '../lib/elapsed';
 import { LiveIndicator } from './LiveIndicator';
 import { StartedByText } from './StartedByText';
 import { definitionName } from '../lib/definition';
+import { runPath } from '../lib/paths';
 
 const PAGE = 50;
 
@@ -170,7 +171,7 @@ export function ExecutionsPage() {
               const duration = end !== null && isFinishedExecution(execution.status) ? formatElapsed(Date.parse(end) - Date.parse(start)) : '—';
               return (
                 <li key={execution.id} data-execution-id={execution.id} data-status={execution.status}>
-                  <Link to={`/automation/executions/${encodeURIComponent(execution.id)}`} className="list__row list__row--link">
+                  <Link to={runPath(execution.id)} className="list__row list__row--link">
                     <span>
                       <StatusPill status={execution.status} />
                     </span>

@@ -7,6 +7,7 @@ import { executionsApi } from '../api/executions';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { describeError } from '../components/Panels';
 import { stepTitle } from '../diagram/node-data';
+import { runPath } from '../lib/paths';
 
 /**
  * Re-run from the start or from a top-level step (earlier steps' results are reused), on the
@@ -45,7 +46,7 @@ export function RerunDialog({
       executionsApi.rerun({ id: executionId, ...(from !== '' ? { fromStepId: from } : {}), ...(onVersion === 'latest' ? { version: 'latest' as const } : {}) }),
     onSuccess: (newId) => {
       onClose();
-      void navigate(`/automation/executions/${encodeURIComponent(newId)}`);
+      void navigate(runPath(newId));
     },
   });
 

@@ -9,10 +9,6 @@ import { fixStatusText } from '../fixes/fix-text';
 import { RerunLine } from '../fixes/RerunLine';
 import { useLiveExecutionFixes } from '../fixes/use-live-fix';
 
-/** The runs a fix is for: it failed, or a person stopped it (canceled, denied). */
-const FIXABLE: ReadonlySet<string> = new Set(['failed', 'canceled', 'denied']);
-export const isFixable = (status: string) => FIXABLE.has(status);
-
 /**
  * "Fix with the assistant": posts `/fix <run>` into a new chat of this person (the server answers
  * there, as if they had typed it) and opens that chat.

@@ -2,6 +2,7 @@ import type { StartedBy } from '@weft/shared';
 import { Link } from 'react-router';
 import { useMe } from '../auth/use-can';
 import { startedByPhrase } from '../lib/started-by';
+import { runPath } from '../lib/paths';
 
 /**
  * " by you", " by schedule nightly", ...: who started a run, to follow "Started <time>". `linked`
@@ -11,5 +12,5 @@ export function StartedByText({ startedBy, linked = true }: { startedBy: Started
   const phrase = startedByPhrase(startedBy, useMe()?.id);
   if (phrase === null) return null;
   const { text, parentExecutionId } = phrase;
-  return <> {linked && parentExecutionId !== undefined ? <Link to={`/automation/executions/${encodeURIComponent(parentExecutionId)}`}>{text}</Link> : text}</>;
+  return <> {linked && parentExecutionId !== undefined ? <Link to={runPath(parentExecutionId)}>{text}</Link> : text}</>;
 }

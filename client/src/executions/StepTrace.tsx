@@ -1,13 +1,13 @@
 import './executions.css';
-import { type StepRun, type StepStatus, walkSteps, type WorkflowDefinition } from '@weft/shared';
-import { type FocusEvent, memo, type ReactNode, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { StepRun, StepStatus, WorkflowDefinition } from '@weft/shared';
+import { type FocusEvent, memo, type ReactNode, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { StatusIcon } from '../diagram/nodes/icons';
-import { stepTitle } from '../diagram/node-data';
 import { STATUS_LABELS } from '../diagram/step-display';
 import { formatElapsed } from '../lib/elapsed';
 import { useNow } from '../lib/use-now';
-import { describeIteration, instanceKey, latestRuns } from './step-runs';
-import { rowOffsets, scrollToShow, visibleRows, windowParts } from './row-window';
+import { describeIteration, instanceKey, latestRuns, stepTitles } from './step-runs';
+import { rowOffsets, scrollToShow, spacerKey, visibleRows, windowParts } from '../lib/row-window';
+import { useScrollViewport } from '../lib/use-scroll-viewport';
 
 /** `started -> finished` (or now while running), empty before it starts. */
 export function runDuration(run: Pick<StepRun, 'startedAt' | 'finishedAt'>, now: number): string {
@@ -54,19 +54,14 @@ export function StepTrace({
   follow?: boolean;
 }) {
   const instances = useMemo(() => latestRuns(runs).sort(order), [runs]);
-  const names = useMemo(() => {
-    // One walk of the definition, not a search per row.
-    const map = new Map<string, string>();
-    if (definition !== null) walkSteps(definition.steps, ({ step }) => void map.set(step.id, stepTitle(step)));
-    return map;
-  }, [definition]);
+  const names = useMemo(() => stepTitles(definition), [definition]);
   const empty = instances.length === 0;
   const live = instances.some((run) => run.finishedAt === null && run.startedAt !== null);
   const now = useNow(live);
 
   const listRef = useRef<HTMLOListElement>(null);
   // `height` null until the list is measured: the first render windows to the CSS max-height.
-  const [viewport, setViewport] = useState<{ top: number; height: number | null }>({ top: 0, height: null });
+  const { viewport, onScroll, scrollTo } = useScrollViewport(listRef, empty);
   const [measured, setMeasured] = useState<Record<RowKind, number>>(ESTIMATE);
   const [focused, setFocused] = useState<string | null>(null);
 
@@ -83,34 +78,12 @@ export function StepTrace({
   const focusedIndex = focused === null ? -1 : instances.findIndex((run) => instanceKey(run) === focused);
   const { first, last } = visibleRows({ offsets, scrollTop: top, viewportHeight: height, overscan: OVERSCAN });
 
-  const padding = useRef(0);
-  const readViewport = useCallback(() => {
-    const list = listRef.current;
-    if (list === null) return;
-    const next = { top: Math.max(0, list.scrollTop - padding.current), height: list.clientHeight };
-    setViewport((current) => (current.top === next.top && current.height === next.height ? current : next));
-  }, []);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the list element comes and goes with `empty`.
-  useLayoutEffect(() => {
-    const list = listRef.current;
-    if (list === null) return;
-    padding.current = Number.parseFloat(getComputedStyle(list).paddingTop) || 0;
-    readViewport();
-    if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(() => readViewport());
-    observer.observe(list);
-    return () => observer.disconnect();
-  }, [readViewport, empty]);
-
   // Apply the followed position before paint (this render already drew the rows it shows).
   useLayoutEffect(() => {
     if (viewport.height !== null && viewport.height > 0) followed.current = follow ? latestKey : null;
-    const list = listRef.current;
-    if (list === null || top === viewport.top || !viewport.height) return;
-    list.scrollTop = top + padding.current;
-    setViewport((current) => ({ ...current, top }));
-  }, [top, viewport, follow, latestKey]);
+    if (top === viewport.top || !viewport.height) return;
+    scrollTo(top);
+  }, [top, viewport, follow, latestKey, scrollTo]);
 
   // Real row heights replace the estimates (fonts and zoom differ): one row of each kind, measured once.
   const measuredKinds = useRef(new Set<RowKind>());
@@ -134,13 +107,10 @@ export function StepTrace({
   if (empty) return <p className="muted trace__empty">No step has started yet.</p>;
   const parts = windowParts({ offsets, first, last, keep: focusedIndex });
   return (
-    <ol ref={listRef} className="trace" aria-label="Step trace" onScroll={readViewport} onFocus={onFocus} onBlur={onBlur}>
+    <ol ref={listRef} className="trace" aria-label="Step trace" onScroll={onScroll} onFocus={onFocus} onBlur={onBlur}>
       {parts.map((part, i): ReactNode => {
         if ('spacer' in part) {
-          // Keyed by the row below it (or the end): at most one spacer stands before each row.
-          const below = parts[i + 1];
-          const key = below !== undefined && 'row' in below ? `spacer-${below.row}` : 'spacer-end';
-          return <li key={key} className="trace__spacer" role="presentation" style={{ height: part.spacer }} />;
+          return <li key={spacerKey(parts, i)} className="trace__spacer" role="presentation" style={{ height: part.spacer }} />;
         }
         const run = instances[part.row] as StepRun;
         const key = instanceKey(run);

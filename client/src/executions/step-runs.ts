@@ -1,4 +1,4 @@
-import { findStep, type StepRun, type WorkflowDefinition } from '@weft/shared';
+import { findStep, type StepRun, walkSteps, type WorkflowDefinition } from '@weft/shared';
 import { stepTitle } from '../diagram/node-data';
 import { parseIterationPath } from '../store/step-status-store';
 
@@ -15,6 +15,13 @@ export function describeIteration(path: string, definition?: Pick<WorkflowDefini
       return `${loop ? stepTitle(loop) : loopId} #${index + 1}${itemText}`;
     })
     .join(' › ');
+}
+
+/** Every step's title by id, in one walk of the definition (for lists that name many steps: not a search per row). */
+export function stepTitles(definition: Pick<WorkflowDefinition, 'steps'> | null | undefined): Map<string, string> {
+  const titles = new Map<string, string>();
+  if (definition) walkSteps(definition.steps, ({ step }) => void titles.set(step.id, stepTitle(step)));
+  return titles;
 }
 
 /** The step's name from the definition, or its id. */

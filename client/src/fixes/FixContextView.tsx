@@ -1,6 +1,7 @@
 import type { FixContext, FixValue } from '@weft/shared';
 import { Link } from 'react-router';
-import { fixValueText, runPath } from './fix-text';
+import { runPath } from '../lib/paths';
+import { fixValueText } from './fix-text';
 
 function ValueBlock({ value }: { value: FixValue }) {
   const { text, note } = fixValueText(value);

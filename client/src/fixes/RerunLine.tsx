@@ -1,7 +1,7 @@
 import { type ExecutionFix, ExecutionStatus } from '@weft/shared';
 import { Link } from 'react-router';
 import { StatusPill } from '../components/StatusPill';
-import { runPath } from './fix-text';
+import { runPath } from '../lib/paths';
 import { useRerunStatus } from './use-live-fix';
 
 /** "Re-run ex_… ✓ Succeeded": a fix's latest re-run, its status live. */

@@ -33,9 +33,3 @@ export function fixValueText(value: FixValue): { text: string; note: string | nu
     return { text: value.json, note: null };
   }
 }
-
-/** The run page's address, opened at a step when given (the chat's links do the same). */
-export function runPath(executionId: string, stepId?: string | null): string {
-  const enc = encodeURIComponent;
-  return `/automation/executions/${enc(executionId)}${stepId ? `?step=${enc(stepId)}` : ''}`;
-}

@@ -78,7 +78,8 @@ export function useLiveExecutionFixes(executionId: string) {
  * server publishes the fix again when the run ends.
  */
 export function useRerunStatus(rerun: ExecutionFix['rerun']): string | null {
-  const executionId = rerun?.executionId ?? null;
+  // A finished re-run never changes again: nothing to read or follow.
+  const executionId = rerun === null || isFinishedExecution(rerun.status) ? null : rerun.executionId;
   const queryClient = useQueryClient();
   const key = ['fixes', 'rerun-status', executionId] as const;
   const query = useQuery({

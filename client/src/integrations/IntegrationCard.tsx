@@ -7,6 +7,7 @@ import { RelativeTime } from '../components/RelativeTime';
 import { integrationKeys, integrationsApi } from './api';
 import { ConnectForm } from './ConnectForm';
 import { StatusBadge } from './StatusBadge';
+import { runPath } from '../lib/paths';
 
 const PROVIDER_TITLES: Record<Integration['provider'], string> = { github: 'GitHub', slack: 'Slack', mcp: 'MCP server' };
 
@@ -55,7 +56,7 @@ export function IntegrationCard({ integration }: { integration: Integration }) {
         </p>
         {integration.latestSyncExecutionId !== null && (
           <p>
-            Latest sync: <Link to={`/automation/executions/${encodeURIComponent(integration.latestSyncExecutionId)}`}>{integration.latestSyncExecutionId}</Link>
+            Latest sync: <Link to={runPath(integration.latestSyncExecutionId)}>{integration.latestSyncExecutionId}</Link>
           </p>
         )}
         {integration.lastSyncError !== null && (

@@ -1,6 +1,7 @@
 import type { Notification } from '@weft/shared';
 import { Link } from 'react-router';
 import { RelativeTime } from '../components/RelativeTime';
+import { runPath } from '../lib/paths';
 
 /** One inbox row: title, message, when, a link to the run; unread ones can be marked read. */
 export function NotificationItem({ notification, onMarkRead, marking }: { notification: Notification; onMarkRead: (id: string) => void; marking: boolean }) {
@@ -17,7 +18,7 @@ export function NotificationItem({ notification, onMarkRead, marking }: { notifi
         <RelativeTime iso={notification.createdAt} />
         <span aria-hidden="true">·</span>
         <span>step {notification.stepId}</span>
-        <Link className="notification__run" to={`/automation/executions/${encodeURIComponent(notification.executionId)}`}>
+        <Link className="notification__run" to={runPath(notification.executionId)}>
           Open the run
         </Link>
         {unread && (

@@ -1,4 +1,5 @@
 import type { Notification as InboxNotification } from '@weft/shared';
+import { runPath } from '../lib/paths';
 
 export type BrowserPermission = NotificationPermission | 'unsupported';
 
@@ -23,7 +24,7 @@ export function showWhileHidden(notification: InboxNotification, open: (path: st
   const shown = new window.Notification(notification.title, { body: notification.message, tag: notification.id });
   shown.onclick = () => {
     window.focus();
-    open(`/automation/executions/${encodeURIComponent(notification.executionId)}`);
+    open(runPath(notification.executionId));
     shown.close();
   };
   return true;

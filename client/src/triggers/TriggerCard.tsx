@@ -17,6 +17,7 @@ import { Deliveries, DELIVERIES_SHOWN } from './TriggerDeliveries';
 import { scheduleWords, WebhookIcon } from './TriggerBadge';
 import { SENDER_ISSUES_SECRET, webhookUrl } from './trigger-form';
 import { useGate } from '../auth/Gate';
+import { runPath } from '../lib/paths';
 
 function withoutSecret(webhook: NonNullable<Trigger['webhook']>): NonNullable<Trigger['webhook']> {
   const { secret: _shownOnce, ...rest } = webhook;
@@ -185,7 +186,7 @@ export function TriggerCard({ trigger, workflowName, actions }: { trigger: Trigg
           <div className="trigger-item__deliveries-head">
             <h3>Last deliveries</h3>
             {runNow.isSuccess ? (
-              <Link to={`/automation/executions/${encodeURIComponent(runNow.data.executionId)}`} className="trigger-item__started">
+              <Link to={runPath(runNow.data.executionId)} className="trigger-item__started">
                 Started: view run
               </Link>
             ) : runNow.isError ? (

@@ -7,6 +7,7 @@ import { describeError } from '../components/Panels';
 import { RelativeTime } from '../components/RelativeTime';
 import { SkeletonLine } from '../components/Skeleton';
 import { formatAbsolute } from '../lib/time';
+import { runPath } from '../lib/paths';
 
 export const DELIVERIES_SHOWN = 5;
 /** Per-minute counters of refused calls and replays shown under the deliveries. */
@@ -100,7 +101,7 @@ function DeliveryRows({ triggerKey, rows }: { triggerKey: string; rows: TriggerD
           </span>
           <span className="deliveries__detail">
             {delivery.executionId !== undefined ? (
-              <Link to={`/automation/executions/${encodeURIComponent(delivery.executionId)}`}>View run</Link>
+              <Link to={runPath(delivery.executionId)}>View run</Link>
             ) : delivery.reason !== undefined ? (
               <span className="mono muted" title={delivery.reason}>
                 {delivery.reason}

@@ -3,6 +3,7 @@ import {
   FIX_ANSWER_JSON_SCHEMA,
   FixContext,
   fixRerunFromStep,
+  isFixableExecution,
   WORKFLOWS_TOPIC,
   type ExecutionFix,
   type ModelProvider,
@@ -26,8 +27,6 @@ import { buildFixPrompt } from './fix-prompt';
 
 /** At most this many model turns per fix: an invalid answer goes back with its errors (as drafting does). */
 export const MAX_FIX_ATTEMPTS = 3;
-/** Runs a fix may be made for: the ones that ended without succeeding. */
-const FIXABLE = ['failed', 'canceled', 'denied'];
 
 type FixRow = {
   id: string;
@@ -153,7 +152,7 @@ export function createFixesService({
   /** 404 for an unknown run, 409 `not_failed` unless it failed, was canceled or was denied. */
   function assertFixable(executionId: string) {
     const run = executions.get(executionId);
-    if (!FIXABLE.includes(run.status)) {
+    if (!isFixableExecution(run.status)) {
       throw new AppError(409, 'not_failed', `execution ${executionId} is ${run.status}: only a failed, canceled or denied run can be fixed`, {
         status: run.status,
       });

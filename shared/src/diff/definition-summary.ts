@@ -1,4 +1,4 @@
-import { diffDefinitions } from './definition-diff';
+import { type DefinitionChange, diffDefinitions } from './definition-diff';
 
 /**
  * `GET /api/workflows/:id/diff`'s answer, and what the compare view and the assistant read:
@@ -14,8 +14,16 @@ export type DefinitionDiffSummary = {
 
 /** `diffDefinitions` grouped by kind: the one diff, so every reader marks the same steps. */
 export function summarizeDefinitionDiff(before: unknown, after: unknown): DefinitionDiffSummary {
+  return summarizeDefinitionChanges(diffDefinitions(before, after));
+}
+
+/**
+ * `summarizeDefinitionDiff` of changes already computed: a reader that also needs the top-level
+ * `field` changes (which the summary leaves out) diffs once and reads both from the same list.
+ */
+export function summarizeDefinitionChanges(changes: readonly DefinitionChange[]): DefinitionDiffSummary {
   const summary: DefinitionDiffSummary = { added: [], removed: [], changed: [], moved: [] };
-  for (const change of diffDefinitions(before, after)) {
+  for (const change of changes) {
     switch (change.kind) {
       case 'field':
         break;

@@ -2,6 +2,7 @@ import { cleanup, fireEvent, render, screen, within } from '@testing-library/rea
 import type { Message, MessagePart } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageParts } from '../MessageParts';
+import { assistantMessage } from '../../../test/messages';
 
 afterEach(cleanup);
 
@@ -16,7 +17,7 @@ function turn(...calls: Call[]): Message {
     parts.push({ type: 'tool_call', id: `tu_${i}`, name: c.name, input: c.input, status: c.status ?? (c.output === undefined ? 'running' : 'succeeded') });
     if (c.output !== undefined) parts.push({ type: 'tool_result', toolCallId: `tu_${i}`, output: c.output, isError: c.isError ?? false });
   });
-  return { id: 'msg_1', sessionId: 'ses_1', role: 'assistant', parts, status: 'complete', deltaSeq: 0, createdAt: '2026-01-01T00:00:00.000Z' };
+  return assistantMessage(parts, { id: 'msg_1', createdAt: '2026-01-01T00:00:00.000Z' });
 }
 
 const show = (...calls: Call[]) => render(<MessageParts message={turn(...calls)} />);

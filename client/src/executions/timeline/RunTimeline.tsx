@@ -1,9 +1,10 @@
 import './timeline.css';
-import { type KeyboardEvent, memo, type PointerEvent, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { type StepRun, walkSteps, type WorkflowDefinition } from '@weft/shared';
-import { stepTitle } from '../../diagram/node-data';
+import { type KeyboardEvent, memo, type PointerEvent, useCallback, useMemo, useRef } from 'react';
+import type { StepRun, WorkflowDefinition } from '@weft/shared';
 import type { InboxApproval } from '../../api/approvals';
-import { rowOffsets, visibleRows } from '../row-window';
+import { rowOffsets, spacerKey, visibleRows, type WindowPart, windowParts } from '../../lib/row-window';
+import { useScrollViewport } from '../../lib/use-scroll-viewport';
+import { stepTitles } from '../step-runs';
 import { buildLanes, describeInstant, OUTCOME_MARK, type TimelineSubLane } from './timeline-model';
 import type { PlaySpeed, TimeTravel } from './use-time-travel';
 
@@ -31,12 +32,7 @@ type LaneRow = { key: string; stepId: string; sub: TimelineSubLane; first: boole
  */
 export function RunTimeline({ runs, approvals, definition, start, end, instant, eventTimes, seek, playing, play, pause, notice, pruned }: RunTimelineProps) {
   const lanes = useMemo(() => buildLanes(runs.values(), approvals.values()), [runs, approvals]);
-  const labels = useMemo(() => {
-    // One walk of the definition, not a search per lane.
-    const names = new Map<string, string>();
-    if (definition !== null) walkSteps(definition.steps, ({ step }) => void names.set(step.id, stepTitle(step)));
-    return names;
-  }, [definition]);
+  const labels = useMemo(() => stepTitles(definition), [definition]);
   const stepLabel = useCallback((stepId: string) => labels.get(stepId) ?? stepId, [labels]);
   const trackRef = useRef<HTMLDivElement>(null);
   // A 1,000-step run has more than 1,000 sub-lanes: only those in the lanes box's viewport (and a
@@ -48,24 +44,10 @@ export function RunTimeline({ runs, approvals, definition, start, end, instant, 
   );
   const offsets = useMemo(() => rowOffsets(rows.map(() => LANE_HEIGHT)), [rows]);
   const bodyRef = useRef<HTMLDivElement>(null);
-  const [scroll, setScroll] = useState<{ top: number; height: number | null }>({ top: 0, height: null });
-  const readScroll = useCallback(() => {
-    const body = bodyRef.current;
-    if (body === null) return;
-    setScroll((current) =>
-      current.top === body.scrollTop && current.height === body.clientHeight ? current : { top: body.scrollTop, height: body.clientHeight },
-    );
-  }, []);
-  useLayoutEffect(() => {
-    const body = bodyRef.current;
-    if (body === null) return;
-    readScroll();
-    if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(() => readScroll());
-    observer.observe(body);
-    return () => observer.disconnect();
-  }, [readScroll]);
+  const { viewport: scroll, onScroll } = useScrollViewport(bodyRef);
   const { first, last } = visibleRows({ offsets, scrollTop: scroll.top, viewportHeight: scroll.height ?? BODY_MAX_HEIGHT, overscan: OVERSCAN });
+  // The same parts for the labels and the lanes, so both columns stay row for row.
+  const parts = useMemo(() => windowParts({ offsets, first, last }), [offsets, first, last]);
   const span = Math.max(1, end - start);
   const at = instant ?? end;
   const pct = (t: number) => `${((Math.min(Math.max(t, start), end) - start) / span) * 100}%`;
@@ -127,8 +109,8 @@ export function RunTimeline({ runs, approvals, definition, start, end, instant, 
           {notice}
         </p>
       )}
-      <div className="run-timeline__body" ref={bodyRef} onScroll={readScroll}>
-        <TimelineLabels rows={rows} offsets={offsets} first={first} last={last} stepLabel={stepLabel} />
+      <div className="run-timeline__body" ref={bodyRef} onScroll={onScroll}>
+        <TimelineLabels rows={rows} parts={parts} stepLabel={stepLabel} />
         <div
           ref={trackRef}
           className="run-timeline__track"
@@ -142,7 +124,7 @@ export function RunTimeline({ runs, approvals, definition, start, end, instant, 
             if (event.currentTarget.hasPointerCapture(event.pointerId)) fromPointer(event);
           }}
         >
-          <TimelineLanes rows={rows} offsets={offsets} first={first} last={last} start={start} end={end} stepLabel={stepLabel} />
+          <TimelineLanes rows={rows} parts={parts} start={start} end={end} stepLabel={stepLabel} />
           {!live && <div className="run-timeline__after" style={{ left: pct(at) }} aria-hidden="true" />}
           <div
             className="run-timeline__playhead"
@@ -164,24 +146,26 @@ export function RunTimeline({ runs, approvals, definition, start, end, instant, 
 }
 
 /** A spacer standing for the rows not rendered above or below the window. */
-function Spacer({ height }: { height: number }) {
-  return height > 0 ? <li className="run-timeline__spacer" role="presentation" style={{ height }} /> : null;
-}
+const spacer = (parts: readonly WindowPart[], index: number, height: number) => (
+  <li key={spacerKey(parts, index)} className="run-timeline__spacer" role="presentation" style={{ height }} />
+);
 
-type WindowProps = { rows: LaneRow[]; offsets: number[]; first: number; last: number; stepLabel(stepId: string): string };
+type WindowProps = { rows: LaneRow[]; parts: readonly WindowPart[]; stepLabel(stepId: string): string };
 
 /** The lanes' names, beside the track (the window of rows in view). */
-const TimelineLabels = memo(function TimelineLabels({ rows, offsets, first, last, stepLabel }: WindowProps) {
+const TimelineLabels = memo(function TimelineLabels({ rows, parts, stepLabel }: WindowProps) {
   return (
     <ul className="run-timeline__labels" aria-hidden="true">
-      <Spacer height={offsets[first] ?? 0} />
-      {rows.slice(first, last).map(({ key, stepId, sub, first: named }) => (
-        <li key={key} className="run-timeline__label" title={stepLabel(stepId)}>
-          {named ? stepLabel(stepId) : ''}
-          {sub.label !== '' && <span className="muted"> {sub.label}</span>}
-        </li>
-      ))}
-      <Spacer height={(offsets[rows.length] ?? 0) - (offsets[last] ?? 0)} />
+      {parts.map((part, i) => {
+        if ('spacer' in part) return spacer(parts, i, part.spacer);
+        const { key, stepId, sub, first: named } = rows[part.row] as LaneRow;
+        return (
+          <li key={key} className="run-timeline__label" title={stepLabel(stepId)}>
+            {named ? stepLabel(stepId) : ''}
+            {sub.label !== '' && <span className="muted"> {sub.label}</span>}
+          </li>
+        );
+      })}
     </ul>
   );
 });
@@ -190,44 +174,46 @@ const TimelineLabels = memo(function TimelineLabels({ rows, offsets, first, last
  * The bars, which do not depend on the playhead: moving it re-renders none of them, only the
  * shade over what had not happened yet. Only the window of rows in view is rendered.
  */
-const TimelineLanes = memo(function TimelineLanes({ rows, offsets, first, last, start, end, stepLabel }: WindowProps & { start: number; end: number }) {
+const TimelineLanes = memo(function TimelineLanes({ rows, parts, start, end, stepLabel }: WindowProps & { start: number; end: number }) {
   const span = Math.max(1, end - start);
   const pct = (t: number) => `${((Math.min(Math.max(t, start), end) - start) / span) * 100}%`;
   const width = (from: number, to: number | null) => `${Math.max(0.4, ((Math.min(to ?? end, end) - from) / span) * 100)}%`;
   return (
     <ul className="run-timeline__lanes" aria-label="Steps over time">
-      <Spacer height={offsets[first] ?? 0} />
-      {rows.slice(first, last).map(({ key, sub }, i) => (
-        <li key={key} className="run-timeline__lane" aria-posinset={first + i + 1} aria-setsize={rows.length}>
-          {sub.bars.map((bar) => (
-            <span
-              key={bar.key}
-              className={`run-timeline__bar run-timeline__bar--${bar.status}`}
-              style={{ left: pct(bar.start), width: width(bar.start, bar.end) }}
-              title={`${stepLabel(bar.stepId)}${sub.label === '' ? '' : ` (${sub.label})`}: ${bar.status}${bar.retry ? ', a retry' : ''}`}
-            >
-              <span aria-hidden="true">{OUTCOME_MARK[bar.status]}</span>
-              {bar.retry && <span aria-hidden="true">↻</span>}
-              <span className="visually-hidden">
-                {stepLabel(bar.stepId)} {sub.label} {bar.status}
-                {bar.retry ? ', a retry' : ''}
+      {parts.map((part, i) => {
+        if ('spacer' in part) return spacer(parts, i, part.spacer);
+        const { key, sub } = rows[part.row] as LaneRow;
+        return (
+          <li key={key} className="run-timeline__lane" aria-posinset={part.row + 1} aria-setsize={rows.length}>
+            {sub.bars.map((bar) => (
+              <span
+                key={bar.key}
+                className={`run-timeline__bar run-timeline__bar--${bar.status}`}
+                style={{ left: pct(bar.start), width: width(bar.start, bar.end) }}
+                title={`${stepLabel(bar.stepId)}${sub.label === '' ? '' : ` (${sub.label})`}: ${bar.status}${bar.retry ? ', a retry' : ''}`}
+              >
+                <span aria-hidden="true">{OUTCOME_MARK[bar.status]}</span>
+                {bar.retry && <span aria-hidden="true">↻</span>}
+                <span className="visually-hidden">
+                  {stepLabel(bar.stepId)} {sub.label} {bar.status}
+                  {bar.retry ? ', a retry' : ''}
+                </span>
               </span>
-            </span>
-          ))}
-          {sub.waits.map((wait) => (
-            <span
-              key={wait.id}
-              className="run-timeline__wait"
-              style={{ left: pct(wait.start), width: width(wait.start, wait.end) }}
-              title={`Waited for an approval (${wait.status})`}
-            >
-              <span aria-hidden="true">⏸</span>
-              <span className="visually-hidden">waited for an approval, {wait.status}</span>
-            </span>
-          ))}
-        </li>
-      ))}
-      <Spacer height={(offsets[rows.length] ?? 0) - (offsets[last] ?? 0)} />
+            ))}
+            {sub.waits.map((wait) => (
+              <span
+                key={wait.id}
+                className="run-timeline__wait"
+                style={{ left: pct(wait.start), width: width(wait.start, wait.end) }}
+                title={`Waited for an approval (${wait.status})`}
+              >
+                <span aria-hidden="true">⏸</span>
+                <span className="visually-hidden">waited for an approval, {wait.status}</span>
+              </span>
+            ))}
+          </li>
+        );
+      })}
     </ul>
   );
 });

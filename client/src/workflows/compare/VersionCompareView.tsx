@@ -1,5 +1,5 @@
 import './compare.css';
-import { type DefinitionDiffSummary, diffDefinitions, summarizeDefinitionDiff, type WorkflowDefinition } from '@weft/shared';
+import { type DefinitionDiffSummary, diffDefinitions, summarizeDefinitionChanges, type WorkflowDefinition } from '@weft/shared';
 import { useId, useMemo, useState } from 'react';
 import { DIFF_LABELS, type DiffKind, marksFor } from '../../diagram/step-marks';
 import { WorkflowDiagram } from '../../diagram/WorkflowDiagram';
@@ -45,7 +45,9 @@ export function VersionCompareView({
 }) {
   // Several views can share a page (a chat with two fixes): headings are named by unique ids.
   const id = useId();
-  const computed = useMemo(() => (given === undefined ? summarizeDefinitionDiff(before, after) : null), [given, before, after]);
+  // One diff: the steps' summary (unless the server's answer is given) and the workflow-level fields.
+  const changes = useMemo(() => diffDefinitions(before, after), [before, after]);
+  const computed = useMemo(() => (given === undefined ? summarizeDefinitionChanges(changes) : null), [given, changes]);
   const summary = given ?? computed!;
   const left = useMemo(() => marksFor(summary, 'before'), [summary]);
   const right = useMemo(() => marksFor(summary, 'after'), [summary]);
@@ -64,7 +66,7 @@ export function VersionCompareView({
   const same = KINDS.every((kind) => counts[kind] === 0);
   // Workflow-level fields (name, inputs and their defaults, requires…) are not steps: listed apart,
   // so a change to them alone never reads as "nothing differs".
-  const fields = useMemo(() => diffDefinitions(before, after).flatMap((c) => (c.kind === 'field' ? [c] : [])), [before, after]);
+  const fields = useMemo(() => changes.flatMap((c) => (c.kind === 'field' ? [c] : [])), [changes]);
 
   return (
     <div className={`compare wf-diff-colors${compact ? ' compare--compact' : ''}`} data-testid="version-compare">

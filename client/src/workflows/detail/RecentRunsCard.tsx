@@ -6,6 +6,7 @@ import { ErrorPanel } from '../../components/Panels';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SkeletonLine } from '../../components/Skeleton';
 import { StatusPill } from '../../components/StatusPill';
+import { runPath } from '../../lib/paths';
 
 const RECENT = 8;
 
@@ -39,7 +40,7 @@ export function RecentRunsCard({ workflowId }: { workflowId: string }) {
         <ul className="recent-runs" aria-label="Recent runs">
           {runs.data.executions.map((execution) => (
             <li key={execution.id}>
-              <Link to={`/automation/executions/${encodeURIComponent(execution.id)}`} className="recent-runs__row">
+              <Link to={runPath(execution.id)} className="recent-runs__row">
                 <StatusPill status={execution.status} />
                 <span className="recent-runs__meta">
                   v{execution.workflowVersion} · <RelativeTime iso={execution.createdAt} />

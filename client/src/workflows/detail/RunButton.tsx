@@ -11,6 +11,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { describeError } from '../../components/Panels';
 import { InputsFields } from '../../inputs/InputsFields';
 import { initialInputDraft, inputEntries, inputErrorsFrom, readInputDraft, type InputDraft, type InputErrors } from '../../inputs/inputs-form';
+import { runPath } from '../../lib/paths';
 
 /**
  * Run now. A workflow without inputs starts at once; one with inputs asks for them first (a form
@@ -32,7 +33,7 @@ export function RunButton({ workflowId, definition }: { workflowId: string; defi
     onSuccess: (executionId) => {
       setOpen(false);
       void queryClient.invalidateQueries({ queryKey: executionKeys.all });
-      void navigate(`/automation/executions/${encodeURIComponent(executionId)}`);
+      void navigate(runPath(executionId));
     },
   });
 

@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { describeError, ErrorPanel } from '../../components/Panels';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SkeletonLine } from '../../components/Skeleton';
+import { runPath } from '../../lib/paths';
 
 function sourceText(version: WorkflowVersionSummary): string {
   switch (version.source) {
@@ -131,7 +132,7 @@ function FixedRun({ version, fix }: { version: number; fix: NonNullable<Workflow
     <span className="versions__fix" data-testid="version-fix">
       <span className="visually-hidden">Version {version}: </span>
       Fixes run{' '}
-      <Link to={`/automation/executions/${encodeURIComponent(fix.executionId)}`} className="mono">
+      <Link to={runPath(fix.executionId)} className="mono">
         {fix.executionId}
       </Link>
       {fix.summary !== null && <> — {fix.summary}</>}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rowOffsets, scrollToShow, visibleRows, windowParts } from './row-window';
+import { rowAt, rowOffsets, scrollToShow, spacerKey, visibleRows, windowParts } from './row-window';
 
 const offsets = rowOffsets(Array.from({ length: 100 }, (_, i) => (i % 10 === 9 ? 50 : 30)));
 
@@ -7,6 +7,21 @@ describe('row window', () => {
   it('offsets are the running sum of the heights', () => {
     expect(rowOffsets([30, 50, 30])).toEqual([0, 30, 80, 110]);
     expect(offsets.at(-1)).toBe(90 * 30 + 10 * 50);
+  });
+
+  it('offsets start below a header when given its height', () => {
+    expect(rowOffsets([30, 50], 12)).toEqual([12, 42, 92]);
+  });
+
+  it('finds the row under a position: the first whose bottom is below it, the row count past the end', () => {
+    const three = rowOffsets([30, 50, 30], 10);
+    expect([0, 10, 39, 40, 89, 90, 119].map((y) => rowAt(three, y))).toEqual([0, 0, 0, 1, 1, 2, 2]);
+    expect(rowAt(three, 120)).toBe(3);
+  });
+
+  it('keys each spacer by the row below it, or the end', () => {
+    const parts = windowParts({ offsets: rowOffsets([10, 10, 10, 10]), first: 1, last: 2 });
+    expect(parts.map((part, i) => ('spacer' in part ? spacerKey(parts, i) : part.row))).toEqual(['spacer-1', 1, 'spacer-end']);
   });
 
   it('renders the rows the viewport crosses plus the overscan, clamped to the list', () => {

@@ -4,16 +4,16 @@
  * without a browser.
  */
 
-/** `offsets[i]` is row i's top, `offsets[n]` the list's height. */
-export function rowOffsets(heights: readonly number[]): number[] {
+/** `offsets[i]` is row i's top, `offsets[n]` the list's height; rows start at `start` (below a header). */
+export function rowOffsets(heights: readonly number[], start = 0): number[] {
   const offsets = new Array<number>(heights.length + 1);
-  offsets[0] = 0;
+  offsets[0] = start;
   for (let i = 0; i < heights.length; i++) offsets[i + 1] = (offsets[i] ?? 0) + (heights[i] ?? 0);
   return offsets;
 }
 
-/** The first row whose bottom is below `y` (binary search over the offsets). */
-function rowAt(offsets: readonly number[], y: number): number {
+/** The first row whose bottom is below `y` (binary search over the offsets); the row count when `y` is past the end. */
+export function rowAt(offsets: readonly number[], y: number): number {
   let lo = 0;
   let hi = offsets.length - 1;
   while (lo < hi) {
@@ -73,6 +73,12 @@ export function windowParts({ offsets, first, last, keep }: { offsets: readonly 
   const tail = (offsets[count] ?? 0) - (offsets[at] ?? 0);
   if (tail > 0) parts.push({ spacer: tail });
   return parts;
+}
+
+/** A React key for the spacer at `parts[index]`: the row below it, or the end (at most one spacer stands before each row). */
+export function spacerKey(parts: readonly WindowPart[], index: number): string {
+  const below = parts[index + 1];
+  return below !== undefined && 'row' in below ? `spacer-${below.row}` : 'spacer-end';
 }
 
 /** The scroll position that brings row `index` fully into view with the least movement (as `block: 'nearest'`). */
