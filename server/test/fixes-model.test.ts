@@ -2,7 +2,7 @@ import { summarizeDefinitionDiff } from '@weft/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
 import { serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
-import { fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
+import { finalReply, fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
 import { waitUntil } from './helpers/live-client';
 import { addPersonWithToken, auditActions } from './helpers/people';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -500,10 +500,20 @@ describe('fix requests that are refused', () => {
     expect((await s.request('GET', `/api/fixes/${fixId}`, { token: viewer.token })).body.status).toBe('proposed');
     const notTheirs = await s.request('POST', `/api/executions/${run.id}/fixes`, { token: viewer.token, body: { sessionId: chat.id } });
     expect(notTheirs.status).toBe(404);
-    fake.setScript([answer({ diagnosis: 'd', definition: null })]);
+    fake.setScript([answer({ diagnosis: 'd', summary: 's', definition: diskCheck(dir, 'stdout') })]);
+    fake.requests.length = 0;
+    const proposalsBefore = (await s.request('GET', `/api/workflows/${run.workflowId}/proposals`)).body.proposals.length;
     const own = await s.request('POST', `/api/executions/${run.id}/fixes`, { token: viewer.token, body: {} });
     expect(own.status).toBe(202);
     expect((await s.request('GET', `/api/sessions/${own.body.sessionId}`, { token: viewer.token })).body.ownerId).toBe(viewer.id);
+    // A diagnosis costs model calls and stores a proposal: it needs `write`, as drafting does. The viewer gets the context only.
+    const reply = await finalReply(s, own.body.sessionId, own.body.messageId);
+    expect(reply.text).toContain('No diagnosis: a diagnosis by the model needs the write permission');
+    const viewerFix = (await s.request('GET', `/api/fixes/${reply.parts.find((p) => p.type === 'fix').fixId}`)).body;
+    expect(viewerFix).toMatchObject({ status: 'diagnosed', diagnosis: null, proposalId: null, error: expect.stringContaining('write permission') });
+    expect(viewerFix.context.failedStep.stepId).toBe('check');
+    expect(fake.requests).toHaveLength(0);
+    expect((await s.request('GET', `/api/workflows/${run.workflowId}/proposals`)).body.proposals).toHaveLength(proposalsBefore);
     // Still not applied by anyone.
     expect((await s.request('GET', `/api/fixes/${fixId}`)).body.appliedVersion).toBeNull();
   });

@@ -18,6 +18,7 @@ import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import { askForJsonAnswer } from '../model/json-answer-loop';
 import type { RunExplainer } from '../tools/explain-tool';
+import { scopeOfTool } from '../tools/tool-scopes';
 import type { ProposalsService } from '../workflows/proposals-service';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import { checkFixAnswer } from './fix-answer';
@@ -53,6 +54,13 @@ type FixRow = {
   /** The proposal's status, joined at read time. */
   proposal_status: ExecutionFix['proposalStatus'];
 };
+
+/**
+ * A model's diagnosis costs model calls and stores a proposal: it needs the scope drafting needs
+ * (tool-scopes.ts). Without it a fix is context only, as offline.
+ */
+const DIAGNOSIS_SCOPE = scopeOfTool({ name: 'workflows:draft_workflow', effect: 'write' });
+export const NO_DIAGNOSIS_SCOPE = `a diagnosis by the model needs the ${DIAGNOSIS_SCOPE} permission (it costs model calls and proposes a change): ask someone who may change workflows`;
 
 /** A re-run retention has deleted since: its status reads `pruned`. */
 const PRUNED = 'pruned';
@@ -110,8 +118,8 @@ export function createFixesService({
     'SELECT f.*, r.status AS rerun_status, p.status AS proposal_status FROM execution_fixes f LEFT JOIN executions r ON r.id = f.rerun_execution_id LEFT JOIN workflow_proposals p ON p.id = f.proposal_id';
   const s = {
     insert: db.prepare(
-      `INSERT INTO execution_fixes (id, execution_id, workflow_id, workflow_version, session_id, status, provider, context, created_by, created_at, updated_at)
-       VALUES (@id, @executionId, @workflowId, @workflowVersion, @sessionId, @status, @provider, @context, @createdBy, @now, @now)`,
+      `INSERT INTO execution_fixes (id, execution_id, workflow_id, workflow_version, session_id, status, provider, context, error, created_by, created_at, updated_at)
+       VALUES (@id, @executionId, @workflowId, @workflowVersion, @sessionId, @status, @provider, @context, @error, @createdBy, @now, @now)`,
     ),
     get: db.prepare<[string], FixRow>(`${SELECT} WHERE f.id = ?`),
     byExecution: db.prepare<[string], FixRow>(`${SELECT} WHERE f.execution_id = ? ORDER BY f.created_at DESC, f.id DESC`),
@@ -188,12 +196,15 @@ export function createFixesService({
 
     /**
      * A new fix of run `executionId` (404 unknown; 409 `not_failed` unless it failed, was canceled
-     * or denied): its context, `diagnosing` with a model, `diagnosed` (context only) offline.
+     * or denied): its context, `diagnosing` with a model, `diagnosed` (context only) offline or
+     * when `user` lacks the permission a diagnosis needs (its `error` says so).
      */
     create({ executionId, sessionId, user }: { executionId: string; sessionId: string | null; user: UserPrincipal }): ExecutionFix {
       const run = assertFixable(executionId);
       const { context } = buildFixContext({ executions, explainer, executionId });
       const id = newId('fix');
+      const withModel = model.kind !== 'offline';
+      const mayDiagnose = !withModel || user.scopes.includes(DIAGNOSIS_SCOPE);
       return journal.transaction(() => {
         s.insert.run({
           id,
@@ -201,9 +212,10 @@ export function createFixesService({
           workflowId: run.workflowId,
           workflowVersion: run.workflowVersion,
           sessionId,
-          status: model.kind === 'offline' ? 'diagnosed' : 'diagnosing',
+          status: withModel && mayDiagnose ? 'diagnosing' : 'diagnosed',
           provider: model.kind,
           context: JSON.stringify(context),
+          error: mayDiagnose ? null : NO_DIAGNOSIS_SCOPE,
           createdBy: user.id,
           now: clock.now().toISOString(),
         });
