@@ -322,6 +322,26 @@ describe('fix with a model', () => {
   });
 });
 
+describe('fix status', () => {
+  it('moves forward only: re-run before apply, then apply, stays rerun with the applied version', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { run } = await failedRun(dir, chat.id);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: diskCheck(dir, 'stdout') })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const rerun = await s.request('POST', `/api/fixes/${fixId}/rerun`);
+    expect(rerun.status).toBe(202);
+    expect(rerun.body.fix).toMatchObject({ status: 'rerun', appliedVersion: null });
+    await finishedExecution(s, rerun.body.executionId);
+    const applied = await s.request('POST', `/api/fixes/${fixId}/apply`);
+    expect(applied.status).toBe(200);
+    expect(applied.body.fix).toMatchObject({ status: 'rerun', appliedVersion: 2, rerun: { executionId: rerun.body.executionId } });
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'rerun', appliedVersion: 2 });
+    const statuses = (await fixEvents(s, fixId)).map((e) => e.status);
+    expect(statuses.slice(statuses.indexOf('rerun'))).not.toContain('applied');
+  });
+});
+
 describe("a fix's proposal handled outside the fix", () => {
   /** The proposal tools, called by the person (as the proposals card does). */
   const tool = (name: string, args: unknown) => s.request('POST', '/api/tools/call', { body: { name, arguments: args } });

@@ -36,6 +36,7 @@ type FixRow = {
   workflow_id: string;
   workflow_version: number;
   session_id: string | null;
+  /** Stored for `diagnosing` versus done; what a fix reads is derived (statusOf). */
   status: ExecutionFix['status'];
   provider: string;
   context: string;
@@ -65,13 +66,24 @@ export const NO_DIAGNOSIS_SCOPE = `a diagnosis by the model needs the ${DIAGNOSI
 /** A re-run retention has deleted since: its status reads `pruned`. */
 const PRUNED = 'pruned';
 
+/**
+ * The status from what the fix holds, so it only moves forward whatever order apply and re-run come
+ * in: `diagnosing` (stored) while the model answers, then the furthest of rerun, applied, proposed, diagnosed.
+ */
+function statusOf(r: FixRow): ExecutionFix['status'] {
+  if (r.status === 'diagnosing') return 'diagnosing';
+  if (r.rerun_execution_id !== null) return 'rerun';
+  if (r.applied_version !== null) return 'applied';
+  return r.proposal_id !== null ? 'proposed' : 'diagnosed';
+}
+
 const toFix = (r: FixRow, rerunStatus?: string): ExecutionFix => ({
   id: r.id,
   executionId: r.execution_id,
   workflowId: r.workflow_id,
   workflowVersion: r.workflow_version,
   sessionId: r.session_id,
-  status: r.status,
+  status: statusOf(r),
   provider: r.provider,
   context: FixContext.parse(JSON.parse(r.context)),
   diagnosis: r.diagnosis,
@@ -129,8 +141,8 @@ export function createFixesService({
     diagnosed: db.prepare(
       "UPDATE execution_fixes SET status = @status, diagnosis = @diagnosis, summary = @summary, proposal_id = @proposalId, error = @error, updated_at = @now WHERE id = @id AND status = 'diagnosing'",
     ),
-    applied: db.prepare("UPDATE execution_fixes SET status = 'applied', applied_version = ?, updated_at = ? WHERE id = ?"),
-    rerun: db.prepare("UPDATE execution_fixes SET status = 'rerun', rerun_from_step_id = ?, rerun_execution_id = ?, updated_at = ? WHERE id = ?"),
+    applied: db.prepare('UPDATE execution_fixes SET applied_version = ?, updated_at = ? WHERE id = ?'),
+    rerun: db.prepare('UPDATE execution_fixes SET rerun_from_step_id = ?, rerun_execution_id = ?, updated_at = ? WHERE id = ?'),
     diagnosing: db.prepare<[], { id: string }>("SELECT id FROM execution_fixes WHERE status = 'diagnosing'"),
   };
 
