@@ -342,6 +342,23 @@ describe('fix status', () => {
   });
 });
 
+describe('re-running a fix', () => {
+  it('a fix that removes the failed last step leaves nothing to re-run: 409 nothing_to_rerun, no run starts', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { run } = await failedRun(dir, chat.id);
+    const { steps, ...rest } = diskCheck(dir);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: 'drop the check', definition: { ...rest, steps: [steps[0]] } })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    expect((await s.request('POST', `/api/fixes/${fixId}/apply`)).status).toBe(200);
+    const rerun = await s.request('POST', `/api/fixes/${fixId}/rerun`);
+    expect(rerun.status).toBe(409);
+    expect(rerun.body.error).toMatchObject({ code: 'nothing_to_rerun', details: { version: 2 } });
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'applied', rerun: null });
+    expect(runCount(dir, 'measure.count')).toBe(1);
+  });
+});
+
 describe("a fix's proposal handled outside the fix", () => {
   /** The proposal tools, called by the person (as the proposals card does). */
   const tool = (name: string, args: unknown) => s.request('POST', '/api/tools/call', { body: { name, arguments: args } });

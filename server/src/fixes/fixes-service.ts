@@ -409,7 +409,8 @@ export function createFixesService({
 
     /**
      * Re-runs the fixed run with its inputs: on the applied version (else the run's own), from
-     * `fixRerunFromStep`, as the person. Repeatable: the latest re-run is kept. Posted into the
+     * `fixRerunFromStep`, as the person; 409 `nothing_to_rerun` when the run had a failed step and the
+     * version to run has nothing left after the steps it already ran. Repeatable: the latest re-run is kept. Posted into the
      * fix's chat when it is theirs.
      */
     rerun({ id, user }: { id: string; user: UserPrincipal }): { executionId: string; fix: ExecutionFix } {
@@ -423,6 +424,16 @@ export function createFixesService({
         if (!before || !after) throw notFound(`version ${version} of workflow ${row.workflow_id}`);
         const failed = context.failedStep?.stepId;
         const from = failed ? fixRerunFromStep(before, after, failed) : null;
+        // Null with a failed step: the fix removed it and all after it. A re-run from the start would
+        // only repeat the steps that already succeeded (side effects included).
+        if (failed && from === null) {
+          throw new AppError(
+            409,
+            'nothing_to_rerun',
+            `version ${version} of workflow ${row.workflow_id} has no step left to run after the ones run ${row.execution_id} already ran: there is nothing to re-run`,
+            { version },
+          );
+        }
         const { executionId } = executions.rerun(row.execution_id, {
           ...(from ? { fromStepId: from } : {}),
           version,
