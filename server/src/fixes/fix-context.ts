@@ -1,4 +1,4 @@
-import { FIX_FEEDERS_MAX, findStep, fixFeederIds, toFixValue, type FixContext, type StepRun, type WorkflowDefinition } from '@weft/shared';
+import { FIX_FEEDERS_MAX, findStep, fixFeederIds, fixRerunFromStep, toFixValue, type FixContext, type StepRun, type WorkflowDefinition } from '@weft/shared';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { RunExplainer } from '../tools/explain-tool';
 
@@ -52,8 +52,8 @@ export function buildFixContext({ executions, explainer, executionId }: { execut
         : null,
     logTail: explanation.logTail,
     feeders,
-    // The top-level step holding the failed one: a re-run of the unchanged run starts there.
-    rerunFromStepId: visit ? (visit.ancestors[0]?.step.id ?? visit.step.id) : null,
+    // Where a re-run of the unchanged run starts: the top-level step holding the failed one.
+    rerunFromStepId: failed ? fixRerunFromStep(definition, definition, failed.stepId) : null,
   };
   return { context, definition };
 }
