@@ -164,6 +164,7 @@ describe('fix with a model', () => {
     expect(events.map((e) => [e.status, e.rerun?.status ?? null])).toEqual([
       ['diagnosing', null],
       ['proposed', null],
+      ['proposed', null], // Apply accepts the proposal first: the proposal's change is journaled as any other
       ['applied', null],
       ['rerun', expect.any(String)],
       ['rerun', 'succeeded'],

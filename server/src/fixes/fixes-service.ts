@@ -189,10 +189,8 @@ export function createFixesService({
   // A fix follows its proposal wherever it is reviewed or applied (the proposals routes, the
   // review/apply tools): applied elsewhere, the fix is applied with that version (and the history
   // links it); any other change is journaled so the card shows the proposal's status.
-  // A fix's own Apply reviews and applies its proposal, then records and journals the fix once itself.
-  const applyingOwn = new Set<string>();
+  // A fix's own Apply goes through here too: it reviews and applies the proposal like anyone.
   proposals.onChanged((p) => {
-    if (applyingOwn.has(p.id)) return;
     for (const row of s.byProposal.all(p.id)) {
       if (p.status === 'applied' && p.appliedVersion !== null && row.applied_version !== p.appliedVersion) {
         s.applied.run(p.appliedVersion, clock.now().toISOString(), row.id);
@@ -383,7 +381,6 @@ export function createFixesService({
           );
         }
         let applied: ReturnType<ProposalsService['apply']>;
-        applyingOwn.add(proposal.id);
         try {
           if (proposal.status === 'open') proposals.review({ id: proposal.id, decision: 'accept', reviewer: user.name });
           applied = proposals.apply({ id: proposal.id, savedBy: user.id });
@@ -398,12 +395,10 @@ export function createFixesService({
             );
           }
           throw err;
-        } finally {
-          applyingOwn.delete(proposal.id);
         }
-        s.applied.run(applied.workflow.version, clock.now().toISOString(), id);
+        // The proposal's change listener (above) recorded the applied version and journaled the fix.
         record('fix.applied', id, { executionId: row.execution_id, workflowId: row.workflow_id, proposalId: proposal.id, version: applied.workflow.version });
-        return { fix: publish(id), version: applied.workflow.version, workflow: applied.workflow };
+        return { fix: toFix(require(id)), version: applied.workflow.version, workflow: applied.workflow };
       });
     },
 
