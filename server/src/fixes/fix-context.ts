@@ -1,4 +1,14 @@
-import { FIX_FEEDERS_MAX, findStep, fixFeederIds, fixRerunFromStep, toFixValue, type FixContext, type StepRun, type WorkflowDefinition } from '@weft/shared';
+import {
+  FIX_FEEDERS_MAX,
+  findStep,
+  fixFeederIds,
+  fixRerunFromStep,
+  toFixValue,
+  type Execution,
+  type FixContext,
+  type StepRun,
+  type WorkflowDefinition,
+} from '@weft/shared';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { RunExplainer } from '../tools/explain-tool';
 
@@ -16,11 +26,11 @@ function lastAttemptOf(steps: StepRun[], stepId: string): StepRun | null {
  * are cut (FixValue), as are the log tail and the error (by the explainer) and the number of
  * feeders (FIX_FEEDERS_MAX); the definition is the run's own version, returned with it.
  */
-export function buildFixContext({ executions, explainer, executionId }: { executions: ExecutionsService; explainer: RunExplainer; executionId: string }): {
+export function buildFixContext({ executions, explainer, execution: run }: { executions: ExecutionsService; explainer: RunExplainer; execution: Execution }): {
   context: FixContext;
   definition: WorkflowDefinition;
 } {
-  const { execution, step, explanation } = explainer.explain(executionId);
+  const { execution, step, explanation } = explainer.explain(run);
   const definition = executions.repo.definitionOf(execution.workflowId, execution.workflowVersion) as WorkflowDefinition;
   const failed = explanation.failedStep;
   const visit = failed ? findStep(definition, failed.stepId) : null;

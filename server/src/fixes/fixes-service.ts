@@ -5,6 +5,7 @@ import {
   fixRerunFromStep,
   WORKFLOWS_TOPIC,
   type ExecutionFix,
+  type ExecutionSummary,
   type ModelProvider,
   type WorkflowDefinition,
 } from '@weft/shared';
@@ -170,16 +171,17 @@ export function createFixesService({
   const record = (action: string, id: string, details: Record<string, unknown>) =>
     audit.record({ actor: audit.actor(), action, target: { kind: 'fix', id }, details });
 
-  /** 404 for an unknown run, 409 `not_failed` unless it failed, was canceled or was denied. */
-  function assertFixable(executionId: string) {
-    const run = executions.get(executionId);
+  /** 409 `not_failed` unless the run failed, was canceled or was denied. */
+  function fixable<T extends ExecutionSummary>(run: T): T {
     if (!FIXABLE.includes(run.status)) {
-      throw new AppError(409, 'not_failed', `execution ${executionId} is ${run.status}: only a failed, canceled or denied run can be fixed`, {
+      throw new AppError(409, 'not_failed', `execution ${run.id} is ${run.status}: only a failed, canceled or denied run can be fixed`, {
         status: run.status,
       });
     }
     return run;
   }
+  /** 404 for an unknown run (410 pruned), 409 `not_failed` unless it failed, was canceled or was denied; its steps are not read. */
+  const assertFixable = (executionId: string): ExecutionSummary => fixable(executions.summary(executionId));
 
   // The card of a fix follows its re-run: when that run ends, the fix is journaled again with the end status.
   executions.onEnding((e) => {
@@ -210,8 +212,9 @@ export function createFixesService({
      * when `user` lacks the permission a diagnosis needs (its `error` says so).
      */
     create({ executionId, sessionId, user }: { executionId: string; sessionId: string | null; user: UserPrincipal }): ExecutionFix {
-      const run = assertFixable(executionId);
-      const { context } = buildFixContext({ executions, explainer, executionId });
+      // The run is read once, steps and all, and handed on to the context and the explainer.
+      const run = fixable(executions.get(executionId));
+      const { context } = buildFixContext({ executions, explainer, execution: run });
       const id = newId('fix');
       const withModel = model.kind !== 'offline';
       const mayDiagnose = !withModel || user.scopes.includes(DIAGNOSIS_SCOPE);
@@ -344,7 +347,7 @@ export function createFixesService({
 
     /** A run's fixes, newest first (404 for an unknown run). */
     listFor(executionId: string): ExecutionFix[] {
-      executions.get(executionId);
+      executions.summary(executionId);
       return s.byExecution.all(executionId).map((r) => toFix(r));
     },
 
