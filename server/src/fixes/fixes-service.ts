@@ -214,7 +214,7 @@ export function createFixesService({
     create({ executionId, sessionId, user }: { executionId: string; sessionId: string | null; user: UserPrincipal }): ExecutionFix {
       // The run is read once, steps and all, and handed on to the context and the explainer.
       const run = fixable(executions.get(executionId));
-      const { context } = buildFixContext({ executions, explainer, execution: run });
+      const context = buildFixContext({ executions, explainer, execution: run });
       const id = newId('fix');
       const withModel = model.kind !== 'offline';
       const mayDiagnose = !withModel || user.scopes.includes(DIAGNOSIS_SCOPE);
