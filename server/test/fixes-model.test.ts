@@ -2,7 +2,7 @@ import { summarizeDefinitionDiff } from '@weft/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
 import { serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
-import { fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
+import { finalReply, fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
 import { waitUntil } from './helpers/live-client';
 import { addPersonWithToken, auditActions } from './helpers/people';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -164,6 +164,7 @@ describe('fix with a model', () => {
     expect(events.map((e) => [e.status, e.rerun?.status ?? null])).toEqual([
       ['diagnosing', null],
       ['proposed', null],
+      ['proposed', null], // Apply accepts the proposal first: the proposal's change is journaled as any other
       ['applied', null],
       ['rerun', expect.any(String)],
       ['rerun', 'succeeded'],
@@ -319,6 +320,43 @@ describe('fix with a model', () => {
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: 'version_conflict', details: { baseVersion: 1, currentVersion: 2 } });
     expect((await s.request('GET', `/api/workflows/${workflowId}`)).body.definition.name).toBe('Renamed');
+  });
+});
+
+describe('fix status', () => {
+  it('moves forward only: re-run before apply, then apply, stays rerun with the applied version', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { run } = await failedRun(dir, chat.id);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: SUMMARY, definition: diskCheck(dir, 'stdout') })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    const rerun = await s.request('POST', `/api/fixes/${fixId}/rerun`);
+    expect(rerun.status).toBe(202);
+    expect(rerun.body.fix).toMatchObject({ status: 'rerun', appliedVersion: null });
+    await finishedExecution(s, rerun.body.executionId);
+    const applied = await s.request('POST', `/api/fixes/${fixId}/apply`);
+    expect(applied.status).toBe(200);
+    expect(applied.body.fix).toMatchObject({ status: 'rerun', appliedVersion: 2, rerun: { executionId: rerun.body.executionId } });
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'rerun', appliedVersion: 2 });
+    const statuses = (await fixEvents(s, fixId)).map((e) => e.status);
+    expect(statuses.slice(statuses.indexOf('rerun'))).not.toContain('applied');
+  });
+});
+
+describe('re-running a fix', () => {
+  it('a fix that removes the failed last step leaves nothing to re-run: 409 nothing_to_rerun, no run starts', async () => {
+    const dir = scratchDir();
+    const chat = await newChat(s);
+    const { run } = await failedRun(dir, chat.id);
+    const { steps, ...rest } = diskCheck(dir);
+    fake.setScript([answer({ diagnosis: DIAGNOSIS, summary: 'drop the check', definition: { ...rest, steps: [steps[0]] } })]);
+    const fixId = (await say(s, chat.id, `/fix ${run.id}`)).parts.find((p) => p.type === 'fix').fixId;
+    expect((await s.request('POST', `/api/fixes/${fixId}/apply`)).status).toBe(200);
+    const rerun = await s.request('POST', `/api/fixes/${fixId}/rerun`);
+    expect(rerun.status).toBe(409);
+    expect(rerun.body.error).toMatchObject({ code: 'nothing_to_rerun', details: { version: 2 } });
+    expect((await s.request('GET', `/api/fixes/${fixId}`)).body).toMatchObject({ status: 'applied', rerun: null });
+    expect(runCount(dir, 'measure.count')).toBe(1);
   });
 });
 
@@ -500,10 +538,20 @@ describe('fix requests that are refused', () => {
     expect((await s.request('GET', `/api/fixes/${fixId}`, { token: viewer.token })).body.status).toBe('proposed');
     const notTheirs = await s.request('POST', `/api/executions/${run.id}/fixes`, { token: viewer.token, body: { sessionId: chat.id } });
     expect(notTheirs.status).toBe(404);
-    fake.setScript([answer({ diagnosis: 'd', definition: null })]);
+    fake.setScript([answer({ diagnosis: 'd', summary: 's', definition: diskCheck(dir, 'stdout') })]);
+    fake.requests.length = 0;
+    const proposalsBefore = (await s.request('GET', `/api/workflows/${run.workflowId}/proposals`)).body.proposals.length;
     const own = await s.request('POST', `/api/executions/${run.id}/fixes`, { token: viewer.token, body: {} });
     expect(own.status).toBe(202);
     expect((await s.request('GET', `/api/sessions/${own.body.sessionId}`, { token: viewer.token })).body.ownerId).toBe(viewer.id);
+    // A diagnosis costs model calls and stores a proposal: it needs `write`, as drafting does. The viewer gets the context only.
+    const reply = await finalReply(s, own.body.sessionId, own.body.messageId);
+    expect(reply.text).toContain('No diagnosis: a diagnosis by the model needs the write permission');
+    const viewerFix = (await s.request('GET', `/api/fixes/${reply.parts.find((p) => p.type === 'fix').fixId}`)).body;
+    expect(viewerFix).toMatchObject({ status: 'diagnosed', diagnosis: null, proposalId: null, error: expect.stringContaining('write permission') });
+    expect(viewerFix.context.failedStep.stepId).toBe('check');
+    expect(fake.requests).toHaveLength(0);
+    expect((await s.request('GET', `/api/workflows/${run.workflowId}/proposals`)).body.proposals).toHaveLength(proposalsBefore);
     // Still not applied by anyone.
     expect((await s.request('GET', `/api/fixes/${fixId}`)).body.appliedVersion).toBeNull();
   });

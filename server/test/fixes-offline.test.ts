@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FIX_FEEDERS_MAX, FIX_LOG_LINE_MAX_CHARS, FIX_VALUE_MAX_CHARS } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
-import { fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
+import { finalReply, fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
 import { startServer, type TestServer } from './helpers/server';
@@ -162,6 +162,29 @@ describe('a fix context stays bounded', () => {
     // `/why` reads the same bounded tail.
     const why = await say(s, chat.id, `/why ${run.id}`);
     expect(why.text.length).toBeLessThan(FIX_VALUE_MAX_CHARS + 2000);
+  });
+});
+
+describe('reads', () => {
+  it('"Fix with the assistant" reads the run\'s steps once (the route checks the run without them), and listing fixes none', async () => {
+    const { run } = await runToEnd(s, deploy(scratchDir()));
+    const repo = s.app.executions.repo;
+    const steps = repo.steps;
+    let reads = 0;
+    repo.steps = ((id: string) => {
+      if (id === run.id) reads++;
+      return steps(id);
+    }) as typeof steps;
+    try {
+      const asked = await s.request('POST', `/api/executions/${run.id}/fixes`);
+      expect(asked.status).toBe(202);
+      await finalReply(s, asked.body.sessionId, asked.body.messageId);
+      expect(reads).toBe(1);
+      expect((await s.request('GET', `/api/executions/${run.id}/fixes`)).body.fixes).toHaveLength(1);
+      expect(reads).toBe(1);
+    } finally {
+      repo.steps = steps;
+    }
   });
 });
 

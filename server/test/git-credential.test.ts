@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubWebHost } from '../src/integrations/git-credential';
+import { fitsTemplate } from '../src/tools/git-credential-routes';
 import { connectFakeRunner, type FakeRunner } from './helpers/fake-runner';
 import { GITHUB_TOKEN, startFakeGithub, type FakeService } from './helpers/fake-services';
 import { waitUntil } from './helpers/live-client';
@@ -173,6 +174,45 @@ describe('POST /api/tools/git-credential', () => {
       .map((a) => JSON.parse(a.details));
     expect(refused).toContainEqual(expect.objectContaining({ executionId, stepId: 'tpl', code: 'url_not_in_workspace' }));
     expect(refused).toContainEqual(expect.objectContaining({ executionId, stepId: 'tpl', code: 'step_instance_not_running' }));
+  });
+
+  it("a templated URL binds only to a repository that fits the template's literal text: not to whatever the first request names on the host", async () => {
+    const definition = {
+      name: `Templated ${Math.random()}`,
+      inputs: { repo: { type: 'string', required: true } },
+      steps: [{ id: 'tpl', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ inputs.repo }}.git`, integration: 'gh' } } }],
+    };
+    const wf = await s.request('POST', '/api/workflows', { body: { definition } });
+    expect(wf.status).toBe(201);
+    const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: { inputs: { repo: 'app' } } });
+    const executionId = started.body.executionId as string;
+    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'tpl', iterationPath: '', attempt: 1 }]);
+    const ask = (url: string) =>
+      s.request('POST', '/api/tools/git-credential', {
+        token: s.runnerToken,
+        body: { context: { executionId, stepId: 'tpl', iterationPath: '', runnerId: runner.runnerId, leaseAttempt: grant.attempt }, integration: 'gh', url },
+      });
+    for (const url of [`https://${host}/other-org/secrets.git`, `https://${host}/o/app`, `https://${host}/o.git`]) {
+      const refused = await ask(url);
+      expect(refused.status, url).toBe(403);
+      expect(refused.body.error, url).toMatchObject({ code: 'url_not_in_workspace', message: expect.stringContaining('does not fit') });
+      expect(JSON.stringify(refused.body)).not.toContain(GITHUB_TOKEN);
+    }
+    expect(s.app.db.prepare('SELECT COUNT(*) AS n FROM execution_git_repos WHERE execution_id = ?').get(executionId)).toEqual({ n: 0 });
+    expect((await ask(`https://${host}/o/app.git`)).status).toBe(200);
+    expect((await ask(`https://${host}/other-org/secrets.git`)).status).toBe(403);
+  });
+
+  it('fitsTemplate: the literal text before the first {{ and after the last }}, not overlapping', () => {
+    const t = 'https://h/o/{{ inputs.repo }}-{{ item }}.git';
+    expect(fitsTemplate(t, 'https://h/o/a-b.git')).toBe(true);
+    expect(fitsTemplate(t, 'https://H/o/a-b.git')).toBe(true);
+    expect(fitsTemplate(t, 'https://h/x/a-b.git')).toBe(false);
+    expect(fitsTemplate(t, 'https://h/o/a-b.tar')).toBe(false);
+    expect(fitsTemplate('https://h/o/{{ x }}/o/', 'https://h/o/')).toBe(false);
+    fc.assert(fc.property(fc.string(), fc.string(), fc.string(), (pre, mid, post) => fitsTemplate(`${pre}{{ x }}${post}`, `${pre}${mid}${post}`)));
   });
 
   it('a step outside any foreach cannot get a token for another repository by naming a made-up iteration', async () => {

@@ -194,6 +194,13 @@ describe('migrations', () => {
     ]);
   });
 
+  it("look up a proposal's fixes by index, not by scanning every fix (026)", () => {
+    const db = new BetterSqlite3(':memory:');
+    migrate(db, readMigrations());
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM execution_fixes f WHERE f.proposal_id = ?').all('prop_1') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toContain('USING INDEX execution_fixes_by_proposal');
+  });
+
   it('refuse to start when a landed migration was edited', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-mig-'));
     fs.writeFileSync(path.join(dir, '001_a.sql'), 'CREATE TABLE a (x INTEGER);');

@@ -209,7 +209,6 @@ export function createToolApprovals({
         .all(...f.params)
         .map(view);
     },
-    /** The stored row (agent-asks.ts and the decision route tell held calls from asks by it). */
   };
 }
 

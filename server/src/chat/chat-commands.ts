@@ -155,6 +155,13 @@ export function createChatCommands({
     }
     ctx.writer.addPart({ type: 'fix', fixId: created.id });
     const from = c.rerunFromStepId ? ` from step ${c.rerunFromStepId}` : '';
+    if (created.status !== 'diagnosing' && created.provider !== 'offline') {
+      say(
+        ctx.writer,
+        `\nNo diagnosis: ${created.error ?? 'the model was not asked'}. The card shows what the run recorded; re-run it${from} with the same inputs from the card (with the run permission).`,
+      );
+      return;
+    }
     if (created.status !== 'diagnosing') {
       say(
         ctx.writer,

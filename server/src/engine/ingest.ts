@@ -229,9 +229,7 @@ export function createIngest({
       if (isFinishedExecution(row.status)) {
         return { type: 'reject', code: 'execution_finished', message: `execution ${executionId} is ${row.status}`, seq: lastSeq } as const;
       }
-      const nowMs = clock.now().getTime();
-      const holds = row.lease_runner_id === runnerId && row.lease_attempt === attempt && (row.lease_expires_at ?? 0) >= grace.validFrom(nowMs);
-      if (!holds) {
+      if (!grace.holds(row, { runnerId, attempt }, clock.now().getTime())) {
         return { type: 'reject', code: 'stale_lease', message: `lease attempt ${attempt} of ${executionId} is not held by this runner`, seq: lastSeq } as const;
       }
       let seq = lastSeq;

@@ -8,14 +8,24 @@ import type { Clock } from '../clock';
  * under it whatever its recorded expiry says. Leases granted after the start expire after the grace
  * anyway (grant time + leaseMs), so the rule only ever concerns the leases of before.
  */
+/** The lease columns of an `executions` row. */
+type LeaseRow = { lease_runner_id: string | null; lease_attempt: number | null; lease_expires_at: number | null };
+
 export function createLeaseGrace({ clock, leaseMs }: { clock: Clock; leaseMs: number }) {
   const until = clock.now().getTime() + leaseMs;
+  /** The lowest `lease_expires_at` that is still a valid lease at `nowMs`. */
+  const validFrom = (nowMs: number) => (nowMs < until ? 0 : nowMs);
   return {
     /** When the grace ends (ms since the epoch). */
     until,
     inGrace: (nowMs: number) => nowMs < until,
-    /** The lowest `lease_expires_at` that is still a valid lease at `nowMs`. */
-    validFrom: (nowMs: number) => (nowMs < until ? 0 : nowMs),
+    validFrom,
+    /**
+     * Whether `row`'s lease is held by `runnerId` under `attempt` at `nowMs`: the same runner, the
+     * same attempt, and not expired (or recorded before the start and still in the grace).
+     */
+    holds: (row: LeaseRow | null | undefined, { runnerId, attempt }: { runnerId: string; attempt: number }, nowMs: number): boolean =>
+      !!row && row.lease_runner_id === runnerId && row.lease_attempt === attempt && (row.lease_expires_at ?? 0) >= validFrom(nowMs),
   };
 }
 

@@ -215,8 +215,13 @@ export function createExecutionsService({
   }
 
   function get(id: string): Execution {
+    return { ...summary(id), steps: repo.steps(id).map(toStepRun) };
+  }
+
+  /** A run without its steps (404 unknown, 410 pruned): for checks that need only its status. */
+  function summary(id: string): ExecutionSummary {
     const row = requireExecution(id);
-    return { ...toSummary(row, nameOf(row.workflow_id, row.workflow_version)), steps: repo.steps(id).map(toStepRun) };
+    return toSummary(row, nameOf(row.workflow_id, row.workflow_version));
   }
 
   function list(q: {
@@ -362,6 +367,7 @@ export function createExecutionsService({
     events,
     start,
     get,
+    summary,
     list,
     cancel,
     rerun,

@@ -1,26 +1,24 @@
-import { FIX_FEEDERS_MAX, findStep, fixFeederIds, toFixValue, type FixContext, type StepRun, type WorkflowDefinition } from '@weft/shared';
+import { FIX_FEEDERS_MAX, findStep, fixFeederIds, fixRerunFromStep, toFixValue, type Execution, type FixContext, type WorkflowDefinition } from '@weft/shared';
 import type { ExecutionsService } from '../executions/executions-service';
 import type { RunExplainer } from '../tools/explain-tool';
-
-/** The last attempt of a step in a run (any iteration), in the order the attempts ran. */
-function lastAttemptOf(steps: StepRun[], stepId: string): StepRun | null {
-  const mine = steps.filter((s) => s.stepId === stepId);
-  mine.sort((a, b) => (a.finishedAt ?? a.startedAt ?? '').localeCompare(b.finishedAt ?? b.startedAt ?? '') || a.attempt - b.attempt);
-  return mine.at(-1) ?? null;
-}
 
 /**
  * The deterministic part of a fix, the same with and without a model: the run's explanation (the
  * failed step, its error and log tail, as `/why` gives it) plus the failed step's resolved input,
  * the steps that fed it with their outputs, the run's inputs, and where a re-run starts. Values
  * are cut (FixValue), as are the log tail and the error (by the explainer) and the number of
- * feeders (FIX_FEEDERS_MAX); the definition is the run's own version, returned with it.
+ * feeders (FIX_FEEDERS_MAX). Read against the run's own version.
  */
-export function buildFixContext({ executions, explainer, executionId }: { executions: ExecutionsService; explainer: RunExplainer; executionId: string }): {
-  context: FixContext;
-  definition: WorkflowDefinition;
-} {
-  const { execution, step, explanation } = explainer.explain(executionId);
+export function buildFixContext({
+  executions,
+  explainer,
+  execution: run,
+}: {
+  executions: ExecutionsService;
+  explainer: RunExplainer;
+  execution: Execution;
+}): FixContext {
+  const { execution, step, explanation } = explainer.explain(run);
   const definition = executions.repo.definitionOf(execution.workflowId, execution.workflowVersion) as WorkflowDefinition;
   const failed = explanation.failedStep;
   const visit = failed ? findStep(definition, failed.stepId) : null;
@@ -28,7 +26,8 @@ export function buildFixContext({ executions, explainer, executionId }: { execut
     ? fixFeederIds(definition, failed.stepId)
         .slice(0, FIX_FEEDERS_MAX)
         .map((id) => {
-          const ran = lastAttemptOf(execution.steps, id);
+          // The run's steps come in the order they were first written (executions-repository.ts): the last one is the latest attempt.
+          const ran = execution.steps.findLast((st) => st.stepId === id) ?? null;
           return { stepId: id, status: ran?.status ?? null, output: ran && ran.output !== undefined ? toFixValue(ran.output) : null };
         })
     : [];
@@ -52,8 +51,8 @@ export function buildFixContext({ executions, explainer, executionId }: { execut
         : null,
     logTail: explanation.logTail,
     feeders,
-    // The top-level step holding the failed one: a re-run of the unchanged run starts there.
-    rerunFromStepId: visit ? (visit.ancestors[0]?.step.id ?? visit.step.id) : null,
+    // Where a re-run of the unchanged run starts: the top-level step holding the failed one.
+    rerunFromStepId: failed ? fixRerunFromStep(definition, definition, failed.stepId) : null,
   };
-  return { context, definition };
+  return context;
 }

@@ -6,6 +6,7 @@ import {
   isFixableExecution,
   WORKFLOWS_TOPIC,
   type ExecutionFix,
+  type ExecutionSummary,
   type ModelProvider,
   type WorkflowDefinition,
 } from '@weft/shared';
@@ -19,6 +20,7 @@ import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import { askForJsonAnswer } from '../model/json-answer-loop';
 import type { RunExplainer } from '../tools/explain-tool';
+import { scopeOfTool } from '../tools/tool-scopes';
 import type { ProposalsService } from '../workflows/proposals-service';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import { checkFixAnswer } from './fix-answer';
@@ -34,6 +36,7 @@ type FixRow = {
   workflow_id: string;
   workflow_version: number;
   session_id: string | null;
+  /** Stored for `diagnosing` versus done; what a fix reads is derived (statusOf). */
   status: ExecutionFix['status'];
   provider: string;
   context: string;
@@ -53,8 +56,26 @@ type FixRow = {
   proposal_status: ExecutionFix['proposalStatus'];
 };
 
+/**
+ * A model's diagnosis costs model calls and stores a proposal: it needs the scope drafting needs
+ * (tool-scopes.ts). Without it a fix is context only, as offline.
+ */
+const DIAGNOSIS_SCOPE = scopeOfTool({ name: 'workflows:draft_workflow', effect: 'write' });
+export const NO_DIAGNOSIS_SCOPE = `a diagnosis by the model needs the ${DIAGNOSIS_SCOPE} permission (it costs model calls and proposes a change): ask someone who may change workflows`;
+
 /** A re-run retention has deleted since: its status reads `pruned`. */
 const PRUNED = 'pruned';
+
+/**
+ * The status from what the fix holds, so it only moves forward whatever order apply and re-run come
+ * in: `diagnosing` (stored) while the model answers, then the furthest of rerun, applied, proposed, diagnosed.
+ */
+function statusOf(r: FixRow): ExecutionFix['status'] {
+  if (r.status === 'diagnosing') return 'diagnosing';
+  if (r.rerun_execution_id !== null) return 'rerun';
+  if (r.applied_version !== null) return 'applied';
+  return r.proposal_id !== null ? 'proposed' : 'diagnosed';
+}
 
 const toFix = (r: FixRow, rerunStatus?: string): ExecutionFix => ({
   id: r.id,
@@ -62,7 +83,7 @@ const toFix = (r: FixRow, rerunStatus?: string): ExecutionFix => ({
   workflowId: r.workflow_id,
   workflowVersion: r.workflow_version,
   sessionId: r.session_id,
-  status: r.status,
+  status: statusOf(r),
   provider: r.provider,
   context: FixContext.parse(JSON.parse(r.context)),
   diagnosis: r.diagnosis,
@@ -109,8 +130,8 @@ export function createFixesService({
     'SELECT f.*, r.status AS rerun_status, p.status AS proposal_status FROM execution_fixes f LEFT JOIN executions r ON r.id = f.rerun_execution_id LEFT JOIN workflow_proposals p ON p.id = f.proposal_id';
   const s = {
     insert: db.prepare(
-      `INSERT INTO execution_fixes (id, execution_id, workflow_id, workflow_version, session_id, status, provider, context, created_by, created_at, updated_at)
-       VALUES (@id, @executionId, @workflowId, @workflowVersion, @sessionId, @status, @provider, @context, @createdBy, @now, @now)`,
+      `INSERT INTO execution_fixes (id, execution_id, workflow_id, workflow_version, session_id, status, provider, context, error, created_by, created_at, updated_at)
+       VALUES (@id, @executionId, @workflowId, @workflowVersion, @sessionId, @status, @provider, @context, @error, @createdBy, @now, @now)`,
     ),
     get: db.prepare<[string], FixRow>(`${SELECT} WHERE f.id = ?`),
     byExecution: db.prepare<[string], FixRow>(`${SELECT} WHERE f.execution_id = ? ORDER BY f.created_at DESC, f.id DESC`),
@@ -120,8 +141,8 @@ export function createFixesService({
     diagnosed: db.prepare(
       "UPDATE execution_fixes SET status = @status, diagnosis = @diagnosis, summary = @summary, proposal_id = @proposalId, error = @error, updated_at = @now WHERE id = @id AND status = 'diagnosing'",
     ),
-    applied: db.prepare("UPDATE execution_fixes SET status = 'applied', applied_version = ?, updated_at = ? WHERE id = ?"),
-    rerun: db.prepare("UPDATE execution_fixes SET status = 'rerun', rerun_from_step_id = ?, rerun_execution_id = ?, updated_at = ? WHERE id = ?"),
+    applied: db.prepare('UPDATE execution_fixes SET applied_version = ?, updated_at = ? WHERE id = ?'),
+    rerun: db.prepare('UPDATE execution_fixes SET rerun_from_step_id = ?, rerun_execution_id = ?, updated_at = ? WHERE id = ?'),
     diagnosing: db.prepare<[], { id: string }>("SELECT id FROM execution_fixes WHERE status = 'diagnosing'"),
   };
 
@@ -149,16 +170,17 @@ export function createFixesService({
   const record = (action: string, id: string, details: Record<string, unknown>) =>
     audit.record({ actor: audit.actor(), action, target: { kind: 'fix', id }, details });
 
-  /** 404 for an unknown run, 409 `not_failed` unless it failed, was canceled or was denied. */
-  function assertFixable(executionId: string) {
-    const run = executions.get(executionId);
+  /** 409 `not_failed` unless the run failed, was canceled or was denied. */
+  function fixable<T extends ExecutionSummary>(run: T): T {
     if (!isFixableExecution(run.status)) {
-      throw new AppError(409, 'not_failed', `execution ${executionId} is ${run.status}: only a failed, canceled or denied run can be fixed`, {
+      throw new AppError(409, 'not_failed', `execution ${run.id} is ${run.status}: only a failed, canceled or denied run can be fixed`, {
         status: run.status,
       });
     }
     return run;
   }
+  /** 404 for an unknown run (410 pruned), 409 `not_failed` unless it failed, was canceled or was denied; its steps are not read. */
+  const assertFixable = (executionId: string): ExecutionSummary => fixable(executions.summary(executionId));
 
   // The card of a fix follows its re-run: when that run ends, the fix is journaled again with the end status.
   executions.onEnding((e) => {
@@ -168,10 +190,8 @@ export function createFixesService({
   // A fix follows its proposal wherever it is reviewed or applied (the proposals routes, the
   // review/apply tools): applied elsewhere, the fix is applied with that version (and the history
   // links it); any other change is journaled so the card shows the proposal's status.
-  // A fix's own Apply reviews and applies its proposal, then records and journals the fix once itself.
-  const applyingOwn = new Set<string>();
+  // A fix's own Apply goes through here too: it reviews and applies the proposal like anyone.
   proposals.onChanged((p) => {
-    if (applyingOwn.has(p.id)) return;
     for (const row of s.byProposal.all(p.id)) {
       if (p.status === 'applied' && p.appliedVersion !== null && row.applied_version !== p.appliedVersion) {
         s.applied.run(p.appliedVersion, clock.now().toISOString(), row.id);
@@ -187,12 +207,16 @@ export function createFixesService({
 
     /**
      * A new fix of run `executionId` (404 unknown; 409 `not_failed` unless it failed, was canceled
-     * or denied): its context, `diagnosing` with a model, `diagnosed` (context only) offline.
+     * or denied): its context, `diagnosing` with a model, `diagnosed` (context only) offline or
+     * when `user` lacks the permission a diagnosis needs (its `error` says so).
      */
     create({ executionId, sessionId, user }: { executionId: string; sessionId: string | null; user: UserPrincipal }): ExecutionFix {
-      const run = assertFixable(executionId);
-      const { context } = buildFixContext({ executions, explainer, executionId });
+      // The run is read once, steps and all, and handed on to the context and the explainer.
+      const run = fixable(executions.get(executionId));
+      const context = buildFixContext({ executions, explainer, execution: run });
       const id = newId('fix');
+      const withModel = model.kind !== 'offline';
+      const mayDiagnose = !withModel || user.scopes.includes(DIAGNOSIS_SCOPE);
       return journal.transaction(() => {
         s.insert.run({
           id,
@@ -200,9 +224,10 @@ export function createFixesService({
           workflowId: run.workflowId,
           workflowVersion: run.workflowVersion,
           sessionId,
-          status: model.kind === 'offline' ? 'diagnosed' : 'diagnosing',
+          status: withModel && mayDiagnose ? 'diagnosing' : 'diagnosed',
           provider: model.kind,
           context: JSON.stringify(context),
+          error: mayDiagnose ? null : NO_DIAGNOSIS_SCOPE,
           createdBy: user.id,
           now: clock.now().toISOString(),
         });
@@ -321,7 +346,7 @@ export function createFixesService({
 
     /** A run's fixes, newest first (404 for an unknown run). */
     listFor(executionId: string): ExecutionFix[] {
-      executions.get(executionId);
+      executions.summary(executionId);
       return s.byExecution.all(executionId).map((r) => toFix(r));
     },
 
@@ -358,7 +383,6 @@ export function createFixesService({
           );
         }
         let applied: ReturnType<ProposalsService['apply']>;
-        applyingOwn.add(proposal.id);
         try {
           if (proposal.status === 'open') proposals.review({ id: proposal.id, decision: 'accept', reviewer: user.name });
           applied = proposals.apply({ id: proposal.id, savedBy: user.id });
@@ -373,18 +397,17 @@ export function createFixesService({
             );
           }
           throw err;
-        } finally {
-          applyingOwn.delete(proposal.id);
         }
-        s.applied.run(applied.workflow.version, clock.now().toISOString(), id);
+        // The proposal's change listener (above) recorded the applied version and journaled the fix.
         record('fix.applied', id, { executionId: row.execution_id, workflowId: row.workflow_id, proposalId: proposal.id, version: applied.workflow.version });
-        return { fix: publish(id), version: applied.workflow.version, workflow: applied.workflow };
+        return { fix: toFix(require(id)), version: applied.workflow.version, workflow: applied.workflow };
       });
     },
 
     /**
      * Re-runs the fixed run with its inputs: on the applied version (else the run's own), from
-     * `fixRerunFromStep`, as the person. Repeatable: the latest re-run is kept. Posted into the
+     * `fixRerunFromStep`, as the person; 409 `nothing_to_rerun` when the run had a failed step and the
+     * version to run has nothing left after the steps it already ran. Repeatable: the latest re-run is kept. Posted into the
      * fix's chat when it is theirs.
      */
     rerun({ id, user }: { id: string; user: UserPrincipal }): { executionId: string; fix: ExecutionFix } {
@@ -398,6 +421,16 @@ export function createFixesService({
         if (!before || !after) throw notFound(`version ${version} of workflow ${row.workflow_id}`);
         const failed = context.failedStep?.stepId;
         const from = failed ? fixRerunFromStep(before, after, failed) : null;
+        // Null with a failed step: the fix removed it and all after it. A re-run from the start would
+        // only repeat the steps that already succeeded (side effects included).
+        if (failed && from === null) {
+          throw new AppError(
+            409,
+            'nothing_to_rerun',
+            `version ${version} of workflow ${row.workflow_id} has no step left to run after the ones run ${row.execution_id} already ran: there is nothing to re-run`,
+            { version },
+          );
+        }
         const { executionId } = executions.rerun(row.execution_id, {
           ...(from ? { fromStepId: from } : {}),
           version,

@@ -9,7 +9,7 @@ export type JsonAnswer<T> =
   | { ok: false; errors: AnswerIssue[]; attempts: number; lastAnswer: unknown };
 
 /** Upstream failures are the model's, not the caller's: 502 with what the provider said. */
-export function modelError(err: unknown): AppError {
+function modelError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const status = (err as { status?: number }).status;
   const message = err instanceof Error ? err.message : String(err);

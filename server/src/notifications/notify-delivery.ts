@@ -33,12 +33,7 @@ export function createNotifyDelivery({ repo, inbox, journal, clock, grace, execu
    */
   function requireLease({ runnerId, executionId, attempt }: { runnerId: string; executionId: string; attempt: number }) {
     const row = executions.repo.get(executionId);
-    const held =
-      row !== null &&
-      row.lease_runner_id === runnerId &&
-      row.lease_attempt === attempt &&
-      (row.lease_expires_at ?? 0) >= grace.validFrom(clock.now().getTime());
-    if (!row || !held)
+    if (!row || !grace.holds(row, { runnerId, attempt }, clock.now().getTime()))
       throw new AppError(409, 'lease_not_held', `executionId: runner ${runnerId} holds no current lease (attempt ${attempt}) on execution ${executionId}`);
     return row;
   }

@@ -67,9 +67,9 @@ export function createRunExplainer({ executions, journal }: { executions: Execut
       if (!found) throw new AppError(404, 'not_found', 'no run has failed, been canceled or been denied yet');
       return found.id;
     },
-    /** The run (404 when unknown), the record of its failed step, and the explanation. */
-    explain(id: string): { execution: Execution; step: StepRun | null; explanation: ExecutionExplanation } {
-      const execution = executions.get(id);
+    /** The run (404 when unknown; or the one given, already read), the record of its failed step, and the explanation. */
+    explain(run: string | Execution): { execution: Execution; step: StepRun | null; explanation: ExecutionExplanation } {
+      const execution = typeof run === 'string' ? executions.get(run) : run;
       const step = failedStepOf(execution.steps);
       const explanation: ExecutionExplanation = {
         executionId: execution.id,

@@ -31,7 +31,8 @@ export type GitCredentialRequest = z.infer<typeof GitCredentialRequest>;
  * integration's GitHub host, and every issue and refusal is audited (never the token). The URL must
  * be the one the definition writes out, or, for a templated one, the repository this step instance
  * resolved to the first time it was given the credential (git-repo-bindings.ts), asked for by a step
- * instance that is running now under the caller's lease.
+ * instance that is running now under the caller's lease; that first URL must fit the template (its
+ * literal text before the first `{{` and after the last `}}`), so a repository elsewhere on the host never binds.
  */
 const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
   const repos = createGitRepoBindings(app.db);
@@ -76,6 +77,10 @@ const gitCredentialRoutes: FastifyPluginAsync = async (app) => {
           `context.iterationPath: step ${stepId} has no instance ${JSON.stringify(iterationPath)} running under lease attempt ${leaseAttempt} of execution ${executionId}`,
         );
       }
+      // Before the first binding: the URL must be the template's, its literal text kept around what it rendered.
+      if (template.includes('{{') && !fitsTemplate(template, body.url)) {
+        throw new AppError(403, 'url_not_in_workspace', `url: step ${stepId}'s workspace clones ${template}, which ${body.url} does not fit`);
+      }
       const allowed = template.includes('{{')
         ? repos.bind({ executionId, stepId, iterationPath, integration: body.integration, url: new URL(body.url).href, at: app.clock.now().toISOString() })
         : template;
@@ -100,4 +105,20 @@ function sameUrl(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether `url` can be what `template` rendered: it starts with the text before the first `{{` and
+ * ends with the text after the last `}}` (as written, or as the URL normalizes), without the two overlapping.
+ */
+export function fitsTemplate(template: string, url: string): boolean {
+  const prefix = template.slice(0, template.indexOf('{{'));
+  const suffix = template.slice(template.lastIndexOf('}}') + 2);
+  let href = url;
+  try {
+    href = new URL(url).href;
+  } catch {
+    /* refused by the caller's own checks */
+  }
+  return [url, href].some((u) => u.length >= prefix.length + suffix.length && u.startsWith(prefix) && u.endsWith(suffix));
 }

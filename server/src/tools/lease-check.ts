@@ -26,12 +26,7 @@ export function assertLeaseHeld({
     throw new AppError(403, 'lease_not_held', 'context.runnerId and context.leaseAttempt are required with the runner credential');
   }
   const row = executions.repo.get(context.executionId);
-  const held =
-    row !== null &&
-    row.lease_runner_id === context.runnerId &&
-    row.lease_attempt === context.leaseAttempt &&
-    (row.lease_expires_at ?? 0) >= grace.validFrom(clock.now().getTime());
-  if (!held || row === null)
+  if (row === null || !grace.holds(row, { runnerId: context.runnerId, attempt: context.leaseAttempt }, clock.now().getTime()))
     throw new AppError(
       403,
       'lease_not_held',
