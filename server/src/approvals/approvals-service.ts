@@ -1,4 +1,4 @@
-import { APPROVALS_TOPIC, executionTopic, rolesWith, sessionTopic, type StepApproval, type WaitRequest } from '@weft/shared';
+import { APPROVALS_TOPIC, executionTopic, isFinishedExecution, rolesWith, sessionTopic, type StepApproval, type WaitRequest } from '@weft/shared';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
@@ -148,7 +148,7 @@ export function createApprovalsService({
     const step = executions.repo.stepRun(row.execution_id, row.step_id, row.iteration_path, row.step_attempt);
     const output = { approved: outcome.approved, decidedBy: outcome.decidedBy, comment: outcome.comment, decidedAt: outcome.decidedAt };
     const deniedFails = !outcome.approved && (outcome.timedOut && row.on_timeout === 'fail' ? true : row.on_deny === 'fail');
-    if (['succeeded', 'failed', 'canceled', 'denied'].includes(exec.status) || !step || step.status !== 'waiting') return;
+    if (isFinishedExecution(exec.status) || !step || step.status !== 'waiting') return;
     log?.info(
       { executionId: row.execution_id, stepId: row.step_id, approvalId: row.id, approved: outcome.approved, timedOut: outcome.timedOut === true },
       'approval decided',

@@ -1,4 +1,4 @@
-import { cutFixText, cutLogTail, executionTopic, StepLog, type Execution, type StepRun } from '@weft/shared';
+import { cutFixText, cutLogTail, executionTopic, FIXABLE_EXECUTION_STATUSES, StepLog, type Execution, type StepRun } from '@weft/shared';
 import { z } from 'zod';
 import type { ExecutionsService } from '../executions/executions-service';
 import { AppError } from '../http/errors';
@@ -7,7 +7,6 @@ import { defineTool, type ToolDefinition } from './tool';
 
 /** How far back in a run's journal the log tail looks. */
 const LOG_EVENTS_SCANNED = 2000;
-const UNSUCCESSFUL = ['failed', 'canceled', 'denied'] as const;
 
 export type ExecutionExplanation = {
   executionId: string;
@@ -62,7 +61,9 @@ export function createRunExplainer({ executions, journal }: { executions: Execut
     /** The latest failed, canceled or denied run of the chat `sessionId`, else of any chat; 404 when there is none. */
     latestUnsuccessful(sessionId: string | undefined): string {
       const newest = (q: { sessionId?: string }) =>
-        UNSUCCESSFUL.flatMap((status) => executions.list({ ...q, status, limit: 1 }).executions).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+        FIXABLE_EXECUTION_STATUSES.flatMap((status) => executions.list({ ...q, status, limit: 1 }).executions).sort((a, b) =>
+          b.createdAt.localeCompare(a.createdAt),
+        )[0];
       const found = (sessionId ? newest({ sessionId }) : undefined) ?? newest({});
       if (!found) throw new AppError(404, 'not_found', 'no run has failed, been canceled or been denied yet');
       return found.id;
