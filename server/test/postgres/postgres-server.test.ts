@@ -2,11 +2,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
+import { RECONNECT_BACKOFF_MS } from '../../src/db/postgres/pg-database';
 import { fullDisk } from '../faults/full-disk';
 import { startServerProcess } from '../helpers/failing-start';
 import { connectFakeRunner } from '../helpers/fake-runner';
 import { makeDataDir, startServer, type TestServer } from '../helpers/server';
 import { runWeftCli } from '../helpers/weft-cli';
+import { startTcpGate } from '../support/tcp-gate';
 import { usePostgres } from '../support/use-postgres';
 
 /**
@@ -120,6 +122,35 @@ describe('a server on PostgreSQL', () => {
       expect((await s.request('GET', `/api/workflows/${again.body.id}`)).status).toBe(200);
     } finally {
       runner.close();
+    }
+  });
+
+  it('PostgreSQL down: requests answer 503 storage_unavailable without waiting on reconnects; once it is back the next request succeeds', async () => {
+    const direct = new URL(await server.server().createDatabase());
+    const gate = await startTcpGate({ host: direct.hostname, port: Number(direct.port) });
+    const url = new URL(direct);
+    url.hostname = '127.0.0.1';
+    url.port = String(gate.port);
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url.toString() } });
+    servers.push(s);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
+    try {
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+      await gate.shut();
+      for (const path of ['/api/ready', '/api/workflows', '/api/workflows']) {
+        const down = await s.request('GET', path);
+        expect(down.status, path).toBe(503);
+        expect(down.body.error.code).toBe('storage_unavailable');
+        expect(down.body.error.message).toMatch(/the database server cannot be reached/);
+      }
+      await gate.reopen();
+      // Within RECONNECT_BACKOFF_MS of the last failed reconnect no new session is tried.
+      await new Promise((r) => setTimeout(r, RECONNECT_BACKOFF_MS + 100));
+      expect((await s.request('GET', '/api/workflows')).status).toBe(200);
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+    } finally {
+      runner.close();
+      await gate.close();
     }
   });
 });
