@@ -19,7 +19,9 @@ afterAll(() => {
 });
 
 const ACTIONS = ['workflow.created', 'workflow.updated', 'workflow/x', 'workflowz.created', 'Workflow.created', 'workflow', 'trigger.created', 'workflow.~'];
-const insert = db.prepare("INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, target_kind) VALUES (?, 'system', NULL, 'weft', ?, 'workflow')");
+const insert = db.prepare(
+  "INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, target_kind) VALUES (?, 'system', NULL, 'weft', ?, 'workflow')",
+);
 for (let i = 0; i < 40; i++) for (const action of ACTIONS) insert.run(i, action);
 
 /** The SQL and values the query prepares, recorded through a wrapper around the database. */
