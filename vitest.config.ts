@@ -110,7 +110,7 @@ export default defineConfig({
           name: 'server-postgres',
           root: './server',
           include: POSTGRES_SET,
-          setupFiles: ['test/setup/journal-event-check.ts'],
+          setupFiles: ['test/setup/journal-event-check.ts', 'test/setup/postgres-databases.ts'],
           globalSetup: ['test/setup/postgres-store.ts'],
           environment: 'node',
           testTimeout: 30_000,

@@ -2,18 +2,21 @@
  * PostgreSQL store (issue 21): what one synchronous statement costs through `PgDatabase` (a worker
  * thread owns the `pg` connection; the caller waits in `Atomics.wait`), next to the same statement
  * awaited on `pg` directly and on better-sqlite3. Then the writes the journal makes: an autocommit
- * insert (one fsync each), inserts inside one transaction, and one journal append transaction
- * (BEGIN, topic_heads upsert, event insert, COMMIT). A throwaway cluster on this machine (fsync on),
- * unless WEFT_TEST_DATABASE_URL names a server.
+ * insert (one fsync each), inserts inside one transaction, and through the server's journal
+ * (createJournal) one append transaction (BEGIN, topic_heads upsert, event insert, COMMIT) and a
+ * group-commit batch of ten. A throwaway cluster on this machine (fsync on), unless
+ * WEFT_TEST_DATABASE_URL names a server.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
+import { executionTopic } from '../shared/src/protocol/topics';
+import { systemClock } from '../server/src/clock';
 import { migratePostgres } from '../server/src/db/postgres/migrate';
 import { PgDatabase } from '../server/src/db/postgres/pg-database';
-import { createJournalStore } from '../server/test/postgres/journal-store';
+import { createJournal } from '../server/src/journal/journal';
 import { startTestPostgres } from '../server/test/support/postgres';
 import { percentile, ROOT } from './lib/weft';
 
@@ -82,8 +85,24 @@ export async function run() {
         for (let i = 0; i < 100; i++) insert.run('x');
       })(),
     );
-    const journal = createJournalStore(db);
-    const append = time(300, (i) => journal.append(`execution:bench${i % 10}`, { i }));
+    // The server's journal: one plain transaction per append, then group commit (10 logical
+    // transactions joined in one batch, one COMMIT), timed to its durable COMMIT.
+    const journal = createJournal({ db, clock: systemClock });
+    const log = (i: number) =>
+      journal.append(executionTopic(`bench${i % 10}`), 'step.log', {
+        executionId: `bench${i % 10}`,
+        stepId: 's',
+        iterationPath: '',
+        attempt: 1,
+        stream: 'stdout',
+        text: `line ${i}`,
+      });
+    const append = time(300, (i) => journal.transaction(() => log(i)));
+    const batchOf10 = await timeAsync(100, async () => {
+      for (let i = 0; i < 10; i++) journal.batched(() => log(i));
+      await journal.durable();
+    });
+    journal.close();
     db.close();
 
     return {
@@ -96,6 +115,7 @@ export async function run() {
       autocommitInsert,
       transactionOf100Inserts: inTransaction,
       journalAppendTransaction: append,
+      journalBatchOf10: batchOf10,
     };
   } finally {
     await server.stop();
@@ -118,7 +138,8 @@ export function markdown(r: Record<string, unknown>): string {
     row('better-sqlite3 `SELECT ?`', s.sqliteSelect!),
     row('`PgDatabase` autocommit INSERT (fsync each)', s.autocommitInsert!),
     row('`PgDatabase` transaction of 100 INSERTs', s.transactionOf100Inserts!),
-    row('journal append transaction on PostgreSQL (BEGIN, head upsert, insert, COMMIT)', s.journalAppendTransaction!),
+    row('`journal.transaction` of one append (BEGIN, head upsert, insert, COMMIT)', s.journalAppendTransaction!),
+    row('`journal.batched` ×10 in one turn to `durable()` (one batch, one COMMIT)', s.journalBatchOf10!),
     '',
     `Load average at the end: ${load} (2 cores shared with other work: p99s are mostly scheduling).`,
     `The worker hop alone is ${s.workerHop!.p50Us} µs at p50; a synchronous statement ${s.syncSelect!.p50Us} µs against`,

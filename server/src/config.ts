@@ -135,6 +135,8 @@ export type Config = {
   runnerHeartbeatMs: number;
   /** How often lease expiry, timers and approval timeouts are checked. */
   engineTickMs: number;
+  /** On PostgreSQL, `/api/ready` probes with a write at most this often while healthy (the last result stands between). */
+  readyProbeEveryMs: number;
   /** How many runs deep a workflow may start runs (run_workflow from inside a run); deeper starts are refused. */
   maxRunDepth: number;
   /** Audit entries older than this many days are deleted (daily); 0 keeps them forever. */
@@ -256,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     leaseMs: e.WEFT_LEASE_MS,
     runnerHeartbeatMs: Math.max(100, Math.floor(e.WEFT_LEASE_MS / 3)),
     engineTickMs: 250,
+    readyProbeEveryMs: 5_000,
     maxRunDepth: e.WEFT_MAX_RUN_DEPTH,
     auditRetentionDays: e.WEFT_AUDIT_RETENTION_DAYS,
     retention: {

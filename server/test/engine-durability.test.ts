@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from './helpers/live-client';
 import { startRunner } from './helpers/runner-process';
-import { makeDataDir, startServer, type TestServer } from './helpers/server';
+import { makeDataDir, openTestDatabase, startServer, type TestServer } from './helpers/server';
 
 const ENGINE = { leaseMs: 1200, runnerHeartbeatMs: 300, engineTickMs: 50 };
 const TOKEN = 'durability-test-token-0123456789';
@@ -56,6 +56,21 @@ function alive(pid: number): boolean {
 const succeededAttempts = (ex: any, stepId: string) => ex.steps.filter((st: any) => st.stepId === stepId && st.status === 'succeeded');
 
 describe('durable execution with real runner processes', () => {
+  it('a transaction still open when the server stops is rolled back, not committed: nothing of it was acknowledged', async () => {
+    const dataDir = makeDataDir();
+    const s = await startServer({ dataDir });
+    // As a group-commit batch the journal did not close would be: its events are written only by its own COMMIT.
+    s.app.db.exec('BEGIN');
+    s.app.db.prepare("UPDATE users SET name = 'never acknowledged' WHERE id = 'owner'").run();
+    await s.close();
+    const db = openTestDatabase(dataDir);
+    try {
+      expect(db.prepare<[], { name: string }>("SELECT name FROM users WHERE id = 'owner'").get()!.name).not.toBe('never acknowledged');
+    } finally {
+      db.close();
+    }
+  });
+
   it('finishes a 20-step execution after its runner is killed with SIGKILL; no completed step runs twice', async () => {
     const dataDir = makeDataDir();
     const s = await server({ dataDir });

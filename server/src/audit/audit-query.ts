@@ -31,9 +31,12 @@ export function createAuditQuery(db: Db) {
       f.add(q.actor, 'actor_id = ?', q.actor);
       if (q.action?.endsWith('.*')) {
         // The filter's grammar (shared/src/api/audit.ts) allows no wildcard but this one: a prefix,
-        // compared case-sensitively on both stores (LIKE folds case on SQLite, GLOB is SQLite's).
+        // as the range [prefix, prefix with its last character incremented), which the
+        // audit_log_action index answers; bytewise and case-sensitive on both stores (SQLite's
+        // BINARY, PostgreSQL's COLLATE "C"), where LIKE folds case on SQLite and GLOB is SQLite's.
         const prefix = q.action.slice(0, -1);
-        f.add(true, 'substr(action, 1, ?) = ?', prefix.length, prefix);
+        const next = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+        f.add(true, 'action >= ? AND action < ?', prefix, next);
       } else f.add(q.action, 'action = ?', q.action);
       if (q.target !== undefined) {
         const colon = q.target.indexOf(':');

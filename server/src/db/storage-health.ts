@@ -1,5 +1,6 @@
 import type { Db } from './open';
 import { isStorageError, storageReason } from './storage-errors';
+import { storageProbe } from './storage-probe';
 
 export type StorageFailure = { reason: string; code: string; since: string };
 
@@ -19,13 +20,9 @@ export function createStorageHealth({
   log: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }) {
   let failure: StorageFailure | null = null;
-  // Allocates pages (so a full database or disk fails it) and leaves nothing behind. A bound buffer
-  // (not SQLite's zeroblob) so PostgreSQL takes the same statement.
-  const pad = Buffer.alloc(16384);
-  const probe = db.transaction(() => {
-    db.prepare('INSERT INTO storage_probe (pad) VALUES (?)').run(pad);
-    db.prepare('DELETE FROM storage_probe').run();
-  });
+  const probe = storageProbe(db);
+  /** When the last probe ran (performance.now(): the app clock may be a test's, standing still). */
+  let probedAt: number | undefined;
 
   return {
     /** A write failed; only storage errors count (a constraint or a bug is not the disk). */
@@ -48,6 +45,7 @@ export function createStorageHealth({
     /** One small write, outside any open transaction; true when it committed. */
     probe(): boolean {
       if (db.inTransaction) return false;
+      probedAt = performance.now();
       try {
         probe.immediate();
         this.ok();
@@ -57,7 +55,22 @@ export function createStorageHealth({
         return false;
       }
     },
+    /**
+     * For `/api/ready`: a probe at most every `everyMs` while healthy (the last result stands in
+     * between, so callers cannot make the server write on every request), every call while failed.
+     * A transaction open now (a group-commit batch) is waited for, up to OPEN_TRANSACTION_WAIT_MS,
+     * so the answer is a probe's rather than the state before it.
+     */
+    async check(everyMs: number): Promise<void> {
+      if (!failure && probedAt !== undefined && performance.now() - probedAt < everyMs) return;
+      const until = performance.now() + OPEN_TRANSACTION_WAIT_MS;
+      while (db.inTransaction && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 1));
+      this.probe();
+    },
   };
 }
+
+/** A group-commit batch commits on the next turn, or within 20 ms when held behind a sync (journal/group-commit.ts). */
+const OPEN_TRANSACTION_WAIT_MS = 200;
 
 export type StorageHealth = ReturnType<typeof createStorageHealth>;

@@ -14,15 +14,17 @@ import { WEFT_VERSION } from '../version';
 const healthRoutes: FastifyPluginAsync = async (app) => {
   const { storage, clock } = app;
   const { runners } = app.engine.dispatcher;
-  const { leaseMs } = app.config;
+  const { leaseMs, readyProbeEveryMs } = app.config;
   const postgres = storeKind(app.db) === 'postgres';
 
   app.get('/api/health', async (request): Promise<HealthResponse> => (request.principal?.type === 'user' ? { ok: true, version: WEFT_VERSION } : { ok: true }));
 
   app.get('/api/ready', async (): Promise<ReadyResponse> => {
     // A failed state is checked again here, so a disk freed while nothing wrote is seen at once. On
-    // PostgreSQL, a server elsewhere, every call probes: a write that commits is what "ready" means.
-    if (storage.failure || postgres) storage.probe();
+    // PostgreSQL, a server elsewhere, a write that commits is what "ready" means: probed at most
+    // every readyProbeEveryMs, the last result standing in between.
+    if (postgres) await storage.check(readyProbeEveryMs);
+    else if (storage.failure) storage.probe();
     const failure = storage.failure;
     // As the dispatcher sees them: a runner silent for a lease period gets no work (engine/dispatcher.ts).
     const healthySince = clock.now().getTime() - leaseMs;

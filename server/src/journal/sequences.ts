@@ -1,5 +1,5 @@
 import type { Db } from '../db/open';
-import { type SqlDatabase, storeKind } from '../db/store';
+import { storeKind } from '../db/store';
 import type { EventTable } from './event-table';
 import { createPostgresSequences } from './sequences-postgres';
 
@@ -62,11 +62,11 @@ export type Sequences = ReturnType<typeof createSqliteSequences>;
  * Seq allocation for the journal's store: SQLite's (above: the IMMEDIATE write lock serialises
  * writers) or PostgreSQL's (sequences-postgres.ts: a per-topic head row locked until COMMIT).
  */
-export function createSequences({ db, table }: { db: Db | SqlDatabase; table: EventTable }): Sequences {
+export function createSequences({ db, table }: { db: Db; table: EventTable }): Sequences {
   const kind = storeKind(db);
   switch (kind) {
     case 'sqlite':
-      return createSqliteSequences({ db: db as Db, table });
+      return createSqliteSequences({ db, table });
     case 'postgres':
       return createPostgresSequences({ db });
     default: {

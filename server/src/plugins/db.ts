@@ -32,8 +32,10 @@ export default fp(
       app.decorate('checkpointer', noCheckpointer);
       app.addHook('onClose', async () => {
         try {
-          // A group-commit batch the journal did not close (it normally commits it on close).
-          if (db.inTransaction) db.exec('COMMIT');
+          // A transaction the journal did not close (its close() commits its own batch first): a
+          // group-commit batch's events are written only by its own commit, and nothing of it was
+          // acknowledged, so it is rolled back rather than committed without its events.
+          if (db.inTransaction) db.exec('ROLLBACK');
         } finally {
           db.close();
         }
@@ -47,8 +49,8 @@ export default fp(
       await app.checkpointer.stop();
       // Checkpoint so the main file is complete and the -wal file can be dropped on a clean stop.
       try {
-        // A group-commit batch the journal did not close (it normally commits it on close).
-        if (db.inTransaction) db.exec('COMMIT');
+        // Rolled back, not committed: as on PostgreSQL above.
+        if (db.inTransaction) db.exec('ROLLBACK');
         db.pragma('wal_checkpoint(TRUNCATE)');
       } finally {
         db.close();

@@ -32,14 +32,8 @@ type CandidateRow = Omit<PruneCandidate, 'protected'> & { protected: number | bo
  */
 export function createExecutionPruner(db: Db) {
   const pruned = createPrunedExecutions(db);
-  // PostgreSQL has neither INDEXED BY (its planner has statistics) nor rowid: there a batch is
-  // chosen by ctid, the row's physical address, stable within the statement.
-  const postgres = storeKind(db) === 'postgres';
-  const indexedBy = postgres ? '' : 'INDEXED BY executions_finished';
-  const onPostgres = (sql: string) =>
-    postgres
-      ? sql.replace(/ WHERE rowid IN \(SELECT (\w+\.)?rowid (.*)\)$/, (_, alias = '', rest) => ` WHERE ctid = ANY(ARRAY(SELECT ${alias}ctid ${rest}))`)
-      : sql;
+  // PostgreSQL has no INDEXED BY (its planner has statistics).
+  const indexedBy = storeKind(db) === 'postgres' ? '' : 'INDEXED BY executions_finished';
   const s = {
     /** The next finished runs after a cursor, with what decides whether they may go. */
     scan: db.prepare<[string, number], CandidateRow>(
@@ -50,31 +44,33 @@ export function createExecutionPruner(db: Db) {
     nthNewest: db.prepare<[number], { id: string }>(`SELECT id FROM executions ${indexedBy} WHERE ${FINISHED} ORDER BY id DESC LIMIT 1 OFFSET ?`),
     stillFinished: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM executions e WHERE id = ? AND ${FINISHED} AND NOT ${PROTECTED}`),
   };
-  // Children first (foreign keys are on); each deletes at most `limit` rows of run `id` (of its topic for events).
+  // Children first (foreign keys are on); each deletes at most `limit` rows of run `id` (of its topic
+  // for events), a batch chosen by the table's primary key, the same SQL on both stores.
+  const byKey = (table: string, key: string) => {
+    const columns = key.includes(',') ? `(${key})` : key;
+    return `DELETE FROM ${table} WHERE execution_id = @id AND ${columns} IN (SELECT ${key} FROM ${table} WHERE execution_id = @id LIMIT @limit)`;
+  };
   const children: [table: string, sql: string][] = [
     ['events', 'DELETE FROM events WHERE topic = @id AND seq IN (SELECT seq FROM events WHERE topic = @id ORDER BY seq LIMIT @limit)'],
     [
       'approval_decisions',
-      'DELETE FROM approval_decisions WHERE rowid IN (SELECT d.rowid FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id WHERE a.execution_id = @id LIMIT @limit)',
+      'DELETE FROM approval_decisions WHERE id IN (SELECT d.id FROM approval_decisions d JOIN approvals a ON a.id = d.approval_id WHERE a.execution_id = @id LIMIT @limit)',
     ],
-    ['approvals', 'DELETE FROM approvals WHERE rowid IN (SELECT rowid FROM approvals WHERE execution_id = @id LIMIT @limit)'],
-    ['tool_approvals', 'DELETE FROM tool_approvals WHERE rowid IN (SELECT rowid FROM tool_approvals WHERE execution_id = @id LIMIT @limit)'],
-    ['step_checkpoints', 'DELETE FROM step_checkpoints WHERE rowid IN (SELECT rowid FROM step_checkpoints WHERE execution_id = @id LIMIT @limit)'],
-    ['execution_workspaces', 'DELETE FROM execution_workspaces WHERE rowid IN (SELECT rowid FROM execution_workspaces WHERE execution_id = @id LIMIT @limit)'],
+    ['approvals', byKey('approvals', 'id')],
+    ['tool_approvals', byKey('tool_approvals', 'id')],
+    ['step_checkpoints', byKey('step_checkpoints', 'step_id, iteration_path')],
+    ['execution_workspaces', byKey('execution_workspaces', 'key')],
     // A run's fixes go with it (a version a fix applied then no longer links it).
-    ['execution_fixes', 'DELETE FROM execution_fixes WHERE rowid IN (SELECT rowid FROM execution_fixes WHERE execution_id = @id LIMIT @limit)'],
-    ['execution_git_repos', 'DELETE FROM execution_git_repos WHERE rowid IN (SELECT rowid FROM execution_git_repos WHERE execution_id = @id LIMIT @limit)'],
-    ['step_runs', 'DELETE FROM step_runs WHERE rowid IN (SELECT rowid FROM step_runs WHERE execution_id = @id LIMIT @limit)'],
-    ['message_keys', 'DELETE FROM message_keys WHERE execution_id = @id AND key IN (SELECT key FROM message_keys WHERE execution_id = @id LIMIT @limit)'],
-    [
-      'runner_cursors',
-      'DELETE FROM runner_cursors WHERE execution_id = @id AND lease_attempt IN (SELECT lease_attempt FROM runner_cursors WHERE execution_id = @id LIMIT @limit)',
-    ],
-    ['notifications', 'DELETE FROM notifications WHERE rowid IN (SELECT rowid FROM notifications WHERE execution_id = @id LIMIT @limit)'],
-    ['notify_deliveries', 'DELETE FROM notify_deliveries WHERE rowid IN (SELECT rowid FROM notify_deliveries WHERE execution_id = @id LIMIT @limit)'],
+    ['execution_fixes', byKey('execution_fixes', 'id')],
+    ['execution_git_repos', byKey('execution_git_repos', 'step_id, iteration_path, integration')],
+    ['step_runs', byKey('step_runs', 'step_id, iteration_path, attempt')],
+    ['message_keys', byKey('message_keys', 'key')],
+    ['runner_cursors', byKey('runner_cursors', 'lease_attempt')],
+    ['notifications', byKey('notifications', 'id')],
+    ['notify_deliveries', byKey('notify_deliveries', 'key')],
     ['trigger_deliveries', 'DELETE FROM trigger_deliveries WHERE ord IN (SELECT ord FROM trigger_deliveries WHERE execution_id = @id LIMIT @limit)'],
   ];
-  const deletes = children.map(([table, sql]) => ({ table, stmt: db.prepare<[{ id: string; limit: number }]>(onPostgres(sql)) }));
+  const deletes = children.map(([table, sql]) => ({ table, stmt: db.prepare<[{ id: string; limit: number }]>(sql) }));
   const floor = db.prepare<[string]>('DELETE FROM journal_floors WHERE topic = ?');
   const row = db.prepare<[string]>('DELETE FROM executions WHERE id = ?');
 

@@ -1,2 +1,2 @@
 /** The runner's test repositories (plain git, no runner code): one fixture for both suites. */
-export { gitIn, makeRepo } from '../../../runner/test/helpers/git-fixture';
+export { makeRepo } from '../../../runner/test/helpers/git-fixture';

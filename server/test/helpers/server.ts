@@ -59,6 +59,17 @@ export function openTestDatabase(dataDir: string): Db {
   return new PgDatabase(url);
 }
 
+/**
+ * Drops this test file's databases (with WEFT_TEST_DATABASE_URL they would stay on that server; a
+ * throwaway cluster goes with the run anyway). Called after each file: test/setup/postgres-databases.ts.
+ */
+export async function dropTestDatabases(): Promise<void> {
+  const started = testPostgres;
+  testPostgres = null;
+  postgresByDataDir.clear();
+  if (started) await (await started).stop();
+}
+
 /** The store test servers run on: `postgres` in the `server-postgres` project. */
 export const testStore = (): 'sqlite' | 'postgres' => (process.env.WEFT_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite');
 

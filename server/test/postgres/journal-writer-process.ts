@@ -1,16 +1,20 @@
-// One writer of the concurrent seq test: appends to shared topics in many small transactions,
-// some rolled back whole and some in part, and prints what it committed per topic.
+// One writer of the concurrent seq test: appends step.log events to shared topics through the real
+// journal (createJournal), in group-commit batches of several logical transactions per turn, some
+// failing, and in plain transactions, some rolled back; prints what it committed per topic.
 import fs from 'node:fs';
+import { executionTopic } from '@weft/shared';
+import { systemClock } from '../../src/clock';
 import { openDatabase } from '../../src/db/open';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
-import { createJournalStore } from './journal-store';
+import { createJournal } from '../../src/journal/journal';
 
 const { WEFT_TEST_STORE_KIND: kind, WEFT_TEST_STORE: target, WEFT_TEST_GO_FILE: goFile, WEFT_TEST_WRITER: writer, WEFT_TEST_ROUNDS: rounds } = process.env;
-const TOPICS = ['execution:a', 'execution:b', 'execution:c'];
+const TOPIC_IDS = ['a', 'b', 'c'];
 
 const db = kind === 'postgres' ? new PgDatabase(target!) : openDatabase({ dataDir: target! });
-const journal = createJournalStore(db);
-const committed: Record<string, number> = Object.fromEntries(TOPICS.map((t) => [t, 0]));
+const journal = createJournal({ db, clock: systemClock });
+const committed: Record<string, number> = Object.fromEntries(TOPIC_IDS.map((id) => [executionTopic(id), 0]));
+let deadlocks = 0;
 // A small deterministic generator per writer, so a failure can be replayed.
 let state = Number(writer) * 7919 + 1;
 const random = () => {
@@ -18,36 +22,101 @@ const random = () => {
   return state / 2 ** 31;
 };
 
-process.stdout.write('ready\n');
-while (!fs.existsSync(goFile!)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+/** Numbers this writer's appends in the order it makes them (`attempt`): a topic must show them in that order. */
+let appended = 0;
+const log = (id: string, text: 'kept' | 'undone') =>
+  journal.append(executionTopic(id), 'step.log', {
+    executionId: id,
+    stepId: `w${writer}`,
+    iterationPath: '',
+    attempt: ++appended,
+    stream: 'stdout',
+    text,
+  });
 
-for (let i = 0; i < Number(rounds); i++) {
-  // Topics in one order in every writer: opposite orders could deadlock on PostgreSQL (sequences-postgres.ts).
-  const topics = TOPICS.filter(() => random() < 0.5);
-  if (topics.length === 0) topics.push(TOPICS[i % TOPICS.length]!);
-  const outcome = random();
+const deadlocked = (err: unknown) => (err as { code?: string }).code === '40P01';
+/** Logical transactions a deadlock aborted, run again in a later turn (after the batch that held their locks committed). */
+let retries: string[][] = [];
+
+/**
+ * One logical transaction over `ids`, always in TOPIC_IDS order (one writer's order is fixed). A
+ * batch still mixes orders (its logical transactions lock their heads one after another), so two
+ * processes' batches can deadlock on PostgreSQL: 40P01 aborts that logical transaction alone (its
+ * savepoint). It is counted and retried once the batch committed: retried inside the same batch it
+ * would meet the same locks, held by that batch's earlier logical transactions. The counts are
+ * taken once its COMMIT is durable.
+ */
+function write(run: (fn: () => void) => void, ids: string[], fail: 'inner' | 'whole' | null): void {
   const counts: Record<string, number> = {};
   try {
-    journal.transaction(() => {
-      for (const topic of topics) {
-        journal.append(topic, { writer: Number(writer), i });
-        counts[topic] = (counts[topic] ?? 0) + 1;
-        if (outcome < 0.2) {
-          // A logical transaction that fails: its event (and seq) are undone, the rest stays.
-          try {
-            journal.savepoint(() => {
-              journal.append(topic, { writer: Number(writer), i, undone: true });
-              throw new Error('inner');
-            });
-          } catch {}
-        }
+    run(() => {
+      for (const id of ids) {
+        log(id, 'kept');
+        counts[executionTopic(id)] = (counts[executionTopic(id)] ?? 0) + 1;
       }
-      if (outcome > 0.9) throw new Error('rolled back');
+      if (fail === 'whole') throw new Error('rolled back');
     });
-    for (const [topic, n] of Object.entries(counts)) committed[topic] = (committed[topic] ?? 0) + n;
   } catch (err) {
-    if ((err as Error).message !== 'rolled back') throw err;
+    if ((err as Error).message === 'rolled back') return;
+    if (!deadlocked(err)) throw err;
+    deadlocks++;
+    retries.push(ids);
+    return;
   }
+  if (fail === 'inner') {
+    // A logical transaction that fails beside this one: its events (and seqs) are undone alone.
+    try {
+      run(() => {
+        log(ids[0]!, 'undone');
+        throw new Error('inner');
+      });
+    } catch (err) {
+      if ((err as Error).message !== 'inner' && !deadlocked(err)) throw err;
+    }
+  }
+  journal.afterCommit(() => {
+    for (const [topic, n] of Object.entries(counts)) committed[topic] = (committed[topic] ?? 0) + n;
+  });
 }
-db.close();
-process.stdout.write(`${JSON.stringify({ committed })}\n`);
+
+/** The deadlocked logical transactions again, each a plain transaction of its own. */
+async function retry(): Promise<void> {
+  const due = retries;
+  retries = [];
+  for (const ids of due) write(journal.transaction, ids, null);
+  await journal.durable();
+}
+
+async function main(): Promise<void> {
+  process.stdout.write('ready\n');
+  while (!fs.existsSync(goFile!)) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < Number(rounds); i++) {
+    const pick = () => {
+      const ids = TOPIC_IDS.filter(() => random() < 0.5);
+      return ids.length > 0 ? ids : [TOPIC_IDS[i % TOPIC_IDS.length]!];
+    };
+    const outcome = random();
+    const fail = outcome < 0.2 ? 'inner' : outcome > 0.9 ? 'whole' : null;
+    if (i % 4 === 0) {
+      // A plain transaction of its own.
+      write(journal.transaction, pick(), fail === 'inner' ? null : fail);
+    } else {
+      // Several logical transactions in one turn: one group-commit batch (joinBatch on PostgreSQL).
+      for (let k = 0; k < 3; k++) write(journal.batched, pick(), k === 1 ? fail : null);
+    }
+    await journal.durable();
+    await retry();
+  }
+  for (let n = 0; retries.length > 0; n++) {
+    if (n > 100) throw new Error(`${retries.length} logical transactions still deadlock after 100 retries`);
+    await retry();
+  }
+  journal.close();
+  db.close();
+  process.stdout.write(`${JSON.stringify({ committed, deadlocks })}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

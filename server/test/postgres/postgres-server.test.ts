@@ -2,11 +2,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
+import { RECONNECT_BACKOFF_MS } from '../../src/db/postgres/pg-database';
 import { fullDisk } from '../faults/full-disk';
 import { startServerProcess } from '../helpers/failing-start';
 import { connectFakeRunner } from '../helpers/fake-runner';
 import { makeDataDir, startServer, type TestServer } from '../helpers/server';
 import { runWeftCli } from '../helpers/weft-cli';
+import { startTcpGate } from '../support/tcp-gate';
 import { usePostgres } from '../support/use-postgres';
 
 /**
@@ -53,7 +55,8 @@ describe('WEFT_DATABASE_URL', () => {
 describe('a server on PostgreSQL', () => {
   it('migrates an empty database at start, and /api/ready probes it with a write', async () => {
     const url = await server.server().createDatabase();
-    const s = await startServer({ env: { WEFT_DATABASE_URL: url } });
+    // Probing on every call: the next /api/ready below must see what changed since the last one.
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url }, config: { readyProbeEveryMs: 0 } });
     servers.push(s);
     expect((s.app.db as { kind?: string }).kind).toBe('postgres');
     const owner = s.app.db.prepare<[], { role: string }>("SELECT role FROM users WHERE id = 'owner'").get();
@@ -120,6 +123,74 @@ describe('a server on PostgreSQL', () => {
       expect((await s.request('GET', `/api/workflows/${again.body.id}`)).status).toBe(200);
     } finally {
       runner.close();
+    }
+  });
+
+  it('/api/ready probes at most every readyProbeEveryMs, and after a transaction open at the call commits', async () => {
+    const url = await server.server().createDatabase();
+    const cached = await startServer({ env: { WEFT_DATABASE_URL: url } });
+    servers.push(cached);
+    const runner = await connectFakeRunner(cached.url, cached.runnerToken);
+    const disk = fullDisk(cached.app.db);
+    try {
+      expect((await cached.request('GET', '/api/ready')).status).toBe(200);
+      disk.full();
+      // Within the interval the last probe's result stands: no write, so the refused writes go unseen.
+      expect((await cached.request('GET', '/api/ready')).status).toBe(200);
+      disk.roomy();
+    } finally {
+      runner.close();
+    }
+    const url2 = await server.server().createDatabase();
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url2 }, config: { readyProbeEveryMs: 0 } });
+    servers.push(s);
+    const runner2 = await connectFakeRunner(s.url, s.runnerToken);
+    const full = fullDisk(s.app.db);
+    try {
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+      // A transaction is open when /api/ready comes (as a group-commit batch would be); the disk
+      // fills in it. The answer is the probe's after its COMMIT, not the state from before.
+      s.app.db.exec('BEGIN');
+      full.full();
+      const ready = s.request('GET', '/api/ready');
+      await new Promise((r) => setTimeout(r, 30));
+      s.app.db.exec('COMMIT');
+      const answer = await ready;
+      expect(answer.status).toBe(503);
+      expect(answer.body.error).toMatchObject({ code: 'storage_unavailable', message: expect.stringMatching(/disk is full/) });
+      full.roomy();
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+    } finally {
+      runner2.close();
+    }
+  });
+
+  it('PostgreSQL down: requests answer 503 storage_unavailable without waiting on reconnects; once it is back the next request succeeds', async () => {
+    const direct = new URL(await server.server().createDatabase());
+    const gate = await startTcpGate({ host: direct.hostname, port: Number(direct.port) });
+    const url = new URL(direct);
+    url.hostname = '127.0.0.1';
+    url.port = String(gate.port);
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url.toString() } });
+    servers.push(s);
+    const runner = await connectFakeRunner(s.url, s.runnerToken);
+    try {
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+      await gate.shut();
+      for (const path of ['/api/workflows', '/api/ready', '/api/workflows']) {
+        const down = await s.request('GET', path);
+        expect(down.status, path).toBe(503);
+        expect(down.body.error.code).toBe('storage_unavailable');
+        expect(down.body.error.message).toMatch(/the database server cannot be reached/);
+      }
+      await gate.reopen();
+      // Within RECONNECT_BACKOFF_MS of the last failed reconnect no new session is tried.
+      await new Promise((r) => setTimeout(r, RECONNECT_BACKOFF_MS + 100));
+      expect((await s.request('GET', '/api/workflows')).status).toBe(200);
+      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+    } finally {
+      runner.close();
+      await gate.close();
     }
   });
 });

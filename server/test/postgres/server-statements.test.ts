@@ -26,7 +26,7 @@ const SQLITE_SIDE: [pattern: RegExp, where: string][] = [
   [/zeroblob\(/, 'db/open.ts: the SQLite start-up write probe'],
   [/total_changes\(\)|PRAGMA data_version/, 'db/checkpointer.ts: WAL checkpoints'],
   [/\bINDEXED\b/, 'retention/execution-pruner.ts: chosen by store kind'],
-  [/rowid/, 'retention/execution-pruner.ts, executions/executions-repository.ts: chosen by store kind'],
+  [/rowid/, 'executions/executions-repository.ts: chosen by store kind'],
 ];
 
 /** Statements with no PREPARE form (transaction control, DDL): PostgreSQL runs those as they are. */

@@ -1,4 +1,5 @@
 import { StartupError } from '../../startup-failure';
+import { storageProbe } from '../storage-probe';
 import { migratePostgres } from './migrate';
 import { PgDatabase } from './pg-database';
 
@@ -21,10 +22,7 @@ export function openPostgres(url: string): PgDatabase {
   }
   try {
     migratePostgres(db);
-    db.transaction(() => {
-      db.prepare('INSERT INTO storage_probe (pad) VALUES (?)').run(Buffer.alloc(16));
-      db.prepare('DELETE FROM storage_probe').run();
-    })();
+    storageProbe(db, 16)();
   } catch (err) {
     db.close();
     throw err;

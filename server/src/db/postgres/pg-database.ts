@@ -7,6 +7,13 @@ const ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
 /** The session is gone: the worker's connection_lost, PostgreSQL shutting down (57P01-57P03), connection errors (08). */
 const LOST = /^(connection_lost|closed|timeout|worker_failed|57P0[1-3]|08...)$/;
 
+/**
+ * After a failed reconnect, statements fail at once for this long without starting a worker: while
+ * PostgreSQL is down each statement would otherwise block the event loop connecting (a refused
+ * connection is quick, a silent host waits the connect timeout).
+ */
+export const RECONNECT_BACKOFF_MS = 1_000;
+
 /** Commands whose row count is rows written (`changes`). */
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 
@@ -98,6 +105,8 @@ export class PgDatabase implements SqlDatabase {
   #closed = false;
   /** The connection was lost inside a transaction: until the caller's ROLLBACK, nothing runs. */
   #lostInTransaction = false;
+  /** When the last reconnect failed (Date.now()), cleared by one that succeeds. */
+  #reconnectFailedAt: number | undefined;
 
   constructor(url: string, { timeoutMs }: { timeoutMs?: number } = {}) {
     const shown = new URL(url);
@@ -141,7 +150,7 @@ export class PgDatabase implements SqlDatabase {
         }
         throw new PgQueryError('the PostgreSQL connection was lost in this transaction, which is rolled back', 'connection_lost', text);
       }
-      this.#connection = new SyncConnection({ url: this.#url, timeoutMs: this.#timeoutMs });
+      this.#reconnect(text);
     }
     const before = this.#connection.transactionStatus;
     try {
@@ -154,6 +163,25 @@ export class PgDatabase implements SqlDatabase {
         this.#lostInTransaction = before !== 'I' && !ROLLBACK.test(text);
       }
       throw err;
+    }
+  }
+
+  /**
+   * Opens a new session for a lost one. A failure is `connection_lost` (storage_unavailable, 503),
+   * whatever the driver's code (ECONNREFUSED, none for a timeout), and for RECONNECT_BACKOFF_MS the
+   * next statements fail the same way without trying.
+   */
+  #reconnect(text: string): void {
+    const failedAt = this.#reconnectFailedAt;
+    if (failedAt !== undefined && Date.now() - failedAt < RECONNECT_BACKOFF_MS) {
+      throw new PgQueryError('PostgreSQL cannot be reached (a reconnect failed less than a second ago)', 'connection_lost', text);
+    }
+    try {
+      this.#connection = new SyncConnection({ url: this.#url, timeoutMs: this.#timeoutMs });
+      this.#reconnectFailedAt = undefined;
+    } catch (err) {
+      this.#reconnectFailedAt = Date.now();
+      throw new PgQueryError(`PostgreSQL cannot be reached: ${(err as Error).message}`, 'connection_lost', text);
     }
   }
 
