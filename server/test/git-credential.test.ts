@@ -53,6 +53,23 @@ async function leasedRun() {
   return { executionId, attempt: grant.attempt };
 }
 
+/** A run of one agent step `tpl` cloning `o/{{ inputs.repo }}.git` (repo: app), leased and reported started, as a real runner does before it clones. */
+async function templatedRun() {
+  const definition = {
+    name: `Templated ${Math.random()}`,
+    inputs: { repo: { type: 'string', required: true } },
+    steps: [{ id: 'tpl', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ inputs.repo }}.git`, integration: 'gh' } } }],
+  };
+  const wf = await s.request('POST', '/api/workflows', { body: { definition } });
+  expect(wf.status).toBe(201);
+  const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: { inputs: { repo: 'app' } } });
+  const executionId = started.body.executionId as string;
+  await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
+  const grant = runner.grants.find((g) => g.executionId === executionId)!;
+  await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'tpl', iterationPath: '', attempt: 1 }]);
+  return { executionId, grant };
+}
+
 const ask = (body: unknown, token = s.runnerToken) => s.request('POST', '/api/tools/git-credential', { token, body });
 const bodyFor = (run: { executionId: string; attempt: number }, over: Record<string, unknown> = {}) => ({
   context: { executionId: run.executionId, stepId: 'fix', runnerId: runner.runnerId, leaseAttempt: run.attempt },
@@ -177,18 +194,7 @@ describe('POST /api/tools/git-credential', () => {
   });
 
   it("a templated URL binds only to a repository that fits the template's literal text: not to whatever the first request names on the host", async () => {
-    const definition = {
-      name: `Templated ${Math.random()}`,
-      inputs: { repo: { type: 'string', required: true } },
-      steps: [{ id: 'tpl', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ inputs.repo }}.git`, integration: 'gh' } } }],
-    };
-    const wf = await s.request('POST', '/api/workflows', { body: { definition } });
-    expect(wf.status).toBe(201);
-    const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: { inputs: { repo: 'app' } } });
-    const executionId = started.body.executionId as string;
-    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
-    const grant = runner.grants.find((g) => g.executionId === executionId)!;
-    await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'tpl', iterationPath: '', attempt: 1 }]);
+    const { executionId, grant } = await templatedRun();
     const ask = (url: string) =>
       s.request('POST', '/api/tools/git-credential', {
         token: s.runnerToken,
@@ -216,20 +222,8 @@ describe('POST /api/tools/git-credential', () => {
   });
 
   it('a step outside any foreach cannot get a token for another repository by naming a made-up iteration', async () => {
-    const definition = {
-      name: `Templated ${Math.random()}`,
-      inputs: { repo: { type: 'string', required: true } },
-      steps: [{ id: 'tpl', type: 'agent_prompt', prompt: 'Fix it', workspace: { git: { url: `https://${host}/o/{{ inputs.repo }}.git`, integration: 'gh' } } }],
-    };
-    const wf = await s.request('POST', '/api/workflows', { body: { definition } });
-    expect(wf.status).toBe(201);
-    const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: { inputs: { repo: 'app' } } });
-    const executionId = started.body.executionId as string;
-    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
-    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    const { executionId, grant } = await templatedRun();
     const attempt = grant.attempt;
-    // A real runner reports the step started before it clones: the instance ("") runs under this lease.
-    await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'tpl', iterationPath: '', attempt: 1 }]);
     const ask = (url: string, iterationPath: string) =>
       s.request('POST', '/api/tools/git-credential', {
         token: s.runnerToken,
