@@ -241,6 +241,23 @@ describe('single sign-on with OpenID Connect', () => {
     expect(await noCookie.callback(await new Browser(s.url).startAtProvider())).toBe('/signin?reason=sso');
   });
 
+  it('finishes on another server of the same database than the one it started on', async () => {
+    // Behind a load balancer the provider's return may reach any server: the pending sign-in is a row.
+    const second = await startServer({ env: ssoEnv(provider), dataDir: s.dataDir });
+    try {
+      const started = new Browser(s.url);
+      const callback = new URL(await started.startAtProvider('/approvals'));
+      const elsewhere = new Browser(second.url);
+      for (const [name, value] of started.cookies) elsewhere.cookies.set(name, value);
+      expect(await elsewhere.callback(`${second.url}${callback.pathname}${callback.search}`)).toBe('/approvals');
+      expect((await elsewhere.me()).body).toMatchObject({ email: 'alice@example.com', via: 'session' });
+      // Taken once across servers: the first server no longer knows it.
+      expect(await started.callback(callback.toString())).toBe('/signin?reason=sso');
+    } finally {
+      await second.close();
+    }
+  });
+
   it("refuses the provider's error, and an ID token for another client or another sign-in", async () => {
     provider.denyNext = true;
     const before = lastAuditId();

@@ -19,7 +19,7 @@ const CALLBACK_PATH = '/auth/oidc/callback';
 const oidcRoutes: FastifyPluginAsync = async (app) => {
   const settings = app.config.oidc;
   const oidc = settings === null ? null : createOidcClient(settings);
-  const pending = createPendingSignIns({ clock: app.clock });
+  const pending = createPendingSignIns({ db: app.db, clock: app.clock });
   const ssoUsers = createSsoUsers({
     db: app.db,
     clock: app.clock,
