@@ -54,7 +54,7 @@ async function setup({
 } = {}) {
   const server = await FakeRunnerServer.start(serverOptions);
   const session = new RunnerSession({
-    url: server.url,
+    servers: [server.address],
     token: token ?? server.options.token,
     name: 'test-runner',
     capacity: 3,
