@@ -69,9 +69,12 @@ export class FakeRunnerServer {
   private stalled = false;
   private readonly wss: WebSocketServer;
   private readonly httpServer: http.Server;
+  /** Kept from the start: the URLs still name this server once it is closed. */
+  private readonly listenPort: number;
 
   private constructor(httpServer: http.Server, wss: WebSocketServer, options: FakeServerOptions) {
     this.httpServer = httpServer;
+    this.listenPort = (httpServer.address() as AddressInfo).port;
     this.wss = wss;
     this.stored = options.stored ?? new Map();
     this.options = {
@@ -114,21 +117,17 @@ export class FakeRunnerServer {
 
   /** The socket URL, `ws://127.0.0.1:<port>/ws/runner`. */
   get url(): string {
-    return `ws://127.0.0.1:${this.port}/ws/runner`;
+    return `ws://127.0.0.1:${this.listenPort}/ws/runner`;
   }
 
   /** `http://127.0.0.1:<port>`: what WEFT_SERVER_URL names, and where the runner's HTTP calls go. */
   get httpUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${this.listenPort}`;
   }
 
   /** This fake as a runner session's server. */
   get address(): ServerAddress {
     return { socketUrl: this.url, httpUrl: this.httpUrl };
-  }
-
-  private get port(): number {
-    return (this.httpServer.address() as AddressInfo).port;
   }
 
   get latest(): FakeConnection | undefined {
