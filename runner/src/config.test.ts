@@ -138,6 +138,19 @@ describe('loadConfig', () => {
     expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeNull();
   });
 
+  it('names every bad entry of the server list, not just the first', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_SERVER_URL: 'weft-a:8787,http://b:8787,mailto:x@y' });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'WEFT_SERVER_URL: "weft-a:8787" is not an http(s):// or ws(s):// URL',
+      'WEFT_SERVER_URL: "mailto:x@y" is not an http(s):// or ws(s):// URL',
+    ]);
+  });
+
   const bad: [string, Record<string, string>, RegExp][] = [
     ['a non-numeric capacity', { WEFT_RUNNER_CAPACITY: 'lots' }, /WEFT_RUNNER_CAPACITY="lots"/],
     ['a zero capacity', { WEFT_RUNNER_CAPACITY: '0' }, /WEFT_RUNNER_CAPACITY="0": must be at least 1/],

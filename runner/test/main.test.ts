@@ -4,9 +4,8 @@ import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { safeDirName } from '../src/engine/execute';
 import { tempDataDir } from './helpers/engine-harness';
-import { FakeRunnerServer, type FakeServerOptions } from './helpers/fake-server';
+import { answeringAs, FakeRunnerServer, type FakeServerOptions } from './helpers/fake-server';
 import { makeGrant, workflow } from './helpers/grants';
-import { sendJson } from './helpers/http-server';
 import { isAlive } from './helpers/processes';
 import { waitFor } from './helpers/wait-for';
 
@@ -95,10 +94,9 @@ describe('runner process', () => {
     };
     const gone = await start({});
     await gone.close();
-    const answer = (name: string): FakeServerOptions['http'] => (_req, res) => sendJson(res, 200, { result: { answeredBy: name } });
     // Its database stops answering once the gate step starts: from there it stores and acknowledges nothing.
-    const first = await start({ http: answer('first'), stallAt: (event) => event.type === 'step.started' && event.stepId === 'gate' });
-    const second = await start({ http: answer('second'), stored: first.stored });
+    const first = await start({ http: answeringAs('first'), stallAt: (event) => event.type === 'step.started' && event.stepId === 'gate' });
+    const second = await start({ http: answeringAs('second'), stored: first.stored });
     const dataDir = tempDataDir();
     const trail = path.join(dataDir, 'trail');
     const runner = startRunner({

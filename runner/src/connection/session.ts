@@ -340,7 +340,12 @@ export class RunnerSession {
     this.backoff.limit(Math.floor(message.leaseMs / 5));
     this.fence.setLeaseMs(message.leaseMs);
     this.setState('ready');
-    this.options.log.info('connected to the server', { server: this.server.httpUrl, runnerId: this.runnerId, heartbeatMs: message.heartbeatMs, leaseMs: message.leaseMs });
+    this.options.log.info('connected to the server', {
+      server: this.server.httpUrl,
+      runnerId: this.runnerId,
+      heartbeatMs: message.heartbeatMs,
+      leaseMs: message.leaseMs,
+    });
     this.heartbeat?.stop();
     const socket = this.socket;
     this.heartbeat = new Heartbeat({

@@ -33,7 +33,13 @@ describe('git credential client', () => {
   it('asks the server with the runner credential and the lease, and returns the credential', async () => {
     const server = await startHttpServer((_req, res) => sendJson(res, 200, { username: 'x-access-token', password: 'ghs_secret' }));
     closers.push(server.close);
-    const client = createGitCredentialClient({ serverUrl: async () => server.url, token: 'runner-token', runnerId: 'run_1', leaseAttemptOf: () => 3, whenAcked: stored });
+    const client = createGitCredentialClient({
+      serverUrl: async () => server.url,
+      token: 'runner-token',
+      runnerId: 'run_1',
+      leaseAttemptOf: () => 3,
+      whenAcked: stored,
+    });
     expect(
       await client({ integration: 'github', url: 'https://github.com/acme/app', executionId: 'exe_1', stepId: 'fix', iterationPath: '[2]', signal }),
     ).toEqual({
@@ -63,7 +69,13 @@ describe('git credential client', () => {
     expect(error).toBeInstanceOf(WorkspaceError);
     expect((error as WorkspaceError).code).toBe('workspace_credential_unavailable');
     expect((error as Error).message).toContain('does not name integration github');
-    const noLease = createGitCredentialClient({ serverUrl: async () => server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => undefined, whenAcked: stored });
+    const noLease = createGitCredentialClient({
+      serverUrl: async () => server.url,
+      token: 't',
+      runnerId: 'r',
+      leaseAttemptOf: () => undefined,
+      whenAcked: stored,
+    });
     await expect(
       noLease({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '', signal }),
     ).rejects.toMatchObject({

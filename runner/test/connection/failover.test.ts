@@ -4,9 +4,8 @@ import type { ServerAddress } from '../../src/connection/server-addresses';
 import { RunnerSession } from '../../src/connection/session';
 import { createToolClient } from '../../src/llm/tool-client';
 import { captureLogger } from '../helpers/capture-logger';
-import { FakeRunnerServer, type FakeServerOptions } from '../helpers/fake-server';
+import { answeringAs, FakeRunnerServer, type FakeServerOptions } from '../helpers/fake-server';
 import { makeGrant, workflow } from '../helpers/grants';
-import { sendJson } from '../helpers/http-server';
 import { StubHost } from '../helpers/stub-host';
 import { waitFor } from '../helpers/wait-for';
 
@@ -122,9 +121,8 @@ describe('runner session: failover between servers', () => {
   });
 
   it('holds an HTTP call made between servers until it is welcomed by the next, and sends it there', async () => {
-    const answer = (name: string): FakeServerOptions['http'] => (_req, res) => sendJson(res, 200, { result: { answeredBy: name } });
-    const first = await fakeServer({ http: answer('first') });
-    const second = await fakeServer({ stored: first.stored, http: answer('second'), welcome: false });
+    const first = await fakeServer({ http: answeringAs('first') });
+    const second = await fakeServer({ stored: first.stored, http: answeringAs('second'), welcome: false });
     const { session, host } = startSession([first.address, second.address]);
     await session.whenState('ready');
     host.start(makeGrant(workflow([]), lease));

@@ -49,6 +49,11 @@ export type FakeServerOptions = {
   stallAt?: (event: RunnerEvent) => boolean;
 };
 
+/** An HTTP handler answering every request `{ result: { answeredBy: name } }` (a tool call's answer), so a test sees which server answered. */
+export function answeringAs(name: string): NonNullable<FakeServerOptions['http']> {
+  return (_req, res) => sendJson(res, 200, { result: { answeredBy: name } });
+}
+
 /**
  * A tiny stand-in for the server side of `/ws/runner` on 127.0.0.1:0. It reads the runner's frames
  * with the gateway's own decoder (`decodeRunnerClientFrame`, answering a bad one as the gateway

@@ -46,7 +46,13 @@ describe('tool client', () => {
 
   it('does not call for an execution it holds no lease on', async () => {
     const s = await server();
-    const client = createToolClient({ serverUrl: async () => s.url, token: 't', runnerId: 'rnr_me', leaseAttemptOf: () => undefined, listTools: async () => [] });
+    const client = createToolClient({
+      serverUrl: async () => s.url,
+      token: 't',
+      runnerId: 'rnr_me',
+      leaseAttemptOf: () => undefined,
+      listTools: async () => [],
+    });
     expect(await client.call(call)).toMatchObject({ ok: false, code: 'lease_not_held' });
     expect(s.requests).toHaveLength(0);
   });
