@@ -5,10 +5,15 @@ import { isWriteConflict } from '../db/storage-errors';
  * (40P01) or a serialization failure (40001), the first run included. Past it the conflict reaches
  * the caller (503 `storage_unavailable`: nothing was saved, try again).
  */
-export const MAX_RUNS = 5;
+export const MAX_RUNS = 10;
 
-/** The longest wait before a rerun is this many ms times 2^(runs so far - 1), jittered below it. */
-const WAIT_STEP_MS = 2;
+/**
+ * The longest wait before a rerun: this many ms times 2^(runs so far - 1), at most MAX_WAIT_MS,
+ * jittered below it. Long enough for the other server's batch to commit (its next turn), short
+ * beside PostgreSQL's own deadlock_timeout (1 s), which every deadlock already waited.
+ */
+const WAIT_STEP_MS = 5;
+const MAX_WAIT_MS = 100;
 
 /** Never notified: `Atomics.wait` on it is a sleep. */
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -24,6 +29,6 @@ export function rerunAfter(err: unknown, runs: number): boolean {
  * every PostgreSQL statement (db/postgres/sync-connection.ts): the journal's API is synchronous.
  */
 export function waitBeforeRerun(runs: number): void {
-  const ms = Math.random() * WAIT_STEP_MS * 2 ** (runs - 1);
+  const ms = Math.random() * Math.min(MAX_WAIT_MS, WAIT_STEP_MS * 2 ** (runs - 1));
   if (ms >= 1) Atomics.wait(pause, 0, 0, Math.round(ms));
 }

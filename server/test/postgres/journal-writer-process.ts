@@ -13,7 +13,18 @@ const { WEFT_TEST_STORE_KIND: kind, WEFT_TEST_STORE: target, WEFT_TEST_GO_FILE: 
 const TOPIC_IDS = ['a', 'b', 'c'];
 
 const db = kind === 'postgres' ? new PgDatabase(target!) : openDatabase({ dataDir: target! });
-const journal = createJournal({ db, clock: systemClock, onRerun: () => reruns++ });
+let lastRuns = 0;
+/** The most runs one logical transaction took. */
+let mostRuns = 1;
+const journal = createJournal({
+  db,
+  clock: systemClock,
+  onRerun: (_err, runs) => {
+    reruns++;
+    lastRuns = runs;
+    mostRuns = Math.max(mostRuns, runs + 1);
+  },
+});
 const committed: Record<string, number> = Object.fromEntries(TOPIC_IDS.map((id) => [executionTopic(id), 0]));
 // A small deterministic generator per writer, so a failure can be replayed.
 let state = Number(writer) * 7919 + 1;
@@ -47,6 +58,7 @@ let reruns = 0;
  */
 function write(run: (fn: () => void) => void, ids: string[], fail: 'inner' | 'whole' | null): void {
   let counts: Record<string, number> = {};
+  lastRuns = 0;
   try {
     run(() => {
       counts = {};
@@ -60,7 +72,7 @@ function write(run: (fn: () => void) => void, ids: string[], fail: 'inner' | 'wh
     if ((err as Error).message === 'rolled back') return;
     const code = (err as { code?: string }).code;
     if (code !== '40P01' && code !== '40001') throw err;
-    conflicts.push(code);
+    conflicts.push(`${code} after ${lastRuns + 1} runs: ${(err as Error).stack}`);
     return;
   }
   if (fail === 'inner') {
@@ -100,7 +112,7 @@ async function main(): Promise<void> {
   }
   journal.close();
   db.close();
-  process.stdout.write(`${JSON.stringify({ committed, conflicts, reruns })}\n`);
+  process.stdout.write(`${JSON.stringify({ committed, conflicts, reruns, mostRuns })}\n`);
 }
 
 main().catch((err) => {
