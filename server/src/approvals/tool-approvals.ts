@@ -65,9 +65,13 @@ export function createToolApprovals({
     waiter?.resolve(outcome);
   };
 
-  /** Inside a transaction: a pending approval closes undecided (`approval.closed`). */
+  /**
+   * Inside a transaction: a pending approval closes undecided (`approval.closed`). The call is
+   * forgotten once that commits: the journal reruns a transaction a deadlock aborted, and the
+   * rerun must find the call again (`closeForExecution`).
+   */
   const closeWithin = (id: string, closed: ApprovalClosed) => {
-    abandoned.delete(id);
+    journal.afterCommit(() => abandoned.delete(id));
     if (s.close.run(closed.reason, closed.message, closed.closedAt, id).changes) publish(s.get.get(id)!, 'approval.closed');
   };
 
@@ -149,7 +153,7 @@ export function createToolApprovals({
       ids.push(...[...abandoned].filter(([, executionId]) => executionId === ending.executionId).map(([id]) => id));
       for (const id of ids) {
         closeWithin(id, closed);
-        settle(id, denied(closed.reason));
+        journal.afterCommit(() => settle(id, denied(closed.reason)));
       }
     },
     decide({

@@ -119,9 +119,11 @@ export function createScheduler({
   /** One transaction per chunk (one fsync, not one per trigger); a chunk that throws is redone trigger by trigger. */
   function tickChunk(ids: string[], nowMs: number, report: TickReport) {
     try {
-      const part = emptyReport();
-      journal.transaction(() => {
-        for (const id of ids) tickTrigger(id, nowMs, part);
+      // A fresh report on each run: the journal reruns a transaction a deadlock aborted.
+      const part = journal.transaction(() => {
+        const counted = emptyReport();
+        for (const id of ids) tickTrigger(id, nowMs, counted);
+        return counted;
       });
       merge(report, part);
       return;
@@ -187,9 +189,8 @@ export function createScheduler({
     const report = emptyReport();
     failedLastTick = false;
     for (const id of repo.holdingIds()) {
-      journal.transaction(() => {
-        if (firing.releaseHeld(id)) report.released++;
-      });
+      // Counted once committed: the journal may run `fn` again (a deadlock aborted it).
+      if (journal.transaction(() => firing.releaseHeld(id))) report.released++;
     }
     const due = repo.dueIds(nowMs);
     for (let i = 0; i < due.length; i += TICK_CHUNK) tickChunk(due.slice(i, i + TICK_CHUNK), nowMs, report);
