@@ -6,6 +6,7 @@ import { createEngineTicker } from './engine-ticker';
 import { createIngest, type Ingest } from './ingest';
 import { createLeaseGrace, type LeaseGrace } from './lease-grace';
 import { createTimers } from './timers';
+import { createLivenessTicks, kickOnOtherServersWrites } from './cluster-wakeups';
 import { createStepState } from './step-state';
 
 export type Engine = {
@@ -31,7 +32,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { db, journal, clock, executions, sessions, approvals, storage, log } = app;
+    const { db, journal, clock, executions, sessions, approvals, toolApprovals, storage, cluster, log } = app;
     const { leaseMs, engineTickMs } = app.config;
     const messages = createAgentMessages({ db, executions, sessions });
     const grace = createLeaseGrace({ clock, leaseMs });
@@ -63,19 +64,37 @@ export default fp(
       tickMs: engineTickMs,
       log,
       daily: () => app.auditRetention.pruneDue(),
+      ...(cluster.shared ? { liveness: createLivenessTicks({ liveness: cluster.liveness, toolApprovals }) } : {}),
     });
-    executions.onCancel(({ executionId, runnerId, attempt }) => {
+    const sendCancel = ({ executionId, runnerId, attempt }: { executionId: string; runnerId: string; attempt: number }): boolean => {
       const runner = dispatcher.runners.get(runnerId);
+      if (!runner) return false;
       try {
-        runner?.send({ type: 'cancel', executionId, attempt, reason: 'canceled' });
+        runner.send({ type: 'cancel', executionId, attempt, reason: 'canceled' });
       } catch {
         /* the runner's late events are refused anyway */
       }
+      return true;
+    };
+    // A runner connected to another server hears its cancel from that server (cluster/runner-wakeups.ts).
+    executions.onCancel((c) => sendCancel(c) || (cluster.shared && cluster.cancelOnOtherServer({ type: 'cancel', ...c })));
+    cluster.onRunnerCancel(sendCancel);
+    const stopFollowing = cluster.shared ? kickOnOtherServersWrites({ journal, dispatcher }) : () => {};
+    cluster.onReconnected(() => dispatcher.kick({ queued: true }));
+    app.decorate('engine', {
+      dispatcher,
+      ingest,
+      grace,
+      tick: ticker.tick,
+      start: ticker.start,
+      stop: () => {
+        ticker.stop();
+        stopFollowing();
+      },
     });
-    app.decorate('engine', { dispatcher, ingest, grace, tick: ticker.tick, start: ticker.start, stop: ticker.stop });
   },
   {
     name: 'weft-engine',
-    dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-storage', 'weft-journal', 'weft-sessions', 'weft-executions', 'weft-approvals'],
+    dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-storage', 'weft-journal', 'weft-cluster', 'weft-sessions', 'weft-executions', 'weft-approvals'],
   },
 );

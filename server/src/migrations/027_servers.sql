@@ -1,0 +1,14 @@
+-- Server processes on this database (cluster/server-liveness.ts): a row per running server,
+-- refreshed as it ticks (on PostgreSQL, where several servers share the database) and deleted when
+-- it stops. A held tool call records the server whose HTTP request waits for it (`held_by`), so a
+-- starting server expires only the calls of servers that are gone, never those of a live one.
+CREATE TABLE servers (
+  id TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
+  -- Milliseconds since the epoch (wall clock), compared with the other servers' own clocks.
+  seen_at INTEGER NOT NULL
+);
+
+ALTER TABLE tool_approvals ADD COLUMN held_by TEXT;
