@@ -113,7 +113,10 @@ describe('two servers on one PostgreSQL', () => {
       const during = a.app.engine.ingest({ runnerId: runner.runnerId, executionId: grant.executionId, attempt: grant.attempt, events: logLines(20, 20, 22) as never });
       expect(during).toMatchObject({ type: 'ack', seq: 41 });
       await a.app.journal.durable();
+      expect(listener.connections).toBe(before);
       await waitUntil(() => listener.connections > before && listener.listening, 10_000, "B's LISTEN reconnect");
+      // Nothing else is written: only the catch-up after the reconnect can bring these.
+      await waitUntil(() => seen().some((e) => e.seq === 41), 10_000, 'the events written while B did not listen');
       expect(await runner.events(grant, logLines(40, 20, 42))).toMatchObject({ type: 'ack', seq: 61 });
 
       const stored = (await a.request('GET', `/api/events?topic=${topic}&limit=1000`)).body.events as { seq: number }[];
