@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { SERVER_GONE_AFTER_MS } from '../../src/cluster/server-liveness';
 import { defineTool } from '../../src/tools/tool';
 import { connectFakeRunner, type FakeRunner } from '../helpers/fake-runner';
 import { connectLive, waitUntil } from '../helpers/live-client';
@@ -224,5 +225,23 @@ describe('two servers on one PostgreSQL', () => {
     } finally {
       await c.close();
     }
+  });
+
+  it('a live server expires the held calls of a server that stops being seen, on its ticks', async () => {
+    const seen = Date.now();
+    b.app.db.prepare("INSERT INTO servers (id, host, pid, started_at, seen_at) VALUES ('srv_silent', 'elsewhere', 1, '2026-01-01T00:00:00.000Z', ?)").run(seen);
+    b.app.db
+      .prepare(
+        `INSERT INTO tool_approvals (id, tool, arguments, message, status, requested_at, expires_at, iteration_path, held_by)
+         VALUES ('tap_of_silent', 'test:wipe', '{}', 'x', 'pending', '2026-01-01T00:00:00.000Z', ?, '', 'srv_silent')`,
+      )
+      .run(seen + 3_600_000);
+    const status = () => b.app.db.prepare<[], { status: string }>("SELECT status FROM tool_approvals WHERE id = 'tap_of_silent'").pluck().get();
+    // Seen just now: alive, its call stays.
+    b.app.toolApprovals.expireOrphaned();
+    expect(status()).toBe('pending');
+    // Not seen for longer than SERVER_GONE_AFTER_MS: gone, and B's ticks (every 250 ms, a look every 2 s) expire its call.
+    b.app.db.prepare("UPDATE servers SET seen_at = ? WHERE id = 'srv_silent'").run(seen - SERVER_GONE_AFTER_MS - 1_000);
+    await waitUntil(() => status() === 'expired', 10_000, 'the silent server’s call expired');
   });
 });
