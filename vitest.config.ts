@@ -78,6 +78,7 @@ const POSTGRES_SET = [
   'test/notify-idempotency.test.ts',
   'test/live-socket.test.ts',
   'test/agent-asks.test.ts',
+  'test/cluster/held-calls-restart.test.ts',
 ];
 
 /** One run over every package, so `pnpm test` prints a single total. */

@@ -66,9 +66,7 @@ export function createToolApprovals({
     orphaned: db.prepare(
       "UPDATE tool_approvals SET status = 'expired', decided_by = 'restart', decided_at = ? WHERE id = ? AND status = 'pending' AND ask_key IS NULL",
     ),
-    pendingOfExecution: db.prepare<[string], { id: string }>(
-      "SELECT id FROM tool_approvals WHERE execution_id = ? AND status = 'pending' AND ask_key IS NULL",
-    ),
+    pendingOfExecution: db.prepare<[string], { id: string }>("SELECT id FROM tool_approvals WHERE execution_id = ? AND status = 'pending' AND ask_key IS NULL"),
   };
   const publish = (row: Row, type: ToolApprovalEvent) => publishToolApproval(journal, row, type);
 
@@ -101,10 +99,10 @@ export function createToolApprovals({
   /** A call decided or closed elsewhere: its waiter gets what the row says (nothing while it is pending). */
   function settleFromRow(id: string): void {
     const row = s.get.get(id);
-    if (!row) return settle(id, denied('removed'));
-    if (row.status === 'pending') return;
+    if (row?.status === 'pending') return;
     abandoned.delete(id);
-    if (row.status === 'approved' || row.status === 'denied') {
+    if (!row) settle(id, denied('removed'));
+    else if (row.status === 'approved' || row.status === 'denied') {
       settle(id, { approved: row.status === 'approved', decidedBy: row.decided_by ?? 'unknown', comment: row.comment });
     } else settle(id, denied(row.status === 'expired' ? (row.decided_by ?? 'timeout') : (row.closed_reason ?? 'closed')));
   }

@@ -2,6 +2,11 @@ import pg from 'pg';
 
 /** Waits between reconnects: doubled after each failure up to the last, back to the first once LISTEN is up. */
 const BACKOFF_MS = { first: 100, max: 5_000 };
+/**
+ * A connection that stopped answering without being closed (a cut network sends no RST) would
+ * miss notifications silently: it is asked a `SELECT 1` this often, and dropped if that takes longer than the second figure.
+ */
+const PING = { everyMs: 15_000, timeoutMs: 5_000 };
 
 export type NotificationListener = {
   /** LISTEN is up on a live connection. */
@@ -47,6 +52,16 @@ export function startNotificationListener({
   let connections = 0;
   let backoff = BACKOFF_MS.first;
   let retry: NodeJS.Timeout | undefined;
+  const ping = setInterval(() => {
+    const current = client;
+    if (!current || !listening) return;
+    const timeout = setTimeout(() => lost(current, new Error(`no answer to a ping in ${PING.timeoutMs} ms`)), PING.timeoutMs);
+    current
+      .query('SELECT 1')
+      .catch((err: unknown) => lost(current, err))
+      .finally(() => clearTimeout(timeout));
+  }, PING.everyMs);
+  ping.unref();
 
   const lost = (from: pg.Client, err: unknown) => {
     if (client !== from) return;
@@ -63,7 +78,7 @@ export function startNotificationListener({
 
   function connect(): void {
     if (stopped) return;
-    const next = new pg.Client({ connectionString: named, keepAlive: true });
+    const next = new pg.Client({ connectionString: named, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client = next;
     next.on('error', (err) => lost(next, err));
     next.on('end', () => lost(next, new Error('connection ended')));
@@ -103,6 +118,7 @@ export function startNotificationListener({
     async stop() {
       stopped = true;
       clearTimeout(retry);
+      clearInterval(ping);
       const current = client;
       client = null;
       listening = false;

@@ -95,6 +95,16 @@ export default fp(
   },
   {
     name: 'weft-engine',
-    dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-storage', 'weft-journal', 'weft-cluster', 'weft-sessions', 'weft-executions', 'weft-approvals'],
+    dependencies: [
+      'weft-config',
+      'weft-db',
+      'weft-clock',
+      'weft-storage',
+      'weft-journal',
+      'weft-cluster',
+      'weft-sessions',
+      'weft-executions',
+      'weft-approvals',
+    ],
   },
 );

@@ -75,7 +75,15 @@ async function leasedFrom(s: TestServer, name: string) {
 }
 
 const logLines = (from: number, count: number, seq: number) =>
-  Array.from({ length: count }, (_, i) => ({ seq: seq + i, type: 'step.log', stepId: 'say', iterationPath: '', attempt: 1, stream: 'stdout', text: `line ${from + i}\n` }));
+  Array.from({ length: count }, (_, i) => ({
+    seq: seq + i,
+    type: 'step.log',
+    stepId: 'say',
+    iterationPath: '',
+    attempt: 1,
+    stream: 'stdout',
+    text: `line ${from + i}\n`,
+  }));
 
 async function terminateListen(s: TestServer): Promise<void> {
   const admin = new pg.Client({ connectionString: postgres.server().url });
@@ -100,10 +108,12 @@ describe('two servers on one PostgreSQL', () => {
       await live.waitFor((f) => f.type === 'subscribed' && f.topic === topic);
       const seen = () => live.frames.filter((f) => f.type === 'event' && f.event.topic === topic).map((f) => f.event);
 
-      expect(await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'say', iterationPath: '', attempt: 1 }, ...logLines(0, 20, 2)])).toMatchObject({
-        type: 'ack',
-        seq: 21,
-      });
+      expect(await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'say', iterationPath: '', attempt: 1 }, ...logLines(0, 20, 2)])).toMatchObject(
+        {
+          type: 'ack',
+          seq: 21,
+        },
+      );
       await live.waitFor((f) => f.type === 'event' && f.event.type === 'step.log' && f.event.data.text === 'line 19\n');
 
       const listener = b.app.cluster.listener!;
@@ -111,7 +121,12 @@ describe('two servers on one PostgreSQL', () => {
       await terminateListen(b);
       // Written at once, while B's LISTEN connection is down (it waits at least 100 ms to reconnect):
       // their notifications reach nobody on B; B reads them by seq once LISTEN is back.
-      const during = a.app.engine.ingest({ runnerId: runner.runnerId, executionId: grant.executionId, attempt: grant.attempt, events: logLines(20, 20, 22) as never });
+      const during = a.app.engine.ingest({
+        runnerId: runner.runnerId,
+        executionId: grant.executionId,
+        attempt: grant.attempt,
+        events: logLines(20, 20, 22) as never,
+      });
       expect(during).toMatchObject({ type: 'ack', seq: 41 });
       await a.app.journal.durable();
       expect(listener.connections).toBe(before);
@@ -145,7 +160,11 @@ describe('two servers on one PostgreSQL', () => {
       body,
     });
     // A ticks once a minute: the lease comes from B's queued event, followed by A.
-    await waitUntil(() => runner.grants.some((g) => (g as { trigger?: { key?: string } }).trigger?.key === 'cluster-hook'), 10_000, "the webhook run's lease on A");
+    await waitUntil(
+      () => runner.grants.some((g) => (g as { trigger?: { key?: string } }).trigger?.key === 'cluster-hook'),
+      10_000,
+      "the webhook run's lease on A",
+    );
     const grant = runner.grants.find((g) => (g as { trigger?: { key?: string } }).trigger?.key === 'cluster-hook')!;
     await runner.events(grant, [
       { seq: 1, type: 'step.started', stepId: 'say', iterationPath: '', attempt: 1 },
@@ -162,7 +181,10 @@ describe('two servers on one PostgreSQL', () => {
     await runner.events(grant, [{ seq: 1, type: 'step.started', stepId: 'say', iterationPath: '', attempt: 1 }]);
     const canceled = await b.request('POST', `/api/executions/${grant.executionId}/cancel`, { body: {} });
     expect(canceled.status, JSON.stringify(canceled.body)).toBe(200);
-    expect(await runner.waitFor((f) => f.type === 'cancel' && f.executionId === grant.executionId)).toMatchObject({ attempt: grant.attempt, reason: 'canceled' });
+    expect(await runner.waitFor((f) => f.type === 'cancel' && f.executionId === grant.executionId)).toMatchObject({
+      attempt: grant.attempt,
+      reason: 'canceled',
+    });
   });
 
   /** A held call of A's runner, its request waiting on A. */
@@ -179,7 +201,9 @@ describe('two servers on one PostgreSQL', () => {
     let approvalId = '';
     await waitUntil(
       () => {
-        const row = a.app.db.prepare<[string], { id: string }>("SELECT id FROM tool_approvals WHERE execution_id = ? AND status = 'pending'").get(grant.executionId);
+        const row = a.app.db
+          .prepare<[string], { id: string }>("SELECT id FROM tool_approvals WHERE execution_id = ? AND status = 'pending'")
+          .get(grant.executionId);
         approvalId = row?.id ?? '';
         return row !== undefined;
       },
@@ -206,7 +230,9 @@ describe('two servers on one PostgreSQL', () => {
   it("a server starting expires the held calls of gone servers only, never those a live server's request waits for", async () => {
     const live = await heldOnA('held-through-a-start');
     // A server that died a minute ago, with a call still pending.
-    a.app.db.prepare("INSERT INTO servers (id, host, pid, started_at, seen_at) VALUES ('srv_gone', 'elsewhere', 1, '2026-01-01T00:00:00.000Z', ?)").run(Date.now() - 60_000);
+    a.app.db
+      .prepare("INSERT INTO servers (id, host, pid, started_at, seen_at) VALUES ('srv_gone', 'elsewhere', 1, '2026-01-01T00:00:00.000Z', ?)")
+      .run(Date.now() - 60_000);
     a.app.db
       .prepare(
         `INSERT INTO tool_approvals (id, tool, arguments, message, status, requested_at, expires_at, iteration_path, held_by)
@@ -215,7 +241,8 @@ describe('two servers on one PostgreSQL', () => {
       .run(Date.now() + 3_600_000);
     const c = await startServer({ env: { WEFT_DATABASE_URL: named(url, 'weft-c') } });
     try {
-      const status = (id: string) => c.app.db.prepare<[string], { status: string; decided_by: string | null }>('SELECT status, decided_by FROM tool_approvals WHERE id = ?').get(id);
+      const status = (id: string) =>
+        c.app.db.prepare<[string], { status: string; decided_by: string | null }>('SELECT status, decided_by FROM tool_approvals WHERE id = ?').get(id);
       expect(status('tap_of_gone')).toEqual({ status: 'expired', decided_by: 'restart' });
       expect(status(live.approvalId)).toEqual({ status: 'pending', decided_by: null });
       // Decided on the new server: A's request goes on.
@@ -236,7 +263,7 @@ describe('two servers on one PostgreSQL', () => {
          VALUES ('tap_of_silent', 'test:wipe', '{}', 'x', 'pending', '2026-01-01T00:00:00.000Z', ?, '', 'srv_silent')`,
       )
       .run(seen + 3_600_000);
-    const status = () => b.app.db.prepare<[], { status: string }>("SELECT status FROM tool_approvals WHERE id = 'tap_of_silent'").pluck().get();
+    const status = () => b.app.db.prepare<[], string>("SELECT status FROM tool_approvals WHERE id = 'tap_of_silent'").pluck().get();
     // Seen just now: alive, its call stays.
     b.app.toolApprovals.expireOrphaned();
     expect(status()).toBe('pending');
