@@ -59,7 +59,9 @@ export function createToolApprovals({
                (SELECT workflow_id FROM executions WHERE id = @executionId), @stepId, @iterationPath, @heldBy)`,
     ),
     get: db.prepare<[string], Row>('SELECT * FROM tool_approvals WHERE id = ?'),
-    decide: db.prepare("UPDATE tool_approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'"),
+    decide: db.prepare(
+      "UPDATE tool_approvals SET status = ?, decision = ?, decided_by = ?, decided_by_id = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'",
+    ),
     close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
     // An agent step's ask outlives the process: its runner re-attaches by key (agent-asks.ts).
     heldCalls: db.prepare<[], { id: string; held_by: string | null }>("SELECT id, held_by FROM tool_approvals WHERE status = 'pending' AND ask_key IS NULL"),
@@ -103,7 +105,12 @@ export function createToolApprovals({
     abandoned.delete(id);
     if (!row) settle(id, denied('removed'));
     else if (row.status === 'approved' || row.status === 'denied') {
-      settle(id, { approved: row.status === 'approved', decidedBy: row.decided_by ?? 'unknown', comment: row.comment });
+      settle(id, {
+        approved: row.status === 'approved',
+        decidedBy: row.decided_by ?? 'unknown',
+        decidedById: row.decided_by_id ?? undefined,
+        comment: row.comment,
+      });
     } else settle(id, denied(row.status === 'expired' ? (row.decided_by ?? 'timeout') : (row.closed_reason ?? 'closed')));
   }
 
@@ -172,7 +179,7 @@ export function createToolApprovals({
     expire(id: string) {
       journal.transaction(() => {
         abandoned.delete(id);
-        const changed = s.decide.run('expired', 'deny', 'timeout', clock.now().toISOString(), null, id).changes;
+        const changed = s.decide.run('expired', 'deny', 'timeout', null, clock.now().toISOString(), null, id).changes;
         if (changed) publish(s.get.get(id)!, 'approval.decided');
       });
       settle(id, denied('timeout'));
@@ -230,7 +237,7 @@ export function createToolApprovals({
           if (row.decision === decision) return view(row);
           throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
         }
-        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, decidedBy, clock.now().toISOString(), comment ?? null, id);
+        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, decidedBy, decidedById ?? null, clock.now().toISOString(), comment ?? null, id);
         const updated = s.get.get(id)!;
         publish(updated, 'approval.decided');
         return view(updated);

@@ -50,6 +50,8 @@ export function createServerLiveness({ db, now = () => Date.now() }: { db: Db; n
   };
   const startedAt = new Date(now()).toISOString();
   s.insert.run(id, host, process.pid, startedAt, now());
+  // Rows of servers that died without a clean stop (on SQLite nothing refreshes rows: its own goes at its stop).
+  s.forget.run(now() - FORGET_AFTER_MS);
   runningHere.add(id);
   let lastBeat = now();
 

@@ -79,13 +79,7 @@ export class EventBus {
   publish(event: JournalEvent, onError: (err: unknown) => void): void {
     if (this.committed && this.byTopic.has(event.topic)) this.publishFollowed(event, onError);
     else this.deliver(this.byTopic.get(event.topic), event, 'local', onError);
-    for (const listener of this.all) {
-      try {
-        listener(event, 'local');
-      } catch (err) {
-        onError(err);
-      }
-    }
+    if (this.all.size > 0) this.deliver(this.all, event, 'local', onError);
   }
 
   private publishFollowed(event: JournalEvent, onError: (err: unknown) => void): void {

@@ -2,6 +2,8 @@
 -- refreshed as it ticks (on PostgreSQL, where several servers share the database) and deleted when
 -- it stops. A held tool call records the server whose HTTP request waits for it (`held_by`), so a
 -- starting server expires only the calls of servers that are gone, never those of a live one.
+-- `decided_by_id`: the person who decided a held call, for the server whose request waits for it
+-- (another server may take the decision; the call then acts as that person).
 CREATE TABLE servers (
   id TEXT PRIMARY KEY,
   host TEXT NOT NULL,
@@ -12,3 +14,4 @@ CREATE TABLE servers (
 );
 
 ALTER TABLE tool_approvals ADD COLUMN held_by TEXT;
+ALTER TABLE tool_approvals ADD COLUMN decided_by_id TEXT;

@@ -23,6 +23,8 @@ let b: TestServer;
 let runner: FakeRunner;
 /** What A's destructive test tool really did. */
 const ran: string[] = [];
+/** The person each call acted as (the one who approved it). */
+const actedAs = new Map<string, string | undefined>();
 
 const named = (base: string, name: string) => {
   const u = new URL(base);
@@ -41,8 +43,9 @@ beforeAll(async () => {
       args: z.object({ target: z.string() }),
       effect: 'destructive',
       inWorkflows: 'allowed',
-      run: (args: { target: string }) => {
+      run: (args: { target: string }, ctx) => {
         ran.push(args.target);
+        actedAs.set(args.target, ctx.personId);
         return { wiped: args.target };
       },
     }),
@@ -225,6 +228,8 @@ describe('two servers on one PostgreSQL', () => {
     expect(refused.body.error).toMatchObject({ code: 'tool_call_denied' });
     expect(refused.body.error.message).toMatch(/not today/);
     expect(ran.filter((t) => t.endsWith('-on-b'))).toEqual(['approved-on-b']);
+    // As the person who approved it on B.
+    expect(actedAs.get('approved-on-b')).toBe('owner');
   });
 
   it("a server starting expires the held calls of gone servers only, never those a live server's request waits for", async () => {

@@ -1,5 +1,5 @@
 -- Twin of SQLite 027_servers.sql: the servers on this database and the server holding each held
--- tool call (cluster/server-liveness.ts).
+-- tool call (cluster/server-liveness.ts), and the person who decided it.
 CREATE TABLE servers (
   id TEXT COLLATE "C" PRIMARY KEY,
   host TEXT COLLATE "C" NOT NULL,
@@ -9,6 +9,7 @@ CREATE TABLE servers (
 );
 
 ALTER TABLE tool_approvals ADD COLUMN held_by TEXT COLLATE "C";
+ALTER TABLE tool_approvals ADD COLUMN decided_by_id TEXT COLLATE "C";
 
 -- PostgreSQL-only: cross-server journal fan-out (cluster/journal-follower.ts). Each statement that
 -- inserts events notifies channel `weft_journal` with, per topic it wrote, [topic, min seq, max seq]
