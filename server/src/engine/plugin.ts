@@ -77,7 +77,15 @@ export default fp(
       return true;
     };
     // A runner connected to another server hears its cancel from that server (cluster/runner-wakeups.ts).
-    executions.onCancel((c) => sendCancel(c) || (cluster.shared && cluster.cancelOnOtherServer({ type: 'cancel', ...c })));
+    executions.onCancel((c) => {
+      if (sendCancel(c) || !cluster.shared) return;
+      try {
+        cluster.cancelOnOtherServer({ type: 'cancel', ...c });
+      } catch (err) {
+        // The cancel is committed; the runner learns it from its next heartbeat (its lease is gone).
+        log.warn({ err, executionId: c.executionId }, 'could not tell the server holding the runner to cancel');
+      }
+    });
     cluster.onRunnerCancel(sendCancel);
     const stopFollowing = cluster.shared ? kickOnOtherServersWrites({ journal, dispatcher }) : () => {};
     cluster.onReconnected(() => dispatcher.kick({ queued: true }));

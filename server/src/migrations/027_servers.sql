@@ -15,3 +15,5 @@ CREATE TABLE servers (
 
 ALTER TABLE tool_approvals ADD COLUMN held_by TEXT;
 ALTER TABLE tool_approvals ADD COLUMN decided_by_id TEXT;
+-- The held calls still pending, looked at every few seconds for a gone holder (few rows, in a table that keeps every call).
+CREATE INDEX tool_approvals_held_pending ON tool_approvals (held_by) WHERE status = 'pending' AND ask_key IS NULL;

@@ -10,6 +10,7 @@ CREATE TABLE servers (
 
 ALTER TABLE tool_approvals ADD COLUMN held_by TEXT COLLATE "C";
 ALTER TABLE tool_approvals ADD COLUMN decided_by_id TEXT COLLATE "C";
+CREATE INDEX tool_approvals_held_pending ON tool_approvals (held_by) WHERE status = 'pending' AND ask_key IS NULL;
 
 -- PostgreSQL-only: cross-server journal fan-out (cluster/journal-follower.ts). Each statement that
 -- inserts events notifies channel `weft_journal` with, per topic it wrote, [topic, min seq, max seq]
