@@ -72,13 +72,19 @@ export function createToolApprovals({
   };
   const publish = (row: Row, type: ToolApprovalEvent) => publishToolApproval(journal, row, type);
 
-  /** Pending held calls whose holder is gone (every one without `liveness`): expired, as by a restart. */
+  /**
+   * Pending held calls whose holder is gone (every one without `liveness`): expired, as by a restart.
+   * With several servers the expiry is journaled (`approval.decided`): the cards close wherever they
+   * are shown, and a holder that was only slow hears it and denies its call.
+   */
   function expireOrphaned(): number {
     const orphans = s.heldCalls.all().filter((r) => !waiting.has(r.id) && (liveness?.isGone(r.held_by) ?? true));
     if (orphans.length === 0) return 0;
     journal.transaction(() => {
       const at = clock.now().toISOString();
-      for (const { id } of orphans) s.orphaned.run(at, id);
+      for (const { id } of orphans) {
+        if (s.orphaned.run(at, id).changes > 0 && journal.bus.following) publish(s.get.get(id)!, 'approval.decided');
+      }
     });
     return orphans.length;
   }

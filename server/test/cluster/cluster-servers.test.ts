@@ -275,5 +275,8 @@ describe('two servers on one PostgreSQL', () => {
     // Not seen for longer than SERVER_GONE_AFTER_MS: gone, and B's ticks (every 250 ms, a look every 2 s) expire its call.
     b.app.db.prepare("UPDATE servers SET seen_at = ? WHERE id = 'srv_silent'").run(seen - SERVER_GONE_AFTER_MS - 1_000);
     await waitUntil(() => status() === 'expired', 10_000, 'the silent server’s call expired');
+    // Journaled, so cards close wherever they are shown (and a holder that was only slow hears it).
+    const feed = (await a.request('GET', '/api/events?topic=approvals&limit=1000')).body.events as { type: string; data: { id: string; status: string } }[];
+    expect(feed.filter((e) => e.data.id === 'tap_of_silent').map((e) => [e.type, e.data.status])).toEqual([['approval.decided', 'expired']]);
   });
 });
