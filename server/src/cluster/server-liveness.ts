@@ -2,9 +2,9 @@ import os from 'node:os';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 
-/** A server not seen for this long is gone (it refreshes its row at most every BEAT_MS, on its engine ticks). */
+/** A server not seen for this long is gone (it refreshes its row every second: engine/cluster-wakeups.ts). */
 export const SERVER_GONE_AFTER_MS = 10_000;
-/** Rows refreshed at most this often (an UPDATE per engine tick would be four writes a second per server). */
+/** Rows refreshed at most this often, however often `beat` is called. */
 const BEAT_MS = 1_000;
 /** Rows of servers gone this long are deleted. */
 const FORGET_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -26,8 +26,11 @@ function processRuns(pid: number): boolean {
 
 /**
  * This server process's row in `servers` (migration 027), and who else is alive. The row is
- * written at start, refreshed as the engine ticks (`beat`) and deleted at a clean stop. Seen-at
+ * written at start, refreshed every second (`beat`) and deleted at a clean stop. Seen-at
  * times are wall-clock milliseconds (not the injectable clock: they are compared across processes).
+ *
+ * The row's refresh runs on its own timer on PostgreSQL (engine/cluster-wakeups.ts), not on the
+ * engine tick, whose period an operator may lengthen.
  *
  * A holder recorded on a row (a held tool call's `held_by`) is gone when it has no row (it stopped,
  * or predates migration 027), when it was not seen for SERVER_GONE_AFTER_MS, or when it is this

@@ -6,6 +6,8 @@ import type { Dispatcher } from './dispatcher';
 
 /** Held calls of gone servers are looked for at most this often (one query). */
 const ORPHAN_CHECK_MS = 2_000;
+/** This server's row is refreshed this often (SERVER_GONE_AFTER_MS is ten times as long). */
+const BEAT_EVERY_MS = 1_000;
 
 /**
  * Several servers: an execution another server queued (a webhook, an approval decision, a timer)
@@ -22,16 +24,41 @@ export function kickOnOtherServersWrites({ journal, dispatcher }: { journal: Jou
 }
 
 /**
- * What the engine tick does for liveness with several servers: this server's `servers` row is
- * refreshed, and held tool calls of servers that are gone are expired (they would never settle).
+ * Liveness with several servers, on its own timer (a slow engine tick, `engineTickMs`, must not
+ * make this server look gone): this server's `servers` row is refreshed every second, and held
+ * tool calls of servers that are gone are expired (they would never settle) every ORPHAN_CHECK_MS.
  */
-export function createLivenessTicks({ liveness, toolApprovals }: { liveness: ServerLiveness; toolApprovals: ToolApprovals }): () => void {
+export function createLivenessTicks({
+  liveness,
+  toolApprovals,
+  log,
+}: {
+  liveness: ServerLiveness;
+  toolApprovals: ToolApprovals;
+  log: { error(obj: object, msg: string): void };
+}) {
+  let timer: NodeJS.Timeout | null = null;
   let lastCheck = 0;
-  return () => {
-    liveness.beat();
-    const now = Date.now();
-    if (now - lastCheck < ORPHAN_CHECK_MS) return;
-    lastCheck = now;
-    toolApprovals.expireOrphaned();
+  const tick = () => {
+    try {
+      liveness.beat();
+      const now = Date.now();
+      if (now - lastCheck < ORPHAN_CHECK_MS) return;
+      lastCheck = now;
+      toolApprovals.expireOrphaned();
+    } catch (err) {
+      log.error({ err }, 'server liveness tick failed');
+    }
+  };
+  return {
+    start(): void {
+      if (timer) return;
+      timer = setInterval(tick, BEAT_EVERY_MS);
+      timer.unref();
+    },
+    stop(): void {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
   };
 }

@@ -19,7 +19,6 @@ export function createEngineTicker({
   tickMs,
   log,
   daily,
-  liveness,
 }: {
   journal: Journal;
   dispatcher: Dispatcher;
@@ -30,8 +29,6 @@ export function createEngineTicker({
   log: { error(obj: object, msg: string): void };
   /** Housekeeping asked for on every tick that decides itself when it is due (audit retention). */
   daily?: () => void;
-  /** Several servers: this server's `servers` row refreshed, gone servers' held calls expired (cluster-wakeups.ts). */
-  liveness?: (() => void) | undefined;
 }) {
   let interval: NodeJS.Timeout | null = null;
   // As it is written, not after COMMIT: inside a group-commit batch the grant joins the same batch,
@@ -58,7 +55,6 @@ export function createEngineTicker({
       timers.wakeDue();
       approvals.expireDue();
       dispatcher.kick({ queued: true });
-      liveness?.();
       daily?.();
     } catch (err) {
       log.error({ err }, 'engine tick failed');

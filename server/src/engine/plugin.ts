@@ -64,7 +64,6 @@ export default fp(
       tickMs: engineTickMs,
       log,
       daily: () => app.auditRetention.pruneDue(),
-      ...(cluster.shared ? { liveness: createLivenessTicks({ liveness: cluster.liveness, toolApprovals }) } : {}),
     });
     const sendCancel = ({ executionId, runnerId, attempt }: { executionId: string; runnerId: string; attempt: number }): boolean => {
       const runner = dispatcher.runners.get(runnerId);
@@ -88,15 +87,20 @@ export default fp(
     });
     cluster.onRunnerCancel(sendCancel);
     const stopFollowing = cluster.shared ? kickOnOtherServersWrites({ journal, dispatcher }) : () => {};
+    const liveness = cluster.shared ? createLivenessTicks({ liveness: cluster.liveness, toolApprovals, log }) : null;
     cluster.onReconnected(() => dispatcher.kick({ queued: true }));
     app.decorate('engine', {
       dispatcher,
       ingest,
       grace,
       tick: ticker.tick,
-      start: ticker.start,
+      start: () => {
+        ticker.start();
+        liveness?.start();
+      },
       stop: () => {
         ticker.stop();
+        liveness?.stop();
         stopFollowing();
       },
     });

@@ -259,7 +259,7 @@ describe('two servers on one PostgreSQL', () => {
     }
   });
 
-  it('a live server expires the held calls of a server that stops being seen, on its ticks', async () => {
+  it('a live server expires the held calls of a server that stops being seen, and is not taken for gone however slowly it ticks', async () => {
     const seen = Date.now();
     b.app.db.prepare("INSERT INTO servers (id, host, pid, started_at, seen_at) VALUES ('srv_silent', 'elsewhere', 1, '2026-01-01T00:00:00.000Z', ?)").run(seen);
     b.app.db
@@ -272,7 +272,14 @@ describe('two servers on one PostgreSQL', () => {
     // Seen just now: alive, its call stays.
     b.app.toolApprovals.expireOrphaned();
     expect(status()).toBe('pending');
-    // Not seen for longer than SERVER_GONE_AFTER_MS: gone, and B's ticks (every 250 ms, a look every 2 s) expire its call.
+    // A ticks its engine once a minute, yet its row is refreshed every second: never taken for gone.
+    const rowOfA = () =>
+      a.app.db
+        .prepare<[string], { started_at: string; seen_at: number }>('SELECT started_at, seen_at FROM servers WHERE id = ?')
+        .get(a.app.cluster.liveness.id)!;
+    await waitUntil(() => rowOfA().seen_at > Date.parse(rowOfA().started_at), 5_000, "A's row refreshed");
+    expect(b.app.cluster.liveness.isGone(a.app.cluster.liveness.id)).toBe(false);
+    // Not seen for longer than SERVER_GONE_AFTER_MS: gone, and B (a look every 2 s) expires its call.
     b.app.db.prepare("UPDATE servers SET seen_at = ? WHERE id = 'srv_silent'").run(seen - SERVER_GONE_AFTER_MS - 1_000);
     await waitUntil(() => status() === 'expired', 10_000, 'the silent server’s call expired');
     // Journaled, so cards close wherever they are shown (and a holder that was only slow hears it).
