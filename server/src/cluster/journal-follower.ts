@@ -48,6 +48,7 @@ export function createJournalFollower({ bus, log }: { bus: EventBus; log: { erro
 
   function flush(): void {
     scheduled = false;
+    if (stopped) return;
     const work = [...due];
     due.clear();
     let failed = false;
