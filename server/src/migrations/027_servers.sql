@@ -1,5 +1,5 @@
 -- Server processes on this database (cluster/server-liveness.ts): a row per running server,
--- refreshed as it ticks (on PostgreSQL, where several servers share the database) and deleted when
+-- refreshed every second (on PostgreSQL, where several servers share the database) and deleted when
 -- it stops. A held tool call records the server whose HTTP request waits for it (`held_by`), so a
 -- starting server expires only the calls of servers that are gone, never those of a live one.
 -- `decided_by_id`: the person who decided a held call, for the server whose request waits for it
