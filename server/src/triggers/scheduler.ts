@@ -9,6 +9,7 @@ import {
 } from '@weft/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Journal } from '../journal/journal';
+import type { EventOrigin } from '../journal/event-bus';
 import type { Clock } from '../clock';
 import { compileCron, ticksBetween } from './cron';
 import type { Deliveries } from './deliveries';
@@ -198,8 +199,9 @@ export function createScheduler({
   }
 
   /** A finished run of a schedule trigger lets the run held behind it go at once, not at the next tick. */
-  function onExecutionEvent(event: JournalEvent) {
-    if (event.type !== 'execution.updated') return;
+  function onExecutionEvent(event: JournalEvent, origin: EventOrigin) {
+    // Another server's run finishing is released by that server, in reaction to its own write.
+    if (origin !== 'local' || event.type !== 'execution.updated') return;
     if (!isFinishedExecution(event.data.status)) return;
     // The summary's `trigger` is free-form in the contract (whatever started the run).
     const trigger = event.data.trigger as { type?: string; key?: unknown } | null;
