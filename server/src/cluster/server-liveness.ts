@@ -42,7 +42,8 @@ export function createServerLiveness({ db, now = () => Date.now() }: { db: Db; n
   const host = os.hostname();
   const s = {
     insert: db.prepare('INSERT INTO servers (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ?)'),
-    seen: db.prepare('UPDATE servers SET seen_at = ? WHERE id = ?'),
+    seen: db.prepare('UPDATE servers SET seen_at = ?, runners = ? WHERE id = ?'),
+    runnersElsewhere: db.prepare<[string, number], { n: number | null }>('SELECT SUM(runners) AS n FROM servers WHERE id <> ? AND seen_at >= ?'),
     // Deleted by someone else (a server that judged it gone after a long pause): written again.
     ensure: db.prepare(
       'INSERT INTO servers (id, host, pid, started_at, seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at',
@@ -61,12 +62,15 @@ export function createServerLiveness({ db, now = () => Date.now() }: { db: Db; n
   return {
     /** This server process's id (`servers.id`, `tool_approvals.held_by`). */
     id,
-    /** Refreshes this server's row, at most every BEAT_MS; old rows of gone servers are deleted. */
-    beat(): void {
+    /**
+     * Refreshes this server's row with the runners connected to it (`runners`), at most every
+     * BEAT_MS; old rows of gone servers are deleted.
+     */
+    beat(runners = 0): void {
       const at = now();
       if (at - lastBeat < BEAT_MS) return;
       lastBeat = at;
-      if (s.seen.run(at, id).changes === 0) s.ensure.run(id, host, process.pid, startedAt, at);
+      if (s.seen.run(at, runners, id).changes === 0) s.ensure.run(id, host, process.pid, startedAt, at);
       s.forget.run(at - FORGET_AFTER_MS);
     },
     /** Whether the server recorded as `holder` is gone (see above); this server never is. */
@@ -79,6 +83,10 @@ export function createServerLiveness({ db, now = () => Date.now() }: { db: Db; n
       if (row.host !== host) return false;
       if (row.pid === process.pid) return !runningHere.has(holder);
       return !processRuns(row.pid);
+    },
+    /** Runners connected to the other live servers, as their rows said within SERVER_GONE_AFTER_MS. */
+    runnersElsewhere(): number {
+      return Number(s.runnersElsewhere.get(id, now() - SERVER_GONE_AFTER_MS)?.n ?? 0);
     },
     /** A clean stop: the row goes (what it held is then gone at once for the others). */
     close(): void {

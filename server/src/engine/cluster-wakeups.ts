@@ -30,10 +30,13 @@ export function kickOnOtherServersWrites({ journal, dispatcher }: { journal: Jou
  */
 export function createLivenessTicks({
   liveness,
+  runners,
   toolApprovals,
   log,
 }: {
   liveness: ServerLiveness;
+  /** Runners connected here that the dispatcher gives work to (the other servers' /api/ready counts them). */
+  runners: () => number;
   toolApprovals: ToolApprovals;
   log: { error(obj: object, msg: string): void };
 }) {
@@ -41,7 +44,7 @@ export function createLivenessTicks({
   let lastCheck = 0;
   const tick = () => {
     try {
-      liveness.beat();
+      liveness.beat(runners());
       const now = Date.now();
       if (now - lastCheck < ORPHAN_CHECK_MS) return;
       lastCheck = now;

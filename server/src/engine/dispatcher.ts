@@ -191,6 +191,13 @@ export function createDispatcher({
       runners.set(runner.runnerId, runner);
       this.kick({ queued: true });
     },
+    /** Connected runners heard from within a lease period: those a dispatch pass gives work to. */
+    healthyRunners(): number {
+      const healthySince = clock.now().getTime() - leaseMs;
+      let n = 0;
+      for (const r of runners.values()) if (r.lastSeenAt >= healthySince) n++;
+      return n;
+    },
     unregister(runnerId: string, runner: ConnectedRunner) {
       if (runners.get(runnerId) === runner) runners.delete(runnerId);
     },

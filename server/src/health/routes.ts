@@ -12,9 +12,9 @@ import { WEFT_VERSION } from '../version';
  * `storage_unavailable` while writes fail, else 503 `no_runner` while no runner is connected.
  */
 const healthRoutes: FastifyPluginAsync = async (app) => {
-  const { storage, clock } = app;
-  const { runners } = app.engine.dispatcher;
-  const { leaseMs, readyProbeEveryMs } = app.config;
+  const { storage, cluster } = app;
+  const { dispatcher } = app.engine;
+  const { readyProbeEveryMs } = app.config;
   const postgres = storeKind(app.db) === 'postgres';
 
   app.get('/api/health', async (request): Promise<HealthResponse> => (request.principal?.type === 'user' ? { ok: true, version: WEFT_VERSION } : { ok: true }));
@@ -27,12 +27,12 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
     else if (storage.failure) storage.probe();
     const failure = storage.failure;
     // As the dispatcher sees them: a runner silent for a lease period gets no work (engine/dispatcher.ts).
-    const healthySince = clock.now().getTime() - leaseMs;
-    let connected = 0;
-    for (const r of runners.values()) if (r.lastSeenAt >= healthySince) connected++;
+    const connected = dispatcher.healthyRunners();
+    // Several servers: a runner connected to any of them runs what this one queues.
+    const elsewhere = cluster.shared && !failure ? cluster.liveness.runnersElsewhere() : undefined;
     const checks: ReadyChecks = {
       database: failure ? { ok: false, reason: failure.reason, since: failure.since } : { ok: true },
-      runner: { ok: connected > 0, connected },
+      runner: { ok: connected + (elsewhere ?? 0) > 0, connected, ...(elsewhere === undefined ? {} : { elsewhere }) },
     };
     if (failure) {
       throw new AppError(503, 'storage_unavailable', `not ready: ${failure.reason} (since ${failure.since})`, {
@@ -41,7 +41,7 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
         checks,
       });
     }
-    if (connected === 0) throw new AppError(503, 'no_runner', 'not ready: no runner is connected to run executions', { checks });
+    if (!checks.runner.ok) throw new AppError(503, 'no_runner', 'not ready: no runner is connected to run executions', { checks });
     return { ready: true, version: WEFT_VERSION, checks };
   });
 };

@@ -10,7 +10,10 @@ CREATE TABLE servers (
   pid INTEGER NOT NULL,
   started_at TEXT NOT NULL,
   -- Milliseconds since the epoch (wall clock), compared with the other servers' own clocks.
-  seen_at INTEGER NOT NULL
+  seen_at INTEGER NOT NULL,
+  -- Runners connected to it and heard from within a lease (what its dispatcher gives work to), as of seen_at:
+  -- /api/ready on another server counts them (a runner anywhere runs what any server queues).
+  runners INTEGER NOT NULL DEFAULT 0
 );
 
 ALTER TABLE tool_approvals ADD COLUMN held_by TEXT;

@@ -102,6 +102,21 @@ async function terminateListen(s: TestServer): Promise<void> {
 }
 
 describe('two servers on one PostgreSQL', () => {
+  it("B, with no runner of its own, is ready while A's runner is connected, and not once it is gone", async () => {
+    // A's row says how many runners it has; B counts them (rows are refreshed every second).
+    await waitUntil(async () => (await b.request('GET', '/api/ready')).status === 200, 10_000, 'B ready through A');
+    const ready = await b.request('GET', '/api/ready');
+    expect(ready.body.checks.runner).toEqual({ ok: true, connected: 0, elsewhere: 1 });
+    expect((await a.request('GET', '/api/ready')).body.checks.runner).toEqual({ ok: true, connected: 1, elsewhere: 0 });
+    const extra = await connectFakeRunner(b.url, b.runnerToken, { capacity: 1 });
+    try {
+      await waitUntil(async () => (await a.request('GET', '/api/ready')).body.checks?.runner?.elsewhere === 1, 10_000, 'A sees B\'s runner');
+    } finally {
+      extra.close();
+    }
+    await waitUntil(async () => (await a.request('GET', '/api/ready')).body.checks?.runner?.elsewhere === 0, 10_000, 'B\'s runner gone from A\'s view');
+  });
+
   it("a live socket on B sees A's events in order, gap-free and once, across a killed and restored LISTEN connection", async () => {
     const grant = await leasedFrom(a, 'Watched');
     const topic = `execution:${grant.executionId}`;

@@ -28,7 +28,12 @@ export const ReadyChecks = z.object({
   /** Writes commit; otherwise why not and since when. */
   database: z.object({ ok: z.boolean(), reason: z.string().optional(), since: z.string().optional() }),
   /** Runners connected and heard from within a lease period (those the dispatcher gives work to). */
-  runner: z.object({ ok: z.boolean(), connected: z.number().int() }),
+  runner: z.object({
+    ok: z.boolean(),
+    connected: z.number().int(),
+    /** Several servers on PostgreSQL: runners connected to the other live servers (they run what this server queues). */
+    elsewhere: z.number().int().optional(),
+  }),
 });
 export type ReadyChecks = z.infer<typeof ReadyChecks>;
 export const ReadyResponse = z.object({ ready: z.literal(true), version: z.string(), checks: ReadyChecks });

@@ -5,7 +5,8 @@ CREATE TABLE servers (
   host TEXT COLLATE "C" NOT NULL,
   pid BIGINT NOT NULL,
   started_at TEXT COLLATE "C" NOT NULL,
-  seen_at BIGINT NOT NULL
+  seen_at BIGINT NOT NULL,
+  runners BIGINT NOT NULL DEFAULT 0
 );
 
 ALTER TABLE tool_approvals ADD COLUMN held_by TEXT COLLATE "C";
