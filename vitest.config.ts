@@ -79,6 +79,7 @@ const POSTGRES_SET = [
   'test/live-socket.test.ts',
   'test/agent-asks.test.ts',
   'test/oidc-pending-sign-ins.test.ts',
+  'test/cluster/held-calls-restart.test.ts',
 ];
 
 /** One run over every package, so `pnpm test` prints a single total. */

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, toSocketUrl } from './config';
+import { ConfigError, loadConfig } from './config';
+import { toSocketUrl } from './connection/server-addresses';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -23,8 +24,7 @@ describe('loadConfig', () => {
     const dir = dataDirWithToken('file-token-0123456789');
     const config = loadConfig({ WEFT_DATA_DIR: dir });
     expect(config).toEqual({
-      socketUrl: 'ws://127.0.0.1:8787/ws/runner',
-      serverUrl: 'http://127.0.0.1:8787',
+      servers: [{ socketUrl: 'ws://127.0.0.1:8787/ws/runner', httpUrl: 'http://127.0.0.1:8787' }],
       token: 'file-token-0123456789',
       dataDir: dir,
       capacity: 16,
@@ -89,7 +89,7 @@ describe('loadConfig', () => {
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:11434',
       WEFT_FALLBACK_MODELS: 'a, b,',
     });
-    expect(config.serverUrl).toBe('https://weft.example.com/base');
+    expect(config.servers).toEqual([{ socketUrl: 'wss://weft.example.com/base/ws/runner', httpUrl: 'https://weft.example.com/base' }]);
     expect(config.llm).toMatchObject({ provider: 'anthropic', baseUrl: 'http://127.0.0.1:11434', fallbackModels: ['a', 'b'] });
     expect(() => loadConfig({ WEFT_DATA_DIR: dir, ANTHROPIC_BASE_URL: 'not a url' })).toThrow(/ANTHROPIC_BASE_URL/);
   });
@@ -116,7 +116,16 @@ describe('loadConfig', () => {
       WEFT_RUNNER_CAPACITY: '12',
       WEFT_SERVER_URL: 'https://weft.example.com/base/',
     });
-    expect(config).toMatchObject({ name: 'builder-1', capacity: 12, socketUrl: 'wss://weft.example.com/base/ws/runner' });
+    expect(config).toMatchObject({ name: 'builder-1', capacity: 12, servers: [{ socketUrl: 'wss://weft.example.com/base/ws/runner' }] });
+  });
+
+  it('reads several servers from a comma-separated WEFT_SERVER_URL, in order', () => {
+    const config = loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_SERVER_URL: ' http://a.internal:8787 , wss://b.internal/weft/,http://10.0.0.3:9000,' });
+    expect(config.servers).toEqual([
+      { socketUrl: 'ws://a.internal:8787/ws/runner', httpUrl: 'http://a.internal:8787' },
+      { socketUrl: 'wss://b.internal/weft/ws/runner', httpUrl: 'https://b.internal/weft' },
+      { socketUrl: 'ws://10.0.0.3:9000/ws/runner', httpUrl: 'http://10.0.0.3:9000' },
+    ]);
   });
 
   it('exports traces when an OTLP endpoint is set, as the runner unless OTEL_SERVICE_NAME says otherwise', () => {
@@ -129,10 +138,35 @@ describe('loadConfig', () => {
     expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' }).tracing).toBeNull();
   });
 
+  it('names every bad entry of the server list, not just the first', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_SERVER_URL: 'weft-a:8787,http://b:8787,mailto:x@y' });
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'WEFT_SERVER_URL: "weft-a:8787" is not an http(s):// or ws(s):// URL',
+      'WEFT_SERVER_URL: "mailto:x@y" is not an http(s):// or ws(s):// URL',
+    ]);
+  });
+
   const bad: [string, Record<string, string>, RegExp][] = [
     ['a non-numeric capacity', { WEFT_RUNNER_CAPACITY: 'lots' }, /WEFT_RUNNER_CAPACITY="lots"/],
     ['a zero capacity', { WEFT_RUNNER_CAPACITY: '0' }, /WEFT_RUNNER_CAPACITY="0": must be at least 1/],
-    ['a server URL that is not a URL', { WEFT_SERVER_URL: 'localhost:8787' }, /WEFT_SERVER_URL="localhost:8787": must be an http/],
+    ['a server URL that is not a URL', { WEFT_SERVER_URL: 'localhost:8787' }, /WEFT_SERVER_URL: "localhost:8787" is not an http\(s\):\/\/ or ws\(s\):\/\/ URL/],
+    [
+      'a bad entry among several server URLs',
+      { WEFT_SERVER_URL: 'http://a:8787,ftp://b:8787,http://c:8787' },
+      /WEFT_SERVER_URL: "ftp:\/\/b:8787" is not an http/,
+    ],
+    ['a server entry with no host', { WEFT_SERVER_URL: 'http://a:8787,http:///x' }, /WEFT_SERVER_URL: "http:\/\/\/x" is not an http/],
+    [
+      'the same server listed twice',
+      { WEFT_SERVER_URL: 'http://a:8787,ws://a:8787/' },
+      /WEFT_SERVER_URL: "ws:\/\/a:8787\/" names the same server as "http:\/\/a:8787"/,
+    ],
+    ['a server list of commas only', { WEFT_SERVER_URL: ' , ,' }, /WEFT_SERVER_URL: names no server URL/],
     ['an unknown log level', { WEFT_LOG_LEVEL: 'loud' }, /WEFT_LOG_LEVEL/],
     ['a WEFT_HTTP_DENY_PRIVATE other than 1 or 0', { WEFT_HTTP_DENY_PRIVATE: 'yes' }, /WEFT_HTTP_DENY_PRIVATE="yes": must be 1 or 0/],
     [

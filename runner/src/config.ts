@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseServerUrls, type ServerAddress } from './connection/server-addresses';
 import type { LogLevel } from './log';
 import { parseAllowList, type AddressPolicy } from './net/address-policy';
 import { parseWorkspaceRoots } from './workspace/provision-dirs';
@@ -15,10 +16,8 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const RUNNER_TOKEN_FILE = 'runner-token';
 
 const EnvSchema = z.object({
-  WEFT_SERVER_URL: z
-    .string()
-    .default('http://127.0.0.1:8787')
-    .refine((value) => /^(https?|wss?):\/\/[^/]/i.test(value) && URL.canParse(value), 'must be an http(s):// or ws(s):// URL'),
+  // One URL, or several (comma-separated) to fail over between: parsed by `parseServerUrls`.
+  WEFT_SERVER_URL: z.string().default('http://127.0.0.1:8787'),
   WEFT_RUNNER_TOKEN: z.string().optional(),
   WEFT_DATA_DIR: z.string().min(1).optional(),
   WEFT_RUNNER_CAPACITY: z.coerce
@@ -58,10 +57,8 @@ export const INHERITED_STEP_ENV = ['PATH', 'HOME', 'LANG', 'TZ'] as const;
 const FALLBACK_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export type RunnerConfig = {
-  /** `ws(s)://host[:port]/ws/runner`, derived from WEFT_SERVER_URL. */
-  socketUrl: string;
-  /** `http(s)://host[:port]`: where agent steps call the workflow tools. */
-  serverUrl: string;
+  /** WEFT_SERVER_URL: the servers to connect to, in failover order (at least one). */
+  servers: ServerAddress[];
   /** `offline` when neither a key nor a base URL is set: agent steps answer, plainly marked offline. */
   llm: LlmSettings;
   /** The runner credential: accepted on /ws/runner and the tool-call endpoint only. */
@@ -97,6 +94,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`));
   }
   const e = parsed.data;
+  const servers = parseServerUrls(e.WEFT_SERVER_URL);
+  if (servers.problems.length > 0) throw new ConfigError(servers.problems);
   const allow = parseAllowList(e.WEFT_HTTP_ALLOW ?? '');
   if (allow.problems.length > 0) throw new ConfigError(allow.problems.map((problem) => `WEFT_HTTP_ALLOW: ${problem}`));
   const workspaceRoots = parseWorkspaceRoots(e.WEFT_WORKSPACE_ROOTS ?? '');
@@ -106,8 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
   const base = env.INIT_CWD ?? process.cwd();
   const dataDir = e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data');
   return {
-    socketUrl: toSocketUrl(e.WEFT_SERVER_URL),
-    serverUrl: toHttpUrl(e.WEFT_SERVER_URL),
+    servers: servers.servers,
     llm: llmSettingsFromEnv(e),
     token: resolveToken({ runnerToken: e.WEFT_RUNNER_TOKEN, dataDir }),
     dataDir,
@@ -129,25 +127,6 @@ function stepEnvironment(e: Pick<z.infer<typeof EnvSchema>, (typeof INHERITED_ST
     if (value !== undefined) env[name] = value;
   }
   return env;
-}
-
-/** `ws://h:1/prefix` -> `http://h:1/prefix` (no trailing slash). */
-export function toHttpUrl(serverUrl: string): string {
-  const url = new URL(serverUrl);
-  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.search = '';
-  url.hash = '';
-  return url.toString().replace(/\/+$/, '');
-}
-
-/** `http://h:1/prefix` -> `ws://h:1/prefix/ws/runner`. */
-export function toSocketUrl(serverUrl: string): string {
-  const url = new URL(serverUrl);
-  url.protocol = url.protocol === 'https:' || url.protocol === 'wss:' ? 'wss:' : 'ws:';
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/ws/runner`;
-  url.search = '';
-  url.hash = '';
-  return url.toString();
 }
 
 /** WEFT_RUNNER_TOKEN, else `<data dir>/runner-token`. The user's access token is no runner credential. */

@@ -16,8 +16,9 @@ import { loadStepTracer, type StepTracer } from './tracing/step-tracer';
 import { createGitCredentialClient, createWorkspaceManager } from './workspace/index';
 
 /**
- * The runner process: connects to the server, runs leased executions, and on SIGINT/SIGTERM stops
- * taking work, cancels running steps, delivers what it can and exits 0.
+ * The runner process: connects to a server (failing over between those WEFT_SERVER_URL lists),
+ * runs leased executions, and on SIGINT/SIGTERM stops taking work, cancels running steps,
+ * delivers what it can and exits 0.
  */
 async function main(): Promise<void> {
   const env = await environmentWithHandoff();
@@ -32,12 +33,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  const session = new RunnerSession({ url: config.socketUrl, token: config.token, name: config.name, capacity: config.capacity, log });
+  const session = new RunnerSession({ servers: config.servers, token: config.token, name: config.name, capacity: config.capacity, log });
   // Reads the engine's leases when a step calls a tool, after the engine below exists.
   let engine: Engine | undefined;
   const leaseAttemptOf = (executionId: string) => engine?.leases().find((lease) => lease.executionId === executionId)?.attempt;
   const tools = createToolClient({
-    serverUrl: config.serverUrl,
+    serverUrl: session.serverUrl,
     token: config.token,
     runnerId: session.runnerId,
     leaseAttemptOf,
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     roots: config.workspaceRoots,
     addressPolicy: config.addressPolicy,
     gitCredential: createGitCredentialClient({
-      serverUrl: config.serverUrl,
+      serverUrl: session.serverUrl,
       token: config.token,
       runnerId: session.runnerId,
       leaseAttemptOf,
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
     },
   });
   log.info('runner starting', {
-    server: config.socketUrl,
+    servers: config.servers.map((server) => server.httpUrl),
     runnerName: config.name,
     capacity: config.capacity,
     runnerId: session.runnerId,

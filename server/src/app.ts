@@ -14,6 +14,7 @@ import configPlugin from './plugins/config';
 import dbPlugin from './plugins/db';
 import journalPlugin from './plugins/journal';
 import lifecyclePlugin from './plugins/lifecycle';
+import clusterPlugin from './cluster/plugin';
 import metricsPlugin from './metrics/plugin';
 import metricsRoutes from './metrics/routes';
 import storagePlugin from './plugins/storage';
@@ -76,6 +77,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(authPlugin);
   await fastify.register(storagePlugin);
   await fastify.register(journalPlugin);
+  // After the journal (it follows other servers' writes into it), before what records this server as a holder.
+  await fastify.register(clusterPlugin);
   // After the journal: approvals are audited as their events are written (audit/approval-entries.ts).
   await fastify.register(auditPlugin);
   await fastify.register(workflowsPlugin);

@@ -78,9 +78,10 @@ function traces() {
     s.app.db
       .prepare(
         testStore() === 'postgres'
-          ? // topic_heads is the journal's seq per topic: it moves with the card's own events.
-            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('events', 'topic_heads', 'tool_approvals', 'audit_log') ORDER BY table_name"
-          : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals', 'audit_log') ORDER BY name",
+          ? // topic_heads is the journal's seq per topic: it moves with the card's own events. `servers`
+            // holds this server's liveness row, refreshed as it ticks (cluster/server-liveness.ts).
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT IN ('events', 'topic_heads', 'tool_approvals', 'audit_log', 'servers') ORDER BY table_name"
+          : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT IN ('events', 'tool_approvals', 'audit_log', 'servers') ORDER BY name",
       )
       .all() as { name: string }[]
   ).map((t) => t.name);

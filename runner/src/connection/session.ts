@@ -17,6 +17,7 @@ import { Heartbeat } from './heartbeat';
 import { LeaseFence } from './lease-fence';
 import { Outbox } from './outbox';
 import { Backoff } from './reconnect';
+import type { ServerAddress } from './server-addresses';
 import { RunnerSocket, type SocketCloseInfo } from './socket';
 
 /** What the session drives; `Engine` implements it. */
@@ -28,7 +29,8 @@ export interface ExecutionHost {
 }
 
 export type SessionOptions = {
-  url: string;
+  /** The servers to connect to, in failover order: a closed socket or a failed connect moves to the next. */
+  servers: readonly ServerAddress[];
   token: string;
   name: string;
   capacity: number;
@@ -66,7 +68,9 @@ type PendingRequest = { what: string; resolve(answer: unknown): void; reject(err
 /**
  * The runner's side of `/ws/runner`: connect, `hello` (with the leases still held after a
  * reconnect), `welcome`, then leases in, events out, heartbeats. A dropped socket is re-opened with
- * backoff; unacknowledged events are resent after every handshake. Nothing here runs steps.
+ * backoff, to the next of the configured servers (servers share one database, so any of them
+ * renews this runner's leases and stores its events); unacknowledged events are resent after every
+ * handshake. Nothing here runs steps.
  */
 export class RunnerSession {
   readonly runnerId: string;
@@ -84,8 +88,11 @@ export class RunnerSession {
   private readonly stateListeners = new Set<(state: SessionState) => void>();
   private readonly pending = new Map<string, PendingRequest>();
   private requestSeq = 0;
+  /** Index in `options.servers` of the server connected to, or being tried. */
+  private serverIndex = 0;
 
   constructor(private readonly options: SessionOptions) {
+    if (options.servers.length === 0) throw new Error('a runner session needs at least one server');
     this.runnerId = options.runnerId ?? `rnr_${randomUUID()}`;
     this.backoff = options.backoff ?? new Backoff();
     this.outbox = new Outbox({
@@ -139,6 +146,21 @@ export class RunnerSession {
     return this.currentState;
   }
 
+  /** The server this session is connected to, or trying to connect to while it is not. */
+  get server(): ServerAddress {
+    return this.options.servers[this.serverIndex]!;
+  }
+
+  /**
+   * The HTTP base of the server this session is connected to now (a `ServerUrlSource`): HTTP calls
+   * name leases and events that server has seen. Waits (bounded, or until `signal` aborts) while
+   * the session is between servers.
+   */
+  readonly serverUrl = async (signal: AbortSignal): Promise<string> => {
+    await this.whenReady('calling the server', signal);
+    return this.server.httpUrl;
+  };
+
   /** Connects and keeps reconnecting until `stop()`. */
   start(engine: ExecutionHost): void {
     if (this.currentState !== 'idle') throw new Error('session already started');
@@ -169,13 +191,7 @@ export class RunnerSession {
   /** One request over the socket, answered by a frame with the same id (or `error` with it). */
   private async request<T>({ what, frame }: { what: string; frame: (id: string) => RunnerClientMessage }): Promise<T> {
     const deadline = Date.now() + REQUEST_TIMEOUT_MS;
-    if (this.currentState !== 'ready') {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS)));
-      const outcome = await Promise.race([this.whenState('ready'), timedOut]);
-      clearTimeout(timer);
-      if (outcome === 'timeout') throw new Error(`${what} failed: not connected to the server`);
-    }
+    await this.whenReady(what);
     const id = `req-${++this.requestSeq}`;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
@@ -195,6 +211,24 @@ export class RunnerSession {
       });
       if (!this.socket?.send(frame(id))) this.settle(id, (p) => p.reject(new Error(`${what} failed: not connected to the server`)));
     });
+  }
+
+  /** Resolves once connected and welcomed; rejects after `REQUEST_TIMEOUT_MS` without, or when `signal` aborts. */
+  private async whenReady(what: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.currentState === 'ready') return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const givenUp = new Promise<'timeout' | 'aborted'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), REQUEST_TIMEOUT_MS);
+      onAbort = () => resolve('aborted');
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const outcome = await Promise.race([this.whenState('ready'), givenUp]);
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (outcome === 'aborted') signal?.throwIfAborted();
+    if (outcome === 'timeout') throw new Error(`${what} failed: not connected to the server`);
   }
 
   /** Waits (bounded) for outstanding events to be acknowledged, then closes for good. */
@@ -253,7 +287,7 @@ export class RunnerSession {
     if (this.currentState === 'stopped') return;
     this.setState('connecting');
     const socket = new RunnerSocket({
-      url: this.options.url,
+      url: this.server.socketUrl,
       token: this.options.token,
       log: this.options.log,
       handlers: {
@@ -306,7 +340,12 @@ export class RunnerSession {
     this.backoff.limit(Math.floor(message.leaseMs / 5));
     this.fence.setLeaseMs(message.leaseMs);
     this.setState('ready');
-    this.options.log.info('connected to the server', { runnerId: this.runnerId, heartbeatMs: message.heartbeatMs, leaseMs: message.leaseMs });
+    this.options.log.info('connected to the server', {
+      server: this.server.httpUrl,
+      runnerId: this.runnerId,
+      heartbeatMs: message.heartbeatMs,
+      leaseMs: message.leaseMs,
+    });
     this.heartbeat?.stop();
     const socket = this.socket;
     this.heartbeat = new Heartbeat({
@@ -344,13 +383,18 @@ export class RunnerSession {
     this.outbox.setOffline();
     if (this.currentState === 'stopped') return;
     const delay = this.backoff.next();
+    const server = this.server.httpUrl;
+    // The next attempt goes to the next server (the same one when there is only one).
+    this.serverIndex = (this.serverIndex + 1) % this.options.servers.length;
+    const retry = { retryInMs: delay, ...(this.options.servers.length > 1 ? { next: this.server.httpUrl } : {}) };
     if (info.httpStatus === 401 || info.httpStatus === 403) {
       this.options.log.error("the server refused the runner token (set WEFT_RUNNER_TOKEN to the server's runner token: its <data dir>/runner-token)", {
+        server,
         status: info.httpStatus,
-        retryInMs: delay,
+        ...retry,
       });
     } else {
-      this.options.log.warn('disconnected from the server', { ...info, retryInMs: delay });
+      this.options.log.warn('disconnected from the server', { server, ...info, ...retry });
     }
     this.setState('waiting');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

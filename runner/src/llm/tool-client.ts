@@ -1,4 +1,5 @@
 import { ToolAskResponse, type AskPreview, type RunnerToolInfo, type ToolAskRequestInput, type ToolCallRequest } from '@weft/shared';
+import type { ServerUrlSource } from '../connection/server-addresses';
 
 /** Workflow tools live on the server; an agent step calls them over HTTP in its execution's context. */
 export type ToolClient = {
@@ -33,6 +34,7 @@ export type ToolClient = {
  * Calls go to `POST /api/tools/call` with the runner credential, naming the lease this runner
  * holds on the execution (the server refuses a call for an execution the runner does not hold).
  * The list comes over the runner socket (`listTools`): the runner credential opens nothing else.
+ * Each call goes to the server the runner is connected to at that moment (`serverUrl`).
  */
 export function createToolClient({
   serverUrl,
@@ -41,14 +43,14 @@ export function createToolClient({
   leaseAttemptOf,
   listTools,
 }: {
-  serverUrl: string;
+  serverUrl: ServerUrlSource;
   token: string;
   runnerId: string;
   /** The attempt of the lease this runner holds on the execution, if it holds one. */
   leaseAttemptOf: (executionId: string) => number | undefined;
   listTools: () => Promise<RunnerToolInfo[]>;
 }): ToolClient {
-  const base = serverUrl.replace(/\/+$/, '');
+  const endpoint = async (path: string, signal: AbortSignal) => `${(await serverUrl(signal)).replace(/\/+$/, '')}${path}`;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   return {
     list: listTools,
@@ -62,7 +64,7 @@ export function createToolClient({
         ...(askApprovalId ? { askApprovalId } : {}),
         context: { executionId, stepId, ...(iterationPath ? { iterationPath } : {}), runnerId, leaseAttempt },
       };
-      const res = await fetch(`${base}/api/tools/call`, { method: 'POST', headers, signal, body: JSON.stringify(request) });
+      const res = await fetch(await endpoint('/api/tools/call', signal), { method: 'POST', headers, signal, body: JSON.stringify(request) });
       const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { message?: string; code?: string } } | null;
       if (!res.ok)
         return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };
@@ -79,7 +81,7 @@ export function createToolClient({
         ...(waitMs !== undefined ? { waitMs } : {}),
         context: { executionId, stepId, iterationPath, runnerId, leaseAttempt },
       };
-      const res = await fetch(`${base}/api/tools/ask`, { method: 'POST', headers, signal, body: JSON.stringify(request) });
+      const res = await fetch(await endpoint('/api/tools/ask', signal), { method: 'POST', headers, signal, body: JSON.stringify(request) });
       const body = (await res.json().catch(() => null)) as { error?: { message?: string; code?: string } } | null;
       if (!res.ok)
         return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServerUrlSource } from '../connection/server-addresses';
 import type { LeaseRef } from '../engine/types';
 import { WorkspaceError, type GitCredentialSource } from './types';
 
@@ -25,7 +26,8 @@ export function createGitCredentialClient({
   whenAcked,
   notRunningRetriesMs = [250],
 }: {
-  serverUrl: string;
+  /** The server the runner is connected to now: the one that acknowledged the lease's events. */
+  serverUrl: ServerUrlSource;
   token: string;
   runnerId: string;
   leaseAttemptOf: (executionId: string) => number | undefined;
@@ -34,13 +36,13 @@ export function createGitCredentialClient({
   /** The waits before asking again while the server says the step instance is not running. */
   notRunningRetriesMs?: readonly number[];
 }): GitCredentialSource {
-  const base = serverUrl.replace(/\/+$/, '');
   return async ({ integration, url, executionId, stepId, iterationPath, signal }) => {
     const leaseAttempt = leaseAttemptOf(executionId);
     if (leaseAttempt === undefined) throw new WorkspaceError(`this runner no longer holds execution ${executionId}`, 'lease_not_held');
     if (!(await whenAcked({ executionId, attempt: leaseAttempt }, signal)))
       throw new WorkspaceError(`the server refused the events of execution ${executionId} under this lease`, 'lease_not_held');
     const ask = async () => {
+      const base = (await serverUrl(signal)).replace(/\/+$/, '');
       const res = await fetch(`${base}/api/tools/git-credential`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -33,7 +33,13 @@ describe('git credential client', () => {
   it('asks the server with the runner credential and the lease, and returns the credential', async () => {
     const server = await startHttpServer((_req, res) => sendJson(res, 200, { username: 'x-access-token', password: 'ghs_secret' }));
     closers.push(server.close);
-    const client = createGitCredentialClient({ serverUrl: server.url, token: 'runner-token', runnerId: 'run_1', leaseAttemptOf: () => 3, whenAcked: stored });
+    const client = createGitCredentialClient({
+      serverUrl: async () => server.url,
+      token: 'runner-token',
+      runnerId: 'run_1',
+      leaseAttemptOf: () => 3,
+      whenAcked: stored,
+    });
     expect(
       await client({ integration: 'github', url: 'https://github.com/acme/app', executionId: 'exe_1', stepId: 'fix', iterationPath: '[2]', signal }),
     ).toEqual({
@@ -56,14 +62,20 @@ describe('git credential client', () => {
       sendJson(res, 403, { error: { message: 'step fix does not name integration github', code: 'forbidden' } }),
     );
     closers.push(server.close);
-    const client = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, whenAcked: stored });
+    const client = createGitCredentialClient({ serverUrl: async () => server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, whenAcked: stored });
     const error = await client({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '', signal }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(WorkspaceError);
     expect((error as WorkspaceError).code).toBe('workspace_credential_unavailable');
     expect((error as Error).message).toContain('does not name integration github');
-    const noLease = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => undefined, whenAcked: stored });
+    const noLease = createGitCredentialClient({
+      serverUrl: async () => server.url,
+      token: 't',
+      runnerId: 'r',
+      leaseAttemptOf: () => undefined,
+      whenAcked: stored,
+    });
     await expect(
       noLease({ integration: 'github', url: 'https://github.com/a/b', executionId: 'e', stepId: 's', iterationPath: '', signal }),
     ).rejects.toMatchObject({
@@ -76,7 +88,7 @@ describe('git credential client', () => {
     const runner = await FakeRunnerServer.start();
     closers.push(() => runner.close());
     const session = new RunnerSession({
-      url: runner.url,
+      servers: [runner.address],
       token: runner.options.token,
       name: 'test-runner',
       capacity: 1,
@@ -94,7 +106,7 @@ describe('git credential client', () => {
     );
     closers.push(server.close);
     const client = createGitCredentialClient({
-      serverUrl: server.url,
+      serverUrl: async () => server.url,
       token: 't',
       runnerId: 'r',
       leaseAttemptOf: () => lease.attempt,
@@ -121,7 +133,7 @@ describe('git credential client', () => {
     );
     closers.push(server.close);
     const client = createGitCredentialClient({
-      serverUrl: server.url,
+      serverUrl: async () => server.url,
       token: 't',
       runnerId: 'r',
       leaseAttemptOf: () => 1,
@@ -147,7 +159,7 @@ describe('git credential client', () => {
     );
     closers.push(server.close);
     const never = (_lease: unknown, s: AbortSignal) => new Promise<boolean>((_resolve, reject) => s.addEventListener('abort', () => reject(s.reason)));
-    const unacked = createGitCredentialClient({ serverUrl: server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, whenAcked: never });
+    const unacked = createGitCredentialClient({ serverUrl: async () => server.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, whenAcked: never });
     const first = new AbortController();
     const waiting = unacked({ ...args, signal: first.signal });
     first.abort(new Error('step canceled'));
@@ -155,7 +167,7 @@ describe('git credential client', () => {
     expect(server.requests).toHaveLength(0);
     // A wait far longer than any test between two asks: the abort ends it.
     const slow = createGitCredentialClient({
-      serverUrl: server.url,
+      serverUrl: async () => server.url,
       token: 't',
       runnerId: 'r',
       leaseAttemptOf: () => 1,

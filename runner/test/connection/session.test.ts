@@ -1,38 +1,15 @@
-import type { LeaseGrant } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Backoff } from '../../src/connection/reconnect';
-import { RunnerSession, type ExecutionHost } from '../../src/connection/session';
+import { RunnerSession } from '../../src/connection/session';
 import { Engine } from '../../src/engine/engine';
-import type { LeaseRef } from '../../src/engine/types';
 import type { Logger } from '../../src/log';
 import { silentLogger } from '../../src/log';
 import { captureLogger } from '../helpers/capture-logger';
 import { fakeRegistry, tempDataDir } from '../helpers/engine-harness';
 import { FakeRunnerServer, type FakeServerOptions } from '../helpers/fake-server';
 import { makeGrant, workflow } from '../helpers/grants';
+import { StubHost } from '../helpers/stub-host';
 import { waitFor } from '../helpers/wait-for';
-
-/** Records what the session asked of the engine; holds whatever it was told to start. */
-class StubHost implements ExecutionHost {
-  readonly started: LeaseGrant[] = [];
-  readonly canceled: { executionId: string; attempt: number; reason: string }[] = [];
-  readonly aborted: (LeaseRef & { reason: string })[] = [];
-  held: LeaseRef[] = [];
-  start(grant: LeaseGrant): void {
-    this.started.push(grant);
-    this.held.push({ executionId: grant.executionId, attempt: grant.attempt });
-  }
-  cancel(request: { executionId: string; attempt: number; reason: string }): void {
-    this.canceled.push(request);
-  }
-  abort(request: LeaseRef & { reason: string }): void {
-    this.aborted.push(request);
-    this.held = this.held.filter((l) => l.executionId !== request.executionId || l.attempt !== request.attempt);
-  }
-  leases(): LeaseRef[] {
-    return this.held;
-  }
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -54,7 +31,7 @@ async function setup({
 } = {}) {
   const server = await FakeRunnerServer.start(serverOptions);
   const session = new RunnerSession({
-    url: server.url,
+    servers: [server.address],
     token: token ?? server.options.token,
     name: 'test-runner',
     capacity: 3,

@@ -1,6 +1,9 @@
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeRunnerClientFrame, RunnerServerMessage, type RunnerClientMessage, type RunnerEvent, type RunnerToolInfo } from '@weft/shared';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ServerAddress } from '../../src/connection/server-addresses';
+import { sendJson, type RecordedRequest } from './http-server';
 
 export type FakeConnection = {
   ws: WebSocket;
@@ -32,7 +35,24 @@ export type FakeServerOptions = {
   tools?: RunnerToolInfo[] | 'error' | 'silent';
   /** The socket's frame limit; the real server's is 16 MiB (server/src/app.ts), the default here is ws's. */
   maxPayload?: number;
+  /** Answers HTTP requests on the same port (the runner's tool calls, asks, git credentials); default 404. */
+  http?: (req: RecordedRequest, res: http.ServerResponse) => void;
+  /**
+   * Where events are stored: pass another fake's `stored` to stand for servers sharing one
+   * database (the gap rule and idempotency then span both). Default: a store of its own.
+   */
+  stored?: Map<string, RunnerEvent[]>;
+  /**
+   * From the first event this matches on, events are received but neither stored nor acknowledged
+   * (a server whose database stopped answering, about to die); those before it in a frame are.
+   */
+  stallAt?: (event: RunnerEvent) => boolean;
 };
+
+/** An HTTP handler answering every request `{ result: { answeredBy: name } }` (a tool call's answer), so a test sees which server answered. */
+export function answeringAs(name: string): NonNullable<FakeServerOptions['http']> {
+  return (_req, res) => sendJson(res, 200, { result: { answeredBy: name } });
+}
 
 /**
  * A tiny stand-in for the server side of `/ws/runner` on 127.0.0.1:0. It reads the runner's frames
@@ -44,15 +64,24 @@ export type FakeServerOptions = {
 export class FakeRunnerServer {
   readonly connections: FakeConnection[] = [];
   readonly invalidFrames: string[] = [];
-  /** Events applied once each, per `attempt#executionId`. */
-  readonly stored = new Map<string, RunnerEvent[]>();
+  /** Events applied once each, per `attempt#executionId` (shared with other fakes when `options.stored` was given). */
+  readonly stored: Map<string, RunnerEvent[]>;
   /** Frames with these seqs are dropped unacknowledged, as if lost, the first time they arrive. */
   readonly loseOnce = new Set<number>();
-  options: Required<FakeServerOptions>;
+  /** Every HTTP request this fake answered, in arrival order. */
+  readonly httpRequests: RecordedRequest[] = [];
+  options: Required<Omit<FakeServerOptions, 'stored' | 'stallAt'>> & Pick<FakeServerOptions, 'stallAt'>;
+  private stalled = false;
   private readonly wss: WebSocketServer;
+  private readonly httpServer: http.Server;
+  /** Kept from the start: the URLs still name this server once it is closed. */
+  private readonly listenPort: number;
 
-  private constructor(wss: WebSocketServer, options: FakeServerOptions) {
+  private constructor(httpServer: http.Server, wss: WebSocketServer, options: FakeServerOptions) {
+    this.httpServer = httpServer;
+    this.listenPort = (httpServer.address() as AddressInfo).port;
     this.wss = wss;
+    this.stored = options.stored ?? new Map();
     this.options = {
       token: 'test-token-0123456789',
       heartbeatMs: 60_000,
@@ -63,27 +92,47 @@ export class FakeRunnerServer {
       refuse: false,
       tools: [],
       maxPayload: 100 * 1024 * 1024,
+      http: (_req, res) => sendJson(res, 404, { error: { code: 'not_found', message: 'no such route' } }),
       ...options,
     };
     wss.on('connection', (ws, req) => this.onConnection(ws, req.headers.authorization));
+    httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        this.httpRequests.push(recorded);
+        this.options.http(recorded, res);
+      });
+    });
   }
 
   static async start(options: FakeServerOptions = {}): Promise<FakeRunnerServer> {
     const token = options.token ?? 'test-token-0123456789';
+    const httpServer = http.createServer();
     const wss = new WebSocketServer({
-      host: '127.0.0.1',
-      port: 0,
+      server: httpServer,
       path: '/ws/runner',
       ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
       verifyClient: (info, done) => (info.req.headers.authorization === `Bearer ${token}` ? done(true) : done(false, 401, 'Unauthorized')),
     });
-    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-    return new FakeRunnerServer(wss, { ...options, token });
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    return new FakeRunnerServer(httpServer, wss, { ...options, token });
   }
 
+  /** The socket URL, `ws://127.0.0.1:<port>/ws/runner`. */
   get url(): string {
-    const { port } = this.wss.address() as AddressInfo;
-    return `ws://127.0.0.1:${port}/ws/runner`;
+    return `ws://127.0.0.1:${this.listenPort}/ws/runner`;
+  }
+
+  /** `http://127.0.0.1:<port>`: what WEFT_SERVER_URL names, and where the runner's HTTP calls go. */
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.listenPort}`;
+  }
+
+  /** This fake as a runner session's server. */
+  get address(): ServerAddress {
+    return { socketUrl: this.url, httpUrl: this.httpUrl };
   }
 
   get latest(): FakeConnection | undefined {
@@ -104,9 +153,13 @@ export class FakeRunnerServer {
     for (const connection of this.connections) connection.ws.terminate();
   }
 
+  /** Stops as a killed server would: every socket dropped, every HTTP connection cut, the port closed. Idempotent. */
   async close(): Promise<void> {
     for (const client of this.wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    if (!this.httpServer.listening) return;
+    this.httpServer.closeAllConnections();
+    await new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
   }
 
   private onConnection(ws: WebSocket, authorization: string | undefined): void {
@@ -178,7 +231,13 @@ export class FakeRunnerServer {
     const stored = this.stored.get(key) ?? [];
     this.stored.set(key, stored);
     let last = stored.length === 0 ? 0 : stored[stored.length - 1]!.seq;
+    const before = last;
     for (const event of frame.events) {
+      if (!this.stalled && this.options.stallAt?.(event)) this.stalled = true;
+      if (this.stalled) {
+        if (last > before) connection.send({ type: 'ack', id: frame.id ?? 'ev', executionId: frame.executionId, attempt: frame.attempt, seq: last });
+        return;
+      }
       if (event.seq <= last) continue;
       if (event.seq !== last + 1) {
         connection.send({ type: 'ack', executionId: frame.executionId, attempt: frame.attempt, seq: last });

@@ -26,7 +26,7 @@ describe('tool client', () => {
   it('calls with the runner token and names the lease it holds (runner id, lease attempt)', async () => {
     const s = await server();
     const client = createToolClient({
-      serverUrl: s.url,
+      serverUrl: async () => s.url,
       token: 'runner-secret',
       runnerId: 'rnr_me',
       leaseAttemptOf: (id) => (id === 'exe_1' ? 3 : undefined),
@@ -46,21 +46,27 @@ describe('tool client', () => {
 
   it('does not call for an execution it holds no lease on', async () => {
     const s = await server();
-    const client = createToolClient({ serverUrl: s.url, token: 't', runnerId: 'rnr_me', leaseAttemptOf: () => undefined, listTools: async () => [] });
+    const client = createToolClient({
+      serverUrl: async () => s.url,
+      token: 't',
+      runnerId: 'rnr_me',
+      leaseAttemptOf: () => undefined,
+      listTools: async () => [],
+    });
     expect(await client.call(call)).toMatchObject({ ok: false, code: 'lease_not_held' });
     expect(s.requests).toHaveLength(0);
   });
 
   it('reports the server refusing the lease as a 403 with its code', async () => {
     const s = await server(403, { error: { code: 'lease_not_held', message: 'runner rnr_me holds no current lease' } });
-    const client = createToolClient({ serverUrl: s.url, token: 't', runnerId: 'rnr_me', leaseAttemptOf: () => 1, listTools: async () => [] });
+    const client = createToolClient({ serverUrl: async () => s.url, token: 't', runnerId: 'rnr_me', leaseAttemptOf: () => 1, listTools: async () => [] });
     expect(await client.call(call)).toEqual({ ok: false, status: 403, code: 'lease_not_held', error: 'runner rnr_me holds no current lease' });
   });
 
   it('lists tools through the socket, never over HTTP', async () => {
     const s = await server();
     const tools = [{ name: 'x:y', description: 'd', inputSchema: {}, destructive: false }];
-    const client = createToolClient({ serverUrl: s.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, listTools: async () => tools });
+    const client = createToolClient({ serverUrl: async () => s.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, listTools: async () => tools });
     expect(await client.list()).toBe(tools);
     expect(s.requests).toHaveLength(0);
   });

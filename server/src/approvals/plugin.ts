@@ -16,9 +16,15 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { db, journal, clock, executions, audit } = app;
+    const { db, journal, clock, executions, audit, cluster } = app;
     const approvals = createApprovalsService({ db, journal, clock, executions, audit, log: app.log });
-    const toolApprovals = createToolApprovals({ db, journal, clock, isActive: (id) => executions.isActive(id) });
+    const toolApprovals = createToolApprovals({ db, journal, clock, isActive: (id) => executions.isActive(id), liveness: cluster.liveness });
+    if (cluster.shared) {
+      // A held call decided on another server settles here, where its request waits.
+      const stop = toolApprovals.settleFromOthers();
+      cluster.onReconnected(() => toolApprovals.settleAllFromRows());
+      app.addHook('onClose', async () => stop());
+    }
     const agentAsks = createAgentAsks({ db, journal, clock });
     // A run that ends (canceled, failed, timed out) closes what still waits for a person on it.
     executions.onEnding((ending) => {
@@ -30,5 +36,5 @@ export default fp(
     app.decorate('toolApprovals', toolApprovals);
     app.decorate('agentAsks', agentAsks);
   },
-  { name: 'weft-approvals', dependencies: ['weft-db', 'weft-clock', 'weft-audit', 'weft-journal', 'weft-executions'] },
+  { name: 'weft-approvals', dependencies: ['weft-db', 'weft-clock', 'weft-audit', 'weft-journal', 'weft-cluster', 'weft-executions'] },
 );

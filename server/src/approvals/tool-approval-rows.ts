@@ -21,6 +21,10 @@ export type ToolApprovalRow = DecisionColumns & {
   approvers: string | null;
   /** When a once-approved tool ask let its call through (it lets no other): migration 025. */
   used_at: string | null;
+  /** The server process whose request waits for a held call (migration 027; null before it, and for asks). */
+  held_by: string | null;
+  /** The person (users.id) who decided a held call (migration 027). */
+  decided_by_id: string | null;
 };
 
 /** An agent step's ask (bound to its execution, kept across restarts), as opposed to a held call. */

@@ -1,4 +1,4 @@
-import type { ApprovalClosed, ToolApproval } from '@weft/shared';
+import { APPROVALS_TOPIC, type ApprovalClosed, type ToolApproval } from '@weft/shared';
 import { CLOSE_PENDING_SQL } from './decision-columns';
 import { filters } from '../db/filters';
 import { publishToolApproval, toolApprovalView as view, type ToolApprovalEvent, type ToolApprovalRow as Row } from './tool-approval-rows';
@@ -9,6 +9,7 @@ import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
 import type { ExecutionEnding } from '../executions/executions-service';
+import type { ServerLiveness } from '../cluster/server-liveness';
 
 type Outcome = { approved: boolean; decidedBy: string; decidedById?: string | undefined; comment: string | null };
 
@@ -21,6 +22,12 @@ type Outcome = { approved: boolean; decidedBy: string; decidedById?: string | un
  * same transaction with the run's reason. If the runner's request goes away first (a step timing
  * out aborts it just before the runner reports the failure), the call is told "denied" at once, so
  * nothing runs, but the card stays until the run's ending closes it with the true reason.
+ *
+ * Each call records the server holding it (`held_by`, see cluster/server-liveness.ts): at start,
+ * and periodically with several servers (`expireOrphaned`), only calls whose holder is gone are
+ * expired, never those a live server's request still waits for. With several servers
+ * (`settleFromOthers`), a decision or closing made on another server reaches the waiting request
+ * through the approvals topic: the row is read again and settles it.
  */
 export function createToolApprovals({
   db,
@@ -28,6 +35,7 @@ export function createToolApprovals({
   clock,
   isActive = () => false,
   timeoutMs = 60 * 60 * 1000,
+  liveness,
 }: {
   db: Db;
   journal: Journal;
@@ -35,6 +43,8 @@ export function createToolApprovals({
   /** Whether an execution is still running (a workflow call's approval then waits for its ending). */
   isActive?: (executionId: string) => boolean;
   timeoutMs?: number;
+  /** Who holds a call (this server) and whether another holder is gone; without it every pending call at start is an orphan. */
+  liveness?: ServerLiveness | undefined;
 }) {
   /** Pending calls in this process: who waits, and for a workflow's call, its execution. */
   const waiting = new Map<string, { resolve: (r: Outcome) => void; executionId: string | undefined }>();
@@ -44,20 +54,41 @@ export function createToolApprovals({
     // A workflow's call records its step instance and run like an agent ask does: retention, the
     // inbox's filter by execution and the execution's topic all find it by them.
     insert: db.prepare(
-      `INSERT INTO tool_approvals (id, session_id, tool, arguments, message, status, requested_at, expires_at, execution_id, workflow_id, step_id, iteration_path)
+      `INSERT INTO tool_approvals (id, session_id, tool, arguments, message, status, requested_at, expires_at, execution_id, workflow_id, step_id, iteration_path, held_by)
        VALUES (@id, @sessionId, @tool, @args, @message, 'pending', @requestedAt, @expiresAt, @executionId,
-               (SELECT workflow_id FROM executions WHERE id = @executionId), @stepId, @iterationPath)`,
+               (SELECT workflow_id FROM executions WHERE id = @executionId), @stepId, @iterationPath, @heldBy)`,
     ),
     get: db.prepare<[string], Row>('SELECT * FROM tool_approvals WHERE id = ?'),
-    decide: db.prepare("UPDATE tool_approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'"),
+    decide: db.prepare(
+      "UPDATE tool_approvals SET status = ?, decision = ?, decided_by = ?, decided_by_id = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'",
+    ),
     close: db.prepare(CLOSE_PENDING_SQL('tool_approvals')),
     // An agent step's ask outlives the process: its runner re-attaches by key (agent-asks.ts).
-    orphaned: db.prepare("UPDATE tool_approvals SET status = 'expired', decided_by = 'restart', decided_at = ? WHERE status = 'pending' AND ask_key IS NULL"),
+    heldCalls: db.prepare<[], { id: string; held_by: string | null }>("SELECT id, held_by FROM tool_approvals WHERE status = 'pending' AND ask_key IS NULL"),
+    orphaned: db.prepare(
+      "UPDATE tool_approvals SET status = 'expired', decided_by = 'restart', decided_at = ? WHERE id = ? AND status = 'pending' AND ask_key IS NULL",
+    ),
+    pendingOfExecution: db.prepare<[string], { id: string }>("SELECT id FROM tool_approvals WHERE execution_id = ? AND status = 'pending' AND ask_key IS NULL"),
   };
   const publish = (row: Row, type: ToolApprovalEvent) => publishToolApproval(journal, row, type);
-  journal.transaction(() => {
-    s.orphaned.run(clock.now().toISOString());
-  });
+
+  /**
+   * Pending held calls whose holder is gone (every one without `liveness`): expired, as by a restart.
+   * With several servers the expiry is journaled (`approval.decided`): the cards close wherever they
+   * are shown, and a holder that was only slow hears it and denies its call.
+   */
+  function expireOrphaned(): number {
+    const orphans = s.heldCalls.all().filter((r) => !waiting.has(r.id) && (liveness?.isGone(r.held_by) ?? true));
+    if (orphans.length === 0) return 0;
+    journal.transaction(() => {
+      const at = clock.now().toISOString();
+      for (const { id } of orphans) {
+        if (s.orphaned.run(at, id).changes > 0 && journal.bus.following) publish(s.get.get(id)!, 'approval.decided');
+      }
+    });
+    return orphans.length;
+  }
+  expireOrphaned();
 
   const settle = (id: string, outcome: Outcome) => {
     const waiter = waiting.get(id);
@@ -65,13 +96,33 @@ export function createToolApprovals({
     waiter?.resolve(outcome);
   };
 
-  /** Inside a transaction: a pending approval closes undecided (`approval.closed`). */
+  /**
+   * Inside a transaction: a pending approval closes undecided (`approval.closed`). The call is
+   * forgotten once that commits: the journal reruns a transaction a deadlock aborted, and the
+   * rerun must find the call again (`closeForExecution`).
+   */
   const closeWithin = (id: string, closed: ApprovalClosed) => {
-    abandoned.delete(id);
+    journal.afterCommit(() => abandoned.delete(id));
     if (s.close.run(closed.reason, closed.message, closed.closedAt, id).changes) publish(s.get.get(id)!, 'approval.closed');
   };
 
   const denied = (why: string): Outcome => ({ approved: false, decidedBy: why, comment: null });
+
+  /** A call decided or closed elsewhere: its waiter gets what the row says (nothing while it is pending). */
+  function settleFromRow(id: string): void {
+    const row = s.get.get(id);
+    if (row?.status === 'pending') return;
+    abandoned.delete(id);
+    if (!row) settle(id, denied('removed'));
+    else if (row.status === 'approved' || row.status === 'denied') {
+      settle(id, {
+        approved: row.status === 'approved',
+        decidedBy: row.decided_by ?? 'unknown',
+        decidedById: row.decided_by_id ?? undefined,
+        comment: row.comment,
+      });
+    } else settle(id, denied(row.status === 'expired' ? (row.decided_by ?? 'timeout') : (row.closed_reason ?? 'closed')));
+  }
 
   /** The caller stopped waiting: a chat turn's approval closes now; a running workflow's waits for its run's ending. */
   function callWentAway(id: string) {
@@ -122,6 +173,7 @@ export function createToolApprovals({
           executionId: executionId ?? null,
           stepId: executionId === undefined ? null : (stepId ?? null),
           iterationPath: executionId === undefined ? '' : (iterationPath ?? ''),
+          heldBy: liveness?.id ?? null,
         });
         publish(s.get.get(id)!, 'approval.requested');
       });
@@ -137,7 +189,7 @@ export function createToolApprovals({
     expire(id: string) {
       journal.transaction(() => {
         abandoned.delete(id);
-        const changed = s.decide.run('expired', 'deny', 'timeout', clock.now().toISOString(), null, id).changes;
+        const changed = s.decide.run('expired', 'deny', 'timeout', null, clock.now().toISOString(), null, id).changes;
         if (changed) publish(s.get.get(id)!, 'approval.decided');
       });
       settle(id, denied('timeout'));
@@ -147,10 +199,29 @@ export function createToolApprovals({
       const closed = closeReasonFor(ending);
       const ids = [...waiting].filter(([, w]) => w.executionId === ending.executionId).map(([id]) => id);
       ids.push(...[...abandoned].filter(([, executionId]) => executionId === ending.executionId).map(([id]) => id));
+      // With several servers a call of this run may be held by another one: closed here, that server's
+      // request settles from the row (settleFromOthers).
+      if (journal.bus.following) for (const { id } of s.pendingOfExecution.all(ending.executionId)) if (!ids.includes(id)) ids.push(id);
       for (const id of ids) {
         closeWithin(id, closed);
-        settle(id, denied(closed.reason));
+        journal.afterCommit(() => settle(id, denied(closed.reason)));
       }
+    },
+    expireOrphaned,
+    /**
+     * Several servers: follows the approvals topic, and a held call of this process that another
+     * server decided, expired or closed settles from its row. Returns the unsubscribe.
+     */
+    settleFromOthers(): () => void {
+      return journal.subscribe(APPROVALS_TOPIC, (event, origin) => {
+        if (origin !== 'remote' || (event.type !== 'approval.decided' && event.type !== 'approval.closed')) return;
+        const id = (event.data as { id?: unknown }).id;
+        if (typeof id === 'string' && waiting.has(id)) settleFromRow(id);
+      });
+    },
+    /** Re-reads every call this process holds (after a LISTEN reconnect, as the topic catch-up does). */
+    settleAllFromRows(): void {
+      for (const id of [...waiting.keys()]) settleFromRow(id);
     },
     decide({
       id,
@@ -176,7 +247,7 @@ export function createToolApprovals({
           if (row.decision === decision) return view(row);
           throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
         }
-        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, decidedBy, clock.now().toISOString(), comment ?? null, id);
+        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, decidedBy, decidedById ?? null, clock.now().toISOString(), comment ?? null, id);
         const updated = s.get.get(id)!;
         publish(updated, 'approval.decided');
         return view(updated);

@@ -13,12 +13,26 @@ const POSTGRES_STORAGE = /^(08...|53...|57P0[1-3]|58...|25006)$/;
 const CONNECTION_LOST = new Set(['closed', 'timeout', 'worker_failed', 'connection_lost']);
 /** The same conditions from the file system (the journal's own WAL fdatasync, files next to the database). */
 const ERRNO_STORAGE = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
+/** PostgreSQL aborted the transaction for another's sake: deadlock_detected, serialization_failure. */
+const WRITE_CONFLICT = new Set(['40P01', '40001']);
+
+/**
+ * A transaction PostgreSQL aborted because it conflicted with another (servers writing the same
+ * rows in opposite orders). Nothing of it was stored and running it again may succeed: the
+ * journal reruns it (journal/conflict-retry.ts); one that still conflicts after that is a storage
+ * error to its caller (503, try again), though the storage itself is healthy (`StorageHealth`).
+ */
+export function isWriteConflict(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && WRITE_CONFLICT.has(code);
+}
 
 export function isStorageError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
-  if (SQLITE_STORAGE.test(code) || ERRNO_STORAGE.has(code) || POSTGRES_STORAGE.test(code)) return true;
+  if (SQLITE_STORAGE.test(code) || ERRNO_STORAGE.has(code) || POSTGRES_STORAGE.test(code) || WRITE_CONFLICT.has(code)) return true;
   return (err as Error).name === 'PgQueryError' && CONNECTION_LOST.has(code);
 }
 
@@ -35,6 +49,8 @@ export function storageReason(err: unknown): string {
     case typeof code === 'string' &&
       (/^(08|57P0)/.test(code) || code === 'closed' || code === 'timeout' || code === 'worker_failed' || code === 'connection_lost'):
       return 'the database server cannot be reached';
+    case typeof code === 'string' && WRITE_CONFLICT.has(code):
+      return 'the write kept conflicting with concurrent writes (deadlock)';
     case code === '53100':
       return 'the database server’s disk is full';
     default:

@@ -1,5 +1,5 @@
 import type { Db } from './open';
-import { isStorageError, storageReason } from './storage-errors';
+import { isStorageError, isWriteConflict, storageReason } from './storage-errors';
 import { storageProbe } from './storage-probe';
 
 export type StorageFailure = { reason: string; code: string; since: string };
@@ -25,9 +25,12 @@ export function createStorageHealth({
   let probedAt: number | undefined;
 
   return {
-    /** A write failed; only storage errors count (a constraint or a bug is not the disk). */
+    /**
+     * A write failed; only storage errors count (a constraint or a bug is not the disk), and not a
+     * write that lost a deadlock to another server's: the database is healthy.
+     */
     failed(err: unknown): void {
-      if (!isStorageError(err)) return;
+      if (!isStorageError(err) || isWriteConflict(err)) return;
       const code = String((err as { code: unknown }).code);
       if (failure) return;
       failure = { reason: storageReason(err), code, since: now().toISOString() };

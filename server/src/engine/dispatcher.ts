@@ -163,6 +163,8 @@ export function createDispatcher({
       const nowMs = clock.now().getTime();
       let grant: LeaseGrant | null = null;
       journal.batched(() => {
+        // As this run finds it: the journal reruns a transaction a deadlock aborted.
+        grant = null;
         const now = new Date(nowMs).toISOString();
         const row = repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now });
         if (!row) return;

@@ -6,6 +6,7 @@ import { createEngineTicker } from './engine-ticker';
 import { createIngest, type Ingest } from './ingest';
 import { createLeaseGrace, type LeaseGrace } from './lease-grace';
 import { createTimers } from './timers';
+import { createLivenessTicks, kickOnOtherServersWrites } from './cluster-wakeups';
 import { createStepState } from './step-state';
 
 export type Engine = {
@@ -31,7 +32,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { db, journal, clock, executions, sessions, approvals, storage, log } = app;
+    const { db, journal, clock, executions, sessions, approvals, toolApprovals, storage, cluster, log } = app;
     const { leaseMs, engineTickMs } = app.config;
     const messages = createAgentMessages({ db, executions, sessions });
     const grace = createLeaseGrace({ clock, leaseMs });
@@ -64,18 +65,58 @@ export default fp(
       log,
       daily: () => app.auditRetention.pruneDue(),
     });
-    executions.onCancel(({ executionId, runnerId, attempt }) => {
+    const sendCancel = ({ executionId, runnerId, attempt }: { executionId: string; runnerId: string; attempt: number }): boolean => {
       const runner = dispatcher.runners.get(runnerId);
+      if (!runner) return false;
       try {
-        runner?.send({ type: 'cancel', executionId, attempt, reason: 'canceled' });
+        runner.send({ type: 'cancel', executionId, attempt, reason: 'canceled' });
       } catch {
         /* the runner's late events are refused anyway */
       }
+      return true;
+    };
+    // A runner connected to another server hears its cancel from that server (cluster/runner-wakeups.ts).
+    executions.onCancel((c) => {
+      if (sendCancel(c) || !cluster.shared) return;
+      try {
+        cluster.cancelOnOtherServer({ type: 'cancel', ...c });
+      } catch (err) {
+        // The cancel is committed; the runner learns it from its next heartbeat (its lease is gone).
+        log.warn({ err, executionId: c.executionId }, 'could not tell the server holding the runner to cancel');
+      }
     });
-    app.decorate('engine', { dispatcher, ingest, grace, tick: ticker.tick, start: ticker.start, stop: ticker.stop });
+    cluster.onRunnerCancel(sendCancel);
+    const stopFollowing = cluster.shared ? kickOnOtherServersWrites({ journal, dispatcher }) : () => {};
+    const liveness = cluster.shared ? createLivenessTicks({ liveness: cluster.liveness, toolApprovals, log }) : null;
+    cluster.onReconnected(() => dispatcher.kick({ queued: true }));
+    app.decorate('engine', {
+      dispatcher,
+      ingest,
+      grace,
+      tick: ticker.tick,
+      start: () => {
+        ticker.start();
+        liveness?.start();
+      },
+      stop: () => {
+        ticker.stop();
+        liveness?.stop();
+        stopFollowing();
+      },
+    });
   },
   {
     name: 'weft-engine',
-    dependencies: ['weft-config', 'weft-db', 'weft-clock', 'weft-storage', 'weft-journal', 'weft-sessions', 'weft-executions', 'weft-approvals'],
+    dependencies: [
+      'weft-config',
+      'weft-db',
+      'weft-clock',
+      'weft-storage',
+      'weft-journal',
+      'weft-cluster',
+      'weft-sessions',
+      'weft-executions',
+      'weft-approvals',
+    ],
   },
 );

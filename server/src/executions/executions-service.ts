@@ -247,6 +247,8 @@ export function createExecutionsService({
   function cancel(id: string, reason = 'canceled by user'): Execution {
     let leaseHolder: { runnerId: string; attempt: number } | null = null;
     journal.transaction(() => {
+      // As this run reads it: the journal reruns a transaction a deadlock aborted.
+      leaseHolder = null;
       const row = requireExecution(id);
       if (isFinishedExecution(row.status)) throw new AppError(409, 'execution_finished', `execution ${id} is already ${row.status}`);
       if (row.lease_runner_id) leaseHolder = { runnerId: row.lease_runner_id, attempt: row.lease_attempt };

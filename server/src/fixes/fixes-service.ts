@@ -26,6 +26,7 @@ import type { WorkflowsService } from '../workflows/workflows-service';
 import { checkFixAnswer } from './fix-answer';
 import { buildFixContext } from './fix-context';
 import { buildFixPrompt } from './fix-prompt';
+import { isStorageError } from '../db/storage-errors';
 
 /** At most this many model turns per fix: an invalid answer goes back with its errors (as drafting does). */
 export const MAX_FIX_ATTEMPTS = 3;
@@ -290,6 +291,8 @@ export function createFixesService({
         // Retention may have deleted the run, and its fixes with it, while the model answered: nothing to record.
         if (!s.get.get(id)) return null;
         let proposalId: string | null = null;
+        // This run's: the journal reruns a transaction a deadlock aborted.
+        let error = outcome.error;
         if (outcome.proposed) {
           try {
             proposalId = proposals.propose({
@@ -301,8 +304,10 @@ export function createFixesService({
               baseVersion: latest.version,
             }).id;
           } catch (err) {
+            // A deadlock (rerun) or a storage failure is the transaction's, not the proposal's.
+            if (isStorageError(err)) throw err;
             // The workflow was deleted meanwhile, or the proposal is refused: the diagnosis stands.
-            outcome.error = `the proposal could not be stored: ${err instanceof Error ? err.message : String(err)}`;
+            error = `the proposal could not be stored: ${err instanceof Error ? err.message : String(err)}`;
           }
         }
         s.diagnosed.run({
@@ -311,7 +316,7 @@ export function createFixesService({
           diagnosis: outcome.diagnosis,
           summary: proposalId ? outcome.summary : null,
           proposalId,
-          error: outcome.error,
+          error,
           now: clock.now().toISOString(),
         });
         return publish(id);

@@ -90,6 +90,9 @@ export function createConversations({ db, journal, clock }: { db: Db; journal: J
     // Oldest first, so a thread's title is its opening message (lists arrive newest first).
     const ordered = [...messages].sort((a, b) => Number(a.ts) - Number(b.ts) || a.id.localeCompare(b.id));
     journal.transaction(() => {
+      // Counted anew on each run: the journal reruns a transaction a deadlock aborted.
+      stored = 0;
+      touched.clear();
       for (const m of ordered) {
         const threadId = m.threadTs ?? m.ts;
         const at = m.at ?? now;

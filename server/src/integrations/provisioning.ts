@@ -64,15 +64,17 @@ export function createProvisioning({ repo, journal, clock, workflows, triggers, 
         if (!t?.schedule) continue;
         const integration = repo.byId(p.integration_id);
         if (!integration) continue;
-        journal.transaction(() => {
-          if (!workflows.repo.get(p.workflow_id)) return; // deleted by its owner: leave it be
-          if (triggers.repo.list().some((tr) => tr.workflow_id === p.workflow_id)) return;
+        // Counted once committed: the journal may run `fn` again (a deadlock aborted it).
+        const key = journal.transaction(() => {
+          if (!workflows.repo.get(p.workflow_id)) return null; // deleted by its owner: leave it be
+          if (triggers.repo.list().some((tr) => tr.workflow_id === p.workflow_id)) return null;
           const key = p.trigger_key ?? triggerKeyFor(integration.name, t.key);
           // The integration may be down right now; the trigger still belongs there, and its runs will say why they cannot start.
           triggers.upsertWithin({ key, workflowId: p.workflow_id, body: scheduleBody(t), skipPreflight: true });
           if (p.trigger_key === null) repo.setProvisionTrigger(p.integration_id, p.template, key);
-          created.push(key);
+          return key;
         });
+        if (key !== null) created.push(key);
       }
       return created;
     },

@@ -20,8 +20,9 @@ export function watchSyncRuns({
   /** Inside the transaction that wrote the change: journals the integration's new view. */
   onChanged(integrationId: string): void;
 }): () => void {
-  return journal.subscribe(EXECUTIONS_TOPIC, (event) => {
-    if (event.type !== 'execution.updated') return;
+  return journal.subscribe(EXECUTIONS_TOPIC, (event, origin) => {
+    // The server that wrote the ending records it (with several servers, the others hear it too).
+    if (origin !== 'local' || event.type !== 'execution.updated') return;
     const ex = event.data;
     if (!isFinishedExecution(ex.status)) return;
     const provision = repo.provisionByWorkflow(ex.workflowId);

@@ -53,11 +53,13 @@ const TRANSITIONS: { readonly [K in BatchKind]: readonly BatchKind[] } = {
   failed: [],
 };
 
+/** `ok` once a write is durable; `failed` (if given) when it is not: rolled back, or its WAL sync failed. */
+export type AfterCommit = { ok: () => void; failed?: (err: unknown) => void };
+
 export type Batch = {
   state: BatchState;
   writes: Writes;
-  /** `ok` once the batch is durable; `failed` (if given) when it is not: rolled back, or its WAL sync failed. */
-  afterCommit: { ok: () => void; failed?: (err: unknown) => void }[];
+  afterCommit: AfterCommit[];
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 };
 

@@ -2,10 +2,11 @@ import type { JournalEvent, JournalEventData, JournalEventType, Topic } from '@w
 import type { Clock } from '../clock';
 import type { Db } from '../db/open';
 import { isStorageError } from '../db/storage-errors';
+import { rerunAfter, waitBeforeRerun } from './conflict-retry';
 import { appendCheck } from './event-check';
 import { EventBus } from './event-bus';
 import { createEventTable } from './event-table';
-import { createGroupCommit, type Batch, type CommitTimings } from './group-commit';
+import { type AfterCommit, createGroupCommit, type Batch, type CommitTimings } from './group-commit';
 import { createPendingWrites, newWrites, type AppendOptions } from './pending-writes';
 import { createSequences } from './sequences';
 
@@ -22,6 +23,14 @@ export type { AppendOptions } from './pending-writes';
  * the outside waits for the COMMIT: HTTP replies (`durable()`, an onSend hook), runner frames
  * (`afterCommit`) and journal listeners. While a batch is open, `transaction(fn)` joins it the same way.
  *
+ * On PostgreSQL a logical transaction can be aborted for another server's sake (a deadlock, 40P01,
+ * or a serialization failure, 40001). The journal runs it again (conflict-retry.ts): in a batch,
+ * its savepoint is rolled back, the batch commits at once (its earlier logical transactions hold
+ * locks the rerun would wait for) and `fn` runs again as a plain transaction; a plain transaction
+ * is rerun the same way. So `fn` may run more than once before its caller sees the value: it must
+ * keep its effects to the transaction (statements, appends, `afterCommit`, which belong to the run
+ * that commits) or make them the same on every run (assign, not accumulate, what it hands out).
+ *
  * The pieces: seq allocation (sequences.ts), the events of the running transaction and snapshot
  * replacement (pending-writes.ts), the batches and their WAL syncs (group-commit.ts), the table
  * (event-table.ts) and the in-process fan-out (event-bus.ts).
@@ -33,6 +42,7 @@ export function createJournal({
   onCommitError,
   onCommitted,
   timings,
+  onRerun,
 }: {
   db: Db;
   clock: Clock;
@@ -47,6 +57,8 @@ export function createJournal({
   onCommitted?: () => void;
   /** Batch commit and WAL sync durations (metrics/). */
   timings?: CommitTimings;
+  /** A logical transaction PostgreSQL aborted for a conflict (`err`), about to run again (`runs` so far). */
+  onRerun?: (err: unknown, runs: number) => void;
 }) {
   const bus = new EventBus();
   const report = onListenerError ?? (() => {});
@@ -72,6 +84,41 @@ export function createJournal({
   };
   /** Called as an event is written, inside its transaction (see `onAppend`). */
   const appendHooks = new Map<string, Set<(event: JournalEvent) => void>>();
+  /** `afterCommit` callbacks of the running logical transaction: they wait for it to end (see `settle`). */
+  let registered: AfterCommit[] | null = null;
+
+  /** Runs one logical transaction's `fn`, keeping the `afterCommit` callbacks it registers in `into`. */
+  function collecting<T>(into: AfterCommit[], fn: () => T): T {
+    const outer = registered;
+    registered = into;
+    try {
+      return fn();
+    } finally {
+      registered = outer;
+    }
+  }
+
+  /**
+   * A logical transaction ended: its callbacks wait for the COMMIT that makes it durable (the open
+   * batch's, or what waits for a sync; at once when nothing does), or hear that it failed.
+   */
+  function settle(callbacks: AfterCommit[], failure?: { err: unknown }): void {
+    for (const cb of callbacks) {
+      if (!failure) group.afterCommit(cb.ok, cb.failed);
+      else if (cb.failed) {
+        try {
+          cb.failed(failure.err);
+        } catch (err) {
+          report(err);
+        }
+      }
+    }
+  }
+
+  /** Before a rerun: the open batch (and any a callback of its opened) commits, so the rerun is a plain transaction that waits for nothing of ours. */
+  function commitOpenBatches(): void {
+    for (let open = group.open(); open; open = group.open()) group.commitNow();
+  }
 
   /** Journals `data` as an event of `type` on `topic`, in the running transaction (or its own). */
   function append<T extends JournalEventType>(topic: Topic, type: T, data: JournalEventData<T>, options: AppendOptions = {}): JournalEvent {
@@ -93,19 +140,39 @@ export function createJournal({
     }
     // A savepoint by hand: better-sqlite3's db.transaction() builds a new wrapper on every call.
     savepoint.begin.run();
+    const callbacks: AfterCommit[] = [];
     try {
-      const value = pending.run(open.writes, fn);
+      const value = collecting(callbacks, () => pending.run(open.writes, fn));
       savepoint.release.run();
+      settle(callbacks);
       return value;
     } catch (err) {
       if (db.inTransaction) {
         savepoint.rollbackTo.run();
         savepoint.release.run();
+        if (rerunAfter(err, 1)) {
+          // Rerun inside this batch, it would wait for the locks the batch's earlier logical
+          // transactions hold (topic heads) and deadlock again: they commit now, `fn` runs alone.
+          commitOpenBatches();
+          return rerun(fn, err, 1);
+        }
       } else {
         group.abandon(open, err);
       }
+      settle(callbacks, { err });
       throw err;
     }
+  }
+
+  /** `fn` again after `runs` runs aborted for a conflict (`err`): what the aborted run registered is dropped with it. */
+  function rerun<T>(fn: () => T, err: unknown, runs: number): T {
+    try {
+      onRerun?.(err, runs);
+    } catch (hookErr) {
+      report(hookErr);
+    }
+    waitBeforeRerun(runs);
+    return plain(fn, runs + 1);
   }
 
   /**
@@ -117,25 +184,35 @@ export function createJournal({
     if (pending.writes()) return fn();
     const open = group.open();
     if (open) return joinBatch(open, fn);
+    return plain(fn, 1);
+  }
+
+  /** `fn` in a transaction of its own (or nested in someone else's), as its `run`th run. */
+  function plain<T>(fn: () => T, run: number): T {
     const writes = newWrites(!db.inTransaction);
+    const callbacks: AfterCommit[] = [];
     let result: T;
     try {
       result = db
         .transaction(() => {
           if (writes.own) sequences.checkKnown();
-          const value = pending.run(writes, fn);
+          const value = collecting(callbacks, () => pending.run(writes, fn));
           table.write(writes.events);
           return value;
         })
         .immediate();
     } catch (err) {
       if (!writes.own) sequences.remember(writes);
+      // Nested in someone else's transaction, that one is aborted too: its owner hears of it.
+      if (writes.own && rerunAfter(err, run)) return rerun(fn, err, run);
       if (writes.own && isStorageError(err)) reportCommitError(err);
+      settle(callbacks, { err });
       throw err;
     }
     sequences.remember(writes);
     if (writes.own) committed();
     group.publishInOrder(writes);
+    settle(callbacks);
     return result;
   }
 
@@ -174,9 +251,14 @@ export function createJournal({
     beforeCommit: group.beforeCommit,
     /**
      * Runs `cb` once everything written so far is durable, in order with the listeners (now, when
-     * nothing waits); `failed` instead when that write is rolled back or its sync fails.
+     * nothing waits); `failed` instead when that write is rolled back or its sync fails. Called
+     * inside a logical transaction, it is kept until that one ends (then as above, or `failed` if it
+     * threw) and belongs to that run: a run the journal reruns drops it, unheard.
      */
-    afterCommit: group.afterCommit,
+    afterCommit(cb: () => void, failed?: (err: unknown) => void): void {
+      if (registered) registered.push(failed ? { ok: cb, failed } : { ok: cb });
+      else group.afterCommit(cb, failed);
+    },
     /** Commits the open batch now (shutdown, tests). */
     commitNow: group.commitNow,
     close: group.close,

@@ -10,7 +10,8 @@ import type { SeqScope, Sequences } from './sequences';
  * different topics do not wait for each other.
  *
  * Two transactions appending to two topics in opposite orders can deadlock; PostgreSQL then aborts
- * one of them (SQLSTATE 40P01) and its caller gets that error, as for any failed write.
+ * one of them (SQLSTATE 40P01), and the journal runs that logical transaction again (journal.ts,
+ * conflict-retry.ts).
  *
  * Nothing is remembered between transactions (`checkKnown`, `remember` do nothing): the row is the truth.
  */

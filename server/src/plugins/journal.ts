@@ -35,6 +35,8 @@ export default fp(
         storage.ok();
         app.checkpointer.afterCommit();
       },
+      // PostgreSQL aborted a logical transaction for another server's (a deadlock): it runs again.
+      onRerun: (err, runs) => log.info({ code: (err as { code?: unknown }).code, runs }, 'journal transaction conflicted; running it again'),
       timings: { commit: (s) => app.metrics.journalCommit.observe(s), fsync: (s) => app.metrics.journalFsync.observe(s) },
     });
     app.decorate('journal', journal);

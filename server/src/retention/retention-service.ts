@@ -74,12 +74,17 @@ export function createRetention({
       get maxWorkMs() {
         return maxWorkMs;
       },
-      /** Runs `work` in one transaction with a fresh budget; yields afterwards. */
+      /**
+       * Runs `work` in one transaction with a fresh budget; yields afterwards. The journal reruns a
+       * transaction PostgreSQL aborted for a deadlock: each run gets a fresh budget, and `work`
+       * starts each run from the walk's state before the batch (see `pruneWalk`).
+       */
       async batch<T>(work: (budget: RowBudget) => T): Promise<T> {
-        const budget = new RowBudget(settings.batchRows);
+        let budget = new RowBudget(settings.batchRows);
         const began = performance.now();
         let workMs = 0;
         const value = journal.transaction(() => {
+          budget = new RowBudget(settings.batchRows);
           const value = work(budget);
           workMs = performance.now() - began;
           return value;
@@ -108,7 +113,11 @@ export function createRetention({
     let pruned = 0;
     let done = false;
     while (!done && !stopped) {
+      // A run the journal reruns (a deadlock) starts again from here: nothing it did was stored.
+      const before = { cursor, queue, lastPage, current, pruned, done };
       await tally.batch((budget) => {
+        ({ cursor, lastPage, current, pruned, done } = before);
+        queue = [...before.queue];
         let scanned = false;
         while (!budget.exhausted) {
           if (current === null) {
@@ -147,7 +156,10 @@ export function createRetention({
     let done = false;
     const at = clock.now().toISOString();
     while (!done && !stopped) {
+      // A run the journal reruns (a deadlock) starts again from here: nothing it did was stored.
+      const before = { cursor, current, compacted, done };
       await tally.batch((budget) => {
+        ({ cursor, current, compacted, done } = before);
         // Topics visited per transaction are bounded too: each costs two index lookups.
         for (let visited = 0; !budget.exhausted && visited < settings.batchRows; visited++) {
           if (current === null) {

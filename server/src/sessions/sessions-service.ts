@@ -293,7 +293,10 @@ export function createSessionsService({
       }
       const state = loadLive(messageId);
       flush(state);
-      live.delete(messageId);
+      // Forgotten once this ends: inside a transaction the journal reruns (a deadlock aborted it,
+      // e.g. a run's end that abandons its messages), the rerun needs the text not yet stored.
+      const forget = () => live.delete(messageId);
+      journal.afterCommit(forget, forget);
       const closedStatus = status === 'complete' ? 'succeeded' : 'canceled';
       const parts: MessagePart[] = state.message.parts.map((p) =>
         p.type === 'tool_call' && (p.status === 'running' || p.status === 'waiting')

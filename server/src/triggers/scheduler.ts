@@ -9,6 +9,7 @@ import {
 } from '@weft/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Journal } from '../journal/journal';
+import type { EventOrigin } from '../journal/event-bus';
 import type { Clock } from '../clock';
 import { compileCron, ticksBetween } from './cron';
 import type { Deliveries } from './deliveries';
@@ -119,9 +120,11 @@ export function createScheduler({
   /** One transaction per chunk (one fsync, not one per trigger); a chunk that throws is redone trigger by trigger. */
   function tickChunk(ids: string[], nowMs: number, report: TickReport) {
     try {
-      const part = emptyReport();
-      journal.transaction(() => {
-        for (const id of ids) tickTrigger(id, nowMs, part);
+      // A fresh report on each run: the journal reruns a transaction a deadlock aborted.
+      const part = journal.transaction(() => {
+        const counted = emptyReport();
+        for (const id of ids) tickTrigger(id, nowMs, counted);
+        return counted;
       });
       merge(report, part);
       return;
@@ -187,9 +190,8 @@ export function createScheduler({
     const report = emptyReport();
     failedLastTick = false;
     for (const id of repo.holdingIds()) {
-      journal.transaction(() => {
-        if (firing.releaseHeld(id)) report.released++;
-      });
+      // Counted once committed: the journal may run `fn` again (a deadlock aborted it).
+      if (journal.transaction(() => firing.releaseHeld(id))) report.released++;
     }
     const due = repo.dueIds(nowMs);
     for (let i = 0; i < due.length; i += TICK_CHUNK) tickChunk(due.slice(i, i + TICK_CHUNK), nowMs, report);
@@ -197,8 +199,9 @@ export function createScheduler({
   }
 
   /** A finished run of a schedule trigger lets the run held behind it go at once, not at the next tick. */
-  function onExecutionEvent(event: JournalEvent) {
-    if (event.type !== 'execution.updated') return;
+  function onExecutionEvent(event: JournalEvent, origin: EventOrigin) {
+    // Another server's run finishing is released by that server, in reaction to its own write.
+    if (origin !== 'local' || event.type !== 'execution.updated') return;
     if (!isFinishedExecution(event.data.status)) return;
     // The summary's `trigger` is free-form in the contract (whatever started the run).
     const trigger = event.data.trigger as { type?: string; key?: unknown } | null;

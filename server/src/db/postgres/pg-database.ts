@@ -1,5 +1,5 @@
 import type { ArgumentTypes, SqlDatabase, SqlRunResult, SqlStatement, SqlTransaction } from '../store';
-import { bindArguments, type Translated, translate, UnsupportedSqlError } from './dialect';
+import { abbreviate, bindArguments, type Translated, translate, UnsupportedSqlError } from './dialect';
 import { PgQueryError, SyncConnection } from './sync-connection';
 
 /** Exactly a ROLLBACK of the whole transaction (not ROLLBACK TO a savepoint). */
@@ -13,6 +13,11 @@ const LOST = /^(connection_lost|closed|timeout|worker_failed|57P0[1-3]|08...)$/;
  * connection is quick, a silent host waits the connect timeout).
  */
 export const RECONNECT_BACKOFF_MS = 1_000;
+
+/** PostgreSQL aborted the transaction for another's sake: deadlock_detected, serialization_failure. */
+const CONFLICT = /^(40P01|40001)$/;
+/** A statement (or COMMIT) of a transaction a failed statement aborted (in_failed_sql_transaction). */
+const IN_FAILED_TRANSACTION = '25P02';
 
 /** Commands whose row count is rows written (`changes`). */
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
@@ -107,6 +112,8 @@ export class PgDatabase implements SqlDatabase {
   #lostInTransaction = false;
   /** When the last reconnect failed (Date.now()), cleared by one that succeeds. */
   #reconnectFailedAt: number | undefined;
+  /** The deadlock (or serialization failure) that aborted the open transaction, until a statement succeeds (its ROLLBACK). */
+  #abortedBy: PgQueryError | null = null;
 
   constructor(url: string, { timeoutMs }: { timeoutMs?: number } = {}) {
     const shown = new URL(url);
@@ -154,9 +161,20 @@ export class PgDatabase implements SqlDatabase {
     }
     const before = this.#connection.transactionStatus;
     try {
-      return this.#connection.query(text, values);
+      const result = this.#connection.query(text, values);
+      // Nothing but a ROLLBACK (TO SAVEPOINT) succeeds in an aborted transaction.
+      this.#abortedBy = null;
+      return result;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
+      const cause = this.#abortedBy;
+      if (code === IN_FAILED_TRANSACTION && cause) {
+        // A caller caught the conflict and went on (a later statement, its COMMIT): this fails for
+        // the conflict's sake and says so, so the journal still reruns it (journal/conflict-retry.ts).
+        throw new PgQueryError(`${cause.message}; the transaction it aborted went on (in: ${abbreviate(text)})`, cause.code, text);
+      }
+      // (The status reported with an error may predate it: whether a transaction was open is `before`.)
+      this.#abortedBy = before !== 'I' && typeof code === 'string' && CONFLICT.test(code) ? (err as PgQueryError) : null;
       const lost = !this.#connection.open || (typeof code === 'string' && LOST.test(code));
       if (lost && !this.#closed) {
         if (this.#connection.open) this.#connection.discard();

@@ -1,0 +1,87 @@
+import fp from 'fastify-plugin';
+import { storeKind } from '../db/store';
+import { createJournalFollower, JOURNAL_CHANNEL } from './journal-follower';
+import { startNotificationListener, type NotificationListener } from './notification-listener';
+import { createRunnerWakeups, parseRunnerWakeup, RUNNER_CHANNEL, type RunnerCancel } from './runner-wakeups';
+import { createServerLiveness, type ServerLiveness } from './server-liveness';
+
+export type Cluster = {
+  /** This server process's row in `servers`, and whether another server is gone. */
+  liveness: ServerLiveness;
+  /** Several servers may share the database (PostgreSQL): the journal is followed, wake-ups cross servers. */
+  shared: boolean;
+  /** The LISTEN connection (null on SQLite). */
+  listener: NotificationListener | null;
+  /** Tells the server holding `runnerId`'s socket (any server, this one included) to cancel. */
+  cancelOnOtherServer(message: RunnerCancel): void;
+  /** Called for each cancel another server sends for a runner. */
+  onRunnerCancel(fn: (message: RunnerCancel) => void): void;
+  /** Called each time LISTEN is up again, after the journal's topics caught up. */
+  onReconnected(fn: () => void): void;
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Several servers on one database: liveness, the journal follower, cross-server wake-ups. */
+    cluster: Cluster;
+  }
+}
+
+/**
+ * On PostgreSQL, several servers share the database: this server follows the journal (other
+ * servers' events reach its topic listeners, read by seq after each `weft_journal` notification
+ * and after every LISTEN reconnect) and hears `weft_runner` wake-ups for its runners. On SQLite
+ * nothing is followed: one server per database file, and the bus stays as it was.
+ */
+export default fp(
+  async (app) => {
+    const { db, journal, log } = app;
+    const liveness = createServerLiveness({ db });
+    const cancels = new Set<(m: RunnerCancel) => void>();
+    const reconnected = new Set<() => void>();
+    const url = app.config.databaseUrl;
+    let listener: NotificationListener | null = null;
+    let cancelOnOtherServer: (m: RunnerCancel) => void = () => {};
+
+    if (url && storeKind(db) === 'postgres') {
+      const events = db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM events WHERE topic = ?');
+      // The committed head: inside an open batch this process's own events are not in the table yet.
+      journal.bus.follow({ lastSeq: (topic) => events.get(topic)?.seq ?? 0, read: journal.read });
+      const follower = createJournalFollower({ bus: journal.bus, log });
+      const wakeups = createRunnerWakeups(db);
+      cancelOnOtherServer = (m) => wakeups.send(m);
+      listener = startNotificationListener({
+        url,
+        applicationName: `weft-listen ${liveness.id}`,
+        channels: [JOURNAL_CHANNEL, RUNNER_CHANNEL],
+        onNotification(channel, payload) {
+          if (channel === JOURNAL_CHANNEL) return follower.notified(payload);
+          const message = parseRunnerWakeup(payload);
+          if (!message) return log.warn({ payload: payload.slice(0, 200) }, 'unreadable runner wake-up ignored');
+          for (const fn of cancels) fn(message);
+        },
+        onConnected() {
+          follower.catchUpAll();
+          for (const fn of reconnected) fn();
+        },
+        log,
+      });
+      const started = listener;
+      app.addHook('onClose', async () => {
+        follower.stop();
+        await started.stop();
+      });
+    }
+    app.addHook('onClose', async () => liveness.close());
+
+    app.decorate<Cluster>('cluster', {
+      liveness,
+      shared: listener !== null,
+      listener,
+      cancelOnOtherServer: (m) => cancelOnOtherServer(m),
+      onRunnerCancel: (fn) => cancels.add(fn),
+      onReconnected: (fn) => reconnected.add(fn),
+    });
+  },
+  { name: 'weft-cluster', dependencies: ['weft-config', 'weft-db', 'weft-journal'] },
+);
