@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   WEFT_LOG_FORMAT: LogFormat.default('json'),
   WEFT_ALLOW_BASH: Bool.optional(),
   WEFT_ALLOW_UNSIGNED_HOOKS: Bool.default(false),
+  WEFT_START_RUNNER: Bool.default(true),
   WEFT_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   WEFT_CLIENT_DIR: z.string().optional(),
   WEFT_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
@@ -120,6 +121,11 @@ export type Config = {
   /** WEFT_LOG_FORMAT: one JSON line per event (default), or a readable line for people. */
   logFormat: LogFormat;
   allowBash: boolean | undefined;
+  /**
+   * WEFT_START_RUNNER: whether `pnpm start` starts a runner beside the server (cli/start.ts decides
+   * from the raw variable before this config loads; here it is only checked).
+   */
+  startRunner: boolean;
   /** Webhooks with verify "none" are refused on a server that listens beyond loopback unless this is set. */
   allowUnsignedHooks: boolean;
   synchronous: 'FULL' | 'NORMAL';
@@ -250,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logFormat: e.WEFT_LOG_FORMAT,
     allowBash: e.WEFT_ALLOW_BASH,
     allowUnsignedHooks: e.WEFT_ALLOW_UNSIGNED_HOOKS,
+    startRunner: e.WEFT_START_RUNNER,
     synchronous: e.WEFT_SYNCHRONOUS,
     clientDir: e.WEFT_CLIENT_DIR ? path.resolve(base, e.WEFT_CLIENT_DIR) : path.join(REPO_ROOT, 'client', 'dist'),
     liveHeartbeatMs: 15_000,

@@ -129,4 +129,42 @@ describe('built runtime', () => {
       await exited;
     }
   });
+
+  it('WEFT_START_RUNNER=0 runs the server alone (its runners are started on their own)', async () => {
+    const { NODE_OPTIONS: _loaderOptions, ...env } = process.env;
+    const child = spawn(process.execPath, ['server/dist/start.js'], {
+      cwd: ROOT,
+      env: { ...env, PORT: '0', HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'warn', WEFT_START_RUNNER: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const url = await waitFor(
+        'the sign-in URL',
+        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(out)?.[1],
+        () => out,
+      );
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+      expect(childrenOf(child.pid!)).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('a WEFT_START_RUNNER that is not a boolean stops the start, naming the variable', async () => {
+    const { NODE_OPTIONS: _loaderOptions, ...env } = process.env;
+    const run = spawn(process.execPath, ['server/dist/start.js'], {
+      cwd: ROOT,
+      env: { ...env, PORT: '0', HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_START_RUNNER: 'off' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    run.stderr.on('data', (c) => (out += c));
+    expect(await new Promise((resolve) => run.on('exit', resolve))).toBe(2);
+    expect(out).toContain('WEFT_START_RUNNER="off"');
+  });
 });

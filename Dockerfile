@@ -1,0 +1,11 @@
+# The image docker-compose.yml runs: the server, the runner and the web client built once
+# (scripts/build.mjs), run with plain node. better-sqlite3 compiles here (the full image has its tools).
+FROM node:22-bookworm
+WORKDIR /app
+COPY . .
+RUN npx -y pnpm@10.34.9 install --frozen-lockfile && node scripts/build.mjs \
+  && mkdir /data && chown node:node /data
+USER node
+ENV WEFT_DATA_DIR=/data
+EXPOSE 8787
+CMD ["node", "--max-semi-space-size=2", "server/dist/start.js"]
