@@ -87,7 +87,9 @@ export default fp(
     });
     cluster.onRunnerCancel(sendCancel);
     const stopFollowing = cluster.shared ? kickOnOtherServersWrites({ journal, dispatcher }) : () => {};
-    const liveness = cluster.shared ? createLivenessTicks({ liveness: cluster.liveness, runners: () => dispatcher.healthyRunners(), toolApprovals, log }) : null;
+    const liveness = cluster.shared
+      ? createLivenessTicks({ liveness: cluster.liveness, runners: () => dispatcher.healthyRunners(), toolApprovals, log })
+      : null;
     cluster.onReconnected(() => dispatcher.kick({ queued: true }));
     app.decorate('engine', {
       dispatcher,

@@ -110,11 +110,11 @@ describe('two servers on one PostgreSQL', () => {
     expect((await a.request('GET', '/api/ready')).body.checks.runner).toEqual({ ok: true, connected: 1, elsewhere: 0 });
     const extra = await connectFakeRunner(b.url, b.runnerToken, { capacity: 1 });
     try {
-      await waitUntil(async () => (await a.request('GET', '/api/ready')).body.checks?.runner?.elsewhere === 1, 10_000, 'A sees B\'s runner');
+      await waitUntil(async () => (await a.request('GET', '/api/ready')).body.checks?.runner?.elsewhere === 1, 10_000, "A sees B's runner");
     } finally {
       extra.close();
     }
-    await waitUntil(async () => (await a.request('GET', '/api/ready')).body.checks?.runner?.elsewhere === 0, 10_000, 'B\'s runner gone from A\'s view');
+    await waitUntil(async () => (await a.request('GET', '/api/ready')).body.checks?.runner?.elsewhere === 0, 10_000, "B's runner gone from A's view");
   });
 
   it("a live socket on B sees A's events in order, gap-free and once, across a killed and restored LISTEN connection", async () => {
