@@ -1,4 +1,12 @@
-import { describeApprovers, type ApproverRule, type AskScope, type ToolApproval, type ToolAskRequest, type ToolAskResponse } from '@weft/shared';
+import {
+  APPROVALS_TOPIC,
+  describeApprovers,
+  type ApproverRule,
+  type AskScope,
+  type ToolApproval,
+  type ToolAskRequest,
+  type ToolAskResponse,
+} from '@weft/shared';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
@@ -211,6 +219,23 @@ export function createAgentAsks({
         set.add(done);
         signal?.addEventListener('abort', done, { once: true });
       });
+    },
+
+    /**
+     * Several servers: an ask decided, expired or closed on another server wakes the long polls
+     * waiting on it here (they re-read the row), not only at their timeout. Returns the unsubscribe.
+     */
+    wakeFromOthers(): () => void {
+      return journal.subscribe(APPROVALS_TOPIC, (event, origin) => {
+        if (origin !== 'remote' || (event.type !== 'approval.decided' && event.type !== 'approval.closed')) return;
+        const id = (event.data as { id?: unknown }).id;
+        if (typeof id === 'string' && pollers.has(id)) wake(id);
+      });
+    },
+
+    /** After a LISTEN reconnect: every long poll answers (the runner polls again and reads the row). */
+    wakeAll() {
+      for (const id of [...pollers.keys()]) wake(id);
     },
 
     /** The server is closing: every long poll answers now (still `pending`) instead of holding the close up. */

@@ -26,6 +26,12 @@ export default fp(
       app.addHook('onClose', async () => stop());
     }
     const agentAsks = createAgentAsks({ db, journal, clock });
+    if (cluster.shared) {
+      // An ask decided on another server answers the runner's long poll here at once.
+      const stop = agentAsks.wakeFromOthers();
+      cluster.onReconnected(() => agentAsks.wakeAll());
+      app.addHook('onClose', async () => stop());
+    }
     // A run that ends (canceled, failed, timed out) closes what still waits for a person on it.
     executions.onEnding((ending) => {
       approvals.closeForExecution(ending);

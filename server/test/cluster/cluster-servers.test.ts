@@ -247,6 +247,36 @@ describe('two servers on one PostgreSQL', () => {
     expect(actedAs.get('approved-on-b')).toBe('owner');
   });
 
+  it("an agent's ask decided on B answers the runner's long poll waiting on A at once, not at its timeout", async () => {
+    const workflow = await a.request('POST', '/api/workflows', {
+      body: { definition: { name: 'Asks across servers', steps: [{ id: 'fix', type: 'agent_prompt', prompt: 'Fix the failing test' }] } },
+    });
+    expect(workflow.status, JSON.stringify(workflow.body)).toBe(201);
+    const run = await a.request('POST', `/api/workflows/${workflow.body.id}/run`, { body: {} });
+    const executionId = run.body.executionId as string;
+    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    const body = (waitMs: number) => ({
+      key: 'fix||toolu_1',
+      kind: 'tool',
+      tool: { name: 'workspace:bash', arguments: { command: 'npm test' } },
+      preview: { command: 'npm test' },
+      waitMs,
+      context: { executionId, stepId: 'fix', iterationPath: '', runnerId: runner.runnerId, leaseAttempt: grant.attempt },
+    });
+    const created = await a.request('POST', '/api/tools/ask', { token: a.runnerToken, body: body(0) });
+    expect(created.body).toMatchObject({ status: 'pending' });
+    // The longest poll there is (25 s): only a wake-up from B's decision answers it within the wait below.
+    let answered: { status?: string } | null = null;
+    const poll = a.request('POST', '/api/tools/ask', { token: a.runnerToken, body: body(25_000) }).then((res) => (answered = res.body));
+    await new Promise((r) => setTimeout(r, 200));
+    const decided = await b.request('POST', `/api/approvals/${created.body.approvalId}/decision`, { body: { decision: 'approve' } });
+    expect(decided.status, JSON.stringify(decided.body)).toBe(200);
+    await waitUntil(() => answered !== null, 10_000, "A's long poll answered");
+    expect(answered).toMatchObject({ status: 'approved' });
+    await poll;
+  });
+
   it("a server starting expires the held calls of gone servers only, never those a live server's request waits for", async () => {
     const live = await heldOnA('held-through-a-start');
     // A server that died a minute ago, with a call still pending.
