@@ -48,6 +48,20 @@ async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | un
   }
 }
 
+/** `server/dist/start.js` under plain node (no loader) on `dataDir`; `out` collects both streams. */
+function startBuilt(dataDir: string, extraEnv: Record<string, string>) {
+  const { NODE_OPTIONS: _loaderOptions, ...env } = process.env;
+  const child = spawn(process.execPath, ['server/dist/start.js'], {
+    cwd: ROOT,
+    env: { ...env, PORT: '0', HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const started = { child, out: '', exited: new Promise<number | null>((resolve) => child.on('exit', resolve)) };
+  child.stdout.on('data', (c) => (started.out += c));
+  child.stderr.on('data', (c) => (started.out += c));
+  return started;
+}
+
 describe('built runtime', () => {
   const dataDir = makeDataDir();
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -85,29 +99,21 @@ describe('built runtime', () => {
   });
 
   it('runs with plain node and answers /api/health with the built runner connected', async () => {
-    const { NODE_OPTIONS: _loaderOptions, ...env } = process.env;
-    const child = spawn(process.execPath, ['server/dist/start.js'], {
-      cwd: ROOT,
-      env: { ...env, PORT: '0', HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const started = startBuilt(dataDir, { WEFT_LOG_LEVEL: 'info' });
+    const { child, exited } = started;
     try {
       const url = await waitFor(
         'the sign-in URL',
-        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(out)?.[1],
-        () => out,
+        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(started.out)?.[1],
+        () => started.out,
       );
       const health = await fetch(`${url}/api/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ ok: true });
       await waitFor(
         'the runner',
-        () => out.includes('connected to the server'),
-        () => out,
+        () => started.out.includes('connected to the server'),
+        () => started.out,
       );
 
       // No TypeScript loader anywhere: neither process was started with one.
@@ -121,8 +127,8 @@ describe('built runtime', () => {
       process.kill(runnerPid!, 'SIGKILL');
       await waitFor(
         'the restarted runner',
-        () => out.split('connected to the server').length > 2,
-        () => out,
+        () => started.out.split('connected to the server').length > 2,
+        () => started.out,
       );
     } finally {
       child.kill('SIGTERM');
@@ -131,21 +137,13 @@ describe('built runtime', () => {
   });
 
   it('WEFT_START_RUNNER=0 runs the server alone (its runners are started on their own)', async () => {
-    const { NODE_OPTIONS: _loaderOptions, ...env } = process.env;
-    const child = spawn(process.execPath, ['server/dist/start.js'], {
-      cwd: ROOT,
-      env: { ...env, PORT: '0', HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_LOG_LEVEL: 'warn', WEFT_START_RUNNER: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c) => (out += c));
-    child.stderr.on('data', (c) => (out += c));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
+    const started = startBuilt(dataDir, { WEFT_LOG_LEVEL: 'warn', WEFT_START_RUNNER: '0' });
+    const { child, exited } = started;
     try {
       const url = await waitFor(
         'the sign-in URL',
-        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(out)?.[1],
-        () => out,
+        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(started.out)?.[1],
+        () => started.out,
       );
       expect((await fetch(`${url}/api/health`)).status).toBe(200);
       expect(childrenOf(child.pid!)).toEqual([]);
@@ -156,15 +154,8 @@ describe('built runtime', () => {
   });
 
   it('a WEFT_START_RUNNER that is not a boolean stops the start, naming the variable', async () => {
-    const { NODE_OPTIONS: _loaderOptions, ...env } = process.env;
-    const run = spawn(process.execPath, ['server/dist/start.js'], {
-      cwd: ROOT,
-      env: { ...env, PORT: '0', HOST: '127.0.0.1', WEFT_DATA_DIR: dataDir, WEFT_START_RUNNER: 'off' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    run.stderr.on('data', (c) => (out += c));
-    expect(await new Promise((resolve) => run.on('exit', resolve))).toBe(2);
-    expect(out).toContain('WEFT_START_RUNNER="off"');
+    const started = startBuilt(dataDir, { WEFT_START_RUNNER: 'off' });
+    expect(await started.exited).toBe(2);
+    expect(started.out).toContain('WEFT_START_RUNNER="off"');
   });
 });
