@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import approvalsPlugin from '../src/approvals/plugin';
 import auditPlugin from '../src/audit/plugin';
 import chatPlugin from '../src/chat/plugin';
+import clusterPlugin from '../src/cluster/plugin';
 import { loadConfig } from '../src/config';
 import draftingPlugin from '../src/drafting/plugin';
 import enginePlugin from '../src/engine/plugin';
@@ -39,6 +40,7 @@ const PLUGINS: { plugin: Plugin; decorates: string[] }[] = [
   { plugin: clockPlugin, decorates: ['clock'] },
   { plugin: storagePlugin, decorates: ['storage'] },
   { plugin: journalPlugin, decorates: ['journal', 'topics'] },
+  { plugin: clusterPlugin, decorates: ['cluster'] },
   { plugin: auditPlugin, decorates: ['audit', 'auditRetention'] },
   { plugin: workflowsPlugin, decorates: ['workflows', 'proposals'] },
   { plugin: sessionsPlugin, decorates: ['sessions'] },
