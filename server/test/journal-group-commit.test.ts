@@ -279,6 +279,61 @@ describe('journal group commit', () => {
     });
   });
 
+  describe('afterCommitted', () => {
+    it('runs at the batch’s COMMIT, before its WAL sync returns, and ahead of the batch’s afterCommit', async () => {
+      const { db, journal } = setup();
+      const fsyncs = holdFsync();
+      const reader = openReader(db);
+      const log: string[] = [];
+      journal.batched(() => {
+        appendSynthetic(journal, TOPIC, 'a', null);
+        journal.afterCommitted(() => log.push(`committed (reader sees ${JSON.stringify(reader.seqs())})`));
+        journal.afterCommit(() => log.push('durable'));
+      });
+      expect(log).toEqual([]); // still open: not committed
+      await turns(1);
+      expect(fsyncs.held).toHaveLength(1);
+      expect(log).toEqual(['committed (reader sees [1])']);
+      await fsyncs.release();
+      expect(log).toEqual(['committed (reader sees [1])', 'durable']);
+    });
+
+    it('is dropped with a logical transaction that throws, and hears `failed` when the batch is rolled back', async () => {
+      const { db, journal } = setup();
+      holdFsync();
+      const log: string[] = [];
+      expect(() =>
+        journal.batched(() => {
+          journal.afterCommitted(
+            () => log.push('ok: threw'),
+            () => log.push('failed: threw'),
+          );
+          throw new Error('no');
+        }),
+      ).toThrow('no');
+      journal.batched(() => {
+        appendSynthetic(journal, TOPIC, 'a', null);
+        journal.afterCommitted(
+          () => log.push('ok: lost'),
+          (err) => log.push(`failed: ${(err as Error).message}`),
+        );
+      });
+      // SQLite rolls the shared transaction back on its own (as on an I/O error): the batch is lost.
+      asSqlite(db, 'test').prepare('ROLLBACK').run();
+      journal.batched(() => appendSynthetic(journal, TOPIC, 'b', null));
+      await turns(2);
+      expect(log).toEqual(['failed: threw', 'failed: the group-commit transaction was rolled back by SQLite']);
+    });
+
+    it('with no batch open, runs at once: what was written is committed', () => {
+      const { journal } = setup();
+      const ran: string[] = [];
+      journal.transaction(() => appendSynthetic(journal, TOPIC, 'plain', null));
+      journal.afterCommitted(() => ran.push('now'));
+      expect(ran).toEqual(['now']);
+    });
+  });
+
   it('acknowledges a plain transaction committed while a batch waits for its fsync after that batch, so listeners see seqs in order', async () => {
     const { journal } = setup();
     const fsyncs = holdFsync();

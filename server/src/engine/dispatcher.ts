@@ -9,11 +9,23 @@ import type { LeaseGrace } from './lease-grace';
 import type { StepState } from './step-state';
 import { fitResumeState } from './resume-budget';
 
+/**
+ * When a frame to a runner may leave: once the write it reports is `durable` (synced), or once it is
+ * `committed` (before the WAL sync under synchronous=FULL). Only a fresh execution's first lease
+ * goes at the COMMIT: if power fails before the sync, the execution vanishes with it and nobody was
+ * told it existed (the webhook's or API's answer waits for the sync), so the runner only ran steps
+ * whose completions are lost, as when it crashes; the same at-least-once as any step. A later lease
+ * can follow a person's decision (an approval) or a step's recorded result, which must not be acted
+ * on before it is durable.
+ */
+export type SendWhen = 'durable' | 'committed';
+
 export type ConnectedRunner = {
   runnerId: string;
   name: string;
   capacity: number;
-  send(msg: RunnerServerMessage): void;
+  /** `when`: the write behind `msg` must be durable first (the default), or only committed (see `SendWhen`). */
+  send(msg: RunnerServerMessage, when?: SendWhen): void;
   /** Last hello or heartbeat (ms): a runner silent for a lease period gets no new work. */
   lastSeenAt: number;
 };
@@ -162,6 +174,7 @@ export function createDispatcher({
       if (!slot || slot.free <= 0) break;
       const nowMs = clock.now().getTime();
       let grant: LeaseGrant | null = null;
+      let fresh = false;
       journal.batched(() => {
         // As this run finds it: the journal reruns a transaction a deadlock aborted.
         grant = null;
@@ -169,7 +182,8 @@ export function createDispatcher({
         const row = repo.grant(executionId, { runnerId: slot.runner.runnerId, expiresAt: nowMs + leaseMs, now });
         if (!row) return;
         // A first lease has no step records, unless a re-run copied some in.
-        const steps = row.lease_attempt === 1 && row.rerun_of === null ? [] : repo.steps(executionId);
+        fresh = row.lease_attempt === 1 && row.rerun_of === null;
+        const steps = fresh ? [] : repo.steps(executionId);
         closeSupersededContainers(row, steps, now);
         events.executionUpdated(executionId, row);
         grant = buildGrant(row, steps);
@@ -177,7 +191,7 @@ export function createDispatcher({
       if (!grant) continue;
       slot.free--;
       try {
-        slot.runner.send({ type: 'lease', grant });
+        slot.runner.send({ type: 'lease', grant }, fresh ? 'committed' : 'durable');
       } catch (err) {
         // The lease expires and the execution is granted again.
         log.warn({ err, executionId }, 'could not send lease');

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import { isStorageError, storageReason } from '../db/storage-errors';
 import { corkedWrites } from '../http/corked-writes';
 import { AppError } from '../http/errors';
-import type { ConnectedRunner } from './dispatcher';
+import type { ConnectedRunner, SendWhen } from './dispatcher';
 
 /**
  * What a frame becomes when the write it reports did not become durable (rolled back, or its WAL
@@ -81,12 +81,13 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
       beforeWrite(frame.length);
       socket.send(frame);
     };
-    const send = (msg: ServerMsg) => {
+    const send = (msg: ServerMsg, when: SendWhen = 'durable') => {
       if (socket.readyState !== socket.OPEN) throw new Error('runner socket is not open');
       // Typed by the protocol (RunnerServerMessage); the runner validates what it receives.
       const frame = JSON.stringify(msg);
-      // A lease or an ack promises the write behind it: send once that write is committed.
-      journal.afterCommit(
+      // A lease or an ack promises the write behind it: send once that write is durable (or, when
+      // the caller says losing it is harmless, committed).
+      (when === 'committed' ? journal.afterCommitted : journal.afterCommit)(
         () => write(frame),
         (err) => {
           const instead = onWriteFailed(msg, err);

@@ -53,12 +53,17 @@ const TRANSITIONS: { readonly [K in BatchKind]: readonly BatchKind[] } = {
   failed: [],
 };
 
-/** `ok` once a write is durable; `failed` (if given) when it is not: rolled back, or its WAL sync failed. */
-export type AfterCommit = { ok: () => void; failed?: (err: unknown) => void };
+/**
+ * `ok` once a write is durable; `failed` (if given) when it is not: rolled back, or its WAL sync failed.
+ * With `at: 'commit'`, `ok` runs at the COMMIT instead, before the WAL sync (see `afterCommitted`).
+ */
+export type AfterCommit = { ok: () => void; failed?: (err: unknown) => void; at?: 'commit' };
 
 export type Batch = {
   state: BatchState;
   writes: Writes;
+  /** `afterCommitted` callbacks: run (and emptied) at the COMMIT, or told it failed if it never comes. */
+  committed: AfterCommit[];
   afterCommit: AfterCommit[];
   waiters: { resolve: () => void; reject: (err: unknown) => void }[];
 };
@@ -145,7 +150,7 @@ export function createGroupCommit({
   peers.add(self);
   if (peers.size > 1) for (const peer of peers) if (peer !== self) peer.commitNow();
 
-  const newBatch = (state: BatchState, writes = newWrites()): Batch => ({ state, writes, afterCommit: [], waiters: [] });
+  const newBatch = (state: BatchState, writes = newWrites()): Batch => ({ state, writes, committed: [], afterCommit: [], waiters: [] });
   const restoreLevel = () => {
     if (fsyncBatches) db.exec(restoreSql);
   };
@@ -234,6 +239,13 @@ export function createGroupCommit({
     timings?.commit((performance.now() - started) / 1000);
     sequences.remember(done.writes);
     committed();
+    for (const cb of done.committed.splice(0)) {
+      try {
+        cb.ok();
+      } catch (err) {
+        report(err);
+      }
+    }
     if (!fsyncBatches) {
       acknowledge(done);
       return;
@@ -310,7 +322,8 @@ export function createGroupCommit({
       return;
     }
     move(b, { kind: 'failed' });
-    for (const cb of b.afterCommit) {
+    // `committed` is empty once the COMMIT ran: those callbacks heard `ok` already.
+    for (const cb of [...b.committed.splice(0), ...b.afterCommit]) {
       try {
         cb.failed?.(err);
       } catch (cbErr) {
@@ -355,6 +368,11 @@ export function createGroupCommit({
       if (open?.state.kind !== 'open') return false;
       open.state.beforeCommit.push(cb);
       return true;
+    },
+    /** Runs `cb` at the open batch's COMMIT (before its WAL sync), or now when no batch is open: what was written is committed. */
+    afterCommitted(cb: () => void, failed?: (err: unknown) => void): void {
+      if (open?.state.kind === 'open') open.committed.push(failed ? { ok: cb, failed } : { ok: cb });
+      else cb();
     },
     afterCommit(cb: () => void, failed?: (err: unknown) => void): void {
       const batch = latest();

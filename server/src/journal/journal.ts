@@ -104,7 +104,7 @@ export function createJournal({
    */
   function settle(callbacks: AfterCommit[], failure?: { err: unknown }): void {
     for (const cb of callbacks) {
-      if (!failure) group.afterCommit(cb.ok, cb.failed);
+      if (!failure) (cb.at === 'commit' ? group.afterCommitted : group.afterCommit)(cb.ok, cb.failed);
       else if (cb.failed) {
         try {
           cb.failed(failure.err);
@@ -258,6 +258,15 @@ export function createJournal({
     afterCommit(cb: () => void, failed?: (err: unknown) => void): void {
       if (registered) registered.push(failed ? { ok: cb, failed } : { ok: cb });
       else group.afterCommit(cb, failed);
+    },
+    /**
+     * `afterCommit`, but `cb` runs at the COMMIT, before the WAL sync that makes it durable under
+     * synchronous=FULL: for what may be lost with the write on power loss without harm, and only that
+     * (a fresh execution's first lease: see the dispatcher). `failed` when the write is rolled back.
+     */
+    afterCommitted(cb: () => void, failed?: (err: unknown) => void): void {
+      if (registered) registered.push({ ok: cb, at: 'commit', ...(failed ? { failed } : {}) });
+      else group.afterCommitted(cb, failed);
     },
     /** Commits the open batch now (shutdown, tests). */
     commitNow: group.commitNow,
