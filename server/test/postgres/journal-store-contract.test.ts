@@ -243,6 +243,6 @@ describe('PostgreSQL seq allocation', () => {
     const store = await newStore('postgres');
     const { createPostgresSequences } = await import('../../src/journal/sequences-postgres');
     const sequences = createPostgresSequences({ db: store.db });
-    expect(() => sequences.next({ seqs: new Map(), own: true }, 'execution:x')).toThrow(/outside a transaction/);
+    expect(() => sequences.next({ seqs: new Map() }, 'execution:x')).toThrow(/outside a transaction/);
   });
 });
