@@ -60,6 +60,9 @@ export function createSessionsRepository(db: Db) {
     deleteMessages: db.prepare('DELETE FROM messages WHERE session_id = ?'),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     streaming: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM messages WHERE session_id = ? AND status = 'streaming'"),
+    streamingReplies: db.prepare<[string], { n: number }>(
+      "SELECT COUNT(*) AS n FROM messages WHERE session_id = ? AND status = 'streaming' AND execution_id IS NULL",
+    ),
     insertMessage: db.prepare(
       `INSERT INTO messages (id, session_id, role, parts, status, delta_seq, meta, created_at, updated_at, execution_id, step_id, iteration_path, attempt)
        VALUES (@id, @sessionId, @role, @parts, @status, @deltaSeq, @meta, @createdAt, @createdAt, @executionId, @stepId, @iterationPath, @attempt)`,
@@ -79,6 +82,8 @@ export function createSessionsRepository(db: Db) {
     touchSession: (id: string, at: string) => s.touch.run(at, id),
     renameSession: (id: string, title: string) => s.rename.run(title, id),
     streamingMessages: (id: string) => s.streaming.get(id)?.n ?? 0,
+    /** The assistant's replies still being written in the chat (not a run's messages). */
+    streamingReplies: (id: string) => s.streamingReplies.get(id)?.n ?? 0,
     deleteSession(id: string) {
       s.detachExecutions.run(id);
       s.deleteMessages.run(id);

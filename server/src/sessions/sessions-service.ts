@@ -211,6 +211,11 @@ export function createSessionsService({
       });
     },
 
+    /** The assistant's replies in the chat still being written, by whichever server writes them. */
+    streamingReplies(sessionId: string): number {
+      return repo.streamingReplies(sessionId);
+    },
+
     /** The chats `ownerId` owns; with null, everyone's (an admin's view). */
     listSessions({ ownerId }: { ownerId: string | null }): Session[] {
       return repo.listSessions(ownerId).map((r) => toSession(r, r.running));
