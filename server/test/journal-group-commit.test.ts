@@ -445,21 +445,6 @@ describe('journal group commit', () => {
     expect(reader.seqs()).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('does not trust a remembered seq after writing inside someone else’s transaction on the same connection', () => {
-    const { db, journal } = setup();
-    const reader = openReader(db);
-    journal.transaction(() => appendSynthetic(journal, TOPIC, 'a', null));
-    journal.transaction(() => appendSynthetic(journal, TOPIC, 'b', null));
-    // A caller's own transaction (as a workflow save provisioning its trigger is) with the journal inside it.
-    db.transaction(() => {
-      insertWorkflow(db, 'wf_outer');
-      journal.transaction(() => appendSynthetic(journal, TOPIC, 'c', null));
-    })();
-    journal.batched(() => appendSynthetic(journal, TOPIC, 'd', null));
-    journal.commitNow();
-    expect(reader.seqs()).toEqual([1, 2, 3, 4]);
-  });
-
   describe('onAppend', () => {
     it('is called as the event is written, inside its transaction, before any listener', () => {
       const { db, journal } = setup();

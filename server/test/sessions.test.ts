@@ -1,5 +1,6 @@
 import { applyMessageDelta, messageText, type Message } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSessionsService } from '../src/sessions/sessions-service';
 import { seedExecution } from './helpers/fixtures';
 import { connectLive } from './helpers/live-client';
 import { startServer, type TestServer } from './helpers/server';
@@ -106,6 +107,36 @@ describe('streamed messages', () => {
     expect(() => sessions.appendDelta({ messageId: m.id, deltaSeq: seq + 1, partIndex: 0, op: { kind: 'append_text', text: 'late' } })).toThrow(
       /already complete/,
     );
+  });
+
+  it("another writer's memory (a second server) moving the row on: this one's unstored copy is not written over it, and is read again", () => {
+    // Two servers' memories of one chat on one database, flushing only when told.
+    const here = createSessionsService({ db: s.app.db, journal: s.app.journal, clock: s.app.clock, coalesceMs: 3_600_000 });
+    const there = createSessionsService({ db: s.app.db, journal: s.app.journal, clock: s.app.clock, coalesceMs: 3_600_000 });
+    const session = here.createSession({});
+    const m = here.createMessage({ sessionId: session.id, role: 'assistant' });
+    const text = (deltaSeq: number, t: string) => ({ messageId: m.id, deltaSeq, partIndex: 0, op: { kind: 'append_text' as const, text: t } });
+    here.appendDelta(text(1, 'one here. '));
+    here.flushAll();
+    // Held here, not stored yet, when the turn goes on there (a runner failed over).
+    here.appendDelta(text(2, 'two here. '));
+    there.appendDelta(text(2, 'two there. '));
+    there.appendDelta(text(3, 'three there. '));
+    there.flushAll();
+    here.flushAll();
+    expect(messageText(s.app.sessions.getMessage(m.id))).toBe('one here. two there. three there. ');
+    expect(here.held()).not.toContain(m.id);
+    // Back here: the turn continues from the row.
+    expect(here.appendDelta(text(4, 'four here.')).applied).toBe(true);
+    const final = here.completeMessage({ messageId: m.id, status: 'complete' });
+    expect(messageText(final)).toBe('one here. two there. three there. four here.');
+    expect(messageText(s.app.sessions.getMessage(m.id))).toBe(messageText(final));
+    // There, a late word on its copy of a turn finalized here is not stored.
+    expect(there.appendDelta(text(4, 'four there.')).applied).toBe(true);
+    there.flushAll();
+    expect(there.held()).not.toContain(m.id);
+    expect(s.app.sessions.getMessage(m.id)).toMatchObject({ status: 'complete', deltaSeq: 4 });
+    expect(messageText(s.app.sessions.getMessage(m.id))).toBe('one here. two there. three there. four here.');
   });
 
   it('a client overlapping replay and live sees each delta once and the same final text', async () => {

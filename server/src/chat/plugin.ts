@@ -1,19 +1,24 @@
 import fp from 'fastify-plugin';
 import { createAssistant, type Assistant } from './assistant';
 import { createChatCommands } from './chat-commands';
+import { createReplyStops, type ReplyStops } from './reply-stops';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The chat assistant: answers a session's messages with the model and the tools. */
     assistant: Assistant;
+    /** Stops a chat's replies, on whichever server writes them. */
+    replyStops: ReplyStops;
   }
 }
 
 export default fp(
   async (app) => {
-    const { sessions, tools, models, approvals, toolApprovals, log } = app;
+    const { sessions, tools, models, approvals, toolApprovals, journal, cluster, log } = app;
     const commands = createChatCommands({ tools, approvals, toolApprovals, agentAsks: app.agentAsks, fixes: app.fixes });
-    app.decorate('assistant', createAssistant({ sessions, tools, commands, model: models.assistant, log }));
+    const assistant = createAssistant({ sessions, tools, commands, model: models.assistant, log });
+    app.decorate('assistant', assistant);
+    app.decorate('replyStops', createReplyStops({ assistant, sessions, journal, cluster, log }));
   },
-  { name: 'weft-chat', dependencies: ['weft-sessions', 'weft-approvals', 'weft-tools', 'weft-models', 'weft-fixes'] },
+  { name: 'weft-chat', dependencies: ['weft-journal', 'weft-cluster', 'weft-sessions', 'weft-approvals', 'weft-tools', 'weft-models', 'weft-fixes'] },
 );

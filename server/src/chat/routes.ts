@@ -16,10 +16,11 @@ const chatRoutes: FastifyPluginAsync = async (app) => {
     return reply.code(202).send({ message, assistantMessageId });
   });
 
-  // Here rather than with the other session routes: the assistant's replies in it stop first.
+  // Here rather than with the other session routes: the assistant's replies in it stop first,
+  // on whichever server writes them.
   app.delete('/api/sessions/:id', async (request, reply) => {
     const { id } = chatFor(app, request, 'write'); // 404 or 403 before anything stops
-    await app.assistant.cancelSession(id);
+    await app.replyStops.stopSession(id);
     app.sessions.deleteSession(id);
     return reply.code(204).send();
   });

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { storeKind } from '../db/store';
+import { CHAT_CHANNEL, type ChatStop, createChatStops, parseChatStop } from './chat-stops';
 import { createJournalFollower, JOURNAL_CHANNEL } from './journal-follower';
 import { startNotificationListener, type NotificationListener } from './notification-listener';
 import { createRunnerWakeups, parseRunnerWakeup, RUNNER_CHANNEL, type RunnerCancel } from './runner-wakeups';
@@ -16,6 +17,10 @@ export type Cluster = {
   cancelOnOtherServer(message: RunnerCancel): void;
   /** Called for each cancel another server sends for a runner. */
   onRunnerCancel(fn: (message: RunnerCancel) => void): void;
+  /** Tells every server (this one included) to stop the assistant's replies in a chat. */
+  stopChatOnOtherServers(message: ChatStop): void;
+  /** Called for each chat stop a server sends. */
+  onChatStop(fn: (message: ChatStop) => void): void;
   /** Called each time LISTEN is up again, after the journal's topics caught up. */
   onReconnected(fn: () => void): void;
 };
@@ -30,18 +35,21 @@ declare module 'fastify' {
 /**
  * On PostgreSQL, several servers share the database: this server follows the journal (other
  * servers' events reach its topic listeners, read by seq after each `weft_journal` notification
- * and after every LISTEN reconnect) and hears `weft_runner` wake-ups for its runners. On SQLite
- * nothing is followed: one server per database file, and the bus stays as it was.
+ * and after every LISTEN reconnect), hears `weft_runner` wake-ups for its runners and `weft_chat`
+ * stops for the assistant's replies it writes. On SQLite nothing is followed: one server per
+ * database file, and the bus stays as it was.
  */
 export default fp(
   async (app) => {
     const { db, journal, log } = app;
     const liveness = createServerLiveness({ db });
     const cancels = new Set<(m: RunnerCancel) => void>();
+    const chatStops = new Set<(m: ChatStop) => void>();
     const reconnected = new Set<() => void>();
     const url = app.config.databaseUrl;
     let listener: NotificationListener | null = null;
     let cancelOnOtherServer: (m: RunnerCancel) => void = () => {};
+    let stopChatOnOtherServers: (m: ChatStop) => void = () => {};
 
     if (url && storeKind(db) === 'postgres') {
       const events = db.prepare<[string], { seq: number | null }>('SELECT MAX(seq) AS seq FROM events WHERE topic = ?');
@@ -50,12 +58,20 @@ export default fp(
       const follower = createJournalFollower({ bus: journal.bus, log });
       const wakeups = createRunnerWakeups(db);
       cancelOnOtherServer = (m) => wakeups.send(m);
+      const stops = createChatStops(db);
+      stopChatOnOtherServers = (m) => stops.send(m);
       listener = startNotificationListener({
         url,
         applicationName: `weft-listen ${liveness.id}`,
-        channels: [JOURNAL_CHANNEL, RUNNER_CHANNEL],
+        channels: [JOURNAL_CHANNEL, RUNNER_CHANNEL, CHAT_CHANNEL],
         onNotification(channel, payload) {
           if (channel === JOURNAL_CHANNEL) return follower.notified(payload);
+          if (channel === CHAT_CHANNEL) {
+            const stop = parseChatStop(payload);
+            if (!stop) return log.warn({ payload: payload.slice(0, 200) }, 'unreadable chat stop ignored');
+            for (const fn of chatStops) fn(stop);
+            return;
+          }
           const message = parseRunnerWakeup(payload);
           if (!message) return log.warn({ payload: payload.slice(0, 200) }, 'unreadable runner wake-up ignored');
           for (const fn of cancels) fn(message);
@@ -80,6 +96,8 @@ export default fp(
       listener,
       cancelOnOtherServer: (m) => cancelOnOtherServer(m),
       onRunnerCancel: (fn) => cancels.add(fn),
+      stopChatOnOtherServers: (m) => stopChatOnOtherServers(m),
+      onChatStop: (fn) => chatStops.add(fn),
       onReconnected: (fn) => reconnected.add(fn),
     });
   },

@@ -30,6 +30,13 @@ export function createAgentMessages({ db, executions, sessions }: { db: Db; exec
   }
 
   return {
+    /**
+     * The runner's socket to this server closed: the turns it streamed here are stored and let go,
+     * so nothing stale is held if it goes on streaming them through another server.
+     */
+    releaseRunner(runnerId: string): void {
+      sessions.release((m) => m.executionId !== undefined && executions.repo.get(m.executionId)?.lease_runner_id === runnerId);
+    },
     apply({
       executionId,
       stepId,

@@ -16,6 +16,8 @@ export type Engine = {
   ingest: Ingest;
   /** The lease grace after a start: every check of a lease asks it (lease-grace.ts). */
   grace: LeaseGrace;
+  /** A runner's socket to this server closed: the agent turns it streamed here are stored and let go. */
+  runnerLeft(runnerId: string): void;
   /** One round of the clockwork now (expire leases, wake timers, expire approvals, dispatch). */
   tick(): void;
   /** The periodic ticker; the lifecycle plugin starts and stops it (plugins/lifecycle.ts). */
@@ -94,6 +96,7 @@ export default fp(
     app.decorate('engine', {
       dispatcher,
       ingest,
+      runnerLeft: messages.releaseRunner,
       grace,
       tick: ticker.tick,
       start: () => {

@@ -55,7 +55,7 @@ function notifyFailure({ id, err, log }: { id: string | number; err: unknown; lo
  * connection closure; an invalid frame gets an error frame, never a crash.
  */
 const runnerGateway: FastifyPluginAsync = async (app) => {
-  const { dispatcher, ingest } = app.engine;
+  const { dispatcher, ingest, runnerLeft } = app.engine;
   const { journal } = app;
   const { runnerHeartbeatMs, leaseMs } = app.config;
 
@@ -212,7 +212,13 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
       closed.abort();
       clearInterval(keepalive);
       // Leases stay until they expire: a runner that reconnects in time keeps its work.
-      if (runner) dispatcher.unregister(runner.runnerId, runner);
+      if (!runner) return;
+      dispatcher.unregister(runner.runnerId, runner);
+      try {
+        runnerLeft(runner.runnerId);
+      } catch (err) {
+        app.log.warn({ err, runnerId: runner.runnerId }, 'could not store the turns a runner that left was streaming');
+      }
     });
   });
 };

@@ -13,6 +13,21 @@ import { createSequences } from './sequences';
 export type { AppendOptions } from './pending-writes';
 
 /**
+ * The journal was called inside a database transaction it did not open (a raw `db.transaction`):
+ * it cannot know when that one commits, so its events would reach listeners (live sockets, other
+ * servers' wake-ups) before the state they announce is committed, or even if it rolls back. Such
+ * a write is refused: the caller opens `journal.transaction` (which raw statements may join) instead.
+ */
+export class NestedTransactionError extends Error {
+  constructor() {
+    super(
+      'journal write inside a database transaction the journal did not open (db.transaction): its events would be published before that transaction commits; wrap the whole write in journal.transaction instead',
+    );
+    this.name = 'NestedTransactionError';
+  }
+}
+
+/**
  * The append-only journal. State changes are written with their events in one transaction
  * (`journal.transaction`), and fan-out reads only what was committed: listeners run after COMMIT.
  *
@@ -178,7 +193,8 @@ export function createJournal({
   /**
    * Runs `fn` in an IMMEDIATE transaction (writers serialise up front, so two processes on one
    * database cannot both allocate the same seq). Nested calls join the outer transaction; with a
-   * batch open, `fn` joins the batch.
+   * batch open, `fn` joins the batch. Inside a transaction the journal did not open, it throws
+   * `NestedTransactionError` and runs nothing.
    */
   function transaction<T>(fn: () => T): T {
     if (pending.writes()) return fn();
@@ -187,30 +203,29 @@ export function createJournal({
     return plain(fn, 1);
   }
 
-  /** `fn` in a transaction of its own (or nested in someone else's), as its `run`th run. */
+  /** `fn` in a transaction of its own, as its `run`th run. */
   function plain<T>(fn: () => T, run: number): T {
-    const writes = newWrites(!db.inTransaction);
+    if (db.inTransaction) throw new NestedTransactionError();
+    const writes = newWrites();
     const callbacks: AfterCommit[] = [];
     let result: T;
     try {
       result = db
         .transaction(() => {
-          if (writes.own) sequences.checkKnown();
+          sequences.checkKnown();
           const value = collecting(callbacks, () => pending.run(writes, fn));
           table.write(writes.events);
           return value;
         })
         .immediate();
     } catch (err) {
-      if (!writes.own) sequences.remember(writes);
-      // Nested in someone else's transaction, that one is aborted too: its owner hears of it.
-      if (writes.own && rerunAfter(err, run)) return rerun(fn, err, run);
-      if (writes.own && isStorageError(err)) reportCommitError(err);
+      if (rerunAfter(err, run)) return rerun(fn, err, run);
+      if (isStorageError(err)) reportCommitError(err);
       settle(callbacks, { err });
       throw err;
     }
     sequences.remember(writes);
-    if (writes.own) committed();
+    committed();
     group.publishInOrder(writes);
     settle(callbacks);
     return result;

@@ -11,11 +11,9 @@ export type Writes = {
   seqs: Map<string, number>;
   /** Per topic, the latest snapshot event of each entity that no later event of that entity follows. */
   snapshots: Map<string, Map<string, JournalEvent>>;
-  /** This journal began the physical transaction (not nested in someone else's): remembered seqs apply. */
-  own: boolean;
 };
 
-export const newWrites = (own = true): Writes => ({ events: [], seqs: new Map(), snapshots: new Map(), own });
+export const newWrites = (): Writes => ({ events: [], seqs: new Map(), snapshots: new Map() });
 
 /** One logical transaction (a savepoint): what to undo in its physical transaction's `Writes` if it rolls back. */
 type Logical = {

@@ -10,8 +10,6 @@ const KNOWN_TOPICS = 10_000;
 export type SeqScope = {
   /** Last seq per topic. Exact while the write lock is held: the transaction's events are not in the table yet. */
   seqs: Map<string, number>;
-  /** The journal began the physical transaction (not nested in someone else's): remembered seqs apply. */
-  own: boolean;
 };
 
 /**
@@ -37,19 +35,13 @@ function createSqliteSequences({ db, table }: { db: Db; table: EventTable }) {
 
     /** Allocates the next seq of `topic` in `scope`. */
     next(scope: SeqScope, topic: string): number {
-      const seq = (scope.seqs.get(topic) ?? (scope.own ? known.get(topic) : undefined) ?? table.lastSeq(topic)) + 1;
+      const seq = (scope.seqs.get(topic) ?? known.get(topic) ?? table.lastSeq(topic)) + 1;
       scope.seqs.set(topic, seq);
       return seq;
     },
 
     /** After the physical transaction ended: its seqs are the topics' last committed ones. */
     remember(scope: SeqScope): void {
-      if (!scope.own) {
-        // Inside someone else's transaction, which commits (or not) later without this journal
-        // knowing, and on this connection, so data_version will not tell: forget these topics.
-        for (const topic of scope.seqs.keys()) known.delete(topic);
-        return;
-      }
       if (known.size + scope.seqs.size > KNOWN_TOPICS) known.clear();
       for (const [topic, seq] of scope.seqs) known.set(topic, seq);
     },

@@ -60,12 +60,18 @@ export function createSessionsRepository(db: Db) {
     deleteMessages: db.prepare('DELETE FROM messages WHERE session_id = ?'),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     streaming: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM messages WHERE session_id = ? AND status = 'streaming'"),
+    streamingReplies: db.prepare<[string], { n: number }>(
+      "SELECT COUNT(*) AS n FROM messages WHERE session_id = ? AND status = 'streaming' AND execution_id IS NULL",
+    ),
     insertMessage: db.prepare(
       `INSERT INTO messages (id, session_id, role, parts, status, delta_seq, meta, created_at, updated_at, execution_id, step_id, iteration_path, attempt)
        VALUES (@id, @sessionId, @role, @parts, @status, @deltaSeq, @meta, @createdAt, @createdAt, @executionId, @stepId, @iterationPath, @attempt)`,
     ),
     getMessage: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
     updateMessage: db.prepare('UPDATE messages SET parts = ?, delta_seq = ?, status = ?, meta = ?, updated_at = ? WHERE id = ?'),
+    updateStreaming: db.prepare(
+      "UPDATE messages SET parts = ?, delta_seq = ?, meta = ?, updated_at = ? WHERE id = ? AND delta_seq <= ? AND status = 'streaming'",
+    ),
     pageLatest: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? ORDER BY ord DESC LIMIT ?'),
     pageBefore: db.prepare<[string, number, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND ord < ? ORDER BY ord DESC LIMIT ?'),
     streamingOfExecution: db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE execution_id = ? AND status = 'streaming'"),
@@ -79,6 +85,8 @@ export function createSessionsRepository(db: Db) {
     touchSession: (id: string, at: string) => s.touch.run(at, id),
     renameSession: (id: string, title: string) => s.rename.run(title, id),
     streamingMessages: (id: string) => s.streaming.get(id)?.n ?? 0,
+    /** The assistant's replies still being written in the chat (not a run's messages). */
+    streamingReplies: (id: string) => s.streamingReplies.get(id)?.n ?? 0,
     deleteSession(id: string) {
       s.detachExecutions.run(id);
       s.deleteMessages.run(id);
@@ -102,6 +110,12 @@ export function createSessionsRepository(db: Db) {
     getMessageRow: (id: string): MessageRow | null => s.getMessage.get(id) ?? null,
     updateMessage: (m: Message, at: string) =>
       s.updateMessage.run(JSON.stringify(m.parts), m.deltaSeq, m.status, m.meta ? JSON.stringify(m.meta) : null, at, m.id),
+    /**
+     * A streaming message's new text, only if the row is not past `storedSeq` (what this process
+     * last stored or read): false when another server wrote it since, or finalized it.
+     */
+    updateStreaming: (m: Message, at: string, storedSeq: number): boolean =>
+      s.updateStreaming.run(JSON.stringify(m.parts), m.deltaSeq, m.meta ? JSON.stringify(m.meta) : null, at, m.id, storedSeq).changes === 1,
     /** Newest `limit` messages before the cursor (by insertion order). */
     page(sessionId: string, beforeOrd: number | null, limit: number): MessageRow[] {
       return beforeOrd === null ? s.pageLatest.all(sessionId, limit) : s.pageBefore.all(sessionId, beforeOrd, limit);

@@ -17,13 +17,20 @@ import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
 import { createBackPointerValidator } from './back-pointers';
 import { ownerOf } from './session-access';
-import { createSessionsRepository, rowToMessage, type SessionRow } from './sessions-repository';
+import { createSessionsRepository, type MessageRow, rowToMessage, type SessionRow } from './sessions-repository';
 
 /** The title a chat has until it is named (by its first request, or by the person). */
 export const DEFAULT_SESSION_TITLE = 'New chat';
 
 type Live = {
   message: Message;
+  /**
+   * The row's `delta_seq` as this process last stored or read it. A row past it was written by
+   * another server (a runner that failed over goes on streaming the turn there): what is held here
+   * is stale, and is read again from the row rather than written over it. Other writers only move
+   * the row forward, from where they read it.
+   */
+  storedSeq: number;
   buffer: MessageDelta[];
   bufferedBytes: number;
   timer: NodeJS.Timeout | null;
@@ -90,33 +97,67 @@ export function createSessionsService({
     return row;
   };
 
-  function loadLive(messageId: string): Live {
-    let state = live.get(messageId);
-    if (state) return state;
-    const row = repo.getMessageRow(messageId);
-    if (!row) throw notFound(`message ${messageId}`);
+  /** Drops what this process holds of a message; its unstored deltas go with it. */
+  function forget(messageId: string): void {
+    const state = live.get(messageId);
+    if (!state) return;
+    if (state.timer) clearTimeout(state.timer);
+    state.flushed?.resolve();
+    live.delete(messageId);
+  }
+
+  /** The message as `row` has it, held from now on (in place of anything held before). */
+  function holdRow(row: MessageRow): Live {
+    forget(row.id);
     const message = rowToMessage(row);
-    if (message.status !== 'streaming') throw new AppError(409, 'message_finalized', `message ${messageId} is already ${message.status}`);
-    state = { message, buffer: [], bufferedBytes: 0, timer: null, flushed: null };
-    live.set(messageId, state);
+    if (message.status !== 'streaming') throw new AppError(409, 'message_finalized', `message ${row.id} is already ${message.status}`);
+    const state: Live = { message, storedSeq: message.deltaSeq, buffer: [], bufferedBytes: 0, timer: null, flushed: null };
+    live.set(row.id, state);
     return state;
   }
 
-  function flush(state: Live): void {
+  function loadLive(messageId: string): Live {
+    const state = live.get(messageId);
+    if (state) return state;
+    const row = repo.getMessageRow(messageId);
+    if (!row) throw notFound(`message ${messageId}`);
+    return holdRow(row);
+  }
+
+  /**
+   * What is held of the message unless another server moved the row past it, else the row. (A row
+   * behind it is this process's own write rolled back: what is held still has that text.)
+   */
+  function current(row: MessageRow): Live {
+    const held = live.get(row.id);
+    return held && row.delta_seq <= held.storedSeq ? held : holdRow(row);
+  }
+
+  /**
+   * Stores and fans out the buffered deltas. False when the row moved on without this process
+   * (another server wrote the turn, or finalized it): nothing is written and the message is
+   * forgotten here, to be read again from the row.
+   */
+  function flush(state: Live): boolean {
     if (state.timer) clearTimeout(state.timer);
     state.timer = null;
     const waiting = state.flushed;
     state.flushed = null;
+    let stored = true;
     if (state.buffer.length > 0) {
       const deltas = state.buffer;
       state.buffer = [];
       state.bufferedBytes = 0;
-      journal.transaction(() => {
-        repo.updateMessage(state.message, clock.now().toISOString());
+      stored = journal.transaction(() => {
+        if (!repo.updateStreaming(state.message, clock.now().toISOString(), state.storedSeq)) return false;
         for (const d of deltas) journal.append(sessionTopic(state.message.sessionId), 'message.delta', d);
+        return true;
       });
+      if (stored) state.storedSeq = state.message.deltaSeq;
+      else forget(state.message.id);
     }
     waiting?.resolve();
+    return stored;
   }
 
   function createMessage(input: {
@@ -211,6 +252,11 @@ export function createSessionsService({
       });
     },
 
+    /** The assistant's replies in the chat still being written, by whichever server writes them. */
+    streamingReplies(sessionId: string): number {
+      return repo.streamingReplies(sessionId);
+    },
+
     /** The chats `ownerId` owns; with null, everyone's (an admin's view). */
     listSessions({ ownerId }: { ownerId: string | null }): Session[] {
       return repo.listSessions(ownerId).map((r) => toSession(r, r.running));
@@ -245,7 +291,13 @@ export function createSessionsService({
 
     /** Applies one delta; `applied: false` for a duplicate (same or lower deltaSeq). */
     appendDelta(delta: MessageDelta): { applied: boolean } {
-      const state = loadLive(delta.messageId);
+      let state = loadLive(delta.messageId);
+      if (delta.deltaSeq > state.message.deltaSeq + 1) {
+        // Not a gap if the turn went on through another server meanwhile (its runner failed over and back).
+        const row = repo.getMessageRow(delta.messageId);
+        if (!row) throw notFound(`message ${delta.messageId}`);
+        state = current(row);
+      }
       if (delta.deltaSeq > state.message.deltaSeq + 1) {
         throw new AppError(409, 'delta_gap', `deltaSeq ${delta.deltaSeq} skips ${state.message.deltaSeq + 1}`);
       }
@@ -291,12 +343,13 @@ export function createSessionsService({
         if (row.status === status) return rowToMessage(row);
         throw new AppError(409, 'message_finalized', `message ${messageId} is already ${row.status}`);
       }
-      const state = loadLive(messageId);
-      flush(state);
+      // Another server may have written the turn since this process last did: the row is the truth.
+      let state = current(row);
+      if (!flush(state)) state = loadLive(messageId);
       // Forgotten once this ends: inside a transaction the journal reruns (a deadlock aborted it,
       // e.g. a run's end that abandons its messages), the rerun needs the text not yet stored.
-      const forget = () => live.delete(messageId);
-      journal.afterCommit(forget, forget);
+      const letGo = () => forget(messageId);
+      journal.afterCommit(letGo, letGo);
       const closedStatus = status === 'complete' ? 'succeeded' : 'canceled';
       const parts: MessagePart[] = state.message.parts.map((p) =>
         p.type === 'tool_call' && (p.status === 'running' || p.status === 'waiting')
@@ -334,7 +387,25 @@ export function createSessionsService({
 
     /** Persists all buffered deltas (shutdown). */
     flushAll(): void {
-      for (const state of live.values()) flush(state);
+      for (const state of [...live.values()]) flush(state);
+    },
+
+    /**
+     * Stores what is buffered of the streaming messages `which` picks, and lets them go: the runner
+     * feeding them left this server (it may go on through another; if it comes back, they are read
+     * again from their rows).
+     */
+    release(which: (message: Message) => boolean): void {
+      for (const state of [...live.values()]) {
+        if (!which(state.message)) continue;
+        flush(state);
+        forget(state.message.id);
+      }
+    },
+
+    /** Ids of the streaming messages this process holds in memory (their text, their unstored deltas). */
+    held(): string[] {
+      return [...live.keys()];
     },
   };
 }

@@ -7,7 +7,7 @@ import { systemClock } from '../../src/clock';
 import { type Db, openDatabase } from '../../src/db/open';
 import { migratePostgres } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
-import { createJournal, type Journal } from '../../src/journal/journal';
+import { createJournal, type Journal, NestedTransactionError } from '../../src/journal/journal';
 import { spawnTsx, type TsxProcess } from '../helpers/tsx-process';
 import { usePostgres } from '../support/use-postgres';
 
@@ -194,6 +194,48 @@ describe.each(['sqlite', 'postgres'] as const)('journal store contract on %s', (
       for (const p of writers) await p.kill();
     }
   }, 60_000);
+
+  it('refuses a write inside a database transaction it did not open: nothing published before (or without) its COMMIT', async () => {
+    const store = await newStore(kind);
+    const journal = newJournal(store);
+    const heard: string[] = [];
+    journal.subscribe(x, (e) => heard.push((e.data as StepLog).text));
+    log(journal, x, 'x1');
+    const writes = [
+      () => journal.transaction(() => log(journal, x, 'in a transaction')),
+      () => log(journal, x, 'a lone append'),
+      () => journal.batched(() => log(journal, x, 'batched')),
+    ];
+    for (const write of writes) {
+      let published: string[] | null = null;
+      let refused: unknown = null;
+      try {
+        store.db.transaction(() => {
+          try {
+            write();
+          } finally {
+            // Still inside the caller's transaction: nothing of it may have reached a listener.
+            published = [...heard];
+          }
+        })();
+      } catch (err) {
+        refused = err;
+      }
+      expect(published).toEqual(['x1']);
+      expect(refused).toBeInstanceOf(NestedTransactionError);
+    }
+    // The caller's transaction committing anyway (it caught the refusal) commits no event either.
+    store.db.transaction(() => {
+      expect(() => log(journal, x, 'caught')).toThrow(/did not open/);
+    })();
+    expect(heard).toEqual(['x1']);
+    expect(texts(journal, x)).toEqual(['x1']);
+    // Numbering goes on as if nothing was tried.
+    log(journal, x, 'x2');
+    await journal.durable();
+    expect(seqs(store, x)).toEqual([1, 2]);
+    expect(heard).toEqual(['x1', 'x2']);
+  });
 });
 
 describe('PostgreSQL seq allocation', () => {
@@ -201,6 +243,6 @@ describe('PostgreSQL seq allocation', () => {
     const store = await newStore('postgres');
     const { createPostgresSequences } = await import('../../src/journal/sequences-postgres');
     const sequences = createPostgresSequences({ db: store.db });
-    expect(() => sequences.next({ seqs: new Map(), own: true }, 'execution:x')).toThrow(/outside a transaction/);
+    expect(() => sequences.next({ seqs: new Map() }, 'execution:x')).toThrow(/outside a transaction/);
   });
 });
