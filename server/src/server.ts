@@ -3,6 +3,7 @@ import { prettyLogText } from '@weft/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import app from './app';
+import { lazyRequestLogger } from './http/lazy-request-logger';
 import { ConfigError, loadConfig, type Config } from './config';
 import { RUNNING_BUILT } from './paths';
 import { explainListenFailure, explainOpenFailure } from './startup-failure';
@@ -42,6 +43,8 @@ export async function buildServer({ config, clock, logStream }: { config: Config
     // On close, drop idle keep-alive sockets at once; in-flight requests still finish.
     forceCloseConnections: 'idle',
   });
+  // Each request's child logger (its request id) is made when the request first logs. Before any route: routes keep the factory they were declared with.
+  fastify.setChildLoggerFactory(lazyRequestLogger);
   // fp: the app's decorators (config, db, auth, one per capability) live on the root instance tests and main use.
   await fastify.register(fp(app), clock ? { config, clock } : { config });
   return fastify;

@@ -135,7 +135,8 @@ export default fp(
     };
 
     app.decorateRequest('principal', null);
-    app.addHook('onRequest', async (request) => {
+    /** Who is calling and whether they may: throws AppError (400/401/403) when not. */
+    const admit = (request: FastifyRequest): void => {
       const problem = requestTargetProblem(request.raw.url ?? '');
       if (problem) throw new AppError(400, 'bad_request_target', problem);
       if (!hostPolicy.isAllowedHost(request.headers.host)) {
@@ -197,12 +198,23 @@ export default fp(
           { missing: scope, role: principal.role },
         );
       }
+    };
+    // Callback hooks, not async ones: no promise per request on the hot path.
+    app.addHook('onRequest', (request, _reply, done) => {
+      try {
+        admit(request);
+      } catch (err) {
+        done(err as Error);
+        return;
+      }
+      done();
     });
 
     // A refused WebSocket upgrade leaves a socket the HTTP server no longer tracks: end it, or
     // it lingers and keeps shutdown waiting.
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       if (request.headers.upgrade?.toLowerCase() === 'websocket' && reply.statusCode !== 101) request.raw.socket?.destroy();
+      done();
     });
   },
   { name: 'weft-auth', dependencies: ['weft-config', 'weft-db', 'weft-clock', '@fastify/cookie'] },
