@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin';
 import { storeKind } from '../db/store';
-import { CHAT_CHANNEL, type ChatStop, createChatStops, parseChatStop } from './chat-stops';
+import { type ChatStop, chatStops as chatStopNotice } from './chat-stops';
 import { createJournalFollower, JOURNAL_CHANNEL } from './journal-follower';
 import { startNotificationListener, type NotificationListener } from './notification-listener';
-import { createRunnerWakeups, parseRunnerWakeup, RUNNER_CHANNEL, type RunnerCancel } from './runner-wakeups';
+import { type RunnerCancel, runnerWakeups } from './runner-wakeups';
 import { createServerLiveness, type ServerLiveness } from './server-liveness';
 
 export type Cluster = {
@@ -42,6 +42,14 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { db, journal, log } = app;
+    /** A notice's payload, checked, to each of `handlers`; one that does not parse is logged and dropped. */
+    const relay =
+      <T>(parse: (payload: string) => T | null, handlers: Set<(message: T) => void>, what: string) =>
+      (payload: string) => {
+        const message = parse(payload);
+        if (message === null) return log.warn({ payload: payload.slice(0, 200) }, `unreadable ${what} ignored`);
+        for (const fn of handlers) fn(message);
+      };
     const liveness = createServerLiveness({ db });
     const cancels = new Set<(m: RunnerCancel) => void>();
     const chatStops = new Set<(m: ChatStop) => void>();
@@ -56,25 +64,19 @@ export default fp(
       // The committed head: inside an open batch this process's own events are not in the table yet.
       journal.bus.follow({ lastSeq: (topic) => events.get(topic)?.seq ?? 0, read: journal.read });
       const follower = createJournalFollower({ bus: journal.bus, log });
-      const wakeups = createRunnerWakeups(db);
-      cancelOnOtherServer = (m) => wakeups.send(m);
-      const stops = createChatStops(db);
-      stopChatOnOtherServers = (m) => stops.send(m);
+      cancelOnOtherServer = runnerWakeups.sender(db);
+      stopChatOnOtherServers = chatStopNotice.sender(db);
+      const relays = new Map<string, (payload: string) => void>([
+        [JOURNAL_CHANNEL, (payload) => follower.notified(payload)],
+        [runnerWakeups.channel, relay(runnerWakeups.parse, cancels, 'runner wake-up')],
+        [chatStopNotice.channel, relay(chatStopNotice.parse, chatStops, 'chat stop')],
+      ]);
       listener = startNotificationListener({
         url,
         applicationName: `weft-listen ${liveness.id}`,
-        channels: [JOURNAL_CHANNEL, RUNNER_CHANNEL, CHAT_CHANNEL],
+        channels: [...relays.keys()],
         onNotification(channel, payload) {
-          if (channel === JOURNAL_CHANNEL) return follower.notified(payload);
-          if (channel === CHAT_CHANNEL) {
-            const stop = parseChatStop(payload);
-            if (!stop) return log.warn({ payload: payload.slice(0, 200) }, 'unreadable chat stop ignored');
-            for (const fn of chatStops) fn(stop);
-            return;
-          }
-          const message = parseRunnerWakeup(payload);
-          if (!message) return log.warn({ payload: payload.slice(0, 200) }, 'unreadable runner wake-up ignored');
-          for (const fn of cancels) fn(message);
+          relays.get(channel)?.(payload);
         },
         onConnected() {
           follower.catchUpAll();
