@@ -15,7 +15,15 @@ describe('cluster notices', () => {
   });
 
   it('refuses what any database client could notify instead: not JSON, wrong shape, wrong type, out of bounds', () => {
-    for (const payload of ['', 'cancel', '[]', 'null', '{"type":"cancel"}', '{"type":"cancel","runnerId":"r","executionId":"e","attempt":1.5}', '{"type":"stop","sessionId":1}']) {
+    for (const payload of [
+      '',
+      'cancel',
+      '[]',
+      'null',
+      '{"type":"cancel"}',
+      '{"type":"cancel","runnerId":"r","executionId":"e","attempt":1.5}',
+      '{"type":"stop","sessionId":1}',
+    ]) {
       expect(runnerWakeups.parse(payload)).toBeNull();
     }
     expect(chatStops.parse(`{"type":"stop","sessionId":"${'x'.repeat(101)}"}`)).toBeNull();
@@ -27,7 +35,15 @@ describe('cluster notices', () => {
     const payloads = fc.oneof(
       fc.string(),
       fc.json(),
-      fc.record({ type: fc.constantFrom('cancel', 'stop', 'other'), runnerId: fc.anything(), executionId: fc.anything(), attempt: fc.anything(), sessionId: fc.anything() }).map((v) => JSON.stringify(v) ?? ''),
+      fc
+        .record({
+          type: fc.constantFrom('cancel', 'stop', 'other'),
+          runnerId: fc.anything(),
+          executionId: fc.anything(),
+          attempt: fc.anything(),
+          sessionId: fc.anything(),
+        })
+        .map((v) => JSON.stringify(v) ?? ''),
     );
     fc.assert(
       fc.property(payloads, (payload) => {
