@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { prettyLogText } from '@weft/shared';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import app from './app';
 import { lazyRequestLogger } from './http/lazy-request-logger';
@@ -35,7 +35,8 @@ export async function buildServer({ config, clock, logStream }: { config: Config
       ...logDestination(config, logStream),
     },
     bodyLimit: config.bodyLimit,
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    // A line per request only at debug and trace: it is the hot path's noise otherwise.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     // Malformed URLs and similar router errors answer in the app's error format too.
     frameworkErrors: (err, _request, reply) => {
       void (reply as unknown as { code(n: number): { send(b: unknown): void } }).code(400).send({ error: { code: 'bad_request', message: err.message } });

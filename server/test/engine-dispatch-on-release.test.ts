@@ -12,7 +12,7 @@ afterAll(() => s.close());
 const oneStep = { name: 'One step', steps: [{ id: 'one', type: 'wait', until: '2000-01-01T00:00:00Z' }] };
 
 describe('dispatch when a lease is given back', () => {
-  it('grants the next queued execution in the batch that finishes the last one, after its ack', async () => {
+  it('grants the next queued execution in the batch that finishes the last one, beside its ack', async () => {
     const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 1, heartbeat: false });
     const wf = await s.request('POST', '/api/workflows', { body: { definition: oneStep } });
     const first = (await s.request('POST', `/api/workflows/${wf.body.id}/run`, { body: {} })).body.executionId as string;
@@ -29,8 +29,9 @@ describe('dispatch when a lease is given back', () => {
     ]);
     expect(ack).toMatchObject({ type: 'ack', seq: 3 });
     const lease = await runner.waitFor((f) => f.type === 'lease' && f.grant.executionId === second);
-    // Same group commit: the grant is the frame right behind the ack that freed its slot.
-    expect(runner.frames.indexOf(lease)).toBe(runner.frames.indexOf(ack) + 1);
+    // Same group commit: a fresh run's lease leaves at that batch's COMMIT, the ack that freed its
+    // slot once the batch is synced, so the two are adjacent frames, the lease first.
+    expect(runner.frames.indexOf(lease)).toBe(runner.frames.indexOf(ack) - 1);
     expect((await s.request('GET', `/api/executions/${first}`)).body.status).toBe('succeeded');
     expect((await s.request('GET', `/api/executions/${second}`)).body.status).toBe('running');
     runner.close();

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { lazyRequestLogger } from './lazy-request-logger';
 
@@ -17,7 +17,7 @@ function capture() {
 describe('lazyRequestLogger', () => {
   it('logs with the request id when a request logs, and makes no child for a request that does not', async () => {
     const { lines, stream } = capture();
-    const app = Fastify({ logger: { level: 'info', stream }, disableRequestLogging: true });
+    const app = Fastify({ logger: { level: 'info', stream }, logController: new LogController({ disableRequestLogging: true }) });
     app.setChildLoggerFactory(lazyRequestLogger);
     app.get('/quiet', async () => 'ok');
     app.get('/loud', async (request) => {
