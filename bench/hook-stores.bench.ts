@@ -347,12 +347,12 @@ export function markdown(r: Record<string, unknown>): string {
   const lines = [
     `One server each, started as \`pnpm start\` runs it, with its runner; "${TWO_SERVERS}": two built servers on one database with \`WEFT_START_RUNNER=0\` and one runner process connected to each, the c10 load as two autocannon processes at c5, one per server (req/s summed, latencies the worse server's); then an open loop at half that rate (requests at even intervals, latency from each one's scheduled send, both servers together). PostgreSQL on this machine (fsync and synchronous_commit on). autocannon ${r.durationSeconds} s per run; targets take turns, ${r.rounds} rounds, median shown (each round in brackets).`,
     '',
-    '| store | concurrency | req/s | p50 ms | p99 ms | failed |',
+    '| store | concurrency (or load) | req/s | p50 ms | p99 ms | failed |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [name, byC] of Object.entries(results)) {
     for (const [c, f] of Object.entries(byC)) {
-      const load = c === 'steady' ? `open loop at half the c10 rate (${offered.join(', ')} req/s offered)` : c.slice(1);
+      const load = c === 'steady' ? `steady, open loop (${offered.join(', ')} req/s offered)` : c.slice(1);
       lines.push(`| ${name} | ${load} | ${f.requestsPerSecond} (${f.each.join(', ')}) | ${f.p50} | ${f.p99} | ${f.failed} |`);
     }
   }
