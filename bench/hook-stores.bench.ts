@@ -9,7 +9,10 @@
  * Journal fan-out across servers, in the two-server rounds: a live client on each server follows the
  * `executions` topic during the load, and each event's arrival on one is compared with its arrival on
  * the other (the writer's own client gets it from the local publish, the other through PostgreSQL);
- * then, the load over, chats created one at a time through server A, each seen by a client on B.
+ * then the same under a steady open-loop load at half the rate the two servers did at c10 (requests
+ * sent at even intervals whether or not earlier ones finished, the figure to plan with: a
+ * saturating closed loop measures the queue it builds); then, the load over, chats created one at a
+ * time through server A, each seen by a client on B.
  *
  * PostgreSQL: a throwaway cluster on this machine (as the tests start it: fsync on,
  * synchronous_commit on), or the server in WEFT_TEST_DATABASE_URL.
@@ -40,7 +43,14 @@ const PAST = '2000-01-01T00:00:00Z';
 type Target = { name: string; root: string; env: () => Promise<Record<string, string>> };
 type Figures = { requestsPerSecond: number; p50: number; p99: number; non2xx: number; errors: number };
 type Latency = { samples: number; missed: number; p50: number; p99: number; max: number };
-type FanOut = { underLoad: Latency; idle: Latency };
+type FanOut = { underLoad: Latency; halfLoad: Latency; idle: Latency };
+/** The steady phase: requests per second offered (both servers), and the hook's latency at that rate. */
+type Steady = { offered: number; requestsPerSecond: number; p50: number; p99: number; failed: number };
+const FAN_OUT_ROWS = [
+  ['underLoad', 'under the c10 load (saturating)'],
+  ['halfLoad', 'under a steady load at half the c10 rate'],
+  ['idle', 'idle, one write at a time'],
+] as const;
 const TWO_SERVERS = 'PostgreSQL, two servers';
 
 async function api(url: string, method: string, path: string, body?: unknown) {
@@ -92,7 +102,54 @@ function latency(delays: number[], missed: number): Latency {
  * c10 split as two autocannon processes at c5, one per server. Their requests per second add up;
  * the latencies shown are the worse server's.
  */
-async function twoServerRound(databaseUrl: string): Promise<{ c10: Figures; fanOut: FanOut }> {
+/**
+ * `rate` requests per second to `url` for `seconds`, each sent on schedule (even intervals) whether
+ * or not the earlier ones finished: an open loop, unlike autocannon's per-second budget per
+ * connection, which sends each second's share back to back. Latencies from the scheduled send.
+ */
+async function paced(url: string, rate: number, seconds: number): Promise<{ latencies: number[]; failed: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const sent: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < Math.round(rate * seconds); i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sent.push(
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}', signal: AbortSignal.timeout(40_000) })
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.status === 200) latencies.push(performance.now() - due);
+          else failed++;
+        })
+        .catch(() => {
+          failed++;
+        }),
+    );
+  }
+  await Promise.all(sent);
+  return { latencies, failed };
+}
+
+/** Live clients on both servers follow `executions` while `load` runs: each event's arrival on the one against the other. */
+async function fanOutDuring<T>(urls: string[], load: () => Promise<T>): Promise<{ result: T; fanOut: Latency }> {
+  const watchers = await Promise.all(urls.map((url) => followArrivals(url, TOKEN, 'executions')));
+  const result = await load();
+  await sleep(1000); // the last events of the load reach both clients
+  const delays: number[] = [];
+  let missed = 0;
+  for (const [seq, atA] of watchers[0]!.arrivals) {
+    const atB = watchers[1]!.arrivals.get(seq);
+    if (atB === undefined) missed++;
+    else delays.push(Math.abs(atB - atA));
+  }
+  for (const seq of watchers[1]!.arrivals.keys()) if (!watchers[0]!.arrivals.has(seq)) missed++;
+  for (const w of watchers) w.close();
+  return { result, fanOut: latency(delays, missed) };
+}
+
+async function twoServerRound(databaseUrl: string): Promise<{ c10: Figures; steady: Steady; fanOut: FanOut }> {
   const ports = [await freePort(), await freePort()];
   const urls = ports.map((port) => `http://127.0.0.1:${port}`);
   const dataDirs: string[] = [];
@@ -130,18 +187,15 @@ async function twoServerRound(databaseUrl: string): Promise<{ c10: Figures; fanO
     const path = await createHook(urls[0]!, TWO_SERVERS);
     for (const [i, url] of urls.entries()) await warmUp(url + path, `${TWO_SERVERS} (${i})`, () => processes.map((p) => p.output()).join('\n'));
 
-    const watchers = await Promise.all(urls.map((url) => followArrivals(url, TOKEN, 'executions')));
-    const loads = await Promise.all(urls.map((url) => postLoad({ url: url + path, concurrency: 5, seconds: SECONDS, timeoutSeconds: 40 })));
-    await sleep(1000); // the last events of the load reach both clients
-    const underLoad: number[] = [];
-    let missedUnderLoad = 0;
-    for (const [seq, atA] of watchers[0]!.arrivals) {
-      const atB = watchers[1]!.arrivals.get(seq);
-      if (atB === undefined) missedUnderLoad++;
-      else underLoad.push(Math.abs(atB - atA));
-    }
-    for (const seq of watchers[1]!.arrivals.keys()) if (!watchers[0]!.arrivals.has(seq)) missedUnderLoad++;
-    for (const w of watchers) w.close();
+    const saturated = await fanOutDuring(urls, () =>
+      Promise.all(urls.map((url) => postLoad({ url: url + path, concurrency: 5, seconds: SECONDS, timeoutSeconds: 40 }))),
+    );
+    const loads = saturated.result;
+    // Half of what both did at c10, split evenly over the two servers.
+    const offered = Math.max(2, Math.round(loads.reduce((n, r) => n + r.requests.average, 0) / 2));
+    const steady = await fanOutDuring(urls, () => Promise.all(urls.map((url) => paced(url + path, offered / 2, SECONDS))));
+    const steadyLatencies = steady.result.flatMap((r) => r.latencies).sort((a, b) => a - b);
+    const ms = (v: number) => Math.round(v * 10) / 10;
 
     // Idle: one write at a time through A; from its local publish (A's client) to B's client.
     const [onA, onB] = await Promise.all(urls.map((url) => followArrivals(url, TOKEN, 'sessions')));
@@ -177,7 +231,14 @@ async function twoServerRound(databaseUrl: string): Promise<{ c10: Figures; fanO
         non2xx: loads.reduce((n, r) => n + r.non2xx, 0),
         errors: loads.reduce((n, r) => n + r.errors + r.timeouts, 0),
       },
-      fanOut: { underLoad: latency(underLoad, missedUnderLoad), idle: latency(idle, missedIdle) },
+      steady: {
+        offered,
+        requestsPerSecond: ms(steadyLatencies.length / SECONDS),
+        p50: ms(percentile(steadyLatencies, 50)),
+        p99: ms(percentile(steadyLatencies, 99)),
+        failed: steady.result.reduce((n, r) => n + r.failed, 0),
+      },
+      fanOut: { underLoad: saturated.fanOut, halfLoad: steady.fanOut, idle: latency(idle, missedIdle) },
     };
   } finally {
     await Promise.all(processes.reverse().map((p) => p.stop()));
@@ -223,6 +284,7 @@ export async function run(): Promise<Record<string, unknown>> {
     if (compare) targets.unshift({ name: `SQLite (${compare})`, root: compare, env: async () => ({}) });
     const rounds: Record<string, Record<string, Figures>[]> = Object.fromEntries([...targets.map((t) => [t.name, []]), [TWO_SERVERS, []]]);
     const fanOuts: FanOut[] = [];
+    const offered: number[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       for (const t of targets) {
         const r = await round(t);
@@ -231,7 +293,9 @@ export async function run(): Promise<Record<string, unknown>> {
       }
       const two = await twoServerRound(await postgres.createDatabase());
       process.stderr.write(`${TWO_SERVERS} round ${i + 1}: ${JSON.stringify(two)}\n`);
-      rounds[TWO_SERVERS]!.push({ c10: two.c10 });
+      const { steady } = two;
+      rounds[TWO_SERVERS]!.push({ c10: two.c10, steady: { ...steady, non2xx: steady.failed, errors: 0 } });
+      offered.push(steady.offered);
       fanOuts.push(two.fanOut);
     }
     const results = Object.fromEntries(
@@ -255,7 +319,7 @@ export async function run(): Promise<Record<string, unknown>> {
       ]),
     );
     const fanOut = Object.fromEntries(
-      (['underLoad', 'idle'] as const).map((k) => {
+      FAN_OUT_ROWS.map(([k]) => {
         const each = fanOuts.map((f) => f[k]);
         return [
           k,
@@ -270,7 +334,7 @@ export async function run(): Promise<Record<string, unknown>> {
         ];
       }),
     );
-    return { durationSeconds: SECONDS, rounds: ROUNDS, results, fanOut };
+    return { durationSeconds: SECONDS, rounds: ROUNDS, results, steadyOffered: offered, fanOut };
   } finally {
     await postgres.stop();
   }
@@ -278,29 +342,28 @@ export async function run(): Promise<Record<string, unknown>> {
 
 export function markdown(r: Record<string, unknown>): string {
   const results = r.results as Record<string, Record<string, { requestsPerSecond: number; each: number[]; p50: number; p99: number; failed: number }>>;
-  const fanOut = r.fanOut as Record<'underLoad' | 'idle', Latency & { each: Latency[] }>;
+  const fanOut = r.fanOut as Record<(typeof FAN_OUT_ROWS)[number][0], Latency & { each: Latency[] }>;
+  const offered = r.steadyOffered as number[];
   const lines = [
-    `One server each, started as \`pnpm start\` runs it, with its runner; "${TWO_SERVERS}": two built servers on one database with \`WEFT_START_RUNNER=0\` and one runner process connected to each, the c10 load as two autocannon processes at c5, one per server (req/s summed, latencies the worse server's). PostgreSQL on this machine (fsync and synchronous_commit on). autocannon ${r.durationSeconds} s per run; targets take turns, ${r.rounds} rounds, median shown (each round in brackets).`,
+    `One server each, started as \`pnpm start\` runs it, with its runner; "${TWO_SERVERS}": two built servers on one database with \`WEFT_START_RUNNER=0\` and one runner process connected to each, the c10 load as two autocannon processes at c5, one per server (req/s summed, latencies the worse server's); then an open loop at half that rate (requests at even intervals, latency from each one's scheduled send, both servers together). PostgreSQL on this machine (fsync and synchronous_commit on). autocannon ${r.durationSeconds} s per run; targets take turns, ${r.rounds} rounds, median shown (each round in brackets).`,
     '',
-    '| store | concurrency | req/s | p50 ms | p99 ms | failed |',
+    '| store | concurrency (or load) | req/s | p50 ms | p99 ms | failed |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const [name, byC] of Object.entries(results)) {
     for (const [c, f] of Object.entries(byC)) {
-      lines.push(`| ${name} | ${c.slice(1)} | ${f.requestsPerSecond} (${f.each.join(', ')}) | ${f.p50} | ${f.p99} | ${f.failed} |`);
+      const load = c === 'steady' ? `steady, open loop (${offered.join(', ')} req/s offered)` : c.slice(1);
+      lines.push(`| ${name} | ${load} | ${f.requestsPerSecond} (${f.each.join(', ')}) | ${f.p50} | ${f.p99} | ${f.failed} |`);
     }
   }
   lines.push(
     '',
-    `Journal fan-out across the two servers: the time from an event's arrival at a live client on the server that wrote it to its arrival at a live client on the other server (same process, same clock). Under load: every \`executions\` event of the c10 runs; idle: ${FANOUT_WRITES} chats created one at a time through server A (a \`sessions\` event each), seen on B. Median over the rounds (each round's p50 / p99 in brackets); "missed": events one client never got.`,
+    `Journal fan-out across the two servers: the time from an event's arrival at a live client on the server that wrote it to its arrival at a live client on the other server (same process, same clock). Under load: every \`executions\` event of the c10 runs (saturating: a closed loop keeps both servers busy, so this is the queue it builds), then of the steady load (half the c10 rate of the same round, requests sent at even intervals from the bench process, split evenly over the two servers: the figure to plan with); idle: ${FANOUT_WRITES} chats created one at a time through server A (a \`sessions\` event each), seen on B. Median over the rounds (each round's p50 / p99 in brackets); "missed": events one client never got.`,
     '',
     '| when | events | p50 ms | p99 ms | max ms | missed |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
   );
-  for (const [k, label] of [
-    ['underLoad', 'under the c10 load'],
-    ['idle', 'idle, one write at a time'],
-  ] as const) {
+  for (const [k, label] of FAN_OUT_ROWS) {
     const f = fanOut[k];
     lines.push(
       `| ${label} | ${f.samples} | ${f.p50} (${f.each.map((l) => l.p50).join(', ')}) | ${f.p99} (${f.each.map((l) => l.p99).join(', ')}) | ${f.max} | ${f.missed} |`,

@@ -26,7 +26,10 @@ export function parseJournalNotification(payload: string): { topic: string; max:
 /**
  * Other servers' journal writes, to this process's topic listeners. The notifications only say
  * which topics moved and how far; the events are read from the table by seq (`EventBus.catchUp`).
- * Notifications arriving in one turn are handled together on the next, one catch-up per topic.
+ * Each notification is caught up as it arrives, not on a later turn: under load the rest of the
+ * turn (other sockets' callbacks, each running synchronous statements) would hold it for tens of
+ * milliseconds. A notification for seqs already given (this server's own write, or one a local
+ * write's gap read brought) reads nothing.
  */
 export function createJournalFollower({ bus, log }: { bus: EventBus; log: { error(obj: object, msg: string): void } }) {
   /** Highest notified seq per topic not yet caught up. */
@@ -82,10 +85,11 @@ export function createJournalFollower({ bus, log }: { bus: EventBus; log: { erro
         return;
       }
       for (const { topic, max } of moved) {
-        if (bus.head(topic) === undefined) continue;
+        const head = bus.head(topic);
+        if (head === undefined || head >= max) continue; // no listener here, or given already
         due.set(topic, Math.max(max, due.get(topic) ?? 0));
       }
-      if (due.size > 0) schedule();
+      if (due.size > 0) flush();
     },
     /** LISTEN is (again) up: whatever was committed while nobody listened is read now, for every followed topic. */
     catchUpAll(): void {

@@ -1,7 +1,7 @@
 import type { JournalEvent, JournalEventEnvelope } from '@weft/shared';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseJournalNotification } from '../../src/cluster/journal-follower';
+import { createJournalFollower, parseJournalNotification } from '../../src/cluster/journal-follower';
 import { migratePostgres } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { EventBus, type EventOrigin } from '../../src/journal/event-bus';
@@ -171,5 +171,50 @@ describe('a followed event bus', () => {
     plain.publish(t.add('t', 9), fail);
     expect(seen).toEqual([9, 9]);
     expect(plain.head('t')).toBeUndefined();
+  });
+
+  it('follower: a notification is caught up before it returns, one for seqs already given reads nothing, and a failed read is read again later', () => {
+    const t = table();
+    let failNext = false;
+    const read = t.committed.read;
+    t.committed.read = (topic, after, limit) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('connection lost');
+      }
+      return read(topic, after, limit);
+    };
+    const bus = new EventBus();
+    bus.follow(t.committed);
+    const errors: string[] = [];
+    const follower = createJournalFollower({ bus, log: { error: (_obj, msg) => errors.push(msg) } });
+    const got: [number, EventOrigin][] = [];
+    bus.subscribe('t', (e, origin) => got.push([e.seq, origin]));
+    t.add('t', 1);
+    t.add('t', 2);
+    follower.notified(JSON.stringify([['t', 1, 2]]));
+    // Given in the same turn as the notification, not on a later one.
+    expect(got).toEqual([
+      [1, 'remote'],
+      [2, 'remote'],
+    ]);
+    // This process wrote 3 (published at its COMMIT); its own notification, and one for a topic nobody follows here, read nothing.
+    const reads = t.reads;
+    bus.publish(t.add('t', 3), fail);
+    follower.notified(JSON.stringify([['t', 3, 3]]));
+    follower.notified(JSON.stringify([['other', 1, 1]]));
+    expect(t.reads).toBe(reads);
+
+    t.add('t', 4);
+    failNext = true;
+    follower.notified(JSON.stringify([['t', 4, 4]]));
+    expect(errors).toEqual(['journal catch-up failed; retrying']);
+    expect(bus.head('t')).toBe(3);
+    // The next notification brings what the failed read left, in order.
+    t.add('t', 5);
+    follower.notified(JSON.stringify([['t', 5, 5]]));
+    follower.stop();
+    expect(got.map(([seq]) => seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(got.at(-1)).toEqual([5, 'remote']);
   });
 });
