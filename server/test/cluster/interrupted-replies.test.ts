@@ -82,10 +82,7 @@ describe("the assistant's replies of a server that is gone", { timeout: 90_000 }
         await killed.kill('SIGKILL');
         killed = null;
         // A sees it gone (its process no longer runs) on its next look, every few seconds.
-        const completed = await live.waitFor(
-          (f) => f.type === 'event' && f.event.type === 'message.completed' && f.event.data.messageId === replyId,
-          15_000,
-        );
+        const completed = await live.waitFor((f) => f.type === 'event' && f.event.type === 'message.completed' && f.event.data.messageId === replyId, 15_000);
         expect(completed.event.data.status).toBe('canceled');
         expect(completed.event.data.message.parts.at(-1)).toEqual({ type: 'finish', reason: 'interrupted' });
       } finally {
@@ -111,7 +108,12 @@ describe("the assistant's replies of a server that is gone", { timeout: 90_000 }
     const seen = Date.now();
     a.app.db.prepare("INSERT INTO servers (id, host, pid, started_at, seen_at) VALUES ('srv_quiet', 'elsewhere', 1, '2026-01-01T00:00:00.000Z', ?)").run(seen);
     const chat = a.app.sessions.createSession({});
-    const theirs = a.app.sessions.createMessage({ sessionId: chat.id, role: 'assistant', parts: [{ type: 'text', text: 'Half a sen' }], streamedBy: 'srv_quiet' });
+    const theirs = a.app.sessions.createMessage({
+      sessionId: chat.id,
+      role: 'assistant',
+      parts: [{ type: 'text', text: 'Half a sen' }],
+      streamedBy: 'srv_quiet',
+    });
 
     const b = await startServer({ env: { ...model(), WEFT_DATABASE_URL: named(url, 'weft-b') } });
     try {
