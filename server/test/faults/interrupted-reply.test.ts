@@ -1,8 +1,9 @@
 import { messageText } from '@weft/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, textTurn } from '../helpers/fake-anthropic';
+import { connectFakeRunner } from '../helpers/fake-runner';
 import { connectLive, waitUntil } from '../helpers/live-client';
-import { makeDataDir } from '../helpers/server';
+import { makeDataDir, startServer } from '../helpers/server';
 import { api, FAULT_TOKEN, freePort, startServerProcess, type ServerProcess } from './harness';
 
 let cleanup: (() => Promise<void>)[] = [];
@@ -13,9 +14,10 @@ afterEach(async () => {
 
 /**
  * One real server process on SQLite, SIGKILLed while the assistant streams a reply from the fake
- * Messages API: no process is left to finish it, so the next start on the same data dir does.
+ * Messages API: no process is left to finish it, so the next start on the same data dir does. An
+ * agent turn is not the server's to finish: its runner carries it across the restart.
  */
-describe('a reply the server was writing when it was killed', { timeout: 90_000 }, () => {
+describe('replies left streaming by a server that stopped', { timeout: 90_000 }, () => {
   it('is finished as interrupted at the next start, with its text; a live client sees it end; the chat can be deleted', async () => {
     const fake = await startFakeAnthropic(() => ({
       kind: 'stream',
@@ -66,5 +68,45 @@ describe('a reply the server was writing when it was killed', { timeout: 90_000 
     expect(stored.length).toBeGreaterThan(0);
 
     expect((await api(server.url, 'DELETE', `/api/sessions/${sessionId}`)).status).toBe(204);
+  });
+
+  it('leaves an agent turn alone across a restart: its runner reconnects and goes on streaming it', async () => {
+    const first = await startServer();
+    const dataDir = first.dataDir;
+    let server = first;
+    cleanup.push(() => server.close());
+    const workflow = await server.request('POST', '/api/workflows', {
+      body: { definition: { name: 'Agent', steps: [{ id: 'fix', type: 'agent_prompt', prompt: 'Fix the failing test' }] } },
+    });
+    expect(workflow.status, JSON.stringify(workflow.body)).toBe(201);
+    let runner = await connectFakeRunner(server.url, server.runnerToken, { runnerId: 'steady' });
+    cleanup.push(async () => runner.close());
+    const run = await server.request('POST', `/api/workflows/${workflow.body.id}/run`, { body: {} });
+    const executionId = run.body.executionId as string;
+    await waitUntil(() => runner.grants.some((g) => g.executionId === executionId), 10_000, 'the lease');
+    const grant = runner.grants.find((g) => g.executionId === executionId)!;
+    const at = (seq: number, event: Record<string, unknown>) => ({ seq, stepId: 'fix', iterationPath: '', attempt: 1, ...event });
+    const words = (seq: number, deltaSeq: number, text: string) =>
+      at(seq, { type: 'message', message: { op: 'delta', key: 'fix|turn', deltaSeq, partIndex: 0, delta: { kind: 'append_text', text } } });
+    const created = at(2, { type: 'message', message: { op: 'create', key: 'fix|turn', role: 'assistant', parts: [{ type: 'text', text: '' }] } });
+    expect(await runner.events(grant, [at(1, { type: 'step.started' }), created, words(3, 1, 'Before the restart. ')])).toMatchObject({ type: 'ack' });
+    const turn = () => {
+      const row = server.app.db
+        .prepare<[string], { message_id: string }>("SELECT message_id FROM message_keys WHERE execution_id = ? AND key = 'fix|turn'")
+        .get(executionId);
+      return row ? server.app.sessions.getMessage(row.message_id) : null;
+    };
+    await waitUntil(() => turn()?.deltaSeq === 1, 10_000, 'the first words stored');
+
+    runner.close();
+    await server.close();
+    server = await startServer({ dataDir });
+    // The start finished no run's message: the turn is its execution's.
+    expect(turn()).toMatchObject({ status: 'streaming', deltaSeq: 1 });
+    runner = await connectFakeRunner(server.url, server.runnerToken, { runnerId: 'steady' });
+    expect(await runner.events(grant, [words(4, 2, 'After it.')])).toMatchObject({ type: 'ack' });
+    await waitUntil(() => turn()?.deltaSeq === 2, 10_000, 'the words after the restart stored');
+    expect(messageText(turn()!)).toBe('Before the restart. After it.');
+    expect(turn()!.status).toBe('streaming');
   });
 });
