@@ -180,6 +180,28 @@ describe('chat session page', () => {
     expect(within(feed()).getByText('Done')).toBeTruthy();
   });
 
+  it('a reply whose server stopped while writing it ends, its words kept, with a note that it was interrupted', async () => {
+    routes();
+    await openChat();
+    await emit([
+      ['message.created', message('msg_a1', 2, { role: 'assistant', parts: [], status: 'streaming' })],
+      ['message.delta', { messageId: 'msg_a1', deltaSeq: 1, partIndex: 0, op: { kind: 'append_text', text: 'The first words' } }],
+    ]);
+    expect(within(feed()).getByText('The first words')).toBeTruthy();
+    const final = message('msg_a1', 2, {
+      role: 'assistant',
+      status: 'canceled',
+      deltaSeq: 1,
+      parts: [
+        { type: 'text', text: 'The first words' },
+        { type: 'finish', reason: 'interrupted' },
+      ],
+    });
+    await emit([['message.completed', { messageId: 'msg_a1', status: 'canceled', message: final }]]);
+    expect(within(feed()).getByText('The first words')).toBeTruthy();
+    expect(await within(feed()).findByText('Interrupted: the server stopped while writing this reply.')).toBeTruthy();
+  });
+
   it('shows a run as one container per loop iteration, streaming, then the approval card where it waits', async () => {
     routes({ 'POST /api/approvals/apr_1/decision': json(200, approval('approved')) });
     await openChat();

@@ -86,6 +86,8 @@ function finishText(reason: string): string {
   switch (reason) {
     case 'canceled':
       return 'Stopped: superseded or canceled.';
+    case 'interrupted':
+      return 'Interrupted: the server stopped while writing this reply.';
     case 'timeout':
       return 'Stopped: the step timed out.';
     case 'invalid_output':

@@ -35,12 +35,15 @@ export function createAssistant({
   tools,
   commands,
   model,
+  serverId,
   log,
 }: {
   sessions: SessionsService;
   tools: ToolRegistry;
   commands: ChatCommands;
   model: ModelProvider;
+  /** This server process (`servers.id`), recorded on each reply while it streams (see interrupted-replies.ts). */
+  serverId: string;
   log: Log;
 }) {
   const running = new Map<string, { controller: AbortController; sessionId: string; done: Promise<void> }>();
@@ -136,7 +139,7 @@ export function createAssistant({
       const title = isFirst ? titleFromRequest({ current: session.title, content, command }) : null;
       if (title) sessions.renameSession({ id: sessionId, title });
       const meta = command ? { command: command.ok ? command.command.name : command.name } : { provider: model.kind, model: model.model };
-      const answer = sessions.createMessage({ sessionId, role: 'assistant', meta });
+      const answer = sessions.createMessage({ sessionId, role: 'assistant', meta, streamedBy: serverId });
       const controller = new AbortController();
       const entry = { controller, sessionId, done: Promise.resolve() };
       running.set(answer.id, entry);
@@ -173,6 +176,10 @@ export function createAssistant({
       const mine = [...running.values()].filter((r) => r.sessionId === sessionId);
       for (const r of mine) r.controller.abort();
       await Promise.all(mine.map((r) => r.done));
+    },
+    /** Whether this process is writing the reply `messageId`. */
+    writing(messageId: string): boolean {
+      return running.has(messageId);
     },
     cancel(messageId: string) {
       running.get(messageId)?.controller.abort();

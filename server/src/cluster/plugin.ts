@@ -23,6 +23,10 @@ export type Cluster = {
   onChatStop(fn: (message: ChatStop) => void): void;
   /** Called each time LISTEN is up again, after the journal's topics caught up. */
   onReconnected(fn: () => void): void;
+  /** Called every few seconds with several servers (engine/cluster-wakeups.ts): let go of what servers that are gone held. */
+  onGoneServersCheck(fn: () => void): void;
+  /** Runs the checks registered with `onGoneServersCheck`. */
+  checkGoneServers(): void;
 };
 
 declare module 'fastify' {
@@ -54,6 +58,7 @@ export default fp(
     const cancels = new Set<(m: RunnerCancel) => void>();
     const chatStops = new Set<(m: ChatStop) => void>();
     const reconnected = new Set<() => void>();
+    const goneServersChecks = new Set<() => void>();
     const url = app.config.databaseUrl;
     let listener: NotificationListener | null = null;
     let cancelOnOtherServer: (m: RunnerCancel) => void = () => {};
@@ -101,6 +106,10 @@ export default fp(
       stopChatOnOtherServers: (m) => stopChatOnOtherServers(m),
       onChatStop: (fn) => chatStops.add(fn),
       onReconnected: (fn) => reconnected.add(fn),
+      onGoneServersCheck: (fn) => goneServersChecks.add(fn),
+      checkGoneServers: () => {
+        for (const fn of goneServersChecks) fn();
+      },
     });
   },
   { name: 'weft-cluster', dependencies: ['weft-config', 'weft-db', 'weft-journal'] },

@@ -4,7 +4,7 @@ import type { ServerLiveness } from '../cluster/server-liveness';
 import type { Journal } from '../journal/journal';
 import type { Dispatcher } from './dispatcher';
 
-/** Held calls of gone servers are looked for at most this often (one query). */
+/** Held calls and streaming replies of gone servers are looked for at most this often (a query each). */
 const ORPHAN_CHECK_MS = 2_000;
 /** This server's row is refreshed this often (SERVER_GONE_AFTER_MS is ten times as long). */
 const BEAT_EVERY_MS = 1_000;
@@ -26,18 +26,23 @@ export function kickOnOtherServersWrites({ journal, dispatcher }: { journal: Jou
 /**
  * Liveness with several servers, on its own timer (a slow engine tick, `engineTickMs`, must not
  * make this server look gone): this server's `servers` row is refreshed every second, and held
- * tool calls of servers that are gone are expired (they would never settle) every ORPHAN_CHECK_MS.
+ * tool calls of servers that are gone are expired (they would never settle) every ORPHAN_CHECK_MS,
+ * as are the other checks registered with the cluster (the assistant's replies those servers were
+ * writing: chat/interrupted-replies.ts).
  */
 export function createLivenessTicks({
   liveness,
   runners,
   toolApprovals,
+  othersGone,
   log,
 }: {
   liveness: ServerLiveness;
   /** Runners connected here that the dispatcher gives work to (the other servers' /api/ready counts them). */
   runners: () => number;
   toolApprovals: ToolApprovals;
+  /** The cluster's other checks for what gone servers held. */
+  othersGone: () => void;
   log: { error(obj: object, msg: string): void };
 }) {
   let timer: NodeJS.Timeout | null = null;
@@ -49,6 +54,7 @@ export function createLivenessTicks({
       if (now - lastCheck < ORPHAN_CHECK_MS) return;
       lastCheck = now;
       toolApprovals.expireOrphaned();
+      othersGone();
     } catch (err) {
       log.error({ err }, 'server liveness tick failed');
     }

@@ -90,7 +90,13 @@ export default fp(
     cluster.onRunnerCancel(sendCancel);
     const stopFollowing = cluster.shared ? kickOnOtherServersWrites({ journal, dispatcher }) : () => {};
     const liveness = cluster.shared
-      ? createLivenessTicks({ liveness: cluster.liveness, runners: () => dispatcher.healthyRunners(), toolApprovals, log })
+      ? createLivenessTicks({
+          liveness: cluster.liveness,
+          runners: () => dispatcher.healthyRunners(),
+          toolApprovals,
+          othersGone: () => cluster.checkGoneServers(),
+          log,
+        })
       : null;
     cluster.onReconnected(() => dispatcher.kick({ queued: true }));
     app.decorate('engine', {

@@ -18,6 +18,8 @@ export type MessageRow = {
   step_id: string | null;
   iteration_path: string | null;
   attempt: number | null;
+  /** The server writing an assistant's reply while it streams (migration 029); null otherwise. */
+  streamed_by: string | null;
 };
 
 export function rowToMessage(r: MessageRow): Message {
@@ -64,17 +66,23 @@ export function createSessionsRepository(db: Db) {
       "SELECT COUNT(*) AS n FROM messages WHERE session_id = ? AND status = 'streaming' AND execution_id IS NULL",
     ),
     insertMessage: db.prepare(
-      `INSERT INTO messages (id, session_id, role, parts, status, delta_seq, meta, created_at, updated_at, execution_id, step_id, iteration_path, attempt)
-       VALUES (@id, @sessionId, @role, @parts, @status, @deltaSeq, @meta, @createdAt, @createdAt, @executionId, @stepId, @iterationPath, @attempt)`,
+      `INSERT INTO messages (id, session_id, role, parts, status, delta_seq, meta, created_at, updated_at, execution_id, step_id, iteration_path, attempt, streamed_by)
+       VALUES (@id, @sessionId, @role, @parts, @status, @deltaSeq, @meta, @createdAt, @createdAt, @executionId, @stepId, @iterationPath, @attempt, @streamedBy)`,
     ),
     getMessage: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
-    updateMessage: db.prepare('UPDATE messages SET parts = ?, delta_seq = ?, status = ?, meta = ?, updated_at = ? WHERE id = ?'),
+    // Once: whoever finalizes a message second (another server, a sweep of interrupted replies) changes nothing.
+    finalizeMessage: db.prepare(
+      "UPDATE messages SET parts = ?, delta_seq = ?, status = ?, meta = ?, updated_at = ?, streamed_by = NULL WHERE id = ? AND status = 'streaming'",
+    ),
     updateStreaming: db.prepare(
       "UPDATE messages SET parts = ?, delta_seq = ?, meta = ?, updated_at = ? WHERE id = ? AND delta_seq <= ? AND status = 'streaming'",
     ),
     pageLatest: db.prepare<[string, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? ORDER BY ord DESC LIMIT ?'),
     pageBefore: db.prepare<[string, number, number], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND ord < ? ORDER BY ord DESC LIMIT ?'),
     streamingOfExecution: db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE execution_id = ? AND status = 'streaming'"),
+    streamingRepliesAnywhere: db.prepare<[], { id: string; streamed_by: string | null }>(
+      "SELECT id, streamed_by FROM messages WHERE status = 'streaming' AND execution_id IS NULL",
+    ),
   };
   return {
     insertSession: (row: SessionRow) => s.insertSession.run(row.id, row.title, row.created_at, row.last_activity_at, row.owner_id),
@@ -92,7 +100,8 @@ export function createSessionsRepository(db: Db) {
       s.deleteMessages.run(id);
       s.deleteSession.run(id);
     },
-    insertMessage: (m: Message) =>
+    /** `streamedBy`: the server writing the reply (assistant's replies only). */
+    insertMessage: (m: Message, streamedBy: string | null = null) =>
       s.insertMessage.run({
         id: m.id,
         sessionId: m.sessionId,
@@ -106,10 +115,12 @@ export function createSessionsRepository(db: Db) {
         stepId: m.stepId ?? null,
         iterationPath: m.iterationPath ?? null,
         attempt: m.attempt ?? null,
+        streamedBy: m.status === 'streaming' ? streamedBy : null,
       }),
     getMessageRow: (id: string): MessageRow | null => s.getMessage.get(id) ?? null,
-    updateMessage: (m: Message, at: string) =>
-      s.updateMessage.run(JSON.stringify(m.parts), m.deltaSeq, m.status, m.meta ? JSON.stringify(m.meta) : null, at, m.id),
+    /** A streaming message's final state; false when it was already final (finalized elsewhere meanwhile). */
+    finalizeMessage: (m: Message, at: string): boolean =>
+      s.finalizeMessage.run(JSON.stringify(m.parts), m.deltaSeq, m.status, m.meta ? JSON.stringify(m.meta) : null, at, m.id).changes === 1,
     /**
      * A streaming message's new text, only if the row is not past `storedSeq` (what this process
      * last stored or read): false when another server wrote it since, or finalized it.
@@ -121,6 +132,8 @@ export function createSessionsRepository(db: Db) {
       return beforeOrd === null ? s.pageLatest.all(sessionId, limit) : s.pageBefore.all(sessionId, beforeOrd, limit);
     },
     streamingOfExecution: (executionId: string) => s.streamingOfExecution.all(executionId),
+    /** Every assistant's reply still streaming, in any chat, with the server writing it. */
+    streamingRepliesAnywhere: () => s.streamingRepliesAnywhere.all(),
   };
 }
 

@@ -167,6 +167,8 @@ export function createSessionsService({
     status?: 'streaming' | 'complete';
     backPointers?: BackPointers;
     meta?: Record<string, unknown>;
+    /** The server writing it (`servers.id`): an assistant's reply, finished as interrupted if that server goes. */
+    streamedBy?: string;
   }): Message {
     const now = clock.now().toISOString();
     return journal.transaction(() => {
@@ -192,7 +194,7 @@ export function createSessionsService({
         ...(bp ?? {}),
         ...(input.meta ? { meta: input.meta } : {}),
       };
-      repo.insertMessage(message);
+      repo.insertMessage(message, input.streamedBy ?? null);
       repo.touchSession(input.sessionId, now);
       journal.append(sessionTopic(input.sessionId), 'message.created', message);
       return message;
@@ -250,6 +252,11 @@ export function createSessionsService({
         repo.deleteSession(id);
         journal.append(SESSIONS_TOPIC, 'session.deleted', { id });
       });
+    },
+
+    /** Every assistant's reply still being written, in any chat, and the server writing it (null: recorded before migration 029). */
+    streamingRepliesAnywhere(): { id: string; streamedBy: string | null }[] {
+      return repo.streamingRepliesAnywhere().map((r) => ({ id: r.id, streamedBy: r.streamed_by }));
     },
 
     /** The assistant's replies in the chat still being written, by whichever server writes them. */
@@ -360,11 +367,19 @@ export function createSessionsService({
       if (reason !== undefined) parts.push({ type: 'finish', reason });
       const final: Message = { ...state.message, parts, status, ...(meta ? { meta: { ...(state.message.meta ?? {}), ...meta } } : {}) };
       const now = clock.now().toISOString();
-      journal.transaction(() => {
-        repo.updateMessage(final, now);
+      const finalized = journal.transaction(() => {
+        // Finalized elsewhere since it was read (another server's sweep of interrupted replies): that ending stands.
+        if (!repo.finalizeMessage(final, now)) return false;
         repo.touchSession(final.sessionId, now);
         journal.append(sessionTopic(final.sessionId), 'message.completed', { messageId, status, message: final });
+        return true;
       });
+      if (!finalized) {
+        const ended = repo.getMessageRow(messageId);
+        if (!ended) throw notFound(`message ${messageId}`);
+        if (ended.status !== status) throw new AppError(409, 'message_finalized', `message ${messageId} is already ${ended.status}`);
+        return rowToMessage(ended);
+      }
       return final;
     },
 

@@ -1,5 +1,6 @@
 import { messageText, type Message } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_GONE_AFTER_MS } from '../../src/cluster/server-liveness';
 import { type FakeAnthropic, startFakeAnthropic, textTurn } from '../helpers/fake-anthropic';
 import { connectFakeRunner, type FakeRunner } from '../helpers/fake-runner';
 import { waitUntil } from '../helpers/live-client';
@@ -67,15 +68,22 @@ describe("the assistant's reply, stopped through another server", () => {
     expect((await a.request('GET', `/api/sessions/${id}`)).status).toBe(404);
   });
 
-  it('a reply no server writes any more (its server is gone) keeps the delete refused, 409 session_busy, once the stop went unanswered', async () => {
+  it('a reply whose server does not answer the stop keeps the delete refused (409 session_busy) until that server is seen gone; then it is interrupted and the delete answers 204', async () => {
     const chat = await b.request('POST', '/api/sessions', { body: {} });
     const id = chat.body.id as string;
-    // Left streaming as by a server that died while writing it.
-    const orphan = b.app.sessions.createMessage({ sessionId: id, role: 'assistant' });
+    // Written, as its row says, by a server on another machine that is still seen but does not answer.
+    const seen = Date.now();
+    b.app.db.prepare("INSERT INTO servers (id, host, pid, started_at, seen_at) VALUES ('srv_mute', 'elsewhere', 1, '2026-01-01T00:00:00.000Z', ?)").run(seen);
+    const orphan = b.app.sessions.createMessage({ sessionId: id, role: 'assistant', streamedBy: 'srv_mute' });
     const refused = await b.request('DELETE', `/api/sessions/${id}`);
     expect(refused.status).toBe(409);
     expect(refused.body.error).toMatchObject({ code: 'session_busy', message: expect.stringContaining('still being written') });
     expect(b.app.sessions.getMessage(orphan.id).status).toBe('streaming');
+    // Not seen any more: gone. The next look finishes its reply, and the chat can go.
+    b.app.db.prepare("UPDATE servers SET seen_at = ? WHERE id = 'srv_mute'").run(seen - SERVER_GONE_AFTER_MS - 1_000);
+    b.app.cluster.checkGoneServers();
+    expect(b.app.sessions.getMessage(orphan.id)).toMatchObject({ status: 'canceled', parts: [{ type: 'finish', reason: 'interrupted' }] });
+    expect((await b.request('DELETE', `/api/sessions/${id}`)).status).toBe(204);
   });
 });
 
