@@ -51,18 +51,35 @@ describe('acknowledgement after the WAL sync', () => {
   });
 
   it('holds the lease that follows an approval until the batch that granted it is synced', async () => {
-    const definition = { name: 'Gate', steps: [{ id: 'gate', type: 'approval', message: 'Go?' }, { id: 'after', type: 'bash', command: 'echo after' }] };
+    const definition = {
+      name: 'Gate',
+      steps: [
+        { id: 'gate', type: 'approval', message: 'Go?' },
+        { id: 'after', type: 'bash', command: 'echo after' },
+      ],
+    };
     const workflowId = (await s.request('POST', '/api/workflows', { body: { definition } })).body.id;
     const runner = await connectFakeRunner(s.url, s.runnerToken);
     const { executionId } = (await s.request('POST', `/api/workflows/${workflowId}/run`, { body: {} })).body;
     await waitUntil(() => runner.grants.some((g) => g.executionId === executionId));
     const grant = runner.grants.find((g) => g.executionId === executionId)!;
-    const wait = { kind: 'approval', message: 'Go?', approvers: { roles: ['owner'] }, minApprovals: 1, allowSelfApproval: true, timeoutSeconds: 3600, onDeny: 'fail', onTimeout: 'fail' };
+    const wait = {
+      kind: 'approval',
+      message: 'Go?',
+      approvers: { roles: ['owner'] },
+      minApprovals: 1,
+      allowSelfApproval: true,
+      timeoutSeconds: 3600,
+      onDeny: 'fail',
+      onTimeout: 'fail',
+    };
     await runner.events(grant, [
       { seq: 1, type: 'step.started', stepId: 'gate', iterationPath: '', attempt: 1 },
       { seq: 2, type: 'step.waiting', stepId: 'gate', iterationPath: '', attempt: 1, wait },
     ]);
-    const approval = (await s.request('GET', '/api/approvals?status=pending')).body.approvals.find((a: { executionId: string }) => a.executionId === executionId);
+    const approval = (await s.request('GET', '/api/approvals?status=pending')).body.approvals.find(
+      (a: { executionId: string }) => a.executionId === executionId,
+    );
 
     const fsyncs = holdFsync();
     const decided = s.request('POST', `/api/approvals/${approval.id}/decision`, { body: { decision: 'approve' } });
