@@ -7,7 +7,7 @@ import { connectFakeRunner, type FakeRunner } from '../helpers/fake-runner';
 import { connectLive, waitUntil } from '../helpers/live-client';
 import { startServer, type TestServer } from '../helpers/server';
 import { weftHeaders } from '../helpers/webhook-signers';
-import { usePostgres } from '../support/use-postgres';
+import { usePostgres, namedConnection } from '../support/use-postgres';
 
 /**
  * Two servers in this process on one PostgreSQL database (issue 21, slice 3): A holds the runner
@@ -26,16 +26,10 @@ const ran: string[] = [];
 /** The person each call acted as (the one who approved it). */
 const actedAs = new Map<string, string | undefined>();
 
-const named = (base: string, name: string) => {
-  const u = new URL(base);
-  u.searchParams.set('application_name', name);
-  return u.toString();
-};
-
 beforeAll(async () => {
   url = await postgres.server().createDatabase();
-  a = await startServer({ env: { WEFT_DATABASE_URL: named(url, 'weft-a') }, config: { engineTickMs: 60_000, leaseMs: 600_000 } });
-  b = await startServer({ env: { WEFT_DATABASE_URL: named(url, 'weft-b') }, config: { leaseMs: 600_000 } });
+  a = await startServer({ env: { WEFT_DATABASE_URL: namedConnection(url, 'weft-a') }, config: { engineTickMs: 60_000, leaseMs: 600_000 } });
+  b = await startServer({ env: { WEFT_DATABASE_URL: namedConnection(url, 'weft-b') }, config: { leaseMs: 600_000 } });
   a.app.tools.register([
     defineTool({
       name: 'test:wipe',
@@ -289,7 +283,7 @@ describe('two servers on one PostgreSQL', () => {
          VALUES ('tap_of_gone', 'test:wipe', '{}', 'x', 'pending', '2026-01-01T00:00:00.000Z', ?, '', 'srv_gone')`,
       )
       .run(Date.now() + 3_600_000);
-    const c = await startServer({ env: { WEFT_DATABASE_URL: named(url, 'weft-c') } });
+    const c = await startServer({ env: { WEFT_DATABASE_URL: namedConnection(url, 'weft-c') } });
     try {
       const status = (id: string) =>
         c.app.db.prepare<[string], { status: string; decided_by: string | null }>('SELECT status, decided_by FROM tool_approvals WHERE id = ?').get(id);

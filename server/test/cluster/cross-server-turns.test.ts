@@ -5,7 +5,7 @@ import { type FakeAnthropic, startFakeAnthropic, textTurn } from '../helpers/fak
 import { connectFakeRunner, type FakeRunner } from '../helpers/fake-runner';
 import { waitUntil } from '../helpers/live-client';
 import { startServer, type TestServer } from '../helpers/server';
-import { usePostgres } from '../support/use-postgres';
+import { usePostgres, namedConnection } from '../support/use-postgres';
 
 /**
  * Turns that stream in one server's memory, on two servers in this process on one PostgreSQL
@@ -19,18 +19,12 @@ let a: TestServer;
 let b: TestServer;
 const runners: FakeRunner[] = [];
 
-const named = (base: string, name: string) => {
-  const u = new URL(base);
-  u.searchParams.set('application_name', name);
-  return u.toString();
-};
-
 beforeAll(async () => {
   const url = await postgres.server().createDatabase();
   fake = await startFakeAnthropic();
   const model = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url };
-  a = await startServer({ env: { ...model, WEFT_DATABASE_URL: named(url, 'weft-a') }, config: { engineTickMs: 60_000, leaseMs: 600_000 } });
-  b = await startServer({ env: { ...model, WEFT_DATABASE_URL: named(url, 'weft-b') }, config: { engineTickMs: 60_000, leaseMs: 600_000 } });
+  a = await startServer({ env: { ...model, WEFT_DATABASE_URL: namedConnection(url, 'weft-a') }, config: { engineTickMs: 60_000, leaseMs: 600_000 } });
+  b = await startServer({ env: { ...model, WEFT_DATABASE_URL: namedConnection(url, 'weft-b') }, config: { engineTickMs: 60_000, leaseMs: 600_000 } });
   for (const s of [a, b]) await waitUntil(() => s.app.cluster.listener?.listening === true, 10_000, 'LISTEN');
 }, 60_000);
 afterAll(async () => {

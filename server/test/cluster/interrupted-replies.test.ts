@@ -5,7 +5,7 @@ import { api, freePort, startServerProcess, type ServerProcess } from '../faults
 import { type FakeAnthropic, startFakeAnthropic, textTurn } from '../helpers/fake-anthropic';
 import { connectLive, waitUntil } from '../helpers/live-client';
 import { makeDataDir, startServer, type TestServer } from '../helpers/server';
-import { usePostgres } from '../support/use-postgres';
+import { usePostgres, namedConnection } from '../support/use-postgres';
 
 /**
  * The assistant's replies of a server that is gone, with several servers on one PostgreSQL
@@ -20,17 +20,11 @@ let fake: FakeAnthropic;
 let a: TestServer;
 const model = () => ({ ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url });
 
-const named = (base: string, name: string) => {
-  const u = new URL(base);
-  u.searchParams.set('application_name', name);
-  return u.toString();
-};
-
 beforeAll(async () => {
   url = await postgres.server().createDatabase();
   // Every reply streams its first words, then hangs: only a stop or an interruption ends it.
   fake = await startFakeAnthropic(() => ({ kind: 'stream', events: textTurn('The first words, and never the rest of them.', { chunks: 8 }), hangAfter: 4 }));
-  a = await startServer({ env: { ...model(), WEFT_DATABASE_URL: named(url, 'weft-a') } });
+  a = await startServer({ env: { ...model(), WEFT_DATABASE_URL: namedConnection(url, 'weft-a') } });
   await waitUntil(() => a.app.cluster.listener?.listening === true, 10_000, 'LISTEN');
 }, 60_000);
 afterAll(async () => {
@@ -58,7 +52,7 @@ describe("the assistant's replies of a server that is gone", { timeout: 90_000 }
     let killed: ServerProcess | null = await startServerProcess({
       dataDir: makeDataDir(),
       port: await freePort(),
-      env: { ...model(), WEFT_DATABASE_URL: named(url, 'weft-killed') },
+      env: { ...model(), WEFT_DATABASE_URL: namedConnection(url, 'weft-killed') },
     });
     try {
       const sessionId = (await api(killed.url, 'POST', '/api/sessions', {})).body.id as string;
@@ -115,7 +109,7 @@ describe("the assistant's replies of a server that is gone", { timeout: 90_000 }
       streamedBy: 'srv_quiet',
     });
 
-    const b = await startServer({ env: { ...model(), WEFT_DATABASE_URL: named(url, 'weft-b') } });
+    const b = await startServer({ env: { ...model(), WEFT_DATABASE_URL: namedConnection(url, 'weft-b') } });
     try {
       // B's start and B's checks: both writers are alive.
       b.app.cluster.checkGoneServers();

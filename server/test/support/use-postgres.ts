@@ -17,3 +17,10 @@ export function usePostgres(): { server: () => TestPostgres } {
     },
   };
 }
+
+/** `url` with the server's name as its `application_name`, so pg_stat_activity (and a test killing one server's backends) tells the servers apart. */
+export function namedConnection(url: string, name: string): string {
+  const u = new URL(url);
+  u.searchParams.set('application_name', name);
+  return u.toString();
+}
