@@ -184,8 +184,22 @@ export function createAssistant({
     cancel(messageId: string) {
       running.get(messageId)?.controller.abort();
     },
-    cancelAll() {
-      for (const r of running.values()) r.controller.abort();
+    /**
+     * Stops every reply and resolves once each is finalized as canceled (at shutdown, while the
+     * journal is still open), or after `graceMs`: a reply not finalized by then is left streaming,
+     * and the next start finishes it as interrupted.
+     */
+    async cancelAll(graceMs = 5_000): Promise<void> {
+      const all = [...running.values()];
+      for (const r of all) r.controller.abort();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(all.map((r) => r.done)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
     },
   };
 }

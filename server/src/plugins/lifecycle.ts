@@ -18,7 +18,7 @@ export default fp(
     app.addHook('onClose', async () => {
       engine.stop();
       triggers.scheduler.stop();
-      assistant.cancelAll();
+      await assistant.cancelAll();
       sessions.flushAll();
       await integrations.stop();
       journal.close();

@@ -70,6 +70,48 @@ describe('replies left streaming by a server that stopped', { timeout: 90_000 },
     expect((await api(server.url, 'DELETE', `/api/sessions/${sessionId}`)).status).toBe(204);
   });
 
+  it('a server stopped gracefully (SIGTERM) finishes the reply as canceled before it exits: nothing is left for the next start', async () => {
+    const fake = await startFakeAnthropic(() => ({ kind: 'stream', events: textTurn('Some words, then a long wait.', { chunks: 8 }), hangAfter: 4 }));
+    cleanup.push(() => fake.close());
+    const dataDir = makeDataDir();
+    const port = await freePort();
+    const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url };
+    let server: ServerProcess = await startServerProcess({ dataDir, port, env });
+    cleanup.push(() => server.kill());
+    const sessionId = (await api(server.url, 'POST', '/api/sessions', {})).body.id as string;
+    const replyId = (await api(server.url, 'POST', `/api/sessions/${sessionId}/messages`, { content: 'tell me a long story' })).body.assistantMessageId as string;
+    await waitUntil(
+      async () => {
+        const reply = (await api(server.url, 'GET', `/api/sessions/${sessionId}/messages`)).body.messages.find((m: any) => m.id === replyId);
+        return reply?.status === 'streaming' && messageText(reply).length > 0;
+      },
+      20_000,
+      'the reply streaming',
+    );
+
+    await server.kill('SIGTERM');
+    server = await startServerProcess({ dataDir, port, env });
+    const after = (await api(server.url, 'GET', `/api/sessions/${sessionId}/messages`)).body.messages.find((m: any) => m.id === replyId);
+    expect(after.status).toBe('canceled');
+    // Stopped by its own server on the way out, not found streaming and interrupted by the next one.
+    expect(after.parts.find((p: any) => p.type === 'finish')?.reason).not.toBe('interrupted');
+    expect(messageText(after).length).toBeGreaterThan(0);
+  });
+
+  it('cancelAll (the shutdown path) resolves once each reply it stopped is finalized as canceled', async () => {
+    const fake = await startFakeAnthropic(() => ({ kind: 'stream', events: textTurn('Words, then a wait.', { chunks: 8 }), hangAfter: 4 }));
+    cleanup.push(() => fake.close());
+    const s = await startServer({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url } });
+    cleanup.push(() => s.close());
+    const sessionId = (await s.request('POST', '/api/sessions', { body: {} })).body.id as string;
+    const replyId = (await s.request('POST', `/api/sessions/${sessionId}/messages`, { body: { content: 'go on' } })).body.assistantMessageId as string;
+    const reply = async () => (await s.request('GET', `/api/sessions/${sessionId}/messages`)).body.messages.find((m: any) => m.id === replyId);
+    await waitUntil(async () => (await reply())?.status === 'streaming' && messageText(await reply()).length > 0, 20_000, 'the reply streaming');
+    await s.app.assistant.cancelAll();
+    expect(s.app.assistant.writing(replyId)).toBe(false);
+    expect((await reply()).status).toBe('canceled');
+  });
+
   it('leaves an agent turn alone across a restart: its runner reconnects and goes on streaming it', async () => {
     const first = await startServer();
     const dataDir = first.dataDir;
