@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -177,6 +178,9 @@ describe('git credential client', () => {
     const second = new AbortController();
     const asking = slow({ ...args, signal: second.signal });
     await waitFor(() => server.requests.length === 1, { message: 'the first ask' });
+    // Aborted once the client waits between asks (the wait is what listens on the step's signal; the
+    // request in flight does not), not while its first request is still on the way.
+    await waitFor(() => getEventListeners(second.signal, 'abort').length > 0, { message: 'the wait between asks' });
     second.abort(new Error('step timed out'));
     await expect(asking).rejects.toMatchObject({ name: 'AbortError' });
     expect(server.requests).toHaveLength(1);
