@@ -12,6 +12,23 @@ afterEach(async () => {
   cleanup = [];
 });
 
+/** A fake Messages API whose replies stream their first words and then hang, and a server process on a fresh data dir using it. */
+async function serverWithHangingReplies(words: string) {
+  const fake = await startFakeAnthropic(() => ({ kind: 'stream', events: textTurn(words, { chunks: 8 }), hangAfter: 4 }));
+  cleanup.push(() => fake.close());
+  const dataDir = makeDataDir();
+  const port = await freePort();
+  const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url };
+  const box: { server: ServerProcess } = { server: await startServerProcess({ dataDir, port, env }) };
+  cleanup.push(() => box.server.kill());
+  /** The same data dir and port again, after the test stopped the last one. */
+  const restart = async () => {
+    box.server = await startServerProcess({ dataDir, port, env });
+    return box.server;
+  };
+  return { server: box.server, restart };
+}
+
 /**
  * One real server process on SQLite, SIGKILLed while the assistant streams a reply from the fake
  * Messages API: no process is left to finish it, so the next start on the same data dir does. An
@@ -19,17 +36,8 @@ afterEach(async () => {
  */
 describe('replies left streaming by a server that stopped', { timeout: 90_000 }, () => {
   it('is finished as interrupted at the next start, with its text; a live client sees it end; the chat can be deleted', async () => {
-    const fake = await startFakeAnthropic(() => ({
-      kind: 'stream',
-      events: textTurn('The first words, then never the rest of it.', { chunks: 8 }),
-      hangAfter: 4,
-    }));
-    cleanup.push(() => fake.close());
-    const dataDir = makeDataDir();
-    const port = await freePort();
-    const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url };
-    let server: ServerProcess = await startServerProcess({ dataDir, port, env });
-    cleanup.push(() => server.kill());
+    const started = await serverWithHangingReplies('The first words, then never the rest of it.');
+    let server = started.server;
 
     const chat = await api(server.url, 'POST', '/api/sessions', {});
     expect(chat.status).toBe(201);
@@ -51,7 +59,7 @@ describe('replies left streaming by a server that stopped', { timeout: 90_000 },
     const stored = messageText(page.messages.find((m) => m.id === replyId));
 
     await server.kill('SIGKILL');
-    server = await startServerProcess({ dataDir, port, env });
+    server = await started.restart();
 
     // A browser that had the chat open reconnects from the last seq it had, and sees the reply end.
     const live = await connectLive(server.url, { token: FAULT_TOKEN });
@@ -71,15 +79,11 @@ describe('replies left streaming by a server that stopped', { timeout: 90_000 },
   });
 
   it('a server stopped gracefully (SIGTERM) finishes the reply as canceled before it exits: nothing is left for the next start', async () => {
-    const fake = await startFakeAnthropic(() => ({ kind: 'stream', events: textTurn('Some words, then a long wait.', { chunks: 8 }), hangAfter: 4 }));
-    cleanup.push(() => fake.close());
-    const dataDir = makeDataDir();
-    const port = await freePort();
-    const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url };
-    let server: ServerProcess = await startServerProcess({ dataDir, port, env });
-    cleanup.push(() => server.kill());
+    const started = await serverWithHangingReplies('Some words, then a long wait.');
+    let server = started.server;
     const sessionId = (await api(server.url, 'POST', '/api/sessions', {})).body.id as string;
-    const replyId = (await api(server.url, 'POST', `/api/sessions/${sessionId}/messages`, { content: 'tell me a long story' })).body.assistantMessageId as string;
+    const replyId = (await api(server.url, 'POST', `/api/sessions/${sessionId}/messages`, { content: 'tell me a long story' })).body
+      .assistantMessageId as string;
     await waitUntil(
       async () => {
         const reply = (await api(server.url, 'GET', `/api/sessions/${sessionId}/messages`)).body.messages.find((m: any) => m.id === replyId);
@@ -90,7 +94,7 @@ describe('replies left streaming by a server that stopped', { timeout: 90_000 },
     );
 
     await server.kill('SIGTERM');
-    server = await startServerProcess({ dataDir, port, env });
+    server = await started.restart();
     const after = (await api(server.url, 'GET', `/api/sessions/${sessionId}/messages`)).body.messages.find((m: any) => m.id === replyId);
     expect(after.status).toBe('canceled');
     // Stopped by its own server on the way out, not found streaming and interrupted by the next one.
