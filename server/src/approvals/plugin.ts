@@ -23,6 +23,8 @@ export default fp(
       // A held call decided on another server settles here, where its request waits.
       const stop = toolApprovals.settleFromOthers();
       cluster.onReconnected(() => toolApprovals.settleAllFromRows());
+      // Held calls of a server that is gone would never settle: they expire.
+      cluster.onGoneServersCheck(() => toolApprovals.expireOrphaned());
       app.addHook('onClose', async () => stop());
     }
     const agentAsks = createAgentAsks({ db, journal, clock });

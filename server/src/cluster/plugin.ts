@@ -108,7 +108,14 @@ export default fp(
       onReconnected: (fn) => reconnected.add(fn),
       onGoneServersCheck: (fn) => goneServersChecks.add(fn),
       checkGoneServers: () => {
-        for (const fn of goneServersChecks) fn();
+        // Each on its own: one that fails (the database busy) does not keep the others from looking.
+        for (const fn of goneServersChecks) {
+          try {
+            fn();
+          } catch (err) {
+            log.error({ err }, 'a check for what gone servers held failed');
+          }
+        }
       },
     });
   },

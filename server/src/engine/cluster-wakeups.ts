@@ -1,5 +1,4 @@
 import { EXECUTIONS_TOPIC } from '@weft/shared';
-import type { ToolApprovals } from '../approvals/tool-approvals';
 import type { ServerLiveness } from '../cluster/server-liveness';
 import type { Journal } from '../journal/journal';
 import type { Dispatcher } from './dispatcher';
@@ -25,24 +24,21 @@ export function kickOnOtherServersWrites({ journal, dispatcher }: { journal: Jou
 
 /**
  * Liveness with several servers, on its own timer (a slow engine tick, `engineTickMs`, must not
- * make this server look gone): this server's `servers` row is refreshed every second, and held
- * tool calls of servers that are gone are expired (they would never settle) every ORPHAN_CHECK_MS,
- * as are the other checks registered with the cluster (the assistant's replies those servers were
- * writing: chat/interrupted-replies.ts).
+ * make this server look gone): this server's `servers` row is refreshed every second, and every
+ * ORPHAN_CHECK_MS the checks registered with the cluster look for what servers that are gone held
+ * (held tool calls, which would never settle; the assistant's replies they were writing).
  */
 export function createLivenessTicks({
   liveness,
   runners,
-  toolApprovals,
-  othersGone,
+  checkGoneServers,
   log,
 }: {
   liveness: ServerLiveness;
   /** Runners connected here that the dispatcher gives work to (the other servers' /api/ready counts them). */
   runners: () => number;
-  toolApprovals: ToolApprovals;
-  /** The cluster's other checks for what gone servers held. */
-  othersGone: () => void;
+  /** The cluster's checks for what gone servers held (`cluster.onGoneServersCheck`). */
+  checkGoneServers: () => void;
   log: { error(obj: object, msg: string): void };
 }) {
   let timer: NodeJS.Timeout | null = null;
@@ -53,8 +49,7 @@ export function createLivenessTicks({
       const now = Date.now();
       if (now - lastCheck < ORPHAN_CHECK_MS) return;
       lastCheck = now;
-      toolApprovals.expireOrphaned();
-      othersGone();
+      checkGoneServers();
     } catch (err) {
       log.error({ err }, 'server liveness tick failed');
     }

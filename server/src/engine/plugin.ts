@@ -34,7 +34,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app) => {
-    const { db, journal, clock, executions, sessions, approvals, toolApprovals, storage, cluster, log } = app;
+    const { db, journal, clock, executions, sessions, approvals, storage, cluster, log } = app;
     const { leaseMs, engineTickMs } = app.config;
     const messages = createAgentMessages({ db, executions, sessions });
     const grace = createLeaseGrace({ clock, leaseMs });
@@ -90,13 +90,7 @@ export default fp(
     cluster.onRunnerCancel(sendCancel);
     const stopFollowing = cluster.shared ? kickOnOtherServersWrites({ journal, dispatcher }) : () => {};
     const liveness = cluster.shared
-      ? createLivenessTicks({
-          liveness: cluster.liveness,
-          runners: () => dispatcher.healthyRunners(),
-          toolApprovals,
-          othersGone: () => cluster.checkGoneServers(),
-          log,
-        })
+      ? createLivenessTicks({ liveness: cluster.liveness, runners: () => dispatcher.healthyRunners(), checkGoneServers: cluster.checkGoneServers, log })
       : null;
     cluster.onReconnected(() => dispatcher.kick({ queued: true }));
     app.decorate('engine', {
