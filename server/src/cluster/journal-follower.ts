@@ -34,7 +34,6 @@ export function parseJournalNotification(payload: string): { topic: string; max:
 export function createJournalFollower({ bus, log }: { bus: EventBus; log: { error(obj: object, msg: string): void } }) {
   /** Highest notified seq per topic not yet caught up. */
   const due = new Map<string, number>();
-  let scheduled = false;
   let retry: NodeJS.Timeout | undefined;
   let stopped = false;
   const report = (err: unknown) => log.error({ err }, 'event listener failed');
@@ -50,7 +49,6 @@ export function createJournalFollower({ bus, log }: { bus: EventBus; log: { erro
   }
 
   function flush(): void {
-    scheduled = false;
     if (stopped) return;
     const work = [...due];
     due.clear();
@@ -65,15 +63,9 @@ export function createJournalFollower({ bus, log }: { bus: EventBus; log: { erro
     }
     if (failed && !stopped) {
       clearTimeout(retry);
-      retry = setTimeout(schedule, RETRY_MS);
+      retry = setTimeout(flush, RETRY_MS);
       retry.unref();
     }
-  }
-
-  function schedule(): void {
-    if (scheduled || stopped) return;
-    scheduled = true;
-    setImmediate(flush);
   }
 
   return {
@@ -84,12 +76,8 @@ export function createJournalFollower({ bus, log }: { bus: EventBus; log: { erro
         log.error({ payload: payload.slice(0, 200) }, 'unreadable journal notification ignored');
         return;
       }
-      for (const { topic, max } of moved) {
-        const head = bus.head(topic);
-        if (head === undefined || head >= max) continue; // no listener here, or given already
-        due.set(topic, Math.max(max, due.get(topic) ?? 0));
-      }
-      if (due.size > 0) flush();
+      for (const { topic, max } of moved) due.set(topic, Math.max(max, due.get(topic) ?? 0));
+      flush();
     },
     /** LISTEN is (again) up: whatever was committed while nobody listened is read now, for every followed topic. */
     catchUpAll(): void {
