@@ -343,13 +343,14 @@ export function createSessionsService({
       finishReason?: string;
       meta?: Record<string, unknown>;
     }): Message {
+      /** Finalizing twice with the same status is harmless; changing a final status is not. */
+      const asFinal = (final: MessageRow): Message => {
+        if (final.status === status) return rowToMessage(final);
+        throw new AppError(409, 'message_finalized', `message ${messageId} is already ${final.status}`);
+      };
       const row = repo.getMessageRow(messageId);
       if (!row) throw notFound(`message ${messageId}`);
-      if (row.status !== 'streaming') {
-        // Finalizing twice with the same status is harmless; changing a final status is not.
-        if (row.status === status) return rowToMessage(row);
-        throw new AppError(409, 'message_finalized', `message ${messageId} is already ${row.status}`);
-      }
+      if (row.status !== 'streaming') return asFinal(row);
       // Another server may have written the turn since this process last did: the row is the truth.
       let state = current(row);
       if (!flush(state)) state = loadLive(messageId);
@@ -377,8 +378,7 @@ export function createSessionsService({
       if (!finalized) {
         const ended = repo.getMessageRow(messageId);
         if (!ended) throw notFound(`message ${messageId}`);
-        if (ended.status !== status) throw new AppError(409, 'message_finalized', `message ${messageId} is already ${ended.status}`);
-        return rowToMessage(ended);
+        return asFinal(ended);
       }
       return final;
     },
