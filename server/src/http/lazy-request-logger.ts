@@ -25,30 +25,18 @@ class LazyRequestLogger {
   set level(level: string) {
     this.real.level = level;
   }
-  fatal(...args: unknown[]): void {
-    (this.real.fatal as (...a: unknown[]) => void)(...args);
-  }
-  error(...args: unknown[]): void {
-    (this.real.error as (...a: unknown[]) => void)(...args);
-  }
-  warn(...args: unknown[]): void {
-    (this.real.warn as (...a: unknown[]) => void)(...args);
-  }
-  info(...args: unknown[]): void {
-    (this.real.info as (...a: unknown[]) => void)(...args);
-  }
-  debug(...args: unknown[]): void {
-    (this.real.debug as (...a: unknown[]) => void)(...args);
-  }
-  trace(...args: unknown[]): void {
-    (this.real.trace as (...a: unknown[]) => void)(...args);
-  }
-  silent(...args: unknown[]): void {
-    (this.real.silent as (...a: unknown[]) => void)(...args);
-  }
   child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
     return this.real.child(bindings, options);
   }
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+type LevelMethods = Record<(typeof LEVELS)[number], (...args: unknown[]) => void>;
+// On the prototype: one function per level, not one per request (the instance is typed as pino's logger below).
+for (const level of LEVELS) {
+  (LazyRequestLogger.prototype as unknown as LevelMethods)[level] = function (this: LazyRequestLogger, ...args: unknown[]) {
+    (this.real[level] as (...a: unknown[]) => void)(...args);
+  };
 }
 
 /** Fastify's `childLoggerFactory`: the per-request logger, made on first use. */
