@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 
 /** Waits between reconnects: doubled after each failure up to the last, back to the first once LISTEN is up. */
 const BACKOFF_MS = { first: 100, max: 5_000 };
@@ -24,7 +24,7 @@ export type NotificationListener = {
  * again, after which nothing committed is announced to a connection that missed it: the caller
  * catches up by reading (a NOTIFY sent while no connection listened is lost).
  */
-export function startNotificationListener({
+export async function startNotificationListener({
   url,
   applicationName,
   channels,
@@ -39,7 +39,10 @@ export function startNotificationListener({
   onNotification(channel: string, payload: string): void;
   onConnected(): void;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
-}): NotificationListener {
+}): Promise<NotificationListener> {
+  // Loaded here, not at the top: a server on SQLite never needs pg, and merely loading it costs about
+  // 12 MiB (its runtime check touches `globalThis.Response`, which loads node's bundled undici).
+  const { default: pgDriver } = await import('pg');
   // In the URL: pg lets the URL's own parameters win over the options beside it.
   const named = (() => {
     const u = new URL(url);
@@ -78,7 +81,7 @@ export function startNotificationListener({
 
   function connect(): void {
     if (stopped) return;
-    const next = new pg.Client({ connectionString: named, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    const next = new pgDriver.Client({ connectionString: named, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
     client = next;
     next.on('error', (err) => lost(next, err));
     next.on('end', () => lost(next, new Error('connection ended')));
@@ -92,7 +95,7 @@ export function startNotificationListener({
     });
     next
       .connect()
-      .then(() => next.query(channels.map((c) => `LISTEN ${pg.escapeIdentifier(c)}`).join('; ')))
+      .then(() => next.query(channels.map((c) => `LISTEN ${pgDriver.escapeIdentifier(c)}`).join('; ')))
       .then(() => {
         if (client !== next || stopped) return;
         listening = true;

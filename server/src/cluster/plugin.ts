@@ -76,7 +76,7 @@ export default fp(
         [runnerWakeups.channel, relay(runnerWakeups.parse, cancels, 'runner wake-up')],
         [chatStopNotice.channel, relay(chatStopNotice.parse, chatStops, 'chat stop')],
       ]);
-      listener = startNotificationListener({
+      listener = await startNotificationListener({
         url,
         applicationName: `weft-listen ${liveness.id}`,
         channels: [...relays.keys()],
