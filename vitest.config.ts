@@ -73,6 +73,7 @@ const POSTGRES_SET = [
   'test/engine-durability.test.ts',
   'test/people-admin.test.ts',
   'test/ownership.test.ts',
+  'test/chat-visibility.test.ts',
   'test/run-depth.test.ts',
   'test/step-state.test.ts',
   'test/notify-idempotency.test.ts',

@@ -202,6 +202,17 @@ describe('execution page', () => {
     expect(header().textContent).not.toMatch(/by you/);
   });
 
+  it("links to the run's chat only when the server names it (null for a reader who may not read that chat)", async () => {
+    server();
+    await open();
+    expect(screen.queryByRole('link', { name: 'Open its chat' })).toBeNull();
+    await emit([['execution.updated', summary('running', { sessionId: 'ses_9' })]]);
+    const link = await screen.findByRole('link', { name: 'Open its chat' });
+    expect(link.getAttribute('href')).toBe('/chat/ses_9');
+    await emit([['execution.updated', summary('running', { sessionId: null })]]);
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'Open its chat' })).toBeNull());
+  });
+
   it('shows inputs, trigger and step outputs as variables', async () => {
     server();
     await open();

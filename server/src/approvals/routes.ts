@@ -5,7 +5,7 @@ import { AppError, notFound } from '../http/errors';
 import { parseRequest } from '../http/parse';
 import { createChatOwners } from '../sessions/chat-owners';
 import type { ApprovalViewer } from './approvals-service';
-import { canReadChat, OWNER_ID } from '../sessions/session-access';
+import { canReadChat, chatById, OWNER_ID } from '../sessions/session-access';
 
 const approvalsRoutes: FastifyPluginAsync = async (app) => {
   const approvals = app.approvals;
@@ -64,6 +64,11 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     if (owner === null || canReadChat(person, owner)) return true;
     return a.ask !== undefined && a.status === 'pending' && judge.refusalOf(a) === null && hasRule(a);
   };
+  /**
+   * An agent's ask whose rule names this person is theirs to see, and its chat is not: `sessionId`
+   * is shown only to who may read that chat (sessions/chat-visibility.ts). Step approvals name none.
+   */
+  const shown = (request: FastifyRequest, a: InboxApproval): InboxApproval => app.chatVisibility.viewer(request.principal).redact(a);
   const hasRule = (a: { approvers?: unknown }) => {
     const rule = (a.approvers ?? {}) as { users?: readonly string[]; roles?: readonly string[] };
     return (rule.users?.length ?? 0) > 0 || (rule.roles?.length ?? 0) > 0;
@@ -71,12 +76,15 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/approvals', async (request): Promise<ApprovalListResponse> => {
     const q = parseRequest(ApprovalsQuery, request.query, 'query');
+    // Which approvals came from a chat is the chat's to tell: 404 for someone else's, as the chat itself.
+    if (q.sessionId !== undefined) chatById(app, request.principal, q.sessionId, 'read');
     const viewer = viewerOf(request, 'list approvals');
     // Step approvals and tool-call approvals share one inbox: what this person may decide first, then newest first.
     const person = userOf(request.principal, 'list approvals');
     const judge = judgeFor(viewer);
     const tool = app.toolApprovals.list({ status: q.status, sessionId: q.sessionId, executionId: q.executionId }).filter((a) => mayReadTool(a, person, judge));
-    const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => withToolMayDecide(a, viewer, judge))];
+    const chatsSeen = app.chatVisibility.viewer(request.principal);
+    const all: InboxApproval[] = [...approvals.list(q, viewer), ...tool.map((a) => chatsSeen.redact(withToolMayDecide(a, viewer, judge)))];
     all.sort(
       (a, b) => Number(b.mayDecide === true) - Number(a.mayDecide === true) || (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0),
     );
@@ -90,7 +98,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
       const tool = app.toolApprovals.get(id);
       const judge = judgeFor(viewer);
       if (!mayReadTool(tool, userOf(request.principal, 'see an approval'), judge)) throw notFound(`approval ${id}`);
-      return withToolMayDecide(tool, viewer, judge);
+      return shown(request, withToolMayDecide(tool, viewer, judge));
     }
     return approvals.get(id, viewer);
   });
@@ -104,8 +112,9 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     if (app.toolApprovals.isToolApproval(id) && app.agentAsks.isAsk(id)) {
       if (!mayReadTool(app.toolApprovals.get(id), userOf(request.principal, 'decide an approval'), judgeFor(person))) throw notFound(`approval ${id}`);
       // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
-      return app.audit.actingFor(request.principal, () =>
-        app.agentAsks.decide({ id, decision: body.decision, comment: body.comment, scope: body.scope, person }),
+      return shown(
+        request,
+        app.audit.actingFor(request.principal, () => app.agentAsks.decide({ id, decision: body.decision, comment: body.comment, scope: body.scope, person })),
       );
     }
     if (body.scope === 'step') throw new AppError(422, 'invalid_scope', 'scope: "step" applies only to an agent step\'s tool ask');
@@ -118,8 +127,11 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
         throw new AppError(403, 'not_your_chat', 'this call was asked for in another person’s chat: only they decide it', { ownerId: owner });
       }
       // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
-      return app.audit.actingFor(request.principal, () =>
-        app.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy: person.name, decidedById: person.id }),
+      return shown(
+        request,
+        app.audit.actingFor(request.principal, () =>
+          app.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy: person.name, decidedById: person.id }),
+        ),
       );
     }
     return approvals.decide({ id, decision: body.decision, comment: body.comment, person });

@@ -1,5 +1,5 @@
 import { ExecutionsQuery, IdParams, RerunRequest, RunWorkflowRequest, type WorkflowDefinition } from '@weft/shared';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
 import { executionUsage } from './execution-usage';
@@ -7,6 +7,8 @@ import { chatById } from '../sessions/session-access';
 
 const executionsRoutes: FastifyPluginAsync = async (app) => {
   const executions = app.executions;
+  // A run names the chat it came from only to who may read that chat (sessions/chat-visibility.ts).
+  const viewerOf = (request: FastifyRequest) => app.chatVisibility.viewer(request.principal);
 
   app.post('/api/workflows/:id/run', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
@@ -29,19 +31,21 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
     const q = parseRequest(ExecutionsQuery, request.query, 'query');
     // Which runs came from a chat is the chat's to tell: 404 for someone else's, as the chat itself.
     if (q.sessionId !== undefined) chatById(app, request.principal, q.sessionId, 'read');
-    return executions.list(q);
+    const page = executions.list(q);
+    const viewer = viewerOf(request);
+    return { ...page, executions: page.executions.map(viewer.redact) };
   });
 
   app.get('/api/executions/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const execution = executions.get(id);
     const definition = executions.repo.definitionOf(execution.workflowId, execution.workflowVersion) as WorkflowDefinition | null;
-    return { ...execution, usage: executionUsage(definition, execution.steps) };
+    return viewerOf(request).redact({ ...execution, usage: executionUsage(definition, execution.steps) });
   });
 
   app.post('/api/executions/:id/cancel', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    return app.audit.actingFor(request.principal, () => executions.cancel(id));
+    return viewerOf(request).redact(app.audit.actingFor(request.principal, () => executions.cancel(id)));
   });
 
   app.post('/api/executions/:id/rerun', async (request, reply) => {

@@ -1,5 +1,5 @@
 import { CreateFixRequest, IdParams } from '@weft/shared';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { userOf } from '../auth/principal';
 import { parseRequest } from '../http/parse';
@@ -10,6 +10,8 @@ const NoOptions = z.object({}).strict();
 
 const fixesRoutes: FastifyPluginAsync = async (app) => {
   const fixes = app.fixes;
+  // A fix names the chat it was asked in only to who may read that chat (sessions/chat-visibility.ts).
+  const viewerOf = (request: FastifyRequest) => app.chatVisibility.viewer(request.principal);
 
   // "Fix with the assistant": the same `/fix <run>` message as typed, in the chat named or a new one of the caller's.
   app.post('/api/executions/:id/fixes', async (request, reply) => {
@@ -27,26 +29,29 @@ const fixesRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/executions/:id/fixes', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    return { fixes: fixes.listFor(id) };
+    const viewer = viewerOf(request);
+    return { fixes: fixes.listFor(id).map(viewer.redact) };
   });
 
   app.get('/api/fixes/:id', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
-    return fixes.get(id);
+    return viewerOf(request).redact(fixes.get(id));
   });
 
   app.post('/api/fixes/:id/apply', async (request) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     parseRequest(NoOptions, request.body ?? {}, 'body');
     const person = userOf(request.principal, 'apply a fix');
-    return app.audit.actingFor(request.principal, () => fixes.apply({ id, user: person }));
+    const applied = app.audit.actingFor(request.principal, () => fixes.apply({ id, user: person }));
+    return { ...applied, fix: viewerOf(request).redact(applied.fix) };
   });
 
   app.post('/api/fixes/:id/rerun', async (request, reply) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     parseRequest(NoOptions, request.body ?? {}, 'body');
     const person = userOf(request.principal, 're-run a fix');
-    return reply.code(202).send(app.audit.actingFor(request.principal, () => fixes.rerun({ id, user: person })));
+    const rerun = app.audit.actingFor(request.principal, () => fixes.rerun({ id, user: person }));
+    return reply.code(202).send({ ...rerun, fix: viewerOf(request).redact(rerun.fix) });
   });
 };
 

@@ -1,7 +1,7 @@
 import { EventsQuery } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import { parseRequest } from '../http/parse';
-import { eventFor } from './topics';
+import { eventViewFor } from './topics';
 
 /** The journal over HTTP, for clients that cannot hold a socket: same events, same order. */
 const eventsRoutes: FastifyPluginAsync = async (app) => {
@@ -11,7 +11,8 @@ const eventsRoutes: FastifyPluginAsync = async (app) => {
     app.topics.assertReplayable({ topic: q.topic, after: q.after, lastSeq: app.journal.lastSeq(q.topic) });
     const events = app.journal.read(q.topic, q.after, q.limit + 1);
     const hasMore = events.length > q.limit;
-    return { events: events.slice(0, q.limit).map((event) => eventFor(event, request.principal)), lastSeq: app.journal.lastSeq(q.topic), hasMore };
+    const view = eventViewFor(request.principal, app.chatVisibility.viewer(request.principal));
+    return { events: events.slice(0, q.limit).map(view), lastSeq: app.journal.lastSeq(q.topic), hasMore };
   });
 };
 

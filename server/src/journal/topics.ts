@@ -1,11 +1,15 @@
-import { type JournalEventEnvelope, parseTopic, SESSIONS_TOPIC } from '@weft/shared';
+import { type JournalEventEnvelope, parseTopic, SESSIONS_TOPIC, sessionTopic } from '@weft/shared';
 import type { Db } from '../db/open';
 import type { Principal } from '../auth/principal';
 import { AppError } from '../http/errors';
 import { createChatOwners } from '../sessions/chat-owners';
+import type { ChatViewer } from '../sessions/chat-visibility';
 import { canReadChat, OWNER_ID } from '../sessions/session-access';
 import { createPrunedExecutions } from '../retention/pruned-executions';
 import { createJournalFloors, topicPruned } from './floors';
+
+/** `session:`: a chat's own topic. */
+const SESSION_TOPIC_PREFIX = sessionTopic('');
 
 /**
  * Who may read which topic: it must be well formed and name something that exists, and a chat's
@@ -48,14 +52,40 @@ export function createTopicAccess({ db }: { db: Db }) {
 export type TopicAccess = ReturnType<typeof createTopicAccess>;
 
 /**
- * The event as `principal` may see it. The `sessions` topic announces every chat; another
- * person's chat keeps its place in the sequence (so replay and gaps stay exact) but carries no
- * data: no title, no id. Everything else is readable by whoever may read the topic.
+ * An event's form for every viewer who may not see all of it. It depends on the event alone, so it
+ * is built once however many sockets it goes to (and the live socket's frame cache keys on it).
  */
-export function eventFor(event: JournalEventEnvelope, principal: Principal | null): JournalEventEnvelope {
-  if (event.topic !== SESSIONS_TOPIC || event.type !== 'session.updated') return event;
-  const data = event.data as { ownerId?: string } | null;
-  const owner = data?.ownerId ?? OWNER_ID;
-  if (principal?.type === 'user' && canReadChat(principal, owner)) return event;
-  return { ...event, data: {} };
+const hiddenForms = new WeakMap<JournalEventEnvelope, JournalEventEnvelope>();
+function hiddenForm(event: JournalEventEnvelope, data: unknown): JournalEventEnvelope {
+  let hidden = hiddenForms.get(event);
+  if (hidden === undefined) {
+    hidden = { ...event, data };
+    hiddenForms.set(event, hidden);
+  }
+  return hidden;
+}
+
+/**
+ * Events as one viewer may see them (a socket's or a request's). The `sessions` topic announces
+ * every chat; another person's chat keeps its place in the sequence (so replay and gaps stay
+ * exact) but carries no data: no title, no id. An event naming the chat it came from (a run's
+ * `execution.updated`, `fix.updated`, `proposal.updated`, a tool approval's) carries
+ * `sessionId: null` for a viewer who may not read that chat (`chats`, see
+ * sessions/chat-visibility.ts); a chat's own topic needs no check, only its readers follow it.
+ * Everything else is readable by whoever may read the topic, and goes out as the same object.
+ */
+export function eventViewFor(principal: Principal | null, chats: ChatViewer): (event: JournalEventEnvelope) => JournalEventEnvelope {
+  return (event) => {
+    const data = event.data as { sessionId?: unknown; ownerId?: string } | null;
+    // Most events name no chat: one property read and they go out whole.
+    const sessionId = data?.sessionId;
+    if (typeof sessionId === 'string') {
+      if (event.topic.startsWith(SESSION_TOPIC_PREFIX) || chats.mayShow(sessionId)) return event;
+      return hiddenForm(event, { ...data, sessionId: null });
+    }
+    if (event.topic !== SESSIONS_TOPIC || event.type !== 'session.updated') return event;
+    const owner = data?.ownerId ?? OWNER_ID;
+    if (principal?.type === 'user' && canReadChat(principal, owner)) return event;
+    return hiddenForm(event, {});
+  };
 }

@@ -1,4 +1,4 @@
-import { eventFor } from '../journal/topics';
+import { eventViewFor } from '../journal/topics';
 import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, decodeClientFrame, type JournalEventEnvelope, type LiveServerMessage } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -97,11 +97,10 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       return true;
     };
     const send = (msg: LiveServerMessage): boolean => sendFrame(JSON.stringify(msg));
-    const sendEvent = (event: JournalEventEnvelope): boolean => {
-      const visible = eventFor(event, request.principal);
-      // The shared frame cache is for events everyone sees whole.
-      return sendFrame(visible === event ? eventFrame(event) : JSON.stringify({ type: 'event', event: visible } satisfies LiveServerMessage));
-    };
+    // This socket's view: which chats its person may see is asked once per chat (bounded), and an
+    // event they may not see whole has one hidden form shared by every such socket, frame included.
+    const view = eventViewFor(request.principal, app.chatVisibility.viewer(request.principal));
+    const sendEvent = (event: JournalEventEnvelope): boolean => sendFrame(eventFrame(view(event)));
 
     const deliver = (sub: Subscription, event: JournalEventEnvelope) => {
       if (closed || event.seq <= sub.lastSeq) return; // closing, or a duplicate of what replay already sent

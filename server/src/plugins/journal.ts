@@ -2,12 +2,16 @@ import fp from 'fastify-plugin';
 import { storageUnavailable } from '../http/errors';
 import { createJournal, type Journal } from '../journal/journal';
 import { createTopicAccess, type TopicAccess } from '../journal/topics';
+import { createChatOwners } from '../sessions/chat-owners';
+import { createChatVisibility, type ChatVisibility } from '../sessions/chat-visibility';
 
 declare module 'fastify' {
   interface FastifyInstance {
     journal: Journal;
     /** Who may read which topic (`/api/events`, the browser socket). */
     topics: TopicAccess;
+    /** Whether a viewer may see that a chat exists: every answer naming a run's chat asks it. */
+    chatVisibility: ChatVisibility;
   }
   interface FastifyRequest {
     /**
@@ -41,6 +45,7 @@ export default fp(
     });
     app.decorate('journal', journal);
     app.decorate('topics', createTopicAccess({ db }));
+    app.decorate('chatVisibility', createChatVisibility(createChatOwners(db)));
     // Nothing is acknowledged over HTTP before it is committed (group commit may still hold it).
     app.decorateRequest('durableWrites', null);
     app.addHook('onSend', async (request, reply, payload) => {

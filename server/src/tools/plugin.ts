@@ -13,9 +13,9 @@ declare module 'fastify' {
 /** The registry, holding the built-in `workflows:` tools; integrations add and remove their own. */
 export default fp(
   async (app) => {
-    const { workflows, executions, approvals, toolApprovals, proposals, drafting, triggerTools, journal } = app;
+    const { workflows, executions, approvals, toolApprovals, proposals, drafting, triggerTools, journal, chatVisibility: chats } = app;
     const tools = createToolRegistry({ toolApprovals });
-    tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => triggerTools }));
+    tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => triggerTools, chats }));
     tools.register([createExplainTool({ executions, journal })]);
     app.decorate('tools', tools);
   },

@@ -6,6 +6,7 @@ import { AppError } from '../http/errors';
 import type { Drafting } from '../drafting/drafting';
 import type { WorkflowsService } from '../workflows/workflows-service';
 import type { ProposalsService } from '../workflows/proposals-service';
+import type { ChatVisibility } from '../sessions/chat-visibility';
 import { defineTool, startedByOf, type ToolContext, type ToolDefinition } from './tool';
 
 /** What the trigger tools need; the triggers capability provides it. */
@@ -31,8 +32,14 @@ export function createWorkflowTools(deps: {
   proposals: ProposalsService;
   drafting: Drafting;
   triggers: () => TriggerTools | undefined;
+  chats: ChatVisibility;
 }): ToolDefinition[] {
-  const { workflows, executions, approvals, proposals, drafting } = deps;
+  const { workflows, executions, approvals, proposals, drafting, chats } = deps;
+  /**
+   * A run or a proposal names its chat only to who may read it, as over REST: the person the call
+   * acts for; a workflow's own call (no person) sees no chat's id.
+   */
+  const seenBy = (ctx: ToolContext) => chats.viewer(ctx.user ?? null);
   const triggers = () => {
     const t = deps.triggers();
     if (!t) throw new AppError(503, 'unavailable', 'triggers are not available on this server');
@@ -178,7 +185,10 @@ export function createWorkflowTools(deps: {
       args: z.object({ workflowId: Id.optional(), status: ExecutionStatus.optional(), limit: z.number().int().min(1).max(200).optional() }).strict(),
       effect: 'read',
       inWorkflows: 'allowed',
-      run: (a) => executions.list({ workflowId: a.workflowId, status: a.status, limit: a.limit ?? 20 }),
+      run: (a, ctx) => {
+        const page = executions.list({ workflowId: a.workflowId, status: a.status, limit: a.limit ?? 20 });
+        return { ...page, executions: page.executions.map(seenBy(ctx).redact) };
+      },
     }),
     defineTool({
       name: 'workflows:get_execution',
@@ -186,7 +196,7 @@ export function createWorkflowTools(deps: {
       args: z.object({ id: Id }).strict(),
       effect: 'read',
       inWorkflows: 'allowed',
-      run: (a) => executions.get(a.id),
+      run: (a, ctx) => seenBy(ctx).redact(executions.get(a.id)),
     }),
     defineTool({
       name: 'workflows:get_execution_steps',
@@ -202,7 +212,7 @@ export function createWorkflowTools(deps: {
       args: z.object({ id: Id }).strict(),
       effect: 'write',
       inWorkflows: 'allowed',
-      run: (a) => executions.cancel(a.id),
+      run: (a, ctx) => seenBy(ctx).redact(executions.cancel(a.id)),
     }),
     defineTool({
       name: 'workflows:approve_execution',
@@ -259,7 +269,7 @@ export function createWorkflowTools(deps: {
       args: z.object({ workflowId: Id.optional(), status: z.enum(['open', 'accepted', 'rejected', 'applied']).optional() }).strict(),
       effect: 'read',
       inWorkflows: 'allowed',
-      run: (a) => ({ proposals: proposals.list(a) }),
+      run: (a, ctx) => ({ proposals: proposals.list(a).map(seenBy(ctx).redact) }),
     }),
     defineTool({
       name: 'workflows:review_workflow_proposal',
@@ -267,7 +277,7 @@ export function createWorkflowTools(deps: {
       args: z.object({ id: Id, decision: z.enum(['accept', 'reject']), comment: z.string().max(5000).optional() }).strict(),
       effect: 'write',
       inWorkflows: 'self_mutating',
-      run: (a, ctx) => proposals.review({ id: a.id, decision: a.decision, reviewer: ctx.person ?? ctx.actor, comment: a.comment }),
+      run: (a, ctx) => seenBy(ctx).redact(proposals.review({ id: a.id, decision: a.decision, reviewer: ctx.person ?? ctx.actor, comment: a.comment })),
     }),
     defineTool({
       name: 'workflows:apply_workflow_proposal',
@@ -275,7 +285,10 @@ export function createWorkflowTools(deps: {
       args: z.object({ id: Id }).strict(),
       effect: 'write',
       inWorkflows: 'self_mutating',
-      run: (a, ctx) => proposals.apply({ ...a, savedBy: ctx.user?.id ?? null }),
+      run: (a, ctx) => {
+        const applied = proposals.apply({ ...a, savedBy: ctx.user?.id ?? null });
+        return { ...applied, proposal: seenBy(ctx).redact(applied.proposal) };
+      },
     }),
   ];
 }

@@ -96,7 +96,9 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const { status } = parseRequest(WorkflowProposalsQuery, request.query, 'query');
     service.get(id); // 404 for an unknown or deleted workflow
-    return { proposals: app.proposals.list({ workflowId: id, status }) };
+    // A proposal names the chat it was made in only to who may read that chat (sessions/chat-visibility.ts).
+    const viewer = app.chatVisibility.viewer(request.principal);
+    return { proposals: app.proposals.list({ workflowId: id, status }).map(viewer.redact) };
   });
 
   app.post('/api/workflows/:id/rollback', async (request) => {
