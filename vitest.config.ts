@@ -74,6 +74,7 @@ const POSTGRES_SET = [
   'test/people-admin.test.ts',
   'test/ownership.test.ts',
   'test/chat-visibility.test.ts',
+  'test/tool-approval-visibility.test.ts',
   'test/run-depth.test.ts',
   'test/step-state.test.ts',
   'test/notify-idempotency.test.ts',

@@ -153,8 +153,11 @@ describe('a run started from a chat', () => {
     const decided = await s.request('POST', `/api/approvals/${approvalId}/decision`, { token: bob.token, body: { decision: 'approve' } });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
     expect(decided.body).toMatchObject({ id: approvalId, status: 'approved', sessionId: null });
+    // The decision's event reaches everyone (carrying nothing for who may no longer read the ask:
+    // tool-approval-visibility.test.ts); whoever sees the ask sees its chat only if they may read it.
+    const decidedSeq = s.app.journal.lastSeq(APPROVALS_TOPIC);
     for (const [name, c] of Object.entries(sockets)) {
-      await c.waitFor((f) => f.type === 'event' && f.event.topic === APPROVALS_TOPIC && f.event.type === 'approval.decided' && f.event.data.id === approvalId);
+      await c.waitFor((f) => f.type === 'event' && f.event.topic === APPROVALS_TOPIC && f.event.seq === decidedSeq);
       const seen = c.frames.filter((f) => f.type === 'event' && f.event.topic === APPROVALS_TOPIC && f.event.data?.id === approvalId);
       for (const f of seen) expect(f.event.data.sessionId, name).toBe(expected(name));
     }
@@ -250,7 +253,8 @@ describe("one viewer's view of events", () => {
     const bob = personAs('usr_bob', 'approver', ['read', 'approve']);
     const carol = personAs('usr_carol', 'viewer', ['read']);
     const alice = personAs('usr_alice', 'operator', ['read', 'run']);
-    const [forBob, forCarol, forAlice] = [bob, carol, alice].map((p) => eventViewFor(p, counting.viewer(p)));
+    const readsEveryTool = { mayRead: () => true };
+    const [forBob, forCarol, forAlice] = [bob, carol, alice].map((p) => eventViewFor(p, counting.viewer(p), readsEveryTool));
     const plain = { topic: 'executions', seq: 1, type: 'step.updated', data: { executionId: 'ex_1', stepId: 'a' }, createdAt: '' } as never;
     expect(forBob!(plain)).toBe(plain);
     expect(asked).toEqual([]);

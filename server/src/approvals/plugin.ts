@@ -2,6 +2,8 @@ import fp from 'fastify-plugin';
 import { createApprovalsService, type ApprovalsService } from './approvals-service';
 import { createToolApprovals, type ToolApprovals } from './tool-approvals';
 import { createAgentAsks, type AgentAsks } from './agent-asks';
+import { createToolReaders, type ToolReaders } from './tool-readers';
+import { createChatOwners } from '../sessions/chat-owners';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,6 +13,8 @@ declare module 'fastify' {
     toolApprovals: ToolApprovals;
     /** Agent steps' asks: a tool call or a question a person decides, bound to its execution. */
     agentAsks: AgentAsks;
+    /** Who may read which tool approval: REST and the `approvals` topic's events judge by it. */
+    toolReaders: ToolReaders;
   }
 }
 
@@ -43,6 +47,7 @@ export default fp(
     app.decorate('approvals', approvals);
     app.decorate('toolApprovals', toolApprovals);
     app.decorate('agentAsks', agentAsks);
+    app.decorate('toolReaders', createToolReaders({ chats: createChatOwners(db), agentAsks, viewerOf: approvals.viewerOf }));
   },
   { name: 'weft-approvals', dependencies: ['weft-db', 'weft-clock', 'weft-audit', 'weft-journal', 'weft-cluster', 'weft-executions'] },
 );

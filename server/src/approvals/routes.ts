@@ -1,11 +1,11 @@
-import { ApprovalsQuery, DecisionRequest, IdParams, type ApprovalListResponse, type InboxApproval, type ToolApproval } from '@weft/shared';
+import { ApprovalsQuery, DecisionRequest, IdParams, type ApprovalListResponse, type InboxApproval } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { type UserPrincipal, userOf } from '../auth/principal';
+import { userOf } from '../auth/principal';
 import { AppError, notFound } from '../http/errors';
 import { parseRequest } from '../http/parse';
-import { createChatOwners } from '../sessions/chat-owners';
 import type { ApprovalViewer } from './approvals-service';
-import { canReadChat, chatById, OWNER_ID } from '../sessions/session-access';
+import type { ToolJudge } from './tool-readers';
+import { chatById } from '../sessions/session-access';
 
 const approvalsRoutes: FastifyPluginAsync = async (app) => {
   const approvals = app.approvals;
@@ -14,7 +14,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
    * A held call has no approver rule: whoever holds `approve` may decide it while it waits. An
    * agent's ask follows its step's `approvers` (and its run's chat person may decide it).
    */
-  const withToolMayDecide = (a: InboxApproval, viewer: ApprovalViewer, judge: Judge): InboxApproval => {
+  const withToolMayDecide = (a: InboxApproval, viewer: ApprovalViewer, judge: ToolJudge): InboxApproval => {
     if (a.kind !== 'tool') return a;
     if (a.ask !== undefined) {
       const refusal = a.status === 'pending' ? judge.refusalOf(a) : null;
@@ -32,47 +32,12 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
   };
 
   /**
-   * A tool call asked in a chat is that chat's business: others do not see it (its arguments may
-   * be private), an admin sees it, and only the chat's person decides it, since the assistant acts
-   * for them. A call without a chat (a workflow's) stays with anyone holding `approve`.
+   * Which tool approvals a person may read: one rule with the `approvals` topic's events
+   * (approvals/tool-readers.ts). An agent's ask whose rule names this person is theirs to see, and
+   * its chat is not: `sessionId` is shown only to who may read that chat (sessions/chat-visibility.ts).
    */
-  const chats = createChatOwners(app.db);
-  // A chat deleted since keeps its calls with the owner, as before people existed.
-  const ownerOfTool = (a: { sessionId: string | null }) => (a.sessionId === null ? null : (chats.ownerOf(a.sessionId) ?? OWNER_ID));
-  /**
-   * What one request needs to know about its tool approvals, each looked up once however many
-   * approvals share it: a chat's person, and whether the viewer may decide an agent's ask.
-   */
-  type Judge = { ownerOf: (a: { sessionId: string | null }) => string | null; refusalOf: ReturnType<typeof app.agentAsks.viewerRefusals> };
-  const judgeFor = (viewer: ApprovalViewer): Judge => {
-    const owners = new Map<string | null, string | null>();
-    return {
-      ownerOf: (a) => {
-        if (!owners.has(a.sessionId)) owners.set(a.sessionId, ownerOfTool(a));
-        return owners.get(a.sessionId) ?? null;
-      },
-      refusalOf: app.agentAsks.viewerRefusals(viewer),
-    };
-  };
-  /**
-   * An agent step's ask of a run without a chat is everyone's, like a step approval. One of a run in
-   * a chat carries that chat's diffs, commands and questions: only who may read the chat sees it, and
-   * whoever the step's rule names to decide it.
-   */
-  const mayReadTool = (a: ToolApproval, person: UserPrincipal, judge: Judge) => {
-    const owner = judge.ownerOf(a);
-    if (owner === null || canReadChat(person, owner)) return true;
-    return a.ask !== undefined && a.status === 'pending' && judge.refusalOf(a) === null && hasRule(a);
-  };
-  /**
-   * An agent's ask whose rule names this person is theirs to see, and its chat is not: `sessionId`
-   * is shown only to who may read that chat (sessions/chat-visibility.ts). Step approvals name none.
-   */
+  const { mayRead: mayReadTool, judgeFor } = app.toolReaders;
   const shown = (request: FastifyRequest, a: InboxApproval): InboxApproval => app.chatVisibility.viewer(request.principal).redact(a);
-  const hasRule = (a: { approvers?: unknown }) => {
-    const rule = (a.approvers ?? {}) as { users?: readonly string[]; roles?: readonly string[] };
-    return (rule.users?.length ?? 0) > 0 || (rule.roles?.length ?? 0) > 0;
-  };
 
   app.get('/api/approvals', async (request): Promise<ApprovalListResponse> => {
     const q = parseRequest(ApprovalsQuery, request.query, 'query');

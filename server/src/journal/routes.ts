@@ -11,7 +11,7 @@ const eventsRoutes: FastifyPluginAsync = async (app) => {
     app.topics.assertReplayable({ topic: q.topic, after: q.after, lastSeq: app.journal.lastSeq(q.topic) });
     const events = app.journal.read(q.topic, q.after, q.limit + 1);
     const hasMore = events.length > q.limit;
-    const view = eventViewFor(request.principal, app.chatVisibility.viewer(request.principal));
+    const view = eventViewFor(request.principal, app.chatVisibility.viewer(request.principal), app.toolReaders.viewer(request.principal));
     return { events: events.slice(0, q.limit).map(view), lastSeq: app.journal.lastSeq(q.topic), hasMore };
   });
 };

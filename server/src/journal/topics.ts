@@ -1,6 +1,7 @@
-import { type JournalEventEnvelope, parseTopic, SESSIONS_TOPIC, sessionTopic } from '@weft/shared';
+import { APPROVALS_TOPIC, type JournalEventEnvelope, parseTopic, SESSIONS_TOPIC, sessionTopic } from '@weft/shared';
 import type { Db } from '../db/open';
 import type { Principal } from '../auth/principal';
+import type { ToolApprovalFacts, ToolViewer } from '../approvals/tool-readers';
 import { AppError } from '../http/errors';
 import { createChatOwners } from '../sessions/chat-owners';
 import type { ChatViewer } from '../sessions/chat-visibility';
@@ -52,40 +53,49 @@ export function createTopicAccess({ db }: { db: Db }) {
 export type TopicAccess = ReturnType<typeof createTopicAccess>;
 
 /**
- * An event's form for every viewer who may not see all of it. It depends on the event alone, so it
- * is built once however many sockets it goes to (and the live socket's frame cache keys on it).
+ * An event's forms for the viewers who may not see all of it: without its chat's id, or without
+ * anything (`data: {}`). Each depends on the event alone, so it is built once however many sockets
+ * it goes to (and the live socket's frame cache keys on it).
  */
-const hiddenForms = new WeakMap<JournalEventEnvelope, JournalEventEnvelope>();
-function hiddenForm(event: JournalEventEnvelope, data: unknown): JournalEventEnvelope {
-  let hidden = hiddenForms.get(event);
-  if (hidden === undefined) {
-    hidden = { ...event, data };
-    hiddenForms.set(event, hidden);
+const unnamedForms = new WeakMap<JournalEventEnvelope, JournalEventEnvelope>();
+const emptyForms = new WeakMap<JournalEventEnvelope, JournalEventEnvelope>();
+function formOf(forms: WeakMap<JournalEventEnvelope, JournalEventEnvelope>, event: JournalEventEnvelope, data: () => unknown): JournalEventEnvelope {
+  let form = forms.get(event);
+  if (form === undefined) {
+    form = { ...event, data: data() };
+    forms.set(event, form);
   }
-  return hidden;
+  return form;
 }
+const unnamed = (event: JournalEventEnvelope) => formOf(unnamedForms, event, () => ({ ...(event.data as object), sessionId: null }));
+const emptied = (event: JournalEventEnvelope) => formOf(emptyForms, event, () => ({}));
 
 /**
  * Events as one viewer may see them (a socket's or a request's). The `sessions` topic announces
- * every chat; another person's chat keeps its place in the sequence (so replay and gaps stay
- * exact) but carries no data: no title, no id. An event naming the chat it came from (a run's
- * `execution.updated`, `fix.updated`, `proposal.updated`, a tool approval's) carries
- * `sessionId: null` for a viewer who may not read that chat (`chats`, see
- * sessions/chat-visibility.ts); a chat's own topic needs no check, only its readers follow it.
- * Everything else is readable by whoever may read the topic, and goes out as the same object.
+ * every chat (`session.updated`, `session.deleted`); another person's chat keeps its place in the
+ * sequence (so replay and gaps stay exact) but carries no data: no title, no id. So does an event
+ * of the `approvals` topic about a tool approval asked in a chat the viewer may not read it from
+ * (`tools`, the rule REST lists by: approvals/tool-readers.ts), judged as the event shows it. An
+ * event naming the chat it came from (a run's `execution.updated`, `fix.updated`,
+ * `proposal.updated`, a tool approval's) carries `sessionId: null` for a viewer who may not read
+ * that chat (`chats`, see sessions/chat-visibility.ts); a chat's own topic needs no check, only its
+ * readers follow it. Everything else is readable by whoever may read the topic, and goes out as
+ * the same object.
  */
-export function eventViewFor(principal: Principal | null, chats: ChatViewer): (event: JournalEventEnvelope) => JournalEventEnvelope {
+export function eventViewFor(principal: Principal | null, chats: ChatViewer, tools: ToolViewer): (event: JournalEventEnvelope) => JournalEventEnvelope {
   return (event) => {
-    const data = event.data as { sessionId?: unknown; ownerId?: string } | null;
-    // Most events name no chat: one property read and they go out whole.
+    const data = event.data as { sessionId?: unknown; ownerId?: string; kind?: unknown } | null;
+    // Most events name no chat: one property read and they go out whole (a tool approval without a chat is everyone's).
     const sessionId = data?.sessionId;
     if (typeof sessionId === 'string') {
-      if (event.topic.startsWith(SESSION_TOPIC_PREFIX) || chats.mayShow(sessionId)) return event;
-      return hiddenForm(event, { ...data, sessionId: null });
+      if (event.topic.startsWith(SESSION_TOPIC_PREFIX)) return event;
+      if (data!.kind === 'tool' && event.topic === APPROVALS_TOPIC && !tools.mayRead(data as unknown as ToolApprovalFacts)) return emptied(event);
+      return chats.mayShow(sessionId) ? event : unnamed(event);
     }
-    if (event.topic !== SESSIONS_TOPIC || event.type !== 'session.updated') return event;
+    if (event.topic !== SESSIONS_TOPIC || (event.type !== 'session.updated' && event.type !== 'session.deleted')) return event;
+    // No ownerId: a chat from before people existed, or a `session.deleted` written before it named one: the owner's.
     const owner = data?.ownerId ?? OWNER_ID;
     if (principal?.type === 'user' && canReadChat(principal, owner)) return event;
-    return hiddenForm(event, {});
+    return emptied(event);
   };
 }

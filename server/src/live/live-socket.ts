@@ -97,9 +97,10 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       return true;
     };
     const send = (msg: LiveServerMessage): boolean => sendFrame(JSON.stringify(msg));
-    // This socket's view: which chats its person may see is asked once per chat (bounded), and an
-    // event they may not see whole has one hidden form shared by every such socket, frame included.
-    const view = eventViewFor(request.principal, app.chatVisibility.viewer(request.principal));
+    // This socket's view: which chats its person may see, and whose they are, is asked once per chat
+    // (bounded), and an event they may not see whole has one hidden form shared by every such
+    // socket, frame included.
+    const view = eventViewFor(request.principal, app.chatVisibility.viewer(request.principal), app.toolReaders.viewer(request.principal));
     const sendEvent = (event: JournalEventEnvelope): boolean => sendFrame(eventFrame(view(event)));
 
     const deliver = (sub: Subscription, event: JournalEventEnvelope) => {

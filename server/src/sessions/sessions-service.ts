@@ -235,7 +235,7 @@ export function createSessionsService({
      */
     deleteSession(id: string): void {
       journal.transaction(() => {
-        requireSession(id);
+        const row = requireSession(id);
         const active = repo.runningExecutions(id);
         if (active > 0) {
           throw new AppError(
@@ -250,7 +250,8 @@ export function createSessionsService({
         if (repo.streamingMessages(id) > 0)
           throw new AppError(409, 'session_busy', 'a reply in this chat is still being written: stop it, then delete the chat');
         repo.deleteSession(id);
-        journal.append(SESSIONS_TOPIC, 'session.deleted', { id });
+        // Its person, so the event goes only to who may read the chat (journal/topics.ts).
+        journal.append(SESSIONS_TOPIC, 'session.deleted', { id, ownerId: ownerOf(row) });
       });
     },
 

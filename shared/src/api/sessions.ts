@@ -8,8 +8,8 @@ export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
 export const RenameSessionRequest = z.object({ title: z.string().trim().min(1).max(200) }).strict();
 export type RenameSessionRequest = z.infer<typeof RenameSessionRequest>;
 
-/** `session.deleted` on the `sessions` topic. */
-export const SessionDeleted = z.object({ id: z.string() });
+/** `session.deleted` on the `sessions` topic. `ownerId`: the chat's person (left out before it was recorded: the owner's). */
+export const SessionDeleted = z.object({ id: z.string(), ownerId: z.string().optional() });
 export type SessionDeleted = z.infer<typeof SessionDeleted>;
 
 export const Session = z.object({
