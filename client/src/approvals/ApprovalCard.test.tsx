@@ -284,6 +284,63 @@ describe('approvals inbox', () => {
     await waitFor(() => expect(approvalsLink(1)).toBeTruthy());
   });
 
+  it('an event about an approval this person may not read (data {}) changes nothing and asks nothing', async () => {
+    const { requests } = routes();
+    renderApp('/approvals');
+    const list = await screen.findByRole('list', { name: 'Waiting approvals' });
+    await waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
+    const asked = () => requests.filter((r) => r.path.startsWith('/api/approvals')).length;
+    const before = asked();
+    await act(async () => {
+      live.append('approvals', 'approval.requested', {});
+      live.append('approvals', 'approval.decided', {});
+    });
+    expect(within(list).getAllByRole('article')).toHaveLength(2);
+    expect(approvalsLink(2)).toBeTruthy();
+    expect(asked()).toBe(before);
+    // The feed goes on after it.
+    await act(async () => {
+      live.append('approvals', 'approval.decided', { ...decided('alice', 'deny'), kind: undefined });
+    });
+    await waitFor(() => expect(within(list).getAllByRole('article')).toHaveLength(1));
+  });
+
+  it("an ask seen only as its approver (another person's chat) goes when an event it may no longer read comes: asked again, 404", async () => {
+    const ask = {
+      ...toolApproval,
+      id: 'tap_ask',
+      ask: 'tool',
+      sessionId: null,
+      executionId: 'ex_1',
+      workflowId: 'wf_1',
+      stepId: 'sign_off',
+      tool: { name: 'workspace:bash', arguments: { command: 'npm test' } },
+      preview: { command: 'npm test' },
+      message: 'Step sign_off wants to run workspace:bash: npm test. Allow it?',
+      approvers: { users: ['owner'] },
+      mayDecide: true,
+    };
+    const { requests } = routes({
+      'GET /api/approvals': json(200, { approvals: [stepApproval(), ask] }),
+      'GET /api/approvals/tap_ask': json(404, { error: { code: 'not_found', message: 'approval tap_ask not found' } }),
+    });
+    renderApp('/approvals');
+    const list = await screen.findByRole('list', { name: 'Waiting approvals' });
+    expect(within(list).getAllByRole('article')).toHaveLength(2);
+    await waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
+    expect(approvalsLink(2)).toBeTruthy();
+    // Decided by someone else: the decision is its chat's, so this person gets the event's seq alone.
+    await act(async () => {
+      live.append('approvals', 'approval.decided', {});
+    });
+    await waitFor(() => expect(within(list).getAllByRole('article')).toHaveLength(1));
+    expect(within(list).getByText('Deploy build 42 to production?')).toBeTruthy();
+    await waitFor(() => expect(approvalsLink(1)).toBeTruthy());
+    // Asked once, though the badge and the inbox both follow the topic; the step approval is never asked about.
+    expect(requests.filter((r) => r.path === '/api/approvals/tap_ask')).toHaveLength(1);
+    expect(requests.filter((r) => r.path === '/api/approvals/apr_1')).toHaveLength(0);
+  });
+
   it('answering a card whose run already ended (409 approval_closed) keeps the card and says why', async () => {
     routes({
       'POST /api/approvals/apr_1/decision': json(409, {

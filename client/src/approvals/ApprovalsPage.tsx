@@ -113,6 +113,8 @@ function DecidedTab() {
   useTopic(
     APPROVALS_TOPIC,
     (event) => {
+      // An event without data is about an approval this person may not read: not in their list either.
+      if ((event.data as { id?: unknown } | null)?.id === undefined) return;
       if (event.type === 'approval.decided' || event.type === 'approval.decision_recorded' || event.type === 'approval.closed')
         void queryClient.invalidateQueries({ queryKey: approvalKeys.list({ status: 'decided' }) });
     },

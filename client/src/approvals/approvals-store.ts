@@ -21,6 +21,10 @@ export interface ApprovalsStore {
   upsertMany(approvals: readonly InboxApproval[]): void;
   /** Parses journal data (`approval.requested` / `.decided` / `.closed`) and upserts it; ignores what does not parse. */
   applyEventData(data: unknown): void;
+  /** Forgets an approval the person may no longer see (its card goes, and it leaves the pending ids). */
+  remove(id: string): void;
+  /** Every approval held now (no subscription): what a re-check walks. */
+  all(): readonly InboxApproval[];
   clear(): void;
 }
 
@@ -100,6 +104,12 @@ export function createApprovalsStore(): ApprovalsStore {
       const parsed = InboxApproval.safeParse(data);
       if (parsed.success) store.upsert(parsed.data);
     },
+    remove(id) {
+      if (!all.delete(id)) return;
+      byId.delete(id);
+      publishPending();
+    },
+    all: () => [...all.values()],
     clear() {
       for (const id of [...all.keys()]) byId.delete(id);
       all.clear();

@@ -2,6 +2,7 @@ import { APPROVALS_TOPIC } from '@weft/shared';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { approvalKeys, approvalsApi } from '../api/approvals';
+import { isApiError } from '../api/http';
 import { topicHead } from '../api/events';
 import { useTopic } from '../api/live-socket';
 import { isMissingEndpoint } from '../components/Panels';
@@ -34,14 +35,41 @@ export function useApprovalsFeed(): { isPending: boolean; error: unknown; head: 
   useTopic(
     APPROVALS_TOPIC,
     (event) => {
+      const id = (event.data as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string') {
+        recheckAsksSeenAsApprover();
+        return;
+      }
       approvalsStore.applyEventData(event.data);
       // Events are the same for everyone; whether this person may decide a new or still-pending one is theirs to ask.
-      const id = (event.data as { id?: unknown } | null)?.id;
-      if ((event.type === 'approval.requested' || event.type === 'approval.decision_recorded') && typeof id === 'string')
+      if (event.type === 'approval.requested' || event.type === 'approval.decision_recorded')
         void approvalsApi.get(id).then(approvalsStore.upsert, () => undefined);
     },
     // Away longer than the journal keeps the topic's events (retention): list them again.
     { after: data?.head ?? 0, enabled: typeof data?.head === 'number', onPruned: () => void snapshot.refetch() },
   );
   return { isPending: snapshot.isPending, error: snapshot.error, head: data?.head ?? undefined };
+}
+
+/** Asks being asked about again: the badge and the inbox both follow the topic, one request serves both. */
+const rechecking = new Set<string>();
+
+/**
+ * An event with no data is about a tool approval this person may not read (its seq alone, docs/api.md
+ * "Ownership"). It may be the decision of an agent's ask they saw pending only because its rule named
+ * them, in a chat they may not read (`sessionId: null`): once decided it is no longer theirs to see,
+ * so no event of it reaches them. Each such ask still pending here is asked about again: its answer
+ * replaces it, a 404 takes it away.
+ */
+function recheckAsksSeenAsApprover(): void {
+  for (const a of approvalsStore.all()) {
+    if (a.kind !== 'tool' || a.ask === undefined || a.sessionId !== null || a.status !== 'pending' || rechecking.has(a.id)) continue;
+    rechecking.add(a.id);
+    approvalsApi
+      .get(a.id)
+      .then(approvalsStore.upsert, (error: unknown) => {
+        if (isApiError(error) && error.isNotFound) approvalsStore.remove(a.id);
+      })
+      .finally(() => rechecking.delete(a.id));
+  }
 }

@@ -185,7 +185,10 @@ describe('rename and delete', () => {
     renderApp('/chat');
     await screen.findByRole('link', { name: /Disk check/ });
     await waitFor(() => expect(live.isSubscribed('sessions')).toBe(true));
-    act(() => live.append('sessions', 'session.deleted', { id: 'ses_1' }));
+    // Another person's chat deleted: its seq alone, which changes nothing here.
+    act(() => live.append('sessions', 'session.deleted', {}));
+    expect(screen.getByRole('link', { name: /Disk check/ })).toBeTruthy();
+    act(() => live.append('sessions', 'session.deleted', { id: 'ses_1', ownerId: 'owner' }));
     await waitFor(() => expect(screen.queryByRole('link', { name: /Disk check/ })).toBeNull());
     // Empty now: one "New chat", in the empty panel, not repeated in the header.
     expect(await screen.findByText('No chats yet')).toBeTruthy();
