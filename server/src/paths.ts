@@ -31,8 +31,14 @@ export const GC_POLICY_FLAGS = ['--heap-growing-percent=50', '--gc-memory-reduce
  * traces through the source maps, and young-generation semi-spaces of 2 MiB instead of up to 16.
  * Start-up allocates enough to grow them to 16 (32 MiB of RSS per process, nearly all of it empty
  * once idle); 2 MiB keeps the same garbage collector at a fraction of the memory (bench/RESULTS.md, runtime).
+ *
+ * The runner also optimizes on its own thread (`--no-concurrent-recompilation`): optimizing on
+ * V8's worker threads leaves their malloc arenas fragmented, about 9 MiB of the idle runner's RSS,
+ * and varying from start to start. The runner does a fraction of a request's work, and alternated
+ * runs showed no cost in throughput or latency; the server keeps concurrent optimization, whose
+ * absence did show in its latency (bench/RESULTS.md, issue19-throughput, session 14).
  */
-export const BUILT_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=2', ...GC_POLICY_FLAGS];
+export const BUILT_NODE_FLAGS = ['--enable-source-maps', '--max-semi-space-size=2', '--no-concurrent-recompilation', ...GC_POLICY_FLAGS];
 
 /** The runner the server starts as a child: its bundle when built, its TypeScript through tsx otherwise. */
 export const RUNNER_COMMAND: { args: string[]; cwd: string } = RUNNING_BUILT
