@@ -56,6 +56,11 @@ export function openDatabase({ dataDir, synchronous = 'FULL' }: { dataDir: strin
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // A statement that rewrites more than 16 pages the open transaction already changed (a group
+    // commit's batch holds many) spills its statement journal to a temporary file, created and
+    // unlinked each time: five syscalls and a dozen writes per webhook run at concurrency 1. Kept in
+    // memory it is bounded by the statement's own pages.
+    db.pragma('temp_store = MEMORY');
     migrate(db);
     // A disk too full (or a file too read-only) for a small write fails the start here, in one
     // sentence, rather than the first request. Allocates pages and leaves nothing behind.
