@@ -221,6 +221,7 @@ export function createGroupCommit({
     let failure: { err: unknown } | null = null;
     const started = performance.now();
     try {
+      sequences.assign(done.writes);
       table.write(done.writes.events);
       stmts.commit.run();
     } catch (err) {

@@ -157,8 +157,15 @@ export function createJournal({
     savepoint.begin.run();
     const callbacks: AfterCommit[] = [];
     try {
-      const value = collecting(callbacks, () => pending.run(open.writes, fn));
-      savepoint.release.run();
+      // The release inside `pending.run`: when it fails (PostgreSQL refuses it in a transaction a
+      // deadlock aborted, which `fn` caught and went on from), the events `fn` appended go too.
+      const value = collecting(callbacks, () =>
+        pending.run(open.writes, () => {
+          const result = fn();
+          savepoint.release.run();
+          return result;
+        }),
+      );
       settle(callbacks);
       return value;
     } catch (err) {
@@ -214,6 +221,7 @@ export function createJournal({
         .transaction(() => {
           sequences.checkKnown();
           const value = collecting(callbacks, () => pending.run(writes, fn));
+          sequences.assign(writes);
           table.write(writes.events);
           return value;
         })
@@ -245,7 +253,10 @@ export function createJournal({
     batched,
     read: table.read,
     /** The highest committed seq of `topic` (inside a transaction: including what it appended). */
-    lastSeq: (topic: string): number => pending.writes()?.seqs.get(topic) ?? table.lastSeq(topic),
+    lastSeq: (topic: string): number => {
+      const writes = pending.writes();
+      return (writes && sequences.last(writes, topic)) ?? table.lastSeq(topic);
+    },
     subscribe: bus.subscribe.bind(bus),
     subscribeAll: bus.subscribeAll.bind(bus),
     bus,

@@ -40,6 +40,17 @@ function createSqliteSequences({ db, table }: { db: Db; table: EventTable }) {
       return seq;
     },
 
+    /**
+     * Just before the events are written and the transaction commits: nothing to do here, the write
+     * lock made every seq final as it was taken (PostgreSQL's take theirs now).
+     */
+    assign(_writes: SeqScope & { events: { topic: string; seq: number }[] }): void {},
+
+    /** The last seq `scope` gave `topic` (undefined: it appended nothing there). */
+    last(scope: SeqScope, topic: string): number | undefined {
+      return scope.seqs.get(topic);
+    },
+
     /** After the physical transaction ended: its seqs are the topics' last committed ones. */
     remember(scope: SeqScope): void {
       if (known.size + scope.seqs.size > KNOWN_TOPICS) known.clear();
@@ -60,7 +71,7 @@ export function createSequences({ db, table }: { db: Db; table: EventTable }): S
     case 'sqlite':
       return createSqliteSequences({ db, table });
     case 'postgres':
-      return createPostgresSequences({ db });
+      return createPostgresSequences({ db, table });
     default: {
       const never: never = kind;
       throw new Error(`unknown store kind ${String(never)}`);

@@ -19,8 +19,10 @@ import { usePostgres } from '../support/use-postgres';
  * the batch) and as a plain transaction; past MAX_RUNS the conflict reaches the caller as a
  * storage error (503), never a 500.
  *
- * The other connection (a worker thread, `PARTNER`) locks topic y's head, then waits for the
- * journal to hold x's head and asks for it; the journal's `fn`, once the partner waits, asks for
+ * The journal itself takes topic heads only at COMMIT, in one order (sequences-postgres.ts), so
+ * its `fn` locks rows of its own here, as a workflow's writes might: the heads of x and y, FOR
+ * UPDATE. The other connection (a worker thread, `PARTNER`) locks y's head, then waits for the
+ * journal's `fn` to hold x's head and asks for it; the journal's `fn`, once the partner waits, asks for
  * y's. Both wait for each other: a deadlock. The journal's session finds it first (deadlock_timeout
  * 20 ms against the partner's 10 s), so the journal's side is the one aborted.
  */
@@ -103,10 +105,15 @@ async function setup(rounds: number) {
   closers.push(() => worker.terminate().then(() => undefined));
   const waiting = db.prepare<[], number>("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')").pluck();
 
+  const lockHeadHere = db.prepare<[string], number>('SELECT seq FROM topic_heads WHERE topic = ? FOR UPDATE').pluck();
   return {
     db,
     journal,
     reruns,
+    /** Locks `topic`'s head row until the transaction ends, as `fn`'s own write would. */
+    lock(topic: Topic): void {
+      lockHeadHere.get(topic);
+    },
     /**
      * Inside the journal's `fn`, holding x's head: lets the partner's `round` (holding y's head)
      * ask for x, and returns once it waits for it. Asking for y next deadlocks.
@@ -128,13 +135,14 @@ async function setup(rounds: number) {
 
 describe('the journal reruns a logical transaction PostgreSQL aborted for a deadlock', () => {
   it('in a group-commit batch: the savepoint is rolled back, the batch commits at once, fn runs again alone', async () => {
-    const { db, journal, reruns, meetPartner, partnerDone } = await setup(1);
+    const { db, journal, reruns, meetPartner, partnerDone, lock } = await setup(1);
     const acks: string[] = [];
     // An earlier logical transaction of the same batch (it holds z's head until the batch commits).
     journal.batched(() => log(journal, z, 'earlier'));
     let runs = 0;
     const value = journal.batched(() => {
       const run = ++runs;
+      lock(x);
       log(journal, x, `x run ${run}`);
       // Belongs to this run: the aborted run's is dropped, unheard.
       journal.afterCommit(
@@ -142,6 +150,7 @@ describe('the journal reruns a logical transaction PostgreSQL aborted for a dead
         () => acks.push(`failed ${run}`),
       );
       if (run === 1) meetPartner(1);
+      lock(y);
       log(journal, y, `y run ${run}`);
       return `value of run ${run}`;
     });
@@ -159,12 +168,14 @@ describe('the journal reruns a logical transaction PostgreSQL aborted for a dead
   });
 
   it('a plain transaction likewise', async () => {
-    const { journal, reruns, meetPartner, partnerDone } = await setup(1);
+    const { journal, reruns, meetPartner, partnerDone, lock } = await setup(1);
     let runs = 0;
     const value = journal.transaction(() => {
       const run = ++runs;
+      lock(x);
       log(journal, x, `x run ${run}`);
       if (run === 1) meetPartner(1);
+      lock(y);
       log(journal, y, `y run ${run}`);
       return run;
     });
@@ -176,19 +187,21 @@ describe('the journal reruns a logical transaction PostgreSQL aborted for a dead
   });
 
   it(`bounded: deadlocked on each of its ${MAX_RUNS} runs, the conflict reaches the caller as a storage error, and nothing of it is stored`, async () => {
-    const { db, journal, reruns, meetPartner, partnerDone } = await setup(MAX_RUNS);
+    const { db, journal, reruns, meetPartner, partnerDone, lock } = await setup(MAX_RUNS);
     const acks: string[] = [];
     let runs = 0;
     let thrown: unknown;
     try {
       journal.batched(() => {
         const run = ++runs;
+        lock(x);
         log(journal, x, `x run ${run}`);
         journal.afterCommit(
           () => acks.push(`ok ${run}`),
           () => acks.push(`failed ${run}`),
         );
         meetPartner(run);
+        lock(y);
         log(journal, y, `y run ${run}`);
       });
     } catch (err) {
@@ -222,19 +235,22 @@ describe('the journal reruns a logical transaction PostgreSQL aborted for a dead
   });
 
   it('a deadlock that fn catches and goes on from is still rerun: what fails next fails for the deadlock', async () => {
-    const { journal, reruns, meetPartner, partnerDone } = await setup(1);
+    const { journal, reruns, meetPartner, partnerDone, lock } = await setup(1);
     let runs = 0;
     const caught: unknown[] = [];
     const value = journal.batched(() => {
       const run = ++runs;
+      lock(x);
       log(journal, x, `x run ${run}`);
       if (run === 1) meetPartner(1);
       try {
+        lock(y);
         log(journal, y, `y run ${run}`);
       } catch (err) {
         caught.push((err as { code?: unknown }).code);
       }
-      // PostgreSQL refuses this in the aborted transaction (25P02); the journal hears the deadlock.
+      // Appended in memory; the savepoint's release then fails in the aborted transaction (25P02),
+      // and the journal hears the deadlock: this run's events go with it.
       log(journal, z, `z run ${run}`);
       return run;
     });
@@ -248,13 +264,15 @@ describe('the journal reruns a logical transaction PostgreSQL aborted for a dead
   });
 
   it('a plain transaction whose fn catches the deadlock and returns: its COMMIT fails for the deadlock, and it is rerun', async () => {
-    const { journal, reruns, meetPartner, partnerDone } = await setup(1);
+    const { journal, reruns, meetPartner, partnerDone, lock } = await setup(1);
     let runs = 0;
     const value = journal.transaction(() => {
       const run = ++runs;
+      lock(x);
       log(journal, x, `x run ${run}`);
       if (run === 1) meetPartner(1);
       try {
+        lock(y);
         log(journal, y, `y run ${run}`);
       } catch {
         /* swallowed: PostgreSQL answers the COMMIT with a rollback */
@@ -269,7 +287,7 @@ describe('the journal reruns a logical transaction PostgreSQL aborted for a dead
   });
 
   it('a serialization failure (40001) is rerun the same way', async () => {
-    const { db, journal, reruns } = await setup(0);
+    const { db, journal, reruns, lock } = await setup(0);
     // What a SERIALIZABLE transaction meets when another committed a conflicting write first.
     db.exec(
       "CREATE FUNCTION weft_serialization_failure() RETURNS void LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''could not serialize access'' USING ERRCODE = ''serialization_failure''; END'",
@@ -278,6 +296,7 @@ describe('the journal reruns a logical transaction PostgreSQL aborted for a dead
     let runs = 0;
     const value = journal.transaction(() => {
       const run = ++runs;
+      lock(x);
       log(journal, x, `x run ${run}`);
       if (run === 1) fail.get();
       return run;

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { executionTopic, type StepLog, type Topic } from '@weft/shared';
 import { afterAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock';
@@ -39,6 +41,32 @@ async function newStore(kind: Store['kind']): Promise<Store> {
   closers.push(() => db.close());
   return { kind, target: url, db };
 }
+
+/** signal[0]: 1 once the journal's transaction appended; signal[1]: 1 once this worker's write committed (or gave up). */
+const OTHER_SERVER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { Client } = require(workerData.driver);
+const signal = new Int32Array(workerData.signal);
+(async () => {
+  const client = new Client({ connectionString: workerData.url });
+  await client.connect();
+  await client.query("SET lock_timeout = '2s'");
+  while (Atomics.load(signal, 0) === 0) await new Promise((r) => setTimeout(r, 5));
+  try {
+    const { rows } = await client.query(
+      'INSERT INTO topic_heads (topic, seq) VALUES ($1, 1) ON CONFLICT (topic) DO UPDATE SET seq = topic_heads.seq + 1 RETURNING seq',
+      [workerData.topic],
+    );
+    parentPort.postMessage('advanced to ' + rows[0].seq);
+  } catch (err) {
+    parentPort.postMessage(String(err && err.message || err));
+  } finally {
+    Atomics.store(signal, 1, 1);
+    Atomics.notify(signal, 1);
+    await client.end();
+  }
+})();
+`;
 
 const x = executionTopic('x');
 const y = executionTopic('y');
@@ -242,7 +270,37 @@ describe('PostgreSQL seq allocation', () => {
   it('refuses to allocate outside a transaction, where the head would unlock before the event is written', async () => {
     const store = await newStore('postgres');
     const { createPostgresSequences } = await import('../../src/journal/sequences-postgres');
-    const sequences = createPostgresSequences({ db: store.db });
+    const sequences = createPostgresSequences({ db: store.db, table: { lastSeq: () => 0 } });
     expect(() => sequences.next({ seqs: new Map() }, 'execution:x')).toThrow(/outside a transaction/);
+  });
+
+  it("holds a topic's head only while committing: another server's write to the topic does not wait for a transaction in progress", async () => {
+    const store = await newStore('postgres');
+    const journal = newJournal(store);
+    log(journal, x, 'x1');
+    // Another server, as a worker thread with its own connection: it advances x's head as a journal
+    // append does, giving up after 2 s of waiting for the row's lock.
+    const signal = new Int32Array(new SharedArrayBuffer(8));
+    const driver = createRequire(import.meta.url).resolve('pg');
+    const other = new Worker(OTHER_SERVER, { eval: true, workerData: { driver, url: store.target, topic: x, signal: signal.buffer } });
+    const outcome = new Promise<string>((resolve) => other.on('message', resolve));
+    closers.unshift(() => void other.terminate());
+
+    let waitedMs = -1;
+    journal.transaction(() => {
+      log(journal, x, 'x2');
+      // In the middle of this transaction (this thread blocks, as a journal transaction does), the
+      // other server writes to x. Before, this append had locked x's head until the COMMIT below.
+      Atomics.store(signal, 0, 1);
+      Atomics.notify(signal, 0);
+      const started = Date.now();
+      while (Atomics.load(signal, 1) === 0 && Date.now() - started < 5_000) Atomics.wait(signal, 1, 0, 10);
+      waitedMs = Date.now() - started;
+    });
+    expect(await outcome).toBe('advanced to 2');
+    expect(waitedMs).toBeLessThan(1_000);
+    // This transaction took its seq at COMMIT, after the other server's.
+    expect(seqs(store, x)).toEqual([1, 3]);
+    expect(store.db.prepare<[string], number>('SELECT seq FROM topic_heads WHERE topic = ?').pluck().get(x)).toBe(3);
   });
 });
