@@ -174,7 +174,7 @@ export function createJournal({
         savepoint.release.run();
         if (rerunAfter(err, 1)) {
           // Rerun inside this batch, it would wait for the locks the batch's earlier logical
-          // transactions hold (topic heads) and deadlock again: they commit now, `fn` runs alone.
+          // transactions hold (rows they wrote) and deadlock again: they commit now, `fn` runs alone.
           commitOpenBatches();
           return rerun(fn, err, 1);
         }
