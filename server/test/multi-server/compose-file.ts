@@ -18,27 +18,30 @@ const VARIABLE = /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}|([
 
 /** Compose's interpolation of one value with `vars` as the shell environment. */
 export function interpolate(value: string, vars: Env, where: string): string {
-  return value.replace(VARIABLE, (_all, dollar: string | undefined, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
-    if (dollar) return '$';
-    const name = (braced ?? bare)!;
-    const set = Object.hasOwn(vars, name);
-    const value = set ? vars[name]! : '';
-    const emptyCounts = op?.startsWith(':') ?? false;
-    const present = set && (!emptyCounts || value !== '');
-    switch (op?.replace(':', '')) {
-      case '-':
-        return present ? value : arg!;
-      case '+':
-        return present ? arg! : '';
-      case '?':
-        if (!present) throw new Error(`${where}: required variable ${name} is missing a value: ${arg}`);
-        return value;
-      default:
-        // Compose would substitute an empty string (with a warning): the rehearsal must name every value it runs with.
-        if (!set) throw new Error(`${where}: \${${name}} has no value in the rehearsal; give it one in compose-rehearsal.test.ts`);
-        return value;
-    }
-  });
+  return value.replace(
+    VARIABLE,
+    (_all, dollar: string | undefined, braced: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
+      if (dollar) return '$';
+      const name = (braced ?? bare)!;
+      const set = Object.hasOwn(vars, name);
+      const value = set ? vars[name]! : '';
+      const emptyCounts = op?.startsWith(':') ?? false;
+      const present = set && (!emptyCounts || value !== '');
+      switch (op?.replace(':', '')) {
+        case '-':
+          return present ? value : arg!;
+        case '+':
+          return present ? arg! : '';
+        case '?':
+          if (!present) throw new Error(`${where}: required variable ${name} is missing a value: ${arg}`);
+          return value;
+        default:
+          // Compose would substitute an empty string (with a warning): the rehearsal must name every value it runs with.
+          if (!set) throw new Error(`${where}: \${${name}} has no value in the rehearsal; give it one in compose-rehearsal.test.ts`);
+          return value;
+      }
+    },
+  );
 }
 
 function interpolateAll(node: unknown, vars: Env, where: string): unknown {
@@ -165,7 +168,20 @@ const RUNNER_ENV: Record<string, Mapping> = {
 /** What the postgres image's entrypoint reads to create the role and the database. */
 const POSTGRES_ENV = new Set(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB']);
 /** Service keys that change nothing the rehearsal runs (it starts services in dependency order itself). */
-const SERVICE_KEYS = new Set(['image', 'pull_policy', 'build', 'restart', 'depends_on', 'networks', 'healthcheck', 'command', 'environment', 'volumes', 'ports', 'configs']);
+const SERVICE_KEYS = new Set([
+  'image',
+  'pull_policy',
+  'build',
+  'restart',
+  'depends_on',
+  'networks',
+  'healthcheck',
+  'command',
+  'environment',
+  'volumes',
+  'ports',
+  'configs',
+]);
 /** The caddy image's command reads its Caddyfile from here. */
 const CADDY_CONFIG = '/etc/caddy/Caddyfile';
 
@@ -225,9 +241,17 @@ export function topology(compose: ComposeFile, dockerfile: Dockerfile, repoRoot:
     if ((role === 'server' || role === 'runner') && command[0] !== 'node') throw new Error(`docker-compose.yml: ${name} runs ${command[0]}, not node`);
     if (s.ports && role !== 'proxy') throw new Error(`docker-compose.yml: ${name} publishes ports, which the rehearsal does not map`);
     const env = serviceEnvironment(name, s);
-    const known = role === 'server' ? SERVER_ENV : role === 'runner' ? RUNNER_ENV : role === 'postgres' ? Object.fromEntries([...POSTGRES_ENV].map((k) => [k, 'as-is'])) : {};
+    const known =
+      role === 'server'
+        ? SERVER_ENV
+        : role === 'runner'
+          ? RUNNER_ENV
+          : role === 'postgres'
+            ? Object.fromEntries([...POSTGRES_ENV].map((k) => [k, 'as-is']))
+            : {};
     for (const key of Object.keys(env)) {
-      if (!Object.hasOwn(known, key)) throw new Error(`docker-compose.yml: ${name} sets ${key}, which the rehearsal does not know how to map (compose-file.ts)`);
+      if (!Object.hasOwn(known, key))
+        throw new Error(`docker-compose.yml: ${name} sets ${key}, which the rehearsal does not know how to map (compose-file.ts)`);
     }
     const containerPort = role === 'postgres' ? 5432 : role === 'server' ? Number(env.PORT ?? 8787) : null;
     services.push({ name, role, containerPort });
@@ -252,13 +276,15 @@ export function topology(compose: ComposeFile, dockerfile: Dockerfile, repoRoot:
   if (fixed.length !== 1) throw new Error(`docker-compose.yml: ${proxyName} needs one fixed ipv4_address (WEFT_TRUST_PROXY names it)`);
   const [proxyNet, proxyAddress] = fixed[0]!;
   const subnet = compose.networks?.[proxyNet]?.ipam?.config?.[0]?.subnet;
-  if (!subnet || !inSubnet(proxyAddress, subnet)) throw new Error(`docker-compose.yml: ${proxyName}'s address ${proxyAddress} is not in network ${proxyNet}'s subnet ${subnet}`);
+  if (!subnet || !inSubnet(proxyAddress, subnet))
+    throw new Error(`docker-compose.yml: ${proxyName}'s address ${proxyAddress} is not in network ${proxyNet}'s subnet ${subnet}`);
   if (proxy.ports?.length !== 1) throw new Error(`docker-compose.yml: ${proxyName} should publish one port`);
   const published = /^(?:[\d.]+:)?(\d+):(\d+)$/.exec(proxy.ports[0]!);
   if (!published) throw new Error(`docker-compose.yml: ${proxyName}.ports ${proxy.ports[0]} is not host:container`);
   const proxyPorts = { host: Number(published[1]), container: Number(published[2]) };
   const config = proxy.configs?.find((c) => c.target === CADDY_CONFIG);
-  if (!config || proxy.configs?.length !== 1) throw new Error(`docker-compose.yml: ${proxyName} needs its Caddyfile as one config at ${CADDY_CONFIG}, where the caddy image reads it`);
+  if (!config || proxy.configs?.length !== 1)
+    throw new Error(`docker-compose.yml: ${proxyName} needs its Caddyfile as one config at ${CADDY_CONFIG}, where the caddy image reads it`);
   const caddyfile = compose.configs?.[config.source]?.content;
   if (typeof caddyfile !== 'string') throw new Error(`docker-compose.yml: config ${config.source} has no inline content`);
   services.find((s) => s.name === proxyName)!.containerPort = proxyPorts.container;
@@ -289,9 +315,11 @@ export function mapServiceUrls(value: string, where: string, top: Topology, addr
       if (!m) throw new Error(`${where}: ${url} is not a URL`);
       const [, head, host, port, tail] = m;
       const service = top.services.find((s) => s.name === host);
-      if (!service || service.containerPort === null) throw new Error(`${where}: ${url} names host ${host}, which is no service listening in docker-compose.yml`);
+      if (!service || service.containerPort === null)
+        throw new Error(`${where}: ${url} names host ${host}, which is no service listening in docker-compose.yml`);
       const defaultPort = head!.startsWith('postgres') ? 5432 : head!.startsWith('https') ? 443 : 80;
-      if (Number(port ?? defaultPort) !== service.containerPort) throw new Error(`${where}: ${url}: ${host} listens on ${service.containerPort}, not ${port ?? defaultPort}`);
+      if (Number(port ?? defaultPort) !== service.containerPort)
+        throw new Error(`${where}: ${url}: ${host} listens on ${service.containerPort}, not ${port ?? defaultPort}`);
       const here = addresses[host!]!;
       return `${head}${here.host}:${here.port}${tail}`;
     })
@@ -345,7 +373,8 @@ export function planProcess({
   const mounts: Record<string, string> = {};
   for (const volume of s.volumes ?? []) {
     const [source, target] = volume.split(':');
-    if (!source || !target || !Object.hasOwn(compose.volumes ?? {}, source)) throw new Error(`docker-compose.yml: ${name} mounts ${volume}, not a named volume`);
+    if (!source || !target || !Object.hasOwn(compose.volumes ?? {}, source))
+      throw new Error(`docker-compose.yml: ${name} mounts ${volume}, not a named volume`);
     mounts[target] = dataDir;
   }
   // A path in the image: under a volume's mount, that volume's directory; under WORKDIR, the
@@ -377,7 +406,8 @@ export function planProcess({
         break;
       case 'proxy-address': {
         const entries = value.split(',').map((e) => e.trim());
-        if (!entries.includes(top.proxyAddress)) throw new Error(`${where}=${value} does not name the proxy's address ${top.proxyAddress}: the servers would not believe its X-Forwarded-For`);
+        if (!entries.includes(top.proxyAddress))
+          throw new Error(`${where}=${value} does not name the proxy's address ${top.proxyAddress}: the servers would not believe its X-Forwarded-For`);
         here = entries.map((e) => (e === top.proxyAddress ? '127.0.0.1' : e)).join(',');
         break;
       }
@@ -389,7 +419,8 @@ export function planProcess({
   }
   const [program, ...args] = commandOf(s, dockerfile);
   for (const arg of args) {
-    if (arg.endsWith('.js') && !fs.existsSync(path.join(repoRoot, arg))) throw new Error(`docker-compose.yml: ${name} runs ${arg}, which the build did not produce`);
+    if (arg.endsWith('.js') && !fs.existsSync(path.join(repoRoot, arg)))
+      throw new Error(`docker-compose.yml: ${name} runs ${arg}, which the build did not produce`);
   }
   // The image's node: the one running the tests.
   return { name, role, argv: [program === 'node' ? process.execPath : program!, ...args], cwd: repoRoot, env, composeEnv, rewritten, mounts };
@@ -404,9 +435,11 @@ export function mapCaddyfile(top: Topology, addresses: Addresses, proxyPort: num
   const original = top.caddyfile;
   if (original.trimStart().startsWith('{')) throw new Error('the Caddyfile has a global options block: merge the rehearsal admin address into it');
   const site = new RegExp(`^(\\s*):${top.proxyPorts.container}(\\s*\\{)`, 'm');
-  if (!site.test(original)) throw new Error(`the Caddyfile does not serve :${top.proxyPorts.container}, the port ${top.proxyPorts.host}:${top.proxyPorts.container} publishes`);
+  if (!site.test(original))
+    throw new Error(`the Caddyfile does not serve :${top.proxyPorts.container}, the port ${top.proxyPorts.host}:${top.proxyPorts.container} publishes`);
   let mapped = original.replace(site, `$1:${proxyPort}$2`);
-  for (const s of top.byRole('server')) mapped = mapped.replaceAll(new RegExp(`\\b${s.name}:${s.containerPort}\\b`, 'g'), `${addresses[s.name]!.host}:${addresses[s.name]!.port}`);
+  for (const s of top.byRole('server'))
+    mapped = mapped.replaceAll(new RegExp(`\\b${s.name}:${s.containerPort}\\b`, 'g'), `${addresses[s.name]!.host}:${addresses[s.name]!.port}`);
   const unmapped = /(?<![\w.])([a-z][\w-]*):(\d+)\b/i.exec(mapped.replace(/127\.0\.0\.1:\d+/g, ''));
   if (unmapped) throw new Error(`the Caddyfile names ${unmapped[0]}, which is no server listening in docker-compose.yml`);
   let back = mapped.replace(new RegExp(`^(\\s*):${proxyPort}(\\s*\\{)`, 'm'), `$1:${top.proxyPorts.container}$2`);

@@ -42,7 +42,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const pgServer = usePostgres();
 
 /** What an operator puts in .env: compose interpolates `${VAR:?…}` from it. */
-const VARS: Env = {
+const VARS = {
   POSTGRES_PASSWORD: randomBytes(12).toString('hex'),
   WEFT_TOKEN: `compose-access-${randomBytes(12).toString('hex')}`,
   WEFT_RUNNER_TOKEN: `compose-runner-${randomBytes(12).toString('hex')}`,
@@ -84,7 +84,15 @@ type Answer = { status: number; headers: http.IncomingHttpHeaders; text: string;
 function request(port: number, method: string, target: string, { host, headers = {}, body }: { host: string; headers?: Env; body?: string }): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method, path: target, agent: false, timeout: 45_000, headers: { host, ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) } },
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: target,
+        agent: false,
+        timeout: 45_000,
+        headers: { host, ...headers, ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -144,7 +152,8 @@ const postHook = (hookPath: string, secret: string, query = '', payload: unknown
     body,
   });
 };
-const direct = (service: string, target: string, host: string) => request(addresses[service]!.port, 'GET', target, { host, headers: { authorization: `Bearer ${VARS.WEFT_TOKEN}` } });
+const direct = (service: string, target: string, host: string) =>
+  request(addresses[service]!.port, 'GET', target, { host, headers: { authorization: `Bearer ${VARS.WEFT_TOKEN}` } });
 
 async function waitFor(what: string, cond: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
   await waitUntil(cond, timeoutMs, what).catch((err) => {
@@ -156,7 +165,9 @@ beforeAll(async () => {
   // What the Dockerfile's RUN builds (incremental: nothing when up to date).
   execFileSync(process.execPath, ['scripts/build.mjs', 'server', 'runner', 'client'], { cwd: ROOT, stdio: 'pipe' });
   if (spawnSync('caddy', ['version']).error) {
-    throw new Error('caddy not found: the compose rehearsal runs the proxy with Caddy. Install Debian\'s "caddy" package (apt-get install caddy; .ci/run does this).');
+    throw new Error(
+      'caddy not found: the compose rehearsal runs the proxy with Caddy. Install Debian\'s "caddy" package (apt-get install caddy; .ci/run does this).',
+    );
   }
   compose = readCompose(path.join(ROOT, 'docker-compose.yml'), VARS);
   dockerfile = readDockerfile(path.join(ROOT, 'Dockerfile'));
@@ -220,7 +231,12 @@ beforeAll(async () => {
     startProcess(proxyName, ['caddy', 'run', '--config', caddyfile, '--adapter', 'caddyfile'], {
       cwd: proxyDir,
       // The caddy image keeps its state in /config and /data: here the proxy's own directory.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: path.join(proxyDir, 'home'), XDG_CONFIG_HOME: path.join(proxyDir, 'config'), XDG_DATA_HOME: path.join(proxyDir, 'data') },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: path.join(proxyDir, 'home'),
+        XDG_CONFIG_HOME: path.join(proxyDir, 'config'),
+        XDG_DATA_HOME: path.join(proxyDir, 'data'),
+      },
     }),
   );
 
@@ -255,7 +271,9 @@ afterAll(async () => {
 
 describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeout: 60_000 }, () => {
   it('reads the compose file as Docker does, and passes each service its environment unchanged but for addresses and mounts', () => {
-    expect(() => readCompose(path.join(ROOT, 'docker-compose.yml'), { ...VARS, WEFT_TOKEN: '' })).toThrow(/required variable WEFT_TOKEN is missing a value: set WEFT_TOKEN/);
+    expect(() => readCompose(path.join(ROOT, 'docker-compose.yml'), { ...VARS, WEFT_TOKEN: '' })).toThrow(
+      /required variable WEFT_TOKEN is missing a value: set WEFT_TOKEN/,
+    );
     // Merge keys: server-2 has x-server's command; server-1 keeps its own pull_policy over the anchor's.
     const servers = top.byRole('server').map((s) => compose.services[s.name]!);
     for (const s of servers) expect(s.command).toEqual(['node', '--max-semi-space-size=2', 'server/dist/start.js']);
@@ -269,12 +287,17 @@ describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeou
 
     for (const plan of plans) {
       // Nothing but the machine's PATH/HOME/TMPDIR, the image's ENV and the service's environment.
-      expect(Object.keys(plan.env).sort()).toEqual([...new Set(['PATH', 'HOME', 'TMPDIR', ...Object.keys(dockerfile.env), ...Object.keys(plan.composeEnv)])].sort());
+      expect(Object.keys(plan.env).sort()).toEqual(
+        [...new Set(['PATH', 'HOME', 'TMPDIR', ...Object.keys(dockerfile.env), ...Object.keys(plan.composeEnv)])].sort(),
+      );
       for (const [key, value] of Object.entries(plan.composeEnv)) {
         if (MAPPED.has(key)) continue;
         expect(plan.env[key], `${plan.name} ${key}`).toBe(value);
       }
-      expect(Object.keys(plan.rewritten).every((key) => MAPPED.has(key)), `${plan.name}: ${JSON.stringify(plan.rewritten)}`).toBe(true);
+      expect(
+        Object.keys(plan.rewritten).every((key) => MAPPED.has(key)),
+        `${plan.name}: ${JSON.stringify(plan.rewritten)}`,
+      ).toBe(true);
       expect(plan.env.WEFT_DATA_DIR).toBe(plan.mounts['/data']);
       if (plan.role === 'server') {
         expect(plan.env.HOST).toBe('0.0.0.0');
@@ -341,9 +364,15 @@ describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeou
     await live.waitFor((f) => f.type === 'subscribed' && f.id === 'list');
 
     // Bash is off beyond loopback (HOST=0.0.0.0): a notify step runs on the runner.
-    const wf = await viaProxy('POST', '/api/workflows', { definition: { name: 'Compose hello', steps: [{ id: 'hello', type: 'notify', message: 'hello from compose' }] } });
+    const wf = await viaProxy('POST', '/api/workflows', {
+      definition: { name: 'Compose hello', steps: [{ id: 'hello', type: 'notify', message: 'hello from compose' }] },
+    });
     expect(wf.status, wf.text).toBe(201);
-    const trigger = await viaProxy('PUT', '/api/triggers/compose-hello', { workflowId: wf.body.id, type: 'webhook', webhook: { path: 'compose/hello', rateLimitPerMinute: 10_000 } });
+    const trigger = await viaProxy('PUT', '/api/triggers/compose-hello', {
+      workflowId: wf.body.id,
+      type: 'webhook',
+      webhook: { path: 'compose/hello', rateLimitPerMinute: 10_000 },
+    });
     expect(trigger.status, trigger.text).toBe(200);
     helloSecret = trigger.body.webhook.secret;
     expect(helloSecret).toMatch(/^whsec_/);
@@ -354,11 +383,17 @@ describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeou
     const id = hook.body.executionId as string;
     await live.waitFor((f) => f.type === 'event' && f.event.topic === EXECUTIONS_TOPIC && f.event.data?.id === id && f.event.data?.status === 'succeeded');
     live.send({ type: 'subscribe', id: 'run', topic: executionTopic(id) });
-    const step = await live.waitFor((f) => f.type === 'event' && f.event.topic === executionTopic(id) && f.event.type === 'step.updated' && f.event.data?.status === 'succeeded');
+    const step = await live.waitFor(
+      (f) => f.type === 'event' && f.event.topic === executionTopic(id) && f.event.type === 'step.updated' && f.event.data?.status === 'succeeded',
+    );
     expect(step.event.data.stepId).toBe('hello');
 
     // HOST=0.0.0.0 passes unchanged, so an unsigned hook is refused as on the real deployment.
-    const open = await viaProxy('PUT', '/api/triggers/compose-open', { workflowId: wf.body.id, type: 'webhook', webhook: { path: 'compose/open', verify: 'none' } });
+    const open = await viaProxy('PUT', '/api/triggers/compose-open', {
+      workflowId: wf.body.id,
+      type: 'webhook',
+      webhook: { path: 'compose/open', verify: 'none' },
+    });
     expect(open.status, open.text).toBe(422);
     expect(open.text).toContain('listens beyond loopback');
   });
@@ -379,7 +414,11 @@ describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeou
         },
       });
       expect(wf.status, wf.text).toBe(201);
-      const trigger = await viaProxy('PUT', '/api/triggers/compose-slow', { workflowId: wf.body.id, type: 'webhook', webhook: { path: 'compose/slow', rateLimitPerMinute: 10_000 } });
+      const trigger = await viaProxy('PUT', '/api/triggers/compose-slow', {
+        workflowId: wf.body.id,
+        type: 'webhook',
+        webhook: { path: 'compose/slow', rateLimitPerMinute: 10_000 },
+      });
       expect(trigger.status, trigger.text).toBe(200);
       // Round robin spreads these over both servers; the kill follows the last answer.
       const before: string[] = [];
@@ -448,8 +487,13 @@ describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeou
 
       // A browser following the list through the proxy saw it whole across the kill (it reconnects
       // through the proxy when its server was the one killed, resuming after its last seq).
-      const stored = async () => (await db!.query<{ seq: string }>('SELECT seq FROM events WHERE topic = $1 ORDER BY seq', [EXECUTIONS_TOPIC])).rows.map((r) => Number(r.seq));
-      await waitFor('the browser to catch up on the executions list', async () => (follower.seqs.get(EXECUTIONS_TOPIC)?.length ?? 0) >= (await stored()).length, 10_000);
+      const stored = async () =>
+        (await db!.query<{ seq: string }>('SELECT seq FROM events WHERE topic = $1 ORDER BY seq', [EXECUTIONS_TOPIC])).rows.map((r) => Number(r.seq));
+      await waitFor(
+        'the browser to catch up on the executions list',
+        async () => (follower.seqs.get(EXECUTIONS_TOPIC)?.length ?? 0) >= (await stored()).length,
+        10_000,
+      );
       expect(seqProblems(follower.seqs.get(EXECUTIONS_TOPIC)!, await stored())).toBeNull();
       expect(proc(second!.name).alive()).toBe(true);
       for (const runner of plans.filter((p) => p.role === 'runner')) expect(proc(runner.name).alive(), proc(runner.name).output().slice(-2000)).toBe(true);
