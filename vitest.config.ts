@@ -84,6 +84,9 @@ const POSTGRES_SET = [
   'test/cluster/held-calls-restart.test.ts',
 ];
 
+/** The compose rehearsal: a project of its own (below). */
+const COMPOSE_REHEARSAL = 'test/multi-server/compose-rehearsal.test.ts';
+
 /** One run over every package, so `pnpm test` prints a single total. */
 export default defineConfig({
   test: {
@@ -96,6 +99,7 @@ export default defineConfig({
           name: 'server',
           root: './server',
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+          exclude: [COMPOSE_REHEARSAL],
           // Every event the server journals during the suite is checked against the event catalogue.
           setupFiles: ['test/setup/journal-event-check.ts'],
           // The server-postgres project's global setup sets WEFT_TEST_STORE=postgres in the process
@@ -119,6 +123,22 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: false,
+        test: {
+          // docker-compose.yml run as processes (the built bundles, PostgreSQL, Caddy), after every other
+          // project: built-runtime.test.ts deletes and rebuilds server/dist and runner/dist, which these
+          // processes run from, and the failover timings (Caddy's health checks, runner reconnection)
+          // are the compose file's, not stretched by the rest of the suite on the same cores.
+          name: 'compose',
+          root: './server',
+          include: [COMPOSE_REHEARSAL],
+          sequence: { groupOrder: 1 },
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -15,7 +15,8 @@ export type FollowingClient = {
   close(): void;
 };
 
-export async function followTopics(urls: string[], token: string, topics: string[] = []): Promise<FollowingClient> {
+/** `headers` go with every connection (a browser's Host and Origin through a proxy). */
+export async function followTopics(urls: string[], token: string, topics: string[] = [], headers: Record<string, string> = {}): Promise<FollowingClient> {
   const seqs = new Map<string, number[]>(topics.map((t) => [t, []]));
   const connections: string[] = [];
   let closed = false;
@@ -30,7 +31,7 @@ export async function followTopics(urls: string[], token: string, topics: string
   const connect = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const url = urls[at % urls.length]!;
-      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers: { authorization: `Bearer ${token}` } });
+      const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`, { headers: { authorization: `Bearer ${token}`, ...headers } });
       ws.on('message', (data) => {
         const frame = JSON.parse(String(data));
         if (frame.type === 'event') seqs.get(frame.event.topic)?.push(frame.event.seq);
