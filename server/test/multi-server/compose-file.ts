@@ -141,10 +141,10 @@ export function readDockerfile(file: string): Dockerfile {
 export type Role = 'postgres' | 'server' | 'runner' | 'proxy';
 
 /** Each variable compose may set, by role, and how the rehearsal passes it. */
-type Mapping = 'as-is' | 'own-port' | 'service-urls' | 'proxy-address';
+type Mapping = 'as-is' | 'own-port' | 'listen-address' | 'service-urls' | 'proxy-address';
 const SERVER_ENV: Record<string, Mapping> = {
   WEFT_START_RUNNER: 'as-is',
-  HOST: 'as-is',
+  HOST: 'listen-address',
   PORT: 'own-port',
   WEFT_DATABASE_URL: 'service-urls',
   WEFT_TOKEN: 'as-is',
@@ -401,6 +401,12 @@ export function planProcess({
       case 'own-port':
         here = String(addresses[name]!.port);
         break;
+      case 'listen-address':
+        // Every interface of the container (what Docker needs to reach it) is, on the one host the
+        // rehearsal runs on, loopback: nothing a test starts listens beyond it.
+        if (value !== '0.0.0.0') throw new Error(`${where}=${value}: a server in a container must listen on 0.0.0.0 for the proxy and the runners to reach it`);
+        here = '127.0.0.1';
+        break;
       case 'service-urls':
         here = mapServiceUrls(value, where, top, addresses);
         break;
@@ -429,7 +435,8 @@ export function planProcess({
 /**
  * The compose file's Caddyfile with its listening port and its upstreams (`server-1:8787`) mapped
  * as Docker maps them, and nothing else changed (checked by mapping the result back), after a
- * global block that puts Caddy's admin endpoint (localhost:2019 inside the container) on a free port.
+ * global block that puts Caddy's admin endpoint (localhost:2019 inside the container) on a free port
+ * and binds what it serves to loopback (the container's interfaces, on the rehearsal's one host).
  */
 export function mapCaddyfile(top: Topology, addresses: Addresses, proxyPort: number, adminPort: number): string {
   const original = top.caddyfile;
@@ -445,5 +452,5 @@ export function mapCaddyfile(top: Topology, addresses: Addresses, proxyPort: num
   let back = mapped.replace(new RegExp(`^(\\s*):${proxyPort}(\\s*\\{)`, 'm'), `$1:${top.proxyPorts.container}$2`);
   for (const s of top.byRole('server')) back = back.replaceAll(`${addresses[s.name]!.host}:${addresses[s.name]!.port}`, `${s.name}:${s.containerPort}`);
   if (back !== original) throw new Error('mapping the Caddyfile changed more than its addresses');
-  return `{\n\tadmin 127.0.0.1:${adminPort}\n}\n${mapped}`;
+  return `{\n\tadmin 127.0.0.1:${adminPort}\n\tdefault_bind 127.0.0.1\n}\n${mapped}`;
 }

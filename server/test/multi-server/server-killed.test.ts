@@ -69,7 +69,7 @@ async function caughtUpOnFinishedRuns(client: FollowingClient, min: number): Pro
   const runs = [...client.seqs.keys()].filter((t) => t.startsWith('execution:'));
   const rows = await cluster.query<{ topic: string; head: string }>(
     `SELECT e.topic, max(e.seq) AS head FROM events e JOIN executions x ON e.topic = 'execution:' || x.id
-      WHERE e.topic = ANY($1) AND x.status IN ('succeeded', 'failed', 'cancelled') GROUP BY e.topic`,
+      WHERE e.topic = ANY($1) AND x.status IN ('succeeded', 'failed', 'canceled') GROUP BY e.topic`,
     [runs],
   );
   return rows.length >= min && rows.every((r) => client.seqs.get(r.topic)!.at(-1) === Number(r.head));
@@ -106,7 +106,7 @@ describe('a server SIGKILLed mid webhook load, two servers on one PostgreSQL', {
       throw new Error(`${(err as Error).message}: ${JSON.stringify([...onA.seqs].map(([t, s]) => [t, s.at(-1)]))}\n${cluster.output()}`);
     });
     const acknowledgedBeforeKill = [...load.acknowledged.keys()];
-    const unfinished = await cluster.query("SELECT id FROM executions WHERE id = ANY($1) AND status NOT IN ('succeeded', 'failed', 'cancelled')", [
+    const unfinished = await cluster.query("SELECT id FROM executions WHERE id = ANY($1) AND status NOT IN ('succeeded', 'failed', 'canceled')", [
       acknowledgedBeforeKill,
     ]);
     await cluster.kill(A);

@@ -15,7 +15,7 @@ beforeAll(async () => {
 }, 90_000);
 afterAll(() => cluster?.stop());
 
-const settled = (status: string) => ['succeeded', 'failed', 'cancelled'].includes(status);
+const settled = (status: string) => ['succeeded', 'failed', 'canceled'].includes(status);
 
 describe('three servers on one PostgreSQL', { timeout: 60_000 }, () => {
   it('a schedule due every second fires once per due time, with all three servers ticking', async () => {
