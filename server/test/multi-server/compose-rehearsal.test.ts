@@ -141,6 +141,18 @@ const viaProxy = (method: string, target: string, body?: unknown, headers: Env =
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 /** A signed webhook delivery (`verify: "weft"`) through the proxy. */
+/** A workflow and its signed webhook trigger (key `compose-<path's last part>`), made through the proxy; returns the trigger's secret. */
+async function hookedWorkflow(name: string, steps: unknown[], hookPath: string): Promise<string> {
+  const wf = await viaProxy('POST', '/api/workflows', { definition: { name, steps } });
+  expect(wf.status, wf.text).toBe(201);
+  const trigger = await viaProxy('PUT', `/api/triggers/compose-${hookPath.split('/').at(-1)}`, {
+    workflowId: wf.body.id,
+    type: 'webhook',
+    webhook: { path: hookPath, rateLimitPerMinute: 10_000 },
+  });
+  expect(trigger.status, trigger.text).toBe(200);
+  return trigger.body.webhook.secret;
+}
 const postHook = (hookPath: string, secret: string, query = '', payload: unknown = {}) => {
   const target = `/hooks/${hookPath}${query}`;
   const body = JSON.stringify(payload);
@@ -377,17 +389,7 @@ describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeou
     await live.waitFor((f) => f.type === 'subscribed' && f.id === 'list');
 
     // A notify step: bash is off on the real deployment (HOST=0.0.0.0), which here listens on loopback.
-    const wf = await viaProxy('POST', '/api/workflows', {
-      definition: { name: 'Compose hello', steps: [{ id: 'hello', type: 'notify', message: 'hello from compose' }] },
-    });
-    expect(wf.status, wf.text).toBe(201);
-    const trigger = await viaProxy('PUT', '/api/triggers/compose-hello', {
-      workflowId: wf.body.id,
-      type: 'webhook',
-      webhook: { path: 'compose/hello', rateLimitPerMinute: 10_000 },
-    });
-    expect(trigger.status, trigger.text).toBe(200);
-    helloSecret = trigger.body.webhook.secret;
+    helloSecret = await hookedWorkflow('Compose hello', [{ id: 'hello', type: 'notify', message: 'hello from compose' }], 'compose/hello');
     expect(helloSecret).toMatch(/^whsec_/);
 
     const hook = await postHook('compose/hello', helloSecret, '?wait=30');
@@ -400,7 +402,6 @@ describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeou
       (f) => f.type === 'event' && f.event.topic === executionTopic(id) && f.event.type === 'step.updated' && f.event.data?.status === 'succeeded',
     );
     expect(step.event.data.stepId).toBe('hello');
-
   });
 
   it('SIGKILL server-1: webhooks through the proxy still answer, runner-1 moves to server-2 and runs work, runs started before the kill finish', async () => {
@@ -409,26 +410,18 @@ describe('docker-compose.yml, rehearsed with real processes and Caddy', { timeou
     const browserHeaders = { host: browserHost(), origin: `http://${browserHost()}` };
     const follower: FollowingClient = await followTopics([`http://127.0.0.1:${proxyPort}`], VARS.WEFT_TOKEN, [EXECUTIONS_TOPIC], browserHeaders);
     try {
-      const wf = await viaProxy('POST', '/api/workflows', {
-        definition: {
-          name: 'Compose slow',
-          steps: [
-            { id: 'pause', type: 'wait', seconds: 2 },
-            { id: 'done', type: 'notify', message: 'done' },
-          ],
-        },
-      });
-      expect(wf.status, wf.text).toBe(201);
-      const trigger = await viaProxy('PUT', '/api/triggers/compose-slow', {
-        workflowId: wf.body.id,
-        type: 'webhook',
-        webhook: { path: 'compose/slow', rateLimitPerMinute: 10_000 },
-      });
-      expect(trigger.status, trigger.text).toBe(200);
+      const slow = await hookedWorkflow(
+        'Compose slow',
+        [
+          { id: 'pause', type: 'wait', seconds: 2 },
+          { id: 'done', type: 'notify', message: 'done' },
+        ],
+        'compose/slow',
+      );
       // Round robin spreads these over both servers; the kill follows the last answer.
       const before: string[] = [];
       for (let i = 0; i < 4; i++) {
-        const res = await postHook('compose/slow', trigger.body.webhook.secret, '', { i });
+        const res = await postHook('compose/slow', slow, '', { i });
         expect(res.status, res.text).toBe(202);
         before.push(res.body.executionId);
       }
