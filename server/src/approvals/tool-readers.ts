@@ -1,5 +1,6 @@
 import type { ToolApproval } from '@weft/shared';
 import type { Principal, UserPrincipal } from '../auth/principal';
+import { memoBounded } from '../bounded-map';
 import type { ChatOwners } from '../sessions/chat-owners';
 import { REMEMBERED_CHATS } from '../sessions/chat-visibility';
 import { canReadChat, OWNER_ID } from '../sessions/session-access';
@@ -54,17 +55,8 @@ export function createToolReaders({
 
   /** A chat's person per chat id, each asked once while remembered (at most `limit`, the oldest forgotten first). */
   const remembering = (limit: number): ToolJudge['ownerOf'] => {
-    const owners = new Map<string, string>();
-    return ({ sessionId }) => {
-      if (sessionId === null) return null;
-      let owner = owners.get(sessionId);
-      if (owner === undefined) {
-        owner = ownerOfChat(sessionId);
-        if (owners.size >= limit) owners.delete(owners.keys().next().value!);
-        owners.set(sessionId, owner);
-      }
-      return owner;
-    };
+    const owner = memoBounded(limit, ownerOfChat);
+    return ({ sessionId }) => (sessionId === null ? null : owner(sessionId));
   };
 
   return {

@@ -1,4 +1,5 @@
 import type { Execution, ExecutionStatus, ExecutionSummary, StartedBy, StepRun } from '@weft/shared';
+import { rememberBounded } from '../bounded-map';
 import type { Db } from '../db/open';
 import { filters } from '../db/filters';
 import { storeKind } from '../db/store';
@@ -188,13 +189,6 @@ const DEFINITIONS_CACHED = 256;
 /** Parsed arguments of the executions most recently journaled or granted (oldest dropped first). */
 const ARGS_CACHED = 1024;
 
-/** A bounded map that forgets its oldest entry. */
-function remember<K, V>(cache: Map<K, V>, key: K, value: V, limit: number): V {
-  if (cache.size >= limit) cache.delete(cache.keys().next().value!);
-  cache.set(key, value);
-  return value;
-}
-
 export function createExecutionsRepository(db: Db) {
   const definitions = new Map<string, unknown>();
   const args = new Map<string, ExecutionArgs>();
@@ -333,13 +327,13 @@ export function createExecutionsRepository(db: Db) {
       if (cached !== undefined) return cached;
       const row = s.workflowName.get(workflowId, version);
       if (!row) return null;
-      return remember(definitions, key, JSON.parse(row.definition) as unknown, DEFINITIONS_CACHED);
+      return rememberBounded(definitions, key, JSON.parse(row.definition) as unknown, DEFINITIONS_CACHED);
     },
     /**
      * Inputs and trigger payload, parsed once per execution while it is busy (they never change).
      * Shared by every summary and grant built from them: callers must not mutate them.
      */
-    argsOf: (row: ExecutionRow): ExecutionArgs => args.get(row.id) ?? remember(args, row.id, parseArgs(row), ARGS_CACHED),
+    argsOf: (row: ExecutionRow): ExecutionArgs => args.get(row.id) ?? rememberBounded(args, row.id, parseArgs(row), ARGS_CACHED),
     lastRunnerSeq: (id: string, leaseAttempt: number) => s.lastRunnerSeq.get(id, leaseAttempt)?.seq ?? 0,
     /** The highest runner event seq stored for this lease attempt (events are stored in seq order). */
     setRunnerSeq: (id: string, leaseAttempt: number, seq: number) => s.setRunnerSeq.run(id, leaseAttempt, seq),

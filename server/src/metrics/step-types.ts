@@ -1,4 +1,5 @@
 import { flattenSteps, isFinishedExecution, type ExecutionSummary, type Step } from '@weft/shared';
+import { rememberBounded } from '../bounded-map';
 import type { ExecutionsRepository } from '../executions/executions-repository';
 
 /** Workflow versions whose step types are kept; a version never changes, so they are never stale. */
@@ -16,18 +17,13 @@ export function createStepTypes({ repo }: { repo: Pick<ExecutionsRepository, 'ge
   const versionOf = new Map<string, { workflowId: string; version: number }>();
   const typesOf = new Map<string, Map<string, string>>();
 
-  const remember = <K, V>(map: Map<K, V>, key: K, value: V, max: number) => {
-    if (map.size >= max) map.delete(map.keys().next().value as K);
-    map.set(key, value);
-  };
-
   function typesOfVersion(workflowId: string, version: number): Map<string, string> {
     const key = `${version}@${workflowId}`;
     let types = typesOf.get(key);
     if (types === undefined) {
       const definition = repo.definitionOf(workflowId, version) as { steps?: Step[] } | null;
       types = new Map(flattenSteps(definition?.steps ?? []).map((s) => [s.id, s.type]));
-      remember(typesOf, key, types, VERSIONS_KEPT);
+      rememberBounded(typesOf, key, types, VERSIONS_KEPT);
     }
     return types;
   }
@@ -37,7 +33,7 @@ export function createStepTypes({ repo }: { repo: Pick<ExecutionsRepository, 'ge
     track(execution: ExecutionSummary): void {
       if (isFinishedExecution(execution.status)) versionOf.delete(execution.id);
       else if (!versionOf.has(execution.id))
-        remember(versionOf, execution.id, { workflowId: execution.workflowId, version: execution.workflowVersion }, EXECUTIONS_KEPT);
+        rememberBounded(versionOf, execution.id, { workflowId: execution.workflowId, version: execution.workflowVersion }, EXECUTIONS_KEPT);
     },
     /** The step's type, or `unknown` when its execution or step cannot be found. */
     typeOf(executionId: string, stepId: string): string {

@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal';
+import { memoBounded } from '../bounded-map';
 import type { ChatOwners } from './chat-owners';
 import { canReadChat } from './session-access';
 
@@ -34,17 +35,10 @@ export function createChatVisibility(chats: ChatOwners) {
      */
     viewer(principal: Principal | null): ChatViewer {
       const person = principal?.type === 'user' ? principal : null;
-      const known = new Map<string, boolean>();
-      const mayShow = (sessionId: string): boolean => {
-        let shown = known.get(sessionId);
-        if (shown === undefined) {
-          const owner = person === null ? null : chats.ownerOf(sessionId);
-          shown = owner !== null && person !== null && canReadChat(person, owner);
-          if (known.size >= REMEMBERED_CHATS) known.delete(known.keys().next().value!);
-          known.set(sessionId, shown);
-        }
-        return shown;
-      };
+      const mayShow = memoBounded(REMEMBERED_CHATS, (sessionId: string): boolean => {
+        const owner = person === null ? null : chats.ownerOf(sessionId);
+        return owner !== null && person !== null && canReadChat(person, owner);
+      });
       return {
         mayShow,
         redact: <T extends NamesChat>(x: T): T => (typeof x.sessionId !== 'string' || mayShow(x.sessionId) ? x : { ...x, sessionId: null }),
