@@ -208,14 +208,20 @@ const approvalsLink = (pending: number) => screen.getByRole('link', { name: new 
 const closed = (reason = 'execution_canceled', message = 'The run was canceled before anyone decided.') =>
   stepApproval({ status: 'closed', closed: { reason: reason as 'execution_canceled', message, closedAt: AT(0) } });
 
+/** The inbox open on its two waiting cards, following the topic, the badge counting both. */
+async function openInboxOfTwo(): Promise<HTMLElement> {
+  renderApp('/approvals');
+  const list = await screen.findByRole('list', { name: 'Waiting approvals' });
+  expect(within(list).getAllByRole('article')).toHaveLength(2);
+  await waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
+  expect(approvalsLink(2)).toBeTruthy();
+  return list;
+}
+
 describe('approvals inbox', () => {
   it('lists pending approvals; a decision made elsewhere takes its card out of "Waiting" at once, and the badge follows', async () => {
     routes();
-    renderApp('/approvals');
-    const list = await screen.findByRole('list', { name: 'Waiting approvals' });
-    expect(within(list).getAllByRole('article')).toHaveLength(2);
-    await waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
-    expect(approvalsLink(2)).toBeTruthy();
+    const list = await openInboxOfTwo();
 
     await act(async () => {
       live.append('approvals', 'approval.decided', { ...decided('alice', 'deny'), kind: undefined });
@@ -324,11 +330,7 @@ describe('approvals inbox', () => {
       'GET /api/approvals': json(200, { approvals: [stepApproval(), ask] }),
       'GET /api/approvals/tap_ask': json(404, { error: { code: 'not_found', message: 'approval tap_ask not found' } }),
     });
-    renderApp('/approvals');
-    const list = await screen.findByRole('list', { name: 'Waiting approvals' });
-    expect(within(list).getAllByRole('article')).toHaveLength(2);
-    await waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
-    expect(approvalsLink(2)).toBeTruthy();
+    const list = await openInboxOfTwo();
     // Decided by someone else: the decision is its chat's, so this person gets the event's seq alone.
     await act(async () => {
       live.append('approvals', 'approval.decided', {});
