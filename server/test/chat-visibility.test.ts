@@ -1,10 +1,9 @@
 import { APPROVALS_TOPIC, EXECUTIONS_TOPIC, executionTopic, WORKFLOWS_TOPIC } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectFakeRunner, type FakeRunner } from './helpers/fake-runner';
-import { connectLive, type LiveClient, waitUntil } from './helpers/live-client';
-import { addPersonWithToken } from './helpers/people';
+import { followEach, waitUntil } from './helpers/live-client';
+import { addPersonWithToken, principalAs } from './helpers/people';
 import { startServer, type TestServer } from './helpers/server';
-import type { UserPrincipal } from '../src/auth/principal';
 import { eventViewFor } from '../src/journal/topics';
 import { createChatVisibility, REMEMBERED_CHATS } from '../src/sessions/chat-visibility';
 
@@ -27,16 +26,6 @@ afterAll(async () => {
 
 type Person = { id: string; token: string };
 
-const personAs = (id: string, role: UserPrincipal['role'], scopes: UserPrincipal['scopes']): UserPrincipal => ({
-  type: 'user',
-  id,
-  name: id,
-  role,
-  scopes,
-  via: 'pat',
-  credentialId: null,
-});
-
 describe('a run started from a chat', () => {
   it('names its chat to the chat person and an admin, and sessionId null to anyone else: REST, tools, events, live socket', async () => {
     const alice = addPersonWithToken(s, 'operator'); // the chat's person
@@ -58,14 +47,7 @@ describe('a run started from a chat', () => {
     const chat = (await s.request('POST', '/api/sessions', { token: alice.token, body: { title: 'private' } })).body;
 
     // Everyone follows the runs list before the run starts; its execution topic once it exists.
-    const sockets: Record<string, LiveClient> = {};
-    for (const [name, p] of Object.entries(people)) {
-      const c = await connectLive(s.url, { token: p.token });
-      for (const topic of [EXECUTIONS_TOPIC, APPROVALS_TOPIC, WORKFLOWS_TOPIC])
-        c.send({ type: 'subscribe', id: topic, topic, after: s.app.journal.lastSeq(topic) });
-      await c.waitFor((f) => f.type === 'subscribed' && f.id === WORKFLOWS_TOPIC);
-      sockets[name] = c;
-    }
+    const sockets = await followEach(s, people, [EXECUTIONS_TOPIC, APPROVALS_TOPIC, WORKFLOWS_TOPIC]);
 
     const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { token: alice.token, body: { sessionId: chat.id } });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
@@ -250,9 +232,9 @@ describe("one viewer's view of events", () => {
         return s.app.sessions.getSession(id).ownerId ?? null;
       },
     });
-    const bob = personAs('usr_bob', 'approver', ['read', 'approve']);
-    const carol = personAs('usr_carol', 'viewer', ['read']);
-    const alice = personAs('usr_alice', 'operator', ['read', 'run']);
+    const bob = principalAs('usr_bob', 'approver', ['read', 'approve']);
+    const carol = principalAs('usr_carol', 'viewer', ['read']);
+    const alice = principalAs('usr_alice', 'operator', ['read', 'run']);
     const readsEveryTool = { mayRead: () => true };
     const [forBob, forCarol, forAlice] = [bob, carol, alice].map((p) => eventViewFor(p, counting.viewer(p), readsEveryTool));
     const plain = { topic: 'executions', seq: 1, type: 'step.updated', data: { executionId: 'ex_1', stepId: 'a' }, createdAt: '' } as never;
@@ -283,7 +265,7 @@ describe("one viewer's view of events", () => {
         asked++;
         return 'usr_someone';
       },
-    }).viewer(personAs('usr_bob', 'viewer', ['read']));
+    }).viewer(principalAs('usr_bob', 'viewer', ['read']));
     for (let i = 0; i <= REMEMBERED_CHATS; i++) expect(viewer.mayShow(`ses_${i}`)).toBe(false);
     expect(asked).toBe(REMEMBERED_CHATS + 1);
     viewer.mayShow(`ses_${REMEMBERED_CHATS}`); // still remembered

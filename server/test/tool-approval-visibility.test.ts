@@ -1,8 +1,8 @@
 import { APPROVALS_TOPIC, type JournalEventEnvelope, SESSIONS_TOPIC } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectFakeRunner, type FakeRunner } from './helpers/fake-runner';
-import { connectLive, type LiveClient, waitUntil } from './helpers/live-client';
-import { addPersonWithToken } from './helpers/people';
+import { connectLive, followEach, type LiveClient, waitUntil } from './helpers/live-client';
+import { addPersonWithToken, principalAs } from './helpers/people';
 import { startServer, type TestServer } from './helpers/server';
 import type { UserPrincipal } from '../src/auth/principal';
 import { createToolReaders } from '../src/approvals/tool-readers';
@@ -31,18 +31,6 @@ afterAll(async () => {
 type Person = { id: string; token: string };
 type Frame = { type: string; event: JournalEventEnvelope & { data: any } };
 
-/** Everyone's socket, following `topics` from their heads now. */
-async function follow(people: Record<string, Person>, topics: string[]): Promise<Record<string, LiveClient>> {
-  const sockets: Record<string, LiveClient> = {};
-  for (const [name, p] of Object.entries(people)) {
-    const c = await connectLive(s.url, { token: p.token });
-    for (const topic of topics) c.send({ type: 'subscribe', id: topic, topic, after: s.app.journal.lastSeq(topic) });
-    for (const topic of topics) await c.waitFor((f) => f.type === 'subscribed' && f.id === topic);
-    sockets[name] = c;
-  }
-  return sockets;
-}
-
 /** The events of `topic` after `after` as `name` received them: live, then over /api/events (the same). */
 async function received(c: LiveClient, token: string, topic: string, after: number): Promise<JournalEventEnvelope[]> {
   const head = s.app.journal.lastSeq(topic);
@@ -70,7 +58,7 @@ describe('the approvals topic', () => {
     expect(wf.status, JSON.stringify(wf.body)).toBe(201);
     const chat = (await s.request('POST', '/api/sessions', { token: alice.token, body: { title: 'private' } })).body;
     const after = s.app.journal.lastSeq(APPROVALS_TOPIC);
-    const sockets = await follow(people, [APPROVALS_TOPIC]);
+    const sockets = await followEach(s, people, [APPROVALS_TOPIC]);
 
     const started = await s.request('POST', `/api/workflows/${wf.body.id}/run`, { token: alice.token, body: { sessionId: chat.id } });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
@@ -157,7 +145,7 @@ describe('the approvals topic', () => {
     const reads = (name: string) => name === 'alice' || name === 'admin';
     const chat = (await s.request('POST', '/api/sessions', { token: alice.token, body: { title: 'held' } })).body;
     const after = s.app.journal.lastSeq(APPROVALS_TOPIC);
-    const sockets = await follow(people, [APPROVALS_TOPIC]);
+    const sockets = await followEach(s, people, [APPROVALS_TOPIC]);
 
     // What the tool registry asks for a destructive call the assistant makes in Alice's chat, and one a workflow makes.
     const held = s.app.toolApprovals.request({
@@ -203,7 +191,7 @@ describe('session.deleted', () => {
     const people: Record<string, Person> = { alice, bob, admin };
     const chat = (await s.request('POST', '/api/sessions', { token: alice.token, body: { title: 'to go' } })).body;
     const after = s.app.journal.lastSeq(SESSIONS_TOPIC);
-    const sockets = await follow(people, [SESSIONS_TOPIC]);
+    const sockets = await followEach(s, people, [SESSIONS_TOPIC]);
     expect((await s.request('DELETE', `/api/sessions/${chat.id}`, { token: alice.token })).status).toBe(204);
     const deletedSeq = s.app.journal.lastSeq(SESSIONS_TOPIC);
     for (const [name, p] of Object.entries(people)) {
@@ -218,15 +206,7 @@ describe('session.deleted', () => {
   });
 
   it('without ownerId (written before it was recorded) is the owner’s, as a chat without a person is', () => {
-    const person = (id: string, scopes: UserPrincipal['scopes']): UserPrincipal => ({
-      type: 'user',
-      id,
-      name: id,
-      role: 'operator',
-      scopes,
-      via: 'pat',
-      credentialId: null,
-    });
+    const person = (id: string, scopes: UserPrincipal['scopes']) => principalAs(id, 'operator', scopes);
     const chats = createChatVisibility({ ownerOf: () => null });
     const tools = { mayRead: () => true };
     const old = { topic: SESSIONS_TOPIC, seq: 7, type: 'session.deleted', data: { id: 'ses_old' }, at: '' } as JournalEventEnvelope;
@@ -238,7 +218,7 @@ describe('session.deleted', () => {
 });
 
 describe("one viewer's view of tool approvals", () => {
-  const bob: UserPrincipal = { type: 'user', id: 'usr_bob', name: 'bob', role: 'viewer', scopes: ['read'], via: 'pat', credentialId: null };
+  const bob = principalAs('usr_bob', 'viewer', ['read']);
   const event = (topic: string, seq: number, data: unknown) => ({ topic, seq, type: 'approval.requested', data, at: '' }) as JournalEventEnvelope;
 
   it('judges only a tool approval naming a chat on the approvals topic; one hidden form for every viewer', () => {

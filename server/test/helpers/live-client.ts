@@ -65,3 +65,22 @@ export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutM
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * A socket per person (`people`: name → token holder), each following `topics` from the topic's
+ * head now (`lastSeq`), once every subscription is confirmed.
+ */
+export async function followEach(
+  s: { url: string; app: { journal: { lastSeq(topic: string): number } } },
+  people: Record<string, { token: string }>,
+  topics: string[],
+): Promise<Record<string, LiveClient>> {
+  const sockets: Record<string, LiveClient> = {};
+  for (const [name, p] of Object.entries(people)) {
+    const c = await connectLive(s.url, { token: p.token });
+    for (const topic of topics) c.send({ type: 'subscribe', id: topic, topic, after: s.app.journal.lastSeq(topic) });
+    for (const topic of topics) await c.waitFor((f) => f.type === 'subscribed' && f.id === topic);
+    sockets[name] = c;
+  }
+  return sockets;
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ROLE_SCOPES, type Role, type Scope } from '@weft/shared';
+import type { UserPrincipal } from '../../src/auth/principal';
 import { hashToken, PAT_PREFIX } from '../../src/people/api-tokens';
 import type { TestServer } from './server';
 
@@ -52,3 +53,14 @@ export function addPersonWithToken(s: TestServer, role: Role, scopes: readonly S
     .run(`tok_${id}`, id, 'test', JSON.stringify(scopes), hashToken(token), at);
   return { id, token };
 }
+
+/** A signed-in person as the server sees them (a personal access token), for unit checks of access rules. */
+export const principalAs = (id: string, role: UserPrincipal['role'], scopes: UserPrincipal['scopes']): UserPrincipal => ({
+  type: 'user',
+  id,
+  name: id,
+  role,
+  scopes,
+  via: 'pat',
+  credentialId: null,
+});
