@@ -265,7 +265,8 @@ export function createJournal({
     /**
      * Calls `fn` as each event of `topic` is written, before its transaction commits: for work that
      * should join the same group commit (`beforeCommit`), never for anything that tells the outside.
-     * The transaction may still roll back.
+     * The transaction may still roll back, and on PostgreSQL the event's `seq` is the transaction's own
+     * numbering until its COMMIT takes the real one (sequences-postgres.ts): do not keep it.
      */
     onAppend(topic: Topic, fn: (event: JournalEvent) => void): () => void {
       const hooks = appendHooks.get(topic) ?? new Set();
