@@ -135,7 +135,7 @@ export function createJournal({
     for (let open = group.open(); open; open = group.open()) group.commitNow();
   }
 
-  /** Journals `data` as an event of `type` on `topic`, in the running transaction (or its own). */
+  /** Journals `data` as an event of `type` on `topic`, in the running transaction (or its own); on PostgreSQL its `seq` is final at COMMIT. */
   function append<T extends JournalEventType>(topic: Topic, type: T, data: JournalEventData<T>, options: AppendOptions = {}): JournalEvent {
     if (!pending.writes()) {
       // A lone append is its own transaction.
