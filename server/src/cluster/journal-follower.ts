@@ -56,7 +56,10 @@ export function createJournalFollower({ bus, log }: { bus: EventBus; log: { erro
     for (const [topic, max] of work) {
       const head = bus.head(topic);
       if (head === undefined || head >= max) continue; // no listener here, or given already (our own write, or an earlier catch-up)
-      if (!catchUp(topic, max)) {
+      // To the end, not to `max`: what committed since is given now, and its own notification
+      // (already on its way) then reads nothing. Seqs are taken at COMMIT under the topic's head
+      // lock, so a committed seq has every seq below it committed too.
+      if (!catchUp(topic, null)) {
         failed = true;
         due.set(topic, Math.max(max, due.get(topic) ?? 0));
       }

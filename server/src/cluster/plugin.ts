@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { PgDatabase } from '../db/postgres/pg-database';
 import { storeKind } from '../db/store';
 import { type ChatStop, chatStops as chatStopNotice } from './chat-stops';
 import { createJournalFollower, JOURNAL_CHANNEL } from './journal-follower';
@@ -90,7 +91,9 @@ export default fp(
         log,
       });
       const started = listener;
+      (db as PgDatabase).afterEachStatement(() => started.drain());
       app.addHook('onClose', async () => {
+        (db as PgDatabase).afterEachStatement(null);
         follower.stop();
         await started.stop();
       });

@@ -114,6 +114,7 @@ export class PgDatabase implements SqlDatabase {
   #reconnectFailedAt: number | undefined;
   /** The deadlock (or serialization failure) that aborted the open transaction, until a statement succeeds (its ROLLBACK). */
   #abortedBy: PgQueryError | null = null;
+  #afterStatement: (() => void) | null = null;
 
   constructor(url: string, { timeoutMs }: { timeoutMs?: number } = {}) {
     const shown = new URL(url);
@@ -127,6 +128,15 @@ export class PgDatabase implements SqlDatabase {
   /** The current connection (replaced after one was lost). */
   get connection(): SyncConnection {
     return this.#connection;
+  }
+
+  /**
+   * Called after each statement, whether it succeeded or not: the cluster's LISTEN worker is drained
+   * there (cluster/notification-listener.ts), since this thread is blocked in statements most of its
+   * time under load. It must not run a statement itself.
+   */
+  afterEachStatement(fn: (() => void) | null): void {
+    this.#afterStatement = fn;
   }
 
   /** Until `close()`: a lost connection is reopened by the next statement. */
@@ -149,6 +159,14 @@ export class PgDatabase implements SqlDatabase {
    * caller's ROLLBACK, so nothing of it is silently run outside the transaction.
    */
   query(text: string, values?: readonly unknown[]): ReturnType<SyncConnection['query']> {
+    try {
+      return this.#query(text, values);
+    } finally {
+      this.#afterStatement?.();
+    }
+  }
+
+  #query(text: string, values?: readonly unknown[]): ReturnType<SyncConnection['query']> {
     if (!this.#connection.open && !this.#closed) {
       if (this.#lostInTransaction) {
         if (ROLLBACK.test(text)) {
