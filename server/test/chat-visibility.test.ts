@@ -132,6 +132,31 @@ describe('a run started from a chat', () => {
       expect(listed.sessionId, name).toBe(expected(name));
     }
     expect((await get(`/api/approvals/${approvalId}`, 'bob')).body.mayDecide).toBe(true);
+    {
+      // Decided the other way between the route's look and the decision (another server, on
+      // PostgreSQL): the 409 carries the ask, and its chat stays hidden there too.
+      const decide = s.app.agentAsks.decide;
+      s.app.agentAsks.decide = (args) => {
+        s.app.agentAsks.decide = decide;
+        decide({ ...args, decision: 'deny' });
+        return decide(args);
+      };
+      const ask2 = await s.request('POST', '/api/tools/ask', {
+        token: s.runnerToken,
+        body: {
+          key: 'fix||toolu_2',
+          kind: 'tool',
+          tool: { name: 'workspace:bash', arguments: { command: 'npm run lint' } },
+          preview: { command: 'npm run lint' },
+          waitMs: 0,
+          context: { executionId, stepId: 'fix', iterationPath: '', runnerId: runner.runnerId, leaseAttempt: grant.attempt },
+        },
+      });
+      const raced = await s.request('POST', `/api/approvals/${ask2.body.approvalId}/decision`, { token: bob.token, body: { decision: 'approve' } });
+      expect(raced.status, JSON.stringify(raced.body)).toBe(409);
+      expect(raced.body.error.code).toBe('already_decided');
+      expect(raced.body.error.details.approval).toMatchObject({ id: ask2.body.approvalId, status: 'denied', sessionId: null });
+    }
     const decided = await s.request('POST', `/api/approvals/${approvalId}/decision`, { token: bob.token, body: { decision: 'approve' } });
     expect(decided.status, JSON.stringify(decided.body)).toBe(200);
     expect(decided.body).toMatchObject({ id: approvalId, status: 'approved', sessionId: null });

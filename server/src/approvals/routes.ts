@@ -38,6 +38,19 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
    */
   const { mayRead: mayReadTool, judgeFor } = app.toolReaders;
   const shown = (request: FastifyRequest, a: InboxApproval): InboxApproval => app.chatVisibility.viewer(request.principal).redact(a);
+  /**
+   * A tool approval's decision, shown as `shown` shows it: the 409 of one decided or closed meanwhile
+   * carries the approval in its details, and its chat is hidden there too.
+   */
+  const decidedTool = (request: FastifyRequest, decide: () => InboxApproval): InboxApproval => {
+    try {
+      return shown(request, decide());
+    } catch (err) {
+      const details = err instanceof AppError ? (err.details as { approval?: InboxApproval } | undefined) : undefined;
+      if (!(err instanceof AppError) || !details?.approval) throw err;
+      throw new AppError(err.statusCode, err.code, err.message, { ...details, approval: shown(request, details.approval) });
+    }
+  };
 
   app.get('/api/approvals', async (request): Promise<ApprovalListResponse> => {
     const q = parseRequest(ApprovalsQuery, request.query, 'query');
@@ -77,8 +90,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
     if (app.toolApprovals.isToolApproval(id) && app.agentAsks.isAsk(id)) {
       if (!mayReadTool(app.toolApprovals.get(id), userOf(request.principal, 'decide an approval'), judgeFor(person))) throw notFound(`approval ${id}`);
       // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
-      return shown(
-        request,
+      return decidedTool(request, () =>
         app.audit.actingFor(request.principal, () => app.agentAsks.decide({ id, decision: body.decision, comment: body.comment, scope: body.scope, person })),
       );
     }
@@ -92,8 +104,7 @@ const approvalsRoutes: FastifyPluginAsync = async (app) => {
         throw new AppError(403, 'not_your_chat', 'this call was asked for in another person’s chat: only they decide it', { ownerId: owner });
       }
       // Audited as `tool_approval.decided` while its event is written (audit/approval-entries.ts).
-      return shown(
-        request,
+      return decidedTool(request, () =>
         app.audit.actingFor(request.principal, () =>
           app.toolApprovals.decide({ id, decision: body.decision, comment: body.comment, decidedBy: person.name, decidedById: person.id }),
         ),
