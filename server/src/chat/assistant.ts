@@ -6,10 +6,12 @@ import {
   type Message,
   type MessagePart,
   type ModelProvider,
+  sessionTopic,
   type ToolOutcome,
 } from '@weft/shared';
 import type { UserPrincipal } from '../auth/principal';
 import { AppError } from '../http/errors';
+import type { Journal } from '../journal/journal';
 import type { ChatCommands } from './chat-commands';
 import { titleFromRequest } from './session-title';
 import type { SessionsService } from '../sessions/sessions-service';
@@ -36,9 +38,12 @@ export function createAssistant({
   commands,
   model,
   serverId,
+  journal,
   log,
 }: {
   sessions: SessionsService;
+  /** Where a reply ended by someone else (another server's sweep, interrupted-replies.ts) is heard of. */
+  journal: Pick<Journal, 'subscribe'>;
   tools: ToolRegistry;
   commands: ChatCommands;
   model: ModelProvider;
@@ -143,6 +148,12 @@ export function createAssistant({
       const controller = new AbortController();
       const entry = { controller, sessionId, done: Promise.resolve() };
       running.set(answer.id, entry);
+      // Finished by someone else while this process still writes it: a server that stalled past
+      // SERVER_GONE_AFTER_MS was judged gone and its reply ended as interrupted. Its turn stops
+      // here, so no tool runs and no model call goes on for a reply the chat shows as over.
+      const unheard = journal.subscribe(sessionTopic(sessionId), (event) => {
+        if (event.type === 'message.completed' && (event.data as { messageId?: unknown }).messageId === answer.id) controller.abort();
+      });
       const finish = (status: 'complete' | 'canceled' | 'error', extra: Record<string, unknown>) =>
         sessions.completeMessage({ messageId: answer.id, status, ...(status === 'complete' ? {} : { finishReason: status }), meta: extra });
       const work = (async () => {
@@ -165,6 +176,7 @@ export function createAssistant({
             /* already finalized */
           }
         } finally {
+          unheard();
           running.delete(answer.id);
         }
       })();

@@ -17,7 +17,7 @@ export default fp(
   async (app) => {
     const { sessions, tools, models, approvals, toolApprovals, journal, cluster, log } = app;
     const commands = createChatCommands({ tools, approvals, toolApprovals, agentAsks: app.agentAsks, fixes: app.fixes });
-    const assistant = createAssistant({ sessions, tools, commands, model: models.assistant, serverId: cluster.liveness.id, log });
+    const assistant = createAssistant({ sessions, tools, commands, model: models.assistant, serverId: cluster.liveness.id, journal, log });
     app.decorate('assistant', assistant);
     // Replies a gone server was writing: finished now, and (several servers) whenever another server goes.
     const interrupted = createInterruptedReplies({ sessions, liveness: cluster.liveness, shared: cluster.shared, writingHere: assistant.writing, log });

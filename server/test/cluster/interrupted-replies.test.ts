@@ -133,4 +133,23 @@ describe("the assistant's replies of a server that is gone", { timeout: 90_000 }
     }
     expect((await a.request('DELETE', `/api/sessions/${mine.sessionId}`)).status).toBe(204);
   });
+
+  it('a reply another server finished while its writer still streams it: the writer stops its turn', async () => {
+    const { sessionId, replyId } = await replyOnA();
+    expect(a.app.assistant.writing(replyId)).toBe(true);
+    const b = await startServer({ env: { ...model(), WEFT_DATABASE_URL: namedConnection(url, 'weft-b') } });
+    try {
+      // What B's sweep does once it judges A gone (A stalled past SERVER_GONE_AFTER_MS, then woke up).
+      b.app.sessions.completeMessage({ messageId: replyId, status: 'canceled', finishReason: 'interrupted' });
+      // A hears of it over the database and ends the turn that was still waiting on the model.
+      await waitUntil(() => !a.app.assistant.writing(replyId), 10_000, "A's turn stopped");
+      expect(row(replyId)).toMatchObject({ status: 'canceled', streamed_by: null });
+      expect(finishOf(replyId)).toEqual({ type: 'finish', reason: 'interrupted' });
+      const completions = a.app.journal.read(`session:${sessionId}`, 0, 1000).filter((e) => e.type === 'message.completed');
+      expect(completions).toHaveLength(1);
+    } finally {
+      await b.close();
+    }
+    expect((await a.request('DELETE', `/api/sessions/${sessionId}`)).status).toBe(204);
+  });
 });
