@@ -52,6 +52,8 @@ export function createIngest({
      * changed it (step records and logs do not; a chat message may): saves reading it again to finish.
      */
     row: ExecutionRow | undefined;
+    /** Whether the execution may have a checkpoint stored: read at the frame's first finish, set by a checkpoint it stores. */
+    checkpoints: boolean | undefined;
   };
   const attemptKey = (e: { stepId: string; iterationPath: string; attempt: number }) => `${e.stepId}|${e.iterationPath}|${e.attempt}`;
 
@@ -104,7 +106,9 @@ export function createIngest({
         const status = e.type === 'step.succeeded' ? 'succeeded' : e.type === 'step.failed' ? 'failed' : 'canceled';
         // A failure another attempt follows (`retryInMs`) does not end the step instance: the retry
         // resumes from its checkpoint (conversation, usage, time paused for people) on any lease.
-        if (e.type !== 'step.failed' || e.retryInMs === undefined) stepState.dropCheckpoint(executionId, e);
+        // Most runs never checkpoint: one look per frame instead of a DELETE per finished step.
+        if ((e.type !== 'step.failed' || e.retryInMs === undefined) && (frame.checkpoints ??= stepState.hasCheckpoints(executionId)))
+          stepState.dropCheckpoint(executionId, e);
         frame.finished.push({
           executionId,
           stepId: e.stepId,
@@ -192,7 +196,8 @@ export function createIngest({
         return;
       case 'step.checkpoint': {
         const kept = stepState.saveCheckpoint(executionId, e, now);
-        if (!kept.stored) {
+        if (kept.stored) frame.checkpoints = true;
+        else {
           const text = `checkpoint not kept: its state is ${kept.bytes} bytes, over the ${MAX_CHECKPOINT_BYTES}-byte limit; a resumed attempt starts from the last one kept`;
           publish.log(executionId, { stepId: e.stepId, iterationPath: e.iterationPath, attempt: e.attempt, stream: 'stderr', text });
         }
@@ -236,7 +241,7 @@ export function createIngest({
       let gapAt: number | undefined;
       let leaseEnded = false;
       const sorted = [...events].sort((a, b) => a.seq - b.seq);
-      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [], row };
+      const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [], row, checkpoints: undefined };
       // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
       for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
         const e = sorted[i]!;

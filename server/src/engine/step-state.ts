@@ -20,6 +20,7 @@ export function createStepState(db: Db) {
     ),
     dropCheckpoint: db.prepare('DELETE FROM step_checkpoints WHERE execution_id = ? AND step_id = ? AND iteration_path = ?'),
     dropCheckpoints: db.prepare('DELETE FROM step_checkpoints WHERE execution_id = ?'),
+    hasCheckpoints: db.prepare<[string], number>('SELECT 1 FROM step_checkpoints WHERE execution_id = ? LIMIT 1').pluck(),
     checkpoints: db.prepare<[string], { step_id: string; iteration_path: string; attempt: number; state: string }>(
       'SELECT step_id, iteration_path, attempt, state FROM step_checkpoints WHERE execution_id = ? ORDER BY step_id, iteration_path',
     ),
@@ -46,6 +47,10 @@ export function createStepState(db: Db) {
     /** The step instance finished (not a failure that is retried): a later run of it starts afresh. */
     dropCheckpoint(executionId: string, step: { stepId: string; iterationPath: string }) {
       s.dropCheckpoint.run(executionId, step.stepId, step.iterationPath);
+    },
+    /** Whether any step instance of the execution has a checkpoint stored. */
+    hasCheckpoints(executionId: string): boolean {
+      return s.hasCheckpoints.get(executionId) !== undefined;
     },
     /** The execution ended: nothing of it resumes any more. */
     dropCheckpoints(executionId: string) {
