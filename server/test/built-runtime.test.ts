@@ -69,6 +69,14 @@ function startBuilt(dataDir: string, extraEnv: Record<string, string>) {
   return started;
 }
 
+/** The server's URL, once it printed its sign-in link. */
+const listening = (started: ReturnType<typeof startBuilt>) =>
+  waitFor(
+    'the sign-in URL',
+    () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(started.out)?.[1],
+    () => started.out,
+  );
+
 describe('built runtime', () => {
   const dataDir = makeDataDir();
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -86,7 +94,11 @@ describe('built runtime', () => {
     const bundle = files.filter((file) => file.endsWith('.js')).map((file) => fs.readFileSync(path.join(dist, file), 'utf8'));
     const sources = files.filter((file) => file.endsWith('.js.map')).flatMap((file) => sourcesOf(dist, file.slice(0, -'.map'.length)));
     expect(sources).toEqual(expect.arrayContaining(['../src/cli/start.ts', '../src/server.ts', '../../shared/src/errors.ts']));
-    for (const pkg of ['fastify', 'zod', 'ws', 'ajv', 'croner']) expect(sources.some((source) => source.includes(`/node_modules/${pkg}/`)), pkg).toBe(true);
+    for (const pkg of ['fastify', 'zod', 'ws', 'ajv', 'croner'])
+      expect(
+        sources.some((source) => source.includes(`/node_modules/${pkg}/`)),
+        pkg,
+      ).toBe(true);
     expect(bundle.some((text) => /from\s*"better-sqlite3"/.test(text))).toBe(true);
     expect(bundle.every((text) => !/from\s*"(fastify|zod|ws)"/.test(text))).toBe(true);
     expect(bundle.every((text) => !/from\s*"tsx/.test(text))).toBe(true);
@@ -113,7 +125,11 @@ describe('built runtime', () => {
       .readdirSync(runnerDist)
       .filter((file) => file.endsWith('.js'))
       .map((file) => fs.readFileSync(path.join(runnerDist, file), 'utf8'));
-    for (const pkg of ['undici', 'ajv']) expect(runnerBundle.some((text) => text.includes(`import("${pkg}")`)), pkg).toBe(true);
+    for (const pkg of ['undici', 'ajv'])
+      expect(
+        runnerBundle.some((text) => text.includes(`import("${pkg}")`)),
+        pkg,
+      ).toBe(true);
     expect(sources.some((source) => source.includes('/node_modules/undici/'))).toBe(false);
   });
 
@@ -121,11 +137,7 @@ describe('built runtime', () => {
     const started = startBuilt(dataDir, { WEFT_LOG_LEVEL: 'info' });
     const { child, exited } = started;
     try {
-      const url = await waitFor(
-        'the sign-in URL',
-        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(started.out)?.[1],
-        () => started.out,
-      );
+      const url = await listening(started);
       const health = await fetch(`${url}/api/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({ ok: true });
@@ -170,12 +182,12 @@ describe('built runtime', () => {
     });
     const { child, exited } = started;
     try {
-      const url = await waitFor(
-        'the sign-in URL',
-        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(started.out)?.[1],
+      const url = await listening(started);
+      await waitFor(
+        'the runner',
+        () => started.out.includes('connected to the server'),
         () => started.out,
       );
-      await waitFor('the runner', () => started.out.includes('connected to the server'), () => started.out);
       const api = async (method: string, route: string, body?: unknown) => {
         const res = await fetch(`${url}${route}`, {
           method,
@@ -223,11 +235,7 @@ describe('built runtime', () => {
     const started = startBuilt(dataDir, { WEFT_LOG_LEVEL: 'warn', WEFT_START_RUNNER: '0' });
     const { child, exited } = started;
     try {
-      const url = await waitFor(
-        'the sign-in URL',
-        () => /(http:\/\/127\.0\.0\.1:\d+)\/login/.exec(started.out)?.[1],
-        () => started.out,
-      );
+      const url = await listening(started);
       expect((await fetch(`${url}/api/health`)).status).toBe(200);
       expect(childrenOf(child.pid!)).toEqual([]);
     } finally {

@@ -111,17 +111,20 @@ describe('a run started from a chat', () => {
     }
 
     // An agent's ask of the run: Bob may decide it (the step's rule names him), its chat stays Alice's.
-    const ask = await s.request('POST', '/api/tools/ask', {
-      token: s.runnerToken,
-      body: {
-        key: 'fix||toolu_1',
-        kind: 'tool',
-        tool: { name: 'workspace:bash', arguments: { command: 'npm test' } },
-        preview: { command: 'npm test' },
-        waitMs: 0,
-        context: { executionId, stepId: 'fix', iterationPath: '', runnerId: runner.runnerId, leaseAttempt: grant.attempt },
-      },
-    });
+    /** The runner asks, for the agent step, whether it may run `command`. */
+    const askToRun = (key: string, command: string) =>
+      s.request('POST', '/api/tools/ask', {
+        token: s.runnerToken,
+        body: {
+          key,
+          kind: 'tool',
+          tool: { name: 'workspace:bash', arguments: { command } },
+          preview: { command },
+          waitMs: 0,
+          context: { executionId, stepId: 'fix', iterationPath: '', runnerId: runner.runnerId, leaseAttempt: grant.attempt },
+        },
+      });
+    const ask = await askToRun('fix||toolu_1', 'npm test');
     expect(ask.status, JSON.stringify(ask.body)).toBe(200);
     const approvalId: string = ask.body.approvalId;
     for (const name of ['alice', 'bob', 'admin']) {
@@ -141,17 +144,7 @@ describe('a run started from a chat', () => {
         decide({ ...args, decision: 'deny' });
         return decide(args);
       };
-      const ask2 = await s.request('POST', '/api/tools/ask', {
-        token: s.runnerToken,
-        body: {
-          key: 'fix||toolu_2',
-          kind: 'tool',
-          tool: { name: 'workspace:bash', arguments: { command: 'npm run lint' } },
-          preview: { command: 'npm run lint' },
-          waitMs: 0,
-          context: { executionId, stepId: 'fix', iterationPath: '', runnerId: runner.runnerId, leaseAttempt: grant.attempt },
-        },
-      });
+      const ask2 = await askToRun('fix||toolu_2', 'npm run lint');
       const raced = await s.request('POST', `/api/approvals/${ask2.body.approvalId}/decision`, { token: bob.token, body: { decision: 'approve' } });
       expect(raced.status, JSON.stringify(raced.body)).toBe(409);
       expect(raced.body.error.code).toBe('already_decided');

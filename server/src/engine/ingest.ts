@@ -106,9 +106,11 @@ export function createIngest({
         const status = e.type === 'step.succeeded' ? 'succeeded' : e.type === 'step.failed' ? 'failed' : 'canceled';
         // A failure another attempt follows (`retryInMs`) does not end the step instance: the retry
         // resumes from its checkpoint (conversation, usage, time paused for people) on any lease.
-        // Most runs never checkpoint: one look per frame instead of a DELETE per finished step.
-        if ((e.type !== 'step.failed' || e.retryInMs === undefined) && (frame.checkpoints ??= stepState.hasCheckpoints(executionId)))
-          stepState.dropCheckpoint(executionId, e);
+        if (e.type !== 'step.failed' || e.retryInMs === undefined) {
+          // Most runs never checkpoint: one look per frame instead of a DELETE per finished step.
+          frame.checkpoints ??= stepState.hasCheckpoints(executionId);
+          if (frame.checkpoints) stepState.dropCheckpoint(executionId, e);
+        }
         frame.finished.push({
           executionId,
           stepId: e.stepId,
