@@ -53,6 +53,7 @@ const POSTGRES_SET = [
   'test/executions-api.test.ts',
   'test/engine-steps.test.ts',
   'test/engine-protocol.test.ts',
+  'test/step-order.test.ts',
   'test/triggers-webhooks.test.ts',
   'test/triggers-scheduler.test.ts',
   'test/human-gates.test.ts',

@@ -193,11 +193,11 @@ export function createExecutionsRepository(db: Db) {
   const definitions = new Map<string, unknown>();
   const args = new Map<string, ExecutionArgs>();
   const writes = new Map<number, ReturnType<typeof db.prepare<unknown[], StepKept>>>();
-  // Steps in the order they were first written: SQLite's rowid; PostgreSQL has none (and no column
-  // for it in the schema), so there they come by start time, unstarted last, then by key.
+  // Steps in the order they were first written: SQLite's rowid; on PostgreSQL, which has none, an
+  // identity column of its own (PostgreSQL migration 009), set at insert and kept by the upsert.
   const postgres = storeKind(db) === 'postgres';
-  const insertionOrder = postgres ? 'started_at IS NULL, started_at, step_id, iteration_path, attempt' : 'rowid';
-  const latestFirst = postgres ? 'started_at IS NULL DESC, started_at DESC, step_id DESC, iteration_path DESC, attempt DESC' : 'rowid DESC';
+  const insertionOrder = postgres ? 'ord' : 'rowid';
+  const latestFirst = postgres ? 'ord DESC' : 'rowid DESC';
   const s = {
     get: db.prepare<[string], ExecutionRow>('SELECT * FROM executions WHERE id = ?'),
     insert: db.prepare(

@@ -44,6 +44,22 @@ describe('PostgreSQL migrations', () => {
     expect(ord.lastInsertRowid).toBe(1);
   });
 
+  it('numbers the step records of a database from before migration 009 by start time, and new ones after them', async () => {
+    const db = open(await server.server().createDatabase());
+    const migrations = readMigrations(PG_MIGRATIONS_DIR);
+    const before = migrations.filter((m) => m.name < '009');
+    expect(migratePostgres(db, before).applied).toEqual(before.map((m) => m.name));
+    db.prepare("INSERT INTO workflows (id, name, latest_version, created_at, updated_at) VALUES ('wf', 'w', 1, '', '')").run();
+    db.prepare("INSERT INTO executions (id, workflow_id, workflow_version, status, created_at, updated_at) VALUES ('ex', 'wf', 1, 'running', '', '')").run();
+    const step = db.prepare("INSERT INTO step_runs (execution_id, step_id, attempt, status, started_at) VALUES ('ex', ?, 1, 'succeeded', ?)");
+    step.run('late', '2026-01-01T00:00:02.000Z');
+    step.run('unstarted', null);
+    step.run('early', '2026-01-01T00:00:01.000Z');
+    expect(migratePostgres(db, migrations).applied).toEqual(migrations.filter((m) => m.name >= '009').map((m) => m.name));
+    step.run('next', null);
+    expect(db.prepare("SELECT step_id FROM step_runs WHERE execution_id = 'ex' ORDER BY ord").pluck().all()).toEqual(['early', 'late', 'unstarted', 'next']);
+  });
+
   it('refuses an edited migration and a database from a newer build', async () => {
     const db = open(await server.server().createDatabase());
     const migrations = readMigrations(PG_MIGRATIONS_DIR);

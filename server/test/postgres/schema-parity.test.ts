@@ -13,6 +13,8 @@ import { usePostgres } from '../support/use-postgres';
 /** Tables only one store has, and why. */
 const SQLITE_ONLY = new Set(['sqlite_sequence']); // SQLite's AUTOINCREMENT bookkeeping
 const POSTGRES_ONLY = new Set(['topic_heads']); // the journal's per-topic seq (journal/sequences.ts)
+/** Columns standing in for what SQLite has without a column: `step_runs.ord` is its rowid (PostgreSQL migration 009). */
+const POSTGRES_ONLY_COLUMNS = new Set(['step_runs.ord']);
 
 type Column = { name: string; type: 'integer' | 'text' | 'bytes'; notNull: boolean };
 type Schema = { tables: Record<string, Column[]>; indexes: string[]; nocase: string[] };
@@ -71,7 +73,7 @@ function postgresSchema(db: PgDatabase): Schema {
       else if (c.collation_name !== 'C')
         throw new Error(`${c.table_name}.${c.column_name} is TEXT without COLLATE "C" (it has ${c.collation_name ?? 'the database default'})`);
     }
-    if (POSTGRES_ONLY.has(c.table_name)) continue;
+    if (POSTGRES_ONLY.has(c.table_name) || POSTGRES_ONLY_COLUMNS.has(`${c.table_name}.${c.column_name}`)) continue;
     const list = tables[c.table_name] ?? [];
     tables[c.table_name] = list;
     list.push({ name: c.column_name, type: pgFamily(c.data_type), notNull: c.is_nullable === 'NO' });
