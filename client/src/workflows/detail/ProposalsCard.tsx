@@ -3,35 +3,10 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { WORKFLOWS_TOPIC } from '@weft/shared';
 import { useState } from 'react';
 import { topicHead } from '../../api/events';
-import { useTopic } from '../../api/live-socket';
+import { useTopicBatches } from '../../api/live-socket';
 import { workflowKeys, workflowsApi } from '../../api/workflows';
 import { RelativeTime } from '../../components/RelativeTime';
 import { ProposalCompare } from '../compare/ProposalCompare';
-
-/**
- * Keeps the workflow's proposal list current: read again whenever `proposal.updated` names this
- * workflow on the workflows topic (a proposal made in a chat, accepted, rejected or applied), and
- * once when the subscription starts, for anything between the list's read and the topic's head.
- * Proposals change seldom; a fresh read is simpler than merging states that only move forward.
- */
-function useLiveProposals(workflowId: string): void {
-  const queryClient = useQueryClient();
-  const head = useQuery({
-    queryKey: ['topic-head', WORKFLOWS_TOPIC, 'proposals', workflowId],
-    queryFn: ({ signal }) => topicHead(WORKFLOWS_TOPIC, signal),
-    staleTime: Number.POSITIVE_INFINITY,
-    gcTime: 0,
-    refetchOnWindowFocus: false,
-  });
-  const reread = () => void queryClient.invalidateQueries({ queryKey: workflowKeys.proposals(workflowId) });
-  useTopic(
-    WORKFLOWS_TOPIC,
-    (event) => {
-      if (event.type === 'proposal.updated' && (event.data as { workflowId?: unknown } | null)?.workflowId === workflowId) reread();
-    },
-    { after: head.data ?? 0, enabled: head.data !== undefined, onSubscribed: reread },
-  );
-}
 
 /**
  * Changes the assistant proposed and nobody applied yet, each openable as the compare view: the
@@ -39,8 +14,29 @@ function useLiveProposals(workflowId: string): void {
  * a proposal made, decided or applied elsewhere appears or goes without a reload.
  */
 export function ProposalsCard({ workflowId, currentVersion }: { workflowId: string; currentVersion: number }) {
-  const proposals = useQuery({ queryKey: workflowKeys.proposals(workflowId), queryFn: ({ signal }) => workflowsApi.proposals(workflowId, signal) });
-  useLiveProposals(workflowId);
+  const queryClient = useQueryClient();
+  // The `workflows` topic's head first, then the list: following it from there misses nothing.
+  const head = useQuery({
+    queryKey: ['topic-head', WORKFLOWS_TOPIC, 'proposals', workflowId],
+    queryFn: ({ signal }) => topicHead(WORKFLOWS_TOPIC, signal),
+    staleTime: Number.POSITIVE_INFINITY,
+    gcTime: 0,
+  });
+  const proposals = useQuery({
+    queryKey: workflowKeys.proposals(workflowId),
+    queryFn: ({ signal }) => workflowsApi.proposals(workflowId, signal),
+    enabled: head.isFetched,
+  });
+  // Live: a proposal made in a chat, accepted, rejected or applied names its workflow in
+  // `proposal.updated`; the list is read again (they change seldom), once per burst.
+  useTopicBatches(
+    WORKFLOWS_TOPIC,
+    (events) => {
+      if (events.some((e) => e.type === 'proposal.updated' && (e.data as { workflowId?: unknown } | null)?.workflowId === workflowId))
+        void queryClient.invalidateQueries({ queryKey: workflowKeys.proposals(workflowId) });
+    },
+    { after: head.data ?? 0, enabled: head.isSuccess && proposals.isSuccess },
+  );
   const [shown, setShown] = useState<string | null>(null);
   const pending = (proposals.data ?? []).filter((p) => p.status === 'open' || p.status === 'accepted');
   if (pending.length === 0) return null;
