@@ -91,9 +91,10 @@ export default fp(
         log,
       });
       const started = listener;
-      (db as PgDatabase).afterEachStatement(() => started.drain());
+      const statements = db as PgDatabase; // storeKind said so above
+      statements.afterEachStatement(() => started.drain());
       app.addHook('onClose', async () => {
-        (db as PgDatabase).afterEachStatement(null);
+        statements.afterEachStatement(null);
         follower.stop();
         await started.stop();
       });

@@ -1,6 +1,6 @@
 import type { SqlDatabase } from '../db/store';
 import type { EventTable } from './event-table';
-import type { SeqScope, Sequences } from './sequences';
+import type { NumberedWrites, SeqScope, Sequences } from './sequences';
 
 /**
  * Seq allocation on PostgreSQL, where several servers write at once and no lock serialises every
@@ -35,7 +35,7 @@ export function createPostgresSequences({ db, table }: { db: SqlDatabase; table:
       return seq;
     },
 
-    assign(writes: SeqScope & { events: { topic: string; seq: number }[] }): void {
+    assign(writes: NumberedWrites): void {
       if (writes.seqs.size === 0) return;
       const offsets = new Map<string, number>();
       for (const topic of [...writes.seqs.keys()].sort()) {

@@ -12,6 +12,9 @@ export type SeqScope = {
   seqs: Map<string, number>;
 };
 
+/** A transaction's numbering and the events it numbered, as `assign` takes them just before COMMIT. */
+export type NumberedWrites = SeqScope & { events: { topic: string; seq: number }[] };
+
 /**
  * Seq allocation: each topic's events are numbered 1, 2, 3… under the write lock (IMMEDIATE
  * transactions, so two processes cannot both take the same seq).
@@ -44,7 +47,7 @@ function createSqliteSequences({ db, table }: { db: Db; table: EventTable }) {
      * Just before the events are written and the transaction commits: nothing to do here, the write
      * lock made every seq final as it was taken (PostgreSQL's take theirs now).
      */
-    assign(_writes: SeqScope & { events: { topic: string; seq: number }[] }): void {},
+    assign(_writes: NumberedWrites): void {},
 
     /** The last seq `scope` gave `topic` (undefined: it appended nothing there). */
     last(scope: SeqScope, topic: string): number | undefined {
