@@ -85,6 +85,13 @@ const POSTGRES_SET = [
   'test/cluster/held-calls-restart.test.ts',
 ];
 
+/**
+ * Projects of pure code (no child processes, no servers, no sockets) run two files at once, first:
+ * the rest run one file at a time after them, as their tests time real processes on the same cores.
+ */
+const PURE = { maxWorkers: 2, sequence: { groupOrder: 0 } };
+const PROCESSES = { sequence: { groupOrder: 1 } };
+
 /** The compose rehearsal: a project of its own (below). */
 const COMPOSE_REHEARSAL = 'test/multi-server/compose-rehearsal.test.ts';
 
@@ -93,7 +100,7 @@ export default defineConfig({
   test: {
     reporters: ['default', totals],
     projects: [
-      { extends: false, test: { name: 'shared', root: './shared', include: ['src/**/*.test.ts'], environment: 'node' } },
+      { extends: false, test: { name: 'shared', root: './shared', include: ['src/**/*.test.ts'], environment: 'node', ...PURE } },
       {
         extends: false,
         test: {
@@ -109,6 +116,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          ...PROCESSES,
         },
       },
       {
@@ -124,6 +132,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          ...PROCESSES,
         },
       },
       {
@@ -136,7 +145,7 @@ export default defineConfig({
           name: 'compose',
           root: './server',
           include: [COMPOSE_REHEARSAL],
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -144,9 +153,9 @@ export default defineConfig({
       },
       {
         extends: false,
-        test: { name: 'runner', root: './runner', include: ['test/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000 },
+        test: { name: 'runner', root: './runner', include: ['test/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000, ...PROCESSES },
       },
-      './client/vitest.config.ts',
+      { extends: './client/vitest.config.ts', test: PURE },
       {
         extends: false,
         test: {
