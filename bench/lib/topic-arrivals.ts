@@ -6,7 +6,12 @@ import WebSocket from 'ws';
  * subscription arrived (performance.now() of this process, so two of them on two servers share a
  * clock). The replay of older events is not recorded.
  */
-export type TopicArrivals = { arrivals: Map<number, number>; close(): void };
+export type TopicArrivals = {
+  arrivals: Map<number, number>;
+  /** The topic's last seq when the subscription began: arrivals start after it. */
+  readonly head: number;
+  close(): void;
+};
 
 export function followArrivals(url: string, token: string, topic: string): Promise<TopicArrivals> {
   const arrivals = new Map<number, number>();
@@ -23,7 +28,13 @@ export function followArrivals(url: string, token: string, topic: string): Promi
       const frame = JSON.parse(String(data)) as { type: string };
       if (frame.type !== 'subscribed') return;
       ws.off('message', subscribed);
-      resolve({ arrivals, close: () => ws.close() });
+      resolve({
+        arrivals,
+        get head() {
+          return head;
+        },
+        close: () => ws.close(),
+      });
     });
     ws.once('open', () => ws.send(JSON.stringify({ type: 'subscribe', id: 1, topic })));
   });
