@@ -28,20 +28,13 @@ import { startTestPostgres } from '../server/test/support/postgres';
 import { freePort } from './lib/faults';
 import { startProcess, type StartedProcess } from './lib/runtime-process';
 import { followArrivals } from './lib/topic-arrivals';
-import { type AutocannonResult, makeDataDir, percentile, postLoad, ROOT, sleep } from './lib/weft';
+import { type AutocannonResult, makeDataDir, percentile, postLoad, ROOT, sleep, WARM_SECONDS } from './lib/weft';
 
 export const title = 'Hook on SQLite and on PostgreSQL: the 5-step webhook on one server each, and on two servers on one PostgreSQL';
 
 const SECONDS = Number(process.env.BENCH_HOOK_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = [1, 10];
-/**
- * Seconds of load at the measured concurrency before the measured runs, not recorded: a server's
- * first seconds under load run code the JIT has not optimised yet and grow its heap through many
- * collections (one request's warm-up left stalls of up to half a second at the start of the
- * measured window, which set the fan-out p99).
- */
-const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 5);
 const TOKEN = 'bench-hook-token-0123456789abcdef';
 const RUNNER_TOKEN = 'bench-hook-runner-token-0123456789';
 const SECRET_KEY = 'bench-hook-secret-key-0123456789abcdef0123456789abcdef';

@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { freePort } from './lib/faults';
 import { installNodeRed, NODE_RED_VERSION, startNodeRed } from './lib/node-red';
-import { postLoad, makeDataDir, ROOT, sleep, type AutocannonResult } from './lib/weft';
+import { postLoad, makeDataDir, ROOT, sleep, type AutocannonResult, WARM_SECONDS } from './lib/weft';
 import { startProcess } from './lib/runtime-process';
 import fs from 'node:fs';
 
@@ -91,6 +91,7 @@ async function chains(target: Target): Promise<{ chains: Chain[]; line: { fixedM
 
 async function measure(target: Target) {
   const hook: Record<string, Throughput> = {};
+  await postLoad({ url: target.hookUrl(5), concurrency: Math.max(...CONCURRENCY), seconds: WARM_SECONDS, timeoutSeconds: 40 });
   for (const c of CONCURRENCY) hook[`c${c}`] = await throughput(target.hookUrl(5), c);
   return { hook, ...(await chains(target)) };
 }
@@ -171,7 +172,7 @@ export async function run(): Promise<Record<string, unknown>> {
           perStep100to1000: ratio(w.perStepUs100to1000, nr.perStepUs100to1000),
         };
   process.stderr.write(`Weft / Node-RED: ${ratios ? JSON.stringify(ratios) : 'Node-RED not run'}\n`);
-  return { durationSeconds: SECONDS, weftOverNodeRed: ratios, weft: w, nodeRed: nr };
+  return { durationSeconds: SECONDS, warmSeconds: WARM_SECONDS, weftOverNodeRed: ratios, weft: w, nodeRed: nr };
 }
 
 type Measured = Awaited<ReturnType<typeof measure>>;
@@ -186,7 +187,7 @@ export function markdown(r: Record<string, unknown>): string {
     red
       ? `Node-RED ${red.version}: \`http in\` → N \`change\` nodes → \`http response\`, in memory.`
       : `Node-RED: not run (${nr && 'skipped' in nr ? nr.skipped : '?'}).`,
-    `autocannon in its own process, ${r.durationSeconds} s per run. Absolute figures follow the machine's load at the time: compare the ratios, which come from one run.`,
+    `autocannon in its own process, ${r.durationSeconds} s per run, after ${r.warmSeconds ?? 0} s of unrecorded load at the highest concurrency on each target. Absolute figures follow the machine's load at the time: compare the ratios, which come from one run.`,
     '',
     '### 5-step hook, `POST /hooks/<path>?wait`',
     '',

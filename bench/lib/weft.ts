@@ -102,6 +102,14 @@ export function autocannon(args: string[]): Promise<AutocannonResult> {
 }
 
 /**
+ * Seconds of load at the measured concurrency before a target's measured runs, not recorded: a
+ * server's first seconds under load run code the JIT has not optimised yet and grow its heap through
+ * many collections (one request's warm-up left stalls of up to half a second at the start of the
+ * measured window). `BENCH_WARM_SECONDS=0` measures from cold.
+ */
+export const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 5);
+
+/**
  * autocannon POSTing `{"n":1}` as JSON to `url`: for `seconds`, or until `requests` were sent;
  * `timeoutSeconds` per request (a `?wait` hook answers when its run ends).
  */
