@@ -98,6 +98,23 @@ describe('workspace snapshots', () => {
     ws.release();
   });
 
+  it('shows a change a command hid from the clone’s index (assume-unchanged, skip-worktree)', async () => {
+    const roots = fs.realpathSync(tempDataDir());
+    const repo = makeRepo(roots, { 'a.txt': 'Hello\n', 'b.txt': 'Hello\n', 'c.txt': 'Hello\n' });
+    const ws = await testManager({ roots: [roots] }).acquire(request(tempDataDir(), repo.dir));
+    const tools = createWorkspaceTools({ workspace: ws, environment, allowBash: true });
+    const signal = new AbortController().signal;
+    // Same sizes as before, and the index told to look away: only a fresh read of the tree sees them.
+    const command =
+      'git update-index --assume-unchanged a.txt && git update-index --skip-worktree b.txt && printf "Howdy\\n" > a.txt && printf "Howdy\\n" > b.txt && git status --porcelain';
+    const hidden = await tools.call('workspace:bash', { command }, { signal, log: () => {} });
+    expect((hidden.output as { stdoutTail: string }).stdoutTail).toBe('');
+    const changes = await ws.changes();
+    expect(changes.changedFiles).toEqual(['a.txt', 'b.txt']);
+    expect(changes.diff).toContain('-Hello\n+Howdy');
+    ws.release();
+  });
+
   it('leaves the index a command uses alone', async () => {
     const roots = fs.realpathSync(tempDataDir());
     const repo = makeRepo(roots, { 'a.txt': 'a\n' });

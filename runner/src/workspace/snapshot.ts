@@ -53,13 +53,12 @@ export async function gitChanges({
   const config = await blankFilterDrivers({ ...base, args: [...repo] });
   const run = (args: string[]) => git({ ...base, config, args: [...repo, ...args] });
   try {
-    // Seeded from the clone's own index when there is one: its stat data spares rehashing unchanged
-    // files. Whatever it holds, `add -A` then makes it the work tree, and the diff is against the base.
-    const seeded = await fs.promises.copyFile(path.join(layout.gitDir, 'index'), index).then(
-      () => true,
-      () => false,
-    );
-    if (!seeded) await run(['read-tree', baseCommit]);
+    // Always from the base commit, never from the clone's own index: a workspace command can write
+    // that index (`update-index --assume-unchanged`, `--skip-worktree`) and the clone's stat settings,
+    // and `add -A` trusts what an index says about a file. A change hidden that way would be missing
+    // from the diff a person reviews and from the snapshot a resumed step is rebuilt from. With no
+    // stat data every file is hashed: slower on a large tree, and what is read is the work tree itself.
+    await run(['read-tree', baseCommit]);
     await run(['add', '-A', '--', '.']);
     const names = await run(['diff', '--cached', '--name-only', '-z', '--no-renames', baseCommit, '--']);
     let diff = (await run(['diff', '--cached', ...DIFF_FLAGS, baseCommit, '--'])).stdout;
