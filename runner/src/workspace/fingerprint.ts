@@ -1,26 +1,26 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { git, type GitContext } from './git-command';
+import type { GitContext } from './git-command';
+import { viewGit } from './git-view';
 import type { GitLayout } from './provision-git';
-import { blankFilterDrivers } from './snapshot';
 
 /**
  * A cheap token of a git workspace's state, to tell whether a snapshot would differ from the last
- * one without taking it: `git status` (porcelain v2, untracked files listed, HEAD's commit included)
- * and, for each path it lists, size and change times — a file changed again stays "modified" in
- * the status. Equal tokens mean the work tree is as it was; a change between the token and the
- * snapshot only makes the next token differ. Git runs hardened as for snapshots (no filter driver,
- * no fsmonitor, submodules not entered) and does not write the clone's index (`--no-optional-locks`).
+ * one without taking it: `git status` through the runner's view of the clone (git-view.ts: its own
+ * index, read from the base commit, and HEAD at the base commit; untracked files listed) and, for
+ * each path it lists, size and change times (a file changed again stays "modified" in the status).
+ * Equal tokens mean the work tree is as it was; a change between the token and the snapshot only
+ * makes the next token differ. The status may write the view's index (its stat data, so that the
+ * next look hashes only what changed): that index is the runner's, never the one a command uses.
  */
 export async function gitFingerprint({ ctx, layout, signal }: { ctx: GitContext; layout: GitLayout; signal?: AbortSignal | undefined }): Promise<string> {
-  const repo = ['--git-dir', layout.gitDir, '--work-tree', layout.root];
-  const base = { ctx, cwd: layout.root, ...(signal ? { signal } : {}), failCode: 'workspace_diff_failed' };
-  const config = await blankFilterDrivers({ ...base, args: [...repo] });
-  const status = await git({
-    ...base,
-    config,
-    args: ['--no-optional-locks', ...repo, 'status', '--porcelain=v2', '-z', '--branch', '--untracked-files=all', '--ignore-submodules=all', '--no-renames'],
+  const status = await viewGit({
+    ctx,
+    layout,
+    ...(signal ? { signal } : {}),
+    failCode: 'workspace_diff_failed',
+    args: ['status', '--porcelain=v2', '-z', '--untracked-files=all', '--ignore-submodules=all', '--no-renames'],
   });
   const hash = createHash('sha256').update(status.stdout);
   for (const file of statusPaths(status.stdout.toString('utf8'))) {

@@ -76,11 +76,21 @@ export async function git(run: GitRun & { allowFailure?: boolean }): Promise<Git
   if (result.exitCode !== 0 && !run.allowFailure) {
     const detail = result.stderr.trim().split('\n').slice(-5).join('\n');
     throw new WorkspaceError(
-      `git ${run.args[0] ?? ''} failed (exit code ${result.exitCode})${detail ? `: ${detail}` : ''}`,
+      `git ${subcommand(run.args)} failed (exit code ${result.exitCode})${detail ? `: ${detail}` : ''}`,
       run.failCode ?? 'workspace_git_failed',
     );
   }
   return result;
+}
+
+/** The git command an argument list runs (`status`), past `--git-dir <dir>` and `--work-tree <dir>`. */
+function subcommand(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--git-dir' || arg === '--work-tree') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return '';
 }
 
 function spawnGit({ ctx, args, config = [], env, cwd, signal, input, maxOutput = DEFAULT_MAX_OUTPUT }: GitRun): Promise<GitResult> {
@@ -107,7 +117,7 @@ function spawnGit({ ctx, args, config = [], env, cwd, signal, input, maxOutput =
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > maxOutput) {
-        failure ??= new WorkspaceError(`git ${args[0] ?? ''} printed more than ${maxOutput} bytes`, 'workspace_git_output_too_large');
+        failure ??= new WorkspaceError(`git ${subcommand(args)} printed more than ${maxOutput} bytes`, 'workspace_git_output_too_large');
         kill();
         return;
       }

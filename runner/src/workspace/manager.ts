@@ -8,6 +8,7 @@ import type { GitContext } from './git-command';
 import { resolveUnderRoots, sharedWorkspaceDir } from './provision-dirs';
 import { applySnapshotDiff, cloneGitWorkspace, type GitLayout } from './provision-git';
 import { gitFingerprint } from './fingerprint';
+import { createGitView } from './git-view';
 import { gitChanges, reportWorkspace } from './snapshot';
 import { DirectoryLocks } from './locks';
 import {
@@ -97,7 +98,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
     const { ctx, askPass } = await scratchSpace();
     const name = createHash('sha256').update(key).digest('hex').slice(0, 24);
     const base = path.join(path.resolve(request.workDir), 'workspaces');
-    const layout: GitLayout = { root: path.join(base, name), gitDir: path.join(base, `${name}.git`) };
+    const layout: GitLayout = { root: path.join(base, name), gitDir: path.join(base, `${name}.git`), viewDir: path.join(base, `${name}.view`) };
     const { gitCredential } = options;
     const integration = spec.integration;
     let credential: (() => Promise<{ username: string; password: string }>) | undefined;
@@ -144,7 +145,9 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
       baseCommit = await cloneGitWorkspace({ ...common, ...(spec.ref !== undefined ? { ref: spec.ref } : {}) });
     }
     const root = await fs.promises.realpath(layout.root);
-    return { key, kind: 'git', root, baseCommit, layout: { root, gitDir: layout.gitDir }, recorded: new Set() };
+    const provisioned: GitLayout = { ...layout, root };
+    await createGitView({ ctx, layout: provisioned, baseCommit, signal: request.signal });
+    return { key, kind: 'git', root, baseCommit, layout: provisioned, recorded: new Set() };
   };
 
   const changes = async (p: Provisioned, signal: AbortSignal): Promise<WorkspaceState> => {
@@ -221,6 +224,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
           if (!provisioned?.layout) continue;
           await fs.promises.rm(provisioned.layout.root, { recursive: true, force: true });
           await fs.promises.rm(provisioned.layout.gitDir, { recursive: true, force: true });
+          await fs.promises.rm(provisioned.layout.viewDir, { recursive: true, force: true });
         }
       })();
       const settled = removal.catch(() => {});

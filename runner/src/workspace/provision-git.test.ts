@@ -50,9 +50,13 @@ describe('git workspaces from a local repository', () => {
     expect(fs.existsSync(path.join(gitDir, 'hooks')) ? fs.readdirSync(path.join(gitDir, 'hooks')) : []).toEqual([]);
     expect(await ws.changes()).toEqual({ changedFiles: [], diff: '' });
     ws.release();
+    // The runner's own view of the clone (git-view.ts) lives beside it and goes with it.
+    const viewDir = gitDir.replace(/\.git$/, '.view');
+    expect(fs.readFileSync(path.join(viewDir, 'HEAD'), 'utf8').trim()).toBe(repo.head);
     await manager.releaseExecution('exe_1');
     expect(fs.existsSync(ws.root)).toBe(false);
     expect(fs.existsSync(gitDir)).toBe(false);
+    expect(fs.existsSync(viewDir)).toBe(false);
   });
 
   it('a new lease right after the release clones afresh, from its grant, without racing the removal', async () => {
@@ -178,7 +182,7 @@ describe('git workspaces from a local repository', () => {
     expect(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '').toBe('');
   });
 
-  it('runs no hook or fsmonitor planted in the clone’s own git directory when taking a snapshot', async () => {
+  it('runs no hook or fsmonitor planted in the clone’s own git directory when taking a snapshot or its fingerprint', async () => {
     const roots = fs.realpathSync(tempDataDir());
     const marker = path.join(tempDataDir(), 'pwned');
     const repo = makeRepo(roots, { 'a.txt': 'a\n' });
@@ -193,10 +197,11 @@ describe('git workspaces from a local repository', () => {
     fs.appendFileSync(path.join(gitDir, 'config'), `[core]\n\tfsmonitor = echo fsmonitor >> ${marker}\n\thooksPath = ${path.join(gitDir, 'hooks')}\n`);
     fs.writeFileSync(path.join(ws.root, 'b.txt'), 'new\n');
     expect((await ws.changes()).changedFiles).toEqual(['b.txt']);
+    await ws.fingerprint();
     ws.release();
     expect(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '').toBe('');
   });
-  it('runs no filter driver planted in the clone’s git config and .gitattributes (also through an include) when taking a snapshot', async () => {
+  it('runs no filter driver planted in the clone’s git config and .gitattributes (also through an include) when taking a snapshot or its fingerprint', async () => {
     const roots = fs.realpathSync(tempDataDir());
     const marker = path.join(tempDataDir(), 'pwned');
     const repo = makeRepo(roots, { 'a.txt': 'a\n' });
@@ -213,6 +218,7 @@ describe('git workspaces from a local repository', () => {
     fs.writeFileSync(path.join(ws.root, 'b.txt'), 'new\n');
     fs.writeFileSync(path.join(ws.root, 'c.md'), 'doc\n');
     expect((await ws.changes()).changedFiles).toEqual(['.gitattributes', 'b.txt', 'c.md']);
+    await ws.fingerprint();
     ws.release();
     expect(fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '').toBe('');
   });

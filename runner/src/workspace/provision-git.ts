@@ -6,8 +6,11 @@ import { git, type GitContext } from './git-command';
 import { resolveUnderRoots } from './provision-dirs';
 import { WorkspaceError, type GitCredential, type WorkspaceLog } from './types';
 
-/** A git workspace on disk: the files the tools see, and git's own directory beside (never inside) them. */
-export type GitLayout = { root: string; gitDir: string };
+/**
+ * A git workspace on disk: the files the tools see, git's own directory beside (never inside) them,
+ * and the runner's view of the clone (git-view.ts) beside both.
+ */
+export type GitLayout = { root: string; gitDir: string; viewDir: string };
 
 export type GitSource = { kind: 'https'; url: string; host: string; port: number } | { kind: 'local'; path: string };
 

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkspaceChanges } from '@weft/shared';
-import { git, type GitContext } from './git-command';
+import type { GitContext } from './git-command';
+import { viewGit } from './git-view';
 import type { GitLayout } from './provision-git';
 import type { Workspace, WorkspaceSnapshot, WorkspaceState } from './types';
-import { WorkspaceError } from './types';
 
 /** The step output's cut (`WorkspaceChanges.diff`). */
 export const OUTPUT_DIFF_CAP_BYTES = 256 * 1024;
@@ -26,9 +26,10 @@ const CHANGED_FILE_MAX_CHARS = 4096;
 const DIFF_FLAGS = ['--binary', '--no-ext-diff', '--no-textconv', '--no-renames', '--no-color', '--src-prefix=a/', '--dst-prefix=b/'];
 
 /**
- * A git workspace's changes against its base commit, untracked files included (ignored ones not),
- * without touching the index a `workspace:bash` command may be using: git works on a throw-away
- * index (`GIT_INDEX_FILE`) seeded from the base commit, `add -A`, then diffs it against the base.
+ * A git workspace's changes against its base commit, untracked files included (files the
+ * repository's `.gitignore` files ignore left out). Git looks through the runner's view of the clone
+ * (git-view.ts), never the clone's own index or config, on a throw-away index (`GIT_INDEX_FILE`)
+ * read from the base commit: `add -A`, then a diff against the base.
  */
 export async function gitChanges({
   ctx,
@@ -44,20 +45,12 @@ export async function gitChanges({
   signal?: AbortSignal;
 }): Promise<WorkspaceState> {
   const index = path.join(scratchDir, `index-${randomBytes(8).toString('hex')}`);
-  const repo = ['--git-dir', layout.gitDir, '--work-tree', layout.root];
-  const env = { GIT_INDEX_FILE: index };
   const attributes = `${index}.attributes`;
-  const base = { ctx, env, cwd: layout.root, ...(signal ? { signal } : {}), failCode: 'workspace_diff_failed' };
-  // A workspace command may have planted a filter driver in the clone's config (and `filter=` in a
-  // .gitattributes): `add` would run it as the runner. Every driver the config names is blanked.
-  const config = await blankFilterDrivers({ ...base, args: [...repo] });
-  const run = (args: string[]) => git({ ...base, config, args: [...repo, ...args] });
+  const base = { ctx, layout, env: { GIT_INDEX_FILE: index }, ...(signal ? { signal } : {}), failCode: 'workspace_diff_failed' };
+  const run = (args: string[], config: string[] = []) => viewGit({ ...base, config, args });
   try {
-    // Always from the base commit, never from the clone's own index: a workspace command can write
-    // that index (`update-index --assume-unchanged`, `--skip-worktree`) and the clone's stat settings,
-    // and `add -A` trusts what an index says about a file. A change hidden that way would be missing
-    // from the diff a person reviews and from the snapshot a resumed step is rebuilt from. With no
-    // stat data every file is hashed: slower on a large tree, and what is read is the work tree itself.
+    // A fresh index, no stat data: every file is hashed, so what is read is the work tree itself.
+    // Slower on a large tree; the fingerprint (fingerprint.ts) keeps bash calls that change nothing cheap.
     await run(['read-tree', baseCommit]);
     await run(['add', '-A', '--', '.']);
     const names = await run(['diff', '--cached', '--name-only', '-z', '--no-renames', baseCommit, '--']);
@@ -67,9 +60,7 @@ export async function gitChanges({
       // A text file that is not UTF-8 would not survive the diff as a string: diff every file as
       // binary instead (base85, exact), through an attributes file of the runner's own.
       await fs.promises.writeFile(attributes, '* -diff\n');
-      diff = (
-        await git({ ...base, args: [...repo, 'diff', '--cached', ...DIFF_FLAGS, baseCommit, '--'], config: [...config, `core.attributesFile=${attributes}`] })
-      ).stdout;
+      diff = (await run(['diff', '--cached', ...DIFF_FLAGS, baseCommit, '--'], [`core.attributesFile=${attributes}`])).stdout;
       // The repository's own .gitattributes can still force a text diff for some file.
       lossy = !isUtf8(diff);
     }
@@ -139,25 +130,4 @@ export async function reportWorkspace(workspace: Workspace): Promise<{ snapshot:
     snapshot: { key: workspace.key, baseCommit: workspace.baseCommit, changedFiles: capChangedFiles(state.changedFiles), diff: fits ? state.diff : null },
     changes: toWorkspaceChanges({ key: workspace.key, baseCommit: workspace.baseCommit, state }),
   };
-}
-
-/**
- * `-c` overrides that empty every filter driver the repository's config defines (`filter.<name>.*`,
- * includes followed): the command line outranks every config file. Reading config runs nothing.
- */
-export async function blankFilterDrivers(run: Parameters<typeof git>[0]): Promise<string[]> {
-  const listed = await git({ ...run, args: [...run.args, 'config', '--includes', '--name-only', '--get-regexp', '^filter\\.'], allowFailure: true });
-  const names = new Set<string>();
-  for (const key of listed.stdout.toString('utf8').split('\n')) {
-    if (!key.startsWith('filter.')) continue;
-    const name = key.slice('filter.'.length, key.lastIndexOf('.'));
-    // `-c` splits at the first `=`: a name holding one could not be overridden.
-    if (name.includes('='))
-      throw new WorkspaceError(
-        `the workspace's git config defines a filter driver that cannot be disabled (${JSON.stringify(name.slice(0, 100))})`,
-        'workspace_diff_failed',
-      );
-    names.add(name);
-  }
-  return [...names].flatMap((name) => ['clean', 'smudge', 'process'].map((key) => `filter.${name}.${key}=`).concat(`filter.${name}.required=false`));
 }

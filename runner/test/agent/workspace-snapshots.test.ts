@@ -42,12 +42,47 @@ describe('agent workspace snapshots', () => {
       expect(await bash('echo x >> w.txt')).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt', 'w.txt'], diff: expect.stringContaining('+x') });
       expect(await after('workspace:edit_file', { path: 'w.txt', oldText: 'x', newText: 'y' })).toMatchObject({ diff: expect.stringContaining('+y') });
       expect(await bash('true')).toBeNull();
-      // A commit leaves a clean status but moves HEAD: the changes since the base commit are still sent.
-      expect(await bash('git add -A && git -c user.name=a -c user.email=a@example.com commit -qm wip && git status --porcelain | wc -l')).toMatchObject({
-        changedFiles: ['a.txt', 'new/file.txt', 'w.txt'],
-      });
+      // A commit moves the clone's HEAD, not the work tree: the changes since the base commit are the
+      // ones last sent, so nothing is sent; they are still reported against the base commit.
+      expect(await bash('git add -A && git -c user.name=a -c user.email=a@example.com commit -qm wip && git status --porcelain | wc -l')).toBeNull();
+      expect(await bash('echo z >> w.txt')).toMatchObject({ changedFiles: ['a.txt', 'new/file.txt', 'w.txt'], diff: expect.stringContaining('+z') });
       expect(await bash('rm new/file.txt')).toMatchObject({ changedFiles: ['a.txt', 'w.txt'] });
       expect(await after('workspace:read_file', { path: 'a.txt' })).toBe('not asked');
+    } finally {
+      ws.release();
+    }
+  });
+
+  it('are taken after a bash call that hid its change from the clone’s own git files', async () => {
+    const roots = fs.realpathSync(tempDataDir());
+    const repo = makeRepo(roots, { 'a.txt': 'Hello\n', 'b.txt': 'Hello\n', '.gitignore': 'build/\n' });
+    const workspaces = agentWorkspaces({ manager: testManager({ roots: [roots] }), environment: TEST_STEP_ENVIRONMENT, runnerName: 'r' });
+    const ws = await workspaces.open(stepContext(), { git: { url: repo.dir } });
+    const signal = new AbortController().signal;
+    const bash = async (command: string) => {
+      const result = await ws.call('workspace:bash', { command }, { signal, log: () => {} });
+      expect(result.isError, JSON.stringify(result.output)).toBe(false);
+      const snapshot = await ws.snapshotIfChanged();
+      return snapshot && { changedFiles: snapshot.changedFiles, diff: snapshot.diff };
+    };
+    try {
+      expect(await bash('true')).toEqual({ changedFiles: [], diff: '' });
+      // Each command leaves `git status` in the workspace empty; each change is still sent.
+      expect(await bash('git update-index --assume-unchanged a.txt && printf "Howdy\\n" > a.txt && git status --porcelain')).toMatchObject({
+        changedFiles: ['a.txt'],
+        diff: expect.stringContaining('+Howdy'),
+      });
+      expect(await bash('git update-index --skip-worktree b.txt && printf "Howdy\\n" > b.txt')).toMatchObject({ changedFiles: ['a.txt', 'b.txt'] });
+      expect(
+        await bash('mkdir -p "$(git rev-parse --git-dir)/info" && echo x.txt >> "$(git rev-parse --git-dir)/info/exclude" && echo secret > x.txt'),
+      ).toMatchObject({ changedFiles: ['a.txt', 'b.txt', 'x.txt'] });
+      expect(
+        await bash(
+          'echo y.txt > "$(git rev-parse --git-dir)/excludes" && git config core.excludesFile "$(git rev-parse --git-dir)/excludes" && echo y > y.txt',
+        ),
+      ).toMatchObject({ changedFiles: ['a.txt', 'b.txt', 'x.txt', 'y.txt'] });
+      // What the repository itself ignores stays out, and a look that finds nothing new sends nothing.
+      expect(await bash('mkdir -p build && echo out > build/out.txt && git status --porcelain')).toBeNull();
     } finally {
       ws.release();
     }
