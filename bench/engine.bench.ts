@@ -22,6 +22,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { asSqlite } from '../server/src/db/open';
 import { ROOT, percentile, startBenchServer, startRunnerProcess, type BenchServer } from './lib/weft';
 
 export const title = 'Engine: per-step overhead, concurrent executions, approval resume';
@@ -342,9 +343,9 @@ export async function run(): Promise<Record<string, unknown>> {
   const server = await startBenchServer();
   const runner = startRunnerProcess({ url: server.url, token: server.runnerToken, dataDir: server.dataDir, capacity: RUNNER_CAPACITY });
   try {
-    const sync = server.app.db.pragma('synchronous', { simple: true }) as number;
+    const sync = asSqlite(server.app.db, 'bench').pragma('synchronous', { simple: true }) as number;
     if (sync !== 2) throw new Error(`expected synchronous=FULL (2), got ${sync}`);
-    const journalMode = server.app.db.pragma('journal_mode', { simple: true }) as string;
+    const journalMode = asSqlite(server.app.db, 'bench').pragma('journal_mode', { simple: true }) as string;
     const { dispatcher } = server.app.engine;
     const t0 = Date.now();
     while (dispatcher.runners.size === 0) {

@@ -28,7 +28,7 @@ import { startTestPostgres } from '../server/test/support/postgres';
 import { freePort } from './lib/faults';
 import { startProcess, type StartedProcess } from './lib/runtime-process';
 import { followArrivals } from './lib/topic-arrivals';
-import { type AutocannonResult, makeDataDir, percentile, postLoad, ROOT, sleep, WARM_SECONDS } from './lib/weft';
+import { type AutocannonResult, makeDataDir, percentile, postLoad, ROOT, sleep, WARM_SECONDS, warmLoad } from './lib/weft';
 
 export const title = 'Hook on SQLite and on PostgreSQL: the 5-step webhook on one server each, and on two servers on one PostgreSQL';
 
@@ -190,16 +190,17 @@ async function twoServerRound(databaseUrl: string): Promise<{ c10: Figures; stea
       }
     }
     const path = await createHook(urls[0]!, TWO_SERVERS);
-    for (const [i, url] of urls.entries()) await warmUp(url + path, `${TWO_SERVERS} (${i})`, () => processes.map((p) => p.output()).join('\n'));
-    await Promise.all(urls.map((url) => postLoad({ url: url + path, concurrency: 5, seconds: WARM_SECONDS, timeoutSeconds: 40 })));
+    const hooks = urls.map((url) => url + path);
+    for (const [i, hook] of hooks.entries()) await warmUp(hook, `${TWO_SERVERS} (${i})`, () => processes.map((p) => p.output()).join('\n'));
+    await warmLoad(hooks, 5);
 
     const saturated = await fanOutDuring(urls, () =>
-      Promise.all(urls.map((url) => postLoad({ url: url + path, concurrency: 5, seconds: SECONDS, timeoutSeconds: 40 }))),
+      Promise.all(hooks.map((hook) => postLoad({ url: hook, concurrency: 5, seconds: SECONDS, timeoutSeconds: 40 }))),
     );
     const loads = saturated.result;
     // Half of what both did at c10, split evenly over the two servers.
     const offered = Math.max(2, Math.round(loads.reduce((n, r) => n + r.requests.average, 0) / 2));
-    const steady = await fanOutDuring(urls, () => Promise.all(urls.map((url) => paced(url + path, offered / 2, SECONDS))));
+    const steady = await fanOutDuring(urls, () => Promise.all(hooks.map((hook) => paced(hook, offered / 2, SECONDS))));
     const steadyLatencies = steady.result.flatMap((r) => r.latencies).sort((a, b) => a - b);
     const ms = (v: number) => Math.round(v * 10) / 10;
 
@@ -265,7 +266,7 @@ async function round(target: Target): Promise<Record<string, Figures>> {
     await runtime.ready({ port, runner: false, timeoutMs: 300_000 });
     const hook = url + (await createHook(url, target.name));
     await warmUp(hook, target.name, runtime.output);
-    await postLoad({ url: hook, concurrency: Math.max(...CONCURRENCY), seconds: WARM_SECONDS, timeoutSeconds: 40 });
+    await warmLoad([hook], Math.max(...CONCURRENCY));
     const out: Record<string, Figures> = {};
     for (const c of CONCURRENCY) out[`c${c}`] = figures(await postLoad({ url: hook, concurrency: c, seconds: SECONDS, timeoutSeconds: 40 }));
     return out;

@@ -16,7 +16,7 @@
 import { performance } from 'node:perf_hooks';
 import { freePort } from './lib/faults';
 import { installNodeRed, NODE_RED_VERSION, startNodeRed } from './lib/node-red';
-import { postLoad, makeDataDir, ROOT, sleep, type AutocannonResult, WARM_SECONDS } from './lib/weft';
+import { postLoad, makeDataDir, ROOT, sleep, type AutocannonResult, WARM_SECONDS, warmLoad } from './lib/weft';
 import { startProcess } from './lib/runtime-process';
 import fs from 'node:fs';
 
@@ -91,7 +91,7 @@ async function chains(target: Target): Promise<{ chains: Chain[]; line: { fixedM
 
 async function measure(target: Target) {
   const hook: Record<string, Throughput> = {};
-  await postLoad({ url: target.hookUrl(5), concurrency: Math.max(...CONCURRENCY), seconds: WARM_SECONDS, timeoutSeconds: 40 });
+  await warmLoad([target.hookUrl(5)], Math.max(...CONCURRENCY));
   for (const c of CONCURRENCY) hook[`c${c}`] = await throughput(target.hookUrl(5), c);
   return { hook, ...(await chains(target)) };
 }

@@ -13,7 +13,8 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ROOT, percentile, sleep, startBenchServer } from './lib/weft';
+import { asSqlite } from '../server/src/db/open';
+import { appendBenchEvent, ROOT, percentile, sleep, startBenchServer } from './lib/weft';
 
 export const title = 'Journal: publish -> receipt in 50 WebSocket clients';
 
@@ -72,7 +73,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const server = await startBenchServer();
   let child: ChildProcess | undefined;
   try {
-    const synchronous = server.app.db.pragma('synchronous', { simple: true }) as number; // 2 = FULL
+    const synchronous = asSqlite(server.app.db, 'bench').pragma('synchronous', { simple: true }) as number; // 2 = FULL
     const { journal } = server.app;
     const after = journal.lastSeq(TOPIC);
     // Subscribed before the clients' sockets, so the bus calls it first after each COMMIT: it splits
@@ -114,7 +115,7 @@ export async function run(): Promise<Record<string, unknown>> {
         const tickStart = performance.now();
         committedAt = 0;
         journal.transaction(() => {
-          for (; sent < due; sent++) journal.append(TOPIC, 'bench.published', { n: sent, sentAt: performance.timeOrigin + performance.now() });
+          for (; sent < due; sent++) appendBenchEvent(journal, TOPIC, { n: sent, sentAt: performance.timeOrigin + performance.now() });
         });
         const tickEnd = performance.now();
         tickMs.push(tickEnd - tickStart);

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { asSqlite } from '../server/src/db/open';
 import { postLoad, startBenchServer, startRunnerProcess, type BenchServer } from './lib/weft';
 
 export const title = 'Retention: database file size under a steady load';
@@ -26,7 +27,7 @@ type Sample = { seconds: number; executions: number; dbMiB: number; walMiB: numb
 const AUDIT_OBJECTS = ['audit_log', 'audit_log_action', 'audit_log_actor', 'audit_log_target'];
 
 function sample(s: BenchServer, startedAt: number, finishedBefore: number): Sample {
-  const db = s.app.db;
+  const db = asSqlite(s.app.db, 'bench');
   const file = path.join(s.dataDir, 'weft.db');
   const size = (f: string) => (fs.existsSync(f) ? fs.statSync(f).size : 0);
   const pageSize = Number(db.pragma('page_size', { simple: true }));

@@ -53,6 +53,7 @@ async function measure(files: number, base: string): Promise<Row> {
     executionId: `e${files}`,
     workflowId: 'w',
     stepId: 's',
+    iterationPath: '',
     workDir: path.join(base, `run-${files}`),
     spec: { kind: 'git', url: repo },
     signal: new AbortController().signal,

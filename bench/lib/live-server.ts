@@ -12,7 +12,7 @@
  * has them. Exits when stdin closes.
  */
 import { performance } from 'node:perf_hooks';
-import { sleep, startBenchServer } from './weft';
+import { appendBenchEvent, sleep, startBenchServer } from './weft';
 
 const [rateArg, secondsArg, bytesArg] = process.argv.slice(2);
 const rate = Number(rateArg);
@@ -59,7 +59,7 @@ async function publish() {
     const due = Math.min(total, Math.floor((elapsed / 1000) * rate));
     if (due > sent) {
       journal.transaction(() => {
-        for (; sent < due; sent++) journal.append(TOPIC, 'bench.published', { n: sent, sentAt: performance.timeOrigin + performance.now(), pad });
+        for (; sent < due; sent++) appendBenchEvent(journal, TOPIC, { n: sent, sentAt: performance.timeOrigin + performance.now(), pad });
       });
     }
     if (elapsed >= nextSample) {

@@ -18,6 +18,7 @@ if (!url || !token || !p || !(n > 0)) {
   process.stderr.write('usage: post-burst.ts <url> <token> <path> <n> [json body]\n');
   process.exit(2);
 }
+const target = url + p;
 
 async function fire() {
   const startedAt = performance.timeOrigin + performance.now();
@@ -29,7 +30,7 @@ async function fire() {
     Array.from({ length: n }, async () => {
       const a = performance.now();
       try {
-        const res = await fetch(url + p, {
+        const res = await fetch(target, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
           body,

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Journal } from '../../server/src/journal/journal';
 import { loadConfig } from '../../server/src/config';
 import { buildServer } from '../../server/src/server';
 import { startRunner } from '../../server/test/helpers/runner-process';
@@ -107,7 +108,21 @@ export function autocannon(args: string[]): Promise<AutocannonResult> {
  * many collections (one request's warm-up left stalls of up to half a second at the start of the
  * measured window). `BENCH_WARM_SECONDS=0` measures from cold.
  */
+/**
+ * Appends an event of the benches' own type, `bench.published`: the journal stores any type, and
+ * no server code reads this one (its types name only the server's own events).
+ */
+export function appendBenchEvent(journal: Journal, topic: Parameters<Journal['append']>[0], data: Record<string, unknown>): void {
+  (journal.append as (topic: string, type: string, data: unknown) => unknown)(topic, 'bench.published', data);
+}
+
 export const WARM_SECONDS = Number(process.env.BENCH_WARM_SECONDS ?? 5);
+
+/** `WARM_SECONDS` of unrecorded load on every URL at once, `concurrency` connections each. */
+export async function warmLoad(urls: readonly string[], concurrency: number): Promise<void> {
+  if (WARM_SECONDS <= 0) return;
+  await Promise.all(urls.map((url) => postLoad({ url, concurrency, seconds: WARM_SECONDS, timeoutSeconds: 40 })));
+}
 
 /**
  * autocannon POSTing `{"n":1}` as JSON to `url`: for `seconds`, or until `requests` were sent;
