@@ -54,6 +54,7 @@ export async function startNotificationListener({
   onNotification,
   onConnected,
   log,
+  workerSource = NOTIFICATION_WORKER_SOURCE,
 }: {
   url: string;
   /** Shown in pg_stat_activity (`application_name`), so an operator can tell this connection from the server's statements. */
@@ -62,6 +63,8 @@ export async function startNotificationListener({
   onNotification(channel: string, payload: string): void;
   onConnected(): void;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** The worker's code: tests wrap it to make the worker fail. */
+  workerSource?: string;
 }): Promise<NotificationListener> {
   // In the URL: pg lets the URL's own parameters win over the options beside it.
   const named = (() => {

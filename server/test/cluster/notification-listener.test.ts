@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NotificationListener, startNotificationListener } from '../../src/cluster/notification-listener';
+import { NOTIFICATION_WORKER_SOURCE } from '../../src/cluster/notification-worker';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { waitUntil } from '../helpers/live-client';
 import { usePostgres } from '../support/use-postgres';
@@ -76,6 +77,49 @@ describe('the notification listener', () => {
     expect(warnings).toContain('journal LISTEN connection lost; reconnecting');
     db.prepare("SELECT pg_notify('weft_test', 'after')").get();
     await waitUntil(() => heard.includes('weft_test:after'), 10_000, 'a notification after the reconnect');
+  });
+
+  it('starts its worker again when the worker dies, and catches up through onConnected', async () => {
+    const url = await postgres.server().createDatabase();
+    const got: string[] = [];
+    const said: string[] = [];
+    // The real worker, made to throw out of its event loop (as a bug in it would) when it hears "die".
+    const dying = `{
+      const { port } = require('node:worker_threads').workerData;
+      const post = port.postMessage.bind(port);
+      port.postMessage = (message) => {
+        if (message.payload === 'die') setImmediate(() => { throw new Error('a bug in the worker'); });
+        else post(message);
+      };
+    }
+    ${NOTIFICATION_WORKER_SOURCE}`;
+    const other = await startNotificationListener({
+      url,
+      applicationName: 'weft-listen dying',
+      channels: ['weft_test'],
+      onNotification: (channel, payload) => got.push(`${channel}:${payload}`),
+      onConnected: () => got.push('connected'),
+      log: { warn: (_: object, msg: string) => said.push(msg), error: (_: object, msg: string) => said.push(msg) },
+      workerSource: dying,
+    });
+    const otherDb = new PgDatabase(url);
+    try {
+      otherDb.afterEachStatement(() => other.drain());
+      await waitUntil(() => other.listening, 10_000, 'LISTEN');
+      otherDb.prepare("SELECT pg_notify('weft_test', 'die')").get();
+      await waitUntil(() => said.includes('the LISTEN worker stopped; starting it again'), 10_000, 'the worker gone');
+      expect(said).toContain('the LISTEN worker failed');
+      await waitUntil(() => other.connections === 2 && other.listening, 10_000, 'LISTEN from a new worker');
+      expect(got).toEqual(['connected', 'connected']);
+      // One connection listens: the dead worker's ended with it.
+      const listening = otherDb.prepare("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'weft-listen dying'");
+      await waitUntil(() => Number((listening.get() as { n: number | string }).n) === 1, 10_000, 'one LISTEN backend');
+      otherDb.prepare("SELECT pg_notify('weft_test', 'after')").get();
+      await waitUntil(() => got.includes('weft_test:after'), 10_000, 'a notification to the new worker');
+    } finally {
+      await other.stop();
+      otherDb.close();
+    }
   });
 
   it('stops: the worker ends its connection and nothing reconnects', async () => {
