@@ -119,7 +119,7 @@ export async function startNotificationListener({
 
   function spawn(): void {
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(NOTIFICATION_WORKER_SOURCE, {
+    const worker = new Worker(workerSource, {
       eval: true,
       workerData: { port: port2, url: named, channels, driver, backoff: BACKOFF_MS, ping: PING },
       transferList: [port2],
