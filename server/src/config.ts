@@ -180,6 +180,11 @@ export type RetentionConfig = {
   compactAfterMs: number;
   /** Rows one transaction deletes at most; the loop yields to the event loop between transactions. */
   batchRows: number;
+  /**
+   * Milliseconds one transaction works at most (after its first unit of work: each makes progress).
+   * On PostgreSQL a statement is a round trip, and 200 topics looked at cost hundreds of them.
+   */
+  batchMs: number;
 };
 
 export type OidcConfig = {
@@ -275,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       startDelayMs: Math.min(5_000, e.WEFT_RETENTION_INTERVAL_MS),
       compactAfterMs: Math.round(e.WEFT_JOURNAL_COMPACT_AFTER_HOURS * 3_600_000),
       batchRows: 200,
+      batchMs: 10,
     },
     llm: llmSettingsFromEnv(e),
     timezone: e.WEFT_TIMEZONE ?? systemTimezone(),

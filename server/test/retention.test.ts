@@ -25,6 +25,7 @@ const settings = (over: Partial<RetentionConfig>): RetentionConfig => ({
   startDelayMs: 3_600_000,
   compactAfterMs: 1000 * DAY,
   batchRows: 500,
+  batchMs: 10_000,
   ...over,
 });
 
@@ -307,6 +308,35 @@ describe('pruning', () => {
     const deleting = perTransaction.slice(0, -1);
     expect(deleting.length).toBeGreaterThan(6);
     expect(Math.max(...deleting)).toBeLessThanOrEqual(batchRows + 1);
+  });
+
+  it('ends a transaction once past batchMs, after one step of work at least: on a slow store the walks still finish', async () => {
+    // batchMs 0: every transaction is past it at once, so each does exactly one step.
+    await start({ maxExecutions: 1, batchMs: 0 });
+    const wf = await workflow();
+    const pruned = [await finishedRun(wf), await finishedRun(wf), await finishedRun(wf)];
+    const kept = await finishedRun(wf);
+    const run = await s.app.retention.run();
+    expect(run.prunedExecutions.byCount).toBe(3);
+    for (const id of pruned) expect(await statusOf(id)).toBe(410);
+    expect(await statusOf(kept)).toBe(200);
+    // The count walk: a scan, then each of the four runs in a transaction of its own. The walk over
+    // every topic left: one per topic, and one that finds no more.
+    const topics = count('SELECT COUNT(DISTINCT topic) AS n FROM events');
+    expect(run.transactions).toBeGreaterThanOrEqual(1 + pruned.length + 1 + topics + 1);
+  });
+
+  it('looks at one topic per transaction past batchMs when compacting', async () => {
+    // Nothing to prune (no age or count limit): the run is the walk over every topic.
+    const clock = await start({ days: 0, compactAfterMs: HOUR, batchMs: 0 });
+    const wf = await workflow();
+    for (let i = 0; i < 6; i++) await finishedRun(wf);
+    clock.advance(2 * HOUR);
+    const topics = count('SELECT COUNT(DISTINCT topic) AS n FROM events');
+    expect(topics).toBeGreaterThan(6);
+    const run = await s.app.retention.run();
+    expect(run.compactedTopics).toBeGreaterThanOrEqual(6);
+    expect(run.transactions).toBeGreaterThan(topics);
   });
 
   it('runs shortly after start and then on its interval, and reports it', async () => {

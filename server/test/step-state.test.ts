@@ -23,7 +23,7 @@ async function start() {
     env: { WEFT_LEASE_MS: '60000' },
     config: {
       engineTickMs: 50,
-      retention: { days: 1, maxExecutions: null, intervalMs: 3_600_000, startDelayMs: 3_600_000, compactAfterMs: 1000 * DAY, batchRows: 500 },
+      retention: { days: 1, maxExecutions: null, intervalMs: 3_600_000, startDelayMs: 3_600_000, compactAfterMs: 1000 * DAY, batchRows: 500, batchMs: 10_000 },
     },
   });
   runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 10 });

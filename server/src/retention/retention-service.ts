@@ -20,8 +20,8 @@ type Totals = RetentionReport['totals'];
 /**
  * Retention: prunes finished executions beyond `maxExecutions` and older than `days`, compacts
  * journal topics older than `compactAfterMs`, then gives free pages back to the file system. All
- * of it in transactions of at most `batchRows` deleted rows, yielding to the event loop between
- * them, so requests and runners wait for one small transaction at most.
+ * of it in transactions of at most `batchRows` deleted rows and about `batchMs` of work, yielding
+ * to the event loop between them, so requests and runners wait for one small transaction at most.
  *
  * Runs `startDelayMs` after `start()`, then every `intervalMs`; `stop()` ends the loop after the
  * transaction in flight. `run()` runs once now (the same run when one is going).
@@ -84,7 +84,7 @@ export function createRetention({
         const began = performance.now();
         let workMs = 0;
         const value = journal.transaction(() => {
-          budget = new RowBudget(settings.batchRows);
+          budget = new RowBudget(settings.batchRows, performance.now() + settings.batchMs);
           const value = work(budget);
           workMs = performance.now() - began;
           return value;
@@ -119,7 +119,8 @@ export function createRetention({
         ({ cursor, lastPage, current, pruned, done } = before);
         queue = [...before.queue];
         let scanned = false;
-        while (!budget.exhausted) {
+        // At least one step per transaction, so a slow store still gets through the walk.
+        for (let steps = 0; !budget.exhausted && !(steps > 0 && budget.overTime); steps++) {
           if (current === null) {
             if (queue.length === 0) {
               // One scan per transaction at most: a long stretch of kept runs costs several, never one long one.
@@ -161,7 +162,7 @@ export function createRetention({
       await tally.batch((budget) => {
         ({ cursor, current, compacted, done } = before);
         // Topics visited per transaction are bounded too: each costs two index lookups.
-        for (let visited = 0; !budget.exhausted && visited < settings.batchRows; visited++) {
+        for (let visited = 0; !budget.exhausted && visited < settings.batchRows && !(visited > 0 && budget.overTime); visited++) {
           if (current === null) {
             current = compactor.nextTopic(cursor);
             if (current === null) {
