@@ -31,6 +31,12 @@ export type NotificationListener = {
    * synchronous statement: under load the main thread spends most of its time blocked in them.
    */
   drain(): void;
+  /**
+   * Hands over at once what `drain()` took, for a caller at a point as good as the end of a tick
+   * (the runner gateway after each frame: one socket read can carry several, each a run of
+   * statements, and the next tick would come after all of them).
+   */
+  settle(): void;
   /** Closes the connection; no reconnect after it. */
   stop(): Promise<void>;
 };
@@ -162,6 +168,9 @@ export async function startNotificationListener({
         scheduled = true;
         process.nextTick(handOver);
       }
+    },
+    settle() {
+      if (held.length > 0) handOver();
     },
     async stop() {
       stopped = true;

@@ -16,6 +16,11 @@ export type Cluster = {
   listener: NotificationListener | null;
   /** Tells the server holding `runnerId`'s socket (any server, this one included) to cancel. */
   cancelOnOtherServer(message: RunnerCancel): void;
+  /**
+   * Other servers' events heard during the caller's statements reach this server's listeners now,
+   * not at the end of the tick: for a caller at a point as good as a tick's end (engine/runner-gateway.ts).
+   */
+  settle(): void;
   /** Called for each cancel another server sends for a runner. */
   onRunnerCancel(fn: (message: RunnerCancel) => void): void;
   /** Tells every server (this one included) to stop the assistant's replies in a chat. */
@@ -105,6 +110,7 @@ export default fp(
       liveness,
       shared: listener !== null,
       listener,
+      settle: () => listener?.settle(),
       cancelOnOtherServer: (m) => cancelOnOtherServer(m),
       onRunnerCancel: (fn) => cancels.add(fn),
       stopChatOnOtherServers: (m) => stopChatOnOtherServers(m),

@@ -1,6 +1,6 @@
 import { decodeRunnerClientFrame, RUNNER_PROTOCOL_VERSION, type RunnerServerMessage as ServerMsg } from '@weft/shared';
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { isStorageError, storageReason } from '../db/storage-errors';
 import { corkedWrites } from '../http/corked-writes';
 import { AppError } from '../http/errors';
@@ -103,7 +103,7 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
       }
     };
 
-    socket.on('message', (raw, isBinary) => {
+    const onFrame = (raw: RawData, isBinary: boolean) => {
       alive = true;
       const decoded = decodeRunnerClientFrame(isBinary ? null : String(raw));
       if (!decoded.ok) {
@@ -196,6 +196,12 @@ const runnerGateway: FastifyPluginAsync = async (app) => {
         app.log.error({ err, type: msg.type }, 'runner frame failed');
         sendSafe({ type: 'error', id: msg.id ?? null, code: 'internal', message: 'the server could not process this frame' });
       }
+    };
+    socket.on('message', (raw, isBinary) => {
+      onFrame(raw, isBinary);
+      // One socket read can carry several frames, each ingested in its own run of statements:
+      // other servers' events heard meanwhile go out now, not after the last of them.
+      app.cluster.settle();
     });
     socket.on('pong', () => (alive = true));
     socket.on('error', (err) => app.log.warn({ err }, 'runner socket error'));

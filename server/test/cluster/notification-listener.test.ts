@@ -59,6 +59,19 @@ describe('the notification listener', () => {
     expect(seen.at(-1)).toBe(1);
   });
 
+  it('hands over at settle() what the statements before it drained, without waiting for the tick to end', () => {
+    heard.length = 0;
+    db.prepare("SELECT pg_notify('weft_test', 'settled')").get();
+    // All in one synchronous run: the tick cannot end, so only settle() can hand the notification over.
+    const until = Date.now() + 5_000;
+    while (heard.length === 0 && Date.now() < until) {
+      db.prepare('SELECT pg_sleep(0.01)').get();
+      expect(heard).toEqual([]);
+      listener.settle();
+    }
+    expect(heard).toEqual(['weft_test:settled']);
+  });
+
   it('keeps the worker order whichever way a message leaves the port, and hands nothing over twice', async () => {
     heard.length = 0;
     for (let i = 0; i < 50; i++) db.prepare('SELECT pg_notify(?, ?)').get('weft_test', String(i));
