@@ -15,7 +15,17 @@ let runner: RunnerProcess;
 beforeAll(async () => {
   s = await startServer({
     // Only the newest finished run is kept, once the test asks retention to run.
-    config: { retention: { days: 3650, maxExecutions: 1, intervalMs: 86_400_000, startDelayMs: 86_400_000, compactAfterMs: 86_400_000_000, batchRows: 500, batchMs: 10_000 } },
+    config: {
+      retention: {
+        days: 3650,
+        maxExecutions: 1,
+        intervalMs: 86_400_000,
+        startDelayMs: 86_400_000,
+        compactAfterMs: 86_400_000_000,
+        batchRows: 500,
+        batchMs: 10_000,
+      },
+    },
   });
   runner = startRunner({ url: s.url, token: s.runnerToken, dataDir: s.dataDir });
 });
