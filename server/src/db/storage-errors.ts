@@ -6,9 +6,11 @@
 const SQLITE_STORAGE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|PROTOCOL|NOLFS)/;
 /**
  * PostgreSQL's SQLSTATEs for the same: connection lost (08), out of disk or memory (53), server
- * shutting down or unavailable (57P01-57P03), I/O error (58), read-only transaction (25006).
+ * shutting down or unavailable (57P01-57P03), I/O error (58), read-only transaction (25006), a
+ * statement past its statement_timeout (57014: the database too slow or a lock held too long), a
+ * session ended idle in a transaction (25P03).
  */
-const POSTGRES_STORAGE = /^(08...|53...|57P0[1-3]|58...|25006)$/;
+const POSTGRES_STORAGE = /^(08...|53...|57P0[1-3]|57014|58...|25006|25P03)$/;
 /** PgDatabase's own: its connection closed, timed out or its worker died (db/postgres/sync-connection.ts). */
 const CONNECTION_LOST = new Set(['closed', 'timeout', 'worker_failed', 'connection_lost']);
 /** The same conditions from the file system (the journal's own WAL fdatasync, files next to the database). */
@@ -47,10 +49,12 @@ export function storageReason(err: unknown): string {
     case typeof code === 'string' && (/^SQLITE_(READONLY|CANTOPEN)/.test(code) || code === 'EROFS'):
       return 'the database cannot be written (read-only or no permission)';
     case typeof code === 'string' &&
-      (/^(08|57P0)/.test(code) || code === 'closed' || code === 'timeout' || code === 'worker_failed' || code === 'connection_lost'):
+      (/^(08|57P0|25P03)/.test(code) || code === 'closed' || code === 'timeout' || code === 'worker_failed' || code === 'connection_lost'):
       return 'the database server cannot be reached';
     case typeof code === 'string' && WRITE_CONFLICT.has(code):
       return 'the write kept conflicting with concurrent writes (deadlock)';
+    case code === '57014':
+      return 'a statement ran past the database’s statement timeout';
     case code === '53100':
       return 'the database server’s disk is full';
     default:

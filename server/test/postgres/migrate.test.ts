@@ -71,6 +71,31 @@ describe('PostgreSQL migrations', () => {
     expect(migratePostgres(db, migrations).applied).toEqual([]);
   });
 
+  it('waits for another server migrating for longer than the statement timeout, then finds nothing left to apply', async () => {
+    const url = await server.server().createDatabase();
+    migratePostgres(open(url));
+    const db = new PgDatabase(url, { timeoutMs: 300 });
+    opened.push(db);
+    // A server whose migration takes 1.5 s: one script, so the lock is let go without this thread,
+    // which migratePostgres blocks.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      const migrating = holder.query(`SELECT pg_advisory_lock(${0x7765_6674_0021}); SELECT pg_sleep(1.5); SELECT pg_advisory_unlock(${0x7765_6674_0021})`);
+      // The lock's bigint key as pg_locks shows it: high and low 32 bits.
+      const held = db.prepare("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 30565 AND objid = 1718878241").pluck();
+      while (held.get() !== 1) await new Promise((r) => setTimeout(r, 20));
+      const started = Date.now();
+      expect(migratePostgres(db).applied).toEqual([]);
+      expect(Date.now() - started).toBeGreaterThan(800);
+      await migrating;
+      // The usual timeout is back.
+      expect(db.prepare('SHOW statement_timeout').pluck().get()).toBe('300ms');
+    } finally {
+      await holder.end();
+    }
+  });
+
   it('three processes migrating one empty database together apply each migration once, without error', async () => {
     const url = await server.server().createDatabase();
     // Hold the migration lock until all three wait for it, so they really contend.

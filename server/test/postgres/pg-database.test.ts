@@ -2,6 +2,7 @@ import pgDriver from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { PgQueryError } from '../../src/db/postgres/sync-connection';
+import { isStorageError } from '../../src/db/storage-errors';
 import { usePostgres } from '../support/use-postgres';
 
 const pg = usePostgres();
@@ -177,17 +178,77 @@ describe('PgDatabase: transactions as better-sqlite3 runs them', () => {
 });
 
 describe('SyncConnection failures', () => {
-  it('a statement past the timeout fails naming it; its connection is closed, and the next statement opens another', () => {
+  it('a statement past the timeout is canceled by PostgreSQL, naming it; the session stays and its locks are free', () => {
     const slow = new PgDatabase(url, { timeoutMs: 300 });
     try {
       const first = slow.connection;
-      expect(() => slow.prepare('SELECT pg_sleep(5)').get()).toThrow(/did not answer within 300 ms.*pg_sleep/);
+      let caught: PgQueryError | undefined;
+      try {
+        slow.prepare('SELECT pg_sleep(5)').get();
+      } catch (err) {
+        caught = err as PgQueryError;
+      }
+      expect(caught).toBeInstanceOf(PgQueryError);
+      expect(caught!.code).toBe('57014');
+      expect(caught!.message).toMatch(/statement timeout.*pg_sleep/);
+      expect(isStorageError(caught)).toBe(true);
+      expect(first.open).toBe(true);
+      expect(slow.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
+      expect(slow.connection).toBe(first);
+      // PostgreSQL runs nothing of it on: no backend of this database is still asleep.
+      expect(db.prepare("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND state = 'active'").pluck().get()).toBe(0);
+    } finally {
+      slow.close();
+    }
+  });
+
+  it('a statement PostgreSQL does not cancel fails once the grace after the timeout is over; its connection is closed and the next opens another', () => {
+    const slow = new PgDatabase(url, { timeoutMs: 300 });
+    try {
+      const first = slow.connection;
+      slow.exec('SET statement_timeout = 0'); // as a database that does not answer at all
+      expect(() => slow.prepare('SELECT pg_sleep(10)').get()).toThrow(/did not answer within 3300 ms.*pg_sleep/);
       expect(first.open).toBe(false);
       expect(slow.open).toBe(true);
       expect(slow.prepare('SELECT 1 AS one').get()).toEqual({ one: 1 });
       expect(slow.connection).not.toBe(first);
+      expect(slow.prepare('SHOW statement_timeout').pluck().get()).toBe('300ms');
     } finally {
       slow.close();
+    }
+  });
+
+  it('withTimeout lets statements run longer, then the usual timeout holds again', () => {
+    const slow = new PgDatabase(url, { timeoutMs: 300 });
+    try {
+      expect(slow.withTimeout(5_000, () => slow.prepare('SELECT pg_sleep(0.6) AS slept').get())).toEqual({ slept: '' });
+      expect(slow.prepare('SHOW statement_timeout').pluck().get()).toBe('300ms');
+      expect(() => slow.prepare('SELECT pg_sleep(0.6)').get()).toThrow(/statement timeout/);
+      // A statement that fails inside it leaves the usual timeout too.
+      expect(() => slow.withTimeout(5_000, () => slow.prepare('SELECT nope').get())).toThrow(/nope/);
+      expect(slow.prepare('SHOW statement_timeout').pluck().get()).toBe('300ms');
+    } finally {
+      slow.close();
+    }
+  });
+
+  it('a session stalled inside a transaction is ended by PostgreSQL: its row locks are freed for others, and it learns of it at its next statement', async () => {
+    db.prepare("INSERT INTO counters (k, v) VALUES ('stall', 0) ON CONFLICT (k) DO NOTHING").run();
+    const stalled = new PgDatabase(url, { idleInTransactionMs: 300 });
+    const other = new PgDatabase(url, { timeoutMs: 2_000 });
+    try {
+      stalled.exec('BEGIN');
+      stalled.prepare("UPDATE counters SET v = v + 1 WHERE k = 'stall'").run();
+      await new Promise((r) => setTimeout(r, 800)); // the process stopped, frozen or cut off
+      // Without the idle timeout this waits for the row lock until its own timeout.
+      expect(other.prepare("UPDATE counters SET v = v + 10 WHERE k = 'stall'").run().changes).toBe(1);
+      expect(() => stalled.prepare("UPDATE counters SET v = v + 1 WHERE k = 'stall'").run()).toThrow(PgQueryError);
+      expect(stalled.inTransaction).toBe(true);
+      stalled.exec('ROLLBACK');
+      expect(stalled.prepare("SELECT v FROM counters WHERE k = 'stall'").pluck().get()).toBe(10);
+    } finally {
+      stalled.close();
+      other.close();
     }
   });
 

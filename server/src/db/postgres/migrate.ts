@@ -10,12 +10,23 @@ export const PG_MIGRATIONS_DIR = path.join(MIGRATIONS_DIR, 'postgres');
 const MIGRATION_LOCK = 0x7765_6674_0021;
 
 /**
+ * How long a migration's statement, and the wait for another server's migration lock, may take:
+ * a migration rewriting a large table may rightly take minutes, and a server starting meanwhile
+ * waits for it rather than failing its start after the usual statement timeout.
+ */
+export const MIGRATION_TIMEOUT_MS = 15 * 60_000;
+
+/**
  * Applies pending PostgreSQL migrations in order, each in its own transaction, under a session
  * advisory lock: servers starting together wait for one another, and each after the first finds
  * nothing left to apply. Like SQLite's `migrate`, it refuses a database that has migrations this
  * build does not know, and a landed migration whose text changed.
  */
 export function migratePostgres(db: PgDatabase, migrations: Migration[] = readMigrations(PG_MIGRATIONS_DIR)): { applied: string[] } {
+  return db.withTimeout(MIGRATION_TIMEOUT_MS, () => migrateLocked(db, migrations));
+}
+
+function migrateLocked(db: PgDatabase, migrations: Migration[]): { applied: string[] } {
   db.prepare('SELECT pg_advisory_lock(?)').get(MIGRATION_LOCK);
   try {
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

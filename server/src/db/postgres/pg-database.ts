@@ -1,11 +1,14 @@
 import type { ArgumentTypes, SqlDatabase, SqlRunResult, SqlStatement, SqlTransaction } from '../store';
 import { abbreviate, bindArguments, type Translated, translate, UnsupportedSqlError } from './dialect';
-import { PgQueryError, SyncConnection } from './sync-connection';
+import { DEFAULT_TIMEOUT_MS, PgQueryError, SyncConnection } from './sync-connection';
 
 /** Exactly a ROLLBACK of the whole transaction (not ROLLBACK TO a savepoint). */
 const ROLLBACK = /^\s*ROLLBACK\s*;?\s*$/i;
-/** The session is gone: the worker's connection_lost, PostgreSQL shutting down (57P01-57P03), connection errors (08). */
-const LOST = /^(connection_lost|closed|timeout|worker_failed|57P0[1-3]|08...)$/;
+/**
+ * The session is gone: the worker's connection_lost, PostgreSQL shutting down (57P01-57P03), the
+ * session ended idle in a transaction (25P03), connection errors (08).
+ */
+const LOST = /^(connection_lost|closed|timeout|worker_failed|57P0[1-3]|25P03|08...)$/;
 
 /**
  * After a failed reconnect, statements fail at once for this long without starting a worker: while
@@ -105,7 +108,8 @@ export class PgDatabase implements SqlDatabase {
   readonly name: string;
   readonly #translations = new Map<string, Translated>();
   readonly #url: string;
-  readonly #timeoutMs: number | undefined;
+  /** The statement timeout of this session, and of one opened for it (`withTimeout` widens it). */
+  #timeoutMs: number;
   #connection: SyncConnection;
   #closed = false;
   /** The connection was lost inside a transaction: until the caller's ROLLBACK, nothing runs. */
@@ -116,13 +120,16 @@ export class PgDatabase implements SqlDatabase {
   #abortedBy: PgQueryError | null = null;
   #afterStatement: (() => void) | null = null;
 
-  constructor(url: string, { timeoutMs }: { timeoutMs?: number } = {}) {
+  readonly #idleInTransactionMs: number | undefined;
+
+  constructor(url: string, { timeoutMs, idleInTransactionMs }: { timeoutMs?: number; idleInTransactionMs?: number } = {}) {
     const shown = new URL(url);
     if (shown.password) shown.password = '***';
     this.name = shown.toString();
     this.#url = url;
-    this.#timeoutMs = timeoutMs;
-    this.#connection = new SyncConnection({ url, timeoutMs });
+    this.#timeoutMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#idleInTransactionMs = idleInTransactionMs;
+    this.#connection = new SyncConnection({ url, timeoutMs: this.#timeoutMs, idleInTransactionMs });
   }
 
   /** The current connection (replaced after one was lost). */
@@ -137,6 +144,36 @@ export class PgDatabase implements SqlDatabase {
    */
   afterEachStatement(fn: (() => void) | null): void {
     this.#afterStatement = fn;
+  }
+
+  /**
+   * Runs `fn` with statements allowed `ms` each instead of the usual timeout (a session reopened
+   * meanwhile gets it too): for work that may rightly take long, as migrations and the wait for
+   * another server's migration lock. The usual timeout is set again after it; a transaction `fn`
+   * left open cannot take the SET, so its session is given up (the caller's ROLLBACK ends it).
+   */
+  withTimeout<T>(ms: number, fn: () => T): T {
+    const usual = this.#timeoutMs;
+    this.#timeoutMs = ms;
+    if (this.#connection.open) this.#connection.setTimeout(ms);
+    try {
+      return fn();
+    } finally {
+      this.#timeoutMs = usual;
+      const connection = this.#connection;
+      if (connection.open) {
+        const idle = connection.transactionStatus === 'I';
+        try {
+          if (idle) connection.setTimeout(usual);
+        } catch {
+          /* discarded below */
+        }
+        if (!idle || connection.timeoutMs !== usual) {
+          connection.discard();
+          this.#lostInTransaction ||= !idle;
+        }
+      }
+    }
   }
 
   /** Until `close()`: a lost connection is reopened by the next statement. */
@@ -213,7 +250,7 @@ export class PgDatabase implements SqlDatabase {
       throw new PgQueryError('PostgreSQL cannot be reached (a reconnect failed less than a second ago)', 'connection_lost', text);
     }
     try {
-      this.#connection = new SyncConnection({ url: this.#url, timeoutMs: this.#timeoutMs });
+      this.#connection = new SyncConnection({ url: this.#url, timeoutMs: this.#timeoutMs, idleInTransactionMs: this.#idleInTransactionMs });
       this.#reconnectFailedAt = undefined;
     } catch (err) {
       this.#reconnectFailedAt = Date.now();

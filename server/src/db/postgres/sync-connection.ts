@@ -6,8 +6,29 @@ import { SYNC_WORKER_SOURCE } from './sync-worker';
 /** A COMMIT (or its synonym END), as written by the caller. */
 const COMMIT = /^\s*(COMMIT|END)\b/i;
 
-/** How long one statement may take before the call fails (the connection is then closed). */
-const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * How long one statement may run: PostgreSQL's own `statement_timeout`, which cancels it (SQLSTATE
+ * 57014) and keeps the session. A canceled statement frees the locks it held or waited for; a
+ * statement only this thread gave up on would run on in PostgreSQL, holding them.
+ */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/**
+ * How much longer than the statement timeout this thread waits for an answer: PostgreSQL's cancel
+ * comes first; only a database (or network) that does not answer at all is given up on, and the
+ * connection is then closed.
+ */
+const CANCEL_GRACE_MS = 3_000;
+/**
+ * A session idle inside an open transaction this long is ended by PostgreSQL, which rolls the
+ * transaction back and frees its row locks. The server's transactions never wait for anything but
+ * their own statements, so only a stalled process (stopped, frozen, cut off by the network) is
+ * ended: without it, the rows it locked (a journal topic's head) would stall every other server
+ * until it came back. Its next statement meets a lost connection. The same time as a server's
+ * liveness (cluster/server-liveness.ts: SERVER_GONE_AFTER_MS), after which the others judge it gone.
+ */
+const IDLE_IN_TRANSACTION_MS = 10_000;
+/** How often a backend running a statement looks whether its client is still there (PostgreSQL 14+). */
+const CLIENT_CHECK_MS = 5_000;
 
 export type QueryResult = {
   rows: Record<string, unknown>[];
@@ -53,12 +74,21 @@ export class SyncConnection {
   readonly #worker: Worker;
   readonly #port: MessagePort;
   readonly #signal: Int32Array;
-  readonly #timeoutMs: number;
+  #timeoutMs: number;
   #nextId = 1;
   #closed: string | null = null;
   #status = 'I';
 
-  constructor({ url, timeoutMs = DEFAULT_TIMEOUT_MS }: { url: string; timeoutMs?: number }) {
+  constructor({
+    url,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    idleInTransactionMs = IDLE_IN_TRANSACTION_MS,
+  }: {
+    url: string;
+    /** PostgreSQL's statement_timeout for this session; this thread waits CANCEL_GRACE_MS longer. */
+    timeoutMs?: number;
+    idleInTransactionMs?: number;
+  }) {
     this.#timeoutMs = timeoutMs;
     const shared = new SharedArrayBuffer(4);
     this.#signal = new Int32Array(shared);
@@ -67,7 +97,18 @@ export class SyncConnection {
     const driver = createRequire(import.meta.url).resolve('pg');
     this.#worker = new Worker(SYNC_WORKER_SOURCE, {
       eval: true,
-      workerData: { driver, port: port2, signal: shared, url, connectTimeoutMs: Math.min(timeoutMs, 10_000) },
+      workerData: {
+        driver,
+        port: port2,
+        signal: shared,
+        url,
+        connectTimeoutMs: Math.min(timeoutMs, 10_000),
+        session: {
+          statement_timeout: Math.round(timeoutMs),
+          idle_in_transaction_session_timeout: Math.round(idleInTransactionMs),
+          options: `-c client_connection_check_interval=${CLIENT_CHECK_MS}`,
+        },
+      },
       transferList: [port2],
     });
     this.#worker.unref();
@@ -128,6 +169,20 @@ export class SyncConnection {
     return { rows, rowCount: reply.rowCount ?? 0, command: reply.command ?? null };
   }
 
+  /** This session's statement timeout (ms). */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  /** Sets this session's statement timeout (PostgreSQL's, and this thread's wait: `timeoutMs` above). */
+  setTimeout(ms: number): void {
+    const ceiling = Math.round(ms);
+    // Waited for under the longer of the two, so that the SET itself is not cut short.
+    this.#timeoutMs = Math.max(this.#timeoutMs, ceiling);
+    this.query(`SET statement_timeout = ${ceiling}`);
+    this.#timeoutMs = ceiling;
+  }
+
   /** A round trip to the worker that does not reach PostgreSQL: what the thread hop alone costs (bench). */
   ping(): void {
     if (this.#closed) throw new PgQueryError(`the PostgreSQL connection is closed (${this.#closed})`, 'closed', 'ping');
@@ -162,10 +217,11 @@ export class SyncConnection {
   }
 
   #await(id: number, text: string): Reply {
-    const outcome = Atomics.wait(this.#signal, 0, 0, this.#timeoutMs);
+    const waitMs = this.#timeoutMs + CANCEL_GRACE_MS;
+    const outcome = Atomics.wait(this.#signal, 0, 0, waitMs);
     if (outcome === 'timed-out') {
-      this.#fail(`no answer within ${this.#timeoutMs} ms`);
-      throw new PgQueryError(`PostgreSQL did not answer within ${this.#timeoutMs} ms; the connection is closed (in: ${abbreviate(text)})`, 'timeout', text);
+      this.#fail(`no answer within ${waitMs} ms`);
+      throw new PgQueryError(`PostgreSQL did not answer within ${waitMs} ms; the connection is closed (in: ${abbreviate(text)})`, 'timeout', text);
     }
     let message = receiveMessageOnPort(this.#port)?.message as Reply | undefined;
     // Under load (the integration suites on two busy cores) the reply was once not yet readable

@@ -12,7 +12,7 @@
  */
 export const SYNC_WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { port, signal: buffer, url, connectTimeoutMs } = workerData;
+const { port, signal: buffer, url, connectTimeoutMs, session } = workerData;
 const signal = new Int32Array(buffer);
 let pg;
 try {
@@ -38,7 +38,9 @@ const types = {
 };
 let status = 'I';
 let broken = null;
-const client = new pg.Client({ connectionString: url, types, connectionTimeoutMillis: connectTimeoutMs });
+// The session's settings (statement and idle-in-transaction timeouts) go in the startup message;
+// the same parameters in the URL take precedence (pg reads the connection string last).
+const client = new pg.Client({ ...session, connectionString: url, types, connectionTimeoutMillis: connectTimeoutMs });
 client.connection.on('readyForQuery', (msg) => { status = msg.status; });
 client.on('error', (err) => { broken = err; });
 
