@@ -178,6 +178,11 @@ describe('PgDatabase: transactions as better-sqlite3 runs them', () => {
 });
 
 describe('SyncConnection failures', () => {
+  it("sets the session's time limits when it connects", () => {
+    const show = (name: string) => db.prepare(`SHOW ${name}`).pluck().get();
+    expect([show('statement_timeout'), show('idle_in_transaction_session_timeout'), show('client_connection_check_interval')]).toEqual(['30s', '10s', '5s']);
+  });
+
   it('a statement past the timeout is canceled by PostgreSQL, naming it; the session stays and its locks are free', () => {
     const slow = new PgDatabase(url, { timeoutMs: 300 });
     try {

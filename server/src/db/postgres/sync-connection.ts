@@ -104,9 +104,9 @@ export class SyncConnection {
         url,
         connectTimeoutMs: Math.min(timeoutMs, 10_000),
         session: {
-          statement_timeout: Math.round(timeoutMs),
-          idle_in_transaction_session_timeout: Math.round(idleInTransactionMs),
-          options: `-c client_connection_check_interval=${CLIENT_CHECK_MS}`,
+          statement_timeout: timeoutMs,
+          idle_in_transaction_session_timeout: idleInTransactionMs,
+          client_connection_check_interval: CLIENT_CHECK_MS,
         },
       },
       transferList: [port2],

@@ -38,9 +38,7 @@ const types = {
 };
 let status = 'I';
 let broken = null;
-// The session's settings (statement and idle-in-transaction timeouts) go in the startup message;
-// the same parameters in the URL take precedence (pg reads the connection string last).
-const client = new pg.Client({ ...session, connectionString: url, types, connectionTimeoutMillis: connectTimeoutMs });
+const client = new pg.Client({ connectionString: url, types, connectionTimeoutMillis: connectTimeoutMs });
 client.connection.on('readyForQuery', (msg) => { status = msg.status; });
 client.on('error', (err) => { broken = err; });
 
@@ -96,8 +94,16 @@ process.on('uncaughtException', (err) => {
   reply({ id: -1, ok: false, error: { message: 'the PostgreSQL worker failed: ' + errorOf(err).message, code: 'worker_failed' }, status });
 });
 
-client.connect().then(
+// The session's time limits, set by SET rather than in the startup message: a pooler in session
+// mode (PgBouncer) refuses startup parameters it does not know, and passes SET through.
+const settings = Object.entries(session)
+  .map(([name, ms]) => 'SET ' + name + ' = ' + Math.max(0, Math.round(Number(ms))))
+  .join('; ');
+client.connect().then(() => (settings ? client.query(settings) : undefined)).then(
   () => reply({ id: 0, ok: true, status }),
-  (err) => reply({ id: 0, ok: false, error: errorOf(err), status }),
+  (err) => {
+    client.end().catch(() => {});
+    reply({ id: 0, ok: false, error: errorOf(err), status });
+  },
 );
 `;
