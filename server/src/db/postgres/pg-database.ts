@@ -155,8 +155,8 @@ export class PgDatabase implements SqlDatabase {
   withTimeout<T>(ms: number, fn: () => T): T {
     const usual = this.#timeoutMs;
     this.#timeoutMs = ms;
-    if (this.#connection.open) this.#connection.setTimeout(ms);
     try {
+      if (this.#connection.open) this.#connection.setTimeout(ms);
       return fn();
     } finally {
       this.#timeoutMs = usual;
