@@ -110,6 +110,7 @@ export class PgDatabase implements SqlDatabase {
   readonly #url: string;
   /** The statement timeout of this session, and of one opened for it (`withTimeout` widens it). */
   #timeoutMs: number;
+  readonly #idleInTransactionMs: number | undefined;
   #connection: SyncConnection;
   #closed = false;
   /** The connection was lost inside a transaction: until the caller's ROLLBACK, nothing runs. */
@@ -120,8 +121,6 @@ export class PgDatabase implements SqlDatabase {
   #abortedBy: PgQueryError | null = null;
   #afterStatement: (() => void) | null = null;
 
-  readonly #idleInTransactionMs: number | undefined;
-
   constructor(url: string, { timeoutMs, idleInTransactionMs }: { timeoutMs?: number; idleInTransactionMs?: number } = {}) {
     const shown = new URL(url);
     if (shown.password) shown.password = '***';
@@ -129,7 +128,12 @@ export class PgDatabase implements SqlDatabase {
     this.#url = url;
     this.#timeoutMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#idleInTransactionMs = idleInTransactionMs;
-    this.#connection = new SyncConnection({ url, timeoutMs: this.#timeoutMs, idleInTransactionMs });
+    this.#connection = this.#openSession();
+  }
+
+  /** A new session with this database's time limits. */
+  #openSession(): SyncConnection {
+    return new SyncConnection({ url: this.#url, timeoutMs: this.#timeoutMs, idleInTransactionMs: this.#idleInTransactionMs });
   }
 
   /** The current connection (replaced after one was lost). */
@@ -160,19 +164,23 @@ export class PgDatabase implements SqlDatabase {
       return fn();
     } finally {
       this.#timeoutMs = usual;
-      const connection = this.#connection;
-      if (connection.open) {
-        const idle = connection.transactionStatus === 'I';
-        try {
-          if (idle) connection.setTimeout(usual);
-        } catch {
-          /* discarded below */
-        }
-        if (!idle || connection.timeoutMs !== usual) {
-          connection.discard();
-          this.#lostInTransaction ||= !idle;
-        }
-      }
+      this.#restoreTimeout();
+    }
+  }
+
+  /** Sets the usual timeout on the open session again; one that cannot take it is given up. */
+  #restoreTimeout(): void {
+    const connection = this.#connection;
+    if (!connection.open) return; // the next session opens with it
+    if (connection.transactionStatus !== 'I') {
+      connection.discard();
+      this.#lostInTransaction = true;
+      return;
+    }
+    try {
+      connection.setTimeout(this.#timeoutMs);
+    } catch {
+      connection.discard();
     }
   }
 
@@ -250,7 +258,7 @@ export class PgDatabase implements SqlDatabase {
       throw new PgQueryError('PostgreSQL cannot be reached (a reconnect failed less than a second ago)', 'connection_lost', text);
     }
     try {
-      this.#connection = new SyncConnection({ url: this.#url, timeoutMs: this.#timeoutMs, idleInTransactionMs: this.#idleInTransactionMs });
+      this.#connection = this.#openSession();
       this.#reconnectFailedAt = undefined;
     } catch (err) {
       this.#reconnectFailedAt = Date.now();

@@ -169,11 +169,6 @@ export class SyncConnection {
     return { rows, rowCount: reply.rowCount ?? 0, command: reply.command ?? null };
   }
 
-  /** This session's statement timeout (ms). */
-  get timeoutMs(): number {
-    return this.#timeoutMs;
-  }
-
   /** Sets this session's statement timeout (PostgreSQL's, and this thread's wait: `timeoutMs` above). */
   setTimeout(ms: number): void {
     const ceiling = Math.round(ms);

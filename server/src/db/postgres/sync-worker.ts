@@ -99,7 +99,7 @@ process.on('uncaughtException', (err) => {
 const settings = Object.entries(session)
   .map(([name, ms]) => 'SET ' + name + ' = ' + Math.max(0, Math.round(Number(ms))))
   .join('; ');
-client.connect().then(() => (settings ? client.query(settings) : undefined)).then(
+client.connect().then(() => client.query(settings)).then(
   () => reply({ id: 0, ok: true, status }),
   (err) => {
     client.end().catch(() => {});
