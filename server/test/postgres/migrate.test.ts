@@ -2,7 +2,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NewerSchemaError, readMigrations } from '../../src/db/migrate';
-import { migratePostgres, PG_MIGRATIONS_DIR } from '../../src/db/postgres/migrate';
+import { MIGRATION_LOCK, migratePostgres, PG_MIGRATIONS_DIR } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { spawnTsx, type TsxProcess } from '../helpers/tsx-process';
 import { usePostgres } from '../support/use-postgres';
@@ -81,10 +81,10 @@ describe('PostgreSQL migrations', () => {
     const holder = new pg.Client({ connectionString: url });
     await holder.connect();
     try {
-      const migrating = holder.query(`SELECT pg_advisory_lock(${0x7765_6674_0021}); SELECT pg_sleep(1.5); SELECT pg_advisory_unlock(${0x7765_6674_0021})`);
-      // The lock's bigint key as pg_locks shows it: high and low 32 bits.
-      const held = db.prepare("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 30565 AND objid = 1718878241").pluck();
-      while (held.get() !== 1) await new Promise((r) => setTimeout(r, 20));
+      const migrating = holder.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK}); SELECT pg_sleep(1.5); SELECT pg_advisory_unlock(${MIGRATION_LOCK})`);
+      // pg_locks shows a bigint key as its high and low 32 bits.
+      const held = db.prepare<[number, number]>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objid = ?").pluck();
+      while (held.get(Math.floor(MIGRATION_LOCK / 2 ** 32), MIGRATION_LOCK % 2 ** 32) !== 1) await new Promise((r) => setTimeout(r, 20));
       const started = Date.now();
       expect(migratePostgres(db).applied).toEqual([]);
       expect(Date.now() - started).toBeGreaterThan(800);
@@ -103,7 +103,7 @@ describe('PostgreSQL migrations', () => {
     await holder.connect();
     const processes: TsxProcess[] = [];
     try {
-      await holder.query('SELECT pg_advisory_lock($1)', [0x7765_6674_0021]);
+      await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
       for (let i = 0; i < 3; i++) {
         processes.push(
           spawnTsx(path.join(import.meta.dirname, 'migrate-process.ts'), {
@@ -119,7 +119,7 @@ describe('PostgreSQL migrations', () => {
         if (Date.now() > deadline) throw new Error(`not all processes reached the lock:\n${processes.map((p) => p.output()).join('\n')}`);
         await new Promise((r) => setTimeout(r, 50));
       }
-      await holder.query('SELECT pg_advisory_unlock($1)', [0x7765_6674_0021]);
+      await holder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
       const codes = await Promise.all(processes.map((p) => p.exited));
       expect(codes, processes.map((p) => p.output()).join('\n')).toEqual([0, 0, 0]);
       const applied = processes.flatMap((p) => (JSON.parse(p.output().trim().split('\n').at(-1)!) as { applied: string[] }).applied);

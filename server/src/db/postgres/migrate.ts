@@ -7,7 +7,7 @@ import type { PgDatabase } from './pg-database';
 export const PG_MIGRATIONS_DIR = path.join(MIGRATIONS_DIR, 'postgres');
 
 /** Session advisory lock held while migrating (an arbitrary constant: "weft" in ASCII, then 21). */
-const MIGRATION_LOCK = 0x7765_6674_0021;
+export const MIGRATION_LOCK = 0x7765_6674_0021;
 
 /**
  * How long a migration's statement, and the wait for another server's migration lock, may take:
