@@ -232,6 +232,12 @@ describe('SyncConnection failures', () => {
       // A statement that fails inside it leaves the usual timeout too.
       expect(() => slow.withTimeout(5_000, () => slow.prepare('SELECT nope').get())).toThrow(/nope/);
       expect(slow.prepare('SHOW statement_timeout').pluck().get()).toBe('300ms');
+      // A transaction left open cannot keep the SET (its ROLLBACK would undo it): its session is given up.
+      slow.withTimeout(5_000, () => slow.exec('BEGIN'));
+      expect(slow.inTransaction).toBe(true);
+      expect(() => slow.prepare('SELECT 1').get()).toThrow(/lost in this transaction/);
+      slow.exec('ROLLBACK');
+      expect(slow.prepare('SHOW statement_timeout').pluck().get()).toBe('300ms');
     } finally {
       slow.close();
     }
