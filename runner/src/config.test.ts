@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       addressPolicy: { allow: [], denyPrivate: false },
       workspaceRoots: [],
       stepEnvironment: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
+      sandbox: { mode: 'auto', readPaths: [], writePaths: [] },
       tracing: null,
     });
   });

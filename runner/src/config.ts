@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { parseServerUrls, type ServerAddress } from './connection/server-addresses';
 import type { LogLevel } from './log';
 import { parseAllowList, type AddressPolicy } from './net/address-policy';
+import { parseSandboxPaths, type SandboxMode } from './steps/sandbox';
 import { parseWorkspaceRoots } from './workspace/provision-dirs';
 
 /** Repository root, resolved like the server: `./data` means the checkout's data folder, whatever the cwd. */
@@ -45,6 +46,11 @@ const EnvSchema = z.object({
   WEFT_HTTP_DENY_PRIVATE: z.enum(['0', '1'], { error: 'must be 1 or 0' }).default('0'),
   // Directories `path` workspaces and local git URLs may use (colon-separated absolute paths); none by default.
   WEFT_WORKSPACE_ROOTS: z.string().optional(),
+  // Step processes in bubblewrap (steps/sandbox.ts): `auto` when it works here, `bwrap` or refuse to start, `off`.
+  WEFT_SANDBOX: z.enum(['auto', 'bwrap', 'off'], { error: 'must be auto, bwrap or off' }).default('auto'),
+  // What step processes see of the host beyond their run directory (colon-separated absolute paths).
+  WEFT_SANDBOX_READ_PATHS: z.string().optional(),
+  WEFT_SANDBOX_WRITE_PATHS: z.string().optional(),
   // Passed on to step processes (nothing else of the runner's environment is).
   PATH: z.string().optional(),
   HOME: z.string().optional(),
@@ -75,6 +81,8 @@ export type RunnerConfig = {
   workspaceRoots: string[];
   /** The base environment of step processes: `INHERITED_STEP_ENV` as the runner has them. */
   stepEnvironment: Readonly<Record<string, string>>;
+  /** WEFT_SANDBOX and its paths; `main.ts` settles the mode against this machine (`resolveSandbox`). */
+  sandbox: { mode: SandboxMode; readPaths: string[]; writePaths: string[] };
   /** OpenTelemetry trace export (OTEL_EXPORTER_OTLP_* and friends); null: nothing of OpenTelemetry is loaded. */
   tracing: TracingSettings | null;
 };
@@ -100,6 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
   if (allow.problems.length > 0) throw new ConfigError(allow.problems.map((problem) => `WEFT_HTTP_ALLOW: ${problem}`));
   const workspaceRoots = parseWorkspaceRoots(e.WEFT_WORKSPACE_ROOTS ?? '');
   if (workspaceRoots.problems.length > 0) throw new ConfigError(workspaceRoots.problems.map((problem) => `WEFT_WORKSPACE_ROOTS: ${problem}`));
+  const readPaths = parseSandboxPaths(e.WEFT_SANDBOX_READ_PATHS ?? '', 'WEFT_SANDBOX_READ_PATHS');
+  const writePaths = parseSandboxPaths(e.WEFT_SANDBOX_WRITE_PATHS ?? '', 'WEFT_SANDBOX_WRITE_PATHS');
+  if (readPaths.problems.length + writePaths.problems.length > 0) throw new ConfigError([...readPaths.problems, ...writePaths.problems]);
   const tracing = tracingSettingsFromEnv(env, 'weft-runner');
   if (tracing.problems.length > 0) throw new ConfigError(tracing.problems);
   const base = env.INIT_CWD ?? process.cwd();
@@ -116,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     addressPolicy: { allow: allow.entries, denyPrivate: e.WEFT_HTTP_DENY_PRIVATE === '1' },
     workspaceRoots: workspaceRoots.roots,
     stepEnvironment: stepEnvironment(e),
+    sandbox: { mode: e.WEFT_SANDBOX, readPaths: readPaths.paths, writePaths: writePaths.paths },
     tracing: tracing.settings,
   };
 }

@@ -11,6 +11,8 @@ import { createAgentPromptStep } from './steps/agent-prompt';
 import { agentWorkspaces } from './agent/workspaces';
 import { createOutboundClient } from './net/outbound-client';
 import { builtinStepHandlers, createStepRegistry } from './steps/registry';
+import { shellPath } from './steps/bash';
+import { resolveSandbox } from './steps/sandbox';
 import { createToolStep } from './steps/tool';
 import { loadStepTracer, type StepTracer } from './tracing/step-tracer';
 import { createGitCredentialClient, createWorkspaceManager } from './workspace/index';
@@ -33,6 +35,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  const { sandbox, problem } = resolveSandbox({ ...config.sandbox, searchPath: config.stepEnvironment.PATH ?? '', shell: shellPath() });
+  if (problem) {
+    process.stderr.write(`weft runner: ${problem}\n`);
+    process.exit(2);
+  }
+  if (sandbox.kind === 'none' && config.sandbox.mode === 'auto') {
+    log.warn('step processes run without a sandbox: they can read and write whatever this OS user can', {
+      reason: sandbox.reason,
+      fix: 'install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or set WEFT_SANDBOX=off to accept this',
+    });
+  }
   const session = new RunnerSession({ servers: config.servers, token: config.token, name: config.name, capacity: config.capacity, log });
   // Reads the engine's leases when a step calls a tool, after the engine below exists.
   let engine: Engine | undefined;
@@ -65,9 +78,9 @@ async function main(): Promise<void> {
   const agentPrompt = createAgentPromptStep({
     model,
     tools,
-    workspaces: agentWorkspaces({ manager: workspaces, environment: config.stepEnvironment, runnerName: config.name }),
+    workspaces: agentWorkspaces({ manager: workspaces, environment: config.stepEnvironment, sandbox, runnerName: config.name }),
   });
-  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, outbound, runnerName: config.name, notifier, workspaces });
+  const builtins = builtinStepHandlers({ environment: config.stepEnvironment, sandbox, outbound, runnerName: config.name, notifier, workspaces });
   const registry = createStepRegistry({ ...builtins, agent_prompt: agentPrompt, tool: createToolStep({ tools }) });
   const tracer = await loadStepTracer(config.tracing);
   engine = new Engine({
@@ -90,6 +103,7 @@ async function main(): Promise<void> {
     runnerId: session.runnerId,
     model: model.model,
     traces: config.tracing?.url ?? 'off',
+    sandbox: sandbox.kind === 'bwrap' ? sandbox.bwrap : `off (${sandbox.reason})`,
   });
   session.start(engine);
   installShutdown({ engine, session, tracer, log });

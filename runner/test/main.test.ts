@@ -6,7 +6,7 @@ import { safeDirName } from '../src/engine/execute';
 import { tempDataDir } from './helpers/engine-harness';
 import { answeringAs, FakeRunnerServer, type FakeServerOptions } from './helpers/fake-server';
 import { makeGrant, workflow } from './helpers/grants';
-import { isAlive } from './helpers/processes';
+import { isAlive, processesWithArgument } from './helpers/processes';
 import { waitFor } from './helpers/wait-for';
 
 const RUNNER_DIR = path.resolve(import.meta.dirname, '..');
@@ -64,18 +64,17 @@ describe('runner process', () => {
     await waitFor(() => server?.framesOf('hello').length === 1, { message: `hello from the runner process; output: ${runner.output()}` });
     expect(server.framesOf('hello')[0]).toMatchObject({ name: 'proc-test', capacity: 16 });
 
-    const grant = makeGrant(workflow([{ id: 'long', type: 'bash', command: 'sleep 30 & echo $! > child.pid; wait' }]), { executionId: 'exe_proc' });
+    // Found by its unique duration in /proc: in the sandbox `$!` is a pid of the step's own namespace.
+    const marker = `${30 + (process.pid % 97)}.${Date.now() % 1000}`;
+    const grant = makeGrant(workflow([{ id: 'long', type: 'bash', command: `sleep ${marker} & wait` }]), { executionId: 'exe_proc' });
     await waitFor(() => server?.latest?.ws.readyState === 1);
     server.latest?.send({ type: 'lease', grant });
-    const pidFile = path.join(dataDir, 'runs', safeDirName('exe_proc'), 'child.pid');
-    const child = await waitFor(() => (fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) || null : null), {
-      message: 'the step to start',
-    });
-    pids.push(child);
+    const [child] = await waitFor(() => (processesWithArgument(marker).length === 1 ? processesWithArgument(marker) : null), { message: 'the step to start' });
+    pids.push(child!);
 
     runner.child.kill('SIGTERM');
     expect(await runner.exited).toBe(0);
-    await waitFor(() => !isAlive(child), { message: 'the step process to be killed' });
+    await waitFor(() => !isAlive(child!), { message: 'the step process to be killed' });
     expect(server.storedFor('exe_proc').map((e) => e.type)).toEqual(['step.started', 'step.canceled']);
   });
 
@@ -98,11 +97,14 @@ describe('runner process', () => {
     const first = await start({ http: answeringAs('first'), stallAt: (event) => event.type === 'step.started' && event.stepId === 'gate' });
     const second = await start({ http: answeringAs('second'), stored: first.stored });
     const dataDir = tempDataDir();
-    const trail = path.join(dataDir, 'trail');
+    // Outside the run directory: the steps reach it through the sandbox's write paths.
+    const trailDir = tempDataDir();
+    const trail = path.join(trailDir, 'trail');
     const runner = startRunner({
       WEFT_SERVER_URL: [gone.httpUrl, first.httpUrl, second.httpUrl].join(','),
       WEFT_RUNNER_TOKEN: first.options.token,
       WEFT_DATA_DIR: dataDir,
+      WEFT_SANDBOX_WRITE_PATHS: trailDir,
     });
     children.push(runner.child);
     const hello = await waitFor(() => first.framesOf('hello')[0], { message: `hello to the first reachable server; output: ${runner.output()}` });

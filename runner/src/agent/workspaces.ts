@@ -1,5 +1,6 @@
 import { workspaceKey, type WorkspaceSpec } from '@weft/shared';
 import type { StepEnvironment } from '../steps/bash';
+import type { Sandbox } from '../steps/sandbox';
 import type { StepContext } from '../steps/types';
 import { createWorkspaceTools, renderWorkspaceSpec, reportWorkspace, workspaceStepError, type WorkspaceManager } from '../workspace/index';
 import type { AgentWorkspace, AgentWorkspaces } from './workspace-port';
@@ -12,10 +13,13 @@ import type { AgentWorkspace, AgentWorkspaces } from './workspace-port';
 export function agentWorkspaces({
   manager,
   environment,
+  sandbox,
   runnerName,
 }: {
   manager: WorkspaceManager;
   environment: StepEnvironment;
+  /** Where `workspace:bash` commands run; none when not given. */
+  sandbox?: Sandbox;
   runnerName: string;
 }): AgentWorkspaces {
   return {
@@ -38,6 +42,7 @@ export function agentWorkspaces({
         const tools = createWorkspaceTools({
           workspace,
           environment,
+          ...(sandbox ? { sandbox } : {}),
           allowBash: ctx.allowBash,
           extraEnv: {
             WEFT_EXECUTION_ID: ctx.executionId,

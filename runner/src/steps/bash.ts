@@ -18,10 +18,11 @@ import { NonRetriableStepError, StepFailedError } from '../engine/errors';
 import { confinePath, PathRefusedError } from '../workspace/confine';
 import { renderWorkspaceSpec, workspaceStepError } from '../workspace/render';
 import { reportWorkspace } from '../workspace/snapshot';
-import type { Workspace, WorkspaceManager } from '../workspace/types';
+import { GIT_WORKSPACES_DIR, type Workspace, type WorkspaceManager } from '../workspace/types';
 import { LIFELINE_PRELUDE, releaseLifeline } from './lifeline';
 import type { StepContext, StepHandler, StepLogStream } from './types';
 import { afterPipesClose, killProcessGroup } from './child-process';
+import { NO_SANDBOX, sandboxedCommand, sandboxReaches, type Sandbox, type SandboxView } from './sandbox';
 
 export const BASH_OUTPUT_CAP_BYTES = 1024 * 1024;
 const STDERR_TAIL_CHARS = 2000;
@@ -46,19 +47,22 @@ export type StepEnvironment = Readonly<Record<string, string>>;
  * execution's run directory. Values reach the shell as environment variables, never as text of the
  * script (`compileShellTemplate`), and the process gets only `environment`, the step's own `env`
  * and Weft's context: never the runner's credentials. The shell leads its own process group, so a
- * timeout or cancel kills everything it started. A non-zero exit fails the step.
+ * timeout or cancel kills everything it started. A non-zero exit fails the step. In a `sandbox` it
+ * sees its run directory (and workspace) writable, the system read-only and little else (sandbox.ts).
  */
 export function createBashStep({
   environment,
   runnerName,
+  sandbox = NO_SANDBOX,
   workspaces,
 }: {
   environment: StepEnvironment;
   runnerName: string;
+  sandbox?: Sandbox;
   /** Provisions the step's `workspace`; a runner without one fails such steps. */
   workspaces?: WorkspaceManager;
 }): StepHandler<'bash'> {
-  return { type: 'bash', run: (ctx, step) => runBash({ ctx, step, environment, runnerName, workspaces }) };
+  return { type: 'bash', run: (ctx, step) => runBash({ ctx, step, environment, runnerName, sandbox, workspaces }) };
 }
 
 async function runBash({
@@ -66,12 +70,14 @@ async function runBash({
   step,
   environment,
   runnerName,
+  sandbox,
   workspaces,
 }: {
   ctx: StepContext;
   step: BashStep;
   environment: StepEnvironment;
   runnerName: string;
+  sandbox: Sandbox;
   workspaces: WorkspaceManager | undefined;
 }): Promise<BashOutput> {
   if (!ctx.allowBash) throw new NonRetriableStepError(BASH_DISABLED_MESSAGE, { code: 'bash_disabled' });
@@ -81,15 +87,26 @@ async function runBash({
   const runDir = path.resolve(ctx.workDir);
   const env = stepProcessEnv({ ctx, step, environment, command: compiled.command, runDir, runnerName });
 
+  // Git workspaces keep their clones and git directories under `workspaces/`: in a sandbox it is an
+  // empty directory of the step's own, so no command can rewrite what a workspace diff is made from.
   await fs.promises.mkdir(runDir, { recursive: true });
-  if (step.workspace !== undefined) return runInWorkspace({ ctx, step, spec: step.workspace, workspaces, command: compiled.command.script, env });
-  // `cwd` is a path (data) relative to the run directory. It may leave it: the command could `cd`
-  // anywhere anyway, so the run directory is where a step starts, not a sandbox.
+  if (sandbox.kind !== 'none') await fs.promises.mkdir(path.join(runDir, GIT_WORKSPACES_DIR), { recursive: true });
+  const view = (writable: string[]): SandboxView => ({ writable, hidden: [path.join(runDir, GIT_WORKSPACES_DIR)], pathVariable: env.PATH, home: env.HOME });
+  if (step.workspace !== undefined) {
+    return runInWorkspace({ ctx, step, spec: step.workspace, workspaces, command: compiled.command.script, env, sandbox, view: (root) => view([runDir, root]) });
+  }
+  // `cwd` is a path (data) relative to the run directory. Without a sandbox it may leave it (the
+  // command could `cd` anywhere anyway); in one it must be a directory the sandbox shows.
   const cwd = step.cwd === undefined ? runDir : path.resolve(runDir, renderTemplate(step.cwd, ctx.scope));
   const stat = await fs.promises.stat(cwd).catch(() => null);
   if (!stat?.isDirectory()) throw new NonRetriableStepError(`cwd ${cwd} is not a directory`, { code: 'bash_bad_cwd' });
+  if (!sandboxReaches(sandbox, view([runDir]), cwd)) {
+    throw new NonRetriableStepError(`cwd ${cwd} is outside the step's sandbox: add it to the runner's WEFT_SANDBOX_WRITE_PATHS or WEFT_SANDBOX_READ_PATHS`, {
+      code: 'bash_cwd_outside_sandbox',
+    });
+  }
   ctx.signal.throwIfAborted();
-  return spawnShell({ ctx, command: compiled.command.script, cwd, env });
+  return spawnShell({ ctx, command: compiled.command.script, cwd, env, sandbox, view: view([runDir]) });
 }
 
 /**
@@ -104,6 +121,8 @@ async function runInWorkspace({
   workspaces,
   command,
   env,
+  sandbox,
+  view,
 }: {
   ctx: StepContext;
   step: BashStep;
@@ -111,6 +130,8 @@ async function runInWorkspace({
   workspaces: WorkspaceManager | undefined;
   command: string;
   env: Record<string, string>;
+  sandbox: Sandbox;
+  view: (root: string) => SandboxView;
 }): Promise<BashOutput> {
   if (!workspaces) throw new NonRetriableStepError('this runner provides no workspaces', { code: 'workspace_unavailable' });
   let workspace: Workspace;
@@ -149,7 +170,7 @@ async function runInWorkspace({
     let lastChanges: WorkspaceChanges | null = null;
     let output: BashOutput;
     try {
-      output = await spawnShell({ ctx, command, cwd, env });
+      output = await spawnShell({ ctx, command, cwd, env, sandbox, view: view(workspace.root) });
     } finally {
       if (!ctx.signal.aborted) {
         const report = await reportWorkspace(workspace).catch((error: unknown) => {
@@ -208,11 +229,26 @@ function stepProcessEnv({
   return env;
 }
 
-function spawnShell({ ctx, command, cwd, env }: { ctx: StepContext; command: string; cwd: string; env: Record<string, string> }): Promise<BashOutput> {
+function spawnShell({
+  ctx,
+  command,
+  cwd,
+  env,
+  sandbox,
+  view,
+}: {
+  ctx: StepContext;
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  sandbox: Sandbox;
+  view: SandboxView;
+}): Promise<BashOutput> {
   return new Promise<BashOutput>((resolve, reject) => {
     // fd 3 is the lifeline (lifeline.ts): the step's process group dies with the runner.
     // Node types no 4-entry stdio tuple: stdout and stderr are pipes all the same.
-    const child = spawn(shellPath(), ['-c', LIFELINE_PRELUDE + command], {
+    const shell = sandboxedCommand(sandbox, view, shellPath(), ['-c', LIFELINE_PRELUDE + command], cwd);
+    const child = spawn(shell.file, shell.args, {
       cwd,
       env,
       detached: true,

@@ -3,6 +3,7 @@ import { NonRetriableStepError } from '../engine/errors';
 import type { OutboundClient } from '../net/outbound-client';
 import type { WorkspaceManager } from '../workspace/types';
 import { createBashStep, type StepEnvironment } from './bash';
+import type { Sandbox } from './sandbox';
 import { createHttpStep } from './http';
 import { createNotifyStep, type Notifier } from './notify';
 import type { LeafStepType, StepContext, StepHandlers } from './types';
@@ -19,19 +20,22 @@ export interface StepRegistry {
  */
 export function builtinStepHandlers({
   environment,
+  sandbox,
   outbound,
   runnerName,
   notifier,
   workspaces,
 }: {
   environment: StepEnvironment;
+  /** Where bash steps' processes run (`resolveSandbox`); none when not given. */
+  sandbox?: Sandbox;
   outbound: OutboundClient;
   runnerName: string;
   notifier: Notifier;
   workspaces?: WorkspaceManager;
 }): Pick<StepHandlers, 'bash' | 'notify' | 'http'> {
   return {
-    bash: createBashStep({ environment, runnerName, ...(workspaces ? { workspaces } : {}) }),
+    bash: createBashStep({ environment, runnerName, ...(sandbox ? { sandbox } : {}), ...(workspaces ? { workspaces } : {}) }),
     notify: createNotifyStep({ outbound, notifier }),
     http: createHttpStep({ outbound }),
   };

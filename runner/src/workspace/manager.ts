@@ -12,6 +12,7 @@ import { createGitView } from './git-view';
 import { gitChanges, reportWorkspace } from './snapshot';
 import { DirectoryLocks } from './locks';
 import {
+  GIT_WORKSPACES_DIR,
   WorkspaceError,
   type AcquireRequest,
   type Workspace,
@@ -97,7 +98,7 @@ export function createWorkspaceManager(options: WorkspaceManagerOptions & { gitP
   const provisionGit = async (request: AcquireRequest, spec: Extract<ResolvedWorkspace, { kind: 'git' }>, key: string): Promise<Provisioned> => {
     const { ctx, askPass } = await scratchSpace();
     const name = createHash('sha256').update(key).digest('hex').slice(0, 24);
-    const base = path.join(path.resolve(request.workDir), 'workspaces');
+    const base = path.join(path.resolve(request.workDir), GIT_WORKSPACES_DIR);
     const layout: GitLayout = { root: path.join(base, name), gitDir: path.join(base, `${name}.git`), viewDir: path.join(base, `${name}.view`) };
     const { gitCredential } = options;
     const integration = spec.integration;

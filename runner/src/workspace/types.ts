@@ -2,6 +2,10 @@ import type { AskPreview, BuiltinToolInfo, ResolvedWorkspace } from '@weft/share
 import type { Logger } from '../log';
 import type { AddressPolicy } from '../net/address-policy';
 import type { StepEnvironment } from '../steps/bash';
+import type { Sandbox } from '../steps/sandbox';
+
+/** The run directory's folder holding git workspaces: each clone beside its git directory (`<name>`, `<name>.git`). */
+export const GIT_WORKSPACES_DIR = 'workspaces';
 
 /** Where a workspace's live output goes (the step log). */
 export type WorkspaceLog = (stream: 'stdout' | 'stderr', text: string) => void;
@@ -124,6 +128,8 @@ export type WorkspaceToolsOptions = {
   workspace: Workspace;
   /** The bash step's minimal environment (`config.stepEnvironment`). */
   environment: StepEnvironment;
+  /** Where `workspace:bash` commands run (`resolveSandbox`); none when not given. */
+  sandbox?: Sandbox;
   /** The grant's `policy.allowBash`: without it `workspace:bash` is not offered and refused. */
   allowBash: boolean;
   /** Extra variables for `workspace:bash` (WEFT_EXECUTION_ID and friends). */

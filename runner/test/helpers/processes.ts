@@ -34,3 +34,18 @@ export function killedAfterEach(): number[] {
   });
   return pids;
 }
+
+/** Host pids whose command line has `argument` as a word of its own (a unique `sleep` duration, say), from /proc. */
+export function processesWithArgument(argument: string): number[] {
+  const found: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.includes(argument) && isAlive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return found;
+}

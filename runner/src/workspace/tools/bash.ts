@@ -7,6 +7,7 @@ import { shellPath } from '../../steps/bash';
 import type { WorkspaceLog } from '../types';
 import { parseInput } from './common';
 import { afterPipesClose, killProcessGroup } from '../../steps/child-process';
+import { sandboxedCommand, type Sandbox } from '../../steps/sandbox';
 
 const Input = z.strictObject({ command: z.string().min(1).max(100_000), timeoutSeconds: z.number().int().min(1).max(600).optional() });
 
@@ -27,18 +28,21 @@ export function bashCommand(input: unknown): string {
  * Runs the model's command with `bash -c` in the workspace root. The command is the model's text
  * by design (that is what the tool is, and why its default policy is `ask`); it gets the bash
  * step's minimal environment, never the runner's. The shell leads its own process group, which a
- * timeout or abort kills whole, and the lifeline kills it if the runner dies.
+ * timeout or abort kills whole, and the lifeline kills it if the runner dies. In a sandbox it sees
+ * the workspace root (writable) and the system, not the workspace's git directory.
  */
 export function bashTool({
   root,
   input,
   env,
+  sandbox,
   signal,
   log,
 }: {
   root: string;
   input: unknown;
   env: Record<string, string>;
+  sandbox: Sandbox;
   signal: AbortSignal;
   log: WorkspaceLog;
 }): Promise<BashToolOutput> {
@@ -46,7 +50,9 @@ export function bashTool({
   const timeoutMs = (args.timeoutSeconds ?? BASH_TOOL_DEFAULT_TIMEOUT_SECONDS) * 1000;
   signal.throwIfAborted();
   return new Promise<BashToolOutput>((resolve, reject) => {
-    const child = spawn(shellPath(), ['-c', LIFELINE_PRELUDE + args.command], {
+    const view = { writable: [root], pathVariable: env.PATH, home: env.HOME };
+    const command = sandboxedCommand(sandbox, view, shellPath(), ['-c', LIFELINE_PRELUDE + args.command], root);
+    const child = spawn(command.file, command.args, {
       cwd: root,
       env,
       detached: true,

@@ -1,6 +1,7 @@
 import { WORKSPACE_TOOLS, type AskPreview } from '@weft/shared';
 import type { ToolCallResult, WorkspaceTools, WorkspaceToolsOptions } from '../types';
 import { bashCommand, bashTool } from './bash';
+import { NO_SANDBOX } from '../../steps/sandbox';
 import { failure, ok } from './common';
 import { editFileTool, planEdit } from './edit-file';
 import { globTool } from './glob';
@@ -22,7 +23,7 @@ export const BASH_TOOL_DISABLED_MESSAGE = 'workspace:bash is disabled on this se
  * reads, so it can correct itself. Each successful write or edit is recorded as a change (the
  * only record `path`/`shared` workspaces have; git workspaces diff against their base commit).
  */
-export function createWorkspaceTools({ workspace, environment, allowBash, extraEnv = {} }: WorkspaceToolsOptions): WorkspaceTools {
+export function createWorkspaceTools({ workspace, environment, sandbox = NO_SANDBOX, allowBash, extraEnv = {} }: WorkspaceToolsOptions): WorkspaceTools {
   const root = workspace.root;
   const tools = WORKSPACE_TOOLS.filter((tool) => allowBash || tool.name !== 'workspace:bash');
 
@@ -49,7 +50,7 @@ export function createWorkspaceTools({ workspace, environment, allowBash, extraE
       case 'workspace:bash': {
         if (!allowBash) return { output: { error: BASH_TOOL_DISABLED_MESSAGE }, isError: true, mutated: false };
         const env = { ...environment, ...extraEnv, WEFT_WORKSPACE_ROOT: root };
-        const output = await bashTool({ root, input, env, signal, log });
+        const output = await bashTool({ root, input, env, sandbox, signal, log });
         // Whatever the exit code, the command may have changed files.
         return { output, isError: output.timedOut || output.exitCode !== 0, mutated: true };
       }
