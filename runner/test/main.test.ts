@@ -78,6 +78,37 @@ describe('runner process', () => {
     expect(server.storedFor('exe_proc').map((e) => e.type)).toEqual(['step.started', 'step.canceled']);
   });
 
+  it('with WEFT_SANDBOX=bwrap and no bubblewrap, exits 2 saying so', async () => {
+    const runner = startRunner({ WEFT_RUNNER_TOKEN: 'x', WEFT_DATA_DIR: tempDataDir(), WEFT_SANDBOX: 'bwrap', PATH: tempDataDir() });
+    children.push(runner.child);
+    expect(await runner.exited).toBe(2);
+    expect(runner.output()).toContain('weft runner: WEFT_SANDBOX=bwrap: bwrap (bubblewrap) is not on the PATH');
+  });
+
+  it('SIGKILLed, takes its sandboxed step processes along, even one that left their process group', async () => {
+    const fake = await FakeRunnerServer.start({ heartbeatMs: 1000 });
+    servers.push(fake);
+    const runner = startRunner({
+      WEFT_SERVER_URL: `http://${new URL(fake.url).host}`,
+      WEFT_RUNNER_TOKEN: fake.options.token,
+      WEFT_DATA_DIR: tempDataDir(),
+      WEFT_SANDBOX: 'bwrap',
+    });
+    children.push(runner.child);
+    await waitFor(() => fake.framesOf('hello').length === 1, { message: `hello from the runner process; output: ${runner.output()}` });
+    const [escaped, inGroup] = [`${70 + (process.pid % 89)}.${Date.now() % 1000}`, `${71 + (process.pid % 89)}.${Date.now() % 1000}`] as const;
+    const command = `setsid sleep ${escaped} >/dev/null 2>&1 & sleep ${inGroup}`;
+    fake.latest?.send({ type: 'lease', grant: makeGrant(workflow([{ id: 'long', type: 'bash', command }]), { executionId: 'exe_sandbox_kill' }) });
+    await waitFor(() => processesWithArgument(escaped).length === 1 && processesWithArgument(inGroup).length === 1, {
+      message: `both sleeps to start; output: ${runner.output()}`,
+    });
+    pids.push(...processesWithArgument(escaped), ...processesWithArgument(inGroup));
+
+    runner.child.kill('SIGKILL');
+    await runner.exited;
+    await waitFor(() => processesWithArgument(escaped).length === 0 && processesWithArgument(inGroup).length === 0, { message: 'the sandbox to die with the runner' });
+  });
+
   it('exits 2 naming a bad entry of the server list', async () => {
     const runner = startRunner({ WEFT_RUNNER_TOKEN: 'x', WEFT_SERVER_URL: 'http://127.0.0.1:8787,127.0.0.1:8788' });
     children.push(runner.child);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitUntil } from './helpers/live-client';
+import { processesWithArgument } from './helpers/processes';
 import { startRunner } from './helpers/runner-process';
 import { makeDataDir, openTestDatabase, startServer, type TestServer } from './helpers/server';
 
@@ -20,8 +21,9 @@ async function server(opts: { dataDir?: string; port?: number } = {}) {
   cleanup.push(() => s.close());
   return s;
 }
-function runner(s: TestServer, dataDir: string, url = s.url) {
-  const r = startRunner({ url, token: RUNNER_TOKEN, dataDir });
+/** `writable`: where steps write side effects for the test to read, outside their run directories. */
+function runner(s: TestServer, dataDir: string, url = s.url, writable = dataDir) {
+  const r = startRunner({ url, token: RUNNER_TOKEN, dataDir, env: { WEFT_SANDBOX_WRITE_PATHS: writable } });
   cleanup.push(() => r.kill('SIGKILL'));
   return r;
 }
@@ -108,13 +110,14 @@ describe('durable execution with real runner processes', () => {
   it("kills a step's processes when its runner is SIGKILLed, so the step never runs beside its retry", async () => {
     const dataDir = makeDataDir();
     const s = await server({ dataDir });
-    const pids = `${dataDir}/pids.log`;
-    // The shell and a child of it record their pids, then outlast the runner by far.
-    const step = { id: 'long', type: 'bash', command: 'echo $$ >> "$PIDS"; sleep 60 & echo $! >> "$PIDS"; wait', env: { PIDS: pids } };
+    // Two processes that outlast the runner by far, found by their unique durations: in the sandbox
+    // the step's `$$` and `$!` are pids of its own namespace.
+    const [outer, inner] = [`${60 + (process.pid % 89)}.${Date.now() % 1000}`, `${61 + (process.pid % 89)}.${Date.now() % 1000}`] as const;
+    const step = { id: 'long', type: 'bash', command: `sleep ${inner} & sleep ${outer}` };
     const first = runner(s, dataDir);
     const id = await run(s, { name: 'Long', steps: [step] });
-    await waitUntil(() => fs.existsSync(pids) && fs.readFileSync(pids, 'utf8').trim().split('\n').length >= 2, 20_000, 'the step to start');
-    const started = fs.readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    await waitUntil(() => processesWithArgument(outer).length === 1 && processesWithArgument(inner).length === 1, 20_000, 'the step to start');
+    const started = [...processesWithArgument(outer), ...processesWithArgument(inner)];
     expect(started.every(alive)).toBe(true);
     await first.kill('SIGKILL');
     await waitUntil(() => !started.some(alive), 5_000, 'the step processes to die with their runner');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { messageText } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
+import { processesWithArgument } from './helpers/processes';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
 import { makeDataDir, startServer, type TestServer } from './helpers/server';
@@ -14,6 +15,8 @@ let target: http.Server;
 let targetUrl: string;
 const hits: { method?: string; body: string }[] = [];
 const dataDir = makeDataDir();
+/** Files the steps write for the test to read: outside their run directories, so the runner's sandbox is told. */
+const marks = makeDataDir();
 /** Credentials the runner process holds; no step process may see them. */
 const RUNNER_SECRETS = {
   WEFT_TOKEN: 'runner-env-token-must-not-leak',
@@ -29,7 +32,7 @@ beforeAll(async () => {
     token: s.runnerToken,
     dataDir,
     capacity: 8,
-    env: { ...RUNNER_SECRETS, WEFT_HTTP_ALLOW: '127.0.0.1', TZ: 'Europe/Berlin', LANG: 'C.UTF-8' },
+    env: { ...RUNNER_SECRETS, WEFT_HTTP_ALLOW: '127.0.0.1', TZ: 'Europe/Berlin', LANG: 'C.UTF-8', WEFT_SANDBOX_WRITE_PATHS: marks },
   });
   target = http.createServer((req, res) => {
     let body = '';
@@ -97,7 +100,8 @@ describe('step types through a real runner', () => {
     expect(latest(ex, 'greet').output.stdout).toBe(`hello ${hostile}\n`);
     expect(latest(ex, 'quoted').output.stdout).toBe(`${hostile}|${hostile}|`);
     const runDir = path.join(dataDir, 'runs', executionId);
-    expect(fs.readdirSync(runDir)).toEqual([]);
+    // Nothing was touched; `workspaces` is the empty folder the sandbox hides git workspaces under.
+    expect(fs.readdirSync(runDir).filter((name) => name !== 'workspaces')).toEqual([]);
 
     const [cwdLine, ...entries] = (latest(ex, 'env').output.stdout as string).split('\0').reverse();
     const env = Object.fromEntries(entries.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
@@ -175,10 +179,10 @@ describe('step types through a real runner', () => {
   });
 
   it('cancel during bash kills the process group', async () => {
-    const pidFile = path.join(dataDir, `pid-${Date.now()}`);
-    const { executionId } = await start({ name: 'Long', steps: [{ id: 'sleepy', type: 'bash', command: `sleep 30 & echo $! > ${pidFile}; wait` }] });
-    await waitUntil(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '', 20_000, 'pid file');
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    const marker = `${30 + (process.pid % 97)}.${Date.now() % 1000}`;
+    const { executionId } = await start({ name: 'Long', steps: [{ id: 'sleepy', type: 'bash', command: `sleep ${marker} & wait` }] });
+    await waitUntil(() => processesWithArgument(marker).length === 1, 20_000, 'the sleep to start');
+    const pid = processesWithArgument(marker)[0]!;
     const res = await s.request('POST', `/api/executions/${executionId}/cancel`);
     expect(res.body.status).toBe('canceled');
     await waitUntil(
@@ -215,7 +219,7 @@ describe('step types through a real runner', () => {
   });
 
   it('re-runs from a step, reusing the outputs before it', async () => {
-    const counter = path.join(dataDir, `count-${Date.now()}`);
+    const counter = path.join(marks, `count-${Date.now()}`);
     const { executionId } = await start({
       name: 'Rerun',
       steps: [

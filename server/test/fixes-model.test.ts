@@ -2,7 +2,7 @@ import { summarizeDefinitionDiff } from '@weft/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
 import { serverError, startFakeAnthropic, textTurn, type FakeAnthropic } from './helpers/fake-anthropic';
-import { finalReply, fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
+import { finalReply, fixEvents, newChat, runCount, runToEnd, say, scratchDir, SCRATCH_ROOT } from './helpers/fixes';
 import { waitUntil } from './helpers/live-client';
 import { addPersonWithToken, auditActions } from './helpers/people';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
@@ -16,7 +16,7 @@ let runner: RunnerProcess;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
   s = await startServer({ env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url, WEFT_MODEL: 'claude-a' } });
-  runner = startRunner({ url: s.url, token: s.runnerToken, dataDir: s.dataDir });
+  runner = startRunner({ url: s.url, token: s.runnerToken, dataDir: s.dataDir, env: { WEFT_SANDBOX_WRITE_PATHS: SCRATCH_ROOT } });
 });
 afterAll(async () => {
   await runner.kill();
@@ -427,7 +427,7 @@ describe('a restart', () => {
     const dataDir = makeDataDir();
     const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: fake.url };
     let t = await startServer({ env, dataDir });
-    const r = startRunner({ url: t.url, token: t.runnerToken, dataDir });
+    const r = startRunner({ url: t.url, token: t.runnerToken, dataDir, env: { WEFT_SANDBOX_WRITE_PATHS: SCRATCH_ROOT } });
     try {
       const { run } = await runToEnd(t, diskCheck(scratchDir()));
       await r.kill();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FIX_FEEDERS_MAX, FIX_LOG_LINE_MAX_CHARS, FIX_VALUE_MAX_CHARS } from '@weft/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finishedExecution } from './helpers/executions';
-import { finalReply, fixEvents, newChat, runCount, runToEnd, say, scratchDir } from './helpers/fixes';
+import { finalReply, fixEvents, newChat, runCount, runToEnd, say, scratchDir, SCRATCH_ROOT } from './helpers/fixes';
 import { waitUntil } from './helpers/live-client';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
 import { startServer, type TestServer } from './helpers/server';
@@ -27,7 +27,7 @@ beforeAll(async () => {
       },
     },
   });
-  runner = startRunner({ url: s.url, token: s.runnerToken, dataDir: s.dataDir });
+  runner = startRunner({ url: s.url, token: s.runnerToken, dataDir: s.dataDir, env: { WEFT_SANDBOX_WRITE_PATHS: SCRATCH_ROOT } });
 });
 afterAll(async () => {
   await runner.kill();

@@ -21,7 +21,8 @@ async function scenario({ leaseMs, longTicks = 150 }: { leaseMs: number; longTic
   cleanup.push(() => server.kill());
   const url = server.url;
   const runners: RunnerProcess[] = ['A', 'B'].map((name) => {
-    const r = startRunner({ url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 3, env: { WEFT_RUNNER_NAME: name } });
+    // The steps' trace is in the data directory, outside their run directories.
+    const r = startRunner({ url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 3, env: { WEFT_RUNNER_NAME: name, WEFT_SANDBOX_WRITE_PATHS: dataDir } });
     cleanup.push(() => r.kill('SIGKILL'));
     return r;
   });

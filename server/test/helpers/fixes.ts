@@ -7,8 +7,10 @@ import { finishedExecution } from './executions';
 import { waitUntil } from './live-client';
 import type { TestServer } from './server';
 
+/** Where scratch directories are made: give it to the runner as WEFT_SANDBOX_WRITE_PATHS. */
+export const SCRATCH_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-fix-'));
 /** A workspace of files the test workflows write (run counters) and read (flags). */
-export const scratchDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'weft-fix-'));
+export const scratchDir = () => fs.mkdtempSync(path.join(SCRATCH_ROOT, 'run-'));
 export const runCount = (dir: string, name: string) =>
   fs.existsSync(path.join(dir, name)) ? fs.readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean).length : 0;
 

@@ -66,7 +66,8 @@ export async function startCluster({ postgres, servers: count, runners: runnerLi
       token: FAULT_RUNNER_TOKEN,
       dataDir: makeDataDir(),
       capacity: runnerCapacity,
-      env: { WEFT_RUNNER_NAME: RUNNER_NAMES[i]! },
+      // Steps append to the cluster's trace file (tracedStep), outside their run directories.
+      env: { WEFT_RUNNER_NAME: RUNNER_NAMES[i]!, WEFT_SANDBOX_WRITE_PATHS: workDir },
     }),
   );
   const db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
