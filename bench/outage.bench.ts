@@ -42,7 +42,9 @@ async function one(outageS: number) {
   const port = await freePort();
   const env = { WEFT_SYNCHRONOUS: 'FULL' };
   let server = await startServerProcess({ dataDir, port, env });
-  const runners = ['A', 'B'].map((name) => startRunner({ url: server.url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 4, env: { WEFT_RUNNER_NAME: name, WEFT_SANDBOX_WRITE_PATHS: dataDir } }));
+  const runners = ['A', 'B'].map((name) =>
+    startRunner({ url: server.url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 4, env: { WEFT_RUNNER_NAME: name, WEFT_SANDBOX_WRITE_PATHS: dataDir } }),
+  );
   const trace = path.join(dataDir, 'trace.log');
   try {
     const wf = await api(server.url, 'POST', '/api/workflows', { definition: { name: 'Traced', steps: STEPS.map((id) => tracedStep(id, trace)) } });

@@ -44,7 +44,13 @@ export async function run(): Promise<Record<string, unknown>> {
   let generation = 0;
   const spawnRunner = (slot: string) =>
     // The steps' trace is in the data directory, outside their run directories.
-    startRunner({ url, token: FAULT_RUNNER_TOKEN, dataDir, capacity: 8, env: { WEFT_RUNNER_NAME: `${slot}${++generation}`, WEFT_SANDBOX_WRITE_PATHS: dataDir } });
+    startRunner({
+      url,
+      token: FAULT_RUNNER_TOKEN,
+      dataDir,
+      capacity: 8,
+      env: { WEFT_RUNNER_NAME: `${slot}${++generation}`, WEFT_SANDBOX_WRITE_PATHS: dataDir },
+    });
   const runners: Record<string, RunnerProcess> = { A: spawnRunner('A'), B: spawnRunner('B') };
   const wf = await api(url, 'POST', '/api/workflows', {
     definition: { name: 'Soak', steps: ['one', 'two', 'three'].map((id) => tracedStep(id, trace, { ticks: 1 })) },

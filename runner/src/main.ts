@@ -35,7 +35,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  const { sandbox, problem } = resolveSandbox({ ...config.sandbox, searchPath: config.stepEnvironment.PATH ?? '', shell: shellPath() });
+  // The data directory holds the runner token (and, beside a server, its database and key): hidden
+  // even where a shown directory (`/opt`, a write path) contains it.
+  const { sandbox, problem } = resolveSandbox({
+    ...config.sandbox,
+    hidePaths: [config.dataDir],
+    searchPath: config.stepEnvironment.PATH ?? '',
+    shell: shellPath(),
+  });
   if (problem) {
     process.stderr.write(`weft runner: ${problem}\n`);
     process.exit(2);

@@ -106,7 +106,9 @@ describe('runner process', () => {
 
     runner.child.kill('SIGKILL');
     await runner.exited;
-    await waitFor(() => processesWithArgument(escaped).length === 0 && processesWithArgument(inGroup).length === 0, { message: 'the sandbox to die with the runner' });
+    await waitFor(() => processesWithArgument(escaped).length === 0 && processesWithArgument(inGroup).length === 0, {
+      message: 'the sandbox to die with the runner',
+    });
   });
 
   it('exits 2 naming a bad entry of the server list', async () => {

@@ -93,7 +93,16 @@ async function runBash({
   if (sandbox.kind !== 'none') await fs.promises.mkdir(path.join(runDir, GIT_WORKSPACES_DIR), { recursive: true });
   const view = (writable: string[]): SandboxView => ({ writable, hidden: [path.join(runDir, GIT_WORKSPACES_DIR)], pathVariable: env.PATH, home: env.HOME });
   if (step.workspace !== undefined) {
-    return runInWorkspace({ ctx, step, spec: step.workspace, workspaces, command: compiled.command.script, env, sandbox, view: (root) => view([runDir, root]) });
+    return runInWorkspace({
+      ctx,
+      step,
+      spec: step.workspace,
+      workspaces,
+      command: compiled.command.script,
+      env,
+      sandbox,
+      view: (root) => view([runDir, root]),
+    });
   }
   // `cwd` is a path (data) relative to the run directory. Without a sandbox it may leave it (the
   // command could `cd` anywhere anyway); in one it must be a directory the sandbox shows.

@@ -14,7 +14,8 @@ import path from 'node:path';
  * - its run directory (or workspace root) and `WEFT_SANDBOX_WRITE_PATHS`, writable; the run
  *   directory's `workspaces/` (where git workspaces keep their clones and git directories) hidden;
  * - an empty `/tmp` and an empty HOME of its own;
- * - nothing else of the host: not the runner's or server's data, not `/root`, `/home` or `/var`.
+ * - nothing else of the host: not the runner's or server's data (hidden even where it lies under a
+ *   shown directory), not `/root`, `/home` or `/var`.
  *
  * It has its own PID namespace (it can neither see nor signal the runner, the server or other
  * steps, and everything in it dies with it), no capabilities, and the host's network (http steps
@@ -24,8 +25,15 @@ import path from 'node:path';
 export type SandboxMode = 'auto' | 'bwrap' | 'off';
 
 export type Sandbox =
-  | { kind: 'none'; /** why, when a sandbox was asked for or looked for */ reason: string }
-  | { kind: 'bwrap'; bwrap: string; readPaths: readonly string[]; writePaths: readonly string[] };
+  | { kind: 'none' /** why, when a sandbox was asked for or looked for */; reason: string }
+  | {
+      kind: 'bwrap';
+      bwrap: string;
+      readPaths: readonly string[];
+      writePaths: readonly string[];
+      /** Never shown, even under a shown directory (the runner's data directory, under `/opt` say); a step's own run directory inside is put back. */
+      hidePaths: readonly string[];
+    };
 
 export const NO_SANDBOX: Sandbox = { kind: 'none', reason: 'not configured' };
 
@@ -54,10 +62,11 @@ export function isWithin(dir: string, target: string): boolean {
 export function sandboxReaches(sandbox: Sandbox, view: SandboxView, target: string): boolean {
   if (sandbox.kind === 'none') return true;
   const abs = path.resolve(target);
-  const hiddenBy = (view.hidden ?? []).find((dir) => isWithin(dir, abs));
-  // Under a hidden directory only what a writable bind puts back on top of it is seen.
-  if (hiddenBy !== undefined) return view.writable.some((dir) => isWithin(hiddenBy, dir) && isWithin(dir, abs));
-  return [...view.writable, ...sandbox.writePaths, ...sandbox.readPaths, ...SYSTEM_DIRS].some((dir) => isWithin(dir, abs));
+  const shown = [...view.writable, ...sandbox.writePaths, ...sandbox.readPaths];
+  const hiddenBy = [...(view.hidden ?? []), ...sandbox.hidePaths].find((dir) => isWithin(dir, abs));
+  // Under a hidden directory only what a bind puts back on top of it is seen.
+  if (hiddenBy !== undefined) return shown.some((dir) => isWithin(hiddenBy, dir) && isWithin(dir, abs));
+  return [...shown, ...SYSTEM_DIRS].some((dir) => isWithin(dir, abs));
 }
 
 /** `-try`: configured paths that may not exist (yet) on this machine are left out, not an error. */
@@ -91,11 +100,13 @@ function bwrapArgs(sandbox: Extract<Sandbox, { kind: 'bwrap' }>, view: SandboxVi
   for (const dir of (view.pathVariable ?? '').split(':')) {
     if (path.isAbsolute(dir) && !SYSTEM_DIRS.some((system) => isWithin(system, path.resolve(dir)))) mounts.push({ kind: 'ro', path: path.resolve(dir) });
   }
+  // Hidden first: a path the operator names (or the run directory) at the same depth is put back.
+  for (const dir of sandbox.hidePaths) mounts.push({ kind: 'hide', path: dir });
   for (const dir of sandbox.readPaths) mounts.push({ kind: 'ro', path: dir });
   for (const dir of sandbox.writePaths) mounts.push({ kind: 'rw-try', path: dir });
   for (const dir of view.writable) mounts.push({ kind: 'rw', path: path.resolve(dir) });
   for (const dir of view.hidden ?? []) mounts.push({ kind: 'hide', path: path.resolve(dir) });
-  // Parents before children, so a deeper mount lands on top of the one that contains it.
+  // Parents before children (a stable sort), so a deeper mount lands on top of the one that contains it.
   const depth = (p: string) => p.split('/').filter(Boolean).length;
   mounts.sort((a, b) => depth(a.path) - depth(b.path));
   for (const mount of mounts) {
@@ -118,12 +129,14 @@ export function resolveSandbox({
   searchPath,
   readPaths,
   writePaths,
+  hidePaths = [],
   shell,
 }: {
   mode: SandboxMode;
   searchPath: string;
   readPaths: readonly string[];
   writePaths: readonly string[];
+  hidePaths?: readonly string[];
   shell: string;
 }): { sandbox: Sandbox; problem: string | null } {
   if (mode === 'off') return { sandbox: { kind: 'none', reason: 'WEFT_SANDBOX=off' }, problem: null };
@@ -133,7 +146,7 @@ export function resolveSandbox({
       ? { sandbox: { kind: 'none', reason } as Sandbox, problem: `WEFT_SANDBOX=bwrap: ${reason}` }
       : { sandbox: { kind: 'none', reason } as Sandbox, problem: null };
   if (!bwrap) return fail('bwrap (bubblewrap) is not on the PATH');
-  const sandbox: Sandbox = { kind: 'bwrap', bwrap, readPaths, writePaths };
+  const sandbox: Sandbox = { kind: 'bwrap', bwrap, readPaths, writePaths, hidePaths: hidePaths.map((dir) => path.resolve(dir)) };
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-sandbox-probe-'));
   try {
     const probe = sandboxedCommand(sandbox, { writable: [scratch] }, shell, ['-c', 'echo ok > probe'], scratch);

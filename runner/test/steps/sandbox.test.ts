@@ -106,7 +106,10 @@ describe('bash step in the sandbox', () => {
     fs.mkdirSync(path.join(home, '.ssh'));
     fs.writeFileSync(path.join(home, '.ssh', 'id_ed25519'), 'private key\n');
     const step = createBashStep({ environment: { ...TEST_STEP_ENVIRONMENT, HOME: home }, runnerName: 'r', sandbox: bwrapSandbox() });
-    const output = await step.run(stepContext(), bash('ls -A "$HOME" | wc -l; echo note > "$HOME/note"; cat "$HOME/note"; git --version | cut -d" " -f1-2; node -e "console.log(6*7)"'));
+    const output = await step.run(
+      stepContext(),
+      bash('ls -A "$HOME" | wc -l; echo note > "$HOME/note"; cat "$HOME/note"; git --version | cut -d" " -f1-2; node -e "console.log(6*7)"'),
+    );
     expect(stdoutOf(output)).toBe('0\nnote\ngit version\n42\n');
     expect(fs.readdirSync(home)).toEqual(['.ssh']);
   });
@@ -143,7 +146,10 @@ describe('bash step in the sandbox', () => {
     const docs = tempDataDir();
     fs.writeFileSync(path.join(docs, 'guide.txt'), 'guide\n');
     const step = createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'r', sandbox: bwrapSandbox({ readPaths: [docs], writePaths: [reports] }) });
-    const output = await step.run(stepContext(), bash(`cat guide.txt; echo r > ${reports}/r.txt; echo x > guide.txt 2>/dev/null || echo read-only`, { cwd: docs }));
+    const output = await step.run(
+      stepContext(),
+      bash(`cat guide.txt; echo r > ${reports}/r.txt; echo x > guide.txt 2>/dev/null || echo read-only`, { cwd: docs }),
+    );
     expect(stdoutOf(output)).toBe('guide\nread-only\n');
     expect(fs.readFileSync(path.join(reports, 'r.txt'), 'utf8')).toBe('r\n');
     expect(fs.readFileSync(path.join(docs, 'guide.txt'), 'utf8')).toBe('guide\n');
@@ -219,5 +225,48 @@ describe('git workspaces in the sandbox', () => {
     expect(output).toMatchObject({ exitCode: 0, stdoutTail: `hidden\n${root}\n`, timedOut: false });
     expect(fs.readFileSync(path.join(root, 'file.txt'), 'utf8')).toBe('edited\n');
     expect(fs.readdirSync(path.join(parent, 'tree.git'))).toEqual(['HEAD']);
+  });
+});
+
+describe('the runner’s data directory in the sandbox', () => {
+  it('stays hidden under a shown directory, with the step’s own run directory put back', async () => {
+    // As if Weft lived in /opt/weft: the install is readable, its data (token, database, key) is not.
+    const install = tempDataDir();
+    const dataDir = path.join(install, 'data');
+    const runDir = path.join(dataDir, 'runs', 'exe_1');
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'runner-token'), 'runner-secret\n');
+    fs.writeFileSync(path.join(install, 'README'), 'readme\n');
+    const { sandbox } = resolveSandbox({
+      mode: 'bwrap',
+      searchPath: TEST_STEP_ENVIRONMENT.PATH,
+      readPaths: [install],
+      writePaths: [],
+      hidePaths: [dataDir],
+      shell: shellPath(),
+    });
+    const step = createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'r', sandbox });
+    const output = await step.run(
+      stepContext({ workDir: runDir }),
+      bash(`cat ${install}/README; cat ${dataDir}/runner-token 2>/dev/null || echo hidden; echo mine > own.txt; ls ${dataDir}/runs`),
+    );
+    expect(stdoutOf(output)).toBe('readme\nhidden\nexe_1\n');
+    expect(fs.readFileSync(path.join(runDir, 'own.txt'), 'utf8')).toBe('mine\n');
+    await expect(step.run(stepContext({ workDir: runDir }), bash('ls', { cwd: dataDir }))).rejects.toMatchObject({ code: 'bash_cwd_outside_sandbox' });
+  });
+
+  it('is shown where the operator names it in WEFT_SANDBOX_WRITE_PATHS', async () => {
+    const dataDir = tempDataDir();
+    const { sandbox } = resolveSandbox({
+      mode: 'bwrap',
+      searchPath: TEST_STEP_ENVIRONMENT.PATH,
+      readPaths: [],
+      writePaths: [dataDir],
+      hidePaths: [dataDir],
+      shell: shellPath(),
+    });
+    const step = createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'r', sandbox });
+    await step.run(stepContext(), bash(`echo traced >> ${dataDir}/trace.log`));
+    expect(fs.readFileSync(path.join(dataDir, 'trace.log'), 'utf8')).toBe('traced\n');
   });
 });

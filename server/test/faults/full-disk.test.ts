@@ -21,7 +21,13 @@ describe('full disk, then freed: the engine recovers by itself', { timeout: 120_
     const s: TestServer = await startServer({ dataDir, config: ENGINE });
     cleanup.push(() => s.close());
     // The steps' trace is in the data directory, outside their run directories.
-    const runner: RunnerProcess = startRunner({ url: s.url, token: s.runnerToken, dataDir, capacity: 8, env: { WEFT_RUNNER_NAME: 'A', WEFT_SANDBOX_WRITE_PATHS: dataDir } });
+    const runner: RunnerProcess = startRunner({
+      url: s.url,
+      token: s.runnerToken,
+      dataDir,
+      capacity: 8,
+      env: { WEFT_RUNNER_NAME: 'A', WEFT_SANDBOX_WRITE_PATHS: dataDir },
+    });
     cleanup.push(() => runner.kill('SIGKILL'));
     const trace = `${dataDir}/trace.log`;
     const definition = {
