@@ -25,7 +25,8 @@ import path from 'node:path';
 export type SandboxMode = 'auto' | 'bwrap' | 'off';
 
 export type Sandbox =
-  | { kind: 'none' /** why, when a sandbox was asked for or looked for */; reason: string }
+  /** `reason`: why there is none (shown at start when a sandbox was asked for or looked for). */
+  | { kind: 'none'; reason: string }
   | {
       kind: 'bwrap';
       bwrap: string;
