@@ -21,6 +21,13 @@ const EnvSchema = z.object({
     .string()
     .optional()
     .refine((v) => v === undefined || isPostgresUrl(v), 'must be a PostgreSQL URL: postgres://user:password@host:5432/database'),
+  // PostgreSQL's statement_timeout for the server's sessions (db/postgres/sync-connection.ts).
+  WEFT_DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100')
+    .max(3_600_000, 'must be at most 3600000 (an hour)')
+    .default(30_000),
   WEFT_TOKEN: Secret.optional(),
   WEFT_RUNNER_TOKEN: Secret.optional(),
   WEFT_METRICS_TOKEN: Secret.optional(),
@@ -102,6 +109,8 @@ export type Config = {
    * default). The data dir still holds the generated runner token and secret key.
    */
   databaseUrl: string | undefined;
+  /** WEFT_DATABASE_STATEMENT_TIMEOUT_MS: how long PostgreSQL lets one statement run before canceling it (503 to the request). */
+  databaseStatementTimeoutMs: number;
   /** Fixed token from WEFT_TOKEN; otherwise the auth plugin generates and stores one. */
   fixedToken: string | undefined;
   /** Fixed runner credential from WEFT_RUNNER_TOKEN; otherwise generated into `<dataDir>/runner-token`. */
@@ -250,6 +259,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: e.HOST,
     dataDir: e.WEFT_DATA_DIR ? path.resolve(base, e.WEFT_DATA_DIR) : path.join(REPO_ROOT, 'data'),
     databaseUrl: e.WEFT_DATABASE_URL,
+    databaseStatementTimeoutMs: e.WEFT_DATABASE_STATEMENT_TIMEOUT_MS,
     fixedToken: e.WEFT_TOKEN,
     fixedRunnerToken: e.WEFT_RUNNER_TOKEN,
     metricsToken: e.WEFT_METRICS_TOKEN,

@@ -25,9 +25,9 @@ const noCheckpointer: Checkpointer = {
 
 export default fp(
   async (app) => {
-    const { databaseUrl } = app.config;
+    const { databaseUrl, databaseStatementTimeoutMs } = app.config;
     if (databaseUrl) {
-      const db = openPostgres(databaseUrl);
+      const db = openPostgres(databaseUrl, { timeoutMs: databaseStatementTimeoutMs });
       app.decorate<Db>('db', db);
       app.decorate('checkpointer', noCheckpointer);
       app.addHook('onClose', async () => {

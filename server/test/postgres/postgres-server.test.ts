@@ -42,6 +42,18 @@ describe('WEFT_DATABASE_URL', () => {
     expect(loadConfig({}).databaseUrl).toBeUndefined();
   });
 
+  it('WEFT_DATABASE_STATEMENT_TIMEOUT_MS is 30 s unless set, in whole milliseconds from 100 to an hour', () => {
+    expect(loadConfig({}).databaseStatementTimeoutMs).toBe(30_000);
+    expect(loadConfig({ WEFT_DATABASE_STATEMENT_TIMEOUT_MS: '5000' }).databaseStatementTimeoutMs).toBe(5000);
+    for (const [bad, why] of [
+      ['soon', 'must be a whole number of milliseconds'],
+      ['50', 'must be at least 100'],
+      ['1.5e7', 'must be at most 3600000 (an hour)'],
+    ]) {
+      expect(() => loadConfig({ WEFT_DATABASE_STATEMENT_TIMEOUT_MS: bad })).toThrow(`WEFT_DATABASE_STATEMENT_TIMEOUT_MS=${JSON.stringify(bad)}: ${why}`);
+    }
+  });
+
   it('a database that cannot be reached fails the start in one sentence naming the setting, without the password', async () => {
     const result = await startServerProcess({ WEFT_DATA_DIR: makeDataDir(), WEFT_DATABASE_URL: 'postgres://weft:hunter2secret@127.0.0.1:1/weft' });
     expect(result.code, result.output).toBe(1);
@@ -132,6 +144,35 @@ describe('a server on PostgreSQL', () => {
     } finally {
       runner.close();
     }
+  });
+
+  it('a statement held past WEFT_DATABASE_STATEMENT_TIMEOUT_MS: PostgreSQL cancels it, the request answers 503 storage_unavailable at once, the next one succeeds', async () => {
+    const url = await server.server().createDatabase();
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url, WEFT_DATABASE_STATEMENT_TIMEOUT_MS: '400' } });
+    servers.push(s);
+    const created = await s.request('POST', '/api/workflows', { body: { definition: { name: 'kept', steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } });
+    expect(created.status).toBe(201);
+    // Another session holds the table: every statement on it waits, until PostgreSQL's timeout cancels it.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    let held: Awaited<ReturnType<typeof s.request>>;
+    const started = Date.now();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE workflows IN ACCESS EXCLUSIVE MODE');
+      held = await s.request('GET', '/api/workflows');
+    } finally {
+      await holder.query('ROLLBACK').catch(() => {});
+      await holder.end();
+    }
+    expect(held.status, JSON.stringify(held.body)).toBe(503);
+    expect(held.body.error.code).toBe('storage_unavailable');
+    expect(held.body.error.message).toContain('a statement ran past the database’s statement timeout');
+    // Not the default 30 s, nor the thread's grace on top of it: the setting decided.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const listed = await s.request('GET', '/api/workflows');
+    expect(listed.status).toBe(200);
+    expect(listed.body.workflows.map((w: { id: string }) => w.id)).toContain(created.body.id);
   });
 
   it('/api/ready probes at most every readyProbeEveryMs, and after a transaction open at the call commits', async () => {
