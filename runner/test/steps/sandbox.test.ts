@@ -270,3 +270,39 @@ describe('the runner’s data directory in the sandbox', () => {
     expect(fs.readFileSync(path.join(dataDir, 'trace.log'), 'utf8')).toBe('traced\n');
   });
 });
+
+describe('path and shared workspaces in the sandbox', () => {
+  it('a bash step writes its shared workspace, kept in the hidden data directory, and its path workspace, and nothing beside them', async () => {
+    const dataDir = tempDataDir();
+    const roots = fs.realpathSync(tempDataDir());
+    const work = path.join(roots, 'app');
+    fs.mkdirSync(work);
+    fs.writeFileSync(path.join(roots, 'neighbour.txt'), 'not yours\n');
+    const { sandbox } = resolveSandbox({
+      mode: 'bwrap',
+      searchPath: TEST_STEP_ENVIRONMENT.PATH,
+      readPaths: [],
+      writePaths: [],
+      hidePaths: [dataDir],
+      shell: shellPath(),
+    });
+    const step = createBashStep({
+      environment: TEST_STEP_ENVIRONMENT,
+      runnerName: 'r',
+      sandbox,
+      workspaces: testManager({ roots: [roots], sharedRoot: path.join(dataDir, 'workspaces') }),
+    });
+    const runDir = path.join(dataDir, 'runs', 'exe_1');
+    const shared = await step.run(stepContext({ workDir: runDir }), bash('echo cached > cache.txt; pwd', { workspace: { shared: 'cache' } }));
+    const sharedRoot = stdoutOf(shared).trim();
+    expect(sharedRoot.startsWith(path.join(dataDir, 'workspaces'))).toBe(true);
+    expect(fs.readFileSync(path.join(sharedRoot, 'cache.txt'), 'utf8')).toBe('cached\n');
+
+    const inPlace = await step.run(
+      stepContext({ workDir: runDir }),
+      bash('echo edited > file.txt; cat ../neighbour.txt 2>/dev/null || echo hidden', { workspace: { path: work } }),
+    );
+    expect(stdoutOf(inPlace)).toBe('hidden\n');
+    expect(fs.readFileSync(path.join(work, 'file.txt'), 'utf8')).toBe('edited\n');
+  });
+});
