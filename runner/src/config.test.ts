@@ -44,7 +44,7 @@ describe('loadConfig', () => {
       addressPolicy: { allow: [], denyPrivate: false },
       workspaceRoots: [],
       stepEnvironment: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
-      sandbox: { mode: 'auto', readPaths: [], writePaths: [] },
+      sandbox: { mode: 'auto', readPaths: [], writePaths: [], network: 'host' },
       tracing: null,
     });
   });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseServerUrls, type ServerAddress } from './connection/server-addresses';
 import type { LogLevel } from './log';
 import { parseAllowList, type AddressPolicy } from './net/address-policy';
-import { parseSandboxPaths, type SandboxMode } from './steps/sandbox';
+import { parseSandboxPaths, type SandboxMode, type SandboxNetwork } from './steps/sandbox';
 import { parseWorkspaceRoots } from './workspace/provision-dirs';
 
 /** Repository root, resolved like the server: `./data` means the checkout's data folder, whatever the cwd. */
@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   // What step processes see of the host beyond their run directory (colon-separated absolute paths).
   WEFT_SANDBOX_READ_PATHS: z.string().optional(),
   WEFT_SANDBOX_WRITE_PATHS: z.string().optional(),
+  // `none`: step processes get a network namespace of their own (no host, no loopback services).
+  WEFT_SANDBOX_NETWORK: z.enum(['host', 'none'], { error: 'must be host or none' }).default('host'),
   // Passed on to step processes (nothing else of the runner's environment is).
   PATH: z.string().optional(),
   HOME: z.string().optional(),
@@ -82,7 +84,7 @@ export type RunnerConfig = {
   /** The base environment of step processes: `INHERITED_STEP_ENV` as the runner has them. */
   stepEnvironment: Readonly<Record<string, string>>;
   /** WEFT_SANDBOX and its paths; `main.ts` settles the mode against this machine (`resolveSandbox`). */
-  sandbox: { mode: SandboxMode; readPaths: string[]; writePaths: string[] };
+  sandbox: { mode: SandboxMode; readPaths: string[]; writePaths: string[]; network: SandboxNetwork };
   /** OpenTelemetry trace export (OTEL_EXPORTER_OTLP_* and friends); null: nothing of OpenTelemetry is loaded. */
   tracing: TracingSettings | null;
 };
@@ -127,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     addressPolicy: { allow: allow.entries, denyPrivate: e.WEFT_HTTP_DENY_PRIVATE === '1' },
     workspaceRoots: workspaceRoots.roots,
     stepEnvironment: stepEnvironment(e),
-    sandbox: { mode: e.WEFT_SANDBOX, readPaths: readPaths.paths, writePaths: writePaths.paths },
+    sandbox: { mode: e.WEFT_SANDBOX, readPaths: readPaths.paths, writePaths: writePaths.paths, network: e.WEFT_SANDBOX_NETWORK },
     tracing: tracing.settings,
   };
 }

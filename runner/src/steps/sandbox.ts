@@ -19,10 +19,11 @@ import path from 'node:path';
  *
  * It has its own PID namespace (it can neither see nor signal the runner, the server or other
  * steps, and everything in it dies with it), no capabilities, and the host's network (http steps
- * reach the network anyway). It keeps the runner's uid: a file the runner's user can read is
+ * reach the network anyway) unless `WEFT_SANDBOX_NETWORK=none`. It keeps the runner's uid: a file the runner's user can read is
  * hidden only if it is outside what is bound, so run the runner as a user of its own.
  */
 export type SandboxMode = 'auto' | 'bwrap' | 'off';
+export type SandboxNetwork = 'host' | 'none';
 
 export type Sandbox =
   /** `reason`: why there is none (shown at start when a sandbox was asked for or looked for). */
@@ -32,6 +33,8 @@ export type Sandbox =
       bwrap: string;
       readPaths: readonly string[];
       writePaths: readonly string[];
+      /** `host`: the host's network (loopback services included); `none`: a network namespace with only its own loopback. */
+      network: SandboxNetwork;
       /** Never shown, even under a shown directory (the runner's data directory, under `/opt` say); a step's own run directory inside is put back. */
       hidePaths: readonly string[];
     };
@@ -84,7 +87,7 @@ export function sandboxedCommand(sandbox: Sandbox, view: SandboxView, file: stri
 }
 
 function bwrapArgs(sandbox: Extract<Sandbox, { kind: 'bwrap' }>, view: SandboxView): string[] {
-  const out = ['--unshare-all', '--share-net', '--die-with-parent', '--cap-drop', 'ALL'];
+  const out = ['--unshare-all', ...(sandbox.network === 'host' ? ['--share-net'] : []), '--die-with-parent', '--cap-drop', 'ALL'];
   for (const dir of SYSTEM_DIRS) {
     const stat = lstat(dir);
     if (stat?.isSymbolicLink()) out.push('--symlink', fs.readlinkSync(dir), dir);
@@ -131,6 +134,7 @@ export function resolveSandbox({
   readPaths,
   writePaths,
   hidePaths = [],
+  network = 'host',
   shell,
 }: {
   mode: SandboxMode;
@@ -138,6 +142,7 @@ export function resolveSandbox({
   readPaths: readonly string[];
   writePaths: readonly string[];
   hidePaths?: readonly string[];
+  network?: SandboxNetwork;
   shell: string;
 }): { sandbox: Sandbox; problem: string | null } {
   if (mode === 'off') return { sandbox: { kind: 'none', reason: 'WEFT_SANDBOX=off' }, problem: null };
@@ -147,7 +152,7 @@ export function resolveSandbox({
       ? { sandbox: { kind: 'none', reason } as Sandbox, problem: `WEFT_SANDBOX=bwrap: ${reason}` }
       : { sandbox: { kind: 'none', reason } as Sandbox, problem: null };
   if (!bwrap) return fail('bwrap (bubblewrap) is not on the PATH');
-  const sandbox: Sandbox = { kind: 'bwrap', bwrap, readPaths, writePaths, hidePaths: hidePaths.map((dir) => path.resolve(dir)) };
+  const sandbox: Sandbox = { kind: 'bwrap', bwrap, readPaths, writePaths, network, hidePaths: hidePaths.map((dir) => path.resolve(dir)) };
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-sandbox-probe-'));
   try {
     const probe = sandboxedCommand(sandbox, { writable: [scratch] }, shell, ['-c', 'echo ok > probe'], scratch);

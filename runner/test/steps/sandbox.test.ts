@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
@@ -69,7 +70,12 @@ describe('resolving WEFT_SANDBOX', () => {
     const base = { WEFT_RUNNER_TOKEN: 't', WEFT_DATA_DIR: tempDataDir() };
     expect(() => loadConfig({ ...base, WEFT_SANDBOX: 'maybe' })).toThrow(/WEFT_SANDBOX="maybe": must be auto, bwrap or off/);
     expect(() => loadConfig({ ...base, WEFT_SANDBOX_READ_PATHS: 'docs' })).toThrow(ConfigError);
-    expect(loadConfig({ ...base, WEFT_SANDBOX_READ_PATHS: '/srv/docs' }).sandbox).toEqual({ mode: 'auto', readPaths: ['/srv/docs'], writePaths: [] });
+    expect(loadConfig({ ...base, WEFT_SANDBOX_READ_PATHS: '/srv/docs' }).sandbox).toEqual({
+      mode: 'auto',
+      readPaths: ['/srv/docs'],
+      writePaths: [],
+      network: 'host',
+    });
   });
 });
 
@@ -304,5 +310,33 @@ describe('path and shared workspaces in the sandbox', () => {
     );
     expect(stdoutOf(inPlace)).toBe('hidden\n');
     expect(fs.readFileSync(path.join(work, 'file.txt'), 'utf8')).toBe('edited\n');
+  });
+});
+
+describe('the sandbox’s network', () => {
+  it('is the host’s by default (a loopback service answers), and none at all with WEFT_SANDBOX_NETWORK=none', async () => {
+    const service = net.createServer((socket) => socket.end('hello\n'));
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    const port = (service.address() as net.AddressInfo).port;
+    try {
+      const command = `exec 3<>/dev/tcp/127.0.0.1/${port} 2>/dev/null && head -1 <&3 || echo unreachable`;
+      const shared = createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'r', sandbox: bwrapSandbox() });
+      expect(stdoutOf(await shared.run(stepContext(), bash(command)))).toBe('hello\n');
+      const { sandbox } = resolveSandbox({
+        mode: 'bwrap',
+        searchPath: TEST_STEP_ENVIRONMENT.PATH,
+        readPaths: [],
+        writePaths: [],
+        network: 'none',
+        shell: shellPath(),
+      });
+      const isolated = createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'r', sandbox });
+      expect(stdoutOf(await isolated.run(stepContext(), bash(command)))).toBe('unreachable\n');
+    } finally {
+      service.close();
+    }
+    expect(() => loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_DATA_DIR: tempDataDir(), WEFT_SANDBOX_NETWORK: 'lan' })).toThrow(
+      /WEFT_SANDBOX_NETWORK="lan": must be host or none/,
+    );
   });
 });
