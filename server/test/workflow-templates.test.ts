@@ -20,7 +20,8 @@ const dataDir = makeDataDir();
 
 beforeAll(async () => {
   s = await startServer({ dataDir, config: { engineTickMs: 50 } });
-  r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: { WEFT_HTTP_ALLOW: '127.0.0.1' } });
+  // The clean-up template works on a directory of the host: the runner's sandbox is told, as its `needs` say.
+  r = startRunner({ url: s.url, token: s.runnerToken, dataDir, env: { WEFT_HTTP_ALLOW: '127.0.0.1', WEFT_SANDBOX_WRITE_PATHS: dataDir } });
   target = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'));
   await new Promise<void>((res) => target.listen(0, '127.0.0.1', res));
   targetUrl = `http://127.0.0.1:${(target.address() as { port: number }).port}/health`;

@@ -64,7 +64,8 @@ export const WORKFLOW_TEMPLATES: readonly WorkflowTemplate[] = [
     id: 'approval-before-destructive',
     title: 'Ask before deleting files',
     summary: 'List what would be deleted, wait for a person to approve, then delete it.',
-    needs: [],
+    // In the runner's sandbox a step sees only what it is given, and /tmp is its own.
+    needs: ['On a sandboxed runner, the directory in its WEFT_SANDBOX_WRITE_PATHS (docs/operations.md, "Step sandbox")'],
     definition: {
       name: 'Clean up temporary files',
       description: 'Deletes *.tmp files in a directory, only after someone approves the list.',
