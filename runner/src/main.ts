@@ -11,7 +11,7 @@ import { createAgentPromptStep } from './steps/agent-prompt';
 import { agentWorkspaces } from './agent/workspaces';
 import { createOutboundClient } from './net/outbound-client';
 import { builtinStepHandlers, createStepRegistry } from './steps/registry';
-import { shellPath } from './steps/bash';
+import { shellPath } from './steps/child-process';
 import { resolveSandbox } from './steps/sandbox';
 import { createToolStep } from './steps/tool';
 import { loadStepTracer, type StepTracer } from './tracing/step-tracer';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const { sandbox, problem } = resolveSandbox({
     ...config.sandbox,
     hidePaths: [config.dataDir],
-    searchPath: config.stepEnvironment.PATH ?? '',
+    environment: config.stepEnvironment,
     shell: shellPath(),
   });
   if (problem) {

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import {
   compileShellTemplate,
@@ -19,10 +17,10 @@ import { confinePath, PathRefusedError } from '../workspace/confine';
 import { renderWorkspaceSpec, workspaceStepError } from '../workspace/render';
 import { reportWorkspace } from '../workspace/snapshot';
 import { GIT_WORKSPACES_DIR, type Workspace, type WorkspaceManager } from '../workspace/types';
-import { LIFELINE_PRELUDE, releaseLifeline } from './lifeline';
+import { releaseLifeline } from './lifeline';
 import type { StepContext, StepHandler, StepLogStream } from './types';
-import { afterPipesClose, killProcessGroup } from './child-process';
-import { NO_SANDBOX, sandboxedCommand, sandboxReaches, type Sandbox, type SandboxView } from './sandbox';
+import { afterPipesClose, killProcessGroup, spawnStepShell } from './child-process';
+import { NO_SANDBOX, sandboxReaches, type Sandbox, type SandboxView } from './sandbox';
 
 export const BASH_OUTPUT_CAP_BYTES = 1024 * 1024;
 const STDERR_TAIL_CHARS = 2000;
@@ -91,7 +89,7 @@ async function runBash({
   // empty directory of the step's own, so no command can rewrite what a workspace diff is made from.
   await fs.promises.mkdir(runDir, { recursive: true });
   if (sandbox.kind !== 'none') await fs.promises.mkdir(path.join(runDir, GIT_WORKSPACES_DIR), { recursive: true });
-  const view = (writable: string[]): SandboxView => ({ writable, hidden: [path.join(runDir, GIT_WORKSPACES_DIR)], pathVariable: env.PATH, home: env.HOME });
+  const view = (writable: string[]): SandboxView => ({ writable, hidden: [path.join(runDir, GIT_WORKSPACES_DIR)] });
   if (step.workspace !== undefined) {
     return runInWorkspace({
       ctx,
@@ -254,15 +252,7 @@ function spawnShell({
   view: SandboxView;
 }): Promise<BashOutput> {
   return new Promise<BashOutput>((resolve, reject) => {
-    // fd 3 is the lifeline (lifeline.ts): the step's process group dies with the runner.
-    // Node types no 4-entry stdio tuple: stdout and stderr are pipes all the same.
-    const shell = sandboxedCommand(sandbox, view, shellPath(), ['-c', LIFELINE_PRELUDE + command], cwd);
-    const child = spawn(shell.file, shell.args, {
-      cwd,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    }) as ChildProcessByStdio<null, Readable, Readable>;
+    const child = spawnStepShell({ script: command, cwd, env, sandbox, view });
     const stdout = new CapturedStream('stdout', ctx);
     const stderr = new CapturedStream('stderr', ctx);
     child.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
@@ -347,14 +337,6 @@ class CapturedStream {
     // A cut in the middle of a multi-byte character becomes U+FFFD; cutting there is what the cap means.
     return Buffer.concat(this.chunks).toString('utf8');
   }
-}
-
-let shell: string | undefined;
-
-/** bash where there is one, else /bin/sh (also used by `workspace:bash`). */
-export function shellPath(): string {
-  shell ??= ['/bin/bash', '/usr/bin/bash', '/usr/local/bin/bash'].find((candidate) => fs.existsSync(candidate)) ?? '/bin/sh';
-  return shell;
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {

@@ -25,18 +25,23 @@ import path from 'node:path';
 export type SandboxMode = 'auto' | 'bwrap' | 'off';
 export type SandboxNetwork = 'host' | 'none';
 
+/** `-try`: configured paths that may not exist (yet) on this machine are left out, not an error. */
+type Mount = { kind: 'ro' | 'rw' | 'rw-try' | 'hide'; path: string };
+
 export type Sandbox =
   /** `reason`: why there is none (shown at start when a sandbox was asked for or looked for). */
   | { kind: 'none'; reason: string }
   | {
       kind: 'bwrap';
       bwrap: string;
-      readPaths: readonly string[];
-      writePaths: readonly string[];
-      /** `host`: the host's network (loopback services included); `none`: a network namespace with only its own loopback. */
-      network: SandboxNetwork;
-      /** Never shown, even under a shown directory (the runner's data directory, under `/opt` say); a step's own run directory inside is put back. */
-      hidePaths: readonly string[];
+      /** Namespaces, the system's directories, /dev, /proc, /tmp and HOME: the same for every step process. */
+      baseArgs: readonly string[];
+      /**
+       * The runner's PATH directories (ro), its data directory (hidden, even under a shown directory
+       * such as `/opt`), WEFT_SANDBOX_READ_PATHS (ro) and WEFT_SANDBOX_WRITE_PATHS: ordered with
+       * each process's own mounts. Taken from the runner's settings only, never from a step's `env`.
+       */
+      mounts: readonly Mount[];
     };
 
 export const NO_SANDBOX: Sandbox = { kind: 'none', reason: 'not configured' };
@@ -44,16 +49,12 @@ export const NO_SANDBOX: Sandbox = { kind: 'none', reason: 'not configured' };
 /** Read-only from the host. A symlink (merged /usr: `/bin -> usr/bin`) is recreated as the same link. */
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt'];
 
-/** What a step process may reach beyond the sandbox's base: writable binds, and paths hidden under them. */
+/** What one step process reaches beyond the sandbox's own: writable binds, and paths hidden under them. */
 export type SandboxView = {
   /** Bound writable, at the same path. */
   writable: readonly string[];
-  /** Covered with an empty directory of the sandbox's own (they lie under a writable path). */
+  /** Covered with an empty directory of the process's own (they lie under a writable path). */
   hidden?: readonly string[];
-  /** The step's PATH: its directories are bound read-only so its tools run. */
-  pathVariable?: string | undefined;
-  /** The step's HOME: an empty writable directory in the sandbox. */
-  home?: string | undefined;
 };
 
 /** `true` when `target` is `dir` or lies under it (both absolute and normalised). */
@@ -66,15 +67,12 @@ export function isWithin(dir: string, target: string): boolean {
 export function sandboxReaches(sandbox: Sandbox, view: SandboxView, target: string): boolean {
   if (sandbox.kind === 'none') return true;
   const abs = path.resolve(target);
-  const shown = [...view.writable, ...sandbox.writePaths, ...sandbox.readPaths];
-  const hiddenBy = [...(view.hidden ?? []), ...sandbox.hidePaths].find((dir) => isWithin(dir, abs));
+  const shown = [...view.writable, ...sandbox.mounts.filter((m) => m.kind !== 'hide').map((m) => m.path)];
+  const hiddenBy = [...(view.hidden ?? []), ...sandbox.mounts.filter((m) => m.kind === 'hide').map((m) => m.path)].find((dir) => isWithin(dir, abs));
   // Under a hidden directory only what a bind puts back on top of it is seen.
   if (hiddenBy !== undefined) return shown.some((dir) => isWithin(hiddenBy, dir) && isWithin(dir, abs));
   return [...shown, ...SYSTEM_DIRS].some((dir) => isWithin(dir, abs));
 }
-
-/** `-try`: configured paths that may not exist (yet) on this machine are left out, not an error. */
-type Mount = { kind: 'ro' | 'rw' | 'rw-try' | 'hide'; path: string };
 
 /**
  * `file` and `args` wrapped in bwrap with `view`; unchanged without a sandbox. The caller spawns
@@ -83,11 +81,29 @@ type Mount = { kind: 'ro' | 'rw' | 'rw-try' | 'hide'; path: string };
  */
 export function sandboxedCommand(sandbox: Sandbox, view: SandboxView, file: string, args: readonly string[], cwd: string): { file: string; args: string[] } {
   if (sandbox.kind === 'none') return { file, args: [...args] };
-  return { file: sandbox.bwrap, args: [...bwrapArgs(sandbox, view), '--chdir', cwd, '--', file, ...args] };
+  const mounts: Mount[] = [
+    ...sandbox.mounts,
+    ...view.writable.map((dir): Mount => ({ kind: 'rw', path: path.resolve(dir) })),
+    ...(view.hidden ?? []).map((dir): Mount => ({ kind: 'hide', path: path.resolve(dir) })),
+  ];
+  // Parents before children (a stable sort: at one depth the sandbox's hidden paths come first, so
+  // a path the operator names, or the run directory, is put back), each mount on top of its parent's.
+  const depth = (p: string) => p.split('/').filter(Boolean).length;
+  mounts.sort((a, b) => depth(a.path) - depth(b.path));
+  const out = [...sandbox.baseArgs];
+  for (const mount of mounts) {
+    if (mount.kind === 'ro') out.push('--ro-bind-try', mount.path, mount.path);
+    else if (mount.kind === 'rw') out.push('--bind', mount.path, mount.path);
+    else if (mount.kind === 'rw-try') out.push('--bind-try', mount.path, mount.path);
+    // An empty directory of the sandbox's own: what is written there never reaches the host.
+    else out.push('--tmpfs', mount.path);
+  }
+  return { file: sandbox.bwrap, args: [...out, '--chdir', cwd, '--', file, ...args] };
 }
 
-function bwrapArgs(sandbox: Extract<Sandbox, { kind: 'bwrap' }>, view: SandboxView): string[] {
-  const out = ['--unshare-all', ...(sandbox.network === 'host' ? ['--share-net'] : []), '--die-with-parent', '--cap-drop', 'ALL'];
+/** The arguments every step process shares: read once, when the runner starts. */
+function baseArgs({ network, home }: { network: SandboxNetwork; home: string | undefined }): string[] {
+  const out = ['--unshare-all', ...(network === 'host' ? ['--share-net'] : []), '--die-with-parent', '--cap-drop', 'ALL'];
   for (const dir of SYSTEM_DIRS) {
     const stat = lstat(dir);
     if (stat?.isSymbolicLink()) out.push('--symlink', fs.readlinkSync(dir), dir);
@@ -97,29 +113,9 @@ function bwrapArgs(sandbox: Extract<Sandbox, { kind: 'bwrap' }>, view: SandboxVi
   const resolv = realpath('/etc/resolv.conf');
   if (resolv && !SYSTEM_DIRS.some((dir) => isWithin(dir, resolv))) out.push('--ro-bind', resolv, resolv);
   out.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
-  const home = view.home && path.isAbsolute(view.home) ? path.resolve(view.home) : null;
-  if (home && home !== '/' && !SYSTEM_DIRS.some((dir) => isWithin(dir, home))) out.push('--tmpfs', home);
-
-  const mounts: Mount[] = [];
-  for (const dir of (view.pathVariable ?? '').split(':')) {
-    if (path.isAbsolute(dir) && !SYSTEM_DIRS.some((system) => isWithin(system, path.resolve(dir)))) mounts.push({ kind: 'ro', path: path.resolve(dir) });
-  }
-  // Hidden first: a path the operator names (or the run directory) at the same depth is put back.
-  for (const dir of sandbox.hidePaths) mounts.push({ kind: 'hide', path: dir });
-  for (const dir of sandbox.readPaths) mounts.push({ kind: 'ro', path: dir });
-  for (const dir of sandbox.writePaths) mounts.push({ kind: 'rw-try', path: dir });
-  for (const dir of view.writable) mounts.push({ kind: 'rw', path: path.resolve(dir) });
-  for (const dir of view.hidden ?? []) mounts.push({ kind: 'hide', path: path.resolve(dir) });
-  // Parents before children (a stable sort), so a deeper mount lands on top of the one that contains it.
-  const depth = (p: string) => p.split('/').filter(Boolean).length;
-  mounts.sort((a, b) => depth(a.path) - depth(b.path));
-  for (const mount of mounts) {
-    if (mount.kind === 'ro') out.push('--ro-bind-try', mount.path, mount.path);
-    else if (mount.kind === 'rw') out.push('--bind', mount.path, mount.path);
-    else if (mount.kind === 'rw-try') out.push('--bind-try', mount.path, mount.path);
-    // An empty directory of the sandbox's own: what is written there never reaches the host.
-    else out.push('--tmpfs', mount.path);
-  }
+  // Before every bind: the PATH directories and run directories under HOME are put back on top.
+  const dir = home && path.isAbsolute(home) ? path.resolve(home) : null;
+  if (dir && dir !== '/' && !SYSTEM_DIRS.some((system) => isWithin(system, dir))) out.push('--tmpfs', dir);
   return out;
 }
 
@@ -130,7 +126,7 @@ function bwrapArgs(sandbox: Extract<Sandbox, { kind: 'bwrap' }>, view: SandboxVi
  */
 export function resolveSandbox({
   mode,
-  searchPath,
+  environment,
   readPaths,
   writePaths,
   hidePaths = [],
@@ -138,7 +134,8 @@ export function resolveSandbox({
   shell,
 }: {
   mode: SandboxMode;
-  searchPath: string;
+  /** The runner's base environment of step processes: bwrap is looked for on its PATH, and its PATH and HOME are what steps get. */
+  environment: Readonly<Record<string, string>>;
   readPaths: readonly string[];
   writePaths: readonly string[];
   hidePaths?: readonly string[];
@@ -146,13 +143,30 @@ export function resolveSandbox({
   shell: string;
 }): { sandbox: Sandbox; problem: string | null } {
   if (mode === 'off') return { sandbox: { kind: 'none', reason: 'WEFT_SANDBOX=off' }, problem: null };
+  const searchPath = environment.PATH ?? '';
   const bwrap = findExecutable('bwrap', searchPath);
   const fail = (reason: string) =>
     mode === 'bwrap'
       ? { sandbox: { kind: 'none', reason } as Sandbox, problem: `WEFT_SANDBOX=bwrap: ${reason}` }
       : { sandbox: { kind: 'none', reason } as Sandbox, problem: null };
   if (!bwrap) return fail('bwrap (bubblewrap) is not on the PATH');
-  const sandbox: Sandbox = { kind: 'bwrap', bwrap, readPaths, writePaths, network, hidePaths: hidePaths.map((dir) => path.resolve(dir)) };
+  const pathDirs = searchPath
+    .split(':')
+    .filter((dir) => path.isAbsolute(dir))
+    .map((dir) => path.resolve(dir))
+    .filter((dir) => !SYSTEM_DIRS.some((system) => isWithin(system, dir)));
+  const sandbox: Sandbox = {
+    kind: 'bwrap',
+    bwrap,
+    baseArgs: baseArgs({ network, home: environment.HOME }),
+    // Hidden first: at one depth, a path the operator names is put back on top of it.
+    mounts: [
+      ...hidePaths.map((dir): Mount => ({ kind: 'hide', path: path.resolve(dir) })),
+      ...pathDirs.map((dir): Mount => ({ kind: 'ro', path: dir })),
+      ...readPaths.map((dir): Mount => ({ kind: 'ro', path: dir })),
+      ...writePaths.map((dir): Mount => ({ kind: 'rw-try', path: dir })),
+    ],
+  };
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'weft-sandbox-probe-'));
   try {
     const probe = sandboxedCommand(sandbox, { writable: [scratch] }, shell, ['-c', 'echo ok > probe'], scratch);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { NonRetriableStepError, StepFailedError } from '../../src/engine/errors';
-import { createBashStep, shellPath } from '../../src/steps/bash';
+import { createBashStep } from '../../src/steps/bash';
+import { shellPath } from '../../src/steps/child-process';
 import { parseSandboxPaths, resolveSandbox, type Sandbox } from '../../src/steps/sandbox';
 import { bashTool } from '../../src/workspace/tools/bash';
 import { tempDataDir } from '../helpers/engine-harness';
@@ -17,10 +18,10 @@ import { waitFor } from '../helpers/wait-for';
 const bash = (command: string, extra: Record<string, unknown> = {}) => ({ id: 'step_one', type: 'bash' as const, command, ...extra });
 
 /** bwrap as the runner settles it with WEFT_SANDBOX=bwrap (CI installs bubblewrap; `.ci/run`). */
-function bwrapSandbox(paths: { readPaths?: string[]; writePaths?: string[] } = {}): Sandbox {
+function bwrapSandbox(paths: { readPaths?: string[]; writePaths?: string[] } = {}, environment: Record<string, string> = TEST_STEP_ENVIRONMENT): Sandbox {
   const { sandbox, problem } = resolveSandbox({
     mode: 'bwrap',
-    searchPath: TEST_STEP_ENVIRONMENT.PATH,
+    environment,
     readPaths: paths.readPaths ?? [],
     writePaths: paths.writePaths ?? [],
     shell: shellPath(),
@@ -47,7 +48,7 @@ describe('resolving WEFT_SANDBOX', () => {
 
   it('without bwrap: `auto` runs unsandboxed and says why, `bwrap` is a problem that stops the runner, `off` asks nothing', () => {
     const empty = tempDataDir();
-    const base = { searchPath: empty, readPaths: [], writePaths: [], shell: shellPath() };
+    const base = { environment: { PATH: empty }, readPaths: [], writePaths: [], shell: shellPath() };
     expect(resolveSandbox({ ...base, mode: 'auto' })).toEqual({ sandbox: { kind: 'none', reason: 'bwrap (bubblewrap) is not on the PATH' }, problem: null });
     expect(resolveSandbox({ ...base, mode: 'bwrap' }).problem).toBe('WEFT_SANDBOX=bwrap: bwrap (bubblewrap) is not on the PATH');
     expect(resolveSandbox({ ...base, mode: 'off' })).toEqual({ sandbox: { kind: 'none', reason: 'WEFT_SANDBOX=off' }, problem: null });
@@ -56,7 +57,7 @@ describe('resolving WEFT_SANDBOX', () => {
   it('with a bwrap that cannot start a shell, `bwrap` is a problem naming what it printed', () => {
     const dir = tempDataDir();
     fs.writeFileSync(path.join(dir, 'bwrap'), '#!/bin/sh\necho "No permissions to creating new namespace" >&2\nexit 1\n', { mode: 0o755 });
-    const { sandbox, problem } = resolveSandbox({ mode: 'bwrap', searchPath: dir, readPaths: [], writePaths: [], shell: shellPath() });
+    const { sandbox, problem } = resolveSandbox({ mode: 'bwrap', environment: { PATH: dir }, readPaths: [], writePaths: [], shell: shellPath() });
     expect(sandbox.kind).toBe('none');
     expect(problem).toBe('WEFT_SANDBOX=bwrap: bwrap could not start a shell here (No permissions to creating new namespace)');
   });
@@ -111,13 +112,26 @@ describe('bash step in the sandbox', () => {
     const home = tempDataDir();
     fs.mkdirSync(path.join(home, '.ssh'));
     fs.writeFileSync(path.join(home, '.ssh', 'id_ed25519'), 'private key\n');
-    const step = createBashStep({ environment: { ...TEST_STEP_ENVIRONMENT, HOME: home }, runnerName: 'r', sandbox: bwrapSandbox() });
+    const environment = { ...TEST_STEP_ENVIRONMENT, HOME: home };
+    const step = createBashStep({ environment, runnerName: 'r', sandbox: bwrapSandbox({}, environment) });
     const output = await step.run(
       stepContext(),
       bash('ls -A "$HOME" | wc -l; echo note > "$HOME/note"; cat "$HOME/note"; git --version | cut -d" " -f1-2; node -e "console.log(6*7)"'),
     );
     expect(stdoutOf(output)).toBe('0\nnote\ngit version\n42\n');
     expect(fs.readdirSync(home)).toEqual(['.ssh']);
+  });
+
+  it('binds what the runner’s PATH and HOME name, never what a step’s own `env` sets them to', async () => {
+    const secret = hostSecret();
+    const step = createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'r', sandbox: bwrapSandbox() });
+    // A workflow (or a model drafting one) sets PATH to a directory it wants to read: it stays hidden.
+    const output = await step.run(
+      stepContext(),
+      bash(`cat ${secret.file} 2>/dev/null || echo hidden`, { env: { PATH: `${secret.dir}:/usr/bin:/bin`, HOME: secret.dir } }),
+    );
+    expect(stdoutOf(output)).toBe('hidden\n');
+    expect(fs.readFileSync(secret.file, 'utf8')).toBe('the-secret\n');
   });
 
   it('can neither see nor signal the runner', async () => {
@@ -245,7 +259,7 @@ describe('the runner’s data directory in the sandbox', () => {
     fs.writeFileSync(path.join(install, 'README'), 'readme\n');
     const { sandbox } = resolveSandbox({
       mode: 'bwrap',
-      searchPath: TEST_STEP_ENVIRONMENT.PATH,
+      environment: TEST_STEP_ENVIRONMENT,
       readPaths: [install],
       writePaths: [],
       hidePaths: [dataDir],
@@ -265,7 +279,7 @@ describe('the runner’s data directory in the sandbox', () => {
     const dataDir = tempDataDir();
     const { sandbox } = resolveSandbox({
       mode: 'bwrap',
-      searchPath: TEST_STEP_ENVIRONMENT.PATH,
+      environment: TEST_STEP_ENVIRONMENT,
       readPaths: [],
       writePaths: [dataDir],
       hidePaths: [dataDir],
@@ -286,7 +300,7 @@ describe('path and shared workspaces in the sandbox', () => {
     fs.writeFileSync(path.join(roots, 'neighbour.txt'), 'not yours\n');
     const { sandbox } = resolveSandbox({
       mode: 'bwrap',
-      searchPath: TEST_STEP_ENVIRONMENT.PATH,
+      environment: TEST_STEP_ENVIRONMENT,
       readPaths: [],
       writePaths: [],
       hidePaths: [dataDir],
@@ -324,7 +338,7 @@ describe('the sandbox’s network', () => {
       expect(stdoutOf(await shared.run(stepContext(), bash(command)))).toBe('hello\n');
       const { sandbox } = resolveSandbox({
         mode: 'bwrap',
-        searchPath: TEST_STEP_ENVIRONMENT.PATH,
+        environment: TEST_STEP_ENVIRONMENT,
         readPaths: [],
         writePaths: [],
         network: 'none',

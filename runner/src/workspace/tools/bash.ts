@@ -1,13 +1,10 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
-import { LIFELINE_PRELUDE, releaseLifeline } from '../../steps/lifeline';
-import { shellPath } from '../../steps/bash';
+import { releaseLifeline } from '../../steps/lifeline';
 import type { WorkspaceLog } from '../types';
 import { parseInput } from './common';
-import { afterPipesClose, killProcessGroup } from '../../steps/child-process';
-import { sandboxedCommand, type Sandbox } from '../../steps/sandbox';
+import { afterPipesClose, killProcessGroup, spawnStepShell } from '../../steps/child-process';
+import type { Sandbox } from '../../steps/sandbox';
 
 const Input = z.strictObject({ command: z.string().min(1).max(100_000), timeoutSeconds: z.number().int().min(1).max(600).optional() });
 
@@ -50,14 +47,7 @@ export function bashTool({
   const timeoutMs = (args.timeoutSeconds ?? BASH_TOOL_DEFAULT_TIMEOUT_SECONDS) * 1000;
   signal.throwIfAborted();
   return new Promise<BashToolOutput>((resolve, reject) => {
-    const view = { writable: [root], pathVariable: env.PATH, home: env.HOME };
-    const command = sandboxedCommand(sandbox, view, shellPath(), ['-c', LIFELINE_PRELUDE + args.command], root);
-    const child = spawn(command.file, command.args, {
-      cwd: root,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-    }) as ChildProcessByStdio<null, Readable, Readable>;
+    const child = spawnStepShell({ script: args.command, cwd: root, env, sandbox, view: { writable: [root] } });
     const stdout = new TailStream('stdout', log);
     const stderr = new TailStream('stderr', log);
     child.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
