@@ -13,9 +13,11 @@ import { OWNER_ID } from '../people/users-store';
  * works while the server runs (and after it restarts). The origin is the configured HOST and PORT,
  * as the server prints its own link.
  */
-export function issueSignInLink(config: Pick<Config, 'dataDir' | 'host' | 'port'> & Partial<Pick<Config, 'databaseUrl'>>): string {
+export function issueSignInLink(
+  config: Pick<Config, 'dataDir' | 'host' | 'port' | 'databaseStatementTimeoutMs'> & Partial<Pick<Config, 'databaseUrl'>>,
+): string {
   if (config.databaseUrl) {
-    const db = new PgDatabase(config.databaseUrl);
+    const db = new PgDatabase(config.databaseUrl, { timeoutMs: config.databaseStatementTimeoutMs });
     try {
       return issue(db, config);
     } finally {

@@ -8,10 +8,10 @@ import { PgDatabase } from './pg-database';
  * lock, so servers starting together migrate once), and probed with a small write so a database
  * that refuses writes fails the start in one sentence rather than the first request.
  */
-export function openPostgres(url: string, { timeoutMs }: { timeoutMs?: number } = {}): PgDatabase {
+export function openPostgres(url: string, limits: { timeoutMs: number }): PgDatabase {
   let db: PgDatabase;
   try {
-    db = new PgDatabase(url, timeoutMs === undefined ? {} : { timeoutMs });
+    db = new PgDatabase(url, limits);
   } catch (err) {
     const shown = new URL(url);
     if (shown.password) shown.password = '***';
