@@ -10,7 +10,7 @@ import path from 'node:path';
  * step process gets a filesystem of its own instead:
  *
  * - the system's directories (`/usr`, `/etc`, `/opt`, the `/bin`-style links), the directories of
- *   the step's PATH and `WEFT_SANDBOX_READ_PATHS`, read-only;
+ *   the runner's PATH (never a step's own `env`) and `WEFT_SANDBOX_READ_PATHS`, read-only;
  * - its run directory (or workspace root) and `WEFT_SANDBOX_WRITE_PATHS`, writable; the run
  *   directory's `workspaces/` (where git workspaces keep their clones and git directories) hidden;
  * - an empty `/tmp` and an empty HOME of its own;
