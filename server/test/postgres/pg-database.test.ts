@@ -338,4 +338,28 @@ describe('PgDatabase: a lost connection', () => {
       other.close();
     }
   });
+
+  it('at the COMMIT of transaction(fn): it throws, and the store is out of the transaction and usable (no ROLLBACK left to the caller)', () => {
+    const other = new PgDatabase(url);
+    try {
+      other.exec('CREATE TABLE IF NOT EXISTS lost_at_commit (v TEXT)');
+      const pid = other.prepare<[], number>('SELECT pg_backend_pid()').pluck().get()!;
+      const tx = other.transaction(() => {
+        other.prepare('INSERT INTO lost_at_commit (v) VALUES (?)').run('never committed');
+        // The session ends after the transaction's last statement, before its COMMIT.
+        db.prepare('SELECT pg_terminate_backend(?)').get(pid);
+        const alive = db.prepare<[number], number>('SELECT COUNT(*)::int FROM pg_stat_activity WHERE pid = ?').pluck();
+        for (let i = 0; i < 500 && alive.get(pid)! > 0; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      });
+      expect(() => tx()).toThrow(PgQueryError);
+      // better-sqlite3 rolls back a transaction its COMMIT left open; so must this, or every later
+      // statement fails as "lost in this transaction" until someone happens to run a ROLLBACK.
+      expect(other.inTransaction).toBe(false);
+      expect(other.prepare('SELECT v FROM lost_at_commit').pluck().all()).toEqual([]);
+      other.transaction(() => other.prepare('INSERT INTO lost_at_commit (v) VALUES (?)').run('next'))();
+      expect(other.prepare('SELECT v FROM lost_at_commit').pluck().all()).toEqual(['next']);
+    } finally {
+      other.close();
+    }
+  });
 });

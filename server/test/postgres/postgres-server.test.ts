@@ -137,7 +137,8 @@ describe('a server on PostgreSQL', () => {
       expect(write.body.error.code).toBe('storage_unavailable');
       expect(write.body.error.message).toMatch(/the database server cannot be reached/);
       // The next statement opens a new session: ready again, and writes commit.
-      expect((await s.request('GET', '/api/ready')).status).toBe(200);
+      const ready = await s.request('GET', '/api/ready');
+      expect(ready.status, JSON.stringify(ready.body)).toBe(200);
       const again = await s.request('POST', '/api/workflows', { body: { definition: { name: 'y', steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } });
       expect(again.status).toBe(201);
       expect((await s.request('GET', `/api/workflows/${again.body.id}`)).status).toBe(200);

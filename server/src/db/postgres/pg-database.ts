@@ -289,12 +289,15 @@ export class PgDatabase implements SqlDatabase {
     const run = (args: ArgumentTypes<F>): ReturnType<F> => {
       const nested = this.inTransaction;
       this.query(nested ? 'SAVEPOINT weft_nested' : 'BEGIN');
-      let value: ReturnType<F>;
       try {
-        value = fn(...args) as ReturnType<F>;
+        const value = fn(...args) as ReturnType<F>;
         if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
           throw new TypeError('Transaction function cannot return a promise');
         }
+        // Inside the try, as better-sqlite3 does: a COMMIT that fails with the transaction still
+        // open (its connection lost) is rolled back here, not left for a ROLLBACK nobody sends.
+        this.query(nested ? 'RELEASE SAVEPOINT weft_nested' : 'COMMIT');
+        return value;
       } catch (err) {
         if (this.inTransaction && this.open) {
           if (nested) {
@@ -304,8 +307,6 @@ export class PgDatabase implements SqlDatabase {
         }
         throw err;
       }
-      this.query(nested ? 'RELEASE SAVEPOINT weft_nested' : 'COMMIT');
-      return value;
     };
     const tx = ((...args: ArgumentTypes<F>) => run(args)) as SqlTransaction<F>;
     tx.deferred = tx;
