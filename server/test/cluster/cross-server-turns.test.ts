@@ -1,5 +1,5 @@
 import { messageText, type Message } from '@weft/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SERVER_GONE_AFTER_MS } from '../../src/cluster/server-liveness';
 import { type FakeAnthropic, startFakeAnthropic, textTurn } from '../helpers/fake-anthropic';
 import { connectFakeRunner, type FakeRunner } from '../helpers/fake-runner';
@@ -82,6 +82,13 @@ describe("the assistant's reply, stopped through another server", () => {
 });
 
 describe('an agent turn whose runner fails over between servers mid-turn', () => {
+  // A runner left connected with free slots would take the next test's run on whichever server
+  // dispatches first, and that test's runner would never see its lease.
+  afterEach(async () => {
+    for (const r of runners.splice(0)) r.close();
+    await waitUntil(() => a.app.engine.dispatcher.healthyRunners() === 0 && b.app.engine.dispatcher.healthyRunners() === 0, 10_000, 'the runners gone');
+  });
+
   async function agentRun(on: TestServer, r: FakeRunner, name: string) {
     const workflow = await on.request('POST', '/api/workflows', {
       body: { definition: { name, steps: [{ id: 'fix', type: 'agent_prompt', prompt: 'Fix the failing test' }] } },
