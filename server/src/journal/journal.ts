@@ -96,6 +96,7 @@ export function createJournal({
     begin: db.prepare('SAVEPOINT weft_logical'),
     release: db.prepare('RELEASE weft_logical'),
     rollbackTo: db.prepare('ROLLBACK TO weft_logical'),
+    rollbackAll: db.prepare('ROLLBACK'),
   };
   /** Called as an event is written, inside its transaction (see `onAppend`). */
   const appendHooks = new Map<string, Set<(event: JournalEvent) => void>>();
@@ -169,9 +170,7 @@ export function createJournal({
       settle(callbacks);
       return value;
     } catch (err) {
-      if (db.inTransaction) {
-        savepoint.rollbackTo.run();
-        savepoint.release.run();
+      if (db.inTransaction && undoSavepoint()) {
         if (rerunAfter(err, 1)) {
           // Rerun inside this batch, it would wait for the locks the batch's earlier logical
           // transactions hold (rows they wrote) and deadlock again: they commit now, `fn` runs alone.
@@ -179,10 +178,32 @@ export function createJournal({
           return rerun(fn, err, 1);
         }
       } else {
+        // SQLite rolled the whole transaction back, or it is gone under the savepoint (PostgreSQL's
+        // connection lost): so is the batch, and what else waits on it hears so now.
+        if (db.inTransaction) rollbackBatch();
         group.abandon(open, err);
       }
       settle(callbacks, { err });
       throw err;
+    }
+  }
+
+  /** Rolls the open savepoint back; false when the transaction under it is gone. */
+  function undoSavepoint(): boolean {
+    try {
+      savepoint.rollbackTo.run();
+      savepoint.release.run();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  function rollbackBatch(): void {
+    try {
+      savepoint.rollbackAll.run();
+    } catch {
+      // Already out of the transaction.
     }
   }
 

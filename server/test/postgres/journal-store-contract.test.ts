@@ -304,3 +304,49 @@ describe('PostgreSQL seq allocation', () => {
     expect(store.db.prepare<[string], number>('SELECT seq FROM topic_heads WHERE topic = ?').pluck().get(x)).toBe(3);
   });
 });
+
+describe('journal on PostgreSQL: a connection lost inside a group-commit batch', () => {
+  /** Ends `db`'s session from another one and waits until PostgreSQL has let it go. */
+  function terminate(db: PgDatabase, admin: PgDatabase) {
+    const pid = db.prepare<[], number>('SELECT pg_backend_pid()').pluck().get()!;
+    admin.prepare('SELECT pg_terminate_backend(?)').get(pid);
+    const alive = admin.prepare<[number], number>('SELECT COUNT(*)::int FROM pg_stat_activity WHERE pid = ?').pluck();
+    for (let i = 0; i < 500 && alive.get(pid)! > 0; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+
+  it('fails the logical transaction that met it, tells its afterCommit callbacks, and the journal commits again afterwards', async () => {
+    const store = await newStore('postgres');
+    const admin = new PgDatabase(store.target);
+    closers.push(() => admin.close());
+    const journal = newJournal(store);
+    log(journal, x, 'x1');
+    const heard: string[] = [];
+    // An earlier logical transaction of the same batch: its COMMIT will never come either.
+    journal.batched(() => {
+      log(journal, x, 'earlier in the batch');
+      journal.afterCommit(
+        () => heard.push('earlier ok'),
+        () => heard.push('earlier failed'),
+      );
+    });
+    expect(() =>
+      journal.batched(() => {
+        log(journal, x, 'lost');
+        journal.afterCommit(
+          () => heard.push('ok'),
+          (err) => heard.push(`failed: ${(err as Error).message}`),
+        );
+        terminate(store.db, admin);
+        log(journal, y, 'meets the loss');
+        store.db.prepare('SELECT 1').get();
+      }),
+    ).toThrow();
+    // Told at once, not left waiting for a COMMIT that can never make it durable.
+    expect(heard).toEqual(['earlier failed', expect.stringMatching(/^failed: /)]);
+    await journal.durable().catch(() => undefined);
+    log(journal, x, 'x2');
+    await journal.durable();
+    expect(texts(journal, x)).toEqual(['x1', 'x2']);
+    expect(seqs(store, x)).toEqual([1, 2]);
+  });
+});
