@@ -6,6 +6,7 @@ import { RECONNECT_BACKOFF_MS } from '../../src/db/postgres/pg-database';
 import { fullDisk } from '../faults/full-disk';
 import { startServerProcess } from '../helpers/failing-start';
 import { connectFakeRunner } from '../helpers/fake-runner';
+import { waitUntil } from '../helpers/live-client';
 import { makeDataDir, startServer, type TestServer } from '../helpers/server';
 import { runWeftCli } from '../helpers/weft-cli';
 import { startTcpGate } from '../support/tcp-gate';
@@ -146,6 +147,49 @@ describe('a server on PostgreSQL', () => {
       runner.close();
     }
   });
+
+  it('sessions killed again and again under concurrent writes: every request answers (2xx or 503, never 500 or a hang), and afterwards the server is ready and writes commit', async () => {
+    const url = await server.server().createDatabase();
+    const s = await startServer({ env: { WEFT_DATABASE_URL: url }, config: { readyProbeEveryMs: 0 } });
+    servers.push(s);
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 100 });
+    const admin = new pg.Client({ connectionString: server.server().url });
+    await admin.connect();
+    const name = new URL(url).pathname.slice(1);
+    const statuses = new Map<number, number>();
+    try {
+      const workflow = await s.request('POST', '/api/workflows', { body: { definition: { name: 'w', steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } });
+      expect(workflow.status).toBe(201);
+      let stop = false;
+      const client = async (i: number) => {
+        for (let n = 0; !stop; n++) {
+          const answer =
+            n % 2 === 0
+              ? await s.request('POST', '/api/workflows', { body: { definition: { name: `w${i}-${n}`, steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } })
+              : await s.request('POST', `/api/workflows/${workflow.body.id}/run`, { body: {} });
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          if (answer.status >= 500 && answer.status !== 503) throw new Error(`${answer.status}: ${JSON.stringify(answer.body)}`);
+        }
+      };
+      const clients = Array.from({ length: 8 }, (_, i) => client(i));
+      for (let kill = 0; kill < 8; kill++) {
+        await new Promise((r) => setTimeout(r, 250));
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+      }
+      stop = true;
+      // Each request answers: a hung one would keep its client (and this test) waiting past its timeout.
+      await Promise.all(clients);
+    } finally {
+      await admin.end();
+      runner.close();
+    }
+    expect(statuses.get(503) ?? 0, JSON.stringify([...statuses])).toBeGreaterThan(0);
+    expect((statuses.get(201) ?? 0) + (statuses.get(202) ?? 0), JSON.stringify([...statuses])).toBeGreaterThan(0);
+    // Recovered: within the reconnect backoff of the last failure, a probe commits and so does a write.
+    await waitUntil(async () => (await s.request('GET', '/api/ready')).status !== 503, 5_000, 'ready again');
+    const again = await s.request('POST', '/api/workflows', { body: { definition: { name: 'after', steps: [{ id: 'a', type: 'notify', message: 'hi' }] } } });
+    expect(again.status, JSON.stringify(again.body)).toBe(201);
+  }, 60_000);
 
   it('a statement held past WEFT_DATABASE_STATEMENT_TIMEOUT_MS: PostgreSQL cancels it, the request answers 503 storage_unavailable at once, the next one succeeds', async () => {
     const url = await server.server().createDatabase();
