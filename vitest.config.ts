@@ -91,6 +91,32 @@ const POSTGRES_SET = [
  */
 const PURE = { maxWorkers: 2, sequence: { groupOrder: 0 } };
 const PROCESSES = { sequence: { groupOrder: 1 } };
+/**
+ * One module graph per worker instead of one per file: these files keep no state in modules between
+ * files (servers, runners and clusters are per file), and importing the server again for each file
+ * was a quarter of the suite's time. What needs a fresh process is in ISOLATED.
+ */
+const SHARED_MODULES = { isolate: false };
+
+/**
+ * Server files that need a fresh process each: OpenTelemetry's SDK, once loaded, stays loaded and
+ * registered (tracing-off.test.ts asserts it never was); the outage rehearsal's timings are its own.
+ */
+const ISOLATED = ['test/tracing.test.ts', 'test/tracing-off.test.ts', 'test/tracing-leases.test.ts', 'test/faults/server-outage.test.ts'];
+
+/** The server's tests on SQLite. */
+const SERVER_ON_SQLITE = {
+  root: './server',
+  // Every event the server journals during the suite is checked against the event catalogue.
+  setupFiles: ['test/setup/journal-event-check.ts'],
+  // The server-postgres project's global setup sets WEFT_TEST_STORE=postgres in the process
+  // every worker inherits: this project's tests are the SQLite ones whatever runs beside it.
+  env: { WEFT_TEST_STORE: 'sqlite' },
+  environment: 'node',
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  ...PROCESSES,
+};
 
 /** The compose rehearsal: a project of its own (below). */
 const COMPOSE_REHEARSAL = 'test/multi-server/compose-rehearsal.test.ts';
@@ -105,20 +131,13 @@ export default defineConfig({
         extends: false,
         test: {
           name: 'server',
-          root: './server',
+          ...SERVER_ON_SQLITE,
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-          exclude: [COMPOSE_REHEARSAL],
-          // Every event the server journals during the suite is checked against the event catalogue.
-          setupFiles: ['test/setup/journal-event-check.ts'],
-          // The server-postgres project's global setup sets WEFT_TEST_STORE=postgres in the process
-          // every worker inherits: this project's tests are the SQLite ones whatever runs beside it.
-          env: { WEFT_TEST_STORE: 'sqlite' },
-          environment: 'node',
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
-          ...PROCESSES,
+          exclude: [COMPOSE_REHEARSAL, ...ISOLATED],
+          ...SHARED_MODULES,
         },
       },
+      { extends: false, test: { name: 'server-isolated', ...SERVER_ON_SQLITE, include: ISOLATED } },
       {
         extends: false,
         test: {
@@ -133,6 +152,7 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           ...PROCESSES,
+          ...SHARED_MODULES,
         },
       },
       {
@@ -153,7 +173,15 @@ export default defineConfig({
       },
       {
         extends: false,
-        test: { name: 'runner', root: './runner', include: ['test/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 30_000, ...PROCESSES },
+        test: {
+          name: 'runner',
+          root: './runner',
+          include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          ...PROCESSES,
+          ...SHARED_MODULES,
+        },
       },
       { extends: './client/vitest.config.ts', test: PURE },
       {
