@@ -307,7 +307,7 @@ describe('PostgreSQL seq allocation', () => {
 
 describe('journal on PostgreSQL: a connection lost inside a group-commit batch', () => {
   /** Ends `db`'s session from another one and waits until PostgreSQL has let it go. */
-  function terminate(db: PgDatabase, admin: PgDatabase) {
+  function terminate(db: Db, admin: PgDatabase) {
     const pid = db.prepare<[], number>('SELECT pg_backend_pid()').pluck().get()!;
     admin.prepare('SELECT pg_terminate_backend(?)').get(pid);
     const alive = admin.prepare<[number], number>('SELECT COUNT(*)::int FROM pg_stat_activity WHERE pid = ?').pluck();
