@@ -92,9 +92,11 @@ const POSTGRES_SET = [
 const PURE = { maxWorkers: 2, sequence: { groupOrder: 0 } };
 const PROCESSES = { sequence: { groupOrder: 1 } };
 /**
- * One module graph per worker instead of one per file: these files keep no state in modules between
- * files (servers, runners and clusters are per file), and importing the server again for each file
- * was a quarter of the suite's time. What needs a fresh process is in ISOLATED.
+ * One module graph per worker instead of one per file, for the server's projects: their files keep
+ * no state in modules between files (servers, runners and clusters are per file), and importing the
+ * server again for each file was a quarter of the suite's time. What needs a fresh process is in
+ * ISOLATED. The runner's project stays isolated: its engine tests time slices of a few milliseconds,
+ * which a worker's heap grown by earlier files (its GC pauses) can overrun.
  */
 const SHARED_MODULES = { isolate: false };
 
@@ -180,7 +182,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           ...PROCESSES,
-          ...SHARED_MODULES,
         },
       },
       { extends: './client/vitest.config.ts', test: PURE },
