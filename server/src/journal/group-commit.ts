@@ -193,9 +193,20 @@ export function createGroupCommit({
     commitNow();
   }
 
-  /** SQLite rolled the shared transaction back on its own (I/O error, disk full): the batch is lost. */
+  /**
+   * The batch is lost: SQLite rolled the shared transaction back on its own (I/O error, disk full), or
+   * it is gone under a savepoint (PostgreSQL's connection lost). What is left of it is rolled back,
+   * and everything waiting on the batch is told.
+   */
   function abandon(batch: Batch, err: unknown): void {
     if (open === batch) open = null;
+    if (db.inTransaction) {
+      try {
+        stmts.rollback.run();
+      } catch {
+        // Already out of the transaction.
+      }
+    }
     restoreLevel();
     fail(batch, err);
   }

@@ -96,7 +96,6 @@ export function createJournal({
     begin: db.prepare('SAVEPOINT weft_logical'),
     release: db.prepare('RELEASE weft_logical'),
     rollbackTo: db.prepare('ROLLBACK TO weft_logical'),
-    rollbackAll: db.prepare('ROLLBACK'),
   };
   /** Called as an event is written, inside its transaction (see `onAppend`). */
   const appendHooks = new Map<string, Set<(event: JournalEvent) => void>>();
@@ -180,7 +179,6 @@ export function createJournal({
       } else {
         // SQLite rolled the whole transaction back, or it is gone under the savepoint (PostgreSQL's
         // connection lost): so is the batch, and what else waits on it hears so now.
-        if (db.inTransaction) rollbackBatch();
         group.abandon(open, err);
       }
       settle(callbacks, { err });
@@ -196,14 +194,6 @@ export function createJournal({
       return true;
     } catch {
       return false;
-    }
-  }
-
-  function rollbackBatch(): void {
-    try {
-      savepoint.rollbackAll.run();
-    } catch {
-      // Already out of the transaction.
     }
   }
 
