@@ -11,6 +11,7 @@ import { migratePostgres } from '../../src/db/postgres/migrate';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { createJournal, type Journal, NestedTransactionError } from '../../src/journal/journal';
 import { spawnTsx, type TsxProcess } from '../helpers/tsx-process';
+import { endSessionNow } from '../support/end-session';
 import { usePostgres } from '../support/use-postgres';
 
 /**
@@ -306,14 +307,6 @@ describe('PostgreSQL seq allocation', () => {
 });
 
 describe('journal on PostgreSQL: a connection lost inside a group-commit batch', () => {
-  /** Ends `db`'s session from another one and waits until PostgreSQL has let it go. */
-  function terminate(db: Db, admin: PgDatabase) {
-    const pid = db.prepare<[], number>('SELECT pg_backend_pid()').pluck().get()!;
-    admin.prepare('SELECT pg_terminate_backend(?)').get(pid);
-    const alive = admin.prepare<[number], number>('SELECT COUNT(*)::int FROM pg_stat_activity WHERE pid = ?').pluck();
-    for (let i = 0; i < 500 && alive.get(pid)! > 0; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-  }
-
   it('fails the logical transaction that met it, tells its afterCommit callbacks, and the journal commits again afterwards', async () => {
     const store = await newStore('postgres');
     const admin = new PgDatabase(store.target);
@@ -336,7 +329,7 @@ describe('journal on PostgreSQL: a connection lost inside a group-commit batch',
           () => heard.push('ok'),
           (err) => heard.push(`failed: ${(err as Error).message}`),
         );
-        terminate(store.db, admin);
+        endSessionNow(store.db, admin);
         log(journal, y, 'meets the loss');
         store.db.prepare('SELECT 1').get();
       }),

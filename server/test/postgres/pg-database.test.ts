@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgDatabase } from '../../src/db/postgres/pg-database';
 import { PgQueryError } from '../../src/db/postgres/sync-connection';
 import { isStorageError } from '../../src/db/storage-errors';
+import { endSessionNow } from '../support/end-session';
 import { usePostgres } from '../support/use-postgres';
 
 const pg = usePostgres();
@@ -339,17 +340,42 @@ describe('PgDatabase: a lost connection', () => {
     }
   });
 
+  it('inside a nested transaction(fn): the error that met the loss goes up as it is, the outer ROLLBACK ends it, and the store is usable', () => {
+    const other = new PgDatabase(url);
+    try {
+      other.exec('CREATE TABLE IF NOT EXISTS lost_nested (v TEXT)');
+      let thrown: unknown;
+      const outer = other.transaction(() => {
+        other.prepare('INSERT INTO lost_nested (v) VALUES (?)').run('outer');
+        other.transaction(() => {
+          endSessionNow(other, db);
+          other.prepare('INSERT INTO lost_nested (v) VALUES (?)').run('meets the loss');
+        })();
+      });
+      try {
+        outer();
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(PgQueryError);
+      // Not replaced by the savepoint's rollback failing on the session that is gone.
+      expect((thrown as Error).message).not.toMatch(/lost in this transaction/);
+      expect(isStorageError(thrown)).toBe(true);
+      expect(other.inTransaction).toBe(false);
+      expect(other.prepare('SELECT v FROM lost_nested').pluck().all()).toEqual([]);
+    } finally {
+      other.close();
+    }
+  });
+
   it('at the COMMIT of transaction(fn): it throws, and the store is out of the transaction and usable (no ROLLBACK left to the caller)', () => {
     const other = new PgDatabase(url);
     try {
       other.exec('CREATE TABLE IF NOT EXISTS lost_at_commit (v TEXT)');
-      const pid = other.prepare<[], number>('SELECT pg_backend_pid()').pluck().get()!;
       const tx = other.transaction(() => {
         other.prepare('INSERT INTO lost_at_commit (v) VALUES (?)').run('never committed');
         // The session ends after the transaction's last statement, before its COMMIT.
-        db.prepare('SELECT pg_terminate_backend(?)').get(pid);
-        const alive = db.prepare<[number], number>('SELECT COUNT(*)::int FROM pg_stat_activity WHERE pid = ?').pluck();
-        for (let i = 0; i < 500 && alive.get(pid)! > 0; i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+        endSessionNow(other, db);
       });
       expect(() => tx()).toThrow(PgQueryError);
       // better-sqlite3 rolls back a transaction its COMMIT left open; so must this, or every later

@@ -300,10 +300,13 @@ export class PgDatabase implements SqlDatabase {
         return value;
       } catch (err) {
         if (this.inTransaction && this.open) {
-          if (nested) {
+          if (!nested) this.query('ROLLBACK');
+          // A savepoint of a transaction whose session was lost has nothing left to undo: `err` goes
+          // up as it is, and the outer transaction's ROLLBACK ends it.
+          else if (!this.#lostInTransaction) {
             this.query('ROLLBACK TO SAVEPOINT weft_nested');
             this.query('RELEASE SAVEPOINT weft_nested');
-          } else this.query('ROLLBACK');
+          }
         }
         throw err;
       }
