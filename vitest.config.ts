@@ -83,6 +83,7 @@ const POSTGRES_SET = [
   'test/agent-asks.test.ts',
   'test/oidc-pending-sign-ins.test.ts',
   'test/cluster/held-calls-restart.test.ts',
+  'test/idempotency-keys.test.ts',
 ];
 
 /**

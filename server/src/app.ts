@@ -13,6 +13,7 @@ import clockPlugin from './plugins/clock';
 import configPlugin from './plugins/config';
 import dbPlugin from './plugins/db';
 import journalPlugin from './plugins/journal';
+import idempotencyPlugin from './plugins/idempotency';
 import lifecyclePlugin from './plugins/lifecycle';
 import clusterPlugin from './cluster/plugin';
 import metricsPlugin from './metrics/plugin';
@@ -77,6 +78,7 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   await fastify.register(authPlugin);
   await fastify.register(storagePlugin);
   await fastify.register(journalPlugin);
+  await fastify.register(idempotencyPlugin);
   // After the journal (it follows other servers' writes into it), before what records this server as a holder.
   await fastify.register(clusterPlugin);
   // After the journal: approvals are audited as their events are written (audit/approval-entries.ts).

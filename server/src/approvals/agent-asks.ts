@@ -7,6 +7,7 @@ import {
   type ToolAskRequest,
   type ToolAskResponse,
 } from '@weft/shared';
+import { canonicalJson } from '../canonical-json';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
@@ -28,18 +29,6 @@ type Selves = { started_by_kind: string | null; started_by_id: string | null; sa
 
 /** Why a person may not decide an agent's ask, or null when they may. */
 export type AskRefusal = { reason: 'missing_scope' | 'not_named' | 'started_the_run' | 'saved_the_version'; message: string };
-
-/** The same arguments, whatever the key order: what an approval covers is the call, not its spelling. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
 
 function messageFor(request: ToolAskRequest): string {
   const where = `Step ${request.context.stepId}${request.context.iterationPath ? ` (${request.context.iterationPath})` : ''}`;
@@ -168,6 +157,7 @@ export function createAgentAsks({
         const existing = s.byKey.get(context.executionId, request.key);
         if (existing) {
           // A long poll resends the call as first sent: the same JSON needs no parsing to compare.
+          // Otherwise the same arguments in another key order: an approval covers the call, not its spelling.
           const same =
             existing.step_id === context.stepId &&
             existing.iteration_path === context.iterationPath &&

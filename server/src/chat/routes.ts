@@ -12,8 +12,10 @@ const chatRoutes: FastifyPluginAsync = async (app) => {
     const { id } = chatFor(app, request, 'write');
     const body = parseRequest(PostMessage, request.body, 'body');
     const user = userOf(request.principal, 'write in a chat');
-    const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content, user });
-    return reply.code(202).send({ message, assistantMessageId });
+    return app.idempotency.send(request, reply, 202, () => {
+      const { message, assistantMessageId } = app.assistant.post({ sessionId: id, content: body.content, user });
+      return { message, assistantMessageId };
+    });
   });
 
   // Here rather than with the other session routes: the assistant's replies in it stop first,

@@ -14,17 +14,18 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RunWorkflowRequest, request.body ?? {}, 'body');
     const person = userOf(request.principal, 'start a run');
-    const result = app.audit.actingFor(request.principal, () =>
-      executions.start({
-        workflowId: id,
-        inputs: body.inputs,
-        sessionId: body.sessionId,
-        version: body.version,
-        trigger: { type: 'manual' },
-        startedBy: { kind: 'user', id: person.id },
-      }),
+    return app.idempotency.send(request, reply, 202, () =>
+      app.audit.actingFor(request.principal, () =>
+        executions.start({
+          workflowId: id,
+          inputs: body.inputs,
+          sessionId: body.sessionId,
+          version: body.version,
+          trigger: { type: 'manual' },
+          startedBy: { kind: 'user', id: person.id },
+        }),
+      ),
     );
-    return reply.code(202).send(result);
   });
 
   app.get('/api/executions', async (request) => {
@@ -52,13 +53,11 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     const body = parseRequest(RerunRequest, request.body ?? {}, 'body');
     const person = userOf(request.principal, 're-run a run');
-    return reply
-      .code(202)
-      .send(
-        app.audit.actingFor(request.principal, () =>
-          executions.rerun(id, { fromStepId: body.fromStepId, version: body.version, startedBy: { kind: 'user', id: person.id } }),
-        ),
-      );
+    return app.idempotency.send(request, reply, 202, () =>
+      app.audit.actingFor(request.principal, () =>
+        executions.rerun(id, { fromStepId: body.fromStepId, version: body.version, startedBy: { kind: 'user', id: person.id } }),
+      ),
+    );
   });
 };
 

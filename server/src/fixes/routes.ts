@@ -20,11 +20,12 @@ const fixesRoutes: FastifyPluginAsync = async (app) => {
     const person = userOf(request.principal, 'ask for a fix');
     const run = fixes.assertFixable(id);
     const title = `Fix ${run.workflowName ?? run.workflowId}`.slice(0, 60);
-    const sessionId = body.sessionId
-      ? chatById(app, request.principal, body.sessionId, 'write').id
-      : app.sessions.createSession({ title, ownerId: person.id }).id;
-    const { assistantMessageId } = app.assistant.post({ sessionId, content: `/fix ${id}`, user: person });
-    return reply.code(202).send({ sessionId, messageId: assistantMessageId });
+    const chat = body.sessionId ? chatById(app, request.principal, body.sessionId, 'write').id : null;
+    return app.idempotency.send(request, reply, 202, () => {
+      const sessionId = chat ?? app.sessions.createSession({ title, ownerId: person.id }).id;
+      const { assistantMessageId } = app.assistant.post({ sessionId, content: `/fix ${id}`, user: person });
+      return { sessionId, messageId: assistantMessageId };
+    });
   });
 
   app.get('/api/executions/:id/fixes', async (request) => {
@@ -50,8 +51,10 @@ const fixesRoutes: FastifyPluginAsync = async (app) => {
     const { id } = parseRequest(IdParams, request.params, 'params');
     parseRequest(NoOptions, request.body ?? {}, 'body');
     const person = userOf(request.principal, 're-run a fix');
-    const rerun = app.audit.actingFor(request.principal, () => fixes.rerun({ id, user: person }));
-    return reply.code(202).send({ ...rerun, fix: viewerOf(request).redact(rerun.fix) });
+    return app.idempotency.send(request, reply, 202, () => {
+      const rerun = app.audit.actingFor(request.principal, () => fixes.rerun({ id, user: person }));
+      return { ...rerun, fix: viewerOf(request).redact(rerun.fix) };
+    });
   });
 };
 

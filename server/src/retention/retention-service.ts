@@ -9,6 +9,8 @@ import { RowBudget } from './row-budget';
 import { createTopicCompactor } from './topic-compactor';
 import { createFileSpace } from './file-space';
 import { createDeliveryPruner } from './delivery-pruner';
+import { createIdempotencyKeyPruner } from './idempotency-key-pruner';
+import { IDEMPOTENCY_KEY_TTL_MS } from '../http/idempotency';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -18,8 +20,8 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 type Totals = RetentionReport['totals'];
 
 /**
- * Retention: prunes finished executions beyond `maxExecutions` and older than `days`, compacts
- * journal topics older than `compactAfterMs`, then gives free pages back to the file system. All
+ * Retention: prunes finished executions beyond `maxExecutions` and older than `days`, forgets
+ * `Idempotency-Key` answers older than a day, compacts journal topics older than `compactAfterMs`, then gives free pages back to the file system. All
  * of it in transactions of at most `batchRows` deleted rows and about `batchMs` of work, yielding
  * to the event loop between them, so requests and runners wait for one small transaction at most.
  *
@@ -42,6 +44,7 @@ export function createRetention({
   const pruner = createExecutionPruner(db);
   const compactor = createTopicCompactor(db);
   const deliveries = createDeliveryPruner(db);
+  const idempotencyKeys = createIdempotencyKeyPruner(db);
   const space = createFileSpace(db);
   const s = {
     read: db.prepare<[], { last_run: string | null; totals: string }>('SELECT last_run, totals FROM retention_state WHERE id = 1'),
@@ -192,6 +195,11 @@ export function createRetention({
     for (let counted = false; !counted && !stopped; ) counted = await tally.batch((budget) => deliveries.pruneCounts({ cutoffMs, budget }));
   }
 
+  /** `Idempotency-Key` answers past their day. */
+  async function pruneIdempotencyKeys(tally: Tally, cutoff: string): Promise<void> {
+    for (let done = false; !done && !stopped; ) done = await tally.batch((budget) => idempotencyKeys.prune({ cutoff, budget }));
+  }
+
   async function runOnce(): Promise<RetentionRun> {
     const startedAt = clock.now();
     const tally = newTally();
@@ -209,6 +217,7 @@ export function createRetention({
       await pruneRunlessDeliveries(tally, cutoff);
       return pruned;
     })();
+    await pruneIdempotencyKeys(tally, new Date(startedAt.getTime() - IDEMPOTENCY_KEY_TTL_MS).toISOString());
     const compactedTopics = await compactTopics(tally, new Date(startedAt.getTime() - settings.compactAfterMs).toISOString());
     const vacuum = await space.release({ isBusy: () => db.inTransaction, yieldToLoop, stopped: () => stopped });
     const run: RetentionRun = {

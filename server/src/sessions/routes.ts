@@ -10,7 +10,7 @@ const sessionsRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/sessions', async (request, reply) => {
     const body = parseRequest(CreateSessionRequest, request.body ?? {}, 'body');
     const person = userOf(request.principal, 'start a chat');
-    return reply.code(201).send(sessions.createSession({ title: body.title, ownerId: person.id }));
+    return app.idempotency.send(request, reply, 201, () => sessions.createSession({ title: body.title, ownerId: person.id }));
   });
 
   // One's own chats; an admin sees everyone's (each with its ownerId and ownerName).

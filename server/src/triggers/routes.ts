@@ -47,7 +47,7 @@ const triggersRoutes: FastifyPluginAsync = async (app) => {
   app.post('/api/triggers/:key/run', async (request, reply) => {
     const { key } = parseRequest(TriggerKeyParams, request.params, 'params');
     const person = userOf(request.principal, 'run a trigger');
-    return reply.code(202).send(app.audit.actingFor(request.principal, () => triggers.runNow(key, { kind: 'user', id: person.id })));
+    return app.idempotency.send(request, reply, 202, () => app.audit.actingFor(request.principal, () => triggers.runNow(key, { kind: 'user', id: person.id })));
   });
 };
 

@@ -32,13 +32,11 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const body = parseRequest(CreateWorkflowRequest, request.body, 'body');
     // An optional `trigger` is written in the same transaction: both are saved or neither.
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
-    return reply
-      .code(201)
-      .send(
-        app.audit.actingFor(request.principal, () =>
-          app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, savedBy: savedByOf(request), inTransaction })),
-        ),
-      );
+    return app.idempotency.send(request, reply, 201, () =>
+      app.audit.actingFor(request.principal, () =>
+        app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, savedBy: savedByOf(request), inTransaction })),
+      ),
+    );
   });
 
   app.get('/api/workflows', async () => ({ workflows: service.list() }));
@@ -49,7 +47,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/api/workflows/import', async (request, reply) =>
-    reply.code(201).send(app.audit.actingFor(request.principal, () => transfer.importWorkflow(request.body, savedByOf(request)))),
+    app.idempotency.send(request, reply, 201, () => app.audit.actingFor(request.principal, () => transfer.importWorkflow(request.body, savedByOf(request)))),
   );
 
   app.get('/api/workflows/:id', async (request) => {

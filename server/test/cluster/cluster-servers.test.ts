@@ -325,4 +325,17 @@ describe('two servers on one PostgreSQL', () => {
     const feed = (await a.request('GET', '/api/events?topic=approvals&limit=1000')).body.events as { type: string; data: { id: string; status: string } }[];
     expect(feed.filter((e) => e.data.id === 'tap_of_silent').map((e) => [e.type, e.data.status])).toEqual([['approval.decided', 'expired']]);
   });
+  it('one Idempotency-Key sent to both servers at once: one workflow, and every answer is the same one', async () => {
+    const body = { definition: { name: 'Keyed across servers', steps: [{ id: 'say', type: 'bash', command: 'echo hi' }] } };
+    const before = (await a.request('GET', '/api/workflows')).body.workflows.length;
+    for (let round = 0; round < 5; round++) {
+      const headers = { 'idempotency-key': `across-${round}` };
+      // The claim on one server waits on the other's uncommitted row, then finds its answer.
+      const answers = await Promise.all([a, b, a, b].map((server) => server.request('POST', '/api/workflows', { body, headers })));
+      expect(answers.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+      expect(new Set(answers.map((r) => r.body.id)).size).toBe(1);
+      expect(answers.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(3);
+    }
+    expect((await b.request('GET', '/api/workflows')).body.workflows.length).toBe(before + 5);
+  });
 });

@@ -106,6 +106,24 @@ const contentType = fc.constantFrom(
   undefined,
 );
 
+/**
+ * An `Idempotency-Key` header now and then: a few reused keys (so a body meets a key another
+ * request used), and any value fetch can send (Latin-1, no control characters; fetch trims spaces).
+ */
+const idempotencyKey = fc.option(
+  fc.oneof(
+    fc.constantFrom('k1', 'k2', 'x'.repeat(255), 'x'.repeat(256)),
+    fc.string({
+      unit: fc
+        .integer({ min: 0x21, max: 0xff })
+        .filter((c) => c < 0x7f || c > 0x9f)
+        .map((c) => String.fromCharCode(c)),
+      maxLength: 300,
+    }),
+  ),
+  { nil: undefined },
+);
+
 /** A lone surrogate cannot be spelled in a URL at all: send the replacement character instead. */
 const enc = (v: string) => encodeURIComponent(v.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
 
@@ -123,11 +141,12 @@ describe('every route under hostile input', () => {
       const names = [...route.url.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
       const params = fc.record(Object.fromEntries(names.map((n) => [n, param(n)])) as Record<string, fc.Arbitrary<string>>);
       await fc.assert(
-        fc.asyncProperty(params, query, body, contentType, async (p, q, b, type) => {
+        fc.asyncProperty(params, query, body, contentType, idempotencyKey, async (p, q, b, type, key) => {
           const qs = q.length ? `?${q.map(([k, v]) => `${enc(k)}=${enc(v)}`).join('&')}` : '';
           const path = fill(route.url, p) + qs;
           const headers: Record<string, string> = { authorization: `Bearer ${s.token}` };
           if (type !== undefined && b !== undefined) headers['content-type'] = type;
+          if (key !== undefined) headers['idempotency-key'] = key;
           const res = await fetch(s.url + path, {
             method: route.method,
             headers,
