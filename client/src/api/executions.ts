@@ -37,5 +37,5 @@ export const executionsApi = {
   get: (id: string, signal?: AbortSignal) => request(`/api/executions/${enc(id)}`, { schema: ExecutionDetail, ...(signal ? { signal } : {}) }),
   cancel: (id: string) => request(`/api/executions/${enc(id)}/cancel`, { method: 'POST', schema: Execution }),
   rerun: ({ id, ...body }: { id: string } & RerunRequest) =>
-    request(`/api/executions/${enc(id)}/rerun`, { method: 'POST', body, schema: RerunResponse }).then((r) => r.executionId),
+    request(`/api/executions/${enc(id)}/rerun`, { method: 'POST', body, schema: RerunResponse, idempotent: true }).then((r) => r.executionId),
 };

@@ -26,9 +26,14 @@ export const fixesApi = {
     request(`/api/executions/${enc(executionId)}/fixes`, { schema: ExecutionFixesResponse, ...(signal ? { signal } : {}) }).then((r) => r.fixes),
   /** 202: `/fix <run>` was posted into the chat (a new chat of the caller when `sessionId` is absent). */
   create: ({ executionId, sessionId }: { executionId: string; sessionId?: string }) =>
-    request(`/api/executions/${enc(executionId)}/fixes`, { method: 'POST', body: sessionId === undefined ? {} : { sessionId }, schema: CreateFixResponse }),
+    request(`/api/executions/${enc(executionId)}/fixes`, {
+      method: 'POST',
+      body: sessionId === undefined ? {} : { sessionId },
+      schema: CreateFixResponse,
+      idempotent: true,
+    }),
   /** 409 `no_proposal`, `version_conflict` (the workflow moved on), `already_applied`. */
   apply: (id: string) => request(`/api/fixes/${enc(id)}/apply`, { method: 'POST', body: {}, schema: ApplyFixResponse }).then((r) => r.fix),
   /** 202: the failed run again with its inputs, from the fix's step, on the applied version when there is one. */
-  rerun: (id: string) => request(`/api/fixes/${enc(id)}/rerun`, { method: 'POST', body: {}, schema: RerunFixResponse }),
+  rerun: (id: string) => request(`/api/fixes/${enc(id)}/rerun`, { method: 'POST', body: {}, schema: RerunFixResponse, idempotent: true }),
 };

@@ -50,3 +50,69 @@ describe('request', () => {
     await expect(request('/api/health')).rejects.toMatchObject({ status: 0, code: 'network' });
   });
 });
+
+describe('idempotent requests', () => {
+  it('send an Idempotency-Key, and send the same key again after no answer or a 503 storage_unavailable', async () => {
+    vi.useFakeTimers();
+    try {
+      const keys: (string | undefined)[] = [];
+      let calls = 0;
+      vi.stubGlobal(
+        'fetch',
+        vi.fn((_path: string, init: RequestInit) => {
+          keys.push((init.headers as Record<string, string>)['Idempotency-Key']);
+          calls++;
+          if (calls === 1) return Promise.reject(new TypeError('Failed to fetch'));
+          if (calls === 2) return Promise.resolve(json(503, { error: { code: 'storage_unavailable', message: 'disk full' } }));
+          return Promise.resolve(json(202, { executionId: 'ex_1' }));
+        }),
+      );
+      const answer = request('/api/workflows/wf/run', { method: 'POST', body: {}, schema: z.object({ executionId: z.string() }), idempotent: true });
+      await vi.runAllTimersAsync();
+      expect(await answer).toEqual({ executionId: 'ex_1' });
+      expect(keys).toHaveLength(3);
+      expect(keys[0]).toMatch(/^[0-9a-f]{32}$/);
+      expect(new Set(keys).size).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('give up after three tries, do not retry other errors, and use a new key for each call', async () => {
+    vi.useFakeTimers();
+    try {
+      const keys: string[] = [];
+      const fetchMock = vi.fn((_path: string, init: RequestInit) => {
+        keys.push((init.headers as Record<string, string>)['Idempotency-Key']!);
+        return Promise.reject(new TypeError('Failed to fetch'));
+      });
+      vi.stubGlobal('fetch', fetchMock);
+      const failing = request('/api/sessions', { method: 'POST', body: {}, idempotent: true }).catch((e: unknown) => e);
+      await vi.runAllTimersAsync();
+      expect(await failing).toMatchObject({ code: 'network' });
+      expect(fetchMock).toHaveBeenCalledTimes(3);
+
+      const refusals = [422, 409, 500].map((status) => json(status, { error: { code: `refused_${status}`, message: 'no' } }));
+      vi.stubGlobal(
+        'fetch',
+        vi.fn((_path: string, init: RequestInit) => {
+          keys.push((init.headers as Record<string, string>)['Idempotency-Key']!);
+          return Promise.resolve(refusals.shift()!);
+        }),
+      );
+      for (const status of [422, 409, 500]) {
+        await expect(request('/api/sessions', { method: 'POST', body: {}, idempotent: true })).rejects.toMatchObject({ status });
+      }
+      expect(keys).toHaveLength(6);
+      expect(new Set(keys).size).toBe(4);
+      // Without `idempotent`, no key.
+      const plain = mockFetch({ 'POST /api/sessions': json(201, {}) }).fetchMock;
+      await request('/api/sessions', { method: 'POST', body: {} });
+      const init = plain.mock.calls[0]?.[1];
+      expect((init?.headers as Record<string, string> | undefined)?.['Idempotency-Key']).toBeUndefined();
+      expect(init?.headers).toBeDefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});

@@ -49,7 +49,33 @@ export type RequestOptions<S extends z.ZodType | undefined> = {
   signal?: AbortSignal;
   /** A 401 here means "wrong token", not "session expired": do not flip the auth store. */
   ignoreUnauthorized?: boolean;
+  /**
+   * A POST that creates something (docs/api.md, "Idempotent requests"): sent with an
+   * `Idempotency-Key` of its own, and sent again with the same key when no answer came back
+   * (the network) or the server could not store it (503), so a retry never creates twice.
+   */
+  idempotent?: boolean;
 };
+
+/** Delays before the second and third tries of an idempotent request. */
+export const IDEMPOTENT_RETRY_DELAYS_MS = [300, 1500];
+
+/** 128 random bits as hex: `crypto.randomUUID` exists only on https and localhost, this everywhere. */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const retriable = (error: ApiError) => error.code === 'network' || (error.status === 503 && error.code === 'storage_unavailable');
+
+const sleep = (ms: number, signal: AbortSignal | undefined) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
 
 type Result<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
@@ -58,8 +84,26 @@ type Result<S> = S extends z.ZodType ? z.infer<S> : undefined;
  * `ApiError` for any failure. A 401 marks the session signed out.
  */
 export async function request<S extends z.ZodType | undefined = undefined>(path: string, options: RequestOptions<S> = {}): Promise<Result<S>> {
+  if (!options.idempotent) return requestOnce(path, options, {});
+  const headers = { 'Idempotency-Key': newIdempotencyKey() };
+  for (const delay of IDEMPOTENT_RETRY_DELAYS_MS) {
+    try {
+      return await requestOnce(path, options, headers);
+    } catch (error) {
+      if (!isApiError(error) || !retriable(error)) throw error;
+      await sleep(delay, options.signal);
+    }
+  }
+  return requestOnce(path, options, headers);
+}
+
+async function requestOnce<S extends z.ZodType | undefined>(
+  path: string,
+  options: RequestOptions<S>,
+  extraHeaders: Record<string, string>,
+): Promise<Result<S>> {
   const { method = 'GET', body, schema, signal, ignoreUnauthorized = false } = options;
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
 
   let response: Response;

@@ -49,7 +49,7 @@ export const triggersApi = {
   put: ({ key, body }: { key: string; body: TriggerUpsertRequest }) => request(`/api/triggers/${enc(key)}`, { method: 'PUT', body, schema: Trigger }),
   remove: (key: string) => request(`/api/triggers/${enc(key)}`, { method: 'DELETE' }),
   /** Fire now (a `manual` delivery), whatever `enabled` says. */
-  runNow: (key: string) => request(`/api/triggers/${enc(key)}/run`, { method: 'POST', schema: RunTriggerResponse }),
+  runNow: (key: string) => request(`/api/triggers/${enc(key)}/run`, { method: 'POST', schema: RunTriggerResponse, idempotent: true }),
   deliveries: ({ key, limit }: { key: string; limit: number }, signal?: AbortSignal) =>
     request(`/api/triggers/${enc(key)}/deliveries?limit=${limit}`, { schema: DeliveriesPage, ...(signal ? { signal } : {}) }),
   deliveryPayload: ({ key, deliveryId }: { key: string; deliveryId: string }, signal?: AbortSignal) =>

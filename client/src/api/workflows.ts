@@ -46,19 +46,19 @@ export const workflowsApi = {
     request(`/api/workflows/${enc(id)}/proposals`, { schema: WorkflowProposalsResponse, ...opt(signal) }).then((r) => r.proposals),
   /** With `trigger`, the workflow and its trigger are written in one transaction (both or neither). */
   create: (definition: unknown, trigger?: WorkflowTriggerRequest) =>
-    request('/api/workflows', { method: 'POST', body: { definition, ...(trigger ? { trigger } : {}) }, schema: WorkflowResponse }),
+    request('/api/workflows', { method: 'POST', body: { definition, ...(trigger ? { trigger } : {}) }, schema: WorkflowResponse, idempotent: true }),
   update: ({ id, definition, baseVersion, trigger }: { id: string; definition: unknown; baseVersion: number; trigger?: WorkflowTriggerRequest }) =>
     request(`/api/workflows/${enc(id)}`, { method: 'PUT', body: { definition, baseVersion, ...(trigger ? { trigger } : {}) }, schema: WorkflowResponse }),
   /** 202 `{ executionId }`; a 422 `invalid_inputs` names `inputs.<name>`. */
   run: ({ id, inputs }: { id: string; inputs: Record<string, unknown> }) =>
-    request(`/api/workflows/${enc(id)}/run`, { method: 'POST', body: { inputs }, schema: RunWorkflowResponse }).then((r) => r.executionId),
+    request(`/api/workflows/${enc(id)}/run`, { method: 'POST', body: { inputs }, schema: RunWorkflowResponse, idempotent: true }).then((r) => r.executionId),
   rollback: ({ id, version }: { id: string; version: number }) =>
     request(`/api/workflows/${enc(id)}/rollback`, { method: 'POST', body: { version }, schema: WorkflowResponse }),
   remove: (id: string) => request(`/api/workflows/${enc(id)}`, { method: 'DELETE' }),
   /** `{ format: "weft.workflow/1", definition, trigger? }`, as a file to download. */
   exportFile: (id: string) => request(`/api/workflows/${enc(id)}/export`, { schema: WorkflowExport }),
   /** 201 a new workflow; a taken trigger key or path comes back disabled, with `warnings`. */
-  importFile: (file: unknown) => request('/api/workflows/import', { method: 'POST', body: file, schema: WorkflowImportResponse }),
+  importFile: (file: unknown) => request('/api/workflows/import', { method: 'POST', body: file, schema: WorkflowImportResponse, idempotent: true }),
   validate: (definition: unknown) => request('/api/workflows/validate', { method: 'POST', body: { definition }, schema: ValidateWorkflowResponse }),
 };
 

@@ -69,7 +69,12 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
   const save = useMutation({
     mutationFn: () => {
       const trigger = draftTriggerRequest(draft.trigger, name);
-      return request('/api/workflows', { method: 'POST', body: { definition: draft.definition, ...(trigger ? { trigger } : {}) }, schema: WorkflowResponse });
+      return request('/api/workflows', {
+        method: 'POST',
+        body: { definition: draft.definition, ...(trigger ? { trigger } : {}) },
+        schema: WorkflowResponse,
+        idempotent: true,
+      });
     },
     onSuccess: (workflow) => {
       savedDrafts.set(key, { id: workflow.id, name });
