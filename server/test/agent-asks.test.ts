@@ -260,6 +260,13 @@ describe('who decides an ask', () => {
     const refusedViewer = await decide(s, a, { decision: 'approve' }, viewer.token);
     expect(refusedViewer.status).toBe(403);
     expect((await decide(s, a, { decision: 'approve' }, approver.token)).status).toBe(200);
+
+    // A run the assistant started for them (a chat's /run) is theirs as well.
+    s.app.db.prepare("UPDATE executions SET started_by_kind = 'assistant' WHERE id = ?").run(run.executionId);
+    const c = (await ask(s, askBody(run, { key: 'c' }))).body.approvalId;
+    const forTheirRequest = await decide(s, c, { decision: 'approve' }, chatPerson.token);
+    expect(forTheirRequest.status).toBe(403);
+    expect(forTheirRequest.body.error.message).toMatch(/You started this run/);
   });
 
   it('without a rule, the run chat person decides their own agent asks', async () => {

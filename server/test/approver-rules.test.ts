@@ -106,6 +106,13 @@ describe('approver rules', () => {
     expect(byStarter.body.error).toMatchObject({ code: 'not_an_approver', details: { reason: 'started_the_run' } });
     expect(await approvalAs('ana', started.approvalId)).toMatchObject({ mayDecide: false, whyNot: 'You started this run, so someone else must decide it.' });
 
+    // A run the assistant started for a person (a chat's /run, the assistant's tool) is theirs too.
+    const forAna = await gatedRun({});
+    s.app.db.prepare("UPDATE executions SET started_by_kind = 'assistant', started_by_id = 'ana' WHERE id = ?").run(forAna.executionId);
+    const byRequester = await decide('ana', forAna.approvalId, 'approve');
+    expect(byRequester.body.error).toMatchObject({ code: 'not_an_approver', details: { reason: 'started_the_run' } });
+    expect((await decide('bob', forAna.approvalId, 'approve')).status).toBe(200);
+
     // The list puts what the person may decide first.
     const saved = await gatedRun({});
     s.app.db.prepare("UPDATE workflow_versions SET saved_by = 'ana' WHERE workflow_id = ?").run(saved.workflowId);

@@ -119,7 +119,7 @@ export function createAgentAsks({
     if (!hasRule) return null;
     if (!matchesApprovers(person, rule)) return { reason: 'not_named', message: `Only ${describeApprovers(rule)} may decide this.` };
     const selves = ask.executionId === null ? undefined : selvesOf(ask.executionId);
-    if (selves?.started_by_kind === 'user' && selves.started_by_id === person.id)
+    if ((selves?.started_by_kind === 'user' || selves?.started_by_kind === 'assistant') && selves.started_by_id === person.id)
       return { reason: 'started_the_run', message: "You started this run, so someone else named by the step's approvers must decide it." };
     if (selves?.saved_by === person.id)
       return { reason: 'saved_the_version', message: 'You saved the workflow version being run, so someone else must decide it.' };

@@ -46,7 +46,8 @@ export function createApprovalDecisions(db: Db) {
       const selves = s.selves.get(row.execution_id);
       return {
         rules: rulesOf(row),
-        startedBy: selves?.started_by_kind === 'user' ? selves.started_by_id : null,
+        // A run the assistant started for a person is theirs (tools/tool.ts startedByOf): the same rule.
+        startedBy: selves?.started_by_kind === 'user' || selves?.started_by_kind === 'assistant' ? selves.started_by_id : null,
         savedBy: selves?.saved_by ?? null,
         decidedBy: of(row.id).map((d) => d.by.id),
       };
