@@ -221,7 +221,7 @@ describe("one viewer's view of tool approvals", () => {
   const bob = principalAs('usr_bob', 'viewer', ['read']);
   const event = (topic: string, seq: number, data: unknown) => ({ topic, seq, type: 'approval.requested', data, at: '' }) as JournalEventEnvelope;
 
-  it('judges only a tool approval naming a chat on the approvals topic; one hidden form for every viewer', () => {
+  it('judges only a tool approval naming a chat, on the approvals topic and on its run\'s topic alike; one hidden form for every viewer', () => {
     const judged: unknown[] = [];
     const tools = {
       mayRead: (a: unknown) => {
@@ -235,13 +235,17 @@ describe("one viewer's view of tool approvals", () => {
     const forCarol = eventViewFor(carol, chats.viewer(carol), tools);
     const step = event(APPROVALS_TOPIC, 1, { id: 'apr_1', kind: 'step', sessionId: null });
     const unbound = event(APPROVALS_TOPIC, 2, { id: 'tap_1', kind: 'tool', sessionId: null });
-    const onRun = event('execution:ex_1', 3, { id: 'tap_2', kind: 'tool', sessionId: 'ses_a' });
+    const runUpdate = event('execution:ex_1', 3, { id: 'ex_1', sessionId: 'ses_a' });
     expect(forBob(step)).toBe(step);
     expect(forBob(unbound)).toBe(unbound);
-    expect(forBob(onRun)).toEqual({ ...onRun, data: { ...(onRun.data as object), sessionId: null } }); // its chat alone is hidden
+    expect(forBob(runUpdate)).toEqual({ ...runUpdate, data: { ...(runUpdate.data as object), sessionId: null } }); // its chat alone is hidden
     expect(judged).toEqual([]);
+    // A held call on its run's topic shows what the approvals topic would hide: the same rule there.
+    const onRun = event('execution:ex_1', 4, { id: 'tap_2', kind: 'tool', sessionId: 'ses_a', tool: { name: 'x', arguments: { to: 'ceo@example.com' } } });
+    expect(forBob(onRun)).toEqual({ ...onRun, data: {} });
+    judged.length = 0;
 
-    const asked = event(APPROVALS_TOPIC, 4, { id: 'tap_2', kind: 'tool', sessionId: 'ses_a', tool: { name: 'x', arguments: { secret: 1 } } });
+    const asked = event(APPROVALS_TOPIC, 5, { id: 'tap_2', kind: 'tool', sessionId: 'ses_a', tool: { name: 'x', arguments: { secret: 1 } } });
     const hidden = forBob(asked);
     expect(hidden).toEqual({ ...asked, data: {} });
     expect(forCarol(asked)).toBe(hidden); // built once: the live socket encodes its frame once

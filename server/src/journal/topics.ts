@@ -1,4 +1,4 @@
-import { APPROVALS_TOPIC, type JournalEventEnvelope, parseTopic, SESSIONS_TOPIC, sessionTopic } from '@weft/shared';
+import { type JournalEventEnvelope, parseTopic, SESSIONS_TOPIC, sessionTopic } from '@weft/shared';
 import type { Db } from '../db/open';
 import type { Principal } from '../auth/principal';
 import type { ToolApprovalFacts, ToolViewer } from '../approvals/tool-readers';
@@ -74,9 +74,9 @@ const emptied = (event: JournalEventEnvelope) => formOf(emptyForms, event, () =>
  * Events as one viewer may see them (a socket's or a request's). The `sessions` topic announces
  * every chat (`session.updated`, `session.deleted`); another person's chat keeps its place in the
  * sequence (so replay and gaps stay exact) but carries no data: no title, no id. So does an event
- * of the `approvals` topic about a tool approval asked in a chat the viewer may not read it from
- * (`tools`, the rule REST lists by: approvals/tool-readers.ts), judged as the event shows it. An
- * event naming the chat it came from (a run's `execution.updated`, `fix.updated`,
+ * about a tool approval asked in a chat the viewer may not read it from (`tools`, the rule REST
+ * lists by: approvals/tool-readers.ts), judged as the event shows it, on the `approvals` topic and on
+ * its run's `execution:<id>` topic alike. An event naming the chat it came from (a run's `execution.updated`, `fix.updated`,
  * `proposal.updated`, a tool approval's) carries `sessionId: null` for a viewer who may not read
  * that chat (`chats`, see sessions/chat-visibility.ts); a chat's own topic needs no check, only its
  * readers follow it. Everything else is readable by whoever may read the topic, and goes out as
@@ -89,7 +89,8 @@ export function eventViewFor(principal: Principal | null, chats: ChatViewer, too
     const sessionId = data?.sessionId;
     if (typeof sessionId === 'string') {
       if (event.topic.startsWith(SESSION_TOPIC_PREFIX)) return event;
-      if (data!.kind === 'tool' && event.topic === APPROVALS_TOPIC && !tools.mayRead(data as unknown as ToolApprovalFacts)) return emptied(event);
+      // On every topic that carries it (`approvals`, its run's `execution:<id>`): the same rule as REST.
+      if (data!.kind === 'tool' && !tools.mayRead(data as unknown as ToolApprovalFacts)) return emptied(event);
       return chats.mayShow(sessionId) ? event : unnamed(event);
     }
     if (event.topic !== SESSIONS_TOPIC || (event.type !== 'session.updated' && event.type !== 'session.deleted')) return event;
