@@ -84,6 +84,7 @@ const POSTGRES_SET = [
   'test/oidc-pending-sign-ins.test.ts',
   'test/cluster/held-calls-restart.test.ts',
   'test/idempotency-keys.test.ts',
+  'test/tool-call-identity.test.ts',
 ];
 
 /**

@@ -1,3 +1,4 @@
+import { effectiveScopes, Role } from '@weft/shared';
 import fp from 'fastify-plugin';
 import { createToolRegistry, type ToolRegistry } from './registry';
 import { createExplainTool } from './explain-tool';
@@ -14,10 +15,20 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { workflows, executions, approvals, toolApprovals, proposals, drafting, triggerTools, journal, chatVisibility: chats } = app;
-    const tools = createToolRegistry({ toolApprovals });
+    const tools = createToolRegistry({
+      toolApprovals,
+      // As a request would authenticate them now: their role today, within the credential's own scopes.
+      scopesNow: (user) => {
+        const row = app.auth.users.get(user.id);
+        if (row === undefined || row.disabled_at !== null) return null;
+        const now = effectiveScopes(Role.parse(row.role));
+        return now.filter((scope) => user.scopes.includes(scope));
+      },
+      actingAs: (actor, fn) => app.audit.actingAs(actor, fn),
+    });
     tools.register(createWorkflowTools({ workflows, executions, approvals, proposals, drafting, triggers: () => triggerTools, chats }));
     tools.register([createExplainTool({ executions, journal })]);
     app.decorate('tools', tools);
   },
-  { name: 'weft-tools', dependencies: ['weft-journal', 'weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'] },
+  { name: 'weft-tools', dependencies: ['weft-auth', 'weft-audit', 'weft-journal', 'weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'] },
 );

@@ -1,9 +1,11 @@
-import { matchesToolPattern, type ToolInfo } from '@weft/shared';
+import { matchesToolPattern, type Scope, type ToolInfo } from '@weft/shared';
 import { z } from 'zod';
 import { AppError } from '../http/errors';
 import type { ToolContext, ToolDefinition } from './tool';
 import type { ToolApprovals } from '../approvals/tool-approvals';
 import { assertToolScope } from './tool-scopes';
+import type { UserPrincipal } from '../auth/principal';
+import type { AuditActor } from '../audit/audit-log';
 
 /** What happens to one call: it runs, it waits for a person's tool approval, or it is refused. */
 export type ToolGate = { kind: 'run' } | { kind: 'ask' } | { kind: 'refuse'; message: string };
@@ -60,7 +62,29 @@ function approvalMessage(name: string, args: unknown, ctx: ToolContext): string 
  * One registry for every caller: `GET /api/tools`, `POST /api/tools/call`, the chat assistant and
  * workflow steps. Arguments are checked against the tool's schema, then `gateFor` decides.
  */
-export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolApprovals }) {
+export function createToolRegistry({
+  toolApprovals,
+  scopesNow = (user) => user.scopes,
+  actingAs = (_actor, fn) => fn(),
+}: {
+  toolApprovals: ToolApprovals;
+  /**
+   * The scopes `user` holds now (their role today, cut to what the call's credential carried), or
+   * null when they are gone or disabled: a held call runs only if its person may still make it.
+   */
+  scopesNow?: (user: UserPrincipal) => readonly Scope[] | null;
+  /** The audit log's `actingAs`: what a tool changes is recorded as done by the person behind the call. */
+  actingAs?: <T>(actor: AuditActor, fn: () => T) => T;
+}) {
+  /** Who the audit log names for a call: whoever approved it, else the person it acts for; else the services' own default. */
+  const run = (tool: ToolDefinition, args: unknown, ctx: ToolContext, approver?: { id: string | null; name: string }) => {
+    const actor: AuditActor | null = approver?.id
+      ? { kind: 'user', id: approver.id, name: approver.name }
+      : ctx.user
+        ? { kind: 'user', id: ctx.user.id, name: ctx.user.name }
+        : null;
+    return actor === null ? tool.run(args, ctx) : actingAs(actor, () => tool.run(args, ctx));
+  };
   const tools = new Map<string, ToolDefinition>();
 
   const info = (t: ToolDefinition): ToolInfo => {
@@ -134,10 +158,19 @@ export function createToolRegistry({ toolApprovals }: { toolApprovals: ToolAppro
         if (!outcome.approved) {
           throw new AppError(403, 'tool_call_denied', `${name} was denied by ${outcome.decidedBy}${outcome.comment ? `: ${outcome.comment}` : ''}`);
         }
+        // Asked before the wait: the person the call acts for may have lost the right meanwhile.
+        if (ctx.user) {
+          const scopes = scopesNow(ctx.user);
+          if (scopes === null) throw new AppError(403, 'forbidden', `${name} was not run: ${ctx.user.name} can no longer sign in`);
+          assertToolScope(tool, scopes);
+        }
         // The person who approved is the one acting now (a step approval decided this way records them).
-        return tool.run(parsed.data, { ...ctx, person: outcome.decidedBy, personId: outcome.decidedById });
+        return run(tool, parsed.data, { ...ctx, person: outcome.decidedBy, personId: outcome.decidedById }, {
+          id: outcome.decidedById ?? null,
+          name: outcome.decidedBy,
+        });
       }
-      return tool.run(parsed.data, ctx);
+      return run(tool, parsed.data, ctx);
     },
   };
 }

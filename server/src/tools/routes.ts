@@ -43,6 +43,9 @@ const toolsRoutes: FastifyPluginAsync = async (app) => {
         app.executions.get(body.context.executionId); // throws 404, or 410 for a pruned run
         throw notFound(`execution ${body.context.executionId}`);
       }
+      // A person naming a run is held to that run's chat as if they named it: writing in it (a run
+      // posted there, a card shown there) is its person's alone (404 or 403 not_your_chat otherwise).
+      if (principal?.type === 'user' && row.session_id !== null) chatById(app, principal, row.session_id, 'write');
       // A workflow's tool approvals go to its own chat, not to one the caller names.
       const caller = {
         actor: 'workflow' as const,

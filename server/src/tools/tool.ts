@@ -38,12 +38,14 @@ export type ToolContext = {
 
 /**
  * Who starts a run a tool call starts: the parent execution for a workflow's call, the person for
- * their own call, the assistant for the person whose chat it is (the id stays the person's, so the
+ * their own call (also one naming a run as its context), the assistant for the person whose chat it is (the id stays the person's, so the
  * self-approval rule sees who asked). Null when no person is known (a system call).
  */
 export function startedByOf(ctx: ToolContext): StartedBy | null {
   switch (ctx.actor) {
     case 'workflow':
+      // A person who names a run in their own call started what it starts: self-approval rules see them.
+      if (ctx.user) return { kind: 'user', id: ctx.user.id };
       return ctx.executionId ? { kind: 'workflow', id: ctx.executionId } : null;
     case 'user':
       return ctx.user ? { kind: 'user', id: ctx.user.id } : null;
