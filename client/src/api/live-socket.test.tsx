@@ -1,8 +1,8 @@
-import type { JournalEventEnvelope } from '@weft/shared';
+import { LIVE_CLOSE, type JournalEventEnvelope } from '@weft/shared';
 import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installFakeLive, type FakeLive } from '../../test/fake-live';
-import { createLiveSocket, defaultBackoff, resetLiveSocket, useTopicBatches, type LiveSocket } from './live-socket';
+import { createLiveSocket, defaultBackoff, onCredentialChanged, resetLiveSocket, useTopicBatches, type LiveSocket } from './live-socket';
 
 let live: FakeLive;
 let socket: LiveSocket;
@@ -49,6 +49,26 @@ describe('live socket', () => {
       { type: 'subscribe', topic: 'session:s1', after: 2 },
     ]);
     expect(live.sockets).toHaveLength(2);
+  });
+
+  it('on 4401 (credential changed) reconnects, which authenticates again, resumes, and tells the app to re-check who it is', async () => {
+    const changed = vi.fn();
+    const stop = onCredentialChanged(changed);
+    const events: JournalEventEnvelope[] = [];
+    socket.subscribe('approvals', { onEvent: (e) => events.push(e) });
+    await vi.waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
+    live.append('approvals', 'approval.requested', {});
+    live.drop(4008);
+    await vi.waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
+    expect(changed).not.toHaveBeenCalled();
+    live.drop(LIVE_CLOSE.credentialChanged);
+    expect(changed).toHaveBeenCalledTimes(1);
+    expect(socket.getStatus()).toBe('reconnecting');
+    live.append('approvals', 'approval.decided', {});
+    await vi.waitFor(() => expect(seqs(events)).toEqual([1, 2]));
+    expect(live.sockets).toHaveLength(3);
+    expect(live.sent.filter((f) => f.type === 'subscribe').at(-1)).toEqual({ type: 'subscribe', topic: 'approvals', after: 1 });
+    stop();
   });
 
   it('serves two listeners of one topic from one subscription, each from its own position', async () => {

@@ -1,4 +1,4 @@
-import { backoffDelay, LiveServerMessage, type JournalEventEnvelope, type LiveClientMessage } from '@weft/shared';
+import { backoffDelay, LIVE_CLOSE, LiveServerMessage, type JournalEventEnvelope, type LiveClientMessage } from '@weft/shared';
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 
 /**
@@ -6,6 +6,12 @@ import { useEffect, useRef, useSyncExternalStore } from 'react';
  * listener remembers the last seq it applied, and after any drop (network, server restart, 4008
  * slow consumer) the socket reconnects with backoff and resubscribes every topic with `after` =
  * the oldest seq a listener still needs. Listeners never see a seq twice, and never miss one.
+ *
+ * 4401 (`LIVE_CLOSE.credentialChanged`): the server no longer accepts the credential the socket
+ * opened with as it was (signed out, session revoked, token deleted, person disabled or role
+ * changed). The socket reconnects on the backoff's first step, which authenticates again (an ended
+ * credential then fails the upgrade), and tells `onCredentialChanged` listeners so the app asks
+ * who it is now.
  */
 
 export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
@@ -50,6 +56,14 @@ export type LiveSocketOptions = {
 };
 
 const OPEN = 1;
+
+const credentialListeners = new Set<() => void>();
+
+/** Called whenever a socket is closed with 4401; the app re-checks `/api/me`. Returns the unsubscribe. */
+export function onCredentialChanged(listener: () => void): () => void {
+  credentialListeners.add(listener);
+  return () => credentialListeners.delete(listener);
+}
 
 /** The browser's reconnect schedule: 250 ms doubling up to 10 s, jittered. */
 export function defaultBackoff(attempt: number, random: () => number = Math.random): number {
@@ -207,11 +221,16 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     ws.onmessage = (message: MessageEvent) => {
       if (socket === ws) onFrame(message.data);
     };
-    ws.onclose = () => {
+    ws.onclose = (event: CloseEvent) => {
       if (socket !== ws) return;
       socket = null;
       clearTimers();
       for (const topic of topics.values()) topic.sent = false;
+      if (event?.code === LIVE_CLOSE.credentialChanged) {
+        // Not a network fault: authenticate again promptly, whatever the backoff had reached.
+        attempt = 0;
+        for (const listener of [...credentialListeners]) listener();
+      }
       scheduleReconnect();
     };
     ws.onerror = () => {
@@ -281,7 +300,11 @@ export function getLiveSocket(): LiveSocket {
   return shared;
 }
 
-/** Tests: drop the shared socket so the next use opens a fresh one (over a stubbed `WebSocket`). */
+/**
+ * Closes the shared socket, forgetting every subscription, and drops it: the next use opens a fresh
+ * one. Sign-out (shell/person-state.ts) calls it so nothing keeps following topics as the person who
+ * left; tests pass a stand-in.
+ */
 export function resetLiveSocket(next: LiveSocket | null = null): void {
   shared?.close();
   shared = next;

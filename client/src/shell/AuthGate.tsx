@@ -1,11 +1,13 @@
-import { useQuery } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useEffect } from 'react';
 import { fetchMe } from '../api/auth';
 import { isApiError } from '../api/http';
+import { onCredentialChanged } from '../api/live-socket';
 import { ErrorPanel } from '../components/Panels';
 import { SetupPage } from '../auth/SetupPage';
 import { SignInPage } from '../auth/SignInPage';
-import { useAuthStatus } from '../store/auth-store';
+import { authStore, useAuthStatus } from '../store/auth-store';
+import { resetOnSignOut, resetPersonState } from './person-state';
 
 export const meKey = ['me'] as const;
 
@@ -13,10 +15,25 @@ export const meKey = ['me'] as const;
  * Shows its children only to a signed-in browser. The first load probes
  * /api/me; any later 401 from any request swaps in the sign-in page in
  * place, so signing in returns to the page the user was on.
+ *
+ * Signed out (by the button or by a 401), the person's state goes at once: the live socket, the
+ * approvals store and every cached answer (some are never refetched, like the approvals feed), so
+ * whoever signs in next in this tab sees nothing of theirs. A live socket closed with 4401 (the
+ * credential ended or the person's role changed) makes it ask /api/me again.
  */
 export function AuthGate({ children }: { children: ReactNode }) {
   const status = useAuthStatus();
+  const queryClient = useQueryClient();
   const me = useQuery({ queryKey: meKey, queryFn: ({ signal }) => fetchMe(signal), staleTime: Number.POSITIVE_INFINITY });
+  useEffect(
+    () =>
+      resetOnSignOut(authStore, () => {
+        resetPersonState();
+        queryClient.clear();
+      }),
+    [queryClient],
+  );
+  useEffect(() => onCredentialChanged(() => void queryClient.invalidateQueries({ queryKey: meKey })), [queryClient]);
 
   if (status === 'signed-out') return <SignInPage reason="session" />;
   // The first start's owner chooses a name, email and password before anything else.

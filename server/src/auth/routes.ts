@@ -79,6 +79,8 @@ const authRoutes: FastifyPluginAsync = async (app) => {
         sessions.end(sessionId);
         if (user) signInAudit.signedOut(user);
       })();
+      // The browser socket this session opened closes now (4401), not at its next heartbeat.
+      if (session) app.auth.changes.changed(session.principalId);
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.code(204).send();

@@ -2,6 +2,7 @@ import { eventViewFor } from '../journal/topics';
 import { LIVE_CLOSE, LIVE_PROTOCOL_VERSION, LiveClientMessage, decodeClientFrame, type JournalEventEnvelope, type LiveServerMessage } from '@weft/shared';
 import type { FastifyPluginAsync } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { Principal } from '../auth/principal';
 import { corkedWrites } from '../http/corked-writes';
 import { AppError } from '../http/errors';
 import { closeGracefully } from './graceful-close';
@@ -18,6 +19,17 @@ const replayFrom = (e: AppError): { lastSeq?: number } => {
 };
 
 type Subscription = { lastSeq: number; replaying: boolean; stop: () => void };
+
+const sameScopes = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join(' ') === [...b].sort().join(' ');
+
+/** Whether a socket may go on as `now`: the same person, still enabled, with the same role and scopes. */
+export function samePrincipal(then: Principal | null, now: Principal | null): boolean {
+  if (then === null || now === null) return then === now;
+  if (then.type !== 'user' || now.type !== 'user') return then.type === now.type;
+  return then.id === now.id && then.role === now.role && sameScopes(then.scopes, now.scopes);
+}
+
+const CREDENTIAL_CHANGED = 'credential ended or its account changed: reconnect to authenticate again';
 
 /**
  * An event's frame, encoded once however many sockets it goes to: the bus hands every subscriber
@@ -42,17 +54,28 @@ function eventFrame(event: JournalEventEnvelope): Buffer {
  * not queued; the socket is detached from every topic at once (later events cost it nothing) and
  * closed with 4008 behind what it has buffered, then terminated once it drains nothing for
  * `liveCloseGraceMs`.
+ *
+ * The socket keeps the credential it opened with and resolves it again, as every HTTP request does,
+ * before each subscribe and on each heartbeat tick, and at once when this server changes the
+ * person's access (auth/credential-changes.ts). When it has ended (sign-out, revoked, deleted,
+ * expired), its person is disabled, or their role or scopes changed, the socket closes with 4401
+ * (`LIVE_CLOSE.credentialChanged`): the client reconnects and authenticates again.
  */
 const liveSocket: FastifyPluginAsync = async (app) => {
   const { journal, topics, live: stats } = app;
   const { liveHeartbeatMs, liveMaxBufferedBytes, liveCloseGraceMs } = app.config;
 
-  const sockets = new Set<WebSocket>();
-  app.addHook('preClose', async () => {
-    for (const socket of sockets) socket.close(LIVE_CLOSE.shuttingDown, 'server shutting down');
-    await new Promise((r) => setTimeout(r, sockets.size > 0 ? 100 : 0));
-    for (const socket of sockets) socket.terminate();
+  /** Each open socket, with the person it acts for and its re-check. */
+  const sockets = new Map<WebSocket, { userId: string | null; recheck: () => boolean }>();
+  const stopListening = app.auth.changes.listen((userId) => {
+    for (const watched of sockets.values()) if (watched.userId === userId) watched.recheck();
   });
+  app.addHook('preClose', async () => {
+    for (const socket of sockets.keys()) socket.close(LIVE_CLOSE.shuttingDown, 'server shutting down');
+    await new Promise((r) => setTimeout(r, sockets.size > 0 ? 100 : 0));
+    for (const socket of sockets.keys()) socket.terminate();
+  });
+  app.addHook('onClose', async () => stopListening());
 
   const readJournal = (topic: string, after: number, limit: number): JournalEventEnvelope[] => {
     const events = journal.read(topic, after, limit);
@@ -62,7 +85,8 @@ const liveSocket: FastifyPluginAsync = async (app) => {
   };
 
   app.get('/ws', { websocket: true }, (socket: WebSocket, request) => {
-    sockets.add(socket);
+    const { principal } = request;
+    const credential = app.auth.credentialOf(request);
     stats.sockets++;
     const subs = new Map<string, Subscription>();
     let alive = true;
@@ -83,6 +107,21 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       stopCloseWatch = closeGracefully(socket, { code, reason, graceMs: liveCloseGraceMs, onTerminate: () => stats.terminated++ });
     };
 
+    /** False, and the socket closing with 4401, once its credential no longer gives the principal it opened with. */
+    const recheck = (): boolean => {
+      if (closed) return false;
+      let now: Principal | null = null;
+      try {
+        now = credential === null ? null : app.auth.resolve(credential);
+      } catch (err) {
+        app.log.warn({ err }, 'live socket: re-checking the credential failed; closing it');
+      }
+      if (samePrincipal(principal, now)) return true;
+      close(LIVE_CLOSE.credentialChanged, CREDENTIAL_CHANGED);
+      return false;
+    };
+    sockets.set(socket, { userId: principal?.type === 'user' ? principal.id : null, recheck });
+
     const beforeWrite = corkedWrites(socket);
     const sendFrame = (frame: string | Buffer): boolean => {
       if (closed || socket.readyState !== socket.OPEN) return false;
@@ -100,7 +139,7 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     // This socket's view: which chats its person may see, and whose they are, is asked once per chat
     // (bounded), and an event they may not see whole has one hidden form shared by every such
     // socket, frame included.
-    const view = eventViewFor(request.principal, app.chatVisibility.viewer(request.principal), app.toolReaders.viewer(request.principal));
+    const view = eventViewFor(principal, app.chatVisibility.viewer(principal), app.toolReaders.viewer(principal));
     const sendEvent = (event: JournalEventEnvelope): boolean => sendFrame(eventFrame(view(event)));
 
     const deliver = (sub: Subscription, event: JournalEventEnvelope) => {
@@ -173,8 +212,10 @@ const liveSocket: FastifyPluginAsync = async (app) => {
       const msg = frame.message;
       switch (msg.type) {
         case 'subscribe': {
+          // Who the socket acts for may have changed since it opened: a changed one gets no answer but the close.
+          if (!recheck()) return;
           try {
-            topics.assertReadable(msg.topic, request.principal);
+            topics.assertReadable(msg.topic, principal);
             topics.assertReplayable({ topic: msg.topic, after: msg.after ?? 0, lastSeq: journal.lastSeq(msg.topic) });
           } catch (err) {
             const e = err instanceof AppError ? err : new AppError(400, 'bad_request', 'cannot subscribe');
@@ -210,6 +251,7 @@ const liveSocket: FastifyPluginAsync = async (app) => {
     const heartbeat = setInterval(() => {
       // Closing already: the close watch ends it; a terminate here would hide the close code.
       if (closed) return;
+      if (!recheck()) return;
       if (!alive) {
         closed = true;
         detach();

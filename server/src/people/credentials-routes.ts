@@ -27,6 +27,7 @@ export function credentialsRoutes({ tokenAdmin }: { tokenAdmin: ApiTokenAdmin })
         if (!sessions.endFor(me.id, id)) throw notFound(`session ${id}`);
         app.audit.record({ actor: actorOf(me), action: 'session.revoked', target: { kind: 'session', id } });
       })();
+      app.auth.changes.changed(me.id);
       return reply.code(204).send();
     });
 
@@ -69,6 +70,7 @@ export function credentialsRoutes({ tokenAdmin }: { tokenAdmin: ApiTokenAdmin })
         if (!tokenAdmin.revoke(me.id, id)) throw notFound(`token ${id}`);
         app.audit.record({ actor: actorOf(me), action: 'token.revoked', target: { kind: 'token', id } });
       })();
+      app.auth.changes.changed(me.id);
       return reply.code(204).send();
     });
   };

@@ -77,6 +77,8 @@ export function usersRoutes({ accounts, tokenAdmin }: { accounts: UserAccounts; 
         });
         return after;
       })();
+      // Their open browser sockets are re-checked now, not at the next heartbeat.
+      app.auth.changes.changed(id);
       return { user: userView(updated) };
     });
 

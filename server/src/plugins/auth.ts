@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { createBrowserSessions, type BrowserSessions } from '../auth/browser-sessions';
+import { createCredentialChanges, type CredentialChanges } from '../auth/credential-changes';
 import { createHostPolicy, type HostPolicy } from '../auth/host-origin';
 import { effectiveScopes, Role, SCOPE_MEANING, type Scope } from '@weft/shared';
 import type { Principal, UserPrincipal } from '../auth/principal';
@@ -34,6 +35,12 @@ declare module 'fastify' {
       routes: { method: string; url: string; websocket: boolean }[];
       /** The URL to print at start: signs one browser in once. */
       loginUrl(): string;
+      /** What the request presented (null: nothing), to keep and resolve again later (the browser socket). */
+      credentialOf(request: FastifyRequest): Credential | null;
+      /** Who a credential stands for now: null when it has ended or its person is gone or disabled. */
+      resolve(credential: Credential): Principal | null;
+      /** Tells this server's browser sockets that a person's access changed (auth/credential-changes.ts). */
+      changes: CredentialChanges;
     };
   }
 }
@@ -46,6 +53,9 @@ export const OWNER = { id: OWNER_ID } as const;
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 type Presented = { principal: Principal | null; presented: boolean };
+
+/** A presented credential: a Bearer token (null when the header is malformed) or a session cookie's id. */
+export type Credential = { kind: 'bearer'; token: string | null } | { kind: 'session'; id: string };
 
 export default fp(
   async (app) => {
@@ -83,6 +93,47 @@ export default fp(
         routes.push({ method, url: route.url, websocket: route.websocket === true });
       }
     });
+    /** A person's principal, or null when they are gone or disabled (their credentials stop at once). */
+    const personPrincipal = (row: UserRow | undefined, via: UserPrincipal['via'], credentialId: string | null, tokenScopes?: Scope[]): UserPrincipal | null => {
+      if (row === undefined || row.disabled_at !== null) return null;
+      const role = Role.parse(row.role);
+      return { type: 'user', id: row.id, name: row.name, role, scopes: effectiveScopes(role, tokenScopes), via, credentialId };
+    };
+
+    /** Bearer header first (access, runner or personal token), else the session cookie. */
+    const credentialOf = (request: FastifyRequest): Credential | null => {
+      const header = request.headers.authorization;
+      if (header !== undefined) return { kind: 'bearer', token: /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] ?? null };
+      const sessionId = request.cookies?.[SESSION_COOKIE];
+      return sessionId === undefined ? null : { kind: 'session', id: sessionId };
+    };
+
+    const resolve = (credential: Credential): Principal | null => {
+      if (credential.kind === 'session') {
+        const session = sessions.lookup(credential.id);
+        return session ? personPrincipal(users.get(session.principalId), 'session', session.publicId) : null;
+      }
+      const presented = credential.token;
+      if (presented === null) return null;
+      const isUser = safeEqual(presented, token);
+      const isRunner = safeEqual(presented, runnerToken);
+      const isScraper = metricsToken !== undefined && safeEqual(presented, metricsToken);
+      // The access token is the owner's recovery: it works even if the owner row was disabled.
+      if (isUser) {
+        const owner = users.get(OWNER_ID);
+        return personPrincipal(owner && { ...owner, disabled_at: null }, 'token', null);
+      }
+      if (isRunner) return { type: 'runner' };
+      if (isScraper) return { type: 'metrics' };
+      const pat = apiTokens.resolve(presented);
+      return pat === null ? null : personPrincipal(users.get(pat.userId), 'pat', pat.id, pat.scopes);
+    };
+
+    const authenticate = (request: FastifyRequest): Presented => {
+      const credential = credentialOf(request);
+      return credential === null ? { principal: null, presented: false } : { principal: resolve(credential), presented: true };
+    };
+
     app.decorate('auth', {
       token,
       runnerToken,
@@ -95,44 +146,13 @@ export default fp(
       proxyTrust: createProxyTrust(app.config.trustedProxies),
       routes,
       loginUrl: () => signInLinkUrl({ origin: origin(), code: signInLinks.issue(OWNER_ID) }),
+      credentialOf,
+      resolve,
+      changes: createCredentialChanges(),
     });
     app.addHook('onReady', async () => {
       sessions.prune();
     });
-
-    /** A person's principal, or null when they are gone or disabled (their credentials stop at once). */
-    const personPrincipal = (row: UserRow | undefined, via: UserPrincipal['via'], credentialId: string | null, tokenScopes?: Scope[]): UserPrincipal | null => {
-      if (row === undefined || row.disabled_at !== null) return null;
-      const role = Role.parse(row.role);
-      return { type: 'user', id: row.id, name: row.name, role, scopes: effectiveScopes(role, tokenScopes), via, credentialId };
-    };
-
-    /** Bearer header first (access, runner or personal token), else the session cookie. */
-    const authenticate = (request: FastifyRequest): Presented => {
-      const header = request.headers.authorization;
-      if (header !== undefined) {
-        const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-        if (presented === undefined) return { principal: null, presented: true };
-        const isUser = safeEqual(presented, token);
-        const isRunner = safeEqual(presented, runnerToken);
-        const isScraper = metricsToken !== undefined && safeEqual(presented, metricsToken);
-        // The access token is the owner's recovery: it works even if the owner row was disabled.
-        if (isUser) {
-          const owner = users.get(OWNER_ID);
-          return { principal: personPrincipal(owner && { ...owner, disabled_at: null }, 'token', null), presented: true };
-        }
-        if (isRunner) return { principal: { type: 'runner' }, presented: true };
-        if (isScraper) return { principal: { type: 'metrics' }, presented: true };
-        const pat = apiTokens.resolve(presented);
-        if (pat === null) return { principal: null, presented: true };
-        return { principal: personPrincipal(users.get(pat.userId), 'pat', pat.id, pat.scopes), presented: true };
-      }
-      const sessionId = request.cookies?.[SESSION_COOKIE];
-      if (sessionId === undefined) return { principal: null, presented: false };
-      const session = sessions.lookup(sessionId);
-      if (!session) return { principal: null, presented: true };
-      return { principal: personPrincipal(users.get(session.principalId), 'session', session.publicId), presented: true };
-    };
 
     app.decorateRequest('principal', null);
     /** Who is calling and whether they may: throws AppError (400/401/403) when not. */

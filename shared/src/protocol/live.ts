@@ -38,5 +38,11 @@ export type LiveServerMessage = z.infer<typeof LiveServerMessage>;
 export const LIVE_CLOSE = {
   slowConsumer: 4008,
   heartbeatTimeout: 4009,
+  /**
+   * The credential the socket opened with has ended (sign-out, revoked session, deleted token) or
+   * its person changed (disabled, role changed): reconnecting authenticates again, and a credential
+   * that no longer works is refused at the upgrade (401).
+   */
+  credentialChanged: 4401,
   shuttingDown: 1001,
 } as const;

@@ -120,6 +120,8 @@ const oidcRoutes: FastifyPluginAsync = async (app) => {
       }
       const result = ssoUsers.signIn(claims);
       if (!result.ok) return reply.redirect(REFUSED[result.reason] ?? '/signin?reason=sso', 303);
+      // The provider's role claim may have changed their role: their open sockets are re-checked.
+      app.auth.changes.changed(result.user.id);
       startSession({ auth: app.auth, request, reply, principalId: result.user.id });
     } catch (err) {
       return fail(reply, 'internal', err);
