@@ -64,6 +64,22 @@ describe('Idempotency-Key', () => {
     expect(await workflowCount()).toBe(3);
   });
 
+  it("a replay leaves out a webhook's generated secret (shown once), and no table keeps it in clear", async () => {
+    s = await startServer();
+    const body = { definition: minimalDefinition('Hooked'), trigger: { key: 'hooked', type: 'webhook', enabled: true, webhook: { path: 'hooked' } } };
+    const first = await s.request('POST', '/api/workflows', { body, ...keyed('hook-1') });
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    const secret: string = first.body.trigger.webhook.secret;
+    expect(secret.length).toBeGreaterThan(8);
+    const again = await s.request('POST', '/api/workflows', { body, ...keyed('hook-1') });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.body.trigger.webhook.secret).toBeUndefined();
+    expect(again.body.trigger.webhook).toMatchObject({ secretWithheld: true, hasSecret: true, path: 'hooked' });
+    const stored = s.app.db.prepare<[], string>('SELECT response FROM idempotency_keys').pluck().all();
+    expect(stored.join('')).not.toContain(secret);
+  });
+
   it('concurrent retries of one run: every answer names the same execution, and one run starts', async () => {
     s = await startServer({ config: { engineTickMs: 50 } });
     runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 10 });

@@ -13,6 +13,17 @@ export const IDEMPOTENCY_HEADER = 'idempotency-key';
 /** On an answer that is the stored first answer to an earlier request with the same key. */
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
+/**
+ * A saved workflow's answer without its trigger's generated webhook secret (shown once): a replay
+ * says `secretWithheld: true` instead; the secret can be regenerated (`regenerateSecret`).
+ */
+export function withoutWebhookSecret(body: unknown): unknown {
+  const trigger = (body as { trigger?: { webhook?: Record<string, unknown> } } | null)?.trigger;
+  if (trigger?.webhook?.secret === undefined) return body;
+  const { secret: _secret, ...webhook } = trigger.webhook;
+  return { ...(body as object), trigger: { ...trigger, webhook: { ...webhook, secretWithheld: true } } };
+}
+
 /** Printable ASCII without spaces: what a UUID, a ULID or any client's own scheme is made of. */
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
@@ -48,9 +59,10 @@ export function createIdempotency({ db, journal, clock }: { db: Db; journal: Jou
      * Answers `status` with what `write` returns, at most once per key: `write` runs inside a
      * journal transaction (it must be synchronous, as the journal's transactions are), and a request
      * repeating an earlier one's key gets that one's stored answer, with `Idempotent-Replayed: true`.
-     * Without the header, `write` runs as it would without this.
+     * Without the header, `write` runs as it would without this. `stored` is what a replay answers
+     * (default: the answer itself): a secret shown once leaves it out, so no table keeps it in clear.
      */
-    send(request: FastifyRequest, reply: FastifyReply, status: number, write: () => unknown): FastifyReply {
+    send(request: FastifyRequest, reply: FastifyReply, status: number, write: () => unknown, stored: (body: unknown) => unknown = (body) => body): FastifyReply {
       const key = keyOf(request);
       if (key === null) return reply.code(status).send(write());
       const owner = ownerOf(request);
@@ -73,7 +85,7 @@ export function createIdempotency({ db, journal, clock }: { db: Db; journal: Jou
         }
         const body = write();
         if (isThenable(body)) throw new Error('an idempotent write must be synchronous: its answer is stored in its transaction');
-        s.answer.run(status, JSON.stringify(body ?? null), owner, key);
+        s.answer.run(status, JSON.stringify(stored(body) ?? null), owner, key);
         return { body };
       });
       if ('body' in outcome) return reply.code(status).send(outcome.body);

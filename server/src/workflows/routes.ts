@@ -1,3 +1,4 @@
+import { withoutWebhookSecret } from '../http/idempotency';
 import {
   CreateWorkflowRequest,
   IdParams,
@@ -36,6 +37,7 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
       app.audit.actingFor(request.principal, () =>
         app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, savedBy: savedByOf(request), inTransaction })),
       ),
+      withoutWebhookSecret,
     );
   });
 
@@ -47,7 +49,13 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.post('/api/workflows/import', async (request, reply) =>
-    app.idempotency.send(request, reply, 201, () => app.audit.actingFor(request.principal, () => transfer.importWorkflow(request.body, savedByOf(request)))),
+    app.idempotency.send(
+      request,
+      reply,
+      201,
+      () => app.audit.actingFor(request.principal, () => transfer.importWorkflow(request.body, savedByOf(request))),
+      withoutWebhookSecret,
+    ),
   );
 
   app.get('/api/workflows/:id', async (request) => {

@@ -168,6 +168,8 @@ export const Trigger = z.object({
       hasSecret: z.boolean(),
       /** Only in the answer to the request that generated it (a new trigger, `regenerateSecret`). */
       secret: z.string().optional(),
+      /** In an `Idempotency-Key` replay of that answer, which does not keep the secret: regenerate it if it was lost. */
+      secretWithheld: z.literal(true).optional(),
       rateLimitPerMinute: z.number().int(),
       allowBrowser: z.boolean(),
       respondWithOutput: z.boolean(),
