@@ -221,7 +221,7 @@ describe("one viewer's view of tool approvals", () => {
   const bob = principalAs('usr_bob', 'viewer', ['read']);
   const event = (topic: string, seq: number, data: unknown) => ({ topic, seq, type: 'approval.requested', data, at: '' }) as JournalEventEnvelope;
 
-  it('judges only a tool approval naming a chat, on the approvals topic and on its run\'s topic alike; one hidden form for every viewer', () => {
+  it("judges only a tool approval naming a chat, on the approvals topic and on its run's topic alike; one hidden form for every viewer", () => {
     const judged: unknown[] = [];
     const tools = {
       mayRead: (a: unknown) => {

@@ -98,7 +98,7 @@ describe('a held tool call', () => {
     expect(await runsOf(wf)).toEqual([]);
   });
 
-  it("once approved runs as, and is audited as, the person who approved it", async () => {
+  it('once approved runs as, and is audited as, the person who approved it', async () => {
     const paul = await addPerson(s, { name: 'Paul', email: 'paul@example.com', role: 'editor' });
     const wf = await workflow('Tidy');
     const chat = await chatOf(paul);

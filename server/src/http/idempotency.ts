@@ -62,7 +62,13 @@ export function createIdempotency({ db, journal, clock }: { db: Db; journal: Jou
      * Without the header, `write` runs as it would without this. `stored` is what a replay answers
      * (default: the answer itself): a secret shown once leaves it out, so no table keeps it in clear.
      */
-    send(request: FastifyRequest, reply: FastifyReply, status: number, write: () => unknown, stored: (body: unknown) => unknown = (body) => body): FastifyReply {
+    send(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      write: () => unknown,
+      stored: (body: unknown) => unknown = (body) => body,
+    ): FastifyReply {
       const key = keyOf(request);
       if (key === null) return reply.code(status).send(write());
       const owner = ownerOf(request);

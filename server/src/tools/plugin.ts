@@ -30,5 +30,8 @@ export default fp(
     tools.register([createExplainTool({ executions, journal })]);
     app.decorate('tools', tools);
   },
-  { name: 'weft-tools', dependencies: ['weft-auth', 'weft-audit', 'weft-journal', 'weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'] },
+  {
+    name: 'weft-tools',
+    dependencies: ['weft-auth', 'weft-audit', 'weft-journal', 'weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'],
+  },
 );

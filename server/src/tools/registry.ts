@@ -165,10 +165,15 @@ export function createToolRegistry({
           assertToolScope(tool, scopes);
         }
         // The person who approved is the one acting now (a step approval decided this way records them).
-        return run(tool, parsed.data, { ...ctx, person: outcome.decidedBy, personId: outcome.decidedById }, {
-          id: outcome.decidedById ?? null,
-          name: outcome.decidedBy,
-        });
+        return run(
+          tool,
+          parsed.data,
+          { ...ctx, person: outcome.decidedBy, personId: outcome.decidedById },
+          {
+            id: outcome.decidedById ?? null,
+            name: outcome.decidedBy,
+          },
+        );
       }
       return run(tool, parsed.data, ctx);
     },

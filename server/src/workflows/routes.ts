@@ -33,10 +33,14 @@ const workflowsRoutes: FastifyPluginAsync = async (app) => {
     const body = parseRequest(CreateWorkflowRequest, request.body, 'body');
     // An optional `trigger` is written in the same transaction: both are saved or neither.
     const { trigger } = parseRequest(WorkflowTriggerField, request.body, 'body');
-    return app.idempotency.send(request, reply, 201, () =>
-      app.audit.actingFor(request.principal, () =>
-        app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, savedBy: savedByOf(request), inTransaction })),
-      ),
+    return app.idempotency.send(
+      request,
+      reply,
+      201,
+      () =>
+        app.audit.actingFor(request.principal, () =>
+          app.triggers.withWorkflow(trigger, (inTransaction) => service.create({ definition: body.definition, savedBy: savedByOf(request), inTransaction })),
+        ),
       withoutWebhookSecret,
     );
   });
