@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import {
+  codeEnvNameProblem,
   compileShellTemplate,
   evaluateExpression,
   formatValue,
@@ -216,7 +217,18 @@ function stepProcessEnv({
   runnerName: string;
 }): Record<string, string> {
   const env: Record<string, string> = { ...environment };
-  for (const [name, template] of Object.entries(step.env ?? {})) env[name] = renderTemplate(template, ctx.scope);
+  for (const [name, template] of Object.entries(step.env ?? {})) {
+    // The validator refuses these; a definition that skipped it still never sets one, sandboxed or not.
+    const problem = codeEnvNameProblem(name);
+    if (problem !== null) throw new NonRetriableStepError(`env.${name}: ${problem}`, { code: 'bash_unsafe_env' });
+    const value = renderTemplate(template, ctx.scope);
+    if (value.includes('\0')) {
+      throw new NonRetriableStepError(`env.${name}: the value contains a NUL character, which an environment variable cannot hold`, {
+        code: 'bash_nul_in_value',
+      });
+    }
+    env[name] = value;
+  }
   for (const arg of command.args) {
     const value = formatValue(evaluateExpression(arg.expression, ctx.scope));
     if (value.includes('\0')) {

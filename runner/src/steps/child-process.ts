@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { LIFELINE_PRELUDE } from './lifeline';
-import { sandboxedCommand, type Sandbox, type SandboxView } from './sandbox';
+import { SANDBOX_ENV_FD, sandboxedCommand, type Sandbox, type SandboxView } from './sandbox';
 
 /** After a shell exits, how long to wait for its pipes to close (a background child may hold them). */
 export const PIPE_DRAIN_MS = 1000;
@@ -18,7 +18,8 @@ export function shellPath(): string {
 /**
  * A step's command (bash steps, `workspace:bash`) as `bash -c` in `cwd`, in `sandbox` with `view`.
  * It leads its own process group (`detached`), which `killProcessGroup` kills whole; fd 3 is the
- * lifeline (lifeline.ts), so the group dies with the runner.
+ * lifeline (lifeline.ts), so the group dies with the runner. In a sandbox `env` is the sandboxed
+ * shell's only: bwrap itself starts with none (sandbox.ts), and reads it from fd 4.
  */
 export function spawnStepShell({
   script,
@@ -33,13 +34,19 @@ export function spawnStepShell({
   sandbox: Sandbox;
   view: SandboxView;
 }): ChildProcessByStdio<null, Readable, Readable> {
-  const command = sandboxedCommand(sandbox, view, shellPath(), ['-c', LIFELINE_PRELUDE + script], cwd);
+  const command = sandboxedCommand(sandbox, view, shellPath(), ['-c', LIFELINE_PRELUDE + script], cwd, env);
+  // bwrap closes the environment's descriptor once read: the step's shell never holds it.
+  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', 'pipe'];
+  if (command.fdArgs !== null) stdio[SANDBOX_ENV_FD] = 'pipe';
+  const child = spawn(command.file, command.args, { cwd, env: command.env, detached: true, stdio });
+  const envArgs = child.stdio[SANDBOX_ENV_FD] as Writable | null | undefined;
+  if (command.fdArgs !== null && envArgs) {
+    // A bwrap that failed closes it unread: its exit is what is reported.
+    envArgs.on('error', () => {});
+    envArgs.end(command.fdArgs);
+  }
   // Node types no 4-entry stdio tuple: stdout and stderr are pipes all the same.
-  return spawn(command.file, command.args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] }) as ChildProcessByStdio<
-    null,
-    Readable,
-    Readable
-  >;
+  return child as ChildProcessByStdio<null, Readable, Readable>;
 }
 
 /** Kills a child spawned `detached` and everything it started (its process group). */

@@ -75,12 +75,39 @@ export function sandboxReaches(sandbox: Sandbox, view: SandboxView, target: stri
 }
 
 /**
+ * The descriptor on which bwrap reads the step's environment (`--args`): its own command line, which
+ * any local user can read with `ps`, would show the step's values.
+ */
+export const SANDBOX_ENV_FD = 4;
+
+export type SandboxedCommand = {
+  file: string;
+  args: string[];
+  /** What to start `file` with: the step's environment without a sandbox, none at all for bwrap. */
+  env: Record<string, string>;
+  /** NUL-separated `--setenv NAME VALUE` arguments to write to `SANDBOX_ENV_FD`, then close it; null when nothing is passed that way. */
+  fdArgs: string | null;
+};
+
+/**
  * `file` and `args` wrapped in bwrap with `view`; unchanged without a sandbox. The caller spawns
  * the result `detached` as before: bwrap leads the process group, and killing the group kills the
  * sandbox's first process, whose PID namespace then takes every other process in it along.
+ *
+ * bwrap itself starts with an empty environment: it runs on the host before any namespace exists,
+ * and (not setuid) its dynamic loader would honour a step's `LD_PRELOAD`, `LD_AUDIT` or
+ * `LD_LIBRARY_PATH`, running the step's code outside the sandbox. `env` reaches only the sandboxed
+ * process, through `--clearenv` and `--setenv` read from `SANDBOX_ENV_FD`.
  */
-export function sandboxedCommand(sandbox: Sandbox, view: SandboxView, file: string, args: readonly string[], cwd: string): { file: string; args: string[] } {
-  if (sandbox.kind === 'none') return { file, args: [...args] };
+export function sandboxedCommand(
+  sandbox: Sandbox,
+  view: SandboxView,
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): SandboxedCommand {
+  if (sandbox.kind === 'none') return { file, args: [...args], env: { ...env }, fdArgs: null };
   const mounts: Mount[] = [
     ...sandbox.mounts,
     ...view.writable.map((dir): Mount => ({ kind: 'rw', path: path.resolve(dir) })),
@@ -98,7 +125,18 @@ export function sandboxedCommand(sandbox: Sandbox, view: SandboxView, file: stri
     // An empty directory of the sandbox's own: what is written there never reaches the host.
     else out.push('--tmpfs', mount.path);
   }
-  return { file: sandbox.bwrap, args: [...out, '--chdir', cwd, '--', file, ...args] };
+  const entries = Object.entries(env);
+  for (const [name, value] of entries) {
+    // A NUL would end the argument early and let the rest of a value be read as bwrap options.
+    if (name === '' || name.includes('=') || name.includes('\0') || value.includes('\0')) {
+      throw new Error(`environment variable ${JSON.stringify(name)}: a name with "=", or a NUL character in its name or value, cannot reach the sandbox`);
+    }
+  }
+  out.push('--clearenv');
+  if (entries.length > 0) out.push('--args', String(SANDBOX_ENV_FD));
+  // Each argument ends in a NUL, the last one too.
+  const fdArgs = entries.length > 0 ? entries.map(([name, value]) => `--setenv\0${name}\0${value}\0`).join('') : null;
+  return { file: sandbox.bwrap, args: [...out, '--chdir', cwd, '--', file, ...args], env: {}, fdArgs };
 }
 
 /** The arguments every step process shares: read once, when the runner starts. */

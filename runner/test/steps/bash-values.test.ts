@@ -80,6 +80,41 @@ describe('bash step values', () => {
     expect(fs.existsSync(path.join(ctx.workDir, 'pwned'))).toBe(false);
   });
 
+  // Each ran `touch` with this value before these placements were refused (bash 5.2).
+  it.each([
+    ['if((', 'if(( {{ inputs.v }} > 5 )); then echo big; fi'],
+    ['while((', 'while(( {{ inputs.v }} > 5 )); do break; done'],
+    ['for((', 'for((i=0; i<{{ inputs.v }}; i++)); do break; done'],
+    ['!((', '!(( {{ inputs.v }} > 5 )); echo done'],
+    ['(( )) with the value in double quotes', '(( "{{ inputs.v }}" > 5 )); echo done'],
+    ['$(( )) with the value in double quotes', 'echo $(( "{{ inputs.v }}" + 1 ))'],
+    ['an array subscript in double quotes', 'arr["{{ inputs.v }}"]=1'],
+    ['[[ -eq ]] with the value in double quotes', '[[ "{{ inputs.v }}" -eq 1 ]]; echo done'],
+    ['[[ -v ]]', '[[ -v {{ inputs.v }} ]]; echo done'],
+    ['[ -v ]', '[ -v {{ inputs.v }} ]; echo done'],
+    ['test -v', 'test -v "{{ inputs.v }}"; echo done'],
+    ['printf -v', 'printf -v {{ inputs.v }} %s a'],
+    ['read', 'read {{ inputs.v }} <<< a'],
+    ['read -r', 'IFS= read -r "{{ inputs.v }}" <<< a'],
+    ['unset', 'x=(1); unset {{ inputs.v }}'],
+    ['trap', 'trap {{ inputs.v }} EXIT'],
+  ])('refuses a value %s, where bash would evaluate it, and runs nothing', async (_name, command) => {
+    const ctx = stepContext({ scope: { inputs: { v: 'x[$(touch pwned)]' }, steps: {}, trigger: null } });
+    const failure = bashStep.run(ctx, bash(command));
+    await expect(failure).rejects.toBeInstanceOf(NonRetriableStepError);
+    await expect(failure).rejects.toMatchObject({ code: 'bash_unsafe_template' });
+    expect(fs.existsSync(path.join(ctx.workDir, 'pwned'))).toBe(false);
+  });
+
+  it('a value still reaches read as data: a here-string, a file name', async () => {
+    const ctx = stepContext({ scope: { inputs: { v: 'x[$(touch pwned)]' }, steps: {}, trigger: null } });
+    const output = (await bashStep.run(ctx, bash('IFS= read -r line <<< {{ inputs.v }}; printf "%s|" "$line"; [[ -v line ]] && printf set'))) as {
+      stdout: string;
+    };
+    expect(output.stdout).toBe('x[$(touch pwned)]|set');
+    expect(fs.readdirSync(ctx.workDir)).toEqual([]);
+  });
+
   it('fails clearly on a NUL character, which no shell variable can hold', async () => {
     const failure = stdoutOf('printf %s {{ inputs.v }}', 'a\0b');
     await expect(failure).rejects.toMatchObject({ code: 'bash_nul_in_value', message: expect.stringContaining('NUL') });

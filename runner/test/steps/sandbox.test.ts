@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -5,12 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config';
 import { NonRetriableStepError, StepFailedError } from '../../src/engine/errors';
 import { createBashStep } from '../../src/steps/bash';
-import { shellPath } from '../../src/steps/child-process';
+import { afterPipesClose, killProcessGroup, shellPath, spawnStepShell } from '../../src/steps/child-process';
 import { parseSandboxPaths, resolveSandbox, type Sandbox } from '../../src/steps/sandbox';
 import { bashTool } from '../../src/workspace/tools/bash';
 import { tempDataDir } from '../helpers/engine-harness';
 import { makeRepo, testManager } from '../helpers/git-repo';
 import { processesWithArgument } from '../helpers/processes';
+import { releaseLifeline } from '../../src/steps/lifeline';
 import { stepContext } from '../helpers/step-context';
 import { TEST_STEP_ENVIRONMENT } from '../helpers/step-handlers';
 import { waitFor } from '../helpers/wait-for';
@@ -352,5 +354,98 @@ describe('the sandbox’s network', () => {
     expect(() => loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_DATA_DIR: tempDataDir(), WEFT_SANDBOX_NETWORK: 'lan' })).toThrow(
       /WEFT_SANDBOX_NETWORK="lan": must be host or none/,
     );
+  });
+});
+
+/**
+ * A shared library whose constructor appends a line to `marker`, a host path outside every
+ * sandbox: it can only be written from a process that is not sandboxed. Null without a C compiler.
+ */
+function markerLibrary(dir: string, marker: string): string | null {
+  const source = path.join(dir, 'evil.c');
+  const library = path.join(dir, 'evil.so');
+  fs.writeFileSync(
+    source,
+    `#include <fcntl.h>\n#include <unistd.h>\n__attribute__((constructor)) static void escape(void) {\n  int fd = open(${JSON.stringify(marker)}, O_WRONLY | O_CREAT | O_APPEND, 0600);\n  if (fd >= 0) { write(fd, "outside\\n", 8); close(fd); }\n}\n`,
+  );
+  const compiled = spawnSync('cc', ['-shared', '-fPIC', '-o', library, source], { encoding: 'utf8' });
+  return compiled.status === 0 ? library : null;
+}
+
+const hasCompiler = spawnSync('cc', ['--version']).status === 0;
+
+describe('a step’s environment and bwrap', () => {
+  it.skipIf(!hasCompiler)('LD_PRELOAD in a workspace:bash environment loads only inside the sandbox, never into bwrap on the host', async () => {
+    const root = tempDataDir();
+    const marker = path.join(tempDataDir(), 'escaped');
+    const library = markerLibrary(root, marker);
+    expect(library).not.toBeNull();
+    // Unsandboxed, the library runs (the check works); in the sandbox the host path is not there.
+    const open = await bashTool({
+      root,
+      input: { command: 'echo inside' },
+      env: { ...TEST_STEP_ENVIRONMENT, LD_PRELOAD: library! },
+      sandbox: { kind: 'none', reason: 'test' },
+      signal: new AbortController().signal,
+      log: () => {},
+    });
+    expect(open).toMatchObject({ exitCode: 0, stdoutTail: 'inside\n' });
+    expect(fs.existsSync(marker)).toBe(true);
+    fs.rmSync(marker);
+
+    const boxed = await bashTool({
+      root,
+      input: { command: 'echo "inside $LD_PRELOAD"' },
+      env: { ...TEST_STEP_ENVIRONMENT, LD_PRELOAD: library!, LD_AUDIT: library!, LD_LIBRARY_PATH: root },
+      sandbox: bwrapSandbox(),
+      signal: new AbortController().signal,
+      log: () => {},
+    });
+    // The sandboxed shell still has the variable: it is the step's, inside.
+    expect(boxed).toMatchObject({ exitCode: 0, stdoutTail: `inside ${library}\n` });
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it('bwrap itself starts with an empty environment, and its command line holds none of the step’s values', async () => {
+    const value = `step-value-${process.pid}-${Date.now()}`;
+    const cwd = tempDataDir();
+    const child = spawnStepShell({
+      script: 'echo "$WEFT_PROBE $LANG"; sleep 30',
+      cwd,
+      env: { ...TEST_STEP_ENVIRONMENT, WEFT_PROBE: value },
+      sandbox: bwrapSandbox(),
+      view: { writable: [cwd] },
+    });
+    try {
+      const firstLine = await new Promise<string>((resolve, reject) => {
+        child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString('utf8')));
+        child.once('exit', (code) => reject(new Error(`bwrap exited (${String(code)}) before the shell printed`)));
+      });
+      // The sandboxed shell got the step's variables...
+      expect(firstLine).toBe(`${value} C.UTF-8\n`);
+      // ...and bwrap, which ran on the host before any namespace existed, none at all.
+      expect(fs.readFileSync(`/proc/${child.pid}/environ`, 'utf8')).toBe('');
+      expect(fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8')).not.toContain(value);
+    } finally {
+      killProcessGroup(child);
+      releaseLifeline(child);
+      await new Promise<void>((resolve) => afterPipesClose(child, resolve, 100));
+    }
+  });
+
+  it.each([
+    ['sandboxed', () => bwrapSandbox()],
+    ['unsandboxed (WEFT_SANDBOX=off)', () => ({ kind: 'none', reason: 'WEFT_SANDBOX=off' }) as Sandbox],
+  ])('a bash step %s refuses LD_PRELOAD and the like in its env, even when the definition skipped validation', async (_mode, sandbox) => {
+    const step = createBashStep({ environment: TEST_STEP_ENVIRONMENT, runnerName: 'r', sandbox: sandbox() });
+    const ctx = stepContext();
+    const marker = path.join(tempDataDir(), 'escaped');
+    const library = hasCompiler ? markerLibrary(ctx.workDir, marker) : path.join(ctx.workDir, 'evil.so');
+    for (const name of ['LD_PRELOAD', 'LD_AUDIT', 'LD_LIBRARY_PATH', 'BASH_ENV', 'GCONV_PATH']) {
+      const refused = step.run(ctx, bash('echo inside', { env: { [name]: library } }));
+      await expect(refused).rejects.toBeInstanceOf(NonRetriableStepError);
+      await expect(refused).rejects.toMatchObject({ code: 'bash_unsafe_env', message: expect.stringMatching(new RegExp(`^env\\.${name}: would run code`)) });
+    }
+    expect(fs.existsSync(marker)).toBe(false);
   });
 });

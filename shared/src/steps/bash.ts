@@ -22,6 +22,35 @@ function isReservedEnvName(name: string): boolean {
   return (BASH_CONTEXT_ENV as readonly string[]).includes(name) || name.startsWith(SHELL_ARG_PREFIX);
 }
 
+/**
+ * Variables the dynamic loader, the C library or the shell read as code to run (a library to load,
+ * a file to source, a function definition, a prompt expanded with `$( )`), not as data. The runner
+ * never hands a step's `env` to bwrap's own loader (child-process.ts); this refusal is the backstop,
+ * and what keeps a templated `env` value from naming code in the unsandboxed mode too.
+ */
+const CODE_ENV_NAMES = [
+  'BASH_ENV',
+  'ENV',
+  'SHELLOPTS',
+  'BASHOPTS',
+  'PS4',
+  'PROMPT_COMMAND',
+  'GCONV_PATH',
+  'GETCONF_DIR',
+  'GLIBC_TUNABLES',
+  'LOCPATH',
+  'NLSPATH',
+];
+const CODE_ENV_PREFIXES = ['LD_', 'BASH_FUNC_'];
+
+/** Why a step's `env` may not set `name`, or null when it may. */
+export function codeEnvNameProblem(name: string): string | null {
+  if (CODE_ENV_NAMES.includes(name) || CODE_ENV_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+    return `would run code: the dynamic loader, the C library or the shell reads it as code to load or run (${CODE_ENV_PREFIXES.map((p) => `${p}*`).join(', ')}, ${CODE_ENV_NAMES.join(', ')} are refused)`;
+  }
+  return null;
+}
+
 /** A command whose `{{ }}` placements the shell can take as data (see `shell-template.ts`). */
 const ShellCommandTemplate = NonEmptyTemplate.superRefine((source, ctx) => {
   let result: ReturnType<typeof compileShellTemplate>;
@@ -43,7 +72,11 @@ export const BashStep = z.strictObject({
       z
         .string()
         .regex(ENV_VAR_NAME_PATTERN, { error: 'must be a valid environment variable name' })
-        .refine((name) => !isReservedEnvName(name), { error: `is set by Weft (${BASH_CONTEXT_ENV.join(', ')} and ${SHELL_ARG_PREFIX}<n> are reserved)` }),
+        .refine((name) => !isReservedEnvName(name), { error: `is set by Weft (${BASH_CONTEXT_ENV.join(', ')} and ${SHELL_ARG_PREFIX}<n> are reserved)` })
+        .superRefine((name, ctx) => {
+          const problem = codeEnvNameProblem(name);
+          if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+        }),
       TemplateSource,
     )
     .optional(),
@@ -68,7 +101,7 @@ export const bashEntry: StepCatalogueEntry<'bash'> = {
   type: 'bash',
   title: 'Shell command',
   description:
-    "Runs a bash command (a template) on the runner, in the execution's run directory, with a minimal environment (PATH, HOME, LANG, TZ, the WEFT_* context and `env`). A non-zero exit code fails the step. Each `{{ }}` in `command` reaches the shell as one word of data, never as code, whether written bare (`ls {{ inputs.dir }}`) or inside \"…\" or '…'; it may not stand inside backticks, `$(( ))`, `${ }`, `a[…]`, `[[ … -eq … ]]` or a quoted heredoc, nor right after `$` or a backslash. Never pass a value to `eval`, `bash -c` or `sh -c`. `env` values and `cwd` are templates too.",
+    "Runs a bash command (a template) on the runner, in the execution's run directory, with a minimal environment (PATH, HOME, LANG, TZ, the WEFT_* context and `env`). A non-zero exit code fails the step. Each `{{ }}` in `command` reaches the shell as one word of data, never as code, whether written bare (`ls {{ inputs.dir }}`) or inside \"…\" or '…'; it may not stand inside backticks, `$(( ))`, `(( ))`, `${ }`, `a[…]`, `[[ … -eq … ]]` or a quoted heredoc, nor as a variable name (`-v`, `printf -v`, `read`, `unset`) or in `trap`, nor right after `$` or a backslash. `env` may not set `LD_*`, `BASH_ENV` or other names the loader or shell runs code from. Never pass a value to `eval`, `bash -c` or `sh -c`. `env` values and `cwd` are templates too.",
   configSchema: BashStep,
   outputSchema: BashOutput,
   example: { id: 'list_files', type: 'bash', command: 'ls -1 {{ inputs.directory }}' },

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileShellTemplate } from './shell-template';
 
@@ -50,6 +51,18 @@ describe('compileShellTemplate', () => {
     ['a case statement inside $( )', 'echo "$(case x in a) echo \'y\';; esac) {{ a }}"', `echo "$(case x in a) echo 'y';; esac) \${WEFT_ARG_1}"`],
     ['a line continuation', 'echo a \\\n  {{ a }}', 'echo a \\\n  "$WEFT_ARG_1"'],
     ['a literal {{ written as an expression', 'echo {{ "{{" }}', 'echo "$WEFT_ARG_1"'],
+    ['read names a literal variable, the value is a here-string', 'IFS= read -r line <<< {{ a }}', 'IFS= read -r line <<< "$WEFT_ARG_1"'],
+    ['read from a file named by a value', 'read -r line < {{ a }}', 'read -r line < "$WEFT_ARG_1"'],
+    ['a value piped into read', 'echo {{ a }} | read -r x', 'echo "$WEFT_ARG_1" | read -r x'],
+    ['after a read command ends', 'read -r x; echo {{ a }}', 'read -r x; echo "$WEFT_ARG_1"'],
+    ['-v of another command is plain', 'grep -v {{ a }} file', 'grep -v "$WEFT_ARG_1" file'],
+    ['printf prints a value, with -v as its data', 'printf %s -v {{ a }}', 'printf %s -v "$WEFT_ARG_1"'],
+    ['printf -v names a literal variable', 'printf -v out %s {{ a }}', 'printf -v out %s "$WEFT_ARG_1"'],
+    ['[ -n ] tests a value', '[ -n {{ a }} ]', '[ -n "$WEFT_ARG_1" ]'],
+    ['[[ -v ]] of a literal name beside a value', '[[ -v HOME && {{ a }} == x ]]', '[[ -v HOME && "$WEFT_ARG_1" == x ]]'],
+    ['a trap action that reads a variable', 'trap \'rm -f "$TMP"\' EXIT; echo {{ a }}', 'trap \'rm -f "$TMP"\' EXIT; echo "$WEFT_ARG_1"'],
+    ['"((" in quotes is text', 'echo "((" {{ a }}', 'echo "((" "$WEFT_ARG_1"'],
+    ['after if(( )) closes', 'if((1)); then echo {{ a }}; fi', 'if((1)); then echo "$WEFT_ARG_1"; fi'],
   ])('%s', (_name, template, expected) => {
     expect(script(template)).toBe(expected);
   });
@@ -82,8 +95,78 @@ describe('compileShellTemplate', () => {
     ['right after a backslash', 'echo \\{{ a }}', /right after a backslash/],
     ['right after a backslash in double quotes', 'echo "\\{{ a }}"', /right after a backslash/],
     ['right after a backslash in ANSI-C quotes', "echo $'\\{{ a }}'", /right after a backslash/],
+    // `((` after a word the `(` ends is arithmetic too.
+    ['if((', 'if(( {{ a }} > 5 )); then echo y; fi', /at character 5 is inside shell arithmetic/],
+    ['for((', 'for((i=0; i<{{ a }}; i++)); do :; done', /inside shell arithmetic/],
+    ['while((', 'while(( {{ a }} )); do break; done', /inside shell arithmetic/],
+    ['until((', 'until(( {{ a }} )); do :; done', /inside shell arithmetic/],
+    ['then((', 'if true; then(( {{ a }} )); fi', /inside shell arithmetic/],
+    ['do((', 'while true; do(( {{ a }} )); break; done', /inside shell arithmetic/],
+    ['else((', 'if false; then :; else(( {{ a }} )); fi', /inside shell arithmetic/],
+    ['elif((', 'if false; then :; elif(( {{ a }} )); then :; fi', /inside shell arithmetic/],
+    ['time((', 'time(( {{ a }} ))', /inside shell arithmetic/],
+    ['!((', '!(( {{ a }} ))', /inside shell arithmetic/],
+    ['{((', '{(( {{ a }} )); }', /inside shell arithmetic/],
+    // Quotes keep a value one word, not out of what evaluates it.
+    ['$(( )) with the value in double quotes', 'echo $(( "{{ a }}" + 1 ))', /inside shell arithmetic/],
+    ['(( )) with the value in double quotes', '(( "{{ a }}" ))', /inside shell arithmetic/],
+    ['$[ ] with the value in double quotes', 'echo $[ "{{ a }}" ]', /inside shell arithmetic/],
+    ['an array subscript in double quotes', 'arr["{{ a }}"]=1', /array subscripts/],
+    ['an array subscript in single quotes', "arr['{{ a }}']=1", /array subscripts/],
+    ['${ } offset in double quotes', 'echo ${X:"{{ a }}"}', /inside "\$\{ \}"/],
+    ['[[ -eq ]] with the value in double quotes', '[[ "{{ a }}" -eq 1 ]]', /arithmetic comparison/],
+    // Builtins that take a variable name evaluate its subscript.
+    ['[[ -v ]]', '[[ -v {{ a }} ]]', /at character 6 is the operand of "-v" in "\[\[ \]\]": bash evaluates the array subscript/],
+    ['[[ -v ]] glued to text', '[[ ! -v x{{ a }} ]]', /operand of "-v"/],
+    ['[ -v ]', '[ -v {{ a }} ]', /operand of "\[ -v"/],
+    ['[ ! -v ]', '[ ! -v "{{ a }}" ]', /operand of "\[ -v"/],
+    ['test -v', 'test -v {{ a }}', /operand of "test -v"/],
+    ['test -v after if', 'if test -v {{ a }}; then :; fi', /operand of "test -v"/],
+    ['printf -v', 'printf -v {{ a }} %s x', /variable name of "printf -v"/],
+    ['printf -vNAME', 'printf -v{{ a }} %s x', /variable name of "printf -v"/],
+    ['read', 'read {{ a }}', /argument of "read", which takes variable names/],
+    ['read with options and quotes', 'IFS= read -r "{{ a }}" <<< x', /argument of "read"/],
+    ['read after a redirection', 'read < file {{ a }}', /argument of "read"/],
+    ['read after a descriptor redirection', '2>/dev/null read {{ a }}', /argument of "read"/],
+    ['read after 2>&1', 'read x 2>&1 {{ a }}', /argument of "read"/],
+    ['read after a process substitution', 'read < <(echo 1) {{ a }}', /argument of "read"/],
+    ['read after a heredoc operator', 'read <<EOF {{ a }}\nx\nEOF', /argument of "read"/],
+    ['command read', 'command read {{ a }}', /argument of "read"/],
+    ['read in a while condition', 'while read -r {{ a }}; do :; done', /argument of "read"/],
+    ['read in $( ) in double quotes', 'echo "$(read {{ a }})"', /argument of "read"/],
+    ['unset', 'unset -v {{ a }}', /argument of "unset"/],
+    ['trap', 'trap {{ a }} EXIT', /argument of "trap", whose action bash runs as a command/],
+    ['trap with the action quoted', 'trap "echo {{ a }}" EXIT', /argument of "trap"/],
   ])('refuses %s', (_name, template, message) => {
     expect(refusal(template)).toMatch(message);
+  });
+
+  it('property: a value in arithmetic is refused after any word the "(" ends, in any quoting', () => {
+    const before = fc.constantFrom('', ' ', 'x; ', 'true && ', '(', 'if', 'for', 'while', 'until', 'then', 'do', 'else', 'elif', 'time', '!', '{', 'a=1; if');
+    const quote = fc.constantFrom(['', ''], ['"', '"'], ["'", "'"], ["$'", "'"], ['"$(( ', ' ))"']);
+    const inner = fc.constantFrom('', ' ', 'n = ', '1 + (', 'x[');
+    fc.assert(
+      fc.property(before, quote, inner, (prefix, [open, close], expression) => {
+        const template = `${prefix}((${expression}${open}{{ a }}${close} > 5 ))`;
+        const result = compileShellTemplate(template);
+        expect(result.ok, template).toBe(false);
+        expect(!result.ok && result.message).toMatch(/inside shell arithmetic|array subscripts/);
+      }),
+    );
+  });
+
+  it('property: a value as a variable name of test -v, printf -v, read or unset is refused, quoted or not, after any prefix', () => {
+    const prefix = fc.constantFrom('', 'x=1 ', 'if ', '! ', 'command ', '{ ', 'true; ', 'true && ', 'echo | ', '2>/dev/null ', 'builtin ');
+    const command = fc.constantFrom('test -v ', '[ -v ', '[[ -v ', 'printf -v ', 'read ', 'read -r ', 'unset ', 'trap ');
+    const quote = fc.constantFrom(['', ''], ['"', '"'], ["'", "'"], ['x', ''], ['"x', '"']);
+    fc.assert(
+      fc.property(prefix, command, quote, (before, name, [open, close]) => {
+        const template = `${before}${name}${open}{{ a }}${close} x`;
+        const result = compileShellTemplate(template);
+        expect(result.ok, template).toBe(false);
+        expect(!result.ok && result.message).toMatch(/variable name|bash runs as a command/);
+      }),
+    );
   });
 
   it('keeps a backslash in single quotes literal', () => {

@@ -19,8 +19,10 @@ import { parseTemplate, type ParsedTemplate } from '../expressions/templates';
  * Places where bash would evaluate the value as code after expanding it, or where no reference
  * can be written safely, are refused: arithmetic (`$(( ))`, `(( ))`, `$[ ]`), `${ … }`, array
  * subscripts (`a[…]`, which are arithmetic), `[[ … ]]` with an arithmetic comparison (`-eq` …),
- * backticks (their body is parsed twice), quoted heredocs (no expansion) and heredoc delimiters,
- * and a placeholder right after an escaping backslash or a `$`.
+ * a variable name (the operand of `-v`, `printf -v`, `read`, `unset`: bash evaluates its
+ * subscript), `trap`'s arguments, backticks (their body is parsed twice), quoted heredocs (no
+ * expansion) and heredoc delimiters, and a placeholder right after an escaping backslash or a `$`.
+ * Quotes around a placeholder change none of this: `$(( "$X" ))` still evaluates `$X`.
  *
  * What a command does with a value is still the author's: `eval`, `bash -c`, `source`, `let` or
  * `declare -i` run their arguments as code, and a value starting with `-` can be read as an option.
@@ -53,7 +55,7 @@ export type ShellCompileResult =
   | { readonly ok: false; readonly message: string; readonly index: number };
 
 type Heredoc = { readonly delimiter: string; readonly quoted: boolean; readonly dash: boolean };
-type Cond = { arithmetic: boolean; firstPlaceholder: number | null };
+type Cond = { arithmetic: boolean; firstPlaceholder: number | null; lastWord: string };
 type DelimiterReader = { dash: boolean; text: string; quoted: boolean; started: boolean };
 
 type CommandContext = {
@@ -65,6 +67,10 @@ type CommandContext = {
   word: string;
   /** An unquoted `[` in the current word that no `]` closed yet. */
   inSubscript: boolean;
+  /** The words of the current simple command so far (without redirections), for the builtins that take variable names. */
+  words: string[];
+  /** The next word is a redirection's target (a file, a here-string), not an argument. */
+  redirect: boolean;
   conds: Cond[];
   caseState: 'none' | 'awaiting-in';
   openCases: number;
@@ -82,6 +88,16 @@ type Context =
   | { kind: 'heredoc'; doc: Heredoc; line: string; lineHasPlaceholder: boolean };
 
 const ARITHMETIC_TESTS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge']);
+/** Words after which the next word is still in command position (`if read x`, `! test -v x`). */
+const COMMAND_PREFIX_WORDS = new Set(['!', '{', 'if', 'then', 'else', 'elif', 'do', 'while', 'until', 'time']);
+/** Run the next word (and skip their own options): `command read x`, `builtin printf -v x`. */
+const COMMAND_RUNNERS = new Set(['command', 'builtin', 'time']);
+/** `NAME=value`, `NAME+=value`, `NAME[i]=value` before a command. */
+const ASSIGNMENT_WORD = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
+/** A descriptor before a redirection: `2>`, `{fd}<`. */
+const REDIRECT_FD_WORD = /^([0-9]+|\{[A-Za-z_][A-Za-z0-9_]*\})$/;
+const NAME_EVALUATES =
+  'bash evaluates the array subscript of a variable name, so a value such as x[$(cmd)] runs cmd; write the variable name in the command itself';
 /** Characters that end an unquoted word. */
 const WORD_END = new Set([' ', '\t', '\n', ';', '&', '|', '(', ')', '<', '>']);
 /** Marks quoted or escaped characters inside a tracked word, so `"[["` never reads as `[[`. */
@@ -101,6 +117,8 @@ const commandContext = (closer: ')' | null): CommandContext => ({
   atWordStart: true,
   word: '',
   inSubscript: false,
+  words: [],
+  redirect: false,
   conds: [],
   caseState: 'none',
   openCases: 0,
@@ -138,19 +156,16 @@ class Scanner {
     switch (top.kind) {
       case 'command': {
         if (top.delimiter !== null) throw at('in a heredoc delimiter; the delimiter must be literal text');
-        if (top.inSubscript) throw at('inside "[ ]" of a word: bash evaluates array subscripts as arithmetic, which can run code in the value');
-        const cond = top.conds[top.conds.length - 1];
-        if (cond !== undefined) cond.firstPlaceholder ??= start;
+        this.commandPlaceholder(top, start);
         top.atWordStart = false;
         top.word += QUOTED;
         return 'unquoted';
       }
       case 'double':
-        return 'double';
       case 'single':
-        return 'single';
       case 'ansi':
-        return 'ansi';
+        this.quotedPlaceholder(start);
+        return top.kind;
       case 'comment':
         return 'comment';
       case 'heredoc':
@@ -159,13 +174,9 @@ class Scanner {
         top.lineHasPlaceholder = true;
         return 'heredoc';
       case 'param':
-        throw at('inside "${ }": use a plain {{ }} next to it instead');
       case 'arith':
-        throw at(
-          'inside shell arithmetic ($(( )), (( )) or $[ ]): bash evaluates the value as an expression, which can run code; compute it with an expression inside {{ }} instead',
-        );
       case 'backtick':
-        throw at('inside backticks, whose body bash parses twice; use $( ) instead');
+        throw expansionRefusal(top.kind, start);
       default: {
         const unexpected: never = top;
         throw new Error(`unknown shell context ${JSON.stringify(unexpected)}`);
@@ -176,6 +187,46 @@ class Scanner {
   end(): void {
     const top = this.top;
     if (top.kind === 'command') this.endWord(top);
+  }
+
+  /**
+   * Quotes keep a value one word, not out of what evaluates it: bash still evaluates `$(( "$X" ))`,
+   * `a["$X"]=1`, `${X:"$Y"}`, `[[ "$X" -eq 1 ]]` and `read "$X"`. So the context the quotes sit in
+   * decides, as for an unquoted placeholder there.
+   */
+  private quotedPlaceholder(start: number): void {
+    for (let i = this.stack.length - 2; i >= 0; i--) {
+      const context = this.stack[i]!;
+      switch (context.kind) {
+        case 'double':
+        case 'single':
+        case 'ansi':
+          continue;
+        case 'command':
+          this.commandPlaceholder(context, start);
+          return;
+        case 'param':
+        case 'arith':
+        case 'backtick':
+          throw expansionRefusal(context.kind, start);
+        default:
+          return;
+      }
+    }
+  }
+
+  /** A placeholder in (or in quotes in) a word of `ctx`: refused where bash evaluates that word. */
+  private commandPlaceholder(ctx: CommandContext, start: number): void {
+    const at = (message: string) => new Refusal(message, start);
+    if (ctx.inSubscript) throw at('inside "[ ]" of a word: bash evaluates array subscripts as arithmetic, which can run code in the value');
+    const cond = ctx.conds[ctx.conds.length - 1];
+    if (cond !== undefined) {
+      cond.firstPlaceholder ??= start;
+      if (cond.lastWord === '-v') throw at(`the operand of "-v" in "[[ ]]": ${NAME_EVALUATES}`);
+    }
+    if (ctx.redirect) return;
+    const refusal = nameArgumentRefusal(ctx.words, ctx.word);
+    if (refusal !== null) throw at(refusal);
   }
 
   private push(context: Context): void {
@@ -275,21 +326,39 @@ class Scanner {
       ctx.atWordStart = false;
       return this.escape(text, i);
     }
+    // `2>file`, `{fd}<file`: the descriptor belongs to the redirection, not to the command's words.
+    if ((ch === '<' || ch === '>') && REDIRECT_FD_WORD.test(ctx.word)) ctx.word = '';
     if (WORD_END.has(ch)) this.endWord(ctx);
     switch (ch) {
       case ' ':
       case '\t':
-      case ';':
+        ctx.atWordStart = true;
+        return 1;
       case '&':
+        ctx.atWordStart = true;
+        // `&>file` and `&>>file` redirect; any other `&` ends the command.
+        if (next === '>') {
+          ctx.redirect = true;
+          return text[i + 2] === '>' ? 3 : 2;
+        }
+        endCommand(ctx);
+        return 1;
+      case ';':
       case '|':
         ctx.atWordStart = true;
+        endCommand(ctx);
         return 1;
       case '\n':
         ctx.atWordStart = true;
+        endCommand(ctx);
         this.startHeredoc();
         return 1;
       case '(':
-        if (ctx.atWordStart && next === '(') {
+        endCommand(ctx);
+        // `((` opens an arithmetic command wherever it stands: at a word start, and after a word
+        // the `(` ended (`if((`, `while((`, `for((`, `!((`). Bash itself reads `((` as arithmetic
+        // first; where it is not, a placeholder refused here is merely refused.
+        if (next === '(') {
           this.push({ kind: 'arith', closer: '))', depth: 0 });
           return 2;
         }
@@ -298,6 +367,7 @@ class Scanner {
         return 1;
       case ')':
         ctx.atWordStart = true;
+        endCommand(ctx);
         if (ctx.parens > 0) ctx.parens--;
         // A `)` ending a case pattern closes nothing.
         else if (ctx.closer === ')' && ctx.openCases === 0) this.pop();
@@ -306,11 +376,19 @@ class Scanner {
       case '>':
         ctx.atWordStart = true;
         if (next === '(') {
+          // A process substitution is a word of its own, or the target of a redirection before it.
+          if (ctx.redirect) ctx.redirect = false;
+          else ctx.words.push(QUOTED);
           this.push(commandContext(')'));
           return 2;
         }
+        ctx.redirect = true;
+        // `>&2`, `<&0`, `>|file`: one operator, the `&` or `|` ends nothing.
+        if (next === '&' || (ch === '>' && next === '|')) return 2;
         if (ch === '<' && next === '<') {
           if (text[i + 2] === '<') return 3;
+          // The delimiter word is read apart (delimiterStep): no word is left to skip.
+          ctx.redirect = false;
           const dash = text[i + 2] === '-';
           ctx.delimiter = { dash, text: '', quoted: false, started: false };
           return dash ? 3 : 2;
@@ -356,8 +434,12 @@ class Scanner {
     ctx.word = '';
     ctx.inSubscript = false;
     if (word === '') return;
+    if (ctx.redirect) ctx.redirect = false;
+    else ctx.words.push(word);
+    const open = ctx.conds[ctx.conds.length - 1];
+    if (open !== undefined) open.lastWord = word;
     if (word === '[[') {
-      ctx.conds.push({ arithmetic: false, firstPlaceholder: null });
+      ctx.conds.push({ arithmetic: false, firstPlaceholder: null, lastWord: word });
     } else if (word === ']]') {
       const cond = ctx.conds.pop();
       if (cond?.arithmetic && cond.firstPlaceholder !== null) {
@@ -528,6 +610,71 @@ class Scanner {
       default:
         return 1;
     }
+  }
+}
+
+function expansionRefusal(kind: 'param' | 'arith' | 'backtick', start: number): Refusal {
+  switch (kind) {
+    case 'param':
+      return new Refusal('inside "${ }": use a plain {{ }} next to it instead', start);
+    case 'arith':
+      return new Refusal(
+        'inside shell arithmetic ($(( )), (( )) or $[ ]): bash evaluates the value as an expression, which can run code; compute it with an expression inside {{ }} instead',
+        start,
+      );
+    case 'backtick':
+      return new Refusal('inside backticks, whose body bash parses twice; use $( ) instead', start);
+    default: {
+      const unexpected: never = kind;
+      throw new Error(`unknown shell context ${String(unexpected)}`);
+    }
+  }
+}
+
+/** A command separator: the next word is in command position again. */
+function endCommand(ctx: CommandContext): void {
+  ctx.words = [];
+  ctx.redirect = false;
+}
+
+/** The command a simple command's words run, and its arguments so far; null while the name itself is being written. */
+function simpleCommand(words: readonly string[]): { name: string; args: readonly string[] } | null {
+  let i = 0;
+  while (i < words.length) {
+    const word = words[i]!;
+    if (COMMAND_RUNNERS.has(word)) {
+      i++;
+      while (i < words.length && words[i]!.startsWith('-')) i++;
+    } else if (COMMAND_PREFIX_WORDS.has(word) || ASSIGNMENT_WORD.test(word)) i++;
+    else break;
+  }
+  return i < words.length ? { name: words[i]!, args: words.slice(i + 1) } : null;
+}
+
+/**
+ * Builtins that take a variable name and evaluate its array subscript (bash 5.2), so a value placed
+ * there runs as code: `test -v NAME` / `[ -v NAME ]`, `printf -v NAME`, `read NAME…`, `unset NAME…`;
+ * and `trap`, whose action is a command. `partial` is the placeholder's word so far.
+ */
+function nameArgumentRefusal(words: readonly string[], partial: string): string | null {
+  const command = simpleCommand(words);
+  if (command === null) return null;
+  const { name, args } = command;
+  switch (name) {
+    case '[':
+    case 'test':
+      return args[args.length - 1] === '-v' ? `the operand of "${name} -v": ${NAME_EVALUATES}` : null;
+    case 'printf':
+      return (args.length === 1 && args[0] === '-v') || (args.length === 0 && partial.startsWith('-v'))
+        ? `the variable name of "printf -v": ${NAME_EVALUATES}`
+        : null;
+    case 'read':
+    case 'unset':
+      return `an argument of "${name}", which takes variable names: ${NAME_EVALUATES}`;
+    case 'trap':
+      return 'an argument of "trap", whose action bash runs as a command; set a variable to the value and use "$VAR" in the action';
+    default:
+      return null;
   }
 }
 
