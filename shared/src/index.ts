@@ -61,6 +61,7 @@ export * from './workflow/plain-json';
 export * from './workflow/walk';
 export * from './workflow/references';
 export * from './workflow/validate';
+export * from './json-schema/linear-regexp';
 export { describeIssue } from './workflow/issues';
 
 // Contracts owned by the server/runner/client work (API shapes, protocols, chat messages).

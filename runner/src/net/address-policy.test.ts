@@ -1,5 +1,6 @@
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { checkAddress, DEFAULT_ADDRESS_POLICY, parseAllowList, type AddressPolicy } from './address-policy';
+import { CLOUD_METADATA_ADDRESSES, checkAddress, DEFAULT_ADDRESS_POLICY, embeddedIPv4, parseAllowList, type AddressPolicy } from './address-policy';
 
 function policy({ allow = '', denyPrivate = false }: { allow?: string; denyPrivate?: boolean } = {}): AddressPolicy {
   const parsed = parseAllowList(allow);
@@ -14,7 +15,7 @@ describe('address policy', () => {
     ['127.0.0.1', 'loopback'],
     ['127.8.9.10', 'loopback'],
     ['::1', 'loopback'],
-    ['169.254.169.254', 'link-local'],
+    ['169.254.169.254', 'metadata'],
     ['169.254.0.1', 'link-local'],
     ['fe80::1', 'link-local'],
     ['febf:ffff::1', 'link-local'],
@@ -23,7 +24,8 @@ describe('address policy', () => {
     ['::', 'unspecified'],
     ['::ffff:127.0.0.1', 'loopback'],
     ['::ffff:7f00:1', 'loopback'],
-    ['::ffff:169.254.169.254', 'link-local'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['::ffff:169.254.0.1', 'link-local'],
   ])('refuses %s (%s) by default, naming the address and WEFT_HTTP_ALLOW', (address, range) => {
     const refusal = check(DEFAULT_ADDRESS_POLICY, address);
     expect(refusal).toMatchObject({ range, setting: 'WEFT_HTTP_ALLOW' });
@@ -76,6 +78,89 @@ describe('address policy', () => {
     expect(check(p, '10.9.8.7')).toBeNull();
     expect(check(p, '192.168.1.1')).toMatchObject({ setting: 'WEFT_HTTP_DENY_PRIVATE' });
     expect(check(p, '169.254.169.254')).toMatchObject({ setting: 'WEFT_HTTP_ALLOW' });
+  });
+
+  it.each(CLOUD_METADATA_ADDRESSES.map(({ address }) => address))(
+    'refuses the cloud metadata address %s by default and with private addresses denied',
+    (address) => {
+      for (const p of [DEFAULT_ADDRESS_POLICY, policy({ denyPrivate: true })]) {
+        const refusal = check(p, address);
+        expect(refusal).toMatchObject({ range: 'metadata', setting: 'WEFT_HTTP_ALLOW' });
+        expect(refusal!.message).toBe(
+          `refused to connect to ${address}: cloud metadata addresses are refused for requests made by workflows; add the host name or the exact address to WEFT_HTTP_ALLOW on the runner to allow it`,
+        );
+      }
+    },
+  );
+
+  it('opens a metadata address only by a host name or its exact address, never by a range covering it', () => {
+    const ranges = policy({ allow: '100.64.0.0/10,fd00::/8,169.254.0.0/16,0.0.0.0/0,::/0' });
+    for (const address of ['100.100.100.200', 'fd00:ec2::254', '169.254.169.254', '168.63.129.16'])
+      expect(check(ranges, address)).toMatchObject({ range: 'metadata' });
+    expect(check(ranges, '100.64.0.1')).toBeNull();
+    expect(check(ranges, 'fd00:ec2::1')).toBeNull();
+    const exact = policy({ allow: '100.100.100.200/32,fd00:ec2::254,metadata.internal' });
+    expect(check(exact, '100.100.100.200')).toBeNull();
+    expect(check(exact, 'fd00:ec2:0:0:0:0:0:254')).toBeNull();
+    expect(check(exact, '169.254.169.254', 'metadata.internal')).toBeNull();
+    expect(check(exact, '169.254.169.254')).toMatchObject({ range: 'metadata' });
+  });
+
+  it.each([
+    // NAT64, well-known prefix (RFC 6052)
+    ['64:ff9b::a9fe:a9fe', '169.254.169.254', 'metadata'],
+    ['64:ff9b::169.254.169.254', '169.254.169.254', 'metadata'],
+    ['64:ff9b::7f00:1', '127.0.0.1', 'loopback'],
+    ['64:ff9b::6464:64c8', '100.100.100.200', 'metadata'],
+    ['64:ff9b::', '0.0.0.0', 'unspecified'],
+    // NAT64, local-use prefix (RFC 8215), as /96 and as /48, /56, /64
+    ['64:ff9b:1::a9fe:a9fe', '169.254.169.254', 'metadata'],
+    ['64:ff9b:1:a9fe:a9:fe00::', '169.254.169.254', 'metadata'],
+    ['64:ff9b:1:7f:0:1::', '127.0.0.1', 'loopback'],
+    ['64:ff9b:1:0:7f:0:100:0', '127.0.0.1', 'loopback'],
+    // 6to4 (RFC 3056)
+    ['2002:a9fe:a9fe::1', '169.254.169.254', 'metadata'],
+    ['2002:7f00:1::', '127.0.0.1', 'loopback'],
+    // IPv4-compatible, as WHATWG URL writes [::127.0.0.1], and SIIT (RFC 6145)
+    ['::7f00:1', '127.0.0.1', 'loopback'],
+    ['::a9fe:a9fe', '169.254.169.254', 'metadata'],
+    ['::ffff:0:7f00:1', '127.0.0.1', 'loopback'],
+    // Teredo (RFC 4380): the client address is stored inverted
+    ['2001:0:a9fe:a9fe::', '169.254.169.254', 'metadata'],
+    ['2001:0:808:808:0:0:80ff:fffe', '127.0.0.1', 'loopback'],
+  ])('refuses %s, which carries %s (%s), by default', (address, carried, range) => {
+    const refusal = check(DEFAULT_ADDRESS_POLICY, address);
+    expect(refusal).toMatchObject({ range, carried, setting: 'WEFT_HTTP_ALLOW' });
+    expect(refusal!.message).toContain(`it carries the IPv4 address ${carried}, and `);
+  });
+
+  it.each(['64:ff9b::a00:1', '64:ff9b:1::c0a8:101', '2002:ac10:1::1', '::a00:1'])(
+    'refuses %s, which carries a private address, with WEFT_HTTP_DENY_PRIVATE=1 only',
+    (address) => {
+      expect(check(DEFAULT_ADDRESS_POLICY, address)).toBeNull();
+      expect(check(policy({ denyPrivate: true }), address)).toMatchObject({ range: 'private', setting: 'WEFT_HTTP_DENY_PRIVATE' });
+    },
+  );
+
+  it.each(['64:ff9b::808:808', '64:ff9b:1::808:808', '64:ff9b:1:808:8:800::', '2002:808:808::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2'])(
+    'allows %s, which carries public addresses only',
+    (address) => {
+      expect(check(policy({ denyPrivate: true }), address)).toBeNull();
+    },
+  );
+
+  it('an allow entry for the IPv6 form or for the IPv4 address it carries opens it, except a metadata address', () => {
+    expect(check(policy({ allow: '64:ff9b::/96' }), '64:ff9b::7f00:1')).toBeNull();
+    expect(check(policy({ allow: '127.0.0.0/8' }), '64:ff9b::7f00:1')).toBeNull();
+    expect(check(policy({ allow: '64:ff9b::/96' }), '64:ff9b::a9fe:a9fe')).toMatchObject({ range: 'metadata' });
+  });
+
+  it('reads the embedded IPv4 address of each form', () => {
+    const embedded = (address: string) => embeddedIPv4(ipaddr.parse(address)).map(String);
+    expect(embedded('64:ff9b::102:304')).toEqual(['1.2.3.4']);
+    expect(embedded('2002:102:304::')).toEqual(['1.2.3.4']);
+    expect(embedded('2001:4860:4860::8888')).toEqual([]);
+    expect(embedded('1.2.3.4')).toEqual([]);
   });
 
   it('refuses what is not an address at all', () => {

@@ -2,11 +2,14 @@ import ipaddr from 'ipaddr.js';
 
 /**
  * Which addresses a request built from workflow content (an http step's URL, a notify webhook)
- * may reach. By default everything but the runner's own machine and the cloud metadata service:
- * loopback, link-local (169.254.0.0/16 holds the metadata endpoints, fe80::/10) and unspecified
- * addresses (0.0.0.0 and :: reach the local host). `WEFT_HTTP_DENY_PRIVATE=1` adds the private
- * ranges; `WEFT_HTTP_ALLOW` opens exceptions by host name or address range. Integrations a person
- * configured do not go through this policy.
+ * may reach. By default everything but the runner's own machine and the cloud metadata services:
+ * loopback, link-local (169.254.0.0/16 holds most metadata endpoints, fe80::/10), unspecified
+ * addresses (0.0.0.0 and :: reach the local host) and the metadata addresses outside link-local
+ * (`CLOUD_METADATA_ADDRESSES`). `WEFT_HTTP_DENY_PRIVATE=1` adds the private ranges;
+ * `WEFT_HTTP_ALLOW` opens exceptions by host name or address range, but a metadata address only
+ * by a host name or by that exact address, never by a range that happens to cover it. An IPv6
+ * address carrying an IPv4 one (mapped, compatible, SIIT, NAT64, 6to4, Teredo) is refused when
+ * the IPv4 address would be. Integrations a person configured do not go through this policy.
  */
 
 export type AllowEntry =
@@ -21,12 +24,14 @@ export interface AddressPolicy {
 export const ALLOW_SETTING = 'WEFT_HTTP_ALLOW';
 export const DENY_PRIVATE_SETTING = 'WEFT_HTTP_DENY_PRIVATE';
 
-export type RefusedRange = 'loopback' | 'link-local' | 'unspecified' | 'private';
+export type RefusedRange = 'loopback' | 'link-local' | 'unspecified' | 'metadata' | 'private';
 
 export interface AddressRefusal {
   /** The name the request asked for (an address itself when the URL held one). */
   readonly host: string;
   readonly address: string;
+  /** The IPv4 address `address` carries (NAT64, 6to4, ...) when that is what was refused. */
+  readonly carried?: string;
   readonly range: RefusedRange;
   /** The setting that decides: `WEFT_HTTP_ALLOW` opens any refusal, `WEFT_HTTP_DENY_PRIVATE` caused this one. */
   readonly setting: typeof ALLOW_SETTING | typeof DENY_PRIVATE_SETTING;
@@ -41,6 +46,24 @@ const ALWAYS_REFUSED: Readonly<Record<string, RefusedRange>> = {
 };
 /** Refused with `WEFT_HTTP_DENY_PRIVATE=1`: RFC 1918, shared address space (RFC 6598), IPv6 unique and site local. */
 const PRIVATE_RANGES = new Set(['private', 'carrierGradeNat', 'uniqueLocal', 'deprecatedSiteLocal']);
+
+/**
+ * Cloud metadata and credential endpoints, refused by default whatever range they are in (several
+ * are not link-local, so the ranges above miss them). Only a host name entry of `WEFT_HTTP_ALLOW`
+ * or the exact address opens one.
+ */
+export const CLOUD_METADATA_ADDRESSES: readonly { readonly address: string; readonly what: string }[] = [
+  { address: '169.254.169.254', what: 'instance metadata (AWS, GCP, Azure, OpenStack, DigitalOcean, Oracle, Hetzner, ...)' },
+  { address: '169.254.170.2', what: 'AWS ECS task metadata and credentials' },
+  { address: '169.254.170.23', what: 'AWS EKS Pod Identity agent' },
+  { address: 'fd00:ec2::254', what: 'AWS instance metadata over IPv6' },
+  { address: 'fd00:ec2::23', what: 'AWS EKS Pod Identity agent over IPv6' },
+  { address: 'fd20:ce::254', what: 'Google Cloud metadata over IPv6' },
+  { address: '100.100.100.200', what: 'Alibaba Cloud metadata' },
+  { address: '168.63.129.16', what: 'Azure WireServer (host agent, VM extension settings)' },
+  { address: '192.0.0.192', what: 'Oracle Cloud Infrastructure legacy metadata' },
+];
+const METADATA = new Set(CLOUD_METADATA_ADDRESSES.map(({ address }) => ipaddr.parse(address).toNormalizedString()));
 
 export const DEFAULT_ADDRESS_POLICY: AddressPolicy = { allow: [], denyPrivate: false };
 
@@ -100,7 +123,8 @@ function normalizeHost(host: string): string {
 
 /**
  * Null when `address` (what `host` resolved to, or the URL's own address) may be reached, else why
- * not. IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries.
+ * not. IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries; the other
+ * forms carrying an IPv4 address (`embeddedIPv4`) are refused when either address would be.
  */
 export function checkAddress(policy: AddressPolicy, { host, address }: { host: string; address: string }): AddressRefusal | null {
   const name = normalizeHost(host);
@@ -112,22 +136,99 @@ export function checkAddress(policy: AddressPolicy, { host, address }: { host: s
     // Not an address at all: nothing to connect to that this policy can vouch for.
     return refusal({ host: name, address, range: 'unspecified', setting: ALLOW_SETTING });
   }
-  if (policy.allow.some((entry) => entry.kind === 'range' && entry.range[0].kind() === ip.kind() && ip.match(entry.range))) return null;
-  const rangeName = ip.range();
-  const always = ALWAYS_REFUSED[rangeName];
-  if (always !== undefined) return refusal({ host: name, address: ip.toString(), range: always, setting: ALLOW_SETTING });
-  if (policy.denyPrivate && PRIVATE_RANGES.has(rangeName))
-    return refusal({ host: name, address: ip.toString(), range: 'private', setting: DENY_PRIVATE_SETTING });
+  const judged = [ip, ...embeddedIPv4(ip)];
+  for (const candidate of judged) {
+    const why = judge(policy, candidate, candidate === ip ? null : ip);
+    if (why !== null) return refusal({ host: name, address: ip.toString(), ...(candidate === ip ? {} : { carried: candidate.toString() }), ...why });
+  }
   return null;
 }
 
-function refusal({ host, address, range, setting }: Omit<AddressRefusal, 'message'>): AddressRefusal {
+/** Why `ip` is refused, if it is; `outer` is the IPv6 address carrying it, whose own allow entries count too. */
+function judge(policy: AddressPolicy, ip: ipaddr.IPv4 | ipaddr.IPv6, outer: ipaddr.IPv6 | null): Pick<AddressRefusal, 'range' | 'setting'> | null {
+  const ranges = policy.allow.flatMap((entry) => (entry.kind === 'range' ? [entry.range] : []));
+  const covers = (range: [ipaddr.IPv4 | ipaddr.IPv6, number], target: ipaddr.IPv4 | ipaddr.IPv6) => range[0].kind() === target.kind() && target.match(range);
+  if (METADATA.has(ip.toNormalizedString())) {
+    const exact = ranges.some((range) => covers(range, ip) && range[1] === (ip.kind() === 'ipv4' ? 32 : 128));
+    return exact ? null : { range: 'metadata', setting: ALLOW_SETTING };
+  }
+  if (ranges.some((range) => covers(range, ip) || (outer !== null && covers(range, outer)))) return null;
+  const rangeName = ip.range();
+  const always = ALWAYS_REFUSED[rangeName];
+  if (always !== undefined) return { range: always, setting: ALLOW_SETTING };
+  if (policy.denyPrivate && PRIVATE_RANGES.has(rangeName)) return { range: 'private', setting: DENY_PRIVATE_SETTING };
+  return null;
+}
+
+const ipv4 = (bytes: readonly number[]) => new ipaddr.IPv4(bytes.slice(0, 4));
+const allZero = (bytes: readonly number[]) => bytes.every((b) => b === 0);
+
+/**
+ * The IPv4 addresses an IPv6 address carries, for the forms a connection may be translated or
+ * tunnelled to that IPv4 address: IPv4-compatible `::a.b.c.d` (which WHATWG URL writes `::7f00:1`),
+ * SIIT `::ffff:0:a.b.c.d` (RFC 6145), NAT64 `64:ff9b::/96` (RFC 6052) and the local-use
+ * `64:ff9b:1::/48` (RFC 8215, every RFC 6052 layout whose other bits are zero), 6to4 `2002::/16`
+ * (RFC 3056) and Teredo `2001::/32` (RFC 4380: the server and the client, which is stored inverted).
+ * IPv4-mapped addresses never get here: `ipaddr.process` turned them into IPv4.
+ */
+export function embeddedIPv4(ip: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4[] {
+  if (ip.kind() !== 'ipv6') return [];
+  const b = ip.toByteArray();
+  const last = b.slice(12, 16);
+  switch ((ip as ipaddr.IPv6).range()) {
+    case 'rfc6145':
+      return [ipv4(last)];
+    case '6to4':
+      return [ipv4(b.slice(2, 6))];
+    case 'teredo':
+      return [ipv4(b.slice(4, 8)), ipv4(last.map((x) => x ^ 0xff))];
+    case 'rfc6052': {
+      // 64:ff9b::/96 holds the address in its last 32 bits.
+      if (b[4] === 0 && b[5] === 0) return [ipv4(last)];
+      // 64:ff9b:1::/48: the translator's prefix may be /48, /56, /64 or /96; bits 64-71 are always zero.
+      const layouts: [number[], number[]][] = [
+        [
+          [6, 7, 9, 10],
+          [8, 11, 12, 13, 14, 15],
+        ],
+        [
+          [7, 9, 10, 11],
+          [8, 12, 13, 14, 15],
+        ],
+        [
+          [9, 10, 11, 12],
+          [8, 13, 14, 15],
+        ],
+        [
+          [12, 13, 14, 15],
+          [6, 7, 8, 9, 10, 11],
+        ],
+      ];
+      return layouts.filter(([, zero]) => allZero(zero.map((i) => b[i] ?? 0))).map(([at]) => ipv4(at.map((i) => b[i] ?? 0)));
+    }
+    default:
+      // IPv4-compatible (deprecated, RFC 4291): the first 96 bits zero; :: and ::1 are ranges of their own.
+      return allZero(b.slice(0, 12)) && (ip as ipaddr.IPv6).range() === 'unicast' ? [ipv4(last)] : [];
+  }
+}
+
+function refusal({ host, address, carried, range, setting }: Omit<AddressRefusal, 'message'>): AddressRefusal {
   const target = host === '' || host === address || normalizeHost(host) === address ? address : `${host} (${address})`;
+  const kind = range === 'metadata' ? 'cloud metadata' : range;
   const why =
     setting === DENY_PRIVATE_SETTING
       ? `private addresses are refused because ${DENY_PRIVATE_SETTING}=1`
       : range === 'unspecified' && !ipaddr.isValid(unbracket(address))
         ? 'it is not an IP address'
-        : `${range} addresses are refused for requests made by workflows`;
-  return { host, address, range, setting, message: `refused to connect to ${target}: ${why}; add it to ${ALLOW_SETTING} on the runner to allow it` };
+        : `${kind} addresses are refused for requests made by workflows`;
+  const carrying = carried === undefined ? '' : `it carries the IPv4 address ${carried}, and `;
+  const fix = range === 'metadata' ? `add the host name or the exact address to ${ALLOW_SETTING}` : `add it to ${ALLOW_SETTING}`;
+  return {
+    host,
+    address,
+    ...(carried === undefined ? {} : { carried }),
+    range,
+    setting,
+    message: `refused to connect to ${target}: ${carrying}${why}; ${fix} on the runner to allow it`,
+  };
 }

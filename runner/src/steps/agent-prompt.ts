@@ -1,5 +1,6 @@
 import {
   extractJsonObject,
+  linearRegExpEngine,
   renderTemplate,
   runToolLoop,
   type AgentMessageEvent,
@@ -8,8 +9,9 @@ import {
   type ModelProvider,
   type StepOfType,
   type ToolLoopProgress,
+  unsupportedPatternOf,
 } from '@weft/shared';
-import type { Ajv } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import { createWaitBudget } from '../agent/ask';
 import { readCheckpoint, saveCheckpoint } from '../agent/checkpoint';
 import { createAgentBudget } from '../agent/limits';
@@ -25,9 +27,30 @@ import type { StepContext, StepHandler } from './types';
 /** While a person takes long to decide, the step's checkpoint is saved again after each such stretch of paused time. */
 export const PAUSED_CHECKPOINT_EVERY_MS = 60 * 60 * 1000;
 
-/** Loaded at the first step with a structured output: about 2 MiB and 30 ms of start-up the runner does not pay before. */
+/**
+ * Loaded at the first step with a structured output: about 2 MiB and 30 ms of start-up the runner
+ * does not pay before. The schema is workflow content and the answer checked against it is model
+ * output a prompt injection can shape, so `pattern` and `patternProperties` run on RE2 (linear
+ * time): with native RegExp, `^(\w+\s?)*$` against a few dozen characters blocks the runner's
+ * only thread (step timeouts, lease heartbeats) for minutes.
+ */
 let ajv: Promise<Ajv> | undefined;
-const loadAjv = (): Promise<Ajv> => (ajv ??= import('ajv').then(({ Ajv }) => new Ajv({ allErrors: true, strict: false })));
+const loadAjv = (): Promise<Ajv> =>
+  (ajv ??= Promise.all([import('ajv'), import('re2js')]).then(
+    ([{ Ajv }, { RE2JS }]) => new Ajv({ allErrors: true, strict: false, code: { regExp: linearRegExpEngine(RE2JS) } }),
+  ));
+
+/** The step's `output.schema` compiled; a schema Ajv cannot compile (or a pattern RE2 cannot run) fails the step for good. */
+async function compileOutputSchema(schema: Record<string, unknown>): Promise<ValidateFunction> {
+  const instance = await loadAjv();
+  try {
+    return instance.compile(schema);
+  } catch (error) {
+    const unsupported = unsupportedPatternOf(error);
+    const reason = unsupported?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new NonRetriableStepError(`output.schema is not a usable JSON Schema: ${reason}`, { code: 'invalid_output_schema' });
+  }
+}
 
 /** Why the step's signal fired: a timeout closes the turn as `error`, a cancel as `canceled`. */
 const abortStatus = (signal: AbortSignal): 'error' | 'canceled' => {
@@ -100,7 +123,7 @@ export function createAgentPromptStep({
           counts,
           waitBudget,
         });
-        const validate = schema ? (await loadAjv()).compile(schema) : null;
+        const validate = schema ? await compileOutputSchema(schema) : null;
 
         let n = 0;
         let current: AgentMessage | null = null;

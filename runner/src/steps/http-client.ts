@@ -1,6 +1,6 @@
 import type { Response } from 'undici';
 import { NonRetriableStepError, RetryAfterError, StepFailedError } from '../engine/errors';
-import { addressRefusalOf, type OutboundClient, type OutboundRequest } from '../net/outbound-client';
+import { addressRefusalOf, RedirectRefusedError, type OutboundClient, type OutboundRequest } from '../net/outbound-client';
 
 export const RESPONSE_BODY_CAP_BYTES = 1024 * 1024;
 
@@ -17,7 +17,7 @@ export type FetchedResponse = {
 /**
  * One request with the step's signal, through the runner's outbound client (address policy,
  * redirects checked hop by hop); the body is read up to `capBytes`, the rest discarded. A refused
- * address fails the step for good: retrying cannot change the policy.
+ * address or redirect fails the step for good: retrying cannot change the policy.
  */
 export async function sendRequest({
   client,
@@ -39,6 +39,7 @@ export async function sendRequest({
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : error;
     const refused = addressRefusalOf(error);
     if (refused !== null) throw new NonRetriableStepError(refused.message, { code: refused.code });
+    if (error instanceof RedirectRefusedError) throw new NonRetriableStepError(`request to ${redact(url)}: ${error.message}`, { code: error.code });
     throw new StepFailedError(`request to ${redact(url)} failed: ${networkReason(error)}`, { code: 'http_network_error' });
   }
   const { text, truncated } = await readCapped(response, capBytes);

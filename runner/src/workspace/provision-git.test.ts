@@ -338,7 +338,8 @@ describe('https address policy and pinning', () => {
     const refuse = async (url: string, addresses: string[], policy = DEFAULT_ADDRESS_POLICY) =>
       rejection(pinnedHttpsConfig({ source: https(url), policy, lookup: async () => addresses }));
     expect((await refuse('https://git.example/x', ['127.0.0.1'])).message).toContain('loopback addresses are refused');
-    expect((await refuse('https://169.254.169.254/latest', [])).message).toContain('link-local');
+    expect((await refuse('https://169.254.169.254/latest', [])).message).toContain('cloud metadata addresses are refused');
+    expect((await refuse('https://git.example/x', ['169.254.1.1'])).message).toContain('link-local');
     expect((await refuse('https://[::1]/x', [])).code).toBe('workspace_address_refused');
     const denyPrivate = { ...DEFAULT_ADDRESS_POLICY, denyPrivate: true };
     expect((await refuse('https://git.internal/x', ['10.0.0.5'], denyPrivate)).message).toContain('WEFT_HTTP_DENY_PRIVATE');

@@ -7,6 +7,7 @@ import { stepContext } from '../helpers/step-context';
 
 let server: Awaited<ReturnType<typeof startHttpServer>>;
 let port: number;
+let other: Awaited<ReturnType<typeof startHttpServer>>;
 
 beforeAll(async () => {
   server = await startHttpServer((req, res) => {
@@ -30,16 +31,28 @@ beforeAll(async () => {
         return redirect(307, '/ok');
       case '/loop':
         return redirect(302, `/loop?${Number(query ?? 0) + 1}`);
+      case '/elsewhere':
+        return redirect(Number(query), `${other.url}/echo`);
+      case '/echo':
+        return sendJson(res, 200, { method: req.method, body: req.body, headers: req.headers });
+      case '/same':
+        return redirect(Number(query), '/echo');
       default:
         res.writeHead(404);
         return res.end();
     }
   });
   port = Number(new URL(server.url).port);
+  // Another origin: the same address, another port.
+  other = await startHttpServer((req, res) => sendJson(res, 200, { method: req.method, body: req.body, headers: req.headers }));
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await other.close();
+});
 beforeEach(() => {
   server.requests.length = 0;
+  other.requests.length = 0;
 });
 
 const http = (url: string, extra: Record<string, unknown> = {}) => ({ id: 'call', type: 'http' as const, method: 'GET' as const, url, ...extra });
@@ -89,7 +102,20 @@ describe('http step address policy', () => {
 
     it('refuses the metadata address', async () => {
       const error = await refusal(step.run(stepContext(), http('http://169.254.169.254/latest/meta-data/')));
-      expect(error.message).toContain('169.254.169.254: link-local addresses are refused');
+      expect(error.message).toContain('169.254.169.254: cloud metadata addresses are refused');
+    });
+
+    it.each([
+      ['AWS metadata over IPv6', 'http://[fd00:ec2::254]/latest/meta-data/', 'cloud metadata addresses'],
+      ['Alibaba Cloud metadata', 'http://100.100.100.200/latest/meta-data/', 'cloud metadata addresses'],
+      ['metadata through NAT64', 'http://[64:ff9b::a9fe:a9fe]/latest/meta-data/', 'it carries the IPv4 address 169.254.169.254, and cloud metadata'],
+      ['metadata through local-use NAT64', 'http://[64:ff9b:1::a9fe:a9fe]/', 'it carries the IPv4 address 169.254.169.254, and cloud metadata'],
+      ['metadata through 6to4', 'http://[2002:a9fe:a9fe::1]/', 'it carries the IPv4 address 169.254.169.254, and cloud metadata'],
+      ['loopback written IPv4-compatible', 'http://[::127.0.0.1]:PORT/ok', 'it carries the IPv4 address 127.0.0.1, and loopback'],
+    ])('refuses %s before connecting', async (_what, url, reason) => {
+      const error = await refusal(step.run(stepContext(), http(url.replace('PORT', String(port)))));
+      expect(error.message).toContain(reason);
+      expect(server.requests).toEqual([]);
     });
 
     it('refuses a notify webhook to loopback once, without the retry a network error gets', async () => {
@@ -149,6 +175,62 @@ describe('http step address policy', () => {
       const output = await step.run(stepContext(), http(`http://localhost:${port}/to-loopback`, { headers: { Authorization: 'Bearer secret' } }));
       expect(output).toMatchObject({ body: { auth: null } });
       expect(server.requests[0]!.headers.authorization).toBe('Bearer secret');
+    });
+
+    const secrets = {
+      'X-Api-Key': 'k3y',
+      Authorization: 'Bearer secret',
+      Cookie: 'session=1',
+      'X-Custom': 'c',
+      Accept: 'application/json',
+      'User-Agent': 'weft-test',
+    };
+
+    it.each([301, 302, 303, 307, 308])('on a %i to another origin, sends only the safe headers', async (status) => {
+      const output = await step.run(stepContext(), http(`http://127.0.0.1:${port}/elsewhere?${status}`, { headers: secrets }));
+      expect(output).toMatchObject({ status: 200, body: { method: 'GET' } });
+      expect(server.requests[0]!.headers['x-api-key']).toBe('k3y');
+      const sent = other.requests[0]!.headers;
+      expect(sent).toMatchObject({ accept: 'application/json', 'user-agent': 'weft-test' });
+      for (const name of ['x-api-key', 'authorization', 'cookie', 'x-custom']) expect(sent[name], name).toBeUndefined();
+    });
+
+    it.each([307, 308])('refuses a %i that would send a POST body to another origin, sending nothing there', async (status) => {
+      const failure = step.run(stepContext(), http(`http://127.0.0.1:${port}/elsewhere?${status}`, { method: 'POST', body: { secret: 1 }, headers: secrets }));
+      await expect(failure).rejects.toBeInstanceOf(NonRetriableStepError);
+      await expect(failure).rejects.toMatchObject({ code: 'http_redirect_refused' });
+      await expect(failure).rejects.toThrow(`redirect to http://127.0.0.1:${new URL(other.url).port}: the request body is not sent to another origin`);
+      expect(other.requests).toEqual([]);
+    });
+
+    it.each([301, 302, 303])(
+      'turns a POST into a bodiless GET on a %i, without the body headers, and keeps its own headers on the same origin',
+      async (status) => {
+        const output = await step.run(stepContext(), http(`http://127.0.0.1:${port}/same?${status}`, { method: 'POST', body: { a: 1 }, headers: secrets }));
+        const body = (output as { body: { method: string; body: string; headers: Record<string, string> } }).body;
+        expect(body).toMatchObject({ method: 'GET', body: '' });
+        expect(body.headers['content-type']).toBeUndefined();
+        expect(body.headers['x-api-key']).toBe('k3y');
+      },
+    );
+
+    it.each([307, 308])('keeps method, body and headers on a %i to the same origin', async (status) => {
+      const output = await step.run(stepContext(), http(`http://127.0.0.1:${port}/same?${status}`, { method: 'PUT', body: { a: 1 }, headers: secrets }));
+      const body = (output as { body: { method: string; body: string; headers: Record<string, string> } }).body;
+      expect(body).toMatchObject({ method: 'PUT', body: '{"a":1}', headers: { 'x-api-key': 'k3y', 'content-type': 'application/json' } });
+    });
+
+    it('refuses a webhook whose POST is redirected to another origin', async () => {
+      const notify = testNotifyStep(testOutbound({ allow: '127.0.0.0/8' }));
+      const failure = notify.run(stepContext(), {
+        id: 'ping',
+        type: 'notify',
+        message: 'x',
+        channel: { webhookUrl: `http://127.0.0.1:${port}/elsewhere?307` },
+      });
+      await expect(failure).rejects.toMatchObject({ code: 'http_redirect_refused' });
+      expect(server.requests).toHaveLength(1);
+      expect(other.requests).toEqual([]);
     });
 
     it(`stops after ${MAX_REDIRECTS} redirects`, async () => {

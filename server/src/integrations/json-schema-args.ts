@@ -1,8 +1,15 @@
-import { isPlainObject } from '@weft/shared';
+import { isPlainObject, linearRegExpEngine } from '@weft/shared';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 
-const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false });
+/**
+ * The schemas come from MCP servers and the values from workflows and models: `pattern` and
+ * `patternProperties` run on RE2 (linear time), so no schema and value can pin the server's thread
+ * with catastrophic backtracking. A schema with a pattern RE2 cannot run (backreferences,
+ * lookaround) does not compile, like any other schema Ajv refuses.
+ */
+const ajv = new Ajv({ allErrors: true, strict: false, validateSchema: false, code: { regExp: linearRegExpEngine(RE2JS) } });
 const compiled = new Map<string, ValidateFunction | null>();
 const MAX_CACHED = 500;
 
