@@ -10,6 +10,7 @@ import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { countSteps, definitionDescription, definitionName, parseDefinition } from '../lib/definition';
 import { createKeyedStore } from '../store/keyed-store';
 import { useGate } from '../auth/Gate';
+import { DraftStepsReview } from './DraftStepsReview';
 
 type DraftPart = Extract<MessagePart, { type: 'draft' }>;
 
@@ -99,7 +100,10 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
         </p>
       )}
       {parsed.ok ? (
-        <WorkflowDiagram definition={parsed.definition} mode="view" className="draft-card__diagram" aria-label={`Draft: ${name}`} />
+        <>
+          <WorkflowDiagram definition={parsed.definition} mode="view" className="draft-card__diagram" aria-label={`Draft: ${name}`} />
+          {saved === null && <DraftStepsReview definition={parsed.definition} />}
+        </>
       ) : (
         <div className="alert alert--warn">
           <div className="alert__body">This draft is not a valid workflow yet: {parsed.message}</div>
