@@ -154,6 +154,26 @@ describe('chat commands without a model', () => {
   });
 });
 
+describe('/approve with several approvals waiting', () => {
+  it('approves none of them and lists them, so a card the person did not read is never approved with the rest; /deny denies all', async () => {
+    const wf = (await s.request('POST', '/api/workflows', { body: { definition: { ...DISK_CHECK, name: 'Two asks' } } })).body;
+    const chat = await newChat(s);
+    const first = await s.request('POST', `/api/sessions/${chat.id}/messages`, { body: { content: '/run two asks host=a' } });
+    const second = await s.request('POST', `/api/sessions/${chat.id}/messages`, { body: { content: '/run two asks host=b' } });
+    await waitUntil(async () => (await s.request('GET', `/api/approvals?status=pending&sessionId=${chat.id}`)).body.approvals.length === 2);
+    const refused = await ask(s, chat.id, '/approve');
+    expect(refused.text).toBe(
+      '2 approvals are waiting in this chat: the call workflows:run_workflow and the call workflows:run_workflow. Approve each on its card, where it shows what it allows; /deny denies them all.',
+    );
+    expect((await s.request('GET', `/api/approvals?status=pending&sessionId=${chat.id}`)).body.approvals).toHaveLength(2);
+    const denied = await ask(s, chat.id, '/deny');
+    expect(denied.text).toMatch(/^Denied the call workflows:run_workflow and the call workflows:run_workflow\.$/);
+    await finalReply(s, chat.id, first.body.assistantMessageId);
+    await finalReply(s, chat.id, second.body.assistantMessageId);
+    expect((await s.request('GET', `/api/executions?workflowId=${wf.id}`)).body.executions).toEqual([]);
+  });
+});
+
 describe('chat titles, rename and delete', () => {
   it('titles a chat from its first request, renames it, and deletes it while its runs stay', async () => {
     const chat = await newChat(s);

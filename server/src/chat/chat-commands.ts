@@ -194,6 +194,21 @@ export function createChatCommands({
       say(ctx.writer, 'Nothing in this chat is waiting for an approval. Other chats and runs: see ', APPROVALS_LINK, '.');
       return;
     }
+    // One approval on trust of a single word, never a batch: a second card (an agent's ask a hostile
+    // step raised beside the one the person read) may be out of sight. Denying them all is safe.
+    if (decision === 'approve' && steps.length + calls.length > 1) {
+      const pending: Piece[][] = [
+        ...steps.map((a): Piece[] => ['step ', runLink(a.executionId, a.stepId), ' of run ', runLink(a.executionId)]),
+        ...calls.map((a): Piece[] => [`the call ${a.tool.name}`]),
+      ];
+      say(
+        ctx.writer,
+        `${pending.length} approvals are waiting in this chat: `,
+        ...joined(pending),
+        '. Approve each on its card, where it shows what it allows; /deny denies them all.',
+      );
+      return;
+    }
     const verb = decision === 'approve' ? 'Approved' : 'Denied';
     const done: Piece[][] = [];
     const failed: Piece[][] = [];

@@ -8,7 +8,7 @@ export const CHAT_COMMANDS = [
   { name: 'runs', usage: '/runs [workflow]', summary: 'List recent runs' },
   { name: 'why', usage: '/why [run]', summary: 'Explain why a run failed: the step, its error, its last log lines' },
   { name: 'fix', usage: '/fix [run]', summary: 'Diagnose a failed run and propose a fix you can apply and re-run' },
-  { name: 'approve', usage: '/approve [comment]', summary: "Approve this chat's pending approvals" },
+  { name: 'approve', usage: '/approve [comment]', summary: "Approve this chat's pending approval (one at a time: with several, use their cards)" },
   { name: 'deny', usage: '/deny [comment]', summary: "Deny this chat's pending approvals" },
   { name: 'help', usage: '/help', summary: 'List the commands' },
 ] as const;
