@@ -25,7 +25,7 @@ const alicesApproval = {
   stepId: 'sign_off',
   iterationPath: '',
   message: 'Deploy build 42?',
-  approvers: [],
+  approvers: {},
   requestedAt: new Date(Date.now() - 60_000).toISOString(),
   expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
   status: 'pending',

@@ -138,7 +138,8 @@ export function checkAddress(policy: AddressPolicy, { host, address }: { host: s
   }
   const judged = [ip, ...embeddedIPv4(ip)];
   for (const candidate of judged) {
-    const why = judge(policy, candidate, candidate === ip ? null : ip);
+    // Only an IPv6 address carries another.
+    const why = judge(policy, candidate, candidate === ip ? null : (ip as ipaddr.IPv6));
     if (why !== null) return refusal({ host: name, address: ip.toString(), ...(candidate === ip ? {} : { carried: candidate.toString() }), ...why });
   }
   return null;
