@@ -133,4 +133,15 @@ describe('every page loads its feature stylesheet', () => {
       { selector: '.wf-node', property: 'display', expected: 'flex', sheet: 'diagram/nodes/nodes.css' },
     ]);
   });
+
+  it("the server's own error page (a webhook URL opened in a browser): its inline style is the one the policy allows", async () => {
+    const page = await stack.newPage();
+    // Not the app: a page the server writes itself, whose <style> the Content-Security-Policy allows by hash.
+    await expectStyled(page, '/hooks/not-for-browsers', [
+      { selector: 'main h1', property: 'font-size', expected: '20px', sheet: 'http/browser-page.ts' },
+      { selector: 'body', property: 'background-color', expected: 'rgb(245, 246, 248)', sheet: 'http/browser-page.ts' },
+    ]);
+    expect(await page.locator('h1').innerText()).toBe('Nothing here');
+    expect(stack.cspViolations).toEqual([]);
+  });
 });

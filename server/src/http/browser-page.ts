@@ -30,14 +30,17 @@ function wording(status: number, message: string): { title: string; text: string
   return { title: 'This address cannot be opened', text: message, action: home };
 }
 
+/** The error page's one inline stylesheet: the Content-Security-Policy allows it by its hash (security-headers.ts). */
+export const ERROR_PAGE_STYLE = `body{font:16px/1.5 system-ui,sans-serif;color:#1c2430;background:#f5f6f8;margin:0;display:grid;place-items:center;min-height:100vh}
+main{background:#fff;border:1px solid #e1e5ea;border-radius:10px;padding:28px 32px;max-width:440px;margin:16px;overflow-wrap:anywhere}
+h1{font-size:20px;margin:0 0 8px}a{color:#3358d4;font-weight:600}`;
+
 /** A small self-contained HTML page for a failed navigation: a title, a sentence and one way on. */
 export function errorPage({ status, message }: { status: number; message: string }): string {
   const { title, text, action } = wording(status, message);
   const sentence = text.length > 300 ? `${text.slice(0, 300)}…` : text;
   return `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · Weft</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;color:#1c2430;background:#f5f6f8;margin:0;display:grid;place-items:center;min-height:100vh}
-main{background:#fff;border:1px solid #e1e5ea;border-radius:10px;padding:28px 32px;max-width:440px;margin:16px;overflow-wrap:anywhere}
-h1{font-size:20px;margin:0 0 8px}a{color:#3358d4;font-weight:600}</style>
+<style>${ERROR_PAGE_STYLE}</style>
 <main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(sentence)}</p><p><a href="${action.href}">${escapeHtml(action.label)}</a></p></main></html>`;
 }

@@ -1,12 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { ERROR_PAGE_STYLE } from './browser-page';
 
 /**
- * The app's Content-Security-Policy: everything from this origin only, never framed. Checked
- * against the built client in headless Chromium (client/test/e2e): nothing else is needed.
+ * The app's Content-Security-Policy: everything from this origin only, never framed; the one
+ * inline stylesheet allowed is the server's own error page's, by its hash. Checked against the
+ * built client and the error pages in headless Chromium (client/test/e2e): nothing else is needed.
  */
-export const CONTENT_SECURITY_POLICY = ["default-src 'self'", "base-uri 'self'", "form-action 'self'", "object-src 'none'", "frame-ancestors 'none'"].join(
-  '; ',
-);
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  `style-src 'self' 'sha256-${createHash('sha256').update(ERROR_PAGE_STYLE).digest('base64')}'`,
+  "base-uri 'self'",
+  "form-action 'self'",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 const HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
