@@ -2,6 +2,7 @@ import { effectiveScopes, Role } from '@weft/shared';
 import fp from 'fastify-plugin';
 import { createToolRegistry, type ToolRegistry } from './registry';
 import { createExplainTool } from './explain-tool';
+import { createUsersStore } from '../people/users-store';
 import { createWorkflowTools } from './workflow-tools';
 
 declare module 'fastify' {
@@ -15,11 +16,12 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { workflows, executions, approvals, toolApprovals, proposals, drafting, triggerTools, journal, chatVisibility: chats } = app;
+    const users = createUsersStore({ db: app.db, clock: app.clock });
     const tools = createToolRegistry({
       toolApprovals,
       // As a request would authenticate them now: their role today, within the credential's own scopes.
       scopesNow: (user) => {
-        const row = app.auth.users.get(user.id);
+        const row = users.get(user.id);
         if (row === undefined || row.disabled_at !== null) return null;
         const now = effectiveScopes(Role.parse(row.role));
         return now.filter((scope) => user.scopes.includes(scope));
@@ -32,6 +34,6 @@ export default fp(
   },
   {
     name: 'weft-tools',
-    dependencies: ['weft-auth', 'weft-audit', 'weft-journal', 'weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'],
+    dependencies: ['weft-audit', 'weft-journal', 'weft-workflows', 'weft-executions', 'weft-approvals', 'weft-drafting', 'weft-triggers'],
   },
 );
