@@ -4,7 +4,7 @@ import { codeEnvNameProblem } from './bash';
 
 describe('bash step env names', () => {
   // The dynamic loader (bwrap's own, before any sandbox exists), the C library or the shell would run code from these.
-  it.each(['LD_PRELOAD', 'LD_AUDIT', 'LD_LIBRARY_PATH', 'LD_DEBUG', 'GCONV_PATH', 'GLIBC_TUNABLES', 'BASH_ENV', 'ENV', 'SHELLOPTS', 'PS4', 'BASH_FUNC_x'])(
+  it.each(['LD_PRELOAD', 'LD_AUDIT', 'LD_LIBRARY_PATH', 'LD_DEBUG', 'GCONV_PATH', 'GLIBC_TUNABLES', 'BASH_ENV', 'SHELLOPTS', 'PS4', 'BASH_FUNC_x'])(
     'refuses %s at steps[i].env.<name>, naming why',
     (name) => {
       expectError(workflow({ id: 's', type: 'bash', command: 'echo hi', env: { [name]: '/tmp/evil.so' } }), `steps[0].env.${name}`, /would run code/);
@@ -17,7 +17,7 @@ describe('bash step env names', () => {
         id: 's',
         type: 'bash',
         command: 'make',
-        env: { PATH: '/usr/bin', OLD_PRELOAD: 'x', ld_preload: 'x', ENVIRONMENT: 'prod', BASH_VERSION_WANTED: '5' },
+        env: { PATH: '/usr/bin', OLD_PRELOAD: 'x', ld_preload: 'x', ENV: 'staging', ENVIRONMENT: 'prod', BASH_VERSION_WANTED: '5' },
       }),
     );
     expect(codeEnvNameProblem('LD_PRELOAD')).toMatch(/LD_\*/);

@@ -26,11 +26,12 @@ function isReservedEnvName(name: string): boolean {
  * Variables the dynamic loader, the C library or the shell read as code to run (a library to load,
  * a file to source, a function definition, a prompt expanded with `$( )`), not as data. The runner
  * never hands a step's `env` to bwrap's own loader (child-process.ts); this refusal is the backstop,
- * and what keeps a templated `env` value from naming code in the unsandboxed mode too.
+ * and what keeps a templated `env` value from naming code in the unsandboxed mode too. `ENV` is
+ * not among them: only an interactive shell sources it (a step's `bash -c` is not), and it is a
+ * common name for a deployment environment (`ENV=staging`).
  */
 const CODE_ENV_NAMES = [
   'BASH_ENV',
-  'ENV',
   'SHELLOPTS',
   'BASHOPTS',
   'PS4',
