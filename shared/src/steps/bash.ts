@@ -30,18 +30,7 @@ function isReservedEnvName(name: string): boolean {
  * not among them: only an interactive shell sources it (a step's `bash -c` is not), and it is a
  * common name for a deployment environment (`ENV=staging`).
  */
-const CODE_ENV_NAMES = [
-  'BASH_ENV',
-  'SHELLOPTS',
-  'BASHOPTS',
-  'PS4',
-  'PROMPT_COMMAND',
-  'GCONV_PATH',
-  'GETCONF_DIR',
-  'GLIBC_TUNABLES',
-  'LOCPATH',
-  'NLSPATH',
-];
+const CODE_ENV_NAMES = ['BASH_ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'PROMPT_COMMAND', 'GCONV_PATH', 'GETCONF_DIR', 'GLIBC_TUNABLES', 'LOCPATH', 'NLSPATH'];
 const CODE_ENV_PREFIXES = ['LD_', 'BASH_FUNC_'];
 
 /** Why a step's `env` may not set `name`, or null when it may. */
