@@ -8,14 +8,11 @@ import { workflowKeys } from '../api/workflows';
 import { describeError } from '../components/Panels';
 import { WorkflowDiagram } from '../diagram/WorkflowDiagram';
 import { countSteps, definitionDescription, definitionName, parseDefinition } from '../lib/definition';
-import { createKeyedStore } from '../store/keyed-store';
 import { useGate } from '../auth/Gate';
 import { DraftStepsReview } from './DraftStepsReview';
+import { savedDrafts } from './saved-drafts';
 
 type DraftPart = Extract<MessagePart, { type: 'draft' }>;
-
-/** Drafts saved during this visit, by `messageId#part`: rows scroll out of the DOM, the answer stays. */
-const savedDrafts = createKeyedStore<{ id: string; name: string } | null>(null);
 
 const slug = (name: string) =>
   name

@@ -10,6 +10,7 @@ import { getLiveSocket } from '../api/live-socket';
 import { approvalsStore } from '../approvals/approvals-store';
 import { authStore, createAuthStore } from '../store/auth-store';
 import { resetOnSignOut, resetPersonState } from './person-state';
+import { savedDrafts } from '../chat/saved-drafts';
 
 /**
  * Signing out, by the button or by a 401 from any request, drops what the app held for the person:
@@ -122,8 +123,10 @@ describe('resetOnSignOut', () => {
     first.subscribe('approvals', { onEvent: () => {} });
     await waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
     approvalsStore.upsert(alicesApproval);
+    savedDrafts.set('msg_alice#0', { id: 'wf_alice', name: "Alice's draft" });
     resetPersonState();
     expectNothingOfAlice();
+    expect(savedDrafts.get('msg_alice#0')).toBeNull();
     expect(getLiveSocket()).not.toBe(first);
   });
 });

@@ -1,16 +1,18 @@
 import { resetLiveSocket } from '../api/live-socket';
 import { approvalsStore } from '../approvals/approvals-store';
+import { forgetSavedDrafts } from '../chat/saved-drafts';
 import { authStore, type AuthStore } from '../store/auth-store';
 
 /**
  * What the app holds for the signed-in person outside React Query, dropped when they sign out so
  * the next person in the same tab starts clean: the shared live socket (closed, every subscription
- * forgotten; the next use opens a new one, authenticated as whoever is signed in then) and the
- * approvals the cards and the badge show.
+ * forgotten; the next use opens a new one, authenticated as whoever is signed in then), the
+ * approvals the cards and the badge show, and which chat drafts were saved.
  */
 export function resetPersonState(): void {
   resetLiveSocket();
   approvalsStore.clear();
+  forgetSavedDrafts();
 }
 
 /**
