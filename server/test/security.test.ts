@@ -188,6 +188,8 @@ describe('response headers', () => {
     expect(headers['content-security-policy'], what).toBe(CONTENT_SECURITY_POLICY);
     expect(headers['x-content-type-options'], what).toBe('nosniff');
     expect(headers['referrer-policy'], what).toBe('same-origin');
+    expect(headers['x-frame-options'], what).toBe('DENY');
+    expect(headers['cross-origin-opener-policy'], what).toBe('same-origin');
   };
 
   it('are on app pages, API answers, errors and refusals alike', async () => {

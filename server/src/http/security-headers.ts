@@ -20,6 +20,9 @@ const HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
+  // frame-ancestors for browsers that predate it; a window this app opens keeps no handle on it.
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
 };
 
 /** On every answer, pages and API alike, errors included: set before anything can fail. */
