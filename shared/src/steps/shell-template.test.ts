@@ -63,6 +63,10 @@ describe('compileShellTemplate', () => {
     ['a trap action that reads a variable', 'trap \'rm -f "$TMP"\' EXIT; echo {{ a }}', 'trap \'rm -f "$TMP"\' EXIT; echo "$WEFT_ARG_1"'],
     ['"((" in quotes is text', 'echo "((" {{ a }}', 'echo "((" "$WEFT_ARG_1"'],
     ['after if(( )) closes', 'if((1)); then echo {{ a }}; fi', 'if((1)); then echo "$WEFT_ARG_1"; fi'],
+    ['"eval" as data of echo', 'echo eval {{ a }}', 'echo eval "$WEFT_ARG_1"'],
+    ["a value as an argument after bash -c's command string", 'bash -c \'echo "$1"\' _ {{ a }}', 'bash -c \'echo "$1"\' _ "$WEFT_ARG_1"'],
+    ['declare NAME=value keeps the value data', 'declare -r X={{ a }}', 'declare -r X="$WEFT_ARG_1"'],
+    ['-c of another command is plain', 'grep -c {{ a }} file', 'grep -c "$WEFT_ARG_1" file'],
   ])('%s', (_name, template, expected) => {
     expect(script(template)).toBe(expected);
   });
@@ -137,6 +141,16 @@ describe('compileShellTemplate', () => {
     ['unset', 'unset -v {{ a }}', /argument of "unset"/],
     ['trap', 'trap {{ a }} EXIT', /argument of "trap", whose action bash runs as a command/],
     ['trap with the action quoted', 'trap "echo {{ a }}" EXIT', /argument of "trap"/],
+    ['eval', 'eval {{ a }}', /argument of "eval", which bash runs as code/],
+    ['eval with the value quoted', 'eval "echo {{ a }}"', /argument of "eval"/],
+    ['source', 'source {{ a }}', /argument of "source"/],
+    ['.', '. {{ a }}', /argument of "\."/],
+    ['let', 'let "n={{ a }}"', /argument of "let", an arithmetic expression/],
+    ['bash -c', 'bash -c {{ a }}', /command string of "bash -c"/],
+    ['sh -ec with the value quoted', 'sh -ec "ls {{ a }}"', /command string of "sh -c"/],
+    ['env bash -c', 'env bash -c {{ a }}', /command string of "bash -c"/],
+    ['declare of a name', 'declare {{ a }}=1', /variable name of "declare"/],
+    ['a nameref', 'typeset -n ref={{ a }}', /variable name of "typeset"/],
   ])('refuses %s', (_name, template, message) => {
     expect(refusal(template)).toMatch(message);
   });

@@ -673,9 +673,35 @@ function nameArgumentRefusal(words: readonly string[], partial: string): string 
       return `an argument of "${name}", which takes variable names: ${NAME_EVALUATES}`;
     case 'trap':
       return 'an argument of "trap", whose action bash runs as a command; set a variable to the value and use "$VAR" in the action';
+    case 'eval':
+    case 'source':
+    case '.':
+      return `an argument of "${name}", which bash runs as code: a value must stay data (pass it in "$VAR" to a command that reads it as data)`;
+    case 'let':
+      return `an argument of "let", an arithmetic expression: ${NAME_EVALUATES}`;
+    case 'declare':
+    case 'typeset':
+      // `declare NAME=value` keeps the value data; the name (and a nameref's target) is evaluated.
+      return !/^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(partial) || args.some((arg) => /^-[a-zA-Z]*n/.test(arg))
+        ? `a variable name of "${name}": ${NAME_EVALUATES}`
+        : null;
     default:
+      if (SHELLS.has(name) && runsCommandString(args)) {
+        const shell = name.endsWith('env') ? (args.find((arg) => !arg.startsWith('-') && !arg.includes('=')) ?? name) : name;
+        return `the command string of "${shell} -c", which runs as code: pass the value as an argument after it ("${shell} -c 'cmd "$1"' _ {{ value }}") instead`;
+      }
       return null;
   }
+}
+
+const SHELLS = new Set(['bash', 'sh', 'dash', 'zsh', 'ksh', 'mksh', 'busybox', 'env', '/bin/bash', '/bin/sh', '/usr/bin/bash', '/usr/bin/env']);
+
+/** Whether the next argument of a shell whose `args` came so far is its `-c` command string (`bash -c`, `sh -ec`, `env bash -c`). */
+function runsCommandString(args: readonly string[]): boolean {
+  const rest = args[0] === 'sh' || args[0] === 'bash' ? args.slice(1) : args;
+  const c = rest.findIndex((arg) => /^-[a-zA-Z]*c[a-zA-Z]*$/.test(arg));
+  // The first word after -c (and its other options) is the command string; later ones are $0, $1…
+  return c !== -1 && rest.slice(c + 1).every((arg) => arg.startsWith('-'));
 }
 
 function reference(name: string, placement: ShellPlacement): string {

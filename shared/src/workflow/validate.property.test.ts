@@ -33,8 +33,9 @@ const safeText = fc.string({ maxLength: 20 }).filter((text) => !text.includes('{
 const nonBlank = fc.string({ minLength: 1, maxLength: 40 }).filter((text) => text.trim() !== '' && !text.includes('{{'));
 const reference = fc.constantFrom('{{ inputs.region }}', '{{ inputs.count + 1 }}', '{{ trigger.user }}', '{{ inputs.dry_run == false }}');
 const template = fc.tuple(nonBlank, fc.option(reference, { nil: undefined })).map(([text, ref]) => (ref === undefined ? text : `${text} ${ref}`));
-// A bash command's {{ }} may not sit in quotes-within-quotes, arithmetic, backticks and the like: keep its text plain.
-const shellText = nonBlank.filter((text) => !/[\\`'"$[(#<{]/.test(text));
+// A bash command's {{ }} may not sit in quotes-within-quotes, arithmetic, backticks and the like,
+// nor be an argument of a command that runs it (`.`, `eval`, `read`…): one plain `echo` command.
+const shellText = nonBlank.filter((text) => !/[\\`'"$[()#<{;&|\n\r]/.test(text)).map((text) => `echo ${text}`);
 const bashCommand = fc.tuple(shellText, fc.option(reference, { nil: undefined })).map(([text, ref]) => (ref === undefined ? text : `${text} ${ref}`));
 const condition = fc.constantFrom('true', 'inputs.count > 2', '!inputs.dry_run', 'trigger.kind == "manual" || inputs.region != null');
 const common = fc.record(
