@@ -59,7 +59,8 @@ describe('canceling a run that waits for approval', () => {
         .first()
         .waitFor({ timeout: 30_000 });
       await runCard.first().waitFor({ state: 'detached', timeout: 30_000 });
-      expect(await run.getByText(/This run is waiting for an approval/).count()).toBe(0);
+      // The notice follows the run's own approvals, which may land a frame after the card beside the step.
+      await expect.poll(() => run.getByText(/This run is waiting for an approval/).count(), { timeout: 10_000 }).toBe(0);
       // ...the inbox drops the card and the badge its count.
       await inboxCard.waitFor({ state: 'detached', timeout: 30_000 });
       await badge.waitFor({ state: 'detached', timeout: 30_000 });
