@@ -19,12 +19,12 @@ export default fp(
     const users = createUsersStore({ db: app.db, clock: app.clock });
     const tools = createToolRegistry({
       toolApprovals,
-      // As a request would authenticate them now: their role today, within the credential's own scopes.
+      // As a request would authenticate them now: their role today, within the credential's own scopes
+      // (the access token is the owner's recovery, as in plugins/auth.ts: it outlives a disabled owner row).
       scopesNow: (user) => {
         const row = users.get(user.id);
-        if (row === undefined || row.disabled_at !== null) return null;
-        const now = effectiveScopes(Role.parse(row.role));
-        return now.filter((scope) => user.scopes.includes(scope));
+        if (row === undefined || (row.disabled_at !== null && user.via !== 'token')) return null;
+        return effectiveScopes(Role.parse(row.role), user.scopes);
       },
       actingAs: (actor, fn) => app.audit.actingAs(actor, fn),
     });

@@ -49,6 +49,12 @@ export function gateFor(tool: Pick<ToolDefinition, 'name' | 'effect' | 'inWorkfl
   }
 }
 
+/** Who a call acts as, as the workflow tools read it (`personId ?? user`): the person who approved it, else the person it is made for. */
+function auditActorOf(ctx: ToolContext): AuditActor | null {
+  if (ctx.personId) return { kind: 'user', id: ctx.personId, name: ctx.person ?? ctx.personId };
+  return ctx.user ? { kind: 'user', id: ctx.user.id, name: ctx.user.name } : null;
+}
+
 const MAX_ARGS_IN_MESSAGE = 2000;
 
 function approvalMessage(name: string, args: unknown, ctx: ToolContext): string {
@@ -76,13 +82,9 @@ export function createToolRegistry({
   /** The audit log's `actingAs`: what a tool changes is recorded as done by the person behind the call. */
   actingAs?: <T>(actor: AuditActor, fn: () => T) => T;
 }) {
-  /** Who the audit log names for a call: whoever approved it, else the person it acts for; else the services' own default. */
-  const run = (tool: ToolDefinition, args: unknown, ctx: ToolContext, approver?: { id: string | null; name: string }) => {
-    const actor: AuditActor | null = approver?.id
-      ? { kind: 'user', id: approver.id, name: approver.name }
-      : ctx.user
-        ? { kind: 'user', id: ctx.user.id, name: ctx.user.name }
-        : null;
+  /** `tool.run`, with what it changes audited as done by the person behind the call (else the services' own default). */
+  const run = (tool: ToolDefinition, args: unknown, ctx: ToolContext) => {
+    const actor = auditActorOf(ctx);
     return actor === null ? tool.run(args, ctx) : actingAs(actor, () => tool.run(args, ctx));
   };
   const tools = new Map<string, ToolDefinition>();
@@ -165,15 +167,7 @@ export function createToolRegistry({
           assertToolScope(tool, scopes);
         }
         // The person who approved is the one acting now (a step approval decided this way records them).
-        return run(
-          tool,
-          parsed.data,
-          { ...ctx, person: outcome.decidedBy, personId: outcome.decidedById },
-          {
-            id: outcome.decidedById ?? null,
-            name: outcome.decidedBy,
-          },
-        );
+        return run(tool, parsed.data, { ...ctx, person: outcome.decidedBy, personId: outcome.decidedById });
       }
       return run(tool, parsed.data, ctx);
     },
