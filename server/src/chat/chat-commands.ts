@@ -196,11 +196,10 @@ export function createChatCommands({
     }
     // One approval on trust of a single word, never a batch: a second card (an agent's ask a hostile
     // step raised beside the one the person read) may be out of sight. Denying them all is safe.
+    const stepPieces = (a: (typeof steps)[number]): Piece[] => ['step ', runLink(a.executionId, a.stepId), ' of run ', runLink(a.executionId)];
+    const callPieces = (a: (typeof calls)[number]): Piece[] => [`the call ${a.tool.name}`];
     if (decision === 'approve' && steps.length + calls.length > 1) {
-      const pending: Piece[][] = [
-        ...steps.map((a): Piece[] => ['step ', runLink(a.executionId, a.stepId), ' of run ', runLink(a.executionId)]),
-        ...calls.map((a): Piece[] => [`the call ${a.tool.name}`]),
-      ];
+      const pending = [...steps.map(stepPieces), ...calls.map(callPieces)];
       say(
         ctx.writer,
         `${pending.length} approvals are waiting in this chat: `,
@@ -213,7 +212,7 @@ export function createChatCommands({
     const done: Piece[][] = [];
     const failed: Piece[][] = [];
     for (const a of steps) {
-      const what: Piece[] = ['step ', runLink(a.executionId, a.stepId), ' of run ', runLink(a.executionId)];
+      const what = stepPieces(a);
       try {
         // The person decides: the same tool the assistant would ask to call, called as them.
         const input = { approvalId: a.id, ...(comment ? { comment } : {}) };
@@ -230,7 +229,7 @@ export function createChatCommands({
       }
     }
     for (const a of calls) {
-      const what: Piece[] = [`the call ${a.tool.name}`];
+      const what = callPieces(a);
       try {
         // An agent's ask follows its step's approver rule; a held call is the chat person's.
         if (a.ask !== undefined) agentAsks.decide({ id: a.id, decision, comment, person: approvals.viewerOf(ctx.user) });
