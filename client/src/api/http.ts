@@ -70,11 +70,16 @@ const retriable = (error: ApiError) => error.code === 'network' || (error.status
 
 const sleep = (ms: number, signal: AbortSignal | undefined) =>
   new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const abort = () => {
       clearTimeout(timer);
-      reject(signal.reason);
-    });
+      reject(signal?.reason);
+    };
+    // Removed once the delay is over: a long-lived signal does not collect one listener per retry.
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', abort, { once: true });
   });
 
 type Result<S> = S extends z.ZodType ? z.infer<S> : undefined;
