@@ -176,6 +176,21 @@ describe('Idempotency-Key', () => {
     const exported = await s.request('GET', `/api/workflows/${id}/export`);
     await twice('/api/workflows/import', exported.body, 'import');
     expect(await workflowCount()).toBe(2);
+
+    // "Fix with the assistant" on a canceled run: one new chat and one /fix message, then one re-run.
+    const canceled = await s.request('POST', `/api/workflows/${id}/run`, { body: {} });
+    expect((await s.request('POST', `/api/executions/${canceled.body.executionId}/cancel`)).status).toBe(200);
+    const asked = await twice(`/api/executions/${canceled.body.executionId}/fixes`, {}, 'fix');
+    expect((await s.request('GET', '/api/sessions')).body.sessions).toHaveLength(2);
+    let fixId: string | undefined;
+    await waitUntil(async () => {
+      const fixes = (await s.request('GET', `/api/executions/${canceled.body.executionId}/fixes`)).body.fixes;
+      fixId = fixes.find((f: { sessionId: string; status: string }) => f.sessionId === asked.sessionId && f.status !== 'diagnosing')?.id;
+      return fixId !== undefined;
+    });
+    const before = (await runsOf(id)).length;
+    await twice(`/api/fixes/${fixId}/rerun`, {}, 'fix-rerun');
+    expect(await runsOf(id)).toHaveLength(before + 1);
   });
 
   it('an answer lost after its write committed (the client hung up): the retry gets that answer, and one run exists', async () => {
