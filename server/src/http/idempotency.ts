@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import { canonicalJson } from '../canonical-json';
 import type { Db } from '../db/open';
 import type { Journal } from '../journal/journal';
+import { userOf } from '../auth/principal';
 import { AppError } from './errors';
 
 /** How long a key answers its retries; retention forgets older ones (retention/idempotency-key-pruner.ts). */
@@ -112,12 +113,8 @@ function keyOf(request: FastifyRequest): string | null {
   return header;
 }
 
-function ownerOf(request: FastifyRequest): string {
-  const principal = request.principal;
-  if (principal?.type === 'user') return `user:${principal.id}`;
-  // The routes that take a key are a person's; anything else is refused by the route itself.
-  throw new AppError(403, 'forbidden', 'only a person may send an Idempotency-Key');
-}
+/** The routes that take a key are a person's: every credential of theirs shares their keys. */
+const ownerOf = (request: FastifyRequest): string => `user:${userOf(request.principal, 'send an Idempotency-Key').id}`;
 
 /** The request a key stands for: its route, parameters, query and body, whatever their key order. */
 function fingerprintOf(request: FastifyRequest, route: string): string {
