@@ -9,7 +9,6 @@ import { ApprovalsBadge } from './ApprovalsBadge';
 import { NotificationsBadge } from './NotificationsBadge';
 import { useCan } from '../auth/use-can';
 import { AuditIcon, PeopleIcon, PersonIcon } from '../people/icons';
-import { resetPersonState } from './person-state';
 
 function NavItem({
   to,
@@ -79,12 +78,11 @@ export function Shell() {
   const canAdmin = useCan('admin').allowed;
   const health = useQuery({ queryKey: ['health'], queryFn: ({ signal }) => fetchHealth(signal), staleTime: Number.POSITIVE_INFINITY });
 
-  // The auth gate resets the same on `signed-out` (person-state.ts); here too, so signing out never
-  // leaves the socket or the approvals of the person who left, whoever renders the shell.
+  // signOut() sets the auth store to `signed-out`: the auth gate then drops the person's live state
+  // (person-state.ts), as for any other sign-out.
   const onSignOut = async () => {
     try {
       await signOut();
-      resetPersonState();
     } finally {
       queryClient.clear();
     }
