@@ -84,6 +84,9 @@ describe('server killed and down while runners stay up', { timeout: 180_000 }, (
     // More executions than the runners' six slots: steps are surely under way at the kill.
     const ids = await Promise.all(Array.from({ length: 10 }, () => sc.run()));
     await waitUntil(() => readTrace(sc.trace).filter((t) => t.what === 'end').length >= 4, 30_000, 'steps completing');
+    // Steps run in 0.4 s with a spawn between them: on a loaded machine every slot can be between two steps
+    // at one instant, so the kill waits for a moment when steps are visibly under way.
+    await waitUntil(() => inFlightAt(readTrace(sc.trace), nowNs()) >= 2, 30_000, 'steps under way');
     // Acknowledged, then the server dies before anything else can happen.
     ids.push(await sc.hook(), await sc.hook());
     const killedAt = nowNs();
@@ -100,7 +103,8 @@ describe('server killed and down while runners stay up', { timeout: 180_000 }, (
         ).toHaveLength(1);
     expect(extraRuns(trace)).toBe(0);
     expect(overlaps(trace)).toEqual([]);
-    expect(inFlightAt(trace, killedAt)).toBeGreaterThan(0);
+    const story = trace.map((t) => `${t.what} ${t.executionId.slice(-6)} ${t.stepId} ${t.runner} ${Number((t.ns - killedAt) / 1_000_000n)}ms`).join('\n');
+    expect(inFlightAt(trace, killedAt), story).toBeGreaterThan(0);
     for (const r of sc.runners) expect(r.child.exitCode).toBeNull();
   });
 
