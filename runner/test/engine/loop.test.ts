@@ -12,7 +12,7 @@ describe('engine: loops', () => {
           type: 'loop',
           over: ['a', 'b'],
           steps: [
-            { id: 'say', type: 'bash', command: '{{ loop.index }}:{{ item }}' },
+            { id: 'say', type: 'bash', command: 'echo {{ loop.index }}:{{ item }}' },
             { id: 'echo', type: 'bash', command: 'after {{ steps.say.output.out }}' },
           ],
         },
@@ -34,8 +34,8 @@ describe('engine: loops', () => {
     expect(sink.finished()?.output).toEqual({
       count: 2,
       results: [
-        { say: { out: '0:a' }, echo: { out: 'after 0:a' } },
-        { say: { out: '1:b' }, echo: { out: 'after 1:b' } },
+        { say: { out: 'echo 0:a' }, echo: { out: 'after echo 0:a' } },
+        { say: { out: 'echo 1:b' }, echo: { out: 'after echo 1:b' } },
       ],
     });
     assertOneTerminalPerAttempt(sink.events);
@@ -72,7 +72,7 @@ describe('engine: loops', () => {
           type: 'loop',
           over: [1, 2],
           as: 'row',
-          steps: [{ id: 'inner', type: 'loop', over: ['x', 'y'], steps: [{ id: 'cell', type: 'bash', command: '{{ row }}{{ item }}' }] }],
+          steps: [{ id: 'inner', type: 'loop', over: ['x', 'y'], steps: [{ id: 'cell', type: 'bash', command: 'echo {{ row }}{{ item }}' }] }],
         },
       ]),
     );
@@ -91,8 +91,8 @@ describe('engine: loops', () => {
     expect(sink.finished()?.output).toEqual({
       count: 2,
       results: [
-        { inner: { count: 2, results: [{ cell: { out: '1x' } }, { cell: { out: '1y' } }] } },
-        { inner: { count: 2, results: [{ cell: { out: '2x' } }, { cell: { out: '2y' } }] } },
+        { inner: { count: 2, results: [{ cell: { out: 'echo 1x' } }, { cell: { out: 'echo 1y' } }] } },
+        { inner: { count: 2, results: [{ cell: { out: 'echo 2x' } }, { cell: { out: 'echo 2y' } }] } },
       ],
     });
     assertOneTerminalPerAttempt(sink.events);

@@ -37,8 +37,8 @@ describe('engine: resuming from `completed`', () => {
           then: [{ id: 'chosen', type: 'bash', command: 'x' }],
           else: [{ id: 'other', type: 'bash', command: 'y' }],
         },
-        { id: 'each', type: 'loop', over: ['a', 'b'], steps: [{ id: 'work', type: 'bash', command: '{{ item }}' }] },
-        { id: 'sum', type: 'bash', command: '{{ steps.chosen.output.out }} {{ steps.other.status }} {{ steps.each.output.results }}' },
+        { id: 'each', type: 'loop', over: ['a', 'b'], steps: [{ id: 'work', type: 'bash', command: 'echo {{ item }}' }] },
+        { id: 'sum', type: 'bash', command: 'echo {{ steps.chosen.output.out }} {{ steps.other.status }} {{ steps.each.output.results }}' },
       ]),
       {
         registry,
@@ -63,7 +63,7 @@ describe('engine: resuming from `completed`', () => {
       'step.succeeded sum#1',
       'execution.finished succeeded',
     ]);
-    expect(sink.finished()?.output).toEqual({ out: 'C skipped [{"work":{"out":"A!"}},{"work":{"out":"b"}}]' });
+    expect(sink.finished()?.output).toEqual({ out: 'echo C skipped [{"work":{"out":"A!"}},{"work":{"out":"echo b"}}]' });
   });
 
   it('a step that failed for good in an earlier lease fails the execution again without running', async () => {

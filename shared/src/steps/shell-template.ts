@@ -1,5 +1,6 @@
 import type { ParsedExpression } from '../expressions/parse';
 import { parseTemplate, type ParsedTemplate } from '../expressions/templates';
+import { atCommandName, NAME_EVALUATES, placeholderRefusal, type ShellWord } from './shell-commands';
 
 /**
  * A bash `command` template turned into a script plus values: every `{{ expr }}` becomes a
@@ -19,17 +20,33 @@ import { parseTemplate, type ParsedTemplate } from '../expressions/templates';
  * Places where bash would evaluate the value as code after expanding it, or where no reference
  * can be written safely, are refused: arithmetic (`$(( ))`, `(( ))`, `$[ ]`), `${ … }`, array
  * subscripts (`a[…]`, which are arithmetic), `[[ … ]]` with an arithmetic comparison (`-eq` …),
- * a variable name (the operand of `-v`, `printf -v`, `read`, `unset`: bash evaluates its
- * subscript), `trap`'s arguments, backticks (their body is parsed twice), quoted heredocs (no
- * expansion) and heredoc delimiters, and a placeholder right after an escaping backslash or a `$`.
- * Quotes around a placeholder change none of this: `$(( "$X" ))` still evaluates `$X`.
+ * backticks (their body is parsed twice), quoted heredocs (no expansion) and heredoc delimiters,
+ * and a placeholder right after an escaping backslash or a `$`. Quotes around a placeholder change
+ * none of this: `$(( "$X" ))` still evaluates `$X`.
  *
- * What a command does with a value is still the author's: `eval`, `bash -c`, `source`, `let` or
- * `declare -i` run their arguments as code, and a value starting with `-` can be read as an option.
+ * What the command does with its words is read too (the rules are in `shell-commands.ts`): a value
+ * as the command's own name, as a variable name (the operand of `-v`, `printf -v`, `wait -p`,
+ * `read`, `unset`, `mapfile`, `getopts`, a name given to `declare`, `local`, `export` …: bash
+ * evaluates its subscript or the value picks the variable), where `printf`/`wait` still read
+ * options (`-vx[$(cmd)]`), in `declare -i` or a plain value of `declare -a`, right after another
+ * value in `[ ]`/`test` (the first can be `-v`), as code (`trap`, `eval`, `source`, `let`,
+ * `compgen`, a shell's `-c` string or script), and anywhere the same applies to the command a
+ * program runs (`sudo`, `env`, `nice`, `timeout`, `xargs`, `find -exec` … and their options that
+ * run a string: `env -S`, `flock -c`, `sudo -s`), or where the program could read the value as its
+ * own option or its command (`sudo {{ v }} ls`); every placeholder in `ssh`, `parallel`, after
+ * `watch`'s options and in `su`. Command names and options are read after quote removal
+ * (`"eval"`, `\eval`, `e"va"l`), so the scanner keeps each word's literal value beside its raw
+ * text; reserved words (`[[`, `case`, `esac`) are read from the raw text, so `"[["` is no `[[`.
  *
- * One file of ~580 lines on purpose: the scanner's quoting states and the rules for writing a
- * reference in each are one state machine; split, a reader would have to hold two files to check
- * that every state has a rule.
+ * What a command does with a value is still the author's where this cannot see it: a command
+ * named by the author's variable (`$CMD {{ v }}`) or a glob, programs not in `shell-commands.ts`
+ * that run their arguments (`python -c`, `make`), an assignment to a variable declared `-i`
+ * earlier (or `declare X=` to an array) or to one the loader reads (`PATH=`, `LD_PRELOAD=`), and a
+ * value starting with `-` read as an option.
+ *
+ * The scanner is one state machine on purpose: its quoting states and the rules for writing a
+ * reference in each belong together, so a reader can check that every state has a rule. The
+ * command-word rules take the words it hands them and live apart (`shell-commands.ts`).
  */
 
 export const SHELL_ARG_PREFIX = 'WEFT_ARG_';
@@ -64,23 +81,33 @@ type CommandContext = {
   closer: ')' | null;
   parens: number;
   atWordStart: boolean;
+  /** The current word as written, each quoted or escaped part a `QUOTED` marker. */
   word: string;
+  /** The current word after quote removal; null once it holds an expansion or a value. */
+  literal: string | null;
+  wordHasPlaceholder: boolean;
   /** An unquoted `[` in the current word that no `]` closed yet. */
   inSubscript: boolean;
-  /** The words of the current simple command so far (without redirections), for the builtins that take variable names. */
-  words: string[];
+  /** Inside `NAME=( … )`: its elements belong to the one assignment word. */
+  compound: boolean;
+  /** The words of the current simple command so far (without redirections), for the command-word rules (shell-commands.ts). */
+  words: ShellWord[];
   /** The next word is a redirection's target (a file, a here-string), not an argument. */
   redirect: boolean;
   conds: Cond[];
   caseState: 'none' | 'awaiting-in';
   openCases: number;
+  /** After `case … in` or `;;`: the words up to `)` are a pattern, not a command. */
+  casePattern: boolean;
   delimiter: DelimiterReader | null;
 };
+/** The command context whose current word a quote belongs to (null inside `${ }`, arithmetic or a heredoc, whose words have no literal value). */
+type Owner = CommandContext | null;
 type Context =
   | CommandContext
-  | { kind: 'double' }
-  | { kind: 'single' }
-  | { kind: 'ansi' }
+  | { kind: 'double'; owner: Owner }
+  | { kind: 'single'; owner: Owner }
+  | { kind: 'ansi'; owner: Owner; body: string }
   | { kind: 'param'; braces: number }
   | { kind: 'arith'; closer: '))' | ']'; depth: number }
   | { kind: 'backtick' }
@@ -88,16 +115,14 @@ type Context =
   | { kind: 'heredoc'; doc: Heredoc; line: string; lineHasPlaceholder: boolean };
 
 const ARITHMETIC_TESTS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-ge']);
-/** Words after which the next word is still in command position (`if read x`, `! test -v x`). */
-const COMMAND_PREFIX_WORDS = new Set(['!', '{', 'if', 'then', 'else', 'elif', 'do', 'while', 'until', 'time']);
-/** Run the next word (and skip their own options): `command read x`, `builtin printf -v x`. */
-const COMMAND_RUNNERS = new Set(['command', 'builtin', 'time']);
-/** `NAME=value`, `NAME+=value`, `NAME[i]=value` before a command. */
-const ASSIGNMENT_WORD = /^[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=/;
 /** A descriptor before a redirection: `2>`, `{fd}<`. */
 const REDIRECT_FD_WORD = /^([0-9]+|\{[A-Za-z_][A-Za-z0-9_]*\})$/;
-const NAME_EVALUATES =
-  'bash evaluates the array subscript of a variable name, so a value such as x[$(cmd)] runs cmd; write the variable name in the command itself';
+/** `NAME=` or `NAME+=` right before `(`: a compound (array) assignment. */
+const COMPOUND_START = /^[A-Za-z_][A-Za-z0-9_]*\+?=$/;
+/** Unquoted characters that make a word a pattern or a brace expansion: its literal value is unknown. */
+const PATTERN_WORD = /[*?]|\[.*\]|\{[^}]*(,|\.\.)[^}]*\}/;
+/** What follows a `$` that makes it an expansion (`$x`, `$1`, `$@`, `$(`, `${`, `$[`). */
+const EXPANSION_START = /[A-Za-z0-9_@*#?$!({[-]/;
 /** Characters that end an unquoted word. */
 const WORD_END = new Set([' ', '\t', '\n', ';', '&', '|', '(', ')', '<', '>']);
 /** Marks quoted or escaped characters inside a tracked word, so `"[["` never reads as `[[`. */
@@ -116,14 +141,23 @@ const commandContext = (closer: ')' | null): CommandContext => ({
   parens: 0,
   atWordStart: true,
   word: '',
+  literal: '',
+  wordHasPlaceholder: false,
   inSubscript: false,
+  compound: false,
   words: [],
   redirect: false,
   conds: [],
   caseState: 'none',
   openCases: 0,
+  casePattern: false,
   delimiter: null,
 });
+
+/** Literal text of the word `owner` is writing (nothing once the word holds an expansion or a value). */
+function addLiteral(owner: Owner, text: string): void {
+  if (owner !== null && owner.literal !== null) owner.literal += text;
+}
 
 class Scanner {
   private readonly stack: Context[] = [commandContext(null)];
@@ -224,9 +258,13 @@ class Scanner {
       cond.firstPlaceholder ??= start;
       if (cond.lastWord === '-v') throw at(`the operand of "-v" in "[[ ]]": ${NAME_EVALUATES}`);
     }
-    if (ctx.redirect) return;
-    const refusal = nameArgumentRefusal(ctx.words, ctx.word);
-    if (refusal !== null) throw at(refusal);
+    // A redirection's target and a case pattern are data; any other word is read by its command.
+    if (!ctx.redirect && !ctx.casePattern) {
+      const refusal = placeholderRefusal([...ctx.words, { raw: ctx.word, literal: ctx.literal, placeholder: true }]);
+      if (refusal !== null) throw at(refusal);
+    }
+    ctx.literal = null;
+    ctx.wordHasPlaceholder = true;
   }
 
   private push(context: Context): void {
@@ -244,13 +282,20 @@ class Scanner {
       case 'command':
         return this.commandStep(top, text, i);
       case 'double':
-        return this.doubleStep(text, i);
+        return this.doubleStep(top.owner, text, i);
       case 'single':
         if (text[i] === "'") this.pop();
+        else addLiteral(top.owner, text[i]!);
         return 1;
       case 'ansi':
-        if (text[i] === '\\') return this.escape(text, i);
-        if (text[i] === "'") this.pop();
+        if (text[i] === '\\') {
+          top.body += text.slice(i, i + 2);
+          return this.escape(text, i);
+        }
+        if (text[i] === "'") {
+          addLiteral(top.owner, ansiText(top.body));
+          this.pop();
+        } else top.body += text[i];
         return 1;
       case 'param':
         return this.paramStep(top, text, i);
@@ -282,13 +327,29 @@ class Scanner {
     return 2;
   }
 
-  /** `$` forms that open a context; returns the characters consumed, or 0 when `$` is plain here. */
-  private dollar(text: string, i: number, { ansi }: { ansi: boolean }): number {
+  /**
+   * `$` forms that open a context; returns the characters consumed. `ansi`: whether `$'…'` and
+   * `$"…"` are quotes here; `owner`: the word they (and a plain `$`) are literal text of.
+   */
+  private dollar(text: string, i: number, { ansi, owner }: { ansi: boolean; owner: Owner }): number {
     const next = text[i + 1];
     if (next === undefined) {
       this.danglingDollar = true;
       return 1;
     }
+    if (ansi && next === "'") {
+      this.push({ kind: 'ansi', owner, body: '' });
+      return 2;
+    }
+    if (ansi && next === '"') {
+      this.push({ kind: 'double', owner });
+      return 2;
+    }
+    if (!EXPANSION_START.test(next)) {
+      addLiteral(owner, '$');
+      return 1;
+    }
+    if (owner !== null) owner.literal = null;
     if (next === '(' && text[i + 2] === '(') {
       this.push({ kind: 'arith', closer: '))', depth: 0 });
       return 3;
@@ -305,14 +366,6 @@ class Scanner {
       this.push({ kind: 'arith', closer: ']', depth: 0 });
       return 2;
     }
-    if (ansi && next === "'") {
-      this.push({ kind: 'ansi' });
-      return 2;
-    }
-    if (ansi && next === '"') {
-      this.push({ kind: 'double' });
-      return 2;
-    }
     // `$$` is the shell's pid: both characters, so the second is not left dangling.
     return next === '$' ? 2 : 1;
   }
@@ -322,13 +375,35 @@ class Scanner {
     const next = text[i + 1];
     if (ctx.delimiter !== null) return this.delimiterStep(ctx, text, i);
     if (ch === '\\') {
+      // A line continuation joins the lines: nothing of it is in a word.
+      if (next === '\n') return 2;
       ctx.word += QUOTED;
       ctx.atWordStart = false;
+      if (next !== undefined) addLiteral(ctx, next);
       return this.escape(text, i);
     }
+    if (ctx.compound) {
+      // `NAME=(a b …)`: blanks separate elements of the one assignment word; quotes and `$` open contexts as anywhere.
+      if (ch === ' ' || ch === '\t' || ch === '\n') {
+        ctx.word += ' ';
+        ctx.inSubscript = false;
+        return 1;
+      }
+      if (ch === ')') ctx.compound = false;
+      if (!'\'"`$'.includes(ch)) return this.wordCharacter(ctx, ch);
+    } else if (ch === '(' && COMPOUND_START.test(ctx.word)) {
+      ctx.compound = true;
+      ctx.literal = null;
+      return this.wordCharacter(ctx, ch);
+    }
     // `2>file`, `{fd}<file`: the descriptor belongs to the redirection, not to the command's words.
-    if ((ch === '<' || ch === '>') && REDIRECT_FD_WORD.test(ctx.word)) ctx.word = '';
+    if ((ch === '<' || ch === '>') && REDIRECT_FD_WORD.test(ctx.word)) this.clearWord(ctx);
     if (WORD_END.has(ch)) this.endWord(ctx);
+    if (ctx.conds.length > 0 && '&|()<>'.includes(ch)) {
+      // Inside `[[ ]]` these are operators of the expression, not separators or redirections.
+      ctx.atWordStart = true;
+      return (ch === '&' || ch === '|') && next === ch ? 2 : 1;
+    }
     switch (ch) {
       case ' ':
       case '\t':
@@ -343,7 +418,15 @@ class Scanner {
         }
         endCommand(ctx);
         return 1;
-      case ';':
+      case ';': {
+        ctx.atWordStart = true;
+        endCommand(ctx);
+        // `;;`, `;&` and `;;&` end a case clause: a pattern follows.
+        const clause = next === ';' || next === '&';
+        if (!clause) return 1;
+        if (ctx.openCases > 0) ctx.casePattern = true;
+        return next === ';' && text[i + 2] === '&' ? 3 : 2;
+      }
       case '|':
         ctx.atWordStart = true;
         endCommand(ctx);
@@ -355,6 +438,11 @@ class Scanner {
         return 1;
       case '(':
         endCommand(ctx);
+        // The optional `(` before a case pattern.
+        if (ctx.casePattern) {
+          ctx.atWordStart = true;
+          return 1;
+        }
         // `((` opens an arithmetic command wherever it stands: at a word start, and after a word
         // the `(` ended (`if((`, `while((`, `for((`, `!((`). Bash itself reads `((` as arithmetic
         // first; where it is not, a placeholder refused here is merely refused.
@@ -368,8 +456,10 @@ class Scanner {
       case ')':
         ctx.atWordStart = true;
         endCommand(ctx);
-        if (ctx.parens > 0) ctx.parens--;
-        // A `)` ending a case pattern closes nothing.
+        // The `)` ending a case pattern: the clause's commands follow.
+        if (ctx.casePattern) ctx.casePattern = false;
+        else if (ctx.parens > 0) ctx.parens--;
+        // Inside an open case a `)` closes nothing.
         else if (ctx.closer === ')' && ctx.openCases === 0) this.pop();
         return 1;
       case '<':
@@ -378,7 +468,7 @@ class Scanner {
         if (next === '(') {
           // A process substitution is a word of its own, or the target of a redirection before it.
           if (ctx.redirect) ctx.redirect = false;
-          else ctx.words.push(QUOTED);
+          else ctx.words.push({ raw: QUOTED, literal: null, placeholder: false });
           this.push(commandContext(')'));
           return 2;
         }
@@ -399,10 +489,10 @@ class Scanner {
         this.push({ kind: 'comment' });
         return 1;
       case "'":
-        this.quoted(ctx, { kind: 'single' });
+        this.quoted(ctx, { kind: 'single', owner: ctx });
         return 1;
       case '"':
-        this.quoted(ctx, { kind: 'double' });
+        this.quoted(ctx, { kind: 'double', owner: ctx });
         return 1;
       case '`':
         this.quoted(ctx, { kind: 'backtick' });
@@ -410,32 +500,54 @@ class Scanner {
       case '$': {
         ctx.word += QUOTED;
         ctx.atWordStart = false;
-        return this.dollar(text, i, { ansi: true });
+        return this.dollar(text, i, { ansi: true, owner: ctx });
       }
       default:
         break;
     }
+    return this.wordCharacter(ctx, ch);
+  }
+
+  /** An unquoted character of the current word. */
+  private wordCharacter(ctx: CommandContext, ch: string): number {
     if (ch === '[') ctx.inSubscript = true;
     else if (ch === ']') ctx.inSubscript = false;
     ctx.word += ch;
+    addLiteral(ctx, ch);
     ctx.atWordStart = false;
     return 1;
   }
 
-  private quoted(ctx: CommandContext, context: Context): void {
+  private quoted(ctx: CommandContext, context: Extract<Context, { kind: 'single' | 'double' | 'backtick' }>): void {
     ctx.word += QUOTED;
     ctx.atWordStart = false;
+    if (context.kind === 'backtick') ctx.literal = null;
     this.push(context);
+  }
+
+  private clearWord(ctx: CommandContext): void {
+    ctx.word = '';
+    ctx.literal = '';
+    ctx.wordHasPlaceholder = false;
+    ctx.inSubscript = false;
   }
 
   /** A word just ended: `[[ … ]]`, `case … in … esac` are tracked by their words. */
   private endWord(ctx: CommandContext): void {
     const word = ctx.word;
-    ctx.word = '';
-    ctx.inSubscript = false;
+    const shellWord: ShellWord = {
+      raw: word,
+      // A glob or a brace expansion (`ev?l`, `e{v,}al`) is no literal value: bash makes other words of it.
+      literal: ctx.literal !== null && PATTERN_WORD.test(word) ? null : ctx.literal,
+      placeholder: ctx.wordHasPlaceholder,
+    };
+    const before = ctx.words;
+    this.clearWord(ctx);
     if (word === '') return;
     if (ctx.redirect) ctx.redirect = false;
-    else ctx.words.push(word);
+    // `function f {`, `coproc NAME {`: the group's first word is a command's name again.
+    else if (word === '{' && before.length === 2 && (before[0]!.raw === 'function' || before[0]!.raw === 'coproc')) ctx.words = [shellWord];
+    else ctx.words = [...before, shellWord];
     const open = ctx.conds[ctx.conds.length - 1];
     if (open !== undefined) open.lastWord = word;
     if (word === '[[') {
@@ -452,11 +564,16 @@ class Scanner {
       const cond = ctx.conds[ctx.conds.length - 1];
       if (cond !== undefined) cond.arithmetic = true;
     }
-    if (word === 'case') ctx.caseState = 'awaiting-in';
+    // Reserved words count only where bash reads them: `case` as a command's name, `esac` after a clause.
+    if (word === 'case' && atCommandName(before)) ctx.caseState = 'awaiting-in';
     else if (word === 'in' && ctx.caseState === 'awaiting-in') {
       ctx.caseState = 'none';
       ctx.openCases++;
-    } else if (word === 'esac' && ctx.openCases > 0) ctx.openCases--;
+      ctx.casePattern = true;
+    } else if (word === 'esac' && ctx.openCases > 0 && (ctx.casePattern || atCommandName(before))) {
+      ctx.openCases--;
+      ctx.casePattern = false;
+    }
   }
 
   /** After `<<` or `<<-`: blanks, then the delimiter word; any quoting in it makes the heredoc literal. */
@@ -521,7 +638,7 @@ class Scanner {
       return 1;
     }
     if (ch === '$') {
-      const consumed = this.dollar(text, i, { ansi: false });
+      const consumed = this.dollar(text, i, { ansi: false, owner: null });
       // Whatever opened here cannot end the body; the line no longer equals the delimiter.
       ctx.line += text.slice(i, i + consumed);
       return consumed;
@@ -530,19 +647,24 @@ class Scanner {
     return 1;
   }
 
-  private doubleStep(text: string, i: number): number {
+  private doubleStep(owner: Owner, text: string, i: number): number {
+    const next = text[i + 1];
     switch (text[i]) {
       case '\\':
+        // In double quotes a backslash escapes only $ ` " \ and a newline; before anything else it is itself.
+        if (next !== undefined) addLiteral(owner, next === '\n' ? '' : '$`"\\'.includes(next) ? next : `\\${next}`);
         return this.escape(text, i);
       case '"':
         this.pop();
         return 1;
       case '`':
+        if (owner !== null) owner.literal = null;
         this.push({ kind: 'backtick' });
         return 1;
       case '$':
-        return this.dollar(text, i, { ansi: false });
+        return this.dollar(text, i, { ansi: false, owner });
       default:
+        addLiteral(owner, text[i]!);
         return 1;
     }
   }
@@ -557,16 +679,16 @@ class Scanner {
       case '\\':
         return this.escape(text, i);
       case "'":
-        this.push({ kind: 'single' });
+        this.push({ kind: 'single', owner: null });
         return 1;
       case '"':
-        this.push({ kind: 'double' });
+        this.push({ kind: 'double', owner: null });
         return 1;
       case '`':
         this.push({ kind: 'backtick' });
         return 1;
       case '$':
-        return this.dollar(text, i, { ansi });
+        return this.dollar(text, i, { ansi, owner: null });
       default:
         return null;
     }
@@ -637,71 +759,35 @@ function endCommand(ctx: CommandContext): void {
   ctx.redirect = false;
 }
 
-/** The command a simple command's words run, and its arguments so far; null while the name itself is being written. */
-function simpleCommand(words: readonly string[]): { name: string; args: readonly string[] } | null {
-  let i = 0;
-  while (i < words.length) {
-    const word = words[i]!;
-    if (COMMAND_RUNNERS.has(word)) {
-      i++;
-      while (i < words.length && words[i]!.startsWith('-')) i++;
-    } else if (COMMAND_PREFIX_WORDS.has(word) || ASSIGNMENT_WORD.test(word)) i++;
-    else break;
-  }
-  return i < words.length ? { name: words[i]!, args: words.slice(i + 1) } : null;
-}
+const ANSI_ESCAPES: Readonly<Record<string, string>> = {
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
+};
 
-/**
- * Builtins that take a variable name and evaluate its array subscript (bash 5.2), so a value placed
- * there runs as code: `test -v NAME` / `[ -v NAME ]`, `printf -v NAME`, `read NAME…`, `unset NAME…`;
- * and `trap`, whose action is a command. `partial` is the placeholder's word so far.
- */
-function nameArgumentRefusal(words: readonly string[], partial: string): string | null {
-  const command = simpleCommand(words);
-  if (command === null) return null;
-  const { name, args } = command;
-  switch (name) {
-    case '[':
-    case 'test':
-      return args[args.length - 1] === '-v' ? `the operand of "${name} -v": ${NAME_EVALUATES}` : null;
-    case 'printf':
-      return (args.length === 1 && args[0] === '-v') || (args.length === 0 && partial.startsWith('-v'))
-        ? `the variable name of "printf -v": ${NAME_EVALUATES}`
-        : null;
-    case 'read':
-    case 'unset':
-      return `an argument of "${name}", which takes variable names: ${NAME_EVALUATES}`;
-    case 'trap':
-      return 'an argument of "trap", whose action bash runs as a command; set a variable to the value and use "$VAR" in the action';
-    case 'eval':
-    case 'source':
-    case '.':
-      return `an argument of "${name}", which bash runs as code: a value must stay data (pass it in "$VAR" to a command that reads it as data)`;
-    case 'let':
-      return `an argument of "let", an arithmetic expression: ${NAME_EVALUATES}`;
-    case 'declare':
-    case 'typeset':
-      // `declare NAME=value` keeps the value data; the name (and a nameref's target) is evaluated.
-      return !/^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(partial) || args.some((arg) => /^-[a-zA-Z]*n/.test(arg))
-        ? `a variable name of "${name}": ${NAME_EVALUATES}`
-        : null;
-    default:
-      if (SHELLS.has(name) && runsCommandString(args)) {
-        const shell = name.endsWith('env') ? (args.find((arg) => !arg.startsWith('-') && !arg.includes('=')) ?? name) : name;
-        return `the command string of "${shell} -c", which runs as code: pass the value as an argument after it ("${shell} -c 'cmd "$1"' _ {{ value }}") instead`;
-      }
-      return null;
-  }
-}
-
-const SHELLS = new Set(['bash', 'sh', 'dash', 'zsh', 'ksh', 'mksh', 'busybox', 'env', '/bin/bash', '/bin/sh', '/usr/bin/bash', '/usr/bin/env']);
-
-/** Whether the next argument of a shell whose `args` came so far is its `-c` command string (`bash -c`, `sh -ec`, `env bash -c`). */
-function runsCommandString(args: readonly string[]): boolean {
-  const rest = args[0] === 'sh' || args[0] === 'bash' ? args.slice(1) : args;
-  const c = rest.findIndex((arg) => /^-[a-zA-Z]*c[a-zA-Z]*$/.test(arg));
-  // The first word after -c (and its other options) is the command string; later ones are $0, $1…
-  return c !== -1 && rest.slice(c + 1).every((arg) => arg.startsWith('-'));
+/** The text of a `$'…'` body after bash's escapes (`\n`, `\101`, `\x41`, `\u00e9`, `\cA`); any other escape stays as written. */
+function ansiText(body: string): string {
+  return body.replace(
+    /\\(?:([0-7]{1,3})|x([0-9A-Fa-f]{1,2})|u([0-9A-Fa-f]{1,4})|U([0-9A-Fa-f]{1,8})|c([\s\S])|([\s\S]))/g,
+    (whole, octal?: string, hex?: string, short?: string, long?: string, control?: string, other?: string) => {
+      if (octal !== undefined) return String.fromCharCode(Number.parseInt(octal, 8) & 0xff);
+      if (hex !== undefined) return String.fromCharCode(Number.parseInt(hex, 16));
+      const code = short ?? long;
+      if (code !== undefined) return Number.parseInt(code, 16) <= 0x10ffff ? String.fromCodePoint(Number.parseInt(code, 16)) : whole;
+      if (control !== undefined) return String.fromCharCode(control.charCodeAt(0) & 0x1f);
+      return ANSI_ESCAPES[other!] ?? whole;
+    },
+  );
 }
 
 function reference(name: string, placement: ShellPlacement): string {

@@ -29,7 +29,7 @@ describe('step references', () => {
           type: 'loop',
           over: 'steps.first.output.stdout',
           steps: [
-            bash('body_a', '{{ steps.first.output.stdout }} {{ steps.inner.output }} {{ steps.other.status }}'),
+            bash('body_a', 'echo {{ steps.first.output.stdout }} {{ steps.inner.output }} {{ steps.other.status }}'),
             {
               id: 'nested',
               type: 'conditional',

@@ -141,10 +141,10 @@ const CASES: Case[] = [
     check: (steps) => expect(step(steps, 0)).toMatchObject({ message: expect.stringContaining('make deploy') }),
   },
   {
-    prompt: 'monthly: loop over the servers web1, web2 and db1 and run `ssh {{ item }} uptime`',
+    prompt: 'monthly: loop over the servers web1, web2 and db1 and run `ping -c 1 {{ item }}`',
     cron: '0 9 1 * *',
     types: ['loop(bash)'],
-    ids: ['each_server', 'ssh_uptime'],
+    ids: ['each_server', 'ping'],
   },
   {
     prompt: 'GET https://api.github.com/repos/acme/app/releases/latest then post the result to the chat',
