@@ -41,7 +41,7 @@ describe('loadConfig', () => {
         timeoutMs: 900_000,
         maxRetries: 2,
       },
-      addressPolicy: { allow: [], denyPrivate: false },
+      addressPolicy: { allow: [], denyPrivate: false, nat64Prefixes: [] },
       workspaceRoots: [],
       stepEnvironment: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' },
       sandbox: { mode: 'auto', readPaths: [], writePaths: [], network: 'host' },
@@ -75,6 +75,21 @@ describe('loadConfig', () => {
       config.addressPolicy.allow.map((entry) => (entry.kind === 'host' ? `host ${entry.host}` : `range ${entry.range[0].toString()}/${entry.range[1]}`)),
     ).toEqual(['host localhost', 'range 127.0.0.1/32', 'range 10.0.0.0/8', 'range ::1/128', 'range fd00::/8', 'host api.internal']);
     expect(loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_HTTP_DENY_PRIVATE: '0' }).addressPolicy.denyPrivate).toBe(false);
+  });
+
+  it('reads WEFT_OUTBOUND_NAT64_PREFIXES, and refuses to start on a bad prefix, naming the variable', () => {
+    const config = loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_OUTBOUND_NAT64_PREFIXES: ' 2001:db8:64::/96, 2001:db8::/32,,[2001:db8:100::]/40 ' });
+    expect(config.addressPolicy.nat64Prefixes?.map((p) => `${p.prefix.toString()}/${p.length}`)).toEqual([
+      '2001:db8:64::/96',
+      '2001:db8::/32',
+      '2001:db8:100::/40',
+    ]);
+    expect(() => loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_OUTBOUND_NAT64_PREFIXES: '2001:db8:64::/97' })).toThrow(
+      /WEFT_OUTBOUND_NAT64_PREFIXES: "2001:db8:64::\/97": a NAT64 prefix length is 32, 40, 48, 56, 64 or 96/,
+    );
+    expect(() => loadConfig({ WEFT_RUNNER_TOKEN: 't', WEFT_OUTBOUND_NAT64_PREFIXES: '10.0.0.0/8' })).toThrow(
+      /WEFT_OUTBOUND_NAT64_PREFIXES: "10\.0\.0\.0\/8" is not an IPv6 prefix/,
+    );
   });
 
   it('reads WEFT_WORKSPACE_ROOTS (none by default)', () => {

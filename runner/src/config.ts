@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseServerUrls, type ServerAddress } from './connection/server-addresses';
 import type { LogLevel } from './log';
-import { parseAllowList, type AddressPolicy } from './net/address-policy';
+import { NAT64_PREFIXES_SETTING, parseAllowList, parseNat64Prefixes, type AddressPolicy } from './net/address-policy';
 import { parseSandboxPaths, type SandboxMode, type SandboxNetwork } from './steps/sandbox';
 import { parseWorkspaceRoots } from './workspace/provision-dirs';
 
@@ -44,6 +44,8 @@ const EnvSchema = z.object({
   // Where http steps and notify webhooks (URLs from workflow content) may connect: see net/address-policy.ts.
   WEFT_HTTP_ALLOW: z.string().optional(),
   WEFT_HTTP_DENY_PRIVATE: z.enum(['0', '1'], { error: 'must be 1 or 0' }).default('0'),
+  // The network's own NAT64 prefixes (comma-separated, like 2001:db8:64::/96): addresses in them carry an IPv4 address.
+  WEFT_OUTBOUND_NAT64_PREFIXES: z.string().optional(),
   // Directories `path` workspaces and local git URLs may use (colon-separated absolute paths); none by default.
   WEFT_WORKSPACE_ROOTS: z.string().optional(),
   // Step processes in bubblewrap (steps/sandbox.ts): `auto` when it works here, `bwrap` or refuse to start, `off`.
@@ -77,7 +79,7 @@ export type RunnerConfig = {
   logLevel: LogLevel | 'silent';
   /** WEFT_LOG_FORMAT, the server's variable: JSON lines, or readable lines for people. */
   logFormat: LogFormat;
-  /** WEFT_HTTP_ALLOW and WEFT_HTTP_DENY_PRIVATE. */
+  /** WEFT_HTTP_ALLOW, WEFT_HTTP_DENY_PRIVATE and WEFT_OUTBOUND_NAT64_PREFIXES. */
   addressPolicy: AddressPolicy;
   /** WEFT_WORKSPACE_ROOTS: absolute directories `path` workspaces and local git URLs must lie under (none: refused). */
   workspaceRoots: string[];
@@ -108,6 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
   if (servers.problems.length > 0) throw new ConfigError(servers.problems);
   const allow = parseAllowList(e.WEFT_HTTP_ALLOW ?? '');
   if (allow.problems.length > 0) throw new ConfigError(allow.problems.map((problem) => `WEFT_HTTP_ALLOW: ${problem}`));
+  const nat64 = parseNat64Prefixes(e.WEFT_OUTBOUND_NAT64_PREFIXES ?? '');
+  if (nat64.problems.length > 0) throw new ConfigError(nat64.problems.map((problem) => `${NAT64_PREFIXES_SETTING}: ${problem}`));
   const workspaceRoots = parseWorkspaceRoots(e.WEFT_WORKSPACE_ROOTS ?? '');
   if (workspaceRoots.problems.length > 0) throw new ConfigError(workspaceRoots.problems.map((problem) => `WEFT_WORKSPACE_ROOTS: ${problem}`));
   const readPaths = parseSandboxPaths(e.WEFT_SANDBOX_READ_PATHS ?? '', 'WEFT_SANDBOX_READ_PATHS');
@@ -126,7 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RunnerConfig {
     name: e.WEFT_RUNNER_NAME ?? os.hostname(),
     logLevel: e.WEFT_LOG_LEVEL === 'fatal' ? 'error' : e.WEFT_LOG_LEVEL === 'trace' ? 'debug' : e.WEFT_LOG_LEVEL,
     logFormat: e.WEFT_LOG_FORMAT,
-    addressPolicy: { allow: allow.entries, denyPrivate: e.WEFT_HTTP_DENY_PRIVATE === '1' },
+    addressPolicy: { allow: allow.entries, denyPrivate: e.WEFT_HTTP_DENY_PRIVATE === '1', nat64Prefixes: nat64.prefixes },
     workspaceRoots: workspaceRoots.roots,
     stepEnvironment: stepEnvironment(e),
     sandbox: { mode: e.WEFT_SANDBOX, readPaths: readPaths.paths, writePaths: writePaths.paths, network: e.WEFT_SANDBOX_NETWORK },

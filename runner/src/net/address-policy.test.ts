@@ -1,11 +1,21 @@
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { CLOUD_METADATA_ADDRESSES, checkAddress, DEFAULT_ADDRESS_POLICY, embeddedIPv4, parseAllowList, type AddressPolicy } from './address-policy';
+import {
+  CLOUD_METADATA_ADDRESSES,
+  checkAddress,
+  DEFAULT_ADDRESS_POLICY,
+  embeddedIPv4,
+  parseAllowList,
+  parseNat64Prefixes,
+  type AddressPolicy,
+} from './address-policy';
 
-function policy({ allow = '', denyPrivate = false }: { allow?: string; denyPrivate?: boolean } = {}): AddressPolicy {
+function policy({ allow = '', denyPrivate = false, nat64 = '' }: { allow?: string; denyPrivate?: boolean; nat64?: string } = {}): AddressPolicy {
   const parsed = parseAllowList(allow);
   expect(parsed.problems).toEqual([]);
-  return { allow: parsed.entries, denyPrivate };
+  const prefixes = parseNat64Prefixes(nat64);
+  expect(prefixes.problems).toEqual([]);
+  return { allow: parsed.entries, denyPrivate, nat64Prefixes: prefixes.prefixes };
 }
 
 const check = (p: AddressPolicy, address: string, host = address) => checkAddress(p, { host, address });
@@ -165,6 +175,86 @@ describe('address policy', () => {
 
   it('refuses what is not an address at all', () => {
     expect(check(DEFAULT_ADDRESS_POLICY, 'not-an-ip', 'x.example')!.message).toMatch(/x\.example \(not-an-ip\): it is not an IP address/);
+  });
+});
+
+describe("a network's own NAT64 prefix (WEFT_OUTBOUND_NAT64_PREFIXES)", () => {
+  // RFC 6052, section 2.4: 192.0.2.33 in a prefix of each length, the u octet (bits 64-71) skipped.
+  it.each([
+    ['2001:db8::/32', '2001:db8:c000:221::'],
+    ['2001:db8:100::/40', '2001:db8:1c0:2:21::'],
+    ['2001:db8:122::/48', '2001:db8:122:c000:2:2100::'],
+    ['2001:db8:122:300::/56', '2001:db8:122:3c0:0:221::'],
+    ['2001:db8:122:344::/64', '2001:db8:122:344:c0:2:2100:0'],
+    ['2001:db8:122:344::/96', '2001:db8:122:344::c000:221'],
+  ])('in %s, reads the IPv4 address of %s where RFC 6052 puts it', (prefix, address) => {
+    const { prefixes } = parseNat64Prefixes(prefix);
+    expect(embeddedIPv4(ipaddr.parse(address), prefixes).map(String)).toEqual(['192.0.2.33']);
+    // Without the setting the address carries nothing.
+    expect(embeddedIPv4(ipaddr.parse(address)).map(String)).toEqual([]);
+  });
+
+  it.each([
+    ['2001:db8::/32', '2001:db8:a9fe:a9fe::', '2001:db8:7f00:1::'],
+    ['2001:db8:100::/40', '2001:db8:1a9:fea9:fe::', '2001:db8:17f:0:1::'],
+    ['2001:db8:122::/48', '2001:db8:122:a9fe:a9:fe00::', '2001:db8:122:7f00:0:100::'],
+    ['2001:db8:122:300::/56', '2001:db8:122:3a9:fe:a9fe::', '2001:db8:122:37f:0:1::'],
+    ['2001:db8:122:344::/64', '2001:db8:122:344:a9:fea9:fe00:0', '2001:db8:122:344:7f:0:100:0'],
+    ['2001:db8:122:344::/96', '2001:db8:122:344::a9fe:a9fe', '2001:db8:122:344::7f00:1'],
+  ])('with %s, refuses %s (169.254.169.254) and %s (127.0.0.1), which are allowed without it', (prefix, metadata, loopback) => {
+    const p = policy({ nat64: prefix });
+    expect(check(p, metadata)).toMatchObject({ range: 'metadata', carried: '169.254.169.254', setting: 'WEFT_HTTP_ALLOW' });
+    expect(check(p, metadata)!.message).toContain('it carries the IPv4 address 169.254.169.254, and cloud metadata addresses are refused');
+    expect(check(p, loopback)).toMatchObject({ range: 'loopback', carried: '127.0.0.1' });
+    expect(check(DEFAULT_ADDRESS_POLICY, metadata)).toBeNull();
+    expect(check(DEFAULT_ADDRESS_POLICY, loopback)).toBeNull();
+  });
+
+  it('reads the address whatever the u octet and the suffix hold (a translator may ignore them)', () => {
+    const p = policy({ nat64: '2001:db8:122::/48' });
+    expect(check(p, '2001:db8:122:a9fe:ffa9:fe00:0:1')).toMatchObject({ range: 'metadata', carried: '169.254.169.254' });
+    expect(check(policy({ nat64: '2001:db8::/32' }), '2001:db8:7f00:1:ff00::1')).toMatchObject({ range: 'loopback', carried: '127.0.0.1' });
+  });
+
+  it('allows a public IPv4 address in the prefix, refuses a private one with WEFT_HTTP_DENY_PRIVATE=1, and leaves other prefixes alone', () => {
+    expect(check(policy({ nat64: '2001:db8:64::/96' }), '2001:db8:64::808:808')).toBeNull();
+    expect(check(policy({ nat64: '2001:db8:64::/96', denyPrivate: true }), '2001:db8:64::a00:1')).toMatchObject({ range: 'private', carried: '10.0.0.1' });
+    expect(check(policy({ nat64: '2001:db8:64::/96' }), '2001:db8:65::7f00:1')).toBeNull();
+    // Several prefixes; the well-known ones still count.
+    const both = policy({ nat64: '2001:db8:64::/96, 2001:db8:100::/40' });
+    expect(check(both, '2001:db8:1a9:fea9:fe::')).toMatchObject({ range: 'metadata' });
+    expect(check(both, '64:ff9b::7f00:1')).toMatchObject({ range: 'loopback' });
+  });
+
+  it('lets WEFT_HTTP_ALLOW open such an address as it opens the well-known NAT64 forms, except a metadata address', () => {
+    expect(check(policy({ nat64: '2001:db8:64::/96', allow: '2001:db8:64::/96' }), '2001:db8:64::7f00:1')).toBeNull();
+    expect(check(policy({ nat64: '2001:db8:64::/96', allow: '127.0.0.1' }), '2001:db8:64::7f00:1')).toBeNull();
+    expect(check(policy({ nat64: '2001:db8:64::/96', allow: '2001:db8:64::/96' }), '2001:db8:64::a9fe:a9fe')).toMatchObject({ range: 'metadata' });
+  });
+
+  it('parses a comma list, skipping empty items and taking brackets', () => {
+    const { prefixes, problems } = parseNat64Prefixes(' 2001:db8:64::/96,, [2001:db8::]/32 ');
+    expect(problems).toEqual([]);
+    expect(prefixes.map((p) => [p.prefix.toString(), p.length, p.text])).toEqual([
+      ['2001:db8:64::', 96, '2001:db8:64::/96'],
+      ['2001:db8::', 32, '[2001:db8::]/32'],
+    ]);
+  });
+
+  it.each([
+    ['2001:db8:64::', 'is not an IPv6 prefix with its length'],
+    ['10.0.0.0/8', 'is not an IPv6 prefix with its length'],
+    ['64:ff9b::/96/1', 'is not an IPv6 prefix with its length'],
+    ['fe80::%eth0/64', 'is not an IPv6 prefix with its length'],
+    ['2001:db8:64::/80', 'a NAT64 prefix length is 32, 40, 48, 56, 64 or 96 (RFC 6052)'],
+    ['2001:db8:64::/0x60', 'a NAT64 prefix length is 32, 40, 48, 56, 64 or 96 (RFC 6052)'],
+    ['2001:db8:64::1/96', 'has bits set after its first 96; write the prefix itself (2001:db8:64::/96)'],
+    ['2001:db8:64::/32', 'has bits set after its first 32; write the prefix itself (2001:db8::/32)'],
+  ])('rejects %j', (item, problem) => {
+    const { problems } = parseNat64Prefixes(`2001:db8::/32,${item}`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.startsWith(`"${item}"`)).toBe(true);
+    expect(problems[0]).toContain(problem);
   });
 });
 

@@ -9,20 +9,36 @@ import ipaddr from 'ipaddr.js';
  * `WEFT_HTTP_ALLOW` opens exceptions by host name or address range, but a metadata address only
  * by a host name or by that exact address, never by a range that happens to cover it. An IPv6
  * address carrying an IPv4 one (mapped, compatible, SIIT, NAT64, 6to4, Teredo) is refused when
- * the IPv4 address would be. Integrations a person configured do not go through this policy.
+ * the IPv4 address would be, and so is an address in a network's own NAT64 prefix
+ * (`WEFT_OUTBOUND_NAT64_PREFIXES`). Integrations a person configured do not go through this policy.
  */
 
 export type AllowEntry =
   | { readonly kind: 'host'; readonly host: string }
   | { readonly kind: 'range'; readonly range: [ipaddr.IPv4 | ipaddr.IPv6, number]; readonly text: string };
 
+/** RFC 6052: the prefix lengths a NAT64 translator may use, each with its own address layout. */
+export const NAT64_PREFIX_LENGTHS = [32, 40, 48, 56, 64, 96] as const;
+export type Nat64PrefixLength = (typeof NAT64_PREFIX_LENGTHS)[number];
+
+/** A network's own NAT64 prefix (`WEFT_OUTBOUND_NAT64_PREFIXES`): its addresses carry an IPv4 address. */
+export interface Nat64Prefix {
+  readonly prefix: ipaddr.IPv6;
+  readonly length: Nat64PrefixLength;
+  /** As the setting wrote it. */
+  readonly text: string;
+}
+
 export interface AddressPolicy {
   readonly allow: readonly AllowEntry[];
   readonly denyPrivate: boolean;
+  /** NAT64 prefixes besides the well-known `64:ff9b::/96` and `64:ff9b:1::/48`; none when absent. */
+  readonly nat64Prefixes?: readonly Nat64Prefix[];
 }
 
 export const ALLOW_SETTING = 'WEFT_HTTP_ALLOW';
 export const DENY_PRIVATE_SETTING = 'WEFT_HTTP_DENY_PRIVATE';
+export const NAT64_PREFIXES_SETTING = 'WEFT_OUTBOUND_NAT64_PREFIXES';
 
 export type RefusedRange = 'loopback' | 'link-local' | 'unspecified' | 'metadata' | 'private';
 
@@ -65,7 +81,7 @@ export const CLOUD_METADATA_ADDRESSES: readonly { readonly address: string; read
 ];
 const METADATA = new Set(CLOUD_METADATA_ADDRESSES.map(({ address }) => ipaddr.parse(address).toNormalizedString()));
 
-export const DEFAULT_ADDRESS_POLICY: AddressPolicy = { allow: [], denyPrivate: false };
+export const DEFAULT_ADDRESS_POLICY: AddressPolicy = { allow: [], denyPrivate: false, nat64Prefixes: [] };
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
@@ -108,6 +124,41 @@ function parseAllowEntry(item: string): AllowEntry | null {
   return HOST_NAME.test(host) ? { kind: 'host', host } : null;
 }
 
+/**
+ * `WEFT_OUTBOUND_NAT64_PREFIXES`: a comma list of IPv6 prefixes with their length, one of the RFC 6052
+ * lengths (`2001:db8:64::/96`, `2001:db8::/32`). The bits after the length must be zero: a typo
+ * such as `2001:db8:64::1/96` is reported rather than read as some other prefix.
+ */
+export function parseNat64Prefixes(text: string): { prefixes: Nat64Prefix[]; problems: string[] } {
+  const prefixes: Nat64Prefix[] = [];
+  const problems: string[] = [];
+  const lengths = `${NAT64_PREFIX_LENGTHS.slice(0, -1).join(', ')} or ${NAT64_PREFIX_LENGTHS.at(-1)}`;
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    if (item === '') continue;
+    const [addressPart, lengthPart, extra] = item.split('/');
+    const address = unbracket(addressPart ?? '');
+    if (lengthPart === undefined || extra !== undefined || !ipaddr.IPv6.isValid(address) || address.includes('%')) {
+      problems.push(`"${item}" is not an IPv6 prefix with its length (like 2001:db8:64::/96)`);
+      continue;
+    }
+    const length = /^\d{1,3}$/.test(lengthPart) ? Number(lengthPart) : Number.NaN;
+    if (!(NAT64_PREFIX_LENGTHS as readonly number[]).includes(length)) {
+      problems.push(`"${item}": a NAT64 prefix length is ${lengths} (RFC 6052)`);
+      continue;
+    }
+    const prefix = ipaddr.IPv6.parse(address);
+    const bytes = prefix.toByteArray();
+    if (!allZero(bytes.slice(length / 8))) {
+      const network = ipaddr.IPv6.networkAddressFromCIDR(`${address}/${length}`).toString();
+      problems.push(`"${item}" has bits set after its first ${length}; write the prefix itself (${network}/${length})`);
+      continue;
+    }
+    prefixes.push({ prefix, length: length as Nat64PrefixLength, text: item });
+  }
+  return { prefixes, problems };
+}
+
 /** Dotted-quad IPv4 or IPv6 only: ipaddr.js would also take `0x7f.1` or `2130706433`, which read as names here. */
 function isStrictAddress(text: string): boolean {
   return ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text);
@@ -136,7 +187,7 @@ export function checkAddress(policy: AddressPolicy, { host, address }: { host: s
     // Not an address at all: nothing to connect to that this policy can vouch for.
     return refusal({ host: name, address, range: 'unspecified', setting: ALLOW_SETTING });
   }
-  const judged = [ip, ...embeddedIPv4(ip)];
+  const judged = [ip, ...embeddedIPv4(ip, policy.nat64Prefixes)];
   for (const candidate of judged) {
     // Only an IPv6 address carries another.
     const why = judge(policy, candidate, candidate === ip ? null : (ip as ipaddr.IPv6));
@@ -170,13 +221,38 @@ const allZero = (bytes: readonly number[]) => bytes.every((b) => b === 0);
  * SIIT `::ffff:0:a.b.c.d` (RFC 6145), NAT64 `64:ff9b::/96` (RFC 6052) and the local-use
  * `64:ff9b:1::/48` (RFC 8215, every RFC 6052 layout whose other bits are zero), 6to4 `2002::/16`
  * (RFC 3056) and Teredo `2001::/32` (RFC 4380: the server and the client, which is stored inverted).
- * IPv4-mapped addresses never get here: `ipaddr.process` turned them into IPv4.
+ * IPv4-mapped addresses never get here: `ipaddr.process` turned them into IPv4. An address in one
+ * of `nat64Prefixes` (a network's own, `WEFT_OUTBOUND_NAT64_PREFIXES`) carries the IPv4 address at
+ * its prefix length's place (`NAT64_LAYOUTS`).
  */
-export function embeddedIPv4(ip: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4[] {
+export function embeddedIPv4(ip: ipaddr.IPv4 | ipaddr.IPv6, nat64Prefixes: readonly Nat64Prefix[] = []): ipaddr.IPv4[] {
   if (ip.kind() !== 'ipv6') return [];
   const b = ip.toByteArray();
+  const own = nat64Prefixes
+    .filter(({ prefix, length }) => (ip as ipaddr.IPv6).match(prefix, length))
+    .map(({ length }) => ipv4(NAT64_LAYOUTS[length].map((i) => b[i] ?? 0)));
+  return [...wellKnownEmbeddedIPv4(ip as ipaddr.IPv6, b), ...own];
+}
+
+/**
+ * Where the IPv4 address sits in an address of a NAT64 prefix of each length (RFC 6052, section
+ * 2.2), as byte indexes: right after the prefix, skipping bits 64-71 (byte 8, the "u" octet), so a
+ * /40, /48 or /56 prefix has the address on both sides of it and a /64 right after it. The suffix
+ * and the u octet are not required to be zero: a translator may ignore them, and the prefix's
+ * length alone says where the address is.
+ */
+const NAT64_LAYOUTS: Readonly<Record<Nat64PrefixLength, readonly number[]>> = {
+  32: [4, 5, 6, 7],
+  40: [5, 6, 7, 9],
+  48: [6, 7, 9, 10],
+  56: [7, 9, 10, 11],
+  64: [9, 10, 11, 12],
+  96: [12, 13, 14, 15],
+};
+
+function wellKnownEmbeddedIPv4(ip: ipaddr.IPv6, b: readonly number[]): ipaddr.IPv4[] {
   const last = b.slice(12, 16);
-  switch ((ip as ipaddr.IPv6).range()) {
+  switch (ip.range()) {
     case 'rfc6145':
       return [ipv4(last)];
     case '6to4':
@@ -209,7 +285,7 @@ export function embeddedIPv4(ip: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4[] {
     }
     default:
       // IPv4-compatible (deprecated, RFC 4291): the first 96 bits zero; :: and ::1 are ranges of their own.
-      return allZero(b.slice(0, 12)) && (ip as ipaddr.IPv6).range() === 'unicast' ? [ipv4(last)] : [];
+      return allZero(b.slice(0, 12)) && ip.range() === 'unicast' ? [ipv4(last)] : [];
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest';
-import { parseAllowList } from '../../src/net/address-policy';
+import { parseAllowList, parseNat64Prefixes } from '../../src/net/address-policy';
 import { createOutboundClient, type OutboundClient } from '../../src/net/outbound-client';
 import { createBashStep } from '../../src/steps/bash';
 import { createHttpStep } from '../../src/steps/http';
@@ -17,11 +17,23 @@ afterAll(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
 });
 
-/** An outbound client under `WEFT_HTTP_ALLOW=<allow>` (and `WEFT_HTTP_DENY_PRIVATE=1` when asked). */
-export function testOutbound({ allow = '', denyPrivate = false }: { allow?: string; denyPrivate?: boolean } = {}): OutboundClient {
+/**
+ * An outbound client under `WEFT_HTTP_ALLOW=<allow>`, `WEFT_OUTBOUND_NAT64_PREFIXES=<nat64Prefixes>`
+ * (and `WEFT_HTTP_DENY_PRIVATE=1` when asked).
+ */
+export function testOutbound({
+  allow = '',
+  denyPrivate = false,
+  nat64Prefixes = '',
+}: {
+  allow?: string;
+  denyPrivate?: boolean;
+  nat64Prefixes?: string;
+} = {}): OutboundClient {
   const parsed = parseAllowList(allow);
-  if (parsed.problems.length > 0) throw new Error(parsed.problems.join('; '));
-  const client = createOutboundClient({ allow: parsed.entries, denyPrivate });
+  const nat64 = parseNat64Prefixes(nat64Prefixes);
+  if (parsed.problems.length + nat64.problems.length > 0) throw new Error([...parsed.problems, ...nat64.problems].join('; '));
+  const client = createOutboundClient({ allow: parsed.entries, denyPrivate, nat64Prefixes: nat64.prefixes });
   clients.push(client);
   return client;
 }

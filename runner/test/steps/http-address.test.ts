@@ -23,6 +23,8 @@ beforeAll(async () => {
         return redirect(302, `http://127.0.0.1:${port}/ok`);
       case '/to-metadata':
         return redirect(302, 'http://169.254.169.254/latest/meta-data/');
+      case '/to-nat64':
+        return redirect(302, 'http://[2001:db8:64::a9fe:a9fe]/latest/meta-data/');
       case '/to-mapped':
         return redirect(307, `http://[::ffff:127.0.0.1]:${port}/ok`);
       case '/see-other':
@@ -238,6 +240,29 @@ describe('http step address policy', () => {
       await expect(failure).rejects.toBeInstanceOf(StepFailedError);
       await expect(failure).rejects.toThrow('redirect count exceeded');
       expect(server.requests).toHaveLength(MAX_REDIRECTS + 1);
+    });
+  });
+
+  describe('WEFT_OUTBOUND_NAT64_PREFIXES', () => {
+    const step = testHttpStep(testOutbound({ nat64Prefixes: '2001:db8:64::/96,2001:db8:122::/48' }));
+
+    it.each([
+      ['metadata in a /96 prefix', 'http://[2001:db8:64::a9fe:a9fe]/latest/meta-data/', '169.254.169.254, and cloud metadata'],
+      ['loopback in a /96 prefix', 'http://[2001:db8:64::7f00:1]:PORT/ok', '127.0.0.1, and loopback'],
+      ['metadata in a /48 prefix (around the u octet)', 'http://[2001:db8:122:a9fe:a9:fe00::]/', '169.254.169.254, and cloud metadata'],
+      ['loopback in a /48 prefix (around the u octet)', 'http://[2001:db8:122:7f00:0:100::]:PORT/ok', '127.0.0.1, and loopback'],
+    ])('refuses %s before connecting', async (_what, url, reason) => {
+      const error = await refusal(step.run(stepContext(), http(url.replace('PORT', String(port)))));
+      expect(error.message).toContain(`it carries the IPv4 address ${reason}`);
+      expect(server.requests).toEqual([]);
+    });
+
+    it('refuses a redirect into the prefix, at the hop', async () => {
+      const viaLocal = testHttpStep(testOutbound({ allow: '127.0.0.1', nat64Prefixes: '2001:db8:64::/96' }));
+      const error = await refusal(viaLocal.run(stepContext(), http(`http://127.0.0.1:${port}/to-nat64`)));
+      expect(error.message).toContain('2001:db8:64::a9fe:a9fe');
+      expect(error.message).toContain('it carries the IPv4 address 169.254.169.254, and cloud metadata');
+      expect(server.requests.map((r) => r.url)).toEqual(['/to-nat64']);
     });
   });
 
