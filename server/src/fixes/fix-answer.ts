@@ -1,4 +1,5 @@
-import { FixAnswer, validateWorkflowDefinition, type WorkflowDefinition } from '@weft/shared';
+import { FixAnswer, type WorkflowDefinition } from '@weft/shared';
+import { validateDefinition } from '../workflows/validate-definition';
 import type { AnswerCheck } from '../model/json-answer-loop';
 
 export type CheckedFixAnswer = { diagnosis: string; summary: string | null; definition: WorkflowDefinition | null };
@@ -11,7 +12,7 @@ export const checkFixAnswer: AnswerCheck<CheckedFixAnswer> = (answer) => {
   }
   const { diagnosis, summary, definition } = shape.data;
   if (definition === undefined || definition === null) return { ok: true, result: { diagnosis, summary: summary ?? null, definition: null } };
-  const valid = validateWorkflowDefinition(definition);
+  const valid = validateDefinition(definition);
   if (!valid.ok) return { ok: false, errors: valid.errors.map((e) => ({ path: `definition.${e.path}`, message: e.message })) };
   return { ok: true, result: { diagnosis, summary: summary ?? null, definition: valid.definition } };
 };

@@ -1,4 +1,5 @@
-import { WORKFLOWS_TOPIC, diffDefinitions, validateWorkflowDefinition } from '@weft/shared';
+import { WORKFLOWS_TOPIC, diffDefinitions } from '@weft/shared';
+import { validateDefinition } from './validate-definition';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
@@ -95,7 +96,7 @@ export function createProposalsService({ db, journal, clock, workflows }: { db: 
       baseVersion?: number | undefined;
     }) {
       const current = baseVersion === undefined ? workflows.get(workflowId) : workflows.getVersion(workflowId, baseVersion);
-      const v = validateWorkflowDefinition(definition);
+      const v = validateDefinition(definition);
       if (!v.ok) throw new AppError(422, 'invalid_definition', `definition: ${v.errors[0]!.path}: ${v.errors[0]!.message}`, { errors: v.errors });
       const id = newId('prop');
       journal.transaction(() => {

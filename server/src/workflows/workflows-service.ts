@@ -1,4 +1,5 @@
-import { validateWorkflowDefinition, type WorkflowDefinition, type WorkflowResponse, type WorkflowVersionSummary } from '@weft/shared';
+import type { WorkflowDefinition, WorkflowResponse, WorkflowVersionSummary } from '@weft/shared';
+import { validateDefinition } from './validate-definition';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
@@ -18,10 +19,10 @@ function toResponse(row: WorkflowRow, version: VersionRow): WorkflowResponse {
 }
 
 /** A save-time check of a valid definition: each issue names the path it is about. */
-export type SaveCheck = (definition: WorkflowDefinition) => { path: string; message: string }[];
+export type SaveCheck = (definition: WorkflowDefinition) => { path: string; message: string; code?: string }[];
 
 export function assertValidDefinition(definition: unknown): WorkflowDefinition {
-  const result = validateWorkflowDefinition(definition);
+  const result = validateDefinition(definition);
   if (!result.ok) {
     const first = result.errors[0];
     throw new AppError(422, 'invalid_definition', `workflow definition is invalid: ${first ? `${first.path}: ${first.message}` : 'unknown error'}`, {
@@ -75,7 +76,7 @@ export function createWorkflowsService({ db, clock = systemClock, audit }: { db:
       saveChecks.push(check);
     },
     validate(definition: unknown) {
-      const result = validateWorkflowDefinition(definition);
+      const result = validateDefinition(definition);
       if (!result.ok) return { ok: false, errors: result.errors };
       const issues = checkDefinition(result.definition);
       return issues.length === 0 ? { ok: true, errors: [] } : { ok: false, errors: issues };

@@ -6,7 +6,7 @@ import { ApproverRule } from './approver-rule';
 import { ToolPolicy } from '../agent/tool-policy';
 import { AgentLimits } from '../agent/limits';
 import { excerpt } from './text';
-import type { ExpressionSite, StepCatalogueEntry } from './types';
+import type { ExpressionSite, JsonSchemaSite, StepCatalogueEntry } from './types';
 import { workspaceSites } from './workspace-sites';
 
 export const AGENT_PROMPT_DEFAULT_TIMEOUT_SECONDS = 300;
@@ -97,4 +97,5 @@ export const agentPromptEntry: StepCatalogueEntry<'agent_prompt'> = {
     if (step.persona?.system !== undefined) sites.push({ path: ['persona', 'system'], kind: 'template', source: step.persona.system });
     return [...sites, ...workspaceSites(step.workspace)];
   },
+  jsonSchemaSites: (step): JsonSchemaSite[] => (step.output ? [{ path: ['output', 'schema'], schema: step.output.schema }] : []),
 };

@@ -1,5 +1,5 @@
 import { STEP_CATALOGUE } from './catalogue';
-import type { ExpressionSite, Step, StepCatalogueEntry, StepType } from './types';
+import type { ExpressionSite, JsonSchemaSite, Step, StepCatalogueEntry, StepType } from './types';
 
 export const DEFAULT_RETRY_BACKOFF_SECONDS = 5;
 
@@ -31,4 +31,9 @@ export function stepKeyParam(step: Step): string {
 export function stepExpressionSites(step: Step): ExpressionSite[] {
   const own = entryFor(step).expressionSites(step);
   return step.if === undefined ? own : [{ path: ['if'], kind: 'expression', source: step.if }, ...own];
+}
+
+/** Every JSON Schema a step holds itself (not its nested steps): `output.schema` of an `agent_prompt`. */
+export function stepJsonSchemaSites(step: Step): JsonSchemaSite[] {
+  return entryFor(step).jsonSchemaSites?.(step) ?? [];
 }

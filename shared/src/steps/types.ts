@@ -53,6 +53,12 @@ export interface ExpressionSite {
   readonly source: string;
 }
 
+/** A JSON Schema a step carries (an `agent_prompt` step's `output.schema`), with its path relative to the step. */
+export interface JsonSchemaSite {
+  readonly path: readonly (string | number)[];
+  readonly schema: Record<string, unknown>;
+}
+
 export interface StepCatalogueEntry<T extends StepType> {
   readonly type: T;
   readonly title: string;
@@ -76,4 +82,10 @@ export interface StepCatalogueEntry<T extends StepType> {
   readonly keyParam: (step: StepOfType<T>) => string;
   /** This type's own expression and template fields (the common `if` is not included). */
   readonly expressionSites: (step: StepOfType<T>) => ExpressionSite[];
+  /**
+   * The JSON Schemas this type's steps carry; absent for types that carry none. The validator
+   * checks their patterns compile on RE2 (`unsupportedSchemaPatterns`), so a new schema field is
+   * declared here, once.
+   */
+  readonly jsonSchemaSites?: (step: StepOfType<T>) => JsonSchemaSite[];
 }

@@ -12,6 +12,8 @@ import { hasIterationScope, walkSteps, type StepVisit } from './walk';
 export interface DefinitionIssue {
   path: string;
   message: string;
+  /** Set on issues a program may act on: `unsupported_pattern` (a JSON Schema pattern RE2 cannot run). */
+  code?: string;
 }
 
 /** One step of the chain from the top-level list down to a step. */

@@ -1,13 +1,20 @@
 import fc from 'fast-check';
+import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
+import { linearRegExpEngine } from '../json-schema/linear-regexp';
 import { STEP_TYPES } from '../steps/catalogue';
-import { validateWorkflowDefinition } from './validate';
+import { escapeHiddenCharacters } from './hidden-characters';
+import { formatPath, joinPath } from './path';
+import { validateWorkflowDefinition, type ValidateOptions } from './validate';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** The engine the server validates JSON Schema patterns with (and the runner compiles them with). */
+const regExp = linearRegExpEngine(RE2JS);
+
 /** The contract checked on every run: a result, never a throw, always well-formed. */
-function expectWellFormed(input: unknown): ReturnType<typeof validateWorkflowDefinition> {
-  const result = validateWorkflowDefinition(input);
+function expectWellFormed(input: unknown, options?: ValidateOptions): ReturnType<typeof validateWorkflowDefinition> {
+  const result = validateWorkflowDefinition(input, options);
   if (result.ok) {
     expect(typeof result.definition).toBe('object');
   } else {
@@ -28,6 +35,67 @@ const INPUTS = {
   count: { type: 'number' },
   dry_run: { type: 'boolean', default: false, description: 'no changes' },
 } as const;
+
+// ---- JSON Schemas with patterns ---------------------------------------------
+
+type Pattern = { pattern: string; ok: boolean };
+/** Patterns RE2 runs, some that look like lookarounds to a careless reader. */
+const goodPattern: fc.Arbitrary<Pattern> = fc
+  .constantFrom('^[a-z]+$', '^\\d{3}-\\d{4}$', '(a|b)*c', '^caf\\u00e9$', '^[(?=]\\(?=x\\)$', '^(?:x|y)$', '\\bword\\b', '^[^\\\\1]$')
+  .map((pattern) => ({ pattern, ok: true }));
+/** Patterns RE2 cannot run: lookaround and backreferences. */
+const badPattern: fc.Arbitrary<Pattern> = fc
+  .constantFrom('^(?=.*\\d).+$', 'a(?!b)', '(?<=x)y', '(?<!x)y', '^(a)\\1$', '(["\'])x\\1', '(?<q>a)\\k<q>')
+  .map((pattern) => ({ pattern, ok: false }));
+
+/** A schema and the paths (relative to it) of the patterns in it RE2 cannot run. */
+type GeneratedSchema = { schema: Record<string, Json>; bad: (string | number)[][] };
+
+function schemaArbitrary(patternSlot: fc.Arbitrary<Pattern>): fc.Arbitrary<GeneratedSchema> {
+  const { node } = fc.letrec<{ node: GeneratedSchema }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.record({ pattern: fc.option(patternSlot, { nil: undefined }), data: fc.boolean() }).map(({ pattern, data }) => {
+        const schema: Record<string, Json> = { type: 'string' };
+        const bad: (string | number)[][] = [];
+        if (pattern) {
+          schema.pattern = pattern.pattern;
+          if (!pattern.ok) bad.push(['pattern']);
+        }
+        // Data that looks like a schema with a lookahead: never a pattern.
+        if (data) Object.assign(schema, { default: { pattern: '(?=x)' }, examples: [{ pattern: '(?=x)' }], const: { pattern: '(?=x)' } });
+        return { schema, bad };
+      }),
+      fc
+        .tuple(fc.constantFrom('items', 'not', 'additionalProperties', 'propertyNames', 'contains', 'if', 'then', 'else'), tie('node'))
+        .map(([keyword, child]) => ({ schema: { [keyword]: child.schema }, bad: child.bad.map((path) => [keyword, ...path]) })),
+      fc.tuple(fc.constantFrom('allOf', 'anyOf', 'oneOf', 'items'), fc.array(tie('node'), { minLength: 1, maxLength: 3 })).map(([keyword, children]) => ({
+        schema: { [keyword]: children.map((child) => child.schema) },
+        bad: children.flatMap((child, index) => child.bad.map((path) => [keyword, index, ...path])),
+      })),
+      fc
+        .tuple(
+          fc.constantFrom('properties', '$defs', 'definitions', 'dependencies'),
+          fc.dictionary(fc.constantFrom('a', 'b', 'pattern', 'items', 'x y'), tie('node'), { maxKeys: 3 }),
+        )
+        .map(([keyword, children]) => ({
+          schema: { [keyword]: Object.fromEntries(Object.entries(children).map(([name, child]) => [name, child.schema])) },
+          bad: Object.entries(children).flatMap(([name, child]) => child.bad.map((path) => [keyword, name, ...path])),
+        })),
+      fc.uniqueArray(fc.tuple(patternSlot, tie('node')), { selector: ([key]) => key.pattern, maxLength: 3 }).map((entries) => ({
+        schema: { patternProperties: Object.fromEntries(entries.map(([key, child]) => [key.pattern, child.schema])) },
+        bad: entries.flatMap(([key, child]) => [
+          ...(key.ok ? [] : [['patternProperties', key.pattern]]),
+          ...child.bad.map((path) => ['patternProperties', key.pattern, ...path]),
+        ]),
+      })),
+    ),
+  }));
+  return node.map(({ schema, bad }) => ({ schema: { type: 'object', ...schema }, bad }));
+}
+
+/** Only patterns RE2 runs: what a valid definition may carry. */
+const usableSchema = schemaArbitrary(goodPattern).map(({ schema }) => schema);
 
 const safeText = fc.string({ maxLength: 20 }).filter((text) => !text.includes('{{'));
 const nonBlank = fc.string({ minLength: 1, maxLength: 40 }).filter((text) => text.trim() !== '' && !text.includes('{{'));
@@ -52,6 +120,7 @@ const common = fc.record(
 const leaf: fc.Arbitrary<Record<string, Json>> = fc
   .oneof(
     fc.record({ type: fc.constant('agent_prompt'), prompt: template, system: fc.option(safeText, { nil: undefined }) }),
+    fc.record({ type: fc.constant('agent_prompt'), prompt: template, output: usableSchema.map((schema) => ({ schema })) }),
     fc.record({
       type: fc.constant('bash'),
       command: bashCommand,
@@ -264,6 +333,58 @@ describe('validateWorkflowDefinition never throws', { timeout: 60_000 }, () => {
       { numRuns: 1500 },
     );
   });
+
+  it('on mutated valid definitions, with the RE2 engine checking their schemas', () => {
+    fc.assert(
+      fc.property(validDefinition, fc.nat(), mutation, (definition, pick, change) => {
+        const input = mutate(definition, pick, change);
+        const result = expectWellFormed(input, { regExp });
+        // The engine only adds issues: what it accepts, the validator accepts without it.
+        if (result.ok) expect(validateWorkflowDefinition(input)).toEqual(result);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('JSON Schema patterns, with the RE2 engine', { timeout: 60_000 }, () => {
+  /** A definition carrying one generated schema: at the top, in a loop or in a conditional's branch. */
+  const carrying = fc.tuple(schemaArbitrary(fc.oneof(goodPattern, badPattern)), fc.constantFrom('top', 'loop', 'then')).map(([generated, where]) => {
+    const step = { id: 'ask', type: 'agent_prompt', prompt: 'Answer', output: { schema: generated.schema } };
+    const notify = { id: 'first', type: 'notify', message: 'hi' };
+    const [steps, stepPath] =
+      where === 'top'
+        ? [[notify, step], 'steps[1]']
+        : where === 'loop'
+          ? [[{ id: 'each', type: 'loop', over: [1, 2], steps: [step] }], 'steps[0].steps[0]']
+          : [[{ id: 'when', type: 'conditional', condition: 'true', then: [notify, step] }], 'steps[0].then[1]'];
+    const expected = generated.bad.map((path) => joinPath(stepPath as string, ['output', 'schema', ...path]));
+    return { definition: { name: 'patterns', steps }, expected };
+  });
+
+  it('refuse a definition exactly when one of its patterns RE2 cannot run, naming each at its path', () => {
+    fc.assert(
+      fc.property(carrying, ({ definition, expected }) => {
+        const result = validateWorkflowDefinition(definition, { regExp });
+        if (expected.length === 0) {
+          expect(result).toEqual({ ok: true, definition });
+        } else {
+          expect(result.ok).toBe(false);
+          const errors = result.ok ? [] : result.errors;
+          expect(errors.map((e) => e.path).sort()).toEqual([...expected].sort());
+          for (const error of errors) {
+            expect(error.code).toBe('unsupported_pattern');
+            expect(error.message).toMatch(
+              /^pattern ".*" is not supported: it uses a (lookahead|lookbehind|backreference) `.+`, which RE2 cannot run \(patterns are run with RE2/,
+            );
+          }
+        }
+        // Without the engine (the client) patterns are not looked at.
+        expect(validateWorkflowDefinition(definition)).toEqual({ ok: true, definition });
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('valid definitions', { timeout: 60_000 }, () => {
@@ -273,6 +394,8 @@ describe('valid definitions', { timeout: 60_000 }, () => {
         const result = validateWorkflowDefinition(definition);
         expect(result, JSON.stringify(result)).toEqual({ ok: true, definition });
         if (result.ok) expect(JSON.stringify(result.definition)).toBe(JSON.stringify(definition));
+        // Their schemas' patterns all run on RE2: the server accepts them too.
+        expect(validateWorkflowDefinition(definition, { regExp })).toEqual(result);
       }),
       { numRuns: 500 },
     );
@@ -283,6 +406,148 @@ describe('valid definitions', { timeout: 60_000 }, () => {
       fc.property(validDefinition, fc.nat(), mutation, (definition, pick, change) => {
         const input = mutate(definition, pick, change);
         expect(validateWorkflowDefinition(input)).toEqual(validateWorkflowDefinition(input));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// ---- characters that hide or reorder text -----------------------------------
+
+const span = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+/** Refused in every field (the list in docs/workflows.md, written out again here on purpose). */
+const ALWAYS_REFUSED = [
+  ...span(0x00, 0x08),
+  0x0b,
+  0x0c,
+  ...span(0x0e, 0x1f),
+  ...span(0x7f, 0x9f),
+  0x180e,
+  0x200b,
+  0x2028,
+  0x2029,
+  ...span(0x202a, 0x202e),
+  ...span(0x2060, 0x2064),
+  ...span(0x2066, 0x2069),
+  0xfeff,
+  ...span(0xe0000, 0xe007f),
+];
+/** Refused everywhere but in prose. */
+const PROSE_ONLY = [0x0d, 0xad, 0x061c, 0x200c, 0x200d, 0x200e, 0x200f];
+const ANY_REFUSED = new RegExp(`[${[...ALWAYS_REFUSED, ...PROSE_ONLY].map((c) => `\\u{${c.toString(16)}}`).join('')}]`, 'u');
+/** Prose fields of the generated definitions: descriptions, notify and approval messages, agent prompts. */
+const PROSE_PATH = /^(description|inputs\.\w+\.description|steps(\[\d+\]\.(then|else|steps))*\[\d+\]\.(message|title|prompt|system))$/;
+
+type Site = { parent: Json[] | { [key: string]: Json }; key: string | number; path: (string | number)[] };
+
+/** Every place holding a string value, or a key, in a JSON value, with its path. */
+function sites(value: Json): { strings: Site[]; keys: Site[] } {
+  const strings: Site[] = [];
+  const keys: Site[] = [];
+  const visit = (node: Json, path: (string | number)[]): void => {
+    if (Array.isArray(node)) {
+      node.forEach((child, index) => {
+        if (typeof child === 'string') strings.push({ parent: node, key: index, path: [...path, index] });
+        visit(child, [...path, index]);
+      });
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        keys.push({ parent: node, key, path: [...path, key] });
+        if (typeof child === 'string') strings.push({ parent: node, key, path: [...path, key] });
+        visit(child, [...path, key]);
+      }
+    }
+  };
+  visit(value, []);
+  return { strings, keys };
+}
+
+const insertAt = (text: string, at: number, char: string) => {
+  const index = text.length === 0 ? 0 : at % (text.length + 1);
+  return text.slice(0, index) + char + text.slice(index);
+};
+
+/** A copy of `definition` with `char` inserted into one of its strings (or keys, with `inKey`); the copy and the path changed. */
+function withCharacter(definition: Record<string, Json>, pick: number, at: number, char: string, inKey: boolean) {
+  const copy = JSON.parse(JSON.stringify(definition)) as Record<string, Json>;
+  const { strings, keys } = sites(copy);
+  const all = inKey ? keys : strings;
+  const site = all[pick % all.length];
+  if (site === undefined) throw new Error('a valid definition has strings and keys');
+  const { parent, key } = site;
+  if (!inKey) {
+    (parent as Record<string | number, Json>)[key] = insertAt((parent as Record<string | number, Json>)[key] as string, at, char);
+    return { input: copy, path: site.path };
+  }
+  // Rename the key in place, keeping the order of its siblings.
+  const renamed = insertAt(String(key), at, char);
+  const entries = Object.entries(parent);
+  for (const [name] of entries) delete (parent as Record<string, Json>)[name];
+  for (const [name, child] of entries) (parent as Record<string, Json>)[name === key ? renamed : name] = child;
+  return { input: copy, path: [...site.path.slice(0, -1), renamed] };
+}
+
+const refusedChar = fc.constantFrom(...ALWAYS_REFUSED).map((c) => String.fromCodePoint(c));
+const proseOnlyChar = fc.constantFrom(...PROSE_ONLY).map((c) => String.fromCodePoint(c));
+
+describe('characters that hide or reorder text', { timeout: 60_000 }, () => {
+  it('are refused wherever they are inserted in a valid definition, at that path and only there', () => {
+    fc.assert(
+      fc.property(validDefinition, fc.nat(), fc.nat(), refusedChar, fc.boolean(), (definition, pick, at, char, inKey) => {
+        const { input, path } = withCharacter(definition, pick, at, char, inKey);
+        const result = validateWorkflowDefinition(input, { regExp });
+        const code = `U+${char.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}`;
+        expect(result).toEqual({
+          ok: false,
+          errors: [
+            {
+              path: escapeHiddenCharacters(formatPath(path)),
+              code: 'hidden_character',
+              message: expect.stringMatching(new RegExp(`^${inKey ? 'key ' : ''}contains ${code.replace('+', '\\+')} \\(`)),
+            },
+          ],
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('of the marks and joiners prose may keep, are refused exactly outside prose', () => {
+    fc.assert(
+      fc.property(validDefinition, fc.nat(), fc.nat(), proseOnlyChar, fc.boolean(), (definition, pick, at, char, inKey) => {
+        const { input, path } = withCharacter(definition, pick, at, char, inKey);
+        const result = validateWorkflowDefinition(input);
+        const prose = !inKey && PROSE_PATH.test(formatPath(path));
+        // In prose they are allowed; inside a `{{ }}` the expression parser may still refuse one.
+        if (prose) expect(result.ok ? [] : result.errors.filter((e) => e.code === 'hidden_character')).toEqual([]);
+        else expect(result.ok ? [] : result.errors.map((e) => [e.path, e.code])).toEqual([[escapeHiddenCharacters(formatPath(path)), 'hidden_character']]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('are the only reason for a hidden_character issue: any other Unicode, anywhere, leaves it out', () => {
+    const visible = fc.string({ unit: 'binary', maxLength: 30 }).filter((text) => !ANY_REFUSED.test(text));
+    fc.assert(
+      fc.property(validDefinition, fc.nat(), fc.nat(), visible, fc.boolean(), (definition, pick, at, text, inKey) => {
+        const result = validateWorkflowDefinition(withCharacter(definition, pick, at, text, inKey).input);
+        expect(result.ok ? [] : result.errors.filter((e) => e.code === 'hidden_character')).toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leave valid definitions with other Unicode in their names and descriptions valid', () => {
+    const visible = fc.string({ unit: 'binary', maxLength: 30 }).filter((text) => !ANY_REFUSED.test(text) && !text.includes('{'));
+    fc.assert(
+      fc.property(validDefinition, fc.nat(), fc.nat(), visible, (definition, pick, at, text) => {
+        const copy = JSON.parse(JSON.stringify(definition)) as Record<string, Json>;
+        const named = sites(copy).strings.filter(({ key, path }) => key === 'name' || (key === 'description' && path.length === 1));
+        const site = named[pick % named.length];
+        if (site === undefined) throw new Error('a definition has a name');
+        const parent = site.parent as Record<string, Json>;
+        parent[site.key] = insertAt(parent[site.key] as string, at, text);
+        expect(validateWorkflowDefinition(copy)).toEqual({ ok: true, definition: copy });
       }),
       { numRuns: 300 },
     );

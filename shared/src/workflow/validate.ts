@@ -1,4 +1,8 @@
 import type { z } from 'zod';
+import type { LinearRegExpEngine } from '../json-schema/linear-regexp';
+import { unsupportedSchemaPatterns } from '../json-schema/schema-patterns';
+import { stepJsonSchemaSites } from '../steps/helpers';
+import { hiddenCharacterIssues } from './hidden-characters';
 import { describeIssue } from './issues';
 import { formatPath, joinPath } from './path';
 import { toPlainJson } from './plain-json';
@@ -12,28 +16,48 @@ export type ValidationResult = { ok: true; definition: WorkflowDefinition } | { 
 
 export const MAX_VALIDATION_ERRORS = 100;
 
+export interface ValidateOptions {
+  /**
+   * The engine JSON Schema patterns run on at run time, `linearRegExpEngine(RE2JS)`: with it, a
+   * pattern it cannot compile (lookaround, backreferences) in any JSON Schema of the definition is
+   * an issue with code `unsupported_pattern`. The server passes it on every save; without it (the
+   * client, which does not load RE2) patterns are not checked.
+   */
+  regExp?: LinearRegExpEngine;
+}
+
 /**
  * Checks a workflow definition from an untrusted source. Never throws.
  *
- * Runs in three passes, each only if the previous one passed, because later
+ * Runs in four passes, each only if the previous one passed, because later
  * passes need the shape the earlier ones guarantee:
  * 1. plain JSON (no cycles, getters, BigInt, class instances...);
- * 2. structure: shapes, bounds, unknown keys, step types, expression and template syntax;
- * 3. cross-step rules: unique ids, and what each expression may reference.
+ * 2. no character that hides or reorders text (bidi overrides and isolates, zero-width and
+ *    control characters...) in any string or key: `hidden_character` at each string's path
+ *    (hidden-characters.ts). First, so no later message quotes such a character;
+ * 3. structure: shapes, bounds, unknown keys, step types, expression and template syntax;
+ * 4. cross-step rules: unique ids, and what each expression may reference; with
+ *    `options.regExp`, that every JSON Schema pattern compiles on it.
  *
  * On success `definition` deep-equals the input (same keys in the same order,
  * no defaults filled in); read defaults through the catalogue helpers.
  * Error paths look like `steps[2].then[0].command`; the root is `""`.
  */
-export function validateWorkflowDefinition(json: unknown): ValidationResult {
+export function validateWorkflowDefinition(json: unknown, options: ValidateOptions = {}): ValidationResult {
   try {
     const plain = toPlainJson(json);
     if (!plain.ok) return failure(plain.errors);
+    const hidden = hiddenCharacterIssues(plain.value);
+    if (hidden.length > 0) return failure(hidden);
     const parsed = WorkflowDefinition.safeParse(plain.value, { error: describeIssue, reportInput: true });
     if (!parsed.success) return failure(parsed.error.issues.flatMap(toDefinitionIssues));
     // The plain copy, not zod's output, so key order is the user's own.
     const definition = plain.value as WorkflowDefinition;
-    const semantic = [...duplicateIdIssues(definition), ...checkReferences(definition)];
+    const semantic = [
+      ...duplicateIdIssues(definition),
+      ...checkReferences(definition),
+      ...(options.regExp ? schemaPatternIssues(definition, options.regExp) : []),
+    ];
     return semantic.length > 0 ? failure(semantic) : { ok: true, definition };
   } catch (error) {
     // Every pass is designed not to throw; this is the last line of defence.
@@ -145,6 +169,22 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? Number.POSITIVE_INFINITY;
+}
+
+/**
+ * A pattern of a step's JSON Schema the run-time engine cannot compile, at its own path
+ * (`steps[2].output.schema.properties.code.pattern`): the step would fail at run time.
+ */
+function schemaPatternIssues(definition: WorkflowDefinition, regExp: LinearRegExpEngine): DefinitionIssue[] {
+  const issues: DefinitionIssue[] = [];
+  walkSteps(definition.steps, ({ step, path }) => {
+    for (const site of stepJsonSchemaSites(step)) {
+      for (const { path: at, error } of unsupportedSchemaPatterns(site.schema, regExp)) {
+        issues.push({ path: joinPath(path, [...site.path, ...at]), message: error.message, code: error.code });
+      }
+    }
+  });
+  return issues;
 }
 
 function duplicateIdIssues(definition: WorkflowDefinition): DefinitionIssue[] {

@@ -2,16 +2,8 @@
 // request into a valid workflow, used when no language model is configured.
 // It never pretends: what it did not understand is said in `notes`.
 
-import {
-  allStepIds,
-  flattenSteps,
-  mapChildSteps,
-  replaceStep,
-  validateWorkflowDefinition,
-  type Step,
-  type WorkflowDefinition,
-  type WorkflowInput,
-} from '@weft/shared';
+import { allStepIds, flattenSteps, mapChildSteps, replaceStep, type Step, type WorkflowDefinition, type WorkflowInput } from '@weft/shared';
+import { validateDefinition } from '../../workflows/validate-definition';
 import { buildSteps } from './offline-build';
 import type { Intent } from './offline-intents';
 import { maskRequest, PREAMBLE, readActions, readRename } from './offline-request';
@@ -72,7 +64,7 @@ function draftNew(prompt: string, timezone: string): OfflineDraft {
   for (const escapeUserTemplates of [false, true]) {
     const built = buildSteps(actions.intents, { ids: new StepIdAllocator(), trigger: request.trigger, workflowName: name, escapeUserTemplates });
     const definition = { ...shell, ...(Object.keys(built.inputs).length > 0 ? { inputs: built.inputs } : {}), steps: built.steps };
-    const validation = validateWorkflowDefinition(definition);
+    const validation = validateDefinition(definition);
     if (validation.ok) {
       const escaped = escapeUserTemplates ? ['`{{ }}` in the request could not be used as templates here, so they are kept as literal text'] : [];
       return withTrigger({ definition: validation.definition, notes: [...notes, ...built.notes, ...escaped], unhandled, understood: true }, request.trigger);
@@ -258,7 +250,7 @@ function refine(prompt: string, base: WorkflowDefinition, timezone: string): Off
     const inputs: Record<string, WorkflowInput> | undefined =
       Object.keys(built.inputs).length === 0 ? edit.definition.inputs : { ...edit.definition.inputs, ...built.inputs };
     const candidate: WorkflowDefinition = { ...edit.definition, ...(inputs === undefined ? {} : { inputs }), steps: built.steps };
-    const validation = validateWorkflowDefinition(candidate);
+    const validation = validateDefinition(candidate);
     if (validation.ok || escapeUserTemplates)
       return checked({ candidate, base, notes: [...notes, ...built.notes], unhandled, trigger: request.trigger, prompt });
   }
@@ -280,7 +272,7 @@ function checked({
   trigger: OfflineTrigger | null;
   prompt: string;
 }): OfflineDraft {
-  const validation = validateWorkflowDefinition(candidate);
+  const validation = validateDefinition(candidate);
   if (validation.ok) return withTrigger({ definition: validation.definition, notes, unhandled, understood: true }, trigger);
   const first = validation.errors[0];
   return withTrigger(

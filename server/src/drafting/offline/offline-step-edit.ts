@@ -7,11 +7,11 @@ import {
   findStep,
   replaceStep,
   tryParseExpression,
-  validateWorkflowDefinition,
   type HttpMethod,
   type Step,
   type WorkflowDefinition,
 } from '@weft/shared';
+import { validateDefinition } from '../../workflows/validate-definition';
 import { isoInstant, looseCommand } from './offline-intents';
 import { literalTemplate, shortTitle, templateOrLiteral } from './naming';
 import { asSentence, durationLabel, maskText, NUMBER_WORD_SOURCE, parseDuration, readNumber, spansIn, tidy, unmask, type MaskedText } from './phrase-text';
@@ -260,7 +260,7 @@ export function draftOfflineStep({ definition, stepId, prompt }: { definition: W
   const edit = editStepOffline(found.step, prompt);
   if (!edit.understood) return { ok: true, definition, notes: edit.notes, unhandled: [prompt.trim()] };
   const candidate: WorkflowDefinition = { ...definition, steps: replaceStep(definition.steps, stepId, edit.step) };
-  const validation = validateWorkflowDefinition(candidate);
+  const validation = validateDefinition(candidate);
   const scope = validation.ok ? checkStepScopedEdit(definition, validation.definition, stepId) : null;
   if (!validation.ok || scope === null || !scope.ok) {
     const first = !validation.ok ? validation.errors[0] : scope !== null && !scope.ok ? scope.errors[0] : undefined;
