@@ -31,6 +31,49 @@ export type ToolClient = {
 };
 
 /**
+ * The most of a `POST /api/tools/call` answer the runner reads. The server caps every tool result
+ * at `MAX_TOOL_RESULT_BYTES` (1 MiB of JSON, else `{ truncated: true, bytes, preview }`), so a
+ * larger answer is not one it sent as it should: it is refused, never buffered.
+ */
+export const MAX_TOOL_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** The body's text, read no further than `max` bytes: null (and the rest left unread) past that. */
+export async function readBounded(res: Response, max: number): Promise<string | null> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => {});
+    return null;
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) {
+        await reader.cancel().catch(() => {});
+        return null;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return '';
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+};
+
+/**
  * Calls go to `POST /api/tools/call` with the runner credential, naming the lease this runner
  * holds on the execution (the server refuses a call for an execution the runner does not hold).
  * The list comes over the runner socket (`listTools`): the runner credential opens nothing else.
@@ -65,7 +108,15 @@ export function createToolClient({
         context: { executionId, stepId, ...(iterationPath ? { iterationPath } : {}), runnerId, leaseAttempt },
       };
       const res = await fetch(await endpoint('/api/tools/call', signal), { method: 'POST', headers, signal, body: JSON.stringify(request) });
-      const body = (await res.json().catch(() => null)) as { result?: unknown; error?: { message?: string; code?: string } } | null;
+      const read = await readBounded(res, MAX_TOOL_ANSWER_BYTES);
+      if (read === null)
+        return {
+          ok: false,
+          error: `the server's answer to ${name} is larger than ${MAX_TOOL_ANSWER_BYTES} bytes; it was not read`,
+          status: res.status,
+          code: 'tool_answer_too_large',
+        };
+      const body = parseJson(read) as { result?: unknown; error?: { message?: string; code?: string } } | null;
       if (!res.ok)
         return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };
       return { ok: true, result: body?.result ?? null };
@@ -82,7 +133,15 @@ export function createToolClient({
         context: { executionId, stepId, iterationPath, runnerId, leaseAttempt },
       };
       const res = await fetch(await endpoint('/api/tools/ask', signal), { method: 'POST', headers, signal, body: JSON.stringify(request) });
-      const body = (await res.json().catch(() => null)) as { error?: { message?: string; code?: string } } | null;
+      const read = await readBounded(res, MAX_TOOL_ANSWER_BYTES);
+      if (read === null)
+        return {
+          ok: false,
+          error: `the server's answer to the ask is larger than ${MAX_TOOL_ANSWER_BYTES} bytes`,
+          status: res.status,
+          code: 'ask_bad_response',
+        };
+      const body = parseJson(read) as { error?: { message?: string; code?: string } } | null;
       if (!res.ok)
         return { ok: false, error: body?.error?.message ?? `HTTP ${res.status}`, status: res.status, ...(body?.error?.code ? { code: body.error.code } : {}) };
       const parsed = ToolAskResponse.safeParse(body);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createToolClient } from '../../src/llm/tool-client';
+import { MAX_TOOL_ANSWER_BYTES, createToolClient } from '../../src/llm/tool-client';
 import { sendJson, startHttpServer } from '../helpers/http-server';
 
 const closers: (() => Promise<void>)[] = [];
@@ -69,5 +69,35 @@ describe('tool client', () => {
     const client = createToolClient({ serverUrl: async () => s.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, listTools: async () => tools });
     expect(await client.list()).toBe(tools);
     expect(s.requests).toHaveLength(0);
+  });
+
+  it('reads the answer to a call no further than MAX_TOOL_ANSWER_BYTES: a larger one is refused, never buffered', async () => {
+    let cut = false;
+    const s = await startHttpServer((_req, res) => {
+      // No content-length: streamed until the reader stops, 1 MiB at a time, up to 64 MiB.
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"ok":true,"result":"');
+      let sent = 0;
+      const chunk = 'x'.repeat(1024 * 1024);
+      res.on('close', () => {
+        cut = !res.writableFinished;
+      });
+      const more = () => {
+        while (sent < 64) {
+          sent++;
+          if (!res.write(chunk)) return void res.once('drain', more);
+        }
+        res.end('"}');
+      };
+      more();
+    });
+    closers.push(s.close);
+    const client = createToolClient({ serverUrl: async () => s.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, listTools: async () => [] });
+    expect(await client.call(call)).toMatchObject({ ok: false, status: 200, code: 'tool_answer_too_large' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(cut).toBe(true);
+    const declared = await server(200, { ok: true, result: 'y'.repeat(MAX_TOOL_ANSWER_BYTES) });
+    const again = createToolClient({ serverUrl: async () => declared.url, token: 't', runnerId: 'r', leaseAttemptOf: () => 1, listTools: async () => [] });
+    expect(await again.call(call)).toMatchObject({ ok: false, code: 'tool_answer_too_large' });
   });
 });

@@ -108,7 +108,8 @@ export function createAssistant({
       provider: model,
       system: SYSTEM,
       messages: history,
-      tools: tools.list(),
+      // A tool no call of which can be made (`unusable`) is not offered.
+      tools: tools.list().filter((t) => !t.unusable),
       maxTurns: MAX_TURNS,
       signal,
       message: () => writer,

@@ -38,7 +38,7 @@ export function createIntegrations(
     tools,
     conversations,
     onOutcome: (live, err) => service.onOutcome(live, err),
-    onOperationsChanged: (live) => journal.transaction(() => service.publish(live.id)),
+    onOperationsChanged: (live) => service.operationsChanged(live),
   });
   const provisioning = createProvisioning({ repo, journal, clock, workflows, triggers, executions, log });
   service = createIntegrationsService({

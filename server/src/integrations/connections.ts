@@ -86,6 +86,7 @@ export function createConnections({
       config,
       credentials,
       known: JSON.parse(row.operations) as OperationRecord[],
+      reviewed: row.reviewed_operations === null ? null : (JSON.parse(row.reviewed_operations) as OperationRecord[]),
       onOperationsChanged: () => {
         if (live.get(row.name) !== entry) return;
         register(entry);

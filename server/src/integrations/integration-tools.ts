@@ -1,7 +1,7 @@
 import { AppError } from '../http/errors';
 import type { ToolDefinition } from '../tools/tool';
 import { scrub } from './credentials';
-import { jsonSchemaArgs } from './json-schema-args';
+import { jsonSchemaArgs, unusableInputSchema } from './json-schema-args';
 import { ProviderError, failureMessage, type Operation } from './providers/types';
 
 /** How a provider failure answers the caller. 4xx: retrying will not help; 5xx: it may. */
@@ -43,23 +43,37 @@ export function integrationToolDefinitions({
   secrets: () => readonly string[];
   onOutcome(err: unknown | null): void;
 }): ToolDefinition[] {
-  return operations.map((op) => ({
-    name: `${integration}:${op.name}`,
-    description: op.description,
-    args: op.args ?? jsonSchemaArgs(op.inputSchema ?? { type: 'object' }),
-    ...(op.inputSchema ? { inputSchema: op.inputSchema } : {}),
-    effect: op.effect,
-    inWorkflows: 'allowed',
-    async run(args, ctx) {
-      const signal = ctx.signal ?? new AbortController().signal;
-      try {
-        const result = await op.run(args, signal);
-        onOutcome(null);
-        return result ?? null;
-      } catch (err) {
-        onOutcome(err);
-        throw toAppError(err, { integration, secrets: secrets() });
-      }
-    },
-  }));
+  return operations.map((op): ToolDefinition => {
+    const name = `${integration}:${op.name}`;
+    // An MCP server's schema with a pattern RE2 cannot run: no argument can be checked, so no call is made.
+    const unusable = !op.args && op.inputSchema ? unusableInputSchema(op.inputSchema) : null;
+    return {
+      name,
+      description: op.description,
+      args: op.args ?? jsonSchemaArgs(op.inputSchema ?? { type: 'object' }),
+      ...(op.inputSchema ? { inputSchema: op.inputSchema } : {}),
+      ...(unusable
+        ? {
+            unusable: {
+              code: unusable.code,
+              message: `${name} cannot be called: its input schema, as the MCP server lists it, has a pattern Weft cannot check arguments with, at ${unusable.path}: ${unusable.message}`,
+              details: { tool: name, pattern: unusable.pattern, path: unusable.path },
+            },
+          }
+        : {}),
+      effect: op.effect,
+      inWorkflows: 'allowed',
+      async run(args, ctx) {
+        const signal = ctx.signal ?? new AbortController().signal;
+        try {
+          const result = await op.run(args, signal);
+          onOutcome(null);
+          return result ?? null;
+        } catch (err) {
+          onOutcome(err);
+          throw toAppError(err, { integration, secrets: secrets() });
+        }
+      },
+    };
+  });
 }

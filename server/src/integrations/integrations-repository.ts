@@ -12,6 +12,8 @@ export type IntegrationRow = {
   status_reason: string | null;
   checked_at: string | null;
   operations: string;
+  /** MCP: the tools as listed when an admin last saved it (JSON); null until the first listing since. */
+  reviewed_operations: string | null;
   latest_sync_execution_id: string | null;
   last_sync_error: string | null;
   created_at: string;
@@ -32,12 +34,13 @@ export function createIntegrationsRepository(db: Db) {
     ),
     setSettings: db.prepare(
       `UPDATE integrations SET config = @config, credentials = @credentials, credential_fields = @credentialFields, status = 'pending',
-         status_reason = NULL, updated_at = @now WHERE id = @id`,
+         status_reason = NULL, reviewed_operations = NULL, updated_at = @now WHERE id = @id`,
     ),
     setStatus: db.prepare(
       'UPDATE integrations SET status = @status, status_reason = @reason, checked_at = COALESCE(@checkedAt, checked_at), updated_at = @now WHERE id = @id',
     ),
     setOperations: db.prepare('UPDATE integrations SET operations = ? WHERE id = ?'),
+    setReviewed: db.prepare('UPDATE integrations SET reviewed_operations = ? WHERE id = ? AND reviewed_operations IS NULL'),
     setSync: db.prepare('UPDATE integrations SET latest_sync_execution_id = ?, last_sync_error = ?, updated_at = ? WHERE id = ?'),
     remove: db.prepare('DELETE FROM integrations WHERE id = ?'),
     provisions: db.prepare<[string], ProvisionRow>('SELECT * FROM integration_provisions WHERE integration_id = ? ORDER BY created_at, template'),
@@ -65,6 +68,8 @@ export function createIntegrationsRepository(db: Db) {
     setSettings: (r: { id: string; config: string; credentials: string | null; credentialFields: string; now: string }) => s.setSettings.run(r),
     setStatus: (r: { id: string; status: IntegrationStatus; reason: string | null; checkedAt: string | null; now: string }) => s.setStatus.run(r),
     setOperations: (id: string, operations: string) => s.setOperations.run(operations, id),
+    /** Records the reviewed baseline, only where none is recorded (a save cleared it). */
+    setReviewed: (id: string, reviewed: string) => s.setReviewed.run(reviewed, id),
     setSync: (id: string, executionId: string, error: string | null, now: string) => s.setSync.run(executionId, error, now, id),
     remove: (id: string) => s.remove.run(id).changes === 1,
     provisions: (integrationId: string): ProvisionRow[] => s.provisions.all(integrationId),

@@ -148,6 +148,30 @@ export function createIntegrationsService({
     else if (err.kind === 'unavailable' && row.status !== 'error') setStatus(row.id, { status: 'degraded', reason });
   }
 
+  /** What an MCP connection lists now, as stored (its effects already held to the reviewed baseline). */
+  const recordsOf = (live: LiveIntegration): OperationRecord[] =>
+    live.connection
+      .operations()
+      .map(({ name: n, description, inputSchema, effect }) => ({ name: n, description, ...(inputSchema ? { inputSchema } : {}), effect }));
+
+  /** Inside a transaction: stores the reviewed baseline the connection took, where none is stored (the first listing since a save). */
+  function keepReviewed(id: string, live: LiveIntegration): void {
+    const reviewed = live.connection.reviewed?.() ?? null;
+    if (reviewed !== null) repo.setReviewed(id, JSON.stringify(reviewed));
+  }
+
+  /** An MCP server's tool list changed outside a check (`tools/list_changed`): stored, baseline kept, journaled. */
+  function operationsChanged(live: LiveIntegration): void {
+    if (!connections.isCurrent(live)) return;
+    journal.transaction(() => {
+      const row = repo.byId(live.id);
+      if (!row) return;
+      keepReviewed(row.id, live);
+      if (row.provider === 'mcp') repo.setOperations(row.id, JSON.stringify(recordsOf(live)));
+      publish(row.id);
+    });
+  }
+
   function openConnection(row: IntegrationRow): LiveIntegration | null {
     const opened = connections.open(row);
     if ('live' in opened) return opened.live;
@@ -165,18 +189,14 @@ export function createIntegrationsService({
     if (explicit || row.status === 'pending' || row.status === 'error') setStatus(row.id, { status: 'syncing', reason: null, within });
     const result = await live.connection.check(AbortSignal.any([closing.signal, AbortSignal.timeout(CHECK_TIMEOUT_MS)]));
     if (!connections.isCurrent(live) || closing.signal.aborted) return null; // changed or deleted meanwhile
-    const operations =
-      row.provider === 'mcp'
-        ? live.connection
-            .operations()
-            .map(({ name: n, description, inputSchema, effect }) => ({ name: n, description, ...(inputSchema ? { inputSchema } : {}), effect }))
-        : undefined;
+    const operations = row.provider === 'mcp' ? recordsOf(live) : undefined;
     connections.register(live);
     setStatus(row.id, {
       status: result.status,
       reason: result.reason === null ? null : scrub(result.reason, live.secrets).slice(0, 1000),
       checked: true,
       ...(operations ? { operations } : {}),
+      within: () => keepReviewed(row.id, live),
     });
     row = repo.byId(row.id)!;
     if (result.status === 'ready' || result.status === 'degraded') {
@@ -360,6 +380,7 @@ export function createIntegrationsService({
       await connections.closeAll();
     },
     onOutcome,
+    operationsChanged,
     isConnected: (name: string) => {
       const row = repo.byName(name);
       return row !== null && CONNECTED_STATUSES.includes(row.status);

@@ -1,4 +1,4 @@
-import { matchesToolPattern, type Scope, type ToolInfo } from '@weft/shared';
+import { capToolResult, matchesToolPattern, type Scope, type ToolInfo } from '@weft/shared';
 import { z } from 'zod';
 import { AppError } from '../http/errors';
 import type { ToolContext, ToolDefinition } from './tool';
@@ -82,10 +82,15 @@ export function createToolRegistry({
   /** The audit log's `actingAs`: what a tool changes is recorded as done by the person behind the call. */
   actingAs?: <T>(actor: AuditActor, fn: () => T) => T;
 }) {
-  /** `tool.run`, with what it changes audited as done by the person behind the call (else the services' own default). */
-  const run = (tool: ToolDefinition, args: unknown, ctx: ToolContext) => {
+  /**
+   * `tool.run`, with what it changes audited as done by the person behind the call (else the
+   * services' own default). Its result is capped (`capToolResult`: at most `MAX_TOOL_RESULT_BYTES`
+   * of JSON, else `{ truncated: true, bytes, preview }`) before any caller stores, answers or sends it.
+   */
+  const run = async (tool: ToolDefinition, args: unknown, ctx: ToolContext): Promise<unknown> => {
     const actor = auditActorOf(ctx);
-    return actor === null ? tool.run(args, ctx) : actingAs(actor, () => tool.run(args, ctx));
+    const result = await (actor === null ? tool.run(args, ctx) : actingAs(actor, () => tool.run(args, ctx)));
+    return capToolResult(result);
   };
   const tools = new Map<string, ToolDefinition>();
 
@@ -98,7 +103,8 @@ export function createToolRegistry({
       inputSchema: schema,
       effect: t.effect,
       destructive: t.effect === 'destructive',
-      allowedInWorkflows: t.inWorkflows === 'allowed',
+      allowedInWorkflows: t.inWorkflows === 'allowed' && !t.unusable,
+      ...(t.unusable ? { unusable: { code: t.unusable.code, message: t.unusable.message } } : {}),
     };
   };
 
@@ -111,7 +117,7 @@ export function createToolRegistry({
     },
     list(filter?: { workflowContext?: boolean; patterns?: string[] }): ToolInfo[] {
       return [...tools.values()]
-        .filter((t) => !(filter?.workflowContext && t.inWorkflows !== 'allowed'))
+        .filter((t) => !(filter?.workflowContext && (t.inWorkflows !== 'allowed' || t.unusable)))
         .filter((t) => !filter?.patterns || filter.patterns.some((p) => matchesToolPattern(t.name, p)))
         .map(info);
     },
@@ -136,6 +142,8 @@ export function createToolRegistry({
       if (gate.kind === 'refuse') throw new AppError(403, 'tool_denied', gate.message);
       // A person (or the assistant for them) never gets past their own permissions, not even to a card.
       if (ctx.user) assertToolScope(tool, ctx.user.scopes);
+      // Its arguments cannot be checked: refused before anyone is asked to approve it, and never sent.
+      if (tool.unusable) throw new AppError(424, tool.unusable.code, tool.unusable.message, tool.unusable.details);
       const parsed = tool.args.safeParse(rawArgs ?? {});
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;

@@ -75,6 +75,12 @@ export type ToolDefinition<S extends z.ZodType = z.ZodType> = {
   inputSchema?: Record<string, unknown>;
   effect: ToolEffect;
   inWorkflows: WorkflowUse;
+  /**
+   * Set when no call can be made as the tool is published (an MCP tool whose input schema has a
+   * pattern RE2 cannot run, so its arguments cannot be checked): every call is refused with 424 and
+   * this code, whoever calls; the listing says why (`unusable`) and workflow context leaves it out.
+   */
+  unusable?: { code: string; message: string; details?: Record<string, unknown> };
   run(args: z.infer<S>, ctx: ToolContext): unknown | Promise<unknown>;
 };
 

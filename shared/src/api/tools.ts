@@ -18,8 +18,14 @@ export const ToolInfo = z.object({
   effect: ToolEffect,
   /** `effect === 'destructive'`: a workflow's call waits for a person too. */
   destructive: z.boolean(),
-  /** False for the tools refused inside a workflow execution. */
+  /** False for the tools refused inside a workflow execution (and for an unusable one). */
   allowedInWorkflows: z.boolean(),
+  /**
+   * Present when no call of the tool can be made as its integration publishes it: every call is
+   * refused with this code (`unsupported_input_schema`: an MCP tool whose input schema has a pattern
+   * RE2 cannot run) and `message` says why. `context=workflow` leaves such a tool out.
+   */
+  unusable: z.object({ code: z.string(), message: z.string() }).optional(),
 });
 export type ToolInfo = z.infer<typeof ToolInfo>;
 

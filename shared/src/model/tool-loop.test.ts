@@ -3,7 +3,7 @@ import { applyMessageDelta, type Message, type MessageDelta } from '../chat/mess
 import { createMessageBuilder, type BuiltDelta } from '../chat/message-builder';
 import type { ModelProvider, TurnRequest } from './provider';
 import { scriptedTurn } from './scripted-turn';
-import { MAX_TOOL_RESULT_CHARS, runToolLoop, type ToolLoopOptions } from './tool-loop';
+import { MAX_TOOL_RESULT_BYTES, MAX_TOOL_RESULT_CHARS, TRUNCATED_PREVIEW_CHARS, capToolResult, runToolLoop, type ToolLoopOptions } from './tool-loop';
 
 type Block = { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: unknown };
 
@@ -220,6 +220,24 @@ describe('runToolLoop', () => {
     expect(requests[0]).toMatchObject({ model: 'claude-z', system: 'be brief', outputSchema: schema });
     const result = (requests[1]!.messages.at(-1)!.content as { content: string }[])[0]!;
     expect(result.content).toHaveLength(MAX_TOOL_RESULT_CHARS);
+  });
+
+  it('stores a result larger than MAX_TOOL_RESULT_BYTES in the message as its truncated form', async () => {
+    const { provider } = fakeProvider([[{ type: 'tool_use', id: 'tu', name: 'x__y', input: {} }], [{ type: 'text', text: 'ok' }]]);
+    const msg = recordedMessage();
+    const big = { text: 'x'.repeat(MAX_TOOL_RESULT_BYTES) };
+    await runToolLoop(options({ provider, message: () => msg.builder, callTool: async () => ({ output: big, isError: false }) }));
+    const stored = msg.builder.parts.find((p) => p.type === 'tool_result') as { output: unknown };
+    expect(stored.output).toEqual({ truncated: true, bytes: JSON.stringify(big).length, preview: JSON.stringify(big).slice(0, TRUNCATED_PREVIEW_CHARS) });
+  });
+
+  it('capToolResult counts UTF-8 bytes of the JSON text and keeps what fits as it is', () => {
+    const fits = { t: 'é'.repeat(100) };
+    expect(capToolResult(fits, 1000)).toBe(fits);
+    // 400 two-byte characters: 400 characters of JSON text, but more than 800 bytes.
+    expect(capToolResult({ t: 'é'.repeat(400) }, 800)).toMatchObject({ truncated: true, bytes: 400 * 2 + 8 });
+    expect(capToolResult({ t: '😀'.repeat(10) }, 30)).toMatchObject({ truncated: true, bytes: 40 + 8 });
+    expect(capToolResult(undefined)).toBeNull();
   });
 
   it('reports each turn, tool result and round, and a throw from onProgress ends the loop', async () => {

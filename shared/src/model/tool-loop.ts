@@ -69,6 +69,47 @@ export type ToolLoopResult = {
 /** Longer tool results are cut before they go back to the model. */
 export const MAX_TOOL_RESULT_CHARS = 50_000;
 
+/**
+ * The most a tool result may be, as JSON text (UTF-8 bytes), wherever it is stored, answered or
+ * broadcast (a chat message part, the `POST /api/tools/call` answer, a step output). A larger one
+ * is replaced by a `TruncatedToolResult`.
+ */
+export const MAX_TOOL_RESULT_BYTES = 1024 * 1024;
+
+/** How much of a too-large result's JSON text its truncated form keeps. */
+export const TRUNCATED_PREVIEW_CHARS = 32_000;
+
+/** What stands for a tool result larger than `MAX_TOOL_RESULT_BYTES`: its size, and the start of its JSON text. */
+export type TruncatedToolResult = { truncated: true; bytes: number; preview: string };
+
+/** UTF-8 length of `s`, counting no further than `stopAfter` (the count is exact up to there). */
+function utf8Length(s: string, stopAfter = Number.POSITIVE_INFINITY): number {
+  let n = 0;
+  for (let i = 0; i < s.length && n <= stopAfter; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/**
+ * `result` when its JSON text is at most `maxBytes`; otherwise `{ truncated: true, bytes, preview }`
+ * (`bytes`: the full JSON text's UTF-8 size; `preview`: its first `TRUNCATED_PREVIEW_CHARS` characters).
+ */
+export function capToolResult(result: unknown, maxBytes = MAX_TOOL_RESULT_BYTES): unknown {
+  const json = JSON.stringify(result ?? null) ?? 'null';
+  // Fewer characters than a third of the limit cannot be over it; more characters than the limit must be.
+  if (json.length * 3 <= maxBytes) return result ?? null;
+  if (json.length <= maxBytes && utf8Length(json, maxBytes) <= maxBytes) return result ?? null;
+  const truncated: TruncatedToolResult = { truncated: true, bytes: utf8Length(json), preview: json.slice(0, TRUNCATED_PREVIEW_CHARS) };
+  return truncated;
+}
+
 type ToolUse = { type: 'tool_use'; id: string; name: string; input: unknown };
 const isToolUse = (block: ContentBlock): block is ToolUse => block.type === 'tool_use';
 
@@ -120,7 +161,8 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
         onWaiting: () => message.setPart(index, { ...call, status: 'waiting' }),
         onRunning: () => message.setPart(index, { ...call, status: 'running' }),
       });
-      const output = outcome.output ?? null;
+      // Stored in the message (and so journaled and broadcast) no larger than any tool result may be.
+      const output = capToolResult(outcome.output ?? null);
       message.setPart(index, { ...call, status: outcome.isError ? 'failed' : 'succeeded' });
       message.addPart({ type: 'tool_result', toolCallId: use.id, output, isError: outcome.isError });
       for (const part of outcome.after ?? []) message.addPart(part);

@@ -5,6 +5,31 @@ export type JsonResponse = { status: number; body: unknown; text: string };
 const MAX_BODY = 4 * 1024 * 1024;
 
 /**
+ * The body's first `max` bytes as text: reading stops there and the rest is never downloaded (the
+ * stream is canceled), so a huge answer costs at most `max` bytes of memory.
+ */
+export async function readUpTo(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = max - size;
+    if (value.byteLength >= room) {
+      chunks.push(value.subarray(0, room));
+      size = max;
+      await reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+/**
  * One HTTP call of a built-in provider. `what` names the call in messages ("GitHub GET /user"):
  * messages never contain URLs, headers or bodies sent, so no credential can leak through them.
  * Network failures are `unreachable`, timeouts `unavailable`; statuses are left to the caller.
@@ -44,11 +69,10 @@ export async function requestJson({
   }
   let text: string;
   try {
-    text = await res.text();
+    text = await readUpTo(res, MAX_BODY);
   } catch {
     throw new ProviderError('unavailable', `${what}: the answer was cut off`);
   }
-  if (text.length > MAX_BODY) text = text.slice(0, MAX_BODY);
   let parsed: unknown = text;
   try {
     parsed = text === '' ? null : (JSON.parse(text) as unknown);

@@ -13,9 +13,58 @@ import {
   type OperationRecord,
   type ProviderDefinition,
 } from './types';
+import type { ToolEffect } from '../../tools/tool';
 
 const MCP_TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const MAX_TOOLS = 500;
+/** What of a tool's description reaches the model (and the tool list). */
+export const MAX_MCP_DESCRIPTION_CHARS = 1000;
+/**
+ * The most one MCP answer may be on the wire (an HTTP response, or the stdio read buffer): reading
+ * stops there and the call fails. Results that fit are then capped by the tool registry (1 MiB of JSON).
+ */
+export const MAX_MCP_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** `res` whose body errors (and stops downloading) once more than `max` bytes came. */
+function bounded(res: Response, max: number): Response {
+  // A status that cannot have a body (204, 304, …) is passed as it is.
+  if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
+  let size = 0;
+  const limited = res.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        if (size > max) controller.error(new ProviderError('rejected', `MCP server: its answer is larger than ${max} bytes`));
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  return new Response(limited, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+const boundedFetch = async (url: string | URL, init?: RequestInit): Promise<Response> => bounded(await fetch(url, init), MAX_MCP_ANSWER_BYTES);
+
+const EFFECT_RANK: Record<string, number> = { read: 0, write: 1, destructive: 2 };
+/** The stricter of two effects (anything unknown is destructive). */
+const stricter = (a: ToolEffect, b: ToolEffect): ToolEffect => ((EFFECT_RANK[a] ?? 2) >= (EFFECT_RANK[b] ?? 2) ? a : b);
+
+/**
+ * A listing held to the reviewed one (what was listed when an admin last saved the integration):
+ * a known tool keeps its reviewed description and an effect no looser than its reviewed one; a
+ * tool new since the review is `destructive` (every call asks a person) until an admin saves the
+ * integration again. Input schemas are the server's current ones (arguments are checked against them).
+ */
+export function heldToReview(listed: OperationRecord[], reviewed: OperationRecord[]): OperationRecord[] {
+  const before = new Map(reviewed.map((r) => [r.name, r]));
+  return listed.map((t) => {
+    const seen = before.get(t.name);
+    if (!seen) {
+      const description = `(Not reviewed: listed after the integration was last saved; every call asks a person.) ${t.description}`;
+      return { ...t, description: description.slice(0, MAX_MCP_DESCRIPTION_CHARS), effect: 'destructive' };
+    }
+    return { ...t, description: seen.description.slice(0, MAX_MCP_DESCRIPTION_CHARS), effect: stricter(t.effect, seen.effect) };
+  });
+}
 
 /** An SDK or transport failure, as the status rules see it. `connecting`: nothing answered yet. */
 function mcpFailure(err: unknown, { connecting, tail }: { connecting: boolean; tail: string }): ProviderError {
@@ -68,12 +117,14 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
   configSchema: McpConfig,
   credentialsSchema: McpCredentials,
   credentialsRequired: false,
-  connect({ config, credentials, known, onOperationsChanged }): Connection {
+  connect({ config, credentials, known, reviewed: reviewedBefore, onOperationsChanged }): Connection {
     const timeout = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let client: Client | null = null;
     let connecting: Promise<Client> | null = null;
     // Records stored before effects were recorded (or with anything else) are destructive until the next listing.
     let tools: OperationRecord[] = known.map((k) => ({ ...k, effect: k.effect === 'read' ? 'read' : 'destructive' }));
+    // The baseline: the tools as listed when an admin last saved the integration (null: the next listing is).
+    let reviewed: OperationRecord[] | null = reviewedBefore ?? null;
     let closed = false;
     let stderrTail = '';
     const tail = () => stderrTail.trim().split('\n').at(-1)?.slice(0, 200) ?? '';
@@ -86,6 +137,7 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
           env: { ...getDefaultEnvironment(), ...config.env, ...credentials?.env },
           ...(config.cwd ? { cwd: config.cwd } : {}),
           stderr: 'pipe',
+          maxBufferSize: MAX_MCP_ANSWER_BYTES,
         });
         t.stderr?.on('data', (chunk: Buffer) => {
           stderrTail = (stderrTail + chunk.toString('utf8')).slice(-2000);
@@ -93,7 +145,7 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
         return t;
       }
       const headers = { ...config.headers, ...credentials?.headers };
-      return new StreamableHTTPClientTransport(new URL(config.url!), { requestInit: { headers } });
+      return new StreamableHTTPClientTransport(new URL(config.url!), { requestInit: { headers }, fetch: boundedFetch });
     }
 
     function ensure(signal?: AbortSignal): Promise<Client> {
@@ -137,7 +189,7 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
             if (!MCP_TOOL_NAME.test(t.name) || listed.length >= MAX_TOOLS) continue;
             listed.push({
               name: t.name,
-              description: (t.description ?? t.title ?? `MCP tool ${t.name}`).slice(0, 4000),
+              description: (t.description ?? t.title ?? `MCP tool ${t.name}`).slice(0, MAX_MCP_DESCRIPTION_CHARS),
               inputSchema: t.inputSchema as Record<string, unknown>,
               effect: mcpEffect(t.annotations),
             });
@@ -147,7 +199,8 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
       } catch (err) {
         throw mcpFailure(err, { connecting: false, tail: tail() });
       }
-      tools = listed;
+      reviewed ??= listed;
+      tools = heldToReview(listed, reviewed);
     }
 
     async function callTool(name: string, args: unknown, signal: AbortSignal): Promise<unknown> {
@@ -163,6 +216,7 @@ export const mcpProvider: ProviderDefinition<McpConfig, McpCredentials> = {
     }
 
     return {
+      reviewed: () => reviewed,
       capabilities: () => tools.map((t) => t.name),
       operations: (): Operation[] => tools.map((t) => ({ ...t, run: (args, signal) => callTool(t.name, args, signal) })),
       async check(signal) {

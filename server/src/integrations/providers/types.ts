@@ -55,6 +55,11 @@ export interface Connection {
   /** Operation names the current configuration and credentials allow (before any check). */
   capabilities(): string[];
   operations(): Operation[];
+  /**
+   * MCP: the tools as listed when an admin last saved the integration (the baseline later listings
+   * are held to), or null until the first listing since then.
+   */
+  reviewed?(): OperationRecord[] | null;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,8 @@ export type ConnectInput<C, K> = {
   credentials: K | undefined;
   /** Tools an MCP server listed before (from the database), usable before the first check. */
   known: OperationRecord[];
+  /** MCP: the reviewed baseline (the stored one), or null when the next listing becomes it. */
+  reviewed?: OperationRecord[] | null;
   /** Called when an MCP server's tool list changed outside a check (list_changed). */
   onOperationsChanged(): void;
 };
