@@ -48,7 +48,7 @@ async function waitingAtGate() {
   const definition = {
     name: `Gated ${++n}`,
     steps: [
-      { id: 'gate', type: 'approval', message: 'Go?', allowSelfApproval: true },
+      { id: 'gate', type: 'approval', message: 'Go?', allowSelfApproval: true, timeoutSeconds: 3600 },
       { id: 'after', type: 'bash', command: 'true' },
     ],
   };

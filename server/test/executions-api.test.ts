@@ -28,7 +28,8 @@ const gated = {
   name: 'Gated',
   steps: [
     { id: 'prep', type: 'bash', command: 'echo prep' },
-    { id: 'gate', type: 'approval', message: 'Ship it?' },
+    // The server reads the rules from here, never from the runner's wait (which says the same below).
+    { id: 'gate', type: 'approval', message: 'Ship it?', approvers: { roles: ['owner'] }, allowSelfApproval: true, timeoutSeconds: 3600 },
     { id: 'ship', type: 'bash', command: 'echo ship' },
   ],
 };
@@ -248,7 +249,8 @@ describe('approvals', () => {
 
   it('an expired approval is closed: even the decision its timeout took is 409 approval_closed', async () => {
     for (const onTimeout of ['approve', 'deny'] as const) {
-      const { approval, executionId } = await runToGate(gated, 'continue', undefined, onTimeout);
+      const timesOut = { ...gated, steps: [gated.steps[0], { ...gated.steps[1], onDeny: 'continue', onTimeout }, gated.steps[2]] };
+      const { approval, executionId } = await runToGate(timesOut, 'continue', undefined, onTimeout);
       expect(s.app.approvals.expireDue(Date.parse(approval.expiresAt) + 1)).toBeGreaterThanOrEqual(1);
       const expired = (await s.request('GET', `/api/approvals/${approval.id}`)).body;
       expect(expired).toMatchObject({ status: 'expired', decision: { decision: onTimeout, decidedBy: 'timeout' } });

@@ -54,7 +54,7 @@ describe('acknowledgement after the WAL sync', () => {
     const definition = {
       name: 'Gate',
       steps: [
-        { id: 'gate', type: 'approval', message: 'Go?' },
+        { id: 'gate', type: 'approval', message: 'Go?', approvers: { roles: ['owner'] }, allowSelfApproval: true, timeoutSeconds: 3600 },
         { id: 'after', type: 'bash', command: 'echo after' },
       ],
     };

@@ -47,7 +47,7 @@ const gated = {
   name: 'Gated',
   steps: [
     { id: 'say', type: 'bash', command: 'echo hi' },
-    { id: 'gate', type: 'approval', message: 'Ship it?' },
+    { id: 'gate', type: 'approval', message: 'Ship it?', allowSelfApproval: true, timeoutSeconds: 30 * 86_400 },
   ],
 };
 

@@ -150,6 +150,18 @@ describe('Outbox', () => {
     expect(onLeaseLost).toHaveBeenCalledTimes(1);
   });
 
+  it('stops an execution whose batch was refused for passing an approval gate, instead of sending it again', () => {
+    const { outbox, tick, seqs, onLeaseLost } = setup();
+    outbox.setOnline();
+    outbox.emit(lease, started('a'));
+    tick();
+    outbox.reject({ ...lease, code: 'approval_refused', message: 'only the server resolves approval step confirm' });
+    expect(onLeaseLost).toHaveBeenCalledWith(lease, 'approval_refused: only the server resolves approval step confirm');
+    expect(outbox.unacknowledged).toBe(0);
+    tick();
+    expect(seqs()).toEqual([[1]]);
+  });
+
   it('forgets a closed lease once everything is acknowledged, and reports drained', async () => {
     const { outbox, tick } = setup();
     outbox.setOnline();

@@ -49,7 +49,8 @@ export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 const MAX_GAP_RESENDS = 3;
 export const STORAGE_RETRY_MS = 1_000;
 const MAX_REMEMBERED_DEAD = 10_000;
-const FATAL_REJECTS: ReadonlySet<string> = new Set(['stale_lease', 'execution_finished', 'unknown_execution']);
+// `approval_refused`: the batch reported an approval gate as passed, which only the server decides; sent again it would be refused again.
+const FATAL_REJECTS: ReadonlySet<string> = new Set(['stale_lease', 'execution_finished', 'unknown_execution', 'approval_refused']);
 
 const keyOf = (lease: LeaseRef) => `${lease.attempt}#${lease.executionId}`;
 

@@ -1,4 +1,17 @@
-import { APPROVALS_TOPIC, executionTopic, isFinishedExecution, rolesWith, sessionTopic, type StepApproval, type WaitRequest } from '@weft/shared';
+import {
+  APPROVAL_DEFAULT_TIMEOUT_SECONDS,
+  APPROVALS_TOPIC,
+  effectiveApprovalPolicy,
+  effectiveApprovalRules,
+  executionTopic,
+  findStep,
+  isFinishedExecution,
+  rolesWith,
+  sessionTopic,
+  type StepApproval,
+  type WaitRequest,
+  type WorkflowDefinition,
+} from '@weft/shared';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
 import { AppError, notFound } from '../http/errors';
@@ -120,6 +133,18 @@ export function createApprovalsService({
     wait: Extract<WaitRequest, { kind: 'approval' }>;
   }) {
     const exec = executions.repo.get(input.executionId)!;
+    // Every rule comes from the execution's stored version, never from what the runner sent: the
+    // runner credential must not choose who decides, how many, or what a timeout does. Only the
+    // message is the runner's (its template rendered with the run's values).
+    const definition = executions.repo.definitionOf(exec.workflow_id, exec.workflow_version) as WorkflowDefinition | null;
+    const step = definition ? findStep(definition, input.stepId)?.step : undefined;
+    if (step?.type !== 'approval') {
+      // Ingest refuses such a wait before it gets here (engine/approval-gates.ts).
+      throw new AppError(409, 'approval_refused', `step ${input.stepId} is not an approval step of version ${exec.workflow_version} of ${exec.workflow_id}`);
+    }
+    const rules = effectiveApprovalRules(step);
+    const policy = effectiveApprovalPolicy(step);
+    const timeoutSeconds = step.timeoutSeconds ?? APPROVAL_DEFAULT_TIMEOUT_SECONDS;
     const now = clock.now();
     s.insert.run({
       id: newId('apr'),
@@ -129,13 +154,13 @@ export function createApprovalsService({
       iterationPath: input.iterationPath,
       stepAttempt: input.attempt,
       message: input.wait.message,
-      approvers: JSON.stringify(input.wait.approvers),
-      minApprovals: input.wait.minApprovals,
-      allowSelfApproval: input.wait.allowSelfApproval ? 1 : 0,
-      onDeny: input.wait.onDeny,
-      onTimeout: input.wait.onTimeout,
+      approvers: JSON.stringify(rules.approvers),
+      minApprovals: rules.minApprovals,
+      allowSelfApproval: rules.allowSelfApproval ? 1 : 0,
+      onDeny: policy.onDeny,
+      onTimeout: policy.onTimeout,
       requestedAt: now.toISOString(),
-      expiresAt: now.getTime() + input.wait.timeoutSeconds * 1000,
+      expiresAt: now.getTime() + timeoutSeconds * 1000,
     });
     const row = s.byStep.get(input.executionId, input.stepId, input.iterationPath, input.attempt)!;
     publish(row, 'approval.requested');

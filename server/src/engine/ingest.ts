@@ -1,4 +1,4 @@
-import { isFinishedExecution, type RunnerEvent } from '@weft/shared';
+import { isFinishedExecution, stepKey, type RunnerEvent } from '@weft/shared';
 import type { ApprovalsService } from '../approvals/approvals-service';
 import type { ExecutionRow, StepWrite } from '../executions/executions-repository';
 import type { ExecutionsService } from '../executions/executions-service';
@@ -8,10 +8,12 @@ import type { AgentMessages } from './agent-messages';
 import type { Clock } from '../clock';
 import type { LeaseGrace } from './lease-grace';
 import { MAX_CHECKPOINT_BYTES, type StepState } from './step-state';
+import { createApprovalGates, type GateCheck } from './approval-gates';
+import type { OperationsLog } from '../http/operations-log';
 
 export type IngestResult =
   | { type: 'ack'; seq: number; gapAt?: number }
-  | { type: 'reject'; code: 'stale_lease' | 'execution_finished' | 'unknown_execution'; message: string; seq: number };
+  | { type: 'reject'; code: 'stale_lease' | 'execution_finished' | 'unknown_execution' | 'approval_refused'; message: string; seq: number };
 
 /**
  * Stores a runner's event batch in one transaction: fenced by (runner, lease attempt), idempotent
@@ -25,6 +27,7 @@ export function createIngest({
   messages,
   grace,
   stepState,
+  log,
 }: {
   journal: Journal;
   clock: Clock;
@@ -35,8 +38,36 @@ export function createIngest({
   messages: AgentMessages;
   /** Checkpoints and workspace snapshots (step-state.ts), stored with the events that carry them. */
   stepState: StepState;
+  /** A warning for each frame refused because it would pass a human gate (`approval_refused`). */
+  log?: OperationsLog | undefined;
 }) {
   const { repo, events: publish } = executions;
+  const gates = createApprovalGates(repo.definitionOf);
+
+  /**
+   * The events this frame would apply, checked against the approval steps of the execution's stored
+   * version before anything is applied (approval-gates.ts): a refusal applies none of them.
+   */
+  function checkGates(row: ExecutionRow, events: RunnerEvent[]): GateCheck {
+    const index = gates.indexOf(row.workflow_id, row.workflow_version);
+    // Without approval steps only a wait for people needs a look (it would be refused).
+    const waitsForPeople = events.some((e) => e.type === 'step.waiting' && e.wait.kind === 'approval');
+    if (index === null || (!index.hasGates && !waitsForPeople)) return { type: 'ok', ignore: new Set() };
+    let latest: Map<string, { attempt: number; status: string }> | undefined;
+    const stored = (stepId: string, iterationPath: string) => {
+      if (latest === undefined) {
+        latest = new Map();
+        for (const r of repo.steps(row.id)) {
+          const key = stepKey(r.step_id, r.iteration_path);
+          const known = latest.get(key);
+          if (!known || r.attempt >= known.attempt) latest.set(key, { attempt: r.attempt, status: r.status });
+        }
+      }
+      return latest.get(stepKey(stepId, iterationPath))?.status ?? null;
+    };
+    const storedAttempt = (stepId: string, iterationPath: string, attempt: number) => repo.stepRun(row.id, stepId, iterationPath, attempt)?.status ?? null;
+    return gates.check({ index, version: row.workflow_version, events, stored, storedAttempt });
+  }
 
   /** What one ingest call (one runner frame) knows across its events. */
   type FrameState = {
@@ -243,6 +274,21 @@ export function createIngest({
       let gapAt: number | undefined;
       let leaseEnded = false;
       const sorted = [...events].sort((a, b) => a.seq - b.seq);
+      // What would be applied: the new events up to a gap, and up to one that ends the lease.
+      const toApply: RunnerEvent[] = [];
+      for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
+        const e = sorted[i]!;
+        if (e.seq < next) continue;
+        if (e.seq !== next) break;
+        toApply.push(e);
+        next++;
+        if (e.type === 'step.waiting' || e.type === 'execution.finished') break;
+      }
+      const gate = checkGates(row, toApply);
+      if (gate.type === 'refuse') {
+        log?.warn({ executionId, runnerId, attempt, seq: gate.seq, reason: gate.message }, 'runner events refused: only people pass approval steps');
+        return { type: 'reject', code: 'approval_refused', message: `event seq ${gate.seq} refused: ${gate.message}`, seq: lastSeq } as const;
+      }
       const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [], row, checkpoints: undefined };
       // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
       for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
@@ -257,6 +303,11 @@ export function createIngest({
         if (e.seq !== seq + 1) {
           gapAt = e.seq;
           break;
+        }
+        // A report of the server's own decision on an approval step: acknowledged, never applied.
+        if (gate.ignore.has(e.seq)) {
+          seq = e.seq;
+          continue;
         }
         apply(executionId, attempt, e, frame);
         // A message may have given the execution a chat session.

@@ -39,7 +39,7 @@ export default fp(
     const messages = createAgentMessages({ db, executions, sessions });
     const grace = createLeaseGrace({ clock, leaseMs });
     const stepState = createStepState(db);
-    const ingest = createIngest({ journal, clock, executions, approvals, messages, grace, stepState });
+    const ingest = createIngest({ journal, clock, executions, approvals, messages, grace, stepState, log });
     const allowBash = app.config.allowBash ?? isLoopbackHost(app.config.host);
     const dispatcher = createDispatcher({
       db,

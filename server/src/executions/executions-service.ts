@@ -1,12 +1,14 @@
 import {
   isFinishedExecution,
   resolveInputs,
+  rolesWith,
   walkSteps,
   type Execution,
   type ExecutionStatus,
   type ExecutionSummary,
   type InputSpec,
   type StartedBy,
+  type Step,
   type WorkflowDefinition,
 } from '@weft/shared';
 import type { Db } from '../db/open';
@@ -42,6 +44,20 @@ function errorFields(error: unknown): { error?: { name: unknown; message: string
   if (typeof error !== 'object' || error === null) return {};
   const { name, message } = error as { name?: unknown; message?: unknown };
   return { error: { name, message: String(message ?? '').slice(0, 500) } };
+}
+
+/**
+ * Ids of the approval steps in `steps` (at any depth) and of every container that holds one: a
+ * re-run never reuses their records, so it passes each gate only by a new decision.
+ */
+export function gatesAndTheirContainers(steps: readonly Step[]): Set<string> {
+  const ids = new Set<string>();
+  walkSteps(steps, ({ step, ancestors }) => {
+    if (step.type !== 'approval') return;
+    ids.add(step.id);
+    for (const a of ancestors) ids.add(a.step.id);
+  });
+  return ids;
 }
 
 /** Executions: start (inputs checked, version pinned), read, cancel, re-run. The engine drives them. */
@@ -130,6 +146,28 @@ export function createExecutionsService({
     }
   }
 
+  /**
+   * 403 `version_requires_write` unless `version` is the workflow's latest or the caller may run
+   * older ones: an older version may lack a gate added since, and only who may change the workflow
+   * (`write`, who could remove the gate anyway) runs it.
+   */
+  function assertMayRunVersion(workflowId: string, version: number, mayRunOlderVersion: boolean, rerunOf?: string) {
+    if (mayRunOlderVersion) return;
+    const latest = workflows.pin(workflowId).version;
+    if (version === latest) return;
+    const what =
+      rerunOf === undefined
+        ? `version: version ${version} of workflow ${workflowId} is not its latest (${latest})`
+        : `version: run ${rerunOf} would re-run version ${version} of workflow ${workflowId}, not its latest (${latest})`;
+    const instead = rerunOf === undefined ? 'run "latest" (leave out version)' : 're-run with "version": "latest"';
+    throw new AppError(
+      403,
+      'version_requires_write',
+      `${what}: running an older version needs the write permission (it may lack an approval added since); ${instead}, or ask someone with the ${rolesWith('write').join(', ')} role`,
+      { version, latestVersion: latest, missing: 'write' },
+    );
+  }
+
   function start(input: {
     workflowId: string;
     inputs?: Record<string, unknown> | undefined;
@@ -140,6 +178,8 @@ export function createExecutionsService({
     startedBy: StartedBy | null;
     /** The execution a workflow started this one from: the new one is one level deeper. */
     parentExecutionId?: string | undefined;
+    /** Whether the starter may run a version other than the latest (`write`); else 403 `version_requires_write`. */
+    mayRunOlderVersion?: boolean;
     rerunOf?: string;
     /** Step records copied from an earlier execution (re-run). */
     reuse?: {
@@ -155,6 +195,7 @@ export function createExecutionsService({
   }): { executionId: string } {
     const runDepth = depthUnder(input.parentExecutionId);
     const wf = workflows.pin(input.workflowId, input.version || undefined);
+    assertMayRunVersion(wf.id, wf.version, input.mayRunOlderVersion === true, input.rerunOf);
     const definition = repo.definitionOf(wf.id, wf.version) as WorkflowDefinition;
     const resolved = resolveInputs(definition.inputs as Record<string, InputSpec> | undefined, input.inputs);
     if (!resolved.ok) {
@@ -305,15 +346,25 @@ export function createExecutionsService({
   }
 
   /**
-   * A new execution that reuses the results of the steps before `fromStepId` (top-level order).
+   * A new execution that reuses the results of the steps before `fromStepId` (top-level order),
+   * except approval steps and the containers holding them: the re-run asks again at every gate.
+   * A version other than the latest needs `mayRunOlderVersion` (403 `version_requires_write`).
    * `sessionId`: the chat it should post into (a fix's chat) instead of the original's, when that chat is the re-runner's.
    */
   function rerun(
     id: string,
-    opts: { fromStepId?: string | undefined; version?: number | 'latest' | undefined; startedBy: StartedBy | null; sessionId?: string | null | undefined },
+    opts: {
+      fromStepId?: string | undefined;
+      version?: number | 'latest' | undefined;
+      startedBy: StartedBy | null;
+      sessionId?: string | null | undefined;
+      /** Whether the re-runner may run a version other than the latest (`write`); else 403 `version_requires_write`. */
+      mayRunOlderVersion: boolean;
+    },
   ): { executionId: string } {
     const original = requireExecution(id);
     const version = opts.version === 'latest' ? workflows.get(original.workflow_id).version : (opts.version ?? original.workflow_version);
+    assertMayRunVersion(original.workflow_id, version, opts.mayRunOlderVersion, id);
     const definition = workflows.getVersion(original.workflow_id, version).definition as unknown as WorkflowDefinition;
     const reuse: NonNullable<Parameters<typeof start>[0]['reuse']> = [];
     if (opts.fromStepId !== undefined) {
@@ -330,6 +381,10 @@ export function createExecutionsService({
       walkSteps(definition.steps.slice(0, topIndex), (visit) => {
         before.add(visit.step.id);
       });
+      // Only people decide human gates: an earlier run's decision is never carried over. An approval
+      // step, and every container holding one (at any depth), runs again: the runner reaches the gate
+      // and asks anew, while the other earlier steps (also those inside such containers) stay reused.
+      const asksAgain = gatesAndTheirContainers(definition.steps.slice(0, topIndex));
       const latestByInstance = new Map<string, (typeof reuse)[number]>();
       for (const s of repo.steps(id)) {
         if (!before.has(s.step_id) || (s.status !== 'succeeded' && s.status !== 'skipped')) continue;
@@ -347,7 +402,7 @@ export function createExecutionsService({
       if (missing.length > 0 && definition.steps.slice(0, topIndex).some((s) => missing.includes(s.id))) {
         throw new AppError(409, 'nothing_to_reuse', `steps before ${opts.fromStepId} did not all finish in ${id}: ${missing.join(', ')}`);
       }
-      reuse.push(...latestByInstance.values());
+      reuse.push(...[...latestByInstance.values()].filter((r) => !asksAgain.has(r.stepId)));
     }
     // The re-run goes to the chat asked for, else the original's, only when that chat is the re-runner's.
     const chat = [opts.sessionId ?? null, original.session_id].find((sid): sid is string => sid !== null && mayPostIn(sid, opts.startedBy, undefined) === true);
@@ -361,6 +416,7 @@ export function createExecutionsService({
       reuse,
       // The person re-running it starts the new run, not whoever started the original.
       startedBy: opts.startedBy,
+      mayRunOlderVersion: opts.mayRunOlderVersion,
     });
   }
 

@@ -23,6 +23,8 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
           version: body.version,
           trigger: { type: 'manual' },
           startedBy: { kind: 'user', id: person.id },
+          // A version other than the latest may lack a gate added since: only who may change the workflow runs it.
+          mayRunOlderVersion: person.scopes.includes('write'),
         }),
       ),
     );
@@ -55,7 +57,13 @@ const executionsRoutes: FastifyPluginAsync = async (app) => {
     const person = userOf(request.principal, 're-run a run');
     return app.idempotency.send(request, reply, 202, () =>
       app.audit.actingFor(request.principal, () =>
-        executions.rerun(id, { fromStepId: body.fromStepId, version: body.version, startedBy: { kind: 'user', id: person.id } }),
+        executions.rerun(id, {
+          fromStepId: body.fromStepId,
+          version: body.version,
+          startedBy: { kind: 'user', id: person.id },
+          // Also a re-run without `version` of a run whose version is no longer the latest.
+          mayRunOlderVersion: person.scopes.includes('write'),
+        }),
       ),
     );
   });

@@ -441,6 +441,8 @@ export function createFixesService({
           version,
           startedBy: { kind: 'user', id: user.id, name: user.name },
           sessionId: row.session_id,
+          // An unapplied fix re-runs the run's own version, which may no longer be the latest.
+          mayRunOlderVersion: user.scopes.includes('write'),
         });
         s.rerun.run(from, executionId, clock.now().toISOString(), id);
         record('fix.rerun', id, { executionId: row.execution_id, rerunExecutionId: executionId, version, fromStepId: from });

@@ -161,7 +161,8 @@ export function createWorkflowTools(deps: {
     }),
     defineTool({
       name: 'workflows:run_workflow',
-      description: 'Start a workflow; returns { executionId }.',
+      description:
+        'Start a workflow (its latest version; an older `version` needs the write permission and is refused inside a workflow); returns { executionId }.',
       args: z
         .object({ id: Id, inputs: z.record(z.string(), z.unknown()).optional(), version: z.number().int().min(1).optional(), sessionId: Id.optional() })
         .strict(),
@@ -177,6 +178,9 @@ export function createWorkflowTools(deps: {
           parentExecutionId: ctx.executionId,
           trigger: { type: 'tool', actor: ctx.actor, ...(ctx.executionId ? { fromExecution: ctx.executionId } : {}) },
           startedBy: startedByOf(ctx),
+          // An older version may lack a gate added since: a workflow (a prompt-injected agent) never runs
+          // one, a person (or the assistant for them) only with `write` (403 version_requires_write).
+          mayRunOlderVersion: ctx.actor !== 'workflow' && ctx.user?.scopes.includes('write') === true,
         }),
     }),
     defineTool({

@@ -18,7 +18,8 @@ function topLevelIndexes(definition: Pick<WorkflowDefinition, 'steps'>): Map<str
  * reuses the results of every step before it, so those must be `before`'s very steps, in place (an
  * added, changed, moved or removed step, or a container a step left or joined, changes the top-level
  * step at its place). A change to the workflow's `inputs` (defaults) may change any step: then the
- * first. Null when `after` has no steps left to run.
+ * first. Null when `after` has no steps left to run. Approval steps before it (and the containers
+ * holding them) are never reused: the re-run asks again at each (`rerun` in executions-service.ts).
  */
 export function fixRerunFromStep(before: Pick<WorkflowDefinition, 'steps'>, after: Pick<WorkflowDefinition, 'steps'>, failedStepId: string): string | null {
   if (after.steps.length === 0) return null;

@@ -248,7 +248,7 @@ export const RunnerServerMessage = z.discriminatedUnion('type', [
     lost: z.array(z.object({ executionId: Id, attempt: z.number().int(), reason: z.string() })),
   }),
   z.object({ type: z.literal('ack'), id: RequestId.optional(), executionId: Id, attempt: z.number().int(), seq: z.number().int().min(0) }),
-  /** `code`: `stale_lease`, `execution_finished`, `unknown_execution` (stop), `seq_gap`, `storage_unavailable` (resend). See PROTOCOL.md. */
+  /** `code`: `stale_lease`, `execution_finished`, `unknown_execution`, `approval_refused` (nothing stored) (stop), `seq_gap`, `storage_unavailable` (resend). See PROTOCOL.md. */
   z.object({ type: z.literal('reject'), id: RequestId.optional(), executionId: Id, attempt: z.number().int(), code: z.string(), message: z.string() }),
   z.object({ type: z.literal('cancel'), executionId: Id, attempt: z.number().int(), reason: z.string() }),
   z.object({ type: z.literal('error'), id: z.union([RequestId, z.null()]), code: z.string(), message: z.string() }),
