@@ -85,6 +85,7 @@ const POSTGRES_SET = [
   'test/cluster/held-calls-restart.test.ts',
   'test/idempotency-keys.test.ts',
   'test/tool-call-identity.test.ts',
+  'test/held-call-decisions.test.ts',
 ];
 
 /**

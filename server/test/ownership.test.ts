@@ -59,9 +59,10 @@ describe('who started a run', () => {
 });
 
 describe('runs the assistant starts', () => {
-  it('a chat /run approved by the operator records the assistant, acting for that operator', async () => {
+  it('a chat /run approved by its person records the assistant, acting for that person', async () => {
     const wfId = await createWorkflow('Chat started');
-    const operator = addPersonWithToken(s, 'operator');
+    // Approving needs `approve` (as the decision route), starting needs `run`: an admin holds both.
+    const operator = addPersonWithToken(s, 'admin');
     const chat = (await s.request('POST', '/api/sessions', { token: operator.token, body: {} })).body;
     await s.request('POST', `/api/sessions/${chat.id}/messages`, { token: operator.token, body: { content: '/run chat started' } });
     await waitUntil(
@@ -80,7 +81,7 @@ describe('runs the assistant starts', () => {
       30_000,
       'the run',
     );
-    expect(runs.map((r) => r.startedBy)).toEqual([{ kind: 'assistant', id: operator.id, name: 'operator person' }]);
+    expect(runs.map((r) => r.startedBy)).toEqual([{ kind: 'assistant', id: operator.id, name: 'admin person' }]);
   });
 
   it('a tool call asked in a chat is that chat’s: hidden from others, readable by an admin, decided only by its person', async () => {

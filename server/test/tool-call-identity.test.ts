@@ -77,7 +77,8 @@ describe('a person naming a run as a tool call context', () => {
 
 describe('a held tool call', () => {
   it('does not run when its person lost the right before approving it', async () => {
-    const olga = await addPerson(s, { name: 'Olga', email: 'olga@example.com', role: 'operator' });
+    // Deciding needs `approve` (as the decision route): she holds it before and after, only `run` goes.
+    const olga = await addPerson(s, { name: 'Olga', email: 'olga@example.com', role: 'admin' });
     const wf = await workflow('Deploy');
     const chat = await chatOf(olga);
     const posted = await s.request('POST', `/api/sessions/${chat}/messages`, { ...as(olga), body: { content: '/run deploy' } });
@@ -86,8 +87,8 @@ describe('a held tool call', () => {
       const pending = (await s.request('GET', `/api/approvals?status=pending&sessionId=${chat}`, as(olga))).body.approvals;
       return pending.some((a: any) => a.kind === 'tool');
     });
-    // The owner lowers her to a viewer: she may no longer start runs.
-    expect((await s.request('PATCH', `/api/users/${olga.id}`, { body: { role: 'viewer' } })).status).toBe(200);
+    // The owner lowers her to an approver: she may no longer start runs.
+    expect((await s.request('PATCH', `/api/users/${olga.id}`, { body: { role: 'approver' } })).status).toBe(200);
     expect((await s.request('POST', `/api/workflows/${wf}/run`, { ...as(olga), body: {} })).status).toBe(403);
 
     const approve = await s.request('POST', `/api/sessions/${chat}/messages`, { ...as(olga), body: { content: '/approve' } });
@@ -99,7 +100,7 @@ describe('a held tool call', () => {
   });
 
   it('once approved runs as, and is audited as, the person who approved it', async () => {
-    const paul = await addPerson(s, { name: 'Paul', email: 'paul@example.com', role: 'editor' });
+    const paul = await addPerson(s, { name: 'Paul', email: 'paul@example.com', role: 'admin' });
     const wf = await workflow('Tidy');
     const chat = await chatOf(paul);
     const posted = await s.request('POST', `/api/sessions/${chat}/messages`, { ...as(paul), body: { content: '/run tidy' } });

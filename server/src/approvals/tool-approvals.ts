@@ -110,7 +110,11 @@ export function createToolApprovals({
 
   /** A call decided or closed elsewhere: its waiter gets what the row says (nothing while it is pending). */
   function settleFromRow(id: string): void {
-    const row = s.get.get(id);
+    settleAs(id, s.get.get(id));
+  }
+
+  /** Settles the call `id` as `row` (its stored row, read by the caller; undefined: removed) says. */
+  function settleAs(id: string, row: Row | undefined): void {
     if (row?.status === 'pending') return;
     abandoned.delete(id);
     if (!row) settle(id, denied('removed'));
@@ -122,6 +126,19 @@ export function createToolApprovals({
         comment: row.comment,
       });
     } else settle(id, denied(row.status === 'expired' ? (row.decided_by ?? 'timeout') : (row.closed_reason ?? 'closed')));
+  }
+
+  /**
+   * The answer to a decision of an approval someone else decided or closed first, as the REST route
+   * gives it: the same decision again is that decision (200); a different one is 409
+   * `already_decided`; an expired or closed one is 409 `approval_closed`, whatever the decision.
+   */
+  function answerDecided(id: string, row: Row | undefined, decision: 'approve' | 'deny'): ToolApproval {
+    if (!row) throw notFound(`approval ${id}`);
+    // Expired ones record `deny`, but nobody decided them: closed for every decision.
+    if (row.status === 'expired' || row.status === 'closed') throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: view(row) });
+    if (row.decision === decision) return view(row);
+    throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
   }
 
   /** The caller stopped waiting: a chat turn's approval closes now; a running workflow's waits for its run's ending. */
@@ -187,12 +204,15 @@ export function createToolApprovals({
     },
     /** Nobody decided in time: `expired`, and the call is denied. */
     expire(id: string) {
-      journal.transaction(() => {
+      const changed = journal.transaction(() => {
         abandoned.delete(id);
-        const changed = s.decide.run('expired', 'deny', 'timeout', null, clock.now().toISOString(), null, id).changes;
-        if (changed) publish(s.get.get(id)!, 'approval.decided');
+        const n = s.decide.run('expired', 'deny', 'timeout', null, clock.now().toISOString(), null, id).changes;
+        if (n) publish(s.get.get(id)!, 'approval.decided');
+        return n;
       });
-      settle(id, denied('timeout'));
+      // Decided or closed first (perhaps on another server): the call follows the row, as `decide` does.
+      if (changed === 1) settle(id, denied('timeout'));
+      else settleFromRow(id);
     },
     /** Inside the transaction that ends an execution: its calls' approvals close with the run's reason. */
     closeForExecution(ending: ExecutionEnding) {
@@ -238,22 +258,40 @@ export function createToolApprovals({
     }): ToolApproval {
       // Its call is gone: nobody would act on a decision any more (its own transaction: the 409 below rolls back).
       if (abandoned.has(id)) journal.transaction(() => closeWithin(id, callCanceled(clock.now().toISOString())));
-      const result = journal.transaction(() => {
-        const row = s.get.get(id);
-        if (!row) throw notFound(`approval ${id}`);
-        if (row.status !== 'pending') {
-          // Expired ones record `deny`, but nobody decided them: closed for every decision.
-          if (row.status === 'expired' || row.status === 'closed') throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: view(row) });
-          if (row.decision === decision) return view(row);
-          throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
-        }
-        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, decidedBy, decidedById ?? null, clock.now().toISOString(), comment ?? null, id);
-        const updated = s.get.get(id)!;
-        publish(updated, 'approval.decided');
-        return view(updated);
-      });
-      settle(id, { approved: decision === 'approve', decidedBy, decidedById, comment: comment ?? null });
-      return result;
+      // The UPDATE decides, not the read before it: on PostgreSQL another server's decision can commit
+      // in between (the UPDATE waits for it, then changes nothing). Only the decision that changed the
+      // row settles the call as itself; otherwise the call follows the row as stored (`stored`), and the
+      // answer is the route's for an approval decided before (`answerDecided`).
+      let won = false;
+      let stored: { row: Row | undefined } | null = null;
+      try {
+        const result = journal.transaction(() => {
+          won = false;
+          stored = null;
+          const row = s.get.get(id);
+          if (row?.status !== 'pending') {
+            stored = { row };
+            return answerDecided(id, row, decision);
+          }
+          const at = clock.now().toISOString();
+          const status = decision === 'approve' ? 'approved' : 'denied';
+          const changed = s.decide.run(status, decision, decidedBy, decidedById ?? null, at, comment ?? null, id).changes;
+          if (changed !== 1) {
+            stored = { row: s.get.get(id) };
+            return answerDecided(id, stored.row, decision);
+          }
+          won = true;
+          const updated = s.get.get(id)!;
+          publish(updated, 'approval.decided');
+          return view(updated);
+        });
+        if (won) settle(id, { approved: decision === 'approve', decidedBy, decidedById, comment: comment ?? null });
+        return result;
+      } finally {
+        // Decided or closed by someone else (here or on another server): the waiting call gets what is stored.
+        const seen = stored as { row: Row | undefined } | null;
+        if (!won && seen !== null) settleAs(id, seen.row);
+      }
     },
     get(id: string): ToolApproval {
       const row = s.get.get(id);

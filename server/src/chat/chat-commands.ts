@@ -1,6 +1,17 @@
-import { CHAT_COMMANDS, coerceCommandInputs, type ChatCommand, type LinkPart, type MessageBuilder, type ExecutionSummary } from '@weft/shared';
+import {
+  CHAT_COMMANDS,
+  coerceCommandInputs,
+  ROLE_SCOPES,
+  rolesWith,
+  SCOPE_MEANING,
+  type ChatCommand,
+  type LinkPart,
+  type MessageBuilder,
+  type ExecutionSummary,
+} from '@weft/shared';
 import type { ApprovalsService } from '../approvals/approvals-service';
 import type { UserPrincipal } from '../auth/principal';
+import { permissionOf, scopeNeeded } from '../auth/route-permissions';
 import type { ToolApprovals } from '../approvals/tool-approvals';
 import type { AgentAsks } from '../approvals/agent-asks';
 import { AppError } from '../http/errors';
@@ -32,6 +43,25 @@ function say(writer: MessageBuilder, ...pieces: Piece[]): void {
 
 const errorMessage = (err: unknown): string => (err instanceof AppError ? err.message : 'something went wrong on the server');
 
+/**
+ * What deciding from the chat needs: exactly what `POST /api/approvals/:id/decision` needs (its entry
+ * in the route table, auth/route-permissions.ts), for approving and denying alike, whatever waits.
+ */
+const DECISION_ROUTE = permissionOf('POST', '/api/approvals/:id/decision');
+if (DECISION_ROUTE === undefined) throw new Error('POST /api/approvals/:id/decision has no entry in server/src/auth/route-permissions.ts');
+const DECIDING_SCOPE = scopeNeeded(DECISION_ROUTE);
+
+/**
+ * 403 `forbidden` (answered in the chat as any refused command is) unless the person's credential,
+ * as this request carries it (a token's own scopes, cut down to the role's), may decide approvals.
+ */
+function assertMayDecide(user: UserPrincipal, command: 'approve' | 'deny'): void {
+  const scope = DECIDING_SCOPE;
+  if (scope === null || user.scopes.includes(scope)) return;
+  const why = ROLE_SCOPES[user.role].includes(scope) ? 'this token does not carry it' : `ask someone with the ${rolesWith(scope).join(', ')} role`;
+  throw new AppError(403, 'forbidden', `You need the ${scope} permission to ${SCOPE_MEANING[scope]} (/${command}); ${why}.`, { missing: scope });
+}
+
 /** "a, b and c" with links kept as parts. */
 function joined(items: Piece[][]): Piece[] {
   return items.flatMap((item, i) => [...(i === 0 ? [] : [i === items.length - 1 ? ' and ' : ', ']), ...item]);
@@ -41,7 +71,8 @@ function joined(items: Piece[][]): Piece[] {
  * Runs a typed chat command and writes its answer. Everything goes through the tool registry: the
  * reads and the run are called as the assistant would call them, so `/run` asks for the person's
  * approval exactly as the assistant's run does. `/approve` and `/deny` are the person's own decision
- * (like pressing the card's button): they decide as the signed-in person, with no further card.
+ * (like pressing the card's button): they decide as the signed-in person, with no further card, and
+ * need what the card's decision route needs (`assertMayDecide`).
  */
 export function createChatCommands({
   tools,
@@ -188,6 +219,9 @@ export function createChatCommands({
   }
 
   async function decide(decision: 'approve' | 'deny', comment: string | undefined, ctx: Context) {
+    // As the decision route: without its permission nothing is decided, not even a denial. A held call
+    // otherwise has no check of its own here (a workflow's call runs once approved, as nobody's).
+    assertMayDecide(ctx.user, decision);
     const steps = approvals.list({ status: 'pending', sessionId: ctx.sessionId, limit: 50 });
     const calls = toolApprovals.list({ status: 'pending', sessionId: ctx.sessionId });
     if (steps.length === 0 && calls.length === 0) {
