@@ -6,6 +6,7 @@ import authRoutes from './auth/routes';
 import oidcRoutes from './auth/oidc/routes';
 import peopleRoutes from './people/routes';
 import { installErrorHandlers } from './http/errors';
+import { installJsonBodyParser } from './http/json-body';
 import { installSecurityHeaders } from './http/security-headers';
 import spa from './http/spa';
 import authPlugin from './plugins/auth';
@@ -68,6 +69,8 @@ const app: FastifyPluginAsync<AppOptions> = async (fastify, opts) => {
   // `storage` is decorated below; storage failures seen by the error handler reach its health.
   installErrorHandlers(fastify, { onStorageError: (err) => fastify.storage?.failed(err) });
   installSecurityHeaders(fastify);
+  // JSON bodies nested deeper than http/json-body.ts allows are a 400, on every route.
+  installJsonBodyParser(fastify);
   await fastify.register(configPlugin, { config: opts.config });
   // Before the journal and the model providers, which report to it.
   await fastify.register(metricsPlugin);

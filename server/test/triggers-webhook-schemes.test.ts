@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectFakeRunner } from './helpers/fake-runner';
+import { waitUntil } from './helpers/live-client';
 import { minimalDefinition, startServer, type TestServer } from './helpers/server';
 import { githubHeaders, slackHeaders, stripeHeaders } from './helpers/webhook-signers';
 
@@ -233,5 +235,57 @@ describe('changing the scheme', () => {
     const signedAgain = await s.request('PUT', `/api/triggers/${key}`, { body: { ...body, webhook: { path, verify: 'weft' } } });
     expect(signedAgain.body.webhook.secret).toMatch(/^whsec_/);
     expect(signedAgain.body.webhook.secret).not.toBe(SECRET);
+  });
+});
+
+describe('schemes that sign the body only: whoever replays a delivery chooses its query', () => {
+  const signed = {
+    github: (body: string) => githubHeaders({ secret: SECRET, body, delivery: `guid-${body.length}-${n}` }),
+    stripe: (body: string) => stripeHeaders({ secret: SECRET, body, ts: nowSeconds() }),
+    slack: (body: string) => slackHeaders({ secret: SECRET, body, ts: nowSeconds() }),
+  } as const;
+
+  it('offers no test mode, so a captured delivery cannot be re-sent as a test (400, nothing written)', async () => {
+    for (const verify of ['github', 'stripe', 'slack'] as const) {
+      const { key, path } = await hook(verify);
+      const body = JSON.stringify({ id: `evt_${verify}`, type: 'thing.happened' });
+      const headers = signed[verify](body);
+      const ran = await deliver(path, { body, headers });
+      expect(ran.status, verify).toBe(202);
+      const before = executionCount();
+      const rows = (await s.request('GET', `/api/triggers/${key}/deliveries`)).body.deliveries.length;
+      for (const query of ['?test=1', '?test=true', '?wait=0&test=1']) {
+        const replay = await deliver(path, { body, headers, query });
+        expect(replay.status, `${verify} ${query}`).toBe(400);
+        expect(replay.body.error).toMatchObject({ code: 'test_not_available', message: expect.stringMatching(/^query test: verify "/) });
+      }
+      // A new, properly signed delivery asking for a test is refused the same way.
+      const fresh = JSON.stringify({ id: `evt_${verify}_2` });
+      expect((await deliver(path, { body: fresh, headers: signed[verify](fresh), query: '?test=1' })).status).toBe(400);
+      expect(executionCount()).toBe(before);
+      expect((await s.request('GET', `/api/triggers/${key}/deliveries`)).body.deliveries.length).toBe(rows);
+      expect(await counted(key)).toEqual({});
+    }
+  });
+
+  it('a replay with ?wait added learns the run status, never its output', async () => {
+    const runner = await connectFakeRunner(s.url, s.runnerToken, { capacity: 50 });
+    try {
+      const { key, path } = await hook('github', { respondWithOutput: true });
+      const body = JSON.stringify({ ref: 'refs/heads/main' });
+      const headers = githubHeaders({ secret: SECRET, body, delivery: 'guid-output' });
+      const ran = await deliver(path, { body, headers });
+      expect(ran.status).toBe(202);
+      await waitUntil(() => runner.grants.some((g) => g.executionId === ran.body.executionId));
+      const grant = runner.grants.find((g) => g.executionId === ran.body.executionId)!;
+      await runner.events(grant, [{ seq: 1, type: 'execution.finished', status: 'succeeded', output: { secretReport: 'for the sender only' } }]);
+      await waitUntil(async () => (await s.request('GET', `/api/executions/${ran.body.executionId}`)).body.status === 'succeeded');
+      const replay = await deliver(path, { body, headers, query: '?wait=5' });
+      expect(replay.status).toBe(200);
+      expect(replay.body).toEqual({ executionId: ran.body.executionId, status: 'succeeded', duplicate: true });
+      expect(await counted(key)).toEqual({ duplicate: 1 });
+    } finally {
+      runner.close();
+    }
   });
 });

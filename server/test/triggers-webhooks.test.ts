@@ -329,6 +329,54 @@ describe('webhooks: limits, refusals and test mode', () => {
     expect(await counted(key)).toEqual({ missing_signature: 1 });
   });
 
+  it('test mode comes after the replay check: a delivery that ran is not re-sent as a test, and the same test again is a replay', async () => {
+    const { key, path } = await hook({ secret: SECRET, rateLimitPerMinute: 1000 });
+    const ran = await deliverSigned(path, SECRET, { body: '{"real":1}', headers: { 'x-weft-delivery': 'd-1' } });
+    expect(ran.status).toBe(202);
+    // The sender's delivery id of a run, on a (freshly signed) test call: that delivery, not a test.
+    const asTest = await deliverSigned(path, SECRET, { body: '{"real":1}', query: '?test=1', headers: { 'x-weft-delivery': 'd-1' } });
+    expect(asTest.status).toBe(202);
+    expect(asTest.body).toEqual({ executionId: ran.body.executionId, duplicate: true });
+
+    const ts = nowSeconds();
+    const first = await deliverSigned(path, SECRET, { body: '{"t":1}', query: '?test=1', ts });
+    expect(first.status).toBe(200);
+    const again = await deliverSigned(path, SECRET, { body: '{"t":1}', query: '?test=1', ts });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ test: true, deliveryId: first.body.deliveryId });
+    expect((await deliveries(key)).map((d) => `${d.status} ${d.reason ?? ''}`.trim())).toEqual(['skipped test', 'started']);
+    expect(await counted(key)).toEqual({ duplicate: 2 });
+  });
+
+  it('keeps only a bounded amount of test payloads: the newest 20 per trigger, each at most 64 KiB', async () => {
+    const { key, path } = await hook({ secret: SECRET, rateLimitPerMinute: 1000 });
+    const ids: string[] = [];
+    for (let i = 0; i < 23; i++) {
+      const res = await deliverSigned(path, SECRET, { body: `{"i":${i}}`, query: '?test=1' });
+      expect(res.status).toBe(200);
+      ids.push(res.body.deliveryId);
+    }
+    const payloadOf = (id: string) => s.request('GET', `/api/triggers/${key}/deliveries/${id}/payload`);
+    for (const id of ids.slice(0, 3)) {
+      const gone = await payloadOf(id);
+      expect(gone.status).toBe(404);
+      expect(gone.body.error.code).toBe('payload_not_kept');
+    }
+    expect((await payloadOf(ids[3]!)).body).toMatchObject({ source: 'test', payload: { body: { i: 3 } } });
+    expect((await payloadOf(ids[22]!)).body).toMatchObject({ source: 'test', payload: { body: { i: 22 } } });
+    const kept = s.app.db.prepare('SELECT COUNT(*) AS n FROM trigger_deliveries WHERE trigger_key = ? AND test_payload IS NOT NULL').get(key) as { n: number };
+    expect(kept.n).toBe(20);
+
+    // A big test body is answered in full, but not stored.
+    const big = JSON.stringify({ blob: 'x'.repeat(70 * 1024) });
+    const res = await deliverSigned(path, SECRET, { body: big, query: '?test=1' });
+    expect(res.status).toBe(200);
+    expect((res.body.payload.body as { blob: string }).blob).toHaveLength(70 * 1024);
+    expect((await payloadOf(res.body.deliveryId)).body.error.code).toBe('payload_not_kept');
+    const stored = s.app.db.prepare('SELECT MAX(LENGTH(test_payload)) AS n FROM trigger_deliveries WHERE trigger_key = ?').get(key) as { n: number };
+    expect(stored.n).toBeLessThan(64 * 1024);
+  });
+
   it('answers 404 for an unknown path, 409 for a disabled trigger, 400 for bad JSON or a bad wait', async () => {
     expect((await deliver('no/such/hook')).status).toBe(404);
     const dotted = await rawRequest(s.port, { method: 'POST', path: '/hooks/in/../in/x', headers: { 'content-type': 'application/json' }, body: '{}' });

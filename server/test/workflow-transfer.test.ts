@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { WORKFLOW_EXPORT_FORMAT } from '@weft/shared';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { minimalDefinition, startServer, type TestServer } from './helpers/server';
+import { weftHeaders } from './helpers/webhook-signers';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -76,8 +78,11 @@ describe('GET /api/workflows/:id/export and POST /api/workflows/import', () => {
       body: { format: WORKFLOW_EXPORT_FORMAT, definition: minimalDefinition('Free'), trigger: hookTrigger('free-hook', 'free/hook') },
     });
     expect(free.status).toBe(201);
-    expect(free.body.trigger).toMatchObject({ key: 'free-hook', enabled: true, webhook: { path: 'free/hook', secret: expect.any(String) } });
+    // Free key and path: kept as they are, but the trigger is saved off (as every imported trigger).
+    expect(free.body.trigger).toMatchObject({ key: 'free-hook', enabled: false, webhook: { path: 'free/hook', secret: expect.any(String) } });
+    expect(free.body.triggerDisabled).toBe(true);
     expect(free.body.warnings).toEqual([]);
+    expect(plain.body.triggerDisabled).toBeUndefined();
   });
 
   it('refuses bad files with a code and the field', async () => {
@@ -152,5 +157,127 @@ describe('GET /api/workflows/:id/export and POST /api/workflows/import', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  describe('a shared file cannot set a secret or switch its trigger on', () => {
+    const KNOWN = 'known-secret-1';
+    /** POST /hooks/<path> as an outside sender, signed the weft way with `secret`. */
+    const deliver = async (path: string, secret: string, query = '') => {
+      const body = JSON.stringify({ hello: 'import' });
+      const target = `/hooks/${path}${query}`;
+      const headers = { 'content-type': 'application/json', ...weftHeaders({ secret, target, body, ts: Math.floor(Date.now() / 1000) }) };
+      const res = await fetch(`${s.url}${target}`, { method: 'POST', headers, body });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const attackerFile = (key: string, path: string, webhook: Record<string, unknown> = {}) => ({
+      format: WORKFLOW_EXPORT_FORMAT,
+      definition: minimalDefinition(`Innocent ${key}`),
+      trigger: {
+        key,
+        type: 'webhook',
+        enabled: true,
+        webhook: { path, verify: 'weft', respondWithOutput: true, allowBrowser: true, rateLimitPerMinute: 1_000_000, ...webhook },
+      },
+    });
+
+    it('refuses a file that carries a webhook secret or asks for one, naming the field, and saves nothing', async () => {
+      const before = (await s.request('GET', '/api/workflows')).body.workflows.length;
+      for (const [webhook, field] of [
+        [{ secret: KNOWN }, 'trigger.webhook.secret'],
+        [{ regenerateSecret: true }, 'trigger.webhook.regenerateSecret'],
+        [{ regenerateSecret: false }, 'trigger.webhook.regenerateSecret'],
+      ] as const) {
+        const res = await s.request('POST', '/api/workflows/import', { body: attackerFile('innocent-k', 'innocent', webhook) });
+        expect(res.status, JSON.stringify(webhook)).toBe(422);
+        expect(res.body.error.code).toBe('validation_failed');
+        expect(res.body.error.message).toMatch(new RegExp(`^${field.replace(/\./g, '\\.')}: is never imported`));
+        expect(res.body.error.details.errors).toContainEqual({ path: field, message: expect.stringMatching(/^is never imported/) });
+      }
+      expect((await s.request('GET', '/api/workflows')).body.workflows.length).toBe(before);
+      expect((await s.request('GET', '/api/triggers/innocent-k')).status).toBe(404);
+      // A signature made with the secret the file wanted opens nothing.
+      expect((await deliver('innocent', KNOWN)).status).toBe(404);
+    });
+
+    it('imports the webhook off, with a new secret shown once, and without respondWithOutput', async () => {
+      const res = await s.request('POST', '/api/workflows/import', { body: attackerFile('innocent-hook', 'innocent/hook') });
+      expect(res.status).toBe(201);
+      const trigger = res.body.trigger;
+      expect(trigger).toMatchObject({
+        key: 'innocent-hook',
+        enabled: false,
+        webhook: {
+          path: 'innocent/hook',
+          verify: 'weft',
+          hasSecret: true,
+          secret: expect.stringMatching(/^whsec_/),
+          allowBrowser: true,
+          rateLimitPerMinute: 1_000_000,
+          respondWithOutput: false,
+        },
+      });
+      expect(trigger.webhook.secret).not.toBe(KNOWN);
+      expect(res.body.triggerDisabled).toBe(true);
+      expect(res.body.warnings).toEqual([
+        { code: 'respond_with_output_not_imported', field: 'trigger.webhook.respondWithOutput', message: expect.stringContaining('respondWithOutput') },
+      ]);
+      // Read back: off, and the secret is never shown again.
+      const read = (await s.request('GET', '/api/triggers/innocent-hook')).body;
+      expect(read).toMatchObject({ enabled: false, webhook: { hasSecret: true, respondWithOutput: false } });
+      expect(read.webhook.secret).toBeUndefined();
+
+      // A call to the imported path answers as any disabled hook does: 409 when signed with the new secret, 401 otherwise.
+      const off = await deliver('innocent/hook', trigger.webhook.secret);
+      expect(off.status).toBe(409);
+      expect(off.body.error.code).toBe('trigger_disabled');
+      expect((await deliver('innocent/hook', KNOWN)).status).toBe(401);
+      expect((await deliver('innocent/hook', KNOWN, '?test=1')).status).toBe(401);
+      expect((await s.request('GET', `/api/executions?workflowId=${res.body.id}`)).body.executions).toEqual([]);
+
+      // Turning it on (the whole state, secret omitted: the stored one is kept) makes it live for the new secret only.
+      const on = await s.request('PUT', '/api/triggers/innocent-hook', {
+        body: { workflowId: res.body.id, type: 'webhook', enabled: true, webhook: { path: 'innocent/hook' } },
+      });
+      expect(on.status).toBe(200);
+      expect(on.body).toMatchObject({ enabled: true, webhook: { hasSecret: true } });
+      expect(on.body.webhook.secret).toBeUndefined();
+      expect((await deliver('innocent/hook', trigger.webhook.secret)).status).toBe(202);
+      expect((await deliver('innocent/hook', KNOWN)).status).toBe(401);
+    });
+
+    it('imports a schedule off, so it has no next run, whatever the file says', async () => {
+      const file = {
+        format: WORKFLOW_EXPORT_FORMAT,
+        definition: minimalDefinition('Every minute'),
+        trigger: { key: 'imported-cron', type: 'schedule', enabled: true, schedule: { cron: '* * * * *', timezone: 'UTC', catchUp: 'all' } },
+      };
+      const res = await s.request('POST', '/api/workflows/import', { body: file });
+      expect(res.status).toBe(201);
+      expect(res.body.trigger).toMatchObject({ key: 'imported-cron', enabled: false, nextRunAt: null, schedule: { catchUp: 'all' } });
+      expect(res.body.triggerDisabled).toBe(true);
+      expect((await s.request('GET', '/api/triggers/imported-cron')).body).toMatchObject({ enabled: false, nextRunAt: null });
+      // Turned on by a person: it gets its next tick.
+      const on = await s.request('PUT', '/api/triggers/imported-cron', {
+        body: { workflowId: res.body.id, type: 'schedule', enabled: true, schedule: { cron: '* * * * *', timezone: 'UTC' } },
+      });
+      expect(on.status).toBe(200);
+      expect(on.body.nextRunAt).toEqual(expect.any(String));
+    });
+
+    it('an Idempotency-Key replay of the import answers the same trigger without the secret', async () => {
+      const key = randomUUID();
+      const body = attackerFile('replayed-hook', 'replayed/hook', { respondWithOutput: false });
+      const first = await s.request('POST', '/api/workflows/import', { body, headers: { 'idempotency-key': key } });
+      expect(first.status).toBe(201);
+      expect(first.body.trigger.webhook.secret).toMatch(/^whsec_/);
+      const again = await s.request('POST', '/api/workflows/import', { body, headers: { 'idempotency-key': key } });
+      expect(again.status).toBe(201);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(again.body.id).toBe(first.body.id);
+      expect(JSON.stringify(again.body)).not.toContain(first.body.trigger.webhook.secret);
+      expect(again.body.trigger.webhook.secret).toBeUndefined();
+      expect(again.body).toMatchObject({ triggerDisabled: true, trigger: { enabled: false, webhook: { secretWithheld: true } } });
+    });
   });
 });

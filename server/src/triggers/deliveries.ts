@@ -98,11 +98,19 @@ export function createDeliveries({ repo, clock, events }: { repo: TriggersReposi
     return delivery;
   }
 
-  /** A delivery that starts nothing (skipped, rejected); null when the tick was already recorded. */
+  /**
+   * A delivery that starts nothing (skipped, rejected); null when the tick was already recorded, or
+   * the `replayKey` already held (a test call's signature: the same test again is a replay). The
+   * sender's delivery key is never claimed here: it stays free for the delivery that runs.
+   */
   function record(d: DeliveryStart & { status: Exclude<DeliveryStatus, 'started'>; reason: string; executionId?: string | null }): TriggerDelivery | null {
-    const claim = open({ ...d, deliveryKey: undefined, replayKey: undefined });
+    const claim = open({ ...d, deliveryKey: undefined });
     if (!claim) return null;
-    return settle(claim, d, { status: d.status, reason: d.reason, executionId: d.executionId ?? null });
+    return settle(
+      claim,
+      { ...d, deliveryKey: undefined },
+      { status: d.status, reason: d.reason, executionId: d.executionId ?? null, keepKey: d.replayKey !== undefined },
+    );
   }
 
   /**

@@ -79,6 +79,11 @@ export type TriggerWrite = {
 
 export const parseSchedule = (row: TriggerRow): ScheduleConfig | null => (row.schedule === null ? null : (JSON.parse(row.schedule) as ScheduleConfig));
 
+/** The largest test payload kept (its JSON, in bytes); a bigger one is answered to the test call but not stored. */
+export const TEST_PAYLOAD_MAX_BYTES = 64 * 1024;
+/** Test payloads kept per trigger, newest first. */
+export const TEST_PAYLOADS_KEPT = 20;
+
 /** Trigger and delivery rows; a missing row is null. Callers own the transaction. */
 export function createTriggersRepository(db: Db) {
   const s = {
@@ -120,6 +125,12 @@ export function createTriggersRepository(db: Db) {
     ),
     delivery: db.prepare<[string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE id = ?'),
     keepTestPayload: db.prepare<[string, string]>('UPDATE trigger_deliveries SET test_payload = ? WHERE id = ?'),
+    // Only the newest TEST_PAYLOADS_KEPT of a trigger's test payloads stay: older ones are cleared.
+    dropOldTestPayloads: db.prepare<[string, string, number]>(
+      `UPDATE trigger_deliveries SET test_payload = NULL
+       WHERE trigger_id = ? AND test_payload IS NOT NULL
+         AND ord < (SELECT ord FROM trigger_deliveries WHERE trigger_id = ? AND test_payload IS NOT NULL ORDER BY ord DESC LIMIT 1 OFFSET ?)`,
+    ),
     deliveryByKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND delivery_key = ?'),
     deliveryByReplayKey: db.prepare<[string, string], DeliveryRow>('SELECT * FROM trigger_deliveries WHERE trigger_id = ? AND replay_key = ?'),
     count: db.prepare<[string, number, string, string], { count: number }>(
@@ -177,7 +188,18 @@ export function createTriggersRepository(db: Db) {
       replayKey: string | null;
     }) => s.settleDelivery.get(d) as DeliveryRow,
     delivery: (id: string): DeliveryRow | null => s.delivery.get(id) ?? null,
-    keepTestPayload: (id: string, payload: unknown): void => void s.keepTestPayload.run(JSON.stringify(payload ?? null), id),
+    /**
+     * Keeps a test delivery's payload (for `GET …/deliveries/:id/payload`) when it is at most
+     * TEST_PAYLOAD_MAX_BYTES, and only the trigger's newest TEST_PAYLOADS_KEPT: test calls cannot
+     * grow the database by more than that per trigger. False when this one was not kept.
+     */
+    keepTestPayload: (triggerId: string, id: string, payload: unknown): boolean => {
+      const text = JSON.stringify(payload ?? null);
+      if (Buffer.byteLength(text, 'utf8') > TEST_PAYLOAD_MAX_BYTES) return false;
+      s.keepTestPayload.run(text, id);
+      s.dropOldTestPayloads.run(triggerId, triggerId, TEST_PAYLOADS_KEPT - 1);
+      return true;
+    },
     /** The delivery that holds either key (the sender's delivery id, or the signature that proved it). */
     deliveryByKeys: (triggerId: string, keys: { deliveryKey?: string | undefined; replayKey?: string | undefined }): DeliveryRow | null =>
       (keys.deliveryKey !== undefined ? s.deliveryByKey.get(triggerId, keys.deliveryKey) : undefined) ??

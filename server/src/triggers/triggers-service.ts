@@ -29,7 +29,7 @@ import { createDeliveries, toDelivery, toDeliveryCount } from './deliveries';
 import { createFiring } from './fire';
 import { createScheduler } from './scheduler';
 import { createTriggerEvents } from './trigger-events';
-import { createTriggersRepository, parseSchedule, type TriggerRow, type TriggerWrite } from './triggers-repository';
+import { createTriggersRepository, parseSchedule, TEST_PAYLOAD_MAX_BYTES, TEST_PAYLOADS_KEPT, type TriggerRow, type TriggerWrite } from './triggers-repository';
 import type { AuditLog } from '../audit/audit-log';
 
 type TriggerBody = Omit<TriggerUpsertRequest, 'workflowId'>;
@@ -339,6 +339,13 @@ export function createTriggersService({
     if (!row || row.trigger_id !== trigger.id) throw notFound(`delivery ${deliveryId} of trigger ${key}`);
     if (row.execution_id !== null) return { deliveryId, source: 'execution', payload: executions.get(row.execution_id).trigger };
     if (row.test_payload !== null) return { deliveryId, source: 'test', payload: JSON.parse(row.test_payload) as unknown };
+    if (row.reason === 'test') {
+      throw new AppError(
+        404,
+        'payload_not_kept',
+        `this test delivery's payload was not kept: only a trigger's ${TEST_PAYLOADS_KEPT} newest test payloads of at most ${TEST_PAYLOAD_MAX_BYTES / 1024} KiB are`,
+      );
+    }
     throw new AppError(404, 'payload_not_kept', 'this delivery started no run, so it kept no payload');
   }
 

@@ -1,6 +1,7 @@
 import { WEBHOOK_PATH_PATTERN, WEBHOOK_RATE_LIMIT_DEFAULT, WebhookQuery, type DeliveryCount, type WebhookVerify } from '@weft/shared';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../http/errors';
+import { bodyTooDeep, jsonTooDeep } from '../http/json-body';
 import { parseRequest } from '../http/parse';
 import { crossSiteReason } from './browser-requests';
 import { createRateLimiter } from './rate-limit';
@@ -50,6 +51,9 @@ function parseForm(raw: Buffer): Record<string, string | string[]> {
 /** Rows from before migration 010 have no scheme; the migration gave every webhook one. */
 export const schemeOf = (t: TriggerRow): WebhookVerify => t.webhook_verify ?? (t.webhook_secret === null ? 'none' : 'weft');
 
+/** Schemes whose signature covers the query string (or that have none): only they offer `?test=1`. */
+const QUERY_SIGNED: ReadonlySet<WebhookVerify> = new Set(['weft', 'none']);
+
 const validId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 200;
 
 /**
@@ -94,7 +98,7 @@ function slackChallenge(body: unknown): string | null {
  * `POST /hooks/<path>`: no token (the auth plugin exempts /hooks/; its Host check still applies).
  * Before the body is read (onRequest): path (404), browser cross-site (403), unsigned hook on a
  * public server (403), rate limit (429). Then: signature on the raw bytes (401), body (400), replay
- * (same execution, nothing started), test mode, enabled (409); then the delivery and the
+ * (same execution, or same test; nothing started), test mode (weft and none only), enabled (409); then the delivery and the
  * execution are written together. Every refusal, and every replay, is one more on a per-minute
  * counter, never a row: a flood of them cannot grow the database.
  */
@@ -124,9 +128,11 @@ const webhooks: FastifyPluginAsync = async (app) => {
     if (raw.length === 0) return null;
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === 'application/x-www-form-urlencoded') return parseForm(raw);
+    const text = raw.toString('utf8');
+    if (jsonTooDeep(text)) throw bodyTooDeep();
     let parsed: unknown;
     let failure: Error | null = null;
-    jsonParser(request, raw.toString('utf8'), (err, value) => {
+    jsonParser(request, text, (err, value) => {
       failure = err;
       parsed = value;
     });
@@ -189,7 +195,8 @@ const webhooks: FastifyPluginAsync = async (app) => {
       hook,
       duplicate = false,
       fresh = false,
-    }: { executionId: string; wait: number | undefined; hook: Hook; duplicate?: boolean; fresh?: boolean },
+      withOutput = true,
+    }: { executionId: string; wait: number | undefined; hook: Hook; duplicate?: boolean; fresh?: boolean; withOutput?: boolean },
   ) {
     const extra = duplicate ? { duplicate: true as const } : {};
     if (wait === undefined) return reply.code(202).send({ executionId, ...extra });
@@ -201,7 +208,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
       try {
         const outcome = await waitForExecution({ journal, executions, executionId, timeoutMs: wait * 1000, signal: controller.signal, fresh });
         if (outcome.finished) {
-          const output = hook.trigger.webhook_respond_output === 1 ? { output: outcome.output ?? null } : {};
+          const output = withOutput && hook.trigger.webhook_respond_output === 1 ? { output: outcome.output ?? null } : {};
           return reply.code(200).send({ executionId, status: outcome.status, ...output, ...extra });
         }
       } finally {
@@ -222,6 +229,15 @@ const webhooks: FastifyPluginAsync = async (app) => {
     const t = hook.trigger;
     const { wait, test, ...query } = parseRequest(WebhookQuery, request.query, 'query');
     const isTest = test === '1' || test === 'true';
+    // Test mode answers with the payload and records it: only where the signature covers the query
+    // (weft; or none, which has no signature), or one captured delivery could be re-sent as a test.
+    if (isTest && !QUERY_SIGNED.has(hook.scheme)) {
+      throw new AppError(
+        400,
+        'test_not_available',
+        `query test: verify "${hook.scheme}" signs the body only, not the query, so test mode is not available for this trigger`,
+      );
+    }
     const raw = (request.body as RawBody | undefined)?.raw ?? Buffer.alloc(0);
 
     // On the bytes as received and the request target as sent, before anything is parsed.
@@ -246,7 +262,8 @@ const webhooks: FastifyPluginAsync = async (app) => {
     if (challenge !== null) return reply.code(200).send({ challenge });
     const deliveryKey = senderDeliveryId(hook.scheme, request, body);
     // A scheme that signs only the body says nothing about the query: the workflow gets none of it.
-    const signedQuery = check.ok && check.signsQuery ? query : {};
+    const signsQuery = check.ok && check.signsQuery;
+    const signedQuery = signsQuery ? query : {};
     const payload = {
       type: 'webhook' as const,
       key: t.key,
@@ -256,21 +273,39 @@ const webhooks: FastifyPluginAsync = async (app) => {
       receivedAt: hook.receivedAt.toISOString(),
     };
 
-    // The same delivery again (a sender's retry, or a replayed signature) answers with the same execution.
-    if (!isTest && (deliveryKey !== undefined || replayKey !== undefined)) {
+    // The same delivery again (a sender's retry, or a replayed signature) answers with the same
+    // execution, or the same test; before test mode, so a test call is never a way around it.
+    if (deliveryKey !== undefined || replayKey !== undefined) {
       const prior = triggers.repo.deliveryByKeys(t.id, { deliveryKey, replayKey });
       if (prior?.execution_id) {
         count(hook, 'duplicate', 'skipped');
-        return answer(reply, { executionId: prior.execution_id, wait, hook, duplicate: true });
+        // Where the query is not signed, whoever replays a captured delivery chose its `?wait`: no output for them.
+        return answer(reply, { executionId: prior.execution_id, wait, hook, duplicate: true, withOutput: signsQuery });
+      }
+      if (prior !== null && prior.reason === 'test') {
+        count(hook, 'duplicate', 'skipped');
+        return reply.code(200).send({ test: true, deliveryId: prior.id, payload });
       }
     }
 
     if (isTest) {
       const delivery = journal.transaction(() => {
-        const recorded = triggers.deliveries.record({ trigger: t, kind: 'webhook', receivedAt: hook.receivedAt, status: 'skipped', reason: 'test' })!;
-        triggers.repo.keepTestPayload(recorded.id, payload);
+        const recorded = triggers.deliveries.record({
+          trigger: t,
+          kind: 'webhook',
+          receivedAt: hook.receivedAt,
+          status: 'skipped',
+          reason: 'test',
+          // Claimed, so the same signed test call again is counted as a replay, not a new row.
+          replayKey,
+        });
+        if (recorded !== null) triggers.repo.keepTestPayload(t.id, recorded.id, payload);
         return recorded;
       });
+      if (delivery === null) {
+        count(hook, 'duplicate', 'skipped');
+        throw new AppError(409, 'duplicate_delivery', 'this test delivery was already received');
+      }
       return reply.code(200).send({ test: true, deliveryId: delivery.id, payload });
     }
     if (t.enabled !== 1) refuse(hook, 'disabled', new AppError(409, 'trigger_disabled', `trigger ${t.key} is disabled`));
@@ -299,7 +334,7 @@ const webhooks: FastifyPluginAsync = async (app) => {
       case 'duplicate':
         count(hook, 'duplicate', 'skipped');
         if (result.executionId === null) throw new AppError(409, 'duplicate_delivery', 'this delivery was already received and is still being started');
-        return answer(reply, { executionId: result.executionId, wait, hook, duplicate: true });
+        return answer(reply, { executionId: result.executionId, wait, hook, duplicate: true, withOutput: signsQuery });
       case 'failed':
         throw result.error;
       case 'skipped':

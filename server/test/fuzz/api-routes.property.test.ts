@@ -91,9 +91,12 @@ const bodyArbitrary = () => {
       '[',
       '"',
       '{"__proto__":{"isAdmin":true}}',
-      '{"definition":{"steps":[{"id":"a","type":"bash","command":"{{ x }}"}]}}',
+      '{"definition":{"steps":[{"id":"a","type":"bash","command":"echo {{ x }}"}]}}',
       'a=1&b=2',
       '\u0000',
+      // Nested past the parser's depth limit (400 body_too_deep): 5,000 levels once stringified to a 500.
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      `{"definition":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`,
     ),
   );
 };

@@ -107,6 +107,57 @@ describe('starting points on the new-workflow page', () => {
     await waitFor(() => expect((screen.getByTestId('workflow-name') as HTMLInputElement).value).toBe('Check disk usage'));
   });
 
+  it('says an imported trigger is off and how to turn it on, and shows its new webhook secret once', async () => {
+    const trigger = {
+      id: 'tr_1',
+      key: 'deploys',
+      workflowId: 'wf_imported',
+      type: 'webhook',
+      enabled: false,
+      webhook: {
+        path: 'deploys',
+        url: '/hooks/deploys',
+        verify: 'weft',
+        hasSecret: true,
+        secret: 'whsec_fresh-from-the-import',
+        rateLimitPerMinute: 60,
+        allowBrowser: false,
+        respondWithOutput: false,
+      },
+      description: 'POST /hooks/deploys',
+      nextRunAt: null,
+      lastDelivery: null,
+      ...stamp,
+    };
+    mockFetch({
+      'GET /api/me': signedIn,
+      'GET /api/health': json(200, { ok: true, version: '1.0.0' }),
+      'POST /api/workflows/import': ({ body }: RecordedRequest) =>
+        json(201, {
+          id: 'wf_imported',
+          version: 1,
+          definition: (body as { definition: unknown }).definition,
+          ...stamp,
+          trigger,
+          triggerDisabled: true,
+          warnings: [],
+        }),
+    });
+    await openPage();
+    const file = {
+      format: WORKFLOW_EXPORT_FORMAT,
+      definition: diskCheck,
+      trigger: { key: 'deploys', type: 'webhook', enabled: true, webhook: { path: 'deploys' } },
+    };
+    fireEvent.change(screen.getByLabelText('Workflow JSON'), { target: { value: JSON.stringify(file) } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Load' })));
+    const off = await screen.findByTestId('imported-trigger-off');
+    expect(off.textContent).toMatch(/The webhook is off: an imported workflow never runs on its own until you turn it on/);
+    expect(within(off).getByRole('link', { name: 'Schedules & hooks' }).getAttribute('href')).toBe('/automation/schedules-and-hooks');
+    expect(off.closest('[role="status"]')?.textContent).toMatch(/with its webhook trigger \(disabled\)/);
+    expect(screen.getByTestId('imported-secret').textContent).toBe('whsec_fresh-from-the-import');
+  });
+
   it('reads pasted text as an export, a definition, or says what is wrong', () => {
     expect(readWorkflowJson('{').kind).toBe('invalid');
     expect(readWorkflowJson('{"format":"other/1","definition":{}}')).toEqual({ kind: 'invalid', message: 'This file\'s format is not "weft.workflow/1".' });

@@ -12,6 +12,7 @@ import { useId, useState, type ChangeEvent } from 'react';
 import { Link } from 'react-router';
 import { issuesOf } from '../../api/http';
 import { workflowsApi } from '../../api/workflows';
+import { CopyButton } from '../../triggers/CopyButton';
 import { IssueList } from '../../components/IssueList';
 import { errorHeadline } from '../../lib/error-sentence';
 import { definitionName, parseDefinition } from '../../lib/definition';
@@ -93,7 +94,10 @@ export function StartingPoints({ onStart }: { onStart: (start: StartingPoint) =>
 
       <section className="starting-points__json" aria-labelledby={`${jsonId}-json`}>
         <h2 id={`${jsonId}-json`}>Paste or upload JSON</h2>
-        <p className="muted">An exported workflow file (with its trigger) is imported as it is; a bare definition opens below to review before saving.</p>
+        <p className="muted">
+          An exported workflow file is imported at once, its schedule or webhook switched off until you turn it on; a bare definition opens below to review
+          before saving.
+        </p>
         <label htmlFor={jsonId} className="visually-hidden">
           Workflow JSON
         </label>
@@ -135,11 +139,30 @@ export function StartingPoints({ onStart }: { onStart: (start: StartingPoint) =>
 
 function Imported({ result }: { result: WorkflowImportResponse }) {
   const name = definitionName(result.definition, result.id);
+  const trigger = result.trigger;
+  const secret = trigger?.webhook?.secret;
   return (
-    <div className={`alert ${result.warnings.length > 0 ? 'alert--warn' : 'alert--info'}`} role="status">
+    <div className={`alert ${result.warnings.length > 0 || trigger !== undefined ? 'alert--warn' : 'alert--info'}`} role="status">
       <div className="alert__body">
         Imported <Link to={`/automation/workflows/${encodeURIComponent(result.id)}`}>“{name}”</Link>
-        {result.trigger !== undefined && ` with its ${result.trigger.type} trigger${result.trigger.enabled ? '' : ' (disabled)'}`}.
+        {trigger !== undefined && ` with its ${trigger.type} trigger${trigger.enabled ? '' : ' (disabled)'}`}.
+        {trigger !== undefined && !trigger.enabled && (
+          <p className="starting-points__trigger-off" data-testid="imported-trigger-off">
+            <strong>The {trigger.type === 'schedule' ? 'schedule' : 'webhook'} is off:</strong> an imported workflow never runs on its own until you turn it on.
+            Read its steps first, then turn it on with the switch in <Link to="/automation/schedules-and-hooks">Schedules &amp; hooks</Link>.
+          </p>
+        )}
+        {secret !== undefined && (
+          <div className="starting-points__secret">
+            New signing secret for <code>{trigger?.webhook?.url}</code> (the file's sender does not know it). Copy it now: it is not shown again.
+            <div className="copy-row">
+              <code className="copy-row__text" data-testid="imported-secret">
+                {secret}
+              </code>
+              <CopyButton text={secret} className="btn btn--small copy-btn" />
+            </div>
+          </div>
+        )}
         {result.warnings.length > 0 && (
           <ul className="starting-points__warnings">
             {result.warnings.map((warning) => (
