@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { json, mockFetch } from '../../test/fetch-mock';
 import { authStore } from '../store/auth-store';
-import { ApiError, issuesOf, request } from './http';
+import { endPersonScope } from '../store/person-scope';
+import { ApiError, IDEMPOTENT_RETRY_DELAYS_MS, issuesOf, request } from './http';
 
 beforeEach(() => authStore.setStatus('unknown'));
 afterEach(() => vi.unstubAllGlobals());
@@ -114,5 +115,69 @@ describe('idempotent requests', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('a request of a sign-in that ended', () => {
+  /** `fetch` answering each request when the test says, with the init it was called with. */
+  function heldFetch() {
+    const calls: { init: RequestInit; answer: (response: Response) => void }[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((_path: string, init: RequestInit) => new Promise<Response>((answer) => calls.push({ init, answer }))),
+    );
+    return calls;
+  }
+
+  it('is aborted at sign-out, and an answer that still comes back is dropped: no data, and nobody signed back in', async () => {
+    const calls = heldFetch();
+    authStore.setStatus('signed-in');
+    const late = request('/api/approvals/apr_1', { schema: z.object({ id: z.string() }) }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    endPersonScope();
+    authStore.setStatus('signed-out');
+    expect(calls[0]!.init.signal?.aborted).toBe(true);
+    // The answer was already on its way.
+    calls[0]!.answer(json(200, { id: 'apr_1' }));
+    expect(await late).toMatchObject({ name: 'AbortError' });
+    expect(authStore.getStatus()).toBe('signed-out');
+  });
+
+  it('answers 401 to the person who left without signing out whoever signed in since', async () => {
+    const calls = heldFetch();
+    authStore.setStatus('signed-in');
+    const late = request('/api/workflows').catch((e: unknown) => e);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    endPersonScope();
+    authStore.setStatus('signed-out');
+    // The next person signs in; then the first person's request comes back 401.
+    authStore.setStatus('signed-in');
+    calls[0]!.answer(json(401, { error: { code: 'unauthorized', message: 'session ended' } }));
+    expect(await late).toMatchObject({ name: 'AbortError' });
+    expect(authStore.getStatus()).toBe('signed-in');
+  });
+
+  it("stops an idempotent request's retries, and leaves the caller's signal without listeners", async () => {
+    const calls = heldFetch();
+    const caller = new AbortController();
+    const added = vi.spyOn(caller.signal, 'addEventListener');
+    const removed = vi.spyOn(caller.signal, 'removeEventListener');
+    const run = request('/api/workflows/wf/run', { method: 'POST', body: {}, idempotent: true, signal: caller.signal }).catch((e: unknown) => e);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    calls[0]!.answer(json(503, { error: { code: 'storage_unavailable', message: 'disk full' } }));
+    // Waiting before the second try when the person signs out: no second try.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    endPersonScope();
+    expect(await run).toMatchObject({ name: 'AbortError' });
+    await new Promise((resolve) => setTimeout(resolve, IDEMPOTENT_RETRY_DELAYS_MS[0]! + 100));
+    expect(calls).toHaveLength(1);
+    expect(removed.mock.calls.length).toBe(added.mock.calls.length);
+  });
+
+  it('a request made after the sign-out belongs to the next sign-in and is answered', async () => {
+    endPersonScope();
+    mockFetch({ 'GET /api/me': json(200, { ok: true }) });
+    expect(await request('/api/me', { schema: z.object({ ok: z.boolean() }) })).toEqual({ ok: true });
+    expect(authStore.getStatus()).toBe('signed-in');
   });
 });

@@ -1,6 +1,7 @@
 import { ApiErrorBody } from '@weft/shared';
 import type { z } from 'zod';
 import { authStore } from '../store/auth-store';
+import { personSignal } from '../store/person-scope';
 
 /** Any failed request: an HTTP error with the server's `{ error }` body, a network failure, or an unexpected response. */
 export class ApiError extends Error {
@@ -79,33 +80,78 @@ const sleep = (ms: number, signal: AbortSignal | undefined) =>
       signal?.removeEventListener('abort', abort);
       resolve();
     }, ms);
-    signal?.addEventListener('abort', abort, { once: true });
+    if (signal?.aborted) abort();
+    else signal?.addEventListener('abort', abort, { once: true });
   });
 
 type Result<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 /**
+ * One request's signal: aborted by the caller's (when given) or by the end of the sign-in it was
+ * asked in, whichever comes first. `release` removes its listeners when the request is over: the
+ * sign-in's signal lives as long as the person stays, and must not collect one per request.
+ */
+function requestSignal(caller: AbortSignal | undefined, scope: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const sources = caller === undefined ? [scope] : [caller, scope];
+  const aborted = sources.find((s) => s.aborted);
+  if (aborted !== undefined) {
+    controller.abort(aborted.reason);
+    return { signal: controller.signal, release: () => {} };
+  }
+  const listeners = sources.map((source) => {
+    const abort = () => controller.abort(source.reason);
+    source.addEventListener('abort', abort, { once: true });
+    return () => source.removeEventListener('abort', abort);
+  });
+  return {
+    signal: controller.signal,
+    release: () => {
+      for (const remove of listeners) remove();
+    },
+  };
+}
+
+/**
  * Same-origin JSON request. Resolves with the parsed body; rejects with an
  * `ApiError` for any failure. A 401 marks the session signed out.
+ *
+ * The answer belongs to the sign-in the request was made in (store/person-scope.ts): when that
+ * person signs out first, the request is aborted and whatever still comes back is dropped (it
+ * rejects with an `AbortError`): no store is filled, and the auth status is not touched, with the
+ * person who left's data or session.
  */
 export async function request<S extends z.ZodType | undefined = undefined>(path: string, options: RequestOptions<S> = {}): Promise<Result<S>> {
-  if (!options.idempotent) return requestOnce(path, options, {});
-  const headers = { 'Idempotency-Key': newIdempotencyKey() };
-  for (const delay of IDEMPOTENT_RETRY_DELAYS_MS) {
-    try {
-      return await requestOnce(path, options, headers);
-    } catch (error) {
-      if (!isApiError(error) || !retriable(error)) throw error;
-      await sleep(delay, options.signal);
+  const scope = personSignal();
+  const { signal, release } = requestSignal(options.signal, scope);
+  const scoped = { ...options, signal };
+  try {
+    if (!options.idempotent) return await requestOnce(path, scoped, {}, scope);
+    const headers = { 'Idempotency-Key': newIdempotencyKey() };
+    for (const delay of IDEMPOTENT_RETRY_DELAYS_MS) {
+      try {
+        return await requestOnce(path, scoped, headers, scope);
+      } catch (error) {
+        if (!isApiError(error) || !retriable(error)) throw error;
+        await sleep(delay, signal);
+      }
     }
+    return await requestOnce(path, scoped, headers, scope);
+  } finally {
+    release();
   }
-  return requestOnce(path, options, headers);
+}
+
+/** Throws once the sign-in that asked has ended: its answer is not this person's to see or act on. */
+function stillSignedIn(scope: AbortSignal): void {
+  if (scope.aborted) throw scope.reason;
 }
 
 async function requestOnce<S extends z.ZodType | undefined>(
   path: string,
   options: RequestOptions<S>,
   extraHeaders: Record<string, string>,
+  scope: AbortSignal,
 ): Promise<Result<S>> {
   const { method = 'GET', body, schema, signal, ignoreUnauthorized = false } = options;
   const headers: Record<string, string> = { Accept: 'application/json', ...extraHeaders };
@@ -121,19 +167,24 @@ async function requestOnce<S extends z.ZodType | undefined>(
       signal: signal ?? null,
     });
   } catch (error) {
+    stillSignedIn(scope);
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError({ status: 0, code: 'network', message: 'Could not reach the Weft server. Check that it is running.' });
   }
 
   if (!response.ok) {
     const error = await errorFrom(response);
+    // A 401 for the person who left must not sign out whoever signed in since.
+    stillSignedIn(scope);
     if (response.status === 401 && !ignoreUnauthorized) authStore.setStatus('signed-out');
     throw error;
   }
+  stillSignedIn(scope);
   if (!ignoreUnauthorized && path.startsWith('/api/')) authStore.setStatus('signed-in');
 
   if (schema === undefined) return undefined as Result<S>;
   const json = await readJson(response);
+  stillSignedIn(scope);
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     throw new ApiError({

@@ -2,6 +2,7 @@ import { LIVE_CLOSE, type JournalEventEnvelope } from '@weft/shared';
 import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { installFakeLive, type FakeLive } from '../../test/fake-live';
+import { endPersonScope } from '../store/person-scope';
 import { createLiveSocket, defaultBackoff, onCredentialChanged, resetLiveSocket, useTopicBatches, type LiveSocket } from './live-socket';
 
 let live: FakeLive;
@@ -135,6 +136,38 @@ function BatchProbe({ topic, onBatch }: { topic: string; onBatch: (events: Journ
   useTopicBatches(topic, onBatch);
   return null;
 }
+
+describe('a sign-in that ended', () => {
+  it('its listeners hear nothing more, even on a socket still open; a listener of the next sign-in does', async () => {
+    const before: JournalEventEnvelope[] = [];
+    socket.subscribe('approvals', { onEvent: (e) => before.push(e) });
+    await vi.waitFor(() => expect(live.isSubscribed('approvals')).toBe(true));
+    live.append('approvals', 'approval.requested', { id: 'apr_1' });
+    expect(seqs(before)).toEqual([1]);
+    endPersonScope();
+    live.append('approvals', 'approval.requested', { id: 'apr_2' });
+    expect(seqs(before)).toEqual([1]);
+
+    const after: JournalEventEnvelope[] = [];
+    socket.subscribe('approvals', { after: 2, onEvent: (e) => after.push(e) });
+    live.append('approvals', 'approval.requested', { id: 'apr_3' });
+    expect(seqs(after)).toEqual([3]);
+    expect(seqs(before)).toEqual([1]);
+  });
+
+  it('a batch received before the sign-out and due at the next animation frame is dropped', async () => {
+    resetLiveSocket(socket);
+    const batches: number[][] = [];
+    render(<BatchProbe topic="session:s3" onBatch={(events) => batches.push(seqs(events))} />);
+    await vi.waitFor(() => expect(live.isSubscribed('session:s3')).toBe(true));
+    act(() => {
+      live.append('session:s3', 'message.delta', {});
+      endPersonScope();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(batches).toEqual([]);
+  });
+});
 
 describe('useTopicBatches', () => {
   it('hands a burst of events over once per animation frame', async () => {

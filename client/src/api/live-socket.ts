@@ -1,5 +1,6 @@
 import { backoffDelay, LIVE_CLOSE, LiveServerMessage, type JournalEventEnvelope, type LiveClientMessage } from '@weft/shared';
 import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { personSignal } from '../store/person-scope';
 
 /**
  * The browser's one connection to `/ws`: topics are subscribed by whoever needs them, each
@@ -12,6 +13,10 @@ import { useEffect, useRef, useSyncExternalStore } from 'react';
  * changed). The socket reconnects on the backoff's first step, which authenticates again (an ended
  * credential then fails the upgrade), and tells `onCredentialChanged` listeners so the app asks
  * who it is now.
+ *
+ * A listener hears only the sign-in it subscribed in (store/person-scope.ts): once that person
+ * signs out, nothing more reaches it, not even a frame already received, nor a batch queued for
+ * the next animation frame (`useTopicBatches`).
  */
 
 export type LiveStatus = 'idle' | 'connecting' | 'open' | 'reconnecting';
@@ -39,8 +44,12 @@ export type LiveSocket = {
   close(): void;
 };
 
-type Listener = TopicHandlers & { lastSeq: number };
+/** `scope`: the sign-in it subscribed in; aborted, the listener hears nothing more. */
+type Listener = TopicHandlers & { lastSeq: number; scope: AbortSignal };
 type Topic = { listeners: Set<Listener>; position: number; sent: boolean };
+
+/** The listeners of `topic` still to be told anything: those whose sign-in has not ended. */
+const listening = (topic: Topic | undefined): Listener[] => [...(topic?.listeners ?? [])].filter((l) => !l.scope.aborted);
 
 type Timers = { setTimeout: (fn: () => void, ms: number) => unknown; clearTimeout: (id: unknown) => void };
 
@@ -143,8 +152,8 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
     const topic = topics.get(event.topic);
     if (topic === undefined) return;
     if (event.seq > topic.position) topic.position = event.seq;
-    for (const listener of [...topic.listeners]) {
-      if (event.seq <= listener.lastSeq || !topic.listeners.has(listener)) continue;
+    for (const listener of listening(topic)) {
+      if (event.seq <= listener.lastSeq || !topic.listeners.has(listener) || listener.scope.aborted) continue;
       listener.lastSeq = event.seq;
       listener.onEvent(event);
     }
@@ -154,7 +163,7 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
   const resumeAfterPrune = (name: string, lastSeq: number) => {
     const topic = topics.get(name);
     if (topic === undefined) return;
-    for (const listener of [...topic.listeners]) {
+    for (const listener of listening(topic)) {
       if (listener.lastSeq >= lastSeq) continue;
       listener.lastSeq = lastSeq;
       listener.onPruned?.(lastSeq);
@@ -181,7 +190,7 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
         dispatch(frame.event);
         return;
       case 'subscribed':
-        for (const listener of [...(topics.get(frame.topic)?.listeners ?? [])]) listener.onSubscribed?.(frame.lastSeq);
+        for (const listener of listening(topics.get(frame.topic))) listener.onSubscribed?.(frame.lastSeq);
         return;
       case 'error':
         if (frame.topic === undefined) return;
@@ -189,7 +198,7 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
           resumeAfterPrune(frame.topic, frame.lastSeq);
           return;
         }
-        for (const listener of [...(topics.get(frame.topic)?.listeners ?? [])]) listener.onError?.({ code: frame.code, message: frame.message });
+        for (const listener of listening(topics.get(frame.topic))) listener.onError?.({ code: frame.code, message: frame.message });
         return;
       case 'unsubscribed':
       case 'pong':
@@ -252,7 +261,7 @@ export function createLiveSocket(options: LiveSocketOptions = {}): LiveSocket {
   return {
     subscribe(name, { after = 0, ...handlers }) {
       closedForGood = false;
-      const listener: Listener = { ...handlers, lastSeq: after };
+      const listener: Listener = { ...handlers, lastSeq: after, scope: personSignal() };
       let topic = topics.get(name);
       if (topic === undefined) {
         topic = { listeners: new Set(), position: after, sent: false };
@@ -348,12 +357,13 @@ export function useTopic(topic: string | null, onEvent: (event: JournalEventEnve
 
 /**
  * `useTopic`, delivering events in batches at most once per animation frame: a burst of stream
- * deltas becomes one state change and one render.
+ * deltas becomes one state change and one render. A batch queued by a sign-in that ended before
+ * its frame is dropped, not delivered to whoever signed in since.
  */
 export function useTopicBatches(topic: string | null, onBatch: (events: JournalEventEnvelope[]) => void, options: UseTopicOptions = {}): void {
   const latest = useRef(onBatch);
   latest.current = onBatch;
-  const queue = useRef<{ events: JournalEventEnvelope[]; frame: number | null }>({ events: [], frame: null });
+  const queue = useRef<{ events: JournalEventEnvelope[]; frame: number | null; scope: AbortSignal | null }>({ events: [], frame: null, scope: null });
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by topic on purpose; a batch queued for the old topic is dropped, not delivered as the new topic's.
   useEffect(
     () => () => {
@@ -368,13 +378,16 @@ export function useTopicBatches(topic: string | null, onBatch: (events: JournalE
     topic,
     (event) => {
       const q = queue.current;
+      const scope = personSignal();
+      if (q.scope !== scope) q.events = [];
+      q.scope = scope;
       q.events.push(event);
       if (q.frame !== null) return;
       q.frame = requestAnimationFrame(() => {
         q.frame = null;
         const events = q.events;
         q.events = [];
-        if (events.length > 0) latest.current(events);
+        if (events.length > 0 && q.scope?.aborted === false) latest.current(events);
       });
     },
     options,

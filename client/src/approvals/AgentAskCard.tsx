@@ -227,7 +227,7 @@ function CallPreview({ approval, compact }: { approval: AgentAsk; compact: boole
 
 /** The step and run the ask belongs to; the run page already shows the run, so there only the step. */
 function AskContext({ approval, context }: { approval: AgentAsk; context: 'inbox' | 'chat' | 'execution' }) {
-  const { run, definition, workflow } = useApprovalRun({ executionId: approval.executionId, workflowId: approval.workflowId });
+  const { definition, workflow } = useApprovalRun({ executionId: approval.executionId, workflowId: approval.workflowId });
   const iteration = describeIteration(approval.iterationPath, definition);
   return (
     <p className="approval-card__context muted">

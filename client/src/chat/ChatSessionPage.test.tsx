@@ -361,7 +361,11 @@ describe('chat session page', () => {
     await openChat();
     expect(within(feed()).getByText('Disk report')).toBeTruthy();
     expect(within(feed()).getByRole('region', { name: 'Draft: Disk report' })).toBeTruthy();
+    // Its schedule runs it on its own: Save shows its steps first, and saves nothing yet.
     fireEvent.click(within(feed()).getByRole('button', { name: 'Save workflow' }));
+    expect(within(feed()).getByTestId<HTMLDetailsElement>('draft-review').open).toBe(true);
+    expect(requests.some((r) => r.method === 'POST' && r.path === '/api/workflows')).toBe(false);
+    fireEvent.click(within(feed()).getByRole('button', { name: 'Save and turn on schedule' }));
     expect(await within(feed()).findByRole('link', { name: 'Open “Disk report”' })).toBeTruthy();
     const body = requests.find((r) => r.method === 'POST' && r.path === '/api/workflows')?.body as { definition: unknown; trigger: { key: string } };
     expect(body.definition).toEqual(draft);

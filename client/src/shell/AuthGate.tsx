@@ -18,7 +18,8 @@ export const meKey = ['me'] as const;
  *
  * Signed out (by the button or by a 401), the person's state goes at once: the live socket, the
  * approvals store and every cached answer (some are never refetched, like the approvals feed), so
- * whoever signs in next in this tab sees nothing of theirs. A live socket closed with 4401 (the
+ * whoever signs in next in this tab sees nothing of theirs; their sign-in's scope ends first, so an
+ * answer still on its way is dropped rather than put back (store/person-scope.ts). A live socket closed with 4401 (the
  * credential ended or the person's role changed) makes it ask /api/me again.
  */
 export function AuthGate({ children }: { children: ReactNode }) {

@@ -67,7 +67,9 @@ describe('the first hour, without a model', () => {
       const composer = page.getByRole('combobox', { name: 'Message the assistant' });
       await composer.fill('every weekday at 8 run `uptime` and notify me');
       await composer.press('Enter');
+      // Its schedule runs it on its own: Save shows its steps first, then it is turned on.
       await page.getByRole('button', { name: 'Save workflow' }).click({ timeout: 30_000 });
+      await page.getByRole('button', { name: 'Save and turn on schedule' }).click();
       const chatSaved = page.getByRole('status').filter({ hasText: 'Saved.' });
       await chatSaved.waitFor({ timeout: 30_000 });
       const chatWorkflowName = (await chatSaved.getByRole('link').innerText()).replace(/^Open “|”$/g, '');

@@ -278,7 +278,10 @@ describe('live chat end to end', () => {
       await draftCard.waitFor({ timeout: 30_000 });
       await draftCard.locator('.react-flow__node[data-id="df"]').waitFor();
       expect(await draftCard.innerText()).toContain('0 9 * * 1-5 (Europe/Berlin)');
+      // A schedule runs it with nobody there: Save shows the steps, and saves nothing until the schedule is turned on.
       await draftCard.getByRole('button', { name: 'Save workflow' }).click();
+      expect(await draftCard.getByTestId('draft-review').evaluate((details) => (details as HTMLDetailsElement).open)).toBe(true);
+      await draftCard.getByRole('button', { name: 'Save and turn on schedule' }).click();
       await draftCard.getByRole('link', { name: 'Open “Weekday disk check”' }).waitFor();
       const workflows = await stack.api('GET', '/api/workflows');
       const saved = (workflows.body.workflows as { id: string; definition: { name: string } }[]).find((w) => w.definition.name === 'Weekday disk check');
