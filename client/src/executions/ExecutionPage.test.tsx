@@ -3,7 +3,7 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeLive } from '../../test/fake-live';
 import { endLiveTest, startLiveTest } from '../../test/live-test';
-import { json, mockFetch, signedIn } from '../../test/fetch-mock';
+import { json, mockFetch, signedIn, signedInAs } from '../../test/fetch-mock';
 import { renderApp } from '../../test/render-app';
 
 const AT = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
@@ -56,9 +56,9 @@ const approval = {
 
 let live: FakeLive;
 
-function server() {
+function server({ me = signedIn }: { me?: ReturnType<typeof signedInAs> } = {}) {
   return mockFetch({
-    'GET /api/me': signedIn,
+    'GET /api/me': me,
     'GET /api/health': json(200, { ok: true, version: 'test' }),
     'GET /api/events': json(200, { events: [], lastSeq: 0, hasMore: false }),
     'GET /api/approvals': json(200, { approvals: [] }),
@@ -240,5 +240,19 @@ describe('execution page', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Start the new run' }));
     await waitFor(() => expect(router.state.location.pathname).toBe('/automation/executions/ex_2'));
     expect(requests.find((r) => r.path === '/api/executions/ex_1/rerun')?.body).toEqual({ fromStepId: 'deploy', version: 'latest' });
+  });
+
+  it('offers an operator (no write) only the latest version, since an earlier one may lack a gate added since', async () => {
+    const { requests } = server({ me: signedInAs({ id: 'op', name: 'op', role: 'operator', scopes: ['read', 'run'] }) });
+    await open();
+    await emit([['execution.updated', summary('failed', { finishedAt: AT(20) })]]);
+    fireEvent.click(await screen.findByRole('button', { name: 'Re-run…' }));
+    const dialog = screen.getByRole('dialog', { name: 'Run this workflow again' });
+    const same = within(dialog).getByLabelText(/The same version/) as HTMLInputElement;
+    expect(same.disabled).toBe(true);
+    expect((within(dialog).getByLabelText(/The latest version/) as HTMLInputElement).checked).toBe(true);
+    expect(within(dialog).getByText(/running one needs the “write” permission/)).toBeTruthy();
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Start the new run' }));
+    await waitFor(() => expect(requests.find((r) => r.path === '/api/executions/ex_1/rerun')?.body).toEqual({ version: 'latest' }));
   });
 });

@@ -4,6 +4,7 @@ import type { WorkflowDefinition } from '@weft/shared';
 import { useEffect, useId, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { executionsApi } from '../api/executions';
+import { useCan } from '../auth/use-can';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { describeError } from '../components/Panels';
 import { stepTitle } from '../diagram/node-data';
@@ -11,7 +12,9 @@ import { runPath } from '../lib/paths';
 
 /**
  * Re-run from the start or from a top-level step (earlier steps' results are reused), on the
- * version this run used or on the latest one. Opens the new run when it starts.
+ * version this run used or on the latest one. Opens the new run when it starts. Without `write`
+ * only the latest version may run (the server answers 403 `version_requires_write` otherwise:
+ * an earlier version may lack a gate added since), so the latest is the choice offered.
  */
 export function RerunDialog({
   open,
@@ -32,13 +35,16 @@ export function RerunDialog({
   const navigate = useNavigate();
   const topLevel = definition?.steps ?? [];
   const [from, setFrom] = useState<string>('');
+  const canWrite = useCan('write');
   const [onVersion, setOnVersion] = useState<'same' | 'latest'>('same');
   const fromId = useId();
   const versionName = useId();
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the choice resets each time the dialog opens, not when the selection or the definition (a fresh `[]` while loading) changes under it.
   useEffect(() => {
-    if (open) setFrom(initialStepId !== null && topLevel.some((s) => s.id === initialStepId) ? initialStepId : '');
+    if (!open) return;
+    setFrom(initialStepId !== null && topLevel.some((s) => s.id === initialStepId) ? initialStepId : '');
+    setOnVersion(canWrite.allowed ? 'same' : 'latest');
   }, [open]);
 
   const rerun = useMutation({
@@ -82,12 +88,16 @@ export function RerunDialog({
         </div>
         <fieldset className="field rerun-form__versions">
           <legend className="field__label">Workflow version</legend>
-          <label>
-            <input type="radio" name={versionName} checked={onVersion === 'same'} onChange={() => setOnVersion('same')} /> The same version (v{version})
+          <label title={canWrite.allowed ? undefined : canWrite.reason}>
+            <input type="radio" name={versionName} checked={onVersion === 'same'} disabled={!canWrite.allowed} onChange={() => setOnVersion('same')} /> The same
+            version (v{version})
           </label>
           <label>
             <input type="radio" name={versionName} checked={onVersion === 'latest'} onChange={() => setOnVersion('latest')} /> The latest version
           </label>
+          {canWrite.allowed ? null : (
+            <span className="field__hint">An earlier version may lack a check added since: running one needs the “write” permission.</span>
+          )}
         </fieldset>
       </div>
     </ConfirmDialog>
