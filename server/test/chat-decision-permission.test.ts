@@ -7,6 +7,7 @@ import { waitUntil } from './helpers/live-client';
 import { addPersonWithToken } from './helpers/people';
 import { startRunner, type RunnerProcess } from './helpers/runner-process';
 import { startServer, type TestServer } from './helpers/server';
+import { finishedExecution } from './helpers/executions';
 
 /**
  * `/approve` and `/deny` in a chat need what `POST /api/approvals/:id/decision` needs: the `approve`
@@ -85,19 +86,6 @@ async function say(token: string, chat: string, content: string): Promise<string
 const statusOf = (approvalId: string) =>
   s.app.db.prepare<[string], { status: string }>('SELECT status FROM tool_approvals WHERE id = ?').get(approvalId)?.status;
 
-async function finished(executionId: string) {
-  let ex: any;
-  await waitUntil(
-    async () => {
-      ex = (await s.request('GET', `/api/executions/${executionId}`)).body;
-      return ['succeeded', 'failed', 'canceled', 'denied'].includes(ex.status);
-    },
-    20_000,
-    'the run to end',
-  );
-  return ex;
-}
-
 describe("a workflow's destructive call held in a chat", () => {
   it('is neither approved nor denied by the chat of an operator (read and run, no approve): it stays pending and does not run', async () => {
     const operator = addPersonWithToken(s, 'operator');
@@ -120,7 +108,7 @@ describe("a workflow's destructive call held in a chat", () => {
     expect(rest.status).toBe(403);
 
     expect((await s.request('POST', `/api/executions/${held.executionId}/cancel`, { token: operator.token })).status).toBe(200);
-    expect((await finished(held.executionId)).status).toBe('canceled');
+    expect((await finishedExecution(s, held.executionId)).status).toBe('canceled');
     expect(mcp.calls).not.toContain('erase op-1');
   });
 
@@ -139,7 +127,7 @@ describe("a workflow's destructive call held in a chat", () => {
 
     expect(await say(admin.token, held.chat, '/approve')).toBe('Approved the call remote:erase.');
     expect(statusOf(held.approvalId)).toBe('approved');
-    expect((await finished(held.executionId)).status).toBe('succeeded');
+    expect((await finishedExecution(s, held.executionId)).status).toBe('succeeded');
     expect(mcp.calls).toContain('erase adm-1');
   });
 
@@ -148,7 +136,7 @@ describe("a workflow's destructive call held in a chat", () => {
     const held = await heldInChat(admin.token, 'adm-2');
     expect(await say(admin.token, held.chat, '/deny')).toBe('Denied the call remote:erase.');
     expect(statusOf(held.approvalId)).toBe('denied');
-    expect((await finished(held.executionId)).status).toBe('failed');
+    expect((await finishedExecution(s, held.executionId)).status).toBe('failed');
     expect(mcp.calls).not.toContain('erase adm-2');
   });
 

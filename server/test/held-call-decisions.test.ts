@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineTool } from '../src/tools/tool';
+import { wipeTool } from './helpers/wipe-tool';
 import { waitUntil } from './helpers/live-client';
 import { addPersonWithToken } from './helpers/people';
 import { startServer, type TestServer } from './helpers/server';
@@ -18,19 +17,7 @@ const ran: string[] = [];
 
 beforeAll(async () => {
   s = await startServer();
-  s.app.tools.register([
-    defineTool({
-      name: 'test:wipe',
-      description: 'a destructive test tool',
-      args: z.object({ target: z.string() }),
-      effect: 'destructive',
-      inWorkflows: 'allowed',
-      run: (args: { target: string }) => {
-        ran.push(args.target);
-        return { wiped: args.target };
-      },
-    }),
-  ]);
+  s.app.tools.register([wipeTool((target) => ran.push(target))]);
 });
 afterAll(async () => {
   await s?.close();

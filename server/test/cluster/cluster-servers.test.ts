@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { SERVER_GONE_AFTER_MS } from '../../src/cluster/server-liveness';
-import { defineTool } from '../../src/tools/tool';
+import { wipeTool } from '../helpers/wipe-tool';
 import { connectFakeRunner, type FakeRunner } from '../helpers/fake-runner';
 import { connectLive, waitUntil } from '../helpers/live-client';
 import { startServer, type TestServer } from '../helpers/server';
@@ -31,17 +30,9 @@ beforeAll(async () => {
   a = await startServer({ env: { WEFT_DATABASE_URL: namedConnection(url, 'weft-a') }, config: { engineTickMs: 60_000, leaseMs: 600_000 } });
   b = await startServer({ env: { WEFT_DATABASE_URL: namedConnection(url, 'weft-b') }, config: { leaseMs: 600_000 } });
   a.app.tools.register([
-    defineTool({
-      name: 'test:wipe',
-      description: 'a destructive test tool',
-      args: z.object({ target: z.string() }),
-      effect: 'destructive',
-      inWorkflows: 'allowed',
-      run: (args: { target: string }, ctx) => {
-        ran.push(args.target);
-        actedAs.set(args.target, ctx.personId);
-        return { wiped: args.target };
-      },
+    wipeTool((target, ctx) => {
+      ran.push(target);
+      actedAs.set(target, ctx.personId);
     }),
   ]);
   runner = await connectFakeRunner(a.url, a.runnerToken, { capacity: 20 });

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineTool } from '../../src/tools/tool';
+import { wipeTool } from '../helpers/wipe-tool';
 import { connectFakeRunner, type FakeRunner } from '../helpers/fake-runner';
 import { waitUntil } from '../helpers/live-client';
 import { startServer, type TestServer } from '../helpers/server';
@@ -31,19 +30,7 @@ beforeAll(async () => {
   url = await postgres.server().createDatabase();
   a = await startServer({ env: { WEFT_DATABASE_URL: namedConnection(url, 'weft-a') }, config: { leaseMs: 600_000 } });
   b = await startServer({ env: { WEFT_DATABASE_URL: namedConnection(url, 'weft-b') }, config: { leaseMs: 600_000 } });
-  a.app.tools.register([
-    defineTool({
-      name: 'test:wipe',
-      description: 'a destructive test tool',
-      args: z.object({ target: z.string() }),
-      effect: 'destructive',
-      inWorkflows: 'allowed',
-      run: (args: { target: string }) => {
-        ran.push(args.target);
-        return { wiped: args.target };
-      },
-    }),
-  ]);
+  a.app.tools.register([wipeTool((target) => ran.push(target))]);
   runner = await connectFakeRunner(a.url, a.runnerToken, { capacity: 20 });
   for (const s of [a, b]) await waitUntil(() => s.app.cluster.listener?.listening === true, 10_000, 'LISTEN');
 }, 60_000);
