@@ -94,9 +94,10 @@ export function createAgentAsks({
   /** Inside a transaction: a pending ask past its expiry lapses (denied, nobody decided). */
   function lapseWithin(row: Row): Row {
     if (row.status !== 'pending' || row.expires_at > clock.now().getTime()) return row;
-    s.decide.run('expired', 'deny', 'timeout', clock.now().toISOString(), null, null, row.id);
+    // Decided or closed since `row` was read, perhaps on another server: that stands, not the lapse.
+    const changed = s.decide.run('expired', 'deny', 'timeout', clock.now().toISOString(), null, null, row.id).changes;
     const updated = s.get.get(row.id)!;
-    publish(updated, 'approval.decided');
+    if (changed === 1) publish(updated, 'approval.decided');
     wake(row.id);
     return updated;
   }
@@ -124,6 +125,18 @@ export function createAgentAsks({
     if (selves?.saved_by === person.id)
       return { reason: 'saved_the_version', message: 'You saved the workflow version being run, so someone else must decide it.' };
     return null;
+  }
+
+  /**
+   * The answer to a decision of an ask no longer pending: the same decision again is that decision;
+   * a different one is 409 `already_decided`; an expired or closed one is 409 `approval_closed`.
+   */
+  function answerDecided(id: string, row: Row | undefined, decision: 'approve' | 'deny'): ToolApproval {
+    if (!row) throw notFound(`approval ${id}`);
+    if (row.status === 'expired' || row.status === 'closed')
+      throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toolApprovalView(row) });
+    if (row.decision === decision) return toolApprovalView(row);
+    throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toolApprovalView(row) });
   }
 
   return {
@@ -285,16 +298,11 @@ export function createAgentAsks({
         if (scope === 'step' && decision !== 'approve') throw new AppError(422, 'invalid_scope', 'scope: "step" goes only with decision "approve"');
         if (row.ask === 'question' && decision === 'approve' && (comment ?? '').trim() === '')
           throw new AppError(422, 'answer_required', 'comment: the answer to the question is required to approve it');
-        if (row.status !== 'pending') {
-          if (row.status === 'expired' || row.status === 'closed')
-            throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toolApprovalView(row) });
-          if (row.decision === decision) return toolApprovalView(row);
-          throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toolApprovalView(row) });
-        }
+        if (row.status !== 'pending') return answerDecided(id, row, decision);
         const refusal = refusalFor(person, { rule: askRuleOf(row), executionId: row.execution_id });
         if (refusal) throw new AppError(403, 'not_an_approver', refusal.message, { reason: refusal.reason, approvers: askRuleOf(row) });
         const approved = decision === 'approve';
-        s.decide.run(
+        const changed = s.decide.run(
           approved ? 'approved' : 'denied',
           decision,
           person.name,
@@ -302,7 +310,11 @@ export function createAgentAsks({
           comment ?? null,
           approved ? (scope ?? 'once') : null,
           id,
-        );
+        ).changes;
+        // The UPDATE decides, not the read above: on PostgreSQL another server's decision can commit in
+        // between (this UPDATE waits for it, then changes nothing). Nothing was written before it here,
+        // so the answer is the one for an ask decided before.
+        if (changed !== 1) return answerDecided(id, s.get.get(id), decision);
         const updated = s.get.get(id)!;
         publish(updated, 'approval.decided');
         return toolApprovalView(updated);
@@ -357,8 +369,8 @@ export function createAgentAsks({
     closeForExecution(ending: ExecutionEnding) {
       const closed = closeReasonFor(ending);
       for (const row of s.pendingOf.all(ending.executionId)) {
-        s.close.run(closed.reason, closed.message, closed.closedAt, row.id);
-        publish(s.get.get(row.id)!, 'approval.closed');
+        // Decided meanwhile on another server: it stays decided, and nothing closed.
+        if (s.close.run(closed.reason, closed.message, closed.closedAt, row.id).changes === 1) publish(s.get.get(row.id)!, 'approval.closed');
         wake(row.id);
       }
     },

@@ -49,6 +49,13 @@ function outcomeSentence(outcome: { decidedBy: string; comment: string | null; t
   return outcome.comment ? `Denied by ${outcome.decidedBy}: ${outcome.comment}` : `Denied by ${outcome.decidedBy}.`;
 }
 
+/** Thrown inside a decision's transaction (rolling it back) when another decision changed the row first. */
+class DecidedMeanwhile extends Error {
+  constructor() {
+    super('the approval was decided or closed meanwhile');
+  }
+}
+
 /**
  * Approvals: created when a step waits for a human, decided only by POST (a GET never decides) and
  * only by a person (the caller passes who, from the authenticated principal). Repeating a person's
@@ -203,6 +210,20 @@ export function createApprovalsService({
     executions.events.executionUpdated(row.execution_id);
   }
 
+  /**
+   * The answer to a decision of an approval no longer pending: the same decision again is that
+   * decision (200); a different one is 409 `already_decided`; an expired or closed one is 409
+   * `approval_closed`, whatever the decision.
+   */
+  function answerDecided(id: string, row: ApprovalRow | undefined, decision: 'approve' | 'deny', person: ApprovalViewer): StepApproval {
+    if (!row) throw notFound(`approval ${id}`);
+    // An expired approval carries its timeout outcome as `decision`, but nobody decided it: closed.
+    if (row.status === 'closed' || row.status === 'expired')
+      throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toApproval(row, person) });
+    if (row.decision === decision) return toApproval(row, person); // a decision, repeated: harmless
+    throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row, person) });
+  }
+
   return {
     requestWithin,
     /** The person a request acts for, as the rules see them. */
@@ -249,16 +270,10 @@ export function createApprovalsService({
       comment?: string | undefined;
       person: ApprovalViewer;
     }): StepApproval {
-      return journal.transaction(() => {
+      const decideWithin = () => {
         const row = s.get.get(id);
         if (!row) throw notFound(`approval ${id}`);
-        if (row.status !== 'pending') {
-          // An expired approval carries its timeout outcome as `decision`, but nobody decided it: closed.
-          if (row.status === 'closed' || row.status === 'expired')
-            throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toApproval(row, person) });
-          if (row.decision === decision) return toApproval(row, person); // a decision, repeated: harmless
-          throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row, person) });
-        }
+        if (row.status !== 'pending') return answerDecided(id, row, decision, person);
         const parties = decisions.partiesOf(row);
         const refusal = refusalFor(person, parties);
         if (refusal?.reason === 'already_decided')
@@ -294,29 +309,43 @@ export function createApprovalsService({
           publish(row, 'approval.decision_recorded');
           return toApproval(row, person);
         }
-        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, person.name, decidedAt, comment ?? null, id);
+        // The UPDATE decides, not the read above: on PostgreSQL another server's decision (or the
+        // timeout) can commit in between, and this UPDATE waits for it, then changes nothing. Then this
+        // caller did not decide: its decision record and audit entry roll back with the throw, and it
+        // gets the answer for an approval decided before (below).
+        const changed = s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, person.name, decidedAt, comment ?? null, id).changes;
+        if (changed !== 1) throw new DecidedMeanwhile();
         const updated = s.get.get(id)!;
         publish(updated, 'approval.decided');
         resolveWithin(updated, { approved: decision === 'approve', decidedBy: person.name, comment: comment ?? null, decidedAt });
         return toApproval(updated, person);
-      });
+      };
+      try {
+        return journal.transaction(decideWithin);
+      } catch (err) {
+        if (!(err instanceof DecidedMeanwhile)) throw err;
+        return answerDecided(id, s.get.get(id), decision, person);
+      }
     },
 
-    /** Applies `onTimeout` to every approval past its expiry. */
+    /** Applies `onTimeout` to every approval past its expiry; returns how many it expired. */
     expireDue(nowMs: number = clock.now().getTime()): number {
-      const due = s.expired.all(nowMs);
-      for (const row of due) {
-        journal.transaction(() => {
+      let expired = 0;
+      for (const row of s.expired.all(nowMs)) {
+        const applied = journal.transaction(() => {
           const decidedAt = new Date(nowMs).toISOString();
           const approve = row.on_timeout === 'approve';
           const decision = approve ? 'approve' : 'deny';
-          s.decide.run('expired', decision, 'timeout', decidedAt, null, row.id);
+          // Decided (or closed) since the read above, perhaps on another server: that stands, not the timeout.
+          if (s.decide.run('expired', decision, 'timeout', decidedAt, null, row.id).changes !== 1) return false;
           const updated = s.get.get(row.id)!;
           publish(updated, 'approval.decided');
           resolveWithin(updated, { approved: approve, decidedBy: 'timeout', comment: null, decidedAt, timedOut: true });
+          return true;
         });
+        if (applied) expired++;
       }
-      return due.length;
+      return expired;
     },
 
     nextExpiry: () => s.nextExpiry.get()?.at ?? null,
@@ -325,8 +354,8 @@ export function createApprovalsService({
     closeForExecution(ending: ExecutionEnding) {
       const closed = closeReasonFor(ending);
       for (const row of s.pendingOf.all(ending.executionId)) {
-        s.close.run(closed.reason, closed.message, closed.closedAt, row.id);
-        publish(s.get.get(row.id)!, 'approval.closed');
+        // Decided meanwhile on another server: it stays decided, and nothing closed.
+        if (s.close.run(closed.reason, closed.message, closed.closedAt, row.id).changes === 1) publish(s.get.get(row.id)!, 'approval.closed');
       }
     },
   };

@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wipeTool } from '../helpers/wipe-tool';
 import { connectFakeRunner, type FakeRunner } from '../helpers/fake-runner';
+import { heldOpenUpdate, literal } from '../helpers/held-open-update';
 import { waitUntil } from '../helpers/live-client';
 import { startServer, type TestServer } from '../helpers/server';
 import { namedConnection, usePostgres } from '../support/use-postgres';
@@ -70,35 +70,17 @@ async function heldOnA(target: string) {
 
 /**
  * The other server's decision (tool-approvals.ts's UPDATE) in a transaction that stays open for
- * `holdMs` after it: A's UPDATE of the same row waits for its commit. Resolves once the row is
- * locked; `committed` resolves when it commits.
+ * `holdMs` after it: A's UPDATE of the same row waits for its commit.
  */
-async function decisionHeldOpen(approvalId: string, decision: 'approve' | 'deny', by: string, holdMs: number) {
-  const name = `decider-${approvalId}`;
-  const other = new pg.Client({ connectionString: namedConnection(url, name) });
-  await other.connect();
+function decisionHeldOpen(approvalId: string, decision: 'approve' | 'deny', by: string, holdMs: number) {
   const status = decision === 'approve' ? 'approved' : 'denied';
-  const committed = other
-    .query(
-      `BEGIN;
-       UPDATE tool_approvals SET status = '${status}', decision = '${decision}', decided_by = '${by}', decided_by_id = NULL,
-              decided_at = '${new Date().toISOString()}', comment = NULL WHERE id = '${approvalId}' AND status = 'pending';
-       SELECT pg_sleep(${holdMs / 1000});
-       COMMIT;`,
-    )
-    .finally(() => other.end());
-  const watcher = new pg.Client({ connectionString: url });
-  await watcher.connect();
-  try {
-    await waitUntil(
-      async () => (await watcher.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event = 'PgSleep'", [name])).rowCount === 1,
-      10_000,
-      'the other decision to hold the row',
-    );
-  } finally {
-    await watcher.end();
-  }
-  return { committed };
+  return heldOpenUpdate(
+    url,
+    `decider-${approvalId}`,
+    `UPDATE tool_approvals SET status = ${literal(status)}, decision = ${literal(decision)}, decided_by = ${literal(by)}, decided_by_id = NULL,
+            decided_at = ${literal(new Date().toISOString())}, comment = NULL WHERE id = ${literal(approvalId)} AND status = 'pending'`,
+    holdMs,
+  );
 }
 
 const storedRow = async (approvalId: string) =>
