@@ -49,13 +49,6 @@ function outcomeSentence(outcome: { decidedBy: string; comment: string | null; t
   return outcome.comment ? `Denied by ${outcome.decidedBy}: ${outcome.comment}` : `Denied by ${outcome.decidedBy}.`;
 }
 
-/** Thrown inside a decision's transaction (rolling it back) when another decision changed the row first. */
-class DecidedMeanwhile extends Error {
-  constructor() {
-    super('the approval was decided or closed meanwhile');
-  }
-}
-
 /**
  * Approvals: created when a step waits for a human, decided only by POST (a GET never decides) and
  * only by a person (the caller passes who, from the authenticated principal). Repeating a person's
@@ -94,6 +87,8 @@ export function createApprovalsService({
     ),
     get: db.prepare<[string], ApprovalRow>('SELECT * FROM approvals WHERE id = ?'),
     decide: db.prepare("UPDATE approvals SET status = ?, decision = ?, decided_by = ?, decided_at = ?, comment = ? WHERE id = ? AND status = 'pending'"),
+    /** Takes the row's lock while it is pending, before anything is written (see `decide`). */
+    claim: db.prepare("UPDATE approvals SET status = status WHERE id = ? AND status = 'pending'"),
     expired: db.prepare<[number], ApprovalRow>("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ?"),
     nextExpiry: db.prepare<[], { at: number | null }>("SELECT MIN(expires_at) AS at FROM approvals WHERE status = 'pending'"),
     pendingOf: db.prepare<[string], ApprovalRow>("SELECT * FROM approvals WHERE execution_id = ? AND status = 'pending'"),
@@ -270,10 +265,17 @@ export function createApprovalsService({
       comment?: string | undefined;
       person: ApprovalViewer;
     }): StepApproval {
-      const decideWithin = () => {
-        const row = s.get.get(id);
-        if (!row) throw notFound(`approval ${id}`);
-        if (row.status !== 'pending') return answerDecided(id, row, decision, person);
+      return journal.transaction(() => {
+        const found = s.get.get(id);
+        if (!found) throw notFound(`approval ${id}`);
+        if (found.status !== 'pending') return answerDecided(id, found, decision, person);
+        // The row is claimed before anything is written: on PostgreSQL another server's decision (or
+        // the timeout) may commit after the read above, and this UPDATE then waits for it and changes
+        // nothing, so this caller answers as for an approval decided before. Holding the lock, the
+        // decisions read below include every other server's, so two approvals of a `minApprovals: 2`
+        // gate made at once count each other.
+        if (s.claim.run(id).changes !== 1) return answerDecided(id, s.get.get(id), decision, person);
+        const row = s.get.get(id)!;
         const parties = decisions.partiesOf(row);
         const refusal = refusalFor(person, parties);
         if (refusal?.reason === 'already_decided')
@@ -309,23 +311,12 @@ export function createApprovalsService({
           publish(row, 'approval.decision_recorded');
           return toApproval(row, person);
         }
-        // The UPDATE decides, not the read above: on PostgreSQL another server's decision (or the
-        // timeout) can commit in between, and this UPDATE waits for it, then changes nothing. Then this
-        // caller did not decide: its decision record and audit entry roll back with the throw, and it
-        // gets the answer for an approval decided before (below).
-        const changed = s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, person.name, decidedAt, comment ?? null, id).changes;
-        if (changed !== 1) throw new DecidedMeanwhile();
+        s.decide.run(decision === 'approve' ? 'approved' : 'denied', decision, person.name, decidedAt, comment ?? null, id);
         const updated = s.get.get(id)!;
         publish(updated, 'approval.decided');
         resolveWithin(updated, { approved: decision === 'approve', decidedBy: person.name, comment: comment ?? null, decidedAt });
         return toApproval(updated, person);
-      };
-      try {
-        return journal.transaction(decideWithin);
-      } catch (err) {
-        if (!(err instanceof DecidedMeanwhile)) throw err;
-        return answerDecided(id, s.get.get(id), decision, person);
-      }
+      });
     },
 
     /** Applies `onTimeout` to every approval past its expiry; returns how many it expired. */

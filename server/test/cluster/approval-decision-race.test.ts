@@ -37,11 +37,11 @@ afterAll(async () => {
 });
 
 /** A run waiting at its approval gate (then `ship`), the fake runner reporting the wait. */
-async function gateOnA(name: string, onTimeout: 'fail' | 'approve' = 'fail') {
+async function gateOnA(name: string, onTimeout: 'fail' | 'approve' = 'fail', minApprovals = 1) {
   const definition = {
     name,
     steps: [
-      { id: 'gate', type: 'approval', message: 'Ship it?', allowSelfApproval: true, onTimeout },
+      { id: 'gate', type: 'approval', message: 'Ship it?', allowSelfApproval: true, onTimeout, minApprovals },
       { id: 'ship', type: 'bash', command: 'echo ship' },
     ],
   };
@@ -141,6 +141,27 @@ describe('two decisions of one approval racing on two servers', () => {
     expect(onA.body).toMatchObject({ id: gate.approvalId, status: 'approved', decision: { decidedBy: 'Bea' }, decisions: [] });
     expect(decidedEvents(gate.executionId)).toBe(0);
     await gateUntouched(gate.executionId);
+  });
+
+  it('two approvals of a minApprovals: 2 gate made at once count each other: the second decides it', async () => {
+    const gate = await gateOnA('Two approvers', 'fail', 2);
+    // The other server's partial approval: its decision row, and the row claimed as approvals-service.ts claims it.
+    const other = await heldOpenUpdate(
+      url,
+      `approver-${gate.approvalId}`,
+      `INSERT INTO approval_decisions (id, approval_id, principal_id, principal_name, decision, comment, decided_at)
+         VALUES (${literal(`apd_${gate.approvalId}`)}, ${literal(gate.approvalId)}, 'usr_bea', 'Bea', 'approve', NULL, ${literal(new Date().toISOString())});
+       UPDATE approvals SET status = status WHERE id = ${literal(gate.approvalId)} AND status = 'pending'`,
+      1000,
+    );
+
+    const onA = await a.request('POST', `/api/approvals/${gate.approvalId}/decision`, { body: { decision: 'approve' } });
+    await other.committed;
+    expect(onA.status, JSON.stringify(onA.body)).toBe(200);
+    expect(onA.body).toMatchObject({ id: gate.approvalId, status: 'approved' });
+    expect(onA.body.decisions).toHaveLength(2);
+    expect(onA.body.decisions.map((d: { by: { name: string } }) => d.by.name)).toContain('Bea');
+    expect(decidedEvents(gate.executionId)).toBe(1);
   });
 
   it('a decision committed while A times the approval out wins over the timeout', async () => {
