@@ -15,7 +15,7 @@ import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
 import type { ExecutionEnding } from '../executions/executions-service';
 import { CLOSE_PENDING_SQL } from './decision-columns';
-import { closedMessage, closeReasonFor } from './close-reason';
+import { answerDecided, closeReasonFor } from './close-reason';
 import { matchesApprovers, type Decider } from './approver-rules';
 import { isAgentAsk, askRuleOf, publishToolApproval, toolApprovalView, type ToolApprovalRow as Row, type ToolApprovalEvent } from './tool-approval-rows';
 
@@ -125,18 +125,6 @@ export function createAgentAsks({
     if (selves?.saved_by === person.id)
       return { reason: 'saved_the_version', message: 'You saved the workflow version being run, so someone else must decide it.' };
     return null;
-  }
-
-  /**
-   * The answer to a decision of an ask no longer pending: the same decision again is that decision;
-   * a different one is 409 `already_decided`; an expired or closed one is 409 `approval_closed`.
-   */
-  function answerDecided(id: string, row: Row | undefined, decision: 'approve' | 'deny'): ToolApproval {
-    if (!row) throw notFound(`approval ${id}`);
-    if (row.status === 'expired' || row.status === 'closed')
-      throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toolApprovalView(row) });
-    if (row.decision === decision) return toolApprovalView(row);
-    throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toolApprovalView(row) });
   }
 
   return {
@@ -298,7 +286,7 @@ export function createAgentAsks({
         if (scope === 'step' && decision !== 'approve') throw new AppError(422, 'invalid_scope', 'scope: "step" goes only with decision "approve"');
         if (row.ask === 'question' && decision === 'approve' && (comment ?? '').trim() === '')
           throw new AppError(422, 'answer_required', 'comment: the answer to the question is required to approve it');
-        if (row.status !== 'pending') return answerDecided(id, row, decision);
+        if (row.status !== 'pending') return answerDecided(id, row, decision, toolApprovalView);
         const refusal = refusalFor(person, { rule: askRuleOf(row), executionId: row.execution_id });
         if (refusal) throw new AppError(403, 'not_an_approver', refusal.message, { reason: refusal.reason, approvers: askRuleOf(row) });
         const approved = decision === 'approve';
@@ -314,7 +302,7 @@ export function createAgentAsks({
         // The UPDATE decides, not the read above: on PostgreSQL another server's decision can commit in
         // between (this UPDATE waits for it, then changes nothing). Nothing was written before it here,
         // so the answer is the one for an ask decided before.
-        if (changed !== 1) return answerDecided(id, s.get.get(id), decision);
+        if (changed !== 1) return answerDecided(id, s.get.get(id), decision, toolApprovalView);
         const updated = s.get.get(id)!;
         publish(updated, 'approval.decided');
         return toolApprovalView(updated);

@@ -18,7 +18,7 @@ import { AppError, notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { ExecutionsService } from '../executions/executions-service';
 import { CLOSE_PENDING_SQL, decisionFields, type DecisionColumns } from './decision-columns';
-import { closedMessage, closeReasonFor } from './close-reason';
+import { answerDecided, closeReasonFor } from './close-reason';
 import type { ExecutionEnding } from '../executions/executions-service';
 import type { Clock } from '../clock';
 import { filters } from '../db/filters';
@@ -205,20 +205,6 @@ export function createApprovalsService({
     executions.events.executionUpdated(row.execution_id);
   }
 
-  /**
-   * The answer to a decision of an approval no longer pending: the same decision again is that
-   * decision (200); a different one is 409 `already_decided`; an expired or closed one is 409
-   * `approval_closed`, whatever the decision.
-   */
-  function answerDecided(id: string, row: ApprovalRow | undefined, decision: 'approve' | 'deny', person: ApprovalViewer): StepApproval {
-    if (!row) throw notFound(`approval ${id}`);
-    // An expired approval carries its timeout outcome as `decision`, but nobody decided it: closed.
-    if (row.status === 'closed' || row.status === 'expired')
-      throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: toApproval(row, person) });
-    if (row.decision === decision) return toApproval(row, person); // a decision, repeated: harmless
-    throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: toApproval(row, person) });
-  }
-
   return {
     requestWithin,
     /** The person a request acts for, as the rules see them. */
@@ -268,13 +254,13 @@ export function createApprovalsService({
       return journal.transaction(() => {
         const found = s.get.get(id);
         if (!found) throw notFound(`approval ${id}`);
-        if (found.status !== 'pending') return answerDecided(id, found, decision, person);
+        if (found.status !== 'pending') return answerDecided(id, found, decision, (r) => toApproval(r, person));
         // The row is claimed before anything is written: on PostgreSQL another server's decision (or
         // the timeout) may commit after the read above, and this UPDATE then waits for it and changes
         // nothing, so this caller answers as for an approval decided before. Holding the lock, the
         // decisions read below include every other server's, so two approvals of a `minApprovals: 2`
         // gate made at once count each other.
-        if (s.claim.run(id).changes !== 1) return answerDecided(id, s.get.get(id), decision, person);
+        if (s.claim.run(id).changes !== 1) return answerDecided(id, s.get.get(id), decision, (r) => toApproval(r, person));
         const row = s.get.get(id)!;
         const parties = decisions.partiesOf(row);
         const refusal = refusalFor(person, parties);

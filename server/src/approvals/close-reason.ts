@@ -1,5 +1,6 @@
 import type { ApprovalClosed } from '@weft/shared';
 import type { ExecutionEnding } from '../executions/executions-service';
+import { AppError, notFound } from '../http/errors';
 
 /** How much of a run's error a closed approval repeats. */
 const MAX_ERROR_IN_REASON = 300;
@@ -48,4 +49,20 @@ export const callCanceled = (at: string): ApprovalClosed => ({
 export function closedMessage(id: string, row: { status: string; closed_message: string | null }): string {
   if (row.status === 'expired') return `approval ${id} can no longer be decided. It timed out before anyone decided.`;
   return `approval ${id} can no longer be decided. ${row.closed_message ?? 'It was closed before anyone decided.'}`;
+}
+
+/** What `answerDecided` reads of an approval's row (steps, agent asks and held calls alike). */
+type DecidedRow = { status: string; decision: string | null; decided_by: string | null; closed_message: string | null };
+
+/**
+ * The answer to a decision of an approval no longer pending (or decided meanwhile by someone else):
+ * the same decision again is that decision (200, `view(row)`); a different one is 409
+ * `already_decided`; an expired or closed one (expired ones record their timeout's outcome, but nobody
+ * decided them) is 409 `approval_closed`, whatever the decision.
+ */
+export function answerDecided<R extends DecidedRow, V>(id: string, row: R | undefined, decision: 'approve' | 'deny', view: (row: R) => V): V {
+  if (!row) throw notFound(`approval ${id}`);
+  if (row.status === 'closed' || row.status === 'expired') throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: view(row) });
+  if (row.decision === decision) return view(row);
+  throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
 }

@@ -2,10 +2,10 @@ import { APPROVALS_TOPIC, type ApprovalClosed, type ToolApproval } from '@weft/s
 import { CLOSE_PENDING_SQL } from './decision-columns';
 import { filters } from '../db/filters';
 import { publishToolApproval, toolApprovalView as view, type ToolApprovalEvent, type ToolApprovalRow as Row } from './tool-approval-rows';
-import { callCanceled, closedMessage, closeReasonFor } from './close-reason';
+import { answerDecided, callCanceled, closeReasonFor } from './close-reason';
 import type { Db } from '../db/open';
 import { newId } from '../db/ids';
-import { AppError, notFound } from '../http/errors';
+import { notFound } from '../http/errors';
 import type { Journal } from '../journal/journal';
 import type { Clock } from '../clock';
 import type { ExecutionEnding } from '../executions/executions-service';
@@ -126,19 +126,6 @@ export function createToolApprovals({
         comment: row.comment,
       });
     } else settle(id, denied(row.status === 'expired' ? (row.decided_by ?? 'timeout') : (row.closed_reason ?? 'closed')));
-  }
-
-  /**
-   * The answer to a decision of an approval someone else decided or closed first, as the REST route
-   * gives it: the same decision again is that decision (200); a different one is 409
-   * `already_decided`; an expired or closed one is 409 `approval_closed`, whatever the decision.
-   */
-  function answerDecided(id: string, row: Row | undefined, decision: 'approve' | 'deny'): ToolApproval {
-    if (!row) throw notFound(`approval ${id}`);
-    // Expired ones record `deny`, but nobody decided them: closed for every decision.
-    if (row.status === 'expired' || row.status === 'closed') throw new AppError(409, 'approval_closed', closedMessage(id, row), { approval: view(row) });
-    if (row.decision === decision) return view(row);
-    throw new AppError(409, 'already_decided', `approval ${id} was already ${row.status} by ${row.decided_by}`, { approval: view(row) });
   }
 
   /** The caller stopped waiting: a chat turn's approval closes now; a running workflow's waits for its run's ending. */
@@ -271,14 +258,14 @@ export function createToolApprovals({
           const row = s.get.get(id);
           if (row?.status !== 'pending') {
             stored = { row };
-            return answerDecided(id, row, decision);
+            return answerDecided(id, row, decision, view);
           }
           const at = clock.now().toISOString();
           const status = decision === 'approve' ? 'approved' : 'denied';
           const changed = s.decide.run(status, decision, decidedBy, decidedById ?? null, at, comment ?? null, id).changes;
           if (changed !== 1) {
             stored = { row: s.get.get(id) };
-            return answerDecided(id, stored.row, decision);
+            return answerDecided(id, stored.row, decision, view);
           }
           won = true;
           const updated = s.get.get(id)!;
