@@ -24,17 +24,29 @@ export type GateIndex = { hasGates: boolean; steps: Map<string, GateStep> };
 
 const VERSIONS_INDEXED = 256;
 
+/**
+ * Ids of the approval steps in `steps` (at any depth) and of every container that holds one: what
+ * only the server resolves (below), and what a re-run never reuses, so that it passes each gate
+ * only by a new decision (executions-service.ts).
+ */
+export function gatesAndTheirContainers(steps: readonly Step[]): Set<string> {
+  const ids = new Set<string>();
+  walkSteps(steps, ({ step, ancestors }) => {
+    if (step.type !== 'approval') return;
+    ids.add(step.id);
+    for (const a of ancestors) ids.add(a.step.id);
+  });
+  return ids;
+}
+
 function indexOf(definition: Pick<WorkflowDefinition, 'steps'>): GateIndex {
+  const gates = gatesAndTheirContainers(definition.steps);
   const steps = new Map<string, GateStep>();
-  let hasGates = false;
   walkSteps(definition.steps, ({ step, ancestors }) => {
     const skippable = step.if !== undefined || ancestors.some((a) => a.step.if !== undefined || a.step.type === 'conditional');
-    steps.set(step.id, { step, holdsGate: step.type === 'approval', skippable });
-    if (step.type !== 'approval') return;
-    hasGates = true;
-    for (const a of ancestors) steps.get(a.step.id)!.holdsGate = true;
+    steps.set(step.id, { step, holdsGate: gates.has(step.id), skippable });
   });
-  return { hasGates, steps };
+  return { hasGates: gates.size > 0, steps };
 }
 
 /** Reads a step instance's record: its latest attempt's status, or null when it has none. */

@@ -8,7 +8,6 @@ import {
   type ExecutionSummary,
   type InputSpec,
   type StartedBy,
-  type Step,
   type WorkflowDefinition,
 } from '@weft/shared';
 import type { Db } from '../db/open';
@@ -22,6 +21,7 @@ import type { WorkflowsService } from '../workflows/workflows-service';
 import { tracingOff, type Tracing } from '../tracing/tracing';
 import { systemActor, type AuditActor, type AuditLog } from '../audit/audit-log';
 import type { OperationsLog } from '../http/operations-log';
+import { gatesAndTheirContainers } from '../engine/approval-gates';
 import { createExecutionEvents } from './execution-events';
 import { createExecutionsRepository, toStepRun, toSummary, type ExecutionRow } from './executions-repository';
 import { createPrunedExecutions } from '../retention/pruned-executions';
@@ -44,20 +44,6 @@ function errorFields(error: unknown): { error?: { name: unknown; message: string
   if (typeof error !== 'object' || error === null) return {};
   const { name, message } = error as { name?: unknown; message?: unknown };
   return { error: { name, message: String(message ?? '').slice(0, 500) } };
-}
-
-/**
- * Ids of the approval steps in `steps` (at any depth) and of every container that holds one: a
- * re-run never reuses their records, so it passes each gate only by a new decision.
- */
-export function gatesAndTheirContainers(steps: readonly Step[]): Set<string> {
-  const ids = new Set<string>();
-  walkSteps(steps, ({ step, ancestors }) => {
-    if (step.type !== 'approval') return;
-    ids.add(step.id);
-    for (const a of ancestors) ids.add(a.step.id);
-  });
-  return ids;
 }
 
 /** Executions: start (inputs checked, version pinned), read, cancel, re-run. The engine drives them. */
