@@ -30,7 +30,7 @@ describe('buildDraftingSystemPrompt', () => {
     expect(PROMPT).toMatch(/Each `\{\{ \}\}` in `command` reaches the shell as one word of data, never as code/);
     for (const place of ['backticks', '`$(( ))`', '`${ }`', '`a[…]`', '`[[ … -eq … ]]`', 'a quoted heredoc']) expect(PROMPT).toContain(place);
     expect(PROMPT).toMatch(/nor as an argument of `trap`, `eval`, `source`, `let` or the command string of `bash -c`/);
-    expect(PROMPT).toMatch(/Never hand a value to a program that runs its arguments as code/);
+    expect(PROMPT).toMatch(/Never hand a value to a program that runs its arguments or scripts as code/);
   });
 
   it('states the validator rules', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NonEmptyTemplate, TemplateSource, stepCommonShape, templateMapSites } from './common';
+import { codeEnvNameProblem } from './shell-commands';
 import { SHELL_ARG_PREFIX, compileShellTemplate } from './shell-template';
 import { excerpt } from './text';
 import type { ExpressionSite, StepCatalogueEntry } from './types';
@@ -18,27 +19,11 @@ export const BASH_CONTEXT_ENV = [
   'WEFT_RUNNER_NAME',
 ] as const;
 
+/** Names the loader or shell runs code from (shell-commands.ts); the runner checks a step's `env` with it too. */
+export { codeEnvNameProblem };
+
 function isReservedEnvName(name: string): boolean {
   return (BASH_CONTEXT_ENV as readonly string[]).includes(name) || name.startsWith(SHELL_ARG_PREFIX);
-}
-
-/**
- * Variables the dynamic loader, the C library or the shell read as code to run (a library to load,
- * a file to source, a function definition, a prompt expanded with `$( )`), not as data. The runner
- * never hands a step's `env` to bwrap's own loader (child-process.ts); this refusal is the backstop,
- * and what keeps a templated `env` value from naming code in the unsandboxed mode too. `ENV` is
- * not among them: only an interactive shell sources it (a step's `bash -c` is not), and it is a
- * common name for a deployment environment (`ENV=staging`).
- */
-const CODE_ENV_NAMES = ['BASH_ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'PROMPT_COMMAND', 'GCONV_PATH', 'GETCONF_DIR', 'GLIBC_TUNABLES', 'LOCPATH', 'NLSPATH'];
-const CODE_ENV_PREFIXES = ['LD_', 'BASH_FUNC_'];
-
-/** Why a step's `env` may not set `name`, or null when it may. */
-export function codeEnvNameProblem(name: string): string | null {
-  if (CODE_ENV_NAMES.includes(name) || CODE_ENV_PREFIXES.some((prefix) => name.startsWith(prefix))) {
-    return `would run code: the dynamic loader, the C library or the shell reads it as code to load or run (${CODE_ENV_PREFIXES.map((p) => `${p}*`).join(', ')}, ${CODE_ENV_NAMES.join(', ')} are refused)`;
-  }
-  return null;
 }
 
 /** A command whose `{{ }}` placements the shell can take as data (see `shell-template.ts`). */
@@ -91,7 +76,7 @@ export const bashEntry: StepCatalogueEntry<'bash'> = {
   type: 'bash',
   title: 'Shell command',
   description:
-    "Runs a bash command (a template) on the runner, in the execution's run directory, with a minimal environment (PATH, HOME, LANG, TZ, the WEFT_* context and `env`). A non-zero exit code fails the step. Each `{{ }}` in `command` reaches the shell as one word of data, never as code, whether written bare (`ls {{ inputs.dir }}`) or inside \"…\" or '…'; it may not stand inside backticks, `$(( ))`, `(( ))`, `${ }`, `a[…]`, `[[ … -eq … ]]` or a quoted heredoc, nor as the command's own name (`{{ x }} --flag`; also in the command `sudo`, `env`, `nice`, `timeout`, `xargs`, `find -exec` and the like run), nor as a variable name (`-v`, `printf -v`, `read`, `unset`, `declare`, `local`, `export`), nor in `declare -i`, nor right after another value in `[ ]`, nor as an argument of `trap`, `eval`, `source`, `let` or the command string of `bash -c`, nor anywhere in `ssh`, `watch` or `parallel`, nor right after `$` or a backslash. `env` may not set `LD_*`, `BASH_ENV` or other names the loader or shell runs code from. Never hand a value to a program that runs its arguments as code (`python -c`, `make`). `env` values and `cwd` are templates too.",
+    "Runs a bash command (a template) on the runner, in the execution's run directory, with a minimal environment (PATH, HOME, LANG, TZ, the WEFT_* context and `env`). A non-zero exit code fails the step. Each `{{ }}` in `command` reaches the shell as one word of data, never as code, whether written bare (`ls {{ inputs.dir }}`) or inside \"…\" or '…'; it may not stand inside backticks, `$(( ))`, `(( ))`, `${ }`, `a[…]`, `[[ … -eq … ]]` or a quoted heredoc, nor as the command's own name (`{{ x }} --flag`; also in the command `sudo`, `env`, `nice`, `timeout`, `xargs`, `find -exec` and the like run), nor as a variable name (`-v`, `printf -v`, `read`, `unset`, `declare`, `local`, `export`), nor in `declare -i`, nor right after another value in `[ ]`, nor as an argument of `trap`, `eval`, `source`, `let` or the command string of `bash -c`, nor as the command string of a shell another program starts (`docker exec c sh -c`), nor as a here-string a shell reads as its script (`bash <<<`, `source /dev/stdin <<<`), nor anywhere in `ssh`, `watch` or `parallel`, nor right after `$` or a backslash. Neither `env` nor an assignment in the command (`X={{ }} cmd`, `export X=`, `env X=`) may set `LD_*`, `BASH_ENV` or other names the loader or shell runs code from. Never hand a value to a program that runs its arguments or scripts as code (`python -c`, `make`, a `sed`, `awk` or `perl` script); a heredoc or a pipe into a shell (`cat <<EOF | sh`) is the author's too. `env` values and `cwd` are templates too.",
   configSchema: BashStep,
   outputSchema: BashOutput,
   example: { id: 'list_files', type: 'bash', command: 'ls -1 {{ inputs.directory }}' },

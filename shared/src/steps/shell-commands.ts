@@ -21,6 +21,33 @@ export interface ShellWord {
 
 export const NAME_EVALUATES =
   'bash evaluates the array subscript of a variable name, so a value such as x[$(cmd)] runs cmd; write the variable name in the command itself';
+/**
+ * Variables the dynamic loader, the C library or the shell read as code to run (a library to load,
+ * a file to source, a function definition, a prompt expanded with `$( )`), not as data. A bash
+ * step's `env` may not set them (bash.ts), nor may a value be assigned to them in the command
+ * (`LD_PRELOAD={{ v }} cmd`, `export BASH_ENV={{ v }}`, `env LD_PRELOAD={{ v }} cmd`). `ENV` is not
+ * among them: only an interactive shell sources it (a step's `bash -c` is not), and it is a common
+ * name for a deployment environment (`ENV=staging`).
+ */
+const CODE_ENV_NAMES = ['BASH_ENV', 'SHELLOPTS', 'BASHOPTS', 'PS4', 'PROMPT_COMMAND', 'GCONV_PATH', 'GETCONF_DIR', 'GLIBC_TUNABLES', 'LOCPATH', 'NLSPATH'];
+const CODE_ENV_PREFIXES = ['LD_', 'BASH_FUNC_'];
+
+/** Why a variable `name` may not be set to a value (in a step's `env` or in its command), or null when it may. */
+export function codeEnvNameProblem(name: string): string | null {
+  if (CODE_ENV_NAMES.includes(name) || CODE_ENV_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+    return `would run code: the dynamic loader, the C library or the shell reads it as code to load or run (${CODE_ENV_PREFIXES.map((p) => `${p}*`).join(', ')}, ${CODE_ENV_NAMES.join(', ')} are refused)`;
+  }
+  return null;
+}
+
+/** A placeholder in the value of an assignment `text` (`NAME=…`, `NAME[i]+=…`): refused when NAME is one the loader or shell runs code from. */
+function assignedNameRefusal(text: string | null): string | null {
+  const name = text === null ? undefined : /^[A-Za-z_][A-Za-z0-9_]*/.exec(text)?.[0];
+  if (name === undefined) return null;
+  const problem = codeEnvNameProblem(name);
+  return problem === null ? null : `the value of the variable ${name}, which ${problem}; pass the value in a variable of another name`;
+}
+
 /** Words after which the next word is still in command position (`if read x`, `! test -v x`); `time` is a runner (below). */
 const COMMAND_PREFIX_WORDS = new Set(['!', '{', 'if', 'then', 'else', 'elif', 'do', 'while', 'until', 'coproc']);
 /** `NAME=value`, `NAME+=value`, `NAME[i]=value` before a command. */
@@ -58,7 +85,11 @@ function commandRefusal(words: readonly ShellWord[], from: number, position: Pos
   const last = words.length - 1;
   let i = from;
   while (i < last && ((position.prefixes && COMMAND_PREFIX_WORDS.has(words[i]!.raw)) || isAssignment(words[i]!, position.assignments))) i++;
-  if (i === last) return isAssignment(words[last]!, position.assignments) ? null : commandNameRefusal(position.runner);
+  if (i === last) {
+    const word = words[last]!;
+    if (!isAssignment(word, position.assignments)) return commandNameRefusal(position.runner);
+    return assignedNameRefusal(position.assignments === 'env' ? word.literal : word.raw);
+  }
   const literal = words[i]!.literal;
   // `$CMD {{ v }}`: what the author's variable runs is the author's.
   if (literal === null) return null;
@@ -149,8 +180,121 @@ function programRefusal(name: string, words: readonly ShellWord[], from: number)
     case 'runuser':
       return suRefusal(name, words, from);
     default:
-      return SHELLS.has(name) ? shellRefusal(name, args) : null;
+      return SHELLS.has(name) ? shellRefusal(name, args) : startedShellRefusal(args);
   }
+}
+
+/**
+ * A program not in the tables that starts a shell with the words after it (`docker exec C sh -c CMD`,
+ * `kubectl exec POD -- sh -c CMD`): a value as the command string of a later shell word's `-c` is
+ * refused as for `sh -c`. Its other words are the author's.
+ */
+function startedShellRefusal(args: readonly ShellWord[]): string | null {
+  const last = args.length - 1;
+  for (let k = 0; k < last; k++) {
+    const literal = args[k]!.literal;
+    if (literal === null) continue;
+    const shell = literal.slice(literal.lastIndexOf('/') + 1);
+    if (!SHELLS.has(shell)) continue;
+    let commandString = false;
+    let j = k + 1;
+    for (; j < last; j++) {
+      const option = args[j]!.literal;
+      if (option === null || !/^[-+]./.test(option) || option === '--') break;
+      if (option.startsWith('-') && !option.startsWith('--') && option.includes('c')) commandString = true;
+      // `-o NAME`, `+O NAME`: a shell option's name follows.
+      if (/^[-+][A-Za-z]*[oO]$/.test(option)) j++;
+    }
+    if (commandString && j === last) {
+      return `the command string of "${shell} -c", which runs as code: pass the value as an argument after it ("${shell} -c 'cmd "$1"' _ {{ value }}") instead`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Why a placeholder as a here-string (`<<< {{ v }}`) would run as code: the command so far (the last
+ * of `words`), resolved through the programs that run a command, is a shell that reads its script on
+ * standard input (no `-c`, no script operand), or `source`/`.` (`source /dev/stdin`). Null when it
+ * reads its standard input as data, or when the command is not yet known.
+ */
+export function hereStringRefusal(words: readonly ShellWord[]): string | null {
+  const command = resolveCommand(words, 0, 'shell', true);
+  if (command === null) return null;
+  const { name, args } = command;
+  if (name === 'source' || name === '.') {
+    return `a here-string of "${name}", which bash runs as code (source /dev/stdin): a value must stay data; pass it to a command that reads it as data`;
+  }
+  if (!SHELLS.has(name)) return null;
+  let options = true;
+  let stdin = false;
+  for (let k = 0; k < args.length; k++) {
+    const literal = args[k]!.literal;
+    if (options && literal !== null && /^[-+]./.test(literal) && literal !== '--') {
+      if (literal.startsWith('-') && !literal.startsWith('--') && literal.includes('c')) return null;
+      if (literal.startsWith('-') && !literal.startsWith('--') && literal.includes('s')) stdin = true;
+      if (/^[-+][A-Za-z]*[oO]$/.test(literal) || literal === '--rcfile' || literal === '--init-file') k++;
+      continue;
+    }
+    if (options && (literal === '--' || literal === '-')) {
+      options = false;
+      continue;
+    }
+    // With -s the operands are $1 …; else the first is a script file the shell runs, its standard input data.
+    if (stdin) break;
+    return null;
+  }
+  return `a here-string of "${name}", which reads its standard input as the script it runs, so the value would run as code; pass it as an argument instead ("${name} -c 'cmd "$1"' _ {{ value }}")`;
+}
+
+/** The program the words `words[from…]` run, through the programs that run a command (`sudo`, `env` …), with its arguments; null when unknown. */
+function resolveCommand(
+  words: readonly ShellWord[],
+  from: number,
+  assignments: Assignments,
+  prefixes: boolean,
+): { name: string; args: readonly ShellWord[] } | null {
+  let i = from;
+  while (i < words.length && ((prefixes && COMMAND_PREFIX_WORDS.has(words[i]!.raw)) || isAssignment(words[i]!, assignments))) i++;
+  const literal = words[i]?.literal;
+  if (literal === undefined || literal === null) return null;
+  const name = literal.slice(literal.lastIndexOf('/') + 1);
+  const runner = RUNNERS.get(name);
+  if (runner === undefined) return { name, args: words.slice(i + 1) };
+  const list = [...words];
+  let positionals = runner.positionals ?? 0;
+  let options = true;
+  /** `sudo -s` with no command starts the user's shell, which reads its standard input. */
+  let joins = false;
+  for (let j = i + 1; j < list.length; j++) {
+    const word = list[j]!.literal;
+    if (word === null) return null;
+    if (options && isOption(word)) {
+      if (word === '--') {
+        options = false;
+        continue;
+      }
+      const read = readOption(runner, word);
+      if (read.mode === 'inert') return null;
+      if (read.mode === 'joins') joins = true;
+      if (read.attached?.kind === 'split') list.splice(j + 1, 0, ...splitWords(read.attached.text));
+      if (read.next !== null) {
+        j++;
+        const value = list[j]?.literal;
+        if (value === undefined || value === null) return null;
+        if (read.next === 'split') list.splice(j + 1, 0, ...splitWords(value));
+      }
+      continue;
+    }
+    options = false;
+    if (positionals > 0) {
+      positionals--;
+      continue;
+    }
+    if (runner.joinsAll || runner.commandString?.includes(word)) return null;
+    return resolveCommand(list, j, runner.assignments ?? 'none', runner.prefixes ?? false);
+  }
+  return joins ? { name: 'sh', args: [] } : null;
 }
 
 // ---- programs that run the command after their own words ------------------------------------
@@ -475,7 +619,7 @@ function declareRefusal(name: string, args: readonly ShellWord[]): string | null
   if (/[aA]/.test(flags) && !COMPOUND_ASSIGNMENT.test(word.raw)) {
     return `the value of an array assignment ("${name} -a NAME=…"): bash evaluates a value such as ([0]=$(cmd)) as a list of elements, which can run code; write NAME=({{ v }}) instead`;
   }
-  return null;
+  return assignedNameRefusal(word.raw);
 }
 
 const FIND_RUNS = new Set(['-exec', '-execdir', '-ok', '-okdir']);

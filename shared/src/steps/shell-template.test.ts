@@ -479,6 +479,85 @@ describe('compileShellTemplate: what a command does with its words', () => {
     expect(script(template)).toBe(expected);
   });
 
+  it.each([
+    ['bash', 'bash <<< {{ a }}', /a here-string of "bash", which reads its standard input as the script it runs/],
+    ['sh', 'sh <<< {{ a }}', /a here-string of "sh"/],
+    ['bash -s', 'bash -s <<< {{ a }}', /a here-string of "bash"/],
+    ['bash -s with arguments ($1 …)', 'bash -s x y <<< {{ a }}', /a here-string of "bash"/],
+    ['bash -e -o pipefail', 'bash -e -o pipefail <<< "{{ a }}"', /a here-string of "bash"/],
+    ['/bin/sh, quoted', "/bin/sh <<< '{{ a }}'", /a here-string of "sh"/],
+    ['sudo bash', 'sudo -u root bash <<< {{ a }}', /a here-string of "bash"/],
+    ['env X=1 sh', 'env X=1 sh <<< {{ a }}', /a here-string of "sh"/],
+    ['sudo -s', 'sudo -s <<< {{ a }}', /a here-string of "sh"/],
+    ['after a pipe', 'echo x | bash <<< {{ a }}', /a here-string of "bash"/],
+    ['source /dev/stdin', 'source /dev/stdin <<< {{ a }}', /a here-string of "source", which bash runs as code/],
+    ['. /dev/stdin', '. /dev/stdin <<< {{ a }}', /a here-string of "\."/],
+  ])('refuses a here-string a shell runs as its script: %s', (_name, template, message) => {
+    expect(refusal(template)).toMatch(message);
+  });
+
+  it.each([
+    ['cat', 'cat <<< {{ a }}', 'cat <<< "$WEFT_ARG_1"'],
+    ['grep', 'grep foo <<< {{ a }}', 'grep foo <<< "$WEFT_ARG_1"'],
+    ['read', 'read -r line <<< {{ a }}', 'read -r line <<< "$WEFT_ARG_1"'],
+    ['bash -c reads its script from the string', 'bash -c \'read -r x; echo "$x"\' <<< {{ a }}', 'bash -c \'read -r x; echo "$x"\' <<< "$WEFT_ARG_1"'],
+    ['bash with a script file', 'bash script.sh <<< {{ a }}', 'bash script.sh <<< "$WEFT_ARG_1"'],
+    ['a shell as the target of another redirection', 'bash s.sh > out <<< {{ a }}', 'bash s.sh > out <<< "$WEFT_ARG_1"'],
+    ['a file redirection of a shell is its target, not its input', 'sh s.sh 2> {{ a }}', 'sh s.sh 2> "$WEFT_ARG_1"'],
+  ])('keeps a here-string that is data: %s', (_name, template, expected) => {
+    expect(script(template)).toBe(expected);
+  });
+
+  it.each([
+    ['docker exec', 'docker exec c sh -c {{ a }}', /the command string of "sh -c", which runs as code/],
+    ['docker run', 'docker run --rm img sh -c "{{ a }}"', /the command string of "sh -c"/],
+    ['docker run, /bin/bash -ec', 'docker run img /bin/bash -ec {{ a }}', /the command string of "bash -c"/],
+    ['kubectl exec', 'kubectl exec pod -- sh -c {{ a }}', /the command string of "sh -c"/],
+    ['kubectl exec, -o before -c', 'kubectl exec pod -- bash -o pipefail -c {{ a }}', /the command string of "bash -c"/],
+    ['podman exec, glued to text', "podman exec c sh -c 'echo '{{ a }}", /the command string of "sh -c"/],
+  ])('refuses the -c string of a shell another program starts: %s', (_name, template, message) => {
+    expect(refusal(template)).toMatch(message);
+  });
+
+  it.each([
+    ['docker run, a plain command', 'docker run img echo {{ a }}', 'docker run img echo "$WEFT_ARG_1"'],
+    ['docker exec, the value after the command string', `docker exec c sh -c 'cmd "$1"' _ {{ a }}`, `docker exec c sh -c 'cmd "$1"' _ "$WEFT_ARG_1"`],
+    ['kubectl exec, a shell script file', 'kubectl exec pod -- sh run.sh {{ a }}', 'kubectl exec pod -- sh run.sh "$WEFT_ARG_1"'],
+    ['a shell name as data, no -c', 'apt-get install bash {{ a }}', 'apt-get install bash "$WEFT_ARG_1"'],
+  ])('keeps a value another program passes to a shell as data: %s', (_name, template, expected) => {
+    expect(script(template)).toBe(expected);
+  });
+
+  it.each([
+    ['LD_PRELOAD before a command', 'LD_PRELOAD={{ a }} ls', 'LD_PRELOAD'],
+    ['BASH_ENV before bash', 'BASH_ENV={{ a }} bash s.sh', 'BASH_ENV'],
+    ['LD_LIBRARY_PATH, quoted', 'LD_LIBRARY_PATH="{{ a }}" ls', 'LD_LIBRARY_PATH'],
+    ['PS4 alone', 'PS4={{ a }}', 'PS4'],
+    ['after another assignment', 'X=1 GCONV_PATH={{ a }} iconv', 'GCONV_PATH'],
+    ['appended', 'LD_PRELOAD+=:{{ a }} ls', 'LD_PRELOAD'],
+    ['export', 'export BASH_ENV={{ a }}', 'BASH_ENV'],
+    ['declare -x', 'declare -x LD_PRELOAD={{ a }}', 'LD_PRELOAD'],
+    ['local', 'f() { local PROMPT_COMMAND={{ a }}; }', 'PROMPT_COMMAND'],
+    ['readonly', 'readonly SHELLOPTS={{ a }}', 'SHELLOPTS'],
+    ['typeset', 'typeset BASH_FUNC_x={{ a }}', 'BASH_FUNC_x'],
+    ['env', 'env LD_PRELOAD={{ a }} ls', 'LD_PRELOAD'],
+    ['/usr/bin/env -i', '/usr/bin/env -i GLIBC_TUNABLES={{ a }} ls', 'GLIBC_TUNABLES'],
+    ['sudo', 'sudo LD_PRELOAD={{ a }} ls', 'LD_PRELOAD'],
+    ['time', 'time BASH_ENV={{ a }} bash s.sh', 'BASH_ENV'],
+  ])('refuses a value assigned to a variable the loader or shell runs code from: %s', (_name, template, variable) => {
+    expect(refusal(template)).toMatch(new RegExp(`the value of the variable ${variable}, which would run code: the dynamic loader`));
+  });
+
+  it.each([
+    ['an assignment before a command', 'FOO={{ a }} ls', 'FOO="$WEFT_ARG_1" ls'],
+    ['export', 'export FOO={{ a }}', 'export FOO="$WEFT_ARG_1"'],
+    ['env', 'env FOO={{ a }} ls', 'env FOO="$WEFT_ARG_1" ls'],
+    ['a name that only starts like one (LDX_)', 'LDX_PATH={{ a }} ls', 'LDX_PATH="$WEFT_ARG_1" ls'],
+    ['LD_PRELOAD as an argument', 'echo LD_PRELOAD={{ a }}', 'echo LD_PRELOAD="$WEFT_ARG_1"'],
+  ])('keeps a value assigned to another variable: %s', (_name, template, expected) => {
+    expect(script(template)).toBe(expected);
+  });
+
   it('property: a value as a command’s name is refused after any separator, prefix or runner, in any quoting', () => {
     const before = fc.constantFrom(
       '',

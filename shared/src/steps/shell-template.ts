@@ -1,6 +1,6 @@
 import type { ParsedExpression } from '../expressions/parse';
 import { parseTemplate, type ParsedTemplate } from '../expressions/templates';
-import { atCommandName, NAME_EVALUATES, placeholderRefusal, type ShellWord } from './shell-commands';
+import { atCommandName, hereStringRefusal, NAME_EVALUATES, placeholderRefusal, type ShellWord } from './shell-commands';
 
 /**
  * A bash `command` template turned into a script plus values: every `{{ expr }}` becomes a
@@ -94,6 +94,8 @@ type CommandContext = {
   words: ShellWord[];
   /** The next word is a redirection's target (a file, a here-string), not an argument. */
   redirect: boolean;
+  /** The redirection is a here-string (`<<<`): its word is the command's standard input. */
+  hereString: boolean;
   conds: Cond[];
   caseState: 'none' | 'awaiting-in';
   openCases: number;
@@ -147,6 +149,7 @@ const commandContext = (closer: ')' | null): CommandContext => ({
   compound: false,
   words: [],
   redirect: false,
+  hereString: false,
   conds: [],
   caseState: 'none',
   openCases: 0,
@@ -257,6 +260,11 @@ class Scanner {
     if (cond !== undefined) {
       cond.firstPlaceholder ??= start;
       if (cond.lastWord === '-v') throw at(`the operand of "-v" in "[[ ]]": ${NAME_EVALUATES}`);
+    }
+    // A here-string is the command's standard input: data, unless the command runs it (`bash <<< …`).
+    if (ctx.redirect && ctx.hereString) {
+      const refusal = hereStringRefusal(ctx.words);
+      if (refusal !== null) throw at(refusal);
     }
     // A redirection's target and a case pattern are data; any other word is read by its command.
     if (!ctx.redirect && !ctx.casePattern) {
@@ -414,6 +422,7 @@ class Scanner {
         // `&>file` and `&>>file` redirect; any other `&` ends the command.
         if (next === '>') {
           ctx.redirect = true;
+          ctx.hereString = false;
           return text[i + 2] === '>' ? 3 : 2;
         }
         endCommand(ctx);
@@ -473,10 +482,14 @@ class Scanner {
           return 2;
         }
         ctx.redirect = true;
+        ctx.hereString = false;
         // `>&2`, `<&0`, `>|file`: one operator, the `&` or `|` ends nothing.
         if (next === '&' || (ch === '>' && next === '|')) return 2;
         if (ch === '<' && next === '<') {
-          if (text[i + 2] === '<') return 3;
+          if (text[i + 2] === '<') {
+            ctx.hereString = true;
+            return 3;
+          }
           // The delimiter word is read apart (delimiterStep): no word is left to skip.
           ctx.redirect = false;
           const dash = text[i + 2] === '-';
