@@ -75,6 +75,20 @@ describe('the draft review, above its steps', () => {
     expect(screen.getByRole('region', { name: 'Inputs' }).textContent).toContain('https://ok.example/\\u202ec/evil');
   });
 
+  it('writes hidden characters in step names and ids, and input names, out', () => {
+    const hidden = {
+      name: 'Tricky',
+      inputs: { 'to\u2066ken': { type: 'string', default: 'x' } },
+      steps: [{ id: 'c\u200bheck', name: 'Build \u202Eexe.pdf', type: 'bash', command: 'echo {{ inputs["to\u2066ken"] }}' }],
+    } as unknown as WorkflowDefinition;
+    render(<DraftStepsReview definition={hidden} />);
+    const text = screen.getByTestId('draft-review').textContent ?? '';
+    expect(text).toContain('Build \\u202eexe.pdf');
+    expect(text).toContain('c\\u200bheck');
+    expect(text).toContain('to\\u2066ken');
+    expect(text).not.toMatch(/[\u200b\u202e\u2066]/);
+  });
+
   it('has no inputs section, no "Needs" and no extra heading when the draft declares none', () => {
     render(<DraftStepsReview definition={plain} />);
     expect(screen.getByTestId('draft-review').querySelector('summary')?.textContent).toBe('Review the step before saving');

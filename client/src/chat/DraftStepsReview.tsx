@@ -75,7 +75,7 @@ export function DraftStepsReview({ definition, ref, onOpen }: { definition: Work
             {inputs.map(([name, input]) => (
               <div key={name} className="draft-card__input">
                 <dt>
-                  <code>{name}</code>{' '}
+                  <code>{escapeHiddenCharacters(name)}</code>{' '}
                   <span className="muted">
                     {input.type}
                     {input.required ? ', required' : ''}
@@ -130,8 +130,8 @@ export function DraftStepsReview({ definition, ref, onOpen }: { definition: Work
             const reads = inputsRead(step);
             return (
               <li key={id}>
-                <strong>{name ?? id}</strong> <code>{type}</code>
-                {name !== undefined && <span className="muted"> ({id})</span>}
+                <strong>{escapeHiddenCharacters(name ?? id)}</strong> <code>{escapeHiddenCharacters(type)}</code>
+                {name !== undefined && <span className="muted"> ({escapeHiddenCharacters(id)})</span>}
                 {Object.keys(own).length > 0 && <pre className="draft-card__review-fields">{shown(own)}</pre>}
                 {reads.length > 0 && (
                   <ul className="draft-card__review-reads" aria-label="Inputs this step reads">
@@ -139,7 +139,7 @@ export function DraftStepsReview({ definition, ref, onOpen }: { definition: Work
                       const spec = Object.hasOwn(declared, input) ? declared[input] : undefined;
                       return (
                         <li key={input}>
-                          <code>inputs.{input}</code>{' '}
+                          <code>inputs.{escapeHiddenCharacters(input)}</code>{' '}
                           {spec?.default !== undefined ? (
                             <>
                               = <code className="draft-card__value">{shown(spec.default)}</code> <span className="muted">(default)</span>
