@@ -1,5 +1,6 @@
 import { ToolAskResponse, type AskPreview, type RunnerToolInfo, type ToolAskRequestInput, type ToolCallRequest } from '@weft/shared';
 import type { ServerUrlSource } from '../connection/server-addresses';
+import { readCapped } from '../net/read-body';
 
 /** Workflow tools live on the server; an agent step calls them over HTTP in its execution's context. */
 export type ToolClient = {
@@ -37,32 +38,15 @@ export type ToolClient = {
  */
 export const MAX_TOOL_ANSWER_BYTES = 4 * 1024 * 1024;
 
-/** The body's text, read no further than `max` bytes: null (and the rest left unread) past that. */
-export async function readBounded(res: Response, max: number): Promise<string | null> {
+/** The body's text, or null (nothing buffered past `max` bytes) when the server sent more than `max`. */
+async function readBounded(res: Response, max: number): Promise<string | null> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
     await res.body?.cancel().catch(() => {});
     return null;
   }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel().catch(() => {});
-        return null;
-      }
-      chunks.push(value);
-    }
-  } catch {
-    return '';
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const { text, truncated } = await readCapped(res, max);
+  return truncated ? null : text;
 }
 
 const parseJson = (text: string): unknown => {

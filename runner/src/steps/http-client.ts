@@ -1,6 +1,7 @@
 import type { Response } from 'undici';
 import { NonRetriableStepError, RetryAfterError, StepFailedError } from '../engine/errors';
 import { addressRefusalOf, RedirectRefusedError, type OutboundClient, type OutboundRequest } from '../net/outbound-client';
+import { readCapped } from '../net/read-body';
 
 export const RESPONSE_BODY_CAP_BYTES = 1024 * 1024;
 
@@ -48,29 +49,6 @@ export async function sendRequest({
     headers[name] = value;
   });
   return { status: response.status, statusText: response.statusText, headers, text, truncated, contentType: response.headers.get('content-type') ?? '' };
-}
-
-async function readCapped(response: Response, capBytes: number): Promise<{ text: string; truncated: boolean }> {
-  if (!response.body) return { text: '', truncated: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    const room = capBytes - bytes;
-    if (value.length > room) {
-      chunks.push(value.subarray(0, room));
-      bytes = capBytes;
-      truncated = true;
-      await reader.cancel().catch(() => {});
-      break;
-    }
-    chunks.push(value);
-    bytes += value.length;
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
 /** The error a 4xx/5xx answer becomes; 429 and 503 honour Retry-After. */
