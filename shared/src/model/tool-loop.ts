@@ -102,12 +102,18 @@ function utf8Length(s: string, stopAfter = Number.POSITIVE_INFINITY): number {
  * (`bytes`: the full JSON text's UTF-8 size; `preview`: its first `TRUNCATED_PREVIEW_CHARS` characters).
  */
 export function capToolResult(result: unknown, maxBytes = MAX_TOOL_RESULT_BYTES): unknown {
-  const json = JSON.stringify(result ?? null) ?? 'null';
+  return cappedToolResult(result, maxBytes).value;
+}
+
+/** `capToolResult`, with the JSON of what it answers (written once, for whoever sends it on). */
+function cappedToolResult(result: unknown, maxBytes = MAX_TOOL_RESULT_BYTES): { value: unknown; json: string } {
+  const value = result ?? null;
+  const json = JSON.stringify(value) ?? 'null';
   // Fewer characters than a third of the limit cannot be over it; more characters than the limit must be.
-  if (json.length * 3 <= maxBytes) return result ?? null;
-  if (json.length <= maxBytes && utf8Length(json, maxBytes) <= maxBytes) return result ?? null;
+  if (json.length * 3 <= maxBytes) return { value, json };
+  if (json.length <= maxBytes && utf8Length(json, maxBytes) <= maxBytes) return { value, json };
   const truncated: TruncatedToolResult = { truncated: true, bytes: utf8Length(json), preview: json.slice(0, TRUNCATED_PREVIEW_CHARS) };
-  return truncated;
+  return { value: truncated, json: JSON.stringify(truncated) };
 }
 
 type ToolUse = { type: 'tool_use'; id: string; name: string; input: unknown };
@@ -162,11 +168,11 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
         onRunning: () => message.setPart(index, { ...call, status: 'running' }),
       });
       // Stored in the message (and so journaled and broadcast) no larger than any tool result may be.
-      const output = capToolResult(outcome.output ?? null);
+      const { value: output, json } = cappedToolResult(outcome.output);
       message.setPart(index, { ...call, status: outcome.isError ? 'failed' : 'succeeded' });
       message.addPart({ type: 'tool_result', toolCallId: use.id, output, isError: outcome.isError });
       for (const part of outcome.after ?? []) message.addPart(part);
-      results.push({ type: 'tool_result', tool_use_id: use.id, content: JSON.stringify(output).slice(0, MAX_TOOL_RESULT_CHARS), is_error: outcome.isError });
+      results.push({ type: 'tool_result', tool_use_id: use.id, content: json.slice(0, MAX_TOOL_RESULT_CHARS), is_error: outcome.isError });
       await progress('tool_result', results);
     }
     messages.push({ role: 'user', content: results });
