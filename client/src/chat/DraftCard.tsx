@@ -139,6 +139,16 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
   const busy = save.isPending || !parsed.ok;
   const savingWith = save.isPending ? save.variables?.triggerOn : undefined;
 
+  // Beside the save buttons, whichever row shows them.
+  const editorAndHint = (
+    <>
+      {writeGate.hint}
+      <button type="button" className="btn" onClick={openInEditor}>
+        Open in editor
+      </button>
+    </>
+  );
+
   return (
     <div className="chat-card draft-card">
       <div className="draft-card__head">
@@ -193,10 +203,7 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
             <button type="button" className="btn" disabled={busy} onClick={saveWith(false)} {...writeGate.props}>
               {savingWith === false ? 'Saving…' : `Save with ${unattended.kind} off`}
             </button>
-            {writeGate.hint}
-            <button type="button" className="btn" onClick={openInEditor}>
-              Open in editor
-            </button>
+            {editorAndHint}
           </div>
         </fieldset>
       ) : (
@@ -210,10 +217,7 @@ export function DraftCard({ messageId, index, draft }: { messageId: string; inde
           >
             {save.isPending ? 'Saving…' : 'Save workflow'}
           </button>
-          {writeGate.hint}
-          <button type="button" className="btn" onClick={openInEditor}>
-            Open in editor
-          </button>
+          {editorAndHint}
         </div>
       )}
       {save.isError && (
