@@ -291,12 +291,9 @@ export function createIngest({
       }
       const frame: FrameState = { sessionId: row.session_id, finishing: new Set(), foldedInputs: new Map(), finished: [], row, checkpoints: undefined };
       // Only finishes that will surely be applied: before any gap, and before anything that may end the lease.
-      for (let next = lastSeq + 1, i = 0; i < sorted.length; i++) {
-        const e = sorted[i]!;
-        if (e.seq < next) continue;
-        if (e.seq !== next || e.type === 'step.waiting' || e.type === 'execution.finished') break;
+      for (const e of toApply) {
+        if (e.type === 'step.waiting' || e.type === 'execution.finished') break;
         if (isStepFinish(e)) frame.finishing.add(attemptKey(e as Extract<RunnerEvent, { stepId: string; attempt: number }>));
-        next++;
       }
       for (const e of sorted) {
         if (e.seq <= seq) continue; // already stored: a resend
