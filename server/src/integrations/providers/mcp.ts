@@ -25,21 +25,51 @@ export const MAX_MCP_DESCRIPTION_CHARS = 1000;
  */
 export const MAX_MCP_ANSWER_BYTES = 16 * 1024 * 1024;
 
-/** `res` whose body errors (and stops downloading) once more than `max` bytes came. */
-function bounded(res: Response, max: number): Response {
+/**
+ * `res` whose body errors (and stops downloading) once more than `max` bytes came. A server-sent
+ * event stream (Streamable HTTP's long-lived GET, a call answered as a stream) is bounded per
+ * event, not in all: it may run for hours, each message small.
+ */
+export function bounded(res: Response, max: number): Response {
   // A status that cannot have a body (204, 304, …) is passed as it is.
   if (!res.body || [101, 204, 205, 304].includes(res.status)) return res;
+  const events = (res.headers.get('content-type') ?? '').toLowerCase().startsWith('text/event-stream');
   let size = 0;
   const limited = res.body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        size += chunk.byteLength;
-        if (size > max) controller.error(new ProviderError('rejected', `MCP server: its answer is larger than ${max} bytes`));
+        // Bytes since the last blank line (an event's end), or since the start; the event a blank
+        // line in this chunk ends counts what came before it too.
+        const ends = events ? eventEnds(chunk) : null;
+        let over: boolean;
+        if (ends === null) {
+          size += chunk.byteLength;
+          over = size > max;
+        } else {
+          over = size + ends.first > max;
+          size = chunk.byteLength - ends.last;
+        }
+        if (over || size > max) controller.error(new ProviderError('rejected', `MCP server: its answer is larger than ${max} bytes`));
         else controller.enqueue(chunk);
       },
     }),
   );
   return new Response(limited, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/** The offsets just past the first and the last blank line (`\n\n`, `\r\r`, `\r\n\r\n`) in `chunk`, or null. */
+function eventEnds(chunk: Uint8Array): { first: number; last: number } | null {
+  let first = -1;
+  let last = -1;
+  for (let i = 1; i < chunk.byteLength; i++) {
+    const a = chunk[i - 1]!;
+    const b = chunk[i]!;
+    const blank = (a === 10 && b === 10) || (a === 13 && b === 13) || (i >= 3 && chunk[i - 3] === 13 && chunk[i - 2] === 10 && a === 13 && b === 10);
+    if (!blank) continue;
+    if (first === -1) first = i + 1;
+    last = i + 1;
+  }
+  return first === -1 ? null : { first, last };
 }
 
 const boundedFetch = async (url: string | URL, init?: RequestInit): Promise<Response> => bounded(await fetch(url, init), MAX_MCP_ANSWER_BYTES);
