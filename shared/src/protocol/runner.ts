@@ -24,7 +24,12 @@ export type StepRef = z.infer<typeof StepRef>;
 
 const StepAttempt = StepRef.extend({ attempt: z.number().int().min(1).max(100) });
 
-/** What a step asks the server to wait for; the execution then holds no runner. */
+/**
+ * What a step asks the server to wait for; the execution then holds no runner. For an approval only
+ * `message` (the runner's rendering) is used: the server takes the rules (approvers, minApprovals,
+ * allowSelfApproval, timeout, onDeny, onTimeout) from the execution's stored version, never from a
+ * runner (PROTOCOL.md); they stay in the frame for runners built before that.
+ */
 export const WaitRequest = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('approval'),
